@@ -1,0 +1,127 @@
+import { type SigningKey, signRequest } from './signing.ts';
+
+export type OrderState = 'created' | 'paying' | 'paid' | 'failed' | 'closed' | 'partially_refunded' | 'refunded';
+
+export interface CreateOrderRequest {
+  mchOrderNo: string;
+  productCode: string;
+  /** Minor units (fen): 100 = ¥1.00. */
+  amount: number;
+  currency?: string;
+  subject: string;
+  body?: string;
+  notifyUrl?: string;
+  returnUrl?: string;
+  clientIp?: string;
+  expireSeconds?: number;
+  extra?: Record<string, unknown>;
+}
+
+export interface PayData {
+  type: 'qr' | 'url' | 'form' | 'none';
+  value: string;
+}
+
+export interface Order {
+  orderNo: string;
+  mchOrderNo: string;
+  productCode: string;
+  state: OrderState;
+  amount: number;
+  currency: string;
+  fee: number;
+  subject: string;
+  cashierUrl: string;
+  payData: PayData | null;
+  channelOrderNo: string | null;
+  paidAt: string | null;
+  closedAt: string | null;
+  expiresAt: string;
+  createdAt: string;
+  failure: { code: string; message: string } | null;
+  extra: Record<string, unknown> | null;
+}
+
+/** The body of an `order.paid` (and later) notify. */
+export interface OrderNotify {
+  event: string;
+  orderNo: string;
+  mchOrderNo: string;
+  state: OrderState;
+  amount: number;
+  currency: string;
+  fee: number;
+  channelOrderNo: string | null;
+  paidAt: string | null;
+  extra: Record<string, unknown> | null;
+}
+
+export class QingyunApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly requestId?: string,
+  ) {
+    super(`${code}: ${message}`);
+    this.name = 'QingyunApiError';
+  }
+}
+
+export interface ClientOptions {
+  baseUrl: string;
+  mchNo: string;
+  appId: string;
+  key: SigningKey;
+}
+
+/** A typed client for the merchant API: every request signed, every error a QingyunApiError. */
+export class QingyunClient {
+  constructor(private readonly options: ClientOptions) {}
+
+  createOrder(request: CreateOrderRequest): Promise<Order> {
+    return this.call<Order>('POST', '/api/v1/orders', request);
+  }
+
+  getOrder(orderNo: string): Promise<Order> {
+    return this.call<Order>('GET', `/api/v1/orders/${encodeURIComponent(orderNo)}`);
+  }
+
+  getOrderByMchOrderNo(mchOrderNo: string): Promise<Order> {
+    return this.call<Order>('GET', `/api/v1/orders?mchOrderNo=${encodeURIComponent(mchOrderNo)}`);
+  }
+
+  closeOrder(orderNo: string): Promise<Order> {
+    return this.call<Order>('POST', `/api/v1/orders/${encodeURIComponent(orderNo)}/close`, {});
+  }
+
+  /** Sends one signed request; returns the parsed body or throws QingyunApiError. */
+  async call<T>(method: string, pathWithQuery: string, payload?: unknown): Promise<T> {
+    const body = payload === undefined ? '' : JSON.stringify(payload);
+    const headers = signRequest({
+      method,
+      pathWithQuery,
+      body,
+      mchNo: this.options.mchNo,
+      appId: this.options.appId,
+      key: this.options.key,
+    });
+    if (body) headers['content-type'] = 'application/json';
+    const response = await fetch(new URL(pathWithQuery, this.options.baseUrl), {
+      method,
+      headers,
+      body: body || undefined,
+    });
+    const text = await response.text();
+    const parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    if (!response.ok) {
+      throw new QingyunApiError(
+        response.status,
+        String(parsed.code ?? 'HTTP_ERROR'),
+        String(parsed.message ?? text),
+        parsed.requestId as string | undefined,
+      );
+    }
+    return parsed as T;
+  }
+}

@@ -1,0 +1,83 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+
+/**
+ * The sandbox's own wire protocol, deliberately unlike the platform's (WeChat-v2 / Jeepay style):
+ * parameters are flat strings, signed as sorted `k=v` pairs with `&key=<key>` appended and an
+ * uppercase-hex HMAC-SHA256 keyed by the merchant key. Shared by the sandbox server and its adapter.
+ *
+ * Like its models, the scheme does not escape `&` or `=` inside values, so two different parameter
+ * sets can share a signing string; the server narrows this by refusing parameters it does not know.
+ */
+
+const SIGN_PATTERN = /^[0-9A-F]{64}$/;
+
+/** The string that is signed: non-empty parameters except `sign`, sorted by key in ASCII order. */
+export function sandboxSigningString(params: Record<string, string>, key: string): string {
+  const pairs = Object.keys(params)
+    .filter((name) => name !== 'sign' && params[name] !== '')
+    // Default sort compares UTF-16 code units, which is ASCII order for ASCII keys (unlike localeCompare).
+    .sort()
+    .map((name) => `${name}=${params[name]}`);
+  pairs.push(`key=${key}`);
+  return pairs.join('&');
+}
+
+export function sandboxSign(params: Record<string, string>, key: string): string {
+  return createHmac('sha256', key).update(sandboxSigningString(params, key), 'utf8').digest('hex').toUpperCase();
+}
+
+/** True when `params.sign` is the signature of the other parameters under `key`. */
+export function sandboxVerify(params: Record<string, string>, key: string): boolean {
+  const given = params.sign;
+  if (given === undefined || !SIGN_PATTERN.test(given)) return false;
+  const expected = sandboxSign(params, key);
+  // Both are 64 ASCII characters here, so the buffers have equal length as timingSafeEqual requires.
+  return timingSafeEqual(Buffer.from(given, 'ascii'), Buffer.from(expected, 'ascii'));
+}
+
+/**
+ * Sandbox merchants are not stored: a merchant's key is derived from the sandbox secret, so any
+ * mchId works and keys survive restarts as long as the secret does.
+ */
+export function sandboxMerchantKey(sandboxSecret: string, mchId: string): string {
+  return createHmac('sha256', sandboxSecret).update(`merchant:${mchId}`, 'utf8').digest('hex');
+}
+
+/** Upper bound of every injected delay: a test may slow the sandbox down, never hang it. */
+export const MAX_FAULT_DELAY_MS = 60_000;
+/** Upper bound of duplicated notifies for one payment. */
+export const MAX_DUPLICATE_NOTIFIES = 100;
+/** Upper bound of the injected amount error, far below 2^53 so the JSON number stays exact. */
+export const MAX_WRONG_AMOUNT_DELTA = 1_000_000_000_000;
+
+const delayMs = z.number().int().min(0).max(MAX_FAULT_DELAY_MS);
+
+/** Faults a tester asks the sandbox to inject into one payment (sent on create as a JSON string). */
+export const sandboxFaultsSchema = z.strictObject({
+  /** Sleep before answering create. */
+  createDelayMs: delayMs.optional(),
+  /** Create the payment but answer only after 30 s, so the caller's timeout fires first. */
+  createTimeout: z.boolean().optional(),
+  /** Answer create with FAIL / CHANNEL_REFUSED and create nothing. */
+  refuseCreate: z.boolean().optional(),
+  /** Delay the first notify attempt. */
+  notifyDelayMs: delayMs.optional(),
+  /** Never notify; only a query tells the truth. */
+  dropNotify: z.boolean().optional(),
+  /** Send the same notify this many times at once. */
+  duplicateNotify: z.number().int().min(1).max(MAX_DUPLICATE_NOTIFIES).optional(),
+  /** Add this many minor units to the notified amount (the query stays correct). */
+  wrongAmountDelta: z.number().int().min(-MAX_WRONG_AMOUNT_DELTA).max(MAX_WRONG_AMOUNT_DELTA).optional(),
+});
+
+export type SandboxFaults = z.infer<typeof sandboxFaultsSchema>;
+
+/** Business codes of every sandbox API answer. */
+export type SandboxAnswerCode = 'SUCCESS' | 'FAIL' | 'NOT_FOUND' | 'SIGN_ERROR' | 'PARAM_ERROR';
+
+/** Payment statuses as the sandbox reports them on the wire. */
+export type SandboxPaymentStatus = 'WAITING' | 'SUCCESS' | 'FAILED' | 'CLOSED';
+
+/** What the platform must answer to a notify for the sandbox to stop retrying. */
+export const SANDBOX_NOTIFY_ACK = 'SUCCESS';

@@ -1,0 +1,137 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+
+/** A value a query may take: bigints go over the wire as decimal strings on both drivers. */
+export type SqlValue = string | number | bigint | boolean | Date | null | string[] | undefined;
+
+/** Anything that runs SQL: the database itself or an open transaction. */
+export interface Queryable {
+  query<Row = Record<string, unknown>>(text: string, params?: SqlValue[]): Promise<Row[]>;
+  /** Runs a script of several statements without parameters (migrations). */
+  exec(script: string): Promise<void>;
+}
+
+export interface Db extends Queryable {
+  readonly kind: 'pglite' | 'postgres';
+  /** Runs `work` in one transaction; rolls back if it throws. */
+  tx<T>(work: (q: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+
+function toParam(value: SqlValue): unknown {
+  if (typeof value === 'bigint') return value.toString();
+  return value ?? null;
+}
+
+// Both drivers read BIGINT (and SUM() results, which are NUMERIC) as bigint, so raw SQL and money agree.
+pg.types.setTypeParser(INT8_OID, (v) => BigInt(v));
+pg.types.setTypeParser(NUMERIC_OID, (v) => (/^-?\d+$/.test(v) ? BigInt(v) : v));
+
+export function openPostgres(connectionString: string, poolSize = 20): Db {
+  const pool = new pg.Pool({ connectionString, max: poolSize });
+  pool.on('error', () => {
+    // An idle client lost its connection; the pool replaces it on the next checkout.
+  });
+  const run = async <Row>(client: pg.Pool | pg.PoolClient, text: string, params?: SqlValue[]) => {
+    const result = await client.query(text, params?.map(toParam));
+    return result.rows as Row[];
+  };
+  return {
+    kind: 'postgres',
+    query: (text, params) => run(pool, text, params),
+    exec: async (script) => void (await pool.query(script)),
+    async tx(work) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await work({
+          query: (text, params) => run(client, text, params),
+          exec: async (script) => void (await client.query(script)),
+        });
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
+const pgliteParsers = {
+  [INT8_OID]: (v: string) => BigInt(v),
+  [NUMERIC_OID]: (v: string) => (/^-?\d+$/.test(v) ? BigInt(v) : v),
+};
+
+/**
+ * Embedded PostgreSQL (PGlite, WASM). One connection: queries and transactions are serialised.
+ * PGlite does not stop a second process opening the same folder, which loses rows, so a lock
+ * file guards the data directory. `dataDir` undefined = in memory (tests).
+ */
+export async function openPglite(dataDir?: string): Promise<Db> {
+  const releaseLock = dataDir ? lockDataDir(dataDir) : () => {};
+  let db: PGlite;
+  try {
+    db = await PGlite.create(dataDir ? { dataDir, parsers: pgliteParsers } : { parsers: pgliteParsers });
+  } catch (error) {
+    releaseLock();
+    throw error;
+  }
+  const run = async <Row>(q: Pick<PGlite, 'query'>, text: string, params?: SqlValue[]) => {
+    const result = await q.query(text, params?.map(toParam));
+    return result.rows as Row[];
+  };
+  return {
+    kind: 'pglite',
+    query: (text, params) => run(db, text, params),
+    exec: async (script) => void (await db.exec(script)),
+    tx: (work) =>
+      db.transaction((t) =>
+        work({ query: (text, params) => run(t, text, params), exec: async (script) => void (await t.exec(script)) }),
+      ),
+    async close() {
+      await db.close();
+      releaseLock();
+    },
+  };
+}
+
+/** Takes `<dataDir>.lock` holding our pid; a live holder makes this throw, a dead one is replaced. */
+export function lockDataDir(dataDir: string): () => void {
+  fs.mkdirSync(path.dirname(path.resolve(dataDir)), { recursive: true });
+  const lockPath = `${path.resolve(dataDir)}.lock`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(lockPath, String(process.pid), { flag: 'wx' });
+      return () => fs.rmSync(lockPath, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = Number(fs.readFileSync(lockPath, 'utf8'));
+      if (holder && holder !== process.pid && isAlive(holder)) {
+        throw new Error(
+          `The embedded database at ${dataDir} is in use by process ${holder}. ` +
+            'Stop that process first, or point DATABASE_URL at PostgreSQL to run several processes.',
+        );
+      }
+      fs.rmSync(lockPath, { force: true });
+    }
+  }
+  throw new Error(`Could not lock ${lockPath}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,161 @@
+import type { Db, Queryable } from '../db/index.ts';
+import { AppError } from '../errors.ts';
+import * as queries from './queries.ts';
+import { ACCOUNT_KINDS, type AccountRef, type Leg, type PostingInput, accountCode } from './types.ts';
+
+/** Upper bound of legs in one transaction: a posting is a business event, not a batch import. */
+export const MAX_LEGS = 64;
+const CHECK_SAMPLE = 20;
+
+export interface PaymentPosting {
+  orderNo: string;
+  merchantId: bigint;
+  channelAccountId: bigint;
+  currency: string;
+  amount: bigint;
+  fee: bigint;
+  channelCost: bigint;
+  platformProfit: bigint;
+}
+
+export interface LedgerCheck {
+  ok: boolean;
+  txns: bigint;
+  entries: bigint;
+  accounts: bigint;
+  problems: string[];
+}
+
+export class LedgerService {
+  /** Account ids by code. Only committed accounts enter it (see openAccounts). */
+  private readonly accountIds = new Map<string, bigint>();
+
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Opens accounts outside any transaction, so their ids are committed before anything caches
+   * them. Call it before the transaction that posts to them; it is cheap once they exist.
+   */
+  async openAccounts(refs: AccountRef[]): Promise<void> {
+    const missing = refs.filter((r) => !this.accountIds.has(accountCode(r)));
+    if (missing.length === 0) return;
+    await queries.insertAccounts(this.db, missing);
+    for (const row of await queries.selectAccountIds(this.db, missing.map(accountCode))) {
+      this.accountIds.set(row.code, row.id);
+    }
+  }
+
+  /**
+   * Posts one balanced transaction inside the caller's transaction. Returns null when the
+   * idempotency key was already posted (nothing is written twice).
+   */
+  async post(q: Queryable, input: PostingInput): Promise<bigint | null> {
+    const legs = mergeLegs(input.legs);
+    assertBalanced(input, legs);
+    const entries = legs.map((leg) => ({ accountId: this.idOf(leg.account), amount: leg.amount, currency: leg.account.currency }));
+    const txnId = await queries.insertTxn(q, input.kind, input.reference, input.idempotencyKey);
+    if (txnId === null) return null;
+    await queries.insertEntries(q, txnId, entries);
+    const guarded = entries.filter((_, i) => ACCOUNT_KINDS[legs[i]!.account.kind].guarded);
+    try {
+      await queries.addToGuardedBalances(q, guarded);
+    } catch (error) {
+      if ((error as { code?: string }).code === '23514') {
+        throw new AppError('INSUFFICIENT_BALANCE', 'the balance is not enough for this posting');
+      }
+      throw error;
+    }
+    return txnId;
+  }
+
+  /** The accounts a payment touches, to open before its transaction. */
+  paymentAccounts(p: Pick<PaymentPosting, 'merchantId' | 'channelAccountId' | 'currency'>): AccountRef[] {
+    return [
+      { kind: 'channel_clearing', ownerId: p.channelAccountId, currency: p.currency },
+      { kind: 'channel_cost', ownerId: p.channelAccountId, currency: p.currency },
+      { kind: 'merchant_pending', ownerId: p.merchantId, currency: p.currency },
+      { kind: 'platform_revenue', ownerId: null, currency: p.currency },
+    ];
+  }
+
+  /**
+   * A paid order: the channel now owes us the amount; the merchant's pending balance gets
+   * amount − fee; the fee is split into the channel's cost and the platform's profit.
+   */
+  postPayment(q: Queryable, p: PaymentPosting): Promise<bigint | null> {
+    if (p.channelCost + p.platformProfit !== p.fee) throw new Error('invariant: fee split does not add up');
+    const [clearing, cost, pending, revenue] = this.paymentAccounts(p) as [AccountRef, AccountRef, AccountRef, AccountRef];
+    return this.post(q, {
+      kind: 'payment',
+      reference: p.orderNo,
+      idempotencyKey: `payment:${p.orderNo}`,
+      legs: [
+        { account: clearing, amount: -p.amount },
+        { account: pending, amount: p.amount - p.fee },
+        { account: cost, amount: p.channelCost },
+        { account: revenue, amount: p.platformProfit },
+      ],
+    });
+  }
+
+  /** Balance of one account: the stored one for guarded accounts, the sum of entries for hot ones. */
+  async balanceOf(ref: AccountRef): Promise<bigint> {
+    const row = (await queries.selectBalance(this.db, accountCode(ref)))[0];
+    if (!row) return 0n;
+    return row.guarded ? row.balance : row.derived;
+  }
+
+  countTxnsOfKind(kind: string): Promise<bigint> {
+    return queries.countTxnsOfKind(this.db, kind);
+  }
+
+  /** Proves the ledger's invariants; `ok` false lists what is broken. */
+  async check(): Promise<LedgerCheck> {
+    const problems: string[] = [];
+    for (const r of await queries.selectUnbalancedTxns(this.db, CHECK_SAMPLE)) {
+      problems.push(`transaction ${r.txn_id} does not balance in ${r.currency}: off by ${r.total}`);
+    }
+    for (const r of await queries.selectThinTxns(this.db, CHECK_SAMPLE)) {
+      problems.push(`transaction ${r.id} has ${r.entries} entries (at least 2 needed)`);
+    }
+    for (const r of await queries.selectDriftedBalances(this.db, CHECK_SAMPLE)) {
+      problems.push(
+        r.balance < 0n
+          ? `account ${r.code} is negative: ${r.balance}`
+          : `account ${r.code} stores ${r.balance} but its entries sum to ${r.derived}`,
+      );
+    }
+    for (const r of await queries.selectCurrencyMismatches(this.db, CHECK_SAMPLE)) {
+      problems.push(`entry ${r.id} is in another currency than its account ${r.code}`);
+    }
+    const counts = await queries.selectCounts(this.db);
+    return { ok: problems.length === 0, ...counts, problems };
+  }
+
+  private idOf(ref: AccountRef): bigint {
+    const id = this.accountIds.get(accountCode(ref));
+    if (id === undefined) throw new Error(`ledger account ${accountCode(ref)} was not opened before posting`);
+    return id;
+  }
+}
+
+function mergeLegs(legs: Leg[]): Leg[] {
+  if (legs.length < 2 || legs.length > MAX_LEGS) throw new Error(`a posting needs 2..${MAX_LEGS} legs, got ${legs.length}`);
+  const merged = new Map<string, Leg>();
+  for (const leg of legs) {
+    const code = accountCode(leg.account);
+    const seen = merged.get(code);
+    merged.set(code, { account: leg.account, amount: (seen?.amount ?? 0n) + leg.amount });
+  }
+  return [...merged.values()].filter((leg) => leg.amount !== 0n);
+}
+
+/** Crashes on an unbalanced posting: it is a programming error, never an operating one. */
+function assertBalanced(input: PostingInput, legs: Leg[]): void {
+  const totals = new Map<string, bigint>();
+  for (const leg of legs) totals.set(leg.account.currency, (totals.get(leg.account.currency) ?? 0n) + leg.amount);
+  for (const [currency, total] of totals) {
+    if (total !== 0n) throw new Error(`invariant: posting ${input.idempotencyKey} is off by ${total} ${currency}`);
+  }
+  if (legs.length < 2) throw new Error(`invariant: posting ${input.idempotencyKey} has fewer than 2 non-zero legs`);
+}

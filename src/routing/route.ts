@@ -1,0 +1,95 @@
+/**
+ * Routing (PAY-3): which channel accounts of a product may take an order, in the order to try them.
+ * Pure: no I/O, no clock, no randomness of its own — the caller passes them in, so tables test it.
+ *
+ * Rules: a binding is eligible when it is enabled, the amount is in its range, today's paid volume
+ * plus this amount stays within its daily limit, and the local time is inside its window. Eligible
+ * bindings are tried by priority (higher first); within one priority, by weighted random draw, each
+ * draw taking one binding out of the pool, so the rest of the list is the failover order.
+ */
+export interface RouteCandidate {
+  channelAccountId: bigint;
+  weight: number;
+  priority: number;
+  minAmount: bigint | null;
+  maxAmount: bigint | null;
+  dailyLimit: bigint | null;
+  /** 'HH:MM' local, inclusive. Both null = all day. */
+  windowStart: string | null;
+  /** 'HH:MM' local, exclusive; a window may wrap past midnight (22:00–02:00). */
+  windowEnd: string | null;
+  enabled: boolean;
+}
+
+export interface RouteInput {
+  amount: bigint;
+  /** Minutes since local midnight, 0–1439. */
+  minuteOfDay: number;
+  candidates: readonly RouteCandidate[];
+  /** Paid volume today per channel account id (decimal string key). */
+  usedToday: ReadonlyMap<string, bigint>;
+  /** Uniform in [0, 1). */
+  random: () => number;
+}
+
+export type Exclusion = 'disabled' | 'amount_range' | 'daily_limit' | 'time_window' | 'zero_weight';
+
+export function exclusionOf(c: RouteCandidate, input: Omit<RouteInput, 'candidates' | 'random'>): Exclusion | null {
+  if (!c.enabled) return 'disabled';
+  if (c.weight <= 0) return 'zero_weight';
+  if (c.minAmount !== null && input.amount < c.minAmount) return 'amount_range';
+  if (c.maxAmount !== null && input.amount > c.maxAmount) return 'amount_range';
+  if (c.dailyLimit !== null) {
+    const used = input.usedToday.get(c.channelAccountId.toString()) ?? 0n;
+    if (used + input.amount > c.dailyLimit) return 'daily_limit';
+  }
+  if (!inWindow(input.minuteOfDay, c.windowStart, c.windowEnd)) return 'time_window';
+  return null;
+}
+
+export function planRoute(input: RouteInput): RouteCandidate[] {
+  const eligible = input.candidates.filter((c) => exclusionOf(c, input) === null);
+  const priorities = [...new Set(eligible.map((c) => c.priority))].sort((a, b) => b - a);
+  const plan: RouteCandidate[] = [];
+  for (const priority of priorities) {
+    const pool = eligible.filter((c) => c.priority === priority);
+    while (pool.length > 0) {
+      const index = weightedDraw(pool, input.random());
+      plan.push(pool[index]!);
+      pool.splice(index, 1);
+    }
+  }
+  return plan;
+}
+
+function weightedDraw(pool: readonly RouteCandidate[], uniform: number): number {
+  const total = pool.reduce((sum, c) => sum + c.weight, 0);
+  let point = uniform * total;
+  for (let i = 0; i < pool.length; i++) {
+    point -= pool[i]!.weight;
+    if (point < 0) return i;
+  }
+  return pool.length - 1;
+}
+
+export function parseClock(text: string): number {
+  const match = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(text);
+  if (!match) throw new RangeError(`not a HH:MM time: ${text}`);
+  return Number(match[1]) * 60 + Number(match[2]);
+}
+
+export function inWindow(minuteOfDay: number, start: string | null, end: string | null): boolean {
+  if (start === null || end === null) return true;
+  const from = parseClock(start);
+  const to = parseClock(end);
+  if (from === to) return true;
+  return from < to ? minuteOfDay >= from && minuteOfDay < to : minuteOfDay >= from || minuteOfDay < to;
+}
+
+/** Minutes since midnight in a time zone (Asia/Shanghai by default: the business's clock). */
+export function minuteOfDayIn(date: Date, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+    .formatToParts(date)
+    .reduce<Record<string, string>>((acc, p) => Object.assign(acc, { [p.type]: p.value }), {});
+  return Number(parts.hour) * 60 + Number(parts.minute);
+}

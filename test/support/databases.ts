@@ -1,0 +1,60 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { type Db, openPglite, openPostgres } from '../../src/db/index.ts';
+import { migrate } from '../../src/db/migrate.ts';
+
+/**
+ * Every database test runs on PGlite, and on PostgreSQL too when TEST_DATABASE_URL is set.
+ * Each suite gets a fresh database (a scratch PostgreSQL database is dropped afterwards).
+ */
+export interface TestDatabase {
+  kind: 'pglite' | 'postgres';
+  open(): Promise<{ db: Db; dispose(): Promise<void> }>;
+}
+
+const pglite: TestDatabase = {
+  kind: 'pglite',
+  async open() {
+    const db = await openPglite();
+    await migrate(db);
+    return { db, dispose: () => db.close() };
+  },
+};
+
+function postgres(adminUrl: string): TestDatabase {
+  return {
+    kind: 'postgres',
+    async open() {
+      const name = `qy_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+      await adminQuery(adminUrl, `CREATE DATABASE ${name}`);
+      const url = new URL(adminUrl);
+      url.pathname = `/${name}`;
+      const db = openPostgres(url.toString(), 40);
+      await migrate(db);
+      return {
+        db,
+        async dispose() {
+          await db.close();
+          await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        },
+      };
+    },
+  };
+}
+
+async function adminQuery(url: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+export const testDatabases: TestDatabase[] = [
+  pglite,
+  ...(process.env.TEST_DATABASE_URL ? [postgres(process.env.TEST_DATABASE_URL)] : []),
+];
+
+export const postgresOnly: TestDatabase[] = testDatabases.filter((d) => d.kind === 'postgres');
