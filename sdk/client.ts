@@ -1,6 +1,13 @@
 import { type SigningKey, signRequest } from './signing.ts';
 
-export type OrderState = 'created' | 'paying' | 'paid' | 'failed' | 'closed' | 'partially_refunded' | 'refunded';
+export type OrderState =
+  | 'created'
+  | 'paying'
+  | 'paid'
+  | 'failed'
+  | 'closed'
+  | 'partially_refunded'
+  | 'refunded';
 
 export interface CreateOrderRequest {
   mchOrderNo: string;

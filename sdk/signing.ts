@@ -6,8 +6,17 @@
  * Notify:  base64(sign(`TIMESTAMP\nNONCE\nBODY\n`))
  * sign = HMAC-SHA256 with the app secret, or RSA-SHA256 (PKCS#1 v1.5) with a private key.
  */
-import { createHmac, createPrivateKey, createPublicKey, randomBytes, sign, timingSafeEqual, verify } from 'node:crypto';
+
 import type { KeyObject } from 'node:crypto';
+import {
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  randomBytes,
+  sign,
+  timingSafeEqual,
+  verify,
+} from 'node:crypto';
 
 export type SignType = 'HMAC-SHA256' | 'RSA-SHA256';
 export const SIGN_TYPES: readonly SignType[] = ['HMAC-SHA256', 'RSA-SHA256'];
@@ -36,12 +45,17 @@ export function notifySigningString(timestamp: string, nonce: string, body: stri
 }
 
 /** The key that signs: an HMAC secret, or an RSA private key (PEM or KeyObject). */
-export type SigningKey = { type: 'HMAC-SHA256'; secret: string } | { type: 'RSA-SHA256'; privateKey: string | KeyObject };
+export type SigningKey =
+  | { type: 'HMAC-SHA256'; secret: string }
+  | { type: 'RSA-SHA256'; privateKey: string | KeyObject };
 /** The key that verifies: the same HMAC secret, or the RSA public key. */
-export type VerifyingKey = { type: 'HMAC-SHA256'; secret: string } | { type: 'RSA-SHA256'; publicKey: string | KeyObject };
+export type VerifyingKey =
+  | { type: 'HMAC-SHA256'; secret: string }
+  | { type: 'RSA-SHA256'; publicKey: string | KeyObject };
 
 export function signString(text: string, key: SigningKey): string {
-  if (key.type === 'HMAC-SHA256') return createHmac('sha256', key.secret).update(text, 'utf8').digest('base64');
+  if (key.type === 'HMAC-SHA256')
+    return createHmac('sha256', key.secret).update(text, 'utf8').digest('base64');
   const privateKey = typeof key.privateKey === 'string' ? createPrivateKey(key.privateKey) : key.privateKey;
   return sign('sha256', Buffer.from(text, 'utf8'), privateKey).toString('base64');
 }

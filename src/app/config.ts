@@ -1,8 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { parseMasterKey } from '../auth/secret-box.ts';
+import { DEFAULT_NOTIFY_SCHEDULE_SECONDS } from '../notify/service.ts';
 
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
@@ -14,6 +15,12 @@ const EnvSchema = z.object({
   QY_ROLE: z.enum(['all', 'api', 'worker']).default('all'),
   QY_DEMO: z.enum(['0', '1']).optional(),
   QY_SANDBOX: z.enum(['0', '1']).default('1'),
+  QY_TRUST_PROXY: z.enum(['0', '1']).default('0'),
+  QY_TIME_ZONE: z.string().default('Asia/Shanghai'),
+  QY_NOTIFY_SCHEDULE: z.string().optional(),
+  QY_ORDER_QUERY_SCHEDULE: z.string().optional(),
+  QY_CHANNEL_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  QY_WORKER_TICK_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -32,7 +39,20 @@ export interface Config {
   /** Mount the sandbox upstream in-process under /sandbox. */
   sandbox: boolean;
   logLevel: string;
+  /** Behind a reverse proxy: take the client address from X-Forwarded-For. */
+  trustProxy: boolean;
+  /** The business's clock (routing windows, daily limits). */
+  timeZone: string;
+  /** Waits before each merchant notify attempt (DESIGN §8). */
+  notifyScheduleSeconds: number[];
+  /** Waits between queries of a paying order at its channel (PAY-7). */
+  orderQueryScheduleSeconds: number[];
+  channelTimeoutMs: number;
+  /** How often the worker looks for due work when nothing wakes it. */
+  workerTickMs: number;
 }
+
+export const DEFAULT_ORDER_QUERY_SCHEDULE_SECONDS = [30, 60, 120, 300, 600, 1200];
 
 /** Reads and validates the environment; a bad value stops the start with a message naming it. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -54,7 +74,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demo: e.DATABASE_URL ? e.QY_DEMO === '1' : e.QY_DEMO !== '0',
     sandbox: e.QY_SANDBOX === '1',
     logLevel: e.LOG_LEVEL,
+    trustProxy: e.QY_TRUST_PROXY === '1',
+    timeZone: e.QY_TIME_ZONE,
+    notifyScheduleSeconds: parseSeconds(
+      e.QY_NOTIFY_SCHEDULE,
+      DEFAULT_NOTIFY_SCHEDULE_SECONDS,
+      'QY_NOTIFY_SCHEDULE',
+    ),
+    orderQueryScheduleSeconds: parseSeconds(
+      e.QY_ORDER_QUERY_SCHEDULE,
+      DEFAULT_ORDER_QUERY_SCHEDULE_SECONDS,
+      'QY_ORDER_QUERY_SCHEDULE',
+    ),
+    channelTimeoutMs: e.QY_CHANNEL_TIMEOUT_MS,
+    workerTickMs: e.QY_WORKER_TICK_MS,
   };
+}
+
+/** "0,15,15,30" → [0, 15, 15, 30]: a schedule of waits in seconds. */
+function parseSeconds(text: string | undefined, fallback: number[], name: string): number[] {
+  if (!text) return fallback;
+  const seconds = text.split(',').map((s) => Number(s.trim()));
+  if (seconds.some((s) => !Number.isFinite(s) || s < 0))
+    throw new Error(`${name} must be a comma-separated list of seconds`);
+  return seconds;
 }
 
 /**

@@ -54,7 +54,12 @@ export interface CreatePaymentRequest {
 export type PayDataType = 'qr' | 'url' | 'form' | 'none';
 
 export type CreatePaymentResult =
-  | { outcome: 'accepted'; channelOrderNo: string | null; payData: { type: PayDataType; value: string }; raw?: unknown }
+  | {
+      outcome: 'accepted';
+      channelOrderNo: string | null;
+      payData: { type: PayDataType; value: string };
+      raw?: unknown;
+    }
   /** The provider said no: safe to try another channel account. */
   | { outcome: 'refused'; code: string; message: string; raw?: unknown }
   /** No answer in time or a transport error: the provider may or may not have opened the payment. */

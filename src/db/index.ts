@@ -95,7 +95,10 @@ export async function openPglite(dataDir?: string): Promise<Db> {
     exec: async (script) => void (await db.exec(script)),
     tx: (work) =>
       db.transaction((t) =>
-        work({ query: (text, params) => run(t, text, params), exec: async (script) => void (await t.exec(script)) }),
+        work({
+          query: (text, params) => run(t, text, params),
+          exec: async (script) => void (await t.exec(script)),
+        }),
       ),
     async close() {
       await db.close();

@@ -16,7 +16,9 @@ export interface FeeSplit {
 export function splitFee(amount: bigint, merchantRatePpm: number, channelRatePpm: number): FeeSplit {
   if (amount <= 0n) throw new RangeError('amount must be positive');
   if (channelRatePpm > merchantRatePpm) {
-    throw new RangeError(`channel cost ${channelRatePpm} ppm exceeds the merchant rate ${merchantRatePpm} ppm`);
+    throw new RangeError(
+      `channel cost ${channelRatePpm} ppm exceeds the merchant rate ${merchantRatePpm} ppm`,
+    );
   }
   const fee = feeFor(amount, merchantRatePpm);
   const channelCost = feeFor(amount, channelRatePpm);

@@ -19,7 +19,10 @@ export async function insertAccounts(q: Queryable, refs: AccountRef[]): Promise<
 }
 
 export function selectAccountIds(q: Queryable, codes: string[]) {
-  return q.query<{ id: bigint; code: string }>('SELECT id, code FROM ledger_account WHERE code = ANY($1::text[])', [codes]);
+  return q.query<{ id: bigint; code: string }>(
+    'SELECT id, code FROM ledger_account WHERE code = ANY($1::text[])',
+    [codes],
+  );
 }
 
 export async function insertTxn(q: Queryable, kind: string, reference: string, idempotencyKey: string) {
@@ -39,12 +42,20 @@ export async function insertEntries(
   await q.query(
     `INSERT INTO ledger_entry (txn_id, account_id, amount, currency)
      SELECT $1, * FROM unnest($2::bigint[], $3::bigint[], $4::text[])`,
-    [txnId, entries.map((e) => e.accountId.toString()), entries.map((e) => e.amount.toString()), entries.map((e) => e.currency)],
+    [
+      txnId,
+      entries.map((e) => e.accountId.toString()),
+      entries.map((e) => e.amount.toString()),
+      entries.map((e) => e.currency),
+    ],
   );
 }
 
 /** Guarded balances move with their entries; ids ascending so concurrent postings lock in one order. */
-export async function addToGuardedBalances(q: Queryable, deltas: { accountId: bigint; amount: bigint }[]): Promise<void> {
+export async function addToGuardedBalances(
+  q: Queryable,
+  deltas: { accountId: bigint; amount: bigint }[],
+): Promise<void> {
   if (deltas.length === 0) return;
   const sorted = [...deltas].sort((a, b) => (a.accountId < b.accountId ? -1 : 1));
   await q.query(
@@ -107,6 +118,8 @@ export async function selectCounts(q: Queryable) {
 }
 
 export async function countTxnsOfKind(q: Queryable, kind: string): Promise<bigint> {
-  const rows = await q.query<{ n: bigint }>('SELECT count(*)::bigint AS n FROM ledger_txn WHERE kind = $1', [kind]);
+  const rows = await q.query<{ n: bigint }>('SELECT count(*)::bigint AS n FROM ledger_txn WHERE kind = $1', [
+    kind,
+  ]);
   return rows[0]!.n;
 }

@@ -1,7 +1,7 @@
 import type { Db, Queryable } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import * as queries from './queries.ts';
-import { ACCOUNT_KINDS, type AccountRef, type Leg, type PostingInput, accountCode } from './types.ts';
+import { ACCOUNT_KINDS, type AccountRef, accountCode, type Leg, type PostingInput } from './types.ts';
 
 /** Upper bound of legs in one transaction: a posting is a business event, not a batch import. */
 export const MAX_LEGS = 64;
@@ -52,7 +52,11 @@ export class LedgerService {
   async post(q: Queryable, input: PostingInput): Promise<bigint | null> {
     const legs = mergeLegs(input.legs);
     assertBalanced(input, legs);
-    const entries = legs.map((leg) => ({ accountId: this.idOf(leg.account), amount: leg.amount, currency: leg.account.currency }));
+    const entries = legs.map((leg) => ({
+      accountId: this.idOf(leg.account),
+      amount: leg.amount,
+      currency: leg.account.currency,
+    }));
     const txnId = await queries.insertTxn(q, input.kind, input.reference, input.idempotencyKey);
     if (txnId === null) return null;
     await queries.insertEntries(q, txnId, entries);
@@ -84,7 +88,12 @@ export class LedgerService {
    */
   postPayment(q: Queryable, p: PaymentPosting): Promise<bigint | null> {
     if (p.channelCost + p.platformProfit !== p.fee) throw new Error('invariant: fee split does not add up');
-    const [clearing, cost, pending, revenue] = this.paymentAccounts(p) as [AccountRef, AccountRef, AccountRef, AccountRef];
+    const [clearing, cost, pending, revenue] = this.paymentAccounts(p) as [
+      AccountRef,
+      AccountRef,
+      AccountRef,
+      AccountRef,
+    ];
     return this.post(q, {
       kind: 'payment',
       reference: p.orderNo,
@@ -140,7 +149,8 @@ export class LedgerService {
 }
 
 function mergeLegs(legs: Leg[]): Leg[] {
-  if (legs.length < 2 || legs.length > MAX_LEGS) throw new Error(`a posting needs 2..${MAX_LEGS} legs, got ${legs.length}`);
+  if (legs.length < 2 || legs.length > MAX_LEGS)
+    throw new Error(`a posting needs 2..${MAX_LEGS} legs, got ${legs.length}`);
   const merged = new Map<string, Leg>();
   for (const leg of legs) {
     const code = accountCode(leg.account);
@@ -153,9 +163,12 @@ function mergeLegs(legs: Leg[]): Leg[] {
 /** Crashes on an unbalanced posting: it is a programming error, never an operating one. */
 function assertBalanced(input: PostingInput, legs: Leg[]): void {
   const totals = new Map<string, bigint>();
-  for (const leg of legs) totals.set(leg.account.currency, (totals.get(leg.account.currency) ?? 0n) + leg.amount);
+  for (const leg of legs)
+    totals.set(leg.account.currency, (totals.get(leg.account.currency) ?? 0n) + leg.amount);
   for (const [currency, total] of totals) {
-    if (total !== 0n) throw new Error(`invariant: posting ${input.idempotencyKey} is off by ${total} ${currency}`);
+    if (total !== 0n)
+      throw new Error(`invariant: posting ${input.idempotencyKey} is off by ${total} ${currency}`);
   }
-  if (legs.length < 2) throw new Error(`invariant: posting ${input.idempotencyKey} has fewer than 2 non-zero legs`);
+  if (legs.length < 2)
+    throw new Error(`invariant: posting ${input.idempotencyKey} has fewer than 2 non-zero legs`);
 }

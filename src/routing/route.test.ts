@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type RouteCandidate, type RouteInput, inWindow, minuteOfDayIn, planRoute } from './route.ts';
+import { inWindow, minuteOfDayIn, planRoute, type RouteCandidate, type RouteInput } from './route.ts';
 
 function candidate(id: number, patch: Partial<RouteCandidate> = {}): RouteCandidate {
   return {
@@ -29,7 +29,14 @@ function mulberry32(seed: number): () => number {
 }
 
 function input(candidates: RouteCandidate[], patch: Partial<RouteInput> = {}): RouteInput {
-  return { amount: 1000n, minuteOfDay: 12 * 60, candidates, usedToday: new Map(), random: Math.random, ...patch };
+  return {
+    amount: 1000n,
+    minuteOfDay: 12 * 60,
+    candidates,
+    usedToday: new Map(),
+    random: Math.random,
+    ...patch,
+  };
 }
 
 const ids = (plan: RouteCandidate[]) => plan.map((c) => Number(c.channelAccountId));
@@ -40,7 +47,11 @@ describe('planRoute', () => {
     const counts = new Map<number, number>();
     const draws = 20_000;
     for (let i = 0; i < draws; i++) {
-      const first = planRoute(input([candidate(1, { weight: 70 }), candidate(2, { weight: 20 }), candidate(3, { weight: 10 })], { random }))[0]!;
+      const first = planRoute(
+        input([candidate(1, { weight: 70 }), candidate(2, { weight: 20 }), candidate(3, { weight: 10 })], {
+          random,
+        }),
+      )[0]!;
       counts.set(Number(first.channelAccountId), (counts.get(Number(first.channelAccountId)) ?? 0) + 1);
     }
     expect((counts.get(1) ?? 0) / draws).toBeCloseTo(0.7, 1);
@@ -49,7 +60,9 @@ describe('planRoute', () => {
   });
 
   it('tries higher priorities first and keeps the others as failover', () => {
-    const plan = planRoute(input([candidate(1, { priority: 0 }), candidate(2, { priority: 10 }), candidate(3, { priority: 5 })]));
+    const plan = planRoute(
+      input([candidate(1, { priority: 0 }), candidate(2, { priority: 10 }), candidate(3, { priority: 5 })]),
+    );
     expect(ids(plan)).toEqual([2, 3, 1]);
   });
 

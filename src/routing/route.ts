@@ -34,7 +34,10 @@ export interface RouteInput {
 
 export type Exclusion = 'disabled' | 'amount_range' | 'daily_limit' | 'time_window' | 'zero_weight';
 
-export function exclusionOf(c: RouteCandidate, input: Omit<RouteInput, 'candidates' | 'random'>): Exclusion | null {
+export function exclusionOf(
+  c: RouteCandidate,
+  input: Omit<RouteInput, 'candidates' | 'random'>,
+): Exclusion | null {
   if (!c.enabled) return 'disabled';
   if (c.weight <= 0) return 'zero_weight';
   if (c.minAmount !== null && input.amount < c.minAmount) return 'amount_range';
@@ -88,7 +91,12 @@ export function inWindow(minuteOfDay: number, start: string | null, end: string 
 
 /** Minutes since midnight in a time zone (Asia/Shanghai by default: the business's clock). */
 export function minuteOfDayIn(date: Date, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  })
     .formatToParts(date)
     .reduce<Record<string, string>>((acc, p) => Object.assign(acc, { [p.type]: p.value }), {});
   return Number(parts.hour) * 60 + Number(parts.minute);

@@ -24,7 +24,10 @@ export function sandboxSigningString(params: Record<string, string>, key: string
 }
 
 export function sandboxSign(params: Record<string, string>, key: string): string {
-  return createHmac('sha256', key).update(sandboxSigningString(params, key), 'utf8').digest('hex').toUpperCase();
+  return createHmac('sha256', key)
+    .update(sandboxSigningString(params, key), 'utf8')
+    .digest('hex')
+    .toUpperCase();
 }
 
 /** True when `params.sign` is the signature of the other parameters under `key`. */

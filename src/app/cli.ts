@@ -1,0 +1,197 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { OperatorService } from '../auth/operators.ts';
+import { startSandboxServer } from '../channels/sandbox/server.ts';
+import { migrate } from '../db/migrate.ts';
+import { type Config, loadConfig } from './config.ts';
+import { createLogger } from './logger.ts';
+import {
+  type ControlFile,
+  type LedgerReport,
+  ledgerReport,
+  openDatabase,
+  startPlatform,
+} from './platform.ts';
+import { createServices } from './services.ts';
+
+const USAGE = `qingyun <command>
+
+  start [--role all|api|worker]   run the platform (default: everything in one process)
+  migrate                         apply database migrations and exit
+  sandbox [--port 8090]           run the sandbox payment channel on its own
+  check-ledger                    prove the ledger's invariants; exits 1 on a breach
+  create-operator <username>      create an operator (password from QY_OPERATOR_PASSWORD, or generated)
+
+Configuration comes from the environment: PORT, QY_DATA_DIR, DATABASE_URL, QY_MASTER_KEY, QY_PUBLIC_URL (see README).`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { role: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    console.log(USAGE);
+    return command || values.help ? 0 : 1;
+  }
+  const env = { ...process.env, ...(values.role ? { QY_ROLE: values.role } : {}) };
+  switch (command) {
+    case 'start':
+      return start(loadConfig(env));
+    case 'migrate':
+      return runMigrations(loadConfig(env));
+    case 'sandbox':
+      return sandbox(values.port);
+    case 'check-ledger':
+      return checkLedger(loadConfig(env));
+    case 'create-operator':
+      return createOperator(loadConfig(env), rest[0]);
+    default:
+      console.error(`unknown command: ${command}\n\n${USAGE}`);
+      return 1;
+  }
+}
+
+async function start(config: Config): Promise<number> {
+  const log = createLogger(config.logLevel);
+  const platform = await startPlatform(config, log);
+  const mode = config.databaseUrl
+    ? 'PostgreSQL'
+    : `embedded PGlite in ${path.join(config.dataDir, 'pgdata')} (not for production)`;
+  console.log(`\nQingyun Pay is running at ${platform.url}  (role ${config.role}, database: ${mode})`);
+  console.log(`  API docs     ${platform.url}/docs`);
+  if (platform.demo) printDemo(platform.url, platform.demo, config.dataDir);
+  await new Promise<void>((resolve) => {
+    const shutdown = (signal: string) => {
+      log.info({ signal }, 'shutting down');
+      resolve();
+    };
+    process.once('SIGINT', shutdown);
+    process.once('SIGTERM', shutdown);
+  });
+  await platform.stop();
+  return 0;
+}
+
+function printDemo(
+  url: string,
+  demo: NonNullable<Awaited<ReturnType<typeof startPlatform>>['demo']>,
+  dataDir: string,
+) {
+  console.log(`
+Demo data created (also in ${path.join(dataDir, 'demo-credentials.json')}):
+  operator     ${demo.operator.username} / ${demo.operator.password}   (operator API: ${url}/api/admin/login)
+  merchant     ${demo.merchant.mchNo}
+  app          ${demo.merchant.appId}
+  app secret   ${demo.merchant.appSecret}
+  product      ${demo.merchant.productCode} (bound to two sandbox channel accounts)
+Create an order:  node examples/create-order.mjs   (see README)
+`);
+}
+
+async function runMigrations(config: Config): Promise<number> {
+  const db = await openDatabase(config);
+  try {
+    const applied = await migrate(db);
+    console.log(applied.length ? `applied: ${applied.join(', ')}` : 'the schema is up to date');
+    return 0;
+  } finally {
+    await db.close();
+  }
+}
+
+async function sandbox(portText: string | undefined): Promise<number> {
+  const port = Number(portText ?? process.env.PORT ?? 8090);
+  const secret = process.env.QY_SANDBOX_SECRET ?? randomBytes(32).toString('hex');
+  const server = await startSandboxServer({
+    host: process.env.HOST ?? '127.0.0.1',
+    port,
+    secret,
+    publicUrl: process.env.QY_PUBLIC_URL,
+  });
+  console.log(`Sandbox channel at ${server.url}`);
+  console.log(
+    `Register a sandbox merchant: curl -X POST ${server.url}/api/merchants -H 'content-type: application/json' -d '{}'`,
+  );
+  if (!process.env.QY_SANDBOX_SECRET)
+    console.log('(QY_SANDBOX_SECRET not set: merchant keys change when this process restarts)');
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  await server.close();
+  return 0;
+}
+
+async function checkLedger(config: Config): Promise<number> {
+  const report = (await reportFromRunningPlatform(config)) ?? (await reportFromDatabase(config));
+  console.log(
+    `ledger: ${report.transactions} transactions, ${report.entries} entries, ${report.accounts} accounts; ` +
+      `${report.paidOrders} paid orders, ${report.paymentTransactions} payment transactions`,
+  );
+  if (report.ok) {
+    console.log('OK: every transaction balances, every stored balance equals its entries, none is negative');
+    return 0;
+  }
+  console.error(`BREACH: ${report.problems.length} problem(s)`);
+  for (const problem of report.problems) console.error(`  - ${problem}`);
+  return 1;
+}
+
+/** The embedded database has one connection, held by a running platform: ask that process instead. */
+async function reportFromRunningPlatform(config: Config): Promise<LedgerReport | null> {
+  if (config.databaseUrl) return null;
+  const controlPath = path.join(config.dataDir, 'control.json');
+  if (!fs.existsSync(controlPath)) return null;
+  const control = JSON.parse(fs.readFileSync(controlPath, 'utf8')) as ControlFile;
+  try {
+    process.kill(control.pid, 0);
+  } catch {
+    return null;
+  }
+  const response = await fetch(`${control.url}/internal/check-ledger`, {
+    headers: { 'x-qy-control': control.token },
+  });
+  if (!response.ok) throw new Error(`the running platform answered HTTP ${response.status}`);
+  return (await response.json()) as LedgerReport;
+}
+
+async function reportFromDatabase(config: Config): Promise<LedgerReport> {
+  const db = await openDatabase(config);
+  try {
+    await migrate(db);
+    const log = createLogger('silent');
+    return await ledgerReport(createServices(db, config, log, () => config.publicUrl ?? ''));
+  } finally {
+    await db.close();
+  }
+}
+
+async function createOperator(config: Config, username: string | undefined): Promise<number> {
+  if (!username) {
+    console.error('usage: qingyun create-operator <username>');
+    return 1;
+  }
+  const generated = !process.env.QY_OPERATOR_PASSWORD;
+  const password = process.env.QY_OPERATOR_PASSWORD ?? randomBytes(12).toString('base64url');
+  const db = await openDatabase(config);
+  try {
+    await migrate(db);
+    await new OperatorService(db).createOperator(username, password);
+    console.log(`operator ${username} is ready${generated ? `; password: ${password}` : ''}`);
+    return 0;
+  } finally {
+    await db.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    console.error(`qingyun: ${error.message}`);
+    process.exit(1);
+  },
+);

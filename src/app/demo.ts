@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { sandboxMerchantKey } from '../channels/sandbox/protocol.ts';
+import type { Config } from './config.ts';
+import type { Services } from './services.ts';
+
+export interface DemoCredentials {
+  operator: { username: string; password: string };
+  merchant: { mchNo: string; appId: string; appSecret: string; productCode: string };
+}
+
+export const DEMO_PRODUCT = 'sandbox_qr';
+
+/**
+ * On the first start with an empty database: an operator, a merchant with one app, and the
+ * product `sandbox_qr` bound to two sandbox channel accounts. Printed, and written to
+ * QY_DATA_DIR/demo-credentials.json (mode 0600). Returns null when the database has data.
+ */
+export async function seedDemo(
+  services: Services,
+  config: Config,
+  sandboxSecret: string,
+): Promise<DemoCredentials | null> {
+  if ((await services.operators.countOperators()) > 0) return null;
+  const password = randomBytes(12).toString('base64url');
+  await services.operators.createOperator('admin', password, '演示运营 Demo operator');
+
+  await services.catalog.createProduct({
+    code: DEMO_PRODUCT,
+    name: '沙箱扫码 Sandbox QR',
+    currency: 'CNY',
+    minAmount: 1n,
+    maxAmount: 5_000_000n,
+    defaultRatePpm: 6000,
+  });
+  await services.catalog.createChannel({ code: 'sandbox', name: '沙箱通道 Sandbox', adapterCode: 'sandbox' });
+  const accounts = [
+    { name: '沙箱账户 A', mchId: 'SBXDEMO0001', costRatePpm: 3800, weight: 70 },
+    { name: '沙箱账户 B', mchId: 'SBXDEMO0002', costRatePpm: 4500, weight: 30 },
+  ];
+  for (const a of accounts) {
+    const account = await services.catalog.createChannelAccount({
+      channelCode: 'sandbox',
+      name: a.name,
+      credentials: { mchId: a.mchId, key: sandboxMerchantKey(sandboxSecret, a.mchId) },
+      rates: [{ productCode: DEMO_PRODUCT, costRatePpm: a.costRatePpm }],
+    });
+    await services.catalog.upsertBinding(DEMO_PRODUCT, account.id, {
+      weight: a.weight,
+      priority: 0,
+      minAmount: null,
+      maxAmount: null,
+      dailyLimit: null,
+      windowStart: null,
+      windowEnd: null,
+      enabled: true,
+    });
+  }
+
+  const merchant = await services.merchants.createMerchant({
+    name: '演示商户 Demo Merchant',
+    shortName: '演示商户',
+  });
+  await services.catalog.setMerchantRate(merchant.id, DEMO_PRODUCT, 6000);
+  const { app, secret } = await services.merchants.createApp(merchant.mch_no, { name: 'Demo app' });
+
+  const credentials: DemoCredentials = {
+    operator: { username: 'admin', password },
+    merchant: { mchNo: merchant.mch_no, appId: app.appId, appSecret: secret, productCode: DEMO_PRODUCT },
+  };
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  fs.writeFileSync(
+    path.join(config.dataDir, 'demo-credentials.json'),
+    `${JSON.stringify(credentials, null, 2)}\n`,
+    {
+      mode: 0o600,
+    },
+  );
+  return credentials;
+}

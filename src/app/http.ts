@@ -1,0 +1,182 @@
+import { randomUUID } from 'node:crypto';
+import fastifyCookie from '@fastify/cookie';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
+import {
+  hasZodFastifySchemaValidationErrors,
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { OperatorIdentity } from '../auth/operators.ts';
+import { adminRoutes } from '../auth/routes.ts';
+import { catalogRoutes } from '../catalog/routes.ts';
+import { sandboxPlugin } from '../channels/sandbox/server.ts';
+import { AppError } from '../errors.ts';
+import { merchantAdminRoutes } from '../merchants/routes.ts';
+import type { AppKeys } from '../merchants/service.ts';
+import { cashierRoutes } from '../orders/cashier.ts';
+import { channelNotifyRoutes, merchantOrderRoutes, orderAdminRoutes } from '../orders/routes.ts';
+import type { Config } from './config.ts';
+import { loggerOptions } from './logger.ts';
+import type { Services } from './services.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The body exactly as received: signatures are computed over it. */
+    rawBody: string;
+    /** The app of a signed merchant API request, once authenticated. */
+    merchantApp?: AppKeys;
+    operator?: OperatorIdentity;
+  }
+}
+
+/** Requests carry small JSON documents; anything larger is refused before it is read. */
+export const BODY_LIMIT_BYTES = 64 * 1024;
+
+export type App = FastifyInstance;
+export type TypedApp = ReturnType<FastifyInstance['withTypeProvider']> & FastifyInstance;
+
+export interface HttpOptions {
+  config: Config;
+  services: Services;
+  /** Where the in-process sandbox is reachable; a function because the port is known only after listen. */
+  publicUrl: () => string;
+  sandboxSecret: string;
+}
+
+export async function buildHttpApp({
+  config,
+  services,
+  publicUrl,
+  sandboxSecret,
+}: HttpOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: loggerOptions(config.logLevel),
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: () => `req_${randomUUID().replaceAll('-', '')}`,
+    trustProxy: config.trustProxy,
+    return503OnClosing: true,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorateRequest('rawBody', '');
+  installBodyParsers(app);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send({
+      code: 'NOT_FOUND',
+      message: `no route for ${request.method} ${request.url.split('?')[0]}`,
+      requestId: request.id,
+    });
+  });
+  await app.register(fastifyCookie);
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: {
+        title: 'Qingyun Pay API',
+        version: '1.0.0',
+        description:
+          'Merchant API (signed, see docs/merchant-api.md) and operator API (session cookie). ' +
+          'Amounts are integers in minor units (fen).',
+      },
+      components: {
+        securitySchemes: {
+          merchantSignature: { type: 'apiKey', in: 'header', name: 'X-Qy-Signature' },
+          operatorSession: { type: 'apiKey', in: 'cookie', name: 'qy_session' },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    try {
+      await services.db.query('SELECT 1');
+      return { status: 'ready', database: services.db.kind };
+    } catch {
+      return reply.code(503).send({ status: 'unavailable' });
+    }
+  });
+
+  await app.register(merchantOrderRoutes, { services });
+  await app.register(channelNotifyRoutes, { services });
+  await app.register(adminRoutes, { services, secureCookies: publicUrl().startsWith('https:') });
+  await app.register(merchantAdminRoutes, { services });
+  await app.register(catalogRoutes, { services });
+  await app.register(orderAdminRoutes, { services });
+  await app.register(cashierRoutes, { services });
+  if (config.sandbox) {
+    await app.register(sandboxPlugin, {
+      prefix: '/sandbox',
+      secret: sandboxSecret,
+      publicUrl: () => `${publicUrl()}/sandbox`,
+    });
+  }
+  return app;
+}
+
+/** JSON and form bodies are kept raw (for signatures) and parsed; other types reach routes as text. */
+function installBodyParsers(app: FastifyInstance) {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body as string;
+    request.rawBody = text;
+    if (text.length === 0) return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(new AppError('INVALID_REQUEST', 'the body is not valid JSON'), undefined);
+    }
+  });
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string' },
+    (request, body, done) => {
+      request.rawBody = body as string;
+      done(null, Object.fromEntries(new URLSearchParams(body as string)));
+    },
+  );
+  app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
+    request.rawBody = body as string;
+    done(null, body);
+  });
+}
+
+function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const send = (status: number, code: string, message: string, details?: unknown) =>
+    reply.code(status).send({ code, message, requestId: request.id, ...(details ? { details } : {}) });
+  if (error instanceof AppError) return send(error.status, error.code, error.message, error.details);
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const message = error.validation
+      .map(
+        (issue) =>
+          `${issue.instancePath.replace(/^\//, '').replaceAll('/', '.') || error.validationContext || 'request'}: ${issue.message}`,
+      )
+      .join('; ');
+    return send(400, 'INVALID_REQUEST', message);
+  }
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return send(413, 'BODY_TOO_LARGE', `the body is larger than ${BODY_LIMIT_BYTES} bytes`);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return send(415, 'UNSUPPORTED_MEDIA_TYPE', 'send application/json');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return send(400, 'INVALID_REQUEST', error.message);
+  }
+  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+    return send(error.statusCode, 'INVALID_REQUEST', error.message);
+  }
+  request.log.error({ err: error }, 'unhandled error');
+  return send(500, 'INTERNAL', 'internal error; quote the requestId when asking for help');
+}

@@ -1,0 +1,135 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { type Db, openPglite, openPostgres } from '../db/index.ts';
+import { migrate } from '../db/migrate.ts';
+import type { Config } from './config.ts';
+import { type DemoCredentials, seedDemo } from './demo.ts';
+import { buildHttpApp } from './http.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { createServices, type Services } from './services.ts';
+import { Worker } from './worker.ts';
+
+export interface Platform {
+  url: string;
+  services: Services;
+  http: FastifyInstance | null;
+  demo: DemoCredentials | null;
+  stop(): Promise<void>;
+}
+
+/** Lets `qingyun check-ledger` reach a running embedded platform, which holds the database's only connection. */
+export interface ControlFile {
+  pid: number;
+  url: string;
+  token: string;
+}
+
+export function openDatabase(config: Config): Promise<Db> {
+  return config.databaseUrl
+    ? Promise.resolve(openPostgres(config.databaseUrl))
+    : openPglite(path.join(config.dataDir, 'pgdata'));
+}
+
+/** The in-process sandbox's secret, derived from the master key so its merchants' keys survive restarts. */
+export function inProcessSandboxSecret(config: Config): string {
+  return createHmac('sha256', config.masterKey).update('qingyun-sandbox').digest('hex');
+}
+
+/** Starts everything the role asks for: HTTP API and pages, worker, demo data on a fresh database. */
+export async function startPlatform(
+  config: Config,
+  log: Logger = createLogger(config.logLevel),
+): Promise<Platform> {
+  const db = await openDatabase(config);
+  let http: FastifyInstance | null = null;
+  let worker: Worker | null = null;
+  try {
+    const applied = await migrate(db);
+    if (applied.length > 0) log.info({ applied }, 'migrations applied');
+    let url = config.publicUrl ?? `http://127.0.0.1:${config.port}`;
+    const services = createServices(db, config, log, () => url);
+    const sandboxSecret = inProcessSandboxSecret(config);
+    const controlToken =
+      config.databaseUrl || config.role === 'worker' ? null : randomBytes(24).toString('base64url');
+    if (config.role !== 'worker') {
+      http = await buildHttpApp({ config, services, publicUrl: () => url, sandboxSecret });
+      if (controlToken) addControlRoute(http, controlToken, services);
+      await http.listen({ port: config.port, host: config.host });
+      if (!config.publicUrl) url = `http://127.0.0.1:${(http.server.address() as AddressInfo).port}`;
+    }
+    if (config.role !== 'api') {
+      worker = new Worker(services, config);
+      worker.start();
+    }
+    const demo = config.demo ? await seedDemo(services, config, sandboxSecret) : null;
+    const controlPath = controlToken
+      ? writeControlFile(config.dataDir, { pid: process.pid, url, token: controlToken })
+      : null;
+    return {
+      url,
+      services,
+      http,
+      demo,
+      async stop() {
+        if (controlPath) fs.rmSync(controlPath, { force: true });
+        await http?.close();
+        await worker?.stop();
+        await db.close();
+      },
+    };
+  } catch (error) {
+    await http?.close().catch(() => {});
+    await worker?.stop().catch(() => {});
+    await db.close().catch(() => {});
+    throw error;
+  }
+}
+
+/** A loopback-only route, guarded by the token in the control file, for `qingyun check-ledger`. */
+function addControlRoute(http: FastifyInstance, token: string, services: Services): void {
+  http.get('/internal/check-ledger', { schema: { hide: true } }, async (request, reply) => {
+    const loopback = ['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(request.ip);
+    if (!loopback || request.headers['x-qy-control'] !== token)
+      return reply.code(404).send({ code: 'NOT_FOUND' });
+    return ledgerReport(services);
+  });
+}
+
+function writeControlFile(dataDir: string, control: ControlFile): string {
+  const controlPath = path.join(dataDir, 'control.json');
+  fs.writeFileSync(controlPath, JSON.stringify(control), { mode: 0o600 });
+  return controlPath;
+}
+
+export interface LedgerReport {
+  ok: boolean;
+  transactions: string;
+  entries: string;
+  accounts: string;
+  paidOrders: string;
+  paymentTransactions: string;
+  problems: string[];
+}
+
+/** The ledger's invariants, plus the cross-check that every paid order was posted exactly once. */
+export async function ledgerReport(services: Services): Promise<LedgerReport> {
+  const check = await services.ledger.check();
+  const paidOrders = await services.orders.countPaid();
+  const paymentTxns = await services.ledger.countTxnsOfKind('payment');
+  const problems = [...check.problems];
+  if (paidOrders !== paymentTxns) {
+    problems.push(`${paidOrders} paid orders but ${paymentTxns} payment transactions`);
+  }
+  return {
+    ok: problems.length === 0,
+    transactions: check.txns.toString(),
+    entries: check.entries.toString(),
+    accounts: check.accounts.toString(),
+    paidOrders: paidOrders.toString(),
+    paymentTransactions: paymentTxns.toString(),
+    problems,
+  };
+}

@@ -1,0 +1,55 @@
+import { ApiSignatureVerifier } from '../auth/api-signature.ts';
+import { OperatorService } from '../auth/operators.ts';
+import { SecretBox } from '../auth/secret-box.ts';
+import { CatalogService } from '../catalog/service.ts';
+import { ChannelGateway } from '../channels/gateway.ts';
+import type { Db } from '../db/index.ts';
+import { LedgerService } from '../ledger/service.ts';
+import { MerchantService } from '../merchants/service.ts';
+import { NotifyService } from '../notify/service.ts';
+import { OrderService } from '../orders/service.ts';
+import type { Config } from './config.ts';
+import type { Logger } from './logger.ts';
+
+/** Every domain service, wired once per process. Routes and workers reach the domains through it. */
+export interface Services {
+  db: Db;
+  log: Logger;
+  secrets: SecretBox;
+  operators: OperatorService;
+  signatures: ApiSignatureVerifier;
+  merchants: MerchantService;
+  catalog: CatalogService;
+  channels: ChannelGateway;
+  ledger: LedgerService;
+  notify: NotifyService;
+  orders: OrderService;
+}
+
+export function createServices(db: Db, config: Config, log: Logger, publicUrl: () => string): Services {
+  const secrets = new SecretBox(config.masterKey);
+  const merchants = new MerchantService(db, secrets);
+  const catalog = new CatalogService(db, secrets);
+  const channels = new ChannelGateway(catalog, publicUrl, config.channelTimeoutMs);
+  const ledger = new LedgerService(db);
+  const notify = new NotifyService(db, merchants, { scheduleSeconds: config.notifyScheduleSeconds, log });
+  const orders = new OrderService(db, catalog, channels, ledger, notify, {
+    publicUrl,
+    timeZone: config.timeZone,
+    queryScheduleSeconds: config.orderQueryScheduleSeconds,
+    log,
+  });
+  return {
+    db,
+    log,
+    secrets,
+    operators: new OperatorService(db),
+    signatures: new ApiSignatureVerifier(db, merchants),
+    merchants,
+    catalog,
+    channels,
+    ledger,
+    notify,
+    orders,
+  };
+}

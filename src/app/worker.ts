@@ -1,0 +1,122 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Db } from '../db/index.ts';
+import type { Config } from './config.ts';
+import type { Services } from './services.ts';
+
+/** A job may hold its lease this long while running; a crashed holder frees it after this. */
+const RUNNING_LEASE_SECONDS = 120;
+
+interface ScheduledJob {
+  name: string;
+  everyMs: number;
+  run: () => Promise<unknown>;
+}
+
+/**
+ * The background worker: delivers merchant notifies as soon as they are committed (woken in
+ * process, polled otherwise) and runs the scheduled jobs, each on one node at a time.
+ */
+export class Worker {
+  private stopping = false;
+  private wake: (() => void) | null = null;
+  private readonly loops: Promise<void>[] = [];
+  private readonly holder = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+
+  constructor(
+    private readonly services: Services,
+    private readonly config: Pick<Config, 'workerTickMs'>,
+  ) {}
+
+  start(): void {
+    this.services.notify.onWake(() => this.wake?.());
+    this.loops.push(this.notifyLoop());
+    const jobs: ScheduledJob[] = [
+      {
+        name: 'order-query',
+        everyMs: this.config.workerTickMs,
+        run: () => this.services.orders.queryPaying(),
+      },
+      {
+        name: 'order-expiry',
+        everyMs: this.config.workerTickMs * 2,
+        run: () => this.services.orders.sweepExpired(),
+      },
+      {
+        name: 'purge-nonces-sessions',
+        everyMs: 60_000,
+        run: async () => {
+          await this.services.signatures.purgeExpiredNonces();
+          await this.services.operators.purgeExpiredSessions();
+        },
+      },
+    ];
+    for (const job of jobs) this.loops.push(this.jobLoop(job));
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await Promise.all(this.loops);
+  }
+
+  private async notifyLoop(): Promise<void> {
+    while (!this.stopping) {
+      let delivered = 0;
+      try {
+        delivered = await this.services.notify.deliverDue();
+      } catch (error) {
+        this.services.log.error({ err: error }, 'notify delivery failed');
+      }
+      if (delivered === 0 && !this.stopping) await this.idle(this.config.workerTickMs);
+    }
+  }
+
+  private async jobLoop(job: ScheduledJob): Promise<void> {
+    while (!this.stopping) {
+      try {
+        if (await claimJob(this.services.db, job.name, this.holder)) {
+          try {
+            await job.run();
+          } finally {
+            await releaseJob(this.services.db, job.name, job.everyMs);
+          }
+        }
+      } catch (error) {
+        this.services.log.error({ err: error, job: job.name }, 'scheduled job failed');
+      }
+      if (!this.stopping) await sleep(job.everyMs);
+    }
+  }
+
+  /** Waits for the tick, or less if a notify is committed on this node meanwhile. */
+  private idle(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const self = this;
+      function done() {
+        clearTimeout(timer);
+        self.wake = null;
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}
+
+async function claimJob(db: Db, name: string, holder: string): Promise<boolean> {
+  await db.query('INSERT INTO job_lease (name) VALUES ($1) ON CONFLICT (name) DO NOTHING', [name]);
+  const rows = await db.query(
+    `UPDATE job_lease SET leased_until = now() + make_interval(secs => $3), holder = $2, last_run_at = now()
+     WHERE name = $1 AND leased_until <= now() RETURNING 1`,
+    [name, holder, RUNNING_LEASE_SECONDS],
+  );
+  return rows.length > 0;
+}
+
+/** Frees the job for the next run, one interval from now, whichever node takes it. */
+async function releaseJob(db: Db, name: string, everyMs: number): Promise<void> {
+  await db.query('UPDATE job_lease SET leased_until = now() + make_interval(secs => $2) WHERE name = $1', [
+    name,
+    Math.max(0, everyMs - 50) / 1000,
+  ]);
+}

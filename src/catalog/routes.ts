@@ -1,0 +1,269 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Services } from '../app/services.ts';
+import { requireOperator } from '../auth/routes.ts';
+import { listAdapters } from '../channels/registry.ts';
+import { toJsonAmount } from '../money/money.ts';
+import type { ProductRow } from './queries.ts';
+
+const ppm = z.number().int().min(0).max(1_000_000);
+const minor = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM');
+const AccountIdParams = z.object({ id: z.string().regex(/^\d{1,18}$/) });
+const toBig = (n: number | null | undefined) => (n === null || n === undefined ? null : BigInt(n));
+
+/** Operator API for products, channels, channel accounts and bindings (OP-4, OP-5). */
+export async function catalogRoutes(app: FastifyInstance, { services }: { services: Services }) {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  api.addHook('preHandler', requireOperator(services));
+  const tags = ['operator: products and channels'];
+
+  api.get('/api/admin/products', { schema: { tags, summary: 'List products' } }, async () =>
+    (await services.catalog.listProducts()).map(productView),
+  );
+
+  api.post(
+    '/api/admin/products',
+    {
+      schema: {
+        tags,
+        summary: 'Create a product',
+        body: z.object({
+          code: z.string().regex(/^[a-z0-9_]{2,32}$/, 'lower-case letters, digits and _'),
+          name: z.string().min(1).max(64),
+          currency: z
+            .string()
+            .regex(/^[A-Z]{3}$/)
+            .default('CNY'),
+          minAmount: minor,
+          maxAmount: minor,
+          defaultRatePpm: ppm,
+        }),
+      },
+    },
+    async (request, reply) => {
+      const b = request.body;
+      const product = await services.catalog.createProduct({
+        ...b,
+        minAmount: BigInt(b.minAmount),
+        maxAmount: BigInt(b.maxAmount),
+      });
+      return reply.code(201).send(productView(product));
+    },
+  );
+
+  api.patch(
+    '/api/admin/products/:code',
+    {
+      schema: {
+        tags,
+        summary: 'Edit a product',
+        params: z.object({ code: z.string() }),
+        body: z.object({
+          name: z.string().min(1).max(64).optional(),
+          minAmount: minor.optional(),
+          maxAmount: minor.optional(),
+          defaultRatePpm: ppm.optional(),
+          enabled: z.boolean().optional(),
+        }),
+      },
+    },
+    async (request) => {
+      const b = request.body;
+      const product = await services.catalog.updateProduct(request.params.code, {
+        ...b,
+        minAmount: toBig(b.minAmount) ?? undefined,
+        maxAmount: toBig(b.maxAmount) ?? undefined,
+      });
+      return productView(product);
+    },
+  );
+
+  api.get('/api/admin/adapters', { schema: { tags, summary: 'Channel adapters this build has' } }, async () =>
+    listAdapters().map((a) => ({ code: a.code, name: a.name })),
+  );
+
+  api.get('/api/admin/channels', { schema: { tags, summary: 'List channels' } }, async () =>
+    (await services.catalog.listChannels()).map((c) => ({
+      id: c.id.toString(),
+      code: c.code,
+      name: c.name,
+      adapterCode: c.adapter_code,
+      enabled: c.enabled,
+    })),
+  );
+
+  api.post(
+    '/api/admin/channels',
+    {
+      schema: {
+        tags,
+        summary: 'Create a channel (an upstream provider)',
+        body: z.object({
+          code: z.string().regex(/^[a-z0-9_]{2,32}$/),
+          name: z.string().min(1).max(64),
+          adapterCode: z.string().min(1),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const c = await services.catalog.createChannel(request.body);
+      return reply
+        .code(201)
+        .send({ id: c.id.toString(), code: c.code, name: c.name, adapterCode: c.adapter_code });
+    },
+  );
+
+  api.get(
+    '/api/admin/channel-accounts',
+    { schema: { tags, summary: 'List channel accounts (credentials never shown)' } },
+    async () => (await services.catalog.listChannelAccounts()).map((a) => ({ ...a, id: a.id.toString() })),
+  );
+
+  api.post(
+    '/api/admin/channel-accounts',
+    {
+      schema: {
+        tags,
+        summary: 'Create a channel account with its credentials (write-only) and cost rates',
+        body: z.object({
+          channelCode: z.string(),
+          name: z.string().min(1).max(64),
+          credentials: z.record(z.string(), z.unknown()),
+          config: z.record(z.string(), z.unknown()).optional(),
+          rates: z
+            .array(z.object({ productCode: z.string(), costRatePpm: ppm }))
+            .max(100)
+            .optional(),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const account = await services.catalog.createChannelAccount(request.body);
+      return reply
+        .code(201)
+        .send({ id: account.id.toString(), name: account.name, enabled: account.enabled });
+    },
+  );
+
+  api.patch(
+    '/api/admin/channel-accounts/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Edit a channel account: name, credentials (replace), settings, enabled',
+        params: AccountIdParams,
+        body: z.object({
+          name: z.string().min(1).max(64).optional(),
+          credentials: z.record(z.string(), z.unknown()).optional(),
+          config: z.record(z.string(), z.unknown()).optional(),
+          enabled: z.boolean().optional(),
+        }),
+      },
+    },
+    async (request) => {
+      const a = await services.catalog.updateChannelAccount(BigInt(request.params.id), request.body);
+      return { id: a.id.toString(), name: a.name, enabled: a.enabled, config: a.config };
+    },
+  );
+
+  api.put(
+    '/api/admin/channel-accounts/:id/rates/:productCode',
+    {
+      schema: {
+        tags,
+        summary: "Set a channel account's cost rate for a product",
+        params: z.object({ id: z.string().regex(/^\d{1,18}$/), productCode: z.string() }),
+        body: z.object({ costRatePpm: ppm }),
+      },
+    },
+    async (request) => {
+      await services.catalog.setChannelAccountRate(
+        BigInt(request.params.id),
+        request.params.productCode,
+        request.body.costRatePpm,
+      );
+      return { ok: true };
+    },
+  );
+
+  api.get(
+    '/api/admin/products/:code/bindings',
+    { schema: { tags, summary: "A product's channel bindings", params: z.object({ code: z.string() }) } },
+    async (request) =>
+      (await services.catalog.listBindings(request.params.code)).map((b) => ({
+        channelAccountId: b.channel_account_id.toString(),
+        accountName: b.account_name,
+        adapterCode: b.adapter_code,
+        costRatePpm: b.cost_rate_ppm,
+        weight: b.weight,
+        priority: b.priority,
+        minAmount: b.min_amount === null ? null : toJsonAmount(b.min_amount),
+        maxAmount: b.max_amount === null ? null : toJsonAmount(b.max_amount),
+        dailyLimit: b.daily_limit === null ? null : toJsonAmount(b.daily_limit),
+        windowStart: b.window_start,
+        windowEnd: b.window_end,
+        enabled: b.enabled,
+        accountEnabled: b.account_enabled && b.channel_enabled,
+      })),
+  );
+
+  api.put(
+    '/api/admin/products/:code/bindings/:channelAccountId',
+    {
+      schema: {
+        tags,
+        summary: 'Bind a channel account to a product (or edit the binding)',
+        params: z.object({ code: z.string(), channelAccountId: z.string().regex(/^\d{1,18}$/) }),
+        body: z.object({
+          weight: z.number().int().min(0).max(10_000).default(100),
+          priority: z.number().int().min(-1000).max(1000).default(0),
+          minAmount: minor.nullable().default(null),
+          maxAmount: minor.nullable().default(null),
+          dailyLimit: minor.nullable().default(null),
+          windowStart: clock.nullable().default(null),
+          windowEnd: clock.nullable().default(null),
+          enabled: z.boolean().default(true),
+        }),
+      },
+    },
+    async (request) => {
+      const b = request.body;
+      await services.catalog.upsertBinding(request.params.code, BigInt(request.params.channelAccountId), {
+        ...b,
+        minAmount: toBig(b.minAmount),
+        maxAmount: toBig(b.maxAmount),
+        dailyLimit: toBig(b.dailyLimit),
+      });
+      return { ok: true };
+    },
+  );
+
+  api.delete(
+    '/api/admin/products/:code/bindings/:channelAccountId',
+    {
+      schema: {
+        tags,
+        summary: 'Unbind a channel account from a product',
+        params: z.object({ code: z.string(), channelAccountId: z.string().regex(/^\d{1,18}$/) }),
+      },
+    },
+    async (request) => {
+      await services.catalog.deleteBinding(request.params.code, BigInt(request.params.channelAccountId));
+      return { ok: true };
+    },
+  );
+}
+
+function productView(p: ProductRow) {
+  return {
+    code: p.code,
+    name: p.name,
+    currency: p.currency,
+    minAmount: toJsonAmount(p.min_amount),
+    maxAmount: toJsonAmount(p.max_amount),
+    defaultRatePpm: p.default_rate_ppm,
+    enabled: p.enabled,
+  };
+}

@@ -1,0 +1,380 @@
+import type { SecretBox } from '../auth/secret-box.ts';
+import { getAdapter } from '../channels/registry.ts';
+import type { Db, Queryable } from '../db/index.ts';
+import { AppError, isUniqueViolation } from '../errors.ts';
+import { isCurrency } from '../money/money.ts';
+import type { RouteCandidate } from '../routing/route.ts';
+import type { BindingRow, ProductRow } from './queries.ts';
+import * as queries from './queries.ts';
+
+/** Configuration read on every order is cached this long; edits on this node clear it at once. */
+const CACHE_TTL_MS = 2_000;
+
+export interface ChannelAccountRuntime {
+  id: bigint;
+  name: string;
+  adapterCode: string;
+  credentials: Record<string, unknown>;
+  config: Record<string, unknown>;
+  enabled: boolean;
+}
+
+export interface RoutableBinding extends RouteCandidate {
+  adapterCode: string;
+  costRatePpm: number;
+}
+
+export interface BindingInput {
+  weight: number;
+  priority: number;
+  minAmount: bigint | null;
+  maxAmount: bigint | null;
+  dailyLimit: bigint | null;
+  windowStart: string | null;
+  windowEnd: string | null;
+  enabled: boolean;
+}
+
+class TtlCache<V> {
+  private readonly entries = new Map<string, { value: V; until: number }>();
+  async get(key: string, load: () => Promise<V>): Promise<V> {
+    const hit = this.entries.get(key);
+    if (hit && hit.until > Date.now()) return hit.value;
+    const value = await load();
+    this.entries.set(key, { value, until: Date.now() + CACHE_TTL_MS });
+    return value;
+  }
+  clear(): void {
+    this.entries.clear();
+  }
+}
+
+/** Products, channels, channel accounts, rates and the product → channel-account bindings. */
+export class CatalogService {
+  private readonly products = new TtlCache<ProductRow | null>();
+  private readonly merchantRates = new TtlCache<{ rate_ppm: number; enabled: boolean } | null>();
+  private readonly bindings = new TtlCache<RoutableBinding[]>();
+  private readonly accounts = new TtlCache<ChannelAccountRuntime | null>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly secrets: SecretBox,
+  ) {}
+
+  // ---------- products ----------
+
+  async createProduct(input: {
+    code: string;
+    name: string;
+    currency: string;
+    minAmount: bigint;
+    maxAmount: bigint;
+    defaultRatePpm: number;
+  }): Promise<ProductRow> {
+    if (!isCurrency(input.currency))
+      throw new AppError('INVALID_REQUEST', `unsupported currency ${input.currency}`);
+    if (input.maxAmount < input.minAmount)
+      throw new AppError('INVALID_REQUEST', 'maxAmount is below minAmount');
+    try {
+      return await queries.insertProduct(this.db, input);
+    } catch (error) {
+      if (isUniqueViolation(error))
+        throw new AppError('ALREADY_EXISTS', `product ${input.code} already exists`);
+      throw error;
+    }
+  }
+
+  async updateProduct(
+    code: string,
+    patch: {
+      name?: string;
+      minAmount?: bigint;
+      maxAmount?: bigint;
+      defaultRatePpm?: number;
+      enabled?: boolean;
+    },
+  ): Promise<ProductRow> {
+    const product = await this.requireProduct(code);
+    const min = patch.minAmount ?? product.min_amount;
+    const max = patch.maxAmount ?? product.max_amount;
+    if (max < min) throw new AppError('INVALID_REQUEST', 'maxAmount is below minAmount');
+    const updated = (await queries.updateProduct(this.db, product.id, patch))!;
+    this.clearCaches();
+    return updated;
+  }
+
+  listProducts() {
+    return queries.listProducts(this.db);
+  }
+
+  productByCode(code: string): Promise<ProductRow | null> {
+    return this.products.get(code, () => queries.findProductByCode(this.db, code));
+  }
+
+  async requireProduct(code: string): Promise<ProductRow> {
+    const product = await queries.findProductByCode(this.db, code);
+    if (!product) throw new AppError('PRODUCT_NOT_FOUND', `product ${code} not found`);
+    return product;
+  }
+
+  // ---------- merchant rates ----------
+
+  /** Sells a product to a merchant at a rate; the rate may not go below any bound channel's cost. */
+  async setMerchantRate(
+    merchantId: bigint,
+    productCode: string,
+    ratePpm: number | undefined,
+    enabled = true,
+  ) {
+    const product = await this.requireProduct(productCode);
+    const rate = ratePpm ?? product.default_rate_ppm;
+    await this.db.tx(async (q) => {
+      const highestCost = await queries.highestBoundCost(q, product.id);
+      if (highestCost !== null && rate < highestCost) {
+        throw new AppError(
+          'RATE_RULE_VIOLATION',
+          `merchant rate ${rate} ppm is below the cost ${highestCost} ppm of a channel account bound to ${productCode}`,
+        );
+      }
+      await queries.upsertMerchantRate(q, merchantId, product.id, rate, enabled);
+    });
+    this.clearCaches();
+    return { productCode, ratePpm: rate, enabled };
+  }
+
+  merchantRate(merchantId: bigint, productId: bigint) {
+    return this.merchantRates.get(`${merchantId}:${productId}`, () =>
+      queries.findMerchantRate(this.db, merchantId, productId),
+    );
+  }
+
+  listMerchantRates(merchantId: bigint) {
+    return queries.listMerchantRates(this.db, merchantId);
+  }
+
+  // ---------- channels and channel accounts ----------
+
+  async createChannel(input: { code: string; name: string; adapterCode: string }) {
+    if (!getAdapter(input.adapterCode))
+      throw new AppError('INVALID_REQUEST', `unknown adapter ${input.adapterCode}`);
+    try {
+      return await queries.insertChannel(this.db, input);
+    } catch (error) {
+      if (isUniqueViolation(error))
+        throw new AppError('ALREADY_EXISTS', `channel ${input.code} already exists`);
+      throw error;
+    }
+  }
+
+  listChannels() {
+    return queries.listChannels(this.db);
+  }
+
+  async createChannelAccount(input: {
+    channelCode: string;
+    name: string;
+    credentials: Record<string, unknown>;
+    config?: Record<string, unknown>;
+    rates?: { productCode: string; costRatePpm: number }[];
+  }) {
+    const channel = await queries.findChannelByCode(this.db, input.channelCode);
+    if (!channel) throw new AppError('NOT_FOUND', `channel ${input.channelCode} not found`);
+    const adapter = getAdapter(channel.adapter_code)!;
+    const credentials = parseWith(adapter.credentialsSchema, input.credentials, 'credentials');
+    const config = parseWith(adapter.configSchema, input.config ?? {}, 'config');
+    const account = await queries.insertChannelAccount(this.db, {
+      channelId: channel.id,
+      name: input.name,
+      credentialsEnc: this.secrets.encrypt(JSON.stringify(credentials)),
+      config,
+    });
+    for (const rate of input.rates ?? [])
+      await this.setChannelAccountRate(account.id, rate.productCode, rate.costRatePpm);
+    return account;
+  }
+
+  async updateChannelAccount(
+    id: bigint,
+    patch: {
+      name?: string;
+      credentials?: Record<string, unknown>;
+      config?: Record<string, unknown>;
+      enabled?: boolean;
+    },
+  ) {
+    const account = await queries.findChannelAccount(this.db, id);
+    if (!account) throw new AppError('NOT_FOUND', `channel account ${id} not found`);
+    const adapter = getAdapter(account.adapter_code)!;
+    const updated = await queries.updateChannelAccount(this.db, id, {
+      name: patch.name,
+      enabled: patch.enabled,
+      credentialsEnc: patch.credentials
+        ? this.secrets.encrypt(
+            JSON.stringify(parseWith(adapter.credentialsSchema, patch.credentials, 'credentials')),
+          )
+        : undefined,
+      config: patch.config ? parseWith(adapter.configSchema, patch.config, 'config') : undefined,
+    });
+    this.clearCaches();
+    return updated!;
+  }
+
+  async listChannelAccounts() {
+    const rows = await queries.listChannelAccounts(this.db);
+    return Promise.all(
+      rows.map(async (a) => ({
+        id: a.id,
+        name: a.name,
+        channelCode: a.channel_code,
+        adapterCode: a.adapter_code,
+        enabled: a.enabled,
+        config: a.config,
+        rates: await queries.listChannelAccountRates(this.db, a.id),
+      })),
+    );
+  }
+
+  /** A channel account's cost for a product; may not exceed the lowest merchant rate of that product. */
+  async setChannelAccountRate(accountId: bigint, productCode: string, costRatePpm: number) {
+    const product = await this.requireProduct(productCode);
+    await this.db.tx(async (q) => {
+      if (!(await queries.findChannelAccount(q, accountId))) {
+        throw new AppError('NOT_FOUND', `channel account ${accountId} not found`);
+      }
+      await assertCostWithinMerchantRates(q, product, costRatePpm);
+      await queries.upsertChannelAccountRate(q, accountId, product.id, costRatePpm);
+    });
+    this.clearCaches();
+  }
+
+  /** Decrypted credentials and settings of a channel account, for the channel gateway. */
+  channelAccount(id: bigint): Promise<ChannelAccountRuntime | null> {
+    return this.accounts.get(id.toString(), async () => {
+      const row = await queries.findChannelAccount(this.db, id);
+      if (!row) return null;
+      return {
+        id: row.id,
+        name: row.name,
+        adapterCode: row.adapter_code,
+        credentials: JSON.parse(this.secrets.decrypt(row.credentials_enc)) as Record<string, unknown>,
+        config: row.config,
+        enabled: row.enabled && row.channel_enabled,
+      };
+    });
+  }
+
+  // ---------- bindings ----------
+
+  async upsertBinding(productCode: string, channelAccountId: bigint, input: BindingInput) {
+    const product = await this.requireProduct(productCode);
+    validateBinding(input);
+    const binding = await this.db.tx(async (q) => {
+      const cost = await queries.findChannelAccountRate(q, channelAccountId, product.id);
+      if (cost === null) {
+        throw new AppError(
+          'RATE_RULE_VIOLATION',
+          `channel account ${channelAccountId} has no cost rate for ${productCode}`,
+        );
+      }
+      await assertCostWithinMerchantRates(q, product, cost);
+      return queries.upsertBinding(q, {
+        product_id: product.id,
+        channel_account_id: channelAccountId,
+        weight: input.weight,
+        priority: input.priority,
+        min_amount: input.minAmount,
+        max_amount: input.maxAmount,
+        daily_limit: input.dailyLimit,
+        window_start: input.windowStart,
+        window_end: input.windowEnd,
+        enabled: input.enabled,
+      });
+    });
+    this.clearCaches();
+    return binding;
+  }
+
+  async deleteBinding(productCode: string, channelAccountId: bigint) {
+    const product = await this.requireProduct(productCode);
+    if (!(await queries.deleteBinding(this.db, product.id, channelAccountId))) {
+      throw new AppError('NOT_FOUND', 'binding not found');
+    }
+    this.clearCaches();
+  }
+
+  async listBindings(productCode: string) {
+    const product = await this.requireProduct(productCode);
+    return queries.listBindingsForRouting(this.db, product.id);
+  }
+
+  /** Bindings that may take orders: account and channel enabled, a cost rate set. */
+  routableBindings(productId: bigint): Promise<RoutableBinding[]> {
+    return this.bindings.get(productId.toString(), async () => {
+      const rows = await queries.listBindingsForRouting(this.db, productId);
+      return rows
+        .filter((r) => r.account_enabled && r.channel_enabled && r.cost_rate_ppm !== null)
+        .map((r) => ({ ...toCandidate(r), adapterCode: r.adapter_code, costRatePpm: r.cost_rate_ppm! }));
+    });
+  }
+
+  clearCaches(): void {
+    this.products.clear();
+    this.merchantRates.clear();
+    this.bindings.clear();
+    this.accounts.clear();
+  }
+}
+
+async function assertCostWithinMerchantRates(q: Queryable, product: ProductRow, costRatePpm: number) {
+  const lowest = await queries.lowestMerchantRate(q, product.id);
+  if (lowest !== null && costRatePpm > lowest) {
+    throw new AppError(
+      'RATE_RULE_VIOLATION',
+      `channel cost ${costRatePpm} ppm exceeds the lowest merchant rate ${lowest} ppm for ${product.code}`,
+    );
+  }
+}
+
+function validateBinding(b: BindingInput) {
+  if (b.minAmount !== null && b.maxAmount !== null && b.maxAmount < b.minAmount) {
+    throw new AppError('INVALID_REQUEST', 'maxAmount is below minAmount');
+  }
+  if ((b.windowStart === null) !== (b.windowEnd === null)) {
+    throw new AppError('INVALID_REQUEST', 'a time window needs both windowStart and windowEnd');
+  }
+}
+
+function toCandidate(r: BindingRow): RouteCandidate {
+  return {
+    channelAccountId: r.channel_account_id,
+    weight: r.weight,
+    priority: r.priority,
+    minAmount: r.min_amount,
+    maxAmount: r.max_amount,
+    dailyLimit: r.daily_limit,
+    windowStart: r.window_start,
+    windowEnd: r.window_end,
+    enabled: r.enabled,
+  };
+}
+
+function parseWith<T>(
+  schema: {
+    safeParse(
+      v: unknown,
+    ):
+      | { success: true; data: T }
+      | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } };
+  },
+  value: unknown,
+  what: string,
+): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const detail = parsed.error.issues
+      .map((i) => `${i.path.map(String).join('.') || what}: ${i.message}`)
+      .join('; ');
+    throw new AppError('INVALID_REQUEST', `invalid ${what}: ${detail}`);
+  }
+  return parsed.data;
+}

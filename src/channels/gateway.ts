@@ -1,0 +1,78 @@
+import type { CatalogService, ChannelAccountRuntime } from '../catalog/service.ts';
+import { AppError } from '../errors.ts';
+import { getAdapter } from './registry.ts';
+import type {
+  ChannelAdapter,
+  ChannelContext,
+  ClosePaymentResult,
+  CreatePaymentRequest,
+  CreatePaymentResult,
+  InboundNotify,
+  ParsedNotify,
+  PaymentReference,
+  PaymentStatusResult,
+} from './types.ts';
+
+/**
+ * The core's one door to the providers: resolves a channel account to its adapter and context
+ * (credentials decrypted, notify URL), so orders never see a provider's wire format.
+ */
+export class ChannelGateway {
+  constructor(
+    private readonly catalog: CatalogService,
+    private readonly publicUrl: () => string,
+    private readonly timeoutMs: number,
+  ) {}
+
+  async createPayment(accountId: bigint, request: CreatePaymentRequest): Promise<CreatePaymentResult> {
+    const { adapter, ctx } = await this.resolve(accountId);
+    return adapter.createPayment(ctx, request);
+  }
+
+  async queryPayment(accountId: bigint, ref: PaymentReference): Promise<PaymentStatusResult> {
+    const { adapter, ctx } = await this.resolve(accountId);
+    return adapter.queryPayment(ctx, ref);
+  }
+
+  async closePayment(accountId: bigint, ref: PaymentReference): Promise<ClosePaymentResult> {
+    const { adapter, ctx } = await this.resolve(accountId);
+    return adapter.closePayment(ctx, ref);
+  }
+
+  /** Verifies and normalises a notify; returns the adapter too, for the acknowledgement. */
+  async parseNotify(
+    accountId: bigint,
+    notify: InboundNotify,
+  ): Promise<{ adapter: ChannelAdapter; parsed: ParsedNotify }> {
+    const { adapter, ctx } = await this.resolve(accountId);
+    return { adapter, parsed: adapter.parseNotify(ctx, notify) };
+  }
+
+  async adapterOf(accountId: bigint): Promise<ChannelAdapter | null> {
+    const account = await this.catalog.channelAccount(accountId);
+    return account ? (getAdapter(account.adapterCode) ?? null) : null;
+  }
+
+  notifyUrlOf(accountId: bigint): string {
+    return `${this.publicUrl()}/api/channel-notify/${accountId}`;
+  }
+
+  private async resolve(accountId: bigint): Promise<{ adapter: ChannelAdapter; ctx: ChannelContext }> {
+    const account = await this.catalog.channelAccount(accountId);
+    if (!account) throw new AppError('NOT_FOUND', `channel account ${accountId} not found`);
+    const adapter = getAdapter(account.adapterCode);
+    if (!adapter) throw new Error(`channel account ${accountId} uses unknown adapter ${account.adapterCode}`);
+    return { adapter, ctx: this.contextOf(account) };
+  }
+
+  private contextOf(account: ChannelAccountRuntime): ChannelContext {
+    return {
+      channelAccountId: account.id,
+      credentials: account.credentials,
+      config: account.config,
+      notifyUrl: this.notifyUrlOf(account.id),
+      publicUrl: this.publicUrl(),
+      timeoutMs: this.timeoutMs,
+    };
+  }
+}

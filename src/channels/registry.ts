@@ -1,0 +1,13 @@
+import { sandboxAdapter } from './sandbox/adapter.ts';
+import type { ChannelAdapter } from './types.ts';
+
+/** Every channel adapter by its stable code; a new channel adds one line here. */
+const adapters = new Map<string, ChannelAdapter>([[sandboxAdapter.code, sandboxAdapter]]);
+
+export function getAdapter(code: string): ChannelAdapter | undefined {
+  return adapters.get(code);
+}
+
+export function listAdapters(): ChannelAdapter[] {
+  return [...adapters.values()];
+}

@@ -1,0 +1,312 @@
+import { randomBytes } from 'node:crypto';
+import { errors, request } from 'undici';
+import { z } from 'zod';
+import {
+  type ChannelAdapter,
+  type ChannelContext,
+  type ClosePaymentResult,
+  type CreatePaymentRequest,
+  type CreatePaymentResult,
+  NotifyRejected,
+  type ParsedNotify,
+  type PaymentReference,
+  type PaymentStatusResult,
+  type ProviderPaymentStatus,
+} from '../types.ts';
+import { readTextUpTo } from './http-body.ts';
+import { type SandboxPaymentStatus, sandboxFaultsSchema, sandboxSign, sandboxVerify } from './protocol.ts';
+
+/**
+ * The platform's side of the sandbox upstream: maps our requests to the sandbox's signed JSON API and
+ * its answers and notifies back to ours through explicit tables. Stateless, like every adapter.
+ */
+
+const credentialsSchema = z.strictObject({
+  mchId: z.string().min(1).max(32),
+  key: z.string().min(1),
+  /** Where the sandbox runs; absent means the sandbox mounted in this process under /sandbox. */
+  baseUrl: z.url({ protocol: /^https?$/ }).optional(),
+});
+
+const configSchema = z.strictObject({
+  faults: sandboxFaultsSchema.optional(),
+});
+
+type SandboxCredentials = z.infer<typeof credentialsSchema>;
+
+/** The sandbox refuses longer subjects; cut at a character boundary, as real providers ask us to. */
+const MAX_SUBJECT_CHARACTERS = 128;
+/** Sandbox answers are a few hundred bytes; anything far larger is not a sandbox answer. */
+const MAX_ANSWER_BYTES = 64 * 1024;
+
+const PAYMENT_STATUSES: Record<SandboxPaymentStatus, ProviderPaymentStatus> = {
+  WAITING: 'pending',
+  SUCCESS: 'paid',
+  FAILED: 'failed',
+  CLOSED: 'closed',
+};
+
+const NOTIFY_STATUSES: Record<string, ParsedNotify['status']> = {
+  SUCCESS: 'paid',
+  FAILED: 'failed',
+};
+
+const NOTIFY_FIELDS = z.object({
+  mchId: z.string().min(1),
+  outTradeNo: z.string().min(1),
+  tradeNo: z.string().min(1),
+  amount: z.string().regex(/^\d+$/),
+  currency: z.string().regex(/^[A-Z]{3}$/),
+  status: z.string(),
+  paidAt: z.string().optional(),
+  nonce: z.string().min(1),
+  sign: z.string().min(1),
+});
+
+type WireParams = Record<string, string>;
+type TransportFailure = 'CHANNEL_TIMEOUT' | 'CHANNEL_UNREACHABLE' | 'CHANNEL_BAD_RESPONSE';
+type CallResult = { ok: true; answer: WireParams } | { ok: false; code: TransportFailure; message: string };
+
+export const sandboxAdapter: ChannelAdapter = {
+  code: 'sandbox',
+  name: '沙箱通道 Sandbox',
+  credentialsSchema,
+  configSchema,
+
+  async createPayment(ctx: ChannelContext, payment: CreatePaymentRequest): Promise<CreatePaymentResult> {
+    const credentials = credentialsSchema.safeParse(ctx.credentials);
+    if (!credentials.success) {
+      return { outcome: 'refused', code: 'INVALID_CREDENTIALS', message: 'bad credentials' };
+    }
+    const config = configSchema.safeParse(ctx.config);
+    if (!config.success) return { outcome: 'refused', code: 'INVALID_CONFIG', message: 'bad channel config' };
+    const params: WireParams = {
+      outTradeNo: payment.orderNo,
+      amount: payment.amount.toString(),
+      currency: payment.currency,
+      subject: Array.from(payment.subject).slice(0, MAX_SUBJECT_CHARACTERS).join(''),
+      notifyUrl: ctx.notifyUrl,
+      expireAt: Math.floor(payment.expiresAt.getTime() / 1000).toString(),
+    };
+    if (config.data.faults !== undefined) params.faults = JSON.stringify(config.data.faults);
+    const call = await callSandbox(ctx, credentials.data, '/api/pay/create', params);
+    if (!call.ok) return { outcome: 'unknown', code: call.code, message: call.message };
+    return createOutcome(call.answer, payment.orderNo);
+  },
+
+  async queryPayment(ctx: ChannelContext, reference: PaymentReference): Promise<PaymentStatusResult> {
+    const credentials = credentialsSchema.parse(ctx.credentials);
+    const call = await callSandbox(ctx, credentials, '/api/pay/query', { outTradeNo: reference.orderNo });
+    if (!call.ok) throw new Error(`sandbox query failed: ${call.code}: ${call.message}`);
+    return queryOutcome(call.answer, reference.orderNo);
+  },
+
+  async closePayment(ctx: ChannelContext, reference: PaymentReference): Promise<ClosePaymentResult> {
+    const credentials = credentialsSchema.safeParse(ctx.credentials);
+    if (!credentials.success) return { outcome: 'error', message: 'bad credentials' };
+    const call = await callSandbox(ctx, credentials.data, '/api/pay/close', {
+      outTradeNo: reference.orderNo,
+    });
+    if (!call.ok) return { outcome: 'error', message: `${call.code}: ${call.message}` };
+    return closeOutcome(call.answer);
+  },
+
+  parseNotify(ctx, notify): ParsedNotify {
+    const credentials = credentialsSchema.safeParse(ctx.credentials);
+    if (!credentials.success) throw new NotifyRejected('SIGNATURE_INVALID', 'no valid key to verify with');
+    const params = formParams(notify.rawBody);
+    if (params.mchId === undefined) throw new NotifyRejected('MALFORMED', 'mchId is missing');
+    if (params.mchId !== credentials.data.mchId) {
+      throw new NotifyRejected(
+        'WRONG_ACCOUNT',
+        `notify for merchant ${params.mchId.slice(0, 32)}, not this account`,
+      );
+    }
+    if (!sandboxVerify(params, credentials.data.key)) {
+      throw new NotifyRejected('SIGNATURE_INVALID', 'signature does not verify');
+    }
+    return normalisedNotify(params);
+  },
+
+  notifyAck(accepted: boolean) {
+    return accepted
+      ? { status: 200, contentType: 'text/plain', body: 'SUCCESS' }
+      : { status: 400, contentType: 'text/plain', body: 'FAIL' };
+  },
+};
+
+// ---------- answers → our results ----------
+
+function createOutcome(answer: WireParams, orderNo: string): CreatePaymentResult {
+  switch (answer.code) {
+    case 'SUCCESS': {
+      const { tradeNo, payUrl } = answer;
+      if (!tradeNo || !payUrl || answer.outTradeNo !== orderNo) {
+        return {
+          outcome: 'unknown',
+          code: 'CHANNEL_BAD_RESPONSE',
+          message: 'create answer lacks tradeNo/payUrl',
+        };
+      }
+      return {
+        outcome: 'accepted',
+        channelOrderNo: tradeNo,
+        payData: { type: 'url', value: payUrl },
+        raw: answer,
+      };
+    }
+    // The sandbox checked the request and opened nothing: another account may be tried.
+    case 'FAIL':
+    case 'PARAM_ERROR':
+    case 'SIGN_ERROR': {
+      const code = answer.code === 'FAIL' && answer.msg ? answer.msg : answer.code;
+      return { outcome: 'refused', code, message: `sandbox refused: ${answer.msg ?? ''}`, raw: answer };
+    }
+    default:
+      return { outcome: 'unknown', code: 'CHANNEL_BAD_RESPONSE', message: `unexpected code ${answer.code}` };
+  }
+}
+
+function queryOutcome(answer: WireParams, orderNo: string): PaymentStatusResult {
+  if (answer.code === 'NOT_FOUND') return { status: 'not_found', raw: answer };
+  if (answer.code !== 'SUCCESS') {
+    throw new Error(`sandbox query refused: ${answer.code}: ${answer.msg ?? ''}`);
+  }
+  const status = lookup(PAYMENT_STATUSES, answer.status);
+  const { amount, paidAt, tradeNo } = answer;
+  if (
+    status === undefined ||
+    amount === undefined ||
+    !/^\d+$/.test(amount) ||
+    answer.outTradeNo !== orderNo
+  ) {
+    throw new Error('sandbox query answer is malformed');
+  }
+  return {
+    status,
+    channelOrderNo: tradeNo ?? null,
+    amount: BigInt(amount),
+    currency: answer.currency,
+    paidAt: parseInstant(paidAt) ?? null,
+    raw: answer,
+  };
+}
+
+function closeOutcome(answer: WireParams): ClosePaymentResult {
+  if (answer.code === 'SUCCESS') return { outcome: 'closed' };
+  if (answer.code === 'FAIL' && answer.msg === 'ALREADY_PAID') {
+    return { outcome: 'paid', message: 'already paid' };
+  }
+  // The sandbox never opened (or has forgotten) this payment, so nobody can pay it there.
+  if (answer.code === 'NOT_FOUND') return { outcome: 'closed', message: 'no such payment at the sandbox' };
+  return { outcome: 'error', message: `${answer.code}: ${answer.msg ?? ''}` };
+}
+
+// ---------- notifies ----------
+
+function formParams(rawBody: string): WireParams {
+  const form = new URLSearchParams(rawBody);
+  const params: WireParams = {};
+  for (const [name, value] of form) {
+    // A repeated field would make "what was signed" ambiguous.
+    if (Object.hasOwn(params, name)) throw new NotifyRejected('MALFORMED', `field ${name} is repeated`);
+    params[name] = value;
+  }
+  return params;
+}
+
+function normalisedNotify(params: WireParams): ParsedNotify {
+  const fields = NOTIFY_FIELDS.safeParse(params);
+  if (!fields.success) throw new NotifyRejected('MALFORMED', 'missing or invalid notify fields');
+  const status = lookup(NOTIFY_STATUSES, fields.data.status);
+  const paidAt = parseInstant(fields.data.paidAt);
+  if (status === undefined || paidAt === undefined) {
+    throw new NotifyRejected('MALFORMED', 'bad status or paidAt');
+  }
+  return {
+    kind: 'payment',
+    orderNo: fields.data.outTradeNo,
+    channelOrderNo: fields.data.tradeNo,
+    status,
+    amount: BigInt(fields.data.amount),
+    currency: fields.data.currency,
+    paidAt,
+  };
+}
+
+/** Own entries only, so a wire value such as 'toString' cannot reach Object.prototype. */
+function lookup<T>(table: Record<string, T>, wireValue: string | undefined): T | undefined {
+  return wireValue !== undefined && Object.hasOwn(table, wireValue) ? table[wireValue] : undefined;
+}
+
+/** '' or absent → null; an ISO instant → Date; anything else → undefined (malformed). */
+function parseInstant(value: string | undefined): Date | null | undefined {
+  if (value === undefined || value === '') return null;
+  const instant = new Date(value);
+  return Number.isNaN(instant.getTime()) ? undefined : instant;
+}
+
+// ---------- transport ----------
+
+/** One signed call to the sandbox API; the answer is returned only when its signature verifies. */
+async function callSandbox(
+  ctx: ChannelContext,
+  credentials: SandboxCredentials,
+  path: string,
+  fields: WireParams,
+): Promise<CallResult> {
+  const params: WireParams = {
+    ...fields,
+    mchId: credentials.mchId,
+    nonce: randomBytes(16).toString('hex'),
+    timestamp: Math.floor(Date.now() / 1000).toString(),
+  };
+  params.sign = sandboxSign(params, credentials.key);
+  const baseUrl = (credentials.baseUrl ?? `${ctx.publicUrl}/sandbox`).replace(/\/+$/, '');
+  let text: string | null;
+  let statusCode: number;
+  try {
+    const response = await request(`${baseUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(params),
+      headersTimeout: ctx.timeoutMs,
+      bodyTimeout: ctx.timeoutMs,
+      // The two timeouts bound each phase; this bounds the whole call, connecting included.
+      signal: AbortSignal.timeout(ctx.timeoutMs),
+    });
+    statusCode = response.statusCode;
+    text = await readTextUpTo(response.body, MAX_ANSWER_BYTES);
+  } catch (error) {
+    return transportFailure(error);
+  }
+  return verifiedAnswer(statusCode, text, credentials.key);
+}
+
+function verifiedAnswer(statusCode: number, text: string | null, key: string): CallResult {
+  const bad = (message: string): CallResult => ({ ok: false, code: 'CHANNEL_BAD_RESPONSE', message });
+  if (statusCode !== 200) return bad(`HTTP ${statusCode}`);
+  if (text === null) return bad('answer too large');
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(text);
+  } catch {
+    return bad('answer is not JSON');
+  }
+  const answer = z.record(z.string(), z.string()).safeParse(decoded);
+  if (!answer.success) return bad('answer is not an object of strings');
+  if (!sandboxVerify(answer.data, key)) {
+    return bad(`answer sign does not verify (code ${answer.data.code ?? '?'})`);
+  }
+  return { ok: true, answer: answer.data };
+}
+
+function transportFailure(error: unknown): CallResult {
+  const message = error instanceof Error ? error.message : String(error);
+  const timedOut =
+    error instanceof errors.HeadersTimeoutError ||
+    error instanceof errors.BodyTimeoutError ||
+    error instanceof errors.ConnectTimeoutError ||
+    (error instanceof DOMException && error.name === 'TimeoutError');
+  return { ok: false, code: timedOut ? 'CHANNEL_TIMEOUT' : 'CHANNEL_UNREACHABLE', message };
+}

@@ -1,0 +1,119 @@
+import type { SandboxFaults, SandboxPaymentStatus } from './protocol.ts';
+
+/**
+ * The sandbox's payments, in memory only: the sandbox forgets every payment when it restarts (its
+ * merchants survive, their keys being derived from the secret). A forgotten payment answers
+ * NOT_FOUND, which the platform already has to handle for a real provider.
+ */
+
+/** Bound on remembered payments; past it the oldest is forgotten so a long demo cannot exhaust memory. */
+export const MAX_PAYMENTS = 100_000;
+
+export interface SandboxPayment {
+  readonly tradeNo: string;
+  readonly mchId: string;
+  readonly outTradeNo: string;
+  readonly amount: bigint;
+  readonly currency: string;
+  readonly subject: string;
+  readonly notifyUrl: string;
+  readonly expireAt: Date;
+  readonly faults: SandboxFaults;
+  status: SandboxPaymentStatus;
+  /** Why a CLOSED payment is closed: the merchant closed it, or nobody paid before expireAt. */
+  closedBy: 'merchant' | 'expiry' | null;
+  paidAt: Date | null;
+}
+
+export type NewPayment = Omit<SandboxPayment, 'tradeNo' | 'status' | 'closedBy' | 'paidAt'>;
+
+export type PayerDecision = 'success' | 'fail';
+
+export class PaymentBook {
+  private readonly byTradeNo = new Map<string, SandboxPayment>();
+  private readonly byMerchantOrder = new Map<string, SandboxPayment>();
+  private lastTradeSequence = 0;
+
+  constructor(private readonly maxPayments: number = MAX_PAYMENTS) {}
+
+  get size(): number {
+    return this.byTradeNo.size;
+  }
+
+  open(fields: NewPayment): SandboxPayment {
+    if (this.byTradeNo.size >= this.maxPayments) this.forgetOldest();
+    const payment: SandboxPayment = {
+      ...fields,
+      tradeNo: this.nextTradeNo(),
+      status: 'WAITING',
+      closedBy: null,
+      paidAt: null,
+    };
+    this.byTradeNo.set(payment.tradeNo, payment);
+    this.byMerchantOrder.set(merchantOrderKey(payment.mchId, payment.outTradeNo), payment);
+    return payment;
+  }
+
+  findByTradeNo(tradeNo: string, now: Date = new Date()): SandboxPayment | undefined {
+    return expireIfDue(this.byTradeNo.get(tradeNo), now);
+  }
+
+  findByMerchantOrder(mchId: string, outTradeNo: string, now: Date = new Date()): SandboxPayment | undefined {
+    return expireIfDue(this.byMerchantOrder.get(merchantOrderKey(mchId, outTradeNo)), now);
+  }
+
+  private forgetOldest(): void {
+    // Maps iterate in insertion order, so the first entry is the oldest payment.
+    const oldest = this.byTradeNo.values().next();
+    if (oldest.done) return;
+    this.byTradeNo.delete(oldest.value.tradeNo);
+    this.byMerchantOrder.delete(merchantOrderKey(oldest.value.mchId, oldest.value.outTradeNo));
+  }
+
+  /**
+   * 'SB' + microsecond-scale digits that only grow, so trade numbers sort by creation time and never
+   * repeat within a process. Date.now() × 1000 stays below 2^53 until the year 2255.
+   */
+  private nextTradeNo(): string {
+    this.lastTradeSequence = Math.max(Date.now() * 1000, this.lastTradeSequence + 1);
+    return `SB${this.lastTradeSequence}`;
+  }
+}
+
+/** The payer's choice on the pay page; true when it changed the payment (only a WAITING one changes). */
+export function settleByPayer(payment: SandboxPayment, decision: PayerDecision, now: Date): boolean {
+  expireIfDue(payment, now);
+  if (payment.status !== 'WAITING') return false;
+  if (decision === 'success') {
+    payment.status = 'SUCCESS';
+    payment.paidAt = now;
+  } else {
+    payment.status = 'FAILED';
+  }
+  return true;
+}
+
+/** A merchant's close: a paid payment cannot be closed; a failed one already can never be paid. */
+export function closeByMerchant(payment: SandboxPayment, now: Date): 'closed' | 'already_paid' {
+  expireIfDue(payment, now);
+  if (payment.status === 'SUCCESS') return 'already_paid';
+  if (payment.status === 'WAITING') {
+    payment.status = 'CLOSED';
+    payment.closedBy = 'merchant';
+  }
+  return 'closed';
+}
+
+/** Expiry is applied lazily, whenever a payment is looked at, instead of by a sweeping timer. */
+function expireIfDue(payment: SandboxPayment | undefined, now: Date): SandboxPayment | undefined {
+  if (payment?.status === 'WAITING' && now.getTime() >= payment.expireAt.getTime()) {
+    payment.status = 'CLOSED';
+    payment.closedBy = 'expiry';
+  }
+  return payment;
+}
+
+function merchantOrderKey(mchId: string, outTradeNo: string): string {
+  // NUL cannot occur in either identifier (both are validated ASCII), so the pair is unambiguous.
+  return `${mchId}\u0000${outTradeNo}`;
+}

@@ -1,0 +1,60 @@
+import { createHmac } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { sandboxFaultsSchema, sandboxMerchantKey, sandboxSign, sandboxVerify } from './protocol.ts';
+
+describe('sandboxSign', () => {
+  const key = 'k3y';
+  const params = {
+    mchId: 'SBX00000001',
+    amount: '1234',
+    Zeta: 'upper-case sorts first',
+    empty: '',
+    sign: 'ignored',
+    nonce: 'abc',
+  };
+
+  it('matches an independently computed test vector', () => {
+    // Sorted by ASCII (uppercase before lowercase), empty values and sign dropped, then &key= appended.
+    const signed = 'Zeta=upper-case sorts first&amount=1234&mchId=SBX00000001&nonce=abc&key=k3y';
+    const expected = createHmac('sha256', 'k3y').update(signed).digest('hex').toUpperCase();
+    expect(sandboxSign(params, key)).toBe(expected);
+    expect(expected).toMatch(/^[0-9A-F]{64}$/);
+  });
+
+  it('verifies its own signature and refuses any tampering', () => {
+    const signed = { ...params, sign: sandboxSign(params, key) };
+    expect(sandboxVerify(signed, key)).toBe(true);
+    expect(sandboxVerify({ ...signed, amount: '1235' }, key)).toBe(false);
+    expect(sandboxVerify({ ...signed, extra: 'x' }, key)).toBe(false);
+    expect(sandboxVerify(signed, 'other-key')).toBe(false);
+    expect(sandboxVerify({ ...signed, sign: signed.sign.toLowerCase() }, key)).toBe(false);
+    expect(sandboxVerify({ ...signed, sign: 'short' }, key)).toBe(false);
+    const { sign: _dropped, ...unsigned } = signed;
+    expect(sandboxVerify(unsigned, key)).toBe(false);
+  });
+
+  it('ignores empty parameters, as the scheme defines', () => {
+    const signed = { ...params, sign: sandboxSign(params, key) };
+    expect(sandboxVerify({ ...signed, another: '' }, key)).toBe(true);
+  });
+});
+
+describe('sandboxMerchantKey', () => {
+  it('is a stable HMAC of the merchant id under the sandbox secret', () => {
+    const expected = createHmac('sha256', 'secret').update('merchant:SBX12345678').digest('hex');
+    expect(sandboxMerchantKey('secret', 'SBX12345678')).toBe(expected);
+    expect(sandboxMerchantKey('secret', 'SBX12345678')).toBe(expected);
+    expect(sandboxMerchantKey('secret', 'SBX12345679')).not.toBe(expected);
+    expect(sandboxMerchantKey('other-secret', 'SBX12345678')).not.toBe(expected);
+  });
+});
+
+describe('sandboxFaultsSchema', () => {
+  it('accepts bounded faults and refuses unknown or out-of-range ones', () => {
+    expect(sandboxFaultsSchema.safeParse({ duplicateNotify: 3, notifyDelayMs: 60_000 }).success).toBe(true);
+    expect(sandboxFaultsSchema.safeParse({ notifyDelayMs: 60_001 }).success).toBe(false);
+    expect(sandboxFaultsSchema.safeParse({ duplicateNotify: 101 }).success).toBe(false);
+    expect(sandboxFaultsSchema.safeParse({ createDelayMs: 1.5 }).success).toBe(false);
+    expect(sandboxFaultsSchema.safeParse({ surprise: true }).success).toBe(false);
+  });
+});

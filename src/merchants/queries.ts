@@ -1,0 +1,142 @@
+import type { Queryable } from '../db/index.ts';
+
+export interface MerchantRow {
+  id: bigint;
+  mch_no: string;
+  name: string;
+  short_name: string;
+  contact: string;
+  state: 'enabled' | 'disabled';
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface AppRow {
+  id: bigint;
+  app_id: string;
+  merchant_id: bigint;
+  name: string;
+  state: 'enabled' | 'disabled';
+  secret_enc: string;
+  merchant_public_key: string | null;
+  platform_public_key: string;
+  platform_private_key_enc: string;
+  notify_sign_type: 'HMAC-SHA256' | 'RSA-SHA256';
+  notify_url: string;
+  ip_allowlist: string[];
+  created_at: Date;
+  updated_at: Date;
+}
+
+export async function insertMerchant(
+  q: Queryable,
+  m: { mchNo: string; name: string; shortName: string; contact: string },
+) {
+  const rows = await q.query<MerchantRow>(
+    'INSERT INTO merchant (mch_no, name, short_name, contact) VALUES ($1, $2, $3, $4) RETURNING *',
+    [m.mchNo, m.name, m.shortName, m.contact],
+  );
+  return rows[0]!;
+}
+
+export async function findMerchantByNo(q: Queryable, mchNo: string) {
+  return (await q.query<MerchantRow>('SELECT * FROM merchant WHERE mch_no = $1', [mchNo]))[0] ?? null;
+}
+
+export async function findMerchantById(q: Queryable, id: bigint) {
+  return (await q.query<MerchantRow>('SELECT * FROM merchant WHERE id = $1', [id]))[0] ?? null;
+}
+
+export function listMerchants(
+  q: Queryable,
+  filter: { search?: string; state?: string; limit: number; offset: number },
+) {
+  return q.query<MerchantRow & { total: bigint }>(
+    `SELECT *, count(*) OVER ()::bigint AS total FROM merchant
+     WHERE ($1::text IS NULL OR mch_no ILIKE '%' || $1 || '%' OR name ILIKE '%' || $1 || '%')
+       AND ($2::text IS NULL OR state = $2)
+     ORDER BY id DESC LIMIT $3 OFFSET $4`,
+    [filter.search ?? null, filter.state ?? null, filter.limit, filter.offset],
+  );
+}
+
+export async function updateMerchant(
+  q: Queryable,
+  id: bigint,
+  patch: { name?: string; shortName?: string; contact?: string; state?: string },
+) {
+  const rows = await q.query<MerchantRow>(
+    `UPDATE merchant SET name = COALESCE($2, name), short_name = COALESCE($3, short_name),
+       contact = COALESCE($4, contact), state = COALESCE($5, state), updated_at = now()
+     WHERE id = $1 RETURNING *`,
+    [id, patch.name, patch.shortName, patch.contact, patch.state],
+  );
+  return rows[0] ?? null;
+}
+
+export async function insertApp(
+  q: Queryable,
+  a: Omit<AppRow, 'id' | 'state' | 'created_at' | 'updated_at'>,
+): Promise<AppRow> {
+  const rows = await q.query<AppRow>(
+    `INSERT INTO merchant_app (app_id, merchant_id, name, secret_enc, merchant_public_key, platform_public_key,
+       platform_private_key_enc, notify_sign_type, notify_url, ip_allowlist)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
+    [
+      a.app_id,
+      a.merchant_id,
+      a.name,
+      a.secret_enc,
+      a.merchant_public_key,
+      a.platform_public_key,
+      a.platform_private_key_enc,
+      a.notify_sign_type,
+      a.notify_url,
+      a.ip_allowlist,
+    ],
+  );
+  return rows[0]!;
+}
+
+export async function findAppByAppId(q: Queryable, appId: string) {
+  return (await q.query<AppRow>('SELECT * FROM merchant_app WHERE app_id = $1', [appId]))[0] ?? null;
+}
+
+export function listAppsOfMerchant(q: Queryable, merchantId: bigint) {
+  return q.query<AppRow>('SELECT * FROM merchant_app WHERE merchant_id = $1 ORDER BY id', [merchantId]);
+}
+
+export async function updateApp(
+  q: Queryable,
+  id: bigint,
+  patch: {
+    name?: string;
+    state?: string;
+    secretEnc?: string;
+    merchantPublicKey?: string | null;
+    clearMerchantPublicKey?: boolean;
+    notifySignType?: string;
+    notifyUrl?: string;
+    ipAllowlist?: string[];
+  },
+) {
+  const rows = await q.query<AppRow>(
+    `UPDATE merchant_app SET name = COALESCE($2, name), state = COALESCE($3, state), secret_enc = COALESCE($4, secret_enc),
+       merchant_public_key = CASE WHEN $9 THEN NULL ELSE COALESCE($5, merchant_public_key) END,
+       notify_sign_type = COALESCE($6, notify_sign_type), notify_url = COALESCE($7, notify_url),
+       ip_allowlist = COALESCE($8, ip_allowlist), updated_at = now()
+     WHERE id = $1 RETURNING *`,
+    [
+      id,
+      patch.name,
+      patch.state,
+      patch.secretEnc,
+      patch.merchantPublicKey ?? null,
+      patch.notifySignType,
+      patch.notifyUrl,
+      patch.ipAllowlist,
+      patch.clearMerchantPublicKey ?? false,
+    ],
+  );
+  return rows[0] ?? null;
+}

@@ -1,0 +1,186 @@
+import { request } from 'undici';
+import { HEADER, newNonce, notifySigningString, signString } from '../../sdk/signing.ts';
+import type { Db, Queryable } from '../db/index.ts';
+import type { MerchantService } from '../merchants/service.ts';
+import * as queries from './queries.ts';
+
+/** Default merchant notify schedule (DESIGN §8): the wait before each attempt, ≈ 24 h in all. */
+export const DEFAULT_NOTIFY_SCHEDULE_SECONDS = [
+  0, 15, 15, 30, 180, 600, 1200, 1800, 1800, 1800, 3600, 10800, 10800, 10800, 21600, 21600,
+];
+
+const CLAIM_BATCH = 200;
+const LEASE_SECONDS = 60;
+const DELIVERY_CONCURRENCY = 32;
+const DELIVERY_TIMEOUT_MS = 10_000;
+/** Enough of a merchant's answer to see what went wrong, not a page of HTML. */
+const RESPONSE_KEEP_CHARS = 500;
+
+export interface NotifyOptions {
+  scheduleSeconds: number[];
+  log?: { warn(obj: object, msg: string): void };
+}
+
+export interface NewNotify {
+  merchantId: bigint;
+  appId: string;
+  orderId: bigint | null;
+  eventType: string;
+  idempotencyKey: string;
+  url: string;
+  body: Record<string, unknown>;
+}
+
+/** The transactional outbox of merchant notifies and its delivery. */
+export class NotifyService {
+  private wakeListener: (() => void) | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly merchants: MerchantService,
+    private readonly options: NotifyOptions,
+  ) {
+    if (options.scheduleSeconds.length === 0)
+      throw new Error('the notify schedule needs at least one attempt');
+  }
+
+  /** Writes the notify in the caller's transaction; returns false when there is no URL to send to. */
+  async enqueue(q: Queryable, notify: NewNotify): Promise<boolean> {
+    if (!notify.url) return false;
+    await queries.insertTask(q, {
+      merchantId: notify.merchantId,
+      appId: notify.appId,
+      orderId: notify.orderId,
+      eventType: notify.eventType,
+      idempotencyKey: notify.idempotencyKey,
+      url: notify.url,
+      payload: JSON.stringify(notify.body),
+      delaySeconds: this.options.scheduleSeconds[0]!,
+    });
+    return true;
+  }
+
+  /** Tells the local worker that a notify was committed, so it goes out without waiting for the next tick. */
+  wake(): void {
+    this.wakeListener?.();
+  }
+
+  onWake(listener: () => void): void {
+    this.wakeListener = listener;
+  }
+
+  /** Claims and delivers due notifies; returns how many were attempted. */
+  async deliverDue(): Promise<number> {
+    const tasks = await queries.claimDueTasks(this.db, CLAIM_BATCH, LEASE_SECONDS);
+    let next = 0;
+    const worker = async () => {
+      while (next < tasks.length) await this.deliver(tasks[next++]!);
+    };
+    await Promise.all(Array.from({ length: Math.min(DELIVERY_CONCURRENCY, tasks.length) }, worker));
+    return tasks.length;
+  }
+
+  /** Sends the order's notifies again now (manual resend); returns how many were queued. */
+  async resendForOrder(orderId: bigint): Promise<number> {
+    const rows = await queries.requeueTasksOfOrder(this.db, orderId);
+    this.wake();
+    return rows.length;
+  }
+
+  async historyOfOrder(orderId: bigint) {
+    const tasks = await queries.tasksOfOrder(this.db, orderId);
+    const attempts = tasks.length
+      ? await queries.attemptsOfTasks(
+          this.db,
+          tasks.map((t) => t.id),
+        )
+      : [];
+    return tasks.map((t) => ({
+      id: t.id.toString(),
+      eventType: t.event_type,
+      url: t.url,
+      state: t.state,
+      attempts: t.attempts,
+      nextAttemptAt: t.state === 'pending' ? t.next_attempt_at.toISOString() : null,
+      lastError: t.last_error,
+      payload: t.payload,
+      history: attempts
+        .filter((a) => a.task_id === t.id)
+        .map((a) => ({
+          attempt: a.attempt,
+          httpStatus: a.http_status,
+          responseBody: a.response_body,
+          error: a.error,
+          durationMs: a.duration_ms,
+          at: a.created_at.toISOString(),
+        })),
+    }));
+  }
+
+  async latestStateOfOrders(orderIds: bigint[]): Promise<Map<string, string>> {
+    if (orderIds.length === 0) return new Map();
+    const rows = await queries.latestStateOfOrders(this.db, orderIds);
+    return new Map(rows.map((r) => [r.order_id.toString(), r.state]));
+  }
+
+  private async deliver(task: queries.NotifyTaskRow): Promise<void> {
+    const attempt = task.attempts + 1;
+    const started = Date.now();
+    let httpStatus: number | null = null;
+    let responseBody: string | null = null;
+    let error: string | null = null;
+    try {
+      const headers = await this.signedHeaders(task);
+      const response = await request(task.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: task.payload,
+        headersTimeout: DELIVERY_TIMEOUT_MS,
+        bodyTimeout: DELIVERY_TIMEOUT_MS,
+      });
+      httpStatus = response.statusCode;
+      responseBody = (await response.body.text()).slice(0, RESPONSE_KEEP_CHARS);
+      if (!isAcknowledged(httpStatus, responseBody)) error = `not acknowledged: HTTP ${httpStatus}`;
+    } catch (e) {
+      error = (e as Error).message || String(e);
+    }
+    const schedule = this.options.scheduleSeconds;
+    const outcome = error === null ? 'succeeded' : attempt >= schedule.length ? 'failed' : 'pending';
+    if (outcome === 'failed')
+      this.options.log?.warn({ taskId: task.id.toString(), attempt }, 'merchant notify gave up');
+    await queries.recordAttempt(this.db, {
+      taskId: task.id,
+      attempt,
+      httpStatus,
+      responseBody,
+      error,
+      durationMs: Date.now() - started,
+      outcome,
+      nextDelaySeconds: outcome === 'pending' ? schedule[attempt]! : 0,
+    });
+  }
+
+  private async signedHeaders(task: queries.NotifyTaskRow): Promise<Record<string, string>> {
+    const keys = await this.merchants.appKeys(task.app_id);
+    if (!keys) throw new Error(`app ${task.app_id} no longer exists`);
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const nonce = newNonce();
+    const text = notifySigningString(timestamp, nonce, task.payload);
+    const signature =
+      keys.notifySignType === 'RSA-SHA256'
+        ? signString(text, { type: 'RSA-SHA256', privateKey: keys.platformPrivateKey })
+        : signString(text, { type: 'HMAC-SHA256', secret: keys.secret });
+    return {
+      [HEADER.app]: task.app_id,
+      [HEADER.timestamp]: timestamp,
+      [HEADER.nonce]: nonce,
+      [HEADER.signType]: keys.notifySignType,
+      [HEADER.signature]: signature,
+    };
+  }
+}
+
+/** The merchant acknowledges with HTTP 200 and the body `success` (trimmed, any case). */
+export function isAcknowledged(status: number, body: string): boolean {
+  return status === 200 && body.trim().toLowerCase() === 'success';
+}

@@ -1,0 +1,317 @@
+import type { Queryable, SqlValue } from '../db/index.ts';
+import type { OrderState } from './state.ts';
+
+export interface OrderRow {
+  id: bigint;
+  order_no: string;
+  merchant_id: bigint;
+  app_id: string;
+  mch_order_no: string;
+  request_hash: string;
+  product_id: bigint;
+  product_code: string;
+  channel_account_id: bigint | null;
+  adapter_code: string | null;
+  amount: bigint;
+  currency: string;
+  subject: string;
+  body: string | null;
+  state: OrderState;
+  merchant_rate_ppm: number;
+  channel_rate_ppm: number | null;
+  fee: bigint;
+  channel_cost: bigint;
+  platform_profit: bigint;
+  notify_url: string;
+  return_url: string | null;
+  client_ip: string | null;
+  extra: Record<string, unknown> | null;
+  pay_data_type: string | null;
+  pay_data_value: string | null;
+  channel_order_no: string | null;
+  failure_code: string | null;
+  failure_message: string | null;
+  expires_at: Date;
+  paid_at: Date | null;
+  closed_at: Date | null;
+  next_query_at: Date | null;
+  query_count: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface NewOrder {
+  merchantId: bigint;
+  appId: string;
+  mchOrderNo: string;
+  requestHash: string;
+  productId: bigint;
+  productCode: string;
+  channelAccountId: bigint;
+  adapterCode: string;
+  amount: bigint;
+  currency: string;
+  subject: string;
+  body: string | null;
+  merchantRatePpm: number;
+  channelRatePpm: number;
+  fee: bigint;
+  channelCost: bigint;
+  platformProfit: bigint;
+  notifyUrl: string;
+  returnUrl: string | null;
+  clientIp: string | null;
+  extra: Record<string, unknown> | null;
+  expiresAt: Date;
+}
+
+/**
+ * Inserts the order and its first events in one statement. The order number is
+ * 'P' + yyMMddHHmmss (Beijing time) + 8 digits of a database sequence: time-ordered and unique
+ * across nodes. Returns null when (app, mchOrderNo) already exists.
+ */
+export async function insertOrder(q: Queryable, o: NewOrder, events: { kind: string; detail: object }[]) {
+  const rows = await q.query<OrderRow>(
+    `WITH o AS (
+       INSERT INTO pay_order (order_no, merchant_id, app_id, mch_order_no, request_hash, product_id, product_code,
+         channel_account_id, adapter_code, amount, currency, subject, body, state, merchant_rate_ppm, channel_rate_ppm,
+         fee, channel_cost, platform_profit, notify_url, return_url, client_ip, extra, expires_at)
+       VALUES ('P' || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYMMDDHH24MISS')
+                   || lpad((nextval('order_no_seq') % 100000000)::text, 8, '0'),
+               $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'created', $13, $14, $15, $16, $17, $18, $19, $20,
+               $21::jsonb, $22)
+       ON CONFLICT (app_id, mch_order_no) DO NOTHING
+       RETURNING *),
+     e AS (
+       INSERT INTO order_event (order_id, kind, detail)
+       SELECT o.id, ev.kind, ev.detail FROM o, jsonb_to_recordset($23::jsonb) AS ev(kind text, detail jsonb))
+     SELECT * FROM o`,
+    [
+      o.merchantId,
+      o.appId,
+      o.mchOrderNo,
+      o.requestHash,
+      o.productId,
+      o.productCode,
+      o.channelAccountId,
+      o.adapterCode,
+      o.amount,
+      o.currency,
+      o.subject,
+      o.body,
+      o.merchantRatePpm,
+      o.channelRatePpm,
+      o.fee,
+      o.channelCost,
+      o.platformProfit,
+      o.notifyUrl,
+      o.returnUrl,
+      o.clientIp,
+      o.extra === null ? null : JSON.stringify(o.extra),
+      o.expiresAt,
+      JSON.stringify(events),
+    ],
+  );
+  return rows[0] ?? null;
+}
+
+export async function findByAppAndMchOrderNo(q: Queryable, appId: string, mchOrderNo: string) {
+  return (
+    (
+      await q.query<OrderRow>('SELECT * FROM pay_order WHERE app_id = $1 AND mch_order_no = $2', [
+        appId,
+        mchOrderNo,
+      ])
+    )[0] ?? null
+  );
+}
+
+export async function findByOrderNo(q: Queryable, orderNo: string) {
+  return (await q.query<OrderRow>('SELECT * FROM pay_order WHERE order_no = $1', [orderNo]))[0] ?? null;
+}
+
+export async function findById(q: Queryable, id: bigint) {
+  return (await q.query<OrderRow>('SELECT * FROM pay_order WHERE id = $1', [id]))[0] ?? null;
+}
+
+/** Columns a transition may set besides the state. Named, so a transition states its intent. */
+const PATCHABLE = {
+  channelAccountId: 'channel_account_id',
+  adapterCode: 'adapter_code',
+  channelRatePpm: 'channel_rate_ppm',
+  fee: 'fee',
+  channelCost: 'channel_cost',
+  platformProfit: 'platform_profit',
+  payDataType: 'pay_data_type',
+  payDataValue: 'pay_data_value',
+  channelOrderNo: 'channel_order_no',
+  failureCode: 'failure_code',
+  failureMessage: 'failure_message',
+  paidAt: 'paid_at',
+  closedAt: 'closed_at',
+  nextQueryAt: 'next_query_at',
+  queryCount: 'query_count',
+} as const;
+
+export type OrderPatch = Partial<Record<keyof typeof PATCHABLE, SqlValue>>;
+
+/**
+ * Compare-and-set: moves the order from `from` to `to` only if it is still in `from`, and writes
+ * `events` in the same statement. Returns null if another writer got there first.
+ */
+export async function transition(
+  q: Queryable,
+  id: bigint,
+  from: OrderState,
+  to: OrderState,
+  patch: OrderPatch,
+  events: { kind: string; detail: object; alert?: boolean }[] = [],
+) {
+  const keys = Object.keys(patch) as (keyof typeof PATCHABLE)[];
+  const sets = keys.map((k, i) => `${PATCHABLE[k]} = $${i + 5}`);
+  const rows = await q.query<OrderRow>(
+    `WITH o AS (
+       UPDATE pay_order SET state = $3, updated_at = now()${sets.map((s) => `, ${s}`).join('')}
+       WHERE id = $1 AND state = $2 RETURNING *),
+     e AS (
+       INSERT INTO order_event (order_id, kind, detail, alert)
+       SELECT o.id, ev.kind, ev.detail, COALESCE(ev.alert, false) FROM o,
+         jsonb_to_recordset($4::jsonb) AS ev(kind text, detail jsonb, alert boolean))
+     SELECT * FROM o`,
+    [id, from, to, JSON.stringify(events), ...keys.map((k) => patch[k])],
+  );
+  return rows[0] ?? null;
+}
+
+export async function insertEvent(
+  q: Queryable,
+  orderId: bigint,
+  kind: string,
+  detail: object,
+  alert = false,
+) {
+  await q.query('INSERT INTO order_event (order_id, kind, detail, alert) VALUES ($1, $2, $3::jsonb, $4)', [
+    orderId,
+    kind,
+    JSON.stringify(detail),
+    alert,
+  ]);
+}
+
+export async function scheduleQuery(q: Queryable, id: bigint, nextQueryAt: Date | null, queryCount: number) {
+  await q.query('UPDATE pay_order SET next_query_at = $2, query_count = $3 WHERE id = $1', [
+    id,
+    nextQueryAt,
+    queryCount,
+  ]);
+}
+
+export function eventsOf(q: Queryable, orderId: bigint) {
+  return q.query<{
+    id: bigint;
+    kind: string;
+    detail: Record<string, unknown>;
+    alert: boolean;
+    created_at: Date;
+  }>('SELECT id, kind, detail, alert, created_at FROM order_event WHERE order_id = $1 ORDER BY id', [
+    orderId,
+  ]);
+}
+
+export function dueForExpiry(q: Queryable, limit: number) {
+  return q.query<OrderRow>(
+    `SELECT * FROM pay_order WHERE state IN ('created', 'paying') AND expires_at <= now() ORDER BY expires_at LIMIT $1`,
+    [limit],
+  );
+}
+
+export function dueForQuery(q: Queryable, limit: number) {
+  return q.query<OrderRow>(
+    `SELECT * FROM pay_order WHERE state = 'paying' AND next_query_at <= now() AND expires_at > now()
+     ORDER BY next_query_at LIMIT $1`,
+    [limit],
+  );
+}
+
+/** Paid volume since local midnight per channel account (for daily limits). */
+export function paidTodayByAccount(q: Queryable, accountIds: bigint[], timeZone: string) {
+  return q.query<{ channel_account_id: bigint; total: bigint }>(
+    `SELECT channel_account_id, sum(amount)::bigint AS total FROM pay_order
+     WHERE channel_account_id = ANY($1::bigint[])
+       AND paid_at >= (date_trunc('day', now() AT TIME ZONE $2) AT TIME ZONE $2)
+     GROUP BY channel_account_id`,
+    [accountIds.map(String), timeZone],
+  );
+}
+
+export async function countPaid(q: Queryable): Promise<bigint> {
+  const rows = await q.query<{ n: bigint }>(
+    'SELECT count(*)::bigint AS n FROM pay_order WHERE paid_at IS NOT NULL',
+  );
+  return rows[0]!.n;
+}
+
+export interface OrderFilter {
+  merchantId?: bigint;
+  state?: string;
+  productCode?: string;
+  channelAccountId?: bigint;
+  /** Any of the order's numbers: platform, merchant or channel. */
+  search?: string;
+  limit: number;
+  offset: number;
+}
+
+export function listOrders(q: Queryable, f: OrderFilter) {
+  return q.query<OrderRow & { total: bigint; mch_no: string; merchant_name: string }>(
+    `SELECT o.*, m.mch_no, m.name AS merchant_name, count(*) OVER ()::bigint AS total
+     FROM pay_order o JOIN merchant m ON m.id = o.merchant_id
+     WHERE ($1::bigint IS NULL OR o.merchant_id = $1)
+       AND ($2::text IS NULL OR o.state = $2)
+       AND ($3::text IS NULL OR o.product_code = $3)
+       AND ($4::bigint IS NULL OR o.channel_account_id = $4)
+       AND ($5::text IS NULL OR o.order_no = $5 OR o.mch_order_no = $5 OR o.channel_order_no = $5)
+     ORDER BY o.id DESC LIMIT $6 OFFSET $7`,
+    [
+      f.merchantId ?? null,
+      f.state ?? null,
+      f.productCode ?? null,
+      f.channelAccountId ?? null,
+      f.search ?? null,
+      f.limit,
+      f.offset,
+    ],
+  );
+}
+
+export async function insertChannelNotify(
+  q: Queryable,
+  n: {
+    channelAccountId: bigint | null;
+    orderId: bigint | null;
+    rawBody: string;
+    headers: Record<string, unknown>;
+    remoteIp: string;
+    outcome: 'applied' | 'duplicate' | 'refused';
+    errorCode: string | null;
+  },
+) {
+  await q.query(
+    `INSERT INTO channel_notify (channel_account_id, order_id, raw_body, headers, remote_ip, outcome, error_code)
+     VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7)`,
+    [n.channelAccountId, n.orderId, n.rawBody, JSON.stringify(n.headers), n.remoteIp, n.outcome, n.errorCode],
+  );
+}
+
+export function channelNotifiesOf(q: Queryable, orderId: bigint) {
+  return q.query<{
+    id: bigint;
+    outcome: string;
+    error_code: string | null;
+    raw_body: string;
+    created_at: Date;
+  }>(
+    'SELECT id, outcome, error_code, raw_body, created_at FROM channel_notify WHERE order_id = $1 ORDER BY id',
+    [orderId],
+  );
+}

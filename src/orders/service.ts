@@ -1,0 +1,738 @@
+import { createHash } from 'node:crypto';
+import type { CatalogService, RoutableBinding } from '../catalog/service.ts';
+import type { ChannelGateway } from '../channels/gateway.ts';
+import { type InboundNotify, NotifyRejected, type ParsedNotify } from '../channels/types.ts';
+import type { Db } from '../db/index.ts';
+import { AppError } from '../errors.ts';
+import { splitFee } from '../fees/split.ts';
+import type { LedgerService } from '../ledger/service.ts';
+import type { AppKeys } from '../merchants/service.ts';
+import { toJsonAmount } from '../money/money.ts';
+import type { NotifyService } from '../notify/service.ts';
+import { minuteOfDayIn, planRoute } from '../routing/route.ts';
+import type { OrderRow } from './queries.ts';
+import * as queries from './queries.ts';
+import { isLatePayment, isOpen, type OrderState } from './state.ts';
+
+export interface OrderOptions {
+  publicUrl: () => string;
+  /** The business's clock for routing windows and daily limits. */
+  timeZone: string;
+  /** Waits between scheduled queries of a paying order (PAY-7); the last one repeats until expiry. */
+  queryScheduleSeconds: number[];
+  log: {
+    info(obj: object, msg: string): void;
+    warn(obj: object, msg: string): void;
+    error(obj: object, msg: string): void;
+  };
+}
+
+export interface CreateOrderInput {
+  mchOrderNo: string;
+  productCode: string;
+  amount: bigint;
+  currency?: string;
+  subject: string;
+  body?: string;
+  notifyUrl?: string;
+  returnUrl?: string;
+  clientIp?: string;
+  expireSeconds?: number;
+  extra?: Record<string, unknown>;
+}
+
+export const DEFAULT_EXPIRE_SECONDS = 1800;
+/** A created order whose channel call never came back is closed after this long. */
+const CREATED_GRACE_MS = 120_000;
+const SWEEP_BATCH = 100;
+/** A paid volume figure may be this old when checking daily limits. */
+const USAGE_CACHE_MS = 5_000;
+/** How many times a racing transition is re-read before giving up (each re-read sees a newer state). */
+const MAX_TRANSITION_RETRIES = 5;
+
+export interface PaymentConfirmation {
+  channelOrderNo: string | null;
+  paidAt: Date | null;
+  /** notify | query | manual: where the confirmation came from, for the timeline. */
+  source: string;
+}
+
+/** Orders: creation with routing and failover, the state machine, payment application, sweeps. */
+export class OrderService {
+  private readonly usage = new Map<string, { total: bigint; until: number }>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly catalog: CatalogService,
+    private readonly channels: ChannelGateway,
+    private readonly ledger: LedgerService,
+    private readonly notify: NotifyService,
+    private readonly options: OrderOptions,
+  ) {}
+
+  // ---------- create ----------
+
+  /** Creates (or, for a same-body retry, returns) an order. `created` is false for a retry. */
+  async createOrder(app: AppKeys, input: CreateOrderInput): Promise<{ order: OrderRow; created: boolean }> {
+    const requestHash = hashCreateRequest(input);
+    const existing = await queries.findByAppAndMchOrderNo(this.db, app.appId, input.mchOrderNo);
+    if (existing) return { order: assertSameRequest(existing, requestHash), created: false };
+
+    const product = await this.catalog.productByCode(input.productCode);
+    if (!product?.enabled) throw new AppError('PRODUCT_NOT_FOUND', `product ${input.productCode} not found`);
+    const rate = await this.catalog.merchantRate(app.merchantId, product.id);
+    if (!rate?.enabled) {
+      throw new AppError(
+        'PRODUCT_NOT_AVAILABLE',
+        `product ${input.productCode} is not open for this merchant`,
+      );
+    }
+    const currency = input.currency ?? product.currency;
+    if (currency !== product.currency) {
+      throw new AppError(
+        'CURRENCY_MISMATCH',
+        `product ${product.code} is sold in ${product.currency}, not ${currency}`,
+      );
+    }
+    if (input.amount < product.min_amount || input.amount > product.max_amount) {
+      throw new AppError(
+        'AMOUNT_OUT_OF_RANGE',
+        `amount must be between ${product.min_amount} and ${product.max_amount} minor units for ${product.code}`,
+      );
+    }
+
+    const plan = await this.planFor(product.id, input.amount);
+    if (plan.length === 0)
+      throw new AppError('NO_CHANNEL_AVAILABLE', `no channel can take this ${product.code} order now`);
+
+    const first = plan[0]!;
+    const expireSeconds = input.expireSeconds ?? DEFAULT_EXPIRE_SECONDS;
+    const inserted = await queries.insertOrder(
+      this.db,
+      {
+        merchantId: app.merchantId,
+        appId: app.appId,
+        mchOrderNo: input.mchOrderNo,
+        requestHash,
+        productId: product.id,
+        productCode: product.code,
+        channelAccountId: first.channelAccountId,
+        adapterCode: first.adapterCode,
+        amount: input.amount,
+        currency,
+        subject: input.subject,
+        body: input.body ?? null,
+        merchantRatePpm: rate.rate_ppm,
+        channelRatePpm: first.costRatePpm,
+        ...splitFee(input.amount, rate.rate_ppm, first.costRatePpm),
+        notifyUrl: input.notifyUrl ?? app.notifyUrl,
+        returnUrl: input.returnUrl ?? null,
+        clientIp: input.clientIp ?? null,
+        extra: input.extra ?? null,
+        expiresAt: new Date(Date.now() + expireSeconds * 1000),
+      },
+      [
+        {
+          kind: 'created',
+          detail: { amount: input.amount.toString(), currency, mchOrderNo: input.mchOrderNo },
+        },
+        {
+          kind: 'routed',
+          detail: { channelAccountId: first.channelAccountId.toString(), candidates: plan.length },
+        },
+      ],
+    );
+    if (!inserted) {
+      // A concurrent request with the same mchOrderNo won the insert.
+      const winner = (await queries.findByAppAndMchOrderNo(this.db, app.appId, input.mchOrderNo))!;
+      return { order: assertSameRequest(winner, requestHash), created: false };
+    }
+    return { order: await this.openAtChannel(inserted, plan), created: true };
+  }
+
+  /**
+   * Opens the payment at the first channel account that accepts it. A refusal or no answer moves
+   * the order to the next account of the plan (failover); when none is left the order fails.
+   */
+  private async openAtChannel(order: OrderRow, plan: RoutableBinding[]): Promise<OrderRow> {
+    let current = order;
+    const refusals: { channelAccountId: string; code: string; message: string }[] = [];
+    for (let i = 0; i < plan.length; i++) {
+      const binding = plan[i]!;
+      if (i > 0) {
+        const rerouted = await this.reroute(current, binding, refusals.at(-1)!);
+        if (!rerouted) return (await queries.findById(this.db, order.id))!;
+        current = rerouted;
+      }
+      const result = await this.channels.createPayment(binding.channelAccountId, {
+        orderNo: current.order_no,
+        amount: current.amount,
+        currency: current.currency,
+        subject: current.subject,
+        body: current.body,
+        clientIp: current.client_ip,
+        expiresAt: current.expires_at,
+        returnUrl: current.return_url,
+        extra: current.extra,
+      });
+      if (result.outcome === 'accepted') {
+        const paying = await queries.transition(
+          this.db,
+          current.id,
+          'created',
+          'paying',
+          {
+            channelOrderNo: result.channelOrderNo,
+            payDataType: result.payData.type,
+            payDataValue: result.payData.value,
+            nextQueryAt: this.nextQueryAt(0),
+          },
+          [
+            {
+              kind: 'channel_accepted',
+              detail: {
+                channelAccountId: binding.channelAccountId.toString(),
+                channelOrderNo: result.channelOrderNo,
+              },
+            },
+          ],
+        );
+        // Null: the payment was confirmed (or closed) while we waited for the channel's answer.
+        return paying ?? (await queries.findById(this.db, order.id))!;
+      }
+      refusals.push({
+        channelAccountId: binding.channelAccountId.toString(),
+        code: result.code,
+        message: result.message,
+      });
+      this.options.log.warn(
+        { orderNo: current.order_no, ...refusals.at(-1) },
+        'channel did not open the payment',
+      );
+    }
+    const last = refusals.at(-1)!;
+    const failed = await queries.transition(
+      this.db,
+      current.id,
+      'created',
+      'failed',
+      { failureCode: last.code, failureMessage: last.message },
+      [
+        {
+          kind: 'channel_refused',
+          detail: { channelAccountId: last.channelAccountId, code: last.code, message: last.message },
+        },
+        { kind: 'failed', detail: { reason: 'every channel refused', attempts: refusals } },
+      ],
+    );
+    return failed ?? (await queries.findById(this.db, order.id))!;
+  }
+
+  /** Moves a created order to another channel account; its cost and profit follow the new account's rate. */
+  private reroute(
+    order: OrderRow,
+    binding: RoutableBinding,
+    refusal: { channelAccountId: string; code: string; message: string },
+  ) {
+    const split = splitFee(order.amount, order.merchant_rate_ppm, binding.costRatePpm);
+    return queries.transition(
+      this.db,
+      order.id,
+      'created',
+      'created',
+      {
+        channelAccountId: binding.channelAccountId,
+        adapterCode: binding.adapterCode,
+        channelRatePpm: binding.costRatePpm,
+        fee: split.fee,
+        channelCost: split.channelCost,
+        platformProfit: split.platformProfit,
+      },
+      [
+        { kind: 'channel_refused', detail: refusal },
+        {
+          kind: 'rerouted',
+          detail: { from: refusal.channelAccountId, to: binding.channelAccountId.toString() },
+        },
+      ],
+    );
+  }
+
+  private async planFor(productId: bigint, amount: bigint): Promise<RoutableBinding[]> {
+    const bindings = await this.catalog.routableBindings(productId);
+    if (bindings.length === 0) return [];
+    const usedToday = await this.paidToday(
+      bindings.filter((b) => b.dailyLimit !== null).map((b) => b.channelAccountId),
+    );
+    const byId = new Map(bindings.map((b) => [b.channelAccountId.toString(), b]));
+    return planRoute({
+      amount,
+      minuteOfDay: minuteOfDayIn(new Date(), this.options.timeZone),
+      candidates: bindings,
+      usedToday,
+      random: Math.random,
+    }).map((c) => byId.get(c.channelAccountId.toString())!);
+  }
+
+  private async paidToday(accountIds: bigint[]): Promise<Map<string, bigint>> {
+    const now = Date.now();
+    const stale = accountIds.filter((id) => (this.usage.get(id.toString())?.until ?? 0) <= now);
+    if (stale.length > 0) {
+      const rows = await queries.paidTodayByAccount(this.db, stale, this.options.timeZone);
+      const totals = new Map(rows.map((r) => [r.channel_account_id.toString(), r.total]));
+      for (const id of stale)
+        this.usage.set(id.toString(), {
+          total: totals.get(id.toString()) ?? 0n,
+          until: now + USAGE_CACHE_MS,
+        });
+    }
+    return new Map(accountIds.map((id) => [id.toString(), this.usage.get(id.toString())!.total]));
+  }
+
+  // ---------- read ----------
+
+  async getForMerchant(merchantId: bigint, orderNo: string): Promise<OrderRow> {
+    const order = await queries.findByOrderNo(this.db, orderNo);
+    // Another merchant's order is "not found", never "forbidden": no hint that it exists.
+    if (!order || order.merchant_id !== merchantId)
+      throw new AppError('NOT_FOUND', `order ${orderNo} not found`);
+    return order;
+  }
+
+  async getByMchOrderNo(appId: string, mchOrderNo: string): Promise<OrderRow> {
+    const order = await queries.findByAppAndMchOrderNo(this.db, appId, mchOrderNo);
+    if (!order) throw new AppError('NOT_FOUND', `order with mchOrderNo ${mchOrderNo} not found`);
+    return order;
+  }
+
+  async requireByOrderNo(orderNo: string): Promise<OrderRow> {
+    const order = await queries.findByOrderNo(this.db, orderNo);
+    if (!order) throw new AppError('NOT_FOUND', `order ${orderNo} not found`);
+    return order;
+  }
+
+  findByOrderNo(orderNo: string) {
+    return queries.findByOrderNo(this.db, orderNo);
+  }
+
+  list(filter: queries.OrderFilter) {
+    return queries.listOrders(this.db, filter);
+  }
+
+  eventsOf(orderId: bigint) {
+    return queries.eventsOf(this.db, orderId);
+  }
+
+  channelNotifiesOf(orderId: bigint) {
+    return queries.channelNotifiesOf(this.db, orderId);
+  }
+
+  countPaid() {
+    return queries.countPaid(this.db);
+  }
+
+  cashierUrl(orderNo: string): string {
+    return `${this.options.publicUrl()}/cashier/${orderNo}`;
+  }
+
+  // ---------- payment ----------
+
+  /**
+   * Records that the customer paid: one transaction moves the order to paid (compare-and-set),
+   * posts the ledger and writes the merchant notify. A duplicate confirmation finds the order
+   * already paid and changes nothing. Returns the order and whether this call paid it.
+   */
+  async confirmPayment(
+    orderNo: string,
+    confirmation: PaymentConfirmation,
+  ): Promise<{ order: OrderRow; applied: boolean }> {
+    let order = await this.requireByOrderNo(orderNo);
+    if (order.channel_account_id === null) throw new Error(`order ${orderNo} has no channel account`);
+    await this.ledger.openAccounts(
+      this.ledger.paymentAccounts({
+        merchantId: order.merchant_id,
+        channelAccountId: order.channel_account_id,
+        currency: order.currency,
+      }),
+    );
+    for (let attempt = 0; attempt < MAX_TRANSITION_RETRIES; attempt++) {
+      if (order.paid_at !== null) return { order, applied: false };
+      const paid = await this.db.tx(async (q) => {
+        const late = isLatePayment(order.state);
+        const row = await queries.transition(
+          q,
+          order.id,
+          order.state,
+          'paid',
+          {
+            paidAt: confirmation.paidAt ?? new Date(),
+            channelOrderNo: confirmation.channelOrderNo ?? order.channel_order_no,
+            nextQueryAt: null,
+          },
+          [
+            {
+              kind: 'paid',
+              detail: { source: confirmation.source, channelOrderNo: confirmation.channelOrderNo },
+            },
+            ...(late
+              ? [
+                  {
+                    kind: 'late_payment',
+                    detail: { previousState: order.state, source: confirmation.source },
+                    alert: true,
+                  },
+                ]
+              : []),
+          ],
+        );
+        if (!row) return null;
+        await this.ledger.postPayment(q, {
+          orderNo: row.order_no,
+          merchantId: row.merchant_id,
+          channelAccountId: row.channel_account_id!,
+          currency: row.currency,
+          amount: row.amount,
+          fee: row.fee,
+          channelCost: row.channel_cost,
+          platformProfit: row.platform_profit,
+        });
+        await this.notify.enqueue(q, {
+          merchantId: row.merchant_id,
+          appId: row.app_id,
+          orderId: row.id,
+          eventType: 'order.paid',
+          idempotencyKey: `order.paid:${row.order_no}`,
+          url: row.notify_url,
+          body: notifyBody('order.paid', row),
+        });
+        return row;
+      });
+      if (paid) {
+        if (isLatePayment(order.state))
+          this.options.log.warn({ orderNo, from: order.state }, 'late payment recorded');
+        this.notify.wake();
+        return { order: paid, applied: true };
+      }
+      order = (await queries.findById(this.db, order.id))!;
+    }
+    throw new Error(`order ${orderNo} kept changing while being paid`);
+  }
+
+  /** The channel says the payment failed: an open order becomes failed. */
+  async recordFailure(orderNo: string, source: string, message: string): Promise<OrderRow> {
+    let order = await this.requireByOrderNo(orderNo);
+    for (let attempt = 0; attempt < MAX_TRANSITION_RETRIES && isOpen(order.state); attempt++) {
+      const failed = await queries.transition(
+        this.db,
+        order.id,
+        order.state,
+        'failed',
+        { failureCode: 'PAYMENT_FAILED', failureMessage: message, nextQueryAt: null },
+        [{ kind: 'failed', detail: { source, message } }],
+      );
+      if (failed) return failed;
+      order = (await queries.findById(this.db, order.id))!;
+    }
+    return order;
+  }
+
+  // ---------- channel notify ----------
+
+  /**
+   * Handles a provider's async notify for one channel account. Every notify is kept with its raw
+   * body and outcome; one that cannot be verified, or does not match the order, changes nothing.
+   */
+  async handleChannelNotify(
+    channelAccountId: bigint,
+    inbound: InboundNotify,
+    remoteIp: string,
+  ): Promise<{ status: number; contentType: string; body: string }> {
+    const record = (
+      outcome: 'applied' | 'duplicate' | 'refused',
+      orderId: bigint | null,
+      errorCode: string | null,
+    ) =>
+      queries.insertChannelNotify(this.db, {
+        channelAccountId,
+        orderId,
+        rawBody: inbound.rawBody,
+        headers: redactHeaders(inbound.headers),
+        remoteIp,
+        outcome,
+        errorCode,
+      });
+    const adapter = await this.channels.adapterOf(channelAccountId);
+    if (!adapter) {
+      await record('refused', null, 'UNKNOWN_CHANNEL_ACCOUNT');
+      throw new AppError('NOT_FOUND', `channel account ${channelAccountId} not found`);
+    }
+    let parsed: ParsedNotify;
+    try {
+      parsed = (await this.channels.parseNotify(channelAccountId, inbound)).parsed;
+    } catch (error) {
+      if (!(error instanceof NotifyRejected)) throw error;
+      await record('refused', null, `NOTIFY_${error.reason}`);
+      this.options.log.warn(
+        { channelAccountId: channelAccountId.toString(), reason: error.reason, remoteIp },
+        'channel notify refused',
+      );
+      return adapter.notifyAck(false);
+    }
+    const order = await queries.findByOrderNo(this.db, parsed.orderNo);
+    const refusal = order ? mismatchOf(order, channelAccountId, parsed) : 'NOTIFY_ORDER_NOT_FOUND';
+    if (refusal) {
+      await record('refused', order?.id ?? null, refusal);
+      if (order)
+        await queries.insertEvent(
+          this.db,
+          order.id,
+          'notify_refused',
+          {
+            reason: refusal,
+            amount: parsed.amount.toString(),
+            currency: parsed.currency,
+            channelAccountId: channelAccountId.toString(),
+          },
+          true,
+        );
+      this.options.log.warn({ orderNo: parsed.orderNo, reason: refusal, remoteIp }, 'channel notify refused');
+      return adapter.notifyAck(false);
+    }
+    if (parsed.status === 'paid') {
+      const { order: paid, applied } = await this.confirmPayment(parsed.orderNo, {
+        channelOrderNo: parsed.channelOrderNo,
+        paidAt: parsed.paidAt,
+        source: 'notify',
+      });
+      await record(applied ? 'applied' : 'duplicate', paid.id, null);
+    } else {
+      const before = order!.state;
+      const after = await this.recordFailure(
+        parsed.orderNo,
+        'notify',
+        'the channel reported the payment failed',
+      );
+      await record(after.state !== before ? 'applied' : 'duplicate', order!.id, null);
+    }
+    return adapter.notifyAck(true);
+  }
+
+  // ---------- close, expiry and stuck orders ----------
+
+  /** Closes an unpaid order: the channel first, so it can no longer be paid, then ours. */
+  async close(order: OrderRow, source: string): Promise<OrderRow> {
+    if (order.state === 'closed') return order;
+    if (!isOpen(order.state))
+      throw new AppError(
+        'ORDER_STATE_INVALID',
+        `order ${order.order_no} is ${order.state}; it cannot be closed`,
+      );
+    if (order.state === 'paying' && order.channel_account_id !== null) {
+      const result = await this.channels.closePayment(order.channel_account_id, {
+        orderNo: order.order_no,
+        channelOrderNo: order.channel_order_no,
+      });
+      if (result.outcome === 'paid') {
+        await this.syncWithChannel(order);
+        throw new AppError(
+          'ORDER_STATE_INVALID',
+          `order ${order.order_no} was paid before it could be closed`,
+        );
+      }
+      if (result.outcome === 'error') {
+        throw new AppError(
+          'CHANNEL_ERROR',
+          `the channel could not close the payment: ${result.message ?? 'no answer'}`,
+        );
+      }
+    }
+    const closed = await queries.transition(
+      this.db,
+      order.id,
+      order.state,
+      'closed',
+      { closedAt: new Date(), nextQueryAt: null },
+      [{ kind: 'closed', detail: { source } }],
+    );
+    if (closed) return closed;
+    const now = (await queries.findById(this.db, order.id))!;
+    return this.close(now, source);
+  }
+
+  /** Asks the channel about an open order and applies the answer; returns the provider's status. */
+  async syncWithChannel(order: OrderRow): Promise<string> {
+    if (order.channel_account_id === null) return 'not_found';
+    const status = await this.channels.queryPayment(order.channel_account_id, {
+      orderNo: order.order_no,
+      channelOrderNo: order.channel_order_no,
+    });
+    if (status.status === 'paid') {
+      if (status.amount !== undefined && status.amount !== order.amount) {
+        await queries.insertEvent(
+          this.db,
+          order.id,
+          'query_amount_mismatch',
+          { amount: status.amount.toString() },
+          true,
+        );
+        return 'mismatch';
+      }
+      await this.confirmPayment(order.order_no, {
+        channelOrderNo: status.channelOrderNo ?? null,
+        paidAt: status.paidAt ?? null,
+        source: 'query',
+      });
+    } else if (status.status === 'failed') {
+      await this.recordFailure(order.order_no, 'query', 'the channel reported the payment failed');
+    }
+    return status.status;
+  }
+
+  /**
+   * Expired open orders: ask the channel first (the customer may have paid), then close. A channel
+   * that cannot be reached leaves the order for the next sweep.
+   */
+  async sweepExpired(): Promise<number> {
+    const due = await queries.dueForExpiry(this.db, SWEEP_BATCH);
+    for (const order of due) {
+      try {
+        if (order.state === 'created' && Date.now() - order.created_at.getTime() < CREATED_GRACE_MS) continue;
+        const status = order.state === 'paying' ? await this.syncWithChannel(order) : 'not_found';
+        if (status === 'paid' || status === 'failed' || status === 'mismatch') continue;
+        const fresh = (await queries.findById(this.db, order.id))!;
+        if (isOpen(fresh.state)) await this.close(fresh, 'expired');
+      } catch (error) {
+        this.options.log.warn(
+          { orderNo: order.order_no, error: (error as Error).message },
+          'expiry sweep will retry',
+        );
+      }
+    }
+    return due.length;
+  }
+
+  /** PAY-7: paying orders are asked about at growing intervals, so a lost notify does not strand them. */
+  async queryPaying(): Promise<number> {
+    const due = await queries.dueForQuery(this.db, SWEEP_BATCH);
+    for (const order of due) {
+      const count = order.query_count + 1;
+      await queries.scheduleQuery(this.db, order.id, this.nextQueryAt(count), count);
+      try {
+        await this.syncWithChannel(order);
+      } catch (error) {
+        this.options.log.warn(
+          { orderNo: order.order_no, error: (error as Error).message },
+          'order query failed; will retry',
+        );
+      }
+    }
+    return due.length;
+  }
+
+  private nextQueryAt(queriesDone: number): Date {
+    const schedule = this.options.queryScheduleSeconds;
+    const wait = schedule[Math.min(queriesDone, schedule.length - 1)]!;
+    return new Date(Date.now() + wait * 1000);
+  }
+
+  async resendNotify(orderNo: string): Promise<number> {
+    const order = await this.requireByOrderNo(orderNo);
+    const queued = await this.notify.resendForOrder(order.id);
+    if (queued === 0) throw new AppError('ORDER_STATE_INVALID', `order ${orderNo} has no notify to resend`);
+    await queries.insertEvent(this.db, order.id, 'notify_resend', { tasks: queued });
+    return queued;
+  }
+}
+
+function mismatchOf(order: OrderRow, channelAccountId: bigint, parsed: ParsedNotify): string | null {
+  if (order.channel_account_id !== channelAccountId) return 'NOTIFY_ACCOUNT_MISMATCH';
+  if (parsed.currency !== order.currency) return 'NOTIFY_CURRENCY_MISMATCH';
+  if (parsed.amount !== order.amount) return 'NOTIFY_AMOUNT_MISMATCH';
+  return null;
+}
+
+function assertSameRequest(order: OrderRow, requestHash: string): OrderRow {
+  if (order.request_hash !== requestHash) {
+    throw new AppError(
+      'IDEMPOTENCY_CONFLICT',
+      `mchOrderNo ${order.mch_order_no} was already used with a different request`,
+    );
+  }
+  return order;
+}
+
+/** The fields that define an order, in a fixed order, so a retry hashes the same whatever its key order. */
+export function hashCreateRequest(input: CreateOrderInput): string {
+  const canonical = stableStringify({
+    mchOrderNo: input.mchOrderNo,
+    productCode: input.productCode,
+    amount: input.amount.toString(),
+    currency: input.currency ?? null,
+    subject: input.subject,
+    body: input.body ?? null,
+    notifyUrl: input.notifyUrl ?? null,
+    returnUrl: input.returnUrl ?? null,
+    clientIp: input.clientIp ?? null,
+    expireSeconds: input.expireSeconds ?? null,
+    extra: input.extra ?? null,
+  });
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+function stableStringify(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    );
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function redactHeaders(headers: Record<string, string | string[] | undefined>): Record<string, unknown> {
+  const kept: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    kept[name] = /authorization|cookie/i.test(name) ? '[redacted]' : value;
+  }
+  return kept;
+}
+
+/** The merchant-facing shape of an order (API responses and notifies). */
+export function orderView(order: OrderRow, cashierUrl: string) {
+  return {
+    orderNo: order.order_no,
+    mchOrderNo: order.mch_order_no,
+    productCode: order.product_code,
+    state: order.state,
+    amount: toJsonAmount(order.amount),
+    currency: order.currency,
+    fee: toJsonAmount(order.fee),
+    subject: order.subject,
+    cashierUrl,
+    payData: order.pay_data_type ? { type: order.pay_data_type, value: order.pay_data_value ?? '' } : null,
+    channelOrderNo: order.channel_order_no,
+    paidAt: order.paid_at?.toISOString() ?? null,
+    closedAt: order.closed_at?.toISOString() ?? null,
+    expiresAt: order.expires_at.toISOString(),
+    createdAt: order.created_at.toISOString(),
+    failure: order.failure_code ? { code: order.failure_code, message: order.failure_message ?? '' } : null,
+    extra: order.extra,
+  };
+}
+
+function notifyBody(event: string, order: OrderRow) {
+  return {
+    event,
+    orderNo: order.order_no,
+    mchOrderNo: order.mch_order_no,
+    productCode: order.product_code,
+    state: order.state as OrderState,
+    amount: toJsonAmount(order.amount),
+    currency: order.currency,
+    fee: toJsonAmount(order.fee),
+    channelOrderNo: order.channel_order_no,
+    paidAt: order.paid_at?.toISOString() ?? null,
+    extra: order.extra,
+  };
+}
