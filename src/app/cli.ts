@@ -57,7 +57,7 @@ async function main(argv: string[]): Promise<number> {
 
 async function start(config: Config): Promise<number> {
   const log = createLogger(config.logLevel);
-  const platform = await startPlatform(config, log);
+  const platform = await startPlatform(config, { log });
   const mode = config.databaseUrl
     ? 'PostgreSQL'
     : `embedded PGlite in ${path.join(config.dataDir, 'pgdata')} (not for production)`;

@@ -50,6 +50,7 @@ export interface HttpOptions {
   /** Where the in-process sandbox is reachable; a function because the port is known only after listen. */
   publicUrl: () => string;
   sandboxSecret: string;
+  sandboxRetryDelaysMs?: readonly number[];
 }
 
 export async function buildHttpApp({

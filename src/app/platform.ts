@@ -38,12 +38,19 @@ export function inProcessSandboxSecret(config: Config): string {
   return createHmac('sha256', config.masterKey).update('qingyun-sandbox').digest('hex');
 }
 
+export interface StartOptions {
+  log?: Logger;
+  /** An open database to use instead of the one the config names; the caller closes it. */
+  db?: Db;
+  /** Waits between the in-process sandbox's notify retries (tests shorten them). */
+  sandboxRetryDelaysMs?: readonly number[];
+}
+
 /** Starts everything the role asks for: HTTP API and pages, worker, demo data on a fresh database. */
-export async function startPlatform(
-  config: Config,
-  log: Logger = createLogger(config.logLevel),
-): Promise<Platform> {
-  const db = await openDatabase(config);
+export async function startPlatform(config: Config, options: StartOptions = {}): Promise<Platform> {
+  const log = options.log ?? createLogger(config.logLevel);
+  const ownsDb = !options.db;
+  const db = options.db ?? (await openDatabase(config));
   let http: FastifyInstance | null = null;
   let worker: Worker | null = null;
   try {
@@ -55,7 +62,13 @@ export async function startPlatform(
     const controlToken =
       config.databaseUrl || config.role === 'worker' ? null : randomBytes(24).toString('base64url');
     if (config.role !== 'worker') {
-      http = await buildHttpApp({ config, services, publicUrl: () => url, sandboxSecret });
+      http = await buildHttpApp({
+        config,
+        services,
+        publicUrl: () => url,
+        sandboxSecret,
+        sandboxRetryDelaysMs: options.sandboxRetryDelaysMs,
+      });
       if (controlToken) addControlRoute(http, controlToken, services);
       await http.listen({ port: config.port, host: config.host });
       if (!config.publicUrl) url = `http://127.0.0.1:${(http.server.address() as AddressInfo).port}`;
@@ -77,13 +90,13 @@ export async function startPlatform(
         if (controlPath) fs.rmSync(controlPath, { force: true });
         await http?.close();
         await worker?.stop();
-        await db.close();
+        if (ownsDb) await db.close();
       },
     };
   } catch (error) {
     await http?.close().catch(() => {});
     await worker?.stop().catch(() => {});
-    await db.close().catch(() => {});
+    if (ownsDb) await db.close().catch(() => {});
     throw error;
   }
 }

@@ -18,6 +18,7 @@ interface ScheduledJob {
  */
 export class Worker {
   private stopping = false;
+  private readonly stopSignal = new AbortController();
   private wake: (() => void) | null = null;
   private readonly loops: Promise<void>[] = [];
   private readonly holder = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
@@ -55,6 +56,7 @@ export class Worker {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.stopSignal.abort();
     this.wake?.();
     await Promise.all(this.loops);
   }
@@ -84,7 +86,8 @@ export class Worker {
       } catch (error) {
         this.services.log.error({ err: error, job: job.name }, 'scheduled job failed');
       }
-      if (!this.stopping) await sleep(job.everyMs);
+      if (!this.stopping)
+        await sleep(job.everyMs, undefined, { signal: this.stopSignal.signal }).catch(() => {});
     }
   }
 

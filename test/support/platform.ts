@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { QingyunClient } from '../../sdk/index.ts';
+import type { Config } from '../../src/app/config.ts';
+import { createLogger } from '../../src/app/logger.ts';
+import { type Platform, startPlatform } from '../../src/app/platform.ts';
+import type { TestDatabase } from './databases.ts';
+
+export interface TestPlatform {
+  platform: Platform;
+  client: QingyunClient;
+  demo: NonNullable<Platform['demo']>;
+  /** Ids of the two sandbox channel accounts the demo binds to sandbox_qr. */
+  channelAccountIds: bigint[];
+  stop(): Promise<void>;
+}
+
+/** A config for tests: any free port, a fresh master key, fast schedules, demo data on. */
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return {
+    port: 0,
+    host: '127.0.0.1',
+    dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'qy-test-')),
+    masterKey: randomBytes(32),
+    role: 'all',
+    demo: true,
+    sandbox: true,
+    logLevel: 'silent',
+    trustProxy: false,
+    timeZone: 'Asia/Shanghai',
+    notifyScheduleSeconds: [0, 1, 1, 1, 1],
+    orderQueryScheduleSeconds: [60],
+    channelTimeoutMs: 2_000,
+    workerTickMs: 100,
+    ...overrides,
+  };
+}
+
+/** The whole platform over real HTTP on one test database, seeded with the demo merchant and channels. */
+export async function startTestPlatform(
+  database: TestDatabase,
+  overrides: Partial<Config> = {},
+): Promise<TestPlatform> {
+  const { db, dispose } = await database.open();
+  const config = testConfig(overrides);
+  const platform = await startPlatform(config, {
+    db,
+    log: createLogger('silent'),
+    sandboxRetryDelaysMs: [200, 400, 800],
+  });
+  const demo = platform.demo!;
+  const client = new QingyunClient({
+    baseUrl: platform.url,
+    mchNo: demo.merchant.mchNo,
+    appId: demo.merchant.appId,
+    key: { type: 'HMAC-SHA256', secret: demo.merchant.appSecret },
+  });
+  const accounts = await platform.services.catalog.listChannelAccounts();
+  return {
+    platform,
+    client,
+    demo,
+    channelAccountIds: accounts.map((a) => a.id),
+    async stop() {
+      await platform.stop();
+      await dispose();
+      fs.rmSync(config.dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Presses a button on the sandbox's pay page, as a tester's browser would. */
+export async function payOnSandbox(payUrl: string, result: 'success' | 'fail' = 'success'): Promise<number> {
+  const response = await fetch(payUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: `result=${result}`,
+  });
+  await response.text();
+  return response.status;
+}
