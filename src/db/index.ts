@@ -107,14 +107,25 @@ export async function openPglite(dataDir?: string): Promise<Db> {
   };
 }
 
-/** Takes `<dataDir>.lock` holding our pid; a live holder makes this throw, a dead one is replaced. */
+/** Data directories this process has open: a second open here must fail like one from another process. */
+const lockedHere = new Set<string>();
+
+/**
+ * Takes `<dataDir>.lock` holding our pid; a live holder makes this throw, a dead one is replaced.
+ * A lock with our own pid but not taken by this process is stale (a restarted container is pid 1 again).
+ */
 export function lockDataDir(dataDir: string): () => void {
   fs.mkdirSync(path.dirname(path.resolve(dataDir)), { recursive: true });
   const lockPath = `${path.resolve(dataDir)}.lock`;
+  if (lockedHere.has(lockPath)) throw new Error(`The embedded database at ${dataDir} is already open in this process.`);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       fs.writeFileSync(lockPath, String(process.pid), { flag: 'wx' });
-      return () => fs.rmSync(lockPath, { force: true });
+      lockedHere.add(lockPath);
+      return () => {
+        lockedHere.delete(lockPath);
+        fs.rmSync(lockPath, { force: true });
+      };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number(fs.readFileSync(lockPath, 'utf8'));

@@ -9,7 +9,8 @@ import { migrate } from '../../src/db/migrate.ts';
  */
 export interface TestDatabase {
   kind: 'pglite' | 'postgres';
-  open(): Promise<{ db: Db; dispose(): Promise<void> }>;
+  /** A fresh database; `url` is set for PostgreSQL, so a child process can open it too. */
+  open(): Promise<{ db: Db; url?: string; dispose(): Promise<void> }>;
 }
 
 const pglite: TestDatabase = {
@@ -33,6 +34,7 @@ function postgres(adminUrl: string): TestDatabase {
       await migrate(db);
       return {
         db,
+        url: url.toString(),
         async dispose() {
           await db.close();
           await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
