@@ -88,7 +88,7 @@ Demo data created (also in ${path.join(dataDir, 'demo-credentials.json')}):
   app          ${demo.merchant.appId}
   app secret   ${demo.merchant.appSecret}
   product      ${demo.merchant.productCode} (bound to two sandbox channel accounts)
-Create an order:  node examples/create-order.mjs   (see README)
+Create an order:  npx tsx examples/create-order.ts   (see README)
 `);
 }
 

@@ -117,7 +117,8 @@ const lockedHere = new Set<string>();
 export function lockDataDir(dataDir: string): () => void {
   fs.mkdirSync(path.dirname(path.resolve(dataDir)), { recursive: true });
   const lockPath = `${path.resolve(dataDir)}.lock`;
-  if (lockedHere.has(lockPath)) throw new Error(`The embedded database at ${dataDir} is already open in this process.`);
+  if (lockedHere.has(lockPath))
+    throw new Error(`The embedded database at ${dataDir} is already open in this process.`);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       fs.writeFileSync(lockPath, String(process.pid), { flag: 'wx' });
