@@ -19,7 +19,10 @@ interface Child {
 
 /** Runs `qingyun <args>` as a real process; for `start`, resolves once it prints its URL. */
 function startQingyun(env: NodeJS.ProcessEnv): Promise<Child> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'start'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout!.on('data', (d) => {
     output += d;
@@ -41,7 +44,10 @@ function startQingyun(env: NodeJS.ProcessEnv): Promise<Child> {
 }
 
 function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (d) => {
     output += d;
@@ -100,9 +106,19 @@ describe.each(testDatabases)('a process killed between payment and notify delive
       appId: demo.merchant.appId,
       key: { type: 'HMAC-SHA256', secret: demo.merchant.appSecret },
     });
-    const order = await client.createOrder({ mchOrderNo: 'CRASH-1', productCode: 'sandbox_qr', amount: 3_000, subject: 'crash', notifyUrl: receiver.url });
+    const order = await client.createOrder({
+      mchOrderNo: 'CRASH-1',
+      productCode: 'sandbox_qr',
+      amount: 3_000,
+      subject: 'crash',
+      notifyUrl: receiver.url,
+    });
     await payOnSandbox(order.payData!.value);
-    await eventually(async () => ((await client.getOrder(order.orderNo)).state === 'paid' ? true : undefined), 15_000, 'paid');
+    await eventually(
+      async () => ((await client.getOrder(order.orderNo)).state === 'paid' ? true : undefined),
+      15_000,
+      'paid',
+    );
 
     // 2. The process dies hard, with the notify still in the outbox.
     await kill(api, 'SIGKILL');

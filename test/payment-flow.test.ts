@@ -83,6 +83,25 @@ describe.each(testDatabases)('one payment end to end on $kind', (database) => {
     expect(receiver.forOrder(created.orderNo)).toHaveLength(1);
   });
 
+  it('serves health, readiness and the OpenAPI description of our API, not the sandbox one', async () => {
+    expect(await (await fetch(`${t.platform.url}/healthz`)).json()).toEqual({ status: 'ok' });
+    expect(await (await fetch(`${t.platform.url}/readyz`)).json()).toEqual({
+      status: 'ready',
+      database: database.kind,
+    });
+    const openapi = await (await fetch(`${t.platform.url}/docs/json`)).json();
+    const paths = Object.keys(openapi.paths);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        '/api/v1/orders',
+        '/api/v1/orders/{orderNo}',
+        '/api/v1/orders/{orderNo}/close',
+      ]),
+    );
+    expect(paths.filter((p) => p.startsWith('/sandbox'))).toEqual([]);
+    expect((await fetch(`${t.platform.url}/cashier/P00000000000000000000`)).status).toBe(404);
+  });
+
   it('returns the same order for a same-body retry and refuses a changed one', async () => {
     const request = {
       mchOrderNo: 'IDEM-1',

@@ -95,7 +95,11 @@ export async function buildHttpApp({
         },
       },
     },
-    transform: jsonSchemaTransform,
+    // The in-process sandbox is another party's API, not ours: keep it out of our OpenAPI.
+    transform: (input) => {
+      const out = jsonSchemaTransform(input);
+      return input.url.startsWith('/sandbox') ? { ...out, schema: { ...out.schema, hide: true } } : out;
+    },
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 

@@ -122,7 +122,10 @@ export async function merchantAdminRoutes(app: FastifyInstance, { services }: { 
         params: MchNoParams,
         body: z.object({
           name: z.string().min(1).max(64),
-          notifyUrl: z.string().url().max(512).optional(),
+          notifyUrl: z
+            .url({ protocol: /^https?$/ })
+            .max(512)
+            .optional(),
           ipAllowlist: ipList.optional(),
           merchantPublicKey: z.string().max(4096).optional(),
           notifySignType: z.enum(SIGN_TYPES).optional(),
@@ -143,7 +146,11 @@ export async function merchantAdminRoutes(app: FastifyInstance, { services }: { 
         params: AppIdParams,
         body: z.object({
           name: z.string().min(1).max(64).optional(),
-          notifyUrl: z.string().url().max(512).or(z.literal('')).optional(),
+          notifyUrl: z
+            .url({ protocol: /^https?$/ })
+            .max(512)
+            .or(z.literal(''))
+            .optional(),
           ipAllowlist: ipList.optional(),
           merchantPublicKey: z.string().max(4096).nullable().optional(),
           notifySignType: z.enum(SIGN_TYPES).optional(),

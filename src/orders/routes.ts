@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Services } from '../app/services.ts';
 import { requireOperator } from '../auth/routes.ts';
+import { AppError } from '../errors.ts';
 import { toJsonAmount } from '../money/money.ts';
 import { DEFAULT_EXPIRE_SECONDS, orderView } from './service.ts';
 import { ORDER_STATES } from './state.ts';
@@ -15,6 +16,21 @@ const amountSchema = z
   .positive({ error: 'must be greater than zero' })
   .max(MAX_SAFE_AMOUNT);
 
+/** `extra` is the merchant's own data, echoed back: small and shallow, so storing and hashing it stay cheap. */
+const MAX_EXTRA_BYTES = 4096;
+const MAX_EXTRA_DEPTH = 8;
+
+const extraSchema = z.record(z.string(), z.unknown()).superRefine((extra, ctx) => {
+  // Depth first: serialising a hostile, deeply nested value would overflow the stack.
+  if (!jsonDepthWithin(extra, MAX_EXTRA_DEPTH)) {
+    ctx.addIssue({ code: 'custom', message: `must nest at most ${MAX_EXTRA_DEPTH} levels` });
+  } else if (Buffer.byteLength(JSON.stringify(extra)) > MAX_EXTRA_BYTES) {
+    ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_EXTRA_BYTES} bytes as JSON` });
+  }
+});
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(512);
+
 const CreateOrderBody = z
   .object({
     mchOrderNo: z.string().regex(/^[A-Za-z0-9_\-.]{1,64}$/, 'must be 1–64 letters, digits, _ - .'),
@@ -26,13 +42,25 @@ const CreateOrderBody = z
       .optional(),
     subject: z.string().min(1).max(128),
     body: z.string().max(512).optional(),
-    notifyUrl: z.string().url().max(512).optional(),
-    returnUrl: z.string().url().max(512).optional(),
+    notifyUrl: httpUrl.optional(),
+    returnUrl: httpUrl.optional(),
     clientIp: z.string().max(64).optional(),
     expireSeconds: z.number().int().min(60).max(86_400).optional(),
-    extra: z.record(z.string(), z.unknown()).optional(),
+    extra: extraSchema.optional(),
   })
   .strict();
+
+/** Depth of nested objects and arrays, walked without recursion so a hostile body cannot overflow the stack. */
+export function jsonDepthWithin(value: unknown, maxDepth: number): boolean {
+  const stack: { value: unknown; depth: number }[] = [{ value, depth: 1 }];
+  while (stack.length > 0) {
+    const { value: current, depth } = stack.pop()!;
+    if (current === null || typeof current !== 'object') continue;
+    if (depth > maxDepth) return false;
+    for (const child of Object.values(current)) stack.push({ value: child, depth: depth + 1 });
+  }
+  return true;
+}
 
 const OrderNoParams = z.object({ orderNo: z.string().min(1).max(64) });
 
@@ -40,6 +68,10 @@ const OrderNoParams = z.object({ orderNo: z.string().min(1).max(64) });
 export async function merchantOrderRoutes(app: FastifyInstance, { services }: { services: Services }) {
   const api = app.withTypeProvider<ZodTypeProvider>();
   api.addHook('preValidation', async (request: FastifyRequest) => {
+    const contentType = request.headers['content-type'] ?? '';
+    if (request.rawBody !== '' && !contentType.startsWith('application/json')) {
+      throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'the merchant API takes application/json bodies');
+    }
     request.merchantApp = await services.signatures.authenticate({
       method: request.method,
       url: request.url,
