@@ -2,6 +2,7 @@ import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Order,
+  QingyunApiError,
   QingyunClient,
   type SigningKey,
   type SignType,
@@ -53,7 +54,7 @@ interface AppView {
 
 interface MerchantDetail extends MerchantView {
   apps: AppView[];
-  products: { product_code: string; rate_ppm: number; enabled: boolean }[];
+  products: { productCode: string; ratePpm: number; enabled: boolean }[];
 }
 
 interface CreatedApp {
@@ -65,7 +66,7 @@ interface ChannelAccountView {
   id: string;
   name: string;
   channelCode: string;
-  rates: { product_code: string; cost_rate_ppm: number }[];
+  rates: { productCode: string; costRatePpm: number }[];
 }
 
 interface BindingView {
@@ -163,7 +164,8 @@ class OperatorConsole {
     return callApi<T>(this.baseUrl, 'GET', path, { cookie: this.cookie });
   }
 
-  send<T>(method: Method, path: string, json?: unknown) {
+  /** A mutation: always JSON, `{}` when there is nothing to say. */
+  send<T>(method: Method, path: string, json: unknown = {}) {
     return callApi<T>(this.baseUrl, method, path, { cookie: this.cookie, json });
   }
 
@@ -211,18 +213,20 @@ async function signedPost<T>(t: TestPlatform, merchant: MerchantCredentials, pat
   return callApi<T>(t.platform.url, 'POST', path, { raw: body, contentType: 'application/json', headers });
 }
 
-/** Proves a client's key signs valid requests: an unknown order is "not found", not a signature error. */
-async function signatureIsAccepted(client: QingyunClient): Promise<boolean> {
-  const error = await client.getOrderByMchOrderNo('NO-SUCH-ORDER').catch((e: unknown) => e);
-  return (error as { code?: string }).code === 'NOT_FOUND';
+/** What a merchant API call came to: `accepted`, or the refusal as `STATUS CODE`. */
+async function outcomeOf(call: Promise<unknown>): Promise<string> {
+  try {
+    await call;
+    return 'accepted';
+  } catch (error) {
+    if (!(error instanceof QingyunApiError)) throw error;
+    return `${error.status} ${error.code}`;
+  }
 }
 
-async function refusalCodeOf(call: Promise<unknown>): Promise<string> {
-  const outcome = await call.then(
-    () => 'accepted',
-    (e: unknown) => `${(e as { status?: number }).status} ${(e as { code?: string }).code}`,
-  );
-  return outcome;
+/** Proves a client's key signs valid requests: an unknown order is "not found", not a signature error. */
+async function signatureIsAccepted(client: QingyunClient): Promise<boolean> {
+  return (await outcomeOf(client.getOrderByMchOrderNo('NO-SUCH-ORDER'))) === '404 NOT_FOUND';
 }
 
 function newRsaKeyPair(): { privateKey: string; publicKey: string } {
@@ -493,9 +497,7 @@ describe.each(testDatabases)('operator API on $kind', (database) => {
       expect(rotated.appId).toBe(app.app.appId);
       expect(rotated.secret).not.toBe(appSecret);
 
-      expect(await refusalCodeOf(oldClient.getOrderByMchOrderNo('NO-SUCH-ORDER'))).toBe(
-        '401 SIGNATURE_INVALID',
-      );
+      expect(await outcomeOf(oldClient.getOrderByMchOrderNo('NO-SUCH-ORDER'))).toBe('401 SIGNATURE_INVALID');
       appSecret = rotated.secret;
       expect(await signatureIsAccepted(clientFor(t, merchantCredentials()))).toBe(true);
     });
@@ -569,7 +571,7 @@ describe.each(testDatabases)('operator API on $kind', (database) => {
       expect(listed.text).not.toContain('credentials');
       expect(listed.body.find((a) => a.id === accountId)).toMatchObject({
         channelCode: channel,
-        rates: [{ product_code: product, cost_rate_ppm: 3000 }],
+        rates: [{ productCode: product, costRatePpm: 3000 }],
       });
     });
 
@@ -623,7 +625,7 @@ describe.each(testDatabases)('operator API on $kind', (database) => {
         amount: 1_000,
         subject: 'refused',
       });
-      expect(await refusalCodeOf(whileDisabled)).toBe('403 MERCHANT_DISABLED');
+      expect(await outcomeOf(whileDisabled)).toBe('403 MERCHANT_DISABLED');
       await operator.ok('PATCH', `/api/admin/merchants/${merchant.mchNo}`, { state: 'enabled' });
       expect(await signatureIsAccepted(client)).toBe(true);
     });
@@ -637,7 +639,7 @@ describe.each(testDatabases)('operator API on $kind', (database) => {
         'RATE_RULE_VIOLATION',
       );
       const account = (await accountsNow()).find((a) => a.id === accountId);
-      expect(account?.rates).toEqual([{ product_code: product, cost_rate_ppm: 3000 }]);
+      expect(account?.rates).toEqual([{ productCode: product, costRatePpm: 3000 }]);
       expect((await bindingsOfProduct())[0]?.costRatePpm).toBe(3000);
       // The edge itself is allowed: cost equal to the merchant rate.
       await operator.ok('PUT', `/api/admin/channel-accounts/${accountId}/rates/${product}`, {
@@ -657,7 +659,7 @@ describe.each(testDatabases)('operator API on $kind', (database) => {
         'RATE_RULE_VIOLATION',
       );
       const detail = await operator.ok<MerchantDetail>('GET', `/api/admin/merchants/${merchant.mchNo}`);
-      expect(detail.products).toEqual([expect.objectContaining({ product_code: product, rate_ppm: 5000 })]);
+      expect(detail.products).toEqual([expect.objectContaining({ productCode: product, ratePpm: 5000 })]);
     });
 
     it('refuses to bind an account that has no cost rate for the product', async () => {
@@ -765,10 +767,10 @@ describe.each(testDatabases)('operator API on $kind', (database) => {
         ...merchant,
         key: { type: 'RSA-SHA256', privateKey: newRsaKeyPair().privateKey },
       });
-      expect(await refusalCodeOf(stranger.createOrder(orderRequest()))).toBe('401 SIGNATURE_INVALID');
+      expect(await outcomeOf(stranger.createOrder(orderRequest()))).toBe('401 SIGNATURE_INVALID');
 
       const rsaToHmacApp = clientFor(t, { ...demoMerchant(), key: merchant.key });
-      expect(await refusalCodeOf(rsaToHmacApp.createOrder(orderRequest()))).toBe('401 SIGNATURE_INVALID');
+      expect(await outcomeOf(rsaToHmacApp.createOrder(orderRequest()))).toBe('401 SIGNATURE_INVALID');
       // The merchant's HMAC secret still works for the same app.
       expect(await signatureIsAccepted(t.client)).toBe(true);
     });
@@ -782,9 +784,7 @@ describe.each(testDatabases)('operator API on $kind', (database) => {
         appId,
         key: { type: 'RSA-SHA256', privateKey: merchantKeys.privateKey },
       });
-      expect(await refusalCodeOf(rsaClient.getOrderByMchOrderNo('NO-SUCH-ORDER'))).toBe(
-        '401 SIGNATURE_INVALID',
-      );
+      expect(await outcomeOf(rsaClient.getOrderByMchOrderNo('NO-SUCH-ORDER'))).toBe('401 SIGNATURE_INVALID');
 
       const patched = await operator.ok<AppView>('PATCH', `/api/admin/apps/${appId}`, {
         merchantPublicKey: merchantKeys.publicKey,
@@ -794,9 +794,7 @@ describe.each(testDatabases)('operator API on $kind', (database) => {
       expect(await signatureIsAccepted(rsaClient)).toBe(true);
 
       await operator.ok('PATCH', `/api/admin/apps/${appId}`, { merchantPublicKey: null });
-      expect(await refusalCodeOf(rsaClient.getOrderByMchOrderNo('NO-SUCH-ORDER'))).toBe(
-        '401 SIGNATURE_INVALID',
-      );
+      expect(await outcomeOf(rsaClient.getOrderByMchOrderNo('NO-SUCH-ORDER'))).toBe('401 SIGNATURE_INVALID');
     });
 
     it('refuses a merchant public key that is not an RSA public key in PEM', async () => {
@@ -955,25 +953,25 @@ describe.each(testDatabases)('operator API on $kind', (database) => {
     });
 
     it("does not show merchant A's order to merchant B by platform number", async () => {
-      expect(await refusalCodeOf(clientOfB.getOrder(orderOfA.orderNo))).toBe('404 NOT_FOUND');
+      expect(await outcomeOf(clientOfB.getOrder(orderOfA.orderNo))).toBe('404 NOT_FOUND');
       expect((await t.client.getOrder(orderOfA.orderNo)).orderNo).toBe(orderOfA.orderNo);
     });
 
     it("does not find merchant A's order by A's mchOrderNo for merchant B", async () => {
-      expect(await refusalCodeOf(clientOfB.getOrderByMchOrderNo(orderOfA.mchOrderNo))).toBe('404 NOT_FOUND');
+      expect(await outcomeOf(clientOfB.getOrderByMchOrderNo(orderOfA.mchOrderNo))).toBe('404 NOT_FOUND');
       expect((await t.client.getOrderByMchOrderNo(orderOfA.mchOrderNo)).orderNo).toBe(orderOfA.orderNo);
     });
 
     it("does not let merchant B close merchant A's order, which stays open", async () => {
-      expect(await refusalCodeOf(clientOfB.closeOrder(orderOfA.orderNo))).toBe('404 NOT_FOUND');
+      expect(await outcomeOf(clientOfB.closeOrder(orderOfA.orderNo))).toBe('404 NOT_FOUND');
       expect(await t.client.getOrder(orderOfA.orderNo)).toMatchObject({ state: 'paying', closedAt: null });
       const detail = await operator.ok<OrderDetail>('GET', `/api/admin/orders/${orderOfA.orderNo}`);
       expect(detail.events.map((e) => e.kind)).not.toContain('closed');
     });
 
     it('gives B the same answer for A’s order as for an order that does not exist', async () => {
-      const forA = await refusalCodeOf(clientOfB.getOrder(orderOfA.orderNo));
-      const forNothing = await refusalCodeOf(clientOfB.getOrder('P99999999999999999999'));
+      const forA = await outcomeOf(clientOfB.getOrder(orderOfA.orderNo));
+      const forNothing = await outcomeOf(clientOfB.getOrder('P99999999999999999999'));
       expect(forA).toBe(forNothing);
     });
   });

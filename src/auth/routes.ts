@@ -8,20 +8,19 @@ import { SESSION_TTL_MS } from './operators.ts';
 export const SESSION_COOKIE = 'qy_session';
 
 /**
- * Guard for operator routes. The session cookie is SameSite=Strict and mutations must be JSON,
- * which a cross-site form cannot send without a CORS preflight; per-request CSRF tokens and
- * 2FA arrive with the consoles.
+ * Guard for operator routes, run before the body is validated (so a stranger learns nothing from
+ * schema errors). The session cookie is SameSite=Strict, and a mutation that carries any content
+ * type but JSON is refused: a cross-site form always sends one (urlencoded, multipart or text)
+ * and cannot send JSON without a CORS preflight. Per-request CSRF tokens and 2FA arrive with the
+ * consoles.
  */
 export function requireOperator(services: Services) {
   return async (request: FastifyRequest) => {
     const operator = await services.operators.operatorOf(request.cookies[SESSION_COOKIE]);
     if (!operator) throw new AppError('UNAUTHENTICATED', 'log in as an operator first');
     const mutating = request.method !== 'GET' && request.method !== 'HEAD';
-    if (
-      mutating &&
-      request.rawBody !== '' &&
-      !request.headers['content-type']?.startsWith('application/json')
-    ) {
+    const contentType = request.headers['content-type'];
+    if (mutating && contentType !== undefined && !contentType.startsWith('application/json')) {
       throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'operator API mutations must be application/json');
     }
     request.operator = operator;
@@ -75,7 +74,7 @@ export async function adminRoutes(
     '/api/admin/me',
     {
       schema: { tags: ['operator'], summary: 'The logged-in operator' },
-      preHandler: requireOperator(services),
+      preValidation: requireOperator(services),
     },
     async (request) => ({ username: request.operator!.username, displayName: request.operator!.displayName }),
   );

@@ -16,7 +16,7 @@ const toBig = (n: number | null | undefined) => (n === null || n === undefined ?
 /** Operator API for products, channels, channel accounts and bindings (OP-4, OP-5). */
 export async function catalogRoutes(app: FastifyInstance, { services }: { services: Services }) {
   const api = app.withTypeProvider<ZodTypeProvider>();
-  api.addHook('preHandler', requireOperator(services));
+  api.addHook('preValidation', requireOperator(services));
   const tags = ['operator: products and channels'];
 
   api.get('/api/admin/products', { schema: { tags, summary: 'List products' } }, async () =>

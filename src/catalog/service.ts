@@ -182,14 +182,22 @@ export class CatalogService {
     const adapter = getAdapter(channel.adapter_code)!;
     const credentials = parseWith(adapter.credentialsSchema, input.credentials, 'credentials');
     const config = parseWith(adapter.configSchema, input.config ?? {}, 'config');
-    const account = await queries.insertChannelAccount(this.db, {
-      channelId: channel.id,
-      name: input.name,
-      credentialsEnc: this.secrets.encrypt(JSON.stringify(credentials)),
-      config,
+    const rates: { product: ProductRow; cost: number }[] = [];
+    for (const rate of input.rates ?? []) {
+      rates.push({ product: await this.requireProduct(rate.productCode), cost: rate.costRatePpm });
+    }
+    // The account and its rates are saved together: a rate that breaks the rule saves nothing.
+    const account = await this.db.tx(async (q) => {
+      const created = await queries.insertChannelAccount(q, {
+        channelId: channel.id,
+        name: input.name,
+        credentialsEnc: this.secrets.encrypt(JSON.stringify(credentials)),
+        config,
+      });
+      for (const { product, cost } of rates) await saveCostRate(q, created.id, product, cost);
+      return created;
     });
-    for (const rate of input.rates ?? [])
-      await this.setChannelAccountRate(account.id, rate.productCode, rate.costRatePpm);
+    this.clearCaches();
     return account;
   }
 
@@ -229,7 +237,10 @@ export class CatalogService {
         adapterCode: a.adapter_code,
         enabled: a.enabled,
         config: a.config,
-        rates: await queries.listChannelAccountRates(this.db, a.id),
+        rates: (await queries.listChannelAccountRates(this.db, a.id)).map((r) => ({
+          productCode: r.product_code,
+          costRatePpm: r.cost_rate_ppm,
+        })),
       })),
     );
   }
@@ -241,8 +252,7 @@ export class CatalogService {
       if (!(await queries.findChannelAccount(q, accountId))) {
         throw new AppError('NOT_FOUND', `channel account ${accountId} not found`);
       }
-      await assertCostWithinMerchantRates(q, product, costRatePpm);
-      await queries.upsertChannelAccountRate(q, accountId, product.id, costRatePpm);
+      await saveCostRate(q, accountId, product, costRatePpm);
     });
     this.clearCaches();
   }
@@ -323,6 +333,11 @@ export class CatalogService {
     this.bindings.clear();
     this.accounts.clear();
   }
+}
+
+async function saveCostRate(q: Queryable, accountId: bigint, product: ProductRow, costRatePpm: number) {
+  await assertCostWithinMerchantRates(q, product, costRatePpm);
+  await queries.upsertChannelAccountRate(q, accountId, product.id, costRatePpm);
 }
 
 async function assertCostWithinMerchantRates(q: Queryable, product: ProductRow, costRatePpm: number) {

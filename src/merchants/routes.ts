@@ -14,7 +14,7 @@ const ipList = z.array(z.string().refine(isIpOrCidr, 'must be an IP address or C
 /** Operator API for merchants and their apps (OP-2, OP-3) and the products they may use (OP-4). */
 export async function merchantAdminRoutes(app: FastifyInstance, { services }: { services: Services }) {
   const api = app.withTypeProvider<ZodTypeProvider>();
-  api.addHook('preHandler', requireOperator(services));
+  api.addHook('preValidation', requireOperator(services));
   const tags = ['operator: merchants'];
 
   api.get(
@@ -59,7 +59,12 @@ export async function merchantAdminRoutes(app: FastifyInstance, { services }: { 
       return {
         ...merchantView(merchant),
         apps: await services.merchants.listApps(merchant.mch_no),
-        products: await services.catalog.listMerchantRates(merchant.id),
+        products: (await services.catalog.listMerchantRates(merchant.id)).map((r) => ({
+          productCode: r.product_code,
+          productName: r.product_name,
+          ratePpm: r.rate_ppm,
+          enabled: r.enabled,
+        })),
       };
     },
   );

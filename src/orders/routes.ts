@@ -187,7 +187,7 @@ const ListOrdersQuery = z.object({
 /** Operator views of orders (the console's order list and detail) and manual notify resend. */
 export async function orderAdminRoutes(app: FastifyInstance, { services }: { services: Services }) {
   const api = app.withTypeProvider<ZodTypeProvider>();
-  api.addHook('preHandler', requireOperator(services));
+  api.addHook('preValidation', requireOperator(services));
 
   api.get(
     '/api/admin/orders',
