@@ -1,0 +1,494 @@
+/**
+ * `npm run bench [-- --quick]`: measures the ceilings of this machine, then the platform's hot
+ * paths against them, prints a table, writes bench/results/latest.json and appends a dated
+ * summary to bench/RESULTS.md. PostgreSQL when BENCH_DATABASE_URL is set, PGlite otherwise.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { Config } from '../src/app/config.ts';
+import { createLogger } from '../src/app/logger.ts';
+import { startPlatform } from '../src/app/platform.ts';
+import { Worker } from '../src/app/worker.ts';
+import { sandboxSign } from '../src/channels/sandbox/protocol.ts';
+import { type Db, openPglite, openPostgres } from '../src/db/index.ts';
+import { migrate } from '../src/db/migrate.ts';
+import { LedgerService } from '../src/ledger/service.ts';
+import type { PostingInput } from '../src/ledger/types.ts';
+import { adminQuery, httpHelloCeiling, pgbenchCeiling, tpcbFromNode } from './ceilings.ts';
+import type { LoadJob, LoadResult } from './loadgen.ts';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const CONNECTIONS = 64;
+
+interface Workload {
+  name: string;
+  throughputPerSec: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  peakRssMb: number;
+  ratioToDbCeiling: number;
+  ratioToHttpCeiling: number | null;
+  unit: string;
+  target: string;
+  detail?: Record<string, unknown>;
+}
+
+const { values: flags } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+const quick = flags.quick ?? false;
+const seconds = quick ? 6 : 20;
+const databaseUrl = process.env.BENCH_DATABASE_URL;
+
+/** Peak resident memory of this process (the platform) while `work` runs. */
+async function withPeakRss<T>(work: () => Promise<T>): Promise<{ result: T; peakRssMb: number }> {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 50);
+  try {
+    const result = await work();
+    return { result, peakRssMb: Math.round(Math.max(peak, process.memoryUsage().rss) / 1024 / 1024) };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** Runs the load generator in its own process and returns its JSON result. */
+function runLoad(job: LoadJob): Promise<LoadResult> {
+  const jobFile = path.join(
+    os.tmpdir(),
+    `qy-bench-job-${process.pid}-${randomBytes(4).toString('hex')}.json`,
+  );
+  fs.writeFileSync(jobFile, JSON.stringify(job));
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(HERE, 'loadgen.ts'), jobFile], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => {
+    out += d;
+  });
+  return new Promise((resolve, reject) => {
+    child.on('exit', (code) => {
+      fs.rmSync(jobFile, { force: true });
+      if (code !== 0) return reject(new Error(`load generator exited with ${code}`));
+      resolve(JSON.parse(out.trim().split('\n').at(-1)!) as LoadResult);
+    });
+  });
+}
+
+/** The merchants' notify receiver, in its own process; stop() returns how many notifies it got. */
+async function startReceiver(): Promise<{ url: string; stop(): Promise<number> }> {
+  const jobFile = path.join(os.tmpdir(), `qy-bench-receiver-${process.pid}.json`);
+  fs.writeFileSync(
+    jobFile,
+    JSON.stringify({ kind: 'receiver', origin: '', connections: 0 } satisfies LoadJob),
+  );
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(HERE, 'loadgen.ts'), jobFile], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => {
+    out += d;
+  });
+  const url = await new Promise<string>((resolve) => {
+    const look = () =>
+      out.includes('\n') ? resolve(JSON.parse(out.split('\n')[0]!).url) : setTimeout(look, 20);
+    look();
+  });
+  return {
+    url,
+    stop: () =>
+      new Promise((resolve) => {
+        child.on('exit', () => {
+          fs.rmSync(jobFile, { force: true });
+          resolve(JSON.parse(out.trim().split('\n').at(-1)!).received as number);
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+async function openBenchDatabase(): Promise<{ db: Db; dispose(): Promise<void> }> {
+  if (databaseUrl) {
+    const name = `qy_bench_${process.pid}`;
+    await adminQuery(databaseUrl, `CREATE DATABASE ${name}`);
+    const url = new URL(databaseUrl);
+    url.pathname = `/${name}`;
+    const db = openPostgres(url.toString(), 32);
+    return {
+      db,
+      async dispose() {
+        await db.close();
+        await adminQuery(databaseUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      },
+    };
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qy-bench-'));
+  const db = await openPglite(path.join(dir, 'pgdata'));
+  return {
+    db,
+    async dispose() {
+      await db.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function benchConfig(dataDir: string): Config {
+  return {
+    port: 0,
+    host: '127.0.0.1',
+    dataDir,
+    masterKey: randomBytes(32),
+    role: 'api',
+    demo: true,
+    sandbox: true,
+    logLevel: 'silent',
+    trustProxy: false,
+    timeZone: 'Asia/Shanghai',
+    notifyScheduleSeconds: [0, 15, 15, 30],
+    orderQueryScheduleSeconds: [3600],
+    channelTimeoutMs: 10_000,
+    workerTickMs: 50,
+  };
+}
+
+async function main() {
+  const started = new Date();
+  const machine = {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    memoryGb: Math.round(os.totalmem() / 1024 ** 3),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+  };
+  const database = databaseUrl ? 'postgres' : 'pglite';
+  log(
+    `Qingyun Pay bench (${quick ? 'quick' : 'full'}) on ${database}, ${machine.cpus} × ${machine.cpuModel}`,
+  );
+
+  log('ceiling: bare Fastify route …');
+  const hello = await httpHelloCeiling(runLoad, CONNECTIONS, seconds * 1000);
+  const { db, dispose } = await openBenchDatabase();
+  try {
+    await migrate(db);
+    log('ceiling: TPC-B-like transactions …');
+    const pgbench = databaseUrl ? await pgbenchCeiling(databaseUrl, seconds, 16) : null;
+    const dbCeiling = pgbench ?? (await tpcbFromNode(db, seconds, 1));
+    const ceilings = {
+      httpHelloRps: hello.throughputPerSec,
+      pgbenchTpcbTps: Math.round(dbCeiling),
+      pgbenchSource: pgbench !== null ? 'pgbench -c 16 -j 2 -s 16' : 'same transaction from node, 16 clients',
+    };
+    log(
+      `  httpHelloRps ${ceilings.httpHelloRps}/s, pgbenchTpcbTps ${ceilings.pgbenchTpcbTps}/s (${ceilings.pgbenchSource})`,
+    );
+    const workloads = await runWorkloads(db, ceilings);
+    report({ machine, database, ceilings, workloads, quick, started });
+  } finally {
+    await dispose();
+  }
+}
+
+async function runWorkloads(
+  db: Db,
+  ceilings: { httpHelloRps: number; pgbenchTpcbTps: number },
+): Promise<Workload[]> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qy-bench-data-'));
+  const config = benchConfig(dataDir);
+  const platform = await startPlatform(config, { db, log: createLogger('silent') });
+  const receiver = await startReceiver();
+  const workloads: Workload[] = [];
+  const ratioDb = (n: number) => round(n / ceilings.pgbenchTpcbTps);
+  const ratioHttp = (n: number) => round(n / ceilings.httpHelloRps);
+  try {
+    const demo = platform.demo!;
+    await platform.services.merchants.updateApp(demo.merchant.appId, { notifyUrl: receiver.url });
+
+    log('workload: create_order …');
+    const create = await withPeakRss(() =>
+      runLoad({
+        kind: 'create_order',
+        origin: platform.url,
+        connections: CONNECTIONS,
+        durationMs: seconds * 1000,
+        warmupMs: 2_000,
+        merchant: { ...demo.merchant, secret: demo.merchant.appSecret },
+      }),
+    );
+    workloads.push({
+      name: 'create_order',
+      throughputPerSec: create.result.throughputPerSec,
+      p50Ms: create.result.p50Ms,
+      p99Ms: create.result.p99Ms,
+      peakRssMb: create.peakRssMb,
+      ratioToDbCeiling: ratioDb(create.result.throughputPerSec),
+      ratioToHttpCeiling: ratioHttp(create.result.throughputPerSec),
+      unit: 'orders/s',
+      target: databaseUrl ? '≥ 1.0 × db ceiling, p99 ≤ 50 ms' : '≥ 1 500/s',
+      detail: { errors: create.result.errors, statuses: create.result.statuses },
+    });
+
+    log('workload: notify_to_paid …');
+    const notifyFile = await writeChannelNotifies(platform.services, db);
+    const paid = await withPeakRss(() =>
+      runLoad({
+        kind: 'replay',
+        origin: platform.url,
+        connections: CONNECTIONS,
+        requestsFile: notifyFile.path,
+      }),
+    );
+    fs.rmSync(notifyFile.path, { force: true });
+    workloads.push({
+      name: 'notify_to_paid',
+      throughputPerSec: paid.result.throughputPerSec,
+      p50Ms: paid.result.p50Ms,
+      p99Ms: paid.result.p99Ms,
+      peakRssMb: paid.peakRssMb,
+      ratioToDbCeiling: ratioDb(paid.result.throughputPerSec),
+      ratioToHttpCeiling: ratioHttp(paid.result.throughputPerSec),
+      unit: 'payments/s',
+      target: '≥ 1.0 × db ceiling',
+      detail: { notifies: notifyFile.count, errors: paid.result.errors, statuses: paid.result.statuses },
+    });
+
+    log('workload: merchant_notify_delivery …');
+    const delivery = await withPeakRss(() => drainOutbox(platform.services, config));
+    workloads.push({
+      name: 'merchant_notify_delivery',
+      throughputPerSec: delivery.result.perSecond,
+      p50Ms: null,
+      p99Ms: null,
+      peakRssMb: delivery.peakRssMb,
+      ratioToDbCeiling: ratioDb(delivery.result.perSecond),
+      ratioToHttpCeiling: ratioHttp(delivery.result.perSecond),
+      unit: 'notifies/s',
+      target: '≥ 5 000/s',
+      detail: { delivered: delivery.result.delivered },
+    });
+
+    log('workload: ledger_postings …');
+    const ledger = await withPeakRss(() => postLedger(db, seconds));
+    workloads.push({
+      name: 'ledger_postings',
+      throughputPerSec: ledger.result.entriesPerSecond,
+      p50Ms: ledger.result.p50Ms,
+      p99Ms: ledger.result.p99Ms,
+      peakRssMb: ledger.peakRssMb,
+      ratioToDbCeiling: ratioDb(ledger.result.entriesPerSecond),
+      ratioToHttpCeiling: null,
+      unit: 'entries/s',
+      target: '≥ 20 000/s',
+      detail: { postings: ledger.result.postings, legsPerPosting: 4 },
+    });
+    const check = await platform.services.ledger.check();
+    if (!check.ok) throw new Error(`the ledger broke during the bench: ${check.problems.join('; ')}`);
+  } finally {
+    const received = await receiver.stop();
+    log(`  the receiver got ${received} notifies`);
+    await platform.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+  return workloads;
+}
+
+/** One sandbox-signed SUCCESS notify per paying order, as the channel would send it. */
+async function writeChannelNotifies(services: Awaited<ReturnType<typeof startPlatform>>['services'], db: Db) {
+  const orders = await db.query<{
+    order_no: string;
+    channel_account_id: bigint;
+    channel_order_no: string;
+    amount: bigint;
+  }>(
+    `SELECT order_no, channel_account_id, channel_order_no, amount FROM pay_order WHERE state = 'paying' ORDER BY id`,
+  );
+  const file = path.join(os.tmpdir(), `qy-bench-notifies-${process.pid}.jsonl`);
+  const out = fs.createWriteStream(file);
+  const paidAt = new Date().toISOString();
+  for (const order of orders) {
+    const account = (await services.catalog.channelAccount(order.channel_account_id))!;
+    const params: Record<string, string> = {
+      mchId: String(account.credentials.mchId),
+      outTradeNo: order.order_no,
+      tradeNo: order.channel_order_no,
+      amount: order.amount.toString(),
+      currency: 'CNY',
+      status: 'SUCCESS',
+      paidAt,
+      nonce: randomBytes(8).toString('hex'),
+    };
+    const body = new URLSearchParams({
+      ...params,
+      sign: sandboxSign(params, String(account.credentials.key)),
+    }).toString();
+    out.write(
+      `${JSON.stringify({ path: `/api/channel-notify/${order.channel_account_id}`, contentType: 'application/x-www-form-urlencoded', body })}\n`,
+    );
+  }
+  await new Promise<void>((resolve) => out.end(resolve));
+  return { path: file, count: orders.length };
+}
+
+/** Starts a worker on the outbox the payments left and times it until every notify is acknowledged. */
+async function drainOutbox(services: Awaited<ReturnType<typeof startPlatform>>['services'], config: Config) {
+  const pending = async () =>
+    Number(
+      (
+        await services.db.query<{ n: bigint }>(
+          `SELECT count(*)::bigint AS n FROM notify_task WHERE state = 'pending'`,
+        )
+      )[0]!.n,
+    );
+  const total = await pending();
+  const worker = new Worker(services, config);
+  const started = performance.now();
+  worker.start();
+  const deadline = started + 300_000;
+  let left = total;
+  while (left > 0 && performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    left = await pending();
+  }
+  const elapsed = (performance.now() - started) / 1000;
+  await worker.stop();
+  return { delivered: total - left, perSecond: Math.round((total - left) / elapsed) };
+}
+
+/** Balanced four-leg postings through the ledger service from 16 concurrent callers. */
+async function postLedger(db: Db, durationSeconds: number) {
+  const ledger = new LedgerService(db);
+  const merchants = 64;
+  const refs = [];
+  for (let m = 1; m <= merchants; m++)
+    refs.push(
+      ...ledger.paymentAccounts({
+        merchantId: BigInt(1_000_000 + m),
+        channelAccountId: BigInt(1_000 + (m % 4)),
+        currency: 'CNY',
+      }),
+    );
+  await ledger.openAccounts(refs);
+  let postings = 0;
+  const latencies: number[] = [];
+  const deadline = performance.now() + durationSeconds * 1000;
+  const started = performance.now();
+  const caller = async (callerId: number) => {
+    for (let n = 0; performance.now() < deadline; n++) {
+      const m = 1 + ((callerId * 7919 + n) % merchants);
+      const posting: PostingInput = {
+        kind: 'bench',
+        reference: `bench-${callerId}-${n}`,
+        idempotencyKey: `bench:${process.pid}:${callerId}:${n}`,
+        legs: [
+          {
+            account: { kind: 'channel_clearing', ownerId: BigInt(1_000 + (m % 4)), currency: 'CNY' },
+            amount: -10_000n,
+          },
+          {
+            account: { kind: 'merchant_pending', ownerId: BigInt(1_000_000 + m), currency: 'CNY' },
+            amount: 9_940n,
+          },
+          {
+            account: { kind: 'channel_cost', ownerId: BigInt(1_000 + (m % 4)), currency: 'CNY' },
+            amount: 38n,
+          },
+          { account: { kind: 'platform_revenue', ownerId: null, currency: 'CNY' }, amount: 22n },
+        ],
+      };
+      const t0 = performance.now();
+      await db.tx((q) => ledger.post(q, posting));
+      latencies.push(performance.now() - t0);
+      postings++;
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, (_, i) => caller(i)));
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    postings,
+    entriesPerSecond: Math.round((postings * 4) / elapsed),
+    p50Ms: round(latencies[Math.floor(latencies.length * 0.5)] ?? 0),
+    p99Ms: round(latencies[Math.floor(latencies.length * 0.99)] ?? 0),
+  };
+}
+
+function report(run: {
+  machine: Record<string, unknown>;
+  database: string;
+  ceilings: { httpHelloRps: number; pgbenchTpcbTps: number; pgbenchSource: string };
+  workloads: Workload[];
+  quick: boolean;
+  started: Date;
+}) {
+  const header = [
+    'workload',
+    'throughput',
+    'unit',
+    'p50 ms',
+    'p99 ms',
+    'peak RSS MB',
+    '× db ceiling',
+    '× http ceiling',
+    'target',
+  ];
+  const rows = run.workloads.map((w) => [
+    w.name,
+    String(w.throughputPerSec),
+    w.unit,
+    w.p50Ms === null ? '–' : String(w.p50Ms),
+    w.p99Ms === null ? '–' : String(w.p99Ms),
+    String(w.peakRssMb),
+    w.ratioToDbCeiling.toFixed(2),
+    w.ratioToHttpCeiling === null ? '–' : w.ratioToHttpCeiling.toFixed(2),
+    w.target,
+  ]);
+  const table = markdownTable(header, rows);
+  console.log(
+    `\nceilings: httpHelloRps ${run.ceilings.httpHelloRps}/s, pgbenchTpcbTps ${run.ceilings.pgbenchTpcbTps}/s (${run.ceilings.pgbenchSource})\n`,
+  );
+  console.log(table);
+
+  const resultsDir = path.join(HERE, 'results');
+  fs.mkdirSync(resultsDir, { recursive: true });
+  const json = {
+    machine: run.machine,
+    database: run.database,
+    mode: run.quick ? 'quick' : 'full',
+    at: run.started.toISOString(),
+    ceilings: { httpHelloRps: run.ceilings.httpHelloRps, pgbenchTpcbTps: run.ceilings.pgbenchTpcbTps },
+    ceilingSources: { pgbenchTpcbTps: run.ceilings.pgbenchSource },
+    workloads: run.workloads,
+  };
+  fs.writeFileSync(path.join(resultsDir, 'latest.json'), `${JSON.stringify(json, null, 2)}\n`);
+  const summary = [
+    `\n## ${run.started.toISOString().slice(0, 16).replace('T', ' ')} UTC — ${run.database}, ${run.quick ? 'quick' : 'full'}`,
+    '',
+    `${run.machine.cpus} × ${run.machine.cpuModel}, ${run.machine.memoryGb} GB, Node ${run.machine.node}.`,
+    `Ceilings: httpHelloRps ${run.ceilings.httpHelloRps}/s; pgbenchTpcbTps ${run.ceilings.pgbenchTpcbTps}/s (${run.ceilings.pgbenchSource}).`,
+    '',
+    table,
+    '',
+  ].join('\n');
+  fs.appendFileSync(path.join(HERE, 'RESULTS.md'), summary);
+  console.log(`\nwrote bench/results/latest.json and appended to bench/RESULTS.md`);
+}
+
+function markdownTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
+
+function log(message: string) {
+  console.log(message);
+}
+
+await main();
+process.exit(0);
