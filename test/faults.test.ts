@@ -101,10 +101,14 @@ describe.each(testDatabases)('faults on $kind', (database) => {
       10_000,
       'resent notify',
     );
-    const detail = await (
-      await fetch(`${t.platform.url}/api/admin/orders/${order.orderNo}`, { headers: { cookie } })
-    ).json();
-    expect(detail.notifies[0].state).toBe('succeeded');
+    // The attempt is recorded just after the merchant answers.
+    const detail = await eventually(async () => {
+      const d = await (
+        await fetch(`${t.platform.url}/api/admin/orders/${order.orderNo}`, { headers: { cookie } })
+      ).json();
+      return d.notifies[0].state === 'succeeded' ? d : undefined;
+    });
+    expect(detail.notifies[0].attempts).toBe(5);
     expect(detail.events.map((e: { kind: string }) => e.kind)).toContain('notify_resend');
   });
 

@@ -45,6 +45,19 @@ describe.each(testDatabases)('ledger on $kind', (database) => {
     expect(await ledger.countTxnsOfKind('payment')).toBe(2n);
   });
 
+  it('posts a batch in one go: net guarded movement per account, a repeated key once', async () => {
+    const batch = ['B1', 'B2', 'B3', 'B2'].map((orderNo) => ledger.paymentPosting(payment(orderNo)));
+    await ledger.openAccounts(ledger.paymentAccounts(payment('B1')));
+    const pending = { kind: 'merchant_pending', ownerId: 7n, currency: 'CNY' } as const;
+    const before = await ledger.balanceOf(pending);
+    const ids = await db.tx((q) => ledger.postMany(q, batch));
+    expect(ids.map((id) => id !== null)).toEqual([true, true, true, false]);
+    expect(await ledger.balanceOf(pending)).toBe(before + 3n * 9_940n);
+    expect(await db.tx((q) => ledger.postMany(q, batch))).toEqual([null, null, null, null]);
+    expect(await ledger.balanceOf(pending)).toBe(before + 3n * 9_940n);
+    expect((await ledger.check()).ok).toBe(true);
+  });
+
   it('refuses an unbalanced posting and writes nothing', async () => {
     const before = await ledger.check();
     await expect(

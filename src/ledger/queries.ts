@@ -25,25 +25,28 @@ export function selectAccountIds(q: Queryable, codes: string[]) {
   );
 }
 
-export async function insertTxn(q: Queryable, kind: string, reference: string, idempotencyKey: string) {
-  const rows = await q.query<{ id: bigint }>(
-    `INSERT INTO ledger_txn (kind, reference, idempotency_key) VALUES ($1, $2, $3)
-     ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
-    [kind, reference, idempotencyKey],
+/** Inserts transactions; returns the ids of those whose idempotency key was new (the others were posted before). */
+export function insertTxns(
+  q: Queryable,
+  txns: { kind: string; reference: string; idempotencyKey: string }[],
+) {
+  return q.query<{ id: bigint; idempotency_key: string }>(
+    `INSERT INTO ledger_txn (kind, reference, idempotency_key)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
+     ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key`,
+    [txns.map((t) => t.kind), txns.map((t) => t.reference), txns.map((t) => t.idempotencyKey)],
   );
-  return rows[0]?.id ?? null;
 }
 
 export async function insertEntries(
   q: Queryable,
-  txnId: bigint,
-  entries: { accountId: bigint; amount: bigint; currency: string }[],
+  entries: { txnId: bigint; accountId: bigint; amount: bigint; currency: string }[],
 ): Promise<void> {
   await q.query(
     `INSERT INTO ledger_entry (txn_id, account_id, amount, currency)
-     SELECT $1, * FROM unnest($2::bigint[], $3::bigint[], $4::text[])`,
+     SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[])`,
     [
-      txnId,
+      entries.map((e) => e.txnId.toString()),
       entries.map((e) => e.accountId.toString()),
       entries.map((e) => e.amount.toString()),
       entries.map((e) => e.currency),
@@ -51,18 +54,24 @@ export async function insertEntries(
   );
 }
 
-/** Guarded balances move with their entries; ids ascending so concurrent postings lock in one order. */
+/**
+ * Guarded balances move with their entries. The rows are locked first, in ascending id order,
+ * so concurrent postings that touch the same accounts wait for each other instead of deadlocking;
+ * NO KEY UPDATE, because the entries' foreign-key checks hold KEY SHARE on the same rows
+ * (an UPDATE … FROM join locks in whatever order its plan visits rows).
+ */
 export async function addToGuardedBalances(
   q: Queryable,
   deltas: { accountId: bigint; amount: bigint }[],
 ): Promise<void> {
   if (deltas.length === 0) return;
-  const sorted = [...deltas].sort((a, b) => (a.accountId < b.accountId ? -1 : 1));
   await q.query(
-    `UPDATE ledger_account a SET balance = a.balance + d.amount
-     FROM (SELECT * FROM unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS t(id, amount, n) ORDER BY n) d
-     WHERE a.id = d.id AND a.guarded`,
-    [sorted.map((d) => d.accountId.toString()), sorted.map((d) => d.amount.toString())],
+    `WITH locked AS (
+       SELECT id FROM ledger_account WHERE id = ANY($1::bigint[]) AND guarded ORDER BY id FOR NO KEY UPDATE)
+     UPDATE ledger_account a SET balance = a.balance + d.amount
+     FROM unnest($1::bigint[], $2::bigint[]) AS d(id, amount)
+     WHERE a.id = d.id AND a.id IN (SELECT id FROM locked)`,
+    [deltas.map((d) => d.accountId.toString()), deltas.map((d) => d.amount.toString())],
   );
 }
 

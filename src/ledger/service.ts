@@ -50,26 +50,61 @@ export class LedgerService {
    * idempotency key was already posted (nothing is written twice).
    */
   async post(q: Queryable, input: PostingInput): Promise<bigint | null> {
-    const legs = mergeLegs(input.legs);
-    assertBalanced(input, legs);
-    const entries = legs.map((leg) => ({
-      accountId: this.idOf(leg.account),
-      amount: leg.amount,
-      currency: leg.account.currency,
-    }));
-    const txnId = await queries.insertTxn(q, input.kind, input.reference, input.idempotencyKey);
-    if (txnId === null) return null;
-    await queries.insertEntries(q, txnId, entries);
-    const guarded = entries.filter((_, i) => ACCOUNT_KINDS[legs[i]!.account.kind].guarded);
+    return (await this.postMany(q, [input]))[0]!;
+  }
+
+  /**
+   * Posts many balanced transactions with one statement per table, inside the caller's
+   * transaction: the group-commit path. Guarded balances get one update per account with the
+   * batch's net movement, in id order. Returns each posting's transaction id, or null where its
+   * idempotency key was already posted. A guarded balance that would go negative fails them all.
+   */
+  async postMany(q: Queryable, inputs: PostingInput[]): Promise<(bigint | null)[]> {
+    if (inputs.length === 0) return [];
+    const postings = inputs.map((input) => {
+      const legs = mergeLegs(input.legs);
+      assertBalanced(input, legs);
+      return { input, legs };
+    });
+    const inserted = await queries.insertTxns(q, inputs);
+    const txnIds = new Map(inserted.map((row) => [row.idempotency_key, row.id]));
+    const entries: { txnId: bigint; accountId: bigint; amount: bigint; currency: string }[] = [];
+    const guardedNet = new Map<bigint, bigint>();
+    for (const { input, legs } of postings) {
+      const txnId = txnIds.get(input.idempotencyKey);
+      if (txnId === undefined) continue;
+      // The same key twice in one batch posts once.
+      txnIds.delete(input.idempotencyKey);
+      for (const leg of legs) {
+        const accountId = this.idOf(leg.account);
+        entries.push({ txnId, accountId, amount: leg.amount, currency: leg.account.currency });
+        if (ACCOUNT_KINDS[leg.account.kind].guarded) {
+          guardedNet.set(accountId, (guardedNet.get(accountId) ?? 0n) + leg.amount);
+        }
+      }
+    }
+    if (entries.length === 0) return inputs.map(() => null);
+    await queries.insertEntries(q, entries);
     try {
-      await queries.addToGuardedBalances(q, guarded);
+      await queries.addToGuardedBalances(
+        q,
+        [...guardedNet]
+          .filter(([, amount]) => amount !== 0n)
+          .map(([accountId, amount]) => ({ accountId, amount })),
+      );
     } catch (error) {
       if ((error as { code?: string }).code === '23514') {
         throw new AppError('INSUFFICIENT_BALANCE', 'the balance is not enough for this posting');
       }
       throw error;
     }
-    return txnId;
+    const posted = new Map(inserted.map((row) => [row.idempotency_key, row.id]));
+    const seen = new Set<string>();
+    return inputs.map((input) => {
+      if (seen.has(input.idempotencyKey)) return null;
+      seen.add(input.idempotencyKey);
+      return posted.get(input.idempotencyKey) ?? null;
+    });
   }
 
   /** The accounts a payment touches, to open before its transaction. */
@@ -87,6 +122,10 @@ export class LedgerService {
    * amount − fee; the fee is split into the channel's cost and the platform's profit.
    */
   postPayment(q: Queryable, p: PaymentPosting): Promise<bigint | null> {
+    return this.post(q, this.paymentPosting(p));
+  }
+
+  paymentPosting(p: PaymentPosting): PostingInput {
     if (p.channelCost + p.platformProfit !== p.fee) throw new Error('invariant: fee split does not add up');
     const [clearing, cost, pending, revenue] = this.paymentAccounts(p) as [
       AccountRef,
@@ -94,7 +133,7 @@ export class LedgerService {
       AccountRef,
       AccountRef,
     ];
-    return this.post(q, {
+    return {
       kind: 'payment',
       reference: p.orderNo,
       idempotencyKey: `payment:${p.orderNo}`,
@@ -104,7 +143,7 @@ export class LedgerService {
         { account: cost, amount: p.channelCost },
         { account: revenue, amount: p.platformProfit },
       ],
-    });
+    };
   }
 
   /** Balance of one account: the stored one for guarded accounts, the sum of entries for hot ones. */

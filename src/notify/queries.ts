@@ -28,26 +28,34 @@ export interface NotifyAttemptRow {
   created_at: Date;
 }
 
-export async function insertTask(
-  q: Queryable,
-  t: {
-    merchantId: bigint;
-    appId: string;
-    orderId: bigint | null;
-    eventType: string;
-    idempotencyKey: string;
-    url: string;
-    payload: string;
-    delaySeconds: number;
-  },
-) {
-  const rows = await q.query<{ id: bigint }>(
+export interface NewTask {
+  merchantId: bigint;
+  appId: string;
+  orderId: bigint | null;
+  eventType: string;
+  idempotencyKey: string;
+  url: string;
+  payload: string;
+}
+
+/** Writes notifies (once per idempotency key), first attempt due after `delaySeconds`. */
+export async function insertTasks(q: Queryable, tasks: NewTask[], delaySeconds: number): Promise<void> {
+  await q.query(
     `INSERT INTO notify_task (merchant_id, app_id, order_id, event_type, idempotency_key, url, payload, next_attempt_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, now() + make_interval(secs => $8))
-     ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
-    [t.merchantId, t.appId, t.orderId, t.eventType, t.idempotencyKey, t.url, t.payload, t.delaySeconds],
+     SELECT m, a, o, e, k, u, p, now() + make_interval(secs => $8)
+     FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[]) AS t(m, a, o, e, k, u, p)
+     ON CONFLICT (idempotency_key) DO NOTHING`,
+    [
+      tasks.map((t) => t.merchantId.toString()),
+      tasks.map((t) => t.appId),
+      tasks.map((t) => t.orderId?.toString() ?? null) as string[],
+      tasks.map((t) => t.eventType),
+      tasks.map((t) => t.idempotencyKey),
+      tasks.map((t) => t.url),
+      tasks.map((t) => t.payload),
+      delaySeconds,
+    ],
   );
-  return rows[0]?.id ?? null;
 }
 
 /**
@@ -65,27 +73,40 @@ export function claimDueTasks(q: Queryable, limit: number, leaseSeconds: number)
   );
 }
 
-export async function recordAttempt(
-  q: Queryable,
-  a: {
-    taskId: bigint;
-    attempt: number;
-    httpStatus: number | null;
-    responseBody: string | null;
-    error: string | null;
-    durationMs: number;
-    outcome: 'succeeded' | 'failed' | 'pending';
-    nextDelaySeconds: number;
-  },
-) {
+export interface AttemptRecord {
+  taskId: bigint;
+  attempt: number;
+  httpStatus: number | null;
+  responseBody: string | null;
+  error: string | null;
+  durationMs: number;
+  outcome: 'succeeded' | 'failed' | 'pending';
+  nextDelaySeconds: number;
+}
+
+/** Records a claimed batch's attempts and moves each task on, in one statement. */
+export async function recordAttempts(q: Queryable, records: AttemptRecord[]): Promise<void> {
+  if (records.length === 0) return;
   await q.query(
-    `WITH attempt AS (
+    `WITH r AS (
+       SELECT * FROM unnest($1::bigint[], $2::int[], $3::int[], $4::text[], $5::text[], $6::int[], $7::text[], $8::float8[])
+         AS r(task_id, attempt, http_status, response_body, error, duration_ms, outcome, next_delay)),
+     attempt AS (
        INSERT INTO notify_attempt (task_id, attempt, http_status, response_body, error, duration_ms)
-       VALUES ($1, $2, $3, $4, $5, $6))
-     UPDATE notify_task SET state = $7, attempts = $2, last_error = $5, updated_at = now(),
-       next_attempt_at = now() + make_interval(secs => $8)
-     WHERE id = $1`,
-    [a.taskId, a.attempt, a.httpStatus, a.responseBody, a.error, a.durationMs, a.outcome, a.nextDelaySeconds],
+       SELECT task_id, attempt, http_status, response_body, error, duration_ms FROM r)
+     UPDATE notify_task t SET state = r.outcome, attempts = r.attempt, last_error = r.error, updated_at = now(),
+       next_attempt_at = now() + make_interval(secs => r.next_delay)
+     FROM r WHERE t.id = r.task_id`,
+    [
+      records.map((r) => r.taskId.toString()),
+      records.map((r) => String(r.attempt)),
+      records.map((r) => (r.httpStatus === null ? null : String(r.httpStatus))) as string[],
+      records.map((r) => r.responseBody) as string[],
+      records.map((r) => r.error) as string[],
+      records.map((r) => String(r.durationMs)),
+      records.map((r) => r.outcome),
+      records.map((r) => String(r.nextDelaySeconds)),
+    ],
   );
 }
 

@@ -1,5 +1,6 @@
 import { request } from 'undici';
 import { HEADER, newNonce, notifySigningString, signString } from '../../sdk/signing.ts';
+import { Batcher } from '../db/batcher.ts';
 import type { Db, Queryable } from '../db/index.ts';
 import type { MerchantService } from '../merchants/service.ts';
 import * as queries from './queries.ts';
@@ -9,9 +10,9 @@ export const DEFAULT_NOTIFY_SCHEDULE_SECONDS = [
   0, 15, 15, 30, 180, 600, 1200, 1800, 1800, 1800, 3600, 10800, 10800, 10800, 21600, 21600,
 ];
 
-const CLAIM_BATCH = 200;
+const CLAIM_BATCH = 500;
 const LEASE_SECONDS = 60;
-const DELIVERY_CONCURRENCY = 32;
+const DELIVERY_CONCURRENCY = 64;
 const DELIVERY_TIMEOUT_MS = 10_000;
 /** Enough of a merchant's answer to see what went wrong, not a page of HTML. */
 const RESPONSE_KEEP_CHARS = 500;
@@ -34,6 +35,14 @@ export interface NewNotify {
 /** The transactional outbox of merchant notifies and its delivery. */
 export class NotifyService {
   private wakeListener: (() => void) | null = null;
+  /** Attempts finishing together are recorded together: one statement instead of one per notify. */
+  private readonly recorder = new Batcher<queries.AttemptRecord, void>(
+    async (records) => {
+      await queries.recordAttempts(this.db, records);
+      return records.map(() => undefined);
+    },
+    { maxBatch: 500, maxInFlight: 2 },
+  );
 
   constructor(
     private readonly db: Db,
@@ -46,18 +55,24 @@ export class NotifyService {
 
   /** Writes the notify in the caller's transaction; returns false when there is no URL to send to. */
   async enqueue(q: Queryable, notify: NewNotify): Promise<boolean> {
-    if (!notify.url) return false;
-    await queries.insertTask(q, {
-      merchantId: notify.merchantId,
-      appId: notify.appId,
-      orderId: notify.orderId,
-      eventType: notify.eventType,
-      idempotencyKey: notify.idempotencyKey,
-      url: notify.url,
-      payload: JSON.stringify(notify.body),
-      delaySeconds: this.options.scheduleSeconds[0]!,
-    });
-    return true;
+    return (await this.enqueueMany(q, [notify])) > 0;
+  }
+
+  /** Writes many notifies in the caller's transaction (one statement); those without a URL are skipped. */
+  async enqueueMany(q: Queryable, notifies: NewNotify[]): Promise<number> {
+    const tasks = notifies
+      .filter((n) => n.url)
+      .map((n) => ({
+        merchantId: n.merchantId,
+        appId: n.appId,
+        orderId: n.orderId,
+        eventType: n.eventType,
+        idempotencyKey: n.idempotencyKey,
+        url: n.url,
+        payload: JSON.stringify(n.body),
+      }));
+    if (tasks.length > 0) await queries.insertTasks(q, tasks, this.options.scheduleSeconds[0]!);
+    return tasks.length;
   }
 
   /** Tells the local worker that a notify was committed, so it goes out without waiting for the next tick. */
@@ -74,7 +89,7 @@ export class NotifyService {
     const tasks = await queries.claimDueTasks(this.db, CLAIM_BATCH, LEASE_SECONDS);
     let next = 0;
     const worker = async () => {
-      while (next < tasks.length) await this.deliver(tasks[next++]!);
+      while (next < tasks.length) await this.recorder.submit(await this.deliver(tasks[next++]!));
     };
     await Promise.all(Array.from({ length: Math.min(DELIVERY_CONCURRENCY, tasks.length) }, worker));
     return tasks.length;
@@ -123,7 +138,8 @@ export class NotifyService {
     return new Map(rows.map((r) => [r.order_id.toString(), r.state]));
   }
 
-  private async deliver(task: queries.NotifyTaskRow): Promise<void> {
+  /** Sends one notify; the outcome is recorded by the caller (batched with its neighbours). */
+  private async deliver(task: queries.NotifyTaskRow): Promise<queries.AttemptRecord> {
     const attempt = task.attempts + 1;
     const started = Date.now();
     let httpStatus: number | null = null;
@@ -148,7 +164,7 @@ export class NotifyService {
     const outcome = error === null ? 'succeeded' : attempt >= schedule.length ? 'failed' : 'pending';
     if (outcome === 'failed')
       this.options.log?.warn({ taskId: task.id.toString(), attempt }, 'merchant notify gave up');
-    await queries.recordAttempt(this.db, {
+    return {
       taskId: task.id,
       attempt,
       httpStatus,
@@ -157,7 +173,7 @@ export class NotifyService {
       durationMs: Date.now() - started,
       outcome,
       nextDelaySeconds: outcome === 'pending' ? schedule[attempt]! : 0,
-    });
+    };
   }
 
   private async signedHeaders(task: queries.NotifyTaskRow): Promise<Record<string, string>> {

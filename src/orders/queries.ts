@@ -183,6 +183,47 @@ export async function transition(
   return rows[0] ?? null;
 }
 
+/**
+ * Moves many orders to paid, each only if it is still in its expected state (compare-and-set),
+ * with their `paid` events and, for a payment after close or failure, a `late_payment` alert.
+ * Returns the orders it moved.
+ */
+export function markPaid(
+  q: Queryable,
+  payments: {
+    id: bigint;
+    expectedState: OrderState;
+    paidAt: Date;
+    channelOrderNo: string | null;
+    source: string;
+  }[],
+) {
+  return q.query<OrderRow>(
+    `WITH v AS (
+       SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::text[], $5::text[])
+         AS v(id, expected_state, paid_at, channel_order_no, source)),
+     o AS (
+       UPDATE pay_order p SET state = 'paid', paid_at = v.paid_at,
+         channel_order_no = COALESCE(v.channel_order_no, p.channel_order_no), next_query_at = NULL, updated_at = now()
+       FROM v WHERE p.id = v.id AND p.state = v.expected_state
+       RETURNING p.*, v.expected_state AS previous_state, v.source AS paid_source),
+     e AS (
+       INSERT INTO order_event (order_id, kind, detail, alert)
+       SELECT id, 'paid', jsonb_build_object('source', paid_source, 'channelOrderNo', channel_order_no), false FROM o
+       UNION ALL
+       SELECT id, 'late_payment', jsonb_build_object('previousState', previous_state, 'source', paid_source), true
+       FROM o WHERE previous_state IN ('closed', 'failed'))
+     SELECT * FROM o`,
+    [
+      payments.map((p) => p.id.toString()),
+      payments.map((p) => p.expectedState),
+      payments.map((p) => p.paidAt.toISOString()),
+      payments.map((p) => p.channelOrderNo) as string[],
+      payments.map((p) => p.source),
+    ],
+  );
+}
+
 export async function insertEvent(
   q: Queryable,
   orderId: bigint,

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { CatalogService, RoutableBinding } from '../catalog/service.ts';
 import type { ChannelGateway } from '../channels/gateway.ts';
 import { type InboundNotify, NotifyRejected, type ParsedNotify } from '../channels/types.ts';
+import { Batcher } from '../db/batcher.ts';
 import type { Db } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import { splitFee } from '../fees/split.ts';
@@ -50,6 +51,14 @@ const USAGE_CACHE_MS = 5_000;
 /** How many times a racing transition is re-read before giving up (each re-read sees a newer state). */
 const MAX_TRANSITION_RETRIES = 5;
 
+interface PaymentToWrite {
+  order: OrderRow;
+  confirmation: PaymentConfirmation;
+}
+
+/** Payments written in one transaction at most; concurrent batches on separate connections. */
+const PAYMENT_BATCH = { maxBatch: 256, maxInFlight: 4 };
+
 export interface PaymentConfirmation {
   channelOrderNo: string | null;
   paidAt: Date | null;
@@ -60,6 +69,10 @@ export interface PaymentConfirmation {
 /** Orders: creation with routing and failover, the state machine, payment application, sweeps. */
 export class OrderService {
   private readonly usage = new Map<string, { total: bigint; until: number }>();
+  private readonly payments = new Batcher<PaymentToWrite, OrderRow | null>(
+    (items) => this.writePayments(items),
+    PAYMENT_BATCH,
+  );
 
   constructor(
     private readonly db: Db,
@@ -357,46 +370,57 @@ export class OrderService {
     );
     for (let attempt = 0; attempt < MAX_TRANSITION_RETRIES; attempt++) {
       if (order.paid_at !== null) return { order, applied: false };
-      const paid = await this.db.tx(async (q) => {
-        const late = isLatePayment(order.state);
-        const row = await queries.transition(
-          q,
-          order.id,
-          order.state,
-          'paid',
-          {
-            paidAt: confirmation.paidAt ?? new Date(),
-            channelOrderNo: confirmation.channelOrderNo ?? order.channel_order_no,
-            nextQueryAt: null,
-          },
-          [
-            {
-              kind: 'paid',
-              detail: { source: confirmation.source, channelOrderNo: confirmation.channelOrderNo },
-            },
-            ...(late
-              ? [
-                  {
-                    kind: 'late_payment',
-                    detail: { previousState: order.state, source: confirmation.source },
-                    alert: true,
-                  },
-                ]
-              : []),
-          ],
-        );
-        if (!row) return null;
-        await this.ledger.postPayment(q, {
-          orderNo: row.order_no,
-          merchantId: row.merchant_id,
-          channelAccountId: row.channel_account_id!,
-          currency: row.currency,
-          amount: row.amount,
-          fee: row.fee,
-          channelCost: row.channel_cost,
-          platformProfit: row.platform_profit,
-        });
-        await this.notify.enqueue(q, {
+      const paid = await this.payments.submit({ order, confirmation });
+      if (paid) {
+        if (isLatePayment(order.state)) {
+          this.options.log.warn({ orderNo, from: order.state }, 'late payment recorded');
+        }
+        this.notify.wake();
+        return { order: paid, applied: true };
+      }
+      order = (await queries.findById(this.db, order.id))!;
+    }
+    throw new Error(`order ${orderNo} kept changing while being paid`);
+  }
+
+  /**
+   * Group commit of payments: every confirmation that arrives while a batch is being written joins
+   * the next one. One transaction moves them all to paid (compare-and-set each), posts their ledger
+   * transactions and writes their notifies. An order whose state moved meanwhile answers null and
+   * its caller re-reads it; an order twice in one batch is written once.
+   */
+  private async writePayments(items: PaymentToWrite[]): Promise<(OrderRow | null)[]> {
+    const firsts = new Map<bigint, PaymentToWrite>();
+    for (const item of items) if (!firsts.has(item.order.id)) firsts.set(item.order.id, item);
+    const paid = await this.db.tx(async (q) => {
+      const rows = await queries.markPaid(
+        q,
+        [...firsts.values()].map(({ order, confirmation }) => ({
+          id: order.id,
+          expectedState: order.state,
+          paidAt: confirmation.paidAt ?? new Date(),
+          channelOrderNo: confirmation.channelOrderNo,
+          source: confirmation.source,
+        })),
+      );
+      await this.ledger.postMany(
+        q,
+        rows.map((row) =>
+          this.ledger.paymentPosting({
+            orderNo: row.order_no,
+            merchantId: row.merchant_id,
+            channelAccountId: row.channel_account_id!,
+            currency: row.currency,
+            amount: row.amount,
+            fee: row.fee,
+            channelCost: row.channel_cost,
+            platformProfit: row.platform_profit,
+          }),
+        ),
+      );
+      await this.notify.enqueueMany(
+        q,
+        rows.map((row) => ({
           merchantId: row.merchant_id,
           appId: row.app_id,
           orderId: row.id,
@@ -404,18 +428,13 @@ export class OrderService {
           idempotencyKey: `order.paid:${row.order_no}`,
           url: row.notify_url,
           body: notifyBody('order.paid', row),
-        });
-        return row;
-      });
-      if (paid) {
-        if (isLatePayment(order.state))
-          this.options.log.warn({ orderNo, from: order.state }, 'late payment recorded');
-        this.notify.wake();
-        return { order: paid, applied: true };
-      }
-      order = (await queries.findById(this.db, order.id))!;
-    }
-    throw new Error(`order ${orderNo} kept changing while being paid`);
+        })),
+      );
+      return new Map(rows.map((row) => [row.id, row]));
+    });
+    return items.map((item) =>
+      firsts.get(item.order.id) === item ? (paid.get(item.order.id) ?? null) : null,
+    );
   }
 
   /** The channel says the payment failed: an open order becomes failed. */

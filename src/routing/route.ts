@@ -89,15 +89,26 @@ export function inWindow(minuteOfDay: number, start: string | null, end: string 
   return from < to ? minuteOfDay >= from && minuteOfDay < to : minuteOfDay >= from || minuteOfDay < to;
 }
 
+/** Building a DateTimeFormat costs far more than using one: one per time zone, kept. */
+const clockFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** Minutes since midnight in a time zone (Asia/Shanghai by default: the business's clock). */
 export function minuteOfDayIn(date: Date, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  })
-    .formatToParts(date)
-    .reduce<Record<string, string>>((acc, p) => Object.assign(acc, { [p.type]: p.value }), {});
-  return Number(parts.hour) * 60 + Number(parts.minute);
+  let format = clockFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-GB', {
+      timeZone,
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
+    clockFormats.set(timeZone, format);
+  }
+  let hour = 0;
+  let minute = 0;
+  for (const part of format.formatToParts(date)) {
+    if (part.type === 'hour') hour = Number(part.value);
+    else if (part.type === 'minute') minute = Number(part.value);
+  }
+  return hour * 60 + minute;
 }

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { Batcher } from './batcher.ts';
+
+describe('Batcher', () => {
+  it('writes concurrent submissions together and answers each with its own result', async () => {
+    const batches: number[][] = [];
+    const batcher = new Batcher<number, number>(
+      async (items) => {
+        batches.push(items);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        return items.map((n) => n * 2);
+      },
+      { maxBatch: 100, maxInFlight: 1 },
+    );
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => batcher.submit(i)));
+    expect(results).toEqual(Array.from({ length: 50 }, (_, i) => i * 2));
+    expect(batches.length).toBeLessThan(5);
+    expect(batches.flat().sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+  });
+
+  it('keeps to maxBatch and maxInFlight', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const sizes: number[] = [];
+    const batcher = new Batcher<number, number>(
+      async (items) => {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        sizes.push(items.length);
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        inFlight--;
+        return items;
+      },
+      { maxBatch: 7, maxInFlight: 2 },
+    );
+    await Promise.all(Array.from({ length: 60 }, (_, i) => batcher.submit(i)));
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(7);
+    expect(most).toBe(2);
+  });
+
+  it('fails only the item the writer failed, or the whole batch when the writer throws', async () => {
+    const batcher = new Batcher<number, number>(
+      async (items) => {
+        if (items.includes(99)) throw new Error('batch down');
+        return items.map((n) => (n === 3 ? new Error('three is refused') : n));
+      },
+      { maxBatch: 10, maxInFlight: 1 },
+    );
+    const settled = await Promise.allSettled([1, 2, 3].map((n) => batcher.submit(n)));
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+    await expect(batcher.submit(99)).rejects.toThrow('batch down');
+    expect(await batcher.submit(4)).toBe(4);
+  });
+});
