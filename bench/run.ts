@@ -40,7 +40,16 @@ interface Workload {
   detail?: Record<string, unknown>;
 }
 
-const { values: flags } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    'skip-ceilings': { type: 'boolean' },
+  },
+});
+/** `--only create_order,ledger_postings` runs just those (for profiling); the table then has only them. */
+const only = flags.only ? new Set(flags.only.split(',')) : null;
+const runs = (name: string) => only === null || only.has(name);
 const quick = flags.quick ?? false;
 const seconds = quick ? 6 : 20;
 const databaseUrl = process.env.BENCH_DATABASE_URL;
@@ -174,13 +183,16 @@ async function main() {
   );
 
   log('ceiling: bare Fastify route …');
-  const hello = await httpHelloCeiling(runLoad, CONNECTIONS, seconds * 1000);
+  const skipCeilings = flags['skip-ceilings'] ?? false;
+  const hello = skipCeilings
+    ? { throughputPerSec: 1 }
+    : await httpHelloCeiling(runLoad, CONNECTIONS, seconds * 1000);
   const { db, dispose } = await openBenchDatabase();
   try {
     await migrate(db);
     log('ceiling: TPC-B-like transactions …');
-    const pgbench = databaseUrl ? await pgbenchCeiling(databaseUrl, seconds, 16) : null;
-    const dbCeiling = pgbench ?? (await tpcbFromNode(db, seconds, 1));
+    const pgbench = databaseUrl && !skipCeilings ? await pgbenchCeiling(databaseUrl, seconds, 16) : null;
+    const dbCeiling = skipCeilings ? 1 : (pgbench ?? (await tpcbFromNode(db, seconds, 1)));
     const ceilings = {
       httpHelloRps: hello.throughputPerSec,
       pgbenchTpcbTps: Math.round(dbCeiling),
@@ -211,88 +223,97 @@ async function runWorkloads(
     const demo = platform.demo!;
     await platform.services.merchants.updateApp(demo.merchant.appId, { notifyUrl: receiver.url });
 
-    log('workload: create_order …');
-    const create = await withPeakRss(() =>
-      runLoad({
-        kind: 'create_order',
-        origin: platform.url,
-        connections: CONNECTIONS,
-        durationMs: seconds * 1000,
-        warmupMs: 2_000,
-        merchant: { ...demo.merchant, secret: demo.merchant.appSecret },
-      }),
-    );
-    workloads.push({
-      name: 'create_order',
-      throughputPerSec: create.result.throughputPerSec,
-      p50Ms: create.result.p50Ms,
-      p99Ms: create.result.p99Ms,
-      peakRssMb: create.peakRssMb,
-      ratioToDbCeiling: ratioDb(create.result.throughputPerSec),
-      ratioToHttpCeiling: ratioHttp(create.result.throughputPerSec),
-      unit: 'orders/s',
-      target: databaseUrl ? '≥ 1.0 × db ceiling, p99 ≤ 50 ms' : '≥ 1 500/s',
-      detail: { errors: create.result.errors, statuses: create.result.statuses },
-    });
+    if (runs('create_order')) {
+      log('workload: create_order …');
+      const create = await withPeakRss(() =>
+        runLoad({
+          kind: 'create_order',
+          origin: platform.url,
+          connections: CONNECTIONS,
+          durationMs: seconds * 1000,
+          warmupMs: 2_000,
+          merchant: { ...demo.merchant, secret: demo.merchant.appSecret },
+        }),
+      );
+      workloads.push({
+        name: 'create_order',
+        throughputPerSec: create.result.throughputPerSec,
+        p50Ms: create.result.p50Ms,
+        p99Ms: create.result.p99Ms,
+        peakRssMb: create.peakRssMb,
+        ratioToDbCeiling: ratioDb(create.result.throughputPerSec),
+        ratioToHttpCeiling: ratioHttp(create.result.throughputPerSec),
+        unit: 'orders/s',
+        target: databaseUrl ? '≥ 1.0 × db ceiling, p99 ≤ 50 ms' : '≥ 1 500/s',
+        detail: { errors: create.result.errors, statuses: create.result.statuses },
+      });
+    }
 
-    log('workload: notify_to_paid …');
-    const notifyFile = await writeChannelNotifies(platform.services, db);
-    const paid = await withPeakRss(() =>
-      runLoad({
-        kind: 'replay',
-        origin: platform.url,
-        connections: CONNECTIONS,
-        requestsFile: notifyFile.path,
-      }),
-    );
-    fs.rmSync(notifyFile.path, { force: true });
-    workloads.push({
-      name: 'notify_to_paid',
-      throughputPerSec: paid.result.throughputPerSec,
-      p50Ms: paid.result.p50Ms,
-      p99Ms: paid.result.p99Ms,
-      peakRssMb: paid.peakRssMb,
-      ratioToDbCeiling: ratioDb(paid.result.throughputPerSec),
-      ratioToHttpCeiling: ratioHttp(paid.result.throughputPerSec),
-      unit: 'payments/s',
-      target: '≥ 1.0 × db ceiling',
-      detail: { notifies: notifyFile.count, errors: paid.result.errors, statuses: paid.result.statuses },
-    });
+    if (runs('notify_to_paid')) {
+      log('workload: notify_to_paid …');
+      const notifyFile = await writeChannelNotifies(platform.services, db);
+      const paid = await withPeakRss(() =>
+        runLoad({
+          kind: 'replay',
+          origin: platform.url,
+          connections: CONNECTIONS,
+          requestsFile: notifyFile.path,
+        }),
+      );
+      fs.rmSync(notifyFile.path, { force: true });
+      workloads.push({
+        name: 'notify_to_paid',
+        throughputPerSec: paid.result.throughputPerSec,
+        p50Ms: paid.result.p50Ms,
+        p99Ms: paid.result.p99Ms,
+        peakRssMb: paid.peakRssMb,
+        ratioToDbCeiling: ratioDb(paid.result.throughputPerSec),
+        ratioToHttpCeiling: ratioHttp(paid.result.throughputPerSec),
+        unit: 'payments/s',
+        target: '≥ 1.0 × db ceiling',
+        detail: { notifies: notifyFile.count, errors: paid.result.errors, statuses: paid.result.statuses },
+      });
+    }
 
-    log('workload: merchant_notify_delivery …');
-    const delivery = await withPeakRss(() => drainOutbox(platform.services, config));
-    workloads.push({
-      name: 'merchant_notify_delivery',
-      throughputPerSec: delivery.result.perSecond,
-      p50Ms: null,
-      p99Ms: null,
-      peakRssMb: delivery.peakRssMb,
-      ratioToDbCeiling: ratioDb(delivery.result.perSecond),
-      ratioToHttpCeiling: ratioHttp(delivery.result.perSecond),
-      unit: 'notifies/s',
-      target: '≥ 5 000/s',
-      detail: { delivered: delivery.result.delivered },
-    });
+    if (runs('merchant_notify_delivery')) {
+      log('workload: merchant_notify_delivery …');
+      const delivery = await withPeakRss(() => drainOutbox(platform.services, config));
+      workloads.push({
+        name: 'merchant_notify_delivery',
+        throughputPerSec: delivery.result.perSecond,
+        p50Ms: null,
+        p99Ms: null,
+        peakRssMb: delivery.peakRssMb,
+        ratioToDbCeiling: ratioDb(delivery.result.perSecond),
+        ratioToHttpCeiling: ratioHttp(delivery.result.perSecond),
+        unit: 'notifies/s',
+        target: '≥ 5 000/s',
+        detail: { delivered: delivery.result.delivered },
+      });
+    }
 
-    log('workload: ledger_postings …');
-    const ledger = await withPeakRss(() => postLedger(db, seconds));
-    workloads.push({
-      name: 'ledger_postings',
-      throughputPerSec: ledger.result.entriesPerSecond,
-      p50Ms: ledger.result.p50Ms,
-      p99Ms: ledger.result.p99Ms,
-      peakRssMb: ledger.peakRssMb,
-      ratioToDbCeiling: ratioDb(ledger.result.entriesPerSecond),
-      ratioToHttpCeiling: null,
-      unit: 'entries/s',
-      target: '≥ 20 000/s',
-      detail: {
-        postings: ledger.result.postings,
-        legsPerPosting: 4,
-        postingsPerTransaction: LEDGER_BATCH,
-        callers: 16,
-      },
-    });
+    if (runs('ledger_postings')) {
+      log('workload: ledger_postings …');
+      const ledger = await withPeakRss(() => postLedger(db, seconds));
+      workloads.push({
+        name: 'ledger_postings',
+        throughputPerSec: ledger.result.entriesPerSecond,
+        p50Ms: ledger.result.p50Ms,
+        p99Ms: ledger.result.p99Ms,
+        peakRssMb: ledger.peakRssMb,
+        ratioToDbCeiling: ratioDb(ledger.result.entriesPerSecond),
+        ratioToHttpCeiling: null,
+        unit: 'entries/s',
+        target: '≥ 20 000/s',
+        detail: {
+          postings: ledger.result.postings,
+          legsPerPosting: 4,
+          postingsPerTransaction: LEDGER_BATCH,
+          callers: 16,
+        },
+      });
+    }
+
     const check = await platform.services.ledger.check();
     if (!check.ok) throw new Error(`the ledger broke during the bench: ${check.problems.join('; ')}`);
   } finally {

@@ -1,9 +1,10 @@
 import { HEADER, requestSigningString, SIGN_TYPES, type SignType, verifyString } from '../../sdk/signing.ts';
+import { Batcher } from '../db/batcher.ts';
 import type { Db } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import type { AppKeys, MerchantService } from '../merchants/service.ts';
 import { ipAllowed } from './ip-allowlist.ts';
-import { purgeExpiredNonces, rememberNonce } from './queries.ts';
+import { nonceKey, purgeExpiredNonces, rememberNonces } from './queries.ts';
 
 /** Requests are accepted within ±300 s of our clock (DESIGN §6). */
 export const TIMESTAMP_TOLERANCE_SECONDS = 300;
@@ -24,6 +25,25 @@ export interface SignedRequest {
  * nonce is stored only once the signature is proven, so a forged request cannot burn nonces.
  */
 export class ApiSignatureVerifier {
+  /** Nonces of concurrent requests are stored together (group commit): one statement per batch. */
+  private readonly nonces = new Batcher<{ appId: string; nonce: string }, boolean>(
+    async (items) => {
+      const unique = new Map<string, { appId: string; nonce: string }>();
+      for (const item of items) {
+        const key = nonceKey(item.appId, item.nonce);
+        if (!unique.has(key)) unique.set(key, item);
+      }
+      const fresh = await rememberNonces(this.db, [...unique.values()], NONCE_TTL_SECONDS);
+      // A nonce sent twice in one batch is new for the first request only.
+      return items.map((item) => {
+        const key = nonceKey(item.appId, item.nonce);
+        const first = unique.get(key) === item;
+        return first && fresh.has(key);
+      });
+    },
+    { maxBatch: 512, maxInFlight: 4 },
+  );
+
   constructor(
     private readonly db: Db,
     private readonly merchants: MerchantService,
@@ -74,7 +94,7 @@ export class ApiSignatureVerifier {
     if (!ipAllowed(app.ipAllowlist, request.ip)) {
       throw new AppError('IP_NOT_ALLOWED', `requests from ${request.ip} are not allowed for this app`);
     }
-    if (!(await rememberNonce(this.db, appId, nonce, NONCE_TTL_SECONDS))) {
+    if (!(await this.nonces.submit({ appId, nonce }))) {
       throw new AppError('NONCE_REUSED', 'this nonce was already used');
     }
     return app;

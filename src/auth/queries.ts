@@ -55,21 +55,26 @@ export async function deleteSession(q: Queryable, id: string) {
   await q.query('DELETE FROM operator_session WHERE id = $1', [id]);
 }
 
-/** Remembers a request nonce; false when the app already used it within the window. */
-export async function rememberNonce(
+/**
+ * Remembers request nonces; returns the ones that were new (or whose earlier use has expired).
+ * The caller passes each (app, nonce) once: a statement may not update one row twice.
+ */
+export async function rememberNonces(
   q: Queryable,
-  appId: string,
-  nonce: string,
+  nonces: { appId: string; nonce: string }[],
   ttlSeconds: number,
-): Promise<boolean> {
-  const rows = await q.query(
-    `INSERT INTO api_nonce (app_id, nonce, expires_at) VALUES ($1, $2, now() + make_interval(secs => $3))
+): Promise<Set<string>> {
+  const rows = await q.query<{ app_id: string; nonce: string }>(
+    `INSERT INTO api_nonce (app_id, nonce, expires_at)
+     SELECT a, n, now() + make_interval(secs => $3) FROM unnest($1::text[], $2::text[]) AS t(a, n)
      ON CONFLICT (app_id, nonce) DO UPDATE SET expires_at = EXCLUDED.expires_at WHERE api_nonce.expires_at < now()
-     RETURNING 1`,
-    [appId, nonce, ttlSeconds],
+     RETURNING app_id, nonce`,
+    [nonces.map((n) => n.appId), nonces.map((n) => n.nonce), ttlSeconds],
   );
-  return rows.length > 0;
+  return new Set(rows.map((r) => nonceKey(r.app_id, r.nonce)));
 }
+
+export const nonceKey = (appId: string, nonce: string) => `${appId}\n${nonce}`;
 
 export async function purgeExpiredNonces(q: Queryable): Promise<number> {
   const rows = await q.query('DELETE FROM api_nonce WHERE expires_at < now() RETURNING 1');

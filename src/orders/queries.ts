@@ -65,64 +65,119 @@ export interface NewOrder {
   expiresAt: Date;
 }
 
+export interface NewOrderEvent {
+  kind: string;
+  detail: object;
+}
+
 /**
- * Inserts the order and its first events in one statement. The order number is
- * 'P' + yyMMddHHmmss (Beijing time) + 8 digits of a database sequence: time-ordered and unique
- * across nodes. Returns null when (app, mchOrderNo) already exists.
+ * Inserts orders and their first events in one statement (the group-commit path). The order
+ * number is 'P' + yyMMddHHmmss (Beijing time) + 8 digits of a database sequence: time-ordered and
+ * unique across nodes. An order whose (app, mchOrderNo) already exists is skipped: it is not in
+ * the result.
  */
-export async function insertOrder(q: Queryable, o: NewOrder, events: { kind: string; detail: object }[]) {
-  const rows = await q.query<OrderRow>(
-    `WITH o AS (
+export function insertOrders(q: Queryable, orders: { order: NewOrder; events: NewOrderEvent[] }[]) {
+  const rows = orders.map(({ order: o, events }) => ({
+    merchant_id: o.merchantId.toString(),
+    app_id: o.appId,
+    mch_order_no: o.mchOrderNo,
+    request_hash: o.requestHash,
+    product_id: o.productId.toString(),
+    product_code: o.productCode,
+    channel_account_id: o.channelAccountId.toString(),
+    adapter_code: o.adapterCode,
+    amount: o.amount.toString(),
+    currency: o.currency,
+    subject: o.subject,
+    body: o.body,
+    merchant_rate_ppm: o.merchantRatePpm,
+    channel_rate_ppm: o.channelRatePpm,
+    fee: o.fee.toString(),
+    channel_cost: o.channelCost.toString(),
+    platform_profit: o.platformProfit.toString(),
+    notify_url: o.notifyUrl,
+    return_url: o.returnUrl,
+    client_ip: o.clientIp,
+    extra: o.extra,
+    expires_at: o.expiresAt.toISOString(),
+    events,
+  }));
+  return q.query<OrderRow>(
+    `WITH v AS (
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS v(merchant_id bigint, app_id text, mch_order_no text,
+         request_hash text, product_id bigint, product_code text, channel_account_id bigint, adapter_code text,
+         amount bigint, currency text, subject text, body text, merchant_rate_ppm int, channel_rate_ppm int, fee bigint,
+         channel_cost bigint, platform_profit bigint, notify_url text, return_url text, client_ip text, extra jsonb,
+         expires_at timestamptz, events jsonb)),
+     o AS (
        INSERT INTO pay_order (order_no, merchant_id, app_id, mch_order_no, request_hash, product_id, product_code,
          channel_account_id, adapter_code, amount, currency, subject, body, state, merchant_rate_ppm, channel_rate_ppm,
          fee, channel_cost, platform_profit, notify_url, return_url, client_ip, extra, expires_at)
-       VALUES ('P' || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYMMDDHH24MISS')
-                   || lpad((nextval('order_no_seq') % 100000000)::text, 8, '0'),
-               $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'created', $13, $14, $15, $16, $17, $18, $19, $20,
-               $21::jsonb, $22)
+       SELECT 'P' || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYMMDDHH24MISS')
+                  || lpad((nextval('order_no_seq') % 100000000)::text, 8, '0'),
+              merchant_id, app_id, mch_order_no, request_hash, product_id, product_code, channel_account_id, adapter_code,
+              amount, currency, subject, body, 'created', merchant_rate_ppm, channel_rate_ppm, fee, channel_cost,
+              platform_profit, notify_url, return_url, client_ip, extra, expires_at
+       FROM v
        ON CONFLICT (app_id, mch_order_no) DO NOTHING
        RETURNING *),
      e AS (
        INSERT INTO order_event (order_id, kind, detail)
-       SELECT o.id, ev.kind, ev.detail FROM o, jsonb_to_recordset($23::jsonb) AS ev(kind text, detail jsonb))
+       SELECT o.id, ev.kind, ev.detail
+       FROM o JOIN v ON v.app_id = o.app_id AND v.mch_order_no = o.mch_order_no,
+         jsonb_to_recordset(v.events) AS ev(kind text, detail jsonb))
      SELECT * FROM o`,
-    [
-      o.merchantId,
-      o.appId,
-      o.mchOrderNo,
-      o.requestHash,
-      o.productId,
-      o.productCode,
-      o.channelAccountId,
-      o.adapterCode,
-      o.amount,
-      o.currency,
-      o.subject,
-      o.body,
-      o.merchantRatePpm,
-      o.channelRatePpm,
-      o.fee,
-      o.channelCost,
-      o.platformProfit,
-      o.notifyUrl,
-      o.returnUrl,
-      o.clientIp,
-      o.extra === null ? null : JSON.stringify(o.extra),
-      o.expiresAt,
-      JSON.stringify(events),
-    ],
+    [JSON.stringify(rows)],
   );
-  return rows[0] ?? null;
+}
+
+export function findByAppAndMchOrderNos(q: Queryable, keys: { appId: string; mchOrderNo: string }[]) {
+  return q.query<OrderRow>(
+    `SELECT p.* FROM pay_order p JOIN unnest($1::text[], $2::text[]) AS k(app_id, mch_order_no)
+       ON p.app_id = k.app_id AND p.mch_order_no = k.mch_order_no`,
+    [keys.map((k) => k.appId), keys.map((k) => k.mchOrderNo)],
+  );
 }
 
 export async function findByAppAndMchOrderNo(q: Queryable, appId: string, mchOrderNo: string) {
-  return (
-    (
-      await q.query<OrderRow>('SELECT * FROM pay_order WHERE app_id = $1 AND mch_order_no = $2', [
-        appId,
-        mchOrderNo,
-      ])
-    )[0] ?? null
+  return (await findByAppAndMchOrderNos(q, [{ appId, mchOrderNo }]))[0] ?? null;
+}
+
+/** Records the channel's acceptance of many created orders: paying, with their pay data. */
+export function markPaying(
+  q: Queryable,
+  accepted: {
+    id: bigint;
+    channelAccountId: bigint;
+    channelOrderNo: string | null;
+    payDataType: string;
+    payDataValue: string;
+    nextQueryAt: Date;
+  }[],
+) {
+  return q.query<OrderRow>(
+    `WITH v AS (
+       SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
+         AS v(id, channel_account_id, channel_order_no, pay_data_type, pay_data_value, next_query_at)),
+     o AS (
+       UPDATE pay_order p SET state = 'paying', channel_order_no = v.channel_order_no, pay_data_type = v.pay_data_type,
+         pay_data_value = v.pay_data_value, next_query_at = v.next_query_at, updated_at = now()
+       FROM v WHERE p.id = v.id AND p.state = 'created' AND p.channel_account_id = v.channel_account_id
+       RETURNING p.*),
+     e AS (
+       INSERT INTO order_event (order_id, kind, detail)
+       SELECT id, 'channel_accepted',
+              jsonb_build_object('channelAccountId', channel_account_id::text, 'channelOrderNo', channel_order_no)
+       FROM o)
+     SELECT * FROM o`,
+    [
+      accepted.map((a) => a.id.toString()),
+      accepted.map((a) => a.channelAccountId.toString()),
+      accepted.map((a) => a.channelOrderNo) as string[],
+      accepted.map((a) => a.payDataType),
+      accepted.map((a) => a.payDataValue),
+      accepted.map((a) => a.nextQueryAt.toISOString()),
+    ],
   );
 }
 

@@ -51,11 +51,26 @@ const USAGE_CACHE_MS = 5_000;
 /** How many times a racing transition is re-read before giving up (each re-read sees a newer state). */
 const MAX_TRANSITION_RETRIES = 5;
 
+interface OrderKey {
+  appId: string;
+  mchOrderNo: string;
+}
+const orderKey = (appId: string, mchOrderNo: string) => `${appId}\n${mchOrderNo}`;
+
+interface OrderToInsert {
+  order: queries.NewOrder;
+  events: queries.NewOrderEvent[];
+}
+
+type Acceptance = Parameters<typeof queries.markPaying>[1][number];
+
 interface PaymentToWrite {
   order: OrderRow;
   confirmation: PaymentConfirmation;
 }
 
+/** Batches of the create path: look-ups, inserts and acceptances of concurrent requests. */
+const CREATE_BATCH = { maxBatch: 256, maxInFlight: 4 };
 /** Payments written in one transaction at most; concurrent batches on separate connections. */
 const PAYMENT_BATCH = { maxBatch: 256, maxInFlight: 4 };
 
@@ -73,6 +88,12 @@ export class OrderService {
     (items) => this.writePayments(items),
     PAYMENT_BATCH,
   );
+  /** Idempotency look-ups of concurrent creates, read together. */
+  private readonly lookups = new Batcher((keys: OrderKey[]) => this.lookUpBatch(keys), CREATE_BATCH);
+  /** New orders of concurrent creates, inserted together; null where (app, mchOrderNo) was taken. */
+  private readonly inserts = new Batcher((items: OrderToInsert[]) => this.insertBatch(items), CREATE_BATCH);
+  /** Channel acceptances recorded together; null where the order moved on meanwhile (paid, closed). */
+  private readonly acceptances = new Batcher((items: Acceptance[]) => this.acceptBatch(items), CREATE_BATCH);
 
   constructor(
     private readonly db: Db,
@@ -88,7 +109,7 @@ export class OrderService {
   /** Creates (or, for a same-body retry, returns) an order. `created` is false for a retry. */
   async createOrder(app: AppKeys, input: CreateOrderInput): Promise<{ order: OrderRow; created: boolean }> {
     const requestHash = hashCreateRequest(input);
-    const existing = await queries.findByAppAndMchOrderNo(this.db, app.appId, input.mchOrderNo);
+    const existing = await this.lookups.submit({ appId: app.appId, mchOrderNo: input.mchOrderNo });
     if (existing) return { order: assertSameRequest(existing, requestHash), created: false };
 
     const product = await this.catalog.productByCode(input.productCode);
@@ -120,9 +141,8 @@ export class OrderService {
 
     const first = plan[0]!;
     const expireSeconds = input.expireSeconds ?? DEFAULT_EXPIRE_SECONDS;
-    const inserted = await queries.insertOrder(
-      this.db,
-      {
+    const inserted = await this.inserts.submit({
+      order: {
         merchantId: app.merchantId,
         appId: app.appId,
         mchOrderNo: input.mchOrderNo,
@@ -144,7 +164,7 @@ export class OrderService {
         extra: input.extra ?? null,
         expiresAt: new Date(Date.now() + expireSeconds * 1000),
       },
-      [
+      events: [
         {
           kind: 'created',
           detail: { amount: input.amount.toString(), currency, mchOrderNo: input.mchOrderNo },
@@ -154,13 +174,40 @@ export class OrderService {
           detail: { channelAccountId: first.channelAccountId.toString(), candidates: plan.length },
         },
       ],
-    );
+    });
     if (!inserted) {
       // A concurrent request with the same mchOrderNo won the insert.
       const winner = (await queries.findByAppAndMchOrderNo(this.db, app.appId, input.mchOrderNo))!;
       return { order: assertSameRequest(winner, requestHash), created: false };
     }
     return { order: await this.openAtChannel(inserted, plan), created: true };
+  }
+
+  private async lookUpBatch(keys: OrderKey[]): Promise<(OrderRow | null)[]> {
+    const rows = await queries.findByAppAndMchOrderNos(this.db, keys);
+    const byKey = new Map(rows.map((row) => [orderKey(row.app_id, row.mch_order_no), row]));
+    return keys.map((k) => byKey.get(orderKey(k.appId, k.mchOrderNo)) ?? null);
+  }
+
+  private async insertBatch(items: OrderToInsert[]): Promise<(OrderRow | null)[]> {
+    // Two creates with one mchOrderNo in one batch: only the first is written; the other finds it taken.
+    const firsts = new Map<string, OrderToInsert>();
+    for (const item of items) {
+      const key = orderKey(item.order.appId, item.order.mchOrderNo);
+      if (!firsts.has(key)) firsts.set(key, item);
+    }
+    const rows = await queries.insertOrders(this.db, [...firsts.values()]);
+    const byKey = new Map(rows.map((row) => [orderKey(row.app_id, row.mch_order_no), row]));
+    return items.map((item) => {
+      const key = orderKey(item.order.appId, item.order.mchOrderNo);
+      return firsts.get(key) === item ? (byKey.get(key) ?? null) : null;
+    });
+  }
+
+  private async acceptBatch(items: Acceptance[]): Promise<(OrderRow | null)[]> {
+    const rows = await queries.markPaying(this.db, items);
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return items.map((item) => byId.get(item.id) ?? null);
   }
 
   /**
@@ -189,27 +236,14 @@ export class OrderService {
         extra: current.extra,
       });
       if (result.outcome === 'accepted') {
-        const paying = await queries.transition(
-          this.db,
-          current.id,
-          'created',
-          'paying',
-          {
-            channelOrderNo: result.channelOrderNo,
-            payDataType: result.payData.type,
-            payDataValue: result.payData.value,
-            nextQueryAt: this.nextQueryAt(0),
-          },
-          [
-            {
-              kind: 'channel_accepted',
-              detail: {
-                channelAccountId: binding.channelAccountId.toString(),
-                channelOrderNo: result.channelOrderNo,
-              },
-            },
-          ],
-        );
+        const paying = await this.acceptances.submit({
+          id: current.id,
+          channelAccountId: binding.channelAccountId,
+          channelOrderNo: result.channelOrderNo,
+          payDataType: result.payData.type,
+          payDataValue: result.payData.value,
+          nextQueryAt: this.nextQueryAt(0),
+        });
         // Null: the payment was confirmed (or closed) while we waited for the channel's answer.
         return paying ?? (await queries.findById(this.db, order.id))!;
       }
