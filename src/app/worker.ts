@@ -5,6 +5,8 @@ import type { Services } from './services.ts';
 
 /** A job may hold its lease this long while running; a crashed holder frees it after this. */
 const RUNNING_LEASE_SECONDS = 120;
+/** Notify delivery loops per worker node; each claims its own batch (SKIP LOCKED). */
+const DELIVERY_LOOPS = 2;
 
 interface ScheduledJob {
   name: string;
@@ -19,7 +21,8 @@ interface ScheduledJob {
 export class Worker {
   private stopping = false;
   private readonly stopSignal = new AbortController();
-  private wake: (() => void) | null = null;
+  /** Idle delivery loops, woken when a notify is committed on this node. */
+  private readonly sleepers = new Set<() => void>();
   private readonly loops: Promise<void>[] = [];
   private readonly holder = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 
@@ -29,8 +32,9 @@ export class Worker {
   ) {}
 
   start(): void {
-    this.services.notify.onWake(() => this.wake?.());
-    this.loops.push(this.notifyLoop());
+    this.services.notify.onWake(() => this.wakeAll());
+    // Two loops, so one claims and sends the next batch while the other finishes its last notifies.
+    for (let i = 0; i < DELIVERY_LOOPS; i++) this.loops.push(this.notifyLoop());
     const jobs: ScheduledJob[] = [
       {
         name: 'order-query',
@@ -57,7 +61,7 @@ export class Worker {
   async stop(): Promise<void> {
     this.stopping = true;
     this.stopSignal.abort();
-    this.wake?.();
+    this.wakeAll();
     await Promise.all(this.loops);
   }
 
@@ -94,15 +98,18 @@ export class Worker {
   /** Waits for the tick, or less if a notify is committed on this node meanwhile. */
   private idle(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      const self = this;
-      function done() {
+      const done = () => {
         clearTimeout(timer);
-        self.wake = null;
+        this.sleepers.delete(done);
         resolve();
-      }
-      this.wake = done;
+      };
+      const timer = setTimeout(done, ms);
+      this.sleepers.add(done);
     });
+  }
+
+  private wakeAll(): void {
+    for (const wake of [...this.sleepers]) wake();
   }
 }
 

@@ -181,6 +181,10 @@ export function markPaying(
   );
 }
 
+export function findByOrderNos(q: Queryable, orderNos: string[]) {
+  return q.query<OrderRow>('SELECT * FROM pay_order WHERE order_no = ANY($1::text[])', [orderNos]);
+}
+
 export async function findByOrderNo(q: Queryable, orderNo: string) {
   return (await q.query<OrderRow>('SELECT * FROM pay_order WHERE order_no = $1', [orderNo]))[0] ?? null;
 }
@@ -380,22 +384,34 @@ export function listOrders(q: Queryable, f: OrderFilter) {
   );
 }
 
-export async function insertChannelNotify(
-  q: Queryable,
-  n: {
-    channelAccountId: bigint | null;
-    orderId: bigint | null;
-    rawBody: string;
-    headers: Record<string, unknown>;
-    remoteIp: string;
-    outcome: 'applied' | 'duplicate' | 'refused';
-    errorCode: string | null;
-  },
-) {
+export interface ChannelNotifyRecord {
+  channelAccountId: bigint | null;
+  orderId: bigint | null;
+  rawBody: string;
+  headers: Record<string, unknown>;
+  remoteIp: string;
+  outcome: 'applied' | 'duplicate' | 'refused';
+  errorCode: string | null;
+}
+
+export async function insertChannelNotifies(q: Queryable, notifies: ChannelNotifyRecord[]): Promise<void> {
   await q.query(
     `INSERT INTO channel_notify (channel_account_id, order_id, raw_body, headers, remote_ip, outcome, error_code)
-     VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7)`,
-    [n.channelAccountId, n.orderId, n.rawBody, JSON.stringify(n.headers), n.remoteIp, n.outcome, n.errorCode],
+     SELECT * FROM jsonb_to_recordset($1::jsonb) AS n(channel_account_id bigint, order_id bigint, raw_body text,
+       headers jsonb, remote_ip text, outcome text, error_code text)`,
+    [
+      JSON.stringify(
+        notifies.map((n) => ({
+          channel_account_id: n.channelAccountId?.toString() ?? null,
+          order_id: n.orderId?.toString() ?? null,
+          raw_body: n.rawBody,
+          headers: n.headers,
+          remote_ip: n.remoteIp,
+          outcome: n.outcome,
+          error_code: n.errorCode,
+        })),
+      ),
+    ],
   );
 }
 

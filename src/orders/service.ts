@@ -92,6 +92,17 @@ export class OrderService {
   private readonly lookups = new Batcher((keys: OrderKey[]) => this.lookUpBatch(keys), CREATE_BATCH);
   /** New orders of concurrent creates, inserted together; null where (app, mchOrderNo) was taken. */
   private readonly inserts = new Batcher((items: OrderToInsert[]) => this.insertBatch(items), CREATE_BATCH);
+  /** Orders read by number for concurrent channel notifies, together. */
+  private readonly ordersByNo = new Batcher(async (orderNos: string[]) => {
+    const rows = await queries.findByOrderNos(this.db, orderNos);
+    const byNo = new Map(rows.map((row) => [row.order_no, row]));
+    return orderNos.map((no) => byNo.get(no) ?? null);
+  }, CREATE_BATCH);
+  /** Every inbound channel notify is kept; concurrent ones are written together. */
+  private readonly channelNotifyLog = new Batcher(async (notifies: queries.ChannelNotifyRecord[]) => {
+    await queries.insertChannelNotifies(this.db, notifies);
+    return notifies.map(() => undefined);
+  }, CREATE_BATCH);
   /** Channel acceptances recorded together; null where the order moved on meanwhile (paid, closed). */
   private readonly acceptances = new Batcher((items: Acceptance[]) => this.acceptBatch(items), CREATE_BATCH);
 
@@ -393,7 +404,16 @@ export class OrderService {
     orderNo: string,
     confirmation: PaymentConfirmation,
   ): Promise<{ order: OrderRow; applied: boolean }> {
-    let order = await this.requireByOrderNo(orderNo);
+    return this.confirmPaymentOf(await this.requireByOrderNo(orderNo), confirmation);
+  }
+
+  /** confirmPayment for an order just read (the channel notify path reads it to check it first). */
+  private async confirmPaymentOf(
+    readOrder: OrderRow,
+    confirmation: PaymentConfirmation,
+  ): Promise<{ order: OrderRow; applied: boolean }> {
+    let order = readOrder;
+    const orderNo = order.order_no;
     if (order.channel_account_id === null) throw new Error(`order ${orderNo} has no channel account`);
     await this.ledger.openAccounts(
       this.ledger.paymentAccounts({
@@ -505,7 +525,7 @@ export class OrderService {
       orderId: bigint | null,
       errorCode: string | null,
     ) =>
-      queries.insertChannelNotify(this.db, {
+      this.channelNotifyLog.submit({
         channelAccountId,
         orderId,
         rawBody: inbound.rawBody,
@@ -531,7 +551,7 @@ export class OrderService {
       );
       return adapter.notifyAck(false);
     }
-    const order = await queries.findByOrderNo(this.db, parsed.orderNo);
+    const order = await this.ordersByNo.submit(parsed.orderNo);
     const refusal = order ? mismatchOf(order, channelAccountId, parsed) : 'NOTIFY_ORDER_NOT_FOUND';
     if (refusal) {
       await record('refused', order?.id ?? null, refusal);
@@ -552,7 +572,7 @@ export class OrderService {
       return adapter.notifyAck(false);
     }
     if (parsed.status === 'paid') {
-      const { order: paid, applied } = await this.confirmPayment(parsed.orderNo, {
+      const { order: paid, applied } = await this.confirmPaymentOf(order!, {
         channelOrderNo: parsed.channelOrderNo,
         paidAt: parsed.paidAt,
         source: 'notify',
