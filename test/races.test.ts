@@ -86,6 +86,69 @@ describe.each(testDatabases)('races on $kind', (database) => {
     expect((await ledgerReport(t.platform.services)).ok).toBe(true);
   });
 
+  it('duplicate notifies for several orders, shuffled, are applied once per order (batches sharing orders)', async () => {
+    const bodies: { url: string; body: string; orderNo: string }[] = [];
+    for (let i = 0; i < 5; i++) {
+      const order = await t.client.createOrder({
+        mchOrderNo: `RACE-MULTI-${i}`,
+        productCode: 'sandbox_qr',
+        amount: 1_000 + i,
+        subject: 'race',
+        notifyUrl: receiver.url,
+      });
+      const row = await t.platform.services.orders.requireByOrderNo(order.orderNo);
+      const account = (await t.platform.services.catalog.channelAccount(row.channel_account_id!))!;
+      const params: Record<string, string> = {
+        mchId: String(account.credentials.mchId),
+        outTradeNo: order.orderNo,
+        tradeNo: row.channel_order_no!,
+        amount: String(1_000 + i),
+        currency: 'CNY',
+        status: 'SUCCESS',
+        paidAt: new Date().toISOString(),
+        nonce: `multi-${i}`,
+      };
+      const body = new URLSearchParams({
+        ...params,
+        sign: sandboxSign(params, String(account.credentials.key)),
+      }).toString();
+      for (let copy = 0; copy < 20; copy++) {
+        bodies.push({
+          url: `${t.platform.url}/api/channel-notify/${row.channel_account_id}`,
+          body,
+          orderNo: order.orderNo,
+        });
+      }
+    }
+    // A seeded shuffle, so concurrent batches hold the same orders in different orders.
+    let seed = 42;
+    for (let i = bodies.length - 1; i > 0; i--) {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      const j = seed % (i + 1);
+      [bodies[i], bodies[j]] = [bodies[j]!, bodies[i]!];
+    }
+    const answers = await Promise.all(
+      bodies.map(async ({ url, body }) => {
+        const response = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body,
+        });
+        return `${response.status} ${await response.text()}`;
+      }),
+    );
+    expect(new Set(answers)).toEqual(new Set(['200 SUCCESS']));
+    for (const orderNo of new Set(bodies.map((b) => b.orderNo))) {
+      expect(
+        await count(t, `SELECT count(*) AS n FROM ledger_txn WHERE kind = 'payment' AND reference = $1`, [
+          orderNo,
+        ]),
+      ).toBe(1);
+      expect((await t.client.getOrder(orderNo)).state).toBe('paid');
+    }
+    expect((await ledgerReport(t.platform.services)).ok).toBe(true);
+  });
+
   it('100 concurrent creates with one mchOrderNo make one order', async () => {
     const request = {
       mchOrderNo: 'RACE-CREATE',

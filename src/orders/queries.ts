@@ -159,10 +159,12 @@ export function markPaying(
     `WITH v AS (
        SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
          AS v(id, channel_account_id, channel_order_no, pay_data_type, pay_data_value, next_query_at)),
+     locked AS (SELECT id FROM pay_order WHERE id IN (SELECT id FROM v) ORDER BY id FOR NO KEY UPDATE),
      o AS (
        UPDATE pay_order p SET state = 'paying', channel_order_no = v.channel_order_no, pay_data_type = v.pay_data_type,
          pay_data_value = v.pay_data_value, next_query_at = v.next_query_at, updated_at = now()
        FROM v WHERE p.id = v.id AND p.state = 'created' AND p.channel_account_id = v.channel_account_id
+         AND p.id IN (SELECT id FROM locked)
        RETURNING p.*),
      e AS (
        INSERT INTO order_event (order_id, kind, detail)
@@ -245,6 +247,7 @@ export async function transition(
 /**
  * Moves many orders to paid, each only if it is still in its expected state (compare-and-set),
  * with their `paid` events and, for a payment after close or failure, a `late_payment` alert.
+ * Rows are locked in id order first, so two batches that share orders wait instead of deadlocking.
  * Returns the orders it moved.
  */
 export function markPaid(
@@ -261,10 +264,11 @@ export function markPaid(
     `WITH v AS (
        SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::text[], $5::text[])
          AS v(id, expected_state, paid_at, channel_order_no, source)),
+     locked AS (SELECT id FROM pay_order WHERE id IN (SELECT id FROM v) ORDER BY id FOR NO KEY UPDATE),
      o AS (
        UPDATE pay_order p SET state = 'paid', paid_at = v.paid_at,
          channel_order_no = COALESCE(v.channel_order_no, p.channel_order_no), next_query_at = NULL, updated_at = now()
-       FROM v WHERE p.id = v.id AND p.state = v.expected_state
+       FROM v WHERE p.id = v.id AND p.state = v.expected_state AND p.id IN (SELECT id FROM locked)
        RETURNING p.*, v.expected_state AS previous_state, v.source AS paid_source),
      e AS (
        INSERT INTO order_event (order_id, kind, detail, alert)
