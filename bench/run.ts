@@ -92,6 +92,42 @@ function runLoad(job: LoadJob): Promise<LoadResult> {
   });
 }
 
+/**
+ * BENCH_COUNT_QUERIES=1: counts the statements the platform sends, by their first words — on a
+ * machine where every socket write is expensive, statements per request is the number to watch.
+ */
+function countingQueries(db: Db): { db: Db; print(): void } {
+  const counts = new Map<string, number>();
+  const note = (text: string) => {
+    const key = text.replace(/\s+/g, ' ').trim().slice(0, 70);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  };
+  const wrap = (q: Pick<Db, 'query' | 'exec'>) => ({
+    query: <Row>(text: string, params?: Parameters<Db['query']>[1]) => {
+      note(text);
+      return q.query<Row>(text, params);
+    },
+    exec: (script: string) => q.exec(script),
+  });
+  return {
+    db: {
+      ...wrap(db),
+      kind: db.kind,
+      tx: (work) =>
+        db.tx((q) => {
+          note('BEGIN … COMMIT');
+          return work(wrap(q));
+        }),
+      close: () => db.close(),
+    },
+    print() {
+      for (const [text, n] of [...counts].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
+        console.log(`${String(n).padStart(8)}  ${text}`);
+      }
+    },
+  };
+}
+
 /** `qingyun sandbox` in its own process, with the secret the platform's channel accounts were keyed with. */
 async function startSandboxProcess(secret: string): Promise<{ url: string; stop(): Promise<void> }> {
   const child = spawn(
@@ -249,7 +285,8 @@ async function runWorkloads(
 ): Promise<Workload[]> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qy-bench-data-'));
   const config = benchConfig(dataDir);
-  const platform = await startPlatform(config, { db, log: createLogger('silent') });
+  const counted = process.env.BENCH_COUNT_QUERIES === '1' ? countingQueries(db) : null;
+  const platform = await startPlatform(config, { db: counted?.db ?? db, log: createLogger('silent') });
   // The channel is another party's server: it runs in its own process, as it would in production,
   // so its work is not counted against the platform's event loop.
   const sandbox = await startSandboxProcess(inProcessSandboxSecret(config));
@@ -362,6 +399,7 @@ async function runWorkloads(
     if (!check.ok) throw new Error(`the ledger broke during the bench: ${check.problems.join('; ')}`);
   } finally {
     await sandbox.stop();
+    if (counted) counted.print();
     const received = await receiver.stop();
     log(`  the receiver got ${received} notifies`);
     await platform.stop();

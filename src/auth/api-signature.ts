@@ -41,7 +41,7 @@ export class ApiSignatureVerifier {
         return first && fresh.has(key);
       });
     },
-    { maxBatch: 512, maxInFlight: 4 },
+    { maxBatch: 512, maxInFlight: 2 },
   );
 
   constructor(

@@ -1,4 +1,5 @@
 import type { SecretBox } from '../auth/secret-box.ts';
+import { TtlCache } from '../cache.ts';
 import { getAdapter } from '../channels/registry.ts';
 import type { Db, Queryable } from '../db/index.ts';
 import { AppError, isUniqueViolation } from '../errors.ts';
@@ -35,26 +36,12 @@ export interface BindingInput {
   enabled: boolean;
 }
 
-class TtlCache<V> {
-  private readonly entries = new Map<string, { value: V; until: number }>();
-  async get(key: string, load: () => Promise<V>): Promise<V> {
-    const hit = this.entries.get(key);
-    if (hit && hit.until > Date.now()) return hit.value;
-    const value = await load();
-    this.entries.set(key, { value, until: Date.now() + CACHE_TTL_MS });
-    return value;
-  }
-  clear(): void {
-    this.entries.clear();
-  }
-}
-
 /** Products, channels, channel accounts, rates and the product → channel-account bindings. */
 export class CatalogService {
-  private readonly products = new TtlCache<ProductRow | null>();
-  private readonly merchantRates = new TtlCache<{ rate_ppm: number; enabled: boolean } | null>();
-  private readonly bindings = new TtlCache<RoutableBinding[]>();
-  private readonly accounts = new TtlCache<ChannelAccountRuntime | null>();
+  private readonly products = new TtlCache<ProductRow | null>(CACHE_TTL_MS);
+  private readonly merchantRates = new TtlCache<{ rate_ppm: number; enabled: boolean } | null>(CACHE_TTL_MS);
+  private readonly bindings = new TtlCache<RoutableBinding[]>(CACHE_TTL_MS);
+  private readonly accounts = new TtlCache<ChannelAccountRuntime | null>(CACHE_TTL_MS);
 
   constructor(
     private readonly db: Db,

@@ -8,6 +8,7 @@ import {
 } from 'node:crypto';
 import type { SignType } from '../../sdk/signing.ts';
 import type { SecretBox } from '../auth/secret-box.ts';
+import { TtlCache } from '../cache.ts';
 import type { Db } from '../db/index.ts';
 import { AppError, isUniqueViolation } from '../errors.ts';
 import type { AppRow, MerchantRow } from './queries.ts';
@@ -63,7 +64,7 @@ export interface AppInput {
 }
 
 export class MerchantService {
-  private readonly appCache = new Map<string, { keys: AppKeys; until: number }>();
+  private readonly appCache = new TtlCache<AppKeys | null>(APP_CACHE_TTL_MS);
 
   constructor(
     private readonly db: Db,
@@ -177,12 +178,17 @@ export class MerchantService {
 
   /** Keys of an app for signing checks and notifies; null when the app does not exist. Cached briefly. */
   async appKeys(appId: string): Promise<AppKeys | null> {
-    const cached = this.appCache.get(appId);
-    if (cached && cached.until > Date.now()) return cached.keys;
+    const keys = await this.appCache.get(appId, () => this.loadAppKeys(appId));
+    // Unknown ids are not remembered: requests with made-up app ids must not grow the cache.
+    if (!keys) this.appCache.delete(appId);
+    return keys;
+  }
+
+  private async loadAppKeys(appId: string): Promise<AppKeys | null> {
     const app = await queries.findAppByAppId(this.db, appId);
     if (!app) return null;
     const merchant = (await queries.findMerchantById(this.db, app.merchant_id))!;
-    const keys: AppKeys = {
+    return {
       appId: app.app_id,
       merchantId: merchant.id,
       mchNo: merchant.mch_no,
@@ -196,8 +202,6 @@ export class MerchantService {
       notifyUrl: app.notify_url,
       ipAllowlist: app.ip_allowlist,
     };
-    this.appCache.set(appId, { keys, until: Date.now() + APP_CACHE_TTL_MS });
-    return keys;
   }
 
   private async requireApp(appId: string): Promise<AppRow> {

@@ -70,9 +70,9 @@ interface PaymentToWrite {
 }
 
 /** Batches of the create path: look-ups, inserts and acceptances of concurrent requests. */
-const CREATE_BATCH = { maxBatch: 256, maxInFlight: 4 };
+const CREATE_BATCH = { maxBatch: 256, maxInFlight: 2 };
 /** Payments written in one transaction at most; concurrent batches on separate connections. */
-const PAYMENT_BATCH = { maxBatch: 256, maxInFlight: 4 };
+const PAYMENT_BATCH = { maxBatch: 256, maxInFlight: 2 };
 
 export interface PaymentConfirmation {
   channelOrderNo: string | null;
