@@ -37,6 +37,8 @@ interface Workload {
   ratioToDbCeiling: number;
   ratioToHttpCeiling: number | null;
   unit: string;
+  /** CPU time of the platform process per operation: what a faster machine or a second node divides. */
+  platformCpuMsPerOp: number | null;
   target: string;
   detail?: Record<string, unknown>;
 }
@@ -55,15 +57,23 @@ const quick = flags.quick ?? false;
 const seconds = quick ? 6 : 20;
 const databaseUrl = process.env.BENCH_DATABASE_URL;
 
-/** Peak resident memory of this process (the platform) while `work` runs. */
-async function withPeakRss<T>(work: () => Promise<T>): Promise<{ result: T; peakRssMb: number }> {
+/** Peak resident memory and CPU time of this process (the platform) while `work` runs. */
+async function withPeakRss<T>(
+  work: () => Promise<T>,
+): Promise<{ result: T; peakRssMb: number; cpuMs: number }> {
+  const cpuBefore = process.cpuUsage();
   let peak = process.memoryUsage().rss;
   const timer = setInterval(() => {
     peak = Math.max(peak, process.memoryUsage().rss);
   }, 50);
   try {
     const result = await work();
-    return { result, peakRssMb: Math.round(Math.max(peak, process.memoryUsage().rss) / 1024 / 1024) };
+    const cpu = process.cpuUsage(cpuBefore);
+    return {
+      result,
+      peakRssMb: Math.round(Math.max(peak, process.memoryUsage().rss) / 1024 / 1024),
+      cpuMs: (cpu.user + cpu.system) / 1000,
+    };
   } finally {
     clearInterval(timer);
   }
@@ -306,22 +316,22 @@ async function runWorkloads(
 
     if (runs('create_order')) {
       log('workload: create_order …');
-      const create = await withPeakRss(() =>
-        runLoad({
-          kind: 'create_order',
-          origin: platform.url,
-          connections: CONNECTIONS,
-          durationMs: seconds * 1000,
-          warmupMs: 2_000,
-          merchant: { ...demo.merchant, secret: demo.merchant.appSecret },
-        }),
-      );
+      const createJob: LoadJob = {
+        kind: 'create_order',
+        origin: platform.url,
+        connections: CONNECTIONS,
+        durationMs: 2_000,
+        merchant: { ...demo.merchant, secret: demo.merchant.appSecret },
+      };
+      await runLoad(createJob); // warm-up: connections, JIT, caches; not measured
+      const create = await withPeakRss(() => runLoad({ ...createJob, durationMs: seconds * 1000 }));
       workloads.push({
         name: 'create_order',
         throughputPerSec: create.result.throughputPerSec,
         p50Ms: create.result.p50Ms,
         p99Ms: create.result.p99Ms,
         peakRssMb: create.peakRssMb,
+        platformCpuMsPerOp: perOp(create.cpuMs, create.result.requests),
         ratioToDbCeiling: ratioDb(create.result.throughputPerSec),
         ratioToHttpCeiling: ratioHttp(create.result.throughputPerSec),
         unit: 'orders/s',
@@ -348,6 +358,7 @@ async function runWorkloads(
         p50Ms: paid.result.p50Ms,
         p99Ms: paid.result.p99Ms,
         peakRssMb: paid.peakRssMb,
+        platformCpuMsPerOp: perOp(paid.cpuMs, paid.result.requests),
         ratioToDbCeiling: ratioDb(paid.result.throughputPerSec),
         ratioToHttpCeiling: ratioHttp(paid.result.throughputPerSec),
         unit: 'payments/s',
@@ -365,6 +376,7 @@ async function runWorkloads(
         p50Ms: null,
         p99Ms: null,
         peakRssMb: delivery.peakRssMb,
+        platformCpuMsPerOp: perOp(delivery.cpuMs, delivery.result.delivered),
         ratioToDbCeiling: ratioDb(delivery.result.perSecond),
         ratioToHttpCeiling: ratioHttp(delivery.result.perSecond),
         unit: 'notifies/s',
@@ -382,6 +394,7 @@ async function runWorkloads(
         p50Ms: ledger.result.p50Ms,
         p99Ms: ledger.result.p99Ms,
         peakRssMb: ledger.peakRssMb,
+        platformCpuMsPerOp: perOp(ledger.cpuMs, ledger.result.postings * 4),
         ratioToDbCeiling: ratioDb(ledger.result.entriesPerSecond),
         ratioToHttpCeiling: null,
         unit: 'entries/s',
@@ -548,6 +561,7 @@ function report(run: {
     'p50 ms',
     'p99 ms',
     'peak RSS MB',
+    'platform CPU ms/op',
     '× db ceiling',
     '× http ceiling',
     'target',
@@ -559,6 +573,7 @@ function report(run: {
     w.p50Ms === null ? '–' : String(w.p50Ms),
     w.p99Ms === null ? '–' : String(w.p99Ms),
     String(w.peakRssMb),
+    w.platformCpuMsPerOp === null ? '–' : String(w.platformCpuMsPerOp),
     w.ratioToDbCeiling.toFixed(2),
     w.ratioToHttpCeiling === null ? '–' : w.ratioToHttpCeiling.toFixed(2),
     w.target,
@@ -601,6 +616,7 @@ function markdownTable(header: string[], rows: string[][]): string {
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;
+const perOp = (cpuMs: number, ops: number) => (ops > 0 ? Math.round((cpuMs / ops) * 1000) / 1000 : null);
 
 function log(message: string) {
   console.log(message);
