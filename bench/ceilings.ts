@@ -1,8 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import Fastify from 'fastify';
-import pg from 'pg';
-import type { Db } from '../src/db/index.ts';
+import { type Db, runOnServer } from '../src/db/index.ts';
 import type { LoadJob, LoadResult } from './loadgen.ts';
 
 const exec = promisify(execFile);
@@ -38,7 +37,7 @@ export async function pgbenchCeiling(
   }
   const url = new URL(adminUrl);
   const name = `qy_bench_pgbench_${process.pid}`;
-  await adminQuery(adminUrl, `CREATE DATABASE ${name}`);
+  await runOnServer(adminUrl, `CREATE DATABASE ${name}`);
   const args = [
     '-h',
     url.hostname,
@@ -57,7 +56,7 @@ export async function pgbenchCeiling(
     if (!match) throw new Error(`could not read pgbench's output:\n${stdout}`);
     return Number(match[1]);
   } finally {
-    await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await runOnServer(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   }
 }
 
@@ -103,14 +102,4 @@ export async function tpcbFromNode(db: Db, seconds: number, scale: number): Prom
   const tps = done / ((performance.now() - started) / 1000);
   await db.exec('DROP TABLE IF EXISTS bench_history, bench_accounts, bench_tellers, bench_branches');
   return Math.round(tps);
-}
-
-export async function adminQuery(url: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }

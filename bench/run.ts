@@ -15,11 +15,11 @@ import { createLogger } from '../src/app/logger.ts';
 import { inProcessSandboxSecret, startPlatform } from '../src/app/platform.ts';
 import { Worker } from '../src/app/worker.ts';
 import { sandboxSign } from '../src/channels/sandbox/protocol.ts';
-import { type Db, openPglite, openPostgres } from '../src/db/index.ts';
+import { type Db, openPglite, openPostgres, runOnServer } from '../src/db/index.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { LedgerService } from '../src/ledger/service.ts';
 import type { PostingInput } from '../src/ledger/types.ts';
-import { adminQuery, httpHelloCeiling, pgbenchCeiling, tpcbFromNode } from './ceilings.ts';
+import { httpHelloCeiling, pgbenchCeiling, tpcbFromNode } from './ceilings.ts';
 import type { LoadJob, LoadResult } from './loadgen.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -207,7 +207,7 @@ async function startReceiver(): Promise<{ url: string; stop(): Promise<number> }
 async function openBenchDatabase(): Promise<{ db: Db; dispose(): Promise<void> }> {
   if (databaseUrl) {
     const name = `qy_bench_${process.pid}`;
-    await adminQuery(databaseUrl, `CREATE DATABASE ${name}`);
+    await runOnServer(databaseUrl, `CREATE DATABASE ${name}`);
     const url = new URL(databaseUrl);
     url.pathname = `/${name}`;
     const db = openPostgres(url.toString(), 32);
@@ -215,7 +215,7 @@ async function openBenchDatabase(): Promise<{ db: Db; dispose(): Promise<void> }
       db,
       async dispose() {
         await db.close();
-        await adminQuery(databaseUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await runOnServer(databaseUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       },
     };
   }

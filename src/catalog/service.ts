@@ -25,16 +25,8 @@ export interface RoutableBinding extends RouteCandidate {
   costRatePpm: number;
 }
 
-export interface BindingInput {
-  weight: number;
-  priority: number;
-  minAmount: bigint | null;
-  maxAmount: bigint | null;
-  dailyLimit: bigint | null;
-  windowStart: string | null;
-  windowEnd: string | null;
-  enabled: boolean;
-}
+/** A binding as an operator edits it: the routing fields, for one product and channel account. */
+export type BindingInput = Omit<RouteCandidate, 'channelAccountId'>;
 
 /** Products, channels, channel accounts, rates and the product → channel-account bindings. */
 export class CatalogService {

@@ -32,6 +32,17 @@ function toParam(value: SqlValue): unknown {
 pg.types.setTypeParser(INT8_OID, (v) => BigInt(v));
 pg.types.setTypeParser(NUMERIC_OID, (v) => (/^-?\d+$/.test(v) ? BigInt(v) : v));
 
+/** Runs one statement on a PostgreSQL server outside any pool (CREATE / DROP DATABASE for tests and benchmarks). */
+export async function runOnServer(connectionString: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
 export function openPostgres(connectionString: string, poolSize = 20): Db {
   const pool = new pg.Pool({ connectionString, max: poolSize });
   pool.on('error', () => {

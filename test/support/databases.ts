@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { type Db, openPglite, openPostgres } from '../../src/db/index.ts';
+import { type Db, openPglite, openPostgres, runOnServer } from '../../src/db/index.ts';
 import { migrate } from '../../src/db/migrate.ts';
 
 /**
@@ -27,7 +26,7 @@ function postgres(adminUrl: string): TestDatabase {
     kind: 'postgres',
     async open() {
       const name = `qy_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-      await adminQuery(adminUrl, `CREATE DATABASE ${name}`);
+      await runOnServer(adminUrl, `CREATE DATABASE ${name}`);
       const url = new URL(adminUrl);
       url.pathname = `/${name}`;
       const db = openPostgres(url.toString(), 40);
@@ -37,21 +36,11 @@ function postgres(adminUrl: string): TestDatabase {
         url: url.toString(),
         async dispose() {
           await db.close();
-          await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+          await runOnServer(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
         },
       };
     },
   };
-}
-
-async function adminQuery(url: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }
 
 export const testDatabases: TestDatabase[] = [
