@@ -204,6 +204,54 @@ describe.each(testDatabases)('faults on $kind', (database) => {
     }
   });
 
+  it('an expired order whose channel is unreachable is retried later, and closed with an alert after a day', async () => {
+    const [first, second] = t.channelAccountIds as [bigint, bigint];
+    const services = t.platform.services;
+    await services.catalog.updateChannelAccount(second, { config: { faults: { refuseCreate: true } } });
+    const recent = await t.client.createOrder({
+      mchOrderNo: 'UNREACHABLE-1',
+      productCode: 'sandbox_qr',
+      amount: 100,
+      subject: 'u',
+    });
+    const old = await t.client.createOrder({
+      mchOrderNo: 'UNREACHABLE-2',
+      productCode: 'sandbox_qr',
+      amount: 100,
+      subject: 'u',
+    });
+    const original = (await services.catalog.channelAccount(first))!.credentials;
+    try {
+      // The channel goes away: nothing listens on port 9.
+      await services.catalog.updateChannelAccount(first, {
+        credentials: { ...original, baseUrl: 'http://127.0.0.1:9/sandbox' },
+      });
+      await services.db.query(
+        `UPDATE pay_order SET expires_at = now() - interval '1 minute', next_query_at = now() + interval '1 hour' WHERE order_no = $1`,
+        [recent.orderNo],
+      );
+      await services.db.query(
+        `UPDATE pay_order SET expires_at = now() - interval '25 hours', next_query_at = now() + interval '1 hour' WHERE order_no = $1`,
+        [old.orderNo],
+      );
+      const closed = await eventually(async () => {
+        const o = await services.orders.requireByOrderNo(old.orderNo);
+        return o.state === 'closed' ? o : undefined;
+      });
+      const events = await services.orders.eventsOf(closed.id);
+      expect(events.find((e) => e.kind === 'closed')).toMatchObject({
+        alert: true,
+        detail: { channelConfirmed: false },
+      });
+      const waiting = await services.orders.requireByOrderNo(recent.orderNo);
+      expect(waiting.state).toBe('paying');
+      expect(waiting.sweep_after!.getTime()).toBeGreaterThan(Date.now());
+    } finally {
+      await services.catalog.updateChannelAccount(first, { credentials: original });
+      await setFaults({});
+    }
+  });
+
   it('expiry sweep asks the channel first: a paid order is paid, an unpaid one is closed at the channel', async () => {
     await setFaults({ dropNotify: true });
     const services = t.platform.services;

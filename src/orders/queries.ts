@@ -36,6 +36,7 @@ export interface OrderRow {
   closed_at: Date | null;
   next_query_at: Date | null;
   query_count: number;
+  sweep_after: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -302,6 +303,10 @@ export async function insertEvent(
   ]);
 }
 
+export async function postponeSweep(q: Queryable, id: bigint, sweepAfter: Date) {
+  await q.query('UPDATE pay_order SET sweep_after = $2 WHERE id = $1', [id, sweepAfter]);
+}
+
 export async function scheduleQuery(q: Queryable, id: bigint, nextQueryAt: Date | null, queryCount: number) {
   await q.query('UPDATE pay_order SET next_query_at = $2, query_count = $3 WHERE id = $1', [
     id,
@@ -324,7 +329,9 @@ export function eventsOf(q: Queryable, orderId: bigint) {
 
 export function dueForExpiry(q: Queryable, limit: number) {
   return q.query<OrderRow>(
-    `SELECT * FROM pay_order WHERE state IN ('created', 'paying') AND expires_at <= now() ORDER BY expires_at LIMIT $1`,
+    `SELECT * FROM pay_order WHERE state IN ('created', 'paying') AND expires_at <= now()
+       AND (sweep_after IS NULL OR sweep_after <= now())
+     ORDER BY expires_at LIMIT $1`,
     [limit],
   );
 }

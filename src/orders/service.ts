@@ -46,6 +46,10 @@ export const DEFAULT_EXPIRE_SECONDS = 1800;
 /** A created order whose channel call never came back is closed after this long. */
 const CREATED_GRACE_MS = 120_000;
 const SWEEP_BATCH = 100;
+/** An expired order whose channel cannot be reached is tried again after this long. */
+const EXPIRY_RETRY_MS = 60_000;
+/** …and closed on our side, with an alert, once it has been expired this long. */
+const UNCONFIRMED_CLOSE_AFTER_MS = 24 * 60 * 60 * 1000;
 /** A paid volume figure may be this old when checking daily limits. */
 const USAGE_CACHE_MS = 5_000;
 /** How many times a racing transition is re-read before giving up (each re-read sees a newer state). */
@@ -675,13 +679,38 @@ export class OrderService {
         const fresh = (await queries.findById(this.db, order.id))!;
         if (isOpen(fresh.state)) await this.close(fresh, 'expired');
       } catch (error) {
-        this.options.log.warn(
-          { orderNo: order.order_no, error: (error as Error).message },
-          'expiry sweep will retry',
-        );
+        await this.expiryFailed(order, (error as Error).message);
       }
     }
     return due.length;
+  }
+
+  /**
+   * The channel could not be asked or told: try again later (other expired orders go first
+   * meanwhile). After a day without an answer, close on our side with an alert — a payment that
+   * still arrives is recorded as a late payment, never lost.
+   */
+  private async expiryFailed(order: OrderRow, message: string): Promise<void> {
+    if (Date.now() - order.expires_at.getTime() < UNCONFIRMED_CLOSE_AFTER_MS) {
+      await queries.postponeSweep(this.db, order.id, new Date(Date.now() + EXPIRY_RETRY_MS));
+      this.options.log.warn({ orderNo: order.order_no, error: message }, 'expiry sweep will retry');
+      return;
+    }
+    const closed = await queries.transition(
+      this.db,
+      order.id,
+      order.state,
+      'closed',
+      { closedAt: new Date(), nextQueryAt: null },
+      [
+        {
+          kind: 'closed',
+          detail: { source: 'expired', channelConfirmed: false, error: message },
+          alert: true,
+        },
+      ],
+    );
+    if (closed) this.options.log.warn({ orderNo: order.order_no }, 'closed without the channel confirming');
   }
 
   /** PAY-7: paying orders are asked about at growing intervals, so a lost notify does not strand them. */
