@@ -5,8 +5,9 @@ import type { Services } from '../app/services.ts';
 import { requireOperator } from '../auth/routes.ts';
 import { AppError } from '../errors.ts';
 import { toJsonAmount } from '../money/money.ts';
-import { DEFAULT_EXPIRE_SECONDS, orderView } from './service.ts';
+import { DEFAULT_EXPIRE_SECONDS } from './service.ts';
 import { ORDER_STATES } from './state.ts';
+import { orderView } from './views.ts';
 
 const MAX_SAFE_AMOUNT = Number.MAX_SAFE_INTEGER;
 

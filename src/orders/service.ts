@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { CatalogService, RoutableBinding } from '../catalog/service.ts';
 import type { ChannelGateway } from '../channels/gateway.ts';
 import { type InboundNotify, NotifyRejected, type ParsedNotify } from '../channels/types.ts';
@@ -8,12 +7,12 @@ import { AppError } from '../errors.ts';
 import { splitFee } from '../fees/split.ts';
 import type { LedgerService } from '../ledger/service.ts';
 import type { AppKeys } from '../merchants/service.ts';
-import { toJsonAmount } from '../money/money.ts';
 import type { NotifyService } from '../notify/service.ts';
 import { minuteOfDayIn, planRoute } from '../routing/route.ts';
 import type { OrderRow } from './queries.ts';
 import * as queries from './queries.ts';
-import { isLatePayment, isOpen, type OrderState } from './state.ts';
+import { isLatePayment, isOpen } from './state.ts';
+import { hashCreateRequest, notifyBody } from './views.ts';
 
 export interface OrderOptions {
   publicUrl: () => string;
@@ -763,78 +762,10 @@ function assertSameRequest(order: OrderRow, requestHash: string): OrderRow {
   return order;
 }
 
-/** The fields that define an order, in a fixed order, so a retry hashes the same whatever its key order. */
-export function hashCreateRequest(input: CreateOrderInput): string {
-  const canonical = stableStringify({
-    mchOrderNo: input.mchOrderNo,
-    productCode: input.productCode,
-    amount: input.amount.toString(),
-    currency: input.currency ?? null,
-    subject: input.subject,
-    body: input.body ?? null,
-    notifyUrl: input.notifyUrl ?? null,
-    returnUrl: input.returnUrl ?? null,
-    clientIp: input.clientIp ?? null,
-    expireSeconds: input.expireSeconds ?? null,
-    extra: input.extra ?? null,
-  });
-  return createHash('sha256').update(canonical).digest('hex');
-}
-
-function stableStringify(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) =>
-      a < b ? -1 : a > b ? 1 : 0,
-    );
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
 function redactHeaders(headers: Record<string, string | string[] | undefined>): Record<string, unknown> {
   const kept: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(headers)) {
     kept[name] = /authorization|cookie/i.test(name) ? '[redacted]' : value;
   }
   return kept;
-}
-
-/** The merchant-facing shape of an order (API responses and notifies). */
-export function orderView(order: OrderRow, cashierUrl: string) {
-  return {
-    orderNo: order.order_no,
-    mchOrderNo: order.mch_order_no,
-    productCode: order.product_code,
-    state: order.state,
-    amount: toJsonAmount(order.amount),
-    currency: order.currency,
-    fee: toJsonAmount(order.fee),
-    subject: order.subject,
-    cashierUrl,
-    payData: order.pay_data_type ? { type: order.pay_data_type, value: order.pay_data_value ?? '' } : null,
-    channelOrderNo: order.channel_order_no,
-    paidAt: order.paid_at?.toISOString() ?? null,
-    closedAt: order.closed_at?.toISOString() ?? null,
-    expiresAt: order.expires_at.toISOString(),
-    createdAt: order.created_at.toISOString(),
-    failure: order.failure_code ? { code: order.failure_code, message: order.failure_message ?? '' } : null,
-    extra: order.extra,
-  };
-}
-
-function notifyBody(event: string, order: OrderRow) {
-  return {
-    event,
-    orderNo: order.order_no,
-    mchOrderNo: order.mch_order_no,
-    productCode: order.product_code,
-    state: order.state as OrderState,
-    amount: toJsonAmount(order.amount),
-    currency: order.currency,
-    fee: toJsonAmount(order.fee),
-    channelOrderNo: order.channel_order_no,
-    paidAt: order.paid_at?.toISOString() ?? null,
-    extra: order.extra,
-  };
 }
