@@ -245,6 +245,7 @@ function benchConfig(dataDir: string): Config {
     notifyScheduleSeconds: [0, 15, 15, 30],
     orderQueryScheduleSeconds: [3600],
     channelTimeoutMs: 10_000,
+    notifyTimeoutMs: 10_000,
     workerTickMs: 50,
   };
 }

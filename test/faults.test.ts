@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ledgerReport } from '../src/app/platform.ts';
 import { testDatabases } from './support/databases.ts';
@@ -61,6 +63,42 @@ describe.each(testDatabases)('faults on $kind', (database) => {
     });
     expect(task!.attempts).toBe(3);
     expect(task!.history.map((a) => a.httpStatus)).toEqual([503, 503, 200]);
+  });
+
+  it('keeps delivering to other merchants while one merchant hangs', async () => {
+    const hanging = http.createServer(() => {
+      // Never answers: only the delivery timeout ends these requests.
+    });
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+    const hangingUrl = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/notify`;
+    try {
+      for (let i = 0; i < 3; i++) {
+        const order = await t.client.createOrder({
+          mchOrderNo: `HANG-${i}`,
+          productCode: 'sandbox_qr',
+          amount: 100,
+          subject: 'hang',
+          notifyUrl: hangingUrl,
+        });
+        await payOnSandbox(order.payData!.value);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const started = Date.now();
+      const order = await t.client.createOrder({
+        mchOrderNo: 'AFTER-HANG',
+        productCode: 'sandbox_qr',
+        amount: 100,
+        subject: 'fast',
+        notifyUrl: receiver.url,
+      });
+      await payOnSandbox(order.payData!.value);
+      await eventually(() => receiver.forOrder(order.orderNo)[0], 5_000, 'the notify to the fast merchant');
+      // Well inside the 10 s the hanging merchant holds its own deliveries.
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      hanging.closeAllConnections();
+      await new Promise((resolve) => hanging.close(resolve));
+    }
   });
 
   it('gives up after the schedule, then a resend from the operator API delivers it', async () => {
@@ -243,7 +281,11 @@ describe.each(testDatabases)('faults on $kind', (database) => {
         alert: true,
         detail: { channelConfirmed: false },
       });
-      const waiting = await services.orders.requireByOrderNo(recent.orderNo);
+      // The same sweep postpones the recent one (it runs in expiry order, the old one first).
+      const waiting = await eventually(async () => {
+        const o = await services.orders.requireByOrderNo(recent.orderNo);
+        return o.sweep_after ? o : undefined;
+      });
       expect(waiting.state).toBe('paying');
       expect(waiting.sweep_after!.getTime()).toBeGreaterThan(Date.now());
     } finally {

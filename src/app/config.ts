@@ -19,6 +19,7 @@ const EnvSchema = z.object({
   QY_TIME_ZONE: z.string().default('Asia/Shanghai'),
   QY_NOTIFY_SCHEDULE: z.string().optional(),
   QY_ORDER_QUERY_SCHEDULE: z.string().optional(),
+  QY_NOTIFY_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   QY_CHANNEL_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   QY_WORKER_TICK_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -48,6 +49,8 @@ export interface Config {
   /** Waits between queries of a paying order at its channel (PAY-7). */
   orderQueryScheduleSeconds: number[];
   channelTimeoutMs: number;
+  /** How long a merchant may take to answer one notify. */
+  notifyTimeoutMs: number;
   /** How often the worker looks for due work when nothing wakes it. */
   workerTickMs: number;
 }
@@ -87,6 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'QY_ORDER_QUERY_SCHEDULE',
     ),
     channelTimeoutMs: e.QY_CHANNEL_TIMEOUT_MS,
+    notifyTimeoutMs: e.QY_NOTIFY_TIMEOUT_MS,
     workerTickMs: e.QY_WORKER_TICK_MS,
   };
 }

@@ -32,7 +32,11 @@ export function createServices(db: Db, config: Config, log: Logger, publicUrl: (
   const catalog = new CatalogService(db, secrets);
   const channels = new ChannelGateway(catalog, publicUrl, config.channelTimeoutMs);
   const ledger = new LedgerService(db);
-  const notify = new NotifyService(db, merchants, { scheduleSeconds: config.notifyScheduleSeconds, log });
+  const notify = new NotifyService(db, merchants, {
+    scheduleSeconds: config.notifyScheduleSeconds,
+    deliveryTimeoutMs: config.notifyTimeoutMs,
+    log,
+  });
   const orders = new OrderService(db, catalog, channels, ledger, notify, {
     publicUrl,
     timeZone: config.timeZone,

@@ -5,8 +5,6 @@ import type { Services } from './services.ts';
 
 /** A job may hold its lease this long while running; a crashed holder frees it after this. */
 const RUNNING_LEASE_SECONDS = 120;
-/** Notify delivery loops per worker node; each claims its own batch (SKIP LOCKED). */
-const DELIVERY_LOOPS = 2;
 
 interface ScheduledJob {
   name: string;
@@ -33,8 +31,7 @@ export class Worker {
 
   start(): void {
     this.services.notify.onWake(() => this.wakeAll());
-    // Two loops, so one claims and sends the next batch while the other finishes its last notifies.
-    for (let i = 0; i < DELIVERY_LOOPS; i++) this.loops.push(this.notifyLoop());
+    this.loops.push(this.notifyLoop());
     const jobs: ScheduledJob[] = [
       {
         name: 'order-query',
@@ -67,14 +64,16 @@ export class Worker {
 
   private async notifyLoop(): Promise<void> {
     while (!this.stopping) {
-      let delivered = 0;
+      let started = 0;
       try {
-        delivered = await this.services.notify.deliverDue();
+        started = await this.services.notify.deliverDue();
       } catch (error) {
         this.services.log.error({ err: error }, 'notify delivery failed');
       }
-      if (delivered === 0 && !this.stopping) await this.idle(this.config.workerTickMs);
+      // Nothing due, or every slot busy: sleep until a commit or a freed slot wakes us, or the tick.
+      if (started === 0 && !this.stopping) await this.idle(this.config.workerTickMs);
     }
+    await this.services.notify.drain();
   }
 
   private async jobLoop(job: ScheduledJob): Promise<void> {

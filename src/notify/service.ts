@@ -10,15 +10,19 @@ export const DEFAULT_NOTIFY_SCHEDULE_SECONDS = [
   0, 15, 15, 30, 180, 600, 1200, 1800, 1800, 1800, 3600, 10800, 10800, 10800, 21600, 21600,
 ];
 
-const CLAIM_BATCH = 500;
 const LEASE_SECONDS = 60;
-const DELIVERY_CONCURRENCY = 64;
-const DELIVERY_TIMEOUT_MS = 10_000;
+/** Notifies being sent at once by one node. A slow merchant holds only its own slots. */
+const MAX_IN_FLIGHT = 256;
+/** Claim again once this many slots are free, so claims stay batches, not one row at a time. */
+const CLAIM_WHEN_FREE = 64;
+const DEFAULT_DELIVERY_TIMEOUT_MS = 10_000;
 /** Enough of a merchant's answer to see what went wrong, not a page of HTML. */
 const RESPONSE_KEEP_CHARS = 500;
 
 export interface NotifyOptions {
   scheduleSeconds: number[];
+  /** How long a merchant may take to answer one notify (default 10 s). */
+  deliveryTimeoutMs?: number;
   log?: { warn(obj: object, msg: string): void };
 }
 
@@ -35,6 +39,8 @@ export interface NewNotify {
 /** The transactional outbox of merchant notifies and its delivery. */
 export class NotifyService {
   private wakeListener: (() => void) | null = null;
+  private inFlight = 0;
+  private drained: (() => void) | null = null;
   /** Attempts finishing together are recorded together: one statement instead of one per notify. */
   private readonly recorder = new Batcher<queries.AttemptRecord, void>(
     async (records) => {
@@ -84,15 +90,41 @@ export class NotifyService {
     this.wakeListener = listener;
   }
 
-  /** Claims and delivers due notifies; returns how many were attempted. */
+  /**
+   * Claims due notifies for the free delivery slots and starts sending them; returns how many it
+   * started (not finished): deliveries run on while the loop claims more, so one slow merchant
+   * never holds up the others.
+   */
   async deliverDue(): Promise<number> {
-    const tasks = await queries.claimDueTasks(this.db, CLAIM_BATCH, LEASE_SECONDS);
-    let next = 0;
-    const worker = async () => {
-      while (next < tasks.length) await this.recorder.submit(await this.deliver(tasks[next++]!));
-    };
-    await Promise.all(Array.from({ length: Math.min(DELIVERY_CONCURRENCY, tasks.length) }, worker));
+    const room = MAX_IN_FLIGHT - this.inFlight;
+    if (room < CLAIM_WHEN_FREE) return 0;
+    const tasks = await queries.claimDueTasks(this.db, room, LEASE_SECONDS);
+    for (const task of tasks) {
+      this.inFlight++;
+      this.deliver(task)
+        .then((record) => this.recorder.submit(record))
+        .catch((error: unknown) => {
+          // The lease brings the task back if its attempt could not be recorded.
+          this.options.log?.warn({ taskId: task.id.toString(), err: error }, 'notify attempt not recorded');
+        })
+        .finally(() => this.slotFreed());
+    }
     return tasks.length;
+  }
+
+  /** Waits until every notify started by this node has been sent and recorded (shutdown). */
+  async drain(): Promise<void> {
+    if (this.inFlight === 0) return;
+    await new Promise<void>((resolve) => {
+      this.drained = resolve;
+    });
+  }
+
+  private slotFreed(): void {
+    this.inFlight--;
+    if (this.inFlight === 0) this.drained?.();
+    // A freed slot may let the delivery loop claim more.
+    if (MAX_IN_FLIGHT - this.inFlight === CLAIM_WHEN_FREE) this.wake();
   }
 
   /** Sends the order's notifies again now (manual resend); returns how many were queued. */
@@ -151,8 +183,8 @@ export class NotifyService {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...headers },
         body: task.payload,
-        headersTimeout: DELIVERY_TIMEOUT_MS,
-        bodyTimeout: DELIVERY_TIMEOUT_MS,
+        headersTimeout: this.options.deliveryTimeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS,
+        bodyTimeout: this.options.deliveryTimeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS,
       });
       httpStatus = response.statusCode;
       responseBody = (await response.body.text()).slice(0, RESPONSE_KEEP_CHARS);

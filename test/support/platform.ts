@@ -33,6 +33,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     notifyScheduleSeconds: [0, 1, 1, 1, 1],
     orderQueryScheduleSeconds: [60],
     channelTimeoutMs: 2_000,
+    notifyTimeoutMs: 10_000,
     workerTickMs: 100,
     ...overrides,
   };
