@@ -102,6 +102,11 @@ export class QingyunClient {
     return this.call<Order>('POST', `/api/v1/orders/${encodeURIComponent(orderNo)}/close`, {});
   }
 
+  /** Asks the platform to query the channel now ("I paid but it still says in progress"). */
+  syncOrder(orderNo: string): Promise<Order> {
+    return this.call<Order>('POST', `/api/v1/orders/${encodeURIComponent(orderNo)}/sync`, {});
+  }
+
   /** Sends one signed request; returns the parsed body or throws QingyunApiError. */
   async call<T>(method: string, pathWithQuery: string, payload?: unknown): Promise<T> {
     const body = payload === undefined ? '' : JSON.stringify(payload);

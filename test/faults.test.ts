@@ -173,6 +173,49 @@ describe.each(testDatabases)('faults on $kind', (database) => {
     }
   });
 
+  it('"I paid but it still says in progress": a sync asks the channel now and records the payment', async () => {
+    await setFaults({ dropNotify: true });
+    const services = t.platform.services;
+    try {
+      const order = await t.client.createOrder({
+        mchOrderNo: 'SYNC-1',
+        productCode: 'sandbox_qr',
+        amount: 1_200,
+        subject: 'sync',
+        notifyUrl: receiver.url,
+      });
+      // Keep the scheduled query away: only the sync can find the payment.
+      await services.db.query(
+        `UPDATE pay_order SET next_query_at = now() + interval '1 hour' WHERE order_no = $1`,
+        [order.orderNo],
+      );
+      const unpaid = await t.client.call<{ state: string }>(
+        'POST',
+        `/api/v1/orders/${order.orderNo}/sync`,
+        {},
+      );
+      expect(unpaid.state).toBe('paying');
+      await payOnSandbox(order.payData!.value);
+      const synced = await t.client.call<{ state: string; paidAt: string | null }>(
+        'POST',
+        `/api/v1/orders/${order.orderNo}/sync`,
+        {},
+      );
+      expect(synced.state).toBe('paid');
+      expect(synced.paidAt).not.toBeNull();
+      const row = await services.orders.requireByOrderNo(order.orderNo);
+      const events = await services.orders.eventsOf(row.id);
+      expect(events.filter((e) => e.kind === 'synced').map((e) => e.detail.channelStatus)).toEqual([
+        'pending',
+        'paid',
+      ]);
+      expect(events.find((e) => e.kind === 'paid')?.detail).toMatchObject({ source: 'query' });
+      await eventually(() => receiver.forOrder(order.orderNo)[0], 10_000, 'merchant notify');
+    } finally {
+      await setFaults({});
+    }
+  });
+
   it('applies duplicated channel notifies once', async () => {
     await setFaults({ duplicateNotify: 5 });
     try {

@@ -151,6 +151,25 @@ export async function merchantOrderRoutes(app: FastifyInstance, { services }: { 
       return view(await services.orders.close(order, 'merchant'));
     },
   );
+
+  api.post(
+    '/api/v1/orders/:orderNo/sync',
+    {
+      schema: {
+        tags: ['merchant'],
+        summary: '"I paid but it still says in progress": ask the channel now and apply its answer',
+        security: [{ merchantSignature: [] }],
+        params: OrderNoParams,
+      },
+    },
+    async (request) => {
+      const order = await services.orders.getForMerchant(
+        request.merchantApp!.merchantId,
+        request.params.orderNo,
+      );
+      return view(await services.orders.syncNow(order, 'merchant'));
+    },
+  );
 }
 
 /** Providers' async notifies: one URL per channel account, so the account is known before parsing. */
@@ -244,6 +263,23 @@ export async function orderAdminRoutes(app: FastifyInstance, { services }: { ser
           at: n.created_at.toISOString(),
         })),
       };
+    },
+  );
+
+  api.post(
+    '/api/admin/orders/:orderNo/sync',
+    {
+      schema: {
+        tags: ['operator'],
+        summary: 'Ask the channel about the order now and apply its answer',
+        params: OrderNoParams,
+      },
+    },
+    async (request) => {
+      const order = await services.orders.requireByOrderNo(request.params.orderNo);
+      return operatorOrderView(
+        await services.orders.syncNow(order, `operator:${request.operator!.username}`),
+      );
     },
   );
 

@@ -635,6 +635,26 @@ export class OrderService {
     return this.close(now, source);
   }
 
+  /**
+   * PAY-7 on demand: asks the channel about the order now and applies the answer — a payment the
+   * notify never brought is recorded (even after close: a late payment). A paid order is returned
+   * as it is; a channel that does not answer is CHANNEL_ERROR and changes nothing.
+   */
+  async syncNow(order: OrderRow, requestedBy: string): Promise<OrderRow> {
+    if (order.paid_at !== null || order.channel_account_id === null) return order;
+    let status: string;
+    try {
+      status = await this.syncWithChannel(order);
+    } catch (error) {
+      throw new AppError(
+        'CHANNEL_ERROR',
+        `the channel did not answer the query: ${(error as Error).message}`,
+      );
+    }
+    await queries.insertEvent(this.db, order.id, 'synced', { requestedBy, channelStatus: status });
+    return (await queries.findById(this.db, order.id))!;
+  }
+
   /** Asks the channel about an open order and applies the answer; returns the provider's status. */
   async syncWithChannel(order: OrderRow): Promise<string> {
     if (order.channel_account_id === null) return 'not_found';
