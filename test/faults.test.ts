@@ -196,11 +196,7 @@ describe.each(testDatabases)('faults on $kind', (database) => {
       );
       expect(unpaid.state).toBe('paying');
       await payOnSandbox(order.payData!.value);
-      const synced = await t.client.call<{ state: string; paidAt: string | null }>(
-        'POST',
-        `/api/v1/orders/${order.orderNo}/sync`,
-        {},
-      );
+      const synced = await t.client.syncOrder(order.orderNo);
       expect(synced.state).toBe('paid');
       expect(synced.paidAt).not.toBeNull();
       const row = await services.orders.requireByOrderNo(order.orderNo);
