@@ -86,6 +86,8 @@ describe.each(testDatabases)('a process killed between payment and notify delive
       QY_DEMO: '1',
       LOG_LEVEL: 'warn',
       QY_WORKER_TICK_MS: '100',
+      // The test's merchant listens on 127.0.0.1.
+      QY_NOTIFY_PRIVATE_ADDRESSES: 'allow',
     };
     delete env.DATABASE_URL;
     if (database.kind === 'postgres') {

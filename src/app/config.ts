@@ -19,6 +19,7 @@ const EnvSchema = z.object({
   QY_TIME_ZONE: z.string().default('Asia/Shanghai'),
   QY_NOTIFY_SCHEDULE: z.string().optional(),
   QY_ORDER_QUERY_SCHEDULE: z.string().optional(),
+  QY_NOTIFY_PRIVATE_ADDRESSES: z.enum(['allow', 'deny']).optional(),
   QY_NOTIFY_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   QY_CHANNEL_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   QY_WORKER_TICK_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
@@ -51,6 +52,8 @@ export interface Config {
   channelTimeoutMs: number;
   /** How long a merchant may take to answer one notify. */
   notifyTimeoutMs: number;
+  /** Merchant notify URLs may reach loopback and private networks: yes for the embedded demo, no with PostgreSQL unless said. */
+  notifyPrivateAddresses: boolean;
   /** How often the worker looks for due work when nothing wakes it. */
   workerTickMs: number;
 }
@@ -91,6 +94,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ),
     channelTimeoutMs: e.QY_CHANNEL_TIMEOUT_MS,
     notifyTimeoutMs: e.QY_NOTIFY_TIMEOUT_MS,
+    notifyPrivateAddresses:
+      (e.QY_NOTIFY_PRIVATE_ADDRESSES ?? (e.DATABASE_URL ? 'deny' : 'allow')) === 'allow',
     workerTickMs: e.QY_WORKER_TICK_MS,
   };
 }

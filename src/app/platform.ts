@@ -90,6 +90,7 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
         if (controlPath) fs.rmSync(controlPath, { force: true });
         await http?.close();
         await worker?.stop();
+        await services.notify.close();
         if (ownsDb) await db.close();
       },
     };

@@ -35,6 +35,7 @@ export function createServices(db: Db, config: Config, log: Logger, publicUrl: (
   const notify = new NotifyService(db, merchants, {
     scheduleSeconds: config.notifyScheduleSeconds,
     deliveryTimeoutMs: config.notifyTimeoutMs,
+    allowPrivateAddresses: config.notifyPrivateAddresses,
     log,
   });
   const orders = new OrderService(db, catalog, channels, ledger, notify, {

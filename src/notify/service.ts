@@ -1,8 +1,9 @@
-import { request } from 'undici';
+import { Agent, request } from 'undici';
 import { HEADER, newNonce, notifySigningString, signString } from '../../sdk/signing.ts';
 import { Batcher } from '../db/batcher.ts';
 import type { Db, Queryable } from '../db/index.ts';
 import type { MerchantService } from '../merchants/service.ts';
+import { assertPublicLiteral, publicOnlyLookup } from './address-guard.ts';
 import * as queries from './queries.ts';
 
 /** Default merchant notify schedule (DESIGN §8): the wait before each attempt, ≈ 24 h in all. */
@@ -23,6 +24,8 @@ export interface NotifyOptions {
   scheduleSeconds: number[];
   /** How long a merchant may take to answer one notify (default 10 s). */
   deliveryTimeoutMs?: number;
+  /** Send notifies to loopback and private networks too (the embedded demo, tests); production says no. */
+  allowPrivateAddresses: boolean;
   log?: { warn(obj: object, msg: string): void };
 }
 
@@ -40,6 +43,8 @@ export interface NewNotify {
 export class NotifyService {
   private wakeListener: (() => void) | null = null;
   private inFlight = 0;
+  /** Connections for merchant notifies; in production they may only reach public addresses. */
+  private readonly dispatcher: Agent;
   private drained: (() => void) | null = null;
   /** Attempts finishing together are recorded together: one statement instead of one per notify. */
   private readonly recorder = new Batcher<queries.AttemptRecord, void>(
@@ -57,6 +62,9 @@ export class NotifyService {
   ) {
     if (options.scheduleSeconds.length === 0)
       throw new Error('the notify schedule needs at least one attempt');
+    this.dispatcher = new Agent(
+      options.allowPrivateAddresses ? {} : { connect: { lookup: publicOnlyLookup } },
+    );
   }
 
   /** Writes the notify in the caller's transaction; returns false when there is no URL to send to. */
@@ -110,6 +118,11 @@ export class NotifyService {
         .finally(() => this.slotFreed());
     }
     return tasks.length;
+  }
+
+  /** Closes the notify connections (after drain). */
+  close(): Promise<void> {
+    return this.dispatcher.close();
   }
 
   /** Waits until every notify started by this node has been sent and recorded (shutdown). */
@@ -178,8 +191,10 @@ export class NotifyService {
     let responseBody: string | null = null;
     let error: string | null = null;
     try {
+      if (!this.options.allowPrivateAddresses) assertPublicLiteral(task.url);
       const headers = await this.signedHeaders(task);
       const response = await request(task.url, {
+        dispatcher: this.dispatcher,
         method: 'POST',
         headers: { 'content-type': 'application/json', ...headers },
         body: task.payload,

@@ -34,6 +34,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     orderQueryScheduleSeconds: [60],
     channelTimeoutMs: 2_000,
     notifyTimeoutMs: 10_000,
+    notifyPrivateAddresses: true,
     workerTickMs: 100,
     ...overrides,
   };
