@@ -1,8 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ledgerReport } from '../src/app/platform.ts';
-import { sandboxSign } from '../src/channels/sandbox/protocol.ts';
 import { testDatabases } from './support/databases.ts';
-import { startTestPlatform, type TestPlatform } from './support/platform.ts';
+import {
+  postChannelNotify,
+  sandboxPaidNotify,
+  startTestPlatform,
+  type TestPlatform,
+} from './support/platform.ts';
 import { NotifyReceiver } from './support/receiver.ts';
 
 const count = async (t: TestPlatform, sql: string, params: string[]) =>
@@ -31,33 +35,8 @@ describe.each(testDatabases)('races on $kind', (database) => {
       notifyUrl: receiver.url,
     });
     const row = await t.platform.services.orders.requireByOrderNo(order.orderNo);
-    const account = (await t.platform.services.catalog.channelAccount(row.channel_account_id!))!;
-    const params: Record<string, string> = {
-      mchId: String(account.credentials.mchId),
-      outTradeNo: order.orderNo,
-      tradeNo: row.channel_order_no!,
-      amount: '9999',
-      currency: 'CNY',
-      status: 'SUCCESS',
-      paidAt: new Date().toISOString(),
-      nonce: 'race-nonce-1',
-    };
-    const body = new URLSearchParams({
-      ...params,
-      sign: sandboxSign(params, String(account.credentials.key)),
-    }).toString();
-    const url = `${t.platform.url}/api/channel-notify/${row.channel_account_id}`;
-
-    const answers = await Promise.all(
-      Array.from({ length: 50 }, async () => {
-        const response = await fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body,
-        });
-        return `${response.status} ${await response.text()}`;
-      }),
-    );
+    const notify = await sandboxPaidNotify(t, order.orderNo, 'race-nonce-1');
+    const answers = await Promise.all(Array.from({ length: 50 }, () => postChannelNotify(notify)));
 
     expect(new Set(answers)).toEqual(new Set(['200 SUCCESS']));
     expect((await t.client.getOrder(order.orderNo)).state).toBe('paid');
@@ -87,7 +66,7 @@ describe.each(testDatabases)('races on $kind', (database) => {
   });
 
   it('duplicate notifies for several orders, shuffled, are applied once per order (batches sharing orders)', async () => {
-    const bodies: { url: string; body: string; orderNo: string }[] = [];
+    const notifies: { url: string; body: string; orderNo: string }[] = [];
     for (let i = 0; i < 5; i++) {
       const order = await t.client.createOrder({
         mchOrderNo: `RACE-MULTI-${i}`,
@@ -96,49 +75,19 @@ describe.each(testDatabases)('races on $kind', (database) => {
         subject: 'race',
         notifyUrl: receiver.url,
       });
-      const row = await t.platform.services.orders.requireByOrderNo(order.orderNo);
-      const account = (await t.platform.services.catalog.channelAccount(row.channel_account_id!))!;
-      const params: Record<string, string> = {
-        mchId: String(account.credentials.mchId),
-        outTradeNo: order.orderNo,
-        tradeNo: row.channel_order_no!,
-        amount: String(1_000 + i),
-        currency: 'CNY',
-        status: 'SUCCESS',
-        paidAt: new Date().toISOString(),
-        nonce: `multi-${i}`,
-      };
-      const body = new URLSearchParams({
-        ...params,
-        sign: sandboxSign(params, String(account.credentials.key)),
-      }).toString();
-      for (let copy = 0; copy < 20; copy++) {
-        bodies.push({
-          url: `${t.platform.url}/api/channel-notify/${row.channel_account_id}`,
-          body,
-          orderNo: order.orderNo,
-        });
-      }
+      const notify = await sandboxPaidNotify(t, order.orderNo, `multi-${i}`);
+      for (let copy = 0; copy < 20; copy++) notifies.push({ ...notify, orderNo: order.orderNo });
     }
     // A seeded shuffle, so concurrent batches hold the same orders in different orders.
     let seed = 42;
-    for (let i = bodies.length - 1; i > 0; i--) {
+    for (let i = notifies.length - 1; i > 0; i--) {
       seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
       const j = seed % (i + 1);
-      [bodies[i], bodies[j]] = [bodies[j]!, bodies[i]!];
+      [notifies[i], notifies[j]] = [notifies[j]!, notifies[i]!];
     }
-    const answers = await Promise.all(
-      bodies.map(async ({ url, body }) => {
-        const response = await fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body,
-        });
-        return `${response.status} ${await response.text()}`;
-      }),
-    );
+    const answers = await Promise.all(notifies.map(postChannelNotify));
     expect(new Set(answers)).toEqual(new Set(['200 SUCCESS']));
-    for (const orderNo of new Set(bodies.map((b) => b.orderNo))) {
+    for (const orderNo of new Set(notifies.map((b) => b.orderNo))) {
       expect(
         await count(t, `SELECT count(*) AS n FROM ledger_txn WHERE kind = 'payment' AND reference = $1`, [
           orderNo,

@@ -6,6 +6,7 @@ import { QingyunClient } from '../../sdk/index.ts';
 import type { Config } from '../../src/app/config.ts';
 import { createLogger } from '../../src/app/logger.ts';
 import { type Platform, startPlatform } from '../../src/app/platform.ts';
+import { sandboxSign } from '../../src/channels/sandbox/protocol.ts';
 import type { TestDatabase } from './databases.ts';
 
 export interface TestPlatform {
@@ -97,4 +98,40 @@ export async function payOnSandbox(payUrl: string, result: 'success' | 'fail' = 
   });
   await response.text();
   return response.status;
+}
+
+/**
+ * The SUCCESS notify the sandbox channel would send for an order, signed with its account's key:
+ * where to post it and the form body. Tests post it themselves to race, repeat or reorder it.
+ */
+export async function sandboxPaidNotify(t: TestPlatform, orderNo: string, nonce: string) {
+  const row = await t.platform.services.orders.requireByOrderNo(orderNo);
+  const account = (await t.platform.services.catalog.channelAccount(row.channel_account_id!))!;
+  const params: Record<string, string> = {
+    mchId: String(account.credentials.mchId),
+    outTradeNo: orderNo,
+    tradeNo: row.channel_order_no!,
+    amount: row.amount.toString(),
+    currency: row.currency,
+    status: 'SUCCESS',
+    paidAt: new Date().toISOString(),
+    nonce,
+  };
+  return {
+    url: `${t.platform.url}/api/channel-notify/${row.channel_account_id}`,
+    body: new URLSearchParams({
+      ...params,
+      sign: sandboxSign(params, String(account.credentials.key)),
+    }).toString(),
+  };
+}
+
+/** Posts a channel notify as the channel would; returns "status body". */
+export async function postChannelNotify(notify: { url: string; body: string }): Promise<string> {
+  const response = await fetch(notify.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: notify.body,
+  });
+  return `${response.status} ${await response.text()}`;
 }
