@@ -246,6 +246,7 @@ function benchConfig(dataDir: string): Config {
     orderQueryScheduleSeconds: [3600],
     channelTimeoutMs: 10_000,
     notifyTimeoutMs: 10_000,
+    notifyPrivateAddresses: true,
     workerTickMs: 50,
   };
 }
