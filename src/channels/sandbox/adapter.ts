@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { errors, request } from 'undici';
 import { z } from 'zod';
 import {
@@ -258,7 +258,7 @@ async function callSandbox(
   const params: WireParams = {
     ...fields,
     mchId: credentials.mchId,
-    nonce: randomBytes(16).toString('hex'),
+    nonce: randomUUID().replaceAll('-', ''),
     timestamp: Math.floor(Date.now() / 1000).toString(),
   };
   params.sign = sandboxSign(params, credentials.key);
@@ -283,6 +283,9 @@ async function callSandbox(
   return verifiedAnswer(statusCode, text, credentials.key);
 }
 
+/** Every sandbox answer is a flat object of strings; built once, not per call. */
+const ANSWER = z.record(z.string(), z.string());
+
 function verifiedAnswer(statusCode: number, text: string | null, key: string): CallResult {
   const bad = (message: string): CallResult => ({ ok: false, code: 'CHANNEL_BAD_RESPONSE', message });
   if (statusCode !== 200) return bad(`HTTP ${statusCode}`);
@@ -293,7 +296,7 @@ function verifiedAnswer(statusCode: number, text: string | null, key: string): C
   } catch {
     return bad('answer is not JSON');
   }
-  const answer = z.record(z.string(), z.string()).safeParse(decoded);
+  const answer = ANSWER.safeParse(decoded);
   if (!answer.success) return bad('answer is not an object of strings');
   if (!sandboxVerify(answer.data, key)) {
     return bad(`answer sign does not verify (code ${answer.data.code ?? '?'})`);
