@@ -14,7 +14,7 @@ import type { Config } from '../src/app/config.ts';
 import { createLogger } from '../src/app/logger.ts';
 import { inProcessSandboxSecret, startPlatform } from '../src/app/platform.ts';
 import { Worker } from '../src/app/worker.ts';
-import { sandboxSign } from '../src/channels/sandbox/protocol.ts';
+import { signedNotifyForm } from '../src/channels/sandbox/protocol.ts';
 import { type Db, openPglite, openPostgres, runOnServer } from '../src/db/index.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { LedgerService } from '../src/ledger/service.ts';
@@ -285,7 +285,15 @@ async function main() {
       `  httpHelloRps ${ceilings.httpHelloRps}/s, pgbenchTpcbTps ${ceilings.pgbenchTpcbTps}/s (${ceilings.pgbenchSource})`,
     );
     const workloads = await runWorkloads(db, ceilings);
-    report({ machine, database, ceilings, workloads, quick, started });
+    report({
+      machine,
+      database,
+      ceilings,
+      workloads,
+      quick,
+      started,
+      record: !skipCeilings && only === null,
+    });
   } finally {
     await dispose();
   }
@@ -435,23 +443,22 @@ async function writeChannelNotifies(services: Awaited<ReturnType<typeof startPla
   );
   const file = path.join(os.tmpdir(), `qy-bench-notifies-${process.pid}.jsonl`);
   const out = fs.createWriteStream(file);
-  const paidAt = new Date().toISOString();
+  const paidAt = new Date();
   for (const order of orders) {
     const account = (await services.catalog.channelAccount(order.channel_account_id))!;
-    const params: Record<string, string> = {
-      mchId: String(account.credentials.mchId),
-      outTradeNo: order.order_no,
-      tradeNo: order.channel_order_no,
-      amount: order.amount.toString(),
-      currency: 'CNY',
-      status: 'SUCCESS',
-      paidAt,
-      nonce: randomBytes(8).toString('hex'),
-    };
-    const body = new URLSearchParams({
-      ...params,
-      sign: sandboxSign(params, String(account.credentials.key)),
-    }).toString();
+    const body = signedNotifyForm(
+      {
+        mchId: String(account.credentials.mchId),
+        outTradeNo: order.order_no,
+        tradeNo: order.channel_order_no,
+        amount: order.amount,
+        currency: 'CNY',
+        status: 'SUCCESS',
+        paidAt,
+      },
+      String(account.credentials.key),
+      randomBytes(8).toString('hex'),
+    );
     out.write(
       `${JSON.stringify({ path: `/api/channel-notify/${order.channel_account_id}`, contentType: 'application/x-www-form-urlencoded', body })}\n`,
     );
@@ -555,6 +562,8 @@ function report(run: {
   workloads: Workload[];
   quick: boolean;
   started: Date;
+  /** Profiling runs (--only, --skip-ceilings) print their table but keep it out of the record. */
+  record: boolean;
 }) {
   const header = [
     'workload',
@@ -586,6 +595,7 @@ function report(run: {
   );
   console.log(table);
 
+  if (!run.record) return;
   const resultsDir = path.join(HERE, 'results');
   fs.mkdirSync(resultsDir, { recursive: true });
   const json = {

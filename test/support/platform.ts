@@ -6,7 +6,7 @@ import { QingyunClient } from '../../sdk/index.ts';
 import type { Config } from '../../src/app/config.ts';
 import { createLogger } from '../../src/app/logger.ts';
 import { type Platform, startPlatform } from '../../src/app/platform.ts';
-import { sandboxSign } from '../../src/channels/sandbox/protocol.ts';
+import { signedNotifyForm } from '../../src/channels/sandbox/protocol.ts';
 import type { TestDatabase } from './databases.ts';
 
 export interface TestPlatform {
@@ -107,22 +107,18 @@ export async function payOnSandbox(payUrl: string, result: 'success' | 'fail' = 
 export async function sandboxPaidNotify(t: TestPlatform, orderNo: string, nonce: string) {
   const row = await t.platform.services.orders.requireByOrderNo(orderNo);
   const account = (await t.platform.services.catalog.channelAccount(row.channel_account_id!))!;
-  const params: Record<string, string> = {
+  const fields = {
     mchId: String(account.credentials.mchId),
     outTradeNo: orderNo,
     tradeNo: row.channel_order_no!,
-    amount: row.amount.toString(),
+    amount: row.amount,
     currency: row.currency,
-    status: 'SUCCESS',
-    paidAt: new Date().toISOString(),
-    nonce,
+    status: 'SUCCESS' as const,
+    paidAt: new Date(),
   };
   return {
     url: `${t.platform.url}/api/channel-notify/${row.channel_account_id}`,
-    body: new URLSearchParams({
-      ...params,
-      sign: sandboxSign(params, String(account.credentials.key)),
-    }).toString(),
+    body: signedNotifyForm(fields, String(account.credentials.key), nonce),
   };
 }
 

@@ -3,7 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { request } from 'undici';
 import { readTextUpTo } from './http-body.ts';
 import type { SandboxPayment } from './payment-book.ts';
-import { SANDBOX_NOTIFY_ACK, sandboxSign } from './protocol.ts';
+import { SANDBOX_NOTIFY_ACK, signedNotifyForm } from './protocol.ts';
 
 /** Waits after a failed attempt: +2 s, +10 s, +30 s, so at most four attempts in all. */
 export const DEFAULT_NOTIFY_RETRY_DELAYS_MS: readonly number[] = [2_000, 10_000, 30_000];
@@ -98,17 +98,17 @@ export class Notifier {
 
 /** The signed form body; built once so every copy and retry of a notify is byte-identical. */
 function notifyForm(payment: SandboxPayment, key: string): string {
-  const notifiedAmount = payment.amount + BigInt(payment.faults.wrongAmountDelta ?? 0);
-  const params: Record<string, string> = {
-    mchId: payment.mchId,
-    outTradeNo: payment.outTradeNo,
-    tradeNo: payment.tradeNo,
-    amount: notifiedAmount.toString(),
-    currency: payment.currency,
-    status: payment.status === 'SUCCESS' ? 'SUCCESS' : 'FAILED',
-    paidAt: payment.paidAt?.toISOString() ?? '',
-    nonce: randomBytes(16).toString('hex'),
-  };
-  params.sign = sandboxSign(params, key);
-  return new URLSearchParams(params).toString();
+  return signedNotifyForm(
+    {
+      mchId: payment.mchId,
+      outTradeNo: payment.outTradeNo,
+      tradeNo: payment.tradeNo,
+      amount: payment.amount + BigInt(payment.faults.wrongAmountDelta ?? 0),
+      currency: payment.currency,
+      status: payment.status === 'SUCCESS' ? 'SUCCESS' : 'FAILED',
+      paidAt: payment.paidAt,
+    },
+    key,
+    randomBytes(16).toString('hex'),
+  );
 }

@@ -84,3 +84,29 @@ export type SandboxPaymentStatus = 'WAITING' | 'SUCCESS' | 'FAILED' | 'CLOSED';
 
 /** What the platform must answer to a notify for the sandbox to stop retrying. */
 export const SANDBOX_NOTIFY_ACK = 'SUCCESS';
+
+export interface SandboxNotifyFields {
+  mchId: string;
+  outTradeNo: string;
+  tradeNo: string;
+  amount: bigint;
+  currency: string;
+  status: 'SUCCESS' | 'FAILED';
+  paidAt: Date | null;
+}
+
+/** The signed form body of a payment notify, exactly as the sandbox sends it. */
+export function signedNotifyForm(fields: SandboxNotifyFields, key: string, nonce: string): string {
+  const params: Record<string, string> = {
+    mchId: fields.mchId,
+    outTradeNo: fields.outTradeNo,
+    tradeNo: fields.tradeNo,
+    amount: fields.amount.toString(),
+    currency: fields.currency,
+    status: fields.status,
+    paidAt: fields.paidAt?.toISOString() ?? '',
+    nonce,
+  };
+  params.sign = sandboxSign(params, key);
+  return new URLSearchParams(params).toString();
+}
