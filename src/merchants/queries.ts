@@ -47,6 +47,10 @@ export async function findMerchantById(q: Queryable, id: bigint) {
   return (await q.query<MerchantRow>('SELECT * FROM merchant WHERE id = $1', [id]))[0] ?? null;
 }
 
+export function findMerchantsByIds(q: Queryable, ids: bigint[]) {
+  return q.query<MerchantRow>('SELECT * FROM merchant WHERE id = ANY($1::bigint[])', [ids.map(String)]);
+}
+
 export function listMerchants(
   q: Queryable,
   filter: { search?: string; state?: string; limit: number; offset: number },

@@ -98,6 +98,13 @@ export class MerchantService {
     return queries.findMerchantById(this.db, id);
   }
 
+  /** Merchants by id, for lists that show whose each row is. */
+  async merchantsByIds(ids: bigint[]): Promise<Map<bigint, MerchantRow>> {
+    if (ids.length === 0) return new Map();
+    const rows = await queries.findMerchantsByIds(this.db, [...new Set(ids)]);
+    return new Map(rows.map((m) => [m.id, m]));
+  }
+
   async listMerchants(filter: { search?: string; state?: string; limit: number; offset: number }) {
     const rows = await queries.listMerchants(this.db, filter);
     return { total: Number(rows[0]?.total ?? 0n), items: rows.map(merchantView) };

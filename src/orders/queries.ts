@@ -374,9 +374,9 @@ export interface OrderFilter {
 }
 
 export function listOrders(q: Queryable, f: OrderFilter) {
-  return q.query<OrderRow & { total: bigint; mch_no: string; merchant_name: string }>(
-    `SELECT o.*, m.mch_no, m.name AS merchant_name, count(*) OVER ()::bigint AS total
-     FROM pay_order o JOIN merchant m ON m.id = o.merchant_id
+  return q.query<OrderRow & { total: bigint }>(
+    `SELECT o.*, count(*) OVER ()::bigint AS total
+     FROM pay_order o
      WHERE ($1::bigint IS NULL OR o.merchant_id = $1)
        AND ($2::text IS NULL OR o.state = $2)
        AND ($3::text IS NULL OR o.product_code = $3)

@@ -224,13 +224,16 @@ export async function orderAdminRoutes(app: FastifyInstance, { services }: { ser
         limit: f.limit,
         offset: f.offset,
       });
-      const notifyStates = await services.notify.latestStateOfOrders(rows.map((r) => r.id));
+      const [notifyStates, merchants] = await Promise.all([
+        services.notify.latestStateOfOrders(rows.map((r) => r.id)),
+        services.merchants.merchantsByIds(rows.map((r) => r.merchant_id)),
+      ]);
       return {
         total: Number(rows[0]?.total ?? 0n),
         items: rows.map((r) => ({
           ...operatorOrderView(r),
-          mchNo: r.mch_no,
-          merchantName: r.merchant_name,
+          mchNo: merchants.get(r.merchant_id)?.mch_no ?? '',
+          merchantName: merchants.get(r.merchant_id)?.name ?? '',
           notifyState: notifyStates.get(r.id.toString()) ?? 'none',
         })),
       };
