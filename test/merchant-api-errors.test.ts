@@ -444,6 +444,13 @@ describe.each(testDatabases)('merchant API refusals on $kind', (database) => {
       },
     );
 
+    it.each([
+      ['in the subject', (body: string) => body.replace('"subject":"', '"subject":"a\\u0000')],
+      ['deep in extra', (body: string) => body.replace(/}$/, ',"extra":{"a":{"b":"x\\u0000"}}}')],
+    ])('refuses a NUL character %s (PostgreSQL cannot store it) as bad input', async (_where, poison) => {
+      await expectRefused({ body: poison(JSON.stringify(orderBody())) }, 400, 'INVALID_REQUEST');
+    });
+
     it('refuses a body that is not JSON with 415', async () => {
       await expectRefused(
         { body: 'amount=100', headers: { 'content-type': 'text/plain' } },

@@ -137,11 +137,17 @@ function installBodyParsers(app: FastifyInstance) {
     const text = body as string;
     request.rawBody = text;
     if (text.length === 0) return done(null, undefined);
+    let parsed: unknown;
     try {
-      done(null, JSON.parse(text));
+      parsed = JSON.parse(text);
     } catch {
-      done(new AppError('INVALID_REQUEST', 'the body is not valid JSON'), undefined);
+      return done(new AppError('INVALID_REQUEST', 'the body is not valid JSON'), undefined);
     }
+    // PostgreSQL stores no NUL character in text or jsonb: refuse it here, as bad input.
+    if (text.includes('\\u0000') && containsNul(parsed)) {
+      return done(new AppError('INVALID_REQUEST', 'NUL characters (\\u0000) are not accepted'), undefined);
+    }
+    done(null, parsed);
   });
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
@@ -155,6 +161,23 @@ function installBodyParsers(app: FastifyInstance) {
     request.rawBody = body as string;
     done(null, body);
   });
+}
+
+/** Whether any string or key in a parsed JSON value holds a NUL character (walked without recursion). */
+function containsNul(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const current = stack.pop();
+    if (typeof current === 'string') {
+      if (current.includes('\u0000')) return true;
+    } else if (current !== null && typeof current === 'object') {
+      for (const [key, child] of Object.entries(current)) {
+        if (key.includes('\u0000')) return true;
+        stack.push(child);
+      }
+    }
+  }
+  return false;
 }
 
 function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {

@@ -83,7 +83,7 @@ export class Worker {
           try {
             await job.run();
           } finally {
-            await releaseJob(this.services.db, job.name, job.everyMs);
+            await releaseJob(this.services.db, job.name, this.holder, job.everyMs);
           }
         }
       } catch (error) {
@@ -123,9 +123,10 @@ async function claimJob(db: Db, name: string, holder: string): Promise<boolean> 
 }
 
 /** Frees the job for the next run, one interval from now, whichever node takes it. */
-async function releaseJob(db: Db, name: string, everyMs: number): Promise<void> {
-  await db.query('UPDATE job_lease SET leased_until = now() + make_interval(secs => $2) WHERE name = $1', [
-    name,
-    Math.max(0, everyMs - 50) / 1000,
-  ]);
+async function releaseJob(db: Db, name: string, holder: string, everyMs: number): Promise<void> {
+  // Only our own lease: if a run outlived it, the node that took over keeps its lease.
+  await db.query(
+    'UPDATE job_lease SET leased_until = now() + make_interval(secs => $3) WHERE name = $1 AND holder = $2',
+    [name, holder, Math.max(0, everyMs - 50) / 1000],
+  );
 }

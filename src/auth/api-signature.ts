@@ -8,8 +8,8 @@ import { nonceKey, purgeExpiredNonces, rememberNonces } from './queries.ts';
 
 /** Requests are accepted within ±300 s of our clock (DESIGN §6). */
 export const TIMESTAMP_TOLERANCE_SECONDS = 300;
-/** A nonce is remembered for 10 minutes: longer than the whole timestamp window. */
-export const NONCE_TTL_SECONDS = 600;
+/** A nonce is remembered for 15 minutes: longer than the whole ±300 s window plus clock skew between nodes. */
+export const NONCE_TTL_SECONDS = 900;
 
 export interface SignedRequest {
   method: string;

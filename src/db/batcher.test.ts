@@ -38,17 +38,29 @@ describe('Batcher', () => {
     expect(most).toBe(2);
   });
 
-  it('fails only the item the writer failed, or the whole batch when the writer throws', async () => {
+  it('fails only the item the writer failed', async () => {
     const batcher = new Batcher<number, number>(
-      async (items) => {
-        if (items.includes(99)) throw new Error('batch down');
-        return items.map((n) => (n === 3 ? new Error('three is refused') : n));
-      },
+      async (items) => items.map((n) => (n === 3 ? new Error('three is refused') : n)),
       { maxBatch: 10, maxInFlight: 1 },
     );
     const settled = await Promise.allSettled([1, 2, 3].map((n) => batcher.submit(n)));
     expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
-    await expect(batcher.submit(99)).rejects.toThrow('batch down');
+  });
+
+  it('when a whole batch throws, writes each item alone so only the bad one fails', async () => {
+    const writes: number[][] = [];
+    const batcher = new Batcher<number, number>(
+      async (items) => {
+        writes.push(items);
+        if (items.includes(99)) throw new Error('the database refused 99');
+        return items;
+      },
+      { maxBatch: 10, maxInFlight: 1 },
+    );
+    const settled = await Promise.allSettled([1, 99, 2].map((n) => batcher.submit(n)));
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((settled[1] as PromiseRejectedResult).reason.message).toBe('the database refused 99');
+    expect(writes).toEqual([[1, 99, 2], [1], [99], [2]]);
     expect(await batcher.submit(4)).toBe(4);
   });
 });

@@ -49,28 +49,41 @@ export class Batcher<I, O> {
     while (this.inFlight < this.options.maxInFlight && this.queue.length > 0) {
       const batch = this.queue.splice(0, this.options.maxBatch);
       this.inFlight++;
-      this.write(batch.map((p) => p.item))
-        .then(
-          (results) => {
-            if (results.length !== batch.length)
-              throw new Error('invariant: a batch writer must answer every item');
-            batch.forEach((p, i) => {
-              const result = results[i]!;
-              if (result instanceof Error) p.reject(result);
-              else p.resolve(result);
-            });
-          },
-          (error: unknown) => {
-            for (const p of batch) p.reject(error);
-          },
-        )
-        .catch((error: unknown) => {
-          for (const p of batch) p.reject(error);
-        })
-        .finally(() => {
-          this.inFlight--;
-          this.pump();
-        });
+      this.settle(batch).finally(() => {
+        this.inFlight--;
+        this.pump();
+      });
     }
+  }
+
+  /**
+   * Writes a batch and answers each caller. When the whole batch fails, each item is written again
+   * on its own, so one bad item (a value the database refuses) fails only its own caller.
+   */
+  private async settle(batch: Pending<I, O>[]): Promise<void> {
+    try {
+      this.answer(batch, await this.write(batch.map((p) => p.item)));
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0]!.reject(error);
+        return;
+      }
+      for (const pending of batch) {
+        try {
+          this.answer([pending], await this.write([pending.item]));
+        } catch (alone) {
+          pending.reject(alone);
+        }
+      }
+    }
+  }
+
+  private answer(batch: Pending<I, O>[], results: (O | Error)[]): void {
+    if (results.length !== batch.length) throw new Error('invariant: a batch writer must answer every item');
+    batch.forEach((p, i) => {
+      const result = results[i]!;
+      if (result instanceof Error) p.reject(result);
+      else p.resolve(result);
+    });
   }
 }

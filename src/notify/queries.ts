@@ -73,6 +73,8 @@ export function claimDueTasks(q: Queryable, limit: number, leaseSeconds: number)
   );
 }
 
+const withoutNul = (text: string | null) => text?.replaceAll('\u0000', '\uFFFD') ?? null;
+
 export interface AttemptRecord {
   taskId: bigint;
   attempt: number;
@@ -84,7 +86,11 @@ export interface AttemptRecord {
   nextDelaySeconds: number;
 }
 
-/** Records a claimed batch's attempts and moves each task on, in one statement. */
+/**
+ * Records a claimed batch's attempts and moves each task on, in one statement. A task moves only
+ * if nobody recorded this attempt first (a lease that ran out and was claimed again elsewhere):
+ * a late answer is kept in the history but cannot reopen a delivered notify.
+ */
 export async function recordAttempts(q: Queryable, records: AttemptRecord[]): Promise<void> {
   if (records.length === 0) return;
   await q.query(
@@ -96,13 +102,14 @@ export async function recordAttempts(q: Queryable, records: AttemptRecord[]): Pr
        SELECT task_id, attempt, http_status, response_body, error, duration_ms FROM r)
      UPDATE notify_task t SET state = r.outcome, attempts = r.attempt, last_error = r.error, updated_at = now(),
        next_attempt_at = now() + make_interval(secs => r.next_delay)
-     FROM r WHERE t.id = r.task_id`,
+     FROM r WHERE t.id = r.task_id AND t.state = 'pending' AND t.attempts = r.attempt - 1`,
     [
       records.map((r) => r.taskId.toString()),
       records.map((r) => String(r.attempt)),
       records.map((r) => (r.httpStatus === null ? null : String(r.httpStatus))) as string[],
-      records.map((r) => r.responseBody) as string[],
-      records.map((r) => r.error) as string[],
+      // A merchant's answer may hold NUL bytes, which PostgreSQL text cannot store.
+      records.map((r) => withoutNul(r.responseBody)) as string[],
+      records.map((r) => withoutNul(r.error)) as string[],
       records.map((r) => String(r.durationMs)),
       records.map((r) => r.outcome),
       records.map((r) => String(r.nextDelaySeconds)),

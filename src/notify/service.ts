@@ -193,16 +193,19 @@ export class NotifyService {
     try {
       if (!this.options.allowPrivateAddresses) assertPublicLiteral(task.url);
       const headers = await this.signedHeaders(task);
+      const timeoutMs = this.options.deliveryTimeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS;
       const response = await request(task.url, {
         dispatcher: this.dispatcher,
         method: 'POST',
         headers: { 'content-type': 'application/json', ...headers },
         body: task.payload,
-        headersTimeout: this.options.deliveryTimeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS,
-        bodyTimeout: this.options.deliveryTimeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        // The two timeouts bound each wait; this bounds the whole attempt, a trickling body included.
+        signal: AbortSignal.timeout(timeoutMs),
       });
       httpStatus = response.statusCode;
-      responseBody = (await response.body.text()).slice(0, RESPONSE_KEEP_CHARS);
+      responseBody = await readPrefix(response.body, RESPONSE_KEEP_CHARS);
       if (!isAcknowledged(httpStatus, responseBody)) error = `not acknowledged: HTTP ${httpStatus}`;
     } catch (e) {
       error = (e as Error).message || String(e);
@@ -241,6 +244,22 @@ export class NotifyService {
       [HEADER.signature]: signature,
     };
   }
+}
+
+/** Reads at most `maxChars` of an answer and drops the rest: a merchant cannot make us hold a large body. */
+async function readPrefix(
+  body: AsyncIterable<Buffer> & { destroy(): unknown },
+  maxChars: number,
+): Promise<string> {
+  let text = '';
+  for await (const chunk of body) {
+    text += chunk.toString('utf8');
+    if (text.length > maxChars) {
+      body.destroy();
+      return text.slice(0, maxChars);
+    }
+  }
+  return text;
 }
 
 /** The merchant acknowledges with HTTP 200 and the body `success` (trimmed, any case). */

@@ -256,6 +256,8 @@ export function markPaid(
   payments: {
     id: bigint;
     expectedState: OrderState;
+    /** The account the confirmation came from: a rerouted order is not paid by its old channel. */
+    channelAccountId: bigint;
     paidAt: Date;
     channelOrderNo: string | null;
     source: string;
@@ -263,13 +265,14 @@ export function markPaid(
 ) {
   return q.query<OrderRow>(
     `WITH v AS (
-       SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::text[], $5::text[])
-         AS v(id, expected_state, paid_at, channel_order_no, source)),
+       SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::bigint[])
+         AS v(id, expected_state, paid_at, channel_order_no, source, channel_account_id)),
      locked AS (SELECT id FROM pay_order WHERE id IN (SELECT id FROM v) ORDER BY id FOR NO KEY UPDATE),
      o AS (
        UPDATE pay_order p SET state = 'paid', paid_at = v.paid_at,
          channel_order_no = COALESCE(v.channel_order_no, p.channel_order_no), next_query_at = NULL, updated_at = now()
-       FROM v WHERE p.id = v.id AND p.state = v.expected_state AND p.id IN (SELECT id FROM locked)
+       FROM v WHERE p.id = v.id AND p.state = v.expected_state AND p.channel_account_id = v.channel_account_id
+         AND p.id IN (SELECT id FROM locked)
        RETURNING p.*, v.expected_state AS previous_state, v.source AS paid_source),
      e AS (
        INSERT INTO order_event (order_id, kind, detail, alert)
@@ -284,6 +287,7 @@ export function markPaid(
       payments.map((p) => p.paidAt.toISOString()),
       payments.map((p) => p.channelOrderNo) as string[],
       payments.map((p) => p.source),
+      payments.map((p) => p.channelAccountId.toString()),
     ],
   );
 }
@@ -415,7 +419,8 @@ export async function insertChannelNotifies(q: Queryable, notifies: ChannelNotif
         notifies.map((n) => ({
           channel_account_id: n.channelAccountId?.toString() ?? null,
           order_id: n.orderId?.toString() ?? null,
-          raw_body: n.rawBody,
+          // Kept as received, but a NUL byte (which jsonb and text cannot hold) becomes U+FFFD.
+          raw_body: n.rawBody.replaceAll('\u0000', '\uFFFD'),
           headers: n.headers,
           remote_ip: n.remoteIp,
           outcome: n.outcome,

@@ -45,6 +45,8 @@ export const DEFAULT_EXPIRE_SECONDS = 1800;
 /** A created order whose channel call never came back is closed after this long. */
 const CREATED_GRACE_MS = 120_000;
 const SWEEP_BATCH = 100;
+/** A sweep stops taking new orders after this long, well inside its job lease (slow channels). */
+const SWEEP_BUDGET_MS = 60_000;
 /** An expired order whose channel cannot be reached is tried again after this long. */
 const EXPIRY_RETRY_MS = 60_000;
 /** …and closed on our side, with an alert, once it has been expired this long. */
@@ -425,8 +427,21 @@ export class OrderService {
         currency: order.currency,
       }),
     );
+    // The account this confirmation was checked against; a reroute meanwhile must not move it.
+    const confirmedBy = order.channel_account_id;
     for (let attempt = 0; attempt < MAX_TRANSITION_RETRIES; attempt++) {
       if (order.paid_at !== null) return { order, applied: false };
+      if (order.channel_account_id !== confirmedBy) {
+        // A channel that timed out at create still took the payment: an operator must settle it.
+        await queries.insertEvent(
+          this.db,
+          order.id,
+          'payment_on_previous_channel',
+          { channelAccountId: confirmedBy.toString(), source: confirmation.source },
+          true,
+        );
+        return { order, applied: false };
+      }
       const paid = await this.payments.submit({ order, confirmation });
       if (paid) {
         if (isLatePayment(order.state)) {
@@ -455,6 +470,7 @@ export class OrderService {
         [...firsts.values()].map(({ order, confirmation }) => ({
           id: order.id,
           expectedState: order.state,
+          channelAccountId: order.channel_account_id!,
           paidAt: confirmation.paidAt ?? new Date(),
           channelOrderNo: confirmation.channelOrderNo,
           source: confirmation.source,
@@ -690,11 +706,18 @@ export class OrderService {
    */
   async sweepExpired(): Promise<number> {
     const due = await queries.dueForExpiry(this.db, SWEEP_BATCH);
+    const deadline = Date.now() + SWEEP_BUDGET_MS;
     for (const order of due) {
+      if (Date.now() > deadline) break;
       try {
         if (order.state === 'created' && Date.now() - order.created_at.getTime() < CREATED_GRACE_MS) continue;
         const status = order.state === 'paying' ? await this.syncWithChannel(order) : 'not_found';
-        if (status === 'paid' || status === 'failed' || status === 'mismatch') continue;
+        if (status === 'mismatch') {
+          // The channel's amount disagrees with ours: an operator must look; the sweep moves on.
+          await queries.postponeSweep(this.db, order.id, new Date(Date.now() + EXPIRY_RETRY_MS));
+          continue;
+        }
+        if (status === 'paid' || status === 'failed') continue;
         const fresh = (await queries.findById(this.db, order.id))!;
         if (isOpen(fresh.state)) await this.close(fresh, 'expired');
       } catch (error) {
@@ -735,7 +758,9 @@ export class OrderService {
   /** PAY-7: paying orders are asked about at growing intervals, so a lost notify does not strand them. */
   async queryPaying(): Promise<number> {
     const due = await queries.dueForQuery(this.db, SWEEP_BATCH);
+    const deadline = Date.now() + SWEEP_BUDGET_MS;
     for (const order of due) {
+      if (Date.now() > deadline) break;
       const count = order.query_count + 1;
       await queries.scheduleQuery(this.db, order.id, this.nextQueryAt(count), count);
       try {
