@@ -265,15 +265,28 @@ function parseFaults(
     : { ok: false, message: `faults: ${firstIssue(parsed.error)}` };
 }
 
-function queryPayment(state: SandboxState, body: unknown): Answer {
-  const now = new Date();
+/** The caller's payment named by a signed query or close request, or the answer that refuses it. */
+function callersPayment(
+  state: SandboxState,
+  body: unknown,
+  now: Date,
+): { ok: true; key: string; payment: SandboxPayment } | { ok: false; answer: Answer } {
   const caller = authenticate(state, body, PAYMENT_REQUEST, now);
-  if (!caller.ok) return caller.answer;
-  const { key, params } = caller;
-  const payment = state.book.findByMerchantOrder(caller.mchId, params.outTradeNo, now);
+  if (!caller.ok) return caller;
+  const payment = state.book.findByMerchantOrder(caller.mchId, caller.params.outTradeNo, now);
   if (payment === undefined) {
-    return answer(key, 'NOT_FOUND', 'no such payment', { outTradeNo: params.outTradeNo });
+    return {
+      ok: false,
+      answer: answer(caller.key, 'NOT_FOUND', 'no such payment', { outTradeNo: caller.params.outTradeNo }),
+    };
   }
+  return { ok: true, key: caller.key, payment };
+}
+
+function queryPayment(state: SandboxState, body: unknown): Answer {
+  const found = callersPayment(state, body, new Date());
+  if (!found.ok) return found.answer;
+  const { key, payment } = found;
   return answer(key, 'SUCCESS', 'OK', {
     tradeNo: payment.tradeNo,
     outTradeNo: payment.outTradeNo,
@@ -286,13 +299,9 @@ function queryPayment(state: SandboxState, body: unknown): Answer {
 
 function closePayment(state: SandboxState, body: unknown): Answer {
   const now = new Date();
-  const caller = authenticate(state, body, PAYMENT_REQUEST, now);
-  if (!caller.ok) return caller.answer;
-  const { key, params } = caller;
-  const payment = state.book.findByMerchantOrder(caller.mchId, params.outTradeNo, now);
-  if (payment === undefined) {
-    return answer(key, 'NOT_FOUND', 'no such payment', { outTradeNo: params.outTradeNo });
-  }
+  const found = callersPayment(state, body, now);
+  if (!found.ok) return found.answer;
+  const { key, payment } = found;
   const outcome = closeByMerchant(payment, now);
   if (outcome === 'already_paid') {
     return answer(key, 'FAIL', 'ALREADY_PAID', { outTradeNo: payment.outTradeNo });
