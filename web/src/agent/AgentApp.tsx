@@ -1,0 +1,3 @@
+export function AgentApp() {
+  return <div>agent</div>;
+}

@@ -1,0 +1,3 @@
+export function MerchantApp() {
+  return <div>merchant</div>;
+}

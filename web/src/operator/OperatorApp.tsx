@@ -1,0 +1,3 @@
+export function OperatorApp() {
+  return <div>operator</div>;
+}

@@ -1,0 +1,27 @@
+/** Money arrives as integer minor units (fen); rates as parts per million. */
+export function yuan(minor: number | null | undefined, currency = 'CNY'): string {
+  if (minor === null || minor === undefined) return '-';
+  const sign = minor < 0 ? '-' : '';
+  const abs = Math.abs(minor);
+  const symbol = currency === 'CNY' ? '¥' : `${currency} `;
+  return `${sign}${symbol}${Math.floor(abs / 100).toLocaleString('en-US')}.${String(abs % 100).padStart(2, '0')}`;
+}
+
+/** "12.34" (yuan, as typed by a person) → 1234 minor units; null when it is not a valid amount. */
+export function parseYuan(text: string): number | null {
+  const m = /^\s*(\d{1,12})(?:\.(\d{1,2}))?\s*$/.exec(text);
+  if (!m) return null;
+  return Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0'));
+}
+
+export function percentFromPpm(ppm: number | null | undefined): string {
+  if (ppm === null || ppm === undefined) return '-';
+  return `${(ppm / 10_000).toFixed(2).replace(/\.?0+$/, '')}%`;
+}
+
+export function dateTime(iso: string | null | undefined): string {
+  if (!iso) return '-';
+  const d = new Date(iso);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}

@@ -1,0 +1,48 @@
+import { createContext, useContext } from 'react';
+
+export type Area = 'operator' | 'merchant' | 'agent';
+/** Where a login stands: it is usable only when `active`; the other stages allow one step each. */
+export type Stage = 'totp' | 'password_change' | 'totp_enrol' | 'active';
+
+export interface SessionUser {
+  id: string;
+  area: Area;
+  username: string;
+  displayName: string;
+  email: string;
+  totpEnabled: boolean;
+  /** Operators: the role's permissions (`*` for super admin). Merchants: derived from manager/cashier. */
+  permissions: string[];
+  role: { id: string; code: string; name: string } | null;
+  merchant: { mchNo: string; name: string } | null;
+  merchantRole: 'manager' | 'cashier' | null;
+}
+
+export interface Session {
+  stage: Stage;
+  csrfToken: string;
+  user: SessionUser;
+  idleTimeoutSeconds: number;
+}
+
+export interface SessionContextValue {
+  session: Session | null;
+  setSession: (session: Session | null) => void;
+  logout: () => Promise<void>;
+}
+
+export const SessionContext = createContext<SessionContextValue>({
+  session: null,
+  setSession: () => {},
+  logout: async () => {},
+});
+
+export function useSession(): SessionContextValue {
+  return useContext(SessionContext);
+}
+
+/** The UI hides what the role cannot do; the server checks every request anyway. */
+export function can(session: Session | null, permission: string): boolean {
+  const granted = session?.user.permissions ?? [];
+  return granted.includes('*') || granted.includes(permission);
+}
