@@ -248,6 +248,7 @@ function benchConfig(dataDir: string): Config {
     notifyTimeoutMs: 10_000,
     notifyPrivateAddresses: true,
     workerTickMs: 50,
+    smtpFrom: 'Qingyun Pay <no-reply@localhost>',
   };
 }
 

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ledgerReport } from '../src/app/platform.ts';
+import { operatorConsole } from './support/console.ts';
 import { testDatabases } from './support/databases.ts';
 import { eventually, payOnSandbox, startTestPlatform, type TestPlatform } from './support/platform.ts';
 import { NotifyReceiver } from './support/receiver.ts';
@@ -121,19 +122,9 @@ describe.each(testDatabases)('faults on $kind', (database) => {
     expect(receiver.forOrder(order.orderNo)).toHaveLength(4);
 
     receiver.answer = () => ({ status: 200, body: 'success' });
-    const login = await fetch(`${t.platform.url}/api/admin/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(t.demo.operator),
-    });
-    expect(login.status).toBe(200);
-    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
-    const resend = await fetch(`${t.platform.url}/api/admin/orders/${order.orderNo}/notify/resend`, {
-      method: 'POST',
-      headers: { cookie, 'content-type': 'application/json' },
-      body: '{}',
-    });
-    expect(await resend.json()).toEqual({ queued: 1 });
+    const operator = await operatorConsole(t);
+    const resend = await operator.send('POST', `/api/admin/orders/${order.orderNo}/notify/resend`);
+    expect(resend.body).toEqual({ queued: 1 });
     await eventually(
       () => (receiver.forOrder(order.orderNo).length === 5 ? true : undefined),
       10_000,

@@ -9,6 +9,7 @@ import {
   signRequest,
   verifyNotify,
 } from '../sdk/index.ts';
+import { type ConsoleClient, operatorConsole } from './support/console.ts';
 import { testDatabases } from './support/databases.ts';
 import { eventually, payOnSandbox, startTestPlatform, type TestPlatform } from './support/platform.ts';
 import { NotifyReceiver } from './support/receiver.ts';
@@ -153,47 +154,6 @@ async function callApi<T>(
   };
 }
 
-/** The logged-in operator's side of the API: every call carries the session cookie. */
-class OperatorConsole {
-  constructor(
-    private readonly baseUrl: string,
-    readonly cookie: string,
-  ) {}
-
-  get<T>(path: string) {
-    return callApi<T>(this.baseUrl, 'GET', path, { cookie: this.cookie });
-  }
-
-  /** A mutation: always JSON, `{}` when there is nothing to say. */
-  send<T>(method: Method, path: string, json: unknown = {}) {
-    return callApi<T>(this.baseUrl, method, path, { cookie: this.cookie, json });
-  }
-
-  async ok<T>(method: Method, path: string, json?: unknown): Promise<T> {
-    const answer = method === 'GET' ? await this.get<T>(path) : await this.send<T>(method, path, json);
-    if (answer.status >= 300) throw new Error(`${method} ${path} answered ${answer.status}: ${answer.text}`);
-    return answer.body;
-  }
-}
-
-async function logIn(baseUrl: string, credentials: { username: string; password: string }) {
-  const answer = await callApi<unknown>(baseUrl, 'POST', '/api/admin/login', { json: credentials });
-  return { ...answer, setCookies: answer.headers.getSetCookie() };
-}
-
-/** `qy_session=…` from the login answer, ready to send back as a cookie header. */
-function sessionCookieOf(setCookies: string[]): string | undefined {
-  return setCookies.find((c) => c.startsWith('qy_session='))?.split(';')[0];
-}
-
-async function openConsole(t: TestPlatform): Promise<OperatorConsole> {
-  const login = await logIn(t.platform.url, t.demo.operator);
-  const cookie = sessionCookieOf(login.setCookies);
-  if (login.status !== 200 || !cookie)
-    throw new Error(`operator login failed: ${login.status} ${login.text}`);
-  return new OperatorConsole(t.platform.url, cookie);
-}
-
 function expectRefusal(answer: HttpAnswer<unknown>, status: number, code: string): void {
   expect({ status: answer.status, body: answer.body }).toMatchObject({ status, body: { code } });
   const refusal = answer.body as Refusal;
@@ -247,13 +207,13 @@ const uniqueNo = (prefix: string) => `${prefix}-${Date.now()}-${++sequence}`;
 
 describe.each(testDatabases)('operator API on $kind', (database) => {
   let t: TestPlatform;
-  let operator: OperatorConsole;
+  let operator: ConsoleClient;
   const receiver = new NotifyReceiver();
 
   beforeAll(async () => {
     t = await startTestPlatform(database);
     await receiver.start();
-    operator = await openConsole(t);
+    operator = await operatorConsole(t);
   });
   afterAll(async () => {
     await t.stop();
@@ -280,7 +240,7 @@ describe.each(testDatabases)('operator API on $kind', (database) => {
       const [firstAccount] = t.channelAccountIds;
       const { mchNo, appId } = t.demo.merchant;
       const routes: [Method, string, unknown?][] = [
-        ['GET', '/api/admin/me'],
+        ['GET', '/api/auth/me'],
         ['GET', '/api/admin/merchants'],
         ['POST', '/api/admin/merchants', { name: 'Intruder Ltd' }],
         ['PATCH', `/api/admin/merchants/${mchNo}`, { state: 'disabled' }],
@@ -322,38 +282,6 @@ describe.each(testDatabases)('operator API on $kind', (database) => {
         answers.push(`${method} ${path} → ${answer.status} ${answer.body.code}`);
       }
       expect(answers).toEqual(attempts.map(([method, path]) => `${method} ${path} → 401 UNAUTHENTICATED`));
-    });
-
-    it('refuses a wrong password and an unknown user with the same 401 LOGIN_FAILED and no cookie', async () => {
-      const wrongPassword = await logIn(t.platform.url, { ...t.demo.operator, password: 'not-the-password' });
-      const unknownUser = await logIn(t.platform.url, {
-        username: 'nobody-here',
-        password: 'whatever-password',
-      });
-      for (const answer of [wrongPassword, unknownUser]) {
-        expectRefusal(answer, 401, 'LOGIN_FAILED');
-        expect(answer.setCookies).toEqual([]);
-      }
-      expect((unknownUser.body as Refusal).message).toBe((wrongPassword.body as Refusal).message);
-    });
-
-    it('sets an HttpOnly, SameSite=Strict session cookie, and logout ends the session', async () => {
-      const login = await logIn(t.platform.url, t.demo.operator);
-      expect(login.status).toBe(200);
-      expect(login.body).toMatchObject({ username: t.demo.operator.username });
-      const setCookie = login.setCookies.find((c) => c.startsWith('qy_session='))!;
-      const attributes = setCookie.split(';').map((a) => a.trim().toLowerCase());
-      expect(attributes).toContain('httponly');
-      expect(attributes).toContain('samesite=strict');
-      expect(attributes).toContain('path=/');
-
-      const session = new OperatorConsole(t.platform.url, sessionCookieOf(login.setCookies)!);
-      expect((await session.get('/api/admin/merchants')).status).toBe(200);
-      expect((await session.send('POST', '/api/admin/logout')).status).toBe(200);
-      expectRefusal(await session.get('/api/admin/merchants'), 401, 'UNAUTHENTICATED');
-      expectRefusal(await session.get('/api/admin/me'), 401, 'UNAUTHENTICATED');
-      // Other sessions of the same operator live on.
-      expect((await operator.get('/api/admin/me')).status).toBe(200);
     });
 
     it('refuses a form-encoded mutation with 415 UNSUPPORTED_MEDIA_TYPE and changes nothing', async () => {

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { OperatorService } from '../auth/operators.ts';
 import { startSandboxServer } from '../channels/sandbox/server.ts';
 import { migrate } from '../db/migrate.ts';
 import { type Config, loadConfig } from './config.ts';
@@ -14,6 +13,7 @@ import {
   openDatabase,
   startPlatform,
 } from './platform.ts';
+import { ensureWebBuilt } from './web.ts';
 import { createServices } from './services.ts';
 
 const USAGE = `qingyun <command>
@@ -57,6 +57,7 @@ async function main(argv: string[]): Promise<number> {
 
 async function start(config: Config): Promise<number> {
   const log = createLogger(config.logLevel);
+  if (config.role !== 'worker') ensureWebBuilt((line) => log.info(line));
   const platform = await startPlatform(config, { log });
   const mode = config.databaseUrl
     ? 'PostgreSQL'
@@ -83,7 +84,7 @@ function printDemo(
 ) {
   console.log(`
 Demo data created (also in ${path.join(dataDir, 'demo-credentials.json')}):
-  operator     ${demo.operator.username} / ${demo.operator.password}   (operator API: ${url}/api/admin/login)
+  operator     ${demo.operator.username} / ${demo.operator.password}   (console: ${url}/login — enrol TOTP at first login)
   merchant     ${demo.merchant.mchNo}
   app          ${demo.merchant.appId}
   app secret   ${demo.merchant.appSecret}
@@ -180,7 +181,8 @@ async function createOperator(config: Config, username: string | undefined): Pro
   const db = await openDatabase(config);
   try {
     await migrate(db);
-    await new OperatorService(db).createOperator(username, password);
+    const services = createServices(db, config, createLogger('silent'), () => config.publicUrl ?? '');
+    await services.consoleUsers.createSuperAdmin(username, password);
     console.log(`operator ${username} is ready${generated ? `; password: ${password}` : ''}`);
     return 0;
   } finally {

@@ -23,6 +23,8 @@ const EnvSchema = z.object({
   QY_NOTIFY_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   QY_CHANNEL_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   QY_WORKER_TICK_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
+  QY_SMTP_URL: z.string().url().optional(),
+  QY_SMTP_FROM: z.string().default('Qingyun Pay <no-reply@localhost>'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -56,6 +58,9 @@ export interface Config {
   notifyPrivateAddresses: boolean;
   /** How often the worker looks for due work when nothing wakes it. */
   workerTickMs: number;
+  /** SMTP server for password-reset codes (smtp://user:pass@host:port); unset in dev, where codes are logged. */
+  smtpUrl?: string;
+  smtpFrom: string;
 }
 
 export const DEFAULT_ORDER_QUERY_SCHEDULE_SECONDS = [30, 60, 120, 300, 600, 1200];
@@ -97,6 +102,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     notifyPrivateAddresses:
       (e.QY_NOTIFY_PRIVATE_ADDRESSES ?? (e.DATABASE_URL ? 'deny' : 'allow')) === 'allow',
     workerTickMs: e.QY_WORKER_TICK_MS,
+    smtpUrl: e.QY_SMTP_URL,
+    smtpFrom: e.QY_SMTP_FROM,
   };
 }
 

@@ -22,9 +22,9 @@ export async function seedDemo(
   config: Config,
   sandboxSecret: string,
 ): Promise<DemoCredentials | null> {
-  if ((await services.operators.countOperators()) > 0) return null;
+  if ((await services.consoleUsers.countUsers('operator')) > 0) return null;
   const password = randomBytes(12).toString('base64url');
-  await services.operators.createOperator('admin', password, '演示运营 Demo operator');
+  await services.consoleUsers.createSuperAdmin('admin', password, '演示运营 Demo operator');
 
   await services.catalog.createProduct({
     code: DEMO_PRODUCT,

@@ -15,8 +15,8 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import type { OperatorIdentity } from '../auth/operators.ts';
-import { adminRoutes } from '../auth/routes.ts';
+import { authRoutes, operatorAdminRoutes } from '../auth/routes.ts';
+import { redactForAudit } from '../audit/service.ts';
 import { catalogRoutes } from '../catalog/routes.ts';
 import { sandboxPlugin } from '../channels/sandbox/server.ts';
 import { AppError } from '../errors.ts';
@@ -26,6 +26,7 @@ import { cashierRoutes } from '../orders/cashier.ts';
 import { channelNotifyRoutes, merchantOrderRoutes, orderAdminRoutes } from '../orders/routes.ts';
 import type { Config } from './config.ts';
 import { loggerOptions } from './logger.ts';
+import { webRoutes } from './web.ts';
 import type { Services } from './services.ts';
 
 declare module 'fastify' {
@@ -34,7 +35,6 @@ declare module 'fastify' {
     rawBody: string;
     /** The app of a signed merchant API request, once authenticated. */
     merchantApp?: AppKeys;
-    operator?: OperatorIdentity;
   }
 }
 
@@ -71,6 +71,10 @@ export async function buildHttpApp({
   app.decorateRequest('rawBody', '');
   installBodyParsers(app);
   app.setErrorHandler(errorHandler);
+  app.addHook('onSend', async (request, reply, payload) => {
+    await auditConsoleMutation(services, request, reply.statusCode);
+    return payload;
+  });
   app.setNotFoundHandler((request, reply) => {
     reply.code(404).send({
       code: 'NOT_FOUND',
@@ -115,11 +119,13 @@ export async function buildHttpApp({
 
   await app.register(merchantOrderRoutes, { services });
   await app.register(channelNotifyRoutes, { services });
-  await app.register(adminRoutes, { services, secureCookies: publicUrl().startsWith('https:') });
+  await app.register(authRoutes, { services, secureCookies: publicUrl().startsWith('https:') });
+  await app.register(operatorAdminRoutes, { services });
   await app.register(merchantAdminRoutes, { services });
   await app.register(catalogRoutes, { services });
   await app.register(orderAdminRoutes, { services });
   await app.register(cashierRoutes, { services });
+  await app.register(webRoutes);
   if (config.sandbox) {
     await app.register(sandboxPlugin, {
       prefix: '/sandbox',
@@ -178,6 +184,35 @@ function containsNul(value: unknown): boolean {
     }
   }
   return false;
+}
+
+/**
+ * Every console mutation leaves an audit row: who, when, from where, what, on which target, the
+ * outcome, and before/after when the route noted them (else the request body, secrets removed).
+ * Refusals are kept too: a wrong completion password is worth knowing about.
+ */
+async function auditConsoleMutation(services: Services, request: FastifyRequest, status: number) {
+  const session = request.consoleSession;
+  if (!session || request.method === 'GET' || request.method === 'HEAD') return;
+  const note = request.audit ?? {};
+  const params = (request.params ?? {}) as Record<string, string>;
+  const isAuthStep = request.url.startsWith('/api/auth/');
+  try {
+    await services.audit.record({
+      actorArea: session.user.area,
+      actorId: session.user.id,
+      actorName: session.user.username,
+      ip: request.ip,
+      action: `${request.method} ${request.routeOptions.url ?? request.url}`,
+      targetType: note.targetType ?? '',
+      targetId: note.targetId ?? Object.values(params)[0] ?? '',
+      status,
+      before: note.before,
+      after: note.after ?? (isAuthStep ? undefined : redactForAudit(request.body)),
+    });
+  } catch (error) {
+    request.log.error({ err: error }, 'audit row not written');
+  }
 }
 
 function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {

@@ -1,5 +1,8 @@
 import { ApiSignatureVerifier } from '../auth/api-signature.ts';
-import { OperatorService } from '../auth/operators.ts';
+import { ConsoleUserService } from '../auth/console-users.ts';
+import { logMailer, nullMailer, smtpMailer } from '../auth/mailer.ts';
+import { RoleService } from '../auth/roles.ts';
+import { AuditService } from '../audit/service.ts';
 import { SecretBox } from '../auth/secret-box.ts';
 import { CatalogService } from '../catalog/service.ts';
 import { ChannelGateway } from '../channels/gateway.ts';
@@ -8,6 +11,7 @@ import { LedgerService } from '../ledger/service.ts';
 import { MerchantService } from '../merchants/service.ts';
 import { NotifyService } from '../notify/service.ts';
 import { OrderService } from '../orders/service.ts';
+import { SettingsService } from '../settings/service.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
 
@@ -16,7 +20,10 @@ export interface Services {
   db: Db;
   log: Logger;
   secrets: SecretBox;
-  operators: OperatorService;
+  consoleUsers: ConsoleUserService;
+  roles: RoleService;
+  audit: AuditService;
+  settings: SettingsService;
   signatures: ApiSignatureVerifier;
   merchants: MerchantService;
   catalog: CatalogService;
@@ -28,6 +35,12 @@ export interface Services {
 
 export function createServices(db: Db, config: Config, log: Logger, publicUrl: () => string): Services {
   const secrets = new SecretBox(config.masterKey);
+  // Without SMTP, reset codes are logged in the embedded demo and not sent at all in production.
+  const mailer = config.smtpUrl
+    ? smtpMailer(config.smtpUrl, config.smtpFrom)
+    : config.databaseUrl
+      ? nullMailer(log)
+      : logMailer(log);
   const merchants = new MerchantService(db, secrets);
   const catalog = new CatalogService(db, secrets);
   const channels = new ChannelGateway(catalog, publicUrl, config.channelTimeoutMs);
@@ -48,7 +61,10 @@ export function createServices(db: Db, config: Config, log: Logger, publicUrl: (
     db,
     log,
     secrets,
-    operators: new OperatorService(db),
+    consoleUsers: new ConsoleUserService(db, secrets, mailer),
+    roles: new RoleService(db),
+    audit: new AuditService(db),
+    settings: new SettingsService(db),
     signatures: new ApiSignatureVerifier(db, merchants),
     merchants,
     catalog,

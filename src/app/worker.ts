@@ -48,7 +48,7 @@ export class Worker {
         everyMs: 60_000,
         run: async () => {
           await this.services.signatures.purgeExpiredNonces();
-          await this.services.operators.purgeExpiredSessions();
+          await this.services.consoleUsers.purgeExpiredSessions();
         },
       },
     ];

@@ -1,58 +1,311 @@
 import type { Queryable } from '../db/index.ts';
 
-export interface OperatorRow {
+export type Area = 'operator' | 'merchant' | 'agent';
+export type Stage = 'totp' | 'password_change' | 'totp_enrol' | 'active';
+
+export interface ConsoleUserRow {
   id: bigint;
+  area: Area;
   username: string;
   password_hash: string;
   display_name: string;
+  email: string;
   enabled: boolean;
+  role_id: bigint | null;
+  merchant_id: bigint | null;
+  merchant_role: 'manager' | 'cashier' | null;
+  agent_id: bigint | null;
+  totp_secret_enc: string | null;
+  totp_enabled: boolean;
+  totp_last_step: bigint;
+  recovery_code_hashes: string[];
+  must_change_password: boolean;
+  failed_logins: number;
+  locked_until: Date | null;
+  reset_code_hash: string | null;
+  reset_code_expires: Date | null;
+  reset_code_attempts: number;
+  created_by: bigint | null;
+  last_login_at: Date | null;
+  last_login_ip: string | null;
   created_at: Date;
+  updated_at: Date;
 }
 
-export async function insertOperator(
+/** A user with what the guards need about its role and merchant. */
+export interface ConsoleUserWithRole extends ConsoleUserRow {
+  role_code: string | null;
+  role_name: string | null;
+  permissions: string[] | null;
+  mch_no: string | null;
+  merchant_name: string | null;
+  merchant_state: string | null;
+}
+
+const USER_WITH_ROLE = `SELECT u.*, r.code AS role_code, r.name AS role_name, r.permissions,
+    m.mch_no, m.name AS merchant_name, m.state AS merchant_state
+  FROM console_user u
+  LEFT JOIN console_role r ON r.id = u.role_id
+  LEFT JOIN merchant m ON m.id = u.merchant_id`;
+
+export async function insertUser(
   q: Queryable,
-  o: { username: string; passwordHash: string; displayName: string },
-) {
-  const rows = await q.query<OperatorRow>(
-    `INSERT INTO operator (username, password_hash, display_name) VALUES ($1, $2, $3)
-     ON CONFLICT (username) DO UPDATE SET password_hash = EXCLUDED.password_hash RETURNING *`,
-    [o.username, o.passwordHash, o.displayName],
-  );
-  return rows[0]!;
-}
-
-export async function findOperatorByUsername(q: Queryable, username: string) {
-  return (await q.query<OperatorRow>('SELECT * FROM operator WHERE username = $1', [username]))[0] ?? null;
-}
-
-export async function countOperators(q: Queryable): Promise<number> {
-  const rows = await q.query<{ n: bigint }>('SELECT count(*)::bigint AS n FROM operator');
-  return Number(rows[0]!.n);
-}
-
-export async function insertSession(
-  q: Queryable,
-  s: { id: string; operatorId: bigint; expiresAt: Date; ip: string },
-) {
-  await q.query('INSERT INTO operator_session (id, operator_id, expires_at, ip) VALUES ($1, $2, $3, $4)', [
-    s.id,
-    s.operatorId,
-    s.expiresAt,
-    s.ip,
-  ]);
-}
-
-export async function findLiveSession(q: Queryable, id: string) {
-  const rows = await q.query<OperatorRow & { session_id: string }>(
-    `SELECT o.*, s.id AS session_id FROM operator_session s JOIN operator o ON o.id = s.operator_id
-     WHERE s.id = $1 AND s.expires_at > now() AND o.enabled`,
-    [id],
+  u: {
+    area: Area;
+    username: string;
+    passwordHash: string;
+    displayName: string;
+    email: string;
+    roleId: bigint | null;
+    merchantId: bigint | null;
+    merchantRole: 'manager' | 'cashier' | null;
+    mustChangePassword: boolean;
+    createdBy: bigint | null;
+  },
+): Promise<ConsoleUserRow | null> {
+  const rows = await q.query<ConsoleUserRow>(
+    `INSERT INTO console_user (area, username, password_hash, display_name, email, role_id, merchant_id,
+       merchant_role, must_change_password, created_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+     ON CONFLICT (area, username) DO NOTHING RETURNING *`,
+    [
+      u.area,
+      u.username,
+      u.passwordHash,
+      u.displayName,
+      u.email,
+      u.roleId,
+      u.merchantId,
+      u.merchantRole,
+      u.mustChangePassword,
+      u.createdBy,
+    ],
   );
   return rows[0] ?? null;
 }
 
+export async function findUserByName(q: Queryable, area: Area, username: string) {
+  const rows = await q.query<ConsoleUserWithRole>(`${USER_WITH_ROLE} WHERE u.area = $1 AND u.username = $2`, [
+    area,
+    username,
+  ]);
+  return rows[0] ?? null;
+}
+
+export async function findUserById(q: Queryable, id: bigint) {
+  return (await q.query<ConsoleUserWithRole>(`${USER_WITH_ROLE} WHERE u.id = $1`, [id]))[0] ?? null;
+}
+
+export async function listUsers(
+  q: Queryable,
+  f: { area: Area; merchantId?: bigint; merchantRole?: string; limit: number; offset: number },
+): Promise<{ rows: ConsoleUserWithRole[]; total: number }> {
+  const where = `u.area = $1 AND ($2::bigint IS NULL OR u.merchant_id = $2) AND ($3::text IS NULL OR u.merchant_role = $3)`;
+  const params = [f.area, f.merchantId ?? null, f.merchantRole ?? null];
+  const [rows, count] = await Promise.all([
+    q.query<ConsoleUserWithRole>(`${USER_WITH_ROLE} WHERE ${where} ORDER BY u.id LIMIT $4 OFFSET $5`, [
+      ...params,
+      f.limit,
+      f.offset,
+    ]),
+    q.query<{ n: bigint }>(`SELECT count(*)::bigint AS n FROM console_user u WHERE ${where}`, params),
+  ]);
+  return { rows, total: Number(count[0]!.n) };
+}
+
+export async function countUsers(q: Queryable, area: Area): Promise<number> {
+  const rows = await q.query<{ n: bigint }>('SELECT count(*)::bigint AS n FROM console_user WHERE area = $1', [
+    area,
+  ]);
+  return Number(rows[0]!.n);
+}
+
+/** Updates the named columns of one user (column names come from this module, never from input). */
+export async function updateUser(
+  q: Queryable,
+  id: bigint,
+  fields: Partial<{
+    password_hash: string;
+    display_name: string;
+    email: string;
+    enabled: boolean;
+    role_id: bigint;
+    totp_secret_enc: string | null;
+    totp_enabled: boolean;
+    recovery_code_hashes: string[];
+    must_change_password: boolean;
+    reset_code_hash: string | null;
+    reset_code_expires: Date | null;
+    reset_code_attempts: number;
+  }>,
+): Promise<void> {
+  const entries = Object.entries(fields).filter(([, v]) => v !== undefined);
+  if (entries.length === 0) return;
+  const sets = entries.map(([k], i) => `${k} = $${i + 2}`).join(', ');
+  await q.query(`UPDATE console_user SET ${sets}, updated_at = now() WHERE id = $1`, [
+    id,
+    ...entries.map(([, v]) => v),
+  ]);
+}
+
+/** Counts a failed password or code; the tenth in a row locks the account. */
+export async function recordFailedLogin(q: Queryable, id: bigint, maxFailures: number, lockSeconds: number) {
+  const rows = await q.query<{ failed_logins: number; locked_until: Date | null }>(
+    `UPDATE console_user SET failed_logins = failed_logins + 1,
+       locked_until = CASE WHEN failed_logins + 1 >= $2 THEN now() + make_interval(secs => $3) ELSE locked_until END
+     WHERE id = $1 RETURNING failed_logins, locked_until`,
+    [id, maxFailures, lockSeconds],
+  );
+  return rows[0]!;
+}
+
+export async function recordLogin(q: Queryable, id: bigint, ip: string): Promise<void> {
+  await q.query(
+    `UPDATE console_user SET failed_logins = 0, locked_until = NULL, last_login_at = now(), last_login_ip = $2
+     WHERE id = $1`,
+    [id, ip],
+  );
+}
+
+export async function clearFailures(q: Queryable, id: bigint): Promise<void> {
+  await q.query('UPDATE console_user SET failed_logins = 0, locked_until = NULL WHERE id = $1', [id]);
+}
+
+/** Accepts a TOTP step only if it is later than the last one used: a code works once. */
+export async function useTotpStep(q: Queryable, id: bigint, step: bigint): Promise<boolean> {
+  const rows = await q.query('UPDATE console_user SET totp_last_step = $2 WHERE id = $1 AND totp_last_step < $2 RETURNING 1', [
+    id,
+    step,
+  ]);
+  return rows.length === 1;
+}
+
+/** Removes one recovery code; false if it was not there (already used or never issued). */
+export async function useRecoveryCode(q: Queryable, id: bigint, codeHash: string): Promise<boolean> {
+  const rows = await q.query(
+    `UPDATE console_user SET recovery_code_hashes = array_remove(recovery_code_hashes, $2)
+     WHERE id = $1 AND $2 = ANY(recovery_code_hashes) RETURNING 1`,
+    [id, codeHash],
+  );
+  return rows.length === 1;
+}
+
+export interface SessionRow {
+  id: string;
+  user_id: bigint;
+  stage: Stage;
+  csrf_token: string;
+  ip: string;
+  created_at: Date;
+  last_seen_at: Date;
+  expires_at: Date;
+}
+
+export async function insertSession(
+  q: Queryable,
+  s: { id: string; userId: bigint; stage: Stage; csrfToken: string; expiresAt: Date; ip: string },
+) {
+  await q.query(
+    `INSERT INTO console_session (id, user_id, stage, csrf_token, expires_at, ip) VALUES ($1, $2, $3, $4, $5, $6)`,
+    [s.id, s.userId, s.stage, s.csrfToken, s.expiresAt, s.ip],
+  );
+}
+
+export interface LiveSessionRow extends ConsoleUserWithRole {
+  session_id: string;
+  stage: Stage;
+  csrf_token: string;
+  last_seen_at: Date;
+}
+
+/** A live session with its user: not past its end, used within the idle timeout, the user enabled. */
+export async function findLiveSession(q: Queryable, id: string, idleSeconds: number) {
+  const rows = await q.query<LiveSessionRow>(
+    `SELECT u.*, r.code AS role_code, r.name AS role_name, r.permissions,
+       m.mch_no, m.name AS merchant_name, m.state AS merchant_state,
+       s.id AS session_id, s.stage, s.csrf_token, s.last_seen_at
+     FROM console_session s
+     JOIN console_user u ON u.id = s.user_id
+     LEFT JOIN console_role r ON r.id = u.role_id
+     LEFT JOIN merchant m ON m.id = u.merchant_id
+     WHERE s.id = $1 AND s.expires_at > now() AND s.last_seen_at > now() - make_interval(secs => $2) AND u.enabled`,
+    [id, idleSeconds],
+  );
+  return rows[0] ?? null;
+}
+
+export async function touchSession(q: Queryable, id: string): Promise<void> {
+  await q.query('UPDATE console_session SET last_seen_at = now() WHERE id = $1', [id]);
+}
+
+/** Moves a session to its next stage under a new id (the old cookie stops working). */
+export async function advanceSession(q: Queryable, oldId: string, newId: string, stage: Stage): Promise<void> {
+  await q.query('UPDATE console_session SET id = $2, stage = $3, last_seen_at = now() WHERE id = $1', [
+    oldId,
+    newId,
+    stage,
+  ]);
+}
+
 export async function deleteSession(q: Queryable, id: string) {
-  await q.query('DELETE FROM operator_session WHERE id = $1', [id]);
+  await q.query('DELETE FROM console_session WHERE id = $1', [id]);
+}
+
+export async function deleteUserSessions(q: Queryable, userId: bigint, exceptId?: string) {
+  await q.query('DELETE FROM console_session WHERE user_id = $1 AND id <> $2', [userId, exceptId ?? '']);
+}
+
+export async function purgeExpiredSessions(q: Queryable, idleSeconds: number): Promise<void> {
+  await q.query(
+    'DELETE FROM console_session WHERE expires_at < now() OR last_seen_at < now() - make_interval(secs => $1)',
+    [idleSeconds],
+  );
+}
+
+export interface RoleRow {
+  id: bigint;
+  code: string;
+  name: string;
+  permissions: string[];
+  builtin: boolean;
+  user_count: bigint;
+}
+
+export async function listRoles(q: Queryable): Promise<RoleRow[]> {
+  return q.query<RoleRow>(
+    `SELECT r.*, (SELECT count(*) FROM console_user u WHERE u.role_id = r.id)::bigint AS user_count
+     FROM console_role r ORDER BY r.builtin DESC, r.id`,
+  );
+}
+
+export async function findRole(q: Queryable, by: { id?: bigint; code?: string }): Promise<RoleRow | null> {
+  const rows = await q.query<RoleRow>(
+    `SELECT r.*, (SELECT count(*) FROM console_user u WHERE u.role_id = r.id)::bigint AS user_count
+     FROM console_role r WHERE r.id = $1 OR r.code = $2`,
+    [by.id ?? null, by.code ?? null],
+  );
+  return rows[0] ?? null;
+}
+
+export async function insertRole(q: Queryable, r: { code: string; name: string; permissions: string[] }) {
+  const rows = await q.query<{ id: bigint }>(
+    `INSERT INTO console_role (code, name, permissions) VALUES ($1, $2, $3)
+     ON CONFLICT (code) DO NOTHING RETURNING id`,
+    [r.code, r.name, r.permissions],
+  );
+  return rows[0]?.id ?? null;
+}
+
+export async function updateRole(q: Queryable, id: bigint, r: { name?: string; permissions?: string[] }) {
+  await q.query(
+    `UPDATE console_role SET name = coalesce($2, name), permissions = coalesce($3, permissions), updated_at = now()
+     WHERE id = $1`,
+    [id, r.name ?? null, r.permissions ?? null],
+  );
+}
+
+export async function deleteRole(q: Queryable, id: bigint): Promise<void> {
+  await q.query('DELETE FROM console_role WHERE id = $1', [id]);
 }
 
 /**
@@ -81,6 +334,3 @@ export async function purgeExpiredNonces(q: Queryable): Promise<number> {
   return rows.length;
 }
 
-export async function purgeExpiredSessions(q: Queryable): Promise<void> {
-  await q.query('DELETE FROM operator_session WHERE expires_at < now()');
-}

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Services } from '../app/services.ts';
-import { requireOperator } from '../auth/routes.ts';
+import { requireOperator } from '../auth/guards.ts';
 import { listAdapters } from '../channels/registry.ts';
 import { toJsonAmount } from '../money/money.ts';
 import type { ProductRow } from './queries.ts';

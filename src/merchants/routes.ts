@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { SIGN_TYPES } from '../../sdk/signing.ts';
 import type { Services } from '../app/services.ts';
 import { isIpOrCidr } from '../auth/ip-allowlist.ts';
-import { requireOperator } from '../auth/routes.ts';
+import { requireOperator } from '../auth/guards.ts';
 import { merchantView } from './service.ts';
 
 const MchNoParams = z.object({ mchNo: z.string().min(1).max(32) });

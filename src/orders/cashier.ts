@@ -7,29 +7,42 @@ import { type Currency, formatMinor, isCurrency } from '../money/money.ts';
 import type { OrderRow } from './queries.ts';
 
 /**
- * The hosted cashier page (PAY-9): amount, QR of the pay data, countdown, live status, and the
- * return to the merchant. Server-rendered with no console code; the customer needs nothing else.
- * (The full page in the web app replaces this one with the consoles.)
+ * The hosted cashier page (PAY-9), the page a payer opens on a phone: merchant, amount, subject,
+ * the QR of the pay data (and a "pay now" button for a pay link), a countdown to expiry, the live
+ * state, and the return to the merchant after a payment. Server-rendered, one request, no console
+ * code; its script is inline under a per-response nonce, so the CSP allows nothing else.
+ *
+ * The page and its status endpoint show only this order's public fields: the merchant's short name,
+ * amount, subject, state, expiry, and the return URL once paid. Nothing of the session, the
+ * merchant's app, the channel or any other order.
  */
 export async function cashierRoutes(app: FastifyInstance, { services }: { services: Services }) {
-  app.get<{ Params: { orderNo: string } }>(
+  app.get<{ Params: { orderNo: string }; Querystring: { lang?: string } }>(
     '/cashier/:orderNo',
     { schema: { hide: true } },
     async (request, reply) => {
       const order = await findOrder(services, request.params.orderNo);
       const merchant = await services.merchants.findMerchantById(order.merchant_id);
+      const now = new Date();
+      const status = publicStatus(order, now);
+      const lang = pickLanguage(request.query.lang, request.headers['accept-language']);
+      const qrSvg = status.phase === 'open' ? await qrOf(order) : '';
       const nonce = randomBytes(16).toString('base64');
-      const qr = order.pay_data_value
-        ? await QRCode.toString(order.pay_data_value, { type: 'svg', margin: 1, width: 220 })
-        : '';
       reply
-        .header(
-          'content-security-policy',
-          `default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-${nonce}'; connect-src 'self'; img-src data:; form-action 'none'; frame-ancestors 'none'`,
-        )
+        .header('content-security-policy', cashierCsp(nonce))
         .header('cache-control', 'no-store')
+        .header('referrer-policy', 'no-referrer')
+        .header('x-content-type-options', 'nosniff')
+        .header('vary', 'accept-language')
         .type('text/html; charset=utf-8');
-      return page(order, merchant?.short_name || merchant?.name || '', qr, nonce);
+      return page({
+        order,
+        merchantName: merchant?.short_name || merchant?.name || '',
+        status,
+        qrSvg,
+        nonce,
+        lang,
+      });
     },
   );
 
@@ -38,10 +51,24 @@ export async function cashierRoutes(app: FastifyInstance, { services }: { servic
     { schema: { hide: true } },
     async (request, reply) => {
       const order = await findOrder(services, request.params.orderNo);
-      reply.header('cache-control', 'no-store');
-      return { state: order.state, expiresAt: order.expires_at.toISOString(), returnUrl: order.return_url };
+      reply.header('cache-control', 'no-store').header('x-content-type-options', 'nosniff');
+      return publicStatus(order, new Date());
     },
   );
+}
+
+/** Nothing but this page's own nonce'd style and script, calls to its own origin, and data: images. */
+export function cashierCsp(nonce: string): string {
+  return [
+    "default-src 'none'",
+    `style-src 'nonce-${nonce}'`,
+    `script-src 'nonce-${nonce}'`,
+    "connect-src 'self'",
+    'img-src data:',
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
 }
 
 async function findOrder(services: Services, orderNo: string): Promise<OrderRow> {
@@ -49,67 +76,387 @@ async function findOrder(services: Services, orderNo: string): Promise<OrderRow>
   return services.orders.requireByOrderNo(orderNo);
 }
 
+/**
+ * What the payer sees, in one word: `open` (pay now), `expired` (open, but past its expiry: the
+ * sweep has not closed it yet, or it was closed by the timeout), `closed` (closed before its expiry,
+ * by the merchant), `paid`, `refunded`, `failed`.
+ */
+export type CashierPhase = 'open' | 'expired' | 'closed' | 'paid' | 'refunded' | 'failed';
+
+/** A closing within this much of the expiry is the timeout's, not the merchant's. */
+const EXPIRY_CLOSE_TOLERANCE_MS = 1_000;
+
+export function phaseOf(
+  order: Pick<OrderRow, 'state' | 'expires_at' | 'closed_at'>,
+  now: Date,
+): CashierPhase {
+  switch (order.state) {
+    case 'created':
+    case 'paying':
+      return now.getTime() >= order.expires_at.getTime() ? 'expired' : 'open';
+    case 'paid':
+    case 'partially_refunded':
+      return 'paid';
+    case 'refunded':
+      return 'refunded';
+    case 'failed':
+      return 'failed';
+    case 'closed': {
+      const closedAt = order.closed_at?.getTime() ?? now.getTime();
+      return closedAt + EXPIRY_CLOSE_TOLERANCE_MS >= order.expires_at.getTime() ? 'expired' : 'closed';
+    }
+  }
+}
+
+/** The status endpoint's answer; the return URL only once paid, and only an http(s) one. */
+export function publicStatus(order: OrderRow, now: Date) {
+  const phase = phaseOf(order, now);
+  return {
+    state: order.state,
+    phase,
+    expiresAt: order.expires_at.toISOString(),
+    serverTime: now.toISOString(),
+    returnUrl: phase === 'paid' ? httpUrlOrNull(order.return_url) : null,
+  };
+}
+type PublicStatus = ReturnType<typeof publicStatus>;
+
+function httpUrlOrNull(text: string | null): string | null {
+  if (!text) return null;
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Schemes a pay link may use: the web and the payment apps' own. Never javascript:, data: or file:. */
+const PAY_LINK_SCHEMES = new Set(['http:', 'https:', 'alipays:', 'alipay:', 'weixin:', 'upwrapper:']);
+
+function payLinkOrNull(order: OrderRow): string | null {
+  if (order.pay_data_type !== 'url' || !order.pay_data_value) return null;
+  try {
+    const url = new URL(order.pay_data_value);
+    return PAY_LINK_SCHEMES.has(url.protocol) ? order.pay_data_value : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A pay link or QR content is at most a few hundred characters; a QR holds at most ~2 900 bytes. */
+const QR_MAX_LENGTH = 2_000;
+
+async function qrOf(order: OrderRow): Promise<string> {
+  const value = order.pay_data_value;
+  if (!value || value.length > QR_MAX_LENGTH) return '';
+  if (order.pay_data_type !== 'qr' && order.pay_data_type !== 'url') return '';
+  return QRCode.toString(value, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' });
+}
+
+export type CashierLanguage = 'zh' | 'en';
+
+/** `?lang=` wins; otherwise the Accept-Language entry with the highest weight among zh and en; zh by default. */
+export function pickLanguage(query: string | undefined, acceptLanguage: string | undefined): CashierLanguage {
+  if (query === 'en' || query === 'zh') return query;
+  let best: { lang: CashierLanguage; q: number } | null = null;
+  for (const part of (acceptLanguage ?? '').split(',').slice(0, 20)) {
+    const [tag = '', ...params] = part.trim().toLowerCase().split(';');
+    const lang =
+      tag === 'zh' || tag.startsWith('zh-') ? 'zh' : tag === 'en' || tag.startsWith('en-') ? 'en' : null;
+    if (!lang) continue;
+    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    const q = qParam ? Number(qParam.slice(2)) : 1;
+    if (!Number.isFinite(q) || q <= 0) continue;
+    if (!best || q > best.q) best = { lang, q };
+  }
+  return best?.lang ?? 'zh';
+}
+
+const TEXT = {
+  zh: {
+    htmlLang: 'zh-CN',
+    title: '收银台',
+    secure: '安全支付',
+    amount: '支付金额',
+    orderNo: '订单号',
+    subject: '商品',
+    qrLabel: '支付二维码',
+    hintQr: '请使用支付 App「扫一扫」完成付款',
+    hintUrl: '点击下方按钮前往支付，也可用另一台设备扫码',
+    hintNone: '请按商户页面的提示完成支付',
+    payNow: '去支付',
+    countdown: '请在 {time} 内完成支付',
+    phase: {
+      open: '等待支付',
+      expired: '订单已过期',
+      closed: '订单已关闭',
+      paid: '支付成功',
+      refunded: '已退款',
+      failed: '支付失败',
+    },
+    message: {
+      open: '',
+      expired: '订单已超时，如需付款请返回商户重新下单',
+      closed: '该订单已关闭，如需付款请返回商户重新下单',
+      paid: '感谢您的付款',
+      refunded: '该订单的款项已退回',
+      failed: '支付未成功，请返回商户重新下单',
+    },
+    redirect: '{n} 秒后返回商户…',
+    back: '返回商户',
+    offline: '网络不稳定，正在重新连接…',
+    paidStill: '已付款但仍显示等待？状态会自动更新，请勿重复付款',
+    noscript: '请刷新页面查看最新支付状态',
+    footer: '青云支付 提供支付服务',
+  },
+  en: {
+    htmlLang: 'en',
+    title: 'Checkout',
+    secure: 'Secure payment',
+    amount: 'Amount due',
+    orderNo: 'Order no.',
+    subject: 'Item',
+    qrLabel: 'Payment QR code',
+    hintQr: 'Scan with your payment app to pay',
+    hintUrl: 'Tap the button below to pay, or scan with another device',
+    hintNone: "Follow the merchant's instructions to pay",
+    payNow: 'Pay now',
+    countdown: 'Pay within {time}',
+    phase: {
+      open: 'Waiting for payment',
+      expired: 'Order expired',
+      closed: 'Order closed',
+      paid: 'Payment successful',
+      refunded: 'Refunded',
+      failed: 'Payment failed',
+    },
+    message: {
+      open: '',
+      expired: 'This order timed out. Please return to the merchant and order again.',
+      closed: 'This order was closed. Please return to the merchant and order again.',
+      paid: 'Thank you for your payment.',
+      refunded: 'The payment for this order was refunded.',
+      failed: 'The payment did not go through. Please return to the merchant and order again.',
+    },
+    redirect: 'Returning to the merchant in {n} s…',
+    back: 'Back to merchant',
+    offline: 'Connection unstable, retrying…',
+    paidStill: 'Paid but still waiting? The status updates by itself; do not pay twice.',
+    noscript: 'Reload the page to see the latest status.',
+    footer: 'Payments by Qingyun Pay',
+  },
+} as const;
+
 const escapeHtml = (text: string) =>
   text.replace(
     /[&<>"']/g,
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
   );
 
-function page(order: OrderRow, merchantName: string, qrSvg: string, nonce: string): string {
+/** JSON that is safe inside a <script> element: no `<` (so no `</script>`), no line separators. */
+const scriptJson = (value: unknown) =>
+  JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
+
+interface PageInput {
+  order: OrderRow;
+  merchantName: string;
+  status: PublicStatus;
+  qrSvg: string;
+  nonce: string;
+  lang: CashierLanguage;
+}
+
+function page({ order, merchantName, status, qrSvg, nonce, lang }: PageInput): string {
+  const t = TEXT[lang];
   const currency: Currency = isCurrency(order.currency) ? order.currency : 'CNY';
   const symbol = currency === 'CNY' ? '¥' : `${currency} `;
-  const payLink =
-    order.pay_data_type === 'url' && order.pay_data_value
-      ? `<a class="btn" href="${escapeHtml(order.pay_data_value)}">打开支付页面 / Open payment page</a>`
-      : '';
+  const amount = `${symbol}${formatMinor(order.amount, currency)}`;
+  const payLink = payLinkOrNull(order);
+  const open = status.phase === 'open';
+  const hint = payLink ? t.hintUrl : qrSvg ? t.hintQr : t.hintNone;
+  const initial = escapeHtml(Array.from(merchantName.trim())[0] ?? '¥');
+  const hidden = (visible: boolean) => (visible ? '' : ' hidden');
+  const data = {
+    statusUrl: `/cashier/${order.order_no}/status`,
+    status,
+    text: {
+      phase: t.phase,
+      message: t.message,
+      countdown: t.countdown,
+      redirect: t.redirect,
+    },
+  };
   return `<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>收银台 · ${escapeHtml(merchantName)}</title>
-<style>
-body{margin:0;font-family:-apple-system,"PingFang SC","Microsoft YaHei",sans-serif;background:#f5f6f8;color:#1f2329}
-.card{max-width:420px;margin:24px auto;background:#fff;border-radius:12px;padding:24px;box-shadow:0 2px 12px rgba(0,0,0,.06);text-align:center}
-.merchant{color:#646a73;font-size:14px}.amount{font-size:36px;font-weight:600;margin:8px 0}
-.subject{color:#646a73;margin-bottom:16px}.qr svg{width:220px;height:220px}
-.state{margin-top:16px;font-size:16px}.paid{color:#00a870}.failed,.closed{color:#e34d59}
-.countdown{color:#8f959e;font-size:13px;margin-top:6px}.btn{display:inline-block;margin-top:16px;padding:10px 18px;border-radius:8px;background:#1677ff;color:#fff;text-decoration:none}
-.meta{color:#8f959e;font-size:12px;margin-top:18px;word-break:break-all}
-</style></head><body>
-<div class="card">
-<div class="merchant">${escapeHtml(merchantName)}</div>
-<div class="amount">${symbol}${formatMinor(order.amount, currency)}</div>
-<div class="subject">${escapeHtml(order.subject)}</div>
-<div class="qr" id="qr">${qrSvg}</div>
-${payLink}
-<div class="state" id="state" data-state="${order.state}"></div>
-<div class="countdown" id="countdown"></div>
-<div class="meta">订单号 Order ${escapeHtml(order.order_no)}</div>
+<html lang="${t.htmlLang}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1,viewport-fit=cover">
+<meta name="robots" content="noindex,nofollow"><meta name="format-detection" content="telephone=no">
+<meta name="theme-color" content="#1677ff">
+<title>${escapeHtml(t.title)} · ${escapeHtml(merchantName)}</title>
+<style nonce="${nonce}">${STYLE}</style></head>
+<body class="phase-${status.phase}">
+<main class="wrap">
+<header class="top"><span class="brand">${escapeHtml(t.title)}</span><span class="secure">${LOCK_ICON}${escapeHtml(t.secure)}</span></header>
+<section class="card">
+<div class="merchant"><span class="avatar" aria-hidden="true">${initial}</span><span class="mname">${escapeHtml(merchantName)}</span></div>
+<div class="label">${escapeHtml(t.amount)}</div>
+<div class="amount" id="amount">${escapeHtml(amount)}</div>
+${order.subject ? `<div class="subject">${escapeHtml(order.subject)}</div>` : ''}
+<div class="status" id="status" data-phase="${status.phase}">
+<span class="icon" aria-hidden="true">${ICONS}</span>
+<div class="state" id="state" data-testid="cashier-state" data-state="${order.state}" role="status" aria-live="polite">${escapeHtml(t.phase[status.phase])}</div>
+<div class="countdown" id="countdown"${hidden(open)}></div>
+<div class="message" id="message"${hidden(!open)}>${escapeHtml(t.message[status.phase])}</div>
 </div>
-<script nonce="${nonce}">
-(function(){
-  var orderNo=${JSON.stringify(order.order_no)}, expiresAt=new Date(${JSON.stringify(order.expires_at.toISOString())}).getTime();
-  var labels={created:'等待支付 Waiting for payment',paying:'等待支付 Waiting for payment',paid:'支付成功 Paid',
-    partially_refunded:'支付成功 Paid',refunded:'已退款 Refunded',failed:'支付失败 Payment failed',closed:'订单已关闭 Closed'};
-  var stateEl=document.getElementById('state'), countdownEl=document.getElementById('countdown');
-  function show(state, returnUrl){
-    stateEl.textContent=labels[state]||state; stateEl.className='state '+state; stateEl.dataset.state=state;
-    var open=state==='created'||state==='paying';
-    document.getElementById('qr').style.display=open?'':'none';
-    if(!open) countdownEl.textContent='';
-    if(state==='paid'&&returnUrl){ setTimeout(function(){ location.href=returnUrl; }, 2000); }
-    return open;
-  }
-  function tick(){
-    var left=Math.max(0,Math.floor((expiresAt-Date.now())/1000));
-    if(stateEl.dataset.state==='created'||stateEl.dataset.state==='paying')
-      countdownEl.textContent='剩余 '+Math.floor(left/60)+':'+String(left%60).padStart(2,'0');
-  }
-  function poll(){
-    fetch('/cashier/'+orderNo+'/status',{cache:'no-store'}).then(function(r){return r.json();}).then(function(s){
-      if(show(s.state,s.returnUrl)) setTimeout(poll,2000);
-    }).catch(function(){ setTimeout(poll,5000); });
-  }
-  show(stateEl.dataset.state, null); tick(); setInterval(tick,1000); poll();
-})();
-</script>
+<div class="pay" id="pay"${hidden(open)}>
+${qrSvg ? `<div class="qr" role="img" aria-label="${escapeHtml(t.qrLabel)}">${qrSvg}</div>` : ''}
+<p class="hint">${escapeHtml(hint)}</p>
+${payLink ? `<a class="btn primary" id="pay-link" href="${escapeHtml(payLink)}" rel="noreferrer">${escapeHtml(t.payNow)}</a>` : ''}
+<p class="small">${escapeHtml(t.paidStill)}</p>
+</div>
+<div class="done" id="done" hidden>
+<p class="redirect" id="redirect" hidden></p>
+<a class="btn" id="back" href="#" hidden>${escapeHtml(t.back)}</a>
+</div>
+<p class="offline" id="offline" hidden>${escapeHtml(t.offline)}</p>
+<noscript><p class="small">${escapeHtml(t.noscript)}</p></noscript>
+<dl class="meta">
+<div><dt>${escapeHtml(t.orderNo)}</dt><dd>${escapeHtml(order.order_no)}</dd></div>
+</dl>
+</section>
+<footer class="foot">${escapeHtml(t.footer)}</footer>
+</main>
+<script id="cashier-data" type="application/json">${scriptJson(data)}</script>
+<script nonce="${nonce}">${SCRIPT}</script>
 </body></html>`;
 }
+
+const LOCK_ICON =
+  '<svg viewBox="0 0 16 16" width="12" height="12" aria-hidden="true"><path fill="currentColor" d="M4 7V5a4 4 0 1 1 8 0v2h.5A1.5 1.5 0 0 1 14 8.5v5a1.5 1.5 0 0 1-1.5 1.5h-9A1.5 1.5 0 0 1 2 13.5v-5A1.5 1.5 0 0 1 3.5 7H4Zm1.5 0h5V5a2.5 2.5 0 0 0-5 0v2Z"/></svg>';
+
+/** One icon per phase group; CSS shows the one that fits the body's phase class. */
+const ICONS = [
+  '<svg class="i-wait" viewBox="0 0 48 48"><circle cx="24" cy="24" r="20" fill="none" stroke="currentColor" stroke-width="4" stroke-dasharray="90 40" stroke-linecap="round"/></svg>',
+  '<svg class="i-ok" viewBox="0 0 48 48"><circle cx="24" cy="24" r="22" fill="currentColor"/><path d="M14 25l7 7 13-15" fill="none" stroke="#fff" stroke-width="4.5" stroke-linecap="round" stroke-linejoin="round"/></svg>',
+  '<svg class="i-bad" viewBox="0 0 48 48"><circle cx="24" cy="24" r="22" fill="currentColor"/><path d="M16 16l16 16M32 16L16 32" fill="none" stroke="#fff" stroke-width="4.5" stroke-linecap="round"/></svg>',
+  '<svg class="i-off" viewBox="0 0 48 48"><circle cx="24" cy="24" r="22" fill="currentColor"/><path d="M24 12v13l8 5" fill="none" stroke="#fff" stroke-width="4.5" stroke-linecap="round" stroke-linejoin="round"/></svg>',
+].join('');
+
+const STYLE = `
+*{box-sizing:border-box}[hidden]{display:none!important}
+html{-webkit-text-size-adjust:100%}
+body{margin:0;font-family:-apple-system,BlinkMacSystemFont,"PingFang SC","Hiragino Sans GB","Microsoft YaHei","Segoe UI",Roboto,sans-serif;background:#f2f4f7;color:#1f2329;line-height:1.5}
+.wrap{max-width:420px;margin:0 auto;padding:12px 12px calc(24px + env(safe-area-inset-bottom))}
+.top{display:flex;justify-content:space-between;align-items:center;padding:6px 4px 12px;font-size:13px;color:#646a73}
+.brand{font-weight:600;color:#1f2329;font-size:15px}.secure{display:inline-flex;align-items:center;gap:4px;color:#00a870}
+.card{background:#fff;border-radius:16px;padding:24px 20px 16px;box-shadow:0 4px 20px rgba(31,35,41,.06);text-align:center}
+.merchant{display:flex;align-items:center;justify-content:center;gap:8px;font-size:15px;color:#1f2329;font-weight:500}
+.avatar{width:28px;height:28px;border-radius:50%;background:#e8f3ff;color:#1677ff;display:inline-flex;align-items:center;justify-content:center;font-size:14px;font-weight:600;flex:none}
+.mname{overflow:hidden;text-overflow:ellipsis;white-space:nowrap;max-width:300px}
+.label{margin-top:20px;color:#8f959e;font-size:13px}
+.amount{font-size:40px;font-weight:700;letter-spacing:.5px;margin:2px 0 4px;font-variant-numeric:tabular-nums;word-break:break-all}
+.subject{color:#646a73;font-size:14px;margin:0 auto;max-width:340px;overflow-wrap:anywhere}
+.status{margin:20px 0 8px}
+.icon svg{display:none;width:48px;height:48px;margin:0 auto 6px}
+.phase-open .i-wait{display:block;width:28px;height:28px;color:#1677ff;animation:spin 1.2s linear infinite}
+.phase-paid .i-ok{display:block;color:#00a870}
+.phase-failed .i-bad{display:block;color:#e34d59}
+.phase-closed .i-off,.phase-expired .i-off,.phase-refunded .i-off{display:block;color:#bbbfc4}
+@keyframes spin{to{transform:rotate(360deg)}}
+@media (prefers-reduced-motion:reduce){.phase-open .i-wait{animation:none}}
+.state{font-size:18px;font-weight:600}
+.phase-paid .state{color:#00a870;font-size:22px}.phase-failed .state{color:#e34d59;font-size:22px}
+.phase-closed .state,.phase-expired .state,.phase-refunded .state{color:#646a73;font-size:22px}
+.countdown{color:#646a73;font-size:14px;margin-top:2px}.countdown b{color:#f54a45;font-variant-numeric:tabular-nums}
+.message{color:#646a73;font-size:14px;margin-top:4px}
+.qr{width:232px;height:232px;margin:8px auto 0;padding:6px;border:1px solid #e5e6eb;border-radius:12px;background:#fff}
+.qr svg{display:block;width:100%;height:100%}
+.hint{color:#646a73;font-size:14px;margin:12px 0 4px}
+.small{color:#8f959e;font-size:12px;margin:8px 0 0}
+.btn{display:block;width:100%;margin:14px 0 4px;padding:13px 16px;border-radius:10px;border:1px solid #d0d3d6;background:#fff;color:#1f2329;font-size:16px;font-weight:500;text-decoration:none}
+.btn.primary{background:#1677ff;border-color:#1677ff;color:#fff}
+.btn:active{opacity:.85}.btn:focus-visible{outline:3px solid #91caff;outline-offset:2px}
+.redirect{color:#646a73;font-size:14px;margin:12px 0 0}
+.offline{color:#d46b08;background:#fff7e8;border-radius:8px;padding:6px 10px;font-size:13px;margin:12px 0 0}
+.meta{margin:20px 0 0;padding-top:12px;border-top:1px dashed #e5e6eb;font-size:12px;color:#8f959e;text-align:left}
+.meta div{display:flex;justify-content:space-between;gap:12px}.meta dt{flex:none}.meta dd{margin:0;text-align:right;word-break:break-all;font-variant-numeric:tabular-nums;color:#646a73}
+.foot{text-align:center;color:#bbbfc4;font-size:12px;margin-top:16px}
+@media (min-width:480px){.wrap{padding-top:40px}}
+`.replace(/\n/g, '');
+
+/**
+ * The page's script (ES5, for old in-app browsers). Polls the status endpoint every 2 s while the
+ * order is open and the page is visible, slower after an error or past the expiry, and stops at a
+ * final state or after MAX_POLL_MS past the expiry; on success it returns to the merchant after 3 s.
+ */
+const SCRIPT = `(function(){
+var POLL_MS=2000,SLOW_MS=5000,ERROR_MS=5000,MAX_POLL_MS=600000,REDIRECT_S=3;
+var data=JSON.parse(document.getElementById('cashier-data').textContent);
+var text=data.text,status=data.status;
+var skew=new Date(status.serverTime).getTime()-Date.now();
+var expiresAt=new Date(status.expiresAt).getTime();
+var $=function(id){return document.getElementById(id);};
+var timer=null,tickTimer=null,waiting=false,redirecting=false;
+function now(){return Date.now()+skew;}
+function pad(n){return n<10?'0'+n:''+n;}
+function clock(s){var h=Math.floor(s/3600),m=Math.floor(s%3600/60),r=s%60;return (h?h+':'+pad(m):m)+':'+pad(r);}
+function live(p){return p==='open'||p==='expired';}
+function render(){
+  var p=status.phase;
+  if(p==='open'&&now()>=expiresAt)p='expired';
+  document.body.className='phase-'+p;
+  $('status').setAttribute('data-phase',p);
+  var st=$('state');st.textContent=text.phase[p];st.setAttribute('data-state',status.state);
+  $('pay').hidden=p!=='open';
+  $('countdown').hidden=p!=='open';
+  var msg=$('message');msg.textContent=text.message[p];msg.hidden=p==='open';
+  if(p==='open'){
+    var left=Math.max(0,Math.floor((expiresAt-now())/1000));
+    $('countdown').textContent='';
+    var parts=text.countdown.split('{time}'),b=document.createElement('b');b.textContent=clock(left);
+    $('countdown').appendChild(document.createTextNode(parts[0]));$('countdown').appendChild(b);
+    $('countdown').appendChild(document.createTextNode(parts[1]||''));
+  }
+  var done=!live(p);$('done').hidden=!done||!status.returnUrl;
+  if(done&&status.returnUrl){$('back').href=status.returnUrl;$('back').hidden=false;}
+  if(p==='paid'&&status.returnUrl&&!redirecting)startRedirect();
+}
+function startRedirect(){
+  redirecting=true;var n=REDIRECT_S,el=$('redirect');el.hidden=false;
+  (function step(){
+    if(n<=0){location.replace(status.returnUrl);return;}
+    el.textContent=text.redirect.replace('{n}',n);n-=1;setTimeout(step,1000);
+  })();
+}
+function schedule(ms){clearTimeout(timer);timer=setTimeout(poll,ms);}
+function poll(){
+  timer=null;
+  if(!live(status.phase))return;
+  if(now()>expiresAt+MAX_POLL_MS)return;
+  if(document.hidden){waiting=true;return;}
+  var xhr=new XMLHttpRequest();
+  xhr.open('GET',data.statusUrl+'?t='+Date.now());
+  xhr.setRequestHeader('accept','application/json');
+  xhr.timeout=10000;
+  xhr.onload=function(){
+    if(xhr.status!==200){return failed();}
+    try{var s=JSON.parse(xhr.responseText);}catch(e){return failed();}
+    $('offline').hidden=true;
+    status=s;skew=new Date(s.serverTime).getTime()-Date.now();expiresAt=new Date(s.expiresAt).getTime();
+    render();
+    if(live(s.phase))schedule(now()>=expiresAt?SLOW_MS:POLL_MS);else stopTick();
+  };
+  xhr.onerror=xhr.ontimeout=failed;
+  xhr.send();
+}
+function failed(){$('offline').hidden=false;schedule(ERROR_MS);}
+function stopTick(){if(tickTimer){clearInterval(tickTimer);tickTimer=null;}}
+document.addEventListener('visibilitychange',function(){
+  if(!document.hidden&&waiting){waiting=false;poll();}
+});
+render();
+if(live(status.phase)){tickTimer=setInterval(function(){if(live(status.phase))render();},1000);schedule(POLL_MS);}
+})();`;

@@ -39,7 +39,19 @@ export interface OrderRow {
   sweep_after: Date | null;
   created_at: Date;
   updated_at: Date;
+  /** Where the order came from: the signed API, the merchant portal, the operator test page, a static QR. */
+  source: OrderSource;
+  /** The console user who placed it (portal collect, operator test page); null for the API. */
+  created_by_user_id: bigint | null;
+  /** A test order: tagged in lists and left out of statistics. */
+  test: boolean;
+  manual_completed_by: bigint | null;
+  manual_completed_at: Date | null;
+  manual_completion_remark: string | null;
 }
+
+export const ORDER_SOURCES = ['api', 'portal', 'console_test', 'static_qr'] as const;
+export type OrderSource = (typeof ORDER_SOURCES)[number];
 
 export interface NewOrder {
   merchantId: bigint;
@@ -64,6 +76,9 @@ export interface NewOrder {
   clientIp: string | null;
   extra: Record<string, unknown> | null;
   expiresAt: Date;
+  source: OrderSource;
+  createdByUserId: bigint | null;
+  test: boolean;
 }
 
 export interface NewOrderEvent {
@@ -101,6 +116,9 @@ export function insertOrders(q: Queryable, orders: { order: NewOrder; events: Ne
     client_ip: o.clientIp,
     extra: o.extra,
     expires_at: o.expiresAt.toISOString(),
+    source: o.source,
+    created_by_user_id: o.createdByUserId?.toString() ?? null,
+    test: o.test,
     events,
   }));
   return q.query<OrderRow>(
@@ -109,16 +127,17 @@ export function insertOrders(q: Queryable, orders: { order: NewOrder; events: Ne
          request_hash text, product_id bigint, product_code text, channel_account_id bigint, adapter_code text,
          amount bigint, currency text, subject text, body text, merchant_rate_ppm int, channel_rate_ppm int, fee bigint,
          channel_cost bigint, platform_profit bigint, notify_url text, return_url text, client_ip text, extra jsonb,
-         expires_at timestamptz, events jsonb)),
+         expires_at timestamptz, source text, created_by_user_id bigint, test boolean, events jsonb)),
      o AS (
        INSERT INTO pay_order (order_no, merchant_id, app_id, mch_order_no, request_hash, product_id, product_code,
          channel_account_id, adapter_code, amount, currency, subject, body, state, merchant_rate_ppm, channel_rate_ppm,
-         fee, channel_cost, platform_profit, notify_url, return_url, client_ip, extra, expires_at)
+         fee, channel_cost, platform_profit, notify_url, return_url, client_ip, extra, expires_at, source,
+         created_by_user_id, test)
        SELECT 'P' || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYMMDDHH24MISS')
                   || lpad((nextval('order_no_seq') % 100000000)::text, 8, '0'),
               merchant_id, app_id, mch_order_no, request_hash, product_id, product_code, channel_account_id, adapter_code,
               amount, currency, subject, body, 'created', merchant_rate_ppm, channel_rate_ppm, fee, channel_cost,
-              platform_profit, notify_url, return_url, client_ip, extra, expires_at
+              platform_profit, notify_url, return_url, client_ip, extra, expires_at, source, created_by_user_id, test
        FROM v
        ON CONFLICT (app_id, mch_order_no) DO NOTHING
        RETURNING *),
@@ -248,6 +267,8 @@ export async function transition(
 /**
  * Moves many orders to paid, each only if it is still in its expected state (compare-and-set),
  * with their `paid` events and, for a payment after close or failure, a `late_payment` alert.
+ * A manual completion (补单) is a payment too: it also records who completed the order, when and
+ * why, with a `manual_completion` event (and no late-payment alert: a person decided it).
  * Rows are locked in id order first, so two batches that share orders wait instead of deadlocking.
  * Returns the orders it moved.
  */
@@ -261,25 +282,36 @@ export function markPaid(
     paidAt: Date;
     channelOrderNo: string | null;
     source: string;
+    manual: { userId: bigint; username: string; remark: string } | null;
   }[],
 ) {
   return q.query<OrderRow>(
     `WITH v AS (
-       SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::bigint[])
-         AS v(id, expected_state, paid_at, channel_order_no, source, channel_account_id)),
+       SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::bigint[],
+           $7::bigint[], $8::text[], $9::text[])
+         AS v(id, expected_state, paid_at, channel_order_no, source, channel_account_id, manual_by, manual_username,
+           manual_remark)),
      locked AS (SELECT id FROM pay_order WHERE id IN (SELECT id FROM v) ORDER BY id FOR NO KEY UPDATE),
      o AS (
        UPDATE pay_order p SET state = 'paid', paid_at = v.paid_at,
-         channel_order_no = COALESCE(v.channel_order_no, p.channel_order_no), next_query_at = NULL, updated_at = now()
+         channel_order_no = COALESCE(v.channel_order_no, p.channel_order_no), next_query_at = NULL, updated_at = now(),
+         manual_completed_by = v.manual_by,
+         manual_completed_at = CASE WHEN v.manual_by IS NULL THEN NULL ELSE now() END,
+         manual_completion_remark = v.manual_remark
        FROM v WHERE p.id = v.id AND p.state = v.expected_state AND p.channel_account_id = v.channel_account_id
          AND p.id IN (SELECT id FROM locked)
-       RETURNING p.*, v.expected_state AS previous_state, v.source AS paid_source),
+       RETURNING p.*, v.expected_state AS previous_state, v.source AS paid_source, v.manual_username),
      e AS (
        INSERT INTO order_event (order_id, kind, detail, alert)
+       SELECT id, 'manual_completion',
+              jsonb_build_object('operatorId', manual_completed_by::text, 'operator', manual_username,
+                'remark', manual_completion_remark, 'previousState', previous_state), false
+       FROM o WHERE manual_completed_by IS NOT NULL
+       UNION ALL
        SELECT id, 'paid', jsonb_build_object('source', paid_source, 'channelOrderNo', channel_order_no), false FROM o
        UNION ALL
        SELECT id, 'late_payment', jsonb_build_object('previousState', previous_state, 'source', paid_source), true
-       FROM o WHERE previous_state IN ('closed', 'failed'))
+       FROM o WHERE previous_state IN ('closed', 'failed') AND manual_completed_by IS NULL)
      SELECT * FROM o`,
     [
       payments.map((p) => p.id.toString()),
@@ -288,6 +320,9 @@ export function markPaid(
       payments.map((p) => p.channelOrderNo) as string[],
       payments.map((p) => p.source),
       payments.map((p) => p.channelAccountId.toString()),
+      payments.map((p) => p.manual?.userId.toString() ?? null) as string[],
+      payments.map((p) => p.manual?.username ?? null) as string[],
+      payments.map((p) => p.manual?.remark ?? null) as string[],
     ],
   );
 }
@@ -368,15 +403,25 @@ export async function countPaid(q: Queryable): Promise<bigint> {
 
 export interface OrderFilter {
   merchantId?: bigint;
+  /** Only the orders this console user placed (a cashier's own). */
+  createdByUserId?: bigint;
   state?: string;
   productCode?: string;
   channelAccountId?: bigint;
   /** Any of the order's numbers: platform, merchant or channel. */
   search?: string;
+  /** Placed at or after. */
+  from?: Date;
+  /** Placed before. */
+  to?: Date;
   limit: number;
   offset: number;
 }
 
+/**
+ * One page of orders, newest first, with the number of matches. Every filter is in the WHERE
+ * clause (tenant and cashier scoping included), so a page never holds a row it should not.
+ */
 export function listOrders(q: Queryable, f: OrderFilter) {
   return q.query<OrderRow & { total: bigint }>(
     `SELECT o.*, count(*) OVER ()::bigint AS total
@@ -386,15 +431,109 @@ export function listOrders(q: Queryable, f: OrderFilter) {
        AND ($3::text IS NULL OR o.product_code = $3)
        AND ($4::bigint IS NULL OR o.channel_account_id = $4)
        AND ($5::text IS NULL OR o.order_no = $5 OR o.mch_order_no = $5 OR o.channel_order_no = $5)
-     ORDER BY o.id DESC LIMIT $6 OFFSET $7`,
+       AND ($6::bigint IS NULL OR o.created_by_user_id = $6)
+       AND ($7::timestamptz IS NULL OR o.created_at >= $7)
+       AND ($8::timestamptz IS NULL OR o.created_at < $8)
+     ORDER BY o.created_at DESC, o.id DESC LIMIT $9 OFFSET $10`,
     [
       f.merchantId ?? null,
       f.state ?? null,
       f.productCode ?? null,
       f.channelAccountId ?? null,
       f.search ?? null,
+      f.createdByUserId ?? null,
+      f.from ?? null,
+      f.to ?? null,
       f.limit,
       f.offset,
+    ],
+  );
+}
+
+/** An order by number, only if it is the merchant's (and, for a cashier, its own). */
+export async function findScoped(
+  q: Queryable,
+  orderNo: string,
+  scope: { merchantId: bigint; createdByUserId: bigint | null },
+) {
+  const rows = await q.query<OrderRow>(
+    `SELECT * FROM pay_order WHERE order_no = $1 AND merchant_id = $2
+       AND ($3::bigint IS NULL OR created_by_user_id = $3)`,
+    [orderNo, scope.merchantId, scope.createdByUserId],
+  );
+  return rows[0] ?? null;
+}
+
+export type FigureKey = 'merchant' | 'product' | 'channel';
+
+/** What the statistics count, over one set of orders. */
+export interface FigureRow {
+  /** 'key' (a group), 'bucket' (a time bucket) or 'total'. */
+  level: 'key' | 'bucket' | 'total';
+  key: string | null;
+  bucket: string | null;
+  order_count: bigint;
+  paid_count: bigint;
+  paid_amount: bigint;
+  fee: bigint;
+  channel_cost: bigint;
+  platform_profit: bigint;
+}
+
+const KEY_COLUMN: Record<FigureKey, string> = {
+  merchant: 'merchant_id::text',
+  product: 'product_code',
+  channel: 'channel_account_id::text',
+};
+
+const BUCKET_FORMAT = { hour: 'YYYY-MM-DD HH24:00', day: 'YYYY-MM-DD' } as const;
+
+/**
+ * Order figures for a window of placing times, test orders left out, in one statement: per group
+ * (`groupBy`), per local time bucket, and the total (GROUPING SETS). An order counts in the window
+ * and the bucket it was placed in; paid figures are those of the orders that were paid. The window
+ * is a range scan of `pay_order_created` (or of the merchant's / the cashier's own index).
+ */
+export function orderFigures(
+  q: Queryable,
+  f: {
+    from: Date;
+    to: Date;
+    timeZone: string;
+    bucket: 'hour' | 'day';
+    groupBy: FigureKey | null;
+    merchantId?: bigint;
+    createdByUserId?: bigint;
+  },
+) {
+  // Without a grouping the key is one constant (its one row equals the total; callers ignore it).
+  const keyColumn = f.groupBy ? KEY_COLUMN[f.groupBy] : 'NULL::text';
+  return q.query<FigureRow>(
+    `SELECT CASE GROUPING(g.key, g.bucket) WHEN 1 THEN 'key' WHEN 2 THEN 'bucket' ELSE 'total' END AS level,
+       g.key, g.bucket,
+       count(*)::bigint AS order_count,
+       count(*) FILTER (WHERE g.paid)::bigint AS paid_count,
+       COALESCE(sum(g.amount) FILTER (WHERE g.paid), 0)::bigint AS paid_amount,
+       COALESCE(sum(g.fee) FILTER (WHERE g.paid), 0)::bigint AS fee,
+       COALESCE(sum(g.channel_cost) FILTER (WHERE g.paid), 0)::bigint AS channel_cost,
+       COALESCE(sum(g.platform_profit) FILTER (WHERE g.paid), 0)::bigint AS platform_profit
+     FROM (
+       SELECT ${keyColumn} AS key,
+              to_char(date_trunc($3, created_at AT TIME ZONE $4), $5) AS bucket,
+              paid_at IS NOT NULL AS paid, amount, fee, channel_cost, platform_profit
+       FROM pay_order
+       WHERE created_at >= $1 AND created_at < $2 AND NOT test
+         AND ($6::bigint IS NULL OR merchant_id = $6)
+         AND ($7::bigint IS NULL OR created_by_user_id = $7)) g
+     GROUP BY GROUPING SETS ((g.key), (g.bucket), ())`,
+    [
+      f.from,
+      f.to,
+      f.bucket,
+      f.timeZone,
+      BUCKET_FORMAT[f.bucket],
+      f.merchantId ?? null,
+      f.createdByUserId ?? null,
     ],
   );
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Services } from '../app/services.ts';
-import { requireOperator } from '../auth/routes.ts';
+import { requireOperator, sessionOf } from '../auth/guards.ts';
 import { AppError } from '../errors.ts';
 import { toJsonAmount } from '../money/money.ts';
 import { DEFAULT_EXPIRE_SECONDS } from './service.ts';
@@ -281,7 +281,7 @@ export async function orderAdminRoutes(app: FastifyInstance, { services }: { ser
     async (request) => {
       const order = await services.orders.requireByOrderNo(request.params.orderNo);
       return operatorOrderView(
-        await services.orders.syncNow(order, `operator:${request.operator!.username}`),
+        await services.orders.syncNow(order, `operator:${sessionOf(request).user.username}`),
       );
     },
   );

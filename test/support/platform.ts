@@ -37,6 +37,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     notifyTimeoutMs: 10_000,
     notifyPrivateAddresses: true,
     workerTickMs: 100,
+    smtpFrom: 'Qingyun Pay <no-reply@localhost>',
     ...overrides,
   };
 }

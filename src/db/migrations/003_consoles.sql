@@ -33,6 +33,7 @@ CREATE TABLE console_user (
   agent_id             BIGINT,                                     -- agent users (agents arrive later)
   totp_secret_enc      TEXT,                                       -- encrypted; set when enrolment starts
   totp_enabled         BOOLEAN NOT NULL DEFAULT FALSE,
+  totp_last_step       BIGINT NOT NULL DEFAULT 0,                  -- a code is accepted once (no replay)
   recovery_code_hashes TEXT[] NOT NULL DEFAULT '{}',
   must_change_password BOOLEAN NOT NULL DEFAULT FALSE,
   failed_logins        INTEGER NOT NULL DEFAULT 0,

@@ -46,3 +46,14 @@ export function can(session: Session | null, permission: string): boolean {
   const granted = session?.user.permissions ?? [];
   return granted.includes('*') || granted.includes(permission);
 }
+
+/** `can` bound to the current session, for components that check several permissions. */
+export function useCan(): (permission: string) => boolean {
+  const { session } = useSession();
+  return (permission: string) => can(session, permission);
+}
+
+/** Where an area's console lives. */
+export function areaHome(area: Area): string {
+  return `/${area}`;
+}

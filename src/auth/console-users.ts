@@ -1,0 +1,444 @@
+import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { generateSecret, generateURI, verify as verifyTotpCode } from 'otplib';
+import QRCode from 'qrcode';
+import type { Db } from '../db/index.ts';
+import { AppError } from '../errors.ts';
+import type { Mailer } from './mailer.ts';
+import { hashPassword, verifyPassword } from './passwords.ts';
+import { MERCHANT_PERMISSIONS } from './permissions.ts';
+import * as queries from './queries.ts';
+import type { Area, ConsoleUserWithRole, Stage } from './queries.ts';
+import type { SecretBox } from './secret-box.ts';
+
+export const IDLE_TIMEOUT_SECONDS = 15 * 60;
+export const SESSION_MAX_MS = 12 * 60 * 60 * 1000;
+export const MAX_FAILED_LOGINS = 10;
+export const LOCK_SECONDS = 30 * 60;
+export const MIN_PASSWORD = { operator: 12, merchant: 8, agent: 8 } as const;
+const RESET_CODE_TTL_MS = 15 * 60 * 1000;
+const RESET_CODE_MAX_ATTEMPTS = 5;
+const RECOVERY_CODES = 10;
+const TOTP_ISSUER = 'Qingyun Pay';
+/** The last-seen time is written at most this often, so reads do not each cost a write. */
+const TOUCH_EVERY_MS = 30_000;
+/** A real hash to verify against when the user does not exist, so timing does not reveal usernames. */
+const DUMMY_HASH_INPUT = 'qingyun-no-such-user';
+
+/** Who is calling, as the guards and the services see it. */
+export interface ConsoleUser {
+  id: bigint;
+  area: Area;
+  username: string;
+  displayName: string;
+  email: string;
+  totpEnabled: boolean;
+  permissions: string[];
+  role: { id: bigint; code: string; name: string } | null;
+  merchantId: bigint | null;
+  merchant: { mchNo: string; name: string } | null;
+  merchantRole: 'manager' | 'cashier' | null;
+  agentId: bigint | null;
+}
+
+export interface ConsoleSession {
+  sessionId: string;
+  stage: Stage;
+  csrfToken: string;
+  user: ConsoleUser;
+}
+
+/** A session change the route must answer with: a new cookie token when the id was rotated. */
+export interface SessionResult {
+  token?: string;
+  session: ConsoleSession;
+}
+
+export interface NewUser {
+  area: Area;
+  username: string;
+  password: string;
+  displayName?: string;
+  email?: string;
+  roleId?: bigint;
+  merchantId?: bigint;
+  merchantRole?: 'manager' | 'cashier';
+  /** Set when someone else chose the password: the user replaces it at first login. */
+  mustChangePassword?: boolean;
+  createdBy?: bigint;
+}
+
+/**
+ * Console accounts of every area and their sessions: passwords (argon2id), lockout, TOTP with
+ * recovery codes, the login stages, password reset by e-mailed code.
+ */
+export class ConsoleUserService {
+  private dummyHash: Promise<string> | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly secrets: SecretBox,
+    private readonly mailer: Mailer,
+  ) {}
+
+  async createUser(input: NewUser): Promise<ConsoleUser> {
+    if (!/^[a-zA-Z0-9_.@-]{3,64}$/.test(input.username)) {
+      throw new AppError('INVALID_REQUEST', 'username: 3–64 letters, digits, _ . @ -');
+    }
+    checkPasswordStrength(input.area, input.password);
+    const row = await queries.insertUser(this.db, {
+      area: input.area,
+      username: input.username,
+      passwordHash: await hashPassword(input.password),
+      displayName: input.displayName ?? '',
+      email: input.email ?? '',
+      roleId: input.roleId ?? null,
+      merchantId: input.merchantId ?? null,
+      merchantRole: input.merchantRole ?? null,
+      mustChangePassword: input.mustChangePassword ?? false,
+      createdBy: input.createdBy ?? null,
+    });
+    if (!row) throw new AppError('ALREADY_EXISTS', `username ${input.username} is taken`);
+    return this.requireUser(row.id);
+  }
+
+  /** The first operator (demo, `qingyun create-operator`): super admin, enrols TOTP at first login. */
+  async createSuperAdmin(username: string, password: string, displayName = ''): Promise<ConsoleUser> {
+    const role = await queries.findRole(this.db, { code: 'super_admin' });
+    if (!role) throw new Error('the super_admin role is missing: run the migrations');
+    return this.createUser({ area: 'operator', username, password, displayName, roleId: role.id });
+  }
+
+  countUsers(area: Area): Promise<number> {
+    return queries.countUsers(this.db, area);
+  }
+
+  async findUser(id: bigint): Promise<ConsoleUser | null> {
+    const row = await queries.findUserById(this.db, id);
+    return row ? toConsoleUser(row) : null;
+  }
+
+  async requireUser(id: bigint, area?: Area): Promise<ConsoleUser> {
+    const user = await this.findUser(id);
+    if (!user || (area && user.area !== area)) throw new AppError('NOT_FOUND', 'no such user');
+    return user;
+  }
+
+  /** Raw row for admin views (lock state, last login). */
+  async userRow(id: bigint): Promise<ConsoleUserWithRole | null> {
+    return queries.findUserById(this.db, id);
+  }
+
+  async listUsers(f: {
+    area: Area;
+    merchantId?: bigint;
+    merchantRole?: 'manager' | 'cashier';
+    limit: number;
+    offset: number;
+  }) {
+    return queries.listUsers(this.db, f);
+  }
+
+  async updateUser(
+    id: bigint,
+    fields: { displayName?: string; email?: string; enabled?: boolean; roleId?: bigint },
+  ): Promise<void> {
+    await queries.updateUser(this.db, id, {
+      display_name: fields.displayName,
+      email: fields.email,
+      enabled: fields.enabled,
+      role_id: fields.roleId,
+    });
+    if (fields.enabled === false) await queries.deleteUserSessions(this.db, id);
+  }
+
+  /** An admin sets a temporary password: the user's sessions end and it must be changed at login. */
+  async resetPasswordByAdmin(id: bigint): Promise<string> {
+    const temporary = temporaryPassword();
+    await queries.updateUser(this.db, id, {
+      password_hash: await hashPassword(temporary),
+      must_change_password: true,
+    });
+    await queries.clearFailures(this.db, id);
+    await queries.deleteUserSessions(this.db, id);
+    return temporary;
+  }
+
+  /** An admin removes a lost authenticator: the user enrols again at the next login. */
+  async resetTotpByAdmin(id: bigint): Promise<void> {
+    await queries.updateUser(this.db, id, { totp_enabled: false, totp_secret_enc: null, recovery_code_hashes: [] });
+    await queries.deleteUserSessions(this.db, id);
+  }
+
+  // ---------- login and its stages ----------
+
+  async login(area: Area, username: string, password: string, ip: string): Promise<SessionResult> {
+    const user = await queries.findUserByName(this.db, area, username);
+    if (!user?.enabled) {
+      this.dummyHash ??= hashPassword(DUMMY_HASH_INPUT);
+      await verifyPassword(await this.dummyHash, password);
+      throw new AppError('LOGIN_FAILED', 'wrong username or password');
+    }
+    assertNotLocked(user);
+    if (!(await verifyPassword(user.password_hash, password))) {
+      await this.fail(user.id);
+      throw new AppError('LOGIN_FAILED', 'wrong username or password');
+    }
+    if (user.merchant_id !== null && user.merchant_state !== 'enabled') {
+      throw new AppError('MERCHANT_DISABLED', 'this merchant account is not active');
+    }
+    await queries.recordLogin(this.db, user.id, ip);
+    const stage: Stage = user.totp_enabled ? 'totp' : nextStage(toConsoleUser(user), user.must_change_password);
+    const token = newToken();
+    const csrfToken = randomBytes(24).toString('base64url');
+    await queries.insertSession(this.db, {
+      id: sessionId(token),
+      userId: user.id,
+      stage,
+      csrfToken,
+      expiresAt: new Date(Date.now() + SESSION_MAX_MS),
+      ip,
+    });
+    return { token, session: { sessionId: sessionId(token), stage, csrfToken, user: toConsoleUser(user) } };
+  }
+
+  /** The session behind a cookie token, or null when there is none or it has ended. */
+  async sessionOf(token: string | undefined): Promise<ConsoleSession | null> {
+    if (!token) return null;
+    const row = await queries.findLiveSession(this.db, sessionId(token), IDLE_TIMEOUT_SECONDS);
+    if (!row) return null;
+    if (Date.now() - row.last_seen_at.getTime() > TOUCH_EVERY_MS) await queries.touchSession(this.db, row.session_id);
+    return { sessionId: row.session_id, stage: row.stage, csrfToken: row.csrf_token, user: toConsoleUser(row) };
+  }
+
+  /** Stage `totp`: a code from the authenticator or one recovery code. */
+  async verifyTotp(session: ConsoleSession, code: string): Promise<SessionResult> {
+    requireStage(session, 'totp');
+    const row = (await queries.findUserById(this.db, session.user.id))!;
+    assertNotLocked(row);
+    const normalized = code.replace(/\s+/g, '');
+    const ok = /^\d{6}$/.test(normalized)
+      ? await this.checkTotp(row, normalized)
+      : await queries.useRecoveryCode(this.db, row.id, hashCode(normalized.toLowerCase()));
+    if (!ok) {
+      await this.fail(row.id);
+      throw new AppError('TOTP_INVALID', 'the code is wrong or already used');
+    }
+    await queries.clearFailures(this.db, row.id);
+    return this.advance(session, nextStage(session.user, row.must_change_password));
+  }
+
+  /** Stage `password_change` (forced) or an active session (voluntary). */
+  async changePassword(session: ConsoleSession, current: string, next: string): Promise<SessionResult> {
+    if (session.stage !== 'password_change' && session.stage !== 'active') requireStage(session, 'active');
+    const row = (await queries.findUserById(this.db, session.user.id))!;
+    if (!(await verifyPassword(row.password_hash, current))) {
+      await this.fail(row.id);
+      throw new AppError('LOGIN_FAILED', 'the current password is wrong');
+    }
+    checkPasswordStrength(row.area, next);
+    if (current === next) throw new AppError('INVALID_REQUEST', 'newPassword: must differ from the current one');
+    await queries.updateUser(this.db, row.id, { password_hash: await hashPassword(next), must_change_password: false });
+    await queries.deleteUserSessions(this.db, row.id, session.sessionId);
+    const stage = session.stage === 'active' ? 'active' : nextStage(session.user, false);
+    return this.advance(session, stage);
+  }
+
+  /** Starts TOTP enrolment: a new secret (kept encrypted, not yet enabled) and its QR code. */
+  async startTotpEnrolment(session: ConsoleSession) {
+    if (session.stage !== 'totp_enrol' && !(session.stage === 'active' && !session.user.totpEnabled)) {
+      requireStage(session, 'totp_enrol');
+    }
+    const secret = generateSecret();
+    await queries.updateUser(this.db, session.user.id, { totp_secret_enc: this.secrets.encrypt(secret) });
+    const otpauthUrl = generateURI({ secret, label: session.user.username, issuer: TOTP_ISSUER });
+    return { secret, otpauthUrl, qrDataUrl: await QRCode.toDataURL(otpauthUrl, { margin: 1, width: 220 }) };
+  }
+
+  /** Confirms enrolment with a first code; returns the recovery codes, shown once. */
+  async confirmTotpEnrolment(
+    session: ConsoleSession,
+    code: string,
+  ): Promise<SessionResult & { recoveryCodes: string[] }> {
+    const row = (await queries.findUserById(this.db, session.user.id))!;
+    if (!row.totp_secret_enc || row.totp_enabled) {
+      throw new AppError('STAGE_REQUIRED', 'start the enrolment first');
+    }
+    if (!(await this.checkTotp(row, code.trim()))) {
+      await this.fail(row.id);
+      throw new AppError('TOTP_INVALID', 'the code is wrong; check the time on your phone');
+    }
+    const recoveryCodes = Array.from({ length: RECOVERY_CODES }, recoveryCode);
+    await queries.updateUser(this.db, row.id, {
+      totp_enabled: true,
+      recovery_code_hashes: recoveryCodes.map(hashCode),
+    });
+    const user = { ...session.user, totpEnabled: true };
+    const result = await this.advance({ ...session, user }, 'active');
+    return { ...result, recoveryCodes };
+  }
+
+  /** Merchants and agents may turn TOTP off again with their password; operators may not. */
+  async disableTotp(session: ConsoleSession, password: string): Promise<ConsoleSession> {
+    requireStage(session, 'active');
+    if (session.user.area === 'operator') throw new AppError('FORBIDDEN', 'operators must keep two-factor login');
+    const row = (await queries.findUserById(this.db, session.user.id))!;
+    if (!(await verifyPassword(row.password_hash, password))) {
+      await this.fail(row.id);
+      throw new AppError('LOGIN_FAILED', 'the password is wrong');
+    }
+    await queries.updateUser(this.db, row.id, { totp_enabled: false, totp_secret_enc: null, recovery_code_hashes: [] });
+    return { ...session, user: { ...session.user, totpEnabled: false } };
+  }
+
+  logout(session: ConsoleSession): Promise<void> {
+    return queries.deleteSession(this.db, session.sessionId);
+  }
+
+  purgeExpiredSessions(): Promise<void> {
+    return queries.purgeExpiredSessions(this.db, IDLE_TIMEOUT_SECONDS);
+  }
+
+  // ---------- password reset ----------
+
+  /** Sends a reset code to the user's e-mail. Answers the same whether or not the user exists. */
+  async requestPasswordReset(area: Area, username: string): Promise<void> {
+    const user = await queries.findUserByName(this.db, area, username);
+    if (!user?.enabled) return;
+    const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+    await queries.updateUser(this.db, user.id, {
+      reset_code_hash: hashCode(`${user.id}:${code}`),
+      reset_code_expires: new Date(Date.now() + RESET_CODE_TTL_MS),
+      reset_code_attempts: 0,
+    });
+    await this.mailer.send(
+      user.email,
+      '青云支付 密码重置验证码 / Qingyun Pay password reset code',
+      `${area}/${username} password reset code: ${code} (valid 15 minutes)`,
+    );
+  }
+
+  async confirmPasswordReset(area: Area, username: string, code: string, newPassword: string): Promise<void> {
+    const user = await queries.findUserByName(this.db, area, username);
+    const refused = new AppError('INVALID_REQUEST', 'code: wrong or expired');
+    if (!user?.enabled || !user.reset_code_hash || !user.reset_code_expires) throw refused;
+    if (user.reset_code_expires.getTime() < Date.now() || user.reset_code_attempts >= RESET_CODE_MAX_ATTEMPTS) {
+      throw refused;
+    }
+    if (!safeEqual(user.reset_code_hash, hashCode(`${user.id}:${code.trim()}`))) {
+      await queries.updateUser(this.db, user.id, { reset_code_attempts: user.reset_code_attempts + 1 });
+      throw refused;
+    }
+    checkPasswordStrength(area, newPassword);
+    await queries.updateUser(this.db, user.id, {
+      password_hash: await hashPassword(newPassword),
+      must_change_password: false,
+      reset_code_hash: null,
+      reset_code_expires: null,
+      reset_code_attempts: 0,
+    });
+    await queries.clearFailures(this.db, user.id);
+    await queries.deleteUserSessions(this.db, user.id);
+  }
+
+  // ---------- internals ----------
+
+  private async checkTotp(row: ConsoleUserWithRole, code: string): Promise<boolean> {
+    if (!row.totp_secret_enc || !/^\d{6}$/.test(code)) return false;
+    const result = await verifyTotpCode({
+      secret: this.secrets.decrypt(row.totp_secret_enc),
+      token: code,
+      epochTolerance: 30,
+    });
+    // epoch is the start of the matched 30 s period: its step number makes the code single-use.
+    if (!result.valid || !('epoch' in result)) return false;
+    return queries.useTotpStep(this.db, row.id, BigInt(Math.floor(result.epoch / 30)));
+  }
+
+  private async fail(userId: bigint): Promise<void> {
+    const after = await queries.recordFailedLogin(this.db, userId, MAX_FAILED_LOGINS, LOCK_SECONDS);
+    if (after.locked_until && after.locked_until.getTime() > Date.now()) {
+      await queries.deleteUserSessions(this.db, userId);
+    }
+  }
+
+  private async advance(session: ConsoleSession, stage: Stage): Promise<SessionResult> {
+    const token = newToken();
+    await queries.advanceSession(this.db, session.sessionId, sessionId(token), stage);
+    const user = await this.requireUser(session.user.id);
+    return { token, session: { ...session, sessionId: sessionId(token), stage, user } };
+  }
+}
+
+/** After the password (and TOTP if enrolled): change a temporary password, then enrol TOTP if required. */
+function nextStage(user: ConsoleUser, mustChangePassword: boolean): Stage {
+  if (mustChangePassword) return 'password_change';
+  if (user.area === 'operator' && !user.totpEnabled) return 'totp_enrol';
+  return 'active';
+}
+
+export function requireStage(session: ConsoleSession, stage: Stage): void {
+  if (session.stage !== stage) {
+    throw new AppError('STAGE_REQUIRED', `finish the login first (current step: ${session.stage})`, {
+      stage: session.stage,
+    });
+  }
+}
+
+function assertNotLocked(user: ConsoleUserWithRole): void {
+  if (user.locked_until && user.locked_until.getTime() > Date.now()) {
+    throw new AppError('ACCOUNT_LOCKED', 'too many failed attempts; try again later', {
+      lockedUntil: user.locked_until.toISOString(),
+    });
+  }
+}
+
+function checkPasswordStrength(area: Area, password: string): void {
+  const min = MIN_PASSWORD[area];
+  if (password.length < min) throw new AppError('INVALID_REQUEST', `password: at least ${min} characters`);
+  if (password.length > 256) throw new AppError('INVALID_REQUEST', 'password: at most 256 characters');
+}
+
+export function toConsoleUser(row: ConsoleUserWithRole): ConsoleUser {
+  const merchantPermissions = row.merchant_role ? [...MERCHANT_PERMISSIONS[row.merchant_role]] : [];
+  return {
+    id: row.id,
+    area: row.area,
+    username: row.username,
+    displayName: row.display_name,
+    email: row.email,
+    totpEnabled: row.totp_enabled,
+    permissions: row.area === 'operator' ? (row.permissions ?? []) : merchantPermissions,
+    role: row.role_id !== null ? { id: row.role_id, code: row.role_code ?? '', name: row.role_name ?? '' } : null,
+    merchantId: row.merchant_id,
+    merchant: row.mch_no ? { mchNo: row.mch_no, name: row.merchant_name ?? '' } : null,
+    merchantRole: row.merchant_role,
+    agentId: row.agent_id,
+  };
+}
+
+function newToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+function sessionId(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+function hashCode(code: string): string {
+  return createHash('sha256').update(code).digest('hex');
+}
+
+function safeEqual(a: string, b: string): boolean {
+  return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+}
+
+/** 10 characters of base32 in two groups: easy to type from paper, 50 bits of entropy. */
+function recoveryCode(): string {
+  const alphabet = 'abcdefghijkmnpqrstuvwxyz23456789';
+  const chars = Array.from({ length: 10 }, () => alphabet[randomInt(0, alphabet.length)]).join('');
+  return `${chars.slice(0, 5)}-${chars.slice(5)}`;
+}
+
+export function temporaryPassword(): string {
+  return randomBytes(12).toString('base64url');
+}

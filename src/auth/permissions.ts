@@ -1,0 +1,38 @@
+/**
+ * Operator permissions. A role is a set of these; `*` grants all. Every operator route names the
+ * one it needs (route config `permission`), and a route without one is refused, so a new route
+ * cannot be left open by forgetting it.
+ */
+export const PERMISSIONS = [
+  { code: 'merchant.read', group: 'merchant' },
+  { code: 'merchant.write', group: 'merchant' },
+  { code: 'catalog.read', group: 'catalog' },
+  { code: 'catalog.write', group: 'catalog' },
+  { code: 'order.read', group: 'order' },
+  { code: 'order.operate', group: 'order' },
+  { code: 'order.test', group: 'order' },
+  { code: 'order.complete', group: 'order' },
+  { code: 'stats.read', group: 'stats' },
+  { code: 'operator.read', group: 'system' },
+  { code: 'operator.write', group: 'system' },
+  { code: 'audit.read', group: 'system' },
+  { code: 'settings.write', group: 'system' },
+] as const;
+
+export type Permission = (typeof PERMISSIONS)[number]['code'];
+export const ALL_PERMISSIONS = '*';
+
+const KNOWN = new Set<string>(PERMISSIONS.map((p) => p.code));
+export function isPermission(code: string): code is Permission {
+  return KNOWN.has(code);
+}
+
+export function grants(permissions: readonly string[], needed: Permission): boolean {
+  return permissions.includes(ALL_PERMISSIONS) || permissions.includes(needed);
+}
+
+/** What merchant users may do; the portal routes check the role, this is what the UI is told. */
+export const MERCHANT_PERMISSIONS = {
+  manager: ['portal.orders', 'portal.collect', 'portal.apps', 'portal.cashiers', 'portal.dashboard'],
+  cashier: ['portal.orders', 'portal.collect', 'portal.dashboard'],
+} as const;

@@ -1,0 +1,38 @@
+import { ApiError } from '../api.ts';
+import i18n from '../i18n.ts';
+import { dateTime } from './format.ts';
+
+export interface ErrorInfo {
+  code: string;
+  /** A short, translated sentence for the code. */
+  title: string;
+  /** The server's own message when it adds something (e.g. which field is invalid). */
+  detail?: string;
+}
+
+/** Turns anything thrown by `api` (or fetch) into words for a person. */
+export function describeError(error: unknown): ErrorInfo {
+  if (!(error instanceof ApiError)) {
+    return { code: 'NETWORK', title: i18n.t('common:errors.NETWORK'), detail: (error as Error)?.message };
+  }
+  const key = `common:errors.${error.code}`;
+  const known = i18n.exists(key);
+  if (error.code === 'ACCOUNT_LOCKED') {
+    const until = (error.details as { lockedUntil?: string } | undefined)?.lockedUntil;
+    return {
+      code: error.code,
+      title: i18n.t('common:auth.locked'),
+      detail: until ? i18n.t('common:auth.lockedUntil', { time: dateTime(until) }) : i18n.t('common:auth.lockedGeneric'),
+    };
+  }
+  if (!known) return { code: error.code, title: error.message || i18n.t('common:errors.title') };
+  const title = i18n.t(key);
+  const detail = error.message && error.message !== title ? error.message : undefined;
+  return { code: error.code, title, detail };
+}
+
+/** One line for a toast: the translated title and the server's detail. */
+export function errorText(error: unknown): string {
+  const { title, detail } = describeError(error);
+  return detail ? `${title}：${detail}` : title;
+}
