@@ -132,13 +132,14 @@ describe.each(testDatabases)('faults on $kind', (database) => {
     );
     // The attempt is recorded just after the merchant answers.
     const detail = await eventually(async () => {
-      const d = await (
-        await fetch(`${t.platform.url}/api/admin/orders/${order.orderNo}`, { headers: { cookie } })
-      ).json();
-      return d.notifies[0].state === 'succeeded' ? d : undefined;
+      const d = await operator.ok<{
+        notifies: { state: string; attempts: number }[];
+        events: { kind: string }[];
+      }>('GET', `/api/admin/orders/${order.orderNo}`);
+      return d.notifies[0]?.state === 'succeeded' ? d : undefined;
     });
-    expect(detail.notifies[0].attempts).toBe(5);
-    expect(detail.events.map((e: { kind: string }) => e.kind)).toContain('notify_resend');
+    expect(detail.notifies[0]!.attempts).toBe(5);
+    expect(detail.events.map((e) => e.kind)).toContain('notify_resend');
   });
 
   it('finds a payment whose channel notify was dropped by querying the paying order', async () => {

@@ -13,8 +13,8 @@ import {
   openDatabase,
   startPlatform,
 } from './platform.ts';
-import { ensureWebBuilt } from './web.ts';
 import { createServices } from './services.ts';
+import { ensureWebBuilt } from './web.ts';
 
 const USAGE = `qingyun <command>
 

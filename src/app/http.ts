@@ -7,6 +7,7 @@ import Fastify, {
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
+  type RouteOptions,
 } from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
@@ -15,8 +16,8 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import { authRoutes, operatorAdminRoutes } from '../auth/routes.ts';
 import { redactForAudit } from '../audit/service.ts';
+import { authRoutes, operatorAdminRoutes } from '../auth/routes.ts';
 import { catalogRoutes } from '../catalog/routes.ts';
 import { sandboxPlugin } from '../channels/sandbox/server.ts';
 import { AppError } from '../errors.ts';
@@ -26,10 +27,22 @@ import { cashierRoutes } from '../orders/cashier.ts';
 import { channelNotifyRoutes, merchantOrderRoutes, orderAdminRoutes } from '../orders/routes.ts';
 import type { Config } from './config.ts';
 import { loggerOptions } from './logger.ts';
-import { webRoutes } from './web.ts';
 import type { Services } from './services.ts';
+import { webRoutes } from './web.ts';
+
+/** One registered route and the guard settings it declared. */
+export interface RouteInfo {
+  method: string;
+  url: string;
+  permission?: string;
+  merchantRole?: string;
+}
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route with its declared permission: tests walk it to try each boundary. */
+    routeTable: RouteInfo[];
+  }
   interface FastifyRequest {
     /** The body exactly as received: signatures are computed over it. */
     rawBody: string;
@@ -75,12 +88,30 @@ export async function buildHttpApp({
     await auditConsoleMutation(services, request, reply.statusCode);
     return payload;
   });
-  app.setNotFoundHandler((request, reply) => {
-    reply.code(404).send({
-      code: 'NOT_FOUND',
-      message: `no route for ${request.method} ${request.url.split('?')[0]}`,
-      requestId: request.id,
-    });
+  const routeTable: RouteInfo[] = [];
+  app.decorate('routeTable', routeTable);
+  // Route options are read once all plugins have added to them (a plugin may set defaults on its routes).
+  const registered: RouteOptions[] = [];
+  app.addHook('onRoute', (route) => {
+    registered.push(route);
+  });
+  app.addHook('onReady', async () => {
+    for (const route of registered) {
+      const config = (route.config ?? {}) as { permission?: string; merchantRole?: string };
+      // Fail at start, not in production: an operator route that names no permission would be refused anyway.
+      if (route.url.startsWith('/api/admin/') && !config.permission) {
+        throw new Error(`operator route ${route.method} ${route.url} declares no permission`);
+      }
+      for (const method of [route.method].flat()) {
+        if (method === 'HEAD') continue;
+        routeTable.push({
+          method,
+          url: route.url,
+          permission: config.permission,
+          merchantRole: config.merchantRole,
+        });
+      }
+    }
   });
   await app.register(fastifyCookie);
   await app.register(fastifySwagger, {

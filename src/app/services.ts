@@ -1,8 +1,8 @@
+import { AuditService } from '../audit/service.ts';
 import { ApiSignatureVerifier } from '../auth/api-signature.ts';
 import { ConsoleUserService } from '../auth/console-users.ts';
 import { logMailer, nullMailer, smtpMailer } from '../auth/mailer.ts';
 import { RoleService } from '../auth/roles.ts';
-import { AuditService } from '../audit/service.ts';
 import { SecretBox } from '../auth/secret-box.ts';
 import { CatalogService } from '../catalog/service.ts';
 import { ChannelGateway } from '../channels/gateway.ts';

@@ -50,7 +50,9 @@ export function ensureWebBuilt(log: (line: string) => void = console.log): void 
   if (!webBuildIsStale()) return;
   const vite = path.join(ROOT, 'node_modules', '.bin', 'vite');
   if (!fs.existsSync(vite)) {
-    log('web consoles: dist/web is missing or stale and vite is not installed (npm install, then npm run build:web)');
+    log(
+      'web consoles: dist/web is missing or stale and vite is not installed (npm install, then npm run build:web)',
+    );
     return;
   }
   const sourcesAt = newestSourceMtime();
@@ -66,7 +68,16 @@ export function ensureWebBuilt(log: (line: string) => void = console.log): void 
 }
 
 /** The console SPA's entry paths; everything under them is routed in the browser. */
-const SPA_PATHS = ['/', '/login', '/operator', '/operator/*', '/merchant', '/merchant/*', '/agent', '/agent/*'];
+const SPA_PATHS = [
+  '/',
+  '/login',
+  '/operator',
+  '/operator/*',
+  '/merchant',
+  '/merchant/*',
+  '/agent',
+  '/agent/*',
+];
 
 /** Serves the built consoles: hashed assets cached for a year, the HTML never cached. */
 export async function webRoutes(app: FastifyInstance) {

@@ -6,8 +6,8 @@ import { AppError } from '../errors.ts';
 import type { Mailer } from './mailer.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { MERCHANT_PERMISSIONS } from './permissions.ts';
-import * as queries from './queries.ts';
 import type { Area, ConsoleUserWithRole, Stage } from './queries.ts';
+import * as queries from './queries.ts';
 import type { SecretBox } from './secret-box.ts';
 
 export const IDLE_TIMEOUT_SECONDS = 15 * 60;
@@ -77,7 +77,8 @@ export class ConsoleUserService {
   constructor(
     private readonly db: Db,
     private readonly secrets: SecretBox,
-    private readonly mailer: Mailer,
+    /** Public so tests can read the codes it would send. */
+    readonly mailer: Mailer,
   ) {}
 
   async createUser(input: NewUser): Promise<ConsoleUser> {
@@ -165,7 +166,11 @@ export class ConsoleUserService {
 
   /** An admin removes a lost authenticator: the user enrols again at the next login. */
   async resetTotpByAdmin(id: bigint): Promise<void> {
-    await queries.updateUser(this.db, id, { totp_enabled: false, totp_secret_enc: null, recovery_code_hashes: [] });
+    await queries.updateUser(this.db, id, {
+      totp_enabled: false,
+      totp_secret_enc: null,
+      recovery_code_hashes: [],
+    });
     await queries.deleteUserSessions(this.db, id);
   }
 
@@ -187,7 +192,9 @@ export class ConsoleUserService {
       throw new AppError('MERCHANT_DISABLED', 'this merchant account is not active');
     }
     await queries.recordLogin(this.db, user.id, ip);
-    const stage: Stage = user.totp_enabled ? 'totp' : nextStage(toConsoleUser(user), user.must_change_password);
+    const stage: Stage = user.totp_enabled
+      ? 'totp'
+      : nextStage(toConsoleUser(user), user.must_change_password);
     const token = newToken();
     const csrfToken = randomBytes(24).toString('base64url');
     await queries.insertSession(this.db, {
@@ -206,8 +213,14 @@ export class ConsoleUserService {
     if (!token) return null;
     const row = await queries.findLiveSession(this.db, sessionId(token), IDLE_TIMEOUT_SECONDS);
     if (!row) return null;
-    if (Date.now() - row.last_seen_at.getTime() > TOUCH_EVERY_MS) await queries.touchSession(this.db, row.session_id);
-    return { sessionId: row.session_id, stage: row.stage, csrfToken: row.csrf_token, user: toConsoleUser(row) };
+    if (Date.now() - row.last_seen_at.getTime() > TOUCH_EVERY_MS)
+      await queries.touchSession(this.db, row.session_id);
+    return {
+      sessionId: row.session_id,
+      stage: row.stage,
+      csrfToken: row.csrf_token,
+      user: toConsoleUser(row),
+    };
   }
 
   /** Stage `totp`: a code from the authenticator or one recovery code. */
@@ -236,8 +249,12 @@ export class ConsoleUserService {
       throw new AppError('LOGIN_FAILED', 'the current password is wrong');
     }
     checkPasswordStrength(row.area, next);
-    if (current === next) throw new AppError('INVALID_REQUEST', 'newPassword: must differ from the current one');
-    await queries.updateUser(this.db, row.id, { password_hash: await hashPassword(next), must_change_password: false });
+    if (current === next)
+      throw new AppError('INVALID_REQUEST', 'newPassword: must differ from the current one');
+    await queries.updateUser(this.db, row.id, {
+      password_hash: await hashPassword(next),
+      must_change_password: false,
+    });
     await queries.deleteUserSessions(this.db, row.id, session.sessionId);
     const stage = session.stage === 'active' ? 'active' : nextStage(session.user, false);
     return this.advance(session, stage);
@@ -280,13 +297,18 @@ export class ConsoleUserService {
   /** Merchants and agents may turn TOTP off again with their password; operators may not. */
   async disableTotp(session: ConsoleSession, password: string): Promise<ConsoleSession> {
     requireStage(session, 'active');
-    if (session.user.area === 'operator') throw new AppError('FORBIDDEN', 'operators must keep two-factor login');
+    if (session.user.area === 'operator')
+      throw new AppError('FORBIDDEN', 'operators must keep two-factor login');
     const row = (await queries.findUserById(this.db, session.user.id))!;
     if (!(await verifyPassword(row.password_hash, password))) {
       await this.fail(row.id);
       throw new AppError('LOGIN_FAILED', 'the password is wrong');
     }
-    await queries.updateUser(this.db, row.id, { totp_enabled: false, totp_secret_enc: null, recovery_code_hashes: [] });
+    await queries.updateUser(this.db, row.id, {
+      totp_enabled: false,
+      totp_secret_enc: null,
+      recovery_code_hashes: [],
+    });
     return { ...session, user: { ...session.user, totpEnabled: false } };
   }
 
@@ -321,7 +343,10 @@ export class ConsoleUserService {
     const user = await queries.findUserByName(this.db, area, username);
     const refused = new AppError('INVALID_REQUEST', 'code: wrong or expired');
     if (!user?.enabled || !user.reset_code_hash || !user.reset_code_expires) throw refused;
-    if (user.reset_code_expires.getTime() < Date.now() || user.reset_code_attempts >= RESET_CODE_MAX_ATTEMPTS) {
+    if (
+      user.reset_code_expires.getTime() < Date.now() ||
+      user.reset_code_attempts >= RESET_CODE_MAX_ATTEMPTS
+    ) {
       throw refused;
     }
     if (!safeEqual(user.reset_code_hash, hashCode(`${user.id}:${code.trim()}`))) {
@@ -408,7 +433,8 @@ export function toConsoleUser(row: ConsoleUserWithRole): ConsoleUser {
     email: row.email,
     totpEnabled: row.totp_enabled,
     permissions: row.area === 'operator' ? (row.permissions ?? []) : merchantPermissions,
-    role: row.role_id !== null ? { id: row.role_id, code: row.role_code ?? '', name: row.role_name ?? '' } : null,
+    role:
+      row.role_id !== null ? { id: row.role_id, code: row.role_code ?? '', name: row.role_name ?? '' } : null,
     merchantId: row.merchant_id,
     merchant: row.mch_no ? { mchNo: row.mch_no, name: row.merchant_name ?? '' } : null,
     merchantRole: row.merchant_role,

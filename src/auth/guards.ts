@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Services } from '../app/services.ts';
 import { AppError } from '../errors.ts';
 import type { ConsoleSession } from './console-users.ts';
@@ -82,4 +82,20 @@ export function requireMerchantUser(services: Services) {
 export function sessionOf(request: FastifyRequest): ConsoleSession {
   if (!request.consoleSession) throw new AppError('UNAUTHENTICATED', 'log in first');
   return request.consoleSession;
+}
+
+/**
+ * Gives every route of an operator plugin its permission by method (reads `read`, changes
+ * `write`) unless the route names its own. Add it before the plugin's routes.
+ */
+export function defaultPermissions(app: FastifyInstance, read: Permission, write: Permission): void {
+  app.addHook('onRoute', (route) => {
+    const config = (route.config ?? {}) as { permission?: Permission };
+    if (config.permission) return;
+    const methods = [route.method].flat();
+    route.config = {
+      ...config,
+      permission: methods.every((m) => m === 'GET' || m === 'HEAD') ? read : write,
+    };
+  });
 }

@@ -114,9 +114,10 @@ export async function listUsers(
 }
 
 export async function countUsers(q: Queryable, area: Area): Promise<number> {
-  const rows = await q.query<{ n: bigint }>('SELECT count(*)::bigint AS n FROM console_user WHERE area = $1', [
-    area,
-  ]);
+  const rows = await q.query<{ n: bigint }>(
+    'SELECT count(*)::bigint AS n FROM console_user WHERE area = $1',
+    [area],
+  );
   return Number(rows[0]!.n);
 }
 
@@ -173,10 +174,10 @@ export async function clearFailures(q: Queryable, id: bigint): Promise<void> {
 
 /** Accepts a TOTP step only if it is later than the last one used: a code works once. */
 export async function useTotpStep(q: Queryable, id: bigint, step: bigint): Promise<boolean> {
-  const rows = await q.query('UPDATE console_user SET totp_last_step = $2 WHERE id = $1 AND totp_last_step < $2 RETURNING 1', [
-    id,
-    step,
-  ]);
+  const rows = await q.query(
+    'UPDATE console_user SET totp_last_step = $2 WHERE id = $1 AND totp_last_step < $2 RETURNING 1',
+    [id, step],
+  );
   return rows.length === 1;
 }
 
@@ -239,7 +240,12 @@ export async function touchSession(q: Queryable, id: string): Promise<void> {
 }
 
 /** Moves a session to its next stage under a new id (the old cookie stops working). */
-export async function advanceSession(q: Queryable, oldId: string, newId: string, stage: Stage): Promise<void> {
+export async function advanceSession(
+  q: Queryable,
+  oldId: string,
+  newId: string,
+  stage: Stage,
+): Promise<void> {
   await q.query('UPDATE console_session SET id = $2, stage = $3, last_seen_at = now() WHERE id = $1', [
     oldId,
     newId,
@@ -333,4 +339,3 @@ export async function purgeExpiredNonces(q: Queryable): Promise<number> {
   const rows = await q.query('DELETE FROM api_nonce WHERE expires_at < now() RETURNING 1');
   return rows.length;
 }
-

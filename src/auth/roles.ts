@@ -48,7 +48,8 @@ export class RoleService {
   async remove(id: bigint): Promise<void> {
     const role = await this.require({ id });
     if (role.builtin) throw new AppError('FORBIDDEN', 'built-in roles cannot be deleted');
-    if (role.userCount > 0) throw new AppError('ROLE_IN_USE', `${role.userCount} operators still have this role`);
+    if (role.userCount > 0)
+      throw new AppError('ROLE_IN_USE', `${role.userCount} operators still have this role`);
     await queries.deleteRole(this.db, id);
   }
 }

@@ -62,9 +62,11 @@ export async function authRoutes(
     }
     return sessionView(result.session);
   };
-  const anyStage = (stages: readonly string[] = ALL_STAGES) => async (request: FastifyRequest) => {
-    await consoleSession(services, request, null, stages);
-  };
+  const anyStage =
+    (stages: readonly string[] = ALL_STAGES) =>
+    async (request: FastifyRequest) => {
+      await consoleSession(services, request, null, stages);
+    };
 
   api.post(
     '/api/auth/login',
@@ -115,10 +117,15 @@ export async function authRoutes(
   api.post(
     '/api/auth/totp',
     {
-      schema: { tags, summary: 'Second step: a TOTP or recovery code', body: z.object({ code: z.string().min(6).max(32) }) },
+      schema: {
+        tags,
+        summary: 'Second step: a TOTP or recovery code',
+        body: z.object({ code: z.string().min(6).max(32) }),
+      },
       preValidation: anyStage(['totp']),
     },
-    async (request, reply) => answer(reply, await services.consoleUsers.verifyTotp(sessionOf(request), request.body.code)),
+    async (request, reply) =>
+      answer(reply, await services.consoleUsers.verifyTotp(sessionOf(request), request.body.code)),
   );
 
   api.post(
@@ -144,14 +151,21 @@ export async function authRoutes(
 
   api.post(
     '/api/auth/totp/enrol/start',
-    { schema: { tags, summary: 'Start TOTP enrolment: a secret and its QR code' }, preValidation: anyStage(['totp_enrol', 'active']) },
+    {
+      schema: { tags, summary: 'Start TOTP enrolment: a secret and its QR code' },
+      preValidation: anyStage(['totp_enrol', 'active']),
+    },
     async (request) => services.consoleUsers.startTotpEnrolment(sessionOf(request)),
   );
 
   api.post(
     '/api/auth/totp/enrol/confirm',
     {
-      schema: { tags, summary: 'Confirm TOTP enrolment with a first code', body: z.object({ code: z.string().min(6).max(8) }) },
+      schema: {
+        tags,
+        summary: 'Confirm TOTP enrolment with a first code',
+        body: z.object({ code: z.string().min(6).max(8) }),
+      },
       preValidation: anyStage(['totp_enrol', 'active']),
     },
     async (request, reply) => {
@@ -163,10 +177,15 @@ export async function authRoutes(
   api.post(
     '/api/auth/totp/disable',
     {
-      schema: { tags, summary: 'Turn TOTP off (merchants and agents)', body: z.object({ password: Password }) },
+      schema: {
+        tags,
+        summary: 'Turn TOTP off (merchants and agents)',
+        body: z.object({ password: Password }),
+      },
       preValidation: anyStage(['active']),
     },
-    async (request) => sessionView(await services.consoleUsers.disableTotp(sessionOf(request), request.body.password)),
+    async (request) =>
+      sessionView(await services.consoleUsers.disableTotp(sessionOf(request), request.body.password)),
   );
 
   api.get(
@@ -175,16 +194,12 @@ export async function authRoutes(
     async (request) => sessionView(sessionOf(request)),
   );
 
-  api.post(
-    '/api/auth/logout',
-    { schema: { tags, summary: 'Log out' } },
-    async (request, reply) => {
-      const session = await services.consoleUsers.sessionOf(request.cookies[SESSION_COOKIE]);
-      if (session) await services.consoleUsers.logout(session);
-      reply.clearCookie(SESSION_COOKIE, { path: '/' });
-      return { ok: true };
-    },
-  );
+  api.post('/api/auth/logout', { schema: { tags, summary: 'Log out' } }, async (request, reply) => {
+    const session = await services.consoleUsers.sessionOf(request.cookies[SESSION_COOKIE]);
+    if (session) await services.consoleUsers.logout(session);
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return { ok: true };
+  });
 
   api.post(
     '/api/auth/password-reset/request',
@@ -207,7 +222,12 @@ export async function authRoutes(
       schema: {
         tags,
         summary: 'Set a new password with the e-mailed code',
-        body: z.object({ area: AreaSchema, username: Username, code: z.string().min(1).max(16), newPassword: Password }),
+        body: z.object({
+          area: AreaSchema,
+          username: Username,
+          code: z.string().min(1).max(16),
+          newPassword: Password,
+        }),
       },
     },
     async (request) => {
@@ -231,16 +251,24 @@ export async function operatorAdminRoutes(app: FastifyInstance, { services }: { 
     permissions: z.array(z.string().max(64)).max(64),
   });
 
-  api.get('/api/admin/permissions', { schema: { tags, summary: 'Every permission' }, config: read }, async () =>
-    PERMISSIONS.map((p) => ({ ...p })),
+  api.get(
+    '/api/admin/permissions',
+    { schema: { tags, summary: 'Every permission' }, config: read },
+    async () => PERMISSIONS.map((p) => ({ ...p })),
   );
 
-  api.get('/api/admin/roles', { schema: { tags, summary: 'Roles' }, config: read }, async () => services.roles.list());
+  api.get('/api/admin/roles', { schema: { tags, summary: 'Roles' }, config: read }, async () =>
+    services.roles.list(),
+  );
 
   api.post(
     '/api/admin/roles',
     {
-      schema: { tags, summary: 'Create a role', body: RoleBody.extend({ code: z.string().regex(/^[a-z][a-z0-9_]{1,31}$/) }) },
+      schema: {
+        tags,
+        summary: 'Create a role',
+        body: RoleBody.extend({ code: z.string().regex(/^[a-z][a-z0-9_]{1,31}$/) }),
+      },
       config: write,
     },
     async (request, reply) => {
@@ -322,7 +350,9 @@ export async function operatorAdminRoutes(app: FastifyInstance, { services }: { 
       });
       const view = operatorView((await services.consoleUsers.userRow(user.id))!);
       noteAudit(request, { targetType: 'operator', targetId: view.id, before: undefined, after: view });
-      return reply.code(201).send({ ...view, temporaryPassword: request.body.password ? undefined : password });
+      return reply
+        .code(201)
+        .send({ ...view, temporaryPassword: request.body.password ? undefined : password });
     },
   );
 
@@ -344,7 +374,10 @@ export async function operatorAdminRoutes(app: FastifyInstance, { services }: { 
     },
     async (request) => {
       const before = await requireOperatorRow(services, request.params.id);
-      if (request.params.id === sessionOf(request).user.id && (request.body.enabled === false || request.body.roleId)) {
+      if (
+        request.params.id === sessionOf(request).user.id &&
+        (request.body.enabled === false || request.body.roleId)
+      ) {
         throw new AppError('FORBIDDEN', 'you cannot disable yourself or change your own role');
       }
       if (request.body.roleId) await services.roles.require({ id: request.body.roleId });
@@ -360,18 +393,35 @@ export async function operatorAdminRoutes(app: FastifyInstance, { services }: { 
     { schema: { tags, summary: 'Give an operator a temporary password', params: IdParams }, config: write },
     async (request) => {
       const target = await requireOperatorRow(services, request.params.id);
-      noteAudit(request, { targetType: 'operator', targetId: target.id, before: undefined, after: { passwordReset: true } });
+      noteAudit(request, {
+        targetType: 'operator',
+        targetId: target.id,
+        before: undefined,
+        after: { passwordReset: true },
+      });
       return { temporaryPassword: await services.consoleUsers.resetPasswordByAdmin(request.params.id) };
     },
   );
 
   api.post(
     '/api/admin/operators/:id/reset-totp',
-    { schema: { tags, summary: 'Remove an operator’s authenticator (re-enrol at next login)', params: IdParams }, config: write },
+    {
+      schema: {
+        tags,
+        summary: 'Remove an operator’s authenticator (re-enrol at next login)',
+        params: IdParams,
+      },
+      config: write,
+    },
     async (request) => {
       const target = await requireOperatorRow(services, request.params.id);
       await services.consoleUsers.resetTotpByAdmin(request.params.id);
-      noteAudit(request, { targetType: 'operator', targetId: target.id, before: { totpEnabled: target.totpEnabled }, after: { totpEnabled: false } });
+      noteAudit(request, {
+        targetType: 'operator',
+        targetId: target.id,
+        before: { totpEnabled: target.totpEnabled },
+        after: { totpEnabled: false },
+      });
       return { ok: true };
     },
   );
@@ -413,7 +463,12 @@ export async function operatorAdminRoutes(app: FastifyInstance, { services }: { 
     async (request) => {
       const before = await services.settings.summary();
       await services.settings.setCompletionPassword(request.body.password);
-      noteAudit(request, { targetType: 'setting', targetId: 'completion_password', before: before, after: { completionPasswordSet: true } });
+      noteAudit(request, {
+        targetType: 'setting',
+        targetId: 'completion_password',
+        before: before,
+        after: { completionPasswordSet: true },
+      });
       return services.settings.summary();
     },
   );
@@ -435,7 +490,8 @@ export function operatorView(row: ConsoleUserWithRole) {
     role: row.role_id === null ? null : { id: String(row.role_id), code: row.role_code, name: row.role_name },
     totpEnabled: row.totp_enabled,
     mustChangePassword: row.must_change_password,
-    lockedUntil: row.locked_until && row.locked_until.getTime() > Date.now() ? row.locked_until.toISOString() : null,
+    lockedUntil:
+      row.locked_until && row.locked_until.getTime() > Date.now() ? row.locked_until.toISOString() : null,
     lastLoginAt: row.last_login_at?.toISOString() ?? null,
     createdAt: row.created_at.toISOString(),
   };

@@ -25,7 +25,10 @@ export class SettingsService {
   async verifyCompletionPassword(password: string): Promise<void> {
     const hash = await queries.getSetting(this.db, COMPLETION_PASSWORD);
     if (hash === null) {
-      throw new AppError('COMPLETION_PASSWORD_NOT_SET', 'set the completion password in system settings first');
+      throw new AppError(
+        'COMPLETION_PASSWORD_NOT_SET',
+        'set the completion password in system settings first',
+      );
     }
     if (!(await verifyPassword(hash, password))) {
       throw new AppError('COMPLETION_PASSWORD_INVALID', 'the completion password is wrong');
