@@ -231,7 +231,7 @@ export class ConsoleUserService {
     const normalized = code.replace(/\s+/g, '');
     const ok = /^\d{6}$/.test(normalized)
       ? await this.checkTotp(row, normalized)
-      : await queries.useRecoveryCode(this.db, row.id, hashCode(normalized.toLowerCase()));
+      : await queries.consumeRecoveryCode(this.db, row.id, hashCode(normalized.toLowerCase()));
     if (!ok) {
       await this.fail(row.id);
       throw new AppError('TOTP_INVALID', 'the code is wrong or already used');
@@ -376,7 +376,7 @@ export class ConsoleUserService {
     });
     // epoch is the start of the matched 30 s period: its step number makes the code single-use.
     if (!result.valid || !('epoch' in result)) return false;
-    return queries.useTotpStep(this.db, row.id, BigInt(Math.floor(result.epoch / 30)));
+    return queries.consumeTotpStep(this.db, row.id, BigInt(Math.floor(result.epoch / 30)));
   }
 
   private async fail(userId: bigint): Promise<void> {

@@ -173,7 +173,7 @@ export async function clearFailures(q: Queryable, id: bigint): Promise<void> {
 }
 
 /** Accepts a TOTP step only if it is later than the last one used: a code works once. */
-export async function useTotpStep(q: Queryable, id: bigint, step: bigint): Promise<boolean> {
+export async function consumeTotpStep(q: Queryable, id: bigint, step: bigint): Promise<boolean> {
   const rows = await q.query(
     'UPDATE console_user SET totp_last_step = $2 WHERE id = $1 AND totp_last_step < $2 RETURNING 1',
     [id, step],
@@ -182,7 +182,7 @@ export async function useTotpStep(q: Queryable, id: bigint, step: bigint): Promi
 }
 
 /** Removes one recovery code; false if it was not there (already used or never issued). */
-export async function useRecoveryCode(q: Queryable, id: bigint, codeHash: string): Promise<boolean> {
+export async function consumeRecoveryCode(q: Queryable, id: bigint, codeHash: string): Promise<boolean> {
   const rows = await q.query(
     `UPDATE console_user SET recovery_code_hashes = array_remove(recovery_code_hashes, $2)
      WHERE id = $1 AND $2 = ANY(recovery_code_hashes) RETURNING 1`,

@@ -476,7 +476,7 @@ export async function operatorAdminRoutes(app: FastifyInstance, { services }: { 
 
 async function requireOperatorRow(services: Services, id: bigint) {
   const row = await services.consoleUsers.userRow(id);
-  if (!row || row.area !== 'operator') throw new AppError('NOT_FOUND', 'no such operator');
+  if (row?.area !== 'operator') throw new AppError('NOT_FOUND', 'no such operator');
   return operatorView(row);
 }
 
