@@ -21,6 +21,7 @@ import { authRoutes, operatorAdminRoutes } from '../auth/routes.ts';
 import { catalogRoutes } from '../catalog/routes.ts';
 import { sandboxPlugin } from '../channels/sandbox/server.ts';
 import { AppError } from '../errors.ts';
+import { statsRoutes } from '../stats/routes.ts';
 import { merchantAdminRoutes } from '../merchants/routes.ts';
 import type { AppKeys } from '../merchants/service.ts';
 import { cashierRoutes } from '../orders/cashier.ts';
@@ -155,6 +156,7 @@ export async function buildHttpApp({
   await app.register(merchantAdminRoutes, { services });
   await app.register(catalogRoutes, { services });
   await app.register(orderAdminRoutes, { services });
+  await app.register(statsRoutes, { services });
   await app.register(cashierRoutes, { services });
   await app.register(webRoutes);
   if (config.sandbox) {

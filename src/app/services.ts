@@ -12,6 +12,7 @@ import { MerchantService } from '../merchants/service.ts';
 import { NotifyService } from '../notify/service.ts';
 import { OrderService } from '../orders/service.ts';
 import { SettingsService } from '../settings/service.ts';
+import { StatsService } from '../stats/service.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
 
@@ -24,6 +25,7 @@ export interface Services {
   roles: RoleService;
   audit: AuditService;
   settings: SettingsService;
+  stats: StatsService;
   signatures: ApiSignatureVerifier;
   merchants: MerchantService;
   catalog: CatalogService;
@@ -65,6 +67,7 @@ export function createServices(db: Db, config: Config, log: Logger, publicUrl: (
     roles: new RoleService(db),
     audit: new AuditService(db),
     settings: new SettingsService(db),
+    stats: new StatsService(orders, merchants, catalog, { timeZone: config.timeZone }),
     signatures: new ApiSignatureVerifier(db, merchants),
     merchants,
     catalog,
