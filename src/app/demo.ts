@@ -8,6 +8,8 @@ import type { Services } from './services.ts';
 export interface DemoCredentials {
   operator: { username: string; password: string };
   merchant: { mchNo: string; appId: string; appSecret: string; productCode: string };
+  /** The demo merchant's store manager login (merchant portal). */
+  merchantManager: { username: string; password: string };
 }
 
 export const DEMO_PRODUCT = 'sandbox_qr';
@@ -64,10 +66,21 @@ export async function seedDemo(
   });
   await services.catalog.setMerchantRate(merchant.id, DEMO_PRODUCT, 6000);
   const { app, secret } = await services.merchants.createApp(merchant.mch_no, { name: 'Demo app' });
+  const managerPassword = randomBytes(12).toString('base64url');
+  await services.consoleUsers.createUser({
+    area: 'merchant',
+    username: 'demo_manager',
+    password: managerPassword,
+    displayName: '演示店长 Demo manager',
+    merchantId: merchant.id,
+    merchantRole: 'manager',
+    mustChangePassword: false,
+  });
 
   const credentials: DemoCredentials = {
     operator: { username: 'admin', password },
     merchant: { mchNo: merchant.mch_no, appId: app.appId, appSecret: secret, productCode: DEMO_PRODUCT },
+    merchantManager: { username: 'demo_manager', password: managerPassword },
   };
   fs.mkdirSync(config.dataDir, { recursive: true });
   fs.writeFileSync(

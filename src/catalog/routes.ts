@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Services } from '../app/services.ts';
-import { requireOperator } from '../auth/guards.ts';
+import { noteAudit } from '../audit/service.ts';
+import { defaultPermissions, requireOperator } from '../auth/guards.ts';
 import { listAdapters } from '../channels/registry.ts';
 import { toJsonAmount } from '../money/money.ts';
 import type { ProductRow } from './queries.ts';
@@ -12,14 +13,17 @@ const minor = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM');
 const AccountIdParams = z.object({ id: z.string().regex(/^\d{1,18}$/) });
 const toBig = (n: number | null | undefined) => (n === null || n === undefined ? null : BigInt(n));
+const read = { permission: 'catalog.read' } as const;
+const write = { permission: 'catalog.write' } as const;
 
 /** Operator API for products, channels, channel accounts and bindings (OP-4, OP-5). */
 export async function catalogRoutes(app: FastifyInstance, { services }: { services: Services }) {
   const api = app.withTypeProvider<ZodTypeProvider>();
   api.addHook('preValidation', requireOperator(services));
+  defaultPermissions(api, 'catalog.read', 'catalog.write');
   const tags = ['operator: products and channels'];
 
-  api.get('/api/admin/products', { schema: { tags, summary: 'List products' } }, async () =>
+  api.get('/api/admin/products', { schema: { tags, summary: 'List products' }, config: read }, async () =>
     (await services.catalog.listProducts()).map(productView),
   );
 
@@ -41,15 +45,19 @@ export async function catalogRoutes(app: FastifyInstance, { services }: { servic
           defaultRatePpm: ppm,
         }),
       },
+      config: write,
     },
     async (request, reply) => {
       const b = request.body;
-      const product = await services.catalog.createProduct({
-        ...b,
-        minAmount: BigInt(b.minAmount),
-        maxAmount: BigInt(b.maxAmount),
-      });
-      return reply.code(201).send(productView(product));
+      const product = productView(
+        await services.catalog.createProduct({
+          ...b,
+          minAmount: BigInt(b.minAmount),
+          maxAmount: BigInt(b.maxAmount),
+        }),
+      );
+      noteAudit(request, { targetType: 'product', targetId: product.code, after: product });
+      return reply.code(201).send(product);
     },
   );
 
@@ -68,23 +76,30 @@ export async function catalogRoutes(app: FastifyInstance, { services }: { servic
           enabled: z.boolean().optional(),
         }),
       },
+      config: write,
     },
     async (request) => {
       const b = request.body;
-      const product = await services.catalog.updateProduct(request.params.code, {
-        ...b,
-        minAmount: toBig(b.minAmount) ?? undefined,
-        maxAmount: toBig(b.maxAmount) ?? undefined,
-      });
-      return productView(product);
+      const before = productView(await services.catalog.requireProduct(request.params.code));
+      const after = productView(
+        await services.catalog.updateProduct(request.params.code, {
+          ...b,
+          minAmount: toBig(b.minAmount) ?? undefined,
+          maxAmount: toBig(b.maxAmount) ?? undefined,
+        }),
+      );
+      noteAudit(request, { targetType: 'product', targetId: after.code, before, after });
+      return after;
     },
   );
 
-  api.get('/api/admin/adapters', { schema: { tags, summary: 'Channel adapters this build has' } }, async () =>
-    listAdapters().map((a) => ({ code: a.code, name: a.name })),
+  api.get(
+    '/api/admin/adapters',
+    { schema: { tags, summary: 'Channel adapters this build has' }, config: read },
+    async () => listAdapters().map((a) => ({ code: a.code, name: a.name })),
   );
 
-  api.get('/api/admin/channels', { schema: { tags, summary: 'List channels' } }, async () =>
+  api.get('/api/admin/channels', { schema: { tags, summary: 'List channels' }, config: read }, async () =>
     (await services.catalog.listChannels()).map((c) => ({
       id: c.id.toString(),
       code: c.code,
@@ -106,18 +121,19 @@ export async function catalogRoutes(app: FastifyInstance, { services }: { servic
           adapterCode: z.string().min(1),
         }),
       },
+      config: write,
     },
     async (request, reply) => {
       const c = await services.catalog.createChannel(request.body);
-      return reply
-        .code(201)
-        .send({ id: c.id.toString(), code: c.code, name: c.name, adapterCode: c.adapter_code });
+      const view = { id: c.id.toString(), code: c.code, name: c.name, adapterCode: c.adapter_code };
+      noteAudit(request, { targetType: 'channel', targetId: view.id, after: view });
+      return reply.code(201).send(view);
     },
   );
 
   api.get(
     '/api/admin/channel-accounts',
-    { schema: { tags, summary: 'List channel accounts (credentials never shown)' } },
+    { schema: { tags, summary: 'List channel accounts (credentials never shown)' }, config: read },
     async () => (await services.catalog.listChannelAccounts()).map((a) => ({ ...a, id: a.id.toString() })),
   );
 
@@ -138,12 +154,18 @@ export async function catalogRoutes(app: FastifyInstance, { services }: { servic
             .optional(),
         }),
       },
+      config: write,
     },
     async (request, reply) => {
       const account = await services.catalog.createChannelAccount(request.body);
-      return reply
-        .code(201)
-        .send({ id: account.id.toString(), name: account.name, enabled: account.enabled });
+      const view = { id: account.id.toString(), name: account.name, enabled: account.enabled };
+      // Credentials never reach the audit log: only that they were set.
+      noteAudit(request, {
+        targetType: 'channel_account',
+        targetId: view.id,
+        after: { ...view, config: request.body.config ?? {}, rates: request.body.rates ?? [] },
+      });
+      return reply.code(201).send(view);
     },
   );
 
@@ -161,10 +183,17 @@ export async function catalogRoutes(app: FastifyInstance, { services }: { servic
           enabled: z.boolean().optional(),
         }),
       },
+      config: write,
     },
     async (request) => {
       const a = await services.catalog.updateChannelAccount(BigInt(request.params.id), request.body);
-      return { id: a.id.toString(), name: a.name, enabled: a.enabled, config: a.config };
+      const view = { id: a.id.toString(), name: a.name, enabled: a.enabled, config: a.config };
+      noteAudit(request, {
+        targetType: 'channel_account',
+        targetId: view.id,
+        after: { ...view, credentialsReplaced: request.body.credentials !== undefined },
+      });
+      return view;
     },
   );
 
@@ -177,6 +206,7 @@ export async function catalogRoutes(app: FastifyInstance, { services }: { servic
         params: z.object({ id: z.string().regex(/^\d{1,18}$/), productCode: z.string() }),
         body: z.object({ costRatePpm: ppm }),
       },
+      config: write,
     },
     async (request) => {
       await services.catalog.setChannelAccountRate(
@@ -184,13 +214,21 @@ export async function catalogRoutes(app: FastifyInstance, { services }: { servic
         request.params.productCode,
         request.body.costRatePpm,
       );
+      noteAudit(request, {
+        targetType: 'channel_account_rate',
+        targetId: `${request.params.id}/${request.params.productCode}`,
+        after: request.body,
+      });
       return { ok: true };
     },
   );
 
   api.get(
     '/api/admin/products/:code/bindings',
-    { schema: { tags, summary: "A product's channel bindings", params: z.object({ code: z.string() }) } },
+    {
+      schema: { tags, summary: "A product's channel bindings", params: z.object({ code: z.string() }) },
+      config: read,
+    },
     async (request) =>
       (await services.catalog.listBindings(request.params.code)).map((b) => ({
         channelAccountId: b.channel_account_id.toString(),
@@ -227,6 +265,7 @@ export async function catalogRoutes(app: FastifyInstance, { services }: { servic
           enabled: z.boolean().default(true),
         }),
       },
+      config: write,
     },
     async (request) => {
       const b = request.body;
@@ -235,6 +274,11 @@ export async function catalogRoutes(app: FastifyInstance, { services }: { servic
         minAmount: toBig(b.minAmount),
         maxAmount: toBig(b.maxAmount),
         dailyLimit: toBig(b.dailyLimit),
+      });
+      noteAudit(request, {
+        targetType: 'product_binding',
+        targetId: `${request.params.code}/${request.params.channelAccountId}`,
+        after: b,
       });
       return { ok: true };
     },
@@ -248,9 +292,15 @@ export async function catalogRoutes(app: FastifyInstance, { services }: { servic
         summary: 'Unbind a channel account from a product',
         params: z.object({ code: z.string(), channelAccountId: z.string().regex(/^\d{1,18}$/) }),
       },
+      config: write,
     },
     async (request) => {
       await services.catalog.deleteBinding(request.params.code, BigInt(request.params.channelAccountId));
+      noteAudit(request, {
+        targetType: 'product_binding',
+        targetId: `${request.params.code}/${request.params.channelAccountId}`,
+        after: null,
+      });
       return { ok: true };
     },
   );

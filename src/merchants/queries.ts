@@ -1,12 +1,17 @@
 import type { Queryable } from '../db/index.ts';
 
+export const MERCHANT_STATES = ['pending', 'enabled', 'disabled', 'rejected'] as const;
+export type MerchantState = (typeof MERCHANT_STATES)[number];
+
 export interface MerchantRow {
   id: bigint;
   mch_no: string;
   name: string;
   short_name: string;
   contact: string;
-  state: 'enabled' | 'disabled';
+  /** `pending` waits for review; `rejected` was refused at review. Only `enabled` may take orders. */
+  state: MerchantState;
+  review_remark: string;
   created_at: Date;
   updated_at: Date;
 }
@@ -30,13 +35,42 @@ export interface AppRow {
 
 export async function insertMerchant(
   q: Queryable,
-  m: { mchNo: string; name: string; shortName: string; contact: string },
+  m: { mchNo: string; name: string; shortName: string; contact: string; state: 'pending' | 'enabled' },
 ) {
   const rows = await q.query<MerchantRow>(
-    'INSERT INTO merchant (mch_no, name, short_name, contact) VALUES ($1, $2, $3, $4) RETURNING *',
-    [m.mchNo, m.name, m.shortName, m.contact],
+    'INSERT INTO merchant (mch_no, name, short_name, contact, state) VALUES ($1, $2, $3, $4, $5) RETURNING *',
+    [m.mchNo, m.name, m.shortName, m.contact, m.state],
   );
   return rows[0]!;
+}
+
+/**
+ * Undoes the opening of a merchant that never got further (its manager login could not be made).
+ * Anything that refers to the merchant (apps, rates, users, orders) makes the foreign keys refuse
+ * it: then the merchant stays and this answers false.
+ */
+export async function deleteUnusedMerchant(q: Queryable, id: bigint): Promise<boolean> {
+  try {
+    return (await q.query('DELETE FROM merchant WHERE id = $1 RETURNING id', [id])).length > 0;
+  } catch (error) {
+    if ((error as { code?: string } | null)?.code === '23503') return false;
+    throw error;
+  }
+}
+
+/** Review of a pending merchant: compare-and-set from `pending`; null when it is no longer pending. */
+export async function reviewMerchant(
+  q: Queryable,
+  id: bigint,
+  state: 'enabled' | 'rejected',
+  remark: string,
+): Promise<MerchantRow | null> {
+  const rows = await q.query<MerchantRow>(
+    `UPDATE merchant SET state = $2, review_remark = $3, updated_at = now()
+     WHERE id = $1 AND state = 'pending' RETURNING *`,
+    [id, state, remark],
+  );
+  return rows[0] ?? null;
 }
 
 export async function findMerchantByNo(q: Queryable, mchNo: string) {

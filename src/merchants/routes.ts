@@ -3,18 +3,77 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { SIGN_TYPES } from '../../sdk/signing.ts';
 import type { Services } from '../app/services.ts';
+import { noteAudit } from '../audit/service.ts';
+import { defaultPermissions, requireOperator, sessionOf } from '../auth/guards.ts';
 import { isIpOrCidr } from '../auth/ip-allowlist.ts';
-import { requireOperator } from '../auth/guards.ts';
+import type { ConsoleUserWithRole } from '../auth/queries.ts';
+import { MERCHANT_STATES } from './queries.ts';
 import { merchantView } from './service.ts';
 
 const MchNoParams = z.object({ mchNo: z.string().min(1).max(32) });
 const AppIdParams = z.object({ appId: z.string().min(1).max(64) });
-const ipList = z.array(z.string().refine(isIpOrCidr, 'must be an IP address or CIDR range')).max(50);
+export const ipList = z.array(z.string().refine(isIpOrCidr, 'must be an IP address or CIDR range')).max(50);
+export const notifyUrlSchema = z
+  .url({ protocol: /^https?$/ })
+  .max(512)
+  .or(z.literal(''));
+const Username = z.string().min(3).max(64);
+const Password = z.string().min(1).max(256);
+const Email = z.email().max(128).or(z.literal(''));
+
+const read = { permission: 'merchant.read' } as const;
+const write = { permission: 'merchant.write' } as const;
+
+/** A merchant user (store manager or cashier) as the consoles show it. */
+export function merchantUserView(row: ConsoleUserWithRole) {
+  return {
+    id: String(row.id),
+    username: row.username,
+    displayName: row.display_name,
+    email: row.email,
+    merchantRole: row.merchant_role,
+    enabled: row.enabled,
+    totpEnabled: row.totp_enabled,
+    mustChangePassword: row.must_change_password,
+    lockedUntil:
+      row.locked_until && row.locked_until.getTime() > Date.now() ? row.locked_until.toISOString() : null,
+    lastLoginAt: row.last_login_at?.toISOString() ?? null,
+    createdAt: row.created_at.toISOString(),
+  };
+}
+
+/** Creates a merchant user whose password was chosen by someone else: it is changed at first login. */
+export async function createMerchantUser(
+  services: Services,
+  merchant: { id: bigint },
+  input: {
+    username: string;
+    password: string;
+    displayName?: string;
+    email?: string;
+    merchantRole: 'manager' | 'cashier';
+  },
+  createdBy: bigint,
+) {
+  const user = await services.consoleUsers.createUser({
+    area: 'merchant',
+    username: input.username,
+    password: input.password,
+    displayName: input.displayName,
+    email: input.email,
+    merchantId: merchant.id,
+    merchantRole: input.merchantRole,
+    mustChangePassword: true,
+    createdBy,
+  });
+  return merchantUserView((await services.consoleUsers.userRow(user.id))!);
+}
 
 /** Operator API for merchants and their apps (OP-2, OP-3) and the products they may use (OP-4). */
 export async function merchantAdminRoutes(app: FastifyInstance, { services }: { services: Services }) {
   const api = app.withTypeProvider<ZodTypeProvider>();
   api.addHook('preValidation', requireOperator(services));
+  defaultPermissions(api, 'merchant.read', 'merchant.write');
   const tags = ['operator: merchants'];
 
   api.get(
@@ -25,13 +84,15 @@ export async function merchantAdminRoutes(app: FastifyInstance, { services }: { 
         summary: 'List merchants',
         querystring: z.object({
           q: z.string().max(64).optional(),
-          state: z.enum(['enabled', 'disabled']).optional(),
+          state: z.enum(MERCHANT_STATES).optional(),
           limit: z.coerce.number().int().min(1).max(200).default(50),
           offset: z.coerce.number().int().min(0).default(0),
         }),
       },
+      config: read,
     },
-    async (request) => services.merchants.listMerchants({ search: request.query.q, ...request.query }),
+    async (request) =>
+      services.merchants.listMerchants({ ...request.query, search: request.query.q || undefined }),
   );
 
   api.post(
@@ -39,32 +100,69 @@ export async function merchantAdminRoutes(app: FastifyInstance, { services }: { 
     {
       schema: {
         tags,
-        summary: 'Open a merchant account',
+        summary:
+          'Open a merchant account; `review` opens it pending review, `manager` creates its store manager login',
         body: z.object({
           name: z.string().min(1).max(128),
           shortName: z.string().max(64).optional(),
           contact: z.string().max(128).optional(),
+          review: z.boolean().optional(),
+          manager: z.object({ username: Username, password: Password, email: Email.optional() }).optional(),
         }),
       },
+      config: write,
     },
-    async (request, reply) =>
-      reply.code(201).send(merchantView(await services.merchants.createMerchant(request.body))),
+    async (request, reply) => {
+      const { manager, ...fields } = request.body;
+      const merchant = await services.merchants.createMerchant(fields);
+      let managerView: ReturnType<typeof merchantUserView> | null = null;
+      if (manager) {
+        try {
+          managerView = await createMerchantUser(
+            services,
+            merchant,
+            { ...manager, merchantRole: 'manager' },
+            sessionOf(request).user.id,
+          );
+        } catch (error) {
+          // The merchant and its manager are opened together or not at all.
+          await services.merchants.discardNewMerchant(merchant.id);
+          throw error;
+        }
+      }
+      const view = merchantView(merchant);
+      noteAudit(request, {
+        targetType: 'merchant',
+        targetId: merchant.mch_no,
+        after: { ...view, manager: managerView?.username ?? null },
+      });
+      return reply.code(201).send(view);
+    },
   );
 
   api.get(
     '/api/admin/merchants/:mchNo',
-    { schema: { tags, summary: 'Get a merchant', params: MchNoParams } },
+    {
+      schema: { tags, summary: 'Get a merchant with its apps, products and users', params: MchNoParams },
+      config: read,
+    },
     async (request) => {
       const merchant = await services.merchants.requireMerchant(request.params.mchNo);
+      const [apps, rates, users] = await Promise.all([
+        services.merchants.listApps(merchant.mch_no),
+        services.catalog.listMerchantRates(merchant.id),
+        services.consoleUsers.listUsers({ area: 'merchant', merchantId: merchant.id, limit: 200, offset: 0 }),
+      ]);
       return {
         ...merchantView(merchant),
-        apps: await services.merchants.listApps(merchant.mch_no),
-        products: (await services.catalog.listMerchantRates(merchant.id)).map((r) => ({
+        apps,
+        products: rates.map((r) => ({
           productCode: r.product_code,
           productName: r.product_name,
           ratePpm: r.rate_ppm,
           enabled: r.enabled,
         })),
+        users: users.rows.map(merchantUserView),
       };
     },
   );
@@ -83,9 +181,68 @@ export async function merchantAdminRoutes(app: FastifyInstance, { services }: { 
           state: z.enum(['enabled', 'disabled']).optional(),
         }),
       },
+      config: write,
     },
-    async (request) =>
-      merchantView(await services.merchants.updateMerchant(request.params.mchNo, request.body)),
+    async (request) => {
+      const before = merchantView(await services.merchants.requireMerchant(request.params.mchNo));
+      const after = merchantView(await services.merchants.updateMerchant(request.params.mchNo, request.body));
+      noteAudit(request, { targetType: 'merchant', targetId: after.mchNo, before, after });
+      return after;
+    },
+  );
+
+  api.post(
+    '/api/admin/merchants/:mchNo/review',
+    {
+      schema: {
+        tags,
+        summary: 'Review a pending merchant: approve (enabled) or reject, with a remark',
+        params: MchNoParams,
+        body: z.object({ approve: z.boolean(), remark: z.string().max(512).default('') }),
+      },
+      config: write,
+    },
+    async (request) => {
+      const before = merchantView(await services.merchants.requireMerchant(request.params.mchNo));
+      const after = merchantView(
+        await services.merchants.reviewMerchant(
+          request.params.mchNo,
+          request.body.approve,
+          request.body.remark,
+        ),
+      );
+      noteAudit(request, { targetType: 'merchant', targetId: after.mchNo, before, after });
+      return after;
+    },
+  );
+
+  api.post(
+    '/api/admin/merchants/:mchNo/users',
+    {
+      schema: {
+        tags,
+        summary: 'Create a store manager or cashier login (the password is changed at first login)',
+        params: MchNoParams,
+        body: z.object({
+          username: Username,
+          password: Password,
+          displayName: z.string().max(64).optional(),
+          email: Email.optional(),
+          merchantRole: z.enum(['manager', 'cashier']),
+        }),
+      },
+      config: write,
+    },
+    async (request, reply) => {
+      const merchant = await services.merchants.requireMerchant(request.params.mchNo);
+      const user = await createMerchantUser(services, merchant, request.body, sessionOf(request).user.id);
+      noteAudit(request, {
+        targetType: 'merchant_user',
+        targetId: user.id,
+        after: { ...user, mchNo: merchant.mch_no },
+      });
+      return reply.code(201).send(user);
+    },
   );
 
   api.put(
@@ -100,21 +257,32 @@ export async function merchantAdminRoutes(app: FastifyInstance, { services }: { 
           enabled: z.boolean().default(true),
         }),
       },
+      config: write,
     },
     async (request) => {
       const merchant = await services.merchants.requireMerchant(request.params.mchNo);
-      return services.catalog.setMerchantRate(
+      const before = (await services.catalog.listMerchantRates(merchant.id)).find(
+        (r) => r.product_code === request.params.productCode,
+      );
+      const after = await services.catalog.setMerchantRate(
         merchant.id,
         request.params.productCode,
         request.body.ratePpm,
         request.body.enabled,
       );
+      noteAudit(request, {
+        targetType: 'merchant_product',
+        targetId: `${merchant.mch_no}/${request.params.productCode}`,
+        before: before ? { ratePpm: before.rate_ppm, enabled: before.enabled } : null,
+        after,
+      });
+      return after;
     },
   );
 
   api.get(
     '/api/admin/merchants/:mchNo/apps',
-    { schema: { tags, summary: "A merchant's apps", params: MchNoParams } },
+    { schema: { tags, summary: "A merchant's apps", params: MchNoParams }, config: read },
     async (request) => services.merchants.listApps(request.params.mchNo),
   );
 
@@ -136,9 +304,13 @@ export async function merchantAdminRoutes(app: FastifyInstance, { services }: { 
           notifySignType: z.enum(SIGN_TYPES).optional(),
         }),
       },
+      config: write,
     },
-    async (request, reply) =>
-      reply.code(201).send(await services.merchants.createApp(request.params.mchNo, request.body)),
+    async (request, reply) => {
+      const created = await services.merchants.createApp(request.params.mchNo, request.body);
+      noteAudit(request, { targetType: 'app', targetId: created.app.appId, after: created.app });
+      return reply.code(201).send(created);
+    },
   );
 
   api.patch(
@@ -151,19 +323,21 @@ export async function merchantAdminRoutes(app: FastifyInstance, { services }: { 
         params: AppIdParams,
         body: z.object({
           name: z.string().min(1).max(64).optional(),
-          notifyUrl: z
-            .url({ protocol: /^https?$/ })
-            .max(512)
-            .or(z.literal(''))
-            .optional(),
+          notifyUrl: notifyUrlSchema.optional(),
           ipAllowlist: ipList.optional(),
           merchantPublicKey: z.string().max(4096).nullable().optional(),
           notifySignType: z.enum(SIGN_TYPES).optional(),
           state: z.enum(['enabled', 'disabled']).optional(),
         }),
       },
+      config: write,
     },
-    async (request) => services.merchants.updateApp(request.params.appId, request.body),
+    async (request) => {
+      const before = await services.merchants.requireAppById(request.params.appId);
+      const after = await services.merchants.updateApp(request.params.appId, request.body);
+      noteAudit(request, { targetType: 'app', targetId: after.appId, before, after });
+      return after;
+    },
   );
 
   api.post(
@@ -174,8 +348,13 @@ export async function merchantAdminRoutes(app: FastifyInstance, { services }: { 
         summary: 'Issue a new HMAC secret (shown once); the old one stops working',
         params: AppIdParams,
       },
+      config: write,
     },
-    async (request) => services.merchants.rotateSecret(request.params.appId),
+    async (request) => {
+      const rotated = await services.merchants.rotateSecret(request.params.appId);
+      noteAudit(request, { targetType: 'app', targetId: rotated.appId, after: { secretRotated: true } });
+      return rotated;
+    },
   );
 
   api.get(
@@ -186,6 +365,7 @@ export async function merchantAdminRoutes(app: FastifyInstance, { services }: { 
         summary: "The platform's RSA public key for this app (verifies RSA notifies)",
         params: AppIdParams,
       },
+      config: read,
     },
     async (request, reply) =>
       reply

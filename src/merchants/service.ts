@@ -11,7 +11,7 @@ import type { SecretBox } from '../auth/secret-box.ts';
 import { TtlCache } from '../cache.ts';
 import type { Db } from '../db/index.ts';
 import { AppError, isUniqueViolation } from '../errors.ts';
-import type { AppRow, MerchantRow } from './queries.ts';
+import type { AppRow, MerchantRow, MerchantState } from './queries.ts';
 import * as queries from './queries.ts';
 
 /** How long an app's decrypted keys are reused before reading them again (a disable takes effect within it). */
@@ -39,7 +39,8 @@ export interface MerchantView {
   name: string;
   shortName: string;
   contact: string;
-  state: 'enabled' | 'disabled';
+  state: MerchantState;
+  reviewRemark: string;
   createdAt: string;
 }
 
@@ -52,6 +53,8 @@ export interface AppView {
   notifySignType: SignType;
   ipAllowlist: string[];
   hasMerchantPublicKey: boolean;
+  /** PEM; public: the merchant verifies RSA-signed notifies with it. */
+  platformPublicKey: string;
   createdAt: string;
 }
 
@@ -71,7 +74,13 @@ export class MerchantService {
     private readonly secrets: SecretBox,
   ) {}
 
-  async createMerchant(input: { name: string; shortName?: string; contact?: string }): Promise<MerchantRow> {
+  /** Opens a merchant, enabled at once or (`review`) pending until an operator reviews it. */
+  async createMerchant(input: {
+    name: string;
+    shortName?: string;
+    contact?: string;
+    review?: boolean;
+  }): Promise<MerchantRow> {
     for (let attempt = 0; attempt < MAX_NUMBER_ATTEMPTS; attempt++) {
       const mchNo = `M${randomInt(1e9, 1e10 - 1)}`;
       try {
@@ -80,6 +89,7 @@ export class MerchantService {
           name: input.name,
           shortName: input.shortName ?? '',
           contact: input.contact ?? '',
+          state: input.review ? 'pending' : 'enabled',
         });
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
@@ -92,6 +102,10 @@ export class MerchantService {
     const merchant = await queries.findMerchantByNo(this.db, mchNo);
     if (!merchant) throw new AppError('NOT_FOUND', `merchant ${mchNo} not found`);
     return merchant;
+  }
+
+  findMerchantByNo(mchNo: string) {
+    return queries.findMerchantByNo(this.db, mchNo);
   }
 
   findMerchantById(id: bigint) {
@@ -110,14 +124,45 @@ export class MerchantService {
     return { total: Number(rows[0]?.total ?? 0n), items: rows.map(merchantView) };
   }
 
+  /**
+   * Edits a merchant; `state` switches between enabled and disabled. A pending merchant is decided
+   * by review, and a rejected one stays rejected, so their state cannot be set here.
+   */
   async updateMerchant(
     mchNo: string,
-    patch: { name?: string; shortName?: string; contact?: string; state?: string },
+    patch: { name?: string; shortName?: string; contact?: string; state?: 'enabled' | 'disabled' },
   ) {
     const merchant = await this.requireMerchant(mchNo);
+    if (patch.state !== undefined && (merchant.state === 'pending' || merchant.state === 'rejected')) {
+      throw new AppError(
+        'INVALID_REQUEST',
+        `state: merchant ${mchNo} is ${merchant.state}; ${merchant.state === 'pending' ? 'review it instead' : 'a rejected merchant cannot be enabled'}`,
+      );
+    }
     const updated = (await queries.updateMerchant(this.db, merchant.id, patch))!;
     this.appCache.clear();
     return updated;
+  }
+
+  /** Decides a pending merchant: enabled (may trade) or rejected, with the reviewer's remark. */
+  async reviewMerchant(mchNo: string, approve: boolean, remark: string): Promise<MerchantRow> {
+    const merchant = await this.requireMerchant(mchNo);
+    const reviewed = await queries.reviewMerchant(
+      this.db,
+      merchant.id,
+      approve ? 'enabled' : 'rejected',
+      remark,
+    );
+    if (!reviewed) {
+      throw new AppError('INVALID_REQUEST', `merchant ${mchNo} is ${merchant.state}, not pending review`);
+    }
+    this.appCache.clear();
+    return reviewed;
+  }
+
+  /** Removes a merchant just opened whose opening could not be completed; false when anything refers to it. */
+  discardNewMerchant(id: bigint): Promise<boolean> {
+    return queries.deleteUnusedMerchant(this.db, id);
   }
 
   /** Opens an app; the returned secret is shown once and kept only encrypted. */
@@ -147,6 +192,54 @@ export class MerchantService {
     return (await queries.listAppsOfMerchant(this.db, merchant.id)).map((row) =>
       appView(row, merchant.mch_no),
     );
+  }
+
+  /** The apps of a merchant by id (the merchant portal knows its merchant by id). */
+  async listAppsOf(merchantId: bigint): Promise<AppView[]> {
+    const merchant = await queries.findMerchantById(this.db, merchantId);
+    if (!merchant) throw new AppError('NOT_FOUND', 'merchant not found');
+    return (await queries.listAppsOfMerchant(this.db, merchant.id)).map((row) =>
+      appView(row, merchant.mch_no),
+    );
+  }
+
+  /** An app as the consoles show it, or NOT_FOUND. */
+  async requireAppById(appId: string): Promise<AppView> {
+    const app = await this.requireApp(appId);
+    const merchant = (await queries.findMerchantById(this.db, app.merchant_id))!;
+    return appView(app, merchant.mch_no);
+  }
+
+  /**
+   * An app of this merchant, or NOT_FOUND: another merchant's app is not found, never forbidden.
+   * The merchant portal checks every app id it is given with this.
+   */
+  async requireAppOf(merchantId: bigint, appId: string): Promise<AppView> {
+    const app = await queries.findAppByAppId(this.db, appId);
+    if (!app || app.merchant_id !== merchantId) throw new AppError('NOT_FOUND', `app ${appId} not found`);
+    const merchant = (await queries.findMerchantById(this.db, merchantId))!;
+    return appView(app, merchant.mch_no);
+  }
+
+  /**
+   * The app a console order is placed for (operator test page, merchant portal collect): the given
+   * one, which must be the merchant's, or the merchant's first enabled app. The merchant and the
+   * app must be able to take orders, as for a signed API request.
+   */
+  async orderingApp(merchantId: bigint, appId?: string): Promise<AppKeys> {
+    let chosen = appId;
+    if (chosen === undefined) {
+      const apps = await queries.listAppsOfMerchant(this.db, merchantId);
+      chosen = apps.find((a) => a.state === 'enabled')?.app_id;
+      if (chosen === undefined) {
+        throw new AppError('INVALID_REQUEST', 'the merchant has no enabled app to take the order');
+      }
+    }
+    const keys = await this.appKeys(chosen);
+    if (!keys || keys.merchantId !== merchantId) throw new AppError('NOT_FOUND', `app ${chosen} not found`);
+    if (!keys.merchantEnabled) throw new AppError('MERCHANT_DISABLED', 'the merchant may not take orders');
+    if (!keys.appEnabled) throw new AppError('APP_DISABLED', `app ${chosen} is disabled`);
+    return keys;
   }
 
   async updateApp(
@@ -239,6 +332,7 @@ export function merchantView(m: MerchantRow): MerchantView {
     shortName: m.short_name,
     contact: m.contact,
     state: m.state,
+    reviewRemark: m.review_remark,
     createdAt: m.created_at.toISOString(),
   };
 }
@@ -253,6 +347,7 @@ function appView(a: AppRow, mchNo: string): AppView {
     notifySignType: a.notify_sign_type,
     ipAllowlist: a.ip_allowlist,
     hasMerchantPublicKey: a.merchant_public_key !== null,
+    platformPublicKey: a.platform_public_key,
     createdAt: a.created_at.toISOString(),
   };
 }

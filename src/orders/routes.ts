@@ -2,16 +2,20 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Services } from '../app/services.ts';
-import { requireOperator, sessionOf } from '../auth/guards.ts';
+import { noteAudit } from '../audit/service.ts';
+import { defaultPermissions, requireOperator, sessionOf } from '../auth/guards.ts';
 import { AppError } from '../errors.ts';
 import { toJsonAmount } from '../money/money.ts';
-import { DEFAULT_EXPIRE_SECONDS } from './service.ts';
+import { parseBound, TimeBound } from '../stats/time.ts';
+import { labelsFor, operatorEvents, operatorOrderView } from './console-views.ts';
+import type { OrderRow } from './queries.ts';
+import { consoleMchOrderNo, DEFAULT_EXPIRE_SECONDS } from './service.ts';
 import { ORDER_STATES } from './state.ts';
 import { orderView } from './views.ts';
 
 const MAX_SAFE_AMOUNT = Number.MAX_SAFE_INTEGER;
 
-const amountSchema = z
+export const amountSchema = z
   .number({ error: 'must be a number of minor units' })
   .int({ error: 'must be an integer number of minor units (fen)' })
   .positive({ error: 'must be greater than zero' })
@@ -194,70 +198,125 @@ export async function channelNotifyRoutes(app: FastifyInstance, { services }: { 
     );
 }
 
+/** A query parameter the console may leave empty: '' is the same as absent. */
+export const blank = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), schema.optional());
+
 const ListOrdersQuery = z.object({
-  mchNo: z.string().optional(),
-  state: z.enum(ORDER_STATES).optional(),
-  productCode: z.string().optional(),
-  channelAccountId: z.string().regex(/^\d+$/).optional(),
-  q: z.string().max(64).optional(),
+  q: blank(z.string().trim().max(64)),
+  state: blank(z.enum(ORDER_STATES)),
+  mchNo: blank(z.string().max(32)),
+  productCode: blank(z.string().max(64)),
+  channelAccountId: blank(z.string().regex(/^\d{1,18}$/)),
+  from: blank(TimeBound),
+  to: blank(TimeBound),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   offset: z.coerce.number().int().min(0).default(0),
 });
 
-/** Operator views of orders (the console's order list and detail) and manual notify resend. */
+const CompleteBody = z.object({
+  completionPassword: z.string().min(1).max(256),
+  remark: z.string().trim().min(1, 'say why the order is completed by hand').max(256),
+});
+
+const TestOrderBody = z.object({
+  mchNo: z.string().min(1).max(32),
+  appId: z.string().min(1).max(64).optional(),
+  productCode: z.string().min(1).max(64),
+  amount: amountSchema,
+  channelAccountId: z
+    .union([z.string().regex(/^\d{1,18}$/), z.number().int().positive().max(Number.MAX_SAFE_INTEGER)])
+    .optional(),
+  subject: z.string().trim().min(1).max(128).optional(),
+  test: z.boolean().default(false),
+});
+
+/** The order list's time filters in the platform's time zone; an empty window is a mistake. */
+export function windowOf(
+  query: { from?: string; to?: string },
+  timeZone: string,
+): { from?: Date; to?: Date } {
+  const from = query.from ? parseBound(query.from, timeZone, 'from') : undefined;
+  const to = query.to ? parseBound(query.to, timeZone, 'to') : undefined;
+  if (from && to && from >= to) throw new AppError('INVALID_REQUEST', 'to: must be after from');
+  return { from, to };
+}
+
+/**
+ * Operator console orders (OP-6, OP-7, OP-9): the list with every figure and filter, detail with
+ * the timeline, sync, close, notify resend, manual completion and the test page's orders.
+ */
 export async function orderAdminRoutes(app: FastifyInstance, { services }: { services: Services }) {
   const api = app.withTypeProvider<ZodTypeProvider>();
   api.addHook('preValidation', requireOperator(services));
+  defaultPermissions(api, 'order.read', 'order.operate');
+  const tags = ['operator: orders'];
+  const timeZone = services.orders.timeZone;
+  const cashierUrl = (order: OrderRow) => services.orders.cashierUrl(order.order_no);
+  const rowOf = async (order: OrderRow) =>
+    operatorOrderView(order, await labelsFor(services, [order]), cashierUrl(order));
+  const auditOf = (order: OrderRow) => ({
+    state: order.state,
+    amount: toJsonAmount(order.amount),
+    paidAt: order.paid_at?.toISOString() ?? null,
+    closedAt: order.closed_at?.toISOString() ?? null,
+  });
 
   api.get(
     '/api/admin/orders',
-    { schema: { tags: ['operator'], summary: 'List orders', querystring: ListOrdersQuery } },
+    {
+      schema: {
+        tags,
+        summary: 'List orders, newest first; q finds an order by any of its numbers',
+        querystring: ListOrdersQuery,
+      },
+      config: { permission: 'order.read' },
+    },
     async (request) => {
       const f = request.query;
-      const merchant = f.mchNo ? await services.merchants.requireMerchant(f.mchNo) : null;
+      const merchant = f.mchNo ? await services.merchants.findMerchantByNo(f.mchNo) : undefined;
+      if (merchant === null) return { items: [], total: 0 };
       const rows = await services.orders.list({
         merchantId: merchant?.id,
         state: f.state,
         productCode: f.productCode,
         channelAccountId: f.channelAccountId ? BigInt(f.channelAccountId) : undefined,
         search: f.q,
+        ...windowOf(f, timeZone),
         limit: f.limit,
         offset: f.offset,
       });
-      const [notifyStates, merchants] = await Promise.all([
-        services.notify.latestStateOfOrders(rows.map((r) => r.id)),
-        services.merchants.merchantsByIds(rows.map((r) => r.merchant_id)),
-      ]);
+      const labels = await labelsFor(services, rows);
       return {
         total: Number(rows[0]?.total ?? 0n),
-        items: rows.map((r) => ({
-          ...operatorOrderView(r),
-          mchNo: merchants.get(r.merchant_id)?.mch_no ?? '',
-          merchantName: merchants.get(r.merchant_id)?.name ?? '',
-          notifyState: notifyStates.get(r.id.toString()) ?? 'none',
-        })),
+        items: rows.map((r) => operatorOrderView(r, labels, cashierUrl(r))),
       };
     },
   );
 
   api.get(
     '/api/admin/orders/:orderNo',
-    { schema: { tags: ['operator'], summary: 'Order detail with its timeline', params: OrderNoParams } },
+    {
+      schema: { tags, summary: 'Order detail with its timeline and notifies', params: OrderNoParams },
+      config: { permission: 'order.read' },
+    },
     async (request) => {
       const order = await services.orders.requireByOrderNo(request.params.orderNo);
-      const [events, notifies, channelNotifies] = await Promise.all([
+      const [row, events, notifies, channelNotifies] = await Promise.all([
+        rowOf(order),
         services.orders.eventsOf(order.id),
         services.notify.historyOfOrder(order.id),
         services.orders.channelNotifiesOf(order.id),
       ]);
       return {
-        ...operatorOrderView(order),
-        events: events.map((e) => ({
-          kind: e.kind,
-          detail: e.detail,
-          alert: e.alert,
-          at: e.created_at.toISOString(),
-        })),
+        ...row,
+        events: operatorEvents(events),
+        notify: {
+          state: row.notifyState,
+          attempts: notifies.flatMap((task) =>
+            task.history.map((attempt) => ({ eventType: task.eventType, url: task.url, ...attempt })),
+          ),
+        },
         notifies,
         channelNotifies: channelNotifies.map((n) => ({
           outcome: n.outcome,
@@ -273,35 +332,142 @@ export async function orderAdminRoutes(app: FastifyInstance, { services }: { ser
     '/api/admin/orders/:orderNo/sync',
     {
       schema: {
-        tags: ['operator'],
+        tags,
         summary: 'Ask the channel about the order now and apply its answer',
         params: OrderNoParams,
       },
+      config: { permission: 'order.operate' },
     },
     async (request) => {
       const order = await services.orders.requireByOrderNo(request.params.orderNo);
-      return operatorOrderView(
-        await services.orders.syncNow(order, `operator:${sessionOf(request).user.username}`),
-      );
+      const synced = await services.orders.syncNow(order, `operator:${sessionOf(request).user.username}`);
+      noteAudit(request, {
+        targetType: 'order',
+        targetId: order.order_no,
+        before: auditOf(order),
+        after: auditOf(synced),
+      });
+      return rowOf(synced);
+    },
+  );
+
+  api.post(
+    '/api/admin/orders/:orderNo/close',
+    {
+      schema: {
+        tags,
+        summary: 'Close an unpaid order: at the channel first, so it can no longer be paid',
+        params: OrderNoParams,
+      },
+      config: { permission: 'order.operate' },
+    },
+    async (request) => {
+      const order = await services.orders.requireByOrderNo(request.params.orderNo);
+      const closed = await services.orders.close(order, `operator:${sessionOf(request).user.username}`);
+      noteAudit(request, {
+        targetType: 'order',
+        targetId: order.order_no,
+        before: auditOf(order),
+        after: auditOf(closed),
+      });
+      return rowOf(closed);
     },
   );
 
   api.post(
     '/api/admin/orders/:orderNo/notify/resend',
-    { schema: { tags: ['operator'], summary: 'Send the merchant notify again now', params: OrderNoParams } },
-    async (request) => ({ queued: await services.orders.resendNotify(request.params.orderNo) }),
+    {
+      schema: { tags, summary: 'Send the merchant notify again now', params: OrderNoParams },
+      config: { permission: 'order.operate' },
+    },
+    async (request) => {
+      const queued = await services.orders.resendNotify(request.params.orderNo);
+      noteAudit(request, {
+        targetType: 'order',
+        targetId: request.params.orderNo,
+        after: { notifyResent: queued },
+      });
+      return { queued };
+    },
   );
-}
 
-function operatorOrderView(order: Parameters<typeof orderView>[0]) {
-  return {
-    ...orderView(order, ''),
-    merchantRatePpm: order.merchant_rate_ppm,
-    channelRatePpm: order.channel_rate_ppm,
-    channelAccountId: order.channel_account_id?.toString() ?? null,
-    channelCost: toJsonAmount(order.channel_cost),
-    platformProfit: toJsonAmount(order.platform_profit),
-    notifyUrl: order.notify_url,
-    appId: order.app_id,
-  };
+  api.post(
+    '/api/admin/orders/:orderNo/complete',
+    {
+      schema: {
+        tags,
+        summary:
+          'Manual completion (补单): a paying, closed or failed order becomes paid with its own amount; ledger and notify as for a channel payment',
+        params: OrderNoParams,
+        body: CompleteBody,
+      },
+      config: { permission: 'order.complete' },
+    },
+    async (request) => {
+      // The completion password first: a wrong one learns nothing about the order and changes nothing.
+      await services.settings.verifyCompletionPassword(request.body.completionPassword);
+      const order = await services.orders.requireByOrderNo(request.params.orderNo);
+      const user = sessionOf(request).user;
+      const paid = await services.orders.completeManually(order, {
+        userId: user.id,
+        username: user.username,
+        remark: request.body.remark,
+      });
+      noteAudit(request, {
+        targetType: 'order',
+        targetId: order.order_no,
+        before: auditOf(order),
+        after: { ...auditOf(paid), manualCompletion: { by: user.username, remark: request.body.remark } },
+      });
+      return rowOf(paid);
+    },
+  );
+
+  api.post(
+    '/api/admin/test-orders',
+    {
+      schema: {
+        tags,
+        summary:
+          "Test page (OP-6): place an order for a merchant's app, optionally pinned to one channel account; test: true keeps it out of statistics",
+        body: TestOrderBody,
+      },
+      config: { permission: 'order.test' },
+    },
+    async (request, reply) => {
+      const b = request.body;
+      const merchant = await services.merchants.requireMerchant(b.mchNo);
+      const app = await services.merchants.orderingApp(merchant.id, b.appId);
+      const { order } = await services.orders.createOrder(
+        app,
+        {
+          mchOrderNo: consoleMchOrderNo('TEST'),
+          productCode: b.productCode,
+          amount: BigInt(b.amount),
+          subject: b.subject ?? '测试订单 Test order',
+          clientIp: request.ip,
+        },
+        {
+          source: 'console_test',
+          createdByUserId: sessionOf(request).user.id,
+          test: b.test,
+          channelAccountId: b.channelAccountId === undefined ? undefined : BigInt(b.channelAccountId),
+        },
+      );
+      const row = await rowOf(order);
+      noteAudit(request, {
+        targetType: 'order',
+        targetId: order.order_no,
+        after: {
+          ...auditOf(order),
+          mchNo: merchant.mch_no,
+          appId: app.appId,
+          productCode: order.product_code,
+          channelAccountId: row.channelAccountId,
+          test: order.test,
+        },
+      });
+      return reply.code(201).send({ order: row, payData: row.payData, cashierUrl: row.cashierUrl });
+    },
+  );
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { CatalogService, RoutableBinding } from '../catalog/service.ts';
 import type { ChannelGateway } from '../channels/gateway.ts';
 import { type InboundNotify, NotifyRejected, type ParsedNotify } from '../channels/types.ts';
@@ -11,7 +12,7 @@ import type { NotifyService } from '../notify/service.ts';
 import { minuteOfDayIn, planRoute } from '../routing/route.ts';
 import type { OrderRow } from './queries.ts';
 import * as queries from './queries.ts';
-import { isLatePayment, isOpen } from './state.ts';
+import { isLatePayment, isOpen, type OrderState } from './state.ts';
 import { hashCreateRequest, notifyBody } from './views.ts';
 
 export interface OrderOptions {
@@ -41,7 +42,39 @@ export interface CreateOrderInput {
   extra?: Record<string, unknown>;
 }
 
+/**
+ * Who placed an order from a console, and how: the merchant portal (a cashier's collect) or the
+ * operator test page, which may mark it a test and pin the channel account (routing skipped).
+ */
+export interface OrderOrigin {
+  source: queries.OrderSource;
+  createdByUserId?: bigint;
+  test?: boolean;
+  /** Send the order to this channel account only: it must be bound to the product and enabled. */
+  channelAccountId?: bigint;
+}
+
+/** An operator's manual completion (补单): who, and why. */
+export interface ManualCompletion {
+  userId: bigint;
+  username: string;
+  remark: string;
+}
+
+/** The states manual completion may move to paid: the customer's money arrived, the channel did not say so. */
+const MANUALLY_COMPLETABLE: readonly OrderState[] = ['paying', 'closed', 'failed'];
+
 export const DEFAULT_EXPIRE_SECONDS = 1800;
+
+/**
+ * A merchant order number for an order placed from a console (the merchant did not choose one):
+ * the prefix, the UTC time to the second and 8 random hex digits, e.g. `TEST250601083000a1b2c3d4`.
+ */
+export function consoleMchOrderNo(prefix: string): string {
+  const stamp = new Date().toISOString().replace(/\D/g, '').slice(2, 14);
+  return `${prefix}${stamp}${randomBytes(4).toString('hex')}`;
+}
+
 /** A created order whose channel call never came back is closed after this long. */
 const CREATED_GRACE_MS = 120_000;
 const SWEEP_BATCH = 100;
@@ -84,6 +117,8 @@ export interface PaymentConfirmation {
   paidAt: Date | null;
   /** notify | query | manual: where the confirmation came from, for the timeline. */
   source: string;
+  /** Set for a manual completion: recorded on the order with the payment, in its transaction. */
+  manual?: ManualCompletion;
 }
 
 /** Orders: creation with routing and failover, the state machine, payment application, sweeps. */
@@ -122,8 +157,15 @@ export class OrderService {
 
   // ---------- create ----------
 
-  /** Creates (or, for a same-body retry, returns) an order. `created` is false for a retry. */
-  async createOrder(app: AppKeys, input: CreateOrderInput): Promise<{ order: OrderRow; created: boolean }> {
+  /**
+   * Creates (or, for a same-body retry, returns) an order. `created` is false for a retry. Orders
+   * placed from a console name their origin; the signed API's are `api`.
+   */
+  async createOrder(
+    app: AppKeys,
+    input: CreateOrderInput,
+    origin: OrderOrigin = { source: 'api' },
+  ): Promise<{ order: OrderRow; created: boolean }> {
     const requestHash = hashCreateRequest(input);
     const existing = await this.lookups.submit({ appId: app.appId, mchOrderNo: input.mchOrderNo });
     if (existing) return { order: assertSameRequest(existing, requestHash), created: false };
@@ -151,7 +193,10 @@ export class OrderService {
       );
     }
 
-    const plan = await this.planFor(product.id, input.amount);
+    const plan =
+      origin.channelAccountId === undefined
+        ? await this.planFor(product.id, input.amount)
+        : await this.pinnedPlan(product.id, product.code, origin.channelAccountId);
     if (plan.length === 0)
       throw new AppError('NO_CHANNEL_AVAILABLE', `no channel can take this ${product.code} order now`);
 
@@ -179,6 +224,9 @@ export class OrderService {
         clientIp: input.clientIp ?? null,
         extra: input.extra ?? null,
         expiresAt: new Date(Date.now() + expireSeconds * 1000),
+        source: origin.source,
+        createdByUserId: origin.createdByUserId ?? null,
+        test: origin.test ?? false,
       },
       events: [
         {
@@ -187,7 +235,11 @@ export class OrderService {
         },
         {
           kind: 'routed',
-          detail: { channelAccountId: first.channelAccountId.toString(), candidates: plan.length },
+          detail: {
+            channelAccountId: first.channelAccountId.toString(),
+            candidates: plan.length,
+            ...(origin.channelAccountId === undefined ? {} : { pinned: true }),
+          },
         },
       ],
     });
@@ -337,6 +389,28 @@ export class OrderService {
     }).map((c) => byId.get(c.channelAccountId.toString())!);
   }
 
+  /**
+   * The one account an operator pinned on the test page: it must be bound to the product, the
+   * binding enabled and the account (and its channel) enabled with a cost rate. Amount ranges,
+   * daily limits and time windows are not applied: the operator is testing that account.
+   */
+  private async pinnedPlan(
+    productId: bigint,
+    productCode: string,
+    channelAccountId: bigint,
+  ): Promise<RoutableBinding[]> {
+    const binding = (await this.catalog.routableBindings(productId)).find(
+      (b) => b.channelAccountId === channelAccountId,
+    );
+    if (!binding?.enabled) {
+      throw new AppError(
+        'INVALID_REQUEST',
+        `channelAccountId: account ${channelAccountId} is not an enabled channel account bound to ${productCode}`,
+      );
+    }
+    return [binding];
+  }
+
   private async paidToday(accountIds: bigint[]): Promise<Map<string, bigint>> {
     const now = Date.now();
     const stale = accountIds.filter((id) => (this.usage.get(id.toString())?.until ?? 0) <= now);
@@ -382,6 +456,24 @@ export class OrderService {
     return queries.listOrders(this.db, filter);
   }
 
+  /**
+   * An order as a merchant user may see it: the merchant's, and for a cashier (`createdByUserId`)
+   * one it placed. Anything else is NOT_FOUND, so nobody learns that another's order exists.
+   */
+  async getScoped(
+    scope: { merchantId: bigint; createdByUserId: bigint | null },
+    orderNo: string,
+  ): Promise<OrderRow> {
+    const order = await queries.findScoped(this.db, orderNo, scope);
+    if (!order) throw new AppError('NOT_FOUND', `order ${orderNo} not found`);
+    return order;
+  }
+
+  /** Order figures per group, per time bucket and in total, for the statistics (test orders left out). */
+  figures(filter: Parameters<typeof queries.orderFigures>[1]) {
+    return queries.orderFigures(this.db, filter);
+  }
+
   eventsOf(orderId: bigint) {
     return queries.eventsOf(this.db, orderId);
   }
@@ -392,6 +484,11 @@ export class OrderService {
 
   countPaid() {
     return queries.countPaid(this.db);
+  }
+
+  /** The business's time zone (statistics, date filters). */
+  get timeZone(): string {
+    return this.options.timeZone;
   }
 
   cashierUrl(orderNo: string): string {
@@ -410,6 +507,35 @@ export class OrderService {
     confirmation: PaymentConfirmation,
   ): Promise<{ order: OrderRow; applied: boolean }> {
     return this.confirmPaymentOf(await this.requireByOrderNo(orderNo), confirmation);
+  }
+
+  /**
+   * Manual completion (补单, OP-9): an operator says the customer paid although the channel never
+   * confirmed it. Only a paying, closed or failed order; its own amount; the same payment path as a
+   * channel's confirmation (one transaction: compare-and-set to paid, ledger posting, merchant
+   * notify), which also records who completed it, when and why. The completion password is the
+   * caller's to check first.
+   */
+  async completeManually(order: OrderRow, by: ManualCompletion): Promise<OrderRow> {
+    if (!MANUALLY_COMPLETABLE.includes(order.state)) {
+      throw new AppError(
+        'ORDER_STATE_INVALID',
+        `order ${order.order_no} is ${order.state}; only paying, closed or failed orders can be completed by hand`,
+      );
+    }
+    const { order: paid, applied } = await this.confirmPaymentOf(order, {
+      channelOrderNo: null,
+      paidAt: new Date(),
+      source: 'manual',
+      manual: by,
+    });
+    if (!applied) {
+      throw new AppError(
+        'ORDER_STATE_INVALID',
+        `order ${order.order_no} was paid meanwhile; nothing was changed`,
+      );
+    }
+    return paid;
   }
 
   /** confirmPayment for an order just read (the channel notify path reads it to check it first). */
@@ -474,6 +600,7 @@ export class OrderService {
           paidAt: confirmation.paidAt ?? new Date(),
           channelOrderNo: confirmation.channelOrderNo,
           source: confirmation.source,
+          manual: confirmation.manual ?? null,
         })),
       );
       await this.ledger.postMany(

@@ -1,20 +1,27 @@
 import './shell/react19.ts';
 import './shell/global.css';
 import { App as AntApp, ConfigProvider } from 'antd';
-import enUS from 'antd/locale/en_US';
-import zhCN from 'antd/locale/zh_CN';
+import enUS from 'antd/es/locale/en_US';
+import zhCN from 'antd/es/locale/zh_CN';
 import dayjs from 'dayjs';
 import 'dayjs/locale/zh-cn';
-import { useEffect } from 'react';
+import { lazy, Suspense, useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { BrowserRouter, Route, Routes } from 'react-router';
-import { AgentApp } from './agent/AgentApp.tsx';
 import { ForgotPasswordPage } from './auth/ForgotPasswordPage.tsx';
 import { LoginPage } from './auth/LoginPage.tsx';
-import { MerchantApp } from './merchant/MerchantApp.tsx';
-import { OperatorApp } from './operator/OperatorApp.tsx';
 import { NotFound } from './shell/Results.tsx';
-import { HomeRedirect, RequireArea, SessionProvider } from './shell/SessionProvider.tsx';
+import { FullPageSpin, HomeRedirect, RequireArea, SessionProvider } from './shell/SessionProvider.tsx';
+
+// Each area is its own chunk: a merchant never downloads the operator console, and the login page
+// needs none of them.
+const OperatorApp = lazy(() =>
+  import('./operator/OperatorApp.tsx').then((m) => ({ default: m.OperatorApp })),
+);
+const MerchantApp = lazy(() =>
+  import('./merchant/MerchantApp.tsx').then((m) => ({ default: m.MerchantApp })),
+);
+const AgentApp = lazy(() => import('./agent/AgentApp.tsx').then((m) => ({ default: m.AgentApp })));
 
 // Area entry points: each area renders its own ProLayout and menu under its prefix, behind its guard.
 export function App() {
@@ -28,40 +35,46 @@ export function App() {
   }, [english, t]);
 
   return (
-    <ConfigProvider locale={english ? enUS : zhCN} theme={{ token: { colorPrimary: '#1677ff', borderRadius: 6 } }}>
+    <ConfigProvider
+      locale={english ? enUS : zhCN}
+      theme={{ token: { colorPrimary: '#1677ff', borderRadius: 6 } }}
+      button={{ autoInsertSpace: false }}
+    >
       <AntApp>
         <BrowserRouter>
           <SessionProvider>
-            <Routes>
-              <Route path="/login" element={<LoginPage />} />
-              <Route path="/login/forgot" element={<ForgotPasswordPage />} />
-              <Route
-                path="/operator/*"
-                element={
-                  <RequireArea area="operator">
-                    <OperatorApp />
-                  </RequireArea>
-                }
-              />
-              <Route
-                path="/merchant/*"
-                element={
-                  <RequireArea area="merchant">
-                    <MerchantApp />
-                  </RequireArea>
-                }
-              />
-              <Route
-                path="/agent/*"
-                element={
-                  <RequireArea area="agent">
-                    <AgentApp />
-                  </RequireArea>
-                }
-              />
-              <Route path="/" element={<HomeRedirect />} />
-              <Route path="*" element={<NotFound />} />
-            </Routes>
+            <Suspense fallback={<FullPageSpin />}>
+              <Routes>
+                <Route path="/login" element={<LoginPage />} />
+                <Route path="/login/forgot" element={<ForgotPasswordPage />} />
+                <Route
+                  path="/operator/*"
+                  element={
+                    <RequireArea area="operator">
+                      <OperatorApp />
+                    </RequireArea>
+                  }
+                />
+                <Route
+                  path="/merchant/*"
+                  element={
+                    <RequireArea area="merchant">
+                      <MerchantApp />
+                    </RequireArea>
+                  }
+                />
+                <Route
+                  path="/agent/*"
+                  element={
+                    <RequireArea area="agent">
+                      <AgentApp />
+                    </RequireArea>
+                  }
+                />
+                <Route path="/" element={<HomeRedirect />} />
+                <Route path="*" element={<NotFound />} />
+              </Routes>
+            </Suspense>
           </SessionProvider>
         </BrowserRouter>
       </AntApp>

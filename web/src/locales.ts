@@ -289,7 +289,8 @@ const en: typeof zh = {
     changePassword: 'Change password',
     passwordChanged: 'Password changed',
     totpTitle: 'Two-step verification (TOTP)',
-    totpDescOperator: 'Operators must use two-step verification; ask an administrator to reset it for a new device.',
+    totpDescOperator:
+      'Operators must use two-step verification; ask an administrator to reset it for a new device.',
     totpDescOther:
       'Besides your password, sign-in asks for a code from an authenticator app, which greatly reduces the risk of a stolen account.',
     totpOn: 'On',
@@ -306,7 +307,8 @@ const en: typeof zh = {
     stepScan: 'Scan the QR code',
     stepVerify: 'Enter a code',
     stepCodes: 'Save recovery codes',
-    scanHint: 'Scan the QR code with Google Authenticator, Microsoft Authenticator or another authenticator app.',
+    scanHint:
+      'Scan the QR code with Google Authenticator, Microsoft Authenticator or another authenticator app.',
     secretHint: 'If you cannot scan it, enter this key in the app by hand:',
     qrAlt: 'Two-step verification QR code',
     code: 'Code',
@@ -344,7 +346,8 @@ const en: typeof zh = {
     totpCodeRequired: 'Enter a code or a recovery code',
     verify: 'Verify',
     pwChangeTitle: 'Set a new password',
-    pwChangeDesc: 'For your security, set a new password at the first sign-in or after an administrator reset it.',
+    pwChangeDesc:
+      'For your security, set a new password at the first sign-in or after an administrator reset it.',
     currentPassword: 'Current (temporary) password',
     enrolTitle: 'Set up an authenticator',
     enrolDesc: 'The operator console requires two-step verification. Set it up to continue.',

@@ -40,7 +40,10 @@ export function AuthLayout({ title, description, width = 440, children }: AuthLa
           style={{ width: '100%', maxWidth: width, boxShadow: '0 6px 24px rgba(0,0,0,0.06)' }}
           styles={{ body: { padding: '28px 32px 24px' } }}
         >
-          <Typography.Title level={1} style={{ fontSize: 20, marginTop: 0, marginBottom: description ? 8 : 20 }}>
+          <Typography.Title
+            level={1}
+            style={{ fontSize: 20, marginTop: 0, marginBottom: description ? 8 : 20 }}
+          >
             {title}
           </Typography.Title>
           {description && (

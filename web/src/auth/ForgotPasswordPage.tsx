@@ -45,13 +45,21 @@ export function ForgotPasswordPage() {
   };
 
   return (
-    <AuthLayout title={t('auth.forgotTitle')} description={step === 0 ? t('auth.forgotDesc') : undefined} width={480}>
+    <AuthLayout
+      title={t('auth.forgotTitle')}
+      description={step === 0 ? t('auth.forgotDesc') : undefined}
+      width={480}
+    >
       <div data-testid="forgot-form">
         <Steps
           size="small"
           current={step}
           style={{ marginBottom: 24 }}
-          items={[{ title: t('auth.stepAccount') }, { title: t('auth.stepReset') }, { title: t('auth.stepDone') }]}
+          items={[
+            { title: t('auth.stepAccount') },
+            { title: t('auth.stepReset') },
+            { title: t('auth.stepDone') },
+          ]}
         />
         <ErrorAlert error={error} />
         {step === 0 && (
@@ -77,7 +85,12 @@ export function ForgotPasswordPage() {
             <ProFormText
               name="username"
               label={t('auth.username')}
-              fieldProps={{ size: 'large', prefix: <UserOutlined />, autoComplete: 'username', autoFocus: true }}
+              fieldProps={{
+                size: 'large',
+                prefix: <UserOutlined />,
+                autoComplete: 'username',
+                autoFocus: true,
+              }}
               rules={[{ required: true, whitespace: true, message: t('auth.usernameRequired') }]}
             />
           </ProForm>
@@ -175,7 +188,13 @@ function ResetForm(props: {
             autoComplete: 'one-time-code',
             autoFocus: true,
             suffix: (
-              <Button type="link" size="small" disabled={props.cooldown > 0} onClick={props.onResend} style={{ padding: 0 }}>
+              <Button
+                type="link"
+                size="small"
+                disabled={props.cooldown > 0}
+                onClick={props.onResend}
+                style={{ padding: 0 }}
+              >
                 {props.cooldown > 0 ? `${t('auth.resend')} (${props.cooldown}s)` : t('auth.resend')}
               </Button>
             ),

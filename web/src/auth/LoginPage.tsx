@@ -1,6 +1,6 @@
 import { LockOutlined, UserOutlined } from '@ant-design/icons';
 import { ProForm, ProFormText } from '@ant-design/pro-components';
-import { Button, Flex, Form, Segmented } from 'antd';
+import { Flex, Form, Segmented } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, Navigate, useSearchParams } from 'react-router';
@@ -27,7 +27,8 @@ function destination(session: Session, redirect: string | null): string {
 export function LoginPage() {
   const { session } = useSession();
   const [params] = useSearchParams();
-  if (session?.stage === 'active') return <Navigate to={destination(session, params.get('redirect'))} replace />;
+  if (session?.stage === 'active')
+    return <Navigate to={destination(session, params.get('redirect'))} replace />;
   if (session) return <LoginStep session={session} />;
   return <PasswordLogin />;
 }
@@ -95,7 +96,12 @@ function PasswordLogin() {
           <ProFormText
             name="username"
             label={t('auth.username')}
-            fieldProps={{ size: 'large', prefix: <UserOutlined />, autoComplete: 'username', autoFocus: true }}
+            fieldProps={{
+              size: 'large',
+              prefix: <UserOutlined />,
+              autoComplete: 'username',
+              autoFocus: true,
+            }}
             rules={[{ required: true, whitespace: true, message: t('auth.usernameRequired') }]}
           />
           <ProFormText.Password

@@ -58,7 +58,10 @@ function TotpStep({ session }: { session: Session }) {
   const { error, setError, fail } = useStepErrors();
   const [form] = Form.useForm<{ code: string }>();
   return (
-    <AuthLayout title={t('auth.totpTitle')} description={t('auth.totpDesc', { username: session.user.username })}>
+    <AuthLayout
+      title={t('auth.totpTitle')}
+      description={t('auth.totpDesc', { username: session.user.username })}
+    >
       <div data-testid="totp-form">
         <ErrorAlert error={error} />
         <ProForm<{ code: string }>
@@ -152,7 +155,8 @@ function PasswordChangeStep({ session }: { session: Session }) {
               ...newPasswordRules(min),
               ({ getFieldValue }) => ({
                 validator: async (_r, v) => {
-                  if (v && v === getFieldValue('currentPassword')) throw new Error(t('security.passwordSameAsOld'));
+                  if (v && v === getFieldValue('currentPassword'))
+                    throw new Error(t('security.passwordSameAsOld'));
                 },
               }),
             ]}

@@ -1,3 +1,159 @@
+import {
+  ApiOutlined,
+  DashboardOutlined,
+  QrcodeOutlined,
+  SafetyOutlined,
+  ShopOutlined,
+  TeamOutlined,
+  UnorderedListOutlined,
+} from '@ant-design/icons';
+import { type MenuDataItem, ProLayout } from '@ant-design/pro-components';
+import { Flex, Grid, Tag, Typography } from 'antd';
+import type { ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, Navigate, Route, Routes, useLocation, useNavigate } from 'react-router';
+import { HeaderActions } from '../shell/HeaderActions.tsx';
+import { Logo } from '../shell/Logo.tsx';
+import { Forbidden, NotFound } from '../shell/Results.tsx';
+import { useSession } from '../shell/session.tsx';
+import { Apps } from './Apps.tsx';
+import { Cashiers } from './Cashiers.tsx';
+import { Collect } from './Collect.tsx';
+import { Dashboard } from './Dashboard.tsx';
+import { Orders } from './Orders.tsx';
+import { Security } from './Security.tsx';
+
+export const MERCHANT_HOME = '/merchant/dashboard';
+
+/** Whether the signed-in merchant user is the store manager (apps, keys, cashiers); cashiers are not. */
+export function useIsManager(): boolean {
+  const { session } = useSession();
+  return session?.user.merchantRole === 'manager';
+}
+
+/**
+ * The merchant portal (MP-1…MP-6): the manager sees the whole merchant, a cashier collects and sees
+ * its own orders. Menu items for managers only are hidden from cashiers; the server refuses them anyway.
+ */
 export function MerchantApp() {
-  return <div>merchant</div>;
+  const { t } = useTranslation();
+  const location = useLocation();
+  const navigate = useNavigate();
+  const manager = useIsManager();
+  const screens = Grid.useBreakpoint();
+
+  const menu: MenuDataItem[] = [
+    { path: MERCHANT_HOME, name: t('merchant:menu.dashboard'), icon: <DashboardOutlined /> },
+    { path: '/merchant/collect', name: t('merchant:menu.collect'), icon: <QrcodeOutlined /> },
+    { path: '/merchant/orders', name: t('merchant:menu.orders'), icon: <UnorderedListOutlined /> },
+    ...(manager
+      ? [
+          { path: '/merchant/apps', name: t('merchant:menu.apps'), icon: <ApiOutlined /> },
+          { path: '/merchant/cashiers', name: t('merchant:menu.cashiers'), icon: <TeamOutlined /> },
+        ]
+      : []),
+    { path: '/merchant/security', name: t('merchant:menu.security'), icon: <SafetyOutlined /> },
+  ];
+
+  return (
+    <ProLayout
+      title={t('app.name')}
+      logo={<Logo size={28} />}
+      layout="mix"
+      fixSiderbar
+      fixedHeader
+      siderWidth={208}
+      route={{ path: '/merchant', routes: menu }}
+      location={{ pathname: location.pathname }}
+      menu={{ locale: false }}
+      menuItemRender={(item, dom) => (item.path ? <Link to={item.path}>{dom}</Link> : dom)}
+      onMenuHeaderClick={() => navigate(MERCHANT_HOME)}
+      actionsRender={() => [
+        <HeaderActions
+          key="actions"
+          extra={<MerchantBadge />}
+          onSecurity={() => navigate('/merchant/security')}
+        />,
+      ]}
+      token={{
+        header: { colorBgHeader: '#fff' },
+        // On a phone the content uses the width: the cashier collects there.
+        pageContainer: screens.md
+          ? {}
+          : { paddingInlinePageContainerContent: 12, paddingBlockPageContainerContent: 12 },
+      }}
+      menuFooterRender={(props) =>
+        props?.collapsed ? null : (
+          <Typography.Text type="secondary" style={{ fontSize: 12, paddingInline: 16 }}>
+            {t('merchant:portal')}
+          </Typography.Text>
+        )
+      }
+    >
+      <Routes>
+        <Route index element={<Navigate to={MERCHANT_HOME} replace />} />
+        <Route path="dashboard" element={<Dashboard />} />
+        <Route path="collect" element={<Collect />} />
+        <Route path="orders" element={<Orders />} />
+        <Route
+          path="apps"
+          element={
+            <ManagerOnly>
+              <Apps />
+            </ManagerOnly>
+          }
+        />
+        <Route
+          path="cashiers"
+          element={
+            <ManagerOnly>
+              <Cashiers />
+            </ManagerOnly>
+          }
+        />
+        <Route path="security" element={<Security />} />
+        <Route path="*" element={<NotFound home={MERCHANT_HOME} />} />
+      </Routes>
+    </ProLayout>
+  );
+}
+
+function ManagerOnly({ children }: { children: ReactNode }) {
+  const manager = useIsManager();
+  return manager ? children : <Forbidden home={MERCHANT_HOME} />;
+}
+
+/** The merchant's name and the person's role (店长 / 收银员), left of the language switch. */
+function MerchantBadge() {
+  const { t } = useTranslation();
+  const { session } = useSession();
+  const screens = Grid.useBreakpoint();
+  const user = session?.user;
+  if (!user) return null;
+  const role = user.merchantRole;
+  return (
+    <Flex align="center" gap={8} data-testid="merchant-badge" style={{ marginInlineEnd: 8, lineHeight: 1 }}>
+      {screens.md && user.merchant && (
+        <span
+          title={`${user.merchant.name} (${user.merchant.mchNo})`}
+          style={{
+            maxWidth: 260,
+            overflow: 'hidden',
+            textOverflow: 'ellipsis',
+            whiteSpace: 'nowrap',
+            fontWeight: 600,
+            color: 'rgba(0,0,0,0.88)',
+          }}
+        >
+          <ShopOutlined style={{ marginInlineEnd: 6, color: '#1677ff' }} />
+          {user.merchant.name}
+        </span>
+      )}
+      {role && (
+        <Tag color={role === 'manager' ? 'blue' : 'cyan'} style={{ marginInlineEnd: 0 }} data-role={role}>
+          {t(`merchant:role.${role}`)}
+        </Tag>
+      )}
+    </Flex>
+  );
 }

@@ -1,3 +1,171 @@
+import {
+  ApiOutlined,
+  AppstoreOutlined,
+  AuditOutlined,
+  BranchesOutlined,
+  DashboardOutlined,
+  ExperimentOutlined,
+  SettingOutlined,
+  ShopOutlined,
+  TeamOutlined,
+  UnorderedListOutlined,
+  UserSwitchOutlined,
+} from '@ant-design/icons';
+import { type MenuDataItem, ProLayout } from '@ant-design/pro-components';
+import type { ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, Navigate, Route, Routes, useLocation } from 'react-router';
+import { HeaderActions } from '../shell/HeaderActions.tsx';
+import { Logo } from '../shell/Logo.tsx';
+import { Forbidden, NotFound } from '../shell/Results.tsx';
+import { useCan } from '../shell/session.tsx';
+import { ChannelsPage } from './pages/Channels.tsx';
+import { DashboardPage } from './pages/Dashboard.tsx';
+import { MerchantDetailPage } from './pages/MerchantDetail.tsx';
+import { MerchantsPage } from './pages/Merchants.tsx';
+import { OrdersPage } from './pages/Orders.tsx';
+import { ProductsPage } from './pages/Products.tsx';
+import { RoutingPage } from './pages/Routing.tsx';
+import { TestOrderPage } from './pages/TestOrder.tsx';
+import { AuditPage } from './system/Audit.tsx';
+import { OperatorsPage } from './system/Operators.tsx';
+import { RolesPage } from './system/Roles.tsx';
+import { SettingsPage } from './system/Settings.tsx';
+
+const BASE = '/operator';
+
+/** One screen of the console: its path under /operator, the permission it needs, its menu place. */
+interface Screen {
+  path: string;
+  permission: string;
+  element: ReactNode;
+}
+
+const SCREENS: Screen[] = [
+  { path: 'dashboard', permission: 'stats.read', element: <DashboardPage /> },
+  { path: 'merchants', permission: 'merchant.read', element: <MerchantsPage /> },
+  { path: 'merchants/:mchNo', permission: 'merchant.read', element: <MerchantDetailPage /> },
+  { path: 'products', permission: 'catalog.read', element: <ProductsPage /> },
+  { path: 'channels', permission: 'catalog.read', element: <ChannelsPage /> },
+  { path: 'routing', permission: 'catalog.read', element: <RoutingPage /> },
+  { path: 'orders', permission: 'order.read', element: <OrdersPage /> },
+  { path: 'test-order', permission: 'order.test', element: <TestOrderPage /> },
+  { path: 'system/operators', permission: 'operator.read', element: <OperatorsPage /> },
+  { path: 'system/roles', permission: 'operator.read', element: <RolesPage /> },
+  { path: 'system/audit', permission: 'audit.read', element: <AuditPage /> },
+  { path: 'system/settings', permission: 'settings.write', element: <SettingsPage /> },
+];
+
+/** The side menu, grouped; an item the role cannot open is left out, and so is an empty group. */
+function useMenu(): MenuDataItem[] {
+  const { t } = useTranslation('operator');
+  const can = useCan();
+  const item = (path: string, icon: ReactNode, permission: string): MenuDataItem | null =>
+    can(permission) ? { path: `${BASE}/${path}`, name: t(`menu.${path}`), icon } : null;
+  const groups: { key: string; items: (MenuDataItem | null)[] }[] = [
+    { key: 'overview', items: [item('dashboard', <DashboardOutlined />, 'stats.read')] },
+    { key: 'business', items: [item('merchants', <ShopOutlined />, 'merchant.read')] },
+    {
+      key: 'catalog',
+      items: [
+        item('products', <AppstoreOutlined />, 'catalog.read'),
+        item('channels', <ApiOutlined />, 'catalog.read'),
+        item('routing', <BranchesOutlined />, 'catalog.read'),
+      ],
+    },
+    {
+      key: 'trade',
+      items: [
+        item('orders', <UnorderedListOutlined />, 'order.read'),
+        item('test-order', <ExperimentOutlined />, 'order.test'),
+      ],
+    },
+    {
+      key: 'system',
+      items: [
+        item('system/operators', <TeamOutlined />, 'operator.read'),
+        item('system/roles', <UserSwitchOutlined />, 'operator.read'),
+        item('system/audit', <AuditOutlined />, 'audit.read'),
+        item('system/settings', <SettingOutlined />, 'settings.write'),
+      ],
+    },
+  ];
+  return groups
+    .map((g) => ({
+      path: `${BASE}/~${g.key}`,
+      name: t(`menuGroup.${g.key}`),
+      children: g.items.filter((i): i is MenuDataItem => i !== null),
+    }))
+    .filter((g) => g.children.length > 0);
+}
+
+/** The first screen this role may open: the console's home. */
+function useHome(): string | null {
+  const can = useCan();
+  const order = [
+    'dashboard',
+    'orders',
+    'merchants',
+    'products',
+    'test-order',
+    'system/audit',
+    'system/operators',
+  ];
+  const first = order.find((path) => {
+    const screen = SCREENS.find((s) => s.path === path);
+    return screen && can(screen.permission);
+  });
+  return first ? `${BASE}/${first}` : null;
+}
+
+/** The operator console: ProLayout with the grouped menu, header actions and the screens under /operator. */
 export function OperatorApp() {
-  return <div>operator</div>;
+  const { t } = useTranslation(['operator', 'common']);
+  const location = useLocation();
+  const can = useCan();
+  const menu = useMenu();
+  const home = useHome();
+
+  return (
+    <ProLayout
+      title={t('common:app.name')}
+      logo={<Logo size={28} />}
+      layout="mix"
+      fixSiderbar
+      fixedHeader
+      siderWidth={220}
+      location={{ pathname: location.pathname }}
+      route={{ path: BASE, children: menu }}
+      menu={{ type: 'group', locale: false }}
+      menuItemRender={(item, dom) => (item.path ? <Link to={item.path}>{dom}</Link> : dom)}
+      onMenuHeaderClick={() => undefined}
+      headerTitleRender={(logo, title) => (
+        <Link to={home ?? BASE} style={{ display: 'flex', alignItems: 'center', gap: 8 }}>
+          {logo}
+          {title}
+          <span style={{ fontSize: 12, fontWeight: 400, color: 'rgba(0,0,0,0.45)', marginLeft: 4 }}>
+            {t('common:areas.operator')}
+          </span>
+        </Link>
+      )}
+      actionsRender={() => [<HeaderActions key="actions" />]}
+      token={{
+        header: { colorBgHeader: '#fff' },
+        sider: { colorMenuBackground: '#fff' },
+        pageContainer: { paddingBlockPageContainerContent: 16, paddingInlinePageContainerContent: 24 },
+      }}
+    >
+      <Routes>
+        <Route index element={home ? <Navigate to={home} replace /> : <Forbidden home={BASE} />} />
+        {SCREENS.map((s) => (
+          <Route
+            key={s.path}
+            path={s.path}
+            element={can(s.permission) ? s.element : <Forbidden home={home ?? BASE} />}
+          />
+        ))}
+        <Route path="*" element={<NotFound home={home ?? BASE} />} />
+      </Routes>
+    </ProLayout>
+  );
 }

@@ -91,7 +91,8 @@ function PasswordCard({ onChanged }: AccountSecurityProps) {
             ...newPasswordRules(min),
             ({ getFieldValue }) => ({
               validator: async (_r, v) => {
-                if (v && v === getFieldValue('currentPassword')) throw new Error(t('security.passwordSameAsOld'));
+                if (v && v === getFieldValue('currentPassword'))
+                  throw new Error(t('security.passwordSameAsOld'));
               },
             }),
           ]}
@@ -126,7 +127,11 @@ function TotpCard({ onChanged }: AccountSecurityProps) {
         </span>
       }
       extra={
-        user.totpEnabled ? <Tag color="success">{t('security.totpOn')}</Tag> : <Tag>{t('security.totpOff')}</Tag>
+        user.totpEnabled ? (
+          <Tag color="success">{t('security.totpOn')}</Tag>
+        ) : (
+          <Tag>{t('security.totpOff')}</Tag>
+        )
       }
     >
       <Typography.Paragraph type="secondary">

@@ -1,4 +1,11 @@
-import { BarChart, type BarSeriesOption, LineChart, type LineSeriesOption, PieChart, type PieSeriesOption } from 'echarts/charts';
+import {
+  BarChart,
+  type BarSeriesOption,
+  LineChart,
+  type LineSeriesOption,
+  PieChart,
+  type PieSeriesOption,
+} from 'echarts/charts';
 import {
   DatasetComponent,
   type DatasetComponentOption,
@@ -83,6 +90,12 @@ export function Chart({ option, height = 320, loading, style, className, ariaLab
   }, [loading]);
 
   return (
-    <div ref={ref} role="img" aria-label={ariaLabel} className={className} style={{ width: '100%', height, ...style }} />
+    <div
+      ref={ref}
+      role="img"
+      aria-label={ariaLabel}
+      className={className}
+      style={{ width: '100%', height, ...style }}
+    />
   );
 }

@@ -95,7 +95,9 @@ export function UserMenu({ onProfile, onSecurity, profileExtra }: UserMenuProps)
             </Descriptions.Item>
           )}
           {user.merchantRole && (
-            <Descriptions.Item label={t('profile.merchantRole')}>{t(`profile.${user.merchantRole}`)}</Descriptions.Item>
+            <Descriptions.Item label={t('profile.merchantRole')}>
+              {t(`profile.${user.merchantRole}`)}
+            </Descriptions.Item>
           )}
           <Descriptions.Item label={t('profile.totp')}>
             {user.totpEnabled ? (

@@ -14,7 +14,14 @@ export function Logo({ size = 32 }: { size?: number }) {
         fill="#fff"
         opacity="0.95"
       />
-      <path d="M14 36.5l7-5 5 3 9-7" stroke="#fff" strokeWidth="2.6" fill="none" strokeLinecap="round" strokeLinejoin="round" />
+      <path
+        d="M14 36.5l7-5 5 3 9-7"
+        stroke="#fff"
+        strokeWidth="2.6"
+        fill="none"
+        strokeLinecap="round"
+        strokeLinejoin="round"
+      />
     </svg>
   );
 }

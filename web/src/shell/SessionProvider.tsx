@@ -3,7 +3,14 @@ import { type ReactNode, useCallback, useEffect, useMemo, useRef, useState } fro
 import { useTranslation } from 'react-i18next';
 import { Navigate, useLocation, useNavigate } from 'react-router';
 import { ApiError, api, setCsrfToken, UNAUTHENTICATED_EVENT } from '../api.ts';
-import { type Area, areaHome, type Session, SessionContext, type SessionContextValue, useSession } from './session.tsx';
+import {
+  type Area,
+  areaHome,
+  type Session,
+  SessionContext,
+  type SessionContextValue,
+  useSession,
+} from './session.tsx';
 
 /**
  * Loads the session once (GET /api/auth/me), keeps the CSRF token in step with it, and drops it when
@@ -29,7 +36,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       .get<Session>('/api/auth/me')
       .then((s) => !cancelled && setSession(s))
       .catch((e) => {
-        if (!cancelled && !(e instanceof ApiError && e.status === 401)) console.warn('session check failed', e);
+        if (!cancelled && !(e instanceof ApiError && e.status === 401))
+          console.warn('session check failed', e);
         if (!cancelled) setSession(null);
       })
       .finally(() => !cancelled && setLoaded(true));
@@ -60,7 +68,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     message.success({ content: t('header.loggedOut'), key: 'logout' });
   }, [message, navigate, setSession, t]);
 
-  const value = useMemo<SessionContextValue>(() => ({ session, setSession, logout }), [session, setSession, logout]);
+  const value = useMemo<SessionContextValue>(
+    () => ({ session, setSession, logout }),
+    [session, setSession, logout],
+  );
 
   if (!loaded) return <FullPageSpin />;
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
@@ -81,7 +92,7 @@ export function FullPageSpin() {
 export function RequireArea({ area, children }: { area: Area; children: ReactNode }) {
   const { session } = useSession();
   const location = useLocation();
-  if (!session || session.stage !== 'active') {
+  if (session?.stage !== 'active') {
     const redirect = encodeURIComponent(location.pathname + location.search);
     return <Navigate to={`/login?area=${area}&redirect=${redirect}`} replace />;
   }

@@ -62,7 +62,8 @@ export function TotpEnrolment({ onDone, onCancel }: TotpEnrolmentProps) {
     );
   }
 
-  if (confirmed) return <RecoveryCodes codes={confirmed.recoveryCodes} onSaved={() => onDone(confirmed.session)} />;
+  if (confirmed)
+    return <RecoveryCodes codes={confirmed.recoveryCodes} onSaved={() => onDone(confirmed.session)} />;
 
   return (
     <div>
@@ -70,7 +71,11 @@ export function TotpEnrolment({ onDone, onCancel }: TotpEnrolmentProps) {
         size="small"
         current={1}
         style={{ marginBottom: 24 }}
-        items={[{ title: t('totp.stepScan') }, { title: t('totp.stepVerify') }, { title: t('totp.stepCodes') }]}
+        items={[
+          { title: t('totp.stepScan') },
+          { title: t('totp.stepVerify') },
+          { title: t('totp.stepCodes') },
+        ]}
       />
       {!start ? (
         <Skeleton active paragraph={{ rows: 6 }} />
@@ -106,7 +111,11 @@ export function TotpEnrolment({ onDone, onCancel }: TotpEnrolmentProps) {
               submitter={{
                 render: (props) => (
                   <Space>
-                    <Button type="primary" icon={<SafetyCertificateOutlined />} onClick={() => props.submit()}>
+                    <Button
+                      type="primary"
+                      icon={<SafetyCertificateOutlined />}
+                      onClick={() => props.submit()}
+                    >
                       {t('totp.verify')}
                     </Button>
                     {onCancel && <Button onClick={onCancel}>{t('actions.cancel')}</Button>}
@@ -158,7 +167,11 @@ export function RecoveryCodes({ codes, onSaved }: RecoveryCodesProps) {
         size="small"
         current={2}
         style={{ marginBottom: 24 }}
-        items={[{ title: t('totp.stepScan') }, { title: t('totp.stepVerify') }, { title: t('totp.stepCodes') }]}
+        items={[
+          { title: t('totp.stepScan') },
+          { title: t('totp.stepVerify') },
+          { title: t('totp.stepCodes') },
+        ]}
       />
       <Alert type="warning" showIcon message={t('totp.recoveryTitle')} description={t('totp.recoveryDesc')} />
       <div className="qy-codes qy-mono" style={{ margin: '16px 0' }}>
@@ -177,7 +190,10 @@ export function RecoveryCodes({ codes, onSaved }: RecoveryCodesProps) {
           >
             {t('totp.copyAll')}
           </Button>
-          <Button icon={<DownloadOutlined />} onClick={() => downloadText('qingyun-recovery-codes.txt', text)}>
+          <Button
+            icon={<DownloadOutlined />}
+            onClick={() => downloadText('qingyun-recovery-codes.txt', text)}
+          >
             {t('totp.downloadTxt')}
           </Button>
         </Space>

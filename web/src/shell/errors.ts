@@ -22,7 +22,9 @@ export function describeError(error: unknown): ErrorInfo {
     return {
       code: error.code,
       title: i18n.t('common:auth.locked'),
-      detail: until ? i18n.t('common:auth.lockedUntil', { time: dateTime(until) }) : i18n.t('common:auth.lockedGeneric'),
+      detail: until
+        ? i18n.t('common:auth.lockedUntil', { time: dateTime(until) })
+        : i18n.t('common:auth.lockedGeneric'),
     };
   }
   if (!known) return { code: error.code, title: error.message || i18n.t('common:errors.title') };

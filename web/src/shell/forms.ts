@@ -49,7 +49,9 @@ export function jsonObjectRule(required = false): Rule {
 export function parseJsonObject(text: string): Record<string, unknown> | null {
   try {
     const value: unknown = JSON.parse(text);
-    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+    return value && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null;
   } catch {
     return null;
   }
@@ -74,7 +76,8 @@ export function newPasswordRules(minLength: number): Rule[] {
 export function confirmRule(field: string): Rule {
   return ({ getFieldValue }) => ({
     validator: async (_rule, value: unknown) => {
-      if (value && value !== getFieldValue(field)) throw new Error(i18n.t('common:security.passwordMismatch'));
+      if (value && value !== getFieldValue(field))
+        throw new Error(i18n.t('common:security.passwordMismatch'));
     },
   });
 }

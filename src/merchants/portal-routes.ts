@@ -1,0 +1,241 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Services } from '../app/services.ts';
+import { noteAudit } from '../audit/service.ts';
+import { requireMerchantUser, sessionOf } from '../auth/guards.ts';
+import { AppError } from '../errors.ts';
+import { toJsonAmount } from '../money/money.ts';
+import { portalScope } from '../orders/portal-routes.ts';
+import { createMerchantUser, ipList, merchantUserView, notifyUrlSchema } from './routes.ts';
+
+const AppIdParams = z.object({ appId: z.string().min(1).max(64) });
+const UserIdParams = z.object({ id: z.string().regex(/^\d{1,18}$/) });
+const manager = { merchantRole: 'manager' } as const;
+
+/**
+ * The merchant portal (MP-1, MP-2, MP-5): dashboard and products for every merchant user; apps
+ * (keys, notify URL) and cashier accounts for the store manager only. Every id a request names is
+ * checked against the session's merchant: another merchant's app or user is NOT_FOUND.
+ */
+export async function merchantPortalRoutes(app: FastifyInstance, { services }: { services: Services }) {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  api.addHook('preValidation', requireMerchantUser(services));
+  const tags = ['merchant portal'];
+  const merchantIdOf = (request: FastifyRequest) => portalScope(request).merchantId;
+
+  /** A cashier of the session's merchant, or NOT_FOUND (a manager or another merchant's user included). */
+  const requireCashier = async (request: FastifyRequest, id: string) => {
+    const row = await services.consoleUsers.userRow(BigInt(id));
+    const ours =
+      row?.area === 'merchant' &&
+      row.merchant_role === 'cashier' &&
+      row.merchant_id === merchantIdOf(request);
+    if (!row || !ours) throw new AppError('NOT_FOUND', `cashier ${id} not found`);
+    return row;
+  };
+
+  api.get(
+    '/api/merchant/dashboard',
+    {
+      schema: {
+        tags,
+        summary:
+          "Today's figures, the last 30 days by day and today by hour (a cashier's own orders only); test orders left out",
+      },
+    },
+    async (request) => services.stats.merchantDashboard(portalScope(request)),
+  );
+
+  api.get(
+    '/api/merchant/products',
+    { schema: { tags, summary: 'The products open to this merchant, with its rates and amount limits' } },
+    async (request) => {
+      const rates = await services.catalog.listMerchantRates(merchantIdOf(request));
+      const products = await Promise.all(
+        rates.filter((r) => r.enabled).map((r) => services.catalog.productByCode(r.product_code)),
+      );
+      return rates
+        .filter((r) => r.enabled)
+        .flatMap((r, i) => {
+          const product = products[i];
+          if (!product?.enabled) return [];
+          return [
+            {
+              productCode: r.product_code,
+              productName: r.product_name,
+              ratePpm: r.rate_ppm,
+              minAmount: toJsonAmount(product.min_amount),
+              maxAmount: toJsonAmount(product.max_amount),
+              currency: product.currency,
+            },
+          ];
+        });
+    },
+  );
+
+  // ---------- apps (store manager) ----------
+
+  api.get(
+    '/api/merchant/apps',
+    { schema: { tags, summary: "The merchant's apps" }, config: manager },
+    async (request) => services.merchants.listAppsOf(merchantIdOf(request)),
+  );
+
+  api.patch(
+    '/api/merchant/apps/:appId',
+    {
+      schema: {
+        tags,
+        summary: "Set an app's notify URL or IP allowlist",
+        params: AppIdParams,
+        body: z.object({ notifyUrl: notifyUrlSchema.optional(), ipAllowlist: ipList.optional() }).strict(),
+      },
+      config: manager,
+    },
+    async (request) => {
+      const before = await services.merchants.requireAppOf(merchantIdOf(request), request.params.appId);
+      const after = await services.merchants.updateApp(before.appId, request.body);
+      noteAudit(request, {
+        targetType: 'app',
+        targetId: after.appId,
+        before: { notifyUrl: before.notifyUrl, ipAllowlist: before.ipAllowlist },
+        after: { notifyUrl: after.notifyUrl, ipAllowlist: after.ipAllowlist },
+      });
+      return after;
+    },
+  );
+
+  api.post(
+    '/api/merchant/apps/:appId/rotate-secret',
+    {
+      schema: {
+        tags,
+        summary: 'Issue a new HMAC secret (shown once); the old one stops working',
+        params: AppIdParams,
+      },
+      config: manager,
+    },
+    async (request) => {
+      const app = await services.merchants.requireAppOf(merchantIdOf(request), request.params.appId);
+      const rotated = await services.merchants.rotateSecret(app.appId);
+      noteAudit(request, { targetType: 'app', targetId: app.appId, after: { secretRotated: true } });
+      return { secret: rotated.secret };
+    },
+  );
+
+  api.get(
+    '/api/merchant/apps/:appId/platform-public-key',
+    {
+      schema: {
+        tags,
+        summary: "The platform's RSA public key for this app (verifies RSA-signed notifies)",
+        params: AppIdParams,
+      },
+      config: manager,
+    },
+    async (request, reply) => {
+      const app = await services.merchants.requireAppOf(merchantIdOf(request), request.params.appId);
+      return reply
+        .type('application/x-pem-file')
+        .header('content-disposition', `attachment; filename="qingyun-${app.appId}.pem"`)
+        .send(app.platformPublicKey);
+    },
+  );
+
+  // ---------- cashiers (store manager) ----------
+
+  api.get(
+    '/api/merchant/cashiers',
+    {
+      schema: {
+        tags,
+        summary: "The store's cashier accounts",
+        querystring: z.object({
+          limit: z.coerce.number().int().min(1).max(200).default(50),
+          offset: z.coerce.number().int().min(0).default(0),
+        }),
+      },
+      config: manager,
+    },
+    async (request) => {
+      const { rows, total } = await services.consoleUsers.listUsers({
+        area: 'merchant',
+        merchantId: merchantIdOf(request),
+        merchantRole: 'cashier',
+        ...request.query,
+      });
+      return { items: rows.map(merchantUserView), total };
+    },
+  );
+
+  api.post(
+    '/api/merchant/cashiers',
+    {
+      schema: {
+        tags,
+        summary: 'Create a cashier account (the password is changed at its first login)',
+        body: z.object({
+          username: z.string().min(3).max(64),
+          password: z.string().min(1).max(256),
+          displayName: z.string().max(64).optional(),
+        }),
+      },
+      config: manager,
+    },
+    async (request, reply) => {
+      const cashier = await createMerchantUser(
+        services,
+        { id: merchantIdOf(request) },
+        { ...request.body, merchantRole: 'cashier' },
+        sessionOf(request).user.id,
+      );
+      noteAudit(request, { targetType: 'merchant_user', targetId: cashier.id, after: cashier });
+      return reply.code(201).send(cashier);
+    },
+  );
+
+  api.patch(
+    '/api/merchant/cashiers/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Rename, enable or disable a cashier (disabling ends its sessions)',
+        params: UserIdParams,
+        body: z
+          .object({ displayName: z.string().max(64).optional(), enabled: z.boolean().optional() })
+          .strict(),
+      },
+      config: manager,
+    },
+    async (request) => {
+      const before = merchantUserView(await requireCashier(request, request.params.id));
+      await services.consoleUsers.updateUser(BigInt(request.params.id), request.body);
+      const after = merchantUserView(await requireCashier(request, request.params.id));
+      noteAudit(request, { targetType: 'merchant_user', targetId: after.id, before, after });
+      return after;
+    },
+  );
+
+  api.post(
+    '/api/merchant/cashiers/:id/reset-password',
+    {
+      schema: {
+        tags,
+        summary: 'Give a cashier a temporary password (changed at its next login)',
+        params: UserIdParams,
+      },
+      config: manager,
+    },
+    async (request) => {
+      const cashier = await requireCashier(request, request.params.id);
+      const temporaryPassword = await services.consoleUsers.resetPasswordByAdmin(cashier.id);
+      noteAudit(request, {
+        targetType: 'merchant_user',
+        targetId: String(cashier.id),
+        after: { passwordReset: true },
+      });
+      return { temporaryPassword };
+    },
+  );
+}

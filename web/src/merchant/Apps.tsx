@@ -1,0 +1,359 @@
+import {
+  DownloadOutlined,
+  EditOutlined,
+  FileTextOutlined,
+  KeyOutlined,
+  WarningOutlined,
+} from '@ant-design/icons';
+import { ModalForm, ProCard, ProFormText, ProFormTextArea } from '@ant-design/pro-components';
+import {
+  Alert,
+  App,
+  Button,
+  Descriptions,
+  Empty,
+  Grid,
+  Input,
+  Modal,
+  Skeleton,
+  Space,
+  Tag,
+  Typography,
+} from 'antd';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api } from '../api.ts';
+import { downloadFromApi, downloadText } from '../shell/download.ts';
+import { ErrorAlert } from '../shell/ErrorAlert.tsx';
+import { errorText } from '../shell/errors.ts';
+import { dateTime } from '../shell/format.ts';
+import { Page } from '../shell/Page.tsx';
+import { useApi } from '../shell/useApi.ts';
+import { asList, type List, type MerchantAppInfo } from './types.ts';
+import { useSubtitle } from './useSubtitle.ts';
+
+const MAX_IPS = 50;
+
+/** 应用与密钥 (managers): notify URL and IP allowlist, secret rotation, the platform public key. */
+export function Apps() {
+  const { t } = useTranslation();
+  const { data, loading, error, reload } = useApi<List<MerchantAppInfo> | MerchantAppInfo[]>(
+    '/api/merchant/apps',
+  );
+  const apps = asList(data).items;
+  const subTitle = useSubtitle(t('merchant:apps.subtitle'));
+  return (
+    <Page
+      title={t('merchant:apps.title')}
+      subTitle={subTitle}
+      extra={
+        <Button icon={<FileTextOutlined />} href="/docs" target="_blank" rel="noopener noreferrer">
+          {t('merchant:apps.docs')}
+        </Button>
+      }
+    >
+      <ErrorAlert error={error} />
+      {loading && !data && <Skeleton active paragraph={{ rows: 8 }} />}
+      {data && apps.length === 0 && (
+        <ProCard>
+          <Empty description={t('merchant:apps.empty')} />
+        </ProCard>
+      )}
+      <Space direction="vertical" size={16} style={{ width: '100%' }} data-testid="merchant-apps">
+        {apps.map((app) => (
+          <AppCard key={app.appId} app={app} onChanged={() => void reload()} />
+        ))}
+      </Space>
+    </Page>
+  );
+}
+
+function AppCard({ app, onChanged }: { app: MerchantAppInfo; onChanged: () => void }) {
+  const { t } = useTranslation();
+  const screens = Grid.useBreakpoint();
+  const enabled = app.state === 'enabled';
+  return (
+    <ProCard
+      bordered
+      headerBordered
+      data-testid={`app-${app.appId}`}
+      title={
+        <Space wrap>
+          <span>{app.name}</span>
+          <Tag color={enabled ? 'success' : 'default'}>
+            {t(enabled ? 'merchant:apps.enabled' : 'merchant:apps.disabled')}
+          </Tag>
+        </Space>
+      }
+      extra={
+        <Space wrap>
+          <EditSettings app={app} onSaved={onChanged} />
+          <RotateSecret app={app} />
+          <DownloadPlatformKey app={app} />
+        </Space>
+      }
+    >
+      <Descriptions column={screens.lg ? 2 : 1} size="small" styles={{ label: { width: 140 } }}>
+        <Descriptions.Item label={t('merchant:apps.appId')}>
+          <Typography.Text copyable className="qy-mono">
+            {app.appId}
+          </Typography.Text>
+        </Descriptions.Item>
+        <Descriptions.Item label={t('merchant:apps.signType')}>
+          <span className="qy-mono">{app.notifySignType}</span>
+        </Descriptions.Item>
+        <Descriptions.Item label={t('merchant:apps.notifyUrl')} span={screens.lg ? 2 : 1}>
+          {app.notifyUrl ? (
+            <Typography.Text copyable className="qy-mono" style={{ wordBreak: 'break-all' }}>
+              {app.notifyUrl}
+            </Typography.Text>
+          ) : (
+            <Typography.Text type="secondary">{t('merchant:apps.notSet')}</Typography.Text>
+          )}
+        </Descriptions.Item>
+        <Descriptions.Item label={t('merchant:apps.ipAllowlist')} span={screens.lg ? 2 : 1}>
+          {app.ipAllowlist?.length ? (
+            <Space size={[4, 4]} wrap>
+              {app.ipAllowlist.map((ip) => (
+                <Tag key={ip} className="qy-mono">
+                  {ip}
+                </Tag>
+              ))}
+            </Space>
+          ) : (
+            <Typography.Text type="secondary">{t('merchant:apps.noRestriction')}</Typography.Text>
+          )}
+        </Descriptions.Item>
+        <Descriptions.Item label={t('merchant:apps.merchantKey')}>
+          {app.hasMerchantPublicKey ? (
+            <Tag color="success">{t('merchant:apps.uploaded')}</Tag>
+          ) : (
+            <Tag>{t('merchant:apps.notUploaded')}</Tag>
+          )}
+        </Descriptions.Item>
+        <Descriptions.Item label={t('merchant:apps.createdAt')}>{dateTime(app.createdAt)}</Descriptions.Item>
+      </Descriptions>
+    </ProCard>
+  );
+}
+
+interface SettingsForm {
+  notifyUrl: string;
+  ipAllowlist: string;
+}
+
+function EditSettings({ app, onSaved }: { app: MerchantAppInfo; onSaved: () => void }) {
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  return (
+    <ModalForm<SettingsForm>
+      title={`${t('merchant:apps.editSettings')} · ${app.name}`}
+      trigger={<Button icon={<EditOutlined />}>{t('merchant:apps.editSettings')}</Button>}
+      width={560}
+      modalProps={{ destroyOnHidden: true }}
+      initialValues={{ notifyUrl: app.notifyUrl ?? '', ipAllowlist: (app.ipAllowlist ?? []).join('\n') }}
+      onFinish={async (values) => {
+        try {
+          await api.patch(`/api/merchant/apps/${encodeURIComponent(app.appId)}`, {
+            notifyUrl: values.notifyUrl?.trim() ?? '',
+            ipAllowlist: ipLines(values.ipAllowlist ?? ''),
+          });
+          message.success(t('merchant:apps.settingsSaved'));
+          onSaved();
+          return true;
+        } catch (e) {
+          message.error(errorText(e));
+          return false;
+        }
+      }}
+    >
+      <ProFormText
+        name="notifyUrl"
+        label={t('merchant:apps.notifyUrl')}
+        extra={t('merchant:apps.notifyUrlHelp')}
+        placeholder={t('merchant:apps.notifyUrlPlaceholder')}
+        fieldProps={{ maxLength: 512 }}
+        rules={[
+          {
+            validator: async (_rule, value: string | undefined) => {
+              const text = value?.trim();
+              if (!text) return;
+              if (!/^https?:\/\/[^\s/$.?#].[^\s]*$/i.test(text)) throw new Error(t('validation.url'));
+            },
+          },
+        ]}
+      />
+      <ProFormTextArea
+        name="ipAllowlist"
+        label={t('merchant:apps.ipAllowlist')}
+        extra={t('merchant:apps.ipAllowlistHelp')}
+        placeholder={t('merchant:apps.ipAllowlistPlaceholder')}
+        fieldProps={{ autoSize: { minRows: 4, maxRows: 10 }, className: 'qy-mono' }}
+        rules={[
+          {
+            validator: async (_rule: unknown, value: string | undefined) => {
+              const lines = (value ?? '').split('\n');
+              let count = 0;
+              for (const [i, raw] of lines.entries()) {
+                const entry = raw.trim();
+                if (!entry) continue;
+                count += 1;
+                if (!looksLikeIpOrCidr(entry)) {
+                  throw new Error(t('merchant:apps.ipInvalid', { line: i + 1, value: entry }));
+                }
+              }
+              if (count > MAX_IPS) throw new Error(t('merchant:apps.ipTooMany'));
+            },
+          },
+        ]}
+      />
+    </ModalForm>
+  );
+}
+
+function ipLines(text: string): string[] {
+  return [
+    ...new Set(
+      text
+        .split('\n')
+        .map((line) => line.trim())
+        .filter(Boolean),
+    ),
+  ];
+}
+
+/** A first check in the browser; the server decides (it parses every address). */
+export function looksLikeIpOrCidr(entry: string): boolean {
+  const [address = '', prefix, ...rest] = entry.split('/');
+  if (rest.length > 0) return false;
+  const v4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/.test(address);
+  const v6 =
+    !v4 && /^[0-9a-f:.]+$/i.test(address) && address.includes(':') && address.split('::').length <= 2;
+  if (!v4 && !v6) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (v4 ? 32 : 128);
+}
+
+function RotateSecret({ app }: { app: MerchantAppInfo }) {
+  const { t } = useTranslation();
+  const { modal, message } = App.useApp();
+  const [secret, setSecret] = useState<string | null>(null);
+
+  const rotate = () =>
+    modal.confirm({
+      title: t('merchant:apps.rotateConfirmTitle', { appId: app.appId }),
+      icon: <WarningOutlined style={{ color: '#faad14' }} />,
+      content: t('merchant:apps.rotateConfirmBody'),
+      okText: t('merchant:apps.rotateOk'),
+      okButtonProps: { danger: true },
+      cancelText: t('actions.cancel'),
+      onOk: async () => {
+        try {
+          const answer = await api.post<{ secret: string }>(
+            `/api/merchant/apps/${encodeURIComponent(app.appId)}/rotate-secret`,
+          );
+          setSecret(answer.secret);
+        } catch (e) {
+          message.error(errorText(e));
+        }
+      },
+    });
+
+  return (
+    <>
+      <Button icon={<KeyOutlined />} danger onClick={rotate}>
+        {t('merchant:apps.rotate')}
+      </Button>
+      <Modal
+        open={secret !== null}
+        title={t('merchant:apps.secretTitle')}
+        closable={false}
+        maskClosable={false}
+        keyboard={false}
+        destroyOnHidden
+        footer={
+          <Button type="primary" onClick={() => setSecret(null)}>
+            {t('merchant:apps.secretSaved')}
+          </Button>
+        }
+      >
+        <Alert
+          type="warning"
+          showIcon
+          message={t('merchant:apps.secretWarning')}
+          style={{ marginBottom: 16 }}
+        />
+        <Typography.Text type="secondary">{t('merchant:apps.appId')}</Typography.Text>
+        <div className="qy-mono" style={{ marginBottom: 12 }}>
+          {app.appId}
+        </div>
+        <label htmlFor={`secret-${app.appId}`}>
+          <Typography.Text type="secondary">{t('merchant:apps.secretLabel')}</Typography.Text>
+        </label>
+        <Space.Compact style={{ width: '100%', marginTop: 4 }}>
+          <Input
+            id={`secret-${app.appId}`}
+            readOnly
+            value={secret ?? ''}
+            className="qy-mono"
+            data-testid="app-secret"
+            onFocus={(e) => e.target.select()}
+          />
+          <CopyButton text={secret ?? ''} />
+        </Space.Compact>
+      </Modal>
+    </>
+  );
+}
+
+export function CopyButton({ text }: { text: string }) {
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  return (
+    <Button
+      onClick={async () => {
+        try {
+          await navigator.clipboard.writeText(text);
+          message.success(t('merchant:copied'));
+        } catch {
+          message.error(t('errors.title'));
+        }
+      }}
+    >
+      {t('merchant:copy')}
+    </Button>
+  );
+}
+
+function DownloadPlatformKey({ app }: { app: MerchantAppInfo }) {
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  const [busy, setBusy] = useState(false);
+  const download = async () => {
+    setBusy(true);
+    try {
+      const filename = `qingyun-platform-public-key-${app.appId}.pem`;
+      if (app.platformPublicKey) downloadText(filename, app.platformPublicKey, 'application/x-pem-file');
+      else
+        await downloadFromApi(
+          `/api/merchant/apps/${encodeURIComponent(app.appId)}/platform-public-key`,
+          filename,
+        );
+      message.success(t('merchant:apps.keyDownloaded'));
+    } catch (e) {
+      message.error(errorText(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Button
+      icon={<DownloadOutlined />}
+      loading={busy}
+      onClick={download}
+      title={t('merchant:apps.platformKeyHelp')}
+    >
+      {t('merchant:apps.downloadKey')}
+    </Button>
+  );
+}

@@ -1,0 +1,302 @@
+import { ExportOutlined, StopOutlined, SyncOutlined } from '@ant-design/icons';
+import {
+  App,
+  Button,
+  Descriptions,
+  Divider,
+  Drawer,
+  Empty,
+  Flex,
+  Grid,
+  Skeleton,
+  Space,
+  Tag,
+  Timeline,
+  Tooltip,
+  Typography,
+} from 'antd';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { ErrorAlert } from '../shell/ErrorAlert.tsx';
+import { dateTime, percentFromPpm, yuan } from '../shell/format.ts';
+import { useApi } from '../shell/useApi.ts';
+import { OrderStateTag } from './OrderStateTag.tsx';
+import { confirmClose, syncOrder } from './orderActions.ts';
+import { isOpenState, isPaidState, type OrderDetail, type OrderEvent } from './types.ts';
+
+export interface OrderDrawerProps {
+  orderNo: string | null;
+  onClose: () => void;
+  /** After a close or sync changed the order, so a list can reload. */
+  onChanged?: () => void;
+}
+
+/** Order detail with its timeline, and 关闭订单 / 同步状态 while the order is still open. */
+export function OrderDrawer({ orderNo, onClose, onChanged }: OrderDrawerProps) {
+  const { t } = useTranslation();
+  const screens = Grid.useBreakpoint();
+  const { data, loading, error, reload } = useApi<OrderDetail>(
+    orderNo ? `/api/merchant/orders/${encodeURIComponent(orderNo)}` : null,
+  );
+  const order = data && data.orderNo === orderNo ? data : undefined;
+
+  return (
+    <Drawer
+      open={orderNo !== null}
+      onClose={onClose}
+      width={screens.md ? 680 : '100%'}
+      title={t('merchant:orders.detailTitle')}
+      destroyOnHidden
+      extra={order && <OrderActions order={order} onDone={() => void reload().then(() => onChanged?.())} />}
+    >
+      <div data-testid="merchant-order-detail">
+        <ErrorAlert error={error} />
+        {!order && loading && <Skeleton active paragraph={{ rows: 10 }} />}
+        {order && <OrderBody order={order} />}
+      </div>
+    </Drawer>
+  );
+}
+
+function OrderActions({ order, onDone }: { order: OrderDetail; onDone: () => void }) {
+  const { t } = useTranslation();
+  const app = App.useApp();
+  const [syncing, setSyncing] = useState(false);
+  if (!isOpenState(order.state)) return null;
+  return (
+    <Space wrap>
+      <Tooltip title={t('merchant:orders.syncTip')}>
+        <Button
+          icon={<SyncOutlined />}
+          loading={syncing}
+          onClick={async () => {
+            setSyncing(true);
+            const changed = await syncOrder(app, order.orderNo);
+            setSyncing(false);
+            if (changed) onDone();
+          }}
+        >
+          {t('merchant:orders.sync')}
+        </Button>
+      </Tooltip>
+      <Button
+        danger
+        icon={<StopOutlined />}
+        onClick={async () => {
+          if (await confirmClose(app, order.orderNo)) onDone();
+        }}
+      >
+        {t('merchant:orders.close')}
+      </Button>
+    </Space>
+  );
+}
+
+function OrderBody({ order }: { order: OrderDetail }) {
+  const { t } = useTranslation();
+  const screens = Grid.useBreakpoint();
+  const paid = isPaidState(order.state);
+  const cashier = createdByName(order.createdBy);
+  return (
+    <>
+      <Flex align="center" justify="space-between" wrap gap={12} style={{ marginBottom: 20 }}>
+        <div>
+          <Typography.Text type="secondary">{t('merchant:orders.amount')}</Typography.Text>
+          <div style={{ fontSize: 28, fontWeight: 600, lineHeight: 1.3 }} data-testid="order-amount">
+            {yuan(order.amount, order.currency)}
+          </div>
+        </div>
+        <Space>
+          {order.test && <Tag color="purple">{t('merchant:orders.test')}</Tag>}
+          <OrderStateTag state={order.state} />
+        </Space>
+      </Flex>
+
+      <Descriptions
+        title={t('merchant:orders.basic')}
+        bordered
+        size="small"
+        column={screens.md ? 2 : 1}
+        styles={{ label: { width: 120 } }}
+      >
+        <Descriptions.Item label={t('merchant:orders.orderNo')} span={screens.md ? 2 : 1}>
+          <Typography.Text copyable className="qy-mono">
+            {order.orderNo}
+          </Typography.Text>
+        </Descriptions.Item>
+        <Descriptions.Item label={t('merchant:orders.mchOrderNo')} span={screens.md ? 2 : 1}>
+          <Typography.Text copyable className="qy-mono">
+            {order.mchOrderNo}
+          </Typography.Text>
+        </Descriptions.Item>
+        <Descriptions.Item label={t('merchant:orders.subject')} span={screens.md ? 2 : 1}>
+          {order.subject || '-'}
+        </Descriptions.Item>
+        <Descriptions.Item label={t('merchant:orders.product')}>
+          {order.productName || order.productCode}
+        </Descriptions.Item>
+        <Descriptions.Item label={t('merchant:orders.source')}>
+          {order.source ? t(`merchant:source.${order.source}`, { defaultValue: order.source }) : '-'}
+        </Descriptions.Item>
+        {cashier && <Descriptions.Item label={t('merchant:orders.createdBy')}>{cashier}</Descriptions.Item>}
+        {order.appId && (
+          <Descriptions.Item label={t('merchant:orders.app')}>
+            <span className="qy-mono">{order.appId}</span>
+          </Descriptions.Item>
+        )}
+        <Descriptions.Item label={t('merchant:orders.createdAt')}>
+          {dateTime(order.createdAt)}
+        </Descriptions.Item>
+        <Descriptions.Item label={t('merchant:orders.expiresAt')}>
+          {dateTime(order.expiresAt)}
+        </Descriptions.Item>
+      </Descriptions>
+
+      <Descriptions
+        title={t('merchant:orders.payInfo')}
+        bordered
+        size="small"
+        column={screens.md ? 2 : 1}
+        styles={{ label: { width: 120 } }}
+        style={{ marginTop: 20 }}
+      >
+        <Descriptions.Item label={t('merchant:orders.amount')}>
+          {yuan(order.amount, order.currency)}
+        </Descriptions.Item>
+        <Descriptions.Item label={t('merchant:orders.fee')}>
+          {paid ? yuan(order.fee, order.currency) : '-'}
+        </Descriptions.Item>
+        <Descriptions.Item label={t('merchant:orders.net')}>
+          {paid ? yuan(order.amount - order.fee, order.currency) : '-'}
+        </Descriptions.Item>
+        <Descriptions.Item label={t('merchant:orders.rate')}>
+          {percentFromPpm(order.merchantRatePpm)}
+        </Descriptions.Item>
+        <Descriptions.Item label={t('merchant:orders.paidAt')}>
+          <Space size={6} wrap>
+            {dateTime(order.paidAt)}
+            {order.manualCompletion && <Tag color="gold">{t('merchant:orders.manualCompletion')}</Tag>}
+          </Space>
+        </Descriptions.Item>
+        {order.notifyState && order.source === 'api' && (
+          <Descriptions.Item label={t('merchant:orders.notifyState')}>
+            {t(`merchant:notifyState.${order.notifyState}`, { defaultValue: order.notifyState })}
+          </Descriptions.Item>
+        )}
+        <Descriptions.Item label={t('merchant:orders.channelOrderNo')} span={screens.md ? 2 : 1}>
+          {order.channelOrderNo ? (
+            <Typography.Text copyable className="qy-mono">
+              {order.channelOrderNo}
+            </Typography.Text>
+          ) : (
+            '-'
+          )}
+        </Descriptions.Item>
+        {order.closedAt && (
+          <Descriptions.Item label={t('merchant:orders.closedAt')}>
+            {dateTime(order.closedAt)}
+          </Descriptions.Item>
+        )}
+        {order.failure && (
+          <Descriptions.Item label={t('merchant:orders.failure')} span={screens.md ? 2 : 1}>
+            <Typography.Text type="danger">
+              {order.failure.message || order.failure.code}{' '}
+              <Typography.Text type="secondary" className="qy-mono">
+                ({order.failure.code})
+              </Typography.Text>
+            </Typography.Text>
+          </Descriptions.Item>
+        )}
+      </Descriptions>
+
+      {isOpenState(order.state) && order.cashierUrl && (
+        <Button
+          type="link"
+          icon={<ExportOutlined />}
+          href={order.cashierUrl}
+          target="_blank"
+          rel="noopener noreferrer"
+          style={{ paddingInline: 0, marginTop: 8 }}
+        >
+          {t('merchant:orders.openCashier')}
+        </Button>
+      )}
+
+      <Divider orientation="left" orientationMargin={0}>
+        {t('merchant:orders.timeline')}
+      </Divider>
+      <EventTimeline events={order.events ?? []} />
+    </>
+  );
+}
+
+const EVENT_COLOR: Record<string, string> = {
+  created: 'blue',
+  routed: 'blue',
+  accepted: 'blue',
+  channel_accepted: 'blue',
+  paid: 'green',
+  manual_completion: 'green',
+  failed: 'red',
+  channel_refused: 'orange',
+  rerouted: 'orange',
+  closed: 'gray',
+  synced: 'gray',
+};
+
+function EventTimeline({ events }: { events: OrderEvent[] }) {
+  const { t } = useTranslation();
+  if (events.length === 0)
+    return <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('merchant:orders.noEvents')} />;
+  return (
+    <Timeline
+      data-testid="order-timeline"
+      items={events.map((event, i) => ({
+        key: `${event.at}-${i}`,
+        color: event.alert ? 'red' : (EVENT_COLOR[event.kind] ?? 'gray'),
+        children: (
+          <div>
+            <Space size={8} wrap>
+              <Typography.Text strong>
+                {t(`merchant:event.${event.kind}`, { defaultValue: event.kind })}
+              </Typography.Text>
+              <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                {dateTime(event.at)}
+              </Typography.Text>
+            </Space>
+            <EventDetail event={event} />
+          </div>
+        ),
+      }))}
+    />
+  );
+}
+
+/** Where a confirmation or a close came from (the portal's events carry only public fields). */
+function EventDetail({ event }: { event: OrderEvent }) {
+  const { t } = useTranslation();
+  const detail = event.detail ?? {};
+  const parts: string[] = [];
+  if (typeof detail.source === 'string' && detail.source) {
+    const [base = detail.source, name = ''] = detail.source.split(':');
+    parts.push(t(`merchant:eventSource.${base}`, { name, defaultValue: detail.source }));
+  }
+  if (typeof detail.previousState === 'string') {
+    parts.push(t(`merchant:state.${detail.previousState}`, { defaultValue: detail.previousState }));
+  }
+  if (typeof detail.channelOrderNo === 'string' && detail.channelOrderNo) parts.push(detail.channelOrderNo);
+  if (parts.length === 0) return null;
+  return (
+    <div>
+      <Typography.Text type="secondary" style={{ fontSize: 13 }}>
+        {parts.join(' · ')}
+      </Typography.Text>
+    </div>
+  );
+}
+
+export function createdByName(createdBy: OrderDetail['createdBy']): string | null {
+  if (!createdBy) return null;
+  if (typeof createdBy === 'string') return createdBy;
+  return createdBy.displayName || createdBy.username || null;
+}

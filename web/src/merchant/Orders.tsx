@@ -1,0 +1,306 @@
+import { QrcodeOutlined } from '@ant-design/icons';
+import { type ActionType, type ProColumns, ProTable } from '@ant-design/pro-components';
+import { App, Button, Flex, Grid, Space, Tag, Typography } from 'antd';
+import dayjs from 'dayjs';
+import { useRef } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useNavigate, useSearchParams } from 'react-router';
+import { api, qs } from '../api.ts';
+import { errorText } from '../shell/errors.ts';
+import { dateTime, yuan } from '../shell/format.ts';
+import { Page } from '../shell/Page.tsx';
+import { isRowOpenClick } from '../shell/rowClick.ts';
+import { useSession } from '../shell/session.tsx';
+import { createdByName, OrderDrawer } from './OrderDrawer.tsx';
+import { OrderStateTag } from './OrderStateTag.tsx';
+import { confirmClose, syncOrder } from './orderActions.ts';
+import { asList, isOpenState, isPaidState, type List, type MerchantOrder, ORDER_STATES } from './types.ts';
+import { useSubtitle } from './useSubtitle.ts';
+
+interface OrderQuery {
+  q?: string;
+  state?: string;
+  from?: string;
+  to?: string;
+  current?: number;
+  pageSize?: number;
+}
+
+/** 订单: search by any number, state and date; a cashier gets only its own (the server filters). */
+export function Orders() {
+  const { t } = useTranslation();
+  const app = App.useApp();
+  const navigate = useNavigate();
+  const { session } = useSession();
+  const manager = session?.user.merchantRole === 'manager';
+  const [params, setParams] = useSearchParams();
+  const openOrderNo = params.get('order');
+  const actionRef = useRef<ActionType>(null);
+  const screens = Grid.useBreakpoint();
+  const compact = !screens.md;
+
+  const showOrder = (orderNo: string | null) => {
+    const next = new URLSearchParams(params);
+    if (orderNo) next.set('order', orderNo);
+    else next.delete('order');
+    setParams(next, { replace: !orderNo });
+  };
+  const reload = () => actionRef.current?.reload();
+
+  const columns: ProColumns<MerchantOrder>[] = [
+    {
+      title: t('merchant:orders.search'),
+      dataIndex: 'q',
+      hideInTable: true,
+      fieldProps: { placeholder: t('merchant:orders.searchPlaceholder'), allowClear: true },
+      order: 3,
+    },
+    {
+      title: t('merchant:orders.title'),
+      key: 'compact',
+      hideInSearch: true,
+      hideInTable: !compact,
+      render: (_, row) => <CompactRow order={row} />,
+    },
+    {
+      title: t('merchant:orders.orderNo'),
+      dataIndex: 'orderNo',
+      hideInSearch: true,
+      hideInTable: compact,
+      fixed: 'left',
+      width: 210,
+      render: (_, row) => (
+        <div>
+          <Typography.Link className="qy-mono" onClick={() => showOrder(row.orderNo)}>
+            {row.orderNo}
+          </Typography.Link>
+          <div>
+            <Typography.Text type="secondary" className="qy-mono" style={{ fontSize: 12 }} ellipsis>
+              {row.mchOrderNo}
+            </Typography.Text>
+          </div>
+        </div>
+      ),
+    },
+    {
+      title: t('merchant:orders.subject'),
+      dataIndex: 'subject',
+      hideInSearch: true,
+      hideInTable: compact,
+      ellipsis: true,
+      width: 180,
+      render: (_, row) => (
+        <Space size={4}>
+          {row.test && <Tag color="purple">{t('merchant:orders.test')}</Tag>}
+          <span>{row.subject || '-'}</span>
+        </Space>
+      ),
+    },
+    {
+      title: t('merchant:orders.amount'),
+      dataIndex: 'amount',
+      hideInSearch: true,
+      hideInTable: compact,
+      align: 'right',
+      width: 120,
+      render: (_, row) => <Typography.Text strong>{yuan(row.amount, row.currency)}</Typography.Text>,
+    },
+    {
+      title: t('merchant:orders.fee'),
+      dataIndex: 'fee',
+      hideInSearch: true,
+      hideInTable: compact,
+      align: 'right',
+      width: 100,
+      responsive: ['lg'],
+      render: (_, row) => (isPaidState(row.state) ? yuan(row.fee, row.currency) : '-'),
+    },
+    {
+      title: t('merchant:orders.state'),
+      dataIndex: 'state',
+      width: 120,
+      hideInTable: compact,
+      valueType: 'select',
+      order: 2,
+      valueEnum: Object.fromEntries(ORDER_STATES.map((s) => [s, { text: t(`merchant:state.${s}`) }])),
+      render: (_, row) => <OrderStateTag state={row.state} />,
+    },
+    {
+      title: t('merchant:orders.product'),
+      dataIndex: 'productCode',
+      hideInSearch: true,
+      hideInTable: compact,
+      width: 170,
+      responsive: ['xl'],
+      render: (_, row) => row.productName || row.productCode,
+    },
+    {
+      title: t('merchant:orders.source'),
+      dataIndex: 'source',
+      hideInSearch: true,
+      hideInTable: compact,
+      width: 100,
+      responsive: ['xl'],
+      render: (_, row) =>
+        row.source ? t(`merchant:source.${row.source}`, { defaultValue: row.source }) : '-',
+    },
+    ...(manager
+      ? [
+          {
+            title: t('merchant:orders.createdBy'),
+            dataIndex: 'createdBy',
+            hideInSearch: true,
+            hideInTable: compact,
+            width: 110,
+            responsive: ['lg'],
+            render: (_: unknown, row: MerchantOrder) => createdByName(row.createdBy) ?? '-',
+          } satisfies ProColumns<MerchantOrder>,
+        ]
+      : []),
+    {
+      title: t('merchant:orders.createdAt'),
+      dataIndex: 'createdAt',
+      hideInSearch: true,
+      hideInTable: compact,
+      width: 170,
+      render: (_, row) => dateTime(row.createdAt),
+    },
+    {
+      title: t('merchant:orders.createdRange'),
+      dataIndex: 'createdRange',
+      valueType: 'dateRange',
+      hideInTable: true,
+      order: 1,
+      search: {
+        // Platform days (YYYY-MM-DD): the server reads them in its time zone, `to` inclusive.
+        transform: (value: [string, string]) => ({
+          from: dayjs(value[0]).format('YYYY-MM-DD'),
+          to: dayjs(value[1]).format('YYYY-MM-DD'),
+        }),
+      },
+    },
+    {
+      title: t('merchant:orders.paidAt'),
+      dataIndex: 'paidAt',
+      hideInSearch: true,
+      hideInTable: compact,
+      width: 170,
+      responsive: ['xxl'],
+      render: (_, row) => dateTime(row.paidAt),
+    },
+    {
+      title: t('merchant:orders.actions'),
+      valueType: 'option',
+      hideInTable: compact,
+      fixed: 'right',
+      width: 210,
+      render: (_, row) => [
+        <Typography.Link key="detail" onClick={() => showOrder(row.orderNo)}>
+          {t('merchant:orders.detail')}
+        </Typography.Link>,
+        ...(isOpenState(row.state)
+          ? [
+              <Typography.Link
+                key="sync"
+                onClick={async () => {
+                  if (await syncOrder(app, row.orderNo)) reload();
+                }}
+              >
+                {t('merchant:orders.sync')}
+              </Typography.Link>,
+              <Typography.Link
+                key="close"
+                type="danger"
+                onClick={async () => {
+                  if (await confirmClose(app, row.orderNo)) reload();
+                }}
+              >
+                {t('merchant:orders.close')}
+              </Typography.Link>,
+            ]
+          : []),
+      ],
+    },
+  ];
+
+  const subTitle = useSubtitle(
+    t(manager ? 'merchant:orders.subtitleManager' : 'merchant:orders.subtitleCashier'),
+  );
+  return (
+    <Page
+      title={t('merchant:orders.title')}
+      subTitle={subTitle}
+      extra={
+        <Button type="primary" icon={<QrcodeOutlined />} onClick={() => navigate('/merchant/collect')}>
+          {t('merchant:dashboard.collectNow')}
+        </Button>
+      }
+    >
+      <div data-testid="merchant-order-table">
+        <ProTable<MerchantOrder, OrderQuery>
+          rowKey="orderNo"
+          actionRef={actionRef}
+          columns={columns}
+          request={async (query) => {
+            const pageSize = query.pageSize ?? 20;
+            const current = query.current ?? 1;
+            try {
+              const answer = await api.get<List<MerchantOrder> | MerchantOrder[]>(
+                `/api/merchant/orders${qs({
+                  q: query.q?.trim(),
+                  state: query.state,
+                  from: query.from,
+                  to: query.to,
+                  limit: pageSize,
+                  offset: (current - 1) * pageSize,
+                })}`,
+              );
+              const list = asList(answer);
+              return { data: list.items, total: list.total, success: true };
+            } catch (e) {
+              app.message.error(errorText(e));
+              return { data: [], total: 0, success: false };
+            }
+          }}
+          pagination={{ defaultPageSize: 20, showSizeChanger: true, pageSizeOptions: [10, 20, 50, 100] }}
+          search={{ labelWidth: 'auto', defaultCollapsed: compact }}
+          form={{ syncToUrl: false }}
+          dateFormatter="string"
+          options={{ density: false, reload: true, setting: true, fullScreen: false }}
+          scroll={compact ? undefined : { x: 1200 }}
+          size="middle"
+          rowClassName="qy-row-clickable"
+          onRow={(row) => ({
+            onClick: (event) => {
+              if (isRowOpenClick(event)) showOrder(row.orderNo);
+            },
+          })}
+        />
+      </div>
+      <OrderDrawer orderNo={openOrderNo} onClose={() => showOrder(null)} onChanged={reload} />
+    </Page>
+  );
+}
+
+/** One order as a small card, for phones: amount and state, subject, number and time. */
+function CompactRow({ order }: { order: MerchantOrder }) {
+  return (
+    <div>
+      <Flex justify="space-between" align="center" gap={8}>
+        <Typography.Text strong style={{ fontSize: 16 }}>
+          {yuan(order.amount, order.currency)}
+        </Typography.Text>
+        <OrderStateTag state={order.state} />
+      </Flex>
+      <div style={{ marginTop: 2 }}>{order.subject || '-'}</div>
+      <Flex justify="space-between" gap={8} wrap>
+        <Typography.Text type="secondary" className="qy-mono" style={{ fontSize: 12 }}>
+          {order.orderNo}
+        </Typography.Text>
+        <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+          {dateTime(order.createdAt)}
+        </Typography.Text>
+      </Flex>
+    </div>
+  );
+}

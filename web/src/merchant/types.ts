@@ -1,0 +1,135 @@
+// Shapes of the merchant portal API (docs/console-api.md, "Merchant portal"). Money is integer minor
+// units (fen), rates integer ppm, times ISO 8601 strings.
+
+export const ORDER_STATES = [
+  'created',
+  'paying',
+  'paid',
+  'failed',
+  'closed',
+  'partially_refunded',
+  'refunded',
+] as const;
+export type OrderState = (typeof ORDER_STATES)[number];
+
+/** States in which the payer may still pay: the order can be closed or synced with the channel. */
+export function isOpenState(state: OrderState): boolean {
+  return state === 'created' || state === 'paying';
+}
+
+export function isPaidState(state: OrderState): boolean {
+  return state === 'paid' || state === 'partially_refunded' || state === 'refunded';
+}
+
+export interface PayData {
+  type: 'qr' | 'url' | 'form' | 'none' | string;
+  value: string;
+}
+
+export interface MerchantOrder {
+  orderNo: string;
+  mchOrderNo: string;
+  productCode: string;
+  productName?: string;
+  state: OrderState;
+  amount: number;
+  currency: string;
+  fee: number;
+  subject: string;
+  cashierUrl?: string;
+  payData?: PayData | null;
+  channelOrderNo: string | null;
+  paidAt: string | null;
+  closedAt: string | null;
+  expiresAt: string;
+  createdAt: string;
+  failure?: { code: string; message: string } | null;
+  /** api | portal | static_qr | console_test */
+  source?: string;
+  test?: boolean;
+  appId?: string;
+  /** The console user who placed it (a cashier's collection), when the server says. */
+  createdBy?: { id?: string; username?: string; displayName?: string } | string | null;
+  notifyState?: string;
+  merchantRatePpm?: number;
+  manualCompletion?: { at: string } | null;
+}
+
+export interface OrderEvent {
+  kind: string;
+  detail: Record<string, unknown> | null;
+  alert?: boolean;
+  at: string;
+}
+
+export interface OrderDetail extends MerchantOrder {
+  events?: OrderEvent[];
+}
+
+export interface List<T> {
+  items: T[];
+  total: number;
+}
+
+/** Lists answer `{ items, total }`; a few short ones may answer a bare array. Both read the same here. */
+export function asList<T>(answer: List<T> | T[] | null | undefined): List<T> {
+  if (!answer) return { items: [], total: 0 };
+  if (Array.isArray(answer)) return { items: answer, total: answer.length };
+  return { items: answer.items ?? [], total: answer.total ?? answer.items?.length ?? 0 };
+}
+
+export interface DashboardFigures {
+  paidAmount: number;
+  paidCount: number;
+  orderCount: number;
+  income: number;
+}
+
+export interface Dashboard {
+  /** The platform's today (YYYY-MM-DD, its time zone). */
+  date?: string;
+  today: DashboardFigures;
+  trend: { date: string; paidAmount: number; paidCount: number }[];
+  hourly: { hour: number; paidAmount: number; paidCount: number }[];
+}
+
+export interface Product {
+  productCode: string;
+  productName: string;
+  ratePpm: number;
+  minAmount: number;
+  maxAmount: number;
+  currency: string;
+}
+
+export interface CollectAnswer {
+  order: MerchantOrder;
+  payData: PayData | null;
+  cashierUrl: string;
+}
+
+export interface MerchantAppInfo {
+  appId: string;
+  name: string;
+  state: string;
+  notifyUrl: string | null;
+  ipAllowlist: string[];
+  notifySignType: string;
+  hasMerchantPublicKey: boolean;
+  platformPublicKey?: string | null;
+  createdAt: string;
+}
+
+export interface CashierUser {
+  id: string;
+  username: string;
+  displayName: string;
+  email?: string;
+  enabled: boolean;
+  merchantRole?: 'manager' | 'cashier';
+  totpEnabled?: boolean;
+  mustChangePassword?: boolean;
+  lockedUntil?: string | null;
+  lastLoginAt?: string | null;
+  createdAt: string;
+}

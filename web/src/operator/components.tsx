@@ -1,0 +1,158 @@
+import { ProFormSelect, type ProFormSelectProps } from '@ant-design/pro-components';
+import { Alert, App, Badge, Tag, Typography } from 'antd';
+import { useCallback } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api, qs } from '../api.ts';
+import { itemsOf, type ListPage, type Merchant, type MerchantState, type OrderState } from './types.ts';
+
+const ORDER_STATE_COLORS: Record<string, string> = {
+  created: 'default',
+  paying: 'processing',
+  paid: 'success',
+  failed: 'error',
+  closed: 'default',
+  partially_refunded: 'warning',
+  refunded: 'purple',
+};
+
+export function OrderStateTag({ state }: { state: OrderState | string }) {
+  const { t } = useTranslation('operator');
+  return (
+    <Tag color={ORDER_STATE_COLORS[state] ?? 'default'} bordered={false}>
+      {t(`orderState.${state}`, { defaultValue: state })}
+    </Tag>
+  );
+}
+
+const NOTIFY_STATUS: Record<string, 'default' | 'processing' | 'success' | 'error'> = {
+  none: 'default',
+  pending: 'processing',
+  succeeded: 'success',
+  failed: 'error',
+};
+
+export function NotifyStateBadge({ state }: { state: string }) {
+  const { t } = useTranslation('operator');
+  return (
+    <Badge
+      status={NOTIFY_STATUS[state] ?? 'default'}
+      text={t(`notifyState.${state}`, { defaultValue: state })}
+    />
+  );
+}
+
+const MERCHANT_STATE_COLORS: Record<MerchantState, string> = {
+  pending: 'gold',
+  enabled: 'green',
+  disabled: 'default',
+  rejected: 'red',
+};
+
+export function MerchantStateTag({ state }: { state: MerchantState }) {
+  const { t } = useTranslation('operator');
+  return (
+    <Tag color={MERCHANT_STATE_COLORS[state] ?? 'default'} bordered={false}>
+      {t(`merchantState.${state}`)}
+    </Tag>
+  );
+}
+
+export function EnabledBadge({ enabled }: { enabled: boolean | undefined }) {
+  const { t } = useTranslation();
+  return enabled === false ? (
+    <Badge status="default" text={t('common.disabled')} />
+  ) : (
+    <Badge status="success" text={t('common.enabled')} />
+  );
+}
+
+/** Value enum for ProTable filters of order states. */
+export function useOrderStateEnum() {
+  const { t } = useTranslation('operator');
+  return Object.fromEntries(
+    Object.keys(ORDER_STATE_COLORS).map((s) => [s, { text: t(`orderState.${s}`) }]),
+  ) as Record<string, { text: string }>;
+}
+
+/** Shows a secret once in a dialog, with a copy button and the warning that it will not be shown again. */
+export function useShowSecret() {
+  const { modal } = App.useApp();
+  const { t } = useTranslation('operator');
+  return useCallback(
+    (options: {
+      title: string;
+      label: string;
+      secret: string;
+      description?: string;
+      extra?: { label: string; value: string }[];
+    }) => {
+      modal.success({
+        title: options.title,
+        width: 560,
+        okText: t('secret.saved'),
+        content: (
+          <div data-testid="one-time-secret">
+            <Alert
+              type="warning"
+              showIcon
+              message={t('secret.warning')}
+              description={options.description}
+              style={{ margin: '12px 0 16px' }}
+            />
+            {options.extra?.map((row) => (
+              <div key={row.label} style={{ marginBottom: 8 }}>
+                <Typography.Text type="secondary">{row.label}</Typography.Text>
+                <Typography.Paragraph className="qy-mono" copyable style={{ marginBottom: 0 }}>
+                  {row.value}
+                </Typography.Paragraph>
+              </div>
+            ))}
+            <Typography.Text type="secondary">{options.label}</Typography.Text>
+            <Typography.Paragraph
+              className="qy-mono"
+              copyable={{ text: options.secret }}
+              style={{
+                padding: '8px 12px',
+                background: '#f6ffed',
+                border: '1px solid #b7eb8f',
+                borderRadius: 6,
+                wordBreak: 'break-all',
+                fontSize: 14,
+              }}
+            >
+              {options.secret}
+            </Typography.Paragraph>
+          </div>
+        ),
+      });
+    },
+    [modal, t],
+  );
+}
+
+/** Searches merchants by number or name for a select (server-side search). */
+export async function searchMerchants(keyWords?: string): Promise<{ label: string; value: string }[]> {
+  const answer = await api.get<ListPage<Merchant> | Merchant[]>(
+    `/api/admin/merchants${qs({ q: keyWords?.trim(), limit: 20 })}`,
+  );
+  return itemsOf(answer).map((m) => ({ label: `${m.name}（${m.mchNo}）`, value: m.mchNo }));
+}
+
+/** A ProForm select of merchants with search as you type. */
+export function MerchantSelect(props: ProFormSelectProps) {
+  return (
+    <ProFormSelect
+      showSearch
+      debounceTime={300}
+      request={async ({ keyWords }) => searchMerchants(keyWords)}
+      {...props}
+      fieldProps={{ filterOption: false, ...props.fieldProps }}
+    />
+  );
+}
+
+/** A row's profit: green when positive, red when negative. */
+export function ProfitText({ value, text }: { value: number | null | undefined; text: string }) {
+  if (value === null || value === undefined) return <span>-</span>;
+  return <span style={{ color: value > 0 ? '#389e0d' : value < 0 ? '#cf1322' : undefined }}>{text}</span>;
+}

@@ -1,0 +1,531 @@
+import { PercentageOutlined, PlusOutlined } from '@ant-design/icons';
+import {
+  type ActionType,
+  DrawerForm,
+  ModalForm,
+  type ProColumns,
+  ProFormList,
+  ProFormSelect,
+  ProFormSwitch,
+  ProFormText,
+  ProFormTextArea,
+  ProTable,
+} from '@ant-design/pro-components';
+import { Alert, App, Button, Col, Form, Input, Row, Space, Switch, Tag, Tooltip, Typography } from 'antd';
+import { type ReactElement, useRef } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useSearchParams } from 'react-router';
+import { api } from '../../api.ts';
+import { errorText } from '../../shell/errors.ts';
+import { percentFromPpm, percentPlain, ppmFromPercent } from '../../shell/format.ts';
+import { jsonObjectRule, parseJsonObject, percentRule } from '../../shell/forms.ts';
+import { Page } from '../../shell/Page.tsx';
+import { useCan } from '../../shell/session.tsx';
+import { useApi } from '../../shell/useApi.ts';
+import { EnabledBadge } from '../components.tsx';
+import type { Adapter, Channel, ChannelAccount, Product } from '../types.ts';
+
+type Tab = 'accounts' | 'channels';
+
+/** 支付通道: upstream channels (an adapter each) and their accounts (credentials, cost rates). */
+export function ChannelsPage() {
+  const { t } = useTranslation(['operator', 'common']);
+  const [params, setParams] = useSearchParams();
+  const tab = (params.get('tab') as Tab) || 'accounts';
+  const channels = useApi<Channel[]>('/api/admin/channels');
+  const adapters = useApi<Adapter[]>('/api/admin/adapters');
+  const products = useApi<Product[]>('/api/admin/products');
+
+  return (
+    <Page
+      title={t('channels.title')}
+      subTitle={t('channels.subtitle')}
+      tabActiveKey={tab}
+      onTabChange={(key) => setParams({ tab: key }, { replace: true })}
+      tabList={[
+        { key: 'accounts', tab: t('channels.accountsTab') },
+        { key: 'channels', tab: t('channels.channelsTab') },
+      ]}
+    >
+      {tab === 'accounts' ? (
+        <AccountsTable channels={channels.data ?? []} products={products.data ?? []} />
+      ) : (
+        <ChannelsTable
+          channels={channels.data ?? []}
+          adapters={adapters.data ?? []}
+          loading={channels.loading}
+          onChanged={channels.reload}
+        />
+      )}
+    </Page>
+  );
+}
+
+function ChannelsTable(props: {
+  channels: Channel[];
+  adapters: Adapter[];
+  loading: boolean;
+  onChanged: () => void;
+}) {
+  const { t } = useTranslation(['operator', 'common']);
+  const { message } = App.useApp();
+  const can = useCan();
+  const adapterName = new Map(props.adapters.map((a) => [a.code, a.name]));
+  const columns: ProColumns<Channel>[] = [
+    {
+      title: t('channels.code'),
+      dataIndex: 'code',
+      render: (_, c) => <span className="qy-mono">{c.code}</span>,
+    },
+    { title: t('channels.name'), dataIndex: 'name' },
+    {
+      title: t('channels.adapter'),
+      dataIndex: 'adapterCode',
+      render: (_, c) => (
+        <Space size={4}>
+          <Tag color="geekblue">{c.adapterCode}</Tag>
+          <Typography.Text type="secondary">{adapterName.get(c.adapterCode) ?? ''}</Typography.Text>
+        </Space>
+      ),
+    },
+    {
+      title: t('channels.state'),
+      dataIndex: 'enabled',
+      render: (_, c) => <EnabledBadge enabled={c.enabled} />,
+    },
+  ];
+  return (
+    <ProTable<Channel>
+      rowKey="id"
+      headerTitle={t('channels.channelsTab')}
+      tooltip={t('channels.channelsHint')}
+      columns={columns}
+      dataSource={props.channels}
+      loading={props.loading}
+      search={false}
+      pagination={false}
+      cardBordered
+      options={{ reload: props.onChanged, density: false, setting: false }}
+      toolBarRender={() =>
+        can('catalog.write')
+          ? [
+              <ModalForm<{ code: string; name: string; adapterCode: string }>
+                key="create"
+                title={t('channels.createTitle')}
+                width={480}
+                modalProps={{ destroyOnHidden: true }}
+                trigger={
+                  <Button type="primary" icon={<PlusOutlined />}>
+                    {t('channels.create')}
+                  </Button>
+                }
+                onFinish={async (v) => {
+                  try {
+                    await api.post('/api/admin/channels', {
+                      code: v.code.trim(),
+                      name: v.name.trim(),
+                      adapterCode: v.adapterCode,
+                    });
+                    message.success(t('common:common.saved'));
+                    props.onChanged();
+                    return true;
+                  } catch (e) {
+                    message.error(errorText(e));
+                    return false;
+                  }
+                }}
+              >
+                <ProFormSelect
+                  name="adapterCode"
+                  label={t('channels.adapter')}
+                  extra={t('channels.adapterHint')}
+                  options={props.adapters.map((a) => ({ value: a.code, label: `${a.name}（${a.code}）` }))}
+                  rules={[{ required: true, message: t('channels.adapterRequired') }]}
+                />
+                <ProFormText
+                  name="code"
+                  label={t('channels.code')}
+                  placeholder="alipay_main"
+                  rules={[{ required: true, pattern: /^[a-z0-9_]{2,32}$/, message: t('products.codeRule') }]}
+                />
+                <ProFormText
+                  name="name"
+                  label={t('channels.name')}
+                  rules={[{ required: true, whitespace: true, max: 64 }]}
+                />
+              </ModalForm>,
+            ]
+          : []
+      }
+    />
+  );
+}
+
+function AccountsTable({ channels, products }: { channels: Channel[]; products: Product[] }) {
+  const { t } = useTranslation(['operator', 'common']);
+  const { message } = App.useApp();
+  const can = useCan();
+  const writable = can('catalog.write');
+  const actionRef = useRef<ActionType>(null);
+  const reload = () => actionRef.current?.reload();
+  const channelName = new Map(channels.map((c) => [c.code, c.name]));
+  const productName = new Map(products.map((p) => [p.code, p.name]));
+
+  const columns: ProColumns<ChannelAccount>[] = [
+    { title: 'ID', dataIndex: 'id', width: 70 },
+    { title: t('accounts.name'), dataIndex: 'name', width: 180 },
+    {
+      title: t('accounts.channel'),
+      dataIndex: 'channelCode',
+      width: 200,
+      render: (_, a) => (
+        <Space direction="vertical" size={0}>
+          <span>{channelName.get(a.channelCode) ?? a.channelCode}</span>
+          <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+            {a.channelCode} · {a.adapterCode}
+          </Typography.Text>
+        </Space>
+      ),
+    },
+    {
+      title: t('accounts.credentials'),
+      dataIndex: 'hasCredentials',
+      width: 110,
+      render: (_, a) =>
+        a.hasCredentials === false ? (
+          <Tag color="red">{t('common:common.notSet')}</Tag>
+        ) : (
+          <Tag color="green">{t('common:common.set')}</Tag>
+        ),
+    },
+    {
+      title: t('accounts.costRates'),
+      dataIndex: 'rates',
+      render: (_, a) =>
+        a.rates.length === 0 ? (
+          <Typography.Text type="secondary">{t('accounts.noRates')}</Typography.Text>
+        ) : (
+          <Space size={[4, 4]} wrap>
+            {a.rates.map((r) => (
+              <Tooltip key={r.productCode} title={productName.get(r.productCode) ?? r.productCode}>
+                <Tag>
+                  {r.productCode} <strong>{percentFromPpm(r.costRatePpm)}</strong>
+                </Tag>
+              </Tooltip>
+            ))}
+          </Space>
+        ),
+    },
+    {
+      title: t('accounts.state'),
+      dataIndex: 'enabled',
+      width: 90,
+      render: (_, a) =>
+        writable ? (
+          <Switch
+            size="small"
+            checked={a.enabled}
+            aria-label={t('accounts.state')}
+            onChange={async (enabled) => {
+              try {
+                await api.patch(`/api/admin/channel-accounts/${a.id}`, { enabled });
+                message.success(enabled ? t('accounts.enabledDone') : t('accounts.disabledDone'));
+                reload();
+              } catch (e) {
+                message.error(errorText(e));
+              }
+            }}
+          />
+        ) : (
+          <EnabledBadge enabled={a.enabled} />
+        ),
+    },
+    {
+      title: t('common:actions.more'),
+      valueType: 'option',
+      width: 170,
+      fixed: 'right',
+      hideInTable: !writable,
+      render: (_, a) => (
+        <Space size={12}>
+          <AccountForm
+            account={a}
+            channels={channels}
+            products={products}
+            onDone={reload}
+            trigger={
+              <Button type="link" size="small" style={{ padding: 0 }}>
+                {t('common:actions.edit')}
+              </Button>
+            }
+          />
+          <RatesForm account={a} products={products} onDone={reload} />
+        </Space>
+      ),
+    },
+  ];
+
+  return (
+    <ProTable<ChannelAccount>
+      rowKey="id"
+      actionRef={actionRef}
+      headerTitle={t('channels.accountsTab')}
+      tooltip={t('accounts.hint')}
+      columns={columns}
+      cardBordered
+      search={false}
+      scroll={{ x: 1100 }}
+      pagination={{ defaultPageSize: 20, hideOnSinglePage: true }}
+      options={{ density: false, setting: false, reload: true }}
+      request={async () => {
+        const data = await api.get<ChannelAccount[]>('/api/admin/channel-accounts');
+        return { data, total: data.length, success: true };
+      }}
+      toolBarRender={() =>
+        writable
+          ? [
+              <AccountForm
+                key="create"
+                channels={channels}
+                products={products}
+                onDone={reload}
+                trigger={
+                  <Button type="primary" icon={<PlusOutlined />}>
+                    {t('accounts.create')}
+                  </Button>
+                }
+              />,
+            ]
+          : []
+      }
+    />
+  );
+}
+
+interface AccountValues {
+  channelCode: string;
+  name: string;
+  credentials?: string;
+  config?: string;
+  enabled: boolean;
+  rates?: { productCode: string; cost: string }[];
+}
+
+function AccountForm(props: {
+  account?: ChannelAccount;
+  channels: Channel[];
+  products: Product[];
+  trigger: ReactElement;
+  onDone: () => void;
+}) {
+  const { t } = useTranslation(['operator', 'common']);
+  const { message } = App.useApp();
+  const { account } = props;
+  return (
+    <DrawerForm<AccountValues>
+      title={account ? t('accounts.editTitle', { name: account.name }) : t('accounts.createTitle')}
+      width={620}
+      trigger={props.trigger}
+      drawerProps={{ destroyOnHidden: true }}
+      initialValues={
+        account
+          ? {
+              channelCode: account.channelCode,
+              name: account.name,
+              config:
+                account.config && Object.keys(account.config).length > 0
+                  ? JSON.stringify(account.config, null, 2)
+                  : '',
+              enabled: account.enabled,
+            }
+          : { enabled: true, rates: [] }
+      }
+      onFinish={async (v) => {
+        const credentials = v.credentials?.trim() ? parseJsonObject(v.credentials) : undefined;
+        const config = v.config?.trim() ? parseJsonObject(v.config) : {};
+        try {
+          if (account) {
+            await api.patch(`/api/admin/channel-accounts/${account.id}`, {
+              name: v.name.trim(),
+              ...(credentials ? { credentials } : {}),
+              config,
+              enabled: v.enabled,
+            });
+          } else {
+            await api.post('/api/admin/channel-accounts', {
+              channelCode: v.channelCode,
+              name: v.name.trim(),
+              credentials,
+              config,
+              rates: (v.rates ?? []).map((r) => ({
+                productCode: r.productCode,
+                costRatePpm: ppmFromPercent(r.cost),
+              })),
+            });
+          }
+          message.success(t('common:common.saved'));
+          props.onDone();
+          return true;
+        } catch (e) {
+          message.error(errorText(e));
+          return false;
+        }
+      }}
+    >
+      <ProFormSelect
+        name="channelCode"
+        label={t('accounts.channel')}
+        disabled={!!account}
+        options={props.channels.map((c) => ({
+          value: c.code,
+          label: `${c.name}（${c.code} · ${c.adapterCode}）`,
+        }))}
+        rules={[{ required: true, message: t('accounts.channelRequired') }]}
+      />
+      <ProFormText
+        name="name"
+        label={t('accounts.name')}
+        placeholder={t('accounts.namePlaceholder')}
+        rules={[{ required: true, whitespace: true, max: 64 }]}
+      />
+      {account && (
+        <Alert
+          type={account.hasCredentials === false ? 'warning' : 'success'}
+          showIcon
+          style={{ marginBottom: 16 }}
+          message={
+            account.hasCredentials === false ? t('accounts.credentialsMissing') : t('accounts.credentialsSet')
+          }
+          description={t('accounts.credentialsWriteOnly')}
+        />
+      )}
+      <ProFormTextArea
+        name="credentials"
+        label={account ? t('accounts.replaceCredentials') : t('accounts.credentialsJson')}
+        placeholder={account ? t('accounts.credentialsKeep') : '{\n  "mchId": "…",\n  "key": "…"\n}'}
+        extra={t('accounts.credentialsHint')}
+        fieldProps={{
+          rows: 6,
+          className: 'qy-mono',
+          style: { fontSize: 12 },
+          autoComplete: 'off',
+          spellCheck: false,
+        }}
+        rules={[jsonObjectRule(!account)]}
+      />
+      <ProFormTextArea
+        name="config"
+        label={t('accounts.configJson')}
+        placeholder={'{\n  "gateway": "https://…"\n}'}
+        extra={t('accounts.configHint')}
+        fieldProps={{ rows: 5, className: 'qy-mono', style: { fontSize: 12 }, spellCheck: false }}
+        rules={[jsonObjectRule(false)]}
+      />
+      {account ? (
+        <ProFormSwitch name="enabled" label={t('accounts.state')} />
+      ) : (
+        <ProFormList
+          name="rates"
+          label={t('accounts.costRates')}
+          creatorButtonProps={{ creatorButtonText: t('accounts.addRate') }}
+          copyIconProps={false}
+          itemRender={({ listDom, action }) => (
+            <Row gutter={8} align="top" wrap={false}>
+              <Col flex="auto">{listDom}</Col>
+              <Col flex="none" style={{ paddingTop: 4 }}>
+                {action}
+              </Col>
+            </Row>
+          )}
+        >
+          <Row gutter={8}>
+            <Col span={14}>
+              <ProFormSelect
+                name="productCode"
+                placeholder={t('products.product')}
+                options={props.products.map((p) => ({ value: p.code, label: `${p.name}（${p.code}）` }))}
+                rules={[{ required: true, message: t('products.productRequired') }]}
+              />
+            </Col>
+            <Col span={10}>
+              <ProFormText
+                name="cost"
+                placeholder={t('accounts.costRate')}
+                fieldProps={{ suffix: '%', inputMode: 'decimal' }}
+                rules={[percentRule(true)]}
+              />
+            </Col>
+          </Row>
+        </ProFormList>
+      )}
+    </DrawerForm>
+  );
+}
+
+/** 成本费率: the account's cost for each product, all products in one dialog. */
+function RatesForm({
+  account,
+  products,
+  onDone,
+}: {
+  account: ChannelAccount;
+  products: Product[];
+  onDone: () => void;
+}) {
+  const { t } = useTranslation(['operator', 'common']);
+  const { message } = App.useApp();
+  const [form] = Form.useForm<Record<string, string>>();
+  const current = new Map(account.rates.map((r) => [r.productCode, r.costRatePpm]));
+  return (
+    <ModalForm<Record<string, string>>
+      form={form}
+      title={t('accounts.ratesTitle', { name: account.name })}
+      width={560}
+      modalProps={{ destroyOnHidden: true }}
+      trigger={
+        <Button type="link" size="small" style={{ padding: 0 }} icon={<PercentageOutlined />}>
+          {t('accounts.costRates')}
+        </Button>
+      }
+      initialValues={Object.fromEntries(products.map((p) => [p.code, percentPlain(current.get(p.code))]))}
+      onFinish={async (values) => {
+        const changed = products.filter((p) => {
+          const typed = values[p.code]?.trim();
+          return typed && ppmFromPercent(typed) !== current.get(p.code);
+        });
+        try {
+          for (const p of changed) {
+            await api.put(`/api/admin/channel-accounts/${account.id}/rates/${p.code}`, {
+              costRatePpm: ppmFromPercent(values[p.code] ?? ''),
+            });
+          }
+          message.success(t('accounts.ratesSaved', { count: changed.length }));
+          onDone();
+          return true;
+        } catch (e) {
+          message.error(errorText(e));
+          onDone();
+          return false;
+        }
+      }}
+    >
+      <Typography.Paragraph type="secondary">{t('accounts.ratesHint')}</Typography.Paragraph>
+      {products.map((p) => (
+        <Form.Item
+          key={p.code}
+          name={p.code}
+          label={`${p.name}（${p.code}）`}
+          extra={t('accounts.defaultRateRef', { rate: percentFromPpm(p.defaultRatePpm) })}
+          rules={[percentRule(false)]}
+        >
+          <Input
+            suffix="%"
+            inputMode="decimal"
+            placeholder={t('accounts.notSetPlaceholder')}
+            style={{ maxWidth: 200 }}
+          />
+        </Form.Item>
+      ))}
+    </ModalForm>
+  );
+}

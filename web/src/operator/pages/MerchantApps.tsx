@@ -1,0 +1,388 @@
+import { DownloadOutlined, KeyOutlined, PlusOutlined } from '@ant-design/icons';
+import {
+  DrawerForm,
+  ModalForm,
+  type ProColumns,
+  ProFormCheckbox,
+  ProFormDependency,
+  ProFormRadio,
+  ProFormSelect,
+  ProFormText,
+  ProFormTextArea,
+  ProTable,
+} from '@ant-design/pro-components';
+import { App, Button, Popconfirm, Space, Tag, Tooltip, Typography } from 'antd';
+import type { Rule } from 'antd/es/form';
+import type { ReactElement } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api } from '../../api.ts';
+import { downloadFromApi } from '../../shell/download.ts';
+import { errorText } from '../../shell/errors.ts';
+import { dateTime } from '../../shell/format.ts';
+import { EnabledBadge, useShowSecret } from '../components.tsx';
+import type { MerchantApp, MerchantDetail, SignType } from '../types.ts';
+
+interface PanelProps {
+  merchant: MerchantDetail;
+  writable: boolean;
+  onChanged: () => void;
+}
+
+const SIGN_TYPES: SignType[] = ['HMAC-SHA256', 'RSA-SHA256'];
+const IP_OR_CIDR = /^(?:(?:\d{1,3}\.){3}\d{1,3}(?:\/\d{1,2})?|[0-9a-fA-F:]+:[0-9a-fA-F:.]*(?:\/\d{1,3})?)$/;
+
+/** 应用: the merchant's apps, each with its keys, notify URL and IP allowlist. */
+export function MerchantAppsPanel({ merchant, writable, onChanged }: PanelProps) {
+  const { t } = useTranslation(['operator', 'common']);
+  const { message } = App.useApp();
+  const showSecret = useShowSecret();
+
+  const rotate = async (app: MerchantApp) => {
+    try {
+      const { secret } = await api.post<{ secret: string }>(`/api/admin/apps/${app.appId}/rotate-secret`);
+      showSecret({
+        title: t('apps.rotated'),
+        label: t('apps.secret'),
+        secret,
+        description: t('apps.rotatedHint'),
+        extra: [{ label: 'AppID', value: app.appId }],
+      });
+    } catch (e) {
+      message.error(errorText(e));
+    }
+  };
+
+  const setState = async (app: MerchantApp, state: 'enabled' | 'disabled') => {
+    try {
+      await api.patch(`/api/admin/apps/${app.appId}`, { state });
+      message.success(state === 'enabled' ? t('apps.enabledDone') : t('apps.disabledDone'));
+      onChanged();
+    } catch (e) {
+      message.error(errorText(e));
+    }
+  };
+
+  const download = async (app: MerchantApp) => {
+    try {
+      await downloadFromApi(`/api/admin/apps/${app.appId}/platform-public-key`, `qingyun-${app.appId}.pem`);
+    } catch (e) {
+      message.error(errorText(e));
+    }
+  };
+
+  const columns: ProColumns<MerchantApp>[] = [
+    {
+      title: 'AppID',
+      dataIndex: 'appId',
+      width: 220,
+      render: (_, a) => (
+        <Typography.Text className="qy-mono" copyable>
+          {a.appId}
+        </Typography.Text>
+      ),
+    },
+    { title: t('apps.name'), dataIndex: 'name', width: 140 },
+    {
+      title: t('apps.state'),
+      dataIndex: 'state',
+      width: 90,
+      render: (_, a) => <EnabledBadge enabled={a.state === 'enabled'} />,
+    },
+    {
+      title: t('apps.notifyUrl'),
+      dataIndex: 'notifyUrl',
+      ellipsis: true,
+      render: (_, a) =>
+        a.notifyUrl ? (
+          <Typography.Text copyable>{a.notifyUrl}</Typography.Text>
+        ) : (
+          <Typography.Text type="secondary">{t('common:common.notSet')}</Typography.Text>
+        ),
+    },
+    {
+      title: t('apps.ipAllowlist'),
+      dataIndex: 'ipAllowlist',
+      width: 200,
+      render: (_, a) =>
+        a.ipAllowlist.length === 0 ? (
+          <Typography.Text type="secondary">{t('apps.anyIp')}</Typography.Text>
+        ) : (
+          <Tooltip title={a.ipAllowlist.join(', ')}>
+            <Space size={[0, 4]} wrap>
+              {a.ipAllowlist.slice(0, 2).map((ip) => (
+                <Tag key={ip} className="qy-mono">
+                  {ip}
+                </Tag>
+              ))}
+              {a.ipAllowlist.length > 2 && <Tag>+{a.ipAllowlist.length - 2}</Tag>}
+            </Space>
+          </Tooltip>
+        ),
+    },
+    {
+      title: t('apps.signType'),
+      dataIndex: 'notifySignType',
+      width: 130,
+      render: (_, a) => <Tag>{a.notifySignType}</Tag>,
+    },
+    {
+      title: t('apps.merchantKey'),
+      dataIndex: 'hasMerchantPublicKey',
+      width: 110,
+      render: (_, a) =>
+        a.hasMerchantPublicKey ? (
+          <Tag color="green">{t('apps.uploaded')}</Tag>
+        ) : (
+          <Tag>{t('apps.notUploaded')}</Tag>
+        ),
+    },
+    {
+      title: t('merchants.createdAt'),
+      dataIndex: 'createdAt',
+      width: 170,
+      render: (_, a) => dateTime(a.createdAt),
+    },
+    {
+      title: t('common:actions.more'),
+      valueType: 'option',
+      fixed: 'right',
+      width: 300,
+      render: (_, a) => (
+        <Space size={12} wrap>
+          {writable && (
+            <AppForm
+              merchant={merchant}
+              app={a}
+              onDone={onChanged}
+              trigger={
+                <Button type="link" size="small" style={{ padding: 0 }}>
+                  {t('apps.configure')}
+                </Button>
+              }
+            />
+          )}
+          {writable && (
+            <Popconfirm
+              title={t('apps.rotateConfirm')}
+              description={t('apps.rotateHint')}
+              okButtonProps={{ danger: true }}
+              onConfirm={() => rotate(a)}
+            >
+              <Button type="link" size="small" style={{ padding: 0 }} icon={<KeyOutlined />}>
+                {t('apps.rotate')}
+              </Button>
+            </Popconfirm>
+          )}
+          <Button
+            type="link"
+            size="small"
+            style={{ padding: 0 }}
+            icon={<DownloadOutlined />}
+            onClick={() => download(a)}
+          >
+            {t('apps.platformKey')}
+          </Button>
+          {writable && (
+            <Popconfirm
+              title={a.state === 'enabled' ? t('apps.disableConfirm') : t('apps.enableConfirm')}
+              onConfirm={() => setState(a, a.state === 'enabled' ? 'disabled' : 'enabled')}
+            >
+              <Button type="link" size="small" danger={a.state === 'enabled'} style={{ padding: 0 }}>
+                {a.state === 'enabled' ? t('common:actions.disable') : t('common:actions.enable')}
+              </Button>
+            </Popconfirm>
+          )}
+        </Space>
+      ),
+    },
+  ];
+
+  return (
+    <ProTable<MerchantApp>
+      rowKey="appId"
+      headerTitle={t('merchantDetail.apps')}
+      columns={columns}
+      dataSource={merchant.apps}
+      search={false}
+      pagination={false}
+      cardBordered
+      scroll={{ x: 1400 }}
+      options={{ reload: onChanged, density: false, setting: false }}
+      toolBarRender={() =>
+        writable
+          ? [
+              <AppForm
+                key="create"
+                merchant={merchant}
+                onDone={onChanged}
+                trigger={
+                  <Button type="primary" icon={<PlusOutlined />}>
+                    {t('apps.create')}
+                  </Button>
+                }
+              />,
+            ]
+          : []
+      }
+    />
+  );
+}
+
+interface AppValues {
+  name: string;
+  notifyUrl?: string;
+  ipAllowlist?: string[];
+  notifySignType: SignType;
+  merchantPublicKey?: string;
+  removeKey?: boolean;
+}
+
+/** Create an app (the secret is shown once) or edit one. */
+function AppForm({
+  merchant,
+  app,
+  trigger,
+  onDone,
+}: {
+  merchant: MerchantDetail;
+  app?: MerchantApp;
+  trigger: ReactElement;
+  onDone: () => void;
+}) {
+  const { t } = useTranslation(['operator', 'common']);
+  const { message } = App.useApp();
+  const showSecret = useShowSecret();
+  const ipRule: Rule = {
+    validator: async (_r, list: string[] | undefined) => {
+      const bad = (list ?? []).find((ip) => !IP_OR_CIDR.test(ip.trim()));
+      if (bad) throw new Error(t('apps.ipInvalid', { ip: bad }));
+      if ((list ?? []).length > 50) throw new Error(t('apps.ipTooMany'));
+    },
+  };
+
+  const submit = async (v: AppValues) => {
+    const base = {
+      name: v.name.trim(),
+      notifyUrl: v.notifyUrl?.trim() ?? '',
+      ipAllowlist: (v.ipAllowlist ?? []).map((ip) => ip.trim()),
+      notifySignType: v.notifySignType,
+    };
+    const key = v.merchantPublicKey?.trim();
+    if (!app) {
+      const created = await api.post<{ app?: MerchantApp; appId?: string; secret: string }>(
+        `/api/admin/merchants/${merchant.mchNo}/apps`,
+        { ...base, notifyUrl: base.notifyUrl || undefined, merchantPublicKey: key || undefined },
+      );
+      const appId = created.app?.appId ?? created.appId ?? '';
+      showSecret({
+        title: t('apps.created'),
+        label: t('apps.secret'),
+        secret: created.secret,
+        description: t('apps.createdHint'),
+        extra: [{ label: 'AppID', value: appId }],
+      });
+    } else {
+      await api.patch(`/api/admin/apps/${app.appId}`, {
+        ...base,
+        ...(key ? { merchantPublicKey: key } : v.removeKey ? { merchantPublicKey: null } : {}),
+      });
+      message.success(t('common:common.saved'));
+    }
+    onDone();
+  };
+
+  const common = {
+    title: app ? t('apps.editTitle', { appId: app.appId }) : t('apps.createTitle', { name: merchant.name }),
+    trigger,
+    initialValues: app
+      ? {
+          name: app.name,
+          notifyUrl: app.notifyUrl,
+          ipAllowlist: app.ipAllowlist,
+          notifySignType: app.notifySignType,
+        }
+      : { notifySignType: 'HMAC-SHA256' as SignType, ipAllowlist: [] },
+    onFinish: async (v: AppValues) => {
+      try {
+        await submit(v);
+        return true;
+      } catch (e) {
+        message.error(errorText(e));
+        return false;
+      }
+    },
+  };
+  const fields = (
+    <>
+      <ProFormText
+        name="name"
+        label={t('apps.name')}
+        rules={[{ required: true, whitespace: true, max: 64 }]}
+      />
+      <ProFormText
+        name="notifyUrl"
+        label={t('apps.notifyUrl')}
+        placeholder="https://merchant.example.com/pay/notify"
+        extra={t('apps.notifyUrlHint')}
+        rules={[
+          { type: 'url', message: t('common:validation.url') },
+          { pattern: /^https?:\/\//, message: t('common:validation.url') },
+          { max: 512 },
+        ]}
+      />
+      <ProFormSelect
+        name="ipAllowlist"
+        label={t('apps.ipAllowlist')}
+        mode="tags"
+        placeholder={t('apps.ipPlaceholder')}
+        extra={t('apps.ipHint')}
+        fieldProps={{ tokenSeparators: [',', ' ', '\n', ';'], open: false, suffixIcon: null }}
+        rules={[ipRule]}
+      />
+      <ProFormRadio.Group
+        name="notifySignType"
+        label={t('apps.signType')}
+        extra={t('apps.signTypeHint')}
+        options={SIGN_TYPES.map((s) => ({ label: s, value: s }))}
+      />
+      <ProFormTextArea
+        name="merchantPublicKey"
+        label={t('apps.merchantKey')}
+        placeholder={
+          app?.hasMerchantPublicKey
+            ? t('apps.keyKeep')
+            : '-----BEGIN PUBLIC KEY-----\n…\n-----END PUBLIC KEY-----'
+        }
+        extra={t('apps.merchantKeyHint')}
+        fieldProps={{ rows: 6, className: 'qy-mono', style: { fontSize: 12 } }}
+        rules={[
+          { max: 4096 },
+          {
+            validator: async (_r: unknown, v?: string) => {
+              if (v?.trim() && !/-----BEGIN (RSA )?PUBLIC KEY-----/.test(v))
+                throw new Error(t('apps.keyInvalid'));
+            },
+          },
+        ]}
+      />
+      {app?.hasMerchantPublicKey && (
+        <ProFormDependency name={['merchantPublicKey']}>
+          {({ merchantPublicKey }) =>
+            merchantPublicKey?.trim() ? null : (
+              <ProFormCheckbox name="removeKey">{t('apps.removeKey')}</ProFormCheckbox>
+            )
+          }
+        </ProFormDependency>
+      )}
+    </>
+  );
+  return app ? (
+    <DrawerForm<AppValues> {...common} width={600} drawerProps={{ destroyOnHidden: true }}>
+      {fields}
+    </DrawerForm>
+  ) : (
+    <ModalForm<AppValues> {...common} width={560} modalProps={{ destroyOnHidden: true }}>
+      {fields}
+    </ModalForm>
+  );
+}

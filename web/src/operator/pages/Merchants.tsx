@@ -1,0 +1,272 @@
+import { PlusOutlined } from '@ant-design/icons';
+import {
+  type ActionType,
+  ModalForm,
+  type ProColumns,
+  ProFormDependency,
+  ProFormSwitch,
+  ProFormText,
+  ProTable,
+} from '@ant-design/pro-components';
+import { App, Button, Divider, Space, Typography } from 'antd';
+import { useRef } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, useNavigate } from 'react-router';
+import { api, qs } from '../../api.ts';
+import { errorText } from '../../shell/errors.ts';
+import { dateTime } from '../../shell/format.ts';
+import { Page } from '../../shell/Page.tsx';
+import { isRowOpenClick } from '../../shell/rowClick.ts';
+import { useCan } from '../../shell/session.tsx';
+import { MerchantStateTag } from '../components.tsx';
+import { itemsOf, type ListPage, type Merchant } from '../types.ts';
+import {
+  EditMerchantForm,
+  MerchantBasicFields,
+  MerchantStateButton,
+  ReviewMerchantForm,
+} from './merchantForms.tsx';
+
+/** 商户管理: search, filter by state, open (create), review, edit, enable / disable. */
+export function MerchantsPage() {
+  const { t } = useTranslation(['operator', 'common']);
+  const navigate = useNavigate();
+  const can = useCan();
+  const actionRef = useRef<ActionType>(null);
+  const reload = () => actionRef.current?.reload();
+  const writable = can('merchant.write');
+
+  const columns: ProColumns<Merchant>[] = [
+    {
+      title: t('merchants.keyword'),
+      dataIndex: 'q',
+      hideInTable: true,
+      fieldProps: { placeholder: t('merchants.keywordPlaceholder') },
+    },
+    {
+      title: t('merchants.mchNo'),
+      dataIndex: 'mchNo',
+      search: false,
+      copyable: true,
+      width: 180,
+      render: (_, m) => (
+        <Link to={`/operator/merchants/${m.mchNo}`} className="qy-mono">
+          {m.mchNo}
+        </Link>
+      ),
+    },
+    {
+      title: t('merchants.name'),
+      dataIndex: 'name',
+      search: false,
+      render: (_, m) => (
+        <Space direction="vertical" size={0}>
+          <span>{m.name}</span>
+          {m.shortName && m.shortName !== m.name && (
+            <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+              {m.shortName}
+            </Typography.Text>
+          )}
+        </Space>
+      ),
+    },
+    {
+      title: t('merchants.contact'),
+      dataIndex: 'contact',
+      search: false,
+      ellipsis: true,
+      render: (_, m) => m.contact || '-',
+    },
+    {
+      title: t('merchants.state'),
+      dataIndex: 'state',
+      width: 110,
+      valueType: 'select',
+      valueEnum: {
+        pending: { text: t('merchantState.pending') },
+        enabled: { text: t('merchantState.enabled') },
+        disabled: { text: t('merchantState.disabled') },
+        rejected: { text: t('merchantState.rejected') },
+      },
+      render: (_, m) => <MerchantStateTag state={m.state} />,
+    },
+    {
+      title: t('merchants.reviewRemark'),
+      dataIndex: 'reviewRemark',
+      search: false,
+      ellipsis: true,
+      render: (_, m) => m.reviewRemark || '-',
+    },
+    {
+      title: t('merchants.createdAt'),
+      dataIndex: 'createdAt',
+      search: false,
+      width: 170,
+      render: (_, m) => dateTime(m.createdAt),
+    },
+    {
+      title: t('common:actions.more'),
+      valueType: 'option',
+      width: 200,
+      fixed: 'right',
+      render: (_, m) => (
+        <Space size={12}>
+          <Link to={`/operator/merchants/${m.mchNo}`}>{t('common:actions.detail')}</Link>
+          {writable && m.state === 'pending' && (
+            <ReviewMerchantForm
+              merchant={m}
+              onDone={reload}
+              trigger={
+                <Button type="link" size="small" style={{ padding: 0 }}>
+                  {t('merchants.review')}
+                </Button>
+              }
+            />
+          )}
+          {writable && (
+            <EditMerchantForm
+              merchant={m}
+              onDone={reload}
+              trigger={
+                <Button type="link" size="small" style={{ padding: 0 }}>
+                  {t('common:actions.edit')}
+                </Button>
+              }
+            />
+          )}
+          {writable && <MerchantStateButton merchant={m} onDone={reload} />}
+        </Space>
+      ),
+    },
+  ];
+
+  return (
+    <Page title={t('merchants.title')} subTitle={t('merchants.subtitle')}>
+      <ProTable<Merchant>
+        rowKey="mchNo"
+        actionRef={actionRef}
+        columns={columns}
+        cardBordered
+        scroll={{ x: 1100 }}
+        search={{ labelWidth: 'auto', defaultCollapsed: false }}
+        pagination={{ defaultPageSize: 20, showSizeChanger: true }}
+        options={{ density: false, setting: true, reload: true }}
+        onRow={(m) => ({
+          onClick: (e) => isRowOpenClick(e) && navigate(`/operator/merchants/${m.mchNo}`),
+          className: 'qy-row-clickable',
+        })}
+        request={async (params) => {
+          const pageSize = params.pageSize ?? 20;
+          const answer = await api.get<ListPage<Merchant> | Merchant[]>(
+            `/api/admin/merchants${qs({
+              q: params.q,
+              state: params.state,
+              limit: pageSize,
+              offset: ((params.current ?? 1) - 1) * pageSize,
+            })}`,
+          );
+          const items = itemsOf(answer);
+          return { data: items, total: Array.isArray(answer) ? items.length : answer.total, success: true };
+        }}
+        toolBarRender={() =>
+          writable
+            ? [
+                <CreateMerchantForm
+                  key="create"
+                  onDone={(mchNo) => navigate(`/operator/merchants/${mchNo}`)}
+                />,
+              ]
+            : []
+        }
+      />
+    </Page>
+  );
+}
+
+interface CreateMerchant {
+  name: string;
+  shortName?: string;
+  contact?: string;
+  review: boolean;
+  managerUsername?: string;
+  managerPassword?: string;
+  managerEmail?: string;
+}
+
+function CreateMerchantForm({ onDone }: { onDone: (mchNo: string) => void }) {
+  const { t } = useTranslation(['operator', 'common']);
+  const { message } = App.useApp();
+  return (
+    <ModalForm<CreateMerchant>
+      title={t('merchants.createTitle')}
+      width={560}
+      trigger={
+        <Button type="primary" icon={<PlusOutlined />}>
+          {t('merchants.create')}
+        </Button>
+      }
+      modalProps={{ destroyOnHidden: true }}
+      initialValues={{ review: false }}
+      onFinish={async (v) => {
+        const username = v.managerUsername?.trim();
+        try {
+          const merchant = await api.post<Merchant>('/api/admin/merchants', {
+            name: v.name.trim(),
+            shortName: v.shortName?.trim() || undefined,
+            contact: v.contact?.trim() || undefined,
+            review: v.review,
+            manager: username
+              ? { username, password: v.managerPassword, email: v.managerEmail?.trim() || undefined }
+              : undefined,
+          });
+          message.success(t('merchants.created', { mchNo: merchant.mchNo }));
+          onDone(merchant.mchNo);
+          return true;
+        } catch (e) {
+          message.error(errorText(e));
+          return false;
+        }
+      }}
+    >
+      <MerchantBasicFields />
+      <ProFormSwitch
+        name="review"
+        label={t('merchants.needsReview')}
+        extra={t('merchants.needsReviewHint')}
+      />
+      <Divider orientation="left" plain style={{ marginTop: 0 }}>
+        {t('merchants.managerSection')}
+      </Divider>
+      <ProFormText
+        name="managerUsername"
+        label={t('merchants.managerUsername')}
+        placeholder={t('merchants.managerUsernamePlaceholder')}
+        rules={[{ pattern: /^[A-Za-z0-9_.@-]{3,64}$/, message: t('merchants.usernameRule') }]}
+      />
+      <ProFormDependency name={['managerUsername']}>
+        {({ managerUsername }) =>
+          managerUsername?.trim() ? (
+            <>
+              <ProFormText.Password
+                name="managerPassword"
+                label={t('merchants.managerPassword')}
+                extra={t('merchants.managerPasswordHint')}
+                fieldProps={{ autoComplete: 'new-password' }}
+                rules={[
+                  { required: true, message: t('common:security.passwordMin', { min: 8 }) },
+                  { min: 8, message: t('common:security.passwordMin', { min: 8 }) },
+                ]}
+              />
+              <ProFormText
+                name="managerEmail"
+                label={t('merchants.managerEmail')}
+                extra={t('merchants.managerEmailHint')}
+                rules={[{ type: 'email', message: t('merchants.emailRule') }]}
+              />
+            </>
+          ) : null
+        }
+      </ProFormDependency>
+    </ModalForm>
+  );
+}

@@ -1,0 +1,306 @@
+import { type ActionType, type ProColumns, ProTable } from '@ant-design/pro-components';
+import { Space, Switch, Tag, Tooltip, Typography } from 'antd';
+import dayjs, { type Dayjs } from 'dayjs';
+import { useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useSearchParams } from 'react-router';
+import { api, qs } from '../../api.ts';
+import { dateTime, percentFromPpm, time, yuan } from '../../shell/format.ts';
+import { Page } from '../../shell/Page.tsx';
+import { isRowOpenClick } from '../../shell/rowClick.ts';
+import {
+  NotifyStateBadge,
+  OrderStateTag,
+  ProfitText,
+  searchMerchants,
+  useOrderStateEnum,
+} from '../components.tsx';
+import type { ChannelAccount, ListPage, OrderRow, Product } from '../types.ts';
+import { OrderDetailDrawer } from './OrderDetail.tsx';
+
+const LIVE_MS = 5000;
+
+/** 订单管理: every order with its rates, cost and profit; live refresh; any-number search; detail drawer. */
+export function OrdersPage() {
+  const { t } = useTranslation(['operator', 'common']);
+  const [params, setParams] = useSearchParams();
+  const actionRef = useRef<ActionType>(null);
+  const [live, setLive] = useState(false);
+  const [refreshedAt, setRefreshedAt] = useState<Date | null>(null);
+  const [products, setProducts] = useState<Product[]>([]);
+  const [accounts, setAccounts] = useState<ChannelAccount[]>([]);
+  const stateEnum = useOrderStateEnum();
+  const openOrder = params.get('order');
+
+  useEffect(() => {
+    api.get<Product[]>('/api/admin/products').then(setProducts, () => undefined);
+    api.get<ChannelAccount[]>('/api/admin/channel-accounts').then(setAccounts, () => undefined);
+  }, []);
+
+  const setOpenOrder = (orderNo: string | null) => {
+    const copy = new URLSearchParams(params);
+    if (orderNo) copy.set('order', orderNo);
+    else copy.delete('order');
+    setParams(copy, { replace: !orderNo });
+  };
+
+  const productName = new Map(products.map((p) => [p.code, p.name]));
+  const accountName = new Map(accounts.map((a) => [a.id, a.name]));
+
+  const columns: ProColumns<OrderRow>[] = [
+    {
+      title: t('orders.search'),
+      dataIndex: 'q',
+      hideInTable: true,
+      fieldProps: { placeholder: t('orders.searchPlaceholder'), allowClear: true },
+      formItemProps: { tooltip: t('orders.searchHint') },
+    },
+    {
+      title: t('orders.orderNo'),
+      dataIndex: 'orderNo',
+      search: false,
+      fixed: 'left',
+      width: 230,
+      render: (_, o) => (
+        <Space direction="vertical" size={0}>
+          <Typography.Text className="qy-mono" copyable={{ text: o.orderNo }} style={{ fontSize: 13 }}>
+            {o.orderNo}
+          </Typography.Text>
+          <Tooltip title={t('orders.mchOrderNo')}>
+            <Typography.Text type="secondary" className="qy-mono" style={{ fontSize: 12 }}>
+              {o.mchOrderNo}
+            </Typography.Text>
+          </Tooltip>
+        </Space>
+      ),
+    },
+    {
+      title: t('orders.merchant'),
+      dataIndex: 'mchNo',
+      width: 180,
+      valueType: 'select',
+      fieldProps: { showSearch: true, filterOption: false },
+      debounceTime: 300,
+      request: async ({ keyWords }) => searchMerchants(keyWords),
+      render: (_, o) => (
+        <Space direction="vertical" size={0}>
+          <span>{o.merchantName || o.mchNo}</span>
+          <Typography.Text type="secondary" className="qy-mono" style={{ fontSize: 12 }}>
+            {o.mchNo}
+          </Typography.Text>
+        </Space>
+      ),
+    },
+    {
+      title: t('orders.product'),
+      dataIndex: 'productCode',
+      width: 140,
+      valueType: 'select',
+      fieldProps: {
+        options: products.map((p) => ({ value: p.code, label: `${p.name}（${p.code}）` })),
+        showSearch: true,
+        optionFilterProp: 'label',
+      },
+      render: (_, o) => o.productName ?? productName.get(o.productCode) ?? o.productCode,
+    },
+    {
+      title: t('orders.channelAccount'),
+      dataIndex: 'channelAccountId',
+      width: 140,
+      valueType: 'select',
+      fieldProps: { options: accounts.map((a) => ({ value: a.id, label: `${a.name}（#${a.id}）` })) },
+      render: (_, o) =>
+        o.channelAccountName ??
+        (o.channelAccountId ? (accountName.get(o.channelAccountId) ?? `#${o.channelAccountId}`) : '-'),
+    },
+    {
+      title: t('orders.amount'),
+      dataIndex: 'amount',
+      search: false,
+      align: 'right',
+      width: 110,
+      render: (_, o) => <Typography.Text strong>{yuan(o.amount, o.currency)}</Typography.Text>,
+    },
+    {
+      title: t('orders.merchantRate'),
+      dataIndex: 'merchantRatePpm',
+      search: false,
+      align: 'right',
+      width: 90,
+      render: (_, o) => percentFromPpm(o.merchantRatePpm),
+    },
+    {
+      title: t('orders.channelRate'),
+      dataIndex: 'channelRatePpm',
+      search: false,
+      align: 'right',
+      width: 90,
+      render: (_, o) => percentFromPpm(o.channelRatePpm),
+    },
+    {
+      title: t('orders.fee'),
+      dataIndex: 'fee',
+      search: false,
+      align: 'right',
+      width: 100,
+      render: (_, o) => yuan(o.fee, o.currency),
+    },
+    {
+      title: t('orders.channelCost'),
+      dataIndex: 'channelCost',
+      search: false,
+      align: 'right',
+      width: 100,
+      render: (_, o) => yuan(o.channelCost, o.currency),
+    },
+    {
+      title: t('orders.platformProfit'),
+      dataIndex: 'platformProfit',
+      search: false,
+      align: 'right',
+      width: 100,
+      render: (_, o) => <ProfitText value={o.platformProfit} text={yuan(o.platformProfit, o.currency)} />,
+    },
+    {
+      title: t('orders.state'),
+      dataIndex: 'state',
+      width: 100,
+      valueType: 'select',
+      valueEnum: stateEnum,
+      render: (_, o) => <OrderStateTag state={o.state} />,
+    },
+    {
+      title: t('orders.notifyState'),
+      dataIndex: 'notifyState',
+      search: false,
+      width: 100,
+      render: (_, o) => <NotifyStateBadge state={o.notifyState} />,
+    },
+    {
+      title: t('orders.flags'),
+      key: 'flags',
+      search: false,
+      width: 110,
+      render: (_, o) => (
+        <Space size={[0, 4]} wrap>
+          {o.manualCompletion && (
+            <Tooltip
+              title={t('orders.completedBy', {
+                by: o.manualCompletion.by,
+                at: dateTime(o.manualCompletion.at),
+              })}
+            >
+              <Tag color="magenta">{t('orders.manualTag')}</Tag>
+            </Tooltip>
+          )}
+          {o.test && <Tag color="orange">{t('orders.testTag')}</Tag>}
+          {!o.manualCompletion && !o.test && <Typography.Text type="secondary">-</Typography.Text>}
+        </Space>
+      ),
+    },
+    {
+      title: t('orders.createdAt'),
+      dataIndex: 'createdRange',
+      valueType: 'dateTimeRange',
+      hideInTable: true,
+      fieldProps: {
+        presets: [
+          { label: t('stats.today'), value: [dayjs().startOf('day'), dayjs().endOf('day')] },
+          {
+            label: t('stats.yesterday'),
+            value: [dayjs().subtract(1, 'day').startOf('day'), dayjs().subtract(1, 'day').endOf('day')],
+          },
+          {
+            label: t('stats.last7'),
+            value: [dayjs().subtract(6, 'day').startOf('day'), dayjs().endOf('day')],
+          },
+        ],
+      },
+      search: {
+        transform: (value: [string | Dayjs, string | Dayjs]) => ({
+          from: dayjs(value[0]).toISOString(),
+          to: dayjs(value[1]).toISOString(),
+        }),
+      },
+    },
+    {
+      title: t('orders.time'),
+      key: 'time',
+      search: false,
+      width: 170,
+      render: (_, o) => (
+        <Space direction="vertical" size={0}>
+          <span>{dateTime(o.createdAt)}</span>
+          <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+            {o.paidAt ? t('orders.paidAtShort', { time: dateTime(o.paidAt) }) : t('orders.unpaid')}
+          </Typography.Text>
+        </Space>
+      ),
+    },
+  ];
+
+  return (
+    <Page title={t('orders.title')} subTitle={t('orders.subtitle')}>
+      <div data-testid="order-table">
+        <ProTable<OrderRow>
+          rowKey="orderNo"
+          actionRef={actionRef}
+          columns={columns}
+          cardBordered
+          scroll={{ x: 2000 }}
+          size="middle"
+          search={{
+            labelWidth: 'auto',
+            defaultCollapsed: false,
+            span: { xs: 24, sm: 12, md: 8, lg: 8, xl: 6, xxl: 6 },
+          }}
+          pagination={{ defaultPageSize: 20, showSizeChanger: true, pageSizeOptions: [20, 50, 100, 200] }}
+          polling={live ? LIVE_MS : undefined}
+          options={{ density: true, setting: true, reload: true, fullScreen: true }}
+          onRow={(o) => ({
+            onClick: (e) => isRowOpenClick(e) && setOpenOrder(o.orderNo),
+            className: 'qy-row-clickable',
+          })}
+          request={async (p) => {
+            const pageSize = p.pageSize ?? 20;
+            const answer = await api.get<ListPage<OrderRow>>(
+              `/api/admin/orders${qs({
+                q: p.q?.trim(),
+                state: p.state,
+                mchNo: p.mchNo,
+                productCode: p.productCode,
+                channelAccountId: p.channelAccountId,
+                from: p.from,
+                to: p.to,
+                limit: pageSize,
+                offset: ((p.current ?? 1) - 1) * pageSize,
+              })}`,
+            );
+            setRefreshedAt(new Date());
+            return { data: answer.items, total: answer.total, success: true };
+          }}
+          headerTitle={
+            <Space size={12}>
+              <Switch
+                checked={live}
+                onChange={setLive}
+                checkedChildren={t('common:common.live')}
+                unCheckedChildren={t('common:common.live')}
+                aria-label={t('orders.liveLabel')}
+              />
+              <Typography.Text type="secondary" style={{ fontWeight: 400, fontSize: 13 }}>
+                {live ? t('orders.liveOn') : t('orders.liveOff')}
+                {refreshedAt && ` · ${t('common:common.refreshedAt', { time: time(refreshedAt) })}`}
+              </Typography.Text>
+            </Space>
+          }
+        />
+      </div>
+      <OrderDetailDrawer
+        orderNo={openOrder}
+        onClose={() => setOpenOrder(null)}
+        onChanged={() => actionRef.current?.reload()}
+      />
+    </Page>
+  );
+}

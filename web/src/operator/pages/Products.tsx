@@ -1,0 +1,273 @@
+import { BranchesOutlined, PlusOutlined } from '@ant-design/icons';
+import {
+  type ActionType,
+  ModalForm,
+  type ProColumns,
+  ProFormDependency,
+  ProFormSwitch,
+  ProFormText,
+  ProTable,
+} from '@ant-design/pro-components';
+import { App, Button, Space, Switch } from 'antd';
+import type { ReactElement } from 'react';
+import { useRef } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
+import { api } from '../../api.ts';
+import { errorText } from '../../shell/errors.ts';
+import {
+  parseYuan,
+  percentFromPpm,
+  percentPlain,
+  ppmFromPercent,
+  yuan,
+  yuanPlain,
+} from '../../shell/format.ts';
+import { amountRule, percentRule } from '../../shell/forms.ts';
+import { Page } from '../../shell/Page.tsx';
+import { useCan } from '../../shell/session.tsx';
+import { EnabledBadge } from '../components.tsx';
+import type { Product } from '../types.ts';
+
+/** 支付产品: the payment methods sold to merchants, their amount limits and default rate. */
+export function ProductsPage() {
+  const { t } = useTranslation(['operator', 'common']);
+  const { message } = App.useApp();
+  const can = useCan();
+  const writable = can('catalog.write');
+  const actionRef = useRef<ActionType>(null);
+  const reload = () => actionRef.current?.reload();
+
+  const columns: ProColumns<Product>[] = [
+    {
+      title: t('products.code'),
+      dataIndex: 'code',
+      width: 160,
+      render: (_, p) => <span className="qy-mono">{p.code}</span>,
+    },
+    { title: t('products.name'), dataIndex: 'name' },
+    { title: t('products.currency'), dataIndex: 'currency', width: 80 },
+    {
+      title: t('products.minAmount'),
+      dataIndex: 'minAmount',
+      align: 'right',
+      render: (_, p) => yuan(p.minAmount, p.currency),
+    },
+    {
+      title: t('products.maxAmount'),
+      dataIndex: 'maxAmount',
+      align: 'right',
+      render: (_, p) => yuan(p.maxAmount, p.currency),
+    },
+    {
+      title: t('products.defaultRate'),
+      dataIndex: 'defaultRatePpm',
+      align: 'right',
+      render: (_, p) => percentFromPpm(p.defaultRatePpm),
+    },
+    {
+      title: t('products.state'),
+      dataIndex: 'enabled',
+      width: 100,
+      render: (_, p) =>
+        writable ? (
+          <Switch
+            size="small"
+            checked={p.enabled}
+            aria-label={t('products.state')}
+            onChange={async (enabled) => {
+              try {
+                await api.patch(`/api/admin/products/${p.code}`, { enabled });
+                message.success(enabled ? t('products.enabledDone') : t('products.disabledDone'));
+                reload();
+              } catch (e) {
+                message.error(errorText(e));
+              }
+            }}
+          />
+        ) : (
+          <EnabledBadge enabled={p.enabled} />
+        ),
+    },
+    {
+      title: t('common:actions.more'),
+      valueType: 'option',
+      width: 180,
+      render: (_, p) => (
+        <Space size={12}>
+          {writable && (
+            <ProductForm
+              product={p}
+              onDone={reload}
+              trigger={
+                <Button type="link" size="small" style={{ padding: 0 }}>
+                  {t('common:actions.edit')}
+                </Button>
+              }
+            />
+          )}
+          <Link to={`/operator/routing?product=${encodeURIComponent(p.code)}`}>
+            <BranchesOutlined /> {t('products.routing')}
+          </Link>
+        </Space>
+      ),
+    },
+  ];
+
+  return (
+    <Page title={t('products.title')} subTitle={t('products.subtitle')}>
+      <ProTable<Product>
+        rowKey="code"
+        actionRef={actionRef}
+        columns={columns}
+        cardBordered
+        search={false}
+        pagination={{ defaultPageSize: 20, hideOnSinglePage: true }}
+        options={{ density: false, setting: false, reload: true }}
+        request={async () => {
+          const data = await api.get<Product[]>('/api/admin/products');
+          return { data, total: data.length, success: true };
+        }}
+        toolBarRender={() =>
+          writable
+            ? [
+                <ProductForm
+                  key="create"
+                  onDone={reload}
+                  trigger={
+                    <Button type="primary" icon={<PlusOutlined />}>
+                      {t('products.create')}
+                    </Button>
+                  }
+                />,
+              ]
+            : []
+        }
+      />
+    </Page>
+  );
+}
+
+interface ProductValues {
+  code: string;
+  name: string;
+  currency: string;
+  minAmount: string;
+  maxAmount: string;
+  defaultRate: string;
+  enabled: boolean;
+}
+
+function ProductForm({
+  product,
+  trigger,
+  onDone,
+}: {
+  product?: Product;
+  trigger: ReactElement;
+  onDone: () => void;
+}) {
+  const { t } = useTranslation(['operator', 'common']);
+  const { message } = App.useApp();
+  return (
+    <ModalForm<ProductValues>
+      title={product ? t('products.editTitle', { code: product.code }) : t('products.createTitle')}
+      width={560}
+      trigger={trigger}
+      modalProps={{ destroyOnHidden: true }}
+      initialValues={
+        product
+          ? {
+              code: product.code,
+              name: product.name,
+              currency: product.currency,
+              minAmount: yuanPlain(product.minAmount),
+              maxAmount: yuanPlain(product.maxAmount),
+              defaultRate: percentPlain(product.defaultRatePpm),
+              enabled: product.enabled,
+            }
+          : { currency: 'CNY', minAmount: '0.01', maxAmount: '50000.00', enabled: true }
+      }
+      onFinish={async (v) => {
+        const body = {
+          name: v.name.trim(),
+          minAmount: parseYuan(v.minAmount),
+          maxAmount: parseYuan(v.maxAmount),
+          defaultRatePpm: ppmFromPercent(v.defaultRate),
+        };
+        try {
+          if (product) {
+            await api.patch(`/api/admin/products/${product.code}`, { ...body, enabled: v.enabled });
+          } else {
+            await api.post('/api/admin/products', {
+              ...body,
+              code: v.code.trim(),
+              currency: v.currency.trim().toUpperCase(),
+            });
+          }
+          message.success(t('common:common.saved'));
+          onDone();
+          return true;
+        } catch (e) {
+          message.error(errorText(e));
+          return false;
+        }
+      }}
+    >
+      <ProFormText
+        name="code"
+        label={t('products.code')}
+        disabled={!!product}
+        placeholder="alipay_qr"
+        extra={product ? undefined : t('products.codeHint')}
+        rules={[{ required: true, pattern: /^[a-z0-9_]{2,32}$/, message: t('products.codeRule') }]}
+      />
+      <ProFormText
+        name="name"
+        label={t('products.name')}
+        placeholder={t('products.namePlaceholder')}
+        rules={[{ required: true, whitespace: true, max: 64 }]}
+      />
+      <ProFormText
+        name="currency"
+        label={t('products.currency')}
+        disabled={!!product}
+        rules={[{ required: true, pattern: /^[A-Za-z]{3}$/, message: t('products.currencyRule') }]}
+      />
+      <ProFormText
+        name="minAmount"
+        label={t('products.minAmount')}
+        fieldProps={{ prefix: '¥', inputMode: 'decimal' }}
+        rules={[amountRule(true)]}
+      />
+      <ProFormDependency name={['minAmount']}>
+        {({ minAmount }) => (
+          <ProFormText
+            name="maxAmount"
+            label={t('products.maxAmount')}
+            fieldProps={{ prefix: '¥', inputMode: 'decimal' }}
+            dependencies={['minAmount']}
+            rules={[
+              amountRule(true),
+              {
+                validator: async (_r, v: string) => {
+                  const min = parseYuan(String(minAmount ?? ''));
+                  const max = parseYuan(String(v ?? ''));
+                  if (min !== null && max !== null && max < min) throw new Error(t('products.maxBelowMin'));
+                },
+              },
+            ]}
+          />
+        )}
+      </ProFormDependency>
+      <ProFormText
+        name="defaultRate"
+        label={t('products.defaultRate')}
+        extra={t('products.defaultRateHint')}
+        fieldProps={{ suffix: '%', inputMode: 'decimal' }}
+        rules={[percentRule(true)]}
+      />
+      {product && <ProFormSwitch name="enabled" label={t('products.state')} />}
+    </ModalForm>
+  );
+}

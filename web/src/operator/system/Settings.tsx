@@ -1,0 +1,111 @@
+import { SafetyOutlined } from '@ant-design/icons';
+import { ProCard, ProForm, ProFormText } from '@ant-design/pro-components';
+import { Alert, App, Form, Skeleton, Tag, Typography } from 'antd';
+import { useTranslation } from 'react-i18next';
+import { api } from '../../api.ts';
+import { ErrorAlert } from '../../shell/ErrorAlert.tsx';
+import { errorText } from '../../shell/errors.ts';
+import { confirmRule } from '../../shell/forms.ts';
+import { Page } from '../../shell/Page.tsx';
+import { useApi } from '../../shell/useApi.ts';
+
+const MIN_COMPLETION_PASSWORD = 8;
+
+/** 系统设置: the completion password (separate from every login password). */
+export function SettingsPage() {
+  const { t } = useTranslation(['operator', 'common']);
+  const { message } = App.useApp();
+  const settings = useApi<{ completionPasswordSet: boolean }>('/api/admin/settings');
+  const [form] = Form.useForm<{ password: string; confirm: string }>();
+
+  return (
+    <Page title={t('settings.title')} subTitle={t('settings.subtitle')}>
+      <ErrorAlert error={settings.error} />
+      <ProCard
+        bordered
+        headerBordered
+        title={
+          <span>
+            <SafetyOutlined style={{ marginRight: 8 }} />
+            {t('settings.completionTitle')}
+          </span>
+        }
+        extra={
+          settings.data ? (
+            settings.data.completionPasswordSet ? (
+              <Tag color="green">{t('common:common.set')}</Tag>
+            ) : (
+              <Tag color="orange">{t('common:common.notSet')}</Tag>
+            )
+          ) : null
+        }
+        style={{ maxWidth: 720 }}
+      >
+        <Typography.Paragraph type="secondary">{t('settings.completionDesc')}</Typography.Paragraph>
+        {!settings.data && settings.loading ? (
+          <Skeleton active />
+        ) : (
+          <>
+            {settings.data && !settings.data.completionPasswordSet && (
+              <Alert
+                type="warning"
+                showIcon
+                style={{ marginBottom: 16 }}
+                message={t('settings.notSetWarning')}
+              />
+            )}
+            <ProForm<{ password: string; confirm: string }>
+              form={form}
+              layout="vertical"
+              style={{ maxWidth: 400 }}
+              submitter={{
+                searchConfig: {
+                  submitText: settings.data?.completionPasswordSet ? t('settings.change') : t('settings.set'),
+                },
+                resetButtonProps: false,
+              }}
+              onFinish={async ({ password }) => {
+                try {
+                  await api.put('/api/admin/settings/completion-password', { password });
+                  message.success(t('settings.saved'));
+                  form.resetFields();
+                  await settings.reload();
+                  return true;
+                } catch (e) {
+                  message.error(errorText(e));
+                  return false;
+                }
+              }}
+            >
+              <ProFormText.Password
+                name="password"
+                label={t('settings.newPassword')}
+                fieldProps={{ autoComplete: 'new-password' }}
+                rules={[
+                  {
+                    required: true,
+                    message: t('common:security.passwordMin', { min: MIN_COMPLETION_PASSWORD }),
+                  },
+                  {
+                    min: MIN_COMPLETION_PASSWORD,
+                    message: t('common:security.passwordMin', { min: MIN_COMPLETION_PASSWORD }),
+                  },
+                ]}
+              />
+              <ProFormText.Password
+                name="confirm"
+                label={t('settings.confirmPassword')}
+                dependencies={['password']}
+                fieldProps={{ autoComplete: 'new-password' }}
+                rules={[
+                  { required: true, message: t('common:security.passwordMismatch') },
+                  confirmRule('password'),
+                ]}
+              />
+            </ProForm>
+          </>
+        )}
+      </ProCard>
+    </Page>
+  );
+}

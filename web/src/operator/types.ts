@@ -1,0 +1,285 @@
+// Shapes of the operator API (docs/console-api.md). Money: integer minor units; rates: ppm.
+
+export interface ListPage<T> {
+  items: T[];
+  total: number;
+}
+
+/** Some operator lists answer a bare array, others `{ items, total }`; both become an array. */
+export function itemsOf<T>(answer: T[] | ListPage<T> | null | undefined): T[] {
+  if (!answer) return [];
+  return Array.isArray(answer) ? answer : answer.items;
+}
+
+export type MerchantState = 'pending' | 'enabled' | 'disabled' | 'rejected';
+
+export interface Merchant {
+  mchNo: string;
+  name: string;
+  shortName: string;
+  contact: string;
+  state: MerchantState;
+  reviewRemark?: string;
+  createdAt: string;
+}
+
+export type SignType = 'HMAC-SHA256' | 'RSA-SHA256';
+
+export interface MerchantApp {
+  appId: string;
+  name: string;
+  state: 'enabled' | 'disabled';
+  notifyUrl: string;
+  ipAllowlist: string[];
+  notifySignType: SignType;
+  hasMerchantPublicKey: boolean;
+  platformPublicKey?: string;
+  createdAt: string;
+}
+
+export interface MerchantProductRate {
+  productCode: string;
+  productName: string;
+  ratePpm: number;
+  enabled: boolean;
+}
+
+export interface MerchantUser {
+  id: string;
+  username: string;
+  displayName: string;
+  email: string;
+  merchantRole: 'manager' | 'cashier';
+  enabled?: boolean;
+  totpEnabled?: boolean;
+  lastLoginAt?: string | null;
+  createdAt?: string;
+}
+
+export interface MerchantDetail extends Merchant {
+  apps: MerchantApp[];
+  products: MerchantProductRate[];
+  users?: MerchantUser[];
+}
+
+export interface Product {
+  code: string;
+  name: string;
+  currency: string;
+  minAmount: number;
+  maxAmount: number;
+  defaultRatePpm: number;
+  enabled: boolean;
+}
+
+export interface Adapter {
+  code: string;
+  name: string;
+}
+
+export interface Channel {
+  id: string;
+  code: string;
+  name: string;
+  adapterCode: string;
+  enabled?: boolean;
+}
+
+export interface ChannelAccount {
+  id: string;
+  name: string;
+  channelCode: string;
+  adapterCode: string;
+  enabled: boolean;
+  config: Record<string, unknown> | null;
+  hasCredentials?: boolean;
+  rates: { productCode: string; costRatePpm: number }[];
+}
+
+export interface Binding {
+  channelAccountId: string;
+  accountName: string;
+  adapterCode: string;
+  costRatePpm: number | null;
+  weight: number;
+  priority: number;
+  minAmount: number | null;
+  maxAmount: number | null;
+  dailyLimit: number | null;
+  windowStart: string | null;
+  windowEnd: string | null;
+  enabled: boolean;
+  /** The account and its channel are enabled. */
+  accountEnabled: boolean;
+}
+
+export type BindingInput = Omit<
+  Binding,
+  'channelAccountId' | 'accountName' | 'adapterCode' | 'costRatePpm' | 'accountEnabled'
+>;
+
+export const ORDER_STATES = [
+  'created',
+  'paying',
+  'paid',
+  'failed',
+  'closed',
+  'partially_refunded',
+  'refunded',
+] as const;
+export type OrderState = (typeof ORDER_STATES)[number];
+
+export interface PayData {
+  type: 'qr' | 'url' | 'form' | 'none' | string;
+  value: string;
+}
+
+export interface ManualCompletion {
+  by: string;
+  at: string;
+  remark: string;
+}
+
+export interface OrderRow {
+  orderNo: string;
+  mchOrderNo: string;
+  mchNo: string;
+  merchantName: string;
+  appId?: string;
+  productCode: string;
+  productName?: string;
+  channelAccountId: string | null;
+  channelAccountName?: string | null;
+  state: OrderState;
+  amount: number;
+  currency: string;
+  fee: number;
+  merchantRatePpm: number;
+  channelRatePpm: number | null;
+  channelCost: number | null;
+  platformProfit: number | null;
+  subject: string;
+  channelOrderNo: string | null;
+  payData?: PayData | null;
+  notifyState: 'none' | 'pending' | 'succeeded' | 'failed' | string;
+  notifyUrl?: string | null;
+  manualCompletion?: ManualCompletion | null;
+  source?: 'api' | 'portal' | 'console_test' | 'static_qr' | string;
+  test?: boolean;
+  paidAt: string | null;
+  closedAt: string | null;
+  expiresAt: string;
+  createdAt: string;
+  failure?: { code: string; message: string } | null;
+  extra?: Record<string, unknown> | null;
+}
+
+export interface OrderEvent {
+  kind: string;
+  detail: Record<string, unknown> | null;
+  alert: boolean;
+  at: string;
+}
+
+export interface NotifyAttempt {
+  attempt: number;
+  httpStatus: number | null;
+  responseBody: string | null;
+  error: string | null;
+  durationMs: number | null;
+  at: string;
+  url?: string;
+  eventType?: string;
+}
+
+export interface NotifyTask {
+  id: string;
+  eventType: string;
+  url: string;
+  state: string;
+  attempts: number;
+  nextAttemptAt: string | null;
+  lastError: string | null;
+  history: NotifyAttempt[];
+}
+
+export interface ChannelNotify {
+  outcome: string;
+  errorCode: string | null;
+  rawBody: string;
+  at: string;
+}
+
+export interface OrderDetail extends OrderRow {
+  events: OrderEvent[];
+  notify?: { state?: string; url?: string; nextAttemptAt?: string | null; attempts: NotifyAttempt[] } | null;
+  notifies?: NotifyTask[];
+  channelNotifies?: ChannelNotify[];
+}
+
+export interface TestOrderResult {
+  order: OrderRow;
+  payData: PayData | null;
+  cashierUrl: string;
+}
+
+export interface Figures {
+  orderCount: number;
+  paidCount: number;
+  paidAmount: number;
+  successRate: number;
+  fee: number;
+  channelCost: number;
+  profit: number;
+}
+
+export type StatsGroup = 'merchant' | 'product' | 'channel';
+
+export interface Stats {
+  from: string;
+  to: string;
+  totals: Figures;
+  rows: (Figures & { key: string; name: string })[];
+  series: { bucket: string; paidCount: number; paidAmount: number }[];
+}
+
+export interface PermissionDef {
+  code: string;
+  group: string;
+}
+
+export interface Role {
+  id: string;
+  code: string;
+  name: string;
+  permissions: string[];
+  builtin: boolean;
+  userCount: number;
+}
+
+export interface Operator {
+  id: string;
+  username: string;
+  displayName: string;
+  email: string;
+  enabled: boolean;
+  role: { id: string; code: string; name: string } | null;
+  totpEnabled: boolean;
+  lockedUntil: string | null;
+  lastLoginAt: string | null;
+  createdAt: string;
+}
+
+export interface AuditEntry {
+  id: string;
+  createdAt: string;
+  actorArea: string;
+  actorName: string;
+  ip: string;
+  action: string;
+  targetType: string;
+  targetId: string;
+  status: number;
+  before: unknown;
+  after: unknown;
+}
