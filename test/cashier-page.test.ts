@@ -1,12 +1,10 @@
 import fs from 'node:fs';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { phaseOf, pickLanguage, publicStatus } from '../src/orders/cashier.ts';
 import type { OrderRow } from '../src/orders/queries.ts';
+import { CHROMIUM, launchBrowser, newPage } from './support/browser.ts';
 import { testDatabases } from './support/databases.ts';
 import { eventually, payOnSandbox, startTestPlatform, type TestPlatform } from './support/platform.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
 
 describe('cashier page rules', () => {
   const at = (iso: string) => new Date(iso);
@@ -156,12 +154,9 @@ describe.each(testDatabases)('cashier page on $kind', (database) => {
     'turns live into success in a browser, with no CSP violation, and returns to the merchant',
     async () => {
       const order = await create('CASHIER-BROWSER', { returnUrl: `${t.platform.url}/healthz?back=1` });
-      const browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-      });
+      const browser = await launchBrowser();
       try {
-        const page = await browser.newPage({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+        const { page } = await newPage(browser, { mobile: true });
         const problems: string[] = [];
         page.on('console', (m) => {
           if (m.type() === 'error') problems.push(m.text());

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Order } from '../sdk/index.ts';
 import { ledgerReport } from '../src/app/platform.ts';
 import { type ConsoleClient, operatorConsole } from './support/console.ts';
@@ -7,28 +7,6 @@ import { eventually, payOnSandbox, startTestPlatform, type TestPlatform } from '
 import { NotifyReceiver } from './support/receiver.ts';
 
 // Until src/app/http.ts registers this issue's console plugins, the tests add those still missing.
-vi.mock('../src/app/http.ts', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../src/app/http.ts')>();
-  const { statsRoutes } = await import('../src/stats/routes.ts');
-  const { orderPortalRoutes } = await import('../src/orders/portal-routes.ts');
-  const { merchantPortalRoutes } = await import('../src/merchants/portal-routes.ts');
-  return {
-    ...original,
-    buildHttpApp: async (options: Parameters<typeof original.buildHttpApp>[0]) => {
-      const app = await original.buildHttpApp(options);
-      const plugins = [
-        [statsRoutes, '/api/admin/stats'],
-        [orderPortalRoutes, '/api/merchant/orders'],
-        [merchantPortalRoutes, '/api/merchant/dashboard'],
-      ] as const;
-      for (const [plugin, url] of plugins) {
-        if (!app.hasRoute({ method: 'GET', url })) await app.register(plugin, { services: options.services });
-      }
-      return app;
-    },
-  };
-});
-
 /**
  * The operator console's orders (OP-6, OP-7, OP-8, OP-9) over real HTTP: the list's columns and
  * filters, close and sync, manual completion through the payment path, test orders pinned to a

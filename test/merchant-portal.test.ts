@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QingyunApiError, QingyunClient } from '../sdk/index.ts';
 import { ConsoleClient, merchantConsole, operatorConsole, uniqueName } from './support/console.ts';
 import { testDatabases } from './support/databases.ts';
@@ -6,28 +6,6 @@ import { eventually, payOnSandbox, startTestPlatform, type TestPlatform } from '
 import { NotifyReceiver } from './support/receiver.ts';
 
 // Until src/app/http.ts registers this issue's console plugins, the tests add those still missing.
-vi.mock('../src/app/http.ts', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../src/app/http.ts')>();
-  const { statsRoutes } = await import('../src/stats/routes.ts');
-  const { orderPortalRoutes } = await import('../src/orders/portal-routes.ts');
-  const { merchantPortalRoutes } = await import('../src/merchants/portal-routes.ts');
-  return {
-    ...original,
-    buildHttpApp: async (options: Parameters<typeof original.buildHttpApp>[0]) => {
-      const app = await original.buildHttpApp(options);
-      const plugins = [
-        [statsRoutes, '/api/admin/stats'],
-        [orderPortalRoutes, '/api/merchant/orders'],
-        [merchantPortalRoutes, '/api/merchant/dashboard'],
-      ] as const;
-      for (const [plugin, url] of plugins) {
-        if (!app.hasRoute({ method: 'GET', url })) await app.register(plugin, { services: options.services });
-      }
-      return app;
-    },
-  };
-});
-
 /**
  * The merchant portal (MP-1, MP-2, MP-3, MP-5) and the operator's merchant review and users, over
  * real HTTP: a manager sees all of its merchant's orders, a cashier only its own; a cashier cannot

@@ -85,6 +85,7 @@ function printDemo(
   console.log(`
 Demo data created (also in ${path.join(dataDir, 'demo-credentials.json')}):
   operator     ${demo.operator.username} / ${demo.operator.password}   (console: ${url}/login — enrol TOTP at first login)
+  merchant portal ${demo.merchantManager.username} / ${demo.merchantManager.password}   (${url}/login, area 商户 / merchant)
   merchant     ${demo.merchant.mchNo}
   app          ${demo.merchant.appId}
   app secret   ${demo.merchant.appSecret}

@@ -21,11 +21,13 @@ import { authRoutes, operatorAdminRoutes } from '../auth/routes.ts';
 import { catalogRoutes } from '../catalog/routes.ts';
 import { sandboxPlugin } from '../channels/sandbox/server.ts';
 import { AppError } from '../errors.ts';
-import { statsRoutes } from '../stats/routes.ts';
+import { merchantPortalRoutes } from '../merchants/portal-routes.ts';
 import { merchantAdminRoutes } from '../merchants/routes.ts';
 import type { AppKeys } from '../merchants/service.ts';
 import { cashierRoutes } from '../orders/cashier.ts';
+import { orderPortalRoutes } from '../orders/portal-routes.ts';
 import { channelNotifyRoutes, merchantOrderRoutes, orderAdminRoutes } from '../orders/routes.ts';
+import { statsRoutes } from '../stats/routes.ts';
 import type { Config } from './config.ts';
 import { loggerOptions } from './logger.ts';
 import type { Services } from './services.ts';
@@ -157,6 +159,8 @@ export async function buildHttpApp({
   await app.register(catalogRoutes, { services });
   await app.register(orderAdminRoutes, { services });
   await app.register(statsRoutes, { services });
+  await app.register(orderPortalRoutes, { services });
+  await app.register(merchantPortalRoutes, { services });
   await app.register(cashierRoutes, { services });
   await app.register(webRoutes);
   if (config.sandbox) {

@@ -229,7 +229,8 @@ export async function findLiveSession(q: Queryable, id: string, idleSeconds: num
      JOIN console_user u ON u.id = s.user_id
      LEFT JOIN console_role r ON r.id = u.role_id
      LEFT JOIN merchant m ON m.id = u.merchant_id
-     WHERE s.id = $1 AND s.expires_at > now() AND s.last_seen_at > now() - make_interval(secs => $2) AND u.enabled`,
+     WHERE s.id = $1 AND s.expires_at > now() AND s.last_seen_at > now() - make_interval(secs => $2) AND u.enabled
+       AND (u.merchant_id IS NULL OR m.state = 'enabled')`,
     [id, idleSeconds],
   );
   return rows[0] ?? null;

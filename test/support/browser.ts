@@ -8,7 +8,9 @@ export const SCREENSHOTS = path.resolve(import.meta.dirname, '../../docs/screens
 
 export async function launchBrowser(): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} not found: apt-get install -y --no-install-recommends chromium (.ci/run does)`);
+    throw new Error(
+      `${CHROMIUM} not found: apt-get install -y --no-install-recommends chromium (.ci/run does)`,
+    );
   }
   return chromium.launch({
     executablePath: CHROMIUM,

@@ -8,7 +8,7 @@ import {
   ShopOutlined,
 } from '@ant-design/icons';
 import { type MenuDataItem, ProCard, ProLayout } from '@ant-design/pro-components';
-import { Alert, Avatar, Button, Col, Descriptions, Flex, Row, Tag, Typography } from 'antd';
+import { Alert, Avatar, Button, Col, Descriptions, Flex, Grid, Row, Tag, Typography } from 'antd';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, Navigate, Route, Routes, useLocation, useNavigate } from 'react-router';
@@ -29,6 +29,7 @@ export function AgentApp() {
   const { t } = useTranslation();
   const location = useLocation();
   const navigate = useNavigate();
+  const screens = Grid.useBreakpoint();
   const menu: MenuDataItem[] = [
     { path: AGENT_HOME, name: t('agent:menu.home'), icon: <HomeOutlined /> },
     { path: '/agent/security', name: t('agent:menu.security'), icon: <SafetyOutlined /> },
@@ -57,7 +58,12 @@ export function AgentApp() {
           onSecurity={() => navigate('/agent/security')}
         />,
       ]}
-      token={{ header: { colorBgHeader: '#fff' } }}
+      token={{
+        header: { colorBgHeader: '#fff' },
+        pageContainer: screens.md
+          ? {}
+          : { paddingInlinePageContainerContent: 12, paddingBlockPageContainerContent: 12 },
+      }}
     >
       <Routes>
         <Route index element={<Navigate to={AGENT_HOME} replace />} />
@@ -73,6 +79,7 @@ function AgentHome() {
   const { t } = useTranslation();
   const navigate = useNavigate();
   const { session } = useSession();
+  const screens = Grid.useBreakpoint();
   const user = session?.user;
   if (!user) return null;
   const name = user.displayName || user.username;
@@ -85,7 +92,7 @@ function AgentHome() {
   ];
 
   return (
-    <Page title={t('agent:home.title')} subTitle={t('agent:home.subtitle')}>
+    <Page title={t('agent:home.title')} subTitle={screens.md ? t('agent:home.subtitle') : undefined}>
       <Row gutter={[16, 16]}>
         <Col xs={24} lg={9}>
           <ProCard bordered data-testid="agent-account">
@@ -185,8 +192,9 @@ function AgentHome() {
 
 function AgentSecurity() {
   const { t } = useTranslation();
+  const screens = Grid.useBreakpoint();
   return (
-    <Page title={t('agent:security.title')} subTitle={t('agent:security.subtitle')}>
+    <Page title={t('agent:security.title')} subTitle={screens.md ? t('agent:security.subtitle') : undefined}>
       <div style={{ maxWidth: 720 }}>
         <AccountSecurity />
       </div>
