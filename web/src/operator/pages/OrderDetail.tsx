@@ -188,7 +188,6 @@ function CompleteForm({ order, onDone }: { order: OrderDetail; onDone: () => Pro
           return true;
         } catch (e) {
           setError(e);
-          message.error(errorText(e));
           return false;
         }
       }}
@@ -225,7 +224,7 @@ function CompleteForm({ order, onDone }: { order: OrderDetail; onDone: () => Pro
         name="remark"
         label={t('complete.remark')}
         placeholder={t('complete.remarkPlaceholder')}
-        fieldProps={{ rows: 3, showCount: true, maxLength: 500 }}
+        fieldProps={{ rows: 3, showCount: true, maxLength: 256 }}
         rules={[{ required: true, whitespace: true, message: t('complete.remarkRequired') }]}
       />
     </ModalForm>

@@ -60,7 +60,7 @@ export function OrdersPage() {
       dataIndex: 'orderNo',
       search: false,
       fixed: 'left',
-      width: 230,
+      width: 215,
       render: (_, o) => (
         <Space direction="vertical" size={0}>
           <Typography.Text className="qy-mono" copyable={{ text: o.orderNo }} style={{ fontSize: 13 }}>
@@ -77,7 +77,7 @@ export function OrdersPage() {
     {
       title: t('orders.merchant'),
       dataIndex: 'mchNo',
-      width: 180,
+      width: 160,
       valueType: 'select',
       fieldProps: { showSearch: true, filterOption: false },
       debounceTime: 300,
@@ -94,7 +94,7 @@ export function OrdersPage() {
     {
       title: t('orders.product'),
       dataIndex: 'productCode',
-      width: 140,
+      width: 130,
       valueType: 'select',
       fieldProps: {
         options: products.map((p) => ({ value: p.code, label: `${p.name}（${p.code}）` })),
@@ -106,7 +106,7 @@ export function OrdersPage() {
     {
       title: t('orders.channelAccount'),
       dataIndex: 'channelAccountId',
-      width: 140,
+      width: 120,
       valueType: 'select',
       fieldProps: { options: accounts.map((a) => ({ value: a.id, label: `${a.name}（#${a.id}）` })) },
       render: (_, o) =>
@@ -160,21 +160,6 @@ export function OrdersPage() {
       align: 'right',
       width: 100,
       render: (_, o) => <ProfitText value={o.platformProfit} text={yuan(o.platformProfit, o.currency)} />,
-    },
-    {
-      title: t('orders.state'),
-      dataIndex: 'state',
-      width: 100,
-      valueType: 'select',
-      valueEnum: stateEnum,
-      render: (_, o) => <OrderStateTag state={o.state} />,
-    },
-    {
-      title: t('orders.notifyState'),
-      dataIndex: 'notifyState',
-      search: false,
-      width: 100,
-      render: (_, o) => <NotifyStateBadge state={o.notifyState} />,
     },
     {
       title: t('orders.flags'),
@@ -237,6 +222,23 @@ export function OrdersPage() {
         </Space>
       ),
     },
+    {
+      title: t('orders.state'),
+      dataIndex: 'state',
+      width: 96,
+      fixed: 'right',
+      valueType: 'select',
+      valueEnum: stateEnum,
+      render: (_, o) => <OrderStateTag state={o.state} />,
+    },
+    {
+      title: t('orders.notifyState'),
+      dataIndex: 'notifyState',
+      search: false,
+      width: 100,
+      fixed: 'right',
+      render: (_, o) => <NotifyStateBadge state={o.notifyState} />,
+    },
   ];
 
   return (
@@ -247,7 +249,7 @@ export function OrdersPage() {
           actionRef={actionRef}
           columns={columns}
           cardBordered
-          scroll={{ x: 2000 }}
+          scroll={{ x: 1900 }}
           size="middle"
           search={{
             labelWidth: 'auto',
