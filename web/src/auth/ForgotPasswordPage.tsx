@@ -9,11 +9,11 @@ import { ErrorAlert } from '../shell/ErrorAlert.tsx';
 import { confirmRule, newPasswordRules, passwordMinLength } from '../shell/forms.ts';
 import type { Area } from '../shell/session.tsx';
 import { AuthLayout } from './AuthLayout.tsx';
-import { AREAS, parseArea } from './LoginPage.tsx';
+import { AREAS, parseArea } from './areas.ts';
 
 const RESEND_SECONDS = 60;
 
-/** `/login/forgot`: a code to the account's e-mail, then the code and a new password. */
+/** `/login?view=forgot`: a code to the account's e-mail, then the code and a new password. */
 export function ForgotPasswordPage() {
   const { t } = useTranslation();
   const navigate = useNavigate();

@@ -8,13 +8,9 @@ import { api } from '../api.ts';
 import { ErrorAlert } from '../shell/ErrorAlert.tsx';
 import { type Area, areaHome, type Session, useSession } from '../shell/session.tsx';
 import { AuthLayout } from './AuthLayout.tsx';
+import { AREAS, parseArea } from './areas.ts';
+import { ForgotPasswordPage } from './ForgotPasswordPage.tsx';
 import { LoginStep } from './LoginSteps.tsx';
-
-export const AREAS: Area[] = ['operator', 'merchant', 'agent'];
-
-export function parseArea(value: string | null): Area {
-  return AREAS.includes(value as Area) ? (value as Area) : 'operator';
-}
 
 /** Where to go after login: the `redirect` asked for when it is inside the person's area, else the area's home. */
 function destination(session: Session, redirect: string | null): string {
@@ -23,13 +19,17 @@ function destination(session: Session, redirect: string | null): string {
   return home;
 }
 
-/** `/login` and `/login?area=merchant`: password login, then the stage steps until the session is active. */
+/**
+ * `/login` and `/login?area=merchant`: password login, then the stage steps until the session is active.
+ * `/login?view=forgot&area=…` is the password reset (a query, so the server's `/login` entry serves it).
+ */
 export function LoginPage() {
   const { session } = useSession();
   const [params] = useSearchParams();
   if (session?.stage === 'active')
     return <Navigate to={destination(session, params.get('redirect'))} replace />;
   if (session) return <LoginStep session={session} />;
+  if (params.get('view') === 'forgot') return <ForgotPasswordPage />;
   return <PasswordLogin />;
 }
 
@@ -112,7 +112,7 @@ function PasswordLogin() {
           />
         </ProForm>
         <Flex justify="flex-end" style={{ marginTop: 12 }}>
-          <Link to={`/login/forgot?area=${area}`}>{t('auth.forgot')}</Link>
+          <Link to={`/login?view=forgot&area=${area}`}>{t('auth.forgot')}</Link>
         </Flex>
       </div>
     </AuthLayout>

@@ -132,10 +132,15 @@ export function useShowSecret() {
 
 /** Searches merchants by number or name for a select (server-side search). */
 export async function searchMerchants(keyWords?: string): Promise<{ label: string; value: string }[]> {
-  const answer = await api.get<ListPage<Merchant> | Merchant[]>(
-    `/api/admin/merchants${qs({ q: keyWords?.trim(), limit: 20 })}`,
-  );
-  return itemsOf(answer).map((m) => ({ label: `${m.name}（${m.mchNo}）`, value: m.mchNo }));
+  try {
+    const answer = await api.get<ListPage<Merchant> | Merchant[]>(
+      `/api/admin/merchants${qs({ q: keyWords?.trim(), limit: 20 })}`,
+    );
+    return itemsOf(answer).map((m) => ({ label: `${m.name}（${m.mchNo}）`, value: m.mchNo }));
+  } catch {
+    // A failed search offers nothing to pick; a 401 is handled by the shell.
+    return [];
+  }
 }
 
 /** A ProForm select of merchants with search as you type. */

@@ -38,3 +38,8 @@ export function errorText(error: unknown): string {
   const { title, detail } = describeError(error);
   return detail ? `${title}：${detail}` : title;
 }
+
+/** Whether an error only says the session ended (the shell sends the person to login already). */
+export function isSessionEnd(error: unknown): boolean {
+  return error instanceof ApiError && error.status === 401;
+}

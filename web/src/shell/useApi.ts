@@ -56,6 +56,8 @@ export function useInterval(fn: () => Promise<unknown> | unknown, ms: number, ac
       running = true;
       try {
         await saved.current();
+      } catch {
+        // A failed tick is retried by the next one; a 401 has sent the person to login already.
       } finally {
         running = false;
       }

@@ -22,6 +22,7 @@ import { jsonObjectRule, parseJsonObject, percentRule } from '../../shell/forms.
 import { Page } from '../../shell/Page.tsx';
 import { useCan } from '../../shell/session.tsx';
 import { useApi } from '../../shell/useApi.ts';
+import { useRequestError } from '../../shell/useRequestError.ts';
 import { EnabledBadge } from '../components.tsx';
 import type { Adapter, Channel, ChannelAccount, Product } from '../types.ts';
 
@@ -163,6 +164,7 @@ function ChannelsTable(props: {
 
 function AccountsTable({ channels, products }: { channels: Channel[]; products: Product[] }) {
   const { t } = useTranslation(['operator', 'common']);
+  const onRequestError = useRequestError();
   const { message } = App.useApp();
   const can = useCan();
   const writable = can('catalog.write');
@@ -277,6 +279,7 @@ function AccountsTable({ channels, products }: { channels: Channel[]; products: 
       scroll={{ x: 1100 }}
       pagination={{ defaultPageSize: 20, hideOnSinglePage: true }}
       options={{ density: false, setting: false, reload: true }}
+      onRequestError={onRequestError}
       request={async () => {
         const data = await api.get<ChannelAccount[]>('/api/admin/channel-accounts');
         return { data, total: data.length, success: true };

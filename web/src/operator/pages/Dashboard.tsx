@@ -366,41 +366,42 @@ function GroupTable(props: {
   ];
   const totals = props.totals;
   return (
-    <Table<GroupRow>
-      rowKey="key"
-      size="middle"
-      loading={props.loading}
-      columns={columns}
-      dataSource={props.rows}
-      pagination={props.rows.length > 20 ? { pageSize: 20, showSizeChanger: false } : false}
-      scroll={{ x: 960 }}
-      data-testid="stats-table"
-      summary={() =>
-        totals && props.rows.length > 0 ? (
-          <Table.Summary.Row style={{ background: '#fafafa', fontWeight: 600 }}>
-            <Table.Summary.Cell index={0}>{t('stats.total')}</Table.Summary.Cell>
-            <Table.Summary.Cell index={1} align="right">
-              {totals.orderCount}
-            </Table.Summary.Cell>
-            <Table.Summary.Cell index={2} align="right">
-              {totals.paidCount}
-            </Table.Summary.Cell>
-            <Table.Summary.Cell index={3} align="right">
-              {yuan(totals.paidAmount)}
-            </Table.Summary.Cell>
-            <Table.Summary.Cell index={4}>{ratio(totals.successRate)}</Table.Summary.Cell>
-            <Table.Summary.Cell index={5} align="right">
-              {yuan(totals.fee)}
-            </Table.Summary.Cell>
-            <Table.Summary.Cell index={6} align="right">
-              {yuan(totals.channelCost)}
-            </Table.Summary.Cell>
-            <Table.Summary.Cell index={7} align="right">
-              {yuan(totals.profit)}
-            </Table.Summary.Cell>
-          </Table.Summary.Row>
-        ) : null
-      }
-    />
+    <div data-testid="stats-table">
+      <Table<GroupRow>
+        rowKey="key"
+        size="middle"
+        loading={props.loading}
+        columns={columns}
+        dataSource={props.rows}
+        pagination={props.rows.length > 20 ? { pageSize: 20, showSizeChanger: false } : false}
+        scroll={{ x: 960 }}
+        summary={() =>
+          totals && props.rows.length > 0 ? (
+            <Table.Summary.Row style={{ background: '#fafafa', fontWeight: 600 }}>
+              <Table.Summary.Cell index={0}>{t('stats.total')}</Table.Summary.Cell>
+              <Table.Summary.Cell index={1} align="right">
+                {totals.orderCount}
+              </Table.Summary.Cell>
+              <Table.Summary.Cell index={2} align="right">
+                {totals.paidCount}
+              </Table.Summary.Cell>
+              <Table.Summary.Cell index={3} align="right">
+                {yuan(totals.paidAmount)}
+              </Table.Summary.Cell>
+              <Table.Summary.Cell index={4}>{ratio(totals.successRate)}</Table.Summary.Cell>
+              <Table.Summary.Cell index={5} align="right">
+                {yuan(totals.fee)}
+              </Table.Summary.Cell>
+              <Table.Summary.Cell index={6} align="right">
+                {yuan(totals.channelCost)}
+              </Table.Summary.Cell>
+              <Table.Summary.Cell index={7} align="right">
+                {yuan(totals.profit)}
+              </Table.Summary.Cell>
+            </Table.Summary.Row>
+          ) : null
+        }
+      />
+    </div>
   );
 }

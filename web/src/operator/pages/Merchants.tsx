@@ -18,6 +18,7 @@ import { dateTime } from '../../shell/format.ts';
 import { Page } from '../../shell/Page.tsx';
 import { isRowOpenClick } from '../../shell/rowClick.ts';
 import { useCan } from '../../shell/session.tsx';
+import { useRequestError } from '../../shell/useRequestError.ts';
 import { MerchantStateTag } from '../components.tsx';
 import { itemsOf, type ListPage, type Merchant } from '../types.ts';
 import {
@@ -30,6 +31,7 @@ import {
 /** 商户管理: search, filter by state, open (create), review, edit, enable / disable. */
 export function MerchantsPage() {
   const { t } = useTranslation(['operator', 'common']);
+  const onRequestError = useRequestError();
   const navigate = useNavigate();
   const can = useCan();
   const actionRef = useRef<ActionType>(null);
@@ -155,6 +157,7 @@ export function MerchantsPage() {
           onClick: (e) => isRowOpenClick(e) && navigate(`/operator/merchants/${m.mchNo}`),
           className: 'qy-row-clickable',
         })}
+        onRequestError={onRequestError}
         request={async (params) => {
           const pageSize = params.pageSize ?? 20;
           const answer = await api.get<ListPage<Merchant> | Merchant[]>(

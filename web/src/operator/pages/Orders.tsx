@@ -8,6 +8,7 @@ import { api, qs } from '../../api.ts';
 import { dateTime, percentFromPpm, time, yuan } from '../../shell/format.ts';
 import { Page } from '../../shell/Page.tsx';
 import { isRowOpenClick } from '../../shell/rowClick.ts';
+import { useRequestError } from '../../shell/useRequestError.ts';
 import {
   NotifyStateBadge,
   OrderStateTag,
@@ -23,6 +24,7 @@ const LIVE_MS = 5000;
 /** 订单管理: every order with its rates, cost and profit; live refresh; any-number search; detail drawer. */
 export function OrdersPage() {
   const { t } = useTranslation(['operator', 'common']);
+  const onRequestError = useRequestError();
   const [params, setParams] = useSearchParams();
   const actionRef = useRef<ActionType>(null);
   const [live, setLive] = useState(false);
@@ -263,6 +265,7 @@ export function OrdersPage() {
             onClick: (e) => isRowOpenClick(e) && setOpenOrder(o.orderNo),
             className: 'qy-row-clickable',
           })}
+          onRequestError={onRequestError}
           request={async (p) => {
             const pageSize = p.pageSize ?? 20;
             const answer = await api.get<ListPage<OrderRow>>(

@@ -26,12 +26,14 @@ import {
 import { amountRule, percentRule } from '../../shell/forms.ts';
 import { Page } from '../../shell/Page.tsx';
 import { useCan } from '../../shell/session.tsx';
+import { useRequestError } from '../../shell/useRequestError.ts';
 import { EnabledBadge } from '../components.tsx';
 import type { Product } from '../types.ts';
 
 /** 支付产品: the payment methods sold to merchants, their amount limits and default rate. */
 export function ProductsPage() {
   const { t } = useTranslation(['operator', 'common']);
+  const onRequestError = useRequestError();
   const { message } = App.useApp();
   const can = useCan();
   const writable = can('catalog.write');
@@ -124,6 +126,7 @@ export function ProductsPage() {
         search={false}
         pagination={{ defaultPageSize: 20, hideOnSinglePage: true }}
         options={{ density: false, setting: false, reload: true }}
+        onRequestError={onRequestError}
         request={async () => {
           const data = await api.get<Product[]>('/api/admin/products');
           return { data, total: data.length, success: true };

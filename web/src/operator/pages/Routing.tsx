@@ -316,7 +316,7 @@ function BindingsTable(props: {
     {
       title: t('routing.share'),
       key: 'share',
-      width: 150,
+      width: 140,
       render: (_, b) => <ShareCell share={props.shares.get(b.channelAccountId)} priority={b.priority} />,
     },
     {
@@ -347,13 +347,13 @@ function BindingsTable(props: {
         </Tooltip>
       ),
       key: 'conditions',
-      width: 200,
+      width: 190,
       render: (_, b) => <Conditions binding={b} />,
     },
     {
       title: t('routing.enabled'),
       dataIndex: 'enabled',
-      width: 64,
+      width: 76,
       render: (_, b) => (
         <Switch
           size="small"
@@ -368,7 +368,7 @@ function BindingsTable(props: {
       title: t('common:actions.more'),
       key: 'actions',
       fixed: 'right',
-      width: 124,
+      width: 140,
       hidden: !props.writable,
       render: (_, b) => (
         <Space size={12}>
@@ -395,7 +395,7 @@ function BindingsTable(props: {
       dataSource={[...props.rows].sort((a, b) => b.priority - a.priority || b.weight - a.weight)}
       loading={props.loading}
       pagination={false}
-      scroll={{ x: 1040 }}
+      scroll={{ x: 1050 }}
       rowClassName={(b) => (props.shares.get(b.channelAccountId)?.excluded ? 'qy-row-muted' : '')}
       locale={{ emptyText: <Empty description={t('routing.empty')} /> }}
     />
@@ -446,7 +446,7 @@ function Conditions({ binding: b }: { binding: Binding }) {
   const { t } = useTranslation('operator');
   const line = (label: string, value: ReactElement | string) => (
     <div style={{ fontSize: 12, lineHeight: '20px' }}>
-      <Typography.Text type="secondary">{label}：</Typography.Text>
+      <Typography.Text type="secondary">{label}</Typography.Text>
       {value}
     </div>
   );

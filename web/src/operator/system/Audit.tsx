@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { api, qs } from '../../api.ts';
 import { dateTime } from '../../shell/format.ts';
 import { Page } from '../../shell/Page.tsx';
+import { useRequestError } from '../../shell/useRequestError.ts';
 import type { AuditEntry, ListPage } from '../types.ts';
 
 /** Top-level keys whose values differ between before and after. */
@@ -21,13 +22,14 @@ export function changedKeys(before: unknown, after: unknown): string[] {
 /** 操作日志: every console change — who, when, from where, what, before and after. */
 export function AuditPage() {
   const { t } = useTranslation(['operator', 'common']);
+  const onRequestError = useRequestError();
 
   const columns: ProColumns<AuditEntry>[] = [
     {
       title: t('audit.time'),
       dataIndex: 'createdAt',
       search: false,
-      width: 160,
+      width: 176,
       render: (_, e) => dateTime(e.createdAt),
     },
     {
@@ -115,6 +117,7 @@ export function AuditPage() {
             rowExpandable: (e) => e.before != null || e.after != null,
             expandedRowRender: (e) => <AuditDiff entry={e} />,
           }}
+          onRequestError={onRequestError}
           request={async (p) => {
             const pageSize = p.pageSize ?? 20;
             const answer = await api.get<ListPage<AuditEntry>>(

@@ -17,6 +17,7 @@ import { dateTime } from '../../shell/format.ts';
 import { Page } from '../../shell/Page.tsx';
 import { useCan, useSession } from '../../shell/session.tsx';
 import { useApi } from '../../shell/useApi.ts';
+import { useRequestError } from '../../shell/useRequestError.ts';
 import { EnabledBadge, useShowSecret } from '../components.tsx';
 import { itemsOf, type ListPage, type Operator, type Role } from '../types.ts';
 
@@ -32,6 +33,7 @@ export function generatePassword(length = 16): string {
 /** 操作员: operator accounts — create with a role and temporary password, enable/disable, resets. */
 export function OperatorsPage() {
   const { t } = useTranslation(['operator', 'common']);
+  const onRequestError = useRequestError();
   const { message, modal } = App.useApp();
   const { session } = useSession();
   const can = useCan();
@@ -232,6 +234,7 @@ export function OperatorsPage() {
         scroll={{ x: 1100 }}
         pagination={{ defaultPageSize: 20, hideOnSinglePage: true }}
         options={{ density: false, setting: false, reload: true }}
+        onRequestError={onRequestError}
         request={async () => {
           const answer = await api.get<Operator[] | ListPage<Operator>>('/api/admin/operators?limit=200');
           const data = itemsOf(answer);
