@@ -10,7 +10,7 @@ import { eventually, payOnSandbox, startTestPlatform, type TestPlatform } from '
  * The consoles in a real browser (Debian's chromium) against the real server on a fresh database:
  * an operator's first day (TOTP enrolment, a merchant and its app, routing, a test order paid on
  * the sandbox page, manual completion), then a store manager and a cashier in the merchant portal,
- * and the payer's cashier page. Saves the screenshots shown in the README (PGlite run).
+ * and the payer's cashier page. Saves the README's screenshots when QY_SCREENSHOTS=1.
  */
 
 interface OrderRow {
@@ -25,7 +25,8 @@ describe.each(testDatabases)('consoles in the browser on $kind', (database) => {
   let t: TestPlatform;
   let browser: Browser;
   let admin: ConsoleClient;
-  const shots = database.kind === 'pglite';
+  // `QY_SCREENSHOTS=1 npm test -- browser` refreshes docs/screenshots (from the PGlite run).
+  const shots = database.kind === 'pglite' && process.env.QY_SCREENSHOTS === '1';
   const shoot = (page: Page, name: string) => (shots ? screenshot(page, name) : Promise.resolve());
 
   beforeAll(async () => {
@@ -124,6 +125,7 @@ describe.each(testDatabases)('consoles in the browser on $kind', (database) => {
       await drawer.getByRole('button', { name: '确定' }).click();
       await expect.poll(() => page.getByTestId('bindings-table').innerText()).toContain(name);
     }
+    await expect.poll(() => page.locator('.ant-drawer-content').isVisible()).toBe(false);
     await shoot(page, 'operator-routing');
     const bindings = await admin.ok<{ weight: number }[]>('GET', '/api/admin/products/browser_qr/bindings');
     expect(bindings.map((b) => b.weight).sort()).toEqual([40, 60]);
