@@ -10,5 +10,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     globalSetup: ['test/support/build-web.ts'],
+    // Browser tests wait for screens with expect.poll; a loaded 2-core machine needs more than 1 s.
+    expect: { poll: { timeout: 10_000, interval: 100 } },
   },
 });

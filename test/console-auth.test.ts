@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ConsoleClient, freshTotp, operatorConsole, uniqueName } from './support/console.ts';
 import { testDatabases } from './support/databases.ts';
-import { startTestPlatform, type TestPlatform } from './support/platform.ts';
+import { eventually, startTestPlatform, type TestPlatform } from './support/platform.ts';
 
 /**
  * Console accounts over real HTTP (OP-1, OP-15, MP-1, DESIGN §10): the login stages with TOTP
@@ -273,6 +273,113 @@ describe.each(testDatabases)('console accounts on $kind', (database) => {
     });
   });
 
+  describe('guessing', () => {
+    it('counts wrong TOTP codes across logins: a known password does not reset them', async () => {
+      const { username, password } = await newOperator();
+      const owner = new ConsoleClient(t.platform.url);
+      await owner.login('operator', username, password, { newPassword: 'owner-password-123' });
+      const codes: string[] = [];
+      for (let round = 0; round < 3; round++) {
+        const attacker = new ConsoleClient(t.platform.url);
+        const start = await attacker.call<SessionBody & Refusal>('POST', '/api/auth/login', {
+          area: 'operator',
+          username,
+          password: 'owner-password-123',
+        });
+        if (start.status !== 200) {
+          codes.push(start.body.code);
+          break;
+        }
+        attacker.csrfToken = start.body.csrfToken;
+        for (let i = 0; i < 4; i++) {
+          codes.push((await attacker.send<Refusal>('POST', '/api/auth/totp', { code: '000000' })).body.code);
+        }
+      }
+      expect(codes.slice(0, 10)).toEqual(Array(10).fill('TOTP_INVALID'));
+      expect(codes.at(-1)).toBe('ACCOUNT_LOCKED');
+    });
+
+    it('counts parallel guesses at a reset code one by one: the real code is refused after five', async () => {
+      const { username, id } = await newOperator();
+      await admin.ok('PATCH', `/api/admin/operators/${id}`, { email: 'guess@example.com' });
+      const sent: string[] = [];
+      const spy = vi
+        .spyOn(t.platform.services.consoleUsers.mailer, 'send')
+        .mockImplementation(async (_to, _s, text) => {
+          sent.push(text);
+        });
+      try {
+        const browser = new ConsoleClient(t.platform.url);
+        await browser.ok('POST', '/api/auth/password-reset/request', { area: 'operator', username });
+        await eventually(() => (sent.length === 1 ? true : undefined));
+        const code = /code: (\d{6})/.exec(sent[0]!)![1]!;
+        const wrong = code === '000000' ? '111111' : '000000';
+        const guesses = await Promise.all(
+          Array.from({ length: 20 }, () =>
+            browser.call('POST', '/api/auth/password-reset/confirm', {
+              area: 'operator',
+              username,
+              code: wrong,
+              newPassword: 'guessed-password-123',
+            }),
+          ),
+        );
+        expect(guesses.every((g) => g.status === 400)).toBe(true);
+        // Asking again within the minute sends nothing and buys no new guesses.
+        await browser.ok('POST', '/api/auth/password-reset/request', { area: 'operator', username });
+        const real = await browser.call('POST', '/api/auth/password-reset/confirm', {
+          area: 'operator',
+          username,
+          code,
+          newPassword: 'guessed-password-123',
+        });
+        expect(real.status).toBe(400);
+        expect(sent).toHaveLength(1);
+      } finally {
+        spy.mockRestore();
+      }
+    });
+
+    it('counts wrong completion passwords toward the operator lockout', async () => {
+      await admin.ok('PUT', '/api/admin/settings/completion-password', { password: 'the-completion-pw' });
+      const finance = await operatorConsole(t, 'finance');
+      const outcomes: string[] = [];
+      for (let i = 0; i < 11; i++) {
+        const answer = await finance.send<Refusal>('POST', '/api/admin/orders/P000/complete', {
+          completionPassword: i < 10 ? `wrong-${i}` : 'the-completion-pw',
+          remark: 'guess',
+        });
+        outcomes.push(answer.body.code);
+      }
+      expect(outcomes).toEqual([...Array(10).fill('COMPLETION_PASSWORD_INVALID'), 'ACCOUNT_LOCKED']);
+    });
+  });
+
+  describe('idle timeout', () => {
+    it('does not count a screen refreshing itself as activity', async () => {
+      const browser = await operatorConsole(t, 'read_only');
+      const lastSeen = async () =>
+        (
+          await t.platform.services.db.query<{ at: Date }>(
+            'SELECT last_seen_at AS at FROM console_session WHERE user_id = $1',
+            [BigInt(browser.userId)],
+          )
+        )[0]!.at.getTime();
+      await t.platform.services.db.query(
+        "UPDATE console_session SET last_seen_at = now() - interval '10 minutes' WHERE user_id = $1",
+        [BigInt(browser.userId)],
+      );
+      const before = await lastSeen();
+      const refresh = await fetch(`${t.platform.url}/api/admin/merchants`, {
+        headers: { cookie: browser.cookie, 'x-qy-background': '1' },
+      });
+      expect(refresh.status).toBe(200);
+      expect(await lastSeen()).toBe(before);
+      expect((await browser.get('/api/admin/merchants')).status).toBe(200);
+      expect(await lastSeen()).toBeGreaterThan(before + 9 * 60_000);
+    });
+  });
+
   describe('password reset by e-mailed code', () => {
     it('sends a code, refuses a wrong one, accepts the right one once and ends old sessions', async () => {
       const { username, id, password } = await newOperator();
@@ -363,6 +470,61 @@ describe.each(testDatabases)('console accounts on $kind', (database) => {
       // Reads the role grants work.
       expect((await readOnly.get('/api/admin/merchants')).status).toBe(200);
       expect((await readOnly.get('/api/admin/audit')).status).toBe(200);
+    });
+
+    it('keeps operator.write from making anyone super admin or granting what it lacks', async () => {
+      const roles = await admin.ok<{ id: string; code: string }[]>('GET', '/api/admin/roles');
+      const superAdmin = roles.find((r) => r.code === 'super_admin')!;
+      const userAdminRole = await admin.ok<{ id: string }>('POST', '/api/admin/roles', {
+        code: uniqueName('user_admin')
+          .toLowerCase()
+          .replace(/[^a-z0-9_]/g, '_'),
+        name: '账号管理员',
+        permissions: ['operator.read', 'operator.write'],
+      });
+      const username = uniqueName('useradmin');
+      await t.platform.services.consoleUsers.createUser({
+        area: 'operator',
+        username,
+        password: 'user-admin-password',
+        roleId: BigInt(userAdminRole.id),
+      });
+      const userAdmin = new ConsoleClient(t.platform.url);
+      await userAdmin.login('operator', username, 'user-admin-password');
+      const adminId = admin.userId;
+      const refusals = [
+        await userAdmin.send<Refusal>('POST', '/api/admin/operators', {
+          username: uniqueName('x'),
+          roleId: superAdmin.id,
+        }),
+        await userAdmin.send<Refusal>('POST', `/api/admin/operators/${adminId}/reset-password`),
+        await userAdmin.send<Refusal>('POST', `/api/admin/operators/${adminId}/reset-totp`),
+        await userAdmin.send<Refusal>('PATCH', `/api/admin/operators/${adminId}`, { enabled: false }),
+        await userAdmin.send<Refusal>('PATCH', `/api/admin/roles/${userAdminRole.id}`, {
+          permissions: ['order.complete'],
+        }),
+        await userAdmin.send<Refusal>('POST', '/api/admin/roles', {
+          code: 'sneaky',
+          name: 'x',
+          permissions: ['order.complete'],
+        }),
+      ];
+      // Nor an account with more power than its own, whose temporary password it would then hold.
+      const readOnly = roles.find((r) => r.code === 'read_only')!;
+      refusals.push(
+        await userAdmin.send<Refusal>('POST', '/api/admin/operators', {
+          username: uniqueName('z'),
+          roleId: readOnly.id,
+        }),
+      );
+      expect(refusals.map((r) => `${r.status} ${r.body.code}`)).toEqual(Array(7).fill('403 FORBIDDEN'));
+      expect((await admin.get('/api/auth/me')).status).toBe(200);
+      // What it holds, it may hand out.
+      const created = await userAdmin.send('POST', '/api/admin/operators', {
+        username: uniqueName('y'),
+        roleId: userAdminRole.id,
+      });
+      expect(created.status).toBe(201);
     });
 
     it('lets an admin edit a role; the change applies to its operators at once', async () => {

@@ -39,7 +39,7 @@ export function createServices(db: Db, config: Config, log: Logger, publicUrl: (
   const secrets = new SecretBox(config.masterKey);
   // Without SMTP, reset codes are logged in the embedded demo and not sent at all in production.
   const mailer = config.smtpUrl
-    ? smtpMailer(config.smtpUrl, config.smtpFrom)
+    ? smtpMailer(config.smtpUrl, config.smtpFrom, log)
     : config.databaseUrl
       ? nullMailer(log)
       : logMailer(log);

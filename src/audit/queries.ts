@@ -54,8 +54,7 @@ export interface AuditFilter {
   targetId?: string;
   from?: Date;
   to?: Date;
-  /** Merchant portal: only its own users' entries. */
-  merchantId?: bigint;
+
   limit: number;
   offset: number;
 }

@@ -40,11 +40,8 @@ export class AuditService {
   constructor(private readonly db: Db) {}
 
   record(entry: queries.AuditEntry): Promise<void> {
-    return queries.insertAudit(this.db, {
-      ...entry,
-      before: redactForAudit(entry.before),
-      after: redactForAudit(entry.after),
-    });
+    // Routes' own notes are kept as written; request bodies are redacted by the hook that records them.
+    return queries.insertAudit(this.db, entry);
   }
 
   async list(filter: queries.AuditFilter) {

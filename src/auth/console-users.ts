@@ -42,6 +42,7 @@ export interface ConsoleUser {
 
 export interface ConsoleSession {
   sessionId: string;
+  ip: string;
   stage: Stage;
   csrfToken: string;
   user: ConsoleUser;
@@ -188,13 +189,17 @@ export class ConsoleUserService {
       await this.fail(user.id);
       throw new AppError('LOGIN_FAILED', 'wrong username or password');
     }
+    // Guesses made at the same time were all checked before the slow hash: look at the lock again.
+    assertNotLocked((await queries.findUserById(this.db, user.id))!);
     if (user.merchant_id !== null && user.merchant_state !== 'enabled') {
       throw new AppError('MERCHANT_DISABLED', 'this merchant account is not active');
     }
-    await queries.recordLogin(this.db, user.id, ip);
     const stage: Stage = user.totp_enabled
       ? 'totp'
       : nextStage(toConsoleUser(user), user.must_change_password);
+    // Failures are cleared only when the whole login succeeds, so a known password does not reset TOTP guesses.
+    if (stage === 'active') await this.completeLogin(user.id, ip);
+
     const token = newToken();
     const csrfToken = randomBytes(24).toString('base64url');
     await queries.insertSession(this.db, {
@@ -205,18 +210,24 @@ export class ConsoleUserService {
       expiresAt: new Date(Date.now() + SESSION_MAX_MS),
       ip,
     });
-    return { token, session: { sessionId: sessionId(token), stage, csrfToken, user: toConsoleUser(user) } };
+    return {
+      token,
+      session: { sessionId: sessionId(token), ip, stage, csrfToken, user: toConsoleUser(user) },
+    };
   }
 
   /** The session behind a cookie token, or null when there is none or it has ended. */
-  async sessionOf(token: string | undefined): Promise<ConsoleSession | null> {
+  async sessionOf(token: string | undefined, activity = true): Promise<ConsoleSession | null> {
     if (!token) return null;
     const row = await queries.findLiveSession(this.db, sessionId(token), IDLE_TIMEOUT_SECONDS);
     if (!row) return null;
-    if (Date.now() - row.last_seen_at.getTime() > TOUCH_EVERY_MS)
+    // A screen refreshing itself is not a person at work: it does not push the idle timeout back.
+    if (activity && Date.now() - row.last_seen_at.getTime() > TOUCH_EVERY_MS) {
       await queries.touchSession(this.db, row.session_id);
+    }
     return {
       sessionId: row.session_id,
+      ip: row.session_ip,
       stage: row.stage,
       csrfToken: row.csrf_token,
       user: toConsoleUser(row),
@@ -231,12 +242,11 @@ export class ConsoleUserService {
     const normalized = code.replace(/\s+/g, '');
     const ok = /^\d{6}$/.test(normalized)
       ? await this.checkTotp(row, normalized)
-      : await queries.consumeRecoveryCode(this.db, row.id, hashCode(normalized.toLowerCase()));
+      : await queries.consumeRecoveryCode(this.db, row.id, hashCode(recoveryForm(normalized)));
     if (!ok) {
       await this.fail(row.id);
       throw new AppError('TOTP_INVALID', 'the code is wrong or already used');
     }
-    await queries.clearFailures(this.db, row.id);
     return this.advance(session, nextStage(session.user, row.must_change_password));
   }
 
@@ -322,38 +332,40 @@ export class ConsoleUserService {
 
   // ---------- password reset ----------
 
-  /** Sends a reset code to the user's e-mail. Answers the same whether or not the user exists. */
+  /**
+   * Sends a reset code to the user's e-mail. Answers the same, as fast, whether or not the user
+   * exists or has an address: the mail goes out in the background. At most one code a minute; the
+   * attempts on the codes of one 15-minute window are counted together.
+   */
   async requestPasswordReset(area: Area, username: string): Promise<void> {
     const user = await queries.findUserByName(this.db, area, username);
     if (!user?.enabled) return;
+    if (!user.email && !this.mailer.logsInstead) return;
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-    await queries.updateUser(this.db, user.id, {
-      reset_code_hash: hashCode(`${user.id}:${code}`),
-      reset_code_expires: new Date(Date.now() + RESET_CODE_TTL_MS),
-      reset_code_attempts: 0,
-    });
-    await this.mailer.send(
-      user.email,
-      '青云支付 密码重置验证码 / Qingyun Pay password reset code',
-      `${area}/${username} password reset code: ${code} (valid 15 minutes)`,
-    );
+    const codeHash = hashCode(`${user.id}:${code}`);
+    if (!(await queries.issueResetCode(this.db, user.id, codeHash, RESET_CODE_TTL_MS / 1000))) return;
+    void this.mailer
+      .send(
+        user.email,
+        '青云支付 密码重置验证码 / Qingyun Pay password reset code',
+        `${area}/${username} password reset code: ${code} (valid 15 minutes)`,
+      )
+      .catch(() => {
+        // The mailer logs its own failures; the answer must not depend on them.
+      });
   }
 
   async confirmPasswordReset(area: Area, username: string, code: string, newPassword: string): Promise<void> {
     const user = await queries.findUserByName(this.db, area, username);
     const refused = new AppError('INVALID_REQUEST', 'code: wrong or expired');
-    if (!user?.enabled || !user.reset_code_hash || !user.reset_code_expires) throw refused;
-    if (
-      user.reset_code_expires.getTime() < Date.now() ||
-      user.reset_code_attempts >= RESET_CODE_MAX_ATTEMPTS
-    ) {
-      throw refused;
-    }
-    if (!safeEqual(user.reset_code_hash, hashCode(`${user.id}:${code.trim()}`))) {
-      await queries.updateUser(this.db, user.id, { reset_code_attempts: user.reset_code_attempts + 1 });
-      throw refused;
-    }
+    if (!user?.enabled) throw refused;
     checkPasswordStrength(area, newPassword);
+    // The attempt is counted before the code is compared, in one statement, so parallel guesses each count.
+    const stored = await queries.takeResetAttempt(this.db, user.id, RESET_CODE_MAX_ATTEMPTS);
+    if (!stored || !safeEqual(stored, hashCode(`${user.id}:${code.trim()}`))) {
+      await this.fail(user.id);
+      throw refused;
+    }
     await queries.updateUser(this.db, user.id, {
       password_hash: await hashPassword(newPassword),
       must_change_password: false,
@@ -379,14 +391,35 @@ export class ConsoleUserService {
     return queries.consumeTotpStep(this.db, row.id, BigInt(Math.floor(result.epoch / 30)));
   }
 
+  /** Counts a failure; the tenth in a row locks the account. Open sessions stay: a stranger could otherwise log anyone out. */
   private async fail(userId: bigint): Promise<void> {
-    const after = await queries.recordFailedLogin(this.db, userId, MAX_FAILED_LOGINS, LOCK_SECONDS);
-    if (after.locked_until && after.locked_until.getTime() > Date.now()) {
-      await queries.deleteUserSessions(this.db, userId);
+    await queries.recordFailedLogin(this.db, userId, MAX_FAILED_LOGINS, LOCK_SECONDS);
+  }
+
+  /** The last step of a login: refused if the account got locked meanwhile, else failures are cleared. */
+  private async completeLogin(userId: bigint, ip: string): Promise<void> {
+    if (!(await queries.recordLogin(this.db, userId, ip))) {
+      throw new AppError('ACCOUNT_LOCKED', 'too many failed attempts; try again later');
+    }
+  }
+
+  /**
+   * A second password checked inside a session (the manual-completion password): wrong ones count
+   * toward the user's lockout, and a locked user may not try.
+   */
+  async checkWithLockout(userId: bigint, check: () => Promise<void>): Promise<void> {
+    assertNotLocked((await queries.findUserById(this.db, userId))!);
+    try {
+      await check();
+    } catch (error) {
+      if (error instanceof AppError && error.status === 403) await this.fail(userId);
+      throw error;
     }
   }
 
   private async advance(session: ConsoleSession, stage: Stage): Promise<SessionResult> {
+    if (stage === 'active' && session.stage !== 'active')
+      await this.completeLogin(session.user.id, session.ip);
     const token = newToken();
     await queries.advanceSession(this.db, session.sessionId, sessionId(token), stage);
     const user = await this.requireUser(session.user.id);
@@ -456,6 +489,12 @@ function hashCode(code: string): string {
 
 function safeEqual(a: string, b: string): boolean {
   return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+}
+
+/** A recovery code as issued (lower case, a dash after 5), however it was typed. */
+function recoveryForm(typed: string): string {
+  const plain = typed.toLowerCase().replace(/[^a-z0-9]/g, '');
+  return plain.length === 10 ? `${plain.slice(0, 5)}-${plain.slice(5)}` : plain;
 }
 
 /** 10 characters of base32 in two groups: easy to type from paper, 50 bits of entropy. */

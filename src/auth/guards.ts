@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { Services } from '../app/services.ts';
 import { AppError } from '../errors.ts';
 import type { ConsoleSession } from './console-users.ts';
@@ -35,7 +35,10 @@ export async function consoleSession(
   area: Area | null,
   stages: readonly string[] = ['active'],
 ): Promise<ConsoleSession> {
-  const session = await services.consoleUsers.sessionOf(request.cookies[SESSION_COOKIE]);
+  const session = await services.consoleUsers.sessionOf(
+    request.cookies[SESSION_COOKIE],
+    request.headers['x-qy-background'] !== '1',
+  );
   if (!session) throw new AppError('UNAUTHENTICATED', 'log in first (or your session has timed out)');
   if (area && session.user.area !== area) throw new AppError('FORBIDDEN', `this is the ${area} area`);
   if (!stages.includes(session.stage)) {
@@ -82,20 +85,4 @@ export function requireMerchantUser(services: Services) {
 export function sessionOf(request: FastifyRequest): ConsoleSession {
   if (!request.consoleSession) throw new AppError('UNAUTHENTICATED', 'log in first');
   return request.consoleSession;
-}
-
-/**
- * Gives every route of an operator plugin its permission by method (reads `read`, changes
- * `write`) unless the route names its own. Add it before the plugin's routes.
- */
-export function defaultPermissions(app: FastifyInstance, read: Permission, write: Permission): void {
-  app.addHook('onRoute', (route) => {
-    const config = (route.config ?? {}) as { permission?: Permission };
-    if (config.permission) return;
-    const methods = [route.method].flat();
-    route.config = {
-      ...config,
-      permission: methods.every((m) => m === 'GET' || m === 'HEAD') ? read : write,
-    };
-  });
 }

@@ -160,12 +160,45 @@ export async function recordFailedLogin(q: Queryable, id: bigint, maxFailures: n
   return rows[0]!;
 }
 
-export async function recordLogin(q: Queryable, id: bigint, ip: string): Promise<void> {
-  await q.query(
+/** A completed login: failures cleared; false (nothing changed) when the account is locked. */
+export async function recordLogin(q: Queryable, id: bigint, ip: string): Promise<boolean> {
+  const rows = await q.query(
     `UPDATE console_user SET failed_logins = 0, locked_until = NULL, last_login_at = now(), last_login_ip = $2
-     WHERE id = $1`,
+     WHERE id = $1 AND (locked_until IS NULL OR locked_until <= now()) RETURNING 1`,
     [id, ip],
   );
+  return rows.length === 1;
+}
+
+/**
+ * A new reset code, unless one was issued in the last minute. The attempt count carries over while
+ * the previous code is still valid, so asking again does not buy more guesses.
+ */
+export async function issueResetCode(q: Queryable, id: bigint, codeHash: string, ttlSeconds: number) {
+  const rows = await q.query(
+    `UPDATE console_user SET reset_code_hash = $2,
+       reset_code_attempts = CASE WHEN reset_code_expires > now() THEN reset_code_attempts ELSE 0 END,
+       reset_code_expires = now() + make_interval(secs => $3)
+     WHERE id = $1 AND (reset_code_expires IS NULL OR reset_code_expires < now() + make_interval(secs => $3 - 60))
+     RETURNING 1`,
+    [id, codeHash, ttlSeconds],
+  );
+  return rows.length === 1;
+}
+
+/** Counts one attempt on the reset code and returns its hash, or null when none is left or it expired. */
+export async function takeResetAttempt(
+  q: Queryable,
+  id: bigint,
+  maxAttempts: number,
+): Promise<string | null> {
+  const rows = await q.query<{ reset_code_hash: string }>(
+    `UPDATE console_user SET reset_code_attempts = reset_code_attempts + 1
+     WHERE id = $1 AND reset_code_hash IS NOT NULL AND reset_code_expires > now() AND reset_code_attempts < $2
+     RETURNING reset_code_hash`,
+    [id, maxAttempts],
+  );
+  return rows[0]?.reset_code_hash ?? null;
 }
 
 export async function clearFailures(q: Queryable, id: bigint): Promise<void> {
@@ -214,6 +247,7 @@ export async function insertSession(
 
 export interface LiveSessionRow extends ConsoleUserWithRole {
   session_id: string;
+  session_ip: string;
   stage: Stage;
   csrf_token: string;
   last_seen_at: Date;
@@ -224,7 +258,7 @@ export async function findLiveSession(q: Queryable, id: string, idleSeconds: num
   const rows = await q.query<LiveSessionRow>(
     `SELECT u.*, r.code AS role_code, r.name AS role_name, r.permissions,
        m.mch_no, m.name AS merchant_name, m.state AS merchant_state,
-       s.id AS session_id, s.stage, s.csrf_token, s.last_seen_at
+       s.id AS session_id, s.ip AS session_ip, s.stage, s.csrf_token, s.last_seen_at
      FROM console_session s
      JOIN console_user u ON u.id = s.user_id
      LEFT JOIN console_role r ON r.id = u.role_id

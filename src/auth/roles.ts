@@ -12,7 +12,36 @@ export interface RoleView {
   userCount: number;
 }
 
-const SUPER_ADMIN = 'super_admin';
+export const SUPER_ADMIN = 'super_admin';
+
+/** Who is changing operators and roles: its own permissions and role bound what it may hand out. */
+export interface RoleActor {
+  permissions: string[];
+  roleId: bigint | null;
+}
+
+const isSuperAdmin = (actor: RoleActor) => actor.permissions.includes(ALL_PERMISSIONS);
+
+/**
+ * `operator.write` must not be a way to more power: an operator may give a role, or act on an
+ * account (reset its password or TOTP, disable it, change its role), only when that role's
+ * permissions are all its own. So only a super admin manages super admins.
+ */
+export function assertMayManage(actor: RoleActor, role: { permissions: string[] }): void {
+  if (isSuperAdmin(actor)) return;
+  const beyond = role.permissions.filter((p) => !actor.permissions.includes(p) || p === ALL_PERMISSIONS);
+  if (beyond.length > 0) {
+    throw new AppError('FORBIDDEN', `that role has permissions you lack: ${beyond.join(', ')}`);
+  }
+}
+
+/** A role may hold only permissions its editor holds. */
+function assertMayGrant(actor: RoleActor, permissions: string[]): void {
+  if (isSuperAdmin(actor)) return;
+  const beyond = permissions.filter((p) => !actor.permissions.includes(p));
+  if (beyond.length > 0)
+    throw new AppError('FORBIDDEN', `you cannot grant permissions you lack: ${beyond.join(', ')}`);
+}
 
 /** Operator roles: sets of permissions an admin edits. The super admin role is fixed. */
 export class RoleService {
@@ -28,16 +57,26 @@ export class RoleService {
     return roleView(row);
   }
 
-  async create(input: { code: string; name: string; permissions: string[] }): Promise<RoleView> {
+  async create(
+    input: { code: string; name: string; permissions: string[] },
+    actor: RoleActor,
+  ): Promise<RoleView> {
     const permissions = checkPermissions(input.permissions);
+    assertMayGrant(actor, permissions);
     const id = await queries.insertRole(this.db, { ...input, permissions });
     if (id === null) throw new AppError('ALREADY_EXISTS', `role ${input.code} exists`);
     return this.require({ id });
   }
 
-  async update(id: bigint, input: { name?: string; permissions?: string[] }): Promise<RoleView> {
+  async update(
+    id: bigint,
+    input: { name?: string; permissions?: string[] },
+    actor: RoleActor,
+  ): Promise<RoleView> {
     const role = await this.require({ id });
     if (role.code === SUPER_ADMIN) throw new AppError('FORBIDDEN', 'the super admin role cannot be changed');
+    if (actor.roleId === id) throw new AppError('FORBIDDEN', 'you cannot change your own role');
+    if (input.permissions) assertMayGrant(actor, input.permissions);
     await queries.updateRole(this.db, id, {
       name: input.name,
       permissions: input.permissions && checkPermissions(input.permissions),

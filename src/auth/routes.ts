@@ -14,6 +14,7 @@ import {
 import { consoleSession, requireOperator, SESSION_COOKIE, sessionOf } from './guards.ts';
 import { PERMISSIONS } from './permissions.ts';
 import type { ConsoleUserWithRole } from './queries.ts';
+import { assertMayManage, type RoleActor } from './roles.ts';
 
 const AreaSchema = z.enum(['operator', 'merchant', 'agent']);
 const Username = z.string().min(1).max(64);
@@ -272,7 +273,7 @@ export async function operatorAdminRoutes(app: FastifyInstance, { services }: { 
       config: write,
     },
     async (request, reply) => {
-      const role = await services.roles.create(request.body);
+      const role = await services.roles.create(request.body, roleActor(request));
       noteAudit(request, { targetType: 'role', targetId: role.id, before: undefined, after: role });
       return reply.code(201).send(role);
     },
@@ -283,7 +284,7 @@ export async function operatorAdminRoutes(app: FastifyInstance, { services }: { 
     { schema: { tags, summary: 'Edit a role', params: IdParams, body: RoleBody.partial() }, config: write },
     async (request) => {
       const before = await services.roles.require({ id: request.params.id });
-      const after = await services.roles.update(request.params.id, request.body);
+      const after = await services.roles.update(request.params.id, request.body, roleActor(request));
       noteAudit(request, { targetType: 'role', targetId: after.id, before: before, after: after });
       return after;
     },
@@ -337,6 +338,7 @@ export async function operatorAdminRoutes(app: FastifyInstance, { services }: { 
     },
     async (request, reply) => {
       const role = await services.roles.require({ id: request.body.roleId });
+      assertMayManage(roleActor(request), role);
       const password = request.body.password ?? temporaryPassword();
       const user = await services.consoleUsers.createUser({
         area: 'operator',
@@ -373,14 +375,18 @@ export async function operatorAdminRoutes(app: FastifyInstance, { services }: { 
       config: write,
     },
     async (request) => {
-      const before = await requireOperatorRow(services, request.params.id);
+      const before = await requireManageableOperator(services, request, request.params.id);
+      const roleChanges =
+        request.body.roleId !== undefined && String(request.body.roleId) !== before.role?.id;
       if (
         request.params.id === sessionOf(request).user.id &&
-        (request.body.enabled === false || request.body.roleId)
+        (request.body.enabled === false || roleChanges)
       ) {
         throw new AppError('FORBIDDEN', 'you cannot disable yourself or change your own role');
       }
-      if (request.body.roleId) await services.roles.require({ id: request.body.roleId });
+      if (request.body.roleId && roleChanges) {
+        assertMayManage(roleActor(request), await services.roles.require({ id: request.body.roleId }));
+      }
       await services.consoleUsers.updateUser(request.params.id, request.body);
       const after = await requireOperatorRow(services, request.params.id);
       noteAudit(request, { targetType: 'operator', targetId: after.id, before: before, after: after });
@@ -392,7 +398,7 @@ export async function operatorAdminRoutes(app: FastifyInstance, { services }: { 
     '/api/admin/operators/:id/reset-password',
     { schema: { tags, summary: 'Give an operator a temporary password', params: IdParams }, config: write },
     async (request) => {
-      const target = await requireOperatorRow(services, request.params.id);
+      const target = await requireManageableOperator(services, request, request.params.id);
       noteAudit(request, {
         targetType: 'operator',
         targetId: target.id,
@@ -414,7 +420,7 @@ export async function operatorAdminRoutes(app: FastifyInstance, { services }: { 
       config: write,
     },
     async (request) => {
-      const target = await requireOperatorRow(services, request.params.id);
+      const target = await requireManageableOperator(services, request, request.params.id);
       await services.consoleUsers.resetTotpByAdmin(request.params.id);
       noteAudit(request, {
         targetType: 'operator',
@@ -472,6 +478,18 @@ export async function operatorAdminRoutes(app: FastifyInstance, { services }: { 
       return services.settings.summary();
     },
   );
+}
+
+function roleActor(request: FastifyRequest): RoleActor {
+  const user = sessionOf(request).user;
+  return { permissions: user.permissions, roleId: user.role?.id ?? null };
+}
+
+/** An operator the caller may act on: one whose role grants nothing the caller lacks. */
+async function requireManageableOperator(services: Services, request: FastifyRequest, id: bigint) {
+  const target = await requireOperatorRow(services, id);
+  if (target.role) assertMayManage(roleActor(request), await services.roles.require({ id: BigInt(target.role.id) }));
+  return target;
 }
 
 async function requireOperatorRow(services: Services, id: bigint) {

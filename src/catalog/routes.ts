@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Services } from '../app/services.ts';
 import { noteAudit } from '../audit/service.ts';
-import { defaultPermissions, requireOperator } from '../auth/guards.ts';
+import { requireOperator } from '../auth/guards.ts';
 import { listAdapters } from '../channels/registry.ts';
 import { toJsonAmount } from '../money/money.ts';
 import type { ProductRow } from './queries.ts';
@@ -20,7 +20,6 @@ const write = { permission: 'catalog.write' } as const;
 export async function catalogRoutes(app: FastifyInstance, { services }: { services: Services }) {
   const api = app.withTypeProvider<ZodTypeProvider>();
   api.addHook('preValidation', requireOperator(services));
-  defaultPermissions(api, 'catalog.read', 'catalog.write');
   const tags = ['operator: products and channels'];
 
   api.get('/api/admin/products', { schema: { tags, summary: 'List products' }, config: read }, async () =>

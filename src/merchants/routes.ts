@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { SIGN_TYPES } from '../../sdk/signing.ts';
 import type { Services } from '../app/services.ts';
 import { noteAudit } from '../audit/service.ts';
-import { defaultPermissions, requireOperator, sessionOf } from '../auth/guards.ts';
+import { requireOperator, sessionOf } from '../auth/guards.ts';
 import { isIpOrCidr } from '../auth/ip-allowlist.ts';
 import type { ConsoleUserWithRole } from '../auth/queries.ts';
 import { MERCHANT_STATES } from './queries.ts';
@@ -73,7 +73,6 @@ export async function createMerchantUser(
 export async function merchantAdminRoutes(app: FastifyInstance, { services }: { services: Services }) {
   const api = app.withTypeProvider<ZodTypeProvider>();
   api.addHook('preValidation', requireOperator(services));
-  defaultPermissions(api, 'merchant.read', 'merchant.write');
   const tags = ['operator: merchants'];
 
   api.get(

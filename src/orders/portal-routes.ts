@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Services } from '../app/services.ts';
 import { noteAudit } from '../audit/service.ts';
 import { requireMerchantUser, sessionOf } from '../auth/guards.ts';
+import { AppError } from '../errors.ts';
 import { TimeBound } from '../stats/time.ts';
 import { labelsFor, portalEvents, portalOrderView } from './console-views.ts';
 import type { OrderRow } from './queries.ts';
@@ -19,7 +20,7 @@ const OrderNoParams = z.object({ orderNo: z.string().min(1).max(64) });
  */
 export function portalScope(request: FastifyRequest): { merchantId: bigint; createdByUserId: bigint | null } {
   const user = sessionOf(request).user;
-  if (user.merchantId === null) throw new Error('a merchant session without a merchant');
+  if (user.merchantId === null) throw new AppError('FORBIDDEN', 'this account belongs to no merchant');
   return { merchantId: user.merchantId, createdByUserId: user.merchantRole === 'cashier' ? user.id : null };
 }
 

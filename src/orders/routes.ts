@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Services } from '../app/services.ts';
 import { noteAudit } from '../audit/service.ts';
-import { defaultPermissions, requireOperator, sessionOf } from '../auth/guards.ts';
+import { requireOperator, sessionOf } from '../auth/guards.ts';
 import { AppError } from '../errors.ts';
 import { toJsonAmount } from '../money/money.ts';
 import { parseBound, TimeBound } from '../stats/time.ts';
@@ -249,7 +249,6 @@ export function windowOf(
 export async function orderAdminRoutes(app: FastifyInstance, { services }: { services: Services }) {
   const api = app.withTypeProvider<ZodTypeProvider>();
   api.addHook('preValidation', requireOperator(services));
-  defaultPermissions(api, 'order.read', 'order.operate');
   const tags = ['operator: orders'];
   const timeZone = services.orders.timeZone;
   const cashierUrl = (order: OrderRow) => services.orders.cashierUrl(order.order_no);
@@ -404,10 +403,13 @@ export async function orderAdminRoutes(app: FastifyInstance, { services }: { ser
       config: { permission: 'order.complete' },
     },
     async (request) => {
-      // The completion password first: a wrong one learns nothing about the order and changes nothing.
-      await services.settings.verifyCompletionPassword(request.body.completionPassword);
-      const order = await services.orders.requireByOrderNo(request.params.orderNo);
+      // The completion password first: a wrong one learns nothing about the order and changes nothing,
+      // and counts toward the operator's lockout, so it cannot be guessed.
       const user = sessionOf(request).user;
+      await services.consoleUsers.checkWithLockout(user.id, () =>
+        services.settings.verifyCompletionPassword(request.body.completionPassword),
+      );
+      const order = await services.orders.requireByOrderNo(request.params.orderNo);
       const paid = await services.orders.completeManually(order, {
         userId: user.id,
         username: user.username,

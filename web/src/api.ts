@@ -15,11 +15,27 @@ export function setCsrfToken(token: string): void {
   csrfToken = token;
 }
 
+let background = false;
+
+/**
+ * Runs `fn` with the requests it starts marked as background refreshes (`X-Qy-Background`): they do
+ * not count as activity, so a dashboard left open still reaches the idle timeout.
+ */
+export function inBackground<T>(fn: () => T): T {
+  background = true;
+  try {
+    return fn();
+  } finally {
+    background = false;
+  }
+}
+
 /** Fired when the server says the session is gone (idle timeout, logout elsewhere). */
 export const UNAUTHENTICATED_EVENT = 'qy:unauthenticated';
 
 async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
+  if (background) headers['x-qy-background'] = '1';
   if (method !== 'GET') {
     headers['x-csrf-token'] = csrfToken;
     if (body !== undefined) headers['content-type'] = 'application/json';

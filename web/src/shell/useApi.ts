@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { api } from '../api.ts';
+import { api, inBackground } from '../api.ts';
 
 export interface ApiState<T> {
   data: T | undefined;
@@ -55,7 +55,7 @@ export function useInterval(fn: () => Promise<unknown> | unknown, ms: number, ac
       if (running || document.hidden) return;
       running = true;
       try {
-        await saved.current();
+        await inBackground(() => saved.current());
       } catch {
         // A failed tick is retried by the next one; a 401 has sent the person to login already.
       } finally {
