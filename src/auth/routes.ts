@@ -488,7 +488,8 @@ function roleActor(request: FastifyRequest): RoleActor {
 /** An operator the caller may act on: one whose role grants nothing the caller lacks. */
 async function requireManageableOperator(services: Services, request: FastifyRequest, id: bigint) {
   const target = await requireOperatorRow(services, id);
-  if (target.role) assertMayManage(roleActor(request), await services.roles.require({ id: BigInt(target.role.id) }));
+  if (target.role)
+    assertMayManage(roleActor(request), await services.roles.require({ id: BigInt(target.role.id) }));
   return target;
 }
 
