@@ -109,4 +109,8 @@ export async function webRoutes(app: FastifyInstance) {
       .send(html);
   };
   for (const url of SPA_PATHS) app.get(url, { schema: { hide: true } }, sendIndex);
+  // Browsers ask for it on every page (JSON ones too); the pages declare their icon inline.
+  app.get('/favicon.ico', { schema: { hide: true } }, async (_request, reply) =>
+    reply.code(204).header('cache-control', 'public, max-age=86400').send(),
+  );
 }
