@@ -1,8 +1,7 @@
-import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { phaseOf, pickLanguage, publicStatus } from '../src/orders/cashier.ts';
 import type { OrderRow } from '../src/orders/queries.ts';
-import { CHROMIUM, launchBrowser, newPage } from './support/browser.ts';
+import { launchBrowser, newPage } from './support/browser.ts';
 import { testDatabases } from './support/databases.ts';
 import { eventually, payOnSandbox, startTestPlatform, type TestPlatform } from './support/platform.ts';
 
@@ -150,32 +149,29 @@ describe.each(testDatabases)('cashier page on $kind', (database) => {
     expect((await fetch(`${t.platform.url}/cashier/..%2Fapi`)).status).toBe(404);
   });
 
-  it.skipIf(database.kind !== 'pglite' || !fs.existsSync(CHROMIUM))(
-    'turns live into success in a browser, with no CSP violation, and returns to the merchant',
-    async () => {
-      const order = await create('CASHIER-BROWSER', { returnUrl: `${t.platform.url}/healthz?back=1` });
-      const browser = await launchBrowser();
-      try {
-        const { page } = await newPage(browser, { mobile: true });
-        const problems: string[] = [];
-        page.on('console', (m) => {
-          if (m.type() === 'error') problems.push(m.text());
-        });
-        page.on('pageerror', (e) => problems.push(e.message));
-        await page.goto(order.cashierUrl);
-        const state = page.getByTestId('cashier-state');
-        await expect.poll(() => state.textContent()).toBe('等待支付');
-        await expect.poll(() => page.locator('#countdown').textContent()).toMatch(/请在 \d+:\d\d 内完成支付/);
-        expect(await page.locator('#pay-link').isVisible()).toBe(true);
+  it('turns live into success in a browser, with no CSP violation, and returns to the merchant', async () => {
+    const order = await create('CASHIER-BROWSER', { returnUrl: `${t.platform.url}/healthz?back=1` });
+    const browser = await launchBrowser();
+    try {
+      const { page } = await newPage(browser, { mobile: true });
+      const problems: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error') problems.push(m.text());
+      });
+      page.on('pageerror', (e) => problems.push(e.message));
+      await page.goto(order.cashierUrl);
+      const state = page.getByTestId('cashier-state');
+      await expect.poll(() => state.textContent()).toBe('等待支付');
+      await expect.poll(() => page.locator('#countdown').textContent()).toMatch(/请在 \d+:\d\d 内完成支付/);
+      expect(await page.locator('#pay-link').isVisible()).toBe(true);
 
-        await payOnSandbox(order.payData!.value);
-        await expect.poll(() => state.textContent(), { timeout: 10_000 }).toBe('支付成功');
-        expect(await page.locator('#pay').isVisible()).toBe(false);
-        await page.waitForURL(/\/healthz\?back=1$/, { timeout: 10_000 });
-        expect(problems).toEqual([]);
-      } finally {
-        await browser.close();
-      }
-    },
-  );
+      await payOnSandbox(order.payData!.value);
+      await expect.poll(() => state.textContent(), { timeout: 10_000 }).toBe('支付成功');
+      expect(await page.locator('#pay').isVisible()).toBe(false);
+      await page.waitForURL(/\/healthz\?back=1$/, { timeout: 10_000 });
+      expect(problems).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
 });

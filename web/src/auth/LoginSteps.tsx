@@ -4,7 +4,8 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, api } from '../api.ts';
 import { ErrorAlert } from '../shell/ErrorAlert.tsx';
-import { confirmRule, newPasswordRules, passwordMinLength } from '../shell/forms.ts';
+import { passwordMinLength } from '../shell/forms.ts';
+import { PasswordChangeFields } from '../shell/PasswordChangeFields.tsx';
 import { type Session, useSession } from '../shell/session.tsx';
 import { TotpEnrolment } from '../shell/TotpEnrolment.tsx';
 import { AuthLayout } from './AuthLayout.tsx';
@@ -140,34 +141,7 @@ function PasswordChangeStep({ session }: { session: Session }) {
             }
           }}
         >
-          <ProFormText.Password
-            name="currentPassword"
-            label={t('auth.currentPassword')}
-            fieldProps={{ autoComplete: 'current-password', autoFocus: true }}
-            rules={[{ required: true, message: t('auth.passwordRequired') }]}
-          />
-          <ProFormText.Password
-            name="newPassword"
-            label={t('security.newPassword')}
-            placeholder={t('security.passwordMin', { min })}
-            fieldProps={{ autoComplete: 'new-password' }}
-            rules={[
-              ...newPasswordRules(min),
-              ({ getFieldValue }) => ({
-                validator: async (_r, v) => {
-                  if (v && v === getFieldValue('currentPassword'))
-                    throw new Error(t('security.passwordSameAsOld'));
-                },
-              }),
-            ]}
-          />
-          <ProFormText.Password
-            name="confirmPassword"
-            label={t('security.confirmPassword')}
-            dependencies={['newPassword']}
-            fieldProps={{ autoComplete: 'new-password' }}
-            rules={[{ required: true, message: t('security.passwordMismatch') }, confirmRule('newPassword')]}
-          />
+          <PasswordChangeFields min={min} currentLabel={t('auth.currentPassword')} autoFocus />
         </ProForm>
       </div>
       <SwitchAccount />

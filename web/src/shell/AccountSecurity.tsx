@@ -5,7 +5,8 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api.ts';
 import { errorText } from './errors.ts';
-import { confirmRule, newPasswordRules, passwordMinLength } from './forms.ts';
+import { passwordMinLength } from './forms.ts';
+import { PasswordChangeFields } from './PasswordChangeFields.tsx';
 import { type Session, useSession } from './session.tsx';
 import { TotpEnrolment } from './TotpEnrolment.tsx';
 
@@ -76,34 +77,7 @@ function PasswordCard({ onChanged }: AccountSecurityProps) {
           }
         }}
       >
-        <ProFormText.Password
-          name="currentPassword"
-          label={t('security.currentPassword')}
-          fieldProps={{ autoComplete: 'current-password' }}
-          rules={[{ required: true, message: t('auth.passwordRequired') }]}
-        />
-        <ProFormText.Password
-          name="newPassword"
-          label={t('security.newPassword')}
-          placeholder={t('security.passwordMin', { min })}
-          fieldProps={{ autoComplete: 'new-password' }}
-          rules={[
-            ...newPasswordRules(min),
-            ({ getFieldValue }) => ({
-              validator: async (_r, v) => {
-                if (v && v === getFieldValue('currentPassword'))
-                  throw new Error(t('security.passwordSameAsOld'));
-              },
-            }),
-          ]}
-        />
-        <ProFormText.Password
-          name="confirmPassword"
-          label={t('security.confirmPassword')}
-          dependencies={['newPassword']}
-          fieldProps={{ autoComplete: 'new-password' }}
-          rules={[{ required: true, message: t('security.passwordMismatch') }, confirmRule('newPassword')]}
-        />
+        <PasswordChangeFields min={min} currentLabel={t('security.currentPassword')} />
       </ProForm>
     </Card>
   );
