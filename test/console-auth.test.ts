@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ConsoleClient, freshTotp, operatorConsole, uniqueName } from './support/console.ts';
+import { ConsoleClient, freshTotp, merchantConsole, operatorConsole, uniqueName } from './support/console.ts';
 import { testDatabases } from './support/databases.ts';
 import { eventually, startTestPlatform, type TestPlatform } from './support/platform.ts';
 
@@ -352,6 +352,44 @@ describe.each(testDatabases)('console accounts on $kind', (database) => {
         outcomes.push(answer.body.code);
       }
       expect(outcomes).toEqual([...Array(10).fill('COMPLETION_PASSWORD_INVALID'), 'ACCOUNT_LOCKED']);
+    });
+  });
+
+  describe('operators managing merchant logins', () => {
+    it('disables, unlocks and resets a store login; another merchant’s user id is not found', async () => {
+      const { mchNo } = t.demo.merchant;
+      const merchant = await t.platform.services.merchants.requireMerchant(mchNo);
+      const cashier = await merchantConsole(t, { merchantId: merchant.id, merchantRole: 'cashier' });
+      const base = `/api/admin/merchants/${mchNo}/users/${cashier.userId}`;
+
+      const other = await admin.ok<{ mchNo: string }>('POST', '/api/admin/merchants', {
+        name: 'Other Store',
+      });
+      const foreign = await admin.send<Refusal>(
+        'POST',
+        `/api/admin/merchants/${other.mchNo}/users/${cashier.userId}/reset-password`,
+      );
+      expect([foreign.status, foreign.body.code]).toEqual([404, 'NOT_FOUND']);
+
+      const disabled = await admin.ok<{ enabled: boolean }>('PATCH', base, { enabled: false });
+      expect(disabled.enabled).toBe(false);
+      expect((await cashier.get('/api/merchant/orders')).status).toBe(401);
+      await admin.ok('PATCH', base, { enabled: true });
+
+      await t.platform.services.db.query(
+        "UPDATE console_user SET failed_logins = 10, locked_until = now() + interval '30 minutes' WHERE id = $1",
+        [BigInt(cashier.userId)],
+      );
+      const unlocked = await admin.ok<{ lockedUntil: string | null }>('POST', `${base}/unlock`);
+      expect(unlocked.lockedUntil).toBeNull();
+
+      const { temporaryPassword } = await admin.ok<{ temporaryPassword: string }>(
+        'POST',
+        `${base}/reset-password`,
+      );
+      const username = (await t.platform.services.consoleUsers.requireUser(BigInt(cashier.userId))).username;
+      const again = new ConsoleClient(t.platform.url);
+      expect(await again.login('merchant', username, temporaryPassword)).toBe('password_change');
     });
   });
 

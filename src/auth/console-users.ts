@@ -165,6 +165,11 @@ export class ConsoleUserService {
     return temporary;
   }
 
+  /** An admin lifts a lockout (after checking who was locked out, and why). */
+  unlock(id: bigint): Promise<void> {
+    return queries.clearFailures(this.db, id);
+  }
+
   /** An admin removes a lost authenticator: the user enrols again at the next login. */
   async resetTotpByAdmin(id: bigint): Promise<void> {
     await queries.updateUser(this.db, id, {

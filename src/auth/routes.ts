@@ -432,6 +432,22 @@ export async function operatorAdminRoutes(app: FastifyInstance, { services }: { 
     },
   );
 
+  api.post(
+    '/api/admin/operators/:id/unlock',
+    { schema: { tags, summary: 'Lift an operator’s lockout', params: IdParams }, config: write },
+    async (request) => {
+      const target = await requireManageableOperator(services, request, request.params.id);
+      await services.consoleUsers.unlock(request.params.id);
+      noteAudit(request, {
+        targetType: 'operator',
+        targetId: target.id,
+        before: { lockedUntil: target.lockedUntil },
+        after: { lockedUntil: null },
+      });
+      return requireOperatorRow(services, request.params.id);
+    },
+  );
+
   api.get(
     '/api/admin/audit',
     {

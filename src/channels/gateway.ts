@@ -7,10 +7,15 @@ import type {
   ClosePaymentResult,
   CreatePaymentRequest,
   CreatePaymentResult,
+  CreateRefundRequest,
+  CreateRefundResult,
   InboundNotify,
   ParsedNotify,
+  ParsedRefundNotify,
   PaymentReference,
   PaymentStatusResult,
+  RefundReference,
+  RefundStatusResult,
 } from './types.ts';
 
 /**
@@ -39,11 +44,21 @@ export class ChannelGateway {
     return adapter.closePayment(ctx, ref);
   }
 
+  async createRefund(accountId: bigint, request: CreateRefundRequest): Promise<CreateRefundResult> {
+    const { adapter, ctx } = await this.resolve(accountId);
+    return adapter.createRefund(ctx, request);
+  }
+
+  async queryRefund(accountId: bigint, ref: RefundReference): Promise<RefundStatusResult> {
+    const { adapter, ctx } = await this.resolve(accountId);
+    return adapter.queryRefund(ctx, ref);
+  }
+
   /** Verifies and normalises a notify; returns the adapter too, for the acknowledgement. */
   async parseNotify(
     accountId: bigint,
     notify: InboundNotify,
-  ): Promise<{ adapter: ChannelAdapter; parsed: ParsedNotify }> {
+  ): Promise<{ adapter: ChannelAdapter; parsed: ParsedNotify | ParsedRefundNotify }> {
     const { adapter, ctx } = await this.resolve(accountId);
     return { adapter, parsed: adapter.parseNotify(ctx, notify) };
   }
@@ -55,6 +70,11 @@ export class ChannelGateway {
 
   notifyUrlOf(accountId: bigint): string {
     return `${this.publicUrl()}/api/channel-notify/${accountId}`;
+  }
+
+  /** Refund notifies arrive at a sibling of the account's notify URL. */
+  refundNotifyUrlOf(accountId: bigint): string {
+    return `${this.notifyUrlOf(accountId)}/refund`;
   }
 
   private async resolve(accountId: bigint): Promise<{ adapter: ChannelAdapter; ctx: ChannelContext }> {
@@ -71,6 +91,7 @@ export class ChannelGateway {
       credentials: account.credentials,
       config: account.config,
       notifyUrl: this.notifyUrlOf(account.id),
+      refundNotifyUrl: this.refundNotifyUrlOf(account.id),
       publicUrl: this.publicUrl(),
       timeoutMs: this.timeoutMs,
     };

@@ -21,8 +21,18 @@ export interface ChannelAdapter {
   queryPayment(ctx: ChannelContext, request: PaymentReference): Promise<PaymentStatusResult>;
   /** Closes an unpaid payment so it can no longer be paid. Safe to repeat. */
   closePayment(ctx: ChannelContext, request: PaymentReference): Promise<ClosePaymentResult>;
-  /** Verifies an inbound notify's signature and normalises it. Throws NotifyRejected when unverifiable. */
-  parseNotify(ctx: ChannelContext, notify: InboundNotify): ParsedNotify;
+  /**
+   * Asks the provider to refund part or all of a paid payment. Idempotent on `refundNo` at the
+   * provider's side. The outcome usually arrives later, by a refund notify or a query.
+   */
+  createRefund(ctx: ChannelContext, request: CreateRefundRequest): Promise<CreateRefundResult>;
+  /** Asks the provider for a refund's current status. Safe to repeat. */
+  queryRefund(ctx: ChannelContext, request: RefundReference): Promise<RefundStatusResult>;
+  /**
+   * Verifies an inbound notify's signature and normalises it: a payment's outcome or a refund's.
+   * Throws NotifyRejected when unverifiable.
+   */
+  parseNotify(ctx: ChannelContext, notify: InboundNotify): ParsedNotify | ParsedRefundNotify;
   /** What the provider expects back once a notify is handled (or refused). */
   notifyAck(accepted: boolean): { status: number; contentType: string; body: string };
 }
@@ -33,6 +43,8 @@ export interface ChannelContext {
   config: Record<string, unknown>;
   /** Where the provider must send async notifies for this account. */
   notifyUrl: string;
+  /** Where the provider must send async refund notifies for this account. */
+  refundNotifyUrl: string;
   /** Our own public base URL (no trailing slash). */
   publicUrl: string;
   /** Upper bound of one call to the provider. */
@@ -101,6 +113,51 @@ export interface ParsedNotify {
   amount: bigint;
   currency: string;
   paidAt: Date | null;
+}
+
+export interface CreateRefundRequest {
+  /** Our refund number: the provider's idempotency key. */
+  refundNo: string;
+  orderNo: string;
+  channelOrderNo: string | null;
+  amount: bigint;
+  /** The payment's whole amount. */
+  totalAmount: bigint;
+  currency: string;
+  reason?: string | null;
+}
+
+export type ProviderRefundStatus = 'pending' | 'succeeded' | 'failed';
+
+export type CreateRefundResult =
+  /** The provider took the refund; `status` is usually pending, the outcome follows by notify or query. */
+  | { outcome: 'accepted'; channelRefundNo: string | null; status: ProviderRefundStatus; raw?: unknown }
+  /** The provider said no and refunded nothing. */
+  | { outcome: 'refused'; code: string; message: string; raw?: unknown }
+  /** No answer in time or a transport error: the provider may or may not have taken the refund. */
+  | { outcome: 'unknown'; code: string; message: string };
+
+export interface RefundReference {
+  refundNo: string;
+  orderNo: string;
+}
+
+export interface RefundStatusResult {
+  status: ProviderRefundStatus | 'not_found';
+  channelRefundNo?: string | null;
+  amount?: bigint;
+  raw?: unknown;
+}
+
+export interface ParsedRefundNotify {
+  kind: 'refund';
+  refundNo: string;
+  orderNo: string;
+  channelRefundNo: string | null;
+  status: 'succeeded' | 'failed';
+  amount: bigint;
+  currency: string;
+  message: string | null;
 }
 
 /** Thrown by parseNotify when a notify cannot be verified or understood. */

@@ -7,6 +7,7 @@ import { noteAudit } from '../audit/service.ts';
 import { requireOperator, sessionOf } from '../auth/guards.ts';
 import { isIpOrCidr } from '../auth/ip-allowlist.ts';
 import type { ConsoleUserWithRole } from '../auth/queries.ts';
+import { AppError } from '../errors.ts';
 import { MERCHANT_STATES } from './queries.ts';
 import { merchantView } from './service.ts';
 
@@ -241,6 +242,93 @@ export async function merchantAdminRoutes(app: FastifyInstance, { services }: { 
         after: { ...user, mchNo: merchant.mch_no },
       });
       return reply.code(201).send(user);
+    },
+  );
+
+  const UserParams = MchNoParams.extend({ userId: z.coerce.bigint().positive() });
+  /** A login of this merchant; another merchant's user id is "not found". */
+  const requireUserOf = async (mchNo: string, userId: bigint) => {
+    const merchant = await services.merchants.requireMerchant(mchNo);
+    const row = await services.consoleUsers.userRow(userId);
+    if (row?.area !== 'merchant' || row.merchant_id !== merchant.id) {
+      throw new AppError('NOT_FOUND', 'no such user of this merchant');
+    }
+    return merchantUserView(row);
+  };
+
+  api.patch(
+    '/api/admin/merchants/:mchNo/users/:userId',
+    {
+      schema: {
+        tags,
+        summary: 'Edit, enable or disable a merchant login',
+        params: UserParams,
+        body: z.object({
+          displayName: z.string().max(64).optional(),
+          email: Email.optional(),
+          enabled: z.boolean().optional(),
+        }),
+      },
+      config: write,
+    },
+    async (request) => {
+      const before = await requireUserOf(request.params.mchNo, request.params.userId);
+      await services.consoleUsers.updateUser(request.params.userId, request.body);
+      const after = await requireUserOf(request.params.mchNo, request.params.userId);
+      noteAudit(request, { targetType: 'merchant_user', targetId: after.id, before, after });
+      return after;
+    },
+  );
+
+  api.post(
+    '/api/admin/merchants/:mchNo/users/:userId/reset-password',
+    {
+      schema: { tags, summary: 'Give a merchant login a temporary password', params: UserParams },
+      config: write,
+    },
+    async (request) => {
+      const user = await requireUserOf(request.params.mchNo, request.params.userId);
+      noteAudit(request, {
+        targetType: 'merchant_user',
+        targetId: user.id,
+        after: { temporaryPasswordIssued: true },
+      });
+      return { temporaryPassword: await services.consoleUsers.resetPasswordByAdmin(request.params.userId) };
+    },
+  );
+
+  api.post(
+    '/api/admin/merchants/:mchNo/users/:userId/reset-totp',
+    {
+      schema: { tags, summary: 'Remove a merchant login’s authenticator', params: UserParams },
+      config: write,
+    },
+    async (request) => {
+      const user = await requireUserOf(request.params.mchNo, request.params.userId);
+      await services.consoleUsers.resetTotpByAdmin(request.params.userId);
+      noteAudit(request, {
+        targetType: 'merchant_user',
+        targetId: user.id,
+        before: { totpEnabled: user.totpEnabled },
+        after: { totpEnabled: false },
+      });
+      return requireUserOf(request.params.mchNo, request.params.userId);
+    },
+  );
+
+  api.post(
+    '/api/admin/merchants/:mchNo/users/:userId/unlock',
+    { schema: { tags, summary: 'Lift a merchant login’s lockout', params: UserParams }, config: write },
+    async (request) => {
+      const user = await requireUserOf(request.params.mchNo, request.params.userId);
+      await services.consoleUsers.unlock(request.params.userId);
+      noteAudit(request, {
+        targetType: 'merchant_user',
+        targetId: user.id,
+        before: { lockedUntil: user.lockedUntil },
+        after: { lockedUntil: null },
+      });
+      return requireUserOf(request.params.mchNo, request.params.userId);
     },
   );
 

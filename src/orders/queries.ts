@@ -48,6 +48,11 @@ export interface OrderRow {
   manual_completed_by: bigint | null;
   manual_completed_at: Date | null;
   manual_completion_remark: string | null;
+  /** Reserved or refunded of the amount (pending and succeeded refunds); never above amount. */
+  refunded_amount: bigint;
+  /** The merchant fee and the channel cost given back with those refunds. */
+  refunded_fee: bigint;
+  refunded_channel_cost: bigint;
 }
 
 export const ORDER_SOURCES = ['api', 'portal', 'console_test', 'static_qr'] as const;
@@ -581,4 +586,87 @@ export function channelNotifiesOf(q: Queryable, orderId: bigint) {
     'SELECT id, outcome, error_code, raw_body, created_at FROM channel_notify WHERE order_id = $1 ORDER BY id',
     [orderId],
   );
+}
+
+/** An order as a refund sees it, locked until the end of the caller's transaction. */
+export interface RefundableOrder {
+  id: bigint;
+  state: OrderState;
+  amount: bigint;
+  fee: bigint;
+  channel_cost: bigint;
+  refunded_amount: bigint;
+  refunded_fee: bigint;
+  refunded_channel_cost: bigint;
+  fee_refund_mode: 'proportional' | 'kept';
+}
+
+/** Locks the order row (refunds of one order serialise on it) and reads what a refund needs. */
+export async function lockForRefund(q: Queryable, id: bigint): Promise<RefundableOrder | null> {
+  const rows = await q.query<RefundableOrder>(
+    `SELECT o.id, o.state, o.amount, o.fee, o.channel_cost, o.refunded_amount, o.refunded_fee,
+            o.refunded_channel_cost, p.fee_refund_mode
+     FROM pay_order o JOIN product p ON p.id = o.product_id WHERE o.id = $1 FOR UPDATE OF o`,
+    [id],
+  );
+  return rows[0] ?? null;
+}
+
+/**
+ * Reserves `amount` of the order for a refund: a guarded UPDATE that only succeeds while the order
+ * is paid (or partly refunded) and the reservations stay within the paid amount, so concurrent
+ * refunds can never together exceed it. Null when it does not fit.
+ */
+export async function reserveRefund(
+  q: Queryable,
+  id: bigint,
+  share: { amount: bigint; fee: bigint; channelCost: bigint },
+  event: { kind: string; detail: object },
+): Promise<OrderRow | null> {
+  const rows = await q.query<OrderRow>(
+    `WITH o AS (
+       UPDATE pay_order SET refunded_amount = refunded_amount + $2, refunded_fee = refunded_fee + $3,
+         refunded_channel_cost = refunded_channel_cost + $4, updated_at = now()
+       WHERE id = $1 AND state IN ('paid', 'partially_refunded') AND refunded_amount + $2 <= amount
+       RETURNING *),
+     e AS (INSERT INTO order_event (order_id, kind, detail) SELECT o.id, $5, $6::jsonb FROM o)
+     SELECT * FROM o`,
+    [id, share.amount, share.fee, share.channelCost, event.kind, JSON.stringify(event.detail)],
+  );
+  return rows[0] ?? null;
+}
+
+/** Gives a failed refund's reservation back to the order. */
+export async function releaseRefund(
+  q: Queryable,
+  id: bigint,
+  share: { amount: bigint; fee: bigint; channelCost: bigint },
+  event: { kind: string; detail: object },
+): Promise<void> {
+  await q.query(
+    `WITH o AS (
+       UPDATE pay_order SET refunded_amount = refunded_amount - $2, refunded_fee = refunded_fee - $3,
+         refunded_channel_cost = refunded_channel_cost - $4, updated_at = now()
+       WHERE id = $1 RETURNING id)
+     INSERT INTO order_event (order_id, kind, detail) SELECT o.id, $5, $6::jsonb FROM o`,
+    [id, share.amount, share.fee, share.channelCost, event.kind, JSON.stringify(event.detail)],
+  );
+}
+
+/** A refund succeeded: the order becomes partially_refunded or refunded (compare-and-set on a paid state). */
+export async function markRefundState(
+  q: Queryable,
+  id: bigint,
+  to: 'partially_refunded' | 'refunded',
+  event: { kind: string; detail: object },
+): Promise<OrderRow | null> {
+  const rows = await q.query<OrderRow>(
+    `WITH o AS (
+       UPDATE pay_order SET state = $2, updated_at = now()
+       WHERE id = $1 AND state IN ('paid', 'partially_refunded') RETURNING *),
+     e AS (INSERT INTO order_event (order_id, kind, detail) SELECT o.id, $3, $4::jsonb FROM o)
+     SELECT * FROM o`,
+    [id, to, event.kind, JSON.stringify(event.detail)],
+  );
+  return rows[0] ?? null;
 }

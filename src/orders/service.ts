@@ -3,7 +3,7 @@ import type { CatalogService, RoutableBinding } from '../catalog/service.ts';
 import type { ChannelGateway } from '../channels/gateway.ts';
 import { type InboundNotify, NotifyRejected, type ParsedNotify } from '../channels/types.ts';
 import { Batcher } from '../db/batcher.ts';
-import type { Db } from '../db/index.ts';
+import type { Db, Queryable } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import { splitFee } from '../fees/split.ts';
 import type { LedgerService } from '../ledger/service.ts';
@@ -687,7 +687,13 @@ export class OrderService {
     }
     let parsed: ParsedNotify;
     try {
-      parsed = (await this.channels.parseNotify(channelAccountId, inbound)).parsed;
+      const any = (await this.channels.parseNotify(channelAccountId, inbound)).parsed;
+      if (any.kind !== 'payment') {
+        // Refund notifies have their own URL (refunds/routes.ts); one here is misdirected.
+        await record('refused', null, 'NOTIFY_WRONG_KIND');
+        return adapter.notifyAck(false);
+      }
+      parsed = any;
     } catch (error) {
       if (!(error instanceof NotifyRejected)) throw error;
       await record('refused', null, `NOTIFY_${error.reason}`);
@@ -908,6 +914,53 @@ export class OrderService {
     return new Date(Date.now() + wait * 1000);
   }
 
+  // ---------- refunds (called by the refunds domain inside its transactions) ----------
+
+  /** Locks the order for a refund decision until the caller's transaction ends. */
+  lockForRefund(q: Queryable, orderId: bigint) {
+    return queries.lockForRefund(q, orderId);
+  }
+
+  /** Reserves a refund's share of the order (guarded); null when it does not fit or the order is not paid. */
+  reserveRefund(
+    q: Queryable,
+    orderId: bigint,
+    share: { amount: bigint; fee: bigint; channelCost: bigint },
+    refundNo: string,
+  ) {
+    return queries.reserveRefund(q, orderId, share, {
+      kind: 'refund_requested',
+      detail: { refundNo, amount: share.amount.toString() },
+    });
+  }
+
+  /** Gives a failed refund's share back. */
+  releaseRefund(
+    q: Queryable,
+    orderId: bigint,
+    share: { amount: bigint; fee: bigint; channelCost: bigint },
+    refundNo: string,
+    reason: string,
+  ) {
+    return queries.releaseRefund(q, orderId, share, {
+      kind: 'refund_failed',
+      detail: { refundNo, amount: share.amount.toString(), reason },
+    });
+  }
+
+  /** A refund succeeded: partially_refunded, or refunded once everything paid was refunded. */
+  markRefunded(q: Queryable, orderId: bigint, fully: boolean, refundNo: string, amount: bigint) {
+    return queries.markRefundState(q, orderId, fully ? 'refunded' : 'partially_refunded', {
+      kind: 'refund_succeeded',
+      detail: { refundNo, amount: amount.toString() },
+    });
+  }
+
+  /** Keeps an inbound channel notify (the refunds domain's too) with its outcome. */
+  logChannelNotify(record: queries.ChannelNotifyRecord): Promise<void> {
+    return this.channelNotifyLog.submit(record);
+  }
+
   async resendNotify(orderNo: string): Promise<number> {
     const order = await this.requireByOrderNo(orderNo);
     const queued = await this.notify.resendForOrder(order.id);
@@ -934,7 +987,7 @@ function assertSameRequest(order: OrderRow, requestHash: string): OrderRow {
   return order;
 }
 
-function redactHeaders(headers: Record<string, string | string[] | undefined>): Record<string, unknown> {
+export function redactHeaders(headers: Record<string, string | string[] | undefined>): Record<string, unknown> {
   const kept: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(headers)) {
     kept[name] = /authorization|cookie/i.test(name) ? '[redacted]' : value;

@@ -7,14 +7,27 @@ import {
   type ClosePaymentResult,
   type CreatePaymentRequest,
   type CreatePaymentResult,
+  type CreateRefundRequest,
+  type CreateRefundResult,
   NotifyRejected,
   type ParsedNotify,
+  type ParsedRefundNotify,
   type PaymentReference,
   type PaymentStatusResult,
   type ProviderPaymentStatus,
+  type ProviderRefundStatus,
+  type RefundReference,
+  type RefundStatusResult,
 } from '../types.ts';
 import { readTextUpTo } from './http-body.ts';
-import { type SandboxPaymentStatus, sandboxFaultsSchema, sandboxSign, sandboxVerify } from './protocol.ts';
+import {
+  SANDBOX_REFUND_NOTIFY_TYPE,
+  type SandboxPaymentStatus,
+  type SandboxRefundStatus,
+  sandboxFaultsSchema,
+  sandboxSign,
+  sandboxVerify,
+} from './protocol.ts';
 
 /**
  * The platform's side of the sandbox upstream: maps our requests to the sandbox's signed JSON API and
@@ -59,6 +72,31 @@ const NOTIFY_FIELDS = z.object({
   currency: z.string().regex(/^[A-Z]{3}$/),
   status: z.string(),
   paidAt: z.string().optional(),
+  nonce: z.string().min(1),
+  sign: z.string().min(1),
+});
+
+const REFUND_STATUSES: Record<SandboxRefundStatus, ProviderRefundStatus> = {
+  PROCESSING: 'pending',
+  SUCCESS: 'succeeded',
+  FAILED: 'failed',
+};
+
+const REFUND_NOTIFY_STATUSES: Record<string, ParsedRefundNotify['status']> = {
+  SUCCESS: 'succeeded',
+  FAILED: 'failed',
+};
+
+const REFUND_NOTIFY_FIELDS = z.object({
+  notifyType: z.literal(SANDBOX_REFUND_NOTIFY_TYPE),
+  mchId: z.string().min(1),
+  outTradeNo: z.string().min(1),
+  outRefundNo: z.string().min(1),
+  refundNo: z.string().min(1),
+  amount: z.string().regex(/^\d+$/),
+  currency: z.string().regex(/^[A-Z]{3}$/),
+  status: z.string(),
+  failReason: z.string().optional(),
   nonce: z.string().min(1),
   sign: z.string().min(1),
 });
@@ -111,7 +149,48 @@ export const sandboxAdapter: ChannelAdapter = {
     return closeOutcome(call.answer);
   },
 
-  parseNotify(ctx, notify): ParsedNotify {
+  async createRefund(ctx: ChannelContext, refund: CreateRefundRequest): Promise<CreateRefundResult> {
+    const credentials = credentialsSchema.safeParse(ctx.credentials);
+    if (!credentials.success) {
+      return { outcome: 'refused', code: 'INVALID_CREDENTIALS', message: 'bad credentials' };
+    }
+    const config = configSchema.safeParse(ctx.config);
+    if (!config.success) return { outcome: 'refused', code: 'INVALID_CONFIG', message: 'bad channel config' };
+    const params: WireParams = {
+      outTradeNo: refund.orderNo,
+      outRefundNo: refund.refundNo,
+      amount: refund.amount.toString(),
+      notifyUrl: ctx.refundNotifyUrl,
+    };
+    if (refund.reason) params.reason = Array.from(refund.reason).slice(0, 256).join('');
+    if (config.data.faults !== undefined) params.faults = JSON.stringify(config.data.faults);
+    const call = await callSandbox(ctx, credentials.data, '/api/refund/create', params);
+    if (!call.ok) return { outcome: 'unknown', code: call.code, message: call.message };
+    return refundOutcome(call.answer, refund.refundNo);
+  },
+
+  async queryRefund(ctx: ChannelContext, reference: RefundReference): Promise<RefundStatusResult> {
+    const credentials = credentialsSchema.parse(ctx.credentials);
+    const call = await callSandbox(ctx, credentials, '/api/refund/query', {
+      outTradeNo: reference.orderNo,
+      outRefundNo: reference.refundNo,
+    });
+    if (!call.ok) throw new Error(`sandbox refund query failed: ${call.code}: ${call.message}`);
+    const answer = call.answer;
+    if (answer.code === 'NOT_FOUND') return { status: 'not_found', raw: answer };
+    const status = lookup(REFUND_STATUSES, answer.status);
+    if (answer.code !== 'SUCCESS' || status === undefined || answer.outRefundNo !== reference.refundNo) {
+      throw new Error(`sandbox refund query answer is malformed (${answer.code})`);
+    }
+    return {
+      status,
+      channelRefundNo: answer.refundNo ?? null,
+      amount: answer.amount !== undefined && /^\d+$/.test(answer.amount) ? BigInt(answer.amount) : undefined,
+      raw: answer,
+    };
+  },
+
+  parseNotify(ctx, notify): ParsedNotify | ParsedRefundNotify {
     const credentials = credentialsSchema.safeParse(ctx.credentials);
     if (!credentials.success) throw new NotifyRejected('SIGNATURE_INVALID', 'no valid key to verify with');
     const params = formParams(notify.rawBody);
@@ -125,7 +204,9 @@ export const sandboxAdapter: ChannelAdapter = {
     if (!sandboxVerify(params, credentials.data.key)) {
       throw new NotifyRejected('SIGNATURE_INVALID', 'signature does not verify');
     }
-    return normalisedNotify(params);
+    return params.notifyType === SANDBOX_REFUND_NOTIFY_TYPE
+      ? normalisedRefundNotify(params)
+      : normalisedNotify(params);
   },
 
   notifyAck(accepted: boolean) {
@@ -192,6 +273,27 @@ function queryOutcome(answer: WireParams, orderNo: string): PaymentStatusResult 
   };
 }
 
+function refundOutcome(answer: WireParams, refundNo: string): CreateRefundResult {
+  switch (answer.code) {
+    case 'SUCCESS': {
+      const status = lookup(REFUND_STATUSES, answer.status);
+      if (status === undefined || answer.outRefundNo !== refundNo) {
+        return { outcome: 'unknown', code: 'CHANNEL_BAD_RESPONSE', message: 'refund answer is malformed' };
+      }
+      return { outcome: 'accepted', channelRefundNo: answer.refundNo ?? null, status, raw: answer };
+    }
+    case 'FAIL':
+    case 'NOT_FOUND':
+    case 'PARAM_ERROR':
+    case 'SIGN_ERROR': {
+      const code = answer.code === 'FAIL' && answer.msg ? answer.msg : answer.code;
+      return { outcome: 'refused', code, message: `sandbox refused the refund: ${answer.msg ?? ''}`, raw: answer };
+    }
+    default:
+      return { outcome: 'unknown', code: 'CHANNEL_BAD_RESPONSE', message: `unexpected code ${answer.code}` };
+  }
+}
+
 function closeOutcome(answer: WireParams): ClosePaymentResult {
   if (answer.code === 'SUCCESS') return { outcome: 'closed' };
   if (answer.code === 'FAIL' && answer.msg === 'ALREADY_PAID') {
@@ -231,6 +333,23 @@ function normalisedNotify(params: WireParams): ParsedNotify {
     amount: BigInt(fields.data.amount),
     currency: fields.data.currency,
     paidAt,
+  };
+}
+
+function normalisedRefundNotify(params: WireParams): ParsedRefundNotify {
+  const fields = REFUND_NOTIFY_FIELDS.safeParse(params);
+  if (!fields.success) throw new NotifyRejected('MALFORMED', 'missing or invalid refund notify fields');
+  const status = lookup(REFUND_NOTIFY_STATUSES, fields.data.status);
+  if (status === undefined) throw new NotifyRejected('MALFORMED', 'bad refund status');
+  return {
+    kind: 'refund',
+    refundNo: fields.data.outRefundNo,
+    orderNo: fields.data.outTradeNo,
+    channelRefundNo: fields.data.refundNo,
+    status,
+    amount: BigInt(fields.data.amount),
+    currency: fields.data.currency,
+    message: fields.data.failReason || null,
   };
 }
 

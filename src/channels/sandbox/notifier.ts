@@ -2,8 +2,14 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import { request } from 'undici';
 import { readTextUpTo } from './http-body.ts';
-import type { SandboxPayment } from './payment-book.ts';
-import { SANDBOX_NOTIFY_ACK, signedNotifyForm } from './protocol.ts';
+import type { SandboxPayment, SandboxRefund } from './payment-book.ts';
+import { SANDBOX_NOTIFY_ACK, signedNotifyForm, signedRefundNotifyForm } from './protocol.ts';
+
+/** Where one notify goes, and what names it in the logs. */
+interface NotifyTarget {
+  notifyUrl: string;
+  tradeNo: string;
+}
 
 /** Waits after a failed attempt: +2 s, +10 s, +30 s, so at most four attempts in all. */
 export const DEFAULT_NOTIFY_RETRY_DELAYS_MS: readonly number[] = [2_000, 10_000, 30_000];
@@ -39,6 +45,27 @@ export class Notifier {
     }
   }
 
+  /** Tells the merchant how a refund ended (SUCCESS or FAILED), with the payment's notify delay. */
+  announceRefund(payment: SandboxPayment, refund: SandboxRefund): void {
+    if (this.stopped || payment.faults.dropNotify || refund.status === 'PROCESSING') return;
+    const form = signedRefundNotifyForm(
+      {
+        mchId: payment.mchId,
+        outTradeNo: payment.outTradeNo,
+        outRefundNo: refund.outRefundNo,
+        refundNo: refund.refundNo,
+        amount: refund.amount,
+        currency: payment.currency,
+        status: refund.status,
+        refundedAt: refund.refundedAt,
+        failReason: refund.failReason,
+      },
+      this.options.keyOf(payment.mchId),
+      randomBytes(16).toString('hex'),
+    );
+    this.schedule({ notifyUrl: refund.notifyUrl, tradeNo: refund.refundNo }, form, 0, payment.faults.notifyDelayMs ?? 0);
+  }
+
   stop(): void {
     this.stopped = true;
     for (const timer of this.timers) clearTimeout(timer);
@@ -47,7 +74,7 @@ export class Notifier {
     this.inFlight.clear();
   }
 
-  private schedule(payment: SandboxPayment, form: string, attempt: number, delayMs: number): void {
+  private schedule(payment: NotifyTarget, form: string, attempt: number, delayMs: number): void {
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       void this.attempt(payment, form, attempt);
@@ -55,7 +82,7 @@ export class Notifier {
     this.timers.add(timer);
   }
 
-  private async attempt(payment: SandboxPayment, form: string, attempt: number): Promise<void> {
+  private async attempt(payment: NotifyTarget, form: string, attempt: number): Promise<void> {
     if (this.stopped) return;
     const acknowledged = await this.deliver(payment, form, attempt);
     const nextDelayMs = this.options.retryDelaysMs[attempt];
@@ -63,7 +90,7 @@ export class Notifier {
     this.schedule(payment, form, attempt + 1, nextDelayMs);
   }
 
-  private async deliver(payment: SandboxPayment, form: string, attempt: number): Promise<boolean> {
+  private async deliver(payment: NotifyTarget, form: string, attempt: number): Promise<boolean> {
     const controller = new AbortController();
     this.inFlight.add(controller);
     try {

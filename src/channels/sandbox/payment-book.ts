@@ -1,4 +1,4 @@
-import type { SandboxFaults, SandboxPaymentStatus } from './protocol.ts';
+import type { SandboxFaults, SandboxPaymentStatus, SandboxRefundStatus } from './protocol.ts';
 
 /**
  * The sandbox's payments, in memory only: the sandbox forgets every payment when it restarts (its
@@ -23,9 +23,21 @@ export interface SandboxPayment {
   /** Why a CLOSED payment is closed: the merchant closed it, or nobody paid before expireAt. */
   closedBy: 'merchant' | 'expiry' | null;
   paidAt: Date | null;
+  /** Refunds of this payment, oldest first. */
+  refunds: SandboxRefund[];
 }
 
-export type NewPayment = Omit<SandboxPayment, 'tradeNo' | 'status' | 'closedBy' | 'paidAt'>;
+export interface SandboxRefund {
+  readonly refundNo: string;
+  readonly outRefundNo: string;
+  readonly amount: bigint;
+  readonly notifyUrl: string;
+  status: SandboxRefundStatus;
+  refundedAt: Date | null;
+  failReason: string | null;
+}
+
+export type NewPayment = Omit<SandboxPayment, 'tradeNo' | 'status' | 'closedBy' | 'paidAt' | 'refunds'>;
 
 export type PayerDecision = 'success' | 'fail';
 
@@ -48,6 +60,7 @@ export class PaymentBook {
       status: 'WAITING',
       closedBy: null,
       paidAt: null,
+      refunds: [],
     };
     this.byTradeNo.set(payment.tradeNo, payment);
     this.byMerchantOrder.set(merchantOrderKey(payment.mchId, payment.outTradeNo), payment);
@@ -60,6 +73,40 @@ export class PaymentBook {
 
   findByMerchantOrder(mchId: string, outTradeNo: string, now: Date = new Date()): SandboxPayment | undefined {
     return expireIfDue(this.byMerchantOrder.get(merchantOrderKey(mchId, outTradeNo)), now);
+  }
+
+  /**
+   * Takes a refund of a paid payment, idempotent on (payment, outRefundNo): a retry with the same
+   * amount gets the refund it made before. Refunds that did not fail may not exceed the payment.
+   */
+  refund(
+    payment: SandboxPayment,
+    request: { outRefundNo: string; amount: bigint; notifyUrl: string; fail: boolean },
+    now: Date,
+  ): { ok: true; refund: SandboxRefund; created: boolean } | { ok: false; reason: string } {
+    const existing = payment.refunds.find((r) => r.outRefundNo === request.outRefundNo);
+    if (existing !== undefined) {
+      return existing.amount === request.amount
+        ? { ok: true, refund: existing, created: false }
+        : { ok: false, reason: 'OUT_REFUND_NO_USED' };
+    }
+    if (payment.status !== 'SUCCESS') return { ok: false, reason: 'NOT_PAID' };
+    const taken = payment.refunds
+      .filter((r) => r.status !== 'FAILED')
+      .reduce((sum, r) => sum + r.amount, 0n);
+    if (taken + request.amount > payment.amount) return { ok: false, reason: 'REFUND_EXCEEDS_PAYMENT' };
+    const refund: SandboxRefund = {
+      refundNo: this.nextTradeNo().replace(/^SB/, 'SR'),
+      outRefundNo: request.outRefundNo,
+      amount: request.amount,
+      notifyUrl: request.notifyUrl,
+      // Refunds are asynchronous: the outcome is decided now and told by notify (and query).
+      status: request.fail ? 'FAILED' : 'SUCCESS',
+      refundedAt: request.fail ? null : now,
+      failReason: request.fail ? 'REFUND_FAILED_BY_FAULT' : null,
+    };
+    payment.refunds.push(refund);
+    return { ok: true, refund, created: true };
   }
 
   private forgetOldest(): void {

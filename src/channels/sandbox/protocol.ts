@@ -72,6 +72,8 @@ export const sandboxFaultsSchema = z.strictObject({
   duplicateNotify: z.number().int().min(1).max(MAX_DUPLICATE_NOTIFIES).optional(),
   /** Add this many minor units to the notified amount (the query stays correct). */
   wrongAmountDelta: z.number().int().min(-MAX_WRONG_AMOUNT_DELTA).max(MAX_WRONG_AMOUNT_DELTA).optional(),
+  /** Take refunds (answer PROCESSING) but fail them: the refund notify and the query say FAILED. */
+  refundFail: z.boolean().optional(),
 });
 
 export type SandboxFaults = z.infer<typeof sandboxFaultsSchema>;
@@ -105,6 +107,43 @@ export function signedNotifyForm(fields: SandboxNotifyFields, key: string, nonce
     currency: fields.currency,
     status: fields.status,
     paidAt: fields.paidAt?.toISOString() ?? '',
+    nonce,
+  };
+  params.sign = sandboxSign(params, key);
+  return new URLSearchParams(params).toString();
+}
+
+/** Refund statuses as the sandbox reports them on the wire. */
+export type SandboxRefundStatus = 'PROCESSING' | 'SUCCESS' | 'FAILED';
+
+/** Marks a notify as a refund's (payment notifies carry no notifyType). */
+export const SANDBOX_REFUND_NOTIFY_TYPE = 'REFUND';
+
+export interface SandboxRefundNotifyFields {
+  mchId: string;
+  outTradeNo: string;
+  outRefundNo: string;
+  refundNo: string;
+  amount: bigint;
+  currency: string;
+  status: 'SUCCESS' | 'FAILED';
+  refundedAt: Date | null;
+  failReason: string | null;
+}
+
+/** The signed form body of a refund notify, exactly as the sandbox sends it. */
+export function signedRefundNotifyForm(fields: SandboxRefundNotifyFields, key: string, nonce: string): string {
+  const params: Record<string, string> = {
+    notifyType: SANDBOX_REFUND_NOTIFY_TYPE,
+    mchId: fields.mchId,
+    outTradeNo: fields.outTradeNo,
+    outRefundNo: fields.outRefundNo,
+    refundNo: fields.refundNo,
+    amount: fields.amount.toString(),
+    currency: fields.currency,
+    status: fields.status,
+    refundedAt: fields.refundedAt?.toISOString() ?? '',
+    failReason: fields.failReason ?? '',
     nonce,
   };
   params.sign = sandboxSign(params, key);

@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getAdapter, listAdapters } from '../registry.ts';
-import { type ChannelContext, NotifyRejected } from '../types.ts';
+import { type ChannelContext, NotifyRejected, type ParsedNotify } from '../types.ts';
 import { sandboxAdapter } from './adapter.ts';
 import { sandboxMerchantKey, sandboxSign } from './protocol.ts';
 import { sandboxPlugin, startSandboxServer } from './server.ts';
@@ -112,6 +112,7 @@ function contextFor(
     credentials: { mchId: merchant.mchId, key: merchant.key, baseUrl: sandboxUrl },
     config: {},
     notifyUrl,
+    refundNotifyUrl: `${notifyUrl}/refund`,
     publicUrl: origin,
     timeoutMs: 2_000,
     ...overrides,
@@ -206,7 +207,7 @@ describe('sandbox happy path', () => {
     await waitFor(() => receiver.for(orderNo).length === 1);
     const [received] = receiver.for(orderNo);
     expect(received?.contentType).toBe('application/x-www-form-urlencoded');
-    const notify = sandboxAdapter.parseNotify(ctx, notifyOf(received!));
+    const notify = sandboxAdapter.parseNotify(ctx, notifyOf(received!)) as ParsedNotify;
     expect(notify).toMatchObject({ kind: 'payment', orderNo, channelOrderNo: tradeNo, status: 'paid' });
     expect(notify.amount).toBe(1234n);
     expect(notify.currency).toBe('CNY');
@@ -230,7 +231,7 @@ describe('sandbox happy path', () => {
     const { orderNo, payUrl } = await openAccepted(ctx);
     expect((await submitDecision(payUrl, 'fail')).html).toContain('支付失败 / Payment failed');
     await waitFor(() => receiver.for(orderNo).length === 1);
-    const notify = sandboxAdapter.parseNotify(ctx, notifyOf(receiver.for(orderNo)[0]!));
+    const notify = sandboxAdapter.parseNotify(ctx, notifyOf(receiver.for(orderNo)[0]!)) as ParsedNotify;
     expect(notify.status).toBe('failed');
     expect(notify.paidAt).toBeNull();
     expect((await sandboxAdapter.queryPayment(ctx, { orderNo })).status).toBe('failed');

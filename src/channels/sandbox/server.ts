@@ -75,6 +75,22 @@ const CREATE_REQUEST = z.strictObject({
 
 const PAYMENT_REQUEST = z.strictObject({ ...SIGNED_REQUEST, outTradeNo: OUT_TRADE_NO });
 
+const REFUND_REQUEST = z.strictObject({
+  ...SIGNED_REQUEST,
+  outTradeNo: OUT_TRADE_NO,
+  outRefundNo: OUT_TRADE_NO,
+  amount: z.string().regex(/^[1-9]\d{0,17}$/, 'amount must be a positive integer of minor units'),
+  notifyUrl: z.url({ protocol: /^https?$/ }).max(2048),
+  reason: z.string().max(256).optional(),
+  faults: z.string().max(4096).optional(),
+});
+
+const REFUND_QUERY_REQUEST = z.strictObject({
+  ...SIGNED_REQUEST,
+  outTradeNo: OUT_TRADE_NO,
+  outRefundNo: OUT_TRADE_NO,
+});
+
 const REGISTRATION_REQUEST = z.strictObject({ mchId: MCH_ID.optional() });
 
 type Answer = Record<string, string>;
@@ -179,6 +195,68 @@ async function apiRoutes(api: FastifyInstance, state: SandboxState): Promise<voi
   api.post('/pay/create', async (request) => createPayment(state, request.body));
   api.post('/pay/query', async (request) => queryPayment(state, request.body));
   api.post('/pay/close', async (request) => closePayment(state, request.body));
+  api.post('/refund/create', async (request) => createRefund(state, request.body));
+  api.post('/refund/query', async (request) => queryRefund(state, request.body));
+}
+
+/**
+ * Takes a refund of a paid payment and answers PROCESSING; the outcome goes out by notify (to the
+ * refund's notifyUrl) and can be queried. Fault `refundFail` makes it fail.
+ */
+function createRefund(state: SandboxState, body: unknown): Answer {
+  const now = new Date();
+  const caller = authenticate(state, body, REFUND_REQUEST, now);
+  if (!caller.ok) return caller.answer;
+  const { key, params } = caller;
+  const faults = parseFaults(params.faults);
+  if (!faults.ok) return answer(key, 'PARAM_ERROR', faults.message);
+  const payment = state.book.findByMerchantOrder(caller.mchId, params.outTradeNo, now);
+  if (payment === undefined) {
+    return answer(key, 'NOT_FOUND', 'no such payment', { outTradeNo: params.outTradeNo });
+  }
+  const taken = state.book.refund(
+    payment,
+    {
+      outRefundNo: params.outRefundNo,
+      amount: BigInt(params.amount),
+      notifyUrl: params.notifyUrl,
+      fail: faults.value.refundFail === true,
+    },
+    now,
+  );
+  if (!taken.ok) {
+    return answer(key, 'FAIL', taken.reason, { outTradeNo: params.outTradeNo, outRefundNo: params.outRefundNo });
+  }
+  if (taken.created) state.notifier.announceRefund(payment, taken.refund);
+  return answer(key, 'SUCCESS', 'OK', {
+    outTradeNo: payment.outTradeNo,
+    outRefundNo: taken.refund.outRefundNo,
+    refundNo: taken.refund.refundNo,
+    amount: taken.refund.amount.toString(),
+    status: 'PROCESSING',
+  });
+}
+
+function queryRefund(state: SandboxState, body: unknown): Answer {
+  const now = new Date();
+  const caller = authenticate(state, body, REFUND_QUERY_REQUEST, now);
+  if (!caller.ok) return caller.answer;
+  const { key, params } = caller;
+  const payment = state.book.findByMerchantOrder(caller.mchId, params.outTradeNo, now);
+  const refund = payment?.refunds.find((r) => r.outRefundNo === params.outRefundNo);
+  if (payment === undefined || refund === undefined) {
+    return answer(key, 'NOT_FOUND', 'no such refund', { outRefundNo: params.outRefundNo });
+  }
+  return answer(key, 'SUCCESS', 'OK', {
+    outTradeNo: payment.outTradeNo,
+    outRefundNo: refund.outRefundNo,
+    refundNo: refund.refundNo,
+    amount: refund.amount.toString(),
+    currency: payment.currency,
+    status: refund.status,
+    refundedAt: refund.refundedAt?.toISOString() ?? '',
+    failReason: refund.failReason ?? '',
+  });
 }
 
 /** Open registration: a tester asks for credentials, optionally for a chosen mchId. */

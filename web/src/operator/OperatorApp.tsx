@@ -37,7 +37,7 @@ const BASE = '/operator';
 /** One screen of the console: its path under /operator, the permission it needs, its menu place. */
 interface Screen {
   path: string;
-  permission: string;
+  permission: string | readonly string[];
   element: ReactNode;
 }
 
@@ -49,7 +49,11 @@ const SCREENS: Screen[] = [
   { path: 'channels', permission: 'catalog.read', element: <ChannelsPage /> },
   { path: 'routing', permission: 'catalog.read', element: <RoutingPage /> },
   { path: 'orders', permission: 'order.read', element: <OrdersPage /> },
-  { path: 'test-order', permission: 'order.test', element: <TestOrderPage /> },
+  {
+    path: 'test-order',
+    permission: ['order.test', 'merchant.read', 'catalog.read'],
+    element: <TestOrderPage />,
+  },
   { path: 'system/operators', permission: 'operator.read', element: <OperatorsPage /> },
   { path: 'system/roles', permission: 'operator.read', element: <RolesPage /> },
   { path: 'system/audit', permission: 'audit.read', element: <AuditPage /> },
@@ -60,7 +64,11 @@ const SCREENS: Screen[] = [
 function useMenu(): MenuDataItem[] {
   const { t } = useTranslation('operator');
   const can = useCan();
-  const item = (path: string, icon: ReactNode, permission: string): MenuDataItem | null =>
+  const item = (
+    path: string,
+    icon: ReactNode,
+    permission: string | readonly string[],
+  ): MenuDataItem | null =>
     can(permission) ? { path: `${BASE}/${path}`, name: t(`menu.${path}`), icon } : null;
   const groups: { key: string; items: (MenuDataItem | null)[] }[] = [
     { key: 'overview', items: [item('dashboard', <DashboardOutlined />, 'stats.read')] },
@@ -77,7 +85,7 @@ function useMenu(): MenuDataItem[] {
       key: 'trade',
       items: [
         item('orders', <UnorderedListOutlined />, 'order.read'),
-        item('test-order', <ExperimentOutlined />, 'order.test'),
+        item('test-order', <ExperimentOutlined />, ['order.test', 'merchant.read', 'catalog.read']),
       ],
     },
     {

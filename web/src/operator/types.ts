@@ -52,6 +52,7 @@ export interface MerchantUser {
   merchantRole: 'manager' | 'cashier';
   enabled?: boolean;
   totpEnabled?: boolean;
+  lockedUntil?: string | null;
   lastLoginAt?: string | null;
   createdAt?: string;
 }

@@ -48,9 +48,10 @@ export function can(session: Session | null, permission: string): boolean {
 }
 
 /** `can` bound to the current session, for components that check several permissions. */
-export function useCan(): (permission: string) => boolean {
+/** A screen may need several permissions (the test page reads merchants and the catalog too). */
+export function useCan(): (permission: string | readonly string[]) => boolean {
   const { session } = useSession();
-  return (permission: string) => can(session, permission);
+  return (permission) => [permission].flat().every((p) => can(session, p));
 }
 
 /** Where an area's console lives. */

@@ -8,7 +8,7 @@ import {
   ProFormText,
   ProTable,
 } from '@ant-design/pro-components';
-import { App, Button, Form, Switch, Tag, Typography } from 'antd';
+import { App, Button, Form, Space, Switch, Tag, Typography } from 'antd';
 import type { ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api.ts';
@@ -16,7 +16,7 @@ import { errorText } from '../../shell/errors.ts';
 import { dateTime, percentFromPpm, percentPlain, ppmFromPercent, yuan } from '../../shell/format.ts';
 import { percentRule } from '../../shell/forms.ts';
 import { useApi } from '../../shell/useApi.ts';
-import { EnabledBadge } from '../components.tsx';
+import { EnabledBadge, useShowSecret } from '../components.tsx';
 import type { MerchantDetail, MerchantProductRate, MerchantUser, Product } from '../types.ts';
 
 interface PanelProps {
@@ -221,7 +221,40 @@ interface NewUser {
 /** 登录账号: the merchant's portal users (store manager, cashiers). */
 export function MerchantUsersPanel({ merchant, writable, onChanged }: PanelProps) {
   const { t } = useTranslation(['operator', 'common']);
-  const { message } = App.useApp();
+  const { message, modal } = App.useApp();
+  const showSecret = useShowSecret();
+  const base = (u: MerchantUser) => `/api/admin/merchants/${merchant.mchNo}/users/${u.id}`;
+  /** One action on a login, after a confirmation; reloads the panel when done. */
+  const act = (title: string, run: () => Promise<unknown>, done: string) =>
+    modal.confirm({
+      title,
+      onOk: async () => {
+        try {
+          await run();
+          message.success(done);
+          await onChanged();
+        } catch (e) {
+          message.error(errorText(e));
+          throw e;
+        }
+      },
+    });
+  const resetPassword = (u: MerchantUser) =>
+    act(
+      t('users.resetPasswordConfirm', { username: u.username }),
+      async () => {
+        const { temporaryPassword } = await api.post<{ temporaryPassword: string }>(
+          `${base(u)}/reset-password`,
+        );
+        showSecret({
+          title: t('users.passwordReset'),
+          label: t('users.temporaryPassword'),
+          secret: temporaryPassword,
+          extra: [{ label: t('users.username'), value: u.username }],
+        });
+      },
+      t('users.passwordReset'),
+    );
   const columns: ProColumns<MerchantUser>[] = [
     {
       title: t('users.username'),
@@ -253,6 +286,66 @@ export function MerchantUsersPanel({ merchant, writable, onChanged }: PanelProps
     },
     { title: t('users.lastLogin'), dataIndex: 'lastLoginAt', render: (_, u) => dateTime(u.lastLoginAt) },
     { title: t('merchants.createdAt'), dataIndex: 'createdAt', render: (_, u) => dateTime(u.createdAt) },
+    ...(writable
+      ? [
+          {
+            title: t('users.actions'),
+            key: 'actions',
+            render: (_: unknown, u: MerchantUser) => (
+              <Space size={4} wrap>
+                <Button
+                  type="link"
+                  size="small"
+                  onClick={() =>
+                    act(
+                      t(u.enabled === false ? 'users.enableConfirm' : 'users.disableConfirm', {
+                        username: u.username,
+                      }),
+                      () => api.patch(base(u), { enabled: u.enabled === false }),
+                      t('users.saved'),
+                    )
+                  }
+                >
+                  {u.enabled === false ? t('common:actions.enable') : t('common:actions.disable')}
+                </Button>
+                <Button type="link" size="small" onClick={() => resetPassword(u)}>
+                  {t('users.resetPassword')}
+                </Button>
+                {u.totpEnabled && (
+                  <Button
+                    type="link"
+                    size="small"
+                    onClick={() =>
+                      act(
+                        t('users.resetTotpConfirm', { username: u.username }),
+                        () => api.post(`${base(u)}/reset-totp`),
+                        t('users.saved'),
+                      )
+                    }
+                  >
+                    {t('users.resetTotp')}
+                  </Button>
+                )}
+                {u.lockedUntil && (
+                  <Button
+                    type="link"
+                    size="small"
+                    onClick={() =>
+                      act(
+                        t('users.unlockConfirm', { username: u.username, until: dateTime(u.lockedUntil) }),
+                        () => api.post(`${base(u)}/unlock`),
+                        t('users.saved'),
+                      )
+                    }
+                  >
+                    {t('users.unlock')}
+                  </Button>
+                )}
+              </Space>
+            ),
+          } satisfies ProColumns<MerchantUser>,
+        ]
+      : []),
   ];
   return (
     <ProTable<MerchantUser>

@@ -1,4 +1,4 @@
-import { KeyOutlined, PlusOutlined, ReloadOutlined } from '@ant-design/icons';
+import { KeyOutlined, PlusOutlined, ReloadOutlined, UnlockOutlined } from '@ant-design/icons';
 import {
   type ActionType,
   ModalForm,
@@ -87,6 +87,20 @@ export function OperatorsPage() {
         try {
           await api.post(`/api/admin/operators/${op.id}/reset-totp`);
           message.success(t('operators.totpReset'));
+          reload();
+        } catch (e) {
+          message.error(errorText(e));
+        }
+      },
+    });
+
+  const unlock = (op: Operator) =>
+    modal.confirm({
+      title: t('operators.unlockConfirm', { name: op.displayName || op.username }),
+      onOk: async () => {
+        try {
+          await api.post(`/api/admin/operators/${op.id}/unlock`);
+          message.success(t('operators.unlocked'));
           reload();
         } catch (e) {
           message.error(errorText(e));
@@ -209,8 +223,15 @@ export function OperatorsPage() {
                     label: t('operators.resetTotp'),
                     disabled: self || !op.totpEnabled,
                   },
+                  {
+                    key: 'unlock',
+                    icon: <UnlockOutlined />,
+                    label: t('operators.unlock'),
+                    disabled: !op.lockedUntil,
+                  },
                 ],
-                onClick: ({ key }) => (key === 'password' ? resetPassword(op) : resetTotp(op)),
+                onClick: ({ key }) =>
+                  key === 'password' ? resetPassword(op) : key === 'totp' ? resetTotp(op) : unlock(op),
               }}
             >
               <Button type="link" size="small" style={{ padding: 0 }}>
