@@ -58,6 +58,10 @@ async function main(argv: string[]): Promise<number> {
 async function start(config: Config): Promise<number> {
   const log = createLogger(config.logLevel);
   if (config.role !== 'worker') ensureWebBuilt((line) => log.info(line));
+  if (config.databaseUrl && !config.publicUrl?.startsWith('https:')) {
+    // Console cookies get the Secure flag only when the platform knows it is served over HTTPS.
+    log.warn('QY_PUBLIC_URL is not https: console session cookies are sent without the Secure flag');
+  }
   const platform = await startPlatform(config, { log });
   const mode = config.databaseUrl
     ? 'PostgreSQL'
