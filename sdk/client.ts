@@ -37,6 +37,8 @@ export interface Order {
   amount: number;
   currency: string;
   fee: number;
+  /** Refunded or being refunded (pending refunds included), in minor units. */
+  refundedAmount: number;
   subject: string;
   cashierUrl: string;
   payData: PayData | null;
@@ -61,6 +63,44 @@ export interface OrderNotify {
   channelOrderNo: string | null;
   paidAt: string | null;
   extra: Record<string, unknown> | null;
+}
+
+export interface CreateRefundRequest {
+  /** The order to refund, by the platform's number or the merchant's (at least one). */
+  orderNo?: string;
+  mchOrderNo?: string;
+  /** The merchant's refund number: unique per app, the idempotency key. */
+  mchRefundNo: string;
+  /** Minor units (fen), at most what is left to refund of the order. */
+  amount: number;
+  reason?: string;
+  /** Where refund.succeeded / refund.failed go; defaults to the order's notify URL. */
+  notifyUrl?: string;
+}
+
+export type RefundState = 'pending' | 'succeeded' | 'failed';
+
+export interface Refund {
+  refundNo: string;
+  mchRefundNo: string;
+  orderNo: string;
+  mchOrderNo: string;
+  state: RefundState;
+  amount: number;
+  currency: string;
+  /** The part of the order's fee given back with this refund (0 when the product keeps the fee). */
+  feeRefund: number;
+  reason: string | null;
+  channelRefundNo: string | null;
+  createdAt: string;
+  succeededAt: string | null;
+  failedAt: string | null;
+  failure: { code: string; message: string } | null;
+}
+
+/** The body of a `refund.succeeded` / `refund.failed` notify. */
+export interface RefundNotify extends Refund {
+  event: 'refund.succeeded' | 'refund.failed';
 }
 
 export class QingyunApiError extends Error {
@@ -105,6 +145,19 @@ export class QingyunClient {
   /** Asks the platform to query the channel now ("I paid but it still says in progress"). */
   syncOrder(orderNo: string): Promise<Order> {
     return this.call<Order>('POST', `/api/v1/orders/${encodeURIComponent(orderNo)}/sync`, {});
+  }
+
+  /** Refunds part or all of a paid order; a same-body retry returns the same refund. */
+  createRefund(request: CreateRefundRequest): Promise<Refund> {
+    return this.call<Refund>('POST', '/api/v1/refunds', request);
+  }
+
+  getRefund(refundNo: string): Promise<Refund> {
+    return this.call<Refund>('GET', `/api/v1/refunds/${encodeURIComponent(refundNo)}`);
+  }
+
+  getRefundByMchRefundNo(mchRefundNo: string): Promise<Refund> {
+    return this.call<Refund>('GET', `/api/v1/refunds?mchRefundNo=${encodeURIComponent(mchRefundNo)}`);
   }
 
   /** Sends one signed request; returns the parsed body or throws QingyunApiError. */

@@ -27,6 +27,7 @@ import type { AppKeys } from '../merchants/service.ts';
 import { cashierRoutes } from '../orders/cashier.ts';
 import { orderPortalRoutes } from '../orders/portal-routes.ts';
 import { channelNotifyRoutes, merchantOrderRoutes, orderAdminRoutes } from '../orders/routes.ts';
+import { channelRefundNotifyRoutes, merchantRefundRoutes } from '../refunds/routes.ts';
 import { statsRoutes } from '../stats/routes.ts';
 import type { Config } from './config.ts';
 import { loggerOptions } from './logger.ts';
@@ -152,7 +153,9 @@ export async function buildHttpApp({
   });
 
   await app.register(merchantOrderRoutes, { services });
+  await app.register(merchantRefundRoutes, { services });
   await app.register(channelNotifyRoutes, { services });
+  await app.register(channelRefundNotifyRoutes, { services });
   await app.register(authRoutes, { services, secureCookies: publicUrl().startsWith('https:') });
   await app.register(operatorAdminRoutes, { services });
   await app.register(merchantAdminRoutes, { services });

@@ -125,6 +125,7 @@ export interface LedgerReport {
   accounts: string;
   paidOrders: string;
   paymentTransactions: string;
+  refunds: string;
   problems: string[];
 }
 
@@ -133,7 +134,8 @@ export async function ledgerReport(services: Services): Promise<LedgerReport> {
   const check = await services.ledger.check();
   const paidOrders = await services.orders.countPaid();
   const paymentTxns = await services.ledger.countTxnsOfKind('payment');
-  const problems = [...check.problems];
+  const refunds = await services.refunds.ledgerProblems();
+  const problems = [...check.problems, ...refunds.problems];
   if (paidOrders !== paymentTxns) {
     problems.push(`${paidOrders} paid orders but ${paymentTxns} payment transactions`);
   }
@@ -144,6 +146,7 @@ export async function ledgerReport(services: Services): Promise<LedgerReport> {
     accounts: check.accounts.toString(),
     paidOrders: paidOrders.toString(),
     paymentTransactions: paymentTxns.toString(),
+    refunds: refunds.refunds.toString(),
     problems,
   };
 }

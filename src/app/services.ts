@@ -11,6 +11,7 @@ import { LedgerService } from '../ledger/service.ts';
 import { MerchantService } from '../merchants/service.ts';
 import { NotifyService } from '../notify/service.ts';
 import { OrderService } from '../orders/service.ts';
+import { RefundService } from '../refunds/service.ts';
 import { SettingsService } from '../settings/service.ts';
 import { StatsService } from '../stats/service.ts';
 import type { Config } from './config.ts';
@@ -33,6 +34,7 @@ export interface Services {
   ledger: LedgerService;
   notify: NotifyService;
   orders: OrderService;
+  refunds: RefundService;
 }
 
 export function createServices(db: Db, config: Config, log: Logger, publicUrl: () => string): Services {
@@ -75,5 +77,6 @@ export function createServices(db: Db, config: Config, log: Logger, publicUrl: (
     ledger,
     notify,
     orders,
+    refunds: new RefundService(db, orders, ledger, channels, notify, { log }),
   };
 }

@@ -39,6 +39,11 @@ export class Worker {
         run: () => this.services.orders.queryPaying(),
       },
       {
+        name: 'refund-query',
+        everyMs: this.config.workerTickMs * 10,
+        run: () => this.services.refunds.queryPending(),
+      },
+      {
         name: 'order-expiry',
         everyMs: this.config.workerTickMs * 2,
         run: () => this.services.orders.sweepExpired(),

@@ -9,7 +9,12 @@ export interface ProductRow {
   max_amount: bigint;
   default_rate_ppm: number;
   enabled: boolean;
+  /** Whether a refund gives the merchant the fee back in proportion, or the platform keeps it. */
+  fee_refund_mode: FeeRefundMode;
 }
+
+export const FEE_REFUND_MODES = ['proportional', 'kept'] as const;
+export type FeeRefundMode = (typeof FEE_REFUND_MODES)[number];
 
 export interface ChannelRow {
   id: bigint;
@@ -64,14 +69,21 @@ export async function insertProduct(
 export async function updateProduct(
   q: Queryable,
   id: bigint,
-  p: { name?: string; minAmount?: bigint; maxAmount?: bigint; defaultRatePpm?: number; enabled?: boolean },
+  p: {
+    name?: string;
+    minAmount?: bigint;
+    maxAmount?: bigint;
+    defaultRatePpm?: number;
+    enabled?: boolean;
+    feeRefundMode?: FeeRefundMode;
+  },
 ) {
   const rows = await q.query<ProductRow>(
     `UPDATE product SET name = COALESCE($2, name), min_amount = COALESCE($3, min_amount),
        max_amount = COALESCE($4, max_amount), default_rate_ppm = COALESCE($5, default_rate_ppm),
-       enabled = COALESCE($6, enabled)
+       enabled = COALESCE($6, enabled), fee_refund_mode = COALESCE($7, fee_refund_mode)
      WHERE id = $1 RETURNING *`,
-    [id, p.name, p.minAmount, p.maxAmount, p.defaultRatePpm, p.enabled],
+    [id, p.name, p.minAmount, p.maxAmount, p.defaultRatePpm, p.enabled, p.feeRefundMode],
   );
   return rows[0] ?? null;
 }

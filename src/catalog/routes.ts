@@ -6,7 +6,7 @@ import { noteAudit } from '../audit/service.ts';
 import { requireOperator } from '../auth/guards.ts';
 import { listAdapters } from '../channels/registry.ts';
 import { toJsonAmount } from '../money/money.ts';
-import type { ProductRow } from './queries.ts';
+import { FEE_REFUND_MODES, type ProductRow } from './queries.ts';
 
 const ppm = z.number().int().min(0).max(1_000_000);
 const minor = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
@@ -73,6 +73,7 @@ export async function catalogRoutes(app: FastifyInstance, { services }: { servic
           maxAmount: minor.optional(),
           defaultRatePpm: ppm.optional(),
           enabled: z.boolean().optional(),
+          feeRefundMode: z.enum(FEE_REFUND_MODES).optional(),
         }),
       },
       config: write,
@@ -314,5 +315,6 @@ function productView(p: ProductRow) {
     maxAmount: toJsonAmount(p.max_amount),
     defaultRatePpm: p.default_rate_ppm,
     enabled: p.enabled,
+    feeRefundMode: p.fee_refund_mode,
   };
 }

@@ -5,7 +5,7 @@ import type { Db, Queryable } from '../db/index.ts';
 import { AppError, isUniqueViolation } from '../errors.ts';
 import { isCurrency } from '../money/money.ts';
 import type { RouteCandidate } from '../routing/route.ts';
-import type { BindingRow, ProductRow } from './queries.ts';
+import type { BindingRow, FeeRefundMode, ProductRow } from './queries.ts';
 import * as queries from './queries.ts';
 
 /** Configuration read on every order is cached this long; edits on this node clear it at once. */
@@ -71,6 +71,7 @@ export class CatalogService {
       maxAmount?: bigint;
       defaultRatePpm?: number;
       enabled?: boolean;
+      feeRefundMode?: FeeRefundMode;
     },
   ): Promise<ProductRow> {
     const product = await this.requireProduct(code);

@@ -132,3 +132,11 @@ export async function countTxnsOfKind(q: Queryable, kind: string): Promise<bigin
   ]);
   return rows[0]!.n;
 }
+
+/** Locks guarded accounts in id order (as postings do) and reads their stored balances. */
+export function lockGuardedBalances(q: Queryable, ids: bigint[]) {
+  return q.query<{ id: bigint; balance: bigint }>(
+    'SELECT id, balance FROM ledger_account WHERE id = ANY($1::bigint[]) AND guarded ORDER BY id FOR NO KEY UPDATE',
+    [ids.map((id) => id.toString())],
+  );
+}

@@ -18,6 +18,25 @@ export interface PaymentPosting {
   platformProfit: bigint;
 }
 
+/**
+ * A refund of (part of) a paid order, mirroring its payment: the channel gives back `amount`, the
+ * merchant pays amount − feeRefund (from pending first, then available), and the fee given back
+ * comes off the channel's cost and the platform's revenue.
+ */
+export interface RefundPosting {
+  refundNo: string;
+  merchantId: bigint;
+  channelAccountId: bigint;
+  currency: string;
+  amount: bigint;
+  /** The merchant fee given back (0 when the product keeps the fee). */
+  feeRefund: bigint;
+  /** The channel cost the channel gives back. */
+  channelCostRefund: bigint;
+  debitedPending: bigint;
+  debitedAvailable: bigint;
+}
+
 export interface LedgerCheck {
   ok: boolean;
   txns: bigint;
@@ -146,6 +165,59 @@ export class LedgerService {
     };
   }
 
+  /** The accounts a refund touches, to open before its transaction. */
+  refundAccounts(p: Pick<RefundPosting, 'merchantId' | 'channelAccountId' | 'currency'>): AccountRef[] {
+    return [
+      ...this.paymentAccounts(p),
+      { kind: 'merchant_available', ownerId: p.merchantId, currency: p.currency },
+    ];
+  }
+
+  /**
+   * Locks the merchant's pending and available balances (in id order, inside the caller's
+   * transaction) and splits a debit over them: pending first, then available. INSUFFICIENT_BALANCE
+   * when both together do not cover it. The accounts must have been opened.
+   */
+  async splitMerchantDebit(
+    q: Queryable,
+    merchantId: bigint,
+    currency: string,
+    debit: bigint,
+  ): Promise<{ fromPending: bigint; fromAvailable: bigint }> {
+    const pendingId = this.idOf({ kind: 'merchant_pending', ownerId: merchantId, currency });
+    const availableId = this.idOf({ kind: 'merchant_available', ownerId: merchantId, currency });
+    const rows = await queries.lockGuardedBalances(q, [pendingId, availableId]);
+    const balance = (id: bigint) => rows.find((r) => r.id === id)?.balance ?? 0n;
+    const pending = balance(pendingId);
+    const available = balance(availableId);
+    if (pending + available < debit) {
+      throw new AppError('INSUFFICIENT_BALANCE', 'the merchant balance is not enough for this refund', {
+        needed: debit.toString(),
+      });
+    }
+    const fromPending = debit < pending ? debit : pending;
+    return { fromPending, fromAvailable: debit - fromPending };
+  }
+
+  refundPosting(p: RefundPosting): PostingInput {
+    return {
+      kind: 'refund',
+      reference: p.refundNo,
+      idempotencyKey: `refund:${p.refundNo}`,
+      legs: refundLegs(p, 1n),
+    };
+  }
+
+  /** The exact reverse of a refund's posting: a failed channel refund gives the merchant its money back. */
+  refundReversalPosting(p: RefundPosting): PostingInput {
+    return {
+      kind: 'refund_reversal',
+      reference: p.refundNo,
+      idempotencyKey: `refund_reversal:${p.refundNo}`,
+      legs: refundLegs(p, -1n),
+    };
+  }
+
   /** Balance of one account: the stored one for guarded accounts, the sum of entries for hot ones. */
   async balanceOf(ref: AccountRef): Promise<bigint> {
     const row = (await queries.selectBalance(this.db, accountCode(ref)))[0];
@@ -185,6 +257,23 @@ export class LedgerService {
     if (id === undefined) throw new Error(`ledger account ${accountCode(ref)} was not opened before posting`);
     return id;
   }
+}
+
+function refundLegs(p: RefundPosting, sign: bigint): Leg[] {
+  if (p.debitedPending + p.debitedAvailable !== p.amount - p.feeRefund)
+    throw new Error('invariant: refund debit does not add up');
+  const ref = (kind: AccountRef['kind'], ownerId: bigint | null): AccountRef => ({
+    kind,
+    ownerId,
+    currency: p.currency,
+  });
+  return [
+    { account: ref('channel_clearing', p.channelAccountId), amount: sign * p.amount },
+    { account: ref('merchant_pending', p.merchantId), amount: -sign * p.debitedPending },
+    { account: ref('merchant_available', p.merchantId), amount: -sign * p.debitedAvailable },
+    { account: ref('channel_cost', p.channelAccountId), amount: -sign * p.channelCostRefund },
+    { account: ref('platform_revenue', null), amount: -sign * (p.feeRefund - p.channelCostRefund) },
+  ];
 }
 
 function mergeLegs(legs: Leg[]): Leg[] {

@@ -69,10 +69,12 @@ export function jsonDepthWithin(value: unknown, maxDepth: number): boolean {
 
 const OrderNoParams = z.object({ orderNo: z.string().min(1).max(64) });
 
-/** Signed merchant API (DESIGN §6): every route authenticates the request before validating it. */
-export async function merchantOrderRoutes(app: FastifyInstance, { services }: { services: Services }) {
-  const api = app.withTypeProvider<ZodTypeProvider>();
-  api.addHook('preValidation', async (request: FastifyRequest) => {
+/**
+ * The signed merchant API's guard (DESIGN §6), a preValidation hook: JSON bodies only, and the
+ * request's signature verified (setting request.merchantApp) before anything is validated.
+ */
+export function merchantSignatureGuard(services: Services) {
+  return async (request: FastifyRequest) => {
     const contentType = request.headers['content-type'] ?? '';
     if (request.rawBody !== '' && !contentType.startsWith('application/json')) {
       throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'the merchant API takes application/json bodies');
@@ -84,7 +86,13 @@ export async function merchantOrderRoutes(app: FastifyInstance, { services }: { 
       rawBody: request.rawBody,
       ip: request.ip,
     });
-  });
+  };
+}
+
+/** Signed merchant API (DESIGN §6): every route authenticates the request before validating it. */
+export async function merchantOrderRoutes(app: FastifyInstance, { services }: { services: Services }) {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  api.addHook('preValidation', merchantSignatureGuard(services));
   const view = (order: Parameters<typeof orderView>[0]) =>
     orderView(order, services.orders.cashierUrl(order.order_no));
 

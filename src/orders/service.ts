@@ -987,7 +987,9 @@ function assertSameRequest(order: OrderRow, requestHash: string): OrderRow {
   return order;
 }
 
-export function redactHeaders(headers: Record<string, string | string[] | undefined>): Record<string, unknown> {
+export function redactHeaders(
+  headers: Record<string, string | string[] | undefined>,
+): Record<string, unknown> {
   const kept: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(headers)) {
     kept[name] = /authorization|cookie/i.test(name) ? '[redacted]' : value;

@@ -43,6 +43,8 @@ export function orderView(order: OrderRow, cashierUrl: string) {
     amount: toJsonAmount(order.amount),
     currency: order.currency,
     fee: toJsonAmount(order.fee),
+    /** Refunded or being refunded (pending refunds included). */
+    refundedAmount: toJsonAmount(order.refunded_amount),
     subject: order.subject,
     cashierUrl,
     payData: order.pay_data_type ? { type: order.pay_data_type, value: order.pay_data_value ?? '' } : null,

@@ -287,7 +287,12 @@ function refundOutcome(answer: WireParams, refundNo: string): CreateRefundResult
     case 'PARAM_ERROR':
     case 'SIGN_ERROR': {
       const code = answer.code === 'FAIL' && answer.msg ? answer.msg : answer.code;
-      return { outcome: 'refused', code, message: `sandbox refused the refund: ${answer.msg ?? ''}`, raw: answer };
+      return {
+        outcome: 'refused',
+        code,
+        message: `sandbox refused the refund: ${answer.msg ?? ''}`,
+        raw: answer,
+      };
     }
     default:
       return { outcome: 'unknown', code: 'CHANNEL_BAD_RESPONSE', message: `unexpected code ${answer.code}` };

@@ -63,7 +63,12 @@ export class Notifier {
       this.options.keyOf(payment.mchId),
       randomBytes(16).toString('hex'),
     );
-    this.schedule({ notifyUrl: refund.notifyUrl, tradeNo: refund.refundNo }, form, 0, payment.faults.notifyDelayMs ?? 0);
+    this.schedule(
+      { notifyUrl: refund.notifyUrl, tradeNo: refund.refundNo },
+      form,
+      0,
+      payment.faults.notifyDelayMs ?? 0,
+    );
   }
 
   stop(): void {

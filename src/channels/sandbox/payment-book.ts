@@ -91,9 +91,7 @@ export class PaymentBook {
         : { ok: false, reason: 'OUT_REFUND_NO_USED' };
     }
     if (payment.status !== 'SUCCESS') return { ok: false, reason: 'NOT_PAID' };
-    const taken = payment.refunds
-      .filter((r) => r.status !== 'FAILED')
-      .reduce((sum, r) => sum + r.amount, 0n);
+    const taken = payment.refunds.filter((r) => r.status !== 'FAILED').reduce((sum, r) => sum + r.amount, 0n);
     if (taken + request.amount > payment.amount) return { ok: false, reason: 'REFUND_EXCEEDS_PAYMENT' };
     const refund: SandboxRefund = {
       refundNo: this.nextTradeNo().replace(/^SB/, 'SR'),

@@ -132,7 +132,11 @@ export interface SandboxRefundNotifyFields {
 }
 
 /** The signed form body of a refund notify, exactly as the sandbox sends it. */
-export function signedRefundNotifyForm(fields: SandboxRefundNotifyFields, key: string, nonce: string): string {
+export function signedRefundNotifyForm(
+  fields: SandboxRefundNotifyFields,
+  key: string,
+  nonce: string,
+): string {
   const params: Record<string, string> = {
     notifyType: SANDBOX_REFUND_NOTIFY_TYPE,
     mchId: fields.mchId,

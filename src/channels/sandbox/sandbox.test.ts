@@ -507,3 +507,86 @@ describe('standalone sandbox server', () => {
     }
   });
 });
+
+describe('sandbox refunds', () => {
+  const refundsOf = (orderNo: string) =>
+    receiver.for(orderNo).filter((n) => n.params.get('notifyType') === 'REFUND');
+
+  async function paid(ctx: ChannelContext) {
+    const opened = await openAccepted(ctx);
+    await submitDecision(opened.payUrl, 'success');
+    return opened;
+  }
+
+  const refundOf = (orderNo: string, refundNo: string, amount: bigint) => ({
+    refundNo,
+    orderNo,
+    channelOrderNo: null,
+    amount,
+    totalAmount: 1234n,
+    currency: 'CNY',
+    reason: 'test',
+  });
+
+  it('takes partial refunds up to the payment, notifies each verifiably and answers queries', async () => {
+    const ctx = contextFor(merchantA);
+    const { orderNo } = await paid(ctx);
+    const first = await sandboxAdapter.createRefund(ctx, refundOf(orderNo, `${orderNo}-R1`, 1000n));
+    expect(first).toMatchObject({ outcome: 'accepted', status: 'pending' });
+    // Idempotent on the refund number.
+    expect(await sandboxAdapter.createRefund(ctx, refundOf(orderNo, `${orderNo}-R1`, 1000n))).toMatchObject({
+      outcome: 'accepted',
+    });
+    expect(await sandboxAdapter.createRefund(ctx, refundOf(orderNo, `${orderNo}-R1`, 999n))).toMatchObject({
+      outcome: 'refused',
+      code: 'OUT_REFUND_NO_USED',
+    });
+    expect(await sandboxAdapter.createRefund(ctx, refundOf(orderNo, `${orderNo}-R2`, 235n))).toMatchObject({
+      outcome: 'refused',
+      code: 'REFUND_EXCEEDS_PAYMENT',
+    });
+    await waitFor(() => refundsOf(orderNo).length === 1);
+    const notify = sandboxAdapter.parseNotify(ctx, notifyOf(refundsOf(orderNo)[0]!));
+    expect(notify).toMatchObject({
+      kind: 'refund',
+      refundNo: `${orderNo}-R1`,
+      orderNo,
+      status: 'succeeded',
+      amount: 1000n,
+      currency: 'CNY',
+    });
+    expect(await sandboxAdapter.queryRefund(ctx, { orderNo, refundNo: `${orderNo}-R1` })).toMatchObject({
+      status: 'succeeded',
+      amount: 1000n,
+    });
+    expect(await sandboxAdapter.queryRefund(ctx, { orderNo, refundNo: 'nope' })).toMatchObject({
+      status: 'not_found',
+    });
+  });
+
+  it('refuses a refund of an unpaid payment, and fails refunds when told to', async () => {
+    const ctx = contextFor(merchantA);
+    const { orderNo } = await openAccepted(ctx);
+    expect(await sandboxAdapter.createRefund(ctx, refundOf(orderNo, `${orderNo}-R1`, 1n))).toMatchObject({
+      outcome: 'refused',
+      code: 'NOT_PAID',
+    });
+
+    const failing = withFaults({ refundFail: true });
+    const { orderNo: paidNo } = await paid(failing);
+    expect(await sandboxAdapter.createRefund(failing, refundOf(paidNo, `${paidNo}-R1`, 1234n))).toMatchObject(
+      {
+        outcome: 'accepted',
+        status: 'pending',
+      },
+    );
+    await waitFor(() => refundsOf(paidNo).length === 1);
+    expect(sandboxAdapter.parseNotify(failing, notifyOf(refundsOf(paidNo)[0]!))).toMatchObject({
+      kind: 'refund',
+      status: 'failed',
+    });
+    expect(
+      (await sandboxAdapter.queryRefund(failing, { orderNo: paidNo, refundNo: `${paidNo}-R1` })).status,
+    ).toBe('failed');
+  });
+});

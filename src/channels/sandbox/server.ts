@@ -225,7 +225,10 @@ function createRefund(state: SandboxState, body: unknown): Answer {
     now,
   );
   if (!taken.ok) {
-    return answer(key, 'FAIL', taken.reason, { outTradeNo: params.outTradeNo, outRefundNo: params.outRefundNo });
+    return answer(key, 'FAIL', taken.reason, {
+      outTradeNo: params.outTradeNo,
+      outRefundNo: params.outRefundNo,
+    });
   }
   if (taken.created) state.notifier.announceRefund(payment, taken.refund);
   return answer(key, 'SUCCESS', 'OK', {

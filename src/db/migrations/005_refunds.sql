@@ -25,6 +25,8 @@ CREATE TABLE refund_order (
   mch_refund_no      TEXT NOT NULL,
   request_hash       TEXT NOT NULL,       -- sha256 of the create body, for idempotent retries
   order_id           BIGINT NOT NULL REFERENCES pay_order(id),
+  order_no           TEXT NOT NULL,       -- the order's numbers, copied (they never change)
+  mch_order_no       TEXT NOT NULL,
   merchant_id        BIGINT NOT NULL REFERENCES merchant(id),
   channel_account_id BIGINT NOT NULL REFERENCES channel_account(id),
   amount             BIGINT NOT NULL CHECK (amount > 0),

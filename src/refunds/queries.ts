@@ -1,0 +1,179 @@
+import type { Queryable } from '../db/index.ts';
+
+export const REFUND_STATES = ['pending', 'succeeded', 'failed'] as const;
+export type RefundState = (typeof REFUND_STATES)[number];
+
+export interface RefundRow {
+  id: bigint;
+  refund_no: string;
+  app_id: string;
+  mch_refund_no: string;
+  request_hash: string;
+  order_id: bigint;
+  order_no: string;
+  mch_order_no: string;
+  merchant_id: bigint;
+  channel_account_id: bigint;
+  amount: bigint;
+  fee_refund: bigint;
+  channel_cost_refund: bigint;
+  debited_pending: bigint;
+  debited_available: bigint;
+  currency: string;
+  reason: string | null;
+  notify_url: string;
+  state: RefundState;
+  channel_refund_no: string | null;
+  failure_code: string | null;
+  failure_message: string | null;
+  succeeded_at: Date | null;
+  failed_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface NewRefund {
+  appId: string;
+  mchRefundNo: string;
+  requestHash: string;
+  orderId: bigint;
+  orderNo: string;
+  mchOrderNo: string;
+  merchantId: bigint;
+  channelAccountId: bigint;
+  amount: bigint;
+  feeRefund: bigint;
+  channelCostRefund: bigint;
+  debitedPending: bigint;
+  debitedAvailable: bigint;
+  currency: string;
+  reason: string | null;
+  notifyUrl: string;
+}
+
+/**
+ * Inserts a refund. The refund number is 'R' + yyMMddHHmmss (Beijing time) + 8 digits of a
+ * sequence, like order numbers. Null when (app, mchRefundNo) is already taken.
+ */
+export async function insertRefund(q: Queryable, r: NewRefund): Promise<RefundRow | null> {
+  const rows = await q.query<RefundRow>(
+    `INSERT INTO refund_order (refund_no, app_id, mch_refund_no, request_hash, order_id, order_no, mch_order_no,
+       merchant_id, channel_account_id, amount, fee_refund, channel_cost_refund, debited_pending, debited_available,
+       currency, reason, notify_url)
+     VALUES ('R' || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYMMDDHH24MISS')
+                 || lpad((nextval('refund_no_seq') % 100000000)::text, 8, '0'),
+             $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+     ON CONFLICT (app_id, mch_refund_no) DO NOTHING RETURNING *`,
+    [
+      r.appId,
+      r.mchRefundNo,
+      r.requestHash,
+      r.orderId,
+      r.orderNo,
+      r.mchOrderNo,
+      r.merchantId,
+      r.channelAccountId,
+      r.amount,
+      r.feeRefund,
+      r.channelCostRefund,
+      r.debitedPending,
+      r.debitedAvailable,
+      r.currency,
+      r.reason,
+      r.notifyUrl,
+    ],
+  );
+  return rows[0] ?? null;
+}
+
+export async function findByRefundNo(q: Queryable, refundNo: string): Promise<RefundRow | null> {
+  return (await q.query<RefundRow>('SELECT * FROM refund_order WHERE refund_no = $1', [refundNo]))[0] ?? null;
+}
+
+export async function findByAppAndMchRefundNo(
+  q: Queryable,
+  appId: string,
+  mchRefundNo: string,
+): Promise<RefundRow | null> {
+  const rows = await q.query<RefundRow>(
+    'SELECT * FROM refund_order WHERE app_id = $1 AND mch_refund_no = $2',
+    [appId, mchRefundNo],
+  );
+  return rows[0] ?? null;
+}
+
+export function refundsOfOrder(q: Queryable, orderId: bigint) {
+  return q.query<RefundRow>('SELECT * FROM refund_order WHERE order_id = $1 ORDER BY id', [orderId]);
+}
+
+/** What has been refunded of an order for good (succeeded refunds). */
+export async function succeededTotal(q: Queryable, orderId: bigint): Promise<bigint> {
+  const rows = await q.query<{ total: bigint }>(
+    `SELECT COALESCE(sum(amount), 0)::bigint AS total FROM refund_order WHERE order_id = $1 AND state = 'succeeded'`,
+    [orderId],
+  );
+  return rows[0]!.total;
+}
+
+/** Compare-and-set pending → succeeded | failed. Null when the refund was no longer pending. */
+export async function settle(
+  q: Queryable,
+  id: bigint,
+  to: 'succeeded' | 'failed',
+  patch: { channelRefundNo: string | null; failureCode?: string; failureMessage?: string },
+): Promise<RefundRow | null> {
+  const rows = await q.query<RefundRow>(
+    `UPDATE refund_order SET state = $2, updated_at = now(),
+       channel_refund_no = COALESCE($3, channel_refund_no),
+       failure_code = $4, failure_message = $5,
+       succeeded_at = CASE WHEN $2 = 'succeeded' THEN now() END,
+       failed_at = CASE WHEN $2 = 'failed' THEN now() END
+     WHERE id = $1 AND state = 'pending' RETURNING *`,
+    [id, to, patch.channelRefundNo, patch.failureCode ?? null, patch.failureMessage ?? null],
+  );
+  return rows[0] ?? null;
+}
+
+/** Records the channel's refund number of a refund it took (still pending). */
+export async function setChannelRefundNo(q: Queryable, id: bigint, channelRefundNo: string | null) {
+  await q.query(
+    `UPDATE refund_order SET channel_refund_no = COALESCE($2, channel_refund_no), updated_at = now()
+     WHERE id = $1 AND state = 'pending'`,
+    [id, channelRefundNo],
+  );
+}
+
+/** Pending refunds not looked at for `olderThanSeconds`; they are touched so the next run takes others. */
+export function claimStalePending(q: Queryable, olderThanSeconds: number, limit: number) {
+  return q.query<RefundRow>(
+    `UPDATE refund_order SET updated_at = now()
+     WHERE id IN (SELECT id FROM refund_order WHERE state = 'pending'
+                    AND updated_at < now() - make_interval(secs => $1) ORDER BY updated_at LIMIT $2)
+     RETURNING *`,
+    [olderThanSeconds, limit],
+  );
+}
+
+export async function countByState(q: Queryable) {
+  const rows = await q.query<{ total: bigint; failed: bigint }>(
+    `SELECT count(*)::bigint AS total, count(*) FILTER (WHERE state = 'failed')::bigint AS failed FROM refund_order`,
+  );
+  return rows[0]!;
+}
+
+/**
+ * Orders whose reserved refund amount, fee and cost differ from their refunds that did not fail
+ * (a read across the orders table, for the invariant checker only).
+ */
+export function reservationDrift(q: Queryable, limit: number) {
+  return q.query<{ order_no: string; refunded_amount: bigint; expected: bigint }>(
+    `SELECT o.order_no, o.refunded_amount, COALESCE(r.amount, 0)::bigint AS expected
+     FROM pay_order o
+     LEFT JOIN (SELECT order_id, sum(amount) AS amount, sum(fee_refund) AS fee, sum(channel_cost_refund) AS cost
+                FROM refund_order WHERE state <> 'failed' GROUP BY order_id) r ON r.order_id = o.id
+     WHERE o.refunded_amount <> COALESCE(r.amount, 0) OR o.refunded_fee <> COALESCE(r.fee, 0)
+        OR o.refunded_channel_cost <> COALESCE(r.cost, 0)
+     ORDER BY o.id LIMIT $1`,
+    [limit],
+  );
+}

@@ -1,0 +1,507 @@
+import { createHash } from 'node:crypto';
+import type { ChannelGateway } from '../channels/gateway.ts';
+import { type InboundNotify, NotifyRejected, type ParsedRefundNotify } from '../channels/types.ts';
+import type { Db } from '../db/index.ts';
+import { AppError } from '../errors.ts';
+import type { LedgerService, RefundPosting } from '../ledger/service.ts';
+import type { AppKeys } from '../merchants/service.ts';
+import { divideRoundHalfUp, toJsonAmount } from '../money/money.ts';
+import type { NotifyService } from '../notify/service.ts';
+import type { OrderRow, RefundableOrder } from '../orders/queries.ts';
+import { type OrderService, redactHeaders } from '../orders/service.ts';
+import { isPaidState } from '../orders/state.ts';
+import type { RefundRow } from './queries.ts';
+import * as queries from './queries.ts';
+
+export interface CreateRefundInput {
+  /** The order, by the platform's number or the merchant's (at least one). */
+  orderNo?: string;
+  mchOrderNo?: string;
+  mchRefundNo: string;
+  amount: bigint;
+  reason?: string;
+  notifyUrl?: string;
+}
+
+export interface RefundOptions {
+  log: {
+    info(obj: object, msg: string): void;
+    warn(obj: object, msg: string): void;
+  };
+}
+
+/** A pending refund the channel has not settled is asked about after this long. */
+const STALE_PENDING_SECONDS = 30;
+const QUERY_BATCH = 50;
+
+/** Thrown inside the create transaction when a concurrent request took the same mchRefundNo. */
+class MchRefundNoTaken extends Error {}
+
+/**
+ * Refunds (PAY-4, MON-4). Creating one reserves the refundable amount on the order and debits the
+ * merchant in one transaction, before the channel is called (provider pattern); the channel's
+ * answer — at once, by notify or by query — settles it with a compare-and-set: success moves the
+ * order to partially_refunded / refunded, failure gives the reservation and the money back. Either
+ * way the merchant is notified through the outbox, in the same transaction.
+ */
+export class RefundService {
+  constructor(
+    private readonly db: Db,
+    private readonly orders: OrderService,
+    private readonly ledger: LedgerService,
+    private readonly channels: ChannelGateway,
+    private readonly notify: NotifyService,
+    private readonly options: RefundOptions,
+  ) {}
+
+  // ---------- create ----------
+
+  /** Creates (or, for a same-body retry, returns) a refund. `created` is false for a retry. */
+  async createRefund(
+    app: AppKeys,
+    input: CreateRefundInput,
+  ): Promise<{ refund: RefundRow; created: boolean }> {
+    const requestHash = hashRefundRequest(input);
+    const existing = await queries.findByAppAndMchRefundNo(this.db, app.appId, input.mchRefundNo);
+    if (existing) return { refund: assertSameRequest(existing, requestHash), created: false };
+    if (input.amount <= 0n) throw new AppError('INVALID_REQUEST', 'amount must be greater than zero');
+
+    const order = await this.orderOf(app, input);
+    if (!isPaidState(order.state)) {
+      throw new AppError(
+        'ORDER_STATE_INVALID',
+        `order ${order.order_no} is ${order.state}; only a paid order can be refunded`,
+      );
+    }
+    if (order.channel_account_id === null) {
+      throw new AppError('ORDER_STATE_INVALID', `order ${order.order_no} has no channel to refund through`);
+    }
+    const channelAccountId = order.channel_account_id;
+    const accounts = { merchantId: order.merchant_id, channelAccountId, currency: order.currency };
+    await this.ledger.openAccounts(this.ledger.refundAccounts(accounts));
+
+    let refund: RefundRow;
+    try {
+      refund = await this.db.tx(async (q) => {
+        const locked = await this.orders.lockForRefund(q, order.id);
+        if (!locked || !isPaidState(locked.state)) {
+          throw new AppError('ORDER_STATE_INVALID', `order ${order.order_no} is not paid`);
+        }
+        const remaining = locked.amount - locked.refunded_amount;
+        if (input.amount > remaining) throw amountExceeded(order.order_no, remaining);
+        const share = shareOf(locked, input.amount);
+        const reserved = await this.orders.reserveRefund(q, order.id, share, input.mchRefundNo);
+        if (!reserved) throw amountExceeded(order.order_no, remaining);
+        const debit = input.amount - share.fee;
+        const { fromPending, fromAvailable } = await this.ledger.splitMerchantDebit(
+          q,
+          order.merchant_id,
+          order.currency,
+          debit,
+        );
+        const inserted = await queries.insertRefund(q, {
+          appId: app.appId,
+          mchRefundNo: input.mchRefundNo,
+          requestHash,
+          orderId: order.id,
+          orderNo: order.order_no,
+          mchOrderNo: order.mch_order_no,
+          merchantId: order.merchant_id,
+          channelAccountId,
+          amount: input.amount,
+          feeRefund: share.fee,
+          channelCostRefund: share.channelCost,
+          debitedPending: fromPending,
+          debitedAvailable: fromAvailable,
+          currency: order.currency,
+          reason: input.reason ?? null,
+          notifyUrl: input.notifyUrl ?? order.notify_url,
+        });
+        if (!inserted) throw new MchRefundNoTaken();
+        await this.ledger.post(q, this.ledger.refundPosting(postingOf(inserted)));
+        return inserted;
+      });
+    } catch (error) {
+      if (!(error instanceof MchRefundNoTaken)) throw error;
+      // A concurrent request with the same mchRefundNo won; ours wrote nothing.
+      const winner = (await queries.findByAppAndMchRefundNo(this.db, app.appId, input.mchRefundNo))!;
+      return { refund: assertSameRequest(winner, requestHash), created: false };
+    }
+    return { refund: await this.askChannel(refund), created: true };
+  }
+
+  private async orderOf(app: AppKeys, input: CreateRefundInput): Promise<OrderRow> {
+    if (input.orderNo !== undefined) {
+      const order = await this.orders.getForMerchant(app.merchantId, input.orderNo);
+      if (input.mchOrderNo !== undefined && order.mch_order_no !== input.mchOrderNo) {
+        throw new AppError('INVALID_REQUEST', 'orderNo and mchOrderNo name different orders');
+      }
+      return order;
+    }
+    if (input.mchOrderNo !== undefined) return this.orders.getByMchOrderNo(app.appId, input.mchOrderNo);
+    throw new AppError('INVALID_REQUEST', 'orderNo or mchOrderNo is required');
+  }
+
+  /** The channel is called after the reservation committed, outside any transaction. */
+  private async askChannel(refund: RefundRow): Promise<RefundRow> {
+    const order = await this.orders.requireByOrderNo(refund.order_no);
+    const result = await this.channels.createRefund(refund.channel_account_id, {
+      refundNo: refund.refund_no,
+      orderNo: refund.order_no,
+      channelOrderNo: order.channel_order_no,
+      amount: refund.amount,
+      totalAmount: order.amount,
+      currency: refund.currency,
+      reason: refund.reason,
+    });
+    switch (result.outcome) {
+      case 'accepted':
+        if (result.status === 'succeeded') return this.settle(refund, 'succeeded', result.channelRefundNo);
+        if (result.status === 'failed') {
+          return this.settle(
+            refund,
+            'failed',
+            result.channelRefundNo,
+            'CHANNEL_REFUND_FAILED',
+            'the channel failed the refund',
+          );
+        }
+        await queries.setChannelRefundNo(this.db, refund.id, result.channelRefundNo);
+        return (await queries.findByRefundNo(this.db, refund.refund_no))!;
+      case 'refused':
+        this.options.log.warn(
+          { refundNo: refund.refund_no, code: result.code },
+          'channel refused the refund',
+        );
+        return this.settle(refund, 'failed', null, result.code, result.message);
+      case 'unknown':
+        // The channel may have taken it: stays pending until a notify or a query says how it ended.
+        this.options.log.warn(
+          { refundNo: refund.refund_no, code: result.code, message: result.message },
+          'channel refund answer unknown; will query',
+        );
+        return refund;
+    }
+  }
+
+  // ---------- settle ----------
+
+  /**
+   * Settles a pending refund (compare-and-set) in one transaction with its consequences: success
+   * moves the order to partially_refunded / refunded; failure releases the reservation and posts
+   * the reverse of the refund's ledger transaction. The merchant notify goes in the same transaction.
+   * A refund already settled is returned as it is.
+   */
+  async settle(
+    refund: RefundRow,
+    to: 'succeeded' | 'failed',
+    channelRefundNo: string | null,
+    failureCode?: string,
+    failureMessage?: string,
+  ): Promise<RefundRow> {
+    return (await this.settleOnce(refund, to, channelRefundNo, failureCode, failureMessage)).refund;
+  }
+
+  /** settle, telling whether this call applied the outcome (false: it was settled already). */
+  private async settleOnce(
+    refund: RefundRow,
+    to: 'succeeded' | 'failed',
+    channelRefundNo: string | null,
+    failureCode?: string,
+    failureMessage?: string,
+  ): Promise<{ refund: RefundRow; applied: boolean }> {
+    const settled = await this.db.tx(async (q) => {
+      // The order first: concurrent settlements of its refunds serialise here and see each other.
+      const order = await this.orders.lockForRefund(q, refund.order_id);
+      const row = await queries.settle(q, refund.id, to, { channelRefundNo, failureCode, failureMessage });
+      if (!row || !order) return null;
+      if (to === 'succeeded') {
+        const total = await queries.succeededTotal(q, row.order_id);
+        await this.orders.markRefunded(q, row.order_id, total === order.amount, row.refund_no, row.amount);
+      } else {
+        await this.orders.releaseRefund(
+          q,
+          row.order_id,
+          { amount: row.amount, fee: row.fee_refund, channelCost: row.channel_cost_refund },
+          row.refund_no,
+          failureCode ?? 'FAILED',
+        );
+        await this.ledger.post(q, this.ledger.refundReversalPosting(postingOf(row)));
+      }
+      const event = `refund.${to}`;
+      await this.notify.enqueue(q, {
+        merchantId: row.merchant_id,
+        appId: row.app_id,
+        orderId: row.order_id,
+        eventType: event,
+        idempotencyKey: `${event}:${row.refund_no}`,
+        url: row.notify_url,
+        body: refundNotifyBody(event, row),
+      });
+      return row;
+    });
+    if (!settled)
+      return { refund: (await queries.findByRefundNo(this.db, refund.refund_no))!, applied: false };
+    this.notify.wake();
+    return { refund: settled, applied: true };
+  }
+
+  // ---------- channel refund notify ----------
+
+  /** A provider's refund notify for one channel account: verified, matched to the refund, applied once. */
+  async handleRefundNotify(
+    channelAccountId: bigint,
+    inbound: InboundNotify,
+    remoteIp: string,
+  ): Promise<{ status: number; contentType: string; body: string }> {
+    const record = (
+      outcome: 'applied' | 'duplicate' | 'refused',
+      orderId: bigint | null,
+      errorCode: string | null,
+    ) =>
+      this.orders.logChannelNotify({
+        channelAccountId,
+        orderId,
+        rawBody: inbound.rawBody,
+        headers: redactHeaders(inbound.headers),
+        remoteIp,
+        outcome,
+        errorCode,
+      });
+    const adapter = await this.channels.adapterOf(channelAccountId);
+    if (!adapter) {
+      await record('refused', null, 'UNKNOWN_CHANNEL_ACCOUNT');
+      throw new AppError('NOT_FOUND', `channel account ${channelAccountId} not found`);
+    }
+    let parsed: ParsedRefundNotify;
+    try {
+      const any = (await this.channels.parseNotify(channelAccountId, inbound)).parsed;
+      if (any.kind !== 'refund') {
+        await record('refused', null, 'NOTIFY_WRONG_KIND');
+        return adapter.notifyAck(false);
+      }
+      parsed = any;
+    } catch (error) {
+      if (!(error instanceof NotifyRejected)) throw error;
+      await record('refused', null, `NOTIFY_${error.reason}`);
+      this.options.log.warn(
+        { channelAccountId: channelAccountId.toString(), reason: error.reason },
+        'refund notify refused',
+      );
+      return adapter.notifyAck(false);
+    }
+    const refund = await queries.findByRefundNo(this.db, parsed.refundNo);
+    const refusal = !refund
+      ? 'NOTIFY_REFUND_NOT_FOUND'
+      : refund.channel_account_id !== channelAccountId
+        ? 'NOTIFY_ACCOUNT_MISMATCH'
+        : refund.order_no !== parsed.orderNo
+          ? 'NOTIFY_ORDER_MISMATCH'
+          : refund.currency !== parsed.currency
+            ? 'NOTIFY_CURRENCY_MISMATCH'
+            : refund.amount !== parsed.amount
+              ? 'NOTIFY_AMOUNT_MISMATCH'
+              : null;
+    if (refusal || !refund) {
+      await record('refused', refund?.order_id ?? null, refusal);
+      this.options.log.warn({ refundNo: parsed.refundNo, reason: refusal }, 'refund notify refused');
+      return adapter.notifyAck(false);
+    }
+    const { applied } = await this.settleOnce(
+      refund,
+      parsed.status,
+      parsed.channelRefundNo,
+      parsed.status === 'failed' ? 'CHANNEL_REFUND_FAILED' : undefined,
+      parsed.status === 'failed' ? (parsed.message ?? 'the channel failed the refund') : undefined,
+    );
+    await record(applied ? 'applied' : 'duplicate', refund.order_id, null);
+    return adapter.notifyAck(true);
+  }
+
+  // ---------- query ----------
+
+  /** Asks the channel about a pending refund and applies a final answer; returns the refund as it is now. */
+  async syncWithChannel(refund: RefundRow): Promise<RefundRow> {
+    if (refund.state !== 'pending') return refund;
+    const status = await this.channels.queryRefund(refund.channel_account_id, {
+      refundNo: refund.refund_no,
+      orderNo: refund.order_no,
+    });
+    if (status.amount !== undefined && status.amount !== refund.amount) {
+      this.options.log.warn({ refundNo: refund.refund_no }, 'channel refund amount differs; left pending');
+      return refund;
+    }
+    // The channel never got it (we stopped between the reservation and the call, or the call was
+    // lost): ask again; the channel is idempotent on our refund number.
+    if (status.status === 'not_found') return this.askChannel(refund);
+    if (status.status === 'succeeded')
+      return this.settle(refund, 'succeeded', status.channelRefundNo ?? null);
+    if (status.status === 'failed') {
+      return this.settle(
+        refund,
+        'failed',
+        status.channelRefundNo ?? null,
+        'CHANNEL_REFUND_FAILED',
+        'the channel failed the refund',
+      );
+    }
+    return refund;
+  }
+
+  /** Scheduled: pending refunds whose outcome never arrived are asked about. */
+  async queryPending(): Promise<number> {
+    const due = await queries.claimStalePending(this.db, STALE_PENDING_SECONDS, QUERY_BATCH);
+    for (const refund of due) {
+      try {
+        await this.syncWithChannel(refund);
+      } catch (error) {
+        this.options.log.warn(
+          { refundNo: refund.refund_no, error: (error as Error).message },
+          'refund query failed; will retry',
+        );
+      }
+    }
+    return due.length;
+  }
+
+  // ---------- reads ----------
+
+  async getForMerchant(merchantId: bigint, refundNo: string): Promise<RefundRow> {
+    const refund = await queries.findByRefundNo(this.db, refundNo);
+    // Another merchant's refund is "not found", never "forbidden".
+    if (!refund || refund.merchant_id !== merchantId)
+      throw new AppError('NOT_FOUND', `refund ${refundNo} not found`);
+    return refund;
+  }
+
+  async getByMchRefundNo(appId: string, mchRefundNo: string): Promise<RefundRow> {
+    const refund = await queries.findByAppAndMchRefundNo(this.db, appId, mchRefundNo);
+    if (!refund) throw new AppError('NOT_FOUND', `refund with mchRefundNo ${mchRefundNo} not found`);
+    return refund;
+  }
+
+  async requireByRefundNo(refundNo: string): Promise<RefundRow> {
+    const refund = await queries.findByRefundNo(this.db, refundNo);
+    if (!refund) throw new AppError('NOT_FOUND', `refund ${refundNo} not found`);
+    return refund;
+  }
+
+  /**
+   * The refunds' part of the ledger check: every refund was posted once, every failed one reversed
+   * once, and every order's reservation equals its refunds that did not fail.
+   */
+  async ledgerProblems(): Promise<{ refunds: bigint; problems: string[] }> {
+    const problems: string[] = [];
+    const counts = await queries.countByState(this.db);
+    const posted = await this.ledger.countTxnsOfKind('refund');
+    const reversed = await this.ledger.countTxnsOfKind('refund_reversal');
+    if (posted !== counts.total) problems.push(`${counts.total} refunds but ${posted} refund transactions`);
+    if (reversed !== counts.failed) {
+      problems.push(`${counts.failed} failed refunds but ${reversed} refund reversal transactions`);
+    }
+    for (const r of await queries.reservationDrift(this.db, 20)) {
+      problems.push(
+        `order ${r.order_no} reserves ${r.refunded_amount} for refunds but its refunds make ${r.expected}`,
+      );
+    }
+    return { refunds: counts.total, problems };
+  }
+
+  refundsOfOrder(orderId: bigint): Promise<RefundRow[]> {
+    return queries.refundsOfOrder(this.db, orderId);
+  }
+}
+
+/**
+ * The refund's share of the order's fee and channel cost. Proportional, rounded half up, so the
+ * refunds of an order never give back more than it had; the refund that completes the order takes
+ * what is left, so a full refund in parts gives back exactly the whole. A product that keeps the
+ * fee gives the merchant none of it; the channel's cost is given back either way (the channel
+ * returns it), to the platform's revenue when the merchant does not get the fee.
+ */
+export function shareOf(
+  order: RefundableOrder,
+  amount: bigint,
+): { amount: bigint; fee: bigint; channelCost: bigint } {
+  const completes = order.refunded_amount + amount === order.amount;
+  const part = (whole: bigint, given: bigint) => {
+    const left = whole - given;
+    if (completes) return left;
+    const share = divideRoundHalfUp(whole * amount, order.amount);
+    return share < left ? share : left;
+  };
+  const fee = order.fee_refund_mode === 'kept' ? 0n : part(order.fee, order.refunded_fee);
+  return { amount, fee, channelCost: part(order.channel_cost, order.refunded_channel_cost) };
+}
+
+function postingOf(row: RefundRow): RefundPosting {
+  return {
+    refundNo: row.refund_no,
+    merchantId: row.merchant_id,
+    channelAccountId: row.channel_account_id,
+    currency: row.currency,
+    amount: row.amount,
+    feeRefund: row.fee_refund,
+    channelCostRefund: row.channel_cost_refund,
+    debitedPending: row.debited_pending,
+    debitedAvailable: row.debited_available,
+  };
+}
+
+function amountExceeded(orderNo: string, remaining: bigint): AppError {
+  return new AppError(
+    'REFUND_AMOUNT_EXCEEDED',
+    `the refund exceeds what is left to refund of order ${orderNo} (${remaining} minor units)`,
+    { remaining: toJsonAmount(remaining) },
+  );
+}
+
+function assertSameRequest(refund: RefundRow, requestHash: string): RefundRow {
+  if (refund.request_hash !== requestHash) {
+    throw new AppError(
+      'IDEMPOTENCY_CONFLICT',
+      `mchRefundNo ${refund.mch_refund_no} was already used with a different request`,
+    );
+  }
+  return refund;
+}
+
+/** The fields that define a refund, in a fixed order, so a retry hashes the same whatever its key order. */
+export function hashRefundRequest(input: CreateRefundInput): string {
+  const canonical = JSON.stringify([
+    input.orderNo ?? null,
+    input.mchOrderNo ?? null,
+    input.mchRefundNo,
+    input.amount.toString(),
+    input.reason ?? null,
+    input.notifyUrl ?? null,
+  ]);
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+/** The merchant-facing shape of a refund (API responses). */
+export function refundView(refund: RefundRow) {
+  return {
+    refundNo: refund.refund_no,
+    mchRefundNo: refund.mch_refund_no,
+    orderNo: refund.order_no,
+    mchOrderNo: refund.mch_order_no,
+    state: refund.state,
+    amount: toJsonAmount(refund.amount),
+    currency: refund.currency,
+    feeRefund: toJsonAmount(refund.fee_refund),
+    reason: refund.reason,
+    channelRefundNo: refund.channel_refund_no,
+    createdAt: refund.created_at.toISOString(),
+    succeededAt: refund.succeeded_at?.toISOString() ?? null,
+    failedAt: refund.failed_at?.toISOString() ?? null,
+    failure: refund.failure_code
+      ? { code: refund.failure_code, message: refund.failure_message ?? '' }
+      : null,
+  };
+}
+
+/** The body of a `refund.succeeded` / `refund.failed` merchant notify. */
+export function refundNotifyBody(event: string, refund: RefundRow) {
+  return { event, ...refundView(refund) };
+}
