@@ -27,7 +27,12 @@ describe.each(testDatabases)('consoles in the browser on $kind', (database) => {
   let admin: ConsoleClient;
   // `QY_SCREENSHOTS=1 npm test -- browser` refreshes docs/screenshots (from the PGlite run).
   const shots = database.kind === 'pglite' && process.env.QY_SCREENSHOTS === '1';
-  const shoot = (page: Page, name: string) => (shots ? screenshot(page, name) : Promise.resolve());
+  // Screenshots wait for antd's open/close animations to finish.
+  const shoot = async (page: Page, name: string) => {
+    if (!shots) return;
+    await page.waitForTimeout(500);
+    await screenshot(page, name);
+  };
 
   beforeAll(async () => {
     t = await startTestPlatform(database);
@@ -175,6 +180,25 @@ describe.each(testDatabases)('consoles in the browser on $kind', (database) => {
     expect(rowText).toContain(`¥${(paid.channelCost / 100).toFixed(2)}`);
     expect(rowText).toContain(`¥${(paid.platformProfit / 100).toFixed(2)}`);
     await shoot(page, 'operator-orders');
+
+    // ---- a partial refund from the order detail, out of the merchant's balance ----
+    await page.goto(url(`/operator/orders?order=${orderNo}`));
+    await expect.poll(() => page.getByTestId('order-detail').isVisible()).toBe(true);
+    await page.locator('.ant-drawer button', { hasText: /^退款$/ }).click();
+    const refundDialog = page.locator('.ant-modal-content');
+    await expect.poll(() => refundDialog.getByTestId('refund-remainder').innerText()).toContain('88.88');
+    await refundDialog.getByLabel('退款金额').fill('10.00');
+    await refundDialog.getByLabel('退款原因').fill('顾客退货');
+    await shoot(page, 'operator-refund');
+    await refundDialog.getByRole('button', { name: '确认退款' }).click();
+    await expect
+      .poll(async () => (await t.platform.services.orders.requireByOrderNo(orderNo)).state, {
+        timeout: 15_000,
+      })
+      .toBe('partially_refunded');
+    expect((await t.platform.services.orders.requireByOrderNo(orderNo)).refunded_amount).toBe(1000n);
+    await page.goto(url('/operator/refunds'));
+    await expect.poll(() => page.getByTestId('refund-table').innerText()).toContain(orderNo);
 
     // ---- manual completion of another order: wrong password refused, right one accepted ----
     await page.goto(url('/operator/system/settings'));

@@ -27,6 +27,7 @@ import type { AppKeys } from '../merchants/service.ts';
 import { cashierRoutes } from '../orders/cashier.ts';
 import { orderPortalRoutes } from '../orders/portal-routes.ts';
 import { channelNotifyRoutes, merchantOrderRoutes, orderAdminRoutes } from '../orders/routes.ts';
+import { consoleRefundRoutes } from '../refunds/console-routes.ts';
 import { channelRefundNotifyRoutes, merchantRefundRoutes } from '../refunds/routes.ts';
 import { statsRoutes } from '../stats/routes.ts';
 import type { Config } from './config.ts';
@@ -164,6 +165,7 @@ export async function buildHttpApp({
   await app.register(statsRoutes, { services });
   await app.register(orderPortalRoutes, { services });
   await app.register(merchantPortalRoutes, { services });
+  await app.register(consoleRefundRoutes, { services });
   await app.register(cashierRoutes, { services });
   await app.register(webRoutes);
   if (config.sandbox) {

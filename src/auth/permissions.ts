@@ -12,6 +12,7 @@ export const PERMISSIONS = [
   { code: 'order.operate', group: 'order' },
   { code: 'order.test', group: 'order' },
   { code: 'order.complete', group: 'order' },
+  { code: 'order.refund', group: 'order' },
   { code: 'stats.read', group: 'stats' },
   { code: 'operator.read', group: 'system' },
   { code: 'operator.write', group: 'system' },

@@ -5,6 +5,8 @@ import type { Services } from '../app/services.ts';
 import { noteAudit } from '../audit/service.ts';
 import { requireMerchantUser, sessionOf } from '../auth/guards.ts';
 import { AppError } from '../errors.ts';
+import { toJsonAmount } from '../money/money.ts';
+import { refundsOfOrderView } from '../refunds/console-views.ts';
 import { TimeBound } from '../stats/time.ts';
 import { labelsFor, portalEvents, portalOrderView } from './console-views.ts';
 import type { OrderRow } from './queries.ts';
@@ -75,8 +77,17 @@ export async function orderPortalRoutes(app: FastifyInstance, { services }: { se
     { schema: { tags, summary: 'An order with its timeline', params: OrderNoParams } },
     async (request) => {
       const order = await services.orders.getScoped(portalScope(request), request.params.orderNo);
-      const [row, events] = await Promise.all([rowOf(order), services.orders.eventsOf(order.id)]);
-      return { ...row, events: portalEvents(events) };
+      const [row, events, refunds] = await Promise.all([
+        rowOf(order),
+        services.orders.eventsOf(order.id),
+        refundsOfOrderView(services, order.id),
+      ]);
+      return {
+        ...row,
+        refundedAmount: toJsonAmount(order.refunded_amount),
+        events: portalEvents(events),
+        refunds,
+      };
     },
   );
 

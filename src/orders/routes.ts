@@ -6,6 +6,7 @@ import { noteAudit } from '../audit/service.ts';
 import { requireOperator, sessionOf } from '../auth/guards.ts';
 import { AppError } from '../errors.ts';
 import { toJsonAmount } from '../money/money.ts';
+import { refundsOfOrderView } from '../refunds/console-views.ts';
 import { parseBound, TimeBound } from '../stats/time.ts';
 import { labelsFor, operatorEvents, operatorOrderView } from './console-views.ts';
 import type { OrderRow } from './queries.ts';
@@ -309,14 +310,17 @@ export async function orderAdminRoutes(app: FastifyInstance, { services }: { ser
     },
     async (request) => {
       const order = await services.orders.requireByOrderNo(request.params.orderNo);
-      const [row, events, notifies, channelNotifies] = await Promise.all([
+      const [row, events, notifies, channelNotifies, refunds] = await Promise.all([
         rowOf(order),
         services.orders.eventsOf(order.id),
         services.notify.historyOfOrder(order.id),
         services.orders.channelNotifiesOf(order.id),
+        refundsOfOrderView(services, order.id),
       ]);
       return {
         ...row,
+        refundedAmount: toJsonAmount(order.refunded_amount),
+        refunds,
         events: operatorEvents(events),
         notify: {
           state: row.notifyState,

@@ -30,7 +30,12 @@ export interface RefundRow {
   failed_at: Date | null;
   created_at: Date;
   updated_at: Date;
+  source: RefundSource;
+  created_by_user_id: bigint | null;
 }
+
+/** Where a refund was asked for: the signed merchant API or a console (operator or merchant user). */
+export type RefundSource = 'api' | 'console';
 
 export interface NewRefund {
   appId: string;
@@ -49,6 +54,8 @@ export interface NewRefund {
   currency: string;
   reason: string | null;
   notifyUrl: string;
+  source: RefundSource;
+  createdByUserId: bigint | null;
 }
 
 /**
@@ -59,10 +66,10 @@ export async function insertRefund(q: Queryable, r: NewRefund): Promise<RefundRo
   const rows = await q.query<RefundRow>(
     `INSERT INTO refund_order (refund_no, app_id, mch_refund_no, request_hash, order_id, order_no, mch_order_no,
        merchant_id, channel_account_id, amount, fee_refund, channel_cost_refund, debited_pending, debited_available,
-       currency, reason, notify_url)
+       currency, reason, notify_url, source, created_by_user_id)
      VALUES ('R' || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYMMDDHH24MISS')
                  || lpad((nextval('refund_no_seq') % 100000000)::text, 8, '0'),
-             $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+             $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
      ON CONFLICT (app_id, mch_refund_no) DO NOTHING RETURNING *`,
     [
       r.appId,
@@ -81,6 +88,8 @@ export async function insertRefund(q: Queryable, r: NewRefund): Promise<RefundRo
       r.currency,
       r.reason,
       r.notifyUrl,
+      r.source,
+      r.createdByUserId,
     ],
   );
   return rows[0] ?? null;
@@ -104,6 +113,46 @@ export async function findByAppAndMchRefundNo(
 
 export function refundsOfOrder(q: Queryable, orderId: bigint) {
   return q.query<RefundRow>('SELECT * FROM refund_order WHERE order_id = $1 ORDER BY id', [orderId]);
+}
+
+export interface RefundFilter {
+  merchantId?: bigint;
+  state?: RefundState;
+  /** Any of the refund's numbers or its order's: refund, merchant refund, order, merchant order. */
+  search?: string;
+  /** Created at or after. */
+  from?: Date;
+  /** Created before. */
+  to?: Date;
+  limit: number;
+  offset: number;
+}
+
+/**
+ * One page of refunds, newest first, with the number of matches. Every filter is in the WHERE
+ * clause (the merchant's scope included), so a page never holds a row it should not.
+ */
+export function listRefunds(q: Queryable, f: RefundFilter) {
+  return q.query<RefundRow & { total: bigint }>(
+    `SELECT r.*, count(*) OVER ()::bigint AS total
+     FROM refund_order r
+     WHERE ($1::bigint IS NULL OR r.merchant_id = $1)
+       AND ($2::text IS NULL OR r.state = $2)
+       AND ($3::text IS NULL OR r.refund_no = $3 OR r.mch_refund_no = $3 OR r.order_no = $3
+            OR r.mch_order_no = $3)
+       AND ($4::timestamptz IS NULL OR r.created_at >= $4)
+       AND ($5::timestamptz IS NULL OR r.created_at < $5)
+     ORDER BY r.created_at DESC, r.id DESC LIMIT $6 OFFSET $7`,
+    [
+      f.merchantId ?? null,
+      f.state ?? null,
+      f.search ?? null,
+      f.from ?? null,
+      f.to ?? null,
+      f.limit,
+      f.offset,
+    ],
+  );
 }
 
 /** What has been refunded of an order for good (succeeded refunds). */

@@ -10,7 +10,7 @@ import type { NotifyService } from '../notify/service.ts';
 import type { OrderRow, RefundableOrder } from '../orders/queries.ts';
 import { type OrderService, redactHeaders } from '../orders/service.ts';
 import { isPaidState } from '../orders/state.ts';
-import type { RefundRow } from './queries.ts';
+import type { RefundFilter, RefundRow, RefundSource } from './queries.ts';
 import * as queries from './queries.ts';
 
 export interface CreateRefundInput {
@@ -21,6 +21,12 @@ export interface CreateRefundInput {
   amount: bigint;
   reason?: string;
   notifyUrl?: string;
+}
+
+/** Who asked for a refund, when not the signed API: a console user. */
+export interface RefundOrigin {
+  source: RefundSource;
+  createdByUserId: bigint | null;
 }
 
 export interface RefundOptions {
@@ -60,6 +66,7 @@ export class RefundService {
   async createRefund(
     app: AppKeys,
     input: CreateRefundInput,
+    origin: RefundOrigin = { source: 'api', createdByUserId: null },
   ): Promise<{ refund: RefundRow; created: boolean }> {
     const requestHash = hashRefundRequest(input);
     const existing = await queries.findByAppAndMchRefundNo(this.db, app.appId, input.mchRefundNo);
@@ -116,6 +123,8 @@ export class RefundService {
           currency: order.currency,
           reason: input.reason ?? null,
           notifyUrl: input.notifyUrl ?? order.notify_url,
+          source: origin.source,
+          createdByUserId: origin.createdByUserId,
         });
         if (!inserted) throw new MchRefundNoTaken();
         await this.ledger.post(q, this.ledger.refundPosting(postingOf(inserted)));
@@ -409,6 +418,11 @@ export class RefundService {
 
   refundsOfOrder(orderId: bigint): Promise<RefundRow[]> {
     return queries.refundsOfOrder(this.db, orderId);
+  }
+
+  /** The consoles' refund list (a merchant's only when `merchantId` is set). */
+  list(filter: RefundFilter) {
+    return queries.listRefunds(this.db, filter);
   }
 }
 

@@ -2,6 +2,7 @@ import {
   ApiOutlined,
   DashboardOutlined,
   QrcodeOutlined,
+  RollbackOutlined,
   SafetyOutlined,
   ShopOutlined,
   TeamOutlined,
@@ -21,6 +22,7 @@ import { Cashiers } from './Cashiers.tsx';
 import { Collect } from './Collect.tsx';
 import { Dashboard } from './Dashboard.tsx';
 import { Orders } from './Orders.tsx';
+import { Refunds } from './Refunds.tsx';
 import { Security } from './Security.tsx';
 
 export const MERCHANT_HOME = '/merchant/dashboard';
@@ -48,6 +50,7 @@ export function MerchantApp() {
     { path: '/merchant/orders', name: t('merchant:menu.orders'), icon: <UnorderedListOutlined /> },
     ...(manager
       ? [
+          { path: '/merchant/refunds', name: t('merchant:menu.refunds'), icon: <RollbackOutlined /> },
           { path: '/merchant/apps', name: t('merchant:menu.apps'), icon: <ApiOutlined /> },
           { path: '/merchant/cashiers', name: t('merchant:menu.cashiers'), icon: <TeamOutlined /> },
         ]
@@ -95,6 +98,14 @@ export function MerchantApp() {
         <Route path="dashboard" element={<Dashboard />} />
         <Route path="collect" element={<Collect />} />
         <Route path="orders" element={<Orders />} />
+        <Route
+          path="refunds"
+          element={
+            <ManagerOnly>
+              <Refunds />
+            </ManagerOnly>
+          }
+        />
         <Route
           path="apps"
           element={

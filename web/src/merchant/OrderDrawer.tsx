@@ -19,6 +19,8 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorAlert } from '../shell/ErrorAlert.tsx';
 import { dateTime, percentFromPpm, yuan } from '../shell/format.ts';
+import { canRefundState, RefundDialog, RefundRecords, refundedOf } from '../shell/refunds.tsx';
+import { useSession } from '../shell/session.tsx';
 import { useApi } from '../shell/useApi.ts';
 import { OrderStateTag } from './OrderStateTag.tsx';
 import { confirmClose, syncOrder } from './orderActions.ts';
@@ -61,7 +63,18 @@ export function OrderDrawer({ orderNo, onClose, onChanged }: OrderDrawerProps) {
 function OrderActions({ order, onDone }: { order: OrderDetail; onDone: () => void }) {
   const { t } = useTranslation();
   const app = App.useApp();
+  const { session } = useSession();
   const [syncing, setSyncing] = useState(false);
+  if (session?.user.merchantRole === 'manager' && canRefundState(order.state)) {
+    return (
+      <RefundDialog
+        order={order}
+        endpoint={`/api/merchant/orders/${encodeURIComponent(order.orderNo)}/refunds`}
+        balanceWarning={t('merchant:refunds.balanceWarning')}
+        onDone={onDone}
+      />
+    );
+  }
   if (!isOpenState(order.state)) return null;
   return (
     <Space wrap>
@@ -169,6 +182,13 @@ function OrderBody({ order }: { order: OrderDetail }) {
         <Descriptions.Item label={t('merchant:orders.net')}>
           {paid ? yuan(order.amount - order.fee, order.currency) : '-'}
         </Descriptions.Item>
+        {refundedOf(order) > 0 && (
+          <Descriptions.Item label={t('merchant:orders.refunded')}>
+            <Typography.Text type="warning" data-testid="order-refunded-amount">
+              {yuan(refundedOf(order), order.currency)}
+            </Typography.Text>
+          </Descriptions.Item>
+        )}
         <Descriptions.Item label={t('merchant:orders.rate')}>
           {percentFromPpm(order.merchantRatePpm)}
         </Descriptions.Item>
@@ -221,6 +241,15 @@ function OrderBody({ order }: { order: OrderDetail }) {
           {t('merchant:orders.openCashier')}
         </Button>
       )}
+
+      {(order.refunds?.length ?? 0) > 0 || paid ? (
+        <>
+          <Divider orientation="left" orientationMargin={0}>
+            {t('common:refund.records')}
+          </Divider>
+          <RefundRecords refunds={order.refunds ?? []} />
+        </>
+      ) : null}
 
       <Divider orientation="left" orientationMargin={0}>
         {t('merchant:orders.timeline')}

@@ -8,6 +8,7 @@ const zh = {
   menu: {
     dashboard: '首页',
     orders: '订单',
+    refunds: '退款',
     collect: '收款',
     apps: '应用与密钥',
     cashiers: '收银员',
@@ -99,6 +100,12 @@ const zh = {
     rate: '费率',
     manualCompletion: '平台补单',
     notifyState: '商户通知',
+    refunded: '已退款',
+  },
+  refunds: {
+    title: '退款',
+    subtitle: '本商户的全部退款：接口发起与后台发起，点击一行查看所属订单',
+    balanceWarning: '退款金额将从本商户的余额中扣除',
   },
   notifyState: {
     none: '未发送',
@@ -124,6 +131,9 @@ const zh = {
     query_amount_mismatch: '通道金额不一致',
     manual_completion: '人工补单',
     refund: '退款',
+    refund_requested: '发起退款',
+    refund_succeeded: '退款成功',
+    refund_failed: '退款失败',
   },
   eventSource: {
     notify: '通道通知',
@@ -269,6 +279,7 @@ const en: typeof zh = {
   menu: {
     dashboard: 'Home',
     orders: 'Orders',
+    refunds: 'Refunds',
     collect: 'Collect',
     apps: 'Apps & keys',
     cashiers: 'Cashiers',
@@ -361,6 +372,12 @@ const en: typeof zh = {
     rate: 'Rate',
     manualCompletion: 'Completed by the platform',
     notifyState: 'Merchant notify',
+    refunded: 'Refunded',
+  },
+  refunds: {
+    title: 'Refunds',
+    subtitle: "All of the merchant's refunds, from the API or the portal; click a row to open its order",
+    balanceWarning: "The amount comes out of the merchant's balance",
   },
   notifyState: {
     none: 'Not sent',
@@ -386,6 +403,9 @@ const en: typeof zh = {
     query_amount_mismatch: 'Channel amount mismatch',
     manual_completion: 'Completed manually',
     refund: 'Refund',
+    refund_requested: 'Refund requested',
+    refund_succeeded: 'Refunded',
+    refund_failed: 'Refund failed',
   },
   eventSource: {
     notify: 'channel notify',

@@ -1,3 +1,7 @@
+import type { RefundView } from '../shell/refunds.tsx';
+
+export type { RefundView };
+
 // Shapes of the merchant portal API (docs/console-api.md, "Merchant portal"). Money is integer minor
 // units (fen), rates integer ppm, times ISO 8601 strings.
 
@@ -64,6 +68,9 @@ export interface OrderEvent {
 
 export interface OrderDetail extends MerchantOrder {
   events?: OrderEvent[];
+  /** Given back or reserved for refunds (pending included), minor units. */
+  refundedAmount?: number;
+  refunds?: RefundView[];
 }
 
 export interface List<T> {

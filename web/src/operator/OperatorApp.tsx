@@ -5,6 +5,7 @@ import {
   BranchesOutlined,
   DashboardOutlined,
   ExperimentOutlined,
+  RollbackOutlined,
   SettingOutlined,
   ShopOutlined,
   TeamOutlined,
@@ -25,6 +26,7 @@ import { MerchantDetailPage } from './pages/MerchantDetail.tsx';
 import { MerchantsPage } from './pages/Merchants.tsx';
 import { OrdersPage } from './pages/Orders.tsx';
 import { ProductsPage } from './pages/Products.tsx';
+import { RefundsPage } from './pages/Refunds.tsx';
 import { RoutingPage } from './pages/Routing.tsx';
 import { TestOrderPage } from './pages/TestOrder.tsx';
 import { AuditPage } from './system/Audit.tsx';
@@ -49,6 +51,7 @@ const SCREENS: Screen[] = [
   { path: 'channels', permission: 'catalog.read', element: <ChannelsPage /> },
   { path: 'routing', permission: 'catalog.read', element: <RoutingPage /> },
   { path: 'orders', permission: 'order.read', element: <OrdersPage /> },
+  { path: 'refunds', permission: 'order.read', element: <RefundsPage /> },
   {
     path: 'test-order',
     permission: ['order.test', 'merchant.read', 'catalog.read'],
@@ -85,6 +88,7 @@ function useMenu(): MenuDataItem[] {
       key: 'trade',
       items: [
         item('orders', <UnorderedListOutlined />, 'order.read'),
+        item('refunds', <RollbackOutlined />, 'order.read'),
         item('test-order', <ExperimentOutlined />, ['order.test', 'merchant.read', 'catalog.read']),
       ],
     },

@@ -1,5 +1,9 @@
 // Shapes of the operator API (docs/console-api.md). Money: integer minor units; rates: ppm.
 
+import type { RefundView } from '../shell/refunds.tsx';
+
+export type { RefundView };
+
 export interface ListPage<T> {
   items: T[];
   total: number;
@@ -216,6 +220,9 @@ export interface OrderDetail extends OrderRow {
   notify?: { state?: string; url?: string; nextAttemptAt?: string | null; attempts: NotifyAttempt[] } | null;
   notifies?: NotifyTask[];
   channelNotifies?: ChannelNotify[];
+  /** Given back or reserved for refunds (pending included), minor units. */
+  refundedAmount?: number;
+  refunds?: RefundView[];
 }
 
 export interface TestOrderResult {

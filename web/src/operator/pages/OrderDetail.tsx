@@ -31,6 +31,7 @@ import { api } from '../../api.ts';
 import { ErrorAlert } from '../../shell/ErrorAlert.tsx';
 import { describeError, errorText } from '../../shell/errors.ts';
 import { dateTime, percentFromPpm, yuan } from '../../shell/format.ts';
+import { canRefundState, RefundDialog, RefundRecords, refundedOf } from '../../shell/refunds.tsx';
 import { useCan } from '../../shell/session.tsx';
 import { useApi } from '../../shell/useApi.ts';
 import { NotifyStateBadge, OrderStateTag, ProfitText } from '../components.tsx';
@@ -151,6 +152,16 @@ function OrderActions({ order, onChanged }: { order: OrderDetail; onChanged: () 
       )}
       {can('order.complete') && COMPLETABLE_STATES.includes(order.state) && (
         <CompleteForm order={order} onDone={onChanged} />
+      )}
+      {can('order.refund') && canRefundState(order.state) && (
+        <RefundDialog
+          order={order}
+          endpoint={`/api/admin/orders/${encodeURIComponent(order.orderNo)}/refunds`}
+          balanceWarning={t('orderDetail.refundBalance', {
+            merchant: order.merchantName || order.mchNo,
+          })}
+          onDone={onChanged}
+        />
       )}
     </Space>
   );
@@ -316,6 +327,13 @@ function OrderBody({
         <Descriptions.Item label={t('orders.state')}>
           <OrderStateTag state={order.state} />
         </Descriptions.Item>
+        {refundedOf(order) > 0 && (
+          <Descriptions.Item label={t('orderDetail.refundedAmount')} span={2}>
+            <Typography.Text type="warning" data-testid="order-refunded-amount">
+              {yuan(refundedOf(order), c)}
+            </Typography.Text>
+          </Descriptions.Item>
+        )}
         <Descriptions.Item label={t('orders.merchantRate')}>
           {percentFromPpm(order.merchantRatePpm)}
         </Descriptions.Item>
@@ -384,6 +402,11 @@ function OrderBody({
             key: 'channel',
             label: `${t('orderDetail.channelNotifies')} (${order.channelNotifies?.length ?? 0})`,
             children: <ChannelNotifies rows={order.channelNotifies ?? []} />,
+          },
+          {
+            key: 'refunds',
+            label: `${t('common:refund.records')} (${order.refunds?.length ?? 0})`,
+            children: <RefundRecords refunds={order.refunds ?? []} />,
           },
         ]}
       />
