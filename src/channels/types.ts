@@ -32,9 +32,9 @@ export interface ChannelAdapter {
    * Verifies an inbound notify's signature and normalises it: a payment's outcome or a refund's.
    * Throws NotifyRejected when unverifiable.
    */
-  parseNotify(ctx: ChannelContext, notify: InboundNotify): ParsedNotify | ParsedRefundNotify;
+  parseNotify(ctx: ChannelContext, notify: InboundNotify): ParsedAnyNotify;
   /** What the provider expects back once a notify is handled (or refused). */
-  notifyAck(accepted: boolean): { status: number; contentType: string; body: string };
+  notifyAck(accepted: boolean): NotifyAck;
 }
 
 export interface ChannelContext {
@@ -158,6 +158,16 @@ export interface ParsedRefundNotify {
   amount: bigint;
   currency: string;
   message: string | null;
+}
+
+/** Any notify a channel sends: a payment's or a refund's. */
+export type ParsedAnyNotify = ParsedNotify | ParsedRefundNotify;
+
+/** What a channel expects back from a notify (its own success or failure answer). */
+export interface NotifyAck {
+  status: number;
+  contentType: string;
+  body: string;
 }
 
 /** Thrown by parseNotify when a notify cannot be verified or understood. */

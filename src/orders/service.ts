@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { CatalogService, RoutableBinding } from '../catalog/service.ts';
 import type { ChannelGateway } from '../channels/gateway.ts';
-import { type InboundNotify, NotifyRejected, type ParsedNotify } from '../channels/types.ts';
+import {
+  type ChannelAdapter,
+  type InboundNotify,
+  type NotifyAck,
+  NotifyRejected,
+  type ParsedAnyNotify,
+  type ParsedNotify,
+} from '../channels/types.ts';
 import { Batcher } from '../db/batcher.ts';
 import type { Db, Queryable } from '../db/index.ts';
 import { AppError } from '../errors.ts';
@@ -666,43 +673,10 @@ export class OrderService {
     inbound: InboundNotify,
     remoteIp: string,
   ): Promise<{ status: number; contentType: string; body: string }> {
-    const record = (
-      outcome: 'applied' | 'duplicate' | 'refused',
-      orderId: bigint | null,
-      errorCode: string | null,
-    ) =>
-      this.channelNotifyLog.submit({
-        channelAccountId,
-        orderId,
-        rawBody: inbound.rawBody,
-        headers: redactHeaders(inbound.headers),
-        remoteIp,
-        outcome,
-        errorCode,
-      });
-    const adapter = await this.channels.adapterOf(channelAccountId);
-    if (!adapter) {
-      await record('refused', null, 'UNKNOWN_CHANNEL_ACCOUNT');
-      throw new AppError('NOT_FOUND', `channel account ${channelAccountId} not found`);
-    }
-    let parsed: ParsedNotify;
-    try {
-      const any = (await this.channels.parseNotify(channelAccountId, inbound)).parsed;
-      if (any.kind !== 'payment') {
-        // Refund notifies have their own URL (refunds/routes.ts); one here is misdirected.
-        await record('refused', null, 'NOTIFY_WRONG_KIND');
-        return adapter.notifyAck(false);
-      }
-      parsed = any;
-    } catch (error) {
-      if (!(error instanceof NotifyRejected)) throw error;
-      await record('refused', null, `NOTIFY_${error.reason}`);
-      this.options.log.warn(
-        { channelAccountId: channelAccountId.toString(), reason: error.reason, remoteIp },
-        'channel notify refused',
-      );
-      return adapter.notifyAck(false);
-    }
+    // Refund notifies have their own URL (refunds/routes.ts); one here is misdirected.
+    const received = await this.receiveChannelNotify(channelAccountId, inbound, remoteIp, 'payment');
+    if ('ack' in received) return received.ack;
+    const { adapter, parsed, record } = received;
     const order = await this.ordersByNo.submit(parsed.orderNo);
     const refusal = order ? mismatchOf(order, channelAccountId, parsed) : 'NOTIFY_ORDER_NOT_FOUND';
     if (refusal) {
@@ -956,9 +930,64 @@ export class OrderService {
     });
   }
 
-  /** Keeps an inbound channel notify (the refunds domain's too) with its outcome. */
-  logChannelNotify(record: queries.ChannelNotifyRecord): Promise<void> {
-    return this.channelNotifyLog.submit(record);
+  /**
+   * The front of every inbound channel notify, payments' and refunds': finds the account's adapter,
+   * verifies and parses the notify, and gives back `record` to keep it with its raw body and
+   * outcome. An unverifiable notify, or one of another kind, is recorded as refused and answered
+   * with the adapter's negative ack (`{ ack }`).
+   */
+  async receiveChannelNotify<K extends ParsedAnyNotify['kind']>(
+    channelAccountId: bigint,
+    inbound: InboundNotify,
+    remoteIp: string,
+    kind: K,
+  ): Promise<
+    | { ack: NotifyAck }
+    | {
+        adapter: ChannelAdapter;
+        parsed: Extract<ParsedAnyNotify, { kind: K }>;
+        record: (
+          outcome: 'applied' | 'duplicate' | 'refused',
+          orderId: bigint | null,
+          errorCode: string | null,
+        ) => Promise<void>;
+      }
+  > {
+    const record = (
+      outcome: 'applied' | 'duplicate' | 'refused',
+      orderId: bigint | null,
+      errorCode: string | null,
+    ) =>
+      this.channelNotifyLog.submit({
+        channelAccountId,
+        orderId,
+        rawBody: inbound.rawBody,
+        headers: redactHeaders(inbound.headers),
+        remoteIp,
+        outcome,
+        errorCode,
+      });
+    const adapter = await this.channels.adapterOf(channelAccountId);
+    if (!adapter) {
+      await record('refused', null, 'UNKNOWN_CHANNEL_ACCOUNT');
+      throw new AppError('NOT_FOUND', `channel account ${channelAccountId} not found`);
+    }
+    try {
+      const parsed = (await this.channels.parseNotify(channelAccountId, inbound)).parsed;
+      if (parsed.kind !== kind) {
+        await record('refused', null, 'NOTIFY_WRONG_KIND');
+        return { ack: adapter.notifyAck(false) };
+      }
+      return { adapter, parsed: parsed as Extract<ParsedAnyNotify, { kind: K }>, record };
+    } catch (error) {
+      if (!(error instanceof NotifyRejected)) throw error;
+      await record('refused', null, `NOTIFY_${error.reason}`);
+      this.options.log.warn(
+        { channelAccountId: channelAccountId.toString(), kind, reason: error.reason, remoteIp },
+        'channel notify refused',
+      );
+      return { ack: adapter.notifyAck(false) };
+    }
   }
 
   async resendNotify(orderNo: string): Promise<number> {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ChannelGateway } from '../channels/gateway.ts';
-import { type InboundNotify, NotifyRejected, type ParsedRefundNotify } from '../channels/types.ts';
+import type { InboundNotify } from '../channels/types.ts';
 import type { Db } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import type { LedgerService, RefundPosting } from '../ledger/service.ts';
@@ -8,7 +8,7 @@ import type { AppKeys } from '../merchants/service.ts';
 import { divideRoundHalfUp, toJsonAmount } from '../money/money.ts';
 import type { NotifyService } from '../notify/service.ts';
 import type { OrderRow, RefundableOrder } from '../orders/queries.ts';
-import { type OrderService, redactHeaders } from '../orders/service.ts';
+import type { OrderService } from '../orders/service.ts';
 import { isPaidState } from '../orders/state.ts';
 import type { RefundFilter, RefundRow, RefundSource } from './queries.ts';
 import * as queries from './queries.ts';
@@ -263,42 +263,9 @@ export class RefundService {
     inbound: InboundNotify,
     remoteIp: string,
   ): Promise<{ status: number; contentType: string; body: string }> {
-    const record = (
-      outcome: 'applied' | 'duplicate' | 'refused',
-      orderId: bigint | null,
-      errorCode: string | null,
-    ) =>
-      this.orders.logChannelNotify({
-        channelAccountId,
-        orderId,
-        rawBody: inbound.rawBody,
-        headers: redactHeaders(inbound.headers),
-        remoteIp,
-        outcome,
-        errorCode,
-      });
-    const adapter = await this.channels.adapterOf(channelAccountId);
-    if (!adapter) {
-      await record('refused', null, 'UNKNOWN_CHANNEL_ACCOUNT');
-      throw new AppError('NOT_FOUND', `channel account ${channelAccountId} not found`);
-    }
-    let parsed: ParsedRefundNotify;
-    try {
-      const any = (await this.channels.parseNotify(channelAccountId, inbound)).parsed;
-      if (any.kind !== 'refund') {
-        await record('refused', null, 'NOTIFY_WRONG_KIND');
-        return adapter.notifyAck(false);
-      }
-      parsed = any;
-    } catch (error) {
-      if (!(error instanceof NotifyRejected)) throw error;
-      await record('refused', null, `NOTIFY_${error.reason}`);
-      this.options.log.warn(
-        { channelAccountId: channelAccountId.toString(), reason: error.reason },
-        'refund notify refused',
-      );
-      return adapter.notifyAck(false);
-    }
+    const received = await this.orders.receiveChannelNotify(channelAccountId, inbound, remoteIp, 'refund');
+    if ('ack' in received) return received.ack;
+    const { adapter, parsed, record } = received;
     const refund = await queries.findByRefundNo(this.db, parsed.refundNo);
     const refusal = !refund
       ? 'NOTIFY_REFUND_NOT_FOUND'
