@@ -21,6 +21,7 @@ export interface CreateOrderRequest {
   returnUrl?: string;
   clientIp?: string;
   expireSeconds?: number;
+  /** Your own data, echoed back. `extra.authCode`: the customer's pay code you scanned (B扫C). */
   extra?: Record<string, unknown>;
 }
 
@@ -140,6 +141,11 @@ export class QingyunClient {
 
   closeOrder(orderNo: string): Promise<Order> {
     return this.call<Order>('POST', `/api/v1/orders/${encodeURIComponent(orderNo)}/close`, {});
+  }
+
+  /** Cancels (撤销) an auth-code payment the customer has not confirmed. */
+  cancelOrder(orderNo: string): Promise<Order> {
+    return this.call<Order>('POST', `/api/v1/orders/${encodeURIComponent(orderNo)}/cancel`, {});
   }
 
   /** Asks the platform to query the channel now ("I paid but it still says in progress"). */

@@ -129,8 +129,9 @@ describe.each(testDatabases)('consoles in the browser on $kind', (database) => {
       await drawer.getByLabel('权重').fill(name.endsWith('A') ? '60' : '40');
       await drawer.getByRole('button', { name: '确定' }).click();
       await expect.poll(() => page.getByTestId('bindings-table').innerText()).toContain(name);
+      // The drawer holding the account just bound animates out; the next one must not be mistaken for it.
+      await expect.poll(() => page.locator('.ant-drawer-content').count()).toBe(0);
     }
-    await expect.poll(() => page.locator('.ant-drawer-content').isVisible()).toBe(false);
     await shoot(page, 'operator-routing');
     const bindings = await admin.ok<{ weight: number }[]>('GET', '/api/admin/products/browser_qr/bindings');
     expect(bindings.map((b) => b.weight).sort()).toEqual([40, 60]);
@@ -367,6 +368,20 @@ describe.each(testDatabases)('consoles in the browser on $kind', (database) => {
     await page.goto(url('/merchant/orders'));
     const paidTag = page.getByTestId('merchant-order-table').locator('[data-state="paid"]');
     await expect.poll(() => paidTag.count()).toBe(1);
+
+    // ---- the cashier scans a customer's pay code (B扫C); the customer confirms on the phone ----
+    await page.goto(url('/merchant/collect'));
+    await page.getByTestId('collect-mode').getByText('扫顾客付款码').click();
+    await page.getByTestId('collect-amount').fill('6.60');
+    // A scanner types the digits and Enter; …88 is the sandbox's customer who confirms after 2 s.
+    await page.getByTestId('collect-auth-code').fill('134567890123456788');
+    await page.getByTestId('collect-auth-code').press('Enter');
+    const scanned = page.getByTestId('collect-result');
+    await expect.poll(() => scanned.getAttribute('data-state')).toBe('paying');
+    expect(await scanned.innerText()).toContain('等待顾客确认付款');
+    await shoot(page, 'merchant-collect-scan');
+    await expect.poll(() => scanned.getAttribute('data-state'), { timeout: 15_000 }).toBe('paid');
+    expect(await scanned.innerText()).toContain('¥6.60');
 
     expect((await ledgerReport(services)).ok).toBe(true);
     await Promise.all([context.close(), managerContext.close(), phoneContext.close()]);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { phaseOf, pickLanguage, publicStatus } from '../src/orders/cashier.ts';
+import { payFormOf, phaseOf, pickLanguage, publicStatus } from '../src/orders/cashier.ts';
 import type { OrderRow } from '../src/orders/queries.ts';
 import { launchBrowser, newPage } from './support/browser.ts';
 import { testDatabases } from './support/databases.ts';
@@ -43,6 +43,39 @@ describe('cashier page rules', () => {
     expect(pickLanguage(undefined, 'fr-FR,en;q=0.3')).toBe('en');
     expect(pickLanguage(undefined, 'fr-FR,de')).toBe('zh');
     expect(pickLanguage('en', 'zh-CN')).toBe('en');
+  });
+});
+
+describe('a channel’s H5 form', () => {
+  const formOf = (html: string) => payFormOf({ pay_data_type: 'form', pay_data_value: html });
+
+  it('is reduced to its action, method and hidden fields, entities decoded', () => {
+    const form = formOf(
+      `<meta http-equiv="refresh" content="0;url=https://evil.example"><form name='f' action="https://gw.example/pay?a=1&amp;b=2" method='POST'>` +
+        `<input type="hidden" name="biz" value="{&quot;x&quot;:&#34;1&#x22;}"><input name="visible" value="no">` +
+        `<input type=hidden name="sign" value="abc=="><script>alert(1)</script><button>Pay</button></form>`,
+    );
+    expect(form?.action.href).toBe('https://gw.example/pay?a=1&b=2');
+    expect(form?.method).toBe('post');
+    expect(form?.fields).toEqual([
+      ['biz', '{"x":"1"}'],
+      ['sign', 'abc=='],
+    ]);
+  });
+
+  it('is refused unless it is one form posting to an http(s) URL', () => {
+    for (const html of [
+      '<form action="javascript:alert(1)" method="post"></form>',
+      '<form method="post"></form>',
+      '<form action="https://a.example"></form><form action="https://b.example"></form>',
+      '<form action="https://a.example" method="dialog"></form>',
+      'no form at all',
+    ]) {
+      expect(formOf(html)).toBeNull();
+    }
+    expect(
+      payFormOf({ pay_data_type: 'url', pay_data_value: '<form action="https://a.example"></form>' }),
+    ).toBeNull();
   });
 });
 

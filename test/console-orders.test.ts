@@ -30,6 +30,7 @@ interface OperatorOrder extends Order {
   channelCost: number;
   platformProfit: number;
   notifyState: string;
+  alerts: string[];
   manualCompletion: { by: string | null; at: string; remark: string } | null;
   source: string;
   test: boolean;
@@ -120,6 +121,31 @@ describe.each(testDatabases)('operator console orders on $kind', (database) => {
       await services().catalog.updateChannelAccount(id, { config: { faults } });
     }
   };
+
+  it('shows a payment that arrived after the order was closed as paid with an alert, and filters on alerts', async () => {
+    const normal = await newOrder(600);
+    await payOnSandbox(normal.payData!.value);
+    const late = await newOrder(700);
+    // Closed on our side only, as the expiry sweep does when the channel cannot be reached for a day.
+    const row = await services().orders.requireByOrderNo(late.orderNo);
+    await services().db.query(`UPDATE pay_order SET state = 'closed', closed_at = now() WHERE id = $1`, [
+      row.id,
+    ]);
+    expect((await one(late.orderNo)).state).toBe('closed');
+    await payOnSandbox(late.payData!.value);
+    await paidState(late.orderNo);
+    await paidState(normal.orderNo);
+
+    expect(await one(late.orderNo)).toMatchObject({ state: 'paid', alerts: ['late_payment'] });
+    expect(await one(normal.orderNo)).toMatchObject({ state: 'paid', alerts: [] });
+    const alerted = await admin.ok<OrderList>('GET', '/api/admin/orders?alert=true&limit=200');
+    expect(alerted.items.map((o) => o.orderNo)).toContain(late.orderNo);
+    expect(alerted.items.map((o) => o.orderNo)).not.toContain(normal.orderNo);
+    expect(alerted.items.every((o) => o.alerts.length > 0)).toBe(true);
+    const timeline = (await detail(late.orderNo)).events.find((e) => e.kind === 'late_payment');
+    expect(timeline).toMatchObject({ alert: true, detail: { previousState: 'closed' } });
+    expect((await ledgerReport(services())).ok).toBe(true);
+  });
 
   it('lists an order with every column the console shows', async () => {
     const created = await newOrder(10_000);
@@ -410,6 +436,27 @@ describe.each(testDatabases)('operator console orders on $kind', (database) => {
           pinned: true,
         });
       }
+    });
+
+    it('tests a scanned pay code (B扫C): declined, paid at once; a malformed code is refused', async () => {
+      const place = (authCode: string) =>
+        admin.send<TestOrderAnswer>('POST', '/api/admin/test-orders', {
+          mchNo: t.demo.merchant.mchNo,
+          productCode: 'sandbox_qr',
+          amount: 321,
+          test: true,
+          authCode,
+        });
+      const paid = await place('134567890123456700');
+      expect(paid.status).toBe(201);
+      expect(paid.body.order).toMatchObject({ state: 'paid', test: true, payData: { type: 'none' } });
+      const declined = await place('134567890123456799');
+      expect(declined.body.order).toMatchObject({ state: 'failed', failure: { code: 'BALANCE_NOT_ENOUGH' } });
+      const before = (await admin.ok<OrderList>('GET', '/api/admin/orders?limit=1')).total;
+      const refused = await place('not-a-code');
+      expect(refused.status).toBe(400);
+      expect((await admin.ok<OrderList>('GET', '/api/admin/orders?limit=1')).total).toBe(before);
+      expect((await ledgerReport(services())).ok).toBe(true);
     });
 
     it('routes a real order without a pinned account; refuses an account not bound to the product', async () => {

@@ -308,7 +308,7 @@ describe.each(testDatabases)('faults on $kind', (database) => {
         return o.state === 'closed' ? o : undefined;
       });
       const events = await services.orders.eventsOf(closed.id);
-      expect(events.find((e) => e.kind === 'closed')).toMatchObject({
+      expect(events.find((e) => e.kind === 'closed_unconfirmed')).toMatchObject({
         alert: true,
         detail: { channelConfirmed: false },
       });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QingyunApiError, QingyunClient } from '../sdk/index.ts';
+import { ledgerReport } from '../src/app/platform.ts';
 import { ConsoleClient, merchantConsole, operatorConsole, uniqueName } from './support/console.ts';
 import { testDatabases } from './support/databases.ts';
 import { eventually, payOnSandbox, startTestPlatform, type TestPlatform } from './support/platform.ts';
@@ -599,5 +600,77 @@ describe.each(testDatabases)('merchant portal on $kind', (database) => {
     const own = await cashierB.ok<Dashboard>('GET', '/api/merchant/dashboard');
     expect(own.today).toEqual({ orderCount: 1, paidCount: 1, paidAmount: 3_000, income: 3_000 - 18 });
     expect(own.hourly.reduce((s, h) => s + h.paidAmount, 0)).toBe(3_000);
+  });
+
+  it('collects by scanning the customer’s pay code: paid at once, or waiting and cancelled', async () => {
+    const scan = (client: ConsoleClient, authCode: string, amount = 1_500) =>
+      client.send<Collected>('POST', '/api/merchant/collect', {
+        productCode: 'sandbox_qr',
+        amount,
+        authCode,
+      });
+    const paid = await scan(cashier1, '134567890123456700');
+    expect(paid.status).toBe(201);
+    expect(paid.body.order).toMatchObject({ state: 'paid', source: 'portal', createdBy: cashier1Name });
+    expect(paid.body.payData).toEqual({ type: 'none', value: '' });
+
+    const waiting = (await scan(cashier1, '134567890123456777')).body.order;
+    expect(waiting.state).toBe('paying');
+    // Another cashier cannot see, so cannot cancel, this cashier's collection.
+    expectRefusal(
+      await cashier2.send('POST', `/api/merchant/orders/${waiting.orderNo}/cancel`, {}),
+      404,
+      'NOT_FOUND',
+    );
+    const cancelled = await cashier1.ok<PortalOrder>(
+      'POST',
+      `/api/merchant/orders/${waiting.orderNo}/cancel`,
+      {},
+    );
+    expect(cancelled.state).toBe('closed');
+    // A paid one is refunded, not cancelled; an order shown as a QR is closed, not cancelled.
+    expectRefusal(
+      await cashier1.send('POST', `/api/merchant/orders/${paid.body.order.orderNo}/cancel`, {}),
+      409,
+      'ORDER_STATE_INVALID',
+    );
+    const qr = (await collect(cashier1, 1_600)).order.orderNo;
+    expectRefusal(
+      await cashier1.send('POST', `/api/merchant/orders/${qr}/cancel`, {}),
+      409,
+      'ORDER_STATE_INVALID',
+    );
+
+    // The screen's key makes a retry after a lost answer the same collection, never a second charge;
+    // another cashier's key of the same value names their own collection.
+    const keyed = {
+      productCode: 'sandbox_qr',
+      amount: 1_700,
+      authCode: '934567890123456700',
+      requestId: 'Till1Key0001',
+    };
+    const once = await cashier1.send<Collected>('POST', '/api/merchant/collect', keyed);
+    const retried = await cashier1.send<Collected>('POST', '/api/merchant/collect', keyed);
+    expect(once.body.order.state).toBe('paid');
+    expect(retried.body.order.orderNo).toBe(once.body.order.orderNo);
+    const otherTill = await cashier2.send<Collected>('POST', '/api/merchant/collect', {
+      ...keyed,
+      authCode: '934567890123456701',
+    });
+    expect(otherTill.body.order.orderNo).not.toBe(once.body.order.orderNo);
+    expectRefusal(
+      await cashier1.send('POST', '/api/merchant/collect', { ...keyed, requestId: 'bad key!' }),
+      400,
+      'INVALID_REQUEST',
+    );
+
+    const declined = (await scan(cashier1, '134567890123456799')).body.order;
+    expect(declined).toMatchObject({ state: 'failed', failure: { code: 'BALANCE_NOT_ENOUGH' } });
+    const before = await services().orders.list({ merchantId: merchantA, limit: 500, offset: 0 });
+    expectRefusal(await scan(cashier1, '12ab'), 400, 'INVALID_REQUEST');
+    expect((await services().orders.list({ merchantId: merchantA, limit: 500, offset: 0 })).length).toBe(
+      before.length,
+    );
+    expect((await ledgerReport(services())).ok).toBe(true);
   });
 });

@@ -500,11 +500,20 @@ describe.each(testDatabases)('refunds on $kind', (database) => {
     // The channel's own answer, asked for: the refund succeeded.
     const row = await services().refunds.requireByRefundNo(refund.refundNo);
     expect((await services().refunds.syncWithChannel(row)).state).toBe('succeeded');
-    // A notify arriving afterwards, even a contradicting one, changes nothing.
+    // A notify arriving afterwards changes nothing; a contradicting one changes nothing either, but
+    // raises an alert on the order for an operator.
     const before = await rowCounts();
     expect(await postChannelNotify(genuine)).toBe('200 SUCCESS');
-    expect(await postChannelNotify(await sandboxRefundNotify(refund.refundNo, 'FAILED'))).toBe('200 SUCCESS');
     expect(await rowCounts()).toEqual(before);
+    expect(await postChannelNotify(await sandboxRefundNotify(refund.refundNo, 'FAILED'))).toBe('200 SUCCESS');
+    expect(await rowCounts()).toEqual({ ...before, events: before.events + 1 });
+    const orderRow = await services().orders.requireByOrderNo(order.orderNo);
+    const alert = (await services().orders.eventsOf(orderRow.id)).at(-1)!;
+    expect(alert).toMatchObject({
+      kind: 'refund_outcome_conflict',
+      alert: true,
+      detail: { refundNo: refund.refundNo, recorded: 'succeeded', channelSays: 'failed' },
+    });
     expect((await t.client.getRefund(refund.refundNo)).state).toBe('succeeded');
     expect((await t.client.getOrder(order.orderNo)).state).toBe('partially_refunded');
     const outcomes = await services().db.query<{ outcome: string; error_code: string | null }>(
@@ -515,7 +524,7 @@ describe.each(testDatabases)('refunds on $kind', (database) => {
       'refused:NOTIFY_SIGNATURE_INVALID',
       'refused:NOTIFY_WRONG_KIND',
       'duplicate:',
-      'duplicate:',
+      'refused:REFUND_OUTCOME_CONFLICT',
     ]);
     await expectLedgerOk();
   });

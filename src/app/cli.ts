@@ -94,6 +94,7 @@ Demo data created (also in ${path.join(dataDir, 'demo-credentials.json')}):
   app          ${demo.merchant.appId}
   app secret   ${demo.merchant.appSecret}
   product      ${demo.merchant.productCode} (bound to two sandbox channel accounts)
+  static QR    ${url}/pay/${demo.staticQrCode}   (a store's 收款码: type an amount on a phone and pay)
 Create an order:  npx tsx examples/create-order.ts   (see README)
 `);
 }

@@ -10,6 +10,8 @@ export interface DemoCredentials {
   merchant: { mchNo: string; appId: string; appSecret: string; productCode: string };
   /** The demo merchant's store manager login (merchant portal). */
   merchantManager: { username: string; password: string };
+  /** A static QR code of the demo store: the payer page is /pay/{code}. */
+  staticQrCode: string;
 }
 
 export const DEMO_PRODUCT = 'sandbox_qr';
@@ -67,7 +69,7 @@ export async function seedDemo(
   await services.catalog.setMerchantRate(merchant.id, DEMO_PRODUCT, 6000);
   const { app, secret } = await services.merchants.createApp(merchant.mch_no, { name: 'Demo app' });
   const managerPassword = randomBytes(12).toString('base64url');
-  await services.consoleUsers.createUser({
+  const manager = await services.consoleUsers.createUser({
     area: 'merchant',
     username: 'demo_manager',
     password: managerPassword,
@@ -76,11 +78,16 @@ export async function seedDemo(
     merchantRole: 'manager',
     mustChangePassword: false,
   });
+  const counter = await services.collect.create(merchant.id, manager.id, {
+    name: '演示门店 1 号收银台',
+    productCodes: [DEMO_PRODUCT],
+  });
 
   const credentials: DemoCredentials = {
     operator: { username: 'admin', password },
     merchant: { mchNo: merchant.mch_no, appId: app.appId, appSecret: secret, productCode: DEMO_PRODUCT },
     merchantManager: { username: 'demo_manager', password: managerPassword },
+    staticQrCode: counter.code,
   };
   fs.mkdirSync(config.dataDir, { recursive: true });
   fs.writeFileSync(

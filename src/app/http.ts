@@ -20,6 +20,8 @@ import { redactForAudit } from '../audit/service.ts';
 import { authRoutes, operatorAdminRoutes } from '../auth/routes.ts';
 import { catalogRoutes } from '../catalog/routes.ts';
 import { sandboxPlugin } from '../channels/sandbox/server.ts';
+import { payerRoutes } from '../collect/payer-page.ts';
+import { collectAdminRoutes, collectPortalRoutes } from '../collect/routes.ts';
 import { AppError } from '../errors.ts';
 import { merchantPortalRoutes } from '../merchants/portal-routes.ts';
 import { merchantAdminRoutes } from '../merchants/routes.ts';
@@ -167,6 +169,9 @@ export async function buildHttpApp({
   await app.register(merchantPortalRoutes, { services });
   await app.register(consoleRefundRoutes, { services });
   await app.register(cashierRoutes, { services });
+  await app.register(collectPortalRoutes, { services });
+  await app.register(collectAdminRoutes, { services });
+  await app.register(payerRoutes, { services });
   await app.register(webRoutes);
   if (config.sandbox) {
     await app.register(sandboxPlugin, {

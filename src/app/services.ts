@@ -6,6 +6,7 @@ import { RoleService } from '../auth/roles.ts';
 import { SecretBox } from '../auth/secret-box.ts';
 import { CatalogService } from '../catalog/service.ts';
 import { ChannelGateway } from '../channels/gateway.ts';
+import { CollectService } from '../collect/service.ts';
 import type { Db } from '../db/index.ts';
 import { LedgerService } from '../ledger/service.ts';
 import { MerchantService } from '../merchants/service.ts';
@@ -35,6 +36,7 @@ export interface Services {
   notify: NotifyService;
   orders: OrderService;
   refunds: RefundService;
+  collect: CollectService;
 }
 
 export function createServices(db: Db, config: Config, log: Logger, publicUrl: () => string): Services {
@@ -61,11 +63,12 @@ export function createServices(db: Db, config: Config, log: Logger, publicUrl: (
     queryScheduleSeconds: config.orderQueryScheduleSeconds,
     log,
   });
+  const consoleUsers = new ConsoleUserService(db, secrets, mailer);
   return {
     db,
     log,
     secrets,
-    consoleUsers: new ConsoleUserService(db, secrets, mailer),
+    consoleUsers,
     roles: new RoleService(db),
     audit: new AuditService(db),
     settings: new SettingsService(db),
@@ -78,5 +81,6 @@ export function createServices(db: Db, config: Config, log: Logger, publicUrl: (
     notify,
     orders,
     refunds: new RefundService(db, orders, ledger, channels, notify, { log }),
+    collect: new CollectService(db, merchants, catalog, consoleUsers, orders, { publicUrl }),
   };
 }

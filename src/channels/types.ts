@@ -14,6 +14,8 @@ export interface ChannelAdapter {
   readonly credentialsSchema: z.ZodType<Record<string, unknown>>;
   /** Validates the non-secret settings of a channel account (fault injection for the sandbox, …). */
   readonly configSchema: z.ZodType<Record<string, unknown>>;
+  /** Whether createPayment takes a customer's scanned pay code (B扫C); routing skips it for those otherwise. */
+  readonly supportsAuthCode: boolean;
 
   /** Opens a payment at the provider. Idempotent on `orderNo` at the provider's side. */
   createPayment(ctx: ChannelContext, request: CreatePaymentRequest): Promise<CreatePaymentResult>;
@@ -61,6 +63,11 @@ export interface CreatePaymentRequest {
   expiresAt: Date;
   returnUrl?: string | null;
   extra?: Record<string, unknown> | null;
+  /**
+   * The code on the customer's phone, scanned by the merchant (B扫C, 付款码). The provider takes the
+   * payment at once: paid, waiting for the customer to confirm, or declined.
+   */
+  authCode?: string | null;
 }
 
 export type PayDataType = 'qr' | 'url' | 'form' | 'none';
@@ -70,8 +77,18 @@ export type CreatePaymentResult =
       outcome: 'accepted';
       channelOrderNo: string | null;
       payData: { type: PayDataType; value: string };
+      /** `paid` when the provider took the money in this call (an auth code); otherwise pending. */
+      status?: 'pending' | 'paid';
+      paidAt?: Date | null;
+      /** What the provider says it took, when paid: checked against the order before it is recorded. */
+      amount?: bigint;
       raw?: unknown;
     }
+  /**
+   * The provider tried to take the payment and the customer's side said no (an auth code declined:
+   * balance, limit, expired code). Final for this order: another account must not be tried.
+   */
+  | { outcome: 'declined'; channelOrderNo: string | null; code: string; message: string; raw?: unknown }
   /** The provider said no: safe to try another channel account. */
   | { outcome: 'refused'; code: string; message: string; raw?: unknown }
   /** No answer in time or a transport error: the provider may or may not have opened the payment. */

@@ -3,8 +3,10 @@ import type { FastifyInstance } from 'fastify';
 import QRCode from 'qrcode';
 import type { Services } from '../app/services.ts';
 import { AppError } from '../errors.ts';
+import { escapeHtml, LOCK_ICON, payerPageHead, scriptJson } from '../html.ts';
 import { type Currency, formatMinor, isCurrency } from '../money/money.ts';
 import type { OrderRow } from './queries.ts';
+import { authCodeOf } from './service.ts';
 
 /**
  * The hosted cashier page (PAY-9), the page a payer opens on a phone: merchant, amount, subject,
@@ -26,7 +28,8 @@ export async function cashierRoutes(app: FastifyInstance, { services }: { servic
       const now = new Date();
       const status = publicStatus(order, now);
       const lang = pickLanguage(request.query.lang, request.headers['accept-language']);
-      const qrSvg = status.phase === 'open' ? await qrOf(order) : '';
+      const qrSvg =
+        status.phase === 'open' ? await qrOf(order, services.orders.cashierUrl(order.order_no)) : '';
       const nonce = randomBytes(16).toString('base64');
       reply
         .header('content-security-policy', cashierCsp(nonce))
@@ -43,6 +46,37 @@ export async function cashierRoutes(app: FastifyInstance, { services }: { servic
         nonce,
         lang,
       });
+    },
+  );
+
+  // H5 channels hand out a form to post (payData.type form). This page posts it, rebuilt from the
+  // channel's action and hidden fields only (none of the channel's markup reaches our origin), and
+  // runs no script but our own.
+  app.get<{ Params: { orderNo: string } }>(
+    '/cashier/:orderNo/pay',
+    { schema: { hide: true } },
+    async (request, reply) => {
+      const order = await findOrder(services, request.params.orderNo);
+      const form = payFormOf(order);
+      if (phaseOf(order, new Date()) !== 'open' || form === null) {
+        return reply.redirect(`/cashier/${order.order_no}`, 303);
+      }
+      const nonce = randomBytes(16).toString('base64');
+      reply
+        .header('content-security-policy', formPageCsp(nonce, form.action))
+        .header('cache-control', 'no-store')
+        .header('referrer-policy', 'no-referrer')
+        .header('x-content-type-options', 'nosniff')
+        .type('text/html; charset=utf-8');
+      return `<!doctype html><html><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex,nofollow">
+<title>正在前往支付 / Redirecting to pay</title></head><body><p>正在前往支付… / Redirecting to pay…</p>
+<form action="${escapeHtml(form.action.href)}" method="${form.method}" accept-charset="utf-8">${form.fields
+        .map(
+          ([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`,
+        )
+        .join('')}<button type="submit">去支付 / Pay</button></form>
+<script nonce="${nonce}">document.forms[0].submit();</script></body></html>`;
     },
   );
 
@@ -69,6 +103,71 @@ export function cashierCsp(nonce: string): string {
     "form-action 'none'",
     "frame-ancestors 'none'",
   ].join('; ');
+}
+
+/**
+ * The pay form's page: its own script only. The form goes to the channel's gateway, and on to any
+ * https page, since gateways answer the post with a redirect to their cashier (which form-action
+ * also governs in some browsers).
+ */
+function formPageCsp(nonce: string, action: URL): string {
+  return [
+    "default-src 'none'",
+    `script-src 'nonce-${nonce}'`,
+    "base-uri 'none'",
+    `form-action ${action.origin} https:`,
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+/** A channel's H5 form, reduced to what is posted: where, how, and the hidden fields. */
+interface PayForm {
+  action: URL;
+  method: 'post' | 'get';
+  fields: [string, string][];
+}
+
+/** The channel's form, or null when its pay data is not exactly one form posting to an http(s) URL. */
+export function payFormOf(order: Pick<OrderRow, 'pay_data_type' | 'pay_data_value'>): PayForm | null {
+  if (order.pay_data_type !== 'form' || !order.pay_data_value) return null;
+  const html = order.pay_data_value;
+  const forms = html.match(/<form\b[^>]*>/gi) ?? [];
+  if (forms.length !== 1) return null;
+  const actionText = attributeOf(forms[0]!, 'action');
+  const method = (attributeOf(forms[0]!, 'method') ?? 'post').toLowerCase();
+  if (actionText === undefined || (method !== 'post' && method !== 'get')) return null;
+  let action: URL;
+  try {
+    action = new URL(actionText);
+  } catch {
+    return null;
+  }
+  if (action.protocol !== 'http:' && action.protocol !== 'https:') return null;
+  const fields: [string, string][] = [];
+  for (const [input] of html.matchAll(/<input\b[^>]*>/gi)) {
+    const name = attributeOf(input, 'name');
+    const type = (attributeOf(input, 'type') ?? 'text').toLowerCase();
+    if (name !== undefined && type === 'hidden') fields.push([name, attributeOf(input, 'value') ?? '']);
+  }
+  return { action, method, fields };
+}
+
+/** An attribute's value in one tag, quoted either way or not at all, with the usual entities decoded. */
+function attributeOf(tag: string, name: string): string | undefined {
+  const match = new RegExp(`\\s${name}\\s*=\\s*(?:"([^"]*)"|'([^']*)'|([^\\s"'>]+))`, 'i').exec(tag);
+  const raw = match?.[1] ?? match?.[2] ?? match?.[3];
+  return raw === undefined ? undefined : decodeEntities(raw);
+}
+
+function decodeEntities(text: string): string {
+  return text.replace(/&(#\d+|#x[0-9a-f]+|amp|lt|gt|quot|apos);/gi, (entity, body: string) => {
+    const lower = body.toLowerCase();
+    if (lower.startsWith('#')) {
+      const code = lower.startsWith('#x') ? Number.parseInt(lower.slice(2), 16) : Number(lower.slice(1));
+      return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : entity;
+    }
+    return { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" }[lower] ?? entity;
+  });
 }
 
 async function findOrder(services: Services, orderNo: string): Promise<OrderRow> {
@@ -135,6 +234,7 @@ function httpUrlOrNull(text: string | null): string | null {
 const PAY_LINK_SCHEMES = new Set(['http:', 'https:', 'alipays:', 'alipay:', 'weixin:', 'upwrapper:']);
 
 function payLinkOrNull(order: OrderRow): string | null {
+  if (order.pay_data_type === 'form') return payFormOf(order) ? `/cashier/${order.order_no}/pay` : null;
   if (order.pay_data_type !== 'url' || !order.pay_data_value) return null;
   try {
     const url = new URL(order.pay_data_value);
@@ -147,10 +247,12 @@ function payLinkOrNull(order: OrderRow): string | null {
 /** A pay link or QR content is at most a few hundred characters; a QR holds at most ~2 900 bytes. */
 const QR_MAX_LENGTH = 2_000;
 
-async function qrOf(order: OrderRow): Promise<string> {
-  const value = order.pay_data_value;
+async function qrOf(order: OrderRow, cashierUrl: string): Promise<string> {
+  // A form cannot be scanned: the QR opens this page on the phone, whose button posts the form.
+  const value = order.pay_data_type === 'form' ? cashierUrl : order.pay_data_value;
   if (!value || value.length > QR_MAX_LENGTH) return '';
-  if (order.pay_data_type !== 'qr' && order.pay_data_type !== 'url') return '';
+  if (order.pay_data_type !== 'qr' && order.pay_data_type !== 'url' && order.pay_data_type !== 'form')
+    return '';
   return QRCode.toString(value, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' });
 }
 
@@ -185,6 +287,7 @@ const TEXT = {
     hintQr: '请使用支付 App「扫一扫」完成付款',
     hintUrl: '点击下方按钮前往支付，也可用另一台设备扫码',
     hintNone: '请按商户页面的提示完成支付',
+    hintAuthCode: '收银员已扫描您的付款码，请在手机上确认付款',
     payNow: '去支付',
     countdown: '请在 {time} 内完成支付',
     phase: {
@@ -221,6 +324,7 @@ const TEXT = {
     hintQr: 'Scan with your payment app to pay',
     hintUrl: 'Tap the button below to pay, or scan with another device',
     hintNone: "Follow the merchant's instructions to pay",
+    hintAuthCode: 'The cashier scanned your pay code: confirm the payment on your phone',
     payNow: 'Pay now',
     countdown: 'Pay within {time}',
     phase: {
@@ -248,19 +352,6 @@ const TEXT = {
   },
 } as const;
 
-const escapeHtml = (text: string) =>
-  text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  );
-
-/** JSON that is safe inside a <script> element: no `<` (so no `</script>`), no line separators. */
-const scriptJson = (value: unknown) =>
-  JSON.stringify(value)
-    .replace(/</g, '\\u003c')
-    .replace(/\u2028/g, '\\u2028')
-    .replace(/\u2029/g, '\\u2029');
-
 interface PageInput {
   order: OrderRow;
   merchantName: string;
@@ -277,7 +368,7 @@ function page({ order, merchantName, status, qrSvg, nonce, lang }: PageInput): s
   const amount = `${symbol}${formatMinor(order.amount, currency)}`;
   const payLink = payLinkOrNull(order);
   const open = status.phase === 'open';
-  const hint = payLink ? t.hintUrl : qrSvg ? t.hintQr : t.hintNone;
+  const hint = authCodeOf(order) ? t.hintAuthCode : payLink ? t.hintUrl : qrSvg ? t.hintQr : t.hintNone;
   const initial = escapeHtml(Array.from(merchantName.trim())[0] ?? '¥');
   const hidden = (visible: boolean) => (visible ? '' : ' hidden');
   const data = {
@@ -290,13 +381,7 @@ function page({ order, merchantName, status, qrSvg, nonce, lang }: PageInput): s
       redirect: t.redirect,
     },
   };
-  return `<!doctype html>
-<html lang="${t.htmlLang}"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width,initial-scale=1,viewport-fit=cover">
-<meta name="robots" content="noindex,nofollow"><meta name="format-detection" content="telephone=no">
-<meta name="theme-color" content="#1677ff">
-<title>${escapeHtml(t.title)} · ${escapeHtml(merchantName)}</title>
-<style nonce="${nonce}">${STYLE}</style></head>
+  return `${payerPageHead({ htmlLang: t.htmlLang, title: `${t.title} · ${merchantName}`, nonce, style: STYLE })}
 <body class="phase-${status.phase}">
 <main class="wrap">
 <header class="top"><span class="brand">${escapeHtml(t.title)}</span><span class="secure">${LOCK_ICON}${escapeHtml(t.secure)}</span></header>
@@ -333,9 +418,6 @@ ${payLink ? `<a class="btn primary" id="pay-link" href="${escapeHtml(payLink)}" 
 <script nonce="${nonce}">${SCRIPT}</script>
 </body></html>`;
 }
-
-const LOCK_ICON =
-  '<svg viewBox="0 0 16 16" width="12" height="12" aria-hidden="true"><path fill="currentColor" d="M4 7V5a4 4 0 1 1 8 0v2h.5A1.5 1.5 0 0 1 14 8.5v5a1.5 1.5 0 0 1-1.5 1.5h-9A1.5 1.5 0 0 1 2 13.5v-5A1.5 1.5 0 0 1 3.5 7H4Zm1.5 0h5V5a2.5 2.5 0 0 0-5 0v2Z"/></svg>';
 
 /** One icon per phase group; CSS shows the one that fits the body's phase class. */
 const ICONS = [

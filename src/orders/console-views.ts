@@ -14,15 +14,21 @@ export interface OrderLabels {
   accounts: Map<string, string>;
   users: Map<string, string>;
   notifyStates: Map<string, string>;
+  /** Order id → kinds of alert on its timeline (late payment, …). */
+  alerts: Map<string, string[]>;
+  /** Static QR code id → its name (the store counter or cashier it stands for). */
+  collectCodes: Map<string, string>;
 }
 
 export async function labelsFor(services: Services, rows: OrderRow[]): Promise<OrderLabels> {
   const productCodes = [...new Set(rows.map((r) => r.product_code))];
   const accountIds = distinct(rows.map((r) => r.channel_account_id));
   const userIds = distinct(rows.flatMap((r) => [r.created_by_user_id, r.manual_completed_by]));
-  const [merchants, notifyStates, products, accounts, users] = await Promise.all([
+  const [merchants, notifyStates, alerts, collectCodes, products, accounts, users] = await Promise.all([
     services.merchants.merchantsByIds(rows.map((r) => r.merchant_id)),
     services.notify.latestStateOfOrders(rows.map((r) => r.id)),
+    services.orders.alertKindsOf(rows.map((r) => r.id)),
+    services.collect.namesOf(distinct(rows.map((r) => r.collect_code_id))),
     Promise.all(
       productCodes.map(
         async (code) => [code, (await services.catalog.productByCode(code))?.name ?? code] as const,
@@ -42,6 +48,8 @@ export async function labelsFor(services: Services, rows: OrderRow[]): Promise<O
   return {
     merchants,
     notifyStates,
+    alerts,
+    collectCodes,
     products: new Map(products),
     accounts: new Map(accounts),
     users: new Map(users),
@@ -76,6 +84,7 @@ export function operatorOrderView(order: OrderRow, labels: OrderLabels, cashierU
     channelCost: toJsonAmount(order.channel_cost),
     platformProfit: toJsonAmount(order.platform_profit),
     notifyState: labels.notifyStates.get(order.id.toString()) ?? 'none',
+    alerts: labels.alerts.get(order.id.toString()) ?? [],
     notifyUrl: order.notify_url,
     manualCompletion: order.manual_completed_at
       ? {
@@ -85,6 +94,7 @@ export function operatorOrderView(order: OrderRow, labels: OrderLabels, cashierU
         }
       : null,
     source: order.source,
+    collectCodeName: collectCodeName(labels, order),
     test: order.test,
     createdBy: userName(labels, order.created_by_user_id),
   };
@@ -103,10 +113,21 @@ export function portalOrderView(order: OrderRow, labels: OrderLabels, cashierUrl
     notifyState: labels.notifyStates.get(order.id.toString()) ?? 'none',
     manualCompletion: order.manual_completed_at ? { at: order.manual_completed_at.toISOString() } : null,
     source: order.source,
+    collectCodeName: collectCodeName(labels, order),
     test: order.test,
-    // Only the merchant's own users: an operator who placed a test order stays unnamed.
-    createdBy: order.source === 'portal' ? userName(labels, order.created_by_user_id) : null,
+    // Only the merchant's own users (a cashier who collected, or whose static QR took the payment):
+    // an operator who placed a test order stays unnamed.
+    createdBy:
+      order.source === 'portal' || order.source === 'static_qr'
+        ? userName(labels, order.created_by_user_id)
+        : null,
   };
+}
+
+function collectCodeName(labels: OrderLabels, order: OrderRow): string | null {
+  return order.collect_code_id === null
+    ? null
+    : (labels.collectCodes.get(order.collect_code_id.toString()) ?? '');
 }
 
 type EventRow = { kind: string; detail: Record<string, unknown>; alert: boolean; created_at: Date };

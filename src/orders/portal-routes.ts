@@ -10,7 +10,7 @@ import { refundsOfOrderView } from '../refunds/console-views.ts';
 import { TimeBound } from '../stats/time.ts';
 import { labelsFor, portalEvents, portalOrderView } from './console-views.ts';
 import type { OrderRow } from './queries.ts';
-import { amountSchema, blank, windowOf } from './routes.ts';
+import { AUTH_CODE, amountSchema, blank, windowOf } from './routes.ts';
 import { consoleMchOrderNo } from './service.ts';
 import { ORDER_STATES } from './state.ts';
 
@@ -91,42 +91,37 @@ export async function orderPortalRoutes(app: FastifyInstance, { services }: { se
     },
   );
 
-  api.post(
-    '/api/merchant/orders/:orderNo/close',
-    { schema: { tags, summary: 'Close an unpaid order (at the channel first)', params: OrderNoParams } },
-    async (request) => {
-      const order = await services.orders.getScoped(portalScope(request), request.params.orderNo);
-      const closed = await services.orders.close(order, actor(request));
-      noteAudit(request, {
-        targetType: 'order',
-        targetId: order.order_no,
-        before: { state: order.state },
-        after: { state: closed.state },
-      });
-      return rowOf(closed);
-    },
-  );
-
-  api.post(
-    '/api/merchant/orders/:orderNo/sync',
-    {
-      schema: {
-        tags,
-        summary: '"The customer paid but it still says in progress": ask the channel now',
-        params: OrderNoParams,
+  /** close / cancel / sync: one action on one of the session's orders, audited with the state before and after. */
+  const orderAction = (
+    action: string,
+    summary: string,
+    act: (order: OrderRow, by: string) => Promise<OrderRow>,
+  ) =>
+    api.post(
+      `/api/merchant/orders/:orderNo/${action}`,
+      { schema: { tags, summary, params: OrderNoParams } },
+      async (request) => {
+        const order = await services.orders.getScoped(portalScope(request), request.params.orderNo);
+        const after = await act(order, actor(request));
+        noteAudit(request, {
+          targetType: 'order',
+          targetId: order.order_no,
+          before: { state: order.state },
+          after: { state: after.state },
+        });
+        return rowOf(after);
       },
-    },
-    async (request) => {
-      const order = await services.orders.getScoped(portalScope(request), request.params.orderNo);
-      const synced = await services.orders.syncNow(order, actor(request));
-      noteAudit(request, {
-        targetType: 'order',
-        targetId: order.order_no,
-        before: { state: order.state },
-        after: { state: synced.state },
-      });
-      return rowOf(synced);
-    },
+    );
+  orderAction('close', 'Close an unpaid order (at the channel first)', (order, by) =>
+    services.orders.close(order, by),
+  );
+  orderAction(
+    'cancel',
+    'Cancel (撤销) an auth-code payment the customer has not confirmed on their phone',
+    (order, by) => services.orders.cancel(order, by),
+  );
+  orderAction('sync', '"The customer paid but it still says in progress": ask the channel now', (order, by) =>
+    services.orders.syncNow(order, by),
   );
 
   api.post(
@@ -135,11 +130,23 @@ export async function orderPortalRoutes(app: FastifyInstance, { services }: { se
       schema: {
         tags,
         summary:
-          "Collect a payment: an order on the merchant's first enabled app, placed by this user; show its QR or cashier page to the customer",
+          "Collect a payment: an order on the merchant's first enabled app, placed by this user; show its QR or cashier page to the customer, or pass the customer's scanned pay code (authCode, B扫C)",
         body: z.object({
           productCode: z.string().min(1).max(64),
           amount: amountSchema,
           subject: z.string().trim().min(1).max(128).optional(),
+          authCode: z
+            .string()
+            .regex(AUTH_CODE, "must be the 10–32 digits of the customer's pay code")
+            .optional(),
+          /**
+           * The screen's key for this collection: a retry after a lost answer sends it again and
+           * gets the same order, so a scanned code is never charged twice.
+           */
+          requestId: z
+            .string()
+            .regex(/^[A-Za-z0-9]{8,32}$/, 'must be 8–32 letters or digits')
+            .optional(),
         }),
       },
     },
@@ -150,11 +157,15 @@ export async function orderPortalRoutes(app: FastifyInstance, { services }: { se
       const { order } = await services.orders.createOrder(
         app,
         {
-          mchOrderNo: consoleMchOrderNo('POS'),
+          // Scoped to this user, so one user's key can never name another's collection.
+          mchOrderNo: request.body.requestId
+            ? `POS${user.id}-${request.body.requestId}`
+            : consoleMchOrderNo('POS'),
           productCode: request.body.productCode,
           amount: BigInt(request.body.amount),
           subject: request.body.subject ?? '收款 Payment',
           clientIp: request.ip,
+          ...(request.body.authCode ? { extra: { authCode: request.body.authCode } } : {}),
         },
         { source: 'portal', createdByUserId: user.id },
       );

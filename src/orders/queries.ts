@@ -45,6 +45,8 @@ export interface OrderRow {
   created_by_user_id: bigint | null;
   /** A test order: tagged in lists and left out of statistics. */
   test: boolean;
+  /** The static QR (collect code) the payer ordered through; null otherwise. */
+  collect_code_id: bigint | null;
   manual_completed_by: bigint | null;
   manual_completed_at: Date | null;
   manual_completion_remark: string | null;
@@ -84,6 +86,7 @@ export interface NewOrder {
   source: OrderSource;
   createdByUserId: bigint | null;
   test: boolean;
+  collectCodeId: bigint | null;
 }
 
 export interface NewOrderEvent {
@@ -124,6 +127,7 @@ export function insertOrders(q: Queryable, orders: { order: NewOrder; events: Ne
     source: o.source,
     created_by_user_id: o.createdByUserId?.toString() ?? null,
     test: o.test,
+    collect_code_id: o.collectCodeId?.toString() ?? null,
     events,
   }));
   return q.query<OrderRow>(
@@ -132,17 +136,18 @@ export function insertOrders(q: Queryable, orders: { order: NewOrder; events: Ne
          request_hash text, product_id bigint, product_code text, channel_account_id bigint, adapter_code text,
          amount bigint, currency text, subject text, body text, merchant_rate_ppm int, channel_rate_ppm int, fee bigint,
          channel_cost bigint, platform_profit bigint, notify_url text, return_url text, client_ip text, extra jsonb,
-         expires_at timestamptz, source text, created_by_user_id bigint, test boolean, events jsonb)),
+         expires_at timestamptz, source text, created_by_user_id bigint, test boolean, collect_code_id bigint, events jsonb)),
      o AS (
        INSERT INTO pay_order (order_no, merchant_id, app_id, mch_order_no, request_hash, product_id, product_code,
          channel_account_id, adapter_code, amount, currency, subject, body, state, merchant_rate_ppm, channel_rate_ppm,
          fee, channel_cost, platform_profit, notify_url, return_url, client_ip, extra, expires_at, source,
-         created_by_user_id, test)
+         created_by_user_id, test, collect_code_id)
        SELECT 'P' || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYMMDDHH24MISS')
                   || lpad((nextval('order_no_seq') % 100000000)::text, 8, '0'),
               merchant_id, app_id, mch_order_no, request_hash, product_id, product_code, channel_account_id, adapter_code,
               amount, currency, subject, body, 'created', merchant_rate_ppm, channel_rate_ppm, fee, channel_cost,
-              platform_profit, notify_url, return_url, client_ip, extra, expires_at, source, created_by_user_id, test
+              platform_profit, notify_url, return_url, client_ip, extra, expires_at, source, created_by_user_id, test,
+              collect_code_id
        FROM v
        ON CONFLICT (app_id, mch_order_no) DO NOTHING
        RETURNING *),
@@ -419,6 +424,8 @@ export interface OrderFilter {
   from?: Date;
   /** Placed before. */
   to?: Date;
+  /** Only orders with an alert on their timeline (a late payment, a contradicting channel, …). */
+  alertsOnly?: boolean;
   limit: number;
   offset: number;
 }
@@ -439,6 +446,7 @@ export function listOrders(q: Queryable, f: OrderFilter) {
        AND ($6::bigint IS NULL OR o.created_by_user_id = $6)
        AND ($7::timestamptz IS NULL OR o.created_at >= $7)
        AND ($8::timestamptz IS NULL OR o.created_at < $8)
+       AND (NOT $11::boolean OR o.id IN (SELECT e.order_id FROM order_event e WHERE e.alert))
      ORDER BY o.created_at DESC, o.id DESC LIMIT $9 OFFSET $10`,
     [
       f.merchantId ?? null,
@@ -451,7 +459,17 @@ export function listOrders(q: Queryable, f: OrderFilter) {
       f.to ?? null,
       f.limit,
       f.offset,
+      f.alertsOnly ?? false,
     ],
+  );
+}
+
+/** The kinds of alert on each order's timeline, for orders that have any. */
+export function alertKindsOf(q: Queryable, orderIds: bigint[]) {
+  return q.query<{ order_id: bigint; kinds: string[] }>(
+    `SELECT order_id, array_agg(DISTINCT kind ORDER BY kind) AS kinds FROM order_event
+     WHERE order_id = ANY($1::bigint[]) AND alert GROUP BY order_id`,
+    [orderIds.map(String)],
   );
 }
 

@@ -35,6 +35,9 @@ const extraSchema = z.record(z.string(), z.unknown()).superRefine((extra, ctx) =
   }
 });
 
+/** The code a merchant scans off the customer's wallet (B扫C): 18 digits at Alipay and WeChat Pay. */
+export const AUTH_CODE = /^\d{10,32}$/;
+
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(512);
 
 const CreateOrderBody = z
@@ -54,7 +57,17 @@ const CreateOrderBody = z
     expireSeconds: z.number().int().min(60).max(86_400).optional(),
     extra: extraSchema.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((body, ctx) => {
+    const authCode = body.extra?.authCode;
+    if (authCode !== undefined && (typeof authCode !== 'string' || !AUTH_CODE.test(authCode))) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['extra', 'authCode'],
+        message: "must be the 10–32 digits of the customer's pay code",
+      });
+    }
+  });
 
 /** Depth of nested objects and arrays, walked without recursion so a hostile body cannot overflow the stack. */
 export function jsonDepthWithin(value: unknown, maxDepth: number): boolean {
@@ -103,7 +116,7 @@ export async function merchantOrderRoutes(app: FastifyInstance, { services }: { 
       schema: {
         tags: ['merchant'],
         summary: 'Create a payment order',
-        description: `Idempotent on mchOrderNo: a same-body retry returns the order with 200, a changed body 409. Orders expire after expireSeconds (default ${DEFAULT_EXPIRE_SECONDS}).`,
+        description: `Idempotent on mchOrderNo: a same-body retry returns the order with 200, a changed body 409. Orders expire after expireSeconds (default ${DEFAULT_EXPIRE_SECONDS}). With extra.authCode (the code on the customer's phone, B扫C) the channel takes the payment at once: the order answers paid, paying (the customer must confirm; cancel it if they do not) or failed (declined).`,
         security: [{ merchantSignature: [] }],
         body: CreateOrderBody,
       },
@@ -146,42 +159,30 @@ export async function merchantOrderRoutes(app: FastifyInstance, { services }: { 
       view(await services.orders.getByMchOrderNo(request.merchantApp!.appId, request.query.mchOrderNo)),
   );
 
-  api.post(
-    '/api/v1/orders/:orderNo/close',
-    {
-      schema: {
-        tags: ['merchant'],
-        summary: 'Close an unpaid order (the channel first)',
-        security: [{ merchantSignature: [] }],
-        params: OrderNoParams,
+  /** close / cancel / sync: one action on one of the merchant's orders, answered with the order after it. */
+  const orderAction = (action: string, summary: string, act: (order: OrderRow) => Promise<OrderRow>) =>
+    api.post(
+      `/api/v1/orders/:orderNo/${action}`,
+      {
+        schema: { tags: ['merchant'], summary, security: [{ merchantSignature: [] }], params: OrderNoParams },
       },
-    },
-    async (request) => {
-      const order = await services.orders.getForMerchant(
-        request.merchantApp!.merchantId,
-        request.params.orderNo,
-      );
-      return view(await services.orders.close(order, 'merchant'));
-    },
+      async (request) => {
+        const { merchantId } = request.merchantApp!;
+        return view(await act(await services.orders.getForMerchant(merchantId, request.params.orderNo)));
+      },
+    );
+  orderAction('close', 'Close an unpaid order (the channel first)', (order) =>
+    services.orders.close(order, 'merchant'),
   );
-
-  api.post(
-    '/api/v1/orders/:orderNo/sync',
-    {
-      schema: {
-        tags: ['merchant'],
-        summary: '"I paid but it still says in progress": ask the channel now and apply its answer',
-        security: [{ merchantSignature: [] }],
-        params: OrderNoParams,
-      },
-    },
-    async (request) => {
-      const order = await services.orders.getForMerchant(
-        request.merchantApp!.merchantId,
-        request.params.orderNo,
-      );
-      return view(await services.orders.syncNow(order, 'merchant'));
-    },
+  orderAction(
+    'cancel',
+    'Cancel (撤销) an auth-code payment the customer has not confirmed (the channel first)',
+    (order) => services.orders.cancel(order, 'merchant'),
+  );
+  orderAction(
+    'sync',
+    '"I paid but it still says in progress": ask the channel now and apply its answer',
+    (order) => services.orders.syncNow(order, 'merchant'),
   );
 }
 
@@ -219,6 +220,8 @@ const ListOrdersQuery = z.object({
   channelAccountId: blank(z.string().regex(/^\d{1,18}$/)),
   from: blank(TimeBound),
   to: blank(TimeBound),
+  /** true: only orders with an alert (late payment after close, contradicting channel, …). */
+  alert: blank(z.enum(['true', 'false'])),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   offset: z.coerce.number().int().min(0).default(0),
 });
@@ -238,6 +241,8 @@ const TestOrderBody = z.object({
     .optional(),
   subject: z.string().trim().min(1).max(128).optional(),
   test: z.boolean().default(false),
+  /** A customer's pay code to test B扫C (the sandbox's test codes choose the outcome). */
+  authCode: z.string().regex(AUTH_CODE, "must be the 10–32 digits of the customer's pay code").optional(),
 });
 
 /** The order list's time filters in the platform's time zone; an empty window is a mistake. */
@@ -291,6 +296,7 @@ export async function orderAdminRoutes(app: FastifyInstance, { services }: { ser
         channelAccountId: f.channelAccountId ? BigInt(f.channelAccountId) : undefined,
         search: f.q,
         ...windowOf(f, timeZone),
+        alertsOnly: f.alert === 'true',
         limit: f.limit,
         offset: f.offset,
       });
@@ -460,6 +466,7 @@ export async function orderAdminRoutes(app: FastifyInstance, { services }: { ser
           amount: BigInt(b.amount),
           subject: b.subject ?? '测试订单 Test order',
           clientIp: request.ip,
+          ...(b.authCode ? { extra: { authCode: b.authCode } } : {}),
         },
         {
           source: 'console_test',

@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { CatalogService, RoutableBinding } from '../catalog/service.ts';
 import type { ChannelGateway } from '../channels/gateway.ts';
+import { getAdapter } from '../channels/registry.ts';
 import {
   type ChannelAdapter,
+  type CreatePaymentResult,
   type InboundNotify,
   type NotifyAck,
   NotifyRejected,
@@ -59,6 +61,8 @@ export interface OrderOrigin {
   test?: boolean;
   /** Send the order to this channel account only: it must be bound to the product and enabled. */
   channelAccountId?: bigint;
+  /** The static QR (collect code) the payer ordered through. */
+  collectCodeId?: bigint;
 }
 
 /** An operator's manual completion (补单): who, and why. */
@@ -72,6 +76,11 @@ export interface ManualCompletion {
 const MANUALLY_COMPLETABLE: readonly OrderState[] = ['paying', 'closed', 'failed'];
 
 export const DEFAULT_EXPIRE_SECONDS = 1800;
+/**
+ * An auth-code payment the customer has not confirmed by then is closed at the channel (撤销) by
+ * the expiry sweep: a customer at the counter confirms within a minute or walks away.
+ */
+export const AUTH_CODE_EXPIRE_SECONDS = 120;
 
 /**
  * A merchant order number for an order placed from a console (the merchant did not choose one):
@@ -93,6 +102,8 @@ const EXPIRY_RETRY_MS = 60_000;
 const UNCONFIRMED_CLOSE_AFTER_MS = 24 * 60 * 60 * 1000;
 /** A paid volume figure may be this old when checking daily limits. */
 const USAGE_CACHE_MS = 5_000;
+/** Waits between queries of a paying auth-code order: the customer is at the counter, confirming. */
+const AUTH_CODE_QUERY_SCHEDULE_SECONDS = [5, 5, 10, 10, 30, 60];
 /** How many times a racing transition is re-read before giving up (each re-read sees a newer state). */
 const MAX_TRANSITION_RETRIES = 5;
 
@@ -200,15 +211,21 @@ export class OrderService {
       );
     }
 
-    const plan =
+    const authCode = authCodeOf({ extra: input.extra ?? null });
+    const routed =
       origin.channelAccountId === undefined
         ? await this.planFor(product.id, input.amount)
         : await this.pinnedPlan(product.id, product.code, origin.channelAccountId);
-    if (plan.length === 0)
-      throw new AppError('NO_CHANNEL_AVAILABLE', `no channel can take this ${product.code} order now`);
+    // A scanned pay code can only go to channels that take one.
+    const plan = authCode ? routed.filter((b) => getAdapter(b.adapterCode)?.supportsAuthCode) : routed;
+    if (plan.length === 0) {
+      const what = authCode ? `pay-code ${product.code}` : product.code;
+      throw new AppError('NO_CHANNEL_AVAILABLE', `no channel can take this ${what} order now`);
+    }
 
     const first = plan[0]!;
-    const expireSeconds = input.expireSeconds ?? DEFAULT_EXPIRE_SECONDS;
+    const expireSeconds =
+      input.expireSeconds ?? (authCode ? AUTH_CODE_EXPIRE_SECONDS : DEFAULT_EXPIRE_SECONDS);
     const inserted = await this.inserts.submit({
       order: {
         merchantId: app.merchantId,
@@ -234,6 +251,7 @@ export class OrderService {
         source: origin.source,
         createdByUserId: origin.createdByUserId ?? null,
         test: origin.test ?? false,
+        collectCodeId: origin.collectCodeId ?? null,
       },
       events: [
         {
@@ -309,19 +327,13 @@ export class OrderService {
         expiresAt: current.expires_at,
         returnUrl: current.return_url,
         extra: current.extra,
+        authCode: authCodeOf(current),
       });
-      if (result.outcome === 'accepted') {
-        const paying = await this.acceptances.submit({
-          id: current.id,
-          channelAccountId: binding.channelAccountId,
-          channelOrderNo: result.channelOrderNo,
-          payDataType: result.payData.type,
-          payDataValue: result.payData.value,
-          nextQueryAt: this.nextQueryAt(0),
-        });
-        // Null: the payment was confirmed (or closed) while we waited for the channel's answer.
-        return paying ?? (await queries.findById(this.db, order.id))!;
-      }
+      if (result.outcome === 'accepted') return this.accepted(current, binding, result);
+      if (result.outcome === 'declined') return this.declined(current, binding, result);
+      // An auth code the channel may have charged: never offer the same code to another account.
+      if (result.outcome === 'unknown' && authCodeOf(current))
+        return this.unanswered(current, binding, result);
       refusals.push({
         channelAccountId: binding.channelAccountId.toString(),
         code: result.code,
@@ -345,6 +357,104 @@ export class OrderService {
           detail: { channelAccountId: last.channelAccountId, code: last.code, message: last.message },
         },
         { kind: 'failed', detail: { reason: 'every channel refused', attempts: refusals } },
+      ],
+    );
+    return failed ?? (await queries.findById(this.db, order.id))!;
+  }
+
+  /** Records the channel's acceptance: paying with its pay data, or paid when it took an auth code at once. */
+  private async accepted(
+    order: OrderRow,
+    binding: RoutableBinding,
+    result: Extract<CreatePaymentResult, { outcome: 'accepted' }>,
+  ): Promise<OrderRow> {
+    const paying = await this.acceptances.submit({
+      id: order.id,
+      channelAccountId: binding.channelAccountId,
+      channelOrderNo: result.channelOrderNo,
+      payDataType: result.payData.type,
+      payDataValue: result.payData.value,
+      nextQueryAt: this.nextQueryAt(0, order),
+    });
+    // Null: the order moved on (paid by a notify, or closed) while we waited for the channel.
+    const now = paying ?? (await queries.findById(this.db, order.id))!;
+    if (result.status === 'paid') {
+      if (result.amount !== undefined && result.amount !== now.amount) {
+        await this.raiseAlert(now.id, 'channel_amount_mismatch', { amount: result.amount.toString() });
+        return now;
+      }
+      // The channel took the customer's money in this call. Recorded even if the order was closed
+      // meanwhile (a late payment, with its alert): the money moved.
+      const confirmation = { channelOrderNo: result.channelOrderNo, paidAt: result.paidAt ?? null };
+      return (await this.confirmPaymentOf(now, { ...confirmation, source: 'channel' })).order;
+    }
+    if (!paying && !isOpen(now.state) && now.paid_at === null) {
+      // Closed while the channel was opening the payment: close it there too, so it cannot be paid.
+      const closed = await this.channels.closePayment(binding.channelAccountId, {
+        orderNo: now.order_no,
+        channelOrderNo: result.channelOrderNo,
+      });
+      if (closed.outcome === 'paid') await this.syncWithChannel({ ...now, state: 'paying' });
+      else if (closed.outcome === 'error') {
+        await this.raiseAlert(now.id, 'channel_left_open', { message: closed.message ?? '' });
+      }
+    }
+    return now;
+  }
+
+  /**
+   * No answer to an auth-code payment: the channel may have taken the money. The order waits at
+   * this account (paying, no pay data) and is queried on the auth-code schedule; if the channel
+   * never says, it expires and the sweep closes it there (撤销), so the customer is never charged twice.
+   */
+  private async unanswered(
+    order: OrderRow,
+    binding: RoutableBinding,
+    result: { code: string; message: string },
+  ): Promise<OrderRow> {
+    const waiting = await queries.transition(
+      this.db,
+      order.id,
+      'created',
+      'paying',
+      { payDataType: 'none', payDataValue: '', nextQueryAt: this.nextQueryAt(0, order) },
+      [
+        {
+          kind: 'channel_unanswered',
+          detail: {
+            channelAccountId: binding.channelAccountId.toString(),
+            code: result.code,
+            message: result.message,
+          },
+        },
+      ],
+    );
+    return waiting ?? (await queries.findById(this.db, order.id))!;
+  }
+
+  /**
+   * The customer's side declined an auth-code payment: the order fails here, with the channel's
+   * reason, and no other account is tried — the code was used, and the answer is the customer's.
+   */
+  private async declined(
+    order: OrderRow,
+    binding: RoutableBinding,
+    result: { channelOrderNo: string | null; code: string; message: string },
+  ): Promise<OrderRow> {
+    const detail = {
+      channelAccountId: binding.channelAccountId.toString(),
+      code: result.code,
+      message: result.message,
+    };
+    const failed = await queries.transition(
+      this.db,
+      order.id,
+      'created',
+      'failed',
+      { failureCode: result.code, failureMessage: result.message, channelOrderNo: result.channelOrderNo },
+      [
+        { kind: 'channel_declined', detail },
+        { kind: 'failed', detail: { reason: "the customer's payment was declined", code: result.code } },
       ],
     );
     return failed ?? (await queries.findById(this.db, order.id))!;
@@ -479,6 +589,13 @@ export class OrderService {
   /** Order figures per group, per time bucket and in total, for the statistics (test orders left out). */
   figures(filter: Parameters<typeof queries.orderFigures>[1]) {
     return queries.orderFigures(this.db, filter);
+  }
+
+  /** Order id → the kinds of alert on its timeline, for the orders that have any. */
+  async alertKindsOf(orderIds: bigint[]): Promise<Map<string, string[]>> {
+    if (orderIds.length === 0) return new Map();
+    const rows = await queries.alertKindsOf(this.db, orderIds);
+    return new Map(rows.map((r) => [r.order_id.toString(), r.kinds]));
   }
 
   eventsOf(orderId: bigint) {
@@ -719,14 +836,17 @@ export class OrderService {
   // ---------- close, expiry and stuck orders ----------
 
   /** Closes an unpaid order: the channel first, so it can no longer be paid, then ours. */
-  async close(order: OrderRow, source: string): Promise<OrderRow> {
+  async close(order: OrderRow, source: string, event: 'closed' | 'cancelled' = 'closed'): Promise<OrderRow> {
     if (order.state === 'closed') return order;
     if (!isOpen(order.state))
       throw new AppError(
         'ORDER_STATE_INVALID',
         `order ${order.order_no} is ${order.state}; it cannot be closed`,
       );
-    if (order.state === 'paying' && order.channel_account_id !== null) {
+    // A created auth-code order may have reached the channel already: close it there too.
+    const mayBeAtChannel =
+      order.state === 'paying' || (order.state === 'created' && authCodeOf(order) !== null);
+    if (mayBeAtChannel && order.channel_account_id !== null) {
       const result = await this.channels.closePayment(order.channel_account_id, {
         orderNo: order.order_no,
         channelOrderNo: order.channel_order_no,
@@ -751,11 +871,38 @@ export class OrderService {
       order.state,
       'closed',
       { closedAt: new Date(), nextQueryAt: null },
-      [{ kind: 'closed', detail: { source } }],
+      [{ kind: event, detail: { source } }],
     );
     if (closed) return closed;
     const now = (await queries.findById(this.db, order.id))!;
-    return this.close(now, source);
+    return this.close(now, source, event);
+  }
+
+  /**
+   * Cancels (撤销) an auth-code payment the customer has not confirmed: the channel closes it, so a
+   * confirmation that comes later cannot take the money, then the order is closed. A payment the
+   * customer confirmed first is recorded as paid and the cancel refused: refund it instead.
+   */
+  async cancel(order: OrderRow, source: string): Promise<OrderRow> {
+    if (!authCodeOf(order)) {
+      throw new AppError(
+        'ORDER_STATE_INVALID',
+        `order ${order.order_no} was not paid by auth code; close it instead of cancelling`,
+      );
+    }
+    if (order.paid_at !== null) {
+      throw new AppError(
+        'ORDER_STATE_INVALID',
+        `order ${order.order_no} is ${order.state}; a paid auth-code payment is refunded, not cancelled`,
+      );
+    }
+    if (order.state === 'created') {
+      throw new AppError(
+        'ORDER_STATE_INVALID',
+        `order ${order.order_no} is still being submitted to the channel; try again in a moment`,
+      );
+    }
+    return this.close(order, source, 'cancelled');
   }
 
   /**
@@ -818,7 +965,8 @@ export class OrderService {
       if (Date.now() > deadline) break;
       try {
         if (order.state === 'created' && Date.now() - order.created_at.getTime() < CREATED_GRACE_MS) continue;
-        const status = order.state === 'paying' ? await this.syncWithChannel(order) : 'not_found';
+        const askChannel = order.state === 'paying' || authCodeOf(order) !== null;
+        const status = askChannel ? await this.syncWithChannel(order) : 'not_found';
         if (status === 'mismatch') {
           // The channel's amount disagrees with ours: an operator must look; the sweep moves on.
           await queries.postponeSweep(this.db, order.id, new Date(Date.now() + EXPIRY_RETRY_MS));
@@ -853,7 +1001,8 @@ export class OrderService {
       { closedAt: new Date(), nextQueryAt: null },
       [
         {
-          kind: 'closed',
+          // Its own kind: in a list of alerts it must not read like an ordinary close.
+          kind: 'closed_unconfirmed',
           detail: { source: 'expired', channelConfirmed: false, error: message },
           alert: true,
         },
@@ -869,7 +1018,7 @@ export class OrderService {
     for (const order of due) {
       if (Date.now() > deadline) break;
       const count = order.query_count + 1;
-      await queries.scheduleQuery(this.db, order.id, this.nextQueryAt(count), count);
+      await queries.scheduleQuery(this.db, order.id, this.nextQueryAt(count, order), count);
       try {
         await this.syncWithChannel(order);
       } catch (error) {
@@ -882,8 +1031,9 @@ export class OrderService {
     return due.length;
   }
 
-  private nextQueryAt(queriesDone: number): Date {
-    const schedule = this.options.queryScheduleSeconds;
+  private nextQueryAt(queriesDone: number, order: OrderRow): Date {
+    // A customer confirms an auth-code payment within seconds, at the counter: ask soon and often.
+    const schedule = authCodeOf(order) ? AUTH_CODE_QUERY_SCHEDULE_SECONDS : this.options.queryScheduleSeconds;
     const wait = schedule[Math.min(queriesDone, schedule.length - 1)]!;
     return new Date(Date.now() + wait * 1000);
   }
@@ -990,6 +1140,11 @@ export class OrderService {
     }
   }
 
+  /** Records something an operator must look at on the order's timeline, flagged as an alert. */
+  raiseAlert(orderId: bigint, kind: string, detail: object) {
+    return queries.insertEvent(this.db, orderId, kind, detail, true);
+  }
+
   async resendNotify(orderNo: string): Promise<number> {
     const order = await this.requireByOrderNo(orderNo);
     const queued = await this.notify.resendForOrder(order.id);
@@ -997,6 +1152,12 @@ export class OrderService {
     await queries.insertEvent(this.db, order.id, 'notify_resend', { tasks: queued });
     return queued;
   }
+}
+
+/** The customer's auth code of a B扫C order (`extra.authCode`), or null for every other order. */
+export function authCodeOf(order: Pick<OrderRow, 'extra'>): string | null {
+  const code = order.extra?.authCode;
+  return typeof code === 'string' ? code : null;
 }
 
 function mismatchOf(order: OrderRow, channelAccountId: bigint, parsed: ParsedNotify): string | null {

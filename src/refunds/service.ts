@@ -283,14 +283,32 @@ export class RefundService {
       this.options.log.warn({ refundNo: parsed.refundNo, reason: refusal }, 'refund notify refused');
       return adapter.notifyAck(false);
     }
-    const { applied } = await this.settleOnce(
+    const { applied, refund: now } = await this.settleOnce(
       refund,
       parsed.status,
       parsed.channelRefundNo,
       parsed.status === 'failed' ? 'CHANNEL_REFUND_FAILED' : undefined,
       parsed.status === 'failed' ? (parsed.message ?? 'the channel failed the refund') : undefined,
     );
-    await record(applied ? 'applied' : 'duplicate', refund.order_id, null);
+    const settledAs = now.state;
+    if (applied || settledAs === parsed.status) {
+      await record(applied ? 'applied' : 'duplicate', refund.order_id, null);
+      return adapter.notifyAck(true);
+    }
+    // The channel now says the opposite of the outcome we applied (its query, its first notify or
+    // its answer said otherwise). Money may have moved that our books do not show: nothing is
+    // changed automatically, an operator must look. Acknowledged, so the channel stops repeating it.
+    await record('refused', refund.order_id, 'REFUND_OUTCOME_CONFLICT');
+    await this.orders.raiseAlert(refund.order_id, 'refund_outcome_conflict', {
+      refundNo: refund.refund_no,
+      recorded: settledAs,
+      channelSays: parsed.status,
+      channelRefundNo: parsed.channelRefundNo,
+    });
+    this.options.log.warn(
+      { refundNo: refund.refund_no, recorded: settledAs, channelSays: parsed.status },
+      'refund notify contradicts the recorded outcome',
+    );
     return adapter.notifyAck(true);
   }
 

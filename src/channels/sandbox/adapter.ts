@@ -21,6 +21,7 @@ import {
 } from '../types.ts';
 import { readTextUpTo } from './http-body.ts';
 import {
+  PAY_MODES,
   SANDBOX_REFUND_NOTIFY_TYPE,
   type SandboxPaymentStatus,
   type SandboxRefundStatus,
@@ -43,6 +44,8 @@ const credentialsSchema = z.strictObject({
 
 const configSchema = z.strictObject({
   faults: sandboxFaultsSchema.optional(),
+  /** How payers are sent to pay: the pay page's URL (default), or an H5 form to post. */
+  payMode: z.enum(PAY_MODES).optional(),
 });
 
 type SandboxCredentials = z.infer<typeof credentialsSchema>;
@@ -110,6 +113,7 @@ export const sandboxAdapter: ChannelAdapter = {
   name: '沙箱通道 Sandbox',
   credentialsSchema,
   configSchema,
+  supportsAuthCode: true,
 
   async createPayment(ctx: ChannelContext, payment: CreatePaymentRequest): Promise<CreatePaymentResult> {
     const credentials = credentialsSchema.safeParse(ctx.credentials);
@@ -127,9 +131,12 @@ export const sandboxAdapter: ChannelAdapter = {
       expireAt: Math.floor(payment.expiresAt.getTime() / 1000).toString(),
     };
     if (config.data.faults !== undefined) params.faults = JSON.stringify(config.data.faults);
+    if (payment.authCode) params.authCode = payment.authCode;
+    else if (config.data.payMode === 'form') params.payMode = 'form';
     const call = await callSandbox(ctx, credentials.data, '/api/pay/create', params);
     if (!call.ok) return { outcome: 'unknown', code: call.code, message: call.message };
-    return createOutcome(call.answer, payment.orderNo);
+    if (payment.authCode) return authCodeOutcome(call.answer, payment.orderNo);
+    return createOutcome(call.answer, payment.orderNo, config.data.payMode ?? 'url');
   },
 
   async queryPayment(ctx: ChannelContext, reference: PaymentReference): Promise<PaymentStatusResult> {
@@ -218,21 +225,22 @@ export const sandboxAdapter: ChannelAdapter = {
 
 // ---------- answers → our results ----------
 
-function createOutcome(answer: WireParams, orderNo: string): CreatePaymentResult {
+function createOutcome(answer: WireParams, orderNo: string, payMode: 'url' | 'form'): CreatePaymentResult {
   switch (answer.code) {
     case 'SUCCESS': {
-      const { tradeNo, payUrl } = answer;
-      if (!tradeNo || !payUrl || answer.outTradeNo !== orderNo) {
+      const { tradeNo, payUrl, payForm } = answer;
+      const payData = payMode === 'form' ? payForm : payUrl;
+      if (!tradeNo || !payData || answer.outTradeNo !== orderNo) {
         return {
           outcome: 'unknown',
           code: 'CHANNEL_BAD_RESPONSE',
-          message: 'create answer lacks tradeNo/payUrl',
+          message: `create answer lacks tradeNo/${payMode === 'form' ? 'payForm' : 'payUrl'}`,
         };
       }
       return {
         outcome: 'accepted',
         channelOrderNo: tradeNo,
-        payData: { type: 'url', value: payUrl },
+        payData: { type: payMode, value: payData },
         raw: answer,
       };
     }
@@ -245,6 +253,45 @@ function createOutcome(answer: WireParams, orderNo: string): CreatePaymentResult
     }
     default:
       return { outcome: 'unknown', code: 'CHANNEL_BAD_RESPONSE', message: `unexpected code ${answer.code}` };
+  }
+}
+
+/** An auth-code payment's answer: paid now, waiting for the customer to confirm, or declined. */
+function authCodeOutcome(answer: WireParams, orderNo: string): CreatePaymentResult {
+  if (answer.code !== 'SUCCESS') return createOutcome(answer, orderNo, 'url');
+  const { tradeNo, status } = answer;
+  if (!tradeNo || answer.outTradeNo !== orderNo) {
+    return { outcome: 'unknown', code: 'CHANNEL_BAD_RESPONSE', message: 'auth-code answer lacks tradeNo' };
+  }
+  const none = { type: 'none', value: '' } as const;
+  switch (status) {
+    case 'SUCCESS': {
+      const paidAt = parseInstant(answer.paidAt);
+      if (paidAt === undefined) {
+        return { outcome: 'unknown', code: 'CHANNEL_BAD_RESPONSE', message: 'bad paidAt' };
+      }
+      return {
+        outcome: 'accepted',
+        channelOrderNo: tradeNo,
+        payData: none,
+        status: 'paid',
+        paidAt,
+        amount: /^\d+$/.test(answer.amount ?? '') ? BigInt(answer.amount!) : undefined,
+        raw: answer,
+      };
+    }
+    case 'WAITING':
+      return { outcome: 'accepted', channelOrderNo: tradeNo, payData: none, status: 'pending', raw: answer };
+    case 'FAILED':
+      return {
+        outcome: 'declined',
+        channelOrderNo: tradeNo,
+        code: answer.failReason || 'PAYMENT_DECLINED',
+        message: "the customer's wallet declined the payment",
+        raw: answer,
+      };
+    default:
+      return { outcome: 'unknown', code: 'CHANNEL_BAD_RESPONSE', message: `unexpected status ${status}` };
   }
 }
 

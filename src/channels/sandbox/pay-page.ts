@@ -72,7 +72,7 @@ export function renderPaymentPage(payment: SandboxPayment): string {
   const state = shownState(payment);
   const decision =
     state === 'WAITING'
-      ? `<form method="post">
+      ? `<form method="post" action="${escapeHtml(payment.tradeNo)}">
       <button class="pay" type="submit" name="result" value="success">支付成功 / Pay</button>
       <button class="fail" type="submit" name="result" value="fail">支付失败 / Fail</button>
     </form>`

@@ -25,6 +25,10 @@ export interface SandboxPayment {
   paidAt: Date | null;
   /** Refunds of this payment, oldest first. */
   refunds: SandboxRefund[];
+  /** Set when the merchant scanned the customer's code (B扫C) instead of showing a pay page. */
+  readonly authCode: string | null;
+  /** Why a FAILED payment failed (a declined auth code). */
+  failReason: string | null;
 }
 
 export interface SandboxRefund {
@@ -37,7 +41,10 @@ export interface SandboxRefund {
   failReason: string | null;
 }
 
-export type NewPayment = Omit<SandboxPayment, 'tradeNo' | 'status' | 'closedBy' | 'paidAt' | 'refunds'>;
+export type NewPayment = Omit<
+  SandboxPayment,
+  'tradeNo' | 'status' | 'closedBy' | 'paidAt' | 'refunds' | 'failReason'
+>;
 
 export type PayerDecision = 'success' | 'fail';
 
@@ -61,6 +68,7 @@ export class PaymentBook {
       closedBy: null,
       paidAt: null,
       refunds: [],
+      failReason: null,
     };
     this.byTradeNo.set(payment.tradeNo, payment);
     this.byMerchantOrder.set(merchantOrderKey(payment.mchId, payment.outTradeNo), payment);
@@ -136,6 +144,13 @@ export function settleByPayer(payment: SandboxPayment, decision: PayerDecision, 
     payment.status = 'FAILED';
   }
   return true;
+}
+
+/** The customer's wallet refused an auth-code payment. */
+export function declineByPayer(payment: SandboxPayment, reason: string): void {
+  if (payment.status !== 'WAITING') return;
+  payment.status = 'FAILED';
+  payment.failReason = reason;
 }
 
 /** A merchant's close: a paid payment cannot be closed; a failed one already can never be paid. */

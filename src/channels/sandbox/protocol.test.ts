@@ -1,6 +1,13 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { sandboxFaultsSchema, sandboxMerchantKey, sandboxSign, sandboxVerify } from './protocol.ts';
+import {
+  AUTH_CODE_PATTERN,
+  authCodeBehaviour,
+  sandboxFaultsSchema,
+  sandboxMerchantKey,
+  sandboxSign,
+  sandboxVerify,
+} from './protocol.ts';
 
 describe('sandboxSign', () => {
   const key = 'k3y';
@@ -56,5 +63,24 @@ describe('sandboxFaultsSchema', () => {
     expect(sandboxFaultsSchema.safeParse({ duplicateNotify: 101 }).success).toBe(false);
     expect(sandboxFaultsSchema.safeParse({ createDelayMs: 1.5 }).success).toBe(false);
     expect(sandboxFaultsSchema.safeParse({ surprise: true }).success).toBe(false);
+  });
+});
+
+describe('sandbox test auth codes', () => {
+  it('choose the customer by the last two digits', () => {
+    expect(authCodeBehaviour('134567890123456799')).toBe('declined');
+    expect(authCodeBehaviour('134567890123456788')).toBe('confirms_later');
+    expect(authCodeBehaviour('134567890123456777')).toBe('never_confirms');
+    for (const paid of ['134567890123456700', '134567890123456789', '1000000000']) {
+      expect(authCodeBehaviour(paid)).toBe('paid');
+    }
+  });
+
+  it('are 10 to 32 digits', () => {
+    expect(AUTH_CODE_PATTERN.test('1'.repeat(10))).toBe(true);
+    expect(AUTH_CODE_PATTERN.test('1'.repeat(32))).toBe(true);
+    for (const bad of ['1'.repeat(9), '1'.repeat(33), '13456789012345678a', ' 1345678901', '']) {
+      expect(AUTH_CODE_PATTERN.test(bad)).toBe(false);
+    }
   });
 });

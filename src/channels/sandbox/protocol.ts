@@ -78,6 +78,34 @@ export const sandboxFaultsSchema = z.strictObject({
 
 export type SandboxFaults = z.infer<typeof sandboxFaultsSchema>;
 
+/**
+ * Auth codes (B扫C: the merchant scans the code on the customer's phone). Real ones are 18 digits;
+ * the sandbox takes 10–32 digits and, like test card numbers, lets the last two digits choose what
+ * the customer does: `…99` the payment is declined (balance not enough), `…88` the customer must
+ * confirm on the phone and does so after AUTH_CODE_CONFIRM_MS, `…77` the customer must confirm and
+ * never does by themselves (the tester confirms on the pay page, or the merchant cancels); any
+ * other code is paid at once.
+ */
+export const AUTH_CODE_PATTERN = /^\d{10,32}$/;
+export type AuthCodeBehaviour = 'paid' | 'confirms_later' | 'never_confirms' | 'declined';
+/** How long a `…88` customer takes to confirm on their phone. */
+export const AUTH_CODE_CONFIRM_MS = 2_000;
+/** Why the sandbox declines a `…99` auth code, as real providers word it. */
+export const AUTH_CODE_DECLINE_REASON = 'BALANCE_NOT_ENOUGH';
+/** Why the sandbox declines a pay code it has seen before: a wallet's code pays once. */
+export const AUTH_CODE_USED_REASON = 'AUTH_CODE_USED';
+
+export function authCodeBehaviour(authCode: string): AuthCodeBehaviour {
+  if (authCode.endsWith('99')) return 'declined';
+  if (authCode.endsWith('88')) return 'confirms_later';
+  if (authCode.endsWith('77')) return 'never_confirms';
+  return 'paid';
+}
+
+/** How a payment that is not paid by auth code is handed to the payer: a link, or a form to post (H5). */
+export const PAY_MODES = ['url', 'form'] as const;
+export type PayMode = (typeof PAY_MODES)[number];
+
 /** Business codes of every sandbox API answer. */
 export type SandboxAnswerCode = 'SUCCESS' | 'FAIL' | 'NOT_FOUND' | 'SIGN_ERROR' | 'PARAM_ERROR';
 

@@ -3,9 +3,10 @@ import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { DEFAULT_NOTIFY_RETRY_DELAYS_MS, Notifier } from './notifier.ts';
-import { PAY_PAGE_HEADERS, renderMessagePage, renderPaymentPage } from './pay-page.ts';
+import { escapeHtml, PAY_PAGE_HEADERS, renderMessagePage, renderPaymentPage } from './pay-page.ts';
 import {
   closeByMerchant,
+  declineByPayer,
   MAX_PAYMENTS,
   type PayerDecision,
   PaymentBook,
@@ -13,7 +14,14 @@ import {
   settleByPayer,
 } from './payment-book.ts';
 import {
+  AUTH_CODE_CONFIRM_MS,
+  AUTH_CODE_DECLINE_REASON,
+  AUTH_CODE_PATTERN,
+  AUTH_CODE_USED_REASON,
+  authCodeBehaviour,
   MAX_FAULT_DELAY_MS,
+  PAY_MODES,
+  type PayMode,
   type SandboxAnswerCode,
   type SandboxFaults,
   sandboxFaultsSchema,
@@ -71,6 +79,10 @@ const CREATE_REQUEST = z.strictObject({
   notifyUrl: z.url({ protocol: /^https?$/ }).max(2048),
   expireAt: z.string().regex(/^\d{1,12}$/, 'expireAt must be unix seconds'),
   faults: z.string().max(4096).optional(),
+  /** The code on the customer's phone, scanned by the merchant (B扫C): the payment is taken at once. */
+  authCode: z.string().regex(AUTH_CODE_PATTERN, 'authCode must be 10-32 digits').optional(),
+  /** How the payer is sent to pay: a URL (default) or an HTML form to post (H5 channels). */
+  payMode: z.enum(PAY_MODES).optional(),
 });
 
 const PAYMENT_REQUEST = z.strictObject({ ...SIGNED_REQUEST, outTradeNo: OUT_TRADE_NO });
@@ -93,6 +105,9 @@ const REFUND_QUERY_REQUEST = z.strictObject({
 
 const REGISTRATION_REQUEST = z.strictObject({ mchId: MCH_ID.optional() });
 
+/** The H5 form posts the trade number, signed so a payer cannot forge another one. */
+const GATEWAY_REQUEST = z.strictObject({ tradeNo: z.string().regex(TRADE_NO), sign: z.string() });
+
 type Answer = Record<string, string>;
 
 interface SandboxState {
@@ -101,6 +116,10 @@ interface SandboxState {
   book: PaymentBook;
   notifier: Notifier;
   pauses: Pauses;
+  /** Customers about to confirm an auth-code payment on their phone (`…88` codes). */
+  confirmations: Set<NodeJS.Timeout>;
+  /** Pay codes already presented: a wallet's code pays once (oldest forgotten past MAX_PAYMENTS). */
+  usedAuthCodes: Set<string>;
 }
 
 export const sandboxPlugin: FastifyPluginAsync<SandboxPluginOptions> = async (fastify, options) => {
@@ -115,11 +134,17 @@ export const sandboxPlugin: FastifyPluginAsync<SandboxPluginOptions> = async (fa
       log: fastify.log,
     }),
     pauses: new Pauses(),
+    confirmations: new Set(),
+    usedAuthCodes: new Set(),
   };
   installBodyParsers(fastify);
   // Injected delays end before the server waits for requests in flight, so shutdown is prompt.
   fastify.addHook('preClose', async () => state.pauses.wakeAll());
-  fastify.addHook('onClose', async () => state.notifier.stop());
+  fastify.addHook('onClose', async () => {
+    for (const timer of state.confirmations) clearTimeout(timer);
+    state.confirmations.clear();
+    state.notifier.stop();
+  });
   await fastify.register(async (api) => apiRoutes(api, state), { prefix: '/api' });
   await fastify.register(async (pages) => payPageRoutes(pages, state), { prefix: '/pay' });
 };
@@ -299,7 +324,7 @@ function openOrReuse(
     if (existing.amount !== amount || existing.currency !== params.currency) {
       return answer(key, 'FAIL', 'OUT_TRADE_NO_USED', { outTradeNo: params.outTradeNo });
     }
-    return createdAnswer(state, key, existing);
+    return createdAnswer(state, key, existing, params.payMode);
   }
   const expireAt = new Date(Number(params.expireAt) * 1000);
   if (expireAt.getTime() <= now.getTime()) return answer(key, 'PARAM_ERROR', 'expireAt is in the past');
@@ -313,16 +338,75 @@ function openOrReuse(
     notifyUrl: params.notifyUrl,
     expireAt,
     faults,
+    authCode: params.authCode ?? null,
   });
-  return createdAnswer(state, key, payment);
+  if (payment.authCode !== null) takeByAuthCode(state, payment, payment.authCode, now);
+  return createdAnswer(state, key, payment, params.payMode);
 }
 
-function createdAnswer(state: SandboxState, key: string, payment: SandboxPayment): Answer {
-  return answer(key, 'SUCCESS', 'OK', {
-    tradeNo: payment.tradeNo,
-    outTradeNo: payment.outTradeNo,
-    payUrl: `${state.publicUrl()}/pay/${payment.tradeNo}`,
-  });
+/** B扫C: the customer's wallet answers at once, or asks the customer to confirm (see protocol.ts). */
+function takeByAuthCode(state: SandboxState, payment: SandboxPayment, authCode: string, now: Date): void {
+  if (state.usedAuthCodes.has(authCode)) {
+    declineByPayer(payment, AUTH_CODE_USED_REASON);
+    return;
+  }
+  if (state.usedAuthCodes.size >= MAX_PAYMENTS) {
+    state.usedAuthCodes.delete(state.usedAuthCodes.values().next().value!);
+  }
+  state.usedAuthCodes.add(authCode);
+  switch (authCodeBehaviour(authCode)) {
+    case 'paid':
+      settleByPayer(payment, 'success', now);
+      state.notifier.announceOutcome(payment);
+      return;
+    case 'declined':
+      declineByPayer(payment, AUTH_CODE_DECLINE_REASON);
+      return;
+    case 'confirms_later': {
+      const timer = setTimeout(() => {
+        state.confirmations.delete(timer);
+        // The merchant may have cancelled meanwhile: only a WAITING payment is confirmed.
+        if (settleByPayer(payment, 'success', new Date())) state.notifier.announceOutcome(payment);
+      }, AUTH_CODE_CONFIRM_MS);
+      timer.unref();
+      state.confirmations.add(timer);
+      return;
+    }
+    case 'never_confirms':
+      return;
+  }
+}
+
+function createdAnswer(
+  state: SandboxState,
+  key: string,
+  payment: SandboxPayment,
+  payMode: PayMode | undefined,
+): Answer {
+  const payUrl = `${state.publicUrl()}/pay/${payment.tradeNo}`;
+  const fields: Answer = { tradeNo: payment.tradeNo, outTradeNo: payment.outTradeNo, payUrl };
+  if (payment.authCode !== null) {
+    // An auth-code payment answers with its state: paid, waiting for the customer, or declined.
+    fields.status = payment.status;
+    fields.amount = payment.amount.toString();
+    fields.paidAt = payment.paidAt?.toISOString() ?? '';
+    fields.failReason = payment.failReason ?? '';
+  } else if (payMode === 'form') {
+    fields.payForm = payForm(state, payment);
+  }
+  return answer(key, 'SUCCESS', 'OK', fields);
+}
+
+/** The H5 form a real provider hands out: the merchant's page posts it to the provider's gateway. */
+function payForm(state: SandboxState, payment: SandboxPayment): string {
+  const sign = sandboxSign({ tradeNo: payment.tradeNo }, sandboxMerchantKey(state.secret, payment.mchId));
+  const action = escapeHtml(`${state.publicUrl()}/pay/gateway`);
+  return (
+    `<form id="sandbox-pay-form" action="${action}" method="post" accept-charset="utf-8">` +
+    `<input type="hidden" name="tradeNo" value="${escapeHtml(payment.tradeNo)}">` +
+    `<input type="hidden" name="sign" value="${sign}">` +
+    '<button type="submit">去支付 / Pay</button></form>'
+  );
 }
 
 function createPauseMs(faults: SandboxFaults): number {
@@ -461,6 +545,18 @@ async function payPageRoutes(pages: FastifyInstance, state: SandboxState): Promi
       status >= 500 ? 'internal error' : error.message,
     );
     return reply.status(status).headers(PAY_PAGE_HEADERS).send(page);
+  });
+
+  // Where the H5 form lands: the signed trade number, then the same page as the pay URL.
+  pages.post('/gateway', async (request, reply) => {
+    const parsed = GATEWAY_REQUEST.safeParse(request.body);
+    const payment = parsed.success ? state.book.findByTradeNo(parsed.data.tradeNo) : undefined;
+    const key = payment && sandboxMerchantKey(state.secret, payment.mchId);
+    if (!parsed.success || !payment || !key || !sandboxVerify(parsed.data, key)) {
+      const page = renderMessagePage('请求无效 / Bad request', 'the pay form is not a valid sandbox form');
+      return reply.status(400).headers(PAY_PAGE_HEADERS).send(page);
+    }
+    return reply.headers(PAY_PAGE_HEADERS).send(renderPaymentPage(payment));
   });
 
   pages.get<{ Params: { tradeNo: string } }>('/:tradeNo', async (request, reply) => {

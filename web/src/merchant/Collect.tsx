@@ -1,4 +1,12 @@
-import { ExportOutlined, PlusOutlined, QrcodeOutlined, StopOutlined, SyncOutlined } from '@ant-design/icons';
+import {
+  ExportOutlined,
+  LoadingOutlined,
+  PlusOutlined,
+  QrcodeOutlined,
+  ScanOutlined,
+  StopOutlined,
+  SyncOutlined,
+} from '@ant-design/icons';
 import {
   Alert,
   App,
@@ -7,20 +15,23 @@ import {
   Flex,
   Form,
   Input,
+  type InputRef,
   QRCode,
   Radio,
   Result,
+  Segmented,
   Select,
   Skeleton,
   Space,
   Tooltip,
   Typography,
 } from 'antd';
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
-import { api } from '../api.ts';
+import { ApiError, api } from '../api.ts';
 import { ErrorAlert } from '../shell/ErrorAlert.tsx';
+import { errorText } from '../shell/errors.ts';
 import { parseYuan, percentFromPpm, yuan } from '../shell/format.ts';
 import { Page } from '../shell/Page.tsx';
 import { useApi, useInterval } from '../shell/useApi.ts';
@@ -39,6 +50,12 @@ import { useSubtitle } from './useSubtitle.ts';
 
 const POLL_MS = 2_000;
 const PRODUCT_KEY = 'qy.collect.product';
+const MODE_KEY = 'qy.collect.mode';
+/** A pay code on the customer's phone (付款码): 18 digits at Alipay and WeChat Pay. */
+const AUTH_CODE = /^\d{10,32}$/;
+
+/** Show a QR for the customer to scan (C扫B), or scan the customer's pay code (B扫C). */
+type CollectMode = 'qr' | 'scan';
 /** Radio buttons read better than a dropdown on a counter's tablet, up to this many products. */
 const RADIO_PRODUCTS = 4;
 
@@ -46,9 +63,13 @@ interface CollectForm {
   productCode: string;
   amount: string;
   subject?: string;
+  authCode?: string;
 }
 
-/** 收款: amount → QR for the customer → the state live until paid (PAY-8 "C扫B", MP-6). */
+/**
+ * 收款 (PAY-8, MP-6): amount → QR for the customer → the state live until paid (C扫B); or amount →
+ * scan the customer's pay code with the scanner → paid at once, or after the customer confirms (B扫C).
+ */
 export function Collect() {
   const { t } = useTranslation();
   const [collection, setCollection] = useState<CollectAnswer | null>(null);
@@ -73,6 +94,14 @@ function CollectFormCard({ onCreated }: { onCreated: (answer: CollectAnswer) => 
   const [form] = Form.useForm<CollectForm>();
   const [error, setError] = useState<unknown>(null);
   const [submitting, setSubmitting] = useState(false);
+  const [mode, setMode] = useState<CollectMode>(() =>
+    localStorage.getItem(MODE_KEY) === 'scan' ? 'scan' : 'qr',
+  );
+  // This collection's key: sent again on a retry after a lost answer, so the same order comes back
+  // (a scanned code must never be charged twice). A new key after an answer the server gave.
+  const requestId = useRef(newRequestId());
+  const inFlight = useRef(false);
+  const authCodeInput = useRef<InputRef>(null);
   const products = useApi<List<Product> | Product[]>('/api/merchant/products');
   const list = useMemo(() => asList(products.data).items, [products.data]);
   const productCode = Form.useWatch('productCode', form);
@@ -88,21 +117,34 @@ function CollectFormCard({ onCreated }: { onCreated: (answer: CollectAnswer) => 
 
   const submit = async (values: CollectForm) => {
     const amount = parseYuan(values.amount);
-    if (amount === null) return;
+    // A scanner's Enter can arrive while the first submit is still waiting.
+    if (amount === null || inFlight.current) return;
+    inFlight.current = true;
     setSubmitting(true);
     setError(null);
     try {
       const subject = values.subject?.trim();
+      const authCode = mode === 'scan' ? values.authCode?.trim() : undefined;
       const answer = await api.post<CollectAnswer>('/api/merchant/collect', {
         productCode: values.productCode,
         amount,
         ...(subject ? { subject } : {}),
+        ...(authCode ? { authCode } : {}),
+        requestId: requestId.current,
       });
+      requestId.current = newRequestId();
       localStorage.setItem(PRODUCT_KEY, values.productCode);
       onCreated(answer);
     } catch (e) {
       setError(e);
+      if (e instanceof ApiError && e.status < 500) {
+        // The server refused it and created nothing: the next attempt is a new collection, and a
+        // scanned code needs a fresh scan. After a lost answer the key stays, so 再试 is safe.
+        requestId.current = newRequestId();
+        if (mode === 'scan') form.setFieldValue('authCode', '');
+      }
     } finally {
+      inFlight.current = false;
       setSubmitting(false);
     }
   };
@@ -123,6 +165,22 @@ function CollectFormCard({ onCreated }: { onCreated: (answer: CollectAnswer) => 
 
   return (
     <Card data-testid="collect-form">
+      <Segmented<CollectMode>
+        block
+        size="large"
+        value={mode}
+        onChange={(next) => {
+          setMode(next);
+          localStorage.setItem(MODE_KEY, next);
+          setError(null);
+        }}
+        options={[
+          { value: 'qr', label: t('merchant:collect.modeQr'), icon: <QrcodeOutlined /> },
+          { value: 'scan', label: t('merchant:collect.modeScan'), icon: <ScanOutlined /> },
+        ]}
+        style={{ marginBottom: 16 }}
+        data-testid="collect-mode"
+      />
       <ErrorAlert error={error} />
       <Form<CollectForm> form={form} layout="vertical" requiredMark={false} onFinish={submit} size="large">
         <Form.Item
@@ -177,6 +235,12 @@ function CollectFormCard({ onCreated }: { onCreated: (answer: CollectAnswer) => 
             autoComplete="off"
             autoFocus
             maxLength={16}
+            // Scan mode: Enter after the amount goes on to the pay code, where the scanner types.
+            onPressEnter={(e) => {
+              if (mode !== 'scan') return;
+              e.preventDefault();
+              authCodeInput.current?.focus();
+            }}
             style={{ fontSize: 28, fontWeight: 600 }}
             data-testid="collect-amount"
           />
@@ -184,16 +248,38 @@ function CollectFormCard({ onCreated }: { onCreated: (answer: CollectAnswer) => 
         <Form.Item name="subject" label={t('merchant:collect.subject')}>
           <Input placeholder={t('merchant:collect.subjectPlaceholder')} maxLength={128} />
         </Form.Item>
+        {mode === 'scan' && (
+          <Form.Item
+            name="authCode"
+            label={t('merchant:collect.authCode')}
+            extra={t('merchant:collect.authCodeHelp')}
+            rules={[
+              { required: true, message: t('merchant:collect.authCodeRequired') },
+              { pattern: AUTH_CODE, message: t('merchant:collect.authCodeInvalid') },
+            ]}
+          >
+            {/* A barcode scanner types the digits and presses Enter, which submits the form. */}
+            <Input
+              ref={authCodeInput}
+              prefix={<ScanOutlined />}
+              placeholder={t('merchant:collect.authCodePlaceholder')}
+              inputMode="numeric"
+              autoComplete="off"
+              maxLength={32}
+              data-testid="collect-auth-code"
+            />
+          </Form.Item>
+        )}
         <Button
           type="primary"
           htmlType="submit"
           block
           size="large"
-          icon={<QrcodeOutlined />}
+          icon={mode === 'scan' ? <ScanOutlined /> : <QrcodeOutlined />}
           loading={submitting}
           data-testid="collect-submit"
         >
-          {t('merchant:collect.submit')}
+          {t(mode === 'scan' ? 'merchant:collect.submitScan' : 'merchant:collect.submit')}
         </Button>
       </Form>
     </Card>
@@ -295,6 +381,16 @@ function Collection({ answer, onNew }: { answer: CollectAnswer; onNew: () => voi
     );
   }
 
+  if (answer.order.extra?.authCode) {
+    return (
+      <AwaitingConfirmation
+        order={order}
+        pollError={pollError}
+        onChanged={(next) => setOrder((current) => ({ ...current, ...next }))}
+      />
+    );
+  }
+
   const expired = left === 0;
   return (
     <Card data-testid="collect-result" data-state={order.state} styles={{ body: { textAlign: 'center' } }}>
@@ -308,9 +404,10 @@ function Collection({ answer, onNew }: { answer: CollectAnswer; onNew: () => voi
         </Typography.Paragraph>
       )}
       <Flex justify="center" data-testid="collect-qr">
-        {payData?.value && payData.type !== 'form' ? (
+        {payData?.value && payData.type !== 'none' ? (
           <QRCode
-            value={payData.value}
+            // A form cannot be scanned: the QR opens the cashier page, whose button posts it.
+            value={payData.type === 'form' ? answer.cashierUrl : payData.value}
             size={260}
             errorLevel="M"
             status={expired ? 'expired' : 'active'}
@@ -383,6 +480,85 @@ function Collection({ answer, onNew }: { answer: CollectAnswer; onNew: () => voi
         </Button>
       </Flex>
     </Card>
+  );
+}
+
+/** A scanned pay code the customer must confirm on the phone: wait, or cancel (撤销) the payment. */
+function AwaitingConfirmation({
+  order,
+  pollError,
+  onChanged,
+}: {
+  order: MerchantOrder;
+  pollError: boolean;
+  onChanged: (order: MerchantOrder) => void;
+}) {
+  const { t } = useTranslation();
+  const { modal, message } = App.useApp();
+  // Unconfirmed by then, the platform cancels the payment at the channel by itself.
+  const now = useNow(true);
+  const left = Math.max(0, Math.floor((new Date(order.expiresAt).getTime() - now) / 1000));
+  const cancel = () =>
+    modal.confirm({
+      title: t('merchant:collect.cancelScanTitle'),
+      content: t('merchant:collect.cancelScanBody'),
+      okText: t('merchant:collect.cancelScan'),
+      okButtonProps: { danger: true },
+      cancelText: t('actions.cancel'),
+      onOk: async () => {
+        try {
+          onChanged(
+            await api.post<MerchantOrder>(`/api/merchant/orders/${encodeURIComponent(order.orderNo)}/cancel`),
+          );
+          message.success(t('merchant:collect.cancelledScan'));
+        } catch (e) {
+          message.error(errorText(e));
+          // The customer may have confirmed meanwhile: show the order as it is now.
+          onChanged(
+            await api.get<MerchantOrder>(`/api/merchant/orders/${encodeURIComponent(order.orderNo)}`),
+          );
+        }
+      },
+    });
+  return (
+    <Card data-testid="collect-result" data-state={order.state} styles={{ body: { textAlign: 'center' } }}>
+      <Result
+        icon={<LoadingOutlined />}
+        title={t('merchant:collect.awaitingConfirmation')}
+        subTitle={
+          <>
+            <div style={{ fontSize: 32, fontWeight: 600, margin: '8px 0' }}>
+              {yuan(order.amount, order.currency)}
+            </div>
+            <div>{t('merchant:collect.awaitingConfirmationSub')}</div>
+            <div data-testid="collect-auto-cancel">
+              {t('merchant:collect.autoCancelIn', { time: clock(left) })}
+            </div>
+            <Typography.Text type={pollError ? 'warning' : 'secondary'} style={{ fontSize: 12 }}>
+              {pollError ? t('merchant:collect.pollError') : t('merchant:collect.lastPolled')}
+            </Typography.Text>
+          </>
+        }
+        extra={
+          <Button
+            danger
+            size="large"
+            icon={<StopOutlined />}
+            onClick={cancel}
+            data-testid="collect-cancel-scan"
+          >
+            {t('merchant:collect.cancelScan')}
+          </Button>
+        }
+      />
+    </Card>
+  );
+}
+
+/** 32 hex digits; getRandomValues works on plain-http LAN addresses too, unlike randomUUID. */
+function newRequestId(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join(
+    '',
   );
 }
 

@@ -4,6 +4,7 @@ import {
   QrcodeOutlined,
   RollbackOutlined,
   SafetyOutlined,
+  ScanOutlined,
   ShopOutlined,
   TeamOutlined,
   UnorderedListOutlined,
@@ -20,6 +21,7 @@ import { useSession } from '../shell/session.tsx';
 import { Apps } from './Apps.tsx';
 import { Cashiers } from './Cashiers.tsx';
 import { Collect } from './Collect.tsx';
+import { CollectCodes } from './CollectCodes.tsx';
 import { Dashboard } from './Dashboard.tsx';
 import { Orders } from './Orders.tsx';
 import { Refunds } from './Refunds.tsx';
@@ -47,6 +49,8 @@ export function MerchantApp() {
   const menu: MenuDataItem[] = [
     { path: MERCHANT_HOME, name: t('merchant:menu.dashboard'), icon: <DashboardOutlined /> },
     { path: '/merchant/collect', name: t('merchant:menu.collect'), icon: <QrcodeOutlined /> },
+    // Managers manage the codes; a cashier sees and prints the codes assigned to it.
+    { path: '/merchant/collect-codes', name: t('merchant:collectCodes.menu'), icon: <ScanOutlined /> },
     { path: '/merchant/orders', name: t('merchant:menu.orders'), icon: <UnorderedListOutlined /> },
     ...(manager
       ? [
@@ -97,6 +101,7 @@ export function MerchantApp() {
         <Route index element={<Navigate to={MERCHANT_HOME} replace />} />
         <Route path="dashboard" element={<Dashboard />} />
         <Route path="collect" element={<Collect />} />
+        <Route path="collect-codes" element={<CollectCodes />} />
         <Route path="orders" element={<Orders />} />
         <Route
           path="refunds"

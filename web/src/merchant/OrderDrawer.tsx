@@ -148,9 +148,7 @@ function OrderBody({ order }: { order: OrderDetail }) {
         <Descriptions.Item label={t('merchant:orders.product')}>
           {order.productName || order.productCode}
         </Descriptions.Item>
-        <Descriptions.Item label={t('merchant:orders.source')}>
-          {order.source ? t(`merchant:source.${order.source}`, { defaultValue: order.source }) : '-'}
-        </Descriptions.Item>
+        <Descriptions.Item label={t('merchant:orders.source')}>{sourceText(t, order)}</Descriptions.Item>
         {cashier && <Descriptions.Item label={t('merchant:orders.createdBy')}>{cashier}</Descriptions.Item>}
         {order.appId && (
           <Descriptions.Item label={t('merchant:orders.app')}>
@@ -322,6 +320,16 @@ function EventDetail({ event }: { event: OrderEvent }) {
       </Typography.Text>
     </div>
   );
+}
+
+/** Where an order came from, with the static QR's name when a payer used one. */
+export function sourceText(
+  t: (key: string, options?: Record<string, unknown>) => string,
+  order: { source?: string; collectCodeName?: string | null },
+): string {
+  if (!order.source) return '-';
+  const source = t(`merchant:source.${order.source}`, { defaultValue: order.source });
+  return order.collectCodeName ? `${source} · ${order.collectCodeName}` : source;
 }
 
 export function createdByName(createdBy: OrderDetail['createdBy']): string | null {

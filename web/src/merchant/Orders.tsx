@@ -11,7 +11,7 @@ import { dateTime, yuan } from '../shell/format.ts';
 import { Page } from '../shell/Page.tsx';
 import { isRowOpenClick } from '../shell/rowClick.ts';
 import { useSession } from '../shell/session.tsx';
-import { createdByName, OrderDrawer } from './OrderDrawer.tsx';
+import { createdByName, OrderDrawer, sourceText } from './OrderDrawer.tsx';
 import { OrderStateTag } from './OrderStateTag.tsx';
 import { confirmClose, syncOrder } from './orderActions.ts';
 import { asList, isOpenState, isPaidState, type List, type MerchantOrder, ORDER_STATES } from './types.ts';
@@ -141,8 +141,7 @@ export function Orders() {
       hideInTable: compact,
       width: 100,
       responsive: ['xl'],
-      render: (_, row) =>
-        row.source ? t(`merchant:source.${row.source}`, { defaultValue: row.source }) : '-',
+      render: (_, row) => sourceText(t, row),
     },
     ...(manager
       ? [

@@ -9,6 +9,7 @@ import { dateTime, yuan } from '../shell/format.ts';
 import { Page } from '../shell/Page.tsx';
 import { RefundSource, RefundStateTag, type RefundView, useRefundStateEnum } from '../shell/refunds.tsx';
 import { isRowOpenClick } from '../shell/rowClick.ts';
+import { TwoLineCell } from '../shell/TwoLineCell.tsx';
 import { asList, type List } from './types.ts';
 import { useSubtitle } from './useSubtitle.ts';
 
@@ -47,18 +48,11 @@ export function Refunds() {
       fixed: compact ? undefined : 'left',
       width: 210,
       render: (_, r) => (
-        <div>
+        <TwoLineCell secondary={r.mchRefundNo}>
           <Typography.Text className="qy-mono" copyable={{ text: r.refundNo }} style={{ fontSize: 13 }}>
             {r.refundNo}
           </Typography.Text>
-          {r.mchRefundNo && (
-            <div>
-              <Typography.Text type="secondary" className="qy-mono" style={{ fontSize: 12 }}>
-                {r.mchRefundNo}
-              </Typography.Text>
-            </div>
-          )}
-        </div>
+        </TwoLineCell>
       ),
     },
     {
@@ -68,16 +62,11 @@ export function Refunds() {
       width: 210,
       responsive: ['md'],
       render: (_, r) => (
-        <div>
+        <TwoLineCell secondary={r.mchOrderNo}>
           <Typography.Link className="qy-mono" style={{ fontSize: 13 }} onClick={() => openOrder(r.orderNo)}>
             {r.orderNo}
           </Typography.Link>
-          <div>
-            <Typography.Text type="secondary" className="qy-mono" style={{ fontSize: 12 }}>
-              {r.mchOrderNo}
-            </Typography.Text>
-          </div>
-        </div>
+        </TwoLineCell>
       ),
     },
     {

@@ -50,6 +50,8 @@ export interface MerchantOrder {
   failure?: { code: string; message: string } | null;
   /** api | portal | static_qr | console_test */
   source?: string;
+  /** The static QR's name, for an order a payer placed through one. */
+  collectCodeName?: string | null;
   test?: boolean;
   appId?: string;
   /** The console user who placed it (a cashier's collection), when the server says. */
@@ -57,6 +59,8 @@ export interface MerchantOrder {
   notifyState?: string;
   merchantRatePpm?: number;
   manualCompletion?: { at: string } | null;
+  /** The merchant's own data; `extra.authCode` marks a payment by the customer's pay code (B扫C). */
+  extra?: Record<string, unknown> | null;
 }
 
 export interface OrderEvent {
@@ -139,4 +143,21 @@ export interface CashierUser {
   lockedUntil?: string | null;
   lastLoginAt?: string | null;
   createdAt: string;
+}
+
+/** A static QR code (收款码) of the merchant portal (docs/console-api.md, "Static QR codes"). */
+export interface CollectCode {
+  id: string;
+  /** The random code: the last segment of `url`. */
+  code: string;
+  /** What the QR holds: the payer page `/pay/{code}`. */
+  url: string;
+  name: string;
+  appId: string;
+  cashier: { id: string; username: string; displayName: string; enabled: boolean } | null;
+  /** The methods in display order; `available` is false when the merchant may no longer sell it. */
+  products: { productCode: string; productName: string; available: boolean }[];
+  enabled: boolean;
+  createdAt: string;
+  updatedAt: string;
 }

@@ -167,9 +167,13 @@ export interface OrderRow {
   channelOrderNo: string | null;
   payData?: PayData | null;
   notifyState: 'none' | 'pending' | 'succeeded' | 'failed' | string;
+  /** Kinds of alert on the order's timeline (late_payment, refund_outcome_conflict, …). */
+  alerts?: string[];
   notifyUrl?: string | null;
   manualCompletion?: ManualCompletion | null;
   source?: 'api' | 'portal' | 'console_test' | 'static_qr' | string;
+  /** The static QR's name, for an order a payer placed through one. */
+  collectCodeName?: string | null;
   test?: boolean;
   paidAt: string | null;
   closedAt: string | null;

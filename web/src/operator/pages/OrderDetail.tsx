@@ -350,6 +350,7 @@ function OrderBody({
         </Descriptions.Item>
         <Descriptions.Item label={t('orders.source')}>
           {order.source ? t(`orderSource.${order.source}`, { defaultValue: order.source }) : '-'}
+          {order.collectCodeName ? ` · ${order.collectCodeName}` : ''}
         </Descriptions.Item>
         <Descriptions.Item label={t('orders.createdAt')}>{dateTime(order.createdAt)}</Descriptions.Item>
         <Descriptions.Item label={t('orders.paidAt')}>{dateTime(order.paidAt)}</Descriptions.Item>

@@ -8,6 +8,7 @@ import { api, qs } from '../../api.ts';
 import { dateTime, percentFromPpm, time, yuan } from '../../shell/format.ts';
 import { Page } from '../../shell/Page.tsx';
 import { isRowOpenClick } from '../../shell/rowClick.ts';
+import { TwoLineCell } from '../../shell/TwoLineCell.tsx';
 import { useRequestError } from '../../shell/useRequestError.ts';
 import {
   NotifyStateBadge,
@@ -64,16 +65,11 @@ export function OrdersPage() {
       fixed: 'left',
       width: 215,
       render: (_, o) => (
-        <Space direction="vertical" size={0}>
+        <TwoLineCell secondary={o.mchOrderNo} secondaryTip={t('orders.mchOrderNo')}>
           <Typography.Text className="qy-mono" copyable={{ text: o.orderNo }} style={{ fontSize: 13 }}>
             {o.orderNo}
           </Typography.Text>
-          <Tooltip title={t('orders.mchOrderNo')}>
-            <Typography.Text type="secondary" className="qy-mono" style={{ fontSize: 12 }}>
-              {o.mchOrderNo}
-            </Typography.Text>
-          </Tooltip>
-        </Space>
+        </TwoLineCell>
       ),
     },
     {
@@ -85,12 +81,9 @@ export function OrdersPage() {
       debounceTime: 300,
       request: async ({ keyWords }) => searchMerchants(keyWords),
       render: (_, o) => (
-        <Space direction="vertical" size={0}>
+        <TwoLineCell secondary={o.mchNo}>
           <span>{o.merchantName || o.mchNo}</span>
-          <Typography.Text type="secondary" className="qy-mono" style={{ fontSize: 12 }}>
-            {o.mchNo}
-          </Typography.Text>
-        </Space>
+        </TwoLineCell>
       ),
     },
     {
@@ -165,11 +158,18 @@ export function OrdersPage() {
     },
     {
       title: t('orders.flags'),
-      key: 'flags',
-      search: false,
-      width: 110,
+      dataIndex: 'alert',
+      valueType: 'select',
+      valueEnum: { true: { text: t('orders.alertsOnly') } },
+      search: { transform: (value: string) => ({ alert: value }) },
+      width: 130,
       render: (_, o) => (
-        <Space size={[0, 4]} wrap>
+        <Space size={[0, 4]} wrap data-testid={`order-flags-${o.orderNo}`}>
+          {(o.alerts ?? []).map((kind) => (
+            <Tag key={kind} color="red" data-testid="order-alert">
+              {t(`event.${kind}`, { defaultValue: kind })}
+            </Tag>
+          ))}
           {o.manualCompletion && (
             <Tooltip
               title={t('orders.completedBy', {
@@ -181,7 +181,9 @@ export function OrdersPage() {
             </Tooltip>
           )}
           {o.test && <Tag color="orange">{t('orders.testTag')}</Tag>}
-          {!o.manualCompletion && !o.test && <Typography.Text type="secondary">-</Typography.Text>}
+          {!o.manualCompletion && !o.test && !o.alerts?.length && (
+            <Typography.Text type="secondary">-</Typography.Text>
+          )}
         </Space>
       ),
     },
@@ -277,6 +279,7 @@ export function OrdersPage() {
                 channelAccountId: p.channelAccountId,
                 from: p.from,
                 to: p.to,
+                alert: p.alert,
                 limit: pageSize,
                 offset: ((p.current ?? 1) - 1) * pageSize,
               })}`,

@@ -8,6 +8,7 @@ import { dateTime, yuan } from '../../shell/format.ts';
 import { Page } from '../../shell/Page.tsx';
 import { RefundSource, RefundStateTag, type RefundView, useRefundStateEnum } from '../../shell/refunds.tsx';
 import { isRowOpenClick } from '../../shell/rowClick.ts';
+import { TwoLineCell } from '../../shell/TwoLineCell.tsx';
 import { useRequestError } from '../../shell/useRequestError.ts';
 import { searchMerchants } from '../components.tsx';
 import type { ListPage } from '../types.ts';
@@ -35,16 +36,11 @@ export function RefundsPage() {
       fixed: 'left',
       width: 215,
       render: (_, r) => (
-        <Space direction="vertical" size={0}>
+        <TwoLineCell secondary={r.mchRefundNo}>
           <Typography.Text className="qy-mono" copyable={{ text: r.refundNo }} style={{ fontSize: 13 }}>
             {r.refundNo}
           </Typography.Text>
-          {r.mchRefundNo && (
-            <Typography.Text type="secondary" className="qy-mono" style={{ fontSize: 12 }}>
-              {r.mchRefundNo}
-            </Typography.Text>
-          )}
-        </Space>
+        </TwoLineCell>
       ),
     },
     {
@@ -53,14 +49,11 @@ export function RefundsPage() {
       search: false,
       width: 215,
       render: (_, r) => (
-        <Space direction="vertical" size={0}>
+        <TwoLineCell secondary={r.mchOrderNo}>
           <Typography.Link className="qy-mono" style={{ fontSize: 13 }} onClick={() => openOrder(r.orderNo)}>
             {r.orderNo}
           </Typography.Link>
-          <Typography.Text type="secondary" className="qy-mono" style={{ fontSize: 12 }}>
-            {r.mchOrderNo}
-          </Typography.Text>
-        </Space>
+        </TwoLineCell>
       ),
     },
     {
@@ -72,12 +65,9 @@ export function RefundsPage() {
       debounceTime: 300,
       request: async ({ keyWords }) => searchMerchants(keyWords),
       render: (_, r) => (
-        <Space direction="vertical" size={0}>
+        <TwoLineCell secondary={r.merchant?.mchNo}>
           <span>{r.merchant?.name || r.merchant?.mchNo}</span>
-          <Typography.Text type="secondary" className="qy-mono" style={{ fontSize: 12 }}>
-            {r.merchant?.mchNo}
-          </Typography.Text>
-        </Space>
+        </TwoLineCell>
       ),
     },
     {

@@ -33,6 +33,7 @@ interface TestValues {
   amount: string;
   subject?: string;
   test: boolean;
+  authCode?: string;
 }
 
 /** 支付测试: place a test (or real) order for any merchant, product and channel account, and see it through. */
@@ -116,6 +117,7 @@ export function TestOrderPage() {
                     channelAccountId: v.channelAccountId === AUTO ? undefined : v.channelAccountId,
                     subject: v.subject?.trim() || undefined,
                     test: v.test,
+                    authCode: v.authCode?.trim() || undefined,
                   });
                   setResult(answer);
                   return true;
@@ -199,6 +201,13 @@ export function TestOrderPage() {
                 }}
               </ProFormDependency>
               <ProFormText name="subject" label={t('testOrder.subject')} rules={[{ max: 128 }]} />
+              <ProFormText
+                name="authCode"
+                label={t('testOrder.authCode')}
+                extra={t('testOrder.authCodeHint')}
+                rules={[{ pattern: /^\d{10,32}$/, message: t('testOrder.authCodeInvalid') }]}
+                fieldProps={{ inputMode: 'numeric', maxLength: 32, autoComplete: 'off' }}
+              />
               <ProFormSwitch name="test" label={t('testOrder.testSwitch')} extra={t('testOrder.testHint')} />
               <ProFormDependency name={['test']}>
                 {({ test }) =>
