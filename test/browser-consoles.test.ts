@@ -1,10 +1,12 @@
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ledgerReport } from '../src/app/platform.ts';
-import { launchBrowser, newPage, screenshot } from './support/browser.ts';
+import { launchBrowser, newPage, screenshot, WALKTHROUGH_TIMEOUT } from './support/browser.ts';
 import { type ConsoleClient, freshTotp, operatorConsole } from './support/console.ts';
 import { testDatabases } from './support/databases.ts';
 import { eventually, payOnSandbox, startTestPlatform, type TestPlatform } from './support/platform.ts';
+
+vi.setConfig({ testTimeout: WALKTHROUGH_TIMEOUT });
 
 /**
  * The consoles in a real browser (Debian's chromium) against the real server on a fresh database:

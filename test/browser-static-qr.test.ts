@@ -1,9 +1,11 @@
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ledgerReport } from '../src/app/platform.ts';
-import { launchBrowser, newPage, screenshot } from './support/browser.ts';
+import { launchBrowser, newPage, screenshot, WALKTHROUGH_TIMEOUT } from './support/browser.ts';
 import { testDatabases } from './support/databases.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
+
+vi.setConfig({ testTimeout: WALKTHROUGH_TIMEOUT });
 
 /**
  * The static QR (收款码) flow in a real browser against the real server: the store manager opens a

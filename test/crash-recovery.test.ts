@@ -3,11 +3,14 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { QingyunClient } from '../sdk/index.ts';
 import { testDatabases } from './support/databases.ts';
 import { eventually, payOnSandbox } from './support/platform.ts';
 import { NotifyReceiver } from './support/receiver.ts';
+
+// Two platform processes start, crash and restart on each database; a loaded CI machine needs over a minute.
+vi.setConfig({ testTimeout: 120_000 });
 
 const CLI = path.resolve('src/app/cli.ts');
 

@@ -5,6 +5,11 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 /** Debian's chromium (`apt-get install chromium`); playwright cannot download its own browser here. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENSHOTS = path.resolve(import.meta.dirname, '../../docs/screenshots');
+/**
+ * A walkthrough drives dozens of screens; on a loaded 2-core CI machine one takes up to a minute,
+ * so the default 60 s per test is too tight for it (the steps keep their own shorter waits).
+ */
+export const WALKTHROUGH_TIMEOUT = 180_000;
 
 export async function launchBrowser(): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM)) {
