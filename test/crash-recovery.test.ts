@@ -9,7 +9,7 @@ import { testDatabases } from './support/databases.ts';
 import { eventually, payOnSandbox } from './support/platform.ts';
 import { NotifyReceiver } from './support/receiver.ts';
 
-// Two platform processes start, crash and restart on each database; a loaded CI machine needs over a minute.
+// Two platform processes start, crash and restart on each database; a loaded CI machine needs close to a minute.
 vi.setConfig({ testTimeout: 120_000 });
 
 const CLI = path.resolve('src/app/cli.ts');
