@@ -1,29 +1,11 @@
+import type { OrderState } from '../shell/orderStates.ts';
 import type { RefundView } from '../shell/refunds.tsx';
 
+export { isOpenState, isPaidState, ORDER_STATES, type OrderState } from '../shell/orderStates.ts';
 export type { RefundView };
 
 // Shapes of the merchant portal API (docs/console-api.md, "Merchant portal"). Money is integer minor
 // units (fen), rates integer ppm, times ISO 8601 strings.
-
-export const ORDER_STATES = [
-  'created',
-  'paying',
-  'paid',
-  'failed',
-  'closed',
-  'partially_refunded',
-  'refunded',
-] as const;
-export type OrderState = (typeof ORDER_STATES)[number];
-
-/** States in which the payer may still pay: the order can be closed or synced with the channel. */
-export function isOpenState(state: OrderState): boolean {
-  return state === 'created' || state === 'paying';
-}
-
-export function isPaidState(state: OrderState): boolean {
-  return state === 'paid' || state === 'partially_refunded' || state === 'refunded';
-}
 
 export interface PayData {
   type: 'qr' | 'url' | 'form' | 'none' | string;

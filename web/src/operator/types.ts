@@ -1,6 +1,9 @@
 // Shapes of the operator API (docs/console-api.md). Money: integer minor units; rates: ppm.
 
+import type { OrderState } from '../shell/orderStates.ts';
 import type { RefundView } from '../shell/refunds.tsx';
+
+export { ORDER_STATES, type OrderState } from '../shell/orderStates.ts';
 
 export type { RefundView };
 
@@ -122,17 +125,6 @@ export type BindingInput = Omit<
   Binding,
   'channelAccountId' | 'accountName' | 'adapterCode' | 'costRatePpm' | 'accountEnabled'
 >;
-
-export const ORDER_STATES = [
-  'created',
-  'paying',
-  'paid',
-  'failed',
-  'closed',
-  'partially_refunded',
-  'refunded',
-] as const;
-export type OrderState = (typeof ORDER_STATES)[number];
 
 export interface PayData {
   type: 'qr' | 'url' | 'form' | 'none' | string;

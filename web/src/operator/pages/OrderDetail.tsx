@@ -31,13 +31,13 @@ import { api } from '../../api.ts';
 import { ErrorAlert } from '../../shell/ErrorAlert.tsx';
 import { describeError, errorText } from '../../shell/errors.ts';
 import { dateTime, percentFromPpm, yuan } from '../../shell/format.ts';
+import { isOpenState } from '../../shell/orderStates.ts';
 import { canRefundState, RefundDialog, RefundRecords, refundedOf } from '../../shell/refunds.tsx';
 import { useCan } from '../../shell/session.tsx';
 import { useApi } from '../../shell/useApi.ts';
 import { NotifyStateBadge, OrderStateTag, ProfitText } from '../components.tsx';
 import type { ChannelNotify, NotifyAttempt, OrderDetail } from '../types.ts';
 
-const OPEN_STATES = ['created', 'paying'];
 const COMPLETABLE_STATES = ['created', 'paying', 'closed', 'failed'];
 const PAID_STATES = ['paid', 'partially_refunded', 'refunded'];
 
@@ -129,7 +129,7 @@ function OrderActions({ order, onChanged }: { order: OrderDetail; onChanged: () 
           {t('orderDetail.sync')}
         </Button>
       )}
-      {operate && OPEN_STATES.includes(order.state) && (
+      {operate && isOpenState(order.state) && (
         <Popconfirm
           title={t('orderDetail.closeConfirm')}
           description={t('orderDetail.closeHint')}

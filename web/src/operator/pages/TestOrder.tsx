@@ -16,6 +16,7 @@ import { api } from '../../api.ts';
 import { ErrorAlert } from '../../shell/ErrorAlert.tsx';
 import { dateTime, parseYuan, percentFromPpm, yuan } from '../../shell/format.ts';
 import { amountRule } from '../../shell/forms.ts';
+import { isOpenState } from '../../shell/orderStates.ts';
 import { Page } from '../../shell/Page.tsx';
 import { useCan } from '../../shell/session.tsx';
 import { useInterval } from '../../shell/useApi.ts';
@@ -246,7 +247,7 @@ function TestResult({ result }: { result: TestOrderResult }) {
   const can = useCan();
   const [order, setOrder] = useState<OrderRow>(result.order);
   useEffect(() => setOrder(result.order), [result]);
-  const open = order.state === 'created' || order.state === 'paying';
+  const open = isOpenState(order.state);
   useInterval(
     async () => {
       const fresh = await api.get<OrderRow>(`/api/admin/orders/${encodeURIComponent(order.orderNo)}`);
