@@ -14,8 +14,9 @@ import { errorText } from '../shell/errors.ts';
 import { dateTime } from '../shell/format.ts';
 import { confirmRule, newPasswordRules, passwordMinLength } from '../shell/forms.ts';
 import { Page } from '../shell/Page.tsx';
+import { useTablePageLoader } from '../shell/tablePage.ts';
 import { CopyButton } from './Apps.tsx';
-import { asList, type CashierUser, type List } from './types.ts';
+import type { CashierUser } from './types.ts';
 import { useSubtitle } from './useSubtitle.ts';
 
 const USERNAME = /^[A-Za-z0-9_.@-]{3,64}$/;
@@ -38,6 +39,7 @@ interface Reveal {
 export function Cashiers() {
   const { t } = useTranslation();
   const app = App.useApp();
+  const loadPage = useTablePageLoader();
   const actionRef = useRef<ActionType>(null);
   const [reveal, setReveal] = useState<Reveal | null>(null);
   const reload = () => actionRef.current?.reload();
@@ -186,20 +188,7 @@ export function Cashiers() {
           search={false}
           options={{ density: false, reload: true, setting: false, fullScreen: false }}
           pagination={{ defaultPageSize: 20, showSizeChanger: true }}
-          request={async (query) => {
-            const pageSize = query.pageSize ?? 20;
-            const current = query.current ?? 1;
-            try {
-              const answer = await api.get<List<CashierUser> | CashierUser[]>(
-                `/api/merchant/cashiers?limit=${pageSize}&offset=${(current - 1) * pageSize}`,
-              );
-              const list = asList(answer);
-              return { data: list.items, total: list.total, success: true };
-            } catch (e) {
-              app.message.error(errorText(e));
-              return { data: [], total: 0, success: false };
-            }
-          }}
+          request={(query) => loadPage<CashierUser>('/api/merchant/cashiers', {}, query)}
           toolBarRender={() => [
             <CreateCashier
               key="create"

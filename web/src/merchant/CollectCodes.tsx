@@ -35,12 +35,13 @@ import {
 } from 'antd';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, qs } from '../api.ts';
+import { api } from '../api.ts';
 import { downloadFromApi } from '../shell/download.ts';
 import { errorText } from '../shell/errors.ts';
 import { dateTime } from '../shell/format.ts';
 import { Page } from '../shell/Page.tsx';
 import { useSession } from '../shell/session.tsx';
+import { useTablePageLoader } from '../shell/tablePage.ts';
 import { useApi } from '../shell/useApi.ts';
 import {
   asList,
@@ -71,6 +72,7 @@ const codePath = (code: CollectCode) => `/api/merchant/collect-codes/${encodeURI
 export function CollectCodes() {
   const { t } = useTranslation();
   const app = App.useApp();
+  const loadPage = useTablePageLoader();
   const { session } = useSession();
   const manager = session?.user.merchantRole === 'manager';
   const screens = Grid.useBreakpoint();
@@ -226,25 +228,13 @@ export function CollectCodes() {
           }}
           // A new search or filter reloads from the first page.
           params={{ q: search.trim(), state: stateFilter }}
-          request={async (query) => {
-            const pageSize = query.pageSize ?? 20;
-            const current = query.current ?? 1;
-            try {
-              const answer = await api.get<List<CollectCode>>(
-                `/api/merchant/collect-codes${qs({
-                  q: query.q,
-                  enabled: query.state === 'all' ? undefined : query.state === 'enabled',
-                  limit: pageSize,
-                  offset: (current - 1) * pageSize,
-                })}`,
-              );
-              const list = asList(answer);
-              return { data: list.items, total: list.total, success: true };
-            } catch (e) {
-              app.message.error(errorText(e));
-              return { data: [], total: 0, success: false };
-            }
-          }}
+          request={(query) =>
+            loadPage<CollectCode>(
+              '/api/merchant/collect-codes',
+              { q: query.q, enabled: query.state === 'all' ? undefined : query.state === 'enabled' },
+              query,
+            )
+          }
           toolBarRender={() => [
             <Input.Search
               key="search"

@@ -5,16 +5,15 @@ import dayjs from 'dayjs';
 import { useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate, useSearchParams } from 'react-router';
-import { api, qs } from '../api.ts';
-import { errorText } from '../shell/errors.ts';
 import { dateTime, yuan } from '../shell/format.ts';
 import { Page } from '../shell/Page.tsx';
 import { isRowOpenClick } from '../shell/rowClick.ts';
 import { useSession } from '../shell/session.tsx';
+import { useTablePageLoader } from '../shell/tablePage.ts';
 import { createdByName, OrderDrawer, sourceText } from './OrderDrawer.tsx';
 import { OrderStateTag } from './OrderStateTag.tsx';
 import { confirmClose, syncOrder } from './orderActions.ts';
-import { asList, isOpenState, isPaidState, type List, type MerchantOrder, ORDER_STATES } from './types.ts';
+import { isOpenState, isPaidState, type MerchantOrder, ORDER_STATES } from './types.ts';
 import { useSubtitle } from './useSubtitle.ts';
 
 interface OrderQuery {
@@ -30,6 +29,7 @@ interface OrderQuery {
 export function Orders() {
   const { t } = useTranslation();
   const app = App.useApp();
+  const loadPage = useTablePageLoader();
   const navigate = useNavigate();
   const { session } = useSession();
   const manager = session?.user.merchantRole === 'manager';
@@ -240,27 +240,13 @@ export function Orders() {
           rowKey="orderNo"
           actionRef={actionRef}
           columns={columns}
-          request={async (query) => {
-            const pageSize = query.pageSize ?? 20;
-            const current = query.current ?? 1;
-            try {
-              const answer = await api.get<List<MerchantOrder> | MerchantOrder[]>(
-                `/api/merchant/orders${qs({
-                  q: query.q?.trim(),
-                  state: query.state,
-                  from: query.from,
-                  to: query.to,
-                  limit: pageSize,
-                  offset: (current - 1) * pageSize,
-                })}`,
-              );
-              const list = asList(answer);
-              return { data: list.items, total: list.total, success: true };
-            } catch (e) {
-              app.message.error(errorText(e));
-              return { data: [], total: 0, success: false };
-            }
-          }}
+          request={(query) =>
+            loadPage<MerchantOrder>(
+              '/api/merchant/orders',
+              { q: query.q?.trim(), state: query.state, from: query.from, to: query.to },
+              query,
+            )
+          }
           pagination={{ defaultPageSize: 20, showSizeChanger: true, pageSizeOptions: [10, 20, 50, 100] }}
           search={{ labelWidth: 'auto', defaultCollapsed: compact }}
           form={{ syncToUrl: false }}

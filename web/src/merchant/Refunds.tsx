@@ -1,16 +1,14 @@
 import { type ProColumns, ProTable } from '@ant-design/pro-components';
-import { App, Grid, Typography } from 'antd';
+import { Grid, Typography } from 'antd';
 import dayjs from 'dayjs';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
-import { api, qs } from '../api.ts';
-import { errorText, isSessionEnd } from '../shell/errors.ts';
 import { dateTime, yuan } from '../shell/format.ts';
 import { Page } from '../shell/Page.tsx';
 import { RefundSource, RefundStateTag, type RefundView, useRefundStateEnum } from '../shell/refunds.tsx';
 import { isRowOpenClick } from '../shell/rowClick.ts';
 import { TwoLineCell } from '../shell/TwoLineCell.tsx';
-import { asList, type List } from './types.ts';
+import { useTablePageLoader } from '../shell/tablePage.ts';
 import { useSubtitle } from './useSubtitle.ts';
 
 interface RefundQuery {
@@ -25,7 +23,7 @@ interface RefundQuery {
 /** 退款 (managers): the merchant's refunds by any number, state and day; a row opens its order. */
 export function Refunds() {
   const { t } = useTranslation();
-  const app = App.useApp();
+  const loadPage = useTablePageLoader();
   const navigate = useNavigate();
   const screens = Grid.useBreakpoint();
   const compact = !screens.md;
@@ -162,27 +160,13 @@ export function Refunds() {
         <ProTable<RefundView, RefundQuery>
           rowKey="refundNo"
           columns={columns}
-          request={async (query) => {
-            const pageSize = query.pageSize ?? 20;
-            const current = query.current ?? 1;
-            try {
-              const answer = await api.get<List<RefundView> | RefundView[]>(
-                `/api/merchant/refunds${qs({
-                  q: query.q?.trim(),
-                  state: query.state,
-                  from: query.from,
-                  to: query.to,
-                  limit: pageSize,
-                  offset: (current - 1) * pageSize,
-                })}`,
-              );
-              const list = asList(answer);
-              return { data: list.items, total: list.total, success: true };
-            } catch (e) {
-              if (!isSessionEnd(e)) app.message.error(errorText(e));
-              return { data: [], total: 0, success: false };
-            }
-          }}
+          request={(query) =>
+            loadPage<RefundView>(
+              '/api/merchant/refunds',
+              { q: query.q?.trim(), state: query.state, from: query.from, to: query.to },
+              query,
+            )
+          }
           pagination={{ defaultPageSize: 20, showSizeChanger: true, pageSizeOptions: [10, 20, 50, 100] }}
           search={{ labelWidth: 'auto', defaultCollapsed: compact }}
           form={{ syncToUrl: false }}

@@ -1,7 +1,9 @@
 import type { OrderState } from '../shell/orderStates.ts';
 import type { RefundView } from '../shell/refunds.tsx';
+import type { ListPage as List } from '../shell/tablePage.ts';
 
 export { isOpenState, isPaidState, ORDER_STATES, type OrderState } from '../shell/orderStates.ts';
+export type { ListPage as List } from '../shell/tablePage.ts';
 export type { RefundView };
 
 // Shapes of the merchant portal API (docs/console-api.md, "Merchant portal"). Money is integer minor
@@ -57,11 +59,6 @@ export interface OrderDetail extends MerchantOrder {
   /** Given back or reserved for refunds (pending included), minor units. */
   refundedAmount?: number;
   refunds?: RefundView[];
-}
-
-export interface List<T> {
-  items: T[];
-  total: number;
 }
 
 /** Lists answer `{ items, total }`; a few short ones may answer a bare array. Both read the same here. */

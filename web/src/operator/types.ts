@@ -2,15 +2,11 @@
 
 import type { OrderState } from '../shell/orderStates.ts';
 import type { RefundView } from '../shell/refunds.tsx';
+import type { ListPage } from '../shell/tablePage.ts';
 
 export { ORDER_STATES, type OrderState } from '../shell/orderStates.ts';
-
+export type { ListPage } from '../shell/tablePage.ts';
 export type { RefundView };
-
-export interface ListPage<T> {
-  items: T[];
-  total: number;
-}
 
 /** Some operator lists answer a bare array, others `{ items, total }`; both become an array. */
 export function itemsOf<T>(answer: T[] | ListPage<T> | null | undefined): T[] {

@@ -12,15 +12,16 @@ import { App, Button, Divider, Space, Typography } from 'antd';
 import { useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate } from 'react-router';
-import { api, qs } from '../../api.ts';
+import { api } from '../../api.ts';
 import { errorText } from '../../shell/errors.ts';
 import { dateTime } from '../../shell/format.ts';
 import { Page } from '../../shell/Page.tsx';
 import { isRowOpenClick } from '../../shell/rowClick.ts';
 import { useCan } from '../../shell/session.tsx';
+import { fetchTablePage } from '../../shell/tablePage.ts';
 import { useRequestError } from '../../shell/useRequestError.ts';
 import { MerchantStateTag } from '../components.tsx';
-import { itemsOf, type ListPage, type Merchant } from '../types.ts';
+import type { Merchant } from '../types.ts';
 import {
   EditMerchantForm,
   MerchantBasicFields,
@@ -158,19 +159,9 @@ export function MerchantsPage() {
           className: 'qy-row-clickable',
         })}
         onRequestError={onRequestError}
-        request={async (params) => {
-          const pageSize = params.pageSize ?? 20;
-          const answer = await api.get<ListPage<Merchant> | Merchant[]>(
-            `/api/admin/merchants${qs({
-              q: params.q,
-              state: params.state,
-              limit: pageSize,
-              offset: ((params.current ?? 1) - 1) * pageSize,
-            })}`,
-          );
-          const items = itemsOf(answer);
-          return { data: items, total: Array.isArray(answer) ? items.length : answer.total, success: true };
-        }}
+        request={(params) =>
+          fetchTablePage<Merchant>('/api/admin/merchants', { q: params.q, state: params.state }, params)
+        }
         toolBarRender={() =>
           writable
             ? [

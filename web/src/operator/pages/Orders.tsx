@@ -4,11 +4,12 @@ import dayjs, { type Dayjs } from 'dayjs';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
-import { api, qs } from '../../api.ts';
+import { api } from '../../api.ts';
 import { dateTime, percentFromPpm, time, yuan } from '../../shell/format.ts';
 import { Page } from '../../shell/Page.tsx';
 import { isRowOpenClick } from '../../shell/rowClick.ts';
 import { TwoLineCell } from '../../shell/TwoLineCell.tsx';
+import { fetchTablePage } from '../../shell/tablePage.ts';
 import { useRequestError } from '../../shell/useRequestError.ts';
 import {
   NotifyStateBadge,
@@ -17,7 +18,7 @@ import {
   searchMerchants,
   useOrderStateEnum,
 } from '../components.tsx';
-import type { ChannelAccount, ListPage, OrderRow, Product } from '../types.ts';
+import type { ChannelAccount, OrderRow, Product } from '../types.ts';
 import { OrderDetailDrawer } from './OrderDetail.tsx';
 
 const LIVE_MS = 5000;
@@ -269,9 +270,9 @@ export function OrdersPage() {
           })}
           onRequestError={onRequestError}
           request={async (p) => {
-            const pageSize = p.pageSize ?? 20;
-            const answer = await api.get<ListPage<OrderRow>>(
-              `/api/admin/orders${qs({
+            const page = await fetchTablePage<OrderRow>(
+              '/api/admin/orders',
+              {
                 q: p.q?.trim(),
                 state: p.state,
                 mchNo: p.mchNo,
@@ -280,12 +281,11 @@ export function OrdersPage() {
                 from: p.from,
                 to: p.to,
                 alert: p.alert,
-                limit: pageSize,
-                offset: ((p.current ?? 1) - 1) * pageSize,
-              })}`,
+              },
+              p,
             );
             setRefreshedAt(new Date());
-            return { data: answer.items, total: answer.total, success: true };
+            return page;
           }}
           headerTitle={
             <Space size={12}>

@@ -3,15 +3,14 @@ import { Space, Typography } from 'antd';
 import dayjs from 'dayjs';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
-import { api, qs } from '../../api.ts';
 import { dateTime, yuan } from '../../shell/format.ts';
 import { Page } from '../../shell/Page.tsx';
 import { RefundSource, RefundStateTag, type RefundView, useRefundStateEnum } from '../../shell/refunds.tsx';
 import { isRowOpenClick } from '../../shell/rowClick.ts';
 import { TwoLineCell } from '../../shell/TwoLineCell.tsx';
+import { fetchTablePage } from '../../shell/tablePage.ts';
 import { useRequestError } from '../../shell/useRequestError.ts';
 import { searchMerchants } from '../components.tsx';
-import type { ListPage } from '../types.ts';
 
 /** 退款管理: every refund, searched by any of its numbers; a row opens its order's detail. */
 export function RefundsPage() {
@@ -170,21 +169,13 @@ export function RefundsPage() {
             className: 'qy-row-clickable',
           })}
           onRequestError={onRequestError}
-          request={async (p) => {
-            const pageSize = p.pageSize ?? 20;
-            const answer = await api.get<ListPage<RefundView>>(
-              `/api/admin/refunds${qs({
-                q: p.q?.trim(),
-                state: p.state,
-                mchNo: p.mchNo,
-                from: p.from,
-                to: p.to,
-                limit: pageSize,
-                offset: ((p.current ?? 1) - 1) * pageSize,
-              })}`,
-            );
-            return { data: answer.items, total: answer.total, success: true };
-          }}
+          request={(p) =>
+            fetchTablePage<RefundView>(
+              '/api/admin/refunds',
+              { q: p.q?.trim(), state: p.state, mchNo: p.mchNo, from: p.from, to: p.to },
+              p,
+            )
+          }
         />
       </div>
     </Page>

@@ -2,11 +2,11 @@ import { type ProColumns, ProTable } from '@ant-design/pro-components';
 import { Col, Empty, Row, Space, Tag, Typography } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import { useTranslation } from 'react-i18next';
-import { api, qs } from '../../api.ts';
 import { dateTime } from '../../shell/format.ts';
 import { Page } from '../../shell/Page.tsx';
+import { fetchTablePage } from '../../shell/tablePage.ts';
 import { useRequestError } from '../../shell/useRequestError.ts';
-import type { AuditEntry, ListPage } from '../types.ts';
+import type { AuditEntry } from '../types.ts';
 
 /** Top-level keys whose values differ between before and after. */
 export function changedKeys(before: unknown, after: unknown): string[] {
@@ -118,22 +118,20 @@ export function AuditPage() {
             expandedRowRender: (e) => <AuditDiff entry={e} />,
           }}
           onRequestError={onRequestError}
-          request={async (p) => {
-            const pageSize = p.pageSize ?? 20;
-            const answer = await api.get<ListPage<AuditEntry>>(
-              `/api/admin/audit${qs({
+          request={(p) =>
+            fetchTablePage<AuditEntry>(
+              '/api/admin/audit',
+              {
                 actor: p.actor?.trim(),
                 action: p.action?.trim(),
                 targetType: p.targetType?.trim(),
                 targetId: p.targetId?.trim(),
                 from: p.from,
                 to: p.to,
-                limit: pageSize,
-                offset: ((p.current ?? 1) - 1) * pageSize,
-              })}`,
-            );
-            return { data: answer.items, total: answer.total, success: true };
-          }}
+              },
+              p,
+            )
+          }
         />
       </div>
     </Page>
