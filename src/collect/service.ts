@@ -55,15 +55,6 @@ export interface CollectCodeInput {
   productCodes: string[];
 }
 
-export interface CollectCodePatch {
-  name?: string;
-  appId?: string;
-  /** null unassigns the cashier. */
-  cashierUserId?: bigint | null;
-  productCodes?: string[];
-  enabled?: boolean;
-}
-
 /** A method the payer may pick: a product of the code that the merchant may still sell. */
 export interface PayerMethod {
   productCode: string;
@@ -162,7 +153,7 @@ export class CollectService {
   }
 
   /** Edits the merchant's code; every changed field is checked as at creation. Returns the code before and after. */
-  async update(merchantId: bigint, id: bigint, patch: CollectCodePatch) {
+  async update(merchantId: bigint, id: bigint, patch: queries.CollectCodePatch) {
     const before = await this.get({ merchantId, cashierUserId: null }, id);
     const checked: queries.CollectCodePatch = {
       name: patch.name === undefined ? undefined : requireName(patch.name),
