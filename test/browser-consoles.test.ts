@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ledgerReport } from '../src/app/platform.ts';
-import { launchBrowser, newPage, screenshot, WALKTHROUGH_TIMEOUT } from './support/browser.ts';
+import { launchBrowser, newPage, readmeScreenshots, WALKTHROUGH_TIMEOUT } from './support/browser.ts';
 import { type ConsoleClient, freshTotp, operatorConsole } from './support/console.ts';
 import { testDatabases } from './support/databases.ts';
 import { eventually, payOnSandbox, startTestPlatform, type TestPlatform } from './support/platform.ts';
@@ -27,14 +27,7 @@ describe.each(testDatabases)('consoles in the browser on $kind', (database) => {
   let t: TestPlatform;
   let browser: Browser;
   let admin: ConsoleClient;
-  // `QY_SCREENSHOTS=1 npm test -- browser` refreshes docs/screenshots (from the PGlite run).
-  const shots = database.kind === 'pglite' && process.env.QY_SCREENSHOTS === '1';
-  // Screenshots wait for antd's open/close animations to finish.
-  const shoot = async (page: Page, name: string) => {
-    if (!shots) return;
-    await page.waitForTimeout(500);
-    await screenshot(page, name);
-  };
+  const shoot = readmeScreenshots(database.kind);
 
   beforeAll(async () => {
     t = await startTestPlatform(database);

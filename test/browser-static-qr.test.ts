@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ledgerReport } from '../src/app/platform.ts';
-import { launchBrowser, newPage, screenshot, WALKTHROUGH_TIMEOUT } from './support/browser.ts';
+import { launchBrowser, newPage, readmeScreenshots, WALKTHROUGH_TIMEOUT } from './support/browser.ts';
 import { testDatabases } from './support/databases.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
 
@@ -17,12 +17,7 @@ describe.each(testDatabases)('static QR in the browser on $kind', (database) => 
   let t: TestPlatform;
   let browser: Browser;
   const cashier = { username: 'cashier_zhao', password: 'cashier-zhao-pw', displayName: '收银员小赵' };
-  const shots = database.kind === 'pglite' && process.env.QY_SCREENSHOTS === '1';
-  const shoot = async (page: Page, name: string) => {
-    if (!shots) return;
-    await page.waitForTimeout(500);
-    await screenshot(page, name);
-  };
+  const shoot = readmeScreenshots(database.kind);
 
   beforeAll(async () => {
     t = await startTestPlatform(database);

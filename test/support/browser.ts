@@ -49,8 +49,17 @@ export async function newPage(
   return { context, page };
 }
 
-/** Saves a screenshot of a main screen for the README (docs/screenshots/NAME.png). */
-export async function screenshot(page: Page, name: string): Promise<void> {
-  fs.mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
+/**
+ * Saves the README's screenshots of main screens (docs/screenshots/NAME.png) when
+ * `QY_SCREENSHOTS=1 npm test -- browser` asks, from the PGlite run only; otherwise does nothing.
+ * Each waits for antd's open/close animations to finish first.
+ */
+export function readmeScreenshots(databaseKind: string) {
+  const on = databaseKind === 'pglite' && process.env.QY_SCREENSHOTS === '1';
+  return async (page: Page, name: string): Promise<void> => {
+    if (!on) return;
+    await page.waitForTimeout(500);
+    fs.mkdirSync(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
+  };
 }
