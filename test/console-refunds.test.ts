@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Order } from '../sdk/index.ts';
 import { ledgerReport } from '../src/app/platform.ts';
 import { type ConsoleClient, merchantConsole, operatorConsole } from './support/console.ts';
 import { testDatabases } from './support/databases.ts';
-import { eventually, payOnSandbox, startTestPlatform, type TestPlatform } from './support/platform.ts';
+import { eventually, paidSandboxOrder, startTestPlatform, type TestPlatform } from './support/platform.ts';
 import { NotifyReceiver } from './support/receiver.ts';
 
 /**
@@ -113,24 +112,14 @@ describe.each(testDatabases)('console refunds on $kind', (database) => {
     expect(report.ok).toBe(true);
   }
 
-  /** An order of the demo merchant paid on the sandbox's pay page (so the sandbox can refund it). */
-  async function paidOrder(amount: number): Promise<Order> {
-    const order = await t.client.createOrder({
+  /** An order of the demo merchant, paid on the sandbox (so the sandbox can refund it). */
+  const paidOrder = (amount: number) =>
+    paidSandboxOrder(t.client, {
       mchOrderNo: `CRF-${++sequence}-${Date.now()}`,
-      productCode: 'sandbox_qr',
       amount,
       subject: 'console refunds',
       notifyUrl: receiver.url,
     });
-    expect(await payOnSandbox(order.payData!.value)).toBe(200);
-    await eventually(
-      async () =>
-        (await services().orders.requireByOrderNo(order.orderNo)).state === 'paid' ? true : undefined,
-      10_000,
-      `order ${order.orderNo} paid`,
-    );
-    return order;
-  }
 
   const detail = (orderNo: string) => admin.ok<OrderDetail>('GET', `/api/admin/orders/${orderNo}`);
 

@@ -6,6 +6,7 @@ import type { RefundRow } from '../src/refunds/queries.ts';
 import { testDatabases } from './support/databases.ts';
 import {
   eventually,
+  paidSandboxOrder,
   payOnSandbox,
   postChannelNotify,
   sandboxPaidNotify,
@@ -48,25 +49,8 @@ describe.each(testDatabases)('refunds on $kind', (database) => {
     };
   }
 
-  /** An order paid on the sandbox's pay page (so the sandbox knows it paid and can refund it). */
-  async function paidOrder(mchOrderNo: string, amount: number, client = t.client): Promise<Order> {
-    const order = await client.createOrder({
-      mchOrderNo,
-      productCode: 'sandbox_qr',
-      amount,
-      subject: 'refund test',
-      notifyUrl: receiver.url,
-    });
-    expect(await payOnSandbox(order.payData!.value)).toBe(200);
-    return eventually(
-      async () => {
-        const now = await client.getOrder(order.orderNo);
-        return now.state === 'paid' ? now : undefined;
-      },
-      10_000,
-      `order ${mchOrderNo} paid`,
-    );
-  }
+  const paidOrder = (mchOrderNo: string, amount: number, client = t.client) =>
+    paidSandboxOrder(client, { mchOrderNo, amount, subject: 'refund test', notifyUrl: receiver.url });
 
   async function settled(refundNo: string, client = t.client): Promise<Refund> {
     return eventually(

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { QingyunClient } from '../../sdk/index.ts';
+import { expect } from 'vitest';
+import { type Order, QingyunClient } from '../../sdk/index.ts';
 import type { Config } from '../../src/app/config.ts';
 import { createLogger } from '../../src/app/logger.ts';
 import { type Platform, startPlatform } from '../../src/app/platform.ts';
@@ -99,6 +100,26 @@ export async function payOnSandbox(payUrl: string, result: 'success' | 'fail' = 
   });
   await response.text();
   return response.status;
+}
+
+/**
+ * An order on the demo's sandbox product, paid on the sandbox's pay page (so the sandbox knows it
+ * paid and can refund it); resolves with the order once the platform has it paid.
+ */
+export async function paidSandboxOrder(
+  client: QingyunClient,
+  order: { mchOrderNo: string; amount: number; subject: string; notifyUrl?: string },
+): Promise<Order> {
+  const created = await client.createOrder({ productCode: 'sandbox_qr', ...order });
+  expect(await payOnSandbox(created.payData!.value)).toBe(200);
+  return eventually(
+    async () => {
+      const now = await client.getOrder(created.orderNo);
+      return now.state === 'paid' ? now : undefined;
+    },
+    10_000,
+    `order ${order.mchOrderNo} paid`,
+  );
 }
 
 /**
