@@ -1,8 +1,9 @@
 import { ProFormSelect, type ProFormSelectProps } from '@ant-design/pro-components';
-import { Alert, App, Badge, Tag, Typography } from 'antd';
+import { Alert, App, Badge, Switch, Tag, Typography } from 'antd';
 import { useCallback } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, qs } from '../api.ts';
+import { errorText } from '../shell/errors.ts';
 import { itemsOf, type ListPage, type Merchant, type MerchantState, type OrderState } from './types.ts';
 
 const ORDER_STATE_COLORS: Record<string, string> = {
@@ -63,6 +64,38 @@ export function EnabledBadge({ enabled }: { enabled: boolean | undefined }) {
     <Badge status="default" text={t('common.disabled')} />
   ) : (
     <Badge status="success" text={t('common.enabled')} />
+  );
+}
+
+/**
+ * An enabled/disabled switch that saves at once (PATCH `{ enabled }` to `path`) and says so, for
+ * operators who may change it; the plain badge for the others.
+ */
+export function EnabledSwitch(props: {
+  enabled: boolean;
+  writable: boolean;
+  path: string;
+  label: string;
+  doneText: (enabled: boolean) => string;
+  onSaved: () => void;
+}) {
+  const { message } = App.useApp();
+  if (!props.writable) return <EnabledBadge enabled={props.enabled} />;
+  return (
+    <Switch
+      size="small"
+      checked={props.enabled}
+      aria-label={props.label}
+      onChange={async (enabled) => {
+        try {
+          await api.patch(props.path, { enabled });
+          message.success(props.doneText(enabled));
+          props.onSaved();
+        } catch (e) {
+          message.error(errorText(e));
+        }
+      }}
+    />
   );
 }
 

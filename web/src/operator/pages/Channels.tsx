@@ -11,7 +11,7 @@ import {
   ProFormTextArea,
   ProTable,
 } from '@ant-design/pro-components';
-import { Alert, App, Button, Col, Form, Input, Row, Space, Switch, Tag, Tooltip, Typography } from 'antd';
+import { Alert, App, Button, Col, Form, Input, Row, Space, Tag, Tooltip, Typography } from 'antd';
 import { type ReactElement, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
@@ -23,7 +23,7 @@ import { Page } from '../../shell/Page.tsx';
 import { useCan } from '../../shell/session.tsx';
 import { useApi } from '../../shell/useApi.ts';
 import { useRequestError } from '../../shell/useRequestError.ts';
-import { EnabledBadge } from '../components.tsx';
+import { EnabledBadge, EnabledSwitch } from '../components.tsx';
 import type { Adapter, Channel, ChannelAccount, Product } from '../types.ts';
 
 type Tab = 'accounts' | 'channels';
@@ -165,7 +165,6 @@ function ChannelsTable(props: {
 function AccountsTable({ channels, products }: { channels: Channel[]; products: Product[] }) {
   const { t } = useTranslation(['operator', 'common']);
   const onRequestError = useRequestError();
-  const { message } = App.useApp();
   const can = useCan();
   const writable = can('catalog.write');
   const actionRef = useRef<ActionType>(null);
@@ -222,25 +221,16 @@ function AccountsTable({ channels, products }: { channels: Channel[]; products: 
       title: t('accounts.state'),
       dataIndex: 'enabled',
       width: 90,
-      render: (_, a) =>
-        writable ? (
-          <Switch
-            size="small"
-            checked={a.enabled}
-            aria-label={t('accounts.state')}
-            onChange={async (enabled) => {
-              try {
-                await api.patch(`/api/admin/channel-accounts/${a.id}`, { enabled });
-                message.success(enabled ? t('accounts.enabledDone') : t('accounts.disabledDone'));
-                reload();
-              } catch (e) {
-                message.error(errorText(e));
-              }
-            }}
-          />
-        ) : (
-          <EnabledBadge enabled={a.enabled} />
-        ),
+      render: (_, a) => (
+        <EnabledSwitch
+          enabled={a.enabled}
+          writable={writable}
+          path={`/api/admin/channel-accounts/${a.id}`}
+          label={t('accounts.state')}
+          doneText={(enabled) => (enabled ? t('accounts.enabledDone') : t('accounts.disabledDone'))}
+          onSaved={reload}
+        />
+      ),
     },
     {
       title: t('common:actions.more'),

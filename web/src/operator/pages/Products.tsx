@@ -8,7 +8,7 @@ import {
   ProFormText,
   ProTable,
 } from '@ant-design/pro-components';
-import { App, Button, Space, Switch } from 'antd';
+import { App, Button, Space } from 'antd';
 import type { ReactElement } from 'react';
 import { useRef } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -27,14 +27,13 @@ import { amountRule, percentRule } from '../../shell/forms.ts';
 import { Page } from '../../shell/Page.tsx';
 import { useCan } from '../../shell/session.tsx';
 import { useRequestError } from '../../shell/useRequestError.ts';
-import { EnabledBadge } from '../components.tsx';
+import { EnabledSwitch } from '../components.tsx';
 import type { Product } from '../types.ts';
 
 /** 支付产品: the payment methods sold to merchants, their amount limits and default rate. */
 export function ProductsPage() {
   const { t } = useTranslation(['operator', 'common']);
   const onRequestError = useRequestError();
-  const { message } = App.useApp();
   const can = useCan();
   const writable = can('catalog.write');
   const actionRef = useRef<ActionType>(null);
@@ -71,25 +70,16 @@ export function ProductsPage() {
       title: t('products.state'),
       dataIndex: 'enabled',
       width: 100,
-      render: (_, p) =>
-        writable ? (
-          <Switch
-            size="small"
-            checked={p.enabled}
-            aria-label={t('products.state')}
-            onChange={async (enabled) => {
-              try {
-                await api.patch(`/api/admin/products/${p.code}`, { enabled });
-                message.success(enabled ? t('products.enabledDone') : t('products.disabledDone'));
-                reload();
-              } catch (e) {
-                message.error(errorText(e));
-              }
-            }}
-          />
-        ) : (
-          <EnabledBadge enabled={p.enabled} />
-        ),
+      render: (_, p) => (
+        <EnabledSwitch
+          enabled={p.enabled}
+          writable={writable}
+          path={`/api/admin/products/${p.code}`}
+          label={t('products.state')}
+          doneText={(enabled) => (enabled ? t('products.enabledDone') : t('products.disabledDone'))}
+          onSaved={reload}
+        />
+      ),
     },
     {
       title: t('common:actions.more'),
