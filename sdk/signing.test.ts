@@ -1,7 +1,8 @@
-import { constants, createHmac, generateKeyPairSync, sign, verify } from 'node:crypto';
+import { constants, createHmac, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   HEADER,
+  isCanonicalBase64,
   notifySigningString,
   requestSigningString,
   type SigningKey,
@@ -19,6 +20,8 @@ import {
  */
 
 const SECRET = 'qy-test-secret-2024';
+const MCH = 'M1234567890';
+const APP = 'APPTEST0001';
 const HMAC_KEY: SigningKey = { type: 'HMAC-SHA256', secret: SECRET };
 const TIMESTAMP = 1_700_000_000;
 
@@ -50,8 +53,8 @@ const REQUEST_VECTORS: RequestVector[] = [
     nonce: 'a1b2c3d4e5f60718',
     body: '{"mchOrderNo":"M-1","amount":100}',
     literal:
-      'POST\n/api/v1/orders?lang=zh\n1700000000\na1b2c3d4e5f60718\n{"mchOrderNo":"M-1","amount":100}\n',
-    openssl: 'LIZlu7dTE82kcOptVmw7HqFGn++xIVt2qZSs+j0nVNY=',
+      'POST\n/api/v1/orders?lang=zh\nM1234567890\nAPPTEST0001\n1700000000\na1b2c3d4e5f60718\n{"mchOrderNo":"M-1","amount":100}\n',
+    openssl: 'EJOUD8k86907+Els799bW92m+71+7Mb3z32Eh4mjcY0=',
   },
   {
     case: 'order lookup by GET with an empty body',
@@ -59,8 +62,8 @@ const REQUEST_VECTORS: RequestVector[] = [
     pathWithQuery: '/api/v1/orders?mchOrderNo=M-1',
     nonce: 'getnonce0001',
     body: '',
-    literal: 'GET\n/api/v1/orders?mchOrderNo=M-1\n1700000000\ngetnonce0001\n\n',
-    openssl: '4jmJWg0LxG8IZ74R2PT6voHb0mrlDltOeyGFCzQ3X78=',
+    literal: 'GET\n/api/v1/orders?mchOrderNo=M-1\nM1234567890\nAPPTEST0001\n1700000000\ngetnonce0001\n\n',
+    openssl: 'IMMGKlfYEgyQD5t6iQTYcrVIE17RZXv+urjguw6nVg0=',
   },
   {
     case: 'a Chinese subject, signed over its UTF-8 bytes',
@@ -68,16 +71,25 @@ const REQUEST_VECTORS: RequestVector[] = [
     pathWithQuery: '/api/v1/orders',
     nonce: 'utf8nonce01',
     body: '{"subject":"测试商品 青云"}',
-    literal: 'POST\n/api/v1/orders\n1700000000\nutf8nonce01\n{"subject":"测试商品 青云"}\n',
-    openssl: '4dwDrHIJ26aZmViS0LwIecEeLOwGvrj4+IsxBOzwguM=',
+    literal:
+      'POST\n/api/v1/orders\nM1234567890\nAPPTEST0001\n1700000000\nutf8nonce01\n{"subject":"测试商品 青云"}\n',
+    openssl: 'bRW7GR/ImEg2es+9mexm2Kq/tG0ArZiM/PqgZyhTHCk=',
   },
 ];
 
 describe('merchant request signature (HMAC-SHA256)', () => {
   it.each(REQUEST_VECTORS)('$case: the signing string is the documented literal', (v) => {
-    expect(requestSigningString(v.method, v.pathWithQuery, String(TIMESTAMP), v.nonce, v.body)).toBe(
-      v.literal,
-    );
+    expect(
+      requestSigningString({
+        method: v.method,
+        pathWithQuery: v.pathWithQuery,
+        mchNo: MCH,
+        appId: APP,
+        timestamp: String(TIMESTAMP),
+        nonce: v.nonce,
+        body: v.body,
+      }),
+    ).toBe(v.literal);
   });
 
   it.each(REQUEST_VECTORS)('$case: signRequest sends the expected headers and signature', (v) => {
@@ -85,16 +97,16 @@ describe('merchant request signature (HMAC-SHA256)', () => {
       method: v.method,
       pathWithQuery: v.pathWithQuery,
       body: v.body,
-      mchNo: 'M1234567890',
-      appId: 'APPTEST0001',
+      mchNo: MCH,
+      appId: APP,
       key: HMAC_KEY,
       timestamp: TIMESTAMP,
       nonce: v.nonce,
     });
     expect(hmacBase64(v.literal)).toBe(v.openssl);
     expect(headers).toEqual({
-      [HEADER.merchant]: 'M1234567890',
-      [HEADER.app]: 'APPTEST0001',
+      [HEADER.merchant]: MCH,
+      [HEADER.app]: APP,
       [HEADER.timestamp]: '1700000000',
       [HEADER.nonce]: v.nonce,
       [HEADER.signType]: 'HMAC-SHA256',
@@ -107,19 +119,20 @@ describe('merchant request signature (HMAC-SHA256)', () => {
       method: 'post',
       pathWithQuery: '/api/v1/orders?lang=zh',
       body: '{"mchOrderNo":"M-1","amount":100}',
-      mchNo: 'M1',
-      appId: 'APP1',
+      mchNo: MCH,
+      appId: APP,
       key: HMAC_KEY,
       timestamp: TIMESTAMP,
       nonce: 'a1b2c3d4e5f60718',
     });
-    expect(lower[HEADER.signature]).toBe('LIZlu7dTE82kcOptVmw7HqFGn++xIVt2qZSs+j0nVNY=');
+    expect(lower[HEADER.signature]).toBe('EJOUD8k86907+Els799bW92m+71+7Mb3z32Eh4mjcY0=');
   });
 
   it('signs the bytes of a Chinese body as UTF-8, not as Latin-1 or UTF-16 code units', () => {
-    const literal = 'POST\n/api/v1/orders\n1700000000\nutf8nonce01\n{"subject":"测试商品 青云"}\n';
+    const literal =
+      'POST\n/api/v1/orders\nM1234567890\nAPPTEST0001\n1700000000\nutf8nonce01\n{"subject":"测试商品 青云"}\n';
     const signature = signString(literal, HMAC_KEY);
-    expect(signature).toBe('4dwDrHIJ26aZmViS0LwIecEeLOwGvrj4+IsxBOzwguM=');
+    expect(signature).toBe('bRW7GR/ImEg2es+9mexm2Kq/tG0ArZiM/PqgZyhTHCk=');
     expect(signature).not.toBe(createHmac('sha256', SECRET).update(literal, 'latin1').digest('base64'));
     expect(signature).not.toBe(createHmac('sha256', SECRET).update(literal, 'utf16le').digest('base64'));
     expect(verifyString(literal, signature, { type: 'HMAC-SHA256', secret: SECRET })).toBe(true);
@@ -134,7 +147,7 @@ describe('merchant request signature (HMAC-SHA256)', () => {
     expect(second[HEADER.nonce]).not.toBe(first[HEADER.nonce]);
     expect(Number(first[HEADER.timestamp])).toBeGreaterThanOrEqual(before);
     expect(Number(first[HEADER.timestamp])).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000));
-    const literal = `GET\n/x\n${first[HEADER.timestamp]}\n${first[HEADER.nonce]}\n\n`;
+    const literal = `GET\n/x\nM1\nA1\n${first[HEADER.timestamp]}\n${first[HEADER.nonce]}\n\n`;
     expect(first[HEADER.signature]).toBe(hmacBase64(literal));
   });
 
@@ -142,35 +155,140 @@ describe('merchant request signature (HMAC-SHA256)', () => {
     ['another secret', { type: 'HMAC-SHA256', secret: `${SECRET}x` }],
     ['an RSA key instead of the secret', { type: 'RSA-SHA256', publicKey: merchantPublicPem }],
   ] satisfies [string, VerifyingKey][])('refuses a signature checked with %s', (_name, key) => {
-    const literal = 'GET\n/api/v1/orders?mchOrderNo=M-1\n1700000000\ngetnonce0001\n\n';
-    expect(verifyString(literal, '4jmJWg0LxG8IZ74R2PT6voHb0mrlDltOeyGFCzQ3X78=', key)).toBe(false);
+    const literal =
+      'GET\n/api/v1/orders?mchOrderNo=M-1\nM1234567890\nAPPTEST0001\n1700000000\ngetnonce0001\n\n';
+    expect(verifyString(literal, 'IMMGKlfYEgyQD5t6iQTYcrVIE17RZXv+urjguw6nVg0=', key)).toBe(false);
   });
 
+  const ORDER_LITERAL =
+    'POST\n/api/v1/orders?lang=zh\nM1234567890\nAPPTEST0001\n1700000000\na1b2c3d4e5f60718\n{"mchOrderNo":"M-1","amount":100}\n';
+  const ORDER_SIGNATURE = 'EJOUD8k86907+Els799bW92m+71+7Mb3z32Eh4mjcY0=';
+
   it.each([
+    ['a changed amount', ORDER_LITERAL.replace('"amount":100', '"amount":101')],
+    ['a changed query', ORDER_LITERAL.replace('lang=zh', 'lang=en')],
+    ['a missing trailing newline', ORDER_LITERAL.slice(0, -1)],
+    // The app and the merchant are signed: a request for one app is not valid for another.
+    ['another app of the same merchant', ORDER_LITERAL.replace('APPTEST0001', 'APPTEST0002')],
+    ['another merchant', ORDER_LITERAL.replace('M1234567890', 'M1234567891')],
     [
-      'a changed amount',
-      'POST\n/api/v1/orders?lang=zh\n1700000000\na1b2c3d4e5f60718\n{"mchOrderNo":"M-1","amount":101}\n',
-    ],
-    [
-      'a changed query',
-      'POST\n/api/v1/orders?lang=en\n1700000000\na1b2c3d4e5f60718\n{"mchOrderNo":"M-1","amount":100}\n',
-    ],
-    [
-      'a missing trailing newline',
-      'POST\n/api/v1/orders?lang=zh\n1700000000\na1b2c3d4e5f60718\n{"mchOrderNo":"M-1","amount":100}',
+      'the app and merchant lines left out (the old string)',
+      ORDER_LITERAL.replace('M1234567890\nAPPTEST0001\n', ''),
     ],
   ])('refuses the signature of an order request after %s', (_name, tampered) => {
-    expect(verifyString(tampered, 'LIZlu7dTE82kcOptVmw7HqFGn++xIVt2qZSs+j0nVNY=', HMAC_KEY)).toBe(false);
+    expect(verifyString(ORDER_LITERAL, ORDER_SIGNATURE, HMAC_KEY)).toBe(true);
+    expect(verifyString(tampered, ORDER_SIGNATURE, HMAC_KEY)).toBe(false);
+  });
+
+  it('signs another app of the same merchant differently (openssl: 4LBN+OwL…)', () => {
+    const headers = signRequest({
+      method: 'POST',
+      pathWithQuery: '/api/v1/orders?lang=zh',
+      body: '{"mchOrderNo":"M-1","amount":100}',
+      mchNo: MCH,
+      appId: 'APPTEST0002',
+      key: HMAC_KEY,
+      timestamp: TIMESTAMP,
+      nonce: 'a1b2c3d4e5f60718',
+    });
+    expect(headers[HEADER.signature]).toBe('4LBN+OwLERAL9MXNox/HPuEx6Mw4mlY7kKog6RxtH+Y=');
+    expect(headers[HEADER.signature]).not.toBe(ORDER_SIGNATURE);
   });
 
   it.each([
     ['an empty signature', ''],
-    ['a truncated signature', 'LIZlu7dTE82kcOptVmw7HqFGn++xIVt2qZSs+j0n'],
+    ['a truncated signature', 'EJOUD8k86907+Els799bW92m+71+7Mb3z32Eh4mj'],
     ['garbage', '!!!not-base64!!!'],
+    ['base64url', 'EJOUD8k86907-Els799bW92m-71-7Mb3z32Eh4mjcY0='],
+    ['missing padding', 'EJOUD8k86907+Els799bW92m+71+7Mb3z32Eh4mjcY0'],
+    ['trailing data after the padding', 'EJOUD8k86907+Els799bW92m+71+7Mb3z32Eh4mjcY0=AAAA'],
+    [
+      'a second signature joined with a comma',
+      `${'EJOUD8k86907+Els799bW92m+71+7Mb3z32Eh4mjcY0='}, ${'EJOUD8k86907+Els799bW92m+71+7Mb3z32Eh4mjcY0='}`,
+    ],
+    ['a line break inside', 'EJOUD8k86907+Els799bW92m+71+7\nMb3z32Eh4mjcY0='],
+    ['a leading space', ' EJOUD8k86907+Els799bW92m+71+7Mb3z32Eh4mjcY0='],
+    // Same bytes, other spelling: the last character carries two bits that decode ignores.
+    ['non-zero padding bits', 'EJOUD8k86907+Els799bW92m+71+7Mb3z32Eh4mjcY1='],
   ])('refuses %s without throwing', (_name, signature) => {
-    const literal =
-      'POST\n/api/v1/orders?lang=zh\n1700000000\na1b2c3d4e5f60718\n{"mchOrderNo":"M-1","amount":100}\n';
-    expect(verifyString(literal, signature, HMAC_KEY)).toBe(false);
+    expect(verifyString(ORDER_LITERAL, signature, HMAC_KEY)).toBe(false);
+  });
+
+  it('decodes every refused spelling above to the genuine bytes or fails: only the spelling is refused', () => {
+    const genuine = Buffer.from(ORDER_SIGNATURE, 'base64');
+    for (const variant of [
+      'EJOUD8k86907-Els799bW92m-71-7Mb3z32Eh4mjcY0=',
+      'EJOUD8k86907+Els799bW92m+71+7Mb3z32Eh4mjcY0',
+      'EJOUD8k86907+Els799bW92m+71+7Mb3z32Eh4mjcY1=',
+    ]) {
+      expect(Buffer.from(variant, 'base64').equals(genuine)).toBe(true);
+      expect(isCanonicalBase64(variant)).toBe(false);
+    }
+    expect(isCanonicalBase64(ORDER_SIGNATURE)).toBe(true);
+  });
+});
+
+/**
+ * A fixed RSA key for this test only (never used anywhere else), so the expected signature can be
+ * reproduced outside Node:
+ *   printf 'POST\n/api/v1/refunds\nM1234567890\nAPPTEST0001\n1700000000\nrsanonce0001\n{"orderNo":"P1","amount":100}\n' \
+ *     | openssl dgst -sha256 -sign test-key.pem | base64 -w0
+ */
+const FIXED_TEST_RSA_KEY = `-----BEGIN PRIVATE KEY-----
+MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQDLH3D/LwHvfqx0
+56oVvdP9UeTNYA6pbEob3voYPlGHzvMU7ROWOxWDWajeNN/Ege3blHCkA/nggFUL
+Kzr0y86M6TIrwSJfUlKMV3mIec4ywwGnVxPJd22Zem3ajzqjRCcH0G42LRPVI0zc
+LZTLhMQH+RwSaLfeGXYEiom0PE4yKNZe+tzELcZo2ysnW+x3onTN4fvfB19mllPa
+KtA9AEtBekPZ9/2hjz6dxhAbcf1L4GI/gx1zAMi6nBALIfmcpxPRCSNLO7VuqaBV
+ilMfIeFLGMdUzSke1P6U3SL6vtuEFQbUV4b3HshOkzW2sLy9iMOx+5o/oUMWP5b+
+GnnhOgDzAgMBAAECggEAHtbTDZ4Moa4uWdYodSzr3XyhtpVxycL8DMzm/2egHPSh
+5G31jiwXS+jWIjKN53nAlsOBR0L78lwZorH5aAb01mEQxyLcvfMzlETdr10ASPsM
+KmTRR20fUfDhcpBSG01deFVqvkVMIGKVKKKvrNH8qfyQ3gdRzzc3Zgtwn9GTdRAy
+QC13PY4PhhknV/5WUXOKGzuCsq2N5elYTQs3Z5mg9FLQgdUUS06Ol7EUKAaIkuO2
+nmzR3ab9VN3osYvyae41bhqXfuZ8TZgYVRPBRdFODNf2aKh2Wk/VZ2jH/OnCFJqW
+GbmkIHIsZwOJB6cBBLCihD0I9bUrU2GrzqP3brpbGQKBgQD82+BolzDCFGktMtzt
+MnG715a9qZY+WIUYckiN7EPTE1YGj/jW8yHiEDNnytwdqBjaSscHf8eAknd2wkv2
+BjrS15o1vy3lTxnUFdH2B/gA4Jr3P6PPv/WGsL3Ij52BnAHUlUgGxUWhsa2pRJDH
+XEQbTygtm2QfXCYhAcWWyRdUyQKBgQDNpWXTo8Wku4vpD1oH0l+OEO/PnqjWWp2H
+9oQsG6qn0lCf+6S69uyvOWcletfrbfc8OclZh75bb2qysThmU7k+qePC7suHD8r9
+5UiDm6hXv4kl70IzyH/lNDsnuYArHEgk2vi5/awayTPHRddnpHzfdMzMbhYQ7Ukr
+Q08GAbox2wKBgQCaZ12iIGiaqsIK4ps7kGkY7i3TRQJEseMcKXUajOJhutX2DeZC
+w5a2J3Rsddhxl5sNeUoNzz4wyb9/WmfuJKG47ATzuvk4pFO+SVC7ruQHDSAzyL2r
+96jjBXvuQ5xHb89CU6H22HGLqibETOUnh7TjBDQhnVjHOYri7uUMDWFc2QKBgQCJ
+2XRPkTmcemeH+9Vy5s9M8Qd/2i/9OFLe4B2rX4Re6LlI9Ktw9LKlpsoAsr7oPxd6
+1JWnITo2GpKgY/GVjkvfuIxHkED4MVr2JOsd5YrL/0WVGzP6eE1bPE7nCw7iVxv5
+MJuIOYZTkknWK3gALp/SPn5GDwlVoWnpyT3AngnM/wKBgG79mZ9OqJ7dKntLFjKJ
+GsFgtAvHCsmi2af2pxo9kZj+4wWqv741YGDOVWKkhiCehLB10Utebt/2f64JYsd9
+snqCCFOcCvj0v+8XcotPM8nUKbOd57qwDcWQcFjpFF9xVOhtVrkpxW0SNZovSPoM
+1Ap/EkpYPML3aN1/yC0/6kLD
+-----END PRIVATE KEY-----`;
+
+describe('merchant request signature (RSA-SHA256), pinned to openssl', () => {
+  const literal =
+    'POST\n/api/v1/refunds\nM1234567890\nAPPTEST0001\n1700000000\nrsanonce0001\n{"orderNo":"P1","amount":100}\n';
+  const fromOpenssl =
+    'ZbnpDnoTX3Lbhzctpf03sEUqx6C/PLM5v/KOIoyjfTGt7248zHaupcX2k2kwoCE1YkWOGb60cDPI2Vi8bdEGaRPtAX2YNoTIvqi2d+pxNhS0FvKTqX8gqQXc1lISMbHdnCq/sBkHyHP32Kmjtg9kmnpVbq61/BlPT3AyAmcIA7m/q507wi82XR1urEQ76LOGzWLFOLCHbRPHqB8PsLZLcGrGeB2HKY2IJUrM6JVzm1CNw02YJIMUFv5pMjyHuV5fHt5yvmy0FtK8M7ysWlEHiEEmstFyZtFn5L628lPgnCynrkwwNwv9Q20bDldnvVw3woFRQzGu6trNnV9Ju2wO/w==';
+
+  it('signRequest gives the signature openssl gives for the documented string', () => {
+    const headers = signRequest({
+      method: 'POST',
+      pathWithQuery: '/api/v1/refunds',
+      body: '{"orderNo":"P1","amount":100}',
+      mchNo: MCH,
+      appId: APP,
+      key: { type: 'RSA-SHA256', privateKey: FIXED_TEST_RSA_KEY },
+      timestamp: TIMESTAMP,
+      nonce: 'rsanonce0001',
+    });
+    expect(headers[HEADER.signature]).toBe(fromOpenssl);
+    const publicKey = createPublicKey(FIXED_TEST_RSA_KEY);
+    expect(verifyString(literal, fromOpenssl, { type: 'RSA-SHA256', publicKey })).toBe(true);
+    expect(
+      verifyString(literal.replace('APPTEST0001', 'APPTEST0002'), fromOpenssl, {
+        type: 'RSA-SHA256',
+        publicKey,
+      }),
+    ).toBe(false);
   });
 });
 

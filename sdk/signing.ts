@@ -2,9 +2,13 @@
  * Qingyun Pay request and notify signatures. Node's crypto only, so the server and merchants use
  * the same code.
  *
- * Request: base64(sign(`METHOD\nPATH?QUERY\nTIMESTAMP\nNONCE\nBODY\n`))
+ * Request: base64(sign(`METHOD\nPATH?QUERY\nMCH\nAPP\nTIMESTAMP\nNONCE\nBODY\n`))
  * Notify:  base64(sign(`TIMESTAMP\nNONCE\nBODY\n`))
  * sign = HMAC-SHA256 with the app secret, or RSA-SHA256 (PKCS#1 v1.5) with a private key.
+ * base64 is the standard alphabet with padding, and only its one canonical form is accepted.
+ *
+ * MCH and APP are in the request string so that a request signed for one app cannot be replayed
+ * against another app that accepts the same RSA key.
  */
 
 import type { KeyObject } from 'node:crypto';
@@ -30,14 +34,22 @@ export const HEADER = {
   signature: 'x-qy-signature',
 } as const;
 
-export function requestSigningString(
-  method: string,
-  pathWithQuery: string,
-  timestamp: string,
-  nonce: string,
-  body: string,
-): string {
-  return `${method.toUpperCase()}\n${pathWithQuery}\n${timestamp}\n${nonce}\n${body}\n`;
+export interface RequestSigningFields {
+  method: string;
+  /** Path with query string, exactly as on the request line. */
+  pathWithQuery: string;
+  /** The X-Qy-Mch value. */
+  mchNo: string;
+  /** The X-Qy-App value. */
+  appId: string;
+  timestamp: string;
+  nonce: string;
+  /** The raw body, empty for GET. */
+  body: string;
+}
+
+export function requestSigningString(f: RequestSigningFields): string {
+  return `${f.method.toUpperCase()}\n${f.pathWithQuery}\n${f.mchNo}\n${f.appId}\n${f.timestamp}\n${f.nonce}\n${f.body}\n`;
 }
 
 export function notifySigningString(timestamp: string, nonce: string, body: string): string {
@@ -60,9 +72,21 @@ export function signString(text: string, key: SigningKey): string {
   return sign('sha256', Buffer.from(text, 'utf8'), privateKey).toString('base64');
 }
 
+/**
+ * Whether `text` is standard base64 (RFC 4648 §4, `+/`, padded) in its one canonical form: no
+ * whitespace, no base64url, no missing padding, no data after the padding, no stray bits in the
+ * last character. Node's decoder skips all of those silently, so one signature would otherwise have
+ * many spellings.
+ */
+export function isCanonicalBase64(text: string): boolean {
+  if (text.length === 0 || text.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(text)) return false;
+  return Buffer.from(text, 'base64').toString('base64') === text;
+}
+
+/** False for a wrong signature and for any signature not in canonical standard base64. */
 export function verifyString(text: string, signature: string, key: VerifyingKey): boolean {
+  if (!isCanonicalBase64(signature)) return false;
   const given = Buffer.from(signature, 'base64');
-  if (given.length === 0) return false;
   if (key.type === 'HMAC-SHA256') {
     const expected = createHmac('sha256', key.secret).update(text, 'utf8').digest();
     return given.length === expected.length && timingSafeEqual(given, expected);
@@ -95,7 +119,15 @@ export interface SignedRequestInput {
 export function signRequest(input: SignedRequestInput): Record<string, string> {
   const timestamp = String(input.timestamp ?? Math.floor(Date.now() / 1000));
   const nonce = input.nonce ?? newNonce();
-  const text = requestSigningString(input.method, input.pathWithQuery, timestamp, nonce, input.body);
+  const text = requestSigningString({
+    method: input.method,
+    pathWithQuery: input.pathWithQuery,
+    mchNo: input.mchNo,
+    appId: input.appId,
+    timestamp,
+    nonce,
+    body: input.body,
+  });
   return {
     [HEADER.merchant]: input.mchNo,
     [HEADER.app]: input.appId,

@@ -297,20 +297,20 @@ describe.each(testDatabases)('merchant API refusals on $kind', (database) => {
       expect(await rowCounts()).toEqual({ ...before, orders: before.orders + 1n });
     });
 
-    it('refuses an unknown app', async () => {
+    it('refuses an unknown app like a bad signature', async () => {
       await expectRefused(
         { body: orderBody(), signing: { appId: 'APPDOESNOTEXIST00' } },
         401,
-        'APP_NOT_FOUND',
+        'SIGNATURE_INVALID',
       );
     });
 
-    it("refuses another merchant's app presented with this merchant's number", async () => {
+    it("refuses another merchant's app presented with this merchant's number like a bad signature", async () => {
       const other = await otherMerchant('另一商户 Other');
       await expectRefused(
         { body: orderBody(), signing: { ...as(other), mchNo: t.demo.merchant.mchNo } },
         401,
-        'APP_NOT_FOUND',
+        'SIGNATURE_INVALID',
       );
     });
 
@@ -334,10 +334,10 @@ describe.each(testDatabases)('merchant API refusals on $kind', (database) => {
       );
     });
 
-    it('refuses a disabled app', async () => {
+    it('refuses a disabled app like a bad signature', async () => {
       const other = await otherMerchant('应用停用 App off');
       await t.platform.services.merchants.updateApp(other.appId, { state: 'disabled' });
-      await expectRefused({ body: orderBody(), signing: as(other) }, 403, 'APP_DISABLED');
+      await expectRefused({ body: orderBody(), signing: as(other) }, 401, 'SIGNATURE_INVALID');
     });
 
     it('refuses a caller outside the app IP allowlist, and admits one inside', async () => {

@@ -1,4 +1,12 @@
-import { HEADER, requestSigningString, SIGN_TYPES, type SignType, verifyString } from '../../sdk/signing.ts';
+import { generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
+import {
+  HEADER,
+  isCanonicalBase64,
+  requestSigningString,
+  SIGN_TYPES,
+  type SignType,
+  verifyString,
+} from '../../sdk/signing.ts';
 import { Batcher } from '../db/batcher.ts';
 import type { Db } from '../db/index.ts';
 import { AppError } from '../errors.ts';
@@ -16,6 +24,8 @@ export interface SignedRequest {
   /** Path with query string, exactly as sent. */
   url: string;
   headers: Record<string, string | string[] | undefined>;
+  /** Header names and values as received, in pairs (Node's rawHeaders): repeated headers show here. */
+  rawHeaders: readonly string[];
   rawBody: string;
   ip: string;
 }
@@ -50,6 +60,7 @@ export class ApiSignatureVerifier {
   ) {}
 
   async authenticate(request: SignedRequest): Promise<AppKeys> {
+    refuseRepeatedHeaders(request.rawHeaders);
     const header = (name: string) => {
       const value = request.headers[name];
       return Array.isArray(value) ? value[0] : value;
@@ -79,18 +90,37 @@ export class ApiSignatureVerifier {
         `timestamp must be unix seconds within ±${TIMESTAMP_TOLERANCE_SECONDS} s of now`,
       );
     }
-    const app = await this.merchants.appKeys(appId);
-    if (!app || app.mchNo !== mchNo)
-      throw new AppError('APP_NOT_FOUND', `app ${appId} not found for merchant ${mchNo}`);
-    const text = requestSigningString(request.method, request.url, timestamp, nonce, request.rawBody);
-    const valid =
-      signType === 'HMAC-SHA256'
-        ? verifyString(text, signature, { type: 'HMAC-SHA256', secret: app.secret })
-        : app.merchantPublicKey !== null &&
-          verifyString(text, signature, { type: 'RSA-SHA256', publicKey: app.merchantPublicKey });
-    if (!valid) throw new AppError('SIGNATURE_INVALID', 'the signature does not match the request');
+    // One spelling per signature: a re-encoded signature is a different request, not the same one.
+    if (!isCanonicalBase64(signature)) {
+      throw new AppError(
+        'SIGNATURE_INVALID',
+        'X-Qy-Signature must be standard base64 with padding (A-Z a-z 0-9 + /, =), nothing else',
+      );
+    }
+    const text = requestSigningString({
+      method: request.method,
+      pathWithQuery: request.url,
+      mchNo,
+      appId,
+      timestamp,
+      nonce,
+      body: request.rawBody,
+    });
+    const found = await this.merchants.appKeys(appId);
+    // An unknown app, another merchant's app and a disabled app are answered exactly like a bad
+    // signature, after the same work (a verification against a stand-in key), so a caller who
+    // cannot sign learns nothing about which app ids exist.
+    const app = found && found.mchNo === mchNo && found.appEnabled ? found : null;
+    const valid = this.verify(text, signature, signType as SignType, app);
+    if (!valid || !app) throw badSignature();
+    // From here on the caller has proven it holds the app's key.
     if (!app.merchantEnabled) throw new AppError('MERCHANT_DISABLED', `merchant ${mchNo} is disabled`);
-    if (!app.appEnabled) throw new AppError('APP_DISABLED', `app ${appId} is disabled`);
+    if (app.acceptedSignType !== 'both' && app.acceptedSignType !== signType) {
+      throw new AppError(
+        'SIGN_TYPE_NOT_ALLOWED',
+        `app ${appId} accepts only ${app.acceptedSignType} signatures`,
+      );
+    }
     if (!ipAllowed(app.ipAllowlist, request.ip)) {
       throw new AppError('IP_NOT_ALLOWED', `requests from ${request.ip} are not allowed for this app`);
     }
@@ -100,7 +130,55 @@ export class ApiSignatureVerifier {
     return app;
   }
 
+  /** Verifies with the app's key, or with a stand-in key of the same kind when there is none to use. */
+  private verify(text: string, signature: string, signType: SignType, app: AppKeys | null): boolean {
+    if (signType === 'HMAC-SHA256') {
+      return verifyString(text, signature, {
+        type: 'HMAC-SHA256',
+        secret: app?.secret ?? this.standIns().secret,
+      });
+    }
+    const publicKey = app?.merchantPublicKey ?? null;
+    const checked = verifyString(text, signature, {
+      type: 'RSA-SHA256',
+      publicKey: publicKey ?? this.standIns().publicKey,
+    });
+    return publicKey !== null && checked;
+  }
+
+  private standInKeys: { secret: string; publicKey: KeyObject } | null = null;
+
+  /** Keys nobody holds: a refused request costs the same verification whether or not its app exists. */
+  private standIns(): { secret: string; publicKey: KeyObject } {
+    this.standInKeys ??= {
+      secret: randomBytes(24).toString('base64url'),
+      publicKey: generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey,
+    };
+    return this.standInKeys;
+  }
+
   purgeExpiredNonces(): Promise<number> {
     return purgeExpiredNonces(this.db);
+  }
+}
+
+/** The one answer for a request that no app of that merchant signed; the same words whatever the reason. */
+function badSignature(): AppError {
+  return new AppError('SIGNATURE_INVALID', 'the signature does not match the request');
+}
+
+/**
+ * Node joins a repeated custom header into one value with ", ", so two signatures or two app ids
+ * would reach us as one string. A signed request names each X-Qy-* header at most once.
+ */
+function refuseRepeatedHeaders(rawHeaders: readonly string[]): void {
+  const seen = new Set<string>();
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!.toLowerCase();
+    if (!name.startsWith('x-qy-')) continue;
+    if (seen.has(name)) {
+      throw new AppError('SIGNATURE_INVALID', `the ${rawHeaders[i]} header is given more than once`);
+    }
+    seen.add(name);
   }
 }

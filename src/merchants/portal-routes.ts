@@ -7,6 +7,7 @@ import { requireMerchantUser, sessionOf } from '../auth/guards.ts';
 import { AppError } from '../errors.ts';
 import { toJsonAmount } from '../money/money.ts';
 import { portalScope } from '../orders/portal-routes.ts';
+import { ACCEPTED_SIGN_TYPES } from './queries.ts';
 import { createMerchantUser, ipList, merchantUserView, notifyUrlSchema } from './routes.ts';
 
 const AppIdParams = z.object({ appId: z.string().min(1).max(64) });
@@ -87,9 +88,15 @@ export async function merchantPortalRoutes(app: FastifyInstance, { services }: {
     {
       schema: {
         tags,
-        summary: "Set an app's notify URL or IP allowlist",
+        summary: "Set an app's notify URL, IP allowlist or the request sign types it accepts",
         params: AppIdParams,
-        body: z.object({ notifyUrl: notifyUrlSchema.optional(), ipAllowlist: ipList.optional() }).strict(),
+        body: z
+          .object({
+            notifyUrl: notifyUrlSchema.optional(),
+            ipAllowlist: ipList.optional(),
+            acceptedSignType: z.enum(ACCEPTED_SIGN_TYPES).optional(),
+          })
+          .strict(),
       },
       config: manager,
     },
@@ -99,8 +106,16 @@ export async function merchantPortalRoutes(app: FastifyInstance, { services }: {
       noteAudit(request, {
         targetType: 'app',
         targetId: after.appId,
-        before: { notifyUrl: before.notifyUrl, ipAllowlist: before.ipAllowlist },
-        after: { notifyUrl: after.notifyUrl, ipAllowlist: after.ipAllowlist },
+        before: {
+          notifyUrl: before.notifyUrl,
+          ipAllowlist: before.ipAllowlist,
+          acceptedSignType: before.acceptedSignType,
+        },
+        after: {
+          notifyUrl: after.notifyUrl,
+          ipAllowlist: after.ipAllowlist,
+          acceptedSignType: after.acceptedSignType,
+        },
       });
       return after;
     },

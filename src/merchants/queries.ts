@@ -16,6 +16,9 @@ export interface MerchantRow {
   updated_at: Date;
 }
 
+export const ACCEPTED_SIGN_TYPES = ['both', 'HMAC-SHA256', 'RSA-SHA256'] as const;
+export type AcceptedSignType = (typeof ACCEPTED_SIGN_TYPES)[number];
+
 export interface AppRow {
   id: bigint;
   app_id: string;
@@ -27,6 +30,8 @@ export interface AppRow {
   platform_public_key: string;
   platform_private_key_enc: string;
   notify_sign_type: 'HMAC-SHA256' | 'RSA-SHA256';
+  /** The request sign types the app accepts: `both`, or only one. */
+  accepted_sign_type: AcceptedSignType;
   notify_url: string;
   ip_allowlist: string[];
   created_at: Date;
@@ -118,8 +123,8 @@ export async function insertApp(
 ): Promise<AppRow> {
   const rows = await q.query<AppRow>(
     `INSERT INTO merchant_app (app_id, merchant_id, name, secret_enc, merchant_public_key, platform_public_key,
-       platform_private_key_enc, notify_sign_type, notify_url, ip_allowlist)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
+       platform_private_key_enc, notify_sign_type, notify_url, ip_allowlist, accepted_sign_type)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *`,
     [
       a.app_id,
       a.merchant_id,
@@ -131,6 +136,7 @@ export async function insertApp(
       a.notify_sign_type,
       a.notify_url,
       a.ip_allowlist,
+      a.accepted_sign_type,
     ],
   );
   return rows[0]!;
@@ -156,13 +162,15 @@ export async function updateApp(
     notifySignType?: string;
     notifyUrl?: string;
     ipAllowlist?: string[];
+    acceptedSignType?: AcceptedSignType;
   },
 ) {
   const rows = await q.query<AppRow>(
     `UPDATE merchant_app SET name = COALESCE($2, name), state = COALESCE($3, state), secret_enc = COALESCE($4, secret_enc),
        merchant_public_key = CASE WHEN $9 THEN NULL ELSE COALESCE($5, merchant_public_key) END,
        notify_sign_type = COALESCE($6, notify_sign_type), notify_url = COALESCE($7, notify_url),
-       ip_allowlist = COALESCE($8, ip_allowlist), updated_at = now()
+       ip_allowlist = COALESCE($8, ip_allowlist), accepted_sign_type = COALESCE($10, accepted_sign_type),
+       updated_at = now()
      WHERE id = $1 RETURNING *`,
     [
       id,
@@ -174,6 +182,7 @@ export async function updateApp(
       patch.notifyUrl,
       patch.ipAllowlist,
       patch.clearMerchantPublicKey ?? false,
+      patch.acceptedSignType,
     ],
   );
   return rows[0] ?? null;

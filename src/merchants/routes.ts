@@ -8,7 +8,7 @@ import { requireOperator, sessionOf } from '../auth/guards.ts';
 import { isIpOrCidr } from '../auth/ip-allowlist.ts';
 import type { ConsoleUserWithRole } from '../auth/queries.ts';
 import { AppError } from '../errors.ts';
-import { MERCHANT_STATES } from './queries.ts';
+import { ACCEPTED_SIGN_TYPES, MERCHANT_STATES } from './queries.ts';
 import { merchantView } from './service.ts';
 
 const MchNoParams = z.object({ mchNo: z.string().min(1).max(32) });
@@ -389,6 +389,7 @@ export async function merchantAdminRoutes(app: FastifyInstance, { services }: { 
           ipAllowlist: ipList.optional(),
           merchantPublicKey: z.string().max(4096).optional(),
           notifySignType: z.enum(SIGN_TYPES).optional(),
+          acceptedSignType: z.enum(ACCEPTED_SIGN_TYPES).optional(),
         }),
       },
       config: write,
@@ -406,7 +407,7 @@ export async function merchantAdminRoutes(app: FastifyInstance, { services }: { 
       schema: {
         tags,
         summary:
-          'Edit an app: notify URL, IP allowlist, RSA public key (null removes it), notify sign type, state',
+          'Edit an app: notify URL, IP allowlist, RSA public key (null removes it), notify sign type, the request sign types it accepts, state',
         params: AppIdParams,
         body: z.object({
           name: z.string().min(1).max(64).optional(),
@@ -414,6 +415,7 @@ export async function merchantAdminRoutes(app: FastifyInstance, { services }: { 
           ipAllowlist: ipList.optional(),
           merchantPublicKey: z.string().max(4096).nullable().optional(),
           notifySignType: z.enum(SIGN_TYPES).optional(),
+          acceptedSignType: z.enum(ACCEPTED_SIGN_TYPES).optional(),
           state: z.enum(['enabled', 'disabled']).optional(),
         }),
       },

@@ -11,12 +11,14 @@ import type { SecretBox } from '../auth/secret-box.ts';
 import { TtlCache } from '../cache.ts';
 import type { Db } from '../db/index.ts';
 import { AppError, isUniqueViolation } from '../errors.ts';
-import type { AppRow, MerchantRow, MerchantState } from './queries.ts';
+import type { AcceptedSignType, AppRow, MerchantRow, MerchantState } from './queries.ts';
 import * as queries from './queries.ts';
 
 /** How long an app's decrypted keys are reused before reading them again (a disable takes effect within it). */
 const APP_CACHE_TTL_MS = 2_000;
 const MAX_NUMBER_ATTEMPTS = 5;
+/** Unknown app ids remembered at once (a few hundred KB at most). */
+const MAX_UNKNOWN_APPS_CACHED = 10_000;
 
 /** An app as the signed API and the notifier need it: keys decrypted, merchant state joined. */
 export interface AppKeys {
@@ -30,6 +32,8 @@ export interface AppKeys {
   merchantPublicKey: KeyObject | null;
   platformPrivateKey: KeyObject;
   notifySignType: SignType;
+  /** Request sign types the app accepts (`both`, or one). */
+  acceptedSignType: AcceptedSignType;
   notifyUrl: string;
   ipAllowlist: string[];
 }
@@ -51,6 +55,7 @@ export interface AppView {
   state: 'enabled' | 'disabled';
   notifyUrl: string;
   notifySignType: SignType;
+  acceptedSignType: AcceptedSignType;
   ipAllowlist: string[];
   hasMerchantPublicKey: boolean;
   /** PEM; public: the merchant verifies RSA-signed notifies with it. */
@@ -64,10 +69,13 @@ export interface AppInput {
   ipAllowlist?: string[];
   merchantPublicKey?: string | null;
   notifySignType?: SignType;
+  acceptedSignType?: AcceptedSignType;
 }
 
 export class MerchantService {
   private readonly appCache = new TtlCache<AppKeys | null>(APP_CACHE_TTL_MS);
+  /** App ids just looked up and not found, with when to look again. */
+  private readonly unknownApps = new Map<string, number>();
 
   constructor(
     private readonly db: Db,
@@ -168,6 +176,8 @@ export class MerchantService {
   /** Opens an app; the returned secret is shown once and kept only encrypted. */
   async createApp(mchNo: string, input: AppInput): Promise<{ app: AppView; secret: string }> {
     const merchant = await this.requireMerchant(mchNo);
+    const acceptedSignType = input.acceptedSignType ?? 'both';
+    requireKeyForRsaOnly(acceptedSignType, Boolean(input.merchantPublicKey));
     const secret = newAppSecret();
     const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const row = await queries.insertApp(this.db, {
@@ -183,7 +193,9 @@ export class MerchantService {
       notify_sign_type: input.notifySignType ?? 'HMAC-SHA256',
       notify_url: input.notifyUrl ?? '',
       ip_allowlist: input.ipAllowlist ?? [],
+      accepted_sign_type: acceptedSignType,
     });
+    this.unknownApps.delete(row.app_id);
     return { app: appView(row, merchant.mch_no), secret };
   }
 
@@ -250,12 +262,16 @@ export class MerchantService {
     if (patch.notifySignType === 'RSA-SHA256' && !app.platform_private_key_enc) {
       throw new AppError('INVALID_REQUEST', 'this app has no platform key pair');
     }
+    const keyAfter =
+      patch.merchantPublicKey === null ? false : Boolean(patch.merchantPublicKey || app.merchant_public_key);
+    requireKeyForRsaOnly(patch.acceptedSignType ?? app.accepted_sign_type, keyAfter);
     const row = await queries.updateApp(this.db, app.id, {
       name: patch.name,
       state: patch.state,
       notifyUrl: patch.notifyUrl,
       ipAllowlist: patch.ipAllowlist,
       notifySignType: patch.notifySignType,
+      acceptedSignType: patch.acceptedSignType,
       merchantPublicKey: patch.merchantPublicKey ? normalisePublicKey(patch.merchantPublicKey) : undefined,
       clearMerchantPublicKey: patch.merchantPublicKey === null,
     });
@@ -276,11 +292,24 @@ export class MerchantService {
     return (await this.requireApp(appId)).platform_public_key;
   }
 
-  /** Keys of an app for signing checks and notifies; null when the app does not exist. Cached briefly. */
+  /**
+   * Keys of an app for signing checks and notifies; null when the app does not exist. Both answers
+   * are cached for the same time, so how fast a refusal comes back does not tell whether an app id
+   * exists.
+   */
   async appKeys(appId: string): Promise<AppKeys | null> {
+    const unknownUntil = this.unknownApps.get(appId);
+    if (unknownUntil !== undefined) {
+      if (unknownUntil > Date.now()) return null;
+      this.unknownApps.delete(appId);
+    }
     const keys = await this.appCache.get(appId, () => this.loadAppKeys(appId));
-    // Unknown ids are not remembered: requests with made-up app ids must not grow the cache.
-    if (!keys) this.appCache.delete(appId);
+    if (!keys) {
+      this.appCache.delete(appId);
+      // Made-up ids must not grow memory without bound: past the cap the list starts over.
+      if (this.unknownApps.size >= MAX_UNKNOWN_APPS_CACHED) this.unknownApps.clear();
+      this.unknownApps.set(appId, Date.now() + APP_CACHE_TTL_MS);
+    }
     return keys;
   }
 
@@ -299,6 +328,7 @@ export class MerchantService {
       merchantPublicKey: app.merchant_public_key ? createPublicKey(app.merchant_public_key) : null,
       platformPrivateKey: createPrivateKey(this.secrets.decrypt(app.platform_private_key_enc)),
       notifySignType: app.notify_sign_type,
+      acceptedSignType: app.accepted_sign_type,
       notifyUrl: app.notify_url,
       ipAllowlist: app.ip_allowlist,
     };
@@ -308,6 +338,16 @@ export class MerchantService {
     const app = await queries.findAppByAppId(this.db, appId);
     if (!app) throw new AppError('NOT_FOUND', `app ${appId} not found`);
     return app;
+  }
+}
+
+/** An app that accepts only RSA requests must have the merchant's public key, or nothing could sign for it. */
+function requireKeyForRsaOnly(accepted: AcceptedSignType, hasMerchantPublicKey: boolean): void {
+  if (accepted === 'RSA-SHA256' && !hasMerchantPublicKey) {
+    throw new AppError(
+      'INVALID_REQUEST',
+      "acceptedSignType: RSA-SHA256 only needs the merchant's RSA public key (merchantPublicKey)",
+    );
   }
 }
 
@@ -345,6 +385,7 @@ function appView(a: AppRow, mchNo: string): AppView {
     state: a.state,
     notifyUrl: a.notify_url,
     notifySignType: a.notify_sign_type,
+    acceptedSignType: a.accepted_sign_type,
     ipAllowlist: a.ip_allowlist,
     hasMerchantPublicKey: a.merchant_public_key !== null,
     platformPublicKey: a.platform_public_key,

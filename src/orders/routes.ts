@@ -97,6 +97,7 @@ export function merchantSignatureGuard(services: Services) {
       method: request.method,
       url: request.url,
       headers: request.headers,
+      rawHeaders: request.raw.rawHeaders,
       rawBody: request.rawBody,
       ip: request.ip,
     });
