@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { Config } from '../src/app/config.ts';
+import { type Config, DEFAULT_HTTP_TIMEOUTS } from '../src/app/config.ts';
 import { createLogger } from '../src/app/logger.ts';
 import { inProcessSandboxSecret, startPlatform } from '../src/app/platform.ts';
 import { Worker } from '../src/app/worker.ts';
@@ -241,6 +241,7 @@ function benchConfig(dataDir: string): Config {
     sandbox: false,
     logLevel: 'silent',
     trustProxy: false,
+    httpTimeouts: DEFAULT_HTTP_TIMEOUTS,
     timeZone: 'Asia/Shanghai',
     notifyScheduleSeconds: [0, 15, 15, 30],
     orderQueryScheduleSeconds: [3600],

@@ -2,8 +2,16 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { isIpOrCidr } from '../auth/ip-allowlist.ts';
 import { parseMasterKey } from '../auth/secret-box.ts';
 import { DEFAULT_NOTIFY_SCHEDULE_SECONDS } from '../notify/service.ts';
+
+/**
+ * A stalled body is cut after 10 s (64 KB arrive far sooner on any real link); idle keep-alive
+ * connections live 72 s, longer than nginx's and cloud load balancers' 60 s, so the proxy always
+ * closes first and never sends a request on a connection we are closing.
+ */
+const TIMEOUT_DEFAULTS = { headersMs: 5_000, requestMs: 10_000, keepAliveMs: 72_000, socketMs: 120_000 };
 
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
@@ -15,7 +23,7 @@ const EnvSchema = z.object({
   QY_ROLE: z.enum(['all', 'api', 'worker']).default('all'),
   QY_DEMO: z.enum(['0', '1']).optional(),
   QY_SANDBOX: z.enum(['0', '1']).default('1'),
-  QY_TRUST_PROXY: z.enum(['0', '1']).default('0'),
+  QY_TRUST_PROXY: z.string().default('0'),
   QY_TIME_ZONE: z.string().default('Asia/Shanghai'),
   QY_NOTIFY_SCHEDULE: z.string().optional(),
   QY_ORDER_QUERY_SCHEDULE: z.string().optional(),
@@ -23,6 +31,15 @@ const EnvSchema = z.object({
   QY_NOTIFY_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   QY_CHANNEL_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   QY_WORKER_TICK_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
+  QY_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(TIMEOUT_DEFAULTS.headersMs),
+  QY_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(TIMEOUT_DEFAULTS.requestMs),
+  QY_KEEP_ALIVE_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(600_000)
+    .default(TIMEOUT_DEFAULTS.keepAliveMs),
+  QY_SOCKET_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(TIMEOUT_DEFAULTS.socketMs),
   QY_SMTP_URL: z.string().url().optional(),
   QY_SMTP_FROM: z.string().default('Qingyun Pay <no-reply@localhost>'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -43,8 +60,13 @@ export interface Config {
   /** Mount the sandbox upstream in-process under /sandbox. */
   sandbox: boolean;
   logLevel: string;
-  /** Behind a reverse proxy: take the client address from X-Forwarded-For. */
-  trustProxy: boolean;
+  /**
+   * The reverse proxies whose X-Forwarded-For we believe (addresses and CIDR ranges), or false for
+   * none. The client is the right-most address in the chain that is not one of them.
+   */
+  trustProxy: string[] | false;
+  /** Server timeouts (see HttpTimeouts). */
+  httpTimeouts: HttpTimeouts;
   /** The business's clock (routing windows, daily limits). */
   timeZone: string;
   /** Waits before each merchant notify attempt (DESIGN §8). */
@@ -85,7 +107,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demo: e.DATABASE_URL ? e.QY_DEMO === '1' : e.QY_DEMO !== '0',
     sandbox: e.QY_SANDBOX === '1',
     logLevel: e.LOG_LEVEL,
-    trustProxy: e.QY_TRUST_PROXY === '1',
+    trustProxy: parseTrustProxy(e.QY_TRUST_PROXY),
+    httpTimeouts: httpTimeouts(e),
     timeZone: e.QY_TIME_ZONE,
     notifyScheduleSeconds: parseSeconds(
       e.QY_NOTIFY_SCHEDULE,
@@ -106,6 +129,85 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpFrom: e.QY_SMTP_FROM,
   };
 }
+
+/** Names proxy-addr knows for whole ranges: 127.0.0.0/8 + ::1, 169.254.0.0/16 + fe80::/10, private ranges. */
+const TRUST_PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * QY_TRUST_PROXY: `0` (default) trusts nobody; `127.0.0.1,10.0.0.0/8` trusts those reverse proxies
+ * (also the names loopback, linklocal, uniquelocal). `1`/`true` used to trust every hop, which lets
+ * any client choose its own address: refused with an error, not reinterpreted. Hop counts are not
+ * offered: a count cannot tell the proxy from a client that reached the port directly.
+ */
+export function parseTrustProxy(text: string): string[] | false {
+  const value = text.trim();
+  if (value === '' || value === '0') return false;
+  if (/^(\d+|true|yes|on|\*|all)$/i.test(value)) {
+    throw new Error(
+      `QY_TRUST_PROXY=${value}: trusting every hop (1, true) or a number of hops lets any client that ` +
+        'reaches this port choose its own address; list the addresses or ranges of your reverse ' +
+        'proxies instead, e.g. QY_TRUST_PROXY=127.0.0.1,10.0.0.0/8',
+    );
+  }
+  const entries = value.split(',').map((entry) => entry.trim());
+  const bad = entries.filter((entry) => !isIpOrCidr(entry) && !TRUST_PROXY_RANGE_NAMES.includes(entry));
+  if (bad.length > 0) {
+    throw new Error(
+      `QY_TRUST_PROXY: ${bad.map((b) => JSON.stringify(b)).join(', ')} is not an IP address, a CIDR range ` +
+        `or one of ${TRUST_PROXY_RANGE_NAMES.join(', ')}`,
+    );
+  }
+  return entries;
+}
+
+/**
+ * Slow clients hold sockets: each limit below cuts one way of being slow. requestTimeout bounds
+ * receiving a whole request, so a stalled body is cut after it; Node checks the first two every
+ * checkIntervalMs, so that is kept well below them.
+ */
+export interface HttpTimeouts {
+  /** The request line and headers must arrive within this. */
+  headersMs: number;
+  /** The whole request, body included, must arrive within this. */
+  requestMs: number;
+  /** An idle keep-alive connection is closed after this (longer than the proxy's, so the proxy closes first). */
+  keepAliveMs: number;
+  /** A socket with no traffic either way for this long is closed (a client that stops reading). */
+  socketMs: number;
+  checkIntervalMs: number;
+}
+
+function httpTimeouts(e: {
+  QY_HEADERS_TIMEOUT_MS: number;
+  QY_REQUEST_TIMEOUT_MS: number;
+  QY_KEEP_ALIVE_TIMEOUT_MS: number;
+  QY_SOCKET_TIMEOUT_MS: number;
+  QY_CHANNEL_TIMEOUT_MS: number;
+}): HttpTimeouts {
+  if (e.QY_HEADERS_TIMEOUT_MS > e.QY_REQUEST_TIMEOUT_MS) {
+    throw new Error('QY_HEADERS_TIMEOUT_MS must not be longer than QY_REQUEST_TIMEOUT_MS');
+  }
+  // A request waits on a channel with no traffic on its socket: the idle limit must outlast that.
+  if (e.QY_SOCKET_TIMEOUT_MS <= e.QY_CHANNEL_TIMEOUT_MS * 2) {
+    throw new Error('QY_SOCKET_TIMEOUT_MS must be more than twice QY_CHANNEL_TIMEOUT_MS');
+  }
+  return {
+    headersMs: e.QY_HEADERS_TIMEOUT_MS,
+    requestMs: e.QY_REQUEST_TIMEOUT_MS,
+    keepAliveMs: e.QY_KEEP_ALIVE_TIMEOUT_MS,
+    socketMs: e.QY_SOCKET_TIMEOUT_MS,
+    checkIntervalMs: checkInterval(e.QY_HEADERS_TIMEOUT_MS),
+  };
+}
+
+function checkInterval(headersMs: number): number {
+  return Math.max(25, Math.min(1_000, Math.floor(headersMs / 4)));
+}
+
+export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = {
+  ...TIMEOUT_DEFAULTS,
+  checkIntervalMs: checkInterval(TIMEOUT_DEFAULTS.headersMs),
+};
 
 /** "0,15,15,30" → [0, 15, 15, 30]: a schedule of waits in seconds. */
 function parseSeconds(text: string | undefined, fallback: number[], name: string): number[] {

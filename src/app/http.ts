@@ -85,6 +85,7 @@ export async function buildHttpApp({
     genReqId: () => `req_${randomUUID().replaceAll('-', '')}`,
     trustProxy: config.trustProxy,
     return503OnClosing: true,
+    ...serverTimeouts(config.httpTimeouts),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -181,6 +182,20 @@ export async function buildHttpApp({
     });
   }
   return app;
+}
+
+/** Node's own limits for slow clients, from the validated config (src/app/config.ts). */
+function serverTimeouts(t: Config['httpTimeouts']) {
+  return {
+    requestTimeout: t.requestMs,
+    keepAliveTimeout: t.keepAliveMs,
+    connectionTimeout: t.socketMs,
+    http: {
+      headersTimeout: t.headersMs,
+      requestTimeout: t.requestMs,
+      connectionsCheckingInterval: t.checkIntervalMs,
+    },
+  };
 }
 
 /** JSON and form bodies are kept raw (for signatures) and parsed; other types reach routes as text. */

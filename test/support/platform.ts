@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
 import { type Order, QingyunClient } from '../../sdk/index.ts';
-import type { Config } from '../../src/app/config.ts';
+import { type Config, DEFAULT_HTTP_TIMEOUTS } from '../../src/app/config.ts';
 import { createLogger } from '../../src/app/logger.ts';
 import { type Platform, startPlatform } from '../../src/app/platform.ts';
 import { signedNotifyForm } from '../../src/channels/sandbox/protocol.ts';
@@ -31,6 +31,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     sandbox: true,
     logLevel: 'silent',
     trustProxy: false,
+    httpTimeouts: DEFAULT_HTTP_TIMEOUTS,
     timeZone: 'Asia/Shanghai',
     notifyScheduleSeconds: [0, 1, 1, 1, 1],
     orderQueryScheduleSeconds: [60],
