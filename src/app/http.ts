@@ -211,9 +211,12 @@ function installBodyParsers(app: FastifyInstance) {
     } catch {
       return done(new AppError('INVALID_REQUEST', 'the body is not valid JSON'), undefined);
     }
-    // PostgreSQL stores no NUL character in text or jsonb: refuse it here, as bad input.
-    if (text.includes('\\u0000') && containsNul(parsed)) {
-      return done(new AppError('INVALID_REQUEST', 'NUL characters (\\u0000) are not accepted'), undefined);
+    // PostgreSQL stores no NUL character, and no half of a UTF-16 surrogate pair (text turns it into
+    // U+FFFD, jsonb fails): refuse both here, as bad input. Only a \u escape can produce either, since
+    // the body was decoded from UTF-8 (invalid bytes became U+FFFD), so other bodies are not walked.
+    if (text.includes('\\u0000') || ESCAPED_SURROGATE.test(text)) {
+      const problem = unstorableText(parsed);
+      if (problem) return done(new AppError('INVALID_REQUEST', problem), undefined);
     }
     done(null, parsed);
   });
@@ -231,21 +234,33 @@ function installBodyParsers(app: FastifyInstance) {
   });
 }
 
-/** Whether any string or key in a parsed JSON value holds a NUL character (walked without recursion). */
-function containsNul(value: unknown): boolean {
+const ESCAPED_SURROGATE = /\\u[dD][89a-fA-F]/;
+/** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Why a string or key in a parsed JSON value cannot be stored (walked without recursion), or null. */
+function unstorableText(value: unknown): string | null {
+  const check = (text: string) => {
+    if (text.includes('\u0000')) return 'NUL characters (\\u0000) are not accepted';
+    if (LONE_SURROGATE.test(text))
+      return 'a string holds half of a UTF-16 surrogate pair (\\ud800–\\udfff alone), which is not text';
+    return null;
+  };
   const stack: unknown[] = [value];
   while (stack.length > 0) {
     const current = stack.pop();
     if (typeof current === 'string') {
-      if (current.includes('\u0000')) return true;
+      const problem = check(current);
+      if (problem) return problem;
     } else if (current !== null && typeof current === 'object') {
       for (const [key, child] of Object.entries(current)) {
-        if (key.includes('\u0000')) return true;
+        const problem = check(key);
+        if (problem) return problem;
         stack.push(child);
       }
     }
   }
-  return false;
+  return null;
 }
 
 /**
