@@ -114,6 +114,29 @@ describe('merchant request signature (HMAC-SHA256)', () => {
     });
   });
 
+  it('reproduces the worked example of docs/merchant-api.md (openssl: cgHGVx45…, LqNFlQi/…)', () => {
+    const key: SigningKey = { type: 'HMAC-SHA256', secret: 'demo-secret-please-change' };
+    const common = { mchNo: 'M8948729534', appId: 'APPA51B9151A8842E4A', key };
+    const post = signRequest({
+      ...common,
+      method: 'POST',
+      pathWithQuery: '/api/v1/orders',
+      body: '{"mchOrderNo":"ORDER-1001","productCode":"sandbox_qr","amount":1234,"subject":"Coffee"}',
+      timestamp: 1_763_700_000,
+      nonce: '9f1c2e7a5b3d4c6e8f0a1b2c3d4e5f60',
+    });
+    expect(post[HEADER.signature]).toBe('cgHGVx45UB4BZFg7qz4wNzCUd9ay6mIeTZ56KD48BdA=');
+    const get = signRequest({
+      ...common,
+      method: 'GET',
+      pathWithQuery: '/api/v1/orders?mchOrderNo=ORDER-1001',
+      body: '',
+      timestamp: 1_763_700_060,
+      nonce: '0a1b2c3d4e5f60718293a4b5c6d7e8f9',
+    });
+    expect(get[HEADER.signature]).toBe('LqNFlQi/C/lmV+igaPccnP9h69uyBFrO55XleGdYfDE=');
+  });
+
   it('upper-cases the method before signing', () => {
     const lower = signRequest({
       method: 'post',
