@@ -5,7 +5,7 @@ import {
   KeyOutlined,
   WarningOutlined,
 } from '@ant-design/icons';
-import { ModalForm, ProCard, ProFormText, ProFormTextArea } from '@ant-design/pro-components';
+import { ModalForm, ProCard, ProFormRadio, ProFormText, ProFormTextArea } from '@ant-design/pro-components';
 import {
   Alert,
   App,
@@ -34,7 +34,17 @@ import { useSubtitle } from './useSubtitle.ts';
 
 const MAX_IPS = 50;
 
-/** 应用与密钥 (managers): notify URL and IP allowlist, secret rotation, the platform public key. */
+type AcceptedSignType = MerchantAppInfo['acceptedSignType'];
+const ACCEPTED_SIGN_TYPE_LABELS: Record<AcceptedSignType, string> = {
+  both: 'merchant:apps.acceptBoth',
+  'HMAC-SHA256': 'merchant:apps.acceptHmac',
+  'RSA-SHA256': 'merchant:apps.acceptRsa',
+};
+
+/**
+ * 应用与密钥 (managers): notify URL, IP allowlist and the request sign types an app accepts,
+ * secret rotation, the platform public key.
+ */
 export function Apps() {
   const { t } = useTranslation();
   const { data, loading, error, reload } = useApi<List<MerchantAppInfo> | MerchantAppInfo[]>(
@@ -102,6 +112,9 @@ function AppCard({ app, onChanged }: { app: MerchantAppInfo; onChanged: () => vo
         <Descriptions.Item label={t('merchant:apps.signType')}>
           <span className="qy-mono">{app.notifySignType}</span>
         </Descriptions.Item>
+        <Descriptions.Item label={t('merchant:apps.acceptedSignType')}>
+          {t(ACCEPTED_SIGN_TYPE_LABELS[app.acceptedSignType ?? 'both'])}
+        </Descriptions.Item>
         <Descriptions.Item label={t('merchant:apps.notifyUrl')} span={screens.lg ? 2 : 1}>
           {app.notifyUrl ? (
             <Typography.Text copyable className="qy-mono" style={{ wordBreak: 'break-all' }}>
@@ -140,6 +153,7 @@ function AppCard({ app, onChanged }: { app: MerchantAppInfo; onChanged: () => vo
 interface SettingsForm {
   notifyUrl: string;
   ipAllowlist: string;
+  acceptedSignType: AcceptedSignType;
 }
 
 function EditSettings({ app, onSaved }: { app: MerchantAppInfo; onSaved: () => void }) {
@@ -151,12 +165,17 @@ function EditSettings({ app, onSaved }: { app: MerchantAppInfo; onSaved: () => v
       trigger={<Button icon={<EditOutlined />}>{t('merchant:apps.editSettings')}</Button>}
       width={560}
       modalProps={{ destroyOnHidden: true }}
-      initialValues={{ notifyUrl: app.notifyUrl ?? '', ipAllowlist: (app.ipAllowlist ?? []).join('\n') }}
+      initialValues={{
+        notifyUrl: app.notifyUrl ?? '',
+        ipAllowlist: (app.ipAllowlist ?? []).join('\n'),
+        acceptedSignType: app.acceptedSignType ?? 'both',
+      }}
       onFinish={async (values) => {
         try {
           await api.patch(`/api/merchant/apps/${encodeURIComponent(app.appId)}`, {
             notifyUrl: values.notifyUrl?.trim() ?? '',
             ipAllowlist: ipLines(values.ipAllowlist ?? ''),
+            acceptedSignType: values.acceptedSignType,
           });
           message.success(t('merchant:apps.settingsSaved'));
           onSaved();
@@ -203,6 +222,24 @@ function EditSettings({ app, onSaved }: { app: MerchantAppInfo; onSaved: () => v
                 }
               }
               if (count > MAX_IPS) throw new Error(t('merchant:apps.ipTooMany'));
+            },
+          },
+        ]}
+      />
+      <ProFormRadio.Group
+        name="acceptedSignType"
+        label={t('merchant:apps.acceptedSignType')}
+        extra={t('merchant:apps.acceptedSignTypeHelp')}
+        options={(Object.keys(ACCEPTED_SIGN_TYPE_LABELS) as AcceptedSignType[]).map((value) => ({
+          value,
+          label: t(ACCEPTED_SIGN_TYPE_LABELS[value]),
+        }))}
+        rules={[
+          {
+            validator: async (_rule: unknown, value: AcceptedSignType | undefined) => {
+              if (value === 'RSA-SHA256' && !app.hasMerchantPublicKey) {
+                throw new Error(t('merchant:apps.acceptRsaNeedsKey'));
+              }
             },
           },
         ]}

@@ -105,6 +105,8 @@ export interface MerchantAppInfo {
   notifyUrl: string | null;
   ipAllowlist: string[];
   notifySignType: string;
+  /** The request sign types the app accepts: both, or only one. */
+  acceptedSignType: 'both' | 'HMAC-SHA256' | 'RSA-SHA256';
   hasMerchantPublicKey: boolean;
   platformPublicKey?: string | null;
   createdAt: string;

@@ -210,6 +210,13 @@ const zh = {
     anyIp: '不限',
     signType: '通知签名方式',
     signTypeHint: 'HMAC-SHA256 使用应用密钥签名；RSA-SHA256 使用平台私钥签名，商户用平台公钥验签。',
+    acceptedSignType: '接口请求签名',
+    acceptedSignTypeHint:
+      '商户调用接口时可用的签名方式。只用 RSA 的商户选「仅 RSA-SHA256」，应用密钥即使泄露也无法签名请求。',
+    acceptBoth: 'HMAC 与 RSA 均可',
+    acceptHmac: '仅 HMAC-SHA256',
+    acceptRsa: '仅 RSA-SHA256',
+    acceptRsaNeedsKey: '「仅 RSA-SHA256」需要商户 RSA 公钥',
     merchantKey: '商户 RSA 公钥',
     merchantKeyHint: '商户使用 RSA 签名调用接口时，平台用此公钥验签（PEM 格式）。',
     keyKeep: '已上传。留空则保持不变，粘贴新公钥即替换。',
@@ -841,6 +848,13 @@ const en: typeof zh = {
     signType: 'Notify signature',
     signTypeHint:
       "HMAC-SHA256 signs with the app secret; RSA-SHA256 signs with the platform's private key, verified with the platform public key.",
+    acceptedSignType: 'Request signature',
+    acceptedSignTypeHint:
+      'The signatures the merchant may sign API requests with. For a merchant that signs with RSA, choose "RSA-SHA256 only": a leaked app secret then signs nothing.',
+    acceptBoth: 'HMAC or RSA',
+    acceptHmac: 'HMAC-SHA256 only',
+    acceptRsa: 'RSA-SHA256 only',
+    acceptRsaNeedsKey: '"RSA-SHA256 only" needs the merchant RSA public key',
     merchantKey: 'Merchant RSA public key',
     merchantKeyHint: 'Verifies the requests the merchant signs with RSA (PEM).',
     keyKeep: 'Uploaded. Leave empty to keep it; paste a new key to replace it.',

@@ -27,6 +27,8 @@ export interface Merchant {
 }
 
 export type SignType = 'HMAC-SHA256' | 'RSA-SHA256';
+/** The request sign types an app accepts. */
+export type AcceptedSignType = 'both' | SignType;
 
 export interface MerchantApp {
   appId: string;
@@ -35,6 +37,7 @@ export interface MerchantApp {
   notifyUrl: string;
   ipAllowlist: string[];
   notifySignType: SignType;
+  acceptedSignType: AcceptedSignType;
   hasMerchantPublicKey: boolean;
   platformPublicKey?: string;
   createdAt: string;

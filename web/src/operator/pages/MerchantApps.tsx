@@ -20,7 +20,7 @@ import { downloadFromApi } from '../../shell/download.ts';
 import { errorText } from '../../shell/errors.ts';
 import { dateTime } from '../../shell/format.ts';
 import { EnabledBadge, useShowSecret } from '../components.tsx';
-import type { MerchantApp, MerchantDetail, SignType } from '../types.ts';
+import type { AcceptedSignType, MerchantApp, MerchantDetail, SignType } from '../types.ts';
 
 interface PanelProps {
   merchant: MerchantDetail;
@@ -29,6 +29,11 @@ interface PanelProps {
 }
 
 const SIGN_TYPES: SignType[] = ['HMAC-SHA256', 'RSA-SHA256'];
+const ACCEPTED_SIGN_TYPES: { value: AcceptedSignType; label: string }[] = [
+  { value: 'both', label: 'apps.acceptBoth' },
+  { value: 'HMAC-SHA256', label: 'apps.acceptHmac' },
+  { value: 'RSA-SHA256', label: 'apps.acceptRsa' },
+];
 const IP_OR_CIDR = /^(?:(?:\d{1,3}\.){3}\d{1,3}(?:\/\d{1,2})?|[0-9a-fA-F:]+:[0-9a-fA-F:.]*(?:\/\d{1,3})?)$/;
 
 /** 应用: the merchant's apps, each with its keys, notify URL and IP allowlist. */
@@ -120,6 +125,17 @@ export function MerchantAppsPanel({ merchant, writable, onChanged }: PanelProps)
         ),
     },
     {
+      title: t('apps.acceptedSignType'),
+      dataIndex: 'acceptedSignType',
+      width: 150,
+      render: (_, a) =>
+        a.acceptedSignType === 'both' ? (
+          <Typography.Text type="secondary">{t('apps.acceptBoth')}</Typography.Text>
+        ) : (
+          <Tag color="blue">{a.acceptedSignType}</Tag>
+        ),
+    },
+    {
       title: t('apps.signType'),
       dataIndex: 'notifySignType',
       width: 130,
@@ -206,7 +222,7 @@ export function MerchantAppsPanel({ merchant, writable, onChanged }: PanelProps)
       search={false}
       pagination={false}
       cardBordered
-      scroll={{ x: 1400 }}
+      scroll={{ x: 1700 }}
       options={{ reload: onChanged, density: false, setting: false }}
       toolBarRender={() =>
         writable
@@ -233,6 +249,7 @@ interface AppValues {
   notifyUrl?: string;
   ipAllowlist?: string[];
   notifySignType: SignType;
+  acceptedSignType: AcceptedSignType;
   merchantPublicKey?: string;
   removeKey?: boolean;
 }
@@ -266,6 +283,7 @@ function AppForm({
       notifyUrl: v.notifyUrl?.trim() ?? '',
       ipAllowlist: (v.ipAllowlist ?? []).map((ip) => ip.trim()),
       notifySignType: v.notifySignType,
+      acceptedSignType: v.acceptedSignType,
     };
     const key = v.merchantPublicKey?.trim();
     if (!app) {
@@ -300,8 +318,13 @@ function AppForm({
           notifyUrl: app.notifyUrl,
           ipAllowlist: app.ipAllowlist,
           notifySignType: app.notifySignType,
+          acceptedSignType: app.acceptedSignType,
         }
-      : { notifySignType: 'HMAC-SHA256' as SignType, ipAllowlist: [] },
+      : {
+          notifySignType: 'HMAC-SHA256' as SignType,
+          acceptedSignType: 'both' as AcceptedSignType,
+          ipAllowlist: [],
+        },
     onFinish: async (v: AppValues) => {
       try {
         await submit(v);
@@ -365,6 +388,28 @@ function AppForm({
           },
         ]}
       />
+      <ProFormDependency name={['merchantPublicKey', 'removeKey']}>
+        {({ merchantPublicKey, removeKey }) => {
+          // RSA only needs a key: the one typed here, or the uploaded one unless it is being removed.
+          const hasKey =
+            Boolean(merchantPublicKey?.trim()) || (Boolean(app?.hasMerchantPublicKey) && !removeKey);
+          return (
+            <ProFormRadio.Group
+              name="acceptedSignType"
+              label={t('apps.acceptedSignType')}
+              extra={t('apps.acceptedSignTypeHint')}
+              options={ACCEPTED_SIGN_TYPES.map((o) => ({ value: o.value, label: t(o.label) }))}
+              rules={[
+                {
+                  validator: async (_r: unknown, v?: AcceptedSignType) => {
+                    if (v === 'RSA-SHA256' && !hasKey) throw new Error(t('apps.acceptRsaNeedsKey'));
+                  },
+                },
+              ]}
+            />
+          );
+        }}
+      </ProFormDependency>
       {app?.hasMerchantPublicKey && (
         <ProFormDependency name={['merchantPublicKey']}>
           {({ merchantPublicKey }) =>
