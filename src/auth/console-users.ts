@@ -3,7 +3,7 @@ import { generateSecret, generateURI, verify as verifyTotpCode } from 'otplib';
 import QRCode from 'qrcode';
 import type { Db } from '../db/index.ts';
 import { AppError } from '../errors.ts';
-import { GuessLimiter } from './guess-limit.ts';
+import { GUESSES_PER_IP, GuessLimiter } from './guess-limit.ts';
 import type { Mailer } from './mailer.ts';
 import { checkPasswordPolicy } from './password-policy.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
@@ -78,14 +78,17 @@ export interface NewUser {
 export class ConsoleUserService {
   private dummyHash: Promise<string> | null = null;
   /** Failed guesses per client address on this node (see guess-limit.ts). */
-  readonly guessesPerIp = new GuessLimiter();
+  readonly guessesPerIp: GuessLimiter;
 
   constructor(
     private readonly db: Db,
     private readonly secrets: SecretBox,
     /** Public so tests can read the codes it would send. */
     readonly mailer: Mailer,
-  ) {}
+    guessesPerIp = GUESSES_PER_IP,
+  ) {
+    this.guessesPerIp = new GuessLimiter(guessesPerIp);
+  }
 
   async createUser(input: NewUser): Promise<ConsoleUser> {
     if (!/^[a-zA-Z0-9_.@-]{3,64}$/.test(input.username)) {
