@@ -273,8 +273,8 @@ describe.each(testDatabases)('consoles in the browser on $kind', (database) => {
     const form = managerPage.getByRole('dialog');
     await form.getByLabel('登录账号').fill('cashier_li');
     await form.getByLabel('姓名').fill('收银员小李');
-    await form.locator('input[type=password]').nth(0).fill('cashier-first-pw');
-    await form.locator('input[type=password]').nth(1).fill('cashier-first-pw');
+    await form.locator('input[type=password]').nth(0).fill('cashier-first-pw1');
+    await form.locator('input[type=password]').nth(1).fill('cashier-first-pw1');
     await form.getByRole('button', { name: '确定' }).click();
     await expect.poll(() => managerPage.getByTestId('cashier-table').innerText()).toContain('cashier_li');
     await shoot(managerPage, 'merchant-cashiers');
@@ -283,13 +283,13 @@ describe.each(testDatabases)('consoles in the browser on $kind', (database) => {
     await services.consoleUsers.createUser({
       area: 'merchant',
       username: 'cashier_wang',
-      password: 'cashier-wang-pw',
+      password: 'cashier-wang-pw7',
       merchantId: merchant.id,
       merchantRole: 'cashier',
     });
     const { ConsoleClient } = await import('./support/console.ts');
     const wang = new ConsoleClient(t.platform.url);
-    await wang.login('merchant', 'cashier_wang', 'cashier-wang-pw');
+    await wang.login('merchant', 'cashier_wang', 'cashier-wang-pw7');
     const wangOrder = await wang.ok<{ order: { orderNo: string } }>('POST', '/api/merchant/collect', {
       productCode: 'sandbox_qr',
       amount: 500,
@@ -299,11 +299,11 @@ describe.each(testDatabases)('consoles in the browser on $kind', (database) => {
     const { page, context } = await newPage(browser);
     await page.goto(url('/login?area=merchant'));
     await page.getByLabel('用户名').fill('cashier_li');
-    await page.getByLabel('密码', { exact: true }).fill('cashier-first-pw');
+    await page.getByLabel('密码', { exact: true }).fill('cashier-first-pw1');
     await page.getByRole('button', { name: '登录' }).click();
     const change = page.getByTestId('password-change-form');
     await expect.poll(() => change.isVisible()).toBe(true);
-    await change.getByLabel('当前（临时）密码').fill('cashier-first-pw');
+    await change.getByLabel('当前（临时）密码').fill('cashier-first-pw1');
     await change.getByLabel('新密码', { exact: true }).fill('cashier-own-pw-1');
     await change.getByLabel('确认新密码').fill('cashier-own-pw-1');
     await change.getByRole('button', { name: '修改密码' }).click();

@@ -16,7 +16,7 @@ vi.setConfig({ testTimeout: WALKTHROUGH_TIMEOUT });
 describe.each(testDatabases)('static QR in the browser on $kind', (database) => {
   let t: TestPlatform;
   let browser: Browser;
-  const cashier = { username: 'cashier_zhao', password: 'cashier-zhao-pw', displayName: '收银员小赵' };
+  const cashier = { username: 'cashier_zhao', password: 'cashier-zhao-pw7', displayName: '收银员小赵' };
   const shoot = readmeScreenshots(database.kind);
 
   beforeAll(async () => {

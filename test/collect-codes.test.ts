@@ -134,7 +134,7 @@ describe.each(testDatabases)('static QR codes on $kind', (database) => {
       await s.consoleUsers.createUser({
         area: 'merchant',
         username: uniqueName('b_cashier'),
-        password: 'b-cashier-password',
+        password: 'b-cashier-passw0rd',
         merchantId: b.id,
         merchantRole: 'cashier',
       })

@@ -144,7 +144,7 @@ describe.each(testDatabases)('merchant portal on $kind', (database) => {
       const answer = await admin.send<MerchantView>('POST', '/api/admin/merchants', {
         name: '乙商户 Merchant B',
         review: true,
-        manager: { username: managerName, password: 'b-initial-pass', email: 'b@example.com' },
+        manager: { username: managerName, password: 'b-initial-pass1', email: 'b@example.com' },
       });
       expect(answer.status).toBe(201);
       expect(answer.body).toMatchObject({ name: '乙商户 Merchant B', state: 'pending', reviewRemark: '' });
@@ -155,7 +155,7 @@ describe.each(testDatabases)('merchant portal on $kind', (database) => {
       const refused = await early.send('POST', '/api/auth/login', {
         area: 'merchant',
         username: managerName,
-        password: 'b-initial-pass',
+        password: 'b-initial-pass1',
       });
       expectRefusal(refused, 403, 'MERCHANT_DISABLED');
       // A pending merchant is decided by review, not by editing its state.
@@ -186,7 +186,7 @@ describe.each(testDatabases)('merchant portal on $kind', (database) => {
       ).app.appId;
       managerB = new ConsoleClient(t.platform.url);
       expect(
-        await managerB.login('merchant', managerName, 'b-initial-pass', { newPassword: 'b-changed-pass' }),
+        await managerB.login('merchant', managerName, 'b-initial-pass1', { newPassword: 'b-changed-pass2' }),
       ).toBe('active');
     });
 
@@ -211,7 +211,7 @@ describe.each(testDatabases)('merchant portal on $kind', (database) => {
       const cashierName = uniqueName('b_cashier');
       const cashier = await admin.send<MerchantUser>('POST', `/api/admin/merchants/${mchNoB}/users`, {
         username: cashierName,
-        password: 'b-cashier-pass',
+        password: 'b-cashier-pass3',
         displayName: '乙收银',
         merchantRole: 'cashier',
       });
@@ -223,7 +223,7 @@ describe.each(testDatabases)('merchant portal on $kind', (database) => {
       });
       const taken = await admin.send('POST', `/api/admin/merchants/${mchNoB}/users`, {
         username: cashierName,
-        password: 'b-cashier-pass',
+        password: 'b-cashier-pass3',
         merchantRole: 'cashier',
       });
       expectRefusal(taken, 409, 'ALREADY_EXISTS');
@@ -243,7 +243,7 @@ describe.each(testDatabases)('merchant portal on $kind', (database) => {
       const before = (await admin.ok<{ total: number }>('GET', '/api/admin/merchants')).total;
       const clash = await admin.send('POST', '/api/admin/merchants', {
         name: 'Clash',
-        manager: { username: cashierName, password: 'whatever-pass' },
+        manager: { username: cashierName, password: 'whatever-pass4' },
       });
       expectRefusal(clash, 409, 'ALREADY_EXISTS');
       expect((await admin.ok<{ total: number }>('GET', '/api/admin/merchants')).total).toBe(before);

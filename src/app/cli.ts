@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { temporaryPassword } from '../auth/console-users.ts';
 import { startSandboxServer } from '../channels/sandbox/server.ts';
 import { migrate } from '../db/migrate.ts';
 import { type Config, loadConfig } from './config.ts';
@@ -183,7 +184,7 @@ async function createOperator(config: Config, username: string | undefined): Pro
     return 1;
   }
   const generated = !process.env.QY_OPERATOR_PASSWORD;
-  const password = process.env.QY_OPERATOR_PASSWORD ?? randomBytes(12).toString('base64url');
+  const password = process.env.QY_OPERATOR_PASSWORD ?? temporaryPassword();
   const db = await openDatabase(config);
   try {
     await migrate(db);

@@ -42,6 +42,7 @@ const EnvSchema = z.object({
   QY_SOCKET_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(TIMEOUT_DEFAULTS.socketMs),
   QY_SMTP_URL: z.string().url().optional(),
   QY_SMTP_FROM: z.string().default('Qingyun Pay <no-reply@localhost>'),
+  QY_AUTH_GUESSES_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(30),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -83,6 +84,8 @@ export interface Config {
   /** SMTP server for password-reset codes (smtp://user:pass@host:port); unset in dev, where codes are logged. */
   smtpUrl?: string;
   smtpFrom: string;
+  /** Failed console guesses (logins, codes, completion passwords) per client address per 15 minutes, per node. */
+  authGuessesPerIp?: number;
 }
 
 export const DEFAULT_ORDER_QUERY_SCHEDULE_SECONDS = [30, 60, 120, 300, 600, 1200];
@@ -127,6 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerTickMs: e.QY_WORKER_TICK_MS,
     smtpUrl: e.QY_SMTP_URL,
     smtpFrom: e.QY_SMTP_FROM,
+    authGuessesPerIp: e.QY_AUTH_GUESSES_PER_IP,
   };
 }
 

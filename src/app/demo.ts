@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { temporaryPassword } from '../auth/console-users.ts';
 import { sandboxMerchantKey } from '../channels/sandbox/protocol.ts';
 import type { Config } from './config.ts';
 import type { Services } from './services.ts';
@@ -27,7 +27,7 @@ export async function seedDemo(
   sandboxSecret: string,
 ): Promise<DemoCredentials | null> {
   if ((await services.consoleUsers.countUsers('operator')) > 0) return null;
-  const password = randomBytes(12).toString('base64url');
+  const password = temporaryPassword();
   await services.consoleUsers.createSuperAdmin('admin', password, '演示运营 Demo operator');
 
   await services.catalog.createProduct({
@@ -68,7 +68,7 @@ export async function seedDemo(
   });
   await services.catalog.setMerchantRate(merchant.id, DEMO_PRODUCT, 6000);
   const { app, secret } = await services.merchants.createApp(merchant.mch_no, { name: 'Demo app' });
-  const managerPassword = randomBytes(12).toString('base64url');
+  const managerPassword = temporaryPassword();
   const manager = await services.consoleUsers.createUser({
     area: 'merchant',
     username: 'demo_manager',

@@ -160,7 +160,11 @@ export async function buildHttpApp({
   await app.register(merchantRefundRoutes, { services });
   await app.register(channelNotifyRoutes, { services });
   await app.register(channelRefundNotifyRoutes, { services });
-  await app.register(authRoutes, { services, secureCookies: publicUrl().startsWith('https:') });
+  await app.register(authRoutes, {
+    services,
+    secureCookies: publicUrl().startsWith('https:'),
+    publicUrl: config.publicUrl,
+  });
   await app.register(operatorAdminRoutes, { services });
   await app.register(merchantAdminRoutes, { services });
   await app.register(catalogRoutes, { services });

@@ -63,7 +63,7 @@ export function createServices(db: Db, config: Config, log: Logger, publicUrl: (
     queryScheduleSeconds: config.orderQueryScheduleSeconds,
     log,
   });
-  const consoleUsers = new ConsoleUserService(db, secrets, mailer);
+  const consoleUsers = new ConsoleUserService(db, secrets, mailer, config.authGuessesPerIp);
   return {
     db,
     log,

@@ -3,7 +3,9 @@ import { generateSecret, generateURI, verify as verifyTotpCode } from 'otplib';
 import QRCode from 'qrcode';
 import type { Db } from '../db/index.ts';
 import { AppError } from '../errors.ts';
+import { GUESSES_PER_IP, GuessLimiter } from './guess-limit.ts';
 import type { Mailer } from './mailer.ts';
+import { checkPasswordPolicy } from './password-policy.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { MERCHANT_PERMISSIONS } from './permissions.ts';
 import type { Area, ConsoleUserWithRole, Stage } from './queries.ts';
@@ -14,7 +16,8 @@ export const IDLE_TIMEOUT_SECONDS = 15 * 60;
 export const SESSION_MAX_MS = 12 * 60 * 60 * 1000;
 export const MAX_FAILED_LOGINS = 10;
 export const LOCK_SECONDS = 30 * 60;
-export const MIN_PASSWORD = { operator: 12, merchant: 8, agent: 8 } as const;
+/** A new password may not be any of the last four (PCI DSS 8.3.7). */
+export const PASSWORD_HISTORY = 4;
 const RESET_CODE_TTL_MS = 15 * 60 * 1000;
 const RESET_CODE_MAX_ATTEMPTS = 5;
 const RECOVERY_CODES = 10;
@@ -74,23 +77,29 @@ export interface NewUser {
  */
 export class ConsoleUserService {
   private dummyHash: Promise<string> | null = null;
+  /** Failed guesses per client address on this node (see guess-limit.ts). */
+  readonly guessesPerIp: GuessLimiter;
 
   constructor(
     private readonly db: Db,
     private readonly secrets: SecretBox,
     /** Public so tests can read the codes it would send. */
     readonly mailer: Mailer,
-  ) {}
+    guessesPerIp = GUESSES_PER_IP,
+  ) {
+    this.guessesPerIp = new GuessLimiter(guessesPerIp);
+  }
 
   async createUser(input: NewUser): Promise<ConsoleUser> {
     if (!/^[a-zA-Z0-9_.@-]{3,64}$/.test(input.username)) {
       throw new AppError('INVALID_REQUEST', 'username: 3–64 letters, digits, _ . @ -');
     }
-    checkPasswordStrength(input.area, input.password);
+    checkPasswordPolicy(input.area, input.password, input);
+    const passwordHash = await hashPassword(input.password);
     const row = await queries.insertUser(this.db, {
       area: input.area,
       username: input.username,
-      passwordHash: await hashPassword(input.password),
+      passwordHash,
       displayName: input.displayName ?? '',
       email: input.email ?? '',
       roleId: input.roleId ?? null,
@@ -100,6 +109,7 @@ export class ConsoleUserService {
       createdBy: input.createdBy ?? null,
     });
     if (!row) throw new AppError('ALREADY_EXISTS', `username ${input.username} is taken`);
+    await queries.insertPasswordHistory(this.db, row.id, passwordHash);
     return this.requireUser(row.id);
   }
 
@@ -156,10 +166,7 @@ export class ConsoleUserService {
   /** An admin sets a temporary password: the user's sessions end and it must be changed at login. */
   async resetPasswordByAdmin(id: bigint): Promise<string> {
     const temporary = temporaryPassword();
-    await queries.updateUser(this.db, id, {
-      password_hash: await hashPassword(temporary),
-      must_change_password: true,
-    });
+    await queries.setPassword(this.db, id, await hashPassword(temporary), true, PASSWORD_HISTORY);
     await queries.clearFailures(this.db, id);
     await queries.deleteUserSessions(this.db, id);
     return temporary;
@@ -182,28 +189,36 @@ export class ConsoleUserService {
 
   // ---------- login and its stages ----------
 
+  /**
+   * The password step. An unknown or disabled user, a locked account and a wrong password get the
+   * same answer after the same work (one argon2 verification), so the answer tells a stranger
+   * nothing about which usernames exist or are locked; the reason is kept for the audit log.
+   */
   async login(area: Area, username: string, password: string, ip: string): Promise<SessionResult> {
     const user = await queries.findUserByName(this.db, area, username);
     if (!user?.enabled) {
-      this.dummyHash ??= hashPassword(DUMMY_HASH_INPUT);
-      await verifyPassword(await this.dummyHash, password);
-      throw new AppError('LOGIN_FAILED', 'wrong username or password');
+      await this.verifyDummy(password);
+      throw new LoginRefused(user ? 'disabled' : 'unknown_user');
     }
-    assertNotLocked(user);
+    // The guess is counted before the hash is checked, so parallel guesses cannot outrun the lock.
+    if (!(await this.takeAttempt(user.id))) {
+      await this.verifyDummy(password);
+      throw new LoginRefused('locked', user.id);
+    }
     if (!(await verifyPassword(user.password_hash, password))) {
-      await this.fail(user.id);
-      throw new AppError('LOGIN_FAILED', 'wrong username or password');
+      throw new LoginRefused('wrong_password', user.id);
     }
-    // Guesses made at the same time were all checked before the slow hash: look at the lock again.
-    assertNotLocked((await queries.findUserById(this.db, user.id))!);
     if (user.merchant_id !== null && user.merchant_state !== 'enabled') {
+      await this.returnAttempt(user.id);
       throw new AppError('MERCHANT_DISABLED', 'this merchant account is not active');
     }
     const stage: Stage = user.totp_enabled
       ? 'totp'
       : nextStage(toConsoleUser(user), user.must_change_password);
-    // Failures are cleared only when the whole login succeeds, so a known password does not reset TOTP guesses.
-    if (stage === 'active') await this.completeLogin(user.id, ip);
+    // Failures are cleared only when the whole login succeeds, so a known password does not reset
+    // TOTP guesses; until then the right password is given back and counts for nothing.
+    if (stage === 'active') await queries.recordLogin(this.db, user.id, ip);
+    else await this.returnAttempt(user.id);
 
     const token = newToken();
     const csrfToken = randomBytes(24).toString('base64url');
@@ -243,15 +258,12 @@ export class ConsoleUserService {
   async verifyTotp(session: ConsoleSession, code: string): Promise<SessionResult> {
     requireStage(session, 'totp');
     const row = (await queries.findUserById(this.db, session.user.id))!;
-    assertNotLocked(row);
+    await this.requireAttempt(row.id);
     const normalized = code.replace(/\s+/g, '');
     const ok = /^\d{6}$/.test(normalized)
       ? await this.checkTotp(row, normalized)
       : await queries.consumeRecoveryCode(this.db, row.id, hashCode(recoveryForm(normalized)));
-    if (!ok) {
-      await this.fail(row.id);
-      throw new AppError('TOTP_INVALID', 'the code is wrong or already used');
-    }
+    if (!ok) throw new AppError('TOTP_INVALID', 'the code is wrong or already used');
     return this.advance(session, nextStage(session.user, row.must_change_password));
   }
 
@@ -259,17 +271,16 @@ export class ConsoleUserService {
   async changePassword(session: ConsoleSession, current: string, next: string): Promise<SessionResult> {
     if (session.stage !== 'password_change' && session.stage !== 'active') requireStage(session, 'active');
     const row = (await queries.findUserById(this.db, session.user.id))!;
+    await this.requireAttempt(row.id);
     if (!(await verifyPassword(row.password_hash, current))) {
-      await this.fail(row.id);
       throw new AppError('LOGIN_FAILED', 'the current password is wrong');
     }
-    checkPasswordStrength(row.area, next);
-    if (current === next)
-      throw new AppError('INVALID_REQUEST', 'newPassword: must differ from the current one');
-    await queries.updateUser(this.db, row.id, {
-      password_hash: await hashPassword(next),
-      must_change_password: false,
-    });
+    try {
+      await this.setNewPassword(row, next, false);
+    } catch (error) {
+      await this.returnAttempt(row.id);
+      throw error;
+    }
     await queries.deleteUserSessions(this.db, row.id, session.sessionId);
     const stage = session.stage === 'active' ? 'active' : nextStage(session.user, false);
     return this.advance(session, stage);
@@ -295,8 +306,8 @@ export class ConsoleUserService {
     if (!row.totp_secret_enc || row.totp_enabled) {
       throw new AppError('STAGE_REQUIRED', 'start the enrolment first');
     }
+    await this.requireAttempt(row.id);
     if (!(await this.checkTotp(row, code.trim()))) {
-      await this.fail(row.id);
       throw new AppError('TOTP_INVALID', 'the code is wrong; check the time on your phone');
     }
     const recoveryCodes = Array.from({ length: RECOVERY_CODES }, recoveryCode);
@@ -315,10 +326,11 @@ export class ConsoleUserService {
     if (session.user.area === 'operator')
       throw new AppError('FORBIDDEN', 'operators must keep two-factor login');
     const row = (await queries.findUserById(this.db, session.user.id))!;
+    await this.requireAttempt(row.id);
     if (!(await verifyPassword(row.password_hash, password))) {
-      await this.fail(row.id);
       throw new AppError('LOGIN_FAILED', 'the password is wrong');
     }
+    await this.returnAttempt(row.id);
     await queries.updateUser(this.db, row.id, {
       totp_enabled: false,
       totp_secret_enc: null,
@@ -364,16 +376,16 @@ export class ConsoleUserService {
     const user = await queries.findUserByName(this.db, area, username);
     const refused = new AppError('INVALID_REQUEST', 'code: wrong or expired');
     if (!user?.enabled) throw refused;
-    checkPasswordStrength(area, newPassword);
-    // The attempt is counted before the code is compared, in one statement, so parallel guesses each count.
+    checkPasswordPolicy(area, newPassword, { username, displayName: user.display_name });
+    // The attempt is counted before the code is compared, in one statement, so parallel guesses each
+    // count: at most RESET_CODE_MAX_ATTEMPTS comparisons per code window, whatever the concurrency.
     const stored = await queries.takeResetAttempt(this.db, user.id, RESET_CODE_MAX_ATTEMPTS);
     if (!stored || !safeEqual(stored, hashCode(`${user.id}:${code.trim()}`))) {
-      await this.fail(user.id);
+      if (stored) await queries.recordFailedLogin(this.db, user.id, MAX_FAILED_LOGINS, LOCK_SECONDS);
       throw refused;
     }
+    await this.setNewPassword(user, newPassword, false);
     await queries.updateUser(this.db, user.id, {
-      password_hash: await hashPassword(newPassword),
-      must_change_password: false,
       reset_code_hash: null,
       reset_code_expires: null,
       reset_code_attempts: 0,
@@ -396,35 +408,75 @@ export class ConsoleUserService {
     return queries.consumeTotpStep(this.db, row.id, BigInt(Math.floor(result.epoch / 30)));
   }
 
-  /** Counts a failure; the tenth in a row locks the account. Open sessions stay: a stranger could otherwise log anyone out. */
-  private async fail(userId: bigint): Promise<void> {
-    await queries.recordFailedLogin(this.db, userId, MAX_FAILED_LOGINS, LOCK_SECONDS);
+  /**
+   * Takes one guess against the account's limit before anything is checked (see queries.takeAttempt).
+   * Every failure counts; the tenth in a row locks the account. Open sessions stay: a stranger could
+   * otherwise log anyone out.
+   */
+  private takeAttempt(userId: bigint): Promise<boolean> {
+    return queries.takeAttempt(this.db, userId, MAX_FAILED_LOGINS, LOCK_SECONDS);
   }
 
-  /** The last step of a login: refused if the account got locked meanwhile, else failures are cleared. */
-  private async completeLogin(userId: bigint, ip: string): Promise<void> {
-    if (!(await queries.recordLogin(this.db, userId, ip))) {
-      throw new AppError('ACCOUNT_LOCKED', 'too many failed attempts; try again later');
-    }
+  /** Inside a session the caller already proved who they are: a lock may be named. */
+  private async requireAttempt(userId: bigint): Promise<void> {
+    if (await this.takeAttempt(userId)) return;
+    const row = await queries.findUserById(this.db, userId);
+    throw new AppError('ACCOUNT_LOCKED', 'too many failed attempts; try again later', {
+      lockedUntil: row?.locked_until?.toISOString() ?? null,
+    });
+  }
+
+  private returnAttempt(userId: bigint): Promise<void> {
+    return queries.returnAttempt(this.db, userId, MAX_FAILED_LOGINS);
+  }
+
+  /** The same argon2 work as a real check, for answers that must not be told apart by their timing. */
+  private async verifyDummy(password: string): Promise<void> {
+    this.dummyHash ??= hashPassword(DUMMY_HASH_INPUT);
+    await verifyPassword(await this.dummyHash, password);
   }
 
   /**
-   * A second password checked inside a session (the manual-completion password): wrong ones count
-   * toward the user's lockout, and a locked user may not try.
+   * A new password for `user`: the policy (length, letters and digits, not common or guessable), not
+   * one of the last four, then stored with its history.
+   */
+  private async setNewPassword(user: ConsoleUserWithRole, password: string, mustChange: boolean) {
+    checkPasswordPolicy(user.area, password, { username: user.username, displayName: user.display_name });
+    for (const previous of await queries.recentPasswordHashes(this.db, user.id, PASSWORD_HISTORY)) {
+      if (await verifyPassword(previous, password)) {
+        throw new AppError('PASSWORD_REUSED', `password: must differ from your last ${PASSWORD_HISTORY}`, {
+          count: PASSWORD_HISTORY,
+        });
+      }
+    }
+    await queries.setPassword(this.db, user.id, await hashPassword(password), mustChange, PASSWORD_HISTORY);
+  }
+
+  /**
+   * A second password checked inside a session (the manual-completion password): each guess is
+   * taken against the user's lockout before it is checked, so parallel guesses cannot outrun it; a
+   * right one is given back, and a locked user may not try.
    */
   async checkWithLockout(userId: bigint, check: () => Promise<void>): Promise<void> {
-    assertNotLocked((await queries.findUserById(this.db, userId))!);
+    await this.requireAttempt(userId);
     try {
       await check();
     } catch (error) {
-      if (error instanceof AppError && error.status === 403) await this.fail(userId);
+      // Only a wrong guess counts; a refusal that checked nothing (no password set yet) is given back.
+      if (!(error instanceof AppError && error.status === 403)) await this.returnAttempt(userId);
       throw error;
     }
+    await this.returnAttempt(userId);
   }
 
   private async advance(session: ConsoleSession, stage: Stage): Promise<SessionResult> {
-    if (stage === 'active' && session.stage !== 'active')
-      await this.completeLogin(session.user.id, session.ip);
+    // Every caller took a guess that turned out right: into `active` it completes the login (failures
+    // cleared), otherwise it is given back and counts for nothing.
+    if (stage === 'active' && session.stage !== 'active') {
+      await queries.recordLogin(this.db, session.user.id, session.ip);
+    } else {
+      await this.returnAttempt(session.user.id);
+    }
     const token = newToken();
     await queries.advanceSession(this.db, session.sessionId, sessionId(token), stage);
     const user = await this.requireUser(session.user.id);
@@ -447,18 +499,17 @@ export function requireStage(session: ConsoleSession, stage: Stage): void {
   }
 }
 
-function assertNotLocked(user: ConsoleUserWithRole): void {
-  if (user.locked_until && user.locked_until.getTime() > Date.now()) {
-    throw new AppError('ACCOUNT_LOCKED', 'too many failed attempts; try again later', {
-      lockedUntil: user.locked_until.toISOString(),
-    });
-  }
-}
+/** Why a login was refused, for the audit log; the caller only ever sees LOGIN_FAILED. */
+export type LoginRefusal = 'unknown_user' | 'disabled' | 'locked' | 'wrong_password';
 
-function checkPasswordStrength(area: Area, password: string): void {
-  const min = MIN_PASSWORD[area];
-  if (password.length < min) throw new AppError('INVALID_REQUEST', `password: at least ${min} characters`);
-  if (password.length > 256) throw new AppError('INVALID_REQUEST', 'password: at most 256 characters');
+/** The one answer to a refused password step, whatever the reason (the reason stays on the server). */
+export class LoginRefused extends AppError {
+  constructor(
+    readonly reason: LoginRefusal,
+    readonly userId: bigint | null = null,
+  ) {
+    super('LOGIN_FAILED', 'wrong username or password');
+  }
 }
 
 export function toConsoleUser(row: ConsoleUserWithRole): ConsoleUser {
@@ -509,6 +560,13 @@ function recoveryCode(): string {
   return `${chars.slice(0, 5)}-${chars.slice(5)}`;
 }
 
+/**
+ * A generated password (temporary ones, the demo's): 16 random characters with letters and digits,
+ * about 95 bits, so it always passes the policy.
+ */
 export function temporaryPassword(): string {
-  return randomBytes(12).toString('base64url');
+  for (;;) {
+    const candidate = randomBytes(12).toString('base64url');
+    if (/[a-zA-Z]/.test(candidate) && /\d/.test(candidate)) return candidate;
+  }
 }

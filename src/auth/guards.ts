@@ -86,3 +86,39 @@ export function sessionOf(request: FastifyRequest): ConsoleSession {
   if (!request.consoleSession) throw new AppError('UNAUTHENTICATED', 'log in first');
   return request.consoleSession;
 }
+
+/**
+ * Guard for the auth posts made before there is a session (login, password reset) and for logout:
+ * JSON only (a form or text/plain post, the only kinds a foreign page can send without a CORS
+ * preflight, is refused 415), and an `Origin` (or, without one, a `Referer`) that is this platform's:
+ * QY_PUBLIC_URL's origin, or the host the request was sent to. A foreign or opaque (`null`) origin is
+ * refused 403 ORIGIN_REFUSED: that stops login CSRF (a page logging the victim into the attacker's
+ * account). Browsers send `Origin` on every POST, so a request with neither header is a non-browser
+ * client (CLI, scripts, tests), which cannot be made to carry a victim's cookies; it is let through,
+ * as OWASP's CSRF guidance allows when JSON-only already rules out simple cross-site requests.
+ */
+export function requireOwnOriginJson(publicUrl: string | undefined) {
+  const publicOrigin = publicUrl ? new URL(publicUrl).origin : null;
+  return async (request: FastifyRequest) => {
+    const contentType = request.headers['content-type'];
+    if (!contentType?.toLowerCase().startsWith('application/json')) {
+      throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'send application/json');
+    }
+    const claimed = originOf(request.headers.origin) ?? originOf(request.headers.referer);
+    if (claimed === undefined || claimed === publicOrigin) return;
+    const host = request.headers.host?.toLowerCase();
+    if (claimed !== 'null' && host && claimed.replace(/^[a-z][a-z0-9+.-]*:\/\//, '') === host) return;
+    throw new AppError('ORIGIN_REFUSED', 'this request must come from the console’s own pages');
+  };
+}
+
+/** `scheme://host[:port]` of a URL, lower-cased; 'null' for anything that does not parse. */
+function originOf(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  try {
+    const origin = new URL(url).origin;
+    return origin === 'null' ? 'null' : origin.toLowerCase();
+  } catch {
+    return 'null';
+  }
+}

@@ -149,25 +149,111 @@ export async function updateUser(
   ]);
 }
 
-/** Counts a failed password or code; the tenth in a row locks the account. */
-export async function recordFailedLogin(q: Queryable, id: bigint, maxFailures: number, lockSeconds: number) {
-  const rows = await q.query<{ failed_logins: number; locked_until: Date | null }>(
-    `UPDATE console_user SET failed_logins = failed_logins + 1,
-       locked_until = CASE WHEN failed_logins + 1 >= $2 THEN now() + make_interval(secs => $3) ELSE locked_until END
-     WHERE id = $1 RETURNING failed_logins, locked_until`,
+/**
+ * Takes one guess (a password, TOTP or recovery code, completion password) before it is checked: the
+ * count goes up first, in one statement, so however many guesses arrive at once at most `maxFailures`
+ * are ever checked. The guess that reaches the limit locks the account; a lock that has run out
+ * starts the count again. False (nothing changed) while the account is locked.
+ */
+export async function takeAttempt(
+  q: Queryable,
+  id: bigint,
+  maxFailures: number,
+  lockSeconds: number,
+): Promise<boolean> {
+  const rows = await q.query(
+    `UPDATE console_user SET
+       failed_logins = CASE WHEN locked_until IS NULL THEN failed_logins + 1 ELSE 1 END,
+       locked_until = CASE WHEN (CASE WHEN locked_until IS NULL THEN failed_logins + 1 ELSE 1 END) >= $2
+         THEN now() + make_interval(secs => $3) END
+     WHERE id = $1 AND (locked_until IS NULL OR locked_until <= now())
+       AND (locked_until IS NOT NULL OR failed_logins < $2)
+     RETURNING 1`,
     [id, maxFailures, lockSeconds],
   );
-  return rows[0]!;
+  return rows.length === 1;
 }
 
-/** A completed login: failures cleared; false (nothing changed) when the account is locked. */
-export async function recordLogin(q: Queryable, id: bigint, ip: string): Promise<boolean> {
-  const rows = await q.query(
+/**
+ * Gives back a guess that turned out right while the login goes on (a known password before its
+ * TOTP step, the completion password): it neither counts as a failure nor clears earlier ones. The
+ * lock is lifted only if it was this guess that set it.
+ */
+export async function returnAttempt(q: Queryable, id: bigint, maxFailures: number): Promise<void> {
+  await q.query(
+    `UPDATE console_user SET failed_logins = greatest(failed_logins - 1, 0),
+       locked_until = CASE WHEN failed_logins - 1 < $2 THEN NULL ELSE locked_until END
+     WHERE id = $1`,
+    [id, maxFailures],
+  );
+}
+
+/** Counts a failure that took no guess first (a wrong reset code: those have their own limit). */
+export async function recordFailedLogin(q: Queryable, id: bigint, maxFailures: number, lockSeconds: number) {
+  await q.query(
+    `UPDATE console_user SET failed_logins = failed_logins + 1,
+       locked_until = CASE WHEN failed_logins + 1 >= $2 THEN coalesce(locked_until, now() + make_interval(secs => $3))
+         ELSE locked_until END
+     WHERE id = $1`,
+    [id, maxFailures, lockSeconds],
+  );
+}
+
+/**
+ * A completed login: failures cleared and the lock lifted. Only ever called right after a guess
+ * that was taken (so counted against the limit) and turned out right.
+ */
+export async function recordLogin(q: Queryable, id: bigint, ip: string): Promise<void> {
+  await q.query(
     `UPDATE console_user SET failed_logins = 0, locked_until = NULL, last_login_at = now(), last_login_ip = $2
-     WHERE id = $1 AND (locked_until IS NULL OR locked_until <= now()) RETURNING 1`,
+     WHERE id = $1`,
     [id, ip],
   );
-  return rows.length === 1;
+}
+
+/** The user's current password hash and the ones before it, newest first (at most `count`). */
+export async function recentPasswordHashes(q: Queryable, id: bigint, count: number): Promise<string[]> {
+  const rows = await q.query<{ password_hash: string }>(
+    `SELECT password_hash FROM (
+       SELECT password_hash, 0 AS n, 0::bigint AS hid FROM console_user WHERE id = $1
+       UNION ALL
+       SELECT password_hash, 1, id FROM console_password_history WHERE user_id = $1
+     ) h ORDER BY n, hid DESC LIMIT $2`,
+    [id, count + 1],
+  );
+  // The current hash is also the newest history row (once the user has one): count it once.
+  const unique = [...new Set(rows.map((r) => r.password_hash))];
+  return unique.slice(0, count);
+}
+
+/** Sets a new password hash and keeps it in the history, which holds the last `keep`. */
+export async function setPassword(
+  q: Queryable,
+  id: bigint,
+  passwordHash: string,
+  mustChange: boolean,
+  keep: number,
+): Promise<void> {
+  await q.query(
+    `WITH updated AS (
+       UPDATE console_user SET password_hash = $2, must_change_password = $3, updated_at = now() WHERE id = $1
+       RETURNING id
+     ), kept AS (
+       INSERT INTO console_password_history (user_id, password_hash) SELECT id, $2 FROM updated RETURNING id
+     )
+     DELETE FROM console_password_history WHERE user_id = $1 AND id NOT IN (
+       SELECT id FROM console_password_history WHERE user_id = $1 ORDER BY id DESC LIMIT $4 - 1
+     )`,
+    [id, passwordHash, mustChange, keep],
+  );
+}
+
+/** The first history row of a new user. */
+export async function insertPasswordHistory(q: Queryable, id: bigint, passwordHash: string): Promise<void> {
+  await q.query('INSERT INTO console_password_history (user_id, password_hash) VALUES ($1, $2)', [
+    id,
+    passwordHash,
+  ]);
 }
 
 /**

@@ -7,11 +7,20 @@ import { AppError } from '../errors.ts';
 import {
   type ConsoleSession,
   IDLE_TIMEOUT_SECONDS,
+  LoginRefused,
   SESSION_MAX_MS,
   type SessionResult,
   temporaryPassword,
 } from './console-users.ts';
-import { consoleSession, requireOperator, SESSION_COOKIE, sessionOf } from './guards.ts';
+import {
+  CSRF_HEADER,
+  consoleSession,
+  requireOperator,
+  requireOwnOriginJson,
+  SESSION_COOKIE,
+  sessionOf,
+} from './guards.ts';
+import { limitGuess } from './guess-limit.ts';
 import { PERMISSIONS } from './permissions.ts';
 import type { ConsoleUserWithRole } from './queries.ts';
 import { assertMayManage, type RoleActor } from './roles.ts';
@@ -46,10 +55,16 @@ export function sessionView(session: ConsoleSession) {
 /** Login, its stages, logout and password reset for every area (OP-1, OP-15, MP-1). */
 export async function authRoutes(
   app: FastifyInstance,
-  { services, secureCookies }: { services: Services; secureCookies: boolean },
+  {
+    services,
+    secureCookies,
+    publicUrl,
+  }: { services: Services; secureCookies: boolean /** QY_PUBLIC_URL */; publicUrl?: string },
 ) {
   const api = app.withTypeProvider<ZodTypeProvider>();
   const tags = ['console: auth'];
+  const ownOriginJson = requireOwnOriginJson(publicUrl);
+  const guesses = services.consoleUsers.guessesPerIp;
 
   const answer = (reply: FastifyReply, result: SessionResult) => {
     if (result.token) {
@@ -77,11 +92,14 @@ export async function authRoutes(
         summary: 'Log in with a password; the answer says which step comes next',
         body: z.object({ area: AreaSchema, username: Username, password: Password }),
       },
+      preValidation: ownOriginJson,
     },
     async (request, reply) => {
       const { area, username, password } = request.body;
       try {
-        const result = await services.consoleUsers.login(area, username, password, request.ip);
+        const result = await limitGuess(guesses, request, reply, () =>
+          services.consoleUsers.login(area, username, password, request.ip),
+        );
         await services.audit.record({
           actorArea: area,
           actorId: result.session.user.id,
@@ -104,10 +122,11 @@ export async function authRoutes(
             ip: request.ip,
             action: 'auth.login_failed',
             targetType: 'user',
-            targetId: '',
+            targetId: error instanceof LoginRefused && error.userId !== null ? String(error.userId) : '',
             status: error.status,
             before: undefined,
-            after: { code: error.code },
+            // The caller sees one answer; the log keeps why (unknown_user, disabled, locked, wrong_password).
+            after: { code: error.code, ...(error instanceof LoginRefused ? { reason: error.reason } : {}) },
           });
         }
         throw error;
@@ -126,7 +145,12 @@ export async function authRoutes(
       preValidation: anyStage(['totp']),
     },
     async (request, reply) =>
-      answer(reply, await services.consoleUsers.verifyTotp(sessionOf(request), request.body.code)),
+      answer(
+        reply,
+        await limitGuess(guesses, request, reply, () =>
+          services.consoleUsers.verifyTotp(sessionOf(request), request.body.code),
+        ),
+      ),
   );
 
   api.post(
@@ -142,10 +166,12 @@ export async function authRoutes(
     async (request, reply) =>
       answer(
         reply,
-        await services.consoleUsers.changePassword(
-          sessionOf(request),
-          request.body.currentPassword,
-          request.body.newPassword,
+        await limitGuess(guesses, request, reply, () =>
+          services.consoleUsers.changePassword(
+            sessionOf(request),
+            request.body.currentPassword,
+            request.body.newPassword,
+          ),
         ),
       ),
   );
@@ -170,7 +196,9 @@ export async function authRoutes(
       preValidation: anyStage(['totp_enrol', 'active']),
     },
     async (request, reply) => {
-      const result = await services.consoleUsers.confirmTotpEnrolment(sessionOf(request), request.body.code);
+      const result = await limitGuess(guesses, request, reply, () =>
+        services.consoleUsers.confirmTotpEnrolment(sessionOf(request), request.body.code),
+      );
       return { recoveryCodes: result.recoveryCodes, session: answer(reply, result) };
     },
   );
@@ -185,8 +213,12 @@ export async function authRoutes(
       },
       preValidation: anyStage(['active']),
     },
-    async (request) =>
-      sessionView(await services.consoleUsers.disableTotp(sessionOf(request), request.body.password)),
+    async (request, reply) =>
+      sessionView(
+        await limitGuess(guesses, request, reply, () =>
+          services.consoleUsers.disableTotp(sessionOf(request), request.body.password),
+        ),
+      ),
   );
 
   api.get(
@@ -195,12 +227,20 @@ export async function authRoutes(
     async (request) => sessionView(sessionOf(request)),
   );
 
-  api.post('/api/auth/logout', { schema: { tags, summary: 'Log out' } }, async (request, reply) => {
-    const session = await services.consoleUsers.sessionOf(request.cookies[SESSION_COOKIE]);
-    if (session) await services.consoleUsers.logout(session);
-    reply.clearCookie(SESSION_COOKIE, { path: '/' });
-    return { ok: true };
-  });
+  api.post(
+    '/api/auth/logout',
+    { schema: { tags, summary: 'Log out (with the session’s CSRF token)' }, preValidation: ownOriginJson },
+    async (request, reply) => {
+      const session = await services.consoleUsers.sessionOf(request.cookies[SESSION_COOKIE]);
+      // A foreign page must not be able to end a session either.
+      if (session && request.headers[CSRF_HEADER] !== session.csrfToken) {
+        throw new AppError('CSRF_INVALID', 'missing or wrong X-CSRF-Token');
+      }
+      if (session) await services.consoleUsers.logout(session);
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return { ok: true };
+    },
+  );
 
   api.post(
     '/api/auth/password-reset/request',
@@ -210,9 +250,17 @@ export async function authRoutes(
         summary: 'E-mail a password reset code (same answer whether or not the user exists)',
         body: z.object({ area: AreaSchema, username: Username }),
       },
+      preValidation: ownOriginJson,
     },
-    async (request) => {
-      await services.consoleUsers.requestPasswordReset(request.body.area, request.body.username);
+    async (request, reply) => {
+      // Every request counts against the address: each may send a mail.
+      await limitGuess(
+        guesses,
+        request,
+        reply,
+        () => services.consoleUsers.requestPasswordReset(request.body.area, request.body.username),
+        { countSuccess: true },
+      );
       return { ok: true };
     },
   );
@@ -230,10 +278,13 @@ export async function authRoutes(
           newPassword: Password,
         }),
       },
+      preValidation: ownOriginJson,
     },
-    async (request) => {
+    async (request, reply) => {
       const { area, username, code, newPassword } = request.body;
-      await services.consoleUsers.confirmPasswordReset(area, username, code, newPassword);
+      await limitGuess(guesses, request, reply, () =>
+        services.consoleUsers.confirmPasswordReset(area, username, code, newPassword),
+      );
       return { ok: true };
     },
   );

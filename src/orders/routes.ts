@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Services } from '../app/services.ts';
 import { noteAudit } from '../audit/service.ts';
 import { requireOperator, sessionOf } from '../auth/guards.ts';
+import { limitGuess } from '../auth/guess-limit.ts';
 import { AppError } from '../errors.ts';
 import { toJsonAmount } from '../money/money.ts';
 import { refundsOfOrderView } from '../refunds/console-views.ts';
@@ -421,12 +422,14 @@ export async function orderAdminRoutes(app: FastifyInstance, { services }: { ser
       },
       config: { permission: 'order.complete' },
     },
-    async (request) => {
+    async (request, reply) => {
       // The completion password first: a wrong one learns nothing about the order and changes nothing,
-      // and counts toward the operator's lockout, so it cannot be guessed.
+      // and counts toward the operator's lockout and the address's guesses, so it cannot be guessed.
       const user = sessionOf(request).user;
-      await services.consoleUsers.checkWithLockout(user.id, () =>
-        services.settings.verifyCompletionPassword(request.body.completionPassword),
+      await limitGuess(services.consoleUsers.guessesPerIp, request, reply, () =>
+        services.consoleUsers.checkWithLockout(user.id, () =>
+          services.settings.verifyCompletionPassword(request.body.completionPassword),
+        ),
       );
       const order = await services.orders.requireByOrderNo(request.params.orderNo);
       const paid = await services.orders.completeManually(order, {

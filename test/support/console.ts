@@ -133,7 +133,7 @@ export async function operatorConsole(t: TestPlatform, roleCode = 'super_admin')
   const { services } = t.platform;
   const role = await services.roles.require({ code: roleCode });
   const username = uniqueName(roleCode);
-  const password = `pw-${randomBytes(9).toString('base64url')}`;
+  const password = `pw7-${randomBytes(9).toString('base64url')}`;
   await services.consoleUsers.createUser({ area: 'operator', username, password, roleId: BigInt(role.id) });
   const client = new ConsoleClient(t.platform.url);
   const stage = await client.login('operator', username, password);
@@ -147,7 +147,7 @@ export async function merchantConsole(
   opts: { merchantId: bigint; merchantRole: 'manager' | 'cashier'; username?: string },
 ): Promise<ConsoleClient> {
   const username = opts.username ?? uniqueName(opts.merchantRole);
-  const password = `pw-${randomBytes(9).toString('base64url')}`;
+  const password = `pw7-${randomBytes(9).toString('base64url')}`;
   await t.platform.services.consoleUsers.createUser({
     area: 'merchant',
     username,
