@@ -19,6 +19,7 @@ import type { LedgerService } from '../ledger/service.ts';
 import type { AppKeys } from '../merchants/service.ts';
 import type { NotifyService } from '../notify/service.ts';
 import { minuteOfDayIn, planRoute } from '../routing/route.ts';
+import type { CashierLinks } from './cashier-link.ts';
 import type { OrderRow } from './queries.ts';
 import * as queries from './queries.ts';
 import { isLatePayment, isOpen, type OrderState } from './state.ts';
@@ -26,6 +27,8 @@ import { hashCreateRequest, notifyBody } from './views.ts';
 
 export interface OrderOptions {
   publicUrl: () => string;
+  /** Signs and checks the token in cashier links. */
+  cashierLinks: CashierLinks;
   /** The business's clock for routing windows and daily limits. */
   timeZone: string;
   /** Waits between scheduled queries of a paying order (PAY-7); the last one repeats until expiry. */
@@ -615,8 +618,22 @@ export class OrderService {
     return this.options.timeZone;
   }
 
+  /** The payer's link to the cashier page: the order number and its token (`orders/cashier-link.ts`). */
   cashierUrl(orderNo: string): string {
-    return `${this.options.publicUrl()}/cashier/${orderNo}`;
+    return `${this.options.publicUrl()}${this.cashierPath(orderNo)}`;
+  }
+
+  cashierPath(orderNo: string): string {
+    return this.options.cashierLinks.path(orderNo);
+  }
+
+  /**
+   * The order behind a cashier link, or null: a wrong token and an unknown order are the same null,
+   * and a wrong token is refused before the database is asked.
+   */
+  async findByCashierLink(orderNo: string, token: string): Promise<OrderRow | null> {
+    if (!this.options.cashierLinks.verify(orderNo, token)) return null;
+    return queries.findByOrderNo(this.db, orderNo);
   }
 
   // ---------- payment ----------

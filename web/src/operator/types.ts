@@ -136,6 +136,8 @@ export interface ManualCompletion {
 export interface OrderRow {
   orderNo: string;
   mchOrderNo: string;
+  /** The payer's cashier link, with the order's token (the page is not found without it). */
+  cashierUrl: string;
   mchNo: string;
   merchantName: string;
   appId?: string;
