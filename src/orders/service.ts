@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { CatalogService, RoutableBinding } from '../catalog/service.ts';
+import { type CatalogService, merchantTermsOf, type RoutableBinding } from '../catalog/service.ts';
 import type { ChannelGateway } from '../channels/gateway.ts';
 import { getAdapter } from '../channels/registry.ts';
 import {
@@ -14,6 +14,7 @@ import {
 import { Batcher } from '../db/batcher.ts';
 import type { Db, Queryable } from '../db/index.ts';
 import { AppError } from '../errors.ts';
+import { feeOf } from '../fees/fee.ts';
 import { splitFee } from '../fees/split.ts';
 import type { LedgerService } from '../ledger/service.ts';
 import type { AppKeys } from '../merchants/service.ts';
@@ -245,7 +246,7 @@ export class OrderService {
         body: input.body ?? null,
         merchantRatePpm: rate.rate_ppm,
         channelRatePpm: first.costRatePpm,
-        ...splitFee(input.amount, rate.rate_ppm, first.costRatePpm),
+        ...splitFee(input.amount, feeOf(input.amount, merchantTermsOf(rate)), first.cost),
         notifyUrl: input.notifyUrl ?? app.notifyUrl,
         returnUrl: input.returnUrl ?? null,
         clientIp: input.clientIp ?? null,
@@ -469,7 +470,8 @@ export class OrderService {
     binding: RoutableBinding,
     refusal: { channelAccountId: string; code: string; message: string },
   ) {
-    const split = splitFee(order.amount, order.merchant_rate_ppm, binding.costRatePpm);
+    // The merchant's fee stays; the cost is the new account's.
+    const split = splitFee(order.amount, order.fee, binding.cost);
     return queries.transition(
       this.db,
       order.id,
