@@ -43,7 +43,10 @@ export interface MerchantApp {
 export interface MerchantProductRate {
   productCode: string;
   productName: string;
+  currency?: string;
   ratePpm: number;
+  fixedFee: number;
+  minimumFee: number;
   enabled: boolean;
 }
 
@@ -73,6 +76,9 @@ export interface Product {
   minAmount: number;
   maxAmount: number;
   defaultRatePpm: number;
+  /** The default fixed fee and minimum fee per order, in fen (0: none). */
+  defaultFixedFee: number;
+  defaultMinimumFee: number;
   enabled: boolean;
 }
 
@@ -97,7 +103,7 @@ export interface ChannelAccount {
   enabled: boolean;
   config: Record<string, unknown> | null;
   hasCredentials?: boolean;
-  rates: { productCode: string; costRatePpm: number }[];
+  rates: { productCode: string; costRatePpm: number; fixedCost: number; minimumCost: number }[];
 }
 
 export interface Binding {
@@ -105,6 +111,8 @@ export interface Binding {
   accountName: string;
   adapterCode: string;
   costRatePpm: number | null;
+  fixedCost: number | null;
+  minimumCost: number | null;
   weight: number;
   priority: number;
   minAmount: number | null;
@@ -119,7 +127,13 @@ export interface Binding {
 
 export type BindingInput = Omit<
   Binding,
-  'channelAccountId' | 'accountName' | 'adapterCode' | 'costRatePpm' | 'accountEnabled'
+  | 'channelAccountId'
+  | 'accountName'
+  | 'adapterCode'
+  | 'costRatePpm'
+  | 'fixedCost'
+  | 'minimumCost'
+  | 'accountEnabled'
 >;
 
 export interface PayData {
