@@ -33,6 +33,7 @@ export function payerPageHead(page: {
 <html lang="${page.htmlLang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1,viewport-fit=cover">
 <meta name="robots" content="noindex,nofollow"><meta name="format-detection" content="telephone=no">
+<meta name="referrer" content="no-referrer">
 <meta name="theme-color" content="#1677ff">
 <title>${escapeHtml(page.title)}</title>
 <style nonce="${page.nonce}">${page.style}</style></head>`;

@@ -350,7 +350,7 @@ describe.each(testDatabases)('consoles in the browser on $kind', (database) => {
 
     // ---- the payer's cashier page, on a phone, turns to paid by itself ----
     const { page: phone, context: phoneContext } = await newPage(browser, { mobile: true });
-    await phone.goto(url(`/cashier/${liOrder.order_no}`));
+    await phone.goto(services.orders.cashierUrl(liOrder.order_no));
     const state = phone.getByTestId('cashier-state');
     await expect.poll(() => state.getAttribute('data-state')).toBe('paying');
     await shoot(phone, 'cashier-page');

@@ -101,8 +101,8 @@ describe.each(testDatabases)('static QR in the browser on $kind', (database) => 
     await phone.locator('label.method', { hasText: '沙箱扫码' }).click();
     expect(await phone.getByTestId('pay-method-sandbox_qr').isChecked()).toBe(true);
     await phone.getByTestId('pay-submit').click();
-    await phone.waitForURL(/\/cashier\/P\d{20}$/);
-    const orderNo = phone.url().slice(phone.url().lastIndexOf('/') + 1);
+    await phone.waitForURL(/\/cashier\/P\d{20}\/[\w-]{32}$/);
+    const orderNo = new URL(phone.url()).pathname.split('/')[2]!;
     const state = phone.getByTestId('cashier-state');
     await expect.poll(() => state.getAttribute('data-state')).toBe('paying');
     expect(await phone.locator('#amount').innerText()).toBe('¥8.80');

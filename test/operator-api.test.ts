@@ -507,7 +507,13 @@ describe.each(testDatabases)('operator API on $kind', (database) => {
       const opened = await operator.ok('PUT', `/api/admin/merchants/${merchant.mchNo}/products/${product}`, {
         ratePpm: 5000,
       });
-      expect(opened).toEqual({ productCode: product, ratePpm: 5000, enabled: true });
+      expect(opened).toEqual({
+        productCode: product,
+        ratePpm: 5000,
+        fixedFee: 0,
+        minimumFee: 0,
+        enabled: true,
+      });
 
       await operator.ok('PUT', `/api/admin/products/${product}/bindings/${accountId}`, {
         weight: 40,
@@ -567,7 +573,9 @@ describe.each(testDatabases)('operator API on $kind', (database) => {
         'RATE_RULE_VIOLATION',
       );
       const account = (await accountsNow()).find((a) => a.id === accountId);
-      expect(account?.rates).toEqual([{ productCode: product, costRatePpm: 3000 }]);
+      expect(account?.rates).toEqual([
+        { productCode: product, costRatePpm: 3000, fixedCost: 0, minimumCost: 0 },
+      ]);
       expect((await bindingsOfProduct())[0]?.costRatePpm).toBe(3000);
       // The edge itself is allowed: cost equal to the merchant rate.
       await operator.ok('PUT', `/api/admin/channel-accounts/${accountId}/rates/${product}`, {

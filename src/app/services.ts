@@ -11,6 +11,7 @@ import type { Db } from '../db/index.ts';
 import { LedgerService } from '../ledger/service.ts';
 import { MerchantService } from '../merchants/service.ts';
 import { NotifyService } from '../notify/service.ts';
+import { CashierLinks } from '../orders/cashier-link.ts';
 import { OrderService } from '../orders/service.ts';
 import { RefundService } from '../refunds/service.ts';
 import { SettingsService } from '../settings/service.ts';
@@ -59,6 +60,7 @@ export function createServices(db: Db, config: Config, log: Logger, publicUrl: (
   });
   const orders = new OrderService(db, catalog, channels, ledger, notify, {
     publicUrl,
+    cashierLinks: new CashierLinks(config.masterKey),
     timeZone: config.timeZone,
     queryScheduleSeconds: config.orderQueryScheduleSeconds,
     log,

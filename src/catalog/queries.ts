@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/index.ts';
+import type { FeeTerms } from '../fees/fee.ts';
 
 export interface ProductRow {
   id: bigint;
@@ -8,6 +9,9 @@ export interface ProductRow {
   min_amount: bigint;
   max_amount: bigint;
   default_rate_ppm: number;
+  /** The default fixed part and minimum of the fee per order, in minor units (0: none). */
+  default_fixed_fee: bigint;
+  default_minimum_fee: bigint;
   enabled: boolean;
   /** Whether a refund gives the merchant the fee back in proportion, or the platform keeps it. */
   fee_refund_mode: FeeRefundMode;
@@ -56,12 +60,24 @@ export async function insertProduct(
     minAmount: bigint;
     maxAmount: bigint;
     defaultRatePpm: number;
+    defaultFixedFee: bigint;
+    defaultMinimumFee: bigint;
   },
 ) {
   const rows = await q.query<ProductRow>(
-    `INSERT INTO product (code, name, currency, min_amount, max_amount, default_rate_ppm)
-     VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
-    [p.code, p.name, p.currency, p.minAmount, p.maxAmount, p.defaultRatePpm],
+    `INSERT INTO product (code, name, currency, min_amount, max_amount, default_rate_ppm, default_fixed_fee,
+       default_minimum_fee)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
+    [
+      p.code,
+      p.name,
+      p.currency,
+      p.minAmount,
+      p.maxAmount,
+      p.defaultRatePpm,
+      p.defaultFixedFee,
+      p.defaultMinimumFee,
+    ],
   );
   return rows[0]!;
 }
@@ -74,6 +90,8 @@ export async function updateProduct(
     minAmount?: bigint;
     maxAmount?: bigint;
     defaultRatePpm?: number;
+    defaultFixedFee?: bigint;
+    defaultMinimumFee?: bigint;
     enabled?: boolean;
     feeRefundMode?: FeeRefundMode;
   },
@@ -81,9 +99,20 @@ export async function updateProduct(
   const rows = await q.query<ProductRow>(
     `UPDATE product SET name = COALESCE($2, name), min_amount = COALESCE($3, min_amount),
        max_amount = COALESCE($4, max_amount), default_rate_ppm = COALESCE($5, default_rate_ppm),
-       enabled = COALESCE($6, enabled), fee_refund_mode = COALESCE($7, fee_refund_mode)
+       enabled = COALESCE($6, enabled), fee_refund_mode = COALESCE($7, fee_refund_mode),
+       default_fixed_fee = COALESCE($8, default_fixed_fee), default_minimum_fee = COALESCE($9, default_minimum_fee)
      WHERE id = $1 RETURNING *`,
-    [id, p.name, p.minAmount, p.maxAmount, p.defaultRatePpm, p.enabled, p.feeRefundMode],
+    [
+      id,
+      p.name,
+      p.minAmount,
+      p.maxAmount,
+      p.defaultRatePpm,
+      p.enabled,
+      p.feeRefundMode,
+      p.defaultFixedFee,
+      p.defaultMinimumFee,
+    ],
   );
   return rows[0] ?? null;
 }
@@ -100,50 +129,67 @@ export async function upsertMerchantRate(
   q: Queryable,
   merchantId: bigint,
   productId: bigint,
-  ratePpm: number,
+  terms: FeeTerms,
   enabled: boolean,
 ) {
   await q.query(
-    `INSERT INTO merchant_product (merchant_id, product_id, rate_ppm, enabled) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (merchant_id, product_id) DO UPDATE SET rate_ppm = EXCLUDED.rate_ppm, enabled = EXCLUDED.enabled`,
-    [merchantId, productId, ratePpm, enabled],
+    `INSERT INTO merchant_product (merchant_id, product_id, rate_ppm, fixed_fee, minimum_fee, enabled)
+     VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (merchant_id, product_id) DO UPDATE SET rate_ppm = EXCLUDED.rate_ppm,
+       fixed_fee = EXCLUDED.fixed_fee, minimum_fee = EXCLUDED.minimum_fee, enabled = EXCLUDED.enabled`,
+    [merchantId, productId, terms.ratePpm, terms.fixed, terms.minimum, enabled],
   );
 }
 
+export interface MerchantRateRow {
+  rate_ppm: number;
+  fixed_fee: bigint;
+  minimum_fee: bigint;
+  enabled: boolean;
+}
+
 export async function findMerchantRate(q: Queryable, merchantId: bigint, productId: bigint) {
-  const rows = await q.query<{ rate_ppm: number; enabled: boolean }>(
-    'SELECT rate_ppm, enabled FROM merchant_product WHERE merchant_id = $1 AND product_id = $2',
+  const rows = await q.query<MerchantRateRow>(
+    `SELECT rate_ppm, fixed_fee, minimum_fee, enabled FROM merchant_product
+     WHERE merchant_id = $1 AND product_id = $2`,
     [merchantId, productId],
   );
   return rows[0] ?? null;
 }
 
 export function listMerchantRates(q: Queryable, merchantId: bigint) {
-  return q.query<{ product_code: string; product_name: string; rate_ppm: number; enabled: boolean }>(
-    `SELECT p.code AS product_code, p.name AS product_name, mp.rate_ppm, mp.enabled
+  return q.query<MerchantRateRow & { product_code: string; product_name: string; currency: string }>(
+    `SELECT p.code AS product_code, p.name AS product_name, p.currency, mp.rate_ppm, mp.fixed_fee, mp.minimum_fee,
+            mp.enabled
      FROM merchant_product mp JOIN product p ON p.id = mp.product_id WHERE mp.merchant_id = $1 ORDER BY p.id`,
     [merchantId],
   );
 }
 
-/** The lowest merchant rate sold for a product: no channel cost may exceed it. */
-export async function lowestMerchantRate(q: Queryable, productId: bigint) {
-  const rows = await q.query<{ rate_ppm: number | null }>(
-    'SELECT min(rate_ppm) AS rate_ppm FROM merchant_product WHERE product_id = $1',
+/** Each part of a product's merchant rates at its lowest: no part of a channel cost may exceed it. */
+export async function lowestMerchantTerms(q: Queryable, productId: bigint): Promise<FeeTerms | null> {
+  const rows = await q.query<{ rate_ppm: number | null; fixed: bigint | null; minimum: bigint | null }>(
+    `SELECT min(rate_ppm) AS rate_ppm, min(fixed_fee) AS fixed, min(minimum_fee) AS minimum
+     FROM merchant_product WHERE product_id = $1`,
     [productId],
   );
-  return rows[0]?.rate_ppm ?? null;
+  const row = rows[0];
+  if (!row || row.rate_ppm === null) return null;
+  return { ratePpm: row.rate_ppm, fixed: row.fixed ?? 0n, minimum: row.minimum ?? 0n };
 }
 
-/** The highest cost among channel accounts bound to a product: no merchant rate may go below it. */
-export async function highestBoundCost(q: Queryable, productId: bigint) {
-  const rows = await q.query<{ cost_rate_ppm: number | null }>(
-    `SELECT max(r.cost_rate_ppm) AS cost_rate_ppm FROM product_binding b
+/** Each part of the costs of channel accounts bound to a product at its highest: no merchant rate may go below it. */
+export async function highestBoundCost(q: Queryable, productId: bigint): Promise<FeeTerms | null> {
+  const rows = await q.query<{ rate_ppm: number | null; fixed: bigint | null; minimum: bigint | null }>(
+    `SELECT max(r.cost_rate_ppm) AS rate_ppm, max(r.fixed_cost) AS fixed, max(r.minimum_cost) AS minimum
+     FROM product_binding b
      JOIN channel_account_rate r ON r.channel_account_id = b.channel_account_id AND r.product_id = b.product_id
      WHERE b.product_id = $1`,
     [productId],
   );
-  return rows[0]?.cost_rate_ppm ?? null;
+  const row = rows[0];
+  if (!row || row.rate_ppm === null) return null;
+  return { ratePpm: row.rate_ppm, fixed: row.fixed ?? 0n, minimum: row.minimum ?? 0n };
 }
 
 export async function insertChannel(q: Queryable, c: { code: string; name: string; adapterCode: string }) {
@@ -208,29 +254,38 @@ export async function upsertChannelAccountRate(
   q: Queryable,
   accountId: bigint,
   productId: bigint,
-  costRatePpm: number,
+  cost: FeeTerms,
 ) {
   await q.query(
-    `INSERT INTO channel_account_rate (channel_account_id, product_id, cost_rate_ppm) VALUES ($1, $2, $3)
-     ON CONFLICT (channel_account_id, product_id) DO UPDATE SET cost_rate_ppm = EXCLUDED.cost_rate_ppm`,
-    [accountId, productId, costRatePpm],
+    `INSERT INTO channel_account_rate (channel_account_id, product_id, cost_rate_ppm, fixed_cost, minimum_cost)
+     VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (channel_account_id, product_id) DO UPDATE SET cost_rate_ppm = EXCLUDED.cost_rate_ppm,
+       fixed_cost = EXCLUDED.fixed_cost, minimum_cost = EXCLUDED.minimum_cost`,
+    [accountId, productId, cost.ratePpm, cost.fixed, cost.minimum],
   );
 }
 
 export function listChannelAccountRates(q: Queryable, accountId: bigint) {
-  return q.query<{ product_code: string; cost_rate_ppm: number }>(
-    `SELECT p.code AS product_code, r.cost_rate_ppm FROM channel_account_rate r JOIN product p ON p.id = r.product_id
+  return q.query<{ product_code: string; cost_rate_ppm: number; fixed_cost: bigint; minimum_cost: bigint }>(
+    `SELECT p.code AS product_code, r.cost_rate_ppm, r.fixed_cost, r.minimum_cost
+     FROM channel_account_rate r JOIN product p ON p.id = r.product_id
      WHERE r.channel_account_id = $1 ORDER BY p.id`,
     [accountId],
   );
 }
 
-export async function findChannelAccountRate(q: Queryable, accountId: bigint, productId: bigint) {
-  const rows = await q.query<{ cost_rate_ppm: number }>(
-    'SELECT cost_rate_ppm FROM channel_account_rate WHERE channel_account_id = $1 AND product_id = $2',
+export async function findChannelAccountRate(
+  q: Queryable,
+  accountId: bigint,
+  productId: bigint,
+): Promise<FeeTerms | null> {
+  const rows = await q.query<{ cost_rate_ppm: number; fixed_cost: bigint; minimum_cost: bigint }>(
+    `SELECT cost_rate_ppm, fixed_cost, minimum_cost FROM channel_account_rate
+     WHERE channel_account_id = $1 AND product_id = $2`,
     [accountId, productId],
   );
-  return rows[0]?.cost_rate_ppm ?? null;
+  const row = rows[0];
+  return row ? { ratePpm: row.cost_rate_ppm, fixed: row.fixed_cost, minimum: row.minimum_cost } : null;
 }
 
 export async function upsertBinding(q: Queryable, b: Omit<BindingRow, 'id'>) {
@@ -271,13 +326,15 @@ export function listBindingsForRouting(q: Queryable, productId: bigint) {
   return q.query<
     BindingRow & {
       cost_rate_ppm: number | null;
+      fixed_cost: bigint | null;
+      minimum_cost: bigint | null;
       adapter_code: string;
       account_name: string;
       account_enabled: boolean;
       channel_enabled: boolean;
     }
   >(
-    `SELECT b.*, r.cost_rate_ppm, c.adapter_code, a.name AS account_name, a.enabled AS account_enabled,
+    `SELECT b.*, r.cost_rate_ppm, r.fixed_cost, r.minimum_cost, c.adapter_code, a.name AS account_name, a.enabled AS account_enabled,
             c.enabled AS channel_enabled
      FROM product_binding b
      JOIN channel_account a ON a.id = b.channel_account_id

@@ -9,6 +9,8 @@ import { toJsonAmount } from '../money/money.ts';
 import { FEE_REFUND_MODES, type ProductRow } from './queries.ts';
 
 const ppm = z.number().int().min(0).max(1_000_000);
+/** A fixed fee or minimum per order, in minor units (fen); up to 10 000 yuan. */
+export const feeMinor = z.number().int().min(0).max(1_000_000);
 const minor = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM');
 const AccountIdParams = z.object({ id: z.string().regex(/^\d{1,18}$/) });
@@ -42,6 +44,8 @@ export async function catalogRoutes(app: FastifyInstance, { services }: { servic
           minAmount: minor,
           maxAmount: minor,
           defaultRatePpm: ppm,
+          defaultFixedFee: feeMinor.default(0),
+          defaultMinimumFee: feeMinor.default(0),
         }),
       },
       config: write,
@@ -53,6 +57,8 @@ export async function catalogRoutes(app: FastifyInstance, { services }: { servic
           ...b,
           minAmount: BigInt(b.minAmount),
           maxAmount: BigInt(b.maxAmount),
+          defaultFixedFee: BigInt(b.defaultFixedFee),
+          defaultMinimumFee: BigInt(b.defaultMinimumFee),
         }),
       );
       noteAudit(request, { targetType: 'product', targetId: product.code, after: product });
@@ -72,6 +78,8 @@ export async function catalogRoutes(app: FastifyInstance, { services }: { servic
           minAmount: minor.optional(),
           maxAmount: minor.optional(),
           defaultRatePpm: ppm.optional(),
+          defaultFixedFee: feeMinor.optional(),
+          defaultMinimumFee: feeMinor.optional(),
           enabled: z.boolean().optional(),
           feeRefundMode: z.enum(FEE_REFUND_MODES).optional(),
         }),
@@ -86,6 +94,8 @@ export async function catalogRoutes(app: FastifyInstance, { services }: { servic
           ...b,
           minAmount: toBig(b.minAmount) ?? undefined,
           maxAmount: toBig(b.maxAmount) ?? undefined,
+          defaultFixedFee: toBig(b.defaultFixedFee) ?? undefined,
+          defaultMinimumFee: toBig(b.defaultMinimumFee) ?? undefined,
         }),
       );
       noteAudit(request, { targetType: 'product', targetId: after.code, before, after });
@@ -134,7 +144,16 @@ export async function catalogRoutes(app: FastifyInstance, { services }: { servic
   api.get(
     '/api/admin/channel-accounts',
     { schema: { tags, summary: 'List channel accounts (credentials never shown)' }, config: read },
-    async () => (await services.catalog.listChannelAccounts()).map((a) => ({ ...a, id: a.id.toString() })),
+    async () =>
+      (await services.catalog.listChannelAccounts()).map((a) => ({
+        ...a,
+        id: a.id.toString(),
+        rates: a.rates.map((r) => ({
+          ...r,
+          fixedCost: toJsonAmount(r.fixedCost),
+          minimumCost: toJsonAmount(r.minimumCost),
+        })),
+      })),
   );
 
   api.post(
@@ -149,7 +168,14 @@ export async function catalogRoutes(app: FastifyInstance, { services }: { servic
           credentials: z.record(z.string(), z.unknown()),
           config: z.record(z.string(), z.unknown()).optional(),
           rates: z
-            .array(z.object({ productCode: z.string(), costRatePpm: ppm }))
+            .array(
+              z.object({
+                productCode: z.string(),
+                costRatePpm: ppm,
+                fixedCost: feeMinor.default(0),
+                minimumCost: feeMinor.default(0),
+              }),
+            )
             .max(100)
             .optional(),
         }),
@@ -157,7 +183,14 @@ export async function catalogRoutes(app: FastifyInstance, { services }: { servic
       config: write,
     },
     async (request, reply) => {
-      const account = await services.catalog.createChannelAccount(request.body);
+      const account = await services.catalog.createChannelAccount({
+        ...request.body,
+        rates: request.body.rates?.map((r) => ({
+          ...r,
+          fixedCost: BigInt(r.fixedCost),
+          minimumCost: BigInt(r.minimumCost),
+        })),
+      });
       const view = { id: account.id.toString(), name: account.name, enabled: account.enabled };
       // Credentials never reach the audit log: only that they were set.
       noteAudit(request, {
@@ -202,18 +235,24 @@ export async function catalogRoutes(app: FastifyInstance, { services }: { servic
     {
       schema: {
         tags,
-        summary: "Set a channel account's cost rate for a product",
+        summary:
+          "Set a channel account's cost for a product: rate (ppm), fixed cost and minimum per order (fen, default 0)",
         params: z.object({ id: z.string().regex(/^\d{1,18}$/), productCode: z.string() }),
-        body: z.object({ costRatePpm: ppm }),
+        body: z.object({
+          costRatePpm: ppm,
+          fixedCost: feeMinor.default(0),
+          minimumCost: feeMinor.default(0),
+        }),
       },
       config: write,
     },
     async (request) => {
-      await services.catalog.setChannelAccountRate(
-        BigInt(request.params.id),
-        request.params.productCode,
-        request.body.costRatePpm,
-      );
+      await services.catalog.setChannelAccountRate(BigInt(request.params.id), {
+        productCode: request.params.productCode,
+        costRatePpm: request.body.costRatePpm,
+        fixedCost: BigInt(request.body.fixedCost),
+        minimumCost: BigInt(request.body.minimumCost),
+      });
       noteAudit(request, {
         targetType: 'channel_account_rate',
         targetId: `${request.params.id}/${request.params.productCode}`,
@@ -235,6 +274,8 @@ export async function catalogRoutes(app: FastifyInstance, { services }: { servic
         accountName: b.account_name,
         adapterCode: b.adapter_code,
         costRatePpm: b.cost_rate_ppm,
+        fixedCost: b.fixed_cost === null ? null : toJsonAmount(b.fixed_cost),
+        minimumCost: b.minimum_cost === null ? null : toJsonAmount(b.minimum_cost),
         weight: b.weight,
         priority: b.priority,
         minAmount: b.min_amount === null ? null : toJsonAmount(b.min_amount),
@@ -314,6 +355,8 @@ function productView(p: ProductRow) {
     minAmount: toJsonAmount(p.min_amount),
     maxAmount: toJsonAmount(p.max_amount),
     defaultRatePpm: p.default_rate_ppm,
+    defaultFixedFee: toJsonAmount(p.default_fixed_fee),
+    defaultMinimumFee: toJsonAmount(p.default_minimum_fee),
     enabled: p.enabled,
     feeRefundMode: p.fee_refund_mode,
   };

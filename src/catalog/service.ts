@@ -3,9 +3,10 @@ import { TtlCache } from '../cache.ts';
 import { getAdapter } from '../channels/registry.ts';
 import type { Db, Queryable } from '../db/index.ts';
 import { AppError, isUniqueViolation } from '../errors.ts';
-import { isCurrency } from '../money/money.ts';
+import { describeComponent, exceedingComponent, type FeeComponent, type FeeTerms } from '../fees/fee.ts';
+import { type Currency, isCurrency } from '../money/money.ts';
 import type { RouteCandidate } from '../routing/route.ts';
-import type { BindingRow, FeeRefundMode, ProductRow } from './queries.ts';
+import type { BindingRow, FeeRefundMode, MerchantRateRow, ProductRow } from './queries.ts';
 import * as queries from './queries.ts';
 
 /** Configuration read on every order is cached this long; edits on this node clear it at once. */
@@ -23,7 +24,31 @@ export interface ChannelAccountRuntime {
 export interface RoutableBinding extends RouteCandidate {
   adapterCode: string;
   costRatePpm: number;
+  /** The account's whole cost for the product: rate, fixed part and minimum. */
+  cost: FeeTerms;
 }
+
+/** A merchant's terms for a product as an operator sets them; a part left out is the product's default. */
+export interface MerchantTermsInput {
+  ratePpm?: number;
+  fixedFee?: bigint;
+  minimumFee?: bigint;
+}
+
+/** A channel account's cost for a product; the fixed part and minimum default to none. */
+export interface CostRateInput {
+  productCode: string;
+  costRatePpm: number;
+  fixedCost?: bigint;
+  minimumCost?: bigint;
+}
+
+/** A merchant's rate row as fee terms. */
+export const merchantTermsOf = (row: MerchantRateRow): FeeTerms => ({
+  ratePpm: row.rate_ppm,
+  fixed: row.fixed_fee,
+  minimum: row.minimum_fee,
+});
 
 /** A binding as an operator edits it: the routing fields, for one product and channel account. */
 export type BindingInput = Omit<RouteCandidate, 'channelAccountId'>;
@@ -31,7 +56,7 @@ export type BindingInput = Omit<RouteCandidate, 'channelAccountId'>;
 /** Products, channels, channel accounts, rates and the product → channel-account bindings. */
 export class CatalogService {
   private readonly products = new TtlCache<ProductRow | null>(CACHE_TTL_MS);
-  private readonly merchantRates = new TtlCache<{ rate_ppm: number; enabled: boolean } | null>(CACHE_TTL_MS);
+  private readonly merchantRates = new TtlCache<MerchantRateRow | null>(CACHE_TTL_MS);
   private readonly bindings = new TtlCache<RoutableBinding[]>(CACHE_TTL_MS);
   private readonly accounts = new TtlCache<ChannelAccountRuntime | null>(CACHE_TTL_MS);
 
@@ -49,13 +74,19 @@ export class CatalogService {
     minAmount: bigint;
     maxAmount: bigint;
     defaultRatePpm: number;
+    defaultFixedFee?: bigint;
+    defaultMinimumFee?: bigint;
   }): Promise<ProductRow> {
     if (!isCurrency(input.currency))
       throw new AppError('INVALID_REQUEST', `unsupported currency ${input.currency}`);
     if (input.maxAmount < input.minAmount)
       throw new AppError('INVALID_REQUEST', 'maxAmount is below minAmount');
     try {
-      return await queries.insertProduct(this.db, input);
+      return await queries.insertProduct(this.db, {
+        ...input,
+        defaultFixedFee: input.defaultFixedFee ?? 0n,
+        defaultMinimumFee: input.defaultMinimumFee ?? 0n,
+      });
     } catch (error) {
       if (isUniqueViolation(error))
         throw new AppError('ALREADY_EXISTS', `product ${input.code} already exists`);
@@ -70,6 +101,8 @@ export class CatalogService {
       minAmount?: bigint;
       maxAmount?: bigint;
       defaultRatePpm?: number;
+      defaultFixedFee?: bigint;
+      defaultMinimumFee?: bigint;
       enabled?: boolean;
       feeRefundMode?: FeeRefundMode;
     },
@@ -99,27 +132,33 @@ export class CatalogService {
 
   // ---------- merchant rates ----------
 
-  /** Sells a product to a merchant at a rate; the rate may not go below any bound channel's cost. */
+  /**
+   * Sells a product to a merchant on terms (a rate alone, or rate, fixed fee and minimum; each part
+   * left out is the product's default). No part may go below the same part of a bound channel's cost.
+   */
   async setMerchantRate(
     merchantId: bigint,
     productCode: string,
-    ratePpm: number | undefined,
+    input: number | MerchantTermsInput | undefined,
     enabled = true,
   ) {
     const product = await this.requireProduct(productCode);
-    const rate = ratePpm ?? product.default_rate_ppm;
+    const given = typeof input === 'number' ? { ratePpm: input } : (input ?? {});
+    const terms: FeeTerms = {
+      ratePpm: given.ratePpm ?? product.default_rate_ppm,
+      fixed: given.fixedFee ?? product.default_fixed_fee,
+      minimum: given.minimumFee ?? product.default_minimum_fee,
+    };
     await this.db.tx(async (q) => {
       const highestCost = await queries.highestBoundCost(q, product.id);
-      if (highestCost !== null && rate < highestCost) {
-        throw new AppError(
-          'RATE_RULE_VIOLATION',
-          `merchant rate ${rate} ppm is below the cost ${highestCost} ppm of a channel account bound to ${productCode}`,
-        );
+      const component = highestCost && exceedingComponent(highestCost, terms);
+      if (highestCost && component) {
+        throw rateRuleViolation(component, product, terms, highestCost, 'merchant');
       }
-      await queries.upsertMerchantRate(q, merchantId, product.id, rate, enabled);
+      await queries.upsertMerchantRate(q, merchantId, product.id, terms, enabled);
     });
     this.clearCaches();
-    return { productCode, ratePpm: rate, enabled };
+    return { productCode, ratePpm: terms.ratePpm, fixedFee: terms.fixed, minimumFee: terms.minimum, enabled };
   }
 
   merchantRate(merchantId: bigint, productId: bigint) {
@@ -155,16 +194,16 @@ export class CatalogService {
     name: string;
     credentials: Record<string, unknown>;
     config?: Record<string, unknown>;
-    rates?: { productCode: string; costRatePpm: number }[];
+    rates?: CostRateInput[];
   }) {
     const channel = await queries.findChannelByCode(this.db, input.channelCode);
     if (!channel) throw new AppError('NOT_FOUND', `channel ${input.channelCode} not found`);
     const adapter = getAdapter(channel.adapter_code)!;
     const credentials = parseWith(adapter.credentialsSchema, input.credentials, 'credentials');
     const config = parseWith(adapter.configSchema, input.config ?? {}, 'config');
-    const rates: { product: ProductRow; cost: number }[] = [];
+    const rates: { product: ProductRow; cost: FeeTerms }[] = [];
     for (const rate of input.rates ?? []) {
-      rates.push({ product: await this.requireProduct(rate.productCode), cost: rate.costRatePpm });
+      rates.push({ product: await this.requireProduct(rate.productCode), cost: costTermsOf(rate) });
     }
     // The account and its rates are saved together: a rate that breaks the rule saves nothing.
     const account = await this.db.tx(async (q) => {
@@ -220,19 +259,21 @@ export class CatalogService {
         rates: (await queries.listChannelAccountRates(this.db, a.id)).map((r) => ({
           productCode: r.product_code,
           costRatePpm: r.cost_rate_ppm,
+          fixedCost: r.fixed_cost,
+          minimumCost: r.minimum_cost,
         })),
       })),
     );
   }
 
-  /** A channel account's cost for a product; may not exceed the lowest merchant rate of that product. */
-  async setChannelAccountRate(accountId: bigint, productCode: string, costRatePpm: number) {
-    const product = await this.requireProduct(productCode);
+  /** A channel account's cost for a product; no part may exceed the same part of any merchant's rate for it. */
+  async setChannelAccountRate(accountId: bigint, rate: CostRateInput) {
+    const product = await this.requireProduct(rate.productCode);
     await this.db.tx(async (q) => {
       if (!(await queries.findChannelAccount(q, accountId))) {
         throw new AppError('NOT_FOUND', `channel account ${accountId} not found`);
       }
-      await saveCostRate(q, accountId, product, costRatePpm);
+      await saveCostRate(q, accountId, product, costTermsOf(rate));
     });
     this.clearCaches();
   }
@@ -303,7 +344,12 @@ export class CatalogService {
       const rows = await queries.listBindingsForRouting(this.db, productId);
       return rows
         .filter((r) => r.account_enabled && r.channel_enabled && r.cost_rate_ppm !== null)
-        .map((r) => ({ ...toCandidate(r), adapterCode: r.adapter_code, costRatePpm: r.cost_rate_ppm! }));
+        .map((r) => ({
+          ...toCandidate(r),
+          adapterCode: r.adapter_code,
+          costRatePpm: r.cost_rate_ppm!,
+          cost: { ratePpm: r.cost_rate_ppm!, fixed: r.fixed_cost ?? 0n, minimum: r.minimum_cost ?? 0n },
+        }));
     });
   }
 
@@ -315,19 +361,48 @@ export class CatalogService {
   }
 }
 
-async function saveCostRate(q: Queryable, accountId: bigint, product: ProductRow, costRatePpm: number) {
-  await assertCostWithinMerchantRates(q, product, costRatePpm);
-  await queries.upsertChannelAccountRate(q, accountId, product.id, costRatePpm);
+function costTermsOf(rate: CostRateInput): FeeTerms {
+  return { ratePpm: rate.costRatePpm, fixed: rate.fixedCost ?? 0n, minimum: rate.minimumCost ?? 0n };
 }
 
-async function assertCostWithinMerchantRates(q: Queryable, product: ProductRow, costRatePpm: number) {
-  const lowest = await queries.lowestMerchantRate(q, product.id);
-  if (lowest !== null && costRatePpm > lowest) {
-    throw new AppError(
-      'RATE_RULE_VIOLATION',
-      `channel cost ${costRatePpm} ppm exceeds the lowest merchant rate ${lowest} ppm for ${product.code}`,
-    );
-  }
+async function saveCostRate(q: Queryable, accountId: bigint, product: ProductRow, cost: FeeTerms) {
+  await assertCostWithinMerchantRates(q, product, cost);
+  await queries.upsertChannelAccountRate(q, accountId, product.id, cost);
+}
+
+async function assertCostWithinMerchantRates(q: Queryable, product: ProductRow, cost: FeeTerms) {
+  const lowest = await queries.lowestMerchantTerms(q, product.id);
+  const component = lowest && exceedingComponent(cost, lowest);
+  if (lowest && component) throw rateRuleViolation(component, product, lowest, cost, 'channel');
+}
+
+/**
+ * The rate rule broken, naming the part: a merchant's rate, fixed fee or minimum below a bound
+ * channel account's (`set: 'merchant'`), or a channel's cost above a merchant's (`set: 'channel'`).
+ * The details let the consoles say it in their language, in % and yuan.
+ */
+function rateRuleViolation(
+  component: FeeComponent,
+  product: ProductRow,
+  merchant: FeeTerms,
+  channel: FeeTerms,
+  set: 'merchant' | 'channel',
+): AppError {
+  const currency: Currency = isCurrency(product.currency) ? product.currency : 'CNY';
+  const merchantPart = describeComponent(component, merchant, currency);
+  const channelPart = describeComponent(component, channel, currency);
+  const message =
+    set === 'merchant'
+      ? `merchant ${merchantPart} is below the ${channelPart} of a channel account bound to ${product.code}`
+      : `channel ${channelPart} exceeds the lowest merchant ${merchantPart} for ${product.code}`;
+  const value = (terms: FeeTerms) => (component === 'ratePpm' ? terms.ratePpm : Number(terms[component]));
+  return new AppError('RATE_RULE_VIOLATION', message, {
+    component,
+    productCode: product.code,
+    currency,
+    merchant: value(merchant),
+    channel: value(channel),
+  });
 }
 
 function validateBinding(b: BindingInput) {

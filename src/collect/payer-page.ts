@@ -14,7 +14,7 @@ import { FORM_TOKEN_PATTERN, type PayerContext, type PayerForm, randomCode } fro
  * field, the methods, a pay button. Server-rendered like the cashier page: one request, no console
  * code, a per-response nonce for its style and script, zh by default and en by Accept-Language or
  * `?lang=en`. It works without script; the script only checks the amount as it is typed and stops a
- * second tap. A good submission answers 303 to `/cashier/{orderNo}`; a refused one renders the page
+ * second tap. A good submission answers 303 to the order's cashier link (`/cashier/{orderNo}/{token}`); a refused one renders the page
  * again with the payer's input, the reason in words and its stable code, and creates nothing.
  */
 
@@ -69,7 +69,9 @@ export async function payerRoutes(app: FastifyInstance, { services }: { services
       }
       try {
         const order = await services.collect.placeOrder(context, form, request.ip);
-        return reply.header('cache-control', 'no-store').redirect(`/cashier/${order.order_no}`, 303);
+        return reply
+          .header('cache-control', 'no-store')
+          .redirect(services.orders.cashierPath(order.order_no), 303);
       } catch (error) {
         if (!(error instanceof AppError)) throw error;
         // The code was disabled (or its merchant stopped) since the page was read.

@@ -66,6 +66,8 @@ export async function merchantPortalRoutes(app: FastifyInstance, { services }: {
               productCode: r.product_code,
               productName: r.product_name,
               ratePpm: r.rate_ppm,
+              fixedFee: toJsonAmount(r.fixed_fee),
+              minimumFee: toJsonAmount(r.minimum_fee),
               minAmount: toJsonAmount(product.min_amount),
               maxAmount: toJsonAmount(product.max_amount),
               currency: product.currency,

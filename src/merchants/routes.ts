@@ -7,7 +7,9 @@ import { noteAudit } from '../audit/service.ts';
 import { requireOperator, sessionOf } from '../auth/guards.ts';
 import { isIpOrCidr } from '../auth/ip-allowlist.ts';
 import type { ConsoleUserWithRole } from '../auth/queries.ts';
+import { feeMinor } from '../catalog/routes.ts';
 import { AppError } from '../errors.ts';
+import { toJsonAmount } from '../money/money.ts';
 import { ACCEPTED_SIGN_TYPES, MERCHANT_STATES } from './queries.ts';
 import { merchantView } from './service.ts';
 
@@ -159,7 +161,10 @@ export async function merchantAdminRoutes(app: FastifyInstance, { services }: { 
         products: rates.map((r) => ({
           productCode: r.product_code,
           productName: r.product_name,
+          currency: r.currency,
           ratePpm: r.rate_ppm,
+          fixedFee: toJsonAmount(r.fixed_fee),
+          minimumFee: toJsonAmount(r.minimum_fee),
           enabled: r.enabled,
         })),
         users: users.rows.map(merchantUserView),
@@ -337,10 +342,13 @@ export async function merchantAdminRoutes(app: FastifyInstance, { services }: { 
     {
       schema: {
         tags,
-        summary: "Open a product to a merchant at a rate (ppm); defaults to the product's rate",
+        summary:
+          "Open a product to a merchant at a rate (ppm), fixed fee and minimum fee per order (fen); each defaults to the product's",
         params: z.object({ mchNo: z.string(), productCode: z.string() }),
         body: z.object({
           ratePpm: z.number().int().min(0).max(1_000_000).optional(),
+          fixedFee: feeMinor.optional(),
+          minimumFee: feeMinor.optional(),
           enabled: z.boolean().default(true),
         }),
       },
@@ -351,16 +359,29 @@ export async function merchantAdminRoutes(app: FastifyInstance, { services }: { 
       const before = (await services.catalog.listMerchantRates(merchant.id)).find(
         (r) => r.product_code === request.params.productCode,
       );
-      const after = await services.catalog.setMerchantRate(
+      const { ratePpm, fixedFee, minimumFee, enabled } = request.body;
+      const set = await services.catalog.setMerchantRate(
         merchant.id,
         request.params.productCode,
-        request.body.ratePpm,
-        request.body.enabled,
+        { ratePpm, fixedFee: optionalBig(fixedFee), minimumFee: optionalBig(minimumFee) },
+        enabled,
       );
+      const after = {
+        ...set,
+        fixedFee: toJsonAmount(set.fixedFee),
+        minimumFee: toJsonAmount(set.minimumFee),
+      };
       noteAudit(request, {
         targetType: 'merchant_product',
         targetId: `${merchant.mch_no}/${request.params.productCode}`,
-        before: before ? { ratePpm: before.rate_ppm, enabled: before.enabled } : null,
+        before: before
+          ? {
+              ratePpm: before.rate_ppm,
+              fixedFee: toJsonAmount(before.fixed_fee),
+              minimumFee: toJsonAmount(before.minimum_fee),
+              enabled: before.enabled,
+            }
+          : null,
         after,
       });
       return after;
@@ -463,3 +484,5 @@ export async function merchantAdminRoutes(app: FastifyInstance, { services }: { 
         .send(await services.merchants.platformPublicKey(request.params.appId)),
   );
 }
+
+const optionalBig = (n: number | undefined) => (n === undefined ? undefined : BigInt(n));

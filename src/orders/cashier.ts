@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import QRCode from 'qrcode';
 import type { Services } from '../app/services.ts';
+import { WindowLimiter } from '../collect/limiter.ts';
 import { AppError } from '../errors.ts';
 import { escapeHtml, LOCK_ICON, payerPageHead, scriptJson } from '../html.ts';
 import { type Currency, formatMinor, isCurrency } from '../money/money.ts';
@@ -16,14 +17,37 @@ import { authCodeOf } from './service.ts';
  *
  * The page and its status endpoint show only this order's public fields: the merchant's short name,
  * amount, subject, state, expiry, and the return URL once paid. Nothing of the session, the
- * merchant's app, the channel or any other order.
+ * merchant's app, the channel or any other order. Every route needs the order's token
+ * (`/cashier/{orderNo}/{token}`, see cashier-link.ts): without it the answer is the 404 of an unknown
+ * order, so order numbers, which are guessable, reveal nothing. Each IP has a budget of requests
+ * (429 `RATE_LIMITED` beyond it), and every page says `Referrer-Policy: no-referrer`, so the token
+ * never leaves in a Referer to the channel or the merchant's return page.
  */
 export async function cashierRoutes(app: FastifyInstance, { services }: { services: Services }) {
-  app.get<{ Params: { orderNo: string }; Querystring: { lang?: string } }>(
-    '/cashier/:orderNo',
-    { schema: { hide: true } },
+  const perIp = new WindowLimiter(CASHIER_REQUESTS_PER_IP_PER_MINUTE, 60_000);
+  /** Every cashier request counts against its IP, whatever the token: polling, reloads and guesses. */
+  const throttle = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!perIp.take(request.ip)) {
+      reply.header('retry-after', '60');
+      throw new AppError(
+        'RATE_LIMITED',
+        'too many cashier requests from this address; try again in a minute',
+      );
+    }
+  };
+  const guarded = { schema: { hide: true }, onRequest: throttle };
+
+  // A link without its token (as handed out before tokens) is as unknown as a made-up order.
+  app.get('/cashier/:orderNo', guarded, async () => {
+    throw notFound();
+  });
+
+  app.get<{ Params: CashierParams; Querystring: { lang?: string } }>(
+    '/cashier/:orderNo/:token',
+    guarded,
     async (request, reply) => {
-      const order = await findOrder(services, request.params.orderNo);
+      const order = await findOrder(services, request.params);
+      const links = linksOf(services, order);
       const merchant = await services.merchants.findMerchantById(order.merchant_id);
       const now = new Date();
       const status = publicStatus(order, now);
@@ -40,6 +64,7 @@ export async function cashierRoutes(app: FastifyInstance, { services }: { servic
         .type('text/html; charset=utf-8');
       return page({
         order,
+        links,
         merchantName: merchant?.short_name || merchant?.name || '',
         status,
         qrSvg,
@@ -52,43 +77,60 @@ export async function cashierRoutes(app: FastifyInstance, { services }: { servic
   // H5 channels hand out a form to post (payData.type form). This page posts it, rebuilt from the
   // channel's action and hidden fields only (none of the channel's markup reaches our origin), and
   // runs no script but our own.
-  app.get<{ Params: { orderNo: string } }>(
-    '/cashier/:orderNo/pay',
-    { schema: { hide: true } },
-    async (request, reply) => {
-      const order = await findOrder(services, request.params.orderNo);
-      const form = payFormOf(order);
-      if (phaseOf(order, new Date()) !== 'open' || form === null) {
-        return reply.redirect(`/cashier/${order.order_no}`, 303);
-      }
-      const nonce = randomBytes(16).toString('base64');
-      reply
-        .header('content-security-policy', formPageCsp(nonce, form.action))
-        .header('cache-control', 'no-store')
-        .header('referrer-policy', 'no-referrer')
-        .header('x-content-type-options', 'nosniff')
-        .type('text/html; charset=utf-8');
-      return `<!doctype html><html><head><meta charset="utf-8">
+  app.get<{ Params: CashierParams }>('/cashier/:orderNo/:token/pay', guarded, async (request, reply) => {
+    const order = await findOrder(services, request.params);
+    const form = payFormOf(order);
+    if (phaseOf(order, new Date()) !== 'open' || form === null) {
+      return reply.header('referrer-policy', 'no-referrer').redirect(linksOf(services, order).page, 303);
+    }
+    const nonce = randomBytes(16).toString('base64');
+    reply
+      .header('content-security-policy', formPageCsp(nonce, form.action))
+      .header('cache-control', 'no-store')
+      .header('referrer-policy', 'no-referrer')
+      .header('x-content-type-options', 'nosniff')
+      .type('text/html; charset=utf-8');
+    return `<!doctype html><html><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex,nofollow">
+<meta name="referrer" content="no-referrer">
 <title>正在前往支付 / Redirecting to pay</title></head><body><p>正在前往支付… / Redirecting to pay…</p>
 <form action="${escapeHtml(form.action.href)}" method="${form.method}" accept-charset="utf-8">${form.fields
-        .map(
-          ([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`,
-        )
-        .join('')}<button type="submit">去支付 / Pay</button></form>
+      .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`)
+      .join('')}<button type="submit">去支付 / Pay</button></form>
 <script nonce="${nonce}">document.forms[0].submit();</script></body></html>`;
-    },
-  );
+  });
 
-  app.get<{ Params: { orderNo: string } }>(
-    '/cashier/:orderNo/status',
-    { schema: { hide: true } },
-    async (request, reply) => {
-      const order = await findOrder(services, request.params.orderNo);
-      reply.header('cache-control', 'no-store').header('x-content-type-options', 'nosniff');
-      return publicStatus(order, new Date());
-    },
-  );
+  app.get<{ Params: CashierParams }>('/cashier/:orderNo/:token/status', guarded, async (request, reply) => {
+    const order = await findOrder(services, request.params);
+    reply
+      .header('cache-control', 'no-store')
+      .header('referrer-policy', 'no-referrer')
+      .header('x-content-type-options', 'nosniff');
+    return publicStatus(order, new Date());
+  });
+}
+
+/**
+ * Cashier requests one IP may make per minute. The page polls every 2 s (30 a minute) while it is
+ * visible, so this lets 8 payers behind one address (a shop's Wi-Fi, a carrier's NAT) wait at once.
+ */
+export const CASHIER_REQUESTS_PER_IP_PER_MINUTE = 240;
+
+interface CashierParams {
+  orderNo: string;
+  token: string;
+}
+
+/** The cashier page's own links, each with the order's token. */
+interface CashierLinkSet {
+  page: string;
+  status: string;
+  pay: string;
+}
+
+function linksOf(services: Services, order: OrderRow): CashierLinkSet {
+  const page = services.orders.cashierPath(order.order_no);
+  return { page, status: `${page}/status`, pay: `${page}/pay` };
 }
 
 /** Nothing but this page's own nonce'd style and script, calls to its own origin, and data: images. */
@@ -170,9 +212,14 @@ function decodeEntities(text: string): string {
   });
 }
 
-async function findOrder(services: Services, orderNo: string): Promise<OrderRow> {
-  if (!/^P\d{20}$/.test(orderNo)) throw new AppError('NOT_FOUND', 'order not found');
-  return services.orders.requireByOrderNo(orderNo);
+/** One answer for a malformed number, an unknown order and a wrong token: nothing to tell them apart. */
+const notFound = () => new AppError('NOT_FOUND', 'order not found');
+
+async function findOrder(services: Services, { orderNo, token }: CashierParams): Promise<OrderRow> {
+  if (!/^P\d{20}$/.test(orderNo)) throw notFound();
+  const order = await services.orders.findByCashierLink(orderNo, token);
+  if (!order) throw notFound();
+  return order;
 }
 
 /**
@@ -233,8 +280,8 @@ function httpUrlOrNull(text: string | null): string | null {
 /** Schemes a pay link may use: the web and the payment apps' own. Never javascript:, data: or file:. */
 const PAY_LINK_SCHEMES = new Set(['http:', 'https:', 'alipays:', 'alipay:', 'weixin:', 'upwrapper:']);
 
-function payLinkOrNull(order: OrderRow): string | null {
-  if (order.pay_data_type === 'form') return payFormOf(order) ? `/cashier/${order.order_no}/pay` : null;
+function payLinkOrNull(order: OrderRow, links: CashierLinkSet): string | null {
+  if (order.pay_data_type === 'form') return payFormOf(order) ? links.pay : null;
   if (order.pay_data_type !== 'url' || !order.pay_data_value) return null;
   try {
     const url = new URL(order.pay_data_value);
@@ -354,6 +401,7 @@ const TEXT = {
 
 interface PageInput {
   order: OrderRow;
+  links: CashierLinkSet;
   merchantName: string;
   status: PublicStatus;
   qrSvg: string;
@@ -361,18 +409,18 @@ interface PageInput {
   lang: CashierLanguage;
 }
 
-function page({ order, merchantName, status, qrSvg, nonce, lang }: PageInput): string {
+function page({ order, links, merchantName, status, qrSvg, nonce, lang }: PageInput): string {
   const t = TEXT[lang];
   const currency: Currency = isCurrency(order.currency) ? order.currency : 'CNY';
   const symbol = currency === 'CNY' ? '¥' : `${currency} `;
   const amount = `${symbol}${formatMinor(order.amount, currency)}`;
-  const payLink = payLinkOrNull(order);
+  const payLink = payLinkOrNull(order, links);
   const open = status.phase === 'open';
   const hint = authCodeOf(order) ? t.hintAuthCode : payLink ? t.hintUrl : qrSvg ? t.hintQr : t.hintNone;
   const initial = escapeHtml(Array.from(merchantName.trim())[0] ?? '¥');
   const hidden = (visible: boolean) => (visible ? '' : ' hidden');
   const data = {
-    statusUrl: `/cashier/${order.order_no}/status`,
+    statusUrl: links.status,
     status,
     text: {
       phase: t.phase,

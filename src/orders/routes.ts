@@ -118,7 +118,7 @@ export async function merchantOrderRoutes(app: FastifyInstance, { services }: { 
       schema: {
         tags: ['merchant'],
         summary: 'Create a payment order',
-        description: `Idempotent on mchOrderNo: a same-body retry returns the order with 200, a changed body 409. Orders expire after expireSeconds (default ${DEFAULT_EXPIRE_SECONDS}). With extra.authCode (the code on the customer's phone, B扫C) the channel takes the payment at once: the order answers paid, paying (the customer must confirm; cancel it if they do not) or failed (declined).`,
+        description: `Idempotent on mchOrderNo: a same-body retry returns the order with 200, a changed body 409. Orders expire after expireSeconds (default ${DEFAULT_EXPIRE_SECONDS}). With extra.authCode (the code on the customer's phone, B扫C) the channel takes the payment at once: the order answers paid, paying (the customer must confirm; cancel it if they do not) or failed (declined). cashierUrl is the customer's link to the hosted cashier page: use it as given, it ends with a token bound to the order and the page is not found without it.`,
         security: [{ merchantSignature: [] }],
         body: CreateOrderBody,
       },

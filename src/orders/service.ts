@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { CatalogService, RoutableBinding } from '../catalog/service.ts';
+import { type CatalogService, merchantTermsOf, type RoutableBinding } from '../catalog/service.ts';
 import type { ChannelGateway } from '../channels/gateway.ts';
 import { getAdapter } from '../channels/registry.ts';
 import {
@@ -14,11 +14,13 @@ import {
 import { Batcher } from '../db/batcher.ts';
 import type { Db, Queryable } from '../db/index.ts';
 import { AppError } from '../errors.ts';
+import { feeOf } from '../fees/fee.ts';
 import { splitFee } from '../fees/split.ts';
 import type { LedgerService } from '../ledger/service.ts';
 import type { AppKeys } from '../merchants/service.ts';
 import type { NotifyService } from '../notify/service.ts';
 import { minuteOfDayIn, planRoute } from '../routing/route.ts';
+import type { CashierLinks } from './cashier-link.ts';
 import type { OrderRow } from './queries.ts';
 import * as queries from './queries.ts';
 import { isLatePayment, isOpen, type OrderState } from './state.ts';
@@ -26,6 +28,8 @@ import { hashCreateRequest, notifyBody } from './views.ts';
 
 export interface OrderOptions {
   publicUrl: () => string;
+  /** Signs and checks the token in cashier links. */
+  cashierLinks: CashierLinks;
   /** The business's clock for routing windows and daily limits. */
   timeZone: string;
   /** Waits between scheduled queries of a paying order (PAY-7); the last one repeats until expiry. */
@@ -242,7 +246,7 @@ export class OrderService {
         body: input.body ?? null,
         merchantRatePpm: rate.rate_ppm,
         channelRatePpm: first.costRatePpm,
-        ...splitFee(input.amount, rate.rate_ppm, first.costRatePpm),
+        ...splitFee(input.amount, feeOf(input.amount, merchantTermsOf(rate)), first.cost),
         notifyUrl: input.notifyUrl ?? app.notifyUrl,
         returnUrl: input.returnUrl ?? null,
         clientIp: input.clientIp ?? null,
@@ -466,7 +470,8 @@ export class OrderService {
     binding: RoutableBinding,
     refusal: { channelAccountId: string; code: string; message: string },
   ) {
-    const split = splitFee(order.amount, order.merchant_rate_ppm, binding.costRatePpm);
+    // The merchant's fee stays; the cost is the new account's.
+    const split = splitFee(order.amount, order.fee, binding.cost);
     return queries.transition(
       this.db,
       order.id,
@@ -615,8 +620,22 @@ export class OrderService {
     return this.options.timeZone;
   }
 
+  /** The payer's link to the cashier page: the order number and its token (`orders/cashier-link.ts`). */
   cashierUrl(orderNo: string): string {
-    return `${this.options.publicUrl()}/cashier/${orderNo}`;
+    return `${this.options.publicUrl()}${this.cashierPath(orderNo)}`;
+  }
+
+  cashierPath(orderNo: string): string {
+    return this.options.cashierLinks.path(orderNo);
+  }
+
+  /**
+   * The order behind a cashier link, or null: a wrong token and an unknown order are the same null,
+   * and a wrong token is refused before the database is asked.
+   */
+  async findByCashierLink(orderNo: string, token: string): Promise<OrderRow | null> {
+    if (!this.options.cashierLinks.verify(orderNo, token)) return null;
+    return queries.findByOrderNo(this.db, orderNo);
   }
 
   // ---------- payment ----------

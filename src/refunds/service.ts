@@ -417,17 +417,25 @@ export class RefundService {
  * what is left, so a full refund in parts gives back exactly the whole. A product that keeps the
  * fee gives the merchant none of it; the channel's cost is given back either way (the channel
  * returns it), to the platform's revenue when the merchant does not get the fee.
+ *
+ * A share never exceeds the refund (the merchant is never credited by a refund), and what is left of
+ * the fee never exceeds what is left to refund: with a minimum fee a small order's fee is a large
+ * part of it (10 fen of 50), and rounding many small refunds down would otherwise leave the last
+ * one a fee larger than itself.
  */
 export function shareOf(
   order: RefundableOrder,
   amount: bigint,
 ): { amount: bigint; fee: bigint; channelCost: bigint } {
   const completes = order.refunded_amount + amount === order.amount;
+  const stillRefundable = order.amount - order.refunded_amount - amount;
   const part = (whole: bigint, given: bigint) => {
     const left = whole - given;
     if (completes) return left;
+    const least = left > stillRefundable ? left - stillRefundable : 0n;
+    const most = left < amount ? left : amount;
     const share = divideRoundHalfUp(whole * amount, order.amount);
-    return share < left ? share : left;
+    return share < least ? least : share > most ? most : share;
   };
   const fee = order.fee_refund_mode === 'kept' ? 0n : part(order.fee, order.refunded_fee);
   return { amount, fee, channelCost: part(order.channel_cost, order.refunded_channel_cost) };

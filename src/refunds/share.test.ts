@@ -52,6 +52,31 @@ describe('the fee share of a refund', () => {
     expect(fee).toBe(1n);
   });
 
+  it('never gives back more fee than the refund, nor leaves more fee than is left to refund', () => {
+    // A 50-fen order whose 10-fen minimum fee is a fifth of it, refunded fen by fen: 0.2 rounds to
+    // 0 each time, so without the bound the last fen would give back all 10 fen of fee.
+    let o = order({ amount: 50n, fee: 10n, channel_cost: 8n });
+    let fee = 0n;
+    let cost = 0n;
+    for (let i = 0; i < 50; i++) {
+      const share = shareOf(o, 1n);
+      expect(share.fee <= 1n && share.channelCost <= 1n).toBe(true);
+      fee += share.fee;
+      cost += share.channelCost;
+      o = {
+        ...o,
+        refunded_amount: o.refunded_amount + 1n,
+        refunded_fee: o.refunded_fee + share.fee,
+        refunded_channel_cost: o.refunded_channel_cost + share.channelCost,
+      };
+      expect(o.fee - o.refunded_fee <= o.amount - o.refunded_amount).toBe(true);
+    }
+    expect({ fee, cost }).toEqual({ fee: 10n, cost: 8n });
+    // A fee of the whole amount (an order below the minimum) is given back with every fen.
+    const whole = order({ amount: 7n, fee: 7n, channel_cost: 7n });
+    expect(shareOf(whole, 3n)).toEqual({ amount: 3n, fee: 3n, channelCost: 3n });
+  });
+
   it('keeps the fee when the product says so; the channel cost still comes back', () => {
     expect(shareOf(order({ fee_refund_mode: 'kept' }), 10_000n)).toEqual({
       amount: 10_000n,

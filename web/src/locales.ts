@@ -174,7 +174,7 @@ const zh = {
     ORDER_STATE_INVALID: '订单当前状态不允许此操作',
     ALREADY_EXISTS: '记录已存在',
     ROLE_IN_USE: '该角色仍有操作员在使用，无法删除',
-    RATE_RULE_VIOLATION: '费率不符合规则：通道成本费率不能高于商户费率',
+    RATE_RULE_VIOLATION: '费率不符合规则：通道成本（费率、每笔固定费用、最低手续费）不能高于商户',
     NO_CHANNEL_AVAILABLE: '没有可用的支付通道',
     AMOUNT_OUT_OF_RANGE: '金额超出产品允许的范围',
     PRODUCT_NOT_AVAILABLE: '商户未开通该产品',
@@ -239,6 +239,13 @@ const zh = {
     title: '页面不存在',
     subTitle: '您访问的页面不存在或已被移除。',
   },
+  rateRule: {
+    ratePpm: '费率',
+    fixed: '每笔固定费用',
+    minimum: '最低手续费',
+    detail:
+      '{{part}}：商户 {{merchant}}，通道成本 {{channel}}；通道成本的每一项都不能高于商户（{{product}}）',
+  },
   forbidden: {
     title: '无权访问',
     subTitle: '当前账号没有访问此页面的权限，请联系管理员分配。',
@@ -247,6 +254,7 @@ const zh = {
     required: '请输入{{field}}',
     amount: '请输入正确的金额（最多两位小数）',
     percent: '请输入 0–100 之间的百分比（最多四位小数）',
+    fee: '请输入 0 或正的金额（元，最多两位小数，不超过 10000）',
     json: '请输入合法的 JSON 对象',
     url: '请输入 http(s):// 开头的网址',
     time: '格式为 HH:mm',
@@ -433,7 +441,8 @@ const en: typeof zh = {
     ORDER_STATE_INVALID: 'The order is not in a state that allows this',
     ALREADY_EXISTS: 'It already exists',
     ROLE_IN_USE: 'Operators still have this role, so it cannot be deleted',
-    RATE_RULE_VIOLATION: 'Rate rule broken: a channel cost may not exceed the merchant rate',
+    RATE_RULE_VIOLATION:
+      'Rate rule broken: a channel cost (rate, fixed fee, minimum) may not exceed the merchant’s',
     NO_CHANNEL_AVAILABLE: 'No channel account is available',
     AMOUNT_OUT_OF_RANGE: "The amount is outside the product's range",
     PRODUCT_NOT_AVAILABLE: 'The merchant does not have this product',
@@ -498,6 +507,13 @@ const en: typeof zh = {
     title: 'Page not found',
     subTitle: 'The page you are looking for does not exist.',
   },
+  rateRule: {
+    ratePpm: 'Rate',
+    fixed: 'Fixed fee per order',
+    minimum: 'Minimum fee',
+    detail:
+      '{{part}}: merchant {{merchant}}, channel cost {{channel}}; no part of a channel cost may exceed the merchant’s ({{product}})',
+  },
   forbidden: {
     title: 'No access',
     subTitle: 'Your account may not open this page. Ask an administrator for the permission.',
@@ -506,6 +522,7 @@ const en: typeof zh = {
     required: 'Enter {{field}}',
     amount: 'Enter an amount with at most two decimals',
     percent: 'Enter a percentage between 0 and 100 (at most four decimals)',
+    fee: 'Enter 0 or a positive amount (at most two decimals, up to 10,000)',
     json: 'Enter a valid JSON object',
     url: 'Enter an http(s):// address',
     time: 'Format HH:mm',

@@ -184,6 +184,17 @@ const zh = {
     enabledDone: '商户已启用',
     disabledDone: '商户已停用',
   },
+  fees: {
+    fixed: '每笔固定费用',
+    minimum: '最低手续费',
+    fixedCost: '每笔固定成本',
+    minimumCost: '最低成本',
+    fixedHint: '每笔订单在按费率计算之外另收的金额（元），0 表示不收。',
+    minimumHint: '按费率与固定费用算出的手续费低于此金额时按此收取（元），但不超过订单金额；0 表示不设。',
+    costHint: '上游每笔另收的固定成本与最低成本（元）；每一项都不能高于商户的对应项。',
+    perOrder: '{{fixed}}/笔',
+    minimumOf: '最低 {{minimum}}',
+  },
   merchantDetail: {
     apps: '应用',
     products: '产品费率',
@@ -331,7 +342,8 @@ const zh = {
     noRates: '未设置',
     addRate: '添加产品成本费率',
     ratesTitle: '成本费率：{{name}}',
-    ratesHint: '该通道账户处理各支付产品时，上游向平台收取的费率（%）。留空表示不设置。',
+    ratesHint:
+      '该通道账户处理各支付产品时，上游向平台收取的费率（%）、每笔固定成本与最低成本（元）。费率留空表示不设置；每一项都不能高于商户的对应项。',
     ratesSaved: '已保存 {{count}} 项费率',
     defaultRateRef: '产品默认费率 {{rate}}',
     notSetPlaceholder: '未设置',
@@ -820,6 +832,18 @@ const en: typeof zh = {
     enabledDone: 'Merchant enabled',
     disabledDone: 'Merchant disabled',
   },
+  fees: {
+    fixed: 'Fixed fee per order',
+    minimum: 'Minimum fee',
+    fixedCost: 'Fixed cost per order',
+    minimumCost: 'Minimum cost',
+    fixedHint: 'Charged on every order on top of the rate (yuan); 0 for none.',
+    minimumHint:
+      'The fee when rate and fixed fee come to less (yuan), never more than the order amount; 0 for none.',
+    costHint: 'What the upstream charges per order and at least (yuan); no part may exceed the merchant’s.',
+    perOrder: '{{fixed}}/order',
+    minimumOf: 'min. {{minimum}}',
+  },
   merchantDetail: {
     apps: 'Apps',
     products: 'Product rates',
@@ -975,7 +999,7 @@ const en: typeof zh = {
     addRate: 'Add a product cost rate',
     ratesTitle: 'Cost rates: {{name}}',
     ratesHint:
-      'What the upstream charges the platform (%) for each product through this account. Empty: not set.',
+      'What the upstream charges the platform for each product through this account: rate (%), fixed cost and minimum per order (yuan). An empty rate: not set. No part may exceed the merchant’s.',
     ratesSaved: '{{count}} rate(s) saved',
     defaultRateRef: 'Product default rate {{rate}}',
     notSetPlaceholder: 'Not set',

@@ -46,7 +46,10 @@ export interface MerchantApp {
 export interface MerchantProductRate {
   productCode: string;
   productName: string;
+  currency?: string;
   ratePpm: number;
+  fixedFee: number;
+  minimumFee: number;
   enabled: boolean;
 }
 
@@ -76,6 +79,9 @@ export interface Product {
   minAmount: number;
   maxAmount: number;
   defaultRatePpm: number;
+  /** The default fixed fee and minimum fee per order, in fen (0: none). */
+  defaultFixedFee: number;
+  defaultMinimumFee: number;
   enabled: boolean;
 }
 
@@ -100,7 +106,7 @@ export interface ChannelAccount {
   enabled: boolean;
   config: Record<string, unknown> | null;
   hasCredentials?: boolean;
-  rates: { productCode: string; costRatePpm: number }[];
+  rates: { productCode: string; costRatePpm: number; fixedCost: number; minimumCost: number }[];
 }
 
 export interface Binding {
@@ -108,6 +114,8 @@ export interface Binding {
   accountName: string;
   adapterCode: string;
   costRatePpm: number | null;
+  fixedCost: number | null;
+  minimumCost: number | null;
   weight: number;
   priority: number;
   minAmount: number | null;
@@ -122,7 +130,13 @@ export interface Binding {
 
 export type BindingInput = Omit<
   Binding,
-  'channelAccountId' | 'accountName' | 'adapterCode' | 'costRatePpm' | 'accountEnabled'
+  | 'channelAccountId'
+  | 'accountName'
+  | 'adapterCode'
+  | 'costRatePpm'
+  | 'fixedCost'
+  | 'minimumCost'
+  | 'accountEnabled'
 >;
 
 export interface PayData {
@@ -139,6 +153,8 @@ export interface ManualCompletion {
 export interface OrderRow {
   orderNo: string;
   mchOrderNo: string;
+  /** The payer's cashier link, with the order's token (the page is not found without it). */
+  cashierUrl: string;
   mchNo: string;
   merchantName: string;
   appId?: string;

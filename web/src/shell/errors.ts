@@ -1,6 +1,6 @@
 import { ApiError } from '../api.ts';
 import i18n from '../i18n.ts';
-import { dateTime } from './format.ts';
+import { dateTime, percentFromPpm, yuan } from './format.ts';
 
 export interface ErrorInfo {
   code: string;
@@ -27,10 +27,38 @@ export function describeError(error: unknown): ErrorInfo {
         : i18n.t('common:auth.lockedGeneric'),
     };
   }
+  if (error.code === 'RATE_RULE_VIOLATION' && ruleDetails(error.details)) {
+    return { code: error.code, title: i18n.t(key), detail: rateRuleDetail(ruleDetails(error.details)!) };
+  }
   if (!known) return { code: error.code, title: error.message || i18n.t('common:errors.title') };
   const title = i18n.t(key);
   const detail = error.message && error.message !== title ? error.message : undefined;
   return { code: error.code, title, detail };
+}
+
+interface RateRuleDetails {
+  component: 'ratePpm' | 'fixed' | 'minimum';
+  productCode?: string;
+  currency?: string;
+  merchant: number;
+  channel: number;
+}
+
+function ruleDetails(details: unknown): RateRuleDetails | null {
+  const d = details as Partial<RateRuleDetails> | undefined;
+  return d && typeof d.component === 'string' ? (d as RateRuleDetails) : null;
+}
+
+/** Which part of the fee broke the rate rule, both sides in % or yuan, in the console's language. */
+function rateRuleDetail(d: RateRuleDetails): string {
+  const format = (v: number) =>
+    d.component === 'ratePpm' ? percentFromPpm(v) : yuan(v, d.currency ?? 'CNY');
+  return i18n.t('common:rateRule.detail', {
+    part: i18n.t(`common:rateRule.${d.component}`),
+    merchant: format(d.merchant),
+    channel: format(d.channel),
+    product: d.productCode ?? '',
+  });
 }
 
 /** One line for a toast: the translated title and the server's detail. */

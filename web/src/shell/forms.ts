@@ -33,6 +33,25 @@ export function percentRule(required = false): Rule {
   };
 }
 
+/** The most a fixed fee or minimum may be, in minor units (the server's limit: 10 000 yuan). */
+export const MAX_FEE_PART = 1_000_000;
+
+/** A fixed fee or minimum fee in yuan: empty or 0 for none, at most two decimals, up to 10 000. */
+export function feeRule(): Rule {
+  return {
+    validator: async (_rule, value: unknown) => {
+      if (empty(value)) return;
+      const minor = parseYuan(String(value));
+      if (minor === null || minor > MAX_FEE_PART) throw new Error(i18n.t('common:validation.fee'));
+    },
+  };
+}
+
+/** A fee part as typed (yuan) → minor units; empty is 0 (none). */
+export function feePartOf(text: string | undefined): number {
+  return text?.trim() ? (parseYuan(text) ?? 0) : 0;
+}
+
 /** A JSON object (not an array or a scalar). */
 export function jsonObjectRule(required = false): Rule {
   return {

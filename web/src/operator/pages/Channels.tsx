@@ -17,13 +17,14 @@ import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
 import { api } from '../../api.ts';
 import { errorText } from '../../shell/errors.ts';
-import { percentFromPpm, percentPlain, ppmFromPercent } from '../../shell/format.ts';
-import { jsonObjectRule, parseJsonObject, percentRule } from '../../shell/forms.ts';
+import { percentPlain, ppmFromPercent } from '../../shell/format.ts';
+import { feePartOf, feeRule, jsonObjectRule, parseJsonObject, percentRule } from '../../shell/forms.ts';
 import { Page } from '../../shell/Page.tsx';
 import { useCan } from '../../shell/session.tsx';
 import { useApi } from '../../shell/useApi.ts';
 import { useRequestError } from '../../shell/useRequestError.ts';
 import { EnabledBadge, EnabledSwitch } from '../components.tsx';
+import { feePartPlain, feeTermsText } from '../feeParts.tsx';
 import type { Adapter, Channel, ChannelAccount, Product } from '../types.ts';
 
 type Tab = 'accounts' | 'channels';
@@ -210,7 +211,10 @@ function AccountsTable({ channels, products }: { channels: Channel[]; products: 
             {a.rates.map((r) => (
               <Tooltip key={r.productCode} title={productName.get(r.productCode) ?? r.productCode}>
                 <Tag>
-                  {r.productCode} <strong>{percentFromPpm(r.costRatePpm)}</strong>
+                  {r.productCode}{' '}
+                  <strong>
+                    {feeTermsText(t, { ratePpm: r.costRatePpm, fixed: r.fixedCost, minimum: r.minimumCost })}
+                  </strong>
                 </Tag>
               </Tooltip>
             ))}
@@ -295,13 +299,20 @@ function AccountsTable({ channels, products }: { channels: Channel[]; products: 
   );
 }
 
+/** One product's cost as typed: rate in %, fixed cost and minimum in yuan. */
+interface CostValues {
+  rate?: string;
+  fixedCost?: string;
+  minimumCost?: string;
+}
+
 interface AccountValues {
   channelCode: string;
   name: string;
   credentials?: string;
   config?: string;
   enabled: boolean;
-  rates?: { productCode: string; cost: string }[];
+  rates?: { productCode: string; cost: string; fixedCost?: string; minimumCost?: string }[];
 }
 
 function AccountForm(props: {
@@ -353,6 +364,8 @@ function AccountForm(props: {
               rates: (v.rates ?? []).map((r) => ({
                 productCode: r.productCode,
                 costRatePpm: ppmFromPercent(r.cost),
+                fixedCost: feePartOf(r.fixedCost),
+                minimumCost: feePartOf(r.minimumCost),
               })),
             });
           }
@@ -432,7 +445,7 @@ function AccountForm(props: {
           )}
         >
           <Row gutter={8}>
-            <Col span={14}>
+            <Col span={24}>
               <ProFormSelect
                 name="productCode"
                 placeholder={t('products.product')}
@@ -440,12 +453,28 @@ function AccountForm(props: {
                 rules={[{ required: true, message: t('products.productRequired') }]}
               />
             </Col>
-            <Col span={10}>
+            <Col span={8}>
               <ProFormText
                 name="cost"
                 placeholder={t('accounts.costRate')}
                 fieldProps={{ suffix: '%', inputMode: 'decimal' }}
                 rules={[percentRule(true)]}
+              />
+            </Col>
+            <Col span={8}>
+              <ProFormText
+                name="fixedCost"
+                placeholder={t('fees.fixedCost')}
+                fieldProps={{ prefix: '¥', inputMode: 'decimal', 'aria-label': t('fees.fixedCost') }}
+                rules={[feeRule()]}
+              />
+            </Col>
+            <Col span={8}>
+              <ProFormText
+                name="minimumCost"
+                placeholder={t('fees.minimumCost')}
+                fieldProps={{ prefix: '¥', inputMode: 'decimal', 'aria-label': t('fees.minimumCost') }}
+                rules={[feeRule()]}
               />
             </Col>
           </Row>
@@ -467,10 +496,20 @@ function RatesForm({
 }) {
   const { t } = useTranslation(['operator', 'common']);
   const { message } = App.useApp();
-  const [form] = Form.useForm<Record<string, string>>();
-  const current = new Map(account.rates.map((r) => [r.productCode, r.costRatePpm]));
+  const [form] = Form.useForm<Record<string, CostValues>>();
+  const current = new Map(account.rates.map((r) => [r.productCode, r]));
+  /** A product's cost as typed → the API's body; null when its rate is left empty (not set). */
+  const costOf = (v: CostValues | undefined) => {
+    const ratePpm = v?.rate?.trim() ? ppmFromPercent(v.rate) : null;
+    if (ratePpm === null) return null;
+    return {
+      costRatePpm: ratePpm,
+      fixedCost: feePartOf(v?.fixedCost),
+      minimumCost: feePartOf(v?.minimumCost),
+    };
+  };
   return (
-    <ModalForm<Record<string, string>>
+    <ModalForm<Record<string, CostValues>>
       form={form}
       title={t('accounts.ratesTitle', { name: account.name })}
       width={560}
@@ -480,17 +519,34 @@ function RatesForm({
           {t('accounts.costRates')}
         </Button>
       }
-      initialValues={Object.fromEntries(products.map((p) => [p.code, percentPlain(current.get(p.code))]))}
+      initialValues={Object.fromEntries(
+        products.map((p) => {
+          const rate = current.get(p.code);
+          return [
+            p.code,
+            {
+              rate: percentPlain(rate?.costRatePpm),
+              fixedCost: feePartPlain(rate?.fixedCost),
+              minimumCost: feePartPlain(rate?.minimumCost),
+            },
+          ];
+        }),
+      )}
       onFinish={async (values) => {
-        const changed = products.filter((p) => {
-          const typed = values[p.code]?.trim();
-          return typed && ppmFromPercent(typed) !== current.get(p.code);
+        const changed = products.flatMap((p) => {
+          const cost = costOf(values[p.code]);
+          const was = current.get(p.code);
+          const same =
+            was &&
+            cost &&
+            was.costRatePpm === cost.costRatePpm &&
+            was.fixedCost === cost.fixedCost &&
+            was.minimumCost === cost.minimumCost;
+          return cost && !same ? [{ code: p.code, cost }] : [];
         });
         try {
-          for (const p of changed) {
-            await api.put(`/api/admin/channel-accounts/${account.id}/rates/${p.code}`, {
-              costRatePpm: ppmFromPercent(values[p.code] ?? ''),
-            });
+          for (const { code, cost } of changed) {
+            await api.put(`/api/admin/channel-accounts/${account.id}/rates/${code}`, cost);
           }
           message.success(t('accounts.ratesSaved', { count: changed.length }));
           onDone();
@@ -506,17 +562,48 @@ function RatesForm({
       {products.map((p) => (
         <Form.Item
           key={p.code}
-          name={p.code}
           label={`${p.name}（${p.code}）`}
-          extra={t('accounts.defaultRateRef', { rate: percentFromPpm(p.defaultRatePpm) })}
-          rules={[percentRule(false)]}
+          extra={t('accounts.defaultRateRef', {
+            rate: feeTermsText(
+              t,
+              { ratePpm: p.defaultRatePpm, fixed: p.defaultFixedFee, minimum: p.defaultMinimumFee },
+              p.currency,
+            ),
+          })}
+          style={{ marginBottom: 16 }}
         >
-          <Input
-            suffix="%"
-            inputMode="decimal"
-            placeholder={t('accounts.notSetPlaceholder')}
-            style={{ maxWidth: 200 }}
-          />
+          <Row gutter={8}>
+            <Col xs={24} sm={8}>
+              <Form.Item name={[p.code, 'rate']} rules={[percentRule(false)]} noStyle>
+                <Input
+                  suffix="%"
+                  inputMode="decimal"
+                  placeholder={t('accounts.notSetPlaceholder')}
+                  aria-label={`${p.code} ${t('accounts.costRate')}`}
+                />
+              </Form.Item>
+            </Col>
+            <Col xs={12} sm={8}>
+              <Form.Item name={[p.code, 'fixedCost']} rules={[feeRule()]} noStyle>
+                <Input
+                  prefix="¥"
+                  inputMode="decimal"
+                  placeholder={t('fees.fixedCost')}
+                  aria-label={`${p.code} ${t('fees.fixedCost')}`}
+                />
+              </Form.Item>
+            </Col>
+            <Col xs={12} sm={8}>
+              <Form.Item name={[p.code, 'minimumCost']} rules={[feeRule()]} noStyle>
+                <Input
+                  prefix="¥"
+                  inputMode="decimal"
+                  placeholder={t('fees.minimumCost')}
+                  aria-label={`${p.code} ${t('fees.minimumCost')}`}
+                />
+              </Form.Item>
+            </Col>
+          </Row>
         </Form.Item>
       ))}
     </ModalForm>

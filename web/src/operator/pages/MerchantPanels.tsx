@@ -13,10 +13,11 @@ import type { ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api.ts';
 import { errorText } from '../../shell/errors.ts';
-import { dateTime, percentFromPpm, percentPlain, ppmFromPercent, yuan } from '../../shell/format.ts';
-import { percentRule } from '../../shell/forms.ts';
+import { dateTime, percentPlain, ppmFromPercent, yuan } from '../../shell/format.ts';
+import { feePartOf, percentRule } from '../../shell/forms.ts';
 import { useApi } from '../../shell/useApi.ts';
 import { EnabledBadge, useShowSecret } from '../components.tsx';
+import { FeePartFields, feePartPlain, feeTermsText } from '../feeParts.tsx';
 import type { MerchantDetail, MerchantProductRate, MerchantUser, Product } from '../types.ts';
 
 interface PanelProps {
@@ -32,8 +33,9 @@ export function MerchantProductsPanel({ merchant, writable, onChanged }: PanelPr
   const products = useApi<Product[]>('/api/admin/products');
   const byCode = new Map((products.data ?? []).map((p) => [p.code, p]));
 
-  const save = async (productCode: string, ratePpm: number, enabled: boolean) => {
-    await api.put(`/api/admin/merchants/${merchant.mchNo}/products/${productCode}`, { ratePpm, enabled });
+  // Every part is sent: a part left out would fall back to the product's default.
+  const save = async (productCode: string, terms: MerchantTerms, enabled: boolean) => {
+    await api.put(`/api/admin/merchants/${merchant.mchNo}/products/${productCode}`, { ...terms, enabled });
     onChanged();
   };
 
@@ -48,13 +50,26 @@ export function MerchantProductsPanel({ merchant, writable, onChanged }: PanelPr
       title: t('merchantDetail.merchantRate'),
       dataIndex: 'ratePpm',
       align: 'right',
-      render: (_, r) => <Typography.Text strong>{percentFromPpm(r.ratePpm)}</Typography.Text>,
+      render: (_, r) => (
+        <Typography.Text strong>
+          {feeTermsText(t, { ratePpm: r.ratePpm, fixed: r.fixedFee, minimum: r.minimumFee }, r.currency)}
+        </Typography.Text>
+      ),
     },
     {
       title: t('products.defaultRate'),
       key: 'default',
       align: 'right',
-      render: (_, r) => percentFromPpm(byCode.get(r.productCode)?.defaultRatePpm),
+      render: (_, r) => {
+        const p = byCode.get(r.productCode);
+        return p
+          ? feeTermsText(
+              t,
+              { ratePpm: p.defaultRatePpm, fixed: p.defaultFixedFee, minimum: p.defaultMinimumFee },
+              p.currency,
+            )
+          : '-';
+      },
     },
     {
       title: t('products.amountRange'),
@@ -75,7 +90,11 @@ export function MerchantProductsPanel({ merchant, writable, onChanged }: PanelPr
             aria-label={t('merchantDetail.productEnabled')}
             onChange={async (enabled) => {
               try {
-                await save(r.productCode, r.ratePpm, enabled);
+                await save(
+                  r.productCode,
+                  { ratePpm: r.ratePpm, fixedFee: r.fixedFee, minimumFee: r.minimumFee },
+                  enabled,
+                );
                 message.success(t('common:common.saved'));
               } catch (e) {
                 message.error(errorText(e));
@@ -139,20 +158,35 @@ export function MerchantProductsPanel({ merchant, writable, onChanged }: PanelPr
   );
 }
 
+/** A merchant's terms for a product as the API takes them: ppm and fen. */
+interface MerchantTerms {
+  ratePpm: number;
+  fixedFee: number;
+  minimumFee: number;
+}
+
+interface RateValues {
+  productCode: string;
+  rate: string;
+  fixedFee?: string;
+  minimumFee?: string;
+  enabled: boolean;
+}
+
 function RateForm(props: {
   merchant: MerchantDetail;
   products: Product[];
   rate?: MerchantProductRate;
   trigger: ReactElement;
-  onSave: (productCode: string, ratePpm: number, enabled: boolean) => Promise<void>;
+  onSave: (productCode: string, terms: MerchantTerms, enabled: boolean) => Promise<void>;
 }) {
   const { t } = useTranslation(['operator', 'common']);
   const { message } = App.useApp();
-  const [form] = Form.useForm<{ productCode: string; rate: string; enabled: boolean }>();
+  const [form] = Form.useForm<RateValues>();
   const opened = new Set(props.merchant.products.map((p) => p.productCode));
   const choices = props.products.filter((p) => !opened.has(p.code));
   return (
-    <ModalForm<{ productCode: string; rate: string; enabled: boolean }>
+    <ModalForm<RateValues>
       form={form}
       title={
         props.rate
@@ -167,13 +201,20 @@ function RateForm(props: {
           ? {
               productCode: props.rate.productCode,
               rate: percentPlain(props.rate.ratePpm),
+              fixedFee: feePartPlain(props.rate.fixedFee),
+              minimumFee: feePartPlain(props.rate.minimumFee),
               enabled: props.rate.enabled,
             }
           : { enabled: true }
       }
       onFinish={async (v) => {
         try {
-          await props.onSave(v.productCode, ppmFromPercent(v.rate) ?? 0, v.enabled);
+          const terms = {
+            ratePpm: ppmFromPercent(v.rate) ?? 0,
+            fixedFee: feePartOf(v.fixedFee),
+            minimumFee: feePartOf(v.minimumFee),
+          };
+          await props.onSave(v.productCode, terms, v.enabled);
           message.success(t('common:common.saved'));
           return true;
         } catch (e) {
@@ -194,7 +235,12 @@ function RateForm(props: {
         fieldProps={{
           onChange: (code: string) => {
             const product = props.products.find((p) => p.code === code);
-            if (product) form.setFieldValue('rate', percentPlain(product.defaultRatePpm));
+            if (!product) return;
+            form.setFieldsValue({
+              rate: percentPlain(product.defaultRatePpm),
+              fixedFee: feePartPlain(product.defaultFixedFee),
+              minimumFee: feePartPlain(product.defaultMinimumFee),
+            });
           },
         }}
       />
@@ -205,6 +251,7 @@ function RateForm(props: {
         extra={t('merchantDetail.rateHint')}
         rules={[percentRule(true)]}
       />
+      <FeePartFields fixedName="fixedFee" minimumName="minimumFee" />
       <ProFormSwitch name="enabled" label={t('merchantDetail.productEnabled')} />
     </ModalForm>
   );

@@ -370,7 +370,7 @@ function OrderBody({
                 size="small"
                 type="link"
                 icon={<ExportOutlined />}
-                href={`/cashier/${order.orderNo}`}
+                href={order.cashierUrl}
                 target="_blank"
                 rel="noopener noreferrer"
               >

@@ -15,19 +15,13 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api } from '../../api.ts';
 import { errorText } from '../../shell/errors.ts';
-import {
-  parseYuan,
-  percentFromPpm,
-  percentPlain,
-  ppmFromPercent,
-  yuan,
-  yuanPlain,
-} from '../../shell/format.ts';
-import { amountRule, percentRule } from '../../shell/forms.ts';
+import { parseYuan, percentPlain, ppmFromPercent, yuan, yuanPlain } from '../../shell/format.ts';
+import { amountRule, feePartOf, percentRule } from '../../shell/forms.ts';
 import { Page } from '../../shell/Page.tsx';
 import { useCan } from '../../shell/session.tsx';
 import { useRequestError } from '../../shell/useRequestError.ts';
 import { EnabledSwitch } from '../components.tsx';
+import { FeePartFields, feePartPlain, feeTermsText } from '../feeParts.tsx';
 import type { Product } from '../types.ts';
 
 /** 支付产品: the payment methods sold to merchants, their amount limits and default rate. */
@@ -64,7 +58,12 @@ export function ProductsPage() {
       title: t('products.defaultRate'),
       dataIndex: 'defaultRatePpm',
       align: 'right',
-      render: (_, p) => percentFromPpm(p.defaultRatePpm),
+      render: (_, p) =>
+        feeTermsText(
+          t,
+          { ratePpm: p.defaultRatePpm, fixed: p.defaultFixedFee, minimum: p.defaultMinimumFee },
+          p.currency,
+        ),
     },
     {
       title: t('products.state'),
@@ -148,6 +147,8 @@ interface ProductValues {
   minAmount: string;
   maxAmount: string;
   defaultRate: string;
+  defaultFixedFee?: string;
+  defaultMinimumFee?: string;
   enabled: boolean;
 }
 
@@ -177,6 +178,8 @@ function ProductForm({
               minAmount: yuanPlain(product.minAmount),
               maxAmount: yuanPlain(product.maxAmount),
               defaultRate: percentPlain(product.defaultRatePpm),
+              defaultFixedFee: feePartPlain(product.defaultFixedFee),
+              defaultMinimumFee: feePartPlain(product.defaultMinimumFee),
               enabled: product.enabled,
             }
           : { currency: 'CNY', minAmount: '0.01', maxAmount: '50000.00', enabled: true }
@@ -187,6 +190,8 @@ function ProductForm({
           minAmount: parseYuan(v.minAmount),
           maxAmount: parseYuan(v.maxAmount),
           defaultRatePpm: ppmFromPercent(v.defaultRate),
+          defaultFixedFee: feePartOf(v.defaultFixedFee),
+          defaultMinimumFee: feePartOf(v.defaultMinimumFee),
         };
         try {
           if (product) {
@@ -260,6 +265,7 @@ function ProductForm({
         fieldProps={{ suffix: '%', inputMode: 'decimal' }}
         rules={[percentRule(true)]}
       />
+      <FeePartFields fixedName="defaultFixedFee" minimumName="defaultMinimumFee" />
       {product && <ProFormSwitch name="enabled" label={t('products.state')} />}
     </ModalForm>
   );

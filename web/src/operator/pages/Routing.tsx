@@ -581,6 +581,8 @@ function BindingForm(props: {
       accountName: '',
       adapterCode: '',
       costRatePpm: null,
+      fixedCost: null,
+      minimumCost: null,
       weight: Number(values.weight ?? 0),
       priority: Number(values.priority ?? 0),
       minAmount: null,

@@ -257,7 +257,7 @@ function TestResult({ result }: { result: TestOrderResult }) {
     open && can('order.read'),
   );
   const payData = result.payData ?? order.payData ?? null;
-  const cashierUrl = result.cashierUrl || `/cashier/${order.orderNo}`;
+  const cashierUrl = result.cashierUrl || order.cashierUrl;
   const payUrl = payData && payData.type !== 'form' && payData.type !== 'none' ? payData.value : null;
 
   return (
