@@ -315,6 +315,33 @@ describe.each(testDatabases)('request signatures on $kind', (database) => {
         expect({ name, ...answer }).toEqual({ name, ...expected });
       }
     });
+
+    it('an unknown app id is remembered like a known one, so its refusal is not slower', async () => {
+      const db = t.platform.services.db;
+      const merchants = t.platform.services.merchants;
+      const reads: string[] = [];
+      const query = db.query.bind(db);
+      db.query = ((...args: Parameters<typeof db.query>) => {
+        if (args[0].includes('FROM merchant_app')) reads.push(args[0]);
+        return query(...args);
+      }) as typeof db.query;
+      try {
+        for (const appId of ['APPNOSUCHAPP000001', t.demo.merchant.appId]) {
+          reads.length = 0;
+          await merchants.appKeys(appId);
+          await merchants.appKeys(appId);
+          await merchants.appKeys(appId);
+          // At most the first look-up reads (the known app may still be cached from an earlier test).
+          expect({ appId, reads: reads.length }).toEqual({ appId, reads: reads.length > 0 ? 1 : 0 });
+        }
+        reads.length = 0;
+        await merchants.appKeys('APPNOSUCHAPP000002');
+        await merchants.appKeys('APPNOSUCHAPP000002');
+        expect(reads).toHaveLength(1);
+      } finally {
+        db.query = query;
+      }
+    });
   });
 });
 
