@@ -93,17 +93,18 @@ describe('slow clients are cut off', () => {
     const { closedAfterMs, received } = await stallAfter(
       'POST /api/v1/orders HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n' +
         `Content-Length: ${body.length * 2}\r\n\r\n${body}`,
-      3_000,
+      4_000,
     );
+    // Cut at 600 ms (checked every 50 ms); the margin is for a loaded CI machine.
     expect(closedAfterMs).toBeGreaterThanOrEqual(500);
-    expect(closedAfterMs).toBeLessThan(2_000);
+    expect(closedAfterMs).toBeLessThan(3_000);
     expect(received).toMatch(/^HTTP\/1\.1 408|^$/);
   });
 
   it('cuts a request whose headers stall', async () => {
-    const { closedAfterMs } = await stallAfter('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ', 3_000);
+    const { closedAfterMs } = await stallAfter('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ', 4_000);
     expect(closedAfterMs).toBeGreaterThanOrEqual(200);
-    expect(closedAfterMs).toBeLessThan(1_500);
+    expect(closedAfterMs).toBeLessThan(3_000);
   });
 
   it('closes an idle keep-alive connection after the keep-alive timeout', async () => {
