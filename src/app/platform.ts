@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { type Db, openPglite, openPostgres } from '../db/index.ts';
 import { migrate } from '../db/migrate.ts';
+import { ownerOnlyUmask, restrictToOwner, writePrivateFile } from '../private-files.ts';
 import type { Config } from './config.ts';
 import { type DemoCredentials, seedDemo } from './demo.ts';
 import { buildHttpApp } from './http.ts';
@@ -27,10 +28,15 @@ export interface ControlFile {
   token: string;
 }
 
-export function openDatabase(config: Config): Promise<Db> {
-  return config.databaseUrl
-    ? Promise.resolve(openPostgres(config.databaseUrl))
-    : openPglite(path.join(config.dataDir, 'pgdata'));
+/** Opens PostgreSQL, or the embedded database in a data dir only this account can read (0700, files 0600). */
+export async function openDatabase(config: Config): Promise<Db> {
+  if (config.databaseUrl) return openPostgres(config.databaseUrl);
+  ownerOnlyUmask();
+  restrictToOwner(config.dataDir);
+  const db = await openPglite(path.join(config.dataDir, 'pgdata'));
+  // PGlite unpacks a new cluster with mode 0666, whatever the umask.
+  restrictToOwner(config.dataDir);
+  return db;
 }
 
 /** The in-process sandbox's secret, derived from the master key so its merchants' keys survive restarts. */
@@ -114,7 +120,7 @@ function addControlRoute(http: FastifyInstance, token: string, services: Service
 
 function writeControlFile(dataDir: string, control: ControlFile): string {
   const controlPath = path.join(dataDir, 'control.json');
-  fs.writeFileSync(controlPath, JSON.stringify(control), { mode: 0o600 });
+  writePrivateFile(controlPath, JSON.stringify(control));
   return controlPath;
 }
 

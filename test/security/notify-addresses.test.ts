@@ -23,7 +23,11 @@ describe.each(testDatabases)('merchant notify addresses on $kind', (database) =>
   beforeAll(async () => {
     await new Promise<void>((resolve) => listener.listen({ port: 0, host: '::', ipv6Only: false }, resolve));
     port = (listener.address() as AddressInfo).port;
-    t = await startTestPlatform(database, { notifyPrivateAddresses: false, notifyScheduleSeconds: [0] });
+    t = await startTestPlatform(database, {
+      notifyPrivateAddresses: false,
+      notifyScheduleSeconds: [0],
+      channelTimeoutMs: 10_000,
+    });
   });
   afterAll(async () => {
     await t?.stop();
@@ -69,19 +73,19 @@ describe.each(testDatabases)('merchant notify addresses on $kind', (database) =>
   ];
 
   it('refuses a notify URL in every special-purpose range, without reaching the address', async () => {
-    const orders = await Promise.all(
-      hosts.map(async ([, host], i) => {
-        const order = await t.client.createOrder({
-          mchOrderNo: `SSRF-${i}-${Date.now()}`,
-          productCode: 'sandbox_qr',
-          amount: 100,
-          subject: 'ssrf',
-          notifyUrl: `http://${host}:${port}/notify/${i}`,
-        });
-        expect(await payOnSandbox(order.payData!.value)).toBe(200);
-        return order;
-      }),
-    );
+    // One after another: a loaded machine would time the channel out on thirty-odd creates at once.
+    const orders = [];
+    for (const [i, [, host]] of hosts.entries()) {
+      const order = await t.client.createOrder({
+        mchOrderNo: `SSRF-${i}-${Date.now()}`,
+        productCode: 'sandbox_qr',
+        amount: 100,
+        subject: 'ssrf',
+        notifyUrl: `http://${host}:${port}/notify/${i}`,
+      });
+      expect(await payOnSandbox(order.payData!.value)).toBe(200);
+      orders.push(order);
+    }
     const outcomes = await Promise.all(
       orders.map(async (order) => {
         const row = await t.platform.services.orders.requireByOrderNo(order.orderNo);
