@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { resealUnboundTotpSecrets } from '../auth/sealed-secrets.ts';
 import { type Db, openPglite, openPostgres } from '../db/index.ts';
 import { migrate } from '../db/migrate.ts';
 import { ownerOnlyUmask, restrictToOwner, writePrivateFile } from '../private-files.ts';
@@ -64,6 +65,7 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
     if (applied.length > 0) log.info({ applied }, 'migrations applied');
     let url = config.publicUrl ?? `http://127.0.0.1:${config.port}`;
     const services = createServices(db, config, log, () => url);
+    await resealUnboundSecrets(services, log);
     const sandboxSecret = inProcessSandboxSecret(config);
     const controlToken =
       config.databaseUrl || config.role === 'worker' ? null : randomBytes(24).toString('base64url');
@@ -106,6 +108,21 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
     if (ownsDb) await db.close().catch(() => {});
     throw error;
   }
+}
+
+/**
+ * Secrets sealed before they were bound to their rows (v1) are sealed again, bound (v2), by each
+ * owning domain; reads accept only v2. Every node runs it at start: each row is replaced by
+ * compare-and-set, so nodes starting together reseal each row once, and later starts find nothing.
+ */
+export async function resealUnboundSecrets(services: Services, log: Logger): Promise<void> {
+  const resealed = {
+    apps: await services.merchants.resealUnboundSecrets(),
+    channelAccounts: await services.catalog.resealUnboundCredentials(),
+    consoleUsers: await resealUnboundTotpSecrets(services.db, services.secrets),
+  };
+  if (Object.values(resealed).some((n) => n > 0))
+    log.info({ resealed }, 'secrets sealed before they were bound to their rows are now bound');
 }
 
 /** A loopback-only route, guarded by the token in the control file, for `qingyun check-ledger`. */
