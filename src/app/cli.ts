@@ -6,6 +6,7 @@ import { temporaryPassword } from '../auth/console-users.ts';
 import { startSandboxServer } from '../channels/sandbox/server.ts';
 import { migrate } from '../db/migrate.ts';
 import { type Config, loadConfig } from './config.ts';
+import { demoCredentialsPath } from './demo.ts';
 import { createLogger } from './logger.ts';
 import {
   type ControlFile,
@@ -69,7 +70,15 @@ async function start(config: Config): Promise<number> {
     : `embedded PGlite in ${path.join(config.dataDir, 'pgdata')} (not for production)`;
   console.log(`\nQingyun Pay is running at ${platform.url}  (role ${config.role}, database: ${mode})`);
   console.log(`  API docs     ${platform.url}/docs`);
-  if (platform.demo) printDemo(platform.url, platform.demo, config.dataDir);
+  if (platform.demo && config.databaseUrl) {
+    // A shared server's console and logs reach other people and log stores: keep passwords out of them.
+    log.warn(
+      { file: demoCredentialsPath(config) },
+      'demo data created; its passwords and app secret are only in this file (mode 0600), not printed',
+    );
+  } else if (platform.demo) {
+    printDemo(platform.url, platform.demo, config.dataDir);
+  }
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
       log.info({ signal }, 'shutting down');

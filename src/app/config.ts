@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { isIpOrCidr } from '../auth/ip-allowlist.ts';
 import { parseMasterKey } from '../auth/secret-box.ts';
 import { DEFAULT_NOTIFY_SCHEDULE_SECONDS } from '../notify/service.ts';
+import { makePrivateDir, writePrivateFile } from '../private-files.ts';
 
 /**
  * A stalled body is cut after 10 s (64 KB arrive far sooner on any real link); idle keep-alive
@@ -223,16 +224,15 @@ function parseSeconds(text: string | undefined, fallback: number[], name: string
 }
 
 /**
- * The embedded demo generates its master key into the data dir (mode 0600) on first start.
+ * The embedded demo generates its master key into the data dir (0700, the key 0600) on first start.
  * Against PostgreSQL the key must come from the environment: losing it loses every secret.
  */
 function resolveMasterKey(fromEnv: string | undefined, dataDir: string, embedded: boolean): Buffer {
   if (fromEnv) return parseMasterKey(fromEnv);
   if (!embedded) throw new Error('QY_MASTER_KEY is required with DATABASE_URL (32 bytes, hex or base64)');
   const keyPath = path.join(dataDir, 'master.key');
-  if (!fs.existsSync(keyPath)) {
-    fs.mkdirSync(dataDir, { recursive: true });
-    fs.writeFileSync(keyPath, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
-  }
+  makePrivateDir(dataDir);
+  if (!fs.existsSync(keyPath))
+    writePrivateFile(keyPath, randomBytes(32).toString('hex'), { exclusive: true });
   return parseMasterKey(fs.readFileSync(keyPath, 'utf8'));
 }

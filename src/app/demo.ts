@@ -1,7 +1,7 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { temporaryPassword } from '../auth/console-users.ts';
 import { sandboxMerchantKey } from '../channels/sandbox/protocol.ts';
+import { writePrivateFile } from '../private-files.ts';
 import type { Config } from './config.ts';
 import type { Services } from './services.ts';
 
@@ -16,10 +16,15 @@ export interface DemoCredentials {
 
 export const DEMO_PRODUCT = 'sandbox_qr';
 
+export function demoCredentialsPath(config: Pick<Config, 'dataDir'>): string {
+  return path.join(config.dataDir, 'demo-credentials.json');
+}
+
 /**
  * On the first start with an empty database: an operator, a merchant with one app, and the
- * product `sandbox_qr` bound to two sandbox channel accounts. Printed, and written to
- * QY_DATA_DIR/demo-credentials.json (mode 0600). Returns null when the database has data.
+ * product `sandbox_qr` bound to two sandbox channel accounts. Written to
+ * QY_DATA_DIR/demo-credentials.json (mode 0600; printed too by the embedded start, never with
+ * DATABASE_URL). Returns null when the database has data.
  */
 export async function seedDemo(
   services: Services,
@@ -89,13 +94,6 @@ export async function seedDemo(
     merchantManager: { username: 'demo_manager', password: managerPassword },
     staticQrCode: counter.code,
   };
-  fs.mkdirSync(config.dataDir, { recursive: true });
-  fs.writeFileSync(
-    path.join(config.dataDir, 'demo-credentials.json'),
-    `${JSON.stringify(credentials, null, 2)}\n`,
-    {
-      mode: 0o600,
-    },
-  );
+  writePrivateFile(demoCredentialsPath(config), `${JSON.stringify(credentials, null, 2)}\n`);
   return credentials;
 }

@@ -34,6 +34,7 @@ import { channelRefundNotifyRoutes, merchantRefundRoutes } from '../refunds/rout
 import { statsRoutes } from '../stats/routes.ts';
 import type { Config } from './config.ts';
 import { loggerOptions } from './logger.ts';
+import { securityHeaders } from './security-headers.ts';
 import type { Services } from './services.ts';
 import { webRoutes } from './web.ts';
 
@@ -92,6 +93,7 @@ export async function buildHttpApp({
   app.decorateRequest('rawBody', '');
   installBodyParsers(app);
   app.setErrorHandler(errorHandler);
+  securityHeaders(app, { publicUrl });
   app.addHook('onSend', async (request, reply, payload) => {
     await auditConsoleMutation(services, request, reply.statusCode);
     return payload;

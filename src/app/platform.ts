@@ -3,8 +3,10 @@ import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { resealUnboundTotpSecrets } from '../auth/sealed-secrets.ts';
 import { type Db, openPglite, openPostgres } from '../db/index.ts';
 import { migrate } from '../db/migrate.ts';
+import { ownerOnlyUmask, restrictToOwner, writePrivateFile } from '../private-files.ts';
 import type { Config } from './config.ts';
 import { type DemoCredentials, seedDemo } from './demo.ts';
 import { buildHttpApp } from './http.ts';
@@ -27,10 +29,15 @@ export interface ControlFile {
   token: string;
 }
 
-export function openDatabase(config: Config): Promise<Db> {
-  return config.databaseUrl
-    ? Promise.resolve(openPostgres(config.databaseUrl))
-    : openPglite(path.join(config.dataDir, 'pgdata'));
+/** Opens PostgreSQL, or the embedded database in a data dir only this account can read (0700, files 0600). */
+export async function openDatabase(config: Config): Promise<Db> {
+  if (config.databaseUrl) return openPostgres(config.databaseUrl);
+  ownerOnlyUmask();
+  restrictToOwner(config.dataDir);
+  const db = await openPglite(path.join(config.dataDir, 'pgdata'));
+  // PGlite unpacks a new cluster with mode 0666, whatever the umask.
+  restrictToOwner(config.dataDir);
+  return db;
 }
 
 /** The in-process sandbox's secret, derived from the master key so its merchants' keys survive restarts. */
@@ -58,6 +65,7 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
     if (applied.length > 0) log.info({ applied }, 'migrations applied');
     let url = config.publicUrl ?? `http://127.0.0.1:${config.port}`;
     const services = createServices(db, config, log, () => url);
+    await resealUnboundSecrets(services, log);
     const sandboxSecret = inProcessSandboxSecret(config);
     const controlToken =
       config.databaseUrl || config.role === 'worker' ? null : randomBytes(24).toString('base64url');
@@ -102,6 +110,21 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
   }
 }
 
+/**
+ * Secrets sealed before they were bound to their rows (v1) are sealed again, bound (v2), by each
+ * owning domain; reads accept only v2. Every node runs it at start: each row is replaced by
+ * compare-and-set, so nodes starting together reseal each row once, and later starts find nothing.
+ */
+export async function resealUnboundSecrets(services: Services, log: Logger): Promise<void> {
+  const resealed = {
+    apps: await services.merchants.resealUnboundSecrets(),
+    channelAccounts: await services.catalog.resealUnboundCredentials(),
+    consoleUsers: await resealUnboundTotpSecrets(services.db, services.secrets),
+  };
+  if (Object.values(resealed).some((n) => n > 0))
+    log.info({ resealed }, 'secrets sealed before they were bound to their rows are now bound');
+}
+
 /** A loopback-only route, guarded by the token in the control file, for `qingyun check-ledger`. */
 function addControlRoute(http: FastifyInstance, token: string, services: Services): void {
   http.get('/internal/check-ledger', { schema: { hide: true } }, async (request, reply) => {
@@ -114,7 +137,7 @@ function addControlRoute(http: FastifyInstance, token: string, services: Service
 
 function writeControlFile(dataDir: string, control: ControlFile): string {
   const controlPath = path.join(dataDir, 'control.json');
-  fs.writeFileSync(controlPath, JSON.stringify(control), { mode: 0o600 });
+  writePrivateFile(controlPath, JSON.stringify(control));
   return controlPath;
 }
 

@@ -10,6 +10,7 @@ import { hashPassword, verifyPassword } from './passwords.ts';
 import { MERCHANT_PERMISSIONS } from './permissions.ts';
 import type { Area, ConsoleUserWithRole, Stage } from './queries.ts';
 import * as queries from './queries.ts';
+import { totpSecretPlace } from './sealed-secrets.ts';
 import type { SecretBox } from './secret-box.ts';
 
 export const IDLE_TIMEOUT_SECONDS = 15 * 60;
@@ -292,7 +293,9 @@ export class ConsoleUserService {
       requireStage(session, 'totp_enrol');
     }
     const secret = generateSecret();
-    await queries.updateUser(this.db, session.user.id, { totp_secret_enc: this.secrets.encrypt(secret) });
+    await queries.updateUser(this.db, session.user.id, {
+      totp_secret_enc: this.secrets.encrypt(secret, totpSecretPlace(session.user.id)),
+    });
     const otpauthUrl = generateURI({ secret, label: session.user.username, issuer: TOTP_ISSUER });
     return { secret, otpauthUrl, qrDataUrl: await QRCode.toDataURL(otpauthUrl, { margin: 1, width: 220 }) };
   }
@@ -399,7 +402,7 @@ export class ConsoleUserService {
   private async checkTotp(row: ConsoleUserWithRole, code: string): Promise<boolean> {
     if (!row.totp_secret_enc || !/^\d{6}$/.test(code)) return false;
     const result = await verifyTotpCode({
-      secret: this.secrets.decrypt(row.totp_secret_enc),
+      secret: this.secrets.decrypt(row.totp_secret_enc, totpSecretPlace(row.id)),
       token: code,
       epochTolerance: 30,
     });

@@ -460,3 +460,19 @@ export async function purgeExpiredNonces(q: Queryable): Promise<number> {
   const rows = await q.query('DELETE FROM api_nonce WHERE expires_at < now() RETURNING 1');
   return rows.length;
 }
+
+/** Console users whose TOTP secret was sealed before secrets were bound to their rows (format v1). */
+export function usersWithUnboundTotpSecrets(q: Queryable) {
+  return q.query<{ id: bigint; totp_secret_enc: string }>(
+    `SELECT id, totp_secret_enc FROM console_user WHERE totp_secret_enc LIKE 'v1.%' ORDER BY id`,
+  );
+}
+
+/** Replaces a sealed TOTP secret if it is still the one read (compare-and-set: one starting node wins). */
+export async function resealTotpSecret(q: Queryable, id: bigint, was: string, now: string): Promise<boolean> {
+  const rows = await q.query(
+    'UPDATE console_user SET totp_secret_enc = $3 WHERE id = $1 AND totp_secret_enc = $2 RETURNING id',
+    [id, was, now],
+  );
+  return rows.length > 0;
+}

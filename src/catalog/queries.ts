@@ -208,15 +208,44 @@ export function listChannels(q: Queryable) {
   return q.query<ChannelRow>('SELECT * FROM channel ORDER BY id');
 }
 
+/** The id the next channel account will have: its credentials are sealed to their row before it is written. */
+export async function nextChannelAccountId(q: Queryable): Promise<bigint> {
+  const rows = await q.query<{ id: bigint }>(
+    `SELECT nextval(pg_get_serial_sequence('channel_account', 'id')) AS id`,
+  );
+  return rows[0]!.id;
+}
+
 export async function insertChannelAccount(
   q: Queryable,
-  a: { channelId: bigint; name: string; credentialsEnc: string; config: Record<string, unknown> },
+  a: { id: bigint; channelId: bigint; name: string; credentialsEnc: string; config: Record<string, unknown> },
 ) {
   const rows = await q.query<ChannelAccountRow>(
-    `INSERT INTO channel_account (channel_id, name, credentials_enc, config) VALUES ($1, $2, $3, $4::jsonb) RETURNING *`,
-    [a.channelId, a.name, a.credentialsEnc, JSON.stringify(a.config)],
+    `INSERT INTO channel_account (id, channel_id, name, credentials_enc, config) VALUES ($1, $2, $3, $4, $5::jsonb) RETURNING *`,
+    [a.id, a.channelId, a.name, a.credentialsEnc, JSON.stringify(a.config)],
   );
   return rows[0]!;
+}
+
+/** Channel accounts whose credentials were sealed before secrets were bound to their rows (format v1). */
+export function channelAccountsWithUnboundCredentials(q: Queryable) {
+  return q.query<Pick<ChannelAccountRow, 'id' | 'credentials_enc'>>(
+    `SELECT id, credentials_enc FROM channel_account WHERE credentials_enc LIKE 'v1.%' ORDER BY id`,
+  );
+}
+
+/** Replaces sealed credentials if they are still the ones read (compare-and-set: one starting node wins). */
+export async function resealChannelAccountCredentials(
+  q: Queryable,
+  id: bigint,
+  was: string,
+  now: string,
+): Promise<boolean> {
+  const rows = await q.query(
+    'UPDATE channel_account SET credentials_enc = $3 WHERE id = $1 AND credentials_enc = $2 RETURNING id',
+    [id, was, now],
+  );
+  return rows.length > 0;
 }
 
 export async function updateChannelAccount(

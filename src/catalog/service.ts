@@ -1,4 +1,4 @@
-import type { SecretBox } from '../auth/secret-box.ts';
+import type { SecretBox, SecretPlace } from '../auth/secret-box.ts';
 import { TtlCache } from '../cache.ts';
 import { getAdapter } from '../channels/registry.ts';
 import type { Db, Queryable } from '../db/index.ts';
@@ -52,6 +52,11 @@ export const merchantTermsOf = (row: MerchantRateRow): FeeTerms => ({
 
 /** A binding as an operator edits it: the routing fields, for one product and channel account. */
 export type BindingInput = Omit<RouteCandidate, 'channelAccountId'>;
+
+/** Where a channel account's credentials are sealed: they open only in their own row. */
+function credentialsPlace(id: bigint): SecretPlace {
+  return { table: 'channel_account', id, column: 'credentials_enc' };
+}
 
 /** Products, channels, channel accounts, rates and the product → channel-account bindings. */
 export class CatalogService {
@@ -207,10 +212,12 @@ export class CatalogService {
     }
     // The account and its rates are saved together: a rate that breaks the rule saves nothing.
     const account = await this.db.tx(async (q) => {
+      const id = await queries.nextChannelAccountId(q);
       const created = await queries.insertChannelAccount(q, {
+        id,
         channelId: channel.id,
         name: input.name,
-        credentialsEnc: this.secrets.encrypt(JSON.stringify(credentials)),
+        credentialsEnc: this.secrets.encrypt(JSON.stringify(credentials), credentialsPlace(id)),
         config,
       });
       for (const { product, cost } of rates) await saveCostRate(q, created.id, product, cost);
@@ -238,6 +245,7 @@ export class CatalogService {
       credentialsEnc: patch.credentials
         ? this.secrets.encrypt(
             JSON.stringify(parseWith(adapter.credentialsSchema, patch.credentials, 'credentials')),
+            credentialsPlace(id),
           )
         : undefined,
       config: patch.config ? parseWith(adapter.configSchema, patch.config, 'config') : undefined,
@@ -287,11 +295,29 @@ export class CatalogService {
         id: row.id,
         name: row.name,
         adapterCode: row.adapter_code,
-        credentials: JSON.parse(this.secrets.decrypt(row.credentials_enc)) as Record<string, unknown>,
+        credentials: JSON.parse(
+          this.secrets.decrypt(row.credentials_enc, credentialsPlace(row.id)),
+        ) as Record<string, unknown>,
         config: row.config,
         enabled: row.enabled && row.channel_enabled,
       };
     });
+  }
+
+  /**
+   * Seals again, bound to their rows, channel credentials written before secrets were bound (v1).
+   * Runs at every start after the migrations; finds nothing once done. Returns how many it resealed.
+   */
+  async resealUnboundCredentials(): Promise<number> {
+    let resealed = 0;
+    for (const row of await queries.channelAccountsWithUnboundCredentials(this.db)) {
+      const place = credentialsPlace(row.id);
+      const now = this.secrets.encrypt(this.secrets.openUnbound(row.credentials_enc, place), place);
+      if (await queries.resealChannelAccountCredentials(this.db, row.id, row.credentials_enc, now))
+        resealed++;
+    }
+    if (resealed > 0) this.clearCaches();
+    return resealed;
   }
 
   // ---------- bindings ----------

@@ -117,14 +117,22 @@ export async function updateMerchant(
   return rows[0] ?? null;
 }
 
+/** The id the next app will have: its secrets are sealed to their row before the row is written. */
+export async function nextAppId(q: Queryable): Promise<bigint> {
+  const rows = await q.query<{ id: bigint }>(
+    `SELECT nextval(pg_get_serial_sequence('merchant_app', 'id')) AS id`,
+  );
+  return rows[0]!.id;
+}
+
 export async function insertApp(
   q: Queryable,
-  a: Omit<AppRow, 'id' | 'state' | 'created_at' | 'updated_at'>,
+  a: Omit<AppRow, 'state' | 'created_at' | 'updated_at'>,
 ): Promise<AppRow> {
   const rows = await q.query<AppRow>(
     `INSERT INTO merchant_app (app_id, merchant_id, name, secret_enc, merchant_public_key, platform_public_key,
-       platform_private_key_enc, notify_sign_type, notify_url, ip_allowlist, accepted_sign_type)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *`,
+       platform_private_key_enc, notify_sign_type, notify_url, ip_allowlist, accepted_sign_type, id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING *`,
     [
       a.app_id,
       a.merchant_id,
@@ -137,9 +145,36 @@ export async function insertApp(
       a.notify_url,
       a.ip_allowlist,
       a.accepted_sign_type,
+      a.id,
     ],
   );
   return rows[0]!;
+}
+
+/** Apps with a secret sealed before secrets were bound to their rows (format v1). */
+export function appsWithUnboundSecrets(q: Queryable) {
+  return q.query<Pick<AppRow, 'id' | 'secret_enc' | 'platform_private_key_enc'>>(
+    `SELECT id, secret_enc, platform_private_key_enc FROM merchant_app
+     WHERE secret_enc LIKE 'v1.%' OR platform_private_key_enc LIKE 'v1.%' ORDER BY id`,
+  );
+}
+
+/**
+ * Replaces an app's sealed secrets if they are still the ones read (compare-and-set): a node
+ * starting at the same time that resealed them first wins, and this changes nothing.
+ */
+export async function resealAppSecrets(
+  q: Queryable,
+  id: bigint,
+  was: { secretEnc: string; privateKeyEnc: string },
+  now: { secretEnc: string; privateKeyEnc: string },
+): Promise<boolean> {
+  const rows = await q.query(
+    `UPDATE merchant_app SET secret_enc = $4, platform_private_key_enc = $5
+     WHERE id = $1 AND secret_enc = $2 AND platform_private_key_enc = $3 RETURNING id`,
+    [id, was.secretEnc, was.privateKeyEnc, now.secretEnc, now.privateKeyEnc],
+  );
+  return rows.length > 0;
 }
 
 export async function findAppByAppId(q: Queryable, appId: string) {

@@ -7,7 +7,7 @@ import {
   randomInt,
 } from 'node:crypto';
 import type { SignType } from '../../sdk/signing.ts';
-import type { SecretBox } from '../auth/secret-box.ts';
+import { SecretBox, type SecretPlace } from '../auth/secret-box.ts';
 import { TtlCache } from '../cache.ts';
 import type { Db } from '../db/index.ts';
 import { AppError, isUniqueViolation } from '../errors.ts';
@@ -70,6 +70,12 @@ export interface AppInput {
   merchantPublicKey?: string | null;
   notifySignType?: SignType;
   acceptedSignType?: AcceptedSignType;
+}
+
+type AppSecretColumn = 'secret_enc' | 'platform_private_key_enc';
+
+function appSecretPlace(id: bigint, column: AppSecretColumn): SecretPlace {
+  return { table: 'merchant_app', id, column };
 }
 
 export class MerchantService {
@@ -180,15 +186,18 @@ export class MerchantService {
     requireKeyForRsaOnly(acceptedSignType, Boolean(input.merchantPublicKey));
     const secret = newAppSecret();
     const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const id = await queries.nextAppId(this.db);
     const row = await queries.insertApp(this.db, {
+      id,
       app_id: `APP${randomBytes(8).toString('hex').toUpperCase()}`,
       merchant_id: merchant.id,
       name: input.name,
-      secret_enc: this.secrets.encrypt(secret),
+      secret_enc: this.secrets.encrypt(secret, appSecretPlace(id, 'secret_enc')),
       merchant_public_key: input.merchantPublicKey ? normalisePublicKey(input.merchantPublicKey) : null,
       platform_public_key: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
       platform_private_key_enc: this.secrets.encrypt(
         privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+        appSecretPlace(id, 'platform_private_key_enc'),
       ),
       notify_sign_type: input.notifySignType ?? 'HMAC-SHA256',
       notify_url: input.notifyUrl ?? '',
@@ -283,9 +292,35 @@ export class MerchantService {
   async rotateSecret(appId: string): Promise<{ appId: string; secret: string }> {
     const app = await this.requireApp(appId);
     const secret = newAppSecret();
-    await queries.updateApp(this.db, app.id, { secretEnc: this.secrets.encrypt(secret) });
+    await queries.updateApp(this.db, app.id, {
+      secretEnc: this.secrets.encrypt(secret, appSecretPlace(app.id, 'secret_enc')),
+    });
     this.appCache.delete(appId);
     return { appId, secret };
+  }
+
+  /**
+   * Seals again, bound to their rows, the app secrets and private keys written before secrets
+   * were bound (v1). Runs at every start after the migrations; finds nothing once done. Returns
+   * how many apps it resealed.
+   */
+  async resealUnboundSecrets(): Promise<number> {
+    let resealed = 0;
+    for (const app of await queries.appsWithUnboundSecrets(this.db)) {
+      const reseal = (stored: string, column: AppSecretColumn) => {
+        if (!SecretBox.isUnbound(stored)) return stored;
+        const place = appSecretPlace(app.id, column);
+        return this.secrets.encrypt(this.secrets.openUnbound(stored, place), place);
+      };
+      const was = { secretEnc: app.secret_enc, privateKeyEnc: app.platform_private_key_enc };
+      const now = {
+        secretEnc: reseal(app.secret_enc, 'secret_enc'),
+        privateKeyEnc: reseal(app.platform_private_key_enc, 'platform_private_key_enc'),
+      };
+      if (await queries.resealAppSecrets(this.db, app.id, was, now)) resealed++;
+    }
+    if (resealed > 0) this.appCache.clear();
+    return resealed;
   }
 
   async platformPublicKey(appId: string): Promise<string> {
@@ -324,9 +359,14 @@ export class MerchantService {
       merchantName: merchant.short_name || merchant.name,
       merchantEnabled: merchant.state === 'enabled',
       appEnabled: app.state === 'enabled',
-      secret: this.secrets.decrypt(app.secret_enc),
+      secret: this.secrets.decrypt(app.secret_enc, appSecretPlace(app.id, 'secret_enc')),
       merchantPublicKey: app.merchant_public_key ? createPublicKey(app.merchant_public_key) : null,
-      platformPrivateKey: createPrivateKey(this.secrets.decrypt(app.platform_private_key_enc)),
+      platformPrivateKey: createPrivateKey(
+        this.secrets.decrypt(
+          app.platform_private_key_enc,
+          appSecretPlace(app.id, 'platform_private_key_enc'),
+        ),
+      ),
       notifySignType: app.notify_sign_type,
       acceptedSignType: app.accepted_sign_type,
       notifyUrl: app.notify_url,
