@@ -303,6 +303,8 @@ describe.each(testDatabases)('consoles in the browser on $kind', (database) => {
     await page.getByRole('button', { name: '登录' }).click();
     const change = page.getByTestId('password-change-form');
     await expect.poll(() => change.isVisible()).toBe(true);
+    // The rule is shown before anything is typed.
+    expect(await change.getByTestId('password-rule').innerText()).toContain('字母和数字');
     await change.getByLabel('当前（临时）密码').fill('cashier-first-pw1');
     await change.getByLabel('新密码', { exact: true }).fill('cashier-own-pw-1');
     await change.getByLabel('确认新密码').fill('cashier-own-pw-1');
@@ -377,6 +379,12 @@ describe.each(testDatabases)('consoles in the browser on $kind', (database) => {
     await shoot(page, 'merchant-collect-scan');
     await expect.poll(() => scanned.getAttribute('data-state'), { timeout: 15_000 }).toBe('paid');
     expect(await scanned.innerText()).toContain('¥6.60');
+
+    // Logging out (which needs the session's CSRF token) ends the session on the server too.
+    await page.getByTestId('user-menu').hover();
+    await page.getByText('退出登录').click();
+    await page.waitForURL(/\/login/);
+    expect(await page.evaluate(async () => (await fetch('/api/auth/me')).status)).toBe(401);
 
     expect((await ledgerReport(services)).ok).toBe(true);
     await Promise.all([context.close(), managerContext.close(), phoneContext.close()]);

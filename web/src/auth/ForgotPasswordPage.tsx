@@ -205,6 +205,7 @@ function ResetForm(props: {
           name="newPassword"
           label={t('security.newPassword')}
           placeholder={t('security.passwordMin', { min })}
+          extra={t('security.passwordRule', { min })}
           fieldProps={{ autoComplete: 'new-password' }}
           rules={newPasswordRules(min)}
         />

@@ -3,8 +3,9 @@ import { useTranslation } from 'react-i18next';
 import { confirmRule, newPasswordRules } from './forms.ts';
 
 /**
- * Current password, new password (long enough, not the same) and its confirmation: the fields of
- * the forced change at first login and of the voluntary one in account security.
+ * Current password, new password (long enough, letters and digits, not the same) and its
+ * confirmation: the fields of the forced change at first login and of the voluntary one in account
+ * security. The whole rule is shown under the field before anything is typed.
  */
 export function PasswordChangeFields({
   min,
@@ -28,6 +29,7 @@ export function PasswordChangeFields({
         name="newPassword"
         label={t('security.newPassword')}
         placeholder={t('security.passwordMin', { min })}
+        extra={<span data-testid="password-rule">{t('security.passwordRule', { min })}</span>}
         fieldProps={{ autoComplete: 'new-password' }}
         rules={[
           ...newPasswordRules(min),

@@ -30,6 +30,33 @@ export function describeError(error: unknown): ErrorInfo {
   if (error.code === 'RATE_RULE_VIOLATION' && ruleDetails(error.details)) {
     return { code: error.code, title: i18n.t(key), detail: rateRuleDetail(ruleDetails(error.details)!) };
   }
+  const details = (error.details ?? {}) as {
+    rule?: string;
+    minLength?: number;
+    count?: number;
+    retryAfterSeconds?: number;
+  };
+  if (error.code === 'PASSWORD_TOO_WEAK' && details.rule) {
+    return {
+      code: error.code,
+      title: i18n.t(key),
+      detail: i18n.t(`common:security.passwordWeak.${details.rule}`, { minLength: details.minLength }),
+    };
+  }
+  if (error.code === 'PASSWORD_REUSED') {
+    return {
+      code: error.code,
+      title: i18n.t(key),
+      detail: i18n.t('common:security.passwordReused', { count: details.count ?? 4 }),
+    };
+  }
+  if (error.code === 'RATE_LIMITED' && details.retryAfterSeconds) {
+    return {
+      code: error.code,
+      title: i18n.t(key),
+      detail: i18n.t('common:security.retryAfter', { minutes: Math.ceil(details.retryAfterSeconds / 60) }),
+    };
+  }
   if (!known) return { code: error.code, title: error.message || i18n.t('common:errors.title') };
   const title = i18n.t(key);
   const detail = error.message && error.message !== title ? error.message : undefined;

@@ -82,12 +82,24 @@ export function minorOrNull(value: unknown): number | null {
   return parseYuan(String(value));
 }
 
-/** Rules for a new password: length by area (operators 12, others 8). */
+/**
+ * Rules for a new password: length by area (operators 12, others 8), letters and digits. The server
+ * also refuses common or guessable passwords and the last four; its answer names the rule.
+ */
 export function newPasswordRules(minLength: number): Rule[] {
   return [
     { required: true, message: i18n.t('common:security.passwordMin', { min: minLength }) },
     { min: minLength, message: i18n.t('common:security.passwordMin', { min: minLength }) },
     { max: 256 },
+    {
+      validator: async (_rule, value: unknown) => {
+        if (empty(value)) return;
+        const text = String(value);
+        if (!/\p{L}/u.test(text) || !/\p{Nd}/u.test(text)) {
+          throw new Error(i18n.t('common:security.passwordLettersDigits'));
+        }
+      },
+    },
   ];
 }
 
