@@ -276,6 +276,8 @@ describe.each(testDatabases)('merchant portal on $kind', (database) => {
         productCode: 'sandbox_qr',
         productName: '沙箱扫码 Sandbox QR',
         ratePpm: 6000,
+        fixedFee: 0,
+        minimumFee: 0,
         minAmount: 1,
         maxAmount: 5_000_000,
         currency: 'CNY',
