@@ -306,7 +306,7 @@ describe.each(testDatabases)('merchant portal on $kind', (database) => {
     });
     expect(order.mchOrderNo).toMatch(/^POS\d{12}[0-9a-f]{8}$/);
     expect(payData?.type).toBe('url');
-    expect(cashierUrl).toBe(`${t.platform.url}/cashier/${order.orderNo}`);
+    expect(cashierUrl).toBe(t.platform.services.orders.cashierUrl(order.orderNo));
     // The platform's side of an order is not the merchant's business.
     for (const hidden of [
       'channelAccountId',
