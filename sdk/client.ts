@@ -41,6 +41,7 @@ export interface Order {
   /** Refunded or being refunded (pending refunds included), in minor units. */
   refundedAmount: number;
   subject: string;
+  /** The hosted cashier page for the payer; it ends with a token bound to the order: use it as given. */
   cashierUrl: string;
   payData: PayData | null;
   channelOrderNo: string | null;

@@ -425,7 +425,7 @@ describe.each(testDatabases)('operator console orders on $kind', (database) => {
         expect(order.createdBy).toMatch(/^super_admin_/);
         expect(order.mchOrderNo).toMatch(/^TEST\d{12}[0-9a-f]{8}$/);
         expect(payData?.type).toBe('url');
-        expect(cashierUrl).toBe(`${t.platform.url}/cashier/${order.orderNo}`);
+        expect(cashierUrl).toBe(services().orders.cashierUrl(order.orderNo));
         const stored = await services().orders.requireByOrderNo(order.orderNo);
         expect(stored).toMatchObject({ source: 'console_test', test: true, channel_account_id: accountId });
         expect(stored.created_by_user_id).toBe(BigInt(admin.userId));

@@ -276,6 +276,8 @@ describe.each(testDatabases)('merchant portal on $kind', (database) => {
         productCode: 'sandbox_qr',
         productName: '沙箱扫码 Sandbox QR',
         ratePpm: 6000,
+        fixedFee: 0,
+        minimumFee: 0,
         minAmount: 1,
         maxAmount: 5_000_000,
         currency: 'CNY',
@@ -304,7 +306,7 @@ describe.each(testDatabases)('merchant portal on $kind', (database) => {
     });
     expect(order.mchOrderNo).toMatch(/^POS\d{12}[0-9a-f]{8}$/);
     expect(payData?.type).toBe('url');
-    expect(cashierUrl).toBe(`${t.platform.url}/cashier/${order.orderNo}`);
+    expect(cashierUrl).toBe(t.platform.services.orders.cashierUrl(order.orderNo));
     // The platform's side of an order is not the merchant's business.
     for (const hidden of [
       'channelAccountId',

@@ -29,7 +29,11 @@ describe.each(testDatabases)('one payment end to end on $kind', (database) => {
     expect(created).toMatchObject({ mchOrderNo: 'FLOW-1', state: 'paying', amount: 12_345, currency: 'CNY' });
     expect(created.orderNo).toMatch(/^P\d{20}$/);
     expect(created.payData?.type).toBe('url');
-    expect(created.cashierUrl).toBe(`${t.platform.url}/cashier/${created.orderNo}`);
+    // The cashier link carries the order's token (test/security/cashier-links.test.ts).
+    expect(created.cashierUrl).toBe(
+      `${t.platform.url}${t.platform.services.orders.cashierPath(created.orderNo)}`,
+    );
+    expect(created.cashierUrl).toMatch(/\/cashier\/P\d{20}\/[\w-]{32}$/);
 
     const page = await (await fetch(created.payData!.value)).text();
     expect(page).toContain('¥123.45');

@@ -35,16 +35,17 @@ export async function cashierRoutes(app: FastifyInstance, { services }: { servic
       );
     }
   };
-  const guarded = { schema: { hide: true }, onRequest: throttle };
+  // Each route gets its own options object, so no route's settings can leak into another's.
+  const guarded = () => ({ schema: { hide: true }, onRequest: throttle });
 
   // A link without its token (as handed out before tokens) is as unknown as a made-up order.
-  app.get('/cashier/:orderNo', guarded, async () => {
+  app.get('/cashier/:orderNo', guarded(), async () => {
     throw notFound();
   });
 
   app.get<{ Params: CashierParams; Querystring: { lang?: string } }>(
     '/cashier/:orderNo/:token',
-    guarded,
+    guarded(),
     async (request, reply) => {
       const order = await findOrder(services, request.params);
       const links = linksOf(services, order);
@@ -77,7 +78,7 @@ export async function cashierRoutes(app: FastifyInstance, { services }: { servic
   // H5 channels hand out a form to post (payData.type form). This page posts it, rebuilt from the
   // channel's action and hidden fields only (none of the channel's markup reaches our origin), and
   // runs no script but our own.
-  app.get<{ Params: CashierParams }>('/cashier/:orderNo/:token/pay', guarded, async (request, reply) => {
+  app.get<{ Params: CashierParams }>('/cashier/:orderNo/:token/pay', guarded(), async (request, reply) => {
     const order = await findOrder(services, request.params);
     const form = payFormOf(order);
     if (phaseOf(order, new Date()) !== 'open' || form === null) {
@@ -100,7 +101,7 @@ export async function cashierRoutes(app: FastifyInstance, { services }: { servic
 <script nonce="${nonce}">document.forms[0].submit();</script></body></html>`;
   });
 
-  app.get<{ Params: CashierParams }>('/cashier/:orderNo/:token/status', guarded, async (request, reply) => {
+  app.get<{ Params: CashierParams }>('/cashier/:orderNo/:token/status', guarded(), async (request, reply) => {
     const order = await findOrder(services, request.params);
     reply
       .header('cache-control', 'no-store')

@@ -51,7 +51,7 @@ export function MerchantProductsPanel({ merchant, writable, onChanged }: PanelPr
       dataIndex: 'ratePpm',
       align: 'right',
       render: (_, r) => (
-        <Typography.Text strong>
+        <Typography.Text strong style={{ whiteSpace: 'nowrap' }}>
           {feeTermsText(t, { ratePpm: r.ratePpm, fixed: r.fixedFee, minimum: r.minimumFee }, r.currency)}
         </Typography.Text>
       ),
@@ -62,13 +62,9 @@ export function MerchantProductsPanel({ merchant, writable, onChanged }: PanelPr
       align: 'right',
       render: (_, r) => {
         const p = byCode.get(r.productCode);
-        return p
-          ? feeTermsText(
-              t,
-              { ratePpm: p.defaultRatePpm, fixed: p.defaultFixedFee, minimum: p.defaultMinimumFee },
-              p.currency,
-            )
-          : '-';
+        if (!p) return '-';
+        const terms = { ratePpm: p.defaultRatePpm, fixed: p.defaultFixedFee, minimum: p.defaultMinimumFee };
+        return <span style={{ whiteSpace: 'nowrap' }}>{feeTermsText(t, terms, p.currency)}</span>;
       },
     },
     {

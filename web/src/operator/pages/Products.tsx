@@ -58,12 +58,15 @@ export function ProductsPage() {
       title: t('products.defaultRate'),
       dataIndex: 'defaultRatePpm',
       align: 'right',
-      render: (_, p) =>
-        feeTermsText(
-          t,
-          { ratePpm: p.defaultRatePpm, fixed: p.defaultFixedFee, minimum: p.defaultMinimumFee },
-          p.currency,
-        ),
+      render: (_, p) => (
+        <span style={{ whiteSpace: 'nowrap' }}>
+          {feeTermsText(
+            t,
+            { ratePpm: p.defaultRatePpm, fixed: p.defaultFixedFee, minimum: p.defaultMinimumFee },
+            p.currency,
+          )}
+        </span>
+      ),
     },
     {
       title: t('products.state'),
