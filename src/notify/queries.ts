@@ -73,6 +73,15 @@ export function claimDueTasks(q: Queryable, limit: number, leaseSeconds: number)
   );
 }
 
+/** Makes claimed tasks due again after `delaySeconds`, without counting an attempt. */
+export async function deferTasks(q: Queryable, ids: bigint[], delaySeconds: number): Promise<void> {
+  await q.query(
+    `UPDATE notify_task SET next_attempt_at = now() + make_interval(secs => $2)
+     WHERE id = ANY($1::bigint[]) AND state = 'pending'`,
+    [ids.map(String), delaySeconds],
+  );
+}
+
 const withoutNul = (text: string | null) => text?.replaceAll('\u0000', '\uFFFD') ?? null;
 
 export interface AttemptRecord {

@@ -14,6 +14,14 @@ export const DEFAULT_NOTIFY_SCHEDULE_SECONDS = [
 const LEASE_SECONDS = 60;
 /** Notifies being sent at once by one node. A slow merchant holds only its own slots. */
 const MAX_IN_FLIGHT = 256;
+/**
+ * Slots one endpoint (scheme, host and port of the notify URL) may hold at once. A merchant whose
+ * server hangs, with any number of notifies due, holds at most half the node's slots until its
+ * timeouts; the other half keeps flowing to everyone else.
+ */
+const MAX_IN_FLIGHT_PER_ENDPOINT = MAX_IN_FLIGHT / 2;
+/** A notify claimed while its endpoint had no free slot is claimable again after this. */
+const ENDPOINT_BUSY_DEFER_SECONDS = 1;
 /** Claim again once this many slots are free, so claims stay batches, not one row at a time. */
 const CLAIM_WHEN_FREE = 64;
 const DEFAULT_DELIVERY_TIMEOUT_MS = 10_000;
@@ -43,6 +51,8 @@ export interface NewNotify {
 export class NotifyService {
   private wakeListener: (() => void) | null = null;
   private inFlight = 0;
+  /** Deliveries in flight per endpoint (origin). */
+  private readonly inFlightByEndpoint = new Map<string, number>();
   /** Connections for merchant notifies; in production they may only reach public addresses. */
   private readonly dispatcher: Agent;
   private drained: (() => void) | null = null;
@@ -100,14 +110,22 @@ export class NotifyService {
 
   /**
    * Claims due notifies for the free delivery slots and starts sending them; returns how many it
-   * started (not finished): deliveries run on while the loop claims more, so one slow merchant
-   * never holds up the others.
+   * claimed: deliveries run on while the loop claims more, so one slow merchant never holds up the
+   * others. A notify whose endpoint already holds its share of the slots is put back for a moment.
    */
   async deliverDue(): Promise<number> {
     const room = MAX_IN_FLIGHT - this.inFlight;
     if (room < CLAIM_WHEN_FREE) return 0;
     const tasks = await queries.claimDueTasks(this.db, room, LEASE_SECONDS);
+    const deferred: bigint[] = [];
     for (const task of tasks) {
+      const endpoint = endpointOf(task.url);
+      const busy = this.inFlightByEndpoint.get(endpoint) ?? 0;
+      if (busy >= MAX_IN_FLIGHT_PER_ENDPOINT) {
+        deferred.push(task.id);
+        continue;
+      }
+      this.inFlightByEndpoint.set(endpoint, busy + 1);
       this.inFlight++;
       this.deliver(task)
         .then((record) => this.recorder.submit(record))
@@ -115,8 +133,10 @@ export class NotifyService {
           // The lease brings the task back if its attempt could not be recorded.
           this.options.log?.warn({ taskId: task.id.toString(), err: error }, 'notify attempt not recorded');
         })
-        .finally(() => this.slotFreed());
+        .finally(() => this.slotFreed(endpoint));
     }
+    // Not an attempt: the notify waits for its endpoint, not for its schedule.
+    if (deferred.length > 0) await queries.deferTasks(this.db, deferred, ENDPOINT_BUSY_DEFER_SECONDS);
     return tasks.length;
   }
 
@@ -133,7 +153,10 @@ export class NotifyService {
     });
   }
 
-  private slotFreed(): void {
+  private slotFreed(endpoint: string): void {
+    const busy = (this.inFlightByEndpoint.get(endpoint) ?? 1) - 1;
+    if (busy === 0) this.inFlightByEndpoint.delete(endpoint);
+    else this.inFlightByEndpoint.set(endpoint, busy);
     this.inFlight--;
     if (this.inFlight === 0) this.drained?.();
     // A freed slot may let the delivery loop claim more.
@@ -243,6 +266,15 @@ export class NotifyService {
       [HEADER.signType]: keys.notifySignType,
       [HEADER.signature]: signature,
     };
+  }
+}
+
+/** Where a notify goes, for the per-endpoint share of slots: scheme, host and port. */
+function endpointOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
   }
 }
 
