@@ -3,6 +3,7 @@ import type { ChannelGateway } from '../channels/gateway.ts';
 import { getAdapter } from '../channels/registry.ts';
 import type { CreatePaymentRequest, CreatePaymentResult } from '../channels/types.ts';
 import type { Db } from '../db/index.ts';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { AppError } from '../errors.ts';
 import type { OrderRow } from './queries.ts';
 import * as queries from './queries.ts';
@@ -97,6 +98,7 @@ export class StrandedOrders {
     try {
       status = await this.steps.syncWithChannel(order);
     } catch (error) {
+      if (isDatabaseUnavailable(error)) throw error;
       throw new AppError(
         'CHANNEL_ERROR',
         `order ${order.order_no} is still being opened at the channel, which did not answer a query ` +

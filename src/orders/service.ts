@@ -13,6 +13,7 @@ import {
 } from '../channels/types.ts';
 import { Batcher } from '../db/batcher.ts';
 import type { Db, Queryable } from '../db/index.ts';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { AppError } from '../errors.ts';
 import { splitFee } from '../fees/split.ts';
 import type { LedgerService } from '../ledger/service.ts';
@@ -927,6 +928,8 @@ export class OrderService {
     try {
       status = await this.syncWithChannel(order);
     } catch (error) {
+      // Our database going away is not the channel's fault: that stays a 503 to retry.
+      if (isDatabaseUnavailable(error)) throw error;
       throw new AppError(
         'CHANNEL_ERROR',
         `the channel did not answer the query: ${(error as Error).message}`,

@@ -2,6 +2,7 @@ import net from 'node:net';
 import pg from 'pg';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { QingyunApiError } from '../../sdk/index.ts';
+import { signRequest } from '../../sdk/signing.ts';
 import { ledgerReport } from '../../src/app/platform.ts';
 import { type Db, openPostgres } from '../../src/db/index.ts';
 import { isDatabaseUnavailable } from '../../src/db/unavailable.ts';
@@ -259,6 +260,21 @@ describe.skipIf(!postgres)('PostgreSQL going away under the platform', () => {
         'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
         [databaseName(url)],
       );
+      // A merchant's call while it is away: 503, a stable code and when to come back.
+      const path = '/api/v1/orders?mchOrderNo=LOAD-0';
+      const away = await fetch(`${t.platform.url}${path}`, {
+        headers: signRequest({
+          method: 'GET',
+          pathWithQuery: path,
+          body: '',
+          mchNo: t.demo.merchant.mchNo,
+          appId: t.demo.merchant.appId,
+          key: { type: 'HMAC-SHA256', secret: t.demo.merchant.appSecret },
+        }),
+      });
+      expect(away.status).toBe(503);
+      expect(away.headers.get('retry-after')).toBe('5');
+      expect(await away.json()).toMatchObject({ code: 'DATABASE_UNAVAILABLE' });
       const probe = await fetch(`${t.platform.url}/readyz`);
       expect(probe.status).toBe(503);
       expect(await probe.json()).toEqual({ status: 'unavailable', reason: 'database unavailable' });

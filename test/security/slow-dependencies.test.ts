@@ -61,20 +61,28 @@ describe.each(testDatabases)('slow channels and hanging merchants, on $kind', (d
           subject: 'slow',
         }),
       );
-      // Let every create reach the channel and start waiting.
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      const probes = [];
-      for (let i = 0; i < 9; i++) probes.push(await timed(`${t.platform.url}/readyz`));
-      const stillWaiting = Date.now() - started < 5_000;
+      try {
+        // Every create has recorded its order and is waiting for the channel (recorded just before the call).
+        await eventually(async () => {
+          const [row] = await t.platform.services.db.query<{ n: bigint }>(
+            `SELECT count(*) AS n FROM pay_order WHERE mch_order_no LIKE 'SLOW-%' AND state = 'created'`,
+          );
+          return row!.n === 50n ? true : undefined;
+        });
+        const probes = [];
+        for (let i = 0; i < 9; i++) probes.push(await timed(`${t.platform.url}/readyz`));
+        const stillWaiting = Date.now() - started < 5_000;
 
-      expect(probes.map((p) => p.status)).toEqual(Array(9).fill(200));
-      expect(probes[0]!.body).toEqual({ status: 'ready', database: database.kind });
-      expect(median(probes.map((p) => p.ms))).toBeLessThan(100);
-      // The probes ran while the creates were held at the channel, not after.
-      expect(stillWaiting).toBe(true);
-      const orders = await Promise.all(creates);
-      expect(orders.every((o) => o.state === 'paying')).toBe(true);
-      expect(Date.now() - started).toBeGreaterThanOrEqual(5_000);
+        expect(probes.map((p) => p.status)).toEqual(Array(9).fill(200));
+        expect(probes[0]!.body).toEqual({ status: 'ready', database: database.kind });
+        expect(median(probes.map((p) => p.ms))).toBeLessThan(100);
+        // The probes ran while the creates were held at the channel, not after.
+        expect(stillWaiting).toBe(true);
+      } finally {
+        const orders = await Promise.all(creates);
+        expect(orders.every((o) => o.state === 'paying')).toBe(true);
+        expect(Date.now() - started).toBeGreaterThanOrEqual(5_000);
+      }
     } finally {
       for (const id of t.channelAccountIds)
         await t.platform.services.catalog.updateChannelAccount(id, { config: { faults: {} } });
@@ -102,7 +110,7 @@ describe.each(testDatabases)('slow channels and hanging merchants, on $kind', (d
     );
     t.platform.services.notify.wake();
     // The pipeline has taken the hanging notifies in hand before the other merchant's payment.
-    await eventually(() => (hangingConnections() >= 100 ? true : undefined), 5_000, 'hanging deliveries');
+    await eventually(() => (hangingConnections() >= 100 ? true : undefined), 15_000, 'hanging deliveries');
 
     const order = await t.client.createOrder({
       mchOrderNo: 'NOT-HANGING',
