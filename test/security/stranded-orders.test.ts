@@ -83,6 +83,29 @@ describe.each(testDatabases)('orders stranded in created, on $kind', (database) 
     expect(kinds.filter((k) => k === 'paid')).toHaveLength(1);
   });
 
+  it('a retry of a created order the channel never got routes it on, as the create would have', async () => {
+    // The process stopped between recording the order and calling the channel: an order the
+    // channel has never seen (a number it does not know), still created, without pay data.
+    const placed = await t.client.createOrder(request('NEVER-SENT'));
+    const unknownNo = `${placed.orderNo}X`;
+    await services().db.query(
+      `UPDATE pay_order SET order_no = $2, state = 'created', pay_data_type = NULL, pay_data_value = NULL,
+         channel_order_no = NULL, next_query_at = NULL WHERE order_no = $1`,
+      [placed.orderNo, unknownNo],
+    );
+    const row = await services().orders.requireByOrderNo(unknownNo);
+    const atChannel = await services().channels.queryPayment(row.channel_account_id!, { orderNo: unknownNo });
+    expect(atChannel.status).toBe('not_found');
+
+    const retried = await t.client.createOrder(request('NEVER-SENT'));
+    expect(retried.orderNo).toBe(unknownNo);
+    expect(retried.state).toBe('paying');
+    expect(retried.payData?.value).toMatch(/^http/);
+    expect(retried.payData?.value).not.toBe(placed.payData?.value);
+    expect(await payOnSandbox(retried.payData!.value)).toBe(200);
+    await stateOf(unknownNo, 'paid');
+  });
+
   it('the order-query job finds a stranded order nobody retries and records its acceptance', async () => {
     const { row, payUrl } = await strandedOrder('STRANDED-JOB');
     // Its channel call is long overdue (a create waits for the channel at most QY_CHANNEL_TIMEOUT_MS).
