@@ -128,6 +128,7 @@ function countingQueries(db: Db): { db: Db; print(): void } {
           note('BEGIN … COMMIT');
           return work(wrap(q));
         }),
+      ping: (timeoutMs) => db.ping(timeoutMs),
       close: () => db.close(),
     },
     print() {

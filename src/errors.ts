@@ -45,6 +45,8 @@ export const ERROR_STATUS = {
   NO_CHANNEL_AVAILABLE: 422,
   RATE_LIMITED: 429,
   CHANNEL_ERROR: 502,
+  /** The database cannot be reached (restart, failover): retry after the Retry-After seconds. */
+  DATABASE_UNAVAILABLE: 503,
   INTERNAL: 500,
 } as const;
 

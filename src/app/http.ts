@@ -22,6 +22,7 @@ import { catalogRoutes } from '../catalog/routes.ts';
 import { sandboxPlugin } from '../channels/sandbox/server.ts';
 import { payerRoutes } from '../collect/payer-page.ts';
 import { collectAdminRoutes, collectPortalRoutes } from '../collect/routes.ts';
+import { databaseUnavailableReason } from '../db/unavailable.ts';
 import { AppError } from '../errors.ts';
 import { merchantPortalRoutes } from '../merchants/portal-routes.ts';
 import { merchantAdminRoutes } from '../merchants/routes.ts';
@@ -61,6 +62,11 @@ declare module 'fastify' {
 
 /** Requests carry small JSON documents; anything larger is refused before it is read. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
+
+/** How long /readyz waits for the database before it answers "not ready". */
+const READY_PROBE_TIMEOUT_MS = 500;
+/** What a 503 for an unreachable database tells the client to wait: a restart or failover takes seconds. */
+const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 export type App = FastifyInstance;
 export type TypedApp = ReturnType<FastifyInstance['withTypeProvider']> & FastifyInstance;
@@ -149,12 +155,17 @@ export async function buildHttpApp({
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+  app.get('/readyz', { schema: { hide: true } }, async (request, reply) => {
     try {
-      await services.db.query('SELECT 1');
+      // Its own connection with short timeouts: a probe says "not ready" fast, never hangs with the requests.
+      await services.db.ping(READY_PROBE_TIMEOUT_MS);
       return { status: 'ready', database: services.db.kind };
-    } catch {
-      return reply.code(503).send({ status: 'unavailable' });
+    } catch (error) {
+      request.log.warn({ err: error }, 'readiness probe: database unavailable');
+      return reply
+        .code(503)
+        .header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS))
+        .send({ status: 'unavailable', reason: 'database unavailable' });
     }
   });
 
@@ -322,6 +333,12 @@ function errorHandler(error: FastifyError, request: FastifyRequest, reply: Fasti
   }
   if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
     return send(error.statusCode, 'INVALID_REQUEST', error.message);
+  }
+  const unavailable = databaseUnavailableReason(error);
+  if (unavailable) {
+    request.log.warn({ reason: unavailable }, 'database unavailable');
+    reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+    return send(503, 'DATABASE_UNAVAILABLE', 'the database is unavailable; retry in a few seconds');
   }
   request.log.error({ err: error }, 'unhandled error');
   return send(500, 'INTERNAL', 'internal error; quote the requestId when asking for help');

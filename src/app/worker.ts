@@ -5,6 +5,14 @@ import type { Services } from './services.ts';
 
 /** A job may hold its lease this long while running; a crashed holder frees it after this. */
 const RUNNING_LEASE_SECONDS = 120;
+/** Loops that keep failing (the database away) wait longer each time, up to this, then try again. */
+const MAX_BACKOFF_MS = 5_000;
+
+/** The wait after `failures` failures in a row: the usual pace doubled each time, capped. */
+export function backoffMs(usualMs: number, failures: number): number {
+  if (failures === 0) return usualMs;
+  return Math.max(usualMs, Math.min(MAX_BACKOFF_MS, usualMs * 2 ** failures));
+}
 
 interface ScheduledJob {
   name: string;
@@ -68,20 +76,26 @@ export class Worker {
   }
 
   private async notifyLoop(): Promise<void> {
+    let failures = 0;
     while (!this.stopping) {
       let started = 0;
       try {
         started = await this.services.notify.deliverDue();
+        failures = 0;
       } catch (error) {
-        this.services.log.error({ err: error }, 'notify delivery failed');
+        failures++;
+        this.services.log.error({ err: error, failures }, 'notify delivery failed');
       }
       // Nothing due, or every slot busy: sleep until a commit or a freed slot wakes us, or the tick.
-      if (started === 0 && !this.stopping) await this.idle(this.config.workerTickMs);
+      // After failures (the database away) sleep longer, without being woken early.
+      if (failures > 0 && !this.stopping) await this.pause(backoffMs(this.config.workerTickMs, failures));
+      else if (started === 0 && !this.stopping) await this.idle(this.config.workerTickMs);
     }
     await this.services.notify.drain();
   }
 
   private async jobLoop(job: ScheduledJob): Promise<void> {
+    let failures = 0;
     while (!this.stopping) {
       try {
         if (await claimJob(this.services.db, job.name, this.holder)) {
@@ -91,12 +105,18 @@ export class Worker {
             await releaseJob(this.services.db, job.name, this.holder, job.everyMs);
           }
         }
+        failures = 0;
       } catch (error) {
-        this.services.log.error({ err: error, job: job.name }, 'scheduled job failed');
+        failures++;
+        this.services.log.error({ err: error, job: job.name, failures }, 'scheduled job failed');
       }
-      if (!this.stopping)
-        await sleep(job.everyMs, undefined, { signal: this.stopSignal.signal }).catch(() => {});
+      if (!this.stopping) await this.pause(backoffMs(job.everyMs, failures));
     }
+  }
+
+  /** Sleeps, or less if the worker is stopping. */
+  private pause(ms: number): Promise<void> {
+    return sleep(ms, undefined, { signal: this.stopSignal.signal }).catch(() => {});
   }
 
   /** Waits for the tick, or less if a notify is committed on this node meanwhile. */
@@ -117,11 +137,16 @@ export class Worker {
   }
 }
 
+/**
+ * Takes the job's lease if it is free, or still ours: a run whose release failed (the database went
+ * away) would otherwise keep the job idle until the lease runs out. This loop is the only runner
+ * of the job on this node, so our own lease is never a run in progress.
+ */
 async function claimJob(db: Db, name: string, holder: string): Promise<boolean> {
   await db.query('INSERT INTO job_lease (name) VALUES ($1) ON CONFLICT (name) DO NOTHING', [name]);
   const rows = await db.query(
     `UPDATE job_lease SET leased_until = now() + make_interval(secs => $3), holder = $2, last_run_at = now()
-     WHERE name = $1 AND leased_until <= now() RETURNING 1`,
+     WHERE name = $1 AND (leased_until <= now() OR holder = $2) RETURNING 1`,
     [name, holder, RUNNING_LEASE_SECONDS],
   );
   return rows.length > 0;

@@ -17,6 +17,11 @@ export interface Db extends Queryable {
   readonly kind: 'pglite' | 'postgres';
   /** Runs `work` in one transaction; rolls back if it throws. */
   tx<T>(work: (q: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Whether the database answers within `timeoutMs` (readiness probes): resolves, or rejects with
+   * the reason. Never waits behind the pool's queue of requests.
+   */
+  ping(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -35,6 +40,8 @@ pg.types.setTypeParser(NUMERIC_OID, (v) => (/^-?\d+$/.test(v) ? BigInt(v) : v));
 /** Runs one statement on a PostgreSQL server outside any pool (CREATE / DROP DATABASE for tests and benchmarks). */
 export async function runOnServer(connectionString: string, sql: string): Promise<void> {
   const client = new pg.Client({ connectionString });
+  // A server that goes away mid-statement rejects the query; without a listener it would also crash the process.
+  client.on('error', () => {});
   await client.connect();
   try {
     await client.query(sql);
@@ -43,11 +50,29 @@ export async function runOnServer(connectionString: string, sql: string): Promis
   }
 }
 
+/**
+ * Pool settings, and why:
+ * - connectionTimeoutMillis: a request waits at most this long for a connection (a new one, or a
+ *   free one from the pool) and then fails as DATABASE_UNAVAILABLE (503). The driver's default is
+ *   to wait for ever, so a database that drops packets would pile up every request.
+ * - keepAlive: TCP keepalives find a connection whose server vanished without closing it (a
+ *   failover, a network cut) instead of leaving a request hanging on a dead socket.
+ */
+const POOL_OPTIONS = {
+  connectionTimeoutMillis: 5_000,
+  keepAlive: true,
+  keepAliveInitialDelayMillis: 10_000,
+} as const;
+
+/** The readiness probe's own connection: short connect and statement timeouts, never the request pool. */
+const PROBE_OPTIONS = { max: 1, idleTimeoutMillis: 30_000 } as const;
+
 export function openPostgres(connectionString: string, poolSize = 20): Db {
-  const pool = new pg.Pool({ connectionString, max: poolSize });
+  const pool = new pg.Pool({ connectionString, max: poolSize, ...POOL_OPTIONS });
   pool.on('error', () => {
     // An idle client lost its connection; the pool replaces it on the next checkout.
   });
+  let probe: pg.Pool | null = null;
   const run = async <Row>(client: pg.Pool | pg.PoolClient, text: string, params?: SqlValue[]) => {
     const result = await client.query(text, params?.map(toParam));
     return result.rows as Row[];
@@ -58,6 +83,14 @@ export function openPostgres(connectionString: string, poolSize = 20): Db {
     exec: async (script) => void (await pool.query(script)),
     async tx(work) {
       const client = await pool.connect();
+      // A checked-out client has no listener of the pool's: a backend terminated between two
+      // statements (a restart, pg_terminate_backend) would emit an unhandled 'error' and end the
+      // process. Keep the error instead: the transaction fails and the client is destroyed.
+      let broken: Error | undefined;
+      const onError = (error: Error) => {
+        broken ??= error;
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await work({
@@ -67,14 +100,54 @@ export function openPostgres(connectionString: string, poolSize = 20): Db {
         await client.query('COMMIT');
         return result;
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => {});
+        if (!broken) {
+          await client.query('ROLLBACK').catch((rollback: Error) => {
+            broken = rollback;
+          });
+        }
         throw error;
       } finally {
-        client.release();
+        // release(error) destroys the client instead of handing a dead connection to the next request.
+        client.release(broken);
+        client.removeListener('error', onError);
       }
     },
-    close: () => pool.end(),
+    async ping(timeoutMs) {
+      probe ??= newProbePool(connectionString, timeoutMs);
+      await withTimeout(probe.query('SELECT 1'), timeoutMs, 'the database did not answer in time');
+    },
+    async close() {
+      await probe?.end();
+      await pool.end();
+    },
   };
+}
+
+function newProbePool(connectionString: string, timeoutMs: number): pg.Pool {
+  const probe = new pg.Pool({
+    connectionString,
+    ...PROBE_OPTIONS,
+    connectionTimeoutMillis: timeoutMs,
+    statement_timeout: timeoutMs,
+    query_timeout: timeoutMs,
+  });
+  probe.on('error', () => {
+    // The probe's idle connection was cut: the next probe opens another.
+  });
+  return probe;
+}
+
+/** Rejects with `message` if `work` has not settled after `ms`. */
+async function withTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 const pgliteParsers = {
@@ -111,6 +184,9 @@ export async function openPglite(dataDir?: string): Promise<Db> {
           exec: async (script) => void (await t.exec(script)),
         }),
       ),
+    // One connection: a probe queues behind the statement running now, so it is bounded by a timer.
+    ping: async (timeoutMs) =>
+      void (await withTimeout(db.query('SELECT 1'), timeoutMs, 'the database did not answer in time')),
     async close() {
       await db.close();
       releaseLock();

@@ -58,18 +58,28 @@ export async function insertTasks(q: Queryable, tasks: NewTask[], delaySeconds: 
   );
 }
 
+/** A task's endpoint (scheme, host and port of its URL, lower case), as service.ts endpointOf reads it. */
+const ENDPOINT_SQL = `lower(COALESCE(substring(url from '^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*'), url))`;
+
 /**
  * Claims due tasks: the lease pushes next_attempt_at forward, so a worker that dies mid-delivery
  * leaves the task to be retried after the lease, and SKIP LOCKED keeps other workers off it meanwhile.
+ * Tasks for `skipEndpoints` (endpoints this node has no slot for) are left where they are.
  */
-export function claimDueTasks(q: Queryable, limit: number, leaseSeconds: number) {
+export function claimDueTasks(
+  q: Queryable,
+  limit: number,
+  leaseSeconds: number,
+  skipEndpoints: string[] = [],
+) {
+  const skip = skipEndpoints.length > 0 ? `AND ${ENDPOINT_SQL} <> ALL($3::text[])` : '';
   return q.query<NotifyTaskRow>(
     `UPDATE notify_task SET next_attempt_at = now() + make_interval(secs => $2)
      WHERE id IN (
-       SELECT id FROM notify_task WHERE state = 'pending' AND next_attempt_at <= now()
+       SELECT id FROM notify_task WHERE state = 'pending' AND next_attempt_at <= now() ${skip}
        ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
      RETURNING *`,
-    [limit, leaseSeconds],
+    skipEndpoints.length > 0 ? [limit, leaseSeconds, skipEndpoints] : [limit, leaseSeconds],
   );
 }
 

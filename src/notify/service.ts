@@ -12,8 +12,14 @@ export const DEFAULT_NOTIFY_SCHEDULE_SECONDS = [
 ];
 
 const LEASE_SECONDS = 60;
-/** Notifies being sent at once by one node. A slow merchant holds only its own slots. */
-const MAX_IN_FLIGHT = 256;
+/** Notifies being sent at once by one node. */
+const MAX_IN_FLIGHT = 512;
+/**
+ * Notifies one endpoint (scheme, host and port of the notify URL) may have in flight at once. A
+ * merchant whose server hangs, with any number of notifies due, holds at most half the node's
+ * slots until its timeouts; the other half keeps flowing to everyone else.
+ */
+const MAX_IN_FLIGHT_PER_ENDPOINT = MAX_IN_FLIGHT / 2;
 /** Claim again once this many slots are free, so claims stay batches, not one row at a time. */
 const CLAIM_WHEN_FREE = 64;
 const DEFAULT_DELIVERY_TIMEOUT_MS = 10_000;
@@ -43,6 +49,12 @@ export interface NewNotify {
 export class NotifyService {
   private wakeListener: (() => void) | null = null;
   private inFlight = 0;
+  /**
+   * Per endpoint: deliveries in flight, and claimed notifies waiting for one of its slots (sent as
+   * its deliveries finish, well inside their lease). An endpoint that is full or has a backlog is
+   * left out of claims, so its other due notifies stay in the table for other nodes or later.
+   */
+  private readonly endpoints = new Map<string, { busy: number; backlog: queries.NotifyTaskRow[] }>();
   /** Connections for merchant notifies; in production they may only reach public addresses. */
   private readonly dispatcher: Agent;
   private drained: (() => void) | null = null;
@@ -100,24 +112,39 @@ export class NotifyService {
 
   /**
    * Claims due notifies for the free delivery slots and starts sending them; returns how many it
-   * started (not finished): deliveries run on while the loop claims more, so one slow merchant
-   * never holds up the others.
+   * claimed: deliveries run on while the loop claims more, so one slow merchant never holds up the
+   * others. Endpoints already at their share are not claimed for.
    */
   async deliverDue(): Promise<number> {
     const room = MAX_IN_FLIGHT - this.inFlight;
     if (room < CLAIM_WHEN_FREE) return 0;
-    const tasks = await queries.claimDueTasks(this.db, room, LEASE_SECONDS);
+    const full = [...this.endpoints]
+      .filter(([, e]) => e.busy >= MAX_IN_FLIGHT_PER_ENDPOINT || e.backlog.length > 0)
+      .map(([endpoint]) => endpoint);
+    const tasks = await queries.claimDueTasks(this.db, room, LEASE_SECONDS, full);
     for (const task of tasks) {
-      this.inFlight++;
-      this.deliver(task)
-        .then((record) => this.recorder.submit(record))
-        .catch((error: unknown) => {
-          // The lease brings the task back if its attempt could not be recorded.
-          this.options.log?.warn({ taskId: task.id.toString(), err: error }, 'notify attempt not recorded');
-        })
-        .finally(() => this.slotFreed());
+      const endpoint = endpointOf(task.url);
+      let state = this.endpoints.get(endpoint);
+      if (!state) {
+        state = { busy: 0, backlog: [] };
+        this.endpoints.set(endpoint, state);
+      }
+      if (state.busy >= MAX_IN_FLIGHT_PER_ENDPOINT) state.backlog.push(task);
+      else this.start(task, endpoint, state);
     }
     return tasks.length;
+  }
+
+  private start(task: queries.NotifyTaskRow, endpoint: string, state: { busy: number }): void {
+    state.busy++;
+    this.inFlight++;
+    this.deliver(task)
+      .then((record) => this.recorder.submit(record))
+      .catch((error: unknown) => {
+        // The lease brings the task back if its attempt could not be recorded.
+        this.options.log?.warn({ taskId: task.id.toString(), err: error }, 'notify attempt not recorded');
+      })
+      .finally(() => this.slotFreed(endpoint));
   }
 
   /** Closes the notify connections (after drain). */
@@ -133,11 +160,24 @@ export class NotifyService {
     });
   }
 
-  private slotFreed(): void {
+  private slotFreed(endpoint: string): void {
+    const state = this.endpoints.get(endpoint)!;
+    state.busy--;
     this.inFlight--;
+    // The endpoint's slot goes to its next claimed notify, if one waits.
+    const next = state.backlog.shift();
+    if (next) {
+      this.start(next, endpoint, state);
+      return;
+    }
+    if (state.busy === 0) this.endpoints.delete(endpoint);
     if (this.inFlight === 0) this.drained?.();
-    // A freed slot may let the delivery loop claim more.
-    if (MAX_IN_FLIGHT - this.inFlight === CLAIM_WHEN_FREE) this.wake();
+    // A freed slot may let the delivery loop claim more: for everyone, or for this endpoint again.
+    if (
+      MAX_IN_FLIGHT - this.inFlight === CLAIM_WHEN_FREE ||
+      state.busy === MAX_IN_FLIGHT_PER_ENDPOINT - CLAIM_WHEN_FREE
+    )
+      this.wake();
   }
 
   /** Sends the order's notifies again now (manual resend); returns how many were queued. */
@@ -244,6 +284,11 @@ export class NotifyService {
       [HEADER.signature]: signature,
     };
   }
+}
+
+/** Where a notify goes, for the per-endpoint share of slots: scheme, host and port, as queries.ts reads it in SQL. */
+export function endpointOf(url: string): string {
+  return (/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/.exec(url)?.[0] ?? url).toLowerCase();
 }
 
 /** Reads at most `maxChars` of an answer and drops the rest: a merchant cannot make us hold a large body. */

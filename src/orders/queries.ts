@@ -393,6 +393,20 @@ export function dueForQuery(q: Queryable, limit: number) {
   );
 }
 
+/**
+ * Created orders sent to a channel account before `sentBefore` (while an order is created,
+ * updated_at is when it was last sent: insert or failover) and not asked about since
+ * (next_query_at): their channel call is long overdue (resume.ts).
+ */
+export function strandedCreated(q: Queryable, sentBefore: Date, limit: number) {
+  return q.query<OrderRow>(
+    `SELECT * FROM pay_order WHERE state = 'created' AND updated_at <= $1 AND channel_account_id IS NOT NULL
+       AND expires_at > now() AND (next_query_at IS NULL OR next_query_at <= now())
+     ORDER BY updated_at LIMIT $2`,
+    [sentBefore, limit],
+  );
+}
+
 /** Paid volume since local midnight per channel account (for daily limits). */
 export function paidTodayByAccount(q: Queryable, accountIds: bigint[], timeZone: string) {
   return q.query<{ channel_account_id: bigint; total: bigint }>(

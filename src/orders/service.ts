@@ -13,6 +13,7 @@ import {
 } from '../channels/types.ts';
 import { Batcher } from '../db/batcher.ts';
 import type { Db, Queryable } from '../db/index.ts';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { AppError } from '../errors.ts';
 import { feeOf } from '../fees/fee.ts';
 import { splitFee } from '../fees/split.ts';
@@ -23,6 +24,7 @@ import { minuteOfDayIn, planRoute } from '../routing/route.ts';
 import type { CashierLinks } from './cashier-link.ts';
 import type { OrderRow } from './queries.ts';
 import * as queries from './queries.ts';
+import { mayBeAtChannel, StrandedOrders } from './resume.ts';
 import { isLatePayment, isOpen, type OrderState } from './state.ts';
 import { hashCreateRequest, notifyBody } from './views.ts';
 
@@ -190,7 +192,11 @@ export class OrderService {
   ): Promise<{ order: OrderRow; created: boolean }> {
     const requestHash = hashCreateRequest(input);
     const existing = await this.lookups.submit({ appId: app.appId, mchOrderNo: input.mchOrderNo });
-    if (existing) return { order: assertSameRequest(existing, requestHash), created: false };
+    if (existing) {
+      // A retry of an order stranded in created (its acceptance never recorded) carries it on.
+      const order = await this.stranded.resumeForRetry(assertSameRequest(existing, requestHash));
+      return { order, created: false };
+    }
 
     const product = await this.catalog.productByCode(input.productCode);
     if (!product?.enabled) throw new AppError('PRODUCT_NOT_FOUND', `product ${input.productCode} not found`);
@@ -301,6 +307,14 @@ export class OrderService {
     });
   }
 
+  /** Created orders whose channel acceptance may never have been recorded (resume.ts). */
+  private get stranded(): StrandedOrders {
+    return new StrandedOrders(this, this.db, this.channels, this.catalog, {
+      log: this.options.log,
+      queryScheduleSeconds: this.options.queryScheduleSeconds,
+    });
+  }
+
   private async acceptBatch(items: Acceptance[]): Promise<(OrderRow | null)[]> {
     const rows = await queries.markPaying(this.db, items);
     const byId = new Map(rows.map((row) => [row.id, row]));
@@ -311,7 +325,7 @@ export class OrderService {
    * Opens the payment at the first channel account that accepts it. A refusal or no answer moves
    * the order to the next account of the plan (failover); when none is left the order fails.
    */
-  private async openAtChannel(order: OrderRow, plan: RoutableBinding[]): Promise<OrderRow> {
+  async openAtChannel(order: OrderRow, plan: RoutableBinding[]): Promise<OrderRow> {
     let current = order;
     const refusals: { channelAccountId: string; code: string; message: string }[] = [];
     for (let i = 0; i < plan.length; i++) {
@@ -367,7 +381,7 @@ export class OrderService {
   }
 
   /** Records the channel's acceptance: paying with its pay data, or paid when it took an auth code at once. */
-  private async accepted(
+  async accepted(
     order: OrderRow,
     binding: RoutableBinding,
     result: Extract<CreatePaymentResult, { outcome: 'accepted' }>,
@@ -465,7 +479,7 @@ export class OrderService {
   }
 
   /** Moves a created order to another channel account; its cost and profit follow the new account's rate. */
-  private reroute(
+  reroute(
     order: OrderRow,
     binding: RoutableBinding,
     refusal: { channelAccountId: string; code: string; message: string },
@@ -495,7 +509,7 @@ export class OrderService {
     );
   }
 
-  private async planFor(productId: bigint, amount: bigint): Promise<RoutableBinding[]> {
+  async planFor(productId: bigint, amount: bigint): Promise<RoutableBinding[]> {
     const bindings = await this.catalog.routableBindings(productId);
     if (bindings.length === 0) return [];
     const usedToday = await this.paidToday(
@@ -862,10 +876,8 @@ export class OrderService {
         'ORDER_STATE_INVALID',
         `order ${order.order_no} is ${order.state}; it cannot be closed`,
       );
-    // A created auth-code order may have reached the channel already: close it there too.
-    const mayBeAtChannel =
-      order.state === 'paying' || (order.state === 'created' && authCodeOf(order) !== null);
-    if (mayBeAtChannel && order.channel_account_id !== null) {
+    // A created order may have reached the channel already (its acceptance not recorded): close it there too.
+    if ((order.state === 'paying' || mayBeAtChannel(order)) && order.channel_account_id !== null) {
       const result = await this.channels.closePayment(order.channel_account_id, {
         orderNo: order.order_no,
         channelOrderNo: order.channel_order_no,
@@ -935,6 +947,8 @@ export class OrderService {
     try {
       status = await this.syncWithChannel(order);
     } catch (error) {
+      // Our database going away is not the channel's fault: that stays a 503 to retry.
+      if (isDatabaseUnavailable(error)) throw error;
       throw new AppError(
         'CHANNEL_ERROR',
         `the channel did not answer the query: ${(error as Error).message}`,
@@ -984,7 +998,8 @@ export class OrderService {
       if (Date.now() > deadline) break;
       try {
         if (order.state === 'created' && Date.now() - order.created_at.getTime() < CREATED_GRACE_MS) continue;
-        const askChannel = order.state === 'paying' || authCodeOf(order) !== null;
+        // A created order may be open at its channel (its acceptance never recorded): ask first too.
+        const askChannel = order.state === 'paying' || mayBeAtChannel(order);
         const status = askChannel ? await this.syncWithChannel(order) : 'not_found';
         if (status === 'mismatch') {
           // The channel's amount disagrees with ours: an operator must look; the sweep moves on.
@@ -1030,10 +1045,14 @@ export class OrderService {
     if (closed) this.options.log.warn({ orderNo: order.order_no }, 'closed without the channel confirming');
   }
 
-  /** PAY-7: paying orders are asked about at growing intervals, so a lost notify does not strand them. */
+  /**
+   * PAY-7: paying orders are asked about at growing intervals, so a lost notify does not strand
+   * them; so are created orders whose channel call is long overdue (resume.ts).
+   */
   async queryPaying(): Promise<number> {
     const due = await queries.dueForQuery(this.db, SWEEP_BATCH);
     const deadline = Date.now() + SWEEP_BUDGET_MS;
+    const stranded = await this.stranded.queryStranded(SWEEP_BATCH, deadline);
     for (const order of due) {
       if (Date.now() > deadline) break;
       const count = order.query_count + 1;
@@ -1047,7 +1066,7 @@ export class OrderService {
         );
       }
     }
-    return due.length;
+    return due.length + stranded;
   }
 
   private nextQueryAt(queriesDone: number, order: OrderRow): Date {
