@@ -5,6 +5,7 @@ import type { CreatePaymentRequest, CreatePaymentResult } from '../channels/type
 import type { Db } from '../db/index.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { AppError } from '../errors.ts';
+import { rateOnly } from '../fees/fee.ts';
 import type { OrderRow } from './queries.ts';
 import * as queries from './queries.ts';
 
@@ -201,6 +202,8 @@ export class StrandedOrders {
         channelAccountId: order.channel_account_id!,
         adapterCode: order.adapter_code ?? '',
         costRatePpm: order.channel_rate_ppm ?? 0,
+        // Not used on the accepted path: the order keeps the cost split it was routed with.
+        cost: rateOnly(order.channel_rate_ppm ?? 0),
         weight: 0,
         priority: 0,
         minAmount: null,
