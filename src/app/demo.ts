@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { sandboxMerchantKey } from '../channels/sandbox/protocol.ts';
+import { registerSandboxMerchant } from '../channels/sandbox/server.ts';
+import type { SandboxStore } from '../channels/sandbox/store.ts';
 import type { Config } from './config.ts';
 import type { Services } from './services.ts';
 
@@ -24,7 +25,7 @@ export const DEMO_PRODUCT = 'sandbox_qr';
 export async function seedDemo(
   services: Services,
   config: Config,
-  sandboxSecret: string,
+  sandbox: SandboxStore,
 ): Promise<DemoCredentials | null> {
   if ((await services.consoleUsers.countUsers('operator')) > 0) return null;
   const password = randomBytes(12).toString('base64url');
@@ -40,14 +41,17 @@ export async function seedDemo(
   });
   await services.catalog.createChannel({ code: 'sandbox', name: '沙箱通道 Sandbox', adapterCode: 'sandbox' });
   const accounts = [
-    { name: '沙箱账户 A', mchId: 'SBXDEMO0001', costRatePpm: 3800, weight: 70 },
-    { name: '沙箱账户 B', mchId: 'SBXDEMO0002', costRatePpm: 4500, weight: 30 },
+    { name: '沙箱账户 A', costRatePpm: 3800, weight: 70 },
+    { name: '沙箱账户 B', costRatePpm: 4500, weight: 30 },
   ];
   for (const a of accounts) {
+    // Registered in-process: a random mchId and a random key, known only to the sandbox's store and
+    // to the channel account's sealed credentials.
+    const merchant = (await registerSandboxMerchant(sandbox))!;
     const account = await services.catalog.createChannelAccount({
       channelCode: 'sandbox',
       name: a.name,
-      credentials: { mchId: a.mchId, key: sandboxMerchantKey(sandboxSecret, a.mchId) },
+      credentials: merchant,
       rates: [{ productCode: DEMO_PRODUCT, costRatePpm: a.costRatePpm }],
     });
     await services.catalog.upsertBinding(DEMO_PRODUCT, account.id, {
