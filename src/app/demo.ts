@@ -54,16 +54,24 @@ export async function seedDemo(
       credentials: merchant,
       rates: [{ productCode: DEMO_PRODUCT, costRatePpm: a.costRatePpm }],
     });
-    await services.catalog.upsertBinding(DEMO_PRODUCT, account.id, {
-      weight: a.weight,
-      priority: 0,
-      minAmount: null,
-      maxAmount: null,
-      dailyLimit: null,
-      windowStart: null,
-      windowEnd: null,
-      enabled: true,
-    });
+    await services.catalog.upsertBinding(
+      DEMO_PRODUCT,
+      account.id,
+      {
+        weight: a.weight,
+        priority: 0,
+        minAmount: null,
+        maxAmount: null,
+        dailyLimit: null,
+        windowStart: null,
+        windowEnd: null,
+        enabled: true,
+      },
+      {
+        // Asking for demo data (QY_DEMO=1 in production) is the operator's explicit consent.
+        allowTestAccount: true,
+      },
+    );
   }
 
   const merchant = await services.merchants.createMerchant({

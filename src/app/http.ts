@@ -181,6 +181,8 @@ export async function buildHttpApp({
       registrationToken: sandbox.registrationToken,
       // The sandbox's notifies obey the same outbound rule as merchant notifies.
       allowPrivateAddresses: config.notifyPrivateAddresses,
+      // Its notifies to this platform (the channel-notify URLs) go to our own public address.
+      hostOrigin: publicUrl,
       publicUrl: () => `${publicUrl()}/sandbox`,
       retryDelaysMs: sandbox.retryDelaysMs,
     });

@@ -23,7 +23,23 @@ export interface NotifierOptions {
    * the platform allows private ones (the embedded demo).
    */
   allowPrivateAddresses: boolean;
+  /**
+   * The origin of the platform this sandbox is mounted in, if any: notifies to it pass the guard.
+   * It is the platform's own public address, which anyone can reach anyway, whatever it resolves to.
+   */
+  hostOrigin?: () => string | null;
   log: FastifyBaseLogger;
+}
+
+/** True when `url` is on the host platform's origin (see NotifierOptions.hostOrigin). */
+export function isHostOrigin(url: string, hostOrigin: (() => string | null) | undefined): boolean {
+  const host = hostOrigin?.() ?? null;
+  if (host === null) return false;
+  try {
+    return new URL(url).origin === new URL(host).origin;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -35,7 +51,10 @@ export interface NotifierOptions {
 export class Notifier {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly inFlight = new Set<AbortController>();
+  /** Connections for notifies: public addresses only unless private ones are allowed. */
   private readonly dispatcher: Agent;
+  /** Connections to the host platform itself (see NotifierOptions.hostOrigin). */
+  private readonly hostDispatcher = new Agent();
   private stopped = false;
 
   constructor(private readonly options: NotifierOptions) {
@@ -98,7 +117,7 @@ export class Notifier {
     this.timers.clear();
     for (const controller of this.inFlight) controller.abort();
     this.inFlight.clear();
-    await this.dispatcher.close();
+    await Promise.all([this.dispatcher.close(), this.hostDispatcher.close()]);
   }
 
   private schedule(notify: PendingNotify, delayMs: number): void {
@@ -130,7 +149,8 @@ export class Notifier {
 
   private async deliver(notify: PendingNotify): Promise<'acknowledged' | 'retry' | 'refused'> {
     const { tradeNo, attempt } = notify;
-    if (!this.options.allowPrivateAddresses) {
+    const toHost = isHostOrigin(notify.notifyUrl, this.options.hostOrigin);
+    if (!this.options.allowPrivateAddresses && !toHost) {
       try {
         assertPublicLiteral(notify.notifyUrl);
       } catch (error) {
@@ -148,7 +168,7 @@ export class Notifier {
         headersTimeout: NOTIFY_TIMEOUT_MS,
         bodyTimeout: NOTIFY_TIMEOUT_MS,
         signal: controller.signal,
-        dispatcher: this.dispatcher,
+        dispatcher: toHost ? this.hostDispatcher : this.dispatcher,
       });
       const text = await readTextUpTo(response.body, MAX_ACK_BYTES);
       const acknowledged =

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { assertPublicLiteral } from '../../notify/address-guard.ts';
-import { DEFAULT_NOTIFY_RETRY_DELAYS_MS, Notifier } from './notifier.ts';
+import { DEFAULT_NOTIFY_RETRY_DELAYS_MS, isHostOrigin, Notifier } from './notifier.ts';
 import { escapeHtml, PAY_PAGE_HEADERS, renderMessagePage, renderPaymentPage } from './pay-page.ts';
 import {
   closeByMerchant,
@@ -53,6 +53,8 @@ export interface SandboxPluginOptions {
   registrationToken: string | null;
   /** Whether notifies may go to loopback and private networks (the platform's notify setting). */
   allowPrivateAddresses: boolean;
+  /** The platform this sandbox is mounted in: its own origin is always a valid notify address. */
+  hostOrigin?: () => string | null;
   /** Base URL where this plugin is reachable, e.g. http://127.0.0.1:8080/sandbox; known only after listen. */
   publicUrl: () => string;
   /** Waits between notify attempts; defaults to +2 s, +10 s, +30 s. Tests shorten it. */
@@ -129,6 +131,7 @@ interface SandboxState {
   store: SandboxStore;
   registrationToken: string | null;
   allowPrivateAddresses: boolean;
+  hostOrigin?: () => string | null;
   publicUrl: () => string;
   notifier: Notifier;
   pauses: Pauses;
@@ -149,11 +152,13 @@ export const sandboxPlugin: FastifyPluginAsync<SandboxPluginOptions> = async (fa
     store: options.store,
     registrationToken: token,
     allowPrivateAddresses: options.allowPrivateAddresses,
+    hostOrigin: options.hostOrigin,
     publicUrl: options.publicUrl,
     notifier: new Notifier({
       retryDelaysMs: options.retryDelaysMs ?? DEFAULT_NOTIFY_RETRY_DELAYS_MS,
       store: options.store,
       allowPrivateAddresses: options.allowPrivateAddresses,
+      hostOrigin: options.hostOrigin,
       log: fastify.log,
     }),
     pauses: new Pauses(),
@@ -382,7 +387,7 @@ function registrationRefusal(
 
 /** Why a notify URL is refused (a private address literal where those are denied), or null. */
 function notifyUrlProblem(state: SandboxState, notifyUrl: string): string | null {
-  if (state.allowPrivateAddresses) return null;
+  if (state.allowPrivateAddresses || isHostOrigin(notifyUrl, state.hostOrigin)) return null;
   try {
     assertPublicLiteral(notifyUrl);
     return null;
