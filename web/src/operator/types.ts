@@ -97,6 +97,8 @@ export interface ChannelAccount {
   enabled: boolean;
   config: Record<string, unknown> | null;
   hasCredentials?: boolean;
+  /** An account of a test channel (the sandbox): its orders are test orders. */
+  testAccount: boolean;
   rates: { productCode: string; costRatePpm: number }[];
 }
 
@@ -115,12 +117,25 @@ export interface Binding {
   enabled: boolean;
   /** The account and its channel are enabled. */
   accountEnabled: boolean;
+  /** The account is a test account (the sandbox). */
+  testAccount: boolean;
+  /** An operator confirmed binding this test account (required in production). */
+  testAccountAllowed: boolean;
 }
 
 export type BindingInput = Omit<
   Binding,
-  'channelAccountId' | 'accountName' | 'adapterCode' | 'costRatePpm' | 'accountEnabled'
->;
+  | 'channelAccountId'
+  | 'accountName'
+  | 'adapterCode'
+  | 'costRatePpm'
+  | 'accountEnabled'
+  | 'testAccount'
+  | 'testAccountAllowed'
+> & {
+  /** The explicit confirmation a test account needs to be bound in production. */
+  allowTestAccount?: boolean;
+};
 
 export interface PayData {
   type: 'qr' | 'url' | 'form' | 'none' | string;
