@@ -57,7 +57,7 @@ export const MAX_DUPLICATE_NOTIFIES = 3;
 /** Upper bound of the injected amount error, far below 2^53 so the JSON number stays exact. */
 export const MAX_WRONG_AMOUNT_DELTA = 1_000_000_000_000;
 
-const delayMs = z.number().int().min(0).max(MAX_FAULT_DELAY_MS, `must be at most ${MAX_FAULT_DELAY_MS} ms`);
+const delayMs = z.number().int().min(0).max(MAX_FAULT_DELAY_MS, `at most ${MAX_FAULT_DELAY_MS} ms`);
 
 /** Faults a tester asks the sandbox to inject into one payment (sent on create as a JSON string). */
 export const sandboxFaultsSchema = z.strictObject({
