@@ -97,7 +97,7 @@ async function seed(env: NodeJS.ProcessEnv): Promise<{ mchId: string; key: strin
         config: { faults: { notifyDelayMs: NOTIFY_DELAY_MS } },
       });
     }
-    return Promise.all(
+    return await Promise.all(
       accounts.map(async (account) => {
         const { credentials } = (await services.catalog.channelAccount(account.id))!;
         return { mchId: String(credentials.mchId), key: String(credentials.key) };
