@@ -139,4 +139,47 @@ describe.each(testDatabases)('test accounts in the embedded demo on $kind', (dat
     });
     expect(saved).toMatchObject({ weight: 7, test_account_allowed: false });
   });
+
+  it('moves the test mark with the account when an order fails over', async () => {
+    const [testAccount, realAccount] = t.channelAccountIds as [bigint, bigint];
+    const { catalog, db } = t.platform.services;
+    // Account B stands for a real channel's account; A, a test account, is tried first and refuses.
+    await db.query('UPDATE channel_account SET test_account = FALSE WHERE id = $1', [realAccount]);
+    const bind = (id: bigint, priority: number) =>
+      catalog.upsertBinding(DEMO_PRODUCT, id, {
+        weight: 1,
+        priority,
+        minAmount: null,
+        maxAmount: null,
+        dailyLimit: null,
+        windowStart: null,
+        windowEnd: null,
+        enabled: true,
+      });
+    await bind(testAccount, 10);
+    await bind(realAccount, 0);
+    await catalog.updateChannelAccount(testAccount, { config: { faults: { refuseCreate: true } } });
+
+    const rerouted = await t.client.createOrder({
+      mchOrderNo: `FAILOVER-${Date.now()}`,
+      productCode: DEMO_PRODUCT,
+      amount: 500,
+      subject: 'failover',
+    });
+    const stored = await t.platform.services.orders.requireByOrderNo(rerouted.orderNo);
+    expect(stored).toMatchObject({ state: 'paying', channel_account_id: realAccount, test: false });
+
+    // Taken by the test account: a test order.
+    await catalog.updateChannelAccount(testAccount, { config: {} });
+    const taken = await t.client.createOrder({
+      mchOrderNo: `TAKEN-${Date.now()}`,
+      productCode: DEMO_PRODUCT,
+      amount: 500,
+      subject: 'taken',
+    });
+    expect(await t.platform.services.orders.requireByOrderNo(taken.orderNo)).toMatchObject({
+      channel_account_id: testAccount,
+      test: true,
+    });
+  });
 });
