@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type Config, DEFAULT_HTTP_TIMEOUTS } from '../src/app/config.ts';
 import { createLogger } from '../src/app/logger.ts';
-import { inProcessSandboxSecret, startPlatform } from '../src/app/platform.ts';
+import { startPlatform } from '../src/app/platform.ts';
 import { Worker } from '../src/app/worker.ts';
 import { signedNotifyForm } from '../src/channels/sandbox/protocol.ts';
 import { type Db, openPglite, openPostgres, runOnServer } from '../src/db/index.ts';
@@ -139,14 +139,17 @@ function countingQueries(db: Db): { db: Db; print(): void } {
   };
 }
 
-/** `qingyun sandbox` in its own process, with the secret the platform's channel accounts were keyed with. */
-async function startSandboxProcess(secret: string): Promise<{ url: string; stop(): Promise<void> }> {
+/** The token the benchmark registers its sandbox merchants with, at the sandbox in its own process. */
+const SANDBOX_REGISTRATION_TOKEN = randomBytes(24).toString('base64url');
+
+/** `qingyun sandbox` in its own process; the platform's channel accounts are registered there afterwards. */
+async function startSandboxProcess(): Promise<{ url: string; stop(): Promise<void> }> {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', path.join(HERE, '..', 'src', 'app', 'cli.ts'), 'sandbox', '--port', '0'],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, QY_SANDBOX_SECRET: secret, HOST: '127.0.0.1' },
+      env: { ...process.env, QY_SANDBOX_REGISTRATION_TOKEN: SANDBOX_REGISTRATION_TOKEN, HOST: '127.0.0.1' },
     },
   );
   let out = '';
@@ -312,11 +315,17 @@ async function runWorkloads(
   const platform = await startPlatform(config, { db: counted?.db ?? db, log: createLogger('silent') });
   // The channel is another party's server: it runs in its own process, as it would in production,
   // so its work is not counted against the platform's event loop.
-  const sandbox = await startSandboxProcess(inProcessSandboxSecret(config));
+  const sandbox = await startSandboxProcess();
   for (const account of await platform.services.catalog.listChannelAccounts()) {
-    const current = (await platform.services.catalog.channelAccount(account.id))!;
+    // Each account becomes a merchant of that sandbox, with the key it issues.
+    const registered = await fetch(`${sandbox.url}/api/merchants`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${SANDBOX_REGISTRATION_TOKEN}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    const merchant = (await registered.json()) as { mchId: string; key: string };
     await platform.services.catalog.updateChannelAccount(account.id, {
-      credentials: { ...current.credentials, baseUrl: sandbox.url },
+      credentials: { mchId: merchant.mchId, key: merchant.key, baseUrl: sandbox.url },
     });
   }
   const receiver = await startReceiver();

@@ -7,6 +7,8 @@ export const ERROR_STATUS = {
   AMOUNT_OUT_OF_RANGE: 400,
   CURRENCY_MISMATCH: 400,
   RATE_RULE_VIOLATION: 400,
+  /** A test account (the sandbox) bound in production without the operator's explicit allowTestAccount. */
+  TEST_ACCOUNT_BINDING: 409,
   SIGNATURE_MISSING: 401,
   SIGNATURE_INVALID: 401,
   TIMESTAMP_EXPIRED: 401,

@@ -4,7 +4,13 @@ import { ledgerReport } from '../src/app/platform.ts';
 import { launchBrowser, newPage, readmeScreenshots, WALKTHROUGH_TIMEOUT } from './support/browser.ts';
 import { type ConsoleClient, freshTotp, operatorConsole } from './support/console.ts';
 import { testDatabases } from './support/databases.ts';
-import { eventually, payOnSandbox, startTestPlatform, type TestPlatform } from './support/platform.ts';
+import {
+  countSandboxAccountsAsReal,
+  eventually,
+  payOnSandbox,
+  startTestPlatform,
+  type TestPlatform,
+} from './support/platform.ts';
 
 vi.setConfig({ testTimeout: WALKTHROUGH_TIMEOUT });
 
@@ -122,6 +128,10 @@ describe.each(testDatabases)('consoles in the browser on $kind', (database) => {
       await drawer.getByRole('combobox', { name: '通道账户' }).click();
       await page.locator('.ant-select-item-option', { hasText: name }).first().click();
       await drawer.getByLabel('权重').fill(name.endsWith('A') ? '60' : '40');
+      // A sandbox account is a test account: binding it takes an explicit confirmation.
+      await drawer.getByRole('button', { name: '确定' }).click();
+      await expect.poll(() => drawer.innerText()).toContain('绑定测试账户前请勾选确认');
+      await drawer.getByRole('checkbox', { name: '我确认将该产品绑定到测试账户' }).check();
       await drawer.getByRole('button', { name: '确定' }).click();
       await expect.poll(() => page.getByTestId('bindings-table').innerText()).toContain(name);
       // The drawer holding the account just bound animates out; the next one must not be mistaken for it.
@@ -130,6 +140,8 @@ describe.each(testDatabases)('consoles in the browser on $kind', (database) => {
     await shoot(page, 'operator-routing');
     const bindings = await admin.ok<{ weight: number }[]>('GET', '/api/admin/products/browser_qr/bindings');
     expect(bindings.map((b) => b.weight).sort()).toEqual([40, 60]);
+    // From here the sandbox accounts stand for a real channel's, so the statistics count their orders.
+    await countSandboxAccountsAsReal(t);
 
     // ---- place an order on the test page and pay it on the sandbox page ----
     await page.goto(url('/operator/test-order'));

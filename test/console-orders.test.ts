@@ -3,7 +3,13 @@ import type { Order } from '../sdk/index.ts';
 import { ledgerReport } from '../src/app/platform.ts';
 import { type ConsoleClient, operatorConsole } from './support/console.ts';
 import { testDatabases } from './support/databases.ts';
-import { eventually, payOnSandbox, startTestPlatform, type TestPlatform } from './support/platform.ts';
+import {
+  countSandboxAccountsAsReal,
+  eventually,
+  payOnSandbox,
+  startTestPlatform,
+  type TestPlatform,
+} from './support/platform.ts';
 import { NotifyReceiver } from './support/receiver.ts';
 
 // Until src/app/http.ts registers this console plugins, the tests add those still missing.
@@ -85,6 +91,8 @@ describe.each(testDatabases)('operator console orders on $kind', (database) => {
 
   beforeAll(async () => {
     t = await startTestPlatform(database);
+    // Orders here stand for real ones (statistics, the test flag): see countSandboxAccountsAsReal.
+    await countSandboxAccountsAsReal(t);
     await receiver.start();
     admin = await operatorConsole(t);
     await admin.ok('PUT', '/api/admin/settings/completion-password', { password: COMPLETION_PASSWORD });

@@ -87,6 +87,8 @@ describe.each(testDatabases)('a process killed between payment and notify delive
       QY_DATA_DIR: dataDir,
       QY_MASTER_KEY: randomBytes(32).toString('hex'),
       QY_DEMO: '1',
+      // The demo pays through the in-process sandbox, off by default with DATABASE_URL.
+      QY_SANDBOX: '1',
       LOG_LEVEL: 'warn',
       QY_WORKER_TICK_MS: '100',
       // The test's merchant listens on 127.0.0.1.

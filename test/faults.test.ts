@@ -205,7 +205,7 @@ describe.each(testDatabases)('faults on $kind', (database) => {
   });
 
   it('applies duplicated channel notifies once', async () => {
-    await setFaults({ duplicateNotify: 5 });
+    await setFaults({ duplicateNotify: 3 });
     try {
       const order = await t.client.createOrder({
         mchOrderNo: 'DUP-1',
@@ -219,10 +219,10 @@ describe.each(testDatabases)('faults on $kind', (database) => {
       const row = await t.platform.services.orders.requireByOrderNo(order.orderNo);
       const notifies = await eventually(async () => {
         const n = await t.platform.services.orders.channelNotifiesOf(row.id);
-        return n.length === 5 ? n : undefined;
+        return n.length === 3 ? n : undefined;
       });
       expect(notifies.filter((n) => n.outcome === 'applied')).toHaveLength(1);
-      expect(notifies.filter((n) => n.outcome === 'duplicate')).toHaveLength(4);
+      expect(notifies.filter((n) => n.outcome === 'duplicate')).toHaveLength(2);
     } finally {
       await setFaults({});
     }

@@ -3,7 +3,13 @@ import { QingyunApiError, QingyunClient } from '../sdk/index.ts';
 import { ledgerReport } from '../src/app/platform.ts';
 import { ConsoleClient, merchantConsole, operatorConsole, uniqueName } from './support/console.ts';
 import { testDatabases } from './support/databases.ts';
-import { eventually, payOnSandbox, startTestPlatform, type TestPlatform } from './support/platform.ts';
+import {
+  countSandboxAccountsAsReal,
+  eventually,
+  payOnSandbox,
+  startTestPlatform,
+  type TestPlatform,
+} from './support/platform.ts';
 import { NotifyReceiver } from './support/receiver.ts';
 
 // Until src/app/http.ts registers this console plugins, the tests add those still missing.
@@ -109,6 +115,8 @@ describe.each(testDatabases)('merchant portal on $kind', (database) => {
 
   beforeAll(async () => {
     t = await startTestPlatform(database);
+    // Orders here stand for real ones (statistics, the test flag): see countSandboxAccountsAsReal.
+    await countSandboxAccountsAsReal(t);
     await receiver.start();
     admin = await operatorConsole(t);
     merchantA = (await services().merchants.requireMerchant(t.demo.merchant.mchNo)).id;

@@ -127,6 +127,9 @@ interface RequestOptions {
   headers?: Record<string, string>;
 }
 
+/** Lets the tests register sandbox merchants over HTTP, as the sandbox's operator would. */
+const SANDBOX_REGISTRATION_TOKEN = 'operator-api-test-sandbox-registration-token';
+
 async function callApi<T>(
   baseUrl: string,
   method: Method,
@@ -216,7 +219,7 @@ describe.each(testDatabases)('operator API on $kind', (database) => {
   const receiver = new NotifyReceiver();
 
   beforeAll(async () => {
-    t = await startTestPlatform(database);
+    t = await startTestPlatform(database, { sandboxRegistrationToken: SANDBOX_REGISTRATION_TOKEN });
     await receiver.start();
     operator = await operatorConsole(t);
   });
@@ -359,7 +362,7 @@ describe.each(testDatabases)('operator API on $kind', (database) => {
         t.platform.url,
         'POST',
         '/sandbox/api/merchants',
-        { json: {} },
+        { json: {}, headers: { authorization: `Bearer ${SANDBOX_REGISTRATION_TOKEN}` } },
       );
       expect(answer.status).toBe(200);
       return { mchId: answer.body.mchId, key: answer.body.key };

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -122,19 +121,25 @@ async function runMigrations(config: Config): Promise<number> {
 
 async function sandbox(portText: string | undefined): Promise<number> {
   const port = Number(portText ?? process.env.PORT ?? 8090);
-  const secret = process.env.QY_SANDBOX_SECRET ?? randomBytes(32).toString('hex');
+  const givenToken = process.env.QY_SANDBOX_REGISTRATION_TOKEN;
+  if (givenToken !== undefined && givenToken.length < 32) {
+    console.error('QY_SANDBOX_REGISTRATION_TOKEN must be at least 32 characters');
+    return 1;
+  }
   const server = await startSandboxServer({
     host: process.env.HOST ?? '127.0.0.1',
     port,
-    secret,
+    registrationToken: givenToken,
+    // Like merchant notifies: private addresses only when said (a tester's machine says allow).
+    allowPrivateAddresses: process.env.QY_NOTIFY_PRIVATE_ADDRESSES !== 'deny',
     publicUrl: process.env.QY_PUBLIC_URL,
   });
   console.log(`Sandbox channel at ${server.url}`);
+  const token = givenToken === undefined ? server.registrationToken : '$QY_SANDBOX_REGISTRATION_TOKEN';
   console.log(
-    `Register a sandbox merchant: curl -X POST ${server.url}/api/merchants -H 'content-type: application/json' -d '{}'`,
+    `Register a sandbox merchant: curl -X POST ${server.url}/api/merchants -H 'authorization: Bearer ${token}' -H 'content-type: application/json' -d '{}'`,
   );
-  if (!process.env.QY_SANDBOX_SECRET)
-    console.log('(QY_SANDBOX_SECRET not set: merchant keys change when this process restarts)');
+  console.log('(merchants and payments live in memory: a restart forgets them)');
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());

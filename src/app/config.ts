@@ -23,7 +23,11 @@ const EnvSchema = z.object({
   QY_PUBLIC_URL: z.string().url().optional(),
   QY_ROLE: z.enum(['all', 'api', 'worker']).default('all'),
   QY_DEMO: z.enum(['0', '1']).optional(),
-  QY_SANDBOX: z.enum(['0', '1']).default('1'),
+  QY_SANDBOX: z.enum(['0', '1']).optional(),
+  QY_SANDBOX_REGISTRATION_TOKEN: z
+    .string()
+    .min(32, 'QY_SANDBOX_REGISTRATION_TOKEN must be at least 32 characters')
+    .optional(),
   QY_TRUST_PROXY: z.string().default('0'),
   QY_TIME_ZONE: z.string().default('Asia/Shanghai'),
   QY_NOTIFY_SCHEDULE: z.string().optional(),
@@ -59,8 +63,13 @@ export interface Config {
   role: 'all' | 'api' | 'worker';
   /** Seed demo data on an empty database: always for the embedded one, only with QY_DEMO=1 otherwise. */
   demo: boolean;
-  /** Mount the sandbox upstream in-process under /sandbox. */
+  /**
+   * Mount the sandbox upstream in-process under /sandbox: on by default for the embedded database,
+   * off with DATABASE_URL unless QY_SANDBOX=1 says otherwise (then every start warns loudly).
+   */
   sandbox: boolean;
+  /** Bearer token for registering sandbox merchants over HTTP; unset: only the platform registers them. */
+  sandboxRegistrationToken?: string;
   logLevel: string;
   /**
    * The reverse proxies whose X-Forwarded-For we believe (addresses and CIDR ranges), or false for
@@ -109,7 +118,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: e.QY_PUBLIC_URL?.replace(/\/$/, ''),
     role: e.QY_ROLE,
     demo: e.DATABASE_URL ? e.QY_DEMO === '1' : e.QY_DEMO !== '0',
-    sandbox: e.QY_SANDBOX === '1',
+    sandbox: (e.QY_SANDBOX ?? (e.DATABASE_URL ? '0' : '1')) === '1',
+    sandboxRegistrationToken: e.QY_SANDBOX_REGISTRATION_TOKEN,
     logLevel: e.LOG_LEVEL,
     trustProxy: parseTrustProxy(e.QY_TRUST_PROXY),
     httpTimeouts: httpTimeouts(e),

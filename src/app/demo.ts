@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { temporaryPassword } from '../auth/console-users.ts';
-import { sandboxMerchantKey } from '../channels/sandbox/protocol.ts';
+import { registerSandboxMerchant } from '../channels/sandbox/server.ts';
+import type { SandboxStore } from '../channels/sandbox/store.ts';
 import { writePrivateFile } from '../private-files.ts';
 import type { Config } from './config.ts';
 import type { Services } from './services.ts';
@@ -29,7 +30,7 @@ export function demoCredentialsPath(config: Pick<Config, 'dataDir'>): string {
 export async function seedDemo(
   services: Services,
   config: Config,
-  sandboxSecret: string,
+  sandbox: SandboxStore,
 ): Promise<DemoCredentials | null> {
   if ((await services.consoleUsers.countUsers('operator')) > 0) return null;
   const password = temporaryPassword();
@@ -45,26 +46,37 @@ export async function seedDemo(
   });
   await services.catalog.createChannel({ code: 'sandbox', name: '沙箱通道 Sandbox', adapterCode: 'sandbox' });
   const accounts = [
-    { name: '沙箱账户 A', mchId: 'SBXDEMO0001', costRatePpm: 3800, weight: 70 },
-    { name: '沙箱账户 B', mchId: 'SBXDEMO0002', costRatePpm: 4500, weight: 30 },
+    { name: '沙箱账户 A', costRatePpm: 3800, weight: 70 },
+    { name: '沙箱账户 B', costRatePpm: 4500, weight: 30 },
   ];
   for (const a of accounts) {
+    // Registered in-process: a random mchId and a random key, known only to the sandbox's store and
+    // to the channel account's sealed credentials.
+    const merchant = (await registerSandboxMerchant(sandbox))!;
     const account = await services.catalog.createChannelAccount({
       channelCode: 'sandbox',
       name: a.name,
-      credentials: { mchId: a.mchId, key: sandboxMerchantKey(sandboxSecret, a.mchId) },
+      credentials: merchant,
       rates: [{ productCode: DEMO_PRODUCT, costRatePpm: a.costRatePpm }],
     });
-    await services.catalog.upsertBinding(DEMO_PRODUCT, account.id, {
-      weight: a.weight,
-      priority: 0,
-      minAmount: null,
-      maxAmount: null,
-      dailyLimit: null,
-      windowStart: null,
-      windowEnd: null,
-      enabled: true,
-    });
+    await services.catalog.upsertBinding(
+      DEMO_PRODUCT,
+      account.id,
+      {
+        weight: a.weight,
+        priority: 0,
+        minAmount: null,
+        maxAmount: null,
+        dailyLimit: null,
+        windowStart: null,
+        windowEnd: null,
+        enabled: true,
+      },
+      {
+        // Asking for demo data (QY_DEMO=1 in production) is the operator's explicit consent.
+        allowTestAccount: true,
+      },
+    );
   }
 
   const merchant = await services.merchants.createMerchant({

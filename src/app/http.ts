@@ -20,6 +20,7 @@ import { redactForAudit } from '../audit/service.ts';
 import { authRoutes, operatorAdminRoutes } from '../auth/routes.ts';
 import { catalogRoutes } from '../catalog/routes.ts';
 import { sandboxPlugin } from '../channels/sandbox/server.ts';
+import type { SandboxStore } from '../channels/sandbox/store.ts';
 import { payerRoutes } from '../collect/payer-page.ts';
 import { collectAdminRoutes, collectPortalRoutes } from '../collect/routes.ts';
 import { databaseUnavailableReason } from '../db/unavailable.ts';
@@ -76,15 +77,15 @@ export interface HttpOptions {
   services: Services;
   /** Where the in-process sandbox is reachable; a function because the port is known only after listen. */
   publicUrl: () => string;
-  sandboxSecret: string;
-  sandboxRetryDelaysMs?: readonly number[];
+  /** The in-process sandbox's store and settings; mounted only when config.sandbox is on. */
+  sandbox: { store: SandboxStore; registrationToken: string | null; retryDelaysMs?: readonly number[] };
 }
 
 export async function buildHttpApp({
   config,
   services,
   publicUrl,
-  sandboxSecret,
+  sandbox,
 }: HttpOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: loggerOptions(config.logLevel),
@@ -194,8 +195,14 @@ export async function buildHttpApp({
   if (config.sandbox) {
     await app.register(sandboxPlugin, {
       prefix: '/sandbox',
-      secret: sandboxSecret,
+      store: sandbox.store,
+      registrationToken: sandbox.registrationToken,
+      // The sandbox's notifies obey the same outbound rule as merchant notifies.
+      allowPrivateAddresses: config.notifyPrivateAddresses,
+      // Its notifies to this platform (the channel-notify URLs) go to our own public address.
+      hostOrigin: publicUrl,
       publicUrl: () => `${publicUrl()}/sandbox`,
+      retryDelaysMs: sandbox.retryDelaysMs,
     });
   }
   return app;

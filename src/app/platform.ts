@@ -1,9 +1,10 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { resealUnboundTotpSecrets } from '../auth/sealed-secrets.ts';
+import { DbSandboxStore } from '../channels/sandbox/store.ts';
 import { type Db, openPglite, openPostgres } from '../db/index.ts';
 import { migrate } from '../db/migrate.ts';
 import { ownerOnlyUmask, restrictToOwner, writePrivateFile } from '../private-files.ts';
@@ -40,9 +41,20 @@ export async function openDatabase(config: Config): Promise<Db> {
   return db;
 }
 
-/** The in-process sandbox's secret, derived from the master key so its merchants' keys survive restarts. */
-export function inProcessSandboxSecret(config: Config): string {
-  return createHmac('sha256', config.masterKey).update('qingyun-sandbox').digest('hex');
+/**
+ * A sandbox with a database behind it takes payments anyone can "pay" from its pay page: it has no
+ * place next to real money. Said at every start, in the log and on the console.
+ */
+function warnSandboxInProduction(log: Logger): void {
+  log.warn(
+    { setting: 'QY_SANDBOX=1' },
+    'the sandbox channel is mounted at /sandbox on a PostgreSQL (production) deployment: its orders are test orders; turn it off unless this is a test installation',
+  );
+  const line = '!'.repeat(78);
+  process.stderr.write(
+    `\n${line}\n!! WARNING: QY_SANDBOX=1 with DATABASE_URL: the sandbox test channel is ON at /sandbox.\n` +
+      `!! Anyone can "pay" sandbox orders from its pay page. Never use it for real merchants.\n${line}\n\n`,
+  );
 }
 
 export interface StartOptions {
@@ -66,7 +78,10 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
     let url = config.publicUrl ?? `http://127.0.0.1:${config.port}`;
     const services = createServices(db, config, log, () => url);
     await resealUnboundSecrets(services, log);
-    const sandboxSecret = inProcessSandboxSecret(config);
+    if (config.sandbox && config.databaseUrl) warnSandboxInProduction(log);
+    // The sandbox's own records live in its own tables; the demo seed registers its merchants there
+    // even when the sandbox runs elsewhere (the benchmarks), and the mounted sandbox reads them.
+    const sandboxStore = new DbSandboxStore(db, services.secrets);
     const controlToken =
       config.databaseUrl || config.role === 'worker' ? null : randomBytes(24).toString('base64url');
     if (config.role !== 'worker') {
@@ -74,8 +89,11 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
         config,
         services,
         publicUrl: () => url,
-        sandboxSecret,
-        sandboxRetryDelaysMs: options.sandboxRetryDelaysMs,
+        sandbox: {
+          store: sandboxStore,
+          registrationToken: config.sandboxRegistrationToken ?? null,
+          retryDelaysMs: options.sandboxRetryDelaysMs,
+        },
       });
       if (controlToken) addControlRoute(http, controlToken, services);
       await http.listen({ port: config.port, host: config.host });
@@ -85,7 +103,7 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
       worker = new Worker(services, config);
       worker.start();
     }
-    const demo = config.demo ? await seedDemo(services, config, sandboxSecret) : null;
+    const demo = config.demo ? await seedDemo(services, config, sandboxStore) : null;
     const controlPath = controlToken
       ? writeControlFile(config.dataDir, { pid: process.pid, url, token: controlToken })
       : null;

@@ -49,7 +49,8 @@ export function createServices(db: Db, config: Config, log: Logger, publicUrl: (
       ? nullMailer(log)
       : logMailer(log);
   const merchants = new MerchantService(db, secrets);
-  const catalog = new CatalogService(db, secrets);
+  // Production binds a test (sandbox) account to a product only when the operator says so.
+  const catalog = new CatalogService(db, secrets, { testAccountsNeedConsent: Boolean(config.databaseUrl) });
   const channels = new ChannelGateway(catalog, publicUrl, config.channelTimeoutMs);
   const ledger = new LedgerService(db);
   const notify = new NotifyService(db, merchants, {

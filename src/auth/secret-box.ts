@@ -8,7 +8,8 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
  */
 export interface SecretPlace {
   table: string;
-  id: bigint;
+  /** The row's key: its id, or its natural key where the table has no id (sandbox_merchant.mch_id). */
+  id: bigint | string;
   column: string;
 }
 

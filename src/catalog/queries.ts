@@ -35,6 +35,8 @@ export interface ChannelAccountRow {
   credentials_enc: string;
   config: Record<string, unknown>;
   enabled: boolean;
+  /** An account of a test channel (the sandbox): its orders are test orders. */
+  test_account: boolean;
 }
 
 export interface BindingRow {
@@ -49,6 +51,8 @@ export interface BindingRow {
   window_start: string | null;
   window_end: string | null;
   enabled: boolean;
+  /** An operator confirmed binding a test account in production (see CatalogService.upsertBinding). */
+  test_account_allowed: boolean;
 }
 
 export async function insertProduct(
@@ -218,11 +222,19 @@ export async function nextChannelAccountId(q: Queryable): Promise<bigint> {
 
 export async function insertChannelAccount(
   q: Queryable,
-  a: { id: bigint; channelId: bigint; name: string; credentialsEnc: string; config: Record<string, unknown> },
+  a: {
+    id: bigint;
+    channelId: bigint;
+    name: string;
+    credentialsEnc: string;
+    config: Record<string, unknown>;
+    testAccount: boolean;
+  },
 ) {
   const rows = await q.query<ChannelAccountRow>(
-    `INSERT INTO channel_account (id, channel_id, name, credentials_enc, config) VALUES ($1, $2, $3, $4, $5::jsonb) RETURNING *`,
-    [a.id, a.channelId, a.name, a.credentialsEnc, JSON.stringify(a.config)],
+    `INSERT INTO channel_account (id, channel_id, name, credentials_enc, config, test_account)
+     VALUES ($1, $2, $3, $4, $5::jsonb, $6) RETURNING *`,
+    [a.id, a.channelId, a.name, a.credentialsEnc, JSON.stringify(a.config), a.testAccount],
   );
   return rows[0]!;
 }
@@ -320,11 +332,12 @@ export async function findChannelAccountRate(
 export async function upsertBinding(q: Queryable, b: Omit<BindingRow, 'id'>) {
   const rows = await q.query<BindingRow>(
     `INSERT INTO product_binding (product_id, channel_account_id, weight, priority, min_amount, max_amount, daily_limit,
-       window_start, window_end, enabled)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+       window_start, window_end, enabled, test_account_allowed)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
      ON CONFLICT (product_id, channel_account_id) DO UPDATE SET weight = EXCLUDED.weight, priority = EXCLUDED.priority,
        min_amount = EXCLUDED.min_amount, max_amount = EXCLUDED.max_amount, daily_limit = EXCLUDED.daily_limit,
-       window_start = EXCLUDED.window_start, window_end = EXCLUDED.window_end, enabled = EXCLUDED.enabled
+       window_start = EXCLUDED.window_start, window_end = EXCLUDED.window_end, enabled = EXCLUDED.enabled,
+       test_account_allowed = EXCLUDED.test_account_allowed
      RETURNING *`,
     [
       b.product_id,
@@ -337,6 +350,7 @@ export async function upsertBinding(q: Queryable, b: Omit<BindingRow, 'id'>) {
       b.window_start,
       b.window_end,
       b.enabled,
+      b.test_account_allowed,
     ],
   );
   return rows[0]!;
@@ -361,10 +375,11 @@ export function listBindingsForRouting(q: Queryable, productId: bigint) {
       account_name: string;
       account_enabled: boolean;
       channel_enabled: boolean;
+      account_test: boolean;
     }
   >(
     `SELECT b.*, r.cost_rate_ppm, r.fixed_cost, r.minimum_cost, c.adapter_code, a.name AS account_name, a.enabled AS account_enabled,
-            c.enabled AS channel_enabled
+            c.enabled AS channel_enabled, a.test_account AS account_test
      FROM product_binding b
      JOIN channel_account a ON a.id = b.channel_account_id
      JOIN channel c ON c.id = a.channel_id

@@ -285,6 +285,8 @@ export async function catalogRoutes(app: FastifyInstance, { services }: { servic
         windowEnd: b.window_end,
         enabled: b.enabled,
         accountEnabled: b.account_enabled && b.channel_enabled,
+        testAccount: b.account_test,
+        testAccountAllowed: b.test_account_allowed,
       })),
   );
 
@@ -304,22 +306,29 @@ export async function catalogRoutes(app: FastifyInstance, { services }: { servic
           windowStart: clock.nullable().default(null),
           windowEnd: clock.nullable().default(null),
           enabled: z.boolean().default(true),
+          /** Required to bind a test (sandbox) account in production: its orders are never settled. */
+          allowTestAccount: z.boolean().optional(),
         }),
       },
       config: write,
     },
     async (request) => {
-      const b = request.body;
-      await services.catalog.upsertBinding(request.params.code, BigInt(request.params.channelAccountId), {
-        ...b,
-        minAmount: toBig(b.minAmount),
-        maxAmount: toBig(b.maxAmount),
-        dailyLimit: toBig(b.dailyLimit),
-      });
+      const { allowTestAccount, ...b } = request.body;
+      await services.catalog.upsertBinding(
+        request.params.code,
+        BigInt(request.params.channelAccountId),
+        {
+          ...b,
+          minAmount: toBig(b.minAmount),
+          maxAmount: toBig(b.maxAmount),
+          dailyLimit: toBig(b.dailyLimit),
+        },
+        { allowTestAccount },
+      );
       noteAudit(request, {
         targetType: 'product_binding',
         targetId: `${request.params.code}/${request.params.channelAccountId}`,
-        after: b,
+        after: request.body,
       });
       return { ok: true };
     },

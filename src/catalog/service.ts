@@ -26,6 +26,16 @@ export interface RoutableBinding extends RouteCandidate {
   costRatePpm: number;
   /** The account's whole cost for the product: rate, fixed part and minimum. */
   cost: FeeTerms;
+  /** The account is a test account: an order it takes is a test order. */
+  testAccount: boolean;
+}
+
+export interface CatalogOptions {
+  /**
+   * Production (PostgreSQL): a product is bound to a test account only when the operator says so
+   * explicitly. The embedded demo binds its sandbox accounts freely.
+   */
+  testAccountsNeedConsent: boolean;
 }
 
 /** A merchant's terms for a product as an operator sets them; a part left out is the product's default. */
@@ -68,6 +78,7 @@ export class CatalogService {
   constructor(
     private readonly db: Db,
     private readonly secrets: SecretBox,
+    private readonly options: CatalogOptions = { testAccountsNeedConsent: false },
   ) {}
 
   // ---------- products ----------
@@ -219,6 +230,7 @@ export class CatalogService {
         name: input.name,
         credentialsEnc: this.secrets.encrypt(JSON.stringify(credentials), credentialsPlace(id)),
         config,
+        testAccount: adapter.testChannel === true,
       });
       for (const { product, cost } of rates) await saveCostRate(q, created.id, product, cost);
       return created;
@@ -263,6 +275,7 @@ export class CatalogService {
         channelCode: a.channel_code,
         adapterCode: a.adapter_code,
         enabled: a.enabled,
+        testAccount: a.test_account,
         config: a.config,
         rates: (await queries.listChannelAccountRates(this.db, a.id)).map((r) => ({
           productCode: r.product_code,
@@ -322,10 +335,28 @@ export class CatalogService {
 
   // ---------- bindings ----------
 
-  async upsertBinding(productCode: string, channelAccountId: bigint, input: BindingInput) {
+  /**
+   * Binds a channel account to a product, or edits the binding. A test account (the sandbox) takes
+   * orders nobody pays for real: in production it is bound only with `allowTestAccount`, which is
+   * stored on the binding (and the request audited).
+   */
+  async upsertBinding(
+    productCode: string,
+    channelAccountId: bigint,
+    input: BindingInput,
+    consent: { allowTestAccount?: boolean } = {},
+  ) {
     const product = await this.requireProduct(productCode);
     validateBinding(input);
     const binding = await this.db.tx(async (q) => {
+      const account = await queries.findChannelAccount(q, channelAccountId);
+      if (!account) throw new AppError('NOT_FOUND', `channel account ${channelAccountId} not found`);
+      if (account.test_account && this.options.testAccountsNeedConsent && consent.allowTestAccount !== true) {
+        throw new AppError(
+          'TEST_ACCOUNT_BINDING',
+          `channel account ${channelAccountId} is a test account: its orders are test orders, never settled; bind it only with allowTestAccount: true`,
+        );
+      }
       const cost = await queries.findChannelAccountRate(q, channelAccountId, product.id);
       if (cost === null) {
         throw new AppError(
@@ -345,6 +376,7 @@ export class CatalogService {
         window_start: input.windowStart,
         window_end: input.windowEnd,
         enabled: input.enabled,
+        test_account_allowed: account.test_account && consent.allowTestAccount === true,
       });
     });
     this.clearCaches();
@@ -375,6 +407,7 @@ export class CatalogService {
           adapterCode: r.adapter_code,
           costRatePpm: r.cost_rate_ppm!,
           cost: { ratePpm: r.cost_rate_ppm!, fixed: r.fixed_cost ?? 0n, minimum: r.minimum_cost ?? 0n },
+          testAccount: r.account_test,
         }));
     });
   }

@@ -16,6 +16,11 @@ export interface ChannelAdapter {
   readonly configSchema: z.ZodType<Record<string, unknown>>;
   /** Whether createPayment takes a customer's scanned pay code (B扫C); routing skips it for those otherwise. */
   readonly supportsAuthCode: boolean;
+  /**
+   * A test channel (the sandbox): no real money moves. Its channel accounts are test accounts and
+   * their orders test orders, never settled and left out of statistics.
+   */
+  readonly testChannel?: boolean;
 
   /** Opens a payment at the provider. Idempotent on `orderNo` at the provider's side. */
   createPayment(ctx: ChannelContext, request: CreatePaymentRequest): Promise<CreatePaymentResult>;

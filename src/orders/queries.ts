@@ -242,6 +242,7 @@ const PATCHABLE = {
   closedAt: 'closed_at',
   nextQueryAt: 'next_query_at',
   queryCount: 'query_count',
+  test: 'test',
 } as const;
 
 export type OrderPatch = Partial<Record<keyof typeof PATCHABLE, SqlValue>>;

@@ -22,7 +22,7 @@ import * as queries from './queries.ts';
 /** The steps of the create path (OrderService) that resuming an order repeats. */
 export interface CreatePathSteps {
   /** Opens the payment at the plan's first account, failing over to the next ones; the order is at plan[0]. */
-  openAtChannel(order: OrderRow, plan: RoutableBinding[]): Promise<OrderRow>;
+  openAtChannel(order: OrderRow, plan: RoutableBinding[], markedTest: boolean): Promise<OrderRow>;
   /** Records the channel's acceptance (paying with its pay data, or paid). */
   accepted(
     order: OrderRow,
@@ -34,6 +34,7 @@ export interface CreatePathSteps {
     order: OrderRow,
     binding: RoutableBinding,
     refusal: { channelAccountId: string; code: string; message: string },
+    markedTest: boolean,
   ): Promise<OrderRow | null>;
   /** Today's routing plan for an amount of a product. */
   planFor(productId: bigint, amount: bigint): Promise<RoutableBinding[]>;
@@ -159,6 +160,8 @@ export class StrandedOrders {
    */
   private async routeAgain(order: OrderRow): Promise<OrderRow> {
     if (!mayBeAtChannel(order)) return order;
+    // Placed as a test on the operator's test page: it stays a test order on any account.
+    const markedTest = order.source === 'console_test' && order.test;
     const authCode = paymentRequestOf(order).authCode;
     const plan = (await this.steps.planFor(order.product_id, order.amount)).filter(
       (b) => !authCode || getAdapter(b.adapterCode)?.supportsAuthCode,
@@ -167,10 +170,11 @@ export class StrandedOrders {
       (b) => b.channelAccountId === order.channel_account_id && b.enabled,
     );
     if (here) {
-      return this.steps.openAtChannel(order, [
-        here,
-        ...plan.filter((b) => b.channelAccountId !== here.channelAccountId),
-      ]);
+      return this.steps.openAtChannel(
+        order,
+        [here, ...plan.filter((b) => b.channelAccountId !== here.channelAccountId)],
+        markedTest,
+      );
     }
     const next = plan[0];
     if (!next) {
@@ -184,12 +188,17 @@ export class StrandedOrders {
       );
       return failed ?? this.reread(order);
     }
-    const moved = await this.steps.reroute(order, next, {
-      channelAccountId: order.channel_account_id!.toString(),
-      code: 'ACCOUNT_NOT_ROUTABLE',
-      message: 'the account no longer takes this order',
-    });
-    return moved ? this.steps.openAtChannel(moved, plan) : this.reread(order);
+    const moved = await this.steps.reroute(
+      order,
+      next,
+      {
+        channelAccountId: order.channel_account_id!.toString(),
+        code: 'ACCOUNT_NOT_ROUTABLE',
+        message: 'the account no longer takes this order',
+      },
+      markedTest,
+    );
+    return moved ? this.steps.openAtChannel(moved, plan, markedTest) : this.reread(order);
   }
 
   /** The order's account as a routing binding (the accepted path needs only its id). */
@@ -204,6 +213,7 @@ export class StrandedOrders {
         costRatePpm: order.channel_rate_ppm ?? 0,
         // Not used on the accepted path: the order keeps the cost split it was routed with.
         cost: rateOnly(order.channel_rate_ppm ?? 0),
+        testAccount: order.test,
         weight: 0,
         priority: 0,
         minAmount: null,

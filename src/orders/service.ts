@@ -260,7 +260,8 @@ export class OrderService {
         expiresAt: new Date(Date.now() + expireSeconds * 1000),
         source: origin.source,
         createdByUserId: origin.createdByUserId ?? null,
-        test: origin.test ?? false,
+        // An order a test account (the sandbox) takes is a test order: never settled, not in statistics.
+        test: (origin.test ?? false) || first.testAccount,
         collectCodeId: origin.collectCodeId ?? null,
       },
       events: [
@@ -283,7 +284,7 @@ export class OrderService {
       const winner = (await queries.findByAppAndMchOrderNo(this.db, app.appId, input.mchOrderNo))!;
       return { order: assertSameRequest(winner, requestHash), created: false };
     }
-    return { order: await this.openAtChannel(inserted, plan), created: true };
+    return { order: await this.openAtChannel(inserted, plan, origin.test ?? false), created: true };
   }
 
   private async lookUpBatch(keys: OrderKey[]): Promise<(OrderRow | null)[]> {
@@ -325,13 +326,18 @@ export class OrderService {
    * Opens the payment at the first channel account that accepts it. A refusal or no answer moves
    * the order to the next account of the plan (failover); when none is left the order fails.
    */
-  async openAtChannel(order: OrderRow, plan: RoutableBinding[]): Promise<OrderRow> {
+  async openAtChannel(
+    order: OrderRow,
+    plan: RoutableBinding[],
+    /** Placed as a test (the operator's test page): a test order whichever account takes it. */
+    markedTest = false,
+  ): Promise<OrderRow> {
     let current = order;
     const refusals: { channelAccountId: string; code: string; message: string }[] = [];
     for (let i = 0; i < plan.length; i++) {
       const binding = plan[i]!;
       if (i > 0) {
-        const rerouted = await this.reroute(current, binding, refusals.at(-1)!);
+        const rerouted = await this.reroute(current, binding, refusals.at(-1)!, markedTest);
         if (!rerouted) return (await queries.findById(this.db, order.id))!;
         current = rerouted;
       }
@@ -483,6 +489,7 @@ export class OrderService {
     order: OrderRow,
     binding: RoutableBinding,
     refusal: { channelAccountId: string; code: string; message: string },
+    markedTest: boolean,
   ) {
     // The merchant's fee stays; the cost is the new account's.
     const split = splitFee(order.amount, order.fee, binding.cost);
@@ -498,6 +505,8 @@ export class OrderService {
         fee: split.fee,
         channelCost: split.channelCost,
         platformProfit: split.platformProfit,
+        // The test mark follows the account, like cost and profit.
+        test: markedTest || binding.testAccount,
       },
       [
         { kind: 'channel_refused', detail: refusal },

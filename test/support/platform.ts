@@ -79,6 +79,19 @@ export async function startTestPlatform(
   };
 }
 
+/**
+ * The sandbox is the only channel adapter there is, and its accounts are test accounts: their
+ * orders are test orders, left out of statistics. Tests of figures and lists that need orders
+ * counted as real ones let the demo's sandbox accounts stand in for a real channel's accounts.
+ */
+export async function countSandboxAccountsAsReal(t: TestPlatform): Promise<void> {
+  await t.platform.services.db.query(
+    'UPDATE channel_account SET test_account = FALSE WHERE id = ANY($1::bigint[])',
+    [t.channelAccountIds.map(String)],
+  );
+  t.platform.services.catalog.clearCaches();
+}
+
 /** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. */
 export async function eventually<T>(
   check: () => Promise<T | undefined> | T | undefined,

@@ -186,6 +186,7 @@ const zh = {
     ALREADY_EXISTS: '记录已存在',
     ROLE_IN_USE: '该角色仍有操作员在使用，无法删除',
     RATE_RULE_VIOLATION: '费率不符合规则：通道成本（费率、每笔固定费用、最低手续费）不能高于商户',
+    TEST_ACCOUNT_BINDING: '这是测试账户：其订单为测试订单、不参与结算。请勾选确认后再绑定',
     NO_CHANNEL_AVAILABLE: '没有可用的支付通道',
     AMOUNT_OUT_OF_RANGE: '金额超出产品允许的范围',
     PRODUCT_NOT_AVAILABLE: '商户未开通该产品',
@@ -471,6 +472,8 @@ const en: typeof zh = {
     ROLE_IN_USE: 'Operators still have this role, so it cannot be deleted',
     RATE_RULE_VIOLATION:
       'Rate rule broken: a channel cost (rate, fixed fee, minimum) may not exceed the merchant’s',
+    TEST_ACCOUNT_BINDING:
+      'This is a test account: its orders are test orders and are never settled. Tick the confirmation to bind it',
     NO_CHANNEL_AVAILABLE: 'No channel account is available',
     AMOUNT_OUT_OF_RANGE: "The amount is outside the product's range",
     PRODUCT_NOT_AVAILABLE: 'The merchant does not have this product',

@@ -114,6 +114,7 @@ export const sandboxAdapter: ChannelAdapter = {
   credentialsSchema,
   configSchema,
   supportsAuthCode: true,
+  testChannel: true,
 
   async createPayment(ctx: ChannelContext, payment: CreatePaymentRequest): Promise<CreatePaymentResult> {
     const credentials = credentialsSchema.safeParse(ctx.credentials);

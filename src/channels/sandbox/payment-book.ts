@@ -1,9 +1,10 @@
 import type { SandboxFaults, SandboxPaymentStatus, SandboxRefundStatus } from './protocol.ts';
 
 /**
- * The sandbox's payments, in memory only: the sandbox forgets every payment when it restarts (its
- * merchants survive, their keys being derived from the secret). A forgotten payment answers
- * NOT_FOUND, which the platform already has to handle for a real provider.
+ * The sandbox's payments and the rules that change them. `PaymentBook` keeps them in memory (the
+ * standalone sandbox, which forgets them when it restarts); the in-process sandbox keeps them in
+ * its own tables (store.ts). A forgotten payment answers NOT_FOUND, which the platform already has
+ * to handle for a real provider.
  */
 
 /** Bound on remembered payments; past it the oldest is forgotten so a long demo cannot exhaust memory. */
@@ -29,6 +30,8 @@ export interface SandboxPayment {
   readonly authCode: string | null;
   /** Why a FAILED payment failed (a declined auth code). */
   failReason: string | null;
+  /** Changes saved so far: a stored payment is saved only if nobody saved it since it was read. */
+  version: number;
 }
 
 export interface SandboxRefund {
@@ -43,7 +46,7 @@ export interface SandboxRefund {
 
 export type NewPayment = Omit<
   SandboxPayment,
-  'tradeNo' | 'status' | 'closedBy' | 'paidAt' | 'refunds' | 'failReason'
+  'tradeNo' | 'status' | 'closedBy' | 'paidAt' | 'refunds' | 'failReason' | 'version'
 >;
 
 export type PayerDecision = 'success' | 'fail';
@@ -51,7 +54,6 @@ export type PayerDecision = 'success' | 'fail';
 export class PaymentBook {
   private readonly byTradeNo = new Map<string, SandboxPayment>();
   private readonly byMerchantOrder = new Map<string, SandboxPayment>();
-  private lastTradeSequence = 0;
 
   constructor(private readonly maxPayments: number = MAX_PAYMENTS) {}
 
@@ -61,15 +63,7 @@ export class PaymentBook {
 
   open(fields: NewPayment): SandboxPayment {
     if (this.byTradeNo.size >= this.maxPayments) this.forgetOldest();
-    const payment: SandboxPayment = {
-      ...fields,
-      tradeNo: this.nextTradeNo(),
-      status: 'WAITING',
-      closedBy: null,
-      paidAt: null,
-      refunds: [],
-      failReason: null,
-    };
+    const payment = newPayment(fields, nextTradeNo());
     this.byTradeNo.set(payment.tradeNo, payment);
     this.byMerchantOrder.set(merchantOrderKey(payment.mchId, payment.outTradeNo), payment);
     return payment;
@@ -83,38 +77,6 @@ export class PaymentBook {
     return expireIfDue(this.byMerchantOrder.get(merchantOrderKey(mchId, outTradeNo)), now);
   }
 
-  /**
-   * Takes a refund of a paid payment, idempotent on (payment, outRefundNo): a retry with the same
-   * amount gets the refund it made before. Refunds that did not fail may not exceed the payment.
-   */
-  refund(
-    payment: SandboxPayment,
-    request: { outRefundNo: string; amount: bigint; notifyUrl: string; fail: boolean },
-    now: Date,
-  ): { ok: true; refund: SandboxRefund; created: boolean } | { ok: false; reason: string } {
-    const existing = payment.refunds.find((r) => r.outRefundNo === request.outRefundNo);
-    if (existing !== undefined) {
-      return existing.amount === request.amount
-        ? { ok: true, refund: existing, created: false }
-        : { ok: false, reason: 'OUT_REFUND_NO_USED' };
-    }
-    if (payment.status !== 'SUCCESS') return { ok: false, reason: 'NOT_PAID' };
-    const taken = payment.refunds.filter((r) => r.status !== 'FAILED').reduce((sum, r) => sum + r.amount, 0n);
-    if (taken + request.amount > payment.amount) return { ok: false, reason: 'REFUND_EXCEEDS_PAYMENT' };
-    const refund: SandboxRefund = {
-      refundNo: this.nextTradeNo().replace(/^SB/, 'SR'),
-      outRefundNo: request.outRefundNo,
-      amount: request.amount,
-      notifyUrl: request.notifyUrl,
-      // Refunds are asynchronous: the outcome is decided now and told by notify (and query).
-      status: request.fail ? 'FAILED' : 'SUCCESS',
-      refundedAt: request.fail ? null : now,
-      failReason: request.fail ? 'REFUND_FAILED_BY_FAULT' : null,
-    };
-    payment.refunds.push(refund);
-    return { ok: true, refund, created: true };
-  }
-
   private forgetOldest(): void {
     // Maps iterate in insertion order, so the first entry is the oldest payment.
     const oldest = this.byTradeNo.values().next();
@@ -122,15 +84,64 @@ export class PaymentBook {
     this.byTradeNo.delete(oldest.value.tradeNo);
     this.byMerchantOrder.delete(merchantOrderKey(oldest.value.mchId, oldest.value.outTradeNo));
   }
+}
 
-  /**
-   * 'SB' + microsecond-scale digits that only grow, so trade numbers sort by creation time and never
-   * repeat within a process. Date.now() × 1000 stays below 2^53 until the year 2255.
-   */
-  private nextTradeNo(): string {
-    this.lastTradeSequence = Math.max(Date.now() * 1000, this.lastTradeSequence + 1);
-    return `SB${this.lastTradeSequence}`;
+/** A new WAITING payment under the given trade number. */
+export function newPayment(fields: NewPayment, tradeNo: string): SandboxPayment {
+  return {
+    ...fields,
+    tradeNo,
+    status: 'WAITING',
+    closedBy: null,
+    paidAt: null,
+    refunds: [],
+    failReason: null,
+    version: 0,
+  };
+}
+
+/**
+ * Takes a refund of a paid payment, idempotent on (payment, outRefundNo): a retry with the same
+ * amount gets the refund it made before. Refunds that did not fail may not exceed the payment.
+ */
+export function takeRefund(
+  payment: SandboxPayment,
+  request: { outRefundNo: string; amount: bigint; notifyUrl: string; fail: boolean },
+  now: Date,
+): { ok: true; refund: SandboxRefund; created: boolean } | { ok: false; reason: string } {
+  const existing = payment.refunds.find((r) => r.outRefundNo === request.outRefundNo);
+  if (existing !== undefined) {
+    return existing.amount === request.amount
+      ? { ok: true, refund: existing, created: false }
+      : { ok: false, reason: 'OUT_REFUND_NO_USED' };
   }
+  if (payment.status !== 'SUCCESS') return { ok: false, reason: 'NOT_PAID' };
+  const taken = payment.refunds.filter((r) => r.status !== 'FAILED').reduce((sum, r) => sum + r.amount, 0n);
+  if (taken + request.amount > payment.amount) return { ok: false, reason: 'REFUND_EXCEEDS_PAYMENT' };
+  const refund: SandboxRefund = {
+    refundNo: nextTradeNo().replace(/^SB/, 'SR'),
+    outRefundNo: request.outRefundNo,
+    amount: request.amount,
+    notifyUrl: request.notifyUrl,
+    // Refunds are asynchronous: the outcome is decided now and told by notify (and query).
+    status: request.fail ? 'FAILED' : 'SUCCESS',
+    refundedAt: request.fail ? null : now,
+    failReason: request.fail ? 'REFUND_FAILED_BY_FAULT' : null,
+  };
+  payment.refunds.push(refund);
+  return { ok: true, refund, created: true };
+}
+
+let lastTradeSequence = 0;
+
+/**
+ * 'SB' + microsecond-scale digits that only grow, so trade numbers sort by creation time and never
+ * repeat within a process (a stored sandbox also has the table's key behind it, for other nodes).
+ * Date.now() × 1000 stays below 2^53 until the year 2255.
+ */
+export function nextTradeNo(): string {
+  lastTradeSequence = Math.max(Date.now() * 1000, lastTradeSequence + 1);
+  return `SB${lastTradeSequence}`;
 }
 
 /** The payer's choice on the pay page; true when it changed the payment (only a WAITING one changes). */
@@ -147,10 +158,11 @@ export function settleByPayer(payment: SandboxPayment, decision: PayerDecision, 
 }
 
 /** The customer's wallet refused an auth-code payment. */
-export function declineByPayer(payment: SandboxPayment, reason: string): void {
-  if (payment.status !== 'WAITING') return;
+export function declineByPayer(payment: SandboxPayment, reason: string): boolean {
+  if (payment.status !== 'WAITING') return false;
   payment.status = 'FAILED';
   payment.failReason = reason;
+  return true;
 }
 
 /** A merchant's close: a paid payment cannot be closed; a failed one already can never be paid. */
@@ -165,7 +177,7 @@ export function closeByMerchant(payment: SandboxPayment, now: Date): 'closed' | 
 }
 
 /** Expiry is applied lazily, whenever a payment is looked at, instead of by a sweeping timer. */
-function expireIfDue(payment: SandboxPayment | undefined, now: Date): SandboxPayment | undefined {
+export function expireIfDue(payment: SandboxPayment | undefined, now: Date): SandboxPayment | undefined {
   if (payment?.status === 'WAITING' && now.getTime() >= payment.expireAt.getTime()) {
     payment.status = 'CLOSED';
     payment.closedBy = 'expiry';

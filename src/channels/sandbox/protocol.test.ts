@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import {
   AUTH_CODE_PATTERN,
   authCodeBehaviour,
+  newSandboxMerchantKey,
   sandboxFaultsSchema,
-  sandboxMerchantKey,
   sandboxSign,
   sandboxVerify,
 } from './protocol.ts';
@@ -46,21 +46,20 @@ describe('sandboxSign', () => {
   });
 });
 
-describe('sandboxMerchantKey', () => {
-  it('is a stable HMAC of the merchant id under the sandbox secret', () => {
-    const expected = createHmac('sha256', 'secret').update('merchant:SBX12345678').digest('hex');
-    expect(sandboxMerchantKey('secret', 'SBX12345678')).toBe(expected);
-    expect(sandboxMerchantKey('secret', 'SBX12345678')).toBe(expected);
-    expect(sandboxMerchantKey('secret', 'SBX12345679')).not.toBe(expected);
-    expect(sandboxMerchantKey('other-secret', 'SBX12345678')).not.toBe(expected);
+describe('newSandboxMerchantKey', () => {
+  it('is 256 random bits, never the same twice', () => {
+    const keys = new Set(Array.from({ length: 50 }, () => newSandboxMerchantKey()));
+    expect(keys.size).toBe(50);
+    for (const key of keys) expect(key).toMatch(/^[0-9a-f]{64}$/);
   });
 });
 
 describe('sandboxFaultsSchema', () => {
   it('accepts bounded faults and refuses unknown or out-of-range ones', () => {
-    expect(sandboxFaultsSchema.safeParse({ duplicateNotify: 3, notifyDelayMs: 60_000 }).success).toBe(true);
-    expect(sandboxFaultsSchema.safeParse({ notifyDelayMs: 60_001 }).success).toBe(false);
-    expect(sandboxFaultsSchema.safeParse({ duplicateNotify: 101 }).success).toBe(false);
+    expect(sandboxFaultsSchema.safeParse({ duplicateNotify: 3, notifyDelayMs: 30_000 }).success).toBe(true);
+    expect(sandboxFaultsSchema.safeParse({ notifyDelayMs: 30_001 }).success).toBe(false);
+    expect(sandboxFaultsSchema.safeParse({ createDelayMs: 30_001 }).success).toBe(false);
+    expect(sandboxFaultsSchema.safeParse({ duplicateNotify: 4 }).success).toBe(false);
     expect(sandboxFaultsSchema.safeParse({ createDelayMs: 1.5 }).success).toBe(false);
     expect(sandboxFaultsSchema.safeParse({ surprise: true }).success).toBe(false);
   });

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 
 /**
@@ -40,21 +40,24 @@ export function sandboxVerify(params: Record<string, string>, key: string): bool
 }
 
 /**
- * Sandbox merchants are not stored: a merchant's key is derived from the sandbox secret, so any
- * mchId works and keys survive restarts as long as the secret does.
+ * A new merchant's key: 256 random bits, issued once at registration and stored by the sandbox.
+ * Never derived from the mchId or any fixed secret, so knowing an mchId gives nothing away.
  */
-export function sandboxMerchantKey(sandboxSecret: string, mchId: string): string {
-  return createHmac('sha256', sandboxSecret).update(`merchant:${mchId}`, 'utf8').digest('hex');
+export function newSandboxMerchantKey(): string {
+  return randomBytes(32).toString('hex');
 }
 
 /** Upper bound of every injected delay: a test may slow the sandbox down, never hang it. */
-export const MAX_FAULT_DELAY_MS = 60_000;
-/** Upper bound of duplicated notifies for one payment. */
-export const MAX_DUPLICATE_NOTIFIES = 100;
+export const MAX_FAULT_DELAY_MS = 30_000;
+/**
+ * Upper bound of duplicated notifies for one payment: enough to test idempotency, too few to turn
+ * the sandbox into an amplifier against the notify address.
+ */
+export const MAX_DUPLICATE_NOTIFIES = 3;
 /** Upper bound of the injected amount error, far below 2^53 so the JSON number stays exact. */
 export const MAX_WRONG_AMOUNT_DELTA = 1_000_000_000_000;
 
-const delayMs = z.number().int().min(0).max(MAX_FAULT_DELAY_MS);
+const delayMs = z.number().int().min(0).max(MAX_FAULT_DELAY_MS, `at most ${MAX_FAULT_DELAY_MS} ms`);
 
 /** Faults a tester asks the sandbox to inject into one payment (sent on create as a JSON string). */
 export const sandboxFaultsSchema = z.strictObject({
@@ -69,7 +72,12 @@ export const sandboxFaultsSchema = z.strictObject({
   /** Never notify; only a query tells the truth. */
   dropNotify: z.boolean().optional(),
   /** Send the same notify this many times at once. */
-  duplicateNotify: z.number().int().min(1).max(MAX_DUPLICATE_NOTIFIES).optional(),
+  duplicateNotify: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_DUPLICATE_NOTIFIES, `at most ${MAX_DUPLICATE_NOTIFIES} copies of a notify`)
+    .optional(),
   /** Add this many minor units to the notified amount (the query stays correct). */
   wrongAmountDelta: z.number().int().min(-MAX_WRONG_AMOUNT_DELTA).max(MAX_WRONG_AMOUNT_DELTA).optional(),
   /** Take refunds (answer PROCESSING) but fail them: the refund notify and the query say FAILED. */
@@ -107,7 +115,13 @@ export const PAY_MODES = ['url', 'form'] as const;
 export type PayMode = (typeof PAY_MODES)[number];
 
 /** Business codes of every sandbox API answer. */
-export type SandboxAnswerCode = 'SUCCESS' | 'FAIL' | 'NOT_FOUND' | 'SIGN_ERROR' | 'PARAM_ERROR';
+export type SandboxAnswerCode =
+  | 'SUCCESS'
+  | 'FAIL'
+  | 'NOT_FOUND'
+  | 'SIGN_ERROR'
+  | 'PARAM_ERROR'
+  | 'AUTH_ERROR';
 
 /** Payment statuses as the sandbox reports them on the wire. */
 export type SandboxPaymentStatus = 'WAITING' | 'SUCCESS' | 'FAILED' | 'CLOSED';

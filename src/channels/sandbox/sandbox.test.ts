@@ -6,10 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getAdapter, listAdapters } from '../registry.ts';
 import { type ChannelContext, NotifyRejected, type ParsedNotify } from '../types.ts';
 import { sandboxAdapter } from './adapter.ts';
-import { sandboxMerchantKey, sandboxSign } from './protocol.ts';
+import { sandboxSign } from './protocol.ts';
 import { sandboxPlugin, startSandboxServer } from './server.ts';
+import { MemorySandboxStore } from './store.ts';
 
-const SECRET = 'test-sandbox-secret';
+const REGISTRATION_TOKEN = 'test-registration-token-0123456789abcdef';
 
 interface ReceivedNotify {
   rawBody: string;
@@ -69,7 +70,9 @@ beforeAll(async () => {
   host = Fastify();
   await host.register(sandboxPlugin, {
     prefix: '/sandbox',
-    secret: SECRET,
+    store: new MemorySandboxStore(),
+    registrationToken: REGISTRATION_TOKEN,
+    allowPrivateAddresses: true,
     publicUrl: () => sandboxUrl,
     retryDelaysMs: [100, 100, 100],
   });
@@ -88,17 +91,20 @@ afterAll(async () => {
 async function postJson(
   path: string,
   body: unknown,
+  headers: Record<string, string> = {},
 ): Promise<{ status: number; json: Record<string, string> }> {
   const response = await request(`${sandboxUrl}${path}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
   });
   return { status: response.statusCode, json: (await response.body.json()) as Record<string, string> };
 }
 
 async function registerMerchant(mchId?: string): Promise<{ mchId: string; key: string }> {
-  const { json } = await postJson('/api/merchants', mchId === undefined ? {} : { mchId });
+  const { json } = await postJson('/api/merchants', mchId === undefined ? {} : { mchId }, {
+    authorization: `Bearer ${REGISTRATION_TOKEN}`,
+  });
   expect(json.code).toBe('SUCCESS');
   return { mchId: json.mchId ?? '', key: json.key ?? '' };
 }
@@ -413,7 +419,11 @@ describe('sandbox transport and API edges', () => {
     params.sign = sandboxSign(params, 'not-the-key');
     const { json } = await postJson('/api/pay/query', params);
     expect(json.code).toBe('SIGN_ERROR');
-    expect(json.sign).toBe(sandboxSign(json, sandboxMerchantKey(SECRET, merchantA.mchId)));
+    // Unsigned, exactly as for a merchant that does not exist: the answer tells nobody who exists.
+    expect(json.sign).toBeUndefined();
+    const unknown: Record<string, string> = { ...params, mchId: 'SBX-NOBODY' };
+    unknown.sign = sandboxSign(unknown, 'not-the-key');
+    expect((await postJson('/api/pay/query', unknown)).json).toEqual({ code: 'SIGN_ERROR', msg: json.msg });
   });
 
   it('refuses unknown parameters and stale timestamps', async () => {
@@ -489,17 +499,21 @@ describe('sandbox adapter schemas and registry', () => {
 
 describe('standalone sandbox server', () => {
   it('starts on its own port, serves the API under /sandbox and closes', async () => {
-    const server = await startSandboxServer({ host: '127.0.0.1', port: 0, secret: SECRET });
+    const server = await startSandboxServer({ host: '127.0.0.1', port: 0 });
     try {
       expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/sandbox$/);
       const response = await request(`${server.url}/api/merchants`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${server.registrationToken}` },
         body: JSON.stringify({ mchId: merchantA.mchId }),
       });
-      // Same secret, same merchant key: keys survive restarts.
-      expect(await response.body.json()).toMatchObject({ code: 'SUCCESS', key: merchantA.key });
-      const ctx = contextFor(merchantA, { credentials: { ...merchantA, baseUrl: server.url } });
+      // The same mchId on another sandbox: a merchant of its own, with a key of its own.
+      const registered = (await response.body.json()) as { code: string; mchId: string; key: string };
+      expect(registered).toMatchObject({ code: 'SUCCESS', mchId: merchantA.mchId });
+      expect(registered.key).toMatch(/^[0-9a-f]{64}$/);
+      expect(registered.key).not.toBe(merchantA.key);
+      const merchant = { mchId: registered.mchId, key: registered.key };
+      const ctx = contextFor(merchant, { credentials: { ...merchant, baseUrl: server.url } });
       const { payUrl } = await openAccepted(ctx);
       expect(payUrl.startsWith(`${server.url}/pay/SB`)).toBe(true);
     } finally {

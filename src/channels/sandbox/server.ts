@@ -1,17 +1,18 @@
-import { randomInt } from 'node:crypto';
+import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { DEFAULT_NOTIFY_RETRY_DELAYS_MS, Notifier } from './notifier.ts';
+import { assertPublicLiteral } from '../../notify/address-guard.ts';
+import { DEFAULT_NOTIFY_RETRY_DELAYS_MS, isHostOrigin, Notifier } from './notifier.ts';
 import { escapeHtml, PAY_PAGE_HEADERS, renderMessagePage, renderPaymentPage } from './pay-page.ts';
 import {
   closeByMerchant,
   declineByPayer,
   MAX_PAYMENTS,
   type PayerDecision,
-  PaymentBook,
   type SandboxPayment,
   settleByPayer,
+  takeRefund,
 } from './payment-book.ts';
 import {
   AUTH_CODE_CONFIRM_MS,
@@ -20,38 +21,54 @@ import {
   AUTH_CODE_USED_REASON,
   authCodeBehaviour,
   MAX_FAULT_DELAY_MS,
+  newSandboxMerchantKey,
   PAY_MODES,
   type PayMode,
   type SandboxAnswerCode,
   type SandboxFaults,
   sandboxFaultsSchema,
-  sandboxMerchantKey,
   sandboxSign,
   sandboxVerify,
 } from './protocol.ts';
+import { MemorySandboxStore, type PendingNotify, type SandboxStore } from './store.ts';
 
 /**
  * The sandbox upstream: a payment provider with its own merchants, keys and signatures, a pay page
  * where a tester pays or fails, async notifies with retries, and fault injection. The platform talks
  * to it only through the sandbox adapter, over HTTP, exactly as it would to a real provider.
  *
- * State lives in memory: the sandbox forgets its payments when it restarts (see payment-book.ts).
+ * Its merchants, payments and undelivered notifies live in a SandboxStore: in memory for the
+ * standalone sandbox, in its own tables when it is mounted in the platform (see store.ts).
+ *
+ * Merchants are registered by whoever holds the registration token (the operator of the sandbox),
+ * or in-process by the platform's demo seed; each gets a random key. Nobody else can register.
  */
 
 export interface SandboxPluginOptions {
-  secret: string;
+  store: SandboxStore;
+  /**
+   * Bearer token that `POST /api/merchants` must carry; null closes registration over HTTP (the
+   * platform registers its sandbox merchants in-process).
+   */
+  registrationToken: string | null;
+  /** Whether notifies may go to loopback and private networks (the platform's notify setting). */
+  allowPrivateAddresses: boolean;
+  /** The platform this sandbox is mounted in: its own origin is always a valid notify address. */
+  hostOrigin?: () => string | null;
   /** Base URL where this plugin is reachable, e.g. http://127.0.0.1:8080/sandbox; known only after listen. */
   publicUrl: () => string;
   /** Waits between notify attempts; defaults to +2 s, +10 s, +30 s. Tests shorten it. */
   retryDelaysMs?: readonly number[];
-  /** Bound on remembered payments; defaults to MAX_PAYMENTS. */
-  maxPayments?: number;
 }
 
 /** Every body the sandbox accepts is small; a larger one is refused before it is parsed. */
 const BODY_LIMIT_BYTES = 64 * 1024;
 /** createTimeout answers this late, far past any sane caller timeout (and within the delay cap). */
-const CREATE_TIMEOUT_FAULT_MS = 30_000;
+const CREATE_TIMEOUT_FAULT_MS = MAX_FAULT_DELAY_MS;
+/** A registration token shorter than this is guessable; refuse to start with it. */
+export const MIN_REGISTRATION_TOKEN_LENGTH = 32;
+/** Tries at a change that lost a race with another writer (another node, another payer). */
+const SAVE_ATTEMPTS = 5;
 /** A request signed further than this from our clock is refused, limiting replays of old requests. */
 const TIMESTAMP_TOLERANCE_SECONDS = 300;
 
@@ -111,9 +128,11 @@ const GATEWAY_REQUEST = z.strictObject({ tradeNo: z.string().regex(TRADE_NO), si
 type Answer = Record<string, string>;
 
 interface SandboxState {
-  secret: string;
+  store: SandboxStore;
+  registrationToken: string | null;
+  allowPrivateAddresses: boolean;
+  hostOrigin?: () => string | null;
   publicUrl: () => string;
-  book: PaymentBook;
   notifier: Notifier;
   pauses: Pauses;
   /** Customers about to confirm an auth-code payment on their phone (`…88` codes). */
@@ -123,14 +142,23 @@ interface SandboxState {
 }
 
 export const sandboxPlugin: FastifyPluginAsync<SandboxPluginOptions> = async (fastify, options) => {
-  if (options.secret.length === 0) throw new Error('the sandbox secret must not be empty');
+  const token = options.registrationToken;
+  if (token !== null && token.length < MIN_REGISTRATION_TOKEN_LENGTH) {
+    throw new Error(
+      `the sandbox registration token must be at least ${MIN_REGISTRATION_TOKEN_LENGTH} characters`,
+    );
+  }
   const state: SandboxState = {
-    secret: options.secret,
+    store: options.store,
+    registrationToken: token,
+    allowPrivateAddresses: options.allowPrivateAddresses,
+    hostOrigin: options.hostOrigin,
     publicUrl: options.publicUrl,
-    book: new PaymentBook(options.maxPayments ?? MAX_PAYMENTS),
     notifier: new Notifier({
       retryDelaysMs: options.retryDelaysMs ?? DEFAULT_NOTIFY_RETRY_DELAYS_MS,
-      keyOf: (mchId) => sandboxMerchantKey(options.secret, mchId),
+      store: options.store,
+      allowPrivateAddresses: options.allowPrivateAddresses,
+      hostOrigin: options.hostOrigin,
       log: fastify.log,
     }),
     pauses: new Pauses(),
@@ -143,7 +171,11 @@ export const sandboxPlugin: FastifyPluginAsync<SandboxPluginOptions> = async (fa
   fastify.addHook('onClose', async () => {
     for (const timer of state.confirmations) clearTimeout(timer);
     state.confirmations.clear();
-    state.notifier.stop();
+    await state.notifier.stop();
+  });
+  // Notifies an earlier process stored but did not get acknowledged (a crash, a restart) go out again.
+  fastify.addHook('onReady', async () => {
+    if (state.store.durable) state.notifier.dispatch(await state.store.pendingNotifies());
   });
   await fastify.register(async (api) => apiRoutes(api, state), { prefix: '/api' });
   await fastify.register(async (pages) => payPageRoutes(pages, state), { prefix: '/pay' });
@@ -152,7 +184,10 @@ export const sandboxPlugin: FastifyPluginAsync<SandboxPluginOptions> = async (fa
 export interface SandboxServerOptions {
   host: string;
   port: number;
-  secret: string;
+  /** Bearer token for merchant registration; a random one is generated when absent. */
+  registrationToken?: string;
+  /** Notifies to loopback and private networks: allowed by default for a tester's machine. */
+  allowPrivateAddresses?: boolean;
   /** Where testers' browsers reach the sandbox; defaults to http://<host>:<port>/sandbox. */
   publicUrl?: string;
   retryDelaysMs?: readonly number[];
@@ -162,18 +197,38 @@ export interface SandboxServerOptions {
 /** The standalone sandbox (`qingyun sandbox`): a fresh server with the plugin under /sandbox. */
 export async function startSandboxServer(
   options: SandboxServerOptions,
-): Promise<{ url: string; close(): Promise<void> }> {
+): Promise<{ url: string; registrationToken: string; close(): Promise<void> }> {
   const app = Fastify({ logger: options.logger ?? false });
   let url = options.publicUrl ?? '';
+  const registrationToken = options.registrationToken ?? randomBytes(24).toString('base64url');
   await app.register(sandboxPlugin, {
     prefix: '/sandbox',
-    secret: options.secret,
+    // The standalone sandbox keeps everything in memory: a restart forgets merchants and payments.
+    store: new MemorySandboxStore(MAX_PAYMENTS),
+    registrationToken,
+    allowPrivateAddresses: options.allowPrivateAddresses ?? true,
     publicUrl: () => url,
     retryDelaysMs: options.retryDelaysMs,
   });
   await app.listen({ host: options.host, port: options.port });
   if (url === '') url = `${listeningOrigin(app.server.address() as AddressInfo, options.host)}/sandbox`;
-  return { url, close: () => app.close() };
+  return { url, registrationToken, close: () => app.close() };
+}
+
+/**
+ * Registers a sandbox merchant with a fresh random key: under the given mchId (refused when it is
+ * taken: an existing merchant's key is never handed out again) or a random one.
+ */
+export async function registerSandboxMerchant(
+  store: SandboxStore,
+  mchId?: string,
+): Promise<{ mchId: string; key: string } | null> {
+  const key = newSandboxMerchantKey();
+  if (mchId !== undefined) return (await store.addMerchant(mchId, key)) ? { mchId, key } : null;
+  for (;;) {
+    const candidate = `SBX${randomInt(0, 100_000_000).toString().padStart(8, '0')}`;
+    if (await store.addMerchant(candidate, key)) return { mchId: candidate, key };
+  }
 }
 
 function listeningOrigin(address: AddressInfo, host: string): string {
@@ -216,7 +271,11 @@ async function apiRoutes(api: FastifyInstance, state: SandboxState): Promise<voi
     const message = status >= 500 ? 'internal error' : error.message;
     return reply.status(status).send(answer(null, status >= 500 ? 'FAIL' : 'PARAM_ERROR', message));
   });
-  api.post('/merchants', async (request) => registerMerchant(state, request.body));
+  api.post('/merchants', async (request, reply) => {
+    const refusal = registrationRefusal(state, request.headers.authorization);
+    if (refusal !== null) return reply.status(refusal.status).send(refusal.answer);
+    return registerMerchant(state, request.body);
+  });
   api.post('/pay/create', async (request) => createPayment(state, request.body));
   api.post('/pay/query', async (request) => queryPayment(state, request.body));
   api.post('/pay/close', async (request) => closePayment(state, request.body));
@@ -228,34 +287,44 @@ async function apiRoutes(api: FastifyInstance, state: SandboxState): Promise<voi
  * Takes a refund of a paid payment and answers PROCESSING; the outcome goes out by notify (to the
  * refund's notifyUrl) and can be queried. Fault `refundFail` makes it fail.
  */
-function createRefund(state: SandboxState, body: unknown): Answer {
+async function createRefund(state: SandboxState, body: unknown): Promise<Answer> {
   const now = new Date();
-  const caller = authenticate(state, body, REFUND_REQUEST, now);
+  const caller = await authenticate(state, body, REFUND_REQUEST, now);
   if (!caller.ok) return caller.answer;
   const { key, params } = caller;
   const faults = parseFaults(params.faults);
   if (!faults.ok) return answer(key, 'PARAM_ERROR', faults.message);
-  const payment = state.book.findByMerchantOrder(caller.mchId, params.outTradeNo, now);
-  if (payment === undefined) {
+  const notifyUrlRefusal = notifyUrlProblem(state, params.notifyUrl);
+  if (notifyUrlRefusal !== null) return answer(key, 'PARAM_ERROR', notifyUrlRefusal);
+  const changed = await change(
+    state,
+    () => state.store.findByMerchantOrder(caller.mchId, params.outTradeNo, now),
+    (payment) => {
+      const taken = takeRefund(
+        payment,
+        {
+          outRefundNo: params.outRefundNo,
+          amount: BigInt(params.amount),
+          notifyUrl: params.notifyUrl,
+          fail: faults.value.refundFail === true,
+        },
+        now,
+      );
+      const notifies =
+        taken.ok && taken.created ? state.notifier.refundNotifies(payment, taken.refund, key, now) : [];
+      return { result: taken, changed: taken.ok && taken.created, notifies };
+    },
+  );
+  if (changed === undefined) {
     return answer(key, 'NOT_FOUND', 'no such payment', { outTradeNo: params.outTradeNo });
   }
-  const taken = state.book.refund(
-    payment,
-    {
-      outRefundNo: params.outRefundNo,
-      amount: BigInt(params.amount),
-      notifyUrl: params.notifyUrl,
-      fail: faults.value.refundFail === true,
-    },
-    now,
-  );
+  const { payment, result: taken } = changed;
   if (!taken.ok) {
     return answer(key, 'FAIL', taken.reason, {
       outTradeNo: params.outTradeNo,
       outRefundNo: params.outRefundNo,
     });
   }
-  if (taken.created) state.notifier.announceRefund(payment, taken.refund);
   return answer(key, 'SUCCESS', 'OK', {
     outTradeNo: payment.outTradeNo,
     outRefundNo: taken.refund.outRefundNo,
@@ -265,12 +334,12 @@ function createRefund(state: SandboxState, body: unknown): Answer {
   });
 }
 
-function queryRefund(state: SandboxState, body: unknown): Answer {
+async function queryRefund(state: SandboxState, body: unknown): Promise<Answer> {
   const now = new Date();
-  const caller = authenticate(state, body, REFUND_QUERY_REQUEST, now);
+  const caller = await authenticate(state, body, REFUND_QUERY_REQUEST, now);
   if (!caller.ok) return caller.answer;
   const { key, params } = caller;
-  const payment = state.book.findByMerchantOrder(caller.mchId, params.outTradeNo, now);
+  const payment = await state.store.findByMerchantOrder(caller.mchId, params.outTradeNo, now);
   const refund = payment?.refunds.find((r) => r.outRefundNo === params.outRefundNo);
   if (payment === undefined || refund === undefined) {
     return answer(key, 'NOT_FOUND', 'no such refund', { outRefundNo: params.outRefundNo });
@@ -287,49 +356,104 @@ function queryRefund(state: SandboxState, body: unknown): Answer {
   });
 }
 
-/** Open registration: a tester asks for credentials, optionally for a chosen mchId. */
-function registerMerchant(state: SandboxState, body: unknown): Answer {
+/** The sandbox operator registers a merchant (token checked before): a random key, shown once. */
+async function registerMerchant(state: SandboxState, body: unknown): Promise<Answer> {
   const parsed = REGISTRATION_REQUEST.safeParse(body ?? {});
   if (!parsed.success) return answer(null, 'PARAM_ERROR', firstIssue(parsed.error));
-  const mchId = parsed.data.mchId ?? `SBX${randomInt(0, 100_000_000).toString().padStart(8, '0')}`;
-  const key = sandboxMerchantKey(state.secret, mchId);
-  return answer(key, 'SUCCESS', 'OK', { mchId, key });
+  const registered = await registerSandboxMerchant(state.store, parsed.data.mchId);
+  if (registered === null) return answer(null, 'FAIL', 'MCH_ID_TAKEN', { mchId: parsed.data.mchId ?? '' });
+  return answer(registered.key, 'SUCCESS', 'OK', registered);
+}
+
+/** Why a registration request is refused (no token configured, or not the token), or null. */
+function registrationRefusal(
+  state: SandboxState,
+  authorization: string | undefined,
+): { status: number; answer: Answer } | null {
+  if (state.registrationToken === null) {
+    return {
+      status: 403,
+      answer: answer(null, 'AUTH_ERROR', 'merchant registration is closed on this sandbox'),
+    };
+  }
+  const given = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1] ?? '';
+  // Compared as digests: equal lengths for timingSafeEqual, and no early exit on the first difference.
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  if (!timingSafeEqual(digest(given), digest(state.registrationToken))) {
+    return { status: 401, answer: answer(null, 'AUTH_ERROR', 'a valid registration token is required') };
+  }
+  return null;
+}
+
+/** Why a notify URL is refused (a private address literal where those are denied), or null. */
+function notifyUrlProblem(state: SandboxState, notifyUrl: string): string | null {
+  if (state.allowPrivateAddresses || isHostOrigin(notifyUrl, state.hostOrigin)) return null;
+  try {
+    assertPublicLiteral(notifyUrl);
+    return null;
+  } catch {
+    return 'notifyUrl must be a public address';
+  }
+}
+
+/**
+ * Reads a payment, applies a change to it and saves it with the notifies announcing the change;
+ * when another writer saved it meanwhile, reads it again and retries. Undefined: no such payment.
+ * Notifies go out only once saved.
+ */
+async function change<T>(
+  state: SandboxState,
+  find: () => Promise<SandboxPayment | undefined>,
+  apply: (payment: SandboxPayment) => { result: T; changed: boolean; notifies: PendingNotify[] },
+): Promise<{ payment: SandboxPayment; result: T } | undefined> {
+  for (let attempt = 0; attempt < SAVE_ATTEMPTS; attempt++) {
+    const payment = await find();
+    if (payment === undefined) return undefined;
+    const { result, changed, notifies } = apply(payment);
+    if (!changed) return { payment, result };
+    if (await state.store.savePayment(payment, notifies)) {
+      state.notifier.dispatch(notifies);
+      return { payment, result };
+    }
+  }
+  throw new Error('the sandbox payment kept changing under this request');
 }
 
 async function createPayment(state: SandboxState, body: unknown): Promise<Answer> {
   const now = new Date();
-  const caller = authenticate(state, body, CREATE_REQUEST, now);
+  const caller = await authenticate(state, body, CREATE_REQUEST, now);
   if (!caller.ok) return caller.answer;
   const { key, params } = caller;
   const faults = parseFaults(params.faults);
   if (!faults.ok) return answer(key, 'PARAM_ERROR', faults.message);
-  const result = openOrReuse(state, caller.mchId, key, params, faults.value, now);
+  const notifyUrlRefusal = notifyUrlProblem(state, params.notifyUrl);
+  if (notifyUrlRefusal !== null) return answer(key, 'PARAM_ERROR', notifyUrlRefusal);
+  const result = await openOrReuse(state, caller.mchId, key, params, faults.value, now);
   await state.pauses.sleep(createPauseMs(faults.value));
   return result;
 }
 
 /** Idempotent on (mchId, outTradeNo): a retry gets the payment it opened before. */
-function openOrReuse(
+async function openOrReuse(
   state: SandboxState,
   mchId: string,
   key: string,
   params: z.infer<typeof CREATE_REQUEST>,
   faults: SandboxFaults,
   now: Date,
-): Answer {
+): Promise<Answer> {
   const amount = BigInt(params.amount);
-  const existing = state.book.findByMerchantOrder(mchId, params.outTradeNo, now);
-  if (existing !== undefined) {
+  const reuse = (existing: SandboxPayment) =>
     // A reused outTradeNo with another amount is a different payment, never silently the old one.
-    if (existing.amount !== amount || existing.currency !== params.currency) {
-      return answer(key, 'FAIL', 'OUT_TRADE_NO_USED', { outTradeNo: params.outTradeNo });
-    }
-    return createdAnswer(state, key, existing, params.payMode);
-  }
+    existing.amount !== amount || existing.currency !== params.currency
+      ? answer(key, 'FAIL', 'OUT_TRADE_NO_USED', { outTradeNo: params.outTradeNo })
+      : createdAnswer(state, key, existing, params.payMode);
+  const existing = await state.store.findByMerchantOrder(mchId, params.outTradeNo, now);
+  if (existing !== undefined) return reuse(existing);
   const expireAt = new Date(Number(params.expireAt) * 1000);
   if (expireAt.getTime() <= now.getTime()) return answer(key, 'PARAM_ERROR', 'expireAt is in the past');
   if (faults.refuseCreate) return answer(key, 'FAIL', 'CHANNEL_REFUSED', { outTradeNo: params.outTradeNo });
-  const payment = state.book.open({
+  const opened = await state.store.openPayment({
     mchId,
     outTradeNo: params.outTradeNo,
     amount,
@@ -340,15 +464,41 @@ function openOrReuse(
     faults,
     authCode: params.authCode ?? null,
   });
-  if (payment.authCode !== null) takeByAuthCode(state, payment, payment.authCode, now);
+  // Another request with the same outTradeNo opened it first.
+  if (!opened.created) return reuse(opened.payment);
+  const payment = opened.payment;
+  if (payment.authCode !== null) {
+    const taken = await takeByAuthCode(state, payment, payment.authCode, key, now);
+    return createdAnswer(state, key, taken, params.payMode);
+  }
   return createdAnswer(state, key, payment, params.payMode);
 }
 
-/** B扫C: the customer's wallet answers at once, or asks the customer to confirm (see protocol.ts). */
-function takeByAuthCode(state: SandboxState, payment: SandboxPayment, authCode: string, now: Date): void {
+/**
+ * B扫C: the customer's wallet answers at once, or asks the customer to confirm (see protocol.ts).
+ * Returns the payment as it now stands.
+ */
+async function takeByAuthCode(
+  state: SandboxState,
+  payment: SandboxPayment,
+  authCode: string,
+  key: string,
+  now: Date,
+): Promise<SandboxPayment> {
+  const byTradeNo = () => state.store.findByTradeNo(payment.tradeNo, now);
+  const decide = async (apply: (p: SandboxPayment) => boolean, notify: boolean) => {
+    const changed = await change(state, byTradeNo, (p) => {
+      const moved = apply(p);
+      return {
+        result: moved,
+        changed: moved,
+        notifies: moved && notify ? state.notifier.outcomeNotifies(p, key, now) : [],
+      };
+    });
+    return changed?.payment ?? payment;
+  };
   if (state.usedAuthCodes.has(authCode)) {
-    declineByPayer(payment, AUTH_CODE_USED_REASON);
-    return;
+    return decide((p) => declineByPayer(p, AUTH_CODE_USED_REASON), false);
   }
   if (state.usedAuthCodes.size >= MAX_PAYMENTS) {
     state.usedAuthCodes.delete(state.usedAuthCodes.values().next().value!);
@@ -356,24 +506,30 @@ function takeByAuthCode(state: SandboxState, payment: SandboxPayment, authCode: 
   state.usedAuthCodes.add(authCode);
   switch (authCodeBehaviour(authCode)) {
     case 'paid':
-      settleByPayer(payment, 'success', now);
-      state.notifier.announceOutcome(payment);
-      return;
+      return decide((p) => settleByPayer(p, 'success', now), true);
     case 'declined':
-      declineByPayer(payment, AUTH_CODE_DECLINE_REASON);
-      return;
+      return decide((p) => declineByPayer(p, AUTH_CODE_DECLINE_REASON), false);
     case 'confirms_later': {
       const timer = setTimeout(() => {
         state.confirmations.delete(timer);
         // The merchant may have cancelled meanwhile: only a WAITING payment is confirmed.
-        if (settleByPayer(payment, 'success', new Date())) state.notifier.announceOutcome(payment);
+        void change(state, byTradeNo, (p) => {
+          const moved = settleByPayer(p, 'success', new Date());
+          return {
+            result: moved,
+            changed: moved,
+            notifies: moved ? state.notifier.outcomeNotifies(p, key, new Date()) : [],
+          };
+        }).catch(() => {
+          // The store is away: the customer's confirmation is lost, as a wallet's timeout would be.
+        });
       }, AUTH_CODE_CONFIRM_MS);
       timer.unref();
       state.confirmations.add(timer);
-      return;
+      return payment;
     }
     case 'never_confirms':
-      return;
+      return payment;
   }
 }
 
@@ -392,14 +548,14 @@ function createdAnswer(
     fields.paidAt = payment.paidAt?.toISOString() ?? '';
     fields.failReason = payment.failReason ?? '';
   } else if (payMode === 'form') {
-    fields.payForm = payForm(state, payment);
+    fields.payForm = payForm(state, payment, key);
   }
   return answer(key, 'SUCCESS', 'OK', fields);
 }
 
 /** The H5 form a real provider hands out: the merchant's page posts it to the provider's gateway. */
-function payForm(state: SandboxState, payment: SandboxPayment): string {
-  const sign = sandboxSign({ tradeNo: payment.tradeNo }, sandboxMerchantKey(state.secret, payment.mchId));
+function payForm(state: SandboxState, payment: SandboxPayment, key: string): string {
+  const sign = sandboxSign({ tradeNo: payment.tradeNo }, key);
   const action = escapeHtml(`${state.publicUrl()}/pay/gateway`);
   return (
     `<form id="sandbox-pay-form" action="${action}" method="post" accept-charset="utf-8">` +
@@ -431,25 +587,27 @@ function parseFaults(
 }
 
 /** The caller's payment named by a signed query or close request, or the answer that refuses it. */
-function callersPayment(
+async function callersPayment(
   state: SandboxState,
   body: unknown,
   now: Date,
-): { ok: true; key: string; payment: SandboxPayment } | { ok: false; answer: Answer } {
-  const caller = authenticate(state, body, PAYMENT_REQUEST, now);
+): Promise<
+  { ok: true; key: string; mchId: string; payment: SandboxPayment } | { ok: false; answer: Answer }
+> {
+  const caller = await authenticate(state, body, PAYMENT_REQUEST, now);
   if (!caller.ok) return caller;
-  const payment = state.book.findByMerchantOrder(caller.mchId, caller.params.outTradeNo, now);
+  const payment = await state.store.findByMerchantOrder(caller.mchId, caller.params.outTradeNo, now);
   if (payment === undefined) {
     return {
       ok: false,
       answer: answer(caller.key, 'NOT_FOUND', 'no such payment', { outTradeNo: caller.params.outTradeNo }),
     };
   }
-  return { ok: true, key: caller.key, payment };
+  return { ok: true, key: caller.key, mchId: caller.mchId, payment };
 }
 
-function queryPayment(state: SandboxState, body: unknown): Answer {
-  const found = callersPayment(state, body, new Date());
+async function queryPayment(state: SandboxState, body: unknown): Promise<Answer> {
+  const found = await callersPayment(state, body, new Date());
   if (!found.ok) return found.answer;
   const { key, payment } = found;
   return answer(key, 'SUCCESS', 'OK', {
@@ -462,12 +620,22 @@ function queryPayment(state: SandboxState, body: unknown): Answer {
   });
 }
 
-function closePayment(state: SandboxState, body: unknown): Answer {
+async function closePayment(state: SandboxState, body: unknown): Promise<Answer> {
   const now = new Date();
-  const found = callersPayment(state, body, now);
+  const found = await callersPayment(state, body, now);
   if (!found.ok) return found.answer;
-  const { key, payment } = found;
-  const outcome = closeByMerchant(payment, now);
+  const { key } = found;
+  const closed = await change(
+    state,
+    () => state.store.findByTradeNo(found.payment.tradeNo, now),
+    (p) => {
+      const before = p.status;
+      const outcome = closeByMerchant(p, now);
+      return { result: outcome, changed: p.status !== before, notifies: [] };
+    },
+  );
+  const payment = closed?.payment ?? found.payment;
+  const outcome = closed?.result ?? 'closed';
   if (outcome === 'already_paid') {
     return answer(key, 'FAIL', 'ALREADY_PAID', { outTradeNo: payment.outTradeNo });
   }
@@ -481,16 +649,16 @@ function closePayment(state: SandboxState, body: unknown): Answer {
 type Authenticated<T> = { ok: true; mchId: string; key: string; params: T } | { ok: false; answer: Answer };
 
 /**
- * Checks a signed API request: strings only, a well-formed mchId, a valid signature under that
- * merchant's derived key, then the route's own fields and a fresh timestamp. Nothing the caller
- * sent is signed back before its signature is verified.
+ * Checks a signed API request: strings only, a registered mchId, a valid signature under that
+ * merchant's key, then the route's own fields and a fresh timestamp. Nothing the caller sent is
+ * signed back before its signature is verified.
  */
-function authenticate<T extends Record<string, string | undefined>>(
+async function authenticate<T extends Record<string, string | undefined>>(
   state: SandboxState,
   body: unknown,
   schema: z.ZodType<T>,
   now: Date,
-): Authenticated<T> {
+): Promise<Authenticated<T>> {
   const params = stringRecord(body);
   if (params === null) {
     return refuse(answer(null, 'PARAM_ERROR', 'the body must be a JSON object of strings'));
@@ -499,8 +667,11 @@ function authenticate<T extends Record<string, string | undefined>>(
   if (mchId === undefined || !MCH_ID.safeParse(mchId).success) {
     return refuse(answer(null, 'PARAM_ERROR', 'mchId is missing or invalid'));
   }
-  const key = sandboxMerchantKey(state.secret, mchId);
-  if (!sandboxVerify(params, key)) return refuse(answer(key, 'SIGN_ERROR', 'signature mismatch'));
+  const key = await state.store.merchantKey(mchId);
+  // An unknown merchant answers exactly like a bad signature: the API does not tell who exists.
+  if (key === null || !sandboxVerify(params, key)) {
+    return refuse(answer(null, 'SIGN_ERROR', 'signature mismatch'));
+  }
   const parsed = schema.safeParse(params);
   if (!parsed.success) return refuse(answer(key, 'PARAM_ERROR', firstIssue(parsed.error)));
   const skewSeconds = Math.abs(now.getTime() / 1000 - Number(params.timestamp));
@@ -550,8 +721,8 @@ async function payPageRoutes(pages: FastifyInstance, state: SandboxState): Promi
   // Where the H5 form lands: the signed trade number, then the same page as the pay URL.
   pages.post('/gateway', async (request, reply) => {
     const parsed = GATEWAY_REQUEST.safeParse(request.body);
-    const payment = parsed.success ? state.book.findByTradeNo(parsed.data.tradeNo) : undefined;
-    const key = payment && sandboxMerchantKey(state.secret, payment.mchId);
+    const payment = parsed.success ? await state.store.findByTradeNo(parsed.data.tradeNo) : undefined;
+    const key = payment && (await state.store.merchantKey(payment.mchId));
     if (!parsed.success || !payment || !key || !sandboxVerify(parsed.data, key)) {
       const page = renderMessagePage('请求无效 / Bad request', 'the pay form is not a valid sandbox form');
       return reply.status(400).headers(PAY_PAGE_HEADERS).send(page);
@@ -560,32 +731,46 @@ async function payPageRoutes(pages: FastifyInstance, state: SandboxState): Promi
   });
 
   pages.get<{ Params: { tradeNo: string } }>('/:tradeNo', async (request, reply) => {
-    const payment = findForPage(state, request.params.tradeNo);
+    const payment = await findForPage(state, request.params.tradeNo);
     if (payment === undefined) return reply.status(404).headers(PAY_PAGE_HEADERS).send(notFoundPage());
     return reply.headers(PAY_PAGE_HEADERS).send(renderPaymentPage(payment));
   });
 
   pages.post<{ Params: { tradeNo: string } }>('/:tradeNo', async (request, reply) => {
     const now = new Date();
-    const payment = findForPage(state, request.params.tradeNo, now);
-    if (payment === undefined) return reply.status(404).headers(PAY_PAGE_HEADERS).send(notFoundPage());
     const decision = payerDecision(request.body);
     if (decision === null) {
       const page = renderMessagePage('请求无效 / Bad request', 'result must be success or fail');
       return reply.status(400).headers(PAY_PAGE_HEADERS).send(page);
     }
+    const found = await findForPage(state, request.params.tradeNo, now);
+    const key = found && (await state.store.merchantKey(found.mchId));
+    if (!found || !key) return reply.status(404).headers(PAY_PAGE_HEADERS).send(notFoundPage());
     // Only the first decision on a WAITING payment counts; a resubmitted form just shows the state.
-    if (settleByPayer(payment, decision, now)) state.notifier.announceOutcome(payment);
-    return reply.headers(PAY_PAGE_HEADERS).send(renderPaymentPage(payment));
+    // The decision and its notifies are saved together, so a crash cannot keep one and lose the other.
+    const decided = await change(
+      state,
+      () => findForPage(state, request.params.tradeNo, now),
+      (p) => {
+        const moved = settleByPayer(p, decision, now);
+        return {
+          result: moved,
+          changed: moved,
+          notifies: moved ? state.notifier.outcomeNotifies(p, key, now) : [],
+        };
+      },
+    );
+    if (decided === undefined) return reply.status(404).headers(PAY_PAGE_HEADERS).send(notFoundPage());
+    return reply.headers(PAY_PAGE_HEADERS).send(renderPaymentPage(decided.payment));
   });
 }
 
-function findForPage(
+async function findForPage(
   state: SandboxState,
   tradeNo: string,
   now: Date = new Date(),
-): SandboxPayment | undefined {
-  return TRADE_NO.test(tradeNo) ? state.book.findByTradeNo(tradeNo, now) : undefined;
+): Promise<SandboxPayment | undefined> {
+  return TRADE_NO.test(tradeNo) ? state.store.findByTradeNo(tradeNo, now) : undefined;
 }
 
 function payerDecision(body: unknown): PayerDecision | null {

@@ -340,6 +340,8 @@ const zh = {
     costRates: '成本费率',
     costRate: '成本费率 %',
     noRates: '未设置',
+    testAccount: '测试',
+    testAccountHint: '测试账户（沙箱）：订单为测试订单，不参与结算，不计入统计',
     addRate: '添加产品成本费率',
     ratesTitle: '成本费率：{{name}}',
     ratesHint:
@@ -377,6 +379,12 @@ const zh = {
     pickAccount: '请选择通道账户',
     noCandidates: '所有通道账户都已绑定到该产品。',
     accountDisabled: '账户已停用',
+    testAccount: '测试',
+    testAccountHint: '测试账户（沙箱）：订单为测试订单，不参与结算，不计入统计',
+    testAccountWarning:
+      '这是测试账户（沙箱通道）：它接的订单都是测试订单，不会结算，也不计入统计。不要把真实商户的产品绑定到测试账户。',
+    allowTestAccount: '我确认将该产品绑定到测试账户',
+    allowTestAccountRule: '绑定测试账户前请勾选确认',
     costVsDefault: '成本 / 默认费率',
     costVsDefaultHint: '通道账户对该产品的成本费率，与产品默认商户费率的对比；差值为平台毛利率。',
     cost: '成本',
@@ -996,6 +1004,9 @@ const en: typeof zh = {
     costRates: 'Cost rates',
     costRate: 'Cost rate %',
     noRates: 'None',
+    testAccount: 'Test',
+    testAccountHint:
+      'Test account (sandbox): its orders are test orders, never settled and left out of statistics',
     addRate: 'Add a product cost rate',
     ratesTitle: 'Cost rates: {{name}}',
     ratesHint:
@@ -1033,6 +1044,13 @@ const en: typeof zh = {
     pickAccount: 'Choose a channel account',
     noCandidates: 'Every channel account is bound to this product already.',
     accountDisabled: 'Account disabled',
+    testAccount: 'Test',
+    testAccountHint:
+      'Test account (sandbox): its orders are test orders, never settled and left out of statistics',
+    testAccountWarning:
+      "This is a test account (the sandbox channel): every order it takes is a test order, never settled and left out of statistics. Do not bind real merchants' products to it.",
+    allowTestAccount: 'I confirm binding this product to a test account',
+    allowTestAccountRule: 'Tick the confirmation to bind a test account',
     costVsDefault: 'Cost / default rate',
     costVsDefaultHint:
       "The account's cost for this product next to the product's default merchant rate; the difference is the platform's margin.",

@@ -106,6 +106,8 @@ export interface ChannelAccount {
   enabled: boolean;
   config: Record<string, unknown> | null;
   hasCredentials?: boolean;
+  /** An account of a test channel (the sandbox): its orders are test orders. */
+  testAccount: boolean;
   rates: { productCode: string; costRatePpm: number; fixedCost: number; minimumCost: number }[];
 }
 
@@ -126,6 +128,10 @@ export interface Binding {
   enabled: boolean;
   /** The account and its channel are enabled. */
   accountEnabled: boolean;
+  /** The account is a test account (the sandbox). */
+  testAccount: boolean;
+  /** An operator confirmed binding this test account (required in production). */
+  testAccountAllowed: boolean;
 }
 
 export type BindingInput = Omit<
@@ -137,7 +143,12 @@ export type BindingInput = Omit<
   | 'fixedCost'
   | 'minimumCost'
   | 'accountEnabled'
->;
+  | 'testAccount'
+  | 'testAccountAllowed'
+> & {
+  /** The explicit confirmation a test account needs to be bound in production. */
+  allowTestAccount?: boolean;
+};
 
 export interface PayData {
   type: 'qr' | 'url' | 'form' | 'none' | string;

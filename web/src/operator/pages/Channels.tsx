@@ -175,7 +175,21 @@ function AccountsTable({ channels, products }: { channels: Channel[]; products: 
 
   const columns: ProColumns<ChannelAccount>[] = [
     { title: 'ID', dataIndex: 'id', width: 70 },
-    { title: t('accounts.name'), dataIndex: 'name', width: 180 },
+    {
+      title: t('accounts.name'),
+      dataIndex: 'name',
+      width: 180,
+      render: (_, a) => (
+        <Space size={6} wrap>
+          <span>{a.name}</span>
+          {a.testAccount && (
+            <Tooltip title={t('accounts.testAccountHint')}>
+              <Tag color="orange">{t('accounts.testAccount')}</Tag>
+            </Tooltip>
+          )}
+        </Space>
+      ),
+    },
     {
       title: t('accounts.channel'),
       dataIndex: 'channelCode',

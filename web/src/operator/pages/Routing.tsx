@@ -4,6 +4,7 @@ import {
   ProCard,
   ProDescriptions,
   ProForm,
+  ProFormCheckbox,
   ProFormDependency,
   ProFormDigit,
   ProFormSelect,
@@ -87,6 +88,8 @@ function inputOf(b: Binding): BindingInput {
     windowStart: b.windowStart,
     windowEnd: b.windowEnd,
     enabled: b.enabled,
+    // An edit in place keeps the confirmation the binding was made with.
+    ...(b.testAccountAllowed ? { allowTestAccount: true } : {}),
   };
 }
 
@@ -279,6 +282,11 @@ function BindingsTable(props: {
           <Space size={6}>
             <Typography.Text strong>{b.accountName}</Typography.Text>
             {!b.accountEnabled && <Tag color="red">{t('routing.accountDisabled')}</Tag>}
+            {b.testAccount && (
+              <Tooltip title={t('routing.testAccountHint')}>
+                <Tag color="orange">{t('routing.testAccount')}</Tag>
+              </Tooltip>
+            )}
           </Space>
           <Typography.Text type="secondary" style={{ fontSize: 12 }}>
             #{b.channelAccountId} · {b.adapterCode}
@@ -555,6 +563,7 @@ interface BindingValues {
   dailyLimit?: string;
   window?: [Dayjs | null, Dayjs | null] | null;
   enabled: boolean;
+  allowTestAccount?: boolean;
 }
 
 /** Add a binding (pick an account) or edit one: every routing field with validation and a share preview. */
@@ -592,6 +601,8 @@ function BindingForm(props: {
       windowEnd: null,
       enabled: values.enabled ?? true,
       accountEnabled: binding?.accountEnabled ?? props.accounts.find((a) => a.id === id)?.enabled ?? true,
+      testAccount: false,
+      testAccountAllowed: false,
     };
     const others = props.bindings.filter((b) => b.channelAccountId !== id);
     return sharesOf([...others, draft]).get(id);
@@ -622,6 +633,7 @@ function BindingForm(props: {
                   ? [dayjs(binding.windowStart, 'HH:mm'), dayjs(binding.windowEnd, 'HH:mm')]
                   : null,
               enabled: binding.enabled,
+              allowTestAccount: binding.testAccountAllowed,
             }
           : { weight: 100, priority: 0, enabled: true }
       }
@@ -636,6 +648,7 @@ function BindingForm(props: {
           windowStart: start && end ? start.format('HH:mm') : null,
           windowEnd: start && end ? end.format('HH:mm') : null,
           enabled: v.enabled,
+          ...(v.allowTestAccount ? { allowTestAccount: true } : {}),
         };
         try {
           await api.put(
@@ -662,7 +675,7 @@ function BindingForm(props: {
           const cost = costOf(a);
           return {
             value: a.id,
-            label: `${a.name}（#${a.id} · ${a.adapterCode}）${a.enabled ? '' : ` · ${t('common:common.disabled')}`} — ${
+            label: `${a.name}（#${a.id} · ${a.adapterCode}）${a.testAccount ? ` · ${t('routing.testAccount')}` : ''}${a.enabled ? '' : ` · ${t('common:common.disabled')}`} — ${
               cost === null ? t('routing.noCost') : `${t('routing.cost')} ${percentFromPpm(cost)}`
             }`,
           };
@@ -670,6 +683,35 @@ function BindingForm(props: {
         fieldProps={{ optionFilterProp: 'label' }}
         rules={[{ required: true, message: t('routing.pickAccount') }]}
       />
+      <ProFormDependency name={['channelAccountId']}>
+        {({ channelAccountId }) => {
+          const account = props.accounts.find((a) => a.id === channelAccountId);
+          if (!account?.testAccount) return null;
+          // A test account takes orders nobody pays for real: binding it is an explicit decision.
+          return (
+            <>
+              <Alert
+                type="warning"
+                showIcon
+                style={{ marginBottom: 12 }}
+                message={t('routing.testAccountWarning')}
+              />
+              <ProFormCheckbox
+                name="allowTestAccount"
+                rules={[
+                  {
+                    validator: async (_r, checked?: boolean) => {
+                      if (!checked) throw new Error(t('routing.allowTestAccountRule'));
+                    },
+                  },
+                ]}
+              >
+                {t('routing.allowTestAccount')}
+              </ProFormCheckbox>
+            </>
+          );
+        }}
+      </ProFormDependency>
       <ProFormDependency name={['channelAccountId']}>
         {({ channelAccountId }) => {
           const account = props.accounts.find((a) => a.id === channelAccountId);

@@ -1,0 +1,171 @@
+import type { SecretBox, SecretPlace } from '../../auth/secret-box.ts';
+import type { Db } from '../../db/index.ts';
+import {
+  expireIfDue,
+  MAX_PAYMENTS,
+  type NewPayment,
+  newPayment,
+  nextTradeNo,
+  PaymentBook,
+  type SandboxPayment,
+} from './payment-book.ts';
+import * as queries from './queries.ts';
+
+/** A notify the sandbox still has to deliver (or retry), and when. */
+export type PendingNotify = queries.NotifyRow;
+
+/**
+ * Where the sandbox keeps its merchants, payments and undelivered notifies. The standalone
+ * `qingyun sandbox` keeps them in memory (`MemorySandboxStore`: a restart forgets them all); the
+ * sandbox mounted in the platform keeps them in its own tables of the platform's database
+ * (`DbSandboxStore`), so it behaves like a real channel across restarts and crashes.
+ */
+export interface SandboxStore {
+  /** True when what is stored survives a restart (pending notifies are picked up again). */
+  readonly durable: boolean;
+  /** Adds a merchant with its key; false when the mchId is taken. */
+  addMerchant(mchId: string, key: string): Promise<boolean>;
+  merchantKey(mchId: string): Promise<string | null>;
+  /**
+   * Opens a WAITING payment; when (mchId, outTradeNo) already has one (a concurrent create), that
+   * one is returned with `created: false`.
+   */
+  openPayment(fields: NewPayment): Promise<{ payment: SandboxPayment; created: boolean }>;
+  findByTradeNo(tradeNo: string, now?: Date): Promise<SandboxPayment | undefined>;
+  findByMerchantOrder(mchId: string, outTradeNo: string, now?: Date): Promise<SandboxPayment | undefined>;
+  /**
+   * Saves a changed payment with the notifies announcing the change, in one transaction, only if
+   * nobody saved it since it was read; false otherwise (read it again).
+   */
+  savePayment(payment: SandboxPayment, notifies: PendingNotify[]): Promise<boolean>;
+  /** A notify attempt failed: the next one is `attempt`, due at `dueAt`. */
+  notifyRetry(id: string, attempt: number, dueAt: Date): Promise<void>;
+  /** A notify was acknowledged, or its retries ran out. */
+  notifyDone(id: string): Promise<void>;
+  /** Notifies left undelivered by an earlier process. */
+  pendingNotifies(): Promise<PendingNotify[]>;
+}
+
+/** The standalone sandbox's store: everything in memory, bounded, forgotten on restart. */
+export class MemorySandboxStore implements SandboxStore {
+  readonly durable = false;
+  private readonly keys = new Map<string, string>();
+  private readonly book: PaymentBook;
+
+  constructor(maxPayments: number = MAX_PAYMENTS) {
+    this.book = new PaymentBook(maxPayments);
+  }
+
+  async addMerchant(mchId: string, key: string): Promise<boolean> {
+    if (this.keys.has(mchId)) return false;
+    this.keys.set(mchId, key);
+    return true;
+  }
+
+  async merchantKey(mchId: string): Promise<string | null> {
+    return this.keys.get(mchId) ?? null;
+  }
+
+  async openPayment(fields: NewPayment) {
+    const existing = this.book.findByMerchantOrder(fields.mchId, fields.outTradeNo);
+    if (existing) return { payment: existing, created: false };
+    return { payment: this.book.open(fields), created: true };
+  }
+
+  async findByTradeNo(tradeNo: string, now: Date = new Date()) {
+    return this.book.findByTradeNo(tradeNo, now);
+  }
+
+  async findByMerchantOrder(mchId: string, outTradeNo: string, now: Date = new Date()) {
+    return this.book.findByMerchantOrder(mchId, outTradeNo, now);
+  }
+
+  // Payments in memory are changed in place, synchronously after they are read: nothing to save.
+  async savePayment(): Promise<boolean> {
+    return true;
+  }
+
+  async notifyRetry(): Promise<void> {}
+
+  async notifyDone(): Promise<void> {}
+
+  async pendingNotifies(): Promise<PendingNotify[]> {
+    return [];
+  }
+}
+
+/** Tries at opening a payment before giving up on trade-number collisions with another node. */
+const OPEN_ATTEMPTS = 5;
+
+/** Where a sandbox merchant's key is sealed: bound to its row, like the platform's own secrets. */
+const merchantKeyPlace = (mchId: string): SecretPlace => ({
+  table: 'sandbox_merchant',
+  id: mchId,
+  column: 'key_enc',
+});
+
+/** The in-process sandbox's store: its own tables, merchant keys sealed under the master key. */
+export class DbSandboxStore implements SandboxStore {
+  readonly durable = true;
+  /** Keys never change once issued, so a decrypted key is kept instead of read on every request. */
+  private readonly keys = new Map<string, string>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly secrets: SecretBox,
+  ) {}
+
+  addMerchant(mchId: string, key: string): Promise<boolean> {
+    return queries.insertMerchant(this.db, mchId, this.secrets.encrypt(key, merchantKeyPlace(mchId)));
+  }
+
+  async merchantKey(mchId: string): Promise<string | null> {
+    const known = this.keys.get(mchId);
+    if (known !== undefined) return known;
+    const sealed = await queries.findMerchantKey(this.db, mchId);
+    if (sealed === null) return null;
+    const key = this.secrets.decrypt(sealed, merchantKeyPlace(mchId));
+    this.keys.set(mchId, key);
+    return key;
+  }
+
+  async openPayment(fields: NewPayment) {
+    for (let attempt = 0; attempt < OPEN_ATTEMPTS; attempt++) {
+      const payment = newPayment(fields, nextTradeNo());
+      if (await queries.insertPayment(this.db, payment)) return { payment, created: true };
+      const existing = await this.findByMerchantOrder(fields.mchId, fields.outTradeNo);
+      if (existing) return { payment: existing, created: false };
+    }
+    throw new Error('could not allocate a sandbox trade number');
+  }
+
+  async findByTradeNo(tradeNo: string, now: Date = new Date()) {
+    return expireIfDue(await queries.findPaymentByTradeNo(this.db, tradeNo), now);
+  }
+
+  async findByMerchantOrder(mchId: string, outTradeNo: string, now: Date = new Date()) {
+    return expireIfDue(await queries.findPaymentByMerchantOrder(this.db, mchId, outTradeNo), now);
+  }
+
+  async savePayment(payment: SandboxPayment, notifies: PendingNotify[]): Promise<boolean> {
+    const saved = await this.db.tx(async (q) => {
+      if (!(await queries.updatePayment(q, payment))) return false;
+      await queries.insertNotifies(q, notifies);
+      return true;
+    });
+    if (saved) payment.version += 1;
+    return saved;
+  }
+
+  notifyRetry(id: string, attempt: number, dueAt: Date): Promise<void> {
+    return queries.rescheduleNotify(this.db, id, attempt, dueAt);
+  }
+
+  notifyDone(id: string): Promise<void> {
+    return queries.deleteNotify(this.db, id);
+  }
+
+  pendingNotifies(): Promise<PendingNotify[]> {
+    return queries.pendingNotifies(this.db);
+  }
+}
