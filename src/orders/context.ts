@@ -1,0 +1,72 @@
+import type { CatalogService } from '../catalog/service.ts';
+import type { ChannelGateway } from '../channels/gateway.ts';
+import type { Db } from '../db/index.ts';
+import { AppError } from '../errors.ts';
+import type { LedgerService } from '../ledger/service.ts';
+import type { NotifyService } from '../notify/service.ts';
+import type { CashierLinks } from './cashier-link.ts';
+import type { CloseAndSync } from './close-sync.ts';
+import type { ConfirmPayments } from './confirm.ts';
+import type { CreateOrders } from './create.ts';
+import type { OrderRow } from './queries.ts';
+import * as queries from './queries.ts';
+import type { StrandedOrders } from './resume.ts';
+import type { Sweeps } from './sweeps.ts';
+
+export interface OrderOptions {
+  publicUrl: () => string;
+  /** Signs and checks the token in cashier links. */
+  cashierLinks: CashierLinks;
+  /** The business's clock for routing windows and daily limits. */
+  timeZone: string;
+  /** Waits between scheduled queries of a paying order (PAY-7); the last one repeats until expiry. */
+  queryScheduleSeconds: number[];
+  log: {
+    info(obj: object, msg: string): void;
+    warn(obj: object, msg: string): void;
+    error(obj: object, msg: string): void;
+  };
+}
+
+/** What every step of an order works with: the database, the other domains and the options. */
+export interface OrderContext {
+  db: Db;
+  catalog: CatalogService;
+  channels: ChannelGateway;
+  ledger: LedgerService;
+  notify: NotifyService;
+  options: OrderOptions;
+}
+
+/**
+ * The business steps of an order, one file each. They call one another (an acceptance may be a
+ * payment, a close may find the order paid, a sweep closes), so each gets this one set; OrderService
+ * builds it and is the face other domains use.
+ */
+export interface OrderSteps {
+  create: CreateOrders;
+  confirm: ConfirmPayments;
+  closeSync: CloseAndSync;
+  sweeps: Sweeps;
+  stranded: StrandedOrders;
+}
+
+/** How many times a racing transition is re-read before giving up (each re-read sees a newer state). */
+export const MAX_TRANSITION_RETRIES = 5;
+
+export async function requireByOrderNo(db: Db, orderNo: string): Promise<OrderRow> {
+  const order = await queries.findByOrderNo(db, orderNo);
+  if (!order) throw new AppError('NOT_FOUND', `order ${orderNo} not found`);
+  return order;
+}
+
+/** Records something an operator must look at on the order's timeline, flagged as an alert. */
+export function raiseAlert(db: Db, orderId: bigint, kind: string, detail: object) {
+  return queries.insertEvent(db, orderId, kind, detail, true);
+}
+
+/** The customer's auth code of a B扫C order (`extra.authCode`), or null for every other order. */
+export function authCodeOf(order: Pick<OrderRow, 'extra'>): string | null {
+  const code = order.extra?.authCode;
+  return typeof code === 'string' ? code : null;
+}
