@@ -4,13 +4,7 @@ import { ledgerReport } from '../src/app/platform.ts';
 import { launchBrowser, newPage, readmeScreenshots, WALKTHROUGH_TIMEOUT } from './support/browser.ts';
 import { type ConsoleClient, freshTotp, operatorConsole } from './support/console.ts';
 import { testDatabases } from './support/databases.ts';
-import {
-  countSandboxAccountsAsReal,
-  eventually,
-  payOnSandbox,
-  startTestPlatform,
-  type TestPlatform,
-} from './support/platform.ts';
+import { eventually, payOnSandbox, startTestPlatform, type TestPlatform } from './support/platform.ts';
 
 vi.setConfig({ testTimeout: WALKTHROUGH_TIMEOUT });
 
@@ -140,8 +134,6 @@ describe.each(testDatabases)('consoles in the browser on $kind', (database) => {
     await shoot(page, 'operator-routing');
     const bindings = await admin.ok<{ weight: number }[]>('GET', '/api/admin/products/browser_qr/bindings');
     expect(bindings.map((b) => b.weight).sort()).toEqual([40, 60]);
-    // From here the sandbox accounts stand for a real channel's, so the statistics count their orders.
-    await countSandboxAccountsAsReal(t);
 
     // ---- place an order on the test page and pay it on the sandbox page ----
     await page.goto(url('/operator/test-order'));
@@ -252,10 +244,20 @@ describe.each(testDatabases)('consoles in the browser on $kind', (database) => {
     expect((await ledgerReport(t.platform.services)).ok).toBe(true);
 
     // ---- the statistics and the English switch ----
-    // The page's order was marked a test order (its switch is on by default), so only the completed one counts.
+    // Both orders went to the sandbox's test accounts, the demo's only channel: test orders. The
+    // dashboard shows test data by default here (tagged as such), so the newcomer sees them.
     await page.goto(url('/operator/dashboard'));
-    await expect.poll(() => page.getByTestId('stats-total-paid').innerText()).toContain('¥12.34');
+    const testSwitch = page.getByRole('switch', { name: '显示测试数据' });
+    await expect.poll(() => testSwitch.getAttribute('aria-checked')).toBe('true');
+    await expect.poll(() => page.getByTestId('stats-total-paid').innerText()).toContain('¥101.22');
+    expect(await page.getByTestId('test-data-tag').innerText()).toContain('含测试数据');
     await shoot(page, 'operator-dashboard');
+    // Switched off: real money only, none yet, and no tag.
+    await testSwitch.click();
+    await expect.poll(() => page.getByTestId('stats-total-paid').innerText()).toContain('¥0.00');
+    expect(await page.getByTestId('test-data-tag').count()).toBe(0);
+    await testSwitch.click();
+    await expect.poll(() => page.getByTestId('stats-total-paid').innerText()).toContain('¥101.22');
     await page.evaluate(() => localStorage.setItem('qy.lang', 'en-US'));
     await page.goto(url('/operator/orders'));
     await expect.poll(() => page.getByRole('heading', { level: 1, name: 'Orders' }).isVisible()).toBe(true);
@@ -278,6 +280,11 @@ describe.each(testDatabases)('consoles in the browser on $kind', (database) => {
     await managerPage.getByRole('button', { name: '登录' }).click();
     await managerPage.waitForURL(/\/merchant\//);
     await expect.poll(() => managerPage.getByTestId('dashboard-totals').isVisible()).toBe(true);
+    // The demo: test data shown by default, and tagged.
+    await expect
+      .poll(() => managerPage.getByRole('switch', { name: '显示测试数据' }).getAttribute('aria-checked'))
+      .toBe('true');
+    await expect.poll(() => managerPage.getByTestId('test-data-tag').isVisible()).toBe(true);
     await shoot(managerPage, 'merchant-dashboard');
 
     await managerPage.goto(url('/merchant/cashiers'));

@@ -91,7 +91,10 @@ describe.each(testDatabases)('operator console orders on $kind', (database) => {
 
   beforeAll(async () => {
     t = await startTestPlatform(database);
-    // Orders here stand for real ones (statistics, the test flag): see countSandboxAccountsAsReal.
+    // Kept: these tests tell real orders from test ones on the same channel (the test page's flag,
+    // statistics leaving the marked ones out), and the sandbox is the only channel there is, so its
+    // accounts stand in for a real channel's; the demo's own default is covered in
+    // test/security/test-accounts.test.ts.
     await countSandboxAccountsAsReal(t);
     await receiver.start();
     admin = await operatorConsole(t);
@@ -601,6 +604,17 @@ describe.each(testDatabases)('operator console orders on $kind', (database) => {
     expect(row.channelCost).toBe(38 + 135 + 180);
     expect(row.profit).toBe(800 - (38 + 135 + 180));
     expect(stats.bucket).toBe('hour');
+    // The dashboard's "show test data" switch counts the test order too, without changing the rest.
+    const withTest = await admin.ok<Stats & { includesTest: boolean; testDataOnly: boolean }>(
+      'GET',
+      `/api/admin/stats?groupBy=merchant&${window}&includeTest=1`,
+    );
+    expect(withTest).toMatchObject({ includesTest: true, testDataOnly: false });
+    expect(withTest.rows.find((r) => r.key === merchant.mch_no)).toMatchObject({
+      orderCount: 5,
+      paidCount: 4,
+      paidAmount: 80_000 + 77_777,
+    });
 
     // Totals and the series agree with the rows, and with the order list (test orders aside).
     const sum = (k: keyof Figures) => stats.rows.reduce((s, r) => s + r[k], 0);

@@ -115,7 +115,9 @@ describe.each(testDatabases)('merchant portal on $kind', (database) => {
 
   beforeAll(async () => {
     t = await startTestPlatform(database);
-    // Orders here stand for real ones (statistics, the test flag): see countSandboxAccountsAsReal.
+    // Kept: these tests tell a portal collection (a real order) from an operator's test order on the
+    // same channel, and the sandbox is the only channel there is, so its accounts stand in for a real
+    // channel's; the demo's own default is covered in test/security/test-accounts.test.ts.
     await countSandboxAccountsAsReal(t);
     await receiver.start();
     admin = await operatorConsole(t);
@@ -610,6 +612,17 @@ describe.each(testDatabases)('merchant portal on $kind', (database) => {
     const own = await cashierB.ok<Dashboard>('GET', '/api/merchant/dashboard');
     expect(own.today).toEqual({ orderCount: 1, paidCount: 1, paidAmount: 3_000, income: 3_000 - 18 });
     expect(own.hourly.reduce((s, h) => s + h.paidAmount, 0)).toBe(3_000);
+
+    // "Show test data": the manager's figures count the test order too; the cashier's stay its own.
+    const withTest = await managerB.ok<Dashboard & { includesTest: boolean }>(
+      'GET',
+      '/api/merchant/dashboard?includeTest=1',
+    );
+    expect(withTest.includesTest).toBe(true);
+    expect(withTest.today).toMatchObject({ orderCount: 4, paidCount: 3, paidAmount: 63_000 });
+    expect(withTest.hourly.reduce((s, h) => s + h.paidAmount, 0)).toBe(63_000);
+    const ownWithTest = await cashierB.ok<Dashboard>('GET', '/api/merchant/dashboard?includeTest=1');
+    expect(ownWithTest.today).toEqual(own.today);
   });
 
   it('collects by scanning the customer’s pay code: paid at once, or waiting and cancelled', async () => {

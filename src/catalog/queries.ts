@@ -285,6 +285,14 @@ export async function findChannelAccount(q: Queryable, id: bigint) {
   return rows[0] ?? null;
 }
 
+/** No channel account is a real one (none at all, or only the sandbox's): a demo's catalog. */
+export async function onlyTestChannelAccounts(q: Queryable): Promise<boolean> {
+  const rows = await q.query<{ only_test: boolean }>(
+    'SELECT NOT EXISTS (SELECT 1 FROM channel_account WHERE NOT test_account) AS only_test',
+  );
+  return rows[0]!.only_test;
+}
+
 export function listChannelAccounts(q: Queryable) {
   return q.query<ChannelAccountRow & { channel_code: string; adapter_code: string }>(
     `SELECT a.*, c.code AS channel_code, c.adapter_code FROM channel_account a JOIN channel c ON c.id = a.channel_id ORDER BY a.id`,

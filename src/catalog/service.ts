@@ -74,6 +74,7 @@ export class CatalogService {
   private readonly merchantRates = new TtlCache<MerchantRateRow | null>(CACHE_TTL_MS);
   private readonly bindings = new TtlCache<RoutableBinding[]>(CACHE_TTL_MS);
   private readonly accounts = new TtlCache<ChannelAccountRuntime | null>(CACHE_TTL_MS);
+  private readonly testOnly = new TtlCache<boolean>(CACHE_TTL_MS);
 
   constructor(
     private readonly db: Db,
@@ -287,6 +288,14 @@ export class CatalogService {
     );
   }
 
+  /**
+   * Every channel account is a test account (the embedded demo, where the sandbox is the only
+   * channel): the consoles then show test data by default, or a newcomer's figures stay empty.
+   */
+  testDataOnly(): Promise<boolean> {
+    return this.testOnly.get('', () => queries.onlyTestChannelAccounts(this.db));
+  }
+
   /** A channel account's cost for a product; no part may exceed the same part of any merchant's rate for it. */
   async setChannelAccountRate(accountId: bigint, rate: CostRateInput) {
     const product = await this.requireProduct(rate.productCode);
@@ -417,6 +426,7 @@ export class CatalogService {
     this.merchantRates.clear();
     this.bindings.clear();
     this.accounts.clear();
+    this.testOnly.clear();
   }
 }
 

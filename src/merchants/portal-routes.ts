@@ -7,6 +7,7 @@ import { requireMerchantUser, sessionOf } from '../auth/guards.ts';
 import { AppError } from '../errors.ts';
 import { toJsonAmount } from '../money/money.ts';
 import { portalScope } from '../orders/portal-routes.ts';
+import { IncludeTest } from '../stats/routes.ts';
 import { ACCEPTED_SIGN_TYPES } from './queries.ts';
 import { createMerchantUser, ipList, merchantUserView, notifyUrlSchema } from './routes.ts';
 
@@ -42,10 +43,12 @@ export async function merchantPortalRoutes(app: FastifyInstance, { services }: {
       schema: {
         tags,
         summary:
-          "Today's figures, the last 30 days by day and today by hour (a cashier's own orders only); test orders left out",
+          "Today's figures, the last 30 days by day and today by hour (a cashier's own orders only); test orders only with includeTest=1",
+        querystring: z.object({ includeTest: IncludeTest }),
       },
     },
-    async (request) => services.stats.merchantDashboard(portalScope(request)),
+    async (request) =>
+      services.stats.merchantDashboard(portalScope(request), { includeTest: request.query.includeTest }),
   );
 
   api.get(

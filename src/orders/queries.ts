@@ -527,7 +527,8 @@ const KEY_COLUMN: Record<FigureKey, string> = {
 const BUCKET_FORMAT = { hour: 'YYYY-MM-DD HH24:00', day: 'YYYY-MM-DD' } as const;
 
 /**
- * Order figures for a window of placing times, test orders left out, in one statement: per group
+ * Order figures for a window of placing times, test orders left out unless `includeTest` (the
+ * consoles' "show test data" switch), in one statement: per group
  * (`groupBy`), per local time bucket, and the total (GROUPING SETS). An order counts in the window
  * and the bucket it was placed in; paid figures are those of the orders that were paid. The window
  * is a range scan of `pay_order_created` (or of the merchant's / the cashier's own index).
@@ -542,6 +543,7 @@ export function orderFigures(
     groupBy: FigureKey | null;
     merchantId?: bigint;
     createdByUserId?: bigint;
+    includeTest?: boolean;
   },
 ) {
   // Without a grouping the key is one constant (its one row equals the total; callers ignore it).
@@ -560,7 +562,7 @@ export function orderFigures(
               to_char(date_trunc($3, created_at AT TIME ZONE $4), $5) AS bucket,
               paid_at IS NOT NULL AS paid, amount, fee, channel_cost, platform_profit
        FROM pay_order
-       WHERE created_at >= $1 AND created_at < $2 AND NOT test
+       WHERE created_at >= $1 AND created_at < $2 AND (NOT test OR $8::boolean)
          AND ($6::bigint IS NULL OR merchant_id = $6)
          AND ($7::bigint IS NULL OR created_by_user_id = $7)) g
      GROUP BY GROUPING SETS ((g.key), (g.bucket), ())`,
@@ -572,6 +574,7 @@ export function orderFigures(
       BUCKET_FORMAT[f.bucket],
       f.merchantId ?? null,
       f.createdByUserId ?? null,
+      f.includeTest ?? false,
     ],
   );
 }

@@ -148,7 +148,7 @@ export class OrderService {
     return order;
   }
 
-  /** Order figures per group, per time bucket and in total, for the statistics (test orders left out). */
+  /** Order figures per group, per time bucket and in total, for the statistics (test orders only when asked). */
   figures(filter: Parameters<typeof queries.orderFigures>[1]) {
     return queries.orderFigures(this.db, filter);
   }

@@ -6,7 +6,15 @@ import { requireOperator } from '../auth/guards.ts';
 import { blank, windowOf } from '../orders/routes.ts';
 import { TimeBound } from './time.ts';
 
-/** Operator statistics (OP-8): per merchant, product or channel account; test orders left out. */
+/**
+ * `includeTest=1` (or `true`): count test orders too, the consoles' "show test data" switch.
+ * Without it, figures are real money only.
+ */
+export const IncludeTest = blank(z.enum(['0', '1', 'false', 'true'])).transform(
+  (v) => v === '1' || v === 'true',
+);
+
+/** Operator statistics (OP-8): per merchant, product or channel account; test orders only when asked. */
 export async function statsRoutes(app: FastifyInstance, { services }: { services: Services }) {
   const api = app.withTypeProvider<ZodTypeProvider>();
   api.addHook('preValidation', requireOperator(services));
@@ -17,18 +25,20 @@ export async function statsRoutes(app: FastifyInstance, { services }: { services
       schema: {
         tags: ['operator: statistics'],
         summary:
-          'Order figures for a window (default: today in the platform time zone), by the hour up to two days, else by the day',
+          'Order figures for a window (default: today in the platform time zone), by the hour up to two days, else by the day; test orders only with includeTest=1',
         querystring: z.object({
           from: blank(TimeBound),
           to: blank(TimeBound),
           groupBy: z.enum(['merchant', 'product', 'channel']).default('merchant'),
+          includeTest: IncludeTest,
         }),
       },
       config: { permission: 'stats.read' },
     },
     async (request) => {
       const { from, to } = windowOf(request.query, services.stats.timeZone);
-      return services.stats.platform({ from, to, groupBy: request.query.groupBy });
+      const { groupBy, includeTest } = request.query;
+      return services.stats.platform({ from, to, groupBy, includeTest });
     },
   );
 }

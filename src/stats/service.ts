@@ -32,6 +32,10 @@ export interface PlatformStats {
   totals: Figures;
   rows: ({ key: string; name: string } & Figures)[];
   series: { bucket: string; orderCount: number; paidCount: number; paidAmount: number }[];
+  /** The figures count test orders too (asked with `includeTest`). */
+  includesTest: boolean;
+  /** The platform has no real channel account (the demo): the consoles show test data by default. */
+  testDataOnly: boolean;
 }
 
 /**
@@ -68,11 +72,23 @@ export class StatsService {
     return { from: start, to: end };
   }
 
-  /** Figures per merchant, product or channel account for a window, with totals and a time series. */
-  async platform(q: { from?: Date; to?: Date; groupBy: FigureKey }): Promise<PlatformStats> {
+  /**
+   * Figures per merchant, product or channel account for a window, with totals and a time series.
+   * Test orders count only with `includeTest`: real figures never mix with the sandbox's.
+   */
+  async platform(q: {
+    from?: Date;
+    to?: Date;
+    groupBy: FigureKey;
+    includeTest?: boolean;
+  }): Promise<PlatformStats> {
     const { from, to } = this.window(q.from, q.to);
     const bucket = to.getTime() - from.getTime() <= HOURLY_UP_TO_MS ? 'hour' : 'day';
-    const rows = await this.orders.figures({ from, to, timeZone: this.timeZone, bucket, groupBy: q.groupBy });
+    const includeTest = q.includeTest === true;
+    const [rows, testDataOnly] = await Promise.all([
+      this.orders.figures({ from, to, timeZone: this.timeZone, bucket, groupBy: q.groupBy, includeTest }),
+      this.catalog.testDataOnly(),
+    ]);
     const keyed = rows.filter((r) => r.level === 'key' && r.key !== null);
     const labels = await this.labelsOf(
       q.groupBy,
@@ -101,27 +117,39 @@ export class StatsService {
           paidAmount: toJsonAmount(r?.paid_amount ?? 0n),
         };
       }),
+      includesTest: includeTest,
+      testDataOnly,
     };
   }
 
   /**
    * The merchant portal's dashboard: today's figures, the last 30 days by day and today by hour,
-   * of the merchant's orders — or of the cashier's own (`createdByUserId`). One statement.
+   * of the merchant's orders — or of the cashier's own (`createdByUserId`). One statement. Test
+   * orders count only with `includeTest`, and still only the merchant's own.
    */
-  async merchantDashboard(scope: { merchantId: bigint; createdByUserId: bigint | null }, now = new Date()) {
+  async merchantDashboard(
+    scope: { merchantId: bigint; createdByUserId: bigint | null },
+    options: { includeTest?: boolean } = {},
+    now = new Date(),
+  ) {
     const today = localDate(now, this.timeZone);
     const firstDay = addDays(today, -(TREND_DAYS - 1));
     const from = startOfLocalDay(firstDay, this.timeZone);
     const to = startOfLocalDay(addDays(today, 1), this.timeZone);
-    const rows = await this.orders.figures({
-      from,
-      to,
-      timeZone: this.timeZone,
-      bucket: 'hour',
-      groupBy: null,
-      merchantId: scope.merchantId,
-      createdByUserId: scope.createdByUserId ?? undefined,
-    });
+    const includeTest = options.includeTest === true;
+    const [rows, testDataOnly] = await Promise.all([
+      this.orders.figures({
+        from,
+        to,
+        timeZone: this.timeZone,
+        bucket: 'hour',
+        groupBy: null,
+        merchantId: scope.merchantId,
+        createdByUserId: scope.createdByUserId ?? undefined,
+        includeTest,
+      }),
+      this.catalog.testDataOnly(),
+    ]);
     const days = new Map<string, { paidAmount: bigint; paidCount: bigint }>();
     const hours = new Map<number, { paidAmount: bigint; paidCount: bigint }>();
     const todays = { orderCount: 0n, paidCount: 0n, paidAmount: 0n, fee: 0n };
@@ -161,6 +189,8 @@ export class StatsService {
         const h = hours.get(hour);
         return { hour, paidAmount: toJsonAmount(h?.paidAmount ?? 0n), paidCount: Number(h?.paidCount ?? 0n) };
       }),
+      includesTest: includeTest,
+      testDataOnly,
     };
   }
 

@@ -1,11 +1,33 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PRODUCT } from '../../src/app/demo.ts';
-import { type ConsoleClient, operatorConsole } from '../support/console.ts';
+import { type ConsoleClient, merchantConsole, operatorConsole } from '../support/console.ts';
 import { testDatabases } from '../support/databases.ts';
-import { paidSandboxOrder, startTestPlatform, type TestPlatform } from '../support/platform.ts';
+import {
+  eventually,
+  paidSandboxOrder,
+  payOnSandbox,
+  startTestPlatform,
+  type TestPlatform,
+} from '../support/platform.ts';
 
 // Issue 10: sandbox channel accounts are test accounts; their orders are test orders (left out of
-// statistics, never settled); in production a product is bound to one only when an operator says so.
+// statistics unless asked for with includeTest, never settled); in production a product is bound to
+// one only when an operator says so.
+
+interface OperatorStats {
+  totals: { orderCount: number; paidCount: number; paidAmount: number };
+  rows: { key: string; orderCount: number; paidAmount: number }[];
+  includesTest: boolean;
+  testDataOnly: boolean;
+}
+
+interface MerchantDashboard {
+  today: { orderCount: number; paidCount: number; paidAmount: number; income: number };
+  trend: { paidAmount: number }[];
+  hourly: { paidAmount: number }[];
+  includesTest: boolean;
+  testDataOnly: boolean;
+}
 
 interface BindingView {
   channelAccountId: string;
@@ -90,7 +112,7 @@ describe.each(testDatabases)('test accounts and test orders in production on $ki
     expect(consented?.after).toMatchObject({ weight: 5, allowTestAccount: true });
   });
 
-  it('makes an order a test account takes a test order, left out of statistics', async () => {
+  it('makes an order a test account takes a test order, left out of statistics unless includeTest=1', async () => {
     const from = new Date(Date.now() - 1000).toISOString();
     const order = await paidSandboxOrder(t.client, {
       mchOrderNo: `TEST-ACCOUNT-${Date.now()}`,
@@ -106,12 +128,95 @@ describe.each(testDatabases)('test accounts and test orders in production on $ki
     );
     expect(listed.items).toEqual([expect.objectContaining({ orderNo: order.orderNo, test: true })]);
 
-    const to = new Date(Date.now() + 1000).toISOString();
-    const stats = await admin.ok<{ totals: { orderCount: number; paidAmount: number } }>(
-      'GET',
-      `/api/admin/stats?groupBy=channel&from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`,
+    // Another merchant with a paid test order of its own.
+    const { merchants, catalog } = t.platform.services;
+    const other = await merchants.createMerchant({ name: '另一商户 Other Merchant' });
+    await catalog.setMerchantRate(other.id, DEMO_PRODUCT, 6000);
+    await merchants.createApp(other.mch_no, { name: 'other app' });
+    const placed = await admin.ok<{ payData: { value: string }; order: { orderNo: string } }>(
+      'POST',
+      '/api/admin/test-orders',
+      { mchNo: other.mch_no, productCode: DEMO_PRODUCT, amount: 700, test: true },
     );
-    expect(stats.totals).toMatchObject({ orderCount: 0, paidAmount: 0 });
+    expect(await payOnSandbox(placed.payData.value)).toBe(200);
+    await eventually(
+      async () =>
+        (await t.platform.services.orders.requireByOrderNo(placed.order.orderNo)).state === 'paid' ||
+        undefined,
+      10_000,
+      'the other merchant’s test order paid',
+    );
+
+    // Operator statistics: real figures by default (0 and 'false' too), test orders with includeTest.
+    const to = new Date(Date.now() + 1000).toISOString();
+    const window = `groupBy=merchant&from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`;
+    for (const flag of ['', '&includeTest=0', '&includeTest=false', '&includeTest=']) {
+      const real = await admin.ok<OperatorStats>('GET', `/api/admin/stats?${window}${flag}`);
+      expect(real.totals).toMatchObject({ orderCount: 0, paidCount: 0, paidAmount: 0 });
+      expect(real.rows).toEqual([]);
+      // Only the sandbox's accounts: the consoles show test data by default.
+      expect({ includesTest: real.includesTest, testDataOnly: real.testDataOnly }).toEqual({
+        includesTest: false,
+        testDataOnly: true,
+      });
+    }
+    for (const flag of ['1', 'true']) {
+      const all = await admin.ok<OperatorStats>('GET', `/api/admin/stats?${window}&includeTest=${flag}`);
+      expect(all.totals).toMatchObject({ orderCount: 2, paidCount: 2, paidAmount: 12_345 + 700 });
+      expect(all.includesTest).toBe(true);
+      expect(Object.fromEntries(all.rows.map((r) => [r.key, r.paidAmount]))).toEqual({
+        [t.demo.merchant.mchNo]: 12_345,
+        [other.mch_no]: 700,
+      });
+    }
+    const refused = await admin.send<{ code: string }>('GET', `/api/admin/stats?${window}&includeTest=yes`);
+    expect({ status: refused.status, code: refused.body.code }).toEqual({
+      status: 400,
+      code: 'INVALID_REQUEST',
+    });
+
+    // The merchant portal: the same rule, and each merchant sees only its own test orders.
+    const demoMerchant = await merchants.requireMerchant(t.demo.merchant.mchNo);
+    const demoManager = await merchantConsole(t, { merchantId: demoMerchant.id, merchantRole: 'manager' });
+    const otherManager = await merchantConsole(t, { merchantId: other.id, merchantRole: 'manager' });
+    const paidToday = (board: MerchantDashboard) => ({
+      paidAmount: board.today.paidAmount,
+      paidCount: board.today.paidCount,
+      hourly: board.hourly.reduce((sum, h) => sum + h.paidAmount, 0),
+      trend: board.trend.reduce((sum, d) => sum + d.paidAmount, 0),
+    });
+    const expectPaid = (amount: number, count: number) => ({
+      paidAmount: amount,
+      paidCount: count,
+      hourly: amount,
+      trend: amount,
+    });
+    for (const manager of [demoManager, otherManager]) {
+      const real = await manager.ok<MerchantDashboard>('GET', '/api/merchant/dashboard');
+      expect(paidToday(real)).toEqual(expectPaid(0, 0));
+      expect(real.today.orderCount).toBe(0);
+      expect({ includesTest: real.includesTest, testDataOnly: real.testDataOnly }).toEqual({
+        includesTest: false,
+        testDataOnly: true,
+      });
+    }
+    const demoBoard = await demoManager.ok<MerchantDashboard>('GET', '/api/merchant/dashboard?includeTest=1');
+    expect(demoBoard.includesTest).toBe(true);
+    expect(paidToday(demoBoard)).toEqual(expectPaid(12_345, 1));
+    const otherBoard = await otherManager.ok<MerchantDashboard>(
+      'GET',
+      '/api/merchant/dashboard?includeTest=1',
+    );
+    expect(paidToday(otherBoard)).toEqual(expectPaid(700, 1));
+    expect(otherBoard.today.orderCount).toBe(1);
+    const otherRefused = await otherManager.send<{ code: string }>(
+      'GET',
+      '/api/merchant/dashboard?includeTest=2',
+    );
+    expect({ status: otherRefused.status, code: otherRefused.body.code }).toEqual({
+      status: 400,
+      code: 'INVALID_REQUEST',
+    });
   });
 });
 
@@ -123,6 +228,23 @@ describe.each(testDatabases)('test accounts in the embedded demo on $kind', (dat
   });
   afterAll(async () => {
     await t?.stop();
+  });
+
+  it('tells the consoles to show test data by default: every channel account is a test account', async () => {
+    const { catalog } = t.platform.services;
+    expect(await catalog.testDataOnly()).toBe(true);
+    // A real channel's account on the platform: real figures by default again (no stale cache).
+    const [, account] = t.channelAccountIds as [bigint, bigint];
+    await t.platform.services.db.query('UPDATE channel_account SET test_account = FALSE WHERE id = $1', [
+      account,
+    ]);
+    await catalog.updateChannelAccount(account, { name: '真实账户 Real account' });
+    expect(await catalog.testDataOnly()).toBe(false);
+    await t.platform.services.db.query('UPDATE channel_account SET test_account = TRUE WHERE id = $1', [
+      account,
+    ]);
+    await catalog.updateChannelAccount(account, { name: '沙箱账户 B' });
+    expect(await catalog.testDataOnly()).toBe(true);
   });
 
   it('binds them as before: no consent asked', async () => {
@@ -181,5 +303,13 @@ describe.each(testDatabases)('test accounts in the embedded demo on $kind', (dat
       channel_account_id: testAccount,
       test: true,
     });
+
+    // With a real account on the platform, the statistics no longer ask for test data by default.
+    const admin = await operatorConsole(t);
+    const window = `from=${encodeURIComponent(new Date(Date.now() - 60_000).toISOString())}`;
+    const real = await admin.ok<OperatorStats>('GET', `/api/admin/stats?${window}`);
+    expect(real).toMatchObject({ includesTest: false, testDataOnly: false, totals: { orderCount: 1 } });
+    const all = await admin.ok<OperatorStats>('GET', `/api/admin/stats?${window}&includeTest=1`);
+    expect(all).toMatchObject({ includesTest: true, testDataOnly: false, totals: { orderCount: 2 } });
   });
 });

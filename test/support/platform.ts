@@ -81,8 +81,10 @@ export async function startTestPlatform(
 
 /**
  * The sandbox is the only channel adapter there is, and its accounts are test accounts: their
- * orders are test orders, left out of statistics. Tests of figures and lists that need orders
- * counted as real ones let the demo's sandbox accounts stand in for a real channel's accounts.
+ * orders are test orders, counted in statistics only with `includeTest=1`. Tests that must tell
+ * real orders from test ones on that one channel (the test page's flag, figures leaving the marked
+ * ones out) let the demo's sandbox accounts stand in for a real channel's accounts; a test that
+ * only needs the figures to count its orders asks with `includeTest=1` instead.
  */
 export async function countSandboxAccountsAsReal(t: TestPlatform): Promise<void> {
   await t.platform.services.db.query(

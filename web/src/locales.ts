@@ -52,6 +52,11 @@ const zh = {
     live: '实时',
     paused: '已暂停',
   },
+  testData: {
+    show: '显示测试数据',
+    includes: '含测试数据',
+    includesTip: '这些数字包含沙箱等测试账户的测试订单，不是真实的资金。',
+  },
   header: {
     language: '语言',
     profile: '个人设置',
@@ -330,6 +335,11 @@ const en: typeof zh = {
     autoRefresh: 'Auto refresh',
     live: 'Live',
     paused: 'Paused',
+  },
+  testData: {
+    show: 'Show test data',
+    includes: 'Includes test data',
+    includesTip: 'These figures include test orders of test accounts such as the sandbox’s: not real money.',
   },
   header: {
     language: 'Language',

@@ -5,11 +5,13 @@ import dayjs from 'dayjs';
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
+import { qs } from '../api.ts';
 import { Chart, type ChartOption } from '../shell/Chart.tsx';
 import { ErrorAlert } from '../shell/ErrorAlert.tsx';
 import { ratio, time, yuan } from '../shell/format.ts';
 import { Page } from '../shell/Page.tsx';
 import { useSession } from '../shell/session.tsx';
+import { TestDataSwitch, TestDataTag, useTestData } from '../shell/TestData.tsx';
 import { useApi, useInterval } from '../shell/useApi.ts';
 import type { Dashboard as DashboardData } from './types.ts';
 
@@ -18,7 +20,10 @@ const TREND_DAYS = 30;
 const AMOUNT_COLOR = '#1677ff';
 const COUNT_COLOR = '#13c2c2';
 
-/** 首页: today's figures, the 30-day trend and today's hours; refreshes every 30 s while visible. */
+/**
+ * 首页: today's figures, the 30-day trend and today's hours; refreshes every 30 s while visible.
+ * Test orders count only with the "show test data" switch (on by default in the demo).
+ */
 export function Dashboard() {
   const { t } = useTranslation();
   const navigate = useNavigate();
@@ -26,7 +31,14 @@ export function Dashboard() {
   const screens = Grid.useBreakpoint();
   const [auto, setAuto] = useState(true);
   const [refreshedAt, setRefreshedAt] = useState<Date | null>(null);
-  const { data, loading, error, reload } = useApi<DashboardData>('/api/merchant/dashboard');
+  const testData = useTestData();
+  const {
+    data: answer,
+    loading,
+    error,
+    reload,
+  } = useApi<DashboardData>(`/api/merchant/dashboard${qs({ includeTest: testData.includeTest })}`);
+  const data = testData.current(answer);
   useEffect(() => {
     if (data) setRefreshedAt(new Date());
   }, [data]);
@@ -105,7 +117,8 @@ export function Dashboard() {
       statistic: { title: t('merchant:dashboard.orderCount'), value: today?.orderCount ?? 0 },
     },
   ];
-  const statsLoading = !data && loading;
+  // An answer for the other setting of the switch is being asked again: still loading.
+  const statsLoading = !data && (loading || !!answer);
 
   return (
     <Page
@@ -117,8 +130,10 @@ export function Dashboard() {
             )}`
           : undefined
       }
+      tags={data?.includesTest ? <TestDataTag /> : undefined}
       extra={
         <Space wrap>
+          <TestDataSwitch checked={testData.show} onChange={testData.choose} />
           {refreshedAt && screens.sm && (
             <Typography.Text type="secondary" style={{ fontSize: 12 }}>
               {t('common.refreshedAt', { time: time(refreshedAt) })}
@@ -168,7 +183,7 @@ export function Dashboard() {
             <Chart
               option={trendOption}
               height={320}
-              loading={!data && loading}
+              loading={statsLoading}
               ariaLabel={t('merchant:dashboard.trendTitle')}
             />
           </ProCard>
@@ -178,7 +193,7 @@ export function Dashboard() {
             <Chart
               option={hourlyOption}
               height={320}
-              loading={!data && loading}
+              loading={statsLoading}
               ariaLabel={t('merchant:dashboard.hourlyTitle')}
             />
           </ProCard>

@@ -81,6 +81,10 @@ export interface Dashboard {
   today: DashboardFigures;
   trend: { date: string; paidAmount: number; paidCount: number }[];
   hourly: { hour: number; paidAmount: number; paidCount: number }[];
+  /** The figures count test orders (asked with includeTest). */
+  includesTest?: boolean;
+  /** The platform has only test channel accounts (the demo). */
+  testDataOnly?: boolean;
 }
 
 export interface Product {

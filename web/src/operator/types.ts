@@ -271,6 +271,10 @@ export interface Stats {
   totals: Figures;
   rows: (Figures & { key: string; name: string })[];
   series: { bucket: string; paidCount: number; paidAmount: number }[];
+  /** The figures count test orders (asked with includeTest). */
+  includesTest?: boolean;
+  /** The platform has only test channel accounts (the demo). */
+  testDataOnly?: boolean;
 }
 
 export interface PermissionDef {

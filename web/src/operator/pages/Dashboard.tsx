@@ -23,6 +23,7 @@ import { Chart, type ChartOption } from '../../shell/Chart.tsx';
 import { ErrorAlert } from '../../shell/ErrorAlert.tsx';
 import { ratio, time, yuan } from '../../shell/format.ts';
 import { Page } from '../../shell/Page.tsx';
+import { TestDataSwitch, TestDataTag, useTestData } from '../../shell/TestData.tsx';
 import { useInterval } from '../../shell/useApi.ts';
 import type { Figures, Stats, StatsGroup } from '../types.ts';
 
@@ -36,13 +37,19 @@ function windowOf(range: Range | null): { from?: string; to?: string } {
   return { from: range[0].format('YYYY-MM-DD'), to: range[1].format('YYYY-MM-DD') };
 }
 
-/** 数据统计: totals, the trend and a table per merchant / product / channel, refreshed every 10 s. */
+/**
+ * 数据统计: totals, the trend and a table per merchant / product / channel, refreshed every 10 s.
+ * Test orders count only with the "show test data" switch (on by default in the demo).
+ */
 export function DashboardPage() {
   const { t } = useTranslation(['operator', 'common']);
   const [groupBy, setGroupBy] = useState<StatsGroup>('merchant');
   const [range, setRange] = useState<Range | null>(null);
   const [live, setLive] = useState(true);
-  const [stats, setStats] = useState<Stats | null>(null);
+  const [answer, setAnswer] = useState<Stats | null>(null);
+  const testData = useTestData();
+  const { includeTest } = testData;
+  const stats = testData.current(answer) ?? null;
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<unknown>(null);
   const [refreshedAt, setRefreshedAt] = useState<Date | null>(null);
@@ -52,9 +59,11 @@ export function DashboardPage() {
     const mine = ++sequence.current;
     setLoading(true);
     try {
-      const answer = await api.get<Stats>(`/api/admin/stats${qs({ groupBy, ...windowOf(range) })}`);
+      const answer = await api.get<Stats>(
+        `/api/admin/stats${qs({ groupBy, includeTest, ...windowOf(range) })}`,
+      );
       if (mine !== sequence.current) return;
-      setStats(answer);
+      setAnswer(answer);
       setError(null);
       setRefreshedAt(new Date());
     } catch (e) {
@@ -62,7 +71,7 @@ export function DashboardPage() {
     } finally {
       if (mine === sequence.current) setLoading(false);
     }
-  }, [groupBy, range]);
+  }, [groupBy, range, includeTest]);
 
   useEffect(() => {
     void load();
@@ -87,7 +96,9 @@ export function DashboardPage() {
     <Page
       title={t('stats.title')}
       subTitle={t('stats.subtitle')}
+      tags={stats?.includesTest ? <TestDataTag /> : undefined}
       extra={[
+        <TestDataSwitch key="test-data" checked={testData.show} onChange={testData.choose} />,
         <DatePicker.RangePicker
           key="range"
           allowClear
@@ -123,7 +134,7 @@ export function DashboardPage() {
       }
     >
       <ErrorAlert error={error} />
-      <Totals figures={stats?.totals} loading={!stats && loading} />
+      <Totals figures={stats?.totals} loading={!stats && (loading || !!answer)} />
       <Row gutter={[16, 16]} style={{ marginTop: 16 }}>
         <Col xs={24} xl={16}>
           <ProCard title={t('stats.trend')} bordered headerBordered>
