@@ -127,6 +127,19 @@ export async function recordAttempts(q: Queryable, records: AttemptRecord[]): Pr
   );
 }
 
+/**
+ * Hands back claimed tasks that were not sent: due now, for any node. Only a task still at the
+ * attempt it was claimed at moves, so one that was recorded meanwhile keeps its schedule.
+ */
+export async function releaseTasks(q: Queryable, tasks: { id: bigint; attempts: number }[]): Promise<void> {
+  await q.query(
+    `UPDATE notify_task t SET next_attempt_at = now()
+     FROM unnest($1::bigint[], $2::int[]) AS r(id, attempts)
+     WHERE t.id = r.id AND t.state = 'pending' AND t.attempts = r.attempts`,
+    [tasks.map((t) => t.id.toString()), tasks.map((t) => String(t.attempts))],
+  );
+}
+
 export async function requeueTasksOfOrder(q: Queryable, orderId: bigint) {
   return q.query<{ id: bigint }>(
     `UPDATE notify_task SET state = 'pending', next_attempt_at = now(), updated_at = now()
