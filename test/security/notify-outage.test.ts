@@ -1,5 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/app/logger.ts';
+import { Notifier } from '../../src/channels/sandbox/notifier.ts';
+import { MemorySandboxStore } from '../../src/channels/sandbox/store.ts';
 import type { Db, Queryable } from '../../src/db/index.ts';
 import { type TestDatabase, testDatabases } from '../support/databases.ts';
 import { eventually, startTestPlatform, type TestPlatform } from '../support/platform.ts';
@@ -136,5 +139,35 @@ describe.each(testDatabases)('merchant notifies across a short database outage, 
       { attempt: 1, http_status: 500 },
       { attempt: 2, http_status: 200 },
     ]);
+  });
+});
+
+/**
+ * The sandbox's notifier keeps its pending notifies in the platform's database. A retry whose
+ * bookkeeping could not be written (the database away) must still go out from memory: before, it
+ * was scheduled only after the write, so it waited for the next start of the process.
+ */
+describe("the sandbox's notify retries across a database outage", () => {
+  it('a retry is sent although the database could not store it', async () => {
+    const receiver = await new NotifyReceiver().start();
+    receiver.answer = (n) => (n === 0 ? { status: 500, body: 'busy' } : { status: 200, body: 'SUCCESS' });
+    const store = new MemorySandboxStore();
+    store.notifyRetry = () => Promise.reject(refused());
+    const notifier = new Notifier({
+      retryDelaysMs: [100, 100],
+      store,
+      allowPrivateAddresses: true,
+      log: createLogger('silent'),
+    });
+    try {
+      notifier.dispatch([
+        { id: 'n-1', tradeNo: 'SB1', notifyUrl: receiver.url, form: 'a=1', attempt: 0, dueAt: new Date() },
+      ]);
+      await eventually(() => (receiver.received.length >= 2 ? true : undefined), 5_000, 'the retry');
+      expect(receiver.received.map((r) => r.answeredWith)).toEqual(['busy', 'SUCCESS']);
+    } finally {
+      await notifier.stop();
+      await receiver.stop();
+    }
   });
 });
