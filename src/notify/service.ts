@@ -166,7 +166,7 @@ export class NotifyService {
     const records = this.unrecorded.splice(0);
     if (records.length > 0) {
       try {
-        await queries.recordAttempts(this.db, records);
+        await queries.recordAttempts(this.db, records, { again: true });
       } catch (error) {
         this.unrecorded.unshift(...records);
         throw error;

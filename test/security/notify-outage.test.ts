@@ -16,22 +16,35 @@ const refused = () =>
 const isClaim = (text: string) =>
   text.startsWith('UPDATE notify_task SET next_attempt_at = now() + make_interval');
 
+/** The write of attempts (notify/queries.ts recordAttempts). */
+const isRecord = (text: string) => text.includes('INSERT INTO notify_attempt');
+
 /**
- * A database that goes away for `outageMs` right after the next notify claim: the claimed notify
+ * A database that goes away for `outageMs` right after the next notify claim (or, armed for that,
+ * as the write of the next attempts commits): the claimed notify
  * is on this node, leased for 60 s, while nothing can be read or written.
  */
 function awayAfterNextClaim(database: TestDatabase, outageMs: number) {
-  const state = { armed: false, away: false };
+  const state = { armed: false, away: false, loseNextRecordAnswer: false };
+  const goAway = () => {
+    state.away = true;
+    setTimeout(() => {
+      state.away = false;
+    }, outageMs);
+  };
   const wrap = (q: Queryable): Queryable => ({
     async query<Row>(text: string, params?: Parameters<Queryable['query']>[1]) {
       if (state.away) throw refused();
       const rows = await q.query<Row>(text, params);
       if (state.armed && isClaim(text) && rows.length > 0) {
         state.armed = false;
-        state.away = true;
-        setTimeout(() => {
-          state.away = false;
-        }, outageMs);
+        goAway();
+      }
+      if (state.loseNextRecordAnswer && isRecord(text)) {
+        // Committed, but the answer is lost in the cut.
+        state.loseNextRecordAnswer = false;
+        goAway();
+        throw refused();
       }
       return rows;
     },
@@ -131,6 +144,25 @@ describe.each(testDatabases)('merchant notifies across a short database outage, 
     // Schedule [0, 1, 1]: the retry is due 1 s after the refusal is recorded, not after the 60 s lease.
     await eventually(
       () => (receiver.forOrder('REFUSED-1').length >= 2 ? true : undefined),
+      10_000,
+      'the retry',
+    );
+    await eventually(async () => ((await historyOf(taskId)).length >= 2 ? true : undefined));
+    expect(await historyOf(taskId)).toEqual([
+      { attempt: 1, http_status: 500 },
+      { attempt: 2, http_status: 200 },
+    ]);
+  });
+
+  it('an attempt whose write committed but whose answer was lost is not recorded twice', async () => {
+    const before = receiver.received.length;
+    receiver.answer = (n) =>
+      n === before ? { status: 500, body: 'busy' } : { status: 200, body: 'success' };
+    await t.platform.services.merchants.appKeys(t.demo.merchant.appId);
+    outage.state.loseNextRecordAnswer = true;
+    const taskId = await notifyNow('LOST-ANSWER-1');
+    await eventually(
+      () => (receiver.forOrder('LOST-ANSWER-1').length >= 2 ? true : undefined),
       10_000,
       'the retry',
     );
