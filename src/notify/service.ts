@@ -12,7 +12,11 @@ export const DEFAULT_NOTIFY_SCHEDULE_SECONDS = [
   0, 15, 15, 30, 180, 600, 1200, 1800, 1800, 1800, 3600, 10800, 10800, 10800, 21600, 21600,
 ];
 
-const LEASE_SECONDS = 60;
+/**
+ * How long a claimed notify is this node's. A claim whose answer never arrives (the node crashed,
+ * or the database went away as it committed) leaves its notifies to nobody until then.
+ */
+export const NOTIFY_LEASE_SECONDS = 60;
 /**
  * A claimed notify that could not be sent because the database was away is handed back only
  * while its lease is surely still ours (by this node's clock, with this much to spare): once the
@@ -140,7 +144,7 @@ export class NotifyService {
       .filter(([, e]) => e.busy >= MAX_IN_FLIGHT_PER_ENDPOINT || e.backlog.length > 0)
       .map(([endpoint]) => endpoint);
     const claimedAt = Date.now();
-    const tasks = (await queries.claimDueTasks(this.db, room, LEASE_SECONDS, full)).map((task) => ({
+    const tasks = (await queries.claimDueTasks(this.db, room, NOTIFY_LEASE_SECONDS, full)).map((task) => ({
       ...task,
       claimedAt,
     }));
@@ -172,7 +176,7 @@ export class NotifyService {
         throw error;
       }
     }
-    const stillOurs = Date.now() - (LEASE_SECONDS * 1000 - LEASE_MARGIN_MS);
+    const stillOurs = Date.now() - (NOTIFY_LEASE_SECONDS * 1000 - LEASE_MARGIN_MS);
     const unsent = this.unsent.splice(0).filter((task) => task.claimedAt > stillOurs);
     if (unsent.length > 0) {
       try {
