@@ -101,15 +101,23 @@ export interface AttemptRecord {
  * if nobody recorded this attempt first (a lease that ran out and was claimed again elsewhere):
  * a late answer is kept in the history but cannot reopen a delivered notify.
  */
-export async function recordAttempts(q: Queryable, records: AttemptRecord[]): Promise<void> {
+export async function recordAttempts(
+  q: Queryable,
+  records: AttemptRecord[],
+  { again = false }: { again?: boolean } = {},
+): Promise<void> {
   if (records.length === 0) return;
+  // Written again after an outage, an attempt whose first write committed unanswered is not doubled.
+  const unlessWritten = again
+    ? 'WHERE NOT EXISTS (SELECT 1 FROM notify_attempt a WHERE a.task_id = r.task_id AND a.attempt = r.attempt)'
+    : '';
   await q.query(
     `WITH r AS (
        SELECT * FROM unnest($1::bigint[], $2::int[], $3::int[], $4::text[], $5::text[], $6::int[], $7::text[], $8::float8[])
          AS r(task_id, attempt, http_status, response_body, error, duration_ms, outcome, next_delay)),
      attempt AS (
        INSERT INTO notify_attempt (task_id, attempt, http_status, response_body, error, duration_ms)
-       SELECT task_id, attempt, http_status, response_body, error, duration_ms FROM r)
+       SELECT task_id, attempt, http_status, response_body, error, duration_ms FROM r ${unlessWritten})
      UPDATE notify_task t SET state = r.outcome, attempts = r.attempt, last_error = r.error, updated_at = now(),
        next_attempt_at = now() + make_interval(secs => r.next_delay)
      FROM r WHERE t.id = r.task_id AND t.state = 'pending' AND t.attempts = r.attempt - 1`,
@@ -124,6 +132,19 @@ export async function recordAttempts(q: Queryable, records: AttemptRecord[]): Pr
       records.map((r) => r.outcome),
       records.map((r) => String(r.nextDelaySeconds)),
     ],
+  );
+}
+
+/**
+ * Hands back claimed tasks that were not sent: due now, for any node. Only a task still at the
+ * attempt it was claimed at moves, so one that was recorded meanwhile keeps its schedule.
+ */
+export async function releaseTasks(q: Queryable, tasks: { id: bigint; attempts: number }[]): Promise<void> {
+  await q.query(
+    `UPDATE notify_task t SET next_attempt_at = now()
+     FROM unnest($1::bigint[], $2::int[]) AS r(id, attempts)
+     WHERE t.id = r.id AND t.state = 'pending' AND t.attempts = r.attempts`,
+    [tasks.map((t) => t.id.toString()), tasks.map((t) => String(t.attempts))],
   );
 }
 

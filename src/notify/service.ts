@@ -2,6 +2,7 @@ import { Agent, request } from 'undici';
 import { HEADER, newNonce, notifySigningString, signString } from '../../sdk/signing.ts';
 import { Batcher } from '../db/batcher.ts';
 import type { Db, Queryable } from '../db/index.ts';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import type { MerchantService } from '../merchants/service.ts';
 import { assertPublicLiteral, publicOnlyLookup } from './address-guard.ts';
 import * as queries from './queries.ts';
@@ -11,7 +12,17 @@ export const DEFAULT_NOTIFY_SCHEDULE_SECONDS = [
   0, 15, 15, 30, 180, 600, 1200, 1800, 1800, 1800, 3600, 10800, 10800, 10800, 21600, 21600,
 ];
 
-const LEASE_SECONDS = 60;
+/**
+ * How long a claimed notify is this node's. A claim whose answer never arrives (the node crashed,
+ * or the database went away as it committed) leaves its notifies to nobody until then.
+ */
+export const NOTIFY_LEASE_SECONDS = 60;
+/**
+ * A claimed notify that could not be sent because the database was away is handed back only
+ * while its lease is surely still ours (by this node's clock, with this much to spare): once the
+ * lease has run out, another node may have claimed it.
+ */
+const LEASE_MARGIN_MS = 5_000;
 /** Notifies being sent at once by one node. */
 const MAX_IN_FLIGHT = 512;
 /**
@@ -54,10 +65,19 @@ export class NotifyService {
    * its deliveries finish, well inside their lease). An endpoint that is full or has a backlog is
    * left out of claims, so its other due notifies stay in the table for other nodes or later.
    */
-  private readonly endpoints = new Map<string, { busy: number; backlog: queries.NotifyTaskRow[] }>();
+  private readonly endpoints = new Map<string, { busy: number; backlog: ClaimedTask[] }>();
   /** Connections for merchant notifies; in production they may only reach public addresses. */
   private readonly dispatcher: Agent;
   private drained: (() => void) | null = null;
+  /**
+   * What the database was away for, kept until it is back (see settleLeftovers): attempts made but
+   * not recorded, and claimed notifies not sent (their signing key could not be read). Without
+   * this, each would wait out its 60 s lease although the node knows its outcome; the merchant
+   * would see a minute's stall after a few seconds' outage. Bounded by the slots: nothing is
+   * claimed while any are left.
+   */
+  private unrecorded: queries.AttemptRecord[] = [];
+  private unsent: ClaimedTask[] = [];
   /** Attempts finishing together are recorded together: one statement instead of one per notify. */
   private readonly recorder = new Batcher<queries.AttemptRecord, void>(
     async (records) => {
@@ -116,12 +136,18 @@ export class NotifyService {
    * others. Endpoints already at their share are not claimed for.
    */
   async deliverDue(): Promise<number> {
+    // Throws while the database is still away, and the worker backs off.
+    await this.settleLeftovers();
     const room = MAX_IN_FLIGHT - this.inFlight;
     if (room < CLAIM_WHEN_FREE) return 0;
     const full = [...this.endpoints]
       .filter(([, e]) => e.busy >= MAX_IN_FLIGHT_PER_ENDPOINT || e.backlog.length > 0)
       .map(([endpoint]) => endpoint);
-    const tasks = await queries.claimDueTasks(this.db, room, LEASE_SECONDS, full);
+    const claimedAt = Date.now();
+    const tasks = (await queries.claimDueTasks(this.db, room, NOTIFY_LEASE_SECONDS, full)).map((task) => ({
+      ...task,
+      claimedAt,
+    }));
     for (const task of tasks) {
       const endpoint = endpointOf(task.url);
       let state = this.endpoints.get(endpoint);
@@ -135,13 +161,51 @@ export class NotifyService {
     return tasks.length;
   }
 
-  private start(task: queries.NotifyTaskRow, endpoint: string, state: { busy: number }): void {
+  /**
+   * Writes what the database was away for: the attempts not recorded move their notifies on as
+   * the schedule says, and notifies not sent are due again now, within their lease.
+   */
+  private async settleLeftovers(): Promise<void> {
+    // Taken out first: deliveries finishing meanwhile add to fresh lists.
+    const records = this.unrecorded.splice(0);
+    if (records.length > 0) {
+      try {
+        await queries.recordAttempts(this.db, records, { again: true });
+      } catch (error) {
+        this.unrecorded.unshift(...records);
+        throw error;
+      }
+    }
+    const stillOurs = Date.now() - (NOTIFY_LEASE_SECONDS * 1000 - LEASE_MARGIN_MS);
+    const unsent = this.unsent.splice(0).filter((task) => task.claimedAt > stillOurs);
+    if (unsent.length > 0) {
+      try {
+        await queries.releaseTasks(this.db, unsent);
+      } catch (error) {
+        this.unsent.unshift(...unsent);
+        throw error;
+      }
+    }
+  }
+
+  private start(task: ClaimedTask, endpoint: string, state: { busy: number }): void {
     state.busy++;
     this.inFlight++;
     this.deliver(task)
-      .then((record) => this.recorder.submit(record))
+      .then(
+        (record) =>
+          this.recorder.submit(record).catch((error: unknown) => {
+            if (isDatabaseUnavailable(error)) this.unrecorded.push(record);
+            throw error;
+          }),
+        (error: unknown) => {
+          // Not sent: only our side (the signing key) can fail before sending.
+          if (isDatabaseUnavailable(error)) this.unsent.push(task);
+          throw error;
+        },
+      )
       .catch((error: unknown) => {
-        // The lease brings the task back if its attempt could not be recorded.
+        // Kept above for when the database is back; otherwise the lease brings the task back.
         this.options.log?.warn({ taskId: task.id.toString(), err: error }, 'notify attempt not recorded');
       })
       .finally(() => this.slotFreed(endpoint));
@@ -230,9 +294,15 @@ export class NotifyService {
     let httpStatus: number | null = null;
     let responseBody: string | null = null;
     let error: string | null = null;
+    // Without its key the notify cannot be signed, and a database that is away is our failure,
+    // not the merchant's: it is not an attempt (the caller hands the notify back, see start()).
+    const headers = await this.signedHeaders(task).catch((e: unknown) => {
+      if (isDatabaseUnavailable(e)) throw e;
+      return e instanceof Error ? e : new Error(String(e));
+    });
     try {
+      if (headers instanceof Error) throw headers;
       if (!this.options.allowPrivateAddresses) assertPublicLiteral(task.url);
-      const headers = await this.signedHeaders(task);
       const timeoutMs = this.options.deliveryTimeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS;
       const response = await request(task.url, {
         dispatcher: this.dispatcher,
@@ -285,6 +355,9 @@ export class NotifyService {
     };
   }
 }
+
+/** A notify this node claimed, with when (by this node's clock) it took the lease. */
+type ClaimedTask = queries.NotifyTaskRow & { claimedAt: number };
 
 /** Where a notify goes, for the per-endpoint share of slots: scheme, host and port, as queries.ts reads it in SQL. */
 export function endpointOf(url: string): string {

@@ -124,8 +124,8 @@ export class Notifier {
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       void this.attempt(notify).catch((error) => {
-        // The store is the platform's database: when it is away the notify stays stored and is
-        // sent again after the next start.
+        // The store is the platform's database: when it is away the notify stays stored (sent
+        // again after the next start) and, if it needs another attempt, that is already scheduled.
         if (!this.stopped)
           this.options.log.warn({ tradeNo: notify.tradeNo, err: error }, 'notify bookkeeping failed');
       });
@@ -143,8 +143,10 @@ export class Notifier {
       return;
     }
     const next = { ...notify, attempt: notify.attempt + 1, dueAt: new Date(Date.now() + nextDelayMs) };
-    await this.options.store.notifyRetry(next.id, next.attempt, next.dueAt);
+    // Scheduled before it is stored: with the database away the retry still goes out from memory
+    // (the stored copy, one attempt behind, only matters to a process started after a crash).
     this.schedule(next, nextDelayMs);
+    await this.options.store.notifyRetry(next.id, next.attempt, next.dueAt);
   }
 
   private async deliver(notify: PendingNotify): Promise<'acknowledged' | 'retry' | 'refused'> {

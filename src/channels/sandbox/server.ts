@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
+import { isDatabaseUnavailable } from '../../db/unavailable.ts';
 import { assertPublicLiteral } from '../../notify/address-guard.ts';
 import { DEFAULT_NOTIFY_RETRY_DELAYS_MS, isHostOrigin, Notifier } from './notifier.ts';
 import { escapeHtml, PAY_PAGE_HEADERS, renderMessagePage, renderPaymentPage } from './pay-page.ts';
@@ -263,9 +264,22 @@ function badRequest(message: string): Error {
 
 // ---------- API ----------
 
+/**
+ * The in-process sandbox keeps its payments in the platform's database: while that is away its
+ * answers are 503 with the platform's Retry-After, as the platform's own (src/app/http.ts).
+ */
+const DATABASE_RETRY_AFTER_SECONDS = 5;
+
 async function apiRoutes(api: FastifyInstance, state: SandboxState): Promise<void> {
   // Transport-level refusals (bad JSON, too large, wrong content type) still answer in the API's shape.
   api.setErrorHandler((error: FastifyError, request, reply) => {
+    if (isDatabaseUnavailable(error)) {
+      request.log.warn({ err: error }, 'sandbox API: database unavailable');
+      return reply
+        .status(503)
+        .header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS))
+        .send(answer(null, 'FAIL', 'temporarily unavailable; retry in a few seconds'));
+    }
     const status = error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 500;
     if (status >= 500) request.log.error({ err: error }, 'sandbox API request failed');
     const message = status >= 500 ? 'internal error' : error.message;
@@ -709,6 +723,19 @@ function firstIssue(error: z.ZodError): string {
 
 async function payPageRoutes(pages: FastifyInstance, state: SandboxState): Promise<void> {
   pages.setErrorHandler((error: FastifyError, request, reply) => {
+    if (isDatabaseUnavailable(error)) {
+      // Nothing was changed: the payer's retry (or reload) works once the database is back.
+      request.log.warn({ err: error }, 'sandbox pay page: database unavailable');
+      const page = renderMessagePage(
+        '暂时无法处理 / Temporarily unavailable',
+        '请稍后重试 / Please try again in a few seconds',
+      );
+      return reply
+        .status(503)
+        .header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS))
+        .headers(PAY_PAGE_HEADERS)
+        .send(page);
+    }
     const status = error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 500;
     if (status >= 500) request.log.error({ err: error }, 'sandbox pay page failed');
     const page = renderMessagePage(
