@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -108,6 +109,18 @@ async function seed(env: NodeJS.ProcessEnv): Promise<{ mchId: string; key: strin
   }
 }
 
+/** A port free now, so both processes listen on the same address (the sandbox stored notify URLs on it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 describe.each(testDatabases)('a platform crash with the embedded sandbox on $kind', (database) => {
   const receiver = new NotifyReceiver();
   const cleanups: (() => Promise<void>)[] = [];
@@ -122,7 +135,9 @@ describe.each(testDatabases)('a platform crash with the embedded sandbox on $kin
     cleanups.push(async () => fs.rmSync(dataDir, { recursive: true, force: true }));
     const env: NodeJS.ProcessEnv = {
       ...process.env,
-      PORT: '0',
+      // A restarted platform answers on the address it had, as a real one does: the notifies the
+      // sandbox stored point there.
+      PORT: String(await freePort()),
       HOST: '127.0.0.1',
       QY_DATA_DIR: dataDir,
       QY_MASTER_KEY: randomBytes(32).toString('hex'),
@@ -130,6 +145,8 @@ describe.each(testDatabases)('a platform crash with the embedded sandbox on $kin
       QY_SANDBOX: '1',
       LOG_LEVEL: 'warn',
       QY_WORKER_TICK_MS: '100',
+      // No query of the paying order within the test: the payment must arrive by the stored notify.
+      QY_ORDER_QUERY_SCHEDULE: '3600',
       QY_NOTIFY_PRIVATE_ADDRESSES: 'allow',
     };
     delete env.DATABASE_URL;
