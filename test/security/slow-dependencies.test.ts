@@ -131,3 +131,91 @@ describe.each(testDatabases)('slow channels and hanging merchants, on $kind', (d
     return openToHanging.size;
   }
 });
+
+/**
+ * 1 000 merchants whose notify endpoints all hang (1 000 distinct hosts, more than the node's 512
+ * delivery slots): the per-endpoint share cannot help here, so what bounds another merchant's wait
+ * is the delivery timeout. It must still flow, after at most about one timeout, and every hanging
+ * notify must be recorded as a failed attempt and kept for its retry, not lost.
+ */
+describe.each(testDatabases)('1 000 hanging notify endpoints, on $kind', (database) => {
+  const NOTIFY_TIMEOUT_MS = 2_000;
+  let t: TestPlatform;
+  const receiver = new NotifyReceiver();
+  const hanging = http.createServer(() => {});
+  const open = new Set<unknown>();
+  hanging.on('connection', (socket) => {
+    open.add(socket);
+    socket.on('close', () => open.delete(socket));
+  });
+  let port = 0;
+
+  beforeAll(async () => {
+    // Retries far apart, so the second round of the hanging notifies does not overlap this test.
+    t = await startTestPlatform(database, {
+      notifyTimeoutMs: NOTIFY_TIMEOUT_MS,
+      notifyScheduleSeconds: [0, 600],
+    });
+    await receiver.start();
+    // Every 127/8 address reaches the loopback interface: one server answers (never) for 1 000 hosts.
+    await new Promise<void>((resolve) => hanging.listen(0, '0.0.0.0', resolve));
+    port = (hanging.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    hanging.closeAllConnections();
+    await new Promise((resolve) => hanging.close(resolve));
+    await t?.stop();
+    await receiver.stop();
+  });
+
+  it("do not stop another merchant's notify, and each is kept for its retry", async () => {
+    const { merchant } = t.demo;
+    const app = (await t.platform.services.merchants.appKeys(merchant.appId))!;
+    const host = (i: number) => `127.${1 + (i >> 7)}.0.${1 + (i & 127)}`;
+    await t.platform.services.db.tx((q) =>
+      t.platform.services.notify.enqueueMany(
+        q,
+        Array.from({ length: 1_000 }, (_, i) => ({
+          merchantId: app.merchantId,
+          appId: merchant.appId,
+          orderId: null,
+          eventType: 'order.paid',
+          idempotencyKey: `hanging-host-${i}`,
+          url: `http://${host(i)}:${port}/notify`,
+          body: { event: 'order.paid', n: i },
+        })),
+      ),
+    );
+    t.platform.services.notify.wake();
+    await eventually(() => (open.size >= 400 ? true : undefined), 15_000, 'hanging deliveries');
+
+    const order = await t.client.createOrder({
+      mchOrderNo: 'NOT-HANGING-HOSTS',
+      productCode: 'sandbox_qr',
+      amount: 100,
+      subject: 'flows',
+      notifyUrl: receiver.url,
+    });
+    const paidAt = Date.now();
+    expect(await payOnSandbox(order.payData!.value)).toBe(200);
+    await eventually(() => receiver.forOrder(order.orderNo)[0], 20_000, 'the other merchant’s notify');
+    // Every slot may be held by a hanging endpoint when the payment lands: the wait is about one
+    // delivery timeout (plus a loaded machine's slack), not one timeout per 512 hanging merchants.
+    expect(Date.now() - paidAt).toBeLessThan(2 * NOTIFY_TIMEOUT_MS + 3_000);
+
+    // Nothing is lost: each hanging notify has its failed attempt and waits for its next one.
+    await eventually(
+      async () => {
+        const [row] = await t.platform.services.db.query<{ attempted: bigint; waiting: bigint }>(
+          `SELECT count(DISTINCT a.task_id) AS attempted,
+                  count(DISTINCT t.id) FILTER (WHERE t.state = 'pending') AS waiting
+             FROM notify_task t LEFT JOIN notify_attempt a ON a.task_id = t.id
+            WHERE t.idempotency_key LIKE 'hanging-host-%'`,
+        );
+        return row!.attempted === 1_000n ? row : undefined;
+      },
+      30_000,
+      'a failed attempt recorded for every hanging notify',
+    ).then((row) => expect(row.waiting).toBe(1_000n));
+  });
+});
