@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -7,66 +6,11 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { QingyunClient } from '../sdk/index.ts';
 import { testDatabases } from './support/databases.ts';
 import { eventually, payOnSandbox } from './support/platform.ts';
+import { runQingyun, startQingyun, stopQingyun } from './support/processes.ts';
 import { NotifyReceiver } from './support/receiver.ts';
 
 // Two platform processes start, crash and restart on each database; a loaded CI machine needs close to a minute.
 vi.setConfig({ testTimeout: 120_000 });
-
-const CLI = path.resolve('src/app/cli.ts');
-
-interface Child {
-  process: ChildProcess;
-  url: string;
-  output: () => string;
-}
-
-/** Runs `qingyun <args>` as a real process; for `start`, resolves once it prints its URL. */
-function startQingyun(env: NodeJS.ProcessEnv): Promise<Child> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'start'], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (d) => {
-    output += d;
-  });
-  child.stderr!.on('data', (d) => {
-    output += d;
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`platform did not start:\n${output}`)), 60_000);
-    child.on('exit', (code) => reject(new Error(`platform exited with ${code}:\n${output}`)));
-    const look = () => {
-      const match = /running at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (!match) return setTimeout(look, 50);
-      clearTimeout(timer);
-      resolve({ process: child, url: match[1]!, output: () => output });
-    };
-    look();
-  });
-}
-
-function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (d) => {
-    output += d;
-  });
-  child.stderr.on('data', (d) => {
-    output += d;
-  });
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, output })));
-}
-
-async function kill(child: Child, signal: NodeJS.Signals): Promise<void> {
-  if (child.process.exitCode !== null || child.process.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.process.once('exit', resolve));
-  child.process.kill(signal);
-  await exited;
-}
 
 describe.each(testDatabases)('a process killed between payment and notify delivery, on $kind', (database) => {
   const receiver = new NotifyReceiver();
@@ -103,8 +47,8 @@ describe.each(testDatabases)('a process killed between payment and notify delive
     }
 
     // 1. An API-only node takes the order and the payment; no worker runs to deliver the notify.
-    const api = await startQingyun({ ...env, QY_ROLE: 'api' });
-    cleanups.push(() => kill(api, 'SIGKILL'));
+    const api = await startQingyun({ ...env, QY_ROLE: 'api' }, 60_000);
+    cleanups.push(() => stopQingyun(api, 'SIGKILL'));
     const demo = JSON.parse(fs.readFileSync(path.join(dataDir, 'demo-credentials.json'), 'utf8'));
     expect(fs.statSync(path.join(dataDir, 'demo-credentials.json')).mode & 0o777).toBe(0o600);
     const client = new QingyunClient({
@@ -128,12 +72,12 @@ describe.each(testDatabases)('a process killed between payment and notify delive
     );
 
     // 2. The process dies hard, with the notify still in the outbox.
-    await kill(api, 'SIGKILL');
+    await stopQingyun(api, 'SIGKILL');
     expect(receiver.forOrder(order.orderNo)).toHaveLength(0);
 
     // 3. A restarted node (worker included) delivers it exactly once; the stale lock is taken over.
-    const restarted = await startQingyun({ ...env, QY_ROLE: 'all' });
-    cleanups.push(() => kill(restarted, 'SIGKILL'));
+    const restarted = await startQingyun({ ...env, QY_ROLE: 'all' }, 60_000);
+    cleanups.push(() => stopQingyun(restarted, 'SIGKILL'));
     await eventually(() => receiver.forOrder(order.orderNo)[0], 15_000, 'notify after restart');
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(receiver.forOrder(order.orderNo)).toHaveLength(1);
@@ -141,18 +85,18 @@ describe.each(testDatabases)('a process killed between payment and notify delive
 
     // A second process on the same embedded database is refused with a clear message.
     if (database.kind === 'pglite') {
-      const second = await runCli(['start'], { ...env, PORT: '0' });
+      const second = await runQingyun(['start'], { ...env, PORT: '0' });
       expect(second.code).toBe(1);
       expect(second.output).toMatch(/is in use by process \d+/);
     }
 
     // 4. check-ledger passes while the platform runs (it asks the running process) and after it stops.
-    const live = await runCli(['check-ledger'], env);
+    const live = await runQingyun(['check-ledger'], env);
     expect(live.output).toContain('1 paid orders, 1 payment transactions');
     expect(live.code).toBe(0);
-    await kill(restarted, 'SIGTERM');
+    await stopQingyun(restarted, 'SIGTERM');
     expect(restarted.process.exitCode).toBe(0);
-    const stopped = await runCli(['check-ledger'], env);
+    const stopped = await runQingyun(['check-ledger'], env);
     expect(stopped.output).toMatch(/^OK/m);
     expect(stopped.code).toBe(0);
   });

@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -6,11 +5,10 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/app/config.ts';
 import { testDatabases } from '../support/databases.ts';
+import { startQingyun, stopQingyun } from '../support/processes.ts';
 
 // A real `qingyun start` per database: a loaded CI machine needs a while for it.
 vi.setConfig({ testTimeout: 120_000 });
-
-const CLI = path.resolve('src/app/cli.ts');
 
 /** Every entry under dir with its permission bits, relative paths, the dir itself as '.'. */
 function modes(dir: string): Map<string, number> {
@@ -29,43 +27,6 @@ function expectOwnerOnly(dir: string) {
     return mode !== (isDir ? 0o700 : 0o600);
   });
   expect(loose.map(([name, mode]) => `${name} ${mode.toString(8)}`)).toEqual([]);
-}
-
-interface Started {
-  child: ChildProcess;
-  output: () => string;
-}
-
-/** `qingyun start` as a real process, resolved once it says where it runs. */
-function start(env: NodeJS.ProcessEnv): Promise<Started> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'start'], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (d) => {
-    output += d;
-  });
-  child.stderr!.on('data', (d) => {
-    output += d;
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`platform did not start:\n${output}`)), 90_000);
-    child.on('exit', (code) => reject(new Error(`platform exited with ${code}:\n${output}`)));
-    const look = () => {
-      if (!/running at http/.test(output)) return setTimeout(look, 50);
-      clearTimeout(timer);
-      resolve({ child, output: () => output });
-    };
-    look();
-  });
-}
-
-async function stop(started: Started | null): Promise<void> {
-  if (!started || started.child.exitCode !== null || started.child.signalCode !== null) return;
-  const exited = new Promise((resolve) => started.child.once('exit', resolve));
-  started.child.kill('SIGTERM');
-  await exited;
 }
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -123,8 +84,8 @@ describe.each(testDatabases)('a start on $kind', (database) => {
       fs.writeFileSync(path.join(dataDir, 'master.key'), randomBytes(32).toString('hex'), { mode: 0o644 });
     }
 
-    const started = await start(env);
-    cleanups.push(() => stop(started));
+    const started = await startQingyun(env);
+    cleanups.push(() => stopQingyun(started, 'SIGTERM'));
 
     const credentialsFile = path.join(dataDir, 'demo-credentials.json');
     const credentials = JSON.parse(fs.readFileSync(credentialsFile, 'utf8'));
@@ -150,7 +111,7 @@ describe.each(testDatabases)('a start on $kind', (database) => {
       expect(started.output()).toContain(credentialsFile);
     }
 
-    await stop(started);
+    await stopQingyun(started, 'SIGTERM');
     // What the database wrote while it ran (and at shutdown) is owner-only too.
     if (database.kind === 'pglite') expectOwnerOnly(dataDir);
   });

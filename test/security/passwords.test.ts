@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { checkPasswordPolicy } from '../../src/auth/password-policy.ts';
 import { ConsoleClient, operatorConsole, uniqueName } from '../support/console.ts';
 import { testDatabases } from '../support/databases.ts';
 import { eventually, startTestPlatform, type TestPlatform } from '../support/platform.ts';
+import { runQingyun } from '../support/processes.ts';
 
 /**
  * Issue 10, "Passwords" (PCI DSS 8.3.6, 8.3.7): every console user's new password has letters and
@@ -19,8 +18,6 @@ interface Refusal {
   message: string;
   details?: { rule?: string; minLength?: number; count?: number };
 }
-
-const CLI = path.resolve('src/app/cli.ts');
 
 describe.each(testDatabases)('console passwords on $kind', (database) => {
   let t: TestPlatform;
@@ -193,13 +190,13 @@ describe.each(testDatabases)('console passwords on $kind', (database) => {
       LOG_LEVEL: 'silent',
     };
     try {
-      const weak = await runCli(['create-operator', 'cli_admin'], {
+      const weak = await runQingyun(['create-operator', 'cli_admin'], {
         ...env,
         QY_OPERATOR_PASSWORD: 'admin1234567',
       });
       expect(weak.code).toBe(1);
       expect(weak.output).toContain('too easy to guess');
-      const strong = await runCli(['create-operator', 'cli_admin'], {
+      const strong = await runQingyun(['create-operator', 'cli_admin'], {
         ...env,
         QY_OPERATOR_PASSWORD: 'Cli-admin-passw0rd',
       });
@@ -209,18 +206,3 @@ describe.each(testDatabases)('console passwords on $kind', (database) => {
     }
   });
 });
-
-function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (d) => {
-    output += d;
-  });
-  child.stderr.on('data', (d) => {
-    output += d;
-  });
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, output })));
-}

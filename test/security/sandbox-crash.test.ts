@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -16,6 +15,7 @@ import { DbSandboxStore } from '../../src/channels/sandbox/store.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { testDatabases } from '../support/databases.ts';
 import { eventually, payOnSandbox } from '../support/platform.ts';
+import { runQingyun, startQingyun, stopQingyun } from '../support/processes.ts';
 import { NotifyReceiver } from '../support/receiver.ts';
 
 // Issue 10, "the embedded sandbox forgets": a crash lost the payments testers made on the sandbox
@@ -25,61 +25,8 @@ import { NotifyReceiver } from '../support/receiver.ts';
 // Two platform processes start and one is killed on each database; a loaded machine needs a while.
 vi.setConfig({ testTimeout: 150_000 });
 
-const CLI = path.resolve('src/app/cli.ts');
 /** The sandbox holds each notify this long, so the process can be killed before it goes out. */
 const NOTIFY_DELAY_MS = 3_000;
-
-interface Child {
-  process: ChildProcess;
-  url: string;
-}
-
-function startQingyun(env: NodeJS.ProcessEnv): Promise<Child> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'start'], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (d) => {
-    output += d;
-  });
-  child.stderr!.on('data', (d) => {
-    output += d;
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`platform did not start:\n${output}`)), 90_000);
-    child.on('exit', (code) => reject(new Error(`platform exited with ${code}:\n${output}`)));
-    const look = () => {
-      const match = /running at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (!match) return setTimeout(look, 50);
-      clearTimeout(timer);
-      resolve({ process: child, url: match[1]! });
-    };
-    look();
-  });
-}
-
-function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (d) => {
-    output += d;
-  });
-  child.stderr.on('data', (d) => {
-    output += d;
-  });
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, output })));
-}
-
-async function kill(child: Child, signal: NodeJS.Signals): Promise<void> {
-  if (child.process.exitCode !== null || child.process.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.process.once('exit', resolve));
-  child.process.kill(signal);
-  await exited;
-}
 
 /**
  * Seeds the demo the way the platform does on first start, with the sandbox accounts' notifies
@@ -161,7 +108,7 @@ describe.each(testDatabases)('a platform crash with the embedded sandbox on $kin
 
     // 1. The tester pays on the sandbox page; the process dies before the sandbox's notify goes out.
     const first = await startQingyun(env);
-    cleanups.push(() => kill(first, 'SIGKILL'));
+    cleanups.push(() => stopQingyun(first, 'SIGKILL'));
     const client = (url: string) =>
       new QingyunClient({
         baseUrl: url,
@@ -178,12 +125,12 @@ describe.each(testDatabases)('a platform crash with the embedded sandbox on $kin
     });
     expect(await payOnSandbox(order.payData!.value)).toBe(200);
     expect((await client(first.url).getOrder(order.orderNo)).state).toBe('paying');
-    await kill(first, 'SIGKILL');
+    await stopQingyun(first, 'SIGKILL');
 
     // 2. Restarted, the sandbox still has the payment (its page and its query say paid) and sends
     //    the notify it owed; the order is paid once and the merchant told once.
     const second = await startQingyun(env);
-    cleanups.push(() => kill(second, 'SIGKILL'));
+    cleanups.push(() => stopQingyun(second, 'SIGKILL'));
     const payPath = new URL(order.payData!.value).pathname;
     const page = await fetch(`${second.url}${payPath}`);
     expect(page.status).toBe(200);
@@ -220,9 +167,9 @@ describe.each(testDatabases)('a platform crash with the embedded sandbox on $kin
     expect(receiver.forOrder(order.orderNo)).toHaveLength(1);
 
     // 3. The ledger agrees: one paid order, one payment posting.
-    const ledger = await runCli(['check-ledger'], env);
+    const ledger = await runQingyun(['check-ledger'], env);
     expect(ledger.output).toContain('1 paid orders, 1 payment transactions');
     expect(ledger.code).toBe(0);
-    await kill(second, 'SIGTERM');
+    await stopQingyun(second, 'SIGTERM');
   });
 });
