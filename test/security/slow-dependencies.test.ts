@@ -15,17 +15,36 @@ async function timed(url: string): Promise<{ ms: number; status: number; body: u
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
+/**
+ * A merchant endpoint that accepts connections and never answers: only the delivery timeout ends a
+ * request to it. `open` counts the connections it holds.
+ */
+function hangingEndpoint() {
+  const server = http.createServer(() => {});
+  const open = new Set<unknown>();
+  server.on('connection', (socket) => {
+    open.add(socket);
+    socket.on('close', () => open.delete(socket));
+  });
+  return {
+    open: () => open.size,
+    /** Listens on `host` (0.0.0.0: every 127/8 address reaches it); resolves to its port. */
+    async listen(host: string): Promise<number> {
+      await new Promise<void>((resolve) => server.listen(0, host, resolve));
+      return (server.address() as AddressInfo).port;
+    },
+    async close(): Promise<void> {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
 /** Slow or hanging parties must not slow what does not depend on them. */
 describe.each(testDatabases)('slow channels and hanging merchants, on $kind', (database) => {
   let t: TestPlatform;
   const receiver = new NotifyReceiver();
-  /** Accepts connections and never answers: only the delivery timeout ends a request to it. */
-  const hanging = http.createServer(() => {});
-  const openToHanging = new Set<unknown>();
-  hanging.on('connection', (socket) => {
-    openToHanging.add(socket);
-    socket.on('close', () => openToHanging.delete(socket));
-  });
+  const hanging = hangingEndpoint();
   let hangingBase = '';
 
   beforeAll(async () => {
@@ -36,12 +55,10 @@ describe.each(testDatabases)('slow channels and hanging merchants, on $kind', (d
       notifyTimeoutMs: 3_000,
     });
     await receiver.start();
-    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
-    hangingBase = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}`;
+    hangingBase = `http://127.0.0.1:${await hanging.listen('127.0.0.1')}`;
   });
   afterAll(async () => {
-    hanging.closeAllConnections();
-    await new Promise((resolve) => hanging.close(resolve));
+    await hanging.close();
     await t?.stop();
     await receiver.stop();
   });
@@ -108,7 +125,7 @@ describe.each(testDatabases)('slow channels and hanging merchants, on $kind', (d
     );
     t.platform.services.notify.wake();
     // The pipeline has taken the hanging notifies in hand before the other merchant's payment.
-    await eventually(() => (hangingConnections() >= 100 ? true : undefined), 15_000, 'hanging deliveries');
+    await eventually(() => (hanging.open() >= 100 ? true : undefined), 15_000, 'hanging deliveries');
 
     const order = await t.client.createOrder({
       mchOrderNo: 'NOT-HANGING',
@@ -124,12 +141,8 @@ describe.each(testDatabases)('slow channels and hanging merchants, on $kind', (d
     // timeouts in a row before this one is even claimed.
     expect(Date.now() - paidAt).toBeLessThan(2_500);
     // The hanging endpoint holds only its share of the node's slots.
-    expect(hangingConnections()).toBeLessThanOrEqual(256);
+    expect(hanging.open()).toBeLessThanOrEqual(256);
   });
-
-  function hangingConnections(): number {
-    return openToHanging.size;
-  }
 });
 
 /**
@@ -142,12 +155,7 @@ describe.each(testDatabases)('1 000 hanging notify endpoints, on $kind', (databa
   const NOTIFY_TIMEOUT_MS = 2_000;
   let t: TestPlatform;
   const receiver = new NotifyReceiver();
-  const hanging = http.createServer(() => {});
-  const open = new Set<unknown>();
-  hanging.on('connection', (socket) => {
-    open.add(socket);
-    socket.on('close', () => open.delete(socket));
-  });
+  const hanging = hangingEndpoint();
   let port = 0;
 
   beforeAll(async () => {
@@ -158,12 +166,10 @@ describe.each(testDatabases)('1 000 hanging notify endpoints, on $kind', (databa
     });
     await receiver.start();
     // Every 127/8 address reaches the loopback interface: one server answers (never) for 1 000 hosts.
-    await new Promise<void>((resolve) => hanging.listen(0, '0.0.0.0', resolve));
-    port = (hanging.address() as AddressInfo).port;
+    port = await hanging.listen('0.0.0.0');
   });
   afterAll(async () => {
-    hanging.closeAllConnections();
-    await new Promise((resolve) => hanging.close(resolve));
+    await hanging.close();
     await t?.stop();
     await receiver.stop();
   });
@@ -187,7 +193,7 @@ describe.each(testDatabases)('1 000 hanging notify endpoints, on $kind', (databa
       ),
     );
     t.platform.services.notify.wake();
-    await eventually(() => (open.size >= 400 ? true : undefined), 15_000, 'hanging deliveries');
+    await eventually(() => (hanging.open() >= 400 ? true : undefined), 15_000, 'hanging deliveries');
 
     const order = await t.client.createOrder({
       mchOrderNo: 'NOT-HANGING-HOSTS',
