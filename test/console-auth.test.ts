@@ -1,5 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ConsoleClient, freshTotp, merchantConsole, operatorConsole, uniqueName } from './support/console.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ConsoleClient,
+  captureMail,
+  freshTotp,
+  merchantConsole,
+  operatorConsole,
+  uniqueName,
+} from './support/console.ts';
 import { testDatabases } from './support/databases.ts';
 import { eventually, startTestPlatform, type TestPlatform } from './support/platform.ts';
 
@@ -303,17 +310,12 @@ describe.each(testDatabases)('console accounts on $kind', (database) => {
     it('counts parallel guesses at a reset code one by one: the real code is refused after five', async () => {
       const { username, id } = await newOperator();
       await admin.ok('PATCH', `/api/admin/operators/${id}`, { email: 'guess@example.com' });
-      const sent: string[] = [];
-      const spy = vi
-        .spyOn(t.platform.services.consoleUsers.mailer, 'send')
-        .mockImplementation(async (_to, _s, text) => {
-          sent.push(text);
-        });
+      const mail = captureMail(t);
       try {
         const browser = new ConsoleClient(t.platform.url);
         await browser.ok('POST', '/api/auth/password-reset/request', { area: 'operator', username });
-        await eventually(() => (sent.length === 1 ? true : undefined));
-        const code = /code: (\d{6})/.exec(sent[0]!)![1]!;
+        await eventually(() => (mail.sent.length === 1 ? true : undefined));
+        const code = mail.resetCode();
         const wrong = code === '000000' ? '111111' : '000000';
         const guesses = await Promise.all(
           Array.from({ length: 20 }, () =>
@@ -335,9 +337,9 @@ describe.each(testDatabases)('console accounts on $kind', (database) => {
           newPassword: 'guessed-password-123',
         });
         expect(real.status).toBe(400);
-        expect(sent).toHaveLength(1);
+        expect(mail.sent).toHaveLength(1);
       } finally {
-        spy.mockRestore();
+        mail.restore();
       }
     });
 
@@ -423,12 +425,7 @@ describe.each(testDatabases)('console accounts on $kind', (database) => {
     it('sends a code, refuses a wrong one, accepts the right one once and ends old sessions', async () => {
       const { username, id, password } = await newOperator();
       await admin.ok('PATCH', `/api/admin/operators/${id}`, { email: 'colleague@example.com' });
-      const sent: { to: string; text: string }[] = [];
-      const spy = vi
-        .spyOn(t.platform.services.consoleUsers.mailer, 'send')
-        .mockImplementation(async (to, _subject, text) => {
-          sent.push({ to, text });
-        });
+      const mail = captureMail(t);
       try {
         const browser = new ConsoleClient(t.platform.url);
         await browser.login('operator', username, password);
@@ -437,12 +434,12 @@ describe.each(testDatabases)('console accounts on $kind', (database) => {
           username: 'nobody-at-all',
         });
         expect(unknown.status).toBe(200);
-        expect(sent).toHaveLength(0);
+        expect(mail.sent).toHaveLength(0);
 
         await browser.ok('POST', '/api/auth/password-reset/request', { area: 'operator', username });
-        expect(sent).toHaveLength(1);
-        expect(sent[0]!.to).toBe('colleague@example.com');
-        const code = /code: (\d{6})/.exec(sent[0]!.text)![1]!;
+        expect(mail.sent).toHaveLength(1);
+        expect(mail.sent[0]!.to).toBe('colleague@example.com');
+        const code = mail.resetCode();
 
         const wrongCode = code === '000000' ? '111111' : '000000';
         const refused = await browser.call<Refusal>('POST', '/api/auth/password-reset/confirm', {
@@ -483,7 +480,7 @@ describe.each(testDatabases)('console accounts on $kind', (database) => {
         );
         expect(newLogin.status).toBe(200);
       } finally {
-        spy.mockRestore();
+        mail.restore();
       }
     });
   });

@@ -1,7 +1,7 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as passwords from '../../src/auth/passwords.ts';
-import { freshTotp, operatorConsole, uniqueName } from '../support/console.ts';
+import { captureMail, freshTotp, operatorConsole, uniqueName } from '../support/console.ts';
 import { testDatabases } from '../support/databases.ts';
 import { eventually, startTestPlatform, type TestPlatform } from '../support/platform.ts';
 
@@ -188,16 +188,11 @@ describe.each(testDatabases)('lockout races on $kind', (database) => {
   it('compares at most 5 of 50 parallel reset-code guesses and counts only those as failures', async () => {
     const user = await newMerchantUser('reset-Passw0rd-3');
     await db().query("UPDATE console_user SET email = 'race@example.com' WHERE id = $1", [user.id]);
-    const sent: string[] = [];
-    const spy = vi
-      .spyOn(t.platform.services.consoleUsers.mailer, 'send')
-      .mockImplementation(async (_to, _subject, text) => {
-        sent.push(text);
-      });
+    const mail = captureMail(t);
     try {
       await post('/api/auth/password-reset/request', { area: 'merchant', username: user.username }, ip(1));
-      await eventually(() => (sent.length === 1 ? true : undefined));
-      const code = /code: (\d{6})/.exec(sent[0]!)![1]!;
+      await eventually(() => (mail.sent.length === 1 ? true : undefined));
+      const code = mail.resetCode();
       const wrong = code === '000000' ? '111111' : '000000';
       const answers = await Promise.all(
         Array.from({ length: 50 }, (_, i) =>
@@ -225,7 +220,7 @@ describe.each(testDatabases)('lockout races on $kind', (database) => {
       );
       expect(real.status).toBe(400);
     } finally {
-      spy.mockRestore();
+      mail.restore();
     }
   });
 

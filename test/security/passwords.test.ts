@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkPasswordPolicy } from '../../src/auth/password-policy.ts';
-import { ConsoleClient, operatorConsole, uniqueName } from '../support/console.ts';
+import { ConsoleClient, captureMail, operatorConsole, uniqueName } from '../support/console.ts';
 import { testDatabases } from '../support/databases.ts';
 import { eventually, startTestPlatform, type TestPlatform } from '../support/platform.ts';
 import { runQingyun } from '../support/processes.ts';
@@ -132,17 +132,12 @@ describe.each(testDatabases)('console passwords on $kind', (database) => {
       await admin.ok<{ items: { id: string; username: string }[] }>('GET', '/api/admin/operators?limit=200')
     ).items.find((o) => o.username === username)!.id;
     await admin.ok('PATCH', `/api/admin/operators/${id}`, { email: 'reset@example.com' });
-    const sent: string[] = [];
-    const spy = vi
-      .spyOn(t.platform.services.consoleUsers.mailer, 'send')
-      .mockImplementation(async (_to, _s, text) => {
-        sent.push(text);
-      });
+    const mail = captureMail(t);
     try {
       const browser = new ConsoleClient(t.platform.url);
       await browser.ok('POST', '/api/auth/password-reset/request', { area: 'operator', username });
-      await eventually(() => (sent.length === 1 ? true : undefined));
-      const code = /code: (\d{6})/.exec(sent[0]!)![1]!;
+      await eventually(() => (mail.sent.length === 1 ? true : undefined));
+      const code = mail.resetCode();
       const confirm = (newPassword: string) =>
         browser.call<Refusal>('POST', '/api/auth/password-reset/confirm', {
           area: 'operator',
@@ -156,7 +151,7 @@ describe.each(testDatabases)('console passwords on $kind', (database) => {
       expect([reused.status, reused.body.code]).toEqual([400, 'PASSWORD_REUSED']);
       expect((await confirm('Reset-new-passw0rd')).status).toBe(200);
     } finally {
-      spy.mockRestore();
+      mail.restore();
     }
 
     const { temporaryPassword } = await admin.ok<{ temporaryPassword: string }>(

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { generate } from 'otplib';
+import { vi } from 'vitest';
 import type { TestPlatform } from './platform.ts';
 
 export interface ConsoleAnswer<T> {
@@ -159,4 +160,20 @@ export async function merchantConsole(
   const stage = await client.login('merchant', username, password);
   if (stage !== 'active') throw new Error(`merchant login stopped at ${stage}`);
   return client;
+}
+
+/** The e-mails the platform sends (password-reset codes), kept here instead of sent; `restore` ends that. */
+export function captureMail(t: TestPlatform) {
+  const sent: { to: string; text: string }[] = [];
+  const spy = vi
+    .spyOn(t.platform.services.consoleUsers.mailer, 'send')
+    .mockImplementation(async (to, _subject, text) => {
+      sent.push({ to, text });
+    });
+  return {
+    sent,
+    /** The reset code in the `index`th e-mail. */
+    resetCode: (index = 0) => /code: (\d{6})/.exec(sent[index]!.text)![1]!,
+    restore: () => spy.mockRestore(),
+  };
 }
