@@ -1,9 +1,10 @@
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { generateSecret, generateURI, verify as verifyTotpCode } from 'otplib';
 import QRCode from 'qrcode';
+import type { WindowLimiter } from '../collect/limiter.ts';
 import type { Db } from '../db/index.ts';
 import { AppError } from '../errors.ts';
-import { GUESSES_PER_IP, GuessLimiter } from './guess-limit.ts';
+import { GUESSES_PER_IP, guessLimiter } from './guess-limit.ts';
 import type { Mailer } from './mailer.ts';
 import { checkPasswordPolicy } from './password-policy.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
@@ -79,7 +80,7 @@ export interface NewUser {
 export class ConsoleUserService {
   private dummyHash: Promise<string> | null = null;
   /** Failed guesses per client address on this node (see guess-limit.ts). */
-  readonly guessesPerIp: GuessLimiter;
+  readonly guessesPerIp: WindowLimiter;
 
   constructor(
     private readonly db: Db,
@@ -88,7 +89,7 @@ export class ConsoleUserService {
     readonly mailer: Mailer,
     guessesPerIp = GUESSES_PER_IP,
   ) {
-    this.guessesPerIp = new GuessLimiter(guessesPerIp);
+    this.guessesPerIp = guessLimiter(guessesPerIp);
   }
 
   async createUser(input: NewUser): Promise<ConsoleUser> {

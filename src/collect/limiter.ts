@@ -1,6 +1,6 @@
 /**
  * A fixed-window counter per key, in memory: enough to stop one phone or script from spamming a
- * code with orders. Per node (several API nodes each allow the limit); the keys it remembers are
+ * code with orders, a cashier page with polls, or the console with guesses. Per node (several API nodes each allow the limit); the keys it remembers are
  * bounded, so made-up keys cannot grow it without end.
  */
 export class WindowLimiter {
@@ -20,8 +20,22 @@ export class WindowLimiter {
       window = { count: 0, resetAt: now + this.windowMs };
       this.windows.set(key, window);
     }
+    // A refusal is not counted: the window ends when it would have, and a given-back attempt frees one.
+    if (window.count >= this.limit) return false;
     window.count++;
-    return window.count <= this.limit;
+    return true;
+  }
+
+  /** Seconds until `key`'s window ends (at least 1): the Retry-After of a refusal. */
+  retryAfterSeconds(key: string, now = Date.now()): number {
+    const window = this.windows.get(key);
+    return window ? Math.max(1, Math.ceil((window.resetAt - now) / 1000)) : 1;
+  }
+
+  /** An attempt that should not count after all (a right guess) is handed back to `key`'s window. */
+  giveBack(key: string): void {
+    const window = this.windows.get(key);
+    if (window && window.count > 0) window.count--;
   }
 
   /** Drops ended windows; if every key is still live, the oldest half (a flood of keys must not pin memory). */
