@@ -1,5 +1,6 @@
 import type { CatalogService } from '../catalog/service.ts';
 import type { ChannelGateway } from '../channels/gateway.ts';
+import type { CreatePaymentRequest } from '../channels/types.ts';
 import type { Db } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import type { LedgerService } from '../ledger/service.ts';
@@ -69,4 +70,20 @@ export function raiseAlert(db: Db, orderId: bigint, kind: string, detail: object
 export function authCodeOf(order: Pick<OrderRow, 'extra'>): string | null {
   const code = order.extra?.authCode;
   return typeof code === 'string' ? code : null;
+}
+
+/** The channel's create call for an order: the channel knows the order by its number, so a repeat is the same payment. */
+export function paymentRequestOf(order: OrderRow): CreatePaymentRequest {
+  return {
+    orderNo: order.order_no,
+    amount: order.amount,
+    currency: order.currency,
+    subject: order.subject,
+    body: order.body,
+    clientIp: order.client_ip,
+    expiresAt: order.expires_at,
+    returnUrl: order.return_url,
+    extra: order.extra,
+    authCode: authCodeOf(order),
+  };
 }

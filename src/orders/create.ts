@@ -8,7 +8,7 @@ import { feeOf } from '../fees/fee.ts';
 import { splitFee } from '../fees/split.ts';
 import type { AppKeys } from '../merchants/service.ts';
 import { minuteOfDayIn, planRoute } from '../routing/route.ts';
-import { authCodeOf, type OrderContext, type OrderSteps, raiseAlert } from './context.ts';
+import { authCodeOf, type OrderContext, type OrderSteps, paymentRequestOf, raiseAlert } from './context.ts';
 import type { OrderRow } from './queries.ts';
 import * as queries from './queries.ts';
 import { isOpen } from './state.ts';
@@ -247,18 +247,10 @@ export class CreateOrders {
         if (!rerouted) return (await queries.findById(this.ctx.db, order.id))!;
         current = rerouted;
       }
-      const result = await this.ctx.channels.createPayment(binding.channelAccountId, {
-        orderNo: current.order_no,
-        amount: current.amount,
-        currency: current.currency,
-        subject: current.subject,
-        body: current.body,
-        clientIp: current.client_ip,
-        expiresAt: current.expires_at,
-        returnUrl: current.return_url,
-        extra: current.extra,
-        authCode: authCodeOf(current),
-      });
+      const result = await this.ctx.channels.createPayment(
+        binding.channelAccountId,
+        paymentRequestOf(current),
+      );
       if (result.outcome === 'accepted') return this.accepted(current, binding, result);
       if (result.outcome === 'declined') return this.declined(current, binding, result);
       // An auth code the channel may have charged: never offer the same code to another account.

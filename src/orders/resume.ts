@@ -1,11 +1,12 @@
 import type { CatalogService, RoutableBinding } from '../catalog/service.ts';
 import type { ChannelGateway } from '../channels/gateway.ts';
 import { getAdapter } from '../channels/registry.ts';
-import type { CreatePaymentRequest, CreatePaymentResult } from '../channels/types.ts';
+import type { CreatePaymentResult } from '../channels/types.ts';
 import type { Db } from '../db/index.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { AppError } from '../errors.ts';
 import { rateOnly } from '../fees/fee.ts';
+import { authCodeOf, paymentRequestOf } from './context.ts';
 import type { OrderRow } from './queries.ts';
 import * as queries from './queries.ts';
 
@@ -59,23 +60,6 @@ export const STRANDED_AFTER_MS = 150_000;
 /** Whether a created order may be open at a channel: it was sent to one (or is being sent). */
 export function mayBeAtChannel(order: Pick<OrderRow, 'state' | 'channel_account_id'>): boolean {
   return order.state === 'created' && order.channel_account_id !== null;
-}
-
-/** The create call for an order, as the create path makes it: the channel knows the order by its number. */
-export function paymentRequestOf(order: OrderRow): CreatePaymentRequest {
-  const authCode = order.extra?.authCode;
-  return {
-    orderNo: order.order_no,
-    amount: order.amount,
-    currency: order.currency,
-    subject: order.subject,
-    body: order.body,
-    clientIp: order.client_ip,
-    expiresAt: order.expires_at,
-    returnUrl: order.return_url,
-    extra: order.extra,
-    authCode: typeof authCode === 'string' ? authCode : null,
-  };
 }
 
 export class StrandedOrders {
@@ -162,7 +146,7 @@ export class StrandedOrders {
     if (!mayBeAtChannel(order)) return order;
     // Placed as a test on the operator's test page: it stays a test order on any account.
     const markedTest = order.source === 'console_test' && order.test;
-    const authCode = paymentRequestOf(order).authCode;
+    const authCode = authCodeOf(order);
     const plan = (await this.steps.planFor(order.product_id, order.amount)).filter(
       (b) => !authCode || getAdapter(b.adapterCode)?.supportsAuthCode,
     );
