@@ -1,7 +1,10 @@
 import i18n from 'i18next';
 import { initReactI18next } from 'react-i18next';
 import agent from './agent/locales.ts';
-import common from './locales.ts';
+import audit from './locales/audit.ts';
+import common from './locales/common.ts';
+import errors from './locales/errors.ts';
+import glossary from './locales/glossary.ts';
 import merchant from './merchant/locales.ts';
 import operator from './operator/locales.ts';
 
@@ -14,16 +17,32 @@ function initialLanguage(): Language {
   return saved === 'en-US' ? 'en-US' : 'zh-CN';
 }
 
-// One namespace per area, each owned by its folder: `t('operator:orders.title')`.
+// One namespace per area or topic (web/src/locales/README.md): `t('operator:orders.title')`.
 i18n.use(initReactI18next).init({
   lng: initialLanguage(),
   fallbackLng: 'zh-CN',
-  ns: ['common', 'operator', 'merchant', 'agent'],
+  ns: ['common', 'errors', 'audit', 'glossary', 'operator', 'merchant', 'agent'],
   defaultNS: 'common',
   interpolation: { escapeValue: false },
   resources: {
-    'zh-CN': { common: common.zh, operator: operator.zh, merchant: merchant.zh, agent: agent.zh },
-    'en-US': { common: common.en, operator: operator.en, merchant: merchant.en, agent: agent.en },
+    'zh-CN': {
+      common: common.zh,
+      errors: errors.zh,
+      audit: audit.zh,
+      glossary: glossary.zh,
+      operator: operator.zh,
+      merchant: merchant.zh,
+      agent: agent.zh,
+    },
+    'en-US': {
+      common: common.en,
+      errors: errors.en,
+      audit: audit.en,
+      glossary: glossary.en,
+      operator: operator.en,
+      merchant: merchant.en,
+      agent: agent.en,
+    },
   },
 });
 

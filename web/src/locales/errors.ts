@@ -1,0 +1,6 @@
+// The 'errors' namespace: see web/src/locales/README.md.
+const zh = {};
+
+const en: typeof zh = {};
+
+export default { zh, en };
