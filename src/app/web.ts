@@ -79,7 +79,11 @@ const SPA_PATHS = [
   '/agent/*',
 ];
 
-/** Serves the built consoles: hashed assets cached for a year, the HTML never cached. */
+/**
+ * Serves the built consoles: hashed assets cached for a year, the HTML never cached. The build
+ * writes each asset's brotli and gzip forms next to it (web/vite.config.ts); a browser gets the best
+ * one it accepts, with `Content-Encoding` and `Vary: accept-encoding`.
+ */
 export async function webRoutes(app: FastifyInstance) {
   const indexFile = path.join(WEB_DIST, 'index.html');
   await app.register(fastifyStatic, {
@@ -87,6 +91,7 @@ export async function webRoutes(app: FastifyInstance) {
     prefix: '/assets/',
     immutable: true,
     maxAge: '365d',
+    preCompressed: true,
     // dist/web may not be built yet when the server starts (tests without the UI); answer 404 then.
     allowedPath: () => fs.existsSync(WEB_DIST),
   });

@@ -9,18 +9,34 @@ import { lazy, Suspense, useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { BrowserRouter, Route, Routes } from 'react-router';
 import { LoginPage } from './auth/LoginPage.tsx';
+import { addAreaStrings } from './i18n.ts';
 import { NotFound } from './shell/Results.tsx';
 import { FullPageSpin, HomeRedirect, RequireArea, SessionProvider } from './shell/SessionProvider.tsx';
 
-// Each area is its own chunk: a merchant never downloads the operator console, and the login page
-// needs none of them.
+// Each area is its own chunk, its strings with it: a merchant never downloads the operator console,
+// and the login page needs none of them.
 const OperatorApp = lazy(() =>
-  import('./operator/OperatorApp.tsx').then((m) => ({ default: m.OperatorApp })),
+  Promise.all([import('./operator/OperatorApp.tsx'), import('./operator/locales.ts')]).then(
+    ([m, strings]) => {
+      addAreaStrings('operator', strings.default);
+      return { default: m.OperatorApp };
+    },
+  ),
 );
 const MerchantApp = lazy(() =>
-  import('./merchant/MerchantApp.tsx').then((m) => ({ default: m.MerchantApp })),
+  Promise.all([import('./merchant/MerchantApp.tsx'), import('./merchant/locales.ts')]).then(
+    ([m, strings]) => {
+      addAreaStrings('merchant', strings.default);
+      return { default: m.MerchantApp };
+    },
+  ),
 );
-const AgentApp = lazy(() => import('./agent/AgentApp.tsx').then((m) => ({ default: m.AgentApp })));
+const AgentApp = lazy(() =>
+  Promise.all([import('./agent/AgentApp.tsx'), import('./agent/locales.ts')]).then(([m, strings]) => {
+    addAreaStrings('agent', strings.default);
+    return { default: m.AgentApp };
+  }),
+);
 
 // Area entry points: each area renders its own ProLayout and menu under its prefix, behind its guard.
 export function App() {

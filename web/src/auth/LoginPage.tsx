@@ -1,7 +1,6 @@
 import { LockOutlined, UserOutlined } from '@ant-design/icons';
-import { ProForm, ProFormText } from '@ant-design/pro-components';
-import { Flex, Form, Segmented } from 'antd';
-import { useState } from 'react';
+import { Button, Flex, Form, Input, Segmented } from 'antd';
+import { lazy, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, Navigate, useSearchParams } from 'react-router';
 import { api } from '../api.ts';
@@ -9,8 +8,13 @@ import { ErrorAlert } from '../shell/ErrorAlert.tsx';
 import { type Area, areaHome, type Session, useSession } from '../shell/session.tsx';
 import { AuthLayout } from './AuthLayout.tsx';
 import { AREAS, parseArea } from './areas.ts';
-import { ForgotPasswordPage } from './ForgotPasswordPage.tsx';
-import { LoginStep } from './LoginSteps.tsx';
+
+// The password form is all `/login` shows at first: it uses plain antd fields so the page does not
+// download ProComponents. The later steps (TOTP, enrolment, password change, reset) load on demand.
+const LoginStep = lazy(() => import('./LoginSteps.tsx').then((m) => ({ default: m.LoginStep })));
+const ForgotPasswordPage = lazy(() =>
+  import('./ForgotPasswordPage.tsx').then((m) => ({ default: m.ForgotPasswordPage })),
+);
 
 /** Where to go after login: the `redirect` asked for when it is inside the person's area, else the area's home. */
 function destination(session: Session, redirect: string | null): string {
@@ -45,6 +49,7 @@ function PasswordLogin() {
   const [params, setParams] = useSearchParams();
   const area = parseArea(params.get('area'));
   const [error, setError] = useState<unknown>(null);
+  const [submitting, setSubmitting] = useState(false);
   const [form] = Form.useForm<LoginForm>();
 
   const pickArea = (next: Area) => {
@@ -58,18 +63,14 @@ function PasswordLogin() {
     <AuthLayout title={t('auth.loginTitle')}>
       <div data-testid="login-form">
         <ErrorAlert error={error} />
-        <ProForm<LoginForm>
+        <Form<LoginForm>
           form={form}
           layout="vertical"
           initialValues={{ username: params.get('username') ?? '' }}
-          submitter={{
-            searchConfig: { submitText: t('auth.login') },
-            resetButtonProps: false,
-            submitButtonProps: { size: 'large', block: true },
-            render: (_, dom) => dom,
-          }}
+          disabled={submitting}
           onFinish={async (values) => {
             setError(null);
+            setSubmitting(true);
             try {
               const next = await api.post<Session>('/api/auth/login', {
                 area,
@@ -77,40 +78,40 @@ function PasswordLogin() {
                 password: values.password,
               });
               setSession(next);
-              return true;
             } catch (e) {
               setError(e);
               form.setFieldValue('password', '');
-              return false;
+            } finally {
+              setSubmitting(false);
             }
           }}
         >
-          <ProForm.Item label={t('auth.areaLabel')}>
+          <Form.Item label={t('auth.areaLabel')}>
             <Segmented<Area>
               block
               value={area}
               onChange={pickArea}
               options={AREAS.map((a) => ({ value: a, label: t(`areas.${a}`) }))}
             />
-          </ProForm.Item>
-          <ProFormText
+          </Form.Item>
+          <Form.Item
             name="username"
             label={t('auth.username')}
-            fieldProps={{
-              size: 'large',
-              prefix: <UserOutlined />,
-              autoComplete: 'username',
-              autoFocus: true,
-            }}
             rules={[{ required: true, whitespace: true, message: t('auth.usernameRequired') }]}
-          />
-          <ProFormText.Password
+          >
+            <Input size="large" prefix={<UserOutlined />} autoComplete="username" autoFocus />
+          </Form.Item>
+          <Form.Item
             name="password"
             label={t('auth.password')}
-            fieldProps={{ size: 'large', prefix: <LockOutlined />, autoComplete: 'current-password' }}
             rules={[{ required: true, message: t('auth.passwordRequired') }]}
-          />
-        </ProForm>
+          >
+            <Input.Password size="large" prefix={<LockOutlined />} autoComplete="current-password" />
+          </Form.Item>
+          <Button type="primary" htmlType="submit" size="large" block loading={submitting}>
+            {t('auth.login')}
+          </Button>
+        </Form>
         <Flex justify="flex-end" style={{ marginTop: 12 }}>
           <Link to={`/login?view=forgot&area=${area}`}>{t('auth.forgot')}</Link>
         </Flex>

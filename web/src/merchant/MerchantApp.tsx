@@ -16,16 +16,19 @@ import { useTranslation } from 'react-i18next';
 import { Link, Navigate, Route, Routes, useLocation, useNavigate } from 'react-router';
 import { HeaderActions } from '../shell/HeaderActions.tsx';
 import { Logo } from '../shell/Logo.tsx';
+import { lazyScreen, ScreenSuspense } from '../shell/lazyScreen.tsx';
 import { Forbidden, NotFound } from '../shell/Results.tsx';
 import { useSession } from '../shell/session.tsx';
-import { Apps } from './Apps.tsx';
-import { Cashiers } from './Cashiers.tsx';
-import { Collect } from './Collect.tsx';
-import { CollectCodes } from './CollectCodes.tsx';
-import { Dashboard } from './Dashboard.tsx';
-import { Orders } from './Orders.tsx';
-import { Refunds } from './Refunds.tsx';
-import { Security } from './Security.tsx';
+
+// Each screen is its own chunk, loaded when first opened (the charts only with the dashboard).
+const Apps = lazyScreen(() => import('./Apps.tsx'), 'Apps');
+const Cashiers = lazyScreen(() => import('./Cashiers.tsx'), 'Cashiers');
+const Collect = lazyScreen(() => import('./Collect.tsx'), 'Collect');
+const CollectCodes = lazyScreen(() => import('./CollectCodes.tsx'), 'CollectCodes');
+const Dashboard = lazyScreen(() => import('./Dashboard.tsx'), 'Dashboard');
+const Orders = lazyScreen(() => import('./Orders.tsx'), 'Orders');
+const Refunds = lazyScreen(() => import('./Refunds.tsx'), 'Refunds');
+const Security = lazyScreen(() => import('./Security.tsx'), 'Security');
 
 export const MERCHANT_HOME = '/merchant/dashboard';
 
@@ -97,39 +100,41 @@ export function MerchantApp() {
         )
       }
     >
-      <Routes>
-        <Route index element={<Navigate to={MERCHANT_HOME} replace />} />
-        <Route path="dashboard" element={<Dashboard />} />
-        <Route path="collect" element={<Collect />} />
-        <Route path="collect-codes" element={<CollectCodes />} />
-        <Route path="orders" element={<Orders />} />
-        <Route
-          path="refunds"
-          element={
-            <ManagerOnly>
-              <Refunds />
-            </ManagerOnly>
-          }
-        />
-        <Route
-          path="apps"
-          element={
-            <ManagerOnly>
-              <Apps />
-            </ManagerOnly>
-          }
-        />
-        <Route
-          path="cashiers"
-          element={
-            <ManagerOnly>
-              <Cashiers />
-            </ManagerOnly>
-          }
-        />
-        <Route path="security" element={<Security />} />
-        <Route path="*" element={<NotFound home={MERCHANT_HOME} />} />
-      </Routes>
+      <ScreenSuspense>
+        <Routes>
+          <Route index element={<Navigate to={MERCHANT_HOME} replace />} />
+          <Route path="dashboard" element={<Dashboard />} />
+          <Route path="collect" element={<Collect />} />
+          <Route path="collect-codes" element={<CollectCodes />} />
+          <Route path="orders" element={<Orders />} />
+          <Route
+            path="refunds"
+            element={
+              <ManagerOnly>
+                <Refunds />
+              </ManagerOnly>
+            }
+          />
+          <Route
+            path="apps"
+            element={
+              <ManagerOnly>
+                <Apps />
+              </ManagerOnly>
+            }
+          />
+          <Route
+            path="cashiers"
+            element={
+              <ManagerOnly>
+                <Cashiers />
+              </ManagerOnly>
+            }
+          />
+          <Route path="security" element={<Security />} />
+          <Route path="*" element={<NotFound home={MERCHANT_HOME} />} />
+        </Routes>
+      </ScreenSuspense>
     </ProLayout>
   );
 }

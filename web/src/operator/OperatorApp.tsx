@@ -18,21 +18,24 @@ import { useTranslation } from 'react-i18next';
 import { Link, Navigate, Route, Routes, useLocation } from 'react-router';
 import { HeaderActions } from '../shell/HeaderActions.tsx';
 import { Logo } from '../shell/Logo.tsx';
+import { lazyScreen, ScreenSuspense } from '../shell/lazyScreen.tsx';
 import { Forbidden, NotFound } from '../shell/Results.tsx';
 import { useCan } from '../shell/session.tsx';
-import { ChannelsPage } from './pages/Channels.tsx';
-import { DashboardPage } from './pages/Dashboard.tsx';
-import { MerchantDetailPage } from './pages/MerchantDetail.tsx';
-import { MerchantsPage } from './pages/Merchants.tsx';
-import { OrdersPage } from './pages/Orders.tsx';
-import { ProductsPage } from './pages/Products.tsx';
-import { RefundsPage } from './pages/Refunds.tsx';
-import { RoutingPage } from './pages/Routing.tsx';
-import { TestOrderPage } from './pages/TestOrder.tsx';
-import { AuditPage } from './system/Audit.tsx';
-import { OperatorsPage } from './system/Operators.tsx';
-import { RolesPage } from './system/Roles.tsx';
-import { SettingsPage } from './system/Settings.tsx';
+
+// Each screen is its own chunk, loaded when first opened (the charts only with the dashboard).
+const ChannelsPage = lazyScreen(() => import('./pages/Channels.tsx'), 'ChannelsPage');
+const DashboardPage = lazyScreen(() => import('./pages/Dashboard.tsx'), 'DashboardPage');
+const MerchantDetailPage = lazyScreen(() => import('./pages/MerchantDetail.tsx'), 'MerchantDetailPage');
+const MerchantsPage = lazyScreen(() => import('./pages/Merchants.tsx'), 'MerchantsPage');
+const OrdersPage = lazyScreen(() => import('./pages/Orders.tsx'), 'OrdersPage');
+const ProductsPage = lazyScreen(() => import('./pages/Products.tsx'), 'ProductsPage');
+const RefundsPage = lazyScreen(() => import('./pages/Refunds.tsx'), 'RefundsPage');
+const RoutingPage = lazyScreen(() => import('./pages/Routing.tsx'), 'RoutingPage');
+const TestOrderPage = lazyScreen(() => import('./pages/TestOrder.tsx'), 'TestOrderPage');
+const AuditPage = lazyScreen(() => import('./system/Audit.tsx'), 'AuditPage');
+const OperatorsPage = lazyScreen(() => import('./system/Operators.tsx'), 'OperatorsPage');
+const RolesPage = lazyScreen(() => import('./system/Roles.tsx'), 'RolesPage');
+const SettingsPage = lazyScreen(() => import('./system/Settings.tsx'), 'SettingsPage');
 
 const BASE = '/operator';
 
@@ -167,17 +170,19 @@ export function OperatorApp() {
         pageContainer: { paddingBlockPageContainerContent: 16, paddingInlinePageContainerContent: 24 },
       }}
     >
-      <Routes>
-        <Route index element={home ? <Navigate to={home} replace /> : <Forbidden home={BASE} />} />
-        {SCREENS.map((s) => (
-          <Route
-            key={s.path}
-            path={s.path}
-            element={can(s.permission) ? s.element : <Forbidden home={home ?? BASE} />}
-          />
-        ))}
-        <Route path="*" element={<NotFound home={home ?? BASE} />} />
-      </Routes>
+      <ScreenSuspense>
+        <Routes>
+          <Route index element={home ? <Navigate to={home} replace /> : <Forbidden home={BASE} />} />
+          {SCREENS.map((s) => (
+            <Route
+              key={s.path}
+              path={s.path}
+              element={can(s.permission) ? s.element : <Forbidden home={home ?? BASE} />}
+            />
+          ))}
+          <Route path="*" element={<NotFound home={home ?? BASE} />} />
+        </Routes>
+      </ScreenSuspense>
     </ProLayout>
   );
 }

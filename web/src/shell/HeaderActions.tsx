@@ -1,35 +1,12 @@
-import { GlobalOutlined, LogoutOutlined, SafetyOutlined, UserOutlined } from '@ant-design/icons';
+import { LogoutOutlined, SafetyOutlined, UserOutlined } from '@ant-design/icons';
 import { Avatar, Button, Descriptions, Drawer, Dropdown, Modal, Space, Tag, Typography } from 'antd';
 import { type ReactNode, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { type Language, setLanguage } from '../i18n.ts';
 import { AccountSecurity } from './AccountSecurity.tsx';
+import { LanguageSwitch } from './LanguageSwitch.tsx';
 import { useSession } from './session.tsx';
 
-const LANGUAGE_LABELS: Record<Language, string> = { 'zh-CN': '中文', 'en-US': 'English' };
-
-/** 中文 / English switch; the choice is remembered in localStorage. */
-export function LanguageSwitch({ compact = false }: { compact?: boolean }) {
-  const { i18n, t } = useTranslation();
-  const current = (i18n.language === 'en-US' ? 'en-US' : 'zh-CN') as Language;
-  return (
-    <Dropdown
-      menu={{
-        selectable: true,
-        selectedKeys: [current],
-        items: (Object.keys(LANGUAGE_LABELS) as Language[]).map((lang) => ({
-          key: lang,
-          label: LANGUAGE_LABELS[lang],
-        })),
-        onClick: ({ key }) => setLanguage(key as Language),
-      }}
-    >
-      <Button type="text" icon={<GlobalOutlined />} aria-label={t('header.language')}>
-        {compact ? null : LANGUAGE_LABELS[current]}
-      </Button>
-    </Dropdown>
-  );
-}
+export { LanguageSwitch };
 
 export interface UserMenuProps {
   /** Opens the person's profile somewhere else (a route) instead of the built-in dialog. */
