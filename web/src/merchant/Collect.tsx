@@ -189,7 +189,12 @@ function CollectFormCard({ onCreated }: { onCreated: (answer: CollectAnswer) => 
           rules={[{ required: true, message: t('merchant:collect.productRequired') }]}
         >
           {list.length <= RADIO_PRODUCTS ? (
-            <Radio.Group buttonStyle="solid" style={{ display: 'flex', flexWrap: 'wrap', gap: 8 }}>
+            <Radio.Group
+              // antd passes role through; aria-required (a required field) is allowed on a radiogroup.
+              {...{ role: 'radiogroup' }}
+              buttonStyle="solid"
+              style={{ display: 'flex', flexWrap: 'wrap', gap: 8 }}
+            >
               {list.map((p) => (
                 <Radio.Button key={p.productCode} value={p.productCode} style={{ borderRadius: 6 }}>
                   {p.productName}
@@ -229,7 +234,7 @@ function CollectFormCard({ onCreated }: { onCreated: (answer: CollectAnswer) => 
           ]}
         >
           <Input
-            prefix={<span style={{ fontSize: 24, color: 'rgba(0,0,0,0.45)' }}>¥</span>}
+            prefix={<span style={{ fontSize: 24, color: 'rgba(0,0,0,0.6)' }}>¥</span>}
             placeholder={t('merchant:collect.amountPlaceholder')}
             inputMode="decimal"
             autoComplete="off"

@@ -158,7 +158,7 @@ export function OperatorApp() {
         <Link to={home ?? BASE} style={{ display: 'flex', alignItems: 'center', gap: 8 }}>
           {logo}
           {title}
-          <span style={{ fontSize: 12, fontWeight: 400, color: 'rgba(0,0,0,0.45)', marginLeft: 4 }}>
+          <span style={{ fontSize: 12, fontWeight: 400, color: 'rgba(0,0,0,0.6)', marginLeft: 4 }}>
             {t('common:areas.operator')}
           </span>
         </Link>

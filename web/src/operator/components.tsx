@@ -192,5 +192,5 @@ export function MerchantSelect(props: ProFormSelectProps) {
 /** A row's profit: green when positive, red when negative. */
 export function ProfitText({ value, text }: { value: number | null | undefined; text: string }) {
   if (value === null || value === undefined) return <span>-</span>;
-  return <span style={{ color: value > 0 ? '#389e0d' : value < 0 ? '#cf1322' : undefined }}>{text}</span>;
+  return <span style={{ color: value > 0 ? '#237804' : value < 0 ? '#cf1322' : undefined }}>{text}</span>;
 }

@@ -46,7 +46,7 @@ export function UserMenu({ onProfile, onSecurity, profileExtra }: UserMenuProps)
       >
         <Button type="text" style={{ height: 40, paddingInline: 8 }} data-testid="user-menu">
           <Space size={8}>
-            <Avatar size="small" style={{ backgroundColor: '#1677ff' }}>
+            <Avatar size="small" style={{ backgroundColor: '#0958d9' }}>
               {name.slice(0, 1).toUpperCase()}
             </Avatar>
             <span>{name}</span>

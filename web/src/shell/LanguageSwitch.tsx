@@ -24,7 +24,12 @@ export function LanguageSwitch({ compact = false }: { compact?: boolean }) {
         onClick: ({ key }) => setLanguage(key as Language),
       }}
     >
-      <Button type="text" icon={<GlobalOutlined />} aria-label={t('header.language')}>
+      <Button
+        type="text"
+        icon={<GlobalOutlined />}
+        // The accessible name starts with what the button shows (WCAG 2.5.3), then says what it is for.
+        aria-label={compact ? t('header.language') : `${LANGUAGE_LABELS[current]} · ${t('header.language')}`}
+      >
         {compact ? null : <span lang={current}>{LANGUAGE_LABELS[current]}</span>}
       </Button>
     </Dropdown>

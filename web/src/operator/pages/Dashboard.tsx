@@ -346,6 +346,7 @@ function GroupTable(props: {
       sorter: (a, b) => a.successRate - b.successRate,
       render: (v: number) => (
         <Progress
+          aria-label={t('stats.successRate')}
           percent={Math.round(v * 1000) / 10}
           size="small"
           status={v < 0.5 ? 'exception' : 'normal'}

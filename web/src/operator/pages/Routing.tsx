@@ -435,15 +435,17 @@ function ShareCell({ share, priority }: { share: Share | undefined; priority: nu
   const { t } = useTranslation('operator');
   if (!share) return null;
   if (share.excluded) return <Tag>{t(`routing.excluded.${share.excluded}`)}</Tag>;
+  const role = share.primary ? t('routing.primary') : t('routing.fallback', { priority });
   return (
     <Space direction="vertical" size={0} style={{ width: '100%' }}>
       <Progress
+        aria-label={role}
         percent={Math.round(share.share * 1000) / 10}
         size="small"
         strokeColor={share.primary ? undefined : '#faad14'}
       />
       <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-        {share.primary ? t('routing.primary') : t('routing.fallback', { priority })}
+        {role}
       </Typography.Text>
     </Space>
   );
