@@ -10,7 +10,6 @@ import { useTranslation } from 'react-i18next';
 import { BrowserRouter, Route, Routes } from 'react-router';
 import { LoginPage } from './auth/LoginPage.tsx';
 import { addAreaStrings } from './i18n.ts';
-import { NotFound } from './shell/Results.tsx';
 import { FullPageSpin, HomeRedirect, RequireArea, SessionProvider } from './shell/SessionProvider.tsx';
 
 // Each area is its own chunk, its strings with it: a merchant never downloads the operator console,
@@ -31,6 +30,8 @@ const MerchantApp = lazy(() =>
     },
   ),
 );
+// antd's Result and its pictures load only when a page is not found.
+const NotFound = lazy(() => import('./shell/Results.tsx').then((m) => ({ default: m.NotFound })));
 const AgentApp = lazy(() =>
   Promise.all([import('./agent/AgentApp.tsx'), import('./agent/locales.ts')]).then(([m, strings]) => {
     addAreaStrings('agent', strings.default);

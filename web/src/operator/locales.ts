@@ -1144,7 +1144,7 @@ const en: typeof zh = {
     },
     authCode: 'Pay code (optional)',
     authCodeHint:
-      "A customer's pay code makes it a scanned payment (B扫C); sandbox: …99 declined, …88 customer confirms, …77 never confirms, others paid at once",
+      "A customer's pay code makes it a merchant-scans-customer payment; sandbox: …99 declined, …88 customer confirms, …77 never confirms, others paid at once",
     authCodeInvalid: 'A pay code is 10–32 digits',
   },
   orders: {
