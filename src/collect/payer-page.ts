@@ -381,11 +381,11 @@ html{-webkit-text-size-adjust:100%}
 body{margin:0;font-family:-apple-system,BlinkMacSystemFont,"PingFang SC","Hiragino Sans GB","Microsoft YaHei","Segoe UI",Roboto,sans-serif;background:#f2f4f7;color:#1f2329;line-height:1.5}
 .wrap{max-width:420px;margin:0 auto;padding:12px 12px calc(24px + env(safe-area-inset-bottom))}
 .top{display:flex;justify-content:space-between;align-items:center;padding:6px 4px 12px;font-size:13px;color:#646a73}
-.brand{font-weight:600;color:#1f2329;font-size:15px}.secure{display:inline-flex;align-items:center;gap:4px;color:#00a870}
+.brand{font-weight:600;color:#1f2329;font-size:15px}.secure{display:inline-flex;align-items:center;gap:4px;color:#007a52}
 .card{background:#fff;border-radius:16px;padding:20px 20px 16px;box-shadow:0 4px 20px rgba(31,35,41,.06)}
 .card.center{text-align:center;padding:32px 20px 24px}
 .merchant{display:flex;align-items:center;gap:10px;padding-bottom:16px;border-bottom:1px dashed #e5e6eb}
-.avatar{width:40px;height:40px;border-radius:50%;background:#e8f3ff;color:#1677ff;display:inline-flex;align-items:center;justify-content:center;font-size:18px;font-weight:600;flex:none}
+.avatar{width:40px;height:40px;border-radius:50%;background:#e8f3ff;color:#0958d9;display:inline-flex;align-items:center;justify-content:center;font-size:18px;font-weight:600;flex:none}
 .names{display:flex;flex-direction:column;min-width:0}
 .mname-main{font-size:16px;font-weight:600;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .store{font-size:13px;color:#646a73;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
@@ -396,7 +396,7 @@ form{margin:0}
 .cur{font-size:30px;font-weight:600}
 #amount{flex:1;min-width:0;border:0;outline:0;background:transparent;font:inherit;font-size:40px;font-weight:700;font-variant-numeric:tabular-nums;color:#1f2329;padding:0;letter-spacing:.5px}
 #amount::placeholder{color:#c9cdd4}
-.limits{margin:6px 0 0;color:#8f959e;font-size:12px}
+.limits{margin:6px 0 0;color:#646a73;font-size:12px}
 .methods{border:0;margin:14px 0 0;padding:0;min-width:0}
 .methods .label{margin-top:0}
 .method{display:block;margin:0 0 8px;cursor:pointer}
@@ -410,15 +410,15 @@ form{margin:0}
 .check{width:18px;height:18px;border-radius:50%;border:1.5px solid #c9cdd4;flex:none}
 .method input:checked+.mbox .check{border:5px solid #1677ff}
 .error{margin:14px 0 0;padding:10px 12px;border-radius:10px;background:#fff1f0;color:#cf1322;font-size:14px}
-.ecode{display:block;margin-top:2px;color:#8f959e;font-size:12px}
+.ecode{display:block;margin-top:2px;color:#646a73;font-size:12px}
 .btn{display:block;width:100%;margin:18px 0 4px;padding:14px 16px;border-radius:12px;border:1px solid #d0d3d6;background:#fff;color:#1f2329;font:inherit;font-size:17px;font-weight:600;cursor:pointer}
-.btn.primary{background:#1677ff;border-color:#1677ff;color:#fff}
+.btn.primary{background:#0958d9;border-color:#0958d9;color:#fff}
 .btn:active{opacity:.85}.btn:focus-visible{outline:3px solid #91caff;outline-offset:2px}
 .btn[disabled]{opacity:.6;cursor:default}
 .uicon{display:block;width:56px;height:56px;margin:0 auto 12px;color:#bbbfc4}
 .utitle{font-size:20px;margin:0 0 6px}
 .umessage{color:#646a73;font-size:14px;margin:0 0 8px}
-.foot{text-align:center;color:#bbbfc4;font-size:12px;margin-top:16px}
+.foot{text-align:center;color:#646a73;font-size:12px;margin-top:16px}
 @media (min-width:480px){.wrap{padding-top:40px}}
 `.replace(/\n/g, '');
 

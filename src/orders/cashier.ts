@@ -482,12 +482,12 @@ html{-webkit-text-size-adjust:100%}
 body{margin:0;font-family:-apple-system,BlinkMacSystemFont,"PingFang SC","Hiragino Sans GB","Microsoft YaHei","Segoe UI",Roboto,sans-serif;background:#f2f4f7;color:#1f2329;line-height:1.5}
 .wrap{max-width:420px;margin:0 auto;padding:12px 12px calc(24px + env(safe-area-inset-bottom))}
 .top{display:flex;justify-content:space-between;align-items:center;padding:6px 4px 12px;font-size:13px;color:#646a73}
-.brand{font-weight:600;color:#1f2329;font-size:15px}.secure{display:inline-flex;align-items:center;gap:4px;color:#00a870}
+.brand{font-weight:600;color:#1f2329;font-size:15px}.secure{display:inline-flex;align-items:center;gap:4px;color:#007a52}
 .card{background:#fff;border-radius:16px;padding:24px 20px 16px;box-shadow:0 4px 20px rgba(31,35,41,.06);text-align:center}
 .merchant{display:flex;align-items:center;justify-content:center;gap:8px;font-size:15px;color:#1f2329;font-weight:500}
-.avatar{width:28px;height:28px;border-radius:50%;background:#e8f3ff;color:#1677ff;display:inline-flex;align-items:center;justify-content:center;font-size:14px;font-weight:600;flex:none}
+.avatar{width:28px;height:28px;border-radius:50%;background:#e8f3ff;color:#0958d9;display:inline-flex;align-items:center;justify-content:center;font-size:14px;font-weight:600;flex:none}
 .mname{overflow:hidden;text-overflow:ellipsis;white-space:nowrap;max-width:300px}
-.label{margin-top:20px;color:#8f959e;font-size:13px}
+.label{margin-top:20px;color:#646a73;font-size:13px}
 .amount{font-size:40px;font-weight:700;letter-spacing:.5px;margin:2px 0 4px;font-variant-numeric:tabular-nums;word-break:break-all}
 .subject{color:#646a73;font-size:14px;margin:0 auto;max-width:340px;overflow-wrap:anywhere}
 .status{margin:20px 0 8px}
@@ -499,22 +499,22 @@ body{margin:0;font-family:-apple-system,BlinkMacSystemFont,"PingFang SC","Hiragi
 @keyframes spin{to{transform:rotate(360deg)}}
 @media (prefers-reduced-motion:reduce){.phase-open .i-wait{animation:none}}
 .state{font-size:18px;font-weight:600}
-.phase-paid .state{color:#00a870;font-size:22px}.phase-failed .state{color:#e34d59;font-size:22px}
+.phase-paid .state{color:#007a52;font-size:22px}.phase-failed .state{color:#cf1322;font-size:22px}
 .phase-closed .state,.phase-expired .state,.phase-refunded .state{color:#646a73;font-size:22px}
-.countdown{color:#646a73;font-size:14px;margin-top:2px}.countdown b{color:#f54a45;font-variant-numeric:tabular-nums}
+.countdown{color:#646a73;font-size:14px;margin-top:2px}.countdown b{color:#cf1322;font-variant-numeric:tabular-nums}
 .message{color:#646a73;font-size:14px;margin-top:4px}
 .qr{width:232px;height:232px;margin:8px auto 0;padding:6px;border:1px solid #e5e6eb;border-radius:12px;background:#fff}
 .qr svg{display:block;width:100%;height:100%}
 .hint{color:#646a73;font-size:14px;margin:12px 0 4px}
-.small{color:#8f959e;font-size:12px;margin:8px 0 0}
+.small{color:#646a73;font-size:12px;margin:8px 0 0}
 .btn{display:block;width:100%;margin:14px 0 4px;padding:13px 16px;border-radius:10px;border:1px solid #d0d3d6;background:#fff;color:#1f2329;font-size:16px;font-weight:500;text-decoration:none}
-.btn.primary{background:#1677ff;border-color:#1677ff;color:#fff}
+.btn.primary{background:#0958d9;border-color:#0958d9;color:#fff}
 .btn:active{opacity:.85}.btn:focus-visible{outline:3px solid #91caff;outline-offset:2px}
 .redirect{color:#646a73;font-size:14px;margin:12px 0 0}
-.offline{color:#d46b08;background:#fff7e8;border-radius:8px;padding:6px 10px;font-size:13px;margin:12px 0 0}
-.meta{margin:20px 0 0;padding-top:12px;border-top:1px dashed #e5e6eb;font-size:12px;color:#8f959e;text-align:left}
+.offline{color:#ad4e00;background:#fff7e8;border-radius:8px;padding:6px 10px;font-size:13px;margin:12px 0 0}
+.meta{margin:20px 0 0;padding-top:12px;border-top:1px dashed #e5e6eb;font-size:12px;color:#646a73;text-align:left}
 .meta div{display:flex;justify-content:space-between;gap:12px}.meta dt{flex:none}.meta dd{margin:0;text-align:right;word-break:break-all;font-variant-numeric:tabular-nums;color:#646a73}
-.foot{text-align:center;color:#bbbfc4;font-size:12px;margin-top:16px}
+.foot{text-align:center;color:#646a73;font-size:12px;margin-top:16px}
 @media (min-width:480px){.wrap{padding-top:40px}}
 `.replace(/\n/g, '');
 

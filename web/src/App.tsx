@@ -10,34 +10,46 @@ import { useTranslation } from 'react-i18next';
 import { BrowserRouter, Route, Routes } from 'react-router';
 import { LoginPage } from './auth/LoginPage.tsx';
 import { addAreaStrings } from './i18n.ts';
+import { MERCHANT_SCREENS } from './merchant/screens.ts';
+import { OPERATOR_SCREENS } from './operator/screens.ts';
+import { prefetchOpenedScreen } from './shell/lazyScreen.tsx';
 import { FullPageSpin, HomeRedirect, RequireArea, SessionProvider } from './shell/SessionProvider.tsx';
 
 // Each area is its own chunk, its strings with it: a merchant never downloads the operator console,
-// and the login page needs none of them.
-const OperatorApp = lazy(() =>
+// and the login page needs none of them. Opened at an area's address, the area's code starts loading
+// at once, while the session is being checked.
+const loadOperator = () =>
   Promise.all([import('./operator/OperatorApp.tsx'), import('./operator/locales.ts')]).then(
     ([m, strings]) => {
       addAreaStrings('operator', strings.default);
       return { default: m.OperatorApp };
     },
-  ),
-);
-const MerchantApp = lazy(() =>
+  );
+const loadMerchant = () =>
   Promise.all([import('./merchant/MerchantApp.tsx'), import('./merchant/locales.ts')]).then(
     ([m, strings]) => {
       addAreaStrings('merchant', strings.default);
       return { default: m.MerchantApp };
     },
-  ),
-);
-// antd's Result and its pictures load only when a page is not found.
-const NotFound = lazy(() => import('./shell/Results.tsx').then((m) => ({ default: m.NotFound })));
-const AgentApp = lazy(() =>
+  );
+const loadAgent = () =>
   Promise.all([import('./agent/AgentApp.tsx'), import('./agent/locales.ts')]).then(([m, strings]) => {
     addAreaStrings('agent', strings.default);
     return { default: m.AgentApp };
-  }),
-);
+  });
+const AREA_LOADERS = { operator: loadOperator, merchant: loadMerchant, agent: loadAgent };
+const openedArea = window.location.pathname.split('/')[1] as keyof typeof AREA_LOADERS;
+const early = Object.hasOwn(AREA_LOADERS, openedArea) ? AREA_LOADERS[openedArea]() : null;
+if (openedArea === 'operator') prefetchOpenedScreen(OPERATOR_SCREENS);
+if (openedArea === 'merchant') prefetchOpenedScreen(MERCHANT_SCREENS);
+const areaApp = (area: keyof typeof AREA_LOADERS) =>
+  lazy(() => (area === openedArea && early ? early : AREA_LOADERS[area]()));
+const OperatorApp = areaApp('operator');
+const MerchantApp = areaApp('merchant');
+const AgentApp = areaApp('agent');
+
+// antd's Result and its pictures load only when a page is not found.
+const NotFound = lazy(() => import('./shell/Results.tsx').then((m) => ({ default: m.NotFound })));
 
 /**
  * antd's default look, with every text colour at WCAG AA contrast (4.5:1) on the backgrounds it is

@@ -19,16 +19,17 @@ import { Logo } from '../shell/Logo.tsx';
 import { lazyScreen, ScreenSuspense } from '../shell/lazyScreen.tsx';
 import { Forbidden, NotFound } from '../shell/Results.tsx';
 import { useSession } from '../shell/session.tsx';
+import { MERCHANT_SCREENS } from './screens.ts';
 
 // Each screen is its own chunk, loaded when first opened (the charts only with the dashboard).
-const Apps = lazyScreen(() => import('./Apps.tsx'), 'Apps');
-const Cashiers = lazyScreen(() => import('./Cashiers.tsx'), 'Cashiers');
-const Collect = lazyScreen(() => import('./Collect.tsx'), 'Collect');
-const CollectCodes = lazyScreen(() => import('./CollectCodes.tsx'), 'CollectCodes');
-const Dashboard = lazyScreen(() => import('./Dashboard.tsx'), 'Dashboard');
-const Orders = lazyScreen(() => import('./Orders.tsx'), 'Orders');
-const Refunds = lazyScreen(() => import('./Refunds.tsx'), 'Refunds');
-const Security = lazyScreen(() => import('./Security.tsx'), 'Security');
+const Apps = lazyScreen(MERCHANT_SCREENS.Apps, 'Apps');
+const Cashiers = lazyScreen(MERCHANT_SCREENS.Cashiers, 'Cashiers');
+const Collect = lazyScreen(MERCHANT_SCREENS.Collect, 'Collect');
+const CollectCodes = lazyScreen(MERCHANT_SCREENS.CollectCodes, 'CollectCodes');
+const Dashboard = lazyScreen(MERCHANT_SCREENS.Dashboard, 'Dashboard');
+const Orders = lazyScreen(MERCHANT_SCREENS.Orders, 'Orders');
+const Refunds = lazyScreen(MERCHANT_SCREENS.Refunds, 'Refunds');
+const Security = lazyScreen(MERCHANT_SCREENS.Security, 'Security');
 
 export const MERCHANT_HOME = '/merchant/dashboard';
 

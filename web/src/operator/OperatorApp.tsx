@@ -21,23 +21,24 @@ import { Logo } from '../shell/Logo.tsx';
 import { lazyScreen, ScreenSuspense } from '../shell/lazyScreen.tsx';
 import { Forbidden, NotFound } from '../shell/Results.tsx';
 import { useCan } from '../shell/session.tsx';
-
-// Each screen is its own chunk, loaded when first opened (the charts only with the dashboard).
-const ChannelsPage = lazyScreen(() => import('./pages/Channels.tsx'), 'ChannelsPage');
-const DashboardPage = lazyScreen(() => import('./pages/Dashboard.tsx'), 'DashboardPage');
-const MerchantDetailPage = lazyScreen(() => import('./pages/MerchantDetail.tsx'), 'MerchantDetailPage');
-const MerchantsPage = lazyScreen(() => import('./pages/Merchants.tsx'), 'MerchantsPage');
-const OrdersPage = lazyScreen(() => import('./pages/Orders.tsx'), 'OrdersPage');
-const ProductsPage = lazyScreen(() => import('./pages/Products.tsx'), 'ProductsPage');
-const RefundsPage = lazyScreen(() => import('./pages/Refunds.tsx'), 'RefundsPage');
-const RoutingPage = lazyScreen(() => import('./pages/Routing.tsx'), 'RoutingPage');
-const TestOrderPage = lazyScreen(() => import('./pages/TestOrder.tsx'), 'TestOrderPage');
-const AuditPage = lazyScreen(() => import('./system/Audit.tsx'), 'AuditPage');
-const OperatorsPage = lazyScreen(() => import('./system/Operators.tsx'), 'OperatorsPage');
-const RolesPage = lazyScreen(() => import('./system/Roles.tsx'), 'RolesPage');
-const SettingsPage = lazyScreen(() => import('./system/Settings.tsx'), 'SettingsPage');
+import { OPERATOR_SCREENS } from './screens.ts';
 
 const BASE = '/operator';
+
+// Each screen is its own chunk, loaded when first opened (the charts only with the dashboard).
+const ChannelsPage = lazyScreen(OPERATOR_SCREENS.ChannelsPage, 'ChannelsPage');
+const DashboardPage = lazyScreen(OPERATOR_SCREENS.DashboardPage, 'DashboardPage');
+const MerchantDetailPage = lazyScreen(OPERATOR_SCREENS.MerchantDetailPage, 'MerchantDetailPage');
+const MerchantsPage = lazyScreen(OPERATOR_SCREENS.MerchantsPage, 'MerchantsPage');
+const OrdersPage = lazyScreen(OPERATOR_SCREENS.OrdersPage, 'OrdersPage');
+const ProductsPage = lazyScreen(OPERATOR_SCREENS.ProductsPage, 'ProductsPage');
+const RefundsPage = lazyScreen(OPERATOR_SCREENS.RefundsPage, 'RefundsPage');
+const RoutingPage = lazyScreen(OPERATOR_SCREENS.RoutingPage, 'RoutingPage');
+const TestOrderPage = lazyScreen(OPERATOR_SCREENS.TestOrderPage, 'TestOrderPage');
+const AuditPage = lazyScreen(OPERATOR_SCREENS.AuditPage, 'AuditPage');
+const OperatorsPage = lazyScreen(OPERATOR_SCREENS.OperatorsPage, 'OperatorsPage');
+const RolesPage = lazyScreen(OPERATOR_SCREENS.RolesPage, 'RolesPage');
+const SettingsPage = lazyScreen(OPERATOR_SCREENS.SettingsPage, 'SettingsPage');
 
 /** One screen of the console: its path under /operator, the permission it needs, its menu place. */
 interface Screen {

@@ -1,0 +1,15 @@
+/**
+ * The merchant portal's screens: each its own chunk, by the route it answers. MerchantApp renders
+ * them (lazyScreen); App.tsx starts loading the one a page was opened at while the session is checked.
+ * Only dynamic imports here, so the entry stays small.
+ */
+export const MERCHANT_SCREENS = {
+  Apps: { route: '/merchant/apps', load: () => import('./Apps.tsx') },
+  Cashiers: { route: '/merchant/cashiers', load: () => import('./Cashiers.tsx') },
+  Collect: { route: '/merchant/collect', load: () => import('./Collect.tsx') },
+  CollectCodes: { route: '/merchant/collect-codes', load: () => import('./CollectCodes.tsx') },
+  Dashboard: { route: '/merchant/dashboard', load: () => import('./Dashboard.tsx') },
+  Orders: { route: '/merchant/orders', load: () => import('./Orders.tsx') },
+  Refunds: { route: '/merchant/refunds', load: () => import('./Refunds.tsx') },
+  Security: { route: '/merchant/security', load: () => import('./Security.tsx') },
+};

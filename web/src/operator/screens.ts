@@ -1,0 +1,23 @@
+/**
+ * The operator console's screens: each its own chunk, by the route it answers. OperatorApp renders
+ * them (lazyScreen); App.tsx starts loading the one a page was opened at while the session is checked.
+ * Only dynamic imports here, so the entry stays small.
+ */
+export const OPERATOR_SCREENS = {
+  ChannelsPage: { route: '/operator/channels', load: () => import('./pages/Channels.tsx') },
+  DashboardPage: { route: '/operator/dashboard', load: () => import('./pages/Dashboard.tsx') },
+  MerchantDetailPage: {
+    route: '/operator/merchants/:mchNo',
+    load: () => import('./pages/MerchantDetail.tsx'),
+  },
+  MerchantsPage: { route: '/operator/merchants', load: () => import('./pages/Merchants.tsx') },
+  OrdersPage: { route: '/operator/orders', load: () => import('./pages/Orders.tsx') },
+  ProductsPage: { route: '/operator/products', load: () => import('./pages/Products.tsx') },
+  RefundsPage: { route: '/operator/refunds', load: () => import('./pages/Refunds.tsx') },
+  RoutingPage: { route: '/operator/routing', load: () => import('./pages/Routing.tsx') },
+  TestOrderPage: { route: '/operator/test-order', load: () => import('./pages/TestOrder.tsx') },
+  AuditPage: { route: '/operator/system/audit', load: () => import('./system/Audit.tsx') },
+  OperatorsPage: { route: '/operator/system/operators', load: () => import('./system/Operators.tsx') },
+  RolesPage: { route: '/operator/system/roles', load: () => import('./system/Roles.tsx') },
+  SettingsPage: { route: '/operator/system/settings', load: () => import('./system/Settings.tsx') },
+};
