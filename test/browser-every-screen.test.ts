@@ -397,6 +397,18 @@ describe.each(testDatabases)('every console screen on $kind', (database) => {
           ),
           `\nfcp ${JSON.stringify(await cold.page.evaluate(() => performance.getEntriesByType('paint').map((p) => [p.name, Math.round(p.startTime)])))}`,
         );
+      const bytes = await cold.page.evaluate(() =>
+        (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).reduce(
+          (sum, e) => ({
+            wire: sum.wire + e.transferSize,
+            js: sum.js + (/\.js$/.test(e.name) ? e.decodedBodySize : 0),
+          }),
+          { wire: 0, js: 0 },
+        ),
+      );
+      console.log(
+        `[bench] operator order list (cold): ${(bytes.wire / 1024).toFixed(0)} KB transferred, ${(bytes.js / 1024).toFixed(0)} KB of JS uncompressed`,
+      );
       const charts = await cold.page.evaluate(
         () => performance.getEntriesByType('resource').filter((e) => /charts-/.test(e.name)).length,
       );
