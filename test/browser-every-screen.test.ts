@@ -368,6 +368,18 @@ describe.each(testDatabases)('every console screen on $kind', (database) => {
       expect(s.encoding, s.url).toBe('br');
       expect(s.vary.toLowerCase(), s.url).toContain('accept-encoding');
     }
+    // A client that takes only gzip gets the .gz; one that takes nothing gets the file as built.
+    const asset = scripts.find((r) => r.bytes > 2048)!.url;
+    for (const [accept, expected] of [
+      ['gzip', 'gzip'],
+      ['identity', null],
+    ] as const) {
+      const answer = await fetch(asset, { headers: { 'accept-encoding': accept } });
+      expect(answer.status).toBe(200);
+      expect(answer.headers.get('content-encoding')).toBe(expected);
+      expect(answer.headers.get('vary')?.toLowerCase()).toContain('accept-encoding');
+      await answer.arrayBuffer();
+    }
     // Nothing of the consoles, their tables or charts is fetched for the login page.
     expect(
       responses.map((r) => r.url).filter((u) => /OperatorApp|MerchantApp|charts|table/i.test(u)),
