@@ -225,13 +225,14 @@ describe.each(testDatabases)('consoles in the browser on $kind', (database) => {
     await page.locator('.ant-drawer').getByRole('button', { name: '补单' }).click();
     const completion = page.getByRole('dialog');
     await completion.getByLabel('补单密码').fill('not-the-password');
-    await completion.getByLabel('补单说明').fill('客户已付款，通道未回调');
-    await completion.getByRole('button', { name: '确认补单' }).click();
+    await completion.getByRole('button', { name: '验证密码' }).click();
     await expect
       .poll(() => completion.locator('[data-error-code]').getAttribute('data-error-code'))
       .toBe('COMPLETION_PASSWORD_INVALID');
     expect((await t.platform.services.orders.requireByOrderNo(unpaidNo)).state).toBe('paying');
     await completion.getByLabel('补单密码').fill('completion-pw-1');
+    await completion.getByRole('button', { name: '验证密码' }).click();
+    await completion.getByLabel('补单说明').fill('客户已付款，通道未回调');
     await completion.getByRole('button', { name: '确认补单' }).click();
     await expect
       .poll(async () => (await t.platform.services.orders.requireByOrderNo(unpaidNo)).state)

@@ -228,8 +228,12 @@ const ListOrdersQuery = z.object({
   offset: z.coerce.number().int().min(0).default(0),
 });
 
+const CompletionPassword = z.string().min(1).max(256);
+
+const VerifyCompletionBody = z.object({ completionPassword: CompletionPassword });
+
 const CompleteBody = z.object({
-  completionPassword: z.string().min(1).max(256),
+  completionPassword: CompletionPassword,
   remark: z.string().trim().min(1, 'say why the order is completed by hand').max(256),
 });
 
@@ -407,6 +411,31 @@ export async function orderAdminRoutes(app: FastifyInstance, { services }: { ser
         after: { notifyResent: queued },
       });
       return { queued };
+    },
+  );
+
+  api.post(
+    '/api/admin/orders/:orderNo/complete/verify',
+    {
+      schema: {
+        tags,
+        summary:
+          "Manual completion's first step: checks the completion password (guesses counted as for the completion itself) and that the order exists; changes nothing",
+        params: OrderNoParams,
+        body: VerifyCompletionBody,
+      },
+      config: { permission: 'order.complete' },
+    },
+    async (request, reply) => {
+      const user = sessionOf(request).user;
+      await limitGuess(services.consoleUsers.guessesPerIp, request, reply, () =>
+        services.consoleUsers.checkWithLockout(user.id, () =>
+          services.settings.verifyCompletionPassword(request.body.completionPassword),
+        ),
+      );
+      const order = await services.orders.requireByOrderNo(request.params.orderNo);
+      noteAudit(request, { targetType: 'order', targetId: order.order_no, after: { verified: true } });
+      return { verified: true };
     },
   );
 
