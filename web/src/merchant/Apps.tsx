@@ -5,7 +5,7 @@ import {
   KeyOutlined,
   WarningOutlined,
 } from '@ant-design/icons';
-import { ModalForm, ProCard, ProFormRadio, ProFormText, ProFormTextArea } from '@ant-design/pro-components';
+import { DrawerForm, ProCard, ProFormRadio, ProFormText } from '@ant-design/pro-components';
 import {
   Alert,
   App,
@@ -27,12 +27,11 @@ import { downloadFromApi, downloadText } from '../shell/download.ts';
 import { ErrorAlert } from '../shell/ErrorAlert.tsx';
 import { errorText } from '../shell/errors.ts';
 import { dateTime } from '../shell/format.ts';
+import { IpAllowlistField, IpAllowlistTags, ipAllowlistOf } from '../shell/IpAllowlist.tsx';
 import { Page } from '../shell/Page.tsx';
 import { useApi } from '../shell/useApi.ts';
 import { asList, type List, type MerchantAppInfo } from './types.ts';
 import { useSubtitle } from './useSubtitle.ts';
-
-const MAX_IPS = 50;
 
 type AcceptedSignType = MerchantAppInfo['acceptedSignType'];
 const ACCEPTED_SIGN_TYPE_LABELS: Record<AcceptedSignType, string> = {
@@ -124,18 +123,8 @@ function AppCard({ app, onChanged }: { app: MerchantAppInfo; onChanged: () => vo
             <Typography.Text type="secondary">{t('merchant:apps.notSet')}</Typography.Text>
           )}
         </Descriptions.Item>
-        <Descriptions.Item label={t('merchant:apps.ipAllowlist')} span={screens.lg ? 2 : 1}>
-          {app.ipAllowlist?.length ? (
-            <Space size={[4, 4]} wrap>
-              {app.ipAllowlist.map((ip) => (
-                <Tag key={ip} className="qy-mono">
-                  {ip}
-                </Tag>
-              ))}
-            </Space>
-          ) : (
-            <Typography.Text type="secondary">{t('merchant:apps.noRestriction')}</Typography.Text>
-          )}
+        <Descriptions.Item label={t('common:ipAllowlist.label')} span={screens.lg ? 2 : 1}>
+          <IpAllowlistTags list={app.ipAllowlist ?? []} />
         </Descriptions.Item>
         <Descriptions.Item label={t('merchant:apps.merchantKey')}>
           {app.hasMerchantPublicKey ? (
@@ -152,7 +141,7 @@ function AppCard({ app, onChanged }: { app: MerchantAppInfo; onChanged: () => vo
 
 interface SettingsForm {
   notifyUrl: string;
-  ipAllowlist: string;
+  ipAllowlist: string[];
   acceptedSignType: AcceptedSignType;
 }
 
@@ -160,21 +149,21 @@ function EditSettings({ app, onSaved }: { app: MerchantAppInfo; onSaved: () => v
   const { t } = useTranslation();
   const { message } = App.useApp();
   return (
-    <ModalForm<SettingsForm>
+    <DrawerForm<SettingsForm>
       title={`${t('merchant:apps.editSettings')} · ${app.name}`}
       trigger={<Button icon={<EditOutlined />}>{t('merchant:apps.editSettings')}</Button>}
-      width={560}
-      modalProps={{ destroyOnHidden: true }}
+      width={600}
+      drawerProps={{ destroyOnHidden: true }}
       initialValues={{
         notifyUrl: app.notifyUrl ?? '',
-        ipAllowlist: (app.ipAllowlist ?? []).join('\n'),
+        ipAllowlist: app.ipAllowlist ?? [],
         acceptedSignType: app.acceptedSignType ?? 'both',
       }}
       onFinish={async (values) => {
         try {
           await api.patch(`/api/merchant/apps/${encodeURIComponent(app.appId)}`, {
             notifyUrl: values.notifyUrl?.trim() ?? '',
-            ipAllowlist: ipLines(values.ipAllowlist ?? ''),
+            ipAllowlist: ipAllowlistOf(values.ipAllowlist),
             acceptedSignType: values.acceptedSignType,
           });
           message.success(t('merchant:apps.settingsSaved'));
@@ -202,30 +191,7 @@ function EditSettings({ app, onSaved }: { app: MerchantAppInfo; onSaved: () => v
           },
         ]}
       />
-      <ProFormTextArea
-        name="ipAllowlist"
-        label={t('merchant:apps.ipAllowlist')}
-        extra={t('merchant:apps.ipAllowlistHelp')}
-        placeholder={t('merchant:apps.ipAllowlistPlaceholder')}
-        fieldProps={{ autoSize: { minRows: 4, maxRows: 10 }, className: 'qy-mono' }}
-        rules={[
-          {
-            validator: async (_rule: unknown, value: string | undefined) => {
-              const lines = (value ?? '').split('\n');
-              let count = 0;
-              for (const [i, raw] of lines.entries()) {
-                const entry = raw.trim();
-                if (!entry) continue;
-                count += 1;
-                if (!looksLikeIpOrCidr(entry)) {
-                  throw new Error(t('merchant:apps.ipInvalid', { line: i + 1, value: entry }));
-                }
-              }
-              if (count > MAX_IPS) throw new Error(t('merchant:apps.ipTooMany'));
-            },
-          },
-        ]}
-      />
+      <IpAllowlistField />
       <ProFormRadio.Group
         name="acceptedSignType"
         label={t('merchant:apps.acceptedSignType')}
@@ -244,31 +210,8 @@ function EditSettings({ app, onSaved }: { app: MerchantAppInfo; onSaved: () => v
           },
         ]}
       />
-    </ModalForm>
+    </DrawerForm>
   );
-}
-
-function ipLines(text: string): string[] {
-  return [
-    ...new Set(
-      text
-        .split('\n')
-        .map((line) => line.trim())
-        .filter(Boolean),
-    ),
-  ];
-}
-
-/** A first check in the browser; the server decides (it parses every address). */
-export function looksLikeIpOrCidr(entry: string): boolean {
-  const [address = '', prefix, ...rest] = entry.split('/');
-  if (rest.length > 0) return false;
-  const v4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/.test(address);
-  const v6 =
-    !v4 && /^[0-9a-f:.]+$/i.test(address) && address.includes(':') && address.split('::').length <= 2;
-  if (!v4 && !v6) return false;
-  if (prefix === undefined) return true;
-  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (v4 ? 32 : 128);
 }
 
 function RotateSecret({ app }: { app: MerchantAppInfo }) {

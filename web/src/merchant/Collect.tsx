@@ -33,6 +33,7 @@ import { ApiError, api } from '../api.ts';
 import { ErrorAlert } from '../shell/ErrorAlert.tsx';
 import { errorText } from '../shell/errors.ts';
 import { parseYuan, percentFromPpm, yuan } from '../shell/format.ts';
+import { amountProblem } from '../shell/forms.ts';
 import { Page } from '../shell/Page.tsx';
 import { useApi, useInterval } from '../shell/useApi.ts';
 import { OrderStateTag } from './OrderStateTag.tsx';
@@ -215,12 +216,13 @@ function CollectFormCard({ onCreated }: { onCreated: (answer: CollectAnswer) => 
           }
           dependencies={['productCode']}
           rules={[
-            { required: true, message: t('merchant:collect.amountRequired') },
             {
+              required: true,
               validator: async (_rule, value: string | undefined) => {
-                if (!value) return;
-                const minor = parseYuan(value);
-                if (minor === null || minor <= 0) throw new Error(t('validation.amount'));
+                if (!value?.trim()) throw new Error(t('merchant:collect.amountRequired'));
+                const problem = amountProblem(value);
+                if (problem) throw new Error(problem);
+                const minor = parseYuan(value) ?? 0;
                 if (product && range && (minor < product.minAmount || minor > product.maxAmount)) {
                   throw new Error(t('merchant:collect.amountRange', range));
                 }

@@ -198,7 +198,7 @@ function OrderBody({ order }: { order: OrderDetail }) {
         </Descriptions.Item>
         {order.notifyState && order.source === 'api' && (
           <Descriptions.Item label={t('merchant:orders.notifyState')}>
-            {t(`merchant:notifyState.${order.notifyState}`, { defaultValue: order.notifyState })}
+            {t(`glossary:notifyState.${order.notifyState}`, { defaultValue: order.notifyState })}
           </Descriptions.Item>
         )}
         <Descriptions.Item label={t('merchant:orders.channelOrderNo')} span={screens.md ? 2 : 1}>
@@ -309,7 +309,7 @@ function EventDetail({ event }: { event: OrderEvent }) {
     parts.push(t(`merchant:eventSource.${base}`, { name, defaultValue: detail.source }));
   }
   if (typeof detail.previousState === 'string') {
-    parts.push(t(`merchant:state.${detail.previousState}`, { defaultValue: detail.previousState }));
+    parts.push(t(`glossary:orderState.${detail.previousState}`, { defaultValue: detail.previousState }));
   }
   if (typeof detail.channelOrderNo === 'string' && detail.channelOrderNo) parts.push(detail.channelOrderNo);
   if (parts.length === 0) return null;
@@ -328,7 +328,7 @@ export function sourceText(
   order: { source?: string; collectCodeName?: string | null },
 ): string {
   if (!order.source) return '-';
-  const source = t(`merchant:source.${order.source}`, { defaultValue: order.source });
+  const source = t(`glossary:orderSource.${order.source}`, { defaultValue: order.source });
   return order.collectCodeName ? `${source} · ${order.collectCodeName}` : source;
 }
 

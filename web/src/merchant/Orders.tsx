@@ -122,7 +122,7 @@ export function Orders() {
       hideInTable: compact,
       valueType: 'select',
       order: 2,
-      valueEnum: Object.fromEntries(ORDER_STATES.map((s) => [s, { text: t(`merchant:state.${s}`) }])),
+      valueEnum: Object.fromEntries(ORDER_STATES.map((s) => [s, { text: t(`glossary:orderState.${s}`) }])),
       render: (_, row) => <OrderStateTag state={row.state} />,
     },
     {

@@ -20,7 +20,7 @@ export function OrderStateTag({ state }: { state: OrderState | string }) {
   const { t } = useTranslation('operator');
   return (
     <Tag color={ORDER_STATE_COLORS[state] ?? 'default'} bordered={false}>
-      {t(`orderState.${state}`, { defaultValue: state })}
+      {t(`glossary:orderState.${state}`, { defaultValue: state })}
     </Tag>
   );
 }
@@ -37,7 +37,7 @@ export function NotifyStateBadge({ state }: { state: string }) {
   return (
     <Badge
       status={NOTIFY_STATUS[state] ?? 'default'}
-      text={t(`notifyState.${state}`, { defaultValue: state })}
+      text={t(`glossary:notifyState.${state}`, { defaultValue: state })}
     />
   );
 }
@@ -103,7 +103,7 @@ export function EnabledSwitch(props: {
 export function useOrderStateEnum() {
   const { t } = useTranslation('operator');
   return Object.fromEntries(
-    Object.keys(ORDER_STATE_COLORS).map((s) => [s, { text: t(`orderState.${s}`) }]),
+    Object.keys(ORDER_STATE_COLORS).map((s) => [s, { text: t(`glossary:orderState.${s}`) }]),
   ) as Record<string, { text: string }>;
 }
 

@@ -1,24 +1,22 @@
 import { DownloadOutlined, KeyOutlined, PlusOutlined } from '@ant-design/icons';
 import {
   DrawerForm,
-  ModalForm,
   type ProColumns,
   ProFormCheckbox,
   ProFormDependency,
   ProFormRadio,
-  ProFormSelect,
   ProFormText,
   ProFormTextArea,
   ProTable,
 } from '@ant-design/pro-components';
-import { App, Button, Popconfirm, Space, Tag, Tooltip, Typography } from 'antd';
-import type { Rule } from 'antd/es/form';
+import { App, Button, Popconfirm, Space, Tag, Typography } from 'antd';
 import type { ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api.ts';
 import { downloadFromApi } from '../../shell/download.ts';
 import { errorText } from '../../shell/errors.ts';
 import { dateTime } from '../../shell/format.ts';
+import { IpAllowlistField, IpAllowlistTags, ipAllowlistOf } from '../../shell/IpAllowlist.tsx';
 import { EnabledBadge, useShowSecret } from '../components.tsx';
 import type { AcceptedSignType, MerchantApp, MerchantDetail, SignType } from '../types.ts';
 
@@ -34,7 +32,6 @@ const ACCEPTED_SIGN_TYPES: { value: AcceptedSignType; label: string }[] = [
   { value: 'HMAC-SHA256', label: 'apps.acceptHmac' },
   { value: 'RSA-SHA256', label: 'apps.acceptRsa' },
 ];
-const IP_OR_CIDR = /^(?:(?:\d{1,3}\.){3}\d{1,3}(?:\/\d{1,2})?|[0-9a-fA-F:]+:[0-9a-fA-F:.]*(?:\/\d{1,3})?)$/;
 
 /** 应用: the merchant's apps, each with its keys, notify URL and IP allowlist. */
 export function MerchantAppsPanel({ merchant, writable, onChanged }: PanelProps) {
@@ -105,24 +102,10 @@ export function MerchantAppsPanel({ merchant, writable, onChanged }: PanelProps)
         ),
     },
     {
-      title: t('apps.ipAllowlist'),
+      title: t('common:ipAllowlist.label'),
       dataIndex: 'ipAllowlist',
       width: 200,
-      render: (_, a) =>
-        a.ipAllowlist.length === 0 ? (
-          <Typography.Text type="secondary">{t('apps.anyIp')}</Typography.Text>
-        ) : (
-          <Tooltip title={a.ipAllowlist.join(', ')}>
-            <Space size={[0, 4]} wrap>
-              {a.ipAllowlist.slice(0, 2).map((ip) => (
-                <Tag key={ip} className="qy-mono">
-                  {ip}
-                </Tag>
-              ))}
-              {a.ipAllowlist.length > 2 && <Tag>+{a.ipAllowlist.length - 2}</Tag>}
-            </Space>
-          </Tooltip>
-        ),
+      render: (_, a) => <IpAllowlistTags list={a.ipAllowlist} limit={2} />,
     },
     {
       title: t('apps.acceptedSignType'),
@@ -269,19 +252,11 @@ function AppForm({
   const { t } = useTranslation(['operator', 'common']);
   const { message } = App.useApp();
   const showSecret = useShowSecret();
-  const ipRule: Rule = {
-    validator: async (_r, list: string[] | undefined) => {
-      const bad = (list ?? []).find((ip) => !IP_OR_CIDR.test(ip.trim()));
-      if (bad) throw new Error(t('apps.ipInvalid', { ip: bad }));
-      if ((list ?? []).length > 50) throw new Error(t('apps.ipTooMany'));
-    },
-  };
-
   const submit = async (v: AppValues) => {
     const base = {
       name: v.name.trim(),
       notifyUrl: v.notifyUrl?.trim() ?? '',
-      ipAllowlist: (v.ipAllowlist ?? []).map((ip) => ip.trim()),
+      ipAllowlist: ipAllowlistOf(v.ipAllowlist),
       notifySignType: v.notifySignType,
       acceptedSignType: v.acceptedSignType,
     };
@@ -353,15 +328,7 @@ function AppForm({
           { max: 512 },
         ]}
       />
-      <ProFormSelect
-        name="ipAllowlist"
-        label={t('apps.ipAllowlist')}
-        mode="tags"
-        placeholder={t('apps.ipPlaceholder')}
-        extra={t('apps.ipHint')}
-        fieldProps={{ tokenSeparators: [',', ' ', '\n', ';'], open: false, suffixIcon: null }}
-        rules={[ipRule]}
-      />
+      <IpAllowlistField />
       <ProFormRadio.Group
         name="notifySignType"
         label={t('apps.signType')}
@@ -421,13 +388,10 @@ function AppForm({
       )}
     </>
   );
-  return app ? (
+  // Create and edit in the same panel: a drawer, wide enough for the public key.
+  return (
     <DrawerForm<AppValues> {...common} width={600} drawerProps={{ destroyOnHidden: true }}>
       {fields}
     </DrawerForm>
-  ) : (
-    <ModalForm<AppValues> {...common} width={560} modalProps={{ destroyOnHidden: true }}>
-      {fields}
-    </ModalForm>
   );
 }

@@ -19,6 +19,7 @@ import {
   Result,
   Skeleton,
   Space,
+  Steps,
   Table,
   Tabs,
   Tag,
@@ -167,33 +168,42 @@ function OrderActions({ order, onChanged }: { order: OrderDetail; onChanged: () 
   );
 }
 
-/** 补单: the separate completion password and a remark; the amount never changes. */
+/**
+ * 补单 in two steps: the separate completion password is checked first (the server counts guesses as
+ * for the completion itself), then the remark is asked for; the amount never changes.
+ */
 function CompleteForm({ order, onDone }: { order: OrderDetail; onDone: () => Promise<void> }) {
   const { t } = useTranslation(['operator', 'common']);
   const { message } = App.useApp();
   const [error, setError] = useState<unknown>(null);
+  const [password, setPassword] = useState<string | null>(null);
+  const path = `/api/admin/orders/${encodeURIComponent(order.orderNo)}/complete`;
   return (
-    <ModalForm<{ completionPassword: string; remark: string }>
+    <ModalForm<{ completionPassword?: string; remark?: string }>
       title={t('complete.title', { orderNo: order.orderNo })}
       width={520}
       modalProps={{
         destroyOnHidden: true,
-        afterClose: () => setError(null),
-        okButtonProps: { danger: true },
+        afterClose: () => {
+          setError(null);
+          setPassword(null);
+        },
+        okButtonProps: { danger: password !== null },
       }}
-      submitter={{ searchConfig: { submitText: t('complete.submit') } }}
-      trigger={
-        <Button type="primary" icon={<CheckCircleOutlined />}>
-          {t('complete.button')}
-        </Button>
-      }
+      submitter={{
+        searchConfig: { submitText: password === null ? t('complete.verify') : t('complete.submit') },
+      }}
+      trigger={<Button icon={<CheckCircleOutlined />}>{t('complete.button')}</Button>}
       onFinish={async (v) => {
         setError(null);
         try {
-          await api.post(`/api/admin/orders/${encodeURIComponent(order.orderNo)}/complete`, {
-            completionPassword: v.completionPassword,
-            remark: v.remark.trim(),
-          });
+          if (password === null) {
+            const completionPassword = v.completionPassword ?? '';
+            await api.post(`${path}/verify`, { completionPassword });
+            setPassword(completionPassword);
+            return false;
+          }
+          await api.post(path, { completionPassword: password, remark: (v.remark ?? '').trim() });
           message.success(t('complete.done'));
           await onDone();
           return true;
@@ -211,6 +221,12 @@ function CompleteForm({ order, onDone }: { order: OrderDetail; onDone: () => Pro
         message={t('complete.warningTitle', { amount: yuan(order.amount, order.currency) })}
         description={t('complete.warning')}
       />
+      <Steps
+        size="small"
+        current={password === null ? 0 : 1}
+        style={{ marginBottom: 16 }}
+        items={[{ title: t('complete.stepPassword') }, { title: t('complete.stepRemark') }]}
+      />
       <ErrorAlert error={error} />
       <Descriptions size="small" column={2} style={{ marginBottom: 16 }}>
         <Descriptions.Item label={t('orders.merchant')}>
@@ -220,24 +236,36 @@ function CompleteForm({ order, onDone }: { order: OrderDetail; onDone: () => Pro
         <Descriptions.Item label={t('orders.state')}>
           <OrderStateTag state={order.state} />
         </Descriptions.Item>
-        <Descriptions.Item label={t('orders.channelOrderNo')}>
+        <Descriptions.Item label={t('glossary:channelOrderNo')}>
           {order.channelOrderNo ?? '-'}
         </Descriptions.Item>
       </Descriptions>
-      <ProFormText.Password
-        name="completionPassword"
-        label={t('complete.password')}
-        extra={t('complete.passwordHint')}
-        fieldProps={{ autoComplete: 'off' }}
-        rules={[{ required: true, message: t('complete.passwordRequired') }]}
-      />
-      <ProFormTextArea
-        name="remark"
-        label={t('complete.remark')}
-        placeholder={t('complete.remarkPlaceholder')}
-        fieldProps={{ rows: 3, showCount: true, maxLength: 256 }}
-        rules={[{ required: true, whitespace: true, message: t('complete.remarkRequired') }]}
-      />
+      {password === null ? (
+        <ProFormText.Password
+          name="completionPassword"
+          label={t('complete.password')}
+          extra={t('complete.passwordHint')}
+          fieldProps={{ autoComplete: 'off', autoFocus: true }}
+          rules={[{ required: true, message: t('complete.passwordRequired') }]}
+        />
+      ) : (
+        <>
+          <Alert
+            type="success"
+            showIcon
+            style={{ marginBottom: 16 }}
+            message={t('complete.verified')}
+            data-testid="completion-verified"
+          />
+          <ProFormTextArea
+            name="remark"
+            label={t('complete.remark')}
+            placeholder={t('complete.remarkPlaceholder')}
+            fieldProps={{ rows: 3, showCount: true, maxLength: 256, autoFocus: true }}
+            rules={[{ required: true, whitespace: true, message: t('complete.remarkRequired') }]}
+          />
+        </>
+      )}
     </ModalForm>
   );
 }
@@ -349,7 +377,7 @@ function OrderBody({
           <NotifyStateBadge state={order.notifyState} />
         </Descriptions.Item>
         <Descriptions.Item label={t('orders.source')}>
-          {order.source ? t(`orderSource.${order.source}`, { defaultValue: order.source }) : '-'}
+          {order.source ? t(`glossary:orderSource.${order.source}`, { defaultValue: order.source }) : '-'}
           {order.collectCodeName ? ` · ${order.collectCodeName}` : ''}
         </Descriptions.Item>
         <Descriptions.Item label={t('orders.createdAt')}>{dateTime(order.createdAt)}</Descriptions.Item>
@@ -521,7 +549,7 @@ function NotifyAttempts({ attempts }: { attempts: NotifyAttempt[] }) {
                 {v}
               </Typography.Text>
             ) : (
-              <Tag color="success">{t('notifyState.succeeded')}</Tag>
+              <Tag color="success">{t('glossary:notifyState.succeeded')}</Tag>
             ),
         },
       ]}
