@@ -86,6 +86,7 @@ const zh = {
     newPassword: '新密码',
     confirmPassword: '确认新密码',
     passwordMin: '至少 {{min}} 个字符',
+    passwordMax: '最多 {{max}} 个字符',
     passwordRule:
       '至少 {{min}} 个字符，须同时包含字母和数字；不能是常见密码，不能由用户名或“青云”变化而来，也不能与最近 4 次用过的密码相同。',
     passwordLettersDigits: '须同时包含字母和数字',
@@ -387,6 +388,7 @@ const en: typeof zh = {
     newPassword: 'New password',
     confirmPassword: 'Confirm new password',
     passwordMin: 'At least {{min}} characters',
+    passwordMax: 'At most {{max}} characters',
     passwordRule:
       'At least {{min}} characters with both letters and digits; not a common password, not built from your username or the platform name, and none of your last 4 passwords.',
     passwordLettersDigits: 'Use both letters and digits',

@@ -27,6 +27,7 @@ import { downloadFromApi, downloadText } from '../shell/download.ts';
 import { ErrorAlert } from '../shell/ErrorAlert.tsx';
 import { errorText } from '../shell/errors.ts';
 import { dateTime } from '../shell/format.ts';
+import { urlRule } from '../shell/forms.ts';
 import { IpAllowlistField, IpAllowlistTags, ipAllowlistOf } from '../shell/IpAllowlist.tsx';
 import { Page } from '../shell/Page.tsx';
 import { useApi } from '../shell/useApi.ts';
@@ -181,15 +182,7 @@ function EditSettings({ app, onSaved }: { app: MerchantAppInfo; onSaved: () => v
         extra={t('merchant:apps.notifyUrlHelp')}
         placeholder={t('merchant:apps.notifyUrlPlaceholder')}
         fieldProps={{ maxLength: 512 }}
-        rules={[
-          {
-            validator: async (_rule, value: string | undefined) => {
-              const text = value?.trim();
-              if (!text) return;
-              if (!/^https?:\/\/[^\s/$.?#].[^\s]*$/i.test(text)) throw new Error(t('validation.url'));
-            },
-          },
-        ]}
+        rules={[urlRule()]}
       />
       <IpAllowlistField />
       <ProFormRadio.Group

@@ -297,7 +297,7 @@ function Rename({ user, onSaved }: { user: CashierUser; onSaved: () => void }) {
   return (
     <ModalForm<{ displayName: string }>
       title={`${t('merchant:cashiers.edit')} · ${user.username}`}
-      width={420}
+      width={520}
       modalProps={{ destroyOnHidden: true }}
       initialValues={{ displayName: user.displayName }}
       trigger={

@@ -155,24 +155,42 @@ export function minorOrNull(value: unknown): number | null {
 }
 
 /**
- * Rules for a new password: length by area (operators 12, others 8), letters and digits. The server
- * also refuses common or guessable passwords and the last four; its answer names the rule.
+ * The rule for a new password: length by area (operators 12, others 8), letters and digits, one message
+ * at a time. The server also refuses common or guessable passwords and the last four; its answer names
+ * the rule.
  */
 export function newPasswordRules(minLength: number): Rule[] {
   return [
-    { required: true, message: i18n.t('common:security.passwordMin', { min: minLength }) },
-    { min: minLength, message: i18n.t('common:security.passwordMin', { min: minLength }) },
-    { max: 256 },
     {
+      required: true,
       validator: async (_rule, value: unknown) => {
-        if (empty(value)) return;
-        const text = String(value);
+        const text = empty(value) ? '' : String(value);
+        if (text.length < minLength)
+          throw new Error(i18n.t('common:security.passwordMin', { min: minLength }));
+        if (text.length > 256) throw new Error(i18n.t('common:security.passwordMax', { max: 256 }));
         if (!/\p{L}/u.test(text) || !/\p{Nd}/u.test(text)) {
           throw new Error(i18n.t('common:security.passwordLettersDigits'));
         }
       },
     },
   ];
+}
+
+/** A notify address: empty, or an http(s) URL of at most 512 characters. */
+export function urlRule(): Rule {
+  return {
+    validator: async (_rule, value: unknown) => {
+      if (empty(value)) return;
+      const text = String(value).trim();
+      let ok = /^https?:\/\/[^\s/$.?#][^\s]*$/i.test(text) && text.length <= 512;
+      try {
+        new URL(text);
+      } catch {
+        ok = false;
+      }
+      if (!ok) throw new Error(i18n.t('common:validation.url'));
+    },
+  };
 }
 
 /** The confirm field must repeat `field`. */

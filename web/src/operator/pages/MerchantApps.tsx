@@ -16,6 +16,7 @@ import { api } from '../../api.ts';
 import { downloadFromApi } from '../../shell/download.ts';
 import { errorText } from '../../shell/errors.ts';
 import { dateTime } from '../../shell/format.ts';
+import { urlRule } from '../../shell/forms.ts';
 import { IpAllowlistField, IpAllowlistTags, ipAllowlistOf } from '../../shell/IpAllowlist.tsx';
 import { EnabledBadge, useShowSecret } from '../components.tsx';
 import type { AcceptedSignType, MerchantApp, MerchantDetail, SignType } from '../types.ts';
@@ -322,11 +323,8 @@ function AppForm({
         label={t('apps.notifyUrl')}
         placeholder="https://merchant.example.com/pay/notify"
         extra={t('apps.notifyUrlHint')}
-        rules={[
-          { type: 'url', message: t('common:validation.url') },
-          { pattern: /^https?:\/\//, message: t('common:validation.url') },
-          { max: 512 },
-        ]}
+        fieldProps={{ maxLength: 512 }}
+        rules={[urlRule()]}
       />
       <IpAllowlistField />
       <ProFormRadio.Group
