@@ -39,6 +39,8 @@ function term(lang: 'zh' | 'en', path: string): string {
 /** Area keys that name a glossary term: wherever they appear, their value is the glossary's. */
 const SAME_AS_GLOSSARY: Record<string, string> = {
   mchNo: 'mchNo',
+  orderNo: 'orderNo',
+  product: 'product',
   mchOrderNo: 'mchOrderNo',
   channelOrderNo: 'channelOrderNo',
   appId: 'appId',
