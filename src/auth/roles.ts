@@ -64,7 +64,8 @@ export class RoleService {
     const permissions = checkPermissions(input.permissions);
     assertMayGrant(actor, permissions);
     const id = await queries.insertRole(this.db, { ...input, permissions });
-    if (id === null) throw new AppError('ALREADY_EXISTS', `role ${input.code} exists`);
+    if (id === null)
+      throw new AppError('ALREADY_EXISTS', `role ${input.code} exists`, { kind: 'role', name: input.code });
     return this.require({ id });
   }
 

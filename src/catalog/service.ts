@@ -106,7 +106,10 @@ export class CatalogService {
       });
     } catch (error) {
       if (isUniqueViolation(error))
-        throw new AppError('ALREADY_EXISTS', `product ${input.code} already exists`);
+        throw new AppError('ALREADY_EXISTS', `product ${input.code} already exists`, {
+          kind: 'product',
+          name: input.code,
+        });
       throw error;
     }
   }
@@ -197,7 +200,10 @@ export class CatalogService {
       return await queries.insertChannel(this.db, input);
     } catch (error) {
       if (isUniqueViolation(error))
-        throw new AppError('ALREADY_EXISTS', `channel ${input.code} already exists`);
+        throw new AppError('ALREADY_EXISTS', `channel ${input.code} already exists`, {
+          kind: 'channel',
+          name: input.code,
+        });
       throw error;
     }
   }
@@ -370,7 +376,8 @@ export class CatalogService {
       if (cost === null) {
         throw new AppError(
           'RATE_RULE_VIOLATION',
-          `channel account ${channelAccountId} has no cost rate for ${productCode}`,
+          `channel account ${channelAccountId} has no cost rate for ${productCode}; set one first`,
+          { reason: 'no_cost_rate', productCode, channelAccountId: channelAccountId.toString() },
         );
       }
       await assertCostWithinMerchantRates(q, product, cost);
@@ -466,6 +473,7 @@ function rateRuleViolation(
       : `channel ${channelPart} exceeds the lowest merchant ${merchantPart} for ${product.code}`;
   const value = (terms: FeeTerms) => (component === 'ratePpm' ? terms.ratePpm : Number(terms[component]));
   return new AppError('RATE_RULE_VIOLATION', message, {
+    reason: set === 'merchant' ? 'merchant_below_cost' : 'cost_above_merchant',
     component,
     productCode: product.code,
     currency,

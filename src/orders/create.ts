@@ -3,7 +3,7 @@ import { merchantTermsOf, type RoutableBinding } from '../catalog/service.ts';
 import { getAdapter } from '../channels/registry.ts';
 import type { CreatePaymentResult } from '../channels/types.ts';
 import { Batcher } from '../db/batcher.ts';
-import { AppError } from '../errors.ts';
+import { AppError, orderFailureReasonOf } from '../errors.ts';
 import { feeOf } from '../fees/fee.ts';
 import { splitFee } from '../fees/split.ts';
 import type { AppKeys } from '../merchants/service.ts';
@@ -272,7 +272,11 @@ export class CreateOrders {
       current.id,
       'created',
       'failed',
-      { failureCode: last.code, failureMessage: last.message },
+      {
+        failureCode: last.code,
+        failureMessage: last.message,
+        failureReason: orderFailureReasonOf(last.code),
+      },
       [
         {
           kind: 'channel_refused',
@@ -375,7 +379,12 @@ export class CreateOrders {
       order.id,
       'created',
       'failed',
-      { failureCode: result.code, failureMessage: result.message, channelOrderNo: result.channelOrderNo },
+      {
+        failureCode: result.code,
+        failureMessage: result.message,
+        failureReason: 'declined',
+        channelOrderNo: result.channelOrderNo,
+      },
       [
         { kind: 'channel_declined', detail },
         { kind: 'failed', detail: { reason: "the customer's payment was declined", code: result.code } },
