@@ -73,6 +73,70 @@ export const ERROR_REASONS = {
   RATE_RULE_VIOLATION: ['no_cost_rate', 'merchant_below_cost', 'cost_above_merchant'],
 } as const satisfies Partial<Record<ErrorCode, readonly string[]>>;
 
+/**
+ * `details.field` of INVALID_REQUEST: the request field that is wrong, for the fields people fill
+ * in on the consoles (the consoles name each; another field gets the general sentence). Set for
+ * every schema validation failure (app/http.ts) and by the domain checks that concern one field.
+ */
+export const INVALID_REQUEST_FIELDS = [
+  'amount',
+  'authCode',
+  'code',
+  'name',
+  'shortName',
+  'displayName',
+  'contact',
+  'username',
+  'password',
+  'newPassword',
+  'currentPassword',
+  'email',
+  'subject',
+  'remark',
+  'reason',
+  'notifyUrl',
+  'returnUrl',
+  'ipAllowlist',
+  'merchantPublicKey',
+  'acceptedSignType',
+  'notifySignType',
+  'adapterCode',
+  'productCode',
+  'productCodes',
+  'permissions',
+  'roleId',
+  'credentials',
+  'config',
+  'ratePpm',
+  'fixedFee',
+  'minimumFee',
+  'defaultRatePpm',
+  'costRatePpm',
+  'fixedCost',
+  'minimumCost',
+  'minAmount',
+  'maxAmount',
+  'dailyLimit',
+  'weight',
+  'priority',
+  'windowStart',
+  'windowEnd',
+  'channelAccountId',
+  'currency',
+  'mchNo',
+  'mchOrderNo',
+  'orderNo',
+  'state',
+  'from',
+  'to',
+] as const;
+
+/** The field a schema issue concerns: its last named path segment (`rates.0.costRatePpm` → costRatePpm). */
+export function fieldOfPath(path: readonly (string | number)[] | string): string | undefined {
+  const parts = typeof path === 'string' ? path.split(/[./]/) : path.map(String);
+  return parts.filter((p) => p !== '' && !/^\d+$/.test(p)).at(-1);
+}
+
 /** `details.kind` of ALREADY_EXISTS: what exists already (with `details.name`, the taken name). */
 export const ALREADY_EXISTS_KINDS = ['product', 'channel', 'role', 'user'] as const;
 export type AlreadyExistsKind = (typeof ALREADY_EXISTS_KINDS)[number];

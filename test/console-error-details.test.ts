@@ -65,6 +65,28 @@ describe.each(testDatabases)('error details for the consoles on $kind', (databas
     expect(again.body.requestId).toMatch(/^req_/);
   });
 
+  it('names the field of an invalid request, and the limits of an amount out of range', async () => {
+    const invalid = await admin.send<Refusal>('POST', '/api/admin/roles', {
+      code: 'ok_code',
+      name: 'x',
+      permissions: 'order.read',
+    });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body).toMatchObject({ code: 'INVALID_REQUEST', details: { field: 'permissions' } });
+
+    const tooMuch = await admin.send<Refusal>('POST', '/api/admin/test-orders', {
+      mchNo: t.demo.merchant.mchNo,
+      productCode: 'sandbox_qr',
+      amount: 900_000_000,
+      test: true,
+    });
+    expect(tooMuch.status).toBe(400);
+    expect(tooMuch.body).toMatchObject({
+      code: 'AMOUNT_OUT_OF_RANGE',
+      details: { minAmount: expect.any(Number), maxAmount: expect.any(Number), currency: 'CNY' },
+    });
+  });
+
   it('says a wrong current password is the current password, not a wrong username', async () => {
     const answer = await admin.send<Refusal>('POST', '/api/auth/password', {
       currentPassword: 'not-my-password-1',

@@ -6,6 +6,7 @@ import {
   DELIVERY_FAILURE_KINDS,
   ERROR_REASONS,
   ERROR_STATUS,
+  INVALID_REQUEST_FIELDS,
   ORDER_FAILURE_REASONS,
 } from '../src/errors.ts';
 import { FEE_COMPONENTS } from '../src/fees/fee.ts';
@@ -53,6 +54,8 @@ const REQUIRED = [
   ...Object.keys(ERROR_STATUS).map((code) => `code.${code}`),
   ...Object.entries(ERROR_REASONS).flatMap(([code, reasons]) => reasons.map((r) => `reason.${code}.${r}`)),
   ...ALREADY_EXISTS_KINDS.map((kind) => `alreadyExists.${kind}`),
+  'invalidField',
+  ...INVALID_REQUEST_FIELDS.map((field) => `field.${field}`),
   ...FEE_COMPONENTS.map((component) => `rateRule.${component}`),
   ...ERROR_REASONS.RATE_RULE_VIOLATION.filter((r) => r !== 'no_cost_rate').map((r) => `rateRule.${r}`),
   ...PASSWORD_RULES.map((rule) => `passwordWeak.${rule}`),
@@ -180,6 +183,10 @@ describe('describeError', () => {
       new web.ApiError(401, 'LOGIN_FAILED', 'the current password is wrong', { reason: 'current_password' }),
     );
     expect(current.title).toBe('当前密码不正确');
+    const field = web.describeError(
+      new web.ApiError(400, 'INVALID_REQUEST', 'costRatePpm: Too big', { field: 'costRatePpm' }),
+    );
+    expect(field.title).toBe('「成本费率」填写有误，请检查后重试');
     web.setLanguage('en-US');
     expect(web.errorText(new web.ApiError(409, 'COMPLETION_PASSWORD_NOT_SET', 'x'))).toMatch(
       /System settings/,

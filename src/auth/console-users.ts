@@ -94,7 +94,7 @@ export class ConsoleUserService {
 
   async createUser(input: NewUser): Promise<ConsoleUser> {
     if (!/^[a-zA-Z0-9_.@-]{3,64}$/.test(input.username)) {
-      throw new AppError('INVALID_REQUEST', 'username: 3–64 letters, digits, _ . @ -');
+      throw new AppError('INVALID_REQUEST', 'username: 3–64 letters, digits, _ . @ -', { field: 'username' });
     }
     checkPasswordPolicy(input.area, input.password, input);
     const passwordHash = await hashPassword(input.password);

@@ -95,9 +95,9 @@ export class CatalogService {
     defaultMinimumFee?: bigint;
   }): Promise<ProductRow> {
     if (!isCurrency(input.currency))
-      throw new AppError('INVALID_REQUEST', `unsupported currency ${input.currency}`);
+      throw new AppError('INVALID_REQUEST', `unsupported currency ${input.currency}`, { field: 'currency' });
     if (input.maxAmount < input.minAmount)
-      throw new AppError('INVALID_REQUEST', 'maxAmount is below minAmount');
+      throw new AppError('INVALID_REQUEST', 'maxAmount is below minAmount', { field: 'maxAmount' });
     try {
       return await queries.insertProduct(this.db, {
         ...input,
@@ -130,7 +130,8 @@ export class CatalogService {
     const product = await this.requireProduct(code);
     const min = patch.minAmount ?? product.min_amount;
     const max = patch.maxAmount ?? product.max_amount;
-    if (max < min) throw new AppError('INVALID_REQUEST', 'maxAmount is below minAmount');
+    if (max < min)
+      throw new AppError('INVALID_REQUEST', 'maxAmount is below minAmount', { field: 'maxAmount' });
     const updated = (await queries.updateProduct(this.db, product.id, patch))!;
     this.clearCaches();
     return updated;
@@ -195,7 +196,7 @@ export class CatalogService {
 
   async createChannel(input: { code: string; name: string; adapterCode: string }) {
     if (!getAdapter(input.adapterCode))
-      throw new AppError('INVALID_REQUEST', `unknown adapter ${input.adapterCode}`);
+      throw new AppError('INVALID_REQUEST', `unknown adapter ${input.adapterCode}`, { field: 'adapterCode' });
     try {
       return await queries.insertChannel(this.db, input);
     } catch (error) {
@@ -484,10 +485,12 @@ function rateRuleViolation(
 
 function validateBinding(b: BindingInput) {
   if (b.minAmount !== null && b.maxAmount !== null && b.maxAmount < b.minAmount) {
-    throw new AppError('INVALID_REQUEST', 'maxAmount is below minAmount');
+    throw new AppError('INVALID_REQUEST', 'maxAmount is below minAmount', { field: 'maxAmount' });
   }
   if ((b.windowStart === null) !== (b.windowEnd === null)) {
-    throw new AppError('INVALID_REQUEST', 'a time window needs both windowStart and windowEnd');
+    throw new AppError('INVALID_REQUEST', 'a time window needs both windowStart and windowEnd', {
+      field: b.windowStart === null ? 'windowStart' : 'windowEnd',
+    });
   }
 }
 
@@ -521,7 +524,7 @@ function parseWith<T>(
     const detail = parsed.error.issues
       .map((i) => `${i.path.map(String).join('.') || what}: ${i.message}`)
       .join('; ');
-    throw new AppError('INVALID_REQUEST', `invalid ${what}: ${detail}`);
+    throw new AppError('INVALID_REQUEST', `invalid ${what}: ${detail}`, { field: what });
   }
   return parsed.data;
 }

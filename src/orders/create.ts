@@ -7,6 +7,7 @@ import { AppError, orderFailureReasonOf } from '../errors.ts';
 import { feeOf } from '../fees/fee.ts';
 import { splitFee } from '../fees/split.ts';
 import type { AppKeys } from '../merchants/service.ts';
+import { toJsonAmount } from '../money/money.ts';
 import { minuteOfDayIn, planRoute } from '../routing/route.ts';
 import { authCodeOf, type OrderContext, type OrderSteps, paymentRequestOf, raiseAlert } from './context.ts';
 import type { OrderRow } from './queries.ts';
@@ -132,6 +133,12 @@ export class CreateOrders {
       throw new AppError(
         'AMOUNT_OUT_OF_RANGE',
         `amount must be between ${product.min_amount} and ${product.max_amount} minor units for ${product.code}`,
+        {
+          minAmount: toJsonAmount(product.min_amount),
+          maxAmount: toJsonAmount(product.max_amount),
+          currency: product.currency,
+          productCode: product.code,
+        },
       );
     }
 
@@ -460,6 +467,7 @@ export class CreateOrders {
       throw new AppError(
         'INVALID_REQUEST',
         `channelAccountId: account ${channelAccountId} is not an enabled channel account bound to ${productCode}`,
+        { field: 'channelAccountId' },
       );
     }
     return [binding];

@@ -79,6 +79,12 @@ export function describeError(error: unknown): ErrorInfo {
       }
       break;
     }
+    case 'INVALID_REQUEST': {
+      const fieldKey = `errors:field.${String(details.field)}`;
+      if (typeof details.field === 'string' && has(fieldKey))
+        return info(i18n.t('errors:invalidField', { field: i18n.t(fieldKey) }));
+      break;
+    }
     case 'REFUND_AMOUNT_EXCEEDED':
       if (typeof details.remaining === 'number')
         return info(title, i18n.t('errors:refundRemaining', { remaining: yuan(details.remaining) }));
