@@ -24,7 +24,7 @@ import type { SandboxStore } from '../channels/sandbox/store.ts';
 import { payerRoutes } from '../collect/payer-page.ts';
 import { collectAdminRoutes, collectPortalRoutes } from '../collect/routes.ts';
 import { databaseUnavailableReason } from '../db/unavailable.ts';
-import { AppError } from '../errors.ts';
+import { AppError, fieldOfPath } from '../errors.ts';
 import { merchantPortalRoutes } from '../merchants/portal-routes.ts';
 import { merchantAdminRoutes } from '../merchants/routes.ts';
 import type { AppKeys } from '../merchants/service.ts';
@@ -327,7 +327,9 @@ function errorHandler(error: FastifyError, request: FastifyRequest, reply: Fasti
           `${issue.instancePath.replace(/^\//, '').replaceAll('/', '.') || error.validationContext || 'request'}: ${issue.message}`,
       )
       .join('; ');
-    return send(400, 'INVALID_REQUEST', message);
+    // The field of the first issue, so a console can name it in its own language.
+    const field = fieldOfPath(error.validation[0]?.instancePath ?? '');
+    return send(400, 'INVALID_REQUEST', message, field ? { field } : undefined);
   }
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':

@@ -382,10 +382,18 @@ export class CollectService {
   private async requireProducts(merchantId: bigint, codes: string[]): Promise<string[]> {
     const unique = [...new Set(codes.map((c) => c.trim()))];
     if (unique.length === 0 || unique.some((c) => c === '')) {
-      throw new AppError('INVALID_REQUEST', 'productCodes: pick at least one payment method');
+      throw new AppError('INVALID_REQUEST', 'productCodes: pick at least one payment method', {
+        field: 'productCodes',
+      });
     }
     if (unique.length > MAX_PRODUCTS_PER_CODE) {
-      throw new AppError('INVALID_REQUEST', `productCodes: at most ${MAX_PRODUCTS_PER_CODE} payment methods`);
+      throw new AppError(
+        'INVALID_REQUEST',
+        `productCodes: at most ${MAX_PRODUCTS_PER_CODE} payment methods`,
+        {
+          field: 'productCodes',
+        },
+      );
     }
     const currencies = new Set<string>();
     for (const code of unique) {
@@ -398,7 +406,9 @@ export class CollectService {
       currencies.add(product.currency);
     }
     if (currencies.size > 1) {
-      throw new AppError('INVALID_REQUEST', 'productCodes: the methods of one code must share a currency');
+      throw new AppError('INVALID_REQUEST', 'productCodes: the methods of one code must share a currency', {
+        field: 'productCodes',
+      });
     }
     return unique;
   }
@@ -418,7 +428,7 @@ export class CollectService {
 function requireName(text: string): string {
   const name = text.trim();
   if (name.length === 0 || name.length > NAME_MAX_LENGTH) {
-    throw new AppError('INVALID_REQUEST', `name: 1 to ${NAME_MAX_LENGTH} characters`);
+    throw new AppError('INVALID_REQUEST', `name: 1 to ${NAME_MAX_LENGTH} characters`, { field: 'name' });
   }
   return name;
 }

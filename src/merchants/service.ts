@@ -151,6 +151,7 @@ export class MerchantService {
       throw new AppError(
         'INVALID_REQUEST',
         `state: merchant ${mchNo} is ${merchant.state}; ${merchant.state === 'pending' ? 'review it instead' : 'a rejected merchant cannot be enabled'}`,
+        { field: 'state' },
       );
     }
     const updated = (await queries.updateMerchant(this.db, merchant.id, patch))!;
@@ -387,6 +388,7 @@ function requireKeyForRsaOnly(accepted: AcceptedSignType, hasMerchantPublicKey: 
     throw new AppError(
       'INVALID_REQUEST',
       "acceptedSignType: RSA-SHA256 only needs the merchant's RSA public key (merchantPublicKey)",
+      { field: 'merchantPublicKey' },
     );
   }
 }
@@ -401,7 +403,9 @@ function normalisePublicKey(pem: string): string {
     if (key.asymmetricKeyType !== 'rsa') throw new Error('not RSA');
     return key.export({ type: 'spki', format: 'pem' }).toString();
   } catch {
-    throw new AppError('INVALID_REQUEST', 'merchantPublicKey must be an RSA public key in PEM');
+    throw new AppError('INVALID_REQUEST', 'merchantPublicKey must be an RSA public key in PEM', {
+      field: 'merchantPublicKey',
+    });
   }
 }
 

@@ -31,6 +31,8 @@ export interface OrderRow {
   channel_order_no: string | null;
   failure_code: string | null;
   failure_message: string | null;
+  /** Why it failed, a word the consoles translate (ORDER_FAILURE_REASONS); null before migration 017. */
+  failure_reason: string | null;
   expires_at: Date;
   paid_at: Date | null;
   closed_at: Date | null;
@@ -238,6 +240,7 @@ const PATCHABLE = {
   channelOrderNo: 'channel_order_no',
   failureCode: 'failure_code',
   failureMessage: 'failure_message',
+  failureReason: 'failure_reason',
   paidAt: 'paid_at',
   closedAt: 'closed_at',
   nextQueryAt: 'next_query_at',

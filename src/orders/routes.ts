@@ -258,7 +258,8 @@ export function windowOf(
 ): { from?: Date; to?: Date } {
   const from = query.from ? parseBound(query.from, timeZone, 'from') : undefined;
   const to = query.to ? parseBound(query.to, timeZone, 'to') : undefined;
-  if (from && to && from >= to) throw new AppError('INVALID_REQUEST', 'to: must be after from');
+  if (from && to && from >= to)
+    throw new AppError('INVALID_REQUEST', 'to: must be after from', { field: 'to' });
   return { from, to };
 }
 

@@ -71,7 +71,8 @@ export class RefundService {
     const requestHash = hashRefundRequest(input);
     const existing = await queries.findByAppAndMchRefundNo(this.db, app.appId, input.mchRefundNo);
     if (existing) return { refund: assertSameRequest(existing, requestHash), created: false };
-    if (input.amount <= 0n) throw new AppError('INVALID_REQUEST', 'amount must be greater than zero');
+    if (input.amount <= 0n)
+      throw new AppError('INVALID_REQUEST', 'amount must be greater than zero', { field: 'amount' });
 
     const order = await this.orderOf(app, input);
     if (!isPaidState(order.state)) {

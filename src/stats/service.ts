@@ -65,7 +65,7 @@ export class StatsService {
       (from
         ? new Date(now > start ? now.getTime() : start.getTime() + 86_400_000)
         : startOfLocalDay(addDays(today, 1), this.timeZone));
-    if (end <= start) throw new AppError('INVALID_REQUEST', 'to: must be after from');
+    if (end <= start) throw new AppError('INVALID_REQUEST', 'to: must be after from', { field: 'to' });
     if (end.getTime() - start.getTime() > MAX_WINDOW_DAYS * 86_400_000) {
       throw new AppError('INVALID_REQUEST', `the window may span at most ${MAX_WINDOW_DAYS} days`);
     }

@@ -289,7 +289,7 @@ export function CopyButton({ text }: { text: string }) {
           await navigator.clipboard.writeText(text);
           message.success(t('merchant:copied'));
         } catch {
-          message.error(t('errors.title'));
+          message.error(t('errors:title'));
         }
       }}
     >

@@ -30,8 +30,8 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
 import { ApiError, api } from '../api.ts';
-import { ErrorAlert } from '../shell/ErrorAlert.tsx';
-import { errorText } from '../shell/errors.ts';
+import { ErrorAlert, TechnicalDetails } from '../shell/ErrorAlert.tsx';
+import { errorText, orderFailureText } from '../shell/errors.ts';
 import { parseYuan, percentFromPpm, yuan } from '../shell/format.ts';
 import { amountProblem } from '../shell/forms.ts';
 import { Page } from '../shell/Page.tsx';
@@ -371,9 +371,19 @@ function Collection({ answer, onNew }: { answer: CollectAnswer; onNew: () => voi
               </div>
               <div>{t(failed ? 'merchant:collect.failedSub' : 'merchant:collect.closedSub')}</div>
               {failed && order.failure && (
-                <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-                  {order.failure.message || order.failure.code}
-                </Typography.Text>
+                <>
+                  <Typography.Text
+                    type="secondary"
+                    style={{ fontSize: 12 }}
+                    data-failure-reason={order.failure.reason}
+                  >
+                    {orderFailureText(order.failure)}
+                  </Typography.Text>
+                  <TechnicalDetails
+                    code={order.failure.code}
+                    technical={{ message: order.failure.message }}
+                  />
+                </>
               )}
             </>
           }

@@ -510,7 +510,7 @@ function PreviewModal({ code, onClose }: { code: CollectCode | null; onClose: ()
       await navigator.clipboard.writeText(code.url);
       message.success(t('merchant:collectCodes.linkCopied'));
     } catch {
-      message.error(t('errors.title'));
+      message.error(t('errors:title'));
     }
   };
   return (

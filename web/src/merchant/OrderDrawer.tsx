@@ -17,7 +17,8 @@ import {
 } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ErrorAlert } from '../shell/ErrorAlert.tsx';
+import { ErrorAlert, TechnicalDetails } from '../shell/ErrorAlert.tsx';
+import { orderFailureText } from '../shell/errors.ts';
 import { dateTime, percentFromPpm, yuan } from '../shell/format.ts';
 import { canRefundState, RefundDialog, RefundRecords, refundedOf } from '../shell/refunds.tsx';
 import { useSession } from '../shell/session.tsx';
@@ -217,12 +218,10 @@ function OrderBody({ order }: { order: OrderDetail }) {
         )}
         {order.failure && (
           <Descriptions.Item label={t('merchant:orders.failure')} span={screens.md ? 2 : 1}>
-            <Typography.Text type="danger">
-              {order.failure.message || order.failure.code}{' '}
-              <Typography.Text type="secondary" className="qy-mono">
-                ({order.failure.code})
-              </Typography.Text>
+            <Typography.Text type="danger" data-failure-reason={order.failure.reason}>
+              {orderFailureText(order.failure)}
             </Typography.Text>
+            <TechnicalDetails code={order.failure.code} technical={{ message: order.failure.message }} />
           </Descriptions.Item>
         )}
       </Descriptions>

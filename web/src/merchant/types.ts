@@ -31,7 +31,8 @@ export interface MerchantOrder {
   closedAt: string | null;
   expiresAt: string;
   createdAt: string;
-  failure?: { code: string; message: string } | null;
+  /** `reason`: a word the console translates (errors:orderFailure); code and message are the channel's. */
+  failure?: { code: string; message: string; reason?: string | null } | null;
   /** api | portal | static_qr | console_test */
   source?: string;
   /** The static QR's name, for an order a payer placed through one. */

@@ -197,7 +197,8 @@ export interface OrderRow {
   closedAt: string | null;
   expiresAt: string;
   createdAt: string;
-  failure?: { code: string; message: string } | null;
+  /** `reason`: a word the console translates (errors:orderFailure); code and message are the channel's. */
+  failure?: { code: string; message: string; reason?: string | null } | null;
   extra?: Record<string, unknown> | null;
 }
 
@@ -213,6 +214,8 @@ export interface NotifyAttempt {
   httpStatus: number | null;
   responseBody: string | null;
   error: string | null;
+  /** Which step of the delivery failed (errors:deliveryFailure); the raw `error` is for the technical details. */
+  errorKind?: string | null;
   durationMs: number | null;
   at: string;
   url?: string;

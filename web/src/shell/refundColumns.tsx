@@ -98,8 +98,8 @@ export function useRefundColumns(options: {
             {r.reason || '-'}
           </Typography.Text>
           {r.state === 'failed' && r.failureMessage && (
-            <Typography.Text type="danger" ellipsis={{ tooltip: r.failureMessage }} style={{ fontSize: 12 }}>
-              {r.failureMessage}
+            <Typography.Text type="danger" style={{ fontSize: 12 }}>
+              {t('errors:refundFailed')}
             </Typography.Text>
           )}
         </Space>

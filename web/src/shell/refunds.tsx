@@ -4,7 +4,7 @@ import { Alert, App, Button, Descriptions, Empty, Table, Tag, Typography } from 
 import { type ReactNode, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api.ts';
-import { ErrorAlert } from './ErrorAlert.tsx';
+import { ErrorAlert, TechnicalDetails } from './ErrorAlert.tsx';
 import { dateTime, parseYuan, yuan, yuanPlain } from './format.ts';
 import { amountProblem } from './forms.ts';
 
@@ -143,7 +143,7 @@ export function RefundDialog({
         try {
           const refund = await api.post<RefundView>(endpoint, { amount, reason: v.reason.trim() });
           if (refund?.state === 'failed') {
-            message.warning(t('refund.failedDone', { message: refund.failureMessage ?? '' }));
+            message.warning(t('refund.failedDone', { message: t('errors:refundFailed') }));
           } else if (refund?.state === 'succeeded') {
             message.success(t('refund.succeededDone', { amount: yuan(refund.amount, refund.currency) }));
           } else {
@@ -278,8 +278,9 @@ export function RefundRecords({ refunds }: { refunds: RefundView[] }) {
                 {r.state === 'failed' && r.failureMessage && (
                   <div>
                     <Typography.Text type="danger" style={{ fontSize: 12 }}>
-                      {r.failureMessage}
+                      {t('errors:refundFailed')}
                     </Typography.Text>
+                    <TechnicalDetails code="REFUND_FAILED" technical={{ message: r.failureMessage }} />
                   </div>
                 )}
               </div>

@@ -29,8 +29,8 @@ import {
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api.ts';
-import { ErrorAlert } from '../../shell/ErrorAlert.tsx';
-import { describeError, errorText } from '../../shell/errors.ts';
+import { ErrorAlert, FailureAlert, TechnicalDetails } from '../../shell/ErrorAlert.tsx';
+import { channelNotifyErrorText, deliveryFailureText, describeError, errorText } from '../../shell/errors.ts';
 import { dateTime, percentFromPpm, yuan } from '../../shell/format.ts';
 import { isOpenState } from '../../shell/orderStates.ts';
 import { canRefundState, RefundDialog, RefundRecords, refundedOf } from '../../shell/refunds.tsx';
@@ -296,15 +296,7 @@ function OrderBody({
           description={order.manualCompletion.remark}
         />
       )}
-      {order.failure && (
-        <Alert
-          type="error"
-          showIcon
-          style={{ marginBottom: 16 }}
-          message={t('orderDetail.failure')}
-          description={`${order.failure.code}: ${order.failure.message}`}
-        />
-      )}
+      {order.failure && <FailureAlert title={t('orderDetail.failure')} failure={order.failure} />}
       <Descriptions
         bordered
         size="small"
@@ -501,7 +493,7 @@ function NotifyAttempts({ attempts }: { attempts: NotifyAttempt[] }) {
         emptyText: <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('orderDetail.noNotifies')} />,
       }}
       expandable={{
-        rowExpandable: (a) => !!(a.responseBody || a.url),
+        rowExpandable: (a) => !!(a.responseBody || a.url || a.error),
         expandedRowRender: (a) => (
           <Space direction="vertical" style={{ width: '100%' }}>
             {a.url && (
@@ -510,6 +502,12 @@ function NotifyAttempts({ attempts }: { attempts: NotifyAttempt[] }) {
               </Typography.Text>
             )}
             {a.responseBody && <pre className="qy-json qy-mono">{a.responseBody}</pre>}
+            {a.error && (
+              <TechnicalDetails
+                code={a.errorKind ?? 'network'}
+                technical={{ message: a.error, status: a.httpStatus ?? undefined }}
+              />
+            )}
           </Space>
         ),
       }}
@@ -543,10 +541,10 @@ function NotifyAttempts({ attempts }: { attempts: NotifyAttempt[] }) {
         {
           title: t('orderDetail.result'),
           dataIndex: 'error',
-          render: (v: string | null) =>
+          render: (v: string | null, a: NotifyAttempt) =>
             v ? (
-              <Typography.Text type="danger" ellipsis={{ tooltip: v }}>
-                {v}
+              <Typography.Text type="danger" data-failure-kind={a.errorKind ?? 'network'}>
+                {deliveryFailureText(a.errorKind, a.httpStatus)}
               </Typography.Text>
             ) : (
               <Tag color="success">{t('glossary:notifyState.succeeded')}</Tag>
@@ -588,7 +586,18 @@ function ChannelNotifies({ rows }: { rows: ChannelNotify[] }) {
             </Tag>
           ),
         },
-        { title: t('orderDetail.errorCode'), dataIndex: 'errorCode', render: (v: string | null) => v ?? '-' },
+        {
+          title: t('orderDetail.errorCode'),
+          dataIndex: 'errorCode',
+          render: (v: string | null) =>
+            v ? (
+              <Typography.Text type="danger" data-error-code={v}>
+                {channelNotifyErrorText(v)}
+              </Typography.Text>
+            ) : (
+              '-'
+            ),
+        },
       ]}
     />
   );

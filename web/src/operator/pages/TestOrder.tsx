@@ -13,7 +13,7 @@ import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
 import { api } from '../../api.ts';
-import { ErrorAlert } from '../../shell/ErrorAlert.tsx';
+import { ErrorAlert, FailureAlert } from '../../shell/ErrorAlert.tsx';
 import { dateTime, parseYuan, percentFromPpm, yuan } from '../../shell/format.ts';
 import { amountRule } from '../../shell/forms.ts';
 import { isOpenState } from '../../shell/orderStates.ts';
@@ -262,15 +262,7 @@ function TestResult({ result }: { result: TestOrderResult }) {
 
   return (
     <div data-testid="test-order-result">
-      {order.failure && (
-        <Alert
-          type="error"
-          showIcon
-          style={{ marginBottom: 16 }}
-          message={t('testOrder.failed')}
-          description={`${order.failure.code}: ${order.failure.message}`}
-        />
-      )}
+      {order.failure && <FailureAlert title={t('testOrder.failed')} failure={order.failure} />}
       <Row gutter={[24, 16]}>
         <Col xs={24} md={15}>
           <ProDescriptions column={1} size="small" bordered labelStyle={{ width: 120 }}>
