@@ -1,6 +1,8 @@
 import { Table, Typography } from 'antd';
 import { flatten, useAuditWords } from './auditWords.ts';
 
+/** Fields shown with a change even when they stayed the same: they say which object it was (an order's amount). */
+const CONTEXT = new Set(['amount']);
 /** Fields that say when a record was made, not what changed: left out of a new or deleted object. */
 const BOOKKEEPING = new Set(['createdAt', 'updatedAt', 'lastLoginAt', 'id']);
 
@@ -8,6 +10,8 @@ interface DiffRow {
   path: string;
   before?: string;
   after?: string;
+  /** Shown for context: the same before and after. */
+  same?: boolean;
 }
 
 /**
@@ -26,8 +30,9 @@ export function AuditDiff({ before, after }: { before: unknown; after: unknown }
   const rows: DiffRow[] = [];
   if (both) {
     for (const path of new Set([...a.keys(), ...b.keys()])) {
-      if (JSON.stringify(a.get(path)) === JSON.stringify(b.get(path))) continue;
-      rows.push({ path, before: w.value(path, a.get(path)), after: w.value(path, b.get(path)) });
+      const same = JSON.stringify(a.get(path)) === JSON.stringify(b.get(path));
+      if (same && !CONTEXT.has(path)) continue;
+      rows.push({ path, before: w.value(path, a.get(path)), after: w.value(path, b.get(path)), same });
     }
   } else {
     for (const [path, v] of hasAfter ? b : a) {
@@ -73,7 +78,7 @@ export function AuditDiff({ before, after }: { before: unknown; after: unknown }
                 {
                   title: w.words.diff.before,
                   dataIndex: 'before',
-                  render: (v: string | undefined) => text(v, both),
+                  render: (v: string | undefined, row: DiffRow) => text(v, both && !row.same),
                 },
               ]
             : []),

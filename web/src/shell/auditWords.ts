@@ -109,6 +109,13 @@ export function auditWords(lang: 'zh' | 'en'): AuditWords {
     action: (key) => words.actions[key] ?? words.actions.unknown!,
     target,
     object: (type, id, name) => {
+      // A setting is named by its key ('completion_password' → 补单密码).
+      if (type === 'setting' && id) {
+        const key = id.replace(/_(\w)/g, (_m, c: string) => c.toUpperCase());
+        return `${target(type)} · ${words.fields[key] ?? id}`;
+      }
+      // An internal number says nothing a name does not (账号 alice, not 账号 3 · alice).
+      if (name && /^\d+$/.test(id)) return `${target(type)} ${name}`;
       const parts = [target(type), id.replaceAll('/', ' / ')].filter(Boolean).join(' ');
       return name ? `${parts} · ${name}` : parts;
     },

@@ -66,7 +66,7 @@ export function AuditPage() {
       dataIndex: 'targetType',
       valueType: 'select',
       valueEnum: options(w.words.targets),
-      fieldProps: { placeholder: p.targetTypePlaceholder },
+      fieldProps: { placeholder: p.targetTypePlaceholder, showSearch: true },
       hideInTable: true,
     },
     {
