@@ -7,7 +7,7 @@ import {
   CONSOLE_PREFIXES,
 } from '../src/audit/actions.ts';
 import audit from '../web/src/locales/audit.ts';
-import { type ConsoleClient, operatorConsole, uniqueName } from './support/console.ts';
+import { type ConsoleClient, merchantConsole, operatorConsole, uniqueName } from './support/console.ts';
 import { testDatabases } from './support/databases.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
 
@@ -173,6 +173,18 @@ describe('the audit log in business words', () => {
       expect((await log(`actionKey=app.rotate_secret&targetId=${app.app.appId}`)).items).toHaveLength(1);
       expect((await log(`actionKey=operator.reset_password&targetId=${operator.id}`)).items).toHaveLength(1);
 
+      // A store manager's change in the merchant portal: the cashier's password is not kept.
+      const mchId = (await t.platform.services.merchants.requireMerchant(merchant.mchNo)).id;
+      const manager = await merchantConsole(t, { merchantId: mchId, merchantRole: 'manager' });
+      const cashierPassword = `cashier-${uniqueName('pw')}`;
+      const cashier = await manager.ok<{ id: string }>('POST', '/api/merchant/cashiers', {
+        username: uniqueName('cashier'),
+        password: cashierPassword,
+      });
+      expect((await log(`actionKey=cashier.create&targetId=${cashier.id}`)).items).toMatchObject([
+        { actionKey: 'cashier.create', targetType: 'merchant_user', succeeded: true },
+      ]);
+
       // The login refusal the login route records itself.
       const wrong = await admin.send('POST', '/api/auth/login', {
         area: 'operator',
@@ -190,7 +202,13 @@ describe('the audit log in business words', () => {
           'SELECT action, action_key, target_id, before, after FROM audit_log',
         ),
       );
-      const secrets = [completionPassword, operatorPassword, reset.temporaryPassword, 'wrong-password-1'];
+      const secrets = [
+        completionPassword,
+        operatorPassword,
+        reset.temporaryPassword,
+        cashierPassword,
+        'wrong-password-1',
+      ];
       for (const [key, value] of Object.entries(rotated))
         if (/secret/i.test(key) && typeof value === 'string') secrets.push(value);
       expect(secrets.length).toBeGreaterThan(4);
