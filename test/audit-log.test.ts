@@ -6,7 +6,9 @@ import {
   auditActionOf,
   CONSOLE_PREFIXES,
 } from '../src/audit/actions.ts';
+import { redactForAudit } from '../src/audit/service.ts';
 import audit from '../web/src/locales/audit.ts';
+import { auditWords } from '../web/src/shell/auditWords.ts';
 import { type ConsoleClient, merchantConsole, operatorConsole, uniqueName } from './support/console.ts';
 import { testDatabases } from './support/databases.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
@@ -62,6 +64,59 @@ describe('the audit log in business words', () => {
     }
     // No label for a key nobody records (a stale translation hides a missing one).
     expect(Object.keys(audit.zh.actions).sort()).toEqual([...AUDIT_ACTION_KEYS, 'unknown'].sort());
+  });
+
+  it('redacts secrets from what a row keeps, whoever wrote it, and keeps times and flags', () => {
+    const at = new Date('2026-01-02T03:04:05.000Z');
+    expect(
+      redactForAudit({
+        password: 'p',
+        completionPassword: 'c',
+        appSecret: 's',
+        credentials: { key: 'k' },
+        extra: { authCode: '134567890123456789', privateKey: 'x' },
+        completionPasswordSet: true,
+        lockedUntil: at,
+        remark: 'kept',
+      }),
+    ).toEqual({
+      password: '***',
+      completionPassword: '***',
+      appSecret: '***',
+      credentials: '***',
+      extra: { authCode: '***', privateKey: '***' },
+      completionPasswordSet: true,
+      lockedUntil: '2026-01-02T03:04:05.000Z',
+      remark: 'kept',
+    });
+  });
+
+  it('puts stored values into words: yuan, %, local time, states, sources, secrets hidden', () => {
+    const zh = auditWords('zh');
+    const en = auditWords('en');
+    expect(zh.value('amount', 12_345)).toBe('¥123.45');
+    expect(zh.value('amount', '12345')).toBe('¥123.45'); // order events keep amounts as text
+    expect(zh.value('fixedFee', 10)).toBe('¥0.10');
+    expect(zh.value('ratePpm', 3800)).toBe('0.38%');
+    expect(en.value('costRatePpm', 6000)).toBe('0.6%');
+    const at = new Date('2026-01-02T03:04:05.000Z');
+    const p = (n: number) => String(n).padStart(2, '0');
+    expect(zh.value('paidAt', at.toISOString())).toBe(
+      `${at.getFullYear()}-${p(at.getMonth() + 1)}-${p(at.getDate())} ${p(at.getHours())}:${p(at.getMinutes())}:05`,
+    );
+    expect(zh.value('state', 'paying')).toBe('支付中');
+    expect(en.value('state', 'paid')).toBe('Paid');
+    expect(zh.value('source', 'operator:alice')).toBe('平台运营 alice');
+    expect(zh.value('completionPassword', '***')).toBe('已隐去');
+    expect(en.value('password', 'leaked')).toBe('hidden');
+    expect(zh.value('completionPasswordSet', true)).toBe('是');
+    expect(zh.field('manualCompletion.remark')).toBe('人工补单 · 备注');
+    expect(zh.action('order.complete')).toBe('人工补单');
+    expect(zh.object('order', 'P2026')).toBe('订单 P2026');
+    expect(zh.object('merchant', 'M1', '一号店')).toBe('商户 M1 · 一号店');
+    expect(zh.object('operator', '3', 'alice')).toBe('运营账号 alice');
+    expect(zh.object('setting', 'completion_password')).toBe('系统设置 · 补单密码');
+    expect(en.event('manual_completion')).toBe('Manual completion');
   });
 
   describe.each(testDatabases)('on $kind', (database) => {
