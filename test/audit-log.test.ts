@@ -274,6 +274,12 @@ describe('the audit log in business words', () => {
       const everything = (await log('')).items;
       if (process.env.AUDIT_DUMP)
         fs.writeFileSync(process.env.AUDIT_DUMP, JSON.stringify(everything, null, 1));
+      // Every object type is one the select offers.
+      expect(
+        everything
+          .map((e) => e.targetType)
+          .filter((type) => !(AUDIT_TARGET_TYPES as readonly string[]).includes(type)),
+      ).toEqual([]);
       const fields = new Set(everything.flatMap((e) => [...fieldsOf(e.before), ...fieldsOf(e.after)]));
       const missing = [...fields].filter(
         (f) =>
