@@ -10,6 +10,10 @@ import { fetchTablePage } from '../../shell/tablePage.ts';
 import { useRequestError } from '../../shell/useRequestError.ts';
 import type { AuditEntry } from '../types.ts';
 
+// Outcome tags in colours that keep WCAG AA contrast (4.5:1) for their text.
+const SUCCEEDED = { color: '#135200', background: '#f6ffed', borderColor: '#b7eb8f' };
+const FAILED = { color: '#a8071a', background: '#fff1f0', borderColor: '#ffa39e' };
+
 /** 操作日志: every console change — who, when, from where, what in business words, and what changed. */
 export function AuditPage() {
   const { t } = useTranslation('common');
@@ -102,7 +106,7 @@ export function AuditPage() {
       valueEnum: options(w.words.outcome),
       fieldProps: { placeholder: p.outcomePlaceholder },
       render: (_, e) => (
-        <Tag color={e.succeeded ? 'success' : 'error'} data-testid="audit-outcome">
+        <Tag style={e.succeeded ? SUCCEEDED : FAILED} data-testid="audit-outcome">
           {e.succeeded ? w.words.outcome.succeeded : w.words.outcome.failed}
         </Tag>
       ),
