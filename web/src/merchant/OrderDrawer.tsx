@@ -251,7 +251,7 @@ function OrderBody({ order }: { order: OrderDetail }) {
       <Divider orientation="left" orientationMargin={0}>
         {t('merchant:orders.timeline')}
       </Divider>
-      <OrderTimeline events={order.events ?? []} />
+      <OrderTimeline events={order.events ?? []} audience="merchant" />
     </>
   );
 }

@@ -36,8 +36,25 @@ const TECHNICAL = new Set(['code', 'message', 'error', 'attempts', 'operatorId',
 /** Detail fields that repeat what the event's title says. */
 const SILENT = new Set(['currency']);
 
-/** An order's events, oldest first, in business words: amounts in yuan, local time, sources named. */
-export function OrderTimeline({ events }: { events: TimelineEvent[] }) {
+/** A platform operator's name is the platform's business: the merchant portal reads "平台运营" only. */
+function forMerchant(detail: Record<string, unknown>): Record<string, unknown> {
+  const source = detail.source;
+  return typeof source === 'string' && source.startsWith('operator:')
+    ? { ...detail, source: 'operator' }
+    : detail;
+}
+
+/**
+ * An order's events, oldest first, in business words: amounts in yuan, local time, sources named.
+ * `audience="merchant"` leaves out who at the platform acted.
+ */
+export function OrderTimeline({
+  events,
+  audience = 'operator',
+}: {
+  events: TimelineEvent[];
+  audience?: 'operator' | 'merchant';
+}) {
   const w = useAuditWords();
   if (events.length === 0)
     return <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={w.words.timeline.empty} />;
@@ -46,7 +63,8 @@ export function OrderTimeline({ events }: { events: TimelineEvent[] }) {
       <AntTimeline
         style={{ marginTop: 8 }}
         items={events.map((e, i) => {
-          const fields = [...flatten(e.detail ?? {})].filter(
+          const detail = audience === 'merchant' ? forMerchant(e.detail ?? {}) : (e.detail ?? {});
+          const fields = [...flatten(detail)].filter(
             ([path, v]) => !SILENT.has(path) && v !== null && v !== undefined && v !== '',
           );
           const business = fields.filter(([path]) => !TECHNICAL.has(path.split('.').at(-1) ?? path));
