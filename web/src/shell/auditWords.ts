@@ -26,9 +26,11 @@ const MONEY_FIELDS = new Set([
   'fixedAmount',
 ]);
 
-/** Field names a secret may hide under; the server never stores their values ('***' at most). */
-const SECRET_FIELD =
-  /pass(word)?(?!Set|Reset)|secret(?!Rotated)|credential(?!sReplaced)|private|token|recovery|authcode/i;
+/**
+ * Field names a secret may hide under; the server never stores their values ('***' at most). A flag
+ * (completionPasswordSet, secretRotated) is shown: it says that, not what.
+ */
+const SECRET_FIELD = /pass(word)?|secret|credential|private|token|recovery|authcode/i;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
 const LONG_TEXT = 80;
 
