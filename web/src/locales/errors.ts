@@ -4,6 +4,8 @@
 // `details.kind`), per failed-order reason and per failed-notify kind. The server's English
 // message never reaches a sentence: it goes, with the code and the request id, into 技术详情.
 // test/console-error-messages.test.ts walks the server's lists and fails on a missing entry.
+import glossary from './glossary.ts';
+
 const zh = {
   /** A failure with no better sentence (an unknown code, a copy to the clipboard that failed). */
   title: '操作失败',
@@ -126,14 +128,14 @@ const zh = {
     currency: '币种',
     mchNo: '商户号',
     mchOrderNo: '商户订单号',
-    orderNo: '订单号',
+    orderNo: glossary.zh.orderNo,
     state: '状态',
     from: '开始时间',
     to: '结束时间',
   },
   /** ALREADY_EXISTS by `details.kind`, naming what is taken (src/errors.ts ALREADY_EXISTS_KINDS). */
   alreadyExists: {
-    product: '产品编码“{{name}}”已存在，请换一个编码',
+    product: '支付产品编码“{{name}}”已存在，请换一个编码',
     channel: '通道编码“{{name}}”已存在，请换一个编码',
     role: '角色编码“{{name}}”已存在，请换一个编码',
     user: '用户名“{{name}}”已被使用，请换一个用户名',
@@ -321,7 +323,7 @@ const en: typeof zh = {
     currency: 'Currency',
     mchNo: 'Merchant no.',
     mchOrderNo: 'Merchant order no.',
-    orderNo: 'Order no.',
+    orderNo: glossary.en.orderNo,
     state: 'State',
     from: 'From',
     to: 'To',

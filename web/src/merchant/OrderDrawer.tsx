@@ -5,13 +5,11 @@ import {
   Descriptions,
   Divider,
   Drawer,
-  Empty,
   Flex,
   Grid,
   Skeleton,
   Space,
   Tag,
-  Timeline,
   Tooltip,
   Typography,
 } from 'antd';
@@ -22,10 +20,11 @@ import { orderFailureText } from '../shell/errors.ts';
 import { dateTime, percentFromPpm, yuan } from '../shell/format.ts';
 import { canRefundState, RefundDialog, RefundRecords, refundedOf } from '../shell/refunds.tsx';
 import { useSession } from '../shell/session.tsx';
+import { OrderTimeline } from '../shell/Timeline.tsx';
 import { useApi } from '../shell/useApi.ts';
 import { OrderStateTag } from './OrderStateTag.tsx';
 import { confirmClose, syncOrder } from './orderActions.ts';
-import { isOpenState, isPaidState, type OrderDetail, type OrderEvent } from './types.ts';
+import { isOpenState, isPaidState, type OrderDetail } from './types.ts';
 
 export interface OrderDrawerProps {
   orderNo: string | null;
@@ -251,73 +250,8 @@ function OrderBody({ order }: { order: OrderDetail }) {
       <Divider orientation="left" orientationMargin={0}>
         {t('merchant:orders.timeline')}
       </Divider>
-      <EventTimeline events={order.events ?? []} />
+      <OrderTimeline events={order.events ?? []} audience="merchant" />
     </>
-  );
-}
-
-const EVENT_COLOR: Record<string, string> = {
-  created: 'blue',
-  routed: 'blue',
-  accepted: 'blue',
-  channel_accepted: 'blue',
-  paid: 'green',
-  manual_completion: 'green',
-  failed: 'red',
-  channel_refused: 'orange',
-  rerouted: 'orange',
-  closed: 'gray',
-  synced: 'gray',
-};
-
-function EventTimeline({ events }: { events: OrderEvent[] }) {
-  const { t } = useTranslation();
-  if (events.length === 0)
-    return <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('merchant:orders.noEvents')} />;
-  return (
-    <Timeline
-      data-testid="order-timeline"
-      items={events.map((event, i) => ({
-        key: `${event.at}-${i}`,
-        color: event.alert ? 'red' : (EVENT_COLOR[event.kind] ?? 'gray'),
-        children: (
-          <div>
-            <Space size={8} wrap>
-              <Typography.Text strong>
-                {t(`merchant:event.${event.kind}`, { defaultValue: event.kind })}
-              </Typography.Text>
-              <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-                {dateTime(event.at)}
-              </Typography.Text>
-            </Space>
-            <EventDetail event={event} />
-          </div>
-        ),
-      }))}
-    />
-  );
-}
-
-/** Where a confirmation or a close came from (the portal's events carry only public fields). */
-function EventDetail({ event }: { event: OrderEvent }) {
-  const { t } = useTranslation();
-  const detail = event.detail ?? {};
-  const parts: string[] = [];
-  if (typeof detail.source === 'string' && detail.source) {
-    const [base = detail.source, name = ''] = detail.source.split(':');
-    parts.push(t(`merchant:eventSource.${base}`, { name, defaultValue: detail.source }));
-  }
-  if (typeof detail.previousState === 'string') {
-    parts.push(t(`glossary:orderState.${detail.previousState}`, { defaultValue: detail.previousState }));
-  }
-  if (typeof detail.channelOrderNo === 'string' && detail.channelOrderNo) parts.push(detail.channelOrderNo);
-  if (parts.length === 0) return null;
-  return (
-    <div>
-      <Typography.Text type="secondary" style={{ fontSize: 13 }}>
-        {parts.join(' · ')}
-      </Typography.Text>
-    </div>
   );
 }
 

@@ -313,10 +313,16 @@ export interface AuditEntry {
   actorArea: string;
   actorName: string;
   ip: string;
+  /** The route the change came through (a technical detail). */
   action: string;
+  /** What happened, as a stable key (web/src/locales/audit.ts). */
+  actionKey: string;
   targetType: string;
   targetId: string;
+  /** The object's name when the row has one (a login's username, a merchant's name). */
+  targetName: string;
   status: number;
+  succeeded: boolean;
   before: unknown;
   after: unknown;
 }

@@ -23,7 +23,6 @@ import {
   Table,
   Tabs,
   Tag,
-  Timeline,
   Typography,
 } from 'antd';
 import { useState } from 'react';
@@ -35,6 +34,7 @@ import { dateTime, percentFromPpm, yuan } from '../../shell/format.ts';
 import { isOpenState } from '../../shell/orderStates.ts';
 import { canRefundState, RefundDialog, RefundRecords, refundedOf } from '../../shell/refunds.tsx';
 import { useCan } from '../../shell/session.tsx';
+import { OrderTimeline } from '../../shell/Timeline.tsx';
 import { useApi } from '../../shell/useApi.ts';
 import { NotifyStateBadge, OrderStateTag, ProfitText } from '../components.tsx';
 import type { ChannelNotify, NotifyAttempt, OrderDetail } from '../types.ts';
@@ -412,7 +412,7 @@ function OrderBody({
           {
             key: 'events',
             label: `${t('orderDetail.timeline')} (${order.events.length})`,
-            children: <EventTimeline order={order} />,
+            children: <OrderTimeline events={order.events} />,
           },
           {
             key: 'notify',
@@ -432,52 +432,6 @@ function OrderBody({
         ]}
       />
     </>
-  );
-}
-
-function EventTimeline({ order }: { order: OrderDetail }) {
-  const { t } = useTranslation('operator');
-  if (order.events.length === 0) return <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} />;
-  return (
-    <div data-testid="order-timeline">
-      <Timeline
-        style={{ marginTop: 8 }}
-        items={order.events.map((e, i) => ({
-          key: `${e.at}-${i}`,
-          color: e.alert
-            ? 'red'
-            : e.kind === 'paid' || e.kind === 'manual_completion'
-              ? 'green'
-              : e.kind === 'failed' || e.kind === 'closed'
-                ? 'gray'
-                : 'blue',
-          dot: e.alert ? <ExclamationCircleOutlined style={{ color: '#ff4d4f' }} /> : undefined,
-          children: (
-            <div className={e.alert ? 'qy-event-alert' : undefined}>
-              <Space size={8} wrap>
-                <Typography.Text strong type={e.alert ? 'danger' : undefined}>
-                  {t(`event.${e.kind}`, { defaultValue: e.kind })}
-                </Typography.Text>
-                {e.alert && <Tag color="red">{t('orderDetail.alert')}</Tag>}
-                <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-                  {dateTime(e.at)}
-                </Typography.Text>
-              </Space>
-              {e.detail && Object.keys(e.detail).length > 0 && (
-                <div style={{ marginTop: 4 }}>
-                  {Object.entries(e.detail).map(([k, v]) => (
-                    <Tag key={k} bordered={false} style={{ marginBottom: 4, whiteSpace: 'normal' }}>
-                      <Typography.Text type="secondary">{k}:</Typography.Text>{' '}
-                      <span className="qy-mono">{typeof v === 'string' ? v : JSON.stringify(v)}</span>
-                    </Tag>
-                  ))}
-                </div>
-              )}
-            </div>
-          ),
-        }))}
-      />
-    </div>
   );
 }
 
