@@ -9,7 +9,8 @@ import { toJsonAmount } from '../money/money.ts';
 import { portalScope } from '../orders/portal-routes.ts';
 import { IncludeTest } from '../stats/routes.ts';
 import { ACCEPTED_SIGN_TYPES } from './queries.ts';
-import { createMerchantUser, ipList, merchantUserView, notifyUrlSchema } from './routes.ts';
+import { createMerchantUser, ipList, merchantUserView, notifyUrlSchema, RotateSecretBody } from './routes.ts';
+import { DEFAULT_SECRET_GRACE_SECONDS } from './service.ts';
 
 const AppIdParams = z.object({ appId: z.string().min(1).max(64) });
 const UserIdParams = z.object({ id: z.string().regex(/^\d{1,18}$/) });
@@ -131,16 +132,23 @@ export async function merchantPortalRoutes(app: FastifyInstance, { services }: {
     {
       schema: {
         tags,
-        summary: 'Issue a new HMAC secret (shown once); the old one stops working',
+        summary:
+          'Issue a new HMAC secret (shown once); the old one still signs requests for graceSeconds (0: stops at once), notifies use the new one',
         params: AppIdParams,
+        body: RotateSecretBody,
       },
       config: manager,
     },
     async (request) => {
       const app = await services.merchants.requireAppOf(merchantIdOf(request), request.params.appId);
-      const rotated = await services.merchants.rotateSecret(app.appId);
-      noteAudit(request, { targetType: 'app', targetId: app.appId, after: { secretRotated: true } });
-      return { secret: rotated.secret };
+      const graceSeconds = request.body?.graceSeconds ?? DEFAULT_SECRET_GRACE_SECONDS;
+      const rotated = await services.merchants.rotateSecret(app.appId, graceSeconds);
+      noteAudit(request, {
+        targetType: 'app',
+        targetId: app.appId,
+        after: { secretRotated: true, oldKeyExpiresAt: rotated.oldKeyExpiresAt },
+      });
+      return { secret: rotated.secret, oldKeyExpiresAt: rotated.oldKeyExpiresAt };
     },
   );
 
