@@ -6,6 +6,7 @@ import { noteAudit } from '../audit/service.ts';
 import { requireMerchantUser, sessionOf } from '../auth/guards.ts';
 import { AppError } from '../errors.ts';
 import { toJsonAmount } from '../money/money.ts';
+import { attemptView } from '../notify/attempt-views.ts';
 import { portalScope } from '../orders/portal-routes.ts';
 import { IncludeTest } from '../stats/routes.ts';
 import { ACCEPTED_SIGN_TYPES } from './queries.ts';
@@ -13,6 +14,7 @@ import { createMerchantUser, ipList, merchantUserView, notifyUrlSchema, RotateSe
 import { DEFAULT_SECRET_GRACE_SECONDS } from './service.ts';
 
 const AppIdParams = z.object({ appId: z.string().min(1).max(64) });
+const OrderNoParams = z.object({ orderNo: z.string().min(1).max(64) });
 const UserIdParams = z.object({ id: z.string().regex(/^\d{1,18}$/) });
 const manager = { merchantRole: 'manager' } as const;
 
@@ -168,6 +170,56 @@ export async function merchantPortalRoutes(app: FastifyInstance, { services }: {
         .type('application/x-pem-file')
         .header('content-disposition', `attachment; filename="qingyun-${app.appId}.pem"`)
         .send(app.platformPublicKey);
+    },
+  );
+
+  // ---------- notifies of an order (store manager) ----------
+
+  api.get(
+    '/api/merchant/orders/:orderNo/notifies',
+    {
+      schema: {
+        tags,
+        summary:
+          "The notifies sent to the merchant's server for one of its orders: each attempt with its time, HTTP status or failure, and the start of the answer",
+        params: OrderNoParams,
+      },
+      config: manager,
+    },
+    async (request) => {
+      const order = await services.orders.getScoped(portalScope(request), request.params.orderNo);
+      const tasks = await services.notify.historyOfOrder(order.id);
+      return {
+        orderNo: order.order_no,
+        tasks: tasks.map((task) => ({
+          eventType: task.eventType,
+          url: task.url,
+          state: task.state,
+          attempts: task.attempts,
+          nextAttemptAt: task.nextAttemptAt,
+        })),
+        attempts: tasks
+          .flatMap((task) => task.history.map((attempt) => attemptView(task, attempt)))
+          .sort((a, b) => b.at.localeCompare(a.at) || b.attempt - a.attempt),
+      };
+    },
+  );
+
+  api.post(
+    '/api/merchant/orders/:orderNo/notifies/resend',
+    {
+      schema: {
+        tags,
+        summary: "Send the order's notifies to the merchant's server again now",
+        params: OrderNoParams,
+      },
+      config: manager,
+    },
+    async (request) => {
+      const order = await services.orders.getScoped(portalScope(request), request.params.orderNo);
+      const queued = await services.orders.resendNotify(order.order_no);
+      noteAudit(request, { targetType: 'order', targetId: order.order_no, after: { notifyResent: queued } });
+      return { queued };
     },
   );
 
