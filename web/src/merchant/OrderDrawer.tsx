@@ -22,6 +22,7 @@ import { dateTime, percentFromPpm, yuan } from '../shell/format.ts';
 import { canRefundState, RefundDialog, RefundRecords, refundedOf } from '../shell/refunds.tsx';
 import { useSession } from '../shell/session.tsx';
 import { useApi } from '../shell/useApi.ts';
+import { ManagerNotifyAttempts } from './NotifyAttempts.tsx';
 import { OrderStateTag } from './OrderStateTag.tsx';
 import { confirmClose, syncOrder } from './orderActions.ts';
 import { isOpenState, isPaidState, type OrderDetail, type OrderEvent } from './types.ts';
@@ -239,6 +240,8 @@ function OrderBody({ order }: { order: OrderDetail }) {
           {t('merchant:orders.openCashier')}
         </Button>
       )}
+
+      <ManagerNotifyAttempts orderNo={order.orderNo} />
 
       {(order.refunds?.length ?? 0) > 0 || paid ? (
         <>

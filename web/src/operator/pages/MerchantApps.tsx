@@ -1,4 +1,4 @@
-import { DownloadOutlined, KeyOutlined, PlusOutlined } from '@ant-design/icons';
+import { DownloadOutlined, PlusOutlined } from '@ant-design/icons';
 import {
   DrawerForm,
   ModalForm,
@@ -19,7 +19,9 @@ import { api } from '../../api.ts';
 import { downloadFromApi } from '../../shell/download.ts';
 import { errorText } from '../../shell/errors.ts';
 import { dateTime } from '../../shell/format.ts';
-import { EnabledBadge, useShowSecret } from '../components.tsx';
+import { OldKeyNotice, RotateSecret } from '../../shell/RotateSecret.tsx';
+import { useSecretDialog } from '../../shell/SecretDialog.tsx';
+import { EnabledBadge } from '../components.tsx';
 import type { AcceptedSignType, MerchantApp, MerchantDetail, SignType } from '../types.ts';
 
 interface PanelProps {
@@ -40,23 +42,6 @@ const IP_OR_CIDR = /^(?:(?:\d{1,3}\.){3}\d{1,3}(?:\/\d{1,2})?|[0-9a-fA-F:]+:[0-9
 export function MerchantAppsPanel({ merchant, writable, onChanged }: PanelProps) {
   const { t } = useTranslation(['operator', 'common']);
   const { message } = App.useApp();
-  const showSecret = useShowSecret();
-
-  const rotate = async (app: MerchantApp) => {
-    try {
-      const { secret } = await api.post<{ secret: string }>(`/api/admin/apps/${app.appId}/rotate-secret`);
-      showSecret({
-        title: t('apps.rotated'),
-        label: t('apps.secret'),
-        secret,
-        description: t('apps.rotatedHint'),
-        extra: [{ label: 'AppID', value: app.appId }],
-      });
-    } catch (e) {
-      message.error(errorText(e));
-    }
-  };
-
   const setState = async (app: MerchantApp, state: 'enabled' | 'disabled') => {
     try {
       await api.patch(`/api/admin/apps/${app.appId}`, { state });
@@ -81,9 +66,12 @@ export function MerchantAppsPanel({ merchant, writable, onChanged }: PanelProps)
       dataIndex: 'appId',
       width: 220,
       render: (_, a) => (
-        <Typography.Text className="qy-mono" copyable>
-          {a.appId}
-        </Typography.Text>
+        <Space direction="vertical" size={0}>
+          <Typography.Text className="qy-mono" copyable>
+            {a.appId}
+          </Typography.Text>
+          <OldKeyNotice expiresAt={a.oldKeyExpiresAt} />
+        </Space>
       ),
     },
     { title: t('apps.name'), dataIndex: 'name', width: 140 },
@@ -178,16 +166,13 @@ export function MerchantAppsPanel({ merchant, writable, onChanged }: PanelProps)
             />
           )}
           {writable && (
-            <Popconfirm
-              title={t('apps.rotateConfirm')}
-              description={t('apps.rotateHint')}
-              okButtonProps={{ danger: true }}
-              onConfirm={() => rotate(a)}
-            >
-              <Button type="link" size="small" style={{ padding: 0 }} icon={<KeyOutlined />}>
-                {t('apps.rotate')}
-              </Button>
-            </Popconfirm>
+            <RotateSecret
+              path={`/api/admin/apps/${encodeURIComponent(a.appId)}/rotate-secret`}
+              mchNo={merchant.mchNo}
+              appId={a.appId}
+              onRotated={onChanged}
+              buttonProps={{ type: 'link', size: 'small', style: { padding: 0 } }}
+            />
           )}
           <Button
             type="link"
@@ -268,7 +253,7 @@ function AppForm({
 }) {
   const { t } = useTranslation(['operator', 'common']);
   const { message } = App.useApp();
-  const showSecret = useShowSecret();
+  const secretDialog = useSecretDialog();
   const ipRule: Rule = {
     validator: async (_r, list: string[] | undefined) => {
       const bad = (list ?? []).find((ip) => !IP_OR_CIDR.test(ip.trim()));
@@ -292,12 +277,14 @@ function AppForm({
         { ...base, notifyUrl: base.notifyUrl || undefined, merchantPublicKey: key || undefined },
       );
       const appId = created.app?.appId ?? created.appId ?? '';
-      showSecret({
+      secretDialog.show({
         title: t('apps.created'),
-        label: t('apps.secret'),
-        secret: created.secret,
         description: t('apps.createdHint'),
-        extra: [{ label: 'AppID', value: appId }],
+        rows: [
+          { label: t('common:common.mchNo'), value: merchant.mchNo },
+          { label: 'AppID', value: appId },
+          { label: t('common:common.appSecret'), value: created.secret, secret: true, testId: 'app-secret' },
+        ],
       });
     } else {
       await api.patch(`/api/admin/apps/${app.appId}`, {
@@ -426,8 +413,11 @@ function AppForm({
       {fields}
     </DrawerForm>
   ) : (
-    <ModalForm<AppValues> {...common} width={560} modalProps={{ destroyOnHidden: true }}>
-      {fields}
-    </ModalForm>
+    <>
+      <ModalForm<AppValues> {...common} width={560} modalProps={{ destroyOnHidden: true }}>
+        {fields}
+      </ModalForm>
+      {secretDialog.holder}
+    </>
   );
 }
