@@ -102,9 +102,7 @@ describe.each(testDatabases)('app secret rotation on $kind', (database) => {
     expect(await outcome(first)).toBe('accepted');
     expect(await outcome(rotated.secret)).toBe('accepted');
     const listed = await operator.ok<AppView[]>('GET', `/api/admin/merchants/${mchNo}/apps`);
-    expect(listed.find((a) => a.appId === appId)?.oldKeyExpiresAt).toBe(
-      rotated.oldKeyExpiresAt,
-    );
+    expect(listed.find((a) => a.appId === appId)?.oldKeyExpiresAt).toBe(rotated.oldKeyExpiresAt);
 
     // Past the expiry the replaced secret signs nothing, though the app's keys may still be cached.
     await eventually(async () => (Date.now() > expiresAt ? true : undefined), 6_000, 'grace over');
@@ -219,9 +217,7 @@ describe.each(testDatabases)('app secret rotation on $kind', (database) => {
     expect(await outcome(before)).toBe('accepted');
     expect(await outcome(rotated.secret)).toBe('accepted');
     const apps = await manager.ok<AppView[]>('GET', '/api/merchant/apps');
-    expect(apps.find((a) => a.appId === appId)?.oldKeyExpiresAt).toBe(
-      rotated.oldKeyExpiresAt,
-    );
+    expect(apps.find((a) => a.appId === appId)?.oldKeyExpiresAt).toBe(rotated.oldKeyExpiresAt);
 
     await manager.ok('POST', `/api/merchant/apps/${appId}/rotate-secret`, { graceSeconds: 0 });
     expect(await outcome(before)).toBe('401 SIGNATURE_INVALID');
