@@ -405,7 +405,10 @@ export class MerchantService {
       appEnabled: app.state === 'enabled',
       secret: this.secrets.decrypt(app.secret_enc, appSecretPlace(app.id, 'secret_enc')),
       previousSecret:
-        app.previous_secret_enc && app.previous_secret_expires_at
+        // An expired one is not even opened (the request check compares with the clock again).
+        app.previous_secret_enc &&
+        app.previous_secret_expires_at &&
+        app.previous_secret_expires_at.getTime() > Date.now()
           ? {
               secret: this.secrets.decrypt(
                 app.previous_secret_enc,
