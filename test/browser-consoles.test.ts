@@ -92,7 +92,8 @@ describe.each(testDatabases)('consoles in the browser on $kind', (database) => {
     await expect.poll(() => oneTime.isVisible()).toBe(true);
     expect((await oneTime.innerText()).length).toBeGreaterThan(20);
     await shoot(page, 'operator-app-secret');
-    await page.getByRole('button', { name: '我已妥善保存' }).click();
+    await page.getByRole('checkbox', { name: '我已保存' }).check();
+    await page.getByRole('button', { name: '完成' }).click();
     const merchant = await t.platform.services.merchants.requireMerchant(mchNo);
     expect((await t.platform.services.merchants.listApps(mchNo)).map((a) => a.name)).toEqual(['收银台']);
 

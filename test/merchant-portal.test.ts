@@ -496,9 +496,11 @@ describe.each(testDatabases)('merchant portal on $kind', (database) => {
     await managerA.ok('PATCH', `/api/merchant/apps/${app.appId}`, { ipAllowlist: [] });
 
     const oldSecret = keys.secret;
+    // "Now": the old secret stops at once (the grace period has its own tests).
     const { secret } = await managerA.ok<{ secret: string }>(
       'POST',
       `/api/merchant/apps/${app.appId}/rotate-secret`,
+      { graceSeconds: 0 },
     );
     expect(secret).not.toBe(oldSecret);
     const order = (await collect(managerA, 4_004)).order.orderNo;

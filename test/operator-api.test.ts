@@ -422,13 +422,14 @@ describe.each(testDatabases)('operator API on $kind', (database) => {
       }
     });
 
-    it('rotates the secret: the old one no longer signs, the new one does', async () => {
+    it('rotates the secret "now": the old one no longer signs, the new one does', async () => {
       const oldClient = clientFor(t, merchantCredentials());
       expect(await signatureIsAccepted(oldClient)).toBe(true);
 
       const rotated = await operator.ok<{ appId: string; secret: string }>(
         'POST',
         `/api/admin/apps/${app.app.appId}/rotate-secret`,
+        { graceSeconds: 0 },
       );
       expect(rotated.appId).toBe(app.app.appId);
       expect(rotated.secret).not.toBe(appSecret);

@@ -36,6 +36,7 @@ import { channelRefundNotifyRoutes, merchantRefundRoutes } from '../refunds/rout
 import { statsRoutes } from '../stats/routes.ts';
 import type { Config } from './config.ts';
 import { loggerOptions } from './logger.ts';
+import { merchantApiDocsRoutes } from './merchant-api-docs.ts';
 import { securityHeaders } from './security-headers.ts';
 import type { Services } from './services.ts';
 import { webRoutes } from './web.ts';
@@ -154,6 +155,7 @@ export async function buildHttpApp({
     },
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  await app.register(merchantApiDocsRoutes);
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (request, reply) => {

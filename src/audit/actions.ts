@@ -121,6 +121,7 @@ export const AUDIT_ACTIONS: Readonly<Record<string, AuditAction>> = {
   'POST /api/merchant/collect': a('order.collect', 'order'),
   'PATCH /api/merchant/apps/:appId': a('app.update', 'app'),
   'POST /api/merchant/apps/:appId/rotate-secret': a('app.rotate_secret', 'app'),
+  'POST /api/merchant/orders/:orderNo/notifies/resend': a('order.notify_resend', 'order'),
   'POST /api/merchant/cashiers': a('cashier.create', 'merchant_user'),
   'PATCH /api/merchant/cashiers/:id': a('cashier.update', 'merchant_user'),
   'POST /api/merchant/cashiers/:id/reset-password': a('cashier.reset_password', 'merchant_user'),

@@ -1,25 +1,6 @@
-import {
-  DownloadOutlined,
-  EditOutlined,
-  FileTextOutlined,
-  KeyOutlined,
-  WarningOutlined,
-} from '@ant-design/icons';
+import { DownloadOutlined, EditOutlined, FileTextOutlined } from '@ant-design/icons';
 import { DrawerForm, ProCard, ProFormRadio, ProFormText } from '@ant-design/pro-components';
-import {
-  Alert,
-  App,
-  Button,
-  Descriptions,
-  Empty,
-  Grid,
-  Input,
-  Modal,
-  Skeleton,
-  Space,
-  Tag,
-  Typography,
-} from 'antd';
+import { App, Button, Descriptions, Empty, Grid, Skeleton, Space, Tag, Typography } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api.ts';
@@ -30,6 +11,7 @@ import { dateTime } from '../shell/format.ts';
 import { urlRule } from '../shell/forms.ts';
 import { IpAllowlistField, IpAllowlistTags, ipAllowlistOf } from '../shell/IpAllowlist.tsx';
 import { Page } from '../shell/Page.tsx';
+import { OldKeyNotice, RotateSecret } from '../shell/RotateSecret.tsx';
 import { useApi } from '../shell/useApi.ts';
 import { asList, type List, type MerchantAppInfo } from './types.ts';
 import { useSubtitle } from './useSubtitle.ts';
@@ -41,12 +23,17 @@ const ACCEPTED_SIGN_TYPE_LABELS: Record<AcceptedSignType, string> = {
   'RSA-SHA256': 'merchant:apps.acceptRsa',
 };
 
+/** The merchant API reference, rendered by the server in the reader's language. */
+export function merchantApiDocsHref(language: string): string {
+  return `/docs/merchant-api?lang=${language.startsWith('en') ? 'en-US' : 'zh-CN'}`;
+}
+
 /**
- * 应用与密钥 (managers): notify URL, IP allowlist and the request sign types an app accepts,
- * secret rotation, the platform public key.
+ * 应用与密钥 (managers): the merchant number and AppIDs, notify URL, IP allowlist and the request
+ * sign types an app accepts, secret rotation with a grace period, the platform public key.
  */
 export function Apps() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const { data, loading, error, reload } = useApi<List<MerchantAppInfo> | MerchantAppInfo[]>(
     '/api/merchant/apps',
   );
@@ -57,7 +44,13 @@ export function Apps() {
       title={t('merchant:apps.title')}
       subTitle={subTitle}
       extra={
-        <Button icon={<FileTextOutlined />} href="/docs" target="_blank" rel="noopener noreferrer">
+        <Button
+          icon={<FileTextOutlined />}
+          href={merchantApiDocsHref(i18n.language)}
+          target="_blank"
+          rel="noopener noreferrer"
+          data-testid="merchant-api-docs"
+        >
           {t('merchant:apps.docs')}
         </Button>
       }
@@ -98,16 +91,29 @@ function AppCard({ app, onChanged }: { app: MerchantAppInfo; onChanged: () => vo
       extra={
         <Space wrap>
           <EditSettings app={app} onSaved={onChanged} />
-          <RotateSecret app={app} />
+          <RotateSecret
+            path={`/api/merchant/apps/${encodeURIComponent(app.appId)}/rotate-secret`}
+            mchNo={app.mchNo}
+            appId={app.appId}
+            onRotated={onChanged}
+          />
           <DownloadPlatformKey app={app} />
         </Space>
       }
     >
       <Descriptions column={screens.lg ? 2 : 1} size="small" styles={{ label: { width: 140 } }}>
-        <Descriptions.Item label={t('merchant:apps.appId')}>
-          <Typography.Text copyable className="qy-mono">
-            {app.appId}
+        <Descriptions.Item label={t('common:common.mchNo')}>
+          <Typography.Text copyable className="qy-mono" data-testid="app-mch-no">
+            {app.mchNo}
           </Typography.Text>
+        </Descriptions.Item>
+        <Descriptions.Item label={t('merchant:apps.appId')}>
+          <Space direction="vertical" size={0}>
+            <Typography.Text copyable className="qy-mono" data-testid="app-id">
+              {app.appId}
+            </Typography.Text>
+            <OldKeyNotice expiresAt={app.oldKeyExpiresAt} />
+          </Space>
         </Descriptions.Item>
         <Descriptions.Item label={t('merchant:apps.signType')}>
           <span className="qy-mono">{app.notifySignType}</span>
@@ -204,97 +210,6 @@ function EditSettings({ app, onSaved }: { app: MerchantAppInfo; onSaved: () => v
         ]}
       />
     </DrawerForm>
-  );
-}
-
-function RotateSecret({ app }: { app: MerchantAppInfo }) {
-  const { t } = useTranslation();
-  const { modal, message } = App.useApp();
-  const [secret, setSecret] = useState<string | null>(null);
-
-  const rotate = () =>
-    modal.confirm({
-      title: t('merchant:apps.rotateConfirmTitle', { appId: app.appId }),
-      icon: <WarningOutlined style={{ color: '#faad14' }} />,
-      content: t('merchant:apps.rotateConfirmBody'),
-      okText: t('merchant:apps.rotateOk'),
-      okButtonProps: { danger: true },
-      cancelText: t('actions.cancel'),
-      onOk: async () => {
-        try {
-          const answer = await api.post<{ secret: string }>(
-            `/api/merchant/apps/${encodeURIComponent(app.appId)}/rotate-secret`,
-          );
-          setSecret(answer.secret);
-        } catch (e) {
-          message.error(errorText(e));
-        }
-      },
-    });
-
-  return (
-    <>
-      <Button icon={<KeyOutlined />} danger onClick={rotate}>
-        {t('merchant:apps.rotate')}
-      </Button>
-      <Modal
-        open={secret !== null}
-        title={t('merchant:apps.secretTitle')}
-        closable={false}
-        maskClosable={false}
-        keyboard={false}
-        destroyOnHidden
-        footer={
-          <Button type="primary" onClick={() => setSecret(null)}>
-            {t('merchant:apps.secretSaved')}
-          </Button>
-        }
-      >
-        <Alert
-          type="warning"
-          showIcon
-          message={t('merchant:apps.secretWarning')}
-          style={{ marginBottom: 16 }}
-        />
-        <Typography.Text type="secondary">{t('merchant:apps.appId')}</Typography.Text>
-        <div className="qy-mono" style={{ marginBottom: 12 }}>
-          {app.appId}
-        </div>
-        <label htmlFor={`secret-${app.appId}`}>
-          <Typography.Text type="secondary">{t('merchant:apps.secretLabel')}</Typography.Text>
-        </label>
-        <Space.Compact style={{ width: '100%', marginTop: 4 }}>
-          <Input
-            id={`secret-${app.appId}`}
-            readOnly
-            value={secret ?? ''}
-            className="qy-mono"
-            data-testid="app-secret"
-            onFocus={(e) => e.target.select()}
-          />
-          <CopyButton text={secret ?? ''} />
-        </Space.Compact>
-      </Modal>
-    </>
-  );
-}
-
-export function CopyButton({ text }: { text: string }) {
-  const { t } = useTranslation();
-  const { message } = App.useApp();
-  return (
-    <Button
-      onClick={async () => {
-        try {
-          await navigator.clipboard.writeText(text);
-          message.success(t('merchant:copied'));
-        } catch {
-          message.error(t('errors:title'));
-        }
-      }}
-    >
-      {t('merchant:copy')}
-    </Button>
   );
 }
 

@@ -6,16 +6,16 @@ import {
   ProFormText,
   ProTable,
 } from '@ant-design/pro-components';
-import { Alert, App, Button, Descriptions, Form, Modal, Space, Tag, Typography } from 'antd';
-import { useRef, useState } from 'react';
+import { Alert, App, Button, Form, Space, Tag, Typography } from 'antd';
+import { useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api.ts';
 import { errorText } from '../shell/errors.ts';
 import { dateTime } from '../shell/format.ts';
 import { confirmRule, newPasswordRules, passwordMinLength } from '../shell/forms.ts';
 import { Page } from '../shell/Page.tsx';
+import { useSecretDialog } from '../shell/SecretDialog.tsx';
 import { useTablePageLoader } from '../shell/tablePage.ts';
-import { CopyButton } from './Apps.tsx';
 import type { CashierUser } from './types.ts';
 import { useSubtitle } from './useSubtitle.ts';
 
@@ -28,20 +28,13 @@ interface CreateForm {
   confirmPassword: string;
 }
 
-/** Something to show once (a new cashier's login, a temporary password), with a copy button. */
-interface Reveal {
-  title: string;
-  warning: string;
-  rows: { label: string; value: string; testId?: string }[];
-}
-
 /** 收银员 (managers): list, create, enable/disable, reset password. */
 export function Cashiers() {
   const { t } = useTranslation();
   const app = App.useApp();
   const loadPage = useTablePageLoader();
   const actionRef = useRef<ActionType>(null);
-  const [reveal, setReveal] = useState<Reveal | null>(null);
+  const secretDialog = useSecretDialog();
   const reload = () => actionRef.current?.reload();
   const loginUrl = `${window.location.origin}/login?area=merchant`;
 
@@ -80,7 +73,7 @@ export function Cashiers() {
           const answer = await api.post<{ temporaryPassword: string }>(
             `/api/merchant/cashiers/${encodeURIComponent(user.id)}/reset-password`,
           );
-          setReveal({
+          secretDialog.show({
             title: t('merchant:cashiers.tempTitle'),
             warning: t('merchant:cashiers.tempWarning'),
             rows: [
@@ -88,6 +81,7 @@ export function Cashiers() {
               {
                 label: t('merchant:cashiers.tempLabel', { username: user.username }),
                 value: answer.temporaryPassword,
+                secret: true,
                 testId: 'cashier-temp-password',
               },
               { label: t('merchant:cashiers.loginUrl'), value: loginUrl },
@@ -194,12 +188,12 @@ export function Cashiers() {
               key="create"
               onCreated={(user, password) => {
                 reload();
-                setReveal({
+                secretDialog.show({
                   title: t('merchant:cashiers.created', { username: user.username }),
                   warning: t('merchant:cashiers.createdHint'),
                   rows: [
                     { label: t('merchant:cashiers.username'), value: user.username },
-                    { label: t('merchant:cashiers.initialPassword'), value: password },
+                    { label: t('merchant:cashiers.initialPassword'), value: password, secret: true },
                     { label: t('merchant:cashiers.loginUrl'), value: loginUrl },
                   ],
                 });
@@ -208,7 +202,7 @@ export function Cashiers() {
           ]}
         />
       </div>
-      <RevealModal reveal={reveal} onClose={() => setReveal(null)} />
+      {secretDialog.holder}
     </Page>
   );
 }
@@ -326,40 +320,6 @@ function Rename({ user, onSaved }: { user: CashierUser; onSaved: () => void }) {
         fieldProps={{ maxLength: 64 }}
       />
     </ModalForm>
-  );
-}
-
-function RevealModal({ reveal, onClose }: { reveal: Reveal | null; onClose: () => void }) {
-  const { t } = useTranslation();
-  const all = reveal?.rows.map((r) => `${r.label}: ${r.value}`).join('\n') ?? '';
-  return (
-    <Modal
-      open={reveal !== null}
-      title={reveal?.title}
-      closable={false}
-      maskClosable={false}
-      keyboard={false}
-      destroyOnHidden
-      footer={
-        <Space>
-          <CopyButton text={all} />
-          <Button type="primary" onClick={onClose}>
-            {t('merchant:cashiers.saved')}
-          </Button>
-        </Space>
-      }
-    >
-      <Alert type="warning" showIcon message={reveal?.warning} style={{ marginBottom: 16 }} />
-      <Descriptions column={1} bordered size="small" styles={{ label: { width: 120, whiteSpace: 'nowrap' } }}>
-        {reveal?.rows.map((row) => (
-          <Descriptions.Item key={row.label} label={row.label}>
-            <Typography.Text copyable className="qy-mono" data-testid={row.testId}>
-              {row.value}
-            </Typography.Text>
-          </Descriptions.Item>
-        ))}
-      </Descriptions>
-    </Modal>
   );
 }
 

@@ -22,6 +22,7 @@ import { canRefundState, RefundDialog, RefundRecords, refundedOf } from '../shel
 import { useSession } from '../shell/session.tsx';
 import { OrderTimeline } from '../shell/Timeline.tsx';
 import { useApi } from '../shell/useApi.ts';
+import { ManagerNotifyAttempts } from './NotifyAttempts.tsx';
 import { OrderStateTag } from './OrderStateTag.tsx';
 import { confirmClose, syncOrder } from './orderActions.ts';
 import { isOpenState, isPaidState, type OrderDetail } from './types.ts';
@@ -237,6 +238,8 @@ function OrderBody({ order }: { order: OrderDetail }) {
           {t('merchant:orders.openCashier')}
         </Button>
       )}
+
+      <ManagerNotifyAttempts orderNo={order.orderNo} />
 
       {(order.refunds?.length ?? 0) > 0 || paid ? (
         <>

@@ -105,6 +105,8 @@ export interface CollectAnswer {
 
 export interface MerchantAppInfo {
   appId: string;
+  /** The merchant's number (商户号), sent with every signed request. */
+  mchNo: string;
   name: string;
   state: string;
   notifyUrl: string | null;
@@ -114,6 +116,8 @@ export interface MerchantAppInfo {
   acceptedSignType: 'both' | 'HMAC-SHA256' | 'RSA-SHA256';
   hasMerchantPublicKey: boolean;
   platformPublicKey?: string | null;
+  /** While the secret the last rotation replaced still signs requests: when it stops. */
+  oldKeyExpiresAt?: string | null;
   createdAt: string;
 }
 

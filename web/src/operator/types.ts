@@ -40,6 +40,8 @@ export interface MerchantApp {
   acceptedSignType: AcceptedSignType;
   hasMerchantPublicKey: boolean;
   platformPublicKey?: string;
+  /** While the secret the last rotation replaced still signs requests: when it stops. */
+  oldKeyExpiresAt?: string | null;
   createdAt: string;
 }
 

@@ -1,4 +1,4 @@
-import { DownloadOutlined, KeyOutlined, PlusOutlined } from '@ant-design/icons';
+import { DownloadOutlined, PlusOutlined } from '@ant-design/icons';
 import {
   DrawerForm,
   type ProColumns,
@@ -18,7 +18,9 @@ import { errorText } from '../../shell/errors.ts';
 import { dateTime } from '../../shell/format.ts';
 import { urlRule } from '../../shell/forms.ts';
 import { IpAllowlistField, IpAllowlistTags, ipAllowlistOf } from '../../shell/IpAllowlist.tsx';
-import { EnabledBadge, useShowSecret } from '../components.tsx';
+import { OldKeyNotice, RotateSecret } from '../../shell/RotateSecret.tsx';
+import { useSecretDialog } from '../../shell/SecretDialog.tsx';
+import { EnabledBadge } from '../components.tsx';
 import type { AcceptedSignType, MerchantApp, MerchantDetail, SignType } from '../types.ts';
 
 interface PanelProps {
@@ -38,23 +40,6 @@ const ACCEPTED_SIGN_TYPES: { value: AcceptedSignType; label: string }[] = [
 export function MerchantAppsPanel({ merchant, writable, onChanged }: PanelProps) {
   const { t } = useTranslation(['operator', 'common']);
   const { message } = App.useApp();
-  const showSecret = useShowSecret();
-
-  const rotate = async (app: MerchantApp) => {
-    try {
-      const { secret } = await api.post<{ secret: string }>(`/api/admin/apps/${app.appId}/rotate-secret`);
-      showSecret({
-        title: t('apps.rotated'),
-        label: t('apps.secret'),
-        secret,
-        description: t('apps.rotatedHint'),
-        extra: [{ label: 'AppID', value: app.appId }],
-      });
-    } catch (e) {
-      message.error(errorText(e));
-    }
-  };
-
   const setState = async (app: MerchantApp, state: 'enabled' | 'disabled') => {
     try {
       await api.patch(`/api/admin/apps/${app.appId}`, { state });
@@ -79,9 +64,12 @@ export function MerchantAppsPanel({ merchant, writable, onChanged }: PanelProps)
       dataIndex: 'appId',
       width: 220,
       render: (_, a) => (
-        <Typography.Text className="qy-mono" copyable>
-          {a.appId}
-        </Typography.Text>
+        <Space direction="vertical" size={0}>
+          <Typography.Text className="qy-mono" copyable>
+            {a.appId}
+          </Typography.Text>
+          <OldKeyNotice expiresAt={a.oldKeyExpiresAt} />
+        </Space>
       ),
     },
     { title: t('apps.name'), dataIndex: 'name', width: 140 },
@@ -162,16 +150,13 @@ export function MerchantAppsPanel({ merchant, writable, onChanged }: PanelProps)
             />
           )}
           {writable && (
-            <Popconfirm
-              title={t('apps.rotateConfirm')}
-              description={t('apps.rotateHint')}
-              okButtonProps={{ danger: true }}
-              onConfirm={() => rotate(a)}
-            >
-              <Button type="link" size="small" style={{ padding: 0 }} icon={<KeyOutlined />}>
-                {t('apps.rotate')}
-              </Button>
-            </Popconfirm>
+            <RotateSecret
+              path={`/api/admin/apps/${encodeURIComponent(a.appId)}/rotate-secret`}
+              mchNo={merchant.mchNo}
+              appId={a.appId}
+              onRotated={onChanged}
+              buttonProps={{ type: 'link', size: 'small', style: { padding: 0 } }}
+            />
           )}
           <Button
             type="link"
@@ -252,7 +237,7 @@ function AppForm({
 }) {
   const { t } = useTranslation(['operator', 'common']);
   const { message } = App.useApp();
-  const showSecret = useShowSecret();
+  const secretDialog = useSecretDialog();
   const submit = async (v: AppValues) => {
     const base = {
       name: v.name.trim(),
@@ -268,12 +253,14 @@ function AppForm({
         { ...base, notifyUrl: base.notifyUrl || undefined, merchantPublicKey: key || undefined },
       );
       const appId = created.app?.appId ?? created.appId ?? '';
-      showSecret({
+      secretDialog.show({
         title: t('apps.created'),
-        label: t('apps.secret'),
-        secret: created.secret,
         description: t('apps.createdHint'),
-        extra: [{ label: 'AppID', value: appId }],
+        rows: [
+          { label: t('common:common.mchNo'), value: merchant.mchNo },
+          { label: 'AppID', value: appId },
+          { label: t('common:common.appSecret'), value: created.secret, secret: true, testId: 'app-secret' },
+        ],
       });
     } else {
       await api.patch(`/api/admin/apps/${app.appId}`, {
@@ -388,8 +375,11 @@ function AppForm({
   );
   // Create and edit in the same panel: a drawer, wide enough for the public key.
   return (
-    <DrawerForm<AppValues> {...common} width={600} drawerProps={{ destroyOnHidden: true }}>
-      {fields}
-    </DrawerForm>
+    <>
+      <DrawerForm<AppValues> {...common} width={600} drawerProps={{ destroyOnHidden: true }}>
+        {fields}
+      </DrawerForm>
+      {secretDialog.holder}
+    </>
   );
 }

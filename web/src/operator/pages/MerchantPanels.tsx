@@ -15,8 +15,9 @@ import { api } from '../../api.ts';
 import { errorText } from '../../shell/errors.ts';
 import { dateTime, percentPlain, ppmFromPercent, yuan } from '../../shell/format.ts';
 import { feePartOf, percentRule } from '../../shell/forms.ts';
+import { useSecretDialog } from '../../shell/SecretDialog.tsx';
 import { useApi } from '../../shell/useApi.ts';
-import { EnabledBadge, useShowSecret } from '../components.tsx';
+import { EnabledBadge } from '../components.tsx';
 import { FeePartFields, feePartPlain, feeTermsText } from '../feeParts.tsx';
 import type { MerchantDetail, MerchantProductRate, MerchantUser, Product } from '../types.ts';
 
@@ -265,7 +266,7 @@ interface NewUser {
 export function MerchantUsersPanel({ merchant, writable, onChanged }: PanelProps) {
   const { t } = useTranslation(['operator', 'common']);
   const { message, modal } = App.useApp();
-  const showSecret = useShowSecret();
+  const secretDialog = useSecretDialog();
   const base = (u: MerchantUser) => `/api/admin/merchants/${merchant.mchNo}/users/${u.id}`;
   /** One action on a login, after a confirmation; reloads the panel when done. */
   const act = (title: string, run: () => Promise<unknown>, done: string) =>
@@ -289,11 +290,12 @@ export function MerchantUsersPanel({ merchant, writable, onChanged }: PanelProps
         const { temporaryPassword } = await api.post<{ temporaryPassword: string }>(
           `${base(u)}/reset-password`,
         );
-        showSecret({
+        secretDialog.show({
           title: t('users.passwordReset'),
-          label: t('users.temporaryPassword'),
-          secret: temporaryPassword,
-          extra: [{ label: t('users.username'), value: u.username }],
+          rows: [
+            { label: t('users.username'), value: u.username },
+            { label: t('users.temporaryPassword'), value: temporaryPassword, secret: true },
+          ],
         });
       },
       t('users.passwordReset'),
@@ -391,86 +393,89 @@ export function MerchantUsersPanel({ merchant, writable, onChanged }: PanelProps
       : []),
   ];
   return (
-    <ProTable<MerchantUser>
-      rowKey="id"
-      headerTitle={t('merchantDetail.users')}
-      tooltip={t('merchantDetail.usersHint')}
-      columns={columns}
-      dataSource={merchant.users ?? []}
-      search={false}
-      pagination={false}
-      cardBordered
-      options={{ reload: onChanged, density: false, setting: false }}
-      toolBarRender={() =>
-        writable
-          ? [
-              <ModalForm<NewUser>
-                key="create"
-                title={t('users.createTitle', { name: merchant.name })}
-                width={520}
-                modalProps={{ destroyOnHidden: true }}
-                initialValues={{ merchantRole: 'cashier' }}
-                trigger={
-                  <Button type="primary" icon={<PlusOutlined />}>
-                    {t('users.create')}
-                  </Button>
-                }
-                onFinish={async (v) => {
-                  try {
-                    await api.post(`/api/admin/merchants/${merchant.mchNo}/users`, {
-                      username: v.username.trim(),
-                      password: v.password,
-                      displayName: v.displayName?.trim() || undefined,
-                      email: v.email?.trim() || undefined,
-                      merchantRole: v.merchantRole,
-                    });
-                    message.success(t('users.created'));
-                    onChanged();
-                    return true;
-                  } catch (e) {
-                    message.error(errorText(e));
-                    return false;
+    <>
+      {secretDialog.holder}
+      <ProTable<MerchantUser>
+        rowKey="id"
+        headerTitle={t('merchantDetail.users')}
+        tooltip={t('merchantDetail.usersHint')}
+        columns={columns}
+        dataSource={merchant.users ?? []}
+        search={false}
+        pagination={false}
+        cardBordered
+        options={{ reload: onChanged, density: false, setting: false }}
+        toolBarRender={() =>
+          writable
+            ? [
+                <ModalForm<NewUser>
+                  key="create"
+                  title={t('users.createTitle', { name: merchant.name })}
+                  width={520}
+                  modalProps={{ destroyOnHidden: true }}
+                  initialValues={{ merchantRole: 'cashier' }}
+                  trigger={
+                    <Button type="primary" icon={<PlusOutlined />}>
+                      {t('users.create')}
+                    </Button>
                   }
-                }}
-              >
-                <ProFormRadio.Group
-                  name="merchantRole"
-                  label={t('users.merchantRole')}
-                  radioType="button"
-                  options={[
-                    { label: t('common:profile.manager'), value: 'manager' },
-                    { label: t('common:profile.cashier'), value: 'cashier' },
-                  ]}
-                  extra={t('users.roleHint')}
-                />
-                <ProFormText
-                  name="username"
-                  label={t('users.username')}
-                  rules={[
-                    { required: true, message: t('users.usernameRequired') },
-                    { pattern: /^[A-Za-z0-9_.@-]{3,64}$/, message: t('merchants.usernameRule') },
-                  ]}
-                />
-                <ProFormText name="displayName" label={t('users.displayName')} rules={[{ max: 64 }]} />
-                <ProFormText
-                  name="email"
-                  label={t('users.email')}
-                  rules={[{ type: 'email', message: t('merchants.emailRule') }]}
-                />
-                <ProFormText.Password
-                  name="password"
-                  label={t('users.initialPassword')}
-                  extra={t('merchants.managerPasswordHint')}
-                  fieldProps={{ autoComplete: 'new-password' }}
-                  rules={[
-                    { required: true, message: t('common:security.passwordMin', { min: 8 }) },
-                    { min: 8, message: t('common:security.passwordMin', { min: 8 }) },
-                  ]}
-                />
-              </ModalForm>,
-            ]
-          : []
-      }
-    />
+                  onFinish={async (v) => {
+                    try {
+                      await api.post(`/api/admin/merchants/${merchant.mchNo}/users`, {
+                        username: v.username.trim(),
+                        password: v.password,
+                        displayName: v.displayName?.trim() || undefined,
+                        email: v.email?.trim() || undefined,
+                        merchantRole: v.merchantRole,
+                      });
+                      message.success(t('users.created'));
+                      onChanged();
+                      return true;
+                    } catch (e) {
+                      message.error(errorText(e));
+                      return false;
+                    }
+                  }}
+                >
+                  <ProFormRadio.Group
+                    name="merchantRole"
+                    label={t('users.merchantRole')}
+                    radioType="button"
+                    options={[
+                      { label: t('common:profile.manager'), value: 'manager' },
+                      { label: t('common:profile.cashier'), value: 'cashier' },
+                    ]}
+                    extra={t('users.roleHint')}
+                  />
+                  <ProFormText
+                    name="username"
+                    label={t('users.username')}
+                    rules={[
+                      { required: true, message: t('users.usernameRequired') },
+                      { pattern: /^[A-Za-z0-9_.@-]{3,64}$/, message: t('merchants.usernameRule') },
+                    ]}
+                  />
+                  <ProFormText name="displayName" label={t('users.displayName')} rules={[{ max: 64 }]} />
+                  <ProFormText
+                    name="email"
+                    label={t('users.email')}
+                    rules={[{ type: 'email', message: t('merchants.emailRule') }]}
+                  />
+                  <ProFormText.Password
+                    name="password"
+                    label={t('users.initialPassword')}
+                    extra={t('merchants.managerPasswordHint')}
+                    fieldProps={{ autoComplete: 'new-password' }}
+                    rules={[
+                      { required: true, message: t('common:security.passwordMin', { min: 8 }) },
+                      { min: 8, message: t('common:security.passwordMin', { min: 8 }) },
+                    ]}
+                  />
+                </ModalForm>,
+              ]
+            : []
+        }
+      />
+    </>
   );
 }

@@ -15,10 +15,11 @@ import { api } from '../../api.ts';
 import { errorText } from '../../shell/errors.ts';
 import { dateTime } from '../../shell/format.ts';
 import { Page } from '../../shell/Page.tsx';
+import { useSecretDialog } from '../../shell/SecretDialog.tsx';
 import { useCan, useSession } from '../../shell/session.tsx';
 import { useApi } from '../../shell/useApi.ts';
 import { useRequestError } from '../../shell/useRequestError.ts';
-import { EnabledBadge, useShowSecret } from '../components.tsx';
+import { EnabledBadge } from '../components.tsx';
 import { itemsOf, type ListPage, type Operator, type Role } from '../types.ts';
 
 const OPERATOR_MIN_PASSWORD = 12;
@@ -42,7 +43,7 @@ export function OperatorsPage() {
   const reload = () => actionRef.current?.reload();
   const roles = useApi<Role[] | ListPage<Role>>('/api/admin/roles');
   const roleOptions = itemsOf(roles.data).map((r) => ({ value: r.id, label: r.name }));
-  const showSecret = useShowSecret();
+  const secretDialog = useSecretDialog();
 
   const patch = async (op: Operator, body: Record<string, unknown>, done: string) => {
     try {
@@ -64,12 +65,13 @@ export function OperatorsPage() {
           const { temporaryPassword } = await api.post<{ temporaryPassword: string }>(
             `/api/admin/operators/${op.id}/reset-password`,
           );
-          showSecret({
+          secretDialog.show({
             title: t('operators.passwordReset'),
-            label: t('operators.temporaryPassword'),
-            secret: temporaryPassword,
             description: t('operators.temporaryPasswordHint'),
-            extra: [{ label: t('operators.username'), value: op.username }],
+            rows: [
+              { label: t('operators.username'), value: op.username },
+              { label: t('operators.temporaryPassword'), value: temporaryPassword, secret: true },
+            ],
           });
           reload();
         } catch (e) {
@@ -269,12 +271,13 @@ export function OperatorsPage() {
                   roleOptions={roleOptions}
                   onDone={reload}
                   onCreated={(username, password) =>
-                    showSecret({
+                    secretDialog.show({
                       title: t('operators.created'),
-                      label: t('operators.temporaryPassword'),
-                      secret: password,
                       description: t('operators.temporaryPasswordHint'),
-                      extra: [{ label: t('operators.username'), value: username }],
+                      rows: [
+                        { label: t('operators.username'), value: username },
+                        { label: t('operators.temporaryPassword'), value: password, secret: true },
+                      ],
                     })
                   }
                   trigger={
@@ -287,6 +290,7 @@ export function OperatorsPage() {
             : []
         }
       />
+      {secretDialog.holder}
     </Page>
   );
 }
