@@ -51,6 +51,8 @@ const zh = {
     autoRefresh: '自动刷新',
     live: '实时',
     paused: '已暂停',
+    createdAt: '创建时间',
+    numberTooShort: '请输入完整单号，或单号末尾至少 {{min}} 位数字',
   },
   testData: {
     show: '显示测试数据',
@@ -244,8 +246,9 @@ const zh = {
     succeededAtShort: '成功 {{time}}',
     failedAtShort: '失败 {{time}}',
     search: '单号',
-    searchPlaceholder: '退款单号 / 订单号',
-    searchHint: '输入任意一个单号：平台退款单号、商户退款单号、平台订单号或商户订单号',
+    searchPlaceholder: '退款单号 / 订单号，或尾号 4 位以上',
+    searchHint:
+      '输入任意一个完整单号（平台退款单号、商户退款单号、平台订单号或商户订单号），或平台退款单号、平台订单号末尾至少 4 位数字',
     createdRange: '创建时间',
     state: {
       pending: '退款中',
@@ -335,6 +338,8 @@ const en: typeof zh = {
     autoRefresh: 'Auto refresh',
     live: 'Live',
     paused: 'Paused',
+    createdAt: 'Created',
+    numberTooShort: 'Enter a whole number, or at least its last {{min}} digits',
   },
   testData: {
     show: 'Show test data',
@@ -536,8 +541,9 @@ const en: typeof zh = {
     succeededAtShort: 'Succeeded {{time}}',
     failedAtShort: 'Failed {{time}}',
     search: 'Number',
-    searchPlaceholder: 'Refund / order no.',
-    searchHint: 'Any number: platform or merchant refund no., platform or merchant order no.',
+    searchPlaceholder: 'Refund / order no., or its last 4+ digits',
+    searchHint:
+      'A whole number (platform or merchant refund no., platform or merchant order no.), or at least the last 4 digits of a platform refund or order no.',
     createdRange: 'Created',
     state: {
       pending: 'Refunding',
