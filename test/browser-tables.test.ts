@@ -142,6 +142,33 @@ describe.each(testDatabases)('console tables in the browser on $kind', (database
     await merchant.context().close();
   });
 
+  it("keeps the routing screen's enable switches and row actions uncovered at 1280×720", async () => {
+    const page = await pageAs(admin);
+    await page.goto(url('/operator/routing?product=sandbox_qr'));
+    const table = page.getByTestId('bindings-table');
+    await table.getByRole('switch').first().waitFor();
+    const controls = await table.evaluate((root) =>
+      [...root.querySelectorAll('tbody [role="switch"], tbody button')].map((element) => {
+        element.scrollIntoView({ block: 'center', inline: 'nearest' });
+        const box = element.getBoundingClientRect();
+        const top = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+        return {
+          control: element.getAttribute('role') ?? element.textContent,
+          inViewport: box.left >= 0 && box.right <= innerWidth,
+          onTop: !!top && (element === top || element.contains(top)),
+        };
+      }),
+    );
+    expect(controls.length).toBeGreaterThanOrEqual(4);
+    for (const control of controls) expect(control).toEqual({ ...control, inViewport: true, onTop: true });
+    const overflow = await table.evaluate((root) => {
+      const scroller = root.querySelector('.ant-table-content, .ant-table-body') as HTMLElement;
+      return scroller.scrollWidth - scroller.clientWidth;
+    });
+    expect(overflow).toBe(0);
+    await page.context().close();
+  });
+
   it('remembers a column choice across a reload, per list', async () => {
     const page = await pageAs(admin);
     await page.goto(url('/operator/orders'));

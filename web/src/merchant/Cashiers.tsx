@@ -13,7 +13,9 @@ import { api } from '../api.ts';
 import { errorText } from '../shell/errors.ts';
 import { dateTime } from '../shell/format.ts';
 import { confirmRule, newPasswordRules, passwordMinLength } from '../shell/forms.ts';
+import { RowAction, remembered } from '../shell/listTable.tsx';
 import { Page } from '../shell/Page.tsx';
+import { TwoLineCell } from '../shell/TwoLineCell.tsx';
 import { useTablePageLoader } from '../shell/tablePage.ts';
 import { CopyButton } from './Apps.tsx';
 import type { CashierUser } from './types.ts';
@@ -105,12 +107,16 @@ export function Cashiers() {
     {
       title: t('merchant:cashiers.username'),
       dataIndex: 'username',
-      render: (_, row) => <span className="qy-mono">{row.username}</span>,
-    },
-    {
-      title: t('merchant:cashiers.displayName'),
-      dataIndex: 'displayName',
-      render: (_, row) => row.displayName || '-',
+      render: (_, row) => (
+        <TwoLineCell
+          secondary={row.displayName || '-'}
+          secondaryTip={t('merchant:cashiers.displayName')}
+          time={row.createdAt}
+          timeTip={t('merchant:cashiers.createdAt')}
+        >
+          <span className="qy-mono">{row.username}</span>
+        </TwoLineCell>
+      ),
     },
     {
       title: t('merchant:cashiers.state'),
@@ -150,29 +156,24 @@ export function Cashiers() {
         ),
     },
     {
-      title: t('merchant:cashiers.createdAt'),
-      dataIndex: 'createdAt',
-      responsive: ['xl'],
-      render: (_, row) => dateTime(row.createdAt),
-    },
-    {
       title: t('merchant:cashiers.actions'),
+      key: 'actions',
       valueType: 'option',
       width: 220,
       render: (_, row) => [
         <Rename key="rename" user={row} onSaved={reload} />,
         row.enabled ? (
-          <Typography.Link key="disable" type="danger" onClick={() => setEnabled(row, false)}>
+          <RowAction key="disable" danger onClick={() => setEnabled(row, false)}>
             {t('merchant:cashiers.disable')}
-          </Typography.Link>
+          </RowAction>
         ) : (
-          <Typography.Link key="enable" onClick={() => setEnabled(row, true)}>
+          <RowAction key="enable" onClick={() => setEnabled(row, true)}>
             {t('merchant:cashiers.enable')}
-          </Typography.Link>
+          </RowAction>
         ),
-        <Typography.Link key="reset" onClick={() => resetPassword(row)}>
-          <KeyOutlined /> {t('merchant:cashiers.resetPassword')}
-        </Typography.Link>,
+        <RowAction key="reset" icon={<KeyOutlined />} onClick={() => resetPassword(row)}>
+          {t('merchant:cashiers.resetPassword')}
+        </RowAction>,
       ],
     },
   ];
@@ -186,7 +187,8 @@ export function Cashiers() {
           actionRef={actionRef}
           columns={columns}
           search={false}
-          options={{ density: false, reload: true, setting: false, fullScreen: false }}
+          options={{ density: false, reload: true, setting: true, fullScreen: false }}
+          columnsState={remembered('merchant.cashiers')}
           pagination={{ defaultPageSize: 20, showSizeChanger: true }}
           request={(query) => loadPage<CashierUser>('/api/merchant/cashiers', {}, query)}
           toolBarRender={() => [
@@ -300,11 +302,7 @@ function Rename({ user, onSaved }: { user: CashierUser; onSaved: () => void }) {
       width={420}
       modalProps={{ destroyOnHidden: true }}
       initialValues={{ displayName: user.displayName }}
-      trigger={
-        <Typography.Link>
-          <EditOutlined /> {t('merchant:cashiers.edit')}
-        </Typography.Link>
-      }
+      trigger={<RowAction icon={<EditOutlined />}>{t('merchant:cashiers.edit')}</RowAction>}
       onFinish={async (values) => {
         try {
           await api.patch(`/api/merchant/cashiers/${encodeURIComponent(user.id)}`, {

@@ -20,8 +20,13 @@ export function remembered(key: string) {
 }
 
 /** Sums the widths of the columns a table shows: its `scroll.x`, so it scrolls only when narrower. */
-export function widthOf(columns: { width?: number | string; hideInTable?: boolean }[]): number {
-  return columns.reduce((sum, c) => sum + (c.hideInTable || typeof c.width !== 'number' ? 0 : c.width), 0);
+export function widthOf(
+  columns: { width?: number | string; hideInTable?: boolean; hidden?: boolean }[],
+): number {
+  return columns.reduce(
+    (sum, c) => sum + (c.hideInTable || c.hidden || typeof c.width !== 'number' ? 0 : c.width),
+    0,
+  );
 }
 
 /** One figure under the main one: a label and its value, e.g. 手续费 ¥0.60. */

@@ -18,7 +18,8 @@ import { useTranslation } from 'react-i18next';
 import { api } from '../../api.ts';
 import { downloadFromApi } from '../../shell/download.ts';
 import { errorText } from '../../shell/errors.ts';
-import { dateTime } from '../../shell/format.ts';
+import { remembered, widthOf } from '../../shell/listTable.tsx';
+import { TwoLineCell } from '../../shell/TwoLineCell.tsx';
 import { EnabledBadge, useShowSecret } from '../components.tsx';
 import type { AcceptedSignType, MerchantApp, MerchantDetail, SignType } from '../types.ts';
 
@@ -81,12 +82,13 @@ export function MerchantAppsPanel({ merchant, writable, onChanged }: PanelProps)
       dataIndex: 'appId',
       width: 220,
       render: (_, a) => (
-        <Typography.Text className="qy-mono" copyable>
-          {a.appId}
-        </Typography.Text>
+        <TwoLineCell secondary={a.name} time={a.createdAt} timeTip={t('merchants.createdAt')}>
+          <Typography.Text className="qy-mono" copyable>
+            {a.appId}
+          </Typography.Text>
+        </TwoLineCell>
       ),
     },
-    { title: t('apps.name'), dataIndex: 'name', width: 140 },
     {
       title: t('apps.state'),
       dataIndex: 'state',
@@ -96,6 +98,7 @@ export function MerchantAppsPanel({ merchant, writable, onChanged }: PanelProps)
     {
       title: t('apps.notifyUrl'),
       dataIndex: 'notifyUrl',
+      width: 200,
       ellipsis: true,
       render: (_, a) =>
         a.notifyUrl ? (
@@ -153,15 +156,9 @@ export function MerchantAppsPanel({ merchant, writable, onChanged }: PanelProps)
         ),
     },
     {
-      title: t('merchants.createdAt'),
-      dataIndex: 'createdAt',
-      width: 170,
-      render: (_, a) => dateTime(a.createdAt),
-    },
-    {
       title: t('common:actions.more'),
+      key: 'actions',
       valueType: 'option',
-      fixed: 'right',
       width: 300,
       render: (_, a) => (
         <Space size={12} wrap>
@@ -222,8 +219,10 @@ export function MerchantAppsPanel({ merchant, writable, onChanged }: PanelProps)
       search={false}
       pagination={false}
       cardBordered
-      scroll={{ x: 1700 }}
-      options={{ reload: onChanged, density: false, setting: false }}
+      // Wider than a 1280 px screen: it scrolls, and no column is fixed over the others.
+      scroll={{ x: widthOf(columns) }}
+      columnsState={remembered('operator.merchantApps')}
+      options={{ reload: onChanged, density: false, setting: true }}
       toolBarRender={() =>
         writable
           ? [

@@ -42,6 +42,7 @@ import { ErrorAlert } from '../../shell/ErrorAlert.tsx';
 import { errorText } from '../../shell/errors.ts';
 import { parseYuan, percentFromPpm, yuan, yuanPlain } from '../../shell/format.ts';
 import { amountRule, minorOrNull } from '../../shell/forms.ts';
+import { widthOf } from '../../shell/listTable.tsx';
 import { Page } from '../../shell/Page.tsx';
 import { useCan } from '../../shell/session.tsx';
 import { useApi } from '../../shell/useApi.ts';
@@ -301,13 +302,13 @@ function BindingsTable(props: {
         </Tooltip>
       ),
       key: 'rate',
-      width: 140,
+      width: 120,
       render: (_, b) => <RateSpread cost={b.costRatePpm} rate={defaultRate} />,
     },
     {
       title: t('routing.weight'),
       dataIndex: 'weight',
-      width: 96,
+      width: 90,
       render: (_, b) =>
         props.writable ? (
           <InlineNumber
@@ -324,7 +325,7 @@ function BindingsTable(props: {
     {
       title: t('routing.share'),
       key: 'share',
-      width: 140,
+      width: 130,
       render: (_, b) => <ShareCell share={props.shares.get(b.channelAccountId)} priority={b.priority} />,
     },
     {
@@ -334,7 +335,7 @@ function BindingsTable(props: {
         </Tooltip>
       ),
       dataIndex: 'priority',
-      width: 96,
+      width: 90,
       render: (_, b) =>
         props.writable ? (
           <InlineNumber
@@ -355,7 +356,7 @@ function BindingsTable(props: {
         </Tooltip>
       ),
       key: 'conditions',
-      width: 190,
+      width: 150,
       render: (_, b) => <Conditions binding={b} />,
     },
     {
@@ -375,8 +376,7 @@ function BindingsTable(props: {
     {
       title: t('common:actions.more'),
       key: 'actions',
-      fixed: 'right',
-      width: 140,
+      width: 130,
       hidden: !props.writable,
       render: (_, b) => (
         <Space size={12}>
@@ -403,7 +403,8 @@ function BindingsTable(props: {
       dataSource={[...props.rows].sort((a, b) => b.priority - a.priority || b.weight - a.weight)}
       loading={props.loading}
       pagination={false}
-      scroll={{ x: 1050 }}
+      // The columns fit at 1280 px; none is fixed on the right, so none covers the enable switch.
+      scroll={{ x: widthOf(columns) }}
       rowClassName={(b) => (props.shares.get(b.channelAccountId)?.excluded ? 'qy-row-muted' : '')}
       locale={{ emptyText: <Empty description={t('routing.empty')} /> }}
     />
