@@ -15,6 +15,8 @@ import { api } from '../../api.ts';
 import { errorText } from '../../shell/errors.ts';
 import { dateTime, percentPlain, ppmFromPercent, yuan } from '../../shell/format.ts';
 import { feePartOf, percentRule } from '../../shell/forms.ts';
+import { remembered } from '../../shell/listTable.tsx';
+import { TwoLineCell } from '../../shell/TwoLineCell.tsx';
 import { useApi } from '../../shell/useApi.ts';
 import { EnabledBadge, useShowSecret } from '../components.tsx';
 import { FeePartFields, feePartPlain, feeTermsText } from '../feeParts.tsx';
@@ -103,6 +105,7 @@ export function MerchantProductsPanel({ merchant, writable, onChanged }: PanelPr
     },
     {
       title: t('common:actions.more'),
+      key: 'actions',
       valueType: 'option',
       hideInTable: !writable,
       render: (_, r) => (
@@ -132,7 +135,8 @@ export function MerchantProductsPanel({ merchant, writable, onChanged }: PanelPr
       search={false}
       pagination={false}
       cardBordered
-      options={{ reload: onChanged, density: false, setting: false }}
+      options={{ reload: onChanged, density: false, setting: true }}
+      columnsState={remembered('operator.merchantProducts')}
       toolBarRender={() =>
         writable
           ? [
@@ -302,9 +306,17 @@ export function MerchantUsersPanel({ merchant, writable, onChanged }: PanelProps
     {
       title: t('users.username'),
       dataIndex: 'username',
-      render: (_, u) => <span className="qy-mono">{u.username}</span>,
+      render: (_, u) => (
+        <TwoLineCell
+          secondary={u.displayName || '-'}
+          secondaryTip={t('users.displayName')}
+          time={u.createdAt}
+          timeTip={t('merchants.createdAt')}
+        >
+          <span className="qy-mono">{u.username}</span>
+        </TwoLineCell>
+      ),
     },
-    { title: t('users.displayName'), dataIndex: 'displayName', render: (_, u) => u.displayName || '-' },
     { title: t('users.email'), dataIndex: 'email', render: (_, u) => u.email || '-' },
     {
       title: t('users.merchantRole'),
@@ -328,7 +340,6 @@ export function MerchantUsersPanel({ merchant, writable, onChanged }: PanelProps
         ),
     },
     { title: t('users.lastLogin'), dataIndex: 'lastLoginAt', render: (_, u) => dateTime(u.lastLoginAt) },
-    { title: t('merchants.createdAt'), dataIndex: 'createdAt', render: (_, u) => dateTime(u.createdAt) },
     ...(writable
       ? [
           {
@@ -400,7 +411,8 @@ export function MerchantUsersPanel({ merchant, writable, onChanged }: PanelProps
       search={false}
       pagination={false}
       cardBordered
-      options={{ reload: onChanged, density: false, setting: false }}
+      options={{ reload: onChanged, density: false, setting: true }}
+      columnsState={remembered('operator.merchantUsers')}
       toolBarRender={() =>
         writable
           ? [
