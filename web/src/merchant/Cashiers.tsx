@@ -109,6 +109,7 @@ export function Cashiers() {
       dataIndex: 'username',
       render: (_, row) => (
         <TwoLineCell
+          secondaryMono={false}
           secondary={row.displayName || '-'}
           secondaryTip={t('merchant:cashiers.displayName')}
           time={row.createdAt}

@@ -91,9 +91,10 @@ export function Orders() {
       dataIndex: 'subject',
       hideInSearch: true,
       hideInTable: compact,
-      width: 200,
+      width: 190,
       render: (_, row) => (
         <TwoLineCell
+          secondaryMono={false}
           secondary={[
             row.productName || row.productCode,
             sourceText(t, row),
@@ -167,33 +168,32 @@ export function Orders() {
       key: 'actions',
       valueType: 'option',
       hideInTable: compact,
-      width: 170,
-      render: (_, row) => [
-        <RowAction key="detail" onClick={() => showOrder(row.orderNo)}>
-          {t('merchant:orders.detail')}
-        </RowAction>,
-        ...(isOpenState(row.state)
-          ? [
-              <RowAction
-                key="sync"
-                onClick={async () => {
-                  if (await syncOrder(app, row.orderNo)) reload();
-                }}
-              >
-                {t('merchant:orders.sync')}
-              </RowAction>,
-              <RowAction
-                key="close"
-                danger
-                onClick={async () => {
-                  if (await confirmClose(app, row.orderNo)) reload();
-                }}
-              >
-                {t('merchant:orders.close')}
-              </RowAction>,
-            ]
-          : []),
-      ],
+      width: 210,
+      // One wrapping group: in a longer language the actions take two lines, not the next column.
+      render: (_, row) => (
+        <Space wrap size={[12, 0]}>
+          <RowAction onClick={() => showOrder(row.orderNo)}>{t('merchant:orders.detail')}</RowAction>
+          {isOpenState(row.state) && (
+            <RowAction
+              onClick={async () => {
+                if (await syncOrder(app, row.orderNo)) reload();
+              }}
+            >
+              {t('merchant:orders.sync')}
+            </RowAction>
+          )}
+          {isOpenState(row.state) && (
+            <RowAction
+              danger
+              onClick={async () => {
+                if (await confirmClose(app, row.orderNo)) reload();
+              }}
+            >
+              {t('merchant:orders.close')}
+            </RowAction>
+          )}
+        </Space>
+      ),
     },
   ];
 

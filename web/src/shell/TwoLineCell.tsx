@@ -14,6 +14,7 @@ export function TwoLineCell({
   children,
   secondary,
   secondaryTip,
+  secondaryMono = true,
   time,
   timeTip,
 }: {
@@ -21,13 +22,15 @@ export function TwoLineCell({
   secondary?: ReactNode;
   /** Says what the second line is, on hover. */
   secondaryTip?: string;
+  /** The second line is a number (monospace, the default) rather than words. */
+  secondaryMono?: boolean;
   /** An ISO time shown in the browser's local time under the numbers (the created time). */
   time?: string | null;
   /** Says what the time is, on hover. */
   timeTip?: string;
 }) {
   const second = secondary ? (
-    <Typography.Text type="secondary" className="qy-mono" style={small}>
+    <Typography.Text type="secondary" className={secondaryMono ? 'qy-mono' : undefined} style={small}>
       {secondary}
     </Typography.Text>
   ) : null;

@@ -82,7 +82,12 @@ export function MerchantAppsPanel({ merchant, writable, onChanged }: PanelProps)
       dataIndex: 'appId',
       width: 220,
       render: (_, a) => (
-        <TwoLineCell secondary={a.name} time={a.createdAt} timeTip={t('merchants.createdAt')}>
+        <TwoLineCell
+          secondaryMono={false}
+          secondary={a.name}
+          time={a.createdAt}
+          timeTip={t('merchants.createdAt')}
+        >
           <Typography.Text className="qy-mono" copyable>
             {a.appId}
           </Typography.Text>

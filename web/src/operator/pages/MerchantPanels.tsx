@@ -308,6 +308,7 @@ export function MerchantUsersPanel({ merchant, writable, onChanged }: PanelProps
       dataIndex: 'username',
       render: (_, u) => (
         <TwoLineCell
+          secondaryMono={false}
           secondary={u.displayName || '-'}
           secondaryTip={t('users.displayName')}
           time={u.createdAt}

@@ -96,6 +96,7 @@ export function OrdersPage() {
       width: 180,
       render: (_, o) => (
         <TwoLineCell
+          secondaryMono={false}
           secondary={[
             o.productName ?? productName.get(o.productCode) ?? o.productCode,
             o.channelAccountName ??
@@ -140,12 +141,12 @@ export function OrdersPage() {
           figures={[
             {
               label: t('orders.fee'),
-              value: `${yuan(o.fee, o.currency)}（${percentFromPpm(o.merchantRatePpm)}）`,
+              value: `${yuan(o.fee, o.currency)} · ${percentFromPpm(o.merchantRatePpm)}`,
               title: t('orders.merchantRate'),
             },
             o.channelCost !== null && {
               label: t('orders.channelCost'),
-              value: `${yuan(o.channelCost, o.currency)}（${percentFromPpm(o.channelRatePpm)}）`,
+              value: `${yuan(o.channelCost, o.currency)} · ${percentFromPpm(o.channelRatePpm)}`,
               title: t('orders.channelRate'),
             },
             o.platformProfit !== null && {

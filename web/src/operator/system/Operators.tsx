@@ -117,6 +117,7 @@ export function OperatorsPage() {
       width: 240,
       render: (_, op) => (
         <TwoLineCell
+          secondaryMono={false}
           secondary={[op.displayName, op.email].filter(Boolean).join(' · ') || '-'}
           secondaryTip={`${t('operators.displayName')} · ${t('operators.email')}`}
           time={op.createdAt}
