@@ -98,7 +98,8 @@ async function operatorRefundRoutes(app: FastifyInstance, { services }: { servic
     {
       schema: {
         tags,
-        summary: 'List refunds, newest first; q finds a refund by its numbers or its order’s, or the last 4+ digits of either platform number',
+        summary:
+          'List refunds, newest first; q finds a refund by its numbers or its order’s, or the last 4+ digits of either platform number',
         querystring: z.object({ ...listQuery, mchNo: blank(z.string().max(32)) }),
       },
       config: { permission: 'order.read' },
