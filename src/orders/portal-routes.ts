@@ -41,7 +41,7 @@ export async function orderPortalRoutes(app: FastifyInstance, { services }: { se
       schema: {
         tags,
         summary:
-          "The merchant's orders, newest first (a cashier's own only); q finds any of an order's numbers",
+          "The merchant's orders, newest first (a cashier's own only); q finds any of an order's numbers, or the last 4+ digits of its platform number",
         querystring: z.object({
           q: blank(z.string().trim().max(64)),
           state: blank(z.enum(ORDER_STATES)),

@@ -1,4 +1,5 @@
 import type { Queryable, SqlValue } from '../db/index.ts';
+import type { NumberSearch } from './number-search.ts';
 import type { OrderState } from './state.ts';
 
 export interface OrderRow {
@@ -436,8 +437,8 @@ export interface OrderFilter {
   state?: string;
   productCode?: string;
   channelAccountId?: bigint;
-  /** Any of the order's numbers: platform, merchant or channel. */
-  search?: string;
+  /** Any of the order's numbers (platform, merchant or channel), or the end of the platform number. */
+  search?: NumberSearch;
   /** Placed at or after. */
   from?: Date;
   /** Placed before. */
@@ -450,7 +451,8 @@ export interface OrderFilter {
 
 /**
  * One page of orders, newest first, with the number of matches. Every filter is in the WHERE
- * clause (tenant and cashier scoping included), so a page never holds a row it should not.
+ * clause (tenant and cashier scoping included), so a page never holds a row it should not. A search
+ * by the end of the number is a prefix match on `reverse(order_no)` (index of migration 014).
  */
 export function listOrders(q: Queryable, f: OrderFilter) {
   return q.query<OrderRow & { total: bigint }>(
@@ -460,7 +462,8 @@ export function listOrders(q: Queryable, f: OrderFilter) {
        AND ($2::text IS NULL OR o.state = $2)
        AND ($3::text IS NULL OR o.product_code = $3)
        AND ($4::bigint IS NULL OR o.channel_account_id = $4)
-       AND ($5::text IS NULL OR o.order_no = $5 OR o.mch_order_no = $5 OR o.channel_order_no = $5)
+       AND ($5::text IS NULL OR o.order_no = $5 OR o.mch_order_no = $5 OR o.channel_order_no = $5
+            OR ($12::text IS NOT NULL AND reverse(o.order_no) LIKE $12))
        AND ($6::bigint IS NULL OR o.created_by_user_id = $6)
        AND ($7::timestamptz IS NULL OR o.created_at >= $7)
        AND ($8::timestamptz IS NULL OR o.created_at < $8)
@@ -471,13 +474,14 @@ export function listOrders(q: Queryable, f: OrderFilter) {
       f.state ?? null,
       f.productCode ?? null,
       f.channelAccountId ?? null,
-      f.search ?? null,
+      f.search?.exact ?? null,
       f.createdByUserId ?? null,
       f.from ?? null,
       f.to ?? null,
       f.limit,
       f.offset,
       f.alertsOnly ?? false,
+      f.search?.reversedSuffix ?? null,
     ],
   );
 }

@@ -287,7 +287,8 @@ export async function orderAdminRoutes(app: FastifyInstance, { services }: { ser
     {
       schema: {
         tags,
-        summary: 'List orders, newest first; q finds an order by any of its numbers',
+        summary:
+          'List orders, newest first; q finds an order by any of its numbers, or by the last 4+ digits of its platform number',
         querystring: ListOrdersQuery,
       },
       config: { permission: 'order.read' },

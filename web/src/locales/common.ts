@@ -73,6 +73,8 @@ const zh = {
     rotatedTitle: '新的应用密钥',
     oldKeyExpires: '旧密钥将于 {{time}} 失效',
     oldKeyRevoked: '旧密钥已立即失效。',
+    createdAt: '创建时间',
+    numberTooShort: '请输入完整单号，或单号末尾至少 {{min}} 位数字',
   },
   testData: {
     show: '显示测试数据',
@@ -220,8 +222,9 @@ const zh = {
     succeededAtShort: '成功 {{time}}',
     failedAtShort: '失败 {{time}}',
     search: '单号',
-    searchPlaceholder: '退款单号 / 订单号',
-    searchHint: '输入任意一个单号：平台退款单号、商户退款单号、平台订单号或商户订单号',
+    searchPlaceholder: '退款单号 / 订单号，或尾号 4 位以上',
+    searchHint:
+      '输入任意一个完整单号（平台退款单号、商户退款单号、平台订单号或商户订单号），或平台退款单号、平台订单号末尾至少 4 位数字',
     createdRange: '创建时间',
     source: {
       api: '商户接口',
@@ -344,6 +347,8 @@ const en: typeof zh = {
     rotatedTitle: 'New app secret',
     oldKeyExpires: 'The old secret stops working at {{time}}',
     oldKeyRevoked: 'The old secret stopped working at once.',
+    createdAt: 'Created',
+    numberTooShort: 'Enter a whole number, or at least its last {{min}} digits',
   },
   testData: {
     show: 'Show test data',
@@ -495,8 +500,9 @@ const en: typeof zh = {
     succeededAtShort: 'Succeeded {{time}}',
     failedAtShort: 'Failed {{time}}',
     search: 'Number',
-    searchPlaceholder: 'Refund / order no.',
-    searchHint: 'Any number: platform or merchant refund no., platform or merchant order no.',
+    searchPlaceholder: 'Refund / order no., or its last 4+ digits',
+    searchHint:
+      'A whole number (platform or merchant refund no., platform or merchant order no.), or at least the last 4 digits of a platform refund or order no.',
     createdRange: 'Created',
     source: {
       api: 'Merchant API',

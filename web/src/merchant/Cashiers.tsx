@@ -13,8 +13,10 @@ import { api } from '../api.ts';
 import { errorText } from '../shell/errors.ts';
 import { dateTime } from '../shell/format.ts';
 import { confirmRule, newPasswordRules, passwordMinLength } from '../shell/forms.ts';
+import { RowAction, remembered } from '../shell/listTable.tsx';
 import { Page } from '../shell/Page.tsx';
 import { useSecretDialog } from '../shell/SecretDialog.tsx';
+import { TwoLineCell } from '../shell/TwoLineCell.tsx';
 import { useTablePageLoader } from '../shell/tablePage.ts';
 import type { CashierUser } from './types.ts';
 import { useSubtitle } from './useSubtitle.ts';
@@ -99,12 +101,17 @@ export function Cashiers() {
     {
       title: t('merchant:cashiers.username'),
       dataIndex: 'username',
-      render: (_, row) => <span className="qy-mono">{row.username}</span>,
-    },
-    {
-      title: t('merchant:cashiers.displayName'),
-      dataIndex: 'displayName',
-      render: (_, row) => row.displayName || '-',
+      render: (_, row) => (
+        <TwoLineCell
+          secondaryMono={false}
+          secondary={row.displayName || '-'}
+          secondaryTip={t('merchant:cashiers.displayName')}
+          time={row.createdAt}
+          timeTip={t('merchant:cashiers.createdAt')}
+        >
+          <span className="qy-mono">{row.username}</span>
+        </TwoLineCell>
+      ),
     },
     {
       title: t('merchant:cashiers.state'),
@@ -144,29 +151,24 @@ export function Cashiers() {
         ),
     },
     {
-      title: t('merchant:cashiers.createdAt'),
-      dataIndex: 'createdAt',
-      responsive: ['xl'],
-      render: (_, row) => dateTime(row.createdAt),
-    },
-    {
       title: t('merchant:cashiers.actions'),
+      key: 'actions',
       valueType: 'option',
       width: 220,
       render: (_, row) => [
         <Rename key="rename" user={row} onSaved={reload} />,
         row.enabled ? (
-          <Typography.Link key="disable" type="danger" onClick={() => setEnabled(row, false)}>
+          <RowAction key="disable" danger onClick={() => setEnabled(row, false)}>
             {t('merchant:cashiers.disable')}
-          </Typography.Link>
+          </RowAction>
         ) : (
-          <Typography.Link key="enable" onClick={() => setEnabled(row, true)}>
+          <RowAction key="enable" onClick={() => setEnabled(row, true)}>
             {t('merchant:cashiers.enable')}
-          </Typography.Link>
+          </RowAction>
         ),
-        <Typography.Link key="reset" onClick={() => resetPassword(row)}>
-          <KeyOutlined /> {t('merchant:cashiers.resetPassword')}
-        </Typography.Link>,
+        <RowAction key="reset" icon={<KeyOutlined />} onClick={() => resetPassword(row)}>
+          {t('merchant:cashiers.resetPassword')}
+        </RowAction>,
       ],
     },
   ];
@@ -180,7 +182,8 @@ export function Cashiers() {
           actionRef={actionRef}
           columns={columns}
           search={false}
-          options={{ density: false, reload: true, setting: false, fullScreen: false }}
+          options={{ density: false, reload: true, setting: true, fullScreen: false }}
+          columnsState={remembered('merchant.cashiers')}
           pagination={{ defaultPageSize: 20, showSizeChanger: true }}
           request={(query) => loadPage<CashierUser>('/api/merchant/cashiers', {}, query)}
           toolBarRender={() => [
@@ -294,11 +297,7 @@ function Rename({ user, onSaved }: { user: CashierUser; onSaved: () => void }) {
       width={520}
       modalProps={{ destroyOnHidden: true }}
       initialValues={{ displayName: user.displayName }}
-      trigger={
-        <Typography.Link>
-          <EditOutlined /> {t('merchant:cashiers.edit')}
-        </Typography.Link>
-      }
+      trigger={<RowAction icon={<EditOutlined />}>{t('merchant:cashiers.edit')}</RowAction>}
       onFinish={async (values) => {
         try {
           await api.patch(`/api/merchant/cashiers/${encodeURIComponent(user.id)}`, {

@@ -15,11 +15,12 @@ import { useTranslation } from 'react-i18next';
 import { api } from '../../api.ts';
 import { downloadFromApi } from '../../shell/download.ts';
 import { errorText } from '../../shell/errors.ts';
-import { dateTime } from '../../shell/format.ts';
 import { urlRule } from '../../shell/forms.ts';
 import { IpAllowlistField, IpAllowlistTags, ipAllowlistOf } from '../../shell/IpAllowlist.tsx';
+import { remembered, widthOf } from '../../shell/listTable.tsx';
 import { OldKeyNotice, RotateSecret } from '../../shell/RotateSecret.tsx';
 import { useSecretDialog } from '../../shell/SecretDialog.tsx';
+import { TwoLineCell } from '../../shell/TwoLineCell.tsx';
 import { EnabledBadge } from '../components.tsx';
 import type { AcceptedSignType, MerchantApp, MerchantDetail, SignType } from '../types.ts';
 
@@ -64,15 +65,19 @@ export function MerchantAppsPanel({ merchant, writable, onChanged }: PanelProps)
       dataIndex: 'appId',
       width: 220,
       render: (_, a) => (
-        <Space direction="vertical" size={0}>
+        <TwoLineCell
+          secondaryMono={false}
+          secondary={a.name}
+          time={a.createdAt}
+          timeTip={t('merchants.createdAt')}
+        >
           <Typography.Text className="qy-mono" copyable>
             {a.appId}
           </Typography.Text>
           <OldKeyNotice expiresAt={a.oldKeyExpiresAt} />
-        </Space>
+        </TwoLineCell>
       ),
     },
-    { title: t('apps.name'), dataIndex: 'name', width: 140 },
     {
       title: t('apps.state'),
       dataIndex: 'state',
@@ -82,6 +87,7 @@ export function MerchantAppsPanel({ merchant, writable, onChanged }: PanelProps)
     {
       title: t('apps.notifyUrl'),
       dataIndex: 'notifyUrl',
+      width: 200,
       ellipsis: true,
       render: (_, a) =>
         a.notifyUrl ? (
@@ -125,15 +131,9 @@ export function MerchantAppsPanel({ merchant, writable, onChanged }: PanelProps)
         ),
     },
     {
-      title: t('merchants.createdAt'),
-      dataIndex: 'createdAt',
-      width: 170,
-      render: (_, a) => dateTime(a.createdAt),
-    },
-    {
       title: t('common:actions.more'),
+      key: 'actions',
       valueType: 'option',
-      fixed: 'right',
       width: 300,
       render: (_, a) => (
         <Space size={12} wrap>
@@ -191,8 +191,10 @@ export function MerchantAppsPanel({ merchant, writable, onChanged }: PanelProps)
       search={false}
       pagination={false}
       cardBordered
-      scroll={{ x: 1700 }}
-      options={{ reload: onChanged, density: false, setting: false }}
+      // Wider than a 1280 px screen: it scrolls, and no column is fixed over the others.
+      scroll={{ x: widthOf(columns) }}
+      columnsState={remembered('operator.merchantApps')}
+      options={{ reload: onChanged, density: false, setting: true }}
       toolBarRender={() =>
         writable
           ? [

@@ -15,7 +15,9 @@ import { api } from '../../api.ts';
 import { errorText } from '../../shell/errors.ts';
 import { dateTime, percentPlain, ppmFromPercent, yuan } from '../../shell/format.ts';
 import { feePartOf, percentRule } from '../../shell/forms.ts';
+import { remembered } from '../../shell/listTable.tsx';
 import { useSecretDialog } from '../../shell/SecretDialog.tsx';
+import { TwoLineCell } from '../../shell/TwoLineCell.tsx';
 import { useApi } from '../../shell/useApi.ts';
 import { EnabledBadge } from '../components.tsx';
 import { FeePartFields, feePartPlain, feeTermsText } from '../feeParts.tsx';
@@ -104,6 +106,7 @@ export function MerchantProductsPanel({ merchant, writable, onChanged }: PanelPr
     },
     {
       title: t('common:actions.more'),
+      key: 'actions',
       valueType: 'option',
       hideInTable: !writable,
       render: (_, r) => (
@@ -133,7 +136,8 @@ export function MerchantProductsPanel({ merchant, writable, onChanged }: PanelPr
       search={false}
       pagination={false}
       cardBordered
-      options={{ reload: onChanged, density: false, setting: false }}
+      options={{ reload: onChanged, density: false, setting: true }}
+      columnsState={remembered('operator.merchantProducts')}
       toolBarRender={() =>
         writable
           ? [
@@ -304,9 +308,18 @@ export function MerchantUsersPanel({ merchant, writable, onChanged }: PanelProps
     {
       title: t('users.username'),
       dataIndex: 'username',
-      render: (_, u) => <span className="qy-mono">{u.username}</span>,
+      render: (_, u) => (
+        <TwoLineCell
+          secondaryMono={false}
+          secondary={u.displayName || '-'}
+          secondaryTip={t('users.displayName')}
+          time={u.createdAt}
+          timeTip={t('merchants.createdAt')}
+        >
+          <span className="qy-mono">{u.username}</span>
+        </TwoLineCell>
+      ),
     },
-    { title: t('users.displayName'), dataIndex: 'displayName', render: (_, u) => u.displayName || '-' },
     { title: t('users.email'), dataIndex: 'email', render: (_, u) => u.email || '-' },
     {
       title: t('users.merchantRole'),
@@ -330,7 +343,6 @@ export function MerchantUsersPanel({ merchant, writable, onChanged }: PanelProps
         ),
     },
     { title: t('users.lastLogin'), dataIndex: 'lastLoginAt', render: (_, u) => dateTime(u.lastLoginAt) },
-    { title: t('merchants.createdAt'), dataIndex: 'createdAt', render: (_, u) => dateTime(u.createdAt) },
     ...(writable
       ? [
           {
@@ -404,7 +416,8 @@ export function MerchantUsersPanel({ merchant, writable, onChanged }: PanelProps
         search={false}
         pagination={false}
         cardBordered
-        options={{ reload: onChanged, density: false, setting: false }}
+        options={{ reload: onChanged, density: false, setting: true }}
+        columnsState={remembered('operator.merchantUsers')}
         toolBarRender={() =>
           writable
             ? [

@@ -17,6 +17,7 @@ import { api } from '../../api.ts';
 import { errorText } from '../../shell/errors.ts';
 import { parseYuan, percentPlain, ppmFromPercent, yuan, yuanPlain } from '../../shell/format.ts';
 import { amountRule, feePartOf, percentRule } from '../../shell/forms.ts';
+import { remembered } from '../../shell/listTable.tsx';
 import { Page } from '../../shell/Page.tsx';
 import { useCan } from '../../shell/session.tsx';
 import { useRequestError } from '../../shell/useRequestError.ts';
@@ -85,6 +86,7 @@ export function ProductsPage() {
     },
     {
       title: t('common:actions.more'),
+      key: 'actions',
       valueType: 'option',
       width: 180,
       render: (_, p) => (
@@ -117,7 +119,8 @@ export function ProductsPage() {
         cardBordered
         search={false}
         pagination={{ defaultPageSize: 20, hideOnSinglePage: true }}
-        options={{ density: false, setting: false, reload: true }}
+        options={{ density: false, setting: true, reload: true }}
+        columnsState={remembered('operator.products')}
         onRequestError={onRequestError}
         request={async () => {
           const data = await api.get<Product[]>('/api/admin/products');

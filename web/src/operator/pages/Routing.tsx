@@ -49,6 +49,7 @@ import {
   PRIORITY_RANGE,
   WEIGHT_RANGE,
 } from '../../shell/forms.ts';
+import { widthOf } from '../../shell/listTable.tsx';
 import { Page } from '../../shell/Page.tsx';
 import { useCan } from '../../shell/session.tsx';
 import { useApi } from '../../shell/useApi.ts';
@@ -308,13 +309,13 @@ function BindingsTable(props: {
         </Tooltip>
       ),
       key: 'rate',
-      width: 140,
+      width: 120,
       render: (_, b) => <RateSpread cost={b.costRatePpm} rate={defaultRate} />,
     },
     {
       title: t('routing.weight'),
       dataIndex: 'weight',
-      width: 96,
+      width: 90,
       render: (_, b) =>
         props.writable ? (
           <InlineNumber
@@ -330,7 +331,7 @@ function BindingsTable(props: {
     {
       title: t('routing.share'),
       key: 'share',
-      width: 140,
+      width: 130,
       render: (_, b) => <ShareCell share={props.shares.get(b.channelAccountId)} priority={b.priority} />,
     },
     {
@@ -340,7 +341,7 @@ function BindingsTable(props: {
         </Tooltip>
       ),
       dataIndex: 'priority',
-      width: 96,
+      width: 90,
       render: (_, b) =>
         props.writable ? (
           <InlineNumber
@@ -360,7 +361,7 @@ function BindingsTable(props: {
         </Tooltip>
       ),
       key: 'conditions',
-      width: 190,
+      width: 150,
       render: (_, b) => <Conditions binding={b} />,
     },
     {
@@ -380,8 +381,7 @@ function BindingsTable(props: {
     {
       title: t('common:actions.more'),
       key: 'actions',
-      fixed: 'right',
-      width: 140,
+      width: 130,
       hidden: !props.writable,
       render: (_, b) => (
         <Space size={12}>
@@ -408,7 +408,8 @@ function BindingsTable(props: {
       dataSource={[...props.rows].sort((a, b) => b.priority - a.priority || b.weight - a.weight)}
       loading={props.loading}
       pagination={false}
-      scroll={{ x: 1050 }}
+      // The columns fit at 1280 px; none is fixed on the right, so none covers the enable switch.
+      scroll={{ x: widthOf(columns) }}
       rowClassName={(b) => (props.shares.get(b.channelAccountId)?.excluded ? 'qy-row-muted' : '')}
       locale={{ emptyText: <Empty description={t('routing.empty')} /> }}
     />
