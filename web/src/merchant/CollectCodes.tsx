@@ -40,6 +40,7 @@ import { downloadFromApi } from '../shell/download.ts';
 import { errorText } from '../shell/errors.ts';
 import { dateTime } from '../shell/format.ts';
 import { Page } from '../shell/Page.tsx';
+import { PrivateUrlWarning } from '../shell/PrivateUrlWarning.tsx';
 import { useSession } from '../shell/session.tsx';
 import { useTablePageLoader } from '../shell/tablePage.ts';
 import { useApi } from '../shell/useApi.ts';
@@ -524,6 +525,7 @@ function PreviewModal({ code, onClose }: { code: CollectCode | null; onClose: ()
     >
       {code && (
         <div data-testid="collect-code-preview" data-code={code.code}>
+          <PrivateUrlWarning url={code.url} show={code.privateUrl} />
           {!code.enabled && (
             <Alert
               type="warning"
