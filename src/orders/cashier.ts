@@ -40,7 +40,7 @@ export async function cashierRoutes(app: FastifyInstance, { services }: { servic
   const guarded = () => ({ schema: { hide: true }, onRequest: throttle });
 
   // A link without its token (as handed out before tokens) is as unknown as a made-up order.
-  app.get<{ Querystring: { lang?: string } }>('/cashier/:orderNo', guarded(), async (request, reply) => {
+  app.get('/cashier/:orderNo', guarded(), async (request, reply) => {
     if (wantsHtml(request)) return sendUnknownOrderPage(reply, languageOf(request));
     throw notFound();
   });
@@ -82,35 +82,29 @@ export async function cashierRoutes(app: FastifyInstance, { services }: { servic
   // H5 channels hand out a form to post (payData.type form). This page posts it, rebuilt from the
   // channel's action and hidden fields only (none of the channel's markup reaches our origin), and
   // runs no script but our own.
-  app.get<{ Params: CashierParams; Querystring: { lang?: string } }>(
-    '/cashier/:orderNo/:token/pay',
-    guarded(),
-    async (request, reply) => {
-      const order = await pageOrder(services, request);
-      if (!order) return sendUnknownOrderPage(reply, languageOf(request));
-      const form = payFormOf(order);
-      if (phaseOf(order, new Date()) !== 'open' || form === null) {
-        return reply.header('referrer-policy', 'no-referrer').redirect(linksOf(services, order).page, 303);
-      }
-      const nonce = randomBytes(16).toString('base64');
-      reply
-        .header('content-security-policy', formPageCsp(nonce, form.action))
-        .header('cache-control', 'no-store')
-        .header('referrer-policy', 'no-referrer')
-        .header('x-content-type-options', 'nosniff')
-        .type('text/html; charset=utf-8');
-      return `<!doctype html><html><head><meta charset="utf-8">
+  app.get<{ Params: CashierParams }>('/cashier/:orderNo/:token/pay', guarded(), async (request, reply) => {
+    const order = await pageOrder(services, request);
+    if (!order) return sendUnknownOrderPage(reply, languageOf(request));
+    const form = payFormOf(order);
+    if (phaseOf(order, new Date()) !== 'open' || form === null) {
+      return reply.header('referrer-policy', 'no-referrer').redirect(linksOf(services, order).page, 303);
+    }
+    const nonce = randomBytes(16).toString('base64');
+    reply
+      .header('content-security-policy', formPageCsp(nonce, form.action))
+      .header('cache-control', 'no-store')
+      .header('referrer-policy', 'no-referrer')
+      .header('x-content-type-options', 'nosniff')
+      .type('text/html; charset=utf-8');
+    return `<!doctype html><html><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex,nofollow">
 <meta name="referrer" content="no-referrer">
 <title>正在前往支付 / Redirecting to pay</title></head><body><p>正在前往支付… / Redirecting to pay…</p>
 <form action="${escapeHtml(form.action.href)}" method="${form.method}" accept-charset="utf-8">${form.fields
-        .map(
-          ([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`,
-        )
-        .join('')}<button type="submit">去支付 / Pay</button></form>
+      .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`)
+      .join('')}<button type="submit">去支付 / Pay</button></form>
 <script nonce="${nonce}">document.forms[0].submit();</script></body></html>`;
-    },
-  );
+  });
 
   app.get<{ Params: CashierParams }>('/cashier/:orderNo/:token/status', guarded(), async (request, reply) => {
     const order = await findOrder(services, request.params);
@@ -242,8 +236,10 @@ function wantsHtml(request: FastifyRequest): boolean {
   return /\btext\/html\b/i.test(request.headers.accept ?? '');
 }
 
-function languageOf(request: FastifyRequest<{ Querystring: { lang?: string } }>): CashierLanguage {
-  return pickLanguage(request.query.lang, request.headers['accept-language']);
+/** The payer's language: `?lang=` first, then Accept-Language. */
+function languageOf(request: FastifyRequest): CashierLanguage {
+  const { lang } = (request.query ?? {}) as { lang?: unknown };
+  return pickLanguage(typeof lang === 'string' ? lang : undefined, request.headers['accept-language']);
 }
 
 /** One answer for a malformed number, an unknown order and a wrong token: nothing to tell them apart. */
