@@ -421,7 +421,7 @@ function Collection({ answer, onNew }: { answer: CollectAnswer; onNew: () => voi
           {order.subject}
         </Typography.Paragraph>
       )}
-      <PrivateUrlWarning url={answer.cashierUrl} show={answer.privateUrl} />
+      <PrivateUrlWarning url={answer.cashierUrl} show={answer.privateUrl} compact />
       <Flex justify="center" data-testid="collect-qr">
         {payData?.value && payData.type !== 'none' ? (
           <QRCode
