@@ -246,6 +246,13 @@ describe.each(testDatabases)('dashboards and newcomers on $kind', (database) => 
       { productCode: 'sandbox_qr', amount: 100 },
     );
     expect(zh.privateUrl).toBe(true);
+    // The operator's test page says it as well.
+    const tested = await admin.ok<{ privateUrl: boolean }>('POST', '/api/admin/test-orders', {
+      mchNo: merchant.mch_no,
+      productCode: 'sandbox_qr',
+      amount: 100,
+    });
+    expect(tested.privateUrl).toBe(true);
     expect(zh.order.subject).toBe('收款');
     const en = await fetch(`${t.platform.url}/api/merchant/collect`, {
       method: 'POST',

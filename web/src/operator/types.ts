@@ -253,6 +253,8 @@ export interface TestOrderResult {
   order: OrderRow;
   payData: PayData | null;
   cashierUrl: string;
+  /** The cashier link is on a loopback or private address: phones cannot open it. */
+  privateUrl?: boolean;
 }
 
 export interface Figures {
