@@ -249,7 +249,7 @@ describe.each(testDatabases)('consoles in the browser on $kind', (database) => {
     // Both orders went to the sandbox's test accounts, the demo's only channel: test orders. The
     // dashboard shows test data by default here (tagged as such), so the newcomer sees them.
     await page.goto(url('/operator/dashboard'));
-    const testSwitch = page.getByRole('switch', { name: '显示测试数据' });
+    const testSwitch = page.getByRole('switch', { name: '含测试订单' });
     await expect.poll(() => testSwitch.getAttribute('aria-checked')).toBe('true');
     await expect.poll(() => page.getByTestId('stats-total-paid').innerText()).toContain('¥101.22');
     expect(await page.getByTestId('test-data-tag').innerText()).toContain('含测试数据');
@@ -284,7 +284,7 @@ describe.each(testDatabases)('consoles in the browser on $kind', (database) => {
     await expect.poll(() => managerPage.getByTestId('dashboard-totals').isVisible()).toBe(true);
     // The demo: test data shown by default, and tagged.
     await expect
-      .poll(() => managerPage.getByRole('switch', { name: '显示测试数据' }).getAttribute('aria-checked'))
+      .poll(() => managerPage.getByRole('switch', { name: '含测试订单' }).getAttribute('aria-checked'))
       .toBe('true');
     await expect.poll(() => managerPage.getByTestId('test-data-tag').isVisible()).toBe(true);
     await shoot(managerPage, 'merchant-dashboard');

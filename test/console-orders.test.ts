@@ -616,7 +616,9 @@ describe.each(testDatabases)('operator console orders on $kind', (database) => {
       orderCount: 4,
       paidCount: 3,
       paidAmount: 80_000,
-      successRate: 0.75,
+      // The unpaid order is still within its payment time: neither a success nor a failure yet.
+      pendingCount: 1,
+      successRate: 1,
       fee: paid.reduce((s, p) => s + feeOf(p.amount, 10_000), 0), // 1 %: 100 + 300 + 400
       channelCost: paid.reduce((s, p) => s + feeOf(p.amount, COST_RATES[p.account === a ? 0 : 1]!), 0),
     };

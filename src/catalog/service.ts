@@ -429,6 +429,14 @@ export class CatalogService {
     });
   }
 
+  /**
+   * Whether a product has a channel account to take its orders: an enabled binding to an enabled
+   * account of an enabled channel, with a cost rate. Without one (a new product) it takes no order.
+   */
+  async hasChannel(productId: bigint): Promise<boolean> {
+    return (await this.routableBindings(productId)).some((b) => b.enabled);
+  }
+
   clearCaches(): void {
     this.products.clear();
     this.merchantRates.clear();

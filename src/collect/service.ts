@@ -8,6 +8,7 @@ import type { MerchantService } from '../merchants/service.ts';
 import { toJsonAmount } from '../money/money.ts';
 import type { OrderRow } from '../orders/queries.ts';
 import type { OrderService } from '../orders/service.ts';
+import { isPrivateUrl } from '../public-url.ts';
 import { parseYuanText } from './amount.ts';
 import { type PosterMethod, type PosterSize, posterPdf, qrPng, walletOf } from './printables.ts';
 import type { CollectCodeRow } from './queries.ts';
@@ -205,6 +206,8 @@ export class CollectService {
         id: String(row.id),
         code: row.code,
         url: this.urlOf(row.code),
+        /** The URL is on a loopback or private address: phones cannot open it (QY_PUBLIC_URL not set to a public one). */
+        privateUrl: isPrivateUrl(this.urlOf(row.code)),
         name: row.name,
         appId: row.app_id,
         cashier: cashier

@@ -62,6 +62,9 @@ export async function merchantPortalRoutes(app: FastifyInstance, { services }: {
       const products = await Promise.all(
         rates.filter((r) => r.enabled).map((r) => services.catalog.productByCode(r.product_code)),
       );
+      const bound = await Promise.all(
+        products.map((p) => (p ? services.catalog.hasChannel(p.id) : Promise.resolve(false))),
+      );
       return rates
         .filter((r) => r.enabled)
         .flatMap((r, i) => {
@@ -77,6 +80,8 @@ export async function merchantPortalRoutes(app: FastifyInstance, { services }: {
               minAmount: toJsonAmount(product.min_amount),
               maxAmount: toJsonAmount(product.max_amount),
               currency: product.currency,
+              /** False while no channel is bound: orders for it are refused (NO_CHANNEL_AVAILABLE, reason unbound). */
+              channelBound: bound[i]!,
             },
           ];
         });

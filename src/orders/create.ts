@@ -150,6 +150,15 @@ export class CreateOrders {
     // A scanned pay code can only go to channels that take one.
     const plan = authCode ? routed.filter((b) => getAdapter(b.adapterCode)?.supportsAuthCode) : routed;
     if (plan.length === 0) {
+      // Said apart: a product nobody bound a channel account to can never take an order, until an
+      // operator binds one (通道路由); the other cases pass (limits, hours, a busy account).
+      if (!(await this.ctx.catalog.hasChannel(product.id))) {
+        throw new AppError(
+          'NO_CHANNEL_AVAILABLE',
+          `product ${product.code} has no channel account bound: it takes no orders until an operator binds one`,
+          { reason: 'unbound', productCode: product.code },
+        );
+      }
       const what = authCode ? `pay-code ${product.code}` : product.code;
       throw new AppError('NO_CHANNEL_AVAILABLE', `no channel can take this ${what} order now`);
     }

@@ -519,6 +519,8 @@ export interface FigureRow {
   bucket: string | null;
   order_count: bigint;
   paid_count: bigint;
+  /** Orders still within their payment time (created or paying, not yet expired): not yet a success or a failure. */
+  pending_count: bigint;
   paid_amount: bigint;
   fee: bigint;
   channel_cost: bigint;
@@ -537,7 +539,8 @@ const BUCKET_FORMAT = { hour: 'YYYY-MM-DD HH24:00', day: 'YYYY-MM-DD' } as const
  * Order figures for a window of placing times, test orders left out unless `includeTest` (the
  * consoles' "show test data" switch), in one statement: per group
  * (`groupBy`), per local time bucket, and the total (GROUPING SETS). An order counts in the window
- * and the bucket it was placed in; paid figures are those of the orders that were paid. The window
+ * and the bucket it was placed in; paid figures are those of the orders that were paid; pending
+ * ones are still within their payment time (the success rate leaves them out). The window
  * is a range scan of `pay_order_created` (or of the merchant's / the cashier's own index).
  */
 export function orderFigures(
@@ -560,6 +563,7 @@ export function orderFigures(
        g.key, g.bucket,
        count(*)::bigint AS order_count,
        count(*) FILTER (WHERE g.paid)::bigint AS paid_count,
+       count(*) FILTER (WHERE g.pending)::bigint AS pending_count,
        COALESCE(sum(g.amount) FILTER (WHERE g.paid), 0)::bigint AS paid_amount,
        COALESCE(sum(g.fee) FILTER (WHERE g.paid), 0)::bigint AS fee,
        COALESCE(sum(g.channel_cost) FILTER (WHERE g.paid), 0)::bigint AS channel_cost,
@@ -567,7 +571,9 @@ export function orderFigures(
      FROM (
        SELECT ${keyColumn} AS key,
               to_char(date_trunc($3, created_at AT TIME ZONE $4), $5) AS bucket,
-              paid_at IS NOT NULL AS paid, amount, fee, channel_cost, platform_profit
+              paid_at IS NOT NULL AS paid,
+              state IN ('created', 'paying') AND expires_at > now() AS pending,
+              amount, fee, channel_cost, platform_profit
        FROM pay_order
        WHERE created_at >= $1 AND created_at < $2 AND (NOT test OR $8::boolean)
          AND ($6::bigint IS NULL OR merchant_id = $6)
@@ -584,6 +590,24 @@ export function orderFigures(
       f.includeTest ?? false,
     ],
   );
+}
+
+/**
+ * How many test orders were placed in a window (of a merchant, of a cashier): what the figures
+ * leave out while the consoles' "include test orders" switch is off.
+ */
+export async function testOrderCount(
+  q: Queryable,
+  f: { from: Date; to: Date; merchantId?: bigint; createdByUserId?: bigint },
+): Promise<bigint> {
+  const rows = await q.query<{ n: bigint }>(
+    `SELECT count(*)::bigint AS n FROM pay_order
+     WHERE created_at >= $1 AND created_at < $2 AND test
+       AND ($3::bigint IS NULL OR merchant_id = $3)
+       AND ($4::bigint IS NULL OR created_by_user_id = $4)`,
+    [f.from, f.to, f.merchantId ?? null, f.createdByUserId ?? null],
+  );
+  return rows[0]?.n ?? 0n;
 }
 
 export interface ChannelNotifyRecord {

@@ -7,6 +7,7 @@ import { requireOperator, sessionOf } from '../auth/guards.ts';
 import { limitGuess } from '../auth/guess-limit.ts';
 import { AppError } from '../errors.ts';
 import { toJsonAmount } from '../money/money.ts';
+import { isPrivateUrl } from '../public-url.ts';
 import { refundsOfOrderView } from '../refunds/console-views.ts';
 import { parseBound, TimeBound } from '../stats/time.ts';
 import { labelsFor, operatorEvents, operatorOrderView } from './console-views.ts';
@@ -523,7 +524,13 @@ export async function orderAdminRoutes(app: FastifyInstance, { services }: { ser
           test: order.test,
         },
       });
-      return reply.code(201).send({ order: row, payData: row.payData, cashierUrl: row.cashierUrl });
+      return reply.code(201).send({
+        order: row,
+        payData: row.payData,
+        cashierUrl: row.cashierUrl,
+        // On a loopback or private address: a phone cannot open the test order's QR.
+        privateUrl: isPrivateUrl(row.cashierUrl),
+      });
     },
   );
 }

@@ -158,6 +158,11 @@ export class OrderService {
     return queries.orderFigures(this.db, filter);
   }
 
+  /** Test orders placed in a window: what the statistics leave out unless asked to count them. */
+  testOrderCount(filter: Parameters<typeof queries.testOrderCount>[1]) {
+    return queries.testOrderCount(this.db, filter);
+  }
+
   /** Order id → the kinds of alert on its timeline, for the orders that have any. */
   async alertKindsOf(orderIds: bigint[]): Promise<Map<string, string[]>> {
     if (orderIds.length === 0) return new Map();

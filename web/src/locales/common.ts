@@ -75,11 +75,16 @@ const zh = {
     oldKeyRevoked: '旧密钥已立即失效。',
     createdAt: '创建时间',
     numberTooShort: '请输入完整单号，或单号末尾至少 {{min}} 位数字',
+    privateUrl: '手机扫码打不开：二维码地址 {{host}} 是本机或内网地址',
+    privateUrlHint:
+      '顾客的手机访问不到这个地址。请平台管理员把平台的对外访问地址设为手机能访问的公网域名后，再打印或展示二维码。',
   },
   testData: {
-    show: '显示测试数据',
+    show: '含测试订单',
     includes: '含测试数据',
     includesTip: '这些数字包含沙箱等测试账户的测试订单，不是真实的资金。',
+    excluded: '本时段有 {{count}} 笔测试订单未计入统计（沙箱等测试账户的订单不是真实资金）。',
+    include: '计入测试订单',
   },
   header: {
     language: '语言',
@@ -349,11 +354,17 @@ const en: typeof zh = {
     oldKeyRevoked: 'The old secret stopped working at once.',
     createdAt: 'Created',
     numberTooShort: 'Enter a whole number, or at least its last {{min}} digits',
+    privateUrl: 'Phones cannot open this QR code: its address {{host}} is a local or private one',
+    privateUrlHint:
+      "Customers' phones cannot reach this address. Ask the platform's administrator to set the platform's public address to a domain phones can reach before printing or showing the QR code.",
   },
   testData: {
-    show: 'Show test data',
+    show: 'Include test orders',
     includes: 'Includes test data',
     includesTip: 'These figures include test orders of test accounts such as the sandbox’s: not real money.',
+    excluded:
+      'Test orders left out of these figures: {{count}} (orders of test accounts such as the sandbox are not real money).',
+    include: 'Count test orders',
   },
   header: {
     language: 'Language',

@@ -78,6 +78,12 @@ const zh = {
       merchant_below_cost: '商户费率不能低于已绑定通道账户的成本',
       cost_above_merchant: '通道成本不能高于商户费率',
     },
+    INVALID_REQUEST: {
+      number_too_short: '请输入完整单号，或单号末尾至少 {{minDigits}} 位数字',
+    },
+    NO_CHANNEL_AVAILABLE: {
+      unbound: '支付产品 {{productCode}} 还没有绑定任何通道账户，暂时不能下单：请先在「通道路由」中绑定',
+    },
   },
   /** INVALID_REQUEST with `details.field` (src/errors.ts INVALID_REQUEST_FIELDS): names the field. */
   invalidField: '「{{field}}」填写有误，请检查后重试',
@@ -273,6 +279,13 @@ const en: typeof zh = {
         'This channel account has no cost for the product yet: set its cost for the product under Channels, then bind it',
       merchant_below_cost: "A merchant's rate may not be below the cost of a bound channel account",
       cost_above_merchant: "A channel cost may not exceed a merchant's rate",
+    },
+    INVALID_REQUEST: {
+      number_too_short: 'Enter a whole number, or at least its last {{minDigits}} digits',
+    },
+    NO_CHANNEL_AVAILABLE: {
+      unbound:
+        'Product {{productCode}} has no channel account bound yet, so it cannot take orders: bind one under Routing first',
     },
   },
   invalidField: '“{{field}}” is not valid; check it and try again',

@@ -35,6 +35,7 @@ import { errorText, orderFailureText } from '../shell/errors.ts';
 import { parseYuan, percentFromPpm, yuan } from '../shell/format.ts';
 import { amountProblem } from '../shell/forms.ts';
 import { Page } from '../shell/Page.tsx';
+import { PrivateUrlWarning } from '../shell/PrivateUrlWarning.tsx';
 import { useApi, useInterval } from '../shell/useApi.ts';
 import { OrderStateTag } from './OrderStateTag.tsx';
 import { confirmClose, syncOrder } from './orderActions.ts';
@@ -112,9 +113,16 @@ function CollectFormCard({ onCreated }: { onCreated: (answer: CollectAnswer) => 
   useEffect(() => {
     if (list.length === 0 || form.getFieldValue('productCode')) return;
     const saved = localStorage.getItem(PRODUCT_KEY);
-    const initial = list.find((p) => p.productCode === saved) ?? list[0];
+    const usable = list.filter((p) => p.channelBound !== false);
+    const initial = usable.find((p) => p.productCode === saved) ?? usable[0];
     if (initial) form.setFieldValue('productCode', initial.productCode);
   }, [list, form]);
+
+  // A product with no channel bound takes no orders (the server refuses them): shown, not chosen.
+  const productLabel = (p: Product) =>
+    p.channelBound === false
+      ? `${p.productName}（${t('merchant:collect.productUnavailable')}）`
+      : p.productName;
 
   const submit = async (values: CollectForm) => {
     const amount = parseYuan(values.amount);
@@ -129,7 +137,8 @@ function CollectFormCard({ onCreated }: { onCreated: (answer: CollectAnswer) => 
       const answer = await api.post<CollectAnswer>('/api/merchant/collect', {
         productCode: values.productCode,
         amount,
-        ...(subject ? { subject } : {}),
+        // Left blank: one word in the screen's language, not the server's two-language fallback.
+        subject: subject || t('merchant:collect.defaultSubject'),
         ...(authCode ? { authCode } : {}),
         requestId: requestId.current,
       });
@@ -192,15 +201,24 @@ function CollectFormCard({ onCreated }: { onCreated: (answer: CollectAnswer) => 
           {list.length <= RADIO_PRODUCTS ? (
             <Radio.Group buttonStyle="solid" style={{ display: 'flex', flexWrap: 'wrap', gap: 8 }}>
               {list.map((p) => (
-                <Radio.Button key={p.productCode} value={p.productCode} style={{ borderRadius: 6 }}>
-                  {p.productName}
+                <Radio.Button
+                  key={p.productCode}
+                  value={p.productCode}
+                  disabled={p.channelBound === false}
+                  style={{ borderRadius: 6 }}
+                >
+                  {productLabel(p)}
                 </Radio.Button>
               ))}
             </Radio.Group>
           ) : (
             <Select
               placeholder={t('merchant:collect.productPlaceholder')}
-              options={list.map((p) => ({ value: p.productCode, label: p.productName }))}
+              options={list.map((p) => ({
+                value: p.productCode,
+                label: productLabel(p),
+                disabled: p.channelBound === false,
+              }))}
               showSearch
               optionFilterProp="label"
             />
@@ -415,6 +433,7 @@ function Collection({ answer, onNew }: { answer: CollectAnswer; onNew: () => voi
           {order.subject}
         </Typography.Paragraph>
       )}
+      <PrivateUrlWarning url={answer.cashierUrl} show={answer.privateUrl} compact />
       <Flex justify="center" data-testid="collect-qr">
         {payData?.value && payData.type !== 'none' ? (
           <QRCode

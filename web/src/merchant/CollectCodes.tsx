@@ -40,6 +40,7 @@ import { downloadFromApi } from '../shell/download.ts';
 import { errorText } from '../shell/errors.ts';
 import { RowAction, remembered } from '../shell/listTable.tsx';
 import { Page } from '../shell/Page.tsx';
+import { PrivateUrlWarning } from '../shell/PrivateUrlWarning.tsx';
 import { openableRow } from '../shell/rowClick.ts';
 import { useSession } from '../shell/session.tsx';
 import { TwoLineCell } from '../shell/TwoLineCell.tsx';
@@ -520,6 +521,7 @@ function PreviewModal({ code, onClose }: { code: CollectCode | null; onClose: ()
     >
       {code && (
         <div data-testid="collect-code-preview" data-code={code.code}>
+          <PrivateUrlWarning url={code.url} show={code.privateUrl} />
           {!code.enabled && (
             <Alert
               type="warning"

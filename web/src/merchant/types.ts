@@ -73,6 +73,10 @@ export interface DashboardFigures {
   paidAmount: number;
   paidCount: number;
   orderCount: number;
+  /** Orders still within their payment time: not in the success rate. */
+  pendingCount?: number;
+  /** Paid ÷ orders with an outcome (pending ones left out), 0..1. */
+  successRate?: number;
   income: number;
 }
 
@@ -84,6 +88,8 @@ export interface Dashboard {
   hourly: { hour: number; paidAmount: number; paidCount: number }[];
   /** The figures count test orders (asked with includeTest). */
   includesTest?: boolean;
+  /** Today's test orders, counted or not. */
+  testOrderCount?: number;
   /** The platform has only test channel accounts (the demo). */
   testDataOnly?: boolean;
 }
@@ -95,12 +101,16 @@ export interface Product {
   minAmount: number;
   maxAmount: number;
   currency: string;
+  /** False while no channel is bound to the product: it takes no orders. */
+  channelBound?: boolean;
 }
 
 export interface CollectAnswer {
   order: MerchantOrder;
   payData: PayData | null;
   cashierUrl: string;
+  /** The cashier link is on a loopback or private address: phones cannot open it. */
+  privateUrl?: boolean;
 }
 
 export interface MerchantAppInfo {
@@ -142,6 +152,8 @@ export interface CollectCode {
   code: string;
   /** What the QR holds: the payer page `/pay/{code}`. */
   url: string;
+  /** `url` is on a loopback or private address: phones cannot open it. */
+  privateUrl?: boolean;
   name: string;
   appId: string;
   cashier: { id: string; username: string; displayName: string; enabled: boolean } | null;

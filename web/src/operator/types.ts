@@ -85,6 +85,8 @@ export interface Product {
   defaultFixedFee: number;
   defaultMinimumFee: number;
   enabled: boolean;
+  /** False while no enabled channel account is bound: the product takes no orders (未绑定通道). */
+  channelBound?: boolean;
 }
 
 export interface Adapter {
@@ -256,12 +258,17 @@ export interface TestOrderResult {
   order: OrderRow;
   payData: PayData | null;
   cashierUrl: string;
+  /** The cashier link is on a loopback or private address: phones cannot open it. */
+  privateUrl?: boolean;
 }
 
 export interface Figures {
   orderCount: number;
   paidCount: number;
+  /** Orders still within their payment time: not in the success rate. */
+  pendingCount: number;
   paidAmount: number;
+  /** Paid ÷ orders with an outcome (pending ones left out), 0..1. */
   successRate: number;
   fee: number;
   channelCost: number;
@@ -278,6 +285,8 @@ export interface Stats {
   series: { bucket: string; paidCount: number; paidAmount: number }[];
   /** The figures count test orders (asked with includeTest). */
   includesTest?: boolean;
+  /** Test orders placed in the window, counted or not. */
+  testOrderCount?: number;
   /** The platform has only test channel accounts (the demo). */
   testDataOnly?: boolean;
 }

@@ -90,7 +90,7 @@ export function describeError(error: unknown): ErrorInfo {
         return info(title, i18n.t('errors:refundRemaining', { remaining: yuan(details.remaining) }));
       break;
   }
-  if (reasonKey && has(reasonKey)) return info(i18n.t(reasonKey));
+  if (reasonKey && has(reasonKey)) return info(i18n.t(reasonKey, details));
   return info(title);
 }
 

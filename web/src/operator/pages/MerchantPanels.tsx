@@ -40,6 +40,11 @@ export function MerchantProductsPanel({ merchant, writable, onChanged }: PanelPr
   const save = async (productCode: string, terms: MerchantTerms, enabled: boolean) => {
     await api.put(`/api/admin/merchants/${merchant.mchNo}/products/${productCode}`, { ...terms, enabled });
     onChanged();
+    // Open, but no channel to take its orders: say so now, not when the merchant's first order fails.
+    const product = byCode.get(productCode);
+    if (enabled && product?.channelBound === false) {
+      message.warning(t('merchantDetail.unboundWarning', { product: product.name }), 8);
+    }
   };
 
   const columns: ProColumns<MerchantProductRate>[] = [

@@ -18,6 +18,7 @@ import { dateTime, parseYuan, percentFromPpm, yuan } from '../../shell/format.ts
 import { amountRule } from '../../shell/forms.ts';
 import { isOpenState } from '../../shell/orderStates.ts';
 import { Page } from '../../shell/Page.tsx';
+import { PrivateUrlWarning } from '../../shell/PrivateUrlWarning.tsx';
 import { useCan } from '../../shell/session.tsx';
 import { useInterval } from '../../shell/useApi.ts';
 import { MerchantSelect, OrderStateTag } from '../components.tsx';
@@ -319,6 +320,7 @@ function TestResult({ result }: { result: TestOrderResult }) {
         <Col xs={24} md={9} style={{ textAlign: 'center' }}>
           {payUrl ? (
             <Space direction="vertical" align="center">
+              <PrivateUrlWarning url={cashierUrl} show={result.privateUrl} compact />
               <QRCode
                 value={payUrl}
                 size={200}
