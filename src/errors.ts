@@ -54,6 +54,182 @@ export const ERROR_STATUS = {
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
+/*
+ * The stable words the consoles translate. A console shows a sentence per error code; where one
+ * code covers several causes, `details` names the cause with one of the values below, and the
+ * consoles have one sentence per value (test/console-error-messages.test.ts walks these lists).
+ * The English `message` is for logs and API clients, never shown as the sentence.
+ */
+
+/** `details.reason` per code, where one code covers several causes. */
+export const ERROR_REASONS = {
+  /** A password check inside a session: the current password (change password) or the login password (turning off 2FA). */
+  LOGIN_FAILED: ['current_password', 'password'],
+  /**
+   * `no_cost_rate`: the channel account has no cost rate for the product (set one before binding).
+   * `merchant_below_cost`: a merchant's rate is below a bound account's cost; `cost_above_merchant`:
+   * an account's cost is above a merchant's rate (details: component, merchant, channel, currency).
+   */
+  RATE_RULE_VIOLATION: ['no_cost_rate', 'merchant_below_cost', 'cost_above_merchant'],
+  /** `number_too_short`: a number search with fewer trailing digits than `minDigits` (orders/number-search.ts). */
+  INVALID_REQUEST: ['number_too_short'],
+  /** `unbound`: the product has no channel account bound at all (details: productCode). */
+  NO_CHANNEL_AVAILABLE: ['unbound'],
+} as const satisfies Partial<Record<ErrorCode, readonly string[]>>;
+
+/**
+ * `details.field` of INVALID_REQUEST: the request field that is wrong, for the fields people fill
+ * in on the consoles (the consoles name each; another field gets the general sentence). Set for
+ * every schema validation failure (app/http.ts) and by the domain checks that concern one field.
+ */
+export const INVALID_REQUEST_FIELDS = [
+  'amount',
+  'authCode',
+  'code',
+  'name',
+  'shortName',
+  'displayName',
+  'contact',
+  'username',
+  'password',
+  'newPassword',
+  'currentPassword',
+  'email',
+  'subject',
+  'remark',
+  'reason',
+  'notifyUrl',
+  'returnUrl',
+  'ipAllowlist',
+  'merchantPublicKey',
+  'acceptedSignType',
+  'notifySignType',
+  'adapterCode',
+  'productCode',
+  'productCodes',
+  'permissions',
+  'roleId',
+  'credentials',
+  'config',
+  'ratePpm',
+  'fixedFee',
+  'minimumFee',
+  'defaultRatePpm',
+  'costRatePpm',
+  'fixedCost',
+  'minimumCost',
+  'minAmount',
+  'maxAmount',
+  'dailyLimit',
+  'weight',
+  'priority',
+  'windowStart',
+  'windowEnd',
+  'channelAccountId',
+  'currency',
+  'mchNo',
+  'mchOrderNo',
+  'orderNo',
+  'state',
+  'from',
+  'to',
+] as const;
+
+/** The field a schema issue concerns: its last named path segment (`rates.0.costRatePpm` → costRatePpm). */
+export function fieldOfPath(path: readonly (string | number)[] | string): string | undefined {
+  const parts = typeof path === 'string' ? path.split(/[./]/) : path.map(String);
+  return parts.filter((p) => p !== '' && !/^\d+$/.test(p)).at(-1);
+}
+
+/** `details.kind` of ALREADY_EXISTS: what exists already (with `details.name`, the taken name). */
+export const ALREADY_EXISTS_KINDS = ['product', 'channel', 'role', 'user'] as const;
+export type AlreadyExistsKind = (typeof ALREADY_EXISTS_KINDS)[number];
+
+/**
+ * `failure.reason` of a failed order: why it failed, in words a console translates. `failure.code`
+ * stays what the channel said (e.g. the wallet's BALANCE_NOT_ENOUGH).
+ */
+export const ORDER_FAILURE_REASONS = [
+  /** The customer's wallet declined a scanned pay code (balance, limit, used or expired code). */
+  'declined',
+  /** The channel checked the request and opened nothing. */
+  'refused',
+  /** The channel did not answer in time. */
+  'timeout',
+  /** The channel could not be reached. */
+  'unreachable',
+  /** The channel's answer could not be understood. */
+  'bad_response',
+  /** The channel's answer failed its signature check. */
+  'bad_signature',
+  /** The channel account's credentials are incomplete or wrong. */
+  'credentials',
+  /** The channel account's settings are invalid. */
+  'config',
+  /** No channel account could take the order. */
+  'no_channel',
+  /** The channel reported the payment as failed. */
+  'failed',
+] as const;
+export type OrderFailureReason = (typeof ORDER_FAILURE_REASONS)[number];
+
+/** Failure codes the platform itself gives a failed order, and their reason; anything else is the channel's refusal. */
+const ORDER_FAILURE_CODES: Record<string, OrderFailureReason> = {
+  CHANNEL_TIMEOUT: 'timeout',
+  CHANNEL_UNREACHABLE: 'unreachable',
+  CHANNEL_BAD_RESPONSE: 'bad_response',
+  CHANNEL_BAD_SIGNATURE: 'bad_signature',
+  INVALID_CREDENTIALS: 'credentials',
+  INVALID_CONFIG: 'config',
+  NO_CHANNEL_AVAILABLE: 'no_channel',
+  PAYMENT_FAILED: 'failed',
+};
+
+/** The reason of an order's failure code, for orders failed before the reason was stored. */
+export function orderFailureReasonOf(code: string): OrderFailureReason {
+  return Object.hasOwn(ORDER_FAILURE_CODES, code) ? ORDER_FAILURE_CODES[code]! : 'refused';
+}
+
+/** Why a channel's notify was refused (`errorCode` of a recorded channel notify, orders/confirm.ts). */
+export const CHANNEL_NOTIFY_ERRORS = [
+  'UNKNOWN_CHANNEL_ACCOUNT',
+  'NOTIFY_WRONG_KIND',
+  'NOTIFY_SIGNATURE_INVALID',
+  'NOTIFY_MALFORMED',
+  'NOTIFY_WRONG_ACCOUNT',
+  'NOTIFY_ACCOUNT_MISMATCH',
+  'NOTIFY_CURRENCY_MISMATCH',
+  'NOTIFY_AMOUNT_MISMATCH',
+] as const;
+
+/**
+ * The kind of a failed merchant notify attempt: which step of the delivery failed. The raw error
+ * text is kept beside it for the technical details.
+ */
+export const DELIVERY_FAILURE_KINDS = [
+  /** The notify URL's host name does not resolve. */
+  'dns',
+  /** The host refused the connection (nothing listens on that port). */
+  'refused',
+  /** The connection was reset or closed before an answer. */
+  'reset',
+  /** The merchant's server did not answer in time. */
+  'timeout',
+  /** The TLS handshake failed (certificate expired, self-signed, wrong host …). */
+  'tls',
+  /** The URL points to a private or local address, which notifies may not reach. */
+  'private_address',
+  /** The merchant's server answered with an HTTP status other than 2xx. */
+  'http_status',
+  /** The merchant's server answered 2xx but not the agreed acknowledgement. */
+  'invalid_answer',
+  /** The platform could not prepare the notify (its app is gone). */
+  'not_sent',
+  /** Any other network failure. */
+  'network',
+] as const;
+export type DeliveryFailureKind = (typeof DELIVERY_FAILURE_KINDS)[number];
+
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly status: number;

@@ -92,7 +92,8 @@ describe.each(testDatabases)('consoles in the browser on $kind', (database) => {
     await expect.poll(() => oneTime.isVisible()).toBe(true);
     expect((await oneTime.innerText()).length).toBeGreaterThan(20);
     await shoot(page, 'operator-app-secret');
-    await page.getByRole('button', { name: '我已妥善保存' }).click();
+    await page.getByRole('checkbox', { name: '我已保存' }).check();
+    await page.getByRole('button', { name: '完成' }).click();
     const merchant = await t.platform.services.merchants.requireMerchant(mchNo);
     expect((await t.platform.services.merchants.listApps(mchNo)).map((a) => a.name)).toEqual(['收银台']);
 
@@ -225,13 +226,14 @@ describe.each(testDatabases)('consoles in the browser on $kind', (database) => {
     await page.locator('.ant-drawer').getByRole('button', { name: '补单' }).click();
     const completion = page.getByRole('dialog');
     await completion.getByLabel('补单密码').fill('not-the-password');
-    await completion.getByLabel('补单说明').fill('客户已付款，通道未回调');
-    await completion.getByRole('button', { name: '确认补单' }).click();
+    await completion.getByRole('button', { name: '验证密码' }).click();
     await expect
       .poll(() => completion.locator('[data-error-code]').getAttribute('data-error-code'))
       .toBe('COMPLETION_PASSWORD_INVALID');
     expect((await t.platform.services.orders.requireByOrderNo(unpaidNo)).state).toBe('paying');
     await completion.getByLabel('补单密码').fill('completion-pw-1');
+    await completion.getByRole('button', { name: '验证密码' }).click();
+    await completion.getByLabel('补单说明').fill('客户已付款，通道未回调');
     await completion.getByRole('button', { name: '确认补单' }).click();
     await expect
       .poll(async () => (await t.platform.services.orders.requireByOrderNo(unpaidNo)).state)
@@ -247,7 +249,7 @@ describe.each(testDatabases)('consoles in the browser on $kind', (database) => {
     // Both orders went to the sandbox's test accounts, the demo's only channel: test orders. The
     // dashboard shows test data by default here (tagged as such), so the newcomer sees them.
     await page.goto(url('/operator/dashboard'));
-    const testSwitch = page.getByRole('switch', { name: '显示测试数据' });
+    const testSwitch = page.getByRole('switch', { name: '含测试订单' });
     await expect.poll(() => testSwitch.getAttribute('aria-checked')).toBe('true');
     await expect.poll(() => page.getByTestId('stats-total-paid').innerText()).toContain('¥101.22');
     expect(await page.getByTestId('test-data-tag').innerText()).toContain('含测试数据');
@@ -282,7 +284,7 @@ describe.each(testDatabases)('consoles in the browser on $kind', (database) => {
     await expect.poll(() => managerPage.getByTestId('dashboard-totals').isVisible()).toBe(true);
     // The demo: test data shown by default, and tagged.
     await expect
-      .poll(() => managerPage.getByRole('switch', { name: '显示测试数据' }).getAttribute('aria-checked'))
+      .poll(() => managerPage.getByRole('switch', { name: '含测试订单' }).getAttribute('aria-checked'))
       .toBe('true');
     await expect.poll(() => managerPage.getByTestId('test-data-tag').isVisible()).toBe(true);
     await shoot(managerPage, 'merchant-dashboard');

@@ -356,6 +356,21 @@ describe.each(testDatabases)('console accounts on $kind', (database) => {
       }
       expect(outcomes).toEqual([...Array(10).fill('COMPLETION_PASSWORD_INVALID'), 'ACCOUNT_LOCKED']);
     });
+
+    it('counts wrong passwords at the completion check toward the same lockout', async () => {
+      await admin.ok('PUT', '/api/admin/settings/completion-password', { password: 'the-completion-pw' });
+      const finance = await operatorConsole(t, 'finance');
+      const outcomes: string[] = [];
+      for (let i = 0; i < 11; i++) {
+        const step = i % 2 === 0 ? '/complete/verify' : '/complete';
+        const answer = await finance.send<Refusal>('POST', `/api/admin/orders/P000${step}`, {
+          completionPassword: i < 10 ? `wrong-${i}` : 'the-completion-pw',
+          remark: 'guess',
+        });
+        outcomes.push(answer.body.code);
+      }
+      expect(outcomes).toEqual([...Array(10).fill('COMPLETION_PASSWORD_INVALID'), 'ACCOUNT_LOCKED']);
+    });
   });
 
   describe('operators managing merchant logins', () => {

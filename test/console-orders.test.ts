@@ -320,6 +320,27 @@ describe.each(testDatabases)('operator console orders on $kind', (database) => {
       expect((await services().notify.historyOfOrder(row.id)).length).toBe(0);
     });
 
+    it('verifies the completion password as a first step without completing anything', async () => {
+      const created = await newOrder(5_100);
+      const verify = (orderNo: string, completionPassword: string) =>
+        admin.send<{ verified: boolean } & Refusal>('POST', `/api/admin/orders/${orderNo}/complete/verify`, {
+          completionPassword,
+        });
+      const [txns, events] = [await paymentTxns(), (await detail(created.orderNo)).events.length];
+
+      const wrong = await verify(created.orderNo, 'not-the-password');
+      expect([wrong.status, wrong.body.code]).toEqual([403, 'COMPLETION_PASSWORD_INVALID']);
+      const right = await verify(created.orderNo, COMPLETION_PASSWORD);
+      expect([right.status, right.body]).toEqual([200, { verified: true }]);
+      const unknown = await verify('P000', COMPLETION_PASSWORD);
+      expect([unknown.status, unknown.body.code]).toEqual([404, 'NOT_FOUND']);
+
+      const row = await services().orders.requireByOrderNo(created.orderNo);
+      expect(row).toMatchObject({ state: 'paying', paid_at: null, manual_completed_by: null });
+      expect(await paymentTxns()).toBe(txns);
+      expect((await detail(created.orderNo)).events).toHaveLength(events);
+    });
+
     it('moves a paying order to paid through the payment path: ledger, notify, timeline, list, audit', async () => {
       const created = await newOrder(6_789);
       const [txns, pending] = [await paymentTxns(), await merchantPending()];
@@ -595,7 +616,9 @@ describe.each(testDatabases)('operator console orders on $kind', (database) => {
       orderCount: 4,
       paidCount: 3,
       paidAmount: 80_000,
-      successRate: 0.75,
+      // The unpaid order is still within its payment time: neither a success nor a failure yet.
+      pendingCount: 1,
+      successRate: 1,
       fee: paid.reduce((s, p) => s + feeOf(p.amount, 10_000), 0), // 1 %: 100 + 300 + 400
       channelCost: paid.reduce((s, p) => s + feeOf(p.amount, COST_RATES[p.account === a ? 0 : 1]!), 0),
     };

@@ -291,6 +291,7 @@ describe.each(testDatabases)('merchant portal on $kind', (database) => {
         minAmount: 1,
         maxAmount: 5_000_000,
         currency: 'CNY',
+        channelBound: true,
       },
     ]);
   });
@@ -496,9 +497,11 @@ describe.each(testDatabases)('merchant portal on $kind', (database) => {
     await managerA.ok('PATCH', `/api/merchant/apps/${app.appId}`, { ipAllowlist: [] });
 
     const oldSecret = keys.secret;
+    // "Now": the old secret stops at once (the grace period has its own tests).
     const { secret } = await managerA.ok<{ secret: string }>(
       'POST',
       `/api/merchant/apps/${app.appId}/rotate-secret`,
+      { graceSeconds: 0 },
     );
     expect(secret).not.toBe(oldSecret);
     const order = (await collect(managerA, 4_004)).order.orderNo;
@@ -597,6 +600,9 @@ describe.each(testDatabases)('merchant portal on $kind', (database) => {
       orderCount: 3,
       paidCount: 2,
       paidAmount: 13_000,
+      // The unpaid 50.00 is still within its payment time: not in the success rate yet.
+      pendingCount: 1,
+      successRate: 1,
       income: 13_000 - 60 - 18,
     });
     expect(board.trend).toHaveLength(30);
@@ -610,10 +616,17 @@ describe.each(testDatabases)('merchant portal on $kind', (database) => {
     expect(board.hourly.reduce((s, h) => s + h.paidCount, 0)).toBe(2);
 
     const own = await cashierB.ok<Dashboard>('GET', '/api/merchant/dashboard');
-    expect(own.today).toEqual({ orderCount: 1, paidCount: 1, paidAmount: 3_000, income: 3_000 - 18 });
+    expect(own.today).toEqual({
+      orderCount: 1,
+      paidCount: 1,
+      paidAmount: 3_000,
+      pendingCount: 0,
+      successRate: 1,
+      income: 3_000 - 18,
+    });
     expect(own.hourly.reduce((s, h) => s + h.paidAmount, 0)).toBe(3_000);
 
-    // "Show test data": the manager's figures count the test order too; the cashier's stay its own.
+    // "Include test orders": the manager's figures count the test order too; the cashier's stay its own.
     const withTest = await managerB.ok<Dashboard & { includesTest: boolean }>(
       'GET',
       '/api/merchant/dashboard?includeTest=1',

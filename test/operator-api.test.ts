@@ -422,13 +422,14 @@ describe.each(testDatabases)('operator API on $kind', (database) => {
       }
     });
 
-    it('rotates the secret: the old one no longer signs, the new one does', async () => {
+    it('rotates the secret "now": the old one no longer signs, the new one does', async () => {
       const oldClient = clientFor(t, merchantCredentials());
       expect(await signatureIsAccepted(oldClient)).toBe(true);
 
       const rotated = await operator.ok<{ appId: string; secret: string }>(
         'POST',
         `/api/admin/apps/${app.app.appId}/rotate-secret`,
+        { graceSeconds: 0 },
       );
       expect(rotated.appId).toBe(app.app.appId);
       expect(rotated.secret).not.toBe(appSecret);
@@ -458,17 +459,16 @@ describe.each(testDatabases)('operator API on $kind', (database) => {
         status: 201,
         body: { code: product, currency: 'CNY', minAmount: 100, maxAmount: 100_000, defaultRatePpm: 5000 },
       });
-      expectRefusal(
-        await operator.send('POST', '/api/admin/products', {
-          code: product,
-          name: 'again',
-          minAmount: 1,
-          maxAmount: 2,
-          defaultRatePpm: 1,
-        }),
-        409,
-        'ALREADY_EXISTS',
-      );
+      const again = await operator.send('POST', '/api/admin/products', {
+        code: product,
+        name: 'again',
+        minAmount: 1,
+        maxAmount: 2,
+        defaultRatePpm: 1,
+      });
+      expectRefusal(again, 409, 'ALREADY_EXISTS');
+      // What exists, so the consoles can say it: 产品编码“…”已存在.
+      expect(again.body).toMatchObject({ details: { kind: 'product', name: product } });
 
       expectRefusal(
         await operator.send('POST', '/api/admin/channels', {
@@ -573,13 +573,14 @@ describe.each(testDatabases)('operator API on $kind', (database) => {
     });
 
     it("refuses a channel cost above the merchant's rate (RATE_RULE_VIOLATION) and keeps the old cost", async () => {
-      expectRefusal(
-        await operator.send('PUT', `/api/admin/channel-accounts/${accountId}/rates/${product}`, {
-          costRatePpm: 5001,
-        }),
-        400,
-        'RATE_RULE_VIOLATION',
-      );
+      const above = await operator.send('PUT', `/api/admin/channel-accounts/${accountId}/rates/${product}`, {
+        costRatePpm: 5001,
+      });
+      expectRefusal(above, 400, 'RATE_RULE_VIOLATION');
+      // The parts as numbers, for the consoles to show in %: never "ppm" text.
+      expect(above.body).toMatchObject({
+        details: { reason: 'cost_above_merchant', component: 'ratePpm', merchant: 5000, channel: 5001 },
+      });
       const account = (await accountsNow()).find((a) => a.id === accountId);
       expect(account?.rates).toEqual([
         { productCode: product, costRatePpm: 3000, fixedCost: 0, minimumCost: 0 },
@@ -595,13 +596,19 @@ describe.each(testDatabases)('operator API on $kind', (database) => {
     });
 
     it('refuses a merchant rate below a bound channel cost and keeps the old rate', async () => {
-      expectRefusal(
-        await operator.send('PUT', `/api/admin/merchants/${merchant.mchNo}/products/${product}`, {
-          ratePpm: 2999,
-        }),
-        400,
-        'RATE_RULE_VIOLATION',
-      );
+      const below = await operator.send('PUT', `/api/admin/merchants/${merchant.mchNo}/products/${product}`, {
+        ratePpm: 2999,
+      });
+      expectRefusal(below, 400, 'RATE_RULE_VIOLATION');
+      expect(below.body).toMatchObject({
+        details: {
+          reason: 'merchant_below_cost',
+          component: 'ratePpm',
+          productCode: product,
+          merchant: 2999,
+          channel: 3000,
+        },
+      });
       const detail = await operator.ok<MerchantDetail>('GET', `/api/admin/merchants/${merchant.mchNo}`);
       expect(detail.products).toEqual([expect.objectContaining({ productCode: product, ratePpm: 5000 })]);
     });
@@ -612,11 +619,14 @@ describe.each(testDatabases)('operator API on $kind', (database) => {
         name: 'H5 account without rates',
         credentials: await registerAtSandbox(),
       });
-      expectRefusal(
-        await operator.send('PUT', `/api/admin/products/${product}/bindings/${created.id}`, { weight: 10 }),
-        400,
-        'RATE_RULE_VIOLATION',
-      );
+      const unpriced = await operator.send('PUT', `/api/admin/products/${product}/bindings/${created.id}`, {
+        weight: 10,
+      });
+      expectRefusal(unpriced, 400, 'RATE_RULE_VIOLATION');
+      // Its own reason: the cause is a missing cost, not a cost above the merchant's rate.
+      expect(unpriced.body).toMatchObject({
+        details: { reason: 'no_cost_rate', productCode: product, channelAccountId: created.id },
+      });
       expect((await bindingsOfProduct()).map((b) => b.channelAccountId)).toEqual([accountId]);
     });
 

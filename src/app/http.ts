@@ -16,7 +16,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import { redactForAudit } from '../audit/service.ts';
+import { auditActionOf } from '../audit/actions.ts';
 import { authRoutes, operatorAdminRoutes } from '../auth/routes.ts';
 import { catalogRoutes } from '../catalog/routes.ts';
 import { sandboxPlugin } from '../channels/sandbox/server.ts';
@@ -24,7 +24,7 @@ import type { SandboxStore } from '../channels/sandbox/store.ts';
 import { payerRoutes } from '../collect/payer-page.ts';
 import { collectAdminRoutes, collectPortalRoutes } from '../collect/routes.ts';
 import { databaseUnavailableReason } from '../db/unavailable.ts';
-import { AppError } from '../errors.ts';
+import { AppError, fieldOfPath } from '../errors.ts';
 import { merchantPortalRoutes } from '../merchants/portal-routes.ts';
 import { merchantAdminRoutes } from '../merchants/routes.ts';
 import type { AppKeys } from '../merchants/service.ts';
@@ -36,6 +36,7 @@ import { channelRefundNotifyRoutes, merchantRefundRoutes } from '../refunds/rout
 import { statsRoutes } from '../stats/routes.ts';
 import type { Config } from './config.ts';
 import { loggerOptions } from './logger.ts';
+import { merchantApiDocsRoutes } from './merchant-api-docs.ts';
 import { securityHeaders } from './security-headers.ts';
 import type { Services } from './services.ts';
 import { webRoutes } from './web.ts';
@@ -154,6 +155,7 @@ export async function buildHttpApp({
     },
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  await app.register(merchantApiDocsRoutes);
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (request, reply) => {
@@ -288,8 +290,9 @@ function unstorableText(value: unknown): string | null {
 }
 
 /**
- * Every console mutation leaves an audit row: who, when, from where, what, on which target, the
- * outcome, and before/after when the route noted them (else the request body, secrets removed).
+ * Every console mutation leaves an audit row: who, when, from where, what (the route's action key
+ * from src/audit/actions.ts, and the route itself), on which target, the outcome, and before/after
+ * when the route noted them (else the request body); secrets are removed when the row is written.
  * Refusals are kept too: a wrong completion password is worth knowing about.
  */
 async function auditConsoleMutation(services: Services, request: FastifyRequest, status: number) {
@@ -298,18 +301,28 @@ async function auditConsoleMutation(services: Services, request: FastifyRequest,
   const note = request.audit ?? {};
   const params = (request.params ?? {}) as Record<string, string>;
   const isAuthStep = request.url.startsWith('/api/auth/');
+  const route = `${request.method} ${request.routeOptions.url ?? request.url}`;
+  const action = auditActionOf(route);
+  const isNew = note.before === undefined || note.before === null;
   try {
     await services.audit.record({
       actorArea: session.user.area,
       actorId: session.user.id,
       actorName: session.user.username,
       ip: request.ip,
-      action: `${request.method} ${request.routeOptions.url ?? request.url}`,
-      targetType: note.targetType ?? '',
-      targetId: note.targetId ?? Object.values(params)[0] ?? '',
+      action: route,
+      // A route the table does not know is caught by test/audit-log.test.ts; 'unknown' keeps the row.
+      actionKey: action
+        ? action.keyWhenNew && isNew && status < 400
+          ? action.keyWhenNew
+          : action.key
+        : 'unknown',
+      targetType: note.targetType ?? action?.target ?? '',
+      // The caller's own account steps are about the caller.
+      targetId: note.targetId ?? Object.values(params)[0] ?? (isAuthStep ? String(session.user.id) : ''),
       status,
       before: note.before,
-      after: note.after ?? (isAuthStep ? undefined : redactForAudit(request.body)),
+      after: note.after ?? (isAuthStep ? undefined : request.body),
     });
   } catch (error) {
     request.log.error({ err: error }, 'audit row not written');
@@ -327,7 +340,9 @@ function errorHandler(error: FastifyError, request: FastifyRequest, reply: Fasti
           `${issue.instancePath.replace(/^\//, '').replaceAll('/', '.') || error.validationContext || 'request'}: ${issue.message}`,
       )
       .join('; ');
-    return send(400, 'INVALID_REQUEST', message);
+    // The field of the first issue, so a console can name it in its own language.
+    const field = fieldOfPath(error.validation[0]?.instancePath ?? '');
+    return send(400, 'INVALID_REQUEST', message, field ? { field } : undefined);
   }
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':

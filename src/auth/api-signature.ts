@@ -130,13 +130,23 @@ export class ApiSignatureVerifier {
     return app;
   }
 
-  /** Verifies with the app's key, or with a stand-in key of the same kind when there is none to use. */
+  /**
+   * Verifies with the app's key, or with a stand-in key of the same kind when there is none to use.
+   * An HMAC signature made with the secret the last rotation replaced is accepted while that
+   * secret's grace lasts (checked against the clock now, whatever was cached), never after. Both
+   * HMAC checks are always made, so the time taken does not tell whether an app has a previous secret.
+   */
   private verify(text: string, signature: string, signType: SignType, app: AppKeys | null): boolean {
     if (signType === 'HMAC-SHA256') {
-      return verifyString(text, signature, {
+      const standIn = this.standIns().secret;
+      const current = verifyString(text, signature, { type: 'HMAC-SHA256', secret: app?.secret ?? standIn });
+      const previous = app?.previousSecret;
+      const inGrace = previous !== null && previous !== undefined && previous.expiresAt > Date.now();
+      const byPrevious = verifyString(text, signature, {
         type: 'HMAC-SHA256',
-        secret: app?.secret ?? this.standIns().secret,
+        secret: inGrace ? previous.secret : standIn,
       });
+      return current || (inGrace && byPrevious);
     }
     const publicKey = app?.merchantPublicKey ?? null;
     const checked = verifyString(text, signature, {

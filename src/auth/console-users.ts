@@ -94,7 +94,7 @@ export class ConsoleUserService {
 
   async createUser(input: NewUser): Promise<ConsoleUser> {
     if (!/^[a-zA-Z0-9_.@-]{3,64}$/.test(input.username)) {
-      throw new AppError('INVALID_REQUEST', 'username: 3–64 letters, digits, _ . @ -');
+      throw new AppError('INVALID_REQUEST', 'username: 3–64 letters, digits, _ . @ -', { field: 'username' });
     }
     checkPasswordPolicy(input.area, input.password, input);
     const passwordHash = await hashPassword(input.password);
@@ -110,7 +110,11 @@ export class ConsoleUserService {
       mustChangePassword: input.mustChangePassword ?? false,
       createdBy: input.createdBy ?? null,
     });
-    if (!row) throw new AppError('ALREADY_EXISTS', `username ${input.username} is taken`);
+    if (!row)
+      throw new AppError('ALREADY_EXISTS', `username ${input.username} is taken`, {
+        kind: 'user',
+        name: input.username,
+      });
     await queries.insertPasswordHistory(this.db, row.id, passwordHash);
     return this.requireUser(row.id);
   }
@@ -275,7 +279,7 @@ export class ConsoleUserService {
     const row = (await queries.findUserById(this.db, session.user.id))!;
     await this.requireAttempt(row.id);
     if (!(await verifyPassword(row.password_hash, current))) {
-      throw new AppError('LOGIN_FAILED', 'the current password is wrong');
+      throw new AppError('LOGIN_FAILED', 'the current password is wrong', { reason: 'current_password' });
     }
     try {
       await this.setNewPassword(row, next, false);
@@ -332,7 +336,7 @@ export class ConsoleUserService {
     const row = (await queries.findUserById(this.db, session.user.id))!;
     await this.requireAttempt(row.id);
     if (!(await verifyPassword(row.password_hash, password))) {
-      throw new AppError('LOGIN_FAILED', 'the password is wrong');
+      throw new AppError('LOGIN_FAILED', 'the password is wrong', { reason: 'password' });
     }
     await this.returnAttempt(row.id);
     await queries.updateUser(this.db, row.id, {

@@ -24,7 +24,9 @@ function estimator(): ZxcvbnFactory {
   return zxcvbn;
 }
 
-export type PasswordRule = 'length' | 'letters_and_digits' | 'common' | 'guessable';
+/** The rules a password can break (`details.rule` of PASSWORD_TOO_WEAK; the consoles say each). */
+export const PASSWORD_RULES = ['length', 'letters_and_digits', 'common', 'guessable'] as const;
+export type PasswordRule = (typeof PASSWORD_RULES)[number];
 
 /** Throws PASSWORD_TOO_WEAK, with the rule it broke, unless `password` may be used. */
 export function checkPasswordPolicy(

@@ -64,7 +64,8 @@ export class RoleService {
     const permissions = checkPermissions(input.permissions);
     assertMayGrant(actor, permissions);
     const id = await queries.insertRole(this.db, { ...input, permissions });
-    if (id === null) throw new AppError('ALREADY_EXISTS', `role ${input.code} exists`);
+    if (id === null)
+      throw new AppError('ALREADY_EXISTS', `role ${input.code} exists`, { kind: 'role', name: input.code });
     return this.require({ id });
   }
 
@@ -95,9 +96,14 @@ export class RoleService {
 
 function checkPermissions(permissions: string[]): string[] {
   const unknown = permissions.filter((p) => p !== ALL_PERMISSIONS && !isPermission(p));
-  if (unknown.length > 0) throw new AppError('INVALID_REQUEST', `permissions: unknown ${unknown.join(', ')}`);
+  if (unknown.length > 0)
+    throw new AppError('INVALID_REQUEST', `permissions: unknown ${unknown.join(', ')}`, {
+      field: 'permissions',
+    });
   if (permissions.includes(ALL_PERMISSIONS)) {
-    throw new AppError('INVALID_REQUEST', 'permissions: only the super admin role has every permission');
+    throw new AppError('INVALID_REQUEST', 'permissions: only the super admin role has every permission', {
+      field: 'permissions',
+    });
   }
   return [...new Set(permissions)].sort();
 }

@@ -508,6 +508,8 @@ export async function operatorAdminRoutes(app: FastifyInstance, { services }: { 
         querystring: z.object({
           actor: z.string().max(64).optional(),
           action: z.string().max(128).optional(),
+          actionKey: z.string().max(64).optional(),
+          outcome: z.enum(['succeeded', 'failed']).optional(),
           targetType: z.string().max(32).optional(),
           targetId: z.string().max(64).optional(),
           from: z.coerce.date().optional(),

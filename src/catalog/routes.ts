@@ -24,8 +24,23 @@ export async function catalogRoutes(app: FastifyInstance, { services }: { servic
   api.addHook('preValidation', requireOperator(services));
   const tags = ['operator: products and channels'];
 
-  api.get('/api/admin/products', { schema: { tags, summary: 'List products' }, config: read }, async () =>
-    (await services.catalog.listProducts()).map(productView),
+  api.get(
+    '/api/admin/products',
+    {
+      schema: {
+        tags,
+        summary:
+          'List products; channelBound is false while no enabled channel account is bound (the product takes no orders)',
+      },
+      config: read,
+    },
+    async () =>
+      Promise.all(
+        (await services.catalog.listProducts()).map(async (p) => ({
+          ...productView(p),
+          channelBound: await services.catalog.hasChannel(p.id),
+        })),
+      ),
   );
 
   api.post(

@@ -95,9 +95,9 @@ export class CatalogService {
     defaultMinimumFee?: bigint;
   }): Promise<ProductRow> {
     if (!isCurrency(input.currency))
-      throw new AppError('INVALID_REQUEST', `unsupported currency ${input.currency}`);
+      throw new AppError('INVALID_REQUEST', `unsupported currency ${input.currency}`, { field: 'currency' });
     if (input.maxAmount < input.minAmount)
-      throw new AppError('INVALID_REQUEST', 'maxAmount is below minAmount');
+      throw new AppError('INVALID_REQUEST', 'maxAmount is below minAmount', { field: 'maxAmount' });
     try {
       return await queries.insertProduct(this.db, {
         ...input,
@@ -106,7 +106,10 @@ export class CatalogService {
       });
     } catch (error) {
       if (isUniqueViolation(error))
-        throw new AppError('ALREADY_EXISTS', `product ${input.code} already exists`);
+        throw new AppError('ALREADY_EXISTS', `product ${input.code} already exists`, {
+          kind: 'product',
+          name: input.code,
+        });
       throw error;
     }
   }
@@ -127,7 +130,8 @@ export class CatalogService {
     const product = await this.requireProduct(code);
     const min = patch.minAmount ?? product.min_amount;
     const max = patch.maxAmount ?? product.max_amount;
-    if (max < min) throw new AppError('INVALID_REQUEST', 'maxAmount is below minAmount');
+    if (max < min)
+      throw new AppError('INVALID_REQUEST', 'maxAmount is below minAmount', { field: 'maxAmount' });
     const updated = (await queries.updateProduct(this.db, product.id, patch))!;
     this.clearCaches();
     return updated;
@@ -192,12 +196,15 @@ export class CatalogService {
 
   async createChannel(input: { code: string; name: string; adapterCode: string }) {
     if (!getAdapter(input.adapterCode))
-      throw new AppError('INVALID_REQUEST', `unknown adapter ${input.adapterCode}`);
+      throw new AppError('INVALID_REQUEST', `unknown adapter ${input.adapterCode}`, { field: 'adapterCode' });
     try {
       return await queries.insertChannel(this.db, input);
     } catch (error) {
       if (isUniqueViolation(error))
-        throw new AppError('ALREADY_EXISTS', `channel ${input.code} already exists`);
+        throw new AppError('ALREADY_EXISTS', `channel ${input.code} already exists`, {
+          kind: 'channel',
+          name: input.code,
+        });
       throw error;
     }
   }
@@ -370,7 +377,8 @@ export class CatalogService {
       if (cost === null) {
         throw new AppError(
           'RATE_RULE_VIOLATION',
-          `channel account ${channelAccountId} has no cost rate for ${productCode}`,
+          `channel account ${channelAccountId} has no cost rate for ${productCode}; set one first`,
+          { reason: 'no_cost_rate', productCode, channelAccountId: channelAccountId.toString() },
         );
       }
       await assertCostWithinMerchantRates(q, product, cost);
@@ -421,6 +429,14 @@ export class CatalogService {
     });
   }
 
+  /**
+   * Whether a product has a channel account to take its orders: an enabled binding to an enabled
+   * account of an enabled channel, with a cost rate. Without one (a new product) it takes no order.
+   */
+  async hasChannel(productId: bigint): Promise<boolean> {
+    return (await this.routableBindings(productId)).some((b) => b.enabled);
+  }
+
   clearCaches(): void {
     this.products.clear();
     this.merchantRates.clear();
@@ -466,6 +482,7 @@ function rateRuleViolation(
       : `channel ${channelPart} exceeds the lowest merchant ${merchantPart} for ${product.code}`;
   const value = (terms: FeeTerms) => (component === 'ratePpm' ? terms.ratePpm : Number(terms[component]));
   return new AppError('RATE_RULE_VIOLATION', message, {
+    reason: set === 'merchant' ? 'merchant_below_cost' : 'cost_above_merchant',
     component,
     productCode: product.code,
     currency,
@@ -476,10 +493,12 @@ function rateRuleViolation(
 
 function validateBinding(b: BindingInput) {
   if (b.minAmount !== null && b.maxAmount !== null && b.maxAmount < b.minAmount) {
-    throw new AppError('INVALID_REQUEST', 'maxAmount is below minAmount');
+    throw new AppError('INVALID_REQUEST', 'maxAmount is below minAmount', { field: 'maxAmount' });
   }
   if ((b.windowStart === null) !== (b.windowEnd === null)) {
-    throw new AppError('INVALID_REQUEST', 'a time window needs both windowStart and windowEnd');
+    throw new AppError('INVALID_REQUEST', 'a time window needs both windowStart and windowEnd', {
+      field: b.windowStart === null ? 'windowStart' : 'windowEnd',
+    });
   }
 }
 
@@ -513,7 +532,7 @@ function parseWith<T>(
     const detail = parsed.error.issues
       .map((i) => `${i.path.map(String).join('.') || what}: ${i.message}`)
       .join('; ');
-    throw new AppError('INVALID_REQUEST', `invalid ${what}: ${detail}`);
+    throw new AppError('INVALID_REQUEST', `invalid ${what}: ${detail}`, { field: what });
   }
   return parsed.data;
 }

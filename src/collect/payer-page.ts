@@ -153,6 +153,14 @@ function unavailable(request: FastifyRequest, reply: FastifyReply, error: unknow
   return send(reply, error.status, (nonce) => unavailablePage({ kind, code: error.code, lang, nonce }));
 }
 
+/**
+ * The cashier's answer to a browser for a link that names no order (an unknown number, a wrong
+ * or missing token): the payer pages' "cannot pay" page, in the payer's language, 404 `NOT_FOUND`.
+ */
+export function sendUnknownOrderPage(reply: FastifyReply, lang: CashierLanguage) {
+  return send(reply, 404, (nonce) => unavailablePage({ kind: 'order', code: 'NOT_FOUND', lang, nonce }));
+}
+
 // ---------- words ----------
 
 interface Refusal {
@@ -161,7 +169,8 @@ interface Refusal {
   details?: Record<string, unknown>;
 }
 
-type UnavailableKind = 'unknown' | 'disabled' | 'merchant' | 'methods' | 'other';
+/** Why a payer page cannot take a payment; `order`: a cashier link to no order (unknown, or a wrong token). */
+type UnavailableKind = 'unknown' | 'disabled' | 'merchant' | 'methods' | 'order' | 'other';
 
 const TEXT = {
   zh: {
@@ -197,6 +206,7 @@ const TEXT = {
       disabled: { title: '收款码已停用', message: '该收款码已被商家停用，请向商家确认收款方式' },
       merchant: { title: '商家暂停收款', message: '该商家暂时无法收款，请向商家确认收款方式' },
       methods: { title: '暂无可用的支付方式', message: '该收款码暂时无法付款，请向商家确认收款方式' },
+      order: { title: '付款链接无效', message: '订单不存在或链接已失效，请回到商家页面重新发起付款' },
       other: { title: '暂时无法付款', message: '请稍后再试' },
     },
   },
@@ -241,6 +251,10 @@ const TEXT = {
       methods: {
         title: 'No payment method',
         message: 'This QR code cannot take payments now; ask the merchant',
+      },
+      order: {
+        title: 'Payment link not valid',
+        message: 'This order does not exist or the link has expired; go back to the merchant and start again',
       },
       other: { title: 'Cannot pay now', message: 'Please try again shortly' },
     },

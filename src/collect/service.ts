@@ -8,6 +8,7 @@ import type { MerchantService } from '../merchants/service.ts';
 import { toJsonAmount } from '../money/money.ts';
 import type { OrderRow } from '../orders/queries.ts';
 import type { OrderService } from '../orders/service.ts';
+import { isPrivateUrl } from '../public-url.ts';
 import { parseYuanText } from './amount.ts';
 import { type PosterMethod, type PosterSize, posterPdf, qrPng, walletOf } from './printables.ts';
 import type { CollectCodeRow } from './queries.ts';
@@ -205,6 +206,8 @@ export class CollectService {
         id: String(row.id),
         code: row.code,
         url: this.urlOf(row.code),
+        /** The URL is on a loopback or private address: phones cannot open it (QY_PUBLIC_URL not set to a public one). */
+        privateUrl: isPrivateUrl(this.urlOf(row.code)),
         name: row.name,
         appId: row.app_id,
         cashier: cashier
@@ -382,10 +385,18 @@ export class CollectService {
   private async requireProducts(merchantId: bigint, codes: string[]): Promise<string[]> {
     const unique = [...new Set(codes.map((c) => c.trim()))];
     if (unique.length === 0 || unique.some((c) => c === '')) {
-      throw new AppError('INVALID_REQUEST', 'productCodes: pick at least one payment method');
+      throw new AppError('INVALID_REQUEST', 'productCodes: pick at least one payment method', {
+        field: 'productCodes',
+      });
     }
     if (unique.length > MAX_PRODUCTS_PER_CODE) {
-      throw new AppError('INVALID_REQUEST', `productCodes: at most ${MAX_PRODUCTS_PER_CODE} payment methods`);
+      throw new AppError(
+        'INVALID_REQUEST',
+        `productCodes: at most ${MAX_PRODUCTS_PER_CODE} payment methods`,
+        {
+          field: 'productCodes',
+        },
+      );
     }
     const currencies = new Set<string>();
     for (const code of unique) {
@@ -398,7 +409,9 @@ export class CollectService {
       currencies.add(product.currency);
     }
     if (currencies.size > 1) {
-      throw new AppError('INVALID_REQUEST', 'productCodes: the methods of one code must share a currency');
+      throw new AppError('INVALID_REQUEST', 'productCodes: the methods of one code must share a currency', {
+        field: 'productCodes',
+      });
     }
     return unique;
   }
@@ -418,7 +431,7 @@ export class CollectService {
 function requireName(text: string): string {
   const name = text.trim();
   if (name.length === 0 || name.length > NAME_MAX_LENGTH) {
-    throw new AppError('INVALID_REQUEST', `name: 1 to ${NAME_MAX_LENGTH} characters`);
+    throw new AppError('INVALID_REQUEST', `name: 1 to ${NAME_MAX_LENGTH} characters`, { field: 'name' });
   }
   return name;
 }

@@ -33,7 +33,9 @@ export function assertTerms(terms: FeeTerms): void {
     throw new RangeError('fixed and minimum fees may not be negative');
 }
 
-export type FeeComponent = 'ratePpm' | 'fixed' | 'minimum';
+/** The parts of a fee (`details.component` of RATE_RULE_VIOLATION; the consoles name each). */
+export const FEE_COMPONENTS = ['ratePpm', 'fixed', 'minimum'] as const;
+export type FeeComponent = (typeof FEE_COMPONENTS)[number];
 
 /**
  * The first part of `cost` above the same part of `price`, or null when each part is within it.

@@ -6,12 +6,15 @@ import { noteAudit } from '../audit/service.ts';
 import { requireMerchantUser, sessionOf } from '../auth/guards.ts';
 import { AppError } from '../errors.ts';
 import { toJsonAmount } from '../money/money.ts';
+import { attemptView } from '../notify/attempt-views.ts';
 import { portalScope } from '../orders/portal-routes.ts';
 import { IncludeTest } from '../stats/routes.ts';
 import { ACCEPTED_SIGN_TYPES } from './queries.ts';
-import { createMerchantUser, ipList, merchantUserView, notifyUrlSchema } from './routes.ts';
+import { createMerchantUser, ipList, merchantUserView, notifyUrlSchema, RotateSecretBody } from './routes.ts';
+import { DEFAULT_SECRET_GRACE_SECONDS } from './service.ts';
 
 const AppIdParams = z.object({ appId: z.string().min(1).max(64) });
+const OrderNoParams = z.object({ orderNo: z.string().min(1).max(64) });
 const UserIdParams = z.object({ id: z.string().regex(/^\d{1,18}$/) });
 const manager = { merchantRole: 'manager' } as const;
 
@@ -59,6 +62,9 @@ export async function merchantPortalRoutes(app: FastifyInstance, { services }: {
       const products = await Promise.all(
         rates.filter((r) => r.enabled).map((r) => services.catalog.productByCode(r.product_code)),
       );
+      const bound = await Promise.all(
+        products.map((p) => (p ? services.catalog.hasChannel(p.id) : Promise.resolve(false))),
+      );
       return rates
         .filter((r) => r.enabled)
         .flatMap((r, i) => {
@@ -74,6 +80,8 @@ export async function merchantPortalRoutes(app: FastifyInstance, { services }: {
               minAmount: toJsonAmount(product.min_amount),
               maxAmount: toJsonAmount(product.max_amount),
               currency: product.currency,
+              /** False while no channel is bound: orders for it are refused (NO_CHANNEL_AVAILABLE, reason unbound). */
+              channelBound: bound[i]!,
             },
           ];
         });
@@ -131,16 +139,23 @@ export async function merchantPortalRoutes(app: FastifyInstance, { services }: {
     {
       schema: {
         tags,
-        summary: 'Issue a new HMAC secret (shown once); the old one stops working',
+        summary:
+          'Issue a new HMAC secret (shown once); the old one still signs requests for graceSeconds (0: stops at once), notifies use the new one',
         params: AppIdParams,
+        body: RotateSecretBody,
       },
       config: manager,
     },
     async (request) => {
       const app = await services.merchants.requireAppOf(merchantIdOf(request), request.params.appId);
-      const rotated = await services.merchants.rotateSecret(app.appId);
-      noteAudit(request, { targetType: 'app', targetId: app.appId, after: { secretRotated: true } });
-      return { secret: rotated.secret };
+      const graceSeconds = request.body?.graceSeconds ?? DEFAULT_SECRET_GRACE_SECONDS;
+      const rotated = await services.merchants.rotateSecret(app.appId, graceSeconds);
+      noteAudit(request, {
+        targetType: 'app',
+        targetId: app.appId,
+        after: { secretRotated: true, oldKeyExpiresAt: rotated.oldKeyExpiresAt },
+      });
+      return { secret: rotated.secret, oldKeyExpiresAt: rotated.oldKeyExpiresAt };
     },
   );
 
@@ -160,6 +175,56 @@ export async function merchantPortalRoutes(app: FastifyInstance, { services }: {
         .type('application/x-pem-file')
         .header('content-disposition', `attachment; filename="qingyun-${app.appId}.pem"`)
         .send(app.platformPublicKey);
+    },
+  );
+
+  // ---------- notifies of an order (store manager) ----------
+
+  api.get(
+    '/api/merchant/orders/:orderNo/notifies',
+    {
+      schema: {
+        tags,
+        summary:
+          "The notifies sent to the merchant's server for one of its orders: each attempt with its time, HTTP status or failure, and the start of the answer",
+        params: OrderNoParams,
+      },
+      config: manager,
+    },
+    async (request) => {
+      const order = await services.orders.getScoped(portalScope(request), request.params.orderNo);
+      const tasks = await services.notify.historyOfOrder(order.id);
+      return {
+        orderNo: order.order_no,
+        tasks: tasks.map((task) => ({
+          eventType: task.eventType,
+          url: task.url,
+          state: task.state,
+          attempts: task.attempts,
+          nextAttemptAt: task.nextAttemptAt,
+        })),
+        attempts: tasks
+          .flatMap((task) => task.history.map((attempt) => attemptView(task, attempt)))
+          .sort((a, b) => b.at.localeCompare(a.at) || b.attempt - a.attempt),
+      };
+    },
+  );
+
+  api.post(
+    '/api/merchant/orders/:orderNo/notifies/resend',
+    {
+      schema: {
+        tags,
+        summary: "Send the order's notifies to the merchant's server again now",
+        params: OrderNoParams,
+      },
+      config: manager,
+    },
+    async (request) => {
+      const order = await services.orders.getScoped(portalScope(request), request.params.orderNo);
+      const queued = await services.orders.resendNotify(order.order_no);
+      noteAudit(request, { targetType: 'order', targetId: order.order_no, after: { notifyResent: queued } });
+      return { queued };
     },
   );
 

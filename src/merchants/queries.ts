@@ -34,6 +34,9 @@ export interface AppRow {
   accepted_sign_type: AcceptedSignType;
   notify_url: string;
   ip_allowlist: string[];
+  /** The secret the last rotation replaced, sealed like `secret_enc`; it still signs requests until its expiry. */
+  previous_secret_enc: string | null;
+  previous_secret_expires_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -127,7 +130,10 @@ export async function nextAppId(q: Queryable): Promise<bigint> {
 
 export async function insertApp(
   q: Queryable,
-  a: Omit<AppRow, 'state' | 'created_at' | 'updated_at'>,
+  a: Omit<
+    AppRow,
+    'state' | 'created_at' | 'updated_at' | 'previous_secret_enc' | 'previous_secret_expires_at'
+  >,
 ): Promise<AppRow> {
   const rows = await q.query<AppRow>(
     `INSERT INTO merchant_app (app_id, merchant_id, name, secret_enc, merchant_public_key, platform_public_key,
@@ -175,6 +181,30 @@ export async function resealAppSecrets(
     [id, was.secretEnc, was.privateKeyEnc, now.secretEnc, now.privateKeyEnc],
   );
   return rows.length > 0;
+}
+
+/**
+ * Puts a new secret in place of the one read (compare-and-set: a rotation that ran meanwhile wins,
+ * and this answers null), keeping the replaced one sealed as the previous secret until
+ * `graceSeconds` from now; with no grace (0) the previous secret is dropped at once. A previous
+ * secret still in its grace from an earlier rotation is replaced: only one previous secret is kept.
+ */
+export async function rotateAppSecret(
+  q: Queryable,
+  id: bigint,
+  was: string,
+  now: { secretEnc: string; previousSecretEnc: string | null; graceSeconds: number },
+): Promise<AppRow | null> {
+  const rows = await q.query<AppRow>(
+    `UPDATE merchant_app SET secret_enc = $3,
+       previous_secret_enc = $4,
+       previous_secret_expires_at = CASE WHEN $4::text IS NULL THEN NULL
+         ELSE now() + make_interval(secs => $5) END,
+       updated_at = now()
+     WHERE id = $1 AND secret_enc = $2 RETURNING *`,
+    [id, was, now.secretEnc, now.graceSeconds > 0 ? now.previousSecretEnc : null, now.graceSeconds],
+  );
+  return rows[0] ?? null;
 }
 
 export async function findAppByAppId(q: Queryable, appId: string) {

@@ -11,7 +11,7 @@ import { feeMinor } from '../catalog/routes.ts';
 import { AppError } from '../errors.ts';
 import { toJsonAmount } from '../money/money.ts';
 import { ACCEPTED_SIGN_TYPES, MERCHANT_STATES } from './queries.ts';
-import { merchantView } from './service.ts';
+import { DEFAULT_SECRET_GRACE_SECONDS, MAX_SECRET_GRACE_SECONDS, merchantView } from './service.ts';
 
 const MchNoParams = z.object({ mchNo: z.string().min(1).max(32) });
 const AppIdParams = z.object({ appId: z.string().min(1).max(64) });
@@ -23,6 +23,23 @@ export const notifyUrlSchema = z
 const Username = z.string().min(3).max(64);
 const Password = z.string().min(1).max(256);
 const Email = z.email().max(128).or(z.literal(''));
+
+/**
+ * How long the secret a rotation replaces keeps signing requests: 0 stops it at once (a leak),
+ * default a day, at most a week.
+ */
+export const RotateSecretBody = z
+  .object({
+    graceSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_SECRET_GRACE_SECONDS)
+      .default(DEFAULT_SECRET_GRACE_SECONDS)
+      .describe('seconds the replaced secret still signs requests: 0 = now (a leak); default 86400'),
+  })
+  .strict()
+  .optional();
 
 const read = { permission: 'merchant.read' } as const;
 const write = { permission: 'merchant.write' } as const;
@@ -455,14 +472,21 @@ export async function merchantAdminRoutes(app: FastifyInstance, { services }: { 
     {
       schema: {
         tags,
-        summary: 'Issue a new HMAC secret (shown once); the old one stops working',
+        summary:
+          'Issue a new HMAC secret (shown once); the old one still signs requests for graceSeconds (0: stops at once), notifies use the new one',
         params: AppIdParams,
+        body: RotateSecretBody,
       },
       config: write,
     },
     async (request) => {
-      const rotated = await services.merchants.rotateSecret(request.params.appId);
-      noteAudit(request, { targetType: 'app', targetId: rotated.appId, after: { secretRotated: true } });
+      const graceSeconds = request.body?.graceSeconds ?? DEFAULT_SECRET_GRACE_SECONDS;
+      const rotated = await services.merchants.rotateSecret(request.params.appId, graceSeconds);
+      noteAudit(request, {
+        targetType: 'app',
+        targetId: rotated.appId,
+        after: { secretRotated: true, oldKeyExpiresAt: rotated.oldKeyExpiresAt },
+      });
       return rotated;
     },
   );

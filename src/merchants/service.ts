@@ -28,7 +28,14 @@ export interface AppKeys {
   merchantName: string;
   merchantEnabled: boolean;
   appEnabled: boolean;
+  /** The current HMAC secret: requests may be signed with it, notifies are. */
   secret: string;
+  /**
+   * The secret the last rotation replaced, and until when (epoch ms) a request signed with it is
+   * still accepted; null when there is none. Checked against the clock at every request, so a
+   * cached entry never stretches the grace.
+   */
+  previousSecret: { secret: string; expiresAt: number } | null;
   merchantPublicKey: KeyObject | null;
   platformPrivateKey: KeyObject;
   notifySignType: SignType;
@@ -60,6 +67,8 @@ export interface AppView {
   hasMerchantPublicKey: boolean;
   /** PEM; public: the merchant verifies RSA-signed notifies with it. */
   platformPublicKey: string;
+  /** When the secret replaced by the last rotation stops signing requests; null when none does any more. */
+  oldKeyExpiresAt: string | null;
   createdAt: string;
 }
 
@@ -72,7 +81,13 @@ export interface AppInput {
   acceptedSignType?: AcceptedSignType;
 }
 
-type AppSecretColumn = 'secret_enc' | 'platform_private_key_enc';
+type AppSecretColumn = 'secret_enc' | 'previous_secret_enc' | 'platform_private_key_enc';
+
+/** The grace a rotation gives the replaced secret when none is asked for (as Stripe's dashboard offers). */
+export const DEFAULT_SECRET_GRACE_SECONDS = 24 * 3600;
+/** The longest grace: a replaced secret is gone within a week whatever is asked. */
+export const MAX_SECRET_GRACE_SECONDS = 7 * 24 * 3600;
+const MAX_ROTATE_ATTEMPTS = 5;
 
 function appSecretPlace(id: bigint, column: AppSecretColumn): SecretPlace {
   return { table: 'merchant_app', id, column };
@@ -151,6 +166,7 @@ export class MerchantService {
       throw new AppError(
         'INVALID_REQUEST',
         `state: merchant ${mchNo} is ${merchant.state}; ${merchant.state === 'pending' ? 'review it instead' : 'a rejected merchant cannot be enabled'}`,
+        { field: 'state' },
       );
     }
     const updated = (await queries.updateMerchant(this.db, merchant.id, patch))!;
@@ -289,14 +305,43 @@ export class MerchantService {
     return appView(row!, merchant.mch_no);
   }
 
-  async rotateSecret(appId: string): Promise<{ appId: string; secret: string }> {
-    const app = await this.requireApp(appId);
-    const secret = newAppSecret();
-    await queries.updateApp(this.db, app.id, {
-      secretEnc: this.secrets.encrypt(secret, appSecretPlace(app.id, 'secret_enc')),
-    });
-    this.appCache.delete(appId);
-    return { appId, secret };
+  /**
+   * Issues a new HMAC secret (shown once). The one it replaces keeps signing requests for
+   * `graceSeconds` (0: it stops at once, for a leak), so the merchant can roll its servers over;
+   * notifies are signed with the new one from now on.
+   */
+  async rotateSecret(
+    appId: string,
+    graceSeconds: number = DEFAULT_SECRET_GRACE_SECONDS,
+  ): Promise<{ appId: string; secret: string; oldKeyExpiresAt: string | null }> {
+    if (!Number.isInteger(graceSeconds) || graceSeconds < 0 || graceSeconds > MAX_SECRET_GRACE_SECONDS) {
+      throw new AppError(
+        'INVALID_REQUEST',
+        `graceSeconds: a whole number of seconds from 0 to ${MAX_SECRET_GRACE_SECONDS}`,
+        { field: 'graceSeconds', max: MAX_SECRET_GRACE_SECONDS },
+      );
+    }
+    for (let attempt = 0; attempt < MAX_ROTATE_ATTEMPTS; attempt++) {
+      const app = await this.requireApp(appId);
+      const secret = newAppSecret();
+      const previous =
+        graceSeconds > 0
+          ? this.secrets.encrypt(
+              this.secrets.decrypt(app.secret_enc, appSecretPlace(app.id, 'secret_enc')),
+              appSecretPlace(app.id, 'previous_secret_enc'),
+            )
+          : null;
+      const row = await queries.rotateAppSecret(this.db, app.id, app.secret_enc, {
+        secretEnc: this.secrets.encrypt(secret, appSecretPlace(app.id, 'secret_enc')),
+        previousSecretEnc: previous,
+        graceSeconds,
+      });
+      // Another rotation replaced the secret between our read and our write: read it again.
+      if (!row) continue;
+      this.appCache.delete(appId);
+      return { appId, secret, oldKeyExpiresAt: previousExpiry(row) };
+    }
+    throw new Error(`could not rotate the secret of app ${appId}: it kept changing`);
   }
 
   /**
@@ -360,6 +405,19 @@ export class MerchantService {
       merchantEnabled: merchant.state === 'enabled',
       appEnabled: app.state === 'enabled',
       secret: this.secrets.decrypt(app.secret_enc, appSecretPlace(app.id, 'secret_enc')),
+      previousSecret:
+        // An expired one is not even opened (the request check compares with the clock again).
+        app.previous_secret_enc &&
+        app.previous_secret_expires_at &&
+        app.previous_secret_expires_at.getTime() > Date.now()
+          ? {
+              secret: this.secrets.decrypt(
+                app.previous_secret_enc,
+                appSecretPlace(app.id, 'previous_secret_enc'),
+              ),
+              expiresAt: app.previous_secret_expires_at.getTime(),
+            }
+          : null,
       merchantPublicKey: app.merchant_public_key ? createPublicKey(app.merchant_public_key) : null,
       platformPrivateKey: createPrivateKey(
         this.secrets.decrypt(
@@ -387,6 +445,7 @@ function requireKeyForRsaOnly(accepted: AcceptedSignType, hasMerchantPublicKey: 
     throw new AppError(
       'INVALID_REQUEST',
       "acceptedSignType: RSA-SHA256 only needs the merchant's RSA public key (merchantPublicKey)",
+      { field: 'merchantPublicKey' },
     );
   }
 }
@@ -401,7 +460,9 @@ function normalisePublicKey(pem: string): string {
     if (key.asymmetricKeyType !== 'rsa') throw new Error('not RSA');
     return key.export({ type: 'spki', format: 'pem' }).toString();
   } catch {
-    throw new AppError('INVALID_REQUEST', 'merchantPublicKey must be an RSA public key in PEM');
+    throw new AppError('INVALID_REQUEST', 'merchantPublicKey must be an RSA public key in PEM', {
+      field: 'merchantPublicKey',
+    });
   }
 }
 
@@ -429,6 +490,15 @@ function appView(a: AppRow, mchNo: string): AppView {
     ipAllowlist: a.ip_allowlist,
     hasMerchantPublicKey: a.merchant_public_key !== null,
     platformPublicKey: a.platform_public_key,
+    oldKeyExpiresAt: previousExpiry(a),
     createdAt: a.created_at.toISOString(),
   };
+}
+
+/** When the replaced secret stops signing, while it still does. */
+function previousExpiry(a: AppRow): string | null {
+  const expiresAt = a.previous_secret_expires_at;
+  return a.previous_secret_enc && expiresAt && expiresAt.getTime() > Date.now()
+    ? expiresAt.toISOString()
+    : null;
 }

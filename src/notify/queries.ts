@@ -13,6 +13,8 @@ export interface NotifyTaskRow {
   attempts: number;
   next_attempt_at: Date;
   last_error: string | null;
+  /** DELIVERY_FAILURE_KINDS of the last error; null before migration 017. */
+  last_error_kind: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -24,6 +26,8 @@ export interface NotifyAttemptRow {
   http_status: number | null;
   response_body: string | null;
   error: string | null;
+  /** DELIVERY_FAILURE_KINDS: which step failed; null when delivered (and before migration 017). */
+  error_kind: string | null;
   duration_ms: number;
   created_at: Date;
 }
@@ -91,6 +95,8 @@ export interface AttemptRecord {
   httpStatus: number | null;
   responseBody: string | null;
   error: string | null;
+  /** Which step failed (DELIVERY_FAILURE_KINDS); null when delivered. */
+  errorKind: string | null;
   durationMs: number;
   outcome: 'succeeded' | 'failed' | 'pending';
   nextDelaySeconds: number;
@@ -113,12 +119,13 @@ export async function recordAttempts(
     : '';
   await q.query(
     `WITH r AS (
-       SELECT * FROM unnest($1::bigint[], $2::int[], $3::int[], $4::text[], $5::text[], $6::int[], $7::text[], $8::float8[])
-         AS r(task_id, attempt, http_status, response_body, error, duration_ms, outcome, next_delay)),
+       SELECT * FROM unnest($1::bigint[], $2::int[], $3::int[], $4::text[], $5::text[], $6::int[], $7::text[], $8::float8[], $9::text[])
+         AS r(task_id, attempt, http_status, response_body, error, duration_ms, outcome, next_delay, error_kind)),
      attempt AS (
-       INSERT INTO notify_attempt (task_id, attempt, http_status, response_body, error, duration_ms)
-       SELECT task_id, attempt, http_status, response_body, error, duration_ms FROM r ${unlessWritten})
-     UPDATE notify_task t SET state = r.outcome, attempts = r.attempt, last_error = r.error, updated_at = now(),
+       INSERT INTO notify_attempt (task_id, attempt, http_status, response_body, error, error_kind, duration_ms)
+       SELECT task_id, attempt, http_status, response_body, error, error_kind, duration_ms FROM r ${unlessWritten})
+     UPDATE notify_task t SET state = r.outcome, attempts = r.attempt, last_error = r.error,
+       last_error_kind = r.error_kind, updated_at = now(),
        next_attempt_at = now() + make_interval(secs => r.next_delay)
      FROM r WHERE t.id = r.task_id AND t.state = 'pending' AND t.attempts = r.attempt - 1`,
     [
@@ -131,6 +138,7 @@ export async function recordAttempts(
       records.map((r) => String(r.durationMs)),
       records.map((r) => r.outcome),
       records.map((r) => String(r.nextDelaySeconds)),
+      records.map((r) => r.errorKind) as string[],
     ],
   );
 }

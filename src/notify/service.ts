@@ -3,8 +3,10 @@ import { HEADER, newNonce, notifySigningString, signString } from '../../sdk/sig
 import { Batcher } from '../db/batcher.ts';
 import type { Db, Queryable } from '../db/index.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
+import type { DeliveryFailureKind } from '../errors.ts';
 import type { MerchantService } from '../merchants/service.ts';
 import { assertPublicLiteral, publicOnlyLookup } from './address-guard.ts';
+import { deliveryFailureKind, unacknowledgedKind } from './failure-kind.ts';
 import * as queries from './queries.ts';
 
 /** Default merchant notify schedule (DESIGN §8): the wait before each attempt, ≈ 24 h in all. */
@@ -267,6 +269,7 @@ export class NotifyService {
       attempts: t.attempts,
       nextAttemptAt: t.state === 'pending' ? t.next_attempt_at.toISOString() : null,
       lastError: t.last_error,
+      lastErrorKind: t.last_error_kind ?? (t.last_error ? 'network' : null),
       payload: t.payload,
       history: attempts
         .filter((a) => a.task_id === t.id)
@@ -275,6 +278,8 @@ export class NotifyService {
           httpStatus: a.http_status,
           responseBody: a.response_body,
           error: a.error,
+          /** Which step failed (DELIVERY_FAILURE_KINDS), for the consoles' sentence; null when delivered. */
+          errorKind: a.error_kind ?? (a.error ? 'network' : null),
           durationMs: a.duration_ms,
           at: a.created_at.toISOString(),
         })),
@@ -294,6 +299,7 @@ export class NotifyService {
     let httpStatus: number | null = null;
     let responseBody: string | null = null;
     let error: string | null = null;
+    let errorKind: DeliveryFailureKind | null = null;
     // Without its key the notify cannot be signed, and a database that is away is our failure,
     // not the merchant's: it is not an attempt (the caller hands the notify back, see start()).
     const headers = await this.signedHeaders(task).catch((e: unknown) => {
@@ -301,7 +307,10 @@ export class NotifyService {
       return e instanceof Error ? e : new Error(String(e));
     });
     try {
-      if (headers instanceof Error) throw headers;
+      if (headers instanceof Error) {
+        errorKind = 'not_sent';
+        throw headers;
+      }
       if (!this.options.allowPrivateAddresses) assertPublicLiteral(task.url);
       const timeoutMs = this.options.deliveryTimeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS;
       const response = await request(task.url, {
@@ -316,9 +325,13 @@ export class NotifyService {
       });
       httpStatus = response.statusCode;
       responseBody = await readPrefix(response.body, RESPONSE_KEEP_CHARS);
-      if (!isAcknowledged(httpStatus, responseBody)) error = `not acknowledged: HTTP ${httpStatus}`;
+      if (!isAcknowledged(httpStatus, responseBody)) {
+        error = `not acknowledged: HTTP ${httpStatus}`;
+        errorKind = unacknowledgedKind(httpStatus);
+      }
     } catch (e) {
       error = (e as Error).message || String(e);
+      errorKind ??= deliveryFailureKind(e);
     }
     const schedule = this.options.scheduleSeconds;
     const outcome = error === null ? 'succeeded' : attempt >= schedule.length ? 'failed' : 'pending';
@@ -330,6 +343,7 @@ export class NotifyService {
       httpStatus,
       responseBody,
       error,
+      errorKind,
       durationMs: Date.now() - started,
       outcome,
       nextDelaySeconds: outcome === 'pending' ? schedule[attempt]! : 0,

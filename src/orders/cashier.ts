@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import QRCode from 'qrcode';
 import type { Services } from '../app/services.ts';
 import { WindowLimiter } from '../collect/limiter.ts';
+import { sendUnknownOrderPage } from '../collect/payer-page.ts';
 import { AppError } from '../errors.ts';
 import { escapeHtml, LOCK_ICON, payerPageHead, scriptJson } from '../html.ts';
 import { type Currency, formatMinor, isCurrency } from '../money/money.ts';
@@ -39,7 +40,8 @@ export async function cashierRoutes(app: FastifyInstance, { services }: { servic
   const guarded = () => ({ schema: { hide: true }, onRequest: throttle });
 
   // A link without its token (as handed out before tokens) is as unknown as a made-up order.
-  app.get('/cashier/:orderNo', guarded(), async () => {
+  app.get('/cashier/:orderNo', guarded(), async (request, reply) => {
+    if (wantsHtml(request)) return sendUnknownOrderPage(reply, languageOf(request));
     throw notFound();
   });
 
@@ -47,7 +49,9 @@ export async function cashierRoutes(app: FastifyInstance, { services }: { servic
     '/cashier/:orderNo/:token',
     guarded(),
     async (request, reply) => {
-      const order = await findOrder(services, request.params);
+      const order = await pageOrder(services, request);
+      // A payer's browser gets the payer pages' "link not valid" page; API clients keep the JSON 404.
+      if (!order) return sendUnknownOrderPage(reply, languageOf(request));
       const links = linksOf(services, order);
       const merchant = await services.merchants.findMerchantById(order.merchant_id);
       const now = new Date();
@@ -79,7 +83,8 @@ export async function cashierRoutes(app: FastifyInstance, { services }: { servic
   // channel's action and hidden fields only (none of the channel's markup reaches our origin), and
   // runs no script but our own.
   app.get<{ Params: CashierParams }>('/cashier/:orderNo/:token/pay', guarded(), async (request, reply) => {
-    const order = await findOrder(services, request.params);
+    const order = await pageOrder(services, request);
+    if (!order) return sendUnknownOrderPage(reply, languageOf(request));
     const form = payFormOf(order);
     if (phaseOf(order, new Date()) !== 'open' || form === null) {
       return reply.header('referrer-policy', 'no-referrer').redirect(linksOf(services, order).page, 303);
@@ -211,6 +216,30 @@ function decodeEntities(text: string): string {
     }
     return { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" }[lower] ?? entity;
   });
+}
+
+/** The order of a page request, or null for an unknown one when a browser asks (it gets the page, not JSON). */
+async function pageOrder(
+  services: Services,
+  request: FastifyRequest<{ Params: CashierParams }>,
+): Promise<OrderRow | null> {
+  try {
+    return await findOrder(services, request.params);
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'NOT_FOUND' && wantsHtml(request)) return null;
+    throw error;
+  }
+}
+
+/** A browser asking for a page (Accept: text/html), not a script or an API client asking for JSON. */
+function wantsHtml(request: FastifyRequest): boolean {
+  return /\btext\/html\b/i.test(request.headers.accept ?? '');
+}
+
+/** The payer's language: `?lang=` first, then Accept-Language. */
+function languageOf(request: FastifyRequest): CashierLanguage {
+  const { lang } = (request.query ?? {}) as { lang?: unknown };
+  return pickLanguage(typeof lang === 'string' ? lang : undefined, request.headers['accept-language']);
 }
 
 /** One answer for a malformed number, an unknown order and a wrong token: nothing to tell them apart. */

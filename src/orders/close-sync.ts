@@ -150,7 +150,12 @@ export class CloseAndSync {
         order.id,
         order.state,
         'failed',
-        { failureCode: 'PAYMENT_FAILED', failureMessage: message, nextQueryAt: null },
+        {
+          failureCode: 'PAYMENT_FAILED',
+          failureMessage: message,
+          failureReason: 'failed',
+          nextQueryAt: null,
+        },
         [{ kind: 'failed', detail: { source, message } }],
       );
       if (failed) return failed;

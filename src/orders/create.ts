@@ -3,10 +3,11 @@ import { merchantTermsOf, type RoutableBinding } from '../catalog/service.ts';
 import { getAdapter } from '../channels/registry.ts';
 import type { CreatePaymentResult } from '../channels/types.ts';
 import { Batcher } from '../db/batcher.ts';
-import { AppError } from '../errors.ts';
+import { AppError, orderFailureReasonOf } from '../errors.ts';
 import { feeOf } from '../fees/fee.ts';
 import { splitFee } from '../fees/split.ts';
 import type { AppKeys } from '../merchants/service.ts';
+import { toJsonAmount } from '../money/money.ts';
 import { minuteOfDayIn, planRoute } from '../routing/route.ts';
 import { authCodeOf, type OrderContext, type OrderSteps, paymentRequestOf, raiseAlert } from './context.ts';
 import type { OrderRow } from './queries.ts';
@@ -132,6 +133,12 @@ export class CreateOrders {
       throw new AppError(
         'AMOUNT_OUT_OF_RANGE',
         `amount must be between ${product.min_amount} and ${product.max_amount} minor units for ${product.code}`,
+        {
+          minAmount: toJsonAmount(product.min_amount),
+          maxAmount: toJsonAmount(product.max_amount),
+          currency: product.currency,
+          productCode: product.code,
+        },
       );
     }
 
@@ -143,6 +150,15 @@ export class CreateOrders {
     // A scanned pay code can only go to channels that take one.
     const plan = authCode ? routed.filter((b) => getAdapter(b.adapterCode)?.supportsAuthCode) : routed;
     if (plan.length === 0) {
+      // Said apart: a product nobody bound a channel account to can never take an order, until an
+      // operator binds one (通道路由); the other cases pass (limits, hours, a busy account).
+      if (!(await this.ctx.catalog.hasChannel(product.id))) {
+        throw new AppError(
+          'NO_CHANNEL_AVAILABLE',
+          `product ${product.code} has no channel account bound: it takes no orders until an operator binds one`,
+          { reason: 'unbound', productCode: product.code },
+        );
+      }
       const what = authCode ? `pay-code ${product.code}` : product.code;
       throw new AppError('NO_CHANNEL_AVAILABLE', `no channel can take this ${what} order now`);
     }
@@ -272,7 +288,11 @@ export class CreateOrders {
       current.id,
       'created',
       'failed',
-      { failureCode: last.code, failureMessage: last.message },
+      {
+        failureCode: last.code,
+        failureMessage: last.message,
+        failureReason: orderFailureReasonOf(last.code),
+      },
       [
         {
           kind: 'channel_refused',
@@ -375,7 +395,12 @@ export class CreateOrders {
       order.id,
       'created',
       'failed',
-      { failureCode: result.code, failureMessage: result.message, channelOrderNo: result.channelOrderNo },
+      {
+        failureCode: result.code,
+        failureMessage: result.message,
+        failureReason: 'declined',
+        channelOrderNo: result.channelOrderNo,
+      },
       [
         { kind: 'channel_declined', detail },
         { kind: 'failed', detail: { reason: "the customer's payment was declined", code: result.code } },
@@ -451,6 +476,7 @@ export class CreateOrders {
       throw new AppError(
         'INVALID_REQUEST',
         `channelAccountId: account ${channelAccountId} is not an enabled channel account bound to ${productCode}`,
+        { field: 'channelAccountId' },
       );
     }
     return [binding];

@@ -6,8 +6,10 @@ import { noteAudit } from '../audit/service.ts';
 import { requireMerchantUser, sessionOf } from '../auth/guards.ts';
 import { AppError } from '../errors.ts';
 import { toJsonAmount } from '../money/money.ts';
+import { isPrivateUrl } from '../public-url.ts';
 import { refundsOfOrderView } from '../refunds/console-views.ts';
 import { TimeBound } from '../stats/time.ts';
+import { pickLanguage } from './cashier.ts';
 import { labelsFor, portalEvents, portalOrderView } from './console-views.ts';
 import type { OrderRow } from './queries.ts';
 import { AUTH_CODE, amountSchema, blank, windowOf } from './routes.ts';
@@ -41,7 +43,7 @@ export async function orderPortalRoutes(app: FastifyInstance, { services }: { se
       schema: {
         tags,
         summary:
-          "The merchant's orders, newest first (a cashier's own only); q finds any of an order's numbers",
+          "The merchant's orders, newest first (a cashier's own only); q finds any of an order's numbers, or the last 4+ digits of its platform number",
         querystring: z.object({
           q: blank(z.string().trim().max(64)),
           state: blank(z.enum(ORDER_STATES)),
@@ -163,7 +165,10 @@ export async function orderPortalRoutes(app: FastifyInstance, { services }: { se
             : consoleMchOrderNo('POS'),
           productCode: request.body.productCode,
           amount: BigInt(request.body.amount),
-          subject: request.body.subject ?? '收款 Payment',
+          // One word in the language the screen asked in (the console sends its own; this is the fallback).
+          subject:
+            request.body.subject ??
+            DEFAULT_SUBJECT[pickLanguage(undefined, request.headers['accept-language'])],
           clientIp: request.ip,
           ...(request.body.authCode ? { extra: { authCode: request.body.authCode } } : {}),
         },
@@ -175,7 +180,16 @@ export async function orderPortalRoutes(app: FastifyInstance, { services }: { se
         targetId: order.order_no,
         after: { state: order.state, amount: row.amount, productCode: order.product_code, appId: app.appId },
       });
-      return reply.code(201).send({ order: row, payData: row.payData, cashierUrl: row.cashierUrl });
+      return reply.code(201).send({
+        order: row,
+        payData: row.payData,
+        cashierUrl: row.cashierUrl,
+        // The cashier link is on a loopback or private address: the customer's phone cannot open it.
+        privateUrl: isPrivateUrl(row.cashierUrl),
+      });
     },
   );
 }
+
+/** The subject of a collection the cashier left blank, in the language of the request. */
+const DEFAULT_SUBJECT = { zh: '收款', en: 'Payment' } as const;

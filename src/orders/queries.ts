@@ -1,4 +1,5 @@
 import type { Queryable, SqlValue } from '../db/index.ts';
+import type { NumberSearch } from './number-search.ts';
 import type { OrderState } from './state.ts';
 
 export interface OrderRow {
@@ -31,6 +32,8 @@ export interface OrderRow {
   channel_order_no: string | null;
   failure_code: string | null;
   failure_message: string | null;
+  /** Why it failed, a word the consoles translate (ORDER_FAILURE_REASONS); null before migration 017. */
+  failure_reason: string | null;
   expires_at: Date;
   paid_at: Date | null;
   closed_at: Date | null;
@@ -238,6 +241,7 @@ const PATCHABLE = {
   channelOrderNo: 'channel_order_no',
   failureCode: 'failure_code',
   failureMessage: 'failure_message',
+  failureReason: 'failure_reason',
   paidAt: 'paid_at',
   closedAt: 'closed_at',
   nextQueryAt: 'next_query_at',
@@ -433,8 +437,8 @@ export interface OrderFilter {
   state?: string;
   productCode?: string;
   channelAccountId?: bigint;
-  /** Any of the order's numbers: platform, merchant or channel. */
-  search?: string;
+  /** Any of the order's numbers (platform, merchant or channel), or the end of the platform number. */
+  search?: NumberSearch;
   /** Placed at or after. */
   from?: Date;
   /** Placed before. */
@@ -447,7 +451,8 @@ export interface OrderFilter {
 
 /**
  * One page of orders, newest first, with the number of matches. Every filter is in the WHERE
- * clause (tenant and cashier scoping included), so a page never holds a row it should not.
+ * clause (tenant and cashier scoping included), so a page never holds a row it should not. A search
+ * by the end of the number is a prefix match on `reverse(order_no)` (index of migration 014).
  */
 export function listOrders(q: Queryable, f: OrderFilter) {
   return q.query<OrderRow & { total: bigint }>(
@@ -457,7 +462,8 @@ export function listOrders(q: Queryable, f: OrderFilter) {
        AND ($2::text IS NULL OR o.state = $2)
        AND ($3::text IS NULL OR o.product_code = $3)
        AND ($4::bigint IS NULL OR o.channel_account_id = $4)
-       AND ($5::text IS NULL OR o.order_no = $5 OR o.mch_order_no = $5 OR o.channel_order_no = $5)
+       AND ($5::text IS NULL OR o.order_no = $5 OR o.mch_order_no = $5 OR o.channel_order_no = $5
+            OR ($12::text IS NOT NULL AND reverse(o.order_no) LIKE $12))
        AND ($6::bigint IS NULL OR o.created_by_user_id = $6)
        AND ($7::timestamptz IS NULL OR o.created_at >= $7)
        AND ($8::timestamptz IS NULL OR o.created_at < $8)
@@ -468,13 +474,14 @@ export function listOrders(q: Queryable, f: OrderFilter) {
       f.state ?? null,
       f.productCode ?? null,
       f.channelAccountId ?? null,
-      f.search ?? null,
+      f.search?.exact ?? null,
       f.createdByUserId ?? null,
       f.from ?? null,
       f.to ?? null,
       f.limit,
       f.offset,
       f.alertsOnly ?? false,
+      f.search?.reversedSuffix ?? null,
     ],
   );
 }
@@ -512,6 +519,8 @@ export interface FigureRow {
   bucket: string | null;
   order_count: bigint;
   paid_count: bigint;
+  /** Orders still within their payment time (created or paying, not yet expired): not yet a success or a failure. */
+  pending_count: bigint;
   paid_amount: bigint;
   fee: bigint;
   channel_cost: bigint;
@@ -530,7 +539,8 @@ const BUCKET_FORMAT = { hour: 'YYYY-MM-DD HH24:00', day: 'YYYY-MM-DD' } as const
  * Order figures for a window of placing times, test orders left out unless `includeTest` (the
  * consoles' "show test data" switch), in one statement: per group
  * (`groupBy`), per local time bucket, and the total (GROUPING SETS). An order counts in the window
- * and the bucket it was placed in; paid figures are those of the orders that were paid. The window
+ * and the bucket it was placed in; paid figures are those of the orders that were paid; pending
+ * ones are still within their payment time (the success rate leaves them out). The window
  * is a range scan of `pay_order_created` (or of the merchant's / the cashier's own index).
  */
 export function orderFigures(
@@ -553,6 +563,7 @@ export function orderFigures(
        g.key, g.bucket,
        count(*)::bigint AS order_count,
        count(*) FILTER (WHERE g.paid)::bigint AS paid_count,
+       count(*) FILTER (WHERE g.pending)::bigint AS pending_count,
        COALESCE(sum(g.amount) FILTER (WHERE g.paid), 0)::bigint AS paid_amount,
        COALESCE(sum(g.fee) FILTER (WHERE g.paid), 0)::bigint AS fee,
        COALESCE(sum(g.channel_cost) FILTER (WHERE g.paid), 0)::bigint AS channel_cost,
@@ -560,7 +571,9 @@ export function orderFigures(
      FROM (
        SELECT ${keyColumn} AS key,
               to_char(date_trunc($3, created_at AT TIME ZONE $4), $5) AS bucket,
-              paid_at IS NOT NULL AS paid, amount, fee, channel_cost, platform_profit
+              paid_at IS NOT NULL AS paid,
+              state IN ('created', 'paying') AND expires_at > now() AS pending,
+              amount, fee, channel_cost, platform_profit
        FROM pay_order
        WHERE created_at >= $1 AND created_at < $2 AND (NOT test OR $8::boolean)
          AND ($6::bigint IS NULL OR merchant_id = $6)
@@ -577,6 +590,24 @@ export function orderFigures(
       f.includeTest ?? false,
     ],
   );
+}
+
+/**
+ * How many test orders were placed in a window (of a merchant, of a cashier): what the figures
+ * leave out while the consoles' "include test orders" switch is off.
+ */
+export async function testOrderCount(
+  q: Queryable,
+  f: { from: Date; to: Date; merchantId?: bigint; createdByUserId?: bigint },
+): Promise<bigint> {
+  const rows = await q.query<{ n: bigint }>(
+    `SELECT count(*)::bigint AS n FROM pay_order
+     WHERE created_at >= $1 AND created_at < $2 AND test
+       AND ($3::bigint IS NULL OR merchant_id = $3)
+       AND ($4::bigint IS NULL OR created_by_user_id = $4)`,
+    [f.from, f.to, f.merchantId ?? null, f.createdByUserId ?? null],
+  );
+  return rows[0]?.n ?? 0n;
 }
 
 export interface ChannelNotifyRecord {

@@ -167,7 +167,11 @@ export class StrandedOrders {
         order.id,
         'created',
         'failed',
-        { failureCode: 'NO_CHANNEL_AVAILABLE', failureMessage: 'no channel can take this order now' },
+        {
+          failureCode: 'NO_CHANNEL_AVAILABLE',
+          failureMessage: 'no channel can take this order now',
+          failureReason: 'no_channel',
+        },
         [{ kind: 'failed', detail: { reason: 'no channel could take the order when it was resumed' } }],
       );
       return failed ?? this.reread(order);

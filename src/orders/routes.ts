@@ -7,6 +7,7 @@ import { requireOperator, sessionOf } from '../auth/guards.ts';
 import { limitGuess } from '../auth/guess-limit.ts';
 import { AppError } from '../errors.ts';
 import { toJsonAmount } from '../money/money.ts';
+import { isPrivateUrl } from '../public-url.ts';
 import { refundsOfOrderView } from '../refunds/console-views.ts';
 import { parseBound, TimeBound } from '../stats/time.ts';
 import { labelsFor, operatorEvents, operatorOrderView } from './console-views.ts';
@@ -228,8 +229,12 @@ const ListOrdersQuery = z.object({
   offset: z.coerce.number().int().min(0).default(0),
 });
 
+const CompletionPassword = z.string().min(1).max(256);
+
+const VerifyCompletionBody = z.object({ completionPassword: CompletionPassword });
+
 const CompleteBody = z.object({
-  completionPassword: z.string().min(1).max(256),
+  completionPassword: CompletionPassword,
   remark: z.string().trim().min(1, 'say why the order is completed by hand').max(256),
 });
 
@@ -254,7 +259,8 @@ export function windowOf(
 ): { from?: Date; to?: Date } {
   const from = query.from ? parseBound(query.from, timeZone, 'from') : undefined;
   const to = query.to ? parseBound(query.to, timeZone, 'to') : undefined;
-  if (from && to && from >= to) throw new AppError('INVALID_REQUEST', 'to: must be after from');
+  if (from && to && from >= to)
+    throw new AppError('INVALID_REQUEST', 'to: must be after from', { field: 'to' });
   return { from, to };
 }
 
@@ -282,7 +288,8 @@ export async function orderAdminRoutes(app: FastifyInstance, { services }: { ser
     {
       schema: {
         tags,
-        summary: 'List orders, newest first; q finds an order by any of its numbers',
+        summary:
+          'List orders, newest first; q finds an order by any of its numbers, or by the last 4+ digits of its platform number',
         querystring: ListOrdersQuery,
       },
       config: { permission: 'order.read' },
@@ -411,6 +418,31 @@ export async function orderAdminRoutes(app: FastifyInstance, { services }: { ser
   );
 
   api.post(
+    '/api/admin/orders/:orderNo/complete/verify',
+    {
+      schema: {
+        tags,
+        summary:
+          "Manual completion's first step: checks the completion password (guesses counted as for the completion itself) and that the order exists; changes nothing",
+        params: OrderNoParams,
+        body: VerifyCompletionBody,
+      },
+      config: { permission: 'order.complete' },
+    },
+    async (request, reply) => {
+      const user = sessionOf(request).user;
+      await limitGuess(services.consoleUsers.guessesPerIp, request, reply, () =>
+        services.consoleUsers.checkWithLockout(user.id, () =>
+          services.settings.verifyCompletionPassword(request.body.completionPassword),
+        ),
+      );
+      const order = await services.orders.requireByOrderNo(request.params.orderNo);
+      noteAudit(request, { targetType: 'order', targetId: order.order_no, after: { verified: true } });
+      return { verified: true };
+    },
+  );
+
+  api.post(
     '/api/admin/orders/:orderNo/complete',
     {
       schema: {
@@ -492,7 +524,13 @@ export async function orderAdminRoutes(app: FastifyInstance, { services }: { ser
           test: order.test,
         },
       });
-      return reply.code(201).send({ order: row, payData: row.payData, cashierUrl: row.cashierUrl });
+      return reply.code(201).send({
+        order: row,
+        payData: row.payData,
+        cashierUrl: row.cashierUrl,
+        // On a loopback or private address: a phone cannot open the test order's QR.
+        privateUrl: isPrivateUrl(row.cashierUrl),
+      });
     },
   );
 }

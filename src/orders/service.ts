@@ -16,6 +16,7 @@ import {
   requireByOrderNo,
 } from './context.ts';
 import { type CreateOrderInput, CreateOrders, type OrderOrigin } from './create.ts';
+import { numberSearch } from './number-search.ts';
 import type { OrderRow } from './queries.ts';
 import * as queries from './queries.ts';
 import { StrandedOrders } from './resume.ts';
@@ -131,8 +132,12 @@ export class OrderService {
     return queries.findByOrderNo(this.db, orderNo);
   }
 
-  list(filter: queries.OrderFilter) {
-    return queries.listOrders(this.db, filter);
+  /**
+   * The consoles' order list. `search` is what was typed: a whole number of any kind, or at least
+   * the last 4 digits of the platform number (fewer is INVALID_REQUEST: see number-search.ts).
+   */
+  list(filter: Omit<queries.OrderFilter, 'search'> & { search?: string }) {
+    return queries.listOrders(this.db, { ...filter, search: numberSearch(filter.search) });
   }
 
   /**
@@ -151,6 +156,11 @@ export class OrderService {
   /** Order figures per group, per time bucket and in total, for the statistics (test orders only when asked). */
   figures(filter: Parameters<typeof queries.orderFigures>[1]) {
     return queries.orderFigures(this.db, filter);
+  }
+
+  /** Test orders placed in a window: what the statistics leave out unless asked to count them. */
+  testOrderCount(filter: Parameters<typeof queries.testOrderCount>[1]) {
+    return queries.testOrderCount(this.db, filter);
   }
 
   /** Order id → the kinds of alert on its timeline, for the orders that have any. */

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { orderFailureReasonOf } from '../errors.ts';
 import { toJsonAmount } from '../money/money.ts';
 import type { OrderRow } from './queries.ts';
 import type { CreateOrderInput } from './service.ts';
@@ -53,7 +54,13 @@ export function orderView(order: OrderRow, cashierUrl: string) {
     closedAt: order.closed_at?.toISOString() ?? null,
     expiresAt: order.expires_at.toISOString(),
     createdAt: order.created_at.toISOString(),
-    failure: order.failure_code ? { code: order.failure_code, message: order.failure_message ?? '' } : null,
+    failure: order.failure_code
+      ? {
+          code: order.failure_code,
+          message: order.failure_message ?? '',
+          reason: order.failure_reason ?? orderFailureReasonOf(order.failure_code),
+        }
+      : null,
     extra: order.extra,
   };
 }

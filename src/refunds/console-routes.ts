@@ -98,7 +98,8 @@ async function operatorRefundRoutes(app: FastifyInstance, { services }: { servic
     {
       schema: {
         tags,
-        summary: 'List refunds, newest first; q finds a refund by its numbers or its order’s',
+        summary:
+          'List refunds, newest first; q finds a refund by its numbers or its order’s, or the last 4+ digits of either platform number',
         querystring: z.object({ ...listQuery, mchNo: blank(z.string().max(32)) }),
       },
       config: { permission: 'order.read' },
@@ -153,7 +154,7 @@ async function portalRefundRoutes(app: FastifyInstance, { services }: { services
       schema: {
         tags,
         summary:
-          "The merchant's refunds, newest first (managers); q finds a refund by its numbers or its order’s",
+          "The merchant's refunds, newest first (managers); q finds a refund by its numbers or its order’s, or the last 4+ digits of either platform number",
         querystring: z.object(listQuery),
       },
       config: { merchantRole: 'manager' },

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/index.ts';
+import type { NumberSearch } from '../orders/number-search.ts';
 
 export const REFUND_STATES = ['pending', 'succeeded', 'failed'] as const;
 export type RefundState = (typeof REFUND_STATES)[number];
@@ -118,8 +119,11 @@ export function refundsOfOrder(q: Queryable, orderId: bigint) {
 export interface RefundFilter {
   merchantId?: bigint;
   state?: RefundState;
-  /** Any of the refund's numbers or its order's: refund, merchant refund, order, merchant order. */
-  search?: string;
+  /**
+   * Any of the refund's numbers or its order's: refund, merchant refund, order, merchant order; or
+   * the end of the refund's or the order's platform number.
+   */
+  search?: NumberSearch;
   /** Created at or after. */
   from?: Date;
   /** Created before. */
@@ -139,18 +143,20 @@ export function listRefunds(q: Queryable, f: RefundFilter) {
      WHERE ($1::bigint IS NULL OR r.merchant_id = $1)
        AND ($2::text IS NULL OR r.state = $2)
        AND ($3::text IS NULL OR r.refund_no = $3 OR r.mch_refund_no = $3 OR r.order_no = $3
-            OR r.mch_order_no = $3)
+            OR r.mch_order_no = $3
+            OR ($8::text IS NOT NULL AND (reverse(r.refund_no) LIKE $8 OR reverse(r.order_no) LIKE $8)))
        AND ($4::timestamptz IS NULL OR r.created_at >= $4)
        AND ($5::timestamptz IS NULL OR r.created_at < $5)
      ORDER BY r.created_at DESC, r.id DESC LIMIT $6 OFFSET $7`,
     [
       f.merchantId ?? null,
       f.state ?? null,
-      f.search ?? null,
+      f.search?.exact ?? null,
       f.from ?? null,
       f.to ?? null,
       f.limit,
       f.offset,
+      f.search?.reversedSuffix ?? null,
     ],
   );
 }

@@ -7,6 +7,7 @@ import type { LedgerService, RefundPosting } from '../ledger/service.ts';
 import type { AppKeys } from '../merchants/service.ts';
 import { divideRoundHalfUp, toJsonAmount } from '../money/money.ts';
 import type { NotifyService } from '../notify/service.ts';
+import { numberSearch } from '../orders/number-search.ts';
 import type { OrderRow, RefundableOrder } from '../orders/queries.ts';
 import type { OrderService } from '../orders/service.ts';
 import { isPaidState } from '../orders/state.ts';
@@ -71,7 +72,8 @@ export class RefundService {
     const requestHash = hashRefundRequest(input);
     const existing = await queries.findByAppAndMchRefundNo(this.db, app.appId, input.mchRefundNo);
     if (existing) return { refund: assertSameRequest(existing, requestHash), created: false };
-    if (input.amount <= 0n) throw new AppError('INVALID_REQUEST', 'amount must be greater than zero');
+    if (input.amount <= 0n)
+      throw new AppError('INVALID_REQUEST', 'amount must be greater than zero', { field: 'amount' });
 
     const order = await this.orderOf(app, input);
     if (!isPaidState(order.state)) {
@@ -405,9 +407,12 @@ export class RefundService {
     return queries.refundsOfOrder(this.db, orderId);
   }
 
-  /** The consoles' refund list (a merchant's only when `merchantId` is set). */
-  list(filter: RefundFilter) {
-    return queries.listRefunds(this.db, filter);
+  /**
+   * The consoles' refund list (a merchant's only when `merchantId` is set). `search` is what was
+   * typed: a whole number, or at least the last 4 digits of the refund's or the order's number.
+   */
+  list(filter: Omit<RefundFilter, 'search'> & { search?: string }) {
+    return queries.listRefunds(this.db, { ...filter, search: numberSearch(filter.search) });
   }
 }
 

@@ -17,7 +17,9 @@ export class SettingsService {
   /** The separate password manual completion (补单) asks for; stored as an argon2id hash. */
   async setCompletionPassword(password: string): Promise<void> {
     if (password.length < MIN_COMPLETION_PASSWORD || password.length > 256) {
-      throw new AppError('INVALID_REQUEST', `password: ${MIN_COMPLETION_PASSWORD}–256 characters`);
+      throw new AppError('INVALID_REQUEST', `password: ${MIN_COMPLETION_PASSWORD}–256 characters`, {
+        field: 'password',
+      });
     }
     await queries.putSetting(this.db, COMPLETION_PASSWORD, await hashPassword(password));
   }

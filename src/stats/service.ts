@@ -16,8 +16,13 @@ const TREND_DAYS = 30;
 export interface Figures {
   orderCount: number;
   paidCount: number;
+  /** Orders still within their payment time (created or paying, not yet expired). */
+  pendingCount: number;
   paidAmount: number;
-  /** Paid orders / orders, 0..1 (0 without orders). */
+  /**
+   * Paid orders / orders that are decided, 0..1: an order still within its payment time is neither
+   * a success nor a failure yet, so it is left out (0 without decided orders).
+   */
   successRate: number;
   fee: number;
   channelCost: number;
@@ -34,6 +39,8 @@ export interface PlatformStats {
   series: { bucket: string; orderCount: number; paidCount: number; paidAmount: number }[];
   /** The figures count test orders too (asked with `includeTest`). */
   includesTest: boolean;
+  /** Test orders placed in the window, counted or not: the consoles hint at them when they are left out. */
+  testOrderCount: number;
   /** The platform has no real channel account (the demo): the consoles show test data by default. */
   testDataOnly: boolean;
 }
@@ -65,7 +72,7 @@ export class StatsService {
       (from
         ? new Date(now > start ? now.getTime() : start.getTime() + 86_400_000)
         : startOfLocalDay(addDays(today, 1), this.timeZone));
-    if (end <= start) throw new AppError('INVALID_REQUEST', 'to: must be after from');
+    if (end <= start) throw new AppError('INVALID_REQUEST', 'to: must be after from', { field: 'to' });
     if (end.getTime() - start.getTime() > MAX_WINDOW_DAYS * 86_400_000) {
       throw new AppError('INVALID_REQUEST', `the window may span at most ${MAX_WINDOW_DAYS} days`);
     }
@@ -85,8 +92,9 @@ export class StatsService {
     const { from, to } = this.window(q.from, q.to);
     const bucket = to.getTime() - from.getTime() <= HOURLY_UP_TO_MS ? 'hour' : 'day';
     const includeTest = q.includeTest === true;
-    const [rows, testDataOnly] = await Promise.all([
+    const [rows, testOrderCount, testDataOnly] = await Promise.all([
       this.orders.figures({ from, to, timeZone: this.timeZone, bucket, groupBy: q.groupBy, includeTest }),
+      this.orders.testOrderCount({ from, to }),
       this.catalog.testDataOnly(),
     ]);
     const keyed = rows.filter((r) => r.level === 'key' && r.key !== null);
@@ -118,6 +126,7 @@ export class StatsService {
         };
       }),
       includesTest: includeTest,
+      testOrderCount: Number(testOrderCount),
       testDataOnly,
     };
   }
@@ -137,22 +146,24 @@ export class StatsService {
     const from = startOfLocalDay(firstDay, this.timeZone);
     const to = startOfLocalDay(addDays(today, 1), this.timeZone);
     const includeTest = options.includeTest === true;
-    const [rows, testDataOnly] = await Promise.all([
+    const own = { merchantId: scope.merchantId, createdByUserId: scope.createdByUserId ?? undefined };
+    const todayFrom = startOfLocalDay(today, this.timeZone);
+    const [rows, testOrderCount, testDataOnly] = await Promise.all([
       this.orders.figures({
         from,
         to,
         timeZone: this.timeZone,
         bucket: 'hour',
         groupBy: null,
-        merchantId: scope.merchantId,
-        createdByUserId: scope.createdByUserId ?? undefined,
+        ...own,
         includeTest,
       }),
+      this.orders.testOrderCount({ from: todayFrom, to, ...own }),
       this.catalog.testDataOnly(),
     ]);
     const days = new Map<string, { paidAmount: bigint; paidCount: bigint }>();
     const hours = new Map<number, { paidAmount: bigint; paidCount: bigint }>();
-    const todays = { orderCount: 0n, paidCount: 0n, paidAmount: 0n, fee: 0n };
+    const todays = { orderCount: 0n, paidCount: 0n, pendingCount: 0n, paidAmount: 0n, fee: 0n };
     for (const r of rows) {
       if (r.level !== 'bucket' || r.bucket === null) continue;
       const date = r.bucket.slice(0, 10);
@@ -164,6 +175,7 @@ export class StatsService {
         hours.set(Number(r.bucket.slice(11, 13)), { paidAmount: r.paid_amount, paidCount: r.paid_count });
         todays.orderCount += r.order_count;
         todays.paidCount += r.paid_count;
+        todays.pendingCount += r.pending_count;
         todays.paidAmount += r.paid_amount;
         todays.fee += r.fee;
       }
@@ -174,6 +186,8 @@ export class StatsService {
         paidAmount: toJsonAmount(todays.paidAmount),
         paidCount: Number(todays.paidCount),
         orderCount: Number(todays.orderCount),
+        pendingCount: Number(todays.pendingCount),
+        successRate: successRateOf(todays.orderCount, todays.paidCount, todays.pendingCount),
         income: toJsonAmount(todays.paidAmount - todays.fee),
       },
       trend: Array.from({ length: TREND_DAYS }, (_, i) => {
@@ -190,6 +204,8 @@ export class StatsService {
         return { hour, paidAmount: toJsonAmount(h?.paidAmount ?? 0n), paidCount: Number(h?.paidCount ?? 0n) };
       }),
       includesTest: includeTest,
+      /** Today's test orders (of this scope), counted or not. */
+      testOrderCount: Number(testOrderCount),
       testDataOnly,
     };
   }
@@ -224,14 +240,19 @@ export class StatsService {
   }
 }
 
+/** Paid / decided orders, to four places: orders still within their payment time are not decided yet. */
+function successRateOf(orders: bigint, paid: bigint, pending: bigint): number {
+  const decided = Number(orders - pending);
+  return decided <= 0 ? 0 : Math.round((Number(paid) / decided) * 10_000) / 10_000;
+}
+
 function figuresOf(r: FigureRow | undefined): Figures {
-  const orderCount = Number(r?.order_count ?? 0n);
-  const paidCount = Number(r?.paid_count ?? 0n);
   return {
-    orderCount,
-    paidCount,
+    orderCount: Number(r?.order_count ?? 0n),
+    paidCount: Number(r?.paid_count ?? 0n),
+    pendingCount: Number(r?.pending_count ?? 0n),
     paidAmount: toJsonAmount(r?.paid_amount ?? 0n),
-    successRate: orderCount === 0 ? 0 : Math.round((paidCount / orderCount) * 10_000) / 10_000,
+    successRate: successRateOf(r?.order_count ?? 0n, r?.paid_count ?? 0n, r?.pending_count ?? 0n),
     fee: toJsonAmount(r?.fee ?? 0n),
     channelCost: toJsonAmount(r?.channel_cost ?? 0n),
     profit: toJsonAmount(r?.platform_profit ?? 0n),

@@ -63,3 +63,16 @@ export function readmeScreenshots(databaseKind: string) {
     await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
   };
 }
+
+/**
+ * Hands a console session signed in through the API (test/support/console.ts) to a browser profile,
+ * for tests about a screen rather than about logging in.
+ */
+export async function adoptSession(
+  context: BrowserContext,
+  baseUrl: string,
+  client: { cookie: string },
+): Promise<void> {
+  const [name = '', value = ''] = client.cookie.split('=');
+  await context.addCookies([{ name, value, url: baseUrl, httpOnly: true, sameSite: 'Strict' }]);
+}

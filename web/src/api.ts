@@ -1,12 +1,19 @@
-/** The console's one way to call the platform: JSON in and out, the CSRF token on every mutation. */
+/**
+ * A refusal from the platform: its error envelope `{ code, message, requestId, details }`. The
+ * consoles show a sentence for `code` (and `details`); `message` (English, for developers) and
+ * `requestId` go only into the technical details (shell/errors.ts, shell/ErrorAlert.tsx).
+ */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
     readonly details?: unknown,
+    /** The server's id of the failed request, to quote to support (it is in the server's log). */
+    readonly requestId?: string,
   ) {
     super(message);
+    this.name = 'ApiError';
   }
 }
 
@@ -47,8 +54,8 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
-  const data = text ? JSON.parse(text) : undefined;
   if (!response.ok) {
+    const data = parseBody(text);
     if (response.status === 401 && !path.startsWith('/api/auth/')) {
       window.dispatchEvent(new Event(UNAUTHENTICATED_EVENT));
     }
@@ -57,9 +64,22 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
       data?.code ?? 'INTERNAL',
       data?.message ?? response.statusText,
       data?.details,
+      typeof data?.requestId === 'string' ? data.requestId : undefined,
     );
   }
-  return data as T;
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** JSON, or undefined for an empty body or one that is not JSON (a proxy's HTML error page). */
+function parseBody(
+  text: string,
+): { code?: string; message?: string; details?: unknown; requestId?: unknown } | undefined {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Builds a query string, leaving out empty values. */

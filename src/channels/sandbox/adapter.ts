@@ -105,7 +105,11 @@ const REFUND_NOTIFY_FIELDS = z.object({
 });
 
 type WireParams = Record<string, string>;
-type TransportFailure = 'CHANNEL_TIMEOUT' | 'CHANNEL_UNREACHABLE' | 'CHANNEL_BAD_RESPONSE';
+type TransportFailure =
+  | 'CHANNEL_TIMEOUT'
+  | 'CHANNEL_UNREACHABLE'
+  | 'CHANNEL_BAD_RESPONSE'
+  | 'CHANNEL_BAD_SIGNATURE';
 type CallResult = { ok: true; answer: WireParams } | { ok: false; code: TransportFailure; message: string };
 
 export const sandboxAdapter: ChannelAdapter = {
@@ -471,7 +475,12 @@ function verifiedAnswer(statusCode: number, text: string | null, key: string): C
   const answer = ANSWER.safeParse(decoded);
   if (!answer.success) return bad('answer is not an object of strings');
   if (!sandboxVerify(answer.data, key)) {
-    return bad(`answer sign does not verify (code ${answer.data.code ?? '?'})`);
+    // Usually the account's key is not the one the sandbox holds: its own failure code says so.
+    return {
+      ok: false,
+      code: 'CHANNEL_BAD_SIGNATURE',
+      message: `answer sign does not verify (code ${answer.data.code ?? '?'})`,
+    };
   }
   return { ok: true, answer: answer.data };
 }

@@ -1,16 +1,21 @@
+import { createHash } from 'node:crypto';
 import type { SandboxPayment } from './payment-book.ts';
 
 /**
- * The sandbox cashier: a self-contained HTML page (inline CSS, no scripts, no external assets) where a
- * tester decides whether a payment succeeds. Every value shown is escaped.
+ * The sandbox cashier: a self-contained HTML page (inline CSS, no external assets) where a tester
+ * decides whether a payment succeeds. Every value shown is escaped. Its one script, allowed by its
+ * hash, shows times in the browser's own time zone; without it they read in UTC, said so.
  */
+
+/** Rewrites each <time data-local> to the browser's local time: YYYY-MM-DD HH:mm:ss. */
+const LOCAL_TIME_SCRIPT = `(function(){var p=function(n){return (n<10?'0':'')+n;};var l=document.querySelectorAll('time[data-local]');for(var i=0;i<l.length;i++){var d=new Date(l[i].getAttribute('datetime'));if(isNaN(d.getTime()))continue;l[i].textContent=d.getFullYear()+'-'+p(d.getMonth()+1)+'-'+p(d.getDate())+' '+p(d.getHours())+':'+p(d.getMinutes())+':'+p(d.getSeconds());}})();`;
+const LOCAL_TIME_SCRIPT_HASH = createHash('sha256').update(LOCAL_TIME_SCRIPT).digest('base64');
 
 /** Sent with every page: nothing may load from elsewhere and the form may only post back here. */
 export const PAY_PAGE_HEADERS = {
   'content-type': 'text/html; charset=utf-8',
   'cache-control': 'no-store',
-  'content-security-policy':
-    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'",
+  'content-security-policy': `default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-${LOCAL_TIME_SCRIPT_HASH}'; form-action 'self'; base-uri 'none'`,
   'x-content-type-options': 'nosniff',
 } as const;
 
@@ -83,13 +88,19 @@ export function renderPaymentPage(payment: SandboxPayment): string {
     <dl>
       <dt>交易号 / Trade no.</dt><dd>${escapeHtml(payment.tradeNo)}</dd>
       <dt>商户订单号 / Order no.</dt><dd>${escapeHtml(payment.outTradeNo)}</dd>
-      <dt>到期 / Expires</dt><dd>${escapeHtml(payment.expireAt.toISOString())}</dd>
+      <dt>到期 / Expires</dt><dd>${localTime(payment.expireAt)}</dd>
     </dl>
     <span class="status ${state}">${escapeHtml(STATE_LABELS[state])}</span>
     ${decision}
   </div>
   <p class="note">沙箱环境，不会产生真实扣款 / Sandbox: no real money moves.</p>`;
   return layout(body);
+}
+
+/** An instant the page's script shows in the browser's time zone; UTC (and says so) without script. */
+function localTime(instant: Date): string {
+  const utc = `${instant.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+  return `<time data-local datetime="${escapeHtml(instant.toISOString())}" data-testid="sandbox-expires">${escapeHtml(utc)}</time>`;
 }
 
 /** A page for requests that name no payment or carry a bad choice. */
@@ -114,6 +125,7 @@ function layout(body: string): string {
   <h1>青云沙箱收银台 / Sandbox payment</h1>
   ${body}
 </main>
+<script>${LOCAL_TIME_SCRIPT}</script>
 </body>
 </html>
 `;

@@ -469,12 +469,12 @@ describe('sandbox transport and API edges', () => {
     expect((await sandboxAdapter.closePayment(ctx, { orderNo: 'X1' })).outcome).toBe('error');
   });
 
-  it('treats answers it cannot verify as bad responses', async () => {
+  it('treats answers it cannot verify as unknown, with their own failure code', async () => {
     const ctx = contextFor(merchantA, {
       credentials: { ...merchantA, key: 'wrong-key', baseUrl: sandboxUrl },
     });
     const { result } = await openPayment(ctx);
-    expect(result).toMatchObject({ outcome: 'unknown', code: 'CHANNEL_BAD_RESPONSE' });
+    expect(result).toMatchObject({ outcome: 'unknown', code: 'CHANNEL_BAD_SIGNATURE' });
   });
 });
 

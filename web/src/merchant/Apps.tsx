@@ -1,25 +1,6 @@
-import {
-  DownloadOutlined,
-  EditOutlined,
-  FileTextOutlined,
-  KeyOutlined,
-  WarningOutlined,
-} from '@ant-design/icons';
-import { ModalForm, ProCard, ProFormRadio, ProFormText, ProFormTextArea } from '@ant-design/pro-components';
-import {
-  Alert,
-  App,
-  Button,
-  Descriptions,
-  Empty,
-  Grid,
-  Input,
-  Modal,
-  Skeleton,
-  Space,
-  Tag,
-  Typography,
-} from 'antd';
+import { DownloadOutlined, EditOutlined, FileTextOutlined } from '@ant-design/icons';
+import { DrawerForm, ProCard, ProFormRadio, ProFormText } from '@ant-design/pro-components';
+import { App, Button, Descriptions, Empty, Grid, Skeleton, Space, Tag, Typography } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api.ts';
@@ -27,12 +8,13 @@ import { downloadFromApi, downloadText } from '../shell/download.ts';
 import { ErrorAlert } from '../shell/ErrorAlert.tsx';
 import { errorText } from '../shell/errors.ts';
 import { dateTime } from '../shell/format.ts';
+import { urlRule } from '../shell/forms.ts';
+import { IpAllowlistField, IpAllowlistTags, ipAllowlistOf } from '../shell/IpAllowlist.tsx';
 import { Page } from '../shell/Page.tsx';
+import { OldKeyNotice, RotateSecret } from '../shell/RotateSecret.tsx';
 import { useApi } from '../shell/useApi.ts';
 import { asList, type List, type MerchantAppInfo } from './types.ts';
 import { useSubtitle } from './useSubtitle.ts';
-
-const MAX_IPS = 50;
 
 type AcceptedSignType = MerchantAppInfo['acceptedSignType'];
 const ACCEPTED_SIGN_TYPE_LABELS: Record<AcceptedSignType, string> = {
@@ -41,12 +23,17 @@ const ACCEPTED_SIGN_TYPE_LABELS: Record<AcceptedSignType, string> = {
   'RSA-SHA256': 'merchant:apps.acceptRsa',
 };
 
+/** The merchant API reference, rendered by the server in the reader's language. */
+export function merchantApiDocsHref(language: string): string {
+  return `/docs/merchant-api?lang=${language.startsWith('en') ? 'en-US' : 'zh-CN'}`;
+}
+
 /**
- * 应用与密钥 (managers): notify URL, IP allowlist and the request sign types an app accepts,
- * secret rotation, the platform public key.
+ * 应用与密钥 (managers): the merchant number and AppIDs, notify URL, IP allowlist and the request
+ * sign types an app accepts, secret rotation with a grace period, the platform public key.
  */
 export function Apps() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const { data, loading, error, reload } = useApi<List<MerchantAppInfo> | MerchantAppInfo[]>(
     '/api/merchant/apps',
   );
@@ -57,7 +44,13 @@ export function Apps() {
       title={t('merchant:apps.title')}
       subTitle={subTitle}
       extra={
-        <Button icon={<FileTextOutlined />} href="/docs" target="_blank" rel="noopener noreferrer">
+        <Button
+          icon={<FileTextOutlined />}
+          href={merchantApiDocsHref(i18n.language)}
+          target="_blank"
+          rel="noopener noreferrer"
+          data-testid="merchant-api-docs"
+        >
           {t('merchant:apps.docs')}
         </Button>
       }
@@ -98,16 +91,29 @@ function AppCard({ app, onChanged }: { app: MerchantAppInfo; onChanged: () => vo
       extra={
         <Space wrap>
           <EditSettings app={app} onSaved={onChanged} />
-          <RotateSecret app={app} />
+          <RotateSecret
+            path={`/api/merchant/apps/${encodeURIComponent(app.appId)}/rotate-secret`}
+            mchNo={app.mchNo}
+            appId={app.appId}
+            onRotated={onChanged}
+          />
           <DownloadPlatformKey app={app} />
         </Space>
       }
     >
       <Descriptions column={screens.lg ? 2 : 1} size="small" styles={{ label: { width: 140 } }}>
-        <Descriptions.Item label={t('merchant:apps.appId')}>
-          <Typography.Text copyable className="qy-mono">
-            {app.appId}
+        <Descriptions.Item label={t('common:common.mchNo')}>
+          <Typography.Text copyable className="qy-mono" data-testid="app-mch-no">
+            {app.mchNo}
           </Typography.Text>
+        </Descriptions.Item>
+        <Descriptions.Item label={t('merchant:apps.appId')}>
+          <Space direction="vertical" size={0}>
+            <Typography.Text copyable className="qy-mono" data-testid="app-id">
+              {app.appId}
+            </Typography.Text>
+            <OldKeyNotice expiresAt={app.oldKeyExpiresAt} />
+          </Space>
         </Descriptions.Item>
         <Descriptions.Item label={t('merchant:apps.signType')}>
           <span className="qy-mono">{app.notifySignType}</span>
@@ -124,18 +130,8 @@ function AppCard({ app, onChanged }: { app: MerchantAppInfo; onChanged: () => vo
             <Typography.Text type="secondary">{t('merchant:apps.notSet')}</Typography.Text>
           )}
         </Descriptions.Item>
-        <Descriptions.Item label={t('merchant:apps.ipAllowlist')} span={screens.lg ? 2 : 1}>
-          {app.ipAllowlist?.length ? (
-            <Space size={[4, 4]} wrap>
-              {app.ipAllowlist.map((ip) => (
-                <Tag key={ip} className="qy-mono">
-                  {ip}
-                </Tag>
-              ))}
-            </Space>
-          ) : (
-            <Typography.Text type="secondary">{t('merchant:apps.noRestriction')}</Typography.Text>
-          )}
+        <Descriptions.Item label={t('common:ipAllowlist.label')} span={screens.lg ? 2 : 1}>
+          <IpAllowlistTags list={app.ipAllowlist ?? []} />
         </Descriptions.Item>
         <Descriptions.Item label={t('merchant:apps.merchantKey')}>
           {app.hasMerchantPublicKey ? (
@@ -152,7 +148,7 @@ function AppCard({ app, onChanged }: { app: MerchantAppInfo; onChanged: () => vo
 
 interface SettingsForm {
   notifyUrl: string;
-  ipAllowlist: string;
+  ipAllowlist: string[];
   acceptedSignType: AcceptedSignType;
 }
 
@@ -160,21 +156,21 @@ function EditSettings({ app, onSaved }: { app: MerchantAppInfo; onSaved: () => v
   const { t } = useTranslation();
   const { message } = App.useApp();
   return (
-    <ModalForm<SettingsForm>
+    <DrawerForm<SettingsForm>
       title={`${t('merchant:apps.editSettings')} · ${app.name}`}
       trigger={<Button icon={<EditOutlined />}>{t('merchant:apps.editSettings')}</Button>}
-      width={560}
-      modalProps={{ destroyOnHidden: true }}
+      width={600}
+      drawerProps={{ destroyOnHidden: true }}
       initialValues={{
         notifyUrl: app.notifyUrl ?? '',
-        ipAllowlist: (app.ipAllowlist ?? []).join('\n'),
+        ipAllowlist: app.ipAllowlist ?? [],
         acceptedSignType: app.acceptedSignType ?? 'both',
       }}
       onFinish={async (values) => {
         try {
           await api.patch(`/api/merchant/apps/${encodeURIComponent(app.appId)}`, {
             notifyUrl: values.notifyUrl?.trim() ?? '',
-            ipAllowlist: ipLines(values.ipAllowlist ?? ''),
+            ipAllowlist: ipAllowlistOf(values.ipAllowlist),
             acceptedSignType: values.acceptedSignType,
           });
           message.success(t('merchant:apps.settingsSaved'));
@@ -192,40 +188,9 @@ function EditSettings({ app, onSaved }: { app: MerchantAppInfo; onSaved: () => v
         extra={t('merchant:apps.notifyUrlHelp')}
         placeholder={t('merchant:apps.notifyUrlPlaceholder')}
         fieldProps={{ maxLength: 512 }}
-        rules={[
-          {
-            validator: async (_rule, value: string | undefined) => {
-              const text = value?.trim();
-              if (!text) return;
-              if (!/^https?:\/\/[^\s/$.?#].[^\s]*$/i.test(text)) throw new Error(t('validation.url'));
-            },
-          },
-        ]}
+        rules={[urlRule()]}
       />
-      <ProFormTextArea
-        name="ipAllowlist"
-        label={t('merchant:apps.ipAllowlist')}
-        extra={t('merchant:apps.ipAllowlistHelp')}
-        placeholder={t('merchant:apps.ipAllowlistPlaceholder')}
-        fieldProps={{ autoSize: { minRows: 4, maxRows: 10 }, className: 'qy-mono' }}
-        rules={[
-          {
-            validator: async (_rule: unknown, value: string | undefined) => {
-              const lines = (value ?? '').split('\n');
-              let count = 0;
-              for (const [i, raw] of lines.entries()) {
-                const entry = raw.trim();
-                if (!entry) continue;
-                count += 1;
-                if (!looksLikeIpOrCidr(entry)) {
-                  throw new Error(t('merchant:apps.ipInvalid', { line: i + 1, value: entry }));
-                }
-              }
-              if (count > MAX_IPS) throw new Error(t('merchant:apps.ipTooMany'));
-            },
-          },
-        ]}
-      />
+      <IpAllowlistField />
       <ProFormRadio.Group
         name="acceptedSignType"
         label={t('merchant:apps.acceptedSignType')}
@@ -244,121 +209,7 @@ function EditSettings({ app, onSaved }: { app: MerchantAppInfo; onSaved: () => v
           },
         ]}
       />
-    </ModalForm>
-  );
-}
-
-function ipLines(text: string): string[] {
-  return [
-    ...new Set(
-      text
-        .split('\n')
-        .map((line) => line.trim())
-        .filter(Boolean),
-    ),
-  ];
-}
-
-/** A first check in the browser; the server decides (it parses every address). */
-export function looksLikeIpOrCidr(entry: string): boolean {
-  const [address = '', prefix, ...rest] = entry.split('/');
-  if (rest.length > 0) return false;
-  const v4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/.test(address);
-  const v6 =
-    !v4 && /^[0-9a-f:.]+$/i.test(address) && address.includes(':') && address.split('::').length <= 2;
-  if (!v4 && !v6) return false;
-  if (prefix === undefined) return true;
-  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (v4 ? 32 : 128);
-}
-
-function RotateSecret({ app }: { app: MerchantAppInfo }) {
-  const { t } = useTranslation();
-  const { modal, message } = App.useApp();
-  const [secret, setSecret] = useState<string | null>(null);
-
-  const rotate = () =>
-    modal.confirm({
-      title: t('merchant:apps.rotateConfirmTitle', { appId: app.appId }),
-      icon: <WarningOutlined style={{ color: '#faad14' }} />,
-      content: t('merchant:apps.rotateConfirmBody'),
-      okText: t('merchant:apps.rotateOk'),
-      okButtonProps: { danger: true },
-      cancelText: t('actions.cancel'),
-      onOk: async () => {
-        try {
-          const answer = await api.post<{ secret: string }>(
-            `/api/merchant/apps/${encodeURIComponent(app.appId)}/rotate-secret`,
-          );
-          setSecret(answer.secret);
-        } catch (e) {
-          message.error(errorText(e));
-        }
-      },
-    });
-
-  return (
-    <>
-      <Button icon={<KeyOutlined />} danger onClick={rotate}>
-        {t('merchant:apps.rotate')}
-      </Button>
-      <Modal
-        open={secret !== null}
-        title={t('merchant:apps.secretTitle')}
-        closable={false}
-        maskClosable={false}
-        keyboard={false}
-        destroyOnHidden
-        footer={
-          <Button type="primary" onClick={() => setSecret(null)}>
-            {t('merchant:apps.secretSaved')}
-          </Button>
-        }
-      >
-        <Alert
-          type="warning"
-          showIcon
-          message={t('merchant:apps.secretWarning')}
-          style={{ marginBottom: 16 }}
-        />
-        <Typography.Text type="secondary">{t('merchant:apps.appId')}</Typography.Text>
-        <div className="qy-mono" style={{ marginBottom: 12 }}>
-          {app.appId}
-        </div>
-        <label htmlFor={`secret-${app.appId}`}>
-          <Typography.Text type="secondary">{t('merchant:apps.secretLabel')}</Typography.Text>
-        </label>
-        <Space.Compact style={{ width: '100%', marginTop: 4 }}>
-          <Input
-            id={`secret-${app.appId}`}
-            readOnly
-            value={secret ?? ''}
-            className="qy-mono"
-            data-testid="app-secret"
-            onFocus={(e) => e.target.select()}
-          />
-          <CopyButton text={secret ?? ''} />
-        </Space.Compact>
-      </Modal>
-    </>
-  );
-}
-
-export function CopyButton({ text }: { text: string }) {
-  const { t } = useTranslation();
-  const { message } = App.useApp();
-  return (
-    <Button
-      onClick={async () => {
-        try {
-          await navigator.clipboard.writeText(text);
-          message.success(t('merchant:copied'));
-        } catch {
-          message.error(t('errors.title'));
-        }
-      }}
-    >
-      {t('merchant:copy')}
-    </Button>
+    </DrawerForm>
   );
 }
 

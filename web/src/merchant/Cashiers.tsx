@@ -6,16 +6,18 @@ import {
   ProFormText,
   ProTable,
 } from '@ant-design/pro-components';
-import { Alert, App, Button, Descriptions, Form, Modal, Space, Tag, Typography } from 'antd';
-import { useRef, useState } from 'react';
+import { Alert, App, Button, Form, Space, Tag, Typography } from 'antd';
+import { useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api.ts';
 import { errorText } from '../shell/errors.ts';
 import { dateTime } from '../shell/format.ts';
 import { confirmRule, newPasswordRules, passwordMinLength } from '../shell/forms.ts';
+import { RowAction, remembered } from '../shell/listTable.tsx';
 import { Page } from '../shell/Page.tsx';
+import { useSecretDialog } from '../shell/SecretDialog.tsx';
+import { TwoLineCell } from '../shell/TwoLineCell.tsx';
 import { useTablePageLoader } from '../shell/tablePage.ts';
-import { CopyButton } from './Apps.tsx';
 import type { CashierUser } from './types.ts';
 import { useSubtitle } from './useSubtitle.ts';
 
@@ -28,20 +30,13 @@ interface CreateForm {
   confirmPassword: string;
 }
 
-/** Something to show once (a new cashier's login, a temporary password), with a copy button. */
-interface Reveal {
-  title: string;
-  warning: string;
-  rows: { label: string; value: string; testId?: string }[];
-}
-
 /** 收银员 (managers): list, create, enable/disable, reset password. */
 export function Cashiers() {
   const { t } = useTranslation();
   const app = App.useApp();
   const loadPage = useTablePageLoader();
   const actionRef = useRef<ActionType>(null);
-  const [reveal, setReveal] = useState<Reveal | null>(null);
+  const secretDialog = useSecretDialog();
   const reload = () => actionRef.current?.reload();
   const loginUrl = `${window.location.origin}/login?area=merchant`;
 
@@ -80,7 +75,7 @@ export function Cashiers() {
           const answer = await api.post<{ temporaryPassword: string }>(
             `/api/merchant/cashiers/${encodeURIComponent(user.id)}/reset-password`,
           );
-          setReveal({
+          secretDialog.show({
             title: t('merchant:cashiers.tempTitle'),
             warning: t('merchant:cashiers.tempWarning'),
             rows: [
@@ -88,6 +83,7 @@ export function Cashiers() {
               {
                 label: t('merchant:cashiers.tempLabel', { username: user.username }),
                 value: answer.temporaryPassword,
+                secret: true,
                 testId: 'cashier-temp-password',
               },
               { label: t('merchant:cashiers.loginUrl'), value: loginUrl },
@@ -105,12 +101,17 @@ export function Cashiers() {
     {
       title: t('merchant:cashiers.username'),
       dataIndex: 'username',
-      render: (_, row) => <span className="qy-mono">{row.username}</span>,
-    },
-    {
-      title: t('merchant:cashiers.displayName'),
-      dataIndex: 'displayName',
-      render: (_, row) => row.displayName || '-',
+      render: (_, row) => (
+        <TwoLineCell
+          secondaryMono={false}
+          secondary={row.displayName || '-'}
+          secondaryTip={t('merchant:cashiers.displayName')}
+          time={row.createdAt}
+          timeTip={t('merchant:cashiers.createdAt')}
+        >
+          <span className="qy-mono">{row.username}</span>
+        </TwoLineCell>
+      ),
     },
     {
       title: t('merchant:cashiers.state'),
@@ -150,29 +151,24 @@ export function Cashiers() {
         ),
     },
     {
-      title: t('merchant:cashiers.createdAt'),
-      dataIndex: 'createdAt',
-      responsive: ['xl'],
-      render: (_, row) => dateTime(row.createdAt),
-    },
-    {
       title: t('merchant:cashiers.actions'),
+      key: 'actions',
       valueType: 'option',
       width: 220,
       render: (_, row) => [
         <Rename key="rename" user={row} onSaved={reload} />,
         row.enabled ? (
-          <Typography.Link key="disable" type="danger" onClick={() => setEnabled(row, false)}>
+          <RowAction key="disable" danger onClick={() => setEnabled(row, false)}>
             {t('merchant:cashiers.disable')}
-          </Typography.Link>
+          </RowAction>
         ) : (
-          <Typography.Link key="enable" onClick={() => setEnabled(row, true)}>
+          <RowAction key="enable" onClick={() => setEnabled(row, true)}>
             {t('merchant:cashiers.enable')}
-          </Typography.Link>
+          </RowAction>
         ),
-        <Typography.Link key="reset" onClick={() => resetPassword(row)}>
-          <KeyOutlined /> {t('merchant:cashiers.resetPassword')}
-        </Typography.Link>,
+        <RowAction key="reset" icon={<KeyOutlined />} onClick={() => resetPassword(row)}>
+          {t('merchant:cashiers.resetPassword')}
+        </RowAction>,
       ],
     },
   ];
@@ -186,7 +182,8 @@ export function Cashiers() {
           actionRef={actionRef}
           columns={columns}
           search={false}
-          options={{ density: false, reload: true, setting: false, fullScreen: false }}
+          options={{ density: false, reload: true, setting: true, fullScreen: false }}
+          columnsState={remembered('merchant.cashiers')}
           pagination={{ defaultPageSize: 20, showSizeChanger: true }}
           request={(query) => loadPage<CashierUser>('/api/merchant/cashiers', {}, query)}
           toolBarRender={() => [
@@ -194,12 +191,12 @@ export function Cashiers() {
               key="create"
               onCreated={(user, password) => {
                 reload();
-                setReveal({
+                secretDialog.show({
                   title: t('merchant:cashiers.created', { username: user.username }),
                   warning: t('merchant:cashiers.createdHint'),
                   rows: [
                     { label: t('merchant:cashiers.username'), value: user.username },
-                    { label: t('merchant:cashiers.initialPassword'), value: password },
+                    { label: t('merchant:cashiers.initialPassword'), value: password, secret: true },
                     { label: t('merchant:cashiers.loginUrl'), value: loginUrl },
                   ],
                 });
@@ -208,7 +205,7 @@ export function Cashiers() {
           ]}
         />
       </div>
-      <RevealModal reveal={reveal} onClose={() => setReveal(null)} />
+      {secretDialog.holder}
     </Page>
   );
 }
@@ -297,14 +294,10 @@ function Rename({ user, onSaved }: { user: CashierUser; onSaved: () => void }) {
   return (
     <ModalForm<{ displayName: string }>
       title={`${t('merchant:cashiers.edit')} · ${user.username}`}
-      width={420}
+      width={520}
       modalProps={{ destroyOnHidden: true }}
       initialValues={{ displayName: user.displayName }}
-      trigger={
-        <Typography.Link>
-          <EditOutlined /> {t('merchant:cashiers.edit')}
-        </Typography.Link>
-      }
+      trigger={<RowAction icon={<EditOutlined />}>{t('merchant:cashiers.edit')}</RowAction>}
       onFinish={async (values) => {
         try {
           await api.patch(`/api/merchant/cashiers/${encodeURIComponent(user.id)}`, {
@@ -326,40 +319,6 @@ function Rename({ user, onSaved }: { user: CashierUser; onSaved: () => void }) {
         fieldProps={{ maxLength: 64 }}
       />
     </ModalForm>
-  );
-}
-
-function RevealModal({ reveal, onClose }: { reveal: Reveal | null; onClose: () => void }) {
-  const { t } = useTranslation();
-  const all = reveal?.rows.map((r) => `${r.label}: ${r.value}`).join('\n') ?? '';
-  return (
-    <Modal
-      open={reveal !== null}
-      title={reveal?.title}
-      closable={false}
-      maskClosable={false}
-      keyboard={false}
-      destroyOnHidden
-      footer={
-        <Space>
-          <CopyButton text={all} />
-          <Button type="primary" onClick={onClose}>
-            {t('merchant:cashiers.saved')}
-          </Button>
-        </Space>
-      }
-    >
-      <Alert type="warning" showIcon message={reveal?.warning} style={{ marginBottom: 16 }} />
-      <Descriptions column={1} bordered size="small" styles={{ label: { width: 120, whiteSpace: 'nowrap' } }}>
-        {reveal?.rows.map((row) => (
-          <Descriptions.Item key={row.label} label={row.label}>
-            <Typography.Text copyable className="qy-mono" data-testid={row.testId}>
-              {row.value}
-            </Typography.Text>
-          </Descriptions.Item>
-        ))}
-      </Descriptions>
-    </Modal>
   );
 }
 

@@ -30,10 +30,12 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
 import { ApiError, api } from '../api.ts';
-import { ErrorAlert } from '../shell/ErrorAlert.tsx';
-import { errorText } from '../shell/errors.ts';
+import { ErrorAlert, TechnicalDetails } from '../shell/ErrorAlert.tsx';
+import { errorText, orderFailureText } from '../shell/errors.ts';
 import { parseYuan, percentFromPpm, yuan } from '../shell/format.ts';
+import { amountProblem } from '../shell/forms.ts';
 import { Page } from '../shell/Page.tsx';
+import { PrivateUrlWarning } from '../shell/PrivateUrlWarning.tsx';
 import { useApi, useInterval } from '../shell/useApi.ts';
 import { OrderStateTag } from './OrderStateTag.tsx';
 import { confirmClose, syncOrder } from './orderActions.ts';
@@ -111,9 +113,16 @@ function CollectFormCard({ onCreated }: { onCreated: (answer: CollectAnswer) => 
   useEffect(() => {
     if (list.length === 0 || form.getFieldValue('productCode')) return;
     const saved = localStorage.getItem(PRODUCT_KEY);
-    const initial = list.find((p) => p.productCode === saved) ?? list[0];
+    const usable = list.filter((p) => p.channelBound !== false);
+    const initial = usable.find((p) => p.productCode === saved) ?? usable[0];
     if (initial) form.setFieldValue('productCode', initial.productCode);
   }, [list, form]);
+
+  // A product with no channel bound takes no orders (the server refuses them): shown, not chosen.
+  const productLabel = (p: Product) =>
+    p.channelBound === false
+      ? `${p.productName}（${t('merchant:collect.productUnavailable')}）`
+      : p.productName;
 
   const submit = async (values: CollectForm) => {
     const amount = parseYuan(values.amount);
@@ -128,7 +137,8 @@ function CollectFormCard({ onCreated }: { onCreated: (answer: CollectAnswer) => 
       const answer = await api.post<CollectAnswer>('/api/merchant/collect', {
         productCode: values.productCode,
         amount,
-        ...(subject ? { subject } : {}),
+        // Left blank: one word in the screen's language, not the server's two-language fallback.
+        subject: subject || t('merchant:collect.defaultSubject'),
         ...(authCode ? { authCode } : {}),
         requestId: requestId.current,
       });
@@ -196,15 +206,24 @@ function CollectFormCard({ onCreated }: { onCreated: (answer: CollectAnswer) => 
               style={{ display: 'flex', flexWrap: 'wrap', gap: 8 }}
             >
               {list.map((p) => (
-                <Radio.Button key={p.productCode} value={p.productCode} style={{ borderRadius: 6 }}>
-                  {p.productName}
+                <Radio.Button
+                  key={p.productCode}
+                  value={p.productCode}
+                  disabled={p.channelBound === false}
+                  style={{ borderRadius: 6 }}
+                >
+                  {productLabel(p)}
                 </Radio.Button>
               ))}
             </Radio.Group>
           ) : (
             <Select
               placeholder={t('merchant:collect.productPlaceholder')}
-              options={list.map((p) => ({ value: p.productCode, label: p.productName }))}
+              options={list.map((p) => ({
+                value: p.productCode,
+                label: productLabel(p),
+                disabled: p.channelBound === false,
+              }))}
               showSearch
               optionFilterProp="label"
             />
@@ -220,12 +239,13 @@ function CollectFormCard({ onCreated }: { onCreated: (answer: CollectAnswer) => 
           }
           dependencies={['productCode']}
           rules={[
-            { required: true, message: t('merchant:collect.amountRequired') },
             {
+              required: true,
               validator: async (_rule, value: string | undefined) => {
-                if (!value) return;
-                const minor = parseYuan(value);
-                if (minor === null || minor <= 0) throw new Error(t('validation.amount'));
+                if (!value?.trim()) throw new Error(t('merchant:collect.amountRequired'));
+                const problem = amountProblem(value);
+                if (problem) throw new Error(problem);
+                const minor = parseYuan(value) ?? 0;
                 if (product && range && (minor < product.minAmount || minor > product.maxAmount)) {
                   throw new Error(t('merchant:collect.amountRange', range));
                 }
@@ -374,9 +394,19 @@ function Collection({ answer, onNew }: { answer: CollectAnswer; onNew: () => voi
               </div>
               <div>{t(failed ? 'merchant:collect.failedSub' : 'merchant:collect.closedSub')}</div>
               {failed && order.failure && (
-                <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-                  {order.failure.message || order.failure.code}
-                </Typography.Text>
+                <>
+                  <Typography.Text
+                    type="secondary"
+                    style={{ fontSize: 12 }}
+                    data-failure-reason={order.failure.reason}
+                  >
+                    {orderFailureText(order.failure)}
+                  </Typography.Text>
+                  <TechnicalDetails
+                    code={order.failure.code}
+                    technical={{ message: order.failure.message }}
+                  />
+                </>
               )}
             </>
           }
@@ -408,6 +438,7 @@ function Collection({ answer, onNew }: { answer: CollectAnswer; onNew: () => voi
           {order.subject}
         </Typography.Paragraph>
       )}
+      <PrivateUrlWarning url={answer.cashierUrl} show={answer.privateUrl} compact />
       <Flex justify="center" data-testid="collect-qr">
         {payData?.value && payData.type !== 'none' ? (
           <QRCode

@@ -38,9 +38,12 @@ import { useTranslation } from 'react-i18next';
 import { api } from '../api.ts';
 import { downloadFromApi } from '../shell/download.ts';
 import { errorText } from '../shell/errors.ts';
-import { dateTime } from '../shell/format.ts';
+import { RowAction, remembered } from '../shell/listTable.tsx';
 import { Page } from '../shell/Page.tsx';
+import { PrivateUrlWarning } from '../shell/PrivateUrlWarning.tsx';
+import { openableRow } from '../shell/rowClick.ts';
 import { useSession } from '../shell/session.tsx';
+import { TwoLineCell } from '../shell/TwoLineCell.tsx';
 import { useTablePageLoader } from '../shell/tablePage.ts';
 import { useApi } from '../shell/useApi.ts';
 import {
@@ -115,14 +118,15 @@ export function CollectCodes() {
       dataIndex: 'name',
       render: (_, row) => (
         <div style={{ minWidth: 0 }}>
-          <Typography.Link onClick={() => setPreview(row)} strong>
-            <QrcodeOutlined /> {row.name}
-          </Typography.Link>
-          <div>
-            <Typography.Text type="secondary" className="qy-mono" style={{ fontSize: 12 }}>
-              {row.code}
-            </Typography.Text>
-          </div>
+          <TwoLineCell
+            secondary={row.code}
+            time={row.createdAt}
+            timeTip={t('merchant:collectCodes.createdAt')}
+          >
+            <RowAction icon={<QrcodeOutlined />} onClick={() => setPreview(row)} style={{ fontWeight: 600 }}>
+              {row.name}
+            </RowAction>
+          </TwoLineCell>
           {compact && (
             <Space size={4} wrap style={{ marginTop: 4 }}>
               <StateTag code={row} />
@@ -151,36 +155,27 @@ export function CollectCodes() {
       render: (_, row) => <StateTag code={row} />,
     },
     {
-      title: t('merchant:collectCodes.createdAt'),
-      dataIndex: 'createdAt',
-      responsive: ['xl'],
-      render: (_, row) => dateTime(row.createdAt),
-    },
-    {
       title: t('merchant:collectCodes.actions'),
+      key: 'actions',
       valueType: 'option',
       width: compact ? undefined : manager ? 200 : 100,
       render: (_, row) => [
-        <Typography.Link
-          key="show"
-          onClick={() => setPreview(row)}
-          data-testid={`collect-code-show-${row.id}`}
-        >
+        <RowAction key="show" onClick={() => setPreview(row)} data-testid={`collect-code-show-${row.id}`}>
           {t('merchant:collectCodes.show')}
-        </Typography.Link>,
+        </RowAction>,
         ...(manager
           ? [
-              <Typography.Link key="edit" onClick={() => setEditing(row)}>
-                <EditOutlined /> {t('merchant:collectCodes.edit')}
-              </Typography.Link>,
+              <RowAction key="edit" icon={<EditOutlined />} onClick={() => setEditing(row)}>
+                {t('merchant:collectCodes.edit')}
+              </RowAction>,
               row.enabled ? (
-                <Typography.Link key="disable" type="danger" onClick={() => setEnabled(row, false)}>
+                <RowAction key="disable" danger onClick={() => setEnabled(row, false)}>
                   {t('merchant:collectCodes.disable')}
-                </Typography.Link>
+                </RowAction>
               ) : (
-                <Typography.Link key="enable" onClick={() => setEnabled(row, true)}>
+                <RowAction key="enable" onClick={() => setEnabled(row, true)}>
                   {t('merchant:collectCodes.enable')}
-                </Typography.Link>
+                </RowAction>
               ),
             ]
           : []),
@@ -214,7 +209,9 @@ export function CollectCodes() {
           actionRef={actionRef}
           columns={columns}
           search={false}
-          options={{ density: false, reload: true, setting: false, fullScreen: false }}
+          options={{ density: false, reload: true, setting: true, fullScreen: false }}
+          columnsState={remembered('merchant.collectCodes')}
+          onRow={(row) => openableRow(() => setPreview(row))}
           pagination={{ defaultPageSize: 20, showSizeChanger: true }}
           locale={{
             emptyText: (
@@ -510,7 +507,7 @@ function PreviewModal({ code, onClose }: { code: CollectCode | null; onClose: ()
       await navigator.clipboard.writeText(code.url);
       message.success(t('merchant:collectCodes.linkCopied'));
     } catch {
-      message.error(t('errors.title'));
+      message.error(t('errors:title'));
     }
   };
   return (
@@ -524,6 +521,7 @@ function PreviewModal({ code, onClose }: { code: CollectCode | null; onClose: ()
     >
       {code && (
         <div data-testid="collect-code-preview" data-code={code.code}>
+          <PrivateUrlWarning url={code.url} show={code.privateUrl} />
           {!code.enabled && (
             <Alert
               type="warning"

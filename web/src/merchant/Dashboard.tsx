@@ -6,19 +6,17 @@ import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
 import { qs } from '../api.ts';
-import { Chart, type ChartOption } from '../shell/Chart.tsx';
+import { amountCountOption, Chart } from '../shell/Chart.tsx';
 import { ErrorAlert } from '../shell/ErrorAlert.tsx';
 import { ratio, time, yuan } from '../shell/format.ts';
 import { Page } from '../shell/Page.tsx';
 import { useSession } from '../shell/session.tsx';
-import { TestDataSwitch, TestDataTag, useTestData } from '../shell/TestData.tsx';
+import { TestDataHint, TestDataSwitch, TestDataTag, useTestData } from '../shell/TestData.tsx';
 import { useApi, useInterval } from '../shell/useApi.ts';
 import type { Dashboard as DashboardData } from './types.ts';
 
 const REFRESH_MS = 30_000;
 const TREND_DAYS = 30;
-const AMOUNT_COLOR = '#1677ff';
-const COUNT_COLOR = '#13c2c2';
 
 /**
  * 首页: today's figures, the 30-day trend and today's hours; refreshes every 30 s while visible.
@@ -62,22 +60,24 @@ export function Dashboard() {
   );
   const trendOption = useMemo(
     () =>
-      comboOption(
-        trend.map((d) => dayjs(d.date).format('MM-DD')),
-        trend.map((d) => d.paidAmount),
-        trend.map((d) => d.paidCount),
-        axisNames,
-      ),
+      amountCountOption({
+        categories: trend.map((d) => dayjs(d.date).format('MM-DD')),
+        amountsMinor: trend.map((d) => d.paidAmount),
+        counts: trend.map((d) => d.paidCount),
+        names: axisNames,
+        formatAmount: (minor) => yuan(minor),
+      }),
     [trend, axisNames],
   );
   const hourlyOption = useMemo(
     () =>
-      comboOption(
-        hourly.map((h) => t('merchant:dashboard.hour', { hour: h.hour })),
-        hourly.map((h) => h.paidAmount),
-        hourly.map((h) => h.paidCount),
-        axisNames,
-      ),
+      amountCountOption({
+        categories: hourly.map((h) => t('merchant:dashboard.hour', { hour: h.hour })),
+        amountsMinor: hourly.map((h) => h.paidAmount),
+        counts: hourly.map((h) => h.paidCount),
+        names: axisNames,
+        formatAmount: (minor) => yuan(minor),
+      }),
     [hourly, axisNames, t],
   );
 
@@ -107,9 +107,16 @@ export function Dashboard() {
       statistic: {
         title: t('merchant:dashboard.paidCount'),
         value: today?.paidCount ?? 0,
-        description: today?.orderCount
-          ? t('merchant:dashboard.successRate', { rate: ratio(today.paidCount / today.orderCount, 1) })
-          : undefined,
+        // Orders still within their payment time are neither a success nor a failure yet.
+        description:
+          today?.orderCount && today.orderCount > (today.pendingCount ?? 0)
+            ? t('merchant:dashboard.successRate', {
+                rate: ratio(
+                  today.successRate ?? today.paidCount / (today.orderCount - (today.pendingCount ?? 0)),
+                  1,
+                ),
+              })
+            : undefined,
       },
     },
     {
@@ -159,6 +166,7 @@ export function Dashboard() {
       }
     >
       <ErrorAlert error={error} />
+      <TestDataHint answer={data} onInclude={() => testData.choose(true)} />
       <div data-testid="dashboard-totals">
         {screens.md ? (
           <StatisticCard.Group direction="row" loading={statsLoading}>
@@ -225,76 +233,4 @@ function fillTrend(rows: Day[], serverToday?: string): Day[] {
 function fillHours(rows: Hour[]): Hour[] {
   const byHour = new Map(rows.map((r) => [Number(r.hour), r]));
   return Array.from({ length: 24 }, (_, hour) => byHour.get(hour) ?? { hour, paidAmount: 0, paidCount: 0 });
-}
-
-/** Amount bars (yuan, left axis) and a count line (right axis) over one category axis. */
-function comboOption(
-  categories: string[],
-  amountsMinor: number[],
-  counts: number[],
-  names: { amount: string; count: string; yAmount: string; yCount: string },
-): ChartOption {
-  return {
-    color: [AMOUNT_COLOR, COUNT_COLOR],
-    grid: { left: 8, right: 8, top: 48, bottom: 8, containLabel: true },
-    legend: { top: 0, data: [names.amount, names.count] },
-    tooltip: {
-      trigger: 'axis',
-      axisPointer: { type: 'shadow' },
-      formatter: (params) => {
-        const list = Array.isArray(params) ? params : [params];
-        const head = list[0]?.name ?? '';
-        const lines = list.map((p) => {
-          const v = Number(p.value ?? 0);
-          const shown = p.seriesIndex === 0 ? yuan(Math.round(v * 100)) : String(v);
-          return `${p.marker ?? ''} ${p.seriesName}: <b>${shown}</b>`;
-        });
-        return [head, ...lines].join('<br/>');
-      },
-    },
-    xAxis: [{ type: 'category', data: categories, axisTick: { alignWithLabel: true } }],
-    yAxis: [
-      {
-        type: 'value',
-        name: names.yAmount,
-        nameTextStyle: { align: 'left' },
-        axisLabel: { formatter: (v: number) => compactYuan(v) },
-        splitLine: { lineStyle: { type: 'dashed' } },
-      },
-      {
-        type: 'value',
-        name: names.yCount,
-        minInterval: 1,
-        nameTextStyle: { align: 'right' },
-        splitLine: { show: false },
-      },
-    ],
-    series: [
-      {
-        name: names.amount,
-        type: 'bar',
-        yAxisIndex: 0,
-        barMaxWidth: 18,
-        itemStyle: { borderRadius: [3, 3, 0, 0] },
-        data: amountsMinor.map((m) => m / 100),
-      },
-      {
-        name: names.count,
-        type: 'line',
-        yAxisIndex: 1,
-        smooth: true,
-        smoothMonotone: 'x',
-        showSymbol: false,
-        data: counts,
-      },
-    ],
-  };
-}
-
-/** Axis labels: 1.2k, 35k, 1.5M (yuan). */
-function compactYuan(value: number): string {
-  const abs = Math.abs(value);
-  if (abs >= 1_000_000) return `${(value / 1_000_000).toFixed(abs >= 10_000_000 ? 0 : 1)}M`;
-  if (abs >= 1_000) return `${(value / 1_000).toFixed(abs >= 10_000 ? 0 : 1)}k`;
-  return String(value);
 }

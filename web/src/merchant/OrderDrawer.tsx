@@ -5,26 +5,27 @@ import {
   Descriptions,
   Divider,
   Drawer,
-  Empty,
   Flex,
   Grid,
   Skeleton,
   Space,
   Tag,
-  Timeline,
   Tooltip,
   Typography,
 } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ErrorAlert } from '../shell/ErrorAlert.tsx';
+import { ErrorAlert, TechnicalDetails } from '../shell/ErrorAlert.tsx';
+import { orderFailureText } from '../shell/errors.ts';
 import { dateTime, percentFromPpm, yuan } from '../shell/format.ts';
 import { canRefundState, RefundDialog, RefundRecords, refundedOf } from '../shell/refunds.tsx';
 import { useSession } from '../shell/session.tsx';
+import { OrderTimeline } from '../shell/Timeline.tsx';
 import { useApi } from '../shell/useApi.ts';
+import { ManagerNotifyAttempts } from './NotifyAttempts.tsx';
 import { OrderStateTag } from './OrderStateTag.tsx';
 import { confirmClose, syncOrder } from './orderActions.ts';
-import { isOpenState, isPaidState, type OrderDetail, type OrderEvent } from './types.ts';
+import { isOpenState, isPaidState, type OrderDetail } from './types.ts';
 
 export interface OrderDrawerProps {
   orderNo: string | null;
@@ -198,7 +199,7 @@ function OrderBody({ order }: { order: OrderDetail }) {
         </Descriptions.Item>
         {order.notifyState && order.source === 'api' && (
           <Descriptions.Item label={t('merchant:orders.notifyState')}>
-            {t(`merchant:notifyState.${order.notifyState}`, { defaultValue: order.notifyState })}
+            {t(`glossary:notifyState.${order.notifyState}`, { defaultValue: order.notifyState })}
           </Descriptions.Item>
         )}
         <Descriptions.Item label={t('merchant:orders.channelOrderNo')} span={screens.md ? 2 : 1}>
@@ -217,12 +218,10 @@ function OrderBody({ order }: { order: OrderDetail }) {
         )}
         {order.failure && (
           <Descriptions.Item label={t('merchant:orders.failure')} span={screens.md ? 2 : 1}>
-            <Typography.Text type="danger">
-              {order.failure.message || order.failure.code}{' '}
-              <Typography.Text type="secondary" className="qy-mono">
-                ({order.failure.code})
-              </Typography.Text>
+            <Typography.Text type="danger" data-failure-reason={order.failure.reason}>
+              {orderFailureText(order.failure)}
             </Typography.Text>
+            <TechnicalDetails code={order.failure.code} technical={{ message: order.failure.message }} />
           </Descriptions.Item>
         )}
       </Descriptions>
@@ -240,6 +239,8 @@ function OrderBody({ order }: { order: OrderDetail }) {
         </Button>
       )}
 
+      <ManagerNotifyAttempts orderNo={order.orderNo} />
+
       {(order.refunds?.length ?? 0) > 0 || paid ? (
         <>
           <Divider orientation="left" orientationMargin={0}>
@@ -252,73 +253,8 @@ function OrderBody({ order }: { order: OrderDetail }) {
       <Divider orientation="left" orientationMargin={0}>
         {t('merchant:orders.timeline')}
       </Divider>
-      <EventTimeline events={order.events ?? []} />
+      <OrderTimeline events={order.events ?? []} audience="merchant" />
     </>
-  );
-}
-
-const EVENT_COLOR: Record<string, string> = {
-  created: 'blue',
-  routed: 'blue',
-  accepted: 'blue',
-  channel_accepted: 'blue',
-  paid: 'green',
-  manual_completion: 'green',
-  failed: 'red',
-  channel_refused: 'orange',
-  rerouted: 'orange',
-  closed: 'gray',
-  synced: 'gray',
-};
-
-function EventTimeline({ events }: { events: OrderEvent[] }) {
-  const { t } = useTranslation();
-  if (events.length === 0)
-    return <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('merchant:orders.noEvents')} />;
-  return (
-    <Timeline
-      data-testid="order-timeline"
-      items={events.map((event, i) => ({
-        key: `${event.at}-${i}`,
-        color: event.alert ? 'red' : (EVENT_COLOR[event.kind] ?? 'gray'),
-        children: (
-          <div>
-            <Space size={8} wrap>
-              <Typography.Text strong>
-                {t(`merchant:event.${event.kind}`, { defaultValue: event.kind })}
-              </Typography.Text>
-              <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-                {dateTime(event.at)}
-              </Typography.Text>
-            </Space>
-            <EventDetail event={event} />
-          </div>
-        ),
-      }))}
-    />
-  );
-}
-
-/** Where a confirmation or a close came from (the portal's events carry only public fields). */
-function EventDetail({ event }: { event: OrderEvent }) {
-  const { t } = useTranslation();
-  const detail = event.detail ?? {};
-  const parts: string[] = [];
-  if (typeof detail.source === 'string' && detail.source) {
-    const [base = detail.source, name = ''] = detail.source.split(':');
-    parts.push(t(`merchant:eventSource.${base}`, { name, defaultValue: detail.source }));
-  }
-  if (typeof detail.previousState === 'string') {
-    parts.push(t(`merchant:state.${detail.previousState}`, { defaultValue: detail.previousState }));
-  }
-  if (typeof detail.channelOrderNo === 'string' && detail.channelOrderNo) parts.push(detail.channelOrderNo);
-  if (parts.length === 0) return null;
-  return (
-    <div>
-      <Typography.Text type="secondary" style={{ fontSize: 13 }}>
-        {parts.join(' · ')}
-      </Typography.Text>
-    </div>
   );
 }
 
@@ -328,7 +264,7 @@ export function sourceText(
   order: { source?: string; collectCodeName?: string | null },
 ): string {
   if (!order.source) return '-';
-  const source = t(`merchant:source.${order.source}`, { defaultValue: order.source });
+  const source = t(`glossary:orderSource.${order.source}`, { defaultValue: order.source });
   return order.collectCodeName ? `${source} · ${order.collectCodeName}` : source;
 }
 

@@ -27,7 +27,7 @@ export function OrderStateTag({ state }: { state: OrderState }) {
   const look = LOOK[state] ?? LOOK.created;
   return (
     <Tag color={look.color} icon={look.icon} data-state={state} style={{ marginInlineEnd: 0 }}>
-      {t(`merchant:state.${state}`, { defaultValue: state })}
+      {t(`glossary:orderState.${state}`, { defaultValue: state })}
     </Tag>
   );
 }

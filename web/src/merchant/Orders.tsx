@@ -6,9 +6,11 @@ import { useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate, useSearchParams } from 'react-router';
 import { dateTime, yuan } from '../shell/format.ts';
+import { FiguresCell, RowAction, remembered, useNumberSearchRules, widthOf } from '../shell/listTable.tsx';
 import { Page } from '../shell/Page.tsx';
-import { isRowOpenClick } from '../shell/rowClick.ts';
+import { openableRow } from '../shell/rowClick.ts';
 import { useSession } from '../shell/session.tsx';
+import { TwoLineCell } from '../shell/TwoLineCell.tsx';
 import { useTablePageLoader } from '../shell/tablePage.ts';
 import { createdByName, OrderDrawer, sourceText } from './OrderDrawer.tsx';
 import { OrderStateTag } from './OrderStateTag.tsx';
@@ -38,6 +40,7 @@ export function Orders() {
   const actionRef = useRef<ActionType>(null);
   const screens = Grid.useBreakpoint();
   const compact = !screens.md;
+  const numberRules = useNumberSearchRules();
 
   const showOrder = (orderNo: string | null) => {
     const next = new URLSearchParams(params);
@@ -53,6 +56,7 @@ export function Orders() {
       dataIndex: 'q',
       hideInTable: true,
       fieldProps: { placeholder: t('merchant:orders.searchPlaceholder'), allowClear: true },
+      formItemProps: { tooltip: t('merchant:orders.searchHint'), rules: numberRules },
       order: 3,
     },
     {
@@ -70,99 +74,80 @@ export function Orders() {
       fixed: 'left',
       width: 210,
       render: (_, row) => (
-        <div>
-          <Typography.Link className="qy-mono" onClick={() => showOrder(row.orderNo)}>
+        <TwoLineCell
+          secondary={row.mchOrderNo}
+          secondaryTip={t('merchant:orders.mchOrderNo')}
+          time={row.createdAt}
+          timeTip={t('merchant:orders.createdAt')}
+        >
+          <RowAction className="qy-mono" onClick={() => showOrder(row.orderNo)}>
             {row.orderNo}
-          </Typography.Link>
-          <div>
-            <Typography.Text type="secondary" className="qy-mono" style={{ fontSize: 12 }} ellipsis>
-              {row.mchOrderNo}
-            </Typography.Text>
-          </div>
-        </div>
+          </RowAction>
+        </TwoLineCell>
       ),
     },
     {
-      title: t('merchant:orders.subject'),
+      title: t('merchant:orders.what'),
       dataIndex: 'subject',
       hideInSearch: true,
       hideInTable: compact,
-      ellipsis: true,
-      width: 180,
+      width: 190,
       render: (_, row) => (
-        <Space size={4}>
-          {row.test && <Tag color="purple">{t('merchant:orders.test')}</Tag>}
-          <span>{row.subject || '-'}</span>
-        </Space>
+        <TwoLineCell
+          secondaryMono={false}
+          secondary={[
+            row.productName || row.productCode,
+            sourceText(t, row),
+            manager ? createdByName(row.createdBy) : null,
+          ]
+            .filter((part) => part && part !== '-')
+            .join(' · ')}
+        >
+          <Space size={4}>
+            {row.test && <Tag color="purple">{t('merchant:orders.test')}</Tag>}
+            <Typography.Text ellipsis={{ tooltip: row.subject }} style={{ maxWidth: 150 }}>
+              {row.subject || '-'}
+            </Typography.Text>
+          </Space>
+        </TwoLineCell>
       ),
     },
     {
-      title: t('merchant:orders.amount'),
+      title: t('merchant:orders.figures'),
       dataIndex: 'amount',
       hideInSearch: true,
       hideInTable: compact,
       align: 'right',
-      width: 120,
-      render: (_, row) => <Typography.Text strong>{yuan(row.amount, row.currency)}</Typography.Text>,
-    },
-    {
-      title: t('merchant:orders.fee'),
-      dataIndex: 'fee',
-      hideInSearch: true,
-      hideInTable: compact,
-      align: 'right',
-      width: 100,
-      responsive: ['lg'],
-      render: (_, row) => (isPaidState(row.state) ? yuan(row.fee, row.currency) : '-'),
+      width: 130,
+      render: (_, row) => (
+        <FiguresCell
+          main={yuan(row.amount, row.currency)}
+          figures={[
+            isPaidState(row.state) && { label: t('merchant:orders.fee'), value: yuan(row.fee, row.currency) },
+          ]}
+        />
+      ),
     },
     {
       title: t('merchant:orders.state'),
       dataIndex: 'state',
-      width: 120,
+      width: 160,
       hideInTable: compact,
       valueType: 'select',
       order: 2,
-      valueEnum: Object.fromEntries(ORDER_STATES.map((s) => [s, { text: t(`merchant:state.${s}`) }])),
-      render: (_, row) => <OrderStateTag state={row.state} />,
-    },
-    {
-      title: t('merchant:orders.product'),
-      dataIndex: 'productCode',
-      hideInSearch: true,
-      hideInTable: compact,
-      width: 170,
-      responsive: ['xl'],
-      render: (_, row) => row.productName || row.productCode,
-    },
-    {
-      title: t('merchant:orders.source'),
-      dataIndex: 'source',
-      hideInSearch: true,
-      hideInTable: compact,
-      width: 100,
-      responsive: ['xl'],
-      render: (_, row) => sourceText(t, row),
-    },
-    ...(manager
-      ? [
-          {
-            title: t('merchant:orders.createdBy'),
-            dataIndex: 'createdBy',
-            hideInSearch: true,
-            hideInTable: compact,
-            width: 110,
-            responsive: ['lg'],
-            render: (_: unknown, row: MerchantOrder) => createdByName(row.createdBy) ?? '-',
-          } satisfies ProColumns<MerchantOrder>,
-        ]
-      : []),
-    {
-      title: t('merchant:orders.createdAt'),
-      dataIndex: 'createdAt',
-      hideInSearch: true,
-      hideInTable: compact,
-      width: 170,
-      render: (_, row) => dateTime(row.createdAt),
+      valueEnum: Object.fromEntries(ORDER_STATES.map((s) => [s, { text: t(`glossary:orderState.${s}`) }])),
+      render: (_, row) => (
+        <Space direction="vertical" size={2}>
+          <span data-cell="state">
+            <OrderStateTag state={row.state} />
+          </span>
+          {row.paidAt && (
+            <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+              {t('merchant:orders.paidAtShort', { time: dateTime(row.paidAt) })}
+            </Typography.Text>
+          )}
+        </Space>
+      ),
     },
     {
       title: t('merchant:orders.createdRange'),
@@ -179,46 +164,36 @@ export function Orders() {
       },
     },
     {
-      title: t('merchant:orders.paidAt'),
-      dataIndex: 'paidAt',
-      hideInSearch: true,
-      hideInTable: compact,
-      width: 170,
-      responsive: ['xxl'],
-      render: (_, row) => dateTime(row.paidAt),
-    },
-    {
       title: t('merchant:orders.actions'),
+      key: 'actions',
       valueType: 'option',
       hideInTable: compact,
-      fixed: 'right',
       width: 210,
-      render: (_, row) => [
-        <Typography.Link key="detail" onClick={() => showOrder(row.orderNo)}>
-          {t('merchant:orders.detail')}
-        </Typography.Link>,
-        ...(isOpenState(row.state)
-          ? [
-              <Typography.Link
-                key="sync"
-                onClick={async () => {
-                  if (await syncOrder(app, row.orderNo)) reload();
-                }}
-              >
-                {t('merchant:orders.sync')}
-              </Typography.Link>,
-              <Typography.Link
-                key="close"
-                type="danger"
-                onClick={async () => {
-                  if (await confirmClose(app, row.orderNo)) reload();
-                }}
-              >
-                {t('merchant:orders.close')}
-              </Typography.Link>,
-            ]
-          : []),
-      ],
+      // One wrapping group: in a longer language the actions take two lines, not the next column.
+      render: (_, row) => (
+        <Space wrap size={[12, 0]}>
+          <RowAction onClick={() => showOrder(row.orderNo)}>{t('merchant:orders.detail')}</RowAction>
+          {isOpenState(row.state) && (
+            <RowAction
+              onClick={async () => {
+                if (await syncOrder(app, row.orderNo)) reload();
+              }}
+            >
+              {t('merchant:orders.sync')}
+            </RowAction>
+          )}
+          {isOpenState(row.state) && (
+            <RowAction
+              danger
+              onClick={async () => {
+                if (await confirmClose(app, row.orderNo)) reload();
+              }}
+            >
+              {t('merchant:orders.close')}
+            </RowAction>
+          )}
+        </Space>
+      ),
     },
   ];
 
@@ -249,17 +224,14 @@ export function Orders() {
           }
           pagination={{ defaultPageSize: 20, showSizeChanger: true, pageSizeOptions: [10, 20, 50, 100] }}
           search={{ labelWidth: 'auto', defaultCollapsed: compact }}
-          form={{ syncToUrl: false }}
+          // The number search's rule (the last 4+ digits) is checked in the form.
+          form={{ syncToUrl: false, ignoreRules: false }}
           dateFormatter="string"
           options={{ density: false, reload: true, setting: true, fullScreen: false }}
-          scroll={compact ? undefined : { x: 1200 }}
+          scroll={compact ? undefined : { x: widthOf(columns) }}
+          columnsState={remembered('merchant.orders')}
           size="middle"
-          rowClassName="qy-row-clickable"
-          onRow={(row) => ({
-            onClick: (event) => {
-              if (isRowOpenClick(event)) showOrder(row.orderNo);
-            },
-          })}
+          onRow={(row) => openableRow(() => showOrder(row.orderNo))}
         />
       </div>
       <OrderDrawer orderNo={openOrderNo} onClose={() => showOrder(null)} onChanged={reload} />

@@ -2,10 +2,11 @@ import { ProTable } from '@ant-design/pro-components';
 import { Grid } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
+import { remembered, widthOf } from '../shell/listTable.tsx';
 import { Page } from '../shell/Page.tsx';
 import { useRefundColumns } from '../shell/refundColumns.tsx';
 import type { RefundView } from '../shell/refunds.tsx';
-import { isRowOpenClick } from '../shell/rowClick.ts';
+import { openableRow } from '../shell/rowClick.ts';
 import { useTablePageLoader } from '../shell/tablePage.ts';
 import { useSubtitle } from './useSubtitle.ts';
 
@@ -45,17 +46,14 @@ export function Refunds() {
           }
           pagination={{ defaultPageSize: 20, showSizeChanger: true, pageSizeOptions: [10, 20, 50, 100] }}
           search={{ labelWidth: 'auto', defaultCollapsed: compact }}
-          form={{ syncToUrl: false }}
+          // The number search's rule (the last 4+ digits) is checked in the form.
+          form={{ syncToUrl: false, ignoreRules: false }}
           dateFormatter="string"
           options={{ density: false, reload: true, setting: true, fullScreen: false }}
-          scroll={compact ? undefined : { x: 1300 }}
+          scroll={compact ? undefined : { x: widthOf(columns) }}
+          columnsState={remembered('merchant.refunds')}
           size="middle"
-          rowClassName="qy-row-clickable"
-          onRow={(r) => ({
-            onClick: (event) => {
-              if (isRowOpenClick(event)) openOrder(r.orderNo);
-            },
-          })}
+          onRow={(r) => openableRow(() => openOrder(r.orderNo))}
         />
       </div>
     </Page>

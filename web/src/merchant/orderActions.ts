@@ -28,7 +28,7 @@ export function confirmClose(
           const order = await api.post<MerchantOrder>(path(orderNo, 'close'));
           message.success(
             order?.state && order.state !== 'closed'
-              ? t('merchant:orders.synced', { state: t(`merchant:state.${order.state}`) })
+              ? t('merchant:orders.synced', { state: t(`glossary:orderState.${order.state}`) })
               : t('merchant:orders.closed'),
           );
           resolve(order);
@@ -50,7 +50,7 @@ export async function syncOrder(
   const t = i18n.t.bind(i18n);
   try {
     const order = await api.post<MerchantOrder>(path(orderNo, 'sync'));
-    message.success(t('merchant:orders.synced', { state: t(`merchant:state.${order.state}`) }));
+    message.success(t('merchant:orders.synced', { state: t(`glossary:orderState.${order.state}`) }));
     return order;
   } catch (e) {
     message.error(errorText(e));

@@ -31,7 +31,8 @@ export interface MerchantOrder {
   closedAt: string | null;
   expiresAt: string;
   createdAt: string;
-  failure?: { code: string; message: string } | null;
+  /** `reason`: a word the console translates (errors:orderFailure); code and message are the channel's. */
+  failure?: { code: string; message: string; reason?: string | null } | null;
   /** api | portal | static_qr | console_test */
   source?: string;
   /** The static QR's name, for an order a payer placed through one. */
@@ -72,6 +73,10 @@ export interface DashboardFigures {
   paidAmount: number;
   paidCount: number;
   orderCount: number;
+  /** Orders still within their payment time: not in the success rate. */
+  pendingCount?: number;
+  /** Paid ÷ orders with an outcome (pending ones left out), 0..1. */
+  successRate?: number;
   income: number;
 }
 
@@ -83,6 +88,8 @@ export interface Dashboard {
   hourly: { hour: number; paidAmount: number; paidCount: number }[];
   /** The figures count test orders (asked with includeTest). */
   includesTest?: boolean;
+  /** Today's test orders, counted or not. */
+  testOrderCount?: number;
   /** The platform has only test channel accounts (the demo). */
   testDataOnly?: boolean;
 }
@@ -94,16 +101,22 @@ export interface Product {
   minAmount: number;
   maxAmount: number;
   currency: string;
+  /** False while no channel is bound to the product: it takes no orders. */
+  channelBound?: boolean;
 }
 
 export interface CollectAnswer {
   order: MerchantOrder;
   payData: PayData | null;
   cashierUrl: string;
+  /** The cashier link is on a loopback or private address: phones cannot open it. */
+  privateUrl?: boolean;
 }
 
 export interface MerchantAppInfo {
   appId: string;
+  /** The merchant's number (商户号), sent with every signed request. */
+  mchNo: string;
   name: string;
   state: string;
   notifyUrl: string | null;
@@ -113,6 +126,8 @@ export interface MerchantAppInfo {
   acceptedSignType: 'both' | 'HMAC-SHA256' | 'RSA-SHA256';
   hasMerchantPublicKey: boolean;
   platformPublicKey?: string | null;
+  /** While the secret the last rotation replaced still signs requests: when it stops. */
+  oldKeyExpiresAt?: string | null;
   createdAt: string;
 }
 
@@ -137,6 +152,8 @@ export interface CollectCode {
   code: string;
   /** What the QR holds: the payer page `/pay/{code}`. */
   url: string;
+  /** `url` is on a loopback or private address: phones cannot open it. */
+  privateUrl?: boolean;
   name: string;
   appId: string;
   cashier: { id: string; username: string; displayName: string; enabled: boolean } | null;

@@ -1,6 +1,5 @@
 import { ProFormSelect, type ProFormSelectProps } from '@ant-design/pro-components';
-import { Alert, App, Badge, Switch, Tag, Typography } from 'antd';
-import { useCallback } from 'react';
+import { App, Badge, Switch, Tag } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { api, qs } from '../api.ts';
 import { errorText } from '../shell/errors.ts';
@@ -20,7 +19,7 @@ export function OrderStateTag({ state }: { state: OrderState | string }) {
   const { t } = useTranslation('operator');
   return (
     <Tag color={ORDER_STATE_COLORS[state] ?? 'default'} bordered={false}>
-      {t(`orderState.${state}`, { defaultValue: state })}
+      {t(`glossary:orderState.${state}`, { defaultValue: state })}
     </Tag>
   );
 }
@@ -37,7 +36,7 @@ export function NotifyStateBadge({ state }: { state: string }) {
   return (
     <Badge
       status={NOTIFY_STATUS[state] ?? 'default'}
-      text={t(`notifyState.${state}`, { defaultValue: state })}
+      text={t(`glossary:notifyState.${state}`, { defaultValue: state })}
     />
   );
 }
@@ -103,64 +102,8 @@ export function EnabledSwitch(props: {
 export function useOrderStateEnum() {
   const { t } = useTranslation('operator');
   return Object.fromEntries(
-    Object.keys(ORDER_STATE_COLORS).map((s) => [s, { text: t(`orderState.${s}`) }]),
+    Object.keys(ORDER_STATE_COLORS).map((s) => [s, { text: t(`glossary:orderState.${s}`) }]),
   ) as Record<string, { text: string }>;
-}
-
-/** Shows a secret once in a dialog, with a copy button and the warning that it will not be shown again. */
-export function useShowSecret() {
-  const { modal } = App.useApp();
-  const { t } = useTranslation('operator');
-  return useCallback(
-    (options: {
-      title: string;
-      label: string;
-      secret: string;
-      description?: string;
-      extra?: { label: string; value: string }[];
-    }) => {
-      modal.success({
-        title: options.title,
-        width: 560,
-        okText: t('secret.saved'),
-        content: (
-          <div data-testid="one-time-secret">
-            <Alert
-              type="warning"
-              showIcon
-              message={t('secret.warning')}
-              description={options.description}
-              style={{ margin: '12px 0 16px' }}
-            />
-            {options.extra?.map((row) => (
-              <div key={row.label} style={{ marginBottom: 8 }}>
-                <Typography.Text type="secondary">{row.label}</Typography.Text>
-                <Typography.Paragraph className="qy-mono" copyable style={{ marginBottom: 0 }}>
-                  {row.value}
-                </Typography.Paragraph>
-              </div>
-            ))}
-            <Typography.Text type="secondary">{options.label}</Typography.Text>
-            <Typography.Paragraph
-              className="qy-mono"
-              copyable={{ text: options.secret }}
-              style={{
-                padding: '8px 12px',
-                background: '#f6ffed',
-                border: '1px solid #b7eb8f',
-                borderRadius: 6,
-                wordBreak: 'break-all',
-                fontSize: 14,
-              }}
-            >
-              {options.secret}
-            </Typography.Paragraph>
-          </div>
-        ),
-      });
-    },
-    [modal, t],
-  );
 }
 
 /** Searches merchants by number or name for a select (server-side search). */

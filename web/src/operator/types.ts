@@ -40,6 +40,8 @@ export interface MerchantApp {
   acceptedSignType: AcceptedSignType;
   hasMerchantPublicKey: boolean;
   platformPublicKey?: string;
+  /** While the secret the last rotation replaced still signs requests: when it stops. */
+  oldKeyExpiresAt?: string | null;
   createdAt: string;
 }
 
@@ -83,6 +85,8 @@ export interface Product {
   defaultFixedFee: number;
   defaultMinimumFee: number;
   enabled: boolean;
+  /** False while no enabled channel account is bound: the product takes no orders (未绑定通道). */
+  channelBound?: boolean;
 }
 
 export interface Adapter {
@@ -197,7 +201,8 @@ export interface OrderRow {
   closedAt: string | null;
   expiresAt: string;
   createdAt: string;
-  failure?: { code: string; message: string } | null;
+  /** `reason`: a word the console translates (errors:orderFailure); code and message are the channel's. */
+  failure?: { code: string; message: string; reason?: string | null } | null;
   extra?: Record<string, unknown> | null;
 }
 
@@ -213,6 +218,8 @@ export interface NotifyAttempt {
   httpStatus: number | null;
   responseBody: string | null;
   error: string | null;
+  /** Which step of the delivery failed (errors:deliveryFailure); the raw `error` is for the technical details. */
+  errorKind?: string | null;
   durationMs: number | null;
   at: string;
   url?: string;
@@ -251,12 +258,17 @@ export interface TestOrderResult {
   order: OrderRow;
   payData: PayData | null;
   cashierUrl: string;
+  /** The cashier link is on a loopback or private address: phones cannot open it. */
+  privateUrl?: boolean;
 }
 
 export interface Figures {
   orderCount: number;
   paidCount: number;
+  /** Orders still within their payment time: not in the success rate. */
+  pendingCount: number;
   paidAmount: number;
+  /** Paid ÷ orders with an outcome (pending ones left out), 0..1. */
   successRate: number;
   fee: number;
   channelCost: number;
@@ -273,6 +285,8 @@ export interface Stats {
   series: { bucket: string; paidCount: number; paidAmount: number }[];
   /** The figures count test orders (asked with includeTest). */
   includesTest?: boolean;
+  /** Test orders placed in the window, counted or not. */
+  testOrderCount?: number;
   /** The platform has only test channel accounts (the demo). */
   testDataOnly?: boolean;
 }
@@ -310,10 +324,16 @@ export interface AuditEntry {
   actorArea: string;
   actorName: string;
   ip: string;
+  /** The route the change came through (a technical detail). */
   action: string;
+  /** What happened, as a stable key (web/src/locales/audit.ts). */
+  actionKey: string;
   targetType: string;
   targetId: string;
+  /** The object's name when the row has one (a login's username, a merchant's name). */
+  targetName: string;
   status: number;
+  succeeded: boolean;
   before: unknown;
   after: unknown;
 }

@@ -89,13 +89,117 @@ export function Chart({ option, height = 320, loading, style, className, ariaLab
     else chart.current?.hideLoading();
   }, [loading]);
 
+  // What the canvas draws, said in the DOM too (for tests and tools): each series' kind and each value axis' side.
+  const series = [option.series ?? []].flat().map((s) => s.type ?? '');
+  const yAxes = [option.yAxis ?? []].flat().map((a) => ('position' in a ? (a.position ?? '') : ''));
   return (
     <div
       ref={ref}
       role="img"
       aria-label={ariaLabel}
       className={className}
+      data-series={series.join(',')}
+      data-y-axes={yAxes.join(',')}
       style={{ width: '100%', height, ...style }}
     />
   );
+}
+
+/** The two measures of a payments trend over one category axis (hours or days). */
+export interface AmountCountSeries {
+  /** The x axis labels. */
+  categories: string[];
+  /** Amounts in minor units (fen): shown in yuan. */
+  amountsMinor: number[];
+  counts: number[];
+  names: {
+    /** The amount series' legend name, e.g. 成功金额（元）. */
+    amount: string;
+    /** The count series' legend name, e.g. 成功笔数. */
+    count: string;
+    /** The left (amount) and right (count) axis names. */
+    yAmount: string;
+    yCount: string;
+  };
+  /** A tooltip value of the amount series (minor units), e.g. yuan(). */
+  formatAmount: (minor: number) => string;
+}
+
+export const AMOUNT_COLOR = '#1677ff';
+export const COUNT_COLOR = '#13c2c2';
+
+/**
+ * The consoles' trend chart: counts as bars on the right axis (whole numbers: orders are not
+ * smoothed into fractions), amounts as a plain line on the left axis in yuan. Each axis has its own
+ * name at its own end and its labels on its own side, the legend sits below the plot, and only the
+ * amount axis draws grid lines, so no label sits on another.
+ */
+export function amountCountOption(s: AmountCountSeries): ChartOption {
+  return {
+    color: [COUNT_COLOR, AMOUNT_COLOR],
+    grid: { left: 12, right: 12, top: 36, bottom: 36, containLabel: true },
+    legend: { bottom: 0, data: [s.names.count, s.names.amount] },
+    tooltip: {
+      trigger: 'axis',
+      axisPointer: { type: 'shadow' },
+      formatter: (params) => {
+        const list = Array.isArray(params) ? params : [params];
+        const head = list[0]?.name ?? '';
+        const lines = list.map((p) => {
+          const v = Number(p.value ?? 0);
+          const shown = p.seriesName === s.names.amount ? s.formatAmount(Math.round(v * 100)) : String(v);
+          return `${p.marker ?? ''} ${p.seriesName}: <b>${shown}</b>`;
+        });
+        return [head, ...lines].join('<br/>');
+      },
+    },
+    xAxis: [{ type: 'category', data: s.categories, axisTick: { alignWithLabel: true } }],
+    yAxis: [
+      {
+        type: 'value',
+        name: s.names.yAmount,
+        position: 'left',
+        nameTextStyle: { align: 'left' },
+        axisLabel: { formatter: (v: number) => compactNumber(v) },
+        splitLine: { lineStyle: { type: 'dashed' } },
+      },
+      {
+        type: 'value',
+        name: s.names.yCount,
+        position: 'right',
+        // Whole orders only: no 0.2-order ticks.
+        minInterval: 1,
+        nameTextStyle: { align: 'right' },
+        axisLabel: { formatter: (v: number) => compactNumber(v) },
+        splitLine: { show: false },
+      },
+    ],
+    series: [
+      {
+        name: s.names.count,
+        type: 'bar',
+        yAxisIndex: 1,
+        barMaxWidth: 18,
+        itemStyle: { borderRadius: [3, 3, 0, 0], opacity: 0.85 },
+        data: s.counts,
+      },
+      {
+        name: s.names.amount,
+        type: 'line',
+        yAxisIndex: 0,
+        smooth: false,
+        showSymbol: false,
+        lineStyle: { width: 2 },
+        data: s.amountsMinor.map((m) => m / 100),
+      },
+    ],
+  };
+}
+
+/** Axis labels: 950, 1.2k, 35k, 1.5M. */
+export function compactNumber(value: number): string {
+  const abs = Math.abs(value);
+  if (abs >= 1_000_000) return `${(value / 1_000_000).toFixed(abs >= 10_000_000 ? 0 : 1)}M`;
+  if (abs >= 1_000) return `${(value / 1_000).toFixed(abs >= 10_000 ? 0 : 1)}k`;
+  return String(value);
 }

@@ -31,6 +31,7 @@ export function PasswordChangeFields({
         placeholder={t('security.passwordMin', { min })}
         extra={<span data-testid="password-rule">{t('security.passwordRule', { min })}</span>}
         fieldProps={{ autoComplete: 'new-password' }}
+        validateFirst
         rules={[
           ...newPasswordRules(min),
           ({ getFieldValue }) => ({

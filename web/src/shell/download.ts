@@ -21,14 +21,20 @@ export function downloadText(filename: string, text: string, type = 'text/plain'
 export async function downloadFromApi(path: string, filename: string): Promise<void> {
   const response = await fetch(path, { credentials: 'same-origin' });
   if (!response.ok) {
-    let body: { code?: string; message?: string } = {};
+    let body: { code?: string; message?: string; details?: unknown; requestId?: string } = {};
     try {
       body = JSON.parse(await response.text());
     } catch {
       // not JSON: keep the status text
     }
     if (response.status === 401) window.dispatchEvent(new Event(UNAUTHENTICATED_EVENT));
-    throw new ApiError(response.status, body.code ?? 'INTERNAL', body.message ?? response.statusText);
+    throw new ApiError(
+      response.status,
+      body.code ?? 'INTERNAL',
+      body.message ?? response.statusText,
+      body.details,
+      body.requestId,
+    );
   }
   saveBlob(filename, await response.blob());
 }

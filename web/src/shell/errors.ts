@@ -2,99 +2,153 @@ import { ApiError } from '../api.ts';
 import i18n from '../i18n.ts';
 import { dateTime, percentFromPpm, yuan } from './format.ts';
 
+/** What an error means to a person, and what support needs to find it. */
 export interface ErrorInfo {
   code: string;
-  /** A short, translated sentence for the code. */
+  /** The sentence for the code (or for its reason, kind …), in the console's language. */
   title: string;
-  /** The server's own message when it adds something (e.g. which field is invalid). */
+  /** A second translated sentence with the error's parameters (amounts in yuan, rates in %, times). */
   detail?: string;
+  /** For 技术详情 only, never the sentence: the server's own message, the request id, the HTTP status. */
+  technical: { message?: string; requestId?: string; status?: number };
 }
 
-/** Turns anything thrown by `api` (or fetch) into words for a person. */
+const has = (key: string) => i18n.exists(key);
+
+/**
+ * Turns anything thrown by `api` (or fetch) into words for a person: a sentence per stable code,
+ * per `details.reason` / `details.kind` where one code covers several causes, with the parameters
+ * the server gives in `details`. The server's English message goes to `technical` only.
+ */
 export function describeError(error: unknown): ErrorInfo {
   if (!(error instanceof ApiError)) {
-    return { code: 'NETWORK', title: i18n.t('common:errors.NETWORK'), detail: (error as Error)?.message };
-  }
-  const key = `common:errors.${error.code}`;
-  const known = i18n.exists(key);
-  if (error.code === 'ACCOUNT_LOCKED') {
-    const until = (error.details as { lockedUntil?: string } | undefined)?.lockedUntil;
     return {
-      code: error.code,
-      title: i18n.t('common:auth.locked'),
-      detail: until
-        ? i18n.t('common:auth.lockedUntil', { time: dateTime(until) })
-        : i18n.t('common:auth.lockedGeneric'),
+      code: 'NETWORK',
+      title: i18n.t('errors:code.NETWORK'),
+      technical: { message: (error as Error)?.message },
     };
   }
-  if (error.code === 'RATE_RULE_VIOLATION' && ruleDetails(error.details)) {
-    return { code: error.code, title: i18n.t(key), detail: rateRuleDetail(ruleDetails(error.details)!) };
+  const technical = { message: error.message, requestId: error.requestId, status: error.status };
+  const details = (error.details ?? {}) as Record<string, unknown>;
+  const codeKey = `errors:code.${error.code}`;
+  const title = has(codeKey) ? i18n.t(codeKey) : i18n.t('errors:title');
+  const reason = typeof details.reason === 'string' ? details.reason : undefined;
+  const reasonKey = reason && `errors:reason.${error.code}.${reason}`;
+  const info = (t: string, detail?: string): ErrorInfo => ({ code: error.code, title: t, detail, technical });
+
+  switch (error.code) {
+    case 'ACCOUNT_LOCKED': {
+      const until = typeof details.lockedUntil === 'string' ? details.lockedUntil : undefined;
+      return info(
+        title,
+        until ? i18n.t('errors:lockedUntil', { time: dateTime(until) }) : i18n.t('errors:lockedGeneric'),
+      );
+    }
+    case 'RATE_RULE_VIOLATION': {
+      const rule = ruleDetails(details);
+      if (rule) return info(i18n.t(`errors:reason.RATE_RULE_VIOLATION.${rule.reason}`), rateRuleDetail(rule));
+      break;
+    }
+    case 'ALREADY_EXISTS': {
+      const kindKey = `errors:alreadyExists.${String(details.kind)}`;
+      if (typeof details.name === 'string' && has(kindKey))
+        return info(i18n.t(kindKey, { name: details.name }));
+      break;
+    }
+    case 'PASSWORD_TOO_WEAK':
+      if (typeof details.rule === 'string' && has(`errors:passwordWeak.${details.rule}`))
+        return info(title, i18n.t(`errors:passwordWeak.${details.rule}`, { minLength: details.minLength }));
+      break;
+    case 'PASSWORD_REUSED':
+      return info(title, i18n.t('errors:passwordReused', { count: Number(details.count ?? 4) }));
+    case 'RATE_LIMITED':
+      if (typeof details.retryAfterSeconds === 'number' && details.retryAfterSeconds > 0)
+        return info(
+          title,
+          i18n.t('errors:retryAfter', { minutes: Math.ceil(details.retryAfterSeconds / 60) }),
+        );
+      break;
+    case 'AMOUNT_OUT_OF_RANGE': {
+      const { minAmount, maxAmount } = details;
+      if (typeof minAmount === 'number' && typeof maxAmount === 'number') {
+        const currency = typeof details.currency === 'string' ? details.currency : 'CNY';
+        return info(
+          title,
+          i18n.t('errors:amountRange', { min: yuan(minAmount, currency), max: yuan(maxAmount, currency) }),
+        );
+      }
+      break;
+    }
+    case 'INVALID_REQUEST': {
+      const fieldKey = `errors:field.${String(details.field)}`;
+      if (typeof details.field === 'string' && has(fieldKey))
+        return info(i18n.t('errors:invalidField', { field: i18n.t(fieldKey) }));
+      break;
+    }
+    case 'REFUND_AMOUNT_EXCEEDED':
+      if (typeof details.remaining === 'number')
+        return info(title, i18n.t('errors:refundRemaining', { remaining: yuan(details.remaining) }));
+      break;
   }
-  const details = (error.details ?? {}) as {
-    rule?: string;
-    minLength?: number;
-    count?: number;
-    retryAfterSeconds?: number;
-  };
-  if (error.code === 'PASSWORD_TOO_WEAK' && details.rule) {
-    return {
-      code: error.code,
-      title: i18n.t(key),
-      detail: i18n.t(`common:security.passwordWeak.${details.rule}`, { minLength: details.minLength }),
-    };
-  }
-  if (error.code === 'PASSWORD_REUSED') {
-    return {
-      code: error.code,
-      title: i18n.t(key),
-      detail: i18n.t('common:security.passwordReused', { count: details.count ?? 4 }),
-    };
-  }
-  if (error.code === 'RATE_LIMITED' && details.retryAfterSeconds) {
-    return {
-      code: error.code,
-      title: i18n.t(key),
-      detail: i18n.t('common:security.retryAfter', { minutes: Math.ceil(details.retryAfterSeconds / 60) }),
-    };
-  }
-  if (!known) return { code: error.code, title: error.message || i18n.t('common:errors.title') };
-  const title = i18n.t(key);
-  const detail = error.message && error.message !== title ? error.message : undefined;
-  return { code: error.code, title, detail };
+  if (reasonKey && has(reasonKey)) return info(i18n.t(reasonKey, details));
+  return info(title);
 }
 
 interface RateRuleDetails {
-  component: 'ratePpm' | 'fixed' | 'minimum';
+  reason: 'merchant_below_cost' | 'cost_above_merchant' | 'no_cost_rate';
+  component?: 'ratePpm' | 'fixed' | 'minimum';
   productCode?: string;
   currency?: string;
-  merchant: number;
-  channel: number;
+  merchant?: number;
+  channel?: number;
 }
 
-function ruleDetails(details: unknown): RateRuleDetails | null {
-  const d = details as Partial<RateRuleDetails> | undefined;
-  return d && typeof d.component === 'string' ? (d as RateRuleDetails) : null;
+function ruleDetails(details: Record<string, unknown>): RateRuleDetails | null {
+  const d = details as Partial<RateRuleDetails>;
+  if (d.reason === 'no_cost_rate') return d as RateRuleDetails;
+  // Older servers sent the parts without a reason: a channel cost above a merchant's.
+  if (typeof d.component !== 'string') return null;
+  return { ...d, reason: d.reason ?? 'cost_above_merchant' } as RateRuleDetails;
 }
 
 /** Which part of the fee broke the rate rule, both sides in % or yuan, in the console's language. */
-function rateRuleDetail(d: RateRuleDetails): string {
-  const format = (v: number) =>
+function rateRuleDetail(d: RateRuleDetails): string | undefined {
+  if (d.reason === 'no_cost_rate' || !d.component) return undefined;
+  const format = (v: number | undefined) =>
     d.component === 'ratePpm' ? percentFromPpm(v) : yuan(v, d.currency ?? 'CNY');
-  return i18n.t('common:rateRule.detail', {
-    part: i18n.t(`common:rateRule.${d.component}`),
+  return i18n.t(`errors:rateRule.${d.reason}`, {
+    part: i18n.t(`errors:rateRule.${d.component}`),
     merchant: format(d.merchant),
     channel: format(d.channel),
     product: d.productCode ?? '',
   });
 }
 
-/** One line for a toast: the translated title and the server's detail. */
+/** One line for a toast: the sentence and the translated parameters, never the server's message. */
 export function errorText(error: unknown): string {
   const { title, detail } = describeError(error);
-  return detail ? `${title}：${detail}` : title;
+  return detail ? i18n.t('errors:withDetail', { title, detail }) : title;
 }
 
 /** Whether an error only says the session ended (the shell sends the person to login already). */
 export function isSessionEnd(error: unknown): boolean {
   return error instanceof ApiError && error.status === 401;
+}
+
+/** A failed order's reason (`failure.reason` from the server) as a sentence. */
+export function orderFailureText(failure: { code: string; reason?: string | null }): string {
+  const key = `errors:orderFailure.${failure.reason ?? 'refused'}`;
+  return has(key) ? i18n.t(key) : i18n.t('errors:orderFailure.refused');
+}
+
+/** A failed merchant notify attempt's kind (`errorKind` from the server) as a sentence. */
+export function deliveryFailureText(kind: string | null | undefined, httpStatus?: number | null): string {
+  const key = `errors:deliveryFailure.${kind ?? 'network'}`;
+  return i18n.t(has(key) ? key : 'errors:deliveryFailure.network', { status: httpStatus ?? '' });
+}
+
+/** Why a channel's notify was refused (`errorCode` of a recorded channel notify) as a sentence. */
+export function channelNotifyErrorText(code: string): string {
+  const key = `errors:channelNotify.${code}`;
+  return has(key) ? i18n.t(key) : i18n.t('errors:title');
 }

@@ -1,8 +1,10 @@
 import type { ProColumns } from '@ant-design/pro-components';
 import { Space, Typography } from 'antd';
 import dayjs from 'dayjs';
+import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { dateTime, yuan } from './format.ts';
+import { FiguresCell, RowAction, useNumberSearchRules } from './listTable.tsx';
 import { RefundSource, RefundStateTag, type RefundView, useRefundStateEnum } from './refunds.tsx';
 import { TwoLineCell } from './TwoLineCell.tsx';
 
@@ -10,19 +12,23 @@ type Breakpoint = 'md' | 'lg' | 'xl';
 
 /**
  * The refund list's columns and search fields, the same in the operator console and the merchant
- * portal. `afterOrder` goes after the order column (the operator's merchant column). The portal,
- * used on phones, passes `compact` on a narrow screen and `hideOnNarrow` to drop the secondary
- * columns there; the console keeps every column and scrolls.
+ * portal, in the consoles' table pattern (listTable.tsx): the refund's numbers over its created
+ * time, its order's numbers (and `orderLine`, the operator's merchant), the amount with the fee
+ * given back, the state with its source and outcome time, the reason. `searchOnly` adds search
+ * fields (the operator's merchant). The portal, used on phones, passes `compact` on a narrow screen
+ * and `hideOnNarrow` to drop the secondary columns there; at 1280 px every column fits.
  */
 export function useRefundColumns(options: {
   openOrder: (orderNo: string) => void;
-  afterOrder?: ProColumns<RefundView>[];
+  orderLine?: (refund: RefundView) => ReactNode;
+  searchOnly?: ProColumns<RefundView>[];
   compact?: boolean;
   hideOnNarrow?: boolean;
 }): ProColumns<RefundView>[] {
-  const { openOrder, afterOrder = [], compact = false, hideOnNarrow = false } = options;
+  const { openOrder, orderLine, searchOnly = [], compact = false, hideOnNarrow = false } = options;
   const { t } = useTranslation('common');
   const stateEnum = useRefundStateEnum();
+  const numberRules = useNumberSearchRules();
   const from = (breakpoint: Breakpoint) => (hideOnNarrow ? { responsive: [breakpoint] } : {});
   return [
     {
@@ -30,16 +36,21 @@ export function useRefundColumns(options: {
       dataIndex: 'q',
       hideInTable: true,
       fieldProps: { placeholder: t('refund.searchPlaceholder'), allowClear: true },
-      formItemProps: { tooltip: t('refund.searchHint') },
+      formItemProps: { tooltip: t('refund.searchHint'), rules: numberRules },
     },
     {
       title: t('refund.refundNo'),
       dataIndex: 'refundNo',
       search: false,
       fixed: compact ? undefined : 'left',
-      width: 215,
+      width: 205,
       render: (_, r) => (
-        <TwoLineCell secondary={r.mchRefundNo}>
+        <TwoLineCell
+          secondary={r.mchRefundNo}
+          secondaryTip={t('refund.mchRefundNo')}
+          time={r.createdAt}
+          timeTip={t('refund.createdAt')}
+        >
           <Typography.Text className="qy-mono" copyable={{ text: r.refundNo }} style={{ fontSize: 13 }}>
             {r.refundNo}
           </Typography.Text>
@@ -50,68 +61,82 @@ export function useRefundColumns(options: {
       title: t('refund.orderNo'),
       dataIndex: 'orderNo',
       search: false,
-      width: 215,
+      width: 205,
       ...from('md'),
       render: (_, r) => (
-        <TwoLineCell secondary={r.mchOrderNo}>
-          <Typography.Link className="qy-mono" style={{ fontSize: 13 }} onClick={() => openOrder(r.orderNo)}>
-            {r.orderNo}
-          </Typography.Link>
-        </TwoLineCell>
+        <Space direction="vertical" size={0}>
+          <TwoLineCell secondary={r.mchOrderNo} secondaryTip={t('refund.mchOrderNo')}>
+            <RowAction className="qy-mono" style={{ fontSize: 13 }} onClick={() => openOrder(r.orderNo)}>
+              {r.orderNo}
+            </RowAction>
+          </TwoLineCell>
+          {orderLine?.(r)}
+        </Space>
       ),
     },
-    ...afterOrder,
+    ...searchOnly.map((c) => ({ ...c, hideInTable: true })),
     {
       title: t('refund.amount'),
       dataIndex: 'amount',
       search: false,
       align: 'right',
-      width: 110,
-      render: (_, r) => <Typography.Text strong>{yuan(r.amount, r.currency)}</Typography.Text>,
-    },
-    {
-      title: t('refund.feeRefund'),
-      dataIndex: 'feeRefund',
-      search: false,
-      align: 'right',
-      width: 110,
-      ...from('lg'),
-      render: (_, r) => yuan(r.feeRefund, r.currency),
+      width: 125,
+      render: (_, r) => (
+        <FiguresCell
+          main={yuan(r.amount, r.currency)}
+          figures={[{ label: t('refund.feeRefund'), value: yuan(r.feeRefund, r.currency) }]}
+        />
+      ),
     },
     {
       title: t('refund.stateTitle'),
       dataIndex: 'state',
-      width: 110,
+      width: 150,
       valueType: 'select',
       valueEnum: stateEnum,
-      render: (_, r) => <RefundStateTag state={r.state} />,
+      render: (_, r) => (
+        <Space direction="vertical" size={2}>
+          <span data-cell="state">
+            <RefundStateTag state={r.state} />
+          </span>
+          {r.succeededAt && (
+            <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+              {t('refund.succeededAtShort', { time: dateTime(r.succeededAt) })}
+            </Typography.Text>
+          )}
+          {r.failedAt && (
+            <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+              {t('refund.failedAtShort', { time: dateTime(r.failedAt) })}
+            </Typography.Text>
+          )}
+          <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+            <RefundSource source={r.source} />
+          </Typography.Text>
+        </Space>
+      ),
     },
     {
       title: t('refund.reason'),
       dataIndex: 'reason',
       search: false,
-      width: 200,
+      width: 160,
       ...from('md'),
       render: (_, r) => (
         <Space direction="vertical" size={0}>
-          <Typography.Text ellipsis={{ tooltip: r.reason }} style={{ maxWidth: 190 }}>
+          <Typography.Text ellipsis={{ tooltip: r.reason }} style={{ maxWidth: 150 }}>
             {r.reason || '-'}
           </Typography.Text>
           {r.state === 'failed' && r.failureMessage && (
-            <Typography.Text type="danger" ellipsis={{ tooltip: r.failureMessage }} style={{ fontSize: 12 }}>
-              {r.failureMessage}
+            <Typography.Text
+              type="danger"
+              ellipsis={{ tooltip: t('errors:refundFailed') }}
+              style={{ fontSize: 12, maxWidth: 150 }}
+            >
+              {t('errors:refundFailed')}
             </Typography.Text>
           )}
         </Space>
       ),
-    },
-    {
-      title: t('refund.sourceTitle'),
-      dataIndex: 'source',
-      search: false,
-      width: 100,
-      ...from('lg'),
-      render: (_, r) => <RefundSource source={r.source} />,
     },
     {
       title: t('refund.createdRange'),
@@ -125,21 +150,6 @@ export function useRefundColumns(options: {
           to: dayjs(value[1]).format('YYYY-MM-DD'),
         }),
       },
-    },
-    {
-      title: t('refund.createdAt'),
-      dataIndex: 'createdAt',
-      search: false,
-      width: 170,
-      render: (_, r) => dateTime(r.createdAt),
-    },
-    {
-      title: t('refund.succeededAt'),
-      dataIndex: 'succeededAt',
-      search: false,
-      width: 170,
-      ...from('xl'),
-      render: (_, r) => dateTime(r.succeededAt),
     },
   ];
 }

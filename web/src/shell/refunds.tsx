@@ -4,8 +4,9 @@ import { Alert, App, Button, Descriptions, Empty, Table, Tag, Typography } from 
 import { type ReactNode, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api.ts';
-import { ErrorAlert } from './ErrorAlert.tsx';
+import { ErrorAlert, TechnicalDetails } from './ErrorAlert.tsx';
 import { dateTime, parseYuan, yuan, yuanPlain } from './format.ts';
+import { amountProblem } from './forms.ts';
 
 // Refunds, shared by the operator console and the merchant portal: the same dialog, records and tags.
 
@@ -70,7 +71,7 @@ export function RefundStateTag({ state }: { state: RefundState | string }) {
   const look = STATE_LOOK[state as RefundState] ?? { color: 'default', icon: null };
   return (
     <Tag color={look.color} icon={look.icon} data-state={state} style={{ marginInlineEnd: 0 }}>
-      {t(`refund.state.${state}`, { defaultValue: state })}
+      {t(`glossary:refundState.${state}`, { defaultValue: state })}
     </Tag>
   );
 }
@@ -78,7 +79,7 @@ export function RefundStateTag({ state }: { state: RefundState | string }) {
 /** Value enum for ProTable filters of refund states. */
 export function useRefundStateEnum(): Record<string, { text: string }> {
   const { t } = useTranslation('common');
-  return Object.fromEntries(REFUND_STATES.map((s) => [s, { text: t(`refund.state.${s}`) }]));
+  return Object.fromEntries(REFUND_STATES.map((s) => [s, { text: t(`glossary:refundState.${s}`) }]));
 }
 
 /** Where a refund came from: 商户接口 (api) or 后台发起 (console). */
@@ -142,7 +143,7 @@ export function RefundDialog({
         try {
           const refund = await api.post<RefundView>(endpoint, { amount, reason: v.reason.trim() });
           if (refund?.state === 'failed') {
-            message.warning(t('refund.failedDone', { message: refund.failureMessage ?? '' }));
+            message.warning(t('refund.failedDone', { message: t('errors:refundFailed') }));
           } else if (refund?.state === 'succeeded') {
             message.success(t('refund.succeededDone', { amount: yuan(refund.amount, refund.currency) }));
           } else {
@@ -179,8 +180,9 @@ export function RefundDialog({
           rules={[
             {
               validator: async (_rule, value: unknown) => {
-                const minor = value === undefined || value === null ? null : parseYuan(String(value).trim());
-                if (minor === null || minor <= 0) throw new Error(t('validation.amount'));
+                const problem = amountProblem(value, { required: true });
+                if (problem) throw new Error(problem);
+                const minor = parseYuan(String(value).trim()) ?? 0;
                 if (minor > remainder)
                   throw new Error(t('refund.amountExceeded', { max: yuan(remainder, c) }));
               },
@@ -276,8 +278,9 @@ export function RefundRecords({ refunds }: { refunds: RefundView[] }) {
                 {r.state === 'failed' && r.failureMessage && (
                   <div>
                     <Typography.Text type="danger" style={{ fontSize: 12 }}>
-                      {r.failureMessage}
+                      {t('errors:refundFailed')}
                     </Typography.Text>
+                    <TechnicalDetails code="REFUND_FAILED" technical={{ message: r.failureMessage }} />
                   </div>
                 )}
               </div>

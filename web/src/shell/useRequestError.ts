@@ -4,7 +4,8 @@ import { errorText, isSessionEnd } from './errors.ts';
 
 /**
  * ProTable's `onRequestError`: without one it rethrows a failed load as an unhandled rejection.
- * Shows the error as a toast (once per text), except a 401, which the shell already handles.
+ * Shows the error's sentence as a toast (once per text; the server's message stays out of it),
+ * except a 401, which the shell already handles.
  */
 export function useRequestError(): (error: Error) => void {
   const { message } = App.useApp();

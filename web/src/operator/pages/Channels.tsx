@@ -19,8 +19,10 @@ import { api } from '../../api.ts';
 import { errorText } from '../../shell/errors.ts';
 import { percentPlain, ppmFromPercent } from '../../shell/format.ts';
 import { feePartOf, feeRule, jsonObjectRule, parseJsonObject, percentRule } from '../../shell/forms.ts';
+import { remembered, widthOf } from '../../shell/listTable.tsx';
 import { Page } from '../../shell/Page.tsx';
 import { useCan } from '../../shell/session.tsx';
+import { TwoLineCell } from '../../shell/TwoLineCell.tsx';
 import { useApi } from '../../shell/useApi.ts';
 import { useRequestError } from '../../shell/useRequestError.ts';
 import { EnabledBadge, EnabledSwitch } from '../components.tsx';
@@ -107,7 +109,8 @@ function ChannelsTable(props: {
       search={false}
       pagination={false}
       cardBordered
-      options={{ reload: props.onChanged, density: false, setting: false }}
+      columnsState={remembered('operator.channels')}
+      options={{ reload: props.onChanged, density: false, setting: true }}
       toolBarRender={() =>
         can('catalog.write')
           ? [
@@ -174,26 +177,27 @@ function AccountsTable({ channels, products }: { channels: Channel[]; products: 
   const productName = new Map(products.map((p) => [p.code, p.name]));
 
   const columns: ProColumns<ChannelAccount>[] = [
-    { title: 'ID', dataIndex: 'id', width: 70 },
     {
       title: t('accounts.name'),
       dataIndex: 'name',
-      width: 180,
+      width: 170,
       render: (_, a) => (
-        <Space size={6} wrap>
-          <span>{a.name}</span>
-          {a.testAccount && (
-            <Tooltip title={t('accounts.testAccountHint')}>
-              <Tag color="orange">{t('accounts.testAccount')}</Tag>
-            </Tooltip>
-          )}
-        </Space>
+        <TwoLineCell secondary={`#${a.id}`}>
+          <Space size={6} wrap>
+            <span>{a.name}</span>
+            {a.testAccount && (
+              <Tooltip title={t('accounts.testAccountHint')}>
+                <Tag color="orange">{t('accounts.testAccount')}</Tag>
+              </Tooltip>
+            )}
+          </Space>
+        </TwoLineCell>
       ),
     },
     {
       title: t('accounts.channel'),
       dataIndex: 'channelCode',
-      width: 200,
+      width: 170,
       render: (_, a) => (
         <Space direction="vertical" size={0}>
           <span>{channelName.get(a.channelCode) ?? a.channelCode}</span>
@@ -206,7 +210,7 @@ function AccountsTable({ channels, products }: { channels: Channel[]; products: 
     {
       title: t('accounts.credentials'),
       dataIndex: 'hasCredentials',
-      width: 110,
+      width: 90,
       render: (_, a) =>
         a.hasCredentials === false ? (
           <Tag color="red">{t('common:common.notSet')}</Tag>
@@ -217,6 +221,7 @@ function AccountsTable({ channels, products }: { channels: Channel[]; products: 
     {
       title: t('accounts.costRates'),
       dataIndex: 'rates',
+      width: 230,
       render: (_, a) =>
         a.rates.length === 0 ? (
           <Typography.Text type="secondary">{t('accounts.noRates')}</Typography.Text>
@@ -252,9 +257,9 @@ function AccountsTable({ channels, products }: { channels: Channel[]; products: 
     },
     {
       title: t('common:actions.more'),
+      key: 'actions',
       valueType: 'option',
-      width: 170,
-      fixed: 'right',
+      width: 160,
       hideInTable: !writable,
       render: (_, a) => (
         <Space size={12}>
@@ -284,9 +289,10 @@ function AccountsTable({ channels, products }: { channels: Channel[]; products: 
       columns={columns}
       cardBordered
       search={false}
-      scroll={{ x: 1100 }}
+      scroll={{ x: widthOf(columns) }}
+      columnsState={remembered('operator.channelAccounts')}
       pagination={{ defaultPageSize: 20, hideOnSinglePage: true }}
-      options={{ density: false, setting: false, reload: true }}
+      options={{ density: false, setting: true, reload: true }}
       onRequestError={onRequestError}
       request={async () => {
         const data = await api.get<ChannelAccount[]>('/api/admin/channel-accounts');

@@ -19,11 +19,11 @@ import dayjs, { type Dayjs } from 'dayjs';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, qs } from '../../api.ts';
-import { Chart, type ChartOption } from '../../shell/Chart.tsx';
+import { amountCountOption, Chart, type ChartOption } from '../../shell/Chart.tsx';
 import { ErrorAlert } from '../../shell/ErrorAlert.tsx';
 import { ratio, time, yuan } from '../../shell/format.ts';
 import { Page } from '../../shell/Page.tsx';
-import { TestDataSwitch, TestDataTag, useTestData } from '../../shell/TestData.tsx';
+import { TestDataHint, TestDataSwitch, TestDataTag, useTestData } from '../../shell/TestData.tsx';
 import { useInterval } from '../../shell/useApi.ts';
 import type { Figures, Stats, StatsGroup } from '../types.ts';
 
@@ -39,7 +39,8 @@ function windowOf(range: Range | null): { from?: string; to?: string } {
 
 /**
  * 数据统计: totals, the trend and a table per merchant / product / channel, refreshed every 10 s.
- * Test orders count only with the "show test data" switch (on by default in the demo).
+ * Test orders count only with the "include test orders" switch (on by default in the demo,
+ * remembered once chosen); while they are left out, a hint says how many there are.
  */
 export function DashboardPage() {
   const { t } = useTranslation(['operator', 'common']);
@@ -134,6 +135,7 @@ export function DashboardPage() {
       }
     >
       <ErrorAlert error={error} />
+      <TestDataHint answer={stats} onInclude={() => testData.choose(true)} />
       <Totals figures={stats?.totals} loading={!stats && (loading || !!answer)} />
       <Row gutter={[16, 16]} style={{ marginTop: 16 }}>
         <Col xs={24} xl={16}>
@@ -179,7 +181,7 @@ export function DashboardPage() {
 
 function Totals({ figures, loading }: { figures: Figures | undefined; loading: boolean }) {
   const { t } = useTranslation('operator');
-  const cards: { key: string; title: string; value: string; description?: string }[] = [
+  const cards: { key: string; title: string; value: string; description?: string; tip?: string }[] = [
     {
       key: 'orders',
       title: t('stats.orderCount'),
@@ -187,7 +189,13 @@ function Totals({ figures, loading }: { figures: Figures | undefined; loading: b
       description: figures ? t('stats.paidCountOf', { count: figures.paidCount }) : undefined,
     },
     { key: 'paid', title: t('stats.paidAmount'), value: yuan(figures?.paidAmount) },
-    { key: 'rate', title: t('stats.successRate'), value: ratio(figures?.successRate) },
+    {
+      key: 'rate',
+      title: t('stats.successRate'),
+      value: ratio(figures?.successRate),
+      tip: t('stats.successRateTip'),
+      description: figures?.pendingCount ? t('stats.pendingOf', { count: figures.pendingCount }) : undefined,
+    },
     {
       key: 'fee',
       title: t('stats.fee'),
@@ -197,27 +205,27 @@ function Totals({ figures, loading }: { figures: Figures | undefined; loading: b
     { key: 'profit', title: t('stats.profit'), value: yuan(figures?.profit) },
   ];
   return (
-    <div
-      data-testid="stats-totals"
-      style={{ display: 'grid', gridTemplateColumns: 'repeat(auto-fit, minmax(200px, 1fr))', gap: 16 }}
-    >
-      {cards.map((c) => (
-        <div key={c.key} data-testid={`stats-total-${c.key}`}>
-          <StatisticCard
-            bordered
-            loading={loading}
-            statistic={{
-              title: c.title,
-              value: c.value,
-              description: c.description ? (
-                <Typography.Text type="secondary">{c.description}</Typography.Text>
-              ) : (
-                <Typography.Text type="secondary">&nbsp;</Typography.Text>
-              ),
-            }}
-          />
-        </div>
-      ))}
+    <div data-testid="stats-totals" className="qy-kpi">
+      <div className="qy-kpi-grid">
+        {cards.map((c) => (
+          <div key={c.key} data-testid={`stats-total-${c.key}`}>
+            <StatisticCard
+              bordered
+              loading={loading}
+              statistic={{
+                title: c.title,
+                tip: c.tip,
+                value: c.value,
+                description: c.description ? (
+                  <Typography.Text type="secondary">{c.description}</Typography.Text>
+                ) : (
+                  <Typography.Text type="secondary">&nbsp;</Typography.Text>
+                ),
+              }}
+            />
+          </div>
+        ))}
+      </div>
     </div>
   );
 }
@@ -230,42 +238,26 @@ function TrendChart({ series, multiDay }: { series: Stats['series']; multiDay: b
       if (!d.isValid()) return bucket;
       return multiDay ? d.format(series.length > 48 ? 'MM-DD HH:mm' : 'MM-DD') : d.format('HH:mm');
     };
-    return {
-      tooltip: {
-        trigger: 'axis',
-        valueFormatter: (v) => String(v),
+    return amountCountOption({
+      categories: series.map((s) => label(s.bucket)),
+      amountsMinor: series.map((s) => s.paidAmount),
+      counts: series.map((s) => s.paidCount),
+      names: {
+        amount: t('stats.paidAmountYuan'),
+        count: t('stats.paidCount'),
+        yAmount: t('stats.yuanUnit'),
+        yCount: t('stats.countUnit'),
       },
-      legend: { data: [t('stats.paidAmountYuan'), t('stats.paidCount')], top: 0 },
-      grid: { left: 56, right: 48, top: 40, bottom: 32 },
-      xAxis: { type: 'category', boundaryGap: false, data: series.map((s) => label(s.bucket)) },
-      yAxis: [
-        { type: 'value', name: t('stats.yuanUnit'), splitLine: { lineStyle: { type: 'dashed' } } },
-        { type: 'value', name: t('stats.countUnit'), minInterval: 1, splitLine: { show: false } },
-      ],
-      series: [
-        {
-          name: t('stats.paidAmountYuan'),
-          type: 'line',
-          smooth: true,
-          showSymbol: false,
-          areaStyle: { opacity: 0.12 },
-          data: series.map((s) => s.paidAmount / 100),
-        },
-        {
-          name: t('stats.paidCount'),
-          type: 'line',
-          yAxisIndex: 1,
-          smooth: true,
-          showSymbol: false,
-          lineStyle: { type: 'dashed' },
-          data: series.map((s) => s.paidCount),
-        },
-      ],
-    };
+      formatAmount: (minor) => yuan(minor),
+    });
   }, [series, multiDay, t]);
   if (series.length === 0)
     return <Empty style={{ height: 300, paddingTop: 90 }} description={t('stats.noData')} />;
-  return <Chart option={option} height={300} ariaLabel={t('stats.trend')} />;
+  return (
+    <div data-testid="stats-trend">
+      <Chart option={option} height={300} ariaLabel={t('stats.trend')} />
+    </div>
+  );
 }
 
 function ShareChart({ rows }: { rows: GroupRow[] }) {

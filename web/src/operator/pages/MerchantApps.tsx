@@ -1,25 +1,27 @@
-import { DownloadOutlined, KeyOutlined, PlusOutlined } from '@ant-design/icons';
+import { DownloadOutlined, PlusOutlined } from '@ant-design/icons';
 import {
   DrawerForm,
-  ModalForm,
   type ProColumns,
   ProFormCheckbox,
   ProFormDependency,
   ProFormRadio,
-  ProFormSelect,
   ProFormText,
   ProFormTextArea,
   ProTable,
 } from '@ant-design/pro-components';
-import { App, Button, Popconfirm, Space, Tag, Tooltip, Typography } from 'antd';
-import type { Rule } from 'antd/es/form';
+import { App, Button, Popconfirm, Space, Tag, Typography } from 'antd';
 import type { ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api.ts';
 import { downloadFromApi } from '../../shell/download.ts';
 import { errorText } from '../../shell/errors.ts';
-import { dateTime } from '../../shell/format.ts';
-import { EnabledBadge, useShowSecret } from '../components.tsx';
+import { urlRule } from '../../shell/forms.ts';
+import { IpAllowlistField, IpAllowlistTags, ipAllowlistOf } from '../../shell/IpAllowlist.tsx';
+import { remembered, widthOf } from '../../shell/listTable.tsx';
+import { OldKeyNotice, RotateSecret } from '../../shell/RotateSecret.tsx';
+import { useSecretDialog } from '../../shell/SecretDialog.tsx';
+import { TwoLineCell } from '../../shell/TwoLineCell.tsx';
+import { EnabledBadge } from '../components.tsx';
 import type { AcceptedSignType, MerchantApp, MerchantDetail, SignType } from '../types.ts';
 
 interface PanelProps {
@@ -34,29 +36,11 @@ const ACCEPTED_SIGN_TYPES: { value: AcceptedSignType; label: string }[] = [
   { value: 'HMAC-SHA256', label: 'apps.acceptHmac' },
   { value: 'RSA-SHA256', label: 'apps.acceptRsa' },
 ];
-const IP_OR_CIDR = /^(?:(?:\d{1,3}\.){3}\d{1,3}(?:\/\d{1,2})?|[0-9a-fA-F:]+:[0-9a-fA-F:.]*(?:\/\d{1,3})?)$/;
 
 /** 应用: the merchant's apps, each with its keys, notify URL and IP allowlist. */
 export function MerchantAppsPanel({ merchant, writable, onChanged }: PanelProps) {
   const { t } = useTranslation(['operator', 'common']);
   const { message } = App.useApp();
-  const showSecret = useShowSecret();
-
-  const rotate = async (app: MerchantApp) => {
-    try {
-      const { secret } = await api.post<{ secret: string }>(`/api/admin/apps/${app.appId}/rotate-secret`);
-      showSecret({
-        title: t('apps.rotated'),
-        label: t('apps.secret'),
-        secret,
-        description: t('apps.rotatedHint'),
-        extra: [{ label: 'AppID', value: app.appId }],
-      });
-    } catch (e) {
-      message.error(errorText(e));
-    }
-  };
-
   const setState = async (app: MerchantApp, state: 'enabled' | 'disabled') => {
     try {
       await api.patch(`/api/admin/apps/${app.appId}`, { state });
@@ -81,12 +65,19 @@ export function MerchantAppsPanel({ merchant, writable, onChanged }: PanelProps)
       dataIndex: 'appId',
       width: 220,
       render: (_, a) => (
-        <Typography.Text className="qy-mono" copyable>
-          {a.appId}
-        </Typography.Text>
+        <TwoLineCell
+          secondaryMono={false}
+          secondary={a.name}
+          time={a.createdAt}
+          timeTip={t('merchants.createdAt')}
+        >
+          <Typography.Text className="qy-mono" copyable>
+            {a.appId}
+          </Typography.Text>
+          <OldKeyNotice expiresAt={a.oldKeyExpiresAt} />
+        </TwoLineCell>
       ),
     },
-    { title: t('apps.name'), dataIndex: 'name', width: 140 },
     {
       title: t('apps.state'),
       dataIndex: 'state',
@@ -96,6 +87,7 @@ export function MerchantAppsPanel({ merchant, writable, onChanged }: PanelProps)
     {
       title: t('apps.notifyUrl'),
       dataIndex: 'notifyUrl',
+      width: 200,
       ellipsis: true,
       render: (_, a) =>
         a.notifyUrl ? (
@@ -105,24 +97,10 @@ export function MerchantAppsPanel({ merchant, writable, onChanged }: PanelProps)
         ),
     },
     {
-      title: t('apps.ipAllowlist'),
+      title: t('common:ipAllowlist.label'),
       dataIndex: 'ipAllowlist',
       width: 200,
-      render: (_, a) =>
-        a.ipAllowlist.length === 0 ? (
-          <Typography.Text type="secondary">{t('apps.anyIp')}</Typography.Text>
-        ) : (
-          <Tooltip title={a.ipAllowlist.join(', ')}>
-            <Space size={[0, 4]} wrap>
-              {a.ipAllowlist.slice(0, 2).map((ip) => (
-                <Tag key={ip} className="qy-mono">
-                  {ip}
-                </Tag>
-              ))}
-              {a.ipAllowlist.length > 2 && <Tag>+{a.ipAllowlist.length - 2}</Tag>}
-            </Space>
-          </Tooltip>
-        ),
+      render: (_, a) => <IpAllowlistTags list={a.ipAllowlist} limit={2} />,
     },
     {
       title: t('apps.acceptedSignType'),
@@ -153,15 +131,9 @@ export function MerchantAppsPanel({ merchant, writable, onChanged }: PanelProps)
         ),
     },
     {
-      title: t('merchants.createdAt'),
-      dataIndex: 'createdAt',
-      width: 170,
-      render: (_, a) => dateTime(a.createdAt),
-    },
-    {
       title: t('common:actions.more'),
+      key: 'actions',
       valueType: 'option',
-      fixed: 'right',
       width: 300,
       render: (_, a) => (
         <Space size={12} wrap>
@@ -178,16 +150,13 @@ export function MerchantAppsPanel({ merchant, writable, onChanged }: PanelProps)
             />
           )}
           {writable && (
-            <Popconfirm
-              title={t('apps.rotateConfirm')}
-              description={t('apps.rotateHint')}
-              okButtonProps={{ danger: true }}
-              onConfirm={() => rotate(a)}
-            >
-              <Button type="link" size="small" style={{ padding: 0 }} icon={<KeyOutlined />}>
-                {t('apps.rotate')}
-              </Button>
-            </Popconfirm>
+            <RotateSecret
+              path={`/api/admin/apps/${encodeURIComponent(a.appId)}/rotate-secret`}
+              mchNo={merchant.mchNo}
+              appId={a.appId}
+              onRotated={onChanged}
+              buttonProps={{ type: 'link', size: 'small', style: { padding: 0 } }}
+            />
           )}
           <Button
             type="link"
@@ -222,8 +191,10 @@ export function MerchantAppsPanel({ merchant, writable, onChanged }: PanelProps)
       search={false}
       pagination={false}
       cardBordered
-      scroll={{ x: 1700 }}
-      options={{ reload: onChanged, density: false, setting: false }}
+      // Wider than a 1280 px screen: it scrolls, and no column is fixed over the others.
+      scroll={{ x: widthOf(columns) }}
+      columnsState={remembered('operator.merchantApps')}
+      options={{ reload: onChanged, density: false, setting: true }}
       toolBarRender={() =>
         writable
           ? [
@@ -268,20 +239,12 @@ function AppForm({
 }) {
   const { t } = useTranslation(['operator', 'common']);
   const { message } = App.useApp();
-  const showSecret = useShowSecret();
-  const ipRule: Rule = {
-    validator: async (_r, list: string[] | undefined) => {
-      const bad = (list ?? []).find((ip) => !IP_OR_CIDR.test(ip.trim()));
-      if (bad) throw new Error(t('apps.ipInvalid', { ip: bad }));
-      if ((list ?? []).length > 50) throw new Error(t('apps.ipTooMany'));
-    },
-  };
-
+  const secretDialog = useSecretDialog();
   const submit = async (v: AppValues) => {
     const base = {
       name: v.name.trim(),
       notifyUrl: v.notifyUrl?.trim() ?? '',
-      ipAllowlist: (v.ipAllowlist ?? []).map((ip) => ip.trim()),
+      ipAllowlist: ipAllowlistOf(v.ipAllowlist),
       notifySignType: v.notifySignType,
       acceptedSignType: v.acceptedSignType,
     };
@@ -292,12 +255,14 @@ function AppForm({
         { ...base, notifyUrl: base.notifyUrl || undefined, merchantPublicKey: key || undefined },
       );
       const appId = created.app?.appId ?? created.appId ?? '';
-      showSecret({
+      secretDialog.show({
         title: t('apps.created'),
-        label: t('apps.secret'),
-        secret: created.secret,
         description: t('apps.createdHint'),
-        extra: [{ label: 'AppID', value: appId }],
+        rows: [
+          { label: t('common:common.mchNo'), value: merchant.mchNo },
+          { label: 'AppID', value: appId },
+          { label: t('common:common.appSecret'), value: created.secret, secret: true, testId: 'app-secret' },
+        ],
       });
     } else {
       await api.patch(`/api/admin/apps/${app.appId}`, {
@@ -347,21 +312,10 @@ function AppForm({
         label={t('apps.notifyUrl')}
         placeholder="https://merchant.example.com/pay/notify"
         extra={t('apps.notifyUrlHint')}
-        rules={[
-          { type: 'url', message: t('common:validation.url') },
-          { pattern: /^https?:\/\//, message: t('common:validation.url') },
-          { max: 512 },
-        ]}
+        fieldProps={{ maxLength: 512 }}
+        rules={[urlRule()]}
       />
-      <ProFormSelect
-        name="ipAllowlist"
-        label={t('apps.ipAllowlist')}
-        mode="tags"
-        placeholder={t('apps.ipPlaceholder')}
-        extra={t('apps.ipHint')}
-        fieldProps={{ tokenSeparators: [',', ' ', '\n', ';'], open: false, suffixIcon: null }}
-        rules={[ipRule]}
-      />
+      <IpAllowlistField />
       <ProFormRadio.Group
         name="notifySignType"
         label={t('apps.signType')}
@@ -421,13 +375,13 @@ function AppForm({
       )}
     </>
   );
-  return app ? (
-    <DrawerForm<AppValues> {...common} width={600} drawerProps={{ destroyOnHidden: true }}>
-      {fields}
-    </DrawerForm>
-  ) : (
-    <ModalForm<AppValues> {...common} width={560} modalProps={{ destroyOnHidden: true }}>
-      {fields}
-    </ModalForm>
+  // Create and edit in the same panel: a drawer, wide enough for the public key.
+  return (
+    <>
+      <DrawerForm<AppValues> {...common} width={600} drawerProps={{ destroyOnHidden: true }}>
+        {fields}
+      </DrawerForm>
+      {secretDialog.holder}
+    </>
   );
 }

@@ -11,6 +11,7 @@ import { useApi } from '../../shell/useApi.ts';
 import { MerchantStateTag } from '../components.tsx';
 import type { MerchantDetail } from '../types.ts';
 import { MerchantAppsPanel } from './MerchantApps.tsx';
+import { MerchantNextSteps } from './MerchantNextSteps.tsx';
 import { MerchantProductsPanel, MerchantUsersPanel } from './MerchantPanels.tsx';
 import { EditMerchantForm, MerchantStateButton, ReviewMerchantForm } from './merchantForms.tsx';
 
@@ -107,6 +108,17 @@ export function MerchantDetailPage() {
         { key: 'users', tab: `${t('merchantDetail.users')}${data?.users ? ` (${data.users.length})` : ''}` },
       ]}
     >
+      {data && (
+        <MerchantNextSteps
+          merchant={data}
+          onOpenTab={(key) => {
+            setTab(key);
+            const copy = new URLSearchParams(params);
+            copy.set('tab', key);
+            setParams(copy, { replace: true });
+          }}
+        />
+      )}
       {!data ? (
         <Skeleton active />
       ) : tab === 'apps' ? (

@@ -15,8 +15,11 @@ import { api } from '../../api.ts';
 import { errorText } from '../../shell/errors.ts';
 import { dateTime, percentPlain, ppmFromPercent, yuan } from '../../shell/format.ts';
 import { feePartOf, percentRule } from '../../shell/forms.ts';
+import { remembered } from '../../shell/listTable.tsx';
+import { useSecretDialog } from '../../shell/SecretDialog.tsx';
+import { TwoLineCell } from '../../shell/TwoLineCell.tsx';
 import { useApi } from '../../shell/useApi.ts';
-import { EnabledBadge, useShowSecret } from '../components.tsx';
+import { EnabledBadge } from '../components.tsx';
 import { FeePartFields, feePartPlain, feeTermsText } from '../feeParts.tsx';
 import type { MerchantDetail, MerchantProductRate, MerchantUser, Product } from '../types.ts';
 
@@ -37,6 +40,11 @@ export function MerchantProductsPanel({ merchant, writable, onChanged }: PanelPr
   const save = async (productCode: string, terms: MerchantTerms, enabled: boolean) => {
     await api.put(`/api/admin/merchants/${merchant.mchNo}/products/${productCode}`, { ...terms, enabled });
     onChanged();
+    // Open, but no channel to take its orders: say so now, not when the merchant's first order fails.
+    const product = byCode.get(productCode);
+    if (enabled && product?.channelBound === false) {
+      message.warning(t('merchantDetail.unboundWarning', { product: product.name }), 8);
+    }
   };
 
   const columns: ProColumns<MerchantProductRate>[] = [
@@ -103,6 +111,7 @@ export function MerchantProductsPanel({ merchant, writable, onChanged }: PanelPr
     },
     {
       title: t('common:actions.more'),
+      key: 'actions',
       valueType: 'option',
       hideInTable: !writable,
       render: (_, r) => (
@@ -132,7 +141,8 @@ export function MerchantProductsPanel({ merchant, writable, onChanged }: PanelPr
       search={false}
       pagination={false}
       cardBordered
-      options={{ reload: onChanged, density: false, setting: false }}
+      options={{ reload: onChanged, density: false, setting: true }}
+      columnsState={remembered('operator.merchantProducts')}
       toolBarRender={() =>
         writable
           ? [
@@ -265,7 +275,7 @@ interface NewUser {
 export function MerchantUsersPanel({ merchant, writable, onChanged }: PanelProps) {
   const { t } = useTranslation(['operator', 'common']);
   const { message, modal } = App.useApp();
-  const showSecret = useShowSecret();
+  const secretDialog = useSecretDialog();
   const base = (u: MerchantUser) => `/api/admin/merchants/${merchant.mchNo}/users/${u.id}`;
   /** One action on a login, after a confirmation; reloads the panel when done. */
   const act = (title: string, run: () => Promise<unknown>, done: string) =>
@@ -289,11 +299,12 @@ export function MerchantUsersPanel({ merchant, writable, onChanged }: PanelProps
         const { temporaryPassword } = await api.post<{ temporaryPassword: string }>(
           `${base(u)}/reset-password`,
         );
-        showSecret({
+        secretDialog.show({
           title: t('users.passwordReset'),
-          label: t('users.temporaryPassword'),
-          secret: temporaryPassword,
-          extra: [{ label: t('users.username'), value: u.username }],
+          rows: [
+            { label: t('users.username'), value: u.username },
+            { label: t('users.temporaryPassword'), value: temporaryPassword, secret: true },
+          ],
         });
       },
       t('users.passwordReset'),
@@ -302,9 +313,18 @@ export function MerchantUsersPanel({ merchant, writable, onChanged }: PanelProps
     {
       title: t('users.username'),
       dataIndex: 'username',
-      render: (_, u) => <span className="qy-mono">{u.username}</span>,
+      render: (_, u) => (
+        <TwoLineCell
+          secondaryMono={false}
+          secondary={u.displayName || '-'}
+          secondaryTip={t('users.displayName')}
+          time={u.createdAt}
+          timeTip={t('merchants.createdAt')}
+        >
+          <span className="qy-mono">{u.username}</span>
+        </TwoLineCell>
+      ),
     },
-    { title: t('users.displayName'), dataIndex: 'displayName', render: (_, u) => u.displayName || '-' },
     { title: t('users.email'), dataIndex: 'email', render: (_, u) => u.email || '-' },
     {
       title: t('users.merchantRole'),
@@ -328,7 +348,6 @@ export function MerchantUsersPanel({ merchant, writable, onChanged }: PanelProps
         ),
     },
     { title: t('users.lastLogin'), dataIndex: 'lastLoginAt', render: (_, u) => dateTime(u.lastLoginAt) },
-    { title: t('merchants.createdAt'), dataIndex: 'createdAt', render: (_, u) => dateTime(u.createdAt) },
     ...(writable
       ? [
           {
@@ -391,86 +410,90 @@ export function MerchantUsersPanel({ merchant, writable, onChanged }: PanelProps
       : []),
   ];
   return (
-    <ProTable<MerchantUser>
-      rowKey="id"
-      headerTitle={t('merchantDetail.users')}
-      tooltip={t('merchantDetail.usersHint')}
-      columns={columns}
-      dataSource={merchant.users ?? []}
-      search={false}
-      pagination={false}
-      cardBordered
-      options={{ reload: onChanged, density: false, setting: false }}
-      toolBarRender={() =>
-        writable
-          ? [
-              <ModalForm<NewUser>
-                key="create"
-                title={t('users.createTitle', { name: merchant.name })}
-                width={520}
-                modalProps={{ destroyOnHidden: true }}
-                initialValues={{ merchantRole: 'cashier' }}
-                trigger={
-                  <Button type="primary" icon={<PlusOutlined />}>
-                    {t('users.create')}
-                  </Button>
-                }
-                onFinish={async (v) => {
-                  try {
-                    await api.post(`/api/admin/merchants/${merchant.mchNo}/users`, {
-                      username: v.username.trim(),
-                      password: v.password,
-                      displayName: v.displayName?.trim() || undefined,
-                      email: v.email?.trim() || undefined,
-                      merchantRole: v.merchantRole,
-                    });
-                    message.success(t('users.created'));
-                    onChanged();
-                    return true;
-                  } catch (e) {
-                    message.error(errorText(e));
-                    return false;
+    <>
+      {secretDialog.holder}
+      <ProTable<MerchantUser>
+        rowKey="id"
+        headerTitle={t('merchantDetail.users')}
+        tooltip={t('merchantDetail.usersHint')}
+        columns={columns}
+        dataSource={merchant.users ?? []}
+        search={false}
+        pagination={false}
+        cardBordered
+        options={{ reload: onChanged, density: false, setting: true }}
+        columnsState={remembered('operator.merchantUsers')}
+        toolBarRender={() =>
+          writable
+            ? [
+                <ModalForm<NewUser>
+                  key="create"
+                  title={t('users.createTitle', { name: merchant.name })}
+                  width={520}
+                  modalProps={{ destroyOnHidden: true }}
+                  initialValues={{ merchantRole: 'cashier' }}
+                  trigger={
+                    <Button type="primary" icon={<PlusOutlined />}>
+                      {t('users.create')}
+                    </Button>
                   }
-                }}
-              >
-                <ProFormRadio.Group
-                  name="merchantRole"
-                  label={t('users.merchantRole')}
-                  radioType="button"
-                  options={[
-                    { label: t('common:profile.manager'), value: 'manager' },
-                    { label: t('common:profile.cashier'), value: 'cashier' },
-                  ]}
-                  extra={t('users.roleHint')}
-                />
-                <ProFormText
-                  name="username"
-                  label={t('users.username')}
-                  rules={[
-                    { required: true, message: t('users.usernameRequired') },
-                    { pattern: /^[A-Za-z0-9_.@-]{3,64}$/, message: t('merchants.usernameRule') },
-                  ]}
-                />
-                <ProFormText name="displayName" label={t('users.displayName')} rules={[{ max: 64 }]} />
-                <ProFormText
-                  name="email"
-                  label={t('users.email')}
-                  rules={[{ type: 'email', message: t('merchants.emailRule') }]}
-                />
-                <ProFormText.Password
-                  name="password"
-                  label={t('users.initialPassword')}
-                  extra={t('merchants.managerPasswordHint')}
-                  fieldProps={{ autoComplete: 'new-password' }}
-                  rules={[
-                    { required: true, message: t('common:security.passwordMin', { min: 8 }) },
-                    { min: 8, message: t('common:security.passwordMin', { min: 8 }) },
-                  ]}
-                />
-              </ModalForm>,
-            ]
-          : []
-      }
-    />
+                  onFinish={async (v) => {
+                    try {
+                      await api.post(`/api/admin/merchants/${merchant.mchNo}/users`, {
+                        username: v.username.trim(),
+                        password: v.password,
+                        displayName: v.displayName?.trim() || undefined,
+                        email: v.email?.trim() || undefined,
+                        merchantRole: v.merchantRole,
+                      });
+                      message.success(t('users.created'));
+                      onChanged();
+                      return true;
+                    } catch (e) {
+                      message.error(errorText(e));
+                      return false;
+                    }
+                  }}
+                >
+                  <ProFormRadio.Group
+                    name="merchantRole"
+                    label={t('users.merchantRole')}
+                    radioType="button"
+                    options={[
+                      { label: t('common:profile.manager'), value: 'manager' },
+                      { label: t('common:profile.cashier'), value: 'cashier' },
+                    ]}
+                    extra={t('users.roleHint')}
+                  />
+                  <ProFormText
+                    name="username"
+                    label={t('users.username')}
+                    rules={[
+                      { required: true, message: t('users.usernameRequired') },
+                      { pattern: /^[A-Za-z0-9_.@-]{3,64}$/, message: t('merchants.usernameRule') },
+                    ]}
+                  />
+                  <ProFormText name="displayName" label={t('users.displayName')} rules={[{ max: 64 }]} />
+                  <ProFormText
+                    name="email"
+                    label={t('users.email')}
+                    rules={[{ type: 'email', message: t('merchants.emailRule') }]}
+                  />
+                  <ProFormText.Password
+                    name="password"
+                    label={t('users.initialPassword')}
+                    extra={t('merchants.managerPasswordHint')}
+                    fieldProps={{ autoComplete: 'new-password' }}
+                    rules={[
+                      { required: true, message: t('common:security.passwordMin', { min: 8 }) },
+                      { min: 8, message: t('common:security.passwordMin', { min: 8 }) },
+                    ]}
+                  />
+                </ModalForm>,
+              ]
+            : []
+        }
+      />
+    </>
   );
 }

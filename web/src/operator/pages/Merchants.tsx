@@ -14,10 +14,11 @@ import { useTranslation } from 'react-i18next';
 import { Link, useNavigate } from 'react-router';
 import { api } from '../../api.ts';
 import { errorText } from '../../shell/errors.ts';
-import { dateTime } from '../../shell/format.ts';
+import { remembered, widthOf } from '../../shell/listTable.tsx';
 import { Page } from '../../shell/Page.tsx';
-import { isRowOpenClick } from '../../shell/rowClick.ts';
+import { openableRow } from '../../shell/rowClick.ts';
 import { useCan } from '../../shell/session.tsx';
+import { TwoLineCell } from '../../shell/TwoLineCell.tsx';
 import { fetchTablePage } from '../../shell/tablePage.ts';
 import { useRequestError } from '../../shell/useRequestError.ts';
 import { MerchantStateTag } from '../components.tsx';
@@ -50,18 +51,20 @@ export function MerchantsPage() {
       title: t('merchants.mchNo'),
       dataIndex: 'mchNo',
       search: false,
-      copyable: true,
       width: 180,
       render: (_, m) => (
-        <Link to={`/operator/merchants/${m.mchNo}`} className="qy-mono">
-          {m.mchNo}
-        </Link>
+        <TwoLineCell time={m.createdAt} timeTip={t('merchants.createdAt')}>
+          <Link to={`/operator/merchants/${m.mchNo}`} className="qy-mono">
+            {m.mchNo}
+          </Link>
+        </TwoLineCell>
       ),
     },
     {
       title: t('merchants.name'),
       dataIndex: 'name',
       search: false,
+      width: 180,
       render: (_, m) => (
         <Space direction="vertical" size={0}>
           <span>{m.name}</span>
@@ -77,6 +80,7 @@ export function MerchantsPage() {
       title: t('merchants.contact'),
       dataIndex: 'contact',
       search: false,
+      width: 110,
       ellipsis: true,
       render: (_, m) => m.contact || '-',
     },
@@ -97,21 +101,15 @@ export function MerchantsPage() {
       title: t('merchants.reviewRemark'),
       dataIndex: 'reviewRemark',
       search: false,
+      width: 110,
       ellipsis: true,
       render: (_, m) => m.reviewRemark || '-',
     },
     {
-      title: t('merchants.createdAt'),
-      dataIndex: 'createdAt',
-      search: false,
-      width: 170,
-      render: (_, m) => dateTime(m.createdAt),
-    },
-    {
       title: t('common:actions.more'),
+      key: 'actions',
       valueType: 'option',
-      width: 200,
-      fixed: 'right',
+      width: 220,
       render: (_, m) => (
         <Space size={12}>
           <Link to={`/operator/merchants/${m.mchNo}`}>{t('common:actions.detail')}</Link>
@@ -150,14 +148,12 @@ export function MerchantsPage() {
         actionRef={actionRef}
         columns={columns}
         cardBordered
-        scroll={{ x: 1100 }}
+        scroll={{ x: widthOf(columns) }}
+        columnsState={remembered('operator.merchants')}
         search={{ labelWidth: 'auto', defaultCollapsed: false }}
         pagination={{ defaultPageSize: 20, showSizeChanger: true }}
         options={{ density: false, setting: true, reload: true }}
-        onRow={(m) => ({
-          onClick: (e) => isRowOpenClick(e) && navigate(`/operator/merchants/${m.mchNo}`),
-          className: 'qy-row-clickable',
-        })}
+        onRow={(m) => openableRow(() => navigate(`/operator/merchants/${m.mchNo}`))}
         onRequestError={onRequestError}
         request={(params) =>
           fetchTablePage<Merchant>('/api/admin/merchants', { q: params.q, state: params.state }, params)

@@ -19,21 +19,22 @@ import {
   Result,
   Skeleton,
   Space,
+  Steps,
   Table,
   Tabs,
   Tag,
-  Timeline,
   Typography,
 } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api.ts';
-import { ErrorAlert } from '../../shell/ErrorAlert.tsx';
-import { describeError, errorText } from '../../shell/errors.ts';
+import { ErrorAlert, FailureAlert, TechnicalDetails } from '../../shell/ErrorAlert.tsx';
+import { channelNotifyErrorText, deliveryFailureText, describeError, errorText } from '../../shell/errors.ts';
 import { dateTime, percentFromPpm, yuan } from '../../shell/format.ts';
 import { isOpenState } from '../../shell/orderStates.ts';
 import { canRefundState, RefundDialog, RefundRecords, refundedOf } from '../../shell/refunds.tsx';
 import { useCan } from '../../shell/session.tsx';
+import { OrderTimeline } from '../../shell/Timeline.tsx';
 import { useApi } from '../../shell/useApi.ts';
 import { NotifyStateBadge, OrderStateTag, ProfitText } from '../components.tsx';
 import type { ChannelNotify, NotifyAttempt, OrderDetail } from '../types.ts';
@@ -167,33 +168,42 @@ function OrderActions({ order, onChanged }: { order: OrderDetail; onChanged: () 
   );
 }
 
-/** 补单: the separate completion password and a remark; the amount never changes. */
+/**
+ * 补单 in two steps: the separate completion password is checked first (the server counts guesses as
+ * for the completion itself), then the remark is asked for; the amount never changes.
+ */
 function CompleteForm({ order, onDone }: { order: OrderDetail; onDone: () => Promise<void> }) {
   const { t } = useTranslation(['operator', 'common']);
   const { message } = App.useApp();
   const [error, setError] = useState<unknown>(null);
+  const [password, setPassword] = useState<string | null>(null);
+  const path = `/api/admin/orders/${encodeURIComponent(order.orderNo)}/complete`;
   return (
-    <ModalForm<{ completionPassword: string; remark: string }>
+    <ModalForm<{ completionPassword?: string; remark?: string }>
       title={t('complete.title', { orderNo: order.orderNo })}
       width={520}
       modalProps={{
         destroyOnHidden: true,
-        afterClose: () => setError(null),
-        okButtonProps: { danger: true },
+        afterClose: () => {
+          setError(null);
+          setPassword(null);
+        },
+        okButtonProps: { danger: password !== null },
       }}
-      submitter={{ searchConfig: { submitText: t('complete.submit') } }}
-      trigger={
-        <Button type="primary" icon={<CheckCircleOutlined />}>
-          {t('complete.button')}
-        </Button>
-      }
+      submitter={{
+        searchConfig: { submitText: password === null ? t('complete.verify') : t('complete.submit') },
+      }}
+      trigger={<Button icon={<CheckCircleOutlined />}>{t('complete.button')}</Button>}
       onFinish={async (v) => {
         setError(null);
         try {
-          await api.post(`/api/admin/orders/${encodeURIComponent(order.orderNo)}/complete`, {
-            completionPassword: v.completionPassword,
-            remark: v.remark.trim(),
-          });
+          if (password === null) {
+            const completionPassword = v.completionPassword ?? '';
+            await api.post(`${path}/verify`, { completionPassword });
+            setPassword(completionPassword);
+            return false;
+          }
+          await api.post(path, { completionPassword: password, remark: (v.remark ?? '').trim() });
           message.success(t('complete.done'));
           await onDone();
           return true;
@@ -211,6 +221,12 @@ function CompleteForm({ order, onDone }: { order: OrderDetail; onDone: () => Pro
         message={t('complete.warningTitle', { amount: yuan(order.amount, order.currency) })}
         description={t('complete.warning')}
       />
+      <Steps
+        size="small"
+        current={password === null ? 0 : 1}
+        style={{ marginBottom: 16 }}
+        items={[{ title: t('complete.stepPassword') }, { title: t('complete.stepRemark') }]}
+      />
       <ErrorAlert error={error} />
       <Descriptions size="small" column={2} style={{ marginBottom: 16 }}>
         <Descriptions.Item label={t('orders.merchant')}>
@@ -220,24 +236,36 @@ function CompleteForm({ order, onDone }: { order: OrderDetail; onDone: () => Pro
         <Descriptions.Item label={t('orders.state')}>
           <OrderStateTag state={order.state} />
         </Descriptions.Item>
-        <Descriptions.Item label={t('orders.channelOrderNo')}>
+        <Descriptions.Item label={t('glossary:channelOrderNo')}>
           {order.channelOrderNo ?? '-'}
         </Descriptions.Item>
       </Descriptions>
-      <ProFormText.Password
-        name="completionPassword"
-        label={t('complete.password')}
-        extra={t('complete.passwordHint')}
-        fieldProps={{ autoComplete: 'off' }}
-        rules={[{ required: true, message: t('complete.passwordRequired') }]}
-      />
-      <ProFormTextArea
-        name="remark"
-        label={t('complete.remark')}
-        placeholder={t('complete.remarkPlaceholder')}
-        fieldProps={{ rows: 3, showCount: true, maxLength: 256 }}
-        rules={[{ required: true, whitespace: true, message: t('complete.remarkRequired') }]}
-      />
+      {password === null ? (
+        <ProFormText.Password
+          name="completionPassword"
+          label={t('complete.password')}
+          extra={t('complete.passwordHint')}
+          fieldProps={{ autoComplete: 'off', autoFocus: true }}
+          rules={[{ required: true, message: t('complete.passwordRequired') }]}
+        />
+      ) : (
+        <>
+          <Alert
+            type="success"
+            showIcon
+            style={{ marginBottom: 16 }}
+            message={t('complete.verified')}
+            data-testid="completion-verified"
+          />
+          <ProFormTextArea
+            name="remark"
+            label={t('complete.remark')}
+            placeholder={t('complete.remarkPlaceholder')}
+            fieldProps={{ rows: 3, showCount: true, maxLength: 256, autoFocus: true }}
+            rules={[{ required: true, whitespace: true, message: t('complete.remarkRequired') }]}
+          />
+        </>
+      )}
     </ModalForm>
   );
 }
@@ -268,15 +296,7 @@ function OrderBody({
           description={order.manualCompletion.remark}
         />
       )}
-      {order.failure && (
-        <Alert
-          type="error"
-          showIcon
-          style={{ marginBottom: 16 }}
-          message={t('orderDetail.failure')}
-          description={`${order.failure.code}: ${order.failure.message}`}
-        />
-      )}
+      {order.failure && <FailureAlert title={t('orderDetail.failure')} failure={order.failure} />}
       <Descriptions
         bordered
         size="small"
@@ -349,7 +369,7 @@ function OrderBody({
           <NotifyStateBadge state={order.notifyState} />
         </Descriptions.Item>
         <Descriptions.Item label={t('orders.source')}>
-          {order.source ? t(`orderSource.${order.source}`, { defaultValue: order.source }) : '-'}
+          {order.source ? t(`glossary:orderSource.${order.source}`, { defaultValue: order.source }) : '-'}
           {order.collectCodeName ? ` · ${order.collectCodeName}` : ''}
         </Descriptions.Item>
         <Descriptions.Item label={t('orders.createdAt')}>{dateTime(order.createdAt)}</Descriptions.Item>
@@ -392,7 +412,7 @@ function OrderBody({
           {
             key: 'events',
             label: `${t('orderDetail.timeline')} (${order.events.length})`,
-            children: <EventTimeline order={order} />,
+            children: <OrderTimeline events={order.events} />,
           },
           {
             key: 'notify',
@@ -415,52 +435,6 @@ function OrderBody({
   );
 }
 
-function EventTimeline({ order }: { order: OrderDetail }) {
-  const { t } = useTranslation('operator');
-  if (order.events.length === 0) return <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} />;
-  return (
-    <div data-testid="order-timeline">
-      <Timeline
-        style={{ marginTop: 8 }}
-        items={order.events.map((e, i) => ({
-          key: `${e.at}-${i}`,
-          color: e.alert
-            ? 'red'
-            : e.kind === 'paid' || e.kind === 'manual_completion'
-              ? 'green'
-              : e.kind === 'failed' || e.kind === 'closed'
-                ? 'gray'
-                : 'blue',
-          dot: e.alert ? <ExclamationCircleOutlined style={{ color: '#ff4d4f' }} /> : undefined,
-          children: (
-            <div className={e.alert ? 'qy-event-alert' : undefined}>
-              <Space size={8} wrap>
-                <Typography.Text strong type={e.alert ? 'danger' : undefined}>
-                  {t(`event.${e.kind}`, { defaultValue: e.kind })}
-                </Typography.Text>
-                {e.alert && <Tag color="red">{t('orderDetail.alert')}</Tag>}
-                <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-                  {dateTime(e.at)}
-                </Typography.Text>
-              </Space>
-              {e.detail && Object.keys(e.detail).length > 0 && (
-                <div style={{ marginTop: 4 }}>
-                  {Object.entries(e.detail).map(([k, v]) => (
-                    <Tag key={k} bordered={false} style={{ marginBottom: 4, whiteSpace: 'normal' }}>
-                      <Typography.Text type="secondary">{k}:</Typography.Text>{' '}
-                      <span className="qy-mono">{typeof v === 'string' ? v : JSON.stringify(v)}</span>
-                    </Tag>
-                  ))}
-                </div>
-              )}
-            </div>
-          ),
-        }))}
-      />
-    </div>
-  );
-}
-
 function NotifyAttempts({ attempts }: { attempts: NotifyAttempt[] }) {
   const { t } = useTranslation(['operator', 'common']);
   return (
@@ -473,7 +447,7 @@ function NotifyAttempts({ attempts }: { attempts: NotifyAttempt[] }) {
         emptyText: <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('orderDetail.noNotifies')} />,
       }}
       expandable={{
-        rowExpandable: (a) => !!(a.responseBody || a.url),
+        rowExpandable: (a) => !!(a.responseBody || a.url || a.error),
         expandedRowRender: (a) => (
           <Space direction="vertical" style={{ width: '100%' }}>
             {a.url && (
@@ -482,6 +456,12 @@ function NotifyAttempts({ attempts }: { attempts: NotifyAttempt[] }) {
               </Typography.Text>
             )}
             {a.responseBody && <pre className="qy-json qy-mono">{a.responseBody}</pre>}
+            {a.error && (
+              <TechnicalDetails
+                code={a.errorKind ?? 'network'}
+                technical={{ message: a.error, status: a.httpStatus ?? undefined }}
+              />
+            )}
           </Space>
         ),
       }}
@@ -515,13 +495,13 @@ function NotifyAttempts({ attempts }: { attempts: NotifyAttempt[] }) {
         {
           title: t('orderDetail.result'),
           dataIndex: 'error',
-          render: (v: string | null) =>
+          render: (v: string | null, a: NotifyAttempt) =>
             v ? (
-              <Typography.Text type="danger" ellipsis={{ tooltip: v }}>
-                {v}
+              <Typography.Text type="danger" data-failure-kind={a.errorKind ?? 'network'}>
+                {deliveryFailureText(a.errorKind, a.httpStatus)}
               </Typography.Text>
             ) : (
-              <Tag color="success">{t('notifyState.succeeded')}</Tag>
+              <Tag color="success">{t('glossary:notifyState.succeeded')}</Tag>
             ),
         },
       ]}
@@ -560,7 +540,18 @@ function ChannelNotifies({ rows }: { rows: ChannelNotify[] }) {
             </Tag>
           ),
         },
-        { title: t('orderDetail.errorCode'), dataIndex: 'errorCode', render: (v: string | null) => v ?? '-' },
+        {
+          title: t('orderDetail.errorCode'),
+          dataIndex: 'errorCode',
+          render: (v: string | null) =>
+            v ? (
+              <Typography.Text type="danger" data-error-code={v}>
+                {channelNotifyErrorText(v)}
+              </Typography.Text>
+            ) : (
+              '-'
+            ),
+        },
       ]}
     />
   );

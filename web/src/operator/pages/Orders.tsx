@@ -6,8 +6,9 @@ import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
 import { api } from '../../api.ts';
 import { dateTime, percentFromPpm, time, yuan } from '../../shell/format.ts';
+import { FiguresCell, remembered, useNumberSearchRules, widthOf } from '../../shell/listTable.tsx';
 import { Page } from '../../shell/Page.tsx';
-import { isRowOpenClick } from '../../shell/rowClick.ts';
+import { openableRow } from '../../shell/rowClick.ts';
 import { TwoLineCell } from '../../shell/TwoLineCell.tsx';
 import { fetchTablePage } from '../../shell/tablePage.ts';
 import { useRequestError } from '../../shell/useRequestError.ts';
@@ -34,6 +35,7 @@ export function OrdersPage() {
   const [products, setProducts] = useState<Product[]>([]);
   const [accounts, setAccounts] = useState<ChannelAccount[]>([]);
   const stateEnum = useOrderStateEnum();
+  const numberRules = useNumberSearchRules();
   const openOrder = params.get('order');
 
   useEffect(() => {
@@ -57,7 +59,7 @@ export function OrdersPage() {
       dataIndex: 'q',
       hideInTable: true,
       fieldProps: { placeholder: t('orders.searchPlaceholder'), allowClear: true },
-      formItemProps: { tooltip: t('orders.searchHint') },
+      formItemProps: { tooltip: t('orders.searchHint'), rules: numberRules },
     },
     {
       title: t('orders.orderNo'),
@@ -66,7 +68,12 @@ export function OrdersPage() {
       fixed: 'left',
       width: 215,
       render: (_, o) => (
-        <TwoLineCell secondary={o.mchOrderNo} secondaryTip={t('orders.mchOrderNo')}>
+        <TwoLineCell
+          secondary={o.mchOrderNo}
+          secondaryTip={t('orders.mchOrderNo')}
+          time={o.createdAt}
+          timeTip={t('orders.createdAt')}
+        >
           <Typography.Text className="qy-mono" copyable={{ text: o.orderNo }} style={{ fontSize: 13 }}>
             {o.orderNo}
           </Typography.Text>
@@ -76,86 +83,97 @@ export function OrdersPage() {
     {
       title: t('orders.merchant'),
       dataIndex: 'mchNo',
-      width: 160,
+      hideInTable: true,
       valueType: 'select',
       fieldProps: { showSearch: true, filterOption: false },
       debounceTime: 300,
       request: async ({ keyWords }) => searchMerchants(keyWords),
+    },
+    {
+      title: t('orders.where'),
+      key: 'where',
+      search: false,
+      width: 180,
       render: (_, o) => (
-        <TwoLineCell secondary={o.mchNo}>
-          <span>{o.merchantName || o.mchNo}</span>
+        <TwoLineCell
+          secondaryMono={false}
+          secondary={[
+            o.productName ?? productName.get(o.productCode) ?? o.productCode,
+            o.channelAccountName ??
+              (o.channelAccountId ? (accountName.get(o.channelAccountId) ?? `#${o.channelAccountId}`) : null),
+          ]
+            .filter(Boolean)
+            .join(' · ')}
+        >
+          <Typography.Text ellipsis={{ tooltip: o.mchNo }} style={{ maxWidth: 168 }}>
+            {o.merchantName || o.mchNo}
+          </Typography.Text>
         </TwoLineCell>
       ),
     },
     {
       title: t('orders.product'),
       dataIndex: 'productCode',
-      width: 130,
+      hideInTable: true,
       valueType: 'select',
       fieldProps: {
         options: products.map((p) => ({ value: p.code, label: `${p.name}（${p.code}）` })),
         showSearch: true,
         optionFilterProp: 'label',
       },
-      render: (_, o) => o.productName ?? productName.get(o.productCode) ?? o.productCode,
     },
     {
       title: t('orders.channelAccount'),
       dataIndex: 'channelAccountId',
-      width: 120,
+      hideInTable: true,
       valueType: 'select',
       fieldProps: { options: accounts.map((a) => ({ value: a.id, label: `${a.name}（#${a.id}）` })) },
-      render: (_, o) =>
-        o.channelAccountName ??
-        (o.channelAccountId ? (accountName.get(o.channelAccountId) ?? `#${o.channelAccountId}`) : '-'),
     },
     {
-      title: t('orders.amount'),
+      title: t('orders.figures'),
       dataIndex: 'amount',
       search: false,
       align: 'right',
-      width: 110,
-      render: (_, o) => <Typography.Text strong>{yuan(o.amount, o.currency)}</Typography.Text>,
+      width: 190,
+      render: (_, o) => (
+        <FiguresCell
+          main={yuan(o.amount, o.currency)}
+          figures={[
+            {
+              label: t('orders.fee'),
+              value: `${yuan(o.fee, o.currency)} · ${percentFromPpm(o.merchantRatePpm)}`,
+              title: t('orders.merchantRate'),
+            },
+            o.channelCost !== null && {
+              label: t('orders.channelCost'),
+              value: `${yuan(o.channelCost, o.currency)} · ${percentFromPpm(o.channelRatePpm)}`,
+              title: t('orders.channelRate'),
+            },
+            o.platformProfit !== null && {
+              label: t('orders.platformProfit'),
+              value: <ProfitText value={o.platformProfit} text={yuan(o.platformProfit, o.currency)} />,
+            },
+          ]}
+        />
+      ),
     },
     {
-      title: t('orders.merchantRate'),
-      dataIndex: 'merchantRatePpm',
-      search: false,
-      align: 'right',
-      width: 90,
-      render: (_, o) => percentFromPpm(o.merchantRatePpm),
-    },
-    {
-      title: t('orders.channelRate'),
-      dataIndex: 'channelRatePpm',
-      search: false,
-      align: 'right',
-      width: 90,
-      render: (_, o) => percentFromPpm(o.channelRatePpm),
-    },
-    {
-      title: t('orders.fee'),
-      dataIndex: 'fee',
-      search: false,
-      align: 'right',
-      width: 100,
-      render: (_, o) => yuan(o.fee, o.currency),
-    },
-    {
-      title: t('orders.channelCost'),
-      dataIndex: 'channelCost',
-      search: false,
-      align: 'right',
-      width: 100,
-      render: (_, o) => yuan(o.channelCost, o.currency),
-    },
-    {
-      title: t('orders.platformProfit'),
-      dataIndex: 'platformProfit',
-      search: false,
-      align: 'right',
-      width: 100,
-      render: (_, o) => <ProfitText value={o.platformProfit} text={yuan(o.platformProfit, o.currency)} />,
+      title: t('orders.state'),
+      dataIndex: 'state',
+      width: 150,
+      valueType: 'select',
+      valueEnum: stateEnum,
+      render: (_, o) => (
+        <Space direction="vertical" size={2}>
+          <span data-cell="state">
+            <OrderStateTag state={o.state} />
+          </span>
+          <NotifyStateBadge state={o.notifyState} />
+          <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+            {o.paidAt ? t('orders.paidAtShort', { time: dateTime(o.paidAt) }) : t('orders.unpaid')}
+          </Typography.Text>
+        </Space>
+      ),
     },
     {
       title: t('orders.flags'),
@@ -163,7 +181,7 @@ export function OrdersPage() {
       valueType: 'select',
       valueEnum: { true: { text: t('orders.alertsOnly') } },
       search: { transform: (value: string) => ({ alert: value }) },
-      width: 130,
+      width: 110,
       render: (_, o) => (
         <Space size={[0, 4]} wrap data-testid={`order-flags-${o.orderNo}`}>
           {(o.alerts ?? []).map((kind) => (
@@ -213,37 +231,6 @@ export function OrdersPage() {
         }),
       },
     },
-    {
-      title: t('orders.time'),
-      key: 'time',
-      search: false,
-      width: 170,
-      render: (_, o) => (
-        <Space direction="vertical" size={0}>
-          <span>{dateTime(o.createdAt)}</span>
-          <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-            {o.paidAt ? t('orders.paidAtShort', { time: dateTime(o.paidAt) }) : t('orders.unpaid')}
-          </Typography.Text>
-        </Space>
-      ),
-    },
-    {
-      title: t('orders.state'),
-      dataIndex: 'state',
-      width: 96,
-      fixed: 'right',
-      valueType: 'select',
-      valueEnum: stateEnum,
-      render: (_, o) => <OrderStateTag state={o.state} />,
-    },
-    {
-      title: t('orders.notifyState'),
-      dataIndex: 'notifyState',
-      search: false,
-      width: 100,
-      fixed: 'right',
-      render: (_, o) => <NotifyStateBadge state={o.notifyState} />,
-    },
   ];
 
   return (
@@ -254,7 +241,10 @@ export function OrdersPage() {
           actionRef={actionRef}
           columns={columns}
           cardBordered
-          scroll={{ x: 1900 }}
+          scroll={{ x: widthOf(columns) }}
+          columnsState={remembered('operator.orders')}
+          // The number search's rule (the last 4+ digits) is checked in the form.
+          form={{ ignoreRules: false }}
           size="middle"
           search={{
             labelWidth: 'auto',
@@ -264,10 +254,7 @@ export function OrdersPage() {
           pagination={{ defaultPageSize: 20, showSizeChanger: true, pageSizeOptions: [20, 50, 100, 200] }}
           polling={live ? LIVE_MS : undefined}
           options={{ density: true, setting: true, reload: true, fullScreen: true }}
-          onRow={(o) => ({
-            onClick: (e) => isRowOpenClick(e) && setOpenOrder(o.orderNo),
-            className: 'qy-row-clickable',
-          })}
+          onRow={(o) => openableRow(() => setOpenOrder(o.orderNo))}
           onRequestError={onRequestError}
           request={async (p) => {
             const page = await fetchTablePage<OrderRow>(

@@ -1,4 +1,4 @@
-import { BranchesOutlined, PlusOutlined } from '@ant-design/icons';
+import { BranchesOutlined, PlusOutlined, WarningOutlined } from '@ant-design/icons';
 import {
   type ActionType,
   ModalForm,
@@ -8,7 +8,7 @@ import {
   ProFormText,
   ProTable,
 } from '@ant-design/pro-components';
-import { App, Button, Space } from 'antd';
+import { App, Button, Space, Tag, Tooltip } from 'antd';
 import type { ReactElement } from 'react';
 import { useRef } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -17,6 +17,7 @@ import { api } from '../../api.ts';
 import { errorText } from '../../shell/errors.ts';
 import { parseYuan, percentPlain, ppmFromPercent, yuan, yuanPlain } from '../../shell/format.ts';
 import { amountRule, feePartOf, percentRule } from '../../shell/forms.ts';
+import { remembered } from '../../shell/listTable.tsx';
 import { Page } from '../../shell/Page.tsx';
 import { useCan } from '../../shell/session.tsx';
 import { useRequestError } from '../../shell/useRequestError.ts';
@@ -40,7 +41,24 @@ export function ProductsPage() {
       width: 160,
       render: (_, p) => <span className="qy-mono">{p.code}</span>,
     },
-    { title: t('products.name'), dataIndex: 'name' },
+    {
+      title: t('products.name'),
+      dataIndex: 'name',
+      render: (_, p) => (
+        <Space size={6} wrap>
+          <span>{p.name}</span>
+          {p.channelBound === false && (
+            <Tooltip title={t('products.unboundTip')}>
+              <Link to={`/operator/routing?product=${encodeURIComponent(p.code)}`}>
+                <Tag color="warning" icon={<WarningOutlined />} data-testid={`product-unbound-${p.code}`}>
+                  {t('products.unbound')}
+                </Tag>
+              </Link>
+            </Tooltip>
+          )}
+        </Space>
+      ),
+    },
     { title: t('products.currency'), dataIndex: 'currency', width: 80 },
     {
       title: t('products.minAmount'),
@@ -85,6 +103,7 @@ export function ProductsPage() {
     },
     {
       title: t('common:actions.more'),
+      key: 'actions',
       valueType: 'option',
       width: 180,
       render: (_, p) => (
@@ -117,7 +136,8 @@ export function ProductsPage() {
         cardBordered
         search={false}
         pagination={{ defaultPageSize: 20, hideOnSinglePage: true }}
-        options={{ density: false, setting: false, reload: true }}
+        options={{ density: false, setting: true, reload: true }}
+        columnsState={remembered('operator.products')}
         onRequestError={onRequestError}
         request={async () => {
           const data = await api.get<Product[]>('/api/admin/products');

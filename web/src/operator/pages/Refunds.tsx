@@ -1,11 +1,12 @@
 import { ProTable } from '@ant-design/pro-components';
+import { Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
+import { remembered, widthOf } from '../../shell/listTable.tsx';
 import { Page } from '../../shell/Page.tsx';
 import { useRefundColumns } from '../../shell/refundColumns.tsx';
 import type { RefundView } from '../../shell/refunds.tsx';
-import { isRowOpenClick } from '../../shell/rowClick.ts';
-import { TwoLineCell } from '../../shell/TwoLineCell.tsx';
+import { openableRow } from '../../shell/rowClick.ts';
 import { fetchTablePage } from '../../shell/tablePage.ts';
 import { useRequestError } from '../../shell/useRequestError.ts';
 import { searchMerchants } from '../components.tsx';
@@ -19,20 +20,19 @@ export function RefundsPage() {
 
   const columns = useRefundColumns({
     openOrder,
-    afterOrder: [
+    orderLine: (r) => (
+      <Typography.Text ellipsis={{ tooltip: r.merchant?.mchNo }} style={{ fontSize: 12, maxWidth: 190 }}>
+        {r.merchant?.name || r.merchant?.mchNo}
+      </Typography.Text>
+    ),
+    searchOnly: [
       {
         title: t('common:refund.merchant'),
         dataIndex: 'mchNo',
-        width: 160,
         valueType: 'select',
         fieldProps: { showSearch: true, filterOption: false },
         debounceTime: 300,
         request: async ({ keyWords }) => searchMerchants(keyWords),
-        render: (_, r) => (
-          <TwoLineCell secondary={r.merchant?.mchNo}>
-            <span>{r.merchant?.name || r.merchant?.mchNo}</span>
-          </TwoLineCell>
-        ),
       },
     ],
   });
@@ -44,7 +44,10 @@ export function RefundsPage() {
           rowKey="refundNo"
           columns={columns}
           cardBordered
-          scroll={{ x: 1600 }}
+          scroll={{ x: widthOf(columns) }}
+          columnsState={remembered('operator.refunds')}
+          // The number search's rule (the last 4+ digits) is checked in the form.
+          form={{ ignoreRules: false }}
           size="middle"
           dateFormatter="string"
           search={{
@@ -54,10 +57,7 @@ export function RefundsPage() {
           }}
           pagination={{ defaultPageSize: 20, showSizeChanger: true, pageSizeOptions: [20, 50, 100, 200] }}
           options={{ density: true, setting: true, reload: true, fullScreen: true }}
-          onRow={(r) => ({
-            onClick: (e) => isRowOpenClick(e) && openOrder(r.orderNo),
-            className: 'qy-row-clickable',
-          })}
+          onRow={(r) => openableRow(() => openOrder(r.orderNo))}
           onRequestError={onRequestError}
           request={(p) =>
             fetchTablePage<RefundView>(

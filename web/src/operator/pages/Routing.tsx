@@ -41,7 +41,15 @@ import { Chart, type ChartOption } from '../../shell/Chart.tsx';
 import { ErrorAlert } from '../../shell/ErrorAlert.tsx';
 import { errorText } from '../../shell/errors.ts';
 import { parseYuan, percentFromPpm, yuan, yuanPlain } from '../../shell/format.ts';
-import { amountRule, minorOrNull } from '../../shell/forms.ts';
+import {
+  amountRule,
+  integerProblem,
+  integerRule,
+  minorOrNull,
+  PRIORITY_RANGE,
+  WEIGHT_RANGE,
+} from '../../shell/forms.ts';
+import { widthOf } from '../../shell/listTable.tsx';
 import { Page } from '../../shell/Page.tsx';
 import { useCan } from '../../shell/session.tsx';
 import { useApi } from '../../shell/useApi.ts';
@@ -301,19 +309,18 @@ function BindingsTable(props: {
         </Tooltip>
       ),
       key: 'rate',
-      width: 140,
+      width: 120,
       render: (_, b) => <RateSpread cost={b.costRatePpm} rate={defaultRate} />,
     },
     {
       title: t('routing.weight'),
       dataIndex: 'weight',
-      width: 96,
+      width: 90,
       render: (_, b) =>
         props.writable ? (
           <InlineNumber
             value={b.weight}
-            min={0}
-            max={10_000}
+            range={WEIGHT_RANGE}
             label={t('routing.weight')}
             onSave={(weight) => props.onSave(b, { weight }, true)}
           />
@@ -324,7 +331,7 @@ function BindingsTable(props: {
     {
       title: t('routing.share'),
       key: 'share',
-      width: 140,
+      width: 130,
       render: (_, b) => <ShareCell share={props.shares.get(b.channelAccountId)} priority={b.priority} />,
     },
     {
@@ -334,13 +341,12 @@ function BindingsTable(props: {
         </Tooltip>
       ),
       dataIndex: 'priority',
-      width: 96,
+      width: 90,
       render: (_, b) =>
         props.writable ? (
           <InlineNumber
             value={b.priority}
-            min={-1000}
-            max={1000}
+            range={PRIORITY_RANGE}
             label={t('routing.priority')}
             onSave={(priority) => props.onSave(b, { priority }, true)}
           />
@@ -355,7 +361,7 @@ function BindingsTable(props: {
         </Tooltip>
       ),
       key: 'conditions',
-      width: 190,
+      width: 150,
       render: (_, b) => <Conditions binding={b} />,
     },
     {
@@ -375,8 +381,7 @@ function BindingsTable(props: {
     {
       title: t('common:actions.more'),
       key: 'actions',
-      fixed: 'right',
-      width: 140,
+      width: 130,
       hidden: !props.writable,
       render: (_, b) => (
         <Space size={12}>
@@ -403,7 +408,8 @@ function BindingsTable(props: {
       dataSource={[...props.rows].sort((a, b) => b.priority - a.priority || b.weight - a.weight)}
       loading={props.loading}
       pagination={false}
-      scroll={{ x: 1050 }}
+      // The columns fit at 1280 px; none is fixed on the right, so none covers the enable switch.
+      scroll={{ x: widthOf(columns) }}
       rowClassName={(b) => (props.shares.get(b.channelAccountId)?.excluded ? 'qy-row-muted' : '')}
       locale={{ emptyText: <Empty description={t('routing.empty')} /> }}
     />
@@ -491,22 +497,31 @@ function WindowText({ start, end }: { start: string | null; end: string | null }
   );
 }
 
-/** A number edited in the table: saved on Enter or when leaving the field, if it changed. */
+/**
+ * A whole number edited in the table: saved on Enter or when leaving the field, if it changed. A value
+ * out of range is not saved and says why next to the field (Esc puts the saved value back).
+ */
 function InlineNumber(props: {
   value: number;
-  min: number;
-  max: number;
+  range: { min: number; max: number };
   label: string;
   onSave: (v: number) => Promise<void>;
 }) {
   const [value, setValue] = useState<number | null>(props.value);
+  const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
-  useEffect(() => setValue(props.value), [props.value]);
+  useEffect(() => {
+    setValue(props.value);
+    setError(null);
+  }, [props.value]);
   const commit = async () => {
-    if (value === null || value === props.value || !Number.isInteger(value)) {
-      setValue(props.value);
+    if (value === props.value) {
+      setError(null);
       return;
     }
+    const problem = integerProblem(value, props.label, props.range);
+    setError(problem);
+    if (problem || value === null) return;
     setSaving(true);
     try {
       await props.onSave(value);
@@ -515,19 +530,26 @@ function InlineNumber(props: {
     }
   };
   return (
-    <InputNumber
-      size="small"
-      value={value}
-      min={props.min}
-      max={props.max}
-      precision={0}
-      disabled={saving}
-      aria-label={props.label}
-      style={{ width: 76 }}
-      onChange={(v) => setValue(typeof v === 'number' ? v : null)}
-      onBlur={() => void commit()}
-      onPressEnter={() => void commit()}
-    />
+    <Tooltip open={error !== null} title={error} color="red" placement="bottom">
+      <InputNumber
+        size="small"
+        value={value}
+        precision={0}
+        disabled={saving}
+        status={error ? 'error' : undefined}
+        aria-label={props.label}
+        aria-invalid={error !== null}
+        style={{ width: 76 }}
+        onChange={(v) => setValue(typeof v === 'number' ? v : null)}
+        onBlur={() => void commit()}
+        onPressEnter={() => void commit()}
+        onKeyDown={(e) => {
+          if (e.key !== 'Escape') return;
+          setValue(props.value);
+          setError(null);
+        }}
+      />
+    </Tooltip>
   );
 }
 
@@ -744,20 +766,16 @@ function BindingForm(props: {
           <ProFormDigit
             name="weight"
             label={t('routing.weight')}
-            min={0}
-            max={10_000}
-            fieldProps={{ precision: 0 }}
-            rules={[{ required: true, message: t('routing.weightRule') }]}
+            fieldProps={{ precision: 0, min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }}
+            rules={[integerRule(t('routing.weight'), WEIGHT_RANGE)]}
           />
         </Col>
         <Col span={12}>
           <ProFormDigit
             name="priority"
             label={t('routing.priority')}
-            min={-1000}
-            max={1000}
-            fieldProps={{ precision: 0 }}
-            rules={[{ required: true, message: t('routing.priorityRule') }]}
+            fieldProps={{ precision: 0, min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }}
+            rules={[integerRule(t('routing.priority'), PRIORITY_RANGE)]}
           />
         </Col>
       </Row>

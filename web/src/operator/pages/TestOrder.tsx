@@ -13,11 +13,12 @@ import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
 import { api } from '../../api.ts';
-import { ErrorAlert } from '../../shell/ErrorAlert.tsx';
+import { ErrorAlert, FailureAlert } from '../../shell/ErrorAlert.tsx';
 import { dateTime, parseYuan, percentFromPpm, yuan } from '../../shell/format.ts';
 import { amountRule } from '../../shell/forms.ts';
 import { isOpenState } from '../../shell/orderStates.ts';
 import { Page } from '../../shell/Page.tsx';
+import { PrivateUrlWarning } from '../../shell/PrivateUrlWarning.tsx';
 import { useCan } from '../../shell/session.tsx';
 import { useInterval } from '../../shell/useApi.ts';
 import { MerchantSelect, OrderStateTag } from '../components.tsx';
@@ -262,15 +263,7 @@ function TestResult({ result }: { result: TestOrderResult }) {
 
   return (
     <div data-testid="test-order-result">
-      {order.failure && (
-        <Alert
-          type="error"
-          showIcon
-          style={{ marginBottom: 16 }}
-          message={t('testOrder.failed')}
-          description={`${order.failure.code}: ${order.failure.message}`}
-        />
-      )}
+      {order.failure && <FailureAlert title={t('testOrder.failed')} failure={order.failure} />}
       <Row gutter={[24, 16]}>
         <Col xs={24} md={15}>
           <ProDescriptions column={1} size="small" bordered labelStyle={{ width: 120 }}>
@@ -327,6 +320,7 @@ function TestResult({ result }: { result: TestOrderResult }) {
         <Col xs={24} md={9} style={{ textAlign: 'center' }}>
           {payUrl ? (
             <Space direction="vertical" align="center">
+              <PrivateUrlWarning url={cashierUrl} show={result.privateUrl} compact />
               <QRCode
                 value={payUrl}
                 size={200}

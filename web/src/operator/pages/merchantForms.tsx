@@ -33,7 +33,7 @@ export function EditMerchantForm({
   return (
     <ModalForm<MerchantEdit>
       title={t('merchants.editTitle', { mchNo: merchant.mchNo })}
-      width={520}
+      width={560}
       trigger={trigger}
       modalProps={{ destroyOnHidden: true }}
       initialValues={{ name: merchant.name, shortName: merchant.shortName, contact: merchant.contact }}

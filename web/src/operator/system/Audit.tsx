@@ -1,39 +1,43 @@
 import { type ProColumns, ProTable } from '@ant-design/pro-components';
-import { Col, Empty, Row, Space, Tag, Typography } from 'antd';
+import { Descriptions, Space, Tag, Typography } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import { useTranslation } from 'react-i18next';
+import { AuditDiff } from '../../shell/AuditDiff.tsx';
+import { useAuditWords } from '../../shell/auditWords.ts';
 import { dateTime } from '../../shell/format.ts';
 import { Page } from '../../shell/Page.tsx';
 import { fetchTablePage } from '../../shell/tablePage.ts';
 import { useRequestError } from '../../shell/useRequestError.ts';
 import type { AuditEntry } from '../types.ts';
 
-/** Top-level keys whose values differ between before and after. */
-export function changedKeys(before: unknown, after: unknown): string[] {
-  const obj = (v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-  const a = obj(before);
-  const b = obj(after);
-  return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter(
-    (k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]),
-  );
-}
+// Outcome tags in colours that keep WCAG AA contrast (4.5:1) for their text.
+const SUCCEEDED = { color: '#135200', background: '#f6ffed', borderColor: '#b7eb8f' };
+const FAILED = { color: '#a8071a', background: '#fff1f0', borderColor: '#ffa39e' };
 
-/** 操作日志: every console change — who, when, from where, what, before and after. */
+/** 操作日志: every console change — who, when, from where, what in business words, and what changed. */
 export function AuditPage() {
-  const { t } = useTranslation(['operator', 'common']);
+  const { t } = useTranslation('common');
+  const w = useAuditWords();
+  const p = w.words.page;
   const onRequestError = useRequestError();
+
+  const options = (labels: Record<string, string>, skip: string[] = []) =>
+    Object.fromEntries(
+      Object.entries(labels)
+        .filter(([key]) => !skip.includes(key))
+        .map(([key, text]) => [key, { text }]),
+    );
 
   const columns: ProColumns<AuditEntry>[] = [
     {
-      title: t('audit.time'),
+      title: p.time,
       dataIndex: 'createdAt',
       search: false,
-      width: 176,
+      width: 170,
       render: (_, e) => dateTime(e.createdAt),
     },
     {
-      title: t('audit.range'),
+      title: p.range,
       dataIndex: 'range',
       valueType: 'dateTimeRange',
       hideInTable: true,
@@ -45,91 +49,96 @@ export function AuditPage() {
       },
     },
     {
-      title: t('audit.actor'),
-      dataIndex: 'actor',
-      width: 150,
-      fieldProps: { placeholder: t('audit.actorPlaceholder') },
+      title: p.action,
+      dataIndex: 'actionKey',
+      valueType: 'select',
+      valueEnum: options(w.words.actions, ['unknown']),
+      fieldProps: { placeholder: p.actionPlaceholder, showSearch: true },
       render: (_, e) => (
-        <Space size={4}>
-          <span>{e.actorName}</span>
-          <Tag bordered={false}>{t(`common:areas.${e.actorArea}`, { defaultValue: e.actorArea })}</Tag>
+        <Space direction="vertical" size={0} data-testid="audit-action">
+          <Typography.Text strong>{w.action(e.actionKey)}</Typography.Text>
+          {(e.targetType || e.targetId) && (
+            <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+              {w.object(e.targetType, e.targetId, e.targetName)}
+            </Typography.Text>
+          )}
         </Space>
       ),
     },
     {
-      title: 'IP',
-      dataIndex: 'ip',
-      search: false,
-      width: 120,
-      render: (_, e) => <span className="qy-mono">{e.ip || '-'}</span>,
+      title: p.targetType,
+      dataIndex: 'targetType',
+      valueType: 'select',
+      valueEnum: options(w.words.targets),
+      fieldProps: { placeholder: p.targetTypePlaceholder, showSearch: true },
+      hideInTable: true,
     },
     {
-      title: t('audit.action'),
-      dataIndex: 'action',
-      fieldProps: { placeholder: t('audit.actionPlaceholder') },
+      title: p.targetId,
+      dataIndex: 'targetId',
+      hideInTable: true,
+      fieldProps: { placeholder: p.targetIdPlaceholder },
+    },
+    {
+      title: p.actor,
+      dataIndex: 'actor',
+      width: 200,
+      fieldProps: { placeholder: p.actorPlaceholder },
       render: (_, e) => (
-        <Typography.Text code style={{ fontSize: 12 }}>
-          {e.action}
-        </Typography.Text>
+        <Space direction="vertical" size={0}>
+          <Space size={4} wrap>
+            <span>{e.actorName}</span>
+            <Tag bordered={false}>{t(`areas.${e.actorArea}`, { defaultValue: e.actorArea })}</Tag>
+          </Space>
+          {e.ip && (
+            <Typography.Text type="secondary" className="qy-mono" style={{ fontSize: 12 }}>
+              {e.ip}
+            </Typography.Text>
+          )}
+        </Space>
       ),
     },
     {
-      title: t('audit.targetType'),
-      dataIndex: 'targetType',
-      width: 100,
-      fieldProps: { placeholder: 'merchant / app / order …' },
-      render: (_, e) => e.targetType || '-',
-    },
-    {
-      title: t('audit.targetId'),
-      dataIndex: 'targetId',
-      width: 160,
-      render: (_, e) =>
-        e.targetId ? (
-          <Typography.Text className="qy-mono" copyable>
-            {e.targetId}
-          </Typography.Text>
-        ) : (
-          '-'
-        ),
-    },
-    {
-      title: t('audit.status'),
-      dataIndex: 'status',
-      search: false,
-      width: 70,
-      render: (_, e) => <Tag color={e.status < 400 ? 'green' : 'red'}>{e.status}</Tag>,
+      title: p.outcome,
+      dataIndex: 'outcome',
+      width: 90,
+      valueType: 'select',
+      valueEnum: options(w.words.outcome),
+      fieldProps: { placeholder: p.outcomePlaceholder },
+      render: (_, e) => (
+        <Tag style={e.succeeded ? SUCCEEDED : FAILED} data-testid="audit-outcome">
+          {e.succeeded ? w.words.outcome.succeeded : w.words.outcome.failed}
+        </Tag>
+      ),
     },
   ];
 
   return (
-    <Page title={t('audit.title')} subTitle={t('audit.subtitle')}>
+    <Page title={p.title} subTitle={p.subtitle}>
       <div data-testid="audit-table">
         <ProTable<AuditEntry>
           rowKey="id"
           columns={columns}
           cardBordered
-          scroll={{ x: 1000 }}
+          scroll={{ x: 760 }}
           search={{ labelWidth: 'auto', defaultCollapsed: false }}
           pagination={{ defaultPageSize: 20, showSizeChanger: true }}
           options={{ density: false, setting: true, reload: true }}
-          expandable={{
-            rowExpandable: (e) => e.before != null || e.after != null,
-            expandedRowRender: (e) => <AuditDiff entry={e} />,
-          }}
+          expandable={{ expandedRowRender: (e) => <AuditDetail entry={e} /> }}
           onRequestError={onRequestError}
-          request={(p) =>
+          request={(q) =>
             fetchTablePage<AuditEntry>(
               '/api/admin/audit',
               {
-                actor: p.actor?.trim(),
-                action: p.action?.trim(),
-                targetType: p.targetType?.trim(),
-                targetId: p.targetId?.trim(),
-                from: p.from,
-                to: p.to,
+                actor: q.actor?.trim(),
+                actionKey: q.actionKey,
+                targetType: q.targetType,
+                targetId: q.targetId?.trim(),
+                outcome: q.outcome,
+                from: q.from,
+                to: q.to,
               },
-              p,
+              q,
             )
           }
         />
@@ -138,37 +147,32 @@ export function AuditPage() {
   );
 }
 
-function AuditDiff({ entry }: { entry: AuditEntry }) {
-  const { t } = useTranslation('operator');
-  const keys = changedKeys(entry.before, entry.after);
-  const json = (v: unknown) =>
-    v === null || v === undefined ? (
-      <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('audit.nothing')} />
-    ) : (
-      <pre className="qy-json qy-mono">{JSON.stringify(v, null, 2)}</pre>
-    );
+/** What changed, then — closed — the technical details: the route, the HTTP status, the record. */
+function AuditDetail({ entry }: { entry: AuditEntry }) {
+  const w = useAuditWords();
+  const p = w.words.page;
   return (
-    <div data-testid="audit-diff" style={{ padding: '4px 8px' }}>
-      {keys.length > 0 && (
-        <div style={{ marginBottom: 8 }}>
-          <Typography.Text type="secondary">{t('audit.changed')}：</Typography.Text>
-          {keys.map((k) => (
-            <Tag key={k} color="orange" className="qy-mono">
-              {k}
-            </Tag>
-          ))}
-        </div>
-      )}
-      <Row gutter={16}>
-        <Col span={12}>
-          <Typography.Text strong>{t('audit.before')}</Typography.Text>
-          {json(entry.before)}
-        </Col>
-        <Col span={12}>
-          <Typography.Text strong>{t('audit.after')}</Typography.Text>
-          {json(entry.after)}
-        </Col>
-      </Row>
+    <div style={{ padding: '4px 8px' }}>
+      <AuditDiff before={entry.before} after={entry.after} />
+      <details className="qy-technical" style={{ marginTop: 8 }} data-testid="audit-technical">
+        <summary>
+          <Typography.Text type="secondary">{p.technical}</Typography.Text>
+        </summary>
+        <Descriptions size="small" column={1} style={{ marginTop: 4 }}>
+          <Descriptions.Item label={p.route}>
+            <span className="qy-mono">{entry.action}</span>
+          </Descriptions.Item>
+          <Descriptions.Item label={p.httpStatus}>
+            <span className="qy-mono">{entry.status}</span>
+          </Descriptions.Item>
+          <Descriptions.Item label={p.ip}>
+            <span className="qy-mono">{entry.ip || '-'}</span>
+          </Descriptions.Item>
+          <Descriptions.Item label={p.recordId}>
+            <span className="qy-mono">{entry.id}</span>
+          </Descriptions.Item>
+        </Descriptions>
+      </details>
     </div>
   );
 }

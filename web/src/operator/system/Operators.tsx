@@ -14,11 +14,14 @@ import { useTranslation } from 'react-i18next';
 import { api } from '../../api.ts';
 import { errorText } from '../../shell/errors.ts';
 import { dateTime } from '../../shell/format.ts';
+import { remembered, widthOf } from '../../shell/listTable.tsx';
 import { Page } from '../../shell/Page.tsx';
+import { useSecretDialog } from '../../shell/SecretDialog.tsx';
 import { useCan, useSession } from '../../shell/session.tsx';
+import { TwoLineCell } from '../../shell/TwoLineCell.tsx';
 import { useApi } from '../../shell/useApi.ts';
 import { useRequestError } from '../../shell/useRequestError.ts';
-import { EnabledBadge, useShowSecret } from '../components.tsx';
+import { EnabledBadge } from '../components.tsx';
 import { itemsOf, type ListPage, type Operator, type Role } from '../types.ts';
 
 const OPERATOR_MIN_PASSWORD = 12;
@@ -42,7 +45,7 @@ export function OperatorsPage() {
   const reload = () => actionRef.current?.reload();
   const roles = useApi<Role[] | ListPage<Role>>('/api/admin/roles');
   const roleOptions = itemsOf(roles.data).map((r) => ({ value: r.id, label: r.name }));
-  const showSecret = useShowSecret();
+  const secretDialog = useSecretDialog();
 
   const patch = async (op: Operator, body: Record<string, unknown>, done: string) => {
     try {
@@ -64,12 +67,13 @@ export function OperatorsPage() {
           const { temporaryPassword } = await api.post<{ temporaryPassword: string }>(
             `/api/admin/operators/${op.id}/reset-password`,
           );
-          showSecret({
+          secretDialog.show({
             title: t('operators.passwordReset'),
-            label: t('operators.temporaryPassword'),
-            secret: temporaryPassword,
             description: t('operators.temporaryPasswordHint'),
-            extra: [{ label: t('operators.username'), value: op.username }],
+            rows: [
+              { label: t('operators.username'), value: op.username },
+              { label: t('operators.temporaryPassword'), value: temporaryPassword, secret: true },
+            ],
           });
           reload();
         } catch (e) {
@@ -112,24 +116,33 @@ export function OperatorsPage() {
     {
       title: t('operators.username'),
       dataIndex: 'username',
+      width: 240,
       render: (_, op) => (
-        <Space>
-          <span className="qy-mono">{op.username}</span>
-          {op.id === session?.user.id && <Tag color="blue">{t('operators.you')}</Tag>}
-        </Space>
+        <TwoLineCell
+          secondaryMono={false}
+          secondary={[op.displayName, op.email].filter(Boolean).join(' · ') || '-'}
+          secondaryTip={`${t('operators.displayName')} · ${t('operators.email')}`}
+          time={op.createdAt}
+          timeTip={t('merchants.createdAt')}
+        >
+          <Space>
+            <span className="qy-mono">{op.username}</span>
+            {op.id === session?.user.id && <Tag color="blue">{t('operators.you')}</Tag>}
+          </Space>
+        </TwoLineCell>
       ),
     },
-    { title: t('operators.displayName'), dataIndex: 'displayName', render: (_, op) => op.displayName || '-' },
-    { title: t('operators.email'), dataIndex: 'email', render: (_, op) => op.email || '-' },
     {
       title: t('operators.role'),
       dataIndex: 'role',
+      width: 120,
       render: (_, op) =>
         op.role ? <Tag color={op.role.code === 'super_admin' ? 'gold' : 'blue'}>{op.role.name}</Tag> : '-',
     },
     {
       title: t('operators.state'),
       dataIndex: 'enabled',
+      width: 130,
       render: (_, op) => (
         <Space size={4}>
           <EnabledBadge enabled={op.enabled} />
@@ -144,6 +157,7 @@ export function OperatorsPage() {
     {
       title: t('operators.totp'),
       dataIndex: 'totpEnabled',
+      width: 100,
       render: (_, op) =>
         op.totpEnabled ? (
           <Tag color="green">{t('common:security.totpOn')}</Tag>
@@ -154,20 +168,14 @@ export function OperatorsPage() {
     {
       title: t('operators.lastLogin'),
       dataIndex: 'lastLoginAt',
-      width: 170,
+      width: 160,
       render: (_, op) => dateTime(op.lastLoginAt),
     },
     {
-      title: t('merchants.createdAt'),
-      dataIndex: 'createdAt',
-      width: 170,
-      render: (_, op) => dateTime(op.createdAt),
-    },
-    {
       title: t('common:actions.more'),
+      key: 'actions',
       valueType: 'option',
-      fixed: 'right',
-      width: 150,
+      width: 170,
       hideInTable: !writable,
       render: (_, op) => {
         const self = op.id === session?.user.id;
@@ -252,9 +260,10 @@ export function OperatorsPage() {
         columns={columns}
         cardBordered
         search={false}
-        scroll={{ x: 1100 }}
+        scroll={{ x: widthOf(columns) }}
+        columnsState={remembered('operator.operators')}
         pagination={{ defaultPageSize: 20, hideOnSinglePage: true }}
-        options={{ density: false, setting: false, reload: true }}
+        options={{ density: false, setting: true, reload: true }}
         onRequestError={onRequestError}
         request={async () => {
           const answer = await api.get<Operator[] | ListPage<Operator>>('/api/admin/operators?limit=200');
@@ -269,12 +278,13 @@ export function OperatorsPage() {
                   roleOptions={roleOptions}
                   onDone={reload}
                   onCreated={(username, password) =>
-                    showSecret({
+                    secretDialog.show({
                       title: t('operators.created'),
-                      label: t('operators.temporaryPassword'),
-                      secret: password,
                       description: t('operators.temporaryPasswordHint'),
-                      extra: [{ label: t('operators.username'), value: username }],
+                      rows: [
+                        { label: t('operators.username'), value: username },
+                        { label: t('operators.temporaryPassword'), value: password, secret: true },
+                      ],
                     })
                   }
                   trigger={
@@ -287,6 +297,7 @@ export function OperatorsPage() {
             : []
         }
       />
+      {secretDialog.holder}
     </Page>
   );
 }

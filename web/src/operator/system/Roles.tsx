@@ -18,6 +18,7 @@ import type { ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api.ts';
 import { errorText } from '../../shell/errors.ts';
+import { remembered } from '../../shell/listTable.tsx';
 import { Page } from '../../shell/Page.tsx';
 import { useCan } from '../../shell/session.tsx';
 import { useApi } from '../../shell/useApi.ts';
@@ -84,6 +85,7 @@ export function RolesPage() {
     { title: t('roles.userCount'), dataIndex: 'userCount', width: 100, align: 'right' },
     {
       title: t('common:actions.more'),
+      key: 'actions',
       valueType: 'option',
       width: 140,
       render: (_, r) => (
@@ -128,7 +130,8 @@ export function RolesPage() {
         cardBordered
         search={false}
         pagination={false}
-        options={{ density: false, setting: false, reload: () => void roles.reload() }}
+        options={{ density: false, setting: true, reload: () => void roles.reload() }}
+        columnsState={remembered('operator.roles')}
         toolBarRender={() =>
           writable
             ? [

@@ -1,0 +1,161 @@
+/**
+ * What each audited console mutation is, in the product's words: a stable action key per route
+ * (translated by the consoles in web/src/locales/audit.ts) and the kind of object it changes.
+ * The audit hook looks the route up here; a console mutation route missing from this table fails
+ * test/audit-log.test.ts.
+ */
+
+export interface AuditAction {
+  /** Stable key, e.g. 'order.complete'; never a route or an HTTP status. */
+  key: string;
+  /** The kind of object the action changes, when the route's note does not say. */
+  target: AuditTargetType;
+  /** The key used instead when nothing existed before (e.g. opening a product rather than changing its rate). */
+  keyWhenNew?: string;
+}
+
+/** The kinds of object an audit row is about; each has a label in both languages. */
+export const AUDIT_TARGET_TYPES = [
+  'user',
+  'operator',
+  'role',
+  'setting',
+  'merchant',
+  'merchant_user',
+  'merchant_product',
+  'app',
+  'product',
+  'channel',
+  'channel_account',
+  'channel_account_rate',
+  'product_binding',
+  'order',
+  'collect_code',
+] as const;
+export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
+
+const a = (key: string, target: AuditTargetType, keyWhenNew?: string): AuditAction => ({
+  key,
+  target,
+  ...(keyWhenNew ? { keyWhenNew } : {}),
+});
+
+/** Actions the login route records itself (the caller has no session yet). */
+export const LOGIN_ACTIONS = { succeeded: 'auth.login', failed: 'auth.login_failed' } as const;
+
+/** Every console mutation, by `METHOD /route/:param`. */
+export const AUDIT_ACTIONS: Readonly<Record<string, AuditAction>> = {
+  // The caller's own account and session.
+  'POST /api/auth/login': a(LOGIN_ACTIONS.succeeded, 'user'),
+  'POST /api/auth/totp': a('auth.totp', 'user'),
+  'POST /api/auth/password': a('auth.password_change', 'user'),
+  'POST /api/auth/totp/enrol/start': a('auth.totp_enrol_start', 'user'),
+  'POST /api/auth/totp/enrol/confirm': a('auth.totp_enrol', 'user'),
+  'POST /api/auth/totp/disable': a('auth.totp_disable', 'user'),
+  'POST /api/auth/logout': a('auth.logout', 'user'),
+  'POST /api/auth/password-reset/request': a('auth.password_reset_request', 'user'),
+  'POST /api/auth/password-reset/confirm': a('auth.password_reset', 'user'),
+
+  // Operators, roles, settings.
+  'POST /api/admin/roles': a('role.create', 'role'),
+  'PATCH /api/admin/roles/:id': a('role.update', 'role'),
+  'DELETE /api/admin/roles/:id': a('role.delete', 'role'),
+  'POST /api/admin/operators': a('operator.create', 'operator'),
+  'PATCH /api/admin/operators/:id': a('operator.update', 'operator'),
+  'POST /api/admin/operators/:id/reset-password': a('operator.reset_password', 'operator'),
+  'POST /api/admin/operators/:id/reset-totp': a('operator.reset_totp', 'operator'),
+  'POST /api/admin/operators/:id/unlock': a('operator.unlock', 'operator'),
+  'PUT /api/admin/settings/completion-password': a('setting.completion_password', 'setting'),
+
+  // Merchants, their logins, products and apps.
+  'POST /api/admin/merchants': a('merchant.create', 'merchant'),
+  'PATCH /api/admin/merchants/:mchNo': a('merchant.update', 'merchant'),
+  'POST /api/admin/merchants/:mchNo/review': a('merchant.review', 'merchant'),
+  'POST /api/admin/merchants/:mchNo/users': a('merchant_user.create', 'merchant_user'),
+  'PATCH /api/admin/merchants/:mchNo/users/:userId': a('merchant_user.update', 'merchant_user'),
+  'POST /api/admin/merchants/:mchNo/users/:userId/reset-password': a(
+    'merchant_user.reset_password',
+    'merchant_user',
+  ),
+  'POST /api/admin/merchants/:mchNo/users/:userId/reset-totp': a('merchant_user.reset_totp', 'merchant_user'),
+  'POST /api/admin/merchants/:mchNo/users/:userId/unlock': a('merchant_user.unlock', 'merchant_user'),
+  'PUT /api/admin/merchants/:mchNo/products/:productCode': a(
+    'merchant_product.update',
+    'merchant_product',
+    'merchant_product.open',
+  ),
+  'POST /api/admin/merchants/:mchNo/apps': a('app.create', 'app'),
+  'PATCH /api/admin/apps/:appId': a('app.update', 'app'),
+  'POST /api/admin/apps/:appId/rotate-secret': a('app.rotate_secret', 'app'),
+
+  // Products, channels, routing.
+  'POST /api/admin/products': a('product.create', 'product'),
+  'PATCH /api/admin/products/:code': a('product.update', 'product'),
+  'POST /api/admin/channels': a('channel.create', 'channel'),
+  'POST /api/admin/channel-accounts': a('channel_account.create', 'channel_account'),
+  'PATCH /api/admin/channel-accounts/:id': a('channel_account.update', 'channel_account'),
+  'PUT /api/admin/channel-accounts/:id/rates/:productCode': a(
+    'channel_account_rate.update',
+    'channel_account_rate',
+  ),
+  'PUT /api/admin/products/:code/bindings/:channelAccountId': a('product_binding.update', 'product_binding'),
+  'DELETE /api/admin/products/:code/bindings/:channelAccountId': a(
+    'product_binding.delete',
+    'product_binding',
+  ),
+
+  // Orders and refunds.
+  'POST /api/admin/orders/:orderNo/sync': a('order.sync', 'order'),
+  'POST /api/admin/orders/:orderNo/close': a('order.close', 'order'),
+  'POST /api/admin/orders/:orderNo/notify/resend': a('order.notify_resend', 'order'),
+  'POST /api/admin/orders/:orderNo/complete': a('order.complete', 'order'),
+  'POST /api/admin/orders/:orderNo/complete/verify': a('order.complete_verify', 'order'),
+  'POST /api/admin/test-orders': a('order.test', 'order'),
+  'POST /api/admin/orders/:orderNo/refunds': a('refund.create', 'order'),
+
+  // The merchant portal.
+  'POST /api/merchant/orders/:orderNo/close': a('order.close', 'order'),
+  'POST /api/merchant/orders/:orderNo/cancel': a('order.cancel', 'order'),
+  'POST /api/merchant/orders/:orderNo/sync': a('order.sync', 'order'),
+  'POST /api/merchant/orders/:orderNo/refunds': a('refund.create', 'order'),
+  'POST /api/merchant/collect': a('order.collect', 'order'),
+  'PATCH /api/merchant/apps/:appId': a('app.update', 'app'),
+  'POST /api/merchant/apps/:appId/rotate-secret': a('app.rotate_secret', 'app'),
+  'POST /api/merchant/orders/:orderNo/notifies/resend': a('order.notify_resend', 'order'),
+  'POST /api/merchant/cashiers': a('cashier.create', 'merchant_user'),
+  'PATCH /api/merchant/cashiers/:id': a('cashier.update', 'merchant_user'),
+  'POST /api/merchant/cashiers/:id/reset-password': a('cashier.reset_password', 'merchant_user'),
+  'POST /api/merchant/collect-codes': a('collect_code.create', 'collect_code'),
+  'PATCH /api/merchant/collect-codes/:id': a('collect_code.update', 'collect_code'),
+};
+
+/** Every action key an audit row can carry (the login ones included); each is translated in both languages. */
+export const AUDIT_ACTION_KEYS: readonly string[] = [
+  ...new Set([
+    LOGIN_ACTIONS.succeeded,
+    LOGIN_ACTIONS.failed,
+    ...Object.values(AUDIT_ACTIONS).flatMap((x) => (x.keyWhenNew ? [x.key, x.keyWhenNew] : [x.key])),
+  ]),
+].sort();
+
+/** Path prefixes of the console areas: a mutation under one of them is audited. */
+export const CONSOLE_PREFIXES = ['/api/auth/', '/api/admin/', '/api/merchant/', '/api/agent/'] as const;
+
+/** The action of a route (`METHOD /route/:param`), or undefined for a route the table does not know. */
+export function auditActionOf(route: string): AuditAction | undefined {
+  return Object.hasOwn(AUDIT_ACTIONS, route) ? AUDIT_ACTIONS[route] : undefined;
+}
+
+/** A stored row's action key: rows written before keys were stored hold the route in `action`. */
+export function actionKeyOfRow(actionKey: string, action: string): string {
+  if (actionKey) return actionKey;
+  if (!action.includes(' ')) return action; // 'auth.login', 'auth.login_failed'
+  return auditActionOf(action)?.key ?? 'unknown';
+}
+
+/** The routes (as older rows stored them) whose action is `key`. */
+export function routesOfAction(key: string): string[] {
+  return Object.entries(AUDIT_ACTIONS)
+    .filter(([, x]) => x.key === key || x.keyWhenNew === key)
+    .map(([route]) => route);
+}
