@@ -64,9 +64,9 @@ describe.each(testDatabases)('secrets and integration details in the browser on 
     await expect.poll(() => section.locator('tbody tr.ant-table-row').count()).toBe(2);
     const text = await section.innerText();
     expect(text).toContain('HTTP 500');
-    expect(text).toContain('未确认：须返回 HTTP 200 且内容为 success');
+    expect(text).toContain('商户服务器返回 HTTP 500，不是 200');
     expect(text).toContain('upstream exploded');
-    expect(text).toContain('已送达');
+    expect(text).toContain('通知成功');
     expect(text).toContain(receiver.url);
     // No English status words leak into the Chinese screen (the merchant's own answer excepted).
     expect(text).not.toMatch(/not acknowledged|succeeded|failed/i);

@@ -95,7 +95,7 @@ export function NotifyAttempts({ orderNo }: { orderNo: string }) {
                 task.state === 'succeeded' ? 'success' : task.state === 'failed' ? 'error' : 'processing'
               }
             >
-              {t(`merchant:notifyState.${task.state}`, { defaultValue: task.state })}
+              {t(`glossary:notifyState.${task.state}`, { defaultValue: task.state })}
             </Tag>
             <Typography.Text type="secondary" style={{ fontSize: 13 }}>
               {t('merchant:orders.notifyAttempts', { count: task.attempts })}
