@@ -148,7 +148,16 @@ const PORTAL_EVENT_FIELDS = ['amount', 'currency', 'mchOrderNo', 'channelOrderNo
 export function portalEvents(events: EventRow[]) {
   return events.map((e) => ({
     kind: e.kind,
-    detail: Object.fromEntries(Object.entries(e.detail).filter(([k]) => PORTAL_EVENT_FIELDS.includes(k))),
+    detail: Object.fromEntries(
+      Object.entries(e.detail)
+        .filter(([k]) => PORTAL_EVENT_FIELDS.includes(k))
+        .map(([k, v]) => [k, k === 'source' ? portalSource(v) : v]),
+    ),
     at: e.created_at.toISOString(),
   }));
+}
+
+/** Who acted, as a merchant may see it: the platform's operators stay unnamed ('operator:alice' → 'operator'). */
+function portalSource(source: unknown): unknown {
+  return typeof source === 'string' && source.startsWith('operator:') ? 'operator' : source;
 }
