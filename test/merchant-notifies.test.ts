@@ -73,7 +73,10 @@ describe.each(testDatabases)('merchant notify log on $kind', (database) => {
     const answer = await eventually(
       async () => {
         const got = await log(manager, orderNo);
-        return got.body.attempts?.some((a) => a.ok) ? got.body : undefined;
+        // The tasks and their attempts are read apart: wait until both show the acknowledgement.
+        const done =
+          got.body.attempts?.some((a) => a.ok) && got.body.tasks?.every((k) => k.state === 'succeeded');
+        return done ? got.body : undefined;
       },
       15_000,
       'the notify acknowledged',

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/app/config.ts';
 import { testDatabases } from '../support/databases.ts';
+import { eventually } from '../support/platform.ts';
 import { startQingyun, stopQingyun } from '../support/processes.ts';
 
 // A real `qingyun start` per database: a loaded CI machine needs a while for it.
@@ -86,6 +87,13 @@ describe.each(testDatabases)('a start on $kind', (database) => {
 
     const started = await startQingyun(env);
     cleanups.push(() => stopQingyun(started, 'SIGTERM'));
+    // The start's lines arrive in several writes after "running at": wait for the demo's own line
+    // (printed on the embedded demo, logged without secrets on PostgreSQL) before reading them.
+    await eventually(
+      () => (/demo data created/i.test(started.output()) ? true : undefined),
+      10_000,
+      'the demo data line',
+    );
 
     const credentialsFile = path.join(dataDir, 'demo-credentials.json');
     const credentials = JSON.parse(fs.readFileSync(credentialsFile, 'utf8'));
