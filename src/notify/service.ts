@@ -254,13 +254,19 @@ export class NotifyService {
   }
 
   async historyOfOrder(orderId: bigint) {
-    const tasks = await queries.tasksOfOrder(this.db, orderId);
-    const attempts = tasks.length
-      ? await queries.attemptsOfTasks(
-          this.db,
-          tasks.map((t) => t.id),
-        )
-      : [];
+    // One snapshot for the tasks and their attempts: read apart, a delivery committing between the
+    // two reads showed a task still pending beside its acknowledged attempt.
+    const { tasks, attempts } = await this.db.tx(async (q) => {
+      await q.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+      const tasks = await queries.tasksOfOrder(q, orderId);
+      const attempts = tasks.length
+        ? await queries.attemptsOfTasks(
+            q,
+            tasks.map((t) => t.id),
+          )
+        : [];
+      return { tasks, attempts };
+    });
     return tasks.map((t) => ({
       id: t.id.toString(),
       eventType: t.event_type,
