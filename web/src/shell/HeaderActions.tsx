@@ -44,12 +44,18 @@ export function UserMenu({ onProfile, onSecurity, profileExtra }: UserMenuProps)
           },
         }}
       >
-        <Button type="text" style={{ height: 40, paddingInline: 8 }} data-testid="user-menu">
+        <Button
+          type="text"
+          style={{ height: 40, paddingInline: 8 }}
+          data-testid="user-menu"
+          aria-label={name}
+        >
           <Space size={8}>
             <Avatar size="small" style={{ backgroundColor: '#0958d9' }}>
               {name.slice(0, 1).toUpperCase()}
             </Avatar>
-            <span>{name}</span>
+            {/* On a phone the avatar alone: the name would push the header past the screen's edge. */}
+            <span className="qy-user-name">{name}</span>
           </Space>
         </Button>
       </Dropdown>
