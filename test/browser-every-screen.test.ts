@@ -462,6 +462,21 @@ describe.each(testDatabases)('every console screen on $kind', (database) => {
     expect(findings).toEqual([]);
   });
 
+  it('the merchant API reference (接口文档): accessible at 1280×720 and on a phone, in both languages', async () => {
+    const findings: string[] = [];
+    for (const size of ['desktop', 'phone'] as const) {
+      for (const lang of ['zh-CN', 'en-US'] as const) {
+        const { context, page } = await contextFor('anonymous', size, lang);
+        const address = url(`/docs/merchant-api?lang=${lang}`);
+        await page.goto(address);
+        await page.locator('main h1, main h2').first().waitFor();
+        for (const v of await axeViolations(page)) findings.push(`${address} ${size}: ${v}`);
+        await context.close();
+      }
+    }
+    expect(findings).toEqual([]);
+  });
+
   it.skipIf(database.kind !== 'pglite' || process.env.QY_SCREENSHOTS !== '1')(
     'saves the README screenshots of the main screens, in English',
     async () => {

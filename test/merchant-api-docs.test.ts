@@ -75,7 +75,7 @@ describe.each(testDatabases)('merchant API reference page on $kind', (database) 
     expect(en.html).toContain('<a href="?lang=zh-CN" hreflang="zh-CN"');
     expect(en.html).not.toContain('请求签名');
     // Markdown is rendered: tables and code blocks, not raw pipes and fences.
-    expect(en.html).toContain('<table>');
+    expect(en.html).toContain('<table tabindex="0">');
     expect(en.html).toContain('<td><code>SIGNATURE_INVALID</code></td>');
     expect(en.html).not.toContain('```');
   });

@@ -32,7 +32,7 @@ const STYLE = `
 *{box-sizing:border-box}
 body{margin:0;background:#f5f5f5;color:rgba(0,0,0,.88);font:14px/1.7 -apple-system,BlinkMacSystemFont,"Segoe UI","PingFang SC","Hiragino Sans GB","Microsoft YaHei","Noto Sans SC",sans-serif}
 header{position:sticky;top:0;z-index:1;display:flex;align-items:center;justify-content:space-between;gap:16px;padding:0 24px;height:56px;background:#fff;border-bottom:1px solid #f0f0f0}
-header .brand{font-weight:600;font-size:16px;color:#1677ff}
+header .brand{font-weight:600;font-size:16px;color:#0958d9}
 header .brand span{color:rgba(0,0,0,.88);font-weight:500;margin-left:8px}
 header nav a{color:#0958d9;text-decoration:none;padding:4px 12px;border:1px solid #d9d9d9;border-radius:6px;background:#fff}
 header nav a:hover{border-color:#1677ff}
@@ -43,7 +43,7 @@ aside ul{list-style:none;margin:0;padding:0}
 aside li{margin:2px 0}
 aside li.h3{padding-left:14px;font-size:13px}
 aside a{color:rgba(0,0,0,.78);text-decoration:none}
-aside a:hover{color:#1677ff}
+aside a:hover{color:#0958d9}
 main{flex:1;min-width:0;background:#fff;border-radius:8px;padding:24px 32px 40px}
 main h1{font-size:26px;margin:0 0 16px}
 main h2{font-size:20px;margin:32px 0 12px;padding-bottom:6px;border-bottom:1px solid #f0f0f0}
@@ -101,9 +101,15 @@ export function renderMerchantApiDocs(language: DocsLanguage, markdown: string):
         if (token.depth === 2 || token.depth === 3) contents.push({ depth: token.depth, id, html });
         return `<h${token.depth} id="${id}">${html}</h${token.depth}>\n`;
       },
+      // A code block scrolls sideways on a narrow screen: focusable, so a keyboard can scroll it too.
+      code(token: Tokens.Code) {
+        const language = token.lang ? ` class="language-${escapeHtml(token.lang)}"` : '';
+        return `<pre tabindex="0"><code${language}>${escapeHtml(token.text)}</code></pre>\n`;
+      },
     },
   });
-  const body = marked.parse(markdown, { async: false });
+  // Wide tables scroll sideways on a phone: focusable, like the code blocks, for the keyboard.
+  const body = marked.parse(markdown, { async: false }).replaceAll('<table>', '<table tabindex="0">');
   const words = WORDS[language];
   const other: DocsLanguage = language === 'zh-CN' ? 'en-US' : 'zh-CN';
   const toc = contents.map((c) => `<li class="h${c.depth}"><a href="#${c.id}">${c.html}</a></li>`).join('');
