@@ -44,17 +44,13 @@ export function UserMenu({ onProfile, onSecurity, profileExtra }: UserMenuProps)
           },
         }}
       >
-        <Button
-          type="text"
-          style={{ height: 40, paddingInline: 8 }}
-          data-testid="user-menu"
-          aria-label={name}
-        >
+        <Button type="text" style={{ height: 40, paddingInline: 8 }} data-testid="user-menu">
           <Space size={8}>
-            <Avatar size="small" style={{ backgroundColor: '#0958d9' }}>
+            <Avatar size="small" style={{ backgroundColor: '#0958d9' }} aria-hidden>
               {name.slice(0, 1).toUpperCase()}
             </Avatar>
-            {/* On a phone the avatar alone: the name would push the header past the screen's edge. */}
+            {/* On a phone only the avatar shows (the name would push the header past the screen's edge);
+                the name stays the button's accessible name. */}
             <span className="qy-user-name">{name}</span>
           </Space>
         </Button>
