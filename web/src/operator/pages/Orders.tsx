@@ -186,7 +186,7 @@ export function OrdersPage() {
         <Space size={[0, 4]} wrap data-testid={`order-flags-${o.orderNo}`}>
           {(o.alerts ?? []).map((kind) => (
             <Tag key={kind} color="red" data-testid="order-alert">
-              {t(`event.${kind}`, { defaultValue: kind })}
+              {t(`audit:events.${kind}`, { defaultValue: kind })}
             </Tag>
           ))}
           {o.manualCompletion && (
