@@ -92,7 +92,16 @@ describe.each(testDatabases)('consoles in the browser on $kind', (database) => {
     await expect.poll(() => oneTime.isVisible()).toBe(true);
     expect((await oneTime.innerText()).length).toBeGreaterThan(20);
     await shoot(page, 'operator-app-secret');
-    await page.getByRole('checkbox', { name: '我已保存' }).check();
+    // The dialog is still zooming in when it is first clickable; a click then may not land: tick until ticked.
+    const saved = page.getByRole('checkbox', { name: '我已保存' });
+    await eventually(
+      async () => {
+        await saved.check({ timeout: 2_000 }).catch(() => undefined);
+        return (await saved.isChecked()) || undefined;
+      },
+      10_000,
+      'the 我已保存 box ticked',
+    );
     await page.getByRole('button', { name: '完成' }).click();
     const merchant = await t.platform.services.merchants.requireMerchant(mchNo);
     expect((await t.platform.services.merchants.listApps(mchNo)).map((a) => a.name)).toEqual(['收银台']);
