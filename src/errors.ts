@@ -37,6 +37,19 @@ export const ERROR_STATUS = {
   ALREADY_EXISTS: 409,
   ORDER_STATE_INVALID: 409,
   INSUFFICIENT_BALANCE: 409,
+  /** The merchant's funds are settled by the channel (`direct` mode): the platform holds nothing to withdraw or pay out. */
+  SETTLEMENT_MODE: 409,
+  /** A withdrawal outside the allowed time of day. */
+  OUTSIDE_WITHDRAWAL_WINDOW: 409,
+  /** The day's count or amount of withdrawals (or payouts) is used up (details.kind: count | amount). */
+  DAILY_LIMIT_REACHED: 409,
+  /** A withdrawal with no active settlement bank card to pay to. */
+  NO_BANK_CARD: 409,
+  /** A withdrawal or payout that is not in the state the action needs (details.state). */
+  WITHDRAWAL_STATE_INVALID: 409,
+  PAYOUT_STATE_INVALID: 409,
+  /** No channel account that makes payouts is enabled. */
+  NO_PAYOUT_CHANNEL: 422,
   REFUND_AMOUNT_EXCEEDED: 409,
   BODY_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,

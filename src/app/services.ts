@@ -15,6 +15,7 @@ import { CashierLinks } from '../orders/cashier-link.ts';
 import { OrderService } from '../orders/service.ts';
 import { RefundService } from '../refunds/service.ts';
 import { SettingsService } from '../settings/service.ts';
+import { SettlementTermsBook } from '../settlement/terms.ts';
 import { StatsService } from '../stats/service.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
@@ -38,6 +39,8 @@ export interface Services {
   orders: OrderService;
   refunds: RefundService;
   collect: CollectService;
+  /** Per-merchant settlement terms (mode, cycle, reserve); the settlement domain's face for the others. */
+  settlementTerms: SettlementTermsBook;
 }
 
 export function createServices(db: Db, config: Config, log: Logger, publicUrl: () => string): Services {
@@ -85,5 +88,6 @@ export function createServices(db: Db, config: Config, log: Logger, publicUrl: (
     orders,
     refunds: new RefundService(db, orders, ledger, channels, notify, { log }),
     collect: new CollectService(db, merchants, catalog, consoleUsers, orders, { publicUrl }),
+    settlementTerms: new SettlementTermsBook(db),
   };
 }

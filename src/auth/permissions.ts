@@ -14,6 +14,14 @@ export const PERMISSIONS = [
   { code: 'order.complete', group: 'order' },
   { code: 'order.refund', group: 'order' },
   { code: 'stats.read', group: 'stats' },
+  /** Settlement records, merchant balances, withdrawals and payouts: read. */
+  { code: 'finance.read', group: 'finance' },
+  /** Approve or reject withdrawals waiting for review. */
+  { code: 'finance.review', group: 'finance' },
+  /** Retry a payout or mark it failed (with the completion password). */
+  { code: 'finance.operate', group: 'finance' },
+  /** Settlement terms per merchant, the holiday calendar, withdrawal and payout rules. */
+  { code: 'finance.configure', group: 'finance' },
   { code: 'operator.read', group: 'system' },
   { code: 'operator.write', group: 'system' },
   { code: 'audit.read', group: 'system' },

@@ -10,8 +10,7 @@ import type {
   CreateRefundRequest,
   CreateRefundResult,
   InboundNotify,
-  ParsedNotify,
-  ParsedRefundNotify,
+  ParsedAnyNotify,
   PaymentReference,
   PaymentStatusResult,
   RefundReference,
@@ -58,7 +57,7 @@ export class ChannelGateway {
   async parseNotify(
     accountId: bigint,
     notify: InboundNotify,
-  ): Promise<{ adapter: ChannelAdapter; parsed: ParsedNotify | ParsedRefundNotify }> {
+  ): Promise<{ adapter: ChannelAdapter; parsed: ParsedAnyNotify }> {
     const { adapter, ctx } = await this.resolve(accountId);
     return { adapter, parsed: adapter.parseNotify(ctx, notify) };
   }

@@ -21,6 +21,8 @@ export interface ChannelAdapter {
    * their orders test orders, never settled and left out of statistics.
    */
   readonly testChannel?: boolean;
+  /** Whether the provider pays out to bank accounts (代付): `payout` and `queryPayout` are present. */
+  readonly supportsPayout?: boolean;
 
   /** Opens a payment at the provider. Idempotent on `orderNo` at the provider's side. */
   createPayment(ctx: ChannelContext, request: CreatePaymentRequest): Promise<CreatePaymentResult>;
@@ -35,6 +37,13 @@ export interface ChannelAdapter {
   createRefund(ctx: ChannelContext, request: CreateRefundRequest): Promise<CreateRefundResult>;
   /** Asks the provider for a refund's current status. Safe to repeat. */
   queryRefund(ctx: ChannelContext, request: RefundReference): Promise<RefundStatusResult>;
+  /**
+   * Pays `amount` to a bank account (代付). Idempotent on `payoutNo` at the provider's side: a retry
+   * after an unknown outcome sends the same number, so the payee is never paid twice.
+   */
+  payout?(ctx: ChannelContext, request: PayoutRequest): Promise<PayoutResult>;
+  /** Asks the provider for a payout's current status. Safe to repeat. */
+  queryPayout?(ctx: ChannelContext, request: PayoutReference): Promise<PayoutStatusResult>;
   /**
    * Verifies an inbound notify's signature and normalises it: a payment's outcome or a refund's.
    * Throws NotifyRejected when unverifiable.
@@ -182,8 +191,64 @@ export interface ParsedRefundNotify {
   message: string | null;
 }
 
-/** Any notify a channel sends: a payment's or a refund's. */
-export type ParsedAnyNotify = ParsedNotify | ParsedRefundNotify;
+export interface BankAccount {
+  name: string;
+  accountNo: string;
+  bankName: string;
+  bankBranch?: string | null;
+  type: 'personal' | 'corporate';
+}
+
+export interface PayoutRequest {
+  /** Our payout number: the provider's idempotency key, the same on every retry. */
+  payoutNo: string;
+  amount: bigint;
+  currency: string;
+  payee: BankAccount;
+  remark?: string | null;
+}
+
+export interface PayoutReference {
+  payoutNo: string;
+}
+
+export type ProviderPayoutStatus = 'submitted' | 'succeeded' | 'failed';
+
+export type PayoutResult =
+  /** The provider took the payout: usually `submitted`, the outcome follows by notify or query. */
+  | {
+      outcome: 'accepted';
+      channelPayoutNo: string | null;
+      status: ProviderPayoutStatus;
+      message?: string;
+      raw?: unknown;
+    }
+  /** The provider said no and paid nothing. */
+  | { outcome: 'refused'; code: string; message: string; raw?: unknown }
+  /** No answer in time or a transport error: the provider may or may not have taken the payout. */
+  | { outcome: 'unknown'; code: string; message: string };
+
+export interface PayoutStatusResult {
+  status: ProviderPayoutStatus | 'not_found';
+  channelPayoutNo?: string | null;
+  amount?: bigint;
+  /** Why it failed, in the provider's words. */
+  message?: string | null;
+  raw?: unknown;
+}
+
+export interface ParsedPayoutNotify {
+  kind: 'payout';
+  payoutNo: string;
+  channelPayoutNo: string | null;
+  status: 'succeeded' | 'failed';
+  amount: bigint;
+  currency: string;
+  message: string | null;
+}
+
+/** Any notify a channel sends: a payment's, a refund's or a payout's. */
+export type ParsedAnyNotify = ParsedNotify | ParsedRefundNotify | ParsedPayoutNotify;
 
 /** What a channel expects back from a notify (its own success or failure answer). */
 export interface NotifyAck {

@@ -3,6 +3,17 @@ export const ACCOUNT_KINDS = {
   merchant_pending: { guarded: true },
   merchant_available: { guarded: true },
   merchant_frozen: { guarded: true },
+  /** Risk reserve (风险预留): part of a settlement held for some days, then released to available. */
+  merchant_reserved: { guarded: true },
+  /**
+   * `direct` mode: what the channel owes (settles straight to) the merchant. A record, not funds we
+   * hold; a refund after the channel settled may take it below zero, so it is not guarded.
+   */
+  merchant_settled_by_channel: { guarded: false },
+  /** Test orders' net once their settle date passes, while test money is not settled (production): never spendable. */
+  merchant_test_settled: { guarded: false },
+  /** `direct` mode: the platform's margin the merchant owes it (an asset: negative balance). */
+  platform_receivable: { guarded: false },
   platform_revenue: { guarded: false },
   channel_clearing: { guarded: false },
   channel_cost: { guarded: false },
