@@ -61,6 +61,89 @@ const zh = {
   manualTag: '补单',
   notify: '商户通知',
   testOrder: '测试订单',
+  /**
+   * The money-out half (settlement, withdrawals, payouts). A withdrawal's progress uses the seed's
+   * words (结算进度): 未到付款日, 等待付款, 付款已提交, 已付款, 付款失败.
+   */
+  withdrawalState: {
+    reviewing: '未到付款日',
+    approved: '等待付款',
+    submitted: '付款已提交',
+    succeeded: '已付款',
+    failed: '付款失败',
+    rejected: '审核未通过',
+  },
+  /** What each withdrawal state means to the merchant, under its tag. */
+  withdrawalStateHint: {
+    reviewing: '等待平台审核，审核通过后安排付款',
+    approved: '已安排付款，等待提交给通道',
+    submitted: '已提交给通道付款，等待银行入账',
+    succeeded: '款项已付到银行卡',
+    failed: '付款失败，资金已退回可用余额',
+    rejected: '平台未通过审核，资金已退回可用余额',
+  },
+  payoutState: {
+    pending: '待提交',
+    submitted: '付款已提交',
+    succeeded: '已付款',
+    failed: '付款失败',
+  },
+  /** A merchant's balances (ledger accounts), as the balance cards and the account entries name them. */
+  balance: {
+    pending: '待结算',
+    available: '可用余额',
+    frozen: '冻结金额',
+    reserved: '风险预留',
+    settled_by_channel: '通道结算',
+    test_settled: '测试订单结清',
+  },
+  /** The kind of an account entry (资金流水): the ledger transaction it belongs to. */
+  entryType: {
+    payment: '收款',
+    refund: '退款',
+    refund_reversal: '退款失败退回',
+    settlement: '结算',
+    reserve_release: '风险预留释放',
+    test_settlement: '测试订单结清',
+    direct_settlement: '通道结算',
+    withdrawal_freeze: '提现冻结',
+    withdrawal_release: '提现退回',
+    payout_freeze: '代付冻结',
+    payout_paid: '出款成功',
+    payout_returned: '出款失败退回',
+  },
+  settlementMode: {
+    platform: '平台结算',
+    direct: '通道直清',
+  },
+  settlementModeHint: {
+    platform: '资金由持牌机构留存，商户在平台提现',
+    direct: '通道直接结算给商户，平台只记账并收取差价',
+  },
+  settlementCycle: {
+    D0: 'D0（当日）',
+    D1: 'D1（次日）',
+    T1: 'T1（下一个工作日）',
+    TN: 'TN（N 个工作日后）',
+  },
+  cardType: {
+    personal: '对私',
+    corporate: '对公',
+  },
+  settlement: '结算',
+  settlementRecord: '结算记录',
+  accountEntries: '资金流水',
+  withdrawal: '提现',
+  withdrawNo: '提现单号',
+  mchWithdrawNo: '商户提现单号',
+  payout: '代付',
+  payoutNo: '代付单号',
+  mchPayoutNo: '商户代付单号',
+  channelPayoutNo: '通道代付单号',
+  bankCard: '结算银行卡',
+  arrivalAmount: '到账金额',
+  holiday: '节假日',
+  makeUpWorkday: '调休工作日',
 };
 
 const en: typeof zh = {
@@ -114,6 +197,82 @@ const en: typeof zh = {
   manualTag: 'Manual',
   notify: 'Merchant notify',
   testOrder: 'Test order',
+  withdrawalState: {
+    reviewing: 'Not due',
+    approved: 'Awaiting payment',
+    submitted: 'Submitted',
+    succeeded: 'Paid',
+    failed: 'Failed',
+    rejected: 'Rejected',
+  },
+  withdrawalStateHint: {
+    reviewing: 'Waiting for the platform to review it; payment is arranged once approved',
+    approved: 'Payment is arranged and waits to be sent to the channel',
+    submitted: 'Sent to the channel; waiting for the bank to credit it',
+    succeeded: 'Paid to the bank card',
+    failed: 'The payment failed; the funds are back in the available balance',
+    rejected: 'The platform did not approve it; the funds are back in the available balance',
+  },
+  payoutState: {
+    pending: 'Not yet sent',
+    submitted: 'Submitted',
+    succeeded: 'Paid',
+    failed: 'Failed',
+  },
+  balance: {
+    pending: 'Pending settlement',
+    available: 'Available',
+    frozen: 'Frozen',
+    reserved: 'Risk reserve',
+    settled_by_channel: 'Settled by the channel',
+    test_settled: 'Test orders closed out',
+  },
+  entryType: {
+    payment: 'Payment',
+    refund: 'Refund',
+    refund_reversal: 'Failed refund returned',
+    settlement: 'Settlement',
+    reserve_release: 'Reserve released',
+    test_settlement: 'Test orders closed out',
+    direct_settlement: 'Settled by the channel',
+    withdrawal_freeze: 'Withdrawal frozen',
+    withdrawal_release: 'Withdrawal returned',
+    payout_freeze: 'Payout frozen',
+    payout_paid: 'Paid out',
+    payout_returned: 'Failed payout returned',
+  },
+  settlementMode: {
+    platform: 'Held by the platform',
+    direct: 'Settled by the channel',
+  },
+  settlementModeHint: {
+    platform: 'A licensed operator holds the funds; the merchant withdraws on the platform',
+    direct: 'The channel settles straight to the merchant; the platform only books and takes its margin',
+  },
+  settlementCycle: {
+    D0: 'D0 (same day)',
+    D1: 'D1 (next day)',
+    T1: 'T1 (next business day)',
+    TN: 'TN (N business days later)',
+  },
+  cardType: {
+    personal: 'Personal',
+    corporate: 'Corporate',
+  },
+  settlement: 'Settlement',
+  settlementRecord: 'Settlement records',
+  accountEntries: 'Account entries',
+  withdrawal: 'Withdrawal',
+  withdrawNo: 'Withdrawal no.',
+  mchWithdrawNo: 'Merchant withdrawal no.',
+  payout: 'Payout',
+  payoutNo: 'Payout no.',
+  mchPayoutNo: 'Merchant payout no.',
+  channelPayoutNo: 'Channel payout no.',
+  bankCard: 'Settlement bank card',
+  arrivalAmount: 'Amount received',
+  holiday: 'Holiday',
+  makeUpWorkday: 'Make-up working day',
 };
 
 /**
@@ -123,7 +282,8 @@ const en: typeof zh = {
 export const FORBIDDEN: Record<'zh' | 'en', Record<string, string[]>> = {
   zh: {
     'orderState.created': ['已创建', '待付款'],
-    'orderState.paid': ['已支付', '已付款', '付款成功'],
+    // 已付款 is a withdrawal's or payout's word (the seed's 结算进度), not an order's.
+    'orderState.paid': ['已支付', '付款成功'],
     'orderState.partially_refunded': ['部分已退款', '已部分退款'],
     'notifyState.none': ['未发送', '不通知'],
     'notifyState.succeeded': ['已送达', '通知已送达'],
@@ -137,6 +297,10 @@ export const FORBIDDEN: Record<'zh' | 'en', Record<string, string[]>> = {
     mchNo: ['商户编号', '商户 ID', '商户ID'],
     appId: ['应用ID', '应用 ID', '应用编号'],
     fee: ['服务费', '手续费用'],
+    'balance.available': ['可提现余额', '可用金额'],
+    'balance.pending': ['未结算', '待结算金额'],
+    payout: ['出款', '付款'],
+    bankCard: ['提现银行卡', '收款银行卡'],
   },
   en: {
     'orderState.created': ['Unpaid'],
