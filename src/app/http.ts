@@ -33,6 +33,7 @@ import { orderPortalRoutes } from '../orders/portal-routes.ts';
 import { channelNotifyRoutes, merchantOrderRoutes, orderAdminRoutes } from '../orders/routes.ts';
 import { consoleRefundRoutes } from '../refunds/console-routes.ts';
 import { channelRefundNotifyRoutes, merchantRefundRoutes } from '../refunds/routes.ts';
+import { settlementRoutes } from '../settlement/routes.ts';
 import { statsRoutes } from '../stats/routes.ts';
 import type { Config } from './config.ts';
 import { loggerOptions } from './logger.ts';
@@ -193,6 +194,7 @@ export async function buildHttpApp({
   await app.register(collectPortalRoutes, { services });
   await app.register(collectAdminRoutes, { services });
   await app.register(payerRoutes, { services });
+  await app.register(settlementRoutes, { services });
   await app.register(webRoutes);
   if (config.sandbox) {
     await app.register(sandboxPlugin, {

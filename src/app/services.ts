@@ -14,7 +14,9 @@ import { NotifyService } from '../notify/service.ts';
 import { CashierLinks } from '../orders/cashier-link.ts';
 import { OrderService } from '../orders/service.ts';
 import { RefundService } from '../refunds/service.ts';
+import { getSetting } from '../settings/queries.ts';
 import { SettingsService } from '../settings/service.ts';
+import { DEFAULT_TERMS_SETTING, parseTerms, SettlementService } from '../settlement/service.ts';
 import { SettlementTermsBook } from '../settlement/terms.ts';
 import { StatsService } from '../stats/service.ts';
 import type { Config } from './config.ts';
@@ -41,6 +43,8 @@ export interface Services {
   collect: CollectService;
   /** Per-merchant settlement terms (mode, cycle, reserve); the settlement domain's face for the others. */
   settlementTerms: SettlementTermsBook;
+  /** Settlement: calendar, defaults, the settle job, reserve, daily balances, balance reads. */
+  settlement: SettlementService;
 }
 
 export function createServices(db: Db, config: Config, log: Logger, publicUrl: () => string): Services {
@@ -62,7 +66,12 @@ export function createServices(db: Db, config: Config, log: Logger, publicUrl: (
     allowPrivateAddresses: config.notifyPrivateAddresses,
     log,
   });
+  // Merchants without their own terms have the platform's defaults (settings: settlement.defaultTerms).
+  const settlementTerms = new SettlementTermsBook(db, async () =>
+    parseTerms(await getSetting(db, DEFAULT_TERMS_SETTING)),
+  );
   const orders = new OrderService(db, catalog, channels, ledger, notify, {
+    settlementModeOf: async (merchantId) => (await settlementTerms.termsOf(merchantId)).mode,
     publicUrl,
     cashierLinks: new CashierLinks(config.masterKey),
     timeZone: config.timeZone,
@@ -88,6 +97,11 @@ export function createServices(db: Db, config: Config, log: Logger, publicUrl: (
     orders,
     refunds: new RefundService(db, orders, ledger, channels, notify, { log }),
     collect: new CollectService(db, merchants, catalog, consoleUsers, orders, { publicUrl }),
-    settlementTerms: new SettlementTermsBook(db),
+    settlementTerms,
+    settlement: new SettlementService(db, ledger, settlementTerms, {
+      timeZone: config.timeZone,
+      embedded: !config.databaseUrl,
+      log,
+    }),
   };
 }
