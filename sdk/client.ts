@@ -105,6 +105,17 @@ export interface RefundNotify extends Refund {
   event: 'refund.succeeded' | 'refund.failed';
 }
 
+/** The merchant's balances in minor units (fen); `settledByChannel` only in direct mode. */
+export interface Balance {
+  currency: string;
+  mode: 'platform' | 'direct';
+  pending: number;
+  available: number;
+  frozen: number;
+  reserved: number;
+  settledByChannel?: number;
+}
+
 export class QingyunApiError extends Error {
   constructor(
     readonly status: number,
@@ -165,6 +176,11 @@ export class QingyunClient {
 
   getRefundByMchRefundNo(mchRefundNo: string): Promise<Refund> {
     return this.call<Refund>('GET', `/api/v1/refunds?mchRefundNo=${encodeURIComponent(mchRefundNo)}`);
+  }
+
+  /** GET /api/v1/balance: pending, available, frozen and reserved balances. */
+  getBalance(): Promise<Balance> {
+    return this.call<Balance>('GET', '/api/v1/balance');
   }
 
   /** Sends one signed request; returns the parsed body or throws QingyunApiError. */
