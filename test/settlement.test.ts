@@ -90,19 +90,30 @@ describe.each(testDatabases)('settlement on $kind', (database) => {
     )[0]!;
 
   it('the demo merchant is platform mode, D0; test orders settle on the embedded database', async () => {
-    expect(await services().settlementTerms.termsOf(merchantId)).toMatchObject({ mode: 'platform', cycle: 'D0' });
+    expect(await services().settlementTerms.termsOf(merchantId)).toMatchObject({
+      mode: 'platform',
+      cycle: 'D0',
+    });
     expect((await services().settlement.defaults()).settleTestOrders).toBe(true);
   });
 
   it('T1 skips a weekend and a holiday and counts a make-up working day; D1 is the next calendar day', async () => {
     // 2026-01-02 is a Friday; Sunday 01-04 is made a working day, Monday 01-12 a holiday (by the operator API).
     expect(
-      (await operator.call('PUT', '/api/admin/settlement/holidays/2026-01-04', { kind: 'workday', name: '调休' }))
-        .status,
+      (
+        await operator.call('PUT', '/api/admin/settlement/holidays/2026-01-04', {
+          kind: 'workday',
+          name: '调休',
+        })
+      ).status,
     ).toBe(200);
     expect(
-      (await operator.call('PUT', '/api/admin/settlement/holidays/2026-01-12', { kind: 'holiday', name: '假日' }))
-        .status,
+      (
+        await operator.call('PUT', '/api/admin/settlement/holidays/2026-01-12', {
+          kind: 'holiday',
+          name: '假日',
+        })
+      ).status,
     ).toBe(200);
     const calendar = await operator.get<{ date: string; businessDay: boolean; kind: string | null }[]>(
       '/api/admin/settlement/calendar?from=2026-01-02&to=2026-01-05',
@@ -179,7 +190,10 @@ describe.each(testDatabases)('settlement on $kind', (database) => {
     await expectLedgerOk();
 
     const second = await refund(no, 2_000);
-    expect(await refundRow(second.refundNo)).toMatchObject({ debited_pending: 0n, debited_available: 1_988n });
+    expect(await refundRow(second.refundNo)).toMatchObject({
+      debited_pending: 0n,
+      debited_available: 1_988n,
+    });
     await expectLedgerOk();
 
     // A failed refund of a settled order gives the money back to available.
@@ -216,14 +230,16 @@ describe.each(testDatabases)('settlement on $kind', (database) => {
     expect((await balances()).reserved).toBe(before.reserved);
     expect((await balances()).available - before.available).toBe(net);
     await expectLedgerOk();
-    const records = await manager.get<{ items: { date: string; net: number; reserve: number; reserveReleased: number }[] }>(
-      '/api/merchant/settlements?from=2026-04-01&to=2026-04-30',
-    );
+    const records = await manager.get<{
+      items: { date: string; net: number; reserve: number; reserveReleased: number }[];
+    }>('/api/merchant/settlements?from=2026-04-01&to=2026-04-30');
     expect(records.body.items.find((r) => r.date === '2026-04-02')).toMatchObject({
       net: Number(net),
       reserve: Number(reserve),
     });
-    expect(records.body.items.find((r) => r.date === '2026-04-05')).toMatchObject({ reserveReleased: Number(reserve) });
+    expect(records.body.items.find((r) => r.date === '2026-04-05')).toMatchObject({
+      reserveReleased: Number(reserve),
+    });
   });
 
   it('direct mode: payments and refunds post the direct legs; settlement records what the channel paid', async () => {
@@ -235,7 +251,11 @@ describe.each(testDatabases)('settlement on $kind', (database) => {
     expect((await balances()).pending).toBe(before.pending);
     expect((await balances()).byChannel - before.byChannel).toBe(order.amount - order.channel_cost);
     const r = await refund(no, 3_000);
-    expect(await refundRow(r.refundNo)).toMatchObject({ direct: true, debited_pending: 0n, debited_available: 0n });
+    expect(await refundRow(r.refundNo)).toMatchObject({
+      direct: true,
+      debited_pending: 0n,
+      debited_available: 0n,
+    });
     await expectLedgerOk();
     const api = await t.client.getBalance();
     expect(api.mode).toBe('direct');
@@ -299,7 +319,9 @@ describe.each(testDatabases)('settlement on $kind', (database) => {
     await expect(stranger.getBalance()).rejects.toBeInstanceOf(QingyunApiError);
     const cashier = await merchantConsole(t, { merchantId, merchantRole: 'cashier' });
     expect((await cashier.get('/api/merchant/balance')).status).toBe(403);
-    const portal = await manager.get<{ available: number; terms: { cycle: string } }>('/api/merchant/balance');
+    const portal = await manager.get<{ available: number; terms: { cycle: string } }>(
+      '/api/merchant/balance',
+    );
     expect(portal.body.available).toBe(Number(now.available));
   });
 
@@ -313,9 +335,14 @@ describe.each(testDatabases)('settlement on $kind', (database) => {
     expect(list.body.items.every((e) => e.account === 'available')).toBe(true);
     const total = list.body.total;
 
-    const csv = await manager.get<string>('/api/merchant/account-entries/export?format=csv&account=available');
+    const csv = await manager.get<string>(
+      '/api/merchant/account-entries/export?format=csv&account=available',
+    );
     expect(csv.status).toBe(200);
-    const lines = csv.text.replace(/^\uFEFF/, '').trim().split(/\r?\n/);
+    const lines = csv.text
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split(/\r?\n/);
     expect(lines[0]).toBe('id,at,account,type,reference,amount,balanceAfter');
     expect(lines.length - 1).toBe(total);
 
@@ -329,7 +356,9 @@ describe.each(testDatabases)('settlement on $kind', (database) => {
     const sheet = workbook.worksheets[0]!;
     expect(sheet.getRow(1).getCell(7).value).toBe('balanceAfter');
     expect(sheet.rowCount - 1).toBe(total);
-    expect(Number(sheet.getRow(sheet.rowCount).getCell(7).value)).toBe(Number(await balance('merchant_available')));
+    expect(Number(sheet.getRow(sheet.rowCount).getCell(7).value)).toBe(
+      Number(await balance('merchant_available')),
+    );
 
     services().settlement.exportLimit = 2;
     try {
@@ -337,7 +366,10 @@ describe.each(testDatabases)('settlement on $kind', (database) => {
         '/api/merchant/account-entries/export?format=csv',
       );
       expect(refused.status).toBe(400);
-      expect(refused.body).toMatchObject({ code: 'INVALID_REQUEST', details: { reason: 'export_too_large', limit: 2 } });
+      expect(refused.body).toMatchObject({
+        code: 'INVALID_REQUEST',
+        details: { reason: 'export_too_large', limit: 2 },
+      });
     } finally {
       services().settlement.exportLimit = 10_000;
     }
@@ -357,10 +389,14 @@ describe.each(testDatabases)('settlement on $kind', (database) => {
       mchNo: t.demo.merchant.mchNo,
       available: Number(await balance('merchant_available')),
     });
-    const terms = await operator.call('PUT', `/api/admin/merchants/${t.demo.merchant.mchNo}/settlement-terms`, {
-      ...TERMS,
-      cycle: 'T1',
-    });
+    const terms = await operator.call(
+      'PUT',
+      `/api/admin/merchants/${t.demo.merchant.mchNo}/settlement-terms`,
+      {
+        ...TERMS,
+        cycle: 'T1',
+      },
+    );
     expect(terms.status).toBe(200);
     expect((await services().settlementTerms.termsOf(merchantId)).cycle).toBe('T1');
 
