@@ -299,6 +299,52 @@ describe.each(testDatabases)('settlement on $kind', (database) => {
     await expectLedgerOk();
   });
 
+  it('a settled order refunded beyond available borrows from pending; the next settlement absorbs the debt', async () => {
+    const other = await services().merchants.createMerchant({ name: '结算对手 Other Co' });
+    await services().catalog.setMerchantRate(other.id, 'sandbox_qr', 6000);
+    const otherApp = await services().merchants.createApp(other.mch_no, { name: 'other app' });
+    const client = new QingyunClient({
+      baseUrl: t.platform.url,
+      mchNo: other.mch_no,
+      appId: otherApp.app.appId,
+      key: { type: 'HMAC-SHA256', secret: otherApp.secret },
+    });
+    await services().settlementTerms.setTerms(services().db, other.id, TERMS);
+    const of = (kind: AccountKind) =>
+      services().ledger.balanceOf({ kind, ownerId: other.id, currency: 'CNY' });
+    const pay = async (local: string) => {
+      const order = await paidSandboxOrder(client, {
+        mchOrderNo: `SO-${++sequence}`,
+        amount: 10_000,
+        subject: 'debt test',
+      });
+      await services().db.query('UPDATE pay_order SET paid_at = $2 WHERE order_no = $1', [
+        order.orderNo,
+        new Date(`${local}+08:00`),
+      ]);
+      return order.orderNo;
+    };
+    const a = await pay('2026-07-01T10:00:00');
+    await run('2026-07-02T10:00:00');
+    await pay('2026-07-02T10:00:00');
+    expect(await of('merchant_available')).toBe(9_940n);
+    expect(await of('merchant_pending')).toBe(9_940n);
+    await services().catalog.updateProduct('sandbox_qr', { feeRefundMode: 'kept' });
+    try {
+      const r = await client.createRefund({ orderNo: a, mchRefundNo: `SOR-${++sequence}`, amount: 10_000 });
+      expect(await refundRow(r.refundNo)).toMatchObject({ debited_available: 9_940n, debited_pending: 60n });
+    } finally {
+      await services().catalog.updateProduct('sandbox_qr', { feeRefundMode: 'proportional' });
+    }
+    expect(await of('merchant_available')).toBe(0n);
+    expect(await of('merchant_pending')).toBe(9_880n);
+    await expectLedgerOk();
+    await run('2026-07-03T10:00:00');
+    expect(await of('merchant_pending')).toBe(0n);
+    expect(await of('merchant_available')).toBe(9_880n);
+    await expectLedgerOk();
+  });
+
   it('the balance API is signed and answers the balances', async () => {
     const b = await t.client.getBalance();
     const now = await balances();
