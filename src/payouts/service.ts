@@ -188,8 +188,7 @@ export class PayoutService {
    */
   async submit(payoutNo: string): Promise<void> {
     const payout = await queries.findByPayoutNo(this.db, payoutNo);
-    if (!payout || payout.state !== 'pending') return;
-    await this.send(payout);
+    if (payout?.state === 'pending') await this.send(payout);
   }
 
   // ---------- third-party payouts (merchant API) ----------

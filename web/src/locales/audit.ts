@@ -84,6 +84,10 @@ const zh = {
     'cashier.reset_password': '重置收银员密码',
     'collect_code.create': '新建收款码',
     'collect_code.update': '修改收款码',
+    'payout.retry': '重试代付',
+    'payout.mark_failed': '代付置为失败',
+    'payout_rules.update': '修改代付规则',
+    'payout_rules.update_merchant': '修改商户代付规则',
   } as Record<string, string>,
   targets: {
     user: '账号',
@@ -101,6 +105,7 @@ const zh = {
     product_binding: '通道路由',
     order: '订单',
     collect_code: '收款码',
+    payout: glossary.zh.payout,
   } as Record<string, string>,
   /** Field labels, by the field's own name (nested fields by their last part). */
   fields: {
