@@ -473,7 +473,6 @@ describe.each(postgresOnly)('concurrent payouts on $kind', (database) => {
   const ctx = payoutPlatform(database);
 
   it('50 payouts at once against one balance never overdraw it', async () => {
-    const s = ctx.services();
     await ctx.outcome('succeed');
     const { available } = await ctx.balances();
     // Each takes about a tenth of the balance: some must be refused.
