@@ -216,6 +216,11 @@ const zh = {
     tasks: '通知数',
     channelConfirmed: '通道已确认',
     error: '错误',
+    channelState: '通道状态',
+    payoutEnabled: '开通代付',
+    feeRatePpm: '代付费率',
+    dailyCount: '每日笔数',
+    dailyAmount: '每日金额',
   } as Record<string, string>,
   /** Values shown in words, by field. */
   values: {
@@ -389,6 +394,10 @@ const en: typeof zh = {
     'cashier.reset_password': "Reset cashier's password",
     'collect_code.create': 'New QR code',
     'collect_code.update': 'Changed QR code',
+    'payout.retry': 'Retried payout',
+    'payout.mark_failed': 'Marked payout failed',
+    'payout_rules.update': 'Changed payout rules',
+    'payout_rules.update_merchant': "Changed a merchant's payout rules",
   },
   targets: {
     user: 'Login',
@@ -406,6 +415,7 @@ const en: typeof zh = {
     product_binding: 'Channel routing',
     order: 'Order',
     collect_code: 'QR code',
+    payout: glossary.en.payout,
   },
   fields: {
     id: 'Number',
@@ -515,6 +525,11 @@ const en: typeof zh = {
     tasks: 'Notifies',
     channelConfirmed: 'Confirmed by the channel',
     error: 'Error',
+    channelState: 'Channel state',
+    payoutEnabled: 'Pays out',
+    feeRatePpm: 'Payout fee rate',
+    dailyCount: 'Payouts per day',
+    dailyAmount: 'Payout amount per day',
   },
   values: {
     state: {
