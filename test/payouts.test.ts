@@ -430,6 +430,43 @@ describe.each(testDatabases)('payouts on $kind', (database) => {
     await ctx.expectLedgerOk();
   });
 
+  it('a payout never sent after its commit (a stop before submit) is sent by the query job', async () => {
+    const s = ctx.services();
+    await ctx.outcome('succeed');
+    const debit = 1_000n;
+    const withdrawalId = BigInt(Date.now()) + 7n;
+    await s.ledger.openAccounts([ctx.ref('merchant_available'), ctx.ref('merchant_frozen')]);
+    const { payoutNo } = await s.db.tx(async (q) => {
+      await s.ledger.post(q, {
+        kind: 'withdrawal_freeze',
+        reference: `W${withdrawalId}`,
+        idempotencyKey: `withdrawal_freeze:W${withdrawalId}`,
+        legs: [
+          { account: ctx.ref('merchant_available'), amount: -debit },
+          { account: ctx.ref('merchant_frozen'), amount: debit },
+        ],
+      });
+      return s.payouts.createForWithdrawal(q, {
+        merchantId: ctx.merchantId,
+        withdrawalId,
+        withdrawNo: `W${withdrawalId}`,
+        amount: debit,
+        fee: 0n,
+        debit,
+        currency: 'CNY',
+        payee: { ...ctx.payee, type: 'corporate' },
+        test: false,
+      });
+    });
+    await s.db.query(
+      "UPDATE payout_order SET updated_at = now() - interval '1 minute' WHERE payout_no = $1",
+      [payoutNo],
+    );
+    await s.payouts.queryPending();
+    expect((await s.payouts.requireByPayoutNo(payoutNo)).state).toBe('succeeded');
+    await ctx.expectLedgerOk();
+  });
+
   it('the operator lists and reads payouts with attempts; the portal shows a manager only their own', async () => {
     const admin = await operatorConsole(t());
     const list = await admin.ok<{
@@ -445,6 +482,23 @@ describe.each(testDatabases)('payouts on $kind', (database) => {
     );
     expect(detail.attempts[0]!.action).toBe('create');
     expect(detail.payee.accountNoMasked).toMatch(/^\*{4} \*{4} \d{4}$/);
+
+    // The channel account's payout switch, in the catalog's views and update route.
+    const switched = await admin.ok<{ payoutEnabled: boolean }>(
+      'PATCH',
+      `/api/admin/channel-accounts/${ctx.accountId}`,
+      { payoutEnabled: false },
+    );
+    expect(switched.payoutEnabled).toBe(false);
+    await admin.ok('PATCH', `/api/admin/channel-accounts/${ctx.accountId}`, { payoutEnabled: true });
+    const accounts = await admin.ok<{ id: string; payoutEnabled: boolean; supportsPayout: boolean }[]>(
+      'GET',
+      '/api/admin/channel-accounts',
+    );
+    expect(accounts.map((a) => [a.id, a.payoutEnabled, a.supportsPayout])).toEqual([
+      [ctx.accountId.toString(), true, true],
+      [ctx.t.channelAccountIds[1]!.toString(), false, true],
+    ]);
 
     const rules = await admin.ok<{ fixedFee: number }>('GET', '/api/admin/settings/payout-rules');
     expect(rules.fixedFee).toBe(Number(DEFAULT_PAYOUT_RULES.fixedFee));
