@@ -13,6 +13,7 @@ import { MerchantService } from '../merchants/service.ts';
 import { NotifyService } from '../notify/service.ts';
 import { CashierLinks } from '../orders/cashier-link.ts';
 import { OrderService } from '../orders/service.ts';
+import { PayoutService } from '../payouts/service.ts';
 import { RefundService } from '../refunds/service.ts';
 import { getSetting } from '../settings/queries.ts';
 import { SettingsService } from '../settings/service.ts';
@@ -45,6 +46,8 @@ export interface Services {
   settlementTerms: SettlementTermsBook;
   /** Settlement: calendar, defaults, the settle job, reserve, daily balances, balance reads. */
   settlement: SettlementService;
+  /** Payout orders (代付): withdrawals' payments to cards and third-party payouts. */
+  payouts: PayoutService;
 }
 
 export function createServices(db: Db, config: Config, log: Logger, publicUrl: () => string): Services {
@@ -103,5 +106,15 @@ export function createServices(db: Db, config: Config, log: Logger, publicUrl: (
       embedded: !config.databaseUrl,
       log,
     }),
+    payouts: new PayoutService(
+      db,
+      { ledger, channels, catalog, notify, merchants, orders, secrets, settlementTerms },
+      {
+        log,
+        timeZone: config.timeZone,
+        // Test orders settle (and test accounts pay out) on the embedded database, not with DATABASE_URL.
+        settleTestOrdersDefault: !config.databaseUrl,
+      },
+    ),
   };
 }

@@ -31,6 +31,7 @@ export const AUDIT_TARGET_TYPES = [
   'product_binding',
   'order',
   'collect_code',
+  'payout',
 ] as const;
 export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
 
@@ -134,6 +135,12 @@ export const AUDIT_ACTIONS: Readonly<Record<string, AuditAction>> = {
   'POST /api/merchant/cashiers/:id/reset-password': a('cashier.reset_password', 'merchant_user'),
   'POST /api/merchant/collect-codes': a('collect_code.create', 'collect_code'),
   'PATCH /api/merchant/collect-codes/:id': a('collect_code.update', 'collect_code'),
+
+  // Payouts (代付).
+  'POST /api/admin/payouts/:payoutNo/retry': a('payout.retry', 'payout'),
+  'POST /api/admin/payouts/:payoutNo/mark-failed': a('payout.mark_failed', 'payout'),
+  'PUT /api/admin/settings/payout-rules': a('payout_rules.update', 'setting'),
+  'PUT /api/admin/merchants/:mchNo/payout-rules': a('payout_rules.update_merchant', 'merchant'),
 };
 
 /** Every action key an audit row can carry (the login ones included); each is translated in both languages. */

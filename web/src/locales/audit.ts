@@ -89,6 +89,10 @@ const zh = {
     'cashier.reset_password': '重置收银员密码',
     'collect_code.create': '新建收款码',
     'collect_code.update': '修改收款码',
+    'payout.retry': '重试代付',
+    'payout.mark_failed': '代付置为失败',
+    'payout_rules.update': '修改代付规则',
+    'payout_rules.update_merchant': '修改商户代付规则',
   } as Record<string, string>,
   targets: {
     user: '账号',
@@ -106,6 +110,7 @@ const zh = {
     product_binding: '通道路由',
     order: '订单',
     collect_code: '收款码',
+    payout: glossary.zh.payout,
   } as Record<string, string>,
   /** Field labels, by the field's own name (nested fields by their last part). */
   fields: {
@@ -216,6 +221,11 @@ const zh = {
     tasks: '通知数',
     channelConfirmed: '通道已确认',
     error: '错误',
+    channelState: '通道状态',
+    payoutEnabled: '开通代付',
+    feeRatePpm: '代付费率',
+    dailyCount: '每日笔数',
+    dailyAmount: '每日金额',
   } as Record<string, string>,
   /** Values shown in words, by field. */
   values: {
@@ -394,6 +404,10 @@ const en: typeof zh = {
     'cashier.reset_password': "Reset cashier's password",
     'collect_code.create': 'New QR code',
     'collect_code.update': 'Changed QR code',
+    'payout.retry': 'Retried payout',
+    'payout.mark_failed': 'Marked payout failed',
+    'payout_rules.update': 'Changed payout rules',
+    'payout_rules.update_merchant': "Changed a merchant's payout rules",
   },
   targets: {
     user: 'Login',
@@ -411,6 +425,7 @@ const en: typeof zh = {
     product_binding: 'Channel routing',
     order: 'Order',
     collect_code: 'QR code',
+    payout: glossary.en.payout,
   },
   fields: {
     id: 'Number',
@@ -520,6 +535,11 @@ const en: typeof zh = {
     tasks: 'Notifies',
     channelConfirmed: 'Confirmed by the channel',
     error: 'Error',
+    channelState: 'Channel state',
+    payoutEnabled: 'Pays out',
+    feeRatePpm: 'Payout fee rate',
+    dailyCount: 'Payouts per day',
+    dailyAmount: 'Payout amount per day',
   },
   values: {
     state: {
