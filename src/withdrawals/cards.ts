@@ -214,9 +214,9 @@ export class BankCardService {
     return { rows, total: Number(rows[0]?.total ?? 0n) };
   }
 
-  async requireAny(id: bigint): Promise<BankCardRow> {
+  async requireAny(id: bigint, q: Queryable = this.db): Promise<BankCardRow> {
     const row = (
-      await this.db.query<BankCardRow>('SELECT * FROM bank_card WHERE id = $1 AND deleted_at IS NULL', [id])
+      await q.query<BankCardRow>('SELECT * FROM bank_card WHERE id = $1 AND deleted_at IS NULL', [id])
     )[0];
     if (!row) throw new AppError('NOT_FOUND', `bank card ${id} not found`);
     return row;
@@ -234,7 +234,7 @@ export class BankCardService {
         )
       )[0];
       if (!card) {
-        const now = await this.requireAny(id);
+        const now = await this.requireAny(id, q);
         throw new AppError('INVALID_REQUEST', `bank card ${id} is ${now.state}, not waiting for review`, {
           field: 'state',
         });

@@ -131,10 +131,11 @@ export class WithdrawalService {
     await this.ledger.openAccounts([available, frozen]);
     const notifyTo = await this.notifyTarget(merchantId, origin.appId, input.notifyUrl);
 
+    // Direct mode (the channel settles the merchant): nothing is held here to withdraw.
+    await this.terms.requirePlatformMode(merchantId);
     let withdrawal: WithdrawalRow;
     try {
       withdrawal = await this.db.tx(async (q) => {
-        await this.terms.requirePlatformMode(merchantId);
         // One withdrawal of a merchant at a time past here: the day's count and amount are read
         // and extended under this lock, so parallel requests cannot pass the limits together.
         await q.query('SELECT id FROM merchant WHERE id = $1 FOR NO KEY UPDATE', [merchantId]);
