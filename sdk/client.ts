@@ -213,7 +213,10 @@ export class QingyunClient {
   }
 
   getWithdrawalByMchNo(mchWithdrawNo: string): Promise<Withdrawal> {
-    return this.call<Withdrawal>('GET', `/api/v1/withdrawals?mchWithdrawNo=${encodeURIComponent(mchWithdrawNo)}`);
+    return this.call<Withdrawal>(
+      'GET',
+      `/api/v1/withdrawals?mchWithdrawNo=${encodeURIComponent(mchWithdrawNo)}`,
+    );
   }
 
   /** Sends one signed request; returns the parsed body or throws QingyunApiError. */

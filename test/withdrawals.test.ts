@@ -45,11 +45,17 @@ function harness() {
       h.t = await startTestPlatform(database);
       h.merchantId = (await services().merchants.requireMerchant(h.t.demo.merchant.mchNo)).id;
     },
-    available: (merchantId = h.merchantId) => services().ledger.balanceOf(accountOf('merchant_available', merchantId)),
-    frozen: (merchantId = h.merchantId) => services().ledger.balanceOf(accountOf('merchant_frozen', merchantId)),
+    available: (merchantId = h.merchantId) =>
+      services().ledger.balanceOf(accountOf('merchant_available', merchantId)),
+    frozen: (merchantId = h.merchantId) =>
+      services().ledger.balanceOf(accountOf('merchant_frozen', merchantId)),
     /** Credits the available balance (what a settlement does): the channel owes it, the merchant may spend it. */
     async credit(amount: bigint, merchantId = h.merchantId) {
-      const clearing: AccountRef = { kind: 'channel_clearing', ownerId: h.t.channelAccountIds[0]!, currency: 'CNY' };
+      const clearing: AccountRef = {
+        kind: 'channel_clearing',
+        ownerId: h.t.channelAccountIds[0]!,
+        currency: 'CNY',
+      };
       const available = accountOf('merchant_available', merchantId);
       await services().ledger.openAccounts([clearing, available, accountOf('merchant_frozen', merchantId)]);
       const n = ++credits;
@@ -132,15 +138,18 @@ describe.each(testDatabases)('withdrawals on $kind', (database) => {
   });
 
   it('gives the demo merchant an active, masked sandbox card and review from 100 yuan', async () => {
-    const cards = await h.portal.ok<{ items: { accountNoMasked: string; state: string; isDefault: boolean }[] }>(
-      'GET',
-      '/api/merchant/bank-cards',
-    );
+    const cards = await h.portal.ok<{
+      items: { accountNoMasked: string; state: string; isDefault: boolean }[];
+    }>('GET', '/api/merchant/bank-cards');
     expect(cards.items).toEqual([
       expect.objectContaining({ accountNoMasked: '6222 **** **** 1234', state: 'active', isDefault: true }),
     ]);
     const rules = await h.portal.ok<Record<string, unknown>>('GET', '/api/merchant/withdrawal-rules');
-    expect(rules).toMatchObject({ minAmount: 100, reviewThreshold: 10_000, usedToday: { count: 0, amount: 0 } });
+    expect(rules).toMatchObject({
+      minAmount: 100,
+      reviewThreshold: 10_000,
+      usedToday: { count: 0, amount: 0 },
+    });
   });
 
   it('binds a card only with the login password: sealed at rest, masked in every answer, audited without the number', async () => {
@@ -156,13 +165,18 @@ describe.each(testDatabases)('withdrawals on $kind', (database) => {
     const missing = await h.portal.send<{ code: string }>('POST', '/api/merchant/bank-cards', body);
     expect(missing.status).toBe(400);
 
-    const bound = await h.portal.send<{ id: string; accountNoMasked: string; state: string; isDefault: boolean }>(
-      'POST',
-      '/api/merchant/bank-cards',
-      { ...body, password: password() },
-    );
+    const bound = await h.portal.send<{
+      id: string;
+      accountNoMasked: string;
+      state: string;
+      isDefault: boolean;
+    }>('POST', '/api/merchant/bank-cards', { ...body, password: password() });
     expect(bound.status).toBe(201);
-    expect(bound.body).toMatchObject({ accountNoMasked: '6217 **** **** 5678', state: 'active', isDefault: false });
+    expect(bound.body).toMatchObject({
+      accountNoMasked: '6217 **** **** 5678',
+      state: 'active',
+      isDefault: false,
+    });
     expect(bound.text).not.toContain(digits);
     const list = await h.portal.get<unknown>('/api/merchant/bank-cards');
     expect(list.text).not.toContain(digits);
@@ -195,11 +209,17 @@ describe.each(testDatabases)('withdrawals on $kind', (database) => {
       password: 'wrong',
     });
     expect(noPw.status).toBe(401);
-    const made = await h.portal.ok<{ isDefault: boolean }>('POST', `/api/merchant/bank-cards/${bound.body.id}/default`, {
-      password: password(),
-    });
+    const made = await h.portal.ok<{ isDefault: boolean }>(
+      'POST',
+      `/api/merchant/bank-cards/${bound.body.id}/default`,
+      {
+        password: password(),
+      },
+    );
     expect(made.isDefault).toBe(true);
-    const demoCard = (await services().withdrawals.cards.list(h.merchantId)).find((c) => c.account_last4 === '1234')!;
+    const demoCard = (await services().withdrawals.cards.list(h.merchantId)).find(
+      (c) => c.account_last4 === '1234',
+    )!;
     await h.portal.ok('POST', `/api/merchant/bank-cards/${demoCard.id}/default`, { password: password() });
     const refusedDelete = await h.portal.send('DELETE', `/api/merchant/bank-cards/${bound.body.id}`, {
       password: 'wrong',
@@ -209,7 +229,10 @@ describe.each(testDatabases)('withdrawals on $kind', (database) => {
       password: password(),
     });
     expect(deleted.status).toBe(204);
-    const after = await h.portal.ok<{ items: { id: string; isDefault: boolean }[] }>('GET', '/api/merchant/bank-cards');
+    const after = await h.portal.ok<{ items: { id: string; isDefault: boolean }[] }>(
+      'GET',
+      '/api/merchant/bank-cards',
+    );
     expect(after.items.map((c) => c.id)).toEqual([demoCard.id.toString()]);
     expect(after.items[0]!.isDefault).toBe(true);
     // Failed guesses were counted and given back on success: the account is not locked.
@@ -221,8 +244,14 @@ describe.each(testDatabases)('withdrawals on $kind', (database) => {
   });
 
   it('holds a new card for review when the platform reviews card changes; a rejected card is never used', async () => {
-    const defaults = await h.operator.ok<Record<string, unknown>>('GET', '/api/admin/settings/withdrawal-rules');
-    await h.operator.ok('PUT', '/api/admin/settings/withdrawal-rules', { ...defaults, cardChangeReview: true });
+    const defaults = await h.operator.ok<Record<string, unknown>>(
+      'GET',
+      '/api/admin/settings/withdrawal-rules',
+    );
+    await h.operator.ok('PUT', '/api/admin/settings/withdrawal-rules', {
+      ...defaults,
+      cardChangeReview: true,
+    });
     try {
       const bind = (last: string) =>
         h.portal.ok<{ id: string; state: string }>('POST', '/api/merchant/bank-cards', {
@@ -240,12 +269,15 @@ describe.each(testDatabases)('withdrawals on $kind', (database) => {
       );
       expect(unusable.code).toBe('NO_BANK_CARD');
 
-      const waiting = await h.operator.ok<{ items: { id: string; mchNo: string; accountNoMasked: string }[] }>(
-        'GET',
-        '/api/admin/bank-cards?state=pending_review',
-      );
+      const waiting = await h.operator.ok<{
+        items: { id: string; mchNo: string; accountNoMasked: string }[];
+      }>('GET', '/api/admin/bank-cards?state=pending_review');
       expect(waiting.items).toEqual([
-        expect.objectContaining({ id: first.id, mchNo: h.t.demo.merchant.mchNo, accountNoMasked: '6225 **** **** 3331' }),
+        expect.objectContaining({
+          id: first.id,
+          mchNo: h.t.demo.merchant.mchNo,
+          accountNoMasked: '6225 **** **** 3331',
+        }),
       ]);
       const noReason = await h.operator.send('POST', `/api/admin/bank-cards/${first.id}/reject`, {});
       expect(noReason.status).toBe(400);
@@ -255,18 +287,31 @@ describe.each(testDatabases)('withdrawals on $kind', (database) => {
         { reason: '开户名与商户名称不符' },
       );
       expect(rejected).toMatchObject({ state: 'rejected', reviewReason: '开户名与商户名称不符' });
-      expect((await h.operator.send('POST', `/api/admin/bank-cards/${first.id}/approve`, {})).status).toBe(400);
+      expect((await h.operator.send('POST', `/api/admin/bank-cards/${first.id}/approve`, {})).status).toBe(
+        400,
+      );
 
       const second = await bind('4442');
-      const approved = await h.operator.ok<{ state: string }>('POST', `/api/admin/bank-cards/${second.id}/approve`, {});
+      const approved = await h.operator.ok<{ state: string }>(
+        'POST',
+        `/api/admin/bank-cards/${second.id}/approve`,
+        {},
+      );
       expect(approved.state).toBe('active');
-      const w = await h.t.client.createWithdrawal({ mchWithdrawNo: 'W-APPROVED-CARD', amount: 100, cardId: second.id });
+      const w = await h.t.client.createWithdrawal({
+        mchWithdrawNo: 'W-APPROVED-CARD',
+        amount: 100,
+        cardId: second.id,
+      });
       expect(w.card.accountNoMasked).toBe('6225 **** **** 4442');
       for (const id of [first.id, second.id]) {
         await h.portal.ok('DELETE', `/api/merchant/bank-cards/${id}`, { password: password() });
       }
     } finally {
-      await h.operator.ok('PUT', '/api/admin/settings/withdrawal-rules', { ...defaults, cardChangeReview: false });
+      await h.operator.ok('PUT', '/api/admin/settings/withdrawal-rules', {
+        ...defaults,
+        cardChangeReview: false,
+      });
     }
     await x.expectLedgerOk();
   });
@@ -276,7 +321,13 @@ describe.each(testDatabases)('withdrawals on $kind', (database) => {
     const balance = await x.available();
     const before = await x.snapshot();
     const call = (amount: unknown, extra: Record<string, unknown> = {}) =>
-      refusal(h.t.client.call('POST', '/api/v1/withdrawals', { mchWithdrawNo: `W-REF-${Math.random()}`.replace('.', ''), amount, ...extra }));
+      refusal(
+        h.t.client.call('POST', '/api/v1/withdrawals', {
+          mchWithdrawNo: `W-REF-${Math.random()}`.replace('.', ''),
+          amount,
+          ...extra,
+        }),
+      );
 
     for (const amount of [0, -100, 150.5, '200', null]) {
       const e = await call(amount);
@@ -284,11 +335,15 @@ describe.each(testDatabases)('withdrawals on $kind', (database) => {
     }
     expect((await call(99)).code).toBe('AMOUNT_OUT_OF_RANGE');
     // Details name the range (the portal sees them).
-    const ranged = await h.portal.send<{ code: string; details: unknown }>('POST', '/api/merchant/withdrawals', {
-      amount: 99,
-      cardId: (await services().withdrawals.cards.list(h.merchantId))[0]!.id.toString(),
-      password: password(),
-    });
+    const ranged = await h.portal.send<{ code: string; details: unknown }>(
+      'POST',
+      '/api/merchant/withdrawals',
+      {
+        amount: 99,
+        cardId: (await services().withdrawals.cards.list(h.merchantId))[0]!.id.toString(),
+        password: password(),
+      },
+    );
     expect(ranged.body).toMatchObject({ code: 'AMOUNT_OUT_OF_RANGE', details: { min: 100, max: 5_000_000 } });
 
     const minute = minuteOfDayIn(new Date(), 'Asia/Shanghai');
@@ -313,11 +368,15 @@ describe.each(testDatabases)('withdrawals on $kind', (database) => {
     const count = await refusal(h.t.client.createWithdrawal({ mchWithdrawNo: 'W-COUNT', amount: 100 }));
     expect(count.code).toBe('DAILY_LIMIT_REACHED');
     await x.setRules({ dailyCount: 1000, dailyAmount: used.amount + 150n, reviewThreshold: 10_000n });
-    const byAmount = await h.portal.send<{ code: string; details: { kind: string } }>('POST', '/api/merchant/withdrawals', {
-      amount: 200,
-      cardId: (await services().withdrawals.cards.list(h.merchantId))[0]!.id.toString(),
-      password: password(),
-    });
+    const byAmount = await h.portal.send<{ code: string; details: { kind: string } }>(
+      'POST',
+      '/api/merchant/withdrawals',
+      {
+        amount: 200,
+        cardId: (await services().withdrawals.cards.list(h.merchantId))[0]!.id.toString(),
+        password: password(),
+      },
+    );
     expect(byAmount.body).toMatchObject({ code: 'DAILY_LIMIT_REACHED', details: { kind: 'amount' } });
     await x.setRules({ dailyCount: 1000, dailyAmount: 1_000_000_000n, reviewThreshold: 10_000_000n });
 
@@ -333,7 +392,10 @@ describe.each(testDatabases)('withdrawals on $kind', (database) => {
   });
 
   it('refuses in direct settlement mode and changes nothing', async () => {
-    await services().settlementTerms.setTerms(services().db, h.merchantId, { ...DEFAULT_TERMS, mode: 'direct' });
+    await services().settlementTerms.setTerms(services().db, h.merchantId, {
+      ...DEFAULT_TERMS,
+      mode: 'direct',
+    });
     try {
       const before = await x.snapshot();
       const e = await refusal(h.t.client.createWithdrawal({ mchWithdrawNo: 'W-DIRECT', amount: 100 }));
@@ -347,7 +409,10 @@ describe.each(testDatabases)('withdrawals on $kind', (database) => {
   it('is idempotent on mchWithdrawNo: the same body gives the same withdrawal, a changed one 409', async () => {
     await x.credit(1_000n);
     const available = await x.available();
-    const first = await h.t.client.call<Withdrawal>('POST', '/api/v1/withdrawals', { mchWithdrawNo: 'W-IDEM', amount: 300 });
+    const first = await h.t.client.call<Withdrawal>('POST', '/api/v1/withdrawals', {
+      mchWithdrawNo: 'W-IDEM',
+      amount: 300,
+    });
     expect(first).toMatchObject({
       mchWithdrawNo: 'W-IDEM',
       state: 'approved',
@@ -393,10 +458,10 @@ describe.each(testDatabases)('withdrawals on $kind', (database) => {
     expect(await x.available()).toBe(available - 20_000n);
     expect(await x.frozen()).toBe(frozen + 20_000n);
 
-    const listed = await h.operator.ok<{ items: { withdrawNo: string; mchNo: string; merchantName: string }[]; total: number }>(
-      'GET',
-      `/api/admin/withdrawals?state=reviewing&mchNo=${h.t.demo.merchant.mchNo}`,
-    );
+    const listed = await h.operator.ok<{
+      items: { withdrawNo: string; mchNo: string; merchantName: string }[];
+      total: number;
+    }>('GET', `/api/admin/withdrawals?state=reviewing&mchNo=${h.t.demo.merchant.mchNo}`);
     expect(listed.items[0]).toMatchObject({ withdrawNo: big.withdrawNo, mchNo: h.t.demo.merchant.mchNo });
     expect(listed.items[0]!.merchantName).toContain('演示商户');
 
@@ -412,7 +477,11 @@ describe.each(testDatabases)('withdrawals on $kind', (database) => {
     );
     expect(['approved', 'submitted', 'succeeded']).toContain(approved.state);
     expect(approved.reviewedAt).not.toBeNull();
-    const twice = await h.operator.send<{ code: string }>('POST', `/api/admin/withdrawals/${big.withdrawNo}/approve`, {});
+    const twice = await h.operator.send<{ code: string }>(
+      'POST',
+      `/api/admin/withdrawals/${big.withdrawNo}/approve`,
+      {},
+    );
     expect([twice.status, twice.body.code]).toEqual([409, 'WITHDRAWAL_STATE_INVALID']);
 
     const toReject = await h.t.client.createWithdrawal({ mchWithdrawNo: 'W-BIG-2', amount: 15_000 });
@@ -430,7 +499,10 @@ describe.each(testDatabases)('withdrawals on $kind', (database) => {
     );
     expect(tasks).toHaveLength(1);
     expect(tasks[0]!.order_id).toBeNull();
-    expect(JSON.parse(tasks[0]!.payload)).toMatchObject({ eventType: 'withdrawal.failed', state: 'rejected' });
+    expect(JSON.parse(tasks[0]!.payload)).toMatchObject({
+      eventType: 'withdrawal.failed',
+      state: 'rejected',
+    });
 
     const detail = await h.portal.ok<{ events: { state: string; reason: string | null }[] }>(
       'GET',
@@ -464,7 +536,11 @@ describe.each(testDatabases)('withdrawals on $kind', (database) => {
     await x.credit(1_000n);
     const cardId = (await services().withdrawals.cards.list(h.merchantId))[0]!.id.toString();
     const before = await x.snapshot();
-    const wrong = await h.portal.send('POST', '/api/merchant/withdrawals', { amount: 500, cardId, password: 'nope' });
+    const wrong = await h.portal.send('POST', '/api/merchant/withdrawals', {
+      amount: 500,
+      cardId,
+      password: 'nope',
+    });
     expect(wrong.status).toBe(401);
     expect(await x.snapshot()).toEqual(before);
     const made = await h.portal.send<Withdrawal>('POST', '/api/merchant/withdrawals', {
@@ -481,7 +557,10 @@ describe.each(testDatabases)('withdrawals on $kind', (database) => {
     expect(list.items.map((w) => w.withdrawNo)).toEqual([made.body.withdrawNo]);
     // Another merchant's user does not see it.
     const { merchantConsole } = await import('./support/console.ts');
-    const stranger = await merchantConsole(h.t, { merchantId: await x.newMerchant('陌生商户'), merchantRole: 'manager' });
+    const stranger = await merchantConsole(h.t, {
+      merchantId: await x.newMerchant('陌生商户'),
+      merchantRole: 'manager',
+    });
     expect((await stranger.get(`/api/merchant/withdrawals/${made.body.withdrawNo}`)).status).toBe(404);
     const cashier = await merchantConsole(h.t, { merchantId: h.merchantId, merchantRole: 'cashier' });
     expect((await cashier.get('/api/merchant/withdrawals')).status).toBe(403);
@@ -554,7 +633,11 @@ describe.each(testDatabases)('withdrawals on $kind', (database) => {
     expect(w.mch_withdraw_no).toMatch(/^AUTO-\d{8}$/);
     expect(await x.available()).toBe(1_000n);
     expect((await job.runAutoWithdrawals()).created).toEqual([]);
-    await h.portal.ok('PUT', '/api/merchant/auto-withdrawal', { enabled: false, time: '00:00', keepBalance: 0 });
+    await h.portal.ok('PUT', '/api/merchant/auto-withdrawal', {
+      enabled: false,
+      time: '00:00',
+      keepBalance: 0,
+    });
     await x.expectLedgerOk();
   });
 });
@@ -580,7 +663,10 @@ describe.each(postgresOnly)('withdrawals under concurrency on $kind', (database)
 
   it('never overdraws: of 50 parallel withdrawals exactly floor(balance / amount) pass', async () => {
     const merchantId = await x.newMerchant('并发商户');
-    await x.setRules({ dailyCount: 1000, dailyAmount: 1_000_000_000n, reviewThreshold: 1_000_000_000n }, merchantId);
+    await x.setRules(
+      { dailyCount: 1000, dailyAmount: 1_000_000_000n, reviewThreshold: 1_000_000_000n },
+      merchantId,
+    );
     await x.credit(10_000n, merchantId);
     const outcomes = await Promise.all(
       Array.from({ length: 50 }, (_, i) => create(merchantId, `W-RACE-${i}`, 300n)),
@@ -594,7 +680,10 @@ describe.each(postgresOnly)('withdrawals under concurrency on $kind', (database)
 
   it('keeps the daily count under concurrency', async () => {
     const merchantId = await x.newMerchant('限次商户');
-    await x.setRules({ dailyCount: 5, dailyAmount: 1_000_000_000n, reviewThreshold: 1_000_000_000n }, merchantId);
+    await x.setRules(
+      { dailyCount: 5, dailyAmount: 1_000_000_000n, reviewThreshold: 1_000_000_000n },
+      merchantId,
+    );
     await x.credit(100_000n, merchantId);
     const outcomes = await Promise.all(
       Array.from({ length: 20 }, (_, i) => create(merchantId, `W-DAY-${i}`, 100n)),
@@ -607,7 +696,11 @@ describe.each(postgresOnly)('withdrawals under concurrency on $kind', (database)
 
   it('a refund racing a withdrawal for the same available money: one wins, nothing goes negative', async () => {
     await x.setRules({ dailyCount: 1000, dailyAmount: 1_000_000_000n, reviewThreshold: 1_000_000_000n });
-    const order = await paidSandboxOrder(h.t.client, { mchOrderNo: 'RACE-ORDER', amount: 10_000, subject: 'race' });
+    const order = await paidSandboxOrder(h.t.client, {
+      mchOrderNo: 'RACE-ORDER',
+      amount: 10_000,
+      subject: 'race',
+    });
     // Settle the order's net (10 000 − 60 fee) to available: the refund must take it from there.
     const pending: AccountRef = { kind: 'merchant_pending', ownerId: h.merchantId, currency: 'CNY' };
     const available: AccountRef = { kind: 'merchant_available', ownerId: h.merchantId, currency: 'CNY' };

@@ -102,9 +102,7 @@ export class BankCardService {
       throw new AppError('INVALID_REQUEST', 'accountNo: 12–30 digits', { field: 'accountNo' });
     }
     const id = (
-      await this.db.query<{ id: bigint }>(
-        `SELECT nextval(pg_get_serial_sequence('bank_card', 'id')) AS id`,
-      )
+      await this.db.query<{ id: bigint }>(`SELECT nextval(pg_get_serial_sequence('bank_card', 'id')) AS id`)
     )[0]!.id;
     const sealed = this.secrets.encrypt(accountNo, cardSecretPlace(id));
     const state: CardState = opts.review ? 'pending_review' : 'active';

@@ -11,8 +11,8 @@ import { minuteOfDayIn } from '../routing/route.ts';
 import type { SettlementTermsBook } from '../settlement/terms.ts';
 import { localDate } from '../stats/time.ts';
 import { type BankCardRow, type BankCardService, maskAccountNo } from './cards.ts';
-import * as queries from './queries.ts';
 import type { WithdrawalRow, WithdrawalSource, WithdrawalState } from './queries.ts';
+import * as queries from './queries.ts';
 import { clockMinutes, inWithdrawalWindow, type WithdrawalRuleBook, withdrawalFee } from './rules.ts';
 
 /** What withdrawals need of the payout domain (src/payouts/service.ts, PayoutService). */
@@ -250,9 +250,7 @@ export class WithdrawalService {
   private async createPayout(q: Queryable, w: WithdrawalRow, card?: BankCardRow): Promise<WithdrawalRow> {
     if (!this.payouts) return w;
     const theCard =
-      card ??
-      (await q.query<BankCardRow>('SELECT * FROM bank_card WHERE id = $1', [w.card_id]))[0] ??
-      null;
+      card ?? (await q.query<BankCardRow>('SELECT * FROM bank_card WHERE id = $1', [w.card_id]))[0] ?? null;
     if (!theCard) throw new AppError('NO_BANK_CARD', 'the withdrawal’s bank card is gone');
     const { payoutNo } = await this.payouts.createForWithdrawal(q, {
       merchantId: w.merchant_id,
@@ -300,7 +298,10 @@ export class WithdrawalService {
     const w = await this.requireByNo(withdrawNo);
     await this.ledger.openAccounts(Object.values(this.accounts(w.merchant_id)));
     return this.db.tx(async (q) => {
-      const row = await queries.transition(q, w.id, ['reviewing'], 'rejected', { reason, reviewerId: userId });
+      const row = await queries.transition(q, w.id, ['reviewing'], 'rejected', {
+        reason,
+        reviewerId: userId,
+      });
       if (!row) throw stateInvalid((await queries.findById(q, w.id))!);
       await this.ledger.post(q, this.releasePosting(row));
       await queries.insertEvent(q, row.id, { state: 'rejected', reason, actor: 'operator' });
@@ -370,7 +371,8 @@ export class WithdrawalService {
   /** A withdrawal of this merchant; another merchant's is not found. */
   async getForMerchant(merchantId: bigint, withdrawNo: string): Promise<WithdrawalRow> {
     const row = await queries.findByNo(this.db, withdrawNo);
-    if (!row || row.merchant_id !== merchantId) throw new AppError('NOT_FOUND', `withdrawal ${withdrawNo} not found`);
+    if (!row || row.merchant_id !== merchantId)
+      throw new AppError('NOT_FOUND', `withdrawal ${withdrawNo} not found`);
     return row;
   }
 
