@@ -13,6 +13,7 @@ import { MerchantService } from '../merchants/service.ts';
 import { NotifyService } from '../notify/service.ts';
 import { CashierLinks } from '../orders/cashier-link.ts';
 import { OrderService } from '../orders/service.ts';
+import { PayoutService } from '../payouts/service.ts';
 import { RefundService } from '../refunds/service.ts';
 import { SettingsService } from '../settings/service.ts';
 import { SettlementTermsBook } from '../settlement/terms.ts';
@@ -44,6 +45,8 @@ export interface Services {
   collect: CollectService;
   /** Per-merchant settlement terms (mode, cycle, reserve); the settlement domain's face for the others. */
   settlementTerms: SettlementTermsBook;
+  /** Payout orders (代付): withdrawals' payments to cards and third-party payouts. */
+  payouts: PayoutService;
   /** Withdrawals, the merchants' bank cards and the withdrawal rules. */
   withdrawals: WithdrawalService;
 }
@@ -74,8 +77,18 @@ export function createServices(db: Db, config: Config, log: Logger, publicUrl: (
     queryScheduleSeconds: config.orderQueryScheduleSeconds,
     log,
   });
-  const consoleUsers = new ConsoleUserService(db, secrets, mailer, config.authGuessesPerIp);
   const settlementTerms = new SettlementTermsBook(db);
+  const consoleUsers = new ConsoleUserService(db, secrets, mailer, config.authGuessesPerIp);
+  const payouts = new PayoutService(
+    db,
+    { ledger, channels, catalog, notify, merchants, orders, secrets, settlementTerms },
+    {
+      log,
+      timeZone: config.timeZone,
+      // Test orders settle (and test accounts pay out) on the embedded database, not with DATABASE_URL.
+      settleTestOrdersDefault: !config.databaseUrl,
+    },
+  );
   const withdrawals = new WithdrawalService(
     db,
     ledger,
@@ -86,6 +99,8 @@ export function createServices(db: Db, config: Config, log: Logger, publicUrl: (
     merchants,
     { timeZone: config.timeZone, log },
   );
+  // Approved withdrawals become payout orders; their outcomes come back in the payout's transaction.
+  withdrawals.attachPayouts(payouts);
   return {
     db,
     log,
@@ -105,6 +120,7 @@ export function createServices(db: Db, config: Config, log: Logger, publicUrl: (
     refunds: new RefundService(db, orders, ledger, channels, notify, { log }),
     collect: new CollectService(db, merchants, catalog, consoleUsers, orders, { publicUrl }),
     settlementTerms,
+    payouts,
     withdrawals,
   };
 }

@@ -96,6 +96,10 @@ const zh = {
     'withdrawal.approve_bulk': '批量审核通过提现',
     'setting.withdrawal_rules': '修改提现规则',
     'merchant.withdrawal_rules': '修改商户提现规则',
+    'payout.retry': '重试代付',
+    'payout.mark_failed': '代付置为失败',
+    'payout_rules.update': '修改代付规则',
+    'payout_rules.update_merchant': '修改商户代付规则',
   } as Record<string, string>,
   targets: {
     user: '账号',
@@ -113,8 +117,9 @@ const zh = {
     product_binding: '通道路由',
     order: '订单',
     collect_code: '收款码',
-    withdrawal: '提现',
-    bank_card: '结算银行卡',
+    withdrawal: glossary.zh.withdrawal,
+    bank_card: glossary.zh.bankCard,
+    payout: glossary.zh.payout,
   } as Record<string, string>,
   /** Field labels, by the field's own name (nested fields by their last part). */
   fields: {
@@ -225,6 +230,11 @@ const zh = {
     tasks: '通知数',
     channelConfirmed: '通道已确认',
     error: '错误',
+    channelState: '通道状态',
+    payoutEnabled: '开通代付',
+    feeRatePpm: '代付费率',
+    dailyCount: '每日笔数',
+    dailyAmount: '每日金额',
   } as Record<string, string>,
   /** Values shown in words, by field. */
   values: {
@@ -410,6 +420,10 @@ const en: typeof zh = {
     'withdrawal.approve_bulk': 'Approved withdrawals in bulk',
     'setting.withdrawal_rules': 'Changed the withdrawal rules',
     'merchant.withdrawal_rules': "Changed a merchant's withdrawal rules",
+    'payout.retry': 'Retried payout',
+    'payout.mark_failed': 'Marked payout failed',
+    'payout_rules.update': 'Changed payout rules',
+    'payout_rules.update_merchant': "Changed a merchant's payout rules",
   },
   targets: {
     user: 'Login',
@@ -427,8 +441,9 @@ const en: typeof zh = {
     product_binding: 'Channel routing',
     order: 'Order',
     collect_code: 'QR code',
-    withdrawal: 'Withdrawal',
-    bank_card: 'Bank card',
+    withdrawal: glossary.en.withdrawal,
+    bank_card: glossary.en.bankCard,
+    payout: glossary.en.payout,
   },
   fields: {
     id: 'Number',
@@ -538,6 +553,11 @@ const en: typeof zh = {
     tasks: 'Notifies',
     channelConfirmed: 'Confirmed by the channel',
     error: 'Error',
+    channelState: 'Channel state',
+    payoutEnabled: 'Pays out',
+    feeRatePpm: 'Payout fee rate',
+    dailyCount: 'Payouts per day',
+    dailyAmount: 'Payout amount per day',
   },
   values: {
     state: {
