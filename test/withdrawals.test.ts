@@ -252,6 +252,37 @@ describe.each(testDatabases)('withdrawals on $kind', (database) => {
     expect(locked[0]!.failed_logins).toBeGreaterThan(0);
   });
 
+  it('asks a manager with two-step login for a current code as well as the password', async () => {
+    const { ConsoleClient, freshTotp } = await import('./support/console.ts');
+    const merchantId = await x.newMerchant('两步商户');
+    const pw = 'pw7-Totp-manager-1';
+    await services().consoleUsers.createUser({
+      area: 'merchant',
+      username: 'totp_manager',
+      password: pw,
+      merchantId,
+      merchantRole: 'manager',
+    });
+    const c = new ConsoleClient(h.t.platform.url);
+    expect(await c.login('merchant', 'totp_manager', pw)).toBe('active');
+    const { secret } = await c.ok<{ secret: string }>('POST', '/api/auth/totp/enrol/start');
+    await c.ok('POST', '/api/auth/totp/enrol/confirm', { code: await freshTotp(secret) });
+    const body = {
+      holderName: '两步商户',
+      accountNo: '6228480000111122223',
+      bankName: '农业银行',
+      cardType: 'corporate',
+      password: pw,
+    };
+    const noCode = await c.send<{ code: string }>('POST', '/api/merchant/bank-cards', body);
+    expect([noCode.status, noCode.body.code]).toEqual([401, 'TOTP_INVALID']);
+    const made = await c.send('POST', '/api/merchant/bank-cards', {
+      ...body,
+      totpCode: await freshTotp(secret),
+    });
+    expect(made.status).toBe(201);
+  });
+
   it('holds a new card for review when the platform reviews card changes; a rejected card is never used', async () => {
     const defaults = await h.operator.ok<Record<string, unknown>>(
       'GET',
