@@ -176,7 +176,8 @@ export async function ledgerReport(services: Services): Promise<LedgerReport> {
   const paidOrders = await services.orders.countPaid();
   const paymentTxns = await services.ledger.countTxnsOfKind('payment');
   const refunds = await services.refunds.ledgerProblems();
-  const problems = [...check.problems, ...refunds.problems];
+  const payouts = await services.payouts.ledgerProblems();
+  const problems = [...check.problems, ...refunds.problems, ...payouts.problems];
   if (paidOrders !== paymentTxns) {
     problems.push(`${paidOrders} paid orders but ${paymentTxns} payment transactions`);
   }

@@ -74,6 +74,11 @@ export class Worker {
         run: () => this.services.settlement.fillDailyBalances(),
       },
       {
+        name: 'auto-withdrawal',
+        everyMs: 60_000,
+        run: () => this.services.withdrawals.runAutoWithdrawals(),
+      },
+      {
         name: 'purge-nonces-sessions',
         everyMs: 60_000,
         run: async () => {
