@@ -782,22 +782,11 @@ describe.each(postgresOnly)('withdrawals under concurrency on $kind', (database)
       amount: 10_000,
       subject: 'race',
     });
-    // Settle the order's net (10 000 − 60 fee) to available: the refund must take it from there.
-    const pending: AccountRef = { kind: 'merchant_pending', ownerId: h.merchantId, currency: 'CNY' };
-    const available: AccountRef = { kind: 'merchant_available', ownerId: h.merchantId, currency: 'CNY' };
-    await services().ledger.openAccounts([pending, available]);
-    const net = await services().ledger.balanceOf(pending);
-    await services().db.tx((q) =>
-      services().ledger.post(q, {
-        kind: 'settlement',
-        reference: 'race-settle',
-        idempotencyKey: 'test_settle:race',
-        legs: [
-          { account: pending, amount: -net },
-          { account: available, amount: net },
-        ],
-      }),
-    );
+    // Settle the order's net (10 000 − 60 fee) to available (the demo merchant is D0): the refund
+    // must take it from there.
+    const before = await x.available();
+    await services().settlement.run();
+    expect(await x.available()).toBe(before + 9_940n);
     const all = await x.available();
     const [refund, withdrawal] = await Promise.allSettled([
       h.t.client.createRefund({ orderNo: order.orderNo, mchRefundNo: 'RACE-REFUND', amount: 10_000 }),
