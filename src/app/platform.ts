@@ -170,6 +170,31 @@ export interface LedgerReport {
   problems: string[];
 }
 
+/**
+ * Every merchant's frozen balance is exactly what its open withdrawals and open third-party payouts
+ * hold: a freeze without its withdrawal or payout, or a payout paid or returned twice, shows here.
+ */
+async function frozenProblems(services: Services): Promise<string[]> {
+  const [frozen, withdrawals, payouts] = await Promise.all([
+    services.ledger.guardedBalancesOfKind('merchant_frozen'),
+    services.withdrawals.frozenByMerchant(),
+    services.payouts.frozenByMerchant(),
+  ]);
+  const keys = new Set([...frozen.keys(), ...withdrawals.keys(), ...payouts.keys()]);
+  const problems: string[] = [];
+  for (const key of keys) {
+    const held = (withdrawals.get(key) ?? 0n) + (payouts.get(key) ?? 0n);
+    const balance = frozen.get(key) ?? 0n;
+    if (balance !== held) {
+      const [merchant, currency] = key.split(':');
+      problems.push(
+        `merchant ${merchant} frozen ${currency} is ${balance} but its open withdrawals and payouts hold ${held}`,
+      );
+    }
+  }
+  return problems;
+}
+
 /** The ledger's invariants, plus the cross-check that every paid order was posted exactly once. */
 export async function ledgerReport(services: Services): Promise<LedgerReport> {
   const check = await services.ledger.check({ orders: true });
@@ -177,7 +202,12 @@ export async function ledgerReport(services: Services): Promise<LedgerReport> {
   const paymentTxns = await services.ledger.countTxnsOfKind('payment');
   const refunds = await services.refunds.ledgerProblems();
   const payouts = await services.payouts.ledgerProblems();
-  const problems = [...check.problems, ...refunds.problems, ...payouts.problems];
+  const problems = [
+    ...check.problems,
+    ...refunds.problems,
+    ...payouts.problems,
+    ...(await frozenProblems(services)),
+  ];
   if (paidOrders !== paymentTxns) {
     problems.push(`${paidOrders} paid orders but ${paymentTxns} payment transactions`);
   }

@@ -301,3 +301,11 @@ export function merchantDailyBalances(q: Queryable, merchantId: bigint, from: st
     [merchantId, [...MERCHANT_BALANCE_KINDS], from, to],
   );
 }
+
+/** The stored balance of every guarded account of one kind, per owner and currency. */
+export function selectGuardedBalancesOfKind(q: Queryable, kind: string) {
+  return q.query<{ owner_id: bigint; currency: string; balance: bigint }>(
+    'SELECT owner_id, currency, balance FROM ledger_account WHERE kind = $1 AND guarded',
+    [kind],
+  );
+}

@@ -241,6 +241,12 @@ export class LedgerService {
     return row.guarded ? row.balance : row.derived;
   }
 
+  /** Every guarded account of a kind with its balance, keyed `owner:currency`. */
+  async guardedBalancesOfKind(kind: AccountRef['kind']): Promise<Map<string, bigint>> {
+    const rows = await queries.selectGuardedBalancesOfKind(this.db, kind);
+    return new Map(rows.map((r) => [`${r.owner_id}:${r.currency}`, r.balance]));
+  }
+
   countTxnsOfKind(kind: string): Promise<bigint> {
     return queries.countTxnsOfKind(this.db, kind);
   }

@@ -329,3 +329,11 @@ export async function countByState(q: Queryable) {
   );
   return rows[0]!;
 }
+
+/** Per merchant and currency, what third-party payouts still hold frozen (a withdrawal's payout is its withdrawal's). */
+export function sumOpenApiDebitsByMerchant(q: Queryable) {
+  return q.query<{ merchant_id: bigint; currency: string; amount: bigint }>(
+    `SELECT merchant_id, currency, sum(debit)::bigint AS amount FROM payout_order
+     WHERE kind = 'payout' AND state IN ('pending', 'submitted') GROUP BY merchant_id, currency`,
+  );
+}

@@ -192,6 +192,12 @@ export class PayoutService {
    * The payouts' part of the ledger check: every API payout froze once, every succeeded payout was
    * paid once and every failed one returned once.
    */
+  /** What open third-party payouts hold frozen, keyed `merchant:currency` (the ledger check compares it). */
+  async frozenByMerchant(): Promise<Map<string, bigint>> {
+    const rows = await queries.sumOpenApiDebitsByMerchant(this.db);
+    return new Map(rows.map((r) => [`${r.merchant_id}:${r.currency}`, r.amount]));
+  }
+
   async ledgerProblems(): Promise<{ payouts: bigint; problems: string[] }> {
     const problems: string[] = [];
     const counts = await queries.countByState(this.db);

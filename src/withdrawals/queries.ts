@@ -233,3 +233,11 @@ export async function list(q: Queryable, f: WithdrawalFilter) {
   );
   return { rows, total: Number(rows[0]?.total ?? 0n) };
 }
+
+/** Per merchant and currency, what its withdrawals still hold frozen (not yet paid, failed or rejected). */
+export function sumOpenByMerchant(q: Queryable) {
+  return q.query<{ merchant_id: bigint; currency: string; amount: bigint }>(
+    `SELECT merchant_id, currency, sum(amount)::bigint AS amount FROM withdrawal
+     WHERE state IN ('reviewing', 'approved', 'submitted') GROUP BY merchant_id, currency`,
+  );
+}

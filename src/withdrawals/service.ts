@@ -394,6 +394,12 @@ export class WithdrawalService {
     return queries.eventsOf(this.db, withdrawalId);
   }
 
+  /** What open withdrawals hold frozen, keyed `merchant:currency` (the ledger check compares it). */
+  async frozenByMerchant(): Promise<Map<string, bigint>> {
+    const rows = await queries.sumOpenByMerchant(this.db);
+    return new Map(rows.map((r) => [`${r.merchant_id}:${r.currency}`, r.amount]));
+  }
+
   list(f: queries.WithdrawalFilter) {
     return queries.list(this.db, f);
   }
