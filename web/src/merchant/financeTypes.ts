@@ -4,8 +4,8 @@ import type { WithdrawalEvent } from '../shell/withdrawalProgress.tsx';
 // Shapes of the merchant portal's money-out API (issue 12: settlement, withdrawals, payouts). Money is
 // integer fen, rates integer ppm, times ISO 8601 UTC strings; lists are `{ items, total }`.
 
-/** Where the portal's money-out routes live. */
-export const PORTAL_API = '/api/portal';
+/** Where the portal's money-out routes live (beside the portal's other routes). */
+export const PORTAL_API = '/api/merchant';
 
 /** `page` / `pageSize` beside the shell loader's limit / offset: the money lists page by either. */
 export function pageParams(query: { current?: number; pageSize?: number }) {
@@ -78,14 +78,14 @@ export interface WithdrawalRules {
   maxAmount: number;
   fixedFee: number;
   feeRatePpm: number;
-  /** 'HH:mm' in the platform's time zone; both null: any time. */
-  windowStart: string | null;
-  windowEnd: string | null;
-  /** Per day; null: no limit. */
-  dailyCount: number | null;
-  dailyAmount: number | null;
-  /** Withdrawals above it wait for the platform's review; null: none do. */
-  reviewThreshold: number | null;
+  /** 'HH:mm' in the platform's time zone (`24:00` = the end of the day); equal: all day. */
+  windowStart: string;
+  windowEnd: string;
+  /** Per day. */
+  dailyCount: number;
+  dailyAmount: number;
+  /** A withdrawal of at least this waits for the platform's review. */
+  reviewThreshold: number;
   usedToday: { count: number; amount: number };
 }
 
