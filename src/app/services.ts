@@ -17,6 +17,9 @@ import { RefundService } from '../refunds/service.ts';
 import { SettingsService } from '../settings/service.ts';
 import { SettlementTermsBook } from '../settlement/terms.ts';
 import { StatsService } from '../stats/service.ts';
+import { BankCardService } from '../withdrawals/cards.ts';
+import { WithdrawalRuleBook } from '../withdrawals/rules.ts';
+import { WithdrawalService } from '../withdrawals/service.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
 
@@ -41,6 +44,8 @@ export interface Services {
   collect: CollectService;
   /** Per-merchant settlement terms (mode, cycle, reserve); the settlement domain's face for the others. */
   settlementTerms: SettlementTermsBook;
+  /** Withdrawals, the merchants' bank cards and the withdrawal rules. */
+  withdrawals: WithdrawalService;
 }
 
 export function createServices(db: Db, config: Config, log: Logger, publicUrl: () => string): Services {
@@ -70,6 +75,17 @@ export function createServices(db: Db, config: Config, log: Logger, publicUrl: (
     log,
   });
   const consoleUsers = new ConsoleUserService(db, secrets, mailer, config.authGuessesPerIp);
+  const settlementTerms = new SettlementTermsBook(db);
+  const withdrawals = new WithdrawalService(
+    db,
+    ledger,
+    new BankCardService(db, secrets),
+    new WithdrawalRuleBook(db),
+    settlementTerms,
+    notify,
+    merchants,
+    { timeZone: config.timeZone, log },
+  );
   return {
     db,
     log,
@@ -88,6 +104,7 @@ export function createServices(db: Db, config: Config, log: Logger, publicUrl: (
     orders,
     refunds: new RefundService(db, orders, ledger, channels, notify, { log }),
     collect: new CollectService(db, merchants, catalog, consoleUsers, orders, { publicUrl }),
-    settlementTerms: new SettlementTermsBook(db),
+    settlementTerms,
+    withdrawals,
   };
 }
