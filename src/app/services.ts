@@ -13,6 +13,7 @@ import { MerchantService } from '../merchants/service.ts';
 import { NotifyService } from '../notify/service.ts';
 import { CashierLinks } from '../orders/cashier-link.ts';
 import { OrderService } from '../orders/service.ts';
+import { PayoutService } from '../payouts/service.ts';
 import { RefundService } from '../refunds/service.ts';
 import { SettingsService } from '../settings/service.ts';
 import { SettlementTermsBook } from '../settlement/terms.ts';
@@ -46,6 +47,8 @@ export interface Services {
   settlementTerms: SettlementTermsBook;
   /** Withdrawals, the merchants' bank cards and the withdrawal rules. */
   withdrawals: WithdrawalService;
+  /** Payout orders (代付): withdrawals' payments to cards and third-party payouts. */
+  payouts: PayoutService;
 }
 
 export function createServices(db: Db, config: Config, log: Logger, publicUrl: () => string): Services {
@@ -74,8 +77,8 @@ export function createServices(db: Db, config: Config, log: Logger, publicUrl: (
     queryScheduleSeconds: config.orderQueryScheduleSeconds,
     log,
   });
-  const consoleUsers = new ConsoleUserService(db, secrets, mailer, config.authGuessesPerIp);
   const settlementTerms = new SettlementTermsBook(db);
+  const consoleUsers = new ConsoleUserService(db, secrets, mailer, config.authGuessesPerIp);
   const withdrawals = new WithdrawalService(
     db,
     ledger,
@@ -106,5 +109,15 @@ export function createServices(db: Db, config: Config, log: Logger, publicUrl: (
     collect: new CollectService(db, merchants, catalog, consoleUsers, orders, { publicUrl }),
     settlementTerms,
     withdrawals,
+    payouts: new PayoutService(
+      db,
+      { ledger, channels, catalog, notify, merchants, orders, secrets, settlementTerms },
+      {
+        log,
+        timeZone: config.timeZone,
+        // Test orders settle (and test accounts pay out) on the embedded database, not with DATABASE_URL.
+        settleTestOrdersDefault: !config.databaseUrl,
+      },
+    ),
   };
 }

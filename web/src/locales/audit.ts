@@ -96,6 +96,10 @@ const zh = {
     'withdrawal.approve_bulk': '批量审核通过提现',
     'setting.withdrawal_rules': '修改提现规则',
     'merchant.withdrawal_rules': '修改商户提现规则',
+    'payout.retry': '重试代付',
+    'payout.mark_failed': '代付置为失败',
+    'payout_rules.update': '修改代付规则',
+    'payout_rules.update_merchant': '修改商户代付规则',
   } as Record<string, string>,
   targets: {
     user: '账号',
@@ -115,6 +119,7 @@ const zh = {
     collect_code: '收款码',
     withdrawal: '提现',
     bank_card: '结算银行卡',
+    payout: glossary.zh.payout,
   } as Record<string, string>,
   /** Field labels, by the field's own name (nested fields by their last part). */
   fields: {
