@@ -6,6 +6,8 @@ import type { WithdrawalEvent } from '../shell/withdrawalProgress.tsx';
 
 /** Where the portal's money-out routes live (beside the portal's other routes). */
 export const PORTAL_API = '/api/merchant';
+/** The portal's payout routes: the payouts branch serves them under /api/portal (the brief's prefix). */
+export const PORTAL_PAYOUTS_API = '/api/portal';
 
 /** `page` / `pageSize` beside the shell loader's limit / offset: the money lists page by either. */
 export function pageParams(query: { current?: number; pageSize?: number }) {
@@ -115,7 +117,11 @@ export interface AutoWithdrawal {
 
 export interface Payout {
   payoutNo: string;
-  mchPayoutNo: string;
+  /** null for the payment of a withdrawal (kind 'withdrawal'). */
+  mchPayoutNo: string | null;
+  /** 'withdrawal': pays a withdrawal to the merchant's own card; 'payout': to a third party. */
+  kind?: 'withdrawal' | 'payout' | string;
+  withdrawNo?: string | null;
   state: string;
   amount: number;
   fee: number;
