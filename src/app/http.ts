@@ -39,6 +39,7 @@ import {
 } from '../payouts/routes.ts';
 import { consoleRefundRoutes } from '../refunds/console-routes.ts';
 import { channelRefundNotifyRoutes, merchantRefundRoutes } from '../refunds/routes.ts';
+import { settlementRoutes } from '../settlement/routes.ts';
 import { statsRoutes } from '../stats/routes.ts';
 import { consoleWithdrawalRoutes } from '../withdrawals/console-routes.ts';
 import { merchantWithdrawalRoutes } from '../withdrawals/routes.ts';
@@ -208,6 +209,7 @@ export async function buildHttpApp({
   await app.register(channelPayoutNotifyRoutes, { services });
   await app.register(payoutAdminRoutes, { services });
   await app.register(payoutPortalRoutes, { services });
+  await app.register(settlementRoutes, { services });
   await app.register(webRoutes);
   if (config.sandbox) {
     await app.register(sandboxPlugin, {

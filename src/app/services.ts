@@ -15,7 +15,9 @@ import { CashierLinks } from '../orders/cashier-link.ts';
 import { OrderService } from '../orders/service.ts';
 import { PayoutService } from '../payouts/service.ts';
 import { RefundService } from '../refunds/service.ts';
+import { getSetting } from '../settings/queries.ts';
 import { SettingsService } from '../settings/service.ts';
+import { DEFAULT_TERMS_SETTING, parseTerms, SettlementService } from '../settlement/service.ts';
 import { SettlementTermsBook } from '../settlement/terms.ts';
 import { StatsService } from '../stats/service.ts';
 import { BankCardService } from '../withdrawals/cards.ts';
@@ -49,6 +51,8 @@ export interface Services {
   withdrawals: WithdrawalService;
   /** Payout orders (代付): withdrawals' payments to cards and third-party payouts. */
   payouts: PayoutService;
+  /** Settlement: calendar, defaults, the settle job, reserve, daily balances, balance reads. */
+  settlement: SettlementService;
 }
 
 export function createServices(db: Db, config: Config, log: Logger, publicUrl: () => string): Services {
@@ -70,14 +74,18 @@ export function createServices(db: Db, config: Config, log: Logger, publicUrl: (
     allowPrivateAddresses: config.notifyPrivateAddresses,
     log,
   });
+  // Merchants without their own terms have the platform's defaults (settings: settlement.defaultTerms).
+  const settlementTerms = new SettlementTermsBook(db, async () =>
+    parseTerms(await getSetting(db, DEFAULT_TERMS_SETTING)),
+  );
   const orders = new OrderService(db, catalog, channels, ledger, notify, {
+    settlementModeOf: async (merchantId) => (await settlementTerms.termsOf(merchantId)).mode,
     publicUrl,
     cashierLinks: new CashierLinks(config.masterKey),
     timeZone: config.timeZone,
     queryScheduleSeconds: config.orderQueryScheduleSeconds,
     log,
   });
-  const settlementTerms = new SettlementTermsBook(db);
   const consoleUsers = new ConsoleUserService(db, secrets, mailer, config.authGuessesPerIp);
   const withdrawals = new WithdrawalService(
     db,
@@ -119,5 +127,10 @@ export function createServices(db: Db, config: Config, log: Logger, publicUrl: (
         settleTestOrdersDefault: !config.databaseUrl,
       },
     ),
+    settlement: new SettlementService(db, ledger, settlementTerms, {
+      timeZone: config.timeZone,
+      embedded: !config.databaseUrl,
+      log,
+    }),
   };
 }
