@@ -1,5 +1,5 @@
 import { ProFormRadio, ProFormSelect, ProFormText } from '@ant-design/pro-components';
-import { Col, Row, Steps, Tag, Tooltip } from 'antd';
+import { Col, Row, Tag, Tooltip } from 'antd';
 import type { Rule } from 'antd/es/form';
 import { useTranslation } from 'react-i18next';
 import { api, qs } from '../api.ts';
@@ -11,20 +11,18 @@ import type { ListPage } from '../shell/tablePage.ts';
 // shapes the /api/admin finance routes answer, their state tags, and the rule editors the system
 // settings (platform defaults) and the merchant's 结算 tab (overrides) share.
 
-export type WithdrawalState = 'reviewing' | 'approved' | 'submitted' | 'succeeded' | 'failed' | 'rejected';
-export type PayoutState = 'pending' | 'submitted' | 'succeeded' | 'failed';
+import {
+  PAYOUT_STATES,
+  type PayoutState,
+  WITHDRAWAL_STATES,
+  type WithdrawalState,
+} from '../shell/financeFormat.ts';
+
+// The state tags and the withdrawal's progress are the merchant portal's too (shell/withdrawalProgress.tsx).
+export { PayoutStateTag, WithdrawalProgress, WithdrawalStateTag } from '../shell/withdrawalProgress.tsx';
 export type SettlementMode = 'platform' | 'direct';
 export type SettlementCycle = 'D0' | 'D1' | 'T1' | 'TN';
 
-export const WITHDRAWAL_STATES: WithdrawalState[] = [
-  'reviewing',
-  'approved',
-  'submitted',
-  'succeeded',
-  'failed',
-  'rejected',
-];
-export const PAYOUT_STATES: PayoutState[] = ['pending', 'submitted', 'succeeded', 'failed'];
 export const SETTLEMENT_CYCLES: SettlementCycle[] = ['D0', 'D1', 'T1', 'TN'];
 
 export interface WithdrawalRow {
@@ -48,7 +46,7 @@ export interface WithdrawalRow {
 
 export interface WithdrawalDetail extends WithdrawalRow {
   events: { state: string; at: string; reason: string | null }[];
-  payout: PayoutRow | null;
+  payout: { payoutNo: string } | null;
 }
 
 export interface PayoutRow {
@@ -125,42 +123,6 @@ export async function fetchFinancePage<T>(
   return { data: items, total, success: true };
 }
 
-const WITHDRAWAL_COLORS: Record<string, string> = {
-  reviewing: 'gold',
-  approved: 'blue',
-  submitted: 'processing',
-  succeeded: 'success',
-  failed: 'error',
-  rejected: 'default',
-};
-
-export function WithdrawalStateTag({ state }: { state: string }) {
-  const { t } = useTranslation('operator');
-  return (
-    <Tooltip title={t(`glossary:withdrawalStateHint.${state}`, { defaultValue: '' })}>
-      <Tag color={WITHDRAWAL_COLORS[state] ?? 'default'} bordered={false} data-state={state}>
-        {t(`glossary:withdrawalState.${state}`, { defaultValue: state })}
-      </Tag>
-    </Tooltip>
-  );
-}
-
-const PAYOUT_COLORS: Record<string, string> = {
-  pending: 'gold',
-  submitted: 'processing',
-  succeeded: 'success',
-  failed: 'error',
-};
-
-export function PayoutStateTag({ state }: { state: string }) {
-  const { t } = useTranslation('operator');
-  return (
-    <Tag color={PAYOUT_COLORS[state] ?? 'default'} bordered={false} data-state={state}>
-      {t(`glossary:payoutState.${state}`, { defaultValue: state })}
-    </Tag>
-  );
-}
-
 export function SettlementModeTag({ mode }: { mode: string }) {
   const { t } = useTranslation('operator');
   return (
@@ -189,51 +151,6 @@ export function useFinanceEnums() {
   };
 }
 
-/** A withdrawal's progress: 未到付款日 → 等待付款 → 付款已提交 → 已付款, or where it stopped. */
-export function WithdrawalProgress({ withdrawal }: { withdrawal: WithdrawalRow }) {
-  const { t } = useTranslation('operator');
-  const path: WithdrawalState[] = ['reviewing', 'approved', 'submitted', 'succeeded'];
-  const stopped = withdrawal.state === 'rejected' || withdrawal.state === 'failed';
-  const at: Record<string, string | null> = {
-    reviewing: withdrawal.createdAt,
-    approved: withdrawal.reviewedAt,
-    submitted: withdrawal.submittedAt,
-    succeeded: withdrawal.paidAt,
-  };
-  const steps = stopped
-    ? withdrawal.state === 'rejected'
-      ? (['reviewing', 'rejected'] as WithdrawalState[])
-      : (['reviewing', 'approved', 'submitted', 'failed'] as WithdrawalState[])
-    : path;
-  const current = steps.indexOf(withdrawal.state);
-  return (
-    <Steps
-      size="small"
-      responsive
-      current={current}
-      status={stopped ? 'error' : withdrawal.state === 'succeeded' ? 'finish' : 'process'}
-      items={steps.map((s) => ({
-        title: t(`glossary:withdrawalState.${s}`),
-        description:
-          s === 'failed'
-            ? withdrawal.failedAt && <span style={{ fontSize: 12 }}>{shortTime(withdrawal.failedAt)}</span>
-            : s === 'rejected'
-              ? withdrawal.reviewedAt && (
-                  <span style={{ fontSize: 12 }}>{shortTime(withdrawal.reviewedAt)}</span>
-                )
-              : at[s] && <span style={{ fontSize: 12 }}>{shortTime(at[s])}</span>,
-      }))}
-    />
-  );
-}
-
-function shortTime(iso: string | null | undefined): string {
-  if (!iso) return '';
-  const d = new Date(iso);
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
-}
-
 // ---- rule editors: one list of fields per rule set, typed as people write them ----
 
 type FieldKind = 'money' | 'fee' | 'percent' | 'count' | 'days' | 'time';
@@ -247,23 +164,23 @@ export interface RuleField {
 
 export const WITHDRAWAL_RULE_FIELDS: RuleField[] = [
   { name: 'minAmount', kind: 'money', required: true },
-  { name: 'maxAmount', kind: 'money' },
+  { name: 'maxAmount', kind: 'money', required: true },
   { name: 'fixedFee', kind: 'fee', required: true },
   { name: 'feeRatePpm', kind: 'percent', required: true },
   { name: 'windowStart', kind: 'time', required: true },
   { name: 'windowEnd', kind: 'time', required: true },
-  { name: 'dailyCount', kind: 'count' },
-  { name: 'dailyAmount', kind: 'money' },
-  { name: 'reviewThreshold', kind: 'money' },
+  { name: 'dailyCount', kind: 'count', required: true },
+  { name: 'dailyAmount', kind: 'fee', required: true },
+  { name: 'reviewThreshold', kind: 'fee', required: true },
 ];
 
 export const PAYOUT_RULE_FIELDS: RuleField[] = [
   { name: 'feeRatePpm', kind: 'percent', required: true },
   { name: 'fixedFee', kind: 'fee', required: true },
   { name: 'minAmount', kind: 'money', required: true },
-  { name: 'maxAmount', kind: 'money' },
-  { name: 'dailyCount', kind: 'count' },
-  { name: 'dailyAmount', kind: 'money' },
+  { name: 'maxAmount', kind: 'money', required: true },
+  { name: 'dailyCount', kind: 'count', required: true },
+  { name: 'dailyAmount', kind: 'fee', required: true },
 ];
 
 const TIME = /^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/;

@@ -636,11 +636,11 @@ const zh = {
       feeRatePpm: '手续费费率',
       windowStart: '可提现开始时间',
       windowEnd: '可提现结束时间',
-      windowStartHint: '每天在这段时间内可以发起提现（北京时间）',
+      windowStartHint: '每天从这个时间到结束时间可以发起提现；24:00 表示当天结束',
       dailyCount: '每日笔数上限',
       dailyAmount: '每日金额上限',
       reviewThreshold: '需审核金额',
-      reviewThresholdHint: '达到此金额的提现需要人工审核；留空则每笔都需审核',
+      reviewThresholdHint: '达到此金额的提现需要人工审核；0 为每笔都审核',
     },
     payoutRules: {
       feeRatePpm: '手续费费率',
@@ -681,6 +681,7 @@ const zh = {
     events: '处理记录',
     payoutLeg: '付款信息',
     noPayout: '尚未生成代付单',
+    openPayout: '查看代付单',
   },
   payouts: {
     title: '代付',
@@ -1487,11 +1488,12 @@ const en: typeof zh = {
       feeRatePpm: 'Fee rate',
       windowStart: 'Withdrawals open at',
       windowEnd: 'Withdrawals close at',
-      windowStartHint: 'Each day, withdrawals can be made between these times (Beijing time)',
+      windowStartHint:
+        'Each day, withdrawals can be made from this time to the closing time; 24:00 is the end of the day',
       dailyCount: 'Daily count limit',
       dailyAmount: 'Daily amount limit',
       reviewThreshold: 'Review from',
-      reviewThresholdHint: 'Withdrawals of this amount or more are reviewed by hand; empty reviews every one',
+      reviewThresholdHint: 'Withdrawals of this amount or more are reviewed by hand; 0 reviews every one',
     },
     payoutRules: {
       feeRatePpm: 'Fee rate',
@@ -1534,6 +1536,7 @@ const en: typeof zh = {
     events: 'History',
     payoutLeg: 'Payment',
     noPayout: 'No payout order yet',
+    openPayout: 'Open the payout',
   },
   payouts: {
     title: 'Payouts',

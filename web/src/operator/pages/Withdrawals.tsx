@@ -24,7 +24,7 @@ import {
 import dayjs, { type Dayjs } from 'dayjs';
 import { type Key, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useSearchParams } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import { api } from '../../api.ts';
 import { ErrorAlert } from '../../shell/ErrorAlert.tsx';
 import { describeError, errorText } from '../../shell/errors.ts';
@@ -39,6 +39,7 @@ import { useRequestError } from '../../shell/useRequestError.ts';
 import { searchMerchants } from '../components.tsx';
 import {
   fetchFinancePage,
+  type PayoutRow,
   PayoutStateTag,
   useFinanceEnums,
   type WithdrawalDetail,
@@ -565,35 +566,56 @@ function WithdrawalBody({
         )}
       </div>
 
-      <Descriptions bordered size="small" column={{ xs: 1, sm: 2 }} title={t('withdrawals.payoutLeg')}>
-        {w.payout ? (
-          <>
-            <Descriptions.Item label={t('glossary:payoutNo')}>
-              <Typography.Text copyable className="qy-mono">
-                {w.payout.payoutNo}
-              </Typography.Text>
-            </Descriptions.Item>
-            <Descriptions.Item label={t('payouts.state')}>
-              <PayoutStateTag state={w.payout.state} />
-            </Descriptions.Item>
-            <Descriptions.Item label={t('glossary:channelAccount')}>
-              {w.payout.channelAccountName ??
-                (w.payout.channelAccountId ? `#${w.payout.channelAccountId}` : '-')}
-            </Descriptions.Item>
-            <Descriptions.Item label={t('glossary:channelPayoutNo')}>
-              <span className="qy-mono">{w.payout.channelPayoutNo ?? '-'}</span>
-            </Descriptions.Item>
-            <Descriptions.Item label={t('payouts.channelState')}>
-              <span className="qy-mono">{w.payout.channelState ?? '-'}</span>
-            </Descriptions.Item>
-            <Descriptions.Item label={t('payouts.submittedAt')}>
-              {dateTime(w.payout.submittedAt)}
-            </Descriptions.Item>
-          </>
-        ) : (
-          <Descriptions.Item label={t('glossary:payoutNo')}>{t('withdrawals.noPayout')}</Descriptions.Item>
-        )}
-      </Descriptions>
+      <PayoutLeg payoutNo={w.payout?.payoutNo ?? null} />
     </Space>
+  );
+}
+
+/** The withdrawal's payout order as the payouts list has it: channel account, its number and state. */
+function PayoutLeg({ payoutNo }: { payoutNo: string | null }) {
+  const { t } = useTranslation(['operator', 'common']);
+  const can = useCan();
+  const payout = useApi<PayoutRow>(payoutNo ? `/api/admin/payouts/${encodeURIComponent(payoutNo)}` : null);
+  const p = payout.data;
+  return (
+    <Descriptions
+      bordered
+      size="small"
+      column={{ xs: 1, sm: 2 }}
+      title={t('withdrawals.payoutLeg')}
+      data-testid="withdrawal-payout"
+      extra={
+        payoutNo && can('finance.read') ? (
+          <Link to={`/operator/payouts?payout=${encodeURIComponent(payoutNo)}`}>
+            {t('withdrawals.openPayout')}
+          </Link>
+        ) : undefined
+      }
+    >
+      {payoutNo ? (
+        <>
+          <Descriptions.Item label={t('glossary:payoutNo')}>
+            <Typography.Text copyable className="qy-mono">
+              {payoutNo}
+            </Typography.Text>
+          </Descriptions.Item>
+          <Descriptions.Item label={t('payouts.state')}>
+            {p ? <PayoutStateTag state={p.state} /> : '-'}
+          </Descriptions.Item>
+          <Descriptions.Item label={t('glossary:channelAccount')}>
+            {p?.channelAccountName ?? (p?.channelAccountId ? `#${p.channelAccountId}` : '-')}
+          </Descriptions.Item>
+          <Descriptions.Item label={t('glossary:channelPayoutNo')}>
+            <span className="qy-mono">{p?.channelPayoutNo ?? '-'}</span>
+          </Descriptions.Item>
+          <Descriptions.Item label={t('payouts.channelState')}>
+            <span className="qy-mono">{p?.channelState ?? '-'}</span>
+          </Descriptions.Item>
+          <Descriptions.Item label={t('payouts.submittedAt')}>{dateTime(p?.submittedAt)}</Descriptions.Item>
+        </>
+      ) : (
+        <Descriptions.Item label={t('glossary:payoutNo')}>{t('withdrawals.noPayout')}</Descriptions.Item>
+      )}
+    </Descriptions>
   );
 }
