@@ -34,6 +34,8 @@ import { channelNotifyRoutes, merchantOrderRoutes, orderAdminRoutes } from '../o
 import { consoleRefundRoutes } from '../refunds/console-routes.ts';
 import { channelRefundNotifyRoutes, merchantRefundRoutes } from '../refunds/routes.ts';
 import { statsRoutes } from '../stats/routes.ts';
+import { consoleWithdrawalRoutes } from '../withdrawals/console-routes.ts';
+import { merchantWithdrawalRoutes } from '../withdrawals/routes.ts';
 import type { Config } from './config.ts';
 import { loggerOptions } from './logger.ts';
 import { merchantApiDocsRoutes } from './merchant-api-docs.ts';
@@ -193,6 +195,8 @@ export async function buildHttpApp({
   await app.register(collectPortalRoutes, { services });
   await app.register(collectAdminRoutes, { services });
   await app.register(payerRoutes, { services });
+  await app.register(merchantWithdrawalRoutes, { services });
+  await app.register(consoleWithdrawalRoutes, { services });
   await app.register(webRoutes);
   if (config.sandbox) {
     await app.register(sandboxPlugin, {

@@ -13,10 +13,14 @@ import { MerchantService } from '../merchants/service.ts';
 import { NotifyService } from '../notify/service.ts';
 import { CashierLinks } from '../orders/cashier-link.ts';
 import { OrderService } from '../orders/service.ts';
+import { PayoutService } from '../payouts/service.ts';
 import { RefundService } from '../refunds/service.ts';
 import { SettingsService } from '../settings/service.ts';
 import { SettlementTermsBook } from '../settlement/terms.ts';
 import { StatsService } from '../stats/service.ts';
+import { BankCardService } from '../withdrawals/cards.ts';
+import { WithdrawalRuleBook } from '../withdrawals/rules.ts';
+import { WithdrawalService } from '../withdrawals/service.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
 
@@ -41,6 +45,10 @@ export interface Services {
   collect: CollectService;
   /** Per-merchant settlement terms (mode, cycle, reserve); the settlement domain's face for the others. */
   settlementTerms: SettlementTermsBook;
+  /** Withdrawals, the merchants' bank cards and the withdrawal rules. */
+  withdrawals: WithdrawalService;
+  /** Payout orders (代付): withdrawals' payments to cards and third-party payouts. */
+  payouts: PayoutService;
 }
 
 export function createServices(db: Db, config: Config, log: Logger, publicUrl: () => string): Services {
@@ -70,6 +78,17 @@ export function createServices(db: Db, config: Config, log: Logger, publicUrl: (
     log,
   });
   const consoleUsers = new ConsoleUserService(db, secrets, mailer, config.authGuessesPerIp);
+  const settlementTerms = new SettlementTermsBook(db);
+  const withdrawals = new WithdrawalService(
+    db,
+    ledger,
+    new BankCardService(db, secrets),
+    new WithdrawalRuleBook(db),
+    settlementTerms,
+    notify,
+    merchants,
+    { timeZone: config.timeZone, log },
+  );
   return {
     db,
     log,
@@ -88,6 +107,17 @@ export function createServices(db: Db, config: Config, log: Logger, publicUrl: (
     orders,
     refunds: new RefundService(db, orders, ledger, channels, notify, { log }),
     collect: new CollectService(db, merchants, catalog, consoleUsers, orders, { publicUrl }),
-    settlementTerms: new SettlementTermsBook(db),
+    settlementTerms,
+    withdrawals,
+    payouts: new PayoutService(
+      db,
+      { ledger, channels, catalog, notify, merchants, orders, secrets, settlementTerms },
+      {
+        log,
+        timeZone: config.timeZone,
+        // Test orders settle (and test accounts pay out) on the embedded database, not with DATABASE_URL.
+        settleTestOrdersDefault: !config.databaseUrl,
+      },
+    ),
   };
 }

@@ -57,6 +57,11 @@ export class Worker {
         run: () => this.services.orders.sweepExpired(),
       },
       {
+        name: 'auto-withdrawal',
+        everyMs: 60_000,
+        run: () => this.services.withdrawals.runAutoWithdrawals(),
+      },
+      {
         name: 'purge-nonces-sessions',
         everyMs: 60_000,
         run: async () => {

@@ -31,6 +31,8 @@ export const AUDIT_TARGET_TYPES = [
   'product_binding',
   'order',
   'collect_code',
+  'withdrawal',
+  'bank_card',
 ] as const;
 export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
 
@@ -127,6 +129,20 @@ export const AUDIT_ACTIONS: Readonly<Record<string, AuditAction>> = {
   'POST /api/merchant/cashiers/:id/reset-password': a('cashier.reset_password', 'merchant_user'),
   'POST /api/merchant/collect-codes': a('collect_code.create', 'collect_code'),
   'PATCH /api/merchant/collect-codes/:id': a('collect_code.update', 'collect_code'),
+
+  // Withdrawals and bank cards (portal and operator console).
+  'POST /api/merchant/bank-cards': a('bank_card.create', 'bank_card'),
+  'POST /api/merchant/bank-cards/:id/default': a('bank_card.set_default', 'bank_card'),
+  'DELETE /api/merchant/bank-cards/:id': a('bank_card.delete', 'bank_card'),
+  'POST /api/merchant/withdrawals': a('withdrawal.create', 'withdrawal'),
+  'PUT /api/merchant/auto-withdrawal': a('withdrawal.auto_settings', 'merchant'),
+  'POST /api/admin/withdrawals/:withdrawNo/approve': a('withdrawal.approve', 'withdrawal'),
+  'POST /api/admin/withdrawals/:withdrawNo/reject': a('withdrawal.reject', 'withdrawal'),
+  'POST /api/admin/withdrawals/approve': a('withdrawal.approve_bulk', 'withdrawal'),
+  'PUT /api/admin/settings/withdrawal-rules': a('setting.withdrawal_rules', 'setting'),
+  'PUT /api/admin/merchants/:mchNo/withdrawal-rules': a('merchant.withdrawal_rules', 'merchant'),
+  'POST /api/admin/bank-cards/:id/approve': a('bank_card.approve', 'bank_card'),
+  'POST /api/admin/bank-cards/:id/reject': a('bank_card.reject', 'bank_card'),
 };
 
 /** Every action key an audit row can carry (the login ones included); each is translated in both languages. */

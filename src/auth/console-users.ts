@@ -347,6 +347,24 @@ export class ConsoleUserService {
     return { ...session, user: { ...session.user, totpEnabled: false } };
   }
 
+  /**
+   * The signed-in user's own login password, and a current TOTP code when they enabled two-step
+   * login, before a sensitive change (a bank card, a withdrawal). Each wrong guess counts toward the
+   * account's lockout like a wrong login; a right one is given back.
+   */
+  async confirmIdentity(userId: bigint, password: string, totpCode?: string): Promise<void> {
+    const row = await queries.findUserById(this.db, userId);
+    if (!row) throw new AppError('UNAUTHENTICATED', 'log in first');
+    await this.requireAttempt(row.id);
+    if (!(await verifyPassword(row.password_hash, password))) {
+      throw new AppError('LOGIN_FAILED', 'the password is wrong', { reason: 'password' });
+    }
+    if (row.totp_enabled && !(await this.checkTotp(row, totpCode ?? ''))) {
+      throw new AppError('TOTP_INVALID', 'the code is wrong or already used');
+    }
+    await this.returnAttempt(row.id);
+  }
+
   logout(session: ConsoleSession): Promise<void> {
     return queries.deleteSession(this.db, session.sessionId);
   }

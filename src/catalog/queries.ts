@@ -37,6 +37,8 @@ export interface ChannelAccountRow {
   enabled: boolean;
   /** An account of a test channel (the sandbox): its orders are test orders. */
   test_account: boolean;
+  /** The operator lets it pay out (代付); only an adapter that supportsPayout may. */
+  payout_enabled: boolean;
 }
 
 export interface BindingRow {
@@ -263,13 +265,20 @@ export async function resealChannelAccountCredentials(
 export async function updateChannelAccount(
   q: Queryable,
   id: bigint,
-  a: { name?: string; credentialsEnc?: string; config?: Record<string, unknown>; enabled?: boolean },
+  a: {
+    name?: string;
+    credentialsEnc?: string;
+    config?: Record<string, unknown>;
+    enabled?: boolean;
+    payoutEnabled?: boolean;
+  },
 ) {
   const rows = await q.query<ChannelAccountRow>(
     `UPDATE channel_account SET name = COALESCE($2, name), credentials_enc = COALESCE($3, credentials_enc),
-       config = COALESCE($4::jsonb, config), enabled = COALESCE($5, enabled), updated_at = now()
+       config = COALESCE($4::jsonb, config), enabled = COALESCE($5, enabled),
+       payout_enabled = COALESCE($6, payout_enabled), updated_at = now()
      WHERE id = $1 RETURNING *`,
-    [id, a.name, a.credentialsEnc, a.config ? JSON.stringify(a.config) : null, a.enabled],
+    [id, a.name, a.credentialsEnc, a.config ? JSON.stringify(a.config) : null, a.enabled, a.payoutEnabled],
   );
   return rows[0] ?? null;
 }
@@ -394,5 +403,21 @@ export function listBindingsForRouting(q: Queryable, productId: bigint) {
      LEFT JOIN channel_account_rate r ON r.channel_account_id = b.channel_account_id AND r.product_id = b.product_id
      WHERE b.product_id = $1 ORDER BY b.priority DESC, b.id`,
     [productId],
+  );
+}
+
+/** Channel accounts an operator lets pay out, enabled with their channel, in id order. */
+export function payoutChannelAccounts(q: Queryable) {
+  return q.query<{ id: bigint; name: string; adapter_code: string; test_account: boolean }>(
+    `SELECT a.id, a.name, c.adapter_code, a.test_account FROM channel_account a JOIN channel c ON c.id = a.channel_id
+     WHERE a.payout_enabled AND a.enabled AND c.enabled ORDER BY a.id`,
+  );
+}
+
+/** Names of channel accounts, for lists that show them. */
+export function channelAccountNames(q: Queryable, ids: bigint[]) {
+  return q.query<{ id: bigint; name: string }>(
+    'SELECT id, name FROM channel_account WHERE id = ANY($1::bigint[])',
+    [ids.map(String)],
   );
 }

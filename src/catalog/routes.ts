@@ -222,20 +222,28 @@ export async function catalogRoutes(app: FastifyInstance, { services }: { servic
     {
       schema: {
         tags,
-        summary: 'Edit a channel account: name, credentials (replace), settings, enabled',
+        summary:
+          'Edit a channel account: name, credentials (replace), settings, enabled, payoutEnabled (pays out, 代付)',
         params: AccountIdParams,
         body: z.object({
           name: z.string().min(1).max(64).optional(),
           credentials: z.record(z.string(), z.unknown()).optional(),
           config: z.record(z.string(), z.unknown()).optional(),
           enabled: z.boolean().optional(),
+          payoutEnabled: z.boolean().optional(),
         }),
       },
       config: write,
     },
     async (request) => {
       const a = await services.catalog.updateChannelAccount(BigInt(request.params.id), request.body);
-      const view = { id: a.id.toString(), name: a.name, enabled: a.enabled, config: a.config };
+      const view = {
+        id: a.id.toString(),
+        name: a.name,
+        enabled: a.enabled,
+        payoutEnabled: a.payout_enabled,
+        config: a.config,
+      };
       noteAudit(request, {
         targetType: 'channel_account',
         targetId: view.id,

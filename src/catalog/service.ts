@@ -254,14 +254,20 @@ export class CatalogService {
       credentials?: Record<string, unknown>;
       config?: Record<string, unknown>;
       enabled?: boolean;
+      /** Lets the account pay out (代付); refused for an adapter that cannot. */
+      payoutEnabled?: boolean;
     },
   ) {
     const account = await queries.findChannelAccount(this.db, id);
     if (!account) throw new AppError('NOT_FOUND', `channel account ${id} not found`);
     const adapter = getAdapter(account.adapter_code)!;
+    if (patch.payoutEnabled === true && adapter.supportsPayout !== true) {
+      throw new AppError('INVALID_REQUEST', `channel ${account.channel_code} cannot pay out`);
+    }
     const updated = await queries.updateChannelAccount(this.db, id, {
       name: patch.name,
       enabled: patch.enabled,
+      payoutEnabled: patch.payoutEnabled,
       credentialsEnc: patch.credentials
         ? this.secrets.encrypt(
             JSON.stringify(parseWith(adapter.credentialsSchema, patch.credentials, 'credentials')),
@@ -284,6 +290,8 @@ export class CatalogService {
         adapterCode: a.adapter_code,
         enabled: a.enabled,
         testAccount: a.test_account,
+        payoutEnabled: a.payout_enabled,
+        supportsPayout: getAdapter(a.adapter_code)?.supportsPayout === true,
         config: a.config,
         rates: (await queries.listChannelAccountRates(this.db, a.id)).map((r) => ({
           productCode: r.product_code,
@@ -313,6 +321,22 @@ export class CatalogService {
       await saveCostRate(q, accountId, product, costTermsOf(rate));
     });
     this.clearCaches();
+  }
+
+  /**
+   * Accounts that may pay out: switched on by an operator, enabled with their channel, and of an
+   * adapter that supportsPayout. In id order.
+   */
+  async payoutAccounts(): Promise<{ id: bigint; name: string; adapterCode: string; testAccount: boolean }[]> {
+    return (await queries.payoutChannelAccounts(this.db))
+      .filter((a) => getAdapter(a.adapter_code)?.supportsPayout === true)
+      .map((a) => ({ id: a.id, name: a.name, adapterCode: a.adapter_code, testAccount: a.test_account }));
+  }
+
+  /** Channel account names by id (for lists). */
+  async channelAccountNames(ids: bigint[]): Promise<Map<bigint, string>> {
+    if (ids.length === 0) return new Map();
+    return new Map((await queries.channelAccountNames(this.db, ids)).map((r) => [r.id, r.name]));
   }
 
   /** Decrypted credentials and settings of a channel account, for the channel gateway. */

@@ -13,6 +13,10 @@ import type {
   ParsedAnyNotify,
   PaymentReference,
   PaymentStatusResult,
+  PayoutReference,
+  PayoutRequest,
+  PayoutResult,
+  PayoutStatusResult,
   RefundReference,
   RefundStatusResult,
 } from './types.ts';
@@ -53,6 +57,24 @@ export class ChannelGateway {
     return adapter.queryRefund(ctx, ref);
   }
 
+  /**
+   * Pays out through the account (代付). Refused, not thrown, when its adapter cannot pay out: the
+   * payouts domain routes only to accounts that can, so this is a configuration slip.
+   */
+  async payout(accountId: bigint, request: PayoutRequest): Promise<PayoutResult> {
+    const { adapter, ctx } = await this.resolve(accountId);
+    if (!adapter.supportsPayout || !adapter.payout) {
+      return { outcome: 'refused', code: 'PAYOUT_NOT_SUPPORTED', message: `${adapter.code} cannot pay out` };
+    }
+    return adapter.payout(ctx, request);
+  }
+
+  async queryPayout(accountId: bigint, ref: PayoutReference): Promise<PayoutStatusResult> {
+    const { adapter, ctx } = await this.resolve(accountId);
+    if (!adapter.queryPayout) throw new Error(`${adapter.code} cannot query payouts`);
+    return adapter.queryPayout(ctx, ref);
+  }
+
   /** Verifies and normalises a notify; returns the adapter too, for the acknowledgement. */
   async parseNotify(
     accountId: bigint,
@@ -76,6 +98,11 @@ export class ChannelGateway {
     return `${this.notifyUrlOf(accountId)}/refund`;
   }
 
+  /** Payout notifies arrive at a sibling of the account's notify URL. */
+  payoutNotifyUrlOf(accountId: bigint): string {
+    return `${this.notifyUrlOf(accountId)}/payout`;
+  }
+
   private async resolve(accountId: bigint): Promise<{ adapter: ChannelAdapter; ctx: ChannelContext }> {
     const account = await this.catalog.channelAccount(accountId);
     if (!account) throw new AppError('NOT_FOUND', `channel account ${accountId} not found`);
@@ -91,6 +118,7 @@ export class ChannelGateway {
       config: account.config,
       notifyUrl: this.notifyUrlOf(account.id),
       refundNotifyUrl: this.refundNotifyUrlOf(account.id),
+      payoutNotifyUrl: this.payoutNotifyUrlOf(account.id),
       publicUrl: this.publicUrl(),
       timeoutMs: this.timeoutMs,
     };

@@ -61,6 +61,8 @@ export interface ChannelContext {
   notifyUrl: string;
   /** Where the provider must send async refund notifies for this account. */
   refundNotifyUrl: string;
+  /** Where the provider must send async payout notifies for this account (absent: no payouts). */
+  payoutNotifyUrl?: string;
   /** Our own public base URL (no trailing slash). */
   publicUrl: string;
   /** Upper bound of one call to the provider. */

@@ -1,0 +1,526 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Services } from '../app/services.ts';
+import { noteAudit } from '../audit/service.ts';
+import { requireMerchantUser, requireOperator, sessionOf } from '../auth/guards.ts';
+import { limitGuess } from '../auth/guess-limit.ts';
+import { toJsonAmount } from '../money/money.ts';
+import { portalScope } from '../orders/portal-routes.ts';
+import { amountSchema, blank, windowOf } from '../orders/routes.ts';
+import { consoleMchOrderNo } from '../orders/service.ts';
+import { TimeBound } from '../stats/time.ts';
+import { bankCardView, CARD_STATES, CARD_TYPES, maskAccountNo } from './cards.ts';
+import { WITHDRAWAL_STATES, type WithdrawalRow } from './queries.ts';
+import { CLOCK, type RuleOverrides, rulesJson, type WithdrawalDefaults } from './rules.ts';
+import { CARD_ID } from './routes.ts';
+import { eventViews, withdrawalView } from './service.ts';
+
+const Password = z.string().min(1).max(256);
+const TotpCode = z.string().trim().max(16).optional();
+const IdParams = z.object({ id: z.string().regex(/^\d{1,18}$/) });
+const NoParams = z.object({ withdrawNo: z.string().min(1).max(64) });
+const Clock = z.string().regex(CLOCK, 'must be HH:mm');
+const Money = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+const paging = {
+  page: z.coerce.number().int().min(1).default(1),
+  pageSize: z.coerce.number().int().min(1).max(100).default(20),
+};
+const pageOf = (q: { page: number; pageSize: number }) => ({
+  limit: q.pageSize,
+  offset: (q.page - 1) * q.pageSize,
+});
+
+const listQuery = {
+  state: blank(z.enum(WITHDRAWAL_STATES)),
+  q: blank(z.string().trim().max(64)),
+  from: blank(TimeBound),
+  to: blank(TimeBound),
+  ...paging,
+};
+
+const BindCardBody = z.object({
+  holderName: z.string().trim().min(1).max(64),
+  accountNo: z.string().trim().min(1).max(40),
+  bankName: z.string().trim().min(1).max(64),
+  bankBranch: z.string().trim().max(128).optional(),
+  cardType: z.enum(CARD_TYPES),
+  password: Password,
+  totpCode: TotpCode,
+});
+
+const ConfirmBody = z.object({ password: Password, totpCode: TotpCode });
+
+const PortalWithdrawBody = z.object({
+  amount: amountSchema,
+  cardId: CARD_ID,
+  password: Password,
+  totpCode: TotpCode,
+});
+
+const AutoBody = z.object({ enabled: z.boolean(), time: Clock, keepBalance: Money });
+
+const RulesBody = z.object({
+  minAmount: Money.positive(),
+  maxAmount: Money.positive(),
+  fixedFee: Money,
+  feeRatePpm: z.number().int().min(0).max(1_000_000),
+  windowStart: Clock,
+  windowEnd: Clock,
+  dailyCount: z.number().int().min(0).max(100_000),
+  dailyAmount: Money,
+  reviewThreshold: Money,
+});
+const DefaultsBody = RulesBody.extend({ cardChangeReview: z.boolean() });
+const nullableDefault = <T extends z.ZodType>(t: T) => t.nullable().default(null);
+const OverridesBody = z.object({
+  minAmount: nullableDefault(Money.positive()),
+  maxAmount: nullableDefault(Money.positive()),
+  fixedFee: nullableDefault(Money),
+  feeRatePpm: nullableDefault(z.number().int().min(0).max(1_000_000)),
+  windowStart: nullableDefault(Clock),
+  windowEnd: nullableDefault(Clock),
+  dailyCount: nullableDefault(z.number().int().min(0).max(100_000)),
+  dailyAmount: nullableDefault(Money),
+  reviewThreshold: nullableDefault(Money),
+});
+
+const BIGINT_RULES = new Set(['minAmount', 'maxAmount', 'fixedFee', 'dailyAmount', 'reviewThreshold']);
+function toRules<T extends Record<string, unknown>>(body: T): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(body).map(([k, v]) => [k, BIGINT_RULES.has(k) && typeof v === 'number' ? BigInt(v) : v]),
+  );
+}
+
+/** The manager's login password (and TOTP), each wrong guess counted toward the lockout and the address's limit. */
+function confirmManager(
+  services: Services,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  password: string,
+  totpCode: string | undefined,
+) {
+  return limitGuess(services.consoleUsers.guessesPerIp, request, reply, () =>
+    services.consoleUsers.confirmIdentity(sessionOf(request).user.id, password, totpCode),
+  );
+}
+
+/** Admin list items: the view, its merchant and the card. */
+function adminItem(w: WithdrawalRow & { mch_no: string; merchant_name: string }) {
+  return { ...withdrawalView(w), mchNo: w.mch_no, merchantName: w.merchant_name, source: w.source };
+}
+
+/** Console withdrawals, bank cards and rules: the merchant portal's and the operator console's. */
+export async function consoleWithdrawalRoutes(app: FastifyInstance, { services }: { services: Services }) {
+  await app.register(portalWithdrawalRoutes, { services });
+  await app.register(operatorWithdrawalRoutes, { services });
+}
+
+async function portalWithdrawalRoutes(app: FastifyInstance, { services }: { services: Services }) {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  api.addHook('preValidation', requireMerchantUser(services));
+  // The audit row of a card binding keeps the mask, never the number (not even when the body is refused).
+  api.addHook('preValidation', async (request) => {
+    if (request.method !== 'POST' || request.routeOptions.url !== '/api/merchant/bank-cards') return;
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const digits = typeof body.accountNo === 'string' ? body.accountNo.replace(/\D/g, '') : '';
+    noteAudit(request, {
+      targetType: 'bank_card',
+      after: {
+        holderName: body.holderName,
+        bankName: body.bankName,
+        cardType: body.cardType,
+        accountNoMasked: digits.length >= 8 ? maskAccountNo(digits.slice(0, 4), digits.slice(-4)) : '***',
+      },
+    });
+  });
+  const tags = ['merchant portal: withdrawals'];
+  const manager = { merchantRole: 'manager' as const };
+  const merchantIdOf = (request: FastifyRequest) => portalScope(request).merchantId;
+
+  api.get(
+    '/api/merchant/bank-cards',
+    { schema: { tags, summary: 'The settlement bank cards (masked)' }, config: manager },
+    async (request) => {
+      const items = (await services.withdrawals.cards.list(merchantIdOf(request))).map(bankCardView);
+      return { items, total: items.length };
+    },
+  );
+
+  api.post(
+    '/api/merchant/bank-cards',
+    {
+      schema: {
+        tags,
+        summary: 'Bind a settlement bank card (login password, and TOTP when enabled)',
+        body: BindCardBody,
+      },
+      config: manager,
+    },
+    async (request, reply) => {
+      const b = request.body;
+      await confirmManager(services, request, reply, b.password, b.totpCode);
+      const review = (await services.withdrawals.rules.defaults()).cardChangeReview;
+      const card = await services.withdrawals.cards.bind(
+        merchantIdOf(request),
+        {
+          holderName: b.holderName,
+          accountNo: b.accountNo,
+          bankName: b.bankName,
+          bankBranch: b.bankBranch,
+          cardType: b.cardType,
+        },
+        { review, userId: sessionOf(request).user.id },
+      );
+      const view = bankCardView(card);
+      noteAudit(request, { targetId: view.id, after: view });
+      return reply.code(201).send(view);
+    },
+  );
+
+  api.post(
+    '/api/merchant/bank-cards/:id/default',
+    {
+      schema: { tags, summary: 'Make an active card the default', params: IdParams, body: ConfirmBody },
+      config: manager,
+    },
+    async (request, reply) => {
+      const merchantId = merchantIdOf(request);
+      const before = bankCardView(await services.withdrawals.cards.require(merchantId, BigInt(request.params.id)));
+      noteAudit(request, { before });
+      await confirmManager(services, request, reply, request.body.password, request.body.totpCode);
+      const view = bankCardView(await services.withdrawals.cards.setDefault(merchantId, BigInt(request.params.id)));
+      noteAudit(request, { after: view });
+      return view;
+    },
+  );
+
+  api.delete(
+    '/api/merchant/bank-cards/:id',
+    {
+      schema: { tags, summary: 'Remove a bank card', params: IdParams, body: ConfirmBody },
+      config: manager,
+    },
+    async (request, reply) => {
+      const merchantId = merchantIdOf(request);
+      const before = bankCardView(await services.withdrawals.cards.require(merchantId, BigInt(request.params.id)));
+      noteAudit(request, { before, after: { deleted: true } });
+      await confirmManager(services, request, reply, request.body.password, request.body.totpCode);
+      await services.withdrawals.cards.remove(merchantId, BigInt(request.params.id));
+      return reply.code(204).send();
+    },
+  );
+
+  api.get(
+    '/api/merchant/withdrawal-rules',
+    { schema: { tags, summary: "The withdrawal rules in force and today's use" }, config: manager },
+    async (request) => {
+      const merchantId = merchantIdOf(request);
+      const rules = await services.withdrawals.rules.effective(merchantId);
+      const used = await services.withdrawals.usedToday(merchantId);
+      return {
+        ...rulesJson(rules),
+        usedToday: { count: used.count, amount: toJsonAmount(used.amount) },
+      };
+    },
+  );
+
+  api.get(
+    '/api/merchant/withdrawals',
+    {
+      schema: { tags, summary: "The merchant's withdrawals, newest first", querystring: z.object(listQuery) },
+      config: manager,
+    },
+    async (request) => {
+      const f = request.query;
+      const { rows, total } = await services.withdrawals.list({
+        merchantId: merchantIdOf(request),
+        state: f.state,
+        search: f.q,
+        ...windowOf(f, services.withdrawals.timeZone),
+        ...pageOf(f),
+      });
+      return { items: rows.map(withdrawalView), total };
+    },
+  );
+
+  api.get(
+    '/api/merchant/withdrawals/:withdrawNo',
+    { schema: { tags, summary: 'A withdrawal and its timeline', params: NoParams }, config: manager },
+    async (request) => {
+      const w = await services.withdrawals.getForMerchant(merchantIdOf(request), request.params.withdrawNo);
+      return { ...withdrawalView(w), events: eventViews(await services.withdrawals.events(w.id)) };
+    },
+  );
+
+  api.post(
+    '/api/merchant/withdrawals',
+    {
+      schema: {
+        tags,
+        summary: 'Withdraw to a bound card (the manager’s login password)',
+        body: PortalWithdrawBody,
+      },
+      config: manager,
+    },
+    async (request, reply) => {
+      const b = request.body;
+      noteAudit(request, { targetType: 'withdrawal', after: { amount: b.amount, cardId: b.cardId.toString() } });
+      await confirmManager(services, request, reply, b.password, b.totpCode);
+      const { withdrawal } = await services.withdrawals.create(
+        merchantIdOf(request),
+        { mchWithdrawNo: consoleMchOrderNo('CW'), amount: BigInt(b.amount), cardId: b.cardId },
+        { source: 'portal', appId: null, userId: sessionOf(request).user.id },
+      );
+      const view = withdrawalView(withdrawal);
+      noteAudit(request, { targetId: view.withdrawNo, after: view });
+      return reply.code(201).send(view);
+    },
+  );
+
+  api.get(
+    '/api/merchant/auto-withdrawal',
+    { schema: { tags, summary: 'The auto-withdrawal settings' }, config: manager },
+    async (request) => autoView(await services.withdrawals.autoSettings(merchantIdOf(request))),
+  );
+
+  api.put(
+    '/api/merchant/auto-withdrawal',
+    {
+      schema: { tags, summary: 'Turn auto-withdrawal on or off, its time and the balance it keeps', body: AutoBody },
+      config: manager,
+    },
+    async (request) => {
+      const merchantId = merchantIdOf(request);
+      const before = autoView(await services.withdrawals.autoSettings(merchantId));
+      const after = autoView(
+        await services.withdrawals.setAutoSettings(merchantId, {
+          ...request.body,
+          keepBalance: BigInt(request.body.keepBalance),
+        }),
+      );
+      noteAudit(request, { targetId: merchantId.toString(), before, after });
+      return after;
+    },
+  );
+}
+
+function autoView(s: { enabled: boolean; time: string; keepBalance: bigint }) {
+  return { enabled: s.enabled, time: s.time, keepBalance: toJsonAmount(s.keepBalance) };
+}
+
+async function operatorWithdrawalRoutes(app: FastifyInstance, { services }: { services: Services }) {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  api.addHook('preValidation', requireOperator(services));
+  const tags = ['operator: withdrawals'];
+  const read = { permission: 'finance.read' as const };
+  const review = { permission: 'finance.review' as const };
+  const configure = { permission: 'finance.configure' as const };
+
+  api.get(
+    '/api/admin/withdrawals',
+    {
+      schema: {
+        tags,
+        summary: 'Withdrawals of every merchant, newest first',
+        querystring: z.object({ ...listQuery, mchNo: blank(z.string().max(32)) }),
+      },
+      config: read,
+    },
+    async (request) => {
+      const f = request.query;
+      const merchant = f.mchNo ? await services.merchants.findMerchantByNo(f.mchNo) : undefined;
+      if (merchant === null) return { items: [], total: 0 };
+      const { rows, total } = await services.withdrawals.list({
+        merchantId: merchant?.id,
+        state: f.state,
+        search: f.q,
+        ...windowOf(f, services.withdrawals.timeZone),
+        ...pageOf(f),
+      });
+      return { items: rows.map(adminItem), total };
+    },
+  );
+
+  api.get(
+    '/api/admin/withdrawals/:withdrawNo',
+    { schema: { tags, summary: 'A withdrawal, its timeline and its payout', params: NoParams }, config: read },
+    async (request) => {
+      const w = await services.withdrawals.requireByNo(request.params.withdrawNo);
+      const merchant = (await services.merchants.merchantsByIds([w.merchant_id])).get(w.merchant_id);
+      return {
+        ...withdrawalView(w),
+        mchNo: merchant?.mch_no ?? '',
+        merchantName: merchant?.name ?? '',
+        source: w.source,
+        events: eventViews(await services.withdrawals.events(w.id)),
+        payout: w.payout_no ? { payoutNo: w.payout_no } : null,
+      };
+    },
+  );
+
+  api.post(
+    '/api/admin/withdrawals/:withdrawNo/approve',
+    { schema: { tags, summary: 'Approve a withdrawal waiting for review', params: NoParams }, config: review },
+    async (request) => {
+      const before = withdrawalView(await services.withdrawals.requireByNo(request.params.withdrawNo));
+      noteAudit(request, { before });
+      const after = withdrawalView(
+        await services.withdrawals.approve(request.params.withdrawNo, sessionOf(request).user.id),
+      );
+      noteAudit(request, { after });
+      return after;
+    },
+  );
+
+  api.post(
+    '/api/admin/withdrawals/:withdrawNo/reject',
+    {
+      schema: {
+        tags,
+        summary: 'Reject a withdrawal waiting for review: its amount goes back to the available balance',
+        params: NoParams,
+        body: z.object({ reason: z.string().trim().min(1, 'say why the withdrawal is rejected').max(256) }),
+      },
+      config: review,
+    },
+    async (request) => {
+      const before = withdrawalView(await services.withdrawals.requireByNo(request.params.withdrawNo));
+      noteAudit(request, { before });
+      const after = withdrawalView(
+        await services.withdrawals.reject(request.params.withdrawNo, request.body.reason, sessionOf(request).user.id),
+      );
+      noteAudit(request, { after });
+      return after;
+    },
+  );
+
+  api.post(
+    '/api/admin/withdrawals/approve',
+    {
+      schema: {
+        tags,
+        summary: 'Approve many withdrawals; each that cannot be approved is listed with its code',
+        body: z.object({ withdrawNos: z.array(z.string().min(1).max(64)).min(1).max(100) }),
+      },
+      config: review,
+    },
+    async (request) => {
+      noteAudit(request, { targetType: 'withdrawal', targetId: request.body.withdrawNos.join(',').slice(0, 200) });
+      const result = await services.withdrawals.approveMany(request.body.withdrawNos, sessionOf(request).user.id);
+      noteAudit(request, { after: result });
+      return result;
+    },
+  );
+
+  api.get(
+    '/api/admin/settings/withdrawal-rules',
+    { schema: { tags, summary: 'The platform withdrawal rules and whether new cards are reviewed' }, config: read },
+    async () => rulesJson(await services.withdrawals.rules.defaults()),
+  );
+
+  api.put(
+    '/api/admin/settings/withdrawal-rules',
+    { schema: { tags, summary: 'Set the platform withdrawal rules', body: DefaultsBody }, config: configure },
+    async (request) => {
+      const before = rulesJson(await services.withdrawals.rules.defaults());
+      const after = rulesJson(
+        await services.withdrawals.rules.setDefaults(toRules(request.body) as unknown as WithdrawalDefaults),
+      );
+      noteAudit(request, { targetId: 'withdrawal_rules', before, after });
+      return after;
+    },
+  );
+
+  api.get(
+    '/api/admin/merchants/:mchNo/withdrawal-rules',
+    {
+      schema: {
+        tags,
+        summary: "A merchant's own withdrawal rules (null = the platform default) and the effective ones",
+        params: z.object({ mchNo: z.string().min(1).max(32) }),
+      },
+      config: read,
+    },
+    async (request) => {
+      const merchant = await services.merchants.requireMerchant(request.params.mchNo);
+      return {
+        ...rulesJson(await services.withdrawals.rules.overridesOf(merchant.id)),
+        effective: rulesJson(await services.withdrawals.rules.effective(merchant.id)),
+      };
+    },
+  );
+
+  api.put(
+    '/api/admin/merchants/:mchNo/withdrawal-rules',
+    {
+      schema: {
+        tags,
+        summary: "Set a merchant's own withdrawal rules (null = the platform default)",
+        params: z.object({ mchNo: z.string().min(1).max(32) }),
+        body: OverridesBody,
+      },
+      config: configure,
+    },
+    async (request) => {
+      const merchant = await services.merchants.requireMerchant(request.params.mchNo);
+      const before = rulesJson(await services.withdrawals.rules.overridesOf(merchant.id));
+      const after = rulesJson(
+        await services.withdrawals.rules.setOverrides(merchant.id, toRules(request.body) as unknown as RuleOverrides),
+      );
+      noteAudit(request, { targetType: 'merchant', before: { ...before, name: merchant.name }, after });
+      return { ...after, effective: rulesJson(await services.withdrawals.rules.effective(merchant.id)) };
+    },
+  );
+
+  api.get(
+    '/api/admin/bank-cards',
+    {
+      schema: {
+        tags,
+        summary: 'Merchant bank cards (masked), e.g. those waiting for review',
+        querystring: z.object({ state: blank(z.enum(CARD_STATES)), ...paging }),
+      },
+      config: read,
+    },
+    async (request) => {
+      const { rows, total } = await services.withdrawals.cards.listForReview({
+        state: request.query.state,
+        ...pageOf(request.query),
+      });
+      return {
+        items: rows.map((r) => ({ ...bankCardView(r), mchNo: r.mch_no, merchantName: r.merchant_name })),
+        total,
+      };
+    },
+  );
+
+  for (const action of ['approve', 'reject'] as const) {
+    api.post(
+      `/api/admin/bank-cards/:id/${action}`,
+      {
+        schema: {
+          tags,
+          summary: action === 'approve' ? 'Approve a new bank card' : 'Reject a new bank card, saying why',
+          params: IdParams,
+          body:
+            action === 'reject'
+              ? z.object({ reason: z.string().trim().min(1, 'say why the card is rejected').max(256) })
+              : z.object({}).optional(),
+        },
+        config: review,
+      },
+      async (request) => {
+        const id = BigInt(request.params.id);
+        noteAudit(request, { before: bankCardView(await services.withdrawals.cards.requireAny(id)) });
+        const reason = (request.body as { reason?: string } | undefined)?.reason ?? null;
+        const card = await services.withdrawals.cards.review(id, action === 'approve', reason, sessionOf(request).user.id);
+        const view = bankCardView(card);
+        noteAudit(request, { after: view });
+        return view;
+      },
+    );
+  }
+}
+

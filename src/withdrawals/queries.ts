@@ -1,0 +1,226 @@
+import type { Queryable } from '../db/index.ts';
+
+export const WITHDRAWAL_STATES = [
+  'reviewing',
+  'approved',
+  'submitted',
+  'succeeded',
+  'failed',
+  'rejected',
+] as const;
+export type WithdrawalState = (typeof WITHDRAWAL_STATES)[number];
+export type WithdrawalSource = 'api' | 'portal' | 'auto';
+
+export interface WithdrawalRow {
+  id: bigint;
+  withdraw_no: string;
+  merchant_id: bigint;
+  mch_withdraw_no: string;
+  request_hash: string;
+  source: WithdrawalSource;
+  app_id: string | null;
+  created_by_user_id: bigint | null;
+  card_id: bigint;
+  bank_name: string;
+  account_masked: string;
+  amount: bigint;
+  fee: bigint;
+  currency: string;
+  state: WithdrawalState;
+  reason: string | null;
+  notify_url: string;
+  payout_no: string | null;
+  local_day: string;
+  reviewed_by_user_id: bigint | null;
+  created_at: Date;
+  reviewed_at: Date | null;
+  submitted_at: Date | null;
+  paid_at: Date | null;
+  failed_at: Date | null;
+}
+
+export interface WithdrawalEventRow {
+  state: string;
+  reason: string | null;
+  actor: string;
+  at: Date;
+}
+
+const COLUMNS = `id, withdraw_no, merchant_id, mch_withdraw_no, request_hash, source, app_id, created_by_user_id, card_id,
+  bank_name, account_masked, amount, fee, currency, state, reason, notify_url, payout_no, local_day::text AS local_day,
+  reviewed_by_user_id, created_at, reviewed_at, submitted_at, paid_at, failed_at`;
+
+const W_COLUMNS = COLUMNS.split(',')
+  .map((c) => `w.${c.trim()}`)
+  .join(', ');
+
+export interface NewWithdrawal {
+  merchantId: bigint;
+  mchWithdrawNo: string;
+  requestHash: string;
+  source: WithdrawalSource;
+  appId: string | null;
+  createdByUserId: bigint | null;
+  cardId: bigint;
+  bankName: string;
+  accountMasked: string;
+  amount: bigint;
+  fee: bigint;
+  currency: string;
+  state: WithdrawalState;
+  notifyUrl: string;
+  localDay: string;
+}
+
+/** 'W' + yyMMddHHmmss (Beijing time) + 8 digits of a sequence, like refund numbers. Null when the mchWithdrawNo is taken. */
+export async function insertWithdrawal(q: Queryable, w: NewWithdrawal): Promise<WithdrawalRow | null> {
+  const rows = await q.query<WithdrawalRow>(
+    `INSERT INTO withdrawal (withdraw_no, merchant_id, mch_withdraw_no, request_hash, source, app_id, created_by_user_id,
+       card_id, bank_name, account_masked, amount, fee, currency, state, notify_url, local_day)
+     VALUES ('W' || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYMMDDHH24MISS')
+                 || lpad((nextval('withdrawal_no_seq') % 100000000)::text, 8, '0'),
+             $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::date)
+     ON CONFLICT (merchant_id, mch_withdraw_no) DO NOTHING RETURNING ${COLUMNS}`,
+    [
+      w.merchantId,
+      w.mchWithdrawNo,
+      w.requestHash,
+      w.source,
+      w.appId,
+      w.createdByUserId,
+      w.cardId,
+      w.bankName,
+      w.accountMasked,
+      w.amount,
+      w.fee,
+      w.currency,
+      w.state,
+      w.notifyUrl,
+      w.localDay,
+    ],
+  );
+  return rows[0] ?? null;
+}
+
+export async function findByNo(q: Queryable, withdrawNo: string): Promise<WithdrawalRow | null> {
+  return (
+    (await q.query<WithdrawalRow>(`SELECT ${COLUMNS} FROM withdrawal WHERE withdraw_no = $1`, [withdrawNo]))[0] ??
+    null
+  );
+}
+
+export async function findById(q: Queryable, id: bigint, lock = false): Promise<WithdrawalRow | null> {
+  return (
+    (
+      await q.query<WithdrawalRow>(
+        `SELECT ${COLUMNS} FROM withdrawal WHERE id = $1${lock ? ' FOR NO KEY UPDATE' : ''}`,
+        [id],
+      )
+    )[0] ?? null
+  );
+}
+
+export async function findByMchNo(
+  q: Queryable,
+  merchantId: bigint,
+  mchWithdrawNo: string,
+): Promise<WithdrawalRow | null> {
+  return (
+    (
+      await q.query<WithdrawalRow>(
+        `SELECT ${COLUMNS} FROM withdrawal WHERE merchant_id = $1 AND mch_withdraw_no = $2`,
+        [merchantId, mchWithdrawNo],
+      )
+    )[0] ?? null
+  );
+}
+
+/** What counts toward the day's limits: every withdrawal of the day not given back (rejected, failed). */
+export async function usedOnDay(q: Queryable, merchantId: bigint, localDay: string) {
+  const rows = await q.query<{ count: bigint; amount: bigint }>(
+    `SELECT count(*)::bigint AS count, COALESCE(sum(amount), 0)::bigint AS amount FROM withdrawal
+     WHERE merchant_id = $1 AND local_day = $2::date AND state NOT IN ('rejected', 'failed')`,
+    [merchantId, localDay],
+  );
+  return { count: Number(rows[0]!.count), amount: rows[0]!.amount };
+}
+
+/**
+ * Moves a withdrawal from one of `from` to `to` (compare-and-set) with the timestamp the state
+ * carries; null when it was not in one of them.
+ */
+export async function transition(
+  q: Queryable,
+  id: bigint,
+  from: WithdrawalState[],
+  to: WithdrawalState,
+  set: { reason?: string | null; at?: Date; reviewerId?: bigint | null; payoutNo?: string },
+): Promise<WithdrawalRow | null> {
+  const stamp =
+    to === 'approved' || to === 'rejected'
+      ? 'reviewed_at'
+      : to === 'submitted'
+        ? 'submitted_at'
+        : to === 'succeeded'
+          ? 'paid_at'
+          : to === 'failed'
+            ? 'failed_at'
+            : null;
+  const rows = await q.query<WithdrawalRow>(
+    `UPDATE withdrawal SET state = $3, updated_at = now(),
+       reason = COALESCE($4, reason),
+       reviewed_by_user_id = COALESCE($6, reviewed_by_user_id)
+       ${stamp ? `, ${stamp} = COALESCE($5::timestamptz, now())` : ''}
+     WHERE id = $1 AND state = ANY($2::text[]) RETURNING ${COLUMNS}`,
+    [id, from, to, set.reason ?? null, set.at ?? null, set.reviewerId ?? null],
+  );
+  return rows[0] ?? null;
+}
+
+export async function setPayoutNo(q: Queryable, id: bigint, payoutNo: string): Promise<void> {
+  await q.query('UPDATE withdrawal SET payout_no = $2 WHERE id = $1', [id, payoutNo]);
+}
+
+export async function insertEvent(
+  q: Queryable,
+  withdrawalId: bigint,
+  e: { state: string; reason: string | null; actor: string; at?: Date },
+): Promise<void> {
+  await q.query(
+    'INSERT INTO withdrawal_event (withdrawal_id, state, reason, actor, at) VALUES ($1, $2, $3, $4, COALESCE($5::timestamptz, now()))',
+    [withdrawalId, e.state, e.reason, e.actor, e.at ?? null],
+  );
+}
+
+export function eventsOf(q: Queryable, withdrawalId: bigint) {
+  return q.query<WithdrawalEventRow>(
+    'SELECT state, reason, actor, at FROM withdrawal_event WHERE withdrawal_id = $1 ORDER BY id',
+    [withdrawalId],
+  );
+}
+
+export interface WithdrawalFilter {
+  merchantId?: bigint;
+  state?: WithdrawalState;
+  search?: string;
+  from?: Date;
+  to?: Date;
+  limit: number;
+  offset: number;
+}
+
+export async function list(q: Queryable, f: WithdrawalFilter) {
+  const rows = await q.query<WithdrawalRow & { mch_no: string; merchant_name: string; total: bigint }>(
+    `SELECT ${W_COLUMNS}, m.mch_no, m.name AS merchant_name,
+       count(*) OVER () AS total
+     FROM withdrawal w JOIN merchant m ON m.id = w.merchant_id
+     WHERE ($1::bigint IS NULL OR w.merchant_id = $1)
+       AND ($2::text IS NULL OR w.state = $2)
+       AND ($3::text IS NULL OR w.withdraw_no = $3 OR w.mch_withdraw_no = $3 OR w.withdraw_no LIKE '%' || $3)
+       AND ($4::timestamptz IS NULL OR w.created_at >= $4)
+       AND ($5::timestamptz IS NULL OR w.created_at < $5)
+     ORDER BY w.id DESC LIMIT $6 OFFSET $7`,
+    [f.merchantId ?? null, f.state ?? null, f.search ?? null, f.from ?? null, f.to ?? null, f.limit, f.offset],
+  );
+  return { rows, total: Number(rows[0]?.total ?? 0n) };
+}
