@@ -146,6 +146,21 @@ export const INVALID_REQUEST_FIELDS = [
   'state',
   'from',
   'to',
+  'holderName',
+  'accountNo',
+  'bankName',
+  'bankBranch',
+  'cardType',
+  'cardId',
+  'totpCode',
+  'mchWithdrawNo',
+  'feeRatePpm',
+  'dailyCount',
+  'dailyAmount',
+  'reviewThreshold',
+  'keepBalance',
+  'time',
+  'withdrawNos',
 ] as const;
 
 /** The field a schema issue concerns: its last named path segment (`rates.0.costRatePpm` → costRatePpm). */

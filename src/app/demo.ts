@@ -16,6 +16,8 @@ export interface DemoCredentials {
 }
 
 export const DEMO_PRODUCT = 'sandbox_qr';
+/** The demo merchant's withdrawals from 100 yuan wait for an operator's review. */
+export const DEMO_REVIEW_THRESHOLD = 10_000n;
 
 export function demoCredentialsPath(config: Pick<Config, 'dataDir'>): string {
   return path.join(config.dataDir, 'demo-credentials.json');
@@ -94,6 +96,29 @@ export async function seedDemo(
     merchantId: merchant.id,
     merchantRole: 'manager',
     mustChangePassword: false,
+  });
+  // A bound sandbox bank card, and review from 100 yuan: a small withdrawal goes at once, a larger one waits.
+  await services.withdrawals.cards.bind(
+    merchant.id,
+    {
+      holderName: '演示商户',
+      accountNo: '6222000000000001234',
+      bankName: '沙箱银行 Sandbox Bank',
+      bankBranch: '沙箱支行 Sandbox Branch',
+      cardType: 'corporate',
+    },
+    { review: false, userId: manager.id },
+  );
+  await services.withdrawals.rules.setOverrides(merchant.id, {
+    minAmount: null,
+    maxAmount: null,
+    fixedFee: null,
+    feeRatePpm: null,
+    windowStart: null,
+    windowEnd: null,
+    dailyCount: null,
+    dailyAmount: null,
+    reviewThreshold: DEMO_REVIEW_THRESHOLD,
   });
   const counter = await services.collect.create(merchant.id, manager.id, {
     name: '演示门店 1 号收银台',

@@ -96,5 +96,6 @@ export const api = {
   post: <T>(path: string, body: unknown = {}) => request<T>('POST', path, body),
   patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, body),
   put: <T>(path: string, body: unknown) => request<T>('PUT', path, body),
-  del: <T>(path: string) => request<T>('DELETE', path),
+  /** DELETE; a body when the server asks for a confirmation (a password to remove a bank card). */
+  del: <T>(path: string, body?: unknown) => request<T>('DELETE', path, body),
 };

@@ -1,0 +1,130 @@
+import type { SettlementTerms } from '../shell/financeFormat.ts';
+import type { WithdrawalEvent } from '../shell/withdrawalProgress.tsx';
+
+// Shapes of the merchant portal's money-out API (issue 12: settlement, withdrawals, payouts). Money is
+// integer fen, rates integer ppm, times ISO 8601 UTC strings; lists are `{ items, total }`.
+
+/** Where the portal's money-out routes live. */
+export const PORTAL_API = '/api/portal';
+
+/** `page` / `pageSize` beside the shell loader's limit / offset: the money lists page by either. */
+export function pageParams(query: { current?: number; pageSize?: number }) {
+  return { page: query.current ?? 1, pageSize: query.pageSize ?? 20 };
+}
+
+export interface BalanceView {
+  currency: string;
+  mode: 'platform' | 'direct';
+  pending: number;
+  available: number;
+  frozen: number;
+  reserved: number;
+  settledByChannel?: number | null;
+  terms: SettlementTerms;
+}
+
+export interface AccountEntry {
+  id: string;
+  at: string;
+  account: string;
+  type: string;
+  reference: string | null;
+  amount: number;
+  balanceAfter: number;
+}
+
+export interface SettlementRecord {
+  date: string;
+  mode: 'platform' | 'direct' | string;
+  orderCount: number;
+  gross: number;
+  fee: number;
+  refunds: number;
+  net: number;
+  reserve: number;
+  reserveReleased: number;
+  settledAt: string | null;
+}
+
+export interface DailyBalance {
+  date: string;
+  pending: number;
+  available: number;
+  frozen: number;
+  reserved: number;
+}
+
+export interface ChannelSettlementDay {
+  date: string;
+  expected: number;
+  settled: number;
+}
+
+export interface BankCard {
+  id: string;
+  holderName: string;
+  accountNoMasked: string;
+  bankName: string;
+  bankBranch: string | null;
+  cardType: 'personal' | 'corporate' | string;
+  state: 'active' | 'pending_review' | 'rejected' | string;
+  isDefault: boolean;
+  createdAt: string;
+  reviewReason: string | null;
+}
+
+export interface WithdrawalRules {
+  minAmount: number;
+  maxAmount: number;
+  fixedFee: number;
+  feeRatePpm: number;
+  /** 'HH:mm' in the platform's time zone; both null: any time. */
+  windowStart: string | null;
+  windowEnd: string | null;
+  /** Per day; null: no limit. */
+  dailyCount: number | null;
+  dailyAmount: number | null;
+  /** Withdrawals above it wait for the platform's review; null: none do. */
+  reviewThreshold: number | null;
+  usedToday: { count: number; amount: number };
+}
+
+export interface Withdrawal {
+  withdrawNo: string;
+  mchWithdrawNo?: string | null;
+  state: string;
+  amount: number;
+  fee: number;
+  arrivalAmount: number;
+  currency: string;
+  card: { bankName: string; accountNoMasked: string } | null;
+  reason: string | null;
+  createdAt: string;
+  reviewedAt: string | null;
+  submittedAt: string | null;
+  paidAt: string | null;
+  failedAt: string | null;
+  events?: WithdrawalEvent[];
+}
+
+export interface AutoWithdrawal {
+  enabled: boolean;
+  time: string;
+  keepBalance: number;
+}
+
+export interface Payout {
+  payoutNo: string;
+  mchPayoutNo: string;
+  state: string;
+  amount: number;
+  fee: number;
+  currency: string;
+  payee: { name: string; accountNoMasked: string; bankName: string };
+  remark?: string | null;
+  reason: string | null;
+  createdAt: string;
+  submittedAt: string | null;
+  paidAt: string | null;
+  failedAt: string | null;
+}
