@@ -84,8 +84,11 @@ export const ERROR_REASONS = {
    * an account's cost is above a merchant's rate (details: component, merchant, channel, currency).
    */
   RATE_RULE_VIOLATION: ['no_cost_rate', 'merchant_below_cost', 'cost_above_merchant'],
-  /** `number_too_short`: a number search with fewer trailing digits than `minDigits` (orders/number-search.ts). */
-  INVALID_REQUEST: ['number_too_short'],
+  /**
+   * `number_too_short`: a number search with fewer trailing digits than `minDigits` (orders/number-search.ts).
+   * `export_too_large`: an export would have more rows than `limit` (settlement/routes.ts).
+   */
+  INVALID_REQUEST: ['number_too_short', 'export_too_large'],
   /** `unbound`: the product has no channel account bound at all (details: productCode). */
   NO_CHANNEL_AVAILABLE: ['unbound'],
 } as const satisfies Partial<Record<ErrorCode, readonly string[]>>;

@@ -156,6 +156,9 @@ async function checkLedger(config: Config): Promise<number> {
   );
   if (report.ok) {
     console.log('OK: every transaction balances, every stored balance equals its entries, none is negative');
+    console.log(
+      'OK: every pending balance equals its unsettled orders, every reserve its held − released, every settlement was posted',
+    );
     return 0;
   }
   console.error(`BREACH: ${report.problems.length} problem(s)`);

@@ -91,6 +91,8 @@ export interface Config {
   notifyPrivateAddresses: boolean;
   /** How often the worker looks for due work when nothing wakes it. */
   workerTickMs: number;
+  /** How often the settlement job runs; workerTickMs × 20 when not set (tests run it by hand). */
+  settlementEveryMs?: number;
   /** SMTP server for password-reset codes (smtp://user:pass@host:port); unset in dev, where codes are logged. */
   smtpUrl?: string;
   smtpFrom: string;

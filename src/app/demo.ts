@@ -3,6 +3,7 @@ import { temporaryPassword } from '../auth/console-users.ts';
 import { registerSandboxMerchant } from '../channels/sandbox/server.ts';
 import type { SandboxStore } from '../channels/sandbox/store.ts';
 import { writePrivateFile } from '../private-files.ts';
+import { DEFAULT_TERMS } from '../settlement/terms.ts';
 import type { Config } from './config.ts';
 import type { Services } from './services.ts';
 
@@ -86,6 +87,8 @@ export async function seedDemo(
     shortName: '演示商户',
   });
   await services.catalog.setMerchantRate(merchant.id, DEMO_PRODUCT, 6000);
+  // Settlement: the platform holds the demo merchant's funds and settles them at once (D0).
+  await services.settlementTerms.setTerms(services.db, merchant.id, { ...DEFAULT_TERMS, cycle: 'D0' });
   const { app, secret } = await services.merchants.createApp(merchant.mch_no, { name: 'Demo app' });
   const managerPassword = temporaryPassword();
   const manager = await services.consoleUsers.createUser({

@@ -33,6 +33,7 @@ import { orderPortalRoutes } from '../orders/portal-routes.ts';
 import { channelNotifyRoutes, merchantOrderRoutes, orderAdminRoutes } from '../orders/routes.ts';
 import { consoleRefundRoutes } from '../refunds/console-routes.ts';
 import { channelRefundNotifyRoutes, merchantRefundRoutes } from '../refunds/routes.ts';
+import { settlementRoutes } from '../settlement/routes.ts';
 import { statsRoutes } from '../stats/routes.ts';
 import { consoleWithdrawalRoutes } from '../withdrawals/console-routes.ts';
 import { merchantWithdrawalRoutes } from '../withdrawals/routes.ts';
@@ -197,6 +198,7 @@ export async function buildHttpApp({
   await app.register(payerRoutes, { services });
   await app.register(merchantWithdrawalRoutes, { services });
   await app.register(consoleWithdrawalRoutes, { services });
+  await app.register(settlementRoutes, { services });
   await app.register(webRoutes);
   if (config.sandbox) {
     await app.register(sandboxPlugin, {

@@ -172,7 +172,7 @@ export interface LedgerReport {
 
 /** The ledger's invariants, plus the cross-check that every paid order was posted exactly once. */
 export async function ledgerReport(services: Services): Promise<LedgerReport> {
-  const check = await services.ledger.check();
+  const check = await services.ledger.check({ orders: true });
   const paidOrders = await services.orders.countPaid();
   const paymentTxns = await services.ledger.countTxnsOfKind('payment');
   const refunds = await services.refunds.ledgerProblems();

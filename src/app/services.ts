@@ -15,7 +15,9 @@ import { CashierLinks } from '../orders/cashier-link.ts';
 import { OrderService } from '../orders/service.ts';
 import { PayoutService } from '../payouts/service.ts';
 import { RefundService } from '../refunds/service.ts';
+import { getSetting } from '../settings/queries.ts';
 import { SettingsService } from '../settings/service.ts';
+import { DEFAULT_TERMS_SETTING, parseTerms, SettlementService } from '../settlement/service.ts';
 import { SettlementTermsBook } from '../settlement/terms.ts';
 import { StatsService } from '../stats/service.ts';
 import { BankCardService } from '../withdrawals/cards.ts';
@@ -49,6 +51,8 @@ export interface Services {
   withdrawals: WithdrawalService;
   /** Payout orders (代付): withdrawals' payments to cards and third-party payouts. */
   payouts: PayoutService;
+  /** Settlement: calendar, defaults, the settle job, reserve, daily balances, balance reads. */
+  settlement: SettlementService;
 }
 
 export function createServices(db: Db, config: Config, log: Logger, publicUrl: () => string): Services {
@@ -70,7 +74,12 @@ export function createServices(db: Db, config: Config, log: Logger, publicUrl: (
     allowPrivateAddresses: config.notifyPrivateAddresses,
     log,
   });
+  // Merchants without their own terms have the platform's defaults (settings: settlement.defaultTerms).
+  const settlementTerms = new SettlementTermsBook(db, async () =>
+    parseTerms(await getSetting(db, DEFAULT_TERMS_SETTING)),
+  );
   const orders = new OrderService(db, catalog, channels, ledger, notify, {
+    settlementModeOf: async (merchantId) => (await settlementTerms.termsOf(merchantId)).mode,
     publicUrl,
     cashierLinks: new CashierLinks(config.masterKey),
     timeZone: config.timeZone,
@@ -78,7 +87,6 @@ export function createServices(db: Db, config: Config, log: Logger, publicUrl: (
     log,
   });
   const consoleUsers = new ConsoleUserService(db, secrets, mailer, config.authGuessesPerIp);
-  const settlementTerms = new SettlementTermsBook(db);
   const withdrawals = new WithdrawalService(
     db,
     ledger,
@@ -89,6 +97,17 @@ export function createServices(db: Db, config: Config, log: Logger, publicUrl: (
     merchants,
     { timeZone: config.timeZone, log },
   );
+  const payouts = new PayoutService(
+    db,
+    { ledger, channels, catalog, notify, merchants, orders, secrets, settlementTerms },
+    {
+      log,
+      timeZone: config.timeZone,
+      // Test orders settle (and test accounts pay out) on the embedded database, not with DATABASE_URL.
+      settleTestOrdersDefault: !config.databaseUrl,
+    },
+  );
+  withdrawals.attachPayouts(payouts);
   return {
     db,
     log,
@@ -109,15 +128,11 @@ export function createServices(db: Db, config: Config, log: Logger, publicUrl: (
     collect: new CollectService(db, merchants, catalog, consoleUsers, orders, { publicUrl }),
     settlementTerms,
     withdrawals,
-    payouts: new PayoutService(
-      db,
-      { ledger, channels, catalog, notify, merchants, orders, secrets, settlementTerms },
-      {
-        log,
-        timeZone: config.timeZone,
-        // Test orders settle (and test accounts pay out) on the embedded database, not with DATABASE_URL.
-        settleTestOrdersDefault: !config.databaseUrl,
-      },
-    ),
+    payouts,
+    settlement: new SettlementService(db, ledger, settlementTerms, {
+      timeZone: config.timeZone,
+      embedded: !config.databaseUrl,
+      log,
+    }),
   };
 }

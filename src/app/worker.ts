@@ -34,7 +34,7 @@ export class Worker {
 
   constructor(
     private readonly services: Services,
-    private readonly config: Pick<Config, 'workerTickMs'>,
+    private readonly config: Pick<Config, 'workerTickMs' | 'settlementEveryMs'>,
   ) {}
 
   start(): void {
@@ -55,6 +55,17 @@ export class Worker {
         name: 'order-expiry',
         everyMs: this.config.workerTickMs * 2,
         run: () => this.services.orders.sweepExpired(),
+      },
+      // Settlement: due orders pending → available, reserve held and released (set-based, per merchant).
+      {
+        name: 'settlement',
+        everyMs: this.config.settlementEveryMs ?? this.config.workerTickMs * 20,
+        run: () => this.services.settlement.run(),
+      },
+      {
+        name: 'daily-balances',
+        everyMs: this.config.workerTickMs * 100,
+        run: () => this.services.settlement.fillDailyBalances(),
       },
       {
         name: 'auto-withdrawal',

@@ -69,6 +69,13 @@ export const AUDIT_ACTIONS: Readonly<Record<string, AuditAction>> = {
   'POST /api/admin/operators/:id/unlock': a('operator.unlock', 'operator'),
   'PUT /api/admin/settings/completion-password': a('setting.completion_password', 'setting'),
 
+  // Settlement: calendar, defaults, merchant terms, a run on demand.
+  'PUT /api/admin/settlement/holidays/:date': a('settlement.calendar_set', 'setting'),
+  'DELETE /api/admin/settlement/holidays/:date': a('settlement.calendar_delete', 'setting'),
+  'PUT /api/admin/settlement/defaults': a('settlement.defaults', 'setting'),
+  'PUT /api/admin/merchants/:mchNo/settlement-terms': a('settlement.terms', 'merchant'),
+  'POST /api/admin/settlement/run': a('settlement.run', 'setting'),
+
   // Merchants, their logins, products and apps.
   'POST /api/admin/merchants': a('merchant.create', 'merchant'),
   'PATCH /api/admin/merchants/:mchNo': a('merchant.update', 'merchant'),

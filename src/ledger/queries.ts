@@ -140,3 +140,164 @@ export function lockGuardedBalances(q: Queryable, ids: bigint[]) {
     [ids.map((id) => id.toString())],
   );
 }
+
+/** The merchant-owned kinds the consoles show. */
+export const MERCHANT_BALANCE_KINDS = [
+  'merchant_pending',
+  'merchant_available',
+  'merchant_frozen',
+  'merchant_reserved',
+  'merchant_settled_by_channel',
+  'merchant_test_settled',
+] as const;
+
+/** A merchant's balances per account kind and currency (guarded: stored; others: the sum of entries). */
+export function merchantBalances(q: Queryable, merchantId: bigint) {
+  return q.query<{ kind: string; currency: string; balance: bigint }>(
+    `SELECT a.kind, a.currency,
+            CASE WHEN a.guarded THEN a.balance
+                 ELSE COALESCE((SELECT sum(amount) FROM ledger_entry e WHERE e.account_id = a.id), 0) END::bigint AS balance
+     FROM ledger_account a WHERE a.owner_id = $1 AND a.kind = ANY($2::text[]) ORDER BY a.kind`,
+    [merchantId, [...MERCHANT_BALANCE_KINDS]],
+  );
+}
+
+/** Guarded balances of many merchants (operator balance list), with merchant name and search. */
+export function balancesList(q: Queryable, f: { search?: string; limit: number; offset: number }) {
+  return q.query<{
+    merchant_id: bigint;
+    mch_no: string;
+    name: string;
+    pending: bigint;
+    available: bigint;
+    frozen: bigint;
+    reserved: bigint;
+    total: bigint;
+  }>(
+    `SELECT m.id AS merchant_id, m.mch_no, m.name,
+            COALESCE(sum(a.balance) FILTER (WHERE a.kind = 'merchant_pending'), 0)::bigint AS pending,
+            COALESCE(sum(a.balance) FILTER (WHERE a.kind = 'merchant_available'), 0)::bigint AS available,
+            COALESCE(sum(a.balance) FILTER (WHERE a.kind = 'merchant_frozen'), 0)::bigint AS frozen,
+            COALESCE(sum(a.balance) FILTER (WHERE a.kind = 'merchant_reserved'), 0)::bigint AS reserved,
+            count(*) OVER ()::bigint AS total
+     FROM merchant m LEFT JOIN ledger_account a ON a.owner_id = m.id AND a.kind LIKE 'merchant\\_%' AND a.guarded
+     WHERE ($1::text IS NULL OR m.mch_no ILIKE '%' || $1 || '%' OR m.name ILIKE '%' || $1 || '%')
+     GROUP BY m.id, m.mch_no, m.name ORDER BY m.id LIMIT $2 OFFSET $3`,
+    [f.search ?? null, f.limit, f.offset],
+  );
+}
+
+export interface EntryFilter {
+  merchantId: bigint;
+  from?: Date;
+  to?: Date;
+  /** The transaction kind (payment, refund, settlement, …). */
+  type?: string;
+  /** The account kind, e.g. merchant_available. */
+  account?: string;
+}
+
+const ENTRY_SELECT = `
+  SELECT * FROM (
+    SELECT e.id, e.created_at AS at, a.kind AS account, t.kind AS type, t.reference, e.amount, e.currency,
+           sum(e.amount) OVER (PARTITION BY e.account_id ORDER BY e.id)::bigint AS balance_after
+    FROM ledger_entry e JOIN ledger_account a ON a.id = e.account_id JOIN ledger_txn t ON t.id = e.txn_id
+    WHERE a.owner_id = $1 AND a.kind = ANY($2::text[])) x
+  WHERE ($3::timestamptz IS NULL OR x.at >= $3) AND ($4::timestamptz IS NULL OR x.at < $4)
+    AND ($5::text IS NULL OR x.type = $5) AND ($6::text IS NULL OR x.account = $6)`;
+
+function entryParams(f: EntryFilter) {
+  return [
+    f.merchantId,
+    [...MERCHANT_BALANCE_KINDS] as string[],
+    f.from ?? null,
+    f.to ?? null,
+    f.type ?? null,
+    f.account ?? null,
+  ];
+}
+
+export interface EntryRow {
+  id: bigint;
+  at: Date;
+  account: string;
+  type: string;
+  reference: string;
+  amount: bigint;
+  currency: string;
+  balance_after: bigint;
+}
+
+/** A merchant's account entries, newest first, each with its account's balance after it. */
+export function listEntries(q: Queryable, f: EntryFilter & { limit: number; offset: number }) {
+  return q.query<EntryRow & { total: bigint }>(
+    `SELECT y.*, count(*) OVER ()::bigint AS total FROM (${ENTRY_SELECT}) y ORDER BY y.id DESC LIMIT $7 OFFSET $8`,
+    [...entryParams(f), f.limit, f.offset],
+  );
+}
+
+export async function countEntries(q: Queryable, f: EntryFilter): Promise<number> {
+  const rows = await q.query<{ n: bigint }>(
+    `SELECT count(*)::bigint AS n FROM (${ENTRY_SELECT}) y`,
+    entryParams(f),
+  );
+  return Number(rows[0]!.n);
+}
+
+/** The entries for an export, oldest first, at most `limit`. */
+export function exportEntries(q: Queryable, f: EntryFilter, limit: number) {
+  return q.query<EntryRow>(`${ENTRY_SELECT} ORDER BY x.id LIMIT $7`, [...entryParams(f), limit]);
+}
+
+/** The last day whose end-of-day balances were filled, or null. */
+export async function lastDailyBalanceDay(q: Queryable): Promise<string | null> {
+  const rows = await q.query<{ day: string | null }>(
+    'SELECT max(day)::text AS day FROM ledger_daily_balance',
+  );
+  return rows[0]?.day ?? null;
+}
+
+/** The first instant with an entry, or null for an empty ledger. */
+export async function firstEntryAt(q: Queryable): Promise<Date | null> {
+  const rows = await q.query<{ at: Date | null }>('SELECT min(created_at) AS at FROM ledger_entry');
+  return rows[0]?.at ?? null;
+}
+
+/**
+ * Fills the end-of-day balances of `days` (consecutive local dates; `starts[i]` is the start of
+ * days[i], `starts[n]` the end of the last): the previous day's balance plus each day's entries, for
+ * every account with a balance or a movement. One statement.
+ */
+export async function fillDailyBalances(q: Queryable, days: string[], starts: Date[]): Promise<number> {
+  if (days.length === 0) return 0;
+  const rows = await q.query<{ n: bigint }>(
+    `WITH d AS (SELECT * FROM unnest($1::date[], $2::timestamptz[], $3::timestamptz[]) AS d(day, start_at, end_at)),
+     prev AS (SELECT account_id, balance FROM ledger_daily_balance WHERE day = ($1::date[])[1] - 1),
+     moves AS (
+       SELECT d.day, e.account_id, sum(e.amount) AS amount FROM ledger_entry e
+       JOIN d ON e.created_at >= d.start_at AND e.created_at < d.end_at
+       GROUP BY d.day, e.account_id),
+     accts AS (SELECT account_id FROM prev UNION SELECT account_id FROM moves),
+     ins AS (
+       INSERT INTO ledger_daily_balance (account_id, day, balance)
+       SELECT a.account_id, d.day,
+              COALESCE(p.balance, 0) + COALESCE((SELECT sum(m.amount) FROM moves m
+                                                WHERE m.account_id = a.account_id AND m.day <= d.day), 0)
+       FROM accts a CROSS JOIN d LEFT JOIN prev p ON p.account_id = a.account_id
+       ON CONFLICT (account_id, day) DO NOTHING RETURNING 1)
+     SELECT count(*)::bigint AS n FROM ins`,
+    [days, starts.slice(0, -1).map((s) => s.toISOString()), starts.slice(1).map((s) => s.toISOString())],
+  );
+  return Number(rows[0]!.n);
+}
+
+/** A merchant's end-of-day balances per day and kind. */
+export function merchantDailyBalances(q: Queryable, merchantId: bigint, from: string, to: string) {
+  return q.query<{ day: string; kind: string; balance: bigint }>(
+    `SELECT b.day::text AS day, a.kind, sum(b.balance)::bigint AS balance
+     FROM ledger_daily_balance b JOIN ledger_account a ON a.id = b.account_id
+     WHERE a.owner_id = $1 AND a.kind = ANY($2::text[]) AND b.day BETWEEN $3::date AND $4::date
+     GROUP BY b.day, a.kind ORDER BY b.day DESC`,
+    [merchantId, [...MERCHANT_BALANCE_KINDS], from, to],
+  );
+}

@@ -1,5 +1,7 @@
 import type { Db, Queryable } from '../db/index.ts';
 import { AppError } from '../errors.ts';
+import * as settlementQueries from '../settlement/queries.ts';
+import type { SettlementMode } from '../settlement/terms.ts';
 import * as queries from './queries.ts';
 import { ACCOUNT_KINDS, type AccountRef, accountCode, type Leg, type PostingInput } from './types.ts';
 
@@ -16,6 +18,8 @@ export interface PaymentPosting {
   fee: bigint;
   channelCost: bigint;
   platformProfit: bigint;
+  /** The merchant's settlement mode when paid (default platform). */
+  mode?: SettlementMode;
 }
 
 /**
@@ -35,6 +39,8 @@ export interface RefundPosting {
   channelCostRefund: bigint;
   debitedPending: bigint;
   debitedAvailable: bigint;
+  /** A direct-mode order: the refund comes off what the channel owes the merchant (no balances). */
+  direct?: boolean;
 }
 
 export interface LedgerCheck {
@@ -127,12 +133,21 @@ export class LedgerService {
   }
 
   /** The accounts a payment touches, to open before its transaction. */
-  paymentAccounts(p: Pick<PaymentPosting, 'merchantId' | 'channelAccountId' | 'currency'>): AccountRef[] {
-    return [
+  paymentAccounts(
+    p: Pick<PaymentPosting, 'merchantId' | 'channelAccountId' | 'currency'>,
+    mode: SettlementMode = 'platform',
+  ): AccountRef[] {
+    const common: AccountRef[] = [
       { kind: 'channel_clearing', ownerId: p.channelAccountId, currency: p.currency },
       { kind: 'channel_cost', ownerId: p.channelAccountId, currency: p.currency },
       { kind: 'merchant_pending', ownerId: p.merchantId, currency: p.currency },
       { kind: 'platform_revenue', ownerId: null, currency: p.currency },
+    ];
+    if (mode === 'platform') return common;
+    return [
+      ...common,
+      { kind: 'merchant_settled_by_channel', ownerId: p.merchantId, currency: p.currency },
+      { kind: 'platform_receivable', ownerId: null, currency: p.currency },
     ];
   }
 
@@ -144,31 +159,43 @@ export class LedgerService {
     return this.post(q, this.paymentPosting(p));
   }
 
+  /**
+   * Platform mode: the channel owes us the amount, the merchant's pending gets amount − fee.
+   * Direct mode: the channel settles amount − cost straight to the merchant (a record), and the
+   * platform's margin is a receivable on the merchant.
+   */
   paymentPosting(p: PaymentPosting): PostingInput {
     if (p.channelCost + p.platformProfit !== p.fee) throw new Error('invariant: fee split does not add up');
-    const [clearing, cost, pending, revenue] = this.paymentAccounts(p) as [
-      AccountRef,
-      AccountRef,
-      AccountRef,
-      AccountRef,
-    ];
-    return {
-      kind: 'payment',
-      reference: p.orderNo,
-      idempotencyKey: `payment:${p.orderNo}`,
-      legs: [
-        { account: clearing, amount: -p.amount },
-        { account: pending, amount: p.amount - p.fee },
-        { account: cost, amount: p.channelCost },
-        { account: revenue, amount: p.platformProfit },
-      ],
-    };
+    const ref = (kind: AccountRef['kind'], ownerId: bigint | null): AccountRef => ({
+      kind,
+      ownerId,
+      currency: p.currency,
+    });
+    const clearing = ref('channel_clearing', p.channelAccountId);
+    const cost = ref('channel_cost', p.channelAccountId);
+    const revenue = ref('platform_revenue', null);
+    const legs: Leg[] =
+      p.mode === 'direct'
+        ? [
+            { account: clearing, amount: -p.amount },
+            { account: ref('merchant_settled_by_channel', p.merchantId), amount: p.amount - p.channelCost },
+            { account: cost, amount: p.channelCost },
+            { account: ref('platform_receivable', null), amount: -p.platformProfit },
+            { account: revenue, amount: p.platformProfit },
+          ]
+        : [
+            { account: clearing, amount: -p.amount },
+            { account: ref('merchant_pending', p.merchantId), amount: p.amount - p.fee },
+            { account: cost, amount: p.channelCost },
+            { account: revenue, amount: p.platformProfit },
+          ];
+    return { kind: 'payment', reference: p.orderNo, idempotencyKey: `payment:${p.orderNo}`, legs };
   }
 
   /** The accounts a refund touches, to open before its transaction. */
   refundAccounts(p: Pick<RefundPosting, 'merchantId' | 'channelAccountId' | 'currency'>): AccountRef[] {
     return [
-      ...this.paymentAccounts(p),
+      ...this.paymentAccounts(p, 'direct'),
       { kind: 'merchant_available', ownerId: p.merchantId, currency: p.currency },
     ];
   }
@@ -208,14 +235,29 @@ export class LedgerService {
     };
   }
 
-  /** The exact reverse of a refund's posting: a failed channel refund gives the merchant its money back. */
-  refundReversalPosting(p: RefundPosting): PostingInput {
+  /**
+   * The reverse of a refund's posting: a failed channel refund gives the merchant its money back,
+   * by default where it was taken from; `credit` says otherwise (an order settled meanwhile gets it
+   * back in available).
+   */
+  refundReversalPosting(p: RefundPosting, credit?: { pending: bigint; available: bigint }): PostingInput {
+    const legs = credit
+      ? refundLegs({ ...p, debitedPending: credit.pending, debitedAvailable: credit.available }, -1n)
+      : refundLegs(p, -1n);
     return {
       kind: 'refund_reversal',
       reference: p.refundNo,
       idempotencyKey: `refund_reversal:${p.refundNo}`,
-      legs: refundLegs(p, -1n),
+      legs,
     };
+  }
+
+  /** Locks guarded accounts (in id order) and reads their stored balances; the accounts must be open. */
+  async lockBalances(q: Queryable, refs: AccountRef[]): Promise<Map<string, bigint>> {
+    const ids = refs.map((r) => this.idOf(r));
+    const rows = await queries.lockGuardedBalances(q, ids);
+    const byId = new Map(rows.map((r) => [r.id, r.balance]));
+    return new Map(refs.map((r, i) => [accountCode(r), byId.get(ids[i]!) ?? 0n]));
   }
 
   /** Balance of one account: the stored one for guarded accounts, the sum of entries for hot ones. */
@@ -229,8 +271,13 @@ export class LedgerService {
     return queries.countTxnsOfKind(this.db, kind);
   }
 
-  /** Proves the ledger's invariants; `ok` false lists what is broken. */
-  async check(): Promise<LedgerCheck> {
+  /**
+   * Proves the ledger's invariants; `ok` false lists what is broken. With `orders` also the
+   * settlement's: each platform-mode merchant's pending equals its paid, unsettled orders' nets
+   * (amount − fee − D0 part − their refunds' own debits) less the pending debt; reserved equals
+   * the reserve held less released; every settlement record that moved money was posted.
+   */
+  async check(options: { orders?: boolean } = {}): Promise<LedgerCheck> {
     const problems: string[] = [];
     for (const r of await queries.selectUnbalancedTxns(this.db, CHECK_SAMPLE)) {
       problems.push(`transaction ${r.txn_id} does not balance in ${r.currency}: off by ${r.total}`);
@@ -248,6 +295,21 @@ export class LedgerService {
     for (const r of await queries.selectCurrencyMismatches(this.db, CHECK_SAMPLE)) {
       problems.push(`entry ${r.id} is in another currency than its account ${r.code}`);
     }
+    if (options.orders) {
+      for (const r of await settlementQueries.pendingDrift(this.db, CHECK_SAMPLE)) {
+        problems.push(
+          `merchant ${r.merchant_id} pending ${r.currency} is ${r.balance} but its unsettled orders make ${r.expected}`,
+        );
+      }
+      for (const r of await settlementQueries.reserveDrift(this.db, CHECK_SAMPLE)) {
+        problems.push(
+          `merchant ${r.merchant_id} reserved ${r.currency} is ${r.balance} but reserve held − released is ${r.expected}`,
+        );
+      }
+      for (const r of await settlementQueries.unpostedRecords(this.db, CHECK_SAMPLE)) {
+        problems.push(`settlement record ${r.id} has no ledger transaction (${r.txn_key ?? 'no key'})`);
+      }
+    }
     const counts = await queries.selectCounts(this.db);
     return { ok: problems.length === 0, ...counts, problems };
   }
@@ -260,13 +322,25 @@ export class LedgerService {
 }
 
 function refundLegs(p: RefundPosting, sign: bigint): Leg[] {
-  if (p.debitedPending + p.debitedAvailable !== p.amount - p.feeRefund)
-    throw new Error('invariant: refund debit does not add up');
   const ref = (kind: AccountRef['kind'], ownerId: bigint | null): AccountRef => ({
     kind,
     ownerId,
     currency: p.currency,
   });
+  if (p.direct) {
+    return [
+      { account: ref('channel_clearing', p.channelAccountId), amount: sign * p.amount },
+      {
+        account: ref('merchant_settled_by_channel', p.merchantId),
+        amount: -sign * (p.amount - p.channelCostRefund),
+      },
+      { account: ref('channel_cost', p.channelAccountId), amount: -sign * p.channelCostRefund },
+      { account: ref('platform_receivable', null), amount: sign * (p.feeRefund - p.channelCostRefund) },
+      { account: ref('platform_revenue', null), amount: -sign * (p.feeRefund - p.channelCostRefund) },
+    ];
+  }
+  if (p.debitedPending + p.debitedAvailable !== p.amount - p.feeRefund)
+    throw new Error('invariant: refund debit does not add up');
   return [
     { account: ref('channel_clearing', p.channelAccountId), amount: sign * p.amount },
     { account: ref('merchant_pending', p.merchantId), amount: -sign * p.debitedPending },

@@ -118,11 +118,15 @@ export class ConfirmPayments {
     const orderNo = order.order_no;
     if (order.channel_account_id === null) throw new Error(`order ${orderNo} has no channel account`);
     await this.ctx.ledger.openAccounts(
-      this.ctx.ledger.paymentAccounts({
-        merchantId: order.merchant_id,
-        channelAccountId: order.channel_account_id,
-        currency: order.currency,
-      }),
+      // Both modes' accounts: the merchant's mode is read again when the payment is written.
+      this.ctx.ledger.paymentAccounts(
+        {
+          merchantId: order.merchant_id,
+          channelAccountId: order.channel_account_id,
+          currency: order.currency,
+        },
+        'direct',
+      ),
     );
     // The account this confirmation was checked against; a reroute meanwhile must not move it.
     const confirmedBy = order.channel_account_id;
@@ -161,6 +165,14 @@ export class ConfirmPayments {
   private async writePayments(items: PaymentToWrite[]): Promise<(OrderRow | null)[]> {
     const firsts = new Map<bigint, PaymentToWrite>();
     for (const item of items) if (!firsts.has(item.order.id)) firsts.set(item.order.id, item);
+    // The merchants' settlement modes, from the terms cache (no query per order).
+    const modeOf = this.ctx.options.settlementModeOf;
+    const modes = new Map<bigint, 'platform' | 'direct'>();
+    if (modeOf) {
+      const merchants = [...new Set([...firsts.values()].map(({ order }) => order.merchant_id))];
+      const found = await Promise.all(merchants.map((id) => modeOf(id)));
+      for (const [i, id] of merchants.entries()) modes.set(id, found[i]!);
+    }
     const paid = await this.ctx.db.tx(async (q) => {
       const rows = await queries.markPaid(
         q,
@@ -172,6 +184,7 @@ export class ConfirmPayments {
           channelOrderNo: confirmation.channelOrderNo,
           source: confirmation.source,
           manual: confirmation.manual ?? null,
+          settleMode: modes.get(order.merchant_id) ?? 'platform',
         })),
       );
       await this.ctx.ledger.postMany(
@@ -186,6 +199,7 @@ export class ConfirmPayments {
             fee: row.fee,
             channelCost: row.channel_cost,
             platformProfit: row.platform_profit,
+            mode: row.settle_mode ?? 'platform',
           }),
         ),
       );

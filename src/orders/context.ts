@@ -27,6 +27,8 @@ export interface OrderOptions {
     warn(obj: object, msg: string): void;
     error(obj: object, msg: string): void;
   };
+  /** The merchant's settlement mode (cached by the settlement terms book); platform when not given. */
+  settlementModeOf?: (merchantId: bigint) => Promise<'platform' | 'direct'>;
 }
 
 /** What every step of an order works with: the database, the other domains and the options. */

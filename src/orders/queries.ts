@@ -58,6 +58,12 @@ export interface OrderRow {
   /** The merchant fee and the channel cost given back with those refunds. */
   refunded_fee: bigint;
   refunded_channel_cost: bigint;
+  /** The merchant's settlement mode when paid (null: paid before settlement existed, platform). */
+  settle_mode: 'platform' | 'direct' | null;
+  /** When the order's net settled (platform: left pending; direct: the channel paid the merchant). */
+  settled_at: Date | null;
+  /** D0: the part of the net settled on the paid day. */
+  d0_settled_amount: bigint | null;
 }
 
 export const ORDER_SOURCES = ['api', 'portal', 'console_test', 'static_qr'] as const;
@@ -298,21 +304,23 @@ export function markPaid(
     channelOrderNo: string | null;
     source: string;
     manual: { userId: bigint; username: string; remark: string } | null;
+    /** The merchant's settlement mode now: recorded on the order, it decides how the order settles. */
+    settleMode: 'platform' | 'direct';
   }[],
 ) {
   return q.query<OrderRow>(
     `WITH v AS (
        SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::bigint[],
-           $7::bigint[], $8::text[], $9::text[])
+           $7::bigint[], $8::text[], $9::text[], $10::text[])
          AS v(id, expected_state, paid_at, channel_order_no, source, channel_account_id, manual_by, manual_username,
-           manual_remark)),
+           manual_remark, settle_mode)),
      locked AS (SELECT id FROM pay_order WHERE id IN (SELECT id FROM v) ORDER BY id FOR NO KEY UPDATE),
      o AS (
        UPDATE pay_order p SET state = 'paid', paid_at = v.paid_at,
          channel_order_no = COALESCE(v.channel_order_no, p.channel_order_no), next_query_at = NULL, updated_at = now(),
          manual_completed_by = v.manual_by,
          manual_completed_at = CASE WHEN v.manual_by IS NULL THEN NULL ELSE now() END,
-         manual_completion_remark = v.manual_remark
+         manual_completion_remark = v.manual_remark, settle_mode = v.settle_mode
        FROM v WHERE p.id = v.id AND p.state = v.expected_state AND p.channel_account_id = v.channel_account_id
          AND p.id IN (SELECT id FROM locked)
        RETURNING p.*, v.expected_state AS previous_state, v.source AS paid_source, v.manual_username),
@@ -338,6 +346,7 @@ export function markPaid(
       payments.map((p) => p.manual?.userId.toString() ?? null) as string[],
       payments.map((p) => p.manual?.username ?? null) as string[],
       payments.map((p) => p.manual?.remark ?? null) as string[],
+      payments.map((p) => p.settleMode),
     ],
   );
 }
@@ -658,6 +667,11 @@ export function channelNotifiesOf(q: Queryable, orderId: bigint) {
 /** An order as a refund sees it, locked until the end of the caller's transaction. */
 export interface RefundableOrder {
   id: bigint;
+  merchant_id?: bigint;
+  settle_mode?: 'platform' | 'direct' | null;
+  settled_at?: Date | null;
+  /** What is left of the order's net in pending: amount − fee − D0 part − its live refunds' own debits (unsettled orders). */
+  pending_left?: bigint;
   state: OrderState;
   amount: bigint;
   fee: bigint;
@@ -672,7 +686,10 @@ export interface RefundableOrder {
 export async function lockForRefund(q: Queryable, id: bigint): Promise<RefundableOrder | null> {
   const rows = await q.query<RefundableOrder>(
     `SELECT o.id, o.state, o.amount, o.fee, o.channel_cost, o.refunded_amount, o.refunded_fee,
-            o.refunded_channel_cost, p.fee_refund_mode
+            o.refunded_channel_cost, p.fee_refund_mode, o.settle_mode, o.settled_at,
+            (o.amount - o.fee - COALESCE(o.d0_settled_amount, 0) - COALESCE((
+               SELECT sum(r.debited_pending - r.pending_borrowed) FROM refund_order r
+               WHERE r.order_id = o.id AND r.state <> 'failed'), 0))::bigint AS pending_left
      FROM pay_order o JOIN product p ON p.id = o.product_id WHERE o.id = $1 FOR UPDATE OF o`,
     [id],
   );

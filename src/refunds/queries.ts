@@ -20,6 +20,10 @@ export interface RefundRow {
   channel_cost_refund: bigint;
   debited_pending: bigint;
   debited_available: bigint;
+  /** A direct-mode order's refund: it debits what the channel owes the merchant, no balance. */
+  direct: boolean;
+  /** The part of debited_pending beyond the order's own unsettled net (a debt on pending). */
+  pending_borrowed: bigint;
   currency: string;
   reason: string | null;
   notify_url: string;
@@ -57,6 +61,8 @@ export interface NewRefund {
   notifyUrl: string;
   source: RefundSource;
   createdByUserId: bigint | null;
+  direct?: boolean;
+  pendingBorrowed?: bigint;
 }
 
 /**
@@ -67,10 +73,10 @@ export async function insertRefund(q: Queryable, r: NewRefund): Promise<RefundRo
   const rows = await q.query<RefundRow>(
     `INSERT INTO refund_order (refund_no, app_id, mch_refund_no, request_hash, order_id, order_no, mch_order_no,
        merchant_id, channel_account_id, amount, fee_refund, channel_cost_refund, debited_pending, debited_available,
-       currency, reason, notify_url, source, created_by_user_id)
+       currency, reason, notify_url, source, created_by_user_id, direct, pending_borrowed)
      VALUES ('R' || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYMMDDHH24MISS')
                  || lpad((nextval('refund_no_seq') % 100000000)::text, 8, '0'),
-             $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+             $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
      ON CONFLICT (app_id, mch_refund_no) DO NOTHING RETURNING *`,
     [
       r.appId,
@@ -91,6 +97,8 @@ export async function insertRefund(q: Queryable, r: NewRefund): Promise<RefundRo
       r.notifyUrl,
       r.source,
       r.createdByUserId,
+      r.direct ?? false,
+      r.pendingBorrowed ?? 0n,
     ],
   );
   return rows[0] ?? null;

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { ChannelGateway } from '../channels/gateway.ts';
 import type { InboundNotify } from '../channels/types.ts';
-import type { Db } from '../db/index.ts';
+import type { Db, Queryable } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import type { LedgerService, RefundPosting } from '../ledger/service.ts';
+import { accountCode } from '../ledger/types.ts';
 import type { AppKeys } from '../merchants/service.ts';
 import { divideRoundHalfUp, toJsonAmount } from '../money/money.ts';
 import type { NotifyService } from '../notify/service.ts';
@@ -11,6 +12,7 @@ import { numberSearch } from '../orders/number-search.ts';
 import type { OrderRow, RefundableOrder } from '../orders/queries.ts';
 import type { OrderService } from '../orders/service.ts';
 import { isPaidState } from '../orders/state.ts';
+import * as settlementQueries from '../settlement/queries.ts';
 import type { RefundFilter, RefundRow, RefundSource } from './queries.ts';
 import * as queries from './queries.ts';
 
@@ -102,12 +104,10 @@ export class RefundService {
         const reserved = await this.orders.reserveRefund(q, order.id, share, input.mchRefundNo);
         if (!reserved) throw amountExceeded(order.order_no, remaining);
         const debit = input.amount - share.fee;
-        const { fromPending, fromAvailable } = await this.ledger.splitMerchantDebit(
-          q,
-          order.merchant_id,
-          order.currency,
-          debit,
-        );
+        const direct = locked.settle_mode === 'direct';
+        const { fromPending, fromAvailable, borrowed } = direct
+          ? { fromPending: 0n, fromAvailable: 0n, borrowed: 0n }
+          : await this.splitRefundDebit(q, order, locked, debit);
         const inserted = await queries.insertRefund(q, {
           appId: app.appId,
           mchRefundNo: input.mchRefundNo,
@@ -127,8 +127,12 @@ export class RefundService {
           notifyUrl: input.notifyUrl ?? order.notify_url,
           source: origin.source,
           createdByUserId: origin.createdByUserId,
+          direct,
+          pendingBorrowed: borrowed,
         });
         if (!inserted) throw new MchRefundNoTaken();
+        if (borrowed > 0n)
+          await settlementQueries.addPendingDebt(q, order.merchant_id, order.currency, borrowed);
         await this.ledger.post(q, this.ledger.refundPosting(postingOf(inserted)));
         return inserted;
       });
@@ -139,6 +143,39 @@ export class RefundService {
       return { refund: assertSameRequest(winner, requestHash), created: false };
     }
     return { refund: await this.askChannel(refund), created: true };
+  }
+
+  /**
+   * Where a (platform-mode) refund's debit comes from. An order not yet settled gives it back out
+   * of its own net in pending; a settled order's refund (or the part a kept fee makes larger than
+   * what is left of the net) comes out of available first, then pending — that part is a debt
+   * the merchant's next settlement absorbs. INSUFFICIENT_BALANCE when the balances do not cover it.
+   */
+  private async splitRefundDebit(
+    q: Queryable,
+    order: OrderRow,
+    locked: RefundableOrder,
+    debit: bigint,
+  ): Promise<{ fromPending: bigint; fromAvailable: bigint; borrowed: bigint }> {
+    const ref = (kind: 'merchant_pending' | 'merchant_available') => ({
+      kind,
+      ownerId: order.merchant_id,
+      currency: order.currency,
+    });
+    const balances = await this.ledger.lockBalances(q, [ref('merchant_pending'), ref('merchant_available')]);
+    const pending = balances.get(accountCode(ref('merchant_pending'))) ?? 0n;
+    const available = balances.get(accountCode(ref('merchant_available'))) ?? 0n;
+    const left = locked.settled_at ? 0n : (locked.pending_left ?? 0n);
+    const own = minOf(debit, left > 0n ? left : 0n, pending);
+    const rest = debit - own;
+    const fromAvailable = minOf(rest, available);
+    const borrowed = rest - fromAvailable;
+    if (borrowed > pending - own) {
+      throw new AppError('INSUFFICIENT_BALANCE', 'the merchant balance is not enough for this refund', {
+        needed: debit.toString(),
+      });
+    }
+    return { fromPending: own + borrowed, fromAvailable, borrowed };
   }
 
   private async orderOf(app: AppKeys, input: CreateRefundInput): Promise<OrderRow> {
@@ -237,7 +274,10 @@ export class RefundService {
           row.refund_no,
           failureCode ?? 'FAILED',
         );
-        await this.ledger.post(q, this.ledger.refundReversalPosting(postingOf(row)));
+        await this.ledger.post(
+          q,
+          this.ledger.refundReversalPosting(postingOf(row), reversalCredit(row, order)),
+        );
       }
       const event = `refund.${to}`;
       await this.notify.enqueue(q, {
@@ -446,6 +486,25 @@ export function shareOf(
   return { amount, fee, channelCost: part(order.channel_cost, order.refunded_channel_cost) };
 }
 
+function minOf(...values: bigint[]): bigint {
+  return values.reduce((a, b) => (b < a ? b : a));
+}
+
+/**
+ * Where a failed refund's money goes back: the order's own part to pending while the order is
+ * unsettled, to available once it settled (its net left pending without it); the part taken from
+ * available, and any borrowed from pending (the debt stays until a settlement absorbs it), to available.
+ */
+function reversalCredit(
+  row: RefundRow,
+  order: RefundableOrder,
+): { pending: bigint; available: bigint } | undefined {
+  if (row.direct) return undefined;
+  const own = row.debited_pending - row.pending_borrowed;
+  const ownToPending = order.settled_at ? 0n : own;
+  return { pending: ownToPending, available: row.debited_pending + row.debited_available - ownToPending };
+}
+
 function postingOf(row: RefundRow): RefundPosting {
   return {
     refundNo: row.refund_no,
@@ -457,6 +516,7 @@ function postingOf(row: RefundRow): RefundPosting {
     channelCostRefund: row.channel_cost_refund,
     debitedPending: row.debited_pending,
     debitedAvailable: row.debited_available,
+    direct: row.direct,
   };
 }
 

@@ -66,6 +66,11 @@ export class SettlementTermsBook {
     });
   }
 
+  /** Forgets every cached merchant's terms (the defaults changed). */
+  forgetAll(): void {
+    this.cache.clear();
+  }
+
   /** Withdrawals and payouts exist only where the platform holds the funds. */
   async requirePlatformMode(merchantId: bigint): Promise<void> {
     if ((await this.termsOf(merchantId)).mode !== 'platform') {

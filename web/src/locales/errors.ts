@@ -87,6 +87,7 @@ const zh = {
     },
     INVALID_REQUEST: {
       number_too_short: '请输入完整单号，或单号末尾至少 {{minDigits}} 位数字',
+      export_too_large: '导出的记录超过 {{limit}} 条，请缩小时间范围或加筛选条件后再导出',
     },
     NO_CHANNEL_AVAILABLE: {
       unbound: '支付产品 {{productCode}} 还没有绑定任何通道账户，暂时不能下单：请先在「通道路由」中绑定',
@@ -312,6 +313,8 @@ const en: typeof zh = {
     },
     INVALID_REQUEST: {
       number_too_short: 'Enter a whole number, or at least its last {{minDigits}} digits',
+      export_too_large:
+        'The export has more than {{limit}} rows: narrow the dates or add a filter, then export again',
     },
     NO_CHANNEL_AVAILABLE: {
       unbound:
