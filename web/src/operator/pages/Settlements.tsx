@@ -167,27 +167,26 @@ export function SettlementsPage() {
   );
 }
 
-/** What a run did, as the server counts it: each figure under its own words when it has them. */
+/** What a run did (the settle job's summary): the day, how many merchants and orders, and the money moved. */
+const RUN_COUNTS = ['merchants', 'orders', 'postings'] as const;
+const RUN_AMOUNTS = ['settled', 'reserveHeld', 'reserveReleased', 'testSettled', 'directSettled'] as const;
+
 function RunAnswer({ answer }: { answer: Record<string, unknown> }) {
-  const { t, i18n } = useTranslation(['operator', 'common']);
-  const entries = Object.entries(answer).filter(([, v]) => typeof v === 'number' || typeof v === 'string');
+  const { t } = useTranslation(['operator', 'common']);
+  const amount = (v: unknown) => (v === undefined || v === null ? '-' : yuan(Number(v)));
   return (
     <Descriptions size="small" column={1} bordered data-testid="settlement-run-answer">
-      {entries.map(([key, value]) => (
-        <Descriptions.Item
-          key={key}
-          label={i18n.exists(`operator:settlements.run.${key}`) ? t(`settlements.run.${key}`) : key}
-        >
-          {/amount|net|gross|fee|reserve|total/i.test(key) && typeof value === 'number'
-            ? yuan(value)
-            : String(value)}
+      <Descriptions.Item label={t('settlements.run.day')}>{String(answer.day ?? '-')}</Descriptions.Item>
+      {RUN_COUNTS.map((key) => (
+        <Descriptions.Item key={key} label={t(`settlements.run.${key}`)}>
+          {String(answer[key] ?? 0)}
         </Descriptions.Item>
       ))}
-      {entries.length === 0 && (
-        <Descriptions.Item label={t('settlements.run.result')}>
-          {t('settlements.run.nothing')}
+      {RUN_AMOUNTS.map((key) => (
+        <Descriptions.Item key={key} label={t(`settlements.run.${key}`)}>
+          {amount(answer[key])}
         </Descriptions.Item>
-      )}
+      ))}
     </Descriptions>
   );
 }
