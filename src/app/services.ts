@@ -97,6 +97,17 @@ export function createServices(db: Db, config: Config, log: Logger, publicUrl: (
     merchants,
     { timeZone: config.timeZone, log },
   );
+  const payouts = new PayoutService(
+    db,
+    { ledger, channels, catalog, notify, merchants, orders, secrets, settlementTerms },
+    {
+      log,
+      timeZone: config.timeZone,
+      // Test orders settle (and test accounts pay out) on the embedded database, not with DATABASE_URL.
+      settleTestOrdersDefault: !config.databaseUrl,
+    },
+  );
+  withdrawals.attachPayouts(payouts);
   return {
     db,
     log,
@@ -117,16 +128,7 @@ export function createServices(db: Db, config: Config, log: Logger, publicUrl: (
     collect: new CollectService(db, merchants, catalog, consoleUsers, orders, { publicUrl }),
     settlementTerms,
     withdrawals,
-    payouts: new PayoutService(
-      db,
-      { ledger, channels, catalog, notify, merchants, orders, secrets, settlementTerms },
-      {
-        log,
-        timeZone: config.timeZone,
-        // Test orders settle (and test accounts pay out) on the embedded database, not with DATABASE_URL.
-        settleTestOrdersDefault: !config.databaseUrl,
-      },
-    ),
+    payouts,
     settlement: new SettlementService(db, ledger, settlementTerms, {
       timeZone: config.timeZone,
       embedded: !config.databaseUrl,
