@@ -224,7 +224,10 @@ export class QingyunClient {
   }
 
   getWithdrawalByMchNo(mchWithdrawNo: string): Promise<Withdrawal> {
-    return this.call<Withdrawal>('GET', `/api/v1/withdrawals?mchWithdrawNo=${encodeURIComponent(mchWithdrawNo)}`);
+    return this.call<Withdrawal>(
+      'GET',
+      `/api/v1/withdrawals?mchWithdrawNo=${encodeURIComponent(mchWithdrawNo)}`,
+    );
   }
 
   /** GET /api/v1/balance: pending, available, frozen and reserved balances. */
