@@ -90,19 +90,30 @@ describe.each(testDatabases)('settlement on $kind', (database) => {
     )[0]!;
 
   it('the demo merchant is platform mode, D0; test orders settle on the embedded database', async () => {
-    expect(await services().settlementTerms.termsOf(merchantId)).toMatchObject({ mode: 'platform', cycle: 'D0' });
+    expect(await services().settlementTerms.termsOf(merchantId)).toMatchObject({
+      mode: 'platform',
+      cycle: 'D0',
+    });
     expect((await services().settlement.defaults()).settleTestOrders).toBe(true);
   });
 
   it('T1 skips a weekend and a holiday and counts a make-up working day; D1 is the next calendar day', async () => {
     // 2026-01-02 is a Friday; Sunday 01-04 is made a working day, Monday 01-12 a holiday (by the operator API).
     expect(
-      (await operator.call('PUT', '/api/admin/settlement/holidays/2026-01-04', { kind: 'workday', name: '调休' }))
-        .status,
+      (
+        await operator.call('PUT', '/api/admin/settlement/holidays/2026-01-04', {
+          kind: 'workday',
+          name: '调休',
+        })
+      ).status,
     ).toBe(200);
     expect(
-      (await operator.call('PUT', '/api/admin/settlement/holidays/2026-01-12', { kind: 'holiday', name: '假日' }))
-        .status,
+      (
+        await operator.call('PUT', '/api/admin/settlement/holidays/2026-01-12', {
+          kind: 'holiday',
+          name: '假日',
+        })
+      ).status,
     ).toBe(200);
     const calendar = await operator.get<{ date: string; businessDay: boolean; kind: string | null }[]>(
       '/api/admin/settlement/calendar?from=2026-01-02&to=2026-01-05',
@@ -179,7 +190,10 @@ describe.each(testDatabases)('settlement on $kind', (database) => {
     await expectLedgerOk();
 
     const second = await refund(no, 2_000);
-    expect(await refundRow(second.refundNo)).toMatchObject({ debited_pending: 0n, debited_available: 1_988n });
+    expect(await refundRow(second.refundNo)).toMatchObject({
+      debited_pending: 0n,
+      debited_available: 1_988n,
+    });
     await expectLedgerOk();
 
     // A failed refund of a settled order gives the money back to available.
@@ -216,14 +230,16 @@ describe.each(testDatabases)('settlement on $kind', (database) => {
     expect((await balances()).reserved).toBe(before.reserved);
     expect((await balances()).available - before.available).toBe(net);
     await expectLedgerOk();
-    const records = await manager.get<{ items: { date: string; net: number; reserve: number; reserveReleased: number }[] }>(
-      '/api/merchant/settlements?from=2026-04-01&to=2026-04-30',
-    );
+    const records = await manager.get<{
+      items: { date: string; net: number; reserve: number; reserveReleased: number }[];
+    }>('/api/merchant/settlements?from=2026-04-01&to=2026-04-30');
     expect(records.body.items.find((r) => r.date === '2026-04-02')).toMatchObject({
       net: Number(net),
       reserve: Number(reserve),
     });
-    expect(records.body.items.find((r) => r.date === '2026-04-05')).toMatchObject({ reserveReleased: Number(reserve) });
+    expect(records.body.items.find((r) => r.date === '2026-04-05')).toMatchObject({
+      reserveReleased: Number(reserve),
+    });
   });
 
   it('direct mode: payments and refunds post the direct legs; settlement records what the channel paid', async () => {
@@ -235,7 +251,11 @@ describe.each(testDatabases)('settlement on $kind', (database) => {
     expect((await balances()).pending).toBe(before.pending);
     expect((await balances()).byChannel - before.byChannel).toBe(order.amount - order.channel_cost);
     const r = await refund(no, 3_000);
-    expect(await refundRow(r.refundNo)).toMatchObject({ direct: true, debited_pending: 0n, debited_available: 0n });
+    expect(await refundRow(r.refundNo)).toMatchObject({
+      direct: true,
+      debited_pending: 0n,
+      debited_available: 0n,
+    });
     await expectLedgerOk();
     const api = await t.client.getBalance();
     expect(api.mode).toBe('direct');
@@ -279,6 +299,81 @@ describe.each(testDatabases)('settlement on $kind', (database) => {
     await expectLedgerOk();
   });
 
+  it('a settled order refunded beyond available borrows from pending; the next settlement absorbs the debt', async () => {
+    const other = await services().merchants.createMerchant({ name: '结算对手 Other Co' });
+    await services().catalog.setMerchantRate(other.id, 'sandbox_qr', 6000);
+    const otherApp = await services().merchants.createApp(other.mch_no, { name: 'other app' });
+    const client = new QingyunClient({
+      baseUrl: t.platform.url,
+      mchNo: other.mch_no,
+      appId: otherApp.app.appId,
+      key: { type: 'HMAC-SHA256', secret: otherApp.secret },
+    });
+    await services().settlementTerms.setTerms(services().db, other.id, TERMS);
+    const of = (kind: AccountKind) =>
+      services().ledger.balanceOf({ kind, ownerId: other.id, currency: 'CNY' });
+    const pay = async (local: string) => {
+      const order = await paidSandboxOrder(client, {
+        mchOrderNo: `SO-${++sequence}`,
+        amount: 10_000,
+        subject: 'debt test',
+      });
+      await services().db.query('UPDATE pay_order SET paid_at = $2 WHERE order_no = $1', [
+        order.orderNo,
+        new Date(`${local}+08:00`),
+      ]);
+      return order.orderNo;
+    };
+    const a = await pay('2026-07-01T10:00:00');
+    await run('2026-07-02T10:00:00');
+    await pay('2026-07-02T10:00:00');
+    expect(await of('merchant_available')).toBe(9_940n);
+    expect(await of('merchant_pending')).toBe(9_940n);
+    await services().catalog.updateProduct('sandbox_qr', { feeRefundMode: 'kept' });
+    try {
+      const r = await client.createRefund({ orderNo: a, mchRefundNo: `SOR-${++sequence}`, amount: 9_990 });
+      expect(await refundRow(r.refundNo)).toMatchObject({ debited_available: 9_940n, debited_pending: 50n });
+      expect(await of('merchant_available')).toBe(0n);
+      expect(await of('merchant_pending')).toBe(9_890n);
+      await expectLedgerOk();
+      // A failed refund that borrowed from pending gives it back there and owes nothing more.
+      for (const id of t.channelAccountIds)
+        await services().catalog.updateChannelAccount(id, { config: { faults: { refundFail: true } } });
+      try {
+        const failed = await client.createRefund({
+          orderNo: a,
+          mchRefundNo: `SOR-${++sequence}`,
+          amount: 10,
+        });
+        const done = await eventually(
+          async () => {
+            const now = await client.getRefund(failed.refundNo);
+            return now.state === 'pending' ? undefined : now;
+          },
+          10_000,
+          'refund failed',
+        );
+        expect(done.state).toBe('failed');
+        expect(await refundRow(failed.refundNo)).toMatchObject({
+          debited_available: 0n,
+          debited_pending: 10n,
+        });
+      } finally {
+        for (const id of t.channelAccountIds)
+          await services().catalog.updateChannelAccount(id, { config: { faults: {} } });
+      }
+    } finally {
+      await services().catalog.updateProduct('sandbox_qr', { feeRefundMode: 'proportional' });
+    }
+    expect(await of('merchant_available')).toBe(0n);
+    expect(await of('merchant_pending')).toBe(9_890n);
+    await expectLedgerOk();
+    await run('2026-07-03T10:00:00');
+    expect(await of('merchant_pending')).toBe(0n);
+    expect(await of('merchant_available')).toBe(9_890n);
+    await expectLedgerOk();
+  });
+
   it('the balance API is signed and answers the balances', async () => {
     const b = await t.client.getBalance();
     const now = await balances();
@@ -299,7 +394,9 @@ describe.each(testDatabases)('settlement on $kind', (database) => {
     await expect(stranger.getBalance()).rejects.toBeInstanceOf(QingyunApiError);
     const cashier = await merchantConsole(t, { merchantId, merchantRole: 'cashier' });
     expect((await cashier.get('/api/merchant/balance')).status).toBe(403);
-    const portal = await manager.get<{ available: number; terms: { cycle: string } }>('/api/merchant/balance');
+    const portal = await manager.get<{ available: number; terms: { cycle: string } }>(
+      '/api/merchant/balance',
+    );
     expect(portal.body.available).toBe(Number(now.available));
   });
 
@@ -313,9 +410,14 @@ describe.each(testDatabases)('settlement on $kind', (database) => {
     expect(list.body.items.every((e) => e.account === 'available')).toBe(true);
     const total = list.body.total;
 
-    const csv = await manager.get<string>('/api/merchant/account-entries/export?format=csv&account=available');
+    const csv = await manager.get<string>(
+      '/api/merchant/account-entries/export?format=csv&account=available',
+    );
     expect(csv.status).toBe(200);
-    const lines = csv.text.replace(/^\uFEFF/, '').trim().split(/\r?\n/);
+    const lines = csv.text
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split(/\r?\n/);
     expect(lines[0]).toBe('id,at,account,type,reference,amount,balanceAfter');
     expect(lines.length - 1).toBe(total);
 
@@ -329,7 +431,9 @@ describe.each(testDatabases)('settlement on $kind', (database) => {
     const sheet = workbook.worksheets[0]!;
     expect(sheet.getRow(1).getCell(7).value).toBe('balanceAfter');
     expect(sheet.rowCount - 1).toBe(total);
-    expect(Number(sheet.getRow(sheet.rowCount).getCell(7).value)).toBe(Number(await balance('merchant_available')));
+    expect(Number(sheet.getRow(sheet.rowCount).getCell(7).value)).toBe(
+      Number(await balance('merchant_available')),
+    );
 
     services().settlement.exportLimit = 2;
     try {
@@ -337,7 +441,10 @@ describe.each(testDatabases)('settlement on $kind', (database) => {
         '/api/merchant/account-entries/export?format=csv',
       );
       expect(refused.status).toBe(400);
-      expect(refused.body).toMatchObject({ code: 'INVALID_REQUEST', details: { reason: 'export_too_large', limit: 2 } });
+      expect(refused.body).toMatchObject({
+        code: 'INVALID_REQUEST',
+        details: { reason: 'export_too_large', limit: 2 },
+      });
     } finally {
       services().settlement.exportLimit = 10_000;
     }
@@ -357,10 +464,14 @@ describe.each(testDatabases)('settlement on $kind', (database) => {
       mchNo: t.demo.merchant.mchNo,
       available: Number(await balance('merchant_available')),
     });
-    const terms = await operator.call('PUT', `/api/admin/merchants/${t.demo.merchant.mchNo}/settlement-terms`, {
-      ...TERMS,
-      cycle: 'T1',
-    });
+    const terms = await operator.call(
+      'PUT',
+      `/api/admin/merchants/${t.demo.merchant.mchNo}/settlement-terms`,
+      {
+        ...TERMS,
+        cycle: 'T1',
+      },
+    );
     expect(terms.status).toBe(200);
     expect((await services().settlementTerms.termsOf(merchantId)).cycle).toBe('T1');
 

@@ -235,6 +235,11 @@ const zh = {
     tasks: '通知数',
     channelConfirmed: '通道已确认',
     error: '错误',
+    channelState: '通道状态',
+    payoutEnabled: '开通代付',
+    feeRatePpm: '代付费率',
+    dailyCount: '每日笔数',
+    dailyAmount: '每日金额',
   } as Record<string, string>,
   /** Values shown in words, by field. */
   values: {
@@ -425,6 +430,10 @@ const en: typeof zh = {
     'withdrawal.approve_bulk': 'Approved withdrawals in bulk',
     'setting.withdrawal_rules': 'Changed the withdrawal rules',
     'merchant.withdrawal_rules': "Changed a merchant's withdrawal rules",
+    'payout.retry': 'Retried payout',
+    'payout.mark_failed': 'Marked payout failed',
+    'payout_rules.update': 'Changed payout rules',
+    'payout_rules.update_merchant': "Changed a merchant's payout rules",
   },
   targets: {
     user: 'Login',
@@ -444,6 +453,7 @@ const en: typeof zh = {
     collect_code: 'QR code',
     withdrawal: 'Withdrawal',
     bank_card: 'Bank card',
+    payout: glossary.en.payout,
   },
   fields: {
     id: 'Number',
@@ -553,6 +563,11 @@ const en: typeof zh = {
     tasks: 'Notifies',
     channelConfirmed: 'Confirmed by the channel',
     error: 'Error',
+    channelState: 'Channel state',
+    payoutEnabled: 'Pays out',
+    feeRatePpm: 'Payout fee rate',
+    dailyCount: 'Payouts per day',
+    dailyAmount: 'Payout amount per day',
   },
   values: {
     state: {
