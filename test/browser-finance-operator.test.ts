@@ -60,6 +60,13 @@ describe.each(testDatabases)('operator finance screens on $kind', (database) => 
       .toBe(0);
   }
 
+  /** A screenshot from the top of the page once the toasts are gone. */
+  async function shootTop(name: string) {
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await expect.poll(() => page.locator('.ant-message-notice:visible').count(), { timeout: 8000 }).toBe(0);
+    await shoot(page, name);
+  }
+
   /** The OK of the pop-confirm that is open now. */
   async function confirmPopup() {
     await page.locator('.ant-popconfirm:visible .ant-btn-primary').click();
@@ -89,7 +96,7 @@ describe.each(testDatabases)('operator finance screens on $kind', (database) => 
       { date: string; kind: string | null; name: string | null; businessDay: boolean }[]
     >('GET', `/api/admin/settlement/calendar?from=${date}&to=${date}`);
     expect(days[0]).toMatchObject({ kind: 'holiday', name: 'Company holiday', businessDay: false });
-    await shoot(page, 'operator-settlement-calendar');
+    await shootTop('operator-settlement-calendar');
   });
 
   it('settles the demo merchant now, then approves, bulk-approves and rejects withdrawals waiting for review', async () => {
@@ -182,7 +189,7 @@ describe.each(testDatabases)('operator finance screens on $kind', (database) => 
         ),
       )
       .toMatchObject({ reservePpm: 50_000, reserveDays: 30 });
-    await shoot(page, 'operator-merchant-settlement');
+    await shootTop('operator-merchant-settlement');
   });
 
   it('marks a payout failed with the completion password', async () => {

@@ -353,7 +353,7 @@ function MarkFailedForm({ p, onDone }: { p: PayoutDetail; onDone: () => Promise<
         description={t('markFailed.warning')}
       />
       <ErrorAlert error={error} />
-      <Descriptions size="small" column={{ xs: 1, sm: 2 }} style={{ marginBottom: 16 }}>
+      <Descriptions size="small" column={{ xs: 1, sm: 2, md: 2, lg: 2, xl: 2, xxl: 2 }} style={{ marginBottom: 16 }}>
         <Descriptions.Item label={t('glossary:merchant')}>{p.merchantName || p.mchNo}</Descriptions.Item>
         <Descriptions.Item label={t('payouts.amount')}>{yuan(p.amount, p.currency)}</Descriptions.Item>
         <Descriptions.Item label={t('payouts.state')}>
@@ -390,7 +390,7 @@ function PayoutBody({ p, reload, reloading }: { p: PayoutDetail; reload: () => v
       <Descriptions
         bordered
         size="small"
-        column={{ xs: 1, sm: 2 }}
+        column={{ xs: 1, sm: 2, md: 2, lg: 2, xl: 2, xxl: 2 }}
         title={t('payouts.basics')}
         extra={
           <Button size="small" icon={<ReloadOutlined spin={reloading} />} onClick={reload}>

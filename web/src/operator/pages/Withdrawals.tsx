@@ -132,10 +132,10 @@ export function WithdrawalsPage() {
       fieldProps: { showSearch: true, filterOption: false },
       debounceTime: 300,
       request: async ({ keyWords }) => searchMerchants(keyWords),
-      width: 190,
+      width: 180,
       render: (_, w) => (
         <TwoLineCell secondary={w.mchNo}>
-          <Typography.Text ellipsis={{ tooltip: w.merchantName }} style={{ maxWidth: 178 }}>
+          <Typography.Text ellipsis={{ tooltip: w.merchantName }} style={{ maxWidth: 168 }}>
             {w.merchantName || w.mchNo}
           </Typography.Text>
         </TwoLineCell>
@@ -161,11 +161,11 @@ export function WithdrawalsPage() {
       title: t('glossary:bankCard'),
       dataIndex: 'card',
       search: false,
-      width: 190,
+      width: 170,
       render: (_, w) =>
         w.card ? (
           <TwoLineCell secondary={w.card.accountNoMasked}>
-            <Typography.Text ellipsis={{ tooltip: w.card.bankName }} style={{ maxWidth: 178 }}>
+            <Typography.Text ellipsis={{ tooltip: w.card.bankName }} style={{ maxWidth: 158 }}>
               {w.card.bankName}
             </Typography.Text>
           </TwoLineCell>
@@ -503,7 +503,7 @@ function WithdrawalBody({
       <Descriptions
         bordered
         size="small"
-        column={{ xs: 1, sm: 2 }}
+        column={{ xs: 1, sm: 2, md: 2, lg: 2, xl: 2, xxl: 2 }}
         title={t('withdrawals.basics')}
         extra={
           <Button size="small" icon={<ReloadOutlined spin={reloading} />} onClick={reload}>
@@ -581,7 +581,7 @@ function PayoutLeg({ payoutNo }: { payoutNo: string | null }) {
     <Descriptions
       bordered
       size="small"
-      column={{ xs: 1, sm: 2 }}
+      column={{ xs: 1, sm: 2, md: 2, lg: 2, xl: 2, xxl: 2 }}
       title={t('withdrawals.payoutLeg')}
       data-testid="withdrawal-payout"
       extra={
