@@ -141,6 +141,17 @@ export interface WithdrawalNotify extends Withdrawal {
   eventType: 'withdrawal.succeeded' | 'withdrawal.failed';
 }
 
+/** The merchant's balances in minor units (fen); `settledByChannel` only in direct mode. */
+export interface Balance {
+  currency: string;
+  mode: 'platform' | 'direct';
+  pending: number;
+  available: number;
+  frozen: number;
+  reserved: number;
+  settledByChannel?: number;
+}
+
 export class QingyunApiError extends Error {
   constructor(
     readonly status: number,
@@ -214,6 +225,11 @@ export class QingyunClient {
 
   getWithdrawalByMchNo(mchWithdrawNo: string): Promise<Withdrawal> {
     return this.call<Withdrawal>('GET', `/api/v1/withdrawals?mchWithdrawNo=${encodeURIComponent(mchWithdrawNo)}`);
+  }
+
+  /** GET /api/v1/balance: pending, available, frozen and reserved balances. */
+  getBalance(): Promise<Balance> {
+    return this.call<Balance>('GET', '/api/v1/balance');
   }
 
   /** Sends one signed request; returns the parsed body or throws QingyunApiError. */

@@ -253,7 +253,12 @@ export class SettlementService {
     if (platform.length > 0) {
       await this.ledger.lockBalances(
         q,
-        platform.flatMap((g) => [acct('merchant_pending', g), acct('merchant_available', g)]),
+        // Every guarded account the postings touch, in one id-ordered lock (as the reserve release takes them).
+        platform.flatMap((g) => [
+          acct('merchant_pending', g),
+          acct('merchant_available', g),
+          acct('merchant_reserved', g),
+        ]),
       );
     }
     const debts =
