@@ -164,6 +164,48 @@ export class QingyunApiError extends Error {
   }
 }
 
+/** A third-party payout (代付): `amount` goes to the payee, `amount + fee` leaves the available balance. */
+export interface CreatePayoutRequest {
+  /** Your payout number: a retry with the same number and body returns the same payout. */
+  mchPayoutNo: string;
+  /** Minor units (fen) paid to the payee. */
+  amount: number;
+  payee: {
+    name: string;
+    /** 8–32 digits. */
+    accountNo: string;
+    bankName: string;
+    bankBranch?: string;
+    type?: 'personal' | 'corporate';
+  };
+  remark?: string;
+  notifyUrl?: string;
+}
+
+export type PayoutState = 'pending' | 'submitted' | 'succeeded' | 'failed';
+
+export interface Payout {
+  payoutNo: string;
+  mchPayoutNo: string | null;
+  state: PayoutState;
+  amount: number;
+  fee: number;
+  currency: string;
+  /** The account number is shown masked (its last four digits). */
+  payee: { name: string; accountNoMasked: string; bankName: string };
+  /** Why it failed, when it did. */
+  reason: string | null;
+  createdAt: string;
+  submittedAt: string | null;
+  paidAt: string | null;
+  failedAt: string | null;
+}
+
+/** The body of a `payout.succeeded` / `payout.failed` notify. */
+export interface PayoutNotify extends Payout {
+  eventType: 'payout.succeeded' | 'payout.failed';
+}
+
 export interface ClientOptions {
   baseUrl: string;
   mchNo: string;
@@ -230,6 +272,19 @@ export class QingyunClient {
   /** GET /api/v1/balance: pending, available, frozen and reserved balances. */
   getBalance(): Promise<Balance> {
     return this.call<Balance>('GET', '/api/v1/balance');
+  }
+
+  /** Pays out from the available balance to a bank account (代付); a same-body retry returns the same payout. */
+  createPayout(request: CreatePayoutRequest): Promise<Payout> {
+    return this.call<Payout>('POST', '/api/v1/payouts', request);
+  }
+
+  getPayout(payoutNo: string): Promise<Payout> {
+    return this.call<Payout>('GET', `/api/v1/payouts/${encodeURIComponent(payoutNo)}`);
+  }
+
+  getPayoutByMchNo(mchPayoutNo: string): Promise<Payout> {
+    return this.call<Payout>('GET', `/api/v1/payouts?mchPayoutNo=${encodeURIComponent(mchPayoutNo)}`);
   }
 
   /** Sends one signed request; returns the parsed body or throws QingyunApiError. */

@@ -52,7 +52,7 @@ export async function seedDemo(
     { name: '沙箱账户 A', costRatePpm: 3800, weight: 70 },
     { name: '沙箱账户 B', costRatePpm: 4500, weight: 30 },
   ];
-  for (const a of accounts) {
+  for (const [index, a] of accounts.entries()) {
     // Registered in-process: a random mchId and a random key, known only to the sandbox's store and
     // to the channel account's sealed credentials.
     const merchant = (await registerSandboxMerchant(sandbox))!;
@@ -62,6 +62,8 @@ export async function seedDemo(
       credentials: merchant,
       rates: [{ productCode: DEMO_PRODUCT, costRatePpm: a.costRatePpm }],
     });
+    // The first account also pays out (withdrawals, 代付); the sandbox's default outcome is async_succeed.
+    if (index === 0) await services.catalog.updateChannelAccount(account.id, { payoutEnabled: true });
     await services.catalog.upsertBinding(
       DEMO_PRODUCT,
       account.id,

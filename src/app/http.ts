@@ -31,6 +31,12 @@ import type { AppKeys } from '../merchants/service.ts';
 import { cashierRoutes } from '../orders/cashier.ts';
 import { orderPortalRoutes } from '../orders/portal-routes.ts';
 import { channelNotifyRoutes, merchantOrderRoutes, orderAdminRoutes } from '../orders/routes.ts';
+import {
+  channelPayoutNotifyRoutes,
+  merchantPayoutRoutes,
+  payoutAdminRoutes,
+  payoutPortalRoutes,
+} from '../payouts/routes.ts';
 import { consoleRefundRoutes } from '../refunds/console-routes.ts';
 import { channelRefundNotifyRoutes, merchantRefundRoutes } from '../refunds/routes.ts';
 import { settlementRoutes } from '../settlement/routes.ts';
@@ -199,6 +205,11 @@ export async function buildHttpApp({
   await app.register(merchantWithdrawalRoutes, { services });
   await app.register(consoleWithdrawalRoutes, { services });
   await app.register(settlementRoutes, { services });
+  // Payouts (代付): the merchant API, the channel's payout notify, the operator console and the portal.
+  await app.register(merchantPayoutRoutes, { services });
+  await app.register(channelPayoutNotifyRoutes, { services });
+  await app.register(payoutAdminRoutes, { services });
+  await app.register(payoutPortalRoutes, { services });
   await app.register(webRoutes);
   if (config.sandbox) {
     await app.register(sandboxPlugin, {

@@ -52,6 +52,12 @@ export class Worker {
         run: () => this.services.refunds.queryPending(),
       },
       {
+        // Open payouts the channel has had ~30 s without a final answer: asked about (queryPayout).
+        name: 'payout-query',
+        everyMs: this.config.workerTickMs * 10,
+        run: () => this.services.payouts.queryPending(),
+      },
+      {
         name: 'order-expiry',
         everyMs: this.config.workerTickMs * 2,
         run: () => this.services.orders.sweepExpired(),

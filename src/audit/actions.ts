@@ -33,6 +33,7 @@ export const AUDIT_TARGET_TYPES = [
   'collect_code',
   'withdrawal',
   'bank_card',
+  'payout',
 ] as const;
 export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
 
@@ -150,6 +151,11 @@ export const AUDIT_ACTIONS: Readonly<Record<string, AuditAction>> = {
   'PUT /api/admin/merchants/:mchNo/withdrawal-rules': a('merchant.withdrawal_rules', 'merchant'),
   'POST /api/admin/bank-cards/:id/approve': a('bank_card.approve', 'bank_card'),
   'POST /api/admin/bank-cards/:id/reject': a('bank_card.reject', 'bank_card'),
+  // Payouts (代付).
+  'POST /api/admin/payouts/:payoutNo/retry': a('payout.retry', 'payout'),
+  'POST /api/admin/payouts/:payoutNo/mark-failed': a('payout.mark_failed', 'payout'),
+  'PUT /api/admin/settings/payout-rules': a('payout_rules.update', 'setting'),
+  'PUT /api/admin/merchants/:mchNo/payout-rules': a('payout_rules.update_merchant', 'merchant'),
 };
 
 /** Every action key an audit row can carry (the login ones included); each is translated in both languages. */

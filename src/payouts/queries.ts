@@ -218,14 +218,15 @@ export function attemptsOf(q: Queryable, payoutId: bigint) {
 }
 
 /**
- * Claims open payouts the channel has had for a while: submitted ones, and pending ones with an
- * account (their answer was lost). Claiming moves last_query_at, so another node skips them.
+ * Claims open payouts untouched for a while: submitted ones, pending ones with an account (their
+ * answer was lost) and pending ones without (never sent). Claiming moves last_query_at, so another
+ * node skips them.
  */
 export function claimDueForQuery(q: Queryable, olderThanSeconds: number, limit: number) {
   return q.query<PayoutRow>(
     `UPDATE payout_order SET last_query_at = now()
      WHERE id IN (SELECT id FROM payout_order
-                  WHERE (state = 'submitted' OR (state = 'pending' AND channel_account_id IS NOT NULL))
+                  WHERE state IN ('pending', 'submitted')
                     AND updated_at < now() - make_interval(secs => $1)
                     AND (last_query_at IS NULL OR last_query_at < now() - make_interval(secs => $1))
                   ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED)

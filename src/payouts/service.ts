@@ -188,8 +188,7 @@ export class PayoutService {
    */
   async submit(payoutNo: string): Promise<void> {
     const payout = await queries.findByPayoutNo(this.db, payoutNo);
-    if (!payout || payout.state !== 'pending') return;
-    await this.send(payout);
+    if (payout?.state === 'pending') await this.send(payout);
   }
 
   // ---------- third-party payouts (merchant API) ----------
@@ -430,7 +429,7 @@ export class PayoutService {
       await queries.insertAttempt(q, {
         payoutId: payout.id,
         action,
-        outcome: row ? 'submitted' : 'submitted (already)',
+        outcome: row ? 'submitted' : 'duplicate',
         channelAccountId: payout.channel_account_id,
       });
       if (row?.kind === 'withdrawal') await this.tellWithdrawals(q, row, 'submitted');
@@ -468,7 +467,7 @@ export class PayoutService {
       await queries.insertAttempt(q, {
         payoutId: payout.id,
         action: f.action,
-        outcome: row ? to : `${to} (already ${payout.state === to ? to : 'final'})`,
+        outcome: row ? to : 'duplicate',
         channelAccountId: payout.channel_account_id,
         code: f.code,
         message: f.message ?? f.reason,
@@ -664,12 +663,17 @@ export class PayoutService {
     return status.status;
   }
 
-  /** Scheduled ('payout-query'): open payouts the channel has had for a while are asked about. */
+  /**
+   * Scheduled ('payout-query'): open payouts the channel has had for a while are asked about, and
+   * pending ones never sent (a stop right after their creating commit) are sent.
+   */
   async queryPending(): Promise<number> {
     const due = await queries.claimDueForQuery(this.db, STALE_SECONDS, QUERY_BATCH);
     for (const payout of due) {
       try {
-        await this.syncWithChannel(payout);
+        // Never routed (the process stopped between the creating commit and submit): send it now.
+        if (payout.channel_account_id === null) await this.send(payout);
+        else await this.syncWithChannel(payout);
       } catch (error) {
         this.options.log.warn(
           { payoutNo: payout.payout_no, error: (error as Error).message },

@@ -11,10 +11,16 @@ import {
   type CreateRefundResult,
   NotifyRejected,
   type ParsedNotify,
+  type ParsedPayoutNotify,
   type ParsedRefundNotify,
   type PaymentReference,
   type PaymentStatusResult,
+  type PayoutReference,
+  type PayoutRequest,
+  type PayoutResult,
+  type PayoutStatusResult,
   type ProviderPaymentStatus,
+  type ProviderPayoutStatus,
   type ProviderRefundStatus,
   type RefundReference,
   type RefundStatusResult,
@@ -22,8 +28,11 @@ import {
 import { readTextUpTo } from './http-body.ts';
 import {
   PAY_MODES,
+  PAYOUT_OUTCOMES,
+  SANDBOX_PAYOUT_NOTIFY_TYPE,
   SANDBOX_REFUND_NOTIFY_TYPE,
   type SandboxPaymentStatus,
+  type SandboxPayoutStatus,
   type SandboxRefundStatus,
   sandboxFaultsSchema,
   sandboxSign,
@@ -46,6 +55,8 @@ const configSchema = z.strictObject({
   faults: sandboxFaultsSchema.optional(),
   /** How payers are sent to pay: the pay page's URL (default), or an H5 form to post. */
   payMode: z.enum(PAY_MODES).optional(),
+  /** How the sandbox ends this account's payouts (protocol.ts PAYOUT_OUTCOMES); async_succeed by default. */
+  payoutOutcome: z.enum(PAYOUT_OUTCOMES).optional(),
 });
 
 type SandboxCredentials = z.infer<typeof credentialsSchema>;
@@ -104,6 +115,31 @@ const REFUND_NOTIFY_FIELDS = z.object({
   sign: z.string().min(1),
 });
 
+const PAYOUT_STATUSES: Record<SandboxPayoutStatus, ProviderPayoutStatus> = {
+  PROCESSING: 'submitted',
+  SUCCESS: 'succeeded',
+  FAILED: 'failed',
+};
+
+const PAYOUT_NOTIFY_STATUSES: Record<string, ParsedPayoutNotify['status']> = {
+  SUCCESS: 'succeeded',
+  FAILED: 'failed',
+};
+
+const PAYOUT_NOTIFY_FIELDS = z.object({
+  notifyType: z.literal(SANDBOX_PAYOUT_NOTIFY_TYPE),
+  mchId: z.string().min(1),
+  outPayoutNo: z.string().min(1),
+  payoutNo: z.string().min(1),
+  amount: z.string().regex(/^\d+$/),
+  currency: z.string().regex(/^[A-Z]{3}$/),
+  status: z.string(),
+  paidAt: z.string().optional(),
+  failReason: z.string().optional(),
+  nonce: z.string().min(1),
+  sign: z.string().min(1),
+});
+
 type WireParams = Record<string, string>;
 type TransportFailure =
   | 'CHANNEL_TIMEOUT'
@@ -119,6 +155,7 @@ export const sandboxAdapter: ChannelAdapter = {
   configSchema,
   supportsAuthCode: true,
   testChannel: true,
+  supportsPayout: true,
 
   async createPayment(ctx: ChannelContext, payment: CreatePaymentRequest): Promise<CreatePaymentResult> {
     const credentials = credentialsSchema.safeParse(ctx.credentials);
@@ -202,7 +239,53 @@ export const sandboxAdapter: ChannelAdapter = {
     };
   },
 
-  parseNotify(ctx, notify): ParsedNotify | ParsedRefundNotify {
+  async payout(ctx: ChannelContext, payout: PayoutRequest): Promise<PayoutResult> {
+    const credentials = credentialsSchema.safeParse(ctx.credentials);
+    if (!credentials.success) {
+      return { outcome: 'refused', code: 'INVALID_CREDENTIALS', message: 'bad credentials' };
+    }
+    const config = configSchema.safeParse(ctx.config);
+    if (!config.success) return { outcome: 'refused', code: 'INVALID_CONFIG', message: 'bad channel config' };
+    const params: WireParams = {
+      outPayoutNo: payout.payoutNo,
+      amount: payout.amount.toString(),
+      currency: payout.currency,
+      payeeName: payout.payee.name,
+      payeeAccountNo: payout.payee.accountNo,
+      payeeBankName: payout.payee.bankName,
+      payeeType: payout.payee.type === 'corporate' ? 'CORPORATE' : 'PERSONAL',
+      notifyUrl: ctx.payoutNotifyUrl ?? `${ctx.notifyUrl}/payout`,
+    };
+    if (payout.payee.bankBranch) params.payeeBankBranch = payout.payee.bankBranch;
+    if (payout.remark) params.remark = Array.from(payout.remark).slice(0, 256).join('');
+    if (config.data.payoutOutcome !== undefined) params.outcome = config.data.payoutOutcome;
+    const call = await callSandbox(ctx, credentials.data, '/api/payout/create', params);
+    if (!call.ok) return { outcome: 'unknown', code: call.code, message: call.message };
+    return payoutOutcome(call.answer, payout.payoutNo);
+  },
+
+  async queryPayout(ctx: ChannelContext, reference: PayoutReference): Promise<PayoutStatusResult> {
+    const credentials = credentialsSchema.parse(ctx.credentials);
+    const call = await callSandbox(ctx, credentials, '/api/payout/query', {
+      outPayoutNo: reference.payoutNo,
+    });
+    if (!call.ok) throw new Error(`sandbox payout query failed: ${call.code}: ${call.message}`);
+    const answer = call.answer;
+    if (answer.code === 'NOT_FOUND') return { status: 'not_found', raw: answer };
+    const status = lookup(PAYOUT_STATUSES, answer.status);
+    if (answer.code !== 'SUCCESS' || status === undefined || answer.outPayoutNo !== reference.payoutNo) {
+      throw new Error(`sandbox payout query answer is malformed (${answer.code})`);
+    }
+    return {
+      status,
+      channelPayoutNo: answer.payoutNo ?? null,
+      amount: /^\d+$/.test(answer.amount ?? '') ? BigInt(answer.amount!) : undefined,
+      message: answer.failReason || null,
+      raw: answer,
+    };
+  },
+
+  parseNotify(ctx, notify): ParsedNotify | ParsedRefundNotify | ParsedPayoutNotify {
     const credentials = credentialsSchema.safeParse(ctx.credentials);
     if (!credentials.success) throw new NotifyRejected('SIGNATURE_INVALID', 'no valid key to verify with');
     const params = formParams(notify.rawBody);
@@ -216,6 +299,7 @@ export const sandboxAdapter: ChannelAdapter = {
     if (!sandboxVerify(params, credentials.data.key)) {
       throw new NotifyRejected('SIGNATURE_INVALID', 'signature does not verify');
     }
+    if (params.notifyType === SANDBOX_PAYOUT_NOTIFY_TYPE) return normalisedPayoutNotify(params);
     return params.notifyType === SANDBOX_REFUND_NOTIFY_TYPE
       ? normalisedRefundNotify(params)
       : normalisedNotify(params);
@@ -351,6 +435,38 @@ function refundOutcome(answer: WireParams, refundNo: string): CreateRefundResult
   }
 }
 
+function payoutOutcome(answer: WireParams, payoutNo: string): PayoutResult {
+  switch (answer.code) {
+    case 'SUCCESS': {
+      const status = lookup(PAYOUT_STATUSES, answer.status);
+      if (status === undefined || answer.outPayoutNo !== payoutNo) {
+        return { outcome: 'unknown', code: 'CHANNEL_BAD_RESPONSE', message: 'payout answer is malformed' };
+      }
+      return {
+        outcome: 'accepted',
+        channelPayoutNo: answer.payoutNo ?? null,
+        status,
+        message: answer.failReason || undefined,
+        raw: answer,
+      };
+    }
+    // The sandbox checked the request and paid nothing.
+    case 'FAIL':
+    case 'PARAM_ERROR':
+    case 'SIGN_ERROR': {
+      const code = answer.code === 'FAIL' && answer.msg ? answer.msg : answer.code;
+      return {
+        outcome: 'refused',
+        code,
+        message: `sandbox refused the payout: ${answer.msg ?? ''}`,
+        raw: answer,
+      };
+    }
+    default:
+      return { outcome: 'unknown', code: 'CHANNEL_BAD_RESPONSE', message: `unexpected code ${answer.code}` };
+  }
+}
+
 function closeOutcome(answer: WireParams): ClosePaymentResult {
   if (answer.code === 'SUCCESS') return { outcome: 'closed' };
   if (answer.code === 'FAIL' && answer.msg === 'ALREADY_PAID') {
@@ -403,6 +519,22 @@ function normalisedRefundNotify(params: WireParams): ParsedRefundNotify {
     refundNo: fields.data.outRefundNo,
     orderNo: fields.data.outTradeNo,
     channelRefundNo: fields.data.refundNo,
+    status,
+    amount: BigInt(fields.data.amount),
+    currency: fields.data.currency,
+    message: fields.data.failReason || null,
+  };
+}
+
+function normalisedPayoutNotify(params: WireParams): ParsedPayoutNotify {
+  const fields = PAYOUT_NOTIFY_FIELDS.safeParse(params);
+  if (!fields.success) throw new NotifyRejected('MALFORMED', 'missing or invalid payout notify fields');
+  const status = lookup(PAYOUT_NOTIFY_STATUSES, fields.data.status);
+  if (status === undefined) throw new NotifyRejected('MALFORMED', 'bad payout status');
+  return {
+    kind: 'payout',
+    payoutNo: fields.data.outPayoutNo,
+    channelPayoutNo: fields.data.payoutNo,
     status,
     amount: BigInt(fields.data.amount),
     currency: fields.data.currency,

@@ -4,7 +4,13 @@ import { Agent, request } from 'undici';
 import { assertPublicLiteral, publicOnlyLookup } from '../../notify/address-guard.ts';
 import { readTextUpTo } from './http-body.ts';
 import type { SandboxPayment, SandboxRefund } from './payment-book.ts';
-import { SANDBOX_NOTIFY_ACK, signedNotifyForm, signedRefundNotifyForm } from './protocol.ts';
+import type { SandboxPayout } from './payout-book.ts';
+import {
+  SANDBOX_NOTIFY_ACK,
+  signedNotifyForm,
+  signedPayoutNotifyForm,
+  signedRefundNotifyForm,
+} from './protocol.ts';
 import type { PendingNotify, SandboxStore } from './store.ts';
 
 /** Waits after a failed attempt: +2 s, +10 s, +30 s, so at most four attempts in all. */
@@ -101,6 +107,38 @@ export class Notifier {
     const dueAt = new Date(now.getTime() + (payment.faults.notifyDelayMs ?? 0));
     return [
       { id: randomUUID(), tradeNo: refund.refundNo, notifyUrl: refund.notifyUrl, form, attempt: 0, dueAt },
+    ];
+  }
+
+  /**
+   * The notify telling how a payout ended, due when its outcome shows. Only the asynchronous
+   * outcomes are notified: a synchronous one was in the answer, and a `lost` one is told by query only.
+   */
+  payoutNotifies(payout: SandboxPayout, key: string): PendingNotify[] {
+    if (payout.outcome !== 'async_succeed' && payout.outcome !== 'async_fail') return [];
+    const form = signedPayoutNotifyForm(
+      {
+        mchId: payout.mchId,
+        outPayoutNo: payout.outPayoutNo,
+        payoutNo: payout.payoutNo,
+        amount: payout.amount,
+        currency: payout.currency,
+        status: payout.finalStatus,
+        paidAt: payout.finalStatus === 'SUCCESS' ? payout.decideAt : null,
+        failReason: payout.failReason,
+      },
+      key,
+      randomBytes(16).toString('hex'),
+    );
+    return [
+      {
+        id: randomUUID(),
+        tradeNo: payout.payoutNo,
+        notifyUrl: payout.notifyUrl,
+        form,
+        attempt: 0,
+        dueAt: payout.decideAt,
+      },
     ];
   }
 

@@ -195,3 +195,56 @@ export function signedRefundNotifyForm(
   params.sign = sandboxSign(params, key);
   return new URLSearchParams(params).toString();
 }
+
+/**
+ * How the sandbox ends a payout, set per channel account (config.payoutOutcome) and sent with each
+ * payout: at once (`succeed`, `fail`), after PAYOUT_DECIDE_MS with a notify (`async_succeed`,
+ * `async_fail`), or `lost`: the payout is taken (and succeeds) but the answer never comes back in
+ * time and no notify is sent; only a query tells the truth.
+ */
+export const PAYOUT_OUTCOMES = ['succeed', 'fail', 'async_succeed', 'async_fail', 'lost'] as const;
+export type PayoutOutcome = (typeof PAYOUT_OUTCOMES)[number];
+export const DEFAULT_PAYOUT_OUTCOME: PayoutOutcome = 'async_succeed';
+/** How long an asynchronous payout stays PROCESSING before its outcome (and notify). */
+export const PAYOUT_DECIDE_MS = 1_000;
+/** Why the sandbox fails a payout, as banks word it. */
+export const PAYOUT_FAIL_REASON = 'PAYEE_ACCOUNT_ABNORMAL';
+
+/** Payout statuses as the sandbox reports them on the wire. */
+export type SandboxPayoutStatus = 'PROCESSING' | 'SUCCESS' | 'FAILED';
+
+/** Marks a notify as a payout's. */
+export const SANDBOX_PAYOUT_NOTIFY_TYPE = 'PAYOUT';
+
+export interface SandboxPayoutNotifyFields {
+  mchId: string;
+  outPayoutNo: string;
+  payoutNo: string;
+  amount: bigint;
+  currency: string;
+  status: 'SUCCESS' | 'FAILED';
+  paidAt: Date | null;
+  failReason: string | null;
+}
+
+/** The signed form body of a payout notify, exactly as the sandbox sends it. */
+export function signedPayoutNotifyForm(
+  fields: SandboxPayoutNotifyFields,
+  key: string,
+  nonce: string,
+): string {
+  const params: Record<string, string> = {
+    notifyType: SANDBOX_PAYOUT_NOTIFY_TYPE,
+    mchId: fields.mchId,
+    outPayoutNo: fields.outPayoutNo,
+    payoutNo: fields.payoutNo,
+    amount: fields.amount.toString(),
+    currency: fields.currency,
+    status: fields.status,
+    paidAt: fields.paidAt?.toISOString() ?? '',
+    failReason: fields.failReason ?? '',
+    nonce,
+  };
+  params.sign = sandboxSign(params, key);
+  return new URLSearchParams(params).toString();
+}

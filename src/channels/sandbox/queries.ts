@@ -1,6 +1,7 @@
 import type { Queryable } from '../../db/index.ts';
 import type { SandboxPayment, SandboxRefund } from './payment-book.ts';
-import type { SandboxFaults } from './protocol.ts';
+import type { SandboxPayout } from './payout-book.ts';
+import type { PayoutOutcome, SandboxFaults } from './protocol.ts';
 
 /**
  * The in-process sandbox's own tables (migration 008): its merchants with their sealed keys, its
@@ -206,4 +207,85 @@ export async function pendingNotifies(q: Queryable): Promise<NotifyRow[]> {
     attempt: r.attempt,
     dueAt: new Date(r.due_at),
   }));
+}
+
+/** The stored document of a payout (bigint and Date as strings). */
+interface PayoutRecord {
+  amount: string;
+  currency: string;
+  payeeName: string;
+  payeeAccountTail: string;
+  payeeBankName: string;
+  notifyUrl: string;
+  outcome: PayoutOutcome;
+  createdAt: string;
+  finalStatus: 'SUCCESS' | 'FAILED';
+  decideAt: string;
+  failReason: string | null;
+}
+
+/** Inserts a payout; false when its number or its (mchId, outPayoutNo) is taken. */
+export async function insertPayout(q: Queryable, p: SandboxPayout): Promise<boolean> {
+  const record: PayoutRecord = {
+    amount: p.amount.toString(),
+    currency: p.currency,
+    payeeName: p.payeeName,
+    payeeAccountTail: p.payeeAccountTail,
+    payeeBankName: p.payeeBankName,
+    notifyUrl: p.notifyUrl,
+    outcome: p.outcome,
+    createdAt: p.createdAt.toISOString(),
+    finalStatus: p.finalStatus,
+    decideAt: p.decideAt.toISOString(),
+    failReason: p.failReason,
+  };
+  const rows = await q.query(
+    `INSERT INTO sandbox_payout (payout_no, mch_id, out_payout_no, record) VALUES ($1, $2, $3, $4::jsonb)
+     ON CONFLICT DO NOTHING RETURNING payout_no`,
+    [p.payoutNo, p.mchId, p.outPayoutNo, JSON.stringify(record)],
+  );
+  return rows.length > 0;
+}
+
+export async function findPayout(
+  q: Queryable,
+  mchId: string,
+  outPayoutNo: string,
+): Promise<SandboxPayout | undefined> {
+  const rows = await q.query<{
+    payout_no: string;
+    mch_id: string;
+    out_payout_no: string;
+    version: number;
+    record: PayoutRecord;
+  }>('SELECT * FROM sandbox_payout WHERE mch_id = $1 AND out_payout_no = $2', [mchId, outPayoutNo]);
+  const row = rows[0];
+  if (!row) return undefined;
+  const r = row.record;
+  return {
+    payoutNo: row.payout_no,
+    mchId: row.mch_id,
+    outPayoutNo: row.out_payout_no,
+    version: row.version,
+    amount: BigInt(r.amount),
+    currency: r.currency,
+    payeeName: r.payeeName,
+    payeeAccountTail: r.payeeAccountTail,
+    payeeBankName: r.payeeBankName,
+    notifyUrl: r.notifyUrl,
+    outcome: r.outcome,
+    createdAt: new Date(r.createdAt),
+    finalStatus: r.finalStatus,
+    decideAt: new Date(r.decideAt),
+    failReason: r.failReason,
+  };
+}
+
+/** Payouts a merchant has at the sandbox with this number (tests prove a retry pays once). */
+export async function countPayouts(q: Queryable, mchId: string, outPayoutNo: string): Promise<number> {
+  const rows = await q.query<{ n: bigint }>(
+    'SELECT count(*) AS n FROM sandbox_payout WHERE mch_id = $1 AND out_payout_no = $2',
+    [mchId, outPayoutNo],
+  );
+  return Number(rows[0]!.n);
 }

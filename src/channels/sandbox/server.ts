@@ -15,15 +15,18 @@ import {
   settleByPayer,
   takeRefund,
 } from './payment-book.ts';
+import { payoutStatus, type SandboxPayout } from './payout-book.ts';
 import {
   AUTH_CODE_CONFIRM_MS,
   AUTH_CODE_DECLINE_REASON,
   AUTH_CODE_PATTERN,
   AUTH_CODE_USED_REASON,
   authCodeBehaviour,
+  DEFAULT_PAYOUT_OUTCOME,
   MAX_FAULT_DELAY_MS,
   newSandboxMerchantKey,
   PAY_MODES,
+  PAYOUT_OUTCOMES,
   type PayMode,
   type SandboxAnswerCode,
   type SandboxFaults,
@@ -120,6 +123,24 @@ const REFUND_QUERY_REQUEST = z.strictObject({
   outTradeNo: OUT_TRADE_NO,
   outRefundNo: OUT_TRADE_NO,
 });
+
+const PAYOUT_REQUEST = z.strictObject({
+  ...SIGNED_REQUEST,
+  outPayoutNo: OUT_TRADE_NO,
+  amount: z.string().regex(/^[1-9]\d{0,17}$/, 'amount must be a positive integer of minor units'),
+  currency: z.string().regex(/^[A-Z]{3}$/, 'currency must be an ISO 4217 code'),
+  payeeName: z.string().min(1).max(64),
+  payeeAccountNo: z.string().regex(/^\d{8,32}$/, 'payeeAccountNo must be 8-32 digits'),
+  payeeBankName: z.string().min(1).max(64),
+  payeeBankBranch: z.string().max(128).optional(),
+  payeeType: z.enum(['PERSONAL', 'CORPORATE']).optional(),
+  remark: z.string().max(256).optional(),
+  notifyUrl: z.url({ protocol: /^https?$/ }).max(2048),
+  /** How this payout ends (the channel account's payoutOutcome); async_succeed by default. */
+  outcome: z.enum(PAYOUT_OUTCOMES).optional(),
+});
+
+const PAYOUT_QUERY_REQUEST = z.strictObject({ ...SIGNED_REQUEST, outPayoutNo: OUT_TRADE_NO });
 
 const REGISTRATION_REQUEST = z.strictObject({ mchId: MCH_ID.optional() });
 
@@ -295,6 +316,71 @@ async function apiRoutes(api: FastifyInstance, state: SandboxState): Promise<voi
   api.post('/pay/close', async (request) => closePayment(state, request.body));
   api.post('/refund/create', async (request) => createRefund(state, request.body));
   api.post('/refund/query', async (request) => queryRefund(state, request.body));
+  api.post('/payout/create', async (request) => createPayout(state, request.body));
+  api.post('/payout/query', async (request) => queryPayout(state, request.body));
+}
+
+/**
+ * Takes a payout (代付), idempotent on (mchId, outPayoutNo): a retry with the same number and amount
+ * gets the payout made before (never a second), another amount is refused. The outcome follows the
+ * request's `outcome` (see protocol.ts PAYOUT_OUTCOMES); `lost` takes the payout but answers only
+ * after the caller has given up.
+ */
+async function createPayout(state: SandboxState, body: unknown): Promise<Answer> {
+  const now = new Date();
+  const caller = await authenticate(state, body, PAYOUT_REQUEST, now);
+  if (!caller.ok) return caller.answer;
+  const { key, params } = caller;
+  const notifyUrlRefusal = notifyUrlProblem(state, params.notifyUrl);
+  if (notifyUrlRefusal !== null) return answer(key, 'PARAM_ERROR', notifyUrlRefusal);
+  const amount = BigInt(params.amount);
+  const opened = await state.store.openPayout(
+    {
+      mchId: caller.mchId,
+      outPayoutNo: params.outPayoutNo,
+      amount,
+      currency: params.currency,
+      payeeName: params.payeeName,
+      payeeAccountTail: params.payeeAccountNo.slice(-4),
+      payeeBankName: params.payeeBankName,
+      notifyUrl: params.notifyUrl,
+      outcome: params.outcome ?? DEFAULT_PAYOUT_OUTCOME,
+    },
+    now,
+    (payout) => state.notifier.payoutNotifies(payout, key),
+  );
+  const { payout } = opened;
+  if (!opened.created && (payout.amount !== amount || payout.currency !== params.currency)) {
+    return answer(key, 'FAIL', 'OUT_PAYOUT_NO_USED', { outPayoutNo: params.outPayoutNo });
+  }
+  state.notifier.dispatch(opened.notifies);
+  // Lost: the payout is made, but the answer comes too late for the caller (only the first time).
+  if (opened.created && payout.outcome === 'lost') await state.pauses.sleep(CREATE_TIMEOUT_FAULT_MS);
+  return payoutAnswer(key, payout, new Date());
+}
+
+async function queryPayout(state: SandboxState, body: unknown): Promise<Answer> {
+  const now = new Date();
+  const caller = await authenticate(state, body, PAYOUT_QUERY_REQUEST, now);
+  if (!caller.ok) return caller.answer;
+  const payout = await state.store.findPayout(caller.mchId, caller.params.outPayoutNo);
+  if (payout === undefined) {
+    return answer(caller.key, 'NOT_FOUND', 'no such payout', { outPayoutNo: caller.params.outPayoutNo });
+  }
+  return payoutAnswer(caller.key, payout, now);
+}
+
+function payoutAnswer(key: string, payout: SandboxPayout, now: Date): Answer {
+  const status = payoutStatus(payout, now);
+  return answer(key, 'SUCCESS', 'OK', {
+    outPayoutNo: payout.outPayoutNo,
+    payoutNo: payout.payoutNo,
+    amount: payout.amount.toString(),
+    currency: payout.currency,
+    status,
+    paidAt: status === 'SUCCESS' ? payout.decideAt.toISOString() : '',
+    failReason: status === 'FAILED' ? (payout.failReason ?? '') : '',
+  });
 }
 
 /**

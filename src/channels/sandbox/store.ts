@@ -9,6 +9,7 @@ import {
   PaymentBook,
   type SandboxPayment,
 } from './payment-book.ts';
+import { type NewPayout, newPayout, PayoutBook, type SandboxPayout } from './payout-book.ts';
 import * as queries from './queries.ts';
 
 /** A notify the sandbox still has to deliver (or retry), and when. */
@@ -44,6 +45,16 @@ export interface SandboxStore {
   notifyDone(id: string): Promise<void>;
   /** Notifies left undelivered by an earlier process. */
   pendingNotifies(): Promise<PendingNotify[]>;
+  /**
+   * Takes a payout with the notifies announcing its outcome (`announce`), in one transaction; when
+   * (mchId, outPayoutNo) already has one, that one is returned with `created: false` and no notifies.
+   */
+  openPayout(
+    fields: NewPayout,
+    now: Date,
+    announce: (payout: SandboxPayout) => PendingNotify[],
+  ): Promise<{ payout: SandboxPayout; created: boolean; notifies: PendingNotify[] }>;
+  findPayout(mchId: string, outPayoutNo: string): Promise<SandboxPayout | undefined>;
 }
 
 /** The standalone sandbox's store: everything in memory, bounded, forgotten on restart. */
@@ -51,9 +62,20 @@ export class MemorySandboxStore implements SandboxStore {
   readonly durable = false;
   private readonly keys = new Map<string, string>();
   private readonly book: PaymentBook;
+  private readonly payouts: PayoutBook;
 
   constructor(maxPayments: number = MAX_PAYMENTS) {
     this.book = new PaymentBook(maxPayments);
+    this.payouts = new PayoutBook(maxPayments);
+  }
+
+  async openPayout(fields: NewPayout, now: Date, announce: (payout: SandboxPayout) => PendingNotify[]) {
+    const opened = this.payouts.open(fields, now);
+    return { ...opened, notifies: opened.created ? announce(opened.payout) : [] };
+  }
+
+  async findPayout(mchId: string, outPayoutNo: string) {
+    return this.payouts.find(mchId, outPayoutNo);
   }
 
   async addMerchant(mchId: string, key: string): Promise<boolean> {
@@ -167,5 +189,25 @@ export class DbSandboxStore implements SandboxStore {
 
   pendingNotifies(): Promise<PendingNotify[]> {
     return queries.pendingNotifies(this.db);
+  }
+
+  async openPayout(fields: NewPayout, now: Date, announce: (payout: SandboxPayout) => PendingNotify[]) {
+    for (let attempt = 0; attempt < OPEN_ATTEMPTS; attempt++) {
+      const payout = newPayout(fields, now);
+      const notifies = announce(payout);
+      const inserted = await this.db.tx(async (q) => {
+        if (!(await queries.insertPayout(q, payout))) return false;
+        await queries.insertNotifies(q, notifies);
+        return true;
+      });
+      if (inserted) return { payout, created: true, notifies };
+      const existing = await this.findPayout(fields.mchId, fields.outPayoutNo);
+      if (existing) return { payout: existing, created: false, notifies: [] };
+    }
+    throw new Error('could not allocate a sandbox payout number');
+  }
+
+  findPayout(mchId: string, outPayoutNo: string): Promise<SandboxPayout | undefined> {
+    return queries.findPayout(this.db, mchId, outPayoutNo);
   }
 }

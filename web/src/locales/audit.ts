@@ -101,6 +101,10 @@ const zh = {
     'withdrawal.approve_bulk': '批量审核通过提现',
     'setting.withdrawal_rules': '修改提现规则',
     'merchant.withdrawal_rules': '修改商户提现规则',
+    'payout.retry': '重试代付',
+    'payout.mark_failed': '代付置为失败',
+    'payout_rules.update': '修改代付规则',
+    'payout_rules.update_merchant': '修改商户代付规则',
   } as Record<string, string>,
   targets: {
     user: '账号',
@@ -120,6 +124,7 @@ const zh = {
     collect_code: '收款码',
     withdrawal: '提现',
     bank_card: '结算银行卡',
+    payout: glossary.zh.payout,
   } as Record<string, string>,
   /** Field labels, by the field's own name (nested fields by their last part). */
   fields: {
@@ -230,6 +235,11 @@ const zh = {
     tasks: '通知数',
     channelConfirmed: '通道已确认',
     error: '错误',
+    channelState: '通道状态',
+    payoutEnabled: '开通代付',
+    feeRatePpm: '代付费率',
+    dailyCount: '每日笔数',
+    dailyAmount: '每日金额',
   } as Record<string, string>,
   /** Values shown in words, by field. */
   values: {
@@ -420,6 +430,10 @@ const en: typeof zh = {
     'withdrawal.approve_bulk': 'Approved withdrawals in bulk',
     'setting.withdrawal_rules': 'Changed the withdrawal rules',
     'merchant.withdrawal_rules': "Changed a merchant's withdrawal rules",
+    'payout.retry': 'Retried payout',
+    'payout.mark_failed': 'Marked payout failed',
+    'payout_rules.update': 'Changed payout rules',
+    'payout_rules.update_merchant': "Changed a merchant's payout rules",
   },
   targets: {
     user: 'Login',
@@ -439,6 +453,7 @@ const en: typeof zh = {
     collect_code: 'QR code',
     withdrawal: 'Withdrawal',
     bank_card: 'Bank card',
+    payout: glossary.en.payout,
   },
   fields: {
     id: 'Number',
@@ -548,6 +563,11 @@ const en: typeof zh = {
     tasks: 'Notifies',
     channelConfirmed: 'Confirmed by the channel',
     error: 'Error',
+    channelState: 'Channel state',
+    payoutEnabled: 'Pays out',
+    feeRatePpm: 'Payout fee rate',
+    dailyCount: 'Payouts per day',
+    dailyAmount: 'Payout amount per day',
   },
   values: {
     state: {
