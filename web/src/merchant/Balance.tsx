@@ -86,12 +86,15 @@ function PlatformMode({ balance, loading }: { balance?: BalanceView; loading: bo
   const option = useMemo(
     () =>
       lineOption(
-        (daily.data?.items ?? []).map((d) => ({ ...d, date: dayjs(d.date).format('MM-DD') })),
+        fillDays(daily.data?.items ?? [], range, balance).map((d) => ({
+          ...d,
+          date: dayjs(d.date).format('MM-DD'),
+        })),
         BALANCE_ACCOUNTS.map((key) => ({ key, name: t(`glossary:balance.${key}`) })),
         t('merchant:balance.yAmount'),
         (minor) => yuan(minor, currency),
       ),
-    [daily.data, t, currency],
+    [daily.data, range, balance, t, currency],
   );
   return (
     <>
@@ -249,6 +252,38 @@ function DirectMode({ balance }: { balance: BalanceView }) {
       </ProCard>
     </>
   );
+}
+
+/**
+ * One end-of-day balance per day of the range, oldest first: a day without a row keeps the day
+ * before's balances (nothing moved), and today is the balance now.
+ */
+function fillDays(
+  rows: DailyBalance[],
+  range: { from: string; to: string },
+  now?: BalanceView,
+): DailyBalance[] {
+  const byDate = new Map(rows.map((r) => [r.date.slice(0, 10), r]));
+  const earlier = rows.filter((r) => r.date < range.from).sort((a, b) => a.date.localeCompare(b.date));
+  let last: DailyBalance = earlier.at(-1) ?? {
+    date: range.from,
+    pending: 0,
+    available: 0,
+    frozen: 0,
+    reserved: 0,
+  };
+  const days: DailyBalance[] = [];
+  for (let d = dayjs(range.from); !d.isAfter(dayjs(range.to), 'day'); d = d.add(1, 'day')) {
+    const date = d.format('YYYY-MM-DD');
+    const row = date === range.to && now ? { date, ...pick(now) } : byDate.get(date);
+    last = row ? { ...row, date } : { ...last, date };
+    days.push(last);
+  }
+  return days;
+}
+
+function pick(b: BalanceView) {
+  return { pending: b.pending, available: b.available, frozen: b.frozen, reserved: b.reserved };
 }
 
 /** The last `days` platform days, today included, as from / to (YYYY-MM-DD). */

@@ -12,7 +12,6 @@ import { type ReactNode, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api.ts';
 import { ErrorAlert } from '../shell/ErrorAlert.tsx';
-import { errorText } from '../shell/errors.ts';
 import { glossaryWord } from '../shell/financeFormat.ts';
 import { RowAction, remembered, widthOf } from '../shell/listTable.tsx';
 import { Page } from '../shell/Page.tsx';
@@ -34,34 +33,18 @@ const STATE_COLOR: Record<string, string> = {
  */
 export function BankCards() {
   const { t } = useTranslation();
-  const app = App.useApp();
   const loadPage = useTablePageLoader();
   const actionRef = useRef<ActionType>(null);
   const screens = Grid.useBreakpoint();
   const compact = !screens.md;
   const reload = () => actionRef.current?.reload();
 
-  const setDefault = async (card: BankCard) => {
-    try {
-      await api.post(`${PORTAL_API}/bank-cards/${encodeURIComponent(card.id)}/default`);
-      app.message.success(t('merchant:bankCards.defaultDone'));
-      reload();
-    } catch (e) {
-      app.message.error(errorText(e));
-    }
-  };
-
   const columns: ProColumns<BankCard>[] = [
     {
       title: t('glossary:bankCard'),
       key: 'compact',
       hideInTable: !compact,
-      render: (_, row) => (
-        <CompactCard
-          card={row}
-          actions={<CardActions card={row} onDefault={setDefault} onRemoved={reload} />}
-        />
-      ),
+      render: (_, row) => <CompactCard card={row} actions={<CardActions card={row} onChanged={reload} />} />,
     },
     {
       title: t('merchant:bankCards.accountNo'),
@@ -112,7 +95,7 @@ export function BankCards() {
       valueType: 'option',
       hideInTable: compact,
       width: 180,
-      render: (_, row) => <CardActions card={row} onDefault={setDefault} onRemoved={reload} />,
+      render: (_, row) => <CardActions card={row} onChanged={reload} />,
     },
   ];
 
@@ -162,24 +145,13 @@ function CardState({ card }: { card: BankCard }) {
   );
 }
 
-function CardActions({
-  card,
-  onDefault,
-  onRemoved,
-}: {
-  card: BankCard;
-  onDefault: (card: BankCard) => void;
-  onRemoved: () => void;
-}) {
-  const { t } = useTranslation();
+function CardActions({ card, onChanged }: { card: BankCard; onChanged: () => void }) {
   return (
     <Space wrap size={[12, 0]}>
       {card.state === 'active' && !card.isDefault && (
-        <RowAction icon={<StarOutlined />} onClick={() => onDefault(card)}>
-          {t('merchant:bankCards.setDefault')}
-        </RowAction>
+        <ConfirmCard card={card} action="default" onDone={onChanged} />
       )}
-      <RemoveCard card={card} onRemoved={onRemoved} />
+      <ConfirmCard card={card} action="remove" onDone={onChanged} />
     </Space>
   );
 }
@@ -286,7 +258,7 @@ function BindCard({ onBound }: { onBound: () => void }) {
           rules={[
             {
               required: true,
-              pattern: /^\s*[\d ]{8,40}\s*$/,
+              pattern: /^\s*(\d\s?){12,30}$/,
               message: t('merchant:bankCards.accountNoRule'),
             },
           ]}
@@ -331,35 +303,46 @@ function BindCard({ onBound }: { onBound: () => void }) {
   );
 }
 
-/** 删除: with the manager's password (and TOTP code). */
-function RemoveCard({ card, onRemoved }: { card: BankCard; onRemoved: () => void }) {
+/** 设为默认 / 删除: each with the manager's password (and TOTP code). */
+function ConfirmCard({
+  card,
+  action,
+  onDone,
+}: {
+  card: BankCard;
+  action: 'default' | 'remove';
+  onDone: () => void;
+}) {
   const { t } = useTranslation();
   const { message } = App.useApp();
   const [error, setError] = useState<unknown>(null);
+  const remove = action === 'remove';
+  const path = `${PORTAL_API}/bank-cards/${encodeURIComponent(card.id)}`;
+  const cardText = `${card.bankName} ${card.accountNoMasked}`;
   return (
     <ModalForm<{ password: string; totpCode?: string }>
-      title={t('merchant:bankCards.remove')}
+      title={t(remove ? 'merchant:bankCards.remove' : 'merchant:bankCards.setDefault')}
       width={440}
-      modalProps={{
-        destroyOnHidden: true,
-        afterClose: () => setError(null),
-        okButtonProps: { danger: true },
+      modalProps={{ destroyOnHidden: true, afterClose: () => setError(null) }}
+      submitter={{
+        searchConfig: {
+          submitText: t(remove ? 'merchant:bankCards.removeSubmit' : 'merchant:bankCards.setDefaultSubmit'),
+        },
+        submitButtonProps: { danger: remove },
       }}
-      submitter={{ searchConfig: { submitText: t('merchant:bankCards.removeSubmit') } }}
       trigger={
-        <RowAction danger icon={<DeleteOutlined />}>
-          {t('merchant:bankCards.remove')}
+        <RowAction danger={remove} icon={remove ? <DeleteOutlined /> : <StarOutlined />}>
+          {t(remove ? 'merchant:bankCards.remove' : 'merchant:bankCards.setDefault')}
         </RowAction>
       }
       onFinish={async (v) => {
         setError(null);
+        const body = { password: v.password, totpCode: v.totpCode?.trim() || undefined };
         try {
-          await api.del(`${PORTAL_API}/bank-cards/${encodeURIComponent(card.id)}`, {
-            password: v.password,
-            totpCode: v.totpCode?.trim() || undefined,
-          });
-          message.success(t('merchant:bankCards.removed'));
-          onRemoved();
+          if (remove) await api.del(path, body);
+          else await api.post(`${path}/default`, body);
+          message.success(t(remove ? 'merchant:bankCards.removed' : 'merchant:bankCards.defaultDone'));
+          onDone();
           return true;
         } catch (e) {
           setError(e);
@@ -368,7 +351,9 @@ function RemoveCard({ card, onRemoved }: { card: BankCard; onRemoved: () => void
       }}
     >
       <Typography.Paragraph>
-        {t('merchant:bankCards.removeConfirm', { card: `${card.bankName} ${card.accountNoMasked}` })}
+        {t(remove ? 'merchant:bankCards.removeConfirm' : 'merchant:bankCards.setDefaultConfirm', {
+          card: cardText,
+        })}
       </Typography.Paragraph>
       <ErrorAlert error={error} />
       <ProFormText.Password

@@ -13,7 +13,7 @@ import { TwoLineCell } from '../shell/TwoLineCell.tsx';
 import { useTablePageLoader } from '../shell/tablePage.ts';
 import { useApi } from '../shell/useApi.ts';
 import { PayoutStateTag } from '../shell/withdrawalProgress.tsx';
-import { type Payout, PORTAL_API, pageParams } from './financeTypes.ts';
+import { type Payout, PORTAL_PAYOUTS_API, pageParams } from './financeTypes.ts';
 import { useSubtitle } from './useSubtitle.ts';
 
 interface PayoutQuery {
@@ -88,8 +88,8 @@ export function Payouts() {
       width: 240,
       render: (_, row) => (
         <TwoLineCell
-          secondary={row.mchPayoutNo}
-          secondaryTip={t('glossary:mchPayoutNo')}
+          secondary={row.kind === 'withdrawal' ? row.withdrawNo : row.mchPayoutNo}
+          secondaryTip={t(row.kind === 'withdrawal' ? 'glossary:withdrawNo' : 'glossary:mchPayoutNo')}
           time={row.createdAt}
           timeTip={t('merchant:payouts.createdAt')}
         >
@@ -181,7 +181,7 @@ export function Payouts() {
           columns={columns}
           request={(query) =>
             loadPage<Payout>(
-              `${PORTAL_API}/payouts`,
+              `${PORTAL_PAYOUTS_API}/payouts`,
               {
                 q: query.q?.trim(),
                 state: query.state,
@@ -212,7 +212,7 @@ function PayoutDrawer({ payoutNo, onClose }: { payoutNo: string | null; onClose:
   const { t } = useTranslation();
   const screens = Grid.useBreakpoint();
   const { data, loading, error } = useApi<Payout>(
-    payoutNo ? `${PORTAL_API}/payouts/${encodeURIComponent(payoutNo)}` : null,
+    payoutNo ? `${PORTAL_PAYOUTS_API}/payouts/${encodeURIComponent(payoutNo)}` : null,
   );
   const p = data && data.payoutNo === payoutNo ? data : undefined;
   return (
@@ -243,9 +243,15 @@ function PayoutDrawer({ payoutNo, onClose }: { payoutNo: string | null; onClose:
                   {p.payoutNo}
                 </Typography.Text>
               </Descriptions.Item>
-              <Descriptions.Item label={t('glossary:mchPayoutNo')}>
-                <span className="qy-mono">{p.mchPayoutNo}</span>
-              </Descriptions.Item>
+              {p.kind === 'withdrawal' ? (
+                <Descriptions.Item label={t('glossary:withdrawNo')}>
+                  <span className="qy-mono">{p.withdrawNo}</span>
+                </Descriptions.Item>
+              ) : (
+                <Descriptions.Item label={t('glossary:mchPayoutNo')}>
+                  <span className="qy-mono">{p.mchPayoutNo}</span>
+                </Descriptions.Item>
+              )}
               <Descriptions.Item label={t('merchant:payouts.payee')}>
                 <Space direction="vertical" size={0}>
                   <span>{p.payee.name}</span>
@@ -255,9 +261,11 @@ function PayoutDrawer({ payoutNo, onClose }: { payoutNo: string | null; onClose:
                 </Space>
               </Descriptions.Item>
               <Descriptions.Item label={t('glossary:fee')}>{yuan(p.fee, p.currency)}</Descriptions.Item>
-              <Descriptions.Item label={t('merchant:payouts.debit')}>
-                {yuan(p.amount + p.fee, p.currency)}
-              </Descriptions.Item>
+              {p.kind !== 'withdrawal' && (
+                <Descriptions.Item label={t('merchant:payouts.debit')}>
+                  {yuan(p.amount + p.fee, p.currency)}
+                </Descriptions.Item>
+              )}
               {p.remark && (
                 <Descriptions.Item label={t('merchant:payouts.remark')}>{p.remark}</Descriptions.Item>
               )}

@@ -395,30 +395,23 @@ function NewWithdrawal({
             </Descriptions.Item>
             <Descriptions.Item label={t('glossary:fee')}>{feeRuleText(t, r, currency)}</Descriptions.Item>
             <Descriptions.Item label={t('merchant:withdrawals.window')}>
-              {r.windowStart && r.windowEnd
-                ? `${r.windowStart} – ${r.windowEnd}`
-                : t('merchant:withdrawals.anyTime')}
+              {allDay(r) ? t('merchant:withdrawals.anyTime') : `${r.windowStart} – ${r.windowEnd}`}
             </Descriptions.Item>
             <Descriptions.Item label={t('merchant:withdrawals.usedToday')} span={2}>
               <span data-testid="withdrawal-used-today">
                 {t('merchant:withdrawals.usedCount', {
                   count: r.usedToday.count,
-                  limit: r.dailyCount ?? t('merchant:withdrawals.noLimit'),
+                  limit: r.dailyCount,
                 })}
                 {' · '}
                 {t('merchant:withdrawals.usedAmount', {
                   amount: yuan(r.usedToday.amount, currency),
-                  limit:
-                    r.dailyAmount !== null
-                      ? yuan(r.dailyAmount, currency)
-                      : t('merchant:withdrawals.noLimit'),
+                  limit: yuan(r.dailyAmount, currency),
                 })}
               </span>
             </Descriptions.Item>
             <Descriptions.Item label={t('merchant:withdrawals.reviewThreshold')} span={2}>
-              {r.reviewThreshold !== null
-                ? t('merchant:withdrawals.reviewAbove', { amount: yuan(r.reviewThreshold, currency) })
-                : t('merchant:withdrawals.noReview')}
+              {t('merchant:withdrawals.reviewAbove', { amount: yuan(r.reviewThreshold, currency) })}
             </Descriptions.Item>
           </Descriptions>
         )}
@@ -464,9 +457,10 @@ function NewWithdrawal({
             const typed = typeof amount === 'string' ? parseYuan(amount) : null;
             if (!r || typed === null || typed <= 0) return null;
             const { fee, arrival } = withdrawalFee(typed, r);
+            const review = typed >= r.reviewThreshold;
             return (
               <Alert
-                type={r.reviewThreshold !== null && typed > r.reviewThreshold ? 'warning' : 'info'}
+                type={review ? 'warning' : 'info'}
                 showIcon
                 style={{ marginBottom: 16 }}
                 data-testid="withdrawal-arrival"
@@ -474,11 +468,7 @@ function NewWithdrawal({
                   fee: yuan(fee, currency),
                   arrival: yuan(arrival, currency),
                 })}
-                description={
-                  r.reviewThreshold !== null && typed > r.reviewThreshold
-                    ? t('merchant:withdrawals.willReview')
-                    : undefined
-                }
+                description={review ? t('merchant:withdrawals.willReview') : undefined}
               />
             );
           }}
@@ -503,6 +493,11 @@ function NewWithdrawal({
       </div>
     </ModalForm>
   );
+}
+
+/** Withdrawals are taken all day: the window starts where it ends, or runs 00:00–24:00. */
+function allDay(r: Pick<WithdrawalRules, 'windowStart' | 'windowEnd'>): boolean {
+  return r.windowStart === r.windowEnd || (r.windowStart === '00:00' && r.windowEnd === '24:00');
 }
 
 /** "0.1% + ¥2.00 per withdrawal", "free". */

@@ -4,8 +4,10 @@ import type { WithdrawalEvent } from '../shell/withdrawalProgress.tsx';
 // Shapes of the merchant portal's money-out API (issue 12: settlement, withdrawals, payouts). Money is
 // integer fen, rates integer ppm, times ISO 8601 UTC strings; lists are `{ items, total }`.
 
-/** Where the portal's money-out routes live. */
-export const PORTAL_API = '/api/portal';
+/** Where the portal's money-out routes live (beside the portal's other routes). */
+export const PORTAL_API = '/api/merchant';
+/** The portal's payout routes: the payouts branch serves them under /api/portal (the brief's prefix). */
+export const PORTAL_PAYOUTS_API = '/api/portal';
 
 /** `page` / `pageSize` beside the shell loader's limit / offset: the money lists page by either. */
 export function pageParams(query: { current?: number; pageSize?: number }) {
@@ -78,14 +80,14 @@ export interface WithdrawalRules {
   maxAmount: number;
   fixedFee: number;
   feeRatePpm: number;
-  /** 'HH:mm' in the platform's time zone; both null: any time. */
-  windowStart: string | null;
-  windowEnd: string | null;
-  /** Per day; null: no limit. */
-  dailyCount: number | null;
-  dailyAmount: number | null;
-  /** Withdrawals above it wait for the platform's review; null: none do. */
-  reviewThreshold: number | null;
+  /** 'HH:mm' in the platform's time zone (`24:00` = the end of the day); equal: all day. */
+  windowStart: string;
+  windowEnd: string;
+  /** Per day. */
+  dailyCount: number;
+  dailyAmount: number;
+  /** A withdrawal of at least this waits for the platform's review. */
+  reviewThreshold: number;
   usedToday: { count: number; amount: number };
 }
 
@@ -115,7 +117,11 @@ export interface AutoWithdrawal {
 
 export interface Payout {
   payoutNo: string;
-  mchPayoutNo: string;
+  /** null for the payment of a withdrawal (kind 'withdrawal'). */
+  mchPayoutNo: string | null;
+  /** 'withdrawal': pays a withdrawal to the merchant's own card; 'payout': to a third party. */
+  kind?: 'withdrawal' | 'payout' | string;
+  withdrawNo?: string | null;
   state: string;
   amount: number;
   fee: number;
