@@ -135,6 +135,8 @@ export function SettlementCalendarPage() {
         </div>
       </ProCard>
       <DayDialog
+        // A new dialog (and form) per day, so its fields start from that day's entry.
+        key={editing?.format('YYYY-MM-DD') ?? 'none'}
         date={editing}
         day={editing ? byDate.get(editing.format('YYYY-MM-DD')) : undefined}
         onClose={() => setEditing(null)}
@@ -200,14 +202,6 @@ function DayDialog({
       title={t('calendar.dayTitle', { date: key })}
       onCancel={onClose}
       destroyOnHidden
-      afterOpenChange={(open) => {
-        if (open) {
-          form.setFieldsValue({
-            kind: day?.kind ?? (weekend ? 'workday' : 'holiday'),
-            name: day?.name ?? '',
-          });
-        } else setError(null);
-      }}
       footer={
         <Space wrap>
           {day?.kind && (
@@ -226,7 +220,11 @@ function DayDialog({
         {day?.businessDay === false ? t('calendar.isClosed') : t('calendar.isOpen')}
       </Typography.Paragraph>
       <ErrorAlert error={error} />
-      <Form form={form} layout="vertical" preserve={false}>
+      <Form
+        form={form}
+        layout="vertical"
+        initialValues={{ kind: day?.kind ?? (weekend ? 'workday' : 'holiday'), name: day?.name ?? '' }}
+      >
         <Form.Item name="kind" label={t('calendar.kind')} rules={[{ required: true }]}>
           <Radio.Group
             options={[
