@@ -14,6 +14,7 @@ import {
   Descriptions,
   Drawer,
   Empty,
+  Grid,
   Popconfirm,
   Result,
   Skeleton,
@@ -234,6 +235,7 @@ export function PayoutDrawer({
   const { t } = useTranslation(['operator', 'common']);
   const detail = useApi<PayoutDetail>(payoutNo ? `/api/admin/payouts/${encodeURIComponent(payoutNo)}` : null);
   const p = detail.data && detail.data.payoutNo === payoutNo ? detail.data : undefined;
+  const phone = Grid.useBreakpoint().md === false;
   const changed = async () => {
     await detail.reload();
     onChanged();
@@ -242,7 +244,7 @@ export function PayoutDrawer({
     <Drawer
       open={!!payoutNo}
       onClose={onClose}
-      width={760}
+      width={phone ? '100%' : 760}
       destroyOnHidden
       title={
         <Space wrap>

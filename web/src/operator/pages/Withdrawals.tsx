@@ -13,6 +13,7 @@ import {
   Descriptions,
   Drawer,
   Empty,
+  Grid,
   List,
   Popconfirm,
   Result,
@@ -342,6 +343,7 @@ export function WithdrawalDrawer({
     withdrawNo ? `/api/admin/withdrawals/${encodeURIComponent(withdrawNo)}` : null,
   );
   const w = detail.data && detail.data.withdrawNo === withdrawNo ? detail.data : undefined;
+  const phone = Grid.useBreakpoint().md === false;
   const changed = async () => {
     await detail.reload();
     onChanged();
@@ -350,7 +352,7 @@ export function WithdrawalDrawer({
     <Drawer
       open={!!withdrawNo}
       onClose={onClose}
-      width={760}
+      width={phone ? '100%' : 760}
       destroyOnHidden
       title={
         <Space wrap>
