@@ -1,5 +1,19 @@
 import { ProCard } from '@ant-design/pro-components';
-import { Alert, App, Button, Calendar, Form, Grid, Input, Modal, Radio, Space, Tag, Typography } from 'antd';
+import {
+  Alert,
+  App,
+  Button,
+  Calendar,
+  Form,
+  Grid,
+  Input,
+  Modal,
+  Radio,
+  Select,
+  Space,
+  Tag,
+  Typography,
+} from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -18,6 +32,9 @@ interface CalendarDay {
 }
 
 const COLORS = { holiday: 'red', workday: 'blue', weekend: 'default' } as const;
+
+const OUT_OF_MONTH_CSS =
+  '.qy-settlement-calendar .ant-picker-cell:not(.ant-picker-cell-in-view) { color: rgba(0, 0, 0, 0.6); }';
 
 /** 结算日历: which days are business days for T1/TN; holidays and make-up working days are set by hand. */
 export function SettlementCalendarPage() {
@@ -86,8 +103,34 @@ export function SettlementCalendarPage() {
         {writable && (
           <Alert type="info" showIcon style={{ marginBottom: 12 }} message={t('calendar.clickHint')} />
         )}
-        <div data-testid="settlement-calendar">
+        <div data-testid="settlement-calendar" className="qy-settlement-calendar">
+          {/* Days of the next and last month, greyed by antd below the contrast a reader needs. */}
+          <style>{OUT_OF_MONTH_CSS}</style>
           <Calendar
+            headerRender={({ value, onChange }) => (
+              <Space style={{ display: 'flex', justifyContent: 'flex-end', padding: '8px 0' }} wrap>
+                <Select
+                  aria-label={t('calendar.year')}
+                  value={value.year()}
+                  style={{ width: 96 }}
+                  options={Array.from({ length: 7 }, (_, i) => dayjs().year() - 3 + i).map((y) => ({
+                    value: y,
+                    label: String(y),
+                  }))}
+                  onChange={(y: number) => onChange(value.year(y))}
+                />
+                <Select
+                  aria-label={t('calendar.month')}
+                  value={value.month()}
+                  style={{ width: 96 }}
+                  options={Array.from({ length: 12 }, (_, m) => ({
+                    value: m,
+                    label: dayjs().month(m).format('MMM'),
+                  }))}
+                  onChange={(m: number) => onChange(value.month(m))}
+                />
+              </Space>
+            )}
             value={month}
             onPanelChange={(d) => setMonth(d.startOf('month'))}
             onSelect={(d, info) => {
@@ -114,7 +157,14 @@ export function SettlementCalendarPage() {
                         title={day?.name ?? undefined}
                         style={{
                           borderRadius: 4,
-                          color: kind === 'holiday' ? '#a8071a' : kind === 'workday' ? '#003eb3' : undefined,
+                          color:
+                            kind === 'holiday'
+                              ? '#a8071a'
+                              : kind === 'workday'
+                                ? '#003eb3'
+                                : d.isSame(month, 'month')
+                                  ? undefined
+                                  : 'rgba(0, 0, 0, 0.6)',
                           background:
                             kind === 'holiday'
                               ? '#fff1f0'

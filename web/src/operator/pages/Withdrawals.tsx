@@ -236,6 +236,9 @@ export function WithdrawalsPage() {
               ? {
                   selectedRowKeys: selected,
                   onChange: setSelected,
+                  // The select-all box would be copied into the table's hidden measuring row,
+                  // a focusable control screen readers are told is not there.
+                  hideSelectAll: true,
                   getCheckboxProps: (w) => ({
                     disabled: w.state !== 'reviewing',
                     'aria-label': w.withdrawNo,
