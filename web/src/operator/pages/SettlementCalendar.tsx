@@ -41,7 +41,9 @@ export function SettlementCalendarPage() {
   const { t } = useTranslation(['operator', 'common']);
   const can = useCan();
   const writable = can('finance.configure');
-  const [month, setMonth] = useState<Dayjs>(dayjs().startOf('month'));
+  // The day the calendar has selected (today at first); its month is the one shown and loaded.
+  const [selected, setSelected] = useState<Dayjs>(dayjs());
+  const month = selected.startOf('month');
   const from = month.startOf('month').subtract(7, 'day').format('YYYY-MM-DD');
   const to = month.endOf('month').add(14, 'day').format('YYYY-MM-DD');
   const days = useApi<CalendarDay[]>(`/api/admin/settlement/calendar?from=${from}&to=${to}`);
@@ -131,15 +133,11 @@ export function SettlementCalendarPage() {
                 />
               </Space>
             )}
-            value={month}
-            onPanelChange={(d) => setMonth(d.startOf('month'))}
+            value={selected}
+            onPanelChange={(d) => setSelected(d)}
             onSelect={(d, info) => {
-              if (info.source !== 'date') {
-                setMonth(d.startOf('month'));
-                return;
-              }
-              if (!d.isSame(month, 'month')) setMonth(d.startOf('month'));
-              if (writable) setEditing(d);
+              setSelected(d);
+              if (info.source === 'date' && writable) setEditing(d);
             }}
             fullscreen={!phone}
             cellRender={phone ? undefined : (d, info) => (info.type === 'date' ? cell(d) : info.originNode)}
