@@ -159,6 +159,33 @@ describe.each(testDatabases)('console tables in the browser on $kind', (database
     await merchant.context().close();
   });
 
+  it('shows amount, state and created time on the withdrawal and payout lists at 1280×720', async () => {
+    const { services } = t.platform;
+    const merchant = await services.merchants.requireMerchant(t.demo.merchant.mchNo);
+    await paidSandboxOrder(t.client, {
+      mchOrderNo: `TABLES-FUND-${Date.now()}`,
+      amount: 50_000,
+      subject: 'funds',
+    });
+    await services.settlement.run();
+    const withdraw = async (amount: number) => {
+      // The terms are read inside the withdrawal's transaction: cached first for PGlite's one connection.
+      await services.settlementTerms.termsOf(merchant.id);
+      return t.client.createWithdrawal({ mchWithdrawNo: `TABLES-W-${Date.now()}-${amount}`, amount });
+    };
+    const waiting = await withdraw(12_000);
+    const approved = await withdraw(11_000);
+    await admin.ok('POST', `/api/admin/withdrawals/${approved.withdrawNo}/approve`);
+    const detail = await admin.ok<{ payout: { payoutNo: string } | null }>(
+      'GET',
+      `/api/admin/withdrawals/${approved.withdrawNo}`,
+    );
+    const operator = await pageAs(admin);
+    await expectKeyCellsVisible(operator, '/operator/withdrawals', waiting.withdrawNo);
+    await expectKeyCellsVisible(operator, '/operator/payouts', detail.payout?.payoutNo ?? 'no payout');
+    await operator.context().close();
+  });
+
   it("keeps the routing screen's enable switches and row actions uncovered at 1280×720", async () => {
     const page = await pageAs(admin);
     await page.goto(url('/operator/routing?product=sandbox_qr'));

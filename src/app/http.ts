@@ -204,12 +204,12 @@ export async function buildHttpApp({
   await app.register(payerRoutes, { services });
   await app.register(merchantWithdrawalRoutes, { services });
   await app.register(consoleWithdrawalRoutes, { services });
+  await app.register(settlementRoutes, { services });
   // Payouts (代付): the merchant API, the channel's payout notify, the operator console and the portal.
   await app.register(merchantPayoutRoutes, { services });
   await app.register(channelPayoutNotifyRoutes, { services });
   await app.register(payoutAdminRoutes, { services });
   await app.register(payoutPortalRoutes, { services });
-  await app.register(settlementRoutes, { services });
   await app.register(webRoutes);
   if (config.sandbox) {
     await app.register(sandboxPlugin, {

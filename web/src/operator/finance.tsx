@@ -238,13 +238,14 @@ export function RuleFields({
   defaults?: Record<string, unknown> | null;
   disabled?: boolean;
 }) {
-  const { t } = useTranslation(['operator', 'common']);
+  const { t, i18n } = useTranslation(['operator', 'common']);
   const override = defaults !== undefined;
   return (
     <Row gutter={16}>
       {fields.map((f) => {
         const label = t(`finance.${section}.${f.name}`);
-        const hint = t(`finance.${section}.${f.name}Hint`, { defaultValue: '' }) || undefined;
+        const hintKey = `finance.${section}.${f.name}Hint`;
+        const hint = i18n.exists(`operator:${hintKey}`) ? t(hintKey) : undefined;
         const required = !override && !!f.required;
         const rules: Rule[] = [];
         if (f.kind === 'money' || f.kind === 'fee') {

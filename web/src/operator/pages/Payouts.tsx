@@ -14,6 +14,7 @@ import {
   Descriptions,
   Drawer,
   Empty,
+  Grid,
   Popconfirm,
   Result,
   Skeleton,
@@ -48,7 +49,7 @@ import {
 } from '../finance.tsx';
 
 /** States a payout may still be retried or given up in (the server decides; PAYOUT_STATE_INVALID otherwise). */
-const RETRYABLE = ['pending', 'failed'];
+const RETRYABLE = ['pending', 'submitted'];
 const MARKABLE = ['pending', 'submitted'];
 
 /** 代付: every payout order, of withdrawals and of third-party payouts, with the channel's side. */
@@ -234,6 +235,7 @@ export function PayoutDrawer({
   const { t } = useTranslation(['operator', 'common']);
   const detail = useApi<PayoutDetail>(payoutNo ? `/api/admin/payouts/${encodeURIComponent(payoutNo)}` : null);
   const p = detail.data && detail.data.payoutNo === payoutNo ? detail.data : undefined;
+  const phone = Grid.useBreakpoint().md === false;
   const changed = async () => {
     await detail.reload();
     onChanged();
@@ -242,7 +244,7 @@ export function PayoutDrawer({
     <Drawer
       open={!!payoutNo}
       onClose={onClose}
-      width={760}
+      width={phone ? '100%' : 760}
       destroyOnHidden
       title={
         <Space wrap>
@@ -353,7 +355,11 @@ function MarkFailedForm({ p, onDone }: { p: PayoutDetail; onDone: () => Promise<
         description={t('markFailed.warning')}
       />
       <ErrorAlert error={error} />
-      <Descriptions size="small" column={{ xs: 1, sm: 2 }} style={{ marginBottom: 16 }}>
+      <Descriptions
+        size="small"
+        column={{ xs: 1, sm: 2, md: 2, lg: 2, xl: 2, xxl: 2 }}
+        style={{ marginBottom: 16 }}
+      >
         <Descriptions.Item label={t('glossary:merchant')}>{p.merchantName || p.mchNo}</Descriptions.Item>
         <Descriptions.Item label={t('payouts.amount')}>{yuan(p.amount, p.currency)}</Descriptions.Item>
         <Descriptions.Item label={t('payouts.state')}>
@@ -390,7 +396,7 @@ function PayoutBody({ p, reload, reloading }: { p: PayoutDetail; reload: () => v
       <Descriptions
         bordered
         size="small"
-        column={{ xs: 1, sm: 2 }}
+        column={{ xs: 1, sm: 2, md: 2, lg: 2, xl: 2, xxl: 2 }}
         title={t('payouts.basics')}
         extra={
           <Button size="small" icon={<ReloadOutlined spin={reloading} />} onClick={reload}>
@@ -468,7 +474,19 @@ function PayoutBody({ p, reload, reloading }: { p: PayoutDetail; reload: () => v
               title: t('payouts.outcome'),
               dataIndex: 'outcome',
               width: 110,
-              render: (v: string) => <Tag className="qy-mono">{v}</Tag>,
+              render: (v: string) => (
+                <Tag
+                  color={
+                    v === 'succeeded'
+                      ? 'green'
+                      : ['failed', 'refused', 'error', 'conflict', 'amount_mismatch'].includes(v)
+                        ? 'red'
+                        : 'default'
+                  }
+                >
+                  {t(`payouts.outcomes.${v}`, { defaultValue: v })}
+                </Tag>
+              ),
             },
             {
               title: t('payouts.message'),

@@ -1,5 +1,19 @@
 import { ProCard } from '@ant-design/pro-components';
-import { Alert, App, Button, Calendar, Form, Grid, Input, Modal, Radio, Space, Tag, Typography } from 'antd';
+import {
+  Alert,
+  App,
+  Button,
+  Calendar,
+  Form,
+  Grid,
+  Input,
+  Modal,
+  Radio,
+  Select,
+  Space,
+  Tag,
+  Typography,
+} from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -19,12 +33,17 @@ interface CalendarDay {
 
 const COLORS = { holiday: 'red', workday: 'blue', weekend: 'default' } as const;
 
+const OUT_OF_MONTH_CSS =
+  '.qy-settlement-calendar .ant-picker-cell:not(.ant-picker-cell-in-view) { color: rgba(0, 0, 0, 0.6); }';
+
 /** 结算日历: which days are business days for T1/TN; holidays and make-up working days are set by hand. */
 export function SettlementCalendarPage() {
   const { t } = useTranslation(['operator', 'common']);
   const can = useCan();
   const writable = can('finance.configure');
-  const [month, setMonth] = useState<Dayjs>(dayjs().startOf('month'));
+  // The day the calendar has selected (today at first); its month is the one shown and loaded.
+  const [selected, setSelected] = useState<Dayjs>(dayjs());
+  const month = selected.startOf('month');
   const from = month.startOf('month').subtract(7, 'day').format('YYYY-MM-DD');
   const to = month.endOf('month').add(14, 'day').format('YYYY-MM-DD');
   const days = useApi<CalendarDay[]>(`/api/admin/settlement/calendar?from=${from}&to=${to}`);
@@ -86,17 +105,39 @@ export function SettlementCalendarPage() {
         {writable && (
           <Alert type="info" showIcon style={{ marginBottom: 12 }} message={t('calendar.clickHint')} />
         )}
-        <div data-testid="settlement-calendar">
+        <div data-testid="settlement-calendar" className="qy-settlement-calendar">
+          {/* Days of the next and last month, greyed by antd below the contrast a reader needs. */}
+          <style>{OUT_OF_MONTH_CSS}</style>
           <Calendar
-            value={month}
-            onPanelChange={(d) => setMonth(d.startOf('month'))}
+            headerRender={({ value, onChange }) => (
+              <Space style={{ display: 'flex', justifyContent: 'flex-end', padding: '8px 0' }} wrap>
+                <Select
+                  aria-label={t('calendar.year')}
+                  value={value.year()}
+                  style={{ width: 96 }}
+                  options={Array.from({ length: 7 }, (_, i) => dayjs().year() - 3 + i).map((y) => ({
+                    value: y,
+                    label: String(y),
+                  }))}
+                  onChange={(y: number) => onChange(value.year(y))}
+                />
+                <Select
+                  aria-label={t('calendar.month')}
+                  value={value.month()}
+                  style={{ width: 96 }}
+                  options={Array.from({ length: 12 }, (_, m) => ({
+                    value: m,
+                    label: dayjs().month(m).format('MMM'),
+                  }))}
+                  onChange={(m: number) => onChange(value.month(m))}
+                />
+              </Space>
+            )}
+            value={selected}
+            onPanelChange={(d) => setSelected(d)}
             onSelect={(d, info) => {
-              if (info.source !== 'date') {
-                setMonth(d.startOf('month'));
-                return;
-              }
-              if (!d.isSame(month, 'month')) setMonth(d.startOf('month'));
-              if (writable) setEditing(d);
+              setSelected(d);
+              if (info.source === 'date' && writable) setEditing(d);
             }}
             fullscreen={!phone}
             cellRender={phone ? undefined : (d, info) => (info.type === 'date' ? cell(d) : info.originNode)}
@@ -114,7 +155,14 @@ export function SettlementCalendarPage() {
                         title={day?.name ?? undefined}
                         style={{
                           borderRadius: 4,
-                          color: kind === 'holiday' ? '#a8071a' : kind === 'workday' ? '#003eb3' : undefined,
+                          color:
+                            kind === 'holiday'
+                              ? '#a8071a'
+                              : kind === 'workday'
+                                ? '#003eb3'
+                                : d.isSame(month, 'month')
+                                  ? undefined
+                                  : 'rgba(0, 0, 0, 0.6)',
                           background:
                             kind === 'holiday'
                               ? '#fff1f0'
@@ -135,6 +183,8 @@ export function SettlementCalendarPage() {
         </div>
       </ProCard>
       <DayDialog
+        // A new dialog (and form) per day, so its fields start from that day's entry.
+        key={editing?.format('YYYY-MM-DD') ?? 'none'}
         date={editing}
         day={editing ? byDate.get(editing.format('YYYY-MM-DD')) : undefined}
         onClose={() => setEditing(null)}
@@ -200,14 +250,6 @@ function DayDialog({
       title={t('calendar.dayTitle', { date: key })}
       onCancel={onClose}
       destroyOnHidden
-      afterOpenChange={(open) => {
-        if (open) {
-          form.setFieldsValue({
-            kind: day?.kind ?? (weekend ? 'workday' : 'holiday'),
-            name: day?.name ?? '',
-          });
-        } else setError(null);
-      }}
       footer={
         <Space wrap>
           {day?.kind && (
@@ -226,7 +268,11 @@ function DayDialog({
         {day?.businessDay === false ? t('calendar.isClosed') : t('calendar.isOpen')}
       </Typography.Paragraph>
       <ErrorAlert error={error} />
-      <Form form={form} layout="vertical" preserve={false}>
+      <Form
+        form={form}
+        layout="vertical"
+        initialValues={{ kind: day?.kind ?? (weekend ? 'workday' : 'holiday'), name: day?.name ?? '' }}
+      >
         <Form.Item name="kind" label={t('calendar.kind')} rules={[{ required: true }]}>
           <Radio.Group
             options={[

@@ -13,6 +13,7 @@ import {
   Descriptions,
   Drawer,
   Empty,
+  Grid,
   List,
   Popconfirm,
   Result,
@@ -132,10 +133,10 @@ export function WithdrawalsPage() {
       fieldProps: { showSearch: true, filterOption: false },
       debounceTime: 300,
       request: async ({ keyWords }) => searchMerchants(keyWords),
-      width: 190,
+      width: 180,
       render: (_, w) => (
         <TwoLineCell secondary={w.mchNo}>
-          <Typography.Text ellipsis={{ tooltip: w.merchantName }} style={{ maxWidth: 178 }}>
+          <Typography.Text ellipsis={{ tooltip: w.merchantName }} style={{ maxWidth: 168 }}>
             {w.merchantName || w.mchNo}
           </Typography.Text>
         </TwoLineCell>
@@ -161,11 +162,11 @@ export function WithdrawalsPage() {
       title: t('glossary:bankCard'),
       dataIndex: 'card',
       search: false,
-      width: 190,
+      width: 170,
       render: (_, w) =>
         w.card ? (
           <TwoLineCell secondary={w.card.accountNoMasked}>
-            <Typography.Text ellipsis={{ tooltip: w.card.bankName }} style={{ maxWidth: 178 }}>
+            <Typography.Text ellipsis={{ tooltip: w.card.bankName }} style={{ maxWidth: 158 }}>
               {w.card.bankName}
             </Typography.Text>
           </TwoLineCell>
@@ -235,6 +236,9 @@ export function WithdrawalsPage() {
               ? {
                   selectedRowKeys: selected,
                   onChange: setSelected,
+                  // The select-all box would be copied into the table's hidden measuring row,
+                  // a focusable control screen readers are told is not there.
+                  hideSelectAll: true,
                   getCheckboxProps: (w) => ({
                     disabled: w.state !== 'reviewing',
                     'aria-label': w.withdrawNo,
@@ -342,6 +346,7 @@ export function WithdrawalDrawer({
     withdrawNo ? `/api/admin/withdrawals/${encodeURIComponent(withdrawNo)}` : null,
   );
   const w = detail.data && detail.data.withdrawNo === withdrawNo ? detail.data : undefined;
+  const phone = Grid.useBreakpoint().md === false;
   const changed = async () => {
     await detail.reload();
     onChanged();
@@ -350,7 +355,7 @@ export function WithdrawalDrawer({
     <Drawer
       open={!!withdrawNo}
       onClose={onClose}
-      width={760}
+      width={phone ? '100%' : 760}
       destroyOnHidden
       title={
         <Space wrap>
@@ -503,7 +508,7 @@ function WithdrawalBody({
       <Descriptions
         bordered
         size="small"
-        column={{ xs: 1, sm: 2 }}
+        column={{ xs: 1, sm: 2, md: 2, lg: 2, xl: 2, xxl: 2 }}
         title={t('withdrawals.basics')}
         extra={
           <Button size="small" icon={<ReloadOutlined spin={reloading} />} onClick={reload}>
@@ -581,7 +586,7 @@ function PayoutLeg({ payoutNo }: { payoutNo: string | null }) {
     <Descriptions
       bordered
       size="small"
-      column={{ xs: 1, sm: 2 }}
+      column={{ xs: 1, sm: 2, md: 2, lg: 2, xl: 2, xxl: 2 }}
       title={t('withdrawals.payoutLeg')}
       data-testid="withdrawal-payout"
       extra={
