@@ -94,16 +94,6 @@ describe.each(testDatabases)('the merchant portal money screens on $kind', (data
     try {
       ({ context } = await contextOf('zh-CN'));
       const page = context.pages()[0]!;
-      if (process.env.MW_DEBUG) {
-        page.on('request', (r) => r.url().includes('/api/') && console.log('>>', r.method(), r.url()));
-        page.on(
-          'requestfinished',
-          async (r) =>
-            r.url().includes('/api/') &&
-            console.log('<<', r.method(), r.url(), (await r.response())?.status()),
-        );
-        page.on('requestfailed', (r) => console.log('!!', r.method(), r.url(), r.failure()?.errorText));
-      }
 
       // ---- the manager logs in; the money screens are in the menu ----
       await page.goto(url('/login?area=merchant'));
@@ -162,11 +152,6 @@ describe.each(testDatabases)('the merchant portal money screens on $kind', (data
       await form.getByRole('combobox', { name: '结算银行卡' }).click({ force: true });
       await page.locator('.ant-select-item-option', { hasText: '2345' }).first().click();
       await form.getByLabel('登录密码').fill(manager.password);
-      // WithdrawalService.create reads the settlement terms (requirePlatformMode) inside its
-      // transaction through the pool; on PGlite's single connection a cold terms cache (2 s) waits
-      // for that transaction forever. Until the withdrawals domain reads them before its
-      // transaction, the test warms the cache just before the request.
-      await services.settlementTerms.termsOf(merchantId);
       await page.getByRole('button', { name: '确认提现' }).click();
 
       // The drawer opens on the new withdrawal: 未到付款日 (waiting for review).

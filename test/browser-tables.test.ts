@@ -65,8 +65,6 @@ describe.each(testDatabases)('console tables in the browser on $kind', (database
     });
     // A withdrawal (below the demo's review threshold: paid at once) of the settled money, and its payout.
     await admin.ok('POST', '/api/admin/settlement/run');
-    // WithdrawalService.create reads the terms inside its transaction: warm them for PGlite's one connection.
-    await t.platform.services.settlementTerms.termsOf(merchantId);
     withdrawNo = (await t.client.createWithdrawal({ mchWithdrawNo: `TABLES-W-${Date.now()}`, amount: 1000 }))
       .withdrawNo;
     payoutNo = await eventually(async () => {

@@ -146,14 +146,14 @@ export function Withdrawals() {
       dataIndex: 'card',
       hideInSearch: true,
       hideInTable: compact,
-      width: 200,
+      width: 190,
       render: (_, row) => <CardText card={row.card} />,
     },
     {
       title: t('merchant:withdrawals.state'),
       dataIndex: 'state',
       hideInTable: compact,
-      width: 260,
+      width: 240,
       valueType: 'select',
       order: 2,
       valueEnum: Object.fromEntries(
