@@ -324,6 +324,7 @@ function NewWithdrawal({
   const { message } = App.useApp();
   const navigate = useNavigate();
   const [open, setOpen] = useState(autoOpen);
+  const justCreated = useRef(false);
   const [error, setError] = useState<unknown>(null);
   const rules = useApi<WithdrawalRules>(open ? `${PORTAL_API}/withdrawal-rules` : null);
   const cards = useApi<{ items: BankCard[] }>(open ? `${PORTAL_API}/bank-cards` : null);
@@ -348,7 +349,9 @@ function NewWithdrawal({
         setOpen(next);
         if (!next) {
           setError(null);
-          onClosed();
+          // After a withdrawal the page has moved on to its drawer already (onCreated).
+          if (!justCreated.current) onClosed();
+          justCreated.current = false;
         }
       }}
       modalProps={{ destroyOnHidden: true }}
@@ -372,6 +375,7 @@ function NewWithdrawal({
           message.success(
             t('merchant:withdrawals.created', { amount: yuan(created.amount, created.currency) }),
           );
+          justCreated.current = true;
           onCreated(created);
           return true;
         } catch (e) {
