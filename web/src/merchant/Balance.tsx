@@ -1,4 +1,4 @@
-import { BankOutlined, ReloadOutlined, UnorderedListOutlined } from '@ant-design/icons';
+import { BankOutlined, ReloadOutlined } from '@ant-design/icons';
 import { ProCard, StatisticCard } from '@ant-design/pro-components';
 import { Alert, Button, Col, Descriptions, Grid, Row, Space, Table, Typography } from 'antd';
 import dayjs from 'dayjs';
@@ -50,9 +50,6 @@ export function Balance() {
         <Space wrap>
           <Button icon={<ReloadOutlined />} onClick={() => void reload()} loading={loading && !!data}>
             {t('actions.refresh')}
-          </Button>
-          <Button icon={<UnorderedListOutlined />} onClick={() => navigate('/merchant/account-entries')}>
-            {t('glossary:accountEntries')}
           </Button>
           {data && !direct && (
             <Button
@@ -309,6 +306,8 @@ function lineOption<T extends { date: string }>(
   type: 'line' | 'bar' = 'line',
 ): ChartOption {
   return {
+    // Drawn at once: the figures are the point, not the motion (and a screenshot shows them whole).
+    animation: false,
     color: series.map((s) => COLORS[s.key] ?? '#1677ff'),
     grid: { left: 12, right: 12, top: 36, bottom: 36, containLabel: true },
     legend: { bottom: 0, data: series.map((s) => s.name) },
