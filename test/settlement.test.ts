@@ -331,17 +331,46 @@ describe.each(testDatabases)('settlement on $kind', (database) => {
     expect(await of('merchant_pending')).toBe(9_940n);
     await services().catalog.updateProduct('sandbox_qr', { feeRefundMode: 'kept' });
     try {
-      const r = await client.createRefund({ orderNo: a, mchRefundNo: `SOR-${++sequence}`, amount: 10_000 });
-      expect(await refundRow(r.refundNo)).toMatchObject({ debited_available: 9_940n, debited_pending: 60n });
+      const r = await client.createRefund({ orderNo: a, mchRefundNo: `SOR-${++sequence}`, amount: 9_990 });
+      expect(await refundRow(r.refundNo)).toMatchObject({ debited_available: 9_940n, debited_pending: 50n });
+      expect(await of('merchant_available')).toBe(0n);
+      expect(await of('merchant_pending')).toBe(9_890n);
+      await expectLedgerOk();
+      // A failed refund that borrowed from pending gives it back there and owes nothing more.
+      for (const id of t.channelAccountIds)
+        await services().catalog.updateChannelAccount(id, { config: { faults: { refundFail: true } } });
+      try {
+        const failed = await client.createRefund({
+          orderNo: a,
+          mchRefundNo: `SOR-${++sequence}`,
+          amount: 10,
+        });
+        const done = await eventually(
+          async () => {
+            const now = await client.getRefund(failed.refundNo);
+            return now.state === 'pending' ? undefined : now;
+          },
+          10_000,
+          'refund failed',
+        );
+        expect(done.state).toBe('failed');
+        expect(await refundRow(failed.refundNo)).toMatchObject({
+          debited_available: 0n,
+          debited_pending: 10n,
+        });
+      } finally {
+        for (const id of t.channelAccountIds)
+          await services().catalog.updateChannelAccount(id, { config: { faults: {} } });
+      }
     } finally {
       await services().catalog.updateProduct('sandbox_qr', { feeRefundMode: 'proportional' });
     }
     expect(await of('merchant_available')).toBe(0n);
-    expect(await of('merchant_pending')).toBe(9_880n);
+    expect(await of('merchant_pending')).toBe(9_890n);
     await expectLedgerOk();
     await run('2026-07-03T10:00:00');
     expect(await of('merchant_pending')).toBe(0n);
-    expect(await of('merchant_available')).toBe(9_880n);
+    expect(await of('merchant_available')).toBe(9_890n);
     await expectLedgerOk();
   });
 

@@ -20,9 +20,6 @@ import { SettingsService } from '../settings/service.ts';
 import { DEFAULT_TERMS_SETTING, parseTerms, SettlementService } from '../settlement/service.ts';
 import { SettlementTermsBook } from '../settlement/terms.ts';
 import { StatsService } from '../stats/service.ts';
-import { BankCardService } from '../withdrawals/cards.ts';
-import { WithdrawalRuleBook } from '../withdrawals/rules.ts';
-import { WithdrawalService } from '../withdrawals/service.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
 
@@ -47,12 +44,10 @@ export interface Services {
   collect: CollectService;
   /** Per-merchant settlement terms (mode, cycle, reserve); the settlement domain's face for the others. */
   settlementTerms: SettlementTermsBook;
-  /** Withdrawals, the merchants' bank cards and the withdrawal rules. */
-  withdrawals: WithdrawalService;
-  /** Payout orders (代付): withdrawals' payments to cards and third-party payouts. */
-  payouts: PayoutService;
   /** Settlement: calendar, defaults, the settle job, reserve, daily balances, balance reads. */
   settlement: SettlementService;
+  /** Payout orders (代付): withdrawals' payments to cards and third-party payouts. */
+  payouts: PayoutService;
 }
 
 export function createServices(db: Db, config: Config, log: Logger, publicUrl: () => string): Services {
@@ -87,27 +82,6 @@ export function createServices(db: Db, config: Config, log: Logger, publicUrl: (
     log,
   });
   const consoleUsers = new ConsoleUserService(db, secrets, mailer, config.authGuessesPerIp);
-  const withdrawals = new WithdrawalService(
-    db,
-    ledger,
-    new BankCardService(db, secrets),
-    new WithdrawalRuleBook(db),
-    settlementTerms,
-    notify,
-    merchants,
-    { timeZone: config.timeZone, log },
-  );
-  const payouts = new PayoutService(
-    db,
-    { ledger, channels, catalog, notify, merchants, orders, secrets, settlementTerms },
-    {
-      log,
-      timeZone: config.timeZone,
-      // Test orders settle (and test accounts pay out) on the embedded database, not with DATABASE_URL.
-      settleTestOrdersDefault: !config.databaseUrl,
-    },
-  );
-  withdrawals.attachPayouts(payouts);
   return {
     db,
     log,
@@ -127,12 +101,20 @@ export function createServices(db: Db, config: Config, log: Logger, publicUrl: (
     refunds: new RefundService(db, orders, ledger, channels, notify, { log }),
     collect: new CollectService(db, merchants, catalog, consoleUsers, orders, { publicUrl }),
     settlementTerms,
-    withdrawals,
-    payouts,
     settlement: new SettlementService(db, ledger, settlementTerms, {
       timeZone: config.timeZone,
       embedded: !config.databaseUrl,
       log,
     }),
+    payouts: new PayoutService(
+      db,
+      { ledger, channels, catalog, notify, merchants, orders, secrets, settlementTerms },
+      {
+        log,
+        timeZone: config.timeZone,
+        // Test orders settle (and test accounts pay out) on the embedded database, not with DATABASE_URL.
+        settleTestOrdersDefault: !config.databaseUrl,
+      },
+    ),
   };
 }

@@ -200,32 +200,6 @@ export class LedgerService {
     ];
   }
 
-  /**
-   * Locks the merchant's pending and available balances (in id order, inside the caller's
-   * transaction) and splits a debit over them: pending first, then available. INSUFFICIENT_BALANCE
-   * when both together do not cover it. The accounts must have been opened.
-   */
-  async splitMerchantDebit(
-    q: Queryable,
-    merchantId: bigint,
-    currency: string,
-    debit: bigint,
-  ): Promise<{ fromPending: bigint; fromAvailable: bigint }> {
-    const pendingId = this.idOf({ kind: 'merchant_pending', ownerId: merchantId, currency });
-    const availableId = this.idOf({ kind: 'merchant_available', ownerId: merchantId, currency });
-    const rows = await queries.lockGuardedBalances(q, [pendingId, availableId]);
-    const balance = (id: bigint) => rows.find((r) => r.id === id)?.balance ?? 0n;
-    const pending = balance(pendingId);
-    const available = balance(availableId);
-    if (pending + available < debit) {
-      throw new AppError('INSUFFICIENT_BALANCE', 'the merchant balance is not enough for this refund', {
-        needed: debit.toString(),
-      });
-    }
-    const fromPending = debit < pending ? debit : pending;
-    return { fromPending, fromAvailable: debit - fromPending };
-  }
-
   refundPosting(p: RefundPosting): PostingInput {
     return {
       kind: 'refund',

@@ -274,10 +274,25 @@ export class RefundService {
           row.refund_no,
           failureCode ?? 'FAILED',
         );
-        await this.ledger.post(
-          q,
-          this.ledger.refundReversalPosting(postingOf(row), reversalCredit(row, order)),
-        );
+        let credit = reversalCredit(row, order);
+        if (credit && row.pending_borrowed > 0n) {
+          // What it borrowed from pending goes back there while the debt is still owed (balances
+          // before the debt: the lock order of refunds and settlement).
+          const ref = (kind: 'merchant_pending' | 'merchant_available') => ({
+            kind,
+            ownerId: row.merchant_id,
+            currency: row.currency,
+          });
+          await this.ledger.lockBalances(q, [ref('merchant_pending'), ref('merchant_available')]);
+          const repaid = await settlementQueries.repayPendingDebt(
+            q,
+            row.merchant_id,
+            row.currency,
+            row.pending_borrowed,
+          );
+          credit = { pending: credit.pending + repaid, available: credit.available - repaid };
+        }
+        await this.ledger.post(q, this.ledger.refundReversalPosting(postingOf(row), credit));
       }
       const event = `refund.${to}`;
       await this.notify.enqueue(q, {
@@ -493,7 +508,8 @@ function minOf(...values: bigint[]): bigint {
 /**
  * Where a failed refund's money goes back: the order's own part to pending while the order is
  * unsettled, to available once it settled (its net left pending without it); the part taken from
- * available, and any borrowed from pending (the debt stays until a settlement absorbs it), to available.
+ * available to available. What it borrowed from pending: to available here; the caller moves the
+ * part still owed as pending debt back to pending.
  */
 function reversalCredit(
   row: RefundRow,

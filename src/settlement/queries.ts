@@ -14,6 +14,28 @@ export async function addPendingDebt(q: Queryable, merchantId: bigint, currency:
   );
 }
 
+/**
+ * A failed refund that had borrowed from pending pays back what is still owed of it (the rest was
+ * absorbed by a settlement meanwhile); answers how much, which goes back to pending.
+ */
+export async function repayPendingDebt(
+  q: Queryable,
+  merchantId: bigint,
+  currency: string,
+  amount: bigint,
+): Promise<bigint> {
+  const rows = await q.query<{ repaid: bigint }>(
+    `WITH d AS (
+       SELECT amount FROM settlement_pending_debt WHERE merchant_id = $1 AND currency = $2 FOR UPDATE),
+     u AS (
+       UPDATE settlement_pending_debt s SET amount = s.amount - LEAST(d.amount, $3::bigint)
+       FROM d WHERE s.merchant_id = $1 AND s.currency = $2)
+     SELECT LEAST(d.amount, $3::bigint)::bigint AS repaid FROM d`,
+    [merchantId, currency, amount],
+  );
+  return rows[0]?.repaid ?? 0n;
+}
+
 // ---------- calendar ----------
 
 export function calendarBetween(q: Queryable, from: string, to: string) {

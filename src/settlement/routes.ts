@@ -17,7 +17,10 @@ import type { RecordDay } from './queries.ts';
 import { EXPORT_LIMIT } from './service.ts';
 import type { SettlementTerms } from './terms.ts';
 
-const DAY = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date (YYYY-MM-DD)');
+const DAY = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date (YYYY-MM-DD)')
+  .refine((d) => addDays(d, 0) === d, { message: 'must be a date that exists' });
 const page = {
   page: z.coerce.number().int().min(1).default(1),
   pageSize: z.coerce.number().int().min(1).max(100).default(20),
