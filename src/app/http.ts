@@ -41,6 +41,8 @@ import { consoleRefundRoutes } from '../refunds/console-routes.ts';
 import { channelRefundNotifyRoutes, merchantRefundRoutes } from '../refunds/routes.ts';
 import { settlementRoutes } from '../settlement/routes.ts';
 import { statsRoutes } from '../stats/routes.ts';
+import { consoleWithdrawalRoutes } from '../withdrawals/console-routes.ts';
+import { merchantWithdrawalRoutes } from '../withdrawals/routes.ts';
 import type { Config } from './config.ts';
 import { loggerOptions } from './logger.ts';
 import { merchantApiDocsRoutes } from './merchant-api-docs.ts';
@@ -201,6 +203,8 @@ export async function buildHttpApp({
   await app.register(collectAdminRoutes, { services });
   await app.register(payerRoutes, { services });
   await app.register(settlementRoutes, { services });
+  await app.register(merchantWithdrawalRoutes, { services });
+  await app.register(consoleWithdrawalRoutes, { services });
   // Payouts (代付): the merchant API, the channel's payout notify, the operator console and the portal.
   await app.register(merchantPayoutRoutes, { services });
   await app.register(channelPayoutNotifyRoutes, { services });

@@ -20,6 +20,9 @@ import { SettingsService } from '../settings/service.ts';
 import { DEFAULT_TERMS_SETTING, parseTerms, SettlementService } from '../settlement/service.ts';
 import { SettlementTermsBook } from '../settlement/terms.ts';
 import { StatsService } from '../stats/service.ts';
+import { BankCardService } from '../withdrawals/cards.ts';
+import { WithdrawalRuleBook } from '../withdrawals/rules.ts';
+import { WithdrawalService } from '../withdrawals/service.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
 
@@ -48,6 +51,8 @@ export interface Services {
   settlement: SettlementService;
   /** Payout orders (代付): withdrawals' payments to cards and third-party payouts. */
   payouts: PayoutService;
+  /** Withdrawals, the merchants' bank cards and the withdrawal rules. */
+  withdrawals: WithdrawalService;
 }
 
 export function createServices(db: Db, config: Config, log: Logger, publicUrl: () => string): Services {
@@ -82,6 +87,28 @@ export function createServices(db: Db, config: Config, log: Logger, publicUrl: (
     log,
   });
   const consoleUsers = new ConsoleUserService(db, secrets, mailer, config.authGuessesPerIp);
+  const payouts = new PayoutService(
+    db,
+    { ledger, channels, catalog, notify, merchants, orders, secrets, settlementTerms },
+    {
+      log,
+      timeZone: config.timeZone,
+      // Test orders settle (and test accounts pay out) on the embedded database, not with DATABASE_URL.
+      settleTestOrdersDefault: !config.databaseUrl,
+    },
+  );
+  const withdrawals = new WithdrawalService(
+    db,
+    ledger,
+    new BankCardService(db, secrets),
+    new WithdrawalRuleBook(db),
+    settlementTerms,
+    notify,
+    merchants,
+    { timeZone: config.timeZone, log },
+  );
+  // Approved withdrawals become payout orders; their outcomes come back in the payout's transaction.
+  withdrawals.attachPayouts(payouts);
   return {
     db,
     log,
@@ -106,15 +133,7 @@ export function createServices(db: Db, config: Config, log: Logger, publicUrl: (
       embedded: !config.databaseUrl,
       log,
     }),
-    payouts: new PayoutService(
-      db,
-      { ledger, channels, catalog, notify, merchants, orders, secrets, settlementTerms },
-      {
-        log,
-        timeZone: config.timeZone,
-        // Test orders settle (and test accounts pay out) on the embedded database, not with DATABASE_URL.
-        settleTestOrdersDefault: !config.databaseUrl,
-      },
-    ),
+    payouts,
+    withdrawals,
   };
 }

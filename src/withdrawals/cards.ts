@@ -102,9 +102,7 @@ export class BankCardService {
       throw new AppError('INVALID_REQUEST', 'accountNo: 12–30 digits', { field: 'accountNo' });
     }
     const id = (
-      await this.db.query<{ id: bigint }>(
-        `SELECT nextval(pg_get_serial_sequence('bank_card', 'id')) AS id`,
-      )
+      await this.db.query<{ id: bigint }>(`SELECT nextval(pg_get_serial_sequence('bank_card', 'id')) AS id`)
     )[0]!.id;
     const sealed = this.secrets.encrypt(accountNo, cardSecretPlace(id));
     const state: CardState = opts.review ? 'pending_review' : 'active';
@@ -214,9 +212,9 @@ export class BankCardService {
     return { rows, total: Number(rows[0]?.total ?? 0n) };
   }
 
-  async requireAny(id: bigint): Promise<BankCardRow> {
+  async requireAny(id: bigint, q: Queryable = this.db): Promise<BankCardRow> {
     const row = (
-      await this.db.query<BankCardRow>('SELECT * FROM bank_card WHERE id = $1 AND deleted_at IS NULL', [id])
+      await q.query<BankCardRow>('SELECT * FROM bank_card WHERE id = $1 AND deleted_at IS NULL', [id])
     )[0];
     if (!row) throw new AppError('NOT_FOUND', `bank card ${id} not found`);
     return row;
@@ -234,7 +232,7 @@ export class BankCardService {
         )
       )[0];
       if (!card) {
-        const now = await this.requireAny(id);
+        const now = await this.requireAny(id, q);
         throw new AppError('INVALID_REQUEST', `bank card ${id} is ${now.state}, not waiting for review`, {
           field: 'state',
         });

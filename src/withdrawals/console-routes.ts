@@ -12,8 +12,8 @@ import { consoleMchOrderNo } from '../orders/service.ts';
 import { TimeBound } from '../stats/time.ts';
 import { bankCardView, CARD_STATES, CARD_TYPES, maskAccountNo } from './cards.ts';
 import { WITHDRAWAL_STATES, type WithdrawalRow } from './queries.ts';
-import { CLOCK, type RuleOverrides, rulesJson, type WithdrawalDefaults } from './rules.ts';
 import { CARD_ID } from './routes.ts';
+import { CLOCK, type RuleOverrides, rulesJson, type WithdrawalDefaults } from './rules.ts';
 import { eventViews, withdrawalView } from './service.ts';
 
 const Password = z.string().min(1).max(256);
@@ -187,10 +187,14 @@ async function portalWithdrawalRoutes(app: FastifyInstance, { services }: { serv
     },
     async (request, reply) => {
       const merchantId = merchantIdOf(request);
-      const before = bankCardView(await services.withdrawals.cards.require(merchantId, BigInt(request.params.id)));
+      const before = bankCardView(
+        await services.withdrawals.cards.require(merchantId, BigInt(request.params.id)),
+      );
       noteAudit(request, { before });
       await confirmManager(services, request, reply, request.body.password, request.body.totpCode);
-      const view = bankCardView(await services.withdrawals.cards.setDefault(merchantId, BigInt(request.params.id)));
+      const view = bankCardView(
+        await services.withdrawals.cards.setDefault(merchantId, BigInt(request.params.id)),
+      );
       noteAudit(request, { after: view });
       return view;
     },
@@ -204,7 +208,9 @@ async function portalWithdrawalRoutes(app: FastifyInstance, { services }: { serv
     },
     async (request, reply) => {
       const merchantId = merchantIdOf(request);
-      const before = bankCardView(await services.withdrawals.cards.require(merchantId, BigInt(request.params.id)));
+      const before = bankCardView(
+        await services.withdrawals.cards.require(merchantId, BigInt(request.params.id)),
+      );
       noteAudit(request, { before, after: { deleted: true } });
       await confirmManager(services, request, reply, request.body.password, request.body.totpCode);
       await services.withdrawals.cards.remove(merchantId, BigInt(request.params.id));
@@ -266,7 +272,10 @@ async function portalWithdrawalRoutes(app: FastifyInstance, { services }: { serv
     },
     async (request, reply) => {
       const b = request.body;
-      noteAudit(request, { targetType: 'withdrawal', after: { amount: b.amount, cardId: b.cardId.toString() } });
+      noteAudit(request, {
+        targetType: 'withdrawal',
+        after: { amount: b.amount, cardId: b.cardId.toString() },
+      });
       await confirmManager(services, request, reply, b.password, b.totpCode);
       const { withdrawal } = await services.withdrawals.create(
         merchantIdOf(request),
@@ -288,7 +297,11 @@ async function portalWithdrawalRoutes(app: FastifyInstance, { services }: { serv
   api.put(
     '/api/merchant/auto-withdrawal',
     {
-      schema: { tags, summary: 'Turn auto-withdrawal on or off, its time and the balance it keeps', body: AutoBody },
+      schema: {
+        tags,
+        summary: 'Turn auto-withdrawal on or off, its time and the balance it keeps',
+        body: AutoBody,
+      },
       config: manager,
     },
     async (request) => {
@@ -345,7 +358,10 @@ async function operatorWithdrawalRoutes(app: FastifyInstance, { services }: { se
 
   api.get(
     '/api/admin/withdrawals/:withdrawNo',
-    { schema: { tags, summary: 'A withdrawal, its timeline and its payout', params: NoParams }, config: read },
+    {
+      schema: { tags, summary: 'A withdrawal, its timeline and its payout', params: NoParams },
+      config: read,
+    },
     async (request) => {
       const w = await services.withdrawals.requireByNo(request.params.withdrawNo);
       const merchant = (await services.merchants.merchantsByIds([w.merchant_id])).get(w.merchant_id);
@@ -362,7 +378,10 @@ async function operatorWithdrawalRoutes(app: FastifyInstance, { services }: { se
 
   api.post(
     '/api/admin/withdrawals/:withdrawNo/approve',
-    { schema: { tags, summary: 'Approve a withdrawal waiting for review', params: NoParams }, config: review },
+    {
+      schema: { tags, summary: 'Approve a withdrawal waiting for review', params: NoParams },
+      config: review,
+    },
     async (request) => {
       const before = withdrawalView(await services.withdrawals.requireByNo(request.params.withdrawNo));
       noteAudit(request, { before });
@@ -389,7 +408,11 @@ async function operatorWithdrawalRoutes(app: FastifyInstance, { services }: { se
       const before = withdrawalView(await services.withdrawals.requireByNo(request.params.withdrawNo));
       noteAudit(request, { before });
       const after = withdrawalView(
-        await services.withdrawals.reject(request.params.withdrawNo, request.body.reason, sessionOf(request).user.id),
+        await services.withdrawals.reject(
+          request.params.withdrawNo,
+          request.body.reason,
+          sessionOf(request).user.id,
+        ),
       );
       noteAudit(request, { after });
       return after;
@@ -407,8 +430,14 @@ async function operatorWithdrawalRoutes(app: FastifyInstance, { services }: { se
       config: review,
     },
     async (request) => {
-      noteAudit(request, { targetType: 'withdrawal', targetId: request.body.withdrawNos.join(',').slice(0, 200) });
-      const result = await services.withdrawals.approveMany(request.body.withdrawNos, sessionOf(request).user.id);
+      noteAudit(request, {
+        targetType: 'withdrawal',
+        targetId: request.body.withdrawNos.join(',').slice(0, 200),
+      });
+      const result = await services.withdrawals.approveMany(
+        request.body.withdrawNos,
+        sessionOf(request).user.id,
+      );
       noteAudit(request, { after: result });
       return result;
     },
@@ -416,7 +445,10 @@ async function operatorWithdrawalRoutes(app: FastifyInstance, { services }: { se
 
   api.get(
     '/api/admin/settings/withdrawal-rules',
-    { schema: { tags, summary: 'The platform withdrawal rules and whether new cards are reviewed' }, config: read },
+    {
+      schema: { tags, summary: 'The platform withdrawal rules and whether new cards are reviewed' },
+      config: read,
+    },
     async () => rulesJson(await services.withdrawals.rules.defaults()),
   );
 
@@ -467,7 +499,10 @@ async function operatorWithdrawalRoutes(app: FastifyInstance, { services }: { se
       const merchant = await services.merchants.requireMerchant(request.params.mchNo);
       const before = rulesJson(await services.withdrawals.rules.overridesOf(merchant.id));
       const after = rulesJson(
-        await services.withdrawals.rules.setOverrides(merchant.id, toRules(request.body) as unknown as RuleOverrides),
+        await services.withdrawals.rules.setOverrides(
+          merchant.id,
+          toRules(request.body) as unknown as RuleOverrides,
+        ),
       );
       noteAudit(request, { targetType: 'merchant', before: { ...before, name: merchant.name }, after });
       return { ...after, effective: rulesJson(await services.withdrawals.rules.effective(merchant.id)) };
@@ -515,7 +550,12 @@ async function operatorWithdrawalRoutes(app: FastifyInstance, { services }: { se
         const id = BigInt(request.params.id);
         noteAudit(request, { before: bankCardView(await services.withdrawals.cards.requireAny(id)) });
         const reason = (request.body as { reason?: string } | undefined)?.reason ?? null;
-        const card = await services.withdrawals.cards.review(id, action === 'approve', reason, sessionOf(request).user.id);
+        const card = await services.withdrawals.cards.review(
+          id,
+          action === 'approve',
+          reason,
+          sessionOf(request).user.id,
+        );
         const view = bankCardView(card);
         noteAudit(request, { after: view });
         return view;
@@ -523,4 +563,3 @@ async function operatorWithdrawalRoutes(app: FastifyInstance, { services }: { se
     );
   }
 }
-

@@ -104,8 +104,9 @@ export async function insertWithdrawal(q: Queryable, w: NewWithdrawal): Promise<
 
 export async function findByNo(q: Queryable, withdrawNo: string): Promise<WithdrawalRow | null> {
   return (
-    (await q.query<WithdrawalRow>(`SELECT ${COLUMNS} FROM withdrawal WHERE withdraw_no = $1`, [withdrawNo]))[0] ??
-    null
+    (
+      await q.query<WithdrawalRow>(`SELECT ${COLUMNS} FROM withdrawal WHERE withdraw_no = $1`, [withdrawNo])
+    )[0] ?? null
   );
 }
 
@@ -220,7 +221,15 @@ export async function list(q: Queryable, f: WithdrawalFilter) {
        AND ($4::timestamptz IS NULL OR w.created_at >= $4)
        AND ($5::timestamptz IS NULL OR w.created_at < $5)
      ORDER BY w.id DESC LIMIT $6 OFFSET $7`,
-    [f.merchantId ?? null, f.state ?? null, f.search ?? null, f.from ?? null, f.to ?? null, f.limit, f.offset],
+    [
+      f.merchantId ?? null,
+      f.state ?? null,
+      f.search ?? null,
+      f.from ?? null,
+      f.to ?? null,
+      f.limit,
+      f.offset,
+    ],
   );
   return { rows, total: Number(rows[0]?.total ?? 0n) };
 }

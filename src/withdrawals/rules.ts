@@ -68,7 +68,10 @@ export function inWithdrawalWindow(minuteOfDay: number, start: string, end: stri
 }
 
 /** The fee of a withdrawal: the fee rules' rounding (half up), capped at the amount. */
-export function withdrawalFee(amount: bigint, rules: Pick<WithdrawalRules, 'fixedFee' | 'feeRatePpm'>): bigint {
+export function withdrawalFee(
+  amount: bigint,
+  rules: Pick<WithdrawalRules, 'fixedFee' | 'feeRatePpm'>,
+): bigint {
   return feeOf(amount, { ratePpm: rules.feeRatePpm, fixed: rules.fixedFee, minimum: 0n });
 }
 

@@ -11,8 +11,8 @@ import { minuteOfDayIn } from '../routing/route.ts';
 import type { SettlementTermsBook } from '../settlement/terms.ts';
 import { localDate } from '../stats/time.ts';
 import { type BankCardRow, type BankCardService, maskAccountNo } from './cards.ts';
-import * as queries from './queries.ts';
 import type { WithdrawalRow, WithdrawalSource, WithdrawalState } from './queries.ts';
+import * as queries from './queries.ts';
 import { clockMinutes, inWithdrawalWindow, type WithdrawalRuleBook, withdrawalFee } from './rules.ts';
 
 /** What withdrawals need of the payout domain (src/payouts/service.ts, PayoutService). */
@@ -131,10 +131,11 @@ export class WithdrawalService {
     await this.ledger.openAccounts([available, frozen]);
     const notifyTo = await this.notifyTarget(merchantId, origin.appId, input.notifyUrl);
 
+    // Direct mode (the channel settles the merchant): nothing is held here to withdraw.
+    await this.terms.requirePlatformMode(merchantId);
     let withdrawal: WithdrawalRow;
     try {
       withdrawal = await this.db.tx(async (q) => {
-        await this.terms.requirePlatformMode(merchantId);
         // One withdrawal of a merchant at a time past here: the day's count and amount are read
         // and extended under this lock, so parallel requests cannot pass the limits together.
         await q.query('SELECT id FROM merchant WHERE id = $1 FOR NO KEY UPDATE', [merchantId]);
@@ -142,6 +143,14 @@ export class WithdrawalService {
         if (input.amount < rules.minAmount || input.amount > rules.maxAmount) {
           throw new AppError('AMOUNT_OUT_OF_RANGE', 'the amount is outside the withdrawal range', {
             min: toJsonAmount(rules.minAmount),
+            max: toJsonAmount(rules.maxAmount),
+          });
+        }
+        const fee = withdrawalFee(input.amount, rules);
+        if (fee >= input.amount) {
+          // Nothing would reach the card.
+          throw new AppError('AMOUNT_OUT_OF_RANGE', 'the amount does not cover the withdrawal fee', {
+            min: toJsonAmount(rules.minAmount > fee ? rules.minAmount : fee + 1n),
             max: toJsonAmount(rules.maxAmount),
           });
         }
@@ -182,7 +191,7 @@ export class WithdrawalService {
           bankName: card.bank_name,
           accountMasked: maskAccountNo(card.account_first4, card.account_last4),
           amount: input.amount,
-          fee: withdrawalFee(input.amount, rules),
+          fee,
           currency: CURRENCY,
           state,
           notifyUrl: notifyTo.url,
@@ -249,9 +258,7 @@ export class WithdrawalService {
   private async createPayout(q: Queryable, w: WithdrawalRow, card?: BankCardRow): Promise<WithdrawalRow> {
     if (!this.payouts) return w;
     const theCard =
-      card ??
-      (await q.query<BankCardRow>('SELECT * FROM bank_card WHERE id = $1', [w.card_id]))[0] ??
-      null;
+      card ?? (await q.query<BankCardRow>('SELECT * FROM bank_card WHERE id = $1', [w.card_id]))[0] ?? null;
     if (!theCard) throw new AppError('NO_BANK_CARD', 'the withdrawal’s bank card is gone');
     const { payoutNo } = await this.payouts.createForWithdrawal(q, {
       merchantId: w.merchant_id,
@@ -299,7 +306,10 @@ export class WithdrawalService {
     const w = await this.requireByNo(withdrawNo);
     await this.ledger.openAccounts(Object.values(this.accounts(w.merchant_id)));
     return this.db.tx(async (q) => {
-      const row = await queries.transition(q, w.id, ['reviewing'], 'rejected', { reason, reviewerId: userId });
+      const row = await queries.transition(q, w.id, ['reviewing'], 'rejected', {
+        reason,
+        reviewerId: userId,
+      });
       if (!row) throw stateInvalid((await queries.findById(q, w.id))!);
       await this.ledger.post(q, this.releasePosting(row));
       await queries.insertEvent(q, row.id, { state: 'rejected', reason, actor: 'operator' });
@@ -369,7 +379,8 @@ export class WithdrawalService {
   /** A withdrawal of this merchant; another merchant's is not found. */
   async getForMerchant(merchantId: bigint, withdrawNo: string): Promise<WithdrawalRow> {
     const row = await queries.findByNo(this.db, withdrawNo);
-    if (!row || row.merchant_id !== merchantId) throw new AppError('NOT_FOUND', `withdrawal ${withdrawNo} not found`);
+    if (!row || row.merchant_id !== merchantId)
+      throw new AppError('NOT_FOUND', `withdrawal ${withdrawNo} not found`);
     return row;
   }
 
