@@ -153,7 +153,11 @@ function TermsDescriptions({ balance }: { balance: BalanceView }) {
       </Descriptions.Item>
       <Descriptions.Item label={t('merchant:balance.cycle')}>{cycleText(terms)}</Descriptions.Item>
       {terms.cycle === 'D0' && (
-        <Descriptions.Item label={t('merchant:balance.d0Fee')}>{ppmText(terms.d0Ppm)}</Descriptions.Item>
+        <Descriptions.Item label={t('merchant:balance.d0Share')}>
+          {terms.d0Ppm === null || terms.d0Ppm === undefined || terms.d0Ppm >= 1_000_000
+            ? t('merchant:balance.d0All')
+            : t('merchant:balance.d0Part', { rate: ppmText(terms.d0Ppm) })}
+        </Descriptions.Item>
       )}
       <Descriptions.Item label={t('glossary:balance.reserved')}>
         {terms.reservePpm

@@ -25,7 +25,7 @@ import {
   Typography,
 } from 'antd';
 import dayjs from 'dayjs';
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate, useSearchParams } from 'react-router';
 import { api } from '../api.ts';
@@ -89,6 +89,7 @@ export function Withdrawals() {
     else next.delete('withdrawal');
     setParams(next, { replace: !withdrawNo });
   };
+  const reloadList = useCallback(() => void actionRef.current?.reload(), []);
   const reload = () => {
     actionRef.current?.reload();
     void balance.reload();
@@ -146,14 +147,14 @@ export function Withdrawals() {
       dataIndex: 'card',
       hideInSearch: true,
       hideInTable: compact,
-      width: 200,
+      width: 190,
       render: (_, row) => <CardText card={row.card} />,
     },
     {
       title: t('merchant:withdrawals.state'),
       dataIndex: 'state',
       hideInTable: compact,
-      width: 260,
+      width: 240,
       valueType: 'select',
       order: 2,
       valueEnum: Object.fromEntries(
@@ -202,6 +203,12 @@ export function Withdrawals() {
             <NewWithdrawal
               balance={balance.data}
               autoOpen={params.get('new') === '1'}
+              onClosed={() => {
+                if (!params.has('new')) return;
+                const next = new URLSearchParams(params);
+                next.delete('new');
+                setParams(next, { replace: true });
+              }}
               onCreated={(w) => {
                 reload();
                 show(w.withdrawNo);
@@ -250,11 +257,7 @@ export function Withdrawals() {
           onRow={(row) => openableRow(() => show(row.withdrawNo), row.withdrawNo)}
         />
       </div>
-      <WithdrawalDrawer
-        withdrawNo={open}
-        onClose={() => show(null)}
-        onChanged={() => actionRef.current?.reload()}
-      />
+      <WithdrawalDrawer withdrawNo={open} onClose={() => show(null)} onChanged={reloadList} />
     </Page>
   );
 }
@@ -309,10 +312,13 @@ function NewWithdrawal({
   balance,
   autoOpen,
   onCreated,
+  onClosed,
 }: {
   balance?: BalanceView;
   autoOpen: boolean;
   onCreated: (w: Withdrawal) => void;
+  /** The dialog closed (so a reload does not open it again). */
+  onClosed: () => void;
 }) {
   const { t } = useTranslation();
   const { message } = App.useApp();
@@ -340,7 +346,10 @@ function NewWithdrawal({
       open={open}
       onOpenChange={(next) => {
         setOpen(next);
-        if (!next) setError(null);
+        if (!next) {
+          setError(null);
+          onClosed();
+        }
       }}
       modalProps={{ destroyOnHidden: true }}
       submitter={{ searchConfig: { submitText: t('merchant:withdrawals.submit') } }}
@@ -535,10 +544,13 @@ function WithdrawalDrawer({
     POLL_MS,
     !!w && !FINAL.has(w.state),
   );
-  if (w && lastState.current !== w.state) {
-    if (lastState.current !== undefined) queueMicrotask(onChanged);
-    lastState.current = w.state;
-  }
+  // A state change seen here refreshes the list behind the drawer.
+  const state = w?.state;
+  useEffect(() => {
+    if (!state) return;
+    if (lastState.current !== undefined && lastState.current !== state) onChanged();
+    lastState.current = state;
+  }, [state, onChanged]);
 
   return (
     <Drawer

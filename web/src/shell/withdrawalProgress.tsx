@@ -160,7 +160,13 @@ export function WithdrawalProgress({
 
   return (
     <div data-testid="withdrawal-progress" data-state={w.state}>
-      <Steps size="small" direction={direction} current={current} items={items} />
+      <Steps
+        size="small"
+        direction={direction}
+        labelPlacement={direction === 'vertical' ? undefined : 'vertical'}
+        current={current}
+        items={items}
+      />
     </div>
   );
 }
