@@ -105,42 +105,6 @@ export interface RefundNotify extends Refund {
   event: 'refund.succeeded' | 'refund.failed';
 }
 
-export type WithdrawalState = 'reviewing' | 'approved' | 'submitted' | 'succeeded' | 'failed' | 'rejected';
-
-export interface CreateWithdrawalRequest {
-  /** Your withdrawal number: a retry with the same body returns the same withdrawal. */
-  mchWithdrawNo: string;
-  /** Minor units (fen) leaving the available balance; amount − fee reaches the card. */
-  amount: number;
-  /** A bound, active bank card (the portal lists them); the default card when left out. */
-  cardId?: string;
-  notifyUrl?: string;
-}
-
-export interface Withdrawal {
-  withdrawNo: string;
-  mchWithdrawNo: string;
-  state: WithdrawalState;
-  amount: number;
-  fee: number;
-  /** amount − fee: what reaches the card. */
-  arrivalAmount: number;
-  currency: string;
-  card: { bankName: string; accountNoMasked: string };
-  /** Why it was rejected or failed. */
-  reason: string | null;
-  createdAt: string;
-  reviewedAt: string | null;
-  submittedAt: string | null;
-  paidAt: string | null;
-  failedAt: string | null;
-}
-
-/** The body of a `withdrawal.succeeded` / `withdrawal.failed` notify. */
-export interface WithdrawalNotify extends Withdrawal {
-  eventType: 'withdrawal.succeeded' | 'withdrawal.failed';
-}
-
 /** The merchant's balances in minor units (fen); `settledByChannel` only in direct mode. */
 export interface Balance {
   currency: string;
@@ -213,6 +177,42 @@ export interface ClientOptions {
   key: SigningKey;
 }
 
+export type WithdrawalState = 'reviewing' | 'approved' | 'submitted' | 'succeeded' | 'failed' | 'rejected';
+
+export interface CreateWithdrawalRequest {
+  /** Your withdrawal number: a retry with the same body returns the same withdrawal. */
+  mchWithdrawNo: string;
+  /** Minor units (fen) leaving the available balance; amount − fee reaches the card. */
+  amount: number;
+  /** A bound, active bank card (the portal lists them); the default card when left out. */
+  cardId?: string;
+  notifyUrl?: string;
+}
+
+export interface Withdrawal {
+  withdrawNo: string;
+  mchWithdrawNo: string;
+  state: WithdrawalState;
+  amount: number;
+  fee: number;
+  /** amount − fee: what reaches the card. */
+  arrivalAmount: number;
+  currency: string;
+  card: { bankName: string; accountNoMasked: string };
+  /** Why it was rejected or failed. */
+  reason: string | null;
+  createdAt: string;
+  reviewedAt: string | null;
+  submittedAt: string | null;
+  paidAt: string | null;
+  failedAt: string | null;
+}
+
+/** The body of a `withdrawal.succeeded` / `withdrawal.failed` notify. */
+export interface WithdrawalNotify extends Withdrawal {
+  eventType: 'withdrawal.succeeded' | 'withdrawal.failed';
+}
+
 /** A typed client for the merchant API: every request signed, every error a QingyunApiError. */
 export class QingyunClient {
   constructor(private readonly options: ClientOptions) {}
@@ -256,6 +256,11 @@ export class QingyunClient {
     return this.call<Refund>('GET', `/api/v1/refunds?mchRefundNo=${encodeURIComponent(mchRefundNo)}`);
   }
 
+  /** GET /api/v1/balance: pending, available, frozen and reserved balances. */
+  getBalance(): Promise<Balance> {
+    return this.call<Balance>('GET', '/api/v1/balance');
+  }
+
   /** Withdraws from the available balance to a bound bank card; a same-body retry returns the same withdrawal. */
   createWithdrawal(request: CreateWithdrawalRequest): Promise<Withdrawal> {
     return this.call<Withdrawal>('POST', '/api/v1/withdrawals', request);
@@ -270,11 +275,6 @@ export class QingyunClient {
       'GET',
       `/api/v1/withdrawals?mchWithdrawNo=${encodeURIComponent(mchWithdrawNo)}`,
     );
-  }
-
-  /** GET /api/v1/balance: pending, available, frozen and reserved balances. */
-  getBalance(): Promise<Balance> {
-    return this.call<Balance>('GET', '/api/v1/balance');
   }
 
   /** Pays out from the available balance to a bank account (代付); a same-body retry returns the same payout. */

@@ -283,8 +283,6 @@ describe.each(testDatabases)('every console screen on $kind', (database) => {
     });
     await services.settlement.run();
     const withdraw = async (amount: number) => {
-      // The terms are read inside the withdrawal's transaction: cached first for PGlite's one connection.
-      await services.settlementTerms.termsOf(merchant.id);
       return t.client.createWithdrawal({ mchWithdrawNo: uniqueName('every-w'), amount });
     };
     const waiting = await withdraw(12_000);

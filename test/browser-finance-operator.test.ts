@@ -121,12 +121,7 @@ describe.each(testDatabases)('operator finance screens on $kind', (database) => 
 
     // Four withdrawals above the demo's review threshold: each waits for review.
     const nos: string[] = [];
-    const merchant = await t.platform.services.merchants.requireMerchant(t.demo.merchant.mchNo);
     for (let i = 0; i < 4; i++) {
-      // Creating a withdrawal reads the merchant's terms inside its transaction, from the terms
-      // cache or else the database, which on PGlite (one connection) waits for that transaction:
-      // the cache is filled first. (Reported to the withdrawals branch.)
-      await t.platform.services.settlementTerms.termsOf(merchant.id);
       const w = await t.client.createWithdrawal({ mchWithdrawNo: uniqueName('w'), amount: 15_000 + i * 100 });
       expect(w.state).toBe('reviewing');
       nos.push(w.withdrawNo);

@@ -159,7 +159,6 @@ describe.each(testDatabases)('console tables in the browser on $kind', (database
 
   it('shows amount, state and created time on the withdrawal and payout lists at 1280×720', async () => {
     const { services } = t.platform;
-    const merchant = await services.merchants.requireMerchant(t.demo.merchant.mchNo);
     await paidSandboxOrder(t.client, {
       mchOrderNo: `TABLES-FUND-${Date.now()}`,
       amount: 50_000,
@@ -167,8 +166,6 @@ describe.each(testDatabases)('console tables in the browser on $kind', (database
     });
     await services.settlement.run();
     const withdraw = async (amount: number) => {
-      // The terms are read inside the withdrawal's transaction: cached first for PGlite's one connection.
-      await services.settlementTerms.termsOf(merchant.id);
       return t.client.createWithdrawal({ mchWithdrawNo: `TABLES-W-${Date.now()}-${amount}`, amount });
     };
     const waiting = await withdraw(12_000);

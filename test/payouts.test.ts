@@ -509,17 +509,17 @@ describe.each(testDatabases)('payouts on $kind', (database) => {
     const manager = await merchantConsole(t(), { merchantId: ctx.merchantId, merchantRole: 'manager' });
     const mine = await manager.ok<{ items: Payout[]; total: number }>(
       'GET',
-      '/api/portal/payouts?pageSize=100',
+      '/api/merchant/payouts?pageSize=100',
     );
     expect(mine.items.some((p) => p.payoutNo === one.payoutNo)).toBe(true);
-    expect((await manager.ok<Payout>('GET', `/api/portal/payouts/${one.payoutNo}`)).payoutNo).toBe(
+    expect((await manager.ok<Payout>('GET', `/api/merchant/payouts/${one.payoutNo}`)).payoutNo).toBe(
       one.payoutNo,
     );
     const cashier = await merchantConsole(t(), { merchantId: ctx.merchantId, merchantRole: 'cashier' });
-    expect((await cashier.send('GET', '/api/portal/payouts')).status).toBe(403);
+    expect((await cashier.send('GET', '/api/merchant/payouts')).status).toBe(403);
     const other = await ctx.services().merchants.createMerchant({ name: '别家商户' });
     const stranger = await merchantConsole(t(), { merchantId: other.id, merchantRole: 'manager' });
-    expect((await stranger.send('GET', `/api/portal/payouts/${one.payoutNo}`)).status).toBe(404);
+    expect((await stranger.send('GET', `/api/merchant/payouts/${one.payoutNo}`)).status).toBe(404);
   });
 });
 

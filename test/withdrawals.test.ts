@@ -9,7 +9,7 @@ import type { RuleOverrides } from '../src/withdrawals/rules.ts';
 import { WithdrawalService } from '../src/withdrawals/service.ts';
 import { type ConsoleClient, operatorConsole } from './support/console.ts';
 import { postgresOnly, testDatabases } from './support/databases.ts';
-import { paidSandboxOrder, startTestPlatform, type TestPlatform } from './support/platform.ts';
+import { eventually, paidSandboxOrder, startTestPlatform, type TestPlatform } from './support/platform.ts';
 
 const NO_OVERRIDES: RuleOverrides = {
   minAmount: null,
@@ -78,6 +78,13 @@ function harness() {
       const report = await ledgerReport(services());
       expect(report.problems).toEqual([]);
       expect(report.ok).toBe(true);
+      expect((await services().payouts.ledgerProblems()).problems).toEqual([]);
+    },
+    /** How the sandbox ends payouts (the demo's first account pays out). */
+    async payoutOutcome(outcome: 'succeed' | 'fail' | 'async_succeed' | 'async_fail') {
+      for (const id of h.t.channelAccountIds) {
+        await services().catalog.updateChannelAccount(id, { config: { payoutOutcome: outcome } });
+      }
     },
     /** Everything a refused withdrawal must leave as it was. */
     async snapshot() {
@@ -131,6 +138,8 @@ describe.each(testDatabases)('withdrawals on $kind', (database) => {
     h.portal = new ConsoleClient(h.t.platform.url);
     expect(await h.portal.login('merchant', h.t.demo.merchantManager.username, password())).toBe('active');
     h.operator = await operatorConsole(h.t);
+    // Payouts end at once: balances stay still between a test's reads.
+    await x.payoutOutcome('succeed');
     await x.setRules({ dailyCount: 1000, dailyAmount: 1_000_000_000n, reviewThreshold: 10_000n });
   }, 60_000);
   afterAll(async () => {
@@ -241,6 +250,37 @@ describe.each(testDatabases)('withdrawals on $kind', (database) => {
       [h.t.demo.merchantManager.username],
     );
     expect(locked[0]!.failed_logins).toBeGreaterThan(0);
+  });
+
+  it('asks a manager with two-step login for a current code as well as the password', async () => {
+    const { ConsoleClient, freshTotp } = await import('./support/console.ts');
+    const merchantId = await x.newMerchant('两步商户');
+    const pw = 'pw7-Totp-manager-1';
+    await services().consoleUsers.createUser({
+      area: 'merchant',
+      username: 'totp_manager',
+      password: pw,
+      merchantId,
+      merchantRole: 'manager',
+    });
+    const c = new ConsoleClient(h.t.platform.url);
+    expect(await c.login('merchant', 'totp_manager', pw)).toBe('active');
+    const { secret } = await c.ok<{ secret: string }>('POST', '/api/auth/totp/enrol/start');
+    await c.ok('POST', '/api/auth/totp/enrol/confirm', { code: await freshTotp(secret) });
+    const body = {
+      holderName: '两步商户',
+      accountNo: '6228480000111122223',
+      bankName: '农业银行',
+      cardType: 'corporate',
+      password: pw,
+    };
+    const noCode = await c.send<{ code: string }>('POST', '/api/merchant/bank-cards', body);
+    expect([noCode.status, noCode.body.code]).toEqual([401, 'TOTP_INVALID']);
+    const made = await c.send('POST', '/api/merchant/bank-cards', {
+      ...body,
+      totpCode: await freshTotp(secret),
+    });
+    expect(made.status).toBe(201);
   });
 
   it('holds a new card for review when the platform reviews card changes; a rejected card is never used', async () => {
@@ -415,13 +455,15 @@ describe.each(testDatabases)('withdrawals on $kind', (database) => {
     });
     expect(first).toMatchObject({
       mchWithdrawNo: 'W-IDEM',
-      state: 'approved',
+
       amount: 300,
       fee: 0,
       arrivalAmount: 300,
       currency: 'CNY',
       card: { accountNoMasked: '6222 **** **** 1234' },
     });
+    // Below the review threshold: approved and paid out at once (the sandbox pays synchronously here).
+    expect(['approved', 'submitted', 'succeeded']).toContain(first.state);
     expect(first.withdrawNo).toMatch(/^W\d{20}$/);
     const again = await h.t.client.createWithdrawal({ mchWithdrawNo: 'W-IDEM', amount: 300 });
     expect(again.withdrawNo).toBe(first.withdrawNo);
@@ -567,40 +609,84 @@ describe.each(testDatabases)('withdrawals on $kind', (database) => {
     expect((await cashier.get('/api/merchant/bank-cards')).status).toBe(403);
   });
 
-  it('moves with the payout outcome: succeeded and failed notified, events written once', async () => {
-    await x.credit(2_000n);
+  it('pays an approved withdrawal out: success takes the frozen amount, failure gives it back; both notified', async () => {
+    await x.credit(3_000n);
+    const available = await x.available();
+    const frozen = await x.frozen();
+    const settled = (no: string) =>
+      eventually(
+        async () => {
+          const w = await h.t.client.getWithdrawal(no);
+          return w.state === 'succeeded' || w.state === 'failed' ? w : undefined;
+        },
+        10_000,
+        `withdrawal ${no} settled`,
+      );
+
     const ok = await h.t.client.createWithdrawal({ mchWithdrawNo: 'W-OUT-OK', amount: 400 });
+    expect(await settled(ok.withdrawNo)).toMatchObject({ state: 'succeeded', failedAt: null });
+    expect((await h.t.client.getWithdrawal(ok.withdrawNo)).paidAt).not.toBeNull();
+    expect(await x.available()).toBe(available - 400n);
+    expect(await x.frozen()).toBe(frozen);
+
+    await x.payoutOutcome('fail');
     const ko = await h.t.client.createWithdrawal({ mchWithdrawNo: 'W-OUT-KO', amount: 500 });
-    const row = async (no: string) => services().withdrawals.requireByNo(no);
-    const at = new Date();
-    for (const [no, state] of [
-      [ok.withdrawNo, 'succeeded'],
-      [ko.withdrawNo, 'failed'],
-    ] as const) {
-      const w = await row(no);
-      if (w.state === 'succeeded' || w.state === 'failed') continue; // a payout already settled it
-      for (let i = 0; i < 2; i++) {
-        await services().db.tx((q) =>
-          services().withdrawals.onOutcome(q, {
-            withdrawalId: w.id,
-            state,
-            reason: state === 'failed' ? 'BANK_REFUSED' : null,
-            at,
-          }),
-        );
-      }
-    }
-    expect((await row(ok.withdrawNo)).state).toBe('succeeded');
-    expect((await row(ko.withdrawNo)).state).toBe('failed');
-    const view = await h.t.client.getWithdrawal(ko.withdrawNo);
-    expect(view.failedAt).not.toBeNull();
-    const events = await services().withdrawals.events((await row(ok.withdrawNo)).id);
-    expect(events.filter((e) => e.state === 'succeeded')).toHaveLength(1);
-    const tasks = await services().db.query<{ event_type: string }>(
-      `SELECT event_type FROM notify_task WHERE idempotency_key IN ($1, $2) ORDER BY event_type`,
-      [`withdrawal.succeeded:${ok.withdrawNo}`, `withdrawal.failed:${ko.withdrawNo}`],
+    const failed = await settled(ko.withdrawNo);
+    expect(failed.state).toBe('failed');
+    expect(failed.reason).toBeTruthy();
+    expect(await x.available()).toBe(available - 400n);
+    expect(await x.frozen()).toBe(frozen);
+
+    // Through the sandbox's asynchronous notify, as a real channel answers.
+    await x.payoutOutcome('async_succeed');
+    const later = await h.t.client.createWithdrawal({ mchWithdrawNo: 'W-OUT-ASYNC', amount: 300 });
+    expect((await settled(later.withdrawNo)).state).toBe('succeeded');
+    await x.payoutOutcome('succeed');
+
+    const okRow = await services().withdrawals.requireByNo(ok.withdrawNo);
+    const events = (await services().withdrawals.events(okRow.id)).map((e) => e.state);
+    expect(events[0]).toBe('approved');
+    expect(events.at(-1)).toBe('succeeded');
+    expect(events.filter((e) => e === 'succeeded')).toHaveLength(1);
+    const detail = await h.operator.ok<{ payout: { payoutNo: string } | null; events: unknown[] }>(
+      'GET',
+      `/api/admin/withdrawals/${ok.withdrawNo}`,
     );
-    expect(tasks.map((t) => t.event_type)).toEqual(['withdrawal.failed', 'withdrawal.succeeded']);
+    expect(detail.payout?.payoutNo).toBe(okRow.payout_no);
+    const payout = await services().payouts.requireByPayoutNo(okRow.payout_no!);
+    expect(payout).toMatchObject({
+      kind: 'withdrawal',
+      state: 'succeeded',
+      amount: 400n,
+      fee: 0n,
+      debit: 400n,
+    });
+
+    const tasks = await services().db.query<{ event_type: string; payload: string }>(
+      `SELECT event_type, payload FROM notify_task WHERE idempotency_key IN ($1, $2, $3) ORDER BY id`,
+      [
+        `withdrawal.succeeded:${ok.withdrawNo}`,
+        `withdrawal.failed:${ko.withdrawNo}`,
+        `withdrawal.succeeded:${later.withdrawNo}`,
+      ],
+    );
+    expect(tasks.map((t) => t.event_type)).toEqual([
+      'withdrawal.succeeded',
+      'withdrawal.failed',
+      'withdrawal.succeeded',
+    ]);
+    for (const task of tasks) expect(task.payload).not.toContain('6222000000000001234');
+    // A repeated outcome changes nothing.
+    await services().db.tx((q) =>
+      services().withdrawals.onOutcome(q, {
+        withdrawalId: okRow.id,
+        state: 'failed',
+        reason: 'late',
+        at: new Date(),
+      }),
+    );
+    expect((await services().withdrawals.requireByNo(ok.withdrawNo)).state).toBe('succeeded');
+    await x.expectLedgerOk();
   });
 
   it('withdraws automatically once a day: available − keepBalance to the default card', async () => {
@@ -648,6 +734,7 @@ describe.each(postgresOnly)('withdrawals under concurrency on $kind', (database)
 
   beforeAll(async () => {
     await x.start(database);
+    await x.payoutOutcome('succeed');
   }, 60_000);
   afterAll(async () => {
     await h.t.stop();
@@ -663,10 +750,7 @@ describe.each(postgresOnly)('withdrawals under concurrency on $kind', (database)
 
   it('never overdraws: of 50 parallel withdrawals exactly floor(balance / amount) pass', async () => {
     const merchantId = await x.newMerchant('并发商户');
-    await x.setRules(
-      { dailyCount: 1000, dailyAmount: 1_000_000_000n, reviewThreshold: 1_000_000_000n },
-      merchantId,
-    );
+    await x.setRules({ dailyCount: 1000, dailyAmount: 1_000_000_000n, reviewThreshold: 0n }, merchantId);
     await x.credit(10_000n, merchantId);
     const outcomes = await Promise.all(
       Array.from({ length: 50 }, (_, i) => create(merchantId, `W-RACE-${i}`, 300n)),
@@ -680,10 +764,7 @@ describe.each(postgresOnly)('withdrawals under concurrency on $kind', (database)
 
   it('keeps the daily count under concurrency', async () => {
     const merchantId = await x.newMerchant('限次商户');
-    await x.setRules(
-      { dailyCount: 5, dailyAmount: 1_000_000_000n, reviewThreshold: 1_000_000_000n },
-      merchantId,
-    );
+    await x.setRules({ dailyCount: 5, dailyAmount: 1_000_000_000n, reviewThreshold: 0n }, merchantId);
     await x.credit(100_000n, merchantId);
     const outcomes = await Promise.all(
       Array.from({ length: 20 }, (_, i) => create(merchantId, `W-DAY-${i}`, 100n)),

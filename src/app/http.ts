@@ -202,9 +202,9 @@ export async function buildHttpApp({
   await app.register(collectPortalRoutes, { services });
   await app.register(collectAdminRoutes, { services });
   await app.register(payerRoutes, { services });
+  await app.register(settlementRoutes, { services });
   await app.register(merchantWithdrawalRoutes, { services });
   await app.register(consoleWithdrawalRoutes, { services });
-  await app.register(settlementRoutes, { services });
   // Payouts (代付): the merchant API, the channel's payout notify, the operator console and the portal.
   await app.register(merchantPayoutRoutes, { services });
   await app.register(channelPayoutNotifyRoutes, { services });

@@ -47,12 +47,12 @@ export interface Services {
   collect: CollectService;
   /** Per-merchant settlement terms (mode, cycle, reserve); the settlement domain's face for the others. */
   settlementTerms: SettlementTermsBook;
-  /** Withdrawals, the merchants' bank cards and the withdrawal rules. */
-  withdrawals: WithdrawalService;
-  /** Payout orders (代付): withdrawals' payments to cards and third-party payouts. */
-  payouts: PayoutService;
   /** Settlement: calendar, defaults, the settle job, reserve, daily balances, balance reads. */
   settlement: SettlementService;
+  /** Payout orders (代付): withdrawals' payments to cards and third-party payouts. */
+  payouts: PayoutService;
+  /** Withdrawals, the merchants' bank cards and the withdrawal rules. */
+  withdrawals: WithdrawalService;
 }
 
 export function createServices(db: Db, config: Config, log: Logger, publicUrl: () => string): Services {
@@ -87,16 +87,6 @@ export function createServices(db: Db, config: Config, log: Logger, publicUrl: (
     log,
   });
   const consoleUsers = new ConsoleUserService(db, secrets, mailer, config.authGuessesPerIp);
-  const withdrawals = new WithdrawalService(
-    db,
-    ledger,
-    new BankCardService(db, secrets),
-    new WithdrawalRuleBook(db),
-    settlementTerms,
-    notify,
-    merchants,
-    { timeZone: config.timeZone, log },
-  );
   const payouts = new PayoutService(
     db,
     { ledger, channels, catalog, notify, merchants, orders, secrets, settlementTerms },
@@ -107,6 +97,17 @@ export function createServices(db: Db, config: Config, log: Logger, publicUrl: (
       settleTestOrdersDefault: !config.databaseUrl,
     },
   );
+  const withdrawals = new WithdrawalService(
+    db,
+    ledger,
+    new BankCardService(db, secrets),
+    new WithdrawalRuleBook(db),
+    settlementTerms,
+    notify,
+    merchants,
+    { timeZone: config.timeZone, log },
+  );
+  // Approved withdrawals become payout orders; their outcomes come back in the payout's transaction.
   withdrawals.attachPayouts(payouts);
   return {
     db,
@@ -127,12 +128,12 @@ export function createServices(db: Db, config: Config, log: Logger, publicUrl: (
     refunds: new RefundService(db, orders, ledger, channels, notify, { log }),
     collect: new CollectService(db, merchants, catalog, consoleUsers, orders, { publicUrl }),
     settlementTerms,
-    withdrawals,
-    payouts,
     settlement: new SettlementService(db, ledger, settlementTerms, {
       timeZone: config.timeZone,
       embedded: !config.databaseUrl,
       log,
     }),
+    payouts,
+    withdrawals,
   };
 }

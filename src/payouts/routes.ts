@@ -432,7 +432,7 @@ export async function payoutPortalRoutes(app: FastifyInstance, { services }: { s
   const portalView = (r: PayoutRow) => ({ ...payoutView(r), kind: r.kind, withdrawNo: r.withdraw_no });
 
   api.get(
-    '/api/portal/payouts',
+    '/api/merchant/payouts',
     {
       schema: {
         tags,
@@ -457,7 +457,7 @@ export async function payoutPortalRoutes(app: FastifyInstance, { services }: { s
   );
 
   api.get(
-    '/api/portal/payouts/:payoutNo',
+    '/api/merchant/payouts/:payoutNo',
     {
       schema: { tags, summary: 'One of the merchant’s payouts (managers)', params: PayoutNoParams },
       config: manager,

@@ -146,6 +146,14 @@ export class WithdrawalService {
             max: toJsonAmount(rules.maxAmount),
           });
         }
+        const fee = withdrawalFee(input.amount, rules);
+        if (fee >= input.amount) {
+          // Nothing would reach the card.
+          throw new AppError('AMOUNT_OUT_OF_RANGE', 'the amount does not cover the withdrawal fee', {
+            min: toJsonAmount(rules.minAmount > fee ? rules.minAmount : fee + 1n),
+            max: toJsonAmount(rules.maxAmount),
+          });
+        }
         const now = this.now();
         if (!inWithdrawalWindow(minuteOfDayIn(now, this.timeZone), rules.windowStart, rules.windowEnd)) {
           throw new AppError('OUTSIDE_WITHDRAWAL_WINDOW', 'withdrawals are not allowed at this time of day', {
@@ -183,7 +191,7 @@ export class WithdrawalService {
           bankName: card.bank_name,
           accountMasked: maskAccountNo(card.account_first4, card.account_last4),
           amount: input.amount,
-          fee: withdrawalFee(input.amount, rules),
+          fee,
           currency: CURRENCY,
           state,
           notifyUrl: notifyTo.url,

@@ -122,8 +122,8 @@ const zh = {
     product_binding: '通道路由',
     order: '订单',
     collect_code: '收款码',
-    withdrawal: '提现',
-    bank_card: '结算银行卡',
+    withdrawal: glossary.zh.withdrawal,
+    bank_card: glossary.zh.bankCard,
     payout: glossary.zh.payout,
   } as Record<string, string>,
   /** Field labels, by the field's own name (nested fields by their last part). */
@@ -451,8 +451,8 @@ const en: typeof zh = {
     product_binding: 'Channel routing',
     order: 'Order',
     collect_code: 'QR code',
-    withdrawal: 'Withdrawal',
-    bank_card: 'Bank card',
+    withdrawal: glossary.en.withdrawal,
+    bank_card: glossary.en.bankCard,
     payout: glossary.en.payout,
   },
   fields: {

@@ -723,11 +723,7 @@ const zh = {
       mark_failed: '置为失败',
     },
     outcomes: {
-      pending: '待提交',
       chosen: '已选定',
-      submitted: '已提交',
-      succeeded: '成功',
-      failed: '失败',
       unknown: '结果未知',
       refused: '已拒绝',
       conflict: '与记录不符',
@@ -1602,11 +1598,7 @@ const en: typeof zh = {
       mark_failed: 'Marked failed',
     },
     outcomes: {
-      pending: 'Not yet sent',
       chosen: 'Chosen',
-      submitted: 'Submitted',
-      succeeded: 'Succeeded',
-      failed: 'Failed',
       unknown: 'Unknown',
       refused: 'Refused',
       conflict: 'Contradicts the record',

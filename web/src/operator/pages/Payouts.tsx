@@ -30,6 +30,7 @@ import { useSearchParams } from 'react-router';
 import { api } from '../../api.ts';
 import { ErrorAlert } from '../../shell/ErrorAlert.tsx';
 import { describeError, errorText } from '../../shell/errors.ts';
+import { PAYOUT_STATES, type PayoutState } from '../../shell/financeFormat.ts';
 import { dateTime, yuan } from '../../shell/format.ts';
 import { FiguresCell, remembered, useNumberSearchRules, widthOf } from '../../shell/listTable.tsx';
 import { Page } from '../../shell/Page.tsx';
@@ -484,7 +485,9 @@ function PayoutBody({ p, reload, reloading }: { p: PayoutDetail; reload: () => v
                         : 'default'
                   }
                 >
-                  {t(`payouts.outcomes.${v}`, { defaultValue: v })}
+                  {PAYOUT_STATES.includes(v as PayoutState)
+                    ? t(`glossary:payoutState.${v}`)
+                    : t(`payouts.outcomes.${v}`, { defaultValue: v })}
                 </Tag>
               ),
             },
