@@ -1,3 +1,5 @@
+import os from 'node:os';
+import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ledgerReport } from '../src/app/platform.ts';
@@ -239,7 +241,7 @@ describe.each(testDatabases)('the merchant portal money screens on $kind', (data
       // What the manager's page showed when it failed, for the log reader.
       await context
         ?.pages()[0]
-        ?.screenshot({ path: 'test-results/browser-money-failure.png' })
+        ?.screenshot({ path: path.join(os.tmpdir(), 'browser-money-failure.png') })
         .catch(() => undefined);
       throw e;
     } finally {
