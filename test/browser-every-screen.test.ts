@@ -32,6 +32,9 @@ type Role = 'operator' | 'manager' | 'cashier' | 'agent' | 'anonymous';
 interface Fixture {
   mchNo: string;
   orderNo: string;
+  /** A withdrawal waiting for review, and the payout of an approved one (the operator's drawers). */
+  withdrawNo: string;
+  payoutNo: string;
   /** Names in the demo data (merchant, products, channels…), which may be Chinese in the English UI. */
   data: string[];
 }
@@ -71,6 +74,35 @@ const SCREENS: Screen[] = [
     role: 'operator',
     path: (f) => `/operator/merchants/${f.mchNo}?tab=users`,
   },
+  {
+    name: 'merchant detail: settlement',
+    role: 'operator',
+    path: (f) => `/operator/merchants/${f.mchNo}?tab=settlement`,
+    open: (page) => page.getByTestId('merchant-terms').waitFor(),
+  },
+  { name: 'operator withdrawals', role: 'operator', path: at('/operator/withdrawals') },
+  {
+    name: 'operator withdrawal detail',
+    role: 'operator',
+    path: (f) => `/operator/withdrawals?withdrawal=${f.withdrawNo}`,
+    open: (page) => page.getByTestId('withdrawal-progress').waitFor(),
+  },
+  { name: 'operator payouts', role: 'operator', path: at('/operator/payouts') },
+  {
+    name: 'operator payout detail',
+    role: 'operator',
+    path: (f) => `/operator/payouts?payout=${f.payoutNo}`,
+    open: (page) => page.getByTestId('payout-detail').locator('.ant-descriptions').first().waitFor(),
+  },
+  { name: 'operator settlements', role: 'operator', path: at('/operator/settlements') },
+  { name: 'operator balances', role: 'operator', path: at('/operator/balances') },
+  {
+    name: 'operator settlement calendar',
+    role: 'operator',
+    path: at('/operator/settlement-calendar'),
+    open: (page) => page.getByTestId('settlement-calendar').waitFor(),
+  },
+  { name: 'operator bank card review', role: 'operator', path: at('/operator/bank-cards') },
   { name: 'operator products', role: 'operator', path: at('/operator/products') },
   { name: 'operator channels', role: 'operator', path: at('/operator/channels') },
   { name: 'operator routing', role: 'operator', path: at('/operator/routing') },
@@ -98,6 +130,18 @@ const SCREENS: Screen[] = [
   { name: 'merchant cashiers', role: 'manager', path: at('/merchant/cashiers') },
   { name: 'merchant apps', role: 'manager', path: at('/merchant/apps') },
   { name: 'merchant security', role: 'manager', path: at('/merchant/security') },
+  { name: 'merchant balance', role: 'manager', path: at('/merchant/balance') },
+  { name: 'merchant account entries', role: 'manager', path: at('/merchant/account-entries') },
+  { name: 'merchant settlements', role: 'manager', path: at('/merchant/settlements') },
+  { name: 'merchant withdrawals', role: 'manager', path: at('/merchant/withdrawals') },
+  {
+    name: 'merchant new withdrawal',
+    role: 'manager',
+    path: at('/merchant/withdrawals?new=1'),
+    open: (page) => page.getByTestId('withdrawal-rules').waitFor(),
+  },
+  { name: 'merchant bank cards', role: 'manager', path: at('/merchant/bank-cards') },
+  { name: 'merchant payouts', role: 'manager', path: at('/merchant/payouts') },
   { name: 'cashier collect', role: 'cashier', path: at('/merchant/collect') },
   { name: 'cashier orders', role: 'cashier', path: at('/merchant/orders') },
   { name: 'agent home', role: 'agent', path: at('/agent/home') },
@@ -230,6 +274,24 @@ describe.each(testDatabases)('every console screen on $kind', (database) => {
     });
     await operator.ok('POST', `/api/admin/orders/${paid.orderNo}/refunds`, { amount: 1000, reason: 'walk' });
     await cashier.ok('POST', '/api/merchant/collect', { productCode: 'sandbox_qr', amount: 500 });
+    // Money out: the paid orders settled now (the demo's terms are D0), a withdrawal waiting for
+    // review, and another approved, whose payout the operator's payout screens show.
+    await paidSandboxOrder(t.client, {
+      mchOrderNo: uniqueName('every-fund'),
+      amount: 50_000,
+      subject: 'Funds',
+    });
+    await services.settlement.run();
+    const withdraw = async (amount: number) => {
+      return t.client.createWithdrawal({ mchWithdrawNo: uniqueName('every-w'), amount });
+    };
+    const waiting = await withdraw(12_000);
+    const approved = await withdraw(11_000);
+    await operator.ok('POST', `/api/admin/withdrawals/${approved.withdrawNo}/approve`);
+    const approvedDetail = await operator.ok<{ payout: { payoutNo: string } | null }>(
+      'GET',
+      `/api/admin/withdrawals/${approved.withdrawNo}`,
+    );
     const data = new Set<string>();
     for (const path of [
       '/api/admin/merchants',
@@ -243,6 +305,8 @@ describe.each(testDatabases)('every console screen on $kind', (database) => {
     fixture = {
       mchNo: t.demo.merchant.mchNo,
       orderNo: paid.orderNo,
+      withdrawNo: waiting.withdrawNo,
+      payoutNo: approvedDetail.payout?.payoutNo ?? '',
       data: [...data].sort((a, b) => b.length - a.length),
     };
   });

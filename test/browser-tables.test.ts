@@ -8,7 +8,7 @@ import { eventually, paidSandboxOrder, startTestPlatform, type TestPlatform } fr
 vi.setConfig({ testTimeout: WALKTHROUGH_TIMEOUT });
 
 /**
- * The consoles' one table pattern in a real browser at 1280×720: on every order and refund list of
+ * The consoles' one table pattern in a real browser at 1280×720: on every order, refund, withdrawal and payout list of
  * both consoles the amount, the state and the created time of a row are on screen (inside the
  * viewport, not under a fixed column) without scrolling sideways; a column choice survives a reload;
  * a row opens with the keyboard; the last digits of an order number find it, and too few say so.
@@ -37,6 +37,8 @@ describe.each(testDatabases)('console tables in the browser on $kind', (database
   let manager: ConsoleClient;
   let orderNo: string;
   let refundNo: string;
+  let withdrawNo: string;
+  let payoutNo: string;
 
   beforeAll(async () => {
     t = await startTestPlatform(database);
@@ -60,6 +62,17 @@ describe.each(testDatabases)('console tables in the browser on $kind', (database
     await eventually(async () => {
       const order = await t.platform.services.orders.requireByOrderNo(orderNo);
       return order.state === 'partially_refunded' ? order : undefined;
+    });
+    // A withdrawal (below the demo's review threshold: paid at once) of the settled money, and its payout.
+    await admin.ok('POST', '/api/admin/settlement/run');
+    withdrawNo = (await t.client.createWithdrawal({ mchWithdrawNo: `TABLES-W-${Date.now()}`, amount: 1000 }))
+      .withdrawNo;
+    payoutNo = await eventually(async () => {
+      const page = await manager.ok<{ items: { payoutNo: string; withdrawNo: string | null }[] }>(
+        'GET',
+        '/api/merchant/payouts',
+      );
+      return page.items.find((p) => p.withdrawNo === withdrawNo)?.payoutNo;
     });
   });
   afterAll(async () => {
@@ -129,6 +142,8 @@ describe.each(testDatabases)('console tables in the browser on $kind', (database
     const merchant = await pageAs(manager);
     await expectKeyCellsVisible(merchant, '/merchant/orders', orderNo);
     await expectKeyCellsVisible(merchant, '/merchant/refunds', refundNo);
+    await expectKeyCellsVisible(merchant, '/merchant/withdrawals', withdrawNo);
+    await expectKeyCellsVisible(merchant, '/merchant/payouts', payoutNo);
     // The operator's order row carries the figures: fee, cost and profit in the amount's cell.
     const order = await t.platform.services.orders.requireByOrderNo(orderNo);
     const yuan = (fen: bigint | null) => `¥${(Number(fen) / 100).toFixed(2)}`;
@@ -140,6 +155,30 @@ describe.each(testDatabases)('console tables in the browser on $kind', (database
       expect(figures).toContain(yuan(figure));
     await operator.context().close();
     await merchant.context().close();
+  });
+
+  it('shows amount, state and created time on the withdrawal and payout lists at 1280×720', async () => {
+    const { services } = t.platform;
+    await paidSandboxOrder(t.client, {
+      mchOrderNo: `TABLES-FUND-${Date.now()}`,
+      amount: 50_000,
+      subject: 'funds',
+    });
+    await services.settlement.run();
+    const withdraw = async (amount: number) => {
+      return t.client.createWithdrawal({ mchWithdrawNo: `TABLES-W-${Date.now()}-${amount}`, amount });
+    };
+    const waiting = await withdraw(12_000);
+    const approved = await withdraw(11_000);
+    await admin.ok('POST', `/api/admin/withdrawals/${approved.withdrawNo}/approve`);
+    const detail = await admin.ok<{ payout: { payoutNo: string } | null }>(
+      'GET',
+      `/api/admin/withdrawals/${approved.withdrawNo}`,
+    );
+    const operator = await pageAs(admin);
+    await expectKeyCellsVisible(operator, '/operator/withdrawals', waiting.withdrawNo);
+    await expectKeyCellsVisible(operator, '/operator/payouts', detail.payout?.payoutNo ?? 'no payout');
+    await operator.context().close();
   });
 
   it("keeps the routing screen's enable switches and row actions uncovered at 1280×720", async () => {

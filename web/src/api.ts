@@ -40,6 +40,14 @@ export function inBackground<T>(fn: () => T): T {
 /** Fired when the server says the session is gone (idle timeout, logout elsewhere). */
 export const UNAUTHENTICATED_EVENT = 'qy:unauthenticated';
 
+/**
+ * Whether a refusal means the session is gone: a 401, except a wrong password or TOTP code typed to
+ * confirm an action (binding a bank card, withdrawing), which the dialog shows and the session survives.
+ */
+export function endsSession(status: number, code: string | undefined): boolean {
+  return status === 401 && code !== 'LOGIN_FAILED' && code !== 'TOTP_INVALID';
+}
+
 async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (background) headers['x-qy-background'] = '1';
@@ -56,7 +64,7 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   const text = await response.text();
   if (!response.ok) {
     const data = parseBody(text);
-    if (response.status === 401 && !path.startsWith('/api/auth/')) {
+    if (endsSession(response.status, data?.code) && !path.startsWith('/api/auth/')) {
       window.dispatchEvent(new Event(UNAUTHENTICATED_EVENT));
     }
     throw new ApiError(
@@ -96,5 +104,6 @@ export const api = {
   post: <T>(path: string, body: unknown = {}) => request<T>('POST', path, body),
   patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, body),
   put: <T>(path: string, body: unknown) => request<T>('PUT', path, body),
-  del: <T>(path: string) => request<T>('DELETE', path),
+  /** DELETE; a body when the server asks for a confirmation (a password to remove a bank card). */
+  del: <T>(path: string, body?: unknown) => request<T>('DELETE', path, body),
 };

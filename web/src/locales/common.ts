@@ -244,6 +244,10 @@ const zh = {
     tooMany: '最多 {{max}} 条',
     any: '不限（任何 IP）',
   },
+  /** Money-out pieces both consoles share (shell/withdrawalProgress.tsx, shell/financeFormat.ts). */
+  finance: {
+    reason: '原因：{{reason}}',
+  },
   notFound: {
     title: '页面不存在',
     subTitle: '您访问的页面不存在或已被移除。',
@@ -528,6 +532,9 @@ const en: typeof zh = {
     invalid: '"{{ip}}" is not an IP address or CIDR range',
     tooMany: 'At most {{max}} entries',
     any: 'Any (every IP)',
+  },
+  finance: {
+    reason: 'Reason: {{reason}}',
   },
   notFound: {
     title: 'Page not found',

@@ -1,4 +1,5 @@
 import {
+  AccountBookOutlined,
   ApiOutlined,
   DashboardOutlined,
   QrcodeOutlined,
@@ -22,14 +23,30 @@ import { useSession } from '../shell/session.tsx';
 import { MERCHANT_SCREENS } from './screens.ts';
 
 // Each screen is its own chunk, loaded when first opened (the charts only with the dashboard).
+const AccountEntries = lazyScreen(MERCHANT_SCREENS.AccountEntries, 'AccountEntries');
 const Apps = lazyScreen(MERCHANT_SCREENS.Apps, 'Apps');
+const Balance = lazyScreen(MERCHANT_SCREENS.Balance, 'Balance');
+const BankCards = lazyScreen(MERCHANT_SCREENS.BankCards, 'BankCards');
 const Cashiers = lazyScreen(MERCHANT_SCREENS.Cashiers, 'Cashiers');
 const Collect = lazyScreen(MERCHANT_SCREENS.Collect, 'Collect');
 const CollectCodes = lazyScreen(MERCHANT_SCREENS.CollectCodes, 'CollectCodes');
 const Dashboard = lazyScreen(MERCHANT_SCREENS.Dashboard, 'Dashboard');
 const Orders = lazyScreen(MERCHANT_SCREENS.Orders, 'Orders');
+const Payouts = lazyScreen(MERCHANT_SCREENS.Payouts, 'Payouts');
 const Refunds = lazyScreen(MERCHANT_SCREENS.Refunds, 'Refunds');
 const Security = lazyScreen(MERCHANT_SCREENS.Security, 'Security');
+const Settlements = lazyScreen(MERCHANT_SCREENS.Settlements, 'Settlements');
+const Withdrawals = lazyScreen(MERCHANT_SCREENS.Withdrawals, 'Withdrawals');
+
+/** The money screens (managers only): path under /merchant → screen. */
+const MONEY_ROUTES = [
+  ['balance', Balance],
+  ['account-entries', AccountEntries],
+  ['settlements', Settlements],
+  ['withdrawals', Withdrawals],
+  ['bank-cards', BankCards],
+  ['payouts', Payouts],
+] as const;
 
 export const MERCHANT_HOME = '/merchant/dashboard';
 
@@ -59,6 +76,20 @@ export function MerchantApp() {
     ...(manager
       ? [
           { path: '/merchant/refunds', name: t('merchant:menu.refunds'), icon: <RollbackOutlined /> },
+          // The money-out half: balances, entries, settlements, withdrawals, cards, payouts.
+          {
+            path: '/merchant/funds',
+            name: t('merchant:menu.funds'),
+            icon: <AccountBookOutlined />,
+            children: [
+              { path: '/merchant/balance', name: t('merchant:menu.balance') },
+              { path: '/merchant/account-entries', name: t('glossary:accountEntries') },
+              { path: '/merchant/settlements', name: t('glossary:settlementRecord') },
+              { path: '/merchant/withdrawals', name: t('merchant:menu.withdrawals') },
+              { path: '/merchant/bank-cards', name: t('merchant:menu.bankCards') },
+              { path: '/merchant/payouts', name: t('glossary:payout') },
+            ],
+          },
           { path: '/merchant/apps', name: t('merchant:menu.apps'), icon: <ApiOutlined /> },
           { path: '/merchant/cashiers', name: t('merchant:menu.cashiers'), icon: <TeamOutlined /> },
         ]
@@ -132,6 +163,17 @@ export function MerchantApp() {
               </ManagerOnly>
             }
           />
+          {MONEY_ROUTES.map(([path, Screen]) => (
+            <Route
+              key={path}
+              path={path}
+              element={
+                <ManagerOnly>
+                  <Screen />
+                </ManagerOnly>
+              }
+            />
+          ))}
           <Route path="security" element={<Security />} />
           <Route path="*" element={<NotFound home={MERCHANT_HOME} />} />
         </Routes>

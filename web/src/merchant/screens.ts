@@ -4,12 +4,18 @@
  * Only dynamic imports here, so the entry stays small.
  */
 export const MERCHANT_SCREENS = {
+  AccountEntries: { route: '/merchant/account-entries', load: () => import('./AccountEntries.tsx') },
   Apps: { route: '/merchant/apps', load: () => import('./Apps.tsx') },
+  Balance: { route: '/merchant/balance', load: () => import('./Balance.tsx') },
+  BankCards: { route: '/merchant/bank-cards', load: () => import('./BankCards.tsx') },
   Cashiers: { route: '/merchant/cashiers', load: () => import('./Cashiers.tsx') },
   Collect: { route: '/merchant/collect', load: () => import('./Collect.tsx') },
   CollectCodes: { route: '/merchant/collect-codes', load: () => import('./CollectCodes.tsx') },
   Dashboard: { route: '/merchant/dashboard', load: () => import('./Dashboard.tsx') },
   Orders: { route: '/merchant/orders', load: () => import('./Orders.tsx') },
+  Payouts: { route: '/merchant/payouts', load: () => import('./Payouts.tsx') },
   Refunds: { route: '/merchant/refunds', load: () => import('./Refunds.tsx') },
   Security: { route: '/merchant/security', load: () => import('./Security.tsx') },
+  Settlements: { route: '/merchant/settlements', load: () => import('./Settlements.tsx') },
+  Withdrawals: { route: '/merchant/withdrawals', load: () => import('./Withdrawals.tsx') },
 };

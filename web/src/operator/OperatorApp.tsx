@@ -1,11 +1,17 @@
 import {
+  AccountBookOutlined,
   ApiOutlined,
   AppstoreOutlined,
   AuditOutlined,
+  BankOutlined,
   BranchesOutlined,
+  CalendarOutlined,
+  CreditCardOutlined,
   DashboardOutlined,
   ExperimentOutlined,
+  FileDoneOutlined,
   RollbackOutlined,
+  SendOutlined,
   SettingOutlined,
   ShopOutlined,
   TeamOutlined,
@@ -35,16 +41,37 @@ const ProductsPage = lazyScreen(OPERATOR_SCREENS.ProductsPage, 'ProductsPage');
 const RefundsPage = lazyScreen(OPERATOR_SCREENS.RefundsPage, 'RefundsPage');
 const RoutingPage = lazyScreen(OPERATOR_SCREENS.RoutingPage, 'RoutingPage');
 const TestOrderPage = lazyScreen(OPERATOR_SCREENS.TestOrderPage, 'TestOrderPage');
+const WithdrawalsPage = lazyScreen(OPERATOR_SCREENS.WithdrawalsPage, 'WithdrawalsPage');
+const PayoutsPage = lazyScreen(OPERATOR_SCREENS.PayoutsPage, 'PayoutsPage');
+const SettlementsPage = lazyScreen(OPERATOR_SCREENS.SettlementsPage, 'SettlementsPage');
+const BalancesPage = lazyScreen(OPERATOR_SCREENS.BalancesPage, 'BalancesPage');
+const SettlementCalendarPage = lazyScreen(OPERATOR_SCREENS.SettlementCalendarPage, 'SettlementCalendarPage');
+const BankCardsPage = lazyScreen(OPERATOR_SCREENS.BankCardsPage, 'BankCardsPage');
 const AuditPage = lazyScreen(OPERATOR_SCREENS.AuditPage, 'AuditPage');
 const OperatorsPage = lazyScreen(OPERATOR_SCREENS.OperatorsPage, 'OperatorsPage');
 const RolesPage = lazyScreen(OPERATOR_SCREENS.RolesPage, 'RolesPage');
 const SettingsPage = lazyScreen(OPERATOR_SCREENS.SettingsPage, 'SettingsPage');
 
+/**
+ * What opens a screen: every permission of a list, or (`{ any }`) one of several, for the settings
+ * page, which holds the completion password (settings.write) and the finance defaults (finance.read).
+ */
+type Access = string | readonly string[] | { any: readonly string[] };
+
 /** One screen of the console: its path under /operator, the permission it needs, its menu place. */
 interface Screen {
   path: string;
-  permission: string | readonly string[];
+  permission: Access;
   element: ReactNode;
+}
+
+const SETTINGS_ACCESS: Access = { any: ['settings.write', 'finance.read'] };
+
+/** `useCan` that also takes `{ any }`. */
+function useAccess(): (access: Access) => boolean {
+  const can = useCan();
+  return (access) =>
+    typeof access === 'object' && 'any' in access ? access.any.some((p) => can(p)) : can(access);
 }
 
 const SCREENS: Screen[] = [
@@ -61,21 +88,23 @@ const SCREENS: Screen[] = [
     permission: ['order.test', 'merchant.read', 'catalog.read'],
     element: <TestOrderPage />,
   },
+  { path: 'withdrawals', permission: 'finance.read', element: <WithdrawalsPage /> },
+  { path: 'payouts', permission: 'finance.read', element: <PayoutsPage /> },
+  { path: 'settlements', permission: 'finance.read', element: <SettlementsPage /> },
+  { path: 'balances', permission: 'finance.read', element: <BalancesPage /> },
+  { path: 'settlement-calendar', permission: 'finance.read', element: <SettlementCalendarPage /> },
+  { path: 'bank-cards', permission: 'finance.read', element: <BankCardsPage /> },
   { path: 'system/operators', permission: 'operator.read', element: <OperatorsPage /> },
   { path: 'system/roles', permission: 'operator.read', element: <RolesPage /> },
   { path: 'system/audit', permission: 'audit.read', element: <AuditPage /> },
-  { path: 'system/settings', permission: 'settings.write', element: <SettingsPage /> },
+  { path: 'system/settings', permission: SETTINGS_ACCESS, element: <SettingsPage /> },
 ];
 
 /** The side menu, grouped; an item the role cannot open is left out, and so is an empty group. */
 function useMenu(): MenuDataItem[] {
   const { t } = useTranslation('operator');
-  const can = useCan();
-  const item = (
-    path: string,
-    icon: ReactNode,
-    permission: string | readonly string[],
-  ): MenuDataItem | null =>
+  const can = useAccess();
+  const item = (path: string, icon: ReactNode, permission: Access): MenuDataItem | null =>
     can(permission) ? { path: `${BASE}/${path}`, name: t(`menu.${path}`), icon } : null;
   const groups: { key: string; items: (MenuDataItem | null)[] }[] = [
     { key: 'overview', items: [item('dashboard', <DashboardOutlined />, 'stats.read')] },
@@ -97,12 +126,23 @@ function useMenu(): MenuDataItem[] {
       ],
     },
     {
+      key: 'finance',
+      items: [
+        item('withdrawals', <AccountBookOutlined />, 'finance.read'),
+        item('payouts', <SendOutlined />, 'finance.read'),
+        item('settlements', <FileDoneOutlined />, 'finance.read'),
+        item('balances', <BankOutlined />, 'finance.read'),
+        item('settlement-calendar', <CalendarOutlined />, 'finance.read'),
+        item('bank-cards', <CreditCardOutlined />, 'finance.read'),
+      ],
+    },
+    {
       key: 'system',
       items: [
         item('system/operators', <TeamOutlined />, 'operator.read'),
         item('system/roles', <UserSwitchOutlined />, 'operator.read'),
         item('system/audit', <AuditOutlined />, 'audit.read'),
-        item('system/settings', <SettingOutlined />, 'settings.write'),
+        item('system/settings', <SettingOutlined />, SETTINGS_ACCESS),
       ],
     },
   ];
@@ -117,13 +157,14 @@ function useMenu(): MenuDataItem[] {
 
 /** The first screen this role may open: the console's home. */
 function useHome(): string | null {
-  const can = useCan();
+  const can = useAccess();
   const order = [
     'dashboard',
     'orders',
     'merchants',
     'products',
     'test-order',
+    'withdrawals',
     'system/audit',
     'system/operators',
   ];
@@ -138,7 +179,7 @@ function useHome(): string | null {
 export function OperatorApp() {
   const { t } = useTranslation(['operator', 'common']);
   const location = useLocation();
-  const can = useCan();
+  const can = useAccess();
   const menu = useMenu();
   const home = useHome();
 

@@ -112,6 +112,8 @@ export interface ChannelAccount {
   hasCredentials?: boolean;
   /** An account of a test channel (the sandbox): its orders are test orders. */
   testAccount: boolean;
+  /** Payouts (代付) may be routed to this account. */
+  payoutEnabled?: boolean;
   rates: { productCode: string; costRatePpm: number; fixedCost: number; minimumCost: number }[];
 }
 

@@ -1,4 +1,4 @@
-import { ApiError, UNAUTHENTICATED_EVENT } from '../api.ts';
+import { ApiError, endsSession, UNAUTHENTICATED_EVENT } from '../api.ts';
 
 /** Saves a blob as a file through a temporary link. */
 function saveBlob(filename: string, blob: Blob): void {
@@ -27,7 +27,7 @@ export async function downloadFromApi(path: string, filename: string): Promise<v
     } catch {
       // not JSON: keep the status text
     }
-    if (response.status === 401) window.dispatchEvent(new Event(UNAUTHENTICATED_EVENT));
+    if (endsSession(response.status, body.code)) window.dispatchEvent(new Event(UNAUTHENTICATED_EVENT));
     throw new ApiError(
       response.status,
       body.code ?? 'INTERNAL',

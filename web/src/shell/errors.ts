@@ -1,4 +1,4 @@
-import { ApiError } from '../api.ts';
+import { ApiError, endsSession } from '../api.ts';
 import i18n from '../i18n.ts';
 import { dateTime, percentFromPpm, yuan } from './format.ts';
 
@@ -132,7 +132,7 @@ export function errorText(error: unknown): string {
 
 /** Whether an error only says the session ended (the shell sends the person to login already). */
 export function isSessionEnd(error: unknown): boolean {
-  return error instanceof ApiError && error.status === 401;
+  return error instanceof ApiError && endsSession(error.status, error.code);
 }
 
 /** A failed order's reason (`failure.reason` from the server) as a sentence. */

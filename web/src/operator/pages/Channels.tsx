@@ -11,7 +11,7 @@ import {
   ProFormTextArea,
   ProTable,
 } from '@ant-design/pro-components';
-import { Alert, App, Button, Col, Form, Input, Row, Space, Tag, Tooltip, Typography } from 'antd';
+import { Alert, App, Button, Col, Form, Input, Row, Space, Switch, Tag, Tooltip, Typography } from 'antd';
 import { type ReactElement, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
@@ -254,6 +254,13 @@ function AccountsTable({ channels, products }: { channels: Channel[]; products: 
           onSaved={reload}
         />
       ),
+    },
+    {
+      title: t('accounts.payout'),
+      dataIndex: 'payoutEnabled',
+      width: 90,
+      tooltip: t('accounts.payoutHint'),
+      render: (_, a) => <PayoutSwitch account={a} writable={writable} onSaved={reload} />,
     },
     {
       title: t('common:actions.more'),
@@ -627,5 +634,42 @@ function RatesForm({
         </Form.Item>
       ))}
     </ModalForm>
+  );
+}
+
+/** Whether payouts may be routed to this account (代付); saved at once, like the enabled switch. */
+function PayoutSwitch({
+  account,
+  writable,
+  onSaved,
+}: {
+  account: ChannelAccount;
+  writable: boolean;
+  onSaved: () => void;
+}) {
+  const { t } = useTranslation(['operator', 'common']);
+  const { message } = App.useApp();
+  const on = account.payoutEnabled === true;
+  if (!writable)
+    return on ? (
+      <Tag color="green">{t('common:common.enabled')}</Tag>
+    ) : (
+      <Tag>{t('common:common.disabled')}</Tag>
+    );
+  return (
+    <Switch
+      size="small"
+      checked={on}
+      aria-label={t('accounts.payoutLabel', { name: account.name })}
+      onChange={async (payoutEnabled) => {
+        try {
+          await api.patch(`/api/admin/channel-accounts/${account.id}`, { payoutEnabled });
+          message.success(payoutEnabled ? t('accounts.payoutOn') : t('accounts.payoutOff'));
+          onSaved();
+        } catch (e) {
+          message.error(errorText(e));
+        }
+      }}
+    />
   );
 }

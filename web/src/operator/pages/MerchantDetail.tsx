@@ -13,9 +13,10 @@ import type { MerchantDetail } from '../types.ts';
 import { MerchantAppsPanel } from './MerchantApps.tsx';
 import { MerchantNextSteps } from './MerchantNextSteps.tsx';
 import { MerchantProductsPanel, MerchantUsersPanel } from './MerchantPanels.tsx';
+import { MerchantSettlementPanel } from './MerchantSettlement.tsx';
 import { EditMerchantForm, MerchantStateButton, ReviewMerchantForm } from './merchantForms.tsx';
 
-type Tab = 'apps' | 'products' | 'users';
+type Tab = 'apps' | 'products' | 'users' | 'settlement';
 
 /** 商户详情 (/operator/merchants/:mchNo): the merchant, its apps and keys, product rates and login users. */
 export function MerchantDetailPage() {
@@ -106,6 +107,7 @@ export function MerchantDetailPage() {
           tab: `${t('merchantDetail.products')}${data ? ` (${data.products.length})` : ''}`,
         },
         { key: 'users', tab: `${t('merchantDetail.users')}${data?.users ? ` (${data.users.length})` : ''}` },
+        ...(can('finance.read') ? [{ key: 'settlement', tab: t('glossary:settlement') }] : []),
       ]}
     >
       {data && (
@@ -123,6 +125,8 @@ export function MerchantDetailPage() {
         <Skeleton active />
       ) : tab === 'apps' ? (
         <MerchantAppsPanel merchant={data} writable={writable} onChanged={reload} />
+      ) : tab === 'settlement' && can('finance.read') ? (
+        <MerchantSettlementPanel mchNo={data.mchNo} />
       ) : tab === 'products' ? (
         <MerchantProductsPanel merchant={data} writable={writable} onChanged={reload} />
       ) : (

@@ -7,19 +7,41 @@ import { ErrorAlert } from '../../shell/ErrorAlert.tsx';
 import { errorText } from '../../shell/errors.ts';
 import { confirmRule } from '../../shell/forms.ts';
 import { Page } from '../../shell/Page.tsx';
+import { useCan } from '../../shell/session.tsx';
 import { useApi } from '../../shell/useApi.ts';
+import { RulesCard, SettlementDefaultsCard } from './FinanceSettings.tsx';
 
 const MIN_COMPLETION_PASSWORD = 8;
 
-/** 系统设置: the completion password (separate from every login password). */
+/**
+ * 系统设置: the completion password (separate from every login password), and for finance the
+ * settlement defaults, withdrawal rules and payout rules (each section as the role may see it).
+ */
 export function SettingsPage() {
+  const { t } = useTranslation(['operator', 'common']);
+  const can = useCan();
+  return (
+    <Page title={t('settings.title')} subTitle={t('settings.subtitle')}>
+      {can('settings.write') && <CompletionPasswordCard />}
+      {can('finance.read') && (
+        <>
+          <SettlementDefaultsCard />
+          <RulesCard kind="withdrawal" />
+          <RulesCard kind="payout" />
+        </>
+      )}
+    </Page>
+  );
+}
+
+function CompletionPasswordCard() {
   const { t } = useTranslation(['operator', 'common']);
   const { message } = App.useApp();
   const settings = useApi<{ completionPasswordSet: boolean }>('/api/admin/settings');
   const [form] = Form.useForm<{ password: string; confirm: string }>();
 
   return (
-    <Page title={t('settings.title')} subTitle={t('settings.subtitle')}>
+    <>
       <ErrorAlert error={settings.error} />
       <ProCard
         bordered
@@ -106,6 +128,6 @@ export function SettingsPage() {
           </>
         )}
       </ProCard>
-    </Page>
+    </>
   );
 }

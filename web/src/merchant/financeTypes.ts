@@ -1,0 +1,134 @@
+import type { SettlementTerms } from '../shell/financeFormat.ts';
+import type { WithdrawalEvent } from '../shell/withdrawalProgress.tsx';
+
+// Shapes of the merchant portal's money-out API (settlement, withdrawals, payouts). Money is
+// integer fen, rates integer ppm, times ISO 8601 UTC strings; lists are `{ items, total }`.
+
+/** Where the portal's money-out routes live (beside the portal's other routes). */
+export const PORTAL_API = '/api/merchant';
+
+/** `page` / `pageSize` beside the shell loader's limit / offset: the money lists page by either. */
+export function pageParams(query: { current?: number; pageSize?: number }) {
+  return { page: query.current ?? 1, pageSize: query.pageSize ?? 20 };
+}
+
+export interface BalanceView {
+  currency: string;
+  mode: 'platform' | 'direct';
+  pending: number;
+  available: number;
+  frozen: number;
+  reserved: number;
+  settledByChannel?: number | null;
+  terms: SettlementTerms;
+}
+
+export interface AccountEntry {
+  id: string;
+  at: string;
+  account: string;
+  type: string;
+  reference: string | null;
+  amount: number;
+  balanceAfter: number;
+}
+
+export interface SettlementRecord {
+  date: string;
+  mode: 'platform' | 'direct' | string;
+  orderCount: number;
+  gross: number;
+  fee: number;
+  refunds: number;
+  net: number;
+  reserve: number;
+  reserveReleased: number;
+  settledAt: string | null;
+}
+
+export interface DailyBalance {
+  date: string;
+  pending: number;
+  available: number;
+  frozen: number;
+  reserved: number;
+}
+
+export interface ChannelSettlementDay {
+  date: string;
+  expected: number;
+  settled: number;
+}
+
+export interface BankCard {
+  id: string;
+  holderName: string;
+  accountNoMasked: string;
+  bankName: string;
+  bankBranch: string | null;
+  cardType: 'personal' | 'corporate' | string;
+  state: 'active' | 'pending_review' | 'rejected' | string;
+  isDefault: boolean;
+  createdAt: string;
+  reviewReason: string | null;
+}
+
+export interface WithdrawalRules {
+  minAmount: number;
+  maxAmount: number;
+  fixedFee: number;
+  feeRatePpm: number;
+  /** 'HH:mm' in the platform's time zone (`24:00` = the end of the day); equal: all day. */
+  windowStart: string;
+  windowEnd: string;
+  /** Per day. */
+  dailyCount: number;
+  dailyAmount: number;
+  /** A withdrawal of at least this waits for the platform's review. */
+  reviewThreshold: number;
+  usedToday: { count: number; amount: number };
+}
+
+export interface Withdrawal {
+  withdrawNo: string;
+  mchWithdrawNo?: string | null;
+  state: string;
+  amount: number;
+  fee: number;
+  arrivalAmount: number;
+  currency: string;
+  card: { bankName: string; accountNoMasked: string } | null;
+  reason: string | null;
+  createdAt: string;
+  reviewedAt: string | null;
+  submittedAt: string | null;
+  paidAt: string | null;
+  failedAt: string | null;
+  events?: WithdrawalEvent[];
+}
+
+export interface AutoWithdrawal {
+  enabled: boolean;
+  time: string;
+  keepBalance: number;
+}
+
+export interface Payout {
+  payoutNo: string;
+  /** null for the payment of a withdrawal (kind 'withdrawal'). */
+  mchPayoutNo: string | null;
+  /** 'withdrawal': pays a withdrawal to the merchant's own card; 'payout': to a third party. */
+  kind?: 'withdrawal' | 'payout' | string;
+  withdrawNo?: string | null;
+  state: string;
+  amount: number;
+  fee: number;
+  currency: string;
+  payee: { name: string; accountNoMasked: string; bankName: string };
+  remark?: string | null;
+  reason: string | null;
+  createdAt: string;
+  submittedAt: string | null;
+  paidAt: string | null;
+  failedAt: string | null;
+}
