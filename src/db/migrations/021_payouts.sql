@@ -1,4 +1,4 @@
--- Issue 12, money out: payout orders (代付) for withdrawals and for third-party payouts.
+-- Money out: payout orders (代付) for withdrawals and for third-party payouts.
 --
 -- A channel account pays out only when an operator switches it on (and its adapter can).
 ALTER TABLE channel_account ADD COLUMN payout_enabled BOOLEAN NOT NULL DEFAULT FALSE;

@@ -311,7 +311,7 @@ const zh = {
     posterHelp: 'A5 适合台卡，A6 适合贴纸；海报含商户名、收银台名称、二维码和支付方式',
     disabledWarning: '此收款码已停用，顾客扫码后无法付款',
   },
-  /** The money-out screens (issue 12): balance, account entries, settlements, withdrawals, cards, payouts. */
+  /** The money-out screens: balance, account entries, settlements, withdrawals, cards, payouts. */
   balance: {
     title: '账户余额',
     subtitle: '平台留存的资金：结算后进入可用余额，可提现到结算银行卡',
