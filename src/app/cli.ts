@@ -157,7 +157,7 @@ async function checkLedger(config: Config): Promise<number> {
   if (report.ok) {
     console.log('OK: every transaction balances, every stored balance equals its entries, none is negative');
     console.log(
-      'OK: every pending balance equals its unsettled orders, every reserve its held − released, every settlement was posted',
+      'OK: every pending balance equals its unsettled orders, every frozen one its open withdrawals and payouts, every reserve its held − released, every settlement and payout was posted',
     );
     return 0;
   }
