@@ -65,7 +65,7 @@ export function glossaryWord(table: string, key: string | null | undefined): str
 /** The settlement terms of a merchant as the API sends them (settlement_terms). */
 export interface SettlementTerms {
   cycle: 'D0' | 'D1' | 'T1' | 'TN' | string;
-  /** The extra fee of D0 settlement, ppm of the net. */
+  /** D0: the share of the net settled the same day, ppm (the rest settles D1). */
   d0Ppm?: number | null;
   /** N of TN: business days after the payment. */
   tnDays?: number | null;
