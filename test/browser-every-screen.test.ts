@@ -5,7 +5,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { launchBrowser, readmeScreenshots } from './support/browser.ts';
 import { type ConsoleClient, merchantConsole, operatorConsole, uniqueName } from './support/console.ts';
-import { testDatabases } from './support/databases.ts';
+import { presentationOnly } from './support/databases.ts';
 import { paidSandboxOrder, startTestPlatform, type TestPlatform } from './support/platform.ts';
 
 vi.setConfig({ testTimeout: 300_000 });
@@ -150,10 +150,16 @@ const SCREENS: Screen[] = [
 /** Waits until the screen has loaded: its chunk, its API calls, no spinner or skeleton left. */
 async function settle(page: Page): Promise<void> {
   await page.waitForLoadState('networkidle');
+  // A button still loading (a list's 查询 while its query runs) is drawn faded: axe would judge its
+  // contrast mid-load, which on a busy machine happens.
   await expect
-    .poll(() => page.locator('.ant-spin-spinning:visible, .ant-skeleton-active:visible').count(), {
-      timeout: 15_000,
-    })
+    .poll(
+      () =>
+        page
+          .locator('.ant-spin-spinning:visible, .ant-skeleton-active:visible, .ant-btn-loading:visible')
+          .count(),
+      { timeout: 15_000 },
+    )
     .toBe(0);
   // antd's open animations (drawers, tabs) change colours while they run.
   await page.waitForTimeout(350);
@@ -236,7 +242,7 @@ function chineseStrings(value: unknown, into: Set<string>): Set<string> {
   return into;
 }
 
-describe.each(testDatabases)('every console screen on $kind', (database) => {
+describe.each(presentationOnly)('every console screen on $kind', (database) => {
   let t: TestPlatform;
   let browser: Browser;
   const sessions = new Map<Role, string>();

@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { launchBrowser, WALKTHROUGH_TIMEOUT } from './support/browser.ts';
 import { type ConsoleClient, merchantConsole, operatorConsole } from './support/console.ts';
-import { testDatabases } from './support/databases.ts';
+import { presentationOnly } from './support/databases.ts';
 import { eventually, paidSandboxOrder, startTestPlatform, type TestPlatform } from './support/platform.ts';
 
 vi.setConfig({ testTimeout: WALKTHROUGH_TIMEOUT });
@@ -30,7 +30,7 @@ interface ListCheck {
   pageOverflow: number;
 }
 
-describe.each(testDatabases)('console tables in the browser on $kind', (database) => {
+describe.each(presentationOnly)('console tables in the browser on $kind', (database) => {
   let t: TestPlatform;
   let browser: Browser;
   let admin: ConsoleClient;

@@ -49,3 +49,11 @@ export const testDatabases: TestDatabase[] = [
 ];
 
 export const postgresOnly: TestDatabase[] = testDatabases.filter((d) => d.kind === 'postgres');
+
+/**
+ * For the suites that check only what the browser shows (accessibility, words, layout at a size),
+ * not what the platform does: the database does not change a pixel of it, and every screen's API
+ * runs on both databases in its own suite. They walk every screen several times, which on both
+ * databases would double the longest part of the test run for nothing.
+ */
+export const presentationOnly: TestDatabase[] = [pglite];
