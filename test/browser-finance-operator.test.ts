@@ -73,6 +73,7 @@ describe.each(testDatabases)('operator finance screens on $kind', (database) => 
   }
 
   let lostSubmit: { mock: { calls: unknown[] }; mockRestore: () => void };
+  let heldQueries: { mockRestore: () => void } | undefined;
   let firstWithdrawNo = '';
   const withdrawal = (no: string) => admin.ok<Withdrawal>('GET', `/api/admin/withdrawals/${no}`);
 
@@ -137,6 +138,9 @@ describe.each(testDatabases)('operator finance screens on $kind', (database) => 
     // One from its drawer. Its payout never reaches the channel (the submit after the approval is
     // lost), so it stays open for the operator to mark failed below.
     lostSubmit = vi.spyOn(t.platform.services.payouts, 'submit').mockResolvedValueOnce(undefined);
+    // The payout-query job would send it after 30 s (a payout never sent after its commit): on a
+    // busy machine the walk reaches the mark-failed step later than that. Held until then.
+    heldQueries = vi.spyOn(t.platform.services.payouts, 'queryPending').mockResolvedValue(0);
     firstWithdrawNo = one;
     await table.locator('tr', { hasText: one }).first().click();
     const drawer = page.getByTestId('withdrawal-detail');
@@ -217,6 +221,7 @@ describe.each(testDatabases)('operator finance screens on $kind', (database) => 
       .poll(async () => (await admin.ok<{ state: string }>('GET', `/api/admin/payouts/${payoutNo}`)).state)
       .toBe('failed');
     expect((await withdrawal(firstWithdrawNo)).state).toBe('failed');
+    heldQueries?.mockRestore();
     await page.getByRole('dialog', { name: /Mark failed/ }).waitFor({ state: 'hidden' });
     await settle();
     await shoot(page, 'operator-payout-detail');
