@@ -1,14 +1,14 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Services } from '../app/services.ts';
 import { noteAudit } from '../audit/service.ts';
 import { requireOperator, sessionOf } from '../auth/guards.ts';
-import { limitGuess } from '../auth/guess-limit.ts';
 import { AppError } from '../errors.ts';
 import { toJsonAmount } from '../money/money.ts';
 import { isPrivateUrl } from '../public-url.ts';
 import { refundsOfOrderView } from '../refunds/console-views.ts';
+import { checkCompletionPassword } from '../settings/completion-password.ts';
 import { parseBound, TimeBound } from '../stats/time.ts';
 import { labelsFor, operatorEvents, operatorOrderView } from './console-views.ts';
 import type { OrderRow } from './queries.ts';
@@ -276,18 +276,6 @@ export async function orderAdminRoutes(app: FastifyInstance, { services }: { ser
   const cashierUrl = (order: OrderRow) => services.orders.cashierUrl(order.order_no);
   const rowOf = async (order: OrderRow) =>
     operatorOrderView(order, await labelsFor(services, [order]), cashierUrl(order));
-  /** The completion password, its wrong guesses counted toward the operator's lockout and the address's limit. */
-  const checkCompletionPassword = (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    userId: bigint,
-    password: string,
-  ) =>
-    limitGuess(services.consoleUsers.guessesPerIp, request, reply, () =>
-      services.consoleUsers.checkWithLockout(userId, () =>
-        services.settings.verifyCompletionPassword(password),
-      ),
-    );
   const auditOf = (order: OrderRow) => ({
     state: order.state,
     amount: toJsonAmount(order.amount),
@@ -443,7 +431,7 @@ export async function orderAdminRoutes(app: FastifyInstance, { services }: { ser
     },
     async (request, reply) => {
       const user = sessionOf(request).user;
-      await checkCompletionPassword(request, reply, user.id, request.body.completionPassword);
+      await checkCompletionPassword(services, request, reply, user.id, request.body.completionPassword);
       const order = await services.orders.requireByOrderNo(request.params.orderNo);
       noteAudit(request, { targetType: 'order', targetId: order.order_no, after: { verified: true } });
       return { verified: true };
@@ -466,7 +454,7 @@ export async function orderAdminRoutes(app: FastifyInstance, { services }: { ser
       // The completion password first: a wrong one learns nothing about the order and changes nothing,
       // and counts toward the operator's lockout and the address's guesses, so it cannot be guessed.
       const user = sessionOf(request).user;
-      await checkCompletionPassword(request, reply, user.id, request.body.completionPassword);
+      await checkCompletionPassword(services, request, reply, user.id, request.body.completionPassword);
       const order = await services.orders.requireByOrderNo(request.params.orderNo);
       const paid = await services.orders.completeManually(order, {
         userId: user.id,

@@ -4,10 +4,10 @@ import { z } from 'zod';
 import type { Services } from '../app/services.ts';
 import { noteAudit } from '../audit/service.ts';
 import { requireMerchantUser, requireOperator, sessionOf } from '../auth/guards.ts';
-import { limitGuess } from '../auth/guess-limit.ts';
 import { toJsonAmount } from '../money/money.ts';
 import { portalScope } from '../orders/portal-routes.ts';
 import { amountSchema, blank, merchantSignatureGuard, windowOf } from '../orders/routes.ts';
+import { checkCompletionPassword } from '../settings/completion-password.ts';
 import { TimeBound } from '../stats/time.ts';
 import { PAYOUT_STATES, type PayoutRow } from './queries.ts';
 import { type PayoutRuleOverrides, type PayoutRules, payoutView } from './service.ts';
@@ -321,11 +321,7 @@ export async function payoutAdminRoutes(app: FastifyInstance, { services }: { se
     async (request, reply) => {
       const user = sessionOf(request).user;
       // The completion password first, its wrong guesses counted like manual completion's.
-      await limitGuess(services.consoleUsers.guessesPerIp, request, reply, () =>
-        services.consoleUsers.checkWithLockout(user.id, () =>
-          services.settings.verifyCompletionPassword(request.body.completionPassword),
-        ),
-      );
+      await checkCompletionPassword(services, request, reply, user.id, request.body.completionPassword);
       const before = await services.payouts.requireByPayoutNo(request.params.payoutNo);
       const after = await services.payouts.markFailed(before.payout_no, request.body.reason, user.username);
       noteAudit(request, {
