@@ -9,7 +9,7 @@ import { downloadFromApi } from '../shell/download.ts';
 import { errorText } from '../shell/errors.ts';
 import { ENTRY_ACCOUNTS, ENTRY_TYPES, glossaryWord, signedTone, signedYuan } from '../shell/financeFormat.ts';
 import { yuan } from '../shell/format.ts';
-import { FiguresCell, remembered, widthOf } from '../shell/listTable.tsx';
+import { dayRangeSearch, FiguresCell, remembered, widthOf } from '../shell/listTable.tsx';
 import { Page } from '../shell/Page.tsx';
 import { TwoLineCell } from '../shell/TwoLineCell.tsx';
 import { useTablePageLoader } from '../shell/tablePage.ts';
@@ -56,19 +56,7 @@ export function AccountEntries() {
   };
 
   const columns: ProColumns<AccountEntry>[] = [
-    {
-      title: t('merchant:entries.range'),
-      dataIndex: 'range',
-      valueType: 'dateRange',
-      hideInTable: true,
-      order: 3,
-      search: {
-        transform: (value: [string, string]) => ({
-          from: dayjs(value[0]).format('YYYY-MM-DD'),
-          to: dayjs(value[1]).format('YYYY-MM-DD'),
-        }),
-      },
-    },
+    dayRangeSearch(t('merchant:entries.range'), 'range', 3),
     {
       title: t('glossary:accountEntries'),
       key: 'compact',

@@ -1,12 +1,18 @@
 import { QrcodeOutlined } from '@ant-design/icons';
 import { type ActionType, type ProColumns, ProTable } from '@ant-design/pro-components';
 import { App, Button, Flex, Grid, Space, Tag, Typography } from 'antd';
-import dayjs from 'dayjs';
 import { useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate, useSearchParams } from 'react-router';
 import { dateTime, yuan } from '../shell/format.ts';
-import { FiguresCell, RowAction, remembered, useNumberSearchRules, widthOf } from '../shell/listTable.tsx';
+import {
+  dayRangeSearch,
+  FiguresCell,
+  RowAction,
+  remembered,
+  useNumberSearchRules,
+  widthOf,
+} from '../shell/listTable.tsx';
 import { Page } from '../shell/Page.tsx';
 import { openableRow } from '../shell/rowClick.ts';
 import { useSession } from '../shell/session.tsx';
@@ -149,20 +155,7 @@ export function Orders() {
         </Space>
       ),
     },
-    {
-      title: t('merchant:orders.createdRange'),
-      dataIndex: 'createdRange',
-      valueType: 'dateRange',
-      hideInTable: true,
-      order: 1,
-      search: {
-        // Platform days (YYYY-MM-DD): the server reads them in its time zone, `to` inclusive.
-        transform: (value: [string, string]) => ({
-          from: dayjs(value[0]).format('YYYY-MM-DD'),
-          to: dayjs(value[1]).format('YYYY-MM-DD'),
-        }),
-      },
-    },
+    dayRangeSearch(t('merchant:orders.createdRange'), 'createdRange', 1),
     {
       title: t('merchant:orders.actions'),
       key: 'actions',

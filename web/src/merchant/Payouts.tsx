@@ -1,12 +1,18 @@
 import { type ProColumns, ProTable } from '@ant-design/pro-components';
 import { Descriptions, Drawer, Flex, Grid, Skeleton, Space, Typography } from 'antd';
-import dayjs from 'dayjs';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
 import { ErrorAlert } from '../shell/ErrorAlert.tsx';
 import { PAYOUT_STATES } from '../shell/financeFormat.ts';
 import { dateTime, yuan } from '../shell/format.ts';
-import { FiguresCell, RowAction, remembered, useNumberSearchRules, widthOf } from '../shell/listTable.tsx';
+import {
+  dayRangeSearch,
+  FiguresCell,
+  RowAction,
+  remembered,
+  useNumberSearchRules,
+  widthOf,
+} from '../shell/listTable.tsx';
 import { Page } from '../shell/Page.tsx';
 import { openableRow } from '../shell/rowClick.ts';
 import { TwoLineCell } from '../shell/TwoLineCell.tsx';
@@ -147,19 +153,7 @@ export function Payouts() {
         </Space>
       ),
     },
-    {
-      title: t('merchant:payouts.createdRange'),
-      dataIndex: 'createdRange',
-      valueType: 'dateRange',
-      hideInTable: true,
-      order: 1,
-      search: {
-        transform: (value: [string, string]) => ({
-          from: dayjs(value[0]).format('YYYY-MM-DD'),
-          to: dayjs(value[1]).format('YYYY-MM-DD'),
-        }),
-      },
-    },
+    dayRangeSearch(t('merchant:payouts.createdRange'), 'createdRange', 1),
     {
       title: t('merchant:payouts.actions'),
       key: 'actions',

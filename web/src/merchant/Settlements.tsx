@@ -1,10 +1,9 @@
 import { type ProColumns, ProTable } from '@ant-design/pro-components';
 import { Flex, Grid, Tag, Typography } from 'antd';
-import dayjs from 'dayjs';
 import { useTranslation } from 'react-i18next';
 import { glossaryWord } from '../shell/financeFormat.ts';
 import { yuan } from '../shell/format.ts';
-import { FiguresCell, remembered, widthOf } from '../shell/listTable.tsx';
+import { dayRangeSearch, FiguresCell, remembered, widthOf } from '../shell/listTable.tsx';
 import { Page } from '../shell/Page.tsx';
 import { TwoLineCell } from '../shell/TwoLineCell.tsx';
 import { useTablePageLoader } from '../shell/tablePage.ts';
@@ -26,18 +25,7 @@ export function Settlements() {
   const compact = !screens.md;
 
   const columns: ProColumns<SettlementRecord>[] = [
-    {
-      title: t('merchant:settlements.range'),
-      dataIndex: 'range',
-      valueType: 'dateRange',
-      hideInTable: true,
-      search: {
-        transform: (value: [string, string]) => ({
-          from: dayjs(value[0]).format('YYYY-MM-DD'),
-          to: dayjs(value[1]).format('YYYY-MM-DD'),
-        }),
-      },
-    },
+    dayRangeSearch(t('merchant:settlements.range'), 'range'),
     {
       title: t('glossary:settlementRecord'),
       key: 'compact',

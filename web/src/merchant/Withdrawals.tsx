@@ -34,7 +34,14 @@ import { errorText } from '../shell/errors.ts';
 import { ppmText, WITHDRAWAL_STATES, withdrawalFee } from '../shell/financeFormat.ts';
 import { dateTime, parseYuan, yuan, yuanPlain } from '../shell/format.ts';
 import { amountProblem } from '../shell/forms.ts';
-import { FiguresCell, RowAction, remembered, useNumberSearchRules, widthOf } from '../shell/listTable.tsx';
+import {
+  dayRangeSearch,
+  FiguresCell,
+  RowAction,
+  remembered,
+  useNumberSearchRules,
+  widthOf,
+} from '../shell/listTable.tsx';
 import { Page } from '../shell/Page.tsx';
 import { openableRow } from '../shell/rowClick.ts';
 import { TwoLineCell } from '../shell/TwoLineCell.tsx';
@@ -166,19 +173,7 @@ export function Withdrawals() {
         </span>
       ),
     },
-    {
-      title: t('merchant:withdrawals.createdRange'),
-      dataIndex: 'createdRange',
-      valueType: 'dateRange',
-      hideInTable: true,
-      order: 1,
-      search: {
-        transform: (value: [string, string]) => ({
-          from: dayjs(value[0]).format('YYYY-MM-DD'),
-          to: dayjs(value[1]).format('YYYY-MM-DD'),
-        }),
-      },
-    },
+    dayRangeSearch(t('merchant:withdrawals.createdRange'), 'createdRange', 1),
     {
       title: t('merchant:withdrawals.actions'),
       key: 'actions',

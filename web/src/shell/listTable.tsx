@@ -1,4 +1,5 @@
 import { Button, type ButtonProps, Space, Typography } from 'antd';
+import dayjs, { type Dayjs } from 'dayjs';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 
@@ -97,4 +98,24 @@ export function useNumberSearchRules() {
       },
     },
   ];
+}
+
+/**
+ * A list's date-range filter in platform days (YYYY-MM-DD): the server reads them in its time zone,
+ * `to` inclusive. Spread into the columns with the column's title and form field (`dataIndex`).
+ */
+export function dayRangeSearch(title: string, dataIndex: string, order?: number) {
+  return {
+    title,
+    dataIndex,
+    valueType: 'dateRange' as const,
+    hideInTable: true,
+    ...(order === undefined ? {} : { order }),
+    search: {
+      transform: (value: [string | Dayjs, string | Dayjs]) => ({
+        from: dayjs(value[0]).format('YYYY-MM-DD'),
+        to: dayjs(value[1]).format('YYYY-MM-DD'),
+      }),
+    },
+  };
 }

@@ -1,10 +1,9 @@
 import type { ProColumns } from '@ant-design/pro-components';
 import { Space, Typography } from 'antd';
-import dayjs from 'dayjs';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { dateTime, yuan } from './format.ts';
-import { FiguresCell, RowAction, useNumberSearchRules } from './listTable.tsx';
+import { dayRangeSearch, FiguresCell, RowAction, useNumberSearchRules } from './listTable.tsx';
 import { RefundSource, RefundStateTag, type RefundView, useRefundStateEnum } from './refunds.tsx';
 import { TwoLineCell } from './TwoLineCell.tsx';
 
@@ -138,18 +137,6 @@ export function useRefundColumns(options: {
         </Space>
       ),
     },
-    {
-      title: t('refund.createdRange'),
-      dataIndex: 'createdRange',
-      valueType: 'dateRange',
-      hideInTable: true,
-      search: {
-        // Platform days (YYYY-MM-DD): the server reads them in its time zone, `to` inclusive.
-        transform: (value: [string, string]) => ({
-          from: dayjs(value[0]).format('YYYY-MM-DD'),
-          to: dayjs(value[1]).format('YYYY-MM-DD'),
-        }),
-      },
-    },
+    dayRangeSearch(t('refund.createdRange'), 'createdRange'),
   ];
 }

@@ -1,14 +1,13 @@
 import { ThunderboltOutlined } from '@ant-design/icons';
 import { type ActionType, type ProColumns, ProTable } from '@ant-design/pro-components';
 import { App, Button, Descriptions, Popconfirm, Typography } from 'antd';
-import dayjs, { type Dayjs } from 'dayjs';
 import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api } from '../../api.ts';
 import { errorText } from '../../shell/errors.ts';
 import { dateTime, yuan } from '../../shell/format.ts';
-import { FiguresCell, remembered, widthOf } from '../../shell/listTable.tsx';
+import { dayRangeSearch, FiguresCell, remembered, widthOf } from '../../shell/listTable.tsx';
 import { Page } from '../../shell/Page.tsx';
 import { useCan } from '../../shell/session.tsx';
 import { TwoLineCell } from '../../shell/TwoLineCell.tsx';
@@ -117,18 +116,7 @@ export function SettlementsPage() {
         />
       ),
     },
-    {
-      title: t('settlements.date'),
-      dataIndex: 'range',
-      valueType: 'dateRange',
-      hideInTable: true,
-      search: {
-        transform: (value: [string | Dayjs, string | Dayjs]) => ({
-          from: dayjs(value[0]).format('YYYY-MM-DD'),
-          to: dayjs(value[1]).format('YYYY-MM-DD'),
-        }),
-      },
-    },
+    dayRangeSearch(t('settlements.date'), 'range'),
   ];
 
   return (
