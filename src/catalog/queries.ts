@@ -1,3 +1,4 @@
+import type { PayWay } from '../channels/types.ts';
 import type { Queryable } from '../db/index.ts';
 import type { FeeTerms } from '../fees/fee.ts';
 
@@ -15,6 +16,8 @@ export interface ProductRow {
   enabled: boolean;
   /** Whether a refund gives the merchant the fee back in proportion, or the platform keeps it. */
   fee_refund_mode: FeeRefundMode;
+  /** Which of a wallet's methods the product's orders use (channels/types.ts PAY_WAYS). */
+  pay_way: PayWay;
 }
 
 export const FEE_REFUND_MODES = ['proportional', 'kept'] as const;
@@ -68,12 +71,13 @@ export async function insertProduct(
     defaultRatePpm: number;
     defaultFixedFee: bigint;
     defaultMinimumFee: bigint;
+    payWay: PayWay;
   },
 ) {
   const rows = await q.query<ProductRow>(
     `INSERT INTO product (code, name, currency, min_amount, max_amount, default_rate_ppm, default_fixed_fee,
-       default_minimum_fee)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
+       default_minimum_fee, pay_way)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
     [
       p.code,
       p.name,
@@ -83,6 +87,7 @@ export async function insertProduct(
       p.defaultRatePpm,
       p.defaultFixedFee,
       p.defaultMinimumFee,
+      p.payWay,
     ],
   );
   return rows[0]!;
@@ -100,13 +105,15 @@ export async function updateProduct(
     defaultMinimumFee?: bigint;
     enabled?: boolean;
     feeRefundMode?: FeeRefundMode;
+    payWay?: PayWay;
   },
 ) {
   const rows = await q.query<ProductRow>(
     `UPDATE product SET name = COALESCE($2, name), min_amount = COALESCE($3, min_amount),
        max_amount = COALESCE($4, max_amount), default_rate_ppm = COALESCE($5, default_rate_ppm),
        enabled = COALESCE($6, enabled), fee_refund_mode = COALESCE($7, fee_refund_mode),
-       default_fixed_fee = COALESCE($8, default_fixed_fee), default_minimum_fee = COALESCE($9, default_minimum_fee)
+       default_fixed_fee = COALESCE($8, default_fixed_fee), default_minimum_fee = COALESCE($9, default_minimum_fee),
+       pay_way = COALESCE($10, pay_way)
      WHERE id = $1 RETURNING *`,
     [
       id,
@@ -118,6 +125,7 @@ export async function updateProduct(
       p.feeRefundMode,
       p.defaultFixedFee,
       p.defaultMinimumFee,
+      p.payWay,
     ],
   );
   return rows[0] ?? null;
@@ -393,11 +401,13 @@ export function listBindingsForRouting(q: Queryable, productId: bigint) {
       account_enabled: boolean;
       channel_enabled: boolean;
       account_test: boolean;
+      pay_way: PayWay;
     }
   >(
     `SELECT b.*, r.cost_rate_ppm, r.fixed_cost, r.minimum_cost, c.adapter_code, a.name AS account_name, a.enabled AS account_enabled,
-            c.enabled AS channel_enabled, a.test_account AS account_test
+            c.enabled AS channel_enabled, a.test_account AS account_test, p.pay_way
      FROM product_binding b
+     JOIN product p ON p.id = b.product_id
      JOIN channel_account a ON a.id = b.channel_account_id
      JOIN channel c ON c.id = a.channel_id
      LEFT JOIN channel_account_rate r ON r.channel_account_id = b.channel_account_id AND r.product_id = b.product_id

@@ -1,6 +1,7 @@
 import type { SecretBox, SecretPlace } from '../auth/secret-box.ts';
 import { TtlCache } from '../cache.ts';
 import { getAdapter } from '../channels/registry.ts';
+import type { PayWay } from '../channels/types.ts';
 import type { Db, Queryable } from '../db/index.ts';
 import { AppError, isUniqueViolation } from '../errors.ts';
 import { describeComponent, exceedingComponent, type FeeComponent, type FeeTerms } from '../fees/fee.ts';
@@ -93,6 +94,7 @@ export class CatalogService {
     defaultRatePpm: number;
     defaultFixedFee?: bigint;
     defaultMinimumFee?: bigint;
+    payWay?: PayWay;
   }): Promise<ProductRow> {
     if (!isCurrency(input.currency))
       throw new AppError('INVALID_REQUEST', `unsupported currency ${input.currency}`, { field: 'currency' });
@@ -103,6 +105,7 @@ export class CatalogService {
         ...input,
         defaultFixedFee: input.defaultFixedFee ?? 0n,
         defaultMinimumFee: input.defaultMinimumFee ?? 0n,
+        payWay: input.payWay ?? 'ALI_QR',
       });
     } catch (error) {
       if (isUniqueViolation(error))
@@ -125,6 +128,7 @@ export class CatalogService {
       defaultMinimumFee?: bigint;
       enabled?: boolean;
       feeRefundMode?: FeeRefundMode;
+      payWay?: PayWay;
     },
   ): Promise<ProductRow> {
     const product = await this.requireProduct(code);
@@ -397,6 +401,13 @@ export class CatalogService {
           `channel account ${channelAccountId} is a test account: its orders are test orders, never settled; bind it only with allowTestAccount: true`,
         );
       }
+      if (getAdapter(account.adapter_code)?.payWays.includes(product.pay_way) !== true) {
+        throw new AppError(
+          'INVALID_REQUEST',
+          `channel account ${channelAccountId} (${account.adapter_code}) cannot take ${product.pay_way} orders`,
+          { reason: 'pay_way_unsupported', payWay: product.pay_way, adapter: account.adapter_code },
+        );
+      }
       const cost = await queries.findChannelAccountRate(q, channelAccountId, product.id);
       if (cost === null) {
         throw new AppError(
@@ -441,15 +452,19 @@ export class CatalogService {
   routableBindings(productId: bigint): Promise<RoutableBinding[]> {
     return this.bindings.get(productId.toString(), async () => {
       const rows = await queries.listBindingsForRouting(this.db, productId);
-      return rows
-        .filter((r) => r.account_enabled && r.channel_enabled && r.cost_rate_ppm !== null)
-        .map((r) => ({
-          ...toCandidate(r),
-          adapterCode: r.adapter_code,
-          costRatePpm: r.cost_rate_ppm!,
-          cost: { ratePpm: r.cost_rate_ppm!, fixed: r.fixed_cost ?? 0n, minimum: r.minimum_cost ?? 0n },
-          testAccount: r.account_test,
-        }));
+      return (
+        rows
+          .filter((r) => r.account_enabled && r.channel_enabled && r.cost_rate_ppm !== null)
+          // An account whose adapter cannot serve the product's pay way never takes its orders.
+          .filter((r) => getAdapter(r.adapter_code)?.payWays.includes(r.pay_way) === true)
+          .map((r) => ({
+            ...toCandidate(r),
+            adapterCode: r.adapter_code,
+            costRatePpm: r.cost_rate_ppm!,
+            cost: { ratePpm: r.cost_rate_ppm!, fixed: r.fixed_cost ?? 0n, minimum: r.minimum_cost ?? 0n },
+            testAccount: r.account_test,
+          }))
+      );
     });
   }
 

@@ -23,6 +23,21 @@ export interface ChannelAdapter {
   readonly testChannel?: boolean;
   /** Whether the provider pays out to bank accounts (代付): `payout` and `queryPayout` are present. */
   readonly supportsPayout?: boolean;
+  /**
+   * The pay ways (products' `payWay`) the provider serves; routing never sends an order of another
+   * way to this adapter, and a product cannot be bound to an account whose adapter lacks its way.
+   */
+  readonly payWays: readonly PayWay[];
+  /** The credential fields the console's channel-account form shows, in order (see CredentialField). */
+  readonly credentialFields: readonly CredentialField[];
+
+  /**
+   * Proves the credentials and the network without moving money: a signed query of an order that
+   * does not exist, whose well-signed "not found" answer is success.
+   */
+  testConnection(ctx: ChannelContext): Promise<ConnectionTestResult>;
+  /** Downloads the provider's statement of one day (its own time zone), for reconciliation. */
+  fetchStatement?(ctx: ChannelContext, request: StatementRequest): Promise<ChannelStatement>;
 
   /** Opens a payment at the provider. Idempotent on `orderNo` at the provider's side. */
   createPayment(ctx: ChannelContext, request: CreatePaymentRequest): Promise<CreatePaymentResult>;
@@ -69,8 +84,93 @@ export interface ChannelContext {
   timeoutMs: number;
 }
 
+/**
+ * How the payer pays: Jeepay's way codes, which merchants moving from Jeepay already send. A
+ * product has one; `*_BAR` products take the customer's pay code (B扫C) and nothing else; an order
+ * of another way that carries a pay code is paid by the same wallet's pay-code method.
+ */
+export const PAY_WAYS = [
+  'ALI_QR', // 支付宝扫码 (C扫B): a QR code the payer scans → payData qr
+  'ALI_WAP', // 支付宝 H5 (mobile browser) → payData url or form
+  'ALI_PC', // 支付宝电脑网站 (desktop page) → payData form or url
+  'ALI_BAR', // 支付宝付款码 (B扫C): the merchant scans the payer's code
+  'WX_NATIVE', // 微信扫码 (Native, C扫B) → payData qr (code_url)
+  'WX_H5', // 微信 H5 (mobile browser outside WeChat) → payData url (h5_url)
+  'WX_JSAPI', // 微信公众号/JSAPI (inside WeChat; needs extra.openid) → payData jsapi
+  'WX_BAR', // 微信付款码 (B扫C)
+] as const;
+export type PayWay = (typeof PAY_WAYS)[number];
+
+/** The wallet of a pay way: an adapter paying a pay code uses this wallet's pay-code method. */
+export function walletOf(way: PayWay): 'alipay' | 'wechat' {
+  return way.startsWith('ALI_') ? 'alipay' : 'wechat';
+}
+
+/** Words for the console, in both languages; the console picks by the user's language. */
+export interface Words {
+  zh: string;
+  en: string;
+}
+
+/**
+ * One field of an adapter's credentials as the console shows it. `secret` and `pem` fields are
+ * write-only: never sent back to the console (it shows "saved" and a blank input; blank on save
+ * keeps the stored value). Validation is the adapter's `credentialsSchema` (PEMs parsed there).
+ */
+export interface CredentialField {
+  /** The key in the credentials object. */
+  key: string;
+  label: Words;
+  kind: 'text' | 'secret' | 'pem' | 'url' | 'choice';
+  required: boolean;
+  help?: Words;
+  placeholder?: string;
+  /** For `choice`: the values and their words. */
+  choices?: { value: string; label: Words }[];
+  /** For `url`: what a blank field means (the production gateway). */
+  defaultValue?: string;
+}
+
+export type ConnectionTestResult =
+  /** The provider answered a signed request and its answer's signature verified. */
+  | { ok: true; message: string }
+  /**
+   * CHANNEL_UNREACHABLE / CHANNEL_TIMEOUT (network), CHANNEL_BAD_SIGNATURE (our keys or theirs do not
+   * match), CHANNEL_AUTH_FAILED (the provider refused our signature or app id), INVALID_CREDENTIALS.
+   */
+  | { ok: false; code: string; message: string };
+
+export interface StatementRequest {
+  /** The provider's business day, `yyyy-MM-dd` (Asia/Shanghai for both Chinese wallets). */
+  date: string;
+}
+
+/** One line of a provider's statement: a payment or a refund as the provider booked it. */
+export interface StatementLine {
+  kind: 'payment' | 'refund';
+  /** Our order number (out_trade_no). */
+  orderNo: string;
+  channelOrderNo: string | null;
+  /** Our refund number, for refunds. */
+  refundNo: string | null;
+  /** Positive minor units: what was paid, or what was refunded. */
+  amount: bigint;
+  /** The provider's fee on the line, minor units (negative on a refund when the fee is returned). */
+  fee: bigint | null;
+  at: Date;
+}
+
+export interface ChannelStatement {
+  date: string;
+  lines: StatementLine[];
+  /** The provider's file as downloaded (decoded to UTF-8), kept for an operator to read. */
+  raw: string;
+}
+
 export interface CreatePaymentRequest {
   orderNo: string;
+  /** The product's pay way: which of the provider's methods to use. */
+  payWay: PayWay;
   amount: bigint;
   currency: string;
   subject: string;
@@ -84,9 +184,16 @@ export interface CreatePaymentRequest {
    * payment at once: paid, waiting for the customer to confirm, or declined.
    */
   authCode?: string | null;
+  /** The payer's id in the wallet (WeChat openid), for WX_JSAPI. */
+  payerId?: string | null;
 }
 
-export type PayDataType = 'qr' | 'url' | 'form' | 'none';
+/**
+ * qr: text to draw as a QR code; url: a page to send the payer to; form: an HTML form that posts
+ * itself to the provider; jsapi: JSON of the parameters the page inside WeChat passes to
+ * `WeixinJSBridge.invoke('getBrandWCPayRequest', …)`; none: nothing to show (pay codes).
+ */
+export type PayDataType = 'qr' | 'url' | 'form' | 'jsapi' | 'none';
 
 export type CreatePaymentResult =
   | {

@@ -1,6 +1,6 @@
 import type { CatalogService } from '../catalog/service.ts';
 import type { ChannelGateway } from '../channels/gateway.ts';
-import type { CreatePaymentRequest } from '../channels/types.ts';
+import type { CreatePaymentRequest, PayWay } from '../channels/types.ts';
 import type { Db } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import type { LedgerService } from '../ledger/service.ts';
@@ -74,10 +74,23 @@ export function authCodeOf(order: Pick<OrderRow, 'extra'>): string | null {
   return typeof code === 'string' ? code : null;
 }
 
+/** The pay way of an order's product (cached by the catalog), which picks the channel's method. */
+export async function payWayOf(
+  catalog: CatalogService,
+  order: Pick<OrderRow, 'product_code'>,
+): Promise<PayWay> {
+  const product = await catalog.productByCode(order.product_code);
+  if (!product) throw new AppError('PRODUCT_NOT_FOUND', `product ${order.product_code} not found`);
+  return product.pay_way;
+}
+
 /** The channel's create call for an order: the channel knows the order by its number, so a repeat is the same payment. */
-export function paymentRequestOf(order: OrderRow): CreatePaymentRequest {
+export function paymentRequestOf(order: OrderRow, payWay: PayWay): CreatePaymentRequest {
+  const payerId = order.extra?.openid;
   return {
     orderNo: order.order_no,
+    payWay,
+    payerId: typeof payerId === 'string' ? payerId : null,
     amount: order.amount,
     currency: order.currency,
     subject: order.subject,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { merchantTermsOf, type RoutableBinding } from '../catalog/service.ts';
 import { getAdapter } from '../channels/registry.ts';
-import type { CreatePaymentResult } from '../channels/types.ts';
+import type { CreatePaymentResult, PayWay } from '../channels/types.ts';
 import { Batcher } from '../db/batcher.ts';
 import { AppError, orderFailureReasonOf } from '../errors.ts';
 import { feeOf } from '../fees/fee.ts';
@@ -9,7 +9,14 @@ import { splitFee } from '../fees/split.ts';
 import type { AppKeys } from '../merchants/service.ts';
 import { toJsonAmount } from '../money/money.ts';
 import { minuteOfDayIn, planRoute } from '../routing/route.ts';
-import { authCodeOf, type OrderContext, type OrderSteps, paymentRequestOf, raiseAlert } from './context.ts';
+import {
+  authCodeOf,
+  type OrderContext,
+  type OrderSteps,
+  paymentRequestOf,
+  payWayOf,
+  raiseAlert,
+} from './context.ts';
 import type { OrderRow } from './queries.ts';
 import * as queries from './queries.ts';
 import { isOpen } from './state.ts';
@@ -143,6 +150,7 @@ export class CreateOrders {
     }
 
     const authCode = authCodeOf({ extra: input.extra ?? null });
+    assertPayWayInput(product.pay_way, authCode, input.extra);
     const routed =
       origin.channelAccountId === undefined
         ? await this.planFor(product.id, input.amount)
@@ -265,7 +273,7 @@ export class CreateOrders {
       }
       const result = await this.ctx.channels.createPayment(
         binding.channelAccountId,
-        paymentRequestOf(current),
+        paymentRequestOf(current, await payWayOf(this.ctx.catalog, current)),
       );
       if (result.outcome === 'accepted') return this.accepted(current, binding, result);
       if (result.outcome === 'declined') return this.declined(current, binding, result);
@@ -506,4 +514,36 @@ function assertSameRequest(order: OrderRow, requestHash: string): OrderRow {
     );
   }
   return order;
+}
+
+/**
+ * What a pay way needs from the merchant: a pay-code product takes only the customer's pay code,
+ * and WeChat's in-app payment needs the payer's openid. Refused before anything is recorded.
+ */
+function assertPayWayInput(
+  payWay: PayWay,
+  authCode: string | null,
+  extra: Record<string, unknown> | undefined,
+) {
+  if ((payWay === 'ALI_BAR' || payWay === 'WX_BAR') && authCode === null) {
+    throw new AppError(
+      'INVALID_REQUEST',
+      `extra.authCode: a ${payWay} product takes the customer's pay code`,
+      {
+        field: 'extra.authCode',
+        reason: 'required',
+      },
+    );
+  }
+  const openid = extra?.openid;
+  if (
+    payWay === 'WX_JSAPI' &&
+    authCode === null &&
+    (typeof openid !== 'string' || !/^[\w-]{1,128}$/.test(openid))
+  ) {
+    throw new AppError('INVALID_REQUEST', "extra.openid: a WX_JSAPI product needs the payer's openid", {
+      field: 'extra.openid',
+      reason: 'required',
+    });
+  }
 }

@@ -6,7 +6,7 @@ import type { Db } from '../db/index.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { AppError } from '../errors.ts';
 import { rateOnly } from '../fees/fee.ts';
-import { authCodeOf, paymentRequestOf } from './context.ts';
+import { authCodeOf, paymentRequestOf, payWayOf } from './context.ts';
 import type { OrderRow } from './queries.ts';
 import * as queries from './queries.ts';
 
@@ -127,7 +127,10 @@ export class StrandedOrders {
     if (status === 'closed') return this.steps.close(order, 'channel_closed');
     if (status !== 'pending') return order;
     const binding = await this.bindingOf(order);
-    const result = await this.channels.createPayment(binding.channelAccountId, paymentRequestOf(order));
+    const result = await this.channels.createPayment(
+      binding.channelAccountId,
+      paymentRequestOf(order, await payWayOf(this.catalog, order)),
+    );
     if (result.outcome !== 'accepted') {
       this.options.log.warn(
         { orderNo: order.order_no, outcome: result.outcome },

@@ -1,15 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { errors, request } from 'undici';
 import { z } from 'zod';
+import { readTextUpTo } from '../http-body.ts';
 import {
   type ChannelAdapter,
   type ChannelContext,
   type ClosePaymentResult,
+  type ConnectionTestResult,
   type CreatePaymentRequest,
   type CreatePaymentResult,
   type CreateRefundRequest,
   type CreateRefundResult,
+  type CredentialField,
   NotifyRejected,
+  PAY_WAYS,
   type ParsedNotify,
   type ParsedPayoutNotify,
   type ParsedRefundNotify,
@@ -25,7 +29,6 @@ import {
   type RefundReference,
   type RefundStatusResult,
 } from '../types.ts';
-import { readTextUpTo } from './http-body.ts';
 import {
   PAY_MODES,
   PAYOUT_OUTCOMES,
@@ -156,6 +159,44 @@ export const sandboxAdapter: ChannelAdapter = {
   supportsAuthCode: true,
   testChannel: true,
   supportsPayout: true,
+  // The sandbox stands in for every wallet: it serves every pay way with its own pay page.
+  payWays: PAY_WAYS,
+  credentialFields: [
+    {
+      key: 'mchId',
+      label: { zh: '沙箱商户号', en: 'Sandbox merchant ID' },
+      kind: 'text',
+      required: true,
+      help: {
+        zh: '在沙箱的 /sandbox/register 注册得到',
+        en: "Registered at the sandbox's /sandbox/register",
+      },
+    },
+    { key: 'key', label: { zh: '沙箱密钥', en: 'Sandbox key' }, kind: 'secret', required: true },
+    {
+      key: 'baseUrl',
+      label: { zh: '沙箱地址', en: 'Sandbox address' },
+      kind: 'url',
+      required: false,
+      help: {
+        zh: '留空即本进程内的沙箱（/sandbox）',
+        en: 'Blank means the sandbox inside this process (/sandbox)',
+      },
+    },
+  ] satisfies CredentialField[],
+
+  async testConnection(ctx: ChannelContext): Promise<ConnectionTestResult> {
+    const credentials = credentialsSchema.safeParse(ctx.credentials);
+    if (!credentials.success) return { ok: false, code: 'INVALID_CREDENTIALS', message: 'bad credentials' };
+    // An order number no one uses: a signed NOT_FOUND proves the key and the address.
+    const call = await callSandbox(ctx, credentials.data, '/api/pay/query', {
+      outTradeNo: `CONNTEST${Date.now()}`,
+    });
+    if (!call.ok) return { ok: false, code: call.code, message: call.message };
+    if (call.answer.code === 'NOT_FOUND')
+      return { ok: true, message: 'the sandbox answered, signature verified' };
+    return { ok: false, code: 'CHANNEL_AUTH_FAILED', message: `the sandbox answered ${call.answer.code}` };
+  },
 
   async createPayment(ctx: ChannelContext, payment: CreatePaymentRequest): Promise<CreatePaymentResult> {
     const credentials = credentialsSchema.safeParse(ctx.credentials);

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import { Agent, request } from 'undici';
 import { assertPublicLiteral, publicOnlyLookup } from '../../notify/address-guard.ts';
-import { readTextUpTo } from './http-body.ts';
+import { readTextUpTo } from '../http-body.ts';
 import type { SandboxPayment, SandboxRefund } from './payment-book.ts';
 import type { SandboxPayout } from './payout-book.ts';
 import {

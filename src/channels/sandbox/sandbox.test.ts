@@ -138,6 +138,7 @@ function nextOrderNo(): string {
 async function openPayment(ctx: ChannelContext, orderNo = nextOrderNo(), amount = 1234n) {
   const result = await sandboxAdapter.createPayment(ctx, {
     orderNo,
+    payWay: 'ALI_QR',
     amount,
     currency: 'CNY',
     subject: 'Tea <b>& cake</b>',
