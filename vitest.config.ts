@@ -3,13 +3,14 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'sdk/**/*.test.ts', 'test/**/*.test.ts'],
-    // Each database test file boots its own PGlite (~0.7 GB) and PostgreSQL database;
-    // two at a time fits a 2-core, 24 GB machine.
-    maxWorkers: 2,
+    // Each database test file boots its own PGlite (~0.7 GB) and PostgreSQL database. Most suites
+    // spend half their time waiting (browsers settling, retry schedules, child processes starting),
+    // so three at a time keep a 2-core, 24 GB machine busy without starving any of them.
+    maxWorkers: 3,
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    globalSetup: ['test/support/build-web.ts'],
+    globalSetup: ['test/support/global-setup.ts'],
     // Browser tests wait for screens with expect.poll; a loaded 2-core machine needs more than 1 s.
     expect: { poll: { timeout: 10_000, interval: 100 } },
   },

@@ -7,7 +7,7 @@ import { eventually, paidSandboxOrder, startTestPlatform, type TestPlatform } fr
 import { NotifyReceiver } from './support/receiver.ts';
 
 /**
- * Rotating an app's HMAC secret with a grace period (issue 11), as Stripe does: the secret it
+ * Rotating an app's HMAC secret with a grace period, as Stripe does: the secret it
  * replaces still signs requests until the grace the operator or store manager picked runs out, and
  * never after; "now" (0) refuses it at once, for a leak; notifies are signed with the new one; the
  * replaced secret is kept sealed like the current one, never in plain text.

@@ -150,6 +150,10 @@ describe.each(testDatabases)('consoles in the browser on $kind', (database) => {
     await page.getByRole('combobox', { name: '商户' }).click();
     await page.getByRole('combobox', { name: '商户' }).pressSequentially('浏览器');
     await page.locator('.ant-select-item-option', { hasText: '浏览器测试商户' }).first().click();
+    // The product list opens once the merchant's products have loaded (slow on a busy machine).
+    await expect
+      .poll(() => page.getByRole('combobox', { name: '支付产品' }).isEnabled(), { timeout: 30_000 })
+      .toBe(true);
     await choose(page, '支付产品', '浏览器扫码');
     await page.getByLabel('金额').fill('88.88');
     await page.getByRole('button', { name: '提交订单' }).click();

@@ -9,7 +9,7 @@ import { NotifyReceiver } from './support/receiver.ts';
 vi.setConfig({ testTimeout: WALKTHROUGH_TIMEOUT });
 
 /**
- * Secrets and integration details in the merchant portal, in a real browser (issue 11): the keys
+ * Secrets and integration details in the merchant portal, in a real browser: the keys
  * page shows the merchant number and AppID; rotating a secret asks how long the old one keeps
  * working and shows the new one in the show-once dialog, which nothing but an explicit "I have
  * saved it" closes; the 接口文档 link opens the merchant API reference in the console's language;

@@ -6,7 +6,7 @@ import { testDatabases } from './support/databases.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
 
 /**
- * The merchant API reference as a page in the reader's language (issue 11): the merchant portal's
+ * The merchant API reference as a page in the reader's language: the merchant portal's
  * 接口文档 link opens /docs/merchant-api?lang=…, rendered from docs/merchant-api.md or its Chinese
  * translation, under a policy that lets the page load nothing but its own inline style.
  */

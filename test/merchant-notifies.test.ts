@@ -5,7 +5,7 @@ import { eventually, paidSandboxOrder, startTestPlatform, type TestPlatform } fr
 import { NotifyReceiver } from './support/receiver.ts';
 
 /**
- * The merchant portal's notify log (issue 11): a store manager sees every attempt to notify its
+ * The merchant portal's notify log: a store manager sees every attempt to notify its
  * server about one of its orders (time, HTTP status or why it failed, the start of the answer) and
  * can send the notify again, as an operator can. Another merchant's order is NOT_FOUND, whether
  * read or resent; a cashier is refused the screen.

@@ -160,11 +160,15 @@ const pgliteParsers = {
  * PGlite does not stop a second process opening the same folder, which loses rows, so a lock
  * file guards the data directory. `dataDir` undefined = in memory (tests).
  */
-export async function openPglite(dataDir?: string): Promise<Db> {
+export async function openPglite(
+  dataDir?: string,
+  options: { loadDataDir?: Blob } = {},
+): Promise<Db & { dumpDataDir(): Promise<Blob> }> {
   const releaseLock = dataDir ? lockDataDir(dataDir) : () => {};
   let db: PGlite;
   try {
-    db = await PGlite.create(dataDir ? { dataDir, parsers: pgliteParsers } : { parsers: pgliteParsers });
+    // `loadDataDir` starts from a dumped cluster instead of running initdb (seconds of WASM).
+    db = await PGlite.create({ ...(dataDir ? { dataDir } : {}), ...options, parsers: pgliteParsers });
   } catch (error) {
     releaseLock();
     throw error;
@@ -191,6 +195,7 @@ export async function openPglite(dataDir?: string): Promise<Db> {
       await db.close();
       releaseLock();
     },
+    dumpDataDir: () => db.dumpDataDir('gzip'),
   };
 }
 

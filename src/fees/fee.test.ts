@@ -4,7 +4,7 @@ import { describeComponent, exceedingComponent, type FeeTerms, feeOf, rateOnly }
 const terms = (ratePpm: number, fixed = 0n, minimum = 0n): FeeTerms => ({ ratePpm, fixed, minimum });
 
 describe('feeOf: max(minimum, roundHalfUp(amount × ppm) + fixed), at most the amount', () => {
-  it('is the plain rate when there is no fixed part and no minimum (the fee before issue 10)', () => {
+  it('is the plain rate when there is no fixed part and no minimum (the fee before fixed parts and minimums)', () => {
     expect(feeOf(10_000n, rateOnly(6000))).toBe(60n);
     // The floor this fixes: at 0.6 % an order of 83 fen or less paid nothing.
     expect(feeOf(83n, rateOnly(6000))).toBe(0n);

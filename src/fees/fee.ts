@@ -10,7 +10,7 @@ export interface FeeTerms {
   minimum: bigint;
 }
 
-/** The terms of a plain rate: no fixed part, no minimum (the fee before issue 10). */
+/** The terms of a plain rate: no fixed part, no minimum (the fee before fixed parts and minimums). */
 export const rateOnly = (ratePpm: number): FeeTerms => ({ ratePpm, fixed: 0n, minimum: 0n });
 
 /**

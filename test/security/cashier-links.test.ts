@@ -7,7 +7,7 @@ import { testDatabases } from '../support/databases.ts';
 import { eventually, payOnSandbox, startTestPlatform, type TestPlatform } from '../support/platform.ts';
 
 /**
- * Issue 10, cashier links: order numbers are time + a counter, so the cashier page must not answer
+ * cashier links: order numbers are time + a counter, so the cashier page must not answer
  * to an order number alone. Every cashier route needs the order's token; without it (or with
  * another's) the answer is exactly an unknown order's 404; the return URL reaches only the token
  * holder; and one address cannot poll without end.

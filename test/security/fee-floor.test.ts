@@ -6,7 +6,7 @@ import { testDatabases } from '../support/databases.ts';
 import { eventually, paidSandboxOrder, startTestPlatform, type TestPlatform } from '../support/platform.ts';
 
 /**
- * Issue 10, fee floor: at 0.6 % an order of 83 fen or less paid no fee. Rates now have a fixed part
+ * fee floor: at 0.6 % an order of 83 fen or less paid no fee. Rates now have a fixed part
  * and a minimum (products, merchant rates, channel account costs), the fee never exceeds the amount,
  * the rate rule compares each part, and refunds give the fee back exactly.
  */

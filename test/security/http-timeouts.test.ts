@@ -5,7 +5,7 @@ import { testDatabases } from '../support/databases.ts';
 import { startTestPlatform, type TestPlatform } from '../support/platform.ts';
 
 /**
- * Server timeouts (issue 10): a client that stalls while sending headers or a body, or keeps an
+ * Server timeouts: a client that stalls while sending headers or a body, or keeps an
  * idle connection, is cut after the configured time instead of holding a socket for minutes.
  * No database work is involved, so this runs on the first test database only.
  */

@@ -6,7 +6,7 @@ import { testDatabases } from '../support/databases.ts';
 import { eventually, startTestPlatform, type TestPlatform } from '../support/platform.ts';
 
 /**
- * Issue 10, "Lockout races": parallel guesses must not outrun the account lock. Each guess (a login
+ * "Lockout races": parallel guesses must not outrun the account lock. Each guess (a login
  * password, a TOTP or recovery code, a reset code, a completion password) is counted before it is
  * checked, so however many arrive at once at most 10 reach the check; then the right one is refused
  * too. Guesses come from many client addresses, so the per-address limit does not hide the account

@@ -5,7 +5,7 @@ import { testDatabases } from '../support/databases.ts';
 import { startTestPlatform, type TestPlatform } from '../support/platform.ts';
 
 /**
- * Issue 10, "Login CSRF": the auth posts made before there is a session (login, password reset)
+ * "Login CSRF": the auth posts made before there is a session (login, password reset)
  * accept JSON only and refuse a foreign Origin, so a foreign page cannot log a victim into the
  * attacker's account; logout needs the session's CSRF token.
  */

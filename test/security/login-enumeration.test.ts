@@ -4,7 +4,7 @@ import { testDatabases } from '../support/databases.ts';
 import { startTestPlatform, type TestPlatform } from '../support/platform.ts';
 
 /**
- * Issue 10, "Enumeration" (the console half): a locked account, an unknown user, a disabled user and
+ * "Enumeration" (the console half): a locked account, an unknown user, a disabled user and
  * a wrong password get the same answer (status, code, message, no cookie, no details), so a caller
  * cannot tell which usernames exist or are locked. The lock is still enforced (the right password
  * does not log in) and audited with its reason.

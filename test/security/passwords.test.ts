@@ -7,7 +7,7 @@ import { eventually, startTestPlatform, type TestPlatform } from '../support/pla
 import { runQingyun } from '../support/processes.ts';
 
 /**
- * Issue 10, "Passwords" (PCI DSS 8.3.6, 8.3.7): every console user's new password has letters and
+ * "Passwords" (PCI DSS 8.3.6, 8.3.7): every console user's new password has letters and
  * digits, operators' at least 12 characters (others 8), is not a common or guessable one (zxcvbn,
  * with the username and the platform's name as inputs), and is not one of the user's last four:
  * on creation, first-login change, voluntary change, reset by code, admin reset and the CLI.

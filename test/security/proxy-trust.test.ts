@@ -7,7 +7,7 @@ import { testDatabases } from '../support/databases.ts';
 import { startTestPlatform, type TestPlatform } from '../support/platform.ts';
 
 /**
- * Proxy trust (issue 10): X-Forwarded-For is believed only from the reverse proxies listed in
+ * Proxy trust: X-Forwarded-For is believed only from the reverse proxies listed in
  * QY_TRUST_PROXY, and the client is the right-most address not listed; `1` (trust every hop) no
  * longer starts. Both the app IP allowlist and the audit log's IP use that address.
  */

@@ -7,7 +7,7 @@ import { testDatabases } from '../support/databases.ts';
 import { startTestPlatform, type TestPlatform } from '../support/platform.ts';
 
 /**
- * Request signatures (DESIGN §6, issue 10): the merchant and app are part of the signed string, so
+ * Request signatures (DESIGN §6): the merchant and app are part of the signed string, so
  * a request captured for one app cannot be replayed on another app that shares the RSA key; only
  * the canonical base64 spelling of a signature is accepted, and no X-Qy-* header twice; an app can
  * be limited to one sign type; an app id that is unknown, another merchant's or disabled is answered

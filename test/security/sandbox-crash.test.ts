@@ -18,7 +18,7 @@ import { eventually, payOnSandbox } from '../support/platform.ts';
 import { runQingyun, startQingyun, stopQingyun } from '../support/processes.ts';
 import { NotifyReceiver } from '../support/receiver.ts';
 
-// Issue 10, "the embedded sandbox forgets": a crash lost the payments testers made on the sandbox
+// "The embedded sandbox forgets": a crash lost the payments testers made on the sandbox
 // page (paid there, never on the platform; sync answered not_found). The in-process sandbox now
 // keeps its payments and pending notifies in its own tables.
 

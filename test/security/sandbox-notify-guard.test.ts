@@ -9,7 +9,7 @@ import { AppError } from '../../src/errors.ts';
 import { testDatabases } from '../support/databases.ts';
 import { eventually, payOnSandbox, startTestPlatform, type TestPlatform } from '../support/platform.ts';
 
-// Issue 10: the sandbox's notifier was an unauthenticated SSRF amplifier (any address, loopback
+// the sandbox's notifier was an unauthenticated SSRF amplifier (any address, loopback
 // included, up to 100 copies). It now goes through the merchant-notify address guard under the
 // platform's private-address setting, and its faults have tight bounds.
 

@@ -6,7 +6,7 @@ import { startPlatform } from '../../src/app/platform.ts';
 import { testDatabases } from '../support/databases.ts';
 import { startTestPlatform, type TestPlatform, testConfig } from '../support/platform.ts';
 
-// Issue 10, "the sandbox channel is on in production": off by default with DATABASE_URL, loud when
+// "the sandbox channel is on in production": off by default with DATABASE_URL, loud when
 // turned on there, registration closed to the public, keys random and sealed.
 
 const MASTER_KEY = 'a'.repeat(64);

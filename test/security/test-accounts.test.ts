@@ -10,7 +10,7 @@ import {
   type TestPlatform,
 } from '../support/platform.ts';
 
-// Issue 10: sandbox channel accounts are test accounts; their orders are test orders (left out of
+// sandbox channel accounts are test accounts; their orders are test orders (left out of
 // statistics unless asked for with includeTest, never settled); in production a product is bound to
 // one only when an operator says so.
 

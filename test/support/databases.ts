@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type Db, openPglite, openPostgres, runOnServer } from '../../src/db/index.ts';
 import { migrate } from '../../src/db/migrate.ts';
+import { pgliteSnapshot, postgresTemplateName } from './database-templates.ts';
 
 /**
  * Every database test runs on PGlite, and on PostgreSQL too when TEST_DATABASE_URL is set.
@@ -15,7 +16,8 @@ export interface TestDatabase {
 const pglite: TestDatabase = {
   kind: 'pglite',
   async open() {
-    const db = await openPglite();
+    const snapshot = pgliteSnapshot();
+    const db = await openPglite(undefined, snapshot ? { loadDataDir: snapshot } : {});
     await migrate(db);
     return { db, dispose: () => db.close() };
   },
@@ -26,7 +28,11 @@ function postgres(adminUrl: string): TestDatabase {
     kind: 'postgres',
     async open() {
       const name = `qy_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-      await runOnServer(adminUrl, `CREATE DATABASE ${name}`);
+      const template = postgresTemplateName();
+      // From the migrated template the global setup made; migrate() below then has nothing to do.
+      await runOnServer(adminUrl, `CREATE DATABASE ${name} TEMPLATE ${template}`).catch(() =>
+        runOnServer(adminUrl, `CREATE DATABASE ${name}`),
+      );
       const url = new URL(adminUrl);
       url.pathname = `/${name}`;
       const db = openPostgres(url.toString(), 40);

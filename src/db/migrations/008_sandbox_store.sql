@@ -1,4 +1,4 @@
--- Issue 10: the sandbox channel is a test channel, and the in-process sandbox remembers.
+-- The sandbox channel is a test channel, and the in-process sandbox remembers.
 --
 -- Channel accounts of a test channel (the sandbox) are test accounts; an order they take is a
 -- test order (pay_order.test, already left out of statistics), which settlement must skip too.

@@ -1,4 +1,4 @@
--- Fee floor (issue 10): at 0.6 % an order of 83 fen or less paid no fee at all, while channels charge
+-- Fee floor: at 0.6 % an order of 83 fen or less paid no fee at all, while channels charge
 -- per order too. Each rate gains a fixed per-order part and a minimum, in minor units:
 -- fee = max(minimum, roundHalfUp(amount × ppm) + fixed), never above the order amount (fees/fee.ts).
 -- 0 for both is the fee as before.

@@ -5,7 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { percentFromPpm, yuan, yuanPlain } from '../shell/format.ts';
 import { feeRule } from '../shell/forms.ts';
 
-// The fixed part and minimum of a fee (issue 10's fee floor), on products, merchant rates and
+// The fixed part and minimum of a fee, on products, merchant rates and
 // channel account costs: typed in yuan, shown beside the rate.
 
 /** "0.6%", "0.6% + ¥0.05/笔", "0.6%，最低 ¥0.10". */
