@@ -89,7 +89,10 @@ export async function startAlipayFake(options: {
   apps: FakeApp[];
   keys?: { publicKey: KeyObject; privateKey: KeyObject };
   notifyRetryDelaysMs?: number[];
+  /** How long after the change the first notify attempt is made. */
+  notifyDelayMs?: number;
 }): Promise<AlipayFake> {
+  const notifyDelayMs = options.notifyDelayMs ?? 50;
   const keys = options.keys ?? generateKeyPairSync('rsa', { modulusLength: 2048 });
   const wrongKey = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey;
   const retryDelays = options.notifyRetryDelaysMs ?? [100, 200, 400];
@@ -193,7 +196,12 @@ export async function startAlipayFake(options: {
         timers.add(timer);
       }
     };
-    void attempt(0);
+    // Alipay notifies asynchronously, a moment after the change.
+    const first = setTimeout(() => {
+      timers.delete(first);
+      void attempt(0);
+    }, notifyDelayMs);
+    timers.add(first);
   }
 
   function markPaid(trade: FakeTrade) {
@@ -328,8 +336,8 @@ export async function startAlipayFake(options: {
       case 'alipay.trade.close': {
         if (!mine) return notExist;
         if (mine.status !== 'WAIT_BUYER_PAY') return fail('ACQ.TRADE_STATUS_ERROR', '交易状态不合法');
+        // No notify: Alipay sends TRADE_CLOSED for a timeout or a full refund, not for our own close.
         mine.status = 'TRADE_CLOSED';
-        sendNotify(mine, { gmt_close: shanghaiTime(new Date()) });
         return ok({ trade_no: mine.tradeNo, out_trade_no: mine.outTradeNo });
       }
       case 'alipay.trade.cancel': {
