@@ -377,6 +377,17 @@ describe.each(testDatabases)('Alipay channel on $kind', (database) => {
       timeoutMs: 2_000,
     };
     expect(await alipayAdapter.testConnection(ctx)).toMatchObject({ ok: true });
+    // A broken key is refused when the account is saved, naming the field.
+    await expect(
+      t.platform.services.catalog.createChannelAccount({
+        channelCode: 'alipay',
+        name: '坏密钥',
+        credentials: {
+          ...account.credentials,
+          alipayPublicKey: '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----',
+        },
+      }),
+    ).rejects.toMatchObject({ code: 'INVALID_REQUEST', message: expect.stringContaining('alipayPublicKey') });
     const wrongKey = {
       ...ctx,
       credentials: {
