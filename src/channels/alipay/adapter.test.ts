@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AlipayFake, startAlipayFake } from '../../../test/fakes/alipay/server.ts';
 import type { ChannelContext, CreatePaymentRequest, PayWay } from '../types.ts';
 import { alipayAdapter, PAY_CODE_CANCELLED } from './adapter.ts';
-import { shanghaiTime } from './protocol.ts';
+import { parseShanghaiTime, shanghaiTime } from './protocol.ts';
 
 const app = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const other = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -159,6 +159,30 @@ describe('Alipay adapter against the fake gateway', () => {
     });
     expect(await alipayAdapter.createPayment(ctx, payment('ALI_QR', 1n, { currency: 'USD' }))).toMatchObject({
       outcome: 'refused',
+    });
+  });
+
+  it('sends the common parameters, and a service provider’s app_auth_token', async () => {
+    const p = payment('ALI_QR', 5n);
+    await alipayAdapter.createPayment(withCredentials({ appAuthToken: '202601BB0123456789' }), p);
+    const sent = fake.requests.at(-1)!;
+    expect(sent).toMatchObject({
+      app_id: APP_ID,
+      method: 'alipay.trade.precreate',
+      format: 'JSON',
+      charset: 'utf-8',
+      sign_type: 'RSA2',
+      version: '1.0',
+      app_auth_token: '202601BB0123456789',
+      notify_url: ctx.notifyUrl,
+    });
+    expect(sent.timestamp).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+    expect(Math.abs(parseShanghaiTime(sent.timestamp)!.getTime() - Date.now())).toBeLessThan(5_000);
+    expect(JSON.parse(sent.biz_content!)).toMatchObject({
+      out_trade_no: p.orderNo,
+      total_amount: '0.05',
+      product_code: 'FACE_TO_FACE_PAYMENT',
+      time_expire: shanghaiTime(p.expiresAt),
     });
   });
 

@@ -759,9 +759,11 @@ async function resolvePayCode(
 ): Promise<CreatePaymentResult> {
   const attempts = keys.config.payCodeQueryAttempts ?? DEFAULT_PAY_CODE_ATTEMPTS;
   const interval = keys.config.payCodeQueryIntervalMs ?? DEFAULT_PAY_CODE_INTERVAL_MS;
+  // Bounded whatever the network does: the queries stop at this deadline, then one cancel.
+  const deadline = Date.now() + attempts * interval + ctx.timeoutMs;
   let waiting = false;
   let channelOrderNo: string | null = null;
-  for (let attempt = 0; attempt < attempts; attempt++) {
+  for (let attempt = 0; attempt < attempts && Date.now() < deadline; attempt++) {
     await sleep(interval);
     let status: PaymentStatusResult;
     try {

@@ -11,7 +11,6 @@
 import { generateKeyPairSync, type KeyObject, randomInt } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { crc32, deflateRawSync } from 'node:zlib';
 import {
   fromYuan,
   responseKeyOf,
@@ -21,6 +20,7 @@ import {
   signingString,
   toYuan,
 } from '../../../src/channels/alipay/protocol.ts';
+import { statementZip } from './statement.ts';
 
 export interface FakeApp {
   appId: string;
@@ -68,8 +68,9 @@ export interface AlipayFake {
   apps: FakeApp[];
   trades: Map<string, FakeTrade>;
   notifies: SentNotify[];
-  /** Every method called, in order (after the signature check). */
+  /** Every method called, in order (after the signature check), and its parameters. */
   calls: string[];
+  requests: Record<string, string>[];
   /** The next N answers are signed with another key. */
   badlySignNext(count?: number): void;
   /** The next call of this method is carried out, then the connection is dropped (the answer is lost). */
@@ -99,6 +100,7 @@ export async function startAlipayFake(options: {
   const trades = new Map<string, FakeTrade>();
   const notifies: SentNotify[] = [];
   const calls: string[] = [];
+  const requests: Record<string, string>[] = [];
   const payCodes = new Map<string, PayCodeBehaviour>();
   const drops = new Set<string>();
   let badSigns = 0;
@@ -407,55 +409,6 @@ export async function startAlipayFake(options: {
     }
   }
 
-  function statementZip(app: FakeApp, date: string): Buffer {
-    const rows: string[] = [];
-    let payments = 0n;
-    let refunds = 0n;
-    for (const t of trades.values()) {
-      if (t.app !== app || !t.paidAt) continue;
-      const fee = (t.total * 6n + 500n) / 1000n;
-      if (shanghaiTime(t.paidAt).startsWith(date)) {
-        payments += t.total;
-        rows.push(
-          row(t, '交易', shanghaiTime(t.paidAt), toYuan(t.total), toYuan(t.total), '', `-${toYuan(fee)}`),
-        );
-      }
-      for (const [no, r] of t.refunds) {
-        if (!shanghaiTime(r.at).startsWith(date)) continue;
-        refunds += r.amount;
-        const back = (r.amount * 6n + 500n) / 1000n;
-        rows.push(
-          row(
-            t,
-            '退款',
-            shanghaiTime(r.at),
-            `-${toYuan(r.amount)}`,
-            `-${toYuan(r.amount)}`,
-            no,
-            toYuan(back),
-          ),
-        );
-      }
-    }
-    const text = [
-      '#支付宝业务明细查询',
-      `#账号：[${app.sellerId}0156]`,
-      `#起始日期：[${date.replace(/-(\d+)-(\d+)/, '年$1月$2日')} 00:00:00]   终止日期：[…]`,
-      '#-----------------------------------------业务明细列表----------------------------------------',
-      '支付宝交易号,商户订单号,业务类型,商品名称,创建时间,完成时间,门店编号,门店名称,操作员,终端号,对方账户,订单金额（元）,商家实收（元）,支付宝红包（元）,集分宝（元）,支付宝优惠（元）,商家优惠（元）,券核销金额（元）,券名称,商家红包消费金额（元）,卡消费金额（元）,退款批次号/请求号,服务费（元）,分润（元）,备注',
-      ...rows,
-      '#-----------------------------------------业务明细列表结束------------------------------------',
-      `#交易合计：…，商家实收共${toYuan(payments)}元`,
-      `#退款合计：…，商家实收退款共-${toYuan(refunds)}元`,
-      `#导出时间：[${shanghaiTime(new Date())}]`,
-    ].join('\r\n');
-    const name = `${app.sellerId}0156_${date.replaceAll('-', '')}`;
-    return zip([
-      { name: `${name}_业务明细.csv`, data: gbk(`${text}\r\n`) },
-      { name: `${name}_业务明细(汇总).csv`, data: gbk('#支付宝业务汇总查询\r\n') },
-    ]);
-  }
-
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -465,7 +418,9 @@ export async function startAlipayFake(options: {
       if (bill) {
         const app = options.apps.find((a) => a.appId === bill[1]);
         if (!app) return res.writeHead(404).end();
-        return res.writeHead(200, { 'content-type': 'application/zip' }).end(statementZip(app, bill[2]!));
+        return res
+          .writeHead(200, { 'content-type': 'application/zip' })
+          .end(statementZip(trades.values(), app, bill[2]!));
       }
       if (requestUrl.pathname !== '/gateway.do') return res.writeHead(404).end();
       // The gateway takes parameters in the query string and the form body alike.
@@ -484,6 +439,7 @@ export async function startAlipayFake(options: {
           .end(answer(method || 'error', checked.error));
       }
       calls.push(method);
+      requests.push(params);
       let biz: Record<string, string>;
       try {
         biz = JSON.parse(params.biz_content ?? '{}');
@@ -523,6 +479,7 @@ export async function startAlipayFake(options: {
     trades,
     notifies,
     calls,
+    requests,
     badlySignNext(count = 1) {
       badSigns = count;
     },
@@ -549,110 +506,4 @@ export async function startAlipayFake(options: {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-function row(
-  t: FakeTrade,
-  kind: string,
-  at: string,
-  amount: string,
-  received: string,
-  refundNo: string,
-  fee: string,
-) {
-  const cells = [
-    t.tradeNo,
-    t.outTradeNo,
-    kind,
-    t.subject.replaceAll(',', '，'),
-    shanghaiTime(t.createdAt),
-    at,
-    '',
-    '',
-    '',
-    '',
-    'cli***@alipay.com',
-    amount,
-    received,
-    '0.00',
-    '0.00',
-    '0.00',
-    '0.00',
-    '0.00',
-    '',
-    '0.00',
-    '0.00',
-    refundNo,
-    fee,
-    '0.00',
-    '',
-  ];
-  return cells.map((c) => `${c}\t`).join(',');
-}
-
-// ---------- GBK and zip, as Alipay writes its statements ----------
-
-let gbkTable: Map<string, number[]> | null = null;
-
-/** GBK bytes of a text: the table is TextDecoder('gbk') read backwards (Node has no GBK encoder). */
-export function gbk(text: string): Buffer {
-  if (!gbkTable) {
-    gbkTable = new Map();
-    const decoder = new TextDecoder('gbk');
-    for (let lead = 0x81; lead <= 0xfe; lead++) {
-      for (let trail = 0x40; trail <= 0xfe; trail++) {
-        if (trail === 0x7f) continue;
-        const char = decoder.decode(Uint8Array.of(lead, trail));
-        if (char.length === 1 && char !== '\ufffd' && !gbkTable.has(char)) gbkTable.set(char, [lead, trail]);
-      }
-    }
-  }
-  const bytes: number[] = [];
-  for (const char of text) {
-    const code = char.codePointAt(0)!;
-    if (code < 0x80) bytes.push(code);
-    else bytes.push(...(gbkTable.get(char) ?? [0x3f]));
-  }
-  return Buffer.from(bytes);
-}
-
-/** A zip of deflated entries with GBK names (no UTF-8 flag), as Alipay's statement downloads are. */
-export function zip(entries: { name: string; data: Buffer }[]): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const entry of entries) {
-    const name = gbk(entry.name);
-    const packed = deflateRawSync(entry.data);
-    const crc = crc32(entry.data);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(8, 8);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(packed.length, 18);
-    local.writeUInt32LE(entry.data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(8, 10);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(packed.length, 20);
-    central.writeUInt32LE(entry.data.length, 24);
-    central.writeUInt16LE(name.length, 28);
-    central.writeUInt32LE(offset, 42);
-    locals.push(local, name, packed);
-    centrals.push(central, name);
-    offset += 30 + name.length + packed.length;
-  }
-  const directory = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(directory.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, directory, end]);
 }
