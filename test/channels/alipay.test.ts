@@ -271,7 +271,9 @@ describe.each(testDatabases)('Alipay channel on $kind', (database) => {
     const order = await create('ALI_QR', 1_234);
     const closed = await t.client.closeOrder(order.orderNo);
     expect(closed.state).toBe('closed');
+    // Never scanned: close finds no trade at Alipay, and the cancel closes the number.
     expect(fake.trades.get(order.orderNo)!.status).toBe('TRADE_CLOSED');
+    expect(fake.calls.slice(-2)).toEqual(['alipay.trade.close', 'alipay.trade.cancel']);
     const before = await ledgerTxns();
     // Alipay's TRADE_CLOSED notify (sent twice), a paid order's notify replayed, a forged success.
     const closedNotify = fake.notifyBody(order.orderNo, { gmt_close: shanghaiTime(new Date()) });
@@ -335,6 +337,9 @@ describe.each(testDatabases)('Alipay channel on $kind', (database) => {
     const trade = fake.trades.get(order.orderNo)!;
     await paid(order.orderNo);
     const another = await create('ALI_QR', 4_300);
+    fake.scan(another.orderNo);
+    // Alipay's TRADE_CLOSED notify of the close is held back: only the answers speak here.
+    fake.holdNotifies(true);
     fake.badlySignNext();
     await expect(t.client.closeOrder(another.orderNo)).rejects.toMatchObject({ status: 502 });
     expect(await stateOf(another.orderNo)).toBe('paying');
@@ -344,6 +349,12 @@ describe.each(testDatabases)('Alipay channel on $kind', (database) => {
     await expect(t.client.syncOrder(another.orderNo)).rejects.toMatchObject({ status: 502 });
     expect(await stateOf(another.orderNo)).toBe('paying');
     expect((await t.client.closeOrder(another.orderNo)).state).toBe('closed');
+    fake.holdNotifies(false);
+    const closedNotify = await eventually(() =>
+      fake.notifies.find((n) => n.orderNo === another.orderNo && n.answers.includes('success')),
+    );
+    expect(await notifyRow(closedNotify.body)).toEqual({ outcome: 'duplicate', error_code: null });
+    expect(await stateOf(another.orderNo)).toBe('closed');
 
     fake.badlySignNext();
     const refused = await create('ALI_QR', 4_400);

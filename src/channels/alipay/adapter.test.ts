@@ -194,6 +194,7 @@ describe('Alipay adapter against the fake gateway', () => {
     });
     const p = payment('ALI_QR');
     await alipayAdapter.createPayment(ctx, p);
+    fake.scan(p.orderNo);
     fake.badlySignNext();
     await expect(alipayAdapter.queryPayment(ctx, { orderNo: p.orderNo })).rejects.toThrow(
       /CHANNEL_BAD_SIGNATURE/,
@@ -206,6 +207,16 @@ describe('Alipay adapter against the fake gateway', () => {
     });
     expect(await alipayAdapter.queryPayment(ctx, { orderNo: p.orderNo })).toMatchObject({ status: 'closed' });
     expect(await alipayAdapter.queryPayment(ctx, { orderNo: 'NONE' })).toMatchObject({ status: 'not_found' });
+    // A QR nobody scanned: no trade to close at Alipay; the cancel closes the number.
+    const unscanned = payment('ALI_QR');
+    await alipayAdapter.createPayment(ctx, unscanned);
+    expect(await alipayAdapter.queryPayment(ctx, { orderNo: unscanned.orderNo })).toMatchObject({
+      status: 'not_found',
+    });
+    expect(await alipayAdapter.closePayment(ctx, { orderNo: unscanned.orderNo })).toMatchObject({
+      outcome: 'closed',
+    });
+    await expect(fake.pay(unscanned.orderNo)).rejects.toThrow(/cannot be paid/);
   });
 
   it('pay codes: paid, confirmed while asked, still confirming, declined, unknown then cancelled, answer lost', async () => {

@@ -385,9 +385,26 @@ export const alipayAdapter: ChannelAdapter = {
     const answer = call.answer;
     if (codeOf(answer) === '10000') return { outcome: 'closed' };
     const sub = str(answer, 'sub_code');
-    // H5 and PC trades exist at Alipay only once the payer opened the page; a QR's once scanned.
-    // Our time_expire still bounds a signed page link nobody has opened yet.
-    if (sub === 'ACQ.TRADE_NOT_EXIST') return { outcome: 'closed', message: 'no such trade at Alipay' };
+    // A trade exists at Alipay only once the payer scanned the QR or opened the page; until then
+    // close answers "no such trade" while the QR or link still works. Cancel (撤销) closes the
+    // number itself, so a later scan cannot pay it (time_expire bounds it anyway).
+    if (sub === 'ACQ.TRADE_NOT_EXIST') {
+      const cancel = await callGateway(ctx, keys.credentials, 'alipay.trade.cancel', {
+        out_trade_no: reference.orderNo,
+      });
+      if (!cancel.ok) return { outcome: 'error', message: `${cancel.code}: ${cancel.message}` };
+      if (codeOf(cancel.answer) !== '10000' || str(cancel.answer, 'retry_flag') === 'Y') {
+        return { outcome: 'error', message: `cancel: ${describe(cancel.answer)}` };
+      }
+      // action=refund: paid in the instant between the two calls, and the cancel gave it back.
+      return {
+        outcome: 'closed',
+        message:
+          str(cancel.answer, 'action') === 'refund'
+            ? 'paid meanwhile; the cancel returned the money to the payer'
+            : 'cancelled before the payer opened it',
+      };
+    }
     if (sub === 'ACQ.TRADE_STATUS_ERROR') {
       // Paid, or closed already: the query tells which.
       try {

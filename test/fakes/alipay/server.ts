@@ -51,6 +51,8 @@ export interface FakeTrade {
   refunds: Map<string, { amount: bigint; at: Date }>;
   refunded: bigint;
   paidAfterQueries: number | null;
+  /** False for a precreated QR nobody has scanned yet. */
+  scanned: boolean;
   queries: number;
 }
 
@@ -71,6 +73,10 @@ export interface AlipayFake {
   /** Every method called, in order (after the signature check), and its parameters. */
   calls: string[];
   requests: Record<string, string>[];
+  /** While held, notifies wait; released, they go out. */
+  holdNotifies(hold: boolean): void;
+  /** The payer scans a precreated QR (the trade opens at Alipay). */
+  scan(orderNo: string): void;
   /** The next N answers are signed with another key. */
   badlySignNext(count?: number): void;
   /** The next call of this method is carried out, then the connection is dropped (the answer is lost). */
@@ -104,6 +110,8 @@ export async function startAlipayFake(options: {
   const payCodes = new Map<string, PayCodeBehaviour>();
   const drops = new Set<string>();
   let badSigns = 0;
+  let held = false;
+  const heldNotifies: (() => void)[] = [];
   let sequence = 0;
   const timers = new Set<NodeJS.Timeout>();
 
@@ -199,11 +207,15 @@ export async function startAlipayFake(options: {
       }
     };
     // Alipay notifies asynchronously, a moment after the change.
-    const first = setTimeout(() => {
-      timers.delete(first);
-      void attempt(0);
-    }, notifyDelayMs);
-    timers.add(first);
+    const send = () => {
+      const first = setTimeout(() => {
+        timers.delete(first);
+        void attempt(0);
+      }, notifyDelayMs);
+      timers.add(first);
+    };
+    if (held) heldNotifies.push(send);
+    else send();
   }
 
   function markPaid(trade: FakeTrade) {
@@ -213,6 +225,7 @@ export async function startAlipayFake(options: {
   }
 
   function openTrade(
+    method: string,
     app: FakeApp,
     params: Record<string, string>,
     biz: Record<string, string>,
@@ -234,6 +247,7 @@ export async function startAlipayFake(options: {
       total,
       subject: biz.subject,
       status: 'WAIT_BUYER_PAY',
+      scanned: method !== 'alipay.trade.precreate',
       notifyUrl: params.notify_url,
       createdAt: new Date(),
       paidAt: null,
@@ -276,10 +290,11 @@ export async function startAlipayFake(options: {
   function handle(app: FakeApp, method: string, params: Record<string, string>, biz: Record<string, string>) {
     const trade = biz.out_trade_no ? trades.get(biz.out_trade_no) : undefined;
     const notExist = fail('ACQ.TRADE_NOT_EXIST', '交易不存在');
-    const mine = trade && trade.app === app ? trade : undefined;
+    // A precreated QR's trade exists at Alipay only once the payer scanned it.
+    const mine = trade && trade.app === app && trade.scanned ? trade : undefined;
     switch (method) {
       case 'alipay.trade.precreate': {
-        const opened = openTrade(app, params, biz);
+        const opened = openTrade('alipay.trade.precreate', app, params, biz);
         if (typeof opened === 'string') return fail(opened, opened);
         return ok({
           out_trade_no: opened.outTradeNo,
@@ -293,7 +308,7 @@ export async function startAlipayFake(options: {
         if (behaviour.kind === 'decline') return fail(behaviour.subCode, '用户付款被拒');
         // A system error before the trade was opened: queries find nothing, the cancel closes it.
         if (behaviour.kind === 'system_error') return fail('ACQ.SYSTEM_ERROR', '系统错误');
-        const opened = openTrade(app, params, biz);
+        const opened = openTrade('alipay.trade.pay', app, params, biz);
         if (typeof opened === 'string') return fail(opened, opened);
         const fields = {
           trade_no: opened.tradeNo,
@@ -338,15 +353,17 @@ export async function startAlipayFake(options: {
       case 'alipay.trade.close': {
         if (!mine) return notExist;
         if (mine.status !== 'WAIT_BUYER_PAY') return fail('ACQ.TRADE_STATUS_ERROR', '交易状态不合法');
-        // No notify: Alipay sends TRADE_CLOSED for a timeout or a full refund, not for our own close.
         mine.status = 'TRADE_CLOSED';
+        sendNotify(mine, { gmt_close: shanghaiTime(new Date()) });
         return ok({ trade_no: mine.tradeNo, out_trade_no: mine.outTradeNo });
       }
       case 'alipay.trade.cancel': {
-        if (!mine) return ok({ out_trade_no: biz.out_trade_no, retry_flag: 'N', action: 'close' });
-        const action = mine.status === 'TRADE_SUCCESS' ? 'refund' : 'close';
-        mine.status = 'TRADE_CLOSED';
-        return ok({ trade_no: mine.tradeNo, out_trade_no: mine.outTradeNo, retry_flag: 'N', action });
+        // Cancelled (撤销) even before it exists: a QR not yet scanned can no longer be paid.
+        const target = trade && trade.app === app ? trade : undefined;
+        if (!target) return ok({ out_trade_no: biz.out_trade_no, retry_flag: 'N', action: 'close' });
+        const action = target.status === 'TRADE_SUCCESS' ? 'refund' : 'close';
+        target.status = 'TRADE_CLOSED';
+        return ok({ trade_no: target.tradeNo, out_trade_no: target.outTradeNo, retry_flag: 'N', action });
       }
       case 'alipay.trade.refund': {
         if (!mine) return notExist;
@@ -449,7 +466,7 @@ export async function startAlipayFake(options: {
           .end(answer(method, fail('isv.invalid-biz-content', 'biz_content', '40002')));
       }
       if (pagePay) {
-        const opened = openTrade(checked.app, params, biz);
+        const opened = openTrade(method, checked.app, params, biz);
         const text =
           typeof opened === 'string'
             ? `错误 ${opened}`
@@ -480,6 +497,14 @@ export async function startAlipayFake(options: {
     notifies,
     calls,
     requests,
+    holdNotifies(hold) {
+      held = hold;
+      if (!hold) for (const send of heldNotifies.splice(0)) send();
+    },
+    scan(orderNo) {
+      const trade = trades.get(orderNo);
+      if (trade) trade.scanned = true;
+    },
     badlySignNext(count = 1) {
       badSigns = count;
     },
@@ -491,6 +516,7 @@ export async function startAlipayFake(options: {
     },
     async pay(orderNo) {
       const trade = trades.get(orderNo);
+      if (trade) trade.scanned = true;
       if (trade?.status !== 'WAIT_BUYER_PAY')
         throw new Error(`trade ${orderNo} cannot be paid (${trade?.status ?? 'none'})`);
       markPaid(trade);
