@@ -1,5 +1,5 @@
 /**
- * Alipay (支付宝开放平台, gateway API v2, RSA2), public-key mode.
+ * Alipay (支付宝开放平台, gateway API v2, RSA2), public-key or certificate mode (certs.ts).
  *
  * Protocol reference (method pages on https://opendocs.alipay.com/open/):
  * - alipay.trade.precreate (C扫B QR): https://opendocs.alipay.com/open/02ekfg
@@ -14,6 +14,7 @@
  *
  * Stateless: the keys are parsed from the account's credentials (and cached by their text).
  */
+import { createPublicKey } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errors, request } from 'undici';
 import { z } from 'zod';
@@ -35,6 +36,7 @@ import type {
   StatementRequest,
 } from '../types.ts';
 import { NotifyRejected } from '../types.ts';
+import { certPublicKey, certSn, rootCertSn } from './certs.ts';
 import {
   ALIPAY_PRODUCTION_GATEWAY,
   type AlipayParams,
@@ -57,40 +59,96 @@ import { parseStatement, statementText } from './statement.ts';
 const optional = <T extends z.ZodType>(schema: T) =>
   z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), schema.optional());
 
-const keyText = (parse: (text: string) => unknown, what: string) =>
+const keyText = (parse: (text: string) => unknown, what: string, kind = 'RSA key') =>
   z
     .string()
     .trim()
     .min(1, `${what} is required`)
-    .max(8192)
+    .max(16_384)
     .superRefine((text, ctx) => {
       try {
         parse(text);
       } catch (error) {
         ctx.addIssue({
           code: 'custom',
-          message: `${what} is not a usable RSA key: ${(error as Error).message.slice(0, 120)}`,
+          message: `${what} is not a usable ${kind}: ${(error as Error).message.slice(0, 120)}`,
         });
       }
     });
 
-const credentialsSchema = z.strictObject({
-  appId: z
-    .string()
-    .trim()
-    .regex(/^\d{8,32}$/, 'appId: the 16-digit APPID of the Alipay app'),
-  privateKey: keyText(appPrivateKey, 'privateKey (the app private key)'),
-  alipayPublicKey: keyText(alipayPublicKey, 'alipayPublicKey (the Alipay public key)'),
-  sellerId: optional(
-    z
+const CERTIFICATE_FIELDS = ['appCertificate', 'alipayCertificate', 'alipayRootCertificate'] as const;
+
+const credentialsSchema = z
+  .strictObject({
+    appId: z
       .string()
       .trim()
-      .regex(/^2088\d{12}$/, 'sellerId: the 16-digit PID starting 2088'),
-  ),
-  gatewayUrl: optional(z.url({ protocol: /^https?$/ })),
-  appAuthToken: optional(z.string().trim().max(128)),
-});
+      .regex(/^\d{8,32}$/, 'appId: the 16-digit APPID of the Alipay app'),
+    privateKey: keyText(appPrivateKey, 'privateKey (the app private key)'),
+    alipayPublicKey: optional(keyText(alipayPublicKey, 'alipayPublicKey (the Alipay public key)')),
+    /** Certificate mode (公钥证书): the app's public-key certificate, Alipay's, and Alipay's root chain. */
+    appCertificate: optional(keyText(certSn, 'appCertificate (appCertPublicKey_….crt)', 'certificate')),
+    alipayCertificate: optional(
+      keyText(certPublicKey, 'alipayCertificate (alipayCertPublicKey_RSA2.crt)', 'certificate'),
+    ),
+    alipayRootCertificate: optional(
+      keyText(rootCertSn, 'alipayRootCertificate (alipayRootCert.crt)', 'certificate chain'),
+    ),
+    sellerId: optional(
+      z
+        .string()
+        .trim()
+        .regex(/^2088\d{12}$/, 'sellerId: the 16-digit PID starting 2088'),
+    ),
+    gatewayUrl: optional(z.url({ protocol: /^https?$/ })),
+    appAuthToken: optional(z.string().trim().max(128)),
+  })
+  .superRefine((credentials, ctx) => {
+    const certificates = CERTIFICATE_FIELDS.filter((field) => credentials[field] !== undefined);
+    if (certificates.length === 0) {
+      if (credentials.alipayPublicKey === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['alipayPublicKey'],
+          message: 'alipayPublicKey is required (or, in certificate mode, the three certificates)',
+        });
+      }
+      return;
+    }
+    for (const field of CERTIFICATE_FIELDS) {
+      if (credentials[field] === undefined) {
+        ctx.addIssue({ code: 'custom', path: [field], message: `${field} is required in certificate mode` });
+      }
+    }
+    if (credentials.appCertificate === undefined) return;
+    try {
+      const fromCertificate = certPublicKey(credentials.appCertificate).export({
+        type: 'spki',
+        format: 'der',
+      });
+      const fromKey = createPublicKey(appPrivateKey(credentials.privateKey)).export({
+        type: 'spki',
+        format: 'der',
+      });
+      if (!fromCertificate.equals(fromKey)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['appCertificate'],
+          message: 'appCertificate does not hold the public key of privateKey',
+        });
+      }
+    } catch {
+      // Reported on the field itself.
+    }
+  });
 type AlipayCredentials = z.infer<typeof credentialsSchema>;
+
+/** The key that verifies Alipay's answers and notifies: its public key, or its certificate's. */
+function alipayKeyOf(credentials: AlipayCredentials) {
+  return credentials.alipayCertificate !== undefined
+    ? certPublicKey(credentials.alipayCertificate)
+    : alipayPublicKey(credentials.alipayPublicKey!);
+}
 
 const configSchema = z.strictObject({
   /** Pay codes: how long to wait between queries of an unconfirmed or unanswered payment. */
@@ -173,6 +231,10 @@ function signedRequest(
     biz_content: JSON.stringify(biz),
   };
   if (credentials.appAuthToken) params.app_auth_token = credentials.appAuthToken;
+  if (credentials.appCertificate && credentials.alipayRootCertificate) {
+    params.app_cert_sn = certSn(credentials.appCertificate);
+    params.alipay_root_cert_sn = rootCertSn(credentials.alipayRootCertificate);
+  }
   for (const [key, value] of Object.entries(extra)) if (value) params[key] = value;
   return signParams(params, appPrivateKey(credentials.privateKey));
 }
@@ -206,8 +268,18 @@ async function callGateway(
   if (text === null) return { ok: false, code: 'CHANNEL_BAD_RESPONSE', message: 'answer too large' };
   const split = splitAnswer(text, method);
   if (!split) return { ok: false, code: 'CHANNEL_BAD_RESPONSE', message: `no ${method} answer in the body` };
-  const publicKey = alipayPublicKey(credentials.alipayPublicKey);
-  if (split.sign === undefined || !rsa2Verify(split.raw, split.sign, publicKey)) {
+  if (
+    credentials.alipayCertificate !== undefined &&
+    split.certSn !== undefined &&
+    split.certSn !== certSn(credentials.alipayCertificate)
+  ) {
+    return {
+      ok: false,
+      code: 'CHANNEL_BAD_SIGNATURE',
+      message: `Alipay signed with certificate ${split.certSn.slice(0, 40)}, not the account's alipayCertificate: download Alipay's new certificate`,
+    };
+  }
+  if (split.sign === undefined || !rsa2Verify(split.raw, split.sign, alipayKeyOf(credentials))) {
     return {
       ok: false,
       code: 'CHANNEL_BAD_SIGNATURE',
@@ -274,10 +346,41 @@ export const alipayAdapter: ChannelAdapter = {
       key: 'alipayPublicKey',
       label: { zh: '支付宝公钥', en: 'Alipay public key' },
       kind: 'pem',
-      required: true,
+      // Required in public-key mode; certificate mode takes the three certificates instead.
+      required: false,
       help: {
-        zh: '上传应用公钥后，开放平台「接口加签方式」中显示的支付宝公钥（不是应用公钥）',
-        en: "The Alipay public key shown under the app's signing settings after the app public key is uploaded (not the app public key)",
+        zh: '公钥模式（必填）：上传应用公钥后，开放平台「接口加签方式」中显示的支付宝公钥（不是应用公钥）；证书模式留空',
+        en: "Public-key mode (required): the Alipay public key shown under the app's signing settings after the app public key is uploaded (not the app public key); blank in certificate mode",
+      },
+    },
+    {
+      key: 'appCertificate',
+      label: { zh: '应用公钥证书（证书模式）', en: 'App public-key certificate (certificate mode)' },
+      kind: 'pem',
+      required: false,
+      help: {
+        zh: '证书模式：appCertPublicKey_<APPID>.crt 的内容；公钥模式留空',
+        en: 'Certificate mode: the content of appCertPublicKey_<APPID>.crt; blank in public-key mode',
+      },
+    },
+    {
+      key: 'alipayCertificate',
+      label: { zh: '支付宝公钥证书（证书模式）', en: 'Alipay public-key certificate (certificate mode)' },
+      kind: 'pem',
+      required: false,
+      help: {
+        zh: '证书模式：alipayCertPublicKey_RSA2.crt 的内容',
+        en: 'Certificate mode: the content of alipayCertPublicKey_RSA2.crt',
+      },
+    },
+    {
+      key: 'alipayRootCertificate',
+      label: { zh: '支付宝根证书（证书模式）', en: 'Alipay root certificate (certificate mode)' },
+      kind: 'pem',
+      required: false,
+      help: {
+        zh: '证书模式：alipayRootCert.crt 的内容（多张证书）',
+        en: 'Certificate mode: the content of alipayRootCert.crt (several certificates)',
       },
     },
     {
@@ -535,7 +638,7 @@ export const alipayAdapter: ChannelAdapter = {
     if (params.sign_type && params.sign_type !== 'RSA2') {
       throw new NotifyRejected('SIGNATURE_INVALID', `sign_type ${params.sign_type.slice(0, 16)} is not RSA2`);
     }
-    if (!verifyNotifyParams(params, alipayPublicKey(keys.credentials.alipayPublicKey))) {
+    if (!verifyNotifyParams(params, alipayKeyOf(keys.credentials))) {
       throw new NotifyRejected(
         'SIGNATURE_INVALID',
         'the notify sign does not verify with the Alipay public key',

@@ -99,7 +99,13 @@ export function responseKeyOf(method: string): string {
 export function splitAnswer(
   body: string,
   method: string,
-): { raw: string; content: Record<string, unknown>; sign: string | undefined } | null {
+): {
+  raw: string;
+  content: Record<string, unknown>;
+  sign: string | undefined;
+  /** Certificate mode: the number of the Alipay certificate that signed. */
+  certSn: string | undefined;
+} | null {
   const spans = topLevelSpans(body);
   if (!spans) return null;
   const span = spans.get(responseKeyOf(method)) ?? spans.get('error_response');
@@ -107,10 +113,13 @@ export function splitAnswer(
   const raw = body.slice(span[0], span[1]);
   let content: unknown;
   let sign: unknown;
+  let certSn: unknown;
   try {
     content = JSON.parse(raw);
     const signSpan = spans.get('sign');
     sign = signSpan ? JSON.parse(body.slice(signSpan[0], signSpan[1])) : undefined;
+    const certSpan = spans.get('alipay_cert_sn');
+    certSn = certSpan ? JSON.parse(body.slice(certSpan[0], certSpan[1])) : undefined;
   } catch {
     return null;
   }
@@ -119,6 +128,7 @@ export function splitAnswer(
     raw,
     content: content as Record<string, unknown>,
     sign: typeof sign === 'string' ? sign : undefined,
+    certSn: typeof certSn === 'string' ? certSn : undefined,
   };
 }
 

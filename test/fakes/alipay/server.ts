@@ -27,6 +27,9 @@ export interface FakeApp {
   /** The app public key the merchant uploaded. */
   publicKey: KeyObject;
   sellerId: string;
+  /** Certificate mode: the app_cert_sn and alipay_root_cert_sn its requests must carry. */
+  certSn?: string;
+  rootCertSn?: string;
 }
 
 export type PayCodeBehaviour =
@@ -96,6 +99,8 @@ export async function startAlipayFake(options: {
   apps: FakeApp[];
   keys?: { publicKey: KeyObject; privateKey: KeyObject };
   notifyRetryDelaysMs?: number[];
+  /** Certificate mode: the number of Alipay's certificate, sent beside every answer's sign. */
+  alipayCertSn?: string;
   /** How long after the change the first notify attempt is made. */
   notifyDelayMs?: number;
 }): Promise<AlipayFake> {
@@ -125,7 +130,8 @@ export async function startAlipayFake(options: {
       badSigns--;
       key = wrongKey;
     }
-    return `{"${responseKeyOf(method)}":${raw},"sign":"${rsa2Sign(raw, key)}"}`;
+    const cert = options.alipayCertSn ? `"alipay_cert_sn":"${options.alipayCertSn}",` : '';
+    return `{"${responseKeyOf(method)}":${raw},${cert}"sign":"${rsa2Sign(raw, key)}"}`;
   };
   const ok = (fields: Record<string, unknown> = {}) => ({ code: '10000', msg: 'Success', ...fields });
   const fail = (subCode: string, subMsg: string, code = '40004') => ({
@@ -274,6 +280,9 @@ export async function startAlipayFake(options: {
     if (params.version !== '1.0') return { error: fail('isv.invalid-version', '版本号错误', '40002') };
     if (!/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(params.timestamp ?? '')) {
       return { error: fail('isv.invalid-timestamp', '非法的时间戳参数', '40002') };
+    }
+    if (app.certSn && (params.app_cert_sn !== app.certSn || params.alipay_root_cert_sn !== app.rootCertSn)) {
+      return { error: fail('isv.app-cert-sn-invalid', '应用公钥证书序列号或根证书序列号不匹配', '40002') };
     }
     if (!params.sign || !rsa2Verify(signingString(params), params.sign, app.publicKey)) {
       return {
