@@ -5,6 +5,7 @@ import { ledgerReport } from '../../src/app/platform.ts';
 import { alipayAdapter, PAY_CODE_CANCELLED } from '../../src/channels/alipay/adapter.ts';
 import { shanghaiTime } from '../../src/channels/alipay/protocol.ts';
 import type { PayWay } from '../../src/channels/types.ts';
+import { payFormOf } from '../../src/orders/cashier.ts';
 import { type AlipayFake, startAlipayFake } from '../fakes/alipay/server.ts';
 import { testDatabases } from '../support/databases.ts';
 import { eventually, startTestPlatform, type TestPlatform } from '../support/platform.ts';
@@ -168,15 +169,13 @@ describe.each(testDatabases)('Alipay channel on $kind', (database) => {
     expect(await (await fetch(link)).text()).toContain(wap.orderNo);
     const pc = await create('ALI_PC', 1_001);
     expect(pc.payData!.type).toBe('form');
-    // The cashier page posts the form to the gateway; do what the browser would.
-    const html = pc.payData!.value;
-    const fields = [...html.matchAll(/name="([^"]+)" value="([^"]*)"/g)].map(
-      ([, k, v]) => [k!, v!.replaceAll('&quot;', '"').replaceAll('&amp;', '&')] as [string, string],
-    );
-    const action = /action="([^"]+)"/.exec(html)![1]!.replaceAll('&amp;', '&');
-    expect(
-      await (await fetch(action, { method: 'POST', body: new URLSearchParams(fields) })).text(),
-    ).toContain(pc.orderNo);
+    // The cashier page rebuilds the form and posts it to the gateway: post what it reads, as the
+    // browser would; the gateway's signature check proves nothing was lost on the way.
+    const form = payFormOf({ pay_data_type: 'form', pay_data_value: pc.payData!.value })!;
+    expect(`${form.action.origin}${form.action.pathname}`).toBe(fake.gatewayUrl);
+    expect(form.method).toBe('post');
+    const posted = await fetch(form.action, { method: 'POST', body: new URLSearchParams(form.fields) });
+    expect(await posted.text()).toContain(pc.orderNo);
     for (const order of [wap, pc]) {
       await fake.pay(order.orderNo);
       expect((await paid(order.orderNo)).amount).toBe(order.amount);

@@ -133,6 +133,13 @@ describe('Alipay adapter against the fake gateway', () => {
     expect(await (await fetch(url)).text()).toContain(wap.orderNo);
     expect(fake.trades.get(wap.orderNo)!.total).toBe(250n);
 
+    const wapForm = await alipayAdapter.createPayment(
+      { ...ctx, config: { wapPayData: 'form' } },
+      payment('ALI_WAP'),
+    );
+    expect(wapForm).toMatchObject({ outcome: 'accepted', payData: { type: 'form' } });
+    expect((wapForm as { payData: { value: string } }).payData.value).toContain('alipay.trade.wap.pay');
+
     const pc = payment('ALI_PC', 99n);
     const form = await alipayAdapter.createPayment(ctx, pc);
     expect(form).toMatchObject({ outcome: 'accepted', payData: { type: 'form' } });
