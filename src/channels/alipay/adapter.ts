@@ -85,6 +85,8 @@ const credentialsSchema = z
       .trim()
       .regex(/^\d{8,32}$/, 'appId: the 16-digit APPID of the Alipay app'),
     privateKey: keyText(appPrivateKey, 'privateKey (the app private key)'),
+    /** 公钥 (public key) or 公钥证书 (certificate); absent: certificate mode when certificates are given. */
+    keyMode: optional(z.enum(['publicKey', 'certificate'])),
     alipayPublicKey: optional(keyText(alipayPublicKey, 'alipayPublicKey (the Alipay public key)')),
     /** Certificate mode (公钥证书): the app's public-key certificate, Alipay's, and Alipay's root chain. */
     appCertificate: optional(keyText(certSn, 'appCertificate (appCertPublicKey_….crt)', 'certificate')),
@@ -104,8 +106,7 @@ const credentialsSchema = z
     appAuthToken: optional(z.string().trim().max(128)),
   })
   .superRefine((credentials, ctx) => {
-    const certificates = CERTIFICATE_FIELDS.filter((field) => credentials[field] !== undefined);
-    if (certificates.length === 0) {
+    if (!certificateMode(credentials)) {
       if (credentials.alipayPublicKey === undefined) {
         ctx.addIssue({
           code: 'custom',
@@ -143,10 +144,21 @@ const credentialsSchema = z
   });
 type AlipayCredentials = z.infer<typeof credentialsSchema>;
 
+/** `keyMode` says; without it, certificates given mean certificate mode. */
+function certificateMode(credentials: {
+  keyMode?: 'publicKey' | 'certificate';
+  appCertificate?: string;
+  alipayCertificate?: string;
+  alipayRootCertificate?: string;
+}): boolean {
+  if (credentials.keyMode !== undefined) return credentials.keyMode === 'certificate';
+  return CERTIFICATE_FIELDS.some((field) => credentials[field] !== undefined);
+}
+
 /** The key that verifies Alipay's answers and notifies: its public key, or its certificate's. */
 function alipayKeyOf(credentials: AlipayCredentials) {
-  return credentials.alipayCertificate !== undefined
-    ? certPublicKey(credentials.alipayCertificate)
+  return certificateMode(credentials)
+    ? certPublicKey(credentials.alipayCertificate!)
     : alipayPublicKey(credentials.alipayPublicKey!);
 }
 
@@ -231,7 +243,7 @@ function signedRequest(
     biz_content: JSON.stringify(biz),
   };
   if (credentials.appAuthToken) params.app_auth_token = credentials.appAuthToken;
-  if (credentials.appCertificate && credentials.alipayRootCertificate) {
+  if (certificateMode(credentials) && credentials.appCertificate && credentials.alipayRootCertificate) {
     params.app_cert_sn = certSn(credentials.appCertificate);
     params.alipay_root_cert_sn = rootCertSn(credentials.alipayRootCertificate);
   }
@@ -269,6 +281,7 @@ async function callGateway(
   const split = splitAnswer(text, method);
   if (!split) return { ok: false, code: 'CHANNEL_BAD_RESPONSE', message: `no ${method} answer in the body` };
   if (
+    certificateMode(credentials) &&
     credentials.alipayCertificate !== undefined &&
     split.certSn !== undefined &&
     split.certSn !== certSn(credentials.alipayCertificate)
@@ -340,6 +353,20 @@ export const alipayAdapter: ChannelAdapter = {
       help: {
         zh: '用支付宝密钥工具生成的 RSA2 应用私钥（PKCS8 或 PKCS1，PEM 或纯 base64）；对应的应用公钥上传到开放平台',
         en: "The app's RSA2 private key from Alipay's key tool (PKCS8 or PKCS1, PEM or bare base64); its public key is uploaded to the open platform",
+      },
+    },
+    {
+      key: 'keyMode',
+      label: { zh: '接口加签方式', en: 'Signing mode' },
+      kind: 'choice',
+      required: false,
+      choices: [
+        { value: 'publicKey', label: { zh: '公钥', en: 'Public key' } },
+        { value: 'certificate', label: { zh: '公钥证书', en: 'Public-key certificate' } },
+      ],
+      help: {
+        zh: '与开放平台「接口加签方式」一致；留空时，填了证书即为证书模式',
+        en: "As set under the app's signing settings; blank means certificate mode when certificates are given",
       },
     },
     {

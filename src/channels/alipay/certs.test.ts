@@ -82,6 +82,8 @@ describe('Alipay certificate mode', () => {
     expect(parse({ alipayCertificate: 'not a certificate' }).error!.issues[0]!.path).toEqual([
       'alipayCertificate',
     ]);
+    // Back to public-key mode with the certificates still stored: the public key is required.
+    expect(parse({ keyMode: 'publicKey' }).error!.issues[0]!.path).toEqual(['alipayPublicKey']);
     const neither = parse({
       appCertificate: undefined,
       alipayCertificate: undefined,
@@ -133,6 +135,20 @@ describe('Alipay certificate mode', () => {
       { validateSign: true },
     );
     expect(answer).toMatchObject({ code: '40004', subCode: 'ACQ.TRADE_NOT_EXIST' });
+  });
+
+  it('keyMode publicKey leaves stored certificates aside', async () => {
+    const publicKeyMode = {
+      ...ctx,
+      credentials: { ...ctx.credentials, keyMode: 'publicKey', alipayPublicKey: fake.keys.publicPem },
+    };
+    // This gateway's app is in certificate mode, so a request without the numbers is refused.
+    expect(await alipayAdapter.testConnection(publicKeyMode)).toMatchObject({
+      ok: false,
+      code: 'CHANNEL_AUTH_FAILED',
+      message: expect.stringContaining('isv.app-cert-sn-invalid'),
+    });
+    expect(fake.requests.at(-1)?.app_cert_sn).toBeUndefined();
   });
 
   it('an answer signed under another Alipay certificate (Alipay rotated it) fails', async () => {

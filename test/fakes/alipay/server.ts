@@ -73,7 +73,7 @@ export interface AlipayFake {
   apps: FakeApp[];
   trades: Map<string, FakeTrade>;
   notifies: SentNotify[];
-  /** Every method called, in order (after the signature check), and its parameters. */
+  /** Every method called, in order (after the signature check); every request's parameters. */
   calls: string[];
   requests: Record<string, string>[];
   /** While held, notifies wait; released, they go out. */
@@ -453,6 +453,7 @@ export async function startAlipayFake(options: {
       const params: Record<string, string> = Object.fromEntries(requestUrl.searchParams);
       for (const [k, v] of new URLSearchParams(Buffer.concat(chunks).toString('utf8'))) params[k] = v;
       const method = params.method ?? '';
+      requests.push(params);
       const checked = check(params);
       const pagePay = method === 'alipay.trade.wap.pay' || method === 'alipay.trade.page.pay';
       if ('error' in checked) {
@@ -465,7 +466,6 @@ export async function startAlipayFake(options: {
           .end(answer(method || 'error', checked.error));
       }
       calls.push(method);
-      requests.push(params);
       let biz: Record<string, string>;
       try {
         biz = JSON.parse(params.biz_content ?? '{}');
