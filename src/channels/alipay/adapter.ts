@@ -1,14 +1,13 @@
 /**
  * Alipay (支付宝开放平台, gateway API v2, RSA2), public-key or certificate mode (certs.ts).
  *
- * Protocol reference (method pages on https://opendocs.alipay.com/open/):
- * - alipay.trade.precreate (C扫B QR): https://opendocs.alipay.com/open/02ekfg
- * - alipay.trade.wap.pay (H5): https://opendocs.alipay.com/open/29ae8cb6_alipay.trade.wap.pay
- * - alipay.trade.page.pay (PC): https://opendocs.alipay.com/open/59da99d0_alipay.trade.page.pay
- * - alipay.trade.pay scene=bar_code (B扫C): https://opendocs.alipay.com/open/02cdx8, and its
- *   wait-query-cancel rule: https://opendocs.alipay.com/open/194/106039
- * - alipay.trade.query / close / cancel / refund / fastpay.refund.query:
- *   https://opendocs.alipay.com/open/02ekfh, /02ekfl (close), /02ekfi (cancel), /02ekfk, /02ekfl
+ * Protocol reference: each method's page, https://docs.open.alipay.com/api_1/<method> (支付 API;
+ * now served from https://opendocs.alipay.com/open/):
+ * - alipay.trade.precreate (C扫B QR), alipay.trade.wap.pay (H5), alipay.trade.page.pay (PC),
+ *   alipay.trade.pay scene=bar_code (B扫C; the wait-query-cancel rule is in 当面付's guide,
+ *   https://opendocs.alipay.com/open/194/106039)
+ * - alipay.trade.query, alipay.trade.close, alipay.trade.cancel, alipay.trade.refund,
+ *   alipay.trade.fastpay.refund.query
  * - async notify: https://opendocs.alipay.com/open/270/105902
  * - statement: see statement.ts
  *

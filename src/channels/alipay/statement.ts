@@ -3,8 +3,8 @@
  * answers a short-lived URL of a zip holding two GBK CSV files, the details (…_业务明细.csv) and the
  * summary (…_业务明细(汇总).csv). Only the details are read.
  *
- * Protocol reference: https://opendocs.alipay.com/open/028woc (download URL query) and
- * https://opendocs.alipay.com/open/204/106262 (the statement's columns).
+ * Protocol reference: https://docs.open.alipay.com/api_15/alipay.data.dataservice.bill.downloadurl.query
+ * (the download URL) and the statement guide, https://opendocs.alipay.com/open/204/106262 (columns).
  */
 import { crc32, inflateRawSync } from 'node:zlib';
 import type { StatementLine } from '../types.ts';
