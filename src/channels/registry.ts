@@ -1,8 +1,12 @@
+import { alipayAdapter } from './alipay/adapter.ts';
 import { sandboxAdapter } from './sandbox/adapter.ts';
 import type { ChannelAdapter } from './types.ts';
 
 /** Every channel adapter by its stable code; a new channel adds one line here. */
-const adapters = new Map<string, ChannelAdapter>([[sandboxAdapter.code, sandboxAdapter]]);
+const adapters = new Map<string, ChannelAdapter>([
+  [sandboxAdapter.code, sandboxAdapter],
+  [alipayAdapter.code, alipayAdapter],
+]);
 
 export function getAdapter(code: string): ChannelAdapter | undefined {
   return adapters.get(code);

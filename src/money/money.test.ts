@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { divideRoundHalfUp, feeFor, formatMinor, toJsonAmount, toMinorUnits } from './money.ts';
+import { divideRoundHalfUp, feeFor, formatMinor, parseMinor, toJsonAmount, toMinorUnits } from './money.ts';
 
 describe('feeFor rounds half up at the edges', () => {
   it.each([
@@ -58,5 +58,18 @@ describe('edge conversions', () => {
     expect(toMinorUnits(2 ** 53)).toBeNull();
     expect(toJsonAmount(2n ** 53n - 1n)).toBe(2 ** 53 - 1);
     expect(() => toJsonAmount(2n ** 53n)).toThrow(RangeError);
+  });
+});
+
+describe('parseMinor', () => {
+  it('reads decimal text into minor units exactly, the inverse of formatMinor', () => {
+    for (const amount of [0n, 1n, 10n, 1234n, 9_999_999_999n, 900_719_925_474_099n]) {
+      expect(parseMinor(formatMinor(amount))).toBe(amount);
+    }
+    expect(parseMinor('0.1')).toBe(10n);
+    expect(parseMinor('7')).toBe(700n);
+    for (const bad of ['', '.5', '1.', '1.234', '-1', '+1', '1e2', ' 1', '1,00', '0x1']) {
+      expect(parseMinor(bad)).toBeNull();
+    }
   });
 });

@@ -56,3 +56,17 @@ export function toJsonAmount(amount: bigint): number {
   if (!Number.isSafeInteger(n)) throw new RangeError(`amount ${amount} is beyond JSON's safe integers`);
   return n;
 }
+
+/**
+ * "12.34" / "12.3" / "12" → 1234n minor units, read as text (never a float); the inverse of
+ * formatMinor for the wire formats that carry decimal amounts (Alipay's yuan). Null when the text is
+ * not a plain non-negative decimal with at most the currency's decimals.
+ */
+export function parseMinor(text: string, currency: Currency = 'CNY'): bigint | null {
+  const exponent = CURRENCIES[currency];
+  const match = /^(\d{1,16})(?:\.(\d+))?$/.exec(text);
+  if (!match) return null;
+  const fraction = match[2] ?? '';
+  if (fraction.length > exponent) return null;
+  return BigInt(match[1]!) * 10n ** BigInt(exponent) + BigInt(fraction.padEnd(exponent, '0') || '0');
+}
