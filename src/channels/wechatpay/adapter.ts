@@ -483,7 +483,12 @@ export const wechatpayAdapter: ChannelAdapter = {
     if (!check.ok) {
       if (check.reason === 'UNKNOWN_SERIAL' && check.serial && isCertificateSerial(check.serial)) {
         // New platform certificates: download them now, so WeChat Pay's retry verifies.
-        void refreshCertificates(ring, credentials.apiV3Key, () => downloadCertificates(ctx, credentials));
+        void refreshCertificates(
+          ring,
+          credentials.apiV3Key,
+          () => downloadCertificates(ctx, credentials),
+          'notify',
+        );
       }
       throw new NotifyRejected('SIGNATURE_INVALID', `notify signature: ${check.reason}`);
     }
@@ -931,14 +936,24 @@ async function callWechatpay(
 ): Promise<Call> {
   const ring = keyringOf(ctx.channelAccountId, credentials);
   if (certificatesDue(ring)) {
-    await refreshCertificates(ring, credentials.apiV3Key, () => downloadCertificates(ctx, credentials));
+    await refreshCertificates(
+      ring,
+      credentials.apiV3Key,
+      () => downloadCertificates(ctx, credentials),
+      'due',
+    );
   }
   const answer = await send(ctx, credentials, method, pathWithQuery, payload);
   if (!answer.ok) return answer;
   let check = verifyWechatpaySignature(answer.headers, answer.text, (serial) => keyOf(ring, serial));
   if (!check.ok && check.reason === 'UNKNOWN_SERIAL' && check.serial && isCertificateSerial(check.serial)) {
     // WeChat Pay rotated its platform certificate: download the new ones once and verify again.
-    await refreshCertificates(ring, credentials.apiV3Key, () => downloadCertificates(ctx, credentials), true);
+    await refreshCertificates(
+      ring,
+      credentials.apiV3Key,
+      () => downloadCertificates(ctx, credentials),
+      'answer',
+    );
     check = verifyWechatpaySignature(answer.headers, answer.text, (serial) => keyOf(ring, serial));
   }
   if (!check.ok) {

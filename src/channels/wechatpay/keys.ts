@@ -35,7 +35,8 @@ interface Keyring {
   publicKeys: Map<string, KeyObject>;
   certificates: Map<string, { key: KeyObject; validTo: number }>;
   fetchedAt: number;
-  lastAttemptAt: number;
+  /** When a notify's unknown serial last caused a download (those are throttled). */
+  lastNotifyAttemptAt: number;
   refreshing: Promise<boolean> | null;
 }
 
@@ -69,7 +70,7 @@ export function keyringOf(accountId: bigint, credentials: KeyCredentials): Keyri
     publicKeys,
     certificates: new Map(),
     fetchedAt: 0,
-    lastAttemptAt: 0,
+    lastNotifyAttemptAt: 0,
     refreshing: null,
   };
   keyrings.set(id, ring);
@@ -98,9 +99,10 @@ export function certificatesDue(ring: Keyring, now = Date.now()): boolean {
 }
 
 /**
- * Downloads the platform certificates once (concurrent callers share the download; at most one
- * attempt per few seconds). `download` returns the `data` array of a verified-later answer and a
- * function that verifies the answer's signature with the keys given; false when nothing changed.
+ * Downloads the platform certificates once (concurrent callers share the download). A notify's
+ * unknown serial (anyone can post one) downloads at most once per few seconds; an answer to our
+ * own call, or certificates due for renewal, download at once. `download` returns the `data` array
+ * and a function that verifies the answer's signature with the keys given; false when nothing changed.
  */
 export function refreshCertificates(
   ring: Keyring,
@@ -109,12 +111,14 @@ export function refreshCertificates(
     data: DownloadedCertificate[];
     verify: (keyOf: (serial: string) => KeyObject | undefined) => boolean;
   } | null>,
-  force = false,
+  trigger: 'due' | 'answer' | 'notify',
 ): Promise<boolean> {
   if (ring.refreshing) return ring.refreshing;
-  const now = Date.now();
-  if (!force && now - ring.lastAttemptAt < MIN_REFRESH_INTERVAL_MS) return Promise.resolve(false);
-  ring.lastAttemptAt = now;
+  if (trigger === 'notify') {
+    const now = Date.now();
+    if (now - ring.lastNotifyAttemptAt < MIN_REFRESH_INTERVAL_MS) return Promise.resolve(false);
+    ring.lastNotifyAttemptAt = now;
+  }
   ring.refreshing = (async () => {
     try {
       const answer = await download();
