@@ -448,6 +448,39 @@ describe('the adapter against the fake', () => {
     expect(downloads()).toBe(before + 1);
   });
 
+  it('refuses a notify signed by a certificate it does not know yet, downloads it, and takes the retry', async () => {
+    clearKeyrings();
+    const ctx = ctxFor(certFake, 'platform_certificate');
+    expect(await adapter.testConnection(ctx)).toMatchObject({ ok: true });
+    const downloads = () => certFake.requests.filter((r) => r.path === '/v3/certificates').length;
+    const before = downloads();
+    certFake.rotateCertificate();
+    const resource = certFake.transactionOf({
+      ...baseTrade('CERT-N1'),
+      trade_state: 'SUCCESS',
+      success_time: '2026-12-05T10:00:00+08:00',
+    });
+    const notify = () => {
+      const n = certFake.buildNotify('TRANSACTION.SUCCESS', resource);
+      const headers = Object.fromEntries(Object.entries(n.headers).map(([k, v]) => [k.toLowerCase(), v]));
+      return () => adapter.parseNotify(ctx, { rawBody: n.body, contentType: 'application/json', headers });
+    };
+    expect(notify()).toThrow(NotifyRejected);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(downloads()).toBe(before + 1);
+    expect(notify()()).toMatchObject({ kind: 'payment', orderNo: 'CERT-N1' });
+  });
+
+  it('a pay code whose answer is lost is queried and found paid', async () => {
+    const ctx = { ...ctxFor(fake, 'public_key'), timeoutMs: 400 };
+    fake.timeoutNextAnswer();
+    const result = await adapter.createPayment(
+      ctx,
+      order('BAR-LOST-1', { payWay: 'WX_BAR', authCode: '134567890123456781' }),
+    );
+    expect(result).toMatchObject({ outcome: 'accepted', status: 'paid', amount: 1n });
+  });
+
   it('pays by code: at once, after the customer confirms, declined, and reversed when unknown', async () => {
     const ctx = ctxFor(fake, 'public_key');
     const bar = (no: string, code: string) =>
