@@ -99,6 +99,16 @@ const credentialsSchema = z
       .regex(/^PUB_KEY_ID_\w{1,64}$/, 'publicKeyId: starts with PUB_KEY_ID_')
       .optional(),
     publicKey: pemField('public').optional(),
+    /** Service-provider mode (服务商): the sub-merchant paid; mchId and appId are then the provider's. */
+    subMchId: z
+      .string()
+      .regex(/^\d{6,32}$/, 'subMchId: the sub-merchant number is digits')
+      .optional(),
+    /** The sub-merchant's own AppID, when payers' openids are the sub-merchant's. */
+    subAppId: z
+      .string()
+      .regex(/^\w{4,32}$/, 'subAppId: not an AppID')
+      .optional(),
     baseUrl: z.url({ protocol: /^https?$/ }).optional(),
   })
   .superRefine((value, ctx) => {
@@ -108,6 +118,9 @@ const credentialsSchema = z
         path: [value.publicKeyId === undefined ? 'publicKeyId' : 'publicKey'],
         message: 'publicKeyId and publicKey go together',
       });
+    }
+    if (value.subAppId !== undefined && value.subMchId === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['subMchId'], message: 'subAppId needs subMchId' });
     }
   });
 
@@ -162,8 +175,12 @@ const CONFIGURATION_CODES = new Set([
 const UNKNOWN_CODES = new Set(['SYSTEM_ERROR', 'BANKERROR', 'FREQUENCY_LIMITED', 'ORDERPAID', 'USERPAYING']);
 
 const TRANSACTION = z.object({
-  appid: z.string(),
-  mchid: z.string(),
+  appid: z.string().optional(),
+  mchid: z.string().optional(),
+  sp_appid: z.string().optional(),
+  sp_mchid: z.string().optional(),
+  sub_appid: z.string().optional(),
+  sub_mchid: z.string().optional(),
   out_trade_no: z.string().min(1),
   transaction_id: z.string().optional(),
   trade_state: z.string(),
@@ -187,7 +204,9 @@ const REFUND = z.object({
 });
 
 const REFUND_RESOURCE = z.object({
-  mchid: z.string(),
+  mchid: z.string().optional(),
+  sp_mchid: z.string().optional(),
+  sub_mchid: z.string().optional(),
   out_trade_no: z.string().min(1),
   transaction_id: z.string().optional(),
   out_refund_no: z.string().min(1),
@@ -279,6 +298,26 @@ export const wechatpayAdapter: ChannelAdapter = {
       help: { zh: 'pub_key.pem 的内容，与公钥 ID 一起填写', en: 'The content of pub_key.pem, with its ID' },
     },
     {
+      key: 'subMchId',
+      label: { zh: '特约商户号（服务商模式）', en: 'Sub-merchant ID (service provider)' },
+      kind: 'text',
+      required: false,
+      help: {
+        zh: '服务商模式填写；此时商户号和 AppID 为服务商的',
+        en: "For service-provider mode; the merchant ID and AppID are then the provider's",
+      },
+    },
+    {
+      key: 'subAppId',
+      label: { zh: '特约商户 AppID', en: 'Sub-merchant AppID' },
+      kind: 'text',
+      required: false,
+      help: {
+        zh: '付款人 openid 属于特约商户的 AppID 时填写',
+        en: "When payers' openids belong to the sub-merchant's AppID",
+      },
+    },
+    {
       key: 'baseUrl',
       label: { zh: '接口地址', en: 'API address' },
       kind: 'url',
@@ -317,8 +356,7 @@ export const wechatpayAdapter: ChannelAdapter = {
       return payByCode(ctx, credentials, config.data, payment, payment.authCode);
     }
     const common = {
-      appid: credentials.appId,
-      mchid: credentials.mchId,
+      ...merchantIds(credentials),
       description: Array.from(payment.subject).slice(0, MAX_DESCRIPTION_CHARACTERS).join(''),
       out_trade_no: payment.orderNo,
       time_expire: rfc3339Shanghai(payment.expiresAt),
@@ -341,9 +379,15 @@ export const wechatpayAdapter: ChannelAdapter = {
     } else if (method === 'jsapi') {
       if (!payment.payerId)
         return { outcome: 'refused', code: 'INVALID_REQUEST', message: 'JSAPI needs an openid' };
-      body = { ...common, payer: { openid: payment.payerId } };
+      body = { ...common, payer: { [openidField(credentials)]: payment.payerId } };
     }
-    const call = await callWechatpay(ctx, credentials, 'POST', `/v3/pay/transactions/${method}`, body);
+    const call = await callWechatpay(
+      ctx,
+      credentials,
+      'POST',
+      `${transactionsPath(credentials)}/${method}`,
+      body,
+    );
     if (!call.ok) return { outcome: 'unknown', code: call.code, message: call.message };
     if (call.status !== 200) return createFailure(call);
     const answer = call.json ?? {};
@@ -352,7 +396,7 @@ export const wechatpayAdapter: ChannelAdapter = {
       return { outcome: 'unknown', code: 'CHANNEL_BAD_RESPONSE', message: `no ${FIELD_OF[method]}` };
     }
     if (method === 'jsapi') {
-      const params = jsapiPayParams(credentials.appId, value, credentials.privateKey);
+      const params = jsapiPayParams(payerAppId(credentials), value, credentials.privateKey);
       return {
         outcome: 'accepted',
         channelOrderNo: null,
@@ -377,8 +421,8 @@ export const wechatpayAdapter: ChannelAdapter = {
   async closePayment(ctx: ChannelContext, reference: PaymentReference): Promise<ClosePaymentResult> {
     const parsed = credentialsSchema.safeParse(ctx.credentials);
     if (!parsed.success) return { outcome: 'error', message: 'bad credentials' };
-    const path = `/v3/pay/transactions/out-trade-no/${encodeURIComponent(reference.orderNo)}/close`;
-    const call = await callWechatpay(ctx, parsed.data, 'POST', path, { mchid: parsed.data.mchId });
+    const path = `${transactionsPath(parsed.data)}/out-trade-no/${encodeURIComponent(reference.orderNo)}/close`;
+    const call = await callWechatpay(ctx, parsed.data, 'POST', path, merchantIds(parsed.data, false));
     if (!call.ok) return { outcome: 'error', message: `${call.code}: ${call.message}` };
     if (call.status === 204 || call.status === 200) return { outcome: 'closed' };
     const code = errorCode(call);
@@ -399,6 +443,7 @@ export const wechatpayAdapter: ChannelAdapter = {
       notify_url: ctx.refundNotifyUrl,
       amount: { refund: Number(refund.amount), total: Number(refund.totalAmount), currency: refund.currency },
     };
+    if (parsed.data.subMchId) body.sub_mchid = parsed.data.subMchId;
     if (refund.reason) body.reason = Array.from(refund.reason).slice(0, 80).join('');
     const call = await callWechatpay(ctx, parsed.data, 'POST', '/v3/refund/domestic/refunds', body);
     if (!call.ok) return { outcome: 'unknown', code: call.code, message: call.message };
@@ -424,7 +469,9 @@ export const wechatpayAdapter: ChannelAdapter = {
 
   async queryRefund(ctx: ChannelContext, reference: RefundReference): Promise<RefundStatusResult> {
     const credentials = credentialsSchema.parse(ctx.credentials);
-    const path = `/v3/refund/domestic/refunds/${encodeURIComponent(reference.refundNo)}`;
+    const path = `/v3/refund/domestic/refunds/${encodeURIComponent(reference.refundNo)}${
+      credentials.subMchId ? `?sub_mchid=${credentials.subMchId}` : ''
+    }`;
     const call = await callWechatpay(ctx, credentials, 'GET', path);
     if (!call.ok) throw new Error(`WeChat Pay refund query failed: ${call.code}: ${call.message}`);
     if (call.status === 404) return { status: 'not_found', raw: call.json };
@@ -449,7 +496,9 @@ export const wechatpayAdapter: ChannelAdapter = {
       ctx,
       credentials,
       'GET',
-      `/v3/bill/tradebill?bill_date=${statement.date}&bill_type=ALL`,
+      `/v3/bill/tradebill?bill_date=${statement.date}${
+        credentials.subMchId ? `&sub_mchid=${credentials.subMchId}` : ''
+      }&bill_type=ALL`,
     );
     if (!call.ok) throw new Error(`WeChat Pay bill request failed: ${call.code}: ${call.message}`);
     if (call.status !== 200) {
@@ -556,15 +605,20 @@ async function payByCode(
   authCode: string,
 ): Promise<CreatePaymentResult> {
   const body: Record<string, unknown> = {
-    appid: credentials.appId,
-    mchid: credentials.mchId,
+    ...merchantIds(credentials),
     description: Array.from(payment.subject).slice(0, MAX_DESCRIPTION_CHARACTERS).join(''),
     out_trade_no: payment.orderNo,
     payer: { auth_code: authCode },
     amount: { total: Number(payment.amount), currency: 'CNY' },
   };
   if (payment.clientIp) body.scene_info = { device_ip: payment.clientIp };
-  const call = await callWechatpay(ctx, credentials, 'POST', '/v3/pay/transactions/codepay', body);
+  const call = await callWechatpay(
+    ctx,
+    credentials,
+    'POST',
+    `${transactionsPath(credentials)}/codepay`,
+    body,
+  );
   let userPaying = false;
   if (call.ok) {
     if (call.status === 200) {
@@ -620,11 +674,8 @@ async function payByCode(
       status: 'pending',
     };
   }
-  const reversePath = `/v3/pay/transactions/out-trade-no/${encodeURIComponent(payment.orderNo)}/reverse`;
-  const reverse = await callWechatpay(ctx, credentials, 'POST', reversePath, {
-    mchid: credentials.mchId,
-    appid: credentials.appId,
-  });
+  const reversePath = `${transactionsPath(credentials)}/out-trade-no/${encodeURIComponent(payment.orderNo)}/reverse`;
+  const reverse = await callWechatpay(ctx, credentials, 'POST', reversePath, merchantIds(credentials));
   if (
     reverse.ok &&
     (reverse.status === 200 || reverse.status === 204 || errorCode(reverse) === 'ORDER_NOT_EXIST')
@@ -683,7 +734,7 @@ function queryOutcome(call: Answer, orderNo: string, credentials: Credentials): 
     throw new Error('WeChat Pay query answer is malformed');
   }
   const t = transaction.data;
-  if (t.mchid !== credentials.mchId) throw new Error('WeChat Pay query answer is for another merchant');
+  if (!ownsMerchant(t, credentials)) throw new Error('WeChat Pay query answer is for another merchant');
   const status = lookup(TRADE_STATES, t.trade_state);
   if (status === undefined) throw new Error(`WeChat Pay query: unknown trade_state ${t.trade_state}`);
   const paidAt = t.success_time ? new Date(t.success_time) : null;
@@ -698,7 +749,53 @@ function queryOutcome(call: Answer, orderNo: string, credentials: Credentials): 
 }
 
 function queryPath(orderNo: string, credentials: Credentials): string {
-  return `/v3/pay/transactions/out-trade-no/${encodeURIComponent(orderNo)}?mchid=${credentials.mchId}`;
+  const ids = credentials.subMchId
+    ? `sp_mchid=${credentials.mchId}&sub_mchid=${credentials.subMchId}`
+    : `mchid=${credentials.mchId}`;
+  return `${transactionsPath(credentials)}/out-trade-no/${encodeURIComponent(orderNo)}?${ids}`;
+}
+
+/** Direct merchants use /v3/pay/transactions; service providers /v3/pay/partner/transactions. */
+function transactionsPath(credentials: Credentials): string {
+  return credentials.subMchId ? '/v3/pay/partner/transactions' : '/v3/pay/transactions';
+}
+
+/** The merchant fields of a request body: mchid/appid, or the provider's and the sub-merchant's. */
+function merchantIds(credentials: Credentials, withApp = true): Record<string, string> {
+  if (!credentials.subMchId) {
+    return withApp ? { appid: credentials.appId, mchid: credentials.mchId } : { mchid: credentials.mchId };
+  }
+  return {
+    ...(withApp ? { sp_appid: credentials.appId } : {}),
+    sp_mchid: credentials.mchId,
+    ...(withApp && credentials.subAppId ? { sub_appid: credentials.subAppId } : {}),
+    sub_mchid: credentials.subMchId,
+  };
+}
+
+/** Whose openid the payer's is: the sub-merchant's AppID's when it has one, else the provider's. */
+function openidField(credentials: Credentials): string {
+  if (!credentials.subMchId) return 'openid';
+  return credentials.subAppId ? 'sub_openid' : 'sp_openid';
+}
+
+function payerAppId(credentials: Credentials): string {
+  return credentials.subMchId && credentials.subAppId ? credentials.subAppId : credentials.appId;
+}
+
+/** Whether a transaction (answer or notify) is this account's merchant. */
+function ownsMerchant(t: Transaction, credentials: Credentials): boolean {
+  if (!credentials.subMchId) return t.mchid === credentials.mchId;
+  return t.sp_mchid === credentials.mchId && t.sub_mchid === credentials.subMchId;
+}
+
+/** Whether a transaction is this account's merchant and AppID. */
+function ownsTransaction(t: Transaction, credentials: Credentials): boolean {
+  if (!ownsMerchant(t, credentials)) return false;
+  if (!credentials.subMchId) return t.appid === credentials.appId;
+  return (
+    t.sp_appid === credentials.appId && (t.sub_appid === undefined || t.sub_appid === credentials.subAppId)
+  );
 }
 
 /** `2026-12-05T18:30:00+08:00`: WeChat Pay's time format (RFC 3339 in China Standard Time). */
@@ -713,8 +810,9 @@ function paymentNotify(resource: unknown, credentials: Credentials): ParsedNotif
   const transaction = TRANSACTION.safeParse(resource);
   if (!transaction.success) throw new NotifyRejected('MALFORMED', 'transaction fields missing');
   const t = transaction.data;
-  if (t.mchid !== credentials.mchId || t.appid !== credentials.appId) {
-    throw new NotifyRejected('WRONG_ACCOUNT', `notify for ${t.mchid.slice(0, 32)}/${t.appid.slice(0, 32)}`);
+  if (!ownsTransaction(t, credentials)) {
+    const who = [t.mchid ?? t.sp_mchid, t.sub_mchid, t.appid ?? t.sp_appid].filter(Boolean).join('/');
+    throw new NotifyRejected('WRONG_ACCOUNT', `notify for ${who.slice(0, 100)}`);
   }
   if (t.trade_state !== 'SUCCESS' || t.amount?.total === undefined) {
     throw new NotifyRejected('MALFORMED', `trade_state ${t.trade_state.slice(0, 20)} in a success notify`);
@@ -736,8 +834,13 @@ function refundNotify(eventType: string, resource: unknown, credentials: Credent
   const refund = REFUND_RESOURCE.safeParse(resource);
   if (!refund.success) throw new NotifyRejected('MALFORMED', 'refund fields missing');
   const r = refund.data;
-  if (r.mchid !== credentials.mchId)
-    throw new NotifyRejected('WRONG_ACCOUNT', `notify for ${r.mchid.slice(0, 32)}`);
+  const ours = credentials.subMchId
+    ? r.sp_mchid === credentials.mchId && r.sub_mchid === credentials.subMchId
+    : r.mchid === credentials.mchId;
+  if (!ours) {
+    const who = [r.mchid ?? r.sp_mchid, r.sub_mchid].filter(Boolean).join('/');
+    throw new NotifyRejected('WRONG_ACCOUNT', `notify for ${who.slice(0, 64)}`);
+  }
   const status =
     eventType === 'REFUND.SUCCESS' && r.refund_status === 'SUCCESS'
       ? 'succeeded'

@@ -106,6 +106,8 @@ describe('credentials', () => {
       'apiV3Key',
       'publicKeyId',
       'publicKey',
+      'subMchId',
+      'subAppId',
       'baseUrl',
     ]);
     for (const field of adapter.credentialFields) expect(field.label.zh && field.label.en).toBeTruthy();
@@ -568,5 +570,104 @@ describe('the adapter against the fake', () => {
     });
     expect(statement.raw).toContain('`U-public_key-1');
     expect(await adapter.fetchStatement!(ctx, { date: '2001-01-01' })).toMatchObject({ lines: [] });
+  });
+});
+
+describe('service-provider mode (服务商)', () => {
+  const SUB_MCH_ID = '1900000110';
+  const SUB_APP_ID = 'wxsub0000000000001';
+  let spFake: WechatpayFake;
+  beforeAll(async () => {
+    spFake = await startWechatpayFake({
+      mchId: MCH_ID,
+      appId: APP_ID,
+      subMchId: SUB_MCH_ID,
+      subAppId: SUB_APP_ID,
+      merchantPublicKey: merchant.publicKey,
+      merchantSerial: SERIAL,
+      apiV3Key: API_V3_KEY,
+      mode: 'public_key',
+      retryDelaysMs: [20],
+    });
+  });
+  afterAll(async () => {
+    await spFake.close();
+  });
+
+  it('pays, queries, closes, refunds and reads notifies of the sub-merchant', async () => {
+    const ctx = ctxFor(spFake, 'public_key', { subMchId: SUB_MCH_ID, subAppId: SUB_APP_ID });
+    expect(await adapter.testConnection(ctx)).toMatchObject({ ok: true });
+    // A direct merchant's calls are refused by a service provider's account.
+    expect(await adapter.testConnection(ctxFor(spFake, 'public_key'))).toMatchObject({ ok: false });
+    const jsapi = await adapter.createPayment(
+      ctx,
+      order('SP-00001', { payWay: 'WX_JSAPI', payerId: 'oSub-1' }),
+    );
+    const params = JSON.parse((jsapi as { payData: { value: string } }).payData.value);
+    expect(params.appId).toBe(SUB_APP_ID);
+    expect(spFake.trades.get('SP-00001')!.openid).toBe('oSub-1');
+    expect(await adapter.createPayment(ctx, order('SP-00002'))).toMatchObject({ outcome: 'accepted' });
+    expect(await adapter.closePayment(ctx, { orderNo: 'SP-00002' })).toEqual({ outcome: 'closed' });
+    spFake.trades.get('SP-00001')!.notify_url = null;
+    await spFake.pay('SP-00001');
+    expect(await adapter.queryPayment(ctx, { orderNo: 'SP-00001' })).toMatchObject({
+      status: 'paid',
+      amount: 1n,
+    });
+    expect(
+      await adapter.createPayment(
+        ctx,
+        order('SP-00003', { payWay: 'WX_BAR', authCode: '134567890123456781' }),
+      ),
+    ).toMatchObject({ outcome: 'accepted', status: 'paid' });
+    const refund = await adapter.createRefund(ctx, {
+      refundNo: 'SPR-1',
+      orderNo: 'SP-00001',
+      channelOrderNo: null,
+      amount: 1n,
+      totalAmount: 1n,
+      currency: 'CNY',
+    });
+    expect(refund).toMatchObject({ outcome: 'accepted' });
+    expect(await adapter.queryRefund(ctx, { refundNo: 'SPR-1', orderNo: 'SP-00001' })).toMatchObject({
+      status: expect.stringMatching(/pending|succeeded/),
+    });
+    const headersOf = (n: { headers: Record<string, string> }) =>
+      Object.fromEntries(Object.entries(n.headers).map(([k, v]) => [k.toLowerCase(), v]));
+    const paidTrade = spFake.transactionOf(spFake.trades.get('SP-00001')!);
+    const notify = spFake.buildNotify('TRANSACTION.SUCCESS', { ...paidTrade, trade_state: 'SUCCESS' });
+    expect(
+      adapter.parseNotify(ctx, {
+        rawBody: notify.body,
+        contentType: 'application/json',
+        headers: headersOf(notify),
+      }),
+    ).toMatchObject({ kind: 'payment', orderNo: 'SP-00001' });
+    const other = spFake.buildNotify('TRANSACTION.SUCCESS', {
+      ...paidTrade,
+      trade_state: 'SUCCESS',
+      sub_mchid: '1900000999',
+    });
+    expect(() =>
+      adapter.parseNotify(ctx, {
+        rawBody: other.body,
+        contentType: 'application/json',
+        headers: headersOf(other),
+      }),
+    ).toThrow(expect.objectContaining({ reason: 'WRONG_ACCOUNT' }));
+    const refundNotify = spFake.buildNotify('REFUND.SUCCESS', {
+      ...spFake.refundResource(spFake.refunds.get('SPR-1')!),
+      refund_status: 'SUCCESS',
+    });
+    expect(
+      adapter.parseNotify(ctx, {
+        rawBody: refundNotify.body,
+        contentType: 'application/json',
+        headers: headersOf(refundNotify),
+      }),
+    ).toMatchObject({ kind: 'refund', refundNo: 'SPR-1', status: 'succeeded' });
+    const date = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+    const statement = await adapter.fetchStatement!(ctx, { date });
+    expect(statement.lines.some((l) => l.orderNo === 'SP-00001')).toBe(true);
   });
 });

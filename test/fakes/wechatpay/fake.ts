@@ -38,6 +38,9 @@ export interface WechatpayFakeOptions {
   /** Which key WeChat Pay signs with: the public key (PUB_KEY_ID_…) or a platform certificate. */
   mode: 'public_key' | 'platform_certificate';
   retryDelaysMs?: number[];
+  /** Service-provider mode (服务商): mchId/appId are the provider's, this the sub-merchant paid. */
+  subMchId?: string;
+  subAppId?: string;
   /** How long a `…88` pay code stays USERPAYING before it is paid. */
   userPayingMs?: number;
 }
@@ -180,9 +183,16 @@ export async function startWechatpayFake(options: WechatpayFakeOptions) {
     };
   };
 
+  const partner = options.subMchId !== undefined;
   const transactionOf = (t: Trade) => ({
-    appid: t.appid,
-    mchid: t.mchid,
+    ...(partner
+      ? {
+          sp_appid: t.appid,
+          sp_mchid: t.mchid,
+          ...(options.subAppId ? { sub_appid: options.subAppId } : {}),
+          sub_mchid: options.subMchId,
+        }
+      : { appid: t.appid, mchid: t.mchid }),
     out_trade_no: t.out_trade_no,
     transaction_id: t.transaction_id,
     trade_type: t.trade_type,
@@ -191,12 +201,12 @@ export async function startWechatpayFake(options: WechatpayFakeOptions) {
     bank_type: 'OTHERS',
     attach: '',
     ...(t.success_time ? { success_time: t.success_time } : {}),
-    payer: { openid: t.openid },
+    payer: { [partner ? (options.subAppId ? 'sub_openid' : 'sp_openid') : 'openid']: t.openid },
     amount: { total: t.total, payer_total: t.total, currency: t.currency, payer_currency: t.currency },
   });
 
   const refundResource = (r: Refund) => ({
-    mchid: options.mchId,
+    ...(partner ? { sp_mchid: options.mchId, sub_mchid: options.subMchId } : { mchid: options.mchId }),
     out_trade_no: r.out_trade_no,
     transaction_id: r.transaction_id,
     out_refund_no: r.out_refund_no,
@@ -310,6 +320,55 @@ export async function startWechatpayFake(options: WechatpayFakeOptions) {
     if (typeof body.description !== 'string' || body.description === '')
       return error(400, 'PARAM_ERROR', 'description');
     return null;
+  }
+
+  /**
+   * A service provider calls /v3/pay/partner/transactions with sp_/sub_ ids; a direct merchant
+   * /v3/pay/transactions. Partner requests are checked, then served as the direct ones.
+   */
+  function routePartner(method: string, url: URL, body: Body): Reply {
+    const partnerPath = url.pathname.startsWith('/v3/pay/partner/transactions');
+    if (url.pathname.startsWith('/v3/pay/') && partnerPath !== partner) {
+      return error(403, 'NO_AUTH', partner ? 'use the partner API' : 'not a service provider');
+    }
+    if (
+      partner &&
+      url.pathname.startsWith('/v3/refund/') &&
+      method === 'POST' &&
+      body.sub_mchid !== options.subMchId
+    ) {
+      return error(400, 'PARAM_ERROR', 'sub_mchid');
+    }
+    if (
+      partner &&
+      method === 'GET' &&
+      !url.pathname.startsWith('/v3/pay/') &&
+      !url.pathname.startsWith('/v3/billdownload') &&
+      url.pathname !== '/v3/certificates' &&
+      url.searchParams.get('sub_mchid') !== options.subMchId
+    ) {
+      return error(400, 'PARAM_ERROR', 'sub_mchid');
+    }
+    if (!partnerPath) return route(method, url, body);
+    const mapped = new URL(url.href.replace('/v3/pay/partner/transactions', '/v3/pay/transactions'));
+    if (method === 'GET') {
+      if (
+        url.searchParams.get('sp_mchid') !== options.mchId ||
+        url.searchParams.get('sub_mchid') !== options.subMchId
+      ) {
+        return error(400, 'PARAM_ERROR', 'sp_mchid/sub_mchid');
+      }
+      mapped.searchParams.set('mchid', options.mchId);
+      return route(method, mapped, body);
+    }
+    if (body.sp_mchid !== options.mchId || body.sub_mchid !== options.subMchId)
+      return error(400, 'PARAM_ERROR', 'sp_mchid/sub_mchid');
+    if (body.sub_appid !== undefined && body.sub_appid !== options.subAppId)
+      return error(400, 'APPID_MCHID_NOT_MATCH', 'sub_appid');
+    const payer = body.payer
+      ? { ...body.payer, openid: body.payer.sub_openid ?? body.payer.sp_openid }
+      : undefined;
+    return route(method, mapped, { ...body, mchid: body.sp_mchid, appid: body.sp_appid, payer });
   }
 
   function route(method: string, url: URL, body: Body): Reply {
@@ -625,7 +684,7 @@ export async function startWechatpayFake(options: WechatpayFakeOptions) {
         reply =
           method === 'POST' && text !== '' && typeof body !== 'object'
             ? error(400, 'PARAM_ERROR', 'json')
-            : route(method, url, body);
+            : routePartner(method, url, body);
       }
       const answer = reply.raw ?? (reply.body === undefined ? '' : JSON.stringify(reply.body));
       const headers: Record<string, string> = { 'Request-ID': randomUUID() };
