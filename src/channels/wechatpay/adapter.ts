@@ -406,7 +406,10 @@ export const wechatpayAdapter: ChannelAdapter = {
     return {
       outcome: 'accepted',
       channelOrderNo: null,
-      payData: { type: method === 'native' ? 'qr' : 'url', value },
+      payData: {
+        type: method === 'native' ? 'qr' : 'url',
+        value: method === 'h5' ? withRedirect(value, payment) : value,
+      },
       raw: answer,
     };
   },
@@ -746,6 +749,12 @@ function queryOutcome(call: Answer, orderNo: string, credentials: Credentials): 
     paidAt: paidAt && !Number.isNaN(paidAt.getTime()) ? paidAt : null,
     raw: t,
   };
+}
+
+/** WeChat's H5 page returns the payer to `redirect_url` (appended by the merchant) once they paid or gave up. */
+function withRedirect(h5Url: string, payment: CreatePaymentRequest): string {
+  if (!payment.returnUrl || !/^https?:\/\//.test(payment.returnUrl)) return h5Url;
+  return `${h5Url}${h5Url.includes('?') ? '&' : '?'}redirect_url=${encodeURIComponent(payment.returnUrl)}`;
 }
 
 function queryPath(orderNo: string, credentials: Credentials): string {

@@ -390,8 +390,17 @@ describe('the adapter against the fake', () => {
         outcome: 'accepted',
         payData: { type: 'qr', value: expect.stringMatching(/^weixin:/) },
       });
-      const h5 = await adapter.createPayment(ctx, order(`U-${mode}-2`, { payWay: 'WX_H5' }));
-      expect(h5).toMatchObject({ outcome: 'accepted', payData: { type: 'url' } });
+      const h5 = await adapter.createPayment(
+        ctx,
+        order(`U-${mode}-2`, { payWay: 'WX_H5', returnUrl: 'https://shop.example/done?o=1' }),
+      );
+      expect(h5).toMatchObject({
+        outcome: 'accepted',
+        payData: {
+          type: 'url',
+          value: expect.stringMatching(/&redirect_url=https%3A%2F%2Fshop\.example%2Fdone%3Fo%3D1$/),
+        },
+      });
       const jsapi = await adapter.createPayment(
         ctx,
         order(`U-${mode}-3`, { payWay: 'WX_JSAPI', payerId: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o' }),
