@@ -155,8 +155,10 @@ function decryptCertificate(
     const { nonce, associated_data, ciphertext, algorithm } = item.encrypt_certificate;
     if (algorithm !== 'AEAD_AES_256_GCM') return null;
     const certificate = new X509Certificate(aeadDecrypt(ciphertext, apiV3Key, nonce, associated_data));
-    const serial = certificate.serialNumber.toUpperCase();
-    if (serial !== item.serial_no.toUpperCase()) return null;
+    // The serial WeChat Pay names in Wechatpay-Serial; OpenSSL may print it without leading zeros.
+    const serial = item.serial_no.toUpperCase();
+    const withoutZeros = (hex: string) => hex.toUpperCase().replace(/^0+/, '');
+    if (withoutZeros(certificate.serialNumber) !== withoutZeros(serial)) return null;
     const validTo = Date.parse(certificate.validTo);
     if (!(validTo > Date.now())) return null;
     return { serial, key: certificate.publicKey, validTo };
