@@ -365,6 +365,9 @@ const TEXT = {
     hintUrl: '点击下方按钮前往支付，也可用另一台设备扫码',
     hintNone: '请按商户页面的提示完成支付',
     hintAuthCode: '收银员已扫描您的付款码，请在手机上确认付款',
+    hintWechat: '点击下方按钮，在微信中完成支付',
+    outsideWechat: '请在微信中打开此页面完成支付',
+    payWechat: '微信支付',
     payNow: '去支付',
     countdown: '请在 {time} 内完成支付',
     phase: {
@@ -402,6 +405,9 @@ const TEXT = {
     hintUrl: 'Tap the button below to pay, or scan with another device',
     hintNone: "Follow the merchant's instructions to pay",
     hintAuthCode: 'The cashier scanned your pay code: confirm the payment on your phone',
+    hintWechat: 'Tap the button below to pay in WeChat',
+    outsideWechat: 'Open this page in WeChat to pay',
+    payWechat: 'Pay with WeChat',
     payNow: 'Pay now',
     countdown: 'Pay within {time}',
     phase: {
@@ -446,7 +452,16 @@ function page({ order, links, merchantName, status, qrSvg, nonce, lang }: PageIn
   const amount = `${symbol}${formatMinor(order.amount, currency)}`;
   const payLink = payLinkOrNull(order, links);
   const open = status.phase === 'open';
-  const hint = authCodeOf(order) ? t.hintAuthCode : payLink ? t.hintUrl : qrSvg ? t.hintQr : t.hintNone;
+  const wechat = wechatPayParamsOf(order);
+  const hint = authCodeOf(order)
+    ? t.hintAuthCode
+    : wechat
+      ? t.hintWechat
+      : payLink
+        ? t.hintUrl
+        : qrSvg
+          ? t.hintQr
+          : t.hintNone;
   const initial = escapeHtml(Array.from(merchantName.trim())[0] ?? '¥');
   const hidden = (visible: boolean) => (visible ? '' : ' hidden');
   const data = {
@@ -478,6 +493,7 @@ ${order.subject ? `<div class="subject">${escapeHtml(order.subject)}</div>` : ''
 ${qrSvg ? `<div class="qr" role="img" aria-label="${escapeHtml(t.qrLabel)}">${qrSvg}</div>` : ''}
 <p class="hint">${escapeHtml(hint)}</p>
 ${payLink ? `<a class="btn primary" id="pay-link" href="${escapeHtml(payLink)}" rel="noreferrer">${escapeHtml(t.payNow)}</a>` : ''}
+${wechat ? `<button class="btn primary" id="wx-pay" type="button">${escapeHtml(t.payWechat)}</button><p class="hint" id="wx-outside" hidden>${escapeHtml(t.outsideWechat)}</p><script id="wx-params" type="application/json">${scriptJson(wechat)}</script>` : ''}
 <p class="small">${escapeHtml(t.paidStill)}</p>
 </div>
 <div class="done" id="done" hidden>
@@ -493,9 +509,50 @@ ${payLink ? `<a class="btn primary" id="pay-link" href="${escapeHtml(payLink)}" 
 <footer class="foot">${escapeHtml(t.footer)}</footer>
 </main>
 <script id="cashier-data" type="application/json">${scriptJson(data)}</script>
-<script nonce="${nonce}">${SCRIPT}</script>
+<script nonce="${nonce}">${SCRIPT}${wechat ? WECHAT_SCRIPT : ''}</script>
 </body></html>`;
 }
+
+const WECHAT_PARAM = /^[\w=+/.-]{1,1024}$/;
+
+/**
+ * A JSAPI order's parameters for WeChat's in-app payment (`getBrandWCPayRequest`), only when they
+ * have the shape WeChat Pay's adapter gives: six short strings, nothing a page could misuse.
+ */
+function wechatPayParamsOf(order: OrderRow): Record<string, string> | null {
+  if (order.pay_data_type !== 'jsapi' || !order.pay_data_value) return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(order.pay_data_value);
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  const params: Record<string, string> = {};
+  for (const key of ['appId', 'timeStamp', 'nonceStr', 'package', 'signType', 'paySign']) {
+    const field = (value as Record<string, unknown>)[key];
+    if (typeof field !== 'string' || !WECHAT_PARAM.test(field)) return null;
+    params[key] = field;
+  }
+  return params;
+}
+
+/**
+ * Inside WeChat the button hands the parameters to WeixinJSBridge (which WeChat's browser injects,
+ * sometimes after the page loaded); elsewhere the page says to open it in WeChat. The outcome
+ * reaches the page by the status polling, never by the bridge's callback alone.
+ */
+const WECHAT_SCRIPT = `(function(){
+var el=document.getElementById('wx-params');if(!el)return;
+var params=JSON.parse(el.textContent),btn=document.getElementById('wx-pay'),out=document.getElementById('wx-outside');
+var inWechat=/MicroMessenger/i.test(navigator.userAgent);
+if(!inWechat){btn.hidden=true;out.hidden=false;return;}
+function invoke(){
+  if(typeof WeixinJSBridge==='undefined'){document.addEventListener('WeixinJSBridgeReady',invoke,false);return;}
+  WeixinJSBridge.invoke('getBrandWCPayRequest',params,function(){});
+}
+btn.addEventListener('click',invoke);
+})();`;
 
 /** One icon per phase group; CSS shows the one that fits the body's phase class. */
 const ICONS = [
