@@ -249,7 +249,8 @@ export interface ParsedNotify {
   kind: 'payment';
   orderNo: string;
   channelOrderNo: string | null;
-  status: 'paid' | 'failed';
+  /** closed: the channel closed the payment unpaid (after our close, or its own timeout). */
+  status: 'paid' | 'failed' | 'closed';
   amount: bigint;
   currency: string;
   paidAt: Date | null;

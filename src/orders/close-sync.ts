@@ -163,4 +163,25 @@ export class CloseAndSync {
     }
     return order;
   }
+
+  /**
+   * The channel says it closed the payment unpaid: an open order closes without asking the channel
+   * again. It often answers our own close this way, and may do so before our close is recorded.
+   */
+  async recordChannelClosed(orderNo: string, source: string): Promise<OrderRow> {
+    let order = await requireByOrderNo(this.ctx.db, orderNo);
+    for (let attempt = 0; attempt < MAX_TRANSITION_RETRIES && isOpen(order.state); attempt++) {
+      const closed = await queries.transition(
+        this.ctx.db,
+        order.id,
+        order.state,
+        'closed',
+        { closedAt: new Date(), nextQueryAt: null },
+        [{ kind: 'closed', detail: { source } }],
+      );
+      if (closed) return closed;
+      order = (await queries.findById(this.ctx.db, order.id))!;
+    }
+    return order;
+  }
 }

@@ -267,6 +267,10 @@ export class ConfirmPayments {
         source: 'notify',
       });
       await record(applied ? 'applied' : 'duplicate', paid.id, null);
+    } else if (parsed.status === 'closed') {
+      const before = order!.state;
+      const after = await this.steps.closeSync.recordChannelClosed(parsed.orderNo, 'notify');
+      await record(after.state !== before ? 'applied' : 'duplicate', order!.id, null);
     } else {
       const before = order!.state;
       const after = await this.steps.closeSync.recordFailure(

@@ -710,8 +710,9 @@ export const alipayAdapter: ChannelAdapter = {
       case 'TRADE_FINISHED':
         return { ...base, status: 'paid', paidAt: paidAt ?? null };
       case 'TRADE_CLOSED':
-        // Never paid (a paid trade closes only by a full refund, which carries refund fields).
-        return { ...base, status: 'failed', paidAt: null };
+        // Never paid (a paid trade closes only by a full refund, which carries refund fields): Alipay
+        // closed it, after our close or at its own timeout.
+        return { ...base, status: 'closed', paidAt: null };
       default:
         throw new NotifyRejected(
           'MALFORMED',
