@@ -338,7 +338,7 @@ describe('Alipay adapter against the fake gateway', () => {
       withCredentials({ alipayPublicKey: pem(other.publicKey, 'spki') }),
     );
     expect(notify(fake.notifyBody(p.orderNo, { trade_status: 'TRADE_CLOSED' }))).toMatchObject({
-      status: 'failed',
+      status: 'closed',
       paidAt: null,
     });
     // A refund's notify says the trade was paid: a repeat of the payment, never a failure.
