@@ -3,6 +3,7 @@ import { PASSWORD_RULES } from '../src/auth/password-policy.ts';
 import {
   ALREADY_EXISTS_KINDS,
   CHANNEL_NOTIFY_ERRORS,
+  CONNECTION_TEST_CODES,
   DELIVERY_FAILURE_KINDS,
   ERROR_REASONS,
   ERROR_STATUS,
@@ -62,6 +63,8 @@ const REQUIRED = [
   ...ORDER_FAILURE_REASONS.map((reason) => `orderFailure.${reason}`),
   ...DELIVERY_FAILURE_KINDS.map((kind) => `deliveryFailure.${kind}`),
   ...CHANNEL_NOTIFY_ERRORS.map((code) => `channelNotify.${code}`),
+  'connectionTest.ok',
+  ...CONNECTION_TEST_CODES.map((code) => `connectionTest.${code}`),
 ];
 
 const placeholders = (text: string) => [...text.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]).sort();
