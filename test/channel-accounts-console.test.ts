@@ -30,7 +30,7 @@ interface AccountView {
 }
 
 for (const database of testDatabases) {
-  describe(`channel accounts in the console (${database.name})`, () => {
+  describe(`channel accounts in the console (${database.kind})`, () => {
     let t: TestPlatform;
     let operator: ConsoleClient;
     let sandbox: { mchId: string; key: string };
@@ -103,7 +103,9 @@ for (const database of testDatabases) {
       const listed = await operator.ok<{ code: string; payWay: string }[]>('GET', '/api/admin/products');
       expect(listed.find((p) => p.code === 'way_default')?.payWay).toBe('ALI_BAR');
       expect(listed.find((p) => p.code === 'sandbox_qr')?.payWay).toBe('ALI_QR');
-      const wrong = await operator.send<Refusal>('PATCH', '/api/admin/products/way_default', { payWay: 'CASH' });
+      const wrong = await operator.send<Refusal>('PATCH', '/api/admin/products/way_default', {
+        payWay: 'CASH',
+      });
       expect({ status: wrong.status, code: wrong.body.code, field: wrong.body.details?.field }).toEqual({
         status: 400,
         code: 'INVALID_REQUEST',
@@ -195,7 +197,10 @@ for (const database of testDatabases) {
         credentials: { baseUrl: '' },
       });
       expect(await testConnection(accountId)).toMatchObject({ ok: true });
-      const missing = await operator.send<Refusal>('POST', '/api/admin/channel-accounts/999999/test-connection');
+      const missing = await operator.send<Refusal>(
+        'POST',
+        '/api/admin/channel-accounts/999999/test-connection',
+      );
       expect({ status: missing.status, code: missing.body.code }).toEqual({ status: 404, code: 'NOT_FOUND' });
     });
 
@@ -210,9 +215,14 @@ for (const database of testDatabases) {
         defaultRatePpm: 6000,
         payWay: 'WX_NATIVE',
       });
-      await catalog.setChannelAccountRate(BigInt(accountId), { productCode: 'way_native', costRatePpm: 2000 });
+      await catalog.setChannelAccountRate(BigInt(accountId), {
+        productCode: 'way_native',
+        costRatePpm: 2000,
+      });
       const bind = () =>
-        operator.send<Refusal>('PUT', `/api/admin/products/way_native/bindings/${accountId}`, { weight: 100 });
+        operator.send<Refusal>('PUT', `/api/admin/products/way_native/bindings/${accountId}`, {
+          weight: 100,
+        });
       expect((await bind()).status).toBe(200);
       const product = (await catalog.productByCode('way_native'))!;
       expect((await catalog.routableBindings(product.id)).map((b) => b.channelAccountId.toString())).toEqual([
