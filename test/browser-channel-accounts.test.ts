@@ -39,6 +39,7 @@ describe.each(presentationOnly)('channel account form in the browser on $kind', 
       test: 'Test connection',
       connected: 'Connected',
       saved: 'Saved',
+      wayWord: 'WeChat JSAPI (in-app)',
     },
     'zh-CN': {
       create: '新建通道账户',
@@ -50,6 +51,7 @@ describe.each(presentationOnly)('channel account form in the browser on $kind', 
       test: '测试连接',
       connected: '连接成功',
       saved: '已保存',
+      wayWord: '微信公众号/JSAPI',
     },
   } as const;
 
@@ -103,6 +105,11 @@ describe.each(presentationOnly)('channel account form in the browser on $kind', 
       expect(await edit.getByLabel(words.fields[0]).inputValue()).toBe(sandbox.mchId);
       await page.waitForTimeout(400);
       await page.screenshot({ path: `/tmp/channel-account-edit-${lang}.png` });
+
+      // The channels tab shows what each adapter serves: its pay ways and capabilities.
+      await page.goto(`${t.platform.url}/operator/channels?tab=channels`);
+      await expect.poll(() => page.locator('.ant-table').innerText()).toContain(words.wayWord);
+      await page.screenshot({ path: `/tmp/channels-capabilities-${lang}.png` });
       await context.close();
     });
   }

@@ -23,7 +23,7 @@ interface AccountView {
   name: string;
   adapterCode: string;
   hasCredentials: boolean;
-  credentials: Record<string, string>;
+  publicCredentials: Record<string, string>;
   storedSecrets: string[];
   notifyUrl: string;
   refundNotifyUrl: string;
@@ -126,7 +126,7 @@ for (const database of testDatabases) {
       const view = list.body.find((a) => a.id === accountId)!;
       expect(view).toMatchObject({
         hasCredentials: true,
-        credentials: { mchId: sandbox.mchId },
+        publicCredentials: { mchId: sandbox.mchId },
         storedSecrets: ['key'],
       });
       expect(view.notifyUrl).toBe(`${t.platform.url}/api/channel-notify/${accountId}`);
@@ -178,7 +178,7 @@ for (const database of testDatabases) {
         }),
       ).toEqual({ status: 400, code: 'INVALID_REQUEST', field: 'credentials.key' });
       // Nothing refused changed what is stored.
-      expect((await accountView(accountId)).credentials).toEqual({ mchId: sandbox.mchId });
+      expect((await accountView(accountId)).publicCredentials).toEqual({ mchId: sandbox.mchId });
     });
 
     it('tests the connection: the right key passes, a wrong key or address fails with its code', async () => {

@@ -270,7 +270,11 @@ export async function catalogRoutes(app: FastifyInstance, { services }: { servic
       config: write,
     },
     async (request) => {
-      const a = await services.catalog.updateChannelAccount(BigInt(request.params.id), request.body);
+      const { credentials, ...rest } = request.body;
+      const a = await services.catalog.updateChannelAccount(BigInt(request.params.id), {
+        ...rest,
+        credentialsPatch: credentials,
+      });
       const view = {
         id: a.id.toString(),
         name: a.name,

@@ -255,7 +255,13 @@ export class CatalogService {
     id: bigint,
     patch: {
       name?: string;
+      /** Replaces the stored credentials. */
       credentials?: Record<string, unknown>;
+      /**
+       * An edit of the stored credentials (the console's form): each key given replaces the stored
+       * one, a blank secret or key keeps it, a blank other field removes it; the whole is validated.
+       */
+      credentialsPatch?: Record<string, unknown>;
       config?: Record<string, unknown>;
       enabled?: boolean;
       /** Lets the account pay out (代付); refused for an adapter that cannot. */
@@ -268,15 +274,12 @@ export class CatalogService {
     if (patch.payoutEnabled === true && adapter.supportsPayout !== true) {
       throw new AppError('INVALID_REQUEST', `channel ${account.channel_code} cannot pay out`);
     }
-    // The patch is merged into what is stored: a blank secret or key keeps the stored one (the
+    // A patch is merged into what is stored: a blank secret or key keeps the stored one (the
     // console never has it to send back), a blank other field removes it; the whole is validated.
-    const credentials = patch.credentials
-      ? parseWith(
-          adapter.credentialsSchema,
-          mergeCredentials(adapter, this.storedCredentials(account), patch.credentials),
-          'credentials',
-        )
-      : undefined;
+    const given = patch.credentialsPatch
+      ? mergeCredentials(adapter, this.storedCredentials(account), patch.credentialsPatch)
+      : patch.credentials;
+    const credentials = given ? parseWith(adapter.credentialsSchema, given, 'credentials') : undefined;
     const updated = await queries.updateChannelAccount(this.db, id, {
       name: patch.name,
       enabled: patch.enabled,
@@ -613,15 +616,15 @@ export function mergeCredentials(
 export function credentialsView(
   adapter: ChannelAdapter | undefined,
   stored: Record<string, unknown>,
-): { hasCredentials: boolean; credentials: Record<string, string>; storedSecrets: string[] } {
-  const credentials: Record<string, string> = {};
+): { hasCredentials: boolean; publicCredentials: Record<string, string>; storedSecrets: string[] } {
+  const publicCredentials: Record<string, string> = {};
   const storedSecrets: string[] = [];
   for (const [key, value] of Object.entries(stored)) {
     if (isBlank(value)) continue;
     if (isWriteOnly(adapter, key)) storedSecrets.push(key);
-    else credentials[key] = String(value);
+    else publicCredentials[key] = String(value);
   }
-  return { hasCredentials: Object.keys(stored).length > 0, credentials, storedSecrets };
+  return { hasCredentials: Object.keys(stored).length > 0, publicCredentials, storedSecrets };
 }
 
 function parseWith<T>(

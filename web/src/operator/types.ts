@@ -151,7 +151,7 @@ export interface ChannelAccount {
   config: Record<string, unknown> | null;
   hasCredentials?: boolean;
   /** The stored non-secret credential fields (app id, merchant id, gateway …); secrets never come back. */
-  credentials?: Record<string, string>;
+  publicCredentials?: Record<string, string>;
   /** The write-only fields (secrets, keys) that are stored: shown as 已保存. */
   storedSecrets?: string[];
   /** Where the channel must send payment and refund notifies: pasted into the channel's portal. */

@@ -209,7 +209,7 @@ function AccountsTable({
     {
       title: t('accounts.name'),
       dataIndex: 'name',
-      width: 170,
+      width: 160,
       render: (_, a) => (
         <TwoLineCell secondary={`#${a.id}`}>
           <Space size={6} wrap>
@@ -226,7 +226,7 @@ function AccountsTable({
     {
       title: t('accounts.channel'),
       dataIndex: 'channelCode',
-      width: 170,
+      width: 150,
       render: (_, a) => (
         <Space direction="vertical" size={0}>
           <span>{channelName.get(a.channelCode) ?? a.channelCode}</span>
@@ -250,7 +250,7 @@ function AccountsTable({
     {
       title: t('accounts.costRates'),
       dataIndex: 'rates',
-      width: 230,
+      width: 180,
       render: (_, a) =>
         a.rates.length === 0 ? (
           <Typography.Text type="secondary">{t('accounts.noRates')}</Typography.Text>
@@ -295,10 +295,10 @@ function AccountsTable({
       title: t('common:actions.more'),
       key: 'actions',
       valueType: 'option',
-      width: 250,
+      width: 200,
       hideInTable: !writable,
       render: (_, a) => (
-        <Space size={12}>
+        <Space size={8}>
           <AccountForm
             account={a}
             channels={channels}
@@ -408,7 +408,7 @@ function AccountForm(props: {
           ? {
               channelCode: account.channelCode,
               name: account.name,
-              credentials: { ...(account.credentials ?? {}) },
+              credentials: { ...(account.publicCredentials ?? {}) },
               config:
                 account.config && Object.keys(account.config).length > 0
                   ? JSON.stringify(account.config, null, 2)

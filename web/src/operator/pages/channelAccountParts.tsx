@@ -232,13 +232,7 @@ export function ConnectionButton({ account }: { account: ChannelAccount }) {
   const [open, setOpen] = useState(false);
   return (
     <>
-      <Button
-        type="link"
-        size="small"
-        style={{ padding: 0 }}
-        icon={<ApiOutlined />}
-        onClick={() => setOpen(true)}
-      >
+      <Button type="link" size="small" style={{ padding: 0 }} onClick={() => setOpen(true)}>
         {t('accounts.connection')}
       </Button>
       <Modal
