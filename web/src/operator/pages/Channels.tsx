@@ -101,9 +101,11 @@ function ChannelsTable(props: {
       title: t('channels.adapter'),
       dataIndex: 'adapterCode',
       render: (_, c) => (
-        <Space size={4}>
+        <Space direction="vertical" size={2}>
           <Tag color="geekblue">{c.adapterCode}</Tag>
-          <Typography.Text type="secondary">{adapterName.get(c.adapterCode) ?? ''}</Typography.Text>
+          <Typography.Text type="secondary" style={{ whiteSpace: 'nowrap' }}>
+            {adapterName.get(c.adapterCode) ?? ''}
+          </Typography.Text>
         </Space>
       ),
     },
