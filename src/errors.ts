@@ -87,8 +87,11 @@ export const ERROR_REASONS = {
   /**
    * `number_too_short`: a number search with fewer trailing digits than `minDigits` (orders/number-search.ts).
    * `export_too_large`: an export would have more rows than `limit` (settlement/routes.ts).
+   * `pay_way_unsupported`: the channel account's adapter cannot serve the product's pay way
+   * (details: payWay, adapter; catalog upsertBinding). `required`: the order's way needs a field the
+   * request lacks (details.field `extra.authCode` for a pay-code way, `extra.openid` for WX_JSAPI).
    */
-  INVALID_REQUEST: ['number_too_short', 'export_too_large'],
+  INVALID_REQUEST: ['number_too_short', 'export_too_large', 'pay_way_unsupported', 'required'],
   /** `unbound`: the product has no channel account bound at all (details: productCode). */
   NO_CHANNEL_AVAILABLE: ['unbound'],
 } as const satisfies Partial<Record<ErrorCode, readonly string[]>>;
@@ -164,6 +167,21 @@ export const INVALID_REQUEST_FIELDS = [
   'keepBalance',
   'time',
   'withdrawNos',
+  'payWay',
+  'openid',
+] as const;
+
+/**
+ * A channel account's connection test that failed (`code` of POST
+ * /api/admin/channel-accounts/:id/test-connection): the consoles say each in words.
+ */
+export const CONNECTION_TEST_CODES = [
+  'CHANNEL_UNREACHABLE',
+  'CHANNEL_TIMEOUT',
+  'CHANNEL_BAD_SIGNATURE',
+  'CHANNEL_AUTH_FAILED',
+  'CHANNEL_BAD_RESPONSE',
+  'INVALID_CREDENTIALS',
 ] as const;
 
 /** The field a schema issue concerns: its last named path segment (`rates.0.costRatePpm` → costRatePpm). */

@@ -3,6 +3,7 @@ import { PASSWORD_RULES } from '../src/auth/password-policy.ts';
 import {
   ALREADY_EXISTS_KINDS,
   CHANNEL_NOTIFY_ERRORS,
+  CONNECTION_TEST_CODES,
   DELIVERY_FAILURE_KINDS,
   ERROR_REASONS,
   ERROR_STATUS,
@@ -62,6 +63,8 @@ const REQUIRED = [
   ...ORDER_FAILURE_REASONS.map((reason) => `orderFailure.${reason}`),
   ...DELIVERY_FAILURE_KINDS.map((kind) => `deliveryFailure.${kind}`),
   ...CHANNEL_NOTIFY_ERRORS.map((code) => `channelNotify.${code}`),
+  'connectionTest.ok',
+  ...CONNECTION_TEST_CODES.map((code) => `connectionTest.${code}`),
 ];
 
 const placeholders = (text: string) => [...text.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]).sort();
@@ -107,6 +110,7 @@ describe('describeError', () => {
     ApiError: typeof import('../web/src/api.ts').ApiError;
     describeError: typeof import('../web/src/shell/errors.ts').describeError;
     errorText: typeof import('../web/src/shell/errors.ts').errorText;
+    connectionTestText: typeof import('../web/src/shell/errors.ts').connectionTestText;
     setLanguage: typeof import('../web/src/i18n.ts').setLanguage;
   };
   beforeAll(async () => {
@@ -187,7 +191,23 @@ describe('describeError', () => {
       new web.ApiError(400, 'INVALID_REQUEST', 'costRatePpm: Too big', { field: 'costRatePpm' }),
     );
     expect(field.title).toBe('「成本费率」填写有误，请检查后重试');
+    const invalid = (details: Record<string, unknown>) =>
+      web.errorText(new web.ApiError(400, 'INVALID_REQUEST', 'x', details));
+    expect(invalid({ reason: 'pay_way_unsupported', payWay: 'WX_NATIVE', adapter: 'alipay' })).toBe(
+      '这个通道账户（alipay）不支持该产品的支付方式「微信扫码」：请绑定支持这种支付方式的通道账户',
+    );
+    expect(invalid({ field: 'extra.openid', reason: 'required' })).toContain('「付款人 openid」');
+    expect(invalid({ field: 'extra.authCode', reason: 'required' })).toContain('「付款码」');
+    expect(invalid({ field: 'credentials.privateKey' })).toBe('「通道密钥」填写有误，请检查后重试');
+    expect(invalid({ field: 'payWay' })).toBe('「支付方式」填写有误，请检查后重试');
+    expect(web.connectionTestText({ ok: false, code: 'CHANNEL_BAD_SIGNATURE' })).toContain('签名校验失败');
+    expect(web.connectionTestText({ ok: true })).toContain('连接成功');
     web.setLanguage('en-US');
+    expect(invalid({ reason: 'pay_way_unsupported', payWay: 'ALI_BAR', adapter: 'wechatpay' })).toContain(
+      '“Alipay pay code”',
+    );
+    expect(invalid({ field: 'extra.openid', reason: 'required' })).toContain("“Payer's openid” is required");
+    expect(web.connectionTestText({ ok: false, code: 'CHANNEL_UNREACHABLE' })).toMatch(/cannot be reached/);
     expect(web.errorText(new web.ApiError(409, 'COMPLETION_PASSWORD_NOT_SET', 'x'))).toMatch(
       /System settings/,
     );

@@ -104,6 +104,10 @@ export const AUDIT_ACTIONS: Readonly<Record<string, AuditAction>> = {
   'POST /api/admin/channels': a('channel.create', 'channel'),
   'POST /api/admin/channel-accounts': a('channel_account.create', 'channel_account'),
   'PATCH /api/admin/channel-accounts/:id': a('channel_account.update', 'channel_account'),
+  'POST /api/admin/channel-accounts/:id/test-connection': a(
+    'channel_account.test_connection',
+    'channel_account',
+  ),
   'PUT /api/admin/channel-accounts/:id/rates/:productCode': a(
     'channel_account_rate.update',
     'channel_account_rate',

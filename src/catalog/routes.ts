@@ -5,6 +5,8 @@ import type { Services } from '../app/services.ts';
 import { noteAudit } from '../audit/service.ts';
 import { requireOperator } from '../auth/guards.ts';
 import { listAdapters } from '../channels/registry.ts';
+import { PAY_WAYS } from '../channels/types.ts';
+import { AppError } from '../errors.ts';
 import { toJsonAmount } from '../money/money.ts';
 import { FEE_REFUND_MODES, type ProductRow } from './queries.ts';
 
@@ -61,6 +63,8 @@ export async function catalogRoutes(app: FastifyInstance, { services }: { servic
           defaultRatePpm: ppm,
           defaultFixedFee: feeMinor.default(0),
           defaultMinimumFee: feeMinor.default(0),
+          /** How the payer pays (Jeepay's way codes); routing sends its orders only to adapters that serve it. */
+          payWay: z.enum(PAY_WAYS).default('ALI_QR'),
         }),
       },
       config: write,
@@ -97,6 +101,7 @@ export async function catalogRoutes(app: FastifyInstance, { services }: { servic
           defaultMinimumFee: feeMinor.optional(),
           enabled: z.boolean().optional(),
           feeRefundMode: z.enum(FEE_REFUND_MODES).optional(),
+          payWay: z.enum(PAY_WAYS).optional(),
         }),
       },
       config: write,
@@ -120,8 +125,28 @@ export async function catalogRoutes(app: FastifyInstance, { services }: { servic
 
   api.get(
     '/api/admin/adapters',
-    { schema: { tags, summary: 'Channel adapters this build has' }, config: read },
-    async () => listAdapters().map((a) => ({ code: a.code, name: a.name })),
+    {
+      schema: {
+        tags,
+        summary:
+          'Channel adapters this build has: the pay ways each serves, what else it can do, and the credential fields of its accounts',
+      },
+      config: read,
+    },
+    async () =>
+      listAdapters().map((a) => ({
+        code: a.code,
+        name: a.name,
+        testChannel: a.testChannel === true,
+        payWays: [...a.payWays],
+        capabilities: {
+          authCode: a.supportsAuthCode,
+          refunds: true,
+          payouts: a.supportsPayout === true,
+          statements: typeof a.fetchStatement === 'function',
+        },
+        credentialFields: a.credentialFields,
+      })),
   );
 
   api.get('/api/admin/channels', { schema: { tags, summary: 'List channels' }, config: read }, async () =>
@@ -158,11 +183,20 @@ export async function catalogRoutes(app: FastifyInstance, { services }: { servic
 
   api.get(
     '/api/admin/channel-accounts',
-    { schema: { tags, summary: 'List channel accounts (credentials never shown)' }, config: read },
+    {
+      schema: {
+        tags,
+        summary:
+          'List channel accounts: non-secret credential fields (app id, merchant id, gateway …) and which secrets are stored, never a secret or key; the notify URLs to give the channel',
+      },
+      config: read,
+    },
     async () =>
       (await services.catalog.listChannelAccounts()).map((a) => ({
         ...a,
         id: a.id.toString(),
+        notifyUrl: services.channels.notifyUrlOf(a.id),
+        refundNotifyUrl: services.channels.refundNotifyUrlOf(a.id),
         rates: a.rates.map((r) => ({
           ...r,
           fixedCost: toJsonAmount(r.fixedCost),
@@ -223,7 +257,7 @@ export async function catalogRoutes(app: FastifyInstance, { services }: { servic
       schema: {
         tags,
         summary:
-          'Edit a channel account: name, credentials (replace), settings, enabled, payoutEnabled (pays out, 代付)',
+          'Edit a channel account: name, credentials (merged into the stored ones: a blank secret or key keeps the stored value; the whole is validated), settings, enabled, payoutEnabled (pays out, 代付)',
         params: AccountIdParams,
         body: z.object({
           name: z.string().min(1).max(64).optional(),
@@ -236,7 +270,11 @@ export async function catalogRoutes(app: FastifyInstance, { services }: { servic
       config: write,
     },
     async (request) => {
-      const a = await services.catalog.updateChannelAccount(BigInt(request.params.id), request.body);
+      const { credentials, ...rest } = request.body;
+      const a = await services.catalog.updateChannelAccount(BigInt(request.params.id), {
+        ...rest,
+        credentialsPatch: credentials,
+      });
       const view = {
         id: a.id.toString(),
         name: a.name,
@@ -247,9 +285,45 @@ export async function catalogRoutes(app: FastifyInstance, { services }: { servic
       noteAudit(request, {
         targetType: 'channel_account',
         targetId: view.id,
-        after: { ...view, credentialsReplaced: request.body.credentials !== undefined },
+        // Which credential fields were given, never their values.
+        after: {
+          ...view,
+          credentialsReplaced: request.body.credentials !== undefined,
+          ...(request.body.credentials
+            ? {
+                credentialFields: Object.entries(request.body.credentials)
+                  .filter(([, v]) => v !== '' && v !== null && v !== undefined)
+                  .map(([k]) => k),
+              }
+            : {}),
+        },
       });
       return view;
+    },
+  );
+
+  api.post(
+    '/api/admin/channel-accounts/:id/test-connection',
+    {
+      schema: {
+        tags,
+        summary:
+          "Test a channel account's keys and network without moving money: { ok, code?, message } (code: CHANNEL_UNREACHABLE, CHANNEL_TIMEOUT, CHANNEL_BAD_SIGNATURE, CHANNEL_AUTH_FAILED, CHANNEL_BAD_RESPONSE, INVALID_CREDENTIALS)",
+        params: AccountIdParams,
+      },
+      config: write,
+    },
+    async (request) => {
+      const id = BigInt(request.params.id);
+      if (!(await services.catalog.channelAccount(id)))
+        throw new AppError('NOT_FOUND', `channel account ${id} not found`);
+      const result = await services.channels.testConnection(id);
+      noteAudit(request, {
+        targetType: 'channel_account',
+        targetId: id.toString(),
+        after: result.ok ? { ok: true } : { ok: false, code: result.code },
+      });
+      return result;
     },
   );
 
@@ -391,5 +465,6 @@ function productView(p: ProductRow) {
     defaultMinimumFee: toJsonAmount(p.default_minimum_fee),
     enabled: p.enabled,
     feeRefundMode: p.fee_refund_mode,
+    payWay: p.pay_way,
   };
 }

@@ -1,7 +1,7 @@
 import type { SecretBox, SecretPlace } from '../auth/secret-box.ts';
 import { TtlCache } from '../cache.ts';
 import { getAdapter } from '../channels/registry.ts';
-import type { PayWay } from '../channels/types.ts';
+import type { ChannelAdapter, PayWay } from '../channels/types.ts';
 import type { Db, Queryable } from '../db/index.ts';
 import { AppError, isUniqueViolation } from '../errors.ts';
 import { describeComponent, exceedingComponent, type FeeComponent, type FeeTerms } from '../fees/fee.ts';
@@ -227,7 +227,7 @@ export class CatalogService {
     const channel = await queries.findChannelByCode(this.db, input.channelCode);
     if (!channel) throw new AppError('NOT_FOUND', `channel ${input.channelCode} not found`);
     const adapter = getAdapter(channel.adapter_code)!;
-    const credentials = parseWith(adapter.credentialsSchema, input.credentials, 'credentials');
+    const credentials = parseWith(adapter.credentialsSchema, withoutBlanks(input.credentials), 'credentials');
     const config = parseWith(adapter.configSchema, input.config ?? {}, 'config');
     const rates: { product: ProductRow; cost: FeeTerms }[] = [];
     for (const rate of input.rates ?? []) {
@@ -255,7 +255,13 @@ export class CatalogService {
     id: bigint,
     patch: {
       name?: string;
+      /** Replaces the stored credentials. */
       credentials?: Record<string, unknown>;
+      /**
+       * An edit of the stored credentials (the console's form): each key given replaces the stored
+       * one, a blank secret or key keeps it, a blank other field removes it; the whole is validated.
+       */
+      credentialsPatch?: Record<string, unknown>;
       config?: Record<string, unknown>;
       enabled?: boolean;
       /** Lets the account pay out (代付); refused for an adapter that cannot. */
@@ -268,15 +274,18 @@ export class CatalogService {
     if (patch.payoutEnabled === true && adapter.supportsPayout !== true) {
       throw new AppError('INVALID_REQUEST', `channel ${account.channel_code} cannot pay out`);
     }
+    // A patch is merged into what is stored: a blank secret or key keeps the stored one (the
+    // console never has it to send back), a blank other field removes it; the whole is validated.
+    const given = patch.credentialsPatch
+      ? mergeCredentials(adapter, this.storedCredentials(account), patch.credentialsPatch)
+      : patch.credentials;
+    const credentials = given ? parseWith(adapter.credentialsSchema, given, 'credentials') : undefined;
     const updated = await queries.updateChannelAccount(this.db, id, {
       name: patch.name,
       enabled: patch.enabled,
       payoutEnabled: patch.payoutEnabled,
-      credentialsEnc: patch.credentials
-        ? this.secrets.encrypt(
-            JSON.stringify(parseWith(adapter.credentialsSchema, patch.credentials, 'credentials')),
-            credentialsPlace(id),
-          )
+      credentialsEnc: credentials
+        ? this.secrets.encrypt(JSON.stringify(credentials), credentialsPlace(id))
         : undefined,
       config: patch.config ? parseWith(adapter.configSchema, patch.config, 'config') : undefined,
     });
@@ -292,6 +301,7 @@ export class CatalogService {
         name: a.name,
         channelCode: a.channel_code,
         adapterCode: a.adapter_code,
+        ...credentialsView(getAdapter(a.adapter_code), this.storedCredentials(a)),
         enabled: a.enabled,
         testAccount: a.test_account,
         payoutEnabled: a.payout_enabled,
@@ -341,6 +351,18 @@ export class CatalogService {
   async channelAccountNames(ids: bigint[]): Promise<Map<bigint, string>> {
     if (ids.length === 0) return new Map();
     return new Map((await queries.channelAccountNames(this.db, ids)).map((r) => [r.id, r.name]));
+  }
+
+  /** An account's stored credentials, opened; `{}` when they cannot be read (nothing to show or keep). */
+  private storedCredentials(row: { id: bigint; credentials_enc: string }): Record<string, unknown> {
+    try {
+      const parsed: unknown = JSON.parse(this.secrets.decrypt(row.credentials_enc, credentialsPlace(row.id)));
+      return parsed && typeof parsed === 'object' && !Array.isArray(parsed)
+        ? (parsed as Record<string, unknown>)
+        : {};
+    } catch {
+      return {};
+    }
   }
 
   /** Decrypted credentials and settings of a channel account, for the channel gateway. */
@@ -555,6 +577,56 @@ function toCandidate(r: BindingRow): RouteCandidate {
   };
 }
 
+/** Whether a credential key is write-only: a secret or PEM field, or a key the adapter does not declare. */
+function isWriteOnly(adapter: ChannelAdapter | undefined, key: string): boolean {
+  const field = adapter?.credentialFields.find((f) => f.key === key);
+  return !field || field.kind === 'secret' || field.kind === 'pem';
+}
+
+const isBlank = (value: unknown) =>
+  value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
+
+/** Credentials as typed, without the fields left blank (an optional field left empty is absent). */
+function withoutBlanks(credentials: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(credentials).filter(([, value]) => !isBlank(value)));
+}
+
+/**
+ * An edit of stored credentials: each key given replaces the stored one; a blank secret or PEM keeps
+ * the stored value, a blank other field removes it; keys not given stay as stored.
+ */
+export function mergeCredentials(
+  adapter: ChannelAdapter,
+  stored: Record<string, unknown>,
+  patch: Record<string, unknown>,
+): Record<string, unknown> {
+  const merged = { ...stored };
+  for (const [key, value] of Object.entries(patch)) {
+    if (!isBlank(value)) merged[key] = value;
+    else if (!isWriteOnly(adapter, key)) delete merged[key];
+  }
+  return merged;
+}
+
+/**
+ * What the consoles may see of an account's credentials: the values of the non-secret fields the
+ * adapter declares (app id, merchant id, gateway URL, certificate serial …) and which write-only
+ * fields are stored — never a secret or a key.
+ */
+export function credentialsView(
+  adapter: ChannelAdapter | undefined,
+  stored: Record<string, unknown>,
+): { hasCredentials: boolean; publicCredentials: Record<string, string>; storedSecrets: string[] } {
+  const publicCredentials: Record<string, string> = {};
+  const storedSecrets: string[] = [];
+  for (const [key, value] of Object.entries(stored)) {
+    if (isBlank(value)) continue;
+    if (isWriteOnly(adapter, key)) storedSecrets.push(key);
+    else publicCredentials[key] = String(value);
+  }
+  return { hasCredentials: Object.keys(stored).length > 0, publicCredentials, storedSecrets };
+}
+
 function parseWith<T>(
   schema: {
     safeParse(
@@ -571,7 +643,20 @@ function parseWith<T>(
     const detail = parsed.error.issues
       .map((i) => `${i.path.map(String).join('.') || what}: ${i.message}`)
       .join('; ');
-    throw new AppError('INVALID_REQUEST', `invalid ${what}: ${detail}`, { field: what });
+    // The first issue's key names the field (`credentials.privateKey`), so a console can show the
+    // refusal under that field; an issue of the whole object (an unknown key) names `credentials`.
+    const first = parsed.error.issues[0];
+    const key = first?.path[0];
+    const unknownKeys = (first as { keys?: unknown } | undefined)?.keys;
+    const named =
+      typeof key === 'string'
+        ? key
+        : Array.isArray(unknownKeys) && typeof unknownKeys[0] === 'string'
+          ? unknownKeys[0]
+          : undefined;
+    throw new AppError('INVALID_REQUEST', `invalid ${what}: ${detail}`, {
+      field: named ? `${what}.${named}` : what,
+    });
   }
   return parsed.data;
 }

@@ -5,6 +5,7 @@ import type {
   ChannelAdapter,
   ChannelContext,
   ClosePaymentResult,
+  ConnectionTestResult,
   CreatePaymentRequest,
   CreatePaymentResult,
   CreateRefundRequest,
@@ -73,6 +74,19 @@ export class ChannelGateway {
     const { adapter, ctx } = await this.resolve(accountId);
     if (!adapter.queryPayout) throw new Error(`${adapter.code} cannot query payouts`);
     return adapter.queryPayout(ctx, ref);
+  }
+
+  /**
+   * Proves an account's keys and the network without moving money (the adapter's signed query of
+   * an order that cannot exist). A throw from the adapter is a failed test, never an error page.
+   */
+  async testConnection(accountId: bigint): Promise<ConnectionTestResult> {
+    const { adapter, ctx } = await this.resolve(accountId);
+    try {
+      return await adapter.testConnection(ctx);
+    } catch (error) {
+      return { ok: false, code: 'CHANNEL_BAD_RESPONSE', message: (error as Error).message };
+    }
   }
 
   /** Verifies and normalises a notify; returns the adapter too, for the acknowledgement. */

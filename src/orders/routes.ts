@@ -250,6 +250,11 @@ const TestOrderBody = z.object({
   test: z.boolean().default(false),
   /** A customer's pay code to test B扫C (the sandbox's test codes choose the outcome). */
   authCode: z.string().regex(AUTH_CODE, "must be the 10–32 digits of the customer's pay code").optional(),
+  /** The payer's WeChat openid, for a WX_JSAPI product (sent as extra.openid). */
+  openid: z
+    .string()
+    .regex(/^[\w-]{1,128}$/)
+    .optional(),
 });
 
 /** The order list's time filters in the platform's time zone; an empty window is a mistake. */
@@ -494,7 +499,14 @@ export async function orderAdminRoutes(app: FastifyInstance, { services }: { ser
           amount: BigInt(b.amount),
           subject: b.subject ?? '测试订单 Test order',
           clientIp: request.ip,
-          ...(b.authCode ? { extra: { authCode: b.authCode } } : {}),
+          ...(b.authCode || b.openid
+            ? {
+                extra: {
+                  ...(b.authCode ? { authCode: b.authCode } : {}),
+                  ...(b.openid ? { openid: b.openid } : {}),
+                },
+              }
+            : {}),
         },
         {
           source: 'console_test',

@@ -88,6 +88,9 @@ const zh = {
     INVALID_REQUEST: {
       number_too_short: '请输入完整单号，或单号末尾至少 {{minDigits}} 位数字',
       export_too_large: '导出的记录超过 {{limit}} 条，请缩小时间范围或加筛选条件后再导出',
+      pay_way_unsupported:
+        '这个通道账户（{{adapter}}）不支持该产品的支付方式「{{way}}」：请绑定支持这种支付方式的通道账户',
+      required: '请填写「{{field}}」：这种支付方式的订单必须带上它',
     },
     NO_CHANNEL_AVAILABLE: {
       unbound: '支付产品 {{productCode}} 还没有绑定任何通道账户，暂时不能下单：请先在「通道路由」中绑定',
@@ -161,6 +164,8 @@ const zh = {
     keepBalance: '保留余额',
     time: '时间',
     withdrawNos: glossary.zh.withdrawNo,
+    payWay: glossary.zh.payWay,
+    openid: '付款人 openid',
   },
   /** ALREADY_EXISTS by `details.kind`, naming what is taken (src/errors.ts ALREADY_EXISTS_KINDS). */
   alreadyExists: {
@@ -216,6 +221,16 @@ const zh = {
     network: '网络错误，通知未送达',
   },
   refundFailed: '支付通道未能完成退款',
+  /** A channel account's connection test (src/errors.ts CONNECTION_TEST_CODES). */
+  connectionTest: {
+    ok: '连接成功：通道应答了签名请求，验签通过（没有发生任何资金变动）',
+    CHANNEL_UNREACHABLE: '无法连接通道：请检查网关地址和本服务器的网络（域名、防火墙、代理）',
+    CHANNEL_TIMEOUT: '通道没有及时应答：请稍后重试，或检查网络和网关地址',
+    CHANNEL_BAD_SIGNATURE: '通道应答的签名校验失败：请检查填写的通道公钥或平台证书是否与通道后台一致',
+    CHANNEL_AUTH_FAILED: '通道拒绝了请求：请检查 AppID／商户号和密钥是否与通道后台一致、是否已生效',
+    CHANNEL_BAD_RESPONSE: '通道的应答无法识别：请检查网关地址是否指向了正确的通道',
+    INVALID_CREDENTIALS: '通道账户的密钥不完整或格式不对：请检查后重新保存',
+  },
   /** Why a channel's notify was refused (src/errors.ts CHANNEL_NOTIFY_ERRORS). */
   channelNotify: {
     UNKNOWN_CHANNEL_ACCOUNT: '通知指向的通道账户不存在',
@@ -315,6 +330,9 @@ const en: typeof zh = {
       number_too_short: 'Enter a whole number, or at least its last {{minDigits}} digits',
       export_too_large:
         'The export has more than {{limit}} rows: narrow the dates or add a filter, then export again',
+      pay_way_unsupported:
+        "This channel account ({{adapter}}) does not serve the product's pay way “{{way}}”: bind an account that serves it",
+      required: '“{{field}}” is required: orders of this pay way must carry it',
     },
     NO_CHANNEL_AVAILABLE: {
       unbound:
@@ -388,6 +406,8 @@ const en: typeof zh = {
     keepBalance: 'Balance to keep',
     time: 'Time',
     withdrawNos: glossary.en.withdrawNo,
+    payWay: glossary.en.payWay,
+    openid: "Payer's openid",
   },
   alreadyExists: {
     product: 'A product with the code “{{name}}” exists already; choose another code',
@@ -445,6 +465,20 @@ const en: typeof zh = {
     network: 'Network error: the notify was not delivered',
   },
   refundFailed: 'The payment channel could not complete the refund',
+  connectionTest: {
+    ok: 'Connected: the channel answered a signed request and its signature verified (no money moved)',
+    CHANNEL_UNREACHABLE:
+      "The channel cannot be reached: check the gateway address and this server's network (DNS, firewall, proxy)",
+    CHANNEL_TIMEOUT:
+      'The channel did not answer in time: try again, or check the network and the gateway address',
+    CHANNEL_BAD_SIGNATURE:
+      "The channel's answer failed its signature check: check that the channel public key or platform certificate matches the channel's portal",
+    CHANNEL_AUTH_FAILED:
+      "The channel refused the request: check that the AppID / merchant ID and keys match the channel's portal and are active",
+    CHANNEL_BAD_RESPONSE:
+      "The channel's answer could not be understood: check that the gateway address points to the right channel",
+    INVALID_CREDENTIALS: "The account's credentials are incomplete or malformed: check them and save again",
+  },
   channelNotify: {
     UNKNOWN_CHANNEL_ACCOUNT: 'The notify names a channel account that does not exist',
     NOTIFY_WRONG_KIND:

@@ -144,6 +144,21 @@ const zh = {
   arrivalAmount: '到账金额',
   holiday: '节假日',
   makeUpWorkday: '调休工作日',
+  /** How the payer pays (a product's pay way, Jeepay's way codes): one word per way. */
+  payWay: '支付方式',
+  payWays: {
+    ALI_QR: '支付宝扫码',
+    ALI_WAP: '支付宝H5',
+    ALI_PC: '支付宝电脑网站',
+    ALI_BAR: '支付宝付款码',
+    WX_NATIVE: '微信扫码',
+    WX_H5: '微信H5',
+    WX_JSAPI: '微信公众号/JSAPI',
+    WX_BAR: '微信付款码',
+  },
+  /** The address a channel sends its notifies to, pasted into the channel's portal. */
+  notifyUrl: '支付通知地址',
+  refundNotifyUrl: '退款通知地址',
 };
 
 const en: typeof zh = {
@@ -273,6 +288,19 @@ const en: typeof zh = {
   arrivalAmount: 'Amount received',
   holiday: 'Holiday',
   makeUpWorkday: 'Make-up working day',
+  payWay: 'Pay way',
+  payWays: {
+    ALI_QR: 'Alipay QR',
+    ALI_WAP: 'Alipay H5 (mobile web)',
+    ALI_PC: 'Alipay PC web',
+    ALI_BAR: 'Alipay pay code',
+    WX_NATIVE: 'WeChat Native QR',
+    WX_H5: 'WeChat H5',
+    WX_JSAPI: 'WeChat JSAPI (in-app)',
+    WX_BAR: 'WeChat pay code',
+  },
+  notifyUrl: 'Payment notify URL',
+  refundNotifyUrl: 'Refund notify URL',
 };
 
 /**

@@ -271,6 +271,8 @@ const zh = {
     routing: '通道路由',
     unbound: '未绑定通道',
     unboundTip: '还没有可用的通道账户绑定到这个产品，商户用它下单会被拒绝。点击去通道路由绑定。',
+    payWayHint: '付款人怎样付款：决定订单交给哪种钱包的哪种接口；只有支持这种支付方式的通道账户才能绑定。',
+    payWayRequired: '请选择支付方式',
     enabledDone: '产品已启用',
     disabledDone: '产品已停用',
   },
@@ -285,6 +287,16 @@ const zh = {
     adapter: '接口适配器',
     adapterHint: '平台已内置的上游接口实现。',
     adapterRequired: '请选择接口适配器',
+    capabilities: '支付方式与能力',
+    capabilitiesHint:
+      '接口适配器声明它能处理的支付方式和其他能力；路由只会把产品的订单交给支持该产品支付方式的通道账户。',
+    capability: {
+      refunds: '退款',
+      authCode: '付款码收款',
+      payouts: '代付',
+      statements: '对账单',
+    },
+    testChannel: '测试通道',
     state: '状态',
     create: '新建通道',
     createTitle: '新建支付通道',
@@ -296,13 +308,25 @@ const zh = {
     channel: '所属通道',
     channelRequired: '请选择所属通道',
     credentials: '凭证',
-    credentialsJson: '凭证（JSON）',
-    replaceCredentials: '替换凭证（JSON）',
-    credentialsKeep: '留空则保持原凭证不变',
-    credentialsHint: '上游商户号、密钥、证书等，以 JSON 对象填写；保存后加密存储，不再显示。',
     credentialsSet: '凭证已设置',
     credentialsMissing: '尚未设置凭证',
-    credentialsWriteOnly: '出于安全考虑，已保存的凭证不会显示。如需更换，请在下方填写完整的新凭证。',
+    credentialsWriteOnly:
+      '按通道后台的资料填写。密钥和证书只写不读，加密保存：已保存的显示「已保存」，留空即保持不变。',
+    credentialsOf: '{{adapter}} 的凭证',
+    pickChannelFirst: '先选择所属通道，再按它的接口填写凭证。',
+    fieldRequired: '请填写{{field}}',
+    fieldInvalid: '「{{field}}」不正确或无法解析（如密钥、证书的格式不对），请检查后重新填写',
+    secretKeep: '留空即保持已保存的值。',
+    secretPlaceholder: '已保存（留空则不变）',
+    urlDefault: '留空即使用 {{url}}',
+    created: '通道账户已创建：请在「连接」中把通知地址填到通道后台，并测试连接',
+    connection: '连接',
+    connectionTitle: '连接测试与通知地址：{{name}}',
+    connectionSection: '连接测试与通知地址',
+    notifyHint: '把下面的地址填到通道后台（或开户资料）中，通道会把付款和退款的结果发送到这里。',
+    testConnection: '测试连接',
+    testConnectionHint:
+      '用已保存的凭证向通道发一个签名查询，验证密钥和网络；不产生任何资金变动。修改凭证后请先保存。',
     configJson: '参数配置（JSON）',
     configHint:
       '非敏感参数，如网关地址、回调方式等；沙箱账户可用 payoutOutcome 设定代付结果（succeed、fail、async_succeed、async_fail、lost）。',
@@ -351,7 +375,8 @@ const zh = {
     editTitle: '路由配置：{{name}}',
     account: '通道账户',
     pickAccount: '请选择通道账户',
-    noCandidates: '所有通道账户都已绑定到该产品。',
+    noCandidates: '没有可绑定的通道账户：支持「{{way}}」的通道账户都已绑定，或还没有这样的账户。',
+    wayCandidates: '只列出支持「{{way}}」的通道账户：其他账户的通道不能处理这种支付方式。',
     accountDisabled: '账户已停用',
     testAccount: '测试',
     testAccountHint: '测试账户（沙箱）：订单为测试订单，不参与结算，不计入统计',
@@ -445,6 +470,12 @@ const zh = {
     authCodeHint:
       '填写顾客付款码即模拟商户扫码收款（B扫C）；沙箱：尾号 99 拒绝，88 需顾客确认，77 不确认，其余立即成功',
     authCodeInvalid: '付款码应为 10~32 位数字',
+    authCodeRequiredLabel: '付款码',
+    authCodeRequired: '付款码产品的订单须填写顾客的付款码',
+    openid: '付款人 openid',
+    openidHint: '微信公众号/JSAPI 订单须带上付款人在该公众号（或小程序）下的 openid',
+    openidRequired: '请填写付款人 openid',
+    openidInvalid: 'openid 由字母、数字、- 和 _ 组成，最长 128 位',
   },
   orders: {
     title: '订单管理',
@@ -1128,6 +1159,9 @@ const en: typeof zh = {
     unbound: 'No channel',
     unboundTip:
       'No usable channel account is bound to this product: orders for it are refused. Click to bind one in Routing.',
+    payWayHint:
+      "How the payer pays: which wallet's interface takes the orders; only accounts that serve this pay way can be bound.",
+    payWayRequired: 'Choose the pay way',
     enabledDone: 'Product enabled',
     disabledDone: 'Product disabled',
   },
@@ -1142,6 +1176,16 @@ const en: typeof zh = {
     adapter: 'Adapter',
     adapterHint: 'The upstream implementations built into the platform.',
     adapterRequired: 'Choose an adapter',
+    capabilities: 'Pay ways and capabilities',
+    capabilitiesHint:
+      "An adapter declares the pay ways it serves and what else it can do; routing sends a product's orders only to accounts whose adapter serves its pay way.",
+    capability: {
+      refunds: 'Refunds',
+      authCode: 'Pay codes',
+      payouts: 'Payouts',
+      statements: 'Statements',
+    },
+    testChannel: 'Test channel',
     state: 'Status',
     create: 'New channel',
     createTitle: 'New channel',
@@ -1153,15 +1197,28 @@ const en: typeof zh = {
     channel: 'Channel',
     channelRequired: 'Choose the channel',
     credentials: 'Credentials',
-    credentialsJson: 'Credentials (JSON)',
-    replaceCredentials: 'Replace credentials (JSON)',
-    credentialsKeep: 'Leave empty to keep the current credentials',
-    credentialsHint:
-      'Upstream merchant id, keys, certificates as a JSON object; stored encrypted and never shown again.',
     credentialsSet: 'Credentials are set',
     credentialsMissing: 'No credentials yet',
     credentialsWriteOnly:
-      'Saved credentials are never shown. To change them, enter the complete new set below.',
+      "Fill these in from the channel's portal. Secrets and keys are write-only and kept encrypted: a stored one shows Saved, and leaving it blank keeps it.",
+    credentialsOf: '{{adapter}} credentials',
+    pickChannelFirst: "Choose the channel first, then fill in its interface's credentials.",
+    fieldRequired: 'Enter the {{field}}',
+    fieldInvalid:
+      '“{{field}}” is not valid or cannot be read (a key or certificate in the wrong format?); check it and enter it again',
+    secretKeep: 'Leave blank to keep the saved value.',
+    secretPlaceholder: 'Saved (blank keeps it)',
+    urlDefault: 'Blank means {{url}}',
+    created:
+      'Channel account created: under Connection, give the channel the notify URLs and test the connection',
+    connection: 'Connection',
+    connectionTitle: 'Connection test and notify URLs: {{name}}',
+    connectionSection: 'Connection test and notify URLs',
+    notifyHint:
+      "Enter these addresses in the channel's portal (or application form): the channel sends payment and refund results to them.",
+    testConnection: 'Test connection',
+    testConnectionHint:
+      'Sends the channel a signed query with the saved credentials to prove the keys and the network; no money moves. Save changed credentials first.',
     configJson: 'Settings (JSON)',
     configHint:
       'Non-secret settings such as the gateway URL; on a sandbox account, payoutOutcome sets how payouts end (succeed, fail, async_succeed, async_fail, lost).',
@@ -1211,7 +1268,10 @@ const en: typeof zh = {
     editTitle: 'Routing of {{name}}',
     account: 'Channel account',
     pickAccount: 'Choose a channel account',
-    noCandidates: 'Every channel account is bound to this product already.',
+    noCandidates:
+      'No channel account to bind: every account that serves “{{way}}” is bound already, or there is none yet.',
+    wayCandidates:
+      'Only accounts that serve “{{way}}” are listed: the others’ channels cannot take this pay way.',
     accountDisabled: 'Account disabled',
     testAccount: 'Test',
     testAccountHint:
@@ -1313,6 +1373,13 @@ const en: typeof zh = {
     authCodeHint:
       "A customer's pay code makes it a merchant-scans-customer payment; sandbox: …99 declined, …88 customer confirms, …77 never confirms, others paid at once",
     authCodeInvalid: 'A pay code is 10–32 digits',
+    authCodeRequiredLabel: 'Pay code',
+    authCodeRequired: "An order of a pay-code product needs the customer's pay code",
+    openid: "Payer's openid",
+    openidHint:
+      "A WeChat JSAPI order must carry the payer's openid under the official account (or mini program)",
+    openidRequired: "Enter the payer's openid",
+    openidInvalid: 'An openid is letters, digits, - and _, at most 128',
   },
   orders: {
     title: 'Orders',

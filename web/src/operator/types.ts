@@ -87,11 +87,51 @@ export interface Product {
   enabled: boolean;
   /** False while no enabled channel account is bound: the product takes no orders (未绑定通道). */
   channelBound?: boolean;
+  /** How the payer pays (Jeepay's way codes); only accounts whose adapter serves it take its orders. */
+  payWay: PayWay;
+}
+
+/** The pay ways (src/channels/types.ts PAY_WAYS), each with words in the glossary (payWays). */
+export const PAY_WAYS = [
+  'ALI_QR',
+  'ALI_WAP',
+  'ALI_PC',
+  'ALI_BAR',
+  'WX_NATIVE',
+  'WX_H5',
+  'WX_JSAPI',
+  'WX_BAR',
+] as const;
+export type PayWay = (typeof PAY_WAYS)[number];
+
+/** Words in both languages, from an adapter's declaration. */
+export interface Words {
+  zh: string;
+  en: string;
+}
+
+/** One credential field of an adapter, as its channel-account form shows it (src/channels/types.ts). */
+export interface CredentialField {
+  key: string;
+  label: Words;
+  /** secret and pem fields are write-only: never sent back, blank on edit keeps the stored value. */
+  kind: 'text' | 'secret' | 'pem' | 'url' | 'choice';
+  required: boolean;
+  help?: Words;
+  placeholder?: string;
+  choices?: { value: string; label: Words }[];
+  /** For url: what a blank field means (the production gateway). */
+  defaultValue?: string;
 }
 
 export interface Adapter {
   code: string;
   name: string;
+  /** A test channel (the sandbox): no real money moves. */
+  testChannel: boolean;
+  payWays: PayWay[];
+  capabilities: { authCode: boolean; refunds: boolean; payouts: boolean; statements: boolean };
+  credentialFields: CredentialField[];
 }
 
 export interface Channel {
@@ -110,6 +150,13 @@ export interface ChannelAccount {
   enabled: boolean;
   config: Record<string, unknown> | null;
   hasCredentials?: boolean;
+  /** The stored non-secret credential fields (app id, merchant id, gateway …); secrets never come back. */
+  publicCredentials?: Record<string, string>;
+  /** The write-only fields (secrets, keys) that are stored: shown as 已保存. */
+  storedSecrets?: string[];
+  /** Where the channel must send payment and refund notifies: pasted into the channel's portal. */
+  notifyUrl?: string;
+  refundNotifyUrl?: string;
   /** An account of a test channel (the sandbox): its orders are test orders. */
   testAccount: boolean;
   /** Payouts (代付) may be routed to this account. */

@@ -80,9 +80,19 @@ export function describeError(error: unknown): ErrorInfo {
       break;
     }
     case 'INVALID_REQUEST': {
-      const fieldKey = `errors:field.${String(details.field)}`;
-      if (typeof details.field === 'string' && has(fieldKey))
-        return info(i18n.t('errors:invalidField', { field: i18n.t(fieldKey) }));
+      if (reason === 'pay_way_unsupported') {
+        const wayKey = `glossary:payWays.${String(details.payWay)}`;
+        return info(
+          i18n.t('errors:reason.INVALID_REQUEST.pay_way_unsupported', {
+            way: has(wayKey) ? i18n.t(wayKey) : String(details.payWay ?? ''),
+            adapter: String(details.adapter ?? ''),
+          }),
+        );
+      }
+      const word = typeof details.field === 'string' ? fieldWord(details.field) : undefined;
+      if (word && reason === 'required')
+        return info(i18n.t('errors:reason.INVALID_REQUEST.required', { field: word }));
+      if (word) return info(i18n.t('errors:invalidField', { field: word }));
       break;
     }
     case 'REFUND_AMOUNT_EXCEEDED':
@@ -92,6 +102,26 @@ export function describeError(error: unknown): ErrorInfo {
   }
   if (reasonKey && has(reasonKey)) return info(i18n.t(reasonKey, details));
   return info(title);
+}
+
+/**
+ * The words for an INVALID_REQUEST field: the field itself (`payWay`), else its last segment
+ * (`extra.openid` → openid); a channel account's credential (`credentials.privateKey`) is named
+ * `credentials` here, and by the adapter's own label under the field in the account form.
+ */
+export function fieldWord(field: string): string | undefined {
+  const candidates = field.startsWith('credentials.') ? ['credentials'] : [field, field.split('.').at(-1)];
+  for (const candidate of candidates) {
+    if (candidate && has(`errors:field.${candidate}`)) return i18n.t(`errors:field.${candidate}`);
+  }
+  return undefined;
+}
+
+/** A channel account's connection test result in words (its `code` when it failed). */
+export function connectionTestText(result: { ok: boolean; code?: string }): string {
+  if (result.ok) return i18n.t('errors:connectionTest.ok');
+  const key = `errors:connectionTest.${result.code}`;
+  return has(key) ? i18n.t(key) : i18n.t('errors:connectionTest.CHANNEL_BAD_RESPONSE');
 }
 
 interface RateRuleDetails {

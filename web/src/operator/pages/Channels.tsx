@@ -4,6 +4,7 @@ import {
   DrawerForm,
   ModalForm,
   type ProColumns,
+  ProFormDependency,
   ProFormList,
   ProFormSelect,
   ProFormSwitch,
@@ -28,6 +29,15 @@ import { useRequestError } from '../../shell/useRequestError.ts';
 import { EnabledBadge, EnabledSwitch } from '../components.tsx';
 import { feePartPlain, feeTermsText } from '../feeParts.tsx';
 import type { Adapter, Channel, ChannelAccount, Product } from '../types.ts';
+import {
+  AdapterCapabilities,
+  ConnectionButton,
+  ConnectionPanel,
+  CredentialFields,
+  credentialProblem,
+  credentialsOf,
+  useWords,
+} from './channelAccountParts.tsx';
 
 type Tab = 'accounts' | 'channels';
 
@@ -52,7 +62,11 @@ export function ChannelsPage() {
       ]}
     >
       {tab === 'accounts' ? (
-        <AccountsTable channels={channels.data ?? []} products={products.data ?? []} />
+        <AccountsTable
+          channels={channels.data ?? []}
+          adapters={adapters.data ?? []}
+          products={products.data ?? []}
+        />
       ) : (
         <ChannelsTable
           channels={channels.data ?? []}
@@ -75,6 +89,7 @@ function ChannelsTable(props: {
   const { message } = App.useApp();
   const can = useCan();
   const adapterName = new Map(props.adapters.map((a) => [a.code, a.name]));
+  const adapterOf = new Map(props.adapters.map((a) => [a.code, a]));
   const columns: ProColumns<Channel>[] = [
     {
       title: t('channels.code'),
@@ -86,11 +101,19 @@ function ChannelsTable(props: {
       title: t('channels.adapter'),
       dataIndex: 'adapterCode',
       render: (_, c) => (
-        <Space size={4}>
+        <Space direction="vertical" size={2}>
           <Tag color="geekblue">{c.adapterCode}</Tag>
-          <Typography.Text type="secondary">{adapterName.get(c.adapterCode) ?? ''}</Typography.Text>
+          <Typography.Text type="secondary" style={{ whiteSpace: 'nowrap' }}>
+            {adapterName.get(c.adapterCode) ?? ''}
+          </Typography.Text>
         </Space>
       ),
+    },
+    {
+      title: t('channels.capabilities'),
+      key: 'capabilities',
+      tooltip: t('channels.capabilitiesHint'),
+      render: (_, c) => <AdapterCapabilities adapter={adapterOf.get(c.adapterCode)} />,
     },
     {
       title: t('channels.state'),
@@ -166,7 +189,15 @@ function ChannelsTable(props: {
   );
 }
 
-function AccountsTable({ channels, products }: { channels: Channel[]; products: Product[] }) {
+function AccountsTable({
+  channels,
+  adapters,
+  products,
+}: {
+  channels: Channel[];
+  adapters: Adapter[];
+  products: Product[];
+}) {
   const { t } = useTranslation(['operator', 'common']);
   const onRequestError = useRequestError();
   const can = useCan();
@@ -180,7 +211,7 @@ function AccountsTable({ channels, products }: { channels: Channel[]; products: 
     {
       title: t('accounts.name'),
       dataIndex: 'name',
-      width: 170,
+      width: 160,
       render: (_, a) => (
         <TwoLineCell secondary={`#${a.id}`}>
           <Space size={6} wrap>
@@ -197,7 +228,7 @@ function AccountsTable({ channels, products }: { channels: Channel[]; products: 
     {
       title: t('accounts.channel'),
       dataIndex: 'channelCode',
-      width: 170,
+      width: 150,
       render: (_, a) => (
         <Space direction="vertical" size={0}>
           <span>{channelName.get(a.channelCode) ?? a.channelCode}</span>
@@ -221,7 +252,7 @@ function AccountsTable({ channels, products }: { channels: Channel[]; products: 
     {
       title: t('accounts.costRates'),
       dataIndex: 'rates',
-      width: 230,
+      width: 180,
       render: (_, a) =>
         a.rates.length === 0 ? (
           <Typography.Text type="secondary">{t('accounts.noRates')}</Typography.Text>
@@ -266,13 +297,14 @@ function AccountsTable({ channels, products }: { channels: Channel[]; products: 
       title: t('common:actions.more'),
       key: 'actions',
       valueType: 'option',
-      width: 160,
+      width: 200,
       hideInTable: !writable,
       render: (_, a) => (
-        <Space size={12}>
+        <Space size={8}>
           <AccountForm
             account={a}
             channels={channels}
+            adapters={adapters}
             products={products}
             onDone={reload}
             trigger={
@@ -282,6 +314,7 @@ function AccountsTable({ channels, products }: { channels: Channel[]; products: 
             }
           />
           <RatesForm account={a} products={products} onDone={reload} />
+          <ConnectionButton account={a} />
         </Space>
       ),
     },
@@ -311,6 +344,7 @@ function AccountsTable({ channels, products }: { channels: Channel[]; products: 
               <AccountForm
                 key="create"
                 channels={channels}
+                adapters={adapters}
                 products={products}
                 onDone={reload}
                 trigger={
@@ -336,24 +370,37 @@ interface CostValues {
 interface AccountValues {
   channelCode: string;
   name: string;
-  credentials?: string;
+  credentials?: Record<string, string | undefined>;
   config?: string;
   enabled: boolean;
   rates?: { productCode: string; cost: string; fixedCost?: string; minimumCost?: string }[];
 }
 
+/**
+ * Create or edit a channel account: the fields its adapter declares (labels in the console's
+ * language; secrets and keys write-only, 已保存 beside a stored one, blank keeps it), the settings,
+ * and on edit the notify URLs to give the channel and 测试连接.
+ */
 function AccountForm(props: {
   account?: ChannelAccount;
   channels: Channel[];
+  adapters: Adapter[];
   products: Product[];
   trigger: ReactElement;
   onDone: () => void;
 }) {
   const { t } = useTranslation(['operator', 'common']);
   const { message } = App.useApp();
+  const words = useWords();
+  const [form] = Form.useForm<AccountValues>();
   const { account } = props;
+  const adapterOfChannel = (code: string | undefined) => {
+    const channel = props.channels.find((c) => c.code === code);
+    return props.adapters.find((a) => a.code === channel?.adapterCode);
+  };
   return (
     <DrawerForm<AccountValues>
+      form={form}
       title={account ? t('accounts.editTitle', { name: account.name }) : t('accounts.createTitle')}
       width={620}
       trigger={props.trigger}
@@ -363,6 +410,7 @@ function AccountForm(props: {
           ? {
               channelCode: account.channelCode,
               name: account.name,
+              credentials: { ...(account.publicCredentials ?? {}) },
               config:
                 account.config && Object.keys(account.config).length > 0
                   ? JSON.stringify(account.config, null, 2)
@@ -372,13 +420,15 @@ function AccountForm(props: {
           : { enabled: true, rates: [] }
       }
       onFinish={async (v) => {
-        const credentials = v.credentials?.trim() ? parseJsonObject(v.credentials) : undefined;
+        const adapter = adapterOfChannel(v.channelCode);
+        if (!adapter) return false;
+        const credentials = credentialsOf(adapter, v.credentials);
         const config = v.config?.trim() ? parseJsonObject(v.config) : {};
         try {
           if (account) {
             await api.patch(`/api/admin/channel-accounts/${account.id}`, {
               name: v.name.trim(),
-              ...(credentials ? { credentials } : {}),
+              credentials,
               config,
               enabled: v.enabled,
             });
@@ -396,11 +446,14 @@ function AccountForm(props: {
               })),
             });
           }
-          message.success(t('common:common.saved'));
+          message.success(account ? t('common:common.saved') : t('accounts.created'));
           props.onDone();
           return true;
         } catch (e) {
-          message.error(errorText(e));
+          // A credential the adapter refused (a PEM that does not parse …) is shown under its field.
+          const problem = credentialProblem(e, adapter, words, t);
+          if (problem) form.setFields([problem]);
+          message.error(problem ? problem.errors[0] : errorText(e));
           return false;
         }
       }}
@@ -421,41 +474,45 @@ function AccountForm(props: {
         placeholder={t('accounts.namePlaceholder')}
         rules={[{ required: true, whitespace: true, max: 64 }]}
       />
-      {account && (
-        <Alert
-          type={account.hasCredentials === false ? 'warning' : 'success'}
-          showIcon
-          style={{ marginBottom: 16 }}
-          message={
-            account.hasCredentials === false ? t('accounts.credentialsMissing') : t('accounts.credentialsSet')
-          }
-          description={t('accounts.credentialsWriteOnly')}
-        />
-      )}
-      <ProFormTextArea
-        name="credentials"
-        label={account ? t('accounts.replaceCredentials') : t('accounts.credentialsJson')}
-        placeholder={account ? t('accounts.credentialsKeep') : '{\n  "mchId": "…",\n  "key": "…"\n}'}
-        extra={t('accounts.credentialsHint')}
-        fieldProps={{
-          rows: 6,
-          className: 'qy-mono',
-          style: { fontSize: 12 },
-          autoComplete: 'off',
-          spellCheck: false,
+      <ProFormDependency name={['channelCode']}>
+        {({ channelCode }) => {
+          const adapter = adapterOfChannel(channelCode as string | undefined);
+          if (!adapter)
+            return (
+              <Alert
+                type="info"
+                showIcon
+                style={{ marginBottom: 16 }}
+                message={t('accounts.pickChannelFirst')}
+              />
+            );
+          return (
+            <>
+              <Typography.Title level={5} style={{ marginTop: 0 }}>
+                {t('accounts.credentialsOf', { adapter: adapter.name })}
+              </Typography.Title>
+              <Typography.Paragraph type="secondary">
+                {t('accounts.credentialsWriteOnly')}
+              </Typography.Paragraph>
+              <CredentialFields adapter={adapter} account={account} />
+            </>
+          );
         }}
-        rules={[jsonObjectRule(!account)]}
-      />
+      </ProFormDependency>
       <ProFormTextArea
         name="config"
         label={t('accounts.configJson')}
-        placeholder={'{\n  "gateway": "https://…"\n}'}
+        placeholder={'{\n  "payMode": "…"\n}'}
         extra={t('accounts.configHint')}
-        fieldProps={{ rows: 5, className: 'qy-mono', style: { fontSize: 12 }, spellCheck: false }}
+        fieldProps={{ rows: 3, className: 'qy-mono', style: { fontSize: 12 }, spellCheck: false }}
         rules={[jsonObjectRule(false)]}
       />
       {account ? (
-        <ProFormSwitch name="enabled" label={t('accounts.state')} />
+        <>
+          <ProFormSwitch name="enabled" label={t('accounts.state')} />
+          <Typography.Title level={5}>{t('accounts.connectionSection')}</Typography.Title>
+          <ConnectionPanel account={account} />
+        </>
       ) : (
         <ProFormList
           name="rates"

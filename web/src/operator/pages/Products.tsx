@@ -4,6 +4,7 @@ import {
   ModalForm,
   type ProColumns,
   ProFormDependency,
+  ProFormSelect,
   ProFormSwitch,
   ProFormText,
   ProTable,
@@ -23,7 +24,7 @@ import { useCan } from '../../shell/session.tsx';
 import { useRequestError } from '../../shell/useRequestError.ts';
 import { EnabledSwitch } from '../components.tsx';
 import { FeePartFields, feePartPlain, feeTermsText } from '../feeParts.tsx';
-import type { Product } from '../types.ts';
+import { PAY_WAYS, type PayWay, type Product } from '../types.ts';
 
 /** 支付产品: the payment methods sold to merchants, their amount limits and default rate. */
 export function ProductsPage() {
@@ -58,6 +59,12 @@ export function ProductsPage() {
           )}
         </Space>
       ),
+    },
+    {
+      title: t('glossary:payWay'),
+      dataIndex: 'payWay',
+      width: 150,
+      render: (_, p) => <Tag data-testid={`product-way-${p.code}`}>{t(`glossary:payWays.${p.payWay}`)}</Tag>,
     },
     { title: t('products.currency'), dataIndex: 'currency', width: 80 },
     {
@@ -173,6 +180,7 @@ interface ProductValues {
   defaultFixedFee?: string;
   defaultMinimumFee?: string;
   enabled: boolean;
+  payWay: PayWay;
 }
 
 function ProductForm({
@@ -204,6 +212,7 @@ function ProductForm({
               defaultFixedFee: feePartPlain(product.defaultFixedFee),
               defaultMinimumFee: feePartPlain(product.defaultMinimumFee),
               enabled: product.enabled,
+              payWay: product.payWay,
             }
           : { currency: 'CNY', minAmount: '0.01', maxAmount: '50000.00', enabled: true }
       }
@@ -215,6 +224,7 @@ function ProductForm({
           defaultRatePpm: ppmFromPercent(v.defaultRate),
           defaultFixedFee: feePartOf(v.defaultFixedFee),
           defaultMinimumFee: feePartOf(v.defaultMinimumFee),
+          payWay: v.payWay,
         };
         try {
           if (product) {
@@ -248,6 +258,13 @@ function ProductForm({
         label={t('products.name')}
         placeholder={t('products.namePlaceholder')}
         rules={[{ required: true, whitespace: true, max: 64 }]}
+      />
+      <ProFormSelect
+        name="payWay"
+        label={t('glossary:payWay')}
+        extra={t('products.payWayHint')}
+        options={PAY_WAYS.map((way) => ({ value: way, label: t(`glossary:payWays.${way}`) }))}
+        rules={[{ required: true, message: t('products.payWayRequired') }]}
       />
       <ProFormText
         name="currency"

@@ -53,7 +53,7 @@ import { widthOf } from '../../shell/listTable.tsx';
 import { Page } from '../../shell/Page.tsx';
 import { useCan } from '../../shell/session.tsx';
 import { useApi } from '../../shell/useApi.ts';
-import type { Binding, BindingInput, ChannelAccount, Product } from '../types.ts';
+import type { Adapter, Binding, BindingInput, ChannelAccount, Product } from '../types.ts';
 
 /** What routing does with a binding: its share of the traffic within its priority, or why it gets none. */
 interface Share {
@@ -110,6 +110,7 @@ export function RoutingPage() {
   const [params, setParams] = useSearchParams();
   const products = useApi<Product[]>('/api/admin/products');
   const accounts = useApi<ChannelAccount[]>('/api/admin/channel-accounts');
+  const adapters = useApi<Adapter[]>('/api/admin/adapters');
   const code = params.get('product') ?? products.data?.[0]?.code ?? null;
   const product = products.data?.find((p) => p.code === code);
   const bindings = useApi<Binding[]>(
@@ -117,6 +118,12 @@ export function RoutingPage() {
   );
   const rows = bindings.data ?? [];
   const shares = useMemo(() => sharesOf(rows), [rows]);
+  // Only accounts whose adapter serves the product's pay way can take its orders: the others are not offered.
+  const servable = (accounts.data ?? []).filter(
+    (a) =>
+      product !== undefined &&
+      adapters.data?.find((d) => d.code === a.adapterCode)?.payWays.includes(product.payWay) === true,
+  );
 
   const save = async (b: Binding, patch: Partial<BindingInput>, quiet = false) => {
     if (!code) return;
@@ -189,6 +196,9 @@ export function RoutingPage() {
               <ProDescriptions.Item label={t('products.code')}>
                 <span className="qy-mono">{product.code}</span>
               </ProDescriptions.Item>
+              <ProDescriptions.Item label={t('glossary:payWay')}>
+                {t(`glossary:payWays.${product.payWay}`)}
+              </ProDescriptions.Item>
               <ProDescriptions.Item label={t('products.defaultRate')}>
                 {percentFromPpm(product.defaultRatePpm)}
               </ProDescriptions.Item>
@@ -223,7 +233,7 @@ export function RoutingPage() {
           writable && product ? (
             <BindingForm
               product={product}
-              accounts={accounts.data ?? []}
+              accounts={servable}
               bindings={rows}
               onSaved={bindings.reload}
               trigger={
@@ -248,7 +258,7 @@ export function RoutingPage() {
               product ? (
                 <BindingForm
                   product={product}
-                  accounts={accounts.data ?? []}
+                  accounts={servable}
                   bindings={rows}
                   binding={b}
                   onSaved={bindings.reload}
@@ -694,7 +704,11 @@ function BindingForm(props: {
         disabled={!!binding}
         showSearch
         placeholder={t('routing.pickAccount')}
-        extra={candidates.length === 0 ? t('routing.noCandidates') : undefined}
+        extra={
+          candidates.length === 0
+            ? t('routing.noCandidates', { way: t(`glossary:payWays.${product.payWay}`) })
+            : t('routing.wayCandidates', { way: t(`glossary:payWays.${product.payWay}`) })
+        }
         options={candidates.map((a) => {
           const cost = costOf(a);
           return {

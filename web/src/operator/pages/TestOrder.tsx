@@ -36,6 +36,7 @@ interface TestValues {
   subject?: string;
   test: boolean;
   authCode?: string;
+  openid?: string;
 }
 
 /** 支付测试: place a test (or real) order for any merchant, product and channel account, and see it through. */
@@ -85,8 +86,8 @@ export function TestOrderPage() {
     .map((p) => ({
       value: p.code,
       label: opened.has(p.code)
-        ? `${p.name}（${p.code}）· ${t('testOrder.merchantRate')} ${percentFromPpm(opened.get(p.code))}`
-        : `${p.name}（${p.code}）· ${t('testOrder.notOpened')}`,
+        ? `${p.name}（${p.code} · ${t(`glossary:payWays.${p.payWay}`)}）· ${t('testOrder.merchantRate')} ${percentFromPpm(opened.get(p.code))}`
+        : `${p.name}（${p.code} · ${t(`glossary:payWays.${p.payWay}`)}）· ${t('testOrder.notOpened')}`,
     }));
 
   return (
@@ -120,6 +121,7 @@ export function TestOrderPage() {
                     subject: v.subject?.trim() || undefined,
                     test: v.test,
                     authCode: v.authCode?.trim() || undefined,
+                    openid: v.openid?.trim() || undefined,
                   });
                   setResult(answer);
                   return true;
@@ -203,13 +205,39 @@ export function TestOrderPage() {
                 }}
               </ProFormDependency>
               <ProFormText name="subject" label={t('testOrder.subject')} rules={[{ max: 128 }]} />
-              <ProFormText
-                name="authCode"
-                label={t('testOrder.authCode')}
-                extra={t('testOrder.authCodeHint')}
-                rules={[{ pattern: /^\d{10,32}$/, message: t('testOrder.authCodeInvalid') }]}
-                fieldProps={{ inputMode: 'numeric', maxLength: 32, autoComplete: 'off' }}
-              />
+              <ProFormDependency name={['productCode']}>
+                {({ productCode }) => {
+                  // A pay-code way takes the customer's code and nothing else; WeChat JSAPI needs the payer's openid.
+                  const way = products.find((p) => p.code === productCode)?.payWay;
+                  const payCode = way === 'ALI_BAR' || way === 'WX_BAR';
+                  return (
+                    <>
+                      {way === 'WX_JSAPI' && (
+                        <ProFormText
+                          name="openid"
+                          label={t('testOrder.openid')}
+                          extra={t('testOrder.openidHint')}
+                          rules={[
+                            { required: true, message: t('testOrder.openidRequired') },
+                            { pattern: /^[\w-]{1,128}$/, message: t('testOrder.openidInvalid') },
+                          ]}
+                          fieldProps={{ maxLength: 128, autoComplete: 'off', spellCheck: false }}
+                        />
+                      )}
+                      <ProFormText
+                        name="authCode"
+                        label={payCode ? t('testOrder.authCodeRequiredLabel') : t('testOrder.authCode')}
+                        extra={t('testOrder.authCodeHint')}
+                        rules={[
+                          ...(payCode ? [{ required: true, message: t('testOrder.authCodeRequired') }] : []),
+                          { pattern: /^\d{10,32}$/, message: t('testOrder.authCodeInvalid') },
+                        ]}
+                        fieldProps={{ inputMode: 'numeric', maxLength: 32, autoComplete: 'off' }}
+                      />
+                    </>
+                  );
+                }}
+              </ProFormDependency>
               <ProFormSwitch name="test" label={t('testOrder.testSwitch')} extra={t('testOrder.testHint')} />
               <ProFormDependency name={['test']}>
                 {({ test }) =>
