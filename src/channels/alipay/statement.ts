@@ -7,11 +7,59 @@
  * (the download URL) and the statement guide, https://opendocs.alipay.com/open/204/106262 (columns).
  */
 import { crc32, inflateRawSync } from 'node:zlib';
-import type { StatementLine } from '../types.ts';
+import { request } from 'undici';
+import type { ChannelContext, ChannelStatement, StatementLine, StatementRequest } from '../types.ts';
+import { keysOf } from './credentials.ts';
+import { callGateway, codeOf, describe, str } from './gateway.ts';
 import { fromYuan, parseShanghaiTime } from './protocol.ts';
 
 /** A statement zip is a few MB at most; a larger entry is refused rather than inflated. */
 const MAX_ENTRY_BYTES = 64 * 1024 * 1024;
+
+const MAX_STATEMENT_BYTES = 64 * 1024 * 1024;
+
+export async function fetchStatement(
+  ctx: ChannelContext,
+  statementRequest: StatementRequest,
+): Promise<ChannelStatement> {
+  const keys = keysOf(ctx);
+  if (!keys) throw new Error('alipay: bad credentials');
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(statementRequest.date)) throw new Error('the date must be yyyy-MM-dd');
+  const call = await callGateway(ctx, keys.credentials, 'alipay.data.dataservice.bill.downloadurl.query', {
+    bill_type: 'trade',
+    bill_date: statementRequest.date,
+  });
+  if (!call.ok) throw new Error(`alipay statement query failed: ${call.code}: ${call.message}`);
+  const answer = call.answer;
+  if (codeOf(answer) !== '10000') {
+    if (/bill_not_exist|NO_BILL/i.test(str(answer, 'sub_code') ?? '')) {
+      return { date: statementRequest.date, lines: [], raw: '' };
+    }
+    throw new Error(`alipay statement query answered ${describe(answer)}`);
+  }
+  const url = str(answer, 'bill_download_url');
+  if (!url || !/^https?:\/\//.test(url)) throw new Error('alipay statement answer has no download URL');
+  const response = await request(url, {
+    method: 'GET',
+    headersTimeout: ctx.timeoutMs * 5,
+    bodyTimeout: ctx.timeoutMs * 5,
+    signal: AbortSignal.timeout(ctx.timeoutMs * 10),
+  });
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of response.body) {
+    total += (chunk as Buffer).length;
+    if (total > MAX_STATEMENT_BYTES) {
+      response.body.destroy();
+      throw new Error('the statement file is too large');
+    }
+    chunks.push(chunk as Buffer);
+  }
+  if (response.statusCode !== 200)
+    throw new Error(`the statement download answered HTTP ${response.statusCode}`);
+  const raw = statementText(Buffer.concat(chunks));
+  return { date: statementRequest.date, lines: parseStatement(raw), raw };
+}
 
 export interface ZipEntry {
   name: string;
