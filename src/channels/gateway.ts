@@ -95,7 +95,7 @@ export class ChannelGateway {
     notify: InboundNotify,
   ): Promise<{ adapter: ChannelAdapter; parsed: ParsedAnyNotify }> {
     const { adapter, ctx } = await this.resolve(accountId);
-    return { adapter, parsed: adapter.parseNotify(ctx, notify) };
+    return { adapter, parsed: await adapter.parseNotify(ctx, notify) };
   }
 
   async adapterOf(accountId: bigint): Promise<ChannelAdapter | null> {

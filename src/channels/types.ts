@@ -63,7 +63,7 @@ export interface ChannelAdapter {
    * Verifies an inbound notify's signature and normalises it: a payment's outcome or a refund's.
    * Throws NotifyRejected when unverifiable.
    */
-  parseNotify(ctx: ChannelContext, notify: InboundNotify): ParsedAnyNotify;
+  parseNotify(ctx: ChannelContext, notify: InboundNotify): ParsedAnyNotify | Promise<ParsedAnyNotify>;
   /** What the provider expects back once a notify is handled (or refused). */
   notifyAck(accepted: boolean): NotifyAck;
 }

@@ -326,7 +326,7 @@ describe('sandbox fault injection', () => {
     const { orderNo, payUrl } = await openAccepted(ctx);
     await submitDecision(payUrl, 'success');
     await waitFor(() => receiver.for(orderNo).length === 1);
-    const notify = sandboxAdapter.parseNotify(ctx, notifyOf(receiver.for(orderNo)[0]!));
+    const notify = await sandboxAdapter.parseNotify(ctx, notifyOf(receiver.for(orderNo)[0]!));
     expect(notify.amount).toBe(1239n);
     expect((await sandboxAdapter.queryPayment(ctx, { orderNo })).amount).toBe(1234n);
   });

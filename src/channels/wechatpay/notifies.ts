@@ -43,24 +43,35 @@ const NOTIFY = z.object({
   }),
 });
 
-export function parseNotify(ctx: ChannelContext, notify: InboundNotify): ParsedNotify | ParsedRefundNotify {
+type Parsed = ParsedNotify | ParsedRefundNotify;
+
+/**
+ * Answers at once when the notify's key is known; later when WeChat Pay signed it with a platform
+ * certificate we have not downloaded yet (a rotation, or a process that just started): the
+ * certificates are downloaded (at most once per few seconds, since anyone can post a serial) and
+ * the notify verified again.
+ */
+export function parseNotify(ctx: ChannelContext, notify: InboundNotify): Parsed | Promise<Parsed> {
   const parsed = credentialsSchema.safeParse(ctx.credentials);
   if (!parsed.success) throw new NotifyRejected('SIGNATURE_INVALID', 'no valid key to verify with');
   const credentials = parsed.data;
   const ring = keyringOf(ctx.channelAccountId, credentials);
   const check = verifyWechatpaySignature(notify.headers, notify.rawBody, (serial) => keyOf(ring, serial));
-  if (!check.ok) {
-    if (check.reason === 'UNKNOWN_SERIAL' && check.serial && isCertificateSerial(check.serial)) {
-      // New platform certificates: download them now, so WeChat Pay's retry verifies.
-      void refreshCertificates(
-        ring,
-        credentials.apiV3Key,
-        () => downloadCertificates(ctx, credentials),
-        'notify',
-      );
-    }
-    throw new NotifyRejected('SIGNATURE_INVALID', `notify signature: ${check.reason}`);
+  if (!check.ok && check.reason === 'UNKNOWN_SERIAL' && check.serial && isCertificateSerial(check.serial)) {
+    return refreshCertificates(
+      ring,
+      credentials.apiV3Key,
+      () => downloadCertificates(ctx, credentials),
+      'notify',
+    ).then(() => verified(ctx, notify, credentials));
   }
+  return verified(ctx, notify, credentials);
+}
+
+function verified(ctx: ChannelContext, notify: InboundNotify, credentials: Credentials): Parsed {
+  const ring = keyringOf(ctx.channelAccountId, credentials);
+  const check = verifyWechatpaySignature(notify.headers, notify.rawBody, (serial) => keyOf(ring, serial));
+  if (!check.ok) throw new NotifyRejected('SIGNATURE_INVALID', `notify signature: ${check.reason}`);
   if (seenBefore(ctx.channelAccountId, notify.headers)) {
     throw new NotifyRejected('SIGNATURE_INVALID', 'notify replayed (nonce already seen)');
   }

@@ -459,7 +459,7 @@ describe('the adapter against the fake', () => {
     expect(downloads()).toBe(before + 1);
   });
 
-  it('refuses a notify signed by a certificate it does not know yet, downloads it, and takes the retry', async () => {
+  it('verifies a notify signed by a certificate it does not know yet once it has downloaded it', async () => {
     clearKeyrings();
     const ctx = ctxFor(certFake, 'platform_certificate');
     expect(await adapter.testConnection(ctx)).toMatchObject({ ok: true });
@@ -476,10 +476,18 @@ describe('the adapter against the fake', () => {
       const headers = Object.fromEntries(Object.entries(n.headers).map(([k, v]) => [k.toLowerCase(), v]));
       return () => adapter.parseNotify(ctx, { rawBody: n.body, contentType: 'application/json', headers });
     };
-    expect(notify()).toThrow(NotifyRejected);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await notify()()).toMatchObject({ kind: 'payment', orderNo: 'CERT-N1' });
     expect(downloads()).toBe(before + 1);
-    expect(notify()()).toMatchObject({ kind: 'payment', orderNo: 'CERT-N1' });
+    // A serial WeChat Pay never issued downloads nothing more within the throttle, and is refused.
+    const forged = certFake.buildNotify('TRANSACTION.SUCCESS', resource);
+    const headers = Object.fromEntries(Object.entries(forged.headers).map(([k, v]) => [k.toLowerCase(), v]));
+    headers['wechatpay-serial'] = 'ABCDEF0123456789';
+    await expect(
+      Promise.resolve().then(() =>
+        adapter.parseNotify(ctx, { rawBody: forged.body, contentType: 'application/json', headers }),
+      ),
+    ).rejects.toThrow(NotifyRejected);
+    expect(downloads()).toBe(before + 1);
   });
 
   it('a pay code whose answer is lost is queried and found paid', async () => {
