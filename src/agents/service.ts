@@ -346,7 +346,7 @@ export class AgentService implements AgentRateRule {
 
   /** A merchant's rate may not go below its direct agent's (which must have one for the product). */
   async checkMerchantRate(q: Queryable, merchantId: bigint, product: ProductRow, terms: FeeTerms) {
-    const merchant = await this.merchants.findMerchantById(merchantId);
+    const merchant = await this.merchants.findMerchantById(merchantId, q);
     if (!merchant?.agent_id) return;
     const agent = (await queries.findAgentById(q, merchant.agent_id))!;
     await queries.lockAgents(q, agent.path);

@@ -157,8 +157,8 @@ export class MerchantService {
     return queries.findMerchantByNo(this.db, mchNo);
   }
 
-  findMerchantById(id: bigint) {
-    return queries.findMerchantById(this.db, id);
+  findMerchantById(id: bigint, q: Queryable = this.db) {
+    return queries.findMerchantById(q, id);
   }
 
   /** Merchants by id, for lists that show whose each row is. */
