@@ -256,8 +256,10 @@ for (const database of testDatabases) {
         });
         expect(answer.text).not.toContain('Agent A');
       }
-      const agents = await agentB.ok<{ items: AgentView[] }>('GET', '/api/agent/agents');
-      expect(agents.items.map((x) => x.agentNo)).not.toContain(a1.agentNo);
+      // B's own subtree: its sub-agent B1 only (B itself is not listed).
+      const agents = await agentB.ok<{ items: AgentView[]; total: number }>('GET', '/api/agent/agents');
+      expect(agents.total).toBe(1);
+      expect(agents.items.map((x) => x.parentNo)).toEqual([b.agentNo]);
       const merchants = await agentB.ok<{ items: unknown[]; total: number }>('GET', '/api/agent/merchants');
       expect(merchants).toEqual({ total: 0, items: [] });
       // A sub-agent does not see up its chain either.

@@ -79,13 +79,10 @@ export async function agentAreaRoutes(app: FastifyInstance, { services }: { serv
     async (request) => {
       const { agent } = await me(request);
       const { q, limit, offset } = request.query;
-      // The subtree is listed by path, so the agent itself comes first; it is left out.
-      const page = await agents.listAgents(
+      return agents.listAgents(
         { rootId: agent.id },
-        { search: q || undefined, limit: limit + 1, offset },
+        { search: q || undefined, withoutRoot: true, limit, offset },
       );
-      const items = page.items.filter((a) => a.agentNo !== agent.agent_no).slice(0, limit);
-      return { total: page.total - 1, items };
     },
   );
 

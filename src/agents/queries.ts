@@ -87,17 +87,18 @@ export async function findAgentsByIds(q: Queryable, ids: bigint[]) {
   return rows.map(normalise);
 }
 
-/** Agents of a subtree (the root included), or every agent when `rootId` is null; by path. */
+/** Agents of a subtree (the root too unless `withoutRoot`), or every agent when `rootId` is null; by path. */
 export async function listAgents(
   q: Queryable,
-  f: { rootId: bigint | null; search?: string; limit: number; offset: number },
+  f: { rootId: bigint | null; withoutRoot?: boolean; search?: string; limit: number; offset: number },
 ) {
   const rows = await q.query<AgentRow & { total: bigint }>(
     `SELECT *, count(*) OVER ()::bigint AS total FROM agent
      WHERE ($1::bigint IS NULL OR path @> ARRAY[$1::bigint])
+       AND NOT ($5::boolean AND id = $1::bigint)
        AND ($2::text IS NULL OR agent_no ILIKE '%' || $2 || '%' OR name ILIKE '%' || $2 || '%')
      ORDER BY path LIMIT $3 OFFSET $4`,
-    [f.rootId, f.search ?? null, f.limit, f.offset],
+    [f.rootId, f.search ?? null, f.limit, f.offset, f.withoutRoot === true],
   );
   return rows.map((r) => ({ ...normalise(r), total: r.total }));
 }

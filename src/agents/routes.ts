@@ -137,12 +137,12 @@ export async function agentAdminRoutes(app: FastifyInstance, { services }: { ser
       const [view, rates, subtree] = await Promise.all([
         agents.view(agent),
         agents.listRates(agent),
-        agents.listAgents({ rootId: agent.id }, { limit: 200, offset: 0 }),
+        agents.listAgents({ rootId: agent.id }, { withoutRoot: true, limit: 200, offset: 0 }),
       ]);
       return {
         ...view,
         rates: rates.map(rateJson),
-        subAgents: subtree.items.filter((a) => a.agentNo !== agent.agent_no),
+        subAgents: subtree.items,
       };
     },
   );

@@ -154,7 +154,11 @@ export class AgentService implements AgentRateRule {
     return queries.findAgentById(this.db, id);
   }
 
-  async listAgents(scope: AgentScope, f: { search?: string; limit: number; offset: number }) {
+  /** The agents of the scope, by path; `withoutRoot` leaves the subtree's own root out (its sub-agents only). */
+  async listAgents(
+    scope: AgentScope,
+    f: { search?: string; withoutRoot?: boolean; limit: number; offset: number },
+  ) {
     const rows = await queries.listAgents(this.db, { rootId: scope.rootId, ...f });
     return { total: Number(rows[0]?.total ?? 0n), items: await this.views(rows) };
   }
@@ -310,13 +314,10 @@ export class AgentService implements AgentRateRule {
       const subAgents = await queries.lowestRateBelow(q, agent.id, product.id);
       const merchantIds = await this.merchants.merchantIdsOfAgent(agent.id, q);
       const merchants = await this.catalog.lowestMerchantTermsAmong(product.id, merchantIds, q);
-      for (const [below, level] of [
-        [subAgents, 'agent'],
-        [merchants, 'agent'],
-      ] as const) {
+      for (const below of [subAgents, merchants]) {
         const tooHigh = below && exceedingComponent(terms, below);
         if (below && tooHigh) {
-          throw chainViolation(level, tooHigh, product, terms, below, { agentNo: agent.agent_no });
+          throw chainViolation('agent', tooHigh, product, terms, below, { agentNo: agent.agent_no });
         }
       }
       await queries.upsertAgentRate(q, agent.id, product.id, terms);
