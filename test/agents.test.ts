@@ -223,6 +223,34 @@ for (const database of testDatabases) {
       expect(costs).toMatchObject({ ratePpm: 2000 });
       expect(await merchantRate()).toMatchObject({ ratePpm: 5000 });
 
+      // Binding an account whose cost (set before the agent's rate, unbound then) is above the top agent's.
+      const s = t.platform.services;
+      const other = uniqueName('ag_q');
+      const accountId2 = t.channelAccountIds[1]!;
+      await s.catalog.createProduct({
+        code: other,
+        name: 'agents product 2',
+        currency: 'CNY',
+        minAmount: 1n,
+        maxAmount: 1_000_000n,
+        defaultRatePpm: 6000,
+      });
+      await s.catalog.setChannelAccountRate(accountId2, { productCode: other, costRatePpm: 3500 });
+      await admin.ok('PUT', `/api/admin/agents/${a.agentNo}/rates/${other}`, { ratePpm: 3000 });
+      const bind = await admin.send('PUT', `/api/admin/products/${other}/bindings/${accountId2}`, {
+        allowTestAccount: true,
+      });
+      expect(refusal(bind)).toMatchObject({
+        code: 'RATE_RULE_VIOLATION',
+        details: {
+          reason: 'agent_chain',
+          level: 'channel',
+          channelAccountId: String(accountId2),
+          upper: 3000,
+        },
+      });
+      expect(await s.catalog.listBindings(other)).toEqual([]);
+
       // Only a rate the parent sells: B has no rate for the product, so B's sub-agents cannot have one.
       const anyAgent = await admin.ok<AgentView>('POST', '/api/admin/agents', {
         name: 'B1',
