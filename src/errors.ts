@@ -82,16 +82,28 @@ export const ERROR_REASONS = {
    * `no_cost_rate`: the channel account has no cost rate for the product (set one before binding).
    * `merchant_below_cost`: a merchant's rate is below a bound account's cost; `cost_above_merchant`:
    * an account's cost is above a merchant's rate (details: component, merchant, channel, currency).
+   * `agent_chain`: a part breaks channel cost ≤ top agent ≤ … ≤ direct agent ≤ merchant (details:
+   * level set — agent | merchant | channel, agentNo, productCode, channelAccountId, component, currency,
+   * lower — the level above's part, upper — the level below's; agents/service.ts).
    */
-  RATE_RULE_VIOLATION: ['no_cost_rate', 'merchant_below_cost', 'cost_above_merchant'],
+  RATE_RULE_VIOLATION: ['no_cost_rate', 'merchant_below_cost', 'cost_above_merchant', 'agent_chain'],
   /**
    * `number_too_short`: a number search with fewer trailing digits than `minDigits` (orders/number-search.ts).
    * `export_too_large`: an export would have more rows than `limit` (settlement/routes.ts).
    * `pay_way_unsupported`: the channel account's adapter cannot serve the product's pay way
    * (details: payWay, adapter; catalog upsertBinding). `required`: the order's way needs a field the
    * request lacks (details.field `extra.authCode` for a pay-code way, `extra.openid` for WX_JSAPI).
+   * `agent_cycle`: a move would put an agent under itself or its own subtree; `agent_depth`: an agent
+   * would sit deeper than the `agents.maxDepth` setting (details.maxDepth).
    */
-  INVALID_REQUEST: ['number_too_short', 'export_too_large', 'pay_way_unsupported', 'required'],
+  INVALID_REQUEST: [
+    'number_too_short',
+    'export_too_large',
+    'pay_way_unsupported',
+    'required',
+    'agent_cycle',
+    'agent_depth',
+  ],
   /** `unbound`: the product has no channel account bound at all (details: productCode). */
   NO_CHANNEL_AVAILABLE: ['unbound'],
 } as const satisfies Partial<Record<ErrorCode, readonly string[]>>;

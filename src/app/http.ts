@@ -16,6 +16,8 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import { agentAreaRoutes } from '../agents/agent-routes.ts';
+import { agentAdminRoutes } from '../agents/routes.ts';
 import { auditActionOf } from '../audit/actions.ts';
 import { authRoutes, operatorAdminRoutes } from '../auth/routes.ts';
 import { catalogRoutes } from '../catalog/routes.ts';
@@ -192,6 +194,8 @@ export async function buildHttpApp({
   });
   await app.register(operatorAdminRoutes, { services });
   await app.register(merchantAdminRoutes, { services });
+  await app.register(agentAdminRoutes, { services });
+  await app.register(agentAreaRoutes, { services });
   await app.register(catalogRoutes, { services });
   await app.register(orderAdminRoutes, { services });
   await app.register(statsRoutes, { services });

@@ -1,3 +1,4 @@
+import { AgentService, MAX_DEPTH_SETTING, parseMaxDepth } from '../agents/service.ts';
 import { AuditService } from '../audit/service.ts';
 import { ApiSignatureVerifier } from '../auth/api-signature.ts';
 import { ConsoleUserService } from '../auth/console-users.ts';
@@ -53,6 +54,8 @@ export interface Services {
   payouts: PayoutService;
   /** Withdrawals, the merchants' bank cards and the withdrawal rules. */
   withdrawals: WithdrawalService;
+  /** Agents (代理商): the tree, their rates, the merchants under them; the agent part of the rate rule. */
+  agents: AgentService;
 }
 
 export function createServices(db: Db, config: Config, log: Logger, publicUrl: () => string): Services {
@@ -107,6 +110,11 @@ export function createServices(db: Db, config: Config, log: Logger, publicUrl: (
     merchants,
     { timeZone: config.timeZone, log },
   );
+  const agents = new AgentService(db, catalog, merchants, consoleUsers, {
+    maxDepth: async () => parseMaxDepth(await getSetting(db, MAX_DEPTH_SETTING)),
+  });
+  // The catalog checks merchants' rates and channel costs against the agents' through this hook.
+  catalog.attachAgentRule(agents);
   // Approved withdrawals become payout orders; their outcomes come back in the payout's transaction.
   withdrawals.attachPayouts(payouts);
   return {
@@ -135,5 +143,6 @@ export function createServices(db: Db, config: Config, log: Logger, publicUrl: (
     }),
     payouts,
     withdrawals,
+    agents,
   };
 }

@@ -34,6 +34,8 @@ export const AUDIT_TARGET_TYPES = [
   'withdrawal',
   'bank_card',
   'payout',
+  'agent',
+  'agent_rate',
 ] as const;
 export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
 
@@ -160,6 +162,21 @@ export const AUDIT_ACTIONS: Readonly<Record<string, AuditAction>> = {
   'POST /api/admin/payouts/:payoutNo/mark-failed': a('payout.mark_failed', 'payout'),
   'PUT /api/admin/settings/payout-rules': a('payout_rules.update', 'setting'),
   'PUT /api/admin/merchants/:mchNo/payout-rules': a('payout_rules.update_merchant', 'merchant'),
+
+  // Agents (operator console and the agent area).
+  'POST /api/admin/agents': a('agent.create', 'agent'),
+  'PATCH /api/admin/agents/:agentNo': a('agent.update', 'agent'),
+  'PUT /api/admin/agents/:agentNo/rates/:productCode': a('agent_rate.update', 'agent_rate'),
+  'POST /api/admin/agents/:agentNo/move': a('agent.move', 'agent'),
+  'POST /api/admin/merchants/:mchNo/move': a('merchant.move', 'merchant'),
+  'POST /api/agent/agents': a('agent.create', 'agent'),
+  'PUT /api/agent/agents/:agentNo/rates/:productCode': a('agent_rate.update', 'agent_rate'),
+  'POST /api/agent/merchants': a('merchant.create', 'merchant'),
+  'PUT /api/agent/merchants/:mchNo/products/:productCode': a(
+    'merchant_product.update',
+    'merchant_product',
+    'merchant_product.open',
+  ),
 };
 
 /** Every action key an audit row can carry (the login ones included); each is translated in both languages. */

@@ -68,6 +68,8 @@ export interface NewUser {
   roleId?: bigint;
   merchantId?: bigint;
   merchantRole?: 'manager' | 'cashier';
+  /** Agent users: the agent they act for. */
+  agentId?: bigint;
   /** Set when someone else chose the password: the user replaces it at first login. */
   mustChangePassword?: boolean;
   createdBy?: bigint;
@@ -107,6 +109,7 @@ export class ConsoleUserService {
       roleId: input.roleId ?? null,
       merchantId: input.merchantId ?? null,
       merchantRole: input.merchantRole ?? null,
+      agentId: input.agentId ?? null,
       mustChangePassword: input.mustChangePassword ?? false,
       createdBy: input.createdBy ?? null,
     });

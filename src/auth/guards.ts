@@ -81,6 +81,14 @@ export function requireMerchantUser(services: Services) {
   };
 }
 
+/** Guard for /api/agent: an active agent user acting for an agent (the routes scope to its subtree). */
+export function requireAgentUser(services: Services) {
+  return async (request: FastifyRequest) => {
+    const session = await consoleSession(services, request, 'agent');
+    if (session.user.agentId === null) throw new AppError('FORBIDDEN', 'this login acts for no agent');
+  };
+}
+
 /** The session the guard attached; routes behind a guard always have one. */
 export function sessionOf(request: FastifyRequest): ConsoleSession {
   if (!request.consoleSession) throw new AppError('UNAUTHENTICATED', 'log in first');

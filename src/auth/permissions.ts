@@ -14,6 +14,10 @@ export const PERMISSIONS = [
   { code: 'order.complete', group: 'order' },
   { code: 'order.refund', group: 'order' },
   { code: 'stats.read', group: 'stats' },
+  /** Agents, their subtrees and rates: read. */
+  { code: 'agents.read', group: 'agents' },
+  /** Create and edit agents, set their rates, move a merchant or an agent to another parent. */
+  { code: 'agents.manage', group: 'agents' },
   /** Settlement records, merchant balances, withdrawals and payouts: read. */
   { code: 'finance.read', group: 'finance' },
   /** Approve or reject withdrawals waiting for review. */

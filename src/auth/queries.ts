@@ -59,14 +59,15 @@ export async function insertUser(
     roleId: bigint | null;
     merchantId: bigint | null;
     merchantRole: 'manager' | 'cashier' | null;
+    agentId: bigint | null;
     mustChangePassword: boolean;
     createdBy: bigint | null;
   },
 ): Promise<ConsoleUserRow | null> {
   const rows = await q.query<ConsoleUserRow>(
     `INSERT INTO console_user (area, username, password_hash, display_name, email, role_id, merchant_id,
-       merchant_role, must_change_password, created_by)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+       merchant_role, must_change_password, created_by, agent_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
      ON CONFLICT (area, username) DO NOTHING RETURNING *`,
     [
       u.area,
@@ -79,6 +80,7 @@ export async function insertUser(
       u.merchantRole,
       u.mustChangePassword,
       u.createdBy,
+      u.agentId,
     ],
   );
   return rows[0] ?? null;

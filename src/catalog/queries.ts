@@ -135,6 +135,10 @@ export async function findProductByCode(q: Queryable, code: string) {
   return (await q.query<ProductRow>('SELECT * FROM product WHERE code = $1', [code]))[0] ?? null;
 }
 
+export async function findProductById(q: Queryable, id: bigint) {
+  return (await q.query<ProductRow>('SELECT * FROM product WHERE id = $1', [id]))[0] ?? null;
+}
+
 export function listProducts(q: Queryable) {
   return q.query<ProductRow>('SELECT * FROM product ORDER BY id');
 }
@@ -190,6 +194,31 @@ export async function lowestMerchantTerms(q: Queryable, productId: bigint): Prom
   const row = rows[0];
   if (!row || row.rate_ppm === null) return null;
   return { ratePpm: row.rate_ppm, fixed: row.fixed ?? 0n, minimum: row.minimum ?? 0n };
+}
+
+/** Each part of some merchants' rates for a product at its lowest (an agent's direct merchants). */
+export async function lowestMerchantTermsAmong(
+  q: Queryable,
+  productId: bigint,
+  merchantIds: bigint[],
+): Promise<FeeTerms | null> {
+  if (merchantIds.length === 0) return null;
+  const rows = await q.query<{ rate_ppm: number | null; fixed: bigint | null; minimum: bigint | null }>(
+    `SELECT min(rate_ppm) AS rate_ppm, min(fixed_fee) AS fixed, min(minimum_fee) AS minimum
+     FROM merchant_product WHERE product_id = $1 AND merchant_id = ANY($2::bigint[])`,
+    [productId, merchantIds.map(String)],
+  );
+  const row = rows[0];
+  if (!row || row.rate_ppm === null) return null;
+  return { ratePpm: row.rate_ppm, fixed: row.fixed ?? 0n, minimum: row.minimum ?? 0n };
+}
+
+/** A merchant's terms per product id. */
+export function merchantTermsByProduct(q: Queryable, merchantId: bigint) {
+  return q.query<{ product_id: bigint; rate_ppm: number; fixed_fee: bigint; minimum_fee: bigint }>(
+    'SELECT product_id, rate_ppm, fixed_fee, minimum_fee FROM merchant_product WHERE merchant_id = $1',
+    [merchantId],
+  );
 }
 
 /** Each part of the costs of channel accounts bound to a product at its highest: no merchant rate may go below it. */

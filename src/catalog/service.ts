@@ -61,6 +61,23 @@ export const merchantTermsOf = (row: MerchantRateRow): FeeTerms => ({
   minimum: row.minimum_fee,
 });
 
+/**
+ * The agent part of the rate rule (channel cost ≤ top agent ≤ … ≤ direct agent ≤ merchant), which
+ * the agents domain owns. The agents domain depends on the catalog (bound costs, merchants' rates),
+ * so the catalog does not import it: services.ts attaches it here, and the catalog calls it inside
+ * its own transactions, before it saves a merchant's rate or a channel cost. Each throws
+ * RATE_RULE_VIOLATION (`agent_chain`).
+ */
+export interface AgentRateRule {
+  checkMerchantRate(q: Queryable, merchantId: bigint, product: ProductRow, terms: FeeTerms): Promise<void>;
+  checkChannelCost(
+    q: Queryable,
+    product: ProductRow,
+    cost: FeeTerms,
+    channelAccountId: bigint,
+  ): Promise<void>;
+}
+
 /** A binding as an operator edits it: the routing fields, for one product and channel account. */
 export type BindingInput = Omit<RouteCandidate, 'channelAccountId'>;
 
@@ -76,12 +93,18 @@ export class CatalogService {
   private readonly bindings = new TtlCache<RoutableBinding[]>(CACHE_TTL_MS);
   private readonly accounts = new TtlCache<ChannelAccountRuntime | null>(CACHE_TTL_MS);
   private readonly testOnly = new TtlCache<boolean>(CACHE_TTL_MS);
+  private agentRule: AgentRateRule | null = null;
 
   constructor(
     private readonly db: Db,
     private readonly secrets: SecretBox,
     private readonly options: CatalogOptions = { testAccountsNeedConsent: false },
   ) {}
+
+  /** The agents domain's part of the rate rule (services.ts); without it only merchants and costs are compared. */
+  attachAgentRule(rule: AgentRateRule): void {
+    this.agentRule = rule;
+  }
 
   // ---------- products ----------
 
@@ -180,10 +203,33 @@ export class CatalogService {
       if (highestCost && component) {
         throw rateRuleViolation(component, product, terms, highestCost, 'merchant');
       }
+      await this.agentRule?.checkMerchantRate(q, merchantId, product, terms);
       await queries.upsertMerchantRate(q, merchantId, product.id, terms, enabled);
     });
     this.clearCaches();
     return { productCode, ratePpm: terms.ratePpm, fixedFee: terms.fixed, minimumFee: terms.minimum, enabled };
+  }
+
+  /** Each part of the bound channel accounts' costs for a product at its highest (null: none bound). */
+  highestBoundCost(productId: bigint, q: Queryable = this.db): Promise<FeeTerms | null> {
+    return queries.highestBoundCost(q, productId);
+  }
+
+  /** Each part of these merchants' rates for a product at its lowest (null: none has one). */
+  lowestMerchantTermsAmong(productId: bigint, merchantIds: bigint[], q: Queryable = this.db) {
+    return queries.lowestMerchantTermsAmong(q, productId, merchantIds);
+  }
+
+  /** A merchant's terms per product id. */
+  async merchantTermsByProduct(merchantId: bigint, q: Queryable = this.db): Promise<Map<bigint, FeeTerms>> {
+    const rows = await queries.merchantTermsByProduct(q, merchantId);
+    return new Map(
+      rows.map((r) => [r.product_id, { ratePpm: r.rate_ppm, fixed: r.fixed_fee, minimum: r.minimum_fee }]),
+    );
+  }
+
+  async productById(id: bigint, q: Queryable = this.db): Promise<ProductRow | null> {
+    return queries.findProductById(q, id);
   }
 
   merchantRate(merchantId: bigint, productId: bigint) {
@@ -332,7 +378,9 @@ export class CatalogService {
       if (!(await queries.findChannelAccount(q, accountId))) {
         throw new AppError('NOT_FOUND', `channel account ${accountId} not found`);
       }
-      await saveCostRate(q, accountId, product, costTermsOf(rate));
+      const cost = costTermsOf(rate);
+      await this.agentRule?.checkChannelCost(q, product, cost, accountId);
+      await saveCostRate(q, accountId, product, cost);
     });
     this.clearCaches();
   }
@@ -439,6 +487,7 @@ export class CatalogService {
         );
       }
       await assertCostWithinMerchantRates(q, product, cost);
+      await this.agentRule?.checkChannelCost(q, product, cost, channelAccountId);
       return queries.upsertBinding(q, {
         product_id: product.id,
         channel_account_id: channelAccountId,

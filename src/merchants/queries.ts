@@ -12,6 +12,8 @@ export interface MerchantRow {
   /** `pending` waits for review; `rejected` was refused at review. Only `enabled` may take orders. */
   state: MerchantState;
   review_remark: string;
+  /** The merchant's direct agent (agents domain); null: the platform's own merchant. */
+  agent_id: bigint | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -251,4 +253,32 @@ export async function updateApp(
     ],
   );
   return rows[0] ?? null;
+}
+
+/** Sets the merchant's direct agent (null: none); the agents domain has checked the move. */
+export async function setMerchantAgent(q: Queryable, id: bigint, agentId: bigint | null) {
+  const rows = await q.query<MerchantRow>(
+    'UPDATE merchant SET agent_id = $2, updated_at = now() WHERE id = $1 RETURNING *',
+    [id, agentId],
+  );
+  return rows[0] ?? null;
+}
+
+/** Merchants whose direct agent is one of `agentIds`, newest first. */
+export function listMerchantsOfAgents(
+  q: Queryable,
+  agentIds: bigint[],
+  page: { limit: number; offset: number },
+) {
+  return q.query<MerchantRow & { total: bigint }>(
+    `SELECT *, count(*) OVER ()::bigint AS total FROM merchant WHERE agent_id = ANY($1::bigint[])
+     ORDER BY id DESC LIMIT $2 OFFSET $3`,
+    [agentIds.map(String), page.limit, page.offset],
+  );
+}
+
+/** The ids of the merchants whose direct agent is `agentId`. */
+export async function merchantIdsOfAgent(q: Queryable, agentId: bigint): Promise<bigint[]> {
+  const rows = await q.query<{ id: bigint }>('SELECT id FROM merchant WHERE agent_id = $1', [agentId]);
+  return rows.map((r) => r.id);
 }

@@ -9,7 +9,7 @@ import {
 import type { SignType } from '../../sdk/signing.ts';
 import { SecretBox, type SecretPlace } from '../auth/secret-box.ts';
 import { TtlCache } from '../cache.ts';
-import type { Db } from '../db/index.ts';
+import type { Db, Queryable } from '../db/index.ts';
 import { AppError, isUniqueViolation } from '../errors.ts';
 import type { AcceptedSignType, AppRow, MerchantRow, MerchantState } from './queries.ts';
 import * as queries from './queries.ts';
@@ -127,6 +127,26 @@ export class MerchantService {
     throw new Error('could not allocate a merchant number');
   }
 
+  /**
+   * Sets the merchant's direct agent (agents domain: it checks the chain first, in `q`'s
+   * transaction). Orders take their chain when they are created (not stored on orders yet).
+   */
+  async setAgent(merchantId: bigint, agentId: bigint | null, q: Queryable = this.db): Promise<MerchantRow> {
+    const merchant = await queries.setMerchantAgent(q, merchantId, agentId);
+    if (!merchant) throw new AppError('NOT_FOUND', 'merchant not found');
+    return merchant;
+  }
+
+  /** Merchants whose direct agent is one of `agentIds` (an agent's subtree). */
+  async listMerchantsOfAgents(agentIds: bigint[], page: { limit: number; offset: number }) {
+    const rows = agentIds.length === 0 ? [] : await queries.listMerchantsOfAgents(this.db, agentIds, page);
+    return { total: Number(rows[0]?.total ?? 0n), rows };
+  }
+
+  merchantIdsOfAgent(agentId: bigint, q: Queryable = this.db): Promise<bigint[]> {
+    return queries.merchantIdsOfAgent(q, agentId);
+  }
+
   async requireMerchant(mchNo: string): Promise<MerchantRow> {
     const merchant = await queries.findMerchantByNo(this.db, mchNo);
     if (!merchant) throw new AppError('NOT_FOUND', `merchant ${mchNo} not found`);
@@ -137,8 +157,8 @@ export class MerchantService {
     return queries.findMerchantByNo(this.db, mchNo);
   }
 
-  findMerchantById(id: bigint) {
-    return queries.findMerchantById(this.db, id);
+  findMerchantById(id: bigint, q: Queryable = this.db) {
+    return queries.findMerchantById(q, id);
   }
 
   /** Merchants by id, for lists that show whose each row is. */

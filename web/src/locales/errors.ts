@@ -84,6 +84,7 @@ const zh = {
       no_cost_rate: '该通道账户还没有这个产品的成本费率：请先在「通道」中为该账户设置此产品的成本，再绑定',
       merchant_below_cost: '商户费率不能低于已绑定通道账户的成本',
       cost_above_merchant: '通道成本不能高于商户费率',
+      agent_chain: '费率须逐级不低于上一级：通道成本 ≤ 代理商 ≤ 下级代理商 ≤ 商户',
     },
     INVALID_REQUEST: {
       number_too_short: '请输入完整单号，或单号末尾至少 {{minDigits}} 位数字',
@@ -91,6 +92,8 @@ const zh = {
       pay_way_unsupported:
         '这个通道账户（{{adapter}}）不支持该产品的支付方式「{{way}}」：请绑定支持这种支付方式的通道账户',
       required: '请填写「{{field}}」：这种支付方式的订单必须带上它',
+      agent_cycle: '不能把代理商移到它自己或它的下级代理商之下',
+      agent_depth: '代理商最多 {{maxDepth}} 级：这样会超出层级',
     },
     NO_CHANNEL_AVAILABLE: {
       unbound: '支付产品 {{productCode}} 还没有绑定任何通道账户，暂时不能下单：请先在「通道路由」中绑定',
@@ -181,6 +184,7 @@ const zh = {
     merchant_below_cost:
       '{{part}}：商户 {{merchant}}，低于已绑定通道账户的成本 {{channel}}（产品 {{product}}）',
     cost_above_merchant: '{{part}}：通道成本 {{channel}}，高于商户的最低 {{merchant}}（产品 {{product}}）',
+    agent_chain: '{{part}}：下一级 {{upper}}，低于上一级 {{lower}}（产品 {{product}}）',
   },
   amountRange: '金额须在 {{min}} 到 {{max}} 之间',
   refundRemaining: '该订单最多还可退 {{remaining}}',
@@ -325,6 +329,7 @@ const en: typeof zh = {
         'This channel account has no cost for the product yet: set its cost for the product under Channels, then bind it',
       merchant_below_cost: "A merchant's rate may not be below the cost of a bound channel account",
       cost_above_merchant: "A channel cost may not exceed a merchant's rate",
+      agent_chain: 'Rates may not fall along the chain: channel cost ≤ agent ≤ sub-agent ≤ merchant',
     },
     INVALID_REQUEST: {
       number_too_short: 'Enter a whole number, or at least its last {{minDigits}} digits',
@@ -333,6 +338,8 @@ const en: typeof zh = {
       pay_way_unsupported:
         "This channel account ({{adapter}}) does not serve the product's pay way “{{way}}”: bind an account that serves it",
       required: '“{{field}}” is required: orders of this pay way must carry it',
+      agent_cycle: 'An agent cannot be moved under itself or one of its own sub-agents',
+      agent_depth: 'Agents go at most {{maxDepth}} levels deep: this would go deeper',
     },
     NO_CHANNEL_AVAILABLE: {
       unbound:
@@ -423,6 +430,7 @@ const en: typeof zh = {
       '{{part}}: merchant {{merchant}}, below the cost {{channel}} of a bound channel account ({{product}})',
     cost_above_merchant:
       "{{part}}: channel cost {{channel}}, above the lowest merchant's {{merchant}} ({{product}})",
+    agent_chain: '{{part}}: {{upper}} on the level below is under {{lower}} on the level above ({{product}})',
   },
   amountRange: 'The amount must be between {{min}} and {{max}}',
   refundRemaining: 'At most {{remaining}} is left to refund of this order',

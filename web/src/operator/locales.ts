@@ -43,6 +43,7 @@ const zh = {
     order: '订单',
     stats: '统计',
     finance: '结算与出款',
+    agents: '代理商',
     system: '系统',
   },
   permission: {
@@ -56,6 +57,8 @@ const zh = {
     'order.complete': '人工补单',
     'order.refund': '订单退款',
     'stats.read': '查看数据统计',
+    'agents.read': '查看代理商',
+    'agents.manage': '管理代理商、代理商费率与归属',
     'finance.read': '查看结算、余额、提现与代付',
     'finance.review': '审核提现',
     'finance.operate': '代付重试与置为失败',
@@ -922,6 +925,7 @@ const en: typeof zh = {
     order: 'Orders',
     stats: 'Statistics',
     finance: 'Settlement and payouts',
+    agents: 'Agents',
     system: 'System',
   },
   permission: {
@@ -935,6 +939,8 @@ const en: typeof zh = {
     'order.complete': 'Manual completion',
     'order.refund': 'Refund orders',
     'stats.read': 'View statistics',
+    'agents.read': 'View agents',
+    'agents.manage': 'Manage agents, their rates and who belongs to whom',
     'finance.read': 'View settlements, balances, withdrawals and payouts',
     'finance.review': 'Review withdrawals',
     'finance.operate': 'Retry payouts or mark them failed',

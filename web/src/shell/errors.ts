@@ -125,12 +125,15 @@ export function connectionTestText(result: { ok: boolean; code?: string }): stri
 }
 
 interface RateRuleDetails {
-  reason: 'merchant_below_cost' | 'cost_above_merchant' | 'no_cost_rate';
+  reason: 'merchant_below_cost' | 'cost_above_merchant' | 'no_cost_rate' | 'agent_chain';
   component?: 'ratePpm' | 'fixed' | 'minimum';
   productCode?: string;
   currency?: string;
   merchant?: number;
   channel?: number;
+  /** agent_chain: the level above's part and the level below's. */
+  lower?: number;
+  upper?: number;
 }
 
 function ruleDetails(details: Record<string, unknown>): RateRuleDetails | null {
@@ -150,6 +153,8 @@ function rateRuleDetail(d: RateRuleDetails): string | undefined {
     part: i18n.t(`errors:rateRule.${d.component}`),
     merchant: format(d.merchant),
     channel: format(d.channel),
+    lower: format(d.lower),
+    upper: format(d.upper),
     product: d.productCode ?? '',
   });
 }

@@ -1,0 +1,266 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Services } from '../app/services.ts';
+import { noteAudit } from '../audit/service.ts';
+import { requireAgentUser, sessionOf } from '../auth/guards.ts';
+import { AppError } from '../errors.ts';
+import { merchantView } from '../merchants/service.ts';
+import { toJsonAmount } from '../money/money.ts';
+import type { AgentRow } from './queries.ts';
+import {
+  AgentFields,
+  AgentManager,
+  AgentNoParams,
+  AgentRateBody,
+  AgentRateParams,
+  Page,
+  rateBefore,
+  rateJson,
+  ratesInput,
+} from './routes.ts';
+import type { AgentScope } from './service.ts';
+
+const MchNoParams = z.object({ mchNo: z.string().min(1).max(32) });
+
+/**
+ * The agent area (AG-1, AG-2): an agent's own record, its subtree of sub-agents and merchants, and
+ * the rates it gives below. Every query is scoped to the session's agent's subtree; anything outside
+ * it answers the 404 of something that does not exist.
+ */
+export async function agentAreaRoutes(app: FastifyInstance, { services }: { services: Services }) {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  api.addHook('preValidation', requireAgentUser(services));
+  const tags = ['agent area'];
+  const agents = services.agents;
+
+  /** The session's agent, and the scope of its subtree (its own rate is set from above). */
+  async function me(request: FastifyRequest): Promise<{ agent: AgentRow; scope: AgentScope }> {
+    const agent = await agents.findAgentById(sessionOf(request).user.agentId!);
+    if (agent?.state !== 'enabled') throw new AppError('FORBIDDEN', 'this agent is disabled');
+    return { agent, scope: { rootId: agent.id, self: false } };
+  }
+
+  /** A merchant's rates as JSON. */
+  async function merchantRates(merchantId: bigint) {
+    return (await services.catalog.listMerchantRates(merchantId)).map((r) => ({
+      productCode: r.product_code,
+      productName: r.product_name,
+      currency: r.currency,
+      ratePpm: r.rate_ppm,
+      fixedFee: toJsonAmount(r.fixed_fee),
+      minimumFee: toJsonAmount(r.minimum_fee),
+      enabled: r.enabled,
+    }));
+  }
+
+  api.get(
+    '/api/agent/me',
+    { schema: { tags, summary: 'The agent this login acts for, with its rates' } },
+    async (request) => {
+      const { agent } = await me(request);
+      return {
+        ...(await agents.view(agent)),
+        rates: (await agents.listRates(agent)).map(rateJson),
+        maxDepth: await agents.maxDepth(),
+      };
+    },
+  );
+
+  api.get(
+    '/api/agent/agents',
+    {
+      schema: {
+        tags,
+        summary: 'The sub-agents of this agent’s subtree',
+        querystring: z.object({ q: z.string().max(64).optional(), ...Page }),
+      },
+    },
+    async (request) => {
+      const { agent } = await me(request);
+      const { q, limit, offset } = request.query;
+      return agents.listAgents(
+        { rootId: agent.id },
+        { search: q || undefined, withoutRoot: true, limit, offset },
+      );
+    },
+  );
+
+  api.post(
+    '/api/agent/agents',
+    {
+      schema: {
+        tags,
+        summary:
+          'Open a sub-agent under this agent (or under `parentNo` in its subtree); `manager` creates its first login',
+        body: z.object({
+          ...AgentFields,
+          parentNo: z.string().max(32).optional(),
+          manager: AgentManager.optional(),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const { agent, scope } = await me(request);
+      const created = await agents.createAgent(
+        { ...request.body, parentNo: request.body.parentNo ?? agent.agent_no },
+        scope,
+        sessionOf(request).user.id,
+      );
+      const view = await agents.view(created.agent);
+      noteAudit(request, {
+        targetType: 'agent',
+        targetId: view.agentNo,
+        after: { ...view, manager: created.managerUsername },
+      });
+      return reply.code(201).send(view);
+    },
+  );
+
+  api.get(
+    '/api/agent/agents/:agentNo',
+    { schema: { tags, summary: 'A sub-agent with its rates', params: AgentNoParams } },
+    async (request) => {
+      const { scope } = await me(request);
+      const agent = await agents.requireAgent(request.params.agentNo, scope);
+      return { ...(await agents.view(agent)), rates: (await agents.listRates(agent)).map(rateJson) };
+    },
+  );
+
+  api.get(
+    '/api/agent/agents/:agentNo/rates',
+    { schema: { tags, summary: 'The rates of a sub-agent', params: AgentNoParams } },
+    async (request) => {
+      const { scope } = await me(request);
+      const agent = await agents.requireAgent(request.params.agentNo, scope);
+      return { items: (await agents.listRates(agent)).map(rateJson) };
+    },
+  );
+
+  api.put(
+    '/api/agent/agents/:agentNo/rates/:productCode',
+    {
+      schema: {
+        tags,
+        summary:
+          "Set a sub-agent's rate for a product: at or above its parent's, at or below its own sub-agents' and merchants'",
+        params: AgentRateParams,
+        body: AgentRateBody,
+      },
+    },
+    async (request) => {
+      const { scope } = await me(request);
+      const { agentNo, productCode } = request.params;
+      const before = await rateBefore(agents, agentNo, productCode, scope);
+      const after = rateJson(await agents.setRate(agentNo, productCode, ratesInput(request.body), scope));
+      noteAudit(request, { targetType: 'agent_rate', targetId: `${agentNo}/${productCode}`, before, after });
+      return after;
+    },
+  );
+
+  api.get(
+    '/api/agent/merchants',
+    { schema: { tags, summary: 'The merchants of this agent’s subtree', querystring: z.object(Page) } },
+    async (request) => {
+      const { agent } = await me(request);
+      const { total, rows } = await agents.listMerchants({ rootId: agent.id }, request.query);
+      const byId = new Map<bigint, string>();
+      for (const id of new Set(rows.map((r) => r.agent_id!))) {
+        const owner = await agents.findAgentById(id);
+        if (owner) byId.set(id, owner.agent_no);
+      }
+      return {
+        total,
+        items: rows.map((r) => ({ ...merchantView(r), agentNo: byId.get(r.agent_id!) ?? null })),
+      };
+    },
+  );
+
+  api.post(
+    '/api/agent/merchants',
+    {
+      schema: {
+        tags,
+        summary: 'Open a merchant under this agent (pending review)',
+        body: z.object({
+          name: z.string().min(1).max(128),
+          shortName: z.string().max(64).optional(),
+          contact: z.string().max(128).optional(),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const { agent } = await me(request);
+      const merchant = await agents.createMerchant(agent, request.body);
+      const view = { ...merchantView(merchant), agentNo: agent.agent_no };
+      noteAudit(request, { targetType: 'merchant', targetId: merchant.mch_no, after: view });
+      return reply.code(201).send(view);
+    },
+  );
+
+  api.get(
+    '/api/agent/merchants/:mchNo',
+    { schema: { tags, summary: 'A merchant of this agent’s subtree, with its rates', params: MchNoParams } },
+    async (request) => {
+      const { agent } = await me(request);
+      const found = await agents.requireMerchant(request.params.mchNo, { rootId: agent.id });
+      return {
+        ...merchantView(found.merchant),
+        agentNo: found.agent.agent_no,
+        rates: await merchantRates(found.merchant.id),
+      };
+    },
+  );
+
+  api.get(
+    '/api/agent/merchants/:mchNo/rates',
+    { schema: { tags, summary: 'The rates of a merchant of this agent’s subtree', params: MchNoParams } },
+    async (request) => {
+      const { agent } = await me(request);
+      const found = await agents.requireMerchant(request.params.mchNo, { rootId: agent.id });
+      return { items: await merchantRates(found.merchant.id) };
+    },
+  );
+
+  api.put(
+    '/api/agent/merchants/:mchNo/products/:productCode',
+    {
+      schema: {
+        tags,
+        summary: "Set a merchant's rate for a product: at or above its direct agent's",
+        params: z.object({ mchNo: z.string().min(1).max(32), productCode: z.string().max(64) }),
+        body: AgentRateBody.extend({ enabled: z.boolean().default(true) }),
+      },
+    },
+    async (request) => {
+      const { agent } = await me(request);
+      const found = await agents.requireMerchant(request.params.mchNo, { rootId: agent.id });
+      const before = (await merchantRates(found.merchant.id)).find(
+        (r) => r.productCode === request.params.productCode,
+      );
+      const set = await services.catalog.setMerchantRate(
+        found.merchant.id,
+        request.params.productCode,
+        ratesInput(request.body),
+        request.body.enabled,
+      );
+      const after = {
+        ...set,
+        fixedFee: toJsonAmount(set.fixedFee),
+        minimumFee: toJsonAmount(set.minimumFee),
+      };
+      noteAudit(request, {
+        targetType: 'merchant_product',
+        targetId: `${found.merchant.mch_no}/${request.params.productCode}`,
+        before: before && {
+          ratePpm: before.ratePpm,
+          fixedFee: before.fixedFee,
+          minimumFee: before.minimumFee,
+          enabled: before.enabled,
+        },
+        after,
+      });
+      return after;
+    },
+  );
+}
