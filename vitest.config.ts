@@ -11,7 +11,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     globalSetup: ['test/support/global-setup.ts'],
-    // Browser tests wait for screens with expect.poll; a loaded 2-core machine needs more than 1 s.
-    expect: { poll: { timeout: 10_000, interval: 100 } },
+    // Browser tests wait for screens with expect.poll; a loaded 2-core machine needs more than 1 s,
+    // and with three suites side by side a cold screen can take well over ten.
+    expect: { poll: { timeout: 25_000, interval: 100 } },
   },
 });

@@ -199,5 +199,5 @@ describe.each(testDatabases)('console passwords on $kind', (database) => {
     } finally {
       await scratch.dispose();
     }
-  });
+  }, 180_000);
 });

@@ -125,7 +125,7 @@ describe.each(testDatabases)('slow channels and hanging merchants, on $kind', (d
     );
     t.platform.services.notify.wake();
     // The pipeline has taken the hanging notifies in hand before the other merchant's payment.
-    await eventually(() => (hanging.open() >= 100 ? true : undefined), 15_000, 'hanging deliveries');
+    await eventually(() => (hanging.open() >= 100 ? true : undefined), 45_000, 'hanging deliveries');
 
     const order = await t.client.createOrder({
       mchOrderNo: 'NOT-HANGING',
@@ -136,7 +136,7 @@ describe.each(testDatabases)('slow channels and hanging merchants, on $kind', (d
     });
     const paidAt = Date.now();
     expect(await payOnSandbox(order.payData!.value)).toBe(200);
-    await eventually(() => receiver.forOrder(order.orderNo)[0], 10_000, 'the other merchant’s notify');
+    await eventually(() => receiver.forOrder(order.orderNo)[0], 30_000, 'the other merchant’s notify');
     // Without a per-endpoint share, the 1 000 hanging notifies take every slot for several 3 s
     // timeouts in a row before this one is even claimed.
     expect(Date.now() - paidAt).toBeLessThan(2_500);
@@ -193,7 +193,7 @@ describe.each(testDatabases)('1 000 hanging notify endpoints, on $kind', (databa
       ),
     );
     t.platform.services.notify.wake();
-    await eventually(() => (hanging.open() >= 400 ? true : undefined), 15_000, 'hanging deliveries');
+    await eventually(() => (hanging.open() >= 400 ? true : undefined), 45_000, 'hanging deliveries');
 
     const order = await t.client.createOrder({
       mchOrderNo: 'NOT-HANGING-HOSTS',
@@ -204,7 +204,7 @@ describe.each(testDatabases)('1 000 hanging notify endpoints, on $kind', (databa
     });
     const paidAt = Date.now();
     expect(await payOnSandbox(order.payData!.value)).toBe(200);
-    await eventually(() => receiver.forOrder(order.orderNo)[0], 20_000, 'the other merchant’s notify');
+    await eventually(() => receiver.forOrder(order.orderNo)[0], 30_000, 'the other merchant’s notify');
     // Every slot may be held by a hanging endpoint when the payment lands: the wait is about one
     // delivery timeout (plus a loaded machine's slack), not one timeout per 512 hanging merchants.
     expect(Date.now() - paidAt).toBeLessThan(2 * NOTIFY_TIMEOUT_MS + 3_000);
