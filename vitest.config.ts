@@ -3,10 +3,10 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'sdk/**/*.test.ts', 'test/**/*.test.ts'],
-    // Each database test file boots its own PGlite (~0.7 GB) and PostgreSQL database. Most suites
-    // spend half their time waiting (browsers settling, retry schedules, child processes starting),
-    // so three at a time keep a 2-core, 24 GB machine busy without starving any of them.
-    maxWorkers: 3,
+    // Each database test file boots its own PGlite (~0.7 GB) and PostgreSQL database; two at a time
+    // fit a 2-core, 24 GB machine. Three were tried: the browsers keep both cores busy, so the run
+    // took longer (the load average near 10) and the timing-sensitive suites suffered.
+    maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
