@@ -121,10 +121,15 @@ const SCREENS: Screen[] = [
     role: 'operator',
     path: at('/operator/system/settings'),
     open: async (page) => {
-      // The user menu's security item (antd gives it data-menu-id …-security) opens a drawer.
-      await page.getByTestId('user-menu').hover();
-      await page.locator('li[data-menu-id$="-security"]').click();
-      await page.locator('.ant-drawer-content').waitFor();
+      // The user menu's security item (antd gives it data-menu-id …-security) opens a drawer. A
+      // hover menu on a busy machine can close before the click lands: open it again, up to three times.
+      const drawer = page.locator('.ant-drawer-content');
+      for (let attempt = 0; attempt < 3 && !(await drawer.isVisible()); attempt++) {
+        await page.getByTestId('user-menu').hover();
+        await page.locator('li[data-menu-id$="-security"]').click();
+        await drawer.waitFor({ timeout: 8_000 }).catch(() => undefined);
+      }
+      await drawer.waitFor();
     },
   },
   { name: 'merchant dashboard', role: 'manager', path: at('/merchant/dashboard') },
