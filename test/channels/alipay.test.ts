@@ -8,7 +8,7 @@ import type { PayWay } from '../../src/channels/types.ts';
 import { payFormOf } from '../../src/orders/cashier.ts';
 import { type AlipayFake, startAlipayFake } from '../fakes/alipay/server.ts';
 import { testDatabases } from '../support/databases.ts';
-import { eventually, startTestPlatform, type TestPlatform } from '../support/platform.ts';
+import { eventually, startTestPlatform, type TestPlatform, untilPaid } from '../support/platform.ts';
 import { NotifyReceiver } from '../support/receiver.ts';
 
 const app = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -100,15 +100,7 @@ describe.each(testDatabases)('Alipay channel on $kind', (database) => {
       ...(extra ? { extra } : {}),
     });
   const stateOf = async (orderNo: string) => (await t.client.getOrder(orderNo)).state;
-  const paid = (orderNo: string) =>
-    eventually(
-      async () => {
-        const order = await t.client.getOrder(orderNo);
-        return order.state === 'paid' ? order : undefined;
-      },
-      10_000,
-      `order ${orderNo} paid`,
-    );
+  const paid = (orderNo: string) => untilPaid(t.client, orderNo);
   const merchantNotified = (orderNo: string, event: string) =>
     eventually(
       () => receiver.forOrder(orderNo).find((n) => n.body.includes(`"event":"${event}"`)),

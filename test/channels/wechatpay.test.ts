@@ -5,7 +5,7 @@ import { ledgerReport } from '../../src/app/platform.ts';
 import type { PayWay } from '../../src/channels/types.ts';
 import { startWechatpayFake, type WechatpayFake } from '../fakes/wechatpay/fake.ts';
 import { testDatabases } from '../support/databases.ts';
-import { eventually, startTestPlatform, type TestPlatform } from '../support/platform.ts';
+import { eventually, startTestPlatform, type TestPlatform, untilPaid } from '../support/platform.ts';
 import { NotifyReceiver } from '../support/receiver.ts';
 
 /**
@@ -126,15 +126,7 @@ describe.each(testDatabases)('WeChat Pay v3 on $kind', (database) => {
       clientIp: '203.0.113.7',
       ...(extra ? { extra } : {}),
     });
-  const paid = (orderNo: string) =>
-    eventually(
-      async () => {
-        const now = await t.client.getOrder(orderNo);
-        return now.state === 'paid' ? now : undefined;
-      },
-      10_000,
-      `order ${orderNo} paid`,
-    );
+  const paid = (orderNo: string) => untilPaid(t.client, orderNo);
   const merchantNotified = async (orderNo: string, event = 'order.paid') => {
     const notify = await eventually(
       () => receiver.forOrder(orderNo).find((n) => n.body.includes(`"event":"${event}"`)),

@@ -132,13 +132,18 @@ export async function paidSandboxOrder(
 ): Promise<Order> {
   const created = await client.createOrder({ productCode: 'sandbox_qr', ...order });
   expect(await payOnSandbox(created.payData!.value)).toBe(200);
+  return untilPaid(client, created.orderNo);
+}
+
+/** Resolves with the order once the platform has it paid (a channel's notify or query landed). */
+export function untilPaid(client: QingyunClient, orderNo: string): Promise<Order> {
   return eventually(
     async () => {
-      const now = await client.getOrder(created.orderNo);
+      const now = await client.getOrder(orderNo);
       return now.state === 'paid' ? now : undefined;
     },
     10_000,
-    `order ${order.mchOrderNo} paid`,
+    `order ${orderNo} paid`,
   );
 }
 
