@@ -7,6 +7,7 @@ import { requireAgentUser, sessionOf } from '../auth/guards.ts';
 import { AppError } from '../errors.ts';
 import { merchantView } from '../merchants/service.ts';
 import { toJsonAmount } from '../money/money.ts';
+import { CommissionQuery, commissionEntries, commissionView, EntriesQuery } from './commission.ts';
 import type { AgentRow } from './queries.ts';
 import {
   AgentFields,
@@ -65,6 +66,31 @@ export async function agentAreaRoutes(app: FastifyInstance, { services }: { serv
         maxDepth: await agents.maxDepth(),
       };
     },
+  );
+
+  api.get(
+    '/api/agent/commission',
+    {
+      schema: {
+        tags,
+        summary:
+          'This agent’s commission: balances, and per day, product and merchant over a window (default the last 30 days)',
+        querystring: CommissionQuery,
+      },
+    },
+    async (request) => commissionView(services, (await me(request)).agent, request.query),
+  );
+
+  api.get(
+    '/api/agent/commission/entries',
+    {
+      schema: {
+        tags,
+        summary: 'This agent’s commission account entries, newest first',
+        querystring: EntriesQuery,
+      },
+    },
+    async (request) => commissionEntries(services, (await me(request)).agent, request.query),
   );
 
   api.get(

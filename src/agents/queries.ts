@@ -212,3 +212,22 @@ export async function lockAgents(q: Queryable, ids: bigint[]): Promise<void> {
 export async function lockTopLevelAgents(q: Queryable): Promise<void> {
   await q.query('SELECT id FROM agent WHERE parent_id IS NULL ORDER BY id FOR UPDATE');
 }
+
+/**
+ * The agents above a direct agent, top first, with each one's terms for a product (null where an
+ * agent has none): the chain an order of one of its merchants splits its fee along.
+ */
+export function chainTerms(q: Queryable, directAgentId: bigint, productId: bigint) {
+  return q.query<{
+    id: bigint;
+    rate_ppm: number | null;
+    fixed_fee: bigint | null;
+    minimum_fee: bigint | null;
+  }>(
+    `SELECT a.id, r.rate_ppm, r.fixed_fee, r.minimum_fee
+     FROM agent d JOIN agent a ON a.id = ANY(d.path)
+     LEFT JOIN agent_product_rate r ON r.agent_id = a.id AND r.product_id = $2
+     WHERE d.id = $1 ORDER BY a.depth`,
+    [directAgentId, productId],
+  );
+}

@@ -7,6 +7,7 @@ import { requireOperator, sessionOf } from '../auth/guards.ts';
 import { feeMinor } from '../catalog/routes.ts';
 import { merchantView } from '../merchants/service.ts';
 import { toJsonAmount } from '../money/money.ts';
+import { CommissionQuery, commissionEntries, commissionView, EntriesQuery } from './commission.ts';
 import { AGENT_STATES } from './queries.ts';
 import { type AgentService, EVERY_AGENT } from './service.ts';
 
@@ -145,6 +146,40 @@ export async function agentAdminRoutes(app: FastifyInstance, { services }: { ser
         subAgents: subtree.items,
       };
     },
+  );
+
+  api.get(
+    '/api/admin/agents/:agentNo/commission',
+    {
+      schema: {
+        tags,
+        summary: 'An agent’s commission: balances, and per day, product and merchant over a window',
+        params: AgentNoParams,
+        querystring: CommissionQuery,
+      },
+      config: read,
+    },
+    async (request) =>
+      commissionView(services, await agents.requireAgent(request.params.agentNo, EVERY_AGENT), request.query),
+  );
+
+  api.get(
+    '/api/admin/agents/:agentNo/commission/entries',
+    {
+      schema: {
+        tags,
+        summary: 'An agent’s commission account entries, newest first',
+        params: AgentNoParams,
+        querystring: EntriesQuery,
+      },
+      config: read,
+    },
+    async (request) =>
+      commissionEntries(
+        services,
+        await agents.requireAgent(request.params.agentNo, EVERY_AGENT),
+        request.query,
+      ),
   );
 
   api.patch(

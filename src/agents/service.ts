@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { ConsoleUserService } from '../auth/console-users.ts';
+import { TtlCache } from '../cache.ts';
 import type { ProductRow } from '../catalog/queries.ts';
 import type { AgentRateRule, CatalogService } from '../catalog/service.ts';
 import type { Db, Queryable } from '../db/index.ts';
@@ -15,6 +16,14 @@ export const MAX_DEPTH_SETTING = 'agents.maxDepth';
 export const DEFAULT_MAX_DEPTH = 3;
 
 const MAX_NUMBER_ATTEMPTS = 5;
+/** As the catalog's: a save or move on another node reaches new orders here within this. */
+const CHAIN_CACHE_TTL_MS = 2_000;
+
+/** One agent of an order's chain with its terms for the order's product. */
+export interface ChainLevel {
+  agentId: bigint;
+  terms: FeeTerms;
+}
 
 export function parseMaxDepth(value: string | null): number {
   const n = value === null ? Number.NaN : Number(value);
@@ -62,10 +71,13 @@ export interface AgentView {
  * the agent part of the rate rule (channel cost ≤ top agent ≤ … ≤ direct agent ≤ merchant, part by
  * part), which the catalog calls through `AgentRateRule` when it saves a merchant's rate or a cost.
  *
- * A move (a merchant or an agent to another parent) changes the chain of orders created after it;
- * orders do not store their chain yet, so the commissions that come later read it at payment.
+ * A move (a merchant or an agent to another parent) changes the chain of orders created after it:
+ * an order takes its chain (`chainFor`) when it is created and keeps it.
  */
 export class AgentService implements AgentRateRule {
+  /** Chains by merchant and product, read on every order of an agent's merchant. */
+  private readonly chains = new TtlCache<ChainLevel[]>(CHAIN_CACHE_TTL_MS);
+
   constructor(
     private readonly db: Db,
     private readonly catalog: CatalogService,
@@ -76,6 +88,32 @@ export class AgentService implements AgentRateRule {
 
   maxDepth(): Promise<number> {
     return this.options.maxDepth();
+  }
+
+  /**
+   * The agent chain of a merchant's orders of a product, top agent first: empty for the platform's
+   * own merchants. A level without a rate sells nothing below it (PRODUCT_NOT_AVAILABLE), as the
+   * rate rule says when rates are saved. Cached briefly; this node's saves and moves clear it.
+   */
+  chainFor(merchantId: bigint, product: { id: bigint; code: string }): Promise<ChainLevel[]> {
+    return this.chains.get(`${merchantId}:${product.id}`, async () => {
+      const merchant = await this.merchants.findMerchantById(merchantId);
+      if (!merchant?.agent_id) return [];
+      const rows = await queries.chainTerms(this.db, merchant.agent_id, product.id);
+      return rows.map((row) => {
+        if (row.rate_ppm === null) {
+          throw new AppError(
+            'PRODUCT_NOT_AVAILABLE',
+            `an agent above this merchant has no rate for ${product.code}`,
+            { productCode: product.code },
+          );
+        }
+        return {
+          agentId: row.id,
+          terms: { ratePpm: row.rate_ppm, fixed: row.fixed_fee ?? 0n, minimum: row.minimum_fee ?? 0n },
+        };
+      });
+    });
   }
 
   // ---------- the tree ----------
@@ -189,35 +227,37 @@ export class AgentService implements AgentRateRule {
    */
   async moveAgent(agentNo: string, parentNo: string | null): Promise<AgentRow> {
     const maxDepth = await this.maxDepth();
-    return this.db.tx(async (q) => {
-      const agent = await this.requireAgent(agentNo, EVERY_AGENT, q);
-      const parent = parentNo === null ? null : await this.requireAgent(parentNo, EVERY_AGENT, q);
-      if (parent?.path.includes(agent.id)) {
-        throw new AppError('INVALID_REQUEST', `agent ${parentNo} is ${agentNo} or one of its sub-agents`, {
-          reason: 'agent_cycle',
-        });
-      }
-      await queries.lockAgents(q, [...agent.path, ...(parent?.path ?? [])]);
-      const deepest = await queries.deepestInSubtree(q, agent.id);
-      if ((parent?.depth ?? 0) + 1 + (deepest - agent.depth) > maxDepth) {
-        throw new AppError('INVALID_REQUEST', `agents go at most ${maxDepth} levels deep`, {
-          reason: 'agent_depth',
-          maxDepth,
-        });
-      }
-      for (const rate of await queries.listAgentRates(q, agent.id)) {
-        const product = (await this.catalog.productById(rate.product_id, q))!;
-        const above = await this.termsAbove(q, parent, product);
-        const component = above && exceedingComponent(above, queries.agentTermsOf(rate));
-        if (above && component) {
-          throw chainViolation('agent', component, product, above, queries.agentTermsOf(rate), {
-            agentNo: agent.agent_no,
+    return this.db
+      .tx(async (q) => {
+        const agent = await this.requireAgent(agentNo, EVERY_AGENT, q);
+        const parent = parentNo === null ? null : await this.requireAgent(parentNo, EVERY_AGENT, q);
+        if (parent?.path.includes(agent.id)) {
+          throw new AppError('INVALID_REQUEST', `agent ${parentNo} is ${agentNo} or one of its sub-agents`, {
+            reason: 'agent_cycle',
           });
         }
-      }
-      await queries.moveSubtree(q, agent, parent);
-      return (await queries.findAgentById(q, agent.id))!;
-    });
+        await queries.lockAgents(q, [...agent.path, ...(parent?.path ?? [])]);
+        const deepest = await queries.deepestInSubtree(q, agent.id);
+        if ((parent?.depth ?? 0) + 1 + (deepest - agent.depth) > maxDepth) {
+          throw new AppError('INVALID_REQUEST', `agents go at most ${maxDepth} levels deep`, {
+            reason: 'agent_depth',
+            maxDepth,
+          });
+        }
+        for (const rate of await queries.listAgentRates(q, agent.id)) {
+          const product = (await this.catalog.productById(rate.product_id, q))!;
+          const above = await this.termsAbove(q, parent, product);
+          const component = above && exceedingComponent(above, queries.agentTermsOf(rate));
+          if (above && component) {
+            throw chainViolation('agent', component, product, above, queries.agentTermsOf(rate), {
+              agentNo: agent.agent_no,
+            });
+          }
+        }
+        await queries.moveSubtree(q, agent, parent);
+        return (await queries.findAgentById(q, agent.id))!;
+      })
+      .finally(() => this.chains.clear());
   }
 
   // ---------- merchants under agents ----------
@@ -251,25 +291,27 @@ export class AgentService implements AgentRateRule {
   /**
    * Puts a merchant under another direct agent (null: none). Each of the merchant's rates must be
    * at or above the new agent's for that product, part by part. Orders created afterwards take the
-   * new chain (orders do not store it yet).
+   * new chain (each order keeps the chain it was created with).
    */
   async moveMerchant(mchNo: string, agentNo: string | null) {
     const merchant = await this.merchants.requireMerchant(mchNo);
-    return this.db.tx(async (q) => {
-      const agent = agentNo === null ? null : await this.requireAgent(agentNo, EVERY_AGENT, q);
-      if (agent) {
-        await queries.lockAgents(q, agent.path);
-        for (const [productId, terms] of await this.catalog.merchantTermsByProduct(merchant.id, q)) {
-          const product = (await this.catalog.productById(productId, q))!;
-          const own = await this.agentTerms(q, agent, product);
-          const component = exceedingComponent(own, terms);
-          if (component) {
-            throw chainViolation('merchant', component, product, own, terms, { agentNo: agent.agent_no });
+    return this.db
+      .tx(async (q) => {
+        const agent = agentNo === null ? null : await this.requireAgent(agentNo, EVERY_AGENT, q);
+        if (agent) {
+          await queries.lockAgents(q, agent.path);
+          for (const [productId, terms] of await this.catalog.merchantTermsByProduct(merchant.id, q)) {
+            const product = (await this.catalog.productById(productId, q))!;
+            const own = await this.agentTerms(q, agent, product);
+            const component = exceedingComponent(own, terms);
+            if (component) {
+              throw chainViolation('merchant', component, product, own, terms, { agentNo: agent.agent_no });
+            }
           }
         }
-      }
-      return this.merchants.setAgent(merchant.id, agent?.id ?? null, q);
-    });
+        return this.merchants.setAgent(merchant.id, agent?.id ?? null, q);
+      })
+      .finally(() => this.chains.clear());
   }
 
   // ---------- rates ----------
@@ -322,12 +364,14 @@ export class AgentService implements AgentRateRule {
       }
       await queries.upsertAgentRate(q, agent.id, product.id, terms);
     });
+    this.chains.clear();
     return { productCode, ratePpm: terms.ratePpm, fixedFee: terms.fixed, minimumFee: terms.minimum };
   }
 
   /** What an agent's terms for a product may not go below: its parent's, or at the top the bound costs. */
   private async termsAbove(q: Queryable, parent: AgentRow | null, product: ProductRow) {
-    return parent ? this.agentTerms(q, parent, product) : this.catalog.highestBoundCost(product.id, q);
+    // A binding allowed at a loss may cost more than the top agents' rates: it does not bound them.
+    return parent ? this.agentTerms(q, parent, product) : this.catalog.highestBoundCost(product.id, q, true);
   }
 
   /** An agent's terms for a product; an agent without one does not sell it, so nothing below may. */

@@ -115,6 +115,8 @@ export function createServices(db: Db, config: Config, log: Logger, publicUrl: (
   });
   // The catalog checks merchants' rates and channel costs against the agents' through this hook.
   catalog.attachAgentRule(agents);
+  // Orders take their merchant's agent chain when they are created (agents depend on orders' peers).
+  orders.attachAgentChains((merchantId, product) => agents.chainFor(merchantId, product));
   // Approved withdrawals become payout orders; their outcomes come back in the payout's transaction.
   withdrawals.attachPayouts(payouts);
   return {

@@ -68,6 +68,13 @@ export class Worker {
         everyMs: this.config.settlementEveryMs ?? this.config.workerTickMs * 20,
         run: () => this.services.settlement.run(),
       },
+      // Agents' commission of settled orders: pending → available (AG-3).
+      {
+        name: 'agent-commission-settlement',
+        everyMs: this.config.settlementEveryMs ?? this.config.workerTickMs * 20,
+        run: async () =>
+          this.services.orders.settleAgentCommissions(await this.services.settlement.settleTestOrders()),
+      },
       {
         name: 'daily-balances',
         everyMs: this.config.workerTickMs * 100,

@@ -58,6 +58,8 @@ export interface BindingRow {
   enabled: boolean;
   /** An operator confirmed binding a test account in production (see CatalogService.upsertBinding). */
   test_account_allowed: boolean;
+  /** An operator allowed it to cost more than the top agent's rate (the platform bears the loss). */
+  allowed_at_loss: boolean;
 }
 
 export async function insertProduct(
@@ -221,14 +223,22 @@ export function merchantTermsByProduct(q: Queryable, merchantId: bigint) {
   );
 }
 
-/** Each part of the costs of channel accounts bound to a product at its highest: no merchant rate may go below it. */
-export async function highestBoundCost(q: Queryable, productId: bigint): Promise<FeeTerms | null> {
+/**
+ * Each part of the costs of channel accounts bound to a product at its highest: no merchant rate may
+ * go below it. `exceptAllowedAtLoss` leaves out the bindings an operator allowed at a loss (the
+ * agents' rates are compared without them).
+ */
+export async function highestBoundCost(
+  q: Queryable,
+  productId: bigint,
+  exceptAllowedAtLoss = false,
+): Promise<FeeTerms | null> {
   const rows = await q.query<{ rate_ppm: number | null; fixed: bigint | null; minimum: bigint | null }>(
     `SELECT max(r.cost_rate_ppm) AS rate_ppm, max(r.fixed_cost) AS fixed, max(r.minimum_cost) AS minimum
      FROM product_binding b
      JOIN channel_account_rate r ON r.channel_account_id = b.channel_account_id AND r.product_id = b.product_id
-     WHERE b.product_id = $1`,
-    [productId],
+     WHERE b.product_id = $1 AND NOT ($2::boolean AND b.allowed_at_loss)`,
+    [productId, exceptAllowedAtLoss],
   );
   const row = rows[0];
   if (!row || row.rate_ppm === null) return null;
@@ -386,12 +396,12 @@ export async function findChannelAccountRate(
 export async function upsertBinding(q: Queryable, b: Omit<BindingRow, 'id'>) {
   const rows = await q.query<BindingRow>(
     `INSERT INTO product_binding (product_id, channel_account_id, weight, priority, min_amount, max_amount, daily_limit,
-       window_start, window_end, enabled, test_account_allowed)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+       window_start, window_end, enabled, test_account_allowed, allowed_at_loss)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
      ON CONFLICT (product_id, channel_account_id) DO UPDATE SET weight = EXCLUDED.weight, priority = EXCLUDED.priority,
        min_amount = EXCLUDED.min_amount, max_amount = EXCLUDED.max_amount, daily_limit = EXCLUDED.daily_limit,
        window_start = EXCLUDED.window_start, window_end = EXCLUDED.window_end, enabled = EXCLUDED.enabled,
-       test_account_allowed = EXCLUDED.test_account_allowed
+       test_account_allowed = EXCLUDED.test_account_allowed, allowed_at_loss = EXCLUDED.allowed_at_loss
      RETURNING *`,
     [
       b.product_id,
@@ -405,6 +415,7 @@ export async function upsertBinding(q: Queryable, b: Omit<BindingRow, 'id'>) {
       b.window_end,
       b.enabled,
       b.test_account_allowed,
+      b.allowed_at_loss,
     ],
   );
   return rows[0]!;
@@ -459,4 +470,13 @@ export function channelAccountNames(q: Queryable, ids: bigint[]) {
     'SELECT id, name FROM channel_account WHERE id = ANY($1::bigint[])',
     [ids.map(String)],
   );
+}
+
+/** Whether an account is bound to a product and not allowed at a loss: its cost must stay within the agents'. */
+export async function boundWithinAgents(q: Queryable, productId: bigint, accountId: bigint) {
+  const rows = await q.query<{ allowed_at_loss: boolean }>(
+    'SELECT allowed_at_loss FROM product_binding WHERE product_id = $1 AND channel_account_id = $2',
+    [productId, accountId],
+  );
+  return rows[0]?.allowed_at_loss === false;
 }

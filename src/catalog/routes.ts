@@ -384,6 +384,7 @@ export async function catalogRoutes(app: FastifyInstance, { services }: { servic
         accountEnabled: b.account_enabled && b.channel_enabled,
         testAccount: b.account_test,
         testAccountAllowed: b.test_account_allowed,
+        allowedAtLoss: b.allowed_at_loss,
       })),
   );
 
@@ -405,12 +406,17 @@ export async function catalogRoutes(app: FastifyInstance, { services }: { servic
           enabled: z.boolean().default(true),
           /** Required to bind a test (sandbox) account in production: its orders are never settled. */
           allowTestAccount: z.boolean().optional(),
+          /**
+           * The operator's consent that this account may cost more than the top agent's rate: routing
+           * picks it anyway and the platform bears the difference.
+           */
+          allowedAtLoss: z.boolean().optional(),
         }),
       },
       config: write,
     },
     async (request) => {
-      const { allowTestAccount, ...b } = request.body;
+      const { allowTestAccount, allowedAtLoss, ...b } = request.body;
       await services.catalog.upsertBinding(
         request.params.code,
         BigInt(request.params.channelAccountId),
@@ -420,7 +426,7 @@ export async function catalogRoutes(app: FastifyInstance, { services }: { servic
           maxAmount: toBig(b.maxAmount),
           dailyLimit: toBig(b.dailyLimit),
         },
-        { allowTestAccount },
+        { allowTestAccount, allowedAtLoss },
       );
       noteAudit(request, {
         targetType: 'product_binding',

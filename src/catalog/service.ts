@@ -29,6 +29,8 @@ export interface RoutableBinding extends RouteCandidate {
   cost: FeeTerms;
   /** The account is a test account: an order it takes is a test order. */
   testAccount: boolean;
+  /** An operator allowed it to cost more than the top agent's rate: routing keeps it, the platform bears the loss. */
+  allowedAtLoss: boolean;
 }
 
 export interface CatalogOptions {
@@ -211,8 +213,12 @@ export class CatalogService {
   }
 
   /** Each part of the bound channel accounts' costs for a product at its highest (null: none bound). */
-  highestBoundCost(productId: bigint, q: Queryable = this.db): Promise<FeeTerms | null> {
-    return queries.highestBoundCost(q, productId);
+  highestBoundCost(
+    productId: bigint,
+    q: Queryable = this.db,
+    exceptAllowedAtLoss = false,
+  ): Promise<FeeTerms | null> {
+    return queries.highestBoundCost(q, productId, exceptAllowedAtLoss);
   }
 
   /** Each part of these merchants' rates for a product at its lowest (null: none has one). */
@@ -379,7 +385,9 @@ export class CatalogService {
         throw new AppError('NOT_FOUND', `channel account ${accountId} not found`);
       }
       const cost = costTermsOf(rate);
-      await this.agentRule?.checkChannelCost(q, product, cost, accountId);
+      // The agents' rates bound a cost once the account is bound (the binding checks it then).
+      if (await queries.boundWithinAgents(q, product.id, accountId))
+        await this.agentRule?.checkChannelCost(q, product, cost, accountId);
       await saveCostRate(q, accountId, product, cost);
     });
     this.clearCaches();
@@ -458,7 +466,7 @@ export class CatalogService {
     productCode: string,
     channelAccountId: bigint,
     input: BindingInput,
-    consent: { allowTestAccount?: boolean } = {},
+    consent: { allowTestAccount?: boolean; allowedAtLoss?: boolean } = {},
   ) {
     const product = await this.requireProduct(productCode);
     validateBinding(input);
@@ -487,7 +495,9 @@ export class CatalogService {
         );
       }
       await assertCostWithinMerchantRates(q, product, cost);
-      await this.agentRule?.checkChannelCost(q, product, cost, channelAccountId);
+      // Allowed at a loss: the cost may exceed the top agents' rates (never a merchant's).
+      if (consent.allowedAtLoss !== true)
+        await this.agentRule?.checkChannelCost(q, product, cost, channelAccountId);
       return queries.upsertBinding(q, {
         product_id: product.id,
         channel_account_id: channelAccountId,
@@ -500,6 +510,7 @@ export class CatalogService {
         window_end: input.windowEnd,
         enabled: input.enabled,
         test_account_allowed: account.test_account && consent.allowTestAccount === true,
+        allowed_at_loss: consent.allowedAtLoss === true,
       });
     });
     this.clearCaches();
@@ -534,6 +545,7 @@ export class CatalogService {
             costRatePpm: r.cost_rate_ppm!,
             cost: { ratePpm: r.cost_rate_ppm!, fixed: r.fixed_cost ?? 0n, minimum: r.minimum_cost ?? 0n },
             testAccount: r.account_test,
+            allowedAtLoss: r.allowed_at_loss,
           }))
       );
     });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { splitFee } from './chain.ts';
+import { shareFees, splitFee } from './chain.ts';
 import type { FeeTerms } from './fee.ts';
 
 const terms = (ratePpm: number, fixed = 0n, minimum = 0n): FeeTerms => ({ ratePpm, fixed, minimum });
@@ -98,5 +98,24 @@ describe('splitFee along an agent chain', () => {
         expect(part >= 0n, `seed ${seed}`).toBe(true);
       }
     }
+  });
+});
+
+describe('shareFees at a loss', () => {
+  it('keeps the agents whole and takes the platform below zero when the binding is allowed at a loss', () => {
+    // merchant 60, sub-agent 50, top agent 40, cost 45 (above the top agent).
+    expect(shareFees(60n, [40n, 50n], 45n, true)).toEqual({
+      merchantFee: 60n,
+      channelCost: 45n,
+      agentShares: [10n, 10n],
+      platform: -5n,
+    });
+    // Without the consent the top agent's share absorbs it and the platform earns nothing.
+    expect(shareFees(60n, [40n, 50n], 45n)).toEqual({
+      merchantFee: 60n,
+      channelCost: 45n,
+      agentShares: [5n, 10n],
+      platform: 0n,
+    });
   });
 });

@@ -188,7 +188,10 @@ export function balancesList(q: Queryable, f: { search?: string; limit: number; 
 }
 
 export interface EntryFilter {
+  /** The merchant (or, with `kinds` of an agent's accounts, the agent) whose entries these are. */
   merchantId: bigint;
+  /** The account kinds to read; a merchant's balances when not given. */
+  kinds?: readonly string[];
   from?: Date;
   to?: Date;
   /** The transaction kind (payment, refund, settlement, …). */
@@ -209,7 +212,7 @@ const ENTRY_SELECT = `
 function entryParams(f: EntryFilter) {
   return [
     f.merchantId,
-    [...MERCHANT_BALANCE_KINDS] as string[],
+    [...(f.kinds ?? MERCHANT_BALANCE_KINDS)] as string[],
     f.from ?? null,
     f.to ?? null,
     f.type ?? null,

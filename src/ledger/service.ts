@@ -1,5 +1,6 @@
 import type { Db, Queryable } from '../db/index.ts';
 import { AppError } from '../errors.ts';
+import * as profitQueries from '../orders/profit-queries.ts';
 import * as settlementQueries from '../settlement/queries.ts';
 import type { SettlementMode } from '../settlement/terms.ts';
 import * as queries from './queries.ts';
@@ -18,8 +19,17 @@ export interface PaymentPosting {
   fee: bigint;
   channelCost: bigint;
   platformProfit: bigint;
+  /** Each agent's commission (the order's chain); with them channel cost + profit + shares = fee. */
+  agentShares?: AgentAmount[];
   /** The merchant's settlement mode when paid (default platform). */
   mode?: SettlementMode;
+}
+
+/** An agent's part of a posting, and which of its commission accounts it moves. */
+export interface AgentAmount {
+  agentId: bigint;
+  amount: bigint;
+  account?: 'pending' | 'available';
 }
 
 /**
@@ -37,6 +47,8 @@ export interface RefundPosting {
   feeRefund: bigint;
   /** The channel cost the channel gives back. */
   channelCostRefund: bigint;
+  /** The commission each agent gives back (within feeRefund − channelCostRefund); the platform the rest. */
+  agentRefunds?: AgentAmount[];
   debitedPending: bigint;
   debitedAvailable: bigint;
   /** A direct-mode order: the refund comes off what the channel owes the merchant (no balances). */
@@ -134,7 +146,7 @@ export class LedgerService {
 
   /** The accounts a payment touches, to open before its transaction. */
   paymentAccounts(
-    p: Pick<PaymentPosting, 'merchantId' | 'channelAccountId' | 'currency'>,
+    p: Pick<PaymentPosting, 'merchantId' | 'channelAccountId' | 'currency'> & { agentIds?: bigint[] },
     mode: SettlementMode = 'platform',
   ): AccountRef[] {
     const common: AccountRef[] = [
@@ -142,6 +154,7 @@ export class LedgerService {
       { kind: 'channel_cost', ownerId: p.channelAccountId, currency: p.currency },
       { kind: 'merchant_pending', ownerId: p.merchantId, currency: p.currency },
       { kind: 'platform_revenue', ownerId: null, currency: p.currency },
+      ...this.agentAccounts(p.agentIds ?? [], p.currency),
     ];
     if (mode === 'platform') return common;
     return [
@@ -149,6 +162,14 @@ export class LedgerService {
       { kind: 'merchant_settled_by_channel', ownerId: p.merchantId, currency: p.currency },
       { kind: 'platform_receivable', ownerId: null, currency: p.currency },
     ];
+  }
+
+  /** Both commission accounts of each agent. */
+  agentAccounts(agentIds: bigint[], currency: string): AccountRef[] {
+    return agentIds.flatMap((ownerId) => [
+      { kind: 'agent_pending' as const, ownerId, currency },
+      { kind: 'agent_available' as const, ownerId, currency },
+    ]);
   }
 
   /**
@@ -162,10 +183,14 @@ export class LedgerService {
   /**
    * Platform mode: the channel owes us the amount, the merchant's pending gets amount − fee.
    * Direct mode: the channel settles amount − cost straight to the merchant (a record), and the
-   * platform's margin is a receivable on the merchant.
+   * platform's margin (with the agents' commission in it) is a receivable on the merchant.
+   * Either way each agent's pending commission gets its share.
    */
   paymentPosting(p: PaymentPosting): PostingInput {
-    if (p.channelCost + p.platformProfit !== p.fee) throw new Error('invariant: fee split does not add up');
+    const agentShares = p.agentShares ?? [];
+    const commission = agentShares.reduce((sum, a) => sum + a.amount, 0n);
+    if (p.channelCost + p.platformProfit + commission !== p.fee)
+      throw new Error('invariant: fee split does not add up');
     const ref = (kind: AccountRef['kind'], ownerId: bigint | null): AccountRef => ({
       kind,
       ownerId,
@@ -180,7 +205,7 @@ export class LedgerService {
             { account: clearing, amount: -p.amount },
             { account: ref('merchant_settled_by_channel', p.merchantId), amount: p.amount - p.channelCost },
             { account: cost, amount: p.channelCost },
-            { account: ref('platform_receivable', null), amount: -p.platformProfit },
+            { account: ref('platform_receivable', null), amount: -(p.fee - p.channelCost) },
             { account: revenue, amount: p.platformProfit },
           ]
         : [
@@ -189,11 +214,14 @@ export class LedgerService {
             { account: cost, amount: p.channelCost },
             { account: revenue, amount: p.platformProfit },
           ];
+    for (const a of agentShares) legs.push({ account: ref('agent_pending', a.agentId), amount: a.amount });
     return { kind: 'payment', reference: p.orderNo, idempotencyKey: `payment:${p.orderNo}`, legs };
   }
 
   /** The accounts a refund touches, to open before its transaction. */
-  refundAccounts(p: Pick<RefundPosting, 'merchantId' | 'channelAccountId' | 'currency'>): AccountRef[] {
+  refundAccounts(
+    p: Pick<RefundPosting, 'merchantId' | 'channelAccountId' | 'currency'> & { agentIds?: bigint[] },
+  ): AccountRef[] {
     return [
       ...this.paymentAccounts(p, 'direct'),
       { kind: 'merchant_available', ownerId: p.merchantId, currency: p.currency },
@@ -247,6 +275,11 @@ export class LedgerService {
     return new Map(rows.map((r) => [`${r.owner_id}:${r.currency}`, r.balance]));
   }
 
+  /** An owner's entries in some kinds of account, newest first, with each account's balance after. */
+  entriesOf(ownerId: bigint, kinds: readonly string[], page: { limit: number; offset: number }) {
+    return queries.listEntries(this.db, { merchantId: ownerId, kinds, ...page });
+  }
+
   countTxnsOfKind(kind: string): Promise<bigint> {
     return queries.countTxnsOfKind(this.db, kind);
   }
@@ -255,7 +288,8 @@ export class LedgerService {
    * Proves the ledger's invariants; `ok` false lists what is broken. With `orders` also the
    * settlement's: each platform-mode merchant's pending equals its paid, unsettled orders' nets
    * (amount − fee − D0 part − their refunds' own debits) less the pending debt; reserved equals
-   * the reserve held less released; every settlement record that moved money was posted.
+   * the reserve held less released; every settlement record that moved money was posted; each
+   * agent's pending commission equals its unsettled orders' shares less what refunds took.
    */
   async check(options: { orders?: boolean } = {}): Promise<LedgerCheck> {
     const problems: string[] = [];
@@ -289,6 +323,16 @@ export class LedgerService {
       for (const r of await settlementQueries.unpostedRecords(this.db, CHECK_SAMPLE)) {
         problems.push(`settlement record ${r.id} has no ledger transaction (${r.txn_key ?? 'no key'})`);
       }
+      for (const r of await profitQueries.profitDrift(this.db, CHECK_SAMPLE)) {
+        problems.push(
+          `order ${r.order_no}: its parties' profit is ${r.parties} of a margin of ${r.margin}, refunds took ${r.given_back} of ${r.refunded}`,
+        );
+      }
+      for (const r of await profitQueries.agentPendingDrift(this.db, CHECK_SAMPLE)) {
+        problems.push(
+          `agent ${r.agent_id} pending ${r.currency} is ${r.balance} but its unsettled commission makes ${r.expected}`,
+        );
+      }
     }
     const counts = await queries.selectCounts(this.db);
     return { ok: problems.length === 0, ...counts, problems };
@@ -307,16 +351,25 @@ function refundLegs(p: RefundPosting, sign: bigint): Leg[] {
     ownerId,
     currency: p.currency,
   });
+  const agentRefunds = p.agentRefunds ?? [];
+  const commission = agentRefunds.reduce((sum, a) => sum + a.amount, 0n);
+  // The fee given back less the channel's cost given back: the agents give back their part, the platform the rest.
+  const margin = p.feeRefund - p.channelCostRefund;
+  const agentLegs: Leg[] = agentRefunds.map((a) => ({
+    account: ref(a.account === 'available' ? 'agent_available' : 'agent_pending', a.agentId),
+    amount: -sign * a.amount,
+  }));
   if (p.direct) {
     return [
+      ...agentLegs,
       { account: ref('channel_clearing', p.channelAccountId), amount: sign * p.amount },
       {
         account: ref('merchant_settled_by_channel', p.merchantId),
         amount: -sign * (p.amount - p.channelCostRefund),
       },
       { account: ref('channel_cost', p.channelAccountId), amount: -sign * p.channelCostRefund },
-      { account: ref('platform_receivable', null), amount: sign * (p.feeRefund - p.channelCostRefund) },
-      { account: ref('platform_revenue', null), amount: -sign * (p.feeRefund - p.channelCostRefund) },
+      { account: ref('platform_receivable', null), amount: sign * margin },
+      { account: ref('platform_revenue', null), amount: -sign * (margin - commission) },
     ];
   }
   if (p.debitedPending + p.debitedAvailable !== p.amount - p.feeRefund)
@@ -326,7 +379,8 @@ function refundLegs(p: RefundPosting, sign: bigint): Leg[] {
     { account: ref('merchant_pending', p.merchantId), amount: -sign * p.debitedPending },
     { account: ref('merchant_available', p.merchantId), amount: -sign * p.debitedAvailable },
     { account: ref('channel_cost', p.channelAccountId), amount: -sign * p.channelCostRefund },
-    { account: ref('platform_revenue', null), amount: -sign * (p.feeRefund - p.channelCostRefund) },
+    { account: ref('platform_revenue', null), amount: -sign * (margin - commission) },
+    ...agentLegs,
   ];
 }
 

@@ -14,6 +14,13 @@ export const ACCOUNT_KINDS = {
   merchant_test_settled: { guarded: false },
   /** `direct` mode: the platform's margin the merchant owes it (an asset: negative balance). */
   platform_receivable: { guarded: false },
+  /**
+   * An agent's commission (分润) from orders not yet settled; settles to agent_available with the
+   * order. Not guarded: a refund gives commission back, and what an agent was paid already it owes.
+   */
+  agent_pending: { guarded: false },
+  /** An agent's settled commission: what the platform owes the agent. */
+  agent_available: { guarded: false },
   platform_revenue: { guarded: false },
   channel_clearing: { guarded: false },
   channel_cost: { guarded: false },
@@ -23,7 +30,7 @@ export type AccountKind = keyof typeof ACCOUNT_KINDS;
 
 export interface AccountRef {
   kind: AccountKind;
-  /** Merchant id or channel account id; null for platform accounts. */
+  /** Merchant id, agent id or channel account id; null for platform accounts. */
   ownerId: bigint | null;
   currency: string;
 }

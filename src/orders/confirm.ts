@@ -10,6 +10,7 @@ import { Batcher } from '../db/batcher.ts';
 import { AppError } from '../errors.ts';
 import { MAX_TRANSITION_RETRIES, type OrderContext, type OrderSteps, requireByOrderNo } from './context.ts';
 import { CREATE_BATCH } from './create.ts';
+import { agentSharesOf } from './profit.ts';
 import type { OrderRow } from './queries.ts';
 import * as queries from './queries.ts';
 import { isLatePayment, type OrderState } from './state.ts';
@@ -124,6 +125,7 @@ export class ConfirmPayments {
           merchantId: order.merchant_id,
           channelAccountId: order.channel_account_id,
           currency: order.currency,
+          agentIds: agentSharesOf(order).map((a) => a.agentId),
         },
         'direct',
       ),
@@ -199,6 +201,7 @@ export class ConfirmPayments {
             fee: row.fee,
             channelCost: row.channel_cost,
             platformProfit: row.platform_profit,
+            agentShares: agentSharesOf(row).map((a) => ({ agentId: a.agentId, amount: a.share })),
             mode: row.settle_mode ?? 'platform',
           }),
         ),

@@ -9,6 +9,7 @@ import type { CashierLinks } from './cashier-link.ts';
 import type { CloseAndSync } from './close-sync.ts';
 import type { ConfirmPayments } from './confirm.ts';
 import type { CreateOrders } from './create.ts';
+import type { AgentChainLevel } from './profit.ts';
 import type { OrderRow } from './queries.ts';
 import * as queries from './queries.ts';
 import type { StrandedOrders } from './resume.ts';
@@ -29,6 +30,8 @@ export interface OrderOptions {
   };
   /** The merchant's settlement mode (cached by the settlement terms book); platform when not given. */
   settlementModeOf?: (merchantId: bigint) => Promise<'platform' | 'direct'>;
+  /** The merchant's agent chain for a product, top agent first (agents.chainFor); none when not given. */
+  agentChainOf?: (merchantId: bigint, product: { id: bigint; code: string }) => Promise<AgentChainLevel[]>;
 }
 
 /** What every step of an order works with: the database, the other domains and the options. */

@@ -5,7 +5,6 @@ import type { CreatePaymentResult, PayWay } from '../channels/types.ts';
 import { Batcher } from '../db/batcher.ts';
 import { AppError, orderFailureReasonOf } from '../errors.ts';
 import { feeOf } from '../fees/fee.ts';
-import { splitFee } from '../fees/split.ts';
 import type { AppKeys } from '../merchants/service.ts';
 import { toJsonAmount } from '../money/money.ts';
 import { minuteOfDayIn, planRoute } from '../routing/route.ts';
@@ -17,6 +16,7 @@ import {
   payWayOf,
   raiseAlert,
 } from './context.ts';
+import { chainSnapshot, splitOrderFee, topAgentTermsOf, withinTopAgent } from './profit.ts';
 import type { OrderRow } from './queries.ts';
 import * as queries from './queries.ts';
 import { isOpen } from './state.ts';
@@ -151,12 +151,21 @@ export class CreateOrders {
 
     const authCode = authCodeOf({ extra: input.extra ?? null });
     assertPayWayInput(product.pay_way, authCode, input.extra);
+    // The merchant's agent chain now: the order keeps it, so a later move changes later orders only.
+    const chain = chainSnapshot(
+      input.amount,
+      (await this.ctx.options.agentChainOf?.(app.merchantId, product)) ?? [],
+    );
     const routed =
       origin.channelAccountId === undefined
         ? await this.planFor(product.id, input.amount)
         : await this.pinnedPlan(product.id, product.code, origin.channelAccountId);
-    // A scanned pay code can only go to channels that take one.
-    const plan = authCode ? routed.filter((b) => getAdapter(b.adapterCode)?.supportsAuthCode) : routed;
+    // A scanned pay code can only go to channels that take one; an agent's merchant's orders only to
+    // accounts within the top agent's rate.
+    const plan = withinTopAgent(
+      authCode ? routed.filter((b) => getAdapter(b.adapterCode)?.supportsAuthCode) : routed,
+      topAgentTermsOf(chain),
+    );
     if (plan.length === 0) {
       // Said apart: a product nobody bound a channel account to can never take an order, until an
       // operator binds one (通道路由); the other cases pass (limits, hours, a busy account).
@@ -190,7 +199,13 @@ export class CreateOrders {
         body: input.body ?? null,
         merchantRatePpm: rate.rate_ppm,
         channelRatePpm: first.costRatePpm,
-        ...splitFee(input.amount, feeOf(input.amount, merchantTermsOf(rate)), first.cost),
+        ...splitOrderFee(
+          input.amount,
+          feeOf(input.amount, merchantTermsOf(rate)),
+          chain,
+          first.cost,
+          first.allowedAtLoss,
+        ),
         notifyUrl: input.notifyUrl ?? app.notifyUrl,
         returnUrl: input.returnUrl ?? null,
         clientIp: input.clientIp ?? null,
@@ -424,8 +439,14 @@ export class CreateOrders {
     refusal: { channelAccountId: string; code: string; message: string },
     markedTest: boolean,
   ) {
-    // The merchant's fee stays; the cost is the new account's.
-    const split = splitFee(order.amount, order.fee, binding.cost);
+    // The merchant's fee and the agents' fees stay; the cost is the new account's.
+    const split = splitOrderFee(
+      order.amount,
+      order.fee,
+      order.agent_chain,
+      binding.cost,
+      binding.allowedAtLoss,
+    );
     return queries.transition(
       this.ctx.db,
       order.id,
@@ -438,6 +459,8 @@ export class CreateOrders {
         fee: split.fee,
         channelCost: split.channelCost,
         platformProfit: split.platformProfit,
+        agentCommission: split.agentCommission,
+        agentChain: split.agentChain && JSON.stringify(split.agentChain),
         // The test mark follows the account, like cost and profit.
         test: markedTest || binding.testAccount,
       },

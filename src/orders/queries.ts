@@ -1,5 +1,6 @@
 import type { Queryable, SqlValue } from '../db/index.ts';
 import type { NumberSearch } from './number-search.ts';
+import type { OrderChainLevel } from './profit.ts';
 import type { OrderState } from './state.ts';
 
 export interface OrderRow {
@@ -58,6 +59,10 @@ export interface OrderRow {
   /** The merchant fee and the channel cost given back with those refunds. */
   refunded_fee: bigint;
   refunded_channel_cost: bigint;
+  /** The merchant's agent chain when the order was created, with each agent's share (orders/profit.ts). */
+  agent_chain: OrderChainLevel[] | null;
+  /** The agents' shares together; platform_profit = fee − channel_cost − agent_commission. */
+  agent_commission: bigint;
   /** The merchant's settlement mode when paid (null: paid before settlement existed, platform). */
   settle_mode: 'platform' | 'direct' | null;
   /** When the order's net settled (platform: left pending; direct: the channel paid the merchant). */
@@ -87,6 +92,8 @@ export interface NewOrder {
   fee: bigint;
   channelCost: bigint;
   platformProfit: bigint;
+  agentCommission: bigint;
+  agentChain: OrderChainLevel[] | null;
   notifyUrl: string;
   returnUrl: string | null;
   clientIp: string | null;
@@ -128,6 +135,8 @@ export function insertOrders(q: Queryable, orders: { order: NewOrder; events: Ne
     fee: o.fee.toString(),
     channel_cost: o.channelCost.toString(),
     platform_profit: o.platformProfit.toString(),
+    agent_commission: o.agentCommission.toString(),
+    agent_chain: o.agentChain,
     notify_url: o.notifyUrl,
     return_url: o.returnUrl,
     client_ip: o.clientIp,
@@ -144,18 +153,18 @@ export function insertOrders(q: Queryable, orders: { order: NewOrder; events: Ne
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS v(merchant_id bigint, app_id text, mch_order_no text,
          request_hash text, product_id bigint, product_code text, channel_account_id bigint, adapter_code text,
          amount bigint, currency text, subject text, body text, merchant_rate_ppm int, channel_rate_ppm int, fee bigint,
-         channel_cost bigint, platform_profit bigint, notify_url text, return_url text, client_ip text, extra jsonb,
+         channel_cost bigint, platform_profit bigint, agent_commission bigint, agent_chain jsonb, notify_url text, return_url text, client_ip text, extra jsonb,
          expires_at timestamptz, source text, created_by_user_id bigint, test boolean, collect_code_id bigint, events jsonb)),
      o AS (
        INSERT INTO pay_order (order_no, merchant_id, app_id, mch_order_no, request_hash, product_id, product_code,
          channel_account_id, adapter_code, amount, currency, subject, body, state, merchant_rate_ppm, channel_rate_ppm,
-         fee, channel_cost, platform_profit, notify_url, return_url, client_ip, extra, expires_at, source,
-         created_by_user_id, test, collect_code_id)
+         fee, channel_cost, platform_profit, agent_commission, agent_chain, notify_url, return_url, client_ip, extra,
+         expires_at, source, created_by_user_id, test, collect_code_id)
        SELECT 'P' || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYMMDDHH24MISS')
                   || lpad((nextval('order_no_seq') % 100000000)::text, 8, '0'),
               merchant_id, app_id, mch_order_no, request_hash, product_id, product_code, channel_account_id, adapter_code,
               amount, currency, subject, body, 'created', merchant_rate_ppm, channel_rate_ppm, fee, channel_cost,
-              platform_profit, notify_url, return_url, client_ip, extra, expires_at, source, created_by_user_id, test,
+              platform_profit, agent_commission, agent_chain, notify_url, return_url, client_ip, extra, expires_at, source, created_by_user_id, test,
               collect_code_id
        FROM v
        ON CONFLICT (app_id, mch_order_no) DO NOTHING
@@ -242,6 +251,8 @@ const PATCHABLE = {
   fee: 'fee',
   channelCost: 'channel_cost',
   platformProfit: 'platform_profit',
+  agentCommission: 'agent_commission',
+  agentChain: 'agent_chain',
   payDataType: 'pay_data_type',
   payDataValue: 'pay_data_value',
   channelOrderNo: 'channel_order_no',
@@ -324,6 +335,19 @@ export function markPaid(
        FROM v WHERE p.id = v.id AND p.state = v.expected_state AND p.channel_account_id = v.channel_account_id
          AND p.id IN (SELECT id FROM locked)
        RETURNING p.*, v.expected_state AS previous_state, v.source AS paid_source, v.manual_username),
+     -- An order with agents keeps one profit row per party: the platform (level 0) and each agent.
+     pr AS (
+       INSERT INTO order_profit (order_id, level, agent_id, merchant_id, product_id, currency, rate_ppm, fixed_fee,
+         minimum_fee, amount, paid_at)
+       SELECT o.id, l.ord::int, (l.v->>'agentId')::bigint, o.merchant_id, o.product_id, o.currency,
+              (l.v->>'ratePpm')::int, (l.v->>'fixedFee')::bigint, (l.v->>'minimumFee')::bigint,
+              (l.v->>'share')::bigint, o.paid_at
+       FROM o, jsonb_array_elements(o.agent_chain) WITH ORDINALITY AS l(v, ord)
+       WHERE o.agent_chain IS NOT NULL
+       UNION ALL
+       SELECT o.id, 0, NULL, o.merchant_id, o.product_id, o.currency, NULL, NULL, NULL, o.platform_profit, o.paid_at
+       FROM o WHERE o.agent_chain IS NOT NULL
+       ON CONFLICT DO NOTHING),
      e AS (
        INSERT INTO order_event (order_id, kind, detail, alert)
        SELECT id, 'manual_completion',
@@ -680,6 +704,8 @@ export interface RefundableOrder {
   refunded_fee: bigint;
   refunded_channel_cost: bigint;
   fee_refund_mode: 'proportional' | 'kept';
+  /** The order has an agent chain: a refund gives back commission too (order_profit). */
+  has_agents?: boolean;
 }
 
 /** Locks the order row (refunds of one order serialise on it) and reads what a refund needs. */
@@ -687,6 +713,7 @@ export async function lockForRefund(q: Queryable, id: bigint): Promise<Refundabl
   const rows = await q.query<RefundableOrder>(
     `SELECT o.id, o.state, o.amount, o.fee, o.channel_cost, o.refunded_amount, o.refunded_fee,
             o.refunded_channel_cost, p.fee_refund_mode, o.settle_mode, o.settled_at,
+            (o.agent_chain IS NOT NULL) AS has_agents,
             (o.amount - o.fee - COALESCE(o.d0_settled_amount, 0) - COALESCE((
                SELECT sum(r.debited_pending - r.pending_borrowed) FROM refund_order r
                WHERE r.order_id = o.id AND r.state <> 'failed'), 0))::bigint AS pending_left

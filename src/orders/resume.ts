@@ -7,6 +7,7 @@ import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { AppError } from '../errors.ts';
 import { rateOnly } from '../fees/fee.ts';
 import { authCodeOf, paymentRequestOf, payWayOf } from './context.ts';
+import { topAgentTermsOf, withinTopAgent } from './profit.ts';
 import type { OrderRow } from './queries.ts';
 import * as queries from './queries.ts';
 
@@ -150,8 +151,11 @@ export class StrandedOrders {
     // Placed as a test on the operator's test page: it stays a test order on any account.
     const markedTest = order.source === 'console_test' && order.test;
     const authCode = authCodeOf(order);
-    const plan = (await this.steps.planFor(order.product_id, order.amount)).filter(
-      (b) => !authCode || getAdapter(b.adapterCode)?.supportsAuthCode,
+    const plan = withinTopAgent(
+      (await this.steps.planFor(order.product_id, order.amount)).filter(
+        (b) => !authCode || getAdapter(b.adapterCode)?.supportsAuthCode,
+      ),
+      topAgentTermsOf(order.agent_chain),
     );
     const here = (await this.catalog.routableBindings(order.product_id)).find(
       (b) => b.channelAccountId === order.channel_account_id && b.enabled,
@@ -205,6 +209,7 @@ export class StrandedOrders {
         // Not used on the accepted path: the order keeps the cost split it was routed with.
         cost: rateOnly(order.channel_rate_ppm ?? 0),
         testAccount: order.test,
+        allowedAtLoss: false,
         weight: 0,
         priority: 0,
         minAmount: null,

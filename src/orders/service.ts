@@ -7,6 +7,7 @@ import type { LedgerService } from '../ledger/service.ts';
 import type { AppKeys } from '../merchants/service.ts';
 import type { NotifyService } from '../notify/service.ts';
 import { CloseAndSync } from './close-sync.ts';
+import { AgentCommissions } from './commissions.ts';
 import { ConfirmPayments, type ManualCompletion, type PaymentConfirmation } from './confirm.ts';
 import {
   type OrderContext,
@@ -17,6 +18,7 @@ import {
 } from './context.ts';
 import { type CreateOrderInput, CreateOrders, type OrderOrigin } from './create.ts';
 import { numberSearch } from './number-search.ts';
+import * as profitQueries from './profit-queries.ts';
 import type { OrderRow } from './queries.ts';
 import * as queries from './queries.ts';
 import { StrandedOrders } from './resume.ts';
@@ -39,6 +41,7 @@ export {
  */
 export class OrderService {
   private readonly steps: OrderSteps;
+  private readonly commissions: AgentCommissions;
 
   constructor(
     private readonly db: Db,
@@ -61,6 +64,12 @@ export class OrderService {
       queryScheduleSeconds: options.queryScheduleSeconds,
     });
     this.steps = steps;
+    this.commissions = new AgentCommissions(ctx);
+  }
+
+  /** The agents domain's chain look-up (services.ts): the agents domain is built after orders. */
+  attachAgentChains(agentChainOf: NonNullable<OrderOptions['agentChainOf']>): void {
+    this.options.agentChainOf = agentChainOf;
   }
 
   // ---------- create (create.ts) ----------
@@ -285,6 +294,29 @@ export class OrderService {
   // ---------- refunds (called by the refunds domain inside its transactions) ----------
 
   /** Locks the order for a refund decision until the caller's transaction ends. */
+  /** An order's profit rows (platform and agents), locked for a refund after the order row. */
+  lockProfits(q: Queryable, orderId: bigint) {
+    return this.commissions.lockProfits(q, orderId);
+  }
+
+  /** What a refund takes back per party of the order (negative: a failed refund gives it back). */
+  addProfitRefunded(q: Queryable, orderId: bigint, parts: { level: number; amount: bigint }[]) {
+    return this.commissions.addRefunded(q, orderId, parts);
+  }
+
+  /** An agent's commission over a window, per day, product or merchant (orders/profit-queries.ts). */
+  agentCommission(
+    f: Parameters<typeof profitQueries.agentCommission>[1],
+    by: profitQueries.CommissionGrouping,
+  ) {
+    return profitQueries.agentCommission(this.db, f, by);
+  }
+
+  /** Moves agents' commission of settled orders from pending to available (the settlement job). */
+  settleAgentCommissions(settleTestOrders: boolean): Promise<number> {
+    return this.commissions.settle(settleTestOrders);
+  }
+
   lockForRefund(q: Queryable, orderId: bigint) {
     return queries.lockForRefund(q, orderId);
   }

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/index.ts';
+import type { AgentRefundPart } from '../orders/commissions.ts';
 import type { NumberSearch } from '../orders/number-search.ts';
 
 export const REFUND_STATES = ['pending', 'succeeded', 'failed'] as const;
@@ -37,6 +38,9 @@ export interface RefundRow {
   updated_at: Date;
   source: RefundSource;
   created_by_user_id: bigint | null;
+  /** The commission each agent gave back, and from which of its accounts (orders/commissions.ts). */
+  agent_refunds: AgentRefundPart[] | null;
+  agent_commission_refund: bigint;
 }
 
 /** Where a refund was asked for: the signed merchant API or a console (operator or merchant user). */
@@ -63,6 +67,7 @@ export interface NewRefund {
   createdByUserId: bigint | null;
   direct?: boolean;
   pendingBorrowed?: bigint;
+  agentRefunds?: AgentRefundPart[] | null;
 }
 
 /**
@@ -73,10 +78,12 @@ export async function insertRefund(q: Queryable, r: NewRefund): Promise<RefundRo
   const rows = await q.query<RefundRow>(
     `INSERT INTO refund_order (refund_no, app_id, mch_refund_no, request_hash, order_id, order_no, mch_order_no,
        merchant_id, channel_account_id, amount, fee_refund, channel_cost_refund, debited_pending, debited_available,
-       currency, reason, notify_url, source, created_by_user_id, direct, pending_borrowed)
+       currency, reason, notify_url, source, created_by_user_id, direct, pending_borrowed, agent_refunds,
+       agent_commission_refund)
      VALUES ('R' || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYMMDDHH24MISS')
                  || lpad((nextval('refund_no_seq') % 100000000)::text, 8, '0'),
-             $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+             $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21::jsonb,
+             $22)
      ON CONFLICT (app_id, mch_refund_no) DO NOTHING RETURNING *`,
     [
       r.appId,
@@ -99,6 +106,8 @@ export async function insertRefund(q: Queryable, r: NewRefund): Promise<RefundRo
       r.createdByUserId,
       r.direct ?? false,
       r.pendingBorrowed ?? 0n,
+      r.agentRefunds?.length ? JSON.stringify(r.agentRefunds) : null,
+      (r.agentRefunds ?? []).reduce((sum, a) => sum + BigInt(a.amount), 0n),
     ],
   );
   return rows[0] ?? null;

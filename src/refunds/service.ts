@@ -8,7 +8,9 @@ import { accountCode } from '../ledger/types.ts';
 import type { AppKeys } from '../merchants/service.ts';
 import { divideRoundHalfUp, toJsonAmount } from '../money/money.ts';
 import type { NotifyService } from '../notify/service.ts';
+import { type AgentRefundPart, agentAmountsOf } from '../orders/commissions.ts';
 import { numberSearch } from '../orders/number-search.ts';
+import type { ProfitRow } from '../orders/profit-queries.ts';
 import type { OrderRow, RefundableOrder } from '../orders/queries.ts';
 import type { OrderService } from '../orders/service.ts';
 import { isPaidState } from '../orders/state.ts';
@@ -88,7 +90,12 @@ export class RefundService {
       throw new AppError('ORDER_STATE_INVALID', `order ${order.order_no} has no channel to refund through`);
     }
     const channelAccountId = order.channel_account_id;
-    const accounts = { merchantId: order.merchant_id, channelAccountId, currency: order.currency };
+    const accounts = {
+      merchantId: order.merchant_id,
+      channelAccountId,
+      currency: order.currency,
+      agentIds: (order.agent_chain ?? []).map((level) => BigInt(level.agentId)),
+    };
     await this.ledger.openAccounts(this.ledger.refundAccounts(accounts));
 
     let refund: RefundRow;
@@ -103,6 +110,10 @@ export class RefundService {
         const share = shareOf(locked, input.amount);
         const reserved = await this.orders.reserveRefund(q, order.id, share, input.mchRefundNo);
         if (!reserved) throw amountExceeded(order.order_no, remaining);
+        const parties = locked.has_agents ? await this.orders.lockProfits(q, order.id) : [];
+        const agentRefunds = agentRefundsOf(locked, input.amount, share, parties);
+        if (parties.length > 0)
+          await this.orders.addProfitRefunded(q, order.id, refundedByLevel(share, agentRefunds));
         const debit = input.amount - share.fee;
         const direct = locked.settle_mode === 'direct';
         const { fromPending, fromAvailable, borrowed } = direct
@@ -129,6 +140,7 @@ export class RefundService {
           createdByUserId: origin.createdByUserId,
           direct,
           pendingBorrowed: borrowed,
+          agentRefunds,
         });
         if (!inserted) throw new MchRefundNoTaken();
         if (borrowed > 0n)
@@ -274,6 +286,26 @@ export class RefundService {
           row.refund_no,
           failureCode ?? 'FAILED',
         );
+        // The commission goes back where it now belongs: an agent's row settled meanwhile to available.
+        let agentRefunds = row.agent_refunds;
+        if (agentRefunds?.length) {
+          const settled = new Map(
+            (await this.orders.lockProfits(q, row.order_id)).map((p) => [p.level, p.settled_at !== null]),
+          );
+          agentRefunds = agentRefunds.map((a) => ({
+            ...a,
+            account: settled.get(a.level) ? ('available' as const) : ('pending' as const),
+          }));
+          const given = refundedByLevel(
+            { fee: row.fee_refund, channelCost: row.channel_cost_refund },
+            row.agent_refunds!,
+          );
+          await this.orders.addProfitRefunded(
+            q,
+            row.order_id,
+            given.map((g) => ({ level: g.level, amount: -g.amount })),
+          );
+        }
         let credit = reversalCredit(row, order);
         if (credit && row.pending_borrowed > 0n) {
           // What it borrowed from pending goes back there while the debt is still owed (balances
@@ -292,7 +324,13 @@ export class RefundService {
           );
           credit = { pending: credit.pending + repaid, available: credit.available - repaid };
         }
-        await this.ledger.post(q, this.ledger.refundReversalPosting(postingOf(row), credit));
+        await this.ledger.post(
+          q,
+          this.ledger.refundReversalPosting(
+            { ...postingOf(row), agentRefunds: agentAmountsOf(agentRefunds) },
+            credit,
+          ),
+        );
       }
       const event = `refund.${to}`;
       await this.notify.enqueue(q, {
@@ -487,9 +525,16 @@ export function shareOf(
   order: RefundableOrder,
   amount: bigint,
 ): { amount: bigint; fee: bigint; channelCost: bigint } {
+  const part = partOf(order, amount);
+  const fee = order.fee_refund_mode === 'kept' ? 0n : part(order.fee, order.refunded_fee);
+  return { amount, fee, channelCost: part(order.channel_cost, order.refunded_channel_cost) };
+}
+
+/** The proportional part of a whole (of which `given` went back already) a refund of `amount` takes. */
+function partOf(order: RefundableOrder, amount: bigint) {
   const completes = order.refunded_amount + amount === order.amount;
   const stillRefundable = order.amount - order.refunded_amount - amount;
-  const part = (whole: bigint, given: bigint) => {
+  return (whole: bigint, given: bigint) => {
     const left = whole - given;
     if (completes) return left;
     const least = left > stillRefundable ? left - stillRefundable : 0n;
@@ -497,8 +542,39 @@ export function shareOf(
     const share = divideRoundHalfUp(whole * amount, order.amount);
     return share < least ? least : share > most ? most : share;
   };
-  const fee = order.fee_refund_mode === 'kept' ? 0n : part(order.fee, order.refunded_fee);
-  return { amount, fee, channelCost: part(order.channel_cost, order.refunded_channel_cost) };
+}
+
+/**
+ * What each agent gives back of its commission: the same proportion as the fee, so a product that
+ * keeps its fee on refunds keeps the agents' commission too. An agent's row already settled gives it
+ * back from available, else from pending. The platform gives back the rest of the fee's margin.
+ */
+export function agentRefundsOf(
+  order: RefundableOrder,
+  amount: bigint,
+  share: { fee: bigint },
+  parties: ProfitRow[],
+): AgentRefundPart[] {
+  if (order.fee_refund_mode === 'kept' || share.fee === 0n) return [];
+  const part = partOf(order, amount);
+  return parties
+    .filter((p) => p.level > 0 && p.agent_id !== null)
+    .map((p) => ({
+      agentId: p.agent_id!.toString(),
+      level: p.level,
+      amount: part(p.amount, p.refunded_amount).toString(),
+      account: p.settled_at ? ('available' as const) : ('pending' as const),
+    }))
+    .filter((p) => p.amount !== '0');
+}
+
+/** The refunded amount per profit level: each agent's part, and the platform (level 0) the rest of the margin. */
+function refundedByLevel(share: { fee: bigint; channelCost: bigint }, agents: AgentRefundPart[]) {
+  const commission = agents.reduce((sum, a) => sum + BigInt(a.amount), 0n);
+  return [
+    { level: 0, amount: share.fee - share.channelCost - commission },
+    ...agents.map((a) => ({ level: a.level, amount: BigInt(a.amount) })),
+  ];
 }
 
 function minOf(...values: bigint[]): bigint {
@@ -533,6 +609,7 @@ function postingOf(row: RefundRow): RefundPosting {
     debitedPending: row.debited_pending,
     debitedAvailable: row.debited_available,
     direct: row.direct,
+    agentRefunds: agentAmountsOf(row.agent_refunds),
   };
 }
 

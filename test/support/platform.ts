@@ -29,7 +29,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     role: 'all',
     demo: true,
     sandbox: true,
-    logLevel: 'silent',
+    logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
     trustProxy: false,
     httpTimeouts: DEFAULT_HTTP_TIMEOUTS,
     timeZone: 'Asia/Shanghai',
@@ -57,7 +57,7 @@ export async function startTestPlatform(
   const config = testConfig(overrides);
   const platform = await startPlatform(config, {
     db,
-    log: createLogger('silent'),
+    log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
     sandboxRetryDelaysMs: [200, 400, 800],
   });
   const demo = platform.demo!;
