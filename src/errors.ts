@@ -229,7 +229,7 @@ export function fieldOfPath(path: readonly (string | number)[] | string): string
 }
 
 /** `details.kind` of ALREADY_EXISTS: what exists already (with `details.name`, the taken name). */
-export const ALREADY_EXISTS_KINDS = ['product', 'channel', 'role', 'user'] as const;
+export const ALREADY_EXISTS_KINDS = ['product', 'channel', 'role', 'user', 'blacklist_entry'] as const;
 export type AlreadyExistsKind = (typeof ALREADY_EXISTS_KINDS)[number];
 
 /**

@@ -661,7 +661,7 @@ function inScope(app: ApplicationWithAgent, scope: OnboardingScope): boolean {
 }
 
 function required(field: string): AppError {
-  return new AppError('INVALID_REQUEST', `${field} is required`, { reason: 'required', field });
+  return new AppError('INVALID_REQUEST', `${field} is required`, { field });
 }
 
 function assertState(app: ApplicationRow, allowed: readonly ApplicationState[]) {
