@@ -426,6 +426,16 @@ for (const database of testDatabases) {
 
     it('keeps no number in the clear in the database, the audit log or the document files', async () => {
       const db = t.platform.services.db;
+      // Refused requests are audited too: their numbers are replaced before the row is written.
+      const readOnly = await operatorConsole(t, 'read_only');
+      const refused = await readOnly.send('POST', '/api/admin/onboarding/applications', application());
+      expect(refusal(refused)).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+      const invalid = await agentA.send(
+        'POST',
+        '/api/agent/onboarding/applications',
+        application({ legalName: '' }),
+      );
+      expect(refusal(invalid)).toMatchObject({ status: 400, code: 'INVALID_REQUEST' });
       const apps = await db.query<{ row: string }>('SELECT o::text AS row FROM onboarding_application o');
       expect(apps.length).toBeGreaterThan(0);
       const audit = await db.query<{ row: string }>(

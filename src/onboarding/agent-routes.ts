@@ -26,8 +26,9 @@ import { type ApplicationInput, applicationView, type OnboardingScope } from './
  */
 export async function onboardingAgentRoutes(app: FastifyInstance, { services }: { services: Services }) {
   const api = app.withTypeProvider<ZodTypeProvider>();
-  api.addHook('preValidation', requireAgentUser(services));
+  // First, so that even a request the guard refuses is audited without its numbers.
   api.addHook('preValidation', auditWithoutNumbers);
+  api.addHook('preValidation', requireAgentUser(services));
   const tags = ['agent area: onboarding'];
   const onboarding = services.onboarding;
   const base = '/api/agent/onboarding/applications';

@@ -117,8 +117,9 @@ const blacklist = { permission: 'onboarding.blacklist' } as const;
  */
 export async function onboardingAdminRoutes(app: FastifyInstance, { services }: { services: Services }) {
   const api = app.withTypeProvider<ZodTypeProvider>();
-  api.addHook('preValidation', requireOperator(services));
+  // First, so that even a request the guard refuses is audited without its numbers.
   api.addHook('preValidation', auditWithoutNumbers);
+  api.addHook('preValidation', requireOperator(services));
   const tags = ['operator: onboarding'];
   const onboarding = services.onboarding;
   const base = '/api/admin/onboarding/applications';

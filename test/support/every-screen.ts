@@ -108,6 +108,13 @@ const SCREENS: Screen[] = [
     open: (page) => page.getByTestId('settlement-calendar').waitFor(),
   },
   { name: 'operator bank card review', role: 'operator', path: at('/operator/bank-cards') },
+  {
+    name: 'operator onboarding review',
+    role: 'operator',
+    path: at('/operator/onboarding'),
+    open: (page) => page.getByTestId('onboarding-table').locator('tr.qy-row-clickable').first().waitFor(),
+  },
+  { name: 'operator blacklist', role: 'operator', path: at('/operator/blacklist') },
   { name: 'operator products', role: 'operator', path: at('/operator/products') },
   { name: 'operator channels', role: 'operator', path: at('/operator/channels') },
   { name: 'operator routing', role: 'operator', path: at('/operator/routing') },
@@ -155,6 +162,13 @@ const SCREENS: Screen[] = [
   { name: 'cashier collect', role: 'cashier', path: at('/merchant/collect') },
   { name: 'cashier orders', role: 'cashier', path: at('/merchant/orders') },
   { name: 'agent home', role: 'agent', path: at('/agent/home') },
+  {
+    name: 'agent onboarding',
+    role: 'agent',
+    path: at('/agent/onboarding'),
+    open: (page) =>
+      page.getByTestId('agent-onboarding-table').locator('tr.qy-row-clickable').first().waitFor(),
+  },
 ];
 
 /** Waits until the screen has loaded: its chunk, its API calls, no spinner or skeleton left. */
@@ -274,11 +288,36 @@ export function everyScreenSuite(parts: {
       const manager = await merchantConsole(t, { merchantId: merchant.id, merchantRole: 'manager' });
       const cashier = await merchantConsole(t, { merchantId: merchant.id, merchantRole: 'cashier' });
       const agentName = uniqueName('agent');
+      const { agent: agentRow } = await services.agents.createAgent(
+        { name: 'Every screen agent' },
+        { rootId: null },
+        0n,
+      );
       await services.consoleUsers.createUser({
         area: 'agent',
         username: agentName,
         password: 'agent-pw-12345',
+        agentId: agentRow.id,
       });
+      // An application on the agent's list and in the operator's queue.
+      await services.onboarding.create(
+        {
+          merchantType: 'company',
+          merchantName: 'Every screen tea house',
+          legalName: 'Zhang San',
+          idNumber: '11010519491231002X',
+          licenceNo: '91350100M000100Y43',
+          contactName: 'Li Si',
+          phone: '13812345678',
+          cardHolder: 'Every screen tea house',
+          bankName: 'ICBC',
+          cardNo: '6222021234567890123',
+          rates: [],
+        },
+        agentRow.agent_no,
+        { rootId: null },
+        BigInt(operator.userId),
+      );
       const { ConsoleClient } = await import('./console.ts');
       const agent = new ConsoleClient(t.platform.url);
       expect(await agent.login('agent', agentName, 'agent-pw-12345')).toBe('active');

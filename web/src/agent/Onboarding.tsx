@@ -19,7 +19,7 @@ import { ErrorAlert } from '../shell/ErrorAlert.tsx';
 import { errorText } from '../shell/errors.ts';
 import { percentFromPpm, percentPlain, ppmFromPercent, yuanPlain } from '../shell/format.ts';
 import { feePartOf, feeRule, percentRule } from '../shell/forms.ts';
-import { RowAction, remembered, widthOf } from '../shell/listTable.tsx';
+import { remembered, widthOf } from '../shell/listTable.tsx';
 import {
   type ApplicationDetail,
   ApplicationDetailView,
@@ -67,10 +67,10 @@ export function AgentOnboardingPage() {
       title: t('glossary:onboarding.field.merchantName'),
       dataIndex: 'merchantName',
       search: false,
-      width: 260,
+      width: 240,
       render: (_, r) => (
         <TwoLineCell secondary={r.applicationNo} time={r.createdAt} timeTip={t('onboarding.createdAt')}>
-          <Typography.Text ellipsis={{ tooltip: r.merchantName }} style={{ maxWidth: 240 }}>
+          <Typography.Text ellipsis={{ tooltip: r.merchantName }} style={{ maxWidth: 220 }}>
             {r.merchantName}
           </Typography.Text>
         </TwoLineCell>
@@ -95,7 +95,7 @@ export function AgentOnboardingPage() {
       dataIndex: 'state',
       valueType: 'select',
       valueEnum: stateEnum,
-      width: 220,
+      width: 180,
       render: (_, r) => (
         <Space direction="vertical" size={2}>
           <ApplicationStateTag state={r.state} />
@@ -103,21 +103,12 @@ export function AgentOnboardingPage() {
             <Typography.Text
               type="secondary"
               ellipsis={{ tooltip: r.reviewNote }}
-              style={{ fontSize: 12, maxWidth: 200 }}
+              style={{ fontSize: 12, maxWidth: 168 }}
             >
               {r.reviewNote}
             </Typography.Text>
           )}
         </Space>
-      ),
-    },
-    {
-      title: t('common:actions.more'),
-      key: 'actions',
-      search: false,
-      width: 100,
-      render: (_, r) => (
-        <RowAction onClick={() => setOpen(r.applicationNo)}>{t('common:actions.detail')}</RowAction>
       ),
     },
   ];

@@ -12,7 +12,7 @@ import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api.ts';
 import { ErrorAlert } from '../../shell/ErrorAlert.tsx';
-import { RowAction, remembered, widthOf } from '../../shell/listTable.tsx';
+import { remembered, widthOf } from '../../shell/listTable.tsx';
 import {
   type ApplicationDetail,
   ApplicationDetailView,
@@ -51,7 +51,7 @@ export function OnboardingPage() {
       title: t('glossary:onboarding.field.merchantName'),
       dataIndex: 'merchantName',
       search: false,
-      width: 250,
+      width: 240,
       render: (_, r) => (
         <TwoLineCell
           secondary={r.applicationNo}
@@ -59,7 +59,7 @@ export function OnboardingPage() {
           timeTip={t('onboarding.submittedAt')}
         >
           <Space size={4}>
-            <Typography.Text ellipsis={{ tooltip: r.merchantName }} style={{ maxWidth: 200 }}>
+            <Typography.Text ellipsis={{ tooltip: r.merchantName }} style={{ maxWidth: 190 }}>
               {r.merchantName}
             </Typography.Text>
             {r.blacklistHit && (
@@ -75,7 +75,7 @@ export function OnboardingPage() {
       title: t('glossary:onboarding.field.legalName'),
       dataIndex: 'legalName',
       search: false,
-      width: 190,
+      width: 180,
       render: (_, r) => (
         <TwoLineCell secondary={r.idNumberMasked}>
           {r.legalName} · {t(`glossary:onboarding.merchantType.${r.merchantType}`)}
@@ -93,7 +93,7 @@ export function OnboardingPage() {
       title: t('glossary:onboarding.field.agent'),
       dataIndex: 'agentNo',
       search: false,
-      width: 150,
+      width: 130,
       render: (_, r) => (r.agentNo ? <span className="qy-mono">{r.agentNo}</span> : t('onboarding.agentOwn')),
     },
     {
@@ -101,7 +101,7 @@ export function OnboardingPage() {
       dataIndex: 'state',
       valueType: 'select',
       valueEnum: stateEnum,
-      width: 180,
+      width: 160,
       render: (_, r) => (
         <Space direction="vertical" size={2}>
           <ApplicationStateTag state={r.state} />
@@ -109,21 +109,12 @@ export function OnboardingPage() {
             <Typography.Text
               type="secondary"
               ellipsis={{ tooltip: r.reviewNote }}
-              style={{ fontSize: 12, maxWidth: 168 }}
+              style={{ fontSize: 12, maxWidth: 148 }}
             >
               {r.reviewNote}
             </Typography.Text>
           )}
         </Space>
-      ),
-    },
-    {
-      title: t('common:actions.more'),
-      key: 'actions',
-      search: false,
-      width: 100,
-      render: (_, r) => (
-        <RowAction onClick={() => setOpen(r.applicationNo)}>{t('common:actions.detail')}</RowAction>
       ),
     },
   ];
