@@ -14,6 +14,7 @@ import {
 import { App, Button, Drawer, Flex, Grid, Space, Spin, Typography, Upload } from 'antd';
 import { type ReactNode, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useSearchParams } from 'react-router';
 import { api } from '../api.ts';
 import { ErrorAlert } from '../shell/ErrorAlert.tsx';
 import { errorText } from '../shell/errors.ts';
@@ -57,7 +58,14 @@ export function AgentOnboardingPage() {
   const { t } = useTranslation(['agent', 'common']);
   const onRequestError = useRequestError();
   const actionRef = useRef<ActionType>(null);
-  const [open, setOpen] = useState<string | null>(null);
+  const [params, setParams] = useSearchParams();
+  const open = params.get('application');
+  const setOpen = (applicationNo: string | null) => {
+    const copy = new URLSearchParams(params);
+    if (applicationNo) copy.set('application', applicationNo);
+    else copy.delete('application');
+    setParams(copy, { replace: !applicationNo });
+  };
   const stateEnum = useStateEnum();
   const reload = () => actionRef.current?.reload();
 

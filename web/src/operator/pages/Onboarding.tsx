@@ -10,6 +10,7 @@ import {
 import { App, Button, Drawer, Grid, Space, Spin, Tag, Tooltip, Typography } from 'antd';
 import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useSearchParams } from 'react-router';
 import { api } from '../../api.ts';
 import { ErrorAlert } from '../../shell/ErrorAlert.tsx';
 import { remembered, widthOf } from '../../shell/listTable.tsx';
@@ -38,7 +39,14 @@ export function OnboardingPage() {
   const { t } = useTranslation(['operator', 'common']);
   const onRequestError = useRequestError();
   const actionRef = useRef<ActionType>(null);
-  const [open, setOpen] = useState<string | null>(null);
+  const [params, setParams] = useSearchParams();
+  const open = params.get('application');
+  const setOpen = (applicationNo: string | null) => {
+    const copy = new URLSearchParams(params);
+    if (applicationNo) copy.set('application', applicationNo);
+    else copy.delete('application');
+    setParams(copy, { replace: !applicationNo });
+  };
   const stateEnum = useStateEnum();
 
   const columns: ProColumns<ApplicationRow>[] = [
