@@ -1,3 +1,5 @@
+import glossary from '../locales/glossary.ts';
+
 // Strings of this area, zh-CN first; keys nest by screen.
 const zh = {
   portal: '代理商中心',
@@ -55,7 +57,7 @@ const zh = {
     keepNumber: '已填写 {{masked}}，留空则不修改',
     required: '请填写{{field}}',
     sections: { merchant: '商户信息', legal: '法人信息', card: '结算银行卡', rates: '费率' },
-    product: '支付产品',
+    product: glossary.zh.product,
     ratePercent: '费率（%）',
     fixedFee: '每笔固定费用（元）',
     minimumFee: '最低手续费（元）',
@@ -124,7 +126,7 @@ const en: typeof zh = {
     keepNumber: '{{masked}} on file; leave empty to keep it',
     required: 'Enter the {{field}}',
     sections: { merchant: 'Merchant', legal: 'Legal person', card: 'Settlement bank card', rates: 'Rates' },
-    product: 'Payment product',
+    product: glossary.en.product,
     ratePercent: 'Rate (%)',
     fixedFee: 'Fixed fee per order (yuan)',
     minimumFee: 'Minimum fee (yuan)',
