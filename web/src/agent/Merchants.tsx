@@ -164,21 +164,24 @@ export function MerchantsPage() {
 
   return (
     <Page title={t('merchants.title')} subTitle={screens.md ? t('merchants.subtitle') : undefined}>
-      <ProTable<AgentMerchant>
-        rowKey="mchNo"
-        actionRef={actionRef}
-        columns={columns}
-        cardBordered
-        search={false}
-        data-testid="agent-merchants"
-        scroll={{ x: widthOf(columns) }}
-        columnsState={remembered('agent.merchants')}
-        pagination={{ defaultPageSize: 20, showSizeChanger: true }}
-        locale={{ emptyText: w('noMerchants') }}
-        options={{ density: false, setting: true, reload: true }}
-        request={(params) => load<AgentMerchant>('/api/agent/merchants', {}, params)}
-        toolBarRender={() => [<CreateMerchantForm key="create" onDone={() => actionRef.current?.reload()} />]}
-      />
+      <div data-testid="agent-merchants">
+        <ProTable<AgentMerchant>
+          rowKey="mchNo"
+          actionRef={actionRef}
+          columns={columns}
+          cardBordered
+          search={false}
+          scroll={{ x: widthOf(columns) }}
+          columnsState={remembered('agent.merchants')}
+          pagination={{ defaultPageSize: 20, showSizeChanger: true }}
+          locale={{ emptyText: w('noMerchants') }}
+          options={{ density: false, setting: true, reload: true }}
+          request={(params) => load<AgentMerchant>('/api/agent/merchants', {}, params)}
+          toolBarRender={() => [
+            <CreateMerchantForm key="create" onDone={() => actionRef.current?.reload()} />,
+          ]}
+        />
+      </div>
       <RatesDrawer target={target} onClose={() => setTarget(null)} />
     </Page>
   );

@@ -126,20 +126,21 @@ export function RatesPage() {
           products={products}
           testId="my-rates"
         />
-        <ProTable<Below>
-          rowKey={(b) => `${b.kind}:${b.no}`}
-          headerTitle={t('rates.below')}
-          tooltip={t('rates.belowHint')}
-          search={false}
-          options={false}
-          pagination={false}
-          cardBordered
-          data-testid="rates-below"
-          loading={below === null && !error}
-          dataSource={below ?? []}
-          scroll={{ x: 'max-content' }}
-          columns={columns}
-        />
+        <div data-testid="rates-below">
+          <ProTable<Below>
+            rowKey={(b) => `${b.kind}:${b.no}`}
+            headerTitle={t('rates.below')}
+            tooltip={t('rates.belowHint')}
+            search={false}
+            options={false}
+            pagination={false}
+            cardBordered
+            loading={below === null && !error}
+            dataSource={below ?? []}
+            scroll={{ x: 'max-content' }}
+            columns={columns}
+          />
+        </div>
       </Flex>
       <RatesDrawer
         target={target}

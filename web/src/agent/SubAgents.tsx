@@ -130,73 +130,76 @@ export function SubAgentsPage() {
 
   return (
     <Page title={t('agents.title')} subTitle={screens.md ? t('agents.subtitle') : undefined}>
-      <ProTable<AgentNode, { q?: string; view?: string }>
-        rowKey="agentNo"
-        actionRef={actionRef}
-        columns={columns}
-        cardBordered
-        data-testid="sub-agents"
-        scroll={{ x: widthOf(columns) }}
-        columnsState={remembered('agent.subAgents')}
-        search={{ labelWidth: 'auto', defaultCollapsed: false }}
-        params={{ view }}
-        pagination={view === 'list' ? { defaultPageSize: 20 } : false}
-        expandable={{ defaultExpandAllRows: true }}
-        locale={{ emptyText: w('noSubAgents') }}
-        options={{ density: false, setting: true, reload: true }}
-        onRequestError={onRequestError}
-        request={async (params) => {
-          const q = params.q?.trim();
-          if (view === 'tree') {
+      <div data-testid="sub-agents">
+        <ProTable<AgentNode, { q?: string; view?: string }>
+          rowKey="agentNo"
+          actionRef={actionRef}
+          columns={columns}
+          cardBordered
+          scroll={{ x: widthOf(columns) }}
+          columnsState={remembered('agent.subAgents')}
+          search={{ labelWidth: 'auto', defaultCollapsed: false }}
+          params={{ view }}
+          pagination={view === 'list' ? { defaultPageSize: 20 } : false}
+          expandable={{ defaultExpandAllRows: true }}
+          locale={{ emptyText: w('noSubAgents') }}
+          options={{ density: false, setting: true, reload: true }}
+          onRequestError={onRequestError}
+          request={async (params) => {
+            const q = params.q?.trim();
+            if (view === 'tree') {
+              const answer = await api.get<{ items: AgentView[]; total: number }>(
+                `/api/agent/agents${qs({ q, limit: TREE_LIMIT })}`,
+              );
+              if (!q) setSubtree(answer.items);
+              const root = answer.items.find(
+                (a) => a.depth === Math.min(...answer.items.map((x) => x.depth)),
+              );
+              return {
+                data: agentTree(answer.items, root?.parentNo ?? null),
+                total: answer.total,
+                success: true,
+              };
+            }
+            const size = params.pageSize ?? 20;
             const answer = await api.get<{ items: AgentView[]; total: number }>(
-              `/api/agent/agents${qs({ q, limit: TREE_LIMIT })}`,
+              `/api/agent/agents${qs({ q, limit: size, offset: ((params.current ?? 1) - 1) * size })}`,
             );
-            if (!q) setSubtree(answer.items);
-            const root = answer.items.find((a) => a.depth === Math.min(...answer.items.map((x) => x.depth)));
-            return {
-              data: agentTree(answer.items, root?.parentNo ?? null),
-              total: answer.total,
-              success: true,
-            };
-          }
-          const size = params.pageSize ?? 20;
-          const answer = await api.get<{ items: AgentView[]; total: number }>(
-            `/api/agent/agents${qs({ q, limit: size, offset: ((params.current ?? 1) - 1) * size })}`,
-          );
-          return { data: answer.items, total: answer.total, success: true };
-        }}
-        toolBarRender={() => [
-          <Segmented
-            key="view"
-            aria-label={`${w('treeView')} / ${w('listView')}`}
-            value={view}
-            onChange={(v) => setView(v as 'tree' | 'list')}
-            options={[
-              { value: 'tree', label: w('treeView') },
-              { value: 'list', label: w('listView') },
-            ]}
-          />,
-          ...(self && parents.length > 0
-            ? [
-                <CreateAgentForm
-                  key="create"
-                  area="agent"
-                  path="/api/agent/agents"
-                  title={w('createSub')}
-                  parents={parents}
-                  defaultParent={self.agentNo}
-                  onDone={reload}
-                  showSecret={secret.show}
-                  trigger={
-                    <Button type="primary" icon={<PlusOutlined />}>
-                      {w('createSub')}
-                    </Button>
-                  }
-                />,
-              ]
-            : []),
-        ]}
-      />
+            return { data: answer.items, total: answer.total, success: true };
+          }}
+          toolBarRender={() => [
+            <Segmented
+              key="view"
+              aria-label={`${w('treeView')} / ${w('listView')}`}
+              value={view}
+              onChange={(v) => setView(v as 'tree' | 'list')}
+              options={[
+                { value: 'tree', label: w('treeView') },
+                { value: 'list', label: w('listView') },
+              ]}
+            />,
+            ...(self && parents.length > 0
+              ? [
+                  <CreateAgentForm
+                    key="create"
+                    area="agent"
+                    path="/api/agent/agents"
+                    title={w('createSub')}
+                    parents={parents}
+                    defaultParent={self.agentNo}
+                    onDone={reload}
+                    showSecret={secret.show}
+                    trigger={
+                      <Button type="primary" icon={<PlusOutlined />}>
+                        {w('createSub')}
+                      </Button>
+                    }
+                  />,
+                ]
+              : []),
+          ]}
+        />
+      </div>
       <RatesDrawer target={target} onClose={() => setTarget(null)} />
       {secret.holder}
     </Page>

@@ -510,42 +510,43 @@ export function RatesTable(props: {
       : []),
   ];
   return (
-    <ProTable<RateTerms>
-      rowKey="productCode"
-      headerTitle={props.title ?? w('rates.title')}
-      tooltip={w('rates.chainRule')}
-      columns={columns}
-      dataSource={props.rates ?? []}
-      loading={props.loading}
-      search={false}
-      pagination={false}
-      cardBordered
-      data-testid={props.testId}
-      scroll={{ x: 'max-content' }}
-      locale={{ emptyText: w('rates.none') }}
-      options={props.onReload ? { reload: props.onReload, density: false, setting: false } : false}
-      toolBarRender={() =>
-        props.onSave
-          ? [
-              <RateForm
-                key="add"
-                area={props.area}
-                who={props.who}
-                products={props.products}
-                taken={(props.rates ?? []).map((r) => r.productCode)}
-                floors={props.floors}
-                withEnabled={props.withEnabled}
-                onSave={props.onSave}
-                trigger={
-                  <Button type="primary" icon={<PlusOutlined />}>
-                    {w('rates.add')}
-                  </Button>
-                }
-              />,
-            ]
-          : []
-      }
-    />
+    <div data-testid={props.testId}>
+      <ProTable<RateTerms>
+        rowKey="productCode"
+        headerTitle={props.title ?? w('rates.title')}
+        tooltip={w('rates.chainRule')}
+        columns={columns}
+        dataSource={props.rates ?? []}
+        loading={props.loading}
+        search={false}
+        pagination={false}
+        cardBordered
+        scroll={{ x: 'max-content' }}
+        locale={{ emptyText: w('rates.none') }}
+        options={props.onReload ? { reload: props.onReload, density: false, setting: false } : false}
+        toolBarRender={() =>
+          props.onSave
+            ? [
+                <RateForm
+                  key="add"
+                  area={props.area}
+                  who={props.who}
+                  products={props.products}
+                  taken={(props.rates ?? []).map((r) => r.productCode)}
+                  floors={props.floors}
+                  withEnabled={props.withEnabled}
+                  onSave={props.onSave}
+                  trigger={
+                    <Button type="primary" icon={<PlusOutlined />}>
+                      {w('rates.add')}
+                    </Button>
+                  }
+                />,
+              ]
+            : []
+        }
+      />
+    </div>
   );
 }
 

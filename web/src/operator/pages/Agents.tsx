@@ -174,66 +174,67 @@ export function AgentsPage() {
 
   return (
     <Page title={t('agents.title')} subTitle={t('agents.subtitle')}>
-      <ProTable<AgentNode, { q?: string; view?: string }>
-        rowKey="agentNo"
-        actionRef={actionRef}
-        columns={columns}
-        cardBordered
-        data-testid="agents-table"
-        scroll={{ x: widthOf(columns) }}
-        columnsState={remembered('operator.agents')}
-        search={{ labelWidth: 'auto', defaultCollapsed: false }}
-        params={{ view }}
-        pagination={view === 'list' ? { defaultPageSize: 20, showSizeChanger: true } : false}
-        expandable={{ defaultExpandAllRows: true }}
-        options={{ density: false, setting: true, reload: true }}
-        onRequestError={onRequestError}
-        request={async (params) => {
-          const q = params.q?.trim();
-          if (view === 'tree') {
-            const answer = await api.get<AgentList>(`/api/admin/agents${qs({ q, limit: TREE_LIMIT })}`);
-            setAll(answer);
-            return { data: agentTree(answer.items, null), total: answer.total, success: true };
-          }
-          const size = params.pageSize ?? 20;
-          const answer = await api.get<AgentList>(
-            `/api/admin/agents${qs({ q, limit: size, offset: ((params.current ?? 1) - 1) * size })}`,
-          );
-          setAll((prev) => ({ ...prev, maxDepth: answer.maxDepth }));
-          return { data: answer.items, total: answer.total, success: true };
-        }}
-        toolBarRender={() => [
-          <Segmented
-            key="view"
-            aria-label={`${w('treeView')} / ${w('listView')}`}
-            value={view}
-            onChange={(v) => setView(v as 'tree' | 'list')}
-            options={[
-              { value: 'tree', label: w('treeView') },
-              { value: 'list', label: w('listView') },
-            ]}
-          />,
-          ...(writable
-            ? [
-                <CreateAgentForm
-                  key="create"
-                  area="operator"
-                  path="/api/admin/agents"
-                  title={t('agents.createTopTitle')}
-                  parents={all.items.filter((a) => a.depth < all.maxDepth).map(agentOption)}
-                  allowTop
-                  onDone={reload}
-                  showSecret={secret.show}
-                  trigger={
-                    <Button type="primary" icon={<PlusOutlined />}>
-                      {t('agents.createTop')}
-                    </Button>
-                  }
-                />,
-              ]
-            : []),
-        ]}
-      />
+      <div data-testid="agents-table">
+        <ProTable<AgentNode, { q?: string; view?: string }>
+          rowKey="agentNo"
+          actionRef={actionRef}
+          columns={columns}
+          cardBordered
+          scroll={{ x: widthOf(columns) }}
+          columnsState={remembered('operator.agents')}
+          search={{ labelWidth: 'auto', defaultCollapsed: false }}
+          params={{ view }}
+          pagination={view === 'list' ? { defaultPageSize: 20, showSizeChanger: true } : false}
+          expandable={{ defaultExpandAllRows: true }}
+          options={{ density: false, setting: true, reload: true }}
+          onRequestError={onRequestError}
+          request={async (params) => {
+            const q = params.q?.trim();
+            if (view === 'tree') {
+              const answer = await api.get<AgentList>(`/api/admin/agents${qs({ q, limit: TREE_LIMIT })}`);
+              setAll(answer);
+              return { data: agentTree(answer.items, null), total: answer.total, success: true };
+            }
+            const size = params.pageSize ?? 20;
+            const answer = await api.get<AgentList>(
+              `/api/admin/agents${qs({ q, limit: size, offset: ((params.current ?? 1) - 1) * size })}`,
+            );
+            setAll((prev) => ({ ...prev, maxDepth: answer.maxDepth }));
+            return { data: answer.items, total: answer.total, success: true };
+          }}
+          toolBarRender={() => [
+            <Segmented
+              key="view"
+              aria-label={`${w('treeView')} / ${w('listView')}`}
+              value={view}
+              onChange={(v) => setView(v as 'tree' | 'list')}
+              options={[
+                { value: 'tree', label: w('treeView') },
+                { value: 'list', label: w('listView') },
+              ]}
+            />,
+            ...(writable
+              ? [
+                  <CreateAgentForm
+                    key="create"
+                    area="operator"
+                    path="/api/admin/agents"
+                    title={t('agents.createTopTitle')}
+                    parents={all.items.filter((a) => a.depth < all.maxDepth).map(agentOption)}
+                    allowTop
+                    onDone={reload}
+                    showSecret={secret.show}
+                    trigger={
+                      <Button type="primary" icon={<PlusOutlined />}>
+                        {t('agents.createTop')}
+                      </Button>
+                    }
+                  />,
+                ]
+              : []),
+          ]}
+        />
+      </div>
       {secret.holder}
     </Page>
   );
