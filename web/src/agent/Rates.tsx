@@ -79,7 +79,7 @@ export function RatesPage() {
           <span>
             {b.name}{' '}
             <Tag bordered={false} color={b.kind === 'agent' ? 'geekblue' : 'cyan'}>
-              {b.kind === 'agent' ? w('subAgents') : w('merchants')}
+              {b.kind === 'agent' ? t('rates.kindAgent') : t('rates.kindMerchant')}
             </Tag>
           </span>
         </TwoLineCell>

@@ -22,6 +22,8 @@ const zh = {
   },
   rates: {
     level: '下级',
+    kindAgent: '下级代理商',
+    kindMerchant: '商户',
     below: '给下级的费率',
     belowHint: '您的直属下级代理商和直属商户的费率；每一项都不能低于您的费率',
   },
@@ -71,6 +73,8 @@ const en: typeof zh = {
   },
   rates: {
     level: 'Below you',
+    kindAgent: 'Sub-agent',
+    kindMerchant: 'Merchant',
     below: 'Rates you give',
     belowHint: 'The rates of your direct sub-agents and merchants; no part may be below yours',
   },

@@ -155,133 +155,139 @@ export function CommissionPanel({
         </Button>
       </Flex>
       {summary.error ? <ErrorAlert error={summary.error} /> : null}
-      <Row gutter={[16, 16]}>
-        {(
-          [
-            ['pending', data?.balance.pending],
-            ['available', data?.balance.available],
-            ['total', data ? total : undefined],
-          ] as const
-        ).map(([key, value]) => (
-          <Col xs={24} sm={8} key={key}>
-            <ProCard bordered loading={summary.loading && !data}>
-              <Statistic
-                title={w(`commission.${key}`)}
-                value={value === undefined ? '-' : yuan(value, currency)}
+      {summary.error && !data ? null : (
+        <>
+          <Row gutter={[16, 16]}>
+            {(
+              [
+                ['pending', data?.balance.pending],
+                ['available', data?.balance.available],
+                ['total', data ? total : undefined],
+              ] as const
+            ).map(([key, value]) => (
+              <Col xs={24} sm={8} key={key}>
+                <ProCard bordered loading={summary.loading && !data}>
+                  <Statistic
+                    title={w(`commission.${key}`)}
+                    value={value === undefined ? '-' : yuan(value, currency)}
+                  />
+                </ProCard>
+              </Col>
+            ))}
+          </Row>
+          <ProCard bordered title={w('commission.byDay')}>
+            {data && data.byDay.length === 0 ? (
+              <Empty description={w('commission.empty')} />
+            ) : (
+              <Chart
+                option={option}
+                height={260}
+                loading={summary.loading}
+                ariaLabel={w('commission.byDayAria')}
               />
-            </ProCard>
-          </Col>
-        ))}
-      </Row>
-      <ProCard bordered title={w('commission.byDay')}>
-        {data && data.byDay.length === 0 ? (
-          <Empty description={w('commission.empty')} />
-        ) : (
-          <Chart
-            option={option}
-            height={260}
-            loading={summary.loading}
-            ariaLabel={w('commission.byDayAria')}
-          />
-        )}
-      </ProCard>
-      <Row gutter={[16, 16]}>
-        <Col xs={24} lg={12}>
-          <ProTable<CommissionSummary['byProduct'][number]>
-            rowKey="productCode"
-            headerTitle={w('commission.byProduct')}
+            )}
+          </ProCard>
+          <Row gutter={[16, 16]}>
+            <Col xs={24} lg={12}>
+              <ProTable<CommissionSummary['byProduct'][number]>
+                rowKey="productCode"
+                headerTitle={w('commission.byProduct')}
+                search={false}
+                options={false}
+                pagination={false}
+                cardBordered
+                loading={summary.loading}
+                dataSource={data?.byProduct ?? []}
+                scroll={{ x: 'max-content' }}
+                columns={[
+                  {
+                    title: w('commission.product'),
+                    dataIndex: 'productName',
+                    width: 160,
+                    render: (_, p) => (
+                      <TwoLineCell secondary={p.productCode}>
+                        <span>{p.productName || p.productCode}</span>
+                      </TwoLineCell>
+                    ),
+                  },
+                  ...figures<CommissionSummary['byProduct'][number]>(),
+                ]}
+              />
+            </Col>
+            <Col xs={24} lg={12}>
+              <ProTable<CommissionSummary['byMerchant'][number]>
+                rowKey="mchNo"
+                headerTitle={w('commission.byMerchant')}
+                search={false}
+                options={false}
+                pagination={false}
+                cardBordered
+                loading={summary.loading}
+                dataSource={data?.byMerchant ?? []}
+                scroll={{ x: 'max-content' }}
+                columns={[
+                  {
+                    title: w('commission.merchant'),
+                    dataIndex: 'merchantName',
+                    width: 160,
+                    render: (_, m) => (
+                      <TwoLineCell secondary={m.mchNo}>
+                        <span>{m.merchantName || m.mchNo}</span>
+                      </TwoLineCell>
+                    ),
+                  },
+                  ...figures<CommissionSummary['byMerchant'][number]>(),
+                ]}
+              />
+            </Col>
+          </Row>
+          <ProTable<CommissionEntry>
+            rowKey="id"
+            headerTitle={w('commission.entries')}
             search={false}
-            options={false}
-            pagination={false}
+            options={{ reload: true, density: false, setting: false }}
             cardBordered
-            loading={summary.loading}
-            dataSource={data?.byProduct ?? []}
+            pagination={{ defaultPageSize: 20 }}
             scroll={{ x: 'max-content' }}
+            request={(params) => load<CommissionEntry>(`${base}/entries`, {}, params)}
             columns={[
               {
-                title: w('commission.product'),
-                dataIndex: 'productName',
-                width: 160,
-                render: (_, p) => (
-                  <TwoLineCell secondary={p.productCode}>
-                    <span>{p.productName || p.productCode}</span>
+                title: w('commission.orderNo'),
+                dataIndex: 'orderNo',
+                width: 220,
+                render: (_, e) => (
+                  <TwoLineCell time={e.createdAt} timeTip={w('commission.entryTime')}>
+                    <span className="qy-mono">{e.orderNo ?? '-'}</span>
                   </TwoLineCell>
                 ),
               },
-              ...figures<CommissionSummary['byProduct'][number]>(),
-            ]}
-          />
-        </Col>
-        <Col xs={24} lg={12}>
-          <ProTable<CommissionSummary['byMerchant'][number]>
-            rowKey="mchNo"
-            headerTitle={w('commission.byMerchant')}
-            search={false}
-            options={false}
-            pagination={false}
-            cardBordered
-            loading={summary.loading}
-            dataSource={data?.byMerchant ?? []}
-            scroll={{ x: 'max-content' }}
-            columns={[
               {
-                title: w('commission.merchant'),
-                dataIndex: 'merchantName',
-                width: 160,
-                render: (_, m) => (
-                  <TwoLineCell secondary={m.mchNo}>
-                    <span>{m.merchantName || m.mchNo}</span>
-                  </TwoLineCell>
+                title: w('commission.kind'),
+                dataIndex: 'kind',
+                width: 130,
+                render: (_, e) => w(`commission.kindWord.${e.kind}`),
+              },
+              {
+                title: w('commission.entryAmount'),
+                dataIndex: 'amount',
+                align: 'right',
+                width: 130,
+                render: (_, e) => (
+                  <Typography.Text type={signedTone(e.amount)}>
+                    {signedYuan(e.amount, currency)}
+                  </Typography.Text>
                 ),
               },
-              ...figures<CommissionSummary['byMerchant'][number]>(),
+              {
+                title: w('commission.account'),
+                dataIndex: 'account',
+                width: 110,
+                render: (_, e) => w(`commission.accountWord.${e.account}`),
+              },
             ]}
           />
-        </Col>
-      </Row>
-      <ProTable<CommissionEntry>
-        rowKey="id"
-        headerTitle={w('commission.entries')}
-        search={false}
-        options={{ reload: true, density: false, setting: false }}
-        cardBordered
-        pagination={{ defaultPageSize: 20 }}
-        scroll={{ x: 'max-content' }}
-        request={(params) => load<CommissionEntry>(`${base}/entries`, {}, params)}
-        columns={[
-          {
-            title: w('commission.orderNo'),
-            dataIndex: 'orderNo',
-            width: 220,
-            render: (_, e) => (
-              <TwoLineCell time={e.createdAt} timeTip={w('commission.entryTime')}>
-                <span className="qy-mono">{e.orderNo ?? '-'}</span>
-              </TwoLineCell>
-            ),
-          },
-          {
-            title: w('commission.kind'),
-            dataIndex: 'kind',
-            width: 130,
-            render: (_, e) => w(`commission.kindWord.${e.kind}`),
-          },
-          {
-            title: w('commission.entryAmount'),
-            dataIndex: 'amount',
-            align: 'right',
-            width: 130,
-            render: (_, e) => (
-              <Typography.Text type={signedTone(e.amount)}>{signedYuan(e.amount, currency)}</Typography.Text>
-            ),
-          },
-          {
-            title: w('commission.account'),
-            dataIndex: 'account',
-            width: 110,
-            render: (_, e) => w(`commission.accountWord.${e.account}`),
-          },
-        ]}
-      />
+        </>
+      )}
     </Flex>
   );
 }

@@ -155,12 +155,23 @@ function MoveMerchantForm(props: {
   );
 }
 
-function MerchantsTab({ agent, writable }: { agent: AgentDetail; writable: boolean }) {
+function MerchantsTab({
+  agent,
+  writable,
+  onChanged,
+}: {
+  agent: AgentDetail;
+  writable: boolean;
+  onChanged: () => void;
+}) {
   const { t } = useTranslation(['operator', 'common']);
   const w = useAgentWords('operator');
   const load = useTablePageLoader();
   const actionRef = useRef<ActionType>(null);
-  const reload = () => actionRef.current?.reload();
+  const reload = () => {
+    actionRef.current?.reload();
+    onChanged();
+  };
   const columns: ProColumns<AgentMerchant>[] = [
     {
       title: w('merchant.name'),
@@ -247,6 +258,9 @@ export function AgentDetailPage() {
   const parent = useApi<AgentDetail>(data?.parentNo ? `/api/admin/agents/${data.parentNo}` : null);
   const products = useApi<Product[]>('/api/admin/products');
   const maxDepth = useApi<{ maxDepth: number }>('/api/admin/agents?limit=1');
+  const merchantCount = useApi<{ total: number }>(
+    `/api/admin/agents/${encodeURIComponent(agentNo)}/merchants?limit=1`,
+  );
   const [tab, setTab] = useState<Tab>((params.get('tab') as Tab) || 'rates');
   const back = () => navigate('/operator/agents');
 
@@ -338,7 +352,10 @@ export function AgentDetailPage() {
       tabList={[
         { key: 'rates', tab: `${t('agents.tabRates')}${data ? ` (${data.rates.length})` : ''}` },
         { key: 'agents', tab: `${t('agents.tabSubAgents')}${data ? ` (${data.subAgents.length})` : ''}` },
-        { key: 'merchants', tab: t('agents.tabMerchants') },
+        {
+          key: 'merchants',
+          tab: `${t('agents.tabMerchants')}${merchantCount.data ? ` (${merchantCount.data.total})` : ''}`,
+        },
         { key: 'commission', tab: t('agents.tabCommission') },
       ]}
     >
@@ -404,7 +421,7 @@ export function AgentDetailPage() {
           ]}
         />
       ) : tab === 'merchants' ? (
-        <MerchantsTab agent={data} writable={writable} />
+        <MerchantsTab agent={data} writable={writable} onChanged={merchantCount.reload} />
       ) : (
         <CommissionPanel
           area="operator"

@@ -99,7 +99,7 @@ export function AgentsPage() {
       title: w('agent'),
       dataIndex: 'agentNo',
       search: false,
-      width: 260,
+      width: 240,
       render: (_, a) => (
         <TwoLineCell secondary={a.agentNo} time={a.createdAt} timeTip={w('createdAt')}>
           <Link to={`/operator/agents/${a.agentNo}`}>{a.name}</Link>
@@ -124,7 +124,7 @@ export function AgentsPage() {
       title: w('contact'),
       dataIndex: 'contact',
       search: false,
-      width: 150,
+      width: 140,
       ellipsis: true,
       render: (_, a) => [a.contact, a.phone].filter(Boolean).join(' ') || '-',
     },
@@ -139,7 +139,7 @@ export function AgentsPage() {
       title: t('common:actions.more'),
       key: 'actions',
       valueType: 'option',
-      width: 260,
+      width: 240,
       render: (_, a) => (
         <Space size={12} wrap>
           <RowAction onClick={() => navigate(`/operator/agents/${a.agentNo}`)}>
