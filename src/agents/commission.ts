@@ -20,6 +20,14 @@ export const EntriesQuery = z.object({
 
 const AGENT_ACCOUNTS = ['agent_pending', 'agent_available'] as const;
 
+/** Ledger transaction kinds in the consoles' words for commission entries. */
+const ENTRY_KINDS: Record<string, string> = {
+  payment: 'payment',
+  refund: 'refund',
+  refund_reversal: 'refund_failed',
+  agent_settlement: 'settle',
+};
+
 /**
  * An agent's commission (AG-4): its balances (pending: orders not settled yet; available: settled,
  * owed to the agent) and its commission per day, product and merchant over a window, net of what
@@ -81,8 +89,9 @@ export async function commissionEntries(
     items: rows.map((r) => ({
       id: r.id.toString(),
       createdAt: r.at.toISOString(),
-      kind: r.type,
-      reference: r.reference,
+      kind: ENTRY_KINDS[r.type] ?? r.type,
+      /** The order's number (payment), the refund's (refund, refund_failed); null for a settlement. */
+      reference: r.type === 'agent_settlement' ? null : r.reference,
       account: r.account === 'agent_available' ? 'available' : 'pending',
       amount: toJsonAmount(r.amount),
       balanceAfter: toJsonAmount(r.balance_after),
