@@ -3,10 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { QingyunClient } from '../sdk/index.ts';
 import { adoptSession, launchBrowser, newPage, WALKTHROUGH_TIMEOUT } from './support/browser.ts';
 import { ConsoleClient, operatorConsole, uniqueName } from './support/console.ts';
 import { testDatabases } from './support/databases.ts';
-import { eventually, startTestPlatform, type TestPlatform } from './support/platform.ts';
+import { eventually, paidSandboxOrder, startTestPlatform, type TestPlatform } from './support/platform.ts';
 
 vi.setConfig({ testTimeout: WALKTHROUGH_TIMEOUT });
 
@@ -23,6 +24,11 @@ describe.each(testDatabases)('agent screens in the browser on $kind', (database)
   let admin: ConsoleClient;
   const shots = path.join(os.tmpdir(), `browser-agents-${database.kind}`);
   const product = 'sandbox_qr';
+  // The chain the first walk builds, which the second carries on with.
+  let topNo = '';
+  let subNo = '';
+  let topLogin: { username: string; password: string } | null = null;
+  let sub: ConsoleClient;
 
   beforeAll(async () => {
     t = await startTestPlatform(database);
@@ -83,7 +89,8 @@ describe.each(testDatabases)('agent screens in the browser on $kind', (database)
     const table = page.getByTestId('agents-table');
     await table.getByRole('link', { name: '华东一级代理' }).click();
     await page.waitForURL(/\/operator\/agents\/A\d+/);
-    const topNo = /agents\/(A\d+)/.exec(page.url())![1]!;
+    topNo = /agents\/(A\d+)/.exec(page.url())![1]!;
+    topLogin = { username: topUser, password: topPassword };
 
     // ---- its rate: below the channel cost is refused in words, then a rate that fits ----
     const rates = page.getByTestId('agent-rates');
@@ -122,12 +129,12 @@ describe.each(testDatabases)('agent screens in the browser on $kind', (database)
       `/api/admin/agents/${topNo}`,
     );
     expect(detail.subAgents).toEqual([expect.objectContaining({ depth: 2 })]);
-    const subNo = detail.subAgents[0]!.agentNo;
+    subNo = detail.subAgents[0]!.agentNo;
     await admin.ok('PUT', `/api/admin/agents/${subNo}/rates/${product}`, { ratePpm: 5500, fixedFee: 5 });
     await context.close();
 
     // ---- the sub-agent signs in with the password it was shown (and changes it, as it must) ----
-    const sub = new ConsoleClient(t.platform.url);
+    sub = new ConsoleClient(t.platform.url);
     expect(await sub.login('agent', subUser, subPassword, { newPassword: `Hz-${uniqueName('pw')}9` })).toBe(
       'active',
     );
@@ -159,5 +166,112 @@ describe.each(testDatabases)('agent screens in the browser on $kind', (database)
     await p.goto(url('/agent/home'));
     await expect.poll(() => p.getByTestId('home-merchants').innerText()).toContain('1');
     await agentSide.context.close();
+  });
+
+  it('the sub-agent onboards a merchant, the operator approves it, a payment credits both agents and both portals show it', async () => {
+    expect(subNo).not.toBe('');
+    // ---- the sub-agent's application (its form's fields and documents, as the portal sends them) ----
+    const body = {
+      merchantType: 'company',
+      merchantName: '西溪咖啡',
+      legalName: '陈西溪',
+      idNumber: '330106199001011234',
+      licenceNo: '91330106MA2B000X7Q',
+      contactName: '陈西溪',
+      phone: '13900001111',
+      email: 'xixi@example.com',
+      businessCategory: 'catering',
+      cardHolder: '西溪咖啡有限公司',
+      bankName: '招商银行',
+      cardNo: '6225880112345678',
+      rates: [{ productCode: product, ratePpm: 6000, fixedFee: 10 }],
+    };
+    const draft = await sub.ok<{ applicationNo: string }>('POST', '/api/agent/onboarding/applications', body);
+    const base = `/api/agent/onboarding/applications/${draft.applicationNo}`;
+    const png = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(256)]).toString('base64');
+    for (const kind of ['licence', 'id_front', 'id_back']) {
+      await sub.ok('PUT', `${base}/documents/${kind}`, { content: png });
+    }
+    await sub.ok('POST', `${base}/submit`);
+    const agentSide = await newPage(browser, { locale: 'zh-CN' });
+    await adoptSession(agentSide.context, t.platform.url, sub);
+    await agentSide.page.goto(url('/agent/onboarding'));
+    await expect.poll(() => agentSide.page.locator('tbody').first().innerText()).toContain('西溪咖啡');
+    await shoot(agentSide.page, '7-sub-agent-onboarding');
+
+    // ---- the operator approves it in the review drawer ----
+    const { page, context } = await newPage(browser, { locale: 'zh-CN' });
+    await adoptSession(context, t.platform.url, admin);
+    await page.goto(url(`/operator/onboarding?application=${draft.applicationNo}`));
+    const drawer = page.locator('.ant-drawer-content');
+    await expect.poll(() => drawer.innerText()).toContain('西溪咖啡');
+    await shoot(page, '8-operator-review');
+    await drawer.getByRole('button', { name: '通过' }).click();
+    const modal = page.getByRole('dialog').filter({ hasText: `通过进件 ${draft.applicationNo}` });
+    await modal.getByRole('button', { name: '通过' }).click();
+    await expect
+      .poll(
+        async () =>
+          (
+            await admin.ok<{ state: string }>(
+              'GET',
+              `/api/admin/onboarding/applications/${draft.applicationNo}`,
+            )
+          ).state,
+      )
+      .toBe('approved');
+    await context.close();
+    const approved = await admin.ok<{ mchNo: string }>(
+      'GET',
+      `/api/admin/onboarding/applications/${draft.applicationNo}`,
+    );
+
+    // ---- a payment of the new merchant, 100.00: fee 60 + 10 = 70; the sub-agent's 55 + 5 = 60, the top agent's 50: 10 each ----
+    const services = t.platform.services;
+    const { app, secret } = await services.merchants.createApp(approved.mchNo, { name: '西溪咖啡收款' });
+    const client = new QingyunClient({
+      baseUrl: t.platform.url,
+      mchNo: approved.mchNo,
+      appId: app.appId,
+      key: { type: 'HMAC-SHA256', secret },
+    });
+    const order = await paidSandboxOrder(client, {
+      mchOrderNo: uniqueName('xixi'),
+      amount: 10_000,
+      subject: '拿铁',
+    });
+    const profit = await services.db.query<{ level: number; amount: bigint }>(
+      `SELECT p.level, p.amount FROM order_profit p JOIN pay_order o ON o.id = p.order_id
+       WHERE o.order_no = $1 ORDER BY p.level`,
+      [order.orderNo],
+    );
+    expect(profit.map((r) => [r.level, r.amount])).toEqual([
+      [0, expect.any(BigInt)],
+      [1, 10n],
+      [2, 10n],
+    ]);
+
+    // ---- both portals show it ----
+    await agentSide.page.goto(url('/agent/commission'));
+    const subPanel = agentSide.page.getByTestId('commission');
+    await expect.poll(() => subPanel.innerText()).toContain('0.10');
+    await shoot(agentSide.page, '9-sub-agent-commission');
+    await expect.poll(() => subPanel.innerText()).toContain('西溪咖啡');
+    await agentSide.context.close();
+
+    const top = new ConsoleClient(t.platform.url);
+    expect(
+      await top.login('agent', topLogin!.username, topLogin!.password, {
+        newPassword: `Hd-${uniqueName('pw')}7`,
+      }),
+    ).toBe('active');
+    const topSide = await newPage(browser, { locale: 'zh-CN' });
+    await adoptSession(topSide.context, t.platform.url, top);
+    await topSide.page.goto(url('/agent/commission'));
+    const topPanel = topSide.page.getByTestId('commission');
+    await expect.poll(() => topPanel.innerText()).toContain('0.10');
+    await shoot(topSide.page, '10-top-agent-commission');
+    await expect.poll(() => topPanel.innerText()).toContain('西溪咖啡');
+    await topSide.context.close();
   });
 });

@@ -40,7 +40,9 @@ export async function commissionView(
 ) {
   const timeZone = services.orders.timeZone;
   const today = localDate(new Date(), timeZone);
-  const window = windowOf({ from: query.from ?? addDays(today, -29), to: query.to ?? today }, timeZone);
+  const fromDate = query.from ?? addDays(today, -29);
+  const toDate = query.to ?? today;
+  const window = windowOf({ from: fromDate, to: toDate }, timeZone);
   const withTest = query.includeTest ?? (await services.catalog.testDataOnly());
   const filter = { agentId: agent.id, from: window.from!, to: window.to!, timeZone, withTest };
   const [byDay, byProduct, byMerchant] = await Promise.all([
@@ -62,6 +64,8 @@ export async function commissionView(
     currency: 'CNY',
     from: window.from!.toISOString(),
     to: window.to!.toISOString(),
+    fromDate: fromDate.slice(0, 10),
+    toDate: toDate.slice(0, 10),
     includeTest: withTest,
     balance: { pending: await balance('agent_pending'), available: await balance('agent_available') },
     byDay: byDay.map((r) => ({ day: r.key, ...figures(r) })),

@@ -22,6 +22,9 @@ interface Figures {
 
 export interface CommissionSummary {
   currency: string;
+  /** The window's first and last local days (the platform's calendar). */
+  fromDate: string;
+  toDate: string;
   balance: { pending: number; available: number };
   byDay: (Figures & { day: string })[];
   byProduct: (Figures & { productCode: string; productName: string })[];
@@ -66,11 +69,14 @@ export function CommissionPanel({
 }) {
   const w = useAgentWords(area);
   const load = useTablePageLoader();
-  const [range, setRange] = useState<[Dayjs, Dayjs]>(() => [dayjs().subtract(29, 'day'), dayjs()]);
-  const from = range[0].format(DAY);
-  const to = range[1].format(DAY);
-  const summary = useApi<CommissionSummary>(`${base}${qs({ from, to })}`);
+  // None chosen: the server's last 30 days, in the platform's calendar (the browser's may be another).
+  const [range, setRange] = useState<[Dayjs, Dayjs] | null>(null);
+  const summary = useApi<CommissionSummary>(
+    `${base}${qs(range ? { from: range[0].format(DAY), to: range[1].format(DAY) } : {})}`,
+  );
   const data = summary.data;
+  const from = range?.[0].format(DAY) ?? data?.fromDate ?? '';
+  const to = range?.[1].format(DAY) ?? data?.toDate ?? '';
   const currency = data?.currency ?? 'CNY';
   const total = (data?.byDay ?? []).reduce((sum, d) => sum + d.commission, 0);
 
@@ -147,7 +153,7 @@ export function CommissionPanel({
       <Flex wrap gap={12} align="center" justify="space-between">
         <DatePicker.RangePicker
           aria-label={w('commission.range')}
-          value={range}
+          value={range ?? (data ? [dayjs(data.fromDate), dayjs(data.toDate)] : null)}
           allowClear={false}
           onChange={(v) => v?.[0] && v[1] && setRange([v[0], v[1]])}
         />
