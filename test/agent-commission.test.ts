@@ -279,7 +279,7 @@ for (const database of testDatabases) {
       );
       expect(entries.total).toBeGreaterThan(0);
       expect(entries.items.map((e) => e.kind)).toEqual(
-        expect.arrayContaining(['payment', 'refund', 'agent_settlement']),
+        expect.arrayContaining(['payment', 'refund', 'refund_failed', 'settle']),
       );
       // The sub-agent cannot read its parent's commission through the operator's route.
       expect(

@@ -2,9 +2,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import QRCode from 'qrcode';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { QingyunClient } from '../sdk/index.ts';
-import { adoptSession, launchBrowser, newPage, WALKTHROUGH_TIMEOUT } from './support/browser.ts';
+import {
+  adoptSession,
+  launchBrowser,
+  newPage,
+  readmeScreenshots,
+  WALKTHROUGH_TIMEOUT,
+} from './support/browser.ts';
 import { ConsoleClient, operatorConsole, uniqueName } from './support/console.ts';
 import { testDatabases } from './support/databases.ts';
 import { eventually, paidSandboxOrder, startTestPlatform, type TestPlatform } from './support/platform.ts';
@@ -42,6 +49,7 @@ describe.each(testDatabases)('agent screens in the browser on $kind', (database)
   });
 
   const url = (p: string) => `${t.platform.url}${p}`;
+  const readme = readmeScreenshots(database.kind);
   const shoot = async (page: Page, name: string) => {
     await page.waitForTimeout(400);
     await page.screenshot({ path: path.join(shots, `${name}.png`) });
@@ -180,7 +188,7 @@ describe.each(testDatabases)('agent screens in the browser on $kind', (database)
       contactName: '陈西溪',
       phone: '13900001111',
       email: 'xixi@example.com',
-      businessCategory: 'catering',
+      businessCategory: '餐饮',
       cardHolder: '西溪咖啡有限公司',
       bankName: '招商银行',
       cardNo: '6225880112345678',
@@ -188,9 +196,10 @@ describe.each(testDatabases)('agent screens in the browser on $kind', (database)
     };
     const draft = await sub.ok<{ applicationNo: string }>('POST', '/api/agent/onboarding/applications', body);
     const base = `/api/agent/onboarding/applications/${draft.applicationNo}`;
-    const png = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(256)]).toString('base64');
+    // Real images, so the reviewer's previews show them (a QR of the document's name will do).
     for (const kind of ['licence', 'id_front', 'id_back']) {
-      await sub.ok('PUT', `${base}/documents/${kind}`, { content: png });
+      const png = await QRCode.toBuffer(`${body.merchantName} ${kind}`, { width: 240 });
+      await sub.ok('PUT', `${base}/documents/${kind}`, { content: png.toString('base64') });
     }
     await sub.ok('POST', `${base}/submit`);
     const agentSide = await newPage(browser, { locale: 'zh-CN' });
@@ -206,6 +215,7 @@ describe.each(testDatabases)('agent screens in the browser on $kind', (database)
     const drawer = page.locator('.ant-drawer-content');
     await expect.poll(() => drawer.innerText()).toContain('西溪咖啡');
     await shoot(page, '8-operator-review');
+    await readme(page, 'operator-onboarding-review');
     await drawer.getByRole('button', { name: '通过' }).click();
     const modal = page.getByRole('dialog').filter({ hasText: `通过进件 ${draft.applicationNo}` });
     await modal.getByRole('button', { name: '通过' }).click();
@@ -270,8 +280,9 @@ describe.each(testDatabases)('agent screens in the browser on $kind', (database)
     await topSide.page.goto(url('/agent/commission'));
     const topPanel = topSide.page.getByTestId('commission');
     await expect.poll(() => topPanel.innerText()).toContain('0.10');
-    await shoot(topSide.page, '10-top-agent-commission');
     await expect.poll(() => topPanel.innerText()).toContain('西溪咖啡');
+    await shoot(topSide.page, '10-top-agent-commission');
+    await readme(topSide.page, 'agent-commission');
     await topSide.context.close();
   });
 });
