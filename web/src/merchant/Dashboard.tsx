@@ -7,6 +7,7 @@ import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
 import { qs } from '../api.ts';
 import { amountCountOption, Chart, COUNT_COLOR, type TrendSeries, trendOption } from '../shell/Chart.tsx';
+import { useCardTools } from '../shell/cardTools.tsx';
 import { ErrorAlert } from '../shell/ErrorAlert.tsx';
 import { ExportButton } from '../shell/ExportButton.tsx';
 import { ratio, time, yuan } from '../shell/format.ts';
@@ -188,6 +189,34 @@ export function Dashboard() {
       statistic: { title: t('merchant:dashboard.orderCount'), value: today?.orderCount ?? 0 },
     },
   ];
+  const tools = useCardTools(
+    <>
+      <DatePicker.RangePicker
+        value={range}
+        allowClear={false}
+        presets={[
+          { label: t('merchant:dashboard.last7'), value: [dayjs().subtract(6, 'day'), dayjs()] },
+          { label: t('merchant:dashboard.last30'), value: [dayjs().subtract(29, 'day'), dayjs()] },
+          {
+            label: t('merchant:dashboard.last90'),
+            value: [dayjs().subtract(TREND_DAYS - 1, 'day'), dayjs()],
+          },
+        ]}
+        disabledDate={(d, info) =>
+          d.isAfter(dayjs(), 'day') || (!!info.from && Math.abs(d.diff(info.from, 'day')) >= TREND_DAYS)
+        }
+        onChange={(v) => v?.[0] && v[1] && setRange([v[0], v[1]])}
+        aria-label={`${t('merchant:dashboard.range')} (${t('merchant:dashboard.rangeLimit')})`}
+        data-testid="trend-range"
+      />
+      <ExportButton
+        basename={`${t('merchant:dashboard.exportName')}-${range[0].format('YYYYMMDD')}-${range[1].format('YYYYMMDD')}`}
+        columns={exportColumns}
+        rows={trend}
+        testId="export-trend"
+      />
+    </>,
+  );
   // An answer for the other setting of the switch is being asked again: still loading.
   const statsLoading = !data && (loading || !!answer);
 
@@ -241,8 +270,9 @@ export function Dashboard() {
           </StatisticCard.Group>
         ) : (
           <Row gutter={[12, 12]}>
-            {stats.map((s) => (
-              <Col span={12} key={s.key}>
+            {stats.map((s, i) => (
+              // Five cards: the first across the width, then two by two, so no row is half empty.
+              <Col span={i === 0 ? 24 : 12} key={s.key}>
                 <StatisticCard statistic={s.statistic} loading={statsLoading} style={{ height: '100%' }} />
               </Col>
             ))}
@@ -265,35 +295,9 @@ export function Dashboard() {
         }
         bordered
         headerBordered
-        extra={
-          <div className="qy-card-tools">
-            <DatePicker.RangePicker
-              value={range}
-              allowClear={false}
-              presets={[
-                { label: t('merchant:dashboard.last7'), value: [dayjs().subtract(6, 'day'), dayjs()] },
-                { label: t('merchant:dashboard.last30'), value: [dayjs().subtract(29, 'day'), dayjs()] },
-                {
-                  label: t('merchant:dashboard.last90'),
-                  value: [dayjs().subtract(TREND_DAYS - 1, 'day'), dayjs()],
-                },
-              ]}
-              disabledDate={(d, info) =>
-                d.isAfter(dayjs(), 'day') || (!!info.from && Math.abs(d.diff(info.from, 'day')) >= TREND_DAYS)
-              }
-              onChange={(v) => v?.[0] && v[1] && setRange([v[0], v[1]])}
-              aria-label={`${t('merchant:dashboard.range')} (${t('merchant:dashboard.rangeLimit')})`}
-              data-testid="trend-range"
-            />
-            <ExportButton
-              basename={`${t('merchant:dashboard.exportName')}-${range[0].format('YYYYMMDD')}-${range[1].format('YYYYMMDD')}`}
-              columns={exportColumns}
-              rows={trend}
-              testId="export-trend"
-            />
-          </div>
-        }
+        extra={tools.extra}
       >
+        {tools.top}
         <Row gutter={[16, 16]}>
           <Col xs={24} xl={14}>
             <Space wrap style={{ marginBottom: 8, justifyContent: 'space-between', width: '100%' }}>

@@ -3,6 +3,7 @@ import { DatePicker, Progress, Segmented, Table, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import dayjs from 'dayjs';
 import { useTranslation } from 'react-i18next';
+import { useCardTools } from '../../shell/cardTools.tsx';
 import { ExportButton } from '../../shell/ExportButton.tsx';
 import { ratio, yuan } from '../../shell/format.ts';
 import { FiguresCell } from '../../shell/listTable.tsx';
@@ -59,6 +60,33 @@ export function GroupSection(props: {
         to: dayjs(stats.to).format('YYYY-MM-DD HH:mm'),
       })
     : '';
+  const tools = useCardTools(
+    <>
+      <Segmented<StatsGroup>
+        value={groupBy}
+        onChange={props.onGroupBy}
+        options={(['merchant', 'product', 'channel'] as const).map((g) => ({
+          value: g,
+          label: t(`stats.group.${g}`),
+        }))}
+      />
+      <DatePicker.RangePicker
+        allowClear
+        value={props.range}
+        presets={presets}
+        placeholder={[t('stats.today'), t('stats.today')]}
+        disabledDate={(d) => d.isAfter(dayjs(), 'day')}
+        onChange={(v) => props.onRange(v?.[0] && v[1] ? [v[0], v[1]] : null)}
+        aria-label={t('stats.range')}
+      />
+      <ExportButton
+        basename={`${t('stats.exportName')}-${groupBy}-${dayjs(stats?.from).format('YYYYMMDDHH')}`}
+        columns={exportColumns}
+        rows={totalsRow && rows.length > 0 ? [...rows, totalsRow] : rows}
+        testId="export-groups"
+      />
+    </>,
+  );
   return (
     <ProCard
       style={{ marginTop: 16 }}
@@ -66,40 +94,15 @@ export function GroupSection(props: {
       headerBordered
       title={t('stats.byGroup')}
       subTitle={
-        stats ? (
+        stats && tools.wide ? (
           <Typography.Text type="secondary" data-testid="stats-window">
             {window}
           </Typography.Text>
         ) : undefined
       }
-      extra={
-        <div className="qy-card-tools">
-          <Segmented<StatsGroup>
-            value={groupBy}
-            onChange={props.onGroupBy}
-            options={(['merchant', 'product', 'channel'] as const).map((g) => ({
-              value: g,
-              label: t(`stats.group.${g}`),
-            }))}
-          />
-          <DatePicker.RangePicker
-            allowClear
-            value={props.range}
-            presets={presets}
-            placeholder={[t('stats.today'), t('stats.today')]}
-            disabledDate={(d) => d.isAfter(dayjs(), 'day')}
-            onChange={(v) => props.onRange(v?.[0] && v[1] ? [v[0], v[1]] : null)}
-            aria-label={t('stats.range')}
-          />
-          <ExportButton
-            basename={`${t('stats.exportName')}-${groupBy}-${dayjs(stats?.from).format('YYYYMMDDHH')}`}
-            columns={exportColumns}
-            rows={totalsRow && rows.length > 0 ? [...rows, totalsRow] : rows}
-            testId="export-groups"
-          />
-        </div>
-      }
+      extra={tools.extra}
     >
+      {tools.top}
       <Typography.Paragraph type="secondary" style={{ fontSize: 12, marginBottom: 8 }}>
         {t('stats.groupWindowHint')}
       </Typography.Paragraph>
@@ -155,7 +158,7 @@ function GroupTable(props: {
     {
       title: t(`stats.group.${props.groupBy}`),
       dataIndex: 'name',
-      width: 220,
+      width: 200,
       render: (name: string, r) => (
         <span>
           {name || r.key}
@@ -171,14 +174,14 @@ function GroupTable(props: {
       title: t('stats.orderCount'),
       dataIndex: 'orderCount',
       align: 'right',
-      width: 120,
+      width: 100,
       sorter: (a, b) => a.orderCount - b.orderCount,
       render: (_, r) => countCell(r),
     },
     {
       title: t('stats.successRate'),
       dataIndex: 'successRate',
-      width: 160,
+      width: 150,
       sorter: (a, b) => a.successRate - b.successRate,
       render: rateCell,
     },
@@ -186,7 +189,7 @@ function GroupTable(props: {
       title: t('stats.paidAmount'),
       dataIndex: 'paidAmount',
       align: 'right',
-      width: 190,
+      width: 180,
       defaultSortOrder: 'descend',
       sorter: (a, b) => a.paidAmount - b.paidAmount,
       render: (_, r) => paidCell(r),
@@ -195,7 +198,7 @@ function GroupTable(props: {
       title: t('stats.fee'),
       dataIndex: 'fee',
       align: 'right',
-      width: 160,
+      width: 140,
       sorter: (a, b) => a.fee - b.fee,
       render: (_, r) => feeCell(r),
     },
@@ -203,7 +206,7 @@ function GroupTable(props: {
       title: t('stats.netProfit'),
       dataIndex: 'netProfit',
       align: 'right',
-      width: 190,
+      width: 180,
       sorter: (a, b) => (a.netProfit ?? a.profit) - (b.netProfit ?? b.profit),
       render: (_, r) => profitCell(r),
     },
@@ -218,7 +221,7 @@ function GroupTable(props: {
         columns={columns}
         dataSource={props.rows}
         pagination={props.rows.length > 20 ? { pageSize: 20, showSizeChanger: false } : false}
-        scroll={{ x: 1040 }}
+        scroll={{ x: 950 }}
         summary={() =>
           totals && props.rows.length > 0 ? (
             <Table.Summary.Row style={{ background: '#fafafa', fontWeight: 600 }}>

@@ -1,4 +1,4 @@
-import { ArrowDownOutlined, CheckCircleOutlined } from '@ant-design/icons';
+import { ArrowDownOutlined } from '@ant-design/icons';
 import { ProCard, StatisticCard } from '@ant-design/pro-components';
 import { Col, Row, Space, Table, Tag, Tooltip, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
@@ -6,6 +6,7 @@ import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ExportButton } from '../../shell/ExportButton.tsx';
 import { ratio, yuan } from '../../shell/format.ts';
+import { FiguresCell } from '../../shell/listTable.tsx';
 import type { ExportColumn } from '../../shell/tableExport.ts';
 import type { ChannelRate, DashboardToday, DashboardTop, OperatorDashboard, RateWindow } from '../types.ts';
 
@@ -119,16 +120,17 @@ function TopList({ kind, rows, loading }: { kind: TopKind; rows: DashboardTop[];
       title: t('stats.paidAmount'),
       dataIndex: 'paidAmount',
       align: 'right',
+      width: 150,
       render: (v: number, r) => (
-        <Space direction="vertical" size={0}>
-          <Typography.Text strong>{yuan(v)}</Typography.Text>
-          <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-            {t('stats.paidCountOf', { count: r.paidCount })}
-          </Typography.Text>
-        </Space>
+        <FiguresCell
+          main={yuan(v)}
+          figures={[
+            { label: t('stats.paidCount'), value: r.paidCount },
+            { label: lastTitle, value: yuan(last(r)) },
+          ]}
+        />
       ),
     },
-    { title: lastTitle, key: 'last', align: 'right', render: (_, r) => yuan(last(r)) },
   ];
   const exportColumns: ExportColumn<DashboardTop>[] = [
     { title: t('stats.top.rank'), value: (r) => rows.indexOf(r) + 1 },
@@ -197,12 +199,26 @@ export function ChannelRates({ rates, loading }: { rates: ChannelRate[] | undefi
       title: t('stats.rates.account'),
       dataIndex: 'name',
       ellipsis: true,
+      // The falling tag sits with the name, so a phone shows it without scrolling sideways.
       render: (name: string, r) => (
-        <Space direction="vertical" size={0} style={{ maxWidth: '100%' }}>
+        <Space direction="vertical" size={2} style={{ maxWidth: '100%' }}>
           <Typography.Text ellipsis={{ tooltip: name }}>{name || r.channelAccountId}</Typography.Text>
-          <Typography.Text type="secondary" className="qy-mono" style={{ fontSize: 12 }}>
-            {r.channelAccountId}
-          </Typography.Text>
+          <Space size={6} wrap>
+            <Typography.Text type="secondary" className="qy-mono" style={{ fontSize: 12 }}>
+              {r.channelAccountId}
+            </Typography.Text>
+            {r.falling && (
+              <Tooltip title={t('stats.rates.fallingHint')}>
+                <Tag
+                  color="error"
+                  icon={<ArrowDownOutlined />}
+                  data-testid={`rate-falling-${r.channelAccountId}`}
+                >
+                  {t('stats.rates.falling')}
+                </Tag>
+              </Tooltip>
+            )}
+          </Space>
         </Space>
       ),
     },
@@ -210,34 +226,15 @@ export function ChannelRates({ rates, loading }: { rates: ChannelRate[] | undefi
       title: t('stats.rates.last15'),
       key: 'last15',
       align: 'right',
-      width: 120,
+      width: 110,
       render: (_, r) => windowCell(r.last15, r.falling),
     },
     {
       title: t('stats.rates.last60'),
       key: 'last60',
       align: 'right',
-      width: 120,
+      width: 110,
       render: (_, r) => windowCell(r.last60, false),
-    },
-    {
-      title: t('stats.rates.trend'),
-      key: 'falling',
-      width: 96,
-      render: (_, r) =>
-        r.falling ? (
-          <Tooltip title={t('stats.rates.fallingHint')}>
-            <Tag
-              color="error"
-              icon={<ArrowDownOutlined />}
-              data-testid={`rate-falling-${r.channelAccountId}`}
-            >
-              {t('stats.rates.falling')}
-            </Tag>
-          </Tooltip>
-        ) : (
-          <Tag icon={<CheckCircleOutlined />}>{t('stats.rates.steady')}</Tag>
-        ),
     },
   ];
   const exportColumns: ExportColumn<ChannelRate>[] = [
@@ -294,7 +291,7 @@ export function ChannelRates({ rates, loading }: { rates: ChannelRate[] | undefi
           tableLayout="fixed"
           pagination={rows.length > 8 ? { pageSize: 8, showSizeChanger: false, size: 'small' } : false}
           locale={{ emptyText: t('stats.rates.empty') }}
-          scroll={{ x: 440 }}
+          scroll={{ x: 340 }}
         />
       </div>
     </ProCard>

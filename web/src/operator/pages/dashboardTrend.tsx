@@ -4,6 +4,7 @@ import dayjs, { type Dayjs } from 'dayjs';
 import { useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Chart, type ChartOption, COUNT_COLOR, trendOption } from '../../shell/Chart.tsx';
+import { useCardTools } from '../../shell/cardTools.tsx';
 import { ExportButton } from '../../shell/ExportButton.tsx';
 import { yuan } from '../../shell/format.ts';
 import type { ExportColumn } from '../../shell/tableExport.ts';
@@ -104,7 +105,7 @@ export function TrendSection(props: {
   }, [trend, categories, t]);
 
   const exportColumns: ExportColumn<DashboardDay>[] = [
-    { title: t('stats.range'), value: (d) => d.date },
+    { title: t('stats.trends.date'), value: (d) => d.date },
     { title: t('stats.trends.orders'), value: (d) => d.orderCount },
     { title: t('stats.trends.paidCount'), value: (d) => d.paidCount },
     { title: t('stats.trends.paid'), value: (d) => d.paidAmount, money: true },
@@ -121,6 +122,27 @@ export function TrendSection(props: {
     { label: t('stats.trends.lastYear'), value: [dayjs().subtract(MAX_DAYS - 1, 'day'), dayjs()] as Range },
   ];
   const [from, to] = props.range;
+  const tools = useCardTools(
+    <>
+      <DatePicker.RangePicker
+        value={props.range}
+        presets={presets}
+        allowClear={false}
+        disabledDate={(d, info) =>
+          d.isAfter(dayjs(), 'day') || (!!info.from && Math.abs(d.diff(info.from, 'day')) >= MAX_DAYS)
+        }
+        onChange={(v) => v?.[0] && v[1] && props.onRange([v[0], v[1]])}
+        aria-label={t('stats.trends.range')}
+        data-testid="trend-range"
+      />
+      <ExportButton
+        basename={`${t('stats.exportName')}-${from.format('YYYYMMDD')}-${to.format('YYYYMMDD')}`}
+        columns={exportColumns}
+        rows={trend}
+        testId="export-trend"
+      />
+    </>,
+  );
   const chart = (key: 'amount' | 'count' | 'profit') => (
     <div data-testid={`trend-${key}`}>
       <Chart
@@ -136,38 +158,21 @@ export function TrendSection(props: {
       style={{ marginTop: 16 }}
       title={t('stats.trends.title')}
       subTitle={
-        <Typography.Text type="secondary" data-testid="trend-days">
-          {t('stats.trends.days', {
-            from: from.format('YYYY-MM-DD'),
-            to: to.format('YYYY-MM-DD'),
-            count: to.startOf('day').diff(from.startOf('day'), 'day') + 1,
-          })}
-        </Typography.Text>
+        tools.wide && (
+          <Typography.Text type="secondary" data-testid="trend-days">
+            {t('stats.trends.days', {
+              from: from.format('YYYY-MM-DD'),
+              to: to.format('YYYY-MM-DD'),
+              count: to.startOf('day').diff(from.startOf('day'), 'day') + 1,
+            })}
+          </Typography.Text>
+        )
       }
       bordered
       headerBordered
-      extra={
-        <div className="qy-card-tools">
-          <DatePicker.RangePicker
-            value={props.range}
-            presets={presets}
-            allowClear={false}
-            disabledDate={(d, info) =>
-              d.isAfter(dayjs(), 'day') || (!!info.from && Math.abs(d.diff(info.from, 'day')) >= MAX_DAYS)
-            }
-            onChange={(v) => v?.[0] && v[1] && props.onRange([v[0], v[1]])}
-            aria-label={t('stats.trends.range')}
-            data-testid="trend-range"
-          />
-          <ExportButton
-            basename={`${t('stats.exportName')}-${from.format('YYYYMMDD')}-${to.format('YYYYMMDD')}`}
-            columns={exportColumns}
-            rows={trend}
-            testId="export-trend"
-          />
-        </div>
-      }
+      extra={tools.extra}
     >
+      {tools.top}
       <Row gutter={[16, 16]}>
         <Col xs={24}>
           <Typography.Text strong>{t('stats.trends.amount')}</Typography.Text>
