@@ -569,7 +569,7 @@ describe.each(testDatabases)('merchant portal on $kind', (database) => {
     expect(await fresh.login('merchant', name, temporaryPassword)).toBe('password_change');
   });
 
-  it("shows today's figures, the 30-day trend and today by hour; a cashier its own; test orders left out", async () => {
+  it("shows today's figures, the 90-day trend and today by hour; a cashier its own; test orders left out", async () => {
     const cashierB = await merchantConsole(t, { merchantId: merchantB, merchantRole: 'cashier' });
     const first = await collect(managerB, 10_000);
     await collect(managerB, 5_000);
@@ -604,9 +604,10 @@ describe.each(testDatabases)('merchant portal on $kind', (database) => {
       pendingCount: 1,
       successRate: 1,
       income: 13_000 - 60 - 18,
+      refundedAmount: 0,
     });
-    expect(board.trend).toHaveLength(30);
-    expect(board.trend.at(-1)).toMatchObject({ paidAmount: 13_000, paidCount: 2 });
+    expect(board.trend).toHaveLength(90);
+    expect(board.trend.at(-1)).toMatchObject({ paidAmount: 13_000, paidCount: 2, refundedAmount: 0, withdrawnAmount: 0 });
     expect(board.trend.slice(0, -1).every((d) => d.paidAmount === 0 && d.paidCount === 0)).toBe(true);
     const dates = board.trend.map((d) => d.date);
     expect([...dates].sort()).toEqual(dates);
@@ -623,6 +624,7 @@ describe.each(testDatabases)('merchant portal on $kind', (database) => {
       pendingCount: 0,
       successRate: 1,
       income: 3_000 - 18,
+      refundedAmount: 0,
     });
     expect(own.hourly.reduce((s, h) => s + h.paidAmount, 0)).toBe(3_000);
 

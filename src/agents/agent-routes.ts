@@ -7,6 +7,7 @@ import { requireAgentUser, sessionOf } from '../auth/guards.ts';
 import { AppError } from '../errors.ts';
 import { merchantView } from '../merchants/service.ts';
 import { toJsonAmount } from '../money/money.ts';
+import { IncludeTest, TrendRange } from '../stats/routes.ts';
 import { CommissionQuery, commissionEntries, commissionView, EntriesQuery } from './commission.ts';
 import type { AgentRow } from './queries.ts';
 import {
@@ -66,6 +67,19 @@ export async function agentAreaRoutes(app: FastifyInstance, { services }: { serv
         maxDepth: await agents.maxDepth(),
       };
     },
+  );
+
+  api.get(
+    '/api/agent/dashboard',
+    {
+      schema: {
+        tags,
+        summary:
+          "Today's volume and commission of this agent's subtree, and per day from `from` to `to` (local dates, default the last 90 days)",
+        querystring: z.object({ includeTest: IncludeTest, ...TrendRange }),
+      },
+    },
+    async (request) => services.stats.agentDashboard((await me(request)).agent.id, request.query),
   );
 
   api.get(

@@ -90,6 +90,12 @@ export class AgentService implements AgentRateRule {
     return this.options.maxDepth();
   }
 
+  /** Agents by id, for lists that show whose each row is. */
+  async byIds(ids: bigint[]): Promise<Map<bigint, AgentRow>> {
+    if (ids.length === 0) return new Map();
+    return new Map((await queries.findAgentsByIds(this.db, ids)).map((a) => [a.id, a]));
+  }
+
   /**
    * The agent chain of a merchant's orders of a product, top agent first: empty for the platform's
    * own merchants. A level without a rate sells nothing below it (PRODUCT_NOT_AVAILABLE), as the

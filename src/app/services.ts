@@ -119,6 +119,11 @@ export function createServices(db: Db, config: Config, log: Logger, publicUrl: (
   orders.attachAgentChains((merchantId, product) => agents.chainFor(merchantId, product));
   // Approved withdrawals become payout orders; their outcomes come back in the payout's transaction.
   withdrawals.attachPayouts(payouts);
+  const stats = new StatsService(db, merchants, catalog, { timeZone: config.timeZone });
+  stats.attach({
+    agentsByIds: (ids) => agents.byIds(ids),
+    withdrawnByDay: (merchantId, from, to) => withdrawals.withdrawnByDay(merchantId, from, to),
+  });
   return {
     db,
     log,
@@ -127,7 +132,7 @@ export function createServices(db: Db, config: Config, log: Logger, publicUrl: (
     roles: new RoleService(db),
     audit: new AuditService(db),
     settings: new SettingsService(db),
-    stats: new StatsService(orders, merchants, catalog, { timeZone: config.timeZone }),
+    stats,
     signatures: new ApiSignatureVerifier(db, merchants),
     merchants,
     catalog,

@@ -8,7 +8,7 @@ import { AppError } from '../errors.ts';
 import { toJsonAmount } from '../money/money.ts';
 import { attemptView } from '../notify/attempt-views.ts';
 import { portalScope } from '../orders/portal-routes.ts';
-import { IncludeTest } from '../stats/routes.ts';
+import { IncludeTest, TrendRange } from '../stats/routes.ts';
 import { ACCEPTED_SIGN_TYPES } from './queries.ts';
 import { createMerchantUser, ipList, merchantUserView, notifyUrlSchema, RotateSecretBody } from './routes.ts';
 import { DEFAULT_SECRET_GRACE_SECONDS } from './service.ts';
@@ -46,12 +46,11 @@ export async function merchantPortalRoutes(app: FastifyInstance, { services }: {
       schema: {
         tags,
         summary:
-          "Today's figures, the last 30 days by day and today by hour (a cashier's own orders only); test orders only with includeTest=1",
-        querystring: z.object({ includeTest: IncludeTest }),
+          "Today's figures and today by hour, and paid, refunded and withdrawn amounts per day from `from` to `to` (local dates, default the last 90 days; a cashier's own orders only, no withdrawals); test orders only with includeTest=1",
+        querystring: z.object({ includeTest: IncludeTest, ...TrendRange }),
       },
     },
-    async (request) =>
-      services.stats.merchantDashboard(portalScope(request), { includeTest: request.query.includeTest }),
+    async (request) => services.stats.merchantDashboard(portalScope(request), request.query),
   );
 
   api.get(

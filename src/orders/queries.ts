@@ -59,6 +59,8 @@ export interface OrderRow {
   /** The merchant fee and the channel cost given back with those refunds. */
   refunded_fee: bigint;
   refunded_channel_cost: bigint;
+  /** The agents' commission given back with those refunds. */
+  refunded_agent_commission: bigint;
   /** The merchant's agent chain when the order was created, with each agent's share (orders/profit.ts). */
   agent_chain: OrderChainLevel[] | null;
   /** The agents' shares together; platform_profit = fee − channel_cost − agent_commission. */
@@ -338,14 +340,15 @@ export function markPaid(
      -- An order with agents keeps one profit row per party: the platform (level 0) and each agent.
      pr AS (
        INSERT INTO order_profit (order_id, level, agent_id, merchant_id, product_id, currency, rate_ppm, fixed_fee,
-         minimum_fee, amount, paid_at)
+         minimum_fee, amount, paid_at, order_amount, test)
        SELECT o.id, l.ord::int, (l.v->>'agentId')::bigint, o.merchant_id, o.product_id, o.currency,
               (l.v->>'ratePpm')::int, (l.v->>'fixedFee')::bigint, (l.v->>'minimumFee')::bigint,
-              (l.v->>'share')::bigint, o.paid_at
+              (l.v->>'share')::bigint, o.paid_at, o.amount, o.test
        FROM o, jsonb_array_elements(o.agent_chain) WITH ORDINALITY AS l(v, ord)
        WHERE o.agent_chain IS NOT NULL
        UNION ALL
-       SELECT o.id, 0, NULL, o.merchant_id, o.product_id, o.currency, NULL, NULL, NULL, o.platform_profit, o.paid_at
+       SELECT o.id, 0, NULL, o.merchant_id, o.product_id, o.currency, NULL, NULL, NULL, o.platform_profit, o.paid_at,
+              o.amount, o.test
        FROM o WHERE o.agent_chain IS NOT NULL
        ON CONFLICT DO NOTHING),
      e AS (
@@ -542,107 +545,6 @@ export async function findScoped(
   return rows[0] ?? null;
 }
 
-export type FigureKey = 'merchant' | 'product' | 'channel';
-
-/** What the statistics count, over one set of orders. */
-export interface FigureRow {
-  /** 'key' (a group), 'bucket' (a time bucket) or 'total'. */
-  level: 'key' | 'bucket' | 'total';
-  key: string | null;
-  bucket: string | null;
-  order_count: bigint;
-  paid_count: bigint;
-  /** Orders still within their payment time (created or paying, not yet expired): not yet a success or a failure. */
-  pending_count: bigint;
-  paid_amount: bigint;
-  fee: bigint;
-  channel_cost: bigint;
-  platform_profit: bigint;
-}
-
-const KEY_COLUMN: Record<FigureKey, string> = {
-  merchant: 'merchant_id::text',
-  product: 'product_code',
-  channel: 'channel_account_id::text',
-};
-
-const BUCKET_FORMAT = { hour: 'YYYY-MM-DD HH24:00', day: 'YYYY-MM-DD' } as const;
-
-/**
- * Order figures for a window of placing times, test orders left out unless `includeTest` (the
- * consoles' "show test data" switch), in one statement: per group
- * (`groupBy`), per local time bucket, and the total (GROUPING SETS). An order counts in the window
- * and the bucket it was placed in; paid figures are those of the orders that were paid; pending
- * ones are still within their payment time (the success rate leaves them out). The window
- * is a range scan of `pay_order_created` (or of the merchant's / the cashier's own index).
- */
-export function orderFigures(
-  q: Queryable,
-  f: {
-    from: Date;
-    to: Date;
-    timeZone: string;
-    bucket: 'hour' | 'day';
-    groupBy: FigureKey | null;
-    merchantId?: bigint;
-    createdByUserId?: bigint;
-    includeTest?: boolean;
-  },
-) {
-  // Without a grouping the key is one constant (its one row equals the total; callers ignore it).
-  const keyColumn = f.groupBy ? KEY_COLUMN[f.groupBy] : 'NULL::text';
-  return q.query<FigureRow>(
-    `SELECT CASE GROUPING(g.key, g.bucket) WHEN 1 THEN 'key' WHEN 2 THEN 'bucket' ELSE 'total' END AS level,
-       g.key, g.bucket,
-       count(*)::bigint AS order_count,
-       count(*) FILTER (WHERE g.paid)::bigint AS paid_count,
-       count(*) FILTER (WHERE g.pending)::bigint AS pending_count,
-       COALESCE(sum(g.amount) FILTER (WHERE g.paid), 0)::bigint AS paid_amount,
-       COALESCE(sum(g.fee) FILTER (WHERE g.paid), 0)::bigint AS fee,
-       COALESCE(sum(g.channel_cost) FILTER (WHERE g.paid), 0)::bigint AS channel_cost,
-       COALESCE(sum(g.platform_profit) FILTER (WHERE g.paid), 0)::bigint AS platform_profit
-     FROM (
-       SELECT ${keyColumn} AS key,
-              to_char(date_trunc($3, created_at AT TIME ZONE $4), $5) AS bucket,
-              paid_at IS NOT NULL AS paid,
-              state IN ('created', 'paying') AND expires_at > now() AS pending,
-              amount, fee, channel_cost, platform_profit
-       FROM pay_order
-       WHERE created_at >= $1 AND created_at < $2 AND (NOT test OR $8::boolean)
-         AND ($6::bigint IS NULL OR merchant_id = $6)
-         AND ($7::bigint IS NULL OR created_by_user_id = $7)) g
-     GROUP BY GROUPING SETS ((g.key), (g.bucket), ())`,
-    [
-      f.from,
-      f.to,
-      f.bucket,
-      f.timeZone,
-      BUCKET_FORMAT[f.bucket],
-      f.merchantId ?? null,
-      f.createdByUserId ?? null,
-      f.includeTest ?? false,
-    ],
-  );
-}
-
-/**
- * How many test orders were placed in a window (of a merchant, of a cashier): what the figures
- * leave out while the consoles' "include test orders" switch is off.
- */
-export async function testOrderCount(
-  q: Queryable,
-  f: { from: Date; to: Date; merchantId?: bigint; createdByUserId?: bigint },
-): Promise<bigint> {
-  const rows = await q.query<{ n: bigint }>(
-    `SELECT count(*)::bigint AS n FROM pay_order
-     WHERE created_at >= $1 AND created_at < $2 AND test
-       AND ($3::bigint IS NULL OR merchant_id = $3)
-       AND ($4::bigint IS NULL OR created_by_user_id = $4)`,
-    [f.from, f.to, f.merchantId ?? null, f.createdByUserId ?? null],
-  );
-  return rows[0]?.n ?? 0n;
-}
-
 export interface ChannelNotifyRecord {
   channelAccountId: bigint | null;
   orderId: bigint | null;
@@ -688,6 +590,14 @@ export function channelNotifiesOf(q: Queryable, orderId: bigint) {
   );
 }
 
+/** What a refund takes of an order: amount, fee, channel cost and the agents' commission. */
+export interface RefundShare {
+  amount: bigint;
+  fee: bigint;
+  channelCost: bigint;
+  agentCommission?: bigint;
+}
+
 /** An order as a refund sees it, locked until the end of the caller's transaction. */
 export interface RefundableOrder {
   id: bigint;
@@ -731,18 +641,27 @@ export async function lockForRefund(q: Queryable, id: bigint): Promise<Refundabl
 export async function reserveRefund(
   q: Queryable,
   id: bigint,
-  share: { amount: bigint; fee: bigint; channelCost: bigint },
+  share: RefundShare,
   event: { kind: string; detail: object },
 ): Promise<OrderRow | null> {
   const rows = await q.query<OrderRow>(
     `WITH o AS (
        UPDATE pay_order SET refunded_amount = refunded_amount + $2, refunded_fee = refunded_fee + $3,
-         refunded_channel_cost = refunded_channel_cost + $4, updated_at = now()
+         refunded_channel_cost = refunded_channel_cost + $4, refunded_agent_commission = refunded_agent_commission + $7,
+         updated_at = now()
        WHERE id = $1 AND state IN ('paid', 'partially_refunded') AND refunded_amount + $2 <= amount
        RETURNING *),
      e AS (INSERT INTO order_event (order_id, kind, detail) SELECT o.id, $5, $6::jsonb FROM o)
      SELECT * FROM o`,
-    [id, share.amount, share.fee, share.channelCost, event.kind, JSON.stringify(event.detail)],
+    [
+      id,
+      share.amount,
+      share.fee,
+      share.channelCost,
+      event.kind,
+      JSON.stringify(event.detail),
+      share.agentCommission ?? 0n,
+    ],
   );
   return rows[0] ?? null;
 }
@@ -751,16 +670,25 @@ export async function reserveRefund(
 export async function releaseRefund(
   q: Queryable,
   id: bigint,
-  share: { amount: bigint; fee: bigint; channelCost: bigint },
+  share: RefundShare,
   event: { kind: string; detail: object },
 ): Promise<void> {
   await q.query(
     `WITH o AS (
        UPDATE pay_order SET refunded_amount = refunded_amount - $2, refunded_fee = refunded_fee - $3,
-         refunded_channel_cost = refunded_channel_cost - $4, updated_at = now()
+         refunded_channel_cost = refunded_channel_cost - $4, refunded_agent_commission = refunded_agent_commission - $7,
+         updated_at = now()
        WHERE id = $1 RETURNING id)
      INSERT INTO order_event (order_id, kind, detail) SELECT o.id, $5, $6::jsonb FROM o`,
-    [id, share.amount, share.fee, share.channelCost, event.kind, JSON.stringify(event.detail)],
+    [
+      id,
+      share.amount,
+      share.fee,
+      share.channelCost,
+      event.kind,
+      JSON.stringify(event.detail),
+      share.agentCommission ?? 0n,
+    ],
   );
 }
 

@@ -162,16 +162,6 @@ export class OrderService {
     return order;
   }
 
-  /** Order figures per group, per time bucket and in total, for the statistics (test orders only when asked). */
-  figures(filter: Parameters<typeof queries.orderFigures>[1]) {
-    return queries.orderFigures(this.db, filter);
-  }
-
-  /** Test orders placed in a window: what the statistics leave out unless asked to count them. */
-  testOrderCount(filter: Parameters<typeof queries.testOrderCount>[1]) {
-    return queries.testOrderCount(this.db, filter);
-  }
-
   /** Order id → the kinds of alert on its timeline, for the orders that have any. */
   async alertKindsOf(orderIds: bigint[]): Promise<Map<string, string[]>> {
     if (orderIds.length === 0) return new Map();
@@ -293,7 +283,6 @@ export class OrderService {
 
   // ---------- refunds (called by the refunds domain inside its transactions) ----------
 
-  /** Locks the order for a refund decision until the caller's transaction ends. */
   /** An order's profit rows (platform and agents), locked for a refund after the order row. */
   lockProfits(q: Queryable, orderId: bigint) {
     return this.commissions.lockProfits(q, orderId);
@@ -317,17 +306,13 @@ export class OrderService {
     return this.commissions.settle(settleTestOrders);
   }
 
+  /** Locks the order for a refund decision until the caller's transaction ends. */
   lockForRefund(q: Queryable, orderId: bigint) {
     return queries.lockForRefund(q, orderId);
   }
 
   /** Reserves a refund's share of the order (guarded); null when it does not fit or the order is not paid. */
-  reserveRefund(
-    q: Queryable,
-    orderId: bigint,
-    share: { amount: bigint; fee: bigint; channelCost: bigint },
-    refundNo: string,
-  ) {
+  reserveRefund(q: Queryable, orderId: bigint, share: queries.RefundShare, refundNo: string) {
     return queries.reserveRefund(q, orderId, share, {
       kind: 'refund_requested',
       detail: { refundNo, amount: share.amount.toString() },
@@ -335,13 +320,7 @@ export class OrderService {
   }
 
   /** Gives a failed refund's share back. */
-  releaseRefund(
-    q: Queryable,
-    orderId: bigint,
-    share: { amount: bigint; fee: bigint; channelCost: bigint },
-    refundNo: string,
-    reason: string,
-  ) {
+  releaseRefund(q: Queryable, orderId: bigint, share: queries.RefundShare, refundNo: string, reason: string) {
     return queries.releaseRefund(q, orderId, share, {
       kind: 'refund_failed',
       detail: { refundNo, amount: share.amount.toString(), reason },

@@ -108,10 +108,16 @@ export class RefundService {
         const remaining = locked.amount - locked.refunded_amount;
         if (input.amount > remaining) throw amountExceeded(order.order_no, remaining);
         const share = shareOf(locked, input.amount);
-        const reserved = await this.orders.reserveRefund(q, order.id, share, input.mchRefundNo);
-        if (!reserved) throw amountExceeded(order.order_no, remaining);
         const parties = locked.has_agents ? await this.orders.lockProfits(q, order.id) : [];
         const agentRefunds = agentRefundsOf(locked, input.amount, share, parties);
+        const agentCommission = agentRefunds.reduce((sum, a) => sum + BigInt(a.amount), 0n);
+        const reserved = await this.orders.reserveRefund(
+          q,
+          order.id,
+          { ...share, agentCommission },
+          input.mchRefundNo,
+        );
+        if (!reserved) throw amountExceeded(order.order_no, remaining);
         if (parties.length > 0)
           await this.orders.addProfitRefunded(q, order.id, refundedByLevel(share, agentRefunds));
         const debit = input.amount - share.fee;
@@ -282,7 +288,12 @@ export class RefundService {
         await this.orders.releaseRefund(
           q,
           row.order_id,
-          { amount: row.amount, fee: row.fee_refund, channelCost: row.channel_cost_refund },
+          {
+            amount: row.amount,
+            fee: row.fee_refund,
+            channelCost: row.channel_cost_refund,
+            agentCommission: row.agent_commission_refund,
+          },
           row.refund_no,
           failureCode ?? 'FAILED',
         );

@@ -10,14 +10,33 @@ import { TimeBound } from './time.ts';
  * `includeTest=1` (or `true`): count test orders too, the consoles' "show test data" switch.
  * Without it, figures are real money only.
  */
-export const IncludeTest = blank(z.enum(['0', '1', 'false', 'true'])).transform(
-  (v) => v === '1' || v === 'true',
+export const IncludeTest = blank(z.enum(['0', '1', 'false', 'true'])).transform((v) =>
+  v === undefined ? undefined : v === '1' || v === 'true',
 );
+
+const LocalDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date (YYYY-MM-DD)');
+
+/** A dashboard trend's local days, `to` included. */
+export const TrendRange = { from: blank(LocalDate), to: blank(LocalDate) };
 
 /** Operator statistics (OP-8): per merchant, product or channel account; test orders only when asked. */
 export async function statsRoutes(app: FastifyInstance, { services }: { services: Services }) {
   const api = app.withTypeProvider<ZodTypeProvider>();
   api.addHook('preValidation', requireOperator(services));
+
+  api.get(
+    '/api/admin/dashboard',
+    {
+      schema: {
+        tags: ['operator: statistics'],
+        summary:
+          "Today's live totals and top merchants, channel accounts and agents, each channel account's success rate over the last 15 and 60 minutes, and the daily trend from `from` to `to` (local dates, default the last 90 days)",
+        querystring: z.object({ includeTest: IncludeTest, ...TrendRange }),
+      },
+      config: { permission: 'stats.read' },
+    },
+    async (request) => services.stats.operatorDashboard(request.query),
+  );
 
   api.get(
     '/api/admin/stats',

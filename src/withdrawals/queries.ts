@@ -241,3 +241,14 @@ export function sumOpenByMerchant(q: Queryable) {
      WHERE state IN ('reviewing', 'approved', 'submitted') GROUP BY merchant_id, currency`,
   );
 }
+
+/** A merchant's succeeded withdrawals per local day they were paid, over [from, to). */
+export function withdrawnByDay(q: Queryable, merchantId: bigint, from: Date, to: Date, timeZone: string) {
+  return q.query<{ day: string; amount: bigint }>(
+    `SELECT to_char(paid_at AT TIME ZONE $4, 'YYYY-MM-DD') AS day, sum(amount)::bigint AS amount
+     FROM withdrawal WHERE merchant_id = $1 AND state = 'succeeded' AND paid_at >= $2 AND paid_at < $3
+       AND local_day >= ($2::timestamptz AT TIME ZONE $4)::date - 1
+     GROUP BY 1`,
+    [merchantId, from, to, timeZone],
+  );
+}

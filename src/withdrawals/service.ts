@@ -96,6 +96,12 @@ export class WithdrawalService {
     return this.options.timeZone;
   }
 
+  /** A merchant's succeeded withdrawals per local day (the dashboard's trend). */
+  async withdrawnByDay(merchantId: bigint, from: Date, to: Date): Promise<Map<string, bigint>> {
+    const rows = await queries.withdrawnByDay(this.db, merchantId, from, to, this.timeZone);
+    return new Map(rows.map((r) => [r.day, r.amount]));
+  }
+
   /** Connects the payout domain: approved withdrawals become payouts, whose outcomes come back here. */
   attachPayouts(payouts: PayoutPort): void {
     this.payouts = payouts;
