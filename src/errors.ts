@@ -51,6 +51,16 @@ export const ERROR_STATUS = {
   /** No channel account that makes payouts is enabled. */
   NO_PAYOUT_CHANNEL: 422,
   REFUND_AMOUNT_EXCEEDED: 409,
+  /** An onboarding application that is not in the state the action needs (details.state). */
+  APPLICATION_STATE_INVALID: 409,
+  /** A number of the application is on the blacklist (details: field, kind, entryId). */
+  BLACKLIST_HIT: 409,
+  /** An application submitted without the documents its merchant type needs (details.kinds). */
+  DOCUMENTS_MISSING: 400,
+  /** An uploaded document that is not a JPEG, PNG or PDF by its first bytes. */
+  FILE_TYPE_NOT_ALLOWED: 415,
+  /** An uploaded document above the size limit (details.maxBytes). */
+  FILE_TOO_LARGE: 413,
   BODY_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   NOTIFY_AMOUNT_MISMATCH: 400,
@@ -181,6 +191,22 @@ export const INVALID_REQUEST_FIELDS = [
   'withdrawNos',
   'payWay',
   'openid',
+  'merchantType',
+  'merchantName',
+  'legalName',
+  'idNumber',
+  'licenceNo',
+  'contactName',
+  'phone',
+  'businessCategory',
+  'cardHolder',
+  'cardNo',
+  'rates',
+  'agentNo',
+  'note',
+  'kind',
+  'value',
+  'content',
 ] as const;
 
 /**
@@ -203,7 +229,7 @@ export function fieldOfPath(path: readonly (string | number)[] | string): string
 }
 
 /** `details.kind` of ALREADY_EXISTS: what exists already (with `details.name`, the taken name). */
-export const ALREADY_EXISTS_KINDS = ['product', 'channel', 'role', 'user'] as const;
+export const ALREADY_EXISTS_KINDS = ['product', 'channel', 'role', 'user', 'blacklist_entry'] as const;
 export type AlreadyExistsKind = (typeof ALREADY_EXISTS_KINDS)[number];
 
 /**

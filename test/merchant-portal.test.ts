@@ -607,7 +607,12 @@ describe.each(testDatabases)('merchant portal on $kind', (database) => {
       refundedAmount: 0,
     });
     expect(board.trend).toHaveLength(90);
-    expect(board.trend.at(-1)).toMatchObject({ paidAmount: 13_000, paidCount: 2, refundedAmount: 0, withdrawnAmount: 0 });
+    expect(board.trend.at(-1)).toMatchObject({
+      paidAmount: 13_000,
+      paidCount: 2,
+      refundedAmount: 0,
+      withdrawnAmount: 0,
+    });
     expect(board.trend.slice(0, -1).every((d) => d.paidAmount === 0 && d.paidCount === 0)).toBe(true);
     const dates = board.trend.map((d) => d.date);
     expect([...dates].sort()).toEqual(dates);

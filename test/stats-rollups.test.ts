@@ -24,7 +24,8 @@ import {
  * Orders seeded for the EXPLAIN: a million on PostgreSQL; PGlite (one single-threaded WASM
  * process, minutes for a million rows) proves the same plans over a tenth of it.
  */
-const seededOrders = (kind: string) => Number(process.env.ROLLUP_SEEDED ?? (kind === 'postgres' ? 1_000_000 : 100_000));
+const seededOrders = (kind: string) =>
+  Number(process.env.ROLLUP_SEEDED ?? (kind === 'postgres' ? 1_000_000 : 100_000));
 const password = () => `pw7-${randomBytes(9).toString('base64url')}`;
 
 /** A small seeded generator (mulberry32), so a failing run can be replayed from its seed. */

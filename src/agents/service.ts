@@ -399,7 +399,12 @@ export class AgentService implements AgentRateRule {
   async checkMerchantRate(q: Queryable, merchantId: bigint, product: ProductRow, terms: FeeTerms) {
     const merchant = await this.merchants.findMerchantById(merchantId, q);
     if (!merchant?.agent_id) return;
-    const agent = (await queries.findAgentById(q, merchant.agent_id))!;
+    await this.checkTermsUnderAgent(q, merchant.agent_id, product, terms);
+  }
+
+  /** A merchant's terms under this direct agent (the merchant may not be opened yet). */
+  async checkTermsUnderAgent(q: Queryable, agentId: bigint, product: ProductRow, terms: FeeTerms) {
+    const agent = (await queries.findAgentById(q, agentId))!;
     await queries.lockAgents(q, agent.path);
     const own = await this.agentTerms(q, agent, product);
     const component = exceedingComponent(own, terms);

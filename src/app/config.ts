@@ -18,6 +18,7 @@ const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
   HOST: z.string().default('0.0.0.0'),
   QY_DATA_DIR: z.string().default('./data'),
+  QY_UPLOAD_DIR: z.string().optional(),
   DATABASE_URL: z.string().url().optional(),
   QY_MASTER_KEY: z.string().optional(),
   QY_PUBLIC_URL: z.string().url().optional(),
@@ -55,6 +56,8 @@ export interface Config {
   port: number;
   host: string;
   dataDir: string;
+  /** Where onboarding documents are kept (sealed); default `<dataDir>/uploads/onboarding`. API nodes must share it. */
+  uploadDir?: string;
   /** Unset: embedded PGlite under dataDir. */
   databaseUrl?: string;
   masterKey: Buffer;
@@ -115,6 +118,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     host: e.HOST,
     dataDir,
+    uploadDir: e.QY_UPLOAD_DIR ? path.resolve(e.QY_UPLOAD_DIR) : undefined,
     databaseUrl: e.DATABASE_URL,
     masterKey: resolveMasterKey(e.QY_MASTER_KEY, dataDir, !e.DATABASE_URL),
     publicUrl: e.QY_PUBLIC_URL?.replace(/\/$/, ''),

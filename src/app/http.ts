@@ -30,6 +30,8 @@ import { AppError, fieldOfPath } from '../errors.ts';
 import { merchantPortalRoutes } from '../merchants/portal-routes.ts';
 import { merchantAdminRoutes } from '../merchants/routes.ts';
 import type { AppKeys } from '../merchants/service.ts';
+import { onboardingAgentRoutes } from '../onboarding/agent-routes.ts';
+import { onboardingAdminRoutes } from '../onboarding/routes.ts';
 import { cashierRoutes } from '../orders/cashier.ts';
 import { orderPortalRoutes } from '../orders/portal-routes.ts';
 import { channelNotifyRoutes, merchantOrderRoutes, orderAdminRoutes } from '../orders/routes.ts';
@@ -196,6 +198,8 @@ export async function buildHttpApp({
   await app.register(merchantAdminRoutes, { services });
   await app.register(agentAdminRoutes, { services });
   await app.register(agentAreaRoutes, { services });
+  await app.register(onboardingAdminRoutes, { services });
+  await app.register(onboardingAgentRoutes, { services });
   await app.register(catalogRoutes, { services });
   await app.register(orderAdminRoutes, { services });
   await app.register(statsRoutes, { services });

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { AgentService, MAX_DEPTH_SETTING, parseMaxDepth } from '../agents/service.ts';
 import { AuditService } from '../audit/service.ts';
 import { ApiSignatureVerifier } from '../auth/api-signature.ts';
@@ -12,6 +13,8 @@ import type { Db } from '../db/index.ts';
 import { LedgerService } from '../ledger/service.ts';
 import { MerchantService } from '../merchants/service.ts';
 import { NotifyService } from '../notify/service.ts';
+import { DocumentStore } from '../onboarding/documents.ts';
+import { OnboardingService } from '../onboarding/service.ts';
 import { CashierLinks } from '../orders/cashier-link.ts';
 import { OrderService } from '../orders/service.ts';
 import { PayoutService } from '../payouts/service.ts';
@@ -56,6 +59,8 @@ export interface Services {
   withdrawals: WithdrawalService;
   /** Agents (代理商): the tree, their rates, the merchants under them; the agent part of the rate rule. */
   agents: AgentService;
+  /** Merchant onboarding (进件): applications, their documents and review, the blacklist. */
+  onboarding: OnboardingService;
 }
 
 export function createServices(db: Db, config: Config, log: Logger, publicUrl: () => string): Services {
@@ -113,6 +118,22 @@ export function createServices(db: Db, config: Config, log: Logger, publicUrl: (
   const agents = new AgentService(db, catalog, merchants, consoleUsers, {
     maxDepth: async () => parseMaxDepth(await getSetting(db, MAX_DEPTH_SETTING)),
   });
+  const onboarding = new OnboardingService(
+    db,
+    {
+      secrets,
+      documents: new DocumentStore(
+        config.uploadDir ?? path.join(config.dataDir, 'uploads', 'onboarding'),
+        secrets,
+      ),
+      merchants,
+      catalog,
+      agents,
+      cards: withdrawals.cards,
+      consoleUsers,
+    },
+    config.masterKey,
+  );
   // The catalog checks merchants' rates and channel costs against the agents' through this hook.
   catalog.attachAgentRule(agents);
   // Orders take their merchant's agent chain when they are created (agents depend on orders' peers).
@@ -151,5 +172,6 @@ export function createServices(db: Db, config: Config, log: Logger, publicUrl: (
     payouts,
     withdrawals,
     agents,
+    onboarding,
   };
 }

@@ -36,6 +36,8 @@ export const AUDIT_TARGET_TYPES = [
   'payout',
   'agent',
   'agent_rate',
+  'onboarding_application',
+  'blacklist_entry',
 ] as const;
 export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
 
@@ -169,6 +171,42 @@ export const AUDIT_ACTIONS: Readonly<Record<string, AuditAction>> = {
   'PUT /api/admin/agents/:agentNo/rates/:productCode': a('agent_rate.update', 'agent_rate'),
   'POST /api/admin/agents/:agentNo/move': a('agent.move', 'agent'),
   'POST /api/admin/merchants/:mchNo/move': a('merchant.move', 'merchant'),
+  // Onboarding (operator console and the agent area).
+  'POST /api/admin/onboarding/applications': a('onboarding.create', 'onboarding_application'),
+  'PUT /api/admin/onboarding/applications/:applicationNo': a('onboarding.update', 'onboarding_application'),
+  'PUT /api/admin/onboarding/applications/:applicationNo/documents/:kind': a(
+    'onboarding.upload',
+    'onboarding_application',
+  ),
+  'POST /api/admin/onboarding/applications/:applicationNo/submit': a(
+    'onboarding.submit',
+    'onboarding_application',
+  ),
+  'POST /api/admin/onboarding/applications/:applicationNo/request-changes': a(
+    'onboarding.request_changes',
+    'onboarding_application',
+  ),
+  'POST /api/admin/onboarding/applications/:applicationNo/reject': a(
+    'onboarding.reject',
+    'onboarding_application',
+  ),
+  'POST /api/admin/onboarding/applications/:applicationNo/approve': a(
+    'onboarding.approve',
+    'onboarding_application',
+  ),
+  'POST /api/admin/onboarding/blacklist': a('blacklist.create', 'blacklist_entry'),
+  'PATCH /api/admin/onboarding/blacklist/:id': a('blacklist.update', 'blacklist_entry'),
+  'DELETE /api/admin/onboarding/blacklist/:id': a('blacklist.delete', 'blacklist_entry'),
+  'POST /api/agent/onboarding/applications': a('onboarding.create', 'onboarding_application'),
+  'PUT /api/agent/onboarding/applications/:applicationNo': a('onboarding.update', 'onboarding_application'),
+  'PUT /api/agent/onboarding/applications/:applicationNo/documents/:kind': a(
+    'onboarding.upload',
+    'onboarding_application',
+  ),
+  'POST /api/agent/onboarding/applications/:applicationNo/submit': a(
+    'onboarding.submit',
+    'onboarding_application',
+  ),
   'POST /api/agent/agents': a('agent.create', 'agent'),
   'PUT /api/agent/agents/:agentNo/rates/:productCode': a('agent_rate.update', 'agent_rate'),
   'POST /api/agent/merchants': a('merchant.create', 'merchant'),

@@ -18,6 +18,12 @@ export const PERMISSIONS = [
   { code: 'agents.read', group: 'agents' },
   /** Create and edit agents, set their rates, move a merchant or an agent to another parent. */
   { code: 'agents.manage', group: 'agents' },
+  /** Onboarding applications (numbers masked), their documents, and the blacklist: read. */
+  { code: 'onboarding.read', group: 'onboarding' },
+  /** Open, review (approve, reject, ask for changes) applications; see their numbers in full. */
+  { code: 'onboarding.review', group: 'onboarding' },
+  /** Add, change and remove blacklist entries. */
+  { code: 'onboarding.blacklist', group: 'onboarding' },
   /** Settlement records, merchant balances, withdrawals and payouts: read. */
   { code: 'finance.read', group: 'finance' },
   /** Approve or reject withdrawals waiting for review. */

@@ -72,6 +72,8 @@ export const merchantTermsOf = (row: MerchantRateRow): FeeTerms => ({
  */
 export interface AgentRateRule {
   checkMerchantRate(q: Queryable, merchantId: bigint, product: ProductRow, terms: FeeTerms): Promise<void>;
+  /** The same check for a merchant not opened yet, to go under `agentId`. */
+  checkTermsUnderAgent(q: Queryable, agentId: bigint, product: ProductRow, terms: FeeTerms): Promise<void>;
   checkChannelCost(
     q: Queryable,
     product: ProductRow,
@@ -193,12 +195,7 @@ export class CatalogService {
     enabled = true,
   ) {
     const product = await this.requireProduct(productCode);
-    const given = typeof input === 'number' ? { ratePpm: input } : (input ?? {});
-    const terms: FeeTerms = {
-      ratePpm: given.ratePpm ?? product.default_rate_ppm,
-      fixed: given.fixedFee ?? product.default_fixed_fee,
-      minimum: given.minimumFee ?? product.default_minimum_fee,
-    };
+    const terms = termsWithDefaults(product, input);
     await this.db.tx(async (q) => {
       const highestCost = await queries.highestBoundCost(q, product.id);
       const component = highestCost && exceedingComponent(highestCost, terms);
@@ -210,6 +207,29 @@ export class CatalogService {
     });
     this.clearCaches();
     return { productCode, ratePpm: terms.ratePpm, fixedFee: terms.fixed, minimumFee: terms.minimum, enabled };
+  }
+
+  /**
+   * The rate rule for a merchant that is not opened yet and will go under `agentId` (none: the
+   * platform's own): onboarding checks every rate before approval opens anything. Answers the terms
+   * with the product's defaults filled in.
+   */
+  async checkNewMerchantTerms(
+    productCode: string,
+    input: MerchantTermsInput,
+    agentId: bigint | null,
+  ): Promise<FeeTerms> {
+    const product = await this.requireProduct(productCode);
+    const terms = termsWithDefaults(product, input);
+    await this.db.tx(async (q) => {
+      const highestCost = await queries.highestBoundCost(q, product.id);
+      const component = highestCost && exceedingComponent(highestCost, terms);
+      if (highestCost && component) {
+        throw rateRuleViolation(component, product, terms, highestCost, 'merchant');
+      }
+      if (agentId !== null) await this.agentRule?.checkTermsUnderAgent(q, agentId, product, terms);
+    });
+    return terms;
   }
 
   /** Each part of the bound channel accounts' costs for a product at its highest (null: none bound). */
@@ -588,6 +608,15 @@ async function assertCostWithinMerchantRates(q: Queryable, product: ProductRow, 
  * channel account's (`set: 'merchant'`), or a channel's cost above a merchant's (`set: 'channel'`).
  * The details let the consoles say it in their language, in % and yuan.
  */
+function termsWithDefaults(product: ProductRow, input: number | MerchantTermsInput | undefined): FeeTerms {
+  const given = typeof input === 'number' ? { ratePpm: input } : (input ?? {});
+  return {
+    ratePpm: given.ratePpm ?? product.default_rate_ppm,
+    fixed: given.fixedFee ?? product.default_fixed_fee,
+    minimum: given.minimumFee ?? product.default_minimum_fee,
+  };
+}
+
 function rateRuleViolation(
   component: FeeComponent,
   product: ProductRow,

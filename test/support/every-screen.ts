@@ -33,6 +33,8 @@ interface Fixture {
   /** A withdrawal waiting for review, and the payout of an approved one (the operator's drawers). */
   withdrawNo: string;
   payoutNo: string;
+  /** An onboarding application of the walk's agent, with a document and a blacklist hit. */
+  applicationNo: string;
   /** Names in the demo data (merchant, products, channels…), which may be Chinese in the English UI. */
   data: string[];
 }
@@ -108,6 +110,19 @@ const SCREENS: Screen[] = [
     open: (page) => page.getByTestId('settlement-calendar').waitFor(),
   },
   { name: 'operator bank card review', role: 'operator', path: at('/operator/bank-cards') },
+  {
+    name: 'operator onboarding review',
+    role: 'operator',
+    path: at('/operator/onboarding'),
+    open: (page) => page.getByTestId('onboarding-table').locator('tr.qy-row-clickable').first().waitFor(),
+  },
+  {
+    name: 'operator onboarding detail',
+    role: 'operator',
+    path: (f) => `/operator/onboarding?application=${f.applicationNo}`,
+    open: (page) => page.getByTestId('blacklist-hits').waitFor(),
+  },
+  { name: 'operator blacklist', role: 'operator', path: at('/operator/blacklist') },
   { name: 'operator products', role: 'operator', path: at('/operator/products') },
   { name: 'operator channels', role: 'operator', path: at('/operator/channels') },
   { name: 'operator routing', role: 'operator', path: at('/operator/routing') },
@@ -155,6 +170,19 @@ const SCREENS: Screen[] = [
   { name: 'cashier collect', role: 'cashier', path: at('/merchant/collect') },
   { name: 'cashier orders', role: 'cashier', path: at('/merchant/orders') },
   { name: 'agent home', role: 'agent', path: at('/agent/home') },
+  {
+    name: 'agent onboarding detail',
+    role: 'agent',
+    path: (f) => `/agent/onboarding?application=${f.applicationNo}`,
+    open: (page) => page.locator('[data-document="licence"] img').waitFor(),
+  },
+  {
+    name: 'agent onboarding',
+    role: 'agent',
+    path: at('/agent/onboarding'),
+    open: (page) =>
+      page.getByTestId('agent-onboarding-table').locator('tr.qy-row-clickable').first().waitFor(),
+  },
 ];
 
 /** Waits until the screen has loaded: its chunk, its API calls, no spinner or skeleton left. */
@@ -274,11 +302,45 @@ export function everyScreenSuite(parts: {
       const manager = await merchantConsole(t, { merchantId: merchant.id, merchantRole: 'manager' });
       const cashier = await merchantConsole(t, { merchantId: merchant.id, merchantRole: 'cashier' });
       const agentName = uniqueName('agent');
+      const { agent: agentRow } = await services.agents.createAgent(
+        { name: 'Every screen agent' },
+        { rootId: null },
+        0n,
+      );
       await services.consoleUsers.createUser({
         area: 'agent',
         username: agentName,
         password: 'agent-pw-12345',
+        agentId: agentRow.id,
       });
+      // An application on the agent's list and in the operator's queue.
+      const application = await services.onboarding.create(
+        {
+          merchantType: 'company',
+          merchantName: 'Every screen tea house',
+          legalName: 'Zhang San',
+          idNumber: '11010519491231002X',
+          licenceNo: '91350100M000100Y43',
+          contactName: 'Li Si',
+          phone: '13812345678',
+          cardHolder: 'Every screen tea house',
+          bankName: 'ICBC',
+          cardNo: '6222021234567890123',
+          rates: [],
+        },
+        agentRow.agent_no,
+        { rootId: null },
+        BigInt(operator.userId),
+      );
+      const png = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(64)]);
+      await services.onboarding.uploadDocument(
+        application.application_no,
+        'licence',
+        png,
+        { rootId: null },
+        BigInt(operator.userId),
+      );
+      await services.onboarding.addBlacklistEntry('phone', '13812345678', 'walk', BigInt(operator.userId));
       const { ConsoleClient } = await import('./console.ts');
       const agent = new ConsoleClient(t.platform.url);
       expect(await agent.login('agent', agentName, 'agent-pw-12345')).toBe('active');
@@ -332,6 +394,7 @@ export function everyScreenSuite(parts: {
         orderNo: paid.orderNo,
         withdrawNo: waiting.withdrawNo,
         payoutNo: approvedDetail.payout?.payoutNo ?? '',
+        applicationNo: application.application_no,
         data: [...data].sort((a, b) => b.length - a.length),
       };
     });

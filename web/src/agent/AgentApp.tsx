@@ -6,6 +6,7 @@ import {
   SafetyCertificateOutlined,
   SafetyOutlined,
   ShopOutlined,
+  SolutionOutlined,
 } from '@ant-design/icons';
 import { type MenuDataItem, ProCard, ProLayout } from '@ant-design/pro-components';
 import { Alert, Avatar, Button, Col, Descriptions, Flex, Grid, Row, Tag, Typography } from 'antd';
@@ -18,6 +19,7 @@ import { Logo } from '../shell/Logo.tsx';
 import { Page } from '../shell/Page.tsx';
 import { NotFound } from '../shell/Results.tsx';
 import { useSession } from '../shell/session.tsx';
+import { AgentOnboardingPage } from './Onboarding.tsx';
 
 const AGENT_HOME = '/agent/home';
 
@@ -32,6 +34,7 @@ export function AgentApp() {
   const screens = Grid.useBreakpoint();
   const menu: MenuDataItem[] = [
     { path: AGENT_HOME, name: t('agent:menu.home'), icon: <HomeOutlined /> },
+    { path: '/agent/onboarding', name: t('agent:onboarding.menu'), icon: <SolutionOutlined /> },
     { path: '/agent/security', name: t('agent:menu.security'), icon: <SafetyOutlined /> },
   ];
   return (
@@ -68,6 +71,7 @@ export function AgentApp() {
       <Routes>
         <Route index element={<Navigate to={AGENT_HOME} replace />} />
         <Route path="home" element={<AgentHome />} />
+        <Route path="onboarding" element={<AgentOnboardingPage />} />
         <Route path="security" element={<AgentSecurity />} />
         <Route path="*" element={<NotFound home={AGENT_HOME} />} />
       </Routes>

@@ -11,6 +11,18 @@ const zh = {
     merchant: '商户',
     agent: '代理商',
   },
+  /** What the operator console and the agent area both show of an onboarding application. */
+  onboarding: {
+    noDocuments: '还没有上传资料',
+    missingDocument: '未上传',
+    openFile: '打开文件',
+    hitsTitle: '命中黑名单：请核实后再审核',
+    hitLine: '{{field}}命中黑名单（{{masked}}）{{note}}',
+    rate: '{{rate}}，每笔 {{fixed}}，最低 {{minimum}}',
+    noRates: '未设置费率',
+    none: '无',
+    numbersShown: '完整号码仅审核人员可见，请勿外传',
+  },
   actions: {
     ok: '确定',
     cancel: '取消',
@@ -298,6 +310,17 @@ const en: typeof zh = {
     operator: 'Operator console',
     merchant: 'Merchant',
     agent: 'Agent',
+  },
+  onboarding: {
+    noDocuments: 'No documents uploaded yet',
+    missingDocument: 'Not uploaded',
+    openFile: 'Open the file',
+    hitsTitle: 'On the blacklist: check before you decide',
+    hitLine: '{{field}} is on the blacklist ({{masked}}) {{note}}',
+    rate: '{{rate}}, {{fixed}} per order, at least {{minimum}}',
+    noRates: 'No rates set',
+    none: 'None',
+    numbersShown: 'Full numbers are shown to reviewers only; do not pass them on',
   },
   actions: {
     ok: 'OK',

@@ -14,6 +14,8 @@ import {
   SendOutlined,
   SettingOutlined,
   ShopOutlined,
+  SolutionOutlined,
+  StopOutlined,
   TeamOutlined,
   UnorderedListOutlined,
   UserSwitchOutlined,
@@ -47,6 +49,8 @@ const SettlementsPage = lazyScreen(OPERATOR_SCREENS.SettlementsPage, 'Settlement
 const BalancesPage = lazyScreen(OPERATOR_SCREENS.BalancesPage, 'BalancesPage');
 const SettlementCalendarPage = lazyScreen(OPERATOR_SCREENS.SettlementCalendarPage, 'SettlementCalendarPage');
 const BankCardsPage = lazyScreen(OPERATOR_SCREENS.BankCardsPage, 'BankCardsPage');
+const OnboardingPage = lazyScreen(OPERATOR_SCREENS.OnboardingPage, 'OnboardingPage');
+const BlacklistPage = lazyScreen(OPERATOR_SCREENS.BlacklistPage, 'BlacklistPage');
 const AuditPage = lazyScreen(OPERATOR_SCREENS.AuditPage, 'AuditPage');
 const OperatorsPage = lazyScreen(OPERATOR_SCREENS.OperatorsPage, 'OperatorsPage');
 const RolesPage = lazyScreen(OPERATOR_SCREENS.RolesPage, 'RolesPage');
@@ -94,6 +98,8 @@ const SCREENS: Screen[] = [
   { path: 'balances', permission: 'finance.read', element: <BalancesPage /> },
   { path: 'settlement-calendar', permission: 'finance.read', element: <SettlementCalendarPage /> },
   { path: 'bank-cards', permission: 'finance.read', element: <BankCardsPage /> },
+  { path: 'onboarding', permission: 'onboarding.read', element: <OnboardingPage /> },
+  { path: 'blacklist', permission: 'onboarding.read', element: <BlacklistPage /> },
   { path: 'system/operators', permission: 'operator.read', element: <OperatorsPage /> },
   { path: 'system/roles', permission: 'operator.read', element: <RolesPage /> },
   { path: 'system/audit', permission: 'audit.read', element: <AuditPage /> },
@@ -108,7 +114,14 @@ function useMenu(): MenuDataItem[] {
     can(permission) ? { path: `${BASE}/${path}`, name: t(`menu.${path}`), icon } : null;
   const groups: { key: string; items: (MenuDataItem | null)[] }[] = [
     { key: 'overview', items: [item('dashboard', <DashboardOutlined />, 'stats.read')] },
-    { key: 'business', items: [item('merchants', <ShopOutlined />, 'merchant.read')] },
+    {
+      key: 'business',
+      items: [
+        item('merchants', <ShopOutlined />, 'merchant.read'),
+        item('onboarding', <SolutionOutlined />, 'onboarding.read'),
+        item('blacklist', <StopOutlined />, 'onboarding.read'),
+      ],
+    },
     {
       key: 'catalog',
       items: [

@@ -25,6 +25,8 @@ export const OPERATOR_SCREENS = {
     load: () => import('./pages/SettlementCalendar.tsx'),
   },
   BankCardsPage: { route: '/operator/bank-cards', load: () => import('./pages/BankCards.tsx') },
+  OnboardingPage: { route: '/operator/onboarding', load: () => import('./pages/Onboarding.tsx') },
+  BlacklistPage: { route: '/operator/blacklist', load: () => import('./pages/Blacklist.tsx') },
   AuditPage: { route: '/operator/system/audit', load: () => import('./system/Audit.tsx') },
   OperatorsPage: { route: '/operator/system/operators', load: () => import('./system/Operators.tsx') },
   RolesPage: { route: '/operator/system/roles', load: () => import('./system/Roles.tsx') },

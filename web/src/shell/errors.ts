@@ -95,6 +95,11 @@ export function describeError(error: unknown): ErrorInfo {
       if (word) return info(i18n.t('errors:invalidField', { field: word }));
       break;
     }
+    case 'BLACKLIST_HIT': {
+      const word = typeof details.field === 'string' ? fieldWord(details.field) : undefined;
+      if (word) return info(i18n.t('errors:blacklistHit', { field: word }));
+      break;
+    }
     case 'REFUND_AMOUNT_EXCEEDED':
       if (typeof details.remaining === 'number')
         return info(title, i18n.t('errors:refundRemaining', { remaining: yuan(details.remaining) }));
