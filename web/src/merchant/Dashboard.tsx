@@ -39,7 +39,8 @@ export function Dashboard() {
   const [auto, setAuto] = useState(true);
   const [refreshedAt, setRefreshedAt] = useState<Date | null>(null);
   const testData = useTestData();
-  const [range, setRange] = useState<Range>(() => [dayjs().subtract(TREND_DAYS - 1, 'day'), dayjs()]);
+  // None: the server's last 90 days, counted in the platform's time zone, not the browser's.
+  const [picked, setRange] = useState<Range | null>(null);
   const {
     data: answer,
     loading,
@@ -48,8 +49,8 @@ export function Dashboard() {
   } = useApi<DashboardData>(
     `/api/merchant/dashboard${qs({
       includeTest: testData.includeTest,
-      from: range[0].format('YYYY-MM-DD'),
-      to: range[1].format('YYYY-MM-DD'),
+      from: picked?.[0].format('YYYY-MM-DD'),
+      to: picked?.[1].format('YYYY-MM-DD'),
     })}`,
   );
   const data = testData.current(answer);
@@ -65,7 +66,12 @@ export function Dashboard() {
   const name = session?.user.displayName || session?.user.username || '';
   const today = data?.today;
 
-  const trend = useMemo(() => fillTrend(data?.trend ?? [], range), [data?.trend, range]);
+  const trend = useMemo(() => fillTrend(data?.trend ?? [], picked), [data?.trend, picked]);
+  const first = trend[0]?.date;
+  const last = trend.at(-1)?.date;
+  const range: Range =
+    picked ??
+    (first && last ? [dayjs(first), dayjs(last)] : [dayjs().subtract(TREND_DAYS - 1, 'day'), dayjs()]);
   const hourly = useMemo(() => fillHours(data?.hourly ?? []), [data?.hourly]);
 
   const axisNames = useMemo(
@@ -349,8 +355,9 @@ export function Dashboard() {
 type Day = DashboardData['trend'][number];
 type Hour = DashboardData['hourly'][number];
 
-/** Every day of the range, a zero for any day the server left out. */
-function fillTrend(rows: Day[], range: Range): Day[] {
+/** Every day of the range picked, a zero for any day the server left out; none picked: the server's days. */
+function fillTrend(rows: Day[], range: Range | null): Day[] {
+  if (!range) return rows;
   const byDate = new Map(rows.map((r) => [r.date.slice(0, 10), r]));
   const first = range[0].startOf('day');
   const days = range[1].startOf('day').diff(first, 'day') + 1;

@@ -27,6 +27,8 @@ export function ExportButton<T>(props: {
   };
   return (
     <Dropdown
+      // A click, not a hover: phones have no hover.
+      trigger={['click']}
       disabled={props.rows.length === 0}
       menu={{
         items: [

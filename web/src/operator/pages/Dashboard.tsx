@@ -11,7 +11,7 @@ import { useInterval } from '../../shell/useApi.ts';
 import type { OperatorDashboard, Stats, StatsGroup } from '../types.ts';
 import { GroupSection } from './dashboardGroups.tsx';
 import { ChannelRates, TodayCards, TopLists } from './dashboardToday.tsx';
-import { defaultTrendRange, type Range, TrendSection } from './dashboardTrend.tsx';
+import { type Range, TrendSection } from './dashboardTrend.tsx';
 
 const REFRESH_MS = 10_000;
 
@@ -62,7 +62,8 @@ export function DashboardPage() {
   const { t } = useTranslation(['operator', 'common']);
   const [groupBy, setGroupBy] = useState<StatsGroup>('merchant');
   const [groupRange, setGroupRange] = useState<Range | null>(null);
-  const [trendRange, setTrendRange] = useState<Range>(defaultTrendRange);
+  // None: the server's last 90 days, counted in the platform's time zone, not the browser's.
+  const [trendRange, setTrendRange] = useState<Range | null>(null);
   const [live, setLive] = useState(true);
   const testData = useTestData();
   const { includeTest } = testData;

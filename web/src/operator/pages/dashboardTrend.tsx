@@ -28,7 +28,8 @@ export function defaultTrendRange(): Range {
 export function TrendSection(props: {
   trend: DashboardDay[] | undefined;
   loading: boolean;
-  range: Range;
+  /** None: the server's default range. */
+  range: Range | null;
   onRange: (range: Range) => void;
 }) {
   const { t } = useTranslation('operator');
@@ -121,11 +122,15 @@ export function TrendSection(props: {
     { label: t('stats.trends.last180'), value: [dayjs().subtract(179, 'day'), dayjs()] as Range },
     { label: t('stats.trends.lastYear'), value: [dayjs().subtract(MAX_DAYS - 1, 'day'), dayjs()] as Range },
   ];
-  const [from, to] = props.range;
+  // The days shown are the answer's: the platform's calendar, whatever the browser's time zone.
+  const first = trend[0]?.date;
+  const last = trend.at(-1)?.date;
+  const shown: Range = props.range ?? (first && last ? [dayjs(first), dayjs(last)] : defaultTrendRange());
+  const [from, to] = shown;
   const tools = useCardTools(
     <>
       <DatePicker.RangePicker
-        value={props.range}
+        value={shown}
         presets={presets}
         allowClear={false}
         disabledDate={(d, info) =>
@@ -163,7 +168,7 @@ export function TrendSection(props: {
             {t('stats.trends.days', {
               from: from.format('YYYY-MM-DD'),
               to: to.format('YYYY-MM-DD'),
-              count: to.startOf('day').diff(from.startOf('day'), 'day') + 1,
+              count: props.range ? to.startOf('day').diff(from.startOf('day'), 'day') + 1 : trend.length,
             })}
           </Typography.Text>
         )
