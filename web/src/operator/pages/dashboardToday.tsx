@@ -164,7 +164,7 @@ function TopList({ kind, rows, loading }: { kind: TopKind; rows: DashboardTop[];
           dataSource={rows}
           pagination={false}
           tableLayout="fixed"
-          locale={{ emptyText: t('stats.top.empty') }}
+          locale={{ emptyText: <Typography.Text type="secondary">{t('stats.top.empty')}</Typography.Text> }}
         />
       </div>
     </ProCard>
@@ -290,7 +290,7 @@ export function ChannelRates({ rates, loading }: { rates: ChannelRate[] | undefi
           dataSource={rows}
           tableLayout="fixed"
           pagination={rows.length > 8 ? { pageSize: 8, showSizeChanger: false, size: 'small' } : false}
-          locale={{ emptyText: t('stats.rates.empty') }}
+          locale={{ emptyText: <Typography.Text type="secondary">{t('stats.rates.empty')}</Typography.Text> }}
           scroll={{ x: 340 }}
         />
       </div>
