@@ -352,6 +352,8 @@ export interface Stats {
 export interface DashboardToday {
   orderCount: number;
   paidCount: number;
+  /** Orders still within their payment time: not in the success rate. */
+  pendingCount?: number;
   /** 0..1. */
   successRate: number;
   paidAmount: number;

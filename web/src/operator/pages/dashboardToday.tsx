@@ -40,6 +40,7 @@ export function TodayCards({ today, loading }: { today: DashboardToday | undefin
       title: t('stats.successRate'),
       tip: t('stats.successRateTip'),
       value: ratio(today?.successRate),
+      description: today?.pendingCount ? t('stats.pendingOf', { count: today.pendingCount }) : undefined,
     },
     {
       key: 'profit',
