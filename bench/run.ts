@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type Config, DEFAULT_HTTP_TIMEOUTS } from '../src/app/config.ts';
+import { DEMO_PRODUCT } from '../src/app/demo.ts';
 import { createLogger } from '../src/app/logger.ts';
 import { startPlatform } from '../src/app/platform.ts';
 import { Worker } from '../src/app/worker.ts';
@@ -430,6 +431,26 @@ async function runWorkloads(
       });
     }
 
+    if (runs('dashboard_query')) {
+      const orders = dashboardOrders();
+      log(`workload: dashboard_query over ${orders.toLocaleString('en')} seeded orders …`);
+      await seedPaidOrders(platform.services, demo.merchant.mchNo, orders);
+      const dashboard = await withPeakRss(() => queryDashboards(platform.services, seconds));
+      workloads.push({
+        name: 'dashboard_query',
+        throughputPerSec: dashboard.result.perSecond,
+        p50Ms: dashboard.result.p50Ms,
+        p99Ms: dashboard.result.p99Ms,
+        peakRssMb: dashboard.peakRssMb,
+        platformCpuMsPerOp: perOp(dashboard.cpuMs, dashboard.result.views),
+        ratioToDbCeiling: ratioDb(dashboard.result.perSecond),
+        ratioToHttpCeiling: null,
+        unit: 'dashboards/s',
+        target: 'p99 ≤ 100 ms at 1 M orders',
+        detail: { orders, views: dashboard.result.views, callers: 4 },
+      });
+    }
+
     const check = await platform.services.ledger.check();
     if (!check.ok) throw new Error(`the ledger broke during the bench: ${check.problems.join('; ')}`);
   } finally {
@@ -505,6 +526,61 @@ async function drainOutbox(services: Awaited<ReturnType<typeof startPlatform>>['
 }
 
 /** Balanced four-leg postings through the ledger service from 16 concurrent callers. */
+/** Orders seeded for the dashboard workload: a million (PGlite's quick run: a tenth, its insert is single-threaded). */
+function dashboardOrders(): number {
+  if (process.env.BENCH_DASHBOARD_ORDERS) return Number(process.env.BENCH_DASHBOARD_ORDERS);
+  return quick && !databaseUrl ? 100_000 : 1_000_000;
+}
+
+type BenchServices = Awaited<ReturnType<typeof startPlatform>>['services'];
+
+/** Paid orders of the demo merchant over the last 90 days, in one statement (the rollup triggers fold it). */
+async function seedPaidOrders(services: BenchServices, mchNo: string, count: number) {
+  const merchant = await services.merchants.requireMerchant(mchNo);
+  const product = (await services.catalog.productByCode(DEMO_PRODUCT))!;
+  const accounts = (await services.catalog.listChannelAccounts()).map((a) => a.id.toString());
+  await services.db.query(
+    `INSERT INTO pay_order (order_no, merchant_id, app_id, mch_order_no, request_hash, product_id, product_code,
+       channel_account_id, adapter_code, amount, currency, subject, state, merchant_rate_ppm, channel_rate_ppm, fee,
+       channel_cost, platform_profit, expires_at, created_at, paid_at, test)
+     SELECT 'B' || i, $1, 'bench-seed', 'bench-seed-' || i, '', $2, $3, ($4::bigint[])[1 + i % cardinality($4::bigint[])],
+            'sandbox', 1000 + i % 5000, 'CNY', 'seed', 'paid', 6000, 3000, 6, 3, 3, now(),
+            now() - (i % 129600) * interval '1 minute', now() - (i % 129600) * interval '1 minute', false
+     FROM generate_series(1, $5::int) AS i`,
+    [merchant.id, product.id, product.code, accounts, count],
+  );
+}
+
+/**
+ * Four operators' consoles at once, each loading the dashboards over and over: the operator's
+ * (today, top lists, live channel rates, 90 days) and the statistics by merchant for 90 days.
+ */
+async function queryDashboards(services: BenchServices, durationSeconds: number) {
+  const latencies: number[] = [];
+  const deadline = performance.now() + durationSeconds * 1000;
+  const started = performance.now();
+  const from = new Date(Date.now() - 90 * 86_400_000);
+  const caller = async () => {
+    while (performance.now() < deadline) {
+      const t0 = performance.now();
+      await services.stats.operatorDashboard({ includeTest: true });
+      await services.stats.platform({ from, groupBy: 'merchant', includeTest: true });
+      latencies.push(performance.now() - t0);
+    }
+  };
+  await Promise.all(Array.from({ length: 4 }, caller));
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) =>
+    round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0);
+  return {
+    views: latencies.length,
+    perSecond: round(latencies.length / elapsed),
+    p50Ms: at(0.5),
+    p99Ms: at(0.99),
+  };
+}
+
 async function postLedger(db: Db, durationSeconds: number) {
   const ledger = new LedgerService(db);
   // An active set of merchants, as a platform has; a batch touches ~100 of them.

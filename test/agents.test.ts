@@ -159,6 +159,22 @@ for (const database of testDatabases) {
         '/api/agent/merchants',
       );
       expect(list.items).toEqual([expect.objectContaining({ mchNo, agentNo: a1.agentNo })]);
+      // The operator sees the same subtree's merchants from any agent in the chain, none from B's.
+      for (const agentNo of [a.agentNo, a1.agentNo]) {
+        const ofAgent = await admin.ok<{ total: number; items: { mchNo: string; agentNo: string }[] }>(
+          'GET',
+          `/api/admin/agents/${agentNo}/merchants`,
+        );
+        expect(ofAgent).toEqual({
+          total: 1,
+          items: [expect.objectContaining({ mchNo, agentNo: a1.agentNo })],
+        });
+      }
+      expect(await admin.ok('GET', `/api/admin/agents/${b.agentNo}/merchants`)).toEqual({
+        total: 0,
+        items: [],
+      });
+      expect((await admin.get('/api/admin/agents/A000000000/merchants')).status).toBe(404);
     });
 
     it('refuses every break of the rate rule at each level and changes nothing', async () => {

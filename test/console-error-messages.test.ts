@@ -59,6 +59,8 @@ const REQUIRED = [
   ...INVALID_REQUEST_FIELDS.map((field) => `field.${field}`),
   ...FEE_COMPONENTS.map((component) => `rateRule.${component}`),
   ...ERROR_REASONS.RATE_RULE_VIOLATION.filter((r) => r !== 'no_cost_rate').map((r) => `rateRule.${r}`),
+  // agent_chain by what was being saved (src/agents/service.ts chainViolation's `level`).
+  ...['agent', 'merchant', 'channel'].map((level) => `rateRule.agentChain.${level}`),
   ...PASSWORD_RULES.map((rule) => `passwordWeak.${rule}`),
   ...ORDER_FAILURE_REASONS.map((reason) => `orderFailure.${reason}`),
   ...DELIVERY_FAILURE_KINDS.map((kind) => `deliveryFailure.${kind}`),
@@ -175,6 +177,38 @@ describe('describeError', () => {
     );
     expect(fixed.detail).toContain('¥0.25');
     expect(fixed.detail).toContain('¥0.10');
+    // Along the agent chain: who stands on each side, in % and yuan, in both languages.
+    const chain = (details: Record<string, unknown>) =>
+      web.describeError(
+        new web.ApiError(400, 'RATE_RULE_VIOLATION', 'x', {
+          reason: 'agent_chain',
+          productCode: 'sandbox_qr',
+          currency: 'CNY',
+          ...details,
+        }),
+      );
+    const merchantChain = chain({
+      level: 'merchant',
+      agentNo: 'A123456789',
+      component: 'ratePpm',
+      lower: 5000,
+      upper: 4000,
+    });
+    expect(merchantChain.title).toBe('费率须逐级不低于上一级：通道成本 ≤ 代理商 ≤ 下级代理商 ≤ 商户');
+    expect(merchantChain.detail).toBe(
+      '费率：商户 0.4%，低于直属代理商 A123456789 的 0.5%（产品 sandbox_qr）',
+    );
+    expect(
+      chain({ level: 'channel', channelAccountId: '7', component: 'fixed', lower: 30, upper: 20 }).detail,
+    ).toBe('每笔固定费用：通道账户 #7 的成本 ¥0.30，高于一级代理商的 ¥0.20（产品 sandbox_qr）');
+    expect(chain({ level: 'agent', agentNo: 'A1', component: 'minimum', lower: 10, upper: 5 }).detail).toBe(
+      '最低手续费：下一级 ¥0.05，低于上一级 ¥0.10（代理商 A1，产品 sandbox_qr）',
+    );
+    web.setLanguage('en-US');
+    expect(
+      chain({ level: 'merchant', agentNo: 'A1', component: 'ratePpm', lower: 5000, upper: 4000 }).detail,
+    ).toBe('Rate: the merchant’s 0.4% is under 0.5% of its direct agent A1 (sandbox_qr)');
+    web.setLanguage('zh-CN');
     const noCost = web.describeError(
       new web.ApiError(400, 'RATE_RULE_VIOLATION', 'x', { reason: 'no_cost_rate', productCode: 'p' }),
     );

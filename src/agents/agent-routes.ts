@@ -203,16 +203,7 @@ export async function agentAreaRoutes(app: FastifyInstance, { services }: { serv
     { schema: { tags, summary: 'The merchants of this agent’s subtree', querystring: z.object(Page) } },
     async (request) => {
       const { agent } = await me(request);
-      const { total, rows } = await agents.listMerchants({ rootId: agent.id }, request.query);
-      const byId = new Map<bigint, string>();
-      for (const id of new Set(rows.map((r) => r.agent_id!))) {
-        const owner = await agents.findAgentById(id);
-        if (owner) byId.set(id, owner.agent_no);
-      }
-      return {
-        total,
-        items: rows.map((r) => ({ ...merchantView(r), agentNo: byId.get(r.agent_id!) ?? null })),
-      };
+      return agents.merchantsOfSubtree(agent, request.query);
     },
   );
 

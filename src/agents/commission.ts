@@ -20,6 +20,14 @@ export const EntriesQuery = z.object({
 
 const AGENT_ACCOUNTS = ['agent_pending', 'agent_available'] as const;
 
+/** Ledger transaction kinds in the consoles' words for commission entries. */
+const ENTRY_KINDS: Record<string, string> = {
+  payment: 'payment',
+  refund: 'refund',
+  refund_reversal: 'refund_failed',
+  agent_settlement: 'settle',
+};
+
 /**
  * An agent's commission (AG-4): its balances (pending: orders not settled yet; available: settled,
  * owed to the agent) and its commission per day, product and merchant over a window, net of what
@@ -32,7 +40,9 @@ export async function commissionView(
 ) {
   const timeZone = services.orders.timeZone;
   const today = localDate(new Date(), timeZone);
-  const window = windowOf({ from: query.from ?? addDays(today, -29), to: query.to ?? today }, timeZone);
+  const fromDate = query.from ?? addDays(today, -29);
+  const toDate = query.to ?? today;
+  const window = windowOf({ from: fromDate, to: toDate }, timeZone);
   const withTest = query.includeTest ?? (await services.catalog.testDataOnly());
   const filter = { agentId: agent.id, from: window.from!, to: window.to!, timeZone, withTest };
   const [byDay, byProduct, byMerchant] = await Promise.all([
@@ -54,6 +64,8 @@ export async function commissionView(
     currency: 'CNY',
     from: window.from!.toISOString(),
     to: window.to!.toISOString(),
+    fromDate: fromDate.slice(0, 10),
+    toDate: toDate.slice(0, 10),
     includeTest: withTest,
     balance: { pending: await balance('agent_pending'), available: await balance('agent_available') },
     byDay: byDay.map((r) => ({ day: r.key, ...figures(r) })),
@@ -81,8 +93,9 @@ export async function commissionEntries(
     items: rows.map((r) => ({
       id: r.id.toString(),
       createdAt: r.at.toISOString(),
-      kind: r.type,
-      reference: r.reference,
+      kind: ENTRY_KINDS[r.type] ?? r.type,
+      /** The order's number (payment), the refund's (refund, refund_failed); null for a settlement. */
+      reference: r.type === 'agent_settlement' ? null : r.reference,
       account: r.account === 'agent_available' ? 'available' : 'pending',
       amount: toJsonAmount(r.amount),
       balanceAfter: toJsonAmount(r.balance_after),

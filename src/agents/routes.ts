@@ -182,6 +182,23 @@ export async function agentAdminRoutes(app: FastifyInstance, { services }: { ser
       ),
   );
 
+  api.get(
+    '/api/admin/agents/:agentNo/merchants',
+    {
+      schema: {
+        tags,
+        summary: "The merchants of an agent's subtree, each with its direct agent",
+        params: AgentNoParams,
+        querystring: z.object(Page),
+      },
+      config: read,
+    },
+    async (request) => {
+      const agent = await agents.requireAgent(request.params.agentNo, EVERY_AGENT);
+      return agents.merchantsOfSubtree(agent, request.query);
+    },
+  );
+
   api.patch(
     '/api/admin/agents/:agentNo',
     {

@@ -6,7 +6,7 @@ import type { AgentRateRule, CatalogService } from '../catalog/service.ts';
 import type { Db, Queryable } from '../db/index.ts';
 import { AppError, isUniqueViolation } from '../errors.ts';
 import { exceedingComponent, type FeeComponent, type FeeTerms } from '../fees/fee.ts';
-import type { MerchantService } from '../merchants/service.ts';
+import { type MerchantService, merchantView } from '../merchants/service.ts';
 import { isCurrency } from '../money/money.ts';
 import type { AgentRow, AgentState } from './queries.ts';
 import * as queries from './queries.ts';
@@ -318,6 +318,21 @@ export class AgentService implements AgentRateRule {
         return this.merchants.setAgent(merchant.id, agent?.id ?? null, q);
       })
       .finally(() => this.chains.clear());
+  }
+
+  /** The merchants of an agent's subtree as the consoles list them, each with its direct agent's number. */
+  async merchantsOfSubtree(agent: AgentRow, page: { limit: number; offset: number }) {
+    const { total, rows } = await this.listMerchants({ rootId: agent.id }, page);
+    const agentNos = new Map(
+      (await queries.findAgentsByIds(this.db, [...new Set(rows.map((r) => r.agent_id!))])).map((a) => [
+        a.id,
+        a.agent_no,
+      ]),
+    );
+    return {
+      total,
+      items: rows.map((r) => ({ ...merchantView(r), agentNo: agentNos.get(r.agent_id!) ?? null })),
+    };
   }
 
   // ---------- rates ----------

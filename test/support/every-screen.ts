@@ -35,6 +35,8 @@ interface Fixture {
   payoutNo: string;
   /** An onboarding application of the walk's agent, with a document and a blacklist hit. */
   applicationNo: string;
+  /** A top-level agent with a sub-agent and a merchant, whose login is the agent role's. */
+  agentNo: string;
   /** Names in the demo data (merchant, products, channels…), which may be Chinese in the English UI. */
   data: string[];
 }
@@ -123,6 +125,29 @@ const SCREENS: Screen[] = [
     open: (page) => page.getByTestId('blacklist-hits').waitFor(),
   },
   { name: 'operator blacklist', role: 'operator', path: at('/operator/blacklist') },
+  { name: 'operator agents', role: 'operator', path: at('/operator/agents') },
+  {
+    name: 'operator agent detail: rates',
+    role: 'operator',
+    path: (f) => `/operator/agents/${f.agentNo}?tab=rates`,
+    open: (page) => page.getByTestId('agent-rates').waitFor(),
+  },
+  {
+    name: 'operator agent detail: sub-agents',
+    role: 'operator',
+    path: (f) => `/operator/agents/${f.agentNo}?tab=agents`,
+  },
+  {
+    name: 'operator agent detail: merchants',
+    role: 'operator',
+    path: (f) => `/operator/agents/${f.agentNo}?tab=merchants`,
+  },
+  {
+    name: 'operator agent detail: commission',
+    role: 'operator',
+    path: (f) => `/operator/agents/${f.agentNo}?tab=commission`,
+    open: (page) => page.getByTestId('commission').waitFor(),
+  },
   { name: 'operator products', role: 'operator', path: at('/operator/products') },
   { name: 'operator channels', role: 'operator', path: at('/operator/channels') },
   { name: 'operator routing', role: 'operator', path: at('/operator/routing') },
@@ -169,7 +194,22 @@ const SCREENS: Screen[] = [
   { name: 'merchant payouts', role: 'manager', path: at('/merchant/payouts') },
   { name: 'cashier collect', role: 'cashier', path: at('/merchant/collect') },
   { name: 'cashier orders', role: 'cashier', path: at('/merchant/orders') },
-  { name: 'agent home', role: 'agent', path: at('/agent/home') },
+  {
+    name: 'agent home',
+    role: 'agent',
+    path: at('/agent/home'),
+    open: (page) => page.getByTestId('agent-self').locator('.ant-descriptions').waitFor(),
+  },
+  { name: 'agent sub-agents', role: 'agent', path: at('/agent/agents') },
+  { name: 'agent merchants', role: 'agent', path: at('/agent/merchants') },
+  { name: 'agent rates', role: 'agent', path: at('/agent/rates') },
+  {
+    name: 'agent commission',
+    role: 'agent',
+    path: at('/agent/commission'),
+    open: (page) => page.getByTestId('commission').waitFor(),
+  },
+  { name: 'agent security', role: 'agent', path: at('/agent/security') },
   {
     name: 'agent onboarding detail',
     role: 'agent',
@@ -184,6 +224,10 @@ const SCREENS: Screen[] = [
       page.getByTestId('agent-onboarding-table').locator('tr.qy-row-clickable').first().waitFor(),
   },
 ];
+
+// QY_SCREENS=<regular expression> walks only the screens whose names match (a screen's own work).
+const ONLY = process.env.QY_SCREENS ? new RegExp(process.env.QY_SCREENS) : null;
+const WALKED = ONLY ? SCREENS.filter((s) => ONLY.test(s.name)) : SCREENS;
 
 /** Waits until the screen has loaded: its chunk, its API calls, no spinner or skeleton left. */
 async function settle(page: Page): Promise<void> {
@@ -301,12 +345,23 @@ export function everyScreenSuite(parts: {
       const operator = await operatorConsole(t);
       const manager = await merchantConsole(t, { merchantId: merchant.id, merchantRole: 'manager' });
       const cashier = await merchantConsole(t, { merchantId: merchant.id, merchantRole: 'cashier' });
+      // An agent (a Chinese name, as people type them) with a rate, a sub-agent and a merchant;
+      // the agent role's login acts for it.
+      const topAgent = await operator.ok<{ agentNo: string }>('POST', '/api/admin/agents', {
+        name: '华东一级代理',
+        contact: '王经理',
+      });
+      await operator.ok('PUT', `/api/admin/agents/${topAgent.agentNo}/rates/sandbox_qr`, { ratePpm: 5000 });
+      const subAgent = await operator.ok<{ agentNo: string }>('POST', '/api/admin/agents', {
+        name: '杭州二级代理',
+        parentNo: topAgent.agentNo,
+      });
+      await operator.ok('PUT', `/api/admin/agents/${subAgent.agentNo}/rates/sandbox_qr`, {
+        ratePpm: 5500,
+        fixedFee: 5,
+      });
       const agentName = uniqueName('agent');
-      const { agent: agentRow } = await services.agents.createAgent(
-        { name: 'Every screen agent' },
-        { rootId: null },
-        0n,
-      );
+      const agentRow = await services.agents.requireAgent(topAgent.agentNo, { rootId: null });
       await services.consoleUsers.createUser({
         area: 'agent',
         username: agentName,
@@ -349,6 +404,12 @@ export function everyScreenSuite(parts: {
       sessions.set('manager', cookieOf(manager));
       sessions.set('cashier', cookieOf(cashier));
       sessions.set('agent', cookieOf(agent));
+      const agentMerchant = await agent.ok<{ mchNo: string }>('POST', '/api/agent/merchants', {
+        name: '西湖茶社',
+      });
+      await agent.ok('PUT', `/api/agent/merchants/${agentMerchant.mchNo}/products/sandbox_qr`, {
+        ratePpm: 6000,
+      });
 
       // Something on every list: a paid order, partly refunded, and one the cashier collected.
       const paid = await paidSandboxOrder(t.client, {
@@ -385,6 +446,7 @@ export function everyScreenSuite(parts: {
         '/api/admin/products',
         '/api/admin/channels',
         '/api/admin/channel-accounts',
+        '/api/admin/agents',
       ]) {
         chineseStrings(await operator.ok('GET', path), data);
       }
@@ -395,6 +457,7 @@ export function everyScreenSuite(parts: {
         withdrawNo: waiting.withdrawNo,
         payoutNo: approvedDetail.payout?.payoutNo ?? '',
         applicationNo: application.application_no,
+        agentNo: topAgent.agentNo,
         data: [...data].sort((a, b) => b.length - a.length),
       };
     });
@@ -433,7 +496,7 @@ export function everyScreenSuite(parts: {
         const { context, page } = await contextFor(role, size, lang);
         const pageErrors: string[] = [];
         page.on('pageerror', (e) => pageErrors.push(e.message));
-        for (const screen of SCREENS.filter((s) => s.role === role)) {
+        for (const screen of WALKED.filter((s) => s.role === role)) {
           const note = (what: string) => findings.push({ screen: `${screen.name} @${size} ${lang}`, what });
           await page.goto(url(screen.path(fixture)));
           await settle(page);

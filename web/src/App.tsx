@@ -8,6 +8,7 @@ import 'dayjs/locale/zh-cn';
 import { lazy, Suspense, useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { BrowserRouter, Route, Routes } from 'react-router';
+import { AGENT_SCREENS } from './agent/screens.ts';
 import { LoginPage } from './auth/LoginPage.tsx';
 import { addAreaStrings } from './i18n.ts';
 import { MERCHANT_SCREENS } from './merchant/screens.ts';
@@ -42,6 +43,7 @@ const openedArea = window.location.pathname.split('/')[1] as keyof typeof AREA_L
 const early = Object.hasOwn(AREA_LOADERS, openedArea) ? AREA_LOADERS[openedArea]() : null;
 if (openedArea === 'operator') prefetchOpenedScreen(OPERATOR_SCREENS);
 if (openedArea === 'merchant') prefetchOpenedScreen(MERCHANT_SCREENS);
+if (openedArea === 'agent') prefetchOpenedScreen(AGENT_SCREENS);
 const areaApp = (area: keyof typeof AREA_LOADERS) =>
   lazy(() => (area === openedArea && early ? early : AREA_LOADERS[area]()));
 const OperatorApp = areaApp('operator');

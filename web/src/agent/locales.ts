@@ -1,16 +1,42 @@
+// Strings of this area, zh-CN first; keys nest by screen.
+import agentWords from '../locales/agentWords.ts';
 import glossary from '../locales/glossary.ts';
 
-// Strings of this area, zh-CN first; keys nest by screen.
 const zh = {
   portal: '代理商中心',
   menu: {
     home: '工作台',
+    agents: '下级代理',
+    merchants: '商户',
+    rates: '我的费率',
+    commission: '佣金',
     security: '账户安全',
+  },
+  agentWords: agentWords.zh,
+  agents: {
+    title: '下级代理',
+    subtitle: '您的下级代理商：开设下级代理、为它们设置费率（不低于您的费率）',
+  },
+  merchants: {
+    title: '商户',
+    subtitle: '您和下级代理商名下的商户；新建的商户须经平台审核',
+  },
+  rates: {
+    level: '下级',
+    kindAgent: '下级代理商',
+    kindMerchant: '商户',
+    below: '给下级的费率',
+    belowHint: '您的直属下级代理商和直属商户的费率；每一项都不能低于您的费率',
+  },
+  commission: {
+    title: '佣金',
+    subtitle: '您和下级商户的交易带来的佣金：待结算、可用，以及每日明细',
   },
   home: {
     title: '工作台',
     welcome: '{{name}}，欢迎使用青云支付代理商中心',
-    subtitle: '您的代理商账号已开通，可以登录并管理账户安全',
+    subtitle: '您的代理商信息、费率，以及下级代理商和商户',
+    agentCard: '我的代理商',
     account: '我的账号',
     username: '登录账号',
     displayName: '姓名',
@@ -20,20 +46,6 @@ const zh = {
     totpTip: '建议开启两步验证：登录时除密码外还需输入手机身份验证器的动态码。',
     totpAction: '去开启',
     securityAction: '账户安全',
-    comingTitle: '代理商业务功能',
-    comingTag: '随代理商模块上线',
-    comingDesc:
-      '代理商业务功能（商户与分润）将随代理商模块一同上线。届时您可以在这里管理下级商户、查看交易与佣金。上线前如需为商户开户或调整费率，请联系平台运营。',
-    features: {
-      merchants: '我的商户',
-      merchantsDesc: '为商户报件开户、查看审核进度，管理下级代理与商户',
-      volume: '交易概况',
-      volumeDesc: '下级商户的订单与交易额，按日、按商户统计',
-      commission: '分润与佣金',
-      commissionDesc: '每笔订单的分润明细、佣金余额与提现',
-      rates: '费率',
-      ratesDesc: '各支付产品的代理费率与下级费率设置',
-    },
   },
   onboarding: {
     menu: '商户进件',
@@ -73,12 +85,37 @@ const en: typeof zh = {
   portal: 'Agent portal',
   menu: {
     home: 'Home',
+    agents: 'Sub-agents',
+    merchants: 'Merchants',
+    rates: 'My rates',
+    commission: 'Commissions',
     security: 'Account security',
+  },
+  agentWords: agentWords.en,
+  agents: {
+    title: 'Sub-agents',
+    subtitle: 'Your sub-agents: open them and set their rates (never below yours)',
+  },
+  merchants: {
+    title: 'Merchants',
+    subtitle: 'Merchants under you and your sub-agents; the platform reviews every new merchant',
+  },
+  rates: {
+    level: 'Below you',
+    kindAgent: 'Sub-agent',
+    kindMerchant: 'Merchant',
+    below: 'Rates you give',
+    belowHint: 'The rates of your direct sub-agents and merchants; no part may be below yours',
+  },
+  commission: {
+    title: 'Commissions',
+    subtitle: 'Commission from your merchants’ payments: pending, available, and by day',
   },
   home: {
     title: 'Home',
     welcome: 'Welcome to the Qingyun Pay agent portal, {{name}}',
-    subtitle: 'Your agent account is open: you can sign in and manage its security',
+    subtitle: 'Your agent, its rates, and your sub-agents and merchants',
+    agentCard: 'My agent',
     account: 'My account',
     username: 'Username',
     displayName: 'Name',
@@ -88,20 +125,6 @@ const en: typeof zh = {
     totpTip: 'Turn on two-step verification: sign-in then also asks for a code from an authenticator app.',
     totpAction: 'Turn on',
     securityAction: 'Account security',
-    comingTitle: 'Agent business',
-    comingTag: 'Arrives with the agents module',
-    comingDesc:
-      'The agent screens (merchants and commissions) arrive with the agents module. You will then manage your merchants and see their volume and your commissions here. Until then, ask the platform operators to open merchants or change rates.',
-    features: {
-      merchants: 'My merchants',
-      merchantsDesc: 'Open merchant accounts, follow their review, manage sub-agents and merchants',
-      volume: 'Volume',
-      volumeDesc: 'Orders and amounts of your merchants, by day and by merchant',
-      commission: 'Commissions',
-      commissionDesc: 'Commission per order, balance and withdrawals',
-      rates: 'Rates',
-      ratesDesc: 'Your rate per payment product and the rates of your sub-agents',
-    },
   },
   onboarding: {
     menu: 'Merchant onboarding',

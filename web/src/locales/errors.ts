@@ -207,6 +207,13 @@ const zh = {
       '{{part}}：商户 {{merchant}}，低于已绑定通道账户的成本 {{channel}}（产品 {{product}}）',
     cost_above_merchant: '{{part}}：通道成本 {{channel}}，高于商户的最低 {{merchant}}（产品 {{product}}）',
     agent_chain: '{{part}}：下一级 {{upper}}，低于上一级 {{lower}}（产品 {{product}}）',
+    /** agent_chain by `details.level`: what was being saved, and who stands on the other side. */
+    agentChain: {
+      agent: '{{part}}：下一级 {{upper}}，低于上一级 {{lower}}（代理商 {{agentNo}}，产品 {{product}}）',
+      merchant: '{{part}}：商户 {{upper}}，低于直属代理商 {{agentNo}} 的 {{lower}}（产品 {{product}}）',
+      channel:
+        '{{part}}：通道账户 #{{channelAccountId}} 的成本 {{lower}}，高于一级代理商的 {{upper}}（产品 {{product}}）',
+    },
   },
   amountRange: '金额须在 {{min}} 到 {{max}} 之间',
   refundRemaining: '该订单最多还可退 {{remaining}}',
@@ -477,6 +484,14 @@ const en: typeof zh = {
     cost_above_merchant:
       "{{part}}: channel cost {{channel}}, above the lowest merchant's {{merchant}} ({{product}})",
     agent_chain: '{{part}}: {{upper}} on the level below is under {{lower}} on the level above ({{product}})',
+    agentChain: {
+      agent:
+        '{{part}}: {{upper}} on the level below is under {{lower}} on the level above (agent {{agentNo}}, {{product}})',
+      merchant:
+        '{{part}}: the merchant’s {{upper}} is under {{lower}} of its direct agent {{agentNo}} ({{product}})',
+      channel:
+        '{{part}}: the cost {{lower}} of channel account #{{channelAccountId}} is above {{upper}} of a top-level agent ({{product}})',
+    },
   },
   amountRange: 'The amount must be between {{min}} and {{max}}',
   refundRemaining: 'At most {{remaining}} is left to refund of this order',

@@ -1,5 +1,6 @@
 import {
   AccountBookOutlined,
+  ApartmentOutlined,
   ApiOutlined,
   AppstoreOutlined,
   AuditOutlined,
@@ -34,6 +35,8 @@ import { OPERATOR_SCREENS } from './screens.ts';
 const BASE = '/operator';
 
 // Each screen is its own chunk, loaded when first opened (the charts only with the dashboard).
+const AgentsPage = lazyScreen(OPERATOR_SCREENS.AgentsPage, 'AgentsPage');
+const AgentDetailPage = lazyScreen(OPERATOR_SCREENS.AgentDetailPage, 'AgentDetailPage');
 const ChannelsPage = lazyScreen(OPERATOR_SCREENS.ChannelsPage, 'ChannelsPage');
 const DashboardPage = lazyScreen(OPERATOR_SCREENS.DashboardPage, 'DashboardPage');
 const MerchantDetailPage = lazyScreen(OPERATOR_SCREENS.MerchantDetailPage, 'MerchantDetailPage');
@@ -82,6 +85,8 @@ const SCREENS: Screen[] = [
   { path: 'dashboard', permission: 'stats.read', element: <DashboardPage /> },
   { path: 'merchants', permission: 'merchant.read', element: <MerchantsPage /> },
   { path: 'merchants/:mchNo', permission: 'merchant.read', element: <MerchantDetailPage /> },
+  { path: 'agents', permission: 'agents.read', element: <AgentsPage /> },
+  { path: 'agents/:agentNo', permission: 'agents.read', element: <AgentDetailPage /> },
   { path: 'products', permission: 'catalog.read', element: <ProductsPage /> },
   { path: 'channels', permission: 'catalog.read', element: <ChannelsPage /> },
   { path: 'routing', permission: 'catalog.read', element: <RoutingPage /> },
@@ -118,6 +123,7 @@ function useMenu(): MenuDataItem[] {
       key: 'business',
       items: [
         item('merchants', <ShopOutlined />, 'merchant.read'),
+        item('agents', <ApartmentOutlined />, 'agents.read'),
         item('onboarding', <SolutionOutlined />, 'onboarding.read'),
         item('blacklist', <StopOutlined />, 'onboarding.read'),
       ],

@@ -1,5 +1,6 @@
 // Strings of the operator console, zh-CN first; keys nest by screen. Terms both consoles show come
 // from the glossary (web/src/locales/README.md).
+import agentWords from '../locales/agentWords.ts';
 import glossary from '../locales/glossary.ts';
 
 const zh = {
@@ -14,6 +15,7 @@ const zh = {
   menu: {
     dashboard: '数据统计',
     merchants: '商户管理',
+    agents: '代理商',
     products: '支付产品',
     channels: '支付通道',
     routing: '通道路由',
@@ -32,6 +34,20 @@ const zh = {
     'system/roles': '角色权限',
     'system/audit': '操作日志',
     'system/settings': '系统设置',
+  },
+  agentWords: agentWords.zh,
+  agents: {
+    title: '代理商',
+    subtitle: '代理商树：一级代理商由平台开设，下级代理商由平台或上级代理商开设；费率逐级不降',
+    createTop: '新建一级代理商',
+    createTopTitle: '新建代理商',
+    detail: '详情',
+    merchantCountHint: '该代理商及其下级代理商名下的商户',
+    tabRates: '费率',
+    tabSubAgents: '下级代理商',
+    tabMerchants: '商户',
+    tabCommission: '佣金',
+    notFound: '代理商不存在',
   },
   merchantState: {
     pending: '待审核',
@@ -1004,6 +1020,7 @@ const en: typeof zh = {
   menu: {
     dashboard: 'Statistics',
     merchants: 'Merchants',
+    agents: 'Agents',
     products: 'Products',
     channels: 'Channels',
     routing: 'Routing',
@@ -1022,6 +1039,21 @@ const en: typeof zh = {
     'system/roles': 'Roles',
     'system/audit': 'Audit log',
     'system/settings': 'Settings',
+  },
+  agentWords: agentWords.en,
+  agents: {
+    title: 'Agents',
+    subtitle:
+      'The agent tree: the platform opens top-level agents, sub-agents are opened by the platform or their parent; rates never fall down the chain',
+    createTop: 'New top-level agent',
+    createTopTitle: 'New agent',
+    detail: 'Details',
+    merchantCountHint: 'Merchants of this agent and its sub-agents',
+    tabRates: 'Rates',
+    tabSubAgents: 'Sub-agents',
+    tabMerchants: 'Merchants',
+    tabCommission: 'Commissions',
+    notFound: 'No such agent',
   },
   merchantState: {
     pending: 'Pending review',

@@ -4,6 +4,8 @@
  * Only dynamic imports here, so the entry stays small.
  */
 export const OPERATOR_SCREENS = {
+  AgentDetailPage: { route: '/operator/agents/:agentNo', load: () => import('./pages/AgentDetail.tsx') },
+  AgentsPage: { route: '/operator/agents', load: () => import('./pages/Agents.tsx') },
   ChannelsPage: { route: '/operator/channels', load: () => import('./pages/Channels.tsx') },
   DashboardPage: { route: '/operator/dashboard', load: () => import('./pages/Dashboard.tsx') },
   MerchantDetailPage: {

@@ -139,6 +139,10 @@ interface RateRuleDetails {
   /** agent_chain: the level above's part and the level below's. */
   lower?: number;
   upper?: number;
+  /** agent_chain: what was being saved (an agent's rate, a merchant's, a channel cost) and whose. */
+  level?: 'agent' | 'merchant' | 'channel';
+  agentNo?: string;
+  channelAccountId?: string;
 }
 
 function ruleDetails(details: Record<string, unknown>): RateRuleDetails | null {
@@ -154,13 +158,18 @@ function rateRuleDetail(d: RateRuleDetails): string | undefined {
   if (d.reason === 'no_cost_rate' || !d.component) return undefined;
   const format = (v: number | undefined) =>
     d.component === 'ratePpm' ? percentFromPpm(v) : yuan(v, d.currency ?? 'CNY');
-  return i18n.t(`errors:rateRule.${d.reason}`, {
+  const levelKey = `errors:rateRule.agentChain.${d.level}`;
+  const key =
+    d.reason === 'agent_chain' && d.level && has(levelKey) ? levelKey : `errors:rateRule.${d.reason}`;
+  return i18n.t(key, {
     part: i18n.t(`errors:rateRule.${d.component}`),
     merchant: format(d.merchant),
     channel: format(d.channel),
     lower: format(d.lower),
     upper: format(d.upper),
     product: d.productCode ?? '',
+    agentNo: d.agentNo ?? '',
+    channelAccountId: d.channelAccountId ?? '',
   });
 }
 

@@ -1,0 +1,12 @@
+/**
+ * The agent portal's screens: each its own chunk, by the route it answers. AgentApp renders them
+ * (lazyScreen). Only dynamic imports here, so the entry stays small.
+ */
+export const AGENT_SCREENS = {
+  Home: { route: '/agent/home', load: () => import('./Home.tsx') },
+  SubAgents: { route: '/agent/agents', load: () => import('./SubAgents.tsx') },
+  Merchants: { route: '/agent/merchants', load: () => import('./Merchants.tsx') },
+  Rates: { route: '/agent/rates', load: () => import('./Rates.tsx') },
+  Commission: { route: '/agent/commission', load: () => import('./Commission.tsx') },
+  Onboarding: { route: '/agent/onboarding', load: () => import('./Onboarding.tsx') },
+};

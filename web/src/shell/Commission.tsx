@@ -1,0 +1,300 @@
+import { DownloadOutlined } from '@ant-design/icons';
+import { ProCard, type ProColumns, ProTable } from '@ant-design/pro-components';
+import { Button, Col, DatePicker, Empty, Flex, Row, Statistic, Typography } from 'antd';
+import dayjs, { type Dayjs } from 'dayjs';
+import { useMemo, useState } from 'react';
+import { qs } from '../api.ts';
+import { type AgentArea, useAgentWords } from './agents.tsx';
+import { Chart, type ChartOption, compactNumber } from './Chart.tsx';
+import { downloadText } from './download.ts';
+import { ErrorAlert } from './ErrorAlert.tsx';
+import { signedTone, signedYuan } from './financeFormat.ts';
+import { yuan, yuanPlain } from './format.ts';
+import { TwoLineCell } from './TwoLineCell.tsx';
+import { useTablePageLoader } from './tablePage.ts';
+import { useApi } from './useApi.ts';
+
+interface Figures {
+  orders: number;
+  amount: number;
+  commission: number;
+}
+
+export interface CommissionSummary {
+  currency: string;
+  /** The window's first and last local days (the platform's calendar). */
+  fromDate: string;
+  toDate: string;
+  balance: { pending: number; available: number };
+  byDay: (Figures & { day: string })[];
+  byProduct: (Figures & { productCode: string; productName: string })[];
+  byMerchant: (Figures & { mchNo: string; merchantName: string })[];
+}
+
+interface CommissionEntry {
+  id: string | number;
+  createdAt: string;
+  kind: 'payment' | 'refund' | 'refund_failed' | 'settle';
+  /** The order's number (payment) or the refund's; none for a settlement. */
+  reference: string | null;
+  amount: number;
+  account: 'pending' | 'available';
+}
+
+const DAY = 'YYYY-MM-DD';
+
+/** One CSV cell, quoted when it holds a separator, a quote or a line break (RFC 4180). */
+function cell(value: string | number): string {
+  const text = String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+function csv(rows: (string | number)[][]): string {
+  // The byte-order mark lets Excel open the Chinese names as UTF-8.
+  return `\uFEFF${rows.map((r) => r.map(cell).join(',')).join('\r\n')}\r\n`;
+}
+
+/**
+ * 佣金: an agent's commission balances, per day (bars), per product and per merchant over a period,
+ * and its entries. `base` is /api/agent/commission or /api/admin/agents/:agentNo/commission.
+ */
+export function CommissionPanel({
+  area,
+  base,
+  fileName,
+}: {
+  area: AgentArea;
+  base: string;
+  fileName: string;
+}) {
+  const w = useAgentWords(area);
+  const load = useTablePageLoader();
+  // None chosen: the server's last 30 days, in the platform's calendar (the browser's may be another).
+  const [range, setRange] = useState<[Dayjs, Dayjs] | null>(null);
+  const summary = useApi<CommissionSummary>(
+    `${base}${qs(range ? { from: range[0].format(DAY), to: range[1].format(DAY) } : {})}`,
+  );
+  const data = summary.data;
+  const from = range?.[0].format(DAY) ?? data?.fromDate ?? '';
+  const to = range?.[1].format(DAY) ?? data?.toDate ?? '';
+  const currency = data?.currency ?? 'CNY';
+  const total = (data?.byDay ?? []).reduce((sum, d) => sum + d.commission, 0);
+
+  const option = useMemo<ChartOption>(
+    () => ({
+      grid: { left: 56, right: 16, top: 24, bottom: 32 },
+      tooltip: {
+        trigger: 'axis',
+        valueFormatter: (v) => yuan(Number(v), currency),
+      },
+      xAxis: { type: 'category', data: (data?.byDay ?? []).map((d) => d.day.slice(5)) },
+      yAxis: {
+        type: 'value',
+        position: 'left',
+        axisLabel: { formatter: (v: number) => compactNumber(v / 100) },
+      },
+      series: [
+        {
+          type: 'bar',
+          name: w('commission.commission'),
+          data: (data?.byDay ?? []).map((d) => d.commission),
+          itemStyle: { color: '#0958d9' },
+          barMaxWidth: 28,
+        },
+      ],
+    }),
+    [data, currency, w],
+  );
+
+  const figures = <T extends Figures>(): ProColumns<T>[] => [
+    { title: w('commission.orders'), dataIndex: 'orders', align: 'right', width: 90 },
+    {
+      title: w('commission.amount'),
+      dataIndex: 'amount',
+      align: 'right',
+      width: 130,
+      render: (_, r) => yuan(r.amount, currency),
+    },
+    {
+      title: w('commission.commission'),
+      dataIndex: 'commission',
+      align: 'right',
+      width: 130,
+      render: (_, r) => <Typography.Text strong>{yuan(r.commission, currency)}</Typography.Text>,
+    },
+  ];
+
+  const exportCsv = () => {
+    if (!data) return;
+    const rows: (string | number)[][] = [
+      [w('commission.day'), w('commission.orders'), w('commission.amount'), w('commission.commission')],
+      ...data.byDay.map((d) => [d.day, d.orders, yuanPlain(d.amount), yuanPlain(d.commission)]),
+      [],
+      [
+        w('commission.mchNo'),
+        w('commission.merchant'),
+        w('commission.orders'),
+        w('commission.amount'),
+        w('commission.commission'),
+      ],
+      ...data.byMerchant.map((m) => [
+        m.mchNo,
+        m.merchantName,
+        m.orders,
+        yuanPlain(m.amount),
+        yuanPlain(m.commission),
+      ]),
+    ];
+    downloadText(`${fileName}-${from}-${to}.csv`, csv(rows), 'text/csv');
+  };
+
+  return (
+    <Flex vertical gap={16} data-testid="commission">
+      <Flex wrap gap={12} align="center" justify="space-between">
+        <DatePicker.RangePicker
+          aria-label={w('commission.range')}
+          value={range ?? (data ? [dayjs(data.fromDate), dayjs(data.toDate)] : null)}
+          allowClear={false}
+          onChange={(v) => v?.[0] && v[1] && setRange([v[0], v[1]])}
+        />
+        <Button icon={<DownloadOutlined />} disabled={!data} onClick={exportCsv}>
+          {w('commission.export')}
+        </Button>
+      </Flex>
+      {summary.error ? <ErrorAlert error={summary.error} /> : null}
+      {summary.error && !data ? null : (
+        <>
+          <Row gutter={[16, 16]}>
+            {(
+              [
+                ['pending', data?.balance.pending],
+                ['available', data?.balance.available],
+                ['total', data ? total : undefined],
+              ] as const
+            ).map(([key, value]) => (
+              <Col xs={24} sm={8} key={key}>
+                <ProCard bordered loading={summary.loading && !data}>
+                  <Statistic
+                    title={w(`commission.${key}`)}
+                    value={value === undefined ? '-' : yuan(value, currency)}
+                  />
+                </ProCard>
+              </Col>
+            ))}
+          </Row>
+          <ProCard bordered title={w('commission.byDay')}>
+            {data && data.byDay.length === 0 ? (
+              <Empty description={w('commission.empty')} />
+            ) : (
+              <Chart
+                option={option}
+                height={260}
+                loading={summary.loading}
+                ariaLabel={w('commission.byDayAria')}
+              />
+            )}
+          </ProCard>
+          <Row gutter={[16, 16]}>
+            <Col xs={24} lg={12}>
+              <ProTable<CommissionSummary['byProduct'][number]>
+                rowKey="productCode"
+                headerTitle={w('commission.byProduct')}
+                search={false}
+                options={false}
+                pagination={false}
+                cardBordered
+                loading={summary.loading}
+                dataSource={data?.byProduct ?? []}
+                scroll={{ x: 'max-content' }}
+                columns={[
+                  {
+                    title: w('commission.product'),
+                    dataIndex: 'productName',
+                    width: 160,
+                    render: (_, p) => (
+                      <TwoLineCell secondary={p.productCode}>
+                        <span>{p.productName || p.productCode}</span>
+                      </TwoLineCell>
+                    ),
+                  },
+                  ...figures<CommissionSummary['byProduct'][number]>(),
+                ]}
+              />
+            </Col>
+            <Col xs={24} lg={12}>
+              <ProTable<CommissionSummary['byMerchant'][number]>
+                rowKey="mchNo"
+                headerTitle={w('commission.byMerchant')}
+                search={false}
+                options={false}
+                pagination={false}
+                cardBordered
+                loading={summary.loading}
+                dataSource={data?.byMerchant ?? []}
+                scroll={{ x: 'max-content' }}
+                columns={[
+                  {
+                    title: w('commission.merchant'),
+                    dataIndex: 'merchantName',
+                    width: 160,
+                    render: (_, m) => (
+                      <TwoLineCell secondary={m.mchNo}>
+                        <span>{m.merchantName || m.mchNo}</span>
+                      </TwoLineCell>
+                    ),
+                  },
+                  ...figures<CommissionSummary['byMerchant'][number]>(),
+                ]}
+              />
+            </Col>
+          </Row>
+          <ProTable<CommissionEntry>
+            rowKey="id"
+            headerTitle={w('commission.entries')}
+            search={false}
+            options={{ reload: true, density: false, setting: false }}
+            cardBordered
+            pagination={{ defaultPageSize: 20 }}
+            scroll={{ x: 'max-content' }}
+            request={(params) => load<CommissionEntry>(`${base}/entries`, {}, params)}
+            columns={[
+              {
+                title: w('commission.reference'),
+                dataIndex: 'reference',
+                width: 220,
+                render: (_, e) => (
+                  <TwoLineCell time={e.createdAt} timeTip={w('commission.entryTime')}>
+                    <span className="qy-mono">{e.reference ?? '-'}</span>
+                  </TwoLineCell>
+                ),
+              },
+              {
+                title: w('commission.kind'),
+                dataIndex: 'kind',
+                width: 130,
+                render: (_, e) => w(`commission.kindWord.${e.kind}`),
+              },
+              {
+                title: w('commission.entryAmount'),
+                dataIndex: 'amount',
+                align: 'right',
+                width: 130,
+                render: (_, e) => (
+                  <Typography.Text type={signedTone(e.amount)}>
+                    {signedYuan(e.amount, currency)}
+                  </Typography.Text>
+                ),
+              },
+              {
+                title: w('commission.account'),
+                dataIndex: 'account',
+                width: 110,
+                render: (_, e) => w(`commission.accountWord.${e.account}`),
+              },
+            ]}
+          />
+        </>
+      )}
+    </Flex>
+  );
+}
