@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { launchBrowser, newPage, WALKTHROUGH_TIMEOUT } from './support/browser.ts';
-import { type ConsoleClient, operatorConsole } from './support/console.ts';
+import { type ConsoleClient, merchantConsole, operatorConsole } from './support/console.ts';
 import { testDatabases } from './support/databases.ts';
 import { payOnSandbox, startTestPlatform, type TestPlatform } from './support/platform.ts';
 
@@ -9,9 +9,10 @@ vi.setConfig({ testTimeout: WALKTHROUGH_TIMEOUT });
 
 /**
  * Dashboards that tell the truth and what a newcomer meets, in a real browser at 1280×720 (and a
- * phone): the "include test orders" switch (remembered, with its hint), counts as bars on their own
- * axis, KPI cards in full rows, the payer's page for an unknown cashier link, a new merchant's next
- * steps, and the 未绑定通道 tag on a product no channel takes.
+ * phone): the "include test orders" switch (remembered, with its hint), today's cards in full rows,
+ * the top lists and channel success rates, the 90-day trends with counts as bars, every table's
+ * export, the merchant's paid, refunded and withdrawn trend, the payer's page for an unknown
+ * cashier link, a new merchant's next steps, and the 未绑定通道 tag on a product no channel takes.
  */
 describe.each(testDatabases)('dashboards and newcomers in the browser on $kind', (database) => {
   let t: TestPlatform;
@@ -30,11 +31,11 @@ describe.each(testDatabases)('dashboards and newcomers in the browser on $kind',
 
   const url = (path: string) => `${t.platform.url}${path}`;
 
-  /** A browser profile holding the operator's console session (logged in, TOTP done, by the API). */
-  async function operatorPage(viewport: { width: number; height: number }, mobile = false) {
+  /** A browser profile holding a console session (logged in, TOTP done, by the API). */
+  async function operatorPage(viewport: { width: number; height: number }, mobile = false, as = admin) {
     const { context, page } = await newPage(browser, { mobile });
     if (!mobile) await page.setViewportSize(viewport);
-    const [name, value] = admin.cookie.split('=') as [string, string];
+    const [name, value] = as.cookie.split('=') as [string, string];
     await context.addCookies([{ name, value, url: t.platform.url }]);
     return { context, page };
   }
@@ -42,13 +43,33 @@ describe.each(testDatabases)('dashboards and newcomers in the browser on $kind',
   /** The top and width of each KPI card, in order. */
   const cardBoxes = async (page: Page) => {
     const cards = page.locator('[data-testid^="stats-total-"]');
-    await expect.poll(() => cards.count()).toBe(5);
+    await expect.poll(() => cards.count()).toBe(6);
     const boxes = [];
-    for (let i = 0; i < 5; i++) boxes.push((await cards.nth(i).boundingBox())!);
+    for (let i = 0; i < 6; i++) boxes.push((await cards.nth(i).boundingBox())!);
     return boxes.map((b) => ({ top: Math.round(b.y), width: Math.round(b.width) }));
   };
+  /** How many cards each row holds, top to bottom. */
+  const rows = (boxes: { top: number }[]) => {
+    const perTop = new Map<number, number>();
+    for (const b of boxes) perTop.set(b.top, (perTop.get(b.top) ?? 0) + 1);
+    return [...perTop.entries()].sort((a, b) => a[0] - b[0]).map(([, n]) => n);
+  };
+  /** Chooses an item of a table's export menu and gives the saved file's name and bytes. */
+  const exported = async (page: Page, testId: string, item: string) => {
+    await page.getByTestId(testId).click();
+    const menu = page.locator('.ant-dropdown:not(.ant-dropdown-hidden)');
+    const [download] = await Promise.all([
+      page.waitForEvent('download', { timeout: 30_000 }),
+      menu.last().getByRole('menuitem', { name: item }).click(),
+    ]);
+    const stream = await download.createReadStream();
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    await page.keyboard.press('Escape');
+    return { name: download.suggestedFilename(), bytes: Buffer.concat(chunks) };
+  };
 
-  it('keeps the dashboard truthful: a remembered test-order switch with its hint, count bars, full KPI rows', async () => {
+  it('keeps the dashboards truthful: a remembered test-order switch with its hint, today in full rows, top lists and channel rates, trends with count bars, exports', async () => {
     // A paid sandbox order: a test order (the demo's channel accounts are test accounts).
     const order = await t.client.createOrder({
       mchOrderNo: `BD-${Date.now()}`,
@@ -68,14 +89,37 @@ describe.each(testDatabases)('dashboards and newcomers in the browser on $kind',
     await expect.poll(() => page.getByTestId('stats-total-paid').innerText()).toContain('¥88.00');
     expect(await page.getByTestId('test-data-hint').count()).toBe(0);
 
-    // Counts per hour are bars on the right axis, the amount a line on the left one.
-    const chart = page.getByTestId('stats-trend').locator('[role="img"]');
-    await expect.poll(() => chart.getAttribute('data-series')).toBe('bar,line');
-    expect(await chart.getAttribute('data-y-axes')).toBe('left,right');
+    // The trends: 90 days by default; amounts as lines, counts as bars, each on its own chart.
+    await expect.poll(() => page.getByTestId('trend-days').innerText()).toContain('共 90 天');
+    const chart = (id: string) => page.getByTestId(id).locator('[role="img"]');
+    await expect.poll(() => chart('trend-amount').getAttribute('data-series')).toBe('line,line,line');
+    expect(await chart('trend-count').getAttribute('data-series')).toBe('bar,bar');
+    expect(await chart('trend-profit').getAttribute('data-series')).toBe('line,line');
 
-    // Five KPI cards in one row at 1280: none wraps alone.
+    // Today's top lists and the channel account's success rate over the last 15 and 60 minutes.
+    await expect.poll(() => page.getByTestId('top-merchants').innerText()).toContain(t.demo.merchant.mchNo);
+    expect(await page.getByTestId('top-merchants').innerText()).toContain('¥88.00');
+    await expect.poll(() => page.getByTestId('top-channels').innerText()).toContain('¥88.00');
+    await expect.poll(() => page.getByTestId('channel-rates').innerText()).toContain('100.0%');
+    expect(await page.locator('[data-testid^="rate-falling-"]').count()).toBe(0);
+
+    // Six cards in full rows at 1280: three and three.
     let boxes = await cardBoxes(page);
-    expect(new Set(boxes.map((b) => b.top)).size).toBe(1);
+    expect(rows(boxes)).toEqual([3, 3]);
+
+    // Every table exports what it shows: CSV readable by Excel (a byte-order mark), and a real workbook.
+    const csv = await exported(page, 'export-groups', '导出 CSV');
+    expect(csv.name).toMatch(/\.csv$/);
+    const text = csv.bytes.toString('utf8');
+    expect(text.startsWith('\uFEFF')).toBe(true);
+    expect(text).toContain('合计');
+    expect(text).toContain('88.00');
+    const xlsx = await exported(page, 'export-trend', '导出 Excel');
+    expect(xlsx.name).toMatch(/\.xlsx$/);
+    expect(xlsx.bytes.subarray(0, 2).toString('latin1')).toBe('PK');
+    expect((await exported(page, 'export-top-merchants', '导出 CSV')).bytes.toString('utf8')).toContain(
+      t.demo.merchant.mchNo,
+    );
 
     // Off: real money only, the hint says what is left out; remembered after a reload.
     await testSwitch.click();
@@ -92,21 +136,32 @@ describe.each(testDatabases)('dashboards and newcomers in the browser on $kind',
     await expect.poll(() => page.getByTestId('stats-total-paid').innerText()).toContain('¥88.00');
     expect(await hint.count()).toBe(0);
 
-    // 1440: one row still.
+    // 1440: one row of six.
     await page.setViewportSize({ width: 1440, height: 900 });
-    await expect.poll(async () => new Set((await cardBoxes(page)).map((b) => b.top)).size).toBe(1);
+    await expect.poll(async () => rows(await cardBoxes(page))).toEqual([6]);
     await context.close();
 
-    // A phone: the first card across the width, then two by two; no row half empty.
+    // A phone: two by two, every card as wide as the others.
     ({ context, page } = await operatorPage({ width: 390, height: 844 }, true));
     await page.goto(url('/operator/dashboard'));
     boxes = await cardBoxes(page);
-    const [first, ...rest] = boxes as [(typeof boxes)[number], ...typeof boxes];
-    expect(rest[0]!.top).toBeGreaterThan(first.top);
-    expect(rest[0]!.top).toBe(rest[1]!.top);
-    expect(rest[2]!.top).toBe(rest[3]!.top);
-    expect(rest[2]!.top).toBeGreaterThan(rest[0]!.top);
-    expect(first.width).toBeGreaterThan(rest[0]!.width * 1.8);
+    expect(rows(boxes)).toEqual([2, 2, 2]);
+    expect(new Set(boxes.map((b) => b.width)).size).toBe(1);
+    await context.close();
+
+    // The merchant's home: today's refunded beside the income, the trend of paid, refunded and
+    // withdrawn amounts (each can be hidden) and the paid orders per day as bars.
+    const merchant = await t.platform.services.merchants.requireMerchant(t.demo.merchant.mchNo);
+    const manager = await merchantConsole(t, { merchantId: merchant.id, merchantRole: 'manager' });
+    ({ context, page } = await operatorPage({ width: 1280, height: 720 }, false, manager));
+    await page.goto(url('/merchant/dashboard'));
+    await expect.poll(() => page.getByTestId('dashboard-totals').innerText()).toContain('今日退款');
+    await expect.poll(() => page.getByTestId('trend-days').innerText()).toContain('共 90 天');
+    const merchantChart = (id: string) => page.getByTestId(id).locator('[role="img"]');
+    await expect.poll(() => merchantChart('trend-amount').getAttribute('data-series')).toBe('line,line,line');
+    expect(await merchantChart('trend-count').getAttribute('data-series')).toBe('bar');
+    await page.getByTestId('trend-measures').getByText('提现金额').click();
+    await expect.poll(() => merchantChart('trend-amount').getAttribute('data-series')).toBe('line,line');
     await context.close();
   });
 

@@ -134,6 +134,24 @@ describe.each(testDatabases)('dashboards and newcomers on $kind', (database) => 
     expect(dashboard).toMatchObject({ includesTest: false, testOrderCount: 1, today: { orderCount: 0 } });
   });
 
+  it("keeps the operator's today whatever range the trend shows", async () => {
+    const { place } = await newMerchant('趋势区间商户');
+    const order = await place(2_500);
+    await paid(order.pay_data_value!, order.order_no);
+    type Board = { date: string; today: { paidAmount: number }; trend: { date: string }[] };
+    const board = await admin.ok<Board>('GET', '/api/admin/dashboard?includeTest=1');
+    expect(board.trend.at(-1)!.date).toBe(board.date);
+    expect(board.today.paidAmount).toBeGreaterThanOrEqual(2_500);
+    // A month long ago: the trend is that month, today stays today.
+    const past = await admin.ok<Board>(
+      'GET',
+      '/api/admin/dashboard?includeTest=1&from=2025-03-01&to=2025-03-31',
+    );
+    expect(past.trend.map((d) => d.date)).toHaveLength(31);
+    expect(past.trend[0]!.date).toBe('2025-03-01');
+    expect(past.today.paidAmount).toBe(board.today.paidAmount);
+  });
+
   it('shows a browser the friendly page for an unknown cashier link, in its language; API clients keep JSON', async () => {
     const unknown = `${t.platform.url}/cashier/P${'1'.repeat(20)}`;
     const html = await fetch(unknown, { headers: { accept: 'text/html,application/xhtml+xml' } });

@@ -250,7 +250,8 @@ export class StatsService {
       'channel',
       rates.map((r) => r.channel_account_id.toString()),
     );
-    const todays = days.find((r) => r.level === 'bucket' && r.bucket === trend.today);
+    // Today's totals come from today's own query, so a trend range that leaves today out keeps them.
+    const todays = byMerchant.find((r) => r.level === 'total');
     const byDay = new Map(days.filter((r) => r.level === 'bucket').map((r) => [r.bucket!, r]));
     return {
       date: trend.today,

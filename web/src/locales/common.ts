@@ -49,6 +49,12 @@ const zh = {
     more: '更多',
     backHome: '返回首页',
   },
+  export: {
+    label: '导出',
+    csv: '导出 CSV',
+    xlsx: '导出 Excel',
+    failed: '导出失败，请重试',
+  },
   common: {
     yes: '是',
     no: '否',
@@ -341,6 +347,12 @@ const en: typeof zh = {
     detail: 'Details',
     more: 'More',
     backHome: 'Back to home',
+  },
+  export: {
+    label: 'Export',
+    csv: 'Export CSV',
+    xlsx: 'Export Excel',
+    failed: 'Export failed; try again',
   },
   common: {
     yes: 'Yes',

@@ -1,26 +1,35 @@
 import { QrcodeOutlined, ReloadOutlined } from '@ant-design/icons';
 import { ProCard, StatisticCard, type StatisticCardProps } from '@ant-design/pro-components';
-import { Button, Col, Grid, Row, Space, Switch, Tooltip, Typography } from 'antd';
-import dayjs from 'dayjs';
+import { Button, Checkbox, Col, DatePicker, Grid, Row, Space, Switch, Tooltip, Typography } from 'antd';
+import dayjs, { type Dayjs } from 'dayjs';
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
 import { qs } from '../api.ts';
-import { amountCountOption, Chart } from '../shell/Chart.tsx';
+import { amountCountOption, Chart, COUNT_COLOR, type TrendSeries, trendOption } from '../shell/Chart.tsx';
+import { useCardTools } from '../shell/cardTools.tsx';
 import { ErrorAlert } from '../shell/ErrorAlert.tsx';
+import { ExportButton } from '../shell/ExportButton.tsx';
 import { ratio, time, yuan } from '../shell/format.ts';
 import { Page } from '../shell/Page.tsx';
 import { useSession } from '../shell/session.tsx';
 import { TestDataHint, TestDataSwitch, TestDataTag, useTestData } from '../shell/TestData.tsx';
+import type { ExportColumn } from '../shell/tableExport.ts';
 import { useApi, useInterval } from '../shell/useApi.ts';
 import type { Dashboard as DashboardData } from './types.ts';
 
 const REFRESH_MS = 30_000;
-const TREND_DAYS = 30;
+/** The trend's default and longest range (seed: at most 90 days). */
+const TREND_DAYS = 90;
+
+type Range = [Dayjs, Dayjs];
+type Measure = 'paid' | 'refunded' | 'withdrawn';
 
 /**
- * 首页: today's figures, the 30-day trend and today's hours; refreshes every 30 s while visible.
- * Test orders count only with the "show test data" switch (on by default in the demo).
+ * 首页: today's figures, the trend of a chosen range (default the last 90 days: paid, refunded and
+ * withdrawn amounts, which the person picks, and paid orders per day) and today's hours; refreshes
+ * every 30 s while visible. Test orders count only with the "show test data" switch (on by
+ * default in the demo).
  */
 export function Dashboard() {
   const { t } = useTranslation();
@@ -30,12 +39,20 @@ export function Dashboard() {
   const [auto, setAuto] = useState(true);
   const [refreshedAt, setRefreshedAt] = useState<Date | null>(null);
   const testData = useTestData();
+  // None: the server's last 90 days, counted in the platform's time zone, not the browser's.
+  const [picked, setRange] = useState<Range | null>(null);
   const {
     data: answer,
     loading,
     error,
     reload,
-  } = useApi<DashboardData>(`/api/merchant/dashboard${qs({ includeTest: testData.includeTest })}`);
+  } = useApi<DashboardData>(
+    `/api/merchant/dashboard${qs({
+      includeTest: testData.includeTest,
+      from: picked?.[0].format('YYYY-MM-DD'),
+      to: picked?.[1].format('YYYY-MM-DD'),
+    })}`,
+  );
   const data = testData.current(answer);
   useEffect(() => {
     if (data) setRefreshedAt(new Date());
@@ -43,10 +60,18 @@ export function Dashboard() {
   useInterval(reload, REFRESH_MS, auto);
 
   const cashier = session?.user.merchantRole === 'cashier';
+  // Withdrawals are the store's, not a cashier's: a cashier's trend leaves them out.
+  const measures: Measure[] = cashier ? ['paid', 'refunded'] : ['paid', 'refunded', 'withdrawn'];
+  const [shown, setShown] = useState<Measure[]>(['paid', 'refunded', 'withdrawn']);
   const name = session?.user.displayName || session?.user.username || '';
   const today = data?.today;
 
-  const trend = useMemo(() => fillTrend(data?.trend ?? [], data?.date), [data?.trend, data?.date]);
+  const trend = useMemo(() => fillTrend(data?.trend ?? [], picked), [data?.trend, picked]);
+  const first = trend[0]?.date;
+  const last = trend.at(-1)?.date;
+  const range: Range =
+    picked ??
+    (first && last ? [dayjs(first), dayjs(last)] : [dayjs().subtract(TREND_DAYS - 1, 'day'), dayjs()]);
   const hourly = useMemo(() => fillHours(data?.hourly ?? []), [data?.hourly]);
 
   const axisNames = useMemo(
@@ -58,17 +83,53 @@ export function Dashboard() {
     }),
     [t],
   );
-  const trendOption = useMemo(
+  const measureNames: Record<Measure, string> = {
+    paid: t('merchant:dashboard.paidSeries'),
+    refunded: t('merchant:dashboard.refundedSeries'),
+    withdrawn: t('merchant:dashboard.withdrawnSeries'),
+  };
+  const visible = measures.filter((m) => shown.includes(m));
+  const visibleKey = visible.join(',');
+  // biome-ignore lint/correctness/useExhaustiveDependencies: visibleKey stands for visible; measureNames follows t
+  const amountOption = useMemo(() => {
+    const values: Record<Measure, number[]> = {
+      paid: trend.map((d) => d.paidAmount),
+      refunded: trend.map((d) => d.refundedAmount ?? 0),
+      withdrawn: trend.map((d) => d.withdrawnAmount ?? 0),
+    };
+    const colors: Record<Measure, string> = { paid: '#1677ff', refunded: '#fa541c', withdrawn: '#722ed1' };
+    return trendOption({
+      categories: trend.map((d) => dayjs(d.date).format('MM-DD')),
+      yName: axisNames.yAmount,
+      formatAmount: (minor) => yuan(minor),
+      series: visible.map(
+        (m): TrendSeries => ({ name: measureNames[m], kind: 'line', values: values[m], color: colors[m] }),
+      ),
+    });
+  }, [trend, visibleKey, axisNames, t]);
+  const countOption = useMemo(
     () =>
-      amountCountOption({
+      trendOption({
         categories: trend.map((d) => dayjs(d.date).format('MM-DD')),
-        amountsMinor: trend.map((d) => d.paidAmount),
-        counts: trend.map((d) => d.paidCount),
-        names: axisNames,
-        formatAmount: (minor) => yuan(minor),
+        yName: axisNames.yCount,
+        series: [
+          { name: axisNames.count, kind: 'bar', values: trend.map((d) => d.paidCount), color: COUNT_COLOR },
+        ],
       }),
     [trend, axisNames],
   );
+  const exportColumns: ExportColumn<Day>[] = [
+    { title: t('merchant:dashboard.date'), value: (d) => d.date },
+    { title: axisNames.count, value: (d) => d.paidCount },
+    ...measures.map(
+      (m): ExportColumn<Day> => ({
+        title: measureNames[m],
+        money: true,
+        value: (d) =>
+          m === 'paid' ? d.paidAmount : m === 'refunded' ? (d.refundedAmount ?? 0) : (d.withdrawnAmount ?? 0),
+      }),
+    ),
+  ];
   const hourlyOption = useMemo(
     () =>
       amountCountOption({
@@ -103,6 +164,16 @@ export function Dashboard() {
       },
     },
     {
+      key: 'refunded',
+      statistic: {
+        title: t('merchant:dashboard.refunded'),
+        tip: t('merchant:dashboard.refundedTip'),
+        value: (today?.refundedAmount ?? 0) / 100,
+        precision: 2,
+        prefix: '¥',
+      },
+    },
+    {
       key: 'paid-count',
       statistic: {
         title: t('merchant:dashboard.paidCount'),
@@ -124,6 +195,34 @@ export function Dashboard() {
       statistic: { title: t('merchant:dashboard.orderCount'), value: today?.orderCount ?? 0 },
     },
   ];
+  const tools = useCardTools(
+    <>
+      <DatePicker.RangePicker
+        value={range}
+        allowClear={false}
+        presets={[
+          { label: t('merchant:dashboard.last7'), value: [dayjs().subtract(6, 'day'), dayjs()] },
+          { label: t('merchant:dashboard.last30'), value: [dayjs().subtract(29, 'day'), dayjs()] },
+          {
+            label: t('merchant:dashboard.last90'),
+            value: [dayjs().subtract(TREND_DAYS - 1, 'day'), dayjs()],
+          },
+        ]}
+        disabledDate={(d, info) =>
+          d.isAfter(dayjs(), 'day') || (!!info.from && Math.abs(d.diff(info.from, 'day')) >= TREND_DAYS)
+        }
+        onChange={(v) => v?.[0] && v[1] && setRange([v[0], v[1]])}
+        aria-label={`${t('merchant:dashboard.range')} (${t('merchant:dashboard.rangeLimit')})`}
+        data-testid="trend-range"
+      />
+      <ExportButton
+        basename={`${t('merchant:dashboard.exportName')}-${range[0].format('YYYYMMDD')}-${range[1].format('YYYYMMDD')}`}
+        columns={exportColumns}
+        rows={trend}
+        testId="export-trend"
+      />
+    </>,
+  );
   // An answer for the other setting of the switch is being asked again: still loading.
   const statsLoading = !data && (loading || !!answer);
 
@@ -177,36 +276,78 @@ export function Dashboard() {
           </StatisticCard.Group>
         ) : (
           <Row gutter={[12, 12]}>
-            {stats.map((s) => (
-              <Col span={12} key={s.key}>
+            {stats.map((s, i) => (
+              // Five cards: the first across the width, then two by two, so no row is half empty.
+              <Col span={i === 0 ? 24 : 12} key={s.key}>
                 <StatisticCard statistic={s.statistic} loading={statsLoading} style={{ height: '100%' }} />
               </Col>
             ))}
           </Row>
         )}
       </div>
-      <Row gutter={[16, 16]} style={{ marginTop: 16 }}>
-        <Col xs={24} xl={14}>
-          <ProCard title={t('merchant:dashboard.trendTitle')} bordered headerBordered>
-            <Chart
-              option={trendOption}
-              height={320}
-              loading={statsLoading}
-              ariaLabel={t('merchant:dashboard.trendTitle')}
-            />
-          </ProCard>
-        </Col>
-        <Col xs={24} xl={10}>
-          <ProCard title={t('merchant:dashboard.hourlyTitle')} bordered headerBordered>
-            <Chart
-              option={hourlyOption}
-              height={320}
-              loading={statsLoading}
-              ariaLabel={t('merchant:dashboard.hourlyTitle')}
-            />
-          </ProCard>
-        </Col>
-      </Row>
+      <ProCard
+        style={{ marginTop: 16 }}
+        title={t('merchant:dashboard.trendTitle')}
+        subTitle={
+          screens.md ? (
+            <Typography.Text type="secondary" data-testid="trend-days">
+              {t('merchant:dashboard.trendSubtitle', {
+                from: range[0].format('YYYY-MM-DD'),
+                to: range[1].format('YYYY-MM-DD'),
+                count: trend.length,
+              })}
+            </Typography.Text>
+          ) : undefined
+        }
+        bordered
+        headerBordered
+        extra={tools.extra}
+      >
+        {tools.top}
+        <Row gutter={[16, 16]}>
+          <Col xs={24} xl={14}>
+            <Space wrap style={{ marginBottom: 8, justifyContent: 'space-between', width: '100%' }}>
+              <Typography.Text strong>{t('merchant:dashboard.trendAmount')}</Typography.Text>
+              <Checkbox.Group<Measure>
+                value={shown}
+                onChange={setShown}
+                aria-label={t('merchant:dashboard.show')}
+                data-testid="trend-measures"
+                options={measures.map((m) => ({ value: m, label: measureNames[m] }))}
+              />
+            </Space>
+            <div data-testid="trend-amount">
+              <Chart
+                option={amountOption}
+                height={300}
+                loading={statsLoading}
+                ariaLabel={t('merchant:dashboard.trendAmount')}
+              />
+            </div>
+          </Col>
+          <Col xs={24} xl={10}>
+            <div style={{ marginBottom: 8, lineHeight: '32px' }}>
+              <Typography.Text strong>{t('merchant:dashboard.trendCount')}</Typography.Text>
+            </div>
+            <div data-testid="trend-count">
+              <Chart
+                option={countOption}
+                height={300}
+                loading={statsLoading}
+                ariaLabel={t('merchant:dashboard.trendCount')}
+              />
+            </div>
+          </Col>
+        </Row>
+      </ProCard>
+      <ProCard style={{ marginTop: 16 }} title={t('merchant:dashboard.hourlyTitle')} bordered headerBordered>
+        <Chart
+          option={hourlyOption}
+          height={280}
+          loading={statsLoading}
+          ariaLabel={t('merchant:dashboard.hourlyTitle')}
+        />
+      </ProCard>
     </Page>
   );
 }
@@ -214,18 +355,15 @@ export function Dashboard() {
 type Day = DashboardData['trend'][number];
 type Hour = DashboardData['hourly'][number];
 
-/**
- * The 30 days ending on the platform's today (the answer's `date`, else its last day, else the
- * browser's), a zero for any day the server left out.
- */
-function fillTrend(rows: Day[], serverToday?: string): Day[] {
+/** Every day of the range picked, a zero for any day the server left out; none picked: the server's days. */
+function fillTrend(rows: Day[], range: Range | null): Day[] {
+  if (!range) return rows;
   const byDate = new Map(rows.map((r) => [r.date.slice(0, 10), r]));
-  const last = serverToday ?? [...byDate.keys()].sort().at(-1) ?? dayjs().format('YYYY-MM-DD');
-  return Array.from({ length: TREND_DAYS }, (_, i) => {
-    const date = dayjs(last)
-      .subtract(TREND_DAYS - 1 - i, 'day')
-      .format('YYYY-MM-DD');
-    return byDate.get(date) ?? { date, paidAmount: 0, paidCount: 0 };
+  const first = range[0].startOf('day');
+  const days = range[1].startOf('day').diff(first, 'day') + 1;
+  return Array.from({ length: Math.max(days, 0) }, (_, i) => {
+    const date = first.add(i, 'day').format('YYYY-MM-DD');
+    return byDate.get(date) ?? { date, paidAmount: 0, paidCount: 0, refundedAmount: 0, withdrawnAmount: 0 };
   });
 }
 

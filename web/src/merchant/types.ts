@@ -78,13 +78,22 @@ export interface DashboardFigures {
   /** Paid ÷ orders with an outcome (pending ones left out), 0..1. */
   successRate?: number;
   income: number;
+  /** Refunded today (of orders of any day). */
+  refundedAmount?: number;
 }
 
 export interface Dashboard {
   /** The platform's today (YYYY-MM-DD, its time zone). */
   date?: string;
   today: DashboardFigures;
-  trend: { date: string; paidAmount: number; paidCount: number }[];
+  /** Every day of the asked range (default the last 90 days). */
+  trend: {
+    date: string;
+    paidAmount: number;
+    paidCount: number;
+    refundedAmount?: number;
+    withdrawnAmount?: number;
+  }[];
   hourly: { hour: number; paidAmount: number; paidCount: number }[];
   /** The figures count test orders (asked with includeTest). */
   includesTest?: boolean;

@@ -322,6 +322,14 @@ export interface Figures {
   fee: number;
   channelCost: number;
   profit: number;
+  /** What refunds gave back of the paid amount. */
+  refundedAmount: number;
+  /** Paid amount less refunds. */
+  netAmount: number;
+  /** What the orders' agents earned of the fee. */
+  agentCommission: number;
+  /** The platform's profit after refunds and agents' commission. */
+  netProfit: number;
 }
 
 export type StatsGroup = 'merchant' | 'product' | 'channel';
@@ -338,6 +346,78 @@ export interface Stats {
   testOrderCount?: number;
   /** The platform has only test channel accounts (the demo). */
   testDataOnly?: boolean;
+}
+
+/** Today's figures of the operator dashboard (the platform's day, its time zone). */
+export interface DashboardToday {
+  orderCount: number;
+  paidCount: number;
+  /** Orders still within their payment time: not in the success rate. */
+  pendingCount?: number;
+  /** 0..1. */
+  successRate: number;
+  paidAmount: number;
+  refundedAmount: number;
+  netAmount: number;
+  fee: number;
+  channelCost: number;
+  agentCommission: number;
+  profit: number;
+  netProfit: number;
+}
+
+export interface DashboardTop {
+  /** Merchant number, channel account id or agent number. */
+  key: string;
+  name: string;
+  paidAmount: number;
+  paidCount: number;
+  /** Merchants and channel accounts: paid less refunded. */
+  netAmount?: number;
+  /** Agents: what they earned today. */
+  commission?: number;
+}
+
+export interface RateWindow {
+  orderCount: number;
+  paidCount: number;
+  /** 0..1. */
+  successRate: number;
+}
+
+export interface ChannelRate {
+  channelAccountId: string;
+  name: string;
+  last15: RateWindow;
+  last60: RateWindow;
+  /** The last 15 minutes do clearly worse than the last hour. */
+  falling: boolean;
+}
+
+export interface DashboardDay {
+  /** YYYY-MM-DD, the platform's calendar. */
+  date: string;
+  orderCount: number;
+  paidCount: number;
+  paidAmount: number;
+  refundedAmount: number;
+  netAmount: number;
+  profit: number;
+  netProfit: number;
+}
+
+/** GET /api/admin/dashboard. */
+export interface OperatorDashboard {
+  /** The platform's today (YYYY-MM-DD). */
+  date: string;
+  includesTest: boolean;
+  testDataOnly: boolean;
+  testOrderCount?: number;
+  today: DashboardToday;
+  top: { merchants: DashboardTop[]; channels: DashboardTop[]; agents: DashboardTop[] };
+  channelRates: ChannelRate[];
+  /** Every day of the asked range (default the last 90). */
+  trend: DashboardDay[];
 }
 
 export interface PermissionDef {

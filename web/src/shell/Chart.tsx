@@ -203,3 +203,77 @@ export function compactNumber(value: number): string {
   if (abs >= 1_000) return `${(value / 1_000).toFixed(abs >= 10_000 ? 0 : 1)}k`;
   return String(value);
 }
+
+/** One measure of a daily trend chart. */
+export interface TrendSeries {
+  name: string;
+  values: number[];
+  /** Counts are bars (whole orders); amounts are plain lines. */
+  kind: 'bar' | 'line';
+  color?: string;
+}
+
+/**
+ * A trend over days on one value axis: either amounts (minor units in, yuan drawn, the tooltip
+ * through `formatAmount`) or counts (bars, whole numbers only). The legend under the plot turns
+ * series off and on; a long range zooms out by thinning the labels, never by smoothing.
+ */
+export function trendOption(s: {
+  categories: string[];
+  series: TrendSeries[];
+  /** The value axis' name, e.g. 金额（元）or 笔数. */
+  yName: string;
+  /** Amounts: given minor units, shown as yuan. Absent: counts. */
+  formatAmount?: (minor: number) => string;
+}): ChartOption {
+  const money = s.formatAmount;
+  return {
+    color: s.series.map((x, i) => x.color ?? [AMOUNT_COLOR, '#fa8c16', '#52c41a', '#722ed1'][i % 4]!),
+    grid: { left: 12, right: 16, top: 36, bottom: 36, containLabel: true },
+    legend: { bottom: 0, data: s.series.map((x) => x.name) },
+    tooltip: {
+      trigger: 'axis',
+      axisPointer: { type: s.series.every((x) => x.kind === 'bar') ? 'shadow' : 'line' },
+      formatter: (params) => {
+        const list = Array.isArray(params) ? params : [params];
+        const head = list[0]?.name ?? '';
+        const lines = list.map((p) => {
+          const v = Number(p.value ?? 0);
+          const shown = money ? money(Math.round(v * 100)) : String(v);
+          return `${p.marker ?? ''} ${p.seriesName}: <b>${shown}</b>`;
+        });
+        return [head, ...lines].join('<br/>');
+      },
+    },
+    xAxis: [{ type: 'category', data: s.categories, axisTick: { alignWithLabel: true } }],
+    yAxis: [
+      {
+        type: 'value',
+        name: s.yName,
+        position: 'left',
+        nameTextStyle: { align: 'left' },
+        ...(money ? {} : { minInterval: 1 }),
+        axisLabel: { formatter: (v: number) => compactNumber(v) },
+        splitLine: { lineStyle: { type: 'dashed' } },
+      },
+    ],
+    series: s.series.map((x) =>
+      x.kind === 'bar'
+        ? {
+            name: x.name,
+            type: 'bar' as const,
+            barMaxWidth: 14,
+            itemStyle: { borderRadius: [2, 2, 0, 0], opacity: 0.85 },
+            data: money ? x.values.map((m) => m / 100) : x.values,
+          }
+        : {
+            name: x.name,
+            type: 'line' as const,
+            smooth: false,
+            showSymbol: false,
+            lineStyle: { width: 2 },
+            data: money ? x.values.map((m) => m / 100) : x.values,
+          },
+    ),
+  };
+}

@@ -1,7 +1,7 @@
 import { ApiError, endsSession, UNAUTHENTICATED_EVENT } from '../api.ts';
 
 /** Saves a blob as a file through a temporary link. */
-function saveBlob(filename: string, blob: Blob): void {
+export function saveBlob(filename: string, blob: Blob): void {
   const url = URL.createObjectURL(blob);
   const link = document.createElement('a');
   link.href = url;
