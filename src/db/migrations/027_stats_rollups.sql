@@ -72,11 +72,12 @@ CREATE INDEX stats_agent_hour_agent ON stats_agent_hour (agent_id, hour);
 ALTER TABLE order_profit ADD COLUMN order_amount BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE order_profit ADD COLUMN test BOOLEAN NOT NULL DEFAULT FALSE;
 
-CREATE FUNCTION stats_order_rollup() RETURNS trigger LANGUAGE plpgsql AS $fn$
+-- Two functions with the same fold, static so PL/pgSQL keeps their plans: an insert's trigger has
+-- no old rows to name.
+CREATE FUNCTION stats_order_rollup_insert() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN
-  -- The same fold for both triggers; an insert has no old rows (its trigger declares none).
-  EXECUTE replace($sql$
-  WITH changed AS (CHANGED),
+  -- New orders: their contribution.
+  WITH changed AS (SELECT 1 AS s, n.* FROM new_rows n),
   parts AS (
     SELECT date_trunc('hour', created_at) AS hour, merchant_id, product_id, COALESCE(channel_account_id, 0) AS account,
            COALESCE(created_by_user_id, 0) AS cashier, test, currency,
@@ -127,24 +128,79 @@ BEGIN
   ORDER BY 1, 2, 3
   ON CONFLICT (minute, channel_account_id, test) DO UPDATE SET
     order_count = r.order_count + EXCLUDED.order_count, paid_count = r.paid_count + EXCLUDED.paid_count,
-    unpaid_count = r.unpaid_count + EXCLUDED.unpaid_count
-  $sql$, 'CHANGED', CASE TG_OP
-    WHEN 'INSERT' THEN 'SELECT 1 AS s, n.* FROM new_rows n'
-    ELSE 'SELECT 1 AS s, n.* FROM new_rows n UNION ALL SELECT -1 AS s, o.* FROM old_rows o' END);
+    unpaid_count = r.unpaid_count + EXCLUDED.unpaid_count;
+  RETURN NULL;
+END $fn$;
+
+CREATE FUNCTION stats_order_rollup_update() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  -- Changed orders: new rows' contribution less old rows'.
+  WITH changed AS (SELECT 1 AS s, n.* FROM new_rows n UNION ALL SELECT -1 AS s, o.* FROM old_rows o),
+  parts AS (
+    SELECT date_trunc('hour', created_at) AS hour, merchant_id, product_id, COALESCE(channel_account_id, 0) AS account,
+           COALESCE(created_by_user_id, 0) AS cashier, test, currency,
+           s::bigint AS order_count,
+           CASE WHEN paid_at IS NOT NULL THEN s ELSE 0 END::bigint AS paid_count,
+           CASE WHEN paid_at IS NULL AND state IN ('closed', 'failed') THEN s ELSE 0 END::bigint AS unpaid_count,
+           CASE WHEN paid_at IS NOT NULL THEN s * amount ELSE 0 END AS paid_amount,
+           CASE WHEN paid_at IS NOT NULL THEN s * fee ELSE 0 END AS fee,
+           CASE WHEN paid_at IS NOT NULL THEN s * channel_cost ELSE 0 END AS channel_cost,
+           CASE WHEN paid_at IS NOT NULL THEN s * agent_commission ELSE 0 END AS agent_commission,
+           CASE WHEN paid_at IS NOT NULL THEN s * platform_profit ELSE 0 END AS platform_profit,
+           CASE WHEN refunded_amount > 0 THEN s ELSE 0 END::bigint AS refunded_count,
+           s * refunded_amount AS refunded_amount, s * refunded_fee AS refunded_fee,
+           s * refunded_channel_cost AS refunded_channel_cost,
+           s * refunded_agent_commission AS refunded_agent_commission,
+           date_trunc('minute', created_at) AS minute
+    FROM changed),
+  hours AS (
+    INSERT INTO stats_order_hour AS r (hour, merchant_id, product_id, channel_account_id, cashier_id, test, currency,
+      order_count, paid_count, unpaid_count, paid_amount, fee, channel_cost, agent_commission, platform_profit,
+      refunded_count, refunded_amount, refunded_fee, refunded_channel_cost, refunded_agent_commission)
+    SELECT hour, merchant_id, product_id, account, cashier, test, currency,
+           sum(order_count), sum(paid_count), sum(unpaid_count), sum(paid_amount), sum(fee), sum(channel_cost),
+           sum(agent_commission), sum(platform_profit), sum(refunded_count), sum(refunded_amount), sum(refunded_fee),
+           sum(refunded_channel_cost), sum(refunded_agent_commission)
+    FROM parts GROUP BY 1, 2, 3, 4, 5, 6, 7
+    HAVING sum(order_count) <> 0 OR sum(paid_count) <> 0 OR sum(unpaid_count) <> 0 OR sum(paid_amount) <> 0
+        OR sum(fee) <> 0 OR sum(channel_cost) <> 0 OR sum(agent_commission) <> 0 OR sum(platform_profit) <> 0
+        OR sum(refunded_count) <> 0 OR sum(refunded_amount) <> 0 OR sum(refunded_fee) <> 0
+        OR sum(refunded_channel_cost) <> 0 OR sum(refunded_agent_commission) <> 0
+    ORDER BY 1, 2, 3, 4, 5, 6, 7
+    ON CONFLICT (hour, merchant_id, product_id, channel_account_id, cashier_id, test, currency) DO UPDATE SET
+      order_count = r.order_count + EXCLUDED.order_count, paid_count = r.paid_count + EXCLUDED.paid_count,
+      unpaid_count = r.unpaid_count + EXCLUDED.unpaid_count, paid_amount = r.paid_amount + EXCLUDED.paid_amount,
+      fee = r.fee + EXCLUDED.fee, channel_cost = r.channel_cost + EXCLUDED.channel_cost,
+      agent_commission = r.agent_commission + EXCLUDED.agent_commission,
+      platform_profit = r.platform_profit + EXCLUDED.platform_profit,
+      refunded_count = r.refunded_count + EXCLUDED.refunded_count,
+      refunded_amount = r.refunded_amount + EXCLUDED.refunded_amount,
+      refunded_fee = r.refunded_fee + EXCLUDED.refunded_fee,
+      refunded_channel_cost = r.refunded_channel_cost + EXCLUDED.refunded_channel_cost,
+      refunded_agent_commission = r.refunded_agent_commission + EXCLUDED.refunded_agent_commission
+    RETURNING 1)
+  INSERT INTO stats_channel_minute AS r (minute, channel_account_id, test, order_count, paid_count, unpaid_count)
+  SELECT minute, account, test, sum(order_count), sum(paid_count), sum(unpaid_count)
+  FROM parts WHERE account <> 0 GROUP BY 1, 2, 3
+  HAVING sum(order_count) <> 0 OR sum(paid_count) <> 0 OR sum(unpaid_count) <> 0
+  ORDER BY 1, 2, 3
+  ON CONFLICT (minute, channel_account_id, test) DO UPDATE SET
+    order_count = r.order_count + EXCLUDED.order_count, paid_count = r.paid_count + EXCLUDED.paid_count,
+    unpaid_count = r.unpaid_count + EXCLUDED.unpaid_count;
   RETURN NULL;
 END $fn$;
 
 CREATE TRIGGER stats_order_rollup_insert AFTER INSERT ON pay_order
   REFERENCING NEW TABLE AS new_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION stats_order_rollup();
+  FOR EACH STATEMENT EXECUTE FUNCTION stats_order_rollup_insert();
 CREATE TRIGGER stats_order_rollup_update AFTER UPDATE ON pay_order
   REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION stats_order_rollup();
+  FOR EACH STATEMENT EXECUTE FUNCTION stats_order_rollup_update();
 
-CREATE FUNCTION stats_agent_rollup() RETURNS trigger LANGUAGE plpgsql AS $fn$
+CREATE FUNCTION stats_agent_rollup_insert() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN
-  EXECUTE replace($sql$
-  WITH changed AS (CHANGED)
+  -- New profit rows: their contribution.
+  WITH changed AS (SELECT 1 AS s, n.* FROM new_rows n)
   INSERT INTO stats_agent_hour AS r (hour, agent_id, merchant_id, product_id, test, currency, paid_count, paid_amount,
     commission, refunded_commission)
   SELECT date_trunc('hour', paid_at), agent_id, merchant_id, product_id, test, currency,
@@ -155,10 +211,25 @@ BEGIN
   ON CONFLICT (hour, agent_id, merchant_id, product_id, test, currency) DO UPDATE SET
     paid_count = r.paid_count + EXCLUDED.paid_count, paid_amount = r.paid_amount + EXCLUDED.paid_amount,
     commission = r.commission + EXCLUDED.commission,
-    refunded_commission = r.refunded_commission + EXCLUDED.refunded_commission
-  $sql$, 'CHANGED', CASE TG_OP
-    WHEN 'INSERT' THEN 'SELECT 1 AS s, n.* FROM new_rows n'
-    ELSE 'SELECT 1 AS s, n.* FROM new_rows n UNION ALL SELECT -1 AS s, o.* FROM old_rows o' END);
+    refunded_commission = r.refunded_commission + EXCLUDED.refunded_commission;
+  RETURN NULL;
+END $fn$;
+
+CREATE FUNCTION stats_agent_rollup_update() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  -- Changed profit rows: new rows' contribution less old rows'.
+  WITH changed AS (SELECT 1 AS s, n.* FROM new_rows n UNION ALL SELECT -1 AS s, o.* FROM old_rows o)
+  INSERT INTO stats_agent_hour AS r (hour, agent_id, merchant_id, product_id, test, currency, paid_count, paid_amount,
+    commission, refunded_commission)
+  SELECT date_trunc('hour', paid_at), agent_id, merchant_id, product_id, test, currency,
+         sum(s)::bigint, sum(s * order_amount), sum(s * amount), sum(s * refunded_amount)
+  FROM changed WHERE agent_id IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6
+  HAVING sum(s) <> 0 OR sum(s * order_amount) <> 0 OR sum(s * amount) <> 0 OR sum(s * refunded_amount) <> 0
+  ORDER BY 1, 2, 3, 4, 5, 6
+  ON CONFLICT (hour, agent_id, merchant_id, product_id, test, currency) DO UPDATE SET
+    paid_count = r.paid_count + EXCLUDED.paid_count, paid_amount = r.paid_amount + EXCLUDED.paid_amount,
+    commission = r.commission + EXCLUDED.commission,
+    refunded_commission = r.refunded_commission + EXCLUDED.refunded_commission;
   RETURN NULL;
 END $fn$;
 
@@ -172,10 +243,10 @@ FROM order_profit WHERE agent_id IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6;
 
 CREATE TRIGGER stats_agent_rollup_insert AFTER INSERT ON order_profit
   REFERENCING NEW TABLE AS new_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION stats_agent_rollup();
+  FOR EACH STATEMENT EXECUTE FUNCTION stats_agent_rollup_insert();
 CREATE TRIGGER stats_agent_rollup_update AFTER UPDATE ON order_profit
   REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION stats_agent_rollup();
+  FOR EACH STATEMENT EXECUTE FUNCTION stats_agent_rollup_update();
 
 -- Orders placed before the rollups existed (their triggers fire on changes from now on).
 INSERT INTO stats_order_hour (hour, merchant_id, product_id, channel_account_id, cashier_id, test, currency,
