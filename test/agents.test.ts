@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QingyunClient } from '../sdk/index.ts';
 import { ConsoleClient, operatorConsole, uniqueName } from './support/console.ts';
 import { testDatabases } from './support/databases.ts';
-import { startTestPlatform, type TestPlatform } from './support/platform.ts';
+import { payOnSandbox, startTestPlatform, type TestPlatform, untilPaid } from './support/platform.ts';
 
 /**
  * Agents (AG-1, AG-2) over HTTP: a chain of agents opened by the operator and by agents, rates
@@ -19,6 +20,16 @@ interface AgentView {
   agentNo: string;
   parentNo: string | null;
   depth: number;
+}
+interface AgentOrder {
+  orderNo: string;
+  mchNo: string;
+  merchantName: string;
+  productCode: string;
+  amount: number;
+  state: string;
+  paidAt: string | null;
+  commission: number | null;
 }
 interface Rate {
   productCode: string;
@@ -312,6 +323,63 @@ for (const database of testDatabases) {
       expect(await ratesOf(a1.agentNo)).toMatchObject({ ratePpm: 4000 });
       // Another area's session is not an agent's.
       expect((await admin.get('/api/agent/me')).status).toBe(403);
+    });
+
+    it('lists the subtree’s orders to its agents, each with the agent’s own commission, and none to agent B', async () => {
+      // A merchant of A1 (rate 0.5 %), live with an app: A's share is 0.4 % − 0.3 %, A1's 0.5 % − 0.4 %.
+      const s = t.platform.services;
+      const merchant = await s.merchants.createMerchant({ name: 'Paying merchant of A1' });
+      await s.catalog.setMerchantRate(merchant.id, product, 5000);
+      await admin.ok('POST', `/api/admin/merchants/${merchant.mch_no}/move`, { agentNo: a1.agentNo });
+      const { app, secret } = await s.merchants.createApp(merchant.mch_no, { name: 'orders app' });
+      const client = new QingyunClient({
+        baseUrl: t.platform.url,
+        mchNo: merchant.mch_no,
+        appId: app.appId,
+        key: { type: 'HMAC-SHA256', secret },
+      });
+      const order = (mchOrderNo: string) =>
+        client.createOrder({ mchOrderNo, productCode: product, amount: 20_000, subject: 'agent orders' });
+      const paid = await order(`AO-${Date.now().toString(36)}-1`);
+      expect(await payOnSandbox(paid.payData!.value)).toBe(200);
+      await untilPaid(client, paid.orderNo);
+      const unpaid = await order(`AO-${Date.now().toString(36)}-2`);
+
+      const ofA = await agentA.ok<{ total: number; items: AgentOrder[] }>('GET', '/api/agent/orders');
+      expect(ofA.total).toBe(2);
+      expect(ofA.items.map((o) => o.orderNo)).toEqual([unpaid.orderNo, paid.orderNo]);
+      expect(ofA.items[1]).toMatchObject({
+        mchNo: merchant.mch_no,
+        merchantName: 'Paying merchant of A1',
+        productCode: product,
+        amount: 20_000,
+        state: 'paid',
+        commission: 20,
+      });
+      expect(ofA.items[1]!.paidAt).not.toBeNull();
+      expect(ofA.items[0]).toMatchObject({ state: expect.not.stringMatching(/^paid$/), commission: null });
+      // A1 sees the same orders with its own share; filters narrow them.
+      const ofA1 = await agentA1.ok<{ items: AgentOrder[] }>(
+        'GET',
+        `/api/agent/orders?mchNo=${merchant.mch_no}&state=paid`,
+      );
+      expect(ofA1.items.map((o) => [o.orderNo, o.commission])).toEqual([[paid.orderNo, 20]]);
+      expect(
+        await agentA.ok('GET', `/api/agent/orders?mchNo=${merchant.mch_no}&from=2000-01-01&to=2000-01-02`),
+      ).toEqual({ total: 0, items: [] });
+
+      // B: nothing of A's subtree, and a merchant of it is one that does not exist.
+      const ofB = await agentB.send('GET', '/api/agent/orders');
+      expect(ofB.body).toEqual({ total: 0, items: [] });
+      expect(ofB.text).not.toContain(paid.orderNo);
+      const outside = await agentB.send('GET', `/api/agent/orders?mchNo=${merchant.mch_no}`);
+      expect({ status: outside.status, code: (outside.body as Refusal).code }).toEqual({
+        status: 404,
+        code: 'NOT_FOUND',
+      });
+      expect(outside.text).not.toContain(paid.orderNo);
+      // Back where it was, so the moves below find the chain as they expect.
+      await admin.ok('POST', `/api/admin/merchants/${merchant.mch_no}/move`, { agentNo: null });
     });
 
     it('stops at agents.maxDepth and refuses moves that make a cycle or go too deep', async () => {

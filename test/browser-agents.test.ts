@@ -22,8 +22,9 @@ vi.setConfig({ testTimeout: WALKTHROUGH_TIMEOUT });
  * The agent screens in a real browser: the operator opens a top-level agent with its first login
  * (the password shown once), gives it a rate (a rate below the channel cost is refused in words),
  * opens a sub-agent under it with a login of its own; the sub-agent signs in with the password it
- * was shown, and sees its home (its level, its rate) and the merchant it opens. Screenshots of each
- * step go to the temp folder (browser-agents-<database>).
+ * was shown, and sees its home (its level, its rate) and the merchant it opens; a payment of that
+ * merchant shows in both agents' commission, the sub-agent's home and both agents' orders.
+ * Screenshots of each step go to the temp folder (browser-agents-<database>).
  */
 describe.each(testDatabases)('agent screens in the browser on $kind', (database) => {
   let t: TestPlatform;
@@ -267,6 +268,24 @@ describe.each(testDatabases)('agent screens in the browser on $kind', (database)
     await expect.poll(() => subPanel.innerText()).toContain('0.10');
     await shoot(agentSide.page, '9-sub-agent-commission');
     await expect.poll(() => subPanel.innerText()).toContain('西溪咖啡');
+
+    // ---- the home's figures for today and the trend (payments as bars), and the order with the commission ----
+    await agentSide.page.goto(url('/agent/home'));
+    const dashboard = agentSide.page.getByTestId('agent-dashboard');
+    await expect.poll(() => dashboard.getByTestId('today-paidAmount').innerText()).toContain('100.00');
+    await expect.poll(() => dashboard.getByTestId('today-paidCount').innerText()).toContain('1');
+    await expect.poll(() => dashboard.getByTestId('today-commission').innerText()).toContain('0.10');
+    await expect
+      .poll(() =>
+        dashboard.getByRole('img', { name: '每日成功金额、成功笔数与佣金' }).getAttribute('data-series'),
+      )
+      .toBe('bar,line,line');
+    await shoot(agentSide.page, '9b-sub-agent-home');
+    await agentSide.page.goto(url('/agent/orders'));
+    const subRow = agentSide.page.getByTestId('agent-order-table').locator('tr', { hasText: order.orderNo });
+    await expect.poll(() => subRow.innerText()).toContain('0.10');
+    expect(await subRow.innerText()).toContain('支付成功');
+    await shoot(agentSide.page, '9c-sub-agent-orders');
     await agentSide.context.close();
 
     const top = new ConsoleClient(t.platform.url);
@@ -283,6 +302,9 @@ describe.each(testDatabases)('agent screens in the browser on $kind', (database)
     await expect.poll(() => topPanel.innerText()).toContain('西溪咖啡');
     await shoot(topSide.page, '10-top-agent-commission');
     await readme(topSide.page, 'agent-commission');
+    await topSide.page.goto(url('/agent/orders'));
+    const topRow = topSide.page.getByTestId('agent-order-table').locator('tr', { hasText: order.orderNo });
+    await expect.poll(() => topRow.innerText()).toContain('0.10');
     await topSide.context.close();
   });
 });

@@ -7,7 +7,10 @@ import { requireAgentUser, sessionOf } from '../auth/guards.ts';
 import { AppError } from '../errors.ts';
 import { merchantView } from '../merchants/service.ts';
 import { toJsonAmount } from '../money/money.ts';
+import { blank, windowOf } from '../orders/routes.ts';
+import { ORDER_STATES } from '../orders/state.ts';
 import { IncludeTest, TrendRange } from '../stats/routes.ts';
+import { TimeBound } from '../stats/time.ts';
 import { CommissionQuery, commissionEntries, commissionView, EntriesQuery } from './commission.ts';
 import type { AgentRow } from './queries.ts';
 import {
@@ -105,6 +108,68 @@ export async function agentAreaRoutes(app: FastifyInstance, { services }: { serv
       },
     },
     async (request) => commissionEntries(services, (await me(request)).agent, request.query),
+  );
+
+  api.get(
+    '/api/agent/orders',
+    {
+      schema: {
+        tags,
+        summary:
+          "The orders of this agent's subtree's merchants, newest first, each with this agent's own commission (none while unpaid)",
+        querystring: z.object({
+          mchNo: blank(z.string().max(32)),
+          state: blank(z.enum(ORDER_STATES)),
+          from: blank(TimeBound),
+          to: blank(TimeBound),
+          includeTest: IncludeTest,
+          ...Page,
+        }),
+      },
+    },
+    async (request) => {
+      const { agent } = await me(request);
+      const f = request.query;
+      const merchantIds = f.mchNo
+        ? [(await agents.requireMerchant(f.mchNo, { rootId: agent.id })).merchant.id]
+        : await agents.merchantIdsOfSubtree(agent);
+      const { total, rows } = await services.orders.agentOrders({
+        agentId: agent.id,
+        merchantIds,
+        state: f.state,
+        ...windowOf(f, services.orders.timeZone),
+        withTest: f.includeTest ?? (await services.catalog.testDataOnly()),
+        limit: f.limit,
+        offset: f.offset,
+      });
+      const [merchants, products] = await Promise.all([
+        services.merchants.merchantsByIds(rows.map((r) => r.merchant_id)),
+        services.catalog.listProducts(),
+      ]);
+      const productNames = new Map(products.map((p) => [p.code, p.name]));
+      return {
+        total,
+        items: rows.map((r) => {
+          const merchant = merchants.get(r.merchant_id);
+          return {
+            orderNo: r.order_no,
+            mchOrderNo: r.mch_order_no,
+            mchNo: merchant?.mch_no ?? '',
+            merchantName: merchant ? merchant.short_name || merchant.name : '',
+            productCode: r.product_code,
+            productName: productNames.get(r.product_code) ?? r.product_code,
+            amount: toJsonAmount(r.amount),
+            currency: r.currency,
+            state: r.state,
+            test: r.test,
+            createdAt: r.created_at.toISOString(),
+            paidAt: r.paid_at?.toISOString() ?? null,
+            commission: r.commission === null ? null : toJsonAmount(r.commission),
+            refundedCommission: toJsonAmount(r.refunded_commission ?? 0n),
+          };
+        }),
+      };
+    },
   );
 
   api.get(

@@ -284,6 +284,11 @@ export class AgentService implements AgentRateRule {
     return this.merchants.listMerchantsOfAgents(ids, page);
   }
 
+  /** The ids of every merchant whose direct agent is in the agent's subtree. */
+  async merchantIdsOfSubtree(agent: AgentRow): Promise<bigint[]> {
+    return this.merchants.merchantIdsOfAgents(await queries.subtreeIds(this.db, agent.id));
+  }
+
   /** A merchant under the scope's subtree; any other merchant is the 404 of one that does not exist. */
   async requireMerchant(mchNo: string, scope: AgentScope) {
     const merchant = await this.merchants.findMerchantByNo(mchNo);

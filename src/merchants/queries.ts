@@ -282,3 +282,11 @@ export async function merchantIdsOfAgent(q: Queryable, agentId: bigint): Promise
   const rows = await q.query<{ id: bigint }>('SELECT id FROM merchant WHERE agent_id = $1', [agentId]);
   return rows.map((r) => r.id);
 }
+
+/** The ids of the merchants whose direct agent is one of `agentIds`. */
+export async function merchantIdsOfAgents(q: Queryable, agentIds: bigint[]): Promise<bigint[]> {
+  const rows = await q.query<{ id: bigint }>('SELECT id FROM merchant WHERE agent_id = ANY($1::bigint[])', [
+    agentIds.map(String),
+  ]);
+  return rows.map((r) => r.id);
+}

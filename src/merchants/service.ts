@@ -147,6 +147,10 @@ export class MerchantService {
     return queries.merchantIdsOfAgent(q, agentId);
   }
 
+  merchantIdsOfAgents(agentIds: bigint[]): Promise<bigint[]> {
+    return agentIds.length === 0 ? Promise.resolve([]) : queries.merchantIdsOfAgents(this.db, agentIds);
+  }
+
   async requireMerchant(mchNo: string): Promise<MerchantRow> {
     const merchant = await queries.findMerchantByNo(this.db, mchNo);
     if (!merchant) throw new AppError('NOT_FOUND', `merchant ${mchNo} not found`);

@@ -144,3 +144,66 @@ export function profitDrift(q: Queryable, limit: number) {
     [limit],
   );
 }
+
+/** What an agent's order list filters by; `merchantIds` is the agent's subtree (resolved by the agents domain). */
+export interface AgentOrderFilter {
+  agentId: bigint;
+  merchantIds: bigint[];
+  state?: string;
+  /** Placed at or after. */
+  from?: Date;
+  /** Placed before. */
+  to?: Date;
+  withTest: boolean;
+  limit: number;
+  offset: number;
+}
+
+export interface AgentOrderRow {
+  id: bigint;
+  order_no: string;
+  mch_order_no: string;
+  merchant_id: bigint;
+  product_code: string;
+  amount: bigint;
+  currency: string;
+  state: string;
+  test: boolean;
+  created_at: Date;
+  paid_at: Date | null;
+  /** This agent's share of the order; null while unpaid (a paid order's rows are written with its payment). */
+  commission: bigint | null;
+  refunded_commission: bigint | null;
+  total: bigint;
+}
+
+/**
+ * One page of the orders of an agent's merchants, newest first, each with this agent's own share
+ * only (never another level's). The merchant scope is in the WHERE clause, so an empty subtree
+ * answers nothing.
+ */
+export function agentOrders(q: Queryable, f: AgentOrderFilter) {
+  return q.query<AgentOrderRow>(
+    `SELECT o.id, o.order_no, o.mch_order_no, o.merchant_id, o.product_code, o.amount, o.currency, o.state,
+            o.test, o.created_at, o.paid_at, p.amount AS commission, p.refunded_amount AS refunded_commission,
+            count(*) OVER ()::bigint AS total
+     FROM pay_order o
+     LEFT JOIN order_profit p ON p.order_id = o.id AND p.agent_id = $1
+     WHERE o.merchant_id = ANY($2::bigint[])
+       AND ($3::text IS NULL OR o.state = $3)
+       AND ($4::timestamptz IS NULL OR o.created_at >= $4)
+       AND ($5::timestamptz IS NULL OR o.created_at < $5)
+       AND (NOT o.test OR $6::boolean)
+     ORDER BY o.created_at DESC, o.id DESC LIMIT $7 OFFSET $8`,
+    [
+      f.agentId,
+      f.merchantIds.map(String),
+      f.state ?? null,
+      f.from ?? null,
+      f.to ?? null,
+      f.withTest,
+      f.limit,
+      f.offset,
+    ],
+  );
+}

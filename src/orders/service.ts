@@ -301,6 +301,13 @@ export class OrderService {
     return profitQueries.agentCommission(this.db, f, by);
   }
 
+  /** The orders of an agent's merchants with the agent's own share of each (orders/profit-queries.ts). */
+  async agentOrders(f: profitQueries.AgentOrderFilter) {
+    if (f.merchantIds.length === 0) return { total: 0, rows: [] };
+    const rows = await profitQueries.agentOrders(this.db, f);
+    return { total: Number(rows[0]?.total ?? 0n), rows };
+  }
+
   /** Moves agents' commission of settled orders from pending to available (the settlement job). */
   settleAgentCommissions(settleTestOrders: boolean): Promise<number> {
     return this.commissions.settle(settleTestOrders);

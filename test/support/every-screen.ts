@@ -202,6 +202,12 @@ const SCREENS: Screen[] = [
   },
   { name: 'agent sub-agents', role: 'agent', path: at('/agent/agents') },
   { name: 'agent merchants', role: 'agent', path: at('/agent/merchants') },
+  {
+    name: 'agent orders',
+    role: 'agent',
+    path: at('/agent/orders'),
+    open: (page) => page.getByTestId('agent-order-table').locator('.ant-table').waitFor(),
+  },
   { name: 'agent rates', role: 'agent', path: at('/agent/rates') },
   {
     name: 'agent commission',

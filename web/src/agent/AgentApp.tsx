@@ -3,6 +3,7 @@ import {
   ApartmentOutlined,
   HomeOutlined,
   PercentageOutlined,
+  ProfileOutlined,
   SafetyOutlined,
   ShopOutlined,
   SolutionOutlined,
@@ -25,11 +26,12 @@ const AGENT_HOME = '/agent/home';
 const AgentHomePage = lazyScreen(AGENT_SCREENS.Home, 'AgentHomePage');
 const SubAgentsPage = lazyScreen(AGENT_SCREENS.SubAgents, 'SubAgentsPage');
 const MerchantsPage = lazyScreen(AGENT_SCREENS.Merchants, 'MerchantsPage');
+const OrdersPage = lazyScreen(AGENT_SCREENS.Orders, 'AgentOrdersPage');
 const RatesPage = lazyScreen(AGENT_SCREENS.Rates, 'RatesPage');
 const CommissionPage = lazyScreen(AGENT_SCREENS.Commission, 'CommissionPage');
 const OnboardingPage = lazyScreen(AGENT_SCREENS.Onboarding, 'AgentOnboardingPage');
 
-/** The agent area: its home, sub-agents, merchants, rates and commissions, and account security. */
+/** The agent area: its home, sub-agents, merchants, their orders, rates and commissions, and account security. */
 export function AgentApp() {
   const { t } = useTranslation();
   const location = useLocation();
@@ -39,6 +41,7 @@ export function AgentApp() {
     { path: AGENT_HOME, name: t('agent:menu.home'), icon: <HomeOutlined /> },
     { path: '/agent/agents', name: t('agent:menu.agents'), icon: <ApartmentOutlined /> },
     { path: '/agent/merchants', name: t('agent:menu.merchants'), icon: <ShopOutlined /> },
+    { path: '/agent/orders', name: t('agent:menu.orders'), icon: <ProfileOutlined /> },
     { path: '/agent/onboarding', name: t('agent:onboarding.menu'), icon: <SolutionOutlined /> },
     { path: '/agent/rates', name: t('agent:menu.rates'), icon: <PercentageOutlined /> },
     { path: '/agent/commission', name: t('agent:menu.commission'), icon: <AccountBookOutlined /> },
@@ -81,6 +84,7 @@ export function AgentApp() {
           <Route path="home" element={<AgentHomePage />} />
           <Route path="agents" element={<SubAgentsPage />} />
           <Route path="merchants" element={<MerchantsPage />} />
+          <Route path="orders" element={<OrdersPage />} />
           <Route path="onboarding" element={<OnboardingPage />} />
           <Route path="rates" element={<RatesPage />} />
           <Route path="commission" element={<CommissionPage />} />

@@ -8,9 +8,10 @@ import { ErrorAlert } from '../shell/ErrorAlert.tsx';
 import { Page } from '../shell/Page.tsx';
 import { useSession } from '../shell/session.tsx';
 import { useApi } from '../shell/useApi.ts';
+import { HomeDashboard } from './HomeDashboard.tsx';
 import { productsOf, useAgentMe } from './me.ts';
 
-/** 工作台: the agent (level, parent, state), counts of its sub-agents and merchants, its rates, the login. */
+/** 工作台: today's figures and the trend, the agent (level, parent, state), counts of its sub-agents and merchants, its rates, the login. */
 export function AgentHomePage() {
   const { t } = useTranslation(['agent', 'common']);
   const w = useAgentWords('agent');
@@ -28,6 +29,9 @@ export function AgentHomePage() {
   return (
     <Page title={t('home.title')} subTitle={screens.md ? t('home.subtitle') : undefined}>
       {me.error ? <ErrorAlert error={me.error} style={{ marginBottom: 16 }} /> : null}
+      <div style={{ marginBottom: 16 }}>
+        <HomeDashboard />
+      </div>
       <Row gutter={[16, 16]}>
         <Col xs={24} lg={15}>
           <Flex vertical gap={16}>

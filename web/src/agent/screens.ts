@@ -6,6 +6,7 @@ export const AGENT_SCREENS = {
   Home: { route: '/agent/home', load: () => import('./Home.tsx') },
   SubAgents: { route: '/agent/agents', load: () => import('./SubAgents.tsx') },
   Merchants: { route: '/agent/merchants', load: () => import('./Merchants.tsx') },
+  Orders: { route: '/agent/orders', load: () => import('./Orders.tsx') },
   Rates: { route: '/agent/rates', load: () => import('./Rates.tsx') },
   Commission: { route: '/agent/commission', load: () => import('./Commission.tsx') },
   Onboarding: { route: '/agent/onboarding', load: () => import('./Onboarding.tsx') },
