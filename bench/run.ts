@@ -549,6 +549,9 @@ async function seedPaidOrders(services: BenchServices, mchNo: string, count: num
      FROM generate_series(1, $5::int) AS i`,
     [merchant.id, product.id, product.code, accounts, count],
   );
+  // A running database's autovacuum would have analysed the rollups after such a load; without
+  // statistics the planner scans the whole minute rollup for the last hour.
+  await services.db.query('ANALYZE stats_order_hour, stats_channel_minute, stats_agent_hour');
 }
 
 /**
