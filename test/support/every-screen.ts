@@ -258,6 +258,19 @@ interface Finding {
   what: string;
 }
 
+/**
+ * axe's violations that last: a screen a busy machine caught mid-transition (a button's colour
+ * fading back after its query, a list refreshing itself) is judged again once settled, and only
+ * what is still wrong then counts.
+ */
+async function lastingViolations(page: Page): Promise<string[]> {
+  const first = await axeViolations(page);
+  if (first.length === 0) return first;
+  await settle(page);
+  await page.waitForTimeout(1_000);
+  return axeViolations(page);
+}
+
 /** axe-core's serious and critical violations on the page as it is now. */
 async function axeViolations(page: Page): Promise<string[]> {
   await page.evaluate(axeSource);
@@ -514,7 +527,7 @@ export function everyScreenSuite(parts: {
           if (role !== 'anonymous')
             expect(new URL(page.url()).pathname).toBe(screen.path(fixture).split('?')[0]);
           // The English walk is about words: the markup, and so what axe judges, is the Chinese walk's.
-          if (lang === 'zh-CN') for (const v of await axeViolations(page)) note(`axe ${v}`);
+          if (lang === 'zh-CN') for (const v of await lastingViolations(page)) note(`axe ${v}`);
           const missing = await page.evaluate(
             () => (window as unknown as { __qyMissingKeys?: string[] }).__qyMissingKeys ?? [],
           );

@@ -12,9 +12,11 @@ import {
   Alert,
   App,
   Button,
+  Collapse,
   Descriptions,
   Drawer,
   Empty,
+  Grid,
   Popconfirm,
   Result,
   Skeleton,
@@ -25,7 +27,7 @@ import {
   Tag,
   Typography,
 } from 'antd';
-import { useState } from 'react';
+import { type ReactNode, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api.ts';
 import { ErrorAlert, FailureAlert, TechnicalDetails } from '../../shell/ErrorAlert.tsx';
@@ -406,8 +408,7 @@ function OrderBody({
         )}
       </Descriptions>
 
-      <Tabs
-        style={{ marginTop: 16 }}
+      <OrderRecords
         items={[
           {
             key: 'events',
@@ -433,6 +434,18 @@ function OrderBody({
       />
     </>
   );
+}
+
+/**
+ * The order's records: tabs, or on a phone (where four tabs overflow into antd's "more" button,
+ * which sits inside the tab list where assistive technology expects only tabs) one panel each.
+ */
+function OrderRecords({ items }: { items: { key: string; label: string; children: ReactNode }[] }) {
+  const screens = Grid.useBreakpoint();
+  if (screens.md === false) {
+    return <Collapse style={{ marginTop: 16 }} defaultActiveKey={['events']} items={items} />;
+  }
+  return <Tabs style={{ marginTop: 16 }} items={items} />;
 }
 
 function NotifyAttempts({ attempts }: { attempts: NotifyAttempt[] }) {
