@@ -23,37 +23,12 @@ export interface RateJson {
   minimumFee: number;
 }
 
-export interface ApplicationRow {
+export interface ApplicationRow extends ApplicationFields {
   id: bigint;
   application_no: string;
   agent_id: bigint | null;
   submitted_by_user_id: bigint | null;
   state: ApplicationState;
-  merchant_type: MerchantType;
-  merchant_name: string;
-  short_name: string;
-  legal_name: string;
-  id_number_enc: string;
-  id_number_hash: string;
-  id_number_masked: string;
-  licence_no_enc: string | null;
-  licence_no_hash: string | null;
-  licence_no_masked: string | null;
-  contact_name: string;
-  phone_enc: string;
-  phone_hash: string;
-  phone_masked: string;
-  email: string;
-  business_category: string;
-  card_holder: string;
-  bank_name: string;
-  bank_branch: string;
-  card_no_enc: string;
-  card_no_hash: string;
-  card_no_masked: string;
-  card_first4: string;
-  card_last4: string;
-  rates: RateJson[];
   review_note: string;
   reviewed_by_user_id: bigint | null;
   reviewed_at: Date | null;

@@ -108,10 +108,7 @@ export class StatsService {
       (from
         ? new Date(now > start ? now.getTime() : start.getTime() + 86_400_000)
         : startOfLocalDay(addDays(today, 1), this.timeZone));
-    if (end <= start) throw new AppError('INVALID_REQUEST', 'to: must be after from', { field: 'to' });
-    if (end.getTime() - start.getTime() > MAX_WINDOW_DAYS * 86_400_000) {
-      throw new AppError('INVALID_REQUEST', `the window may span at most ${MAX_WINDOW_DAYS} days`);
-    }
+    assertWindow(start, end);
     return {
       from: new Date(Math.floor(start.getTime() / HOUR_MS) * HOUR_MS),
       to: new Date(Math.ceil(end.getTime() / HOUR_MS) * HOUR_MS),
@@ -125,10 +122,7 @@ export class StatsService {
     const first = range.from ?? addDays(last, -(days - 1));
     const from = startOfLocalDay(first, this.timeZone);
     const to = startOfLocalDay(addDays(last, 1), this.timeZone);
-    if (to <= from) throw new AppError('INVALID_REQUEST', 'to: must be after from', { field: 'to' });
-    if (to.getTime() - from.getTime() > MAX_WINDOW_DAYS * 86_400_000) {
-      throw new AppError('INVALID_REQUEST', `the window may span at most ${MAX_WINDOW_DAYS} days`);
-    }
+    assertWindow(from, to);
     const count = Math.round((to.getTime() - from.getTime()) / 86_400_000);
     return { today, first, from, to, dates: Array.from({ length: count }, (_, i) => addDays(first, i)) };
   }
@@ -447,6 +441,14 @@ export class StatsService {
       }),
     );
     return new Map(entries);
+  }
+}
+
+/** A window one request may ask for: `to` after `from`, at most MAX_WINDOW_DAYS long. */
+function assertWindow(from: Date, to: Date): void {
+  if (to <= from) throw new AppError('INVALID_REQUEST', 'to: must be after from', { field: 'to' });
+  if (to.getTime() - from.getTime() > MAX_WINDOW_DAYS * 86_400_000) {
+    throw new AppError('INVALID_REQUEST', `the window may span at most ${MAX_WINDOW_DAYS} days`);
   }
 }
 
