@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { QingyunClient } from '../sdk/index.ts';
 import {
   adoptSession,
+  exported,
   launchBrowser,
   newPage,
   readmeScreenshots,
@@ -302,6 +303,15 @@ describe.each(testDatabases)('agent screens in the browser on $kind', (database)
     await expect.poll(() => topPanel.innerText()).toContain('西溪咖啡');
     await shoot(topSide.page, '10-top-agent-commission');
     await readme(topSide.page, 'agent-commission');
+    // Its tables save as CSV and Excel: the merchant's line, and the payment among the entries.
+    const byMerchant = await exported(topSide.page, 'commission-export-merchant', '导出 Excel');
+    expect(byMerchant.name).toMatch(/-merchant-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.xlsx$/);
+    expect(byMerchant.bytes.subarray(0, 2).toString()).toBe('PK');
+    await expect.poll(() => topPanel.getByTestId('commission-export-entries').isEnabled()).toBe(true);
+    const entries = (await exported(topSide.page, 'commission-export-entries', '导出 CSV')).bytes.toString();
+    expect(entries.startsWith('\uFEFF')).toBe(true);
+    expect(entries).toContain(order.orderNo);
+    expect(entries).toContain('0.10');
     await topSide.page.goto(url('/agent/orders'));
     const topRow = topSide.page.getByTestId('agent-order-table').locator('tr', { hasText: order.orderNo });
     await expect.poll(() => topRow.innerText()).toContain('0.10');

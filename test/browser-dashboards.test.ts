@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { launchBrowser, newPage, WALKTHROUGH_TIMEOUT } from './support/browser.ts';
+import { exported, launchBrowser, newPage, WALKTHROUGH_TIMEOUT } from './support/browser.ts';
 import { type ConsoleClient, merchantConsole, operatorConsole } from './support/console.ts';
 import { testDatabases } from './support/databases.ts';
 import { payOnSandbox, startTestPlatform, type TestPlatform } from './support/platform.ts';
@@ -53,20 +53,6 @@ describe.each(testDatabases)('dashboards and newcomers in the browser on $kind',
     const perTop = new Map<number, number>();
     for (const b of boxes) perTop.set(b.top, (perTop.get(b.top) ?? 0) + 1);
     return [...perTop.entries()].sort((a, b) => a[0] - b[0]).map(([, n]) => n);
-  };
-  /** Chooses an item of a table's export menu and gives the saved file's name and bytes. */
-  const exported = async (page: Page, testId: string, item: string) => {
-    await page.getByTestId(testId).click();
-    const menu = page.locator('.ant-dropdown:not(.ant-dropdown-hidden)');
-    const [download] = await Promise.all([
-      page.waitForEvent('download', { timeout: 30_000 }),
-      menu.last().getByRole('menuitem', { name: item }).click(),
-    ]);
-    const stream = await download.createReadStream();
-    const chunks: Buffer[] = [];
-    for await (const chunk of stream) chunks.push(chunk as Buffer);
-    await page.keyboard.press('Escape');
-    return { name: download.suggestedFilename(), bytes: Buffer.concat(chunks) };
   };
 
   it('keeps the dashboards truthful: a remembered test-order switch with its hint, today in full rows, top lists and channel rates, trends with count bars, exports', async () => {

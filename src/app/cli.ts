@@ -104,6 +104,8 @@ Demo data created (also in ${path.join(dataDir, 'demo-credentials.json')}):
   app secret   ${demo.merchant.appSecret}
   product      ${demo.merchant.productCode} (bound to two sandbox channel accounts)
   static QR    ${url}/pay/${demo.staticQrCode}   (a store's 收款码: type an amount on a phone and pay)
+  agent portal ${demo.agent.username} / ${demo.agent.password}   (${url}/login, area 代理商 / agent; agent ${demo.agent.agentNo})
+  agent's merchant ${demo.agent.mchNo}, static QR ${url}/pay/${demo.agent.staticQrCode}   (a payment there earns the agent commission)
 Create an order:  npx tsx examples/create-order.ts   (see README)
 `);
 }

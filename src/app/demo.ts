@@ -14,6 +14,11 @@ export interface DemoCredentials {
   merchantManager: { username: string; password: string };
   /** A static QR code of the demo store: the payer page is /pay/{code}. */
   staticQrCode: string;
+  /**
+   * A top-level agent (agent portal login) with a merchant of its own and that merchant's static QR
+   * code: a payment there credits the agent's commission.
+   */
+  agent: { agentNo: string; username: string; password: string; mchNo: string; staticQrCode: string };
 }
 
 export const DEMO_PRODUCT = 'sandbox_qr';
@@ -37,7 +42,7 @@ export async function seedDemo(
 ): Promise<DemoCredentials | null> {
   if ((await services.consoleUsers.countUsers('operator')) > 0) return null;
   const password = temporaryPassword();
-  await services.consoleUsers.createSuperAdmin('admin', password, '演示运营 Demo operator');
+  const operator = await services.consoleUsers.createSuperAdmin('admin', password, '演示运营 Demo operator');
 
   await services.catalog.createProduct({
     code: DEMO_PRODUCT,
@@ -130,12 +135,57 @@ export async function seedDemo(
     productCodes: [DEMO_PRODUCT],
   });
 
+  const agent = await seedDemoAgent(services, operator.id);
+
   const credentials: DemoCredentials = {
     operator: { username: 'admin', password },
     merchant: { mchNo: merchant.mch_no, appId: app.appId, appSecret: secret, productCode: DEMO_PRODUCT },
     merchantManager: { username: 'demo_manager', password: managerPassword },
     staticQrCode: counter.code,
+    agent,
   };
   writePrivateFile(demoCredentialsPath(config), `${JSON.stringify(credentials, null, 2)}\n`);
   return credentials;
+}
+
+/**
+ * 演示代理商: a top-level agent whose rate (5‰) sits between the sandbox accounts' costs (3.8‰, 4.5‰)
+ * and its merchant's (6‰), so each payment of that merchant splits into channel cost, the agent's
+ * commission and the platform's part; the merchant settles D0 like the demo merchant.
+ */
+async function seedDemoAgent(services: Services, operatorId: bigint): Promise<DemoCredentials['agent']> {
+  const { agent } = await services.agents.createAgent(
+    { name: '演示代理商 Demo agent', contact: '演示代理' },
+    { rootId: null },
+    operatorId,
+  );
+  await services.agents.setRate(agent.agent_no, DEMO_PRODUCT, { ratePpm: 5000 }, { rootId: null });
+  const agentPassword = temporaryPassword();
+  await services.consoleUsers.createUser({
+    area: 'agent',
+    username: 'demo_agent',
+    password: agentPassword,
+    displayName: '演示代理 Demo agent',
+    agentId: agent.id,
+    mustChangePassword: false,
+  });
+  const opened = await services.merchants.createMerchant({
+    name: '演示代理商户 Demo agent merchant',
+    shortName: '代理商户',
+  });
+  const merchant = await services.merchants.setAgent(opened.id, agent.id);
+  await services.catalog.setMerchantRate(merchant.id, DEMO_PRODUCT, 6000);
+  await services.settlementTerms.setTerms(services.db, merchant.id, { ...DEFAULT_TERMS, cycle: 'D0' });
+  await services.merchants.createApp(merchant.mch_no, { name: 'Demo agent app' });
+  const counter = await services.collect.create(merchant.id, operatorId, {
+    name: '代理商户收银台',
+    productCodes: [DEMO_PRODUCT],
+  });
+  return {
+    agentNo: agent.agent_no,
+    username: 'demo_agent',
+    password: agentPassword,
+    mchNo: merchant.mch_no,
+    staticQrCode: counter.code,
+  };
 }

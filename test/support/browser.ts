@@ -76,3 +76,22 @@ export async function adoptSession(
   const [name = '', value = ''] = client.cookie.split('=');
   await context.addCookies([{ name, value, url: baseUrl, httpOnly: true, sameSite: 'Strict' }]);
 }
+
+/** Chooses an item of a table's export menu (shell/ExportButton) and gives the saved file's name and bytes. */
+export async function exported(
+  page: Page,
+  testId: string,
+  item: string,
+): Promise<{ name: string; bytes: Buffer }> {
+  await page.getByTestId(testId).click();
+  const menu = page.locator('.ant-dropdown:not(.ant-dropdown-hidden)');
+  const [download] = await Promise.all([
+    page.waitForEvent('download', { timeout: 30_000 }),
+    menu.last().getByRole('menuitem', { name: item }).click(),
+  ]);
+  const stream = await download.createReadStream();
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  await page.keyboard.press('Escape');
+  return { name: download.suggestedFilename(), bytes: Buffer.concat(chunks) };
+}

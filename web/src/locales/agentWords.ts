@@ -138,7 +138,7 @@ const zh = {
     entryAmount: '金额',
     account: '账户',
     accountWord: { pending: '待结算', available: '可用' },
-    export: '导出 CSV',
+    productCode: '产品编码',
     empty: '该区间内没有佣金',
   },
 };
@@ -282,7 +282,7 @@ const en: typeof zh = {
     entryAmount: 'Amount',
     account: 'Account',
     accountWord: { pending: 'Pending', available: 'Available' },
-    export: 'Export CSV',
+    productCode: 'Product code',
     empty: 'No commission in this period',
   },
 };

@@ -1,16 +1,16 @@
-import { DownloadOutlined } from '@ant-design/icons';
 import { ProCard, type ProColumns, ProTable } from '@ant-design/pro-components';
-import { Button, Col, DatePicker, Empty, Flex, Row, Statistic, Typography } from 'antd';
+import { Col, DatePicker, Empty, Flex, Row, Statistic, Typography } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import { useMemo, useState } from 'react';
 import { qs } from '../api.ts';
 import { type AgentArea, useAgentWords } from './agents.tsx';
 import { Chart, type ChartOption, compactNumber } from './Chart.tsx';
-import { downloadText } from './download.ts';
 import { ErrorAlert } from './ErrorAlert.tsx';
+import { ExportButton } from './ExportButton.tsx';
 import { signedTone, signedYuan } from './financeFormat.ts';
-import { yuan, yuanPlain } from './format.ts';
+import { dateTime, yuan } from './format.ts';
 import { TwoLineCell } from './TwoLineCell.tsx';
+import type { ExportColumn } from './tableExport.ts';
 import { useTablePageLoader } from './tablePage.ts';
 import { useApi } from './useApi.ts';
 
@@ -42,17 +42,6 @@ interface CommissionEntry {
 }
 
 const DAY = 'YYYY-MM-DD';
-
-/** One CSV cell, quoted when it holds a separator, a quote or a line break (RFC 4180). */
-function cell(value: string | number): string {
-  const text = String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
-function csv(rows: (string | number)[][]): string {
-  // The byte-order mark lets Excel open the Chinese names as UTF-8.
-  return `\uFEFF${rows.map((r) => r.map(cell).join(',')).join('\r\n')}\r\n`;
-}
 
 /**
  * 佣金: an agent's commission balances, per day (bars), per product and per merchant over a period,
@@ -124,29 +113,15 @@ export function CommissionPanel({
     },
   ];
 
-  const exportCsv = () => {
-    if (!data) return;
-    const rows: (string | number)[][] = [
-      [w('commission.day'), w('commission.orders'), w('commission.amount'), w('commission.commission')],
-      ...data.byDay.map((d) => [d.day, d.orders, yuanPlain(d.amount), yuanPlain(d.commission)]),
-      [],
-      [
-        w('commission.mchNo'),
-        w('commission.merchant'),
-        w('commission.orders'),
-        w('commission.amount'),
-        w('commission.commission'),
-      ],
-      ...data.byMerchant.map((m) => [
-        m.mchNo,
-        m.merchantName,
-        m.orders,
-        yuanPlain(m.amount),
-        yuanPlain(m.commission),
-      ]),
-    ];
-    downloadText(`${fileName}-${from}-${to}.csv`, csv(rows), 'text/csv');
-  };
+  // Every table saves as CSV or Excel under its own headings (the entries: the page shown).
+  const figureExport = <T extends Figures>(first: ExportColumn<T>[]): ExportColumn<T>[] => [
+    ...first,
+    { title: w('commission.orders'), value: (r) => r.orders },
+    { title: w('commission.amount'), value: (r) => r.amount, money: true },
+    { title: w('commission.commission'), value: (r) => r.commission, money: true },
+  ];
+  const exportName = (table: string) => `${fileName}-${table}-${from}-${to}`;
+  const [entries, setEntries] = useState<CommissionEntry[]>([]);
 
   return (
     <Flex vertical gap={16} data-testid="commission">
@@ -157,9 +132,6 @@ export function CommissionPanel({
           allowClear={false}
           onChange={(v) => v?.[0] && v[1] && setRange([v[0], v[1]])}
         />
-        <Button icon={<DownloadOutlined />} disabled={!data} onClick={exportCsv}>
-          {w('commission.export')}
-        </Button>
       </Flex>
       {summary.error ? <ErrorAlert error={summary.error} /> : null}
       {summary.error && !data ? null : (
@@ -182,7 +154,20 @@ export function CommissionPanel({
               </Col>
             ))}
           </Row>
-          <ProCard bordered title={w('commission.byDay')}>
+          <ProCard
+            bordered
+            title={w('commission.byDay')}
+            extra={
+              <ExportButton
+                basename={exportName('day')}
+                testId="commission-export-day"
+                rows={data?.byDay ?? []}
+                columns={figureExport<CommissionSummary['byDay'][number]>([
+                  { title: w('commission.day'), value: (d) => d.day },
+                ])}
+              />
+            }
+          >
             {data && data.byDay.length === 0 ? (
               <Empty description={w('commission.empty')} />
             ) : (
@@ -201,6 +186,18 @@ export function CommissionPanel({
                 headerTitle={w('commission.byProduct')}
                 search={false}
                 options={false}
+                toolBarRender={() => [
+                  <ExportButton
+                    key="export"
+                    basename={exportName('product')}
+                    testId="commission-export-product"
+                    rows={data?.byProduct ?? []}
+                    columns={figureExport<CommissionSummary['byProduct'][number]>([
+                      { title: w('commission.productCode'), value: (p) => p.productCode },
+                      { title: w('commission.product'), value: (p) => p.productName },
+                    ])}
+                  />,
+                ]}
                 pagination={false}
                 cardBordered
                 loading={summary.loading}
@@ -227,6 +224,18 @@ export function CommissionPanel({
                 headerTitle={w('commission.byMerchant')}
                 search={false}
                 options={false}
+                toolBarRender={() => [
+                  <ExportButton
+                    key="export"
+                    basename={exportName('merchant')}
+                    testId="commission-export-merchant"
+                    rows={data?.byMerchant ?? []}
+                    columns={figureExport<CommissionSummary['byMerchant'][number]>([
+                      { title: w('commission.mchNo'), value: (m) => m.mchNo },
+                      { title: w('commission.merchant'), value: (m) => m.merchantName },
+                    ])}
+                  />,
+                ]}
                 pagination={false}
                 cardBordered
                 loading={summary.loading}
@@ -257,6 +266,22 @@ export function CommissionPanel({
             pagination={{ defaultPageSize: 20 }}
             scroll={{ x: 'max-content' }}
             request={(params) => load<CommissionEntry>(`${base}/entries`, {}, params)}
+            onLoad={setEntries}
+            toolBarRender={() => [
+              <ExportButton
+                key="export"
+                basename={`${fileName}-entries`}
+                testId="commission-export-entries"
+                rows={entries}
+                columns={[
+                  { title: w('commission.entryTime'), value: (e) => dateTime(e.createdAt) },
+                  { title: w('commission.reference'), value: (e) => e.reference ?? '' },
+                  { title: w('commission.kind'), value: (e) => w(`commission.kindWord.${e.kind}`) },
+                  { title: w('commission.entryAmount'), value: (e) => e.amount, money: true },
+                  { title: w('commission.account'), value: (e) => w(`commission.accountWord.${e.account}`) },
+                ]}
+              />,
+            ]}
             columns={[
               {
                 title: w('commission.reference'),
