@@ -1,6 +1,12 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { adoptSession, launchBrowser, readmeScreenshots, WALKTHROUGH_TIMEOUT } from './support/browser.ts';
+import {
+  adoptSession,
+  launchBrowser,
+  readmeScreenshots,
+  STEP_TIMEOUT,
+  WALKTHROUGH_TIMEOUT,
+} from './support/browser.ts';
 import { type ConsoleClient, operatorConsole, uniqueName } from './support/console.ts';
 import { testDatabases } from './support/databases.ts';
 import { paidSandboxOrder, startTestPlatform, type TestPlatform } from './support/platform.ts';
@@ -45,7 +51,7 @@ describe.each(testDatabases)('operator finance screens on $kind', (database) => 
     await context.addInitScript(() => localStorage.setItem('qy.lang', 'en-US'));
     await adoptSession(context, t.platform.url, admin);
     page = await context.newPage();
-    page.setDefaultTimeout(15_000);
+    page.setDefaultTimeout(STEP_TIMEOUT);
   });
   afterAll(async () => {
     await browser?.close();

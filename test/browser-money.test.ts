@@ -3,7 +3,13 @@ import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ledgerReport } from '../src/app/platform.ts';
-import { adoptSession, launchBrowser, readmeScreenshots, WALKTHROUGH_TIMEOUT } from './support/browser.ts';
+import {
+  adoptSession,
+  launchBrowser,
+  readmeScreenshots,
+  STEP_TIMEOUT,
+  WALKTHROUGH_TIMEOUT,
+} from './support/browser.ts';
 import { ConsoleClient, merchantConsole, operatorConsole, uniqueName } from './support/console.ts';
 import { testDatabases } from './support/databases.ts';
 import { paidSandboxOrder, startTestPlatform, type TestPlatform } from './support/platform.ts';
@@ -74,7 +80,7 @@ describe.each(testDatabases)('the merchant portal money screens on $kind', (data
     await context.addInitScript((language) => localStorage.setItem('qy.lang', language), lang);
     if (session) await adoptSession(context, t.platform.url, session);
     const page = await context.newPage();
-    page.setDefaultTimeout(15_000);
+    page.setDefaultTimeout(STEP_TIMEOUT);
     return { context, page };
   }
 

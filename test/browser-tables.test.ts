@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { launchBrowser, WALKTHROUGH_TIMEOUT } from './support/browser.ts';
+import { launchBrowser, STEP_TIMEOUT, WALKTHROUGH_TIMEOUT } from './support/browser.ts';
 import { type ConsoleClient, merchantConsole, operatorConsole } from './support/console.ts';
 import { presentationOnly } from './support/databases.ts';
 import { eventually, paidSandboxOrder, startTestPlatform, type TestPlatform } from './support/platform.ts';
@@ -88,7 +88,7 @@ describe.each(presentationOnly)('console tables in the browser on $kind', (datab
     const [name, value] = client.cookie.split('=') as [string, string];
     await context.addCookies([{ name, value, url: t.platform.url }]);
     const page = await context.newPage();
-    page.setDefaultTimeout(15_000);
+    page.setDefaultTimeout(STEP_TIMEOUT);
     return page;
   }
 

@@ -10,6 +10,11 @@ export const SCREENSHOTS = path.resolve(import.meta.dirname, '../../docs/screens
  * so the default 60 s per test is too tight for it (the steps keep their own shorter waits).
  */
 export const WALKTHROUGH_TIMEOUT = 180_000;
+/**
+ * How long a step waits for an element. A screen that does real work behind a click (a bulk approval
+ * that calls the channel for each withdrawal) took over 15 s on a CI machine loaded above 5 per core.
+ */
+export const STEP_TIMEOUT = 30_000;
 
 export async function launchBrowser(): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM)) {
@@ -45,7 +50,7 @@ export async function newPage(
     hasTouch: opts.mobile ?? false,
   });
   const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
+  page.setDefaultTimeout(STEP_TIMEOUT);
   return { context, page };
 }
 

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, readmeScreenshots } from './browser.ts';
+import { launchBrowser, readmeScreenshots, STEP_TIMEOUT } from './browser.ts';
 import { type ConsoleClient, merchantConsole, operatorConsole, uniqueName } from './console.ts';
 import { presentationOnly } from './databases.ts';
 import { paidSandboxOrder, startTestPlatform, type TestPlatform } from './platform.ts';
@@ -504,7 +504,7 @@ export function everyScreenSuite(parts: {
       const session = sessions.get(role);
       if (session) await context.addCookies([{ name: 'qy_session', value: session, url: t.platform.url }]);
       const page = await context.newPage();
-      page.setDefaultTimeout(15_000);
+      page.setDefaultTimeout(STEP_TIMEOUT);
       return { context, page };
     }
 
