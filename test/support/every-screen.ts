@@ -235,9 +235,52 @@ const SCREENS: Screen[] = [
 const ONLY = process.env.QY_SCREENS ? new RegExp(process.env.QY_SCREENS) : null;
 const WALKED = ONLY ? SCREENS.filter((s) => ONLY.test(s.name)) : SCREENS;
 
+/**
+ * Counts the page's requests in flight, so a walk can wait for quiet after a navigation inside the
+ * app (Playwright's networkidle only follows loads of a document).
+ */
+function requestsInFlight(page: Page): { quiet(): Promise<void>; touch(): void } {
+  let inFlight = 0;
+  let last = Date.now();
+  page.on('request', () => {
+    inFlight++;
+    last = Date.now();
+  });
+  const done = () => {
+    inFlight = Math.max(0, inFlight - 1);
+    last = Date.now();
+  };
+  page.on('requestfinished', done);
+  page.on('requestfailed', done);
+  return {
+    touch: () => {
+      last = Date.now();
+    },
+    /** Resolves once nothing has been in flight for 300 ms (at most 30 s: then the checks judge it as it is). */
+    quiet: async () => {
+      const until = Date.now() + 30_000;
+      while ((inFlight > 0 || Date.now() - last < 300) && Date.now() < until) await page.waitForTimeout(50);
+    },
+  };
+}
+
+/**
+ * Goes to a screen the way the consoles' own links do (history.pushState and the router's popstate),
+ * without loading the document and the area's code again; then lets the router render (two frames),
+ * so the new screen's chunk and API calls are in flight before the walk waits for quiet.
+ */
+async function navigateInApp(page: Page, path: string): Promise<void> {
+  await page.evaluate(async (to) => {
+    history.pushState(null, '', to);
+    dispatchEvent(new PopStateEvent('popstate', { state: null }));
+    await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+  }, path);
+}
+
 /** Waits until the screen has loaded: its chunk, its API calls, no spinner or skeleton left. */
-async function settle(page: Page): Promise<void> {
-  await page.waitForLoadState('networkidle');
+async function settle(page: Page, network?: { quiet(): Promise<void> }): Promise<void> {
+  if (network) await network.quiet();
+  else await page.waitForLoadState('networkidle');
   // A button still loading (a list's 查询 while its query runs) is drawn faded: axe would judge its
   // contrast mid-load, which on a busy machine happens.
   await expect
@@ -273,7 +316,8 @@ async function lastingViolations(page: Page): Promise<string[]> {
 
 /** axe-core's serious and critical violations on the page as it is now. */
 async function axeViolations(page: Page): Promise<string[]> {
-  await page.evaluate(axeSource);
+  // Loaded once per document: the screens reached inside the app share it.
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
   return page.evaluate(async () => {
     const axe = (window as unknown as { axe: { run: (...a: unknown[]) => Promise<AxeResult> } }).axe;
     interface AxeResult {
@@ -513,25 +557,41 @@ export function everyScreenSuite(parts: {
       const roles: Role[] = ['anonymous', 'operator', 'manager', 'cashier', 'agent'];
       for (const role of roles) {
         const { context, page } = await contextFor(role, size, lang);
+        const network = requestsInFlight(page);
         const pageErrors: string[] = [];
         page.on('pageerror', (e) => pageErrors.push(e.message));
+        let missingSeen = 0;
+        let inApp = false;
         for (const screen of WALKED.filter((s) => s.role === role)) {
           const note = (what: string) => findings.push({ screen: `${screen.name} @${size} ${lang}`, what });
-          await page.goto(url(screen.path(fixture)));
-          await settle(page);
+          // The first screen of a login loads the page; the others are reached inside the app, as a
+          // user clicking through the menu does. A screen on the same path as the one before (another
+          // tab, a drawer opened by its link) and the login pages load the document: they read their
+          // query when they open, as a link from outside opens them.
+          const path = screen.path(fixture);
+          if (inApp && new URL(page.url()).pathname !== path.split('?')[0]) {
+            network.touch();
+            await navigateInApp(page, path);
+          } else {
+            await page.goto(url(path));
+            inApp = role !== 'anonymous';
+          }
+          await settle(page, network);
           if (screen.open) {
             await screen.open(page);
-            await settle(page);
+            await settle(page, network);
           }
           // The screen really is the one asked for (no login page or 404 in its place).
           if (role !== 'anonymous')
             expect(new URL(page.url()).pathname).toBe(screen.path(fixture).split('?')[0]);
           // The English walk is about words: the markup, and so what axe judges, is the Chinese walk's.
           if (lang === 'zh-CN') for (const v of await lastingViolations(page)) note(`axe ${v}`);
+          // The page keeps each missing key once, across the screens of a login: the new ones are this screen's.
           const missing = await page.evaluate(
             () => (window as unknown as { __qyMissingKeys?: string[] }).__qyMissingKeys ?? [],
           );
-          for (const key of missing) note(`missing string ${key}`);
+          for (const key of missing.slice(missingSeen)) note(`missing string ${key}`);
+          missingSeen = missing.length;
           if (lang === 'en-US')
             for (const text of await chineseChrome(page, fixture.data))
               note(`Chinese in English UI: ${text}`);
