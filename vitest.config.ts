@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import LongestFirstSequencer from './test/support/sequencer.ts';
 
 export default defineConfig({
   test: {
@@ -11,6 +12,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     globalSetup: ['test/support/global-setup.ts'],
+    sequence: { sequencer: LongestFirstSequencer },
     // Browser tests wait for screens with expect.poll; a loaded 2-core machine needs more than 1 s,
     // and with three suites side by side a cold screen can take well over ten.
     expect: { poll: { timeout: 25_000, interval: 100 } },
