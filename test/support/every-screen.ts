@@ -565,11 +565,9 @@ export function everyScreenSuite(parts: {
         for (const screen of WALKED.filter((s) => s.role === role)) {
           const note = (what: string) => findings.push({ screen: `${screen.name} @${size} ${lang}`, what });
           // The first screen of a login loads the page; the others are reached inside the app, as a
-          // user clicking through the menu does. A screen on the same path as the one before (another
-          // tab, a drawer opened by its link) and the login pages load the document: they read their
-          // query when they open, as a link from outside opens them.
+          // user clicking through the menu, a tab or a row's link does (the login pages always load).
           const path = screen.path(fixture);
-          if (inApp && new URL(page.url()).pathname !== path.split('?')[0]) {
+          if (inApp) {
             network.touch();
             await navigateInApp(page, path);
           } else {

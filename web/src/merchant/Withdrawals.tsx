@@ -319,6 +319,10 @@ function NewWithdrawal({
   const { message } = App.useApp();
   const navigate = useNavigate();
   const [open, setOpen] = useState(autoOpen);
+  // A link to ?new=1 followed while this screen is open (the balance card's 提现) opens it too.
+  useEffect(() => {
+    if (autoOpen) setOpen(true);
+  }, [autoOpen]);
   const justCreated = useRef(false);
   const [error, setError] = useState<unknown>(null);
   const rules = useApi<WithdrawalRules>(open ? `${PORTAL_API}/withdrawal-rules` : null);

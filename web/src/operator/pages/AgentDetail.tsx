@@ -9,7 +9,7 @@ import {
 } from '@ant-design/pro-components';
 import { App, Button, Result, Skeleton, Space } from 'antd';
 import type { HookAPI } from 'antd/es/modal/useModal';
-import { type ReactElement, useRef, useState } from 'react';
+import { type ReactElement, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { api } from '../../api.ts';
@@ -261,7 +261,8 @@ export function AgentDetailPage() {
   const merchantCount = useApi<{ total: number }>(
     `/api/admin/agents/${encodeURIComponent(agentNo)}/merchants?limit=1`,
   );
-  const [tab, setTab] = useState<Tab>((params.get('tab') as Tab) || 'rates');
+  // The tab is the address's (?tab=), so a link, a reload and the browser's back button agree.
+  const tab = (params.get('tab') as Tab | null) || 'rates';
   const back = () => navigate('/operator/agents');
 
   if (error && !data) {
@@ -344,7 +345,6 @@ export function AgentDetailPage() {
       }
       tabActiveKey={tab}
       onTabChange={(key) => {
-        setTab(key as Tab);
         const copy = new URLSearchParams(params);
         copy.set('tab', key);
         setParams(copy, { replace: true });

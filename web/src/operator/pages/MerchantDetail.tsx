@@ -1,6 +1,5 @@
 import { ProDescriptions } from '@ant-design/pro-components';
 import { Button, Result, Skeleton, Space } from 'antd';
-import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate, useParams, useSearchParams } from 'react-router';
 import { describeError } from '../../shell/errors.ts';
@@ -27,7 +26,13 @@ export function MerchantDetailPage() {
   const can = useCan();
   const writable = can('merchant.write');
   const { data, error, reload } = useApi<MerchantDetail>(`/api/admin/merchants/${encodeURIComponent(mchNo)}`);
-  const [tab, setTab] = useState<Tab>((params.get('tab') as Tab) || 'apps');
+  // The tab is the address's (?tab=), so a link, a reload and the browser's back button agree.
+  const tab = (params.get('tab') as Tab | null) || 'apps';
+  const openTab = (key: string) => {
+    const copy = new URLSearchParams(params);
+    copy.set('tab', key);
+    setParams(copy, { replace: true });
+  };
   const back = () => navigate('/operator/merchants');
 
   if (error && !data) {
@@ -94,12 +99,7 @@ export function MerchantDetailPage() {
         )
       }
       tabActiveKey={tab}
-      onTabChange={(key) => {
-        setTab(key as Tab);
-        const copy = new URLSearchParams(params);
-        copy.set('tab', key);
-        setParams(copy, { replace: true });
-      }}
+      onTabChange={openTab}
       tabList={[
         { key: 'apps', tab: `${t('merchantDetail.apps')}${data ? ` (${data.apps.length})` : ''}` },
         {
@@ -110,17 +110,7 @@ export function MerchantDetailPage() {
         ...(can('finance.read') ? [{ key: 'settlement', tab: t('glossary:settlement') }] : []),
       ]}
     >
-      {data && (
-        <MerchantNextSteps
-          merchant={data}
-          onOpenTab={(key) => {
-            setTab(key);
-            const copy = new URLSearchParams(params);
-            copy.set('tab', key);
-            setParams(copy, { replace: true });
-          }}
-        />
-      )}
+      {data && <MerchantNextSteps merchant={data} onOpenTab={openTab} />}
       {!data ? (
         <Skeleton active />
       ) : tab === 'apps' ? (
