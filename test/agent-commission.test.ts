@@ -330,5 +330,43 @@ for (const database of testDatabases) {
         t.channelAccountIds[0],
       );
     });
+
+    it("pays the demo agent its commission on its merchant's static QR, and its login sees it", async () => {
+      const demo = t.demo.agent;
+      const form = async (path: string, body?: Record<string, string>) => {
+        const response = await fetch(`${t.platform.url}${path}`, {
+          method: body ? 'POST' : 'GET',
+          redirect: 'manual',
+          headers: body ? { 'content-type': 'application/x-www-form-urlencoded' } : {},
+          body: body ? new URLSearchParams(body).toString() : undefined,
+        });
+        return { location: response.headers.get('location'), html: await response.text() };
+      };
+      const token = /name="token" value="([a-z2-7]{20})"/.exec(
+        (await form(`/pay/${demo.staticQrCode}`)).html,
+      )?.[1];
+      const placed = await form(`/pay/${demo.staticQrCode}`, {
+        amount: '100.00',
+        method: 'sandbox_qr',
+        token: token!,
+      });
+      const orderNo = placed.location!.split('/')[2]!;
+      const order = await services().orders.requireByOrderNo(orderNo);
+      expect(await payOnSandbox(order.pay_data_value!)).toBe(200);
+      const paid = await eventually(async () => {
+        const row = await services().orders.requireByOrderNo(orderNo);
+        return row.state === 'paid' ? row : undefined;
+      });
+      // 0.6% of 100 yuan is 60 fen; the agent's 0.5% leaves it 10 fen.
+      expect([paid.fee, paid.agent_commission]).toEqual([60n, 10n]);
+      const agentLogin = new ConsoleClient(t.platform.url);
+      expect(await agentLogin.login('agent', demo.username, demo.password)).toBe('active');
+      const mine = await agentLogin.ok<Commission>('GET', '/api/agent/commission');
+      expect(mine.byMerchant.find((m) => m.mchNo === demo.mchNo)).toMatchObject({
+        orders: 1,
+        commission: 10,
+      });
+      await expectLedgerOk();
+    });
   });
 }
