@@ -481,7 +481,12 @@ describe.each(testDatabases)('reconciliation against the sandbox statement on $k
     expect(flagged[0]).toMatchObject({ class: 'platform_only', orderNo: never.orderNo, carriedFromDay: D2 });
     expect((await items(day2.id)).find((i) => i.orderNo === never.orderNo)?.carryState).toBe('flagged');
 
-    // Re-runs decide the same again.
+    // Re-runs decide the same again, the carried day's too.
+    const day2Again = await run(D2);
+    expect(day2Again.summary).toEqual(day2.summary);
+    expect((await items(day2.id)).map((i) => `${i.orderNo} ${i.carryState}`).sort()).toEqual(
+      [`${late.orderNo} matched`, `${never.orderNo} flagged`].sort(),
+    );
     const day3Again = await run(addDays(D2, 1));
     expect(day3Again.summary).toEqual(day3.summary);
     const day5Again = await run(addDays(D2, 3));

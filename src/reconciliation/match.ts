@@ -116,35 +116,42 @@ export async function matchBatch(q: Queryable, p: MatchParams): Promise<void> {
     [p.batchId, p.channelAccountId, p.day, p.runNo],
   );
 
-  // 4. Ours that no statement of the account has (one that another day's statement matched is no
-  // discrepancy of this day: the channel booked it on its side of midnight).
+  // 4. Ours that no line of this statement has. One that another day's done batch of the account
+  // matched (the channel booked it on its side of midnight) is no discrepancy of this day; near
+  // midnight it is still this day's carried record, already settled by that batch.
   await q.query(
     `WITH ours AS (
        SELECT 'payment' AS kind, o.id AS order_id, o.order_no, NULL::bigint AS refund_id, NULL::text AS refund_no,
-              o.channel_order_no, o.amount, o.state, o.channel_cost AS cost, o.paid_at AS at
+              o.channel_order_no, o.amount, o.state, o.channel_cost AS cost, o.paid_at AS at,
+              (SELECT min(l.batch_id) FROM recon_line l JOIN recon_batch b ON b.id = l.batch_id
+               WHERE l.order_id = o.id AND l.kind = 'payment' AND l.class <> 'ignored'
+                 AND b.channel_account_id = $2 AND b.state = 'done' AND l.batch_id <> $1) AS matched_in
        FROM pay_order o
        WHERE o.channel_account_id = $2 AND o.paid_at >= $5 AND o.paid_at < $6
-         AND NOT EXISTS (
-           SELECT 1 FROM recon_line l JOIN recon_batch b ON b.id = l.batch_id
-           WHERE l.order_id = o.id AND l.kind = 'payment' AND b.channel_account_id = $2
-             AND l.class <> 'ignored' AND (l.batch_id = $1 OR b.state = 'done'))
+         AND NOT EXISTS (SELECT 1 FROM recon_line l
+                         WHERE l.batch_id = $1 AND l.order_id = o.id AND l.kind = 'payment' AND l.class <> 'ignored')
        UNION ALL
        SELECT 'refund', r.order_id, r.order_no, r.id, r.refund_no, r.channel_refund_no, r.amount, r.state,
-              r.channel_cost_refund, r.succeeded_at
+              r.channel_cost_refund, r.succeeded_at,
+              (SELECT min(l.batch_id) FROM recon_line l JOIN recon_batch b ON b.id = l.batch_id
+               WHERE l.refund_id = r.id AND l.class <> 'ignored'
+                 AND b.channel_account_id = $2 AND b.state = 'done' AND l.batch_id <> $1)
        FROM refund_order r
        WHERE r.channel_account_id = $2 AND r.state = 'succeeded' AND r.succeeded_at >= $5 AND r.succeeded_at < $6
-         AND NOT EXISTS (
-           SELECT 1 FROM recon_line l JOIN recon_batch b ON b.id = l.batch_id
-           WHERE l.refund_id = r.id AND b.channel_account_id = $2
-             AND l.class <> 'ignored' AND (l.batch_id = $1 OR b.state = 'done'))
+         AND NOT EXISTS (SELECT 1 FROM recon_line l
+                         WHERE l.batch_id = $1 AND l.refund_id = r.id AND l.class <> 'ignored')
      )
      INSERT INTO recon_item (batch_id, channel_account_id, business_day, run_no, item_key, class, kind, order_id,
-       order_no, refund_id, refund_no, channel_trade_no, our_amount, our_state, our_fee, our_at, carry_state)
+       order_no, refund_id, refund_no, channel_trade_no, our_amount, our_state, our_fee, our_at, carry_state,
+       carry_settled_batch_id)
      SELECT $1, $2, $3::date, $4, c.class || ':' || ours.kind || ':' || COALESCE(ours.refund_no, ours.order_no),
             c.class, ours.kind, ours.order_id, ours.order_no, ours.refund_id, ours.refund_no, ours.channel_order_no,
-            ours.amount, ours.state, ours.cost, ours.at, CASE WHEN c.class = 'carried' THEN 'waiting' END
+            ours.amount, ours.state, ours.cost, ours.at,
+            CASE WHEN c.class = 'carried' THEN CASE WHEN ours.matched_in IS NULL THEN 'waiting' ELSE 'matched' END END,
+            CASE WHEN c.class = 'carried' THEN ours.matched_in END
      FROM ours
      CROSS JOIN LATERAL (SELECT CASE WHEN ours.at >= $7 THEN 'carried' ELSE 'platform_only' END AS class) c
+     WHERE c.class = 'carried' OR ours.matched_in IS NULL
      ON CONFLICT (batch_id, item_key) DO UPDATE SET
        run_no = EXCLUDED.run_no, channel_trade_no = EXCLUDED.channel_trade_no, our_amount = EXCLUDED.our_amount,
        our_state = EXCLUDED.our_state, our_fee = EXCLUDED.our_fee, our_at = EXCLUDED.our_at, updated_at = now()`,

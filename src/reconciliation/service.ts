@@ -129,7 +129,9 @@ export class ReconciliationService {
       try {
         await this.run(account.id, day, { userId: null });
       } catch (error) {
-        // One account's trouble (another node running it, the database) must not stop the others.
+        // Another runner has it (an operator's re-run, a node whose job lease ran out): its run counts.
+        if (error instanceof AppError && error.code === 'RECONCILIATION_RUNNING') continue;
+        // One account's trouble (the database) must not stop the others.
         this.options.log.error(
           { err: error, channelAccountId: String(account.id), day },
           'reconciliation failed',
