@@ -494,12 +494,62 @@ describe.each(testDatabases)('reconciliation against the sandbox statement on $k
     expect((await items(day5.id)).map((i) => i.id)).toEqual(flagged.map((i) => i.id));
   });
 
+  it("takes statement settings from the channel account's config, as the payment faults are", async () => {
+    const D6 = '2026-03-20';
+    const kept = await paid(1300);
+    const dropped = await paid(1400);
+    await book([kept.orderNo, dropped.orderNo], shanghai(D6, '10:00:00'));
+    const { catalog } = t.platform.services;
+    const refused = await op.call<{ code: string; details: { field: string } }>(
+      'PATCH',
+      `/api/admin/channel-accounts/${accountA}`,
+      { config: { statement: { faults: { dropLine: dropped.orderNo } } } },
+    );
+    expect(refused.status).toBe(400);
+    await catalog.updateChannelAccount(accountA, {
+      config: { statement: { feeRatePpm: FEE_RATE_PPM, faults: { dropLines: [dropped.orderNo] } } },
+    });
+    try {
+      const batch = await run(D6);
+      expect(batch.summary).toMatchObject({
+        matched: { count: 1, amount: 1300 },
+        platform_only: { count: 1, amount: 1400 },
+      });
+      expect(classesOf(await items(batch.id))).toEqual([`platform_only payment ${dropped.orderNo}`]);
+    } finally {
+      await catalog.updateChannelAccount(accountA, { config: {} });
+    }
+    const again = await run(D6);
+    expect(again.summary).toMatchObject({ matched: { count: 2, amount: 2700 }, platform_only: { count: 0 } });
+    expect(await items(again.id)).toEqual([]);
+  });
+
+  it('never runs one batch twice at once: a running batch is refused until its lease runs out', async () => {
+    const day = '2026-03-20';
+    await db().query(
+      "UPDATE recon_batch SET state = 'running', started_at = now() WHERE channel_account_id = $1 AND business_day = $2",
+      [accountA, day],
+    );
+    const busy = await op.call<{ code: string }>('POST', '/api/admin/reconciliation/batches', {
+      channelAccountId: String(accountA),
+      day,
+    });
+    expect(busy.status).toBe(409);
+    expect(busy.body.code).toBe('RECONCILIATION_RUNNING');
+    // A runner that died: its claim is taken over after the lease.
+    await db().query(
+      "UPDATE recon_batch SET started_at = now() - interval '31 minutes' WHERE channel_account_id = $1 AND business_day = $2",
+      [accountA, day],
+    );
+    expect(await run(day)).toMatchObject({ state: 'done', summary: { matched: { count: 2 } } });
+  });
+
   it('lists batches by account, day and state', async () => {
     const all = await op.ok<{ items: BatchView[]; total: number }>(
       'GET',
       `/api/admin/reconciliation/batches?channelAccountId=${accountA}&from=2026-03-01&to=2026-03-31`,
     );
-    expect(all.total).toBe(5);
+    expect(all.total).toBe(6);
     const one = await op.ok<{ items: (BatchView & { day: string })[] }>(
       'GET',
       `/api/admin/reconciliation/batches?day=${D1}&state=done`,
@@ -537,6 +587,26 @@ describe.each(testDatabases)('reconciliation against the sandbox statement on $k
     ).toBe(403);
     const support = await operatorConsole(t, 'support');
     expect((await support.get('/api/admin/reconciliation/batches')).status).toBe(403);
+  });
+
+  it('a statement the channel cannot give leaves the batch failed with the reason, and changes nothing else', async () => {
+    const accountB = t.channelAccountIds[1]!;
+    const { catalog } = t.platform.services;
+    const credentials = (await catalog.channelAccount(accountB))!.credentials;
+    await catalog.updateChannelAccount(accountB, {
+      credentials: { ...credentials, key: 'not-the-sandbox-key' },
+    });
+    try {
+      const failed = await op.ok<BatchView>('POST', '/api/admin/reconciliation/batches', {
+        channelAccountId: String(accountB),
+        day: '2026-03-02',
+      });
+      expect(failed.state).toBe('failed');
+      expect(failed.failure).toMatch(/CHANNEL_BAD_SIGNATURE/);
+      expect(await items(failed.id)).toEqual([]);
+    } finally {
+      await catalog.updateChannelAccount(accountB, { credentials });
+    }
   });
 
   it('the daily job reconciles yesterday for every account whose channel gives statements, once', async () => {
