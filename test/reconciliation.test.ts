@@ -609,6 +609,39 @@ describe.each(testDatabases)('reconciliation against the sandbox statement on $k
     }
   });
 
+  it('operators read and change the settings; a bad one is refused and changes nothing', async () => {
+    const defaults = await op.ok<{ carryMinutes: number; carryDays: number; runAt: Record<string, string> }>(
+      'GET',
+      '/api/admin/reconciliation/settings',
+    );
+    expect(defaults).toEqual({ carryMinutes: 10, carryDays: 3, runAt: { default: '10:00' } });
+    const bad = await op.call<{ code: string; details: { field: string } }>(
+      'PUT',
+      '/api/admin/reconciliation/settings',
+      {
+        carryMinutes: 10,
+        carryDays: 0,
+        runAt: { default: '10:00' },
+      },
+    );
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ code: 'INVALID_REQUEST', details: { field: 'carryDays' } });
+    const badTime = await op.call<{ code: string }>('PUT', '/api/admin/reconciliation/settings', {
+      carryMinutes: 10,
+      carryDays: 3,
+      runAt: { default: '25:00' },
+    });
+    expect(badTime.status).toBe(400);
+    expect(await op.ok('GET', '/api/admin/reconciliation/settings')).toEqual(defaults);
+    const changed = await op.ok('PUT', '/api/admin/reconciliation/settings', {
+      carryMinutes: 15,
+      carryDays: 2,
+      runAt: { default: '10:00', alipay: '09:30' },
+    });
+    expect(changed).toEqual({ carryMinutes: 15, carryDays: 2, runAt: { default: '10:00', alipay: '09:30' } });
+    await op.ok('PUT', '/api/admin/reconciliation/settings', defaults);
+  });
+
   it('the daily job reconciles yesterday for every account whose channel gives statements, once', async () => {
     await putSetting(db(), 'reconciliation.runAt', JSON.stringify({ sandbox: '00:00' }));
     const yesterday = addDays(localDate(new Date(), 'Asia/Shanghai'), -1);

@@ -172,6 +172,7 @@ export const AUDIT_ACTIONS: Readonly<Record<string, AuditAction>> = {
   'POST /api/admin/reconciliation/uploads': a('reconciliation.upload', 'recon_batch'),
   'POST /api/admin/reconciliation/items/:id/resolve': a('reconciliation.resolve', 'recon_item'),
   'POST /api/admin/reconciliation/items/:id/complete': a('reconciliation.complete', 'order'),
+  'PUT /api/admin/reconciliation/settings': a('reconciliation.settings', 'setting'),
 
   // Agents (operator console and the agent area).
   'POST /api/admin/agents': a('agent.create', 'agent'),

@@ -10,6 +10,7 @@ import { toJsonAmount } from '../money/money.ts';
 import { blank } from '../orders/routes.ts';
 import { checkCompletionPassword } from '../settings/completion-password.ts';
 import { addDays } from '../stats/time.ts';
+import { settingsSchema } from './settings.ts';
 import { BATCH_STATES, type BatchRow, ITEM_CLASSES, type ItemRow } from './types.ts';
 
 /** An uploaded statement: a day of a large merchant is several MB; base64 adds a third. */
@@ -157,6 +158,32 @@ export async function reconciliationRoutes(app: FastifyInstance, { services }: {
         offset: (q.page - 1) * q.pageSize,
       });
       return { items: rows.map(batchView), total, page: q.page, pageSize: q.pageSize };
+    },
+  );
+
+  api.get(
+    '/api/admin/reconciliation/settings',
+    {
+      schema: {
+        tags,
+        summary:
+          'Carry-over (minutes before midnight, days to wait) and when the daily job fetches yesterday’s statement, per adapter',
+      },
+      config: read,
+    },
+    async () => recon.settings(),
+  );
+
+  api.put(
+    '/api/admin/reconciliation/settings',
+    {
+      schema: { tags, summary: 'Change the reconciliation settings', body: settingsSchema },
+      config: operate,
+    },
+    async (request) => {
+      const before = await recon.setSettings(request.body);
+      noteAudit(request, { targetType: 'setting', targetId: 'reconciliation', before, after: request.body });
+      return recon.settings();
     },
   );
 

@@ -10,7 +10,7 @@ import type { OrderService } from '../orders/service.ts';
 import { addDays, localDate, startOfLocalDay } from '../stats/time.ts';
 import { finishBatch, matchBatch } from './match.ts';
 import * as queries from './queries.ts';
-import { loadSettings, minutesOf, type ReconciliationSettings } from './settings.ts';
+import { loadSettings, minutesOf, type ReconciliationSettings, saveSettings } from './settings.ts';
 import { keptFile, stageLines, totalsTieOut } from './stage.ts';
 import type { BatchRow, BatchState, ItemClass, ItemRow, Resolution } from './types.ts';
 
@@ -43,6 +43,13 @@ export class ReconciliationService {
 
   settings(): Promise<ReconciliationSettings> {
     return loadSettings(this.db);
+  }
+
+  /** Replaces the settings (validated by the route's schema); returns the ones before. */
+  async setSettings(settings: ReconciliationSettings): Promise<ReconciliationSettings> {
+    const before = await this.settings();
+    await this.db.tx((q) => saveSettings(q, settings));
+    return before;
   }
 
   /** Fetches the account's statement of `day` from its channel and reconciles it. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Queryable } from '../db/index.ts';
-import { getSetting } from '../settings/queries.ts';
+import { getSetting, putSetting } from '../settings/queries.ts';
 
 /**
  * Reconciliation's platform settings (platform_setting rows, each read on every run so every node
@@ -22,10 +22,22 @@ export const DEFAULT_CARRY_MINUTES = 10;
 export const DEFAULT_CARRY_DAYS = 3;
 export const DEFAULT_RUN_AT = '10:00';
 
-const HH_MM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/);
+const HH_MM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day (HH:mm)');
 const carryMinutes = z.coerce.number().int().min(0).max(720);
 const carryDays = z.coerce.number().int().min(1).max(30);
-const runAt = z.record(z.string(), HH_MM);
+const runAt = z.record(
+  z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'must be an adapter code or default'),
+  HH_MM,
+);
+
+/** The settings as an operator sets them (all three at once). */
+export const settingsSchema = z
+  .object({
+    carryMinutes: z.number().int().min(0).max(720),
+    carryDays: z.number().int().min(1).max(30),
+    runAt,
+  })
+  .strict();
 
 export interface ReconciliationSettings {
   carryMinutes: number;
@@ -64,4 +76,10 @@ function safeJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+export async function saveSettings(q: Queryable, settings: ReconciliationSettings): Promise<void> {
+  await putSetting(q, CARRY_MINUTES_SETTING, String(settings.carryMinutes));
+  await putSetting(q, CARRY_DAYS_SETTING, String(settings.carryDays));
+  await putSetting(q, RUN_AT_SETTING, JSON.stringify(settings.runAt));
 }
