@@ -155,7 +155,11 @@ const STATEMENT_REQUEST = z.strictObject({
   billDate: z
     .string()
     .regex(/^\d{4}-\d{2}-\d{2}$/, 'billDate must be yyyy-MM-dd')
-    .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), 'billDate must be a date that exists'),
+    // Date.parse rolls 2026-02-30 over to March; the date must read back as itself.
+    .refine((d) => {
+      const day = new Date(`${d}T00:00:00Z`);
+      return !Number.isNaN(day.getTime()) && day.toISOString().slice(0, 10) === d;
+    }, 'billDate must be a date that exists'),
   /** The channel account's statement settings (statement.ts), overriding the merchant's own. */
   feeRatePpm: z
     .string()
