@@ -61,6 +61,10 @@ export const ERROR_STATUS = {
   FILE_TYPE_NOT_ALLOWED: 415,
   /** An uploaded document above the size limit (details.maxBytes). */
   FILE_TOO_LARGE: 413,
+  /** A reconciliation of this channel account and day is running (another worker or operator). */
+  RECONCILIATION_RUNNING: 409,
+  /** A reconciliation item that is not in the class or state the action needs (details: class, resolution). */
+  RECONCILIATION_ITEM_STATE_INVALID: 409,
   BODY_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   NOTIFY_AMOUNT_MISMATCH: 400,

@@ -68,7 +68,7 @@ for (const database of testDatabases) {
       expect(sandboxView).toMatchObject({
         testChannel: true,
         payWays: [...PAY_WAYS],
-        capabilities: { authCode: true, refunds: true, payouts: true, statements: false },
+        capabilities: { authCode: true, refunds: true, payouts: true, statements: true },
       });
       expect(sandboxView.credentialFields.map((f) => [f.key, f.kind])).toEqual([
         ['mchId', 'text'],

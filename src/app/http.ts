@@ -41,6 +41,7 @@ import {
   payoutAdminRoutes,
   payoutPortalRoutes,
 } from '../payouts/routes.ts';
+import { reconciliationRoutes } from '../reconciliation/routes.ts';
 import { consoleRefundRoutes } from '../refunds/console-routes.ts';
 import { channelRefundNotifyRoutes, merchantRefundRoutes } from '../refunds/routes.ts';
 import { settlementRoutes } from '../settlement/routes.ts';
@@ -211,6 +212,7 @@ export async function buildHttpApp({
   await app.register(collectAdminRoutes, { services });
   await app.register(payerRoutes, { services });
   await app.register(settlementRoutes, { services });
+  await app.register(reconciliationRoutes, { services });
   await app.register(merchantWithdrawalRoutes, { services });
   await app.register(consoleWithdrawalRoutes, { services });
   // Payouts (代付): the merchant API, the channel's payout notify, the operator console and the portal.

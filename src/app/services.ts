@@ -18,6 +18,7 @@ import { OnboardingService } from '../onboarding/service.ts';
 import { CashierLinks } from '../orders/cashier-link.ts';
 import { OrderService } from '../orders/service.ts';
 import { PayoutService } from '../payouts/service.ts';
+import { ReconciliationService } from '../reconciliation/service.ts';
 import { RefundService } from '../refunds/service.ts';
 import { getSetting } from '../settings/queries.ts';
 import { SettingsService } from '../settings/service.ts';
@@ -61,6 +62,8 @@ export interface Services {
   agents: AgentService;
   /** Merchant onboarding (进件): applications, their documents and review, the blacklist. */
   onboarding: OnboardingService;
+  /** Reconciliation against the channels' statements (对账). */
+  reconciliation: ReconciliationService;
 }
 
 export function createServices(db: Db, config: Config, log: Logger, publicUrl: () => string): Services {
@@ -173,5 +176,10 @@ export function createServices(db: Db, config: Config, log: Logger, publicUrl: (
     withdrawals,
     agents,
     onboarding,
+    reconciliation: new ReconciliationService(
+      db,
+      { channels, catalog, orders },
+      { timeZone: config.timeZone, log },
+    ),
   };
 }

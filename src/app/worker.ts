@@ -80,6 +80,8 @@ export class Worker {
         everyMs: this.config.workerTickMs * 100,
         run: () => this.services.settlement.fillDailyBalances(),
       },
+      // Yesterday's channel statements, once each adapter's run time has passed (reconciliation/).
+      { name: 'reconciliation', everyMs: 60_000, run: () => this.services.reconciliation.runDue() },
       {
         name: 'auto-withdrawal',
         everyMs: 60_000,

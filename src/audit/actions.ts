@@ -38,6 +38,8 @@ export const AUDIT_TARGET_TYPES = [
   'agent_rate',
   'onboarding_application',
   'blacklist_entry',
+  'recon_batch',
+  'recon_item',
 ] as const;
 export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
 
@@ -164,6 +166,13 @@ export const AUDIT_ACTIONS: Readonly<Record<string, AuditAction>> = {
   'POST /api/admin/payouts/:payoutNo/mark-failed': a('payout.mark_failed', 'payout'),
   'PUT /api/admin/settings/payout-rules': a('payout_rules.update', 'setting'),
   'PUT /api/admin/merchants/:mchNo/payout-rules': a('payout_rules.update_merchant', 'merchant'),
+
+  // Reconciliation against channel statements.
+  'POST /api/admin/reconciliation/batches': a('reconciliation.run', 'recon_batch'),
+  'POST /api/admin/reconciliation/uploads': a('reconciliation.upload', 'recon_batch'),
+  'POST /api/admin/reconciliation/items/:id/resolve': a('reconciliation.resolve', 'recon_item'),
+  'POST /api/admin/reconciliation/items/:id/complete': a('reconciliation.complete', 'order'),
+  'PUT /api/admin/reconciliation/settings': a('reconciliation.settings', 'setting'),
 
   // Agents (operator console and the agent area).
   'POST /api/admin/agents': a('agent.create', 'agent'),

@@ -32,6 +32,10 @@ export const PERMISSIONS = [
   { code: 'finance.operate', group: 'finance' },
   /** Settlement terms per merchant, the holiday calendar, withdrawal and payout rules. */
   { code: 'finance.configure', group: 'finance' },
+  /** Reconciliation batches against channel statements and their discrepancies: read. */
+  { code: 'reconciliation.read', group: 'reconciliation' },
+  /** Run or upload a statement, resolve a discrepancy, complete an order the channel reports paid. */
+  { code: 'reconciliation.operate', group: 'reconciliation' },
   { code: 'operator.read', group: 'system' },
   { code: 'operator.write', group: 'system' },
   { code: 'audit.read', group: 'system' },

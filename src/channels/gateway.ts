@@ -4,6 +4,7 @@ import { getAdapter } from './registry.ts';
 import type {
   ChannelAdapter,
   ChannelContext,
+  ChannelStatement,
   ClosePaymentResult,
   ConnectionTestResult,
   CreatePaymentRequest,
@@ -20,6 +21,7 @@ import type {
   PayoutStatusResult,
   RefundReference,
   RefundStatusResult,
+  StatementRequest,
 } from './types.ts';
 
 /**
@@ -96,6 +98,31 @@ export class ChannelGateway {
   ): Promise<{ adapter: ChannelAdapter; parsed: ParsedAnyNotify }> {
     const { adapter, ctx } = await this.resolve(accountId);
     return { adapter, parsed: await adapter.parseNotify(ctx, notify) };
+  }
+
+  /** Whether the account's adapter gives statements (fetchStatement); false for an unknown account. */
+  async givesStatements(accountId: bigint): Promise<boolean> {
+    return typeof (await this.adapterOf(accountId))?.fetchStatement === 'function';
+  }
+
+  /** Downloads the account's statement of one day; throws when the channel cannot give it. */
+  async fetchStatement(accountId: bigint, request: StatementRequest): Promise<ChannelStatement> {
+    const { adapter, ctx } = await this.resolve(accountId);
+    if (!adapter.fetchStatement) throw new Error(`${adapter.code} gives no statements`);
+    return adapter.fetchStatement(ctx, request);
+  }
+
+  /**
+   * Reads a statement file of the account's channel that an operator uploaded; null when the
+   * adapter reads no files. Throws (the adapter's message) when the file is not one.
+   */
+  async parseStatement(
+    accountId: bigint,
+    file: Buffer,
+    request: StatementRequest,
+  ): Promise<ChannelStatement | null> {
+    const { adapter } = await this.resolve(accountId);
+    return adapter.parseStatement ? adapter.parseStatement(file, request) : null;
   }
 
   async adapterOf(accountId: bigint): Promise<ChannelAdapter | null> {

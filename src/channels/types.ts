@@ -38,6 +38,11 @@ export interface ChannelAdapter {
   testConnection(ctx: ChannelContext): Promise<ConnectionTestResult>;
   /** Downloads the provider's statement of one day (its own time zone), for reconciliation. */
   fetchStatement?(ctx: ChannelContext, request: StatementRequest): Promise<ChannelStatement>;
+  /**
+   * Reads a statement file of the provider's format that an operator downloaded by hand (the same
+   * reading fetchStatement does after its download); throws when the file is not one.
+   */
+  parseStatement?(file: Buffer, request: StatementRequest): ChannelStatement;
 
   /** Opens a payment at the provider. Idempotent on `orderNo` at the provider's side. */
   createPayment(ctx: ChannelContext, request: CreatePaymentRequest): Promise<CreatePaymentResult>;
@@ -158,6 +163,28 @@ export interface StatementLine {
   /** The provider's fee on the line, minor units (negative on a refund when the fee is returned). */
   fee: bigint | null;
   at: Date;
+  /**
+   * What the provider says became of it; absent in formats that list only what succeeded (Alipay's
+   * and WeChat Pay's trade statements).
+   */
+  status?: StatementLineStatus;
+}
+
+/** A statement line's outcome as the provider reports it. */
+export type StatementLineStatus = 'success' | 'failed' | 'closed' | 'processing';
+
+/**
+ * A statement file's own summary (its footer), as the provider wrote it: checked against the sum of
+ * its lines, so a file cut short or edited is noticed.
+ */
+export interface StatementTotals {
+  paymentCount: number;
+  /** Minor units of the successful payment lines. */
+  paymentAmount: bigint;
+  refundCount: number;
+  refundAmount: bigint;
+  /** Sum of the lines' fees (refund fees are negative), when the file states one. */
+  fee: bigint | null;
 }
 
 export interface ChannelStatement {
@@ -165,6 +192,8 @@ export interface ChannelStatement {
   lines: StatementLine[];
   /** The provider's file as downloaded (decoded to UTF-8), kept for an operator to read. */
   raw: string;
+  /** The file's own summary, when its format has one. */
+  totals?: StatementTotals;
 }
 
 export interface CreatePaymentRequest {

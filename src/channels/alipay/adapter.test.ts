@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AlipayFake, startAlipayFake } from '../../../test/fakes/alipay/server.ts';
+import { gbk } from '../../../test/fakes/alipay/statement.ts';
 import type { ChannelContext, CreatePaymentRequest, PayWay } from '../types.ts';
 import { alipayAdapter, PAY_CODE_CANCELLED } from './adapter.ts';
 import { parseShanghaiTime, shanghaiTime } from './protocol.ts';
@@ -387,6 +388,15 @@ describe('Alipay adapter against the fake gateway', () => {
       }),
       expect.objectContaining({ kind: 'refund', amount: 2_345n, fee: -14n, refundNo: 'SR1' }),
     ]);
+    // The zip downloaded by hand from Alipay's site, its GBK details CSV alone, or that CSV saved
+    // again as UTF-8: uploaded, each reads the same.
+    const zip = await (await fetch(`${fake.url}/bill/${APP_ID}/${date}.zip`)).arrayBuffer();
+    expect(alipayAdapter.parseStatement!(Buffer.from(zip), { date }).lines).toEqual(statement.lines);
+    expect(alipayAdapter.parseStatement!(gbk(statement.raw), { date }).lines).toEqual(statement.lines);
+    expect(alipayAdapter.parseStatement!(Buffer.from(statement.raw, 'utf8'), { date }).lines).toEqual(
+      statement.lines,
+    );
+    expect(() => alipayAdapter.parseStatement!(Buffer.from('not a statement', 'utf8'), { date })).toThrow();
     expect((await alipayAdapter.fetchStatement!(ctx, { date: '2001-01-01' })).lines).toEqual([]);
   });
 });

@@ -25,7 +25,7 @@ import { notifyAck, parseNotify } from './notifies.ts';
 import { payWithCode } from './pay-code.ts';
 import { closePayment, openPayment, queryPayment } from './payments.ts';
 import { createRefund, queryRefund } from './refunds.ts';
-import { fetchStatement } from './statement.ts';
+import { fetchStatement, statementFromFile } from './statement.ts';
 
 export { PAY_CODE_CANCELLED } from './pay-code.ts';
 
@@ -55,6 +55,7 @@ export const alipayAdapter: ChannelAdapter = {
   createRefund,
   queryRefund,
   fetchStatement,
+  parseStatement: statementFromFile,
   parseNotify,
   notifyAck,
 };

@@ -61,6 +61,24 @@ export async function fetchStatement(
   return { date: statementRequest.date, lines: parseStatement(raw), raw };
 }
 
+/**
+ * A statement an operator downloaded from Alipay's merchant site: the zip as Alipay gives it, or its
+ * details CSV (GBK, as Alipay writes it; UTF-8 when it was saved again as UTF-8).
+ */
+export function statementFromFile(file: Buffer, request: StatementRequest): ChannelStatement {
+  const isZip = file.length >= 4 && file.readUInt32LE(0) === 0x04034b50;
+  let raw: string;
+  if (isZip) raw = statementText(file);
+  else {
+    try {
+      raw = new TextDecoder('utf-8', { fatal: true }).decode(file);
+    } catch {
+      raw = new TextDecoder('gbk').decode(file);
+    }
+  }
+  return { date: request.date, lines: parseStatement(raw), raw };
+}
+
 export interface ZipEntry {
   name: string;
   data: Buffer;

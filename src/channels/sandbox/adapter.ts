@@ -1,10 +1,11 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { errors, request } from 'undici';
 import { z } from 'zod';
 import { readTextUpTo } from '../http-body.ts';
 import {
   type ChannelAdapter,
   type ChannelContext,
+  type ChannelStatement,
   type ClosePaymentResult,
   type ConnectionTestResult,
   type CreatePaymentRequest,
@@ -28,6 +29,7 @@ import {
   type ProviderRefundStatus,
   type RefundReference,
   type RefundStatusResult,
+  type StatementRequest,
 } from '../types.ts';
 import {
   PAY_MODES,
@@ -41,6 +43,7 @@ import {
   sandboxSign,
   sandboxVerify,
 } from './protocol.ts';
+import { parseStatementCsv, statementSettingsSchema } from './statement.ts';
 
 /**
  * The platform's side of the sandbox upstream: maps our requests to the sandbox's signed JSON API and
@@ -60,6 +63,8 @@ const configSchema = z.strictObject({
   payMode: z.enum(PAY_MODES).optional(),
   /** How the sandbox ends this account's payouts (protocol.ts PAYOUT_OUTCOMES); async_succeed by default. */
   payoutOutcome: z.enum(PAYOUT_OUTCOMES).optional(),
+  /** This account's statements: the fee rate the sandbox reports and the statement faults (statement.ts). */
+  statement: statementSettingsSchema.optional(),
 });
 
 type SandboxCredentials = z.infer<typeof credentialsSchema>;
@@ -68,6 +73,8 @@ type SandboxCredentials = z.infer<typeof credentialsSchema>;
 const MAX_SUBJECT_CHARACTERS = 128;
 /** Sandbox answers are a few hundred bytes; anything far larger is not a sandbox answer. */
 const MAX_ANSWER_BYTES = 64 * 1024;
+/** A statement answer carries the day's file: a large test day is tens of MB at most. */
+const MAX_STATEMENT_ANSWER_BYTES = 64 * 1024 * 1024;
 
 const PAYMENT_STATUSES: Record<SandboxPaymentStatus, ProviderPaymentStatus> = {
   WAITING: 'pending',
@@ -196,6 +203,37 @@ export const sandboxAdapter: ChannelAdapter = {
     if (call.answer.code === 'NOT_FOUND')
       return { ok: true, message: 'the sandbox answered, signature verified' };
     return { ok: false, code: 'CHANNEL_AUTH_FAILED', message: `the sandbox answered ${call.answer.code}` };
+  },
+
+  async fetchStatement(ctx: ChannelContext, request: StatementRequest): Promise<ChannelStatement> {
+    const credentials = credentialsSchema.parse(ctx.credentials);
+    const config = configSchema.parse(ctx.config);
+    const params: WireParams = { billDate: request.date };
+    const settings = config.statement;
+    if (settings?.feeRatePpm !== undefined) params.feeRatePpm = String(settings.feeRatePpm);
+    if (settings?.faults !== undefined) params.faults = JSON.stringify(settings.faults);
+    const call = await callSandbox(
+      ctx,
+      credentials,
+      '/api/statement/download',
+      params,
+      MAX_STATEMENT_ANSWER_BYTES,
+      // A whole day's file takes longer than one payment's answer.
+      ctx.timeoutMs * 10,
+    );
+    if (!call.ok) throw new Error(`sandbox statement download failed: ${call.code}: ${call.message}`);
+    const { code, content, sha256, billDate } = call.answer;
+    if (code !== 'SUCCESS' || content === undefined || billDate !== request.date) {
+      throw new Error(`sandbox statement answer: ${code}: ${call.answer.msg ?? ''}`);
+    }
+    if (createHash('sha256').update(content, 'utf8').digest('hex') !== sha256) {
+      throw new Error('the sandbox statement does not match its sha256');
+    }
+    return parseStatementCsv(content, request.date);
+  },
+
+  parseStatement(file: Buffer, request: StatementRequest): ChannelStatement {
+    return parseStatementCsv(file.toString('utf8'), request.date);
   },
 
   async createPayment(ctx: ChannelContext, payment: CreatePaymentRequest): Promise<CreatePaymentResult> {
@@ -603,6 +641,8 @@ async function callSandbox(
   credentials: SandboxCredentials,
   path: string,
   fields: WireParams,
+  maxAnswerBytes = MAX_ANSWER_BYTES,
+  timeoutMs = ctx.timeoutMs,
 ): Promise<CallResult> {
   const params: WireParams = {
     ...fields,
@@ -619,13 +659,13 @@ async function callSandbox(
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(params),
-      headersTimeout: ctx.timeoutMs,
-      bodyTimeout: ctx.timeoutMs,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
       // The two timeouts bound each phase; this bounds the whole call, connecting included.
-      signal: AbortSignal.timeout(ctx.timeoutMs),
+      signal: AbortSignal.timeout(timeoutMs),
     });
     statusCode = response.statusCode;
-    text = await readTextUpTo(response.body, MAX_ANSWER_BYTES);
+    text = await readTextUpTo(response.body, maxAnswerBytes);
   } catch (error) {
     return transportFailure(error);
   }

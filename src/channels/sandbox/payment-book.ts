@@ -73,6 +73,11 @@ export class PaymentBook {
     return expireIfDue(this.byTradeNo.get(tradeNo), now);
   }
 
+  /** Every remembered payment, oldest first. */
+  payments(): IterableIterator<SandboxPayment> {
+    return this.byTradeNo.values();
+  }
+
   findByMerchantOrder(mchId: string, outTradeNo: string, now: Date = new Date()): SandboxPayment | undefined {
     return expireIfDue(this.byMerchantOrder.get(merchantOrderKey(mchId, outTradeNo)), now);
   }

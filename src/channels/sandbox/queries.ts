@@ -2,6 +2,7 @@ import type { Queryable } from '../../db/index.ts';
 import type { SandboxPayment, SandboxRefund } from './payment-book.ts';
 import type { SandboxPayout } from './payout-book.ts';
 import type { PayoutOutcome, SandboxFaults } from './protocol.ts';
+import type { StatementSettings } from './statement.ts';
 
 /**
  * The in-process sandbox's own tables (migration 008): its merchants with their sealed keys, its
@@ -288,4 +289,46 @@ export async function countPayouts(q: Queryable, mchId: string, outPayoutNo: str
     [mchId, outPayoutNo],
   );
   return Number(rows[0]!.n);
+}
+
+/**
+ * Payments of a merchant with something booked within [from, to): paid then, or refunded then.
+ * A scan of the merchant's payments: the sandbox is a test channel, its volume a tester's.
+ */
+export async function paymentsBookedWithin(
+  q: Queryable,
+  mchId: string,
+  from: Date,
+  to: Date,
+): Promise<SandboxPayment[]> {
+  const rows = await q.query<PaymentRow>(
+    `SELECT * FROM sandbox_payment
+     WHERE mch_id = $1
+       AND ((record->>'paidAt')::timestamptz >= $2 AND (record->>'paidAt')::timestamptz < $3
+            OR EXISTS (SELECT 1 FROM jsonb_array_elements(record->'refunds') r
+                       WHERE (r->>'refundedAt')::timestamptz >= $2 AND (r->>'refundedAt')::timestamptz < $3))
+     ORDER BY trade_no`,
+    [mchId, from, to],
+  );
+  return rows.map(fromRow);
+}
+
+export async function statementSettings(q: Queryable, mchId: string): Promise<StatementSettings> {
+  const rows = await q.query<{ statement_settings: StatementSettings }>(
+    'SELECT statement_settings FROM sandbox_merchant WHERE mch_id = $1',
+    [mchId],
+  );
+  return rows[0]?.statement_settings ?? {};
+}
+
+export async function putStatementSettings(
+  q: Queryable,
+  mchId: string,
+  settings: StatementSettings,
+): Promise<boolean> {
+  const rows = await q.query(
+    'UPDATE sandbox_merchant SET statement_settings = $2::jsonb WHERE mch_id = $1 RETURNING mch_id',
+    [mchId, JSON.stringify(settings)],
+  );
+  return rows.length > 0;
 }

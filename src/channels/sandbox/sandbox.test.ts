@@ -605,3 +605,71 @@ describe('sandbox refunds', () => {
     ).toBe('failed');
   });
 });
+
+describe('sandbox statements', () => {
+  const today = () => new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+
+  it("gives the merchant's day as a signed CSV file, only its own payments, with the account's settings", async () => {
+    const ctx = contextFor(merchantB, { config: { statement: { feeRatePpm: 6000 } } });
+    const opened = await openAccepted(ctx);
+    await submitDecision(opened.payUrl, 'success');
+    const unpaid = await openAccepted(ctx);
+    const other = await openAccepted(contextFor(merchantA));
+    await submitDecision(other.payUrl, 'success');
+
+    const statement = await sandboxAdapter.fetchStatement!(ctx, { date: today() });
+    expect(statement.lines).toEqual([
+      expect.objectContaining({
+        kind: 'payment',
+        orderNo: opened.orderNo,
+        channelOrderNo: opened.tradeNo,
+        amount: 1234n,
+        fee: 7n,
+        status: 'success',
+      }),
+    ]);
+    expect(statement.raw).not.toContain(unpaid.orderNo);
+    expect(statement.totals).toEqual({
+      paymentCount: 1,
+      paymentAmount: 1234n,
+      refundCount: 0,
+      refundAmount: 0n,
+      fee: 7n,
+    });
+    expect(sandboxAdapter.parseStatement!(Buffer.from(statement.raw, 'utf8'), { date: today() })).toEqual(
+      statement,
+    );
+    // The account's faults apply to its statement.
+    const faulty = contextFor(merchantB, {
+      config: { statement: { faults: { dropLines: [opened.orderNo] } } },
+    });
+    expect((await sandboxAdapter.fetchStatement!(faulty, { date: today() })).lines).toEqual([]);
+    expect((await sandboxAdapter.fetchStatement!(ctx, { date: '2001-01-01' })).lines).toEqual([]);
+  });
+
+  it('refuses bad statement requests with signed answers, and a bad signature unsigned', async () => {
+    const signed = (fields: Record<string, string>) => {
+      const params: Record<string, string> = {
+        ...fields,
+        mchId: merchantB.mchId,
+        nonce: `n${Date.now()}`,
+        timestamp: String(Math.floor(Date.now() / 1000)),
+      };
+      return { ...params, sign: sandboxSign(params, merchantB.key) };
+    };
+    const badFaults = await postJson(
+      '/api/statement/download',
+      signed({ billDate: today(), faults: '{"dropLine":1}' }),
+    );
+    expect(badFaults.json).toMatchObject({ code: 'PARAM_ERROR' });
+    expect(badFaults.json.sign).toMatch(/^[0-9A-F]{64}$/);
+    const badDay = await postJson('/api/statement/download', signed({ billDate: '2026-02-30' }));
+    expect(badDay.json).toMatchObject({ code: 'PARAM_ERROR' });
+    const forged = await postJson('/api/statement/download', {
+      ...signed({ billDate: today() }),
+      billDate: '2001-01-01',
+    });
+    expect(forged.json).toMatchObject({ code: 'SIGN_ERROR' });
+    expect(forged.json.sign).toBeUndefined();
+  });
+});

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { isDatabaseUnavailable } from '../../db/unavailable.ts';
+import { MAX_RATE_PPM } from '../../money/money.ts';
 import { assertPublicLiteral } from '../../notify/address-guard.ts';
 import { DEFAULT_NOTIFY_RETRY_DELAYS_MS, isHostOrigin, Notifier } from './notifier.ts';
 import { escapeHtml, PAY_PAGE_HEADERS, renderMessagePage, renderPaymentPage } from './pay-page.ts';
@@ -34,6 +35,13 @@ import {
   sandboxSign,
   sandboxVerify,
 } from './protocol.ts';
+import {
+  bookedLines,
+  shanghaiDay,
+  statementFaultsSchema,
+  withStatementFaults,
+  writeStatementCsv,
+} from './statement.ts';
 import { MemorySandboxStore, type PendingNotify, type SandboxStore } from './store.ts';
 
 /**
@@ -141,6 +149,27 @@ const PAYOUT_REQUEST = z.strictObject({
 });
 
 const PAYOUT_QUERY_REQUEST = z.strictObject({ ...SIGNED_REQUEST, outPayoutNo: OUT_TRADE_NO });
+
+const STATEMENT_REQUEST = z.strictObject({
+  ...SIGNED_REQUEST,
+  billDate: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'billDate must be yyyy-MM-dd')
+    // Date.parse rolls 2026-02-30 over to March; the date must read back as itself.
+    .refine((d) => {
+      const day = new Date(`${d}T00:00:00Z`);
+      return !Number.isNaN(day.getTime()) && day.toISOString().slice(0, 10) === d;
+    }, 'billDate must be a date that exists'),
+  /** The channel account's statement settings (statement.ts), overriding the merchant's own. */
+  feeRatePpm: z
+    .string()
+    .regex(/^\d{1,7}$/, 'feeRatePpm must be an integer')
+    .optional(),
+  faults: z
+    .string()
+    .max(16 * 1024)
+    .optional(),
+});
 
 const REGISTRATION_REQUEST = z.strictObject({ mchId: MCH_ID.optional() });
 
@@ -318,6 +347,42 @@ async function apiRoutes(api: FastifyInstance, state: SandboxState): Promise<voi
   api.post('/refund/query', async (request) => queryRefund(state, request.body));
   api.post('/payout/create', async (request) => createPayout(state, request.body));
   api.post('/payout/query', async (request) => queryPayout(state, request.body));
+  api.post('/statement/download', async (request) => downloadStatement(state, request.body));
+}
+
+/**
+ * The merchant's statement of one business day (statement.ts): the CSV file in the signed answer,
+ * with its sha256, so the file is covered by the answer's signature.
+ */
+async function downloadStatement(state: SandboxState, body: unknown): Promise<Answer> {
+  const caller = await authenticate(state, body, STATEMENT_REQUEST, new Date());
+  if (!caller.ok) return caller.answer;
+  const { key, mchId, params } = caller;
+  const kept = await state.store.statementSettings(mchId);
+  let faults = kept.faults ?? {};
+  if (params.faults !== undefined) {
+    let decoded: unknown;
+    try {
+      decoded = JSON.parse(params.faults);
+    } catch {
+      return answer(key, 'PARAM_ERROR', 'faults is not valid JSON');
+    }
+    const parsed = statementFaultsSchema.safeParse(decoded);
+    if (!parsed.success) return answer(key, 'PARAM_ERROR', `faults: ${firstIssue(parsed.error)}`);
+    faults = parsed.data;
+  }
+  const feeRatePpm = params.feeRatePpm !== undefined ? Number(params.feeRatePpm) : (kept.feeRatePpm ?? null);
+  if (feeRatePpm !== null && feeRatePpm > MAX_RATE_PPM)
+    return answer(key, 'PARAM_ERROR', 'feeRatePpm too large');
+  const { from, to } = shanghaiDay(params.billDate);
+  const booked = bookedLines(await state.store.paymentsBookedWithin(mchId, from, to), from, to, feeRatePpm);
+  const content = writeStatementCsv(withStatementFaults(booked, faults, params.billDate, feeRatePpm));
+  return answer(key, 'SUCCESS', 'OK', {
+    billDate: params.billDate,
+    fileName: `${mchId}_${params.billDate.replaceAll('-', '')}.csv`,
+    content,
+    sha256: createHash('sha256').update(content, 'utf8').digest('hex'),
+  });
 }
 
 /**

@@ -11,6 +11,7 @@ import {
 } from './payment-book.ts';
 import { type NewPayout, newPayout, PayoutBook, type SandboxPayout } from './payout-book.ts';
 import * as queries from './queries.ts';
+import type { StatementSettings } from './statement.ts';
 
 /** A notify the sandbox still has to deliver (or retry), and when. */
 export type PendingNotify = queries.NotifyRow;
@@ -55,6 +56,12 @@ export interface SandboxStore {
     announce: (payout: SandboxPayout) => PendingNotify[],
   ): Promise<{ payout: SandboxPayout; created: boolean; notifies: PendingNotify[] }>;
   findPayout(mchId: string, outPayoutNo: string): Promise<SandboxPayout | undefined>;
+  /** A merchant's payments with a payment or a refund booked within [from, to): its statement's lines. */
+  paymentsBookedWithin(mchId: string, from: Date, to: Date): Promise<SandboxPayment[]>;
+  /** How a merchant's statements are written (fee rate, injected faults); {} until set. */
+  statementSettings(mchId: string): Promise<StatementSettings>;
+  /** Sets them (tests and the sandbox's operator); false for an unknown merchant. */
+  setStatementSettings(mchId: string, settings: StatementSettings): Promise<boolean>;
 }
 
 /** The standalone sandbox's store: everything in memory, bounded, forgotten on restart. */
@@ -76,6 +83,25 @@ export class MemorySandboxStore implements SandboxStore {
 
   async findPayout(mchId: string, outPayoutNo: string) {
     return this.payouts.find(mchId, outPayoutNo);
+  }
+
+  private readonly statements = new Map<string, StatementSettings>();
+
+  async paymentsBookedWithin(mchId: string, from: Date, to: Date): Promise<SandboxPayment[]> {
+    const within = (at: Date | null) => at !== null && at >= from && at < to;
+    return [...this.book.payments()].filter(
+      (p) => p.mchId === mchId && (within(p.paidAt) || p.refunds.some((r) => within(r.refundedAt))),
+    );
+  }
+
+  async statementSettings(mchId: string): Promise<StatementSettings> {
+    return this.statements.get(mchId) ?? {};
+  }
+
+  async setStatementSettings(mchId: string, settings: StatementSettings): Promise<boolean> {
+    if (!this.keys.has(mchId)) return false;
+    this.statements.set(mchId, settings);
+    return true;
   }
 
   async addMerchant(mchId: string, key: string): Promise<boolean> {
@@ -209,5 +235,17 @@ export class DbSandboxStore implements SandboxStore {
 
   findPayout(mchId: string, outPayoutNo: string): Promise<SandboxPayout | undefined> {
     return queries.findPayout(this.db, mchId, outPayoutNo);
+  }
+
+  paymentsBookedWithin(mchId: string, from: Date, to: Date): Promise<SandboxPayment[]> {
+    return queries.paymentsBookedWithin(this.db, mchId, from, to);
+  }
+
+  statementSettings(mchId: string): Promise<StatementSettings> {
+    return queries.statementSettings(this.db, mchId);
+  }
+
+  setStatementSettings(mchId: string, settings: StatementSettings): Promise<boolean> {
+    return queries.putStatementSettings(this.db, mchId, settings);
   }
 }

@@ -25,7 +25,7 @@ import { configSchema, credentialFields, credentialsSchema, testConnection } fro
 import { notifyAck, parseNotify } from './notifies.ts';
 import { closePayment, createPayment, queryPayment } from './payments.ts';
 import { createRefund, queryRefund } from './refunds.ts';
-import { fetchStatement } from './statement.ts';
+import { fetchStatement, statementFromFile } from './statement.ts';
 
 export const wechatpayAdapter: ChannelAdapter = {
   code: 'wechatpay',
@@ -43,6 +43,7 @@ export const wechatpayAdapter: ChannelAdapter = {
   createRefund,
   queryRefund,
   fetchStatement,
+  parseStatement: statementFromFile,
   parseNotify,
   notifyAck,
 };

@@ -51,6 +51,12 @@ export async function fetchStatement(
   return { date: statement.date, lines: statementLines(text), raw: text };
 }
 
+/** A trade bill an operator downloaded from the merchant platform (UTF-8 CSV), read as fetchStatement reads it. */
+export function statementFromFile(file: Buffer, request: StatementRequest): ChannelStatement {
+  const text = file.toString('utf8');
+  return { date: request.date, lines: statementLines(text), raw: text };
+}
+
 function statementLines(text: string): StatementLine[] {
   const lines: StatementLine[] = [];
   for (const row of parseTradeBill(text)) {

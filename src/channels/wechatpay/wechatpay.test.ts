@@ -586,6 +586,10 @@ describe('the adapter against the fake', () => {
       amount: 1n,
     });
     expect(statement.raw).toContain('`U-public_key-1');
+    // The same bill downloaded by hand from the merchant platform and uploaded reads the same.
+    expect(adapter.parseStatement!(Buffer.from(statement.raw, 'utf8'), { date }).lines).toEqual(
+      statement.lines,
+    );
     expect(await adapter.fetchStatement!(ctx, { date: '2001-01-01' })).toMatchObject({ lines: [] });
   });
 });

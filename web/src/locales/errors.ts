@@ -67,6 +67,8 @@ const zh = {
     DOCUMENTS_MISSING: '请先上传必需的资料：企业需营业执照和法人身份证正反面，个体/个人需身份证正反面',
     FILE_TYPE_NOT_ALLOWED: '只能上传 JPG、PNG 图片或 PDF 文件',
     FILE_TOO_LARGE: '文件太大：每个文件不能超过 5 MB',
+    RECONCILIATION_RUNNING: '这个通道账户这一天的对账正在进行，请稍后刷新再看',
+    RECONCILIATION_ITEM_STATE_INVALID: '这条对账差异当前的状态不允许这个操作，请刷新后再看',
     BODY_TOO_LARGE: '提交的内容过大',
     UNSUPPORTED_MEDIA_TYPE: '请求格式不受支持',
     NOTIFY_AMOUNT_MISMATCH: '通道通知的金额与订单不一致',
@@ -337,6 +339,10 @@ const en: typeof zh = {
     NO_PAYOUT_CHANNEL: 'No payout channel is available: turn on payouts on a channel account',
     REFUND_AMOUNT_EXCEEDED: 'The refund exceeds what is left to refund of the order',
     APPLICATION_STATE_INVALID: 'This application is not in a state that allows this; refresh to see it',
+    RECONCILIATION_RUNNING:
+      'A reconciliation of this channel account and day is running; refresh in a moment',
+    RECONCILIATION_ITEM_STATE_INVALID:
+      'This reconciliation difference is not in a state that allows this; refresh to see it',
     BLACKLIST_HIT: 'A number in this application is on the blacklist, so it cannot be approved',
     DOCUMENTS_MISSING:
       'Upload the required documents first: a company needs its business licence and both sides of the legal person’s ID, an individual both sides of the ID',

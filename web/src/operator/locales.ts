@@ -63,6 +63,7 @@ const zh = {
     finance: '结算与出款',
     agents: '代理商',
     onboarding: '商户进件',
+    reconciliation: '对账',
     system: '系统',
   },
   permission: {
@@ -85,6 +86,8 @@ const zh = {
     'finance.review': '审核提现',
     'finance.operate': '代付重试与置为失败',
     'finance.configure': '结算周期、节假日与提现规则',
+    'reconciliation.read': '查看对账批次与差异',
+    'reconciliation.operate': '对账（重新对账、上传对账单、处理差异、对账补单）',
     'operator.read': '查看操作员与角色',
     'operator.write': '管理操作员与角色',
     'audit.read': '查看操作日志',
@@ -1069,6 +1072,7 @@ const en: typeof zh = {
     finance: 'Settlement and payouts',
     agents: 'Agents',
     onboarding: 'Merchant onboarding',
+    reconciliation: 'Reconciliation',
     system: 'System',
   },
   permission: {
@@ -1091,6 +1095,9 @@ const en: typeof zh = {
     'finance.review': 'Review withdrawals',
     'finance.operate': 'Retry payouts or mark them failed',
     'finance.configure': 'Settlement cycles, holidays and withdrawal rules',
+    'reconciliation.read': 'View reconciliation batches and differences',
+    'reconciliation.operate':
+      'Reconcile (run again, upload a statement, resolve differences, complete orders from a statement)',
     'operator.read': 'View operators and roles',
     'operator.write': 'Manage operators and roles',
     'audit.read': 'View the audit log',
