@@ -2,6 +2,7 @@ import type { Db, Queryable } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import { feeOf } from '../fees/fee.ts';
 import { getSetting, putSetting } from '../settings/queries.ts';
+import type { WithdrawalOwner } from './owner.ts';
 
 /** The rules a withdrawal is checked against (amounts in fen; window in local time, `24:00` = end of day). */
 export interface WithdrawalRules {
@@ -181,6 +182,13 @@ export class WithdrawalRuleBook {
   /** The rules in force for a merchant: its overrides over the defaults. */
   async effective(merchantId: bigint, q: Queryable = this.db): Promise<WithdrawalRules> {
     return mergeRules(await this.defaults(q), await this.overridesOf(merchantId, q));
+  }
+
+  /** The rules in force for an owner: a merchant's (with its overrides), an agent's (the defaults: agents have none). */
+  async forOwner(owner: WithdrawalOwner, q: Queryable = this.db): Promise<WithdrawalRules> {
+    if (owner.kind === 'merchant') return this.effective(owner.id, q);
+    const { cardChangeReview: _, ...rules } = await this.defaults(q);
+    return rules;
   }
 }
 
