@@ -9,8 +9,7 @@ import { portalScope } from '../orders/portal-routes.ts';
 import { amountSchema, blank, merchantSignatureGuard, windowOf } from '../orders/routes.ts';
 import { checkCompletionPassword } from '../settings/completion-password.ts';
 import { TimeBound } from '../stats/time.ts';
-import { ownerLookUp } from '../withdrawals/console-routes.ts';
-import { ownerViews } from '../withdrawals/owner.ts';
+import { ownerLookUp, ownerViews } from '../withdrawals/owner.ts';
 import { PAYOUT_STATES, type PayoutRow } from './queries.ts';
 import { type PayoutRuleOverrides, type PayoutRules, payoutView } from './service.ts';
 

@@ -11,7 +11,7 @@ import { amountSchema, blank, windowOf } from '../orders/routes.ts';
 import { consoleMchOrderNo } from '../orders/service.ts';
 import { TimeBound } from '../stats/time.ts';
 import { bankCardView, CARD_STATES, CARD_TYPES, maskAccountNo } from './cards.ts';
-import { agentOwner, merchantOwner, ownerViewOfNames, ownerViews } from './owner.ts';
+import { agentOwner, merchantOwner, ownerLookUp, ownerViewOfNames, ownerViews } from './owner.ts';
 import { type OwnerNames, WITHDRAWAL_STATES, type WithdrawalRow } from './queries.ts';
 import { CARD_ID } from './routes.ts';
 import { CLOCK, type RuleOverrides, rulesJson, type WithdrawalDefaults } from './rules.ts';
@@ -118,12 +118,6 @@ export function confirmManager(
 function adminItem(w: WithdrawalRow & OwnerNames) {
   return { ...withdrawalView(w), ...ownerViewOfNames(w), source: w.source };
 }
-
-/** The operators' and agents' look-ups of owners' numbers and names. */
-export const ownerLookUp = (services: Services) => ({
-  merchantsByIds: (ids: bigint[]) => services.merchants.merchantsByIds(ids),
-  agentsByIds: (ids: bigint[]) => services.agents.byIds(ids),
-});
 
 /** Console withdrawals, bank cards and rules: the merchant portal's and the operator console's. */
 export async function consoleWithdrawalRoutes(app: FastifyInstance, { services }: { services: Services }) {

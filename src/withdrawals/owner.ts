@@ -1,3 +1,4 @@
+import type { Services } from '../app/services.ts';
 import type { Queryable } from '../db/index.ts';
 import type { FundsOwner } from '../ledger/types.ts';
 
@@ -119,3 +120,9 @@ export function ownerViewOfNames(
         agentName: row.agent_name,
       };
 }
+
+/** The operators' look-ups of owners' numbers and names (for ownerViews). */
+export const ownerLookUp = (services: Services) => ({
+  merchantsByIds: (ids: bigint[]) => services.merchants.merchantsByIds(ids),
+  agentsByIds: (ids: bigint[]) => services.agents.byIds(ids),
+});

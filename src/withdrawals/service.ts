@@ -15,11 +15,11 @@ import { asOwner, lockOwner, ownerOf, sameOwner, type WithdrawalOwner } from './
 import type { WithdrawalRow, WithdrawalSource, WithdrawalState } from './queries.ts';
 import * as queries from './queries.ts';
 import {
+  checkAmount,
+  checkDailyLimits,
   clockMinutes,
   inWithdrawalWindow,
   type WithdrawalRuleBook,
-  type WithdrawalRules,
-  withdrawalFee,
 } from './rules.ts';
 
 /** What withdrawals need of the payout domain (src/payouts/service.ts, PayoutService). */
@@ -508,45 +508,6 @@ export class WithdrawalService {
 
 function actorOf(owner: WithdrawalOwner, origin: WithdrawalOrigin): string {
   return origin.source === 'api' ? 'api' : origin.source === 'auto' ? 'system' : owner.kind;
-}
-
-/** The amount against the range; returns its fee, refused when nothing would reach the card. */
-function checkAmount(amount: bigint, rules: WithdrawalRules): bigint {
-  if (amount < rules.minAmount || amount > rules.maxAmount) {
-    throw new AppError('AMOUNT_OUT_OF_RANGE', 'the amount is outside the withdrawal range', {
-      min: toJsonAmount(rules.minAmount),
-      max: toJsonAmount(rules.maxAmount),
-    });
-  }
-  const fee = withdrawalFee(amount, rules);
-  if (fee >= amount) {
-    throw new AppError('AMOUNT_OUT_OF_RANGE', 'the amount does not cover the withdrawal fee', {
-      min: toJsonAmount(rules.minAmount > fee ? rules.minAmount : fee + 1n),
-      max: toJsonAmount(rules.maxAmount),
-    });
-  }
-  return fee;
-}
-
-function checkDailyLimits(
-  used: { count: number; amount: bigint },
-  amount: bigint,
-  rules: WithdrawalRules,
-): void {
-  if (used.count + 1 > rules.dailyCount) {
-    throw new AppError('DAILY_LIMIT_REACHED', "today's number of withdrawals is used up", {
-      kind: 'count',
-      limit: rules.dailyCount,
-      used: used.count,
-    });
-  }
-  if (used.amount + amount > rules.dailyAmount) {
-    throw new AppError('DAILY_LIMIT_REACHED', "today's amount of withdrawals is used up", {
-      kind: 'amount',
-      limit: toJsonAmount(rules.dailyAmount),
-      used: toJsonAmount(used.amount),
-    });
-  }
 }
 
 function stateInvalid(w: WithdrawalRow): AppError {
