@@ -141,6 +141,33 @@ describe.each(testDatabases)('agent withdrawals in the browser on $kind', (datab
     await context.close();
   });
 
+  it('has every string in English, the dialog and the card screen included', async () => {
+    const missing = (page: Page) =>
+      page.evaluate(() => (window as unknown as { __qyMissingKeys?: string[] }).__qyMissingKeys ?? []);
+    const { page, context } = await newPage(browser, { locale: 'en-US', mobile: true });
+    await adoptSession(context, t.platform.url, agent);
+    // The consoles' language is the one the reader chose (remembered), Chinese until then.
+    await context.addInitScript(() => window.localStorage.setItem('qy.lang', 'en-US'));
+    await page.goto(url('/agent/withdrawals?new=1'));
+    const form = page.getByTestId('withdrawal-form');
+    await expect
+      .poll(() => form.getByTestId('withdrawal-rules').innerText())
+      .toContain('Available commission');
+    await form.getByLabel('Amount').fill('10');
+    await expect.poll(() => form.getByTestId('withdrawal-arrival').innerText()).toContain('10.00');
+    await shoot(page, '6-agent-new-withdrawal-phone-en');
+    expect(await missing(page)).toEqual([]);
+    await page.goto(url('/agent/bank-cards'));
+    await expect.poll(() => page.getByTestId('bank-card-table').innerText()).toContain('8901');
+    await page.getByTestId('bind-card').click();
+    await expect.poll(() => page.getByTestId('bind-card-form').isVisible()).toBe(true);
+    expect(await missing(page)).toEqual([]);
+    await page.goto(url('/agent/commission'));
+    await expect.poll(() => page.getByTestId('commission-withdraw').innerText()).toContain('Withdraw');
+    expect(await missing(page)).toEqual([]);
+    await context.close();
+  });
+
   it('shows the operator the withdrawal as an agent’s, with its tag, name and number', async () => {
     // One that waits for review: the review list opens on those.
     const s = t.platform.services;

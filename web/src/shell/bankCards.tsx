@@ -227,11 +227,7 @@ function BindCard({ onBound }: { onBound: () => void }) {
             totpCode: v.totpCode?.trim() || undefined,
           });
           message.success(
-            t(
-              card?.state === 'pending_review'
-                ? 'merchant:bankCards.boundReview'
-                : 'merchant:bankCards.bound',
-            ),
+            t(card?.state === 'pending_review' ? `${ns}:bankCards.boundReview` : `${ns}:bankCards.bound`),
           );
           onBound();
           return true;
@@ -315,18 +311,18 @@ function ConfirmCard({
   const cardText = `${card.bankName} ${card.accountNoMasked}`;
   return (
     <ModalForm<{ password: string; totpCode?: string }>
-      title={t(remove ? 'merchant:bankCards.remove' : 'merchant:bankCards.setDefault')}
+      title={t(remove ? `${ns}:bankCards.remove` : `${ns}:bankCards.setDefault`)}
       width={440}
       modalProps={{ destroyOnHidden: true, afterClose: () => setError(null) }}
       submitter={{
         searchConfig: {
-          submitText: t(remove ? 'merchant:bankCards.removeSubmit' : 'merchant:bankCards.setDefaultSubmit'),
+          submitText: t(remove ? `${ns}:bankCards.removeSubmit` : `${ns}:bankCards.setDefaultSubmit`),
         },
         submitButtonProps: { danger: remove },
       }}
       trigger={
         <RowAction danger={remove} icon={remove ? <DeleteOutlined /> : <StarOutlined />}>
-          {t(remove ? 'merchant:bankCards.remove' : 'merchant:bankCards.setDefault')}
+          {t(remove ? `${ns}:bankCards.remove` : `${ns}:bankCards.setDefault`)}
         </RowAction>
       }
       onFinish={async (v) => {
@@ -335,7 +331,7 @@ function ConfirmCard({
         try {
           if (remove) await api.del(path, body);
           else await api.post(`${path}/default`, body);
-          message.success(t(remove ? 'merchant:bankCards.removed' : 'merchant:bankCards.defaultDone'));
+          message.success(t(remove ? `${ns}:bankCards.removed` : `${ns}:bankCards.defaultDone`));
           onDone();
           return true;
         } catch (e) {
@@ -345,7 +341,7 @@ function ConfirmCard({
       }}
     >
       <Typography.Paragraph>
-        {t(remove ? 'merchant:bankCards.removeConfirm' : 'merchant:bankCards.setDefaultConfirm', {
+        {t(remove ? `${ns}:bankCards.removeConfirm` : `${ns}:bankCards.setDefaultConfirm`, {
           card: cardText,
         })}
       </Typography.Paragraph>
