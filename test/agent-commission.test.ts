@@ -272,6 +272,7 @@ for (const database of testDatabases) {
       expect(top.balance).toEqual({
         pending: Number(await balance('agent_pending', topId)),
         available: Number(await balance('agent_available', topId)),
+        frozen: Number(await balance('agent_frozen', topId)),
       });
       const entries = await subLogin.ok<{ items: { kind: string; amount: number }[]; total: number }>(
         'GET',

@@ -410,7 +410,7 @@ describe.each(testDatabases)('payouts on $kind', (database) => {
         ],
       });
       return s.payouts.createForWithdrawal(q, {
-        merchantId: ctx.merchantId,
+        owner: { kind: 'merchant', id: ctx.merchantId },
         withdrawalId,
         withdrawNo: `W${withdrawalId}`,
         amount: debit - 300n,
@@ -447,7 +447,7 @@ describe.each(testDatabases)('payouts on $kind', (database) => {
         ],
       });
       return s.payouts.createForWithdrawal(q, {
-        merchantId: ctx.merchantId,
+        owner: { kind: 'merchant', id: ctx.merchantId },
         withdrawalId,
         withdrawNo: `W${withdrawalId}`,
         amount: debit,

@@ -28,6 +28,13 @@ import type { AgentScope } from './service.ts';
 
 const MchNoParams = z.object({ mchNo: z.string().min(1).max(32) });
 
+/** The session's agent; a disabled agent's login may read nothing. */
+export async function sessionAgent(services: Services, request: FastifyRequest): Promise<AgentRow> {
+  const agent = await services.agents.findAgentById(sessionOf(request).user.agentId!);
+  if (agent?.state !== 'enabled') throw new AppError('FORBIDDEN', 'this agent is disabled');
+  return agent;
+}
+
 /**
  * The agent area (AG-1, AG-2): an agent's own record, its subtree of sub-agents and merchants, and
  * the rates it gives below. Every query is scoped to the session's agent's subtree; anything outside
@@ -41,8 +48,7 @@ export async function agentAreaRoutes(app: FastifyInstance, { services }: { serv
 
   /** The session's agent, and the scope of its subtree (its own rate is set from above). */
   async function me(request: FastifyRequest): Promise<{ agent: AgentRow; scope: AgentScope }> {
-    const agent = await agents.findAgentById(sessionOf(request).user.agentId!);
-    if (agent?.state !== 'enabled') throw new AppError('FORBIDDEN', 'this agent is disabled');
+    const agent = await sessionAgent(services, request);
     return { agent, scope: { rootId: agent.id, self: false } };
   }
 

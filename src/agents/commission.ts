@@ -20,12 +20,15 @@ export const EntriesQuery = z.object({
 
 const AGENT_ACCOUNTS = ['agent_pending', 'agent_available'] as const;
 
-/** Ledger transaction kinds in the consoles' words for commission entries. */
+/** Ledger transaction kinds in the consoles' words for commission entries (a withdrawal moves available). */
 const ENTRY_KINDS: Record<string, string> = {
   payment: 'payment',
   refund: 'refund',
   refund_reversal: 'refund_failed',
   agent_settlement: 'settle',
+  withdrawal_freeze: 'withdraw',
+  withdrawal_release: 'withdraw_returned',
+  payout_returned: 'withdraw_returned',
 };
 
 /**
@@ -58,7 +61,7 @@ export async function commissionView(
     commission: toJsonAmount(r.commission),
     refunded: toJsonAmount(r.refunded),
   });
-  const balance = async (kind: (typeof AGENT_ACCOUNTS)[number]) =>
+  const balance = async (kind: (typeof AGENT_ACCOUNTS)[number] | 'agent_frozen') =>
     toJsonAmount(await services.ledger.balanceOf({ kind, ownerId: agent.id, currency: 'CNY' }));
   return {
     currency: 'CNY',
@@ -67,7 +70,11 @@ export async function commissionView(
     fromDate: fromDate.slice(0, 10),
     toDate: toDate.slice(0, 10),
     includeTest: withTest,
-    balance: { pending: await balance('agent_pending'), available: await balance('agent_available') },
+    balance: {
+      pending: await balance('agent_pending'),
+      available: await balance('agent_available'),
+      frozen: await balance('agent_frozen'),
+    },
     byDay: byDay.map((r) => ({ day: r.key, ...figures(r) })),
     byProduct: byProduct.map((r) => ({
       productCode: products.get(r.key)?.code ?? '',

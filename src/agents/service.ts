@@ -198,6 +198,11 @@ export class AgentService implements AgentRateRule {
     return queries.findAgentById(this.db, id);
   }
 
+  /** An agent by its number, anywhere in the tree (operators' filters); null when none. */
+  findAgentByNo(agentNo: string): Promise<AgentRow | null> {
+    return queries.findAgentByNo(this.db, agentNo, false);
+  }
+
   /** The agents of the scope, by path; `withoutRoot` leaves the subtree's own root out (its sub-agents only). */
   async listAgents(
     scope: AgentScope,

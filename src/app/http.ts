@@ -46,6 +46,7 @@ import { consoleRefundRoutes } from '../refunds/console-routes.ts';
 import { channelRefundNotifyRoutes, merchantRefundRoutes } from '../refunds/routes.ts';
 import { settlementRoutes } from '../settlement/routes.ts';
 import { statsRoutes } from '../stats/routes.ts';
+import { agentWithdrawalRoutes } from '../withdrawals/agent-routes.ts';
 import { consoleWithdrawalRoutes } from '../withdrawals/console-routes.ts';
 import { merchantWithdrawalRoutes } from '../withdrawals/routes.ts';
 import type { Config } from './config.ts';
@@ -215,6 +216,7 @@ export async function buildHttpApp({
   await app.register(reconciliationRoutes, { services });
   await app.register(merchantWithdrawalRoutes, { services });
   await app.register(consoleWithdrawalRoutes, { services });
+  await app.register(agentWithdrawalRoutes, { services });
   // Payouts (代付): the merchant API, the channel's payout notify, the operator console and the portal.
   await app.register(merchantPayoutRoutes, { services });
   await app.register(channelPayoutNotifyRoutes, { services });

@@ -172,13 +172,16 @@ export interface LedgerReport {
 
 /**
  * Every merchant's frozen balance is exactly what its open withdrawals and open third-party payouts
- * hold: a freeze without its withdrawal or payout, or a payout paid or returned twice, shows here.
+ * hold, and every agent's frozen commission what its open withdrawals hold: a freeze without its
+ * withdrawal or payout, or a payout paid or returned twice, shows here.
  */
 async function frozenProblems(services: Services): Promise<string[]> {
-  const [frozen, withdrawals, payouts] = await Promise.all([
+  const [frozen, withdrawals, payouts, agentFrozen, agentWithdrawals] = await Promise.all([
     services.ledger.guardedBalancesOfKind('merchant_frozen'),
     services.withdrawals.frozenByMerchant(),
     services.payouts.frozenByMerchant(),
+    services.ledger.derivedBalancesOfKind('agent_frozen'),
+    services.withdrawals.frozenBy('agent'),
   ]);
   const keys = new Set([...frozen.keys(), ...withdrawals.keys(), ...payouts.keys()]);
   const problems: string[] = [];
@@ -190,6 +193,14 @@ async function frozenProblems(services: Services): Promise<string[]> {
       problems.push(
         `merchant ${merchant} frozen ${currency} is ${balance} but its open withdrawals and payouts hold ${held}`,
       );
+    }
+  }
+  for (const key of new Set([...agentFrozen.keys(), ...agentWithdrawals.keys()])) {
+    const held = agentWithdrawals.get(key) ?? 0n;
+    const balance = agentFrozen.get(key) ?? 0n;
+    if (balance !== held) {
+      const [agent, currency] = key.split(':');
+      problems.push(`agent ${agent} frozen ${currency} is ${balance} but its open withdrawals hold ${held}`);
     }
   }
   return problems;

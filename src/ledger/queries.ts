@@ -141,6 +141,30 @@ export function lockGuardedBalances(q: Queryable, ids: bigint[]) {
   );
 }
 
+/**
+ * Locks one account row FOR UPDATE and returns the sum of its entries. FOR UPDATE (not NO KEY
+ * UPDATE) because every entry's foreign-key check takes KEY SHARE on its account's row: until the
+ * caller commits, no other transaction can post to the account, so the balance read stays true.
+ */
+export async function lockDerivedBalance(q: Queryable, id: bigint): Promise<bigint> {
+  await q.query('SELECT id FROM ledger_account WHERE id = $1 FOR UPDATE', [id]);
+  const rows = await q.query<{ balance: bigint }>(
+    'SELECT COALESCE(sum(amount), 0)::bigint AS balance FROM ledger_entry WHERE account_id = $1',
+    [id],
+  );
+  return rows[0]!.balance;
+}
+
+/** The balance (sum of entries) of every account of one unguarded kind, per owner and currency. */
+export function selectDerivedBalancesOfKind(q: Queryable, kind: string) {
+  return q.query<{ owner_id: bigint; currency: string; balance: bigint }>(
+    `SELECT a.owner_id, a.currency, COALESCE(sum(e.amount), 0)::bigint AS balance
+     FROM ledger_account a LEFT JOIN ledger_entry e ON e.account_id = a.id
+     WHERE a.kind = $1 GROUP BY a.id, a.owner_id, a.currency`,
+    [kind],
+  );
+}
+
 /** The merchant-owned kinds the consoles show. */
 export const MERCHANT_BALANCE_KINDS = [
   'merchant_pending',

@@ -262,6 +262,23 @@ export class LedgerService {
     return new Map(refs.map((r, i) => [accountCode(r), byId.get(ids[i]!) ?? 0n]));
   }
 
+  /**
+   * Inside the caller's transaction: locks an unguarded account (it must be open) so nothing else
+   * posts to it until commit, and returns its balance. A spend from an account without a stored,
+   * checked balance (an agent's available commission) checks it under this lock.
+   */
+  lockUnguardedBalance(q: Queryable, ref: AccountRef): Promise<bigint> {
+    if (ACCOUNT_KINDS[ref.kind].guarded)
+      throw new Error(`invariant: ${ref.kind} is guarded: use lockBalances`);
+    return queries.lockDerivedBalance(q, this.idOf(ref));
+  }
+
+  /** Every account of an unguarded kind with its balance (the sum of its entries), keyed `owner:currency`. */
+  async derivedBalancesOfKind(kind: AccountRef['kind']): Promise<Map<string, bigint>> {
+    const rows = await queries.selectDerivedBalancesOfKind(this.db, kind);
+    return new Map(rows.map((r) => [`${r.owner_id}:${r.currency}`, r.balance]));
+  }
+
   /** Balance of one account: the stored one for guarded accounts, the sum of entries for hot ones. */
   async balanceOf(ref: AccountRef): Promise<bigint> {
     const row = (await queries.selectBalance(this.db, accountCode(ref)))[0];

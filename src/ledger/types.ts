@@ -19,8 +19,14 @@ export const ACCOUNT_KINDS = {
    * order. Not guarded: a refund gives commission back, and what an agent was paid already it owes.
    */
   agent_pending: { guarded: false },
-  /** An agent's settled commission: what the platform owes the agent. */
+  /** An agent's settled commission: what the platform owes the agent, and what it may withdraw. */
   agent_available: { guarded: false },
+  /**
+   * An agent's commission held by its open withdrawals (agent_available → here, then paid out or
+   * given back). Not guarded, like the other agent accounts: the withdrawal checks available under
+   * the account row's lock instead.
+   */
+  agent_frozen: { guarded: false },
   platform_revenue: { guarded: false },
   channel_clearing: { guarded: false },
   channel_cost: { guarded: false },
@@ -52,4 +58,26 @@ export interface PostingInput {
 
 export function accountCode(ref: AccountRef): string {
   return `${ref.kind}:${ref.ownerId ?? '-'}:${ref.currency}`;
+}
+
+/** Who holds withdrawable funds: a merchant or an agent. */
+export interface FundsOwner {
+  kind: 'merchant' | 'agent';
+  id: bigint;
+}
+
+/** The owner's spendable and frozen accounts: a withdrawal or a payout moves between them. */
+export function fundsAccounts(
+  owner: FundsOwner,
+  currency: string,
+): { available: AccountRef; frozen: AccountRef } {
+  return owner.kind === 'merchant'
+    ? {
+        available: { kind: 'merchant_available', ownerId: owner.id, currency },
+        frozen: { kind: 'merchant_frozen', ownerId: owner.id, currency },
+      }
+    : {
+        available: { kind: 'agent_available', ownerId: owner.id, currency },
+        frozen: { kind: 'agent_frozen', ownerId: owner.id, currency },
+      };
 }

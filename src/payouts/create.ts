@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { BankAccount } from '../channels/types.ts';
 import type { Queryable } from '../db/index.ts';
 import { AppError } from '../errors.ts';
+import type { FundsOwner } from '../ledger/types.ts';
 import type { AppKeys } from '../merchants/service.ts';
 import { feeFor, toJsonAmount } from '../money/money.ts';
 import { type PayoutContext, type PayoutSteps, payeePlace } from './context.ts';
@@ -11,7 +12,8 @@ import * as queries from './queries.ts';
 
 /** What the withdrawals domain hands over: the funds are already frozen (debit). */
 export interface WithdrawalPayoutInput {
-  merchantId: bigint;
+  /** The withdrawal's owner: a merchant or an agent, paid to its own card. */
+  owner: FundsOwner;
   withdrawalId: bigint;
   withdrawNo: string;
   /** Paid to the card. */
@@ -67,7 +69,8 @@ export class CreatePayouts {
     const row = await queries.insertPayout(q, {
       id,
       kind: 'withdrawal',
-      merchant_id: w.merchantId,
+      merchant_id: w.owner.kind === 'merchant' ? w.owner.id : null,
+      agent_id: w.owner.kind === 'agent' ? w.owner.id : null,
       app_id: null,
       mch_payout_no: null,
       request_hash: null,
@@ -150,6 +153,7 @@ export class CreatePayouts {
           id,
           kind: 'payout',
           merchant_id: app.merchantId,
+          agent_id: null,
           app_id: app.appId,
           mch_payout_no: input.mchPayoutNo,
           request_hash: requestHash,

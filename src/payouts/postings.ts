@@ -1,18 +1,28 @@
-import type { AccountRef, PostingInput } from '../ledger/types.ts';
+import { type AccountRef, type FundsOwner, fundsAccounts, type PostingInput } from '../ledger/types.ts';
 import type { PayoutRow } from './queries.ts';
 
-// The ledger side of a payout: the accounts it touches and its three postings.
+// The ledger side of a payout: the accounts it touches and its three postings. A withdrawal's
+// payout moves its owner's frozen funds: a merchant's (merchant_frozen) or an agent's (agent_frozen).
 
 export function merchantAccounts(merchantId: bigint, currency: string): AccountRef[] {
-  return [
-    { kind: 'merchant_available', ownerId: merchantId, currency },
-    { kind: 'merchant_frozen', ownerId: merchantId, currency },
-  ];
+  const { available, frozen } = fundsAccounts({ kind: 'merchant', id: merchantId }, currency);
+  return [available, frozen];
 }
 
+/** Whose funds the payout moves. */
+export function payoutOwner(p: Pick<PayoutRow, 'merchant_id' | 'agent_id'>): FundsOwner {
+  if (p.merchant_id !== null) return { kind: 'merchant', id: p.merchant_id };
+  if (p.agent_id !== null) return { kind: 'agent', id: p.agent_id };
+  throw new Error('invariant: a payout with neither a merchant nor an agent');
+}
+
+const ownerFunds = (p: PayoutRow) => fundsAccounts(payoutOwner(p), p.currency);
+
 export function settleAccounts(payout: PayoutRow): AccountRef[] {
+  const { available, frozen } = ownerFunds(payout);
   const refs: AccountRef[] = [
-    ...merchantAccounts(payout.merchant_id, payout.currency),
+    available,
+    frozen,
     { kind: 'platform_revenue', ownerId: null, currency: payout.currency },
   ];
   if (payout.channel_account_id !== null) {
@@ -27,15 +37,16 @@ const ref = (kind: AccountRef['kind'], ownerId: bigint | null, currency: string)
   currency,
 });
 
-/** payout_freeze: available −(amount + fee); frozen +(amount + fee). */
+/** payout_freeze: available −(amount + fee); frozen +(amount + fee). Third-party payouts: merchants only. */
 export function freezePosting(p: PayoutRow): PostingInput {
+  const { available, frozen } = ownerFunds(p);
   return {
     kind: 'payout_freeze',
     reference: p.payout_no,
     idempotencyKey: `payout_freeze:${p.payout_no}`,
     legs: [
-      { account: ref('merchant_available', p.merchant_id, p.currency), amount: -p.debit },
-      { account: ref('merchant_frozen', p.merchant_id, p.currency), amount: p.debit },
+      { account: available, amount: -p.debit },
+      { account: frozen, amount: p.debit },
     ],
   };
 }
@@ -47,7 +58,7 @@ export function paidPosting(p: PayoutRow): PostingInput {
     reference: p.payout_no,
     idempotencyKey: `payout_paid:${p.payout_no}`,
     legs: [
-      { account: ref('merchant_frozen', p.merchant_id, p.currency), amount: -p.debit },
+      { account: ownerFunds(p).frozen, amount: -p.debit },
       { account: ref('channel_clearing', p.channel_account_id!, p.currency), amount: p.amount },
       { account: ref('platform_revenue', null, p.currency), amount: p.fee },
     ],
@@ -56,13 +67,14 @@ export function paidPosting(p: PayoutRow): PostingInput {
 
 /** payout_returned: frozen −debit; available +debit. */
 export function returnedPosting(p: PayoutRow): PostingInput {
+  const { available, frozen } = ownerFunds(p);
   return {
     kind: 'payout_returned',
     reference: p.payout_no,
     idempotencyKey: `payout_returned:${p.payout_no}`,
     legs: [
-      { account: ref('merchant_frozen', p.merchant_id, p.currency), amount: -p.debit },
-      { account: ref('merchant_available', p.merchant_id, p.currency), amount: p.debit },
+      { account: frozen, amount: -p.debit },
+      { account: available, amount: p.debit },
     ],
   };
 }

@@ -10,7 +10,9 @@ export interface PayoutRow {
   id: bigint;
   payout_no: string;
   kind: PayoutKind;
-  merchant_id: bigint;
+  /** One of merchant_id / agent_id: whose payout it is (an agent's only pays its withdrawal). */
+  merchant_id: bigint | null;
+  agent_id: bigint | null;
   app_id: string | null;
   mch_payout_no: string | null;
   request_hash: string | null;
@@ -73,10 +75,10 @@ export async function insertPayout(q: Queryable, p: NewPayout): Promise<PayoutRo
   const rows = await q.query<PayoutRow>(
     `INSERT INTO payout_order (id, payout_no, kind, merchant_id, app_id, mch_payout_no, request_hash, withdrawal_id,
        withdraw_no, amount, fee, debit, currency, payee_name, payee_account_no_enc, payee_account_tail,
-       payee_bank_name, payee_bank_branch, payee_type, remark, notify_url, test)
+       payee_bank_name, payee_bank_branch, payee_type, remark, notify_url, test, agent_id)
      VALUES ($1, 'P' || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYMMDDHH24MISS')
                  || lpad((nextval('payout_no_seq') % 100000000)::text, 8, '0'),
-             $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+             $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
      ON CONFLICT (merchant_id, mch_payout_no) DO NOTHING RETURNING *`,
     [
       p.id,
@@ -100,6 +102,7 @@ export async function insertPayout(q: Queryable, p: NewPayout): Promise<PayoutRo
       p.remark,
       p.notify_url,
       p.test,
+      p.agent_id,
     ],
   );
   return rows[0] ?? null;
@@ -281,8 +284,19 @@ export async function putRuleOverride(q: Queryable, merchantId: bigint, r: RuleO
   );
 }
 
+/** The owner's numbers and names beside a payout: a merchant's, or an agent's. */
+export interface PayoutOwnerNames {
+  mch_no: string | null;
+  merchant_name: string | null;
+  agent_no: string | null;
+  agent_name: string | null;
+}
+
 export interface PayoutFilter {
   merchantId?: bigint;
+  agentId?: bigint;
+  /** Only merchants' or only agents' (the operators' filter). */
+  ownerKind?: 'merchant' | 'agent';
   state?: PayoutState;
   kind?: PayoutKind;
   /** A payout number, merchant payout number or withdrawal number (exact). */
@@ -296,7 +310,7 @@ export interface PayoutFilter {
 export async function listPayouts(
   q: Queryable,
   f: PayoutFilter,
-): Promise<{ items: (PayoutRow & { mch_no: string; merchant_name: string })[]; total: number }> {
+): Promise<{ items: (PayoutRow & PayoutOwnerNames)[]; total: number }> {
   const where: string[] = [];
   const params: (string | bigint | Date | number)[] = [];
   const add = (sql: string, value: string | bigint | Date) => {
@@ -304,6 +318,8 @@ export async function listPayouts(
     where.push(sql.replaceAll('?', `$${params.length}`));
   };
   if (f.merchantId !== undefined) add('p.merchant_id = ?', f.merchantId);
+  if (f.agentId !== undefined) add('p.agent_id = ?', f.agentId);
+  if (f.ownerKind) add(`(?::text = 'agent') = (p.agent_id IS NOT NULL)`, f.ownerKind);
   if (f.state) add('p.state = ?', f.state);
   if (f.kind) add('p.kind = ?', f.kind);
   if (f.search) add('(p.payout_no = ? OR p.mch_payout_no = ? OR p.withdraw_no = ?)', f.search);
@@ -312,8 +328,9 @@ export async function listPayouts(
   const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
   const total = await q.query<{ n: bigint }>(`SELECT count(*) AS n FROM payout_order p ${clause}`, params);
   params.push(f.limit, f.offset);
-  const items = await q.query<PayoutRow & { mch_no: string; merchant_name: string }>(
-    `SELECT p.*, m.mch_no, m.name AS merchant_name FROM payout_order p JOIN merchant m ON m.id = p.merchant_id
+  const items = await q.query<PayoutRow & PayoutOwnerNames>(
+    `SELECT p.*, m.mch_no, m.name AS merchant_name, g.agent_no, g.name AS agent_name
+     FROM payout_order p LEFT JOIN merchant m ON m.id = p.merchant_id LEFT JOIN agent g ON g.id = p.agent_id
      ${clause} ORDER BY p.created_at DESC, p.id DESC LIMIT $${params.length - 1} OFFSET $${params.length}`,
     params,
   );

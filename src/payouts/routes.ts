@@ -9,6 +9,7 @@ import { portalScope } from '../orders/portal-routes.ts';
 import { amountSchema, blank, merchantSignatureGuard, windowOf } from '../orders/routes.ts';
 import { checkCompletionPassword } from '../settings/completion-password.ts';
 import { TimeBound } from '../stats/time.ts';
+import { ownerLookUp, ownerViews } from '../withdrawals/owner.ts';
 import { PAYOUT_STATES, type PayoutRow } from './queries.ts';
 import { type PayoutRuleOverrides, type PayoutRules, payoutView } from './service.ts';
 
@@ -176,21 +177,17 @@ const overridesView = (o: PayoutRuleOverrides) => ({
   dailyAmount: o.dailyAmount === null ? null : toJsonAmount(o.dailyAmount),
 });
 
-/** The operator's view of a payout: the merchant's, plus who asked, the channel and its answer. */
-async function operatorViews(
-  services: Services,
-  rows: (PayoutRow & { mch_no?: string; merchant_name?: string })[],
-) {
+/** The operator's view of a payout: the merchant's, plus whose it is (a merchant or an agent), the channel and its answer. */
+async function operatorViews(services: Services, rows: PayoutRow[]) {
   const names = await services.catalog.channelAccountNames([
     ...new Set(rows.flatMap((r) => (r.channel_account_id === null ? [] : [r.channel_account_id]))),
   ]);
-  const merchants = await services.merchants.merchantsByIds([...new Set(rows.map((r) => r.merchant_id))]);
+  const ownerOfRow = await ownerViews(ownerLookUp(services), rows);
   return rows.map((r) => ({
     ...payoutView(r),
     kind: r.kind,
     withdrawNo: r.withdraw_no,
-    mchNo: r.mch_no ?? merchants.get(r.merchant_id)?.mch_no ?? null,
-    merchantName: r.merchant_name ?? merchants.get(r.merchant_id)?.name ?? null,
+    ...ownerOfRow(r),
     channelAccountId: r.channel_account_id?.toString() ?? null,
     channelAccountName: r.channel_account_id === null ? null : (names.get(r.channel_account_id) ?? null),
     channelPayoutNo: r.channel_payout_no,
@@ -244,6 +241,8 @@ export async function payoutAdminRoutes(app: FastifyInstance, { services }: { se
           ...listQuery,
           kind: blank(z.enum(['withdrawal', 'payout'])),
           mchNo: blank(z.string().max(32)),
+          agentNo: blank(z.string().max(32)),
+          ownerKind: blank(z.enum(['merchant', 'agent'])),
         }),
       },
       config: read,
@@ -251,9 +250,12 @@ export async function payoutAdminRoutes(app: FastifyInstance, { services }: { se
     async (request) => {
       const f = request.query;
       const merchant = f.mchNo ? await services.merchants.findMerchantByNo(f.mchNo) : undefined;
-      if (merchant === null) return { items: [], total: 0 };
+      const agent = f.agentNo ? await services.agents.findAgentByNo(f.agentNo) : undefined;
+      if (merchant === null || agent === null) return { items: [], total: 0 };
       const { items, total } = await services.payouts.list({
         merchantId: merchant?.id,
+        agentId: agent?.id,
+        ownerKind: f.ownerKind,
         state: f.state,
         kind: f.kind,
         search: f.q,

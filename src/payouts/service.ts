@@ -169,7 +169,7 @@ export class PayoutService {
   /** Another merchant's payout is "not found", never "forbidden". */
   async getForMerchant(merchantId: bigint, payoutNo: string): Promise<PayoutRow> {
     const payout = await queries.findByPayoutNo(this.db, payoutNo);
-    if (!payout || payout.merchant_id !== merchantId)
+    if (!payout || payout.merchant_id === null || payout.merchant_id !== merchantId)
       throw new AppError('NOT_FOUND', `payout ${payoutNo} not found`);
     return payout;
   }

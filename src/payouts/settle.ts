@@ -78,7 +78,8 @@ export class SettlePayouts {
         const event = `payout.${to}`;
         if (row.notify_url && row.app_id) {
           await this.ctx.deps.notify.enqueue(q, {
-            merchantId: row.merchant_id,
+            // A third-party payout is always a merchant's (migration 028's check).
+            merchantId: row.merchant_id!,
             appId: row.app_id,
             orderId: null,
             eventType: event,

@@ -2,6 +2,7 @@ import type { SecretBox, SecretPlace } from '../auth/secret-box.ts';
 import type { BankAccount } from '../channels/types.ts';
 import type { Db, Queryable } from '../db/index.ts';
 import { AppError } from '../errors.ts';
+import { asOwner, lockOwner, ownerColumn, ownerOf, type WithdrawalOwner } from './owner.ts';
 
 export const CARD_TYPES = ['personal', 'corporate'] as const;
 export type CardType = (typeof CARD_TYPES)[number];
@@ -10,7 +11,9 @@ export type CardState = (typeof CARD_STATES)[number];
 
 export interface BankCardRow {
   id: bigint;
-  merchant_id: bigint;
+  /** One of merchant_id / agent_id: whose card it is. */
+  merchant_id: bigint | null;
+  agent_id: bigint | null;
   holder_name: string;
   account_no_enc: string;
   account_first4: string;
@@ -46,6 +49,14 @@ export function maskAccountNo(first4: string, last4: string): string {
 
 export const ACCOUNT_NO = /^\d{12,30}$/;
 
+/** The owner's numbers and names beside an operator's list row: a merchant's or an agent's. */
+export interface CardOwnerNames {
+  mch_no: string | null;
+  merchant_name: string | null;
+  agent_no: string | null;
+  agent_name: string | null;
+}
+
 /** The card as the portal and the consoles see it: masked, never the number. */
 export function bankCardView(card: BankCardRow) {
   return {
@@ -62,8 +73,11 @@ export function bankCardView(card: BankCardRow) {
   };
 }
 
+type Owner = bigint | WithdrawalOwner;
+
 /**
- * A merchant's settlement bank cards (MP-4). The number is sealed to its row before the row is
+ * Settlement bank cards of merchants (MP-4) and agents: each card is one owner's, and every read
+ * and change names that owner (a bare id is a merchant's). The number is sealed to its row before the row is
  * written (the id is taken from the sequence first, like app secrets); only its ends stay readable.
  */
 export class BankCardService {
@@ -72,19 +86,21 @@ export class BankCardService {
     private readonly secrets: SecretBox,
   ) {}
 
-  async list(merchantId: bigint): Promise<BankCardRow[]> {
+  async list(owner: Owner): Promise<BankCardRow[]> {
+    const o = asOwner(owner);
     return this.db.query<BankCardRow>(
-      'SELECT * FROM bank_card WHERE merchant_id = $1 AND deleted_at IS NULL ORDER BY is_default DESC, id',
-      [merchantId],
+      `SELECT * FROM bank_card WHERE ${ownerColumn(o)} = $1 AND deleted_at IS NULL ORDER BY is_default DESC, id`,
+      [o.id],
     );
   }
 
-  /** A card of this merchant (another merchant's card is not found). */
-  async require(merchantId: bigint, id: bigint, q: Queryable = this.db): Promise<BankCardRow> {
+  /** A card of this owner (another's card is not found). */
+  async require(owner: Owner, id: bigint, q: Queryable = this.db): Promise<BankCardRow> {
+    const o = asOwner(owner);
     const row = (
       await q.query<BankCardRow>(
-        'SELECT * FROM bank_card WHERE id = $1 AND merchant_id = $2 AND deleted_at IS NULL',
-        [id, merchantId],
+        `SELECT * FROM bank_card WHERE id = $1 AND ${ownerColumn(o)} = $2 AND deleted_at IS NULL`,
+        [id, o.id],
       )
     )[0];
     if (!row) throw new AppError('NOT_FOUND', `bank card ${id} not found`);
@@ -93,7 +109,7 @@ export class BankCardService {
 
   /** Binds a card: active at once, or pending_review when the platform reviews card changes. */
   async bind(
-    merchantId: bigint,
+    owner: Owner,
     input: NewBankCard,
     opts: { review: boolean; userId: bigint | null },
   ): Promise<BankCardRow> {
@@ -106,23 +122,25 @@ export class BankCardService {
     )[0]!.id;
     const sealed = this.secrets.encrypt(accountNo, cardSecretPlace(id));
     const state: CardState = opts.review ? 'pending_review' : 'active';
+    const o = asOwner(owner);
     return this.db.tx(async (q) => {
       // The first usable card becomes the default.
-      await q.query('SELECT id FROM merchant WHERE id = $1 FOR NO KEY UPDATE', [merchantId]);
+      await lockOwner(q, o);
       const hasDefault =
         (
           await q.query(
-            'SELECT 1 FROM bank_card WHERE merchant_id = $1 AND is_default AND deleted_at IS NULL',
-            [merchantId],
+            `SELECT 1 FROM bank_card WHERE ${ownerColumn(o)} = $1 AND is_default AND deleted_at IS NULL`,
+            [o.id],
           )
         ).length > 0;
       const rows = await q.query<BankCardRow>(
-        `INSERT INTO bank_card (id, merchant_id, holder_name, account_no_enc, account_first4, account_last4, bank_name,
-           bank_branch, card_type, state, is_default, created_by_user_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING *`,
+        `INSERT INTO bank_card (id, merchant_id, agent_id, holder_name, account_no_enc, account_first4, account_last4,
+           bank_name, bank_branch, card_type, state, is_default, created_by_user_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING *`,
         [
           id,
-          merchantId,
+          o.kind === 'merchant' ? o.id : null,
+          o.kind === 'agent' ? o.id : null,
           input.holderName,
           sealed,
           accountNo.slice(0, 4),
@@ -140,15 +158,16 @@ export class BankCardService {
   }
 
   /** Makes an active card the default (the one auto-withdrawal and card-less requests use). */
-  async setDefault(merchantId: bigint, id: bigint): Promise<BankCardRow> {
+  async setDefault(owner: Owner, id: bigint): Promise<BankCardRow> {
+    const o = asOwner(owner);
     return this.db.tx(async (q) => {
-      const card = await this.require(merchantId, id, q);
+      const card = await this.require(o, id, q);
       if (card.state !== 'active') {
         throw new AppError('INVALID_REQUEST', 'only an active card can be the default', { field: 'state' });
       }
       await q.query(
-        'UPDATE bank_card SET is_default = FALSE, updated_at = now() WHERE merchant_id = $1 AND is_default',
-        [merchantId],
+        `UPDATE bank_card SET is_default = FALSE, updated_at = now() WHERE ${ownerColumn(o)} = $1 AND is_default`,
+        [o.id],
       );
       const rows = await q.query<BankCardRow>(
         'UPDATE bank_card SET is_default = TRUE, updated_at = now() WHERE id = $1 RETURNING *',
@@ -159,31 +178,34 @@ export class BankCardService {
   }
 
   /** Removes a card (kept for the withdrawals that name it); another active card becomes the default. */
-  async remove(merchantId: bigint, id: bigint): Promise<BankCardRow> {
+  async remove(owner: Owner, id: bigint): Promise<BankCardRow> {
+    const o = asOwner(owner);
     return this.db.tx(async (q) => {
-      const card = await this.require(merchantId, id, q);
+      const card = await this.require(o, id, q);
       await q.query(
         'UPDATE bank_card SET deleted_at = now(), is_default = FALSE, updated_at = now() WHERE id = $1',
         [id],
       );
-      if (card.is_default) await this.promoteDefault(q, merchantId);
+      if (card.is_default) await this.promoteDefault(q, o);
       return card;
     });
   }
 
   /** The default card, else the oldest active one. */
-  async usable(merchantId: bigint, cardId: bigint | undefined, q: Queryable): Promise<BankCardRow | null> {
+  async usable(owner: Owner, cardId: bigint | undefined, q: Queryable): Promise<BankCardRow | null> {
+    const o = asOwner(owner);
+    const column = ownerColumn(o);
     if (cardId !== undefined) {
       const rows = await q.query<BankCardRow>(
-        `SELECT * FROM bank_card WHERE id = $1 AND merchant_id = $2 AND deleted_at IS NULL AND state = 'active'`,
-        [cardId, merchantId],
+        `SELECT * FROM bank_card WHERE id = $1 AND ${column} = $2 AND deleted_at IS NULL AND state = 'active'`,
+        [cardId, o.id],
       );
       return rows[0] ?? null;
     }
     const rows = await q.query<BankCardRow>(
-      `SELECT * FROM bank_card WHERE merchant_id = $1 AND deleted_at IS NULL AND state = 'active'
+      `SELECT * FROM bank_card WHERE ${column} = $1 AND deleted_at IS NULL AND state = 'active'
        ORDER BY is_default DESC, id LIMIT 1`,
-      [merchantId],
+      [o.id],
     );
     return rows[0] ?? null;
   }
@@ -201,10 +223,11 @@ export class BankCardService {
 
   // ---------- operator review ----------
 
+  /** Every owner's cards: a merchant's with its number and name, an agent's with its own. */
   async listForReview(f: { state?: CardState; limit: number; offset: number }) {
-    const rows = await this.db.query<BankCardRow & { mch_no: string; merchant_name: string; total: bigint }>(
-      `SELECT c.*, m.mch_no, m.name AS merchant_name, count(*) OVER () AS total
-       FROM bank_card c JOIN merchant m ON m.id = c.merchant_id
+    const rows = await this.db.query<BankCardRow & CardOwnerNames & { total: bigint }>(
+      `SELECT c.*, m.mch_no, m.name AS merchant_name, g.agent_no, g.name AS agent_name, count(*) OVER () AS total
+       FROM bank_card c LEFT JOIN merchant m ON m.id = c.merchant_id LEFT JOIN agent g ON g.id = c.agent_id
        WHERE c.deleted_at IS NULL AND ($1::text IS NULL OR c.state = $1)
        ORDER BY c.id DESC LIMIT $2 OFFSET $3`,
       [f.state ?? null, f.limit, f.offset],
@@ -238,20 +261,21 @@ export class BankCardService {
         });
       }
       if (approve) {
-        await q.query('SELECT id FROM merchant WHERE id = $1 FOR NO KEY UPDATE', [card.merchant_id]);
-        await this.promoteDefault(q, card.merchant_id);
+        await lockOwner(q, ownerOf(card));
+        await this.promoteDefault(q, ownerOf(card));
         return (await q.query<BankCardRow>('SELECT * FROM bank_card WHERE id = $1', [id]))[0]!;
       }
       return card;
     });
   }
 
-  private async promoteDefault(q: Queryable, merchantId: bigint): Promise<void> {
+  private async promoteDefault(q: Queryable, owner: WithdrawalOwner): Promise<void> {
+    const column = ownerColumn(owner);
     await q.query(
       `UPDATE bank_card SET is_default = TRUE, updated_at = now()
-       WHERE id = (SELECT id FROM bank_card WHERE merchant_id = $1 AND state = 'active' AND deleted_at IS NULL ORDER BY id LIMIT 1)
-         AND NOT EXISTS (SELECT 1 FROM bank_card WHERE merchant_id = $1 AND is_default AND deleted_at IS NULL)`,
-      [merchantId],
+       WHERE id = (SELECT id FROM bank_card WHERE ${column} = $1 AND state = 'active' AND deleted_at IS NULL ORDER BY id LIMIT 1)
+         AND NOT EXISTS (SELECT 1 FROM bank_card WHERE ${column} = $1 AND is_default AND deleted_at IS NULL)`,
+      [owner.id],
     );
   }
 }

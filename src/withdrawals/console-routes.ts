@@ -11,7 +11,8 @@ import { amountSchema, blank, windowOf } from '../orders/routes.ts';
 import { consoleMchOrderNo } from '../orders/service.ts';
 import { TimeBound } from '../stats/time.ts';
 import { bankCardView, CARD_STATES, CARD_TYPES, maskAccountNo } from './cards.ts';
-import { WITHDRAWAL_STATES, type WithdrawalRow } from './queries.ts';
+import { agentOwner, merchantOwner, ownerLookUp, ownerViewOfNames, ownerViews } from './owner.ts';
+import { type OwnerNames, WITHDRAWAL_STATES, type WithdrawalRow } from './queries.ts';
 import { CARD_ID } from './routes.ts';
 import { CLOCK, type RuleOverrides, rulesJson, type WithdrawalDefaults } from './rules.ts';
 import { eventViews, withdrawalView } from './service.ts';
@@ -40,7 +41,7 @@ const listQuery = {
   ...paging,
 };
 
-const BindCardBody = z.object({
+export const BindCardBody = z.object({
   holderName: z.string().trim().min(1).max(64),
   accountNo: z.string().trim().min(1).max(40),
   bankName: z.string().trim().min(1).max(64),
@@ -50,11 +51,18 @@ const BindCardBody = z.object({
   totpCode: TotpCode,
 });
 
-const ConfirmBody = z.object({ password: Password, totpCode: TotpCode });
+export const ConfirmBody = z.object({ password: Password, totpCode: TotpCode });
 
-const PortalWithdrawBody = z.object({
+/** Optional: a number the browser makes once per dialog, so a resent request returns the first withdrawal. */
+export const ClientWithdrawNo = z
+  .string()
+  .regex(/^[A-Za-z0-9_\-.]{1,64}$/, 'must be 1–64 letters, digits, _ - .')
+  .optional();
+
+export const PortalWithdrawBody = z.object({
   amount: amountSchema,
   cardId: CARD_ID,
+  mchWithdrawNo: ClientWithdrawNo,
   password: Password,
   totpCode: TotpCode,
 });
@@ -93,8 +101,8 @@ function toRules<T extends Record<string, unknown>>(body: T): Record<string, unk
   );
 }
 
-/** The manager's login password (and TOTP), each wrong guess counted toward the lockout and the address's limit. */
-function confirmManager(
+/** The user's login password (and TOTP), each wrong guess counted toward the lockout and the address's limit. */
+export function confirmManager(
   services: Services,
   request: FastifyRequest,
   reply: FastifyReply,
@@ -106,9 +114,9 @@ function confirmManager(
   );
 }
 
-/** Admin list items: the view, its merchant and the card. */
-function adminItem(w: WithdrawalRow & { mch_no: string; merchant_name: string }) {
-  return { ...withdrawalView(w), mchNo: w.mch_no, merchantName: w.merchant_name, source: w.source };
+/** Admin list items: the view, its owner (a merchant or an agent) and the card. */
+function adminItem(w: WithdrawalRow & OwnerNames) {
+  return { ...withdrawalView(w), ...ownerViewOfNames(w), source: w.source };
 }
 
 /** Console withdrawals, bank cards and rules: the merchant portal's and the operator console's. */
@@ -241,7 +249,7 @@ async function portalWithdrawalRoutes(app: FastifyInstance, { services }: { serv
     async (request) => {
       const f = request.query;
       const { rows, total } = await services.withdrawals.list({
-        merchantId: merchantIdOf(request),
+        owner: merchantOwner(merchantIdOf(request)),
         state: f.state,
         search: f.q,
         ...windowOf(f, services.withdrawals.timeZone),
@@ -279,7 +287,11 @@ async function portalWithdrawalRoutes(app: FastifyInstance, { services }: { serv
       await confirmManager(services, request, reply, b.password, b.totpCode);
       const { withdrawal } = await services.withdrawals.create(
         merchantIdOf(request),
-        { mchWithdrawNo: consoleMchOrderNo('CW'), amount: BigInt(b.amount), cardId: b.cardId },
+        {
+          mchWithdrawNo: b.mchWithdrawNo ?? consoleMchOrderNo('CW'),
+          amount: BigInt(b.amount),
+          cardId: b.cardId,
+        },
         { source: 'portal', appId: null, userId: sessionOf(request).user.id },
       );
       const view = withdrawalView(withdrawal);
@@ -319,6 +331,22 @@ async function portalWithdrawalRoutes(app: FastifyInstance, { services }: { serv
   );
 }
 
+/**
+ * The operators' owner filter: a merchant by number, an agent by number, or everyone (undefined);
+ * null when the number names nobody (an empty list).
+ */
+async function ownerFilter(services: Services, f: { mchNo?: string; agentNo?: string }) {
+  if (f.mchNo) {
+    const merchant = await services.merchants.findMerchantByNo(f.mchNo);
+    return merchant ? merchantOwner(merchant.id) : null;
+  }
+  if (f.agentNo) {
+    const agent = await services.agents.findAgentByNo(f.agentNo);
+    return agent ? agentOwner(agent.id) : null;
+  }
+  return undefined;
+}
+
 function autoView(s: { enabled: boolean; time: string; keepBalance: bigint }) {
   return { enabled: s.enabled, time: s.time, keepBalance: toJsonAmount(s.keepBalance) };
 }
@@ -336,17 +364,23 @@ async function operatorWithdrawalRoutes(app: FastifyInstance, { services }: { se
     {
       schema: {
         tags,
-        summary: 'Withdrawals of every merchant, newest first',
-        querystring: z.object({ ...listQuery, mchNo: blank(z.string().max(32)) }),
+        summary: 'Withdrawals of every merchant and agent, newest first',
+        querystring: z.object({
+          ...listQuery,
+          mchNo: blank(z.string().max(32)),
+          agentNo: blank(z.string().max(32)),
+          ownerKind: blank(z.enum(['merchant', 'agent'])),
+        }),
       },
       config: read,
     },
     async (request) => {
       const f = request.query;
-      const merchant = f.mchNo ? await services.merchants.findMerchantByNo(f.mchNo) : undefined;
-      if (merchant === null) return { items: [], total: 0 };
+      const owner = await ownerFilter(services, f);
+      if (owner === null) return { items: [], total: 0 };
       const { rows, total } = await services.withdrawals.list({
-        merchantId: merchant?.id,
+        owner,
+        ownerKind: f.ownerKind,
         state: f.state,
         search: f.q,
         ...windowOf(f, services.withdrawals.timeZone),
@@ -364,11 +398,10 @@ async function operatorWithdrawalRoutes(app: FastifyInstance, { services }: { se
     },
     async (request) => {
       const w = await services.withdrawals.requireByNo(request.params.withdrawNo);
-      const merchant = (await services.merchants.merchantsByIds([w.merchant_id])).get(w.merchant_id);
+      const ownerOfRow = await ownerViews(ownerLookUp(services), [w]);
       return {
         ...withdrawalView(w),
-        mchNo: merchant?.mch_no ?? '',
-        merchantName: merchant?.name ?? '',
+        ...ownerOfRow(w),
         source: w.source,
         events: eventViews(await services.withdrawals.events(w.id)),
         payout: w.payout_no ? { payoutNo: w.payout_no } : null,
@@ -514,7 +547,7 @@ async function operatorWithdrawalRoutes(app: FastifyInstance, { services }: { se
     {
       schema: {
         tags,
-        summary: 'Merchant bank cards (masked), e.g. those waiting for review',
+        summary: 'Merchants’ and agents’ bank cards (masked), e.g. those waiting for review',
         querystring: z.object({ state: blank(z.enum(CARD_STATES)), ...paging }),
       },
       config: read,
@@ -525,7 +558,7 @@ async function operatorWithdrawalRoutes(app: FastifyInstance, { services }: { se
         ...pageOf(request.query),
       });
       return {
-        items: rows.map((r) => ({ ...bankCardView(r), mchNo: r.mch_no, merchantName: r.merchant_name })),
+        items: rows.map((r) => ({ ...bankCardView(r), ...ownerViewOfNames(r) })),
         total,
       };
     },

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/index.ts';
+import { ownerColumn, type WithdrawalOwner } from './owner.ts';
 
 export const WITHDRAWAL_STATES = [
   'reviewing',
@@ -14,7 +15,9 @@ export type WithdrawalSource = 'api' | 'portal' | 'auto';
 export interface WithdrawalRow {
   id: bigint;
   withdraw_no: string;
-  merchant_id: bigint;
+  /** One of merchant_id / agent_id: whose withdrawal it is. */
+  merchant_id: bigint | null;
+  agent_id: bigint | null;
   mch_withdraw_no: string;
   request_hash: string;
   source: WithdrawalSource;
@@ -46,7 +49,7 @@ export interface WithdrawalEventRow {
   at: Date;
 }
 
-const COLUMNS = `id, withdraw_no, merchant_id, mch_withdraw_no, request_hash, source, app_id, created_by_user_id, card_id,
+const COLUMNS = `id, withdraw_no, merchant_id, agent_id, mch_withdraw_no, request_hash, source, app_id, created_by_user_id, card_id,
   bank_name, account_masked, amount, fee, currency, state, reason, notify_url, payout_no, local_day::text AS local_day,
   reviewed_by_user_id, created_at, reviewed_at, submitted_at, paid_at, failed_at`;
 
@@ -55,7 +58,7 @@ const W_COLUMNS = COLUMNS.split(',')
   .join(', ');
 
 export interface NewWithdrawal {
-  merchantId: bigint;
+  owner: WithdrawalOwner;
   mchWithdrawNo: string;
   requestHash: string;
   source: WithdrawalSource;
@@ -75,14 +78,14 @@ export interface NewWithdrawal {
 /** 'W' + yyMMddHHmmss (Beijing time) + 8 digits of a sequence, like refund numbers. Null when the mchWithdrawNo is taken. */
 export async function insertWithdrawal(q: Queryable, w: NewWithdrawal): Promise<WithdrawalRow | null> {
   const rows = await q.query<WithdrawalRow>(
-    `INSERT INTO withdrawal (withdraw_no, merchant_id, mch_withdraw_no, request_hash, source, app_id, created_by_user_id,
-       card_id, bank_name, account_masked, amount, fee, currency, state, notify_url, local_day)
+    `INSERT INTO withdrawal (withdraw_no, ${ownerColumn(w.owner)}, mch_withdraw_no, request_hash, source, app_id,
+       created_by_user_id, card_id, bank_name, account_masked, amount, fee, currency, state, notify_url, local_day)
      VALUES ('W' || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYMMDDHH24MISS')
                  || lpad((nextval('withdrawal_no_seq') % 100000000)::text, 8, '0'),
              $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::date)
-     ON CONFLICT (merchant_id, mch_withdraw_no) DO NOTHING RETURNING ${COLUMNS}`,
+     ON CONFLICT (${ownerColumn(w.owner)}, mch_withdraw_no) DO NOTHING RETURNING ${COLUMNS}`,
     [
-      w.merchantId,
+      w.owner.id,
       w.mchWithdrawNo,
       w.requestHash,
       w.source,
@@ -123,25 +126,25 @@ export async function findById(q: Queryable, id: bigint, lock = false): Promise<
 
 export async function findByMchNo(
   q: Queryable,
-  merchantId: bigint,
+  owner: WithdrawalOwner,
   mchWithdrawNo: string,
 ): Promise<WithdrawalRow | null> {
   return (
     (
       await q.query<WithdrawalRow>(
-        `SELECT ${COLUMNS} FROM withdrawal WHERE merchant_id = $1 AND mch_withdraw_no = $2`,
-        [merchantId, mchWithdrawNo],
+        `SELECT ${COLUMNS} FROM withdrawal WHERE ${ownerColumn(owner)} = $1 AND mch_withdraw_no = $2`,
+        [owner.id, mchWithdrawNo],
       )
     )[0] ?? null
   );
 }
 
 /** What counts toward the day's limits: every withdrawal of the day not given back (rejected, failed). */
-export async function usedOnDay(q: Queryable, merchantId: bigint, localDay: string) {
+export async function usedOnDay(q: Queryable, owner: WithdrawalOwner, localDay: string) {
   const rows = await q.query<{ count: bigint; amount: bigint }>(
     `SELECT count(*)::bigint AS count, COALESCE(sum(amount), 0)::bigint AS amount FROM withdrawal
-     WHERE merchant_id = $1 AND local_day = $2::date AND state NOT IN ('rejected', 'failed')`,
-    [merchantId, localDay],
+     WHERE ${ownerColumn(owner)} = $1 AND local_day = $2::date AND state NOT IN ('rejected', 'failed')`,
+    [owner.id, localDay],
   );
   return { count: Number(rows[0]!.count), amount: rows[0]!.amount };
 }
@@ -201,7 +204,10 @@ export function eventsOf(q: Queryable, withdrawalId: bigint) {
 }
 
 export interface WithdrawalFilter {
-  merchantId?: bigint;
+  /** One owner's withdrawals (a portal); every owner's when not given (the operators). */
+  owner?: WithdrawalOwner;
+  /** Only merchants' or only agents' (the operators' filter). */
+  ownerKind?: WithdrawalOwner['kind'];
   state?: WithdrawalState;
   search?: string;
   from?: Date;
@@ -210,35 +216,46 @@ export interface WithdrawalFilter {
   offset: number;
 }
 
+/** The owner's numbers and names beside a row: a merchant's, or an agent's. */
+export interface OwnerNames {
+  mch_no: string | null;
+  merchant_name: string | null;
+  agent_no: string | null;
+  agent_name: string | null;
+}
+
 export async function list(q: Queryable, f: WithdrawalFilter) {
-  const rows = await q.query<WithdrawalRow & { mch_no: string; merchant_name: string; total: bigint }>(
-    `SELECT ${W_COLUMNS}, m.mch_no, m.name AS merchant_name,
+  const rows = await q.query<WithdrawalRow & OwnerNames & { total: bigint }>(
+    `SELECT ${W_COLUMNS}, m.mch_no, m.name AS merchant_name, g.agent_no, g.name AS agent_name,
        count(*) OVER () AS total
-     FROM withdrawal w JOIN merchant m ON m.id = w.merchant_id
-     WHERE ($1::bigint IS NULL OR w.merchant_id = $1)
+     FROM withdrawal w LEFT JOIN merchant m ON m.id = w.merchant_id LEFT JOIN agent g ON g.id = w.agent_id
+     WHERE ($1::bigint IS NULL OR w.${f.owner ? ownerColumn(f.owner) : 'merchant_id'} = $1)
        AND ($2::text IS NULL OR w.state = $2)
        AND ($3::text IS NULL OR w.withdraw_no = $3 OR w.mch_withdraw_no = $3 OR w.withdraw_no LIKE '%' || $3)
        AND ($4::timestamptz IS NULL OR w.created_at >= $4)
        AND ($5::timestamptz IS NULL OR w.created_at < $5)
+       AND ($8::text IS NULL OR ($8::text = 'agent') = (w.agent_id IS NOT NULL))
      ORDER BY w.id DESC LIMIT $6 OFFSET $7`,
     [
-      f.merchantId ?? null,
+      f.owner?.id ?? null,
       f.state ?? null,
       f.search ?? null,
       f.from ?? null,
       f.to ?? null,
       f.limit,
       f.offset,
+      f.ownerKind ?? null,
     ],
   );
   return { rows, total: Number(rows[0]?.total ?? 0n) };
 }
 
-/** Per merchant and currency, what its withdrawals still hold frozen (not yet paid, failed or rejected). */
-export function sumOpenByMerchant(q: Queryable) {
-  return q.query<{ merchant_id: bigint; currency: string; amount: bigint }>(
-    `SELECT merchant_id, currency, sum(amount)::bigint AS amount FROM withdrawal
-     WHERE state IN ('reviewing', 'approved', 'submitted') GROUP BY merchant_id, currency`,
+/** Per owner and currency, what its withdrawals still hold frozen (not yet paid, failed or rejected). */
+export function sumOpenByOwner(q: Queryable, owner: WithdrawalOwner['kind']) {
+  const column = owner === 'merchant' ? 'merchant_id' : 'agent_id';
+  return q.query<{ owner_id: bigint; currency: string; amount: bigint }>(
+    `SELECT ${column} AS owner_id, currency, sum(amount)::bigint AS amount FROM withdrawal
+     WHERE ${column} IS NOT NULL AND state IN ('reviewing', 'approved', 'submitted') GROUP BY ${column}, currency`,
   );
 }
 

@@ -1,7 +1,9 @@
 import type { Db, Queryable } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import { feeOf } from '../fees/fee.ts';
+import { toJsonAmount } from '../money/money.ts';
 import { getSetting, putSetting } from '../settings/queries.ts';
+import type { WithdrawalOwner } from './owner.ts';
 
 /** The rules a withdrawal is checked against (amounts in fen; window in local time, `24:00` = end of day). */
 export interface WithdrawalRules {
@@ -73,6 +75,46 @@ export function withdrawalFee(
   rules: Pick<WithdrawalRules, 'fixedFee' | 'feeRatePpm'>,
 ): bigint {
   return feeOf(amount, { ratePpm: rules.feeRatePpm, fixed: rules.fixedFee, minimum: 0n });
+}
+
+/** The amount against the range; returns its fee, refused when nothing would reach the card. */
+export function checkAmount(amount: bigint, rules: WithdrawalRules): bigint {
+  if (amount < rules.minAmount || amount > rules.maxAmount) {
+    throw new AppError('AMOUNT_OUT_OF_RANGE', 'the amount is outside the withdrawal range', {
+      min: toJsonAmount(rules.minAmount),
+      max: toJsonAmount(rules.maxAmount),
+    });
+  }
+  const fee = withdrawalFee(amount, rules);
+  if (fee >= amount) {
+    throw new AppError('AMOUNT_OUT_OF_RANGE', 'the amount does not cover the withdrawal fee', {
+      min: toJsonAmount(rules.minAmount > fee ? rules.minAmount : fee + 1n),
+      max: toJsonAmount(rules.maxAmount),
+    });
+  }
+  return fee;
+}
+
+/** Today's count and amount with this withdrawal against the daily limits. */
+export function checkDailyLimits(
+  used: { count: number; amount: bigint },
+  amount: bigint,
+  rules: WithdrawalRules,
+): void {
+  if (used.count + 1 > rules.dailyCount) {
+    throw new AppError('DAILY_LIMIT_REACHED', "today's number of withdrawals is used up", {
+      kind: 'count',
+      limit: rules.dailyCount,
+      used: used.count,
+    });
+  }
+  if (used.amount + amount > rules.dailyAmount) {
+    throw new AppError('DAILY_LIMIT_REACHED', "today's amount of withdrawals is used up", {
+      kind: 'amount',
+      limit: toJsonAmount(rules.dailyAmount),
+      used: toJsonAmount(used.amount),
+    });
+  }
 }
 
 /** Refuses rules that cannot be met together (min above max, a malformed window). */
@@ -181,6 +223,13 @@ export class WithdrawalRuleBook {
   /** The rules in force for a merchant: its overrides over the defaults. */
   async effective(merchantId: bigint, q: Queryable = this.db): Promise<WithdrawalRules> {
     return mergeRules(await this.defaults(q), await this.overridesOf(merchantId, q));
+  }
+
+  /** The rules in force for an owner: a merchant's (with its overrides), an agent's (the defaults: agents have none). */
+  async forOwner(owner: WithdrawalOwner, q: Queryable = this.db): Promise<WithdrawalRules> {
+    if (owner.kind === 'merchant') return this.effective(owner.id, q);
+    const { cardChangeReview: _, ...rules } = await this.defaults(q);
+    return rules;
   }
 }
 

@@ -3,7 +3,7 @@ import type { BankAccount } from '../channels/types.ts';
 import type { Db, Queryable } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import type { LedgerService } from '../ledger/service.ts';
-import type { AccountRef, PostingInput } from '../ledger/types.ts';
+import { type AccountRef, fundsAccounts, type PostingInput } from '../ledger/types.ts';
 import type { MerchantService } from '../merchants/service.ts';
 import { toJsonAmount } from '../money/money.ts';
 import type { NotifyService } from '../notify/service.ts';
@@ -11,16 +11,23 @@ import { minuteOfDayIn } from '../routing/route.ts';
 import type { SettlementTermsBook } from '../settlement/terms.ts';
 import { localDate } from '../stats/time.ts';
 import { type BankCardRow, type BankCardService, maskAccountNo } from './cards.ts';
+import { asOwner, lockOwner, ownerOf, sameOwner, type WithdrawalOwner } from './owner.ts';
 import type { WithdrawalRow, WithdrawalSource, WithdrawalState } from './queries.ts';
 import * as queries from './queries.ts';
-import { clockMinutes, inWithdrawalWindow, type WithdrawalRuleBook, withdrawalFee } from './rules.ts';
+import {
+  checkAmount,
+  checkDailyLimits,
+  clockMinutes,
+  inWithdrawalWindow,
+  type WithdrawalRuleBook,
+} from './rules.ts';
 
 /** What withdrawals need of the payout domain (src/payouts/service.ts, PayoutService). */
 export interface PayoutPort {
   createForWithdrawal(
     q: Queryable,
     w: {
-      merchantId: bigint;
+      owner: WithdrawalOwner;
       withdrawalId: bigint;
       withdrawNo: string;
       amount: bigint;
@@ -73,10 +80,11 @@ const CURRENCY = 'CNY';
 class MchWithdrawNoTaken extends Error {}
 
 /**
- * Withdrawals (MON-3): the merchant's available balance to its own bank card. Creating one checks
- * the rules and freezes the amount in one transaction; an operator reviews large ones; approved
- * ones become a payout order (payouts domain), whose outcome comes back through onOutcome in the
- * payout's transaction. Rejection gives the frozen amount back; a failed payout gives it back there.
+ * Withdrawals (MON-3): a merchant's available balance, or an agent's available commission, to the
+ * owner's own bank card. Creating one checks the rules and freezes the amount in one transaction; an
+ * operator reviews large ones; approved ones become a payout order (payouts domain), whose outcome
+ * comes back through onOutcome in the payout's transaction. Rejection gives the frozen amount back;
+ * a failed payout gives it back there. A bare id names a merchant (the API, the portal, the job).
  */
 export class WithdrawalService {
   private payouts: PayoutPort | null = null;
@@ -112,54 +120,42 @@ export class WithdrawalService {
     return this.options.now?.() ?? new Date();
   }
 
-  accounts(merchantId: bigint): { available: AccountRef; frozen: AccountRef } {
-    return {
-      available: { kind: 'merchant_available', ownerId: merchantId, currency: CURRENCY },
-      frozen: { kind: 'merchant_frozen', ownerId: merchantId, currency: CURRENCY },
-    };
+  accounts(owner: bigint | WithdrawalOwner): { available: AccountRef; frozen: AccountRef } {
+    return fundsAccounts(asOwner(owner), CURRENCY);
   }
 
   // ---------- create ----------
 
   /** Creates (or, for a same-body retry, returns) a withdrawal; `created` is false for a retry. */
   async create(
-    merchantId: bigint,
+    ownerOrMerchantId: bigint | WithdrawalOwner,
     input: CreateWithdrawalInput,
     origin: WithdrawalOrigin,
   ): Promise<{ withdrawal: WithdrawalRow; created: boolean }> {
+    const owner = asOwner(ownerOrMerchantId);
     const requestHash = hashWithdrawalRequest(input);
-    const existing = await queries.findByMchNo(this.db, merchantId, input.mchWithdrawNo);
+    const existing = await queries.findByMchNo(this.db, owner, input.mchWithdrawNo);
     if (existing) return { withdrawal: assertSameRequest(existing, requestHash), created: false };
     if (input.amount <= 0n) {
       throw new AppError('INVALID_REQUEST', 'amount must be greater than zero', { field: 'amount' });
     }
-    const { available, frozen } = this.accounts(merchantId);
+    const { available, frozen } = this.accounts(owner);
     await this.ledger.openAccounts([available, frozen]);
-    const notifyTo = await this.notifyTarget(merchantId, origin.appId, input.notifyUrl);
+    const notifyTo =
+      owner.kind === 'merchant'
+        ? await this.notifyTarget(owner.id, origin.appId, input.notifyUrl)
+        : { appId: null, url: '' };
 
     // Direct mode (the channel settles the merchant): nothing is held here to withdraw.
-    await this.terms.requirePlatformMode(merchantId);
+    if (owner.kind === 'merchant') await this.terms.requirePlatformMode(owner.id);
     let withdrawal: WithdrawalRow;
     try {
       withdrawal = await this.db.tx(async (q) => {
-        // One withdrawal of a merchant at a time past here: the day's count and amount are read
+        // One withdrawal of an owner at a time past here: the day's count and amount are read
         // and extended under this lock, so parallel requests cannot pass the limits together.
-        await q.query('SELECT id FROM merchant WHERE id = $1 FOR NO KEY UPDATE', [merchantId]);
-        const rules = await this.rules.effective(merchantId, q);
-        if (input.amount < rules.minAmount || input.amount > rules.maxAmount) {
-          throw new AppError('AMOUNT_OUT_OF_RANGE', 'the amount is outside the withdrawal range', {
-            min: toJsonAmount(rules.minAmount),
-            max: toJsonAmount(rules.maxAmount),
-          });
-        }
-        const fee = withdrawalFee(input.amount, rules);
-        if (fee >= input.amount) {
-          // Nothing would reach the card.
-          throw new AppError('AMOUNT_OUT_OF_RANGE', 'the amount does not cover the withdrawal fee', {
-            min: toJsonAmount(rules.minAmount > fee ? rules.minAmount : fee + 1n),
-            max: toJsonAmount(rules.maxAmount),
-          });
-        }
+        await lockOwner(q, owner);
+        const rules = await this.rules.forOwner(owner, q);
+        const fee = checkAmount(input.amount, rules);
         const now = this.now();
         if (!inWithdrawalWindow(minuteOfDayIn(now, this.timeZone), rules.windowStart, rules.windowEnd)) {
           throw new AppError('OUTSIDE_WITHDRAWAL_WINDOW', 'withdrawals are not allowed at this time of day', {
@@ -167,27 +163,14 @@ export class WithdrawalService {
             windowEnd: rules.windowEnd,
           });
         }
-        const card = await this.cards.usable(merchantId, input.cardId, q);
+        const card = await this.cards.usable(owner, input.cardId, q);
         if (!card) throw new AppError('NO_BANK_CARD', 'bind an active settlement bank card first');
         const localDay = localDate(now, this.timeZone);
-        const used = await queries.usedOnDay(q, merchantId, localDay);
-        if (used.count + 1 > rules.dailyCount) {
-          throw new AppError('DAILY_LIMIT_REACHED', "today's number of withdrawals is used up", {
-            kind: 'count',
-            limit: rules.dailyCount,
-            used: used.count,
-          });
-        }
-        if (used.amount + input.amount > rules.dailyAmount) {
-          throw new AppError('DAILY_LIMIT_REACHED', "today's amount of withdrawals is used up", {
-            kind: 'amount',
-            limit: toJsonAmount(rules.dailyAmount),
-            used: toJsonAmount(used.amount),
-          });
-        }
+        checkDailyLimits(await queries.usedOnDay(q, owner, localDay), input.amount, rules);
+        if (owner.kind === 'agent') await this.requireAgentAvailable(q, available, input.amount);
         const state: WithdrawalState = input.amount >= rules.reviewThreshold ? 'reviewing' : 'approved';
         const row = await queries.insertWithdrawal(q, {
-          merchantId,
+          owner,
           mchWithdrawNo: input.mchWithdrawNo,
           requestHash,
           source: origin.source,
@@ -204,18 +187,36 @@ export class WithdrawalService {
           localDay,
         });
         if (!row) throw new MchWithdrawNoTaken();
-        // INSUFFICIENT_BALANCE comes from the guarded balance; the whole transaction rolls back.
+        // A merchant's INSUFFICIENT_BALANCE comes from the guarded balance; the whole transaction rolls back.
         await this.ledger.post(q, this.freezePosting(row));
-        await queries.insertEvent(q, row.id, { state, reason: null, actor: actorOf(origin) });
+        await queries.insertEvent(q, row.id, { state, reason: null, actor: actorOf(owner, origin) });
         return state === 'approved' ? this.createPayout(q, row, card) : row;
       });
     } catch (error) {
       if (!(error instanceof MchWithdrawNoTaken)) throw error;
-      const winner = (await queries.findByMchNo(this.db, merchantId, input.mchWithdrawNo))!;
+      const winner = (await queries.findByMchNo(this.db, owner, input.mchWithdrawNo))!;
       return { withdrawal: assertSameRequest(winner, requestHash), created: false };
     }
     await this.submitAfterCommit(withdrawal);
     return { withdrawal: (await queries.findById(this.db, withdrawal.id))!, created: true };
+  }
+
+  /**
+   * An agent's available commission is not a guarded balance (a refund may take it below zero), so
+   * the check is made here, under the account row's lock: no other posting to it lands until the
+   * freeze commits, and parallel withdrawals of the agent already queue on the agent's row.
+   */
+  private async requireAgentAvailable(q: Queryable, available: AccountRef, amount: bigint): Promise<void> {
+    const balance = await this.ledger.lockUnguardedBalance(q, available);
+    if (balance < amount) {
+      throw new AppError(
+        'INSUFFICIENT_BALANCE',
+        'the available commission is not enough for this withdrawal',
+        {
+          available: toJsonAmount(balance > 0n ? balance : 0n),
+        },
+      );
+    }
   }
 
   /** Where the withdrawal's notifies go: the request's URL, else the app's; none without either. */
@@ -235,7 +236,7 @@ export class WithdrawalService {
   }
 
   private freezePosting(w: WithdrawalRow): PostingInput {
-    const { available, frozen } = this.accounts(w.merchant_id);
+    const { available, frozen } = this.accounts(ownerOf(w));
     return {
       kind: 'withdrawal_freeze',
       reference: w.withdraw_no,
@@ -248,7 +249,7 @@ export class WithdrawalService {
   }
 
   private releasePosting(w: WithdrawalRow): PostingInput {
-    const { available, frozen } = this.accounts(w.merchant_id);
+    const { available, frozen } = this.accounts(ownerOf(w));
     return {
       kind: 'withdrawal_release',
       reference: w.withdraw_no,
@@ -267,7 +268,7 @@ export class WithdrawalService {
       card ?? (await q.query<BankCardRow>('SELECT * FROM bank_card WHERE id = $1', [w.card_id]))[0] ?? null;
     if (!theCard) throw new AppError('NO_BANK_CARD', 'the withdrawal’s bank card is gone');
     const { payoutNo } = await this.payouts.createForWithdrawal(q, {
-      merchantId: w.merchant_id,
+      owner: ownerOf(w),
       withdrawalId: w.id,
       withdrawNo: w.withdraw_no,
       amount: w.amount - w.fee,
@@ -310,7 +311,7 @@ export class WithdrawalService {
 
   async reject(withdrawNo: string, reason: string, userId: bigint): Promise<WithdrawalRow> {
     const w = await this.requireByNo(withdrawNo);
-    await this.ledger.openAccounts(Object.values(this.accounts(w.merchant_id)));
+    await this.ledger.openAccounts(Object.values(this.accounts(ownerOf(w))));
     return this.db.tx(async (q) => {
       const row = await queries.transition(q, w.id, ['reviewing'], 'rejected', {
         reason,
@@ -362,7 +363,8 @@ export class WithdrawalService {
   }
 
   private async enqueueNotify(q: Queryable, w: WithdrawalRow, eventType: string): Promise<void> {
-    if (!w.app_id || !w.notify_url) return;
+    // Only a merchant's API app is told (an agent's withdrawal has no app).
+    if (!w.app_id || !w.notify_url || w.merchant_id === null) return;
     await this.notify.enqueue(q, {
       merchantId: w.merchant_id,
       appId: w.app_id,
@@ -382,16 +384,20 @@ export class WithdrawalService {
     return row;
   }
 
-  /** A withdrawal of this merchant; another merchant's is not found. */
-  async getForMerchant(merchantId: bigint, withdrawNo: string): Promise<WithdrawalRow> {
+  /** A withdrawal of this merchant; another's is not found. */
+  getForMerchant(merchantId: bigint, withdrawNo: string): Promise<WithdrawalRow> {
+    return this.getForOwner(asOwner(merchantId), withdrawNo);
+  }
+
+  /** A withdrawal of this owner; anyone else's (another merchant's or agent's) is not found. */
+  async getForOwner(owner: WithdrawalOwner, withdrawNo: string): Promise<WithdrawalRow> {
     const row = await queries.findByNo(this.db, withdrawNo);
-    if (!row || row.merchant_id !== merchantId)
-      throw new AppError('NOT_FOUND', `withdrawal ${withdrawNo} not found`);
+    if (!row || !sameOwner(row, owner)) throw new AppError('NOT_FOUND', `withdrawal ${withdrawNo} not found`);
     return row;
   }
 
   async getByMchNo(merchantId: bigint, mchWithdrawNo: string): Promise<WithdrawalRow> {
-    const row = await queries.findByMchNo(this.db, merchantId, mchWithdrawNo);
+    const row = await queries.findByMchNo(this.db, asOwner(merchantId), mchWithdrawNo);
     if (!row) throw new AppError('NOT_FOUND', `withdrawal ${mchWithdrawNo} not found`);
     return row;
   }
@@ -401,9 +407,14 @@ export class WithdrawalService {
   }
 
   /** What open withdrawals hold frozen, keyed `merchant:currency` (the ledger check compares it). */
-  async frozenByMerchant(): Promise<Map<string, bigint>> {
-    const rows = await queries.sumOpenByMerchant(this.db);
-    return new Map(rows.map((r) => [`${r.merchant_id}:${r.currency}`, r.amount]));
+  frozenByMerchant(): Promise<Map<string, bigint>> {
+    return this.frozenBy('merchant');
+  }
+
+  /** What open withdrawals hold frozen per owner of a kind, keyed `owner:currency`. */
+  async frozenBy(kind: WithdrawalOwner['kind']): Promise<Map<string, bigint>> {
+    const rows = await queries.sumOpenByOwner(this.db, kind);
+    return new Map(rows.map((r) => [`${r.owner_id}:${r.currency}`, r.amount]));
   }
 
   list(f: queries.WithdrawalFilter) {
@@ -411,8 +422,8 @@ export class WithdrawalService {
   }
 
   /** Today's count and amount toward the limits. */
-  usedToday(merchantId: bigint) {
-    return queries.usedOnDay(this.db, merchantId, localDate(this.now(), this.timeZone));
+  usedToday(owner: bigint | WithdrawalOwner) {
+    return queries.usedOnDay(this.db, asOwner(owner), localDate(this.now(), this.timeZone));
   }
 
   // ---------- auto-withdrawal ----------
@@ -495,8 +506,8 @@ export class WithdrawalService {
   }
 }
 
-function actorOf(origin: WithdrawalOrigin): string {
-  return origin.source === 'api' ? 'api' : origin.source === 'auto' ? 'system' : 'merchant';
+function actorOf(owner: WithdrawalOwner, origin: WithdrawalOrigin): string {
+  return origin.source === 'api' ? 'api' : origin.source === 'auto' ? 'system' : owner.kind;
 }
 
 function stateInvalid(w: WithdrawalRow): AppError {

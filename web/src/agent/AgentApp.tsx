@@ -1,6 +1,8 @@
 import {
   AccountBookOutlined,
   ApartmentOutlined,
+  BankOutlined,
+  CreditCardOutlined,
   HomeOutlined,
   PercentageOutlined,
   ProfileOutlined,
@@ -30,8 +32,13 @@ const OrdersPage = lazyScreen(AGENT_SCREENS.Orders, 'AgentOrdersPage');
 const RatesPage = lazyScreen(AGENT_SCREENS.Rates, 'RatesPage');
 const CommissionPage = lazyScreen(AGENT_SCREENS.Commission, 'CommissionPage');
 const OnboardingPage = lazyScreen(AGENT_SCREENS.Onboarding, 'AgentOnboardingPage');
+const WithdrawalsPage = lazyScreen(AGENT_SCREENS.Withdrawals, 'AgentWithdrawalsPage');
+const BankCardsPage = lazyScreen(AGENT_SCREENS.BankCards, 'AgentBankCardsPage');
 
-/** The agent area: its home, sub-agents, merchants, their orders, rates and commissions, and account security. */
+/**
+ * The agent area: its home, sub-agents, merchants, their orders, rates and commissions, withdrawals
+ * and bank cards, and account security.
+ */
 export function AgentApp() {
   const { t } = useTranslation();
   const location = useLocation();
@@ -45,6 +52,8 @@ export function AgentApp() {
     { path: '/agent/onboarding', name: t('agent:onboarding.menu'), icon: <SolutionOutlined /> },
     { path: '/agent/rates', name: t('agent:menu.rates'), icon: <PercentageOutlined /> },
     { path: '/agent/commission', name: t('agent:menu.commission'), icon: <AccountBookOutlined /> },
+    { path: '/agent/withdrawals', name: t('agent:menu.withdrawals'), icon: <BankOutlined /> },
+    { path: '/agent/bank-cards', name: t('agent:menu.bankCards'), icon: <CreditCardOutlined /> },
     { path: '/agent/security', name: t('agent:menu.security'), icon: <SafetyOutlined /> },
   ];
   return (
@@ -88,6 +97,8 @@ export function AgentApp() {
           <Route path="onboarding" element={<OnboardingPage />} />
           <Route path="rates" element={<RatesPage />} />
           <Route path="commission" element={<CommissionPage />} />
+          <Route path="withdrawals" element={<WithdrawalsPage />} />
+          <Route path="bank-cards" element={<BankCardsPage />} />
           <Route path="security" element={<AgentSecurity />} />
           <Route path="*" element={<NotFound home={AGENT_HOME} />} />
         </Routes>

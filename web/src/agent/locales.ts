@@ -1,6 +1,7 @@
 // Strings of this area, zh-CN first; keys nest by screen.
 import agentWords from '../locales/agentWords.ts';
 import glossary from '../locales/glossary.ts';
+import withdrawalWords from '../locales/withdrawalWords.ts';
 
 const zh = {
   portal: '代理商中心',
@@ -11,6 +12,8 @@ const zh = {
     orders: '订单',
     rates: '我的费率',
     commission: '佣金',
+    withdrawals: '提现',
+    bankCards: '结算卡',
     security: '账户安全',
   },
   agentWords: agentWords.zh,
@@ -32,6 +35,21 @@ const zh = {
   commission: {
     title: '佣金',
     subtitle: '您和下级商户的交易带来的佣金：待结算、可用，以及每日明细',
+    withdraw: '提现',
+    withdrawHint: '可用佣金 {{amount}}，提现中 {{frozen}}',
+  },
+  // The shared withdrawal and card screens, in an agent's words where they differ from a merchant's.
+  withdrawals: {
+    ...withdrawalWords.zh.withdrawals,
+    subtitle: '把可用佣金提现到您的结算卡，查看每笔提现的进度',
+    aboveAvailable: '提现金额不能超过可用佣金 {{max}}',
+    available: '可用佣金',
+  },
+  bankCards: {
+    ...withdrawalWords.zh.bankCards,
+    title: '结算卡',
+    subtitle: '佣金提现付款到这里的银行卡；卡号只显示首尾几位',
+    reviewHint: '账户名须与代理商本人或其公司一致；平台可能需要审核新绑定的银行卡。',
   },
   home: {
     title: '工作台',
@@ -129,6 +147,8 @@ const en: typeof zh = {
     orders: 'Orders',
     rates: 'My rates',
     commission: 'Commissions',
+    withdrawals: 'Withdrawals',
+    bankCards: 'Bank cards',
     security: 'Account security',
   },
   agentWords: agentWords.en,
@@ -150,6 +170,21 @@ const en: typeof zh = {
   commission: {
     title: 'Commissions',
     subtitle: 'Commission from your merchants’ payments: pending, available, and by day',
+    withdraw: 'Withdraw',
+    withdrawHint: 'Available {{amount}}, being withdrawn {{frozen}}',
+  },
+  withdrawals: {
+    ...withdrawalWords.en.withdrawals,
+    subtitle: 'Withdraw your available commission to your bank card and follow each withdrawal',
+    aboveAvailable: 'The amount may not exceed the available commission of {{max}}',
+    available: 'Available commission',
+  },
+  bankCards: {
+    ...withdrawalWords.en.bankCards,
+    title: 'Bank cards',
+    subtitle: 'Commission withdrawals are paid to these cards; only the first and last digits are shown',
+    reviewHint:
+      'The account name must be yours or your company’s; the platform may review a newly bound card.',
   },
   home: {
     title: 'Home',

@@ -9,5 +9,7 @@ export const AGENT_SCREENS = {
   Orders: { route: '/agent/orders', load: () => import('./Orders.tsx') },
   Rates: { route: '/agent/rates', load: () => import('./Rates.tsx') },
   Commission: { route: '/agent/commission', load: () => import('./Commission.tsx') },
+  Withdrawals: { route: '/agent/withdrawals', load: () => import('./Withdrawals.tsx') },
+  BankCards: { route: '/agent/bank-cards', load: () => import('./Withdrawals.tsx') },
   Onboarding: { route: '/agent/onboarding', load: () => import('./Onboarding.tsx') },
 };

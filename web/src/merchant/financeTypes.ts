@@ -1,16 +1,13 @@
 import type { SettlementTerms } from '../shell/financeFormat.ts';
-import type { WithdrawalEvent } from '../shell/withdrawalProgress.tsx';
+
+export type { BankCard, Withdrawal, WithdrawalRules } from '../shell/withdrawalTypes.ts';
+export { pageParams } from '../shell/withdrawalTypes.ts';
 
 // Shapes of the merchant portal's money-out API (settlement, withdrawals, payouts). Money is
 // integer fen, rates integer ppm, times ISO 8601 UTC strings; lists are `{ items, total }`.
 
 /** Where the portal's money-out routes live (beside the portal's other routes). */
 export const PORTAL_API = '/api/merchant';
-
-/** `page` / `pageSize` beside the shell loader's limit / offset: the money lists page by either. */
-export function pageParams(query: { current?: number; pageSize?: number }) {
-  return { page: query.current ?? 1, pageSize: query.pageSize ?? 20 };
-}
 
 export interface BalanceView {
   currency: string;
@@ -58,53 +55,6 @@ export interface ChannelSettlementDay {
   date: string;
   expected: number;
   settled: number;
-}
-
-export interface BankCard {
-  id: string;
-  holderName: string;
-  accountNoMasked: string;
-  bankName: string;
-  bankBranch: string | null;
-  cardType: 'personal' | 'corporate' | string;
-  state: 'active' | 'pending_review' | 'rejected' | string;
-  isDefault: boolean;
-  createdAt: string;
-  reviewReason: string | null;
-}
-
-export interface WithdrawalRules {
-  minAmount: number;
-  maxAmount: number;
-  fixedFee: number;
-  feeRatePpm: number;
-  /** 'HH:mm' in the platform's time zone (`24:00` = the end of the day); equal: all day. */
-  windowStart: string;
-  windowEnd: string;
-  /** Per day. */
-  dailyCount: number;
-  dailyAmount: number;
-  /** A withdrawal of at least this waits for the platform's review. */
-  reviewThreshold: number;
-  usedToday: { count: number; amount: number };
-}
-
-export interface Withdrawal {
-  withdrawNo: string;
-  mchWithdrawNo?: string | null;
-  state: string;
-  amount: number;
-  fee: number;
-  arrivalAmount: number;
-  currency: string;
-  card: { bankName: string; accountNoMasked: string } | null;
-  reason: string | null;
-  createdAt: string;
-  reviewedAt: string | null;
-  submittedAt: string | null;
-  paidAt: string | null;
-  failedAt: string | null;
-  events?: WithdrawalEvent[];
 }
 
 export interface AutoWithdrawal {

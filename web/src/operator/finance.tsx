@@ -1,10 +1,11 @@
 import { ProFormRadio, ProFormSelect, ProFormText } from '@ant-design/pro-components';
-import { Col, Row, Tag, Tooltip } from 'antd';
+import { Col, Row, Space, Tag, Tooltip, Typography } from 'antd';
 import type { Rule } from 'antd/es/form';
 import { useTranslation } from 'react-i18next';
 import { api, qs } from '../api.ts';
 import { percentFromPpm, percentPlain, ppmFromPercent, yuan, yuanPlain } from '../shell/format.ts';
 import { amountProblem, integerRule, percentRule } from '../shell/forms.ts';
+import { TwoLineCell } from '../shell/TwoLineCell.tsx';
 import type { ListPage } from '../shell/tablePage.ts';
 
 // The money-out half in the operator console (settlement, balances, withdrawals, payouts): the
@@ -25,11 +26,64 @@ export type SettlementCycle = 'D0' | 'D1' | 'T1' | 'TN';
 
 export const SETTLEMENT_CYCLES: SettlementCycle[] = ['D0', 'D1', 'T1', 'TN'];
 
-export interface WithdrawalRow {
+/**
+ * Whose a withdrawal, payout or bank card is: a merchant's (its number and name) or an agent's
+ * (its number and name). Rows from before agents withdrew have no `ownerKind`: a merchant's.
+ */
+export interface OwnerFields {
+  ownerKind?: 'merchant' | 'agent';
+  mchNo?: string | null;
+  merchantName?: string | null;
+  agentNo?: string | null;
+  agentName?: string | null;
+}
+
+/** An owner in a list cell: a merchant's name over its number, or an agent's with the 代理商 tag. */
+export function OwnerCell({ row, maxWidth = 168 }: { row: OwnerFields; maxWidth?: number }) {
+  const { t } = useTranslation('operator');
+  if (row.ownerKind === 'agent') {
+    return (
+      <TwoLineCell secondary={row.agentNo ?? ''} secondaryTip={t('owner.agentNo')}>
+        <Space size={4} data-owner="agent">
+          <Tag color="geekblue" style={{ marginInlineEnd: 0 }}>
+            {t('owner.kindWord.agent')}
+          </Tag>
+          <Typography.Text ellipsis={{ tooltip: row.agentName }} style={{ maxWidth: maxWidth - 56 }}>
+            {row.agentName || row.agentNo}
+          </Typography.Text>
+        </Space>
+      </TwoLineCell>
+    );
+  }
+  return (
+    <TwoLineCell secondary={row.mchNo ?? ''}>
+      <Typography.Text ellipsis={{ tooltip: row.merchantName }} style={{ maxWidth }}>
+        {row.merchantName || row.mchNo}
+      </Typography.Text>
+    </TwoLineCell>
+  );
+}
+
+/** An owner in a sentence or a description: `name (number)`, an agent's with the 代理商 tag. */
+export function OwnerText({ row }: { row: OwnerFields }) {
+  const { t } = useTranslation('operator');
+  const agent = row.ownerKind === 'agent';
+  return (
+    <span data-owner={agent ? 'agent' : 'merchant'}>
+      {agent && (
+        <Tag color="geekblue" style={{ marginInlineEnd: 4 }}>
+          {t('owner.kindWord.agent')}
+        </Tag>
+      )}
+      {agent ? row.agentName : row.merchantName}{' '}
+      <Typography.Text type="secondary">({agent ? row.agentNo : row.mchNo})</Typography.Text>
+    </span>
+  );
+}
+
+export interface WithdrawalRow extends OwnerFields {
   withdrawNo: string;
   mchWithdrawNo: string | null;
-  mchNo: string;
-  merchantName: string;
   state: WithdrawalState;
   amount: number;
   fee: number;
@@ -49,12 +103,10 @@ export interface WithdrawalDetail extends WithdrawalRow {
   payout: { payoutNo: string } | null;
 }
 
-export interface PayoutRow {
+export interface PayoutRow extends OwnerFields {
   payoutNo: string;
   mchPayoutNo?: string | null;
   kind: 'withdrawal' | 'payout';
-  mchNo?: string;
-  merchantName?: string;
   state: PayoutState;
   amount: number;
   fee: number;

@@ -770,9 +770,15 @@ const zh = {
       dailyAmount: '每日金额上限',
     },
   },
+  owner: {
+    column: '商户 / 代理商',
+    kind: '提现方',
+    kindWord: { merchant: '商户', agent: '代理商' },
+    agentNo: '代理商号',
+  },
   withdrawals: {
     title: '提现审核',
-    subtitle: '商户提现：审核通过后安排付款，驳回时资金退回可用余额',
+    subtitle: '商户和代理商的提现：审核通过后安排付款，驳回时资金退回可用余额',
     search: '单号',
     searchPlaceholder: '提现单号或商户提现单号（可输末 4 位以上）',
     createdAt: '申请时间',
@@ -967,7 +973,7 @@ const zh = {
   },
   bankCards: {
     title: '银行卡审核',
-    subtitle: '开启“银行卡变更需审核”时，商户新增的结算银行卡审核通过后才能用于提现',
+    subtitle: '开启“银行卡变更需审核”时，商户和代理商新增的结算银行卡审核通过后才能用于提现',
     reviewOff: '银行卡变更审核目前未开启（系统设置 → 提现规则），新增的银行卡立即生效。',
     createdAt: '提交时间',
     holder: '户名',
@@ -1810,10 +1816,16 @@ const en: typeof zh = {
       dailyAmount: 'Daily amount limit',
     },
   },
+  owner: {
+    column: 'Merchant / agent',
+    kind: 'Withdrawn by',
+    kindWord: { merchant: 'Merchant', agent: 'Agent' },
+    agentNo: 'Agent number',
+  },
   withdrawals: {
     title: 'Withdrawal review',
     subtitle:
-      "Merchants' withdrawals: approved ones are paid out; rejected ones go back to the available balance",
+      "Merchants' and agents' withdrawals: approved ones are paid out; rejected ones go back to the available balance",
     search: 'Number',
     searchPlaceholder: 'Withdrawal no. or merchant withdrawal no. (last 4+ digits will do)',
     createdAt: 'Requested at',
@@ -2015,7 +2027,7 @@ const en: typeof zh = {
   bankCards: {
     title: 'Bank card review',
     subtitle:
-      'While card changes are reviewed, a settlement bank card a merchant adds can be used for withdrawals once approved',
+      'While card changes are reviewed, a settlement bank card a merchant or an agent adds can be used for withdrawals once approved',
     reviewOff:
       'Card changes are not reviewed now (Settings → Withdrawal rules): new cards take effect at once.',
     createdAt: 'Added at',

@@ -10,13 +10,11 @@ import { useCan } from '../../shell/session.tsx';
 import { TwoLineCell } from '../../shell/TwoLineCell.tsx';
 import { useApi } from '../../shell/useApi.ts';
 import { useRequestError } from '../../shell/useRequestError.ts';
-import { fetchFinancePage } from '../finance.tsx';
+import { fetchFinancePage, OwnerCell, type OwnerFields } from '../finance.tsx';
 import { RejectForm } from './Withdrawals.tsx';
 
-interface BankCardRow {
+interface BankCardRow extends OwnerFields {
   id: string;
-  mchNo: string;
-  merchantName: string;
   holderName: string;
   accountNoMasked: string;
   bankName: string;
@@ -70,17 +68,11 @@ export function BankCardsPage() {
       ),
     },
     {
-      title: t('glossary:merchant'),
+      title: t('owner.column'),
       dataIndex: 'mchNo',
       search: false,
       width: 200,
-      render: (_, c) => (
-        <TwoLineCell secondary={c.mchNo}>
-          <Typography.Text ellipsis={{ tooltip: c.merchantName }} style={{ maxWidth: 188 }}>
-            {c.merchantName || c.mchNo}
-          </Typography.Text>
-        </TwoLineCell>
-      ),
+      render: (_, c) => <OwnerCell row={c} maxWidth={188} />,
     },
     {
       title: t('bankCards.state'),

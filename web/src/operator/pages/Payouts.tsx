@@ -42,6 +42,7 @@ import { useRequestError } from '../../shell/useRequestError.ts';
 import { searchMerchants } from '../components.tsx';
 import {
   fetchFinancePage,
+  OwnerText,
   type PayoutAttempt,
   type PayoutDetail,
   type PayoutRow,
@@ -98,7 +99,7 @@ export function PayoutsPage() {
       ),
     },
     {
-      title: t('glossary:merchant'),
+      title: t('owner.column'),
       dataIndex: 'mchNo',
       valueType: 'select',
       fieldProps: { showSearch: true, filterOption: false },
@@ -114,9 +115,13 @@ export function PayoutsPage() {
             </Tag>
           }
         >
-          <Typography.Text ellipsis={{ tooltip: p.mchNo }} style={{ maxWidth: 168 }}>
-            {p.merchantName || p.mchNo}
-          </Typography.Text>
+          {p.ownerKind === 'agent' ? (
+            <OwnerText row={p} />
+          ) : (
+            <Typography.Text ellipsis={{ tooltip: p.mchNo }} style={{ maxWidth: 168 }}>
+              {p.merchantName || p.mchNo}
+            </Typography.Text>
+          )}
         </TwoLineCell>
       ),
     },
@@ -361,7 +366,9 @@ function MarkFailedForm({ p, onDone }: { p: PayoutDetail; onDone: () => Promise<
         column={{ xs: 1, sm: 2, md: 2, lg: 2, xl: 2, xxl: 2 }}
         style={{ marginBottom: 16 }}
       >
-        <Descriptions.Item label={t('glossary:merchant')}>{p.merchantName || p.mchNo}</Descriptions.Item>
+        <Descriptions.Item label={t('owner.column')}>
+          <OwnerText row={p} />
+        </Descriptions.Item>
         <Descriptions.Item label={t('payouts.amount')}>{yuan(p.amount, p.currency)}</Descriptions.Item>
         <Descriptions.Item label={t('payouts.state')}>
           <PayoutStateTag state={p.state} />
@@ -422,8 +429,8 @@ function PayoutBody({ p, reload, reloading }: { p: PayoutDetail; reload: () => v
             <span className="qy-mono">{p.mchPayoutNo ?? '-'}</span>
           </Descriptions.Item>
         )}
-        <Descriptions.Item label={t('glossary:merchant')}>
-          {p.merchantName} <Typography.Text type="secondary">({p.mchNo})</Typography.Text>
+        <Descriptions.Item label={t('owner.column')}>
+          <OwnerText row={p} />
         </Descriptions.Item>
         <Descriptions.Item label={t('payouts.amount')}>
           <Typography.Text strong>{yuan(p.amount, c)}</Typography.Text>

@@ -40,6 +40,8 @@ import { useRequestError } from '../../shell/useRequestError.ts';
 import { searchMerchants } from '../components.tsx';
 import {
   fetchFinancePage,
+  OwnerCell,
+  OwnerText,
   type PayoutRow,
   PayoutStateTag,
   useFinanceEnums,
@@ -127,20 +129,24 @@ export function WithdrawalsPage() {
       ),
     },
     {
-      title: t('glossary:merchant'),
+      title: t('owner.column'),
       dataIndex: 'mchNo',
       valueType: 'select',
       fieldProps: { showSearch: true, filterOption: false },
       debounceTime: 300,
       request: async ({ keyWords }) => searchMerchants(keyWords),
       width: 180,
-      render: (_, w) => (
-        <TwoLineCell secondary={w.mchNo}>
-          <Typography.Text ellipsis={{ tooltip: w.merchantName }} style={{ maxWidth: 168 }}>
-            {w.merchantName || w.mchNo}
-          </Typography.Text>
-        </TwoLineCell>
-      ),
+      render: (_, w) => <OwnerCell row={w} />,
+    },
+    {
+      title: t('owner.kind'),
+      dataIndex: 'ownerKind',
+      hideInTable: true,
+      valueType: 'select',
+      valueEnum: {
+        merchant: { text: t('owner.kindWord.merchant') },
+        agent: { text: t('owner.kindWord.agent') },
+      },
     },
     {
       title: t('withdrawals.figures'),
@@ -271,7 +277,14 @@ export function WithdrawalsPage() {
           request={(p) =>
             fetchFinancePage<WithdrawalRow>(
               '/api/admin/withdrawals',
-              { q: p.q?.trim(), state: p.state, mchNo: p.mchNo, from: p.from, to: p.to },
+              {
+                q: p.q?.trim(),
+                state: p.state,
+                mchNo: p.mchNo,
+                ownerKind: p.ownerKind,
+                from: p.from,
+                to: p.to,
+              },
               p,
             )
           }
@@ -524,8 +537,8 @@ function WithdrawalBody({
         <Descriptions.Item label={t('glossary:mchWithdrawNo')}>
           <span className="qy-mono">{w.mchWithdrawNo ?? '-'}</span>
         </Descriptions.Item>
-        <Descriptions.Item label={t('glossary:merchant')}>
-          {w.merchantName} <Typography.Text type="secondary">({w.mchNo})</Typography.Text>
+        <Descriptions.Item label={t('owner.column')}>
+          <OwnerText row={w} />
         </Descriptions.Item>
         <Descriptions.Item label={t('glossary:bankCard')}>
           {w.card ? `${w.card.bankName} ${w.card.accountNoMasked}` : '-'}
