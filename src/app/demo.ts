@@ -161,7 +161,7 @@ async function seedDemoAgent(services: Services, operatorId: bigint): Promise<De
   );
   await services.agents.setRate(agent.agent_no, DEMO_PRODUCT, { ratePpm: 5000 }, { rootId: null });
   const agentPassword = temporaryPassword();
-  await services.consoleUsers.createUser({
+  const agentUser = await services.consoleUsers.createUser({
     area: 'agent',
     username: 'demo_agent',
     password: agentPassword,
@@ -169,6 +169,18 @@ async function seedDemoAgent(services: Services, operatorId: bigint): Promise<De
     agentId: agent.id,
     mustChangePassword: false,
   });
+  // Its card, so the agent portal's 提现 can pay its settled commission out through the sandbox.
+  await services.withdrawals.cards.bind(
+    { kind: 'agent', id: agent.id },
+    {
+      holderName: '演示代理商',
+      accountNo: '6222000000000005678',
+      bankName: '沙箱银行 Sandbox Bank',
+      bankBranch: '沙箱支行 Sandbox Branch',
+      cardType: 'corporate',
+    },
+    { review: false, userId: agentUser.id },
+  );
   const opened = await services.merchants.createMerchant({
     name: '演示代理商户 Demo agent merchant',
     shortName: '代理商户',

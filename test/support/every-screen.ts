@@ -215,6 +215,14 @@ const SCREENS: Screen[] = [
     path: at('/agent/commission'),
     open: (page) => page.getByTestId('commission').waitFor(),
   },
+  { name: 'agent withdrawals', role: 'agent', path: at('/agent/withdrawals') },
+  {
+    name: 'agent new withdrawal',
+    role: 'agent',
+    path: at('/agent/withdrawals?new=1'),
+    open: (page) => page.getByTestId('withdrawal-rules').waitFor(),
+  },
+  { name: 'agent bank cards', role: 'agent', path: at('/agent/bank-cards') },
   { name: 'agent security', role: 'agent', path: at('/agent/security') },
   {
     name: 'agent onboarding detail',

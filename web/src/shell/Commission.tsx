@@ -25,7 +25,8 @@ export interface CommissionSummary {
   /** The window's first and last local days (the platform's calendar). */
   fromDate: string;
   toDate: string;
-  balance: { pending: number; available: number };
+  /** frozen: what the agent's withdrawals under way hold. */
+  balance: { pending: number; available: number; frozen: number };
   byDay: (Figures & { day: string })[];
   byProduct: (Figures & { productCode: string; productName: string })[];
   byMerchant: (Figures & { mchNo: string; merchantName: string })[];
@@ -34,7 +35,7 @@ export interface CommissionSummary {
 interface CommissionEntry {
   id: string | number;
   createdAt: string;
-  kind: 'payment' | 'refund' | 'refund_failed' | 'settle';
+  kind: 'payment' | 'refund' | 'refund_failed' | 'settle' | 'withdraw' | 'withdraw_returned';
   /** The order's number (payment) or the refund's; none for a settlement. */
   reference: string | null;
   amount: number;
@@ -141,10 +142,11 @@ export function CommissionPanel({
               [
                 ['pending', data?.balance.pending],
                 ['available', data?.balance.available],
+                ['frozen', data?.balance.frozen],
                 ['total', data ? total : undefined],
               ] as const
             ).map(([key, value]) => (
-              <Col xs={24} sm={8} key={key}>
+              <Col xs={24} sm={12} lg={6} key={key}>
                 <ProCard bordered loading={summary.loading && !data}>
                   <Statistic
                     title={w(`commission.${key}`)}
