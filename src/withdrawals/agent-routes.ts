@@ -9,14 +9,14 @@ import { toJsonAmount } from '../money/money.ts';
 import { blank, windowOf } from '../orders/routes.ts';
 import { consoleMchOrderNo } from '../orders/service.ts';
 import { TimeBound } from '../stats/time.ts';
-import { bankCardView, maskAccountNo } from './cards.ts';
-import { BindCardBody, ConfirmBody, confirmManager, PortalWithdrawBody } from './console-routes.ts';
+import { bankCardRoutes } from './card-routes.ts';
+import { confirmManager } from './confirm.ts';
+import { PortalWithdrawBody } from './console-routes.ts';
 import { agentOwner } from './owner.ts';
 import { WITHDRAWAL_STATES } from './queries.ts';
 import { rulesJson } from './rules.ts';
 import { eventViews, withdrawalView } from './service.ts';
 
-const IdParams = z.object({ id: z.string().regex(/^\d{1,18}$/) });
 const NoParams = z.object({ withdrawNo: z.string().min(1).max(64) });
 const ListQuery = z.object({
   state: blank(z.enum(WITHDRAWAL_STATES)),
@@ -27,8 +27,6 @@ const ListQuery = z.object({
   pageSize: z.coerce.number().int().min(1).max(100).default(20),
 });
 
-const CARD_ROUTE = '/api/agent/bank-cards';
-
 /**
  * The agent area's withdrawals (提现) and settlement bank cards (结算卡): an agent withdraws its
  * available commission to its own card through the withdrawals domain, under the platform's default
@@ -38,95 +36,11 @@ const CARD_ROUTE = '/api/agent/bank-cards';
 export async function agentWithdrawalRoutes(app: FastifyInstance, { services }: { services: Services }) {
   const api = app.withTypeProvider<ZodTypeProvider>();
   api.addHook('preValidation', requireAgentUser(services));
-  // The audit row of a card binding keeps the mask, never the number (not even when the body is refused).
-  api.addHook('preValidation', async (request) => {
-    if (request.method !== 'POST' || request.routeOptions.url !== CARD_ROUTE) return;
-    const body = (request.body ?? {}) as Record<string, unknown>;
-    const digits = typeof body.accountNo === 'string' ? body.accountNo.replace(/\D/g, '') : '';
-    noteAudit(request, {
-      targetType: 'bank_card',
-      after: {
-        holderName: body.holderName,
-        bankName: body.bankName,
-        cardType: body.cardType,
-        accountNoMasked: digits.length >= 8 ? maskAccountNo(digits.slice(0, 4), digits.slice(-4)) : '***',
-      },
-    });
-  });
   const tags = ['agent area: withdrawals'];
   const ownerOf = async (request: FastifyRequest) => agentOwner((await sessionAgent(services, request)).id);
   const { withdrawals } = services;
 
-  api.get(
-    CARD_ROUTE,
-    { schema: { tags, summary: 'The agent’s settlement bank cards (masked)' } },
-    async (request) => {
-      const items = (await withdrawals.cards.list(await ownerOf(request))).map(bankCardView);
-      return { items, total: items.length };
-    },
-  );
-
-  api.post(
-    CARD_ROUTE,
-    {
-      schema: {
-        tags,
-        summary: 'Bind a settlement bank card (login password, and TOTP when enabled)',
-        body: BindCardBody,
-      },
-    },
-    async (request, reply) => {
-      const owner = await ownerOf(request);
-      const b = request.body;
-      await confirmManager(services, request, reply, b.password, b.totpCode);
-      // The same platform setting that sends merchants' new cards to review sends agents'.
-      const review = (await withdrawals.rules.defaults()).cardChangeReview;
-      const card = await withdrawals.cards.bind(
-        owner,
-        {
-          holderName: b.holderName,
-          accountNo: b.accountNo,
-          bankName: b.bankName,
-          bankBranch: b.bankBranch,
-          cardType: b.cardType,
-        },
-        { review, userId: sessionOf(request).user.id },
-      );
-      const view = bankCardView(card);
-      noteAudit(request, { targetId: view.id, after: view });
-      return reply.code(201).send(view);
-    },
-  );
-
-  api.post(
-    `${CARD_ROUTE}/:id/default`,
-    { schema: { tags, summary: 'Make an active card the default', params: IdParams, body: ConfirmBody } },
-    async (request, reply) => {
-      const owner = await ownerOf(request);
-      const id = BigInt(request.params.id);
-      noteAudit(request, { before: bankCardView(await withdrawals.cards.require(owner, id)) });
-      await confirmManager(services, request, reply, request.body.password, request.body.totpCode);
-      const view = bankCardView(await withdrawals.cards.setDefault(owner, id));
-      noteAudit(request, { after: view });
-      return view;
-    },
-  );
-
-  api.delete(
-    `${CARD_ROUTE}/:id`,
-    { schema: { tags, summary: 'Remove a bank card', params: IdParams, body: ConfirmBody } },
-    async (request, reply) => {
-      const owner = await ownerOf(request);
-      const id = BigInt(request.params.id);
-      noteAudit(request, {
-        before: bankCardView(await withdrawals.cards.require(owner, id)),
-        after: { deleted: true },
-      });
-      await confirmManager(services, request, reply, request.body.password, request.body.totpCode);
-      await withdrawals.cards.remove(owner, id);
-      return reply.code(204).send();
-    },
-  );
+  bankCardRoutes(app, services, { path: '/api/agent/bank-cards', tags, ownerOf });
 
   api.get(
     '/api/agent/withdrawal-rules',

@@ -1,24 +1,23 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Services } from '../app/services.ts';
 import { noteAudit } from '../audit/service.ts';
 import { requireMerchantUser, requireOperator, sessionOf } from '../auth/guards.ts';
-import { limitGuess } from '../auth/guess-limit.ts';
 import { toJsonAmount } from '../money/money.ts';
 import { portalScope } from '../orders/portal-routes.ts';
 import { amountSchema, blank, windowOf } from '../orders/routes.ts';
 import { consoleMchOrderNo } from '../orders/service.ts';
 import { TimeBound } from '../stats/time.ts';
-import { bankCardView, CARD_STATES, CARD_TYPES, maskAccountNo } from './cards.ts';
+import { bankCardRoutes } from './card-routes.ts';
+import { bankCardView, CARD_STATES } from './cards.ts';
+import { confirmManager, Password, TotpCode } from './confirm.ts';
 import { agentOwner, merchantOwner, ownerLookUp, ownerViewOfNames, ownerViews } from './owner.ts';
 import { type OwnerNames, WITHDRAWAL_STATES, type WithdrawalRow } from './queries.ts';
 import { CARD_ID } from './routes.ts';
 import { CLOCK, type RuleOverrides, rulesJson, type WithdrawalDefaults } from './rules.ts';
 import { eventViews, withdrawalView } from './service.ts';
 
-const Password = z.string().min(1).max(256);
-const TotpCode = z.string().trim().max(16).optional();
 const IdParams = z.object({ id: z.string().regex(/^\d{1,18}$/) });
 const NoParams = z.object({ withdrawNo: z.string().min(1).max(64) });
 const Clock = z.string().regex(CLOCK, 'must be HH:mm');
@@ -40,18 +39,6 @@ const listQuery = {
   to: blank(TimeBound),
   ...paging,
 };
-
-export const BindCardBody = z.object({
-  holderName: z.string().trim().min(1).max(64),
-  accountNo: z.string().trim().min(1).max(40),
-  bankName: z.string().trim().min(1).max(64),
-  bankBranch: z.string().trim().max(128).optional(),
-  cardType: z.enum(CARD_TYPES),
-  password: Password,
-  totpCode: TotpCode,
-});
-
-export const ConfirmBody = z.object({ password: Password, totpCode: TotpCode });
 
 /** Optional: a number the browser makes once per dialog, so a resent request returns the first withdrawal. */
 export const ClientWithdrawNo = z
@@ -101,19 +88,6 @@ function toRules<T extends Record<string, unknown>>(body: T): Record<string, unk
   );
 }
 
-/** The user's login password (and TOTP), each wrong guess counted toward the lockout and the address's limit. */
-export function confirmManager(
-  services: Services,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  password: string,
-  totpCode: string | undefined,
-) {
-  return limitGuess(services.consoleUsers.guessesPerIp, request, reply, () =>
-    services.consoleUsers.confirmIdentity(sessionOf(request).user.id, password, totpCode),
-  );
-}
-
 /** Admin list items: the view, its owner (a merchant or an agent) and the card. */
 function adminItem(w: WithdrawalRow & OwnerNames) {
   return { ...withdrawalView(w), ...ownerViewOfNames(w), source: w.source };
@@ -128,103 +102,16 @@ export async function consoleWithdrawalRoutes(app: FastifyInstance, { services }
 async function portalWithdrawalRoutes(app: FastifyInstance, { services }: { services: Services }) {
   const api = app.withTypeProvider<ZodTypeProvider>();
   api.addHook('preValidation', requireMerchantUser(services));
-  // The audit row of a card binding keeps the mask, never the number (not even when the body is refused).
-  api.addHook('preValidation', async (request) => {
-    if (request.method !== 'POST' || request.routeOptions.url !== '/api/merchant/bank-cards') return;
-    const body = (request.body ?? {}) as Record<string, unknown>;
-    const digits = typeof body.accountNo === 'string' ? body.accountNo.replace(/\D/g, '') : '';
-    noteAudit(request, {
-      targetType: 'bank_card',
-      after: {
-        holderName: body.holderName,
-        bankName: body.bankName,
-        cardType: body.cardType,
-        accountNoMasked: digits.length >= 8 ? maskAccountNo(digits.slice(0, 4), digits.slice(-4)) : '***',
-      },
-    });
-  });
   const tags = ['merchant portal: withdrawals'];
   const manager = { merchantRole: 'manager' as const };
   const merchantIdOf = (request: FastifyRequest) => portalScope(request).merchantId;
 
-  api.get(
-    '/api/merchant/bank-cards',
-    { schema: { tags, summary: 'The settlement bank cards (masked)' }, config: manager },
-    async (request) => {
-      const items = (await services.withdrawals.cards.list(merchantIdOf(request))).map(bankCardView);
-      return { items, total: items.length };
-    },
-  );
-
-  api.post(
-    '/api/merchant/bank-cards',
-    {
-      schema: {
-        tags,
-        summary: 'Bind a settlement bank card (login password, and TOTP when enabled)',
-        body: BindCardBody,
-      },
-      config: manager,
-    },
-    async (request, reply) => {
-      const b = request.body;
-      await confirmManager(services, request, reply, b.password, b.totpCode);
-      const review = (await services.withdrawals.rules.defaults()).cardChangeReview;
-      const card = await services.withdrawals.cards.bind(
-        merchantIdOf(request),
-        {
-          holderName: b.holderName,
-          accountNo: b.accountNo,
-          bankName: b.bankName,
-          bankBranch: b.bankBranch,
-          cardType: b.cardType,
-        },
-        { review, userId: sessionOf(request).user.id },
-      );
-      const view = bankCardView(card);
-      noteAudit(request, { targetId: view.id, after: view });
-      return reply.code(201).send(view);
-    },
-  );
-
-  api.post(
-    '/api/merchant/bank-cards/:id/default',
-    {
-      schema: { tags, summary: 'Make an active card the default', params: IdParams, body: ConfirmBody },
-      config: manager,
-    },
-    async (request, reply) => {
-      const merchantId = merchantIdOf(request);
-      const before = bankCardView(
-        await services.withdrawals.cards.require(merchantId, BigInt(request.params.id)),
-      );
-      noteAudit(request, { before });
-      await confirmManager(services, request, reply, request.body.password, request.body.totpCode);
-      const view = bankCardView(
-        await services.withdrawals.cards.setDefault(merchantId, BigInt(request.params.id)),
-      );
-      noteAudit(request, { after: view });
-      return view;
-    },
-  );
-
-  api.delete(
-    '/api/merchant/bank-cards/:id',
-    {
-      schema: { tags, summary: 'Remove a bank card', params: IdParams, body: ConfirmBody },
-      config: manager,
-    },
-    async (request, reply) => {
-      const merchantId = merchantIdOf(request);
-      const before = bankCardView(
-        await services.withdrawals.cards.require(merchantId, BigInt(request.params.id)),
-      );
-      noteAudit(request, { before, after: { deleted: true } });
-      await confirmManager(services, request, reply, request.body.password, request.body.totpCode);
-      await services.withdrawals.cards.remove(merchantId, BigInt(request.params.id));
-      return reply.code(204).send();
-    },
-  );
+  bankCardRoutes(app, services, {
+    path: '/api/merchant/bank-cards',
+    tags,
+    ownerOf: merchantIdOf,
+    config: manager,
+  });
 
   api.get(
     '/api/merchant/withdrawal-rules',
