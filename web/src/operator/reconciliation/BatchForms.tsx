@@ -70,6 +70,8 @@ export function RunDialog({
   const answer = useRunAnswer();
   return (
     <ModalForm<Target>
+      // Its own field ids: the list's search form has a channelAccountId field too.
+      name={rerun ? 'reconRerun' : 'reconRun'}
       title={t('reconciliation.runTitle')}
       width={480}
       modalProps={{ destroyOnHidden: true, afterClose: () => setError(null) }}
@@ -128,6 +130,7 @@ export function UploadDialog({
   const answer = useRunAnswer();
   return (
     <ModalForm<Target & { file?: UploadFile[] }>
+      name="reconUpload"
       title={t('reconciliation.uploadTitle')}
       width={480}
       modalProps={{ destroyOnHidden: true, afterClose: () => setError(null) }}
