@@ -224,6 +224,10 @@ describe.each(testDatabases)('the operator reconciliation screen on $kind', (dat
     const xlsx = await exported(page, 'recon-export', '导出 Excel');
     expect(xlsx.name).toMatch(/\.xlsx$/);
     expect(xlsx.bytes.subarray(0, 2).toString()).toBe('PK');
+    // exported() ends with Escape, which may close the drawer as well: open the batch again.
+    await page.goto(url(`/operator/reconciliation?batch=${batchId}`));
+    await settle();
+    await expect.poll(() => itemRow(unpaid.orderNo).count()).toBe(1);
     const csv = (await exported(page, 'recon-export', '导出 CSV')).bytes.toString();
     expect(csv).toContain(unpaid.orderNo);
     expect(csv).toContain('通道有平台无');

@@ -34,10 +34,11 @@ export function ReconciliationPage() {
   const open = params.get('batch');
 
   // The accounts' names come from the catalog; a role without it sees the accounts' ids.
+  const catalog = can('catalog.read');
   useEffect(() => {
-    if (!can('catalog.read')) return;
+    if (!catalog) return;
     api.get<ChannelAccount[]>('/api/admin/channel-accounts').then(setAccounts, () => undefined);
-  }, [can]);
+  }, [catalog]);
   const nameOf = (id: string) => accounts.find((a) => a.id === id)?.name;
 
   const setOpen = (batchId: string | null) => {
