@@ -233,6 +233,23 @@ describe.each(testDatabases)('the operator reconciliation screen on $kind', (dat
     expect(csv).toContain('通道有平台无');
   });
 
+  it('speaks English in the English console: the classes and the side that has each', async () => {
+    await page.goto(url('/operator/reconciliation'));
+    await page.evaluate(() => localStorage.setItem('qy.lang', 'en-US'));
+    await page.goto(url(`/operator/reconciliation?batch=${batchId}`));
+    await settle();
+    const summary = page.getByTestId('recon-summary');
+    await expect.poll(() => summary.textContent()).toContain('Channel only');
+    const text = (await page.getByTestId('recon-batch').textContent()) ?? '';
+    expect(text).toContain('Platform only');
+    expect(text).toContain('Shortage: the channel took the payment');
+    // No key left untranslated; no Chinese in the summary (the rest holds data: names, notes).
+    expect(text).not.toMatch(/reconciliation\./);
+    expect(await summary.textContent()).not.toMatch(/[\u4e00-\u9fff]/);
+    expect(await page.locator('.ant-drawer-title').textContent()).not.toMatch(/[\u4e00-\u9fff]/);
+    await page.evaluate(() => localStorage.setItem('qy.lang', 'zh-CN'));
+  });
+
   it('fits a phone: the tables scroll inside their own box', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(url(`/operator/reconciliation?batch=${batchId}`));

@@ -137,8 +137,8 @@ const en: typeof zh = {
   theirs: 'Channel',
   oursLong: 'Platform records (paid orders, succeeded refunds)',
   theirsLong: "Channel's statement (successful lines)",
-  payments: '{{count}} payments',
-  refunds: '{{count}} refunds {{amount}}',
+  payments: 'Payments: {{count}}',
+  refunds: 'Refunds: {{count}}, {{amount}}',
   discrepancies: 'Differences',
   discrepancyHint:
     'Lines only on the platform, only at the channel, or with a different amount, state or fee',
