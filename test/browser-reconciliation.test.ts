@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEMO_PRODUCT } from '../src/app/demo.ts';
@@ -27,6 +29,22 @@ vi.setConfig({ testTimeout: WALKTHROUGH_TIMEOUT });
  */
 
 const COMPLETION_PASSWORD = 'recon-screen-5';
+const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core's serious and critical violations on the page as it is now (as the screen walk counts them). */
+async function axeViolations(page: Page): Promise<string[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (...a: unknown[]) => Promise<AxeResult> } }).axe;
+    interface AxeResult {
+      violations: { id: string; impact: string | null; nodes: { html: string }[] }[];
+    }
+    const result = await axe.run(document, { resultTypes: ['violations'] });
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id}: ${v.nodes[0]?.html.slice(0, 160)}`);
+  });
+}
 
 interface ItemView {
   id: string;
@@ -257,10 +275,12 @@ describe.each(testDatabases)('the operator reconciliation screen on $kind', (dat
     await expect.poll(() => itemRow(unpaid.orderNo).count()).toBe(1);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
+    expect(await axeViolations(page)).toEqual([]);
     await page.keyboard.press('Escape');
     await settle();
     const listOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(listOverflow).toBeLessThanOrEqual(0);
+    expect(await axeViolations(page)).toEqual([]);
     await page.setViewportSize({ width: 1280, height: 720 });
   });
 });

@@ -299,7 +299,7 @@ function CompleteItem({ item, onDone }: { item: Item; onDone: () => Promise<void
         api.post(`/api/admin/reconciliation/items/${item.id}/complete`, { completionPassword, remark })
       }
       onDone={onDone}
-      button={{ size: 'small', type: 'primary' }}
+      button={{ size: 'small' }}
     />
   );
 }
