@@ -9,6 +9,7 @@ import {
   CalendarOutlined,
   CreditCardOutlined,
   DashboardOutlined,
+  DiffOutlined,
   ExperimentOutlined,
   FileDoneOutlined,
   RollbackOutlined,
@@ -51,6 +52,7 @@ const PayoutsPage = lazyScreen(OPERATOR_SCREENS.PayoutsPage, 'PayoutsPage');
 const SettlementsPage = lazyScreen(OPERATOR_SCREENS.SettlementsPage, 'SettlementsPage');
 const BalancesPage = lazyScreen(OPERATOR_SCREENS.BalancesPage, 'BalancesPage');
 const SettlementCalendarPage = lazyScreen(OPERATOR_SCREENS.SettlementCalendarPage, 'SettlementCalendarPage');
+const ReconciliationPage = lazyScreen(OPERATOR_SCREENS.ReconciliationPage, 'ReconciliationPage');
 const BankCardsPage = lazyScreen(OPERATOR_SCREENS.BankCardsPage, 'BankCardsPage');
 const OnboardingPage = lazyScreen(OPERATOR_SCREENS.OnboardingPage, 'OnboardingPage');
 const BlacklistPage = lazyScreen(OPERATOR_SCREENS.BlacklistPage, 'BlacklistPage');
@@ -102,6 +104,7 @@ const SCREENS: Screen[] = [
   { path: 'settlements', permission: 'finance.read', element: <SettlementsPage /> },
   { path: 'balances', permission: 'finance.read', element: <BalancesPage /> },
   { path: 'settlement-calendar', permission: 'finance.read', element: <SettlementCalendarPage /> },
+  { path: 'reconciliation', permission: 'reconciliation.read', element: <ReconciliationPage /> },
   { path: 'bank-cards', permission: 'finance.read', element: <BankCardsPage /> },
   { path: 'onboarding', permission: 'onboarding.read', element: <OnboardingPage /> },
   { path: 'blacklist', permission: 'onboarding.read', element: <BlacklistPage /> },
@@ -152,6 +155,7 @@ function useMenu(): MenuDataItem[] {
         item('settlements', <FileDoneOutlined />, 'finance.read'),
         item('balances', <BankOutlined />, 'finance.read'),
         item('settlement-calendar', <CalendarOutlined />, 'finance.read'),
+        item('reconciliation', <DiffOutlined />, 'reconciliation.read'),
         item('bank-cards', <CreditCardOutlined />, 'finance.read'),
       ],
     },

@@ -2,6 +2,7 @@
 // from the glossary (web/src/locales/README.md).
 import agentWords from '../locales/agentWords.ts';
 import glossary from '../locales/glossary.ts';
+import reconciliationWords from './reconciliationLocales.ts';
 
 const zh = {
   menuGroup: {
@@ -28,6 +29,7 @@ const zh = {
     balances: '商户余额',
     'settlement-calendar': '结算日历',
     'bank-cards': '银行卡审核',
+    reconciliation: '对账',
     onboarding: '进件审核',
     blacklist: '黑名单',
     'system/operators': '操作员',
@@ -1015,6 +1017,7 @@ const zh = {
     overrideDesc: '留空的项目使用平台默认（输入框中显示的值）。',
     rulesSaved: '规则已保存',
   },
+  reconciliation: reconciliationWords.zh,
 };
 
 const en: typeof zh = {
@@ -1041,6 +1044,7 @@ const en: typeof zh = {
     settlements: 'Settlement records',
     balances: 'Merchant balances',
     'settlement-calendar': 'Settlement calendar',
+    reconciliation: 'Reconciliation',
     'bank-cards': 'Bank card review',
     onboarding: 'Onboarding review',
     blacklist: 'Blacklist',
@@ -2073,6 +2077,7 @@ const en: typeof zh = {
     overrideDesc: "Empty fields take the platform's default (shown in the field).",
     rulesSaved: 'Rules saved',
   },
+  reconciliation: reconciliationWords.en,
 };
 
 export default { zh, en };

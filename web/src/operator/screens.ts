@@ -26,6 +26,10 @@ export const OPERATOR_SCREENS = {
     route: '/operator/settlement-calendar',
     load: () => import('./pages/SettlementCalendar.tsx'),
   },
+  ReconciliationPage: {
+    route: '/operator/reconciliation',
+    load: () => import('./pages/Reconciliation.tsx'),
+  },
   BankCardsPage: { route: '/operator/bank-cards', load: () => import('./pages/BankCards.tsx') },
   OnboardingPage: { route: '/operator/onboarding', load: () => import('./pages/Onboarding.tsx') },
   BlacklistPage: { route: '/operator/blacklist', load: () => import('./pages/Blacklist.tsx') },

@@ -1,13 +1,10 @@
 import {
-  CheckCircleOutlined,
   CloseCircleOutlined,
-  ExclamationCircleOutlined,
   ExportOutlined,
   ReloadOutlined,
   SendOutlined,
   SyncOutlined,
 } from '@ant-design/icons';
-import { ModalForm, ProFormText, ProFormTextArea } from '@ant-design/pro-components';
 import {
   Alert,
   App,
@@ -21,7 +18,6 @@ import {
   Result,
   Skeleton,
   Space,
-  Steps,
   Table,
   Tabs,
   Tag,
@@ -30,7 +26,7 @@ import {
 import { type ReactNode, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api.ts';
-import { ErrorAlert, FailureAlert, TechnicalDetails } from '../../shell/ErrorAlert.tsx';
+import { FailureAlert, TechnicalDetails } from '../../shell/ErrorAlert.tsx';
 import { channelNotifyErrorText, deliveryFailureText, describeError, errorText } from '../../shell/errors.ts';
 import { dateTime, percentFromPpm, yuan } from '../../shell/format.ts';
 import { isOpenState } from '../../shell/orderStates.ts';
@@ -38,6 +34,7 @@ import { canRefundState, RefundDialog, RefundRecords, refundedOf } from '../../s
 import { useCan } from '../../shell/session.tsx';
 import { OrderTimeline } from '../../shell/Timeline.tsx';
 import { useApi } from '../../shell/useApi.ts';
+import { CompletionDialog } from '../CompletionDialog.tsx';
 import { NotifyStateBadge, OrderStateTag, ProfitText } from '../components.tsx';
 import type { ChannelNotify, NotifyAttempt, OrderDetail } from '../types.ts';
 
@@ -170,105 +167,34 @@ function OrderActions({ order, onChanged }: { order: OrderDetail; onChanged: () 
   );
 }
 
-/**
- * 补单 in two steps: the separate completion password is checked first (the server counts guesses as
- * for the completion itself), then the remark is asked for; the amount never changes.
- */
+/** 补单 on the order: its password checked on its own first, then the remark (CompletionDialog). */
 function CompleteForm({ order, onDone }: { order: OrderDetail; onDone: () => Promise<void> }) {
   const { t } = useTranslation(['operator', 'common']);
-  const { message } = App.useApp();
-  const [error, setError] = useState<unknown>(null);
-  const [password, setPassword] = useState<string | null>(null);
   const path = `/api/admin/orders/${encodeURIComponent(order.orderNo)}/complete`;
   return (
-    <ModalForm<{ completionPassword?: string; remark?: string }>
+    <CompletionDialog
       title={t('complete.title', { orderNo: order.orderNo })}
-      width={520}
-      modalProps={{
-        destroyOnHidden: true,
-        afterClose: () => {
-          setError(null);
-          setPassword(null);
-        },
-        okButtonProps: { danger: password !== null },
-      }}
-      submitter={{
-        searchConfig: { submitText: password === null ? t('complete.verify') : t('complete.submit') },
-      }}
-      trigger={<Button icon={<CheckCircleOutlined />}>{t('complete.button')}</Button>}
-      onFinish={async (v) => {
-        setError(null);
-        try {
-          if (password === null) {
-            const completionPassword = v.completionPassword ?? '';
-            await api.post(`${path}/verify`, { completionPassword });
-            setPassword(completionPassword);
-            return false;
-          }
-          await api.post(path, { completionPassword: password, remark: (v.remark ?? '').trim() });
-          message.success(t('complete.done'));
-          await onDone();
-          return true;
-        } catch (e) {
-          setError(e);
-          return false;
-        }
-      }}
-    >
-      <Alert
-        type="warning"
-        showIcon
-        icon={<ExclamationCircleOutlined />}
-        style={{ marginBottom: 16 }}
-        message={t('complete.warningTitle', { amount: yuan(order.amount, order.currency) })}
-        description={t('complete.warning')}
-      />
-      <Steps
-        size="small"
-        current={password === null ? 0 : 1}
-        style={{ marginBottom: 16 }}
-        items={[{ title: t('complete.stepPassword') }, { title: t('complete.stepRemark') }]}
-      />
-      <ErrorAlert error={error} />
-      <Descriptions size="small" column={2} style={{ marginBottom: 16 }}>
-        <Descriptions.Item label={t('orders.merchant')}>
-          {order.merchantName || order.mchNo}
-        </Descriptions.Item>
-        <Descriptions.Item label={t('orders.amount')}>{yuan(order.amount, order.currency)}</Descriptions.Item>
-        <Descriptions.Item label={t('orders.state')}>
-          <OrderStateTag state={order.state} />
-        </Descriptions.Item>
-        <Descriptions.Item label={t('glossary:channelOrderNo')}>
-          {order.channelOrderNo ?? '-'}
-        </Descriptions.Item>
-      </Descriptions>
-      {password === null ? (
-        <ProFormText.Password
-          name="completionPassword"
-          label={t('complete.password')}
-          extra={t('complete.passwordHint')}
-          fieldProps={{ autoComplete: 'off', autoFocus: true }}
-          rules={[{ required: true, message: t('complete.passwordRequired') }]}
-        />
-      ) : (
-        <>
-          <Alert
-            type="success"
-            showIcon
-            style={{ marginBottom: 16 }}
-            message={t('complete.verified')}
-            data-testid="completion-verified"
-          />
-          <ProFormTextArea
-            name="remark"
-            label={t('complete.remark')}
-            placeholder={t('complete.remarkPlaceholder')}
-            fieldProps={{ rows: 3, showCount: true, maxLength: 256, autoFocus: true }}
-            rules={[{ required: true, whitespace: true, message: t('complete.remarkRequired') }]}
-          />
-        </>
-      )}
-    </ModalForm>
+      amount={yuan(order.amount, order.currency)}
+      verify={(completionPassword) => api.post(`${path}/verify`, { completionPassword })}
+      submit={(completionPassword, remark) => api.post(path, { completionPassword, remark })}
+      onDone={onDone}
+      details={
+        <Descriptions size="small" column={2} style={{ marginBottom: 16 }}>
+          <Descriptions.Item label={t('orders.merchant')}>
+            {order.merchantName || order.mchNo}
+          </Descriptions.Item>
+          <Descriptions.Item label={t('orders.amount')}>
+            {yuan(order.amount, order.currency)}
+          </Descriptions.Item>
+          <Descriptions.Item label={t('orders.state')}>
+            <OrderStateTag state={order.state} />
+          </Descriptions.Item>
+          <Descriptions.Item label={t('glossary:channelOrderNo')}>
+            {order.channelOrderNo ?? '-'}
+          </Descriptions.Item>
+        </Descriptions>
+      }
+    />
   );
 }
 
