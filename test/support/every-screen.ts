@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localDate } from '../../src/stats/time.ts';
 import { launchBrowser, readmeScreenshots, STEP_TIMEOUT } from './browser.ts';
 import { type ConsoleClient, merchantConsole, operatorConsole, uniqueName } from './console.ts';
 import { presentationOnly } from './databases.ts';
@@ -37,6 +38,8 @@ interface Fixture {
   applicationNo: string;
   /** A top-level agent with a sub-agent and a merchant, whose login is the agent role's. */
   agentNo: string;
+  /** Today's reconciliation batch of the first sandbox account. */
+  reconBatchId: string;
   /** Names in the demo data (merchant, products, channels…), which may be Chinese in the English UI. */
   data: string[];
 }
@@ -147,6 +150,13 @@ const SCREENS: Screen[] = [
     role: 'operator',
     path: (f) => `/operator/agents/${f.agentNo}?tab=commission`,
     open: (page) => page.getByTestId('commission').waitFor(),
+  },
+  { name: 'operator reconciliation', role: 'operator', path: at('/operator/reconciliation') },
+  {
+    name: 'operator reconciliation batch',
+    role: 'operator',
+    path: (f) => `/operator/reconciliation?batch=${f.reconBatchId}`,
+    open: (page) => page.getByTestId('recon-summary').waitFor(),
   },
   { name: 'operator products', role: 'operator', path: at('/operator/products') },
   { name: 'operator channels', role: 'operator', path: at('/operator/channels') },
@@ -511,6 +521,11 @@ export function everyScreenSuite(parts: {
         'GET',
         `/api/admin/withdrawals/${approved.withdrawNo}`,
       );
+      // Today's statement of the first sandbox account, reconciled: the 对账 screens have a batch.
+      const batch = await operator.ok<{ id: string }>('POST', '/api/admin/reconciliation/batches', {
+        channelAccountId: t.channelAccountIds[0]!.toString(),
+        day: localDate(new Date(), 'Asia/Shanghai'),
+      });
       const data = new Set<string>();
       for (const path of [
         '/api/admin/merchants',
@@ -529,6 +544,7 @@ export function everyScreenSuite(parts: {
         payoutNo: approvedDetail.payout?.payoutNo ?? '',
         applicationNo: application.application_no,
         agentNo: topAgent.agentNo,
+        reconBatchId: batch.id,
         data: [...data].sort((a, b) => b.length - a.length),
       };
     });
