@@ -5,7 +5,7 @@ import type { ProductRow } from '../catalog/queries.ts';
 import type { AgentRateRule, CatalogService } from '../catalog/service.ts';
 import type { Db, Queryable } from '../db/index.ts';
 import { AppError, isUniqueViolation } from '../errors.ts';
-import { exceedingComponent, type FeeComponent, type FeeTerms } from '../fees/fee.ts';
+import { describeComponent, exceedingComponent, type FeeComponent, type FeeTerms } from '../fees/fee.ts';
 import { type MerchantService, merchantView } from '../merchants/service.ts';
 import { isCurrency } from '../money/money.ts';
 import type { AgentRow, AgentState } from './queries.ts';
@@ -483,16 +483,19 @@ function chainViolation(
   who: { agentNo?: string; channelAccountId?: string },
 ): AppError {
   const value = (terms: FeeTerms) => (component === 'ratePpm' ? terms.ratePpm : Number(terms[component]));
+  const currency = isCurrency(product.currency) ? product.currency : 'CNY';
+  // In the consoles' units, as the catalog's own rate-rule messages say it (a rate in %, money in yuan).
+  const words = (terms: FeeTerms) => describeComponent(component, terms, currency);
   return new AppError(
     'RATE_RULE_VIOLATION',
-    `${component} ${value(upper)} on the level below is under ${value(lower)} on the level above for ${product.code} (channel cost ≤ agent ≤ sub-agent ≤ merchant)`,
+    `${words(upper)} on the level below is under ${words(lower)} on the level above for ${product.code} (channel cost ≤ agent ≤ sub-agent ≤ merchant)`,
     {
       reason: 'agent_chain',
       level,
       ...who,
       productCode: product.code,
       component,
-      currency: isCurrency(product.currency) ? product.currency : 'CNY',
+      currency,
       lower: value(lower),
       upper: value(upper),
     },

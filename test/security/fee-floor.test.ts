@@ -19,6 +19,14 @@ describe.each(testDatabases)('fee floor on $kind', (database) => {
     t = await startTestPlatform(database);
     admin = await operatorConsole(t);
     mchNo = t.demo.merchant.mchNo;
+    // The demo agent sells sandbox_qr too, so the costs below must stay within its chain part by
+    // part (cost ≤ agent ≤ its merchant): the floor is raised from the merchant up, as an operator must.
+    const { agentNo, mchNo: agentMchNo } = t.demo.agent;
+    await admin.ok('PUT', `/api/admin/merchants/${agentMchNo}/products/sandbox_qr`, {
+      ratePpm: 6000,
+      minimumFee: 10,
+    });
+    await admin.ok('PUT', `/api/admin/agents/${agentNo}/rates/sandbox_qr`, { ratePpm: 5000, minimumFee: 8 });
   });
   afterAll(async () => {
     await t?.stop();
