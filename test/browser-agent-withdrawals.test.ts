@@ -5,7 +5,13 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EVERY_AGENT } from '../src/agents/service.ts';
 import type { AccountRef } from '../src/ledger/types.ts';
-import { adoptSession, launchBrowser, newPage, WALKTHROUGH_TIMEOUT } from './support/browser.ts';
+import {
+  adoptSession,
+  launchBrowser,
+  newPage,
+  readmeScreenshots,
+  WALKTHROUGH_TIMEOUT,
+} from './support/browser.ts';
 import { ConsoleClient, operatorConsole, uniqueName } from './support/console.ts';
 import { testDatabases } from './support/databases.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
@@ -109,6 +115,7 @@ describe.each(testDatabases)('agent withdrawals in the browser on $kind', (datab
     await expect.poll(() => form.getByTestId('withdrawal-arrival').innerText()).toContain('120.00');
     await form.getByLabel('登录密码').fill(agentPassword);
     await shoot(page, '2-agent-new-withdrawal');
+    await readmeScreenshots(database.kind)(page, 'agent-new-withdrawal');
     await page.getByRole('button', { name: '确认提现' }).click();
 
     // ---- the drawer follows it to 已付款 ----
