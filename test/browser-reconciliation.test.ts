@@ -191,9 +191,15 @@ describe.each(testDatabases)('the operator reconciliation screen on $kind', (dat
 
     await itemRow(paid.orderNo).getByRole('button', { name: '处理' }).click();
     const dialog = page.locator('.ant-modal');
-    await dialog.locator('.ant-btn-primary').click();
-    // The note is required.
-    await expect.poll(() => dialog.textContent()).toContain('请填写处理说明');
+    // The note is required. A click while the dialog still zooms in can miss its button on a busy
+    // machine: click again until the form answers (an empty note is refused every time).
+    await expect
+      .poll(async () => {
+        const text = (await dialog.textContent()) ?? '';
+        if (!text.includes('请填写处理说明')) await dialog.locator('.ant-btn-primary').click();
+        return text;
+      })
+      .toContain('请填写处理说明');
     await dialog.getByLabel('处理说明').fill('与通道核实：次日对账单补记');
     await dialog.locator('.ant-btn-primary').click();
     await expect.poll(() => itemRow(paid.orderNo).count()).toBe(0);

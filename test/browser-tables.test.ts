@@ -215,11 +215,22 @@ describe.each(presentationOnly)('console tables in the browser on $kind', (datab
     await table.locator(`tr[data-row-key="${orderNo}"]`).waitFor();
     const header = table.locator('thead th', { hasText: '标记' });
     expect(await header.count()).toBe(1);
-    await table.getByRole('img', { name: 'setting' }).click();
-    await page
+    // The column settings' popover: a click while the list still settles can leave it closed on a
+    // busy machine, so open it until its tree shows.
+    const flagColumn = page
       .locator('.ant-pro-table-column-setting-overlay .ant-tree-treenode', { hasText: '标记' })
-      .locator('.ant-tree-checkbox')
-      .click();
+      .locator('.ant-tree-checkbox');
+    await expect
+      .poll(async () => {
+        if (await flagColumn.isVisible()) return true;
+        await table.getByRole('img', { name: 'setting' }).click();
+        return flagColumn.waitFor({ timeout: 5_000 }).then(
+          () => true,
+          () => false,
+        );
+      })
+      .toBe(true);
+    await flagColumn.click();
     await expect.poll(() => header.count()).toBe(0);
     await page.reload();
     await table.locator(`tr[data-row-key="${orderNo}"]`).waitFor();
