@@ -15,7 +15,12 @@ import {
 } from './support/browser.ts';
 import { type ConsoleClient, operatorConsole, uniqueName } from './support/console.ts';
 import { testDatabases } from './support/databases.ts';
-import { paidSandboxOrder, startTestPlatform, type TestPlatform } from './support/platform.ts';
+import {
+  paidSandboxOrder,
+  routeDemoToFirstAccount,
+  startTestPlatform,
+  type TestPlatform,
+} from './support/platform.ts';
 import { NotifyReceiver } from './support/receiver.ts';
 
 vi.setConfig({ testTimeout: WALKTHROUGH_TIMEOUT });
@@ -75,22 +80,7 @@ describe.each(testDatabases)('the operator reconciliation screen on $kind', (dat
     const { services } = t.platform;
     [accountA] = t.channelAccountIds as [bigint, bigint];
     // Every order on account A, so its statement is the one that holds them.
-    await services.catalog.upsertBinding(
-      DEMO_PRODUCT,
-      t.channelAccountIds[1]!,
-      {
-        weight: 1,
-        priority: 0,
-        minAmount: null,
-        maxAmount: null,
-        dailyLimit: null,
-        windowStart: null,
-        windowEnd: null,
-        enabled: false,
-      },
-      { allowTestAccount: true },
-    );
-    services.catalog.clearCaches();
+    await routeDemoToFirstAccount(t);
     await services.settings.setCompletionPassword(COMPLETION_PASSWORD);
     op = await operatorConsole(t);
 

@@ -6,7 +6,13 @@ import { putSetting } from '../src/settings/queries.ts';
 import { addDays, localDate } from '../src/stats/time.ts';
 import { type ConsoleClient, merchantConsole, operatorConsole, uniqueName } from './support/console.ts';
 import { testDatabases } from './support/databases.ts';
-import { eventually, paidSandboxOrder, startTestPlatform, type TestPlatform } from './support/platform.ts';
+import {
+  eventually,
+  paidSandboxOrder,
+  routeDemoToFirstAccount,
+  startTestPlatform,
+  type TestPlatform,
+} from './support/platform.ts';
 import { NotifyReceiver } from './support/receiver.ts';
 
 /** An instant on a Shanghai wall clock. */
@@ -60,22 +66,7 @@ describe.each(testDatabases)('reconciliation against the sandbox statement on $k
     const { services } = t.platform;
     [accountA] = t.channelAccountIds as [bigint, bigint];
     // Every order on account A, so its statement holds all of this suite's payments.
-    await services.catalog.upsertBinding(
-      DEMO_PRODUCT,
-      t.channelAccountIds[1]!,
-      {
-        weight: 1,
-        priority: 0,
-        minAmount: null,
-        maxAmount: null,
-        dailyLimit: null,
-        windowStart: null,
-        windowEnd: null,
-        enabled: false,
-      },
-      { allowTestAccount: true },
-    );
-    services.catalog.clearCaches();
+    await routeDemoToFirstAccount(t);
     mchA = String((await services.catalog.channelAccount(accountA))!.credentials.mchId);
     store = new DbSandboxStore(services.db, services.secrets);
     await services.settings.setCompletionPassword(COMPLETION_PASSWORD);

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { expect } from 'vitest';
 import { type Order, QingyunClient } from '../../sdk/index.ts';
 import { type Config, DEFAULT_HTTP_TIMEOUTS } from '../../src/app/config.ts';
+import { DEMO_PRODUCT } from '../../src/app/demo.ts';
 import { createLogger } from '../../src/app/logger.ts';
 import { type Platform, startPlatform } from '../../src/app/platform.ts';
 import { signedNotifyForm } from '../../src/channels/sandbox/protocol.ts';
@@ -94,6 +95,30 @@ export async function countSandboxAccountsAsReal(t: TestPlatform): Promise<void>
     [t.channelAccountIds.map(String)],
   );
   t.platform.services.catalog.clearCaches();
+}
+
+/**
+ * Routes every demo order to the first sandbox account (the second's binding disabled), for suites
+ * that read one account's statement and need all their payments on it.
+ */
+export async function routeDemoToFirstAccount(t: TestPlatform): Promise<void> {
+  const { services } = t.platform;
+  await services.catalog.upsertBinding(
+    DEMO_PRODUCT,
+    t.channelAccountIds[1]!,
+    {
+      weight: 1,
+      priority: 0,
+      minAmount: null,
+      maxAmount: null,
+      dailyLimit: null,
+      windowStart: null,
+      windowEnd: null,
+      enabled: false,
+    },
+    { allowTestAccount: true },
+  );
+  services.catalog.clearCaches();
 }
 
 /** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. */
