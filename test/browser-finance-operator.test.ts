@@ -2,6 +2,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   adoptSession,
+  confirmPopup,
   launchBrowser,
   readmeScreenshots,
   STEP_TIMEOUT,
@@ -74,10 +75,6 @@ describe.each(testDatabases)('operator finance screens on $kind', (database) => 
   }
 
   /** The OK of the pop-confirm that is open now. */
-  async function confirmPopup() {
-    await page.locator('.ant-popconfirm:visible .ant-btn-primary').click();
-  }
-
   let lostSubmit: { mock: { calls: unknown[] }; mockRestore: () => void };
   let heldQueries: { mockRestore: () => void } | undefined;
   let firstWithdrawNo = '';
@@ -116,9 +113,12 @@ describe.each(testDatabases)('operator finance screens on $kind', (database) => 
     await page.goto(url('/operator/settlements'));
     await settle();
     await page.getByRole('button', { name: 'Settle now' }).click();
-    await confirmPopup();
+    await confirmPopup(page);
+    // The run's answer, or the error it met (named here rather than timing out on the missing answer).
     const answer = page.getByTestId('settlement-run-answer');
-    await answer.waitFor();
+    const error = page.locator('.ant-message-error');
+    await answer.or(error).first().waitFor({ timeout: 60_000 });
+    expect(await error.count(), (await error.allTextContents()).join(' ')).toBe(0);
     await shoot(page, 'operator-settlement-run');
     await page.getByRole('dialog').getByRole('button', { name: 'OK' }).click();
     await settle();
@@ -153,7 +153,7 @@ describe.each(testDatabases)('operator finance screens on $kind', (database) => 
     await drawer.getByTestId('withdrawal-progress').waitFor();
     await shoot(page, 'operator-withdrawal-detail');
     await page.getByRole('button', { name: 'Approve' }).click();
-    await confirmPopup();
+    await confirmPopup(page);
     await expect.poll(async () => (await withdrawal(one)).state).toBe('approved');
     expect(lostSubmit.mock.calls.length).toBe(1);
     lostSubmit.mockRestore();
@@ -166,7 +166,7 @@ describe.each(testDatabases)('operator finance screens on $kind', (database) => 
     await page.getByRole('checkbox', { name: two }).check();
     await page.getByRole('checkbox', { name: three }).check();
     await page.getByRole('button', { name: 'Approve selected' }).click();
-    await confirmPopup();
+    await confirmPopup(page);
     const result = page.getByTestId('bulk-result');
     await result.waitFor();
     await expect.poll(() => result.locator('[data-approved]').count()).toBe(2);

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ledgerReport } from '../src/app/platform.ts';
 import {
   adoptSession,
+  confirmPopup,
   launchBrowser,
   readmeScreenshots,
   STEP_TIMEOUT,
@@ -186,7 +187,7 @@ describe.each(testDatabases)('the merchant portal money screens on $kind', (data
       await review.getByTestId('withdrawal-table').locator('tr', { hasText: withdrawNo }).first().click();
       await review.getByTestId('withdrawal-detail').getByTestId('withdrawal-progress').waitFor();
       await review.locator('.ant-drawer').getByRole('button', { name: '审核通过' }).click();
-      await review.locator('.ant-popconfirm:visible .ant-btn-primary').click();
+      await confirmPopup(review);
 
       // ---- the manager's drawer follows it: 等待付款 → 付款已提交 → 已付款, each with its time ----
       // (The drawer asks every 3 s while the withdrawal is not final.)

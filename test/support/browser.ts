@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 /** Debian's chromium (`apt-get install chromium`); playwright cannot download its own browser here. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -99,4 +100,16 @@ export async function exported(
   for await (const chunk of stream) chunks.push(chunk as Buffer);
   await page.keyboard.press('Escape');
   return { name: download.suggestedFilename(), bytes: Buffer.concat(chunks) };
+}
+
+/**
+ * Presses OK on the open pop-up confirmation (antd Popconfirm) once it has finished zooming in. A click
+ * while it still moves can land beside it on a loaded machine, and a click outside closes it without
+ * its action: the test then waits for an answer that never comes.
+ */
+export async function confirmPopup(page: Page): Promise<void> {
+  const popup = page.locator('.ant-popconfirm:visible');
+  await popup.waitFor();
+  await expect.poll(() => popup.evaluate((el) => /-(appear|enter)\b/.test(el.className))).toBe(false);
+  await popup.locator('.ant-btn-primary').click();
 }
