@@ -383,6 +383,29 @@ describe.each(testDatabases)('reconciliation against the sandbox statement on $k
     });
     expect(uploaded.body.summary).toEqual(fetched.summary);
 
+    // A line listed twice, and a line whose order number the channel garbled (found by its trade number).
+    const rows = text.split('\r\n');
+    const paymentsOf = rows.filter((r) => r.split(',')[3] === '交易' && r.endsWith(',SUCCESS'));
+    expect(paymentsOf.length).toBeGreaterThanOrEqual(2);
+    const [repeated, garbled] = paymentsOf as [string, string];
+    const garbledCells = garbled.split(',');
+    garbledCells[1] = `LOST${garbledCells[1]}`;
+    const odd = rows.map((r) => (r === garbled ? garbledCells.join(',') : r));
+    odd.splice(odd.length - 2, 0, repeated);
+    const oddRun = await upload(odd.join('\r\n'));
+    expect(oddRun.body.state).toBe('done');
+    const repeatedFen = Math.round(Number(repeated.split(',')[4]) * 100);
+    expect(oddRun.body.summary.matched).toEqual(fetched.summary.matched);
+    expect(oddRun.body.summary.channel_only).toEqual({
+      count: fetched.summary.channel_only!.count + 1,
+      amount: fetched.summary.channel_only!.amount + repeatedFen,
+    });
+    const second = (await items(first.id, '&class=channel_only')).filter(
+      (i) => i.orderNo === repeated.split(',')[1],
+    );
+    expect(second).toHaveLength(1);
+    expect(second[0]!.channel.amount).toBe(repeatedFen);
+
     const tampered = text.replace(
       /交易金额=([\d.]+)/,
       (_m, yuan: string) => `交易金额=${(Number(yuan) + 1).toFixed(2)}`,

@@ -21,6 +21,7 @@ import type {
   PayoutStatusResult,
   RefundReference,
   RefundStatusResult,
+  StatementFile,
   StatementRequest,
 } from './types.ts';
 
@@ -120,7 +121,7 @@ export class ChannelGateway {
     accountId: bigint,
     file: Buffer,
     request: StatementRequest,
-  ): Promise<ChannelStatement | null> {
+  ): Promise<StatementFile | null> {
     const { adapter } = await this.resolve(accountId);
     return adapter.parseStatement ? adapter.parseStatement(file, request) : null;
   }

@@ -42,7 +42,7 @@ export interface ChannelAdapter {
    * Reads a statement file of the provider's format that an operator downloaded by hand (the same
    * reading fetchStatement does after its download); throws when the file is not one.
    */
-  parseStatement?(file: Buffer, request: StatementRequest): ChannelStatement;
+  parseStatement?(file: Buffer, request: StatementRequest): StatementFile;
 
   /** Opens a payment at the provider. Idempotent on `orderNo` at the provider's side. */
   createPayment(ctx: ChannelContext, request: CreatePaymentRequest): Promise<CreatePaymentResult>;
@@ -185,6 +185,17 @@ export interface StatementTotals {
   refundAmount: bigint;
   /** Sum of the lines' fees (refund fees are negative), when the file states one. */
   fee: bigint | null;
+}
+
+/**
+ * A statement file an operator uploaded, as its adapter reads it. Its lines may be read from the
+ * file again each time they are iterated (a large day is never held whole); iterate them, don't index.
+ */
+export interface StatementFile {
+  date: string;
+  lines: Iterable<StatementLine>;
+  /** The file's own summary, when its format has one. */
+  totals?: StatementTotals;
 }
 
 export interface ChannelStatement {

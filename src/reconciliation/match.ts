@@ -6,8 +6,9 @@ import type { Queryable } from '../db/index.ts';
  * transaction (service.ts), after its lines were staged (stage.ts), in this order:
  *
  * 1. carried records that an earlier run of this batch settled wait again (a re-run decides anew);
- * 2. every line is classified in place (recon_line.class), with our order or refund found by our
- *    order number, else by the channel's trade number, and refunds by our refund number;
+ * 2. the lines, classified as they were staged (recon_line.class, with our order found by our order
+ *    number, else by the channel's trade number, and refunds by our refund number), have the
+ *    repeats of a number marked;
  * 3. the lines that are discrepancies become items (upserted by key: a re-run keeps resolutions);
  * 4. our records of the day that no statement line of the account has are platform_only, or
  *    `carried` when booked in the last minutes of the day;
@@ -29,10 +30,6 @@ export interface MatchParams {
   carryDays: number;
 }
 
-/** Our payment's state words as items keep them; a refund keeps its own state. */
-const PAID = 'o.paid_at IS NOT NULL AND o.channel_account_id = $2';
-const REFUNDED = "r.state = 'succeeded' AND r.channel_account_id = $2";
-
 export async function matchBatch(q: Queryable, p: MatchParams): Promise<void> {
   // 1. A re-run decides again what its earlier run settled.
   await q.query(
@@ -41,51 +38,21 @@ export async function matchBatch(q: Queryable, p: MatchParams): Promise<void> {
     [p.batchId],
   );
 
-  // 2. Classify every line. Our payment by our order number, else (a statement that lost it) by the
-  // channel's trade number on this account; a number's second line cannot be accounted for.
+  // 2. The lines were classified as they were staged (queries.insertLines). A number listed twice:
+  // the second and later successful lines cannot be accounted for.
   await q.query(
-    `WITH found AS (
-       SELECT l.line_no, l.kind, l.amount, l.fee, l.status,
-              o.id AS order_id, o.amount AS order_amount, o.channel_cost, (${PAID}) AS paid_here,
-              r.id AS refund_id, r.order_id AS refund_order_id, r.amount AS refund_amount,
-              COALESCE(${REFUNDED}, false) AS refunded_here,
-              row_number() OVER (
-                PARTITION BY l.kind,
-                  CASE WHEN l.kind = 'refund' THEN COALESCE(l.refund_no, l.order_no) ELSE COALESCE(o.order_no, l.order_no) END
-                ORDER BY l.line_no) AS occurrence
-       FROM recon_line l
-       LEFT JOIN LATERAL (
-         SELECT x.* FROM pay_order x WHERE l.kind = 'payment' AND x.order_no = l.order_no
-         UNION ALL
-         SELECT x.* FROM pay_order x
-         WHERE l.kind = 'payment' AND l.channel_trade_no IS NOT NULL AND x.channel_order_no = l.channel_trade_no
-           AND x.channel_account_id = $2
-           AND NOT EXISTS (SELECT 1 FROM pay_order y WHERE y.order_no = l.order_no)
-         LIMIT 1
-       ) o ON true
-       LEFT JOIN refund_order r ON l.kind = 'refund' AND r.refund_no = l.refund_no
+    `WITH repeated AS (
+       SELECT kind, match_key FROM recon_line WHERE batch_id = $1 GROUP BY kind, match_key HAVING count(*) > 1
+     ), numbered AS (
+       SELECT l.line_no, row_number() OVER (PARTITION BY l.kind, l.match_key ORDER BY l.line_no) AS occurrence
+       FROM recon_line l JOIN repeated USING (kind, match_key)
        WHERE l.batch_id = $1
      )
      UPDATE recon_line t
-     SET order_id = COALESCE(f.order_id, f.refund_order_id), refund_id = f.refund_id, occurrence = f.occurrence,
-         class = CASE
-           WHEN t.status <> 'success' THEN
-             CASE WHEN (t.kind = 'payment' AND COALESCE(f.paid_here, false))
-                    OR (t.kind = 'refund' AND f.refunded_here) THEN 'status_mismatch' ELSE 'ignored' END
-           WHEN f.occurrence > 1 THEN 'channel_only'
-           WHEN t.kind = 'payment' THEN
-             CASE WHEN NOT COALESCE(f.paid_here, false) THEN 'channel_only'
-                  WHEN t.amount <> f.order_amount THEN 'amount_mismatch'
-                  WHEN t.fee IS NOT NULL AND t.fee <> f.channel_cost THEN 'fee_mismatch'
-                  ELSE 'matched' END
-           ELSE
-             CASE WHEN NOT f.refunded_here THEN 'channel_only'
-                  WHEN t.amount <> f.refund_amount THEN 'amount_mismatch'
-                  ELSE 'matched' END
-         END
-     FROM found f
-     WHERE t.batch_id = $1 AND t.line_no = f.line_no`,
-    [p.batchId, p.channelAccountId],
+     SET occurrence = n.occurrence, class = CASE WHEN t.status = 'success' THEN 'channel_only' ELSE t.class END
+     FROM numbered n
+     WHERE t.batch_id = $1 AND t.line_no = n.line_no AND n.occurrence > 1`,
+    [p.batchId],
   );
 
   // 3. The lines that are discrepancies, with our side next to the channel's.
@@ -120,26 +87,34 @@ export async function matchBatch(q: Queryable, p: MatchParams): Promise<void> {
   // matched (the channel booked it on its side of midnight) is no discrepancy of this day; near
   // midnight it is still this day's carried record, already settled by that batch.
   await q.query(
-    `WITH ours AS (
+    `WITH unmatched AS MATERIALIZED (
+       -- Materialised so that the look-up of other batches below runs for these few, not for every
+       -- record of the day.
        SELECT 'payment' AS kind, o.id AS order_id, o.order_no, NULL::bigint AS refund_id, NULL::text AS refund_no,
-              o.channel_order_no, o.amount, o.state, o.channel_cost AS cost, o.paid_at AS at,
-              (SELECT min(l.batch_id) FROM recon_line l JOIN recon_batch b ON b.id = l.batch_id
-               WHERE l.order_id = o.id AND l.kind = 'payment' AND l.class <> 'ignored'
-                 AND b.channel_account_id = $2 AND b.state = 'done' AND l.batch_id <> $1) AS matched_in
+              o.channel_order_no, o.amount, o.state, o.channel_cost AS cost, o.paid_at AS at
        FROM pay_order o
        WHERE o.channel_account_id = $2 AND o.paid_at >= $5 AND o.paid_at < $6
          AND NOT EXISTS (SELECT 1 FROM recon_line l
                          WHERE l.batch_id = $1 AND l.order_id = o.id AND l.kind = 'payment' AND l.class <> 'ignored')
        UNION ALL
        SELECT 'refund', r.order_id, r.order_no, r.id, r.refund_no, r.channel_refund_no, r.amount, r.state,
-              r.channel_cost_refund, r.succeeded_at,
-              (SELECT min(l.batch_id) FROM recon_line l JOIN recon_batch b ON b.id = l.batch_id
-               WHERE l.refund_id = r.id AND l.class <> 'ignored'
-                 AND b.channel_account_id = $2 AND b.state = 'done' AND l.batch_id <> $1)
+              r.channel_cost_refund, r.succeeded_at
        FROM refund_order r
        WHERE r.channel_account_id = $2 AND r.state = 'succeeded' AND r.succeeded_at >= $5 AND r.succeeded_at < $6
          AND NOT EXISTS (SELECT 1 FROM recon_line l
                          WHERE l.batch_id = $1 AND l.refund_id = r.id AND l.class <> 'ignored')
+     ), ours AS (
+       SELECT u.*,
+              CASE WHEN u.kind = 'refund' THEN
+                (SELECT min(l.batch_id) FROM recon_line l JOIN recon_batch b ON b.id = l.batch_id
+                 WHERE l.refund_id = u.refund_id AND l.class <> 'ignored'
+                   AND b.channel_account_id = $2 AND b.state = 'done' AND l.batch_id <> $1)
+              ELSE
+                (SELECT min(l.batch_id) FROM recon_line l JOIN recon_batch b ON b.id = l.batch_id
+                 WHERE l.order_id = u.order_id AND l.kind = 'payment' AND l.class <> 'ignored'
+                   AND b.channel_account_id = $2 AND b.state = 'done' AND l.batch_id <> $1)
+              END AS matched_in
+       FROM unmatched u
      )
      INSERT INTO recon_item (batch_id, channel_account_id, business_day, run_no, item_key, class, kind, order_id,
        order_no, refund_id, refund_no, channel_trade_no, our_amount, our_state, our_fee, our_at, carry_state,
@@ -163,11 +138,12 @@ export async function matchBatch(q: Queryable, p: MatchParams): Promise<void> {
   await q.query(
     `UPDATE recon_item i SET carry_state = 'matched', carry_settled_batch_id = $1, updated_at = now()
      WHERE i.channel_account_id = $2 AND i.carry_state = 'waiting' AND i.business_day < $3::date
-       AND EXISTS (
-         SELECT 1 FROM recon_line l
-         WHERE l.batch_id = $1 AND l.class <> 'ignored'
-           AND CASE WHEN i.kind = 'refund' THEN l.refund_id = i.refund_id
-                    ELSE l.kind = 'payment' AND l.order_id = i.order_id END)`,
+       AND CASE WHEN i.kind = 'refund'
+             THEN EXISTS (SELECT 1 FROM recon_line l
+                          WHERE l.refund_id = i.refund_id AND l.batch_id = $1 AND l.class <> 'ignored')
+             ELSE EXISTS (SELECT 1 FROM recon_line l
+                          WHERE l.order_id = i.order_id AND l.batch_id = $1 AND l.kind = 'payment'
+                            AND l.class <> 'ignored') END`,
     [p.batchId, p.channelAccountId, p.day],
   );
   await q.query(

@@ -114,17 +114,64 @@ export async function deleteLines(q: Queryable, batchId: bigint): Promise<void> 
   await q.query('DELETE FROM recon_line WHERE batch_id = $1', [batchId]);
 }
 
-/** One multi-row insert of a chunk of lines: one round trip per chunk, never per line. */
-export async function insertLines(q: Queryable, batchId: bigint, c: LineColumns): Promise<void> {
+/**
+ * One multi-row insert of a chunk of lines: one round trip per chunk, never per line. Each line is
+ * classified as it goes in, with our order found by our order number (else, for a statement that lost
+ * it, by the channel's trade number on this account) and our refund by our refund number; a number
+ * listed twice is found afterwards, over the whole batch (repeatedLines).
+ */
+export async function insertLines(
+  q: Queryable,
+  batchId: bigint,
+  channelAccountId: bigint,
+  c: LineColumns,
+): Promise<void> {
   await q.query(
-    `INSERT INTO recon_line (batch_id, line_no, kind, order_no, channel_trade_no, refund_no, amount, fee, status, booked_at)
+    `INSERT INTO recon_line (batch_id, line_no, kind, order_no, channel_trade_no, refund_no, amount, fee, status,
+       booked_at, order_id, refund_id, match_key, occurrence, class)
      SELECT $1, l.line_no, l.kind, l.order_no, NULLIF(l.trade_no, ''), NULLIF(l.refund_no, ''), l.amount,
-            NULLIF(l.fee, '')::bigint, l.status, l.booked_at
-     FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[], $9::text[],
-                 $10::timestamptz[])
-       AS l(line_no, kind, order_no, trade_no, refund_no, amount, fee, status, booked_at)`,
+            NULLIF(l.fee, '')::bigint, l.status, l.booked_at, COALESCE(o.id, r.order_id), r.id,
+            CASE WHEN l.kind = 'refund' THEN COALESCE(NULLIF(l.refund_no, ''), l.order_no)
+                 ELSE COALESCE(o.order_no, l.order_no) END,
+            1,
+            CASE
+              WHEN l.status <> 'success' THEN
+                CASE WHEN (l.kind = 'payment' AND COALESCE(o.paid_here, false))
+                       OR (l.kind = 'refund' AND COALESCE(r.refunded_here, false)) THEN 'status_mismatch'
+                     ELSE 'ignored' END
+              WHEN l.kind = 'payment' THEN
+                CASE WHEN NOT COALESCE(o.paid_here, false) THEN 'channel_only'
+                     WHEN l.amount <> o.amount THEN 'amount_mismatch'
+                     WHEN l.fee <> '' AND l.fee::bigint <> o.channel_cost THEN 'fee_mismatch'
+                     ELSE 'matched' END
+              ELSE
+                CASE WHEN NOT COALESCE(r.refunded_here, false) THEN 'channel_only'
+                     WHEN l.amount <> r.amount THEN 'amount_mismatch'
+                     ELSE 'matched' END
+            END
+     FROM unnest($3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[], $10::text[],
+                 $11::timestamptz[])
+       AS l(line_no, kind, order_no, trade_no, refund_no, amount, fee, status, booked_at)
+     LEFT JOIN LATERAL (
+       SELECT x.id, x.order_no, x.amount, x.channel_cost,
+              (x.paid_at IS NOT NULL AND x.channel_account_id = $2) AS paid_here
+       FROM pay_order x WHERE l.kind = 'payment' AND x.order_no = l.order_no
+       UNION ALL
+       SELECT x.id, x.order_no, x.amount, x.channel_cost,
+              (x.paid_at IS NOT NULL AND x.channel_account_id = $2)
+       FROM pay_order x
+       WHERE l.kind = 'payment' AND l.trade_no <> '' AND x.channel_order_no = l.trade_no
+         AND x.channel_account_id = $2
+         AND NOT EXISTS (SELECT 1 FROM pay_order y WHERE y.order_no = l.order_no)
+       LIMIT 1
+     ) o ON true
+     LEFT JOIN LATERAL (
+       SELECT y.id, y.order_id, y.amount, (y.state = 'succeeded' AND y.channel_account_id = $2) AS refunded_here
+       FROM refund_order y WHERE l.kind = 'refund' AND y.refund_no = l.refund_no
+     ) r ON true`,
     [
       batchId,
+      channelAccountId,
       c.lineNo,
       c.kind,
       c.orderNo,
@@ -136,6 +183,14 @@ export async function insertLines(q: Queryable, batchId: bigint, c: LineColumns)
       c.bookedAt,
     ],
   );
+}
+
+/**
+ * Statistics of the freshly staged lines, so that the matching's plans fit a batch of a million lines
+ * rather than the empty table the planner last saw.
+ */
+export async function analyzeLines(q: Queryable): Promise<void> {
+  await q.query('ANALYZE recon_line');
 }
 
 export async function findBatch(q: Queryable, id: bigint): Promise<BatchRow | null> {

@@ -2,7 +2,7 @@ import type { Logger } from '../app/logger.ts';
 import type { CatalogService } from '../catalog/service.ts';
 import type { ChannelGateway } from '../channels/gateway.ts';
 import { getAdapter } from '../channels/registry.ts';
-import type { ChannelStatement } from '../channels/types.ts';
+import type { ChannelStatement, StatementFile } from '../channels/types.ts';
 import type { Db } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import type { OrderRow } from '../orders/queries.ts';
@@ -92,7 +92,7 @@ export class ReconciliationService {
     by: { userId: bigint | null },
   ): Promise<BatchRow> {
     await this.checkTarget(channelAccountId, day);
-    let statement: ChannelStatement | null;
+    let statement: StatementFile | null;
     try {
       statement = await this.deps.channels.parseStatement(channelAccountId, file.bytes, { date: day });
     } catch (error) {
@@ -264,22 +264,25 @@ export class ReconciliationService {
     claim: { id: bigint; run_no: number },
     channelAccountId: bigint,
     day: string,
-    statement: ChannelStatement,
+    statement: StatementFile,
     file: { name: string | null; bytes: Buffer },
   ): Promise<BatchRow> {
     const tz = this.options.timeZone;
     const settings = await this.settings();
     const dayStart = startOfLocalDay(day, tz);
     const dayEnd = startOfLocalDay(addDays(day, 1), tz);
+    // The file compresses on the thread pool while its lines are read and staged.
+    const kept = keptFile(file.bytes);
+    kept.catch(() => {}); // awaited in the transaction; a run that fails before it reports its own error
     try {
       await this.db.tx(async (q) => {
+        const summed = await stageLines(q, claim.id, channelAccountId, statement.lines);
         await queries.storeFile(q, claim.id, {
           name: file.name,
-          ...keptFile(file.bytes),
+          ...(await kept),
           totals: statement.totals ?? null,
-          tieOut: totalsTieOut(statement.lines, statement.totals),
+          tieOut: totalsTieOut(summed, statement.totals),
         });
-        await stageLines(q, claim.id, statement.lines);
         await matchBatch(q, {
           batchId: claim.id,
           runNo: claim.run_no,

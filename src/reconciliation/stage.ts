@@ -1,83 +1,107 @@
 import { createHash } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import type { StatementLine, StatementTotals } from '../channels/types.ts';
 import type { Queryable } from '../db/index.ts';
-import { deleteLines, insertLines, type LineColumns } from './queries.ts';
+import { analyzeLines, deleteLines, insertLines, type LineColumns } from './queries.ts';
+
+const gzipAsync = promisify(gzip);
 
 /**
  * Staging a statement: its lines go into recon_line in chunks, each chunk one multi-row
- * `INSERT … SELECT FROM unnest(…)`, so a statement of a million lines is a few hundred round trips,
- * not a million. The file itself is kept gzip-compressed with its sha256.
+ * `INSERT … SELECT FROM unnest(…)` that also classifies them (queries.insertLines), so a statement of
+ * a million lines is a few hundred round trips, not a million, and no line is written twice. The
+ * file itself is kept gzip-compressed with its sha256.
  */
 
 /** Lines per insert: large enough that round trips do not count, small enough to keep parameters modest. */
 export const STAGE_CHUNK_LINES = 5_000;
 
+/**
+ * Stages the lines and returns what they add up to. The next chunk is built while the database
+ * inserts the last one, so reading the file and the database's work overlap.
+ */
 export async function stageLines(
   q: Queryable,
   batchId: bigint,
-  lines: readonly StatementLine[],
-): Promise<void> {
+  channelAccountId: bigint,
+  lines: Iterable<StatementLine>,
+): Promise<StatementTotals> {
   await deleteLines(q, batchId);
-  for (let start = 0; start < lines.length; start += STAGE_CHUNK_LINES) {
-    const chunk = lines.slice(start, start + STAGE_CHUNK_LINES);
-    const c: LineColumns = {
-      lineNo: [],
-      kind: [],
-      orderNo: [],
-      channelTradeNo: [],
-      refundNo: [],
-      amount: [],
-      fee: [],
-      status: [],
-      bookedAt: [],
-    };
-    chunk.forEach((line, i) => {
-      c.lineNo.push(String(start + i + 1));
-      c.kind.push(line.kind);
-      c.orderNo.push(line.orderNo);
-      c.channelTradeNo.push(line.channelOrderNo ?? '');
-      c.refundNo.push(line.refundNo ?? '');
-      c.amount.push(line.amount.toString());
-      c.fee.push(line.fee === null ? '' : line.fee.toString());
-      // Formats that list only what succeeded carry no status.
-      c.status.push(line.status ?? 'success');
-      c.bookedAt.push(line.at.toISOString());
-    });
-    await insertLines(q, batchId, c);
-  }
-}
-
-/** What a statement's lines add up to, counted the way the footers count: successful lines per type, every fee. */
-export function totalsOfLines(lines: readonly StatementLine[]): StatementTotals {
-  const totals: StatementTotals = {
-    paymentCount: 0,
-    paymentAmount: 0n,
-    refundCount: 0,
-    refundAmount: 0n,
-    fee: null,
+  const totals = noTotals();
+  let c = emptyColumns();
+  let lineNo = 0;
+  let inserting: Promise<void> | null = null;
+  const insert = async (chunk: LineColumns) => {
+    if (inserting) await inserting;
+    inserting = insertLines(q, batchId, channelAccountId, chunk);
+    // Awaited before the next chunk goes and at the end; this keeps a failure from being reported as
+    // unhandled while the next chunk is being read.
+    inserting.catch(() => {});
   };
   for (const line of lines) {
-    if (line.fee !== null) totals.fee = (totals.fee ?? 0n) + line.fee;
-    if ((line.status ?? 'success') !== 'success') continue;
-    if (line.kind === 'payment') {
-      totals.paymentCount++;
-      totals.paymentAmount += line.amount;
-    } else {
-      totals.refundCount++;
-      totals.refundAmount += line.amount;
+    addLine(totals, line);
+    c.lineNo.push(String(++lineNo));
+    c.kind.push(line.kind);
+    c.orderNo.push(line.orderNo);
+    c.channelTradeNo.push(line.channelOrderNo ?? '');
+    c.refundNo.push(line.refundNo ?? '');
+    c.amount.push(line.amount.toString());
+    c.fee.push(line.fee === null ? '' : line.fee.toString());
+    // Formats that list only what succeeded carry no status.
+    c.status.push(line.status ?? 'success');
+    c.bookedAt.push(line.at.toISOString());
+    if (c.lineNo.length === STAGE_CHUNK_LINES) {
+      await insert(c);
+      c = emptyColumns();
     }
   }
+  if (c.lineNo.length > 0) await insert(c);
+  if (inserting) await inserting;
+  await analyzeLines(q);
   return totals;
 }
 
-/** Whether the file's own totals agree with its lines; null when the file states none. */
-export function totalsTieOut(
-  lines: readonly StatementLine[],
-  stated: StatementTotals | undefined,
-): boolean | null {
+function emptyColumns(): LineColumns {
+  return {
+    lineNo: [],
+    kind: [],
+    orderNo: [],
+    channelTradeNo: [],
+    refundNo: [],
+    amount: [],
+    fee: [],
+    status: [],
+    bookedAt: [],
+  };
+}
+
+/** What a statement's lines add up to, counted the way the footers count: successful lines per type, every fee. */
+export function totalsOfLines(lines: Iterable<StatementLine>): StatementTotals {
+  const totals = noTotals();
+  for (const line of lines) addLine(totals, line);
+  return totals;
+}
+
+function noTotals(): StatementTotals {
+  return { paymentCount: 0, paymentAmount: 0n, refundCount: 0, refundAmount: 0n, fee: null };
+}
+
+function addLine(totals: StatementTotals, line: StatementLine): void {
+  if (line.fee !== null) totals.fee = (totals.fee ?? 0n) + line.fee;
+  if ((line.status ?? 'success') !== 'success') return;
+  if (line.kind === 'payment') {
+    totals.paymentCount++;
+    totals.paymentAmount += line.amount;
+  } else {
+    totals.refundCount++;
+    totals.refundAmount += line.amount;
+  }
+}
+
+/** Whether the file's own totals agree with what its lines add up to; null when the file states none. */
+export function totalsTieOut(summed: StatementTotals, stated: StatementTotals | undefined): boolean | null {
   if (stated === undefined) return null;
-  const summed = totalsOfLines(lines);
   return (
     summed.paymentCount === stated.paymentCount &&
     summed.paymentAmount === stated.paymentAmount &&
@@ -87,10 +111,15 @@ export function totalsTieOut(
   );
 }
 
-/** The file as it is kept: gzip (base64 for the query) and the sha256 of the bytes themselves. */
-export function keptFile(bytes: Buffer): { gzipBase64: string; sha256: string; bytes: number } {
+/**
+ * The file as it is kept: gzip (base64 for the query) and the sha256 of the bytes themselves. The
+ * compression runs on libuv's thread pool, beside the reading of the lines on the main thread.
+ */
+export async function keptFile(
+  bytes: Buffer,
+): Promise<{ gzipBase64: string; sha256: string; bytes: number }> {
   return {
-    gzipBase64: gzipSync(bytes).toString('base64'),
+    gzipBase64: (await gzipAsync(bytes)).toString('base64'),
     sha256: createHash('sha256').update(bytes).digest('hex'),
     bytes: bytes.length,
   };

@@ -29,6 +29,7 @@ import {
   type ProviderRefundStatus,
   type RefundReference,
   type RefundStatusResult,
+  type StatementFile,
   type StatementRequest,
 } from '../types.ts';
 import {
@@ -43,7 +44,7 @@ import {
   sandboxSign,
   sandboxVerify,
 } from './protocol.ts';
-import { parseStatementCsv, statementSettingsSchema } from './statement.ts';
+import { parseStatementCsv, readStatementFile, statementSettingsSchema } from './statement.ts';
 
 /**
  * The platform's side of the sandbox upstream: maps our requests to the sandbox's signed JSON API and
@@ -232,8 +233,8 @@ export const sandboxAdapter: ChannelAdapter = {
     return parseStatementCsv(content, request.date);
   },
 
-  parseStatement(file: Buffer, request: StatementRequest): ChannelStatement {
-    return parseStatementCsv(file.toString('utf8'), request.date);
+  parseStatement(file: Buffer, request: StatementRequest): StatementFile {
+    return readStatementFile(file, request.date);
   },
 
   async createPayment(ctx: ChannelContext, payment: CreatePaymentRequest): Promise<CreatePaymentResult> {

@@ -636,9 +636,12 @@ describe('sandbox statements', () => {
       refundAmount: 0n,
       fee: 7n,
     });
-    expect(sandboxAdapter.parseStatement!(Buffer.from(statement.raw, 'utf8'), { date: today() })).toEqual(
-      statement,
-    );
+    const uploaded = sandboxAdapter.parseStatement!(Buffer.from(statement.raw, 'utf8'), { date: today() });
+    expect({ ...uploaded, lines: [...uploaded.lines] }).toMatchObject({
+      date: statement.date,
+      totals: statement.totals,
+      lines: statement.lines,
+    });
     // The account's faults apply to its statement.
     const faulty = contextFor(merchantB, {
       config: { statement: { faults: { dropLines: [opened.orderNo] } } },

@@ -3,6 +3,7 @@ import type { SandboxPayment } from './payment-book.ts';
 import {
   bookedLines,
   parseStatementCsv,
+  readStatementFile,
   type SandboxStatementLine,
   StatementFormatError,
   shanghaiDay,
@@ -152,12 +153,28 @@ describe('the sandbox statement file', () => {
       }
     };
     expect(bad('a,b,c\r\n')).toMatch(/line 1/);
+    expect(bad('')).toMatch(/line 1/);
+    expect(bad(`${good}SB9,P9,,交易,1.00,,2026-03-02 09:00:00,SUCCESS\r\n`)).toMatch(
+      /totals line must be the last/,
+    );
     expect(bad(good.replace('123.45', '123.456'))).toMatch(/line 2: bad amount/);
     expect(bad(good.replace('123.45', '1.2e2'))).toMatch(/line 2: bad amount/);
     expect(bad(good.replace('2026-03-02 09:00:00', '2026-02-30 09:00:00'))).toMatch(/line 2: bad time/);
+    expect(bad(good.replace('2026-03-02 09:00:00', '2026-03-02 24:00:00'))).toMatch(/line 2: bad time/);
+    expect(bad(good.replace('2026-03-02 09:00:00', '2026-03-02 09:0x:00'))).toMatch(/line 2: bad time/);
     expect(bad(good.replace(',SUCCESS', ',PAID'))).toMatch(/line 2: bad status/);
     expect(bad(good.replace(/合计.*\r\n$/, ''))).toMatch(/no totals line/);
     expect(bad(good.replace('交易笔数=2', '交易笔数=two'))).toMatch(/bad 交易笔数/);
+  });
+
+  it('reads a file without holding its lines: checked whole first, its lines read again on each pass', () => {
+    const csv = writeStatementCsv(bookedLines(payments, from, to, 3800));
+    const file = readStatementFile(Buffer.from(`\uFEFF${csv}`, 'utf8'), DAY);
+    expect(file.lineCount).toBe(parseStatementCsv(csv, DAY).lines.length);
+    expect(file.totals).toEqual(parseStatementCsv(csv, DAY).totals);
+    expect(Array.isArray(file.lines)).toBe(false);
+    expect([...file.lines]).toEqual(parseStatementCsv(csv, DAY).lines);
+    expect([...file.lines]).toEqual([...file.lines]);
   });
 
   it('quotes a cell that holds a comma and reads it back', () => {

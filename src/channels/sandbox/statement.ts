@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { feeFor, formatMinor, MAX_RATE_PPM, parseMinor } from '../../money/money.ts';
-import type { ChannelStatement, StatementLine, StatementLineStatus, StatementTotals } from '../types.ts';
+import type {
+  ChannelStatement,
+  StatementFile,
+  StatementLine,
+  StatementLineStatus,
+  StatementTotals,
+} from '../types.ts';
 import type { SandboxPayment } from './payment-book.ts';
 
 /**
@@ -257,65 +263,103 @@ export class StatementFormatError extends Error {}
  * text into fen (never a float); anything malformed is refused with the line it is on.
  */
 export function parseStatementCsv(text: string, date: string): ChannelStatement {
-  const rows = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  while (rows.length > 0 && rows[rows.length - 1]!.trim() === '') rows.pop();
-  const header = rows[0] === undefined ? [] : splitCsv(rows[0]);
-  if (header.join(',') !== STATEMENT_HEADER.join(',')) {
-    throw new StatementFormatError('line 1: not the sandbox statement header');
-  }
-  const lines: StatementLine[] = [];
+  const file = readStatementFile(Buffer.from(text, 'utf8'), date);
+  return { date, lines: [...file.lines], raw: text, totals: file.totals };
+}
+
+/**
+ * Reads a statement file without holding its lines: the whole file is checked here (a malformed line
+ * is refused before anything is done with it) and its totals read; the lines are read from the bytes
+ * again each time they are iterated, so a day of a million lines costs its file, not a million objects.
+ */
+export function readStatementFile(file: Buffer, date: string): StatementFile & { lineCount: number } {
   let totals: StatementTotals | undefined;
-  for (const [index, row] of rows.slice(1).entries()) {
-    const at = `line ${index + 2}`;
-    const cells = splitCsv(row);
-    if (cells[0] === FOOTER_LABEL) {
-      if (index !== rows.length - 2)
-        throw new StatementFormatError(`${at}: the totals line must be the last`);
-      totals = parseFooter(cells.slice(1), at);
-      continue;
-    }
-    if (cells.length !== STATEMENT_HEADER.length) {
-      throw new StatementFormatError(`${at}: ${cells.length} cells, not ${STATEMENT_HEADER.length}`);
-    }
-    const [tradeNo, orderNo, refundNo, kindWord, amountText, feeText, timeText, statusText] = cells as [
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-    ];
-    const kind =
-      kindWord === KIND_WORDS.payment ? 'payment' : kindWord === KIND_WORDS.refund ? 'refund' : null;
-    const amount = parseSignedYuan(amountText);
-    const fee = feeText === '' ? null : parseSignedYuan(feeText);
-    const when = parseShanghaiTime(timeText);
-    const status = Object.hasOwn(STATUS_OF, statusText)
-      ? STATUS_OF[statusText as StatementStatus]
-      : undefined;
-    if (kind === null) throw new StatementFormatError(`${at}: type must be 交易 or 退款`);
-    if (amount === null || amount <= 0n) throw new StatementFormatError(`${at}: bad amount`);
-    if (feeText !== '' && fee === null) throw new StatementFormatError(`${at}: bad fee`);
-    if (when === null) throw new StatementFormatError(`${at}: bad time`);
-    if (status === undefined) throw new StatementFormatError(`${at}: bad status`);
-    if (orderNo === '') throw new StatementFormatError(`${at}: no order number`);
-    if (kind === 'refund' && refundNo === '')
-      throw new StatementFormatError(`${at}: a refund without its number`);
-    lines.push({
-      kind,
-      orderNo,
-      channelOrderNo: tradeNo || null,
-      refundNo: kind === 'refund' ? refundNo : null,
-      amount,
-      fee,
-      at: when,
-      status,
-    });
+  let lineCount = 0;
+  for (const _ of statementLines(file, (t) => {
+    totals = t;
+  })) {
+    lineCount++;
   }
   if (totals === undefined) throw new StatementFormatError('the file has no totals line (合计)');
-  return { date, lines, raw: text, totals };
+  return { date, totals, lineCount, lines: { [Symbol.iterator]: () => statementLines(file, () => {}) } };
+}
+
+const NEWLINE = 0x0a;
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/** The file's lines one by one, each checked; the footer goes to `onTotals`, and must be the last line. */
+function* statementLines(
+  file: Buffer,
+  onTotals: (totals: StatementTotals) => void,
+): Generator<StatementLine> {
+  let start = file.subarray(0, 3).equals(BOM) ? 3 : 0;
+  let end = file.length;
+  while (end > start && (file[end - 1] === NEWLINE || file[end - 1] === 0x0d || file[end - 1] === 0x20))
+    end--;
+  let lineNo = 0;
+  let footerAt = 0;
+  while (start < end) {
+    let stop = file.indexOf(NEWLINE, start);
+    if (stop < 0 || stop > end) stop = end;
+    const row = file.toString('utf8', start, stop > start && file[stop - 1] === 0x0d ? stop - 1 : stop);
+    start = stop + 1;
+    lineNo++;
+    const at = `line ${lineNo}`;
+    const cells = row.includes('"') ? splitCsv(row) : row.split(',');
+    if (lineNo === 1) {
+      if (cells.join(',') !== STATEMENT_HEADER.join(',')) {
+        throw new StatementFormatError('line 1: not the sandbox statement header');
+      }
+      continue;
+    }
+    if (footerAt > 0) throw new StatementFormatError(`line ${footerAt}: the totals line must be the last`);
+    if (cells[0] === FOOTER_LABEL) {
+      footerAt = lineNo;
+      onTotals(parseFooter(cells.slice(1), at));
+      continue;
+    }
+    yield parseLine(cells, at);
+  }
+  if (lineNo === 0) throw new StatementFormatError('line 1: not the sandbox statement header');
+}
+
+function parseLine(cells: string[], at: string): StatementLine {
+  if (cells.length !== STATEMENT_HEADER.length) {
+    throw new StatementFormatError(`${at}: ${cells.length} cells, not ${STATEMENT_HEADER.length}`);
+  }
+  const [tradeNo, orderNo, refundNo, kindWord, amountText, feeText, timeText, statusText] = cells as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+  const kind = kindWord === KIND_WORDS.payment ? 'payment' : kindWord === KIND_WORDS.refund ? 'refund' : null;
+  const amount = parseSignedYuan(amountText);
+  const fee = feeText === '' ? null : parseSignedYuan(feeText);
+  const when = parseShanghaiTime(timeText);
+  const status = Object.hasOwn(STATUS_OF, statusText) ? STATUS_OF[statusText as StatementStatus] : undefined;
+  if (kind === null) throw new StatementFormatError(`${at}: type must be 交易 or 退款`);
+  if (amount === null || amount <= 0n) throw new StatementFormatError(`${at}: bad amount`);
+  if (feeText !== '' && fee === null) throw new StatementFormatError(`${at}: bad fee`);
+  if (when === null) throw new StatementFormatError(`${at}: bad time`);
+  if (status === undefined) throw new StatementFormatError(`${at}: bad status`);
+  if (orderNo === '') throw new StatementFormatError(`${at}: no order number`);
+  if (kind === 'refund' && refundNo === '')
+    throw new StatementFormatError(`${at}: a refund without its number`);
+  return {
+    kind,
+    orderNo,
+    channelOrderNo: tradeNo || null,
+    refundNo: kind === 'refund' ? refundNo : null,
+    amount,
+    fee,
+    at: when,
+    status,
+  };
 }
 
 function parseFooter(cells: string[], at: string): StatementTotals {
@@ -368,14 +412,33 @@ export function shanghaiTime(at: Date): string {
   );
 }
 
+/** The last day read and the instant it starts: a file's lines share a handful of days. */
+let lastDay = { text: '', startMs: 0 };
+
 function parseShanghaiTime(text: string): Date | null {
-  const m = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/.exec(text);
-  if (!m) return null;
-  const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [number, number, number, number, number, number];
-  const utc = Date.UTC(y, mo - 1, d, h, mi, s) - SHANGHAI_OFFSET_MS;
-  const back = new Date(utc);
-  // Refuses 2026-02-30 and 25:00, which Date.UTC would roll over silently.
-  return shanghaiTime(back) === text ? back : null;
+  if (text.length !== 19 || text[10] !== ' ' || text[13] !== ':' || text[16] !== ':') return null;
+  const day = text.slice(0, 10);
+  if (day !== lastDay.text) {
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+    if (!m) return null;
+    const [y, mo, d] = m.slice(1).map(Number) as [number, number, number];
+    const startMs = Date.UTC(y, mo - 1, d) - SHANGHAI_OFFSET_MS;
+    // Refuses 2026-02-30, which Date.UTC would roll over silently.
+    if (shanghaiTime(new Date(startMs)).slice(0, 10) !== day) return null;
+    lastDay = { text: day, startMs };
+  }
+  const h = twoDigits(text, 11);
+  const mi = twoDigits(text, 14);
+  const s = twoDigits(text, 17);
+  if (h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59) return null;
+  return new Date(lastDay.startMs + ((h * 60 + mi) * 60 + s) * 1000);
+}
+
+/** The number two digits at `at` make, or -1. */
+function twoDigits(text: string, at: number): number {
+  const tens = text.charCodeAt(at) - 48;
+  const ones = text.charCodeAt(at + 1) - 48;
+  return tens < 0 || tens > 9 || ones < 0 || ones > 9 ? -1 : tens * 10 + ones;
 }
 
 function csvCell(value: string): string {
