@@ -3,8 +3,8 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 
-/** A value a query may take: bigints go over the wire as decimal strings on both drivers. */
-export type SqlValue = string | number | bigint | boolean | Date | null | string[] | undefined;
+/** A value a query may take: bigints go over the wire as decimal strings on both drivers; bytes as bytea. */
+export type SqlValue = string | number | bigint | boolean | Date | Uint8Array | null | string[] | undefined;
 
 /** Anything that runs SQL: the database itself or an open transaction. */
 export interface Queryable {

@@ -56,13 +56,13 @@ export async function failBatch(q: Queryable, id: bigint, runNo: number, failure
   );
 }
 
-/** Keeps the statement file (gzip, base64 on the way in) and its own totals on the running batch. */
+/** Keeps the statement file (gzip) and its own totals on the running batch. */
 export async function storeFile(
   q: Queryable,
   id: bigint,
   file: {
     name: string | null;
-    gzipBase64: string;
+    gzip: Buffer;
     sha256: string;
     bytes: number;
     totals: {
@@ -77,14 +77,14 @@ export async function storeFile(
 ): Promise<void> {
   const t = file.totals;
   await q.query(
-    `UPDATE recon_batch SET file_name = $2, file_gz = decode($3, 'base64'), file_sha256 = $4, file_bytes = $5,
+    `UPDATE recon_batch SET file_name = $2, file_gz = $3, file_sha256 = $4, file_bytes = $5,
        file_payment_count = $6, file_payment_amount = $7, file_refund_count = $8, file_refund_amount = $9,
        file_fee = $10, totals_tie_out = $11, updated_at = now()
      WHERE id = $1`,
     [
       id,
       file.name,
-      file.gzipBase64,
+      file.gzip,
       file.sha256,
       file.bytes,
       t?.paymentCount ?? null,
@@ -210,13 +210,13 @@ export async function findBatchOf(
   return rows[0] ?? null;
 }
 
-/** The statement file as it was downloaded or uploaded (still gzip), base64. */
+/** The statement file as it was downloaded or uploaded (still gzip). */
 export async function batchFile(
   q: Queryable,
   id: bigint,
-): Promise<{ file_name: string | null; gz: string | null } | null> {
-  const rows = await q.query<{ file_name: string | null; gz: string | null }>(
-    `SELECT file_name, encode(file_gz, 'base64') AS gz FROM recon_batch WHERE id = $1`,
+): Promise<{ file_name: string | null; gz: Uint8Array | null } | null> {
+  const rows = await q.query<{ file_name: string | null; gz: Uint8Array | null }>(
+    `SELECT file_name, file_gz AS gz FROM recon_batch WHERE id = $1`,
     [id],
   );
   return rows[0] ?? null;

@@ -177,7 +177,7 @@ export class ReconciliationService {
   async file(batchId: bigint): Promise<{ name: string; gzip: Buffer }> {
     const row = await queries.batchFile(this.db, batchId);
     if (!row?.gz) throw new AppError('NOT_FOUND', `reconciliation batch ${batchId} has no file`);
-    return { name: row.file_name ?? `statement_${batchId}.csv`, gzip: Buffer.from(row.gz, 'base64') };
+    return { name: row.file_name ?? `statement_${batchId}.csv`, gzip: Buffer.from(row.gz) };
   }
 
   async requireItem(id: bigint): Promise<ItemRow> {

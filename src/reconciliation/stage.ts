@@ -112,14 +112,12 @@ export function totalsTieOut(summed: StatementTotals, stated: StatementTotals | 
 }
 
 /**
- * The file as it is kept: gzip (base64 for the query) and the sha256 of the bytes themselves. The
+ * The file as it is kept: gzip (sent as bytea) and the sha256 of the bytes themselves. The
  * compression runs on libuv's thread pool, beside the reading of the lines on the main thread.
  */
-export async function keptFile(
-  bytes: Buffer,
-): Promise<{ gzipBase64: string; sha256: string; bytes: number }> {
+export async function keptFile(bytes: Buffer): Promise<{ gzip: Buffer; sha256: string; bytes: number }> {
   return {
-    gzipBase64: (await gzipAsync(bytes)).toString('base64'),
+    gzip: await gzipAsync(bytes),
     sha256: createHash('sha256').update(bytes).digest('hex'),
     bytes: bytes.length,
   };
