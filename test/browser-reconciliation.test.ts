@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEMO_PRODUCT } from '../src/app/demo.ts';
@@ -278,5 +280,50 @@ describe.each(testDatabases)('the operator reconciliation screen on $kind', (dat
     expect(listOverflow).toBeLessThanOrEqual(0);
     expect(await axeViolations(page)).toEqual([]);
     await page.setViewportSize({ width: 1280, height: 720 });
+  });
+
+  // Last: the upload runs the day again, with the 补单 above now matched.
+  it("reconciles a statement file uploaded by hand: refused without a file, then the day's batch from it", async () => {
+    const file = await fetch(`${t.platform.url}/api/admin/reconciliation/batches/${batchId}/file`, {
+      headers: { cookie: op.cookie },
+    });
+    const statement = path.join(os.tmpdir(), `statement-${uniqueName('recon')}.csv`);
+    fs.writeFileSync(statement, Buffer.from(await file.arrayBuffer()));
+    const before = await op.ok<{ runNo: number }>('GET', `/api/admin/reconciliation/batches/${batchId}`);
+    try {
+      await page.goto(url('/operator/reconciliation'));
+      await settle();
+      await page.getByTestId('recon-upload').click();
+      const dialog = page.locator('.ant-modal');
+      await dialog.locator('.ant-select-selector').first().click();
+      await page
+        .locator('.ant-select-item-option')
+        .filter({ hasText: `#${accountA})` })
+        .click();
+      const day = dialog.getByLabel('业务日期');
+      await day.click();
+      await day.fill(today());
+      await day.press('Enter');
+      // No file yet: the form says so and nothing runs (clicked again while the dialog zooms in).
+      await expect
+        .poll(async () => {
+          const text = (await dialog.textContent()) ?? '';
+          if (!text.includes('请选择对账单文件')) await dialog.locator('.ant-btn-primary').click();
+          return text;
+        })
+        .toContain('请选择对账单文件');
+      await dialog.locator('input[type="file"]').setInputFiles(statement);
+      await expect.poll(() => dialog.textContent()).toContain(path.basename(statement));
+      await dialog.locator('.ant-btn-primary').click();
+      await expect.poll(() => new URL(page.url()).searchParams.get('batch')).toBe(batchId);
+      await expect.poll(() => page.locator('.ant-drawer').textContent()).toContain('人工上传');
+      const after = await op.ok<{ runNo: number; source: string; state: string }>(
+        'GET',
+        `/api/admin/reconciliation/batches/${batchId}`,
+      );
+      expect(after).toMatchObject({ source: 'uploaded', state: 'done', runNo: before.runNo + 1 });
+    } finally {
+      fs.rmSync(statement, { force: true });
+    }
   });
 });
