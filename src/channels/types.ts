@@ -188,6 +188,23 @@ export interface StatementTotals {
 }
 
 /**
+ * What a statement file's own summary states, in the terms of {@link StatementTotals}. A figure the
+ * format does not state is null (or absent) and is not compared; a format that states a figure only
+ * in another shape gives it in `lineCount` or `netAmount`.
+ */
+export interface StatedTotals {
+  paymentCount: number | null;
+  paymentAmount: bigint | null;
+  refundCount: number | null;
+  refundAmount: bigint | null;
+  fee: bigint | null;
+  /** Successful payment and refund lines together, where the format counts only both at once. */
+  lineCount?: number | null;
+  /** Payment amount less refund amount, where the format states only the net of the two. */
+  netAmount?: bigint | null;
+}
+
+/**
  * A statement file an operator uploaded, as its adapter reads it. Its lines may be read from the
  * file again each time they are iterated (a large day is never held whole); iterate them, don't index.
  */
@@ -195,7 +212,7 @@ export interface StatementFile {
   date: string;
   lines: Iterable<StatementLine>;
   /** The file's own summary, when its format has one. */
-  totals?: StatementTotals;
+  totals?: StatedTotals;
 }
 
 export interface ChannelStatement {
@@ -204,7 +221,7 @@ export interface ChannelStatement {
   /** The provider's file as downloaded (decoded to UTF-8), kept for an operator to read. */
   raw: string;
   /** The file's own summary, when its format has one. */
-  totals?: StatementTotals;
+  totals?: StatedTotals;
 }
 
 export interface CreatePaymentRequest {

@@ -66,10 +66,10 @@ export async function storeFile(
     sha256: string;
     bytes: number;
     totals: {
-      paymentCount: number;
-      paymentAmount: bigint;
-      refundCount: number;
-      refundAmount: bigint;
+      paymentCount: number | null;
+      paymentAmount: bigint | null;
+      refundCount: number | null;
+      refundAmount: bigint | null;
       fee: bigint | null;
     } | null;
     tieOut: boolean | null;

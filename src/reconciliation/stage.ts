@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import type { StatementLine, StatementTotals } from '../channels/types.ts';
+import type { StatedTotals, StatementLine, StatementTotals } from '../channels/types.ts';
 import type { Queryable } from '../db/index.ts';
 import { analyzeLines, deleteLines, insertLines, type LineColumns } from './queries.ts';
 
@@ -99,16 +99,25 @@ function addLine(totals: StatementTotals, line: StatementLine): void {
   }
 }
 
-/** Whether the file's own totals agree with what its lines add up to; null when the file states none. */
-export function totalsTieOut(summed: StatementTotals, stated: StatementTotals | undefined): boolean | null {
+/**
+ * Whether the file's own totals agree with what its lines add up to; null when the file states
+ * none. Only the figures the file states are compared.
+ */
+export function totalsTieOut(summed: StatementTotals, stated: StatedTotals | undefined): boolean | null {
   if (stated === undefined) return null;
-  return (
-    summed.paymentCount === stated.paymentCount &&
-    summed.paymentAmount === stated.paymentAmount &&
-    summed.refundCount === stated.refundCount &&
-    summed.refundAmount === stated.refundAmount &&
-    (stated.fee === null || summed.fee === stated.fee)
-  );
+  const checks: boolean[] = [];
+  const check = <T>(statedValue: T | null | undefined, summedValue: T) => {
+    if (statedValue !== null && statedValue !== undefined) checks.push(statedValue === summedValue);
+  };
+  check(stated.paymentCount, summed.paymentCount);
+  check(stated.paymentAmount, summed.paymentAmount);
+  check(stated.refundCount, summed.refundCount);
+  check(stated.refundAmount, summed.refundAmount);
+  check(stated.fee, summed.fee ?? 0n);
+  check(stated.lineCount, summed.paymentCount + summed.refundCount);
+  check(stated.netAmount, summed.paymentAmount - summed.refundAmount);
+  if (checks.length === 0) return null;
+  return checks.every(Boolean);
 }
 
 /**

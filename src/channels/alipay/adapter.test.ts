@@ -2,6 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AlipayFake, startAlipayFake } from '../../../test/fakes/alipay/server.ts';
 import { gbk } from '../../../test/fakes/alipay/statement.ts';
+import { totalsOfLines, totalsTieOut } from '../../reconciliation/stage.ts';
 import type { ChannelContext, CreatePaymentRequest, PayWay } from '../types.ts';
 import { alipayAdapter, PAY_CODE_CANCELLED } from './adapter.ts';
 import { parseShanghaiTime, shanghaiTime } from './protocol.ts';
@@ -388,6 +389,9 @@ describe('Alipay adapter against the fake gateway', () => {
       }),
       expect.objectContaining({ kind: 'refund', amount: 2_345n, fee: -14n, refundNo: 'SR1' }),
     ]);
+    // The summary file's 合计 row agrees with the day's lines.
+    expect(statement.totals?.netAmount).not.toBeNull();
+    expect(totalsTieOut(totalsOfLines(statement.lines), statement.totals)).toBe(true);
     // The zip downloaded by hand from Alipay's site, its GBK details CSV alone, or that CSV saved
     // again as UTF-8: uploaded, each reads the same.
     const zip = await (await fetch(`${fake.url}/bill/${APP_ID}/${date}.zip`)).arrayBuffer();

@@ -1,14 +1,21 @@
 /**
  * Alipay's trade statement (对账单, bill_type=trade): `alipay.data.dataservice.bill.downloadurl.query`
  * answers a short-lived URL of a zip holding two GBK CSV files, the details (…_业务明细.csv) and the
- * summary (…_业务明细(汇总).csv). Only the details are read.
+ * summary (…_业务明细(汇总).csv). The details give the lines; the summary's 合计 row, or failing it
+ * the details' own closing `#` lines, give the file's totals (see {@link parseStatementTotals}).
  *
  * Protocol reference: https://docs.open.alipay.com/api_15/alipay.data.dataservice.bill.downloadurl.query
  * (the download URL) and the statement guide, https://opendocs.alipay.com/open/204/106262 (columns).
  */
 import { crc32, inflateRawSync } from 'node:zlib';
 import { request } from 'undici';
-import type { ChannelContext, ChannelStatement, StatementLine, StatementRequest } from '../types.ts';
+import type {
+  ChannelContext,
+  ChannelStatement,
+  StatedTotals,
+  StatementLine,
+  StatementRequest,
+} from '../types.ts';
 import { keysOf } from './credentials.ts';
 import { callGateway, codeOf, describe, str } from './gateway.ts';
 import { fromYuan, parseShanghaiTime } from './protocol.ts';
@@ -57,8 +64,13 @@ export async function fetchStatement(
   }
   if (response.statusCode !== 200)
     throw new Error(`the statement download answered HTTP ${response.statusCode}`);
-  const raw = statementText(Buffer.concat(chunks));
-  return { date: statementRequest.date, lines: parseStatement(raw), raw };
+  const { details: raw, summary } = statementTexts(Buffer.concat(chunks));
+  return statementOf(statementRequest.date, raw, summary);
+}
+
+function statementOf(date: string, raw: string, summary: string | null): ChannelStatement {
+  const totals = parseStatementTotals(raw, summary);
+  return { date, lines: parseStatement(raw), raw, ...(totals ? { totals } : {}) };
 }
 
 /**
@@ -67,16 +79,17 @@ export async function fetchStatement(
  */
 export function statementFromFile(file: Buffer, request: StatementRequest): ChannelStatement {
   const isZip = file.length >= 4 && file.readUInt32LE(0) === 0x04034b50;
-  let raw: string;
-  if (isZip) raw = statementText(file);
-  else {
-    try {
-      raw = new TextDecoder('utf-8', { fatal: true }).decode(file);
-    } catch {
-      raw = new TextDecoder('gbk').decode(file);
-    }
+  if (isZip) {
+    const { details, summary } = statementTexts(file);
+    return statementOf(request.date, details, summary);
   }
-  return { date: request.date, lines: parseStatement(raw), raw };
+  let raw: string;
+  try {
+    raw = new TextDecoder('utf-8', { fatal: true }).decode(file);
+  } catch {
+    raw = new TextDecoder('gbk').decode(file);
+  }
+  return statementOf(request.date, raw, null);
 }
 
 export interface ZipEntry {
@@ -131,12 +144,19 @@ export function readZip(zip: Buffer): ZipEntry[] {
   return entries;
 }
 
-/** The details file of a statement zip, decoded from GBK. */
-export function statementText(zip: Buffer): string {
+/** The details file of a statement zip and its summary file (null when the zip lacks it), decoded from GBK. */
+export function statementTexts(zip: Buffer): { details: string; summary: string | null } {
   const entries = readZip(zip).filter((e) => e.name.toLowerCase().endsWith('.csv'));
   const details = entries.find((e) => !e.name.includes('汇总')) ?? entries[0];
   if (!details) throw new Error('the statement zip holds no CSV file');
-  return new TextDecoder('gbk').decode(details.data);
+  const summary = entries.find((e) => e !== details && e.name.includes('汇总'));
+  const gbk = new TextDecoder('gbk');
+  return { details: gbk.decode(details.data), summary: summary ? gbk.decode(summary.data) : null };
+}
+
+/** The details file of a statement zip, decoded from GBK. */
+export function statementText(zip: Buffer): string {
+  return statementTexts(zip).details;
 }
 
 const COLUMNS = {
@@ -194,6 +214,81 @@ export function parseStatement(text: string): StatementLine[] {
     });
   }
   return lines;
+}
+
+/**
+ * The file's own totals, from what Alipay states:
+ *
+ * - The summary file (…_业务明细(汇总).csv), `#` lines, then the header `门店编号,门店名称,交易订单总笔数,
+ *   退款订单总笔数,订单金额（元）,商家实收（元）,支付宝优惠（元）,商家优惠（元）,卡消费金额（元）,服务费（元）,分润（元）,
+ *   实收净额（元）`, one row per store and a last row `合计` adding them up. Each figure is the sum of
+ *   that column over the details' rows: 交易订单总笔数 counts the 交易 rows, 退款订单总笔数 the 退款 rows;
+ *   订单金额 adds the details' 订单金额, where refund rows are negative, so it is the payments less the
+ *   refunds (`netAmount`); 服务费 adds the details' 服务费, written negative on a payment (kept by
+ *   Alipay) and positive on a refund (given back), so it is our fee sum with the opposite sign.
+ * - The details file's closing lines, `#交易合计：N笔，商家实收共X元，商家优惠共Y元` and
+ *   `#退款合计：M笔，商家实收退款共-X元，…`: the counts of 交易 and 退款 rows. Their amounts are 商家实收
+ *   (what the merchant received, after the merchant's own discounts), not 订单金额, so they are not
+ *   compared with the lines' amounts.
+ *
+ * The summary's 合计 row is used when the zip has it; otherwise the details' counts alone. Payment and
+ * refund amounts are never stated apart, so they stay null. Undefined when neither states anything.
+ *
+ * Formats: the statement guide, https://opendocs.alipay.com/open/204/106262, and the headers as public
+ * parsers read them, e.g. dax-pay's AlipayReconcileBillTotal
+ * (https://github.com/dromara/dax-pay, daxpay-single-alipay/…/bo/AlipayReconcileBillTotal.java).
+ */
+export function parseStatementTotals(details: string, summary: string | null): StatedTotals | undefined {
+  const fromSummary = summary === null ? null : summaryTotals(summary);
+  if (fromSummary) return fromSummary;
+  const paymentCount = commentCount(details, '交易合计');
+  const refundCount = commentCount(details, '退款合计');
+  if (paymentCount === null && refundCount === null) return undefined;
+  return { paymentCount, paymentAmount: null, refundCount, refundAmount: null, fee: null };
+}
+
+/** N of a details file's `#交易合计：N笔…` (or `#退款合计：…`) line; null without one. */
+function commentCount(details: string, title: string): number | null {
+  const match = new RegExp(`^#${title}[：:]\\s*(\\d+)\\s*笔`, 'm').exec(details);
+  return match ? Number(match[1]) : null;
+}
+
+/** The summary file's 合计 row; null when the file has none (an empty day, or another layout). */
+function summaryTotals(summary: string): StatedTotals | null {
+  const rows = summary.split(/\r?\n/).filter((r) => r.trim() !== '' && !r.startsWith('#'));
+  const headerAt = rows.findIndex((r) => r.includes('交易订单总笔数'));
+  if (headerAt < 0) return null;
+  const header = cells(rows[headerAt]!).map((c) => c.replace(/[（(]元[）)]/, ''));
+  const total = rows.slice(headerAt + 1).find((r) => cells(r)[0]?.startsWith('合计'));
+  if (!total) return null;
+  const cell = cells(total);
+  const at = (title: string) => {
+    const index = header.indexOf(title);
+    return index < 0 ? undefined : cell[index];
+  };
+  const count = (title: string) => {
+    const text = at(title);
+    if (text === undefined) return null;
+    if (!/^\d+$/.test(text)) throw new Error(`the statement summary's ${title} is not a count: ${text}`);
+    return Number(text);
+  };
+  const yuan = (title: string) => {
+    const text = at(title);
+    if (text === undefined || text === '') return null;
+    const negative = text.startsWith('-');
+    const fen = fromYuan(text.replace(/^-/, ''));
+    if (fen === undefined) throw new Error(`the statement summary's ${title} is not an amount: ${text}`);
+    return negative ? -fen : fen;
+  };
+  const fee = yuan('服务费');
+  return {
+    paymentCount: count('交易订单总笔数'),
+    paymentAmount: null,
+    refundCount: count('退款订单总笔数'),
+    refundAmount: null,
+    fee: fee === null ? null : -fee,
+    netAmount: yuan('订单金额'),
+  };
 }
 
 /** One CSV row's cells, trimmed (no quoting occurs in these files). */

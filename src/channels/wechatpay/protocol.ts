@@ -239,6 +239,29 @@ export function parseTradeBill(text: string): TradeBillRow[] {
   return rows;
 }
 
+/**
+ * The trade bill's summary: the line after the detail lines names the figures (总交易单数,应结订单总金额,…),
+ * the next one gives them, each prefixed by a backtick. Null when the bill has no such pair of lines.
+ */
+export function parseTradeBillSummary(text: string): TradeBillRow | null {
+  const lines = text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .filter((line) => line.trim() !== '');
+  const at = lines.findIndex((line, index) => index > 0 && !line.startsWith('`'));
+  if (at < 0 || at + 1 >= lines.length) return null;
+  const names = lines[at]!.split(',').map((name) => name.replace(/^`/, '').trim());
+  const values = lines[at + 1]!.split(',').map((value) => value.replace(/^`/, '').trim());
+  if (names.length !== values.length) {
+    throw new Error(`bill summary has ${values.length} figures, not ${names.length}`);
+  }
+  const summary: TradeBillRow = {};
+  names.forEach((name, index) => {
+    summary[name] = values[index]!;
+  });
+  return summary;
+}
+
 /** The columns of the trade bill of every transaction (bill_type=ALL), in the order WeChat writes them. */
 export const TRADE_BILL_COLUMNS = [
   '交易时间',

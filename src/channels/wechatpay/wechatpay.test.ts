@@ -2,6 +2,7 @@ import { createPublicKey, createVerify, generateKeyPairSync, randomBytes } from 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Aes, Formatter, Rsa, Wechatpay } from 'wechatpay-axios-plugin';
 import { startWechatpayFake, type WechatpayFake } from '../../../test/fakes/wechatpay/fake.ts';
+import { totalsOfLines, totalsTieOut } from '../../reconciliation/stage.ts';
 import { type ChannelContext, NotifyRejected } from '../types.ts';
 import { wechatpayAdapter as adapter } from './adapter.ts';
 import { clearKeyrings } from './keys.ts';
@@ -586,6 +587,9 @@ describe('the adapter against the fake', () => {
       amount: 1n,
     });
     expect(statement.raw).toContain('`U-public_key-1');
+    // The bill's summary line agrees with its lines.
+    expect(statement.totals?.lineCount).toBe(statement.lines.length);
+    expect(totalsTieOut(totalsOfLines(statement.lines), statement.totals)).toBe(true);
     // The same bill downloaded by hand from the merchant platform and uploaded reads the same.
     expect(adapter.parseStatement!(Buffer.from(statement.raw, 'utf8'), { date }).lines).toEqual(
       statement.lines,

@@ -10,11 +10,17 @@ export function statementZip(trades: Iterable<FakeTrade>, app: FakeApp, date: st
   const rows: string[] = [];
   let payments = 0n;
   let refunds = 0n;
+  let paymentCount = 0;
+  let refundCount = 0;
+  // The 服务费 column's sum: negative on payments (kept), positive on refunds (given back).
+  let fees = 0n;
   for (const t of trades) {
     if (t.app !== app || !t.paidAt) continue;
     const fee = (t.total * 6n + 500n) / 1000n;
     if (shanghaiTime(t.paidAt).startsWith(date)) {
       payments += t.total;
+      paymentCount++;
+      fees -= fee;
       rows.push(
         row(t, '交易', shanghaiTime(t.paidAt), toYuan(t.total), toYuan(t.total), '', `-${toYuan(fee)}`),
       );
@@ -22,7 +28,9 @@ export function statementZip(trades: Iterable<FakeTrade>, app: FakeApp, date: st
     for (const [no, r] of t.refunds) {
       if (!shanghaiTime(r.at).startsWith(date)) continue;
       refunds += r.amount;
+      refundCount++;
       const back = (r.amount * 6n + 500n) / 1000n;
+      fees += back;
       rows.push(
         row(t, '退款', shanghaiTime(r.at), `-${toYuan(r.amount)}`, `-${toYuan(r.amount)}`, no, toYuan(back)),
       );
@@ -36,15 +44,30 @@ export function statementZip(trades: Iterable<FakeTrade>, app: FakeApp, date: st
     '支付宝交易号,商户订单号,业务类型,商品名称,创建时间,完成时间,门店编号,门店名称,操作员,终端号,对方账户,订单金额（元）,商家实收（元）,支付宝红包（元）,集分宝（元）,支付宝优惠（元）,商家优惠（元）,券核销金额（元）,券名称,商家红包消费金额（元）,卡消费金额（元）,退款批次号/请求号,服务费（元）,分润（元）,备注',
     ...rows,
     '#-----------------------------------------业务明细列表结束------------------------------------',
-    `#交易合计：…，商家实收共${toYuan(payments)}元`,
-    `#退款合计：…，商家实收退款共-${toYuan(refunds)}元`,
+    `#交易合计：${paymentCount}笔，商家实收共${toYuan(payments)}元，商家优惠共0.00元`,
+    `#退款合计：${refundCount}笔，商家实收退款共${signedYuan(-refunds)}元，商家优惠退款共0.00元`,
+    `#导出时间：[${shanghaiTime(new Date())}]`,
+  ].join('\r\n');
+  const net = payments - refunds;
+  const figures = [paymentCount, refundCount, signedYuan(net), signedYuan(net), '0.00', '0.00', '0.00'];
+  const summary = [
+    '#支付宝业务汇总查询',
+    `#账号：[${app.sellerId}0156]`,
+    `#起始日期：[${date.replace(/-(\d+)-(\d+)/, '年$1月$2日')} 00:00:00]   终止日期：[…]`,
+    '门店编号,门店名称,交易订单总笔数,退款订单总笔数,订单金额（元）,商家实收（元）,支付宝优惠（元）,商家优惠（元）,卡消费金额（元）,服务费（元）,分润（元）,实收净额（元）',
+    [' \t', ' \t', ...figures, signedYuan(fees), '0.00', signedYuan(net + fees)].join(','),
+    ['合计', '', ...figures, signedYuan(fees), '0.00', signedYuan(net + fees)].join(','),
     `#导出时间：[${shanghaiTime(new Date())}]`,
   ].join('\r\n');
   const name = `${app.sellerId}0156_${date.replaceAll('-', '')}`;
   return zip([
     { name: `${name}_业务明细.csv`, data: gbk(`${text}\r\n`) },
-    { name: `${name}_业务明细(汇总).csv`, data: gbk('#支付宝业务汇总查询\r\n') },
+    { name: `${name}_业务明细(汇总).csv`, data: gbk(`${summary}\r\n`) },
   ]);
+}
+
+function signedYuan(fen: bigint): string {
+  return fen < 0n ? `-${toYuan(-fen)}` : toYuan(fen);
 }
 
 function row(

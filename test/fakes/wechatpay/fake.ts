@@ -566,10 +566,15 @@ export async function startWechatpayFake(options: WechatpayFakeOptions) {
 
   /** The trade bill of a day (Asia/Shanghai): every payment and every successful refund. */
   function tradeBill(date: string): string | null {
-    const fee = (fen: number) => (fen * 0.006).toFixed(5);
+    // 手续费 is rounded to the fen and written with five decimals; a refund's is negative (given back).
+    const fee = (fen: number) => `${yuan(Math.round(fen * 0.006))}000`;
+    const sums = { settled: 0, refunded: 0, fees: 0, ordered: 0, asked: 0 };
     const rows: string[][] = [];
     for (const t of trades.values()) {
       if (!t.success_time?.startsWith(date)) continue;
+      sums.settled += t.total;
+      sums.ordered += t.total;
+      sums.fees += Math.round(t.total * 0.006);
       rows.push([
         t.success_time.slice(0, 19).replace('T', ' '),
         t.appid,
@@ -603,6 +608,9 @@ export async function startWechatpayFake(options: WechatpayFakeOptions) {
     for (const r of refunds.values()) {
       if (r.status !== 'SUCCESS' || !r.success_time?.startsWith(date)) continue;
       const t = trades.get(r.out_trade_no)!;
+      sums.refunded += r.refund;
+      sums.asked += r.refund;
+      sums.fees -= Math.round(r.refund * 0.006);
       rows.push([
         r.success_time.slice(0, 19).replace('T', ' '),
         t.appid,
@@ -638,7 +646,18 @@ export async function startWechatpayFake(options: WechatpayFakeOptions) {
       '交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注';
     const summary =
       '总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额';
-    return `${header}\r\n${rows.map((r) => r.map((f) => `\`${f}`).join(',')).join('\r\n')}\r\n${summary}\r\n\`${rows.length},\`0.00,\`0.00,\`0.00,\`0.00000,\`0.00,\`0.00\r\n`;
+    const signed = (fen: number) => (fen < 0 ? `-${yuan(-fen)}` : yuan(fen));
+    const figures = [
+      String(rows.length),
+      yuan(sums.settled),
+      yuan(sums.refunded),
+      '0.00',
+      `${signed(sums.fees)}000`,
+      yuan(sums.ordered),
+      yuan(sums.asked),
+    ];
+    const line = (fields: string[]) => fields.map((f) => `\`${f}`).join(',');
+    return `${header}\r\n${rows.map(line).join('\r\n')}\r\n${summary}\r\n${line(figures)}\r\n`;
   }
 
   /** Checks the Authorization header the way WeChat Pay does; a reason when it does not verify. */
