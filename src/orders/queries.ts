@@ -709,3 +709,33 @@ export async function markRefundState(
   );
   return rows[0] ?? null;
 }
+
+/** A paid order as a merchant's statement lists it. */
+export interface StatementOrderRow {
+  order_no: string;
+  mch_order_no: string;
+  paid_at: Date;
+  amount: bigint;
+  fee: bigint;
+  currency: string;
+  state: OrderState;
+  test: boolean;
+  settle_mode: string | null;
+  product_name: string;
+  pay_way: string;
+  channel_name: string | null;
+  adapter_code: string | null;
+}
+
+/** A merchant's orders paid in [from, to), in the order they were paid (a statement's day). */
+export function paidOrdersBetween(q: Queryable, merchantId: bigint, from: Date, to: Date) {
+  return q.query<StatementOrderRow>(
+    `SELECT o.order_no, o.mch_order_no, o.paid_at, o.amount, o.fee, o.currency, o.state, o.test, o.settle_mode,
+            p.name AS product_name, p.pay_way, c.name AS channel_name, o.adapter_code
+     FROM pay_order o JOIN product p ON p.id = o.product_id
+     LEFT JOIN channel_account ca ON ca.id = o.channel_account_id LEFT JOIN channel c ON c.id = ca.channel_id
+     WHERE o.merchant_id = $1 AND o.paid_at >= $2 AND o.paid_at < $3
+     ORDER BY o.paid_at, o.id`,
+    [merchantId, from.toISOString(), to.toISOString()],
+  );
+}

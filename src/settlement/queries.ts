@@ -421,3 +421,26 @@ export function unpostedRecords(q: Queryable, limit: number) {
     [limit],
   );
 }
+
+/** A merchant's settlement records written in [from, to) (a statement's day), oldest first. */
+export function recordsBetween(q: Queryable, merchantId: bigint, from: Date, to: Date) {
+  return q.query<{
+    day: string;
+    kind: 'settlement' | 'test' | 'direct' | 'reserve_release';
+    currency: string;
+    order_count: number;
+    gross: bigint;
+    fee: bigint;
+    refunds: bigint;
+    net: bigint;
+    reserve: bigint;
+    reserve_released: bigint;
+    created_at: Date;
+  }>(
+    `SELECT day::text AS day, kind, currency, order_count, gross, fee, refunds, net, reserve, reserve_released, created_at
+     FROM settlement_record WHERE merchant_id = $1 AND created_at >= $2 AND created_at < $3
+       AND (order_count > 0 OR net <> 0 OR reserve_released <> 0)
+     ORDER BY created_at, id`,
+    [merchantId, from.toISOString(), to.toISOString()],
+  );
+}

@@ -269,3 +269,29 @@ export function withdrawnByDay(q: Queryable, merchantId: bigint, from: Date, to:
     [merchantId, from, to, timeZone],
   );
 }
+
+/** A merchant's withdrawals asked for, paid, failed or rejected in [from, to) (a statement's day). */
+export function merchantWithdrawalsBetween(q: Queryable, merchantId: bigint, from: Date, to: Date) {
+  return q.query<{
+    withdraw_no: string;
+    mch_withdraw_no: string;
+    created_at: Date;
+    amount: bigint;
+    fee: bigint;
+    currency: string;
+    state: string;
+    bank_name: string;
+    account_masked: string;
+    paid_at: Date | null;
+    failed_at: Date | null;
+    reviewed_at: Date | null;
+  }>(
+    `SELECT withdraw_no, mch_withdraw_no, created_at, amount, fee, currency, state, bank_name, account_masked,
+            paid_at, failed_at, reviewed_at
+     FROM withdrawal WHERE merchant_id = $1 AND (
+       (created_at >= $2 AND created_at < $3) OR (paid_at >= $2 AND paid_at < $3)
+       OR (failed_at >= $2 AND failed_at < $3) OR (state = 'rejected' AND reviewed_at >= $2 AND reviewed_at < $3))
+     ORDER BY created_at, id`,
+    [merchantId, from.toISOString(), to.toISOString()],
+  );
+}
