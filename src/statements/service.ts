@@ -148,6 +148,9 @@ const ACCOUNT_ORDER = [...ALWAYS_SHOWN, 'settled_by_channel', 'test_settled'];
  * withdrawals and payouts domains' own queries. Files are stored gzip-compressed and served as stored.
  */
 export class StatementService {
+  /** The clock that says which days have ended (a test may move it). */
+  clock: () => Date = () => new Date();
+
   constructor(
     private readonly db: Db,
     private readonly deps: {
@@ -162,7 +165,7 @@ export class StatementService {
   }
 
   /** Refuses a day or month that has not ended yet in the platform's time zone. */
-  assertReady(kind: PeriodKind, period: string, now: Date = new Date()): void {
+  assertReady(kind: PeriodKind, period: string, now: Date = this.clock()): void {
     const today = localDate(now, this.timeZone);
     const ready = kind === 'day' ? period < today : period < today.slice(0, 7);
     if (!ready) {
@@ -351,7 +354,7 @@ export class StatementService {
     merchantId: bigint,
     period: { kind: PeriodKind; period: string },
     format: StatementFormat,
-    now: Date = new Date(),
+    now: Date = this.clock(),
   ): Promise<StatementFile> {
     if (period.kind === 'month' && format !== 'xlsx') {
       throw new AppError('INVALID_REQUEST', 'a month statement is XLSX only', { field: 'format' });
@@ -376,7 +379,7 @@ export class StatementService {
   }
 
   /** A month's days with their summary figures, for the portal (computed, not stored). */
-  async monthOverview(merchantId: bigint, month: string, now: Date = new Date()) {
+  async monthOverview(merchantId: bigint, month: string, now: Date = this.clock()) {
     const statement = await this.month(merchantId, month);
     const today = localDate(now, this.timeZone);
     const stored = await queries.storedPeriods(this.db, merchantId, month, `${month}-99`);
