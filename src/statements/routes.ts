@@ -7,7 +7,7 @@ import { AppError } from '../errors.ts';
 import { toJsonAmount } from '../money/money.ts';
 import { portalScope } from '../orders/portal-routes.ts';
 import { blank, merchantSignatureGuard } from '../orders/routes.ts';
-import { addDays } from '../stats/time.ts';
+import { addDays, localDate } from '../stats/time.ts';
 import type { StatementFormat } from './queries.ts';
 import type { AccountDay, DaySummary, StatementFile } from './service.ts';
 
@@ -117,14 +117,19 @@ async function portalStatementRoutes(app: FastifyInstance, { services }: { servi
     {
       schema: {
         tags,
-        summary: "A month's days with their statement figures (store manager)",
-        querystring: z.object({ month: MONTH }),
+        summary:
+          "A month's days with their statement figures (store manager); the platform's current month by default",
+        querystring: z.object({ month: blank(MONTH) }),
       },
       config: manager,
     },
     async (request) => {
-      const o = await services.statements.monthOverview(portalScope(request).merchantId, request.query.month);
+      const month =
+        request.query.month ??
+        localDate(services.statements.clock(), services.statements.timeZone).slice(0, 7);
+      const o = await services.statements.monthOverview(portalScope(request).merchantId, month);
       return {
+        mchNo: o.statement.merchant.mchNo,
         month: o.statement.month,
         mode: o.statement.mode,
         monthReady: o.monthReady,
