@@ -38,6 +38,7 @@ describe.each(testDatabases)('merchant statements on $kind', (database) => {
   const orderNos: string[] = [];
   let refundNo = '';
   let withdrawNo = '';
+  let payoutNo = '';
   const services = () => t.platform.services;
 
   beforeAll(async () => {
@@ -74,6 +75,17 @@ describe.each(testDatabases)('merchant statements on $kind', (database) => {
       15_000,
       'the withdrawal paid',
     );
+    const payout = await t.client.createPayout({
+      mchPayoutNo: uniqueName('STP'),
+      amount: 2_000,
+      payee: { name: '张三', accountNo: '6222020200112233445', bankName: '工商银行' },
+    });
+    payoutNo = payout.payoutNo;
+    await eventually(
+      async () => ((await t.client.getPayout(payoutNo)).state === 'succeeded' ? true : undefined),
+      15_000,
+      'the payout paid',
+    );
   }, 120_000);
 
   afterAll(async () => {
@@ -94,6 +106,8 @@ describe.each(testDatabases)('merchant statements on $kind', (database) => {
     expect(s.settlements.length).toBeGreaterThan(0);
     expect(s.withdrawals.map((w) => w.withdraw_no)).toEqual([withdrawNo]);
     expect(s.summary.withdrawalAmount).toBe(3_000n);
+    expect(s.payouts.map((p) => p.payout_no)).toEqual([payoutNo]);
+    expect(s.summary.payoutAmount).toBe(2_000n);
 
     // Opening + the day's movements = closing, per account.
     for (const a of s.accounts) {
@@ -132,7 +146,8 @@ describe.each(testDatabases)('merchant statements on $kind', (database) => {
     expect(moved('pending', 'refund') + moved('available', 'refund')).toBe(-s.summary.refundNet);
     expect(moved('available', 'withdrawal_freeze')).toBe(-3_000n);
     expect(moved('frozen', 'withdrawal_freeze')).toBe(3_000n);
-    expect(moved('frozen', 'payout_paid')).toBe(-3_000n);
+    expect(moved('available', 'payout_freeze')).toBe(-(s.summary.payoutAmount + s.summary.payoutFee));
+    expect(moved('frozen', 'payout_paid')).toBe(-3_000n - (s.summary.payoutAmount + s.summary.payoutFee));
     // The statement again, now read from the filled end-of-day balances, opens the same.
     const again = await services().statements.day(merchantId, today);
     expect(again.accounts.map((a) => [a.account, a.opening, a.closing])).toEqual(
@@ -211,6 +226,10 @@ describe.each(testDatabases)('merchant statements on $kind', (database) => {
     expect(refunds[1]![0]).toBe(refundNo);
     expect(refunds[1]![6]).toBe(40);
     expect(rowsOf(workbook.getWorksheet('提现')!)[1]![0]).toBe(withdrawNo);
+    const payouts = rowsOf(workbook.getWorksheet('代付')!);
+    expect(payouts[1]![0]).toBe(payoutNo);
+    expect(payouts[1]![4]).toBe(20);
+    expect(payouts[1]![9]).toBe('已付款');
     expect(rowsOf(workbook.getWorksheet('结算')!).length).toBeGreaterThan(2);
   });
 
@@ -228,6 +247,10 @@ describe.each(testDatabases)('merchant statements on $kind', (database) => {
   }
 
   it('serves the file on the signed API, only the asking merchant’s, and refuses a day not over', async () => {
+    const openapi = (await (await fetch(`${t.platform.url}/docs/json`)).json()) as {
+      paths: Record<string, unknown>;
+    };
+    expect(Object.keys(openapi.paths)).toContain('/api/v1/statements');
     const notReady = await signedGet(`/api/v1/statements?date=${today}&format=txt`);
     expect(notReady.status).toBe(400);
     const refusal = (await notReady.json()) as { code: string; details: { reason: string } };
@@ -348,6 +371,20 @@ describe.each(testDatabases)('merchant statements on $kind', (database) => {
     const again = await stored();
     expect(again).toHaveLength(2);
     expect(again[0]!.generated_at.getTime()).toBeGreaterThanOrEqual(rows[0]!.generated_at.getTime());
+    // The day after a month's last day: that month's statement of every merchant active in it.
+    const month = today.slice(0, 7);
+    const nextMonth = new Date(
+      startOfLocalDay(`${addDays(`${month}-28`, 7).slice(0, 7)}-01`, TZ).getTime() + 3_600_000,
+    );
+    await db.query('DELETE FROM platform_setting WHERE key = $1', [PROGRESS_SETTING]);
+    expect(await services().statements.runDue(nextMonth)).toMatchObject({
+      day: addDays(localDate(nextMonth, TZ), -1),
+    });
+    const monthRows = await db.query<{ format: string; order_count: number }>(
+      `SELECT format, order_count FROM merchant_statement WHERE merchant_id = $1 AND period_kind = 'month' AND period = $2`,
+      [merchantId, month],
+    );
+    expect(monthRows).toEqual([{ format: 'xlsx', order_count: 3 }]);
     // The download serves what is stored.
     const file = await services().statements.file(
       merchantId,
