@@ -332,6 +332,17 @@ describe.each(testDatabases)('merchant statements on $kind', (database) => {
     });
     expect(Math.round(Number(available[4]) * 100)).toBe(Number(ledger));
     expect(Math.round((Number(available[2]) + Number(available[3])) * 100)).toBe(Number(ledger));
+    // The month's figures of a day are the day's own, and each day opens where the one before closed.
+    const m = await services().statements.month(merchantId, month);
+    const d = await services().statements.day(merchantId, today);
+    const ofToday = m.days.find((x) => x.day === today)!;
+    expect(ofToday.summary).toEqual(d.summary);
+    expect(ofToday.accounts).toEqual(d.accounts);
+    for (let i = 1; i < m.days.length; i++) {
+      expect(m.days[i]!.accounts.map((a) => a.opening)).toEqual(
+        m.days[i - 1]!.accounts.map((a) => a.closing),
+      );
+    }
     // A month's statement is XLSX only.
     await expect(
       services().statements.file(merchantId, { kind: 'month', period: month }, 'txt', nextMonth),

@@ -374,3 +374,28 @@ export function merchantsWithEntries(q: Queryable, from: Date, to: Date) {
     [from.toISOString(), to.toISOString(), [...MERCHANT_BALANCE_KINDS]],
   );
 }
+
+/** A merchant's entries in [from, to) summed per local day, account kind, currency and transaction kind. */
+export function merchantMovementsByDay(
+  q: Queryable,
+  merchantId: bigint,
+  from: Date,
+  to: Date,
+  timeZone: string,
+) {
+  return q.query<{
+    day: string;
+    kind: string;
+    currency: string;
+    txn_kind: string;
+    amount: bigint;
+    entries: bigint;
+  }>(
+    `SELECT (e.created_at AT TIME ZONE $5)::date::text AS day, a.kind, a.currency, t.kind AS txn_kind,
+            sum(e.amount)::bigint AS amount, count(*)::bigint AS entries
+     FROM ledger_entry e JOIN ledger_account a ON a.id = e.account_id JOIN ledger_txn t ON t.id = e.txn_id
+     WHERE a.owner_id = $1 AND a.kind = ANY($2::text[]) AND e.created_at >= $3 AND e.created_at < $4
+     GROUP BY 1, a.kind, a.currency, t.kind ORDER BY 1, a.kind, t.kind`,
+    [merchantId, [...MERCHANT_BALANCE_KINDS], from.toISOString(), to.toISOString(), timeZone],
+  );
+}

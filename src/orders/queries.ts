@@ -739,3 +739,23 @@ export function paidOrdersBetween(q: Queryable, merchantId: bigint, from: Date, 
     [merchantId, from.toISOString(), to.toISOString()],
   );
 }
+
+/** A merchant's paid orders in [from, to) summed per local day of `paid_at` (a month's statement). */
+export function paidOrderDays(q: Queryable, merchantId: bigint, from: Date, to: Date, timeZone: string) {
+  return q.query<{
+    day: string;
+    orders: bigint;
+    amount: bigint;
+    fee: bigint;
+    test_orders: bigint;
+    test_amount: bigint;
+  }>(
+    `SELECT (o.paid_at AT TIME ZONE $4)::date::text AS day, count(*)::bigint AS orders,
+            sum(o.amount)::bigint AS amount, sum(o.fee)::bigint AS fee,
+            count(*) FILTER (WHERE o.test)::bigint AS test_orders,
+            COALESCE(sum(o.amount) FILTER (WHERE o.test), 0)::bigint AS test_amount
+     FROM pay_order o WHERE o.merchant_id = $1 AND o.paid_at >= $2 AND o.paid_at < $3
+     GROUP BY 1 ORDER BY 1`,
+    [merchantId, from.toISOString(), to.toISOString(), timeZone],
+  );
+}

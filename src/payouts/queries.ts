@@ -380,3 +380,14 @@ export function merchantPayoutsBetween(q: Queryable, merchantId: bigint, from: D
     [merchantId, from.toISOString(), to.toISOString()],
   );
 }
+
+/** A merchant's third-party payouts asked for in [from, to) summed per local day (a month's statement). */
+export function merchantPayoutDays(q: Queryable, merchantId: bigint, from: Date, to: Date, timeZone: string) {
+  return q.query<{ day: string; payouts: bigint; amount: bigint; fee: bigint }>(
+    `SELECT (created_at AT TIME ZONE $4)::date::text AS day, count(*)::bigint AS payouts,
+            sum(amount)::bigint AS amount, sum(fee)::bigint AS fee
+     FROM payout_order WHERE merchant_id = $1 AND kind = 'payout' AND created_at >= $2 AND created_at < $3
+     GROUP BY 1 ORDER BY 1`,
+    [merchantId, from.toISOString(), to.toISOString(), timeZone],
+  );
+}

@@ -281,3 +281,17 @@ export function refundsBetween(q: Queryable, merchantId: bigint, from: Date, to:
     [merchantId, from.toISOString(), to.toISOString()],
   );
 }
+
+/** A merchant's refunds asked for in [from, to) summed per local day (failed ones only counted). */
+export function refundDays(q: Queryable, merchantId: bigint, from: Date, to: Date, timeZone: string) {
+  return q.query<{ day: string; refunds: bigint; amount: bigint; fee_refund: bigint; failed: bigint }>(
+    `SELECT (r.created_at AT TIME ZONE $4)::date::text AS day,
+            count(*) FILTER (WHERE r.state <> 'failed')::bigint AS refunds,
+            COALESCE(sum(r.amount) FILTER (WHERE r.state <> 'failed'), 0)::bigint AS amount,
+            COALESCE(sum(r.fee_refund) FILTER (WHERE r.state <> 'failed'), 0)::bigint AS fee_refund,
+            count(*) FILTER (WHERE r.state = 'failed')::bigint AS failed
+     FROM refund_order r WHERE r.merchant_id = $1 AND r.created_at >= $2 AND r.created_at < $3
+     GROUP BY 1 ORDER BY 1`,
+    [merchantId, from.toISOString(), to.toISOString(), timeZone],
+  );
+}

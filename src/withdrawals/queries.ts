@@ -295,3 +295,20 @@ export function merchantWithdrawalsBetween(q: Queryable, merchantId: bigint, fro
     [merchantId, from.toISOString(), to.toISOString()],
   );
 }
+
+/** A merchant's withdrawals asked for in [from, to) summed per local day (a month's statement). */
+export function merchantWithdrawalDays(
+  q: Queryable,
+  merchantId: bigint,
+  from: Date,
+  to: Date,
+  timeZone: string,
+) {
+  return q.query<{ day: string; withdrawals: bigint; amount: bigint; fee: bigint }>(
+    `SELECT (created_at AT TIME ZONE $4)::date::text AS day, count(*)::bigint AS withdrawals,
+            sum(amount)::bigint AS amount, sum(fee)::bigint AS fee
+     FROM withdrawal WHERE merchant_id = $1 AND created_at >= $2 AND created_at < $3
+     GROUP BY 1 ORDER BY 1`,
+    [merchantId, from.toISOString(), to.toISOString(), timeZone],
+  );
+}
