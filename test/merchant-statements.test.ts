@@ -260,6 +260,19 @@ describe.each(testDatabases)('merchant statements on $kind', (database) => {
     expect((future as QingyunApiError).code).toBe('INVALID_REQUEST');
     const month = await signedGet(`/api/v1/statements?month=${today.slice(0, 7)}&format=xlsx`);
     expect(month.status).toBe(400);
+    for (const query of [
+      'format=txt',
+      `date=${addDays(today, -1)}&month=${today.slice(0, 7)}`,
+      'date=2026-02-30',
+    ]) {
+      const refused = await signedGet(`/api/v1/statements?${query}`);
+      expect(refused.status, query).toBe(400);
+      expect(((await refused.json()) as { code: string }).code).toBe('INVALID_REQUEST');
+    }
+    const monthAsText = await signedGet(
+      `/api/v1/statements?month=${addDays(`${today.slice(0, 7)}-01`, -1).slice(0, 7)}&format=txt`,
+    );
+    expect(monthAsText.status).toBe(400);
 
     services().statements.clock = () => tomorrow;
     try {

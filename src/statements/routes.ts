@@ -30,7 +30,7 @@ function periodOf(q: { date?: string; month?: string }) {
   }
   if (q.date) return { kind: 'day' as const, period: q.date };
   if (q.month) return { kind: 'month' as const, period: q.month };
-  throw new AppError('INVALID_REQUEST', 'date or month is required', { field: 'date', reason: 'required' });
+  throw new AppError('INVALID_REQUEST', 'date or month is required', { field: 'date' });
 }
 
 function sendFile(reply: FastifyReply, file: StatementFile) {
@@ -138,6 +138,7 @@ async function portalStatementRoutes(app: FastifyInstance, { services }: { servi
         items: o.days.map((d) => ({
           date: d.day,
           ready: d.ready,
+          stored: d.stored,
           ...summaryView(d.summary),
           accounts: accountsView(d.accounts),
         })),
