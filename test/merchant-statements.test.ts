@@ -441,4 +441,45 @@ describe.each(testDatabases)('merchant statements on $kind', (database) => {
     const cashier = await merchantConsole(t, { merchantId, merchantRole: 'cashier' });
     expect((await cashier.get(`/api/merchant/statements?month=${month}`)).status).toBe(403);
   });
+  it('shows a direct-mode merchant the settled-by-channel account, tied out like the others', async () => {
+    await services().statements.generateDay(merchantId, today);
+    const before = await services().settlementTerms.termsOf(merchantId);
+    await services().settlementTerms.setTerms(services().db, merchantId, { ...before, mode: 'direct' });
+    try {
+      const order = await paidSandboxOrder(t.client, {
+        mchOrderNo: uniqueName('STD'),
+        amount: 8_000,
+        subject: 'direct',
+      });
+      const s = await services().statements.day(merchantId, today);
+      expect(s.mode).toBe('direct');
+      const line = s.orders.find((o) => o.order_no === order.orderNo)!;
+      expect(line.settle_mode).toBe('direct');
+      const byChannel = s.accounts.find((a) => a.account === 'settled_by_channel')!;
+      expect(byChannel.movements.find((m) => m.type === 'payment')!.amount).toBeGreaterThan(0n);
+      for (const a of s.accounts) {
+        expect(a.opening + a.movements.reduce((x, m) => x + m.amount, 0n)).toBe(a.closing);
+      }
+      const ledger = await services().ledger.balanceOf({
+        kind: 'merchant_settled_by_channel',
+        ownerId: merchantId,
+        currency: 'CNY',
+      });
+      expect(byChannel.closing).toBe(ledger);
+      const text = (
+        await services().statements.file(merchantId, { kind: 'day', period: today }, 'txt', tomorrow)
+      ).bytes.toString('utf8');
+      // A stored file is served as stored: regenerate to see the new order.
+      expect(text).toContain('结算方式：平台结算');
+      await services().statements.generateDay(merchantId, today);
+      const again = (
+        await services().statements.file(merchantId, { kind: 'day', period: today }, 'txt', tomorrow)
+      ).bytes.toString('utf8');
+      expect(again).toContain('结算方式：通道直清');
+      expect(again.split('\r\n').find((l) => l.startsWith('通道结算|'))).toBeDefined();
+      expect(again.split('\r\n').find((l) => l.startsWith(`${order.orderNo}|`))).toContain('|通道直清|');
+    } finally {
+      await services().settlementTerms.setTerms(services().db, merchantId, before);
+    }
+  });
 });
