@@ -558,7 +558,10 @@ function accountDays(
     a.movements.push({ type: m.txn_kind, entries: Number(m.entries), amount: m.amount });
     a.change += m.amount;
   }
-  const list = [...byKey.values()];
+  // The optional accounts (settled by the channel, test orders closed out) only when they hold or move money.
+  const list = [...byKey.values()].filter(
+    (a) => ALWAYS_SHOWN.includes(a.account) || a.opening !== 0n || a.movements.length > 0,
+  );
   for (const a of list) a.closing = a.opening + a.change;
   return list.sort(
     (x, y) =>

@@ -46,11 +46,20 @@ interface StatementDay extends DayFigures {
   ready: boolean;
 }
 
+interface AccountFigures {
+  account: string;
+  currency: string;
+  opening: number;
+  change: number;
+  closing: number;
+}
+
 interface MonthView {
   mchNo: string;
   month: string;
   monthReady: boolean;
   totals: DayFigures;
+  accounts: AccountFigures[];
   items: StatementDay[];
 }
 
@@ -96,10 +105,11 @@ export function Statements() {
     {
       title: t('merchant:statements.date'),
       dataIndex: 'date',
-      width: 120,
+      width: compact ? undefined : 120,
+      // On a phone the month is in the picker above: the day's MM-DD is enough.
       render: (date: string) => (
-        <Typography.Text strong className="qy-mono">
-          {date}
+        <Typography.Text strong className="qy-mono" style={{ whiteSpace: 'nowrap' }}>
+          {compact ? date.slice(5) : date}
         </Typography.Text>
       ),
     },
@@ -107,7 +117,7 @@ export function Statements() {
       title: t('merchant:statements.collected'),
       key: 'collected',
       align: 'right',
-      width: 190,
+      width: compact ? undefined : 190,
       render: (_, row) => (
         <FiguresCell
           main={yuan(row.orderAmount)}
@@ -158,7 +168,7 @@ export function Statements() {
     {
       title: t('merchant:statements.download'),
       key: 'download',
-      width: compact ? 150 : 220,
+      width: compact ? undefined : 220,
       render: (_, row) => {
         const buttons = (['txt', 'xlsx'] as const).map((format) => (
           <Button
@@ -249,6 +259,19 @@ export function Statements() {
           <Typography.Text>
             {t('merchant:statements.totals.withdrawn', { amount: yuan(totals.withdrawalAmount) })}
           </Typography.Text>
+        </Flex>
+      )}
+      {data && data.accounts.length > 0 && (
+        <Flex wrap gap={compact ? 8 : 24} style={{ marginBottom: 12 }} data-testid="statement-accounts">
+          {data.accounts.map((a) => (
+            <Typography.Text type="secondary" key={`${a.account}:${a.currency}`}>
+              {t('merchant:statements.accountLine', {
+                account: t(`glossary:balance.${a.account}`),
+                opening: yuan(a.opening, a.currency),
+                closing: yuan(a.closing, a.currency),
+              })}
+            </Typography.Text>
+          ))}
         </Flex>
       )}
       <div data-testid="statement-table">
