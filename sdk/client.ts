@@ -116,6 +116,13 @@ export interface Balance {
   settledByChannel?: number;
 }
 
+/** A statement to download: a finished day (txt or xlsx, default txt) or a finished month (xlsx). */
+export interface StatementRequest {
+  date?: string;
+  month?: string;
+  format?: 'txt' | 'xlsx';
+}
+
 export type WithdrawalState = 'reviewing' | 'approved' | 'submitted' | 'succeeded' | 'failed' | 'rejected';
 
 export interface CreateWithdrawalRequest {
@@ -290,9 +297,30 @@ export class QingyunClient {
     return this.call<Payout>('GET', `/api/v1/payouts?mchPayoutNo=${encodeURIComponent(mchPayoutNo)}`);
   }
 
+  /**
+   * GET /api/v1/statements: the merchant's statement file (对账单) of a finished day (`date`,
+   * YYYY-MM-DD, `txt` or `xlsx`) or month (`month`, YYYY-MM, `xlsx`), as its bytes.
+   */
+  async getStatement(request: StatementRequest): Promise<Uint8Array> {
+    const query = new URLSearchParams();
+    if (request.date) query.set('date', request.date);
+    if (request.month) query.set('month', request.month);
+    query.set('format', request.format ?? (request.month ? 'xlsx' : 'txt'));
+    const response = await this.send('GET', `/api/v1/statements?${query.toString()}`, '');
+    if (!response.ok) throw await apiError(response);
+    return new Uint8Array(await response.arrayBuffer());
+  }
+
   /** Sends one signed request; returns the parsed body or throws QingyunApiError. */
   async call<T>(method: string, pathWithQuery: string, payload?: unknown): Promise<T> {
     const body = payload === undefined ? '' : JSON.stringify(payload);
+    const response = await this.send(method, pathWithQuery, body);
+    if (!response.ok) throw await apiError(response);
+    const text = await response.text();
+    return (text ? JSON.parse(text) : {}) as T;
+  }
+
+  private send(method: string, pathWithQuery: string, body: string): Promise<Response> {
     const headers = signRequest({
       method,
       pathWithQuery,
@@ -302,21 +330,27 @@ export class QingyunClient {
       key: this.options.key,
     });
     if (body) headers['content-type'] = 'application/json';
-    const response = await fetch(new URL(pathWithQuery, this.options.baseUrl), {
+    return fetch(new URL(pathWithQuery, this.options.baseUrl), {
       method,
       headers,
       body: body || undefined,
     });
-    const text = await response.text();
-    const parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-    if (!response.ok) {
-      throw new QingyunApiError(
-        response.status,
-        String(parsed.code ?? 'HTTP_ERROR'),
-        String(parsed.message ?? text),
-        parsed.requestId as string | undefined,
-      );
-    }
-    return parsed as T;
   }
+}
+
+/** The error an unsuccessful answer carries. */
+async function apiError(response: Response): Promise<QingyunApiError> {
+  const text = await response.text();
+  let parsed: Record<string, unknown> = {};
+  try {
+    parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  } catch {
+    parsed = {};
+  }
+  return new QingyunApiError(
+    response.status,
+    String(parsed.code ?? 'HTTP_ERROR'),
+    String(parsed.message ?? text),
+    parsed.requestId as string | undefined,
+  );
 }

@@ -109,6 +109,8 @@ export const ERROR_REASONS = {
    * request lacks (details.field `extra.authCode` for a pay-code way, `extra.openid` for WX_JSAPI).
    * `agent_cycle`: a move would put an agent under itself or its own subtree; `agent_depth`: an agent
    * would sit deeper than the `agents.maxDepth` setting (details.maxDepth).
+   * `statement_not_ready`: a merchant's statement of a day or month that has not ended yet in the
+   * platform's time zone (details.period; statements/service.ts).
    */
   INVALID_REQUEST: [
     'number_too_short',
@@ -117,6 +119,7 @@ export const ERROR_REASONS = {
     'required',
     'agent_cycle',
     'agent_depth',
+    'statement_not_ready',
   ],
   /** `unbound`: the product has no channel account bound at all (details: productCode). */
   NO_CHANNEL_AVAILABLE: ['unbound'],

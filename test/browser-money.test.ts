@@ -1,8 +1,10 @@
+import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ledgerReport } from '../src/app/platform.ts';
+import { addDays, localDate } from '../src/stats/time.ts';
 import {
   adoptSession,
   confirmPopup,
@@ -216,6 +218,22 @@ describe.each(testDatabases)('the merchant portal money screens on $kind', (data
       await page.getByTestId('export-csv').click();
       expect((await download).suggestedFilename()).toMatch(/^account-entries-.*\.csv$/);
       expect((await ledgerReport(services)).ok).toBe(true);
+
+      // ---- 对账单: a finished day's statement downloaded; today's waits for the day to end ----
+      const today = localDate(new Date(), services.statements.timeZone);
+      const yesterday = addDays(today, -1);
+      await page.goto(url(`/merchant/statements?month=${yesterday.slice(0, 7)}`));
+      await settle(page);
+      const statements = page.getByTestId('statement-table');
+      await expect.poll(() => statements.innerText()).toContain(yesterday);
+      if (today.startsWith(yesterday.slice(0, 7))) {
+        expect(await page.getByTestId(`statement-${today}-txt`).isDisabled()).toBe(true);
+      }
+      const statement = page.waitForEvent('download');
+      await page.getByTestId(`statement-${yesterday}-txt`).click();
+      const file = await statement;
+      expect(file.suggestedFilename()).toBe(`statement-${t.demo.merchant.mchNo}-${yesterday}.txt`);
+      expect(await fs.readFile((await file.path())!, 'utf8')).toContain(`商户号：${t.demo.merchant.mchNo}`);
 
       // ---- screenshots in English (the demo manager's session in an English profile) ----
       const english = new ConsoleClient(t.platform.url);

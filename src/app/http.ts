@@ -45,6 +45,7 @@ import { reconciliationRoutes } from '../reconciliation/routes.ts';
 import { consoleRefundRoutes } from '../refunds/console-routes.ts';
 import { channelRefundNotifyRoutes, merchantRefundRoutes } from '../refunds/routes.ts';
 import { settlementRoutes } from '../settlement/routes.ts';
+import { statementRoutes } from '../statements/routes.ts';
 import { statsRoutes } from '../stats/routes.ts';
 import { agentWithdrawalRoutes } from '../withdrawals/agent-routes.ts';
 import { consoleWithdrawalRoutes } from '../withdrawals/console-routes.ts';
@@ -213,6 +214,7 @@ export async function buildHttpApp({
   await app.register(collectAdminRoutes, { services });
   await app.register(payerRoutes, { services });
   await app.register(settlementRoutes, { services });
+  await app.register(statementRoutes, { services });
   await app.register(reconciliationRoutes, { services });
   await app.register(merchantWithdrawalRoutes, { services });
   await app.register(consoleWithdrawalRoutes, { services });

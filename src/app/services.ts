@@ -24,6 +24,7 @@ import { getSetting } from '../settings/queries.ts';
 import { SettingsService } from '../settings/service.ts';
 import { DEFAULT_TERMS_SETTING, parseTerms, SettlementService } from '../settlement/service.ts';
 import { SettlementTermsBook } from '../settlement/terms.ts';
+import { StatementService } from '../statements/service.ts';
 import { StatsService } from '../stats/service.ts';
 import { BankCardService } from '../withdrawals/cards.ts';
 import { WithdrawalRuleBook } from '../withdrawals/rules.ts';
@@ -64,6 +65,8 @@ export interface Services {
   onboarding: OnboardingService;
   /** Reconciliation against the channels' statements (对账). */
   reconciliation: ReconciliationService;
+  /** Merchants' statements (商户对账单): a day's and a month's files. */
+  statements: StatementService;
 }
 
 export function createServices(db: Db, config: Config, log: Logger, publicUrl: () => string): Services {
@@ -180,6 +183,11 @@ export function createServices(db: Db, config: Config, log: Logger, publicUrl: (
       db,
       { channels, catalog, orders },
       { timeZone: config.timeZone, log },
+    ),
+    statements: new StatementService(
+      db,
+      { merchantsByIds: (ids) => merchants.merchantsByIds(ids), terms: settlementTerms },
+      { timeZone: config.timeZone },
     ),
   };
 }

@@ -82,6 +82,12 @@ export class Worker {
       },
       // Yesterday's channel statements, once each adapter's run time has passed (reconciliation/).
       { name: 'reconciliation', everyMs: 60_000, run: () => this.services.reconciliation.runDue() },
+      // Yesterday's merchant statements (and last month's on the 1st), in batches of merchants.
+      {
+        name: 'merchant-statements',
+        everyMs: 60_000,
+        run: () => this.services.statements.runDue(),
+      },
       {
         name: 'auto-withdrawal',
         everyMs: 60_000,

@@ -336,3 +336,66 @@ export function selectGuardedBalancesOfKind(q: Queryable, kind: string) {
     [kind],
   );
 }
+
+/**
+ * A merchant's balance per account kind and currency when `day` begins (a statement's opening
+ * balance): the end-of-day balances of the day before when the daily-balances job has filled that
+ * day, else the sum of the entries before `start` (the instant `day` begins).
+ */
+export function merchantOpeningBalances(q: Queryable, merchantId: bigint, day: string, start: Date) {
+  return q.query<{ kind: string; currency: string; balance: bigint }>(
+    `WITH filled AS (SELECT EXISTS (SELECT 1 FROM ledger_daily_balance WHERE day = $3::date - 1) AS yes)
+     SELECT a.kind, a.currency,
+            sum(CASE WHEN (SELECT yes FROM filled)
+                     THEN COALESCE((SELECT b.balance FROM ledger_daily_balance b WHERE b.account_id = a.id AND b.day = $3::date - 1), 0)
+                     ELSE COALESCE((SELECT sum(e.amount) FROM ledger_entry e WHERE e.account_id = a.id AND e.created_at < $4), 0) END)::bigint AS balance
+     FROM ledger_account a WHERE a.owner_id = $1 AND a.kind = ANY($2::text[])
+     GROUP BY a.kind, a.currency ORDER BY a.kind`,
+    [merchantId, [...MERCHANT_BALANCE_KINDS], day, start.toISOString()],
+  );
+}
+
+/** A merchant's entries in [from, to) summed per account kind, currency and transaction kind. */
+export function merchantMovements(q: Queryable, merchantId: bigint, from: Date, to: Date) {
+  return q.query<{ kind: string; currency: string; txn_kind: string; amount: bigint; entries: bigint }>(
+    `SELECT a.kind, a.currency, t.kind AS txn_kind, sum(e.amount)::bigint AS amount, count(*)::bigint AS entries
+     FROM ledger_entry e JOIN ledger_account a ON a.id = e.account_id JOIN ledger_txn t ON t.id = e.txn_id
+     WHERE a.owner_id = $1 AND a.kind = ANY($2::text[]) AND e.created_at >= $3 AND e.created_at < $4
+     GROUP BY a.kind, a.currency, t.kind ORDER BY a.kind, t.kind`,
+    [merchantId, [...MERCHANT_BALANCE_KINDS], from.toISOString(), to.toISOString()],
+  );
+}
+
+/** The merchants with an entry in one of their accounts in [from, to) (a statement's day), in id order. */
+export function merchantsWithEntries(q: Queryable, from: Date, to: Date) {
+  return q.query<{ merchant_id: bigint }>(
+    `SELECT DISTINCT a.owner_id AS merchant_id FROM ledger_entry e JOIN ledger_account a ON a.id = e.account_id
+     WHERE e.created_at >= $1 AND e.created_at < $2 AND a.kind = ANY($3::text[]) ORDER BY 1`,
+    [from.toISOString(), to.toISOString(), [...MERCHANT_BALANCE_KINDS]],
+  );
+}
+
+/** A merchant's entries in [from, to) summed per local day, account kind, currency and transaction kind. */
+export function merchantMovementsByDay(
+  q: Queryable,
+  merchantId: bigint,
+  from: Date,
+  to: Date,
+  timeZone: string,
+) {
+  return q.query<{
+    day: string;
+    kind: string;
+    currency: string;
+    txn_kind: string;
+    amount: bigint;
+    entries: bigint;
+  }>(
+    `SELECT (e.created_at AT TIME ZONE $5)::date::text AS day, a.kind, a.currency, t.kind AS txn_kind,
+            sum(e.amount)::bigint AS amount, count(*)::bigint AS entries
+     FROM ledger_entry e JOIN ledger_account a ON a.id = e.account_id JOIN ledger_txn t ON t.id = e.txn_id
+     WHERE a.owner_id = $1 AND a.kind = ANY($2::text[]) AND e.created_at >= $3 AND e.created_at < $4
+     GROUP BY 1, a.kind, a.currency, t.kind ORDER BY 1, a.kind, t.kind`,
+    [merchantId, [...MERCHANT_BALANCE_KINDS], from.toISOString(), to.toISOString(), timeZone],
+  );
+}

@@ -709,3 +709,53 @@ export async function markRefundState(
   );
   return rows[0] ?? null;
 }
+
+/** A paid order as a merchant's statement lists it. */
+export interface StatementOrderRow {
+  order_no: string;
+  mch_order_no: string;
+  paid_at: Date;
+  amount: bigint;
+  fee: bigint;
+  currency: string;
+  state: OrderState;
+  test: boolean;
+  settle_mode: string | null;
+  product_name: string;
+  pay_way: string;
+  channel_name: string | null;
+  adapter_code: string | null;
+}
+
+/** A merchant's orders paid in [from, to), in the order they were paid (a statement's day). */
+export function paidOrdersBetween(q: Queryable, merchantId: bigint, from: Date, to: Date) {
+  return q.query<StatementOrderRow>(
+    `SELECT o.order_no, o.mch_order_no, o.paid_at, o.amount, o.fee, o.currency, o.state, o.test, o.settle_mode,
+            p.name AS product_name, p.pay_way, c.name AS channel_name, o.adapter_code
+     FROM pay_order o JOIN product p ON p.id = o.product_id
+     LEFT JOIN channel_account ca ON ca.id = o.channel_account_id LEFT JOIN channel c ON c.id = ca.channel_id
+     WHERE o.merchant_id = $1 AND o.paid_at >= $2 AND o.paid_at < $3
+     ORDER BY o.paid_at, o.id`,
+    [merchantId, from.toISOString(), to.toISOString()],
+  );
+}
+
+/** A merchant's paid orders in [from, to) summed per local day of `paid_at` (a month's statement). */
+export function paidOrderDays(q: Queryable, merchantId: bigint, from: Date, to: Date, timeZone: string) {
+  return q.query<{
+    day: string;
+    orders: bigint;
+    amount: bigint;
+    fee: bigint;
+    test_orders: bigint;
+    test_amount: bigint;
+  }>(
+    `SELECT (o.paid_at AT TIME ZONE $4)::date::text AS day, count(*)::bigint AS orders,
+            sum(o.amount)::bigint AS amount, sum(o.fee)::bigint AS fee,
+            count(*) FILTER (WHERE o.test)::bigint AS test_orders,
+            COALESCE(sum(o.amount) FILTER (WHERE o.test), 0)::bigint AS test_amount
+     FROM pay_order o WHERE o.merchant_id = $1 AND o.paid_at >= $2 AND o.paid_at < $3
+     GROUP BY 1 ORDER BY 1`,
+    [merchantId, from.toISOString(), to.toISOString(), timeZone],
+  );
+}

@@ -354,3 +354,40 @@ export function sumOpenApiDebitsByMerchant(q: Queryable) {
      WHERE kind = 'payout' AND state IN ('pending', 'submitted') GROUP BY merchant_id, currency`,
   );
 }
+
+/** A merchant's third-party payouts asked for, paid or failed in [from, to) (a statement's day). */
+export function merchantPayoutsBetween(q: Queryable, merchantId: bigint, from: Date, to: Date) {
+  return q.query<{
+    payout_no: string;
+    mch_payout_no: string | null;
+    created_at: Date;
+    amount: bigint;
+    fee: bigint;
+    currency: string;
+    state: string;
+    payee_name: string;
+    payee_bank_name: string;
+    payee_account_tail: string;
+    paid_at: Date | null;
+    failed_at: Date | null;
+    test: boolean;
+  }>(
+    `SELECT payout_no, mch_payout_no, created_at, amount, fee, currency, state, payee_name, payee_bank_name,
+            payee_account_tail, paid_at, failed_at, test
+     FROM payout_order WHERE merchant_id = $1 AND kind = 'payout' AND (
+       (created_at >= $2 AND created_at < $3) OR (paid_at >= $2 AND paid_at < $3) OR (failed_at >= $2 AND failed_at < $3))
+     ORDER BY created_at, id`,
+    [merchantId, from.toISOString(), to.toISOString()],
+  );
+}
+
+/** A merchant's third-party payouts asked for in [from, to) summed per local day (a month's statement). */
+export function merchantPayoutDays(q: Queryable, merchantId: bigint, from: Date, to: Date, timeZone: string) {
+  return q.query<{ day: string; payouts: bigint; amount: bigint; fee: bigint }>(
+    `SELECT (created_at AT TIME ZONE $4)::date::text AS day, count(*)::bigint AS payouts,
+            sum(amount)::bigint AS amount, sum(fee)::bigint AS fee
+     FROM payout_order WHERE merchant_id = $1 AND kind = 'payout' AND created_at >= $2 AND created_at < $3
+     GROUP BY 1 ORDER BY 1`,
+    [merchantId, from.toISOString(), to.toISOString(), timeZone],
+  );
+}

@@ -249,3 +249,49 @@ export function reservationDrift(q: Queryable, limit: number) {
     [limit],
   );
 }
+
+/** A refund as a merchant's statement lists it. */
+export interface StatementRefundRow {
+  refund_no: string;
+  mch_refund_no: string;
+  order_no: string;
+  mch_order_no: string;
+  created_at: Date;
+  succeeded_at: Date | null;
+  failed_at: Date | null;
+  amount: bigint;
+  fee_refund: bigint;
+  currency: string;
+  state: RefundState;
+  direct: boolean;
+  test: boolean;
+}
+
+/**
+ * A merchant's refunds asked for in [from, to) (the merchant is debited when a refund is asked for)
+ * and those that failed in it (the debit given back), oldest first.
+ */
+export function refundsBetween(q: Queryable, merchantId: bigint, from: Date, to: Date) {
+  return q.query<StatementRefundRow>(
+    `SELECT r.refund_no, r.mch_refund_no, r.order_no, r.mch_order_no, r.created_at, r.succeeded_at, r.failed_at,
+            r.amount, r.fee_refund, r.currency, r.state, r.direct, o.test
+     FROM refund_order r JOIN pay_order o ON o.id = r.order_id
+     WHERE r.merchant_id = $1 AND ((r.created_at >= $2 AND r.created_at < $3) OR (r.failed_at >= $2 AND r.failed_at < $3))
+     ORDER BY r.created_at, r.id`,
+    [merchantId, from.toISOString(), to.toISOString()],
+  );
+}
+
+/** A merchant's refunds asked for in [from, to) summed per local day (failed ones only counted). */
+export function refundDays(q: Queryable, merchantId: bigint, from: Date, to: Date, timeZone: string) {
+  return q.query<{ day: string; refunds: bigint; amount: bigint; fee_refund: bigint; failed: bigint }>(
+    `SELECT (r.created_at AT TIME ZONE $4)::date::text AS day,
+            count(*) FILTER (WHERE r.state <> 'failed')::bigint AS refunds,
+            COALESCE(sum(r.amount) FILTER (WHERE r.state <> 'failed'), 0)::bigint AS amount,
+            COALESCE(sum(r.fee_refund) FILTER (WHERE r.state <> 'failed'), 0)::bigint AS fee_refund,
+            count(*) FILTER (WHERE r.state = 'failed')::bigint AS failed
+     FROM refund_order r WHERE r.merchant_id = $1 AND r.created_at >= $2 AND r.created_at < $3
+     GROUP BY 1 ORDER BY 1`,
+    [merchantId, from.toISOString(), to.toISOString(), timeZone],
+  );
+}

@@ -421,3 +421,38 @@ export function unpostedRecords(q: Queryable, limit: number) {
     [limit],
   );
 }
+
+/** A merchant's settlement records written in [from, to) (a statement's day), oldest first. */
+export function recordsBetween(q: Queryable, merchantId: bigint, from: Date, to: Date) {
+  return q.query<{
+    day: string;
+    kind: 'settlement' | 'test' | 'direct' | 'reserve_release';
+    currency: string;
+    order_count: number;
+    gross: bigint;
+    fee: bigint;
+    refunds: bigint;
+    net: bigint;
+    reserve: bigint;
+    reserve_released: bigint;
+    created_at: Date;
+  }>(
+    `SELECT day::text AS day, kind, currency, order_count, gross, fee, refunds, net, reserve, reserve_released, created_at
+     FROM settlement_record WHERE merchant_id = $1 AND created_at >= $2 AND created_at < $3
+       AND (order_count > 0 OR net <> 0 OR reserve_released <> 0)
+     ORDER BY created_at, id`,
+    [merchantId, from.toISOString(), to.toISOString()],
+  );
+}
+
+/** A merchant's settlement records written in [from, to) summed per local day (a month's statement). */
+export function recordDays(q: Queryable, merchantId: bigint, from: Date, to: Date, timeZone: string) {
+  return q.query<{ day: string; settled: bigint; reserve: bigint; reserve_released: bigint }>(
+    `SELECT (created_at AT TIME ZONE $4)::date::text AS day,
+            COALESCE(sum(net) FILTER (WHERE kind IN ('settlement', 'direct', 'test')), 0)::bigint AS settled,
+            sum(reserve)::bigint AS reserve, sum(reserve_released)::bigint AS reserve_released
+     FROM settlement_record WHERE merchant_id = $1 AND created_at >= $2 AND created_at < $3
+     GROUP BY 1 ORDER BY 1`,
+    [merchantId, from.toISOString(), to.toISOString(), timeZone],
+  );
+}

@@ -269,3 +269,46 @@ export function withdrawnByDay(q: Queryable, merchantId: bigint, from: Date, to:
     [merchantId, from, to, timeZone],
   );
 }
+
+/** A merchant's withdrawals asked for, paid, failed or rejected in [from, to) (a statement's day). */
+export function merchantWithdrawalsBetween(q: Queryable, merchantId: bigint, from: Date, to: Date) {
+  return q.query<{
+    withdraw_no: string;
+    mch_withdraw_no: string;
+    created_at: Date;
+    amount: bigint;
+    fee: bigint;
+    currency: string;
+    state: string;
+    bank_name: string;
+    account_masked: string;
+    paid_at: Date | null;
+    failed_at: Date | null;
+    reviewed_at: Date | null;
+  }>(
+    `SELECT withdraw_no, mch_withdraw_no, created_at, amount, fee, currency, state, bank_name, account_masked,
+            paid_at, failed_at, reviewed_at
+     FROM withdrawal WHERE merchant_id = $1 AND (
+       (created_at >= $2 AND created_at < $3) OR (paid_at >= $2 AND paid_at < $3)
+       OR (failed_at >= $2 AND failed_at < $3) OR (state = 'rejected' AND reviewed_at >= $2 AND reviewed_at < $3))
+     ORDER BY created_at, id`,
+    [merchantId, from.toISOString(), to.toISOString()],
+  );
+}
+
+/** A merchant's withdrawals asked for in [from, to) summed per local day (a month's statement). */
+export function merchantWithdrawalDays(
+  q: Queryable,
+  merchantId: bigint,
+  from: Date,
+  to: Date,
+  timeZone: string,
+) {
+  return q.query<{ day: string; withdrawals: bigint; amount: bigint; fee: bigint }>(
+    `SELECT (created_at AT TIME ZONE $4)::date::text AS day, count(*)::bigint AS withdrawals,
+            sum(amount)::bigint AS amount, sum(fee)::bigint AS fee
+     FROM withdrawal WHERE merchant_id = $1 AND created_at >= $2 AND created_at < $3
+     GROUP BY 1 ORDER BY 1`,
+    [merchantId, from.toISOString(), to.toISOString(), timeZone],
+  );
+}

@@ -193,6 +193,7 @@ const SCREENS: Screen[] = [
   { name: 'merchant balance', role: 'manager', path: at('/merchant/balance') },
   { name: 'merchant account entries', role: 'manager', path: at('/merchant/account-entries') },
   { name: 'merchant settlements', role: 'manager', path: at('/merchant/settlements') },
+  { name: 'merchant statements', role: 'manager', path: at('/merchant/statements') },
   { name: 'merchant withdrawals', role: 'manager', path: at('/merchant/withdrawals') },
   {
     name: 'merchant new withdrawal',

@@ -101,6 +101,7 @@ const zh = {
       required: '请填写「{{field}}」：这种支付方式的订单必须带上它',
       agent_cycle: '不能把代理商移到它自己或它的下级代理商之下',
       agent_depth: '代理商最多 {{maxDepth}} 级：这样会超出层级',
+      statement_not_ready: '{{period}} 还没有结束，对账单要等这一天（或这个月）结束后才能下载',
     },
     NO_CHANNEL_AVAILABLE: {
       unbound: '支付产品 {{productCode}} 还没有绑定任何通道账户，暂时不能下单：请先在「通道路由」中绑定',
@@ -382,6 +383,8 @@ const en: typeof zh = {
       required: '“{{field}}” is required: orders of this pay way must carry it',
       agent_cycle: 'An agent cannot be moved under itself or one of its own sub-agents',
       agent_depth: 'Agents go at most {{maxDepth}} levels deep: this would go deeper',
+      statement_not_ready:
+        '{{period}} has not ended yet: a statement can be downloaded once its day (or month) is over',
     },
     NO_CHANNEL_AVAILABLE: {
       unbound:

@@ -36,6 +36,7 @@ const Payouts = lazyScreen(MERCHANT_SCREENS.Payouts, 'Payouts');
 const Refunds = lazyScreen(MERCHANT_SCREENS.Refunds, 'Refunds');
 const Security = lazyScreen(MERCHANT_SCREENS.Security, 'Security');
 const Settlements = lazyScreen(MERCHANT_SCREENS.Settlements, 'Settlements');
+const Statements = lazyScreen(MERCHANT_SCREENS.Statements, 'Statements');
 const Withdrawals = lazyScreen(MERCHANT_SCREENS.Withdrawals, 'Withdrawals');
 
 /** The money screens (managers only): path under /merchant → screen. */
@@ -43,6 +44,7 @@ const MONEY_ROUTES = [
   ['balance', Balance],
   ['account-entries', AccountEntries],
   ['settlements', Settlements],
+  ['statements', Statements],
   ['withdrawals', Withdrawals],
   ['bank-cards', BankCards],
   ['payouts', Payouts],
@@ -85,6 +87,7 @@ export function MerchantApp() {
               { path: '/merchant/balance', name: t('merchant:menu.balance') },
               { path: '/merchant/account-entries', name: t('glossary:accountEntries') },
               { path: '/merchant/settlements', name: t('glossary:settlementRecord') },
+              { path: '/merchant/statements', name: t('merchant:menu.statements') },
               { path: '/merchant/withdrawals', name: t('merchant:menu.withdrawals') },
               { path: '/merchant/bank-cards', name: t('merchant:menu.bankCards') },
               { path: '/merchant/payouts', name: t('glossary:payout') },

@@ -17,5 +17,6 @@ export const MERCHANT_SCREENS = {
   Refunds: { route: '/merchant/refunds', load: () => import('./Refunds.tsx') },
   Security: { route: '/merchant/security', load: () => import('./Security.tsx') },
   Settlements: { route: '/merchant/settlements', load: () => import('./Settlements.tsx') },
+  Statements: { route: '/merchant/statements', load: () => import('./Statements.tsx') },
   Withdrawals: { route: '/merchant/withdrawals', load: () => import('./Withdrawals.tsx') },
 };
