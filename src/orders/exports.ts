@@ -1,13 +1,35 @@
 import type { Services } from '../app/services.ts';
 import { type ExportColumn, type ExportFormat, yuan } from '../exports/stream.ts';
 import { WORDS, word } from '../exports/words.ts';
-import { labelsFor, type OrderLabels } from './console-views.ts';
+import type { MerchantRow } from '../merchants/queries.ts';
 import type { OrderRow } from './queries.ts';
 import type { OrderMatchFilter } from './service.ts';
 
+/** The names a file shows beside a page of orders, read once per page from the domains that own them. */
+interface Names {
+  merchants: Map<bigint, MerchantRow>;
+  products: Map<string, string>;
+  accounts: Map<bigint, string>;
+}
+
 interface Labelled {
   order: OrderRow;
-  labels: OrderLabels;
+  names: Names;
+}
+
+async function namesFor(services: Services, orders: OrderRow[]): Promise<Names> {
+  const codes = [...new Set(orders.map((o) => o.product_code))];
+  const accountIds = [
+    ...new Set(orders.flatMap((o) => (o.channel_account_id === null ? [] : [o.channel_account_id]))),
+  ];
+  const [merchants, products, accounts] = await Promise.all([
+    services.merchants.merchantsByIds([...new Set(orders.map((o) => o.merchant_id))]),
+    Promise.all(
+      codes.map(async (code) => [code, (await services.catalog.productByCode(code))?.name ?? code] as const),
+    ),
+    services.catalog.channelAccountNames(accountIds),
+  ]);
+  return { merchants, products: new Map(products), accounts };
 }
 
 /** The columns both consoles' order files share, in the list's words. */
@@ -19,7 +41,7 @@ function sharedColumns(time: (at: Date | null) => string | null): ExportColumn<L
     {
       key: 'product',
       header: '支付产品',
-      cell: (r) => r.labels.products.get(r.order.product_code) ?? r.order.product_code,
+      cell: (r) => r.names.products.get(r.order.product_code) ?? r.order.product_code,
     },
     { key: 'subject', header: '商品标题', cell: (r) => r.order.subject },
     { key: 'amount', header: '订单金额', money: true, cell: (r) => yuan(r.order.amount) },
@@ -35,7 +57,7 @@ function sharedColumns(time: (at: Date | null) => string | null): ExportColumn<L
 /** The operator console's file: with the merchant, the channel account, its cost and the platform's profit. */
 function operatorColumns(time: (at: Date | null) => string | null): ExportColumn<Labelled>[] {
   const [orderNo, mchOrderNo, channelOrderNo, product, ...rest] = sharedColumns(time);
-  const merchant = (r: Labelled) => r.labels.merchants.get(r.order.merchant_id);
+  const merchant = (r: Labelled) => r.names.merchants.get(r.order.merchant_id);
   const amounts = rest.slice(0, 3);
   const after = rest.slice(3);
   return [
@@ -49,9 +71,7 @@ function operatorColumns(time: (at: Date | null) => string | null): ExportColumn
       key: 'channelAccount',
       header: '通道账户',
       cell: (r) =>
-        r.order.channel_account_id === null
-          ? null
-          : (r.labels.accounts.get(r.order.channel_account_id.toString()) ?? ''),
+        r.order.channel_account_id === null ? null : (r.names.accounts.get(r.order.channel_account_id) ?? ''),
     },
     ...amounts,
     { key: 'channelCost', header: '平台成本', money: true, cell: (r) => yuan(r.order.channel_cost) },
@@ -78,8 +98,8 @@ export function sendOrderExport(
     page: (afterId, limit) => services.orders.matchingAfter(filter, afterId, limit),
     idOf: (order) => order.id,
     shape: async (orders) => {
-      const labels = await labelsFor(services, orders);
-      return orders.map((order) => ({ order, labels }));
+      const names = await namesFor(services, orders);
+      return orders.map((order) => ({ order, names }));
     },
   });
 }
