@@ -4,7 +4,7 @@ import { WORDS } from '../src/exports/words.ts';
 import { localDate, startOfLocalDay } from '../src/stats/time.ts';
 import glossary from '../web/src/locales/glossary.ts';
 import reconciliationWords from '../web/src/operator/reconciliationLocales.ts';
-import { type ConsoleClient, merchantConsole, operatorConsole, uniqueName } from './support/console.ts';
+import { ConsoleClient, merchantConsole, operatorConsole, uniqueName } from './support/console.ts';
 import { testDatabases } from './support/databases.ts';
 import {
   eventually,
@@ -184,6 +184,12 @@ describe.each(testDatabases)('exports on $kind', (database) => {
       [demoId],
     );
     expect(numbers.length).toBe(Number(own[0]!.n));
+    // A cashier's export holds only the orders it placed (none here), like its list.
+    const cashier = await merchantConsole(t, { merchantId: demoId, merchantRole: 'cashier' });
+    const cashierFile = await cashier.get<string>('/api/merchant/orders/export');
+    expect([cashierFile.status, cashierFile.headers.get('x-export-rows'), csvRows(cashierFile.text)]).toEqual(
+      [200, '0', [rows[0]]],
+    );
     // A merchant's number in the query changes nothing: the scope is the session's.
     const sneaky = await manager.get<string>(`/api/merchant/orders/export?mchNo=${otherMchNo}&q=PB00000001`);
     expect(csvRows(sneaky.text)).toHaveLength(1);
@@ -224,6 +230,19 @@ describe.each(testDatabases)('exports on $kind', (database) => {
         String(total),
       ]);
     }
+    // An agent's withdrawals, from the agent area.
+    const agentUser = uniqueName('ex_agent');
+    await admin.ok('POST', '/api/admin/agents', {
+      name: 'Export agent',
+      manager: { username: agentUser, password: 'first-Pass-2024x' },
+    });
+    const agent = new ConsoleClient(t.platform.url);
+    expect(
+      await agent.login('agent', agentUser, 'first-Pass-2024x', { newPassword: 'second-Pass-2024y' }),
+    ).toBe('active');
+    const agentFile = await agent.get<string>('/api/agent/withdrawals/export');
+    expect([agentFile.status, agentFile.headers.get('x-export-rows')]).toEqual([200, '0']);
+    expect(csvRows(agentFile.text)[0]).toContain('提现单号');
     // A cashier reads no refunds, so exports none either.
     const cashier = await merchantConsole(t, { merchantId: demoId, merchantRole: 'cashier' });
     expect((await cashier.get('/api/merchant/refunds/export')).status).toBe(403);

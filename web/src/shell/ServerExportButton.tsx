@@ -83,8 +83,10 @@ export function ServerExportButton(props: {
       notification.destroy(key);
       message.success(t('export.saved', { rows: received.rows, file }));
     } catch (e) {
+      // Read before the notice goes: closing it aborts the (already failed) request.
+      const cancelled = abort.signal.aborted;
       notification.destroy(key);
-      if (abort.signal.aborted) message.info(t('export.cancelled'));
+      if (cancelled) message.info(t('export.cancelled'));
       else message.error(errorText(e));
     } finally {
       setBusy(false);
