@@ -195,6 +195,33 @@ describe.each(testDatabases)('consoles in the browser on $kind', (database) => {
     expect(rowText).toContain(`¥${(paid.platformProfit / 100).toFixed(2)}`);
     await shoot(page, 'operator-orders');
 
+    // ---- the list as a file made by the server: a progress notice, then the file of the filtered rows ----
+    const exportRoute = '**/api/admin/orders/export?**';
+    await page.route(exportRoute, async (route) => {
+      // Held back a moment, as a long export is, so the notice can be seen.
+      const response = await route.fetch();
+      await new Promise((resolve) => setTimeout(resolve, 800));
+      await route.fulfill({ response });
+    });
+    await page.getByTestId('orders-export').click();
+    const downloading = page.waitForEvent('download', { timeout: 30_000 });
+    await page
+      .locator('.ant-dropdown:not(.ant-dropdown-hidden)')
+      .last()
+      .getByRole('menuitem', { name: '导出 CSV' })
+      .click();
+    await expect.poll(() => page.getByTestId('export-progress').isVisible()).toBe(true);
+    const download = await downloading;
+    expect(download.suggestedFilename()).toMatch(/^orders-\d{8}-\d{6}\.csv$/);
+    const chunks: Buffer[] = [];
+    for await (const chunk of await download.createReadStream()) chunks.push(chunk as Buffer);
+    const lines = Buffer.concat(chunks).toString().trim().split(/\r?\n/);
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain(orderNo);
+    expect(lines[1]).toContain('支付成功');
+    await expect.poll(() => page.locator('.ant-message').innerText()).toContain('已导出 1 条记录');
+    await page.unroute(exportRoute);
+
     // ---- a partial refund from the order detail, out of the merchant's balance ----
     await page.goto(url(`/operator/orders?order=${orderNo}`));
     await expect.poll(() => page.getByTestId('order-detail').isVisible()).toBe(true);

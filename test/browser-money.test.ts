@@ -215,7 +215,8 @@ describe.each(testDatabases)('the merchant portal money screens on $kind', (data
       await expect.poll(() => entries.innerText()).toContain('提现冻结');
       expect(await entries.innerText()).toContain('\u2212¥200.00');
       const download = page.waitForEvent('download');
-      await page.getByTestId('export-csv').click();
+      await page.getByTestId('entries-export').click();
+      await page.getByRole('menuitem', { name: '导出 CSV' }).click();
       expect((await download).suggestedFilename()).toMatch(/^account-entries-.*\.csv$/);
       expect((await ledgerReport(services)).ok).toBe(true);
 

@@ -27,6 +27,7 @@ import { payerRoutes } from '../collect/payer-page.ts';
 import { collectAdminRoutes, collectPortalRoutes } from '../collect/routes.ts';
 import { databaseUnavailableReason } from '../db/unavailable.ts';
 import { AppError, fieldOfPath } from '../errors.ts';
+import { exportSettingsRoutes } from '../exports/routes.ts';
 import { merchantPortalRoutes } from '../merchants/portal-routes.ts';
 import { merchantAdminRoutes } from '../merchants/routes.ts';
 import type { AppKeys } from '../merchants/service.ts';
@@ -216,6 +217,7 @@ export async function buildHttpApp({
   await app.register(settlementRoutes, { services });
   await app.register(statementRoutes, { services });
   await app.register(reconciliationRoutes, { services });
+  await app.register(exportSettingsRoutes, { services });
   await app.register(merchantWithdrawalRoutes, { services });
   await app.register(consoleWithdrawalRoutes, { services });
   await app.register(agentWithdrawalRoutes, { services });

@@ -10,6 +10,7 @@ import { CatalogService } from '../catalog/service.ts';
 import { ChannelGateway } from '../channels/gateway.ts';
 import { CollectService } from '../collect/service.ts';
 import type { Db } from '../db/index.ts';
+import { ExportService } from '../exports/service.ts';
 import { LedgerService } from '../ledger/service.ts';
 import { MerchantService } from '../merchants/service.ts';
 import { NotifyService } from '../notify/service.ts';
@@ -41,6 +42,8 @@ export interface Services {
   roles: RoleService;
   audit: AuditService;
   settings: SettingsService;
+  /** The consoles' CSV and XLSX exports: the row limit and the streaming of keyset pages. */
+  exports: ExportService;
   stats: StatsService;
   signatures: ApiSignatureVerifier;
   merchants: MerchantService;
@@ -159,6 +162,7 @@ export function createServices(db: Db, config: Config, log: Logger, publicUrl: (
     roles: new RoleService(db),
     audit: new AuditService(db),
     settings: new SettingsService(db),
+    exports: new ExportService(db, config.timeZone),
     stats,
     signatures: new ApiSignatureVerifier(db, merchants),
     merchants,

@@ -75,6 +75,7 @@ export const AUDIT_ACTIONS: Readonly<Record<string, AuditAction>> = {
   'POST /api/admin/operators/:id/reset-totp': a('operator.reset_totp', 'operator'),
   'POST /api/admin/operators/:id/unlock': a('operator.unlock', 'operator'),
   'PUT /api/admin/settings/completion-password': a('setting.completion_password', 'setting'),
+  'PUT /api/admin/settings/exports': a('setting.exports', 'setting'),
 
   // Settlement: calendar, defaults, merchant terms, a run on demand.
   'PUT /api/admin/settlement/holidays/:date': a('settlement.calendar_set', 'setting'),

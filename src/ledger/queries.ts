@@ -271,9 +271,16 @@ export async function countEntries(q: Queryable, f: EntryFilter): Promise<number
   return Number(rows[0]!.n);
 }
 
-/** The entries for an export, oldest first, at most `limit`. */
-export function exportEntries(q: Queryable, f: EntryFilter, limit: number) {
-  return q.query<EntryRow>(`${ENTRY_SELECT} ORDER BY x.id LIMIT $7`, [...entryParams(f), limit]);
+/**
+ * The matching entries after `afterId`, oldest first (an export's keyset page). The balance after
+ * each is computed over all of its account's entries before the page is cut, so it stays right.
+ */
+export function entriesAfter(q: Queryable, f: EntryFilter, afterId: bigint, limit: number) {
+  return q.query<EntryRow>(`${ENTRY_SELECT} AND x.id > $7 ORDER BY x.id LIMIT $8`, [
+    ...entryParams(f),
+    afterId,
+    limit,
+  ]);
 }
 
 /** The last day whose end-of-day balances were filled, or null. */

@@ -5,18 +5,28 @@ import type { Services } from '../app/services.ts';
 import { noteAudit } from '../audit/service.ts';
 import { requireMerchantUser, sessionOf } from '../auth/guards.ts';
 import { AppError } from '../errors.ts';
+import { exportFormat } from '../exports/routes.ts';
 import { toJsonAmount } from '../money/money.ts';
 import { isPrivateUrl } from '../public-url.ts';
 import { refundsOfOrderView } from '../refunds/console-views.ts';
 import { TimeBound } from '../stats/time.ts';
 import { pickLanguage } from './cashier.ts';
 import { labelsFor, portalEvents, portalOrderView } from './console-views.ts';
+import { sendOrderExport } from './exports.ts';
 import type { OrderRow } from './queries.ts';
 import { AUTH_CODE, amountSchema, blank, windowOf } from './routes.ts';
 import { consoleMchOrderNo } from './service.ts';
 import { ORDER_STATES } from './state.ts';
 
 const OrderNoParams = z.object({ orderNo: z.string().min(1).max(64) });
+
+/** The portal order list's filters, which its export takes too. */
+const portalOrderFilters = {
+  q: blank(z.string().trim().max(64)),
+  state: blank(z.enum(ORDER_STATES)),
+  from: blank(TimeBound),
+  to: blank(TimeBound),
+};
 
 /**
  * Whose orders a merchant user may see: its merchant's, and for a cashier only those it placed.
@@ -45,10 +55,7 @@ export async function orderPortalRoutes(app: FastifyInstance, { services }: { se
         summary:
           "The merchant's orders, newest first (a cashier's own only); q finds any of an order's numbers, or the last 4+ digits of its platform number",
         querystring: z.object({
-          q: blank(z.string().trim().max(64)),
-          state: blank(z.enum(ORDER_STATES)),
-          from: blank(TimeBound),
-          to: blank(TimeBound),
+          ...portalOrderFilters,
           limit: z.coerce.number().int().min(1).max(200).default(50),
           offset: z.coerce.number().int().min(0).default(0),
         }),
@@ -71,6 +78,35 @@ export async function orderPortalRoutes(app: FastifyInstance, { services }: { se
         total: Number(rows[0]?.total ?? 0n),
         items: rows.map((r) => portalOrderView(r, labels, services.orders.cashierUrl(r.order_no))),
       };
+    },
+  );
+
+  api.get(
+    '/api/merchant/orders/export',
+    {
+      schema: {
+        tags,
+        summary:
+          "Export the merchant's orders the list's filters match as CSV or XLSX, oldest first (a cashier's own only; at most the exports.maxRows setting)",
+        querystring: z.object({ ...portalOrderFilters, ...exportFormat }),
+      },
+    },
+    async (request, reply) => {
+      const f = request.query;
+      const scope = portalScope(request);
+      return sendOrderExport(
+        services,
+        reply,
+        'merchant',
+        {
+          merchantId: scope.merchantId,
+          createdByUserId: scope.createdByUserId ?? undefined,
+          state: f.state,
+          search: f.q,
+          ...windowOf(f, services.orders.timeZone),
+        },
+        f.format,
+      );
     },
   );
 

@@ -485,6 +485,36 @@ export interface OrderFilter {
   offset: number;
 }
 
+/** The consoles' order filters as one WHERE clause over `pay_order o` ($1 … $10, see orderFilterParams). */
+const ORDER_WHERE = `
+     WHERE ($1::bigint IS NULL OR o.merchant_id = $1)
+       AND ($2::text IS NULL OR o.state = $2)
+       AND ($3::text IS NULL OR o.product_code = $3)
+       AND ($4::bigint IS NULL OR o.channel_account_id = $4)
+       AND ($5::text IS NULL OR o.order_no = $5 OR o.mch_order_no = $5 OR o.channel_order_no = $5
+            OR ($10::text IS NOT NULL AND reverse(o.order_no) LIKE $10))
+       AND ($6::bigint IS NULL OR o.created_by_user_id = $6)
+       AND ($7::timestamptz IS NULL OR o.created_at >= $7)
+       AND ($8::timestamptz IS NULL OR o.created_at < $8)
+       AND (NOT $9::boolean OR o.id IN (SELECT e.order_id FROM order_event e WHERE e.alert))`;
+
+type OrderMatch = Omit<OrderFilter, 'limit' | 'offset'>;
+
+function orderFilterParams(f: OrderMatch) {
+  return [
+    f.merchantId ?? null,
+    f.state ?? null,
+    f.productCode ?? null,
+    f.channelAccountId ?? null,
+    f.search?.exact ?? null,
+    f.createdByUserId ?? null,
+    f.from ?? null,
+    f.to ?? null,
+    f.alertsOnly ?? false,
+    f.search?.reversedSuffix ?? null,
+  ];
+}
+
 /**
  * One page of orders, newest first, with the number of matches. Every filter is in the WHERE
  * clause (tenant and cashier scoping included), so a page never holds a row it should not. A search
@@ -493,32 +523,26 @@ export interface OrderFilter {
 export function listOrders(q: Queryable, f: OrderFilter) {
   return q.query<OrderRow & { total: bigint }>(
     `SELECT o.*, count(*) OVER ()::bigint AS total
-     FROM pay_order o
-     WHERE ($1::bigint IS NULL OR o.merchant_id = $1)
-       AND ($2::text IS NULL OR o.state = $2)
-       AND ($3::text IS NULL OR o.product_code = $3)
-       AND ($4::bigint IS NULL OR o.channel_account_id = $4)
-       AND ($5::text IS NULL OR o.order_no = $5 OR o.mch_order_no = $5 OR o.channel_order_no = $5
-            OR ($12::text IS NOT NULL AND reverse(o.order_no) LIKE $12))
-       AND ($6::bigint IS NULL OR o.created_by_user_id = $6)
-       AND ($7::timestamptz IS NULL OR o.created_at >= $7)
-       AND ($8::timestamptz IS NULL OR o.created_at < $8)
-       AND (NOT $11::boolean OR o.id IN (SELECT e.order_id FROM order_event e WHERE e.alert))
-     ORDER BY o.created_at DESC, o.id DESC LIMIT $9 OFFSET $10`,
-    [
-      f.merchantId ?? null,
-      f.state ?? null,
-      f.productCode ?? null,
-      f.channelAccountId ?? null,
-      f.search?.exact ?? null,
-      f.createdByUserId ?? null,
-      f.from ?? null,
-      f.to ?? null,
-      f.limit,
-      f.offset,
-      f.alertsOnly ?? false,
-      f.search?.reversedSuffix ?? null,
-    ],
+     FROM pay_order o ${ORDER_WHERE}
+     ORDER BY o.created_at DESC, o.id DESC LIMIT $11 OFFSET $12`,
+    [...orderFilterParams(f), f.limit, f.offset],
+  );
+}
+
+/** How many orders match the list's filters (an export's size). */
+export async function countOrders(q: Queryable, f: OrderMatch): Promise<number> {
+  const rows = await q.query<{ n: bigint }>(
+    `SELECT count(*)::bigint AS n FROM pay_order o ${ORDER_WHERE}`,
+    orderFilterParams(f),
+  );
+  return Number(rows[0]!.n);
+}
+
+/** The matching orders after `afterId` in id order (an export's keyset page). */
+export function ordersAfter(q: Queryable, f: OrderMatch, afterId: bigint, limit: number) {
+  return q.query<OrderRow>(
+    `SELECT o.* FROM pay_order o ${ORDER_WHERE} AND o.id > $11 ORDER BY o.id LIMIT $12`,
+    [...orderFilterParams(f), afterId, limit],
   );
 }
 

@@ -5,12 +5,14 @@ import type { Services } from '../app/services.ts';
 import { noteAudit } from '../audit/service.ts';
 import { requireOperator, sessionOf } from '../auth/guards.ts';
 import { AppError } from '../errors.ts';
+import { exportFormat } from '../exports/routes.ts';
 import { toJsonAmount } from '../money/money.ts';
 import { isPrivateUrl } from '../public-url.ts';
 import { refundsOfOrderView } from '../refunds/console-views.ts';
 import { checkCompletionPassword } from '../settings/completion-password.ts';
 import { parseBound, TimeBound } from '../stats/time.ts';
 import { labelsFor, operatorEvents, operatorOrderView } from './console-views.ts';
+import { sendOrderExport } from './exports.ts';
 import type { OrderRow } from './queries.ts';
 import { consoleMchOrderNo, DEFAULT_EXPIRE_SECONDS } from './service.ts';
 import { ORDER_STATES } from './state.ts';
@@ -319,6 +321,39 @@ export async function orderAdminRoutes(app: FastifyInstance, { services }: { ser
         total: Number(rows[0]?.total ?? 0n),
         items: rows.map((r) => operatorOrderView(r, labels, cashierUrl(r))),
       };
+    },
+  );
+
+  api.get(
+    '/api/admin/orders/export',
+    {
+      schema: {
+        tags,
+        summary:
+          'Export the orders the list’s filters match as CSV or XLSX, oldest first (at most the exports.maxRows setting; x-export-rows says how many)',
+        querystring: ListOrdersQuery.omit({ limit: true, offset: true }).extend(exportFormat),
+      },
+      config: { permission: 'order.read' },
+    },
+    async (request, reply) => {
+      const f = request.query;
+      const merchant = f.mchNo ? await services.merchants.findMerchantByNo(f.mchNo) : undefined;
+      return sendOrderExport(
+        services,
+        reply,
+        'operator',
+        {
+          // An unknown merchant number matches nothing (as the list answers).
+          merchantId: merchant === null ? -1n : merchant?.id,
+          state: f.state,
+          productCode: f.productCode,
+          channelAccountId: f.channelAccountId ? BigInt(f.channelAccountId) : undefined,
+          search: f.q,
+          ...windowOf(f, timeZone),
+          alertsOnly: f.alert === 'true',
+        },
+        f.format,
+      );
     },
   );
 

@@ -34,6 +34,9 @@ export {
   type OrderOrigin,
 } from './create.ts';
 
+/** The consoles' order filters without the page: what an export matches. */
+export type OrderMatchFilter = Omit<queries.OrderFilter, 'search' | 'limit' | 'offset'> & { search?: string };
+
 /**
  * Orders: creation with routing and failover, the state machine, payment application, sweeps.
  * The face other domains and routes use; each business step is in its own file (create.ts,
@@ -147,6 +150,16 @@ export class OrderService {
    */
   list(filter: Omit<queries.OrderFilter, 'search'> & { search?: string }) {
     return queries.listOrders(this.db, { ...filter, search: numberSearch(filter.search) });
+  }
+
+  /** How many orders the consoles' list filters match (an export's size). */
+  countMatching(filter: OrderMatchFilter) {
+    return queries.countOrders(this.db, { ...filter, search: numberSearch(filter.search) });
+  }
+
+  /** The orders the list filters match after `afterId`, in id order (an export's keyset page). */
+  matchingAfter(filter: OrderMatchFilter, afterId: bigint, limit: number) {
+    return queries.ordersAfter(this.db, { ...filter, search: numberSearch(filter.search) }, afterId, limit);
   }
 
   /**

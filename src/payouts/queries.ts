@@ -307,10 +307,10 @@ export interface PayoutFilter {
   offset: number;
 }
 
-export async function listPayouts(
-  q: Queryable,
-  f: PayoutFilter,
-): Promise<{ items: (PayoutRow & PayoutOwnerNames)[]; total: number }> {
+export type PayoutMatch = Omit<PayoutFilter, 'limit' | 'offset'>;
+
+/** The consoles' payout filters as a WHERE clause over `payout_order p` and its parameters. */
+function payoutWhere(f: PayoutMatch) {
   const where: string[] = [];
   const params: (string | bigint | Date | number)[] = [];
   const add = (sql: string, value: string | bigint | Date) => {
@@ -325,16 +325,49 @@ export async function listPayouts(
   if (f.search) add('(p.payout_no = ? OR p.mch_payout_no = ? OR p.withdraw_no = ?)', f.search);
   if (f.from) add('p.created_at >= ?', f.from);
   if (f.to) add('p.created_at < ?', f.to);
+  return { where, params };
+}
+
+const PAYOUT_WITH_OWNERS = `SELECT p.*, m.mch_no, m.name AS merchant_name, g.agent_no, g.name AS agent_name
+     FROM payout_order p LEFT JOIN merchant m ON m.id = p.merchant_id LEFT JOIN agent g ON g.id = p.agent_id`;
+
+export async function listPayouts(
+  q: Queryable,
+  f: PayoutFilter,
+): Promise<{ items: (PayoutRow & PayoutOwnerNames)[]; total: number }> {
+  const { where, params } = payoutWhere(f);
   const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
   const total = await q.query<{ n: bigint }>(`SELECT count(*) AS n FROM payout_order p ${clause}`, params);
   params.push(f.limit, f.offset);
   const items = await q.query<PayoutRow & PayoutOwnerNames>(
-    `SELECT p.*, m.mch_no, m.name AS merchant_name, g.agent_no, g.name AS agent_name
-     FROM payout_order p LEFT JOIN merchant m ON m.id = p.merchant_id LEFT JOIN agent g ON g.id = p.agent_id
+    `${PAYOUT_WITH_OWNERS}
      ${clause} ORDER BY p.created_at DESC, p.id DESC LIMIT $${params.length - 1} OFFSET $${params.length}`,
     params,
   );
   return { items, total: Number(total[0]!.n) };
+}
+
+/** How many payouts match the list's filters (an export's size). */
+export async function countPayouts(q: Queryable, f: PayoutMatch): Promise<number> {
+  const { where, params } = payoutWhere(f);
+  const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+  const rows = await q.query<{ n: bigint }>(
+    `SELECT count(*)::bigint AS n FROM payout_order p ${clause}`,
+    params,
+  );
+  return Number(rows[0]!.n);
+}
+
+/** The matching payouts after `afterId` in id order, with their owners' names (an export's keyset page). */
+export function payoutsAfter(q: Queryable, f: PayoutMatch, afterId: bigint, limit: number) {
+  const { where, params } = payoutWhere(f);
+  params.push(afterId);
+  where.push(`p.id > $${params.length}`);
+  params.push(limit);
+  return q.query<PayoutRow & PayoutOwnerNames>(
+    `${PAYOUT_WITH_OWNERS} WHERE ${where.join(' AND ')} ORDER BY p.id LIMIT $${params.length}`,
+    params,
+  );
 }
 
 /** Payouts per state and their ledger transactions, for the ledger check. */

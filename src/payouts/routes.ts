@@ -4,12 +4,14 @@ import { z } from 'zod';
 import type { Services } from '../app/services.ts';
 import { noteAudit } from '../audit/service.ts';
 import { requireMerchantUser, requireOperator, sessionOf } from '../auth/guards.ts';
+import { exportFormat } from '../exports/routes.ts';
 import { toJsonAmount } from '../money/money.ts';
 import { portalScope } from '../orders/portal-routes.ts';
 import { amountSchema, blank, merchantSignatureGuard, windowOf } from '../orders/routes.ts';
 import { checkCompletionPassword } from '../settings/completion-password.ts';
 import { TimeBound } from '../stats/time.ts';
 import { ownerLookUp, ownerViews } from '../withdrawals/owner.ts';
+import { sendPayoutExport } from './exports.ts';
 import { PAYOUT_STATES, type PayoutRow } from './queries.ts';
 import { type PayoutRuleOverrides, type PayoutRules, payoutView } from './service.ts';
 
@@ -125,13 +127,14 @@ const paging = {
   pageSize: z.coerce.number().int().min(1).max(100).default(20),
 };
 
-const listQuery = {
+/** The payout lists' filters, which their exports take too. */
+const filterQuery = {
   q: blank(z.string().trim().max(64)),
   state: blank(z.enum(PAYOUT_STATES)),
   from: blank(TimeBound),
   to: blank(TimeBound),
-  ...paging,
 };
+const listQuery = { ...filterQuery, ...paging };
 
 const PayoutNoParams = z.object({ payoutNo: NUMBER });
 const MchNoParams = z.object({ mchNo: z.string().min(1).max(32) });
@@ -264,6 +267,47 @@ export async function payoutAdminRoutes(app: FastifyInstance, { services }: { se
         offset: (f.page - 1) * f.pageSize,
       });
       return { items: await operatorViews(services, items), total };
+    },
+  );
+
+  api.get(
+    '/api/admin/payouts/export',
+    {
+      schema: {
+        tags,
+        summary:
+          'Export the payouts the list’s filters match as CSV or XLSX, oldest first (at most the exports.maxRows setting)',
+        querystring: z.object({
+          ...filterQuery,
+          kind: blank(z.enum(['withdrawal', 'payout'])),
+          mchNo: blank(z.string().max(32)),
+          agentNo: blank(z.string().max(32)),
+          ownerKind: blank(z.enum(['merchant', 'agent'])),
+          ...exportFormat,
+        }),
+      },
+      config: read,
+    },
+    async (request, reply) => {
+      const f = request.query;
+      const merchant = f.mchNo ? await services.merchants.findMerchantByNo(f.mchNo) : undefined;
+      const agent = f.agentNo ? await services.agents.findAgentByNo(f.agentNo) : undefined;
+      return sendPayoutExport(
+        services,
+        reply,
+        'operator',
+        {
+          // An unknown merchant or agent number matches nothing (as the list answers).
+          merchantId: merchant === null ? -1n : merchant?.id,
+          agentId: agent === null ? -1n : agent?.id,
+          ownerKind: f.ownerKind,
+          state: f.state,
+          kind: f.kind,
+          search: f.q,
+          ...windowOf(f, services.orders.timeZone),
+        },
+        f.format,
+      );
     },
   );
 
@@ -451,6 +495,34 @@ export async function payoutPortalRoutes(app: FastifyInstance, { services }: { s
         offset: (f.page - 1) * f.pageSize,
       });
       return { items: items.map(portalView), total };
+    },
+  );
+
+  api.get(
+    '/api/merchant/payouts/export',
+    {
+      schema: {
+        tags,
+        summary:
+          'Export the merchant’s payouts the list’s filters match as CSV or XLSX, oldest first (managers; at most the exports.maxRows setting)',
+        querystring: z.object({ ...filterQuery, ...exportFormat }),
+      },
+      config: manager,
+    },
+    async (request, reply) => {
+      const f = request.query;
+      return sendPayoutExport(
+        services,
+        reply,
+        'merchant',
+        {
+          merchantId: merchantIdOf(request),
+          state: f.state,
+          search: f.q,
+          ...windowOf(f, services.orders.timeZone),
+        },
+        f.format,
+      );
     },
   );
 

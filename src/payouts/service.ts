@@ -184,6 +184,16 @@ export class PayoutService {
     return queries.listPayouts(this.db, filter);
   }
 
+  /** How many payouts the consoles' list filters match (an export's size). */
+  countMatching(filter: queries.PayoutMatch) {
+    return queries.countPayouts(this.db, filter);
+  }
+
+  /** The payouts the list filters match after `afterId`, in id order (an export's keyset page). */
+  matchingAfter(filter: queries.PayoutMatch, afterId: bigint, limit: number) {
+    return queries.payoutsAfter(this.db, filter, afterId, limit);
+  }
+
   attemptsOf(payoutId: bigint) {
     return queries.attemptsOf(this.db, payoutId);
   }

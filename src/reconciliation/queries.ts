@@ -339,3 +339,24 @@ export async function settledBatchAccounts(
   );
   return new Set(rows.map((r) => r.channel_account_id));
 }
+
+/** How many of a batch's items match the drawer's filters (an export's size). */
+export async function countItems(q: Queryable, f: ItemFilter): Promise<number> {
+  const rows = await q.query<{ n: bigint }>(
+    `SELECT count(*)::bigint AS n FROM recon_item
+     WHERE batch_id = $1 AND ($2::text IS NULL OR class = $2) AND ($3::text IS NULL OR resolution = $3)`,
+    [f.batchId, f.class ?? null, f.resolution ?? null],
+  );
+  return Number(rows[0]!.n);
+}
+
+/** A batch's matching items after `afterId` in id order (an export's keyset page). */
+export function itemsAfter(q: Queryable, f: ItemFilter, afterId: bigint, limit: number) {
+  return q.query<ItemRow>(
+    `SELECT ${ITEM_COLUMNS} FROM recon_item
+     WHERE batch_id = $1 AND ($2::text IS NULL OR class = $2) AND ($3::text IS NULL OR resolution = $3)
+       AND id > $4
+     ORDER BY id LIMIT $5`,
+    [f.batchId, f.class ?? null, f.resolution ?? null, afterId, limit],
+  );
+}

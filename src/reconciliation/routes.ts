@@ -6,10 +6,12 @@ import type { Services } from '../app/services.ts';
 import { noteAudit } from '../audit/service.ts';
 import { requireOperator, sessionOf } from '../auth/guards.ts';
 import { AppError } from '../errors.ts';
+import { exportFormat } from '../exports/routes.ts';
 import { toJsonAmount } from '../money/money.ts';
 import { blank } from '../orders/routes.ts';
 import { checkCompletionPassword } from '../settings/completion-password.ts';
 import { addDays } from '../stats/time.ts';
+import { sendItemExport } from './exports.ts';
 import { settingsSchema } from './settings.ts';
 import { BATCH_STATES, type BatchRow, ITEM_CLASSES, type ItemRow } from './types.ts';
 
@@ -221,6 +223,34 @@ export async function reconciliationRoutes(app: FastifyInstance, { services }: {
         offset: (q.page - 1) * q.pageSize,
       });
       return { items: rows.map(itemView), total, page: q.page, pageSize: q.pageSize };
+    },
+  );
+
+  api.get(
+    '/api/admin/reconciliation/batches/:id/items/export',
+    {
+      schema: {
+        tags,
+        summary:
+          "Export a batch's discrepancies and carried records (every class, or the class and resolution asked for) as CSV or XLSX",
+        params: BatchParams,
+        querystring: z.object({
+          class: blank(z.enum(ITEM_CLASSES)),
+          resolution: blank(z.enum(['open', 'resolved'])),
+          ...exportFormat,
+        }),
+      },
+      config: read,
+    },
+    async (request, reply) => {
+      const batch = await recon.requireBatch(BigInt(request.params.id));
+      const q = request.query;
+      return sendItemExport(
+        services,
+        reply,
+        { batchId: batch.id, class: q.class, resolution: q.resolution },
+        q.format,
+      );
     },
   );
 

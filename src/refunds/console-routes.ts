@@ -5,6 +5,7 @@ import type { Services } from '../app/services.ts';
 import { noteAudit } from '../audit/service.ts';
 import { requireMerchantUser, requireOperator, sessionOf } from '../auth/guards.ts';
 import { AppError } from '../errors.ts';
+import { exportFormat } from '../exports/routes.ts';
 import { toJsonAmount } from '../money/money.ts';
 import { portalScope } from '../orders/portal-routes.ts';
 import type { OrderRow } from '../orders/queries.ts';
@@ -12,6 +13,7 @@ import { amountSchema, blank, windowOf } from '../orders/routes.ts';
 import { consoleMchOrderNo } from '../orders/service.ts';
 import { TimeBound } from '../stats/time.ts';
 import { consoleRefundViews } from './console-views.ts';
+import { sendRefundExport } from './exports.ts';
 import { REFUND_STATES, type RefundRow } from './queries.ts';
 
 const OrderNoParams = z.object({ orderNo: z.string().min(1).max(64) });
@@ -21,11 +23,15 @@ const CreateRefundBody = z.object({
   reason: z.string().trim().min(1, 'say why the order is refunded').max(128),
 });
 
-const listQuery = {
+/** The refund lists' filters, which their exports take too. */
+const filterQuery = {
   q: blank(z.string().trim().max(64)),
   state: blank(z.enum(REFUND_STATES)),
   from: blank(TimeBound),
   to: blank(TimeBound),
+};
+const listQuery = {
+  ...filterQuery,
   limit: z.coerce.number().int().min(1).max(200).default(50),
   offset: z.coerce.number().int().min(0).default(0),
 };
@@ -119,6 +125,36 @@ async function operatorRefundRoutes(app: FastifyInstance, { services }: { servic
       return { items: await consoleRefundViews(services, rows), total: Number(rows[0]?.total ?? 0n) };
     },
   );
+
+  api.get(
+    '/api/admin/refunds/export',
+    {
+      schema: {
+        tags,
+        summary:
+          'Export the refunds the list’s filters match as CSV or XLSX, oldest first (at most the exports.maxRows setting)',
+        querystring: z.object({ ...filterQuery, mchNo: blank(z.string().max(32)), ...exportFormat }),
+      },
+      config: { permission: 'order.read' },
+    },
+    async (request, reply) => {
+      const f = request.query;
+      const merchant = f.mchNo ? await services.merchants.findMerchantByNo(f.mchNo) : undefined;
+      return sendRefundExport(
+        services,
+        reply,
+        'operator',
+        {
+          // An unknown merchant number matches nothing (as the list answers).
+          merchantId: merchant === null ? -1n : merchant?.id,
+          state: f.state,
+          search: f.q,
+          ...windowOf(f, services.orders.timeZone),
+        },
+        f.format,
+      );
+    },
+  );
 }
 
 async function portalRefundRoutes(app: FastifyInstance, { services }: { services: Services }) {
@@ -170,6 +206,34 @@ async function portalRefundRoutes(app: FastifyInstance, { services }: { services
         offset: f.offset,
       });
       return { items: await consoleRefundViews(services, rows), total: Number(rows[0]?.total ?? 0n) };
+    },
+  );
+
+  api.get(
+    '/api/merchant/refunds/export',
+    {
+      schema: {
+        tags,
+        summary:
+          "Export the merchant's refunds the list's filters match as CSV or XLSX, oldest first (managers; at most the exports.maxRows setting)",
+        querystring: z.object({ ...filterQuery, ...exportFormat }),
+      },
+      config: { merchantRole: 'manager' },
+    },
+    async (request, reply) => {
+      const f = request.query;
+      return sendRefundExport(
+        services,
+        reply,
+        'merchant',
+        {
+          merchantId: portalScope(request).merchantId,
+          state: f.state,
+          search: f.q,
+          ...windowOf(f, services.orders.timeZone),
+        },
+        f.format,
+      );
     },
   );
 }

@@ -149,6 +149,29 @@ export interface RefundFilter {
   offset: number;
 }
 
+/** The consoles' refund filters as one WHERE clause over `refund_order r` ($1 … $6, see refundFilterParams). */
+const REFUND_WHERE = `
+     WHERE ($1::bigint IS NULL OR r.merchant_id = $1)
+       AND ($2::text IS NULL OR r.state = $2)
+       AND ($3::text IS NULL OR r.refund_no = $3 OR r.mch_refund_no = $3 OR r.order_no = $3
+            OR r.mch_order_no = $3
+            OR ($6::text IS NOT NULL AND (reverse(r.refund_no) LIKE $6 OR reverse(r.order_no) LIKE $6)))
+       AND ($4::timestamptz IS NULL OR r.created_at >= $4)
+       AND ($5::timestamptz IS NULL OR r.created_at < $5)`;
+
+export type RefundMatch = Omit<RefundFilter, 'limit' | 'offset'>;
+
+function refundFilterParams(f: RefundMatch) {
+  return [
+    f.merchantId ?? null,
+    f.state ?? null,
+    f.search?.exact ?? null,
+    f.from ?? null,
+    f.to ?? null,
+    f.search?.reversedSuffix ?? null,
+  ];
+}
+
 /**
  * One page of refunds, newest first, with the number of matches. Every filter is in the WHERE
  * clause (the merchant's scope included), so a page never holds a row it should not.
@@ -156,25 +179,26 @@ export interface RefundFilter {
 export function listRefunds(q: Queryable, f: RefundFilter) {
   return q.query<RefundRow & { total: bigint }>(
     `SELECT r.*, count(*) OVER ()::bigint AS total
-     FROM refund_order r
-     WHERE ($1::bigint IS NULL OR r.merchant_id = $1)
-       AND ($2::text IS NULL OR r.state = $2)
-       AND ($3::text IS NULL OR r.refund_no = $3 OR r.mch_refund_no = $3 OR r.order_no = $3
-            OR r.mch_order_no = $3
-            OR ($8::text IS NOT NULL AND (reverse(r.refund_no) LIKE $8 OR reverse(r.order_no) LIKE $8)))
-       AND ($4::timestamptz IS NULL OR r.created_at >= $4)
-       AND ($5::timestamptz IS NULL OR r.created_at < $5)
-     ORDER BY r.created_at DESC, r.id DESC LIMIT $6 OFFSET $7`,
-    [
-      f.merchantId ?? null,
-      f.state ?? null,
-      f.search?.exact ?? null,
-      f.from ?? null,
-      f.to ?? null,
-      f.limit,
-      f.offset,
-      f.search?.reversedSuffix ?? null,
-    ],
+     FROM refund_order r ${REFUND_WHERE}
+     ORDER BY r.created_at DESC, r.id DESC LIMIT $7 OFFSET $8`,
+    [...refundFilterParams(f), f.limit, f.offset],
+  );
+}
+
+/** How many refunds match the list's filters (an export's size). */
+export async function countRefunds(q: Queryable, f: RefundMatch): Promise<number> {
+  const rows = await q.query<{ n: bigint }>(
+    `SELECT count(*)::bigint AS n FROM refund_order r ${REFUND_WHERE}`,
+    refundFilterParams(f),
+  );
+  return Number(rows[0]!.n);
+}
+
+/** The matching refunds after `afterId` in id order (an export's keyset page). */
+export function refundsAfter(q: Queryable, f: RefundMatch, afterId: bigint, limit: number) {
+  return q.query<RefundRow>(
+    `SELECT r.* FROM refund_order r ${REFUND_WHERE} AND r.id > $7 ORDER BY r.id LIMIT $8`,
+    [...refundFilterParams(f), afterId, limit],
   );
 }
 

@@ -48,6 +48,9 @@ const QUERY_BATCH = 50;
 /** Thrown inside the create transaction when a concurrent request took the same mchRefundNo. */
 class MchRefundNoTaken extends Error {}
 
+/** The consoles' refund filters without the page: what an export matches. */
+export type RefundMatchFilter = Omit<queries.RefundMatch, 'search'> & { search?: string };
+
 /**
  * Refunds (PAY-4, MON-4). Creating one reserves the refundable amount on the order and debits the
  * merchant in one transaction, before the channel is called (provider pattern); the channel's
@@ -517,6 +520,16 @@ export class RefundService {
    */
   list(filter: Omit<RefundFilter, 'search'> & { search?: string }) {
     return queries.listRefunds(this.db, { ...filter, search: numberSearch(filter.search) });
+  }
+
+  /** How many refunds the consoles' list filters match (an export's size). */
+  countMatching(filter: RefundMatchFilter) {
+    return queries.countRefunds(this.db, { ...filter, search: numberSearch(filter.search) });
+  }
+
+  /** The refunds the list filters match after `afterId`, in id order (an export's keyset page). */
+  matchingAfter(filter: RefundMatchFilter, afterId: bigint, limit: number) {
+    return queries.refundsAfter(this.db, { ...filter, search: numberSearch(filter.search) }, afterId, limit);
   }
 }
 

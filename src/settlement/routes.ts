@@ -1,20 +1,19 @@
-import { PassThrough } from 'node:stream';
-import { stringify } from 'csv-stringify';
-import ExcelJS from 'exceljs';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Services } from '../app/services.ts';
 import { noteAudit } from '../audit/service.ts';
 import { requireMerchantUser, requireOperator } from '../auth/guards.ts';
 import { AppError } from '../errors.ts';
+import { exportFormat } from '../exports/routes.ts';
+import { type ExportColumn, yuan } from '../exports/stream.ts';
+import { word } from '../exports/words.ts';
 import * as ledgerQueries from '../ledger/queries.ts';
 import { toJsonAmount } from '../money/money.ts';
 import { portalScope } from '../orders/portal-routes.ts';
 import { blank, merchantSignatureGuard, windowOf } from '../orders/routes.ts';
 import { addDays, localDate, TimeBound } from '../stats/time.ts';
 import type { RecordDay } from './queries.ts';
-import { EXPORT_LIMIT } from './service.ts';
 import type { SettlementTerms } from './terms.ts';
 
 const DAY = z
@@ -178,24 +177,25 @@ async function portalSettlementRoutes(app: FastifyInstance, { services }: { serv
     {
       schema: {
         tags,
-        summary: `Export account entries as CSV or XLSX, oldest first (at most ${EXPORT_LIMIT} rows; store manager)`,
-        querystring: z.object({ ...entriesQuery, format: z.enum(['csv', 'xlsx']).default('csv') }),
+        summary:
+          'Export account entries as CSV or XLSX, oldest first, each with its balance after it (store manager; at most the exports.maxRows setting)',
+        querystring: z.object({ ...entriesQuery, ...exportFormat }),
       },
       config: manager,
     },
     async (request, reply) => {
       const q = request.query;
       const filter = filterOf(portalScope(request).merchantId, q);
-      const exportLimit = services.settlement.exportLimit;
-      const count = await ledgerQueries.countEntries(services.db, filter);
-      if (count > exportLimit) {
-        throw new AppError('INVALID_REQUEST', `the export has ${count} rows; at most ${exportLimit}`, {
-          reason: 'export_too_large',
-          limit: exportLimit,
-        });
-      }
-      const rows = await ledgerQueries.exportEntries(services.db, filter, exportLimit);
-      return sendEntries(reply, q.format, rows.map(entryView));
+      return services.exports.send(reply, {
+        name: 'account-entries',
+        sheet: '资金流水',
+        format: q.format,
+        columns: entryColumns(services.exports.time),
+        count: () => ledgerQueries.countEntries(services.db, filter),
+        page: (afterId, limit) => ledgerQueries.entriesAfter(services.db, filter, afterId, limit),
+        idOf: (e) => e.id,
+        shape: (rows) => rows,
+      });
     },
   );
 
@@ -299,34 +299,17 @@ function termsView(t: SettlementTerms) {
   };
 }
 
-const HEADER = ['id', 'at', 'account', 'type', 'reference', 'amount', 'balanceAfter'] as const;
-
-/** Streams the rows as CSV (csv-stringify) or XLSX (exceljs' streaming WorkbookWriter). */
-function sendEntries(reply: FastifyReply, format: 'csv' | 'xlsx', rows: ReturnType<typeof entryView>[]) {
-  const name = `account-entries.${format}`;
-  reply.header('content-disposition', `attachment; filename="${name}"`);
-  if (format === 'csv') {
-    const csv = stringify({ header: true, columns: [...HEADER], bom: true });
-    reply.type('text/csv; charset=utf-8');
-    for (const row of rows) csv.write(row);
-    csv.end();
-    return reply.send(csv);
-  }
-  const out = new PassThrough();
-  reply.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
-    stream: out,
-    useStyles: false,
-    useSharedStrings: false,
-  });
-  const sheet = workbook.addWorksheet('entries');
-  sheet.columns = HEADER.map((key) => ({ header: key, key }));
-  void (async () => {
-    for (const row of rows) sheet.addRow(row).commit();
-    sheet.commit();
-    await workbook.commit();
-  })().catch((error: unknown) => out.destroy(error as Error));
-  return reply.send(out);
+/** The account-entry file: the screen's columns in its words, amounts in yuan, times on the platform's clock. */
+function entryColumns(time: (at: Date | null) => string | null): ExportColumn<ledgerQueries.EntryRow>[] {
+  return [
+    { key: 'at', header: '记账时间', cell: (e) => time(e.at) },
+    { key: 'type', header: '业务类型', cell: (e) => word('entryType', e.type) },
+    { key: 'account', header: '账户', cell: (e) => word('balance', e.account.replace(/^merchant_/, '')) },
+    { key: 'reference', header: '关联单号', cell: (e) => e.reference },
+    { key: 'amount', header: '变动金额', money: true, cell: (e) => yuan(e.amount) },
+    { key: 'balanceAfter', header: '变动后余额', money: true, cell: (e) => yuan(e.balance_after) },
+    { key: 'id', header: '流水号', cell: (e) => e.id.toString() },
+  ];
 }
 
 async function operatorSettlementRoutes(app: FastifyInstance, { services }: { services: Services }) {

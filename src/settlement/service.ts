@@ -18,9 +18,6 @@ import { DEFAULT_TERMS, type SettlementTerms, type SettlementTermsBook } from '.
 export const DEFAULT_TERMS_SETTING = 'settlement.defaultTerms';
 export const SETTLE_TEST_ORDERS_SETTING = 'settlement.settleTestOrders';
 
-/** Rows an account-entry export may have; more is refused (INVALID_REQUEST export_too_large). */
-export const EXPORT_LIMIT = 10_000;
-
 /** Merchants per settlement transaction, and orders locked per transaction at most. */
 const MERCHANT_BATCH = 500;
 const ORDER_BATCH = 5_000;
@@ -67,8 +64,6 @@ export function parseTerms(text: string | null): SettlementTerms {
 export class SettlementService {
   /** One run at a time in this process (the worker's lease keeps nodes apart). */
   private running: Promise<unknown> = Promise.resolve();
-  /** The export row limit (a test may lower it). */
-  exportLimit = EXPORT_LIMIT;
 
   constructor(
     private readonly db: Db,

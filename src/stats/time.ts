@@ -69,6 +69,12 @@ export function localHour(date: Date, timeZone: string): string {
   return `${pad(p.year, 4)}-${pad(p.month)}-${pad(p.day)} ${pad(p.hour)}:00`;
 }
 
+/** An instant on the zone's wall clock, as exports and statements show it: `YYYY-MM-DD HH:mm:ss`. */
+export function localDateTime(date: Date, timeZone: string): string {
+  const p = partsIn(date, timeZone);
+  return `${pad(p.year, 4)}-${pad(p.month)}-${pad(p.day)} ${pad(p.hour)}:${pad(p.minute)}:${pad(p.second)}`;
+}
+
 /** How far the zone's wall clock is ahead of UTC at an instant, in ms. */
 function offsetMs(instant: number, timeZone: string): number {
   const p = partsIn(new Date(instant), timeZone);

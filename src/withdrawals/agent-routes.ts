@@ -5,13 +5,15 @@ import { sessionAgent } from '../agents/agent-routes.ts';
 import type { Services } from '../app/services.ts';
 import { noteAudit } from '../audit/service.ts';
 import { requireAgentUser, sessionOf } from '../auth/guards.ts';
+import { exportFormat } from '../exports/routes.ts';
 import { toJsonAmount } from '../money/money.ts';
 import { blank, windowOf } from '../orders/routes.ts';
 import { consoleMchOrderNo } from '../orders/service.ts';
 import { TimeBound } from '../stats/time.ts';
 import { bankCardRoutes } from './card-routes.ts';
 import { confirmManager } from './confirm.ts';
-import { PortalWithdrawBody } from './console-routes.ts';
+import { PortalWithdrawBody, withdrawalFilterQuery } from './console-routes.ts';
+import { sendWithdrawalExport } from './exports.ts';
 import { agentOwner } from './owner.ts';
 import { WITHDRAWAL_STATES } from './queries.ts';
 import { rulesJson } from './rules.ts';
@@ -87,6 +89,28 @@ export async function agentWithdrawalRoutes(app: FastifyInstance, { services }: 
         offset: (f.page - 1) * f.pageSize,
       });
       return { items: rows.map(withdrawalView), total };
+    },
+  );
+
+  api.get(
+    '/api/agent/withdrawals/export',
+    {
+      schema: {
+        tags,
+        summary:
+          "Export the agent's withdrawals the list's filters match as CSV or XLSX, oldest first (at most the exports.maxRows setting)",
+        querystring: z.object({ ...withdrawalFilterQuery, ...exportFormat }),
+      },
+    },
+    async (request, reply) => {
+      const f = request.query;
+      return sendWithdrawalExport(
+        services,
+        reply,
+        'owner',
+        { owner: await ownerOf(request), state: f.state, search: f.q, ...windowOf(f, withdrawals.timeZone) },
+        f.format,
+      );
     },
   );
 

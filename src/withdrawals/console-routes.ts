@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Services } from '../app/services.ts';
 import { noteAudit } from '../audit/service.ts';
 import { requireMerchantUser, requireOperator, sessionOf } from '../auth/guards.ts';
+import { exportFormat } from '../exports/routes.ts';
 import { toJsonAmount } from '../money/money.ts';
 import { portalScope } from '../orders/portal-routes.ts';
 import { amountSchema, blank, windowOf } from '../orders/routes.ts';
@@ -12,6 +13,7 @@ import { TimeBound } from '../stats/time.ts';
 import { bankCardRoutes } from './card-routes.ts';
 import { bankCardView, CARD_STATES } from './cards.ts';
 import { confirmManager, Password, TotpCode } from './confirm.ts';
+import { sendWithdrawalExport } from './exports.ts';
 import { agentOwner, merchantOwner, ownerLookUp, ownerViewOfNames, ownerViews } from './owner.ts';
 import { type OwnerNames, WITHDRAWAL_STATES, type WithdrawalRow } from './queries.ts';
 import { CARD_ID } from './routes.ts';
@@ -32,11 +34,15 @@ const pageOf = (q: { page: number; pageSize: number }) => ({
   offset: (q.page - 1) * q.pageSize,
 });
 
-const listQuery = {
+/** The withdrawal lists' filters, which their exports take too. */
+export const withdrawalFilterQuery = {
   state: blank(z.enum(WITHDRAWAL_STATES)),
   q: blank(z.string().trim().max(64)),
   from: blank(TimeBound),
   to: blank(TimeBound),
+};
+const listQuery = {
+  ...withdrawalFilterQuery,
   ...paging,
 };
 
@@ -143,6 +149,34 @@ async function portalWithdrawalRoutes(app: FastifyInstance, { services }: { serv
         ...pageOf(f),
       });
       return { items: rows.map(withdrawalView), total };
+    },
+  );
+
+  api.get(
+    '/api/merchant/withdrawals/export',
+    {
+      schema: {
+        tags,
+        summary:
+          "Export the merchant's withdrawals the list's filters match as CSV or XLSX, oldest first (at most the exports.maxRows setting)",
+        querystring: z.object({ ...withdrawalFilterQuery, ...exportFormat }),
+      },
+      config: manager,
+    },
+    async (request, reply) => {
+      const f = request.query;
+      return sendWithdrawalExport(
+        services,
+        reply,
+        'owner',
+        {
+          owner: merchantOwner(merchantIdOf(request)),
+          state: f.state,
+          search: f.q,
+          ...windowOf(f, services.withdrawals.timeZone),
+        },
+        f.format,
+      );
     },
   );
 
@@ -274,6 +308,43 @@ async function operatorWithdrawalRoutes(app: FastifyInstance, { services }: { se
         ...pageOf(f),
       });
       return { items: rows.map(adminItem), total };
+    },
+  );
+
+  api.get(
+    '/api/admin/withdrawals/export',
+    {
+      schema: {
+        tags,
+        summary:
+          'Export the withdrawals the list’s filters match as CSV or XLSX, oldest first (at most the exports.maxRows setting)',
+        querystring: z.object({
+          ...withdrawalFilterQuery,
+          mchNo: blank(z.string().max(32)),
+          agentNo: blank(z.string().max(32)),
+          ownerKind: blank(z.enum(['merchant', 'agent'])),
+          ...exportFormat,
+        }),
+      },
+      config: read,
+    },
+    async (request, reply) => {
+      const f = request.query;
+      const owner = await ownerFilter(services, f);
+      return sendWithdrawalExport(
+        services,
+        reply,
+        'operator',
+        {
+          // An unknown merchant or agent number matches nothing (as the list answers).
+          owner: owner === null ? merchantOwner(-1n) : owner,
+          ownerKind: f.ownerKind,
+          state: f.state,
+          search: f.q,
+          ...windowOf(f, services.withdrawals.timeZone),
+        },
+        f.format,
+      );
     },
   );
 

@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/index.ts';
+import type { Queryable, SqlValue } from '../db/index.ts';
 import { ownerColumn, type WithdrawalOwner } from './owner.ts';
 
 export const WITHDRAWAL_STATES = [
@@ -224,30 +224,60 @@ export interface OwnerNames {
   agent_name: string | null;
 }
 
-export async function list(q: Queryable, f: WithdrawalFilter) {
-  const rows = await q.query<WithdrawalRow & OwnerNames & { total: bigint }>(
-    `SELECT ${W_COLUMNS}, m.mch_no, m.name AS merchant_name, g.agent_no, g.name AS agent_name,
-       count(*) OVER () AS total
-     FROM withdrawal w LEFT JOIN merchant m ON m.id = w.merchant_id LEFT JOIN agent g ON g.id = w.agent_id
-     WHERE ($1::bigint IS NULL OR w.${f.owner ? ownerColumn(f.owner) : 'merchant_id'} = $1)
+export type WithdrawalMatch = Omit<WithdrawalFilter, 'limit' | 'offset'>;
+
+/** The consoles' withdrawal filters as one WHERE clause over `withdrawal w` ($1 … $6). */
+function withdrawalWhere(f: WithdrawalMatch) {
+  return {
+    where: `WHERE ($1::bigint IS NULL OR w.${f.owner ? ownerColumn(f.owner) : 'merchant_id'} = $1)
        AND ($2::text IS NULL OR w.state = $2)
        AND ($3::text IS NULL OR w.withdraw_no = $3 OR w.mch_withdraw_no = $3 OR w.withdraw_no LIKE '%' || $3)
        AND ($4::timestamptz IS NULL OR w.created_at >= $4)
        AND ($5::timestamptz IS NULL OR w.created_at < $5)
-       AND ($8::text IS NULL OR ($8::text = 'agent') = (w.agent_id IS NOT NULL))
-     ORDER BY w.id DESC LIMIT $6 OFFSET $7`,
-    [
+       AND ($6::text IS NULL OR ($6::text = 'agent') = (w.agent_id IS NOT NULL))`,
+    params: [
       f.owner?.id ?? null,
       f.state ?? null,
       f.search ?? null,
       f.from ?? null,
       f.to ?? null,
-      f.limit,
-      f.offset,
       f.ownerKind ?? null,
-    ],
+    ] as SqlValue[],
+  };
+}
+
+const WITH_OWNER_NAMES = `SELECT ${W_COLUMNS}, m.mch_no, m.name AS merchant_name, g.agent_no, g.name AS agent_name`;
+const FROM_WITH_OWNERS =
+  'FROM withdrawal w LEFT JOIN merchant m ON m.id = w.merchant_id LEFT JOIN agent g ON g.id = w.agent_id';
+
+export async function list(q: Queryable, f: WithdrawalFilter) {
+  const { where, params } = withdrawalWhere(f);
+  const rows = await q.query<WithdrawalRow & OwnerNames & { total: bigint }>(
+    `${WITH_OWNER_NAMES}, count(*) OVER () AS total ${FROM_WITH_OWNERS}
+     ${where}
+     ORDER BY w.id DESC LIMIT $7 OFFSET $8`,
+    [...params, f.limit, f.offset],
   );
   return { rows, total: Number(rows[0]?.total ?? 0n) };
+}
+
+/** How many withdrawals match the list's filters (an export's size). */
+export async function countMatching(q: Queryable, f: WithdrawalMatch): Promise<number> {
+  const { where, params } = withdrawalWhere(f);
+  const rows = await q.query<{ n: bigint }>(
+    `SELECT count(*)::bigint AS n FROM withdrawal w ${where}`,
+    params,
+  );
+  return Number(rows[0]!.n);
+}
+
+/** The matching withdrawals after `afterId` in id order, with their owners' names (an export's keyset page). */
+export function matchingAfter(q: Queryable, f: WithdrawalMatch, afterId: bigint, limit: number) {
+  const { where, params } = withdrawalWhere(f);
+  return q.query<WithdrawalRow & OwnerNames>(
+    `${WITH_OWNER_NAMES} ${FROM_WITH_OWNERS} ${where} AND w.id > $7 ORDER BY w.id LIMIT $8`,
+    [...params, afterId, limit],
+  );
 }
 
 /** Per owner and currency, what its withdrawals still hold frozen (not yet paid, failed or rejected). */

@@ -421,6 +421,16 @@ export class WithdrawalService {
     return queries.list(this.db, f);
   }
 
+  /** How many withdrawals the consoles' list filters match (an export's size). */
+  countMatching(f: queries.WithdrawalMatch) {
+    return queries.countMatching(this.db, f);
+  }
+
+  /** The withdrawals the list filters match after `afterId`, in id order (an export's keyset page). */
+  matchingAfter(f: queries.WithdrawalMatch, afterId: bigint, limit: number) {
+    return queries.matchingAfter(this.db, f, afterId, limit);
+  }
+
   /** Today's count and amount toward the limits. */
   usedToday(owner: bigint | WithdrawalOwner) {
     return queries.usedOnDay(this.db, asOwner(owner), localDate(this.now(), this.timeZone));

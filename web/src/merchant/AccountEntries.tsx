@@ -1,16 +1,12 @@
-import { DownloadOutlined } from '@ant-design/icons';
 import { type ProColumns, ProTable } from '@ant-design/pro-components';
-import { App, Button, Flex, Grid, Space, Typography } from 'antd';
-import dayjs from 'dayjs';
-import { useRef, useState } from 'react';
+import { Flex, Grid, Typography } from 'antd';
+import { useRef } from 'react';
 import { useTranslation } from 'react-i18next';
-import { qs } from '../api.ts';
-import { downloadFromApi } from '../shell/download.ts';
-import { errorText } from '../shell/errors.ts';
 import { ENTRY_ACCOUNTS, ENTRY_TYPES, glossaryWord, signedTone, signedYuan } from '../shell/financeFormat.ts';
 import { yuan } from '../shell/format.ts';
 import { dayRangeSearch, FiguresCell, remembered, widthOf } from '../shell/listTable.tsx';
 import { Page } from '../shell/Page.tsx';
+import { ServerExportButton } from '../shell/ServerExportButton.tsx';
 import { TwoLineCell } from '../shell/TwoLineCell.tsx';
 import { useTablePageLoader } from '../shell/tablePage.ts';
 import { type AccountEntry, PORTAL_API, pageParams } from './financeTypes.ts';
@@ -30,30 +26,14 @@ type Filters = Pick<EntryQuery, 'from' | 'to' | 'type' | 'account'>;
 /**
  * 资金流水 (managers): every posting on the merchant's balances, newest first, with the balance after
  * it; filters by date, account and type, and the same filters export as CSV or Excel (the server
- * refuses more than 10 000 rows: its sentence says so).
+ * refuses more rows than the platform's export limit: its sentence says so).
  */
 export function AccountEntries() {
   const { t } = useTranslation();
-  const app = App.useApp();
   const loadPage = useTablePageLoader();
   const screens = Grid.useBreakpoint();
   const compact = !screens.md;
   const filters = useRef<Filters>({});
-  const [exporting, setExporting] = useState<string | null>(null);
-
-  const exportAs = async (format: 'csv' | 'xlsx') => {
-    setExporting(format);
-    try {
-      await downloadFromApi(
-        `${PORTAL_API}/account-entries/export${qs({ format, ...filters.current })}`,
-        `account-entries-${dayjs().format('YYYYMMDD-HHmmss')}.${format}`,
-      );
-    } catch (e) {
-      app.message.error(errorText(e));
-    } finally {
-      setExporting(null);
-    }
-  };
 
   const columns: ProColumns<AccountEntry>[] = [
     dayRangeSearch(t('merchant:entries.range'), 'range', 3),
@@ -123,24 +103,11 @@ export function AccountEntries() {
       title={t('glossary:accountEntries')}
       subTitle={subTitle}
       extra={
-        <Space wrap>
-          <Button
-            icon={<DownloadOutlined />}
-            loading={exporting === 'csv'}
-            onClick={() => void exportAs('csv')}
-            data-testid="export-csv"
-          >
-            {t('merchant:entries.exportCsv')}
-          </Button>
-          <Button
-            icon={<DownloadOutlined />}
-            loading={exporting === 'xlsx'}
-            onClick={() => void exportAs('xlsx')}
-            data-testid="export-xlsx"
-          >
-            {t('merchant:entries.exportXlsx')}
-          </Button>
-        </Space>
+        <ServerExportButton
+          path={`${PORTAL_API}/account-entries/export`}
+          params={() => filters.current}
+          testId="entries-export"
+        />
       }
     >
       <div data-testid="account-entry-table">

@@ -15,6 +15,7 @@ import {
 } from '../shell/listTable.tsx';
 import { Page } from '../shell/Page.tsx';
 import { openableRow } from '../shell/rowClick.ts';
+import { type ExportParams, ServerExportButton } from '../shell/ServerExportButton.tsx';
 import { useSession } from '../shell/session.tsx';
 import { TwoLineCell } from '../shell/TwoLineCell.tsx';
 import { useTablePageLoader } from '../shell/tablePage.ts';
@@ -36,6 +37,8 @@ interface OrderQuery {
 /** 订单: search by any number, state and date; a cashier gets only its own (the server filters). */
 export function Orders() {
   const { t } = useTranslation();
+  /** The list's current filters, which its export takes. */
+  const filters = useRef<ExportParams>({});
   const app = App.useApp();
   const loadPage = useTablePageLoader();
   const navigate = useNavigate();
@@ -208,13 +211,18 @@ export function Orders() {
           rowKey="orderNo"
           actionRef={actionRef}
           columns={columns}
-          request={(query) =>
-            loadPage<MerchantOrder>(
-              '/api/merchant/orders',
-              { q: query.q?.trim(), state: query.state, from: query.from, to: query.to },
-              query,
-            )
-          }
+          request={(query) => {
+            filters.current = { q: query.q?.trim(), state: query.state, from: query.from, to: query.to };
+            return loadPage<MerchantOrder>('/api/merchant/orders', { ...filters.current }, query);
+          }}
+          toolBarRender={() => [
+            <ServerExportButton
+              key="export"
+              path={'/api/merchant/orders/export'}
+              params={() => filters.current}
+              testId="orders-export"
+            />,
+          ]}
           pagination={{ defaultPageSize: 20, showSizeChanger: true, pageSizeOptions: [10, 20, 50, 100] }}
           search={{ labelWidth: 'auto', defaultCollapsed: compact }}
           // The number search's rule (the last 4+ digits) is checked in the form.

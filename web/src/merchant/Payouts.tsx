@@ -1,5 +1,6 @@
 import { type ProColumns, ProTable } from '@ant-design/pro-components';
 import { Descriptions, Drawer, Flex, Grid, Skeleton, Space, Typography } from 'antd';
+import { useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
 import { ErrorAlert } from '../shell/ErrorAlert.tsx';
@@ -15,6 +16,7 @@ import {
 } from '../shell/listTable.tsx';
 import { Page } from '../shell/Page.tsx';
 import { openableRow } from '../shell/rowClick.ts';
+import { type ExportParams, ServerExportButton } from '../shell/ServerExportButton.tsx';
 import { TwoLineCell } from '../shell/TwoLineCell.tsx';
 import { useTablePageLoader } from '../shell/tablePage.ts';
 import { useApi } from '../shell/useApi.ts';
@@ -37,6 +39,8 @@ interface PayoutQuery {
  */
 export function Payouts() {
   const { t } = useTranslation();
+  /** The list's current filters, which its export takes. */
+  const filters = useRef<ExportParams>({});
   const loadPage = useTablePageLoader();
   const screens = Grid.useBreakpoint();
   const compact = !screens.md;
@@ -173,19 +177,27 @@ export function Payouts() {
         <ProTable<Payout, PayoutQuery>
           rowKey="payoutNo"
           columns={columns}
-          request={(query) =>
-            loadPage<Payout>(
+          request={(query) => {
+            filters.current = {
+              q: query.q?.trim(),
+              state: query.state,
+              from: query.from,
+              to: query.to,
+            };
+            return loadPage<Payout>(
               `${PORTAL_API}/payouts`,
-              {
-                q: query.q?.trim(),
-                state: query.state,
-                from: query.from,
-                to: query.to,
-                ...pageParams(query),
-              },
+              { ...filters.current, ...pageParams(query) },
               query,
-            )
-          }
+            );
+          }}
+          toolBarRender={() => [
+            <ServerExportButton
+              key="export"
+              path={`${PORTAL_API}/payouts/export`}
+              params={() => filters.current}
+              testId="payouts-export"
+            />,
+          ]}
           pagination={{ defaultPageSize: 20, showSizeChanger: true, pageSizeOptions: [10, 20, 50, 100] }}
           search={{ labelWidth: 'auto', defaultCollapsed: compact }}
           form={{ syncToUrl: false, ignoreRules: false }}

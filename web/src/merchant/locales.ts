@@ -366,8 +366,6 @@ const zh = {
     amount: '变动金额',
     balanceAfter: '变动后余额',
     balanceAfterShort: '余额 {{amount}}',
-    exportCsv: '导出 CSV',
-    exportXlsx: '导出 Excel',
   },
   settlements: {
     subtitle: '每个结算日的订单、手续费、退款与结算金额',
@@ -804,8 +802,6 @@ const en: typeof zh = {
     amount: 'Change',
     balanceAfter: 'Balance after',
     balanceAfterShort: 'Balance {{amount}}',
-    exportCsv: 'Export CSV',
-    exportXlsx: 'Export Excel',
   },
   settlements: {
     subtitle: 'Orders, fees, refunds and the settled amount of each settlement day',

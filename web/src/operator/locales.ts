@@ -727,6 +727,12 @@ const zh = {
     set: '设置补单密码',
     change: '修改补单密码',
     saved: '补单密码已保存',
+    exportsTitle: '导出',
+    exportsDesc:
+      '订单、退款、资金流水、提现、代付和对账差异的导出（CSV 或 Excel）最多包含的记录数。超出时导出会被拒绝，并提示缩小时间范围或加筛选条件。',
+    maxRows: '单次导出最多记录数',
+    maxRowsRule: '请输入 {{min}} 到 {{max}} 之间的整数',
+    exportsSaved: '导出设置已保存',
   },
   finance: {
     kindPayout: '第三方代付',
@@ -1774,6 +1780,12 @@ const en: typeof zh = {
     set: 'Set the completion password',
     change: 'Change the completion password',
     saved: 'Completion password saved',
+    exportsTitle: 'Exports',
+    exportsDesc:
+      'The most records one export (CSV or Excel) of orders, refunds, account entries, withdrawals, payouts or reconciliation differences may hold. A larger one is refused with a request to narrow the dates or add a filter.',
+    maxRows: 'Most records per export',
+    maxRowsRule: 'Enter a whole number from {{min}} to {{max}}',
+    exportsSaved: 'Export settings saved',
   },
   finance: {
     kindPayout: 'Third-party payout',

@@ -114,7 +114,6 @@ const zh = {
   openOrder: '查看订单',
   openOrderLabel: '查看订单 {{orderNo}}',
   completeTitle: '按对账单补单 {{orderNo}}',
-  exportName: '对账差异-{{day}}',
   none: '没有这样的差异',
 };
 
@@ -241,7 +240,6 @@ const en: typeof zh = {
   openOrder: 'Open order',
   openOrderLabel: 'Open order {{orderNo}}',
   completeTitle: 'Complete {{orderNo}} from the statement',
-  exportName: 'reconciliation-differences-{{day}}',
   none: 'No such differences',
 };
 

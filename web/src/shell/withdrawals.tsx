@@ -17,6 +17,7 @@ import {
 import { NewWithdrawal, type WithdrawableBalance } from './newWithdrawal.tsx';
 import { Page } from './Page.tsx';
 import { openableRow } from './rowClick.ts';
+import { type ExportParams, ServerExportButton } from './ServerExportButton.tsx';
 import { TwoLineCell } from './TwoLineCell.tsx';
 import { useTablePageLoader } from './tablePage.ts';
 import { useApi, useInterval } from './useApi.ts';
@@ -96,6 +97,8 @@ function WithdrawalList({
   canWithdraw: boolean;
 }) {
   const { t } = useTranslation();
+  /** The list's current filters, which its export takes. */
+  const filters = useRef<ExportParams>({});
   const { ns, base } = useWithdrawalArea();
   const loadPage = useTablePageLoader();
   const screens = Grid.useBreakpoint();
@@ -235,19 +238,27 @@ function WithdrawalList({
           rowKey="withdrawNo"
           actionRef={actionRef}
           columns={columns}
-          request={(query) =>
-            loadPage<Withdrawal>(
+          request={(query) => {
+            filters.current = {
+              q: query.q?.trim(),
+              state: query.state,
+              from: query.from,
+              to: query.to,
+            };
+            return loadPage<Withdrawal>(
               `${base}/withdrawals`,
-              {
-                q: query.q?.trim(),
-                state: query.state,
-                from: query.from,
-                to: query.to,
-                ...pageParams(query),
-              },
+              { ...filters.current, ...pageParams(query) },
               query,
-            )
-          }
+            );
+          }}
+          toolBarRender={() => [
+            <ServerExportButton
+              key="export"
+              path={`${base}/withdrawals/export`}
+              params={() => filters.current}
+              testId="withdrawals-export"
+            />,
+          ]}
           pagination={{ defaultPageSize: 20, showSizeChanger: true, pageSizeOptions: [10, 20, 50, 100] }}
           search={{ labelWidth: 'auto', defaultCollapsed: compact }}
           form={{ syncToUrl: false, ignoreRules: false }}

@@ -9,6 +9,7 @@ import { dateTime, percentFromPpm, time, yuan } from '../../shell/format.ts';
 import { FiguresCell, remembered, useNumberSearchRules, widthOf } from '../../shell/listTable.tsx';
 import { Page } from '../../shell/Page.tsx';
 import { openableRow } from '../../shell/rowClick.ts';
+import { type ExportParams, ServerExportButton } from '../../shell/ServerExportButton.tsx';
 import { TwoLineCell } from '../../shell/TwoLineCell.tsx';
 import { fetchTablePage } from '../../shell/tablePage.ts';
 import { useRequestError } from '../../shell/useRequestError.ts';
@@ -27,6 +28,8 @@ const LIVE_MS = 5000;
 /** 订单管理: every order with its rates, cost and profit; live refresh; any-number search; detail drawer. */
 export function OrdersPage() {
   const { t } = useTranslation(['operator', 'common']);
+  /** The list's current filters, which its export takes. */
+  const filters = useRef<ExportParams>({});
   const onRequestError = useRequestError();
   const [params, setParams] = useSearchParams();
   const actionRef = useRef<ActionType>(null);
@@ -257,23 +260,28 @@ export function OrdersPage() {
           onRow={(o) => openableRow(() => setOpenOrder(o.orderNo))}
           onRequestError={onRequestError}
           request={async (p) => {
-            const page = await fetchTablePage<OrderRow>(
-              '/api/admin/orders',
-              {
-                q: p.q?.trim(),
-                state: p.state,
-                mchNo: p.mchNo,
-                productCode: p.productCode,
-                channelAccountId: p.channelAccountId,
-                from: p.from,
-                to: p.to,
-                alert: p.alert,
-              },
-              p,
-            );
+            filters.current = {
+              q: p.q?.trim(),
+              state: p.state,
+              mchNo: p.mchNo,
+              productCode: p.productCode,
+              channelAccountId: p.channelAccountId,
+              from: p.from,
+              to: p.to,
+              alert: p.alert,
+            };
+            const page = await fetchTablePage<OrderRow>('/api/admin/orders', { ...filters.current }, p);
             setRefreshedAt(new Date());
             return page;
           }}
+          toolBarRender={() => [
+            <ServerExportButton
+              key="export"
+              path="/api/admin/orders/export"
+              params={() => filters.current}
+              testId="orders-export"
+            />,
+          ]}
           headerTitle={
             <Space size={12}>
               <Switch

@@ -35,6 +35,7 @@ import { dateTime, yuan } from '../../shell/format.ts';
 import { FiguresCell, remembered, useNumberSearchRules, widthOf } from '../../shell/listTable.tsx';
 import { Page } from '../../shell/Page.tsx';
 import { openableRow } from '../../shell/rowClick.ts';
+import { type ExportParams, ServerExportButton } from '../../shell/ServerExportButton.tsx';
 import { useCan } from '../../shell/session.tsx';
 import { TwoLineCell } from '../../shell/TwoLineCell.tsx';
 import { useApi } from '../../shell/useApi.ts';
@@ -57,6 +58,8 @@ const MARKABLE = ['pending', 'submitted'];
 /** 代付: every payout order, of withdrawals and of third-party payouts, with the channel's side. */
 export function PayoutsPage() {
   const { t } = useTranslation(['operator', 'common']);
+  /** The list's current filters, which its export takes. */
+  const filters = useRef<ExportParams>({});
   const onRequestError = useRequestError();
   const [params, setParams] = useSearchParams();
   const actionRef = useRef<ActionType>(null);
@@ -210,13 +213,25 @@ export function PayoutsPage() {
           options={{ density: true, setting: true, reload: true, fullScreen: true }}
           onRow={(p) => openableRow(() => setOpen(p.payoutNo), `${t('glossary:payout')} ${p.payoutNo}`)}
           onRequestError={onRequestError}
-          request={(p) =>
-            fetchFinancePage<PayoutRow>(
-              '/api/admin/payouts',
-              { q: p.q?.trim(), state: p.state, kind: p.kind, mchNo: p.mchNo, from: p.from, to: p.to },
-              p,
-            )
-          }
+          request={(p) => {
+            filters.current = {
+              q: p.q?.trim(),
+              state: p.state,
+              kind: p.kind,
+              mchNo: p.mchNo,
+              from: p.from,
+              to: p.to,
+            };
+            return fetchFinancePage<PayoutRow>('/api/admin/payouts', { ...filters.current }, p);
+          }}
+          toolBarRender={() => [
+            <ServerExportButton
+              key="export"
+              path={'/api/admin/payouts/export'}
+              params={() => filters.current}
+              testId="payouts-export"
+            />,
+          ]}
         />
       </div>
       <PayoutDrawer

@@ -1,5 +1,6 @@
 import { ProTable } from '@ant-design/pro-components';
 import { Typography } from 'antd';
+import { useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
 import { remembered, widthOf } from '../../shell/listTable.tsx';
@@ -7,6 +8,7 @@ import { Page } from '../../shell/Page.tsx';
 import { useRefundColumns } from '../../shell/refundColumns.tsx';
 import type { RefundView } from '../../shell/refunds.tsx';
 import { openableRow } from '../../shell/rowClick.ts';
+import { type ExportParams, ServerExportButton } from '../../shell/ServerExportButton.tsx';
 import { fetchTablePage } from '../../shell/tablePage.ts';
 import { useRequestError } from '../../shell/useRequestError.ts';
 import { searchMerchants } from '../components.tsx';
@@ -14,6 +16,8 @@ import { searchMerchants } from '../components.tsx';
 /** 退款管理: every refund, searched by any of its numbers; a row opens its order's detail. */
 export function RefundsPage() {
   const { t } = useTranslation(['operator', 'common']);
+  /** The list's current filters, which its export takes. */
+  const filters = useRef<ExportParams>({});
   const onRequestError = useRequestError();
   const navigate = useNavigate();
   const openOrder = (orderNo: string) => navigate(`/operator/orders?order=${encodeURIComponent(orderNo)}`);
@@ -59,13 +63,18 @@ export function RefundsPage() {
           options={{ density: true, setting: true, reload: true, fullScreen: true }}
           onRow={(r) => openableRow(() => openOrder(r.orderNo))}
           onRequestError={onRequestError}
-          request={(p) =>
-            fetchTablePage<RefundView>(
-              '/api/admin/refunds',
-              { q: p.q?.trim(), state: p.state, mchNo: p.mchNo, from: p.from, to: p.to },
-              p,
-            )
-          }
+          request={(p) => {
+            filters.current = { q: p.q?.trim(), state: p.state, mchNo: p.mchNo, from: p.from, to: p.to };
+            return fetchTablePage<RefundView>('/api/admin/refunds', { ...filters.current }, p);
+          }}
+          toolBarRender={() => [
+            <ServerExportButton
+              key="export"
+              path={'/api/admin/refunds/export'}
+              params={() => filters.current}
+              testId="refunds-export"
+            />,
+          ]}
         />
       </div>
     </Page>

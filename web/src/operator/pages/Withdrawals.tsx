@@ -33,6 +33,7 @@ import { dateTime, yuan } from '../../shell/format.ts';
 import { FiguresCell, remembered, useNumberSearchRules, widthOf } from '../../shell/listTable.tsx';
 import { Page } from '../../shell/Page.tsx';
 import { openableRow } from '../../shell/rowClick.ts';
+import { type ExportParams, ServerExportButton } from '../../shell/ServerExportButton.tsx';
 import { useCan } from '../../shell/session.tsx';
 import { TwoLineCell } from '../../shell/TwoLineCell.tsx';
 import { useApi } from '../../shell/useApi.ts';
@@ -59,6 +60,8 @@ interface BulkAnswer {
 /** 提现审核: withdrawals waiting for review first; approve one or many, reject with a reason. */
 export function WithdrawalsPage() {
   const { t } = useTranslation(['operator', 'common']);
+  /** The list's current filters, which its export takes. */
+  const filters = useRef<ExportParams>({});
   const { modal, message } = App.useApp();
   const onRequestError = useRequestError();
   const can = useCan();
@@ -274,20 +277,25 @@ export function WithdrawalsPage() {
             openableRow(() => setOpen(w.withdrawNo), `${t('glossary:withdrawal')} ${w.withdrawNo}`)
           }
           onRequestError={onRequestError}
-          request={(p) =>
-            fetchFinancePage<WithdrawalRow>(
-              '/api/admin/withdrawals',
-              {
-                q: p.q?.trim(),
-                state: p.state,
-                mchNo: p.mchNo,
-                ownerKind: p.ownerKind,
-                from: p.from,
-                to: p.to,
-              },
-              p,
-            )
-          }
+          request={(p) => {
+            filters.current = {
+              q: p.q?.trim(),
+              state: p.state,
+              mchNo: p.mchNo,
+              ownerKind: p.ownerKind,
+              from: p.from,
+              to: p.to,
+            };
+            return fetchFinancePage<WithdrawalRow>('/api/admin/withdrawals', { ...filters.current }, p);
+          }}
+          toolBarRender={() => [
+            <ServerExportButton
+              key="export"
+              path={'/api/admin/withdrawals/export'}
+              params={() => filters.current}
+              testId="withdrawals-export"
+            />,
+          ]}
         />
       </div>
       <WithdrawalDrawer

@@ -7,12 +7,11 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api, qs } from '../../api.ts';
 import { ErrorAlert } from '../../shell/ErrorAlert.tsx';
-import { ExportButton } from '../../shell/ExportButton.tsx';
 import { dateTime, yuan } from '../../shell/format.ts';
 import { FiguresCell, widthOf } from '../../shell/listTable.tsx';
+import { ServerExportButton } from '../../shell/ServerExportButton.tsx';
 import { useCan } from '../../shell/session.tsx';
 import { TwoLineCell } from '../../shell/TwoLineCell.tsx';
-import type { ExportColumn } from '../../shell/tableExport.ts';
 import type { ListPage } from '../../shell/tablePage.ts';
 import { useApi } from '../../shell/useApi.ts';
 import { CompletionDialog } from '../CompletionDialog.tsx';
@@ -178,28 +177,13 @@ export function ItemTable({
     },
   ];
 
-  const money = (v: number | null) => v ?? '';
-  const exportColumns: ExportColumn<Item>[] = [
-    { title: t('reconciliation.number'), value: (i) => i.refundNo ?? i.orderNo ?? '' },
-    { title: t('reconciliation.channelTradeNo'), value: (i) => i.channelTradeNo ?? '' },
-    { title: t('reconciliation.class'), value: (i) => t(`reconciliation.classes.${i.class}`) },
-    { title: t('reconciliation.ours'), value: (i) => money(i.ours.amount), money: true },
-    { title: t('reconciliation.ourSide'), value: (i) => stateWord(i, i.ours.state) },
-    { title: t('glossary:cost'), value: (i) => money(i.ours.fee), money: true },
-    { title: t('reconciliation.theirs'), value: (i) => money(i.channel.amount), money: true },
-    { title: t('reconciliation.channelSide'), value: (i) => i.channel.status ?? '' },
-    { title: t('glossary:fee'), value: (i) => money(i.channel.fee), money: true },
-    { title: t('reconciliation.carriedFromTitle'), value: (i) => i.carriedFromDay ?? '' },
-    { title: t('reconciliation.resolution'), value: (i) => t(`reconciliation.resolutions.${i.resolution}`) },
-    { title: t('reconciliation.note'), value: (i) => i.resolutionNote ?? '' },
-  ];
-
   return (
     <Space direction="vertical" size={8} style={{ width: '100%' }}>
-      <ExportButton
-        basename={t('reconciliation.exportName', { day: batch.day })}
-        columns={exportColumns}
-        rows={rows}
+      <ServerExportButton
+        size="small"
+        path={`/api/admin/reconciliation/batches/${batch.id}/items/export`}
+        // Every item of the class and resolution chosen (all classes when none), not only this page.
+        params={() => ({ class: cls, resolution })}
         testId="recon-export"
       />
       <ErrorAlert error={items.error} />

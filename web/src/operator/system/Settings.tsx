@@ -1,6 +1,7 @@
-import { SafetyOutlined } from '@ant-design/icons';
-import { ProCard, ProForm, ProFormText } from '@ant-design/pro-components';
+import { DownloadOutlined, SafetyOutlined } from '@ant-design/icons';
+import { ProCard, ProForm, ProFormDigit, ProFormText } from '@ant-design/pro-components';
 import { Alert, App, Form, Skeleton, Tag, Typography } from 'antd';
+import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api.ts';
 import { ErrorAlert } from '../../shell/ErrorAlert.tsx';
@@ -12,6 +13,9 @@ import { useApi } from '../../shell/useApi.ts';
 import { RulesCard, SettlementDefaultsCard } from './FinanceSettings.tsx';
 
 const MIN_COMPLETION_PASSWORD = 8;
+/** The bounds the server holds `exports.maxRows` to (src/exports/settings.ts). */
+const MIN_EXPORT_ROWS = 1_000;
+const MAX_EXPORT_ROWS = 1_000_000;
 
 /**
  * 系统设置: the completion password (separate from every login password), and for finance the
@@ -22,7 +26,12 @@ export function SettingsPage() {
   const can = useCan();
   return (
     <Page title={t('settings.title')} subTitle={t('settings.subtitle')}>
-      {can('settings.write') && <CompletionPasswordCard />}
+      {can('settings.write') && (
+        <>
+          <CompletionPasswordCard />
+          <ExportSettingsCard />
+        </>
+      )}
       {can('finance.read') && (
         <>
           <SettlementDefaultsCard />
@@ -129,5 +138,71 @@ function CompletionPasswordCard() {
         )}
       </ProCard>
     </>
+  );
+}
+
+/** 导出: the most rows one export may hold (the platform's `exports.maxRows`, audited on change). */
+function ExportSettingsCard() {
+  const { t } = useTranslation(['operator', 'common']);
+  const { message } = App.useApp();
+  const settings = useApi<{ maxRows: number }>('/api/admin/settings/exports');
+  const [form] = Form.useForm<{ maxRows: number }>();
+  useEffect(() => {
+    if (settings.data) form.setFieldsValue(settings.data);
+  }, [settings.data, form]);
+  const rule = t('settings.maxRowsRule', {
+    min: MIN_EXPORT_ROWS.toLocaleString(),
+    max: MAX_EXPORT_ROWS.toLocaleString(),
+  });
+
+  return (
+    <ProCard
+      bordered
+      headerBordered
+      title={
+        <span>
+          <DownloadOutlined style={{ marginRight: 8 }} />
+          {t('settings.exportsTitle')}
+        </span>
+      }
+      style={{ maxWidth: 720, marginTop: 16 }}
+      data-testid="export-settings"
+    >
+      <Typography.Paragraph type="secondary">{t('settings.exportsDesc')}</Typography.Paragraph>
+      <ErrorAlert error={settings.error} />
+      {!settings.data && settings.loading ? (
+        <Skeleton active />
+      ) : (
+        <ProForm<{ maxRows: number }>
+          form={form}
+          layout="vertical"
+          style={{ maxWidth: 400 }}
+          submitter={{ resetButtonProps: false, searchConfig: { submitText: t('common:actions.save') } }}
+          onFinish={async ({ maxRows }) => {
+            try {
+              await api.put('/api/admin/settings/exports', { maxRows });
+              message.success(t('settings.exportsSaved'));
+              await settings.reload();
+              return true;
+            } catch (e) {
+              message.error(errorText(e));
+              return false;
+            }
+          }}
+        >
+          <ProFormDigit
+            name="maxRows"
+            label={t('settings.maxRows')}
+            min={MIN_EXPORT_ROWS}
+            max={MAX_EXPORT_ROWS}
+            fieldProps={{ precision: 0, step: 1_000 }}
+            rules={[
+              { required: true, message: rule },
+              { type: 'integer', min: MIN_EXPORT_ROWS, max: MAX_EXPORT_ROWS, message: rule },
+            ]}
+          />
+        </ProForm>
+      )}
+    </ProCard>
   );
 }
