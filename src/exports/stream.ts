@@ -83,8 +83,14 @@ export async function* mapPages<A, B>(pages: AsyncIterable<A[]>, map: (rows: A[]
   for await (const rows of pages) yield await map(rows);
 }
 
-const csvText = (value: ExportCell): string | null => {
-  if (value === null || typeof value === 'string') return value;
+/**
+ * A cell as CSV text. Text that a spreadsheet would read as a formula (=, +, -, @, a tab or a carriage
+ * return first: a payer's subject or a merchant's order number can be anything) is kept as text by a
+ * leading apostrophe, as OWASP's CSV injection advice says.
+ */
+export const csvText = (value: ExportCell): string | null => {
+  if (value === null) return null;
+  if (typeof value === 'string') return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
   if (typeof value === 'number') return String(value);
   return formatMinor(value.minor);
 };
