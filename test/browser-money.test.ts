@@ -227,6 +227,7 @@ describe.each(testDatabases)('the merchant portal money screens on $kind', (data
       await settle(page);
       const statements = page.getByTestId('statement-table');
       await expect.poll(() => statements.innerText()).toContain(yesterday);
+      await shoot(page, 'merchant-statements');
       if (today.startsWith(yesterday.slice(0, 7))) {
         expect(await page.getByTestId(`statement-${today}-txt`).isDisabled()).toBe(true);
       }
