@@ -1,7 +1,7 @@
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WORDS } from '../src/exports/words.ts';
 import { localDate, startOfLocalDay } from '../src/stats/time.ts';
+import { WORDS } from '../src/words.ts';
 import glossary from '../web/src/locales/glossary.ts';
 import reconciliationWords from '../web/src/operator/reconciliationLocales.ts';
 import { ConsoleClient, merchantConsole, operatorConsole, uniqueName } from './support/console.ts';
@@ -102,6 +102,7 @@ describe.each(testDatabases)('exports on $kind', (database) => {
   };
 
   it('uses the consoles’ words for every code it writes', () => {
+    expect(WORDS.payWay).toEqual(glossary.zh.payWays);
     expect(WORDS.orderState).toEqual(glossary.zh.orderState);
     expect(WORDS.refundState).toEqual(glossary.zh.refundState);
     expect(WORDS.orderSource).toEqual(glossary.zh.orderSource);

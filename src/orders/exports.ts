@@ -1,7 +1,7 @@
 import type { Services } from '../app/services.ts';
 import { type ExportColumn, type ExportFormat, yuan } from '../exports/stream.ts';
-import { WORDS, word } from '../exports/words.ts';
 import type { MerchantRow } from '../merchants/queries.ts';
+import { WORDS, word } from '../words.ts';
 import type { OrderRow } from './queries.ts';
 import type { OrderMatchFilter } from './service.ts';
 

@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import type { Services } from '../app/services.ts';
 import { type ExportColumn, type ExportFormat, yuan } from '../exports/stream.ts';
-import { WORDS, word } from '../exports/words.ts';
+import { WORDS, word } from '../words.ts';
 import type { PayoutMatch, PayoutOwnerNames, PayoutRow } from './queries.ts';
 import { maskAccountNo } from './views.ts';
 

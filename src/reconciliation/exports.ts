@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import type { Services } from '../app/services.ts';
 import { type ExportColumn, type ExportFormat, yuan } from '../exports/stream.ts';
-import { word } from '../exports/words.ts';
+import { word } from '../words.ts';
 import { countItems, type ItemFilter, itemsAfter } from './queries.ts';
 import type { ItemRow } from './types.ts';
 

@@ -1,8 +1,8 @@
 import type { FastifyReply } from 'fastify';
 import type { Services } from '../app/services.ts';
 import { type ExportColumn, type ExportFormat, yuan } from '../exports/stream.ts';
-import { word } from '../exports/words.ts';
 import type { MerchantRow } from '../merchants/queries.ts';
+import { word } from '../words.ts';
 import type { RefundRow } from './queries.ts';
 import type { RefundMatchFilter } from './service.ts';
 

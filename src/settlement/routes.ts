@@ -7,12 +7,12 @@ import { requireMerchantUser, requireOperator } from '../auth/guards.ts';
 import { AppError } from '../errors.ts';
 import { exportFormat } from '../exports/routes.ts';
 import { type ExportColumn, yuan } from '../exports/stream.ts';
-import { word } from '../exports/words.ts';
 import * as ledgerQueries from '../ledger/queries.ts';
 import { toJsonAmount } from '../money/money.ts';
 import { portalScope } from '../orders/portal-routes.ts';
 import { blank, merchantSignatureGuard, windowOf } from '../orders/routes.ts';
 import { addDays, localDate, TimeBound } from '../stats/time.ts';
+import { word } from '../words.ts';
 import type { RecordDay } from './queries.ts';
 import type { SettlementTerms } from './terms.ts';
 

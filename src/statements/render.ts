@@ -1,20 +1,11 @@
 import { PassThrough } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { formatMinor, isCurrency } from '../money/money.ts';
+import { type WordGroup, word } from '../words.ts';
 import type { AccountDay, DayStatement, DaySummary, MonthStatement } from './service.ts';
-import {
-  ACCOUNT_WORDS,
-  ADAPTER_WORDS,
-  ENTRY_TYPE_WORDS,
-  MODE_WORDS,
-  ORDER_STATE_WORDS,
-  PAY_WAY_WORDS,
-  PAYOUT_STATE_WORDS,
-  REFUND_STATE_WORDS,
-  SETTLEMENT_KIND_WORDS,
-  WITHDRAWAL_STATE_WORDS,
-  wordOf,
-} from './words.ts';
+
+/** A code in words for a file's cell: empty when there is none. */
+const wordOf = (group: WordGroup, code: string | null | undefined): string => word(group, code) ?? '';
 
 // The files' layout: a day's txt (UTF-8 with a byte-order mark, CRLF, `|` between fields, a header
 // row above each section's lines, amounts in yuan with two decimals, times local) and XLSX (汇总 and
@@ -55,7 +46,7 @@ const field = (value: string) => value.replace(/[|\r\n\t]/g, ' ');
 
 /** The channel in words: the channel's own name, with its kind when the name does not say it. */
 export function channelWords(name: string | null, adapter: string | null): string {
-  const kind = wordOf(ADAPTER_WORDS, adapter);
+  const kind = wordOf('adapter', adapter);
   if (!name) return kind;
   return kind && !name.includes(kind) ? `${name}（${kind}）` : name;
 }
@@ -76,13 +67,13 @@ function orderSection(s: DayStatement): Section {
     localTime(o.paid_at, s.timeZone),
     '支付',
     o.product_name,
-    wordOf(PAY_WAY_WORDS, o.pay_way),
+    wordOf('payWay', o.pay_way),
     channelWords(o.channel_name, o.adapter_code),
     o.amount,
     o.fee,
     o.amount - o.fee,
-    wordOf(ORDER_STATE_WORDS, o.state),
-    wordOf(MODE_WORDS, o.settle_mode ?? 'platform'),
+    wordOf('orderState', o.state),
+    wordOf('settlementMode', o.settle_mode ?? 'platform'),
     o.test ? '是' : '否',
   ]);
   const t = s.summary;
@@ -134,7 +125,7 @@ function refundSection(s: DayStatement): Section {
     r.amount,
     r.fee_refund,
     r.amount - r.fee_refund,
-    wordOf(REFUND_STATE_WORDS, r.state),
+    wordOf('refundState', r.state),
     localTime(r.succeeded_at ?? r.failed_at, s.timeZone),
     r.test ? '是' : '否',
   ]);
@@ -177,7 +168,7 @@ function refundSection(s: DayStatement): Section {
 function settlementSection(s: DayStatement): Section {
   const rows = s.settlements.map((r) => [
     r.day,
-    wordOf(SETTLEMENT_KIND_WORDS, r.kind),
+    wordOf('settlementKind', r.kind),
     r.order_count,
     r.gross,
     r.fee,
@@ -229,7 +220,7 @@ function withdrawalSection(s: DayStatement): Section {
     w.amount - w.fee,
     w.bank_name,
     w.account_masked,
-    wordOf(WITHDRAWAL_STATE_WORDS, w.state),
+    wordOf('withdrawalState', w.state),
     localTime(w.paid_at ?? w.failed_at, s.timeZone),
   ]);
   const t = s.summary;
@@ -277,7 +268,7 @@ function payoutSection(s: DayStatement): Section {
     p.amount + p.fee,
     p.payee_name,
     `${p.payee_bank_name} 尾号${p.payee_account_tail}`,
-    wordOf(PAYOUT_STATE_WORDS, p.state),
+    wordOf('payoutState', p.state),
     localTime(p.paid_at ?? p.failed_at, s.timeZone),
   ]);
   const t = s.summary;
@@ -340,12 +331,10 @@ export function summaryLines(t: DaySummary): [string, number | bigint][] {
   ];
 }
 
-const accountName = (a: AccountDay) => wordOf(ACCOUNT_WORDS, a.account);
+const accountName = (a: AccountDay) => wordOf('balance', a.account);
 const movementWords = (a: AccountDay) =>
   a.movements
-    .map(
-      (m) => `${wordOf(ENTRY_TYPE_WORDS, m.type)} ${m.amount < 0n ? '' : '+'}${yuan(m.amount, a.currency)}`,
-    )
+    .map((m) => `${wordOf('entryType', m.type)} ${m.amount < 0n ? '' : '+'}${yuan(m.amount, a.currency)}`)
     .join('；');
 
 function daySections(s: DayStatement): Section[] {
@@ -362,7 +351,7 @@ export function renderDayTxt(s: DayStatement): Buffer {
   lines.push(`商户号：${s.merchant.mchNo}`);
   lines.push(`商户名称：${field(s.merchant.name)}`);
   lines.push(`对账日期：${s.day}（${s.timeZone}）`);
-  lines.push(`结算方式：${wordOf(MODE_WORDS, s.mode)}`);
+  lines.push(`结算方式：${wordOf('settlementMode', s.mode)}`);
   lines.push(`生成时间：${localTime(s.generatedAt, s.timeZone)}`);
   lines.push('金额单位：元');
   lines.push('');
@@ -485,7 +474,7 @@ export function renderDayXlsx(s: DayStatement): Promise<Buffer> {
       ['商户名称', s.merchant.name],
       ['对账日期', s.day],
       ['时区', s.timeZone],
-      ['结算方式', wordOf(MODE_WORDS, s.mode)],
+      ['结算方式', wordOf('settlementMode', s.mode)],
       ['生成时间', localTime(s.generatedAt, s.timeZone)],
       ['金额单位', '元'],
     ]);
@@ -535,7 +524,7 @@ export function renderMonthXlsx(s: MonthStatement): Promise<Buffer> {
       ['商户名称', s.merchant.name],
       ['对账月份', s.month],
       ['时区', s.timeZone],
-      ['结算方式', wordOf(MODE_WORDS, s.mode)],
+      ['结算方式', wordOf('settlementMode', s.mode)],
       ['生成时间', localTime(s.generatedAt, s.timeZone)],
       ['金额单位', '元'],
     ]);

@@ -1,9 +1,21 @@
 /**
- * The words an exported file uses for codes, the same the consoles show (web/src/locales/glossary.ts
- * and the reconciliation screen's): a spreadsheet is read by people, not by the API.
- * test/exports.test.ts holds these to the consoles' words.
+ * The words the files people read use for codes (the exports, the merchants' statements), the same
+ * the consoles show (web/src/locales/glossary.ts and the reconciliation screen's): a spreadsheet or a
+ * statement is read by people, not by the API. test/exports.test.ts holds these to the consoles' words.
  */
 export const WORDS = {
+  payWay: {
+    ALI_QR: '支付宝扫码',
+    ALI_WAP: '支付宝H5',
+    ALI_PC: '支付宝电脑网站',
+    ALI_BAR: '支付宝付款码',
+    WX_NATIVE: '微信扫码',
+    WX_H5: '微信H5',
+    WX_JSAPI: '微信公众号/JSAPI',
+    WX_BAR: '微信付款码',
+  },
+  /** The channel kind, by its adapter: what the payer's money went through. */
+  adapter: { alipay: '支付宝', wechatpay: '微信支付', sandbox: '测试通道' },
   orderState: {
     created: '待支付',
     paying: '支付中',
@@ -48,6 +60,13 @@ export const WORDS = {
     payout_paid: '出款成功',
     payout_returned: '出款失败退回',
   },
+  settlementKind: {
+    settlement: '结算',
+    test: '测试订单结清',
+    direct: '通道结算',
+    reserve_release: '风险预留释放',
+  },
+  settlementMode: { platform: '平台结算', direct: '通道直清' },
   reconClass: {
     platform_only: '平台有通道无',
     channel_only: '通道有平台无',
@@ -62,10 +81,10 @@ export const WORDS = {
   no: '否',
 } as const;
 
-type Group = Exclude<keyof typeof WORDS, 'yes' | 'no'>;
+export type WordGroup = Exclude<keyof typeof WORDS, 'yes' | 'no'>;
 
 /** The word for a code of a group; an unknown code (a newer state) is written as it is rather than lost. */
-export function word(group: Group, code: string | null | undefined): string | null {
+export function word(group: WordGroup, code: string | null | undefined): string | null {
   if (code === null || code === undefined) return null;
   return (WORDS[group] as Record<string, string>)[code] ?? code;
 }
