@@ -457,35 +457,56 @@ function addHeaderRows(sheet: ExcelJS.Worksheet, title: string, pairs: [string, 
   sheet.addRow([]).commit();
 }
 
+/** The 汇总 sheet of a day's or a month's workbook: who and when, the figures, each account's balances. */
+function addSummarySheet(
+  workbook: ExcelJS.stream.xlsx.WorkbookWriter,
+  o: {
+    title: string;
+    period: [string, string];
+    statement: Pick<DayStatement, 'merchant' | 'timeZone' | 'mode' | 'generatedAt' | 'accounts'>;
+    figures: DaySummary;
+    changeLabel: string;
+  },
+): void {
+  const s = o.statement;
+  const summary = workbook.addWorksheet('汇总');
+  summary.columns = [
+    { width: 20 },
+    { width: 16 },
+    { width: 16 },
+    { width: 16 },
+    { width: 16 },
+    { width: 60 },
+  ];
+  addHeaderRows(summary, o.title, [
+    ['商户号', s.merchant.mchNo],
+    ['商户名称', s.merchant.name],
+    o.period,
+    ['时区', s.timeZone],
+    ['结算方式', wordOf('settlementMode', s.mode)],
+    ['生成时间', localTime(s.generatedAt, s.timeZone)],
+    ['金额单位', '元'],
+  ]);
+  for (const [label, value] of summaryLines(o.figures)) {
+    const row = summary.addRow([label, typeof value === 'bigint' ? yuanNumber(value) : value]);
+    if (typeof value === 'bigint') row.getCell(2).numFmt = YUAN_FORMAT;
+    row.commit();
+  }
+  summary.addRow([]).commit();
+  addAccountRows(summary, s.accounts, o.changeLabel);
+  summary.commit();
+}
+
 /** A day's statement as a workbook: 汇总, then 订单, 退款, 结算, 提现, 代付. */
 export function renderDayXlsx(s: DayStatement): Promise<Buffer> {
   return writeWorkbook((workbook) => {
-    const summary = workbook.addWorksheet('汇总');
-    summary.columns = [
-      { width: 20 },
-      { width: 16 },
-      { width: 16 },
-      { width: 16 },
-      { width: 16 },
-      { width: 60 },
-    ];
-    addHeaderRows(summary, '商户日对账单', [
-      ['商户号', s.merchant.mchNo],
-      ['商户名称', s.merchant.name],
-      ['对账日期', s.day],
-      ['时区', s.timeZone],
-      ['结算方式', wordOf('settlementMode', s.mode)],
-      ['生成时间', localTime(s.generatedAt, s.timeZone)],
-      ['金额单位', '元'],
-    ]);
-    for (const [label, value] of summaryLines(s.summary)) {
-      const row = summary.addRow([label, typeof value === 'bigint' ? yuanNumber(value) : value]);
-      if (typeof value === 'bigint') row.getCell(2).numFmt = YUAN_FORMAT;
-      row.commit();
-    }
-    summary.addRow([]).commit();
-    addAccountRows(summary, s.accounts, '本日变动');
-    summary.commit();
+    addSummarySheet(workbook, {
+      title: '商户日对账单',
+      period: ['对账日期', s.day],
+      statement: s,
+      figures: s.summary,
+      changeLabel: '本日变动',
+    });
     for (const section of daySections(s)) addSectionSheet(workbook, section);
   });
 }
@@ -510,32 +531,13 @@ const DAY_COLUMNS: [string, keyof DaySummary][] = [
  */
 export function renderMonthXlsx(s: MonthStatement): Promise<Buffer> {
   return writeWorkbook((workbook) => {
-    const summary = workbook.addWorksheet('汇总');
-    summary.columns = [
-      { width: 20 },
-      { width: 16 },
-      { width: 16 },
-      { width: 16 },
-      { width: 16 },
-      { width: 60 },
-    ];
-    addHeaderRows(summary, '商户月对账单', [
-      ['商户号', s.merchant.mchNo],
-      ['商户名称', s.merchant.name],
-      ['对账月份', s.month],
-      ['时区', s.timeZone],
-      ['结算方式', wordOf('settlementMode', s.mode)],
-      ['生成时间', localTime(s.generatedAt, s.timeZone)],
-      ['金额单位', '元'],
-    ]);
-    for (const [label, value] of summaryLines(s.totals)) {
-      const row = summary.addRow([label, typeof value === 'bigint' ? yuanNumber(value) : value]);
-      if (typeof value === 'bigint') row.getCell(2).numFmt = YUAN_FORMAT;
-      row.commit();
-    }
-    summary.addRow([]).commit();
-    addAccountRows(summary, s.accounts, '本月变动');
-    summary.commit();
+    addSummarySheet(workbook, {
+      title: '商户月对账单',
+      period: ['对账月份', s.month],
+      statement: s,
+      figures: s.totals,
+      changeLabel: '本月变动',
+    });
 
     const accounts = s.accounts.map((a) => a);
     const daily = workbook.addWorksheet('每日汇总');
