@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Db } from '../db/index.ts';
 import type { Config } from './config.ts';
@@ -26,7 +27,7 @@ interface ScheduledJob {
  */
 export class Worker {
   private stopping = false;
-  private readonly stopSignal = new AbortController();
+  private readonly stopSignal = stopSignalFor();
   /** Idle delivery loops, woken when a notify is committed on this node. */
   private readonly sleepers = new Set<() => void>();
   private readonly loops: Promise<void>[] = [];
@@ -196,4 +197,14 @@ async function releaseJob(db: Db, name: string, holder: string, everyMs: number)
     'UPDATE job_lease SET leased_until = now() + make_interval(secs => $3) WHERE name = $1 AND holder = $2',
     [name, holder, Math.max(0, everyMs - 50) / 1000],
   );
+}
+
+/**
+ * The signal that ends every job loop's wait at stop. Each loop waits on it at once (a dozen jobs and
+ * the notify and query loops), which is more than Node's default of ten listeners it warns above.
+ */
+function stopSignalFor(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(100, controller.signal);
+  return controller;
 }
