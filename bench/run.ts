@@ -88,14 +88,17 @@ async function withPeakRss<T>(
   }
 }
 
-/** Runs the load generator in its own process and returns its JSON result. */
-function runLoad(job: LoadJob): Promise<LoadResult> {
+/**
+ * Runs a bench script (in bench/) in its own process with its job as a JSON file, and returns the
+ * JSON the script prints on its last line.
+ */
+function runScript<T>(script: string, job: unknown): Promise<T> {
   const jobFile = path.join(
     os.tmpdir(),
     `qy-bench-job-${process.pid}-${randomBytes(4).toString('hex')}.json`,
   );
   fs.writeFileSync(jobFile, JSON.stringify(job));
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(HERE, 'loadgen.ts'), jobFile], {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(HERE, script), jobFile], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
@@ -105,10 +108,15 @@ function runLoad(job: LoadJob): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     child.on('exit', (code) => {
       fs.rmSync(jobFile, { force: true });
-      if (code !== 0) return reject(new Error(`load generator exited with ${code}`));
-      resolve(JSON.parse(out.trim().split('\n').at(-1)!) as LoadResult);
+      if (code !== 0) return reject(new Error(`${script} exited with ${code}`));
+      resolve(JSON.parse(out.trim().split('\n').at(-1)!) as T);
     });
   });
+}
+
+/** Runs the load generator in its own process and returns its JSON result. */
+function runLoad(job: LoadJob): Promise<LoadResult> {
+  return runScript<LoadResult>('loadgen.ts', job);
 }
 
 /** The reconciliation's measured part in its own process (bench/reconciliation-run.ts). */
@@ -117,26 +125,11 @@ function runReconciliationProcess(
   config: Config,
   job: ReconciliationJob,
 ): Promise<ReconciliationRun & { peakRssMb: number; cpuMs: number }> {
-  const jobFile = path.join(os.tmpdir(), `qy-bench-recon-${process.pid}.json`);
-  fs.writeFileSync(
-    jobFile,
-    JSON.stringify({ databaseUrl, masterKeyHex: config.masterKey.toString('hex'), config, job }),
-  );
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.join(HERE, 'reconciliation-run.ts'), jobFile],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  let out = '';
-  child.stdout.on('data', (d) => {
-    out += d;
-  });
-  return new Promise((resolve, reject) => {
-    child.on('exit', (code) => {
-      fs.rmSync(jobFile, { force: true });
-      if (code !== 0) return reject(new Error(`the reconciliation run exited with ${code}`));
-      resolve(JSON.parse(out.trim().split('\n').at(-1)!));
-    });
+  return runScript('reconciliation-run.ts', {
+    databaseUrl,
+    masterKeyHex: config.masterKey.toString('hex'),
+    config,
+    job,
   });
 }
 
