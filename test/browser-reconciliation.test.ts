@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEMO_PRODUCT } from '../src/app/demo.ts';
 import { DbSandboxStore } from '../src/channels/sandbox/store.ts';
@@ -136,15 +136,8 @@ describe.each(testDatabases)('the operator reconciliation screen on $kind', (dat
       )
     ).items;
 
-  /** The row of the differences table that holds an order number. */
-  const itemRow = (orderNo: string) =>
-    page.getByTestId('recon-items').locator('tr.ant-table-row').filter({ hasText: orderNo });
-
-  it("runs today's batch from the screen and opens it with its classes", async () => {
-    await page.goto(url('/operator/reconciliation'));
-    await settle();
-    await page.getByTestId('recon-run').click();
-    const dialog = page.locator('.ant-modal');
+  /** In the run or upload dialog: channel account A and today. */
+  async function chooseTarget(dialog: Locator) {
     await dialog.locator('.ant-select-selector').first().click();
     await page
       .locator('.ant-select-item-option')
@@ -154,6 +147,32 @@ describe.each(testDatabases)('the operator reconciliation screen on $kind', (dat
     await day.click();
     await day.fill(today());
     await day.press('Enter');
+  }
+
+  /**
+   * Presses the dialog's OK until its form shows `refusal`. A click while the dialog still zooms in
+   * can miss its button on a busy machine; an incomplete form is refused every time.
+   */
+  async function submitUntilRefused(dialog: Locator, refusal: string) {
+    await expect
+      .poll(async () => {
+        const text = (await dialog.textContent()) ?? '';
+        if (!text.includes(refusal)) await dialog.locator('.ant-btn-primary').click();
+        return text;
+      })
+      .toContain(refusal);
+  }
+
+  /** The row of the differences table that holds an order number. */
+  const itemRow = (orderNo: string) =>
+    page.getByTestId('recon-items').locator('tr.ant-table-row').filter({ hasText: orderNo });
+
+  it("runs today's batch from the screen and opens it with its classes", async () => {
+    await page.goto(url('/operator/reconciliation'));
+    await settle();
+    await page.getByTestId('recon-run').click();
+    const dialog = page.locator('.ant-modal');
+    await chooseTarget(dialog);
     await dialog.locator('.ant-btn-primary').click();
 
     // The run opens its batch; its address holds it.
@@ -183,15 +202,8 @@ describe.each(testDatabases)('the operator reconciliation screen on $kind', (dat
 
     await itemRow(paid.orderNo).getByRole('button', { name: '处理' }).click();
     const dialog = page.locator('.ant-modal');
-    // The note is required. A click while the dialog still zooms in can miss its button on a busy
-    // machine: click again until the form answers (an empty note is refused every time).
-    await expect
-      .poll(async () => {
-        const text = (await dialog.textContent()) ?? '';
-        if (!text.includes('请填写处理说明')) await dialog.locator('.ant-btn-primary').click();
-        return text;
-      })
-      .toContain('请填写处理说明');
+    // The note is required.
+    await submitUntilRefused(dialog, '请填写处理说明');
     await dialog.getByLabel('处理说明').fill('与通道核实：次日对账单补记');
     await dialog.locator('.ant-btn-primary').click();
     await expect.poll(() => itemRow(paid.orderNo).count()).toBe(0);
@@ -295,23 +307,9 @@ describe.each(testDatabases)('the operator reconciliation screen on $kind', (dat
       await settle();
       await page.getByTestId('recon-upload').click();
       const dialog = page.locator('.ant-modal');
-      await dialog.locator('.ant-select-selector').first().click();
-      await page
-        .locator('.ant-select-item-option')
-        .filter({ hasText: `#${accountA})` })
-        .click();
-      const day = dialog.getByLabel('业务日期');
-      await day.click();
-      await day.fill(today());
-      await day.press('Enter');
-      // No file yet: the form says so and nothing runs (clicked again while the dialog zooms in).
-      await expect
-        .poll(async () => {
-          const text = (await dialog.textContent()) ?? '';
-          if (!text.includes('请选择对账单文件')) await dialog.locator('.ant-btn-primary').click();
-          return text;
-        })
-        .toContain('请选择对账单文件');
+      await chooseTarget(dialog);
+      // No file yet: the form says so and nothing runs.
+      await submitUntilRefused(dialog, '请选择对账单文件');
       await dialog.locator('input[type="file"]').setInputFiles(statement);
       await expect.poll(() => dialog.textContent()).toContain(path.basename(statement));
       await dialog.locator('.ant-btn-primary').click();
