@@ -13,8 +13,9 @@ import type { SandboxPayment } from './payment-book.ts';
  * The sandbox's daily statement (对账单) of one merchant: a CSV file with a header line, one line per
  * payment or refund the sandbox booked that day (Asia/Shanghai, by the sandbox's own clock), and a
  * footer line with the file's own totals. The sandbox writes it (server.ts, /api/statement/download);
- * the adapter and the operators' upload read it with parseStatementCsv. Statement faults make the
- * file disagree with the platform the ways real statements do.
+ * the adapter reads a downloaded one with parseStatementCsv, an operator's upload with
+ * readStatementFile (without holding its lines). Statement faults make the file disagree with the
+ * platform the ways real statements do.
  */
 
 /** The sandbox books by China Standard Time, which has no daylight saving: a fixed +08:00. */
