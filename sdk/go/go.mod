@@ -1,0 +1,3 @@
+module qingyunpay
+
+go 1.19
