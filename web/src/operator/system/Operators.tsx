@@ -22,6 +22,7 @@ import { TwoLineCell } from '../../shell/TwoLineCell.tsx';
 import { useApi } from '../../shell/useApi.ts';
 import { useRequestError } from '../../shell/useRequestError.ts';
 import { EnabledBadge } from '../components.tsx';
+import { DeleteToBin } from '../DeleteToBin.tsx';
 import { itemsOf, type ListPage, type Operator, type Role } from '../types.ts';
 
 const OPERATOR_MIN_PASSWORD = 12;
@@ -180,7 +181,7 @@ export function OperatorsPage() {
       render: (_, op) => {
         const self = op.id === session?.user.id;
         return (
-          <Space size={12}>
+          <Space size={12} wrap>
             <OperatorForm
               operator={op}
               roleOptions={roleOptions}
@@ -246,6 +247,9 @@ export function OperatorsPage() {
                 {t('common:actions.more')}
               </Button>
             </Dropdown>
+            {!self && (
+              <DeleteToBin path={`/api/admin/operators/${op.id}`} name={op.username} onDone={reload} />
+            )}
           </Space>
         );
       },
@@ -306,6 +310,8 @@ interface OperatorValues {
   username: string;
   displayName?: string;
   email?: string;
+  /** Mobile number for reset codes by SMS (editing only). */
+  phone?: string;
   roleId: string;
   password: string;
 }
@@ -330,7 +336,13 @@ function OperatorForm(props: {
       modalProps={{ destroyOnHidden: true }}
       initialValues={
         op
-          ? { username: op.username, displayName: op.displayName, email: op.email, roleId: op.role?.id }
+          ? {
+              username: op.username,
+              displayName: op.displayName,
+              email: op.email,
+              phone: op.phone,
+              roleId: op.role?.id,
+            }
           : { password: generatePassword() }
       }
       onFinish={async (v) => {
@@ -339,6 +351,7 @@ function OperatorForm(props: {
             await api.patch(`/api/admin/operators/${op.id}`, {
               displayName: v.displayName?.trim() ?? '',
               email: v.email?.trim() ?? '',
+              phone: v.phone?.replace(/[\s-]/g, '') ?? '',
               roleId: v.roleId,
             });
             message.success(t('common:common.saved'));
@@ -379,6 +392,19 @@ function OperatorForm(props: {
         extra={t('operators.emailHint')}
         rules={[{ type: 'email', message: t('merchants.emailRule') }]}
       />
+      {op && (
+        <ProFormText
+          name="phone"
+          label={t('notifications.operatorPhone')}
+          extra={t('notifications.operatorPhoneHint')}
+          rules={[
+            {
+              pattern: /^\s*(1[\d\s-]{10,14}|\+[\d\s-]{6,20})?\s*$/,
+              message: t('notifications.operatorPhoneRule'),
+            },
+          ]}
+        />
+      )}
       <ProFormSelect
         name="roleId"
         label={t('operators.role')}

@@ -1,7 +1,6 @@
 import { DownloadOutlined, SafetyOutlined } from '@ant-design/icons';
-import { ProCard, ProForm, ProFormDigit, ProFormText } from '@ant-design/pro-components';
+import { ProCard, ProForm, ProFormText } from '@ant-design/pro-components';
 import { Alert, App, Form, Skeleton, Tag, Typography } from 'antd';
-import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api.ts';
 import { ErrorAlert } from '../../shell/ErrorAlert.tsx';
@@ -11,6 +10,9 @@ import { Page } from '../../shell/Page.tsx';
 import { useCan } from '../../shell/session.tsx';
 import { useApi } from '../../shell/useApi.ts';
 import { RulesCard, SettlementDefaultsCard } from './FinanceSettings.tsx';
+import { NumberSettingCard } from './NumberSettingCard.tsx';
+import { PlatformSettingsCards } from './PlatformSettings.tsx';
+import { RecycleSettingsCard } from './RecycleSettings.tsx';
 
 const MIN_COMPLETION_PASSWORD = 8;
 /** The bounds the server holds `exports.maxRows` to (src/exports/settings.ts). */
@@ -18,7 +20,8 @@ const MIN_EXPORT_ROWS = 1_000;
 const MAX_EXPORT_ROWS = 1_000_000;
 
 /**
- * 系统设置: the completion password (separate from every login password), and for finance the
+ * 系统设置: the completion password (separate from every login password), the export limit, the
+ * platform sections (site, notify schedule, session and password policies), and for finance the
  * settlement defaults, withdrawal rules and payout rules (each section as the role may see it).
  */
 export function SettingsPage() {
@@ -30,10 +33,13 @@ export function SettingsPage() {
         <>
           <CompletionPasswordCard />
           <ExportSettingsCard />
+          <RecycleSettingsCard />
+          <PlatformSettingsCards />
         </>
       )}
       {can('finance.read') && (
         <>
+          <div id="finance-rules" />
           <SettlementDefaultsCard />
           <RulesCard kind="withdrawal" />
           <RulesCard kind="payout" />
@@ -143,66 +149,25 @@ function CompletionPasswordCard() {
 
 /** 导出: the most rows one export may hold (the platform's `exports.maxRows`, audited on change). */
 function ExportSettingsCard() {
-  const { t } = useTranslation(['operator', 'common']);
-  const { message } = App.useApp();
-  const settings = useApi<{ maxRows: number }>('/api/admin/settings/exports');
-  const [form] = Form.useForm<{ maxRows: number }>();
-  useEffect(() => {
-    if (settings.data) form.setFieldsValue(settings.data);
-  }, [settings.data, form]);
+  const { t } = useTranslation('operator');
   const rule = t('settings.maxRowsRule', {
     min: MIN_EXPORT_ROWS.toLocaleString(),
     max: MAX_EXPORT_ROWS.toLocaleString(),
   });
-
   return (
-    <ProCard
-      bordered
-      headerBordered
-      title={
-        <span>
-          <DownloadOutlined style={{ marginRight: 8 }} />
-          {t('settings.exportsTitle')}
-        </span>
-      }
-      style={{ maxWidth: 720, marginTop: 16 }}
-      data-testid="export-settings"
-    >
-      <Typography.Paragraph type="secondary">{t('settings.exportsDesc')}</Typography.Paragraph>
-      <ErrorAlert error={settings.error} />
-      {!settings.data && settings.loading ? (
-        <Skeleton active />
-      ) : (
-        <ProForm<{ maxRows: number }>
-          form={form}
-          layout="vertical"
-          style={{ maxWidth: 400 }}
-          submitter={{ resetButtonProps: false, searchConfig: { submitText: t('common:actions.save') } }}
-          onFinish={async ({ maxRows }) => {
-            try {
-              await api.put('/api/admin/settings/exports', { maxRows });
-              message.success(t('settings.exportsSaved'));
-              await settings.reload();
-              return true;
-            } catch (e) {
-              message.error(errorText(e));
-              return false;
-            }
-          }}
-        >
-          <ProFormDigit
-            name="maxRows"
-            label={t('settings.maxRows')}
-            min={MIN_EXPORT_ROWS}
-            max={MAX_EXPORT_ROWS}
-            fieldProps={{ precision: 0, step: 1_000 }}
-            rules={[
-              { required: true, message: rule },
-              { type: 'integer', min: MIN_EXPORT_ROWS, max: MAX_EXPORT_ROWS, message: rule },
-            ]}
-          />
-        </ProForm>
-      )}
-    </ProCard>
+    <NumberSettingCard
+      path="/api/admin/settings/exports"
+      field="maxRows"
+      icon={<DownloadOutlined />}
+      title={t('settings.exportsTitle')}
+      description={t('settings.exportsDesc')}
+      label={t('settings.maxRows')}
+      min={MIN_EXPORT_ROWS}
+      max={MAX_EXPORT_ROWS}
+      step={1_000}
+      rule={rule}
+      saved={t('settings.exportsSaved')}
+      testId="export-settings"
+    />
   );
 }
