@@ -1,0 +1,27 @@
+import type { Services } from '../../src/app/services.ts';
+
+export interface TestMember {
+  id: bigint;
+  memberNo: string;
+  bizUserId: string;
+}
+
+/**
+ * An active personal member of a merchant's app, opened through the members' own service as the
+ * signed API opens one, then verified by the sandbox's real-name check and activated.
+ */
+export async function createTestMember(
+  services: Services,
+  m: { appId: string; bizUserId: string; name?: string },
+): Promise<TestMember> {
+  const keys = await services.merchants.appKeys(m.appId);
+  if (!keys) throw new Error(`no app ${m.appId}`);
+  const { member } = await services.members.create(
+    { merchantId: keys.merchantId, appDbId: keys.appDbId },
+    { bizUserId: m.bizUserId, type: 'personal', name: m.name ?? m.bizUserId, idNo: '110101199003070011' },
+    { source: 'api', via: 'api' },
+  );
+  const verified = member.state === 'created' ? await services.members.verify(member) : member;
+  const active = verified.state === 'active' ? verified : await services.members.setState(verified, 'active');
+  return { id: active.id, memberNo: active.member_no, bizUserId: active.biz_user_id };
+}
