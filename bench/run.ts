@@ -3,7 +3,7 @@
  * paths against them, prints a table, writes bench/results/latest.json and appends a dated
  * summary to bench/RESULTS.md. PostgreSQL when BENCH_DATABASE_URL is set, PGlite otherwise.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,6 +21,7 @@ import { migrate } from '../src/db/migrate.ts';
 import { LedgerService } from '../src/ledger/service.ts';
 import type { PostingInput } from '../src/ledger/types.ts';
 import { httpHelloCeiling, pgbenchCeiling, tpcbFromNode } from './ceilings.ts';
+import { type GrowthResult, runGrowth } from './growth.ts';
 import type { LoadJob, LoadResult } from './loadgen.ts';
 import {
   prepareReconciliation,
@@ -57,6 +58,8 @@ const { values: flags } = parseArgs({
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
     'skip-ceilings': { type: 'boolean' },
+    /** Existing orders for the growth step (bench/growth.ts); 5 000 000 by default, 500 000 with --quick. */
+    growth: { type: 'string' },
   },
 });
 /** `--only create_order,ledger_postings` runs just those (for profiling); the table then has only them. */
@@ -65,6 +68,9 @@ const runs = (name: string) => only === null || only.has(name);
 const quick = flags.quick ?? false;
 const seconds = quick ? 6 : 20;
 const databaseUrl = process.env.BENCH_DATABASE_URL;
+const growthOrders = Number(flags.growth ?? (quick ? 500_000 : 5_000_000));
+/** The growth step's figures, for the record (latest.json's `growth` and `orderListFirstPageMs`). */
+let growth: (GrowthResult & { createRatio: number | null; notifyRatio: number | null }) | null = null;
 
 /** Peak resident memory and CPU time of this process (the platform) while `work` runs. */
 async function withPeakRss<T>(
@@ -174,23 +180,43 @@ function countingQueries(db: Db): { db: Db; print(): void } {
 const SANDBOX_REGISTRATION_TOKEN = randomBytes(24).toString('base64url');
 
 /** `qingyun sandbox` in its own process; the platform's channel accounts are registered there afterwards. */
-async function startSandboxProcess(): Promise<{ url: string; stop(): Promise<void> }> {
+function startSandboxProcess(): Promise<{ url: string; stop(): Promise<void> }> {
+  return startCliProcess(
+    ['sandbox', '--port', '0'],
+    { QY_SANDBOX_REGISTRATION_TOKEN: SANDBOX_REGISTRATION_TOKEN, HOST: '127.0.0.1' },
+    /Sandbox channel at (\S+)/,
+    30_000,
+  );
+}
+
+/**
+ * `qingyun <args>` in its own process, resolved with the address it prints (the first group of
+ * `announces`) once it does; fails if it exits first or stays silent for `timeoutMs`.
+ */
+async function startCliProcess(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  announces: RegExp,
+  timeoutMs: number,
+): Promise<{ url: string; stop(): Promise<void> }> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', path.join(HERE, '..', 'src', 'app', 'cli.ts'), 'sandbox', '--port', '0'],
+    ['--import', 'tsx', path.join(HERE, '..', 'src', 'app', 'cli.ts'), ...args],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, QY_SANDBOX_REGISTRATION_TOKEN: SANDBOX_REGISTRATION_TOKEN, HOST: '127.0.0.1' },
+      env: { ...process.env, ...env },
     },
   );
   let out = '';
   child.stdout.on('data', (d) => {
     out += d;
   });
+  const what = `qingyun ${args[0]}`;
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the sandbox did not start: ${out}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`${what} did not start: ${out}`)), timeoutMs);
+    child.once('exit', (code) => reject(new Error(`${what} exited with ${code}: ${out}`)));
     const look = () => {
-      const match = /Sandbox channel at (\S+)/.exec(out);
+      const match = announces.exec(out);
       if (!match) return setTimeout(look, 20);
       clearTimeout(timer);
       resolve(match[1]!);
@@ -201,7 +227,7 @@ async function startSandboxProcess(): Promise<{ url: string; stop(): Promise<voi
     url,
     stop: () =>
       new Promise((resolve) => {
-        child.on('exit', () => resolve());
+        child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),
   };
@@ -277,6 +303,7 @@ function benchConfig(dataDir: string): Config {
     demo: true,
     sandbox: false,
     logLevel: 'silent',
+    logFormat: 'json',
     trustProxy: false,
     httpTimeouts: DEFAULT_HTTP_TIMEOUTS,
     timeZone: 'Asia/Shanghai',
@@ -323,12 +350,15 @@ async function main() {
     log(
       `  httpHelloRps ${ceilings.httpHelloRps}/s, pgbenchTpcbTps ${ceilings.pgbenchTpcbTps}/s (${ceilings.pgbenchSource})`,
     );
-    const workloads = await runWorkloads(db, benchDatabaseUrl, ceilings);
+    const { workloads, scaling } = await runWorkloads(db, benchDatabaseUrl, ceilings);
+    const embeddedRssMb = await measureEmbeddedRss(workloads);
     report({
+      embeddedRssMb,
       machine,
       database,
       ceilings,
       workloads,
+      scaling,
       quick,
       started,
       record: !skipCeilings && only === null,
@@ -342,7 +372,7 @@ async function runWorkloads(
   db: Db,
   benchDatabaseUrl: string | null,
   ceilings: { httpHelloRps: number; pgbenchTpcbTps: number },
-): Promise<Workload[]> {
+): Promise<{ workloads: Workload[]; scaling: Scaling | null }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qy-bench-data-'));
   const config = benchConfig(dataDir);
   const counted = process.env.BENCH_COUNT_QUERIES === '1' ? countingQueries(db) : null;
@@ -364,6 +394,7 @@ async function runWorkloads(
   }
   const receiver = await startReceiver();
   const workloads: Workload[] = [];
+  let scaling: Scaling | null = null;
   const ratioDb = (n: number) => round(n / ceilings.pgbenchTpcbTps);
   const ratioHttp = (n: number) => round(n / ceilings.httpHelloRps);
   try {
@@ -514,6 +545,63 @@ async function runWorkloads(
       });
     }
 
+    if (runs('scaling')) {
+      if (benchDatabaseUrl) {
+        log('workload: scaling (create_order with 1 and 2 API processes of `qingyun start`) …');
+        scaling = await measureScaling(benchDatabaseUrl, config, dataDir, demo.merchant);
+        log(
+          `  ${scaling.createOrder1}/s with 1 process, ${scaling.createOrder2}/s with 2: ×${scaling.ratio}`,
+        );
+      } else {
+        log('workload: scaling skipped (the embedded database runs one process)');
+      }
+    }
+
+    // Filling millions of orders is PostgreSQL's job here; on PGlite only when asked for (--growth N).
+    if (runs('growth') && (databaseUrl || flags.growth)) {
+      log(`workload: growth to ${growthOrders.toLocaleString('en')} existing orders …`);
+      const merchant = { ...demo.merchant, secret: demo.merchant.appSecret };
+      const result = await runGrowth(
+        {
+          services: platform.services,
+          platformUrl: platform.url,
+          log,
+          measureCreateOrder: async () => {
+            const job: LoadJob = {
+              kind: 'create_order',
+              origin: platform.url,
+              connections: CONNECTIONS,
+              merchant,
+            };
+            await runLoad({ ...job, durationMs: 2_000 });
+            return (await runLoad({ ...job, durationMs: seconds * 1000 })).throughputPerSec;
+          },
+          measureNotifyToPaid: async () => {
+            const file = await writeChannelNotifies(platform.services, db);
+            const paid = await runLoad({
+              kind: 'replay',
+              origin: platform.url,
+              connections: CONNECTIONS,
+              requestsFile: file.path,
+            });
+            fs.rmSync(file.path, { force: true });
+            return paid.throughputPerSec;
+          },
+        },
+        growthOrders,
+      );
+      const empty = (name: string) => workloads.find((w) => w.name === name)?.throughputPerSec;
+      const ratio = (n: number, of: number | undefined) => (of ? round(n / of) : null);
+      growth = {
+        ...result,
+        createRatio: ratio(result.createOrderPerSec, empty('create_order')),
+        notifyRatio: ratio(result.notifyToPaidPerSec, empty('notify_to_paid')),
+      };
+      log(
+        `  growth: first page ${growth.orderListFirstPageMs} ms, create ×${growth.createRatio}, notify ×${growth.notifyRatio}`,
+      );
+    }
+
     const check = await platform.services.ledger.check();
     if (!check.ok) throw new Error(`the ledger broke during the bench: ${check.problems.join('; ')}`);
   } finally {
@@ -524,7 +612,78 @@ async function runWorkloads(
     await platform.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
-  return workloads;
+  return { workloads, scaling };
+}
+
+/** create_order's throughput with 1 and with 2 API processes: what a second core buys. */
+interface Scaling {
+  createOrder1: number;
+  createOrder2: number;
+  ratio: number;
+  p99Ms1: number;
+  p99Ms2: number;
+  errors: number;
+}
+
+/**
+ * `qingyun start --role api --processes N` as a real process on the bench's database (the demo the
+ * bench seeded, the sandbox process it registered), loaded like create_order, then stopped.
+ */
+async function measureScaling(
+  benchDatabaseUrl: string,
+  config: Config,
+  dataDir: string,
+  merchant: { mchNo: string; appId: string; appSecret: string; productCode: string },
+): Promise<Scaling> {
+  const measure = async (processes: number) => {
+    const running = await startCli(processes, benchDatabaseUrl, config, dataDir);
+    try {
+      const job: LoadJob = {
+        kind: 'create_order',
+        origin: running.url,
+        connections: CONNECTIONS,
+        durationMs: 2_000,
+        merchant: { ...merchant, secret: merchant.appSecret },
+      };
+      await runLoad(job); // warm-up of every process: connections, JIT, caches
+      return await runLoad({ ...job, durationMs: seconds * 1000 });
+    } finally {
+      await running.stop();
+    }
+  };
+  const one = await measure(1);
+  const two = await measure(2);
+  return {
+    createOrder1: one.throughputPerSec,
+    createOrder2: two.throughputPerSec,
+    ratio: round(two.throughputPerSec / one.throughputPerSec),
+    p99Ms1: one.p99Ms,
+    p99Ms2: two.p99Ms,
+    errors: one.errors + two.errors,
+  };
+}
+
+function startCli(
+  processes: number,
+  benchDatabaseUrl: string,
+  config: Config,
+  dataDir: string,
+): Promise<{ url: string; stop(): Promise<void> }> {
+  return startCliProcess(
+    ['start', '--role', 'api'],
+    {
+      DATABASE_URL: benchDatabaseUrl,
+      QY_MASTER_KEY: config.masterKey.toString('hex'),
+      QY_DATA_DIR: dataDir,
+      QY_PROCESSES: String(processes),
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      QY_LOG_FORMAT: 'json',
+    },
+    /running at (http:\/\/\S+)/,
+    120_000,
+  );
 }
 
 /** One sandbox-signed SUCCESS notify per paying order, as the channel would send it. */
@@ -715,11 +874,79 @@ async function postLedger(db: Db, durationSeconds: number) {
   };
 }
 
+/** How long a fresh embedded platform idles before its resident memory is read. */
+const EMBEDDED_IDLE_MS = 30_000;
+
+/**
+ * The embedded mode's resident memory in MB: `idle` is a fresh `qingyun start` on a new embedded
+ * data dir (what `npm start` runs) read after it has started, made its demo and idled 30 s; `peak`
+ * is the largest the platform's process reached during this run's workloads, when they ran on the
+ * embedded database (null on PostgreSQL).
+ */
+async function measureEmbeddedRss(workloads: Workload[]): Promise<{ idle: number; peak: number | null }> {
+  log('embedded memory: a fresh npm start, idle …');
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qy-bench-embedded-'));
+  const [, ...args] = npmStartCommand();
+  const child = spawn(process.execPath, args, {
+    cwd: path.join(HERE, '..'),
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: embeddedEnv(dataDir),
+  });
+  let out = '';
+  child.stdout.on('data', (d) => {
+    out += d;
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the platform did not start: ${out}`)), 300_000);
+      child.on('exit', (code) => reject(new Error(`the platform exited with ${code}: ${out}`)));
+      const look = () => {
+        if (!out.includes('running at')) return setTimeout(look, 100);
+        clearTimeout(timer);
+        resolve();
+      };
+      look();
+    });
+    await new Promise((resolve) => setTimeout(resolve, EMBEDDED_IDLE_MS));
+    const idle = Math.round(residentKb(child.pid!) / 1024);
+    const peak = database() === 'pglite' ? Math.max(...workloads.map((w) => w.peakRssMb)) : null;
+    log(`  idle ${idle} MB, peak ${peak ?? '–'} MB`);
+    return { idle, peak };
+  } finally {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** `npm start`'s command line (package.json), so the figure is the one its users get. */
+function npmStartCommand(): string[] {
+  const pkg = JSON.parse(fs.readFileSync(path.join(HERE, '..', 'package.json'), 'utf8'));
+  return (pkg.scripts.start as string).split(/\s+/);
+}
+
+/** `npm start`'s environment on a new data dir: the embedded database whatever the bench runs on. */
+function embeddedEnv(dataDir: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, QY_DATA_DIR: dataDir, PORT: '0', QY_LOG_FORMAT: 'json' };
+  delete env.DATABASE_URL;
+  return env;
+}
+
+/** A process's resident set, as `ps` reports it (kB). */
+function residentKb(pid: number): number {
+  return Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' }).trim());
+}
+
+const database = () => (databaseUrl ? 'postgres' : 'pglite');
+
 function report(run: {
+  embeddedRssMb: { idle: number; peak: number | null };
   machine: Record<string, unknown>;
   database: string;
   ceilings: { httpHelloRps: number; pgbenchTpcbTps: number; pgbenchSource: string };
   workloads: Workload[];
+  scaling: Scaling | null;
   quick: boolean;
   started: Date;
   /** Profiling runs (--only, --skip-ceilings) print their table but keep it out of the record. */
@@ -754,9 +981,26 @@ function report(run: {
     `\nceilings: httpHelloRps ${run.ceilings.httpHelloRps}/s, pgbenchTpcbTps ${run.ceilings.pgbenchTpcbTps}/s (${run.ceilings.pgbenchSource})\n`,
   );
   console.log(table);
+  const scalingLine = run.scaling
+    ? `Scaling (create_order, \`qingyun start --role api --processes N\`): ${run.scaling.createOrder1}/s with 1 API process, ${run.scaling.createOrder2}/s with 2 (×${run.scaling.ratio}; p99 ${run.scaling.p99Ms1} → ${run.scaling.p99Ms2} ms; ${run.scaling.errors} errors).`
+    : null;
+  if (scalingLine) console.log(`\n${scalingLine}`);
 
-  if (!run.record) return;
   const resultsDir = path.join(HERE, 'results');
+  if (!run.record) {
+    // `--only scaling` / `--only …,growth`: their figures are added to the last full run's record, dated.
+    if (run.scaling && scalingLine)
+      recordScalingOnly(
+        resultsDir,
+        run.ceilings,
+        run.scaling,
+        run.started,
+        `${run.database}, ${run.quick ? 'quick' : 'full'}`,
+        scalingLine,
+      );
+    if (growth) recordGrowthOnly(run);
+    return;
+  }
   fs.mkdirSync(resultsDir, { recursive: true });
   const json = {
     machine: run.machine,
@@ -766,6 +1010,9 @@ function report(run: {
     ceilings: { httpHelloRps: run.ceilings.httpHelloRps, pgbenchTpcbTps: run.ceilings.pgbenchTpcbTps },
     ceilingSources: { pgbenchTpcbTps: run.ceilings.pgbenchSource },
     workloads: run.workloads,
+    embeddedRssMb: run.embeddedRssMb,
+    ...(run.scaling ? { scaling: run.scaling } : {}),
+    ...growthRecord(),
   };
   fs.writeFileSync(path.join(resultsDir, 'latest.json'), `${JSON.stringify(json, null, 2)}\n`);
   const summary = [
@@ -776,9 +1023,77 @@ function report(run: {
     '',
     table,
     '',
+    `Embedded mode resident memory: idle ${run.embeddedRssMb.idle} MB (a fresh npm start after its demo, 30 s idle); peak ${run.embeddedRssMb.peak ?? '–'} MB (this run's workloads${run.embeddedRssMb.peak === null ? ', on PostgreSQL' : ''}).`,
+    '',
+    ...(scalingLine ? [scalingLine, ''] : []),
+    ...(growth ? [growthLine(), ''] : []),
   ].join('\n');
   fs.appendFileSync(path.join(HERE, 'RESULTS.md'), summary);
   console.log(`\nwrote bench/results/latest.json and appended to bench/RESULTS.md`);
+}
+
+function recordScalingOnly(
+  resultsDir: string,
+  ceilings: { httpHelloRps: number; pgbenchTpcbTps: number; pgbenchSource: string },
+  scaling: Scaling,
+  started: Date,
+  mode: string,
+  line: string,
+): void {
+  const latestPath = path.join(resultsDir, 'latest.json');
+  const latest = fs.existsSync(latestPath) ? JSON.parse(fs.readFileSync(latestPath, 'utf8')) : {};
+  // Its own ceilings beside it: the workloads' are another run's, on a machine that may have been busier.
+  latest.scaling = {
+    ...scaling,
+    at: started.toISOString(),
+    ceilings: { httpHelloRps: ceilings.httpHelloRps, pgbenchTpcbTps: ceilings.pgbenchTpcbTps },
+  };
+  fs.writeFileSync(latestPath, `${JSON.stringify(latest, null, 2)}\n`);
+  const heading = `\n## ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC — ${mode}, scaling\n\n`;
+  const ceilingLine = `Ceilings: httpHelloRps ${ceilings.httpHelloRps}/s; pgbenchTpcbTps ${ceilings.pgbenchTpcbTps}/s (${ceilings.pgbenchSource}).`;
+  fs.appendFileSync(path.join(HERE, 'RESULTS.md'), `${heading}${ceilingLine}\n\n${line}\n`);
+  console.log('\nwrote the scaling figures to bench/results/latest.json and bench/RESULTS.md');
+}
+
+/** latest.json's growth figures, when the growth step ran. */
+function growthRecord() {
+  if (!growth) return {};
+  return {
+    growth: {
+      existingOrders: growth.existingOrders,
+      createRatio: growth.createRatio,
+      notifyRatio: growth.notifyRatio,
+    },
+    orderListFirstPageMs: growth.orderListFirstPageMs,
+  };
+}
+
+/**
+ * A run limited to the growth step and the workloads it compares with (--only) adds its figures
+ * to the record of the last full run instead of replacing it: filling millions of orders is the
+ * one part worth running on its own.
+ */
+function recordGrowthOnly(run: { database: string; quick: boolean; started: Date; workloads: Workload[] }) {
+  const latest = path.join(HERE, 'results', 'latest.json');
+  const json = fs.existsSync(latest) ? JSON.parse(fs.readFileSync(latest, 'utf8')) : {};
+  fs.writeFileSync(latest, `${JSON.stringify({ ...json, ...growthRecord() }, null, 2)}\n`);
+  const lines = run.workloads.map((w) => `${w.name} ${w.throughputPerSec} ${w.unit} (p99 ${w.p99Ms} ms)`);
+  fs.appendFileSync(
+    path.join(HERE, 'RESULTS.md'),
+    `\n## ${run.started.toISOString().slice(0, 16).replace('T', ' ')} UTC — ${run.database}, ${run.quick ? 'quick' : 'full'}, growth only\n\n` +
+      `Empty database (same run): ${lines.join('; ')}.\n\n${growthLine()}\n`,
+  );
+  console.log(`\nadded the growth figures to bench/results/latest.json and bench/RESULTS.md`);
+}
+
+function growthLine() {
+  const g = growth!;
+  return (
+    `Growth: ${g.existingOrders.toLocaleString('en')} existing orders (filled in ${g.fillSeconds} s); ` +
+    `order list first page p50 ${g.orderListFirstPageMs} ms (one merchant ${g.orderListFilteredMs.merchant} ms, ` +
+    `one state ${g.orderListFilteredMs.state} ms; target < 50 ms); create_order ${g.createOrderPerSec}/s ` +
+    `(× ${g.createRatio} of the empty database's), notify_to_paid ${g.notifyToPaidPerSec}/s (× ${g.notifyRatio}; target ≥ 0.9 each).`
+  );
 }
 
 function markdownTable(header: string[], rows: string[][]): string {

@@ -27,6 +27,12 @@ export const ERROR_STATUS = {
   ROLE_IN_USE: 409,
   MERCHANT_DISABLED: 403,
   APP_DISABLED: 403,
+  /** The app is in the recycle bin (an operator deleted it; it may be restored). */
+  APP_DELETED: 403,
+  /** The merchant is in the recycle bin: its apps and logins stop until it is restored. */
+  MERCHANT_DELETED: 403,
+  /** The recycle bin refuses a delete, restore or purge (details.reason). */
+  RECYCLE_REFUSED: 409,
   SIGN_TYPE_NOT_ALLOWED: 403,
   IP_NOT_ALLOWED: 403,
   FORBIDDEN: 403,
@@ -39,6 +45,30 @@ export const ERROR_STATUS = {
   INSUFFICIENT_BALANCE: 409,
   /** The merchant's funds are settled by the channel (`direct` mode): the platform holds nothing to withdraw or pay out. */
   SETTLEMENT_MODE: 409,
+  /** No member with this bizUserId (or member number) in the app (or merchant). */
+  MEMBER_NOT_FOUND: 404,
+  /** The member's state does not allow this (frozen or closed members receive and pay out nothing). */
+  MEMBER_STATE: 409,
+  /** The app already has a member with this bizUserId, opened with other data. */
+  MEMBER_EXISTS: 409,
+  /** The real-name check (name and ID number) or the bank card's four elements did not pass. */
+  MEMBER_VERIFY_FAILED: 422,
+  /** The member portal's first login: the SMS code is wrong (attempts are counted). */
+  MEMBER_LOGIN_CODE_INVALID: 400,
+  /** The member portal's first login: no live code (expired, used up, never sent) or the setup step expired. */
+  MEMBER_LOGIN_CODE_EXPIRED: 400,
+  /** The member already has a portal login (one login per member). */
+  MEMBER_LOGIN_EXISTS: 409,
+  /** A split rule's number not found for this merchant (another merchant's rule included). */
+  SPLIT_RULE_NOT_FOUND: 404,
+  /** The split rule is disabled, or belongs to another app than the order's. */
+  SPLIT_RULE_STATE: 409,
+  /** The commissions of a split leave less than nothing for the receiver. */
+  SPLIT_EXCEEDS_AMOUNT: 400,
+  /** A refund would take back a member's share that has already left the member's account. */
+  SPLIT_REFUND_INSUFFICIENT: 409,
+  /** The order has no escrow, or its held amount cannot take this confirmation. */
+  ESCROW_STATE: 409,
   /** A withdrawal outside the allowed time of day. */
   OUTSIDE_WITHDRAWAL_WINDOW: 409,
   /** The day's count or amount of withdrawals (or payouts) is used up (details.kind: count | amount). */
@@ -65,6 +95,8 @@ export const ERROR_STATUS = {
   RECONCILIATION_RUNNING: 409,
   /** A reconciliation item that is not in the class or state the action needs (details: class, resolution). */
   RECONCILIATION_ITEM_STATE_INVALID: 409,
+  /** An alert (or an order's alert) not in a state the action needs: acknowledged or resolved already (details.state). */
+  ALERT_STATE_INVALID: 409,
   BODY_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   NOTIFY_AMOUNT_MISMATCH: 400,
@@ -74,6 +106,8 @@ export const ERROR_STATUS = {
   NO_CHANNEL_AVAILABLE: 422,
   RATE_LIMITED: 429,
   CHANNEL_ERROR: 502,
+  /** The Telegram Bot API refused or could not be reached (details.reason: BOT_API_ERROR reasons). */
+  BOT_API_ERROR: 502,
   /** The database cannot be reached (restart, failover): retry after the Retry-After seconds. */
   DATABASE_UNAVAILABLE: 503,
   INTERNAL: 500,
@@ -111,6 +145,14 @@ export const ERROR_REASONS = {
    * would sit deeper than the `agents.maxDepth` setting (details.maxDepth).
    * `statement_not_ready`: a merchant's statement of a day or month that has not ended yet in the
    * platform's time zone (details.period; statements/service.ts).
+   * Settings (settings/platform.ts, catalog's product timeout): `out_of_range` a number outside
+   * `min`–`max` (details.field); `order_number_prefix` not 1–6 capitals and digits starting with a
+   * letter; `order_number_digits` fewer than `minDigits` sequence and random digits;
+   * `order_number_too_long` longer than `maxLength`; `notify_schedule_too_long` waits adding up to
+   * more than `maxDays`; `logo_not_image` not a PNG, JPEG or WebP; `logo_too_large` over `maxKb`.
+   * `bot_not_configured`: a bot action (a test message) before the bot token is set (bot/service.ts).
+   * `unknown_variable`: a notification template uses a `{variable}` its event does not have
+   * (details: part — subject | body, variable, allowed; notifications/templates.ts).
    */
   INVALID_REQUEST: [
     'number_too_short',
@@ -120,9 +162,31 @@ export const ERROR_REASONS = {
     'agent_cycle',
     'agent_depth',
     'statement_not_ready',
+    'degraded_below_open',
+    'out_of_range',
+    'order_number_prefix',
+    'order_number_digits',
+    'order_number_too_long',
+    'notify_schedule_too_long',
+    'logo_not_image',
+    'logo_too_large',
+    'bot_not_configured',
+    'unknown_variable',
   ],
   /** `unbound`: the product has no channel account bound at all (details: productCode). */
   NO_CHANNEL_AVAILABLE: ['unbound'],
+  /**
+   * The recycle bin (recycle/service.ts). `has_money`: orders, ledger entries, withdrawals or payouts
+   * refer to it, so it is never purged (it stays deleted and hidden); `in_use`: other records still
+   * refer to it (details.table); `parent_deleted`: what it belongs to is in the bin (details.type,
+   * details.key: restore that first); `own_login`: an operator cannot delete the login they use.
+   */
+  RECYCLE_REFUSED: ['has_money', 'in_use', 'parent_deleted', 'own_login'],
+  /**
+   * The Bot API (bot/telegram.ts): `unauthorized` the token is wrong or revoked; `chat_unavailable`
+   * the group is gone or the bot was removed from it; `unreachable` no answer; `refused` another refusal.
+   */
+  BOT_API_ERROR: ['unauthorized', 'chat_unavailable', 'unreachable', 'refused'],
 } as const satisfies Partial<Record<ErrorCode, readonly string[]>>;
 
 /**
@@ -196,6 +260,8 @@ export const INVALID_REQUEST_FIELDS = [
   'keepBalance',
   'time',
   'withdrawNos',
+  'orderNos',
+  'retentionDays',
   'payWay',
   'openid',
   'merchantType',
@@ -214,6 +280,27 @@ export const INVALID_REQUEST_FIELDS = [
   'kind',
   'value',
   'content',
+  'expireSeconds',
+  'prefix',
+  'datePart',
+  'sequenceDigits',
+  'randomDigits',
+  'scheduleSeconds',
+  'idleMinutes',
+  'maxHours',
+  'operatorMinLength',
+  'otherMinLength',
+  'history',
+  'expiryDays',
+  'siteName',
+  'logo',
+  'token',
+  'apiBaseUrl',
+  'language',
+  'allowedUserIds',
+  'largePaymentThreshold',
+  'address',
+  'body',
 ] as const;
 
 /**
@@ -236,7 +323,14 @@ export function fieldOfPath(path: readonly (string | number)[] | string): string
 }
 
 /** `details.kind` of ALREADY_EXISTS: what exists already (with `details.name`, the taken name). */
-export const ALREADY_EXISTS_KINDS = ['product', 'channel', 'role', 'user', 'blacklist_entry'] as const;
+export const ALREADY_EXISTS_KINDS = [
+  'product',
+  'channel',
+  'role',
+  'user',
+  'blacklist_entry',
+  'login_phone',
+] as const;
 export type AlreadyExistsKind = (typeof ALREADY_EXISTS_KINDS)[number];
 
 /**
@@ -276,6 +370,8 @@ const ORDER_FAILURE_CODES: Record<string, OrderFailureReason> = {
   INVALID_CREDENTIALS: 'credentials',
   INVALID_CONFIG: 'config',
   NO_CHANNEL_AVAILABLE: 'no_channel',
+  /** Every account left was resting behind an open circuit (channels/gateway.ts). */
+  CIRCUIT_OPEN: 'no_channel',
   PAYMENT_FAILED: 'failed',
 };
 

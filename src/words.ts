@@ -37,7 +37,7 @@ export const WORDS = {
   },
   payoutState: { pending: '待提交', submitted: '付款已提交', succeeded: '已付款', failed: '付款失败' },
   payoutKind: { withdrawal: '提现', payout: '代付' },
-  ownerKind: { merchant: '商户', agent: '代理商' },
+  ownerKind: { merchant: '商户', agent: '代理商', member: '会员' },
   balance: {
     pending: '待结算',
     available: '可用余额',
@@ -46,6 +46,7 @@ export const WORDS = {
     settled_by_channel: '通道结算',
     test_settled: '测试订单结清',
   },
+  memberAccount: { pending: '待结算户', available: '簿记账户', frozen: '冻结金额' },
   entryType: {
     payment: '收款',
     refund: '退款',
@@ -59,6 +60,9 @@ export const WORDS = {
     payout_freeze: '代付冻结',
     payout_paid: '出款成功',
     payout_returned: '出款失败退回',
+    member_transfer: '会员转账',
+    escrow_release: '担保确认收入',
+    member_settlement: '待结算转入簿记账户',
   },
   settlementKind: {
     settlement: '结算',

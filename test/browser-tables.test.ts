@@ -306,4 +306,39 @@ describe.each(presentationOnly)('console tables in the browser on $kind', (datab
       .toBe('请输入完整单号，或单号末尾至少 4 位数字');
     await page.context().close();
   });
+
+  it('pages the order list by previous and next, with the page size kept and the total counted', async () => {
+    for (let i = 0; i < 11; i++)
+      await t.client.createOrder({
+        productCode: 'sandbox_qr',
+        mchOrderNo: `TABLES-PAGE-${Date.now()}-${i}`,
+        amount: 100 + i,
+        subject: 'pager',
+      });
+    const total = (await manager.ok<{ total: number }>('GET', '/api/merchant/orders?limit=1')).total;
+    expect(total).toBeGreaterThan(10);
+    const page = await pageAs(manager);
+    await page.goto(url('/merchant/orders'));
+    const table = page.getByTestId('merchant-order-table');
+    const rows = table.locator('tbody tr.ant-table-row');
+    await rows.first().waitFor();
+    await page.getByTestId('cursor-pager').locator('.ant-select').click();
+    await page.getByTitle('10 条/页').click();
+    await expect.poll(() => rows.count()).toBe(10);
+    expect(await page.getByTestId('cursor-pager-total').innerText()).toBe(`共 ${total} 条`);
+    const previous = page.getByTestId('cursor-pager-previous');
+    expect(await previous.isDisabled()).toBe(true);
+    const firstPage = await rows.evaluateAll((r) => r.map((row) => row.getAttribute('data-row-key')));
+    await page.getByTestId('cursor-pager-next').click();
+    await expect.poll(() => previous.isDisabled()).toBe(false);
+    const secondPage = await rows.evaluateAll((r) => r.map((row) => row.getAttribute('data-row-key')));
+    expect(secondPage.length).toBe(Math.min(10, total - 10));
+    expect(secondPage.filter((key) => firstPage.includes(key))).toEqual([]);
+    await previous.click();
+    await expect.poll(() => previous.isDisabled()).toBe(true);
+    expect(await rows.evaluateAll((r) => r.map((row) => row.getAttribute('data-row-key')))).toEqual(
+      firstPage,
+    );
+    await page.context().close();
+  });
 });

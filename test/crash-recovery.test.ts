@@ -39,10 +39,12 @@ describe.each(testDatabases)('a process killed between payment and notify delive
       QY_NOTIFY_PRIVATE_ADDRESSES: 'allow',
     };
     delete env.DATABASE_URL;
+    delete env.DATABASE_LISTEN_URL;
     if (database.kind === 'postgres') {
       const scratch = await database.open();
       await scratch.db.close();
       env.DATABASE_URL = scratch.url;
+      env.DATABASE_LISTEN_URL = scratch.listenUrl;
       cleanups.push(() => scratch.dispose().catch(() => {}));
     }
 

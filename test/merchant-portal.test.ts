@@ -357,7 +357,7 @@ describe.each(testDatabases)('merchant portal on $kind', (database) => {
       })
     ).orderNo;
 
-    const all = await services().orders.list({ merchantId: merchantA, limit: 200, offset: 0 });
+    const { rows: all } = await services().orders.list({ merchantId: merchantA, limit: 200 });
     const managerList = await managerA.ok<OrderList>('GET', '/api/merchant/orders?limit=200');
     expect(managerList.total).toBe(all.length);
     expect(managerList.items.map((o) => o.orderNo)).toEqual(all.map((o) => o.order_no));
@@ -709,9 +709,9 @@ describe.each(testDatabases)('merchant portal on $kind', (database) => {
 
     const declined = (await scan(cashier1, '134567890123456799')).body.order;
     expect(declined).toMatchObject({ state: 'failed', failure: { code: 'BALANCE_NOT_ENOUGH' } });
-    const before = await services().orders.list({ merchantId: merchantA, limit: 500, offset: 0 });
+    const { rows: before } = await services().orders.list({ merchantId: merchantA, limit: 500 });
     expectRefusal(await scan(cashier1, '12ab'), 400, 'INVALID_REQUEST');
-    expect((await services().orders.list({ merchantId: merchantA, limit: 500, offset: 0 })).length).toBe(
+    expect((await services().orders.list({ merchantId: merchantA, limit: 500 })).rows.length).toBe(
       before.length,
     );
     expect((await ledgerReport(services())).ok).toBe(true);

@@ -92,6 +92,7 @@ describe.each(testDatabases)('one payment end to end on $kind', (database) => {
     expect(await (await fetch(`${t.platform.url}/readyz`)).json()).toEqual({
       status: 'ready',
       database: database.kind,
+      pid: process.pid,
     });
     const openapi = await (await fetch(`${t.platform.url}/docs/json`)).json();
     const paths = Object.keys(openapi.paths);

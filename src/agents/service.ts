@@ -3,6 +3,7 @@ import type { ConsoleUserService } from '../auth/console-users.ts';
 import { TtlCache } from '../cache.ts';
 import type { ProductRow } from '../catalog/queries.ts';
 import type { AgentRateRule, CatalogService } from '../catalog/service.ts';
+import { type ConfigBus, forgetOn } from '../config-bus.ts';
 import type { Db, Queryable } from '../db/index.ts';
 import { AppError, isUniqueViolation } from '../errors.ts';
 import { describeComponent, exceedingComponent, type FeeComponent, type FeeTerms } from '../fees/fee.ts';
@@ -66,6 +67,9 @@ export interface AgentView {
   updatedAt: string;
 }
 
+/** The bus topic of the agent tree and agents' rates. */
+export const AGENTS_TOPIC = 'agents';
+
 /**
  * Agents (代理商, AG-1, AG-2): the tree, its rates per product, the merchants under each agent, and
  * the agent part of the rate rule (channel cost ≤ top agent ≤ … ≤ direct agent ≤ merchant, part by
@@ -77,6 +81,7 @@ export interface AgentView {
 export class AgentService implements AgentRateRule {
   /** Chains by merchant and product, read on every order of an agent's merchant. */
   private readonly chains = new TtlCache<ChainLevel[]>(CHAIN_CACHE_TTL_MS);
+  private bus: ConfigBus | null = null;
 
   constructor(
     private readonly db: Db,
@@ -85,6 +90,18 @@ export class AgentService implements AgentRateRule {
     private readonly consoleUsers: ConsoleUserService,
     private readonly options: { maxDepth: () => Promise<number> },
   ) {}
+
+  /** Every process forgets its cached chains when another changes the tree or a rate (`agents` on the bus). */
+  attachConfigBus(bus: ConfigBus): void {
+    this.bus = bus;
+    forgetOn(bus, AGENTS_TOPIC, () => this.chains.clear());
+  }
+
+  /** After a committed write: this process forgets at once, the others when the bus tells them. */
+  private chainsChanged(): void {
+    this.chains.clear();
+    void this.bus?.publish(AGENTS_TOPIC);
+  }
 
   maxDepth(): Promise<number> {
     return this.options.maxDepth();
@@ -268,7 +285,7 @@ export class AgentService implements AgentRateRule {
         await queries.moveSubtree(q, agent, parent);
         return (await queries.findAgentById(q, agent.id))!;
       })
-      .finally(() => this.chains.clear());
+      .finally(() => this.chainsChanged());
   }
 
   // ---------- merchants under agents ----------
@@ -327,7 +344,7 @@ export class AgentService implements AgentRateRule {
         }
         return this.merchants.setAgent(merchant.id, agent?.id ?? null, q);
       })
-      .finally(() => this.chains.clear());
+      .finally(() => this.chainsChanged());
   }
 
   /** The merchants of an agent's subtree as the consoles list them, each with its direct agent's number. */
@@ -395,7 +412,7 @@ export class AgentService implements AgentRateRule {
       }
       await queries.upsertAgentRate(q, agent.id, product.id, terms);
     });
-    this.chains.clear();
+    this.chainsChanged();
     return { productCode, ratePpm: terms.ratePpm, fixedFee: terms.fixed, minimumFee: terms.minimum };
   }
 

@@ -6,7 +6,7 @@ import { startSandboxServer } from '../channels/sandbox/server.ts';
 import { migrate } from '../db/migrate.ts';
 import { type Config, loadConfig } from './config.ts';
 import { demoCredentialsPath } from './demo.ts';
-import { createLogger } from './logger.ts';
+import { createLogger, type Logger } from './logger.ts';
 import {
   type ControlFile,
   type LedgerReport,
@@ -14,12 +14,15 @@ import {
   openDatabase,
   startPlatform,
 } from './platform.ts';
+import { defaultProcessCount, ownSlot, type ProcessSlot, superviseProcesses } from './processes.ts';
 import { createServices } from './services.ts';
 import { ensureWebBuilt } from './web.ts';
 
 const USAGE = `qingyun <command>
 
-  start [--role all|api|worker]   run the platform (default: everything in one process)
+  start [--role all|api|worker] [--processes N]
+                                  run the platform; with DATABASE_URL as N API processes sharing the
+                                  port (default: one per core, at most 8) and one worker process
   migrate                         apply database migrations and exit
   sandbox [--port 8090]           run the sandbox payment channel on its own
   check-ledger                    prove the ledger's invariants; exits 1 on a breach
@@ -31,14 +34,23 @@ async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { role: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      role: { type: 'string' },
+      processes: { type: 'string' },
+      port: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   const [command, ...rest] = positionals;
   if (values.help || !command) {
     console.log(USAGE);
     return command || values.help ? 0 : 1;
   }
-  const env = { ...process.env, ...(values.role ? { QY_ROLE: values.role } : {}) };
+  const env = {
+    ...process.env,
+    ...(values.role ? { QY_ROLE: values.role } : {}),
+    ...(values.processes ? { QY_PROCESSES: values.processes } : {}),
+  };
   switch (command) {
     case 'start':
       return start(loadConfig(env));
@@ -57,11 +69,23 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function start(config: Config): Promise<number> {
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, config.logFormat);
+  const slot = ownSlot();
+  if (slot) return startForkedProcess(config, slot, log);
   if (config.role !== 'worker') ensureWebBuilt((line) => log.info(line));
   if (config.databaseUrl && !config.publicUrl?.startsWith('https:')) {
     // Console cookies get the Secure flag only when the platform knows it is served over HTTPS.
     log.warn('QY_PUBLIC_URL is not https: console session cookies are sent without the Secure flag');
+  }
+  const apiProcesses = config.processes ?? defaultProcessCount();
+  if (config.databaseUrl && config.role !== 'worker' && apiProcesses > 1) {
+    return startProcesses(config, apiProcesses, log);
+  }
+  if (!config.databaseUrl && (config.processes ?? 1) > 1) {
+    log.warn(
+      { processes: config.processes },
+      'the embedded database can be opened by one process only: running one; set DATABASE_URL for more',
+    );
   }
   const platform = await startPlatform(config, { log });
   const mode = config.databaseUrl
@@ -90,6 +114,36 @@ async function start(config: Config): Promise<number> {
   return 0;
 }
 
+/** The primary of several processes: it serves nothing itself, it keeps them running (processes.ts). */
+async function startProcesses(config: Config, apiProcesses: number, log: Logger): Promise<number> {
+  const { url, demoCreated, stopped } = await superviseProcesses(config, apiProcesses, log);
+  const worker = config.role === 'api' ? '' : ' and 1 worker process';
+  console.log(
+    `\nQingyun Pay is running at ${url}  (role ${config.role}: ${apiProcesses} API processes${worker}, database: PostgreSQL)`,
+  );
+  console.log(`  API docs     ${url}/docs`);
+  if (demoCreated) {
+    log.warn(
+      { file: demoCredentialsPath(config) },
+      'demo data created; its passwords and app secret are only in this file (mode 0600), not printed',
+    );
+  }
+  await stopped;
+  return 0;
+}
+
+/** One process of several: the primary forked it and says its role; it prints no banner of its own. */
+async function startForkedProcess(config: Config, slot: ProcessSlot, log: Logger): Promise<number> {
+  const platform = await startPlatform(config, { log });
+  log.info({ role: slot.role, index: slot.index }, 'platform process started');
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  await platform.stop();
+  return 0;
+}
+
 function printDemo(
   url: string,
   demo: NonNullable<Awaited<ReturnType<typeof startPlatform>>['demo']>,
@@ -105,7 +159,12 @@ Demo data created (also in ${path.join(dataDir, 'demo-credentials.json')}):
   product      ${demo.merchant.productCode} (bound to two sandbox channel accounts)
   static QR    ${url}/pay/${demo.staticQrCode}   (a store's 收款码: type an amount on a phone and pay)
   agent portal ${demo.agent.username} / ${demo.agent.password}   (${url}/login, area 代理商 / agent; agent ${demo.agent.agentNo})
-  agent's merchant ${demo.agent.mchNo}, static QR ${url}/pay/${demo.agent.staticQrCode}   (a payment there earns the agent commission)
+  agent's merchant ${demo.agent.mchNo}, static QR ${url}/pay/${demo.agent.staticQrCode}   (a payment there earns the agent commission)${
+    demo.member
+      ? `
+  member portal ${demo.member.username} / ${demo.member.password}   (${url}/login, area 会员 / member; member ${demo.member.memberNo}, ${demo.member.bizUserId})`
+      : ''
+  }
 Create an order:  npx tsx examples/create-order.ts   (see README)
 `);
 }

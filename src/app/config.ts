@@ -4,8 +4,10 @@ import path from 'node:path';
 import { z } from 'zod';
 import { isIpOrCidr } from '../auth/ip-allowlist.ts';
 import { parseMasterKey } from '../auth/secret-box.ts';
+import { DEFAULT_READ_MAX_LAG_MS } from '../db/read-replica.ts';
 import { DEFAULT_NOTIFY_SCHEDULE_SECONDS } from '../notify/service.ts';
 import { makePrivateDir, writePrivateFile } from '../private-files.ts';
+import type { LogFormat } from './logger.ts';
 
 /**
  * A stalled body is cut after 10 s (64 KB arrive far sooner on any real link); idle keep-alive
@@ -20,9 +22,13 @@ const EnvSchema = z.object({
   QY_DATA_DIR: z.string().default('./data'),
   QY_UPLOAD_DIR: z.string().optional(),
   DATABASE_URL: z.string().url().optional(),
+  DATABASE_LISTEN_URL: z.string().url().optional(),
+  DATABASE_READ_URL: z.string().url().optional(),
+  QY_READ_MAX_LAG_MS: z.coerce.number().int().min(0).max(3_600_000).default(DEFAULT_READ_MAX_LAG_MS),
   QY_MASTER_KEY: z.string().optional(),
   QY_PUBLIC_URL: z.string().url().optional(),
   QY_ROLE: z.enum(['all', 'api', 'worker']).default('all'),
+  QY_PROCESSES: z.coerce.number().int().min(1).max(64).optional(),
   QY_DEMO: z.enum(['0', '1']).optional(),
   QY_SANDBOX: z.enum(['0', '1']).optional(),
   QY_SANDBOX_REGISTRATION_TOKEN: z
@@ -50,6 +56,8 @@ const EnvSchema = z.object({
   QY_SMTP_FROM: z.string().default('Qingyun Pay <no-reply@localhost>'),
   QY_AUTH_GUESSES_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(30),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Unset: one coloured line per event when stdout is a terminal, JSON otherwise.
+  QY_LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
 });
 
 export interface Config {
@@ -60,10 +68,27 @@ export interface Config {
   uploadDir?: string;
   /** Unset: embedded PGlite under dataDir. */
   databaseUrl?: string;
+  /**
+   * PostgreSQL directly, for the configuration bus's one LISTEN connection, when `databaseUrl` goes
+   * through pgbouncer in transaction pooling mode (which cannot hold a LISTEN). Unset: `databaseUrl`.
+   */
+  databaseListenUrl?: string;
+  /**
+   * A streaming replica of DATABASE_URL that the screens' reads go to (src/db/read-replica.ts);
+   * ignored on the embedded database.
+   */
+  databaseReadUrl?: string;
+  /** Beyond this replay lag (or with the replica down) those reads go to the primary. */
+  readMaxLagMs?: number;
   masterKey: Buffer;
   /** Base URL that customers and channels reach us at; defaults to http://127.0.0.1:PORT. */
   publicUrl?: string;
   role: 'all' | 'api' | 'worker';
+  /**
+   * API processes sharing the port with PostgreSQL (src/app/processes.ts); unset: one per core, at
+   * most 8. The embedded database is opened by one process only, so it always runs one.
+   */
+  processes?: number;
   /** Seed demo data on an empty database: always for the embedded one, only with QY_DEMO=1 otherwise. */
   demo: boolean;
   /**
@@ -74,6 +99,8 @@ export interface Config {
   /** Bearer token for registering sandbox merchants over HTTP; unset: only the platform registers them. */
   sandboxRegistrationToken?: string;
   logLevel: string;
+  /** `json` for log collectors, `pretty` (one coloured line per event) for a person at a terminal. */
+  logFormat: LogFormat;
   /**
    * The reverse proxies whose X-Forwarded-For we believe (addresses and CIDR ranges), or false for
    * none. The client is the right-most address in the chain that is not one of them.
@@ -120,13 +147,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     uploadDir: e.QY_UPLOAD_DIR ? path.resolve(e.QY_UPLOAD_DIR) : undefined,
     databaseUrl: e.DATABASE_URL,
+    databaseListenUrl: e.DATABASE_LISTEN_URL,
+    databaseReadUrl: e.DATABASE_URL ? e.DATABASE_READ_URL : undefined,
+    readMaxLagMs: e.QY_READ_MAX_LAG_MS,
     masterKey: resolveMasterKey(e.QY_MASTER_KEY, dataDir, !e.DATABASE_URL),
     publicUrl: e.QY_PUBLIC_URL?.replace(/\/$/, ''),
     role: e.QY_ROLE,
+    processes: e.QY_PROCESSES,
     demo: e.DATABASE_URL ? e.QY_DEMO === '1' : e.QY_DEMO !== '0',
     sandbox: (e.QY_SANDBOX ?? (e.DATABASE_URL ? '0' : '1')) === '1',
     sandboxRegistrationToken: e.QY_SANDBOX_REGISTRATION_TOKEN,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.QY_LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json'),
     trustProxy: parseTrustProxy(e.QY_TRUST_PROXY),
     httpTimeouts: httpTimeouts(e),
     timeZone: e.QY_TIME_ZONE,

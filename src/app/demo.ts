@@ -2,6 +2,7 @@ import path from 'node:path';
 import { temporaryPassword } from '../auth/console-users.ts';
 import { registerSandboxMerchant } from '../channels/sandbox/server.ts';
 import type { SandboxStore } from '../channels/sandbox/store.ts';
+import { memberOfMerchant } from '../members/portal-queries.ts';
 import { writePrivateFile } from '../private-files.ts';
 import { DEFAULT_TERMS } from '../settlement/terms.ts';
 import type { Config } from './config.ts';
@@ -19,7 +20,19 @@ export interface DemoCredentials {
    * code: a payment there credits the agent's commission.
    */
   agent: { agentNo: string; username: string; password: string; mchNo: string; staticQrCode: string };
+  /** The member portal's login of the demo marketplace's seller-1 (云杉家具有限公司), when it was seeded. */
+  member?: DemoMemberLogin;
 }
+
+export interface DemoMemberLogin {
+  memberNo: string;
+  bizUserId: string;
+  username: string;
+  password: string;
+}
+
+/** The demo member whose portal login the demo sets up, and that login's username. */
+export const DEMO_MEMBER = { bizUserId: 'seller-1', username: 'seller1' } as const;
 
 export const DEMO_PRODUCT = 'sandbox_qr';
 /** The demo merchant's withdrawals from 100 yuan wait for an operator's review. */
@@ -135,7 +148,11 @@ export async function seedDemo(
     productCodes: [DEMO_PRODUCT],
   });
 
+  await seedDemoMarketplace(services, { merchantId: merchant.id, appId: app.appId });
+  await seedDemoSplitRule(services, { merchantId: merchant.id, appId: app.appId });
   const agent = await seedDemoAgent(services, operator.id);
+  // After the demo's members (seller-1, seller-2, buyer-1 in the demo app) are seeded.
+  const member = await seedDemoMemberLogin(services, merchant.id);
 
   const credentials: DemoCredentials = {
     operator: { username: 'admin', password },
@@ -143,9 +160,38 @@ export async function seedDemo(
     merchantManager: { username: 'demo_manager', password: managerPassword },
     staticQrCode: counter.code,
     agent,
+    ...(member ? { member } : {}),
   };
   writePrivateFile(demoCredentialsPath(config), `${JSON.stringify(credentials, null, 2)}\n`);
   return credentials;
+}
+
+/**
+ * 会员门户: a portal login `seller1` for the demo merchant's member seller-1, as if it had done its
+ * first login. Only when that member exists, and only once: a member that already has a login is
+ * left as it is (null).
+ */
+export async function seedDemoMemberLogin(
+  services: Services,
+  merchantId: bigint,
+): Promise<DemoMemberLogin | null> {
+  const member = await memberOfMerchant(services.db, merchantId, DEMO_MEMBER.bizUserId);
+  if (!member) return null;
+  if ((await services.consoleUsers.memberLoginsOf([member.id])).has(member.id)) return null;
+  const password = temporaryPassword();
+  await services.consoleUsers.createUser({
+    area: 'member',
+    username: DEMO_MEMBER.username,
+    password,
+    displayName: member.name,
+    memberId: member.id,
+  });
+  return {
+    memberNo: member.member_no,
+    bizUserId: member.biz_user_id,
+    username: DEMO_MEMBER.username,
+    password,
+  };
 }
 
 /**
@@ -200,4 +246,76 @@ async function seedDemoAgent(services: Services, operatorId: bigint): Promise<De
     mchNo: merchant.mch_no,
     staticQrCode: counter.code,
   };
+}
+
+/** The demo marketplace's members: two sellers with a sandbox card each, and a buyer. */
+const DEMO_MEMBERS = [
+  {
+    bizUserId: 'seller-1',
+    type: 'enterprise',
+    name: '云杉家具有限公司',
+    idNo: '91330100MA2B3C5D6X',
+    legalPersonName: '王云杉',
+    phone: '13800000001',
+    card: { accountNo: '6222000000000002001', bankName: '沙箱银行 Sandbox Bank' },
+  },
+  {
+    bizUserId: 'seller-2',
+    type: 'personal',
+    name: '李木',
+    idNo: '110101199003071237',
+    phone: '13800000002',
+    card: { accountNo: '6222000000000002002', bankName: '沙箱银行 Sandbox Bank' },
+  },
+  {
+    bizUserId: 'buyer-1',
+    type: 'personal',
+    name: '赵小满',
+    idNo: '110101199501011235',
+    phone: '13800000003',
+  },
+] as const;
+
+/**
+ * A marketplace in the demo merchant's app (MON-9): the sellers 云杉家具有限公司 (seller-1) and
+ * 李木 (seller-2), each with a sandbox card bound through the four-element check, and the buyer
+ * buyer-1; all verified and active. Every step is idempotent, so a second run changes nothing.
+ */
+export async function seedDemoMarketplace(
+  services: Services,
+  demo: { merchantId: bigint; appId: string },
+): Promise<void> {
+  const app = await services.merchants.orderingApp(demo.merchantId, demo.appId);
+  const scope = { merchantId: demo.merchantId, appDbId: app.appDbId };
+  for (const input of DEMO_MEMBERS) {
+    const { card, ...fields } = { card: undefined, ...input };
+    const { member } = await services.members.create(scope, fields, { source: 'portal', via: 'portal' });
+    const verified = await services.members.verify(member);
+    const active = await services.members.setState(verified, 'active');
+    if (card && (await services.members.cardsOf(active)).length === 0) {
+      await services.members.bindCard(active, { ...card, phone: input.phone });
+    }
+  }
+}
+
+/** The demo's split rule: the order's payee receives, the merchant takes 5% commission. */
+export const DEMO_SPLIT_RULE = '平台抽佣 5%';
+
+/**
+ * 分账规则: one enabled rule on the demo app, so the screen shows one — the order's payee (a member
+ * named on the order) receives the payment, the demo merchant keeps 5% (50 000 ppm) of it as the
+ * marketplace's commission. Once: a rule of that name already there is left as it is.
+ */
+export async function seedDemoSplitRule(
+  services: Services,
+  demo: { merchantId: bigint; appId: string },
+): Promise<void> {
+  const rules = await services.splits.rules.listRules(demo.merchantId);
+  if (rules.some((r) => r.name === DEMO_SPLIT_RULE)) return;
+  await services.splits.rules.createRule(demo.merchantId, {
+    name: DEMO_SPLIT_RULE,
+    appId: demo.appId,
+    receiver: { kind: 'payee' },
+    parties: [{ party: { kind: 'merchant' }, basis: 'ppm', value: 50_000n }],
+  });
 }

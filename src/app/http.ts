@@ -3,10 +3,12 @@ import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, {
+  type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
+  LogController,
   type RouteOptions,
 } from 'fastify';
 import {
@@ -18,19 +20,27 @@ import {
 } from 'fastify-type-provider-zod';
 import { agentAreaRoutes } from '../agents/agent-routes.ts';
 import { agentAdminRoutes } from '../agents/routes.ts';
+import { alertRoutes } from '../alerts/routes.ts';
 import { auditActionOf } from '../audit/actions.ts';
 import { authRoutes, operatorAdminRoutes } from '../auth/routes.ts';
-import { catalogRoutes } from '../catalog/routes.ts';
+import { botAdminRoutes, botPortalRoutes, botWebhookRoutes } from '../bot/routes.ts';
+import { catalogRoutes, merchantBindingRoutes } from '../catalog/routes.ts';
 import { sandboxPlugin } from '../channels/sandbox/server.ts';
 import type { SandboxStore } from '../channels/sandbox/store.ts';
 import { payerRoutes } from '../collect/payer-page.ts';
 import { collectAdminRoutes, collectPortalRoutes } from '../collect/routes.ts';
+import { compatRoutes } from '../compat/routes.ts';
 import { databaseUnavailableReason } from '../db/unavailable.ts';
 import { AppError, fieldOfPath } from '../errors.ts';
 import { exportSettingsRoutes } from '../exports/routes.ts';
+import { healthRoutes } from '../health/routes.ts';
+import { merchantMemberPortalRoutes } from '../members/merchant-routes.ts';
+import { memberPortalRoutes } from '../members/portal-routes.ts';
+import { merchantMemberRoutes } from '../members/routes.ts';
 import { merchantPortalRoutes } from '../merchants/portal-routes.ts';
 import { merchantAdminRoutes } from '../merchants/routes.ts';
 import type { AppKeys } from '../merchants/service.ts';
+import { notificationAdminRoutes, notificationPortalRoutes } from '../notifications/routes.ts';
 import { onboardingAgentRoutes } from '../onboarding/agent-routes.ts';
 import { onboardingAdminRoutes } from '../onboarding/routes.ts';
 import { cashierRoutes } from '../orders/cashier.ts';
@@ -43,17 +53,21 @@ import {
   payoutPortalRoutes,
 } from '../payouts/routes.ts';
 import { reconciliationRoutes } from '../reconciliation/routes.ts';
+import { recycleRoutes } from '../recycle/routes.ts';
 import { consoleRefundRoutes } from '../refunds/console-routes.ts';
 import { channelRefundNotifyRoutes, merchantRefundRoutes } from '../refunds/routes.ts';
+import { platformSettingsRoutes } from '../settings/routes.ts';
 import { settlementRoutes } from '../settlement/routes.ts';
+import { merchantEscrowRoutes, splitPortalRoutes } from '../splits/routes.ts';
 import { statementRoutes } from '../statements/routes.ts';
 import { statsRoutes } from '../stats/routes.ts';
 import { agentWithdrawalRoutes } from '../withdrawals/agent-routes.ts';
 import { consoleWithdrawalRoutes } from '../withdrawals/console-routes.ts';
 import { merchantWithdrawalRoutes } from '../withdrawals/routes.ts';
 import type { Config } from './config.ts';
-import { loggerOptions } from './logger.ts';
+import type { Logger } from './logger.ts';
 import { merchantApiDocsRoutes } from './merchant-api-docs.ts';
+import { completeOpenApiDocument, SECURITY_SCHEMES } from './openapi-document.ts';
 import { securityHeaders } from './security-headers.ts';
 import type { Services } from './services.ts';
 import { webRoutes } from './web.ts';
@@ -97,6 +111,29 @@ export interface HttpOptions {
   publicUrl: () => string;
   /** The in-process sandbox's store and settings; mounted only when config.sandbox is on. */
   sandbox: { store: SandboxStore; registrationToken: string | null; retryDelaysMs?: readonly number[] };
+  /** The platform's logger: requests log through it, in its format (JSON or one line per event). */
+  log: Logger;
+}
+
+/**
+ * Fastify logs two info lines per request, which at production level cost every request its share of
+ * CPU: each request is logged once, on completion and at debug; a request that errored still logs
+ * at error.
+ */
+class QuietRequestLog extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(
+    error: Error | null | undefined,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): void {
+    if (error) {
+      reply.log.error({ res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');
+    } else {
+      reply.log.debug({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+    }
+  }
 }
 
 export async function buildHttpApp({
@@ -104,9 +141,12 @@ export async function buildHttpApp({
   services,
   publicUrl,
   sandbox,
+  log,
 }: HttpOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: loggerOptions(config.logLevel),
+    // Typed as Fastify's base logger, so the instance keeps Fastify's default generics.
+    loggerInstance: log as FastifyBaseLogger,
+    logController: new QuietRequestLog(),
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: () => `req_${randomUUID().replaceAll('-', '')}`,
     trustProxy: config.trustProxy,
@@ -158,13 +198,11 @@ export async function buildHttpApp({
           'Merchant API (signed, see docs/merchant-api.md) and operator API (session cookie). ' +
           'Amounts are integers in minor units (fen).',
       },
-      components: {
-        securitySchemes: {
-          merchantSignature: { type: 'apiKey', in: 'header', name: 'X-Qy-Signature' },
-          operatorSession: { type: 'apiKey', in: 'cookie', name: 'qy_session' },
-        },
-      },
+      components: { securitySchemes: SECURITY_SCHEMES },
     },
+    // Security, operation ids, the error envelope, and the merchant API's answers and examples.
+    transformObject: (input) =>
+      completeOpenApiDocument('openapiObject' in input ? input.openapiObject : input.swaggerObject),
     // The in-process sandbox is another party's API, not ours: keep it out of our OpenAPI.
     transform: (input) => {
       const out = jsonSchemaTransform(input);
@@ -179,7 +217,13 @@ export async function buildHttpApp({
     try {
       // Its own connection with short timeouts: a probe says "not ready" fast, never hangs with the requests.
       await services.db.ping(READY_PROBE_TIMEOUT_MS);
-      return { status: 'ready', database: services.db.kind };
+      const replica = services.reads.status();
+      // Which process answered: with several API processes on one port, a probe or a person can tell.
+      const ready = { status: 'ready', database: services.db.kind, pid: process.pid };
+      // A replica that is down or behind leaves the node ready: its reads go to the primary meanwhile.
+      if (!replica.configured) return ready;
+      const { target, reason, lagMs, lagBytes, maxLagMs, checkedAt } = replica;
+      return { ...ready, readReplica: { reads: target, reason, lagMs, lagBytes, maxLagMs, checkedAt } };
     } catch (error) {
       request.log.warn({ err: error }, 'readiness probe: database unavailable');
       return reply
@@ -190,7 +234,9 @@ export async function buildHttpApp({
   });
 
   await app.register(merchantOrderRoutes, { services });
+  await app.register(compatRoutes, { services, publicUrl });
   await app.register(merchantRefundRoutes, { services });
+  await app.register(merchantEscrowRoutes, { services });
   await app.register(channelNotifyRoutes, { services });
   await app.register(channelRefundNotifyRoutes, { services });
   await app.register(authRoutes, {
@@ -205,10 +251,13 @@ export async function buildHttpApp({
   await app.register(onboardingAdminRoutes, { services });
   await app.register(onboardingAgentRoutes, { services });
   await app.register(catalogRoutes, { services });
+  await app.register(merchantBindingRoutes, { services });
+  await app.register(healthRoutes, { services });
   await app.register(orderAdminRoutes, { services });
   await app.register(statsRoutes, { services });
   await app.register(orderPortalRoutes, { services });
   await app.register(merchantPortalRoutes, { services });
+  await app.register(splitPortalRoutes, { services });
   await app.register(consoleRefundRoutes, { services });
   await app.register(cashierRoutes, { services });
   await app.register(collectPortalRoutes, { services });
@@ -216,16 +265,29 @@ export async function buildHttpApp({
   await app.register(payerRoutes, { services });
   await app.register(settlementRoutes, { services });
   await app.register(statementRoutes, { services });
+  await app.register(notificationAdminRoutes, { services });
+  await app.register(notificationPortalRoutes, { services });
   await app.register(reconciliationRoutes, { services });
+  await app.register(alertRoutes, { services });
   await app.register(exportSettingsRoutes, { services });
+  await app.register(platformSettingsRoutes, { services });
   await app.register(merchantWithdrawalRoutes, { services });
+  await app.register(merchantMemberRoutes, { services });
+  await app.register(merchantMemberPortalRoutes, { services });
   await app.register(consoleWithdrawalRoutes, { services });
   await app.register(agentWithdrawalRoutes, { services });
+  // The member portal (会员门户): its first login by SMS code and the area member's API.
+  await app.register(memberPortalRoutes, { services, publicUrl: config.publicUrl });
   // Payouts (代付): the merchant API, the channel's payout notify, the operator console and the portal.
   await app.register(merchantPayoutRoutes, { services });
   await app.register(channelPayoutNotifyRoutes, { services });
   await app.register(payoutAdminRoutes, { services });
   await app.register(payoutPortalRoutes, { services });
+  await app.register(recycleRoutes, { services });
+  // The Telegram bot (机器人): operators' settings and groups, the portal's own groups, the webhook.
+  await app.register(botAdminRoutes, { services });
+  await app.register(botPortalRoutes, { services });
+  await app.register(botWebhookRoutes, { services });
   await app.register(webRoutes);
   if (config.sandbox) {
     await app.register(sandboxPlugin, {

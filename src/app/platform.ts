@@ -7,6 +7,7 @@ import { resealUnboundTotpSecrets } from '../auth/sealed-secrets.ts';
 import { DbSandboxStore } from '../channels/sandbox/store.ts';
 import { type Db, openPglite, openPostgres } from '../db/index.ts';
 import { migrate } from '../db/migrate.ts';
+import type { Notifier } from '../notifications/types.ts';
 import { ownerOnlyUmask, restrictToOwner, writePrivateFile } from '../private-files.ts';
 import type { Config } from './config.ts';
 import { type DemoCredentials, seedDemo } from './demo.ts';
@@ -32,7 +33,9 @@ export interface ControlFile {
 
 /** Opens PostgreSQL, or the embedded database in a data dir only this account can read (0700, files 0600). */
 export async function openDatabase(config: Config): Promise<Db> {
-  if (config.databaseUrl) return openPostgres(config.databaseUrl);
+  if (config.databaseUrl) {
+    return openPostgres(config.databaseUrl, undefined, { listenUrl: config.databaseListenUrl });
+  }
   ownerOnlyUmask();
   restrictToOwner(config.dataDir);
   const db = await openPglite(path.join(config.dataDir, 'pgdata'));
@@ -63,20 +66,26 @@ export interface StartOptions {
   db?: Db;
   /** Waits between the in-process sandbox's notify retries (tests shorten them). */
   sandboxRetryDelaysMs?: readonly number[];
+  /** Sends alerts to people; without one they are only logged (see createServices). */
+  notifier?: Notifier;
 }
 
 /** Starts everything the role asks for: HTTP API and pages, worker, demo data on a fresh database. */
 export async function startPlatform(config: Config, options: StartOptions = {}): Promise<Platform> {
-  const log = options.log ?? createLogger(config.logLevel);
+  const log = options.log ?? createLogger(config.logLevel, config.logFormat);
   const ownsDb = !options.db;
   const db = options.db ?? (await openDatabase(config));
   let http: FastifyInstance | null = null;
   let worker: Worker | null = null;
+  let startedHealth: { close(): Promise<void> } | null = null;
+  let services: Services | null = null;
   try {
     const applied = await migrate(db);
     if (applied.length > 0) log.info({ applied }, 'migrations applied');
     let url = config.publicUrl ?? `http://127.0.0.1:${config.port}`;
-    const services = createServices(db, config, log, () => url);
+    services = createServices(db, config, log, () => url, options.notifier);
+    // Hear other nodes' configuration changes (src/config-bus.ts) from now on.
+    services.configBus.start();
     await resealUnboundSecrets(services, log);
     if (config.sandbox && config.databaseUrl) warnSandboxInProduction(log);
     // The sandbox's own records live in its own tables; the demo seed registers its merchants there
@@ -89,6 +98,7 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
         config,
         services,
         publicUrl: () => url,
+        log,
         sandbox: {
           store: sandboxStore,
           registrationToken: config.sandboxRegistrationToken ?? null,
@@ -99,6 +109,8 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
       await http.listen({ port: config.port, host: config.host });
       if (!config.publicUrl) url = `http://127.0.0.1:${(http.server.address() as AddressInfo).port}`;
     }
+    services.health.start();
+    startedHealth = services.health;
     if (config.role !== 'api') {
       worker = new Worker(services, config);
       worker.start();
@@ -107,6 +119,7 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
     const controlPath = controlToken
       ? writeControlFile(config.dataDir, { pid: process.pid, url, token: controlToken })
       : null;
+    const running = services;
     return {
       url,
       services,
@@ -116,13 +129,19 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
         if (controlPath) fs.rmSync(controlPath, { force: true });
         await http?.close();
         await worker?.stop();
-        await services.notify.close();
+        await running.health.close();
+        await running.notify.close();
+        await running.configBus.close();
+        await running.reads.close();
         if (ownsDb) await db.close();
       },
     };
   } catch (error) {
     await http?.close().catch(() => {});
     await worker?.stop().catch(() => {});
+    await startedHealth?.close().catch(() => {});
+    await services?.configBus.close().catch(() => {});
+    await services?.reads.close().catch(() => {});
     if (ownsDb) await db.close().catch(() => {});
     throw error;
   }
@@ -172,17 +191,21 @@ export interface LedgerReport {
 
 /**
  * Every merchant's frozen balance is exactly what its open withdrawals and open third-party payouts
- * hold, and every agent's frozen commission what its open withdrawals hold: a freeze without its
- * withdrawal or payout, or a payout paid or returned twice, shows here.
+ * hold, and every agent's frozen commission and every member's frozen balance what its open
+ * withdrawals hold: a freeze without its withdrawal or payout, or a payout paid or returned twice,
+ * shows here.
  */
 async function frozenProblems(services: Services): Promise<string[]> {
-  const [frozen, withdrawals, payouts, agentFrozen, agentWithdrawals] = await Promise.all([
-    services.ledger.guardedBalancesOfKind('merchant_frozen'),
-    services.withdrawals.frozenByMerchant(),
-    services.payouts.frozenByMerchant(),
-    services.ledger.derivedBalancesOfKind('agent_frozen'),
-    services.withdrawals.frozenBy('agent'),
-  ]);
+  const [frozen, withdrawals, payouts, agentFrozen, agentWithdrawals, memberFrozen, memberWithdrawals] =
+    await Promise.all([
+      services.ledger.guardedBalancesOfKind('merchant_frozen'),
+      services.withdrawals.frozenByMerchant(),
+      services.payouts.frozenByMerchant(),
+      services.ledger.derivedBalancesOfKind('agent_frozen'),
+      services.withdrawals.frozenBy('agent'),
+      services.ledger.guardedBalancesOfKind('member_frozen'),
+      services.withdrawals.frozenBy('member'),
+    ]);
   const keys = new Set([...frozen.keys(), ...withdrawals.keys(), ...payouts.keys()]);
   const problems: string[] = [];
   for (const key of keys) {
@@ -201,6 +224,16 @@ async function frozenProblems(services: Services): Promise<string[]> {
     if (balance !== held) {
       const [agent, currency] = key.split(':');
       problems.push(`agent ${agent} frozen ${currency} is ${balance} but its open withdrawals hold ${held}`);
+    }
+  }
+  for (const key of new Set([...memberFrozen.keys(), ...memberWithdrawals.keys()])) {
+    const held = memberWithdrawals.get(key) ?? 0n;
+    const balance = memberFrozen.get(key) ?? 0n;
+    if (balance !== held) {
+      const [member, currency] = key.split(':');
+      problems.push(
+        `member ${member} frozen ${currency} is ${balance} but its open withdrawals hold ${held}`,
+      );
     }
   }
   return problems;

@@ -80,6 +80,8 @@ const SPA_PATHS = [
   '/merchant/*',
   '/agent',
   '/agent/*',
+  '/member',
+  '/member/*',
 ];
 
 /**

@@ -18,7 +18,8 @@ export function backoffMs(usualMs: number, failures: number): number {
 interface ScheduledJob {
   name: string;
   everyMs: number;
-  run: () => Promise<unknown>;
+  /** The signal aborts when the worker stops (a long poll ends then instead of waiting it out). */
+  run: (signal: AbortSignal) => Promise<unknown>;
 }
 
 /**
@@ -76,6 +77,18 @@ export class Worker {
         run: async () =>
           this.services.orders.settleAgentCommissions(await this.services.settlement.settleTestOrders()),
       },
+      // Marketplace orders: members' split shares settle with their orders (pending → available).
+      {
+        name: 'settle-member-shares',
+        everyMs: this.config.settlementEveryMs ?? this.config.workerTickMs * 20,
+        run: () => this.services.splits.shares.settleMemberShares(),
+      },
+      // Escrow payments nobody confirmed within the auto-confirm days release themselves.
+      {
+        name: 'auto-confirm-escrows',
+        everyMs: 60_000,
+        run: () => this.services.splits.escrows.autoConfirmEscrows(),
+      },
       {
         name: 'daily-balances',
         everyMs: this.config.workerTickMs * 100,
@@ -89,10 +102,37 @@ export class Worker {
         everyMs: 60_000,
         run: () => this.services.statements.runDue(),
       },
+      // Operations alerts: every registered detector, its alerts recorded, resolved and told (alerts/).
+      { name: 'detect-alerts', everyMs: 60_000, run: () => this.services.alerts.runDetectors() },
       {
         name: 'auto-withdrawal',
         everyMs: 60_000,
         run: () => this.services.withdrawals.runAutoWithdrawals(),
+      },
+      // The recycle bin: rows deleted longer ago than the retention setting, unless money refers to them.
+      {
+        name: 'recycle-purge',
+        everyMs: 3_600_000,
+        run: () => this.services.recycle.purgeExpired(),
+      },
+      // The Telegram bot's updates by long polling (no-op without a token or in webhook mode): one
+      // node at a time holds the lease through a poll of up to 25 s, then the next poll starts.
+      {
+        name: 'telegram-poll',
+        everyMs: this.config.workerTickMs,
+        run: (signal) => this.services.bot.pollOnce(signal),
+      },
+      // Merchants' groups hear of their large payments and failed notifies.
+      {
+        name: 'bot-events',
+        everyMs: this.config.workerTickMs * 20,
+        run: () => this.services.bot.pushEvents(),
+      },
+      // Notifications (e-mail, SMS, Telegram): retries, and the messages that waited for the send window.
+      {
+        name: 'notifications',
+        everyMs: this.config.workerTickMs * 10,
+        run: () => this.services.notifications.deliverDue(),
       },
       {
         name: 'purge-nonces-sessions',
@@ -130,6 +170,7 @@ export class Worker {
       else if (started === 0 && !this.stopping) await this.idle(this.config.workerTickMs);
     }
     await this.services.notify.drain();
+    await this.services.notifications.drain();
   }
 
   private async jobLoop(job: ScheduledJob): Promise<void> {
@@ -138,7 +179,7 @@ export class Worker {
       try {
         if (await claimJob(this.services.db, job.name, this.holder)) {
           try {
-            await job.run();
+            await job.run(this.stopSignal.signal);
           } finally {
             await releaseJob(this.services.db, job.name, this.holder, job.everyMs);
           }

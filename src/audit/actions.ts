@@ -40,6 +40,15 @@ export const AUDIT_TARGET_TYPES = [
   'blacklist_entry',
   'recon_batch',
   'recon_item',
+  'alert',
+  'alert_route',
+  'bot',
+  'bot_group',
+  'notification_template',
+  'notification_blacklist',
+  'member',
+  'split_rule',
+  'escrow',
 ] as const;
 export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
 
@@ -64,6 +73,10 @@ export const AUDIT_ACTIONS: Readonly<Record<string, AuditAction>> = {
   'POST /api/auth/logout': a('auth.logout', 'user'),
   'POST /api/auth/password-reset/request': a('auth.password_reset_request', 'user'),
   'POST /api/auth/password-reset/confirm': a('auth.password_reset', 'user'),
+  // The member portal's first login (no session yet: the routes record themselves).
+  'POST /api/auth/member/first-login/code': a('auth.member_first_login_code', 'user'),
+  'POST /api/auth/member/first-login/verify': a('auth.member_first_login_verify', 'user'),
+  'POST /api/auth/member/first-login/setup': a('auth.member_first_login', 'member'),
 
   // Operators, roles, settings.
   'POST /api/admin/roles': a('role.create', 'role'),
@@ -76,6 +89,13 @@ export const AUDIT_ACTIONS: Readonly<Record<string, AuditAction>> = {
   'POST /api/admin/operators/:id/unlock': a('operator.unlock', 'operator'),
   'PUT /api/admin/settings/completion-password': a('setting.completion_password', 'setting'),
   'PUT /api/admin/settings/exports': a('setting.exports', 'setting'),
+  'PUT /api/admin/settings/recycle-bin': a('setting.recycle', 'setting'),
+  'PUT /api/admin/settings/order-number': a('setting.order_number', 'setting'),
+  'PUT /api/admin/settings/notify-schedule': a('setting.notify_schedule', 'setting'),
+  'PUT /api/admin/settings/session-policy': a('setting.session_policy', 'setting'),
+  'PUT /api/admin/settings/password-policy': a('setting.password_policy', 'setting'),
+  'PUT /api/admin/settings/site': a('setting.site', 'setting'),
+  'PUT /api/admin/settings/site-logo': a('setting.site_logo', 'setting'),
 
   // Settlement: calendar, defaults, merchant terms, a run on demand.
   'PUT /api/admin/settlement/holidays/:date': a('settlement.calendar_set', 'setting'),
@@ -104,11 +124,16 @@ export const AUDIT_ACTIONS: Readonly<Record<string, AuditAction>> = {
   'POST /api/admin/merchants/:mchNo/apps': a('app.create', 'app'),
   'PATCH /api/admin/apps/:appId': a('app.update', 'app'),
   'POST /api/admin/apps/:appId/rotate-secret': a('app.rotate_secret', 'app'),
+  'PUT /api/admin/apps/:appId/protocol': a('app.protocol', 'app'),
 
   // Products, channels, routing.
   'POST /api/admin/products': a('product.create', 'product'),
   'PATCH /api/admin/products/:code': a('product.update', 'product'),
   'POST /api/admin/channels': a('channel.create', 'channel'),
+  'PATCH /api/admin/channels/:code': a('channel.update', 'channel'),
+  'PUT /api/admin/channel-accounts/:id/breaker': a('channel_account.breaker', 'channel_account'),
+  'DELETE /api/admin/channel-accounts/:id/breaker': a('channel_account.breaker_reset', 'channel_account'),
+  'PUT /api/admin/merchants/:mchNo/bindings/:productCode': a('merchant_binding.update', 'merchant_product'),
   'POST /api/admin/channel-accounts': a('channel_account.create', 'channel_account'),
   'PATCH /api/admin/channel-accounts/:id': a('channel_account.update', 'channel_account'),
   'POST /api/admin/channel-accounts/:id/test-connection': a(
@@ -130,6 +155,7 @@ export const AUDIT_ACTIONS: Readonly<Record<string, AuditAction>> = {
   'POST /api/admin/orders/:orderNo/close': a('order.close', 'order'),
   'POST /api/admin/orders/:orderNo/notify/resend': a('order.notify_resend', 'order'),
   'POST /api/admin/orders/:orderNo/complete': a('order.complete', 'order'),
+  'POST /api/admin/orders/batch': a('order.batch', 'order'),
   'POST /api/admin/orders/:orderNo/complete/verify': a('order.complete_verify', 'order'),
   'POST /api/admin/test-orders': a('order.test', 'order'),
   'POST /api/admin/orders/:orderNo/refunds': a('refund.create', 'order'),
@@ -154,6 +180,18 @@ export const AUDIT_ACTIONS: Readonly<Record<string, AuditAction>> = {
   'POST /api/merchant/bank-cards/:id/default': a('bank_card.set_default', 'bank_card'),
   'DELETE /api/merchant/bank-cards/:id': a('bank_card.delete', 'bank_card'),
   'POST /api/merchant/withdrawals': a('withdrawal.create', 'withdrawal'),
+  'POST /api/merchant/members': a('member.create', 'member'),
+  'POST /api/merchant/members/:memberNo/state': a('member.state', 'member'),
+  // Marketplace splits and escrow (the merchant portal).
+  'POST /api/merchant/split-rules': a('split_rule.create', 'split_rule'),
+  'PUT /api/merchant/split-rules/:ruleNo': a('split_rule.update', 'split_rule'),
+  'POST /api/merchant/split-rules/:ruleNo/enable': a('split_rule.enable', 'split_rule'),
+  'POST /api/merchant/split-rules/:ruleNo/disable': a('split_rule.disable', 'split_rule'),
+  'POST /api/merchant/split-rules/:ruleNo/parties/:partyId/resend-agreement': a(
+    'split_rule.resend_agreement',
+    'split_rule',
+  ),
+  'POST /api/merchant/escrows/:orderNo/confirm': a('escrow.confirm', 'escrow'),
   'PUT /api/merchant/auto-withdrawal': a('withdrawal.auto_settings', 'merchant'),
   'POST /api/admin/withdrawals/:withdrawNo/approve': a('withdrawal.approve', 'withdrawal'),
   'POST /api/admin/withdrawals/:withdrawNo/reject': a('withdrawal.reject', 'withdrawal'),
@@ -174,6 +212,26 @@ export const AUDIT_ACTIONS: Readonly<Record<string, AuditAction>> = {
   'POST /api/admin/reconciliation/items/:id/resolve': a('reconciliation.resolve', 'recon_item'),
   'POST /api/admin/reconciliation/items/:id/complete': a('reconciliation.complete', 'order'),
   'PUT /api/admin/reconciliation/settings': a('reconciliation.settings', 'setting'),
+
+  // Operations alerts: acknowledge and resolve, an order's alerts, routing rules, thresholds.
+  'POST /api/admin/alerts/:id/acknowledge': a('alert.acknowledge', 'alert'),
+  'POST /api/admin/alerts/:id/resolve': a('alert.resolve', 'alert'),
+  'POST /api/admin/orders/:orderNo/alerts/acknowledge': a('order.alert_acknowledge', 'order'),
+  'POST /api/admin/alert-routes': a('alert_route.create', 'alert_route'),
+  'PUT /api/admin/alert-routes/:id': a('alert_route.update', 'alert_route'),
+  'DELETE /api/admin/alert-routes/:id': a('alert_route.delete', 'alert_route'),
+  'PUT /api/admin/alerts/settings': a('setting.alerts', 'setting'),
+  // The recycle bin: deletes (each by the permission that edits the thing), restore, purge.
+  'DELETE /api/admin/merchants/:mchNo': a('merchant.delete', 'merchant'),
+  'DELETE /api/admin/apps/:appId': a('app.delete', 'app'),
+  'DELETE /api/admin/products/:code': a('product.delete', 'product'),
+  'DELETE /api/admin/channels/:code': a('channel.delete', 'channel'),
+  'DELETE /api/admin/channel-accounts/:id': a('channel_account.delete', 'channel_account'),
+  'DELETE /api/admin/collect-codes/:id': a('collect_code.delete', 'collect_code'),
+  'DELETE /api/admin/operators/:id': a('operator.delete', 'operator'),
+  'DELETE /api/admin/merchants/:mchNo/users/:userId': a('merchant_user.delete', 'merchant_user'),
+  'POST /api/admin/recycle-bin/:type/:id/restore': a('recycle.restore', 'merchant'),
+  'DELETE /api/admin/recycle-bin/:type/:id': a('recycle.purge', 'merchant'),
 
   // Agents (operator console and the agent area).
   'POST /api/admin/agents': a('agent.create', 'agent'),
@@ -221,6 +279,12 @@ export const AUDIT_ACTIONS: Readonly<Record<string, AuditAction>> = {
   'POST /api/agent/bank-cards/:id/default': a('bank_card.set_default', 'bank_card'),
   'DELETE /api/agent/bank-cards/:id': a('bank_card.delete', 'bank_card'),
   'POST /api/agent/withdrawals': a('withdrawal.create', 'withdrawal'),
+  // The member portal.
+  'POST /api/member/bank-cards': a('bank_card.create', 'bank_card'),
+  'POST /api/member/bank-cards/:id/default': a('bank_card.set_default', 'bank_card'),
+  'DELETE /api/member/bank-cards/:id': a('bank_card.delete', 'bank_card'),
+  'PUT /api/member/withdraw-setting': a('member.withdraw_setting', 'member'),
+  'POST /api/member/withdrawals': a('withdrawal.create', 'withdrawal'),
   'POST /api/agent/agents': a('agent.create', 'agent'),
   'PUT /api/agent/agents/:agentNo/rates/:productCode': a('agent_rate.update', 'agent_rate'),
   'POST /api/agent/merchants': a('merchant.create', 'merchant'),
@@ -229,6 +293,36 @@ export const AUDIT_ACTIONS: Readonly<Record<string, AuditAction>> = {
     'merchant_product',
     'merchant_product.open',
   ),
+  // The Telegram bot (机器人).
+  'PUT /api/admin/bot': a('bot.update', 'bot'),
+  'POST /api/admin/bot/binding-codes': a('bot.binding_code', 'bot_group'),
+  'PATCH /api/admin/bot/groups/:id': a('bot_group.update', 'bot_group'),
+  'DELETE /api/admin/bot/groups/:id': a('bot_group.unbind', 'bot_group'),
+  'POST /api/admin/bot/groups/:id/test': a('bot_group.test', 'bot_group'),
+  'POST /api/merchant/bot/binding-codes': a('bot.binding_code', 'bot_group'),
+  'PATCH /api/merchant/bot/groups/:id': a('bot_group.update', 'bot_group'),
+  'DELETE /api/merchant/bot/groups/:id': a('bot_group.unbind', 'bot_group'),
+  'POST /api/merchant/bot/groups/:id/test': a('bot_group.test', 'bot_group'),
+
+  // Notifications (通知设置): providers, test messages, templates, blacklist, quiet hours, recipients.
+  'PUT /api/admin/notifications/providers': a('notification.providers', 'setting'),
+  'POST /api/admin/notifications/test': a('notification.test', 'setting'),
+  'PUT /api/admin/notifications/templates/:event/:locale': a(
+    'notification.template',
+    'notification_template',
+  ),
+  'DELETE /api/admin/notifications/templates/:event/:locale': a(
+    'notification.template_reset',
+    'notification_template',
+  ),
+  'POST /api/admin/notifications/blacklist': a('notification.blacklist_add', 'notification_blacklist'),
+  'DELETE /api/admin/notifications/blacklist/:id': a(
+    'notification.blacklist_remove',
+    'notification_blacklist',
+  ),
+  'PUT /api/admin/notifications/quiet-hours': a('notification.quiet_hours', 'setting'),
+  'PUT /api/admin/notifications/recipients': a('notification.recipients', 'setting'),
+  'PUT /api/merchant/notifications/customer-messages': a('notification.customer_messages', 'setting'),
 };
 
 /** Every action key an audit row can carry (the login ones included); each is translated in both languages. */
@@ -241,7 +335,13 @@ export const AUDIT_ACTION_KEYS: readonly string[] = [
 ].sort();
 
 /** Path prefixes of the console areas: a mutation under one of them is audited. */
-export const CONSOLE_PREFIXES = ['/api/auth/', '/api/admin/', '/api/merchant/', '/api/agent/'] as const;
+export const CONSOLE_PREFIXES = [
+  '/api/auth/',
+  '/api/admin/',
+  '/api/merchant/',
+  '/api/agent/',
+  '/api/member/',
+] as const;
 
 /** The action of a route (`METHOD /route/:param`), or undefined for a route the table does not know. */
 export function auditActionOf(route: string): AuditAction | undefined {

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { Db } from '../db/index.ts';
+import type { Db, Queryable } from '../db/index.ts';
 import { actionKeyOfRow, auditActionOf, routesOfAction } from './actions.ts';
 import * as queries from './queries.ts';
 
@@ -73,7 +73,11 @@ export function targetNameOf(targetId: string, before: unknown, after: unknown):
 }
 
 export class AuditService {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** Where the audit log screen reads (a replica when configured, src/db/read-replica.ts). */
+    private readonly reads: Queryable = db,
+  ) {}
 
   /** Writes one row; before/after are redacted here, whoever noted them, so no secret is ever stored. */
   record(entry: AuditRecord): Promise<void> {
@@ -87,7 +91,7 @@ export class AuditService {
 
   async list(filter: AuditListFilter) {
     const { actionKey, ...rest } = filter;
-    const { rows, total } = await queries.listAudit(this.db, {
+    const { rows, total } = await queries.listAudit(this.reads, {
       ...rest,
       actionKey: actionKey ? { key: actionKey, legacyRoutes: routesOfAction(actionKey) } : undefined,
     });

@@ -110,10 +110,14 @@ export class ApiSignatureVerifier {
     // An unknown app, another merchant's app and a disabled app are answered exactly like a bad
     // signature, after the same work (a verification against a stand-in key), so a caller who
     // cannot sign learns nothing about which app ids exist.
-    const app = found && found.mchNo === mchNo && found.appEnabled ? found : null;
+    // An app in the recycle bin is checked like an enabled one, so that a caller who proves it holds
+    // the key learns why it is refused (APP_DELETED) instead of a bad signature.
+    const app = found && found.mchNo === mchNo && (found.appEnabled || found.appDeleted) ? found : null;
     const valid = this.verify(text, signature, signType as SignType, app);
     if (!valid || !app) throw badSignature();
     // From here on the caller has proven it holds the app's key.
+    if (app.merchantDeleted) throw new AppError('MERCHANT_DELETED', `merchant ${mchNo} was deleted`);
+    if (app.appDeleted) throw new AppError('APP_DELETED', `app ${appId} was deleted`);
     if (!app.merchantEnabled) throw new AppError('MERCHANT_DISABLED', `merchant ${mchNo} is disabled`);
     if (app.acceptedSignType !== 'both' && app.acceptedSignType !== signType) {
       throw new AppError(
@@ -128,6 +132,14 @@ export class ApiSignatureVerifier {
       throw new AppError('NONCE_REUSED', 'this nonce was already used');
     }
     return app;
+  }
+
+  /**
+   * Remembers a one-time value of an app for the nonce lifetime: false when it was already used.
+   * The MD5 protocols (src/compat/) have no nonce of their own; a signed request is used once.
+   */
+  rememberNonce(appId: string, nonce: string): Promise<boolean> {
+    return this.nonces.submit({ appId, nonce });
   }
 
   /**

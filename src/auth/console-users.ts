@@ -4,6 +4,12 @@ import QRCode from 'qrcode';
 import type { WindowLimiter } from '../collect/limiter.ts';
 import type { Db } from '../db/index.ts';
 import { AppError } from '../errors.ts';
+import {
+  DEFAULT_PASSWORD_POLICY,
+  DEFAULT_SESSION_POLICY,
+  type PasswordPolicy,
+  type SessionPolicy,
+} from '../settings/platform.ts';
 import { GUESSES_PER_IP, guessLimiter } from './guess-limit.ts';
 import type { Mailer } from './mailer.ts';
 import { checkPasswordPolicy } from './password-policy.ts';
@@ -14,12 +20,13 @@ import * as queries from './queries.ts';
 import { totpSecretPlace } from './sealed-secrets.ts';
 import type { SecretBox } from './secret-box.ts';
 
-export const IDLE_TIMEOUT_SECONDS = 15 * 60;
-export const SESSION_MAX_MS = 12 * 60 * 60 * 1000;
+/** The defaults and the longest allowed (docs/security.md); operators may set shorter ones (系统设置). */
+export const IDLE_TIMEOUT_SECONDS = DEFAULT_SESSION_POLICY.idleMinutes * 60;
+export const SESSION_MAX_MS = DEFAULT_SESSION_POLICY.maxHours * 60 * 60 * 1000;
 export const MAX_FAILED_LOGINS = 10;
 export const LOCK_SECONDS = 30 * 60;
-/** A new password may not be any of the last four (PCI DSS 8.3.7). */
-export const PASSWORD_HISTORY = 4;
+/** A new password may not be any of the last four (PCI DSS 8.3.7); operators may say more (系统设置). */
+export const PASSWORD_HISTORY = DEFAULT_PASSWORD_POLICY.history;
 const RESET_CODE_TTL_MS = 15 * 60 * 1000;
 const RESET_CODE_MAX_ATTEMPTS = 5;
 const RECOVERY_CODES = 10;
@@ -43,6 +50,8 @@ export interface ConsoleUser {
   merchant: { mchNo: string; name: string } | null;
   merchantRole: 'manager' | 'cashier' | null;
   agentId: bigint | null;
+  /** Member logins: the marketplace member they act for. */
+  memberId: bigint | null;
 }
 
 export interface ConsoleSession {
@@ -70,6 +79,9 @@ export interface NewUser {
   merchantRole?: 'manager' | 'cashier';
   /** Agent users: the agent they act for. */
   agentId?: bigint;
+  /** Member users: the member they act for, and the phone they may also log in with. */
+  memberId?: bigint;
+  loginPhone?: string;
   /** Set when someone else chose the password: the user replaces it at first login. */
   mustChangePassword?: boolean;
   createdBy?: bigint;
@@ -79,6 +91,12 @@ export interface NewUser {
  * Console accounts of every area and their sessions: passwords (argon2id), lockout, TOTP with
  * recovery codes, the login stages, password reset by e-mailed code.
  */
+/** Where the session and password policies in force come from (settings/platform.ts). */
+export interface ConsolePolicies {
+  sessionPolicy?: () => Promise<SessionPolicy>;
+  passwordPolicy?: () => Promise<PasswordPolicy>;
+}
+
 export class ConsoleUserService {
   private dummyHash: Promise<string> | null = null;
   /** Failed guesses per client address on this node (see guess-limit.ts). */
@@ -90,15 +108,42 @@ export class ConsoleUserService {
     /** Public so tests can read the codes it would send. */
     readonly mailer: Mailer,
     guessesPerIp = GUESSES_PER_IP,
+    /** The operators' session and password policies (系统设置, cached); the defaults when not given. */
+    private readonly policies: ConsolePolicies = {},
   ) {
     this.guessesPerIp = guessLimiter(guessesPerIp);
+  }
+
+  /** The session policy in force: idle timeout and absolute lifetime (never beyond 15 minutes and 12 hours). */
+  async sessionPolicy(): Promise<SessionPolicy> {
+    return (await this.policies.sessionPolicy?.()) ?? DEFAULT_SESSION_POLICY;
+  }
+
+  /** The password policy in force: least lengths, history and expiry (never below the defaults). */
+  async passwordPolicy(): Promise<PasswordPolicy> {
+    return (await this.policies.passwordPolicy?.()) ?? DEFAULT_PASSWORD_POLICY;
+  }
+
+  private async checkPassword(
+    area: Area,
+    password: string,
+    inputs: { username: string; displayName?: string },
+  ) {
+    const policy = await this.passwordPolicy();
+    checkPasswordPolicy(
+      area,
+      password,
+      inputs,
+      area === 'operator' ? policy.operatorMinLength : policy.otherMinLength,
+    );
+    return policy;
   }
 
   async createUser(input: NewUser): Promise<ConsoleUser> {
     if (!/^[a-zA-Z0-9_.@-]{3,64}$/.test(input.username)) {
       throw new AppError('INVALID_REQUEST', 'username: 3–64 letters, digits, _ . @ -', { field: 'username' });
     }
-    checkPasswordPolicy(input.area, input.password, input);
+    await this.checkPassword(input.area, input.password, input);
     const passwordHash = await hashPassword(input.password);
     const row = await queries.insertUser(this.db, {
       area: input.area,
@@ -110,6 +155,8 @@ export class ConsoleUserService {
       merchantId: input.merchantId ?? null,
       merchantRole: input.merchantRole ?? null,
       agentId: input.agentId ?? null,
+      memberId: input.memberId ?? null,
+      loginPhone: input.loginPhone ?? null,
       mustChangePassword: input.mustChangePassword ?? false,
       createdBy: input.createdBy ?? null,
     });
@@ -127,6 +174,18 @@ export class ConsoleUserService {
     const role = await queries.findRole(this.db, { code: 'super_admin' });
     if (!role) throw new Error('the super_admin role is missing: run the migrations');
     return this.createUser({ area: 'operator', username, password, displayName, roleId: role.id });
+  }
+
+  /** Which of these members have a portal login, keyed by member id. */
+  async memberLoginsOf(memberIds: bigint[]) {
+    if (memberIds.length === 0) return new Map<bigint, { username: string; loginPhone: string | null }>();
+    const rows = await queries.memberLogins(this.db, memberIds);
+    return new Map(rows.map((r) => [r.member_id, { username: r.username, loginPhone: r.login_phone }]));
+  }
+
+  /** Whether a member login already logs in with this phone number (one phone, one member login). */
+  loginPhoneTaken(phone: string): Promise<boolean> {
+    return queries.loginPhoneTaken(this.db, phone);
   }
 
   countUsers(area: Area): Promise<number> {
@@ -161,11 +220,12 @@ export class ConsoleUserService {
 
   async updateUser(
     id: bigint,
-    fields: { displayName?: string; email?: string; enabled?: boolean; roleId?: bigint },
+    fields: { displayName?: string; email?: string; phone?: string; enabled?: boolean; roleId?: bigint },
   ): Promise<void> {
     await queries.updateUser(this.db, id, {
       display_name: fields.displayName,
       email: fields.email,
+      phone: fields.phone,
       enabled: fields.enabled,
       role_id: fields.roleId,
     });
@@ -175,7 +235,8 @@ export class ConsoleUserService {
   /** An admin sets a temporary password: the user's sessions end and it must be changed at login. */
   async resetPasswordByAdmin(id: bigint): Promise<string> {
     const temporary = temporaryPassword();
-    await queries.setPassword(this.db, id, await hashPassword(temporary), true, PASSWORD_HISTORY);
+    const { history } = await this.passwordPolicy();
+    await queries.setPassword(this.db, id, await hashPassword(temporary), true, history);
     await queries.clearFailures(this.db, id);
     await queries.deleteUserSessions(this.db, id);
     return temporary;
@@ -219,11 +280,14 @@ export class ConsoleUserService {
     }
     if (user.merchant_id !== null && user.merchant_state !== 'enabled') {
       await this.returnAttempt(user.id);
+      if (user.merchant_state === 'deleted') {
+        throw new AppError('MERCHANT_DELETED', 'this merchant was deleted');
+      }
       throw new AppError('MERCHANT_DISABLED', 'this merchant account is not active');
     }
-    const stage: Stage = user.totp_enabled
-      ? 'totp'
-      : nextStage(toConsoleUser(user), user.must_change_password);
+    // A password older than the policy's expiry must be changed now, like a temporary one.
+    const mustChange = user.must_change_password || (await this.passwordExpired(user.id));
+    const stage: Stage = user.totp_enabled ? 'totp' : nextStage(toConsoleUser(user), mustChange);
     // Failures are cleared only when the whole login succeeds, so a known password does not reset
     // TOTP guesses; until then the right password is given back and counts for nothing.
     if (stage === 'active') await queries.recordLogin(this.db, user.id, ip);
@@ -236,7 +300,7 @@ export class ConsoleUserService {
       userId: user.id,
       stage,
       csrfToken,
-      expiresAt: new Date(Date.now() + SESSION_MAX_MS),
+      expiresAt: new Date(Date.now() + (await this.sessionPolicy()).maxHours * 3_600_000),
       ip,
     });
     return {
@@ -248,7 +312,13 @@ export class ConsoleUserService {
   /** The session behind a cookie token, or null when there is none or it has ended. */
   async sessionOf(token: string | undefined, activity = true): Promise<ConsoleSession | null> {
     if (!token) return null;
-    const row = await queries.findLiveSession(this.db, sessionId(token), IDLE_TIMEOUT_SECONDS);
+    const policy = await this.sessionPolicy();
+    const row = await queries.findLiveSession(
+      this.db,
+      sessionId(token),
+      policy.idleMinutes * 60,
+      policy.maxHours * 3_600,
+    );
     if (!row) return null;
     // A screen refreshing itself is not a person at work: it does not push the idle timeout back.
     if (activity && Date.now() - row.last_seen_at.getTime() > TOUCH_EVERY_MS) {
@@ -368,44 +438,61 @@ export class ConsoleUserService {
     await this.returnAttempt(row.id);
   }
 
+  /** Whether the user's password is older than the policy's expiry (none when the expiry is 0). */
+  private async passwordExpired(userId: bigint): Promise<boolean> {
+    const { expiryDays } = await this.passwordPolicy();
+    if (expiryDays === 0) return false;
+    const setAt = await queries.passwordSetAt(this.db, userId);
+    return setAt !== null && Date.now() - setAt.getTime() > expiryDays * 86_400_000;
+  }
+
   logout(session: ConsoleSession): Promise<void> {
     return queries.deleteSession(this.db, session.sessionId);
   }
 
-  purgeExpiredSessions(): Promise<void> {
-    return queries.purgeExpiredSessions(this.db, IDLE_TIMEOUT_SECONDS);
+  async purgeExpiredSessions(): Promise<void> {
+    const policy = await this.sessionPolicy();
+    return queries.purgeExpiredSessions(this.db, policy.idleMinutes * 60, policy.maxHours * 3_600);
   }
 
   // ---------- password reset ----------
 
   /**
-   * Sends a reset code to the user's e-mail. Answers the same, as fast, whether or not the user
-   * exists or has an address: the mail goes out in the background. At most one code a minute; the
-   * attempts on the codes of one 15-minute window are counted together.
+   * Sends a reset code to the user's e-mail, and by SMS when their mobile number is set and an SMS
+   * provider is configured. Answers the same, as fast, whether or not the user exists or has an
+   * address: the messages go out in the background. At most one code a minute; the attempts on the
+   * codes of one 15-minute window are counted together.
    */
   async requestPasswordReset(area: Area, username: string): Promise<void> {
     const user = await queries.findUserByName(this.db, area, username);
     if (!user?.enabled) return;
-    if (!user.email && !this.mailer.logsInstead) return;
+    const bySms = Boolean(user.phone && this.mailer.sendSms);
+    const byMail = Boolean(user.email) || (this.mailer.logsInstead && !bySms);
+    if (!byMail && !bySms) return;
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     const codeHash = hashCode(`${user.id}:${code}`);
     if (!(await queries.issueResetCode(this.db, user.id, codeHash, RESET_CODE_TTL_MS / 1000))) return;
-    void this.mailer
-      .send(
-        user.email,
-        '青云支付 密码重置验证码 / Qingyun Pay password reset code',
-        `${area}/${username} password reset code: ${code} (valid 15 minutes)`,
-      )
-      .catch(() => {
-        // The mailer logs its own failures; the answer must not depend on them.
-      });
+    const oneTime = { code, minutes: RESET_CODE_TTL_MS / 60_000, username };
+    // The mailer logs its own failures; the answer must not depend on them.
+    const ignore = () => {};
+    if (byMail) {
+      void this.mailer
+        .send(
+          user.email,
+          '青云支付 密码重置验证码 / Qingyun Pay password reset code',
+          `${area}/${username} password reset code: ${code} (valid 15 minutes)`,
+          oneTime,
+        )
+        .catch(ignore);
+    }
+    if (bySms) void this.mailer.sendSms!(user.phone, oneTime).catch(ignore);
   }
 
   async confirmPasswordReset(area: Area, username: string, code: string, newPassword: string): Promise<void> {
     const user = await queries.findUserByName(this.db, area, username);
     const refused = new AppError('INVALID_REQUEST', 'code: wrong or expired');
     if (!user?.enabled) throw refused;
-    checkPasswordPolicy(area, newPassword, { username, displayName: user.display_name });
+    await this.checkPassword(area, newPassword, { username, displayName: user.display_name });
     // The attempt is counted before the code is compared, in one statement, so parallel guesses each
     // count: at most RESET_CODE_MAX_ATTEMPTS comparisons per code window, whatever the concurrency.
     const stored = await queries.takeResetAttempt(this.db, user.id, RESET_CODE_MAX_ATTEMPTS);
@@ -470,15 +557,18 @@ export class ConsoleUserService {
    * one of the last four, then stored with its history.
    */
   private async setNewPassword(user: ConsoleUserWithRole, password: string, mustChange: boolean) {
-    checkPasswordPolicy(user.area, password, { username: user.username, displayName: user.display_name });
-    for (const previous of await queries.recentPasswordHashes(this.db, user.id, PASSWORD_HISTORY)) {
+    const { history } = await this.checkPassword(user.area, password, {
+      username: user.username,
+      displayName: user.display_name,
+    });
+    for (const previous of await queries.recentPasswordHashes(this.db, user.id, history)) {
       if (await verifyPassword(previous, password)) {
-        throw new AppError('PASSWORD_REUSED', `password: must differ from your last ${PASSWORD_HISTORY}`, {
-          count: PASSWORD_HISTORY,
+        throw new AppError('PASSWORD_REUSED', `password: must differ from your last ${history}`, {
+          count: history,
         });
       }
     }
-    await queries.setPassword(this.db, user.id, await hashPassword(password), mustChange, PASSWORD_HISTORY);
+    await queries.setPassword(this.db, user.id, await hashPassword(password), mustChange, history);
   }
 
   /**
@@ -557,6 +647,7 @@ export function toConsoleUser(row: ConsoleUserWithRole): ConsoleUser {
     merchant: row.mch_no ? { mchNo: row.mch_no, name: row.merchant_name ?? '' } : null,
     merchantRole: row.merchant_role,
     agentId: row.agent_id,
+    memberId: row.member_id,
   };
 }
 

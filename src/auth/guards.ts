@@ -89,6 +89,14 @@ export function requireAgentUser(services: Services) {
   };
 }
 
+/** Guard for /api/member: an active member login acting for its member (the routes scope to it). */
+export function requireMemberUser(services: Services) {
+  return async (request: FastifyRequest) => {
+    const session = await consoleSession(services, request, 'member');
+    if (session.user.memberId === null) throw new AppError('FORBIDDEN', 'this login acts for no member');
+  };
+}
+
 /** The session the guard attached; routes behind a guard always have one. */
 export function sessionOf(request: FastifyRequest): ConsoleSession {
   if (!request.consoleSession) throw new AppError('UNAUTHENTICATED', 'log in first');

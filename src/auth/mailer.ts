@@ -1,44 +1,20 @@
-import nodemailer from 'nodemailer';
-import type { Logger } from '../app/logger.ts';
+/**
+ * How the auth domain sends one-time codes (password reset): by e-mail, and by SMS to a user whose
+ * mobile number is set. The notifications domain provides it (`notifications/code-mailer.ts`): its
+ * templates, providers (SMTP, Aliyun / Tencent Cloud SMS, the demo's log), blacklist and delivery log.
+ */
+export interface OneTimeCode {
+  code: string;
+  /** How long the code is valid. */
+  minutes: number;
+  username: string;
+}
 
 export interface Mailer {
-  send(to: string, subject: string, text: string): Promise<void>;
+  /** `text` is the plain message; `code`, when given, is sent through the code template instead. */
+  send(to: string, subject: string, text: string, code?: OneTimeCode): Promise<void>;
+  /** Sends a code by SMS; absent when no SMS provider is configured. */
+  sendSms?(phone: string, code: OneTimeCode): Promise<void>;
   /** The embedded demo's mailer writes to the log, so a user without an address can still read a code. */
   readonly logsInstead?: boolean;
-}
-
-/** Sends through the configured SMTP server (QY_SMTP_URL). */
-export function smtpMailer(url: string, from: string, log: Logger): Mailer {
-  const transport = nodemailer.createTransport(url);
-  return {
-    async send(to, subject, text) {
-      try {
-        await transport.sendMail({ from, to, subject, text });
-      } catch (error) {
-        log.error({ err: error, subject }, 'mail not sent');
-        throw error;
-      }
-    },
-  };
-}
-
-/**
- * Without SMTP (the embedded demo), a message is written to the log so a developer can read the
- * code there. It is never used with DATABASE_URL: production without SMTP sends nothing.
- */
-export function logMailer(log: Logger): Mailer {
-  return {
-    logsInstead: true,
-    async send(to, subject, text) {
-      log.warn({ to: to || '(no e-mail on file)', subject }, `mail not sent (no QY_SMTP_URL): ${text}`);
-    },
-  };
-}
-
-export function nullMailer(log: Logger): Mailer {
-  return {
-    async send(_to, subject) {
-      log.warn({ subject }, 'mail not sent: QY_SMTP_URL is not configured');
-    },
-  };
 }

@@ -10,7 +10,7 @@ import type { Area } from './queries.ts';
  * username or the platform's name (zxcvbn score 3 or more with those as user inputs). Reuse of the
  * last four is checked by the service, which has the hashes.
  */
-export const MIN_PASSWORD = { operator: 12, merchant: 8, agent: 8 } as const;
+export const MIN_PASSWORD = { operator: 12, merchant: 8, agent: 8, member: 8 } as const;
 export const MAX_PASSWORD = 256;
 /** zxcvbn's 0–4 scale: 3 is "safely unguessable" (about 10^8 guesses and more). */
 export const MIN_PASSWORD_SCORE = 3;
@@ -33,8 +33,10 @@ export function checkPasswordPolicy(
   area: Area,
   password: string,
   userInputs: { username: string; displayName?: string },
+  /** The operators' least length (系统设置); never below {@link MIN_PASSWORD}. */
+  policyMinLength = 0,
 ): void {
-  const minLength = MIN_PASSWORD[area];
+  const minLength = Math.max(MIN_PASSWORD[area], policyMinLength);
   const refuse = (rule: PasswordRule, message: string) => {
     throw new AppError('PASSWORD_TOO_WEAK', message, { rule, minLength });
   };

@@ -36,10 +36,22 @@ export const PERMISSIONS = [
   { code: 'reconciliation.read', group: 'reconciliation' },
   /** Run or upload a statement, resolve a discrepancy, complete an order the channel reports paid. */
   { code: 'reconciliation.operate', group: 'reconciliation' },
+  /** Operations alerts, their history and the routing rules: read. */
+  { code: 'alerts.read', group: 'alerts' },
+  /** Acknowledge and resolve alerts. */
+  { code: 'alerts.operate', group: 'alerts' },
+  /** The routing rules (who is told of which alerts) and the detectors' thresholds. */
+  { code: 'alerts.configure', group: 'alerts' },
   { code: 'operator.read', group: 'system' },
   { code: 'operator.write', group: 'system' },
   { code: 'audit.read', group: 'system' },
   { code: 'settings.write', group: 'system' },
+  /** The recycle bin: see what was deleted, by whom and when. */
+  { code: 'recycle.read', group: 'system' },
+  /** Restore a row of the recycle bin (purging it stays with super admins). */
+  { code: 'recycle.restore', group: 'system' },
+  /** The Telegram bot: its token and mode, binding codes, bound groups, test messages. */
+  { code: 'bot.manage', group: 'system' },
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number]['code'];

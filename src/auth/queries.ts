@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/index.ts';
 
-export type Area = 'operator' | 'merchant' | 'agent';
+export type Area = 'operator' | 'merchant' | 'agent' | 'member';
 export type Stage = 'totp' | 'password_change' | 'totp_enrol' | 'active';
 
 export interface ConsoleUserRow {
@@ -10,11 +10,17 @@ export interface ConsoleUserRow {
   password_hash: string;
   display_name: string;
   email: string;
+  /** Mobile number for one-time codes by SMS ('' = none). */
+  phone: string;
   enabled: boolean;
   role_id: bigint | null;
   merchant_id: bigint | null;
   merchant_role: 'manager' | 'cashier' | null;
   agent_id: bigint | null;
+  /** Member logins (area member): the marketplace member they act for. */
+  member_id: bigint | null;
+  /** Member logins: the bound phone number they may also log in with (null = by username only). */
+  login_phone: string | null;
   totp_secret_enc: string | null;
   totp_enabled: boolean;
   totp_last_step: bigint;
@@ -30,6 +36,9 @@ export interface ConsoleUserRow {
   last_login_ip: string | null;
   created_at: Date;
   updated_at: Date;
+  /** In the recycle bin since then: cannot log in, has no sessions, hidden from the lists. */
+  deleted_at: Date | null;
+  deleted_by: bigint | null;
 }
 
 /** A user with what the guards need about its role and merchant. */
@@ -42,8 +51,11 @@ export interface ConsoleUserWithRole extends ConsoleUserRow {
   merchant_state: string | null;
 }
 
+/** A merchant in the recycle bin reads as `deleted`: its logins stop with it. */
+const MERCHANT_STATE = `CASE WHEN m.deleted_at IS NOT NULL THEN 'deleted' ELSE m.state END AS merchant_state`;
+
 const USER_WITH_ROLE = `SELECT u.*, r.code AS role_code, r.name AS role_name, r.permissions,
-    m.mch_no, m.name AS merchant_name, m.state AS merchant_state
+    m.mch_no, m.name AS merchant_name, ${MERCHANT_STATE}
   FROM console_user u
   LEFT JOIN console_role r ON r.id = u.role_id
   LEFT JOIN merchant m ON m.id = u.merchant_id`;
@@ -60,14 +72,16 @@ export async function insertUser(
     merchantId: bigint | null;
     merchantRole: 'manager' | 'cashier' | null;
     agentId: bigint | null;
+    memberId?: bigint | null;
+    loginPhone?: string | null;
     mustChangePassword: boolean;
     createdBy: bigint | null;
   },
 ): Promise<ConsoleUserRow | null> {
   const rows = await q.query<ConsoleUserRow>(
     `INSERT INTO console_user (area, username, password_hash, display_name, email, role_id, merchant_id,
-       merchant_role, must_change_password, created_by, agent_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+       merchant_role, must_change_password, created_by, agent_id, member_id, login_phone)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
      ON CONFLICT (area, username) DO NOTHING RETURNING *`,
     [
       u.area,
@@ -81,17 +95,43 @@ export async function insertUser(
       u.mustChangePassword,
       u.createdBy,
       u.agentId,
+      u.memberId ?? null,
+      u.loginPhone ?? null,
     ],
   );
   return rows[0] ?? null;
 }
 
+/** The member logins of some members (one at most each): which have one, and by which phone. */
+export function memberLogins(q: Queryable, memberIds: bigint[]) {
+  return q.query<{ member_id: bigint; username: string; login_phone: string | null }>(
+    `SELECT member_id, username, login_phone FROM console_user
+     WHERE area = 'member' AND deleted_at IS NULL AND member_id = ANY($1::bigint[])`,
+    [memberIds.map(String)],
+  );
+}
+
+/** Whether a member login already logs in with this phone number. */
+export async function loginPhoneTaken(q: Queryable, phone: string): Promise<boolean> {
+  const rows = await q.query(
+    `SELECT 1 FROM console_user WHERE login_phone = $1 AND deleted_at IS NULL LIMIT 1`,
+    [phone],
+  );
+  return rows.length > 0;
+}
+
+/** A user by its username; a member login also by the phone number it chose to log in with. */
 export async function findUserByName(q: Queryable, area: Area, username: string) {
-  const rows = await q.query<ConsoleUserWithRole>(`${USER_WITH_ROLE} WHERE u.area = $1 AND u.username = $2`, [
-    area,
-    username,
-  ]);
-  return rows[0] ?? null;
+  const rows = await q.query<ConsoleUserWithRole>(
+    `${USER_WITH_ROLE} WHERE u.area = $1 AND u.username = $2 AND u.deleted_at IS NULL`,
+    [area, username],
+  );
+  if (rows[0] || area !== 'member') return rows[0] ?? null;
+  const byPhone = await q.query<ConsoleUserWithRole>(
+    `${USER_WITH_ROLE} WHERE u.login_phone = $1 AND u.area = 'member' AND u.deleted_at IS NULL`,
+    [username],
+  );
+  return byPhone[0] ?? null;
 }
 
 export async function findUserById(q: Queryable, id: bigint) {
@@ -102,7 +142,7 @@ export async function listUsers(
   q: Queryable,
   f: { area: Area; merchantId?: bigint; merchantRole?: string; limit: number; offset: number },
 ): Promise<{ rows: ConsoleUserWithRole[]; total: number }> {
-  const where = `u.area = $1 AND ($2::bigint IS NULL OR u.merchant_id = $2) AND ($3::text IS NULL OR u.merchant_role = $3)`;
+  const where = `u.area = $1 AND u.deleted_at IS NULL AND ($2::bigint IS NULL OR u.merchant_id = $2) AND ($3::text IS NULL OR u.merchant_role = $3)`;
   const params = [f.area, f.merchantId ?? null, f.merchantRole ?? null];
   const [rows, count] = await Promise.all([
     q.query<ConsoleUserWithRole>(`${USER_WITH_ROLE} WHERE ${where} ORDER BY u.id LIMIT $4 OFFSET $5`, [
@@ -131,6 +171,7 @@ export async function updateUser(
     password_hash: string;
     display_name: string;
     email: string;
+    phone: string;
     enabled: boolean;
     role_id: bigint;
     totp_secret_enc: string | null;
@@ -342,18 +383,19 @@ export interface LiveSessionRow extends ConsoleUserWithRole {
 }
 
 /** A live session with its user: not past its end, used within the idle timeout, the user enabled. */
-export async function findLiveSession(q: Queryable, id: string, idleSeconds: number) {
+export async function findLiveSession(q: Queryable, id: string, idleSeconds: number, maxSeconds: number) {
   const rows = await q.query<LiveSessionRow>(
     `SELECT u.*, r.code AS role_code, r.name AS role_name, r.permissions,
-       m.mch_no, m.name AS merchant_name, m.state AS merchant_state,
+       m.mch_no, m.name AS merchant_name, ${MERCHANT_STATE},
        s.id AS session_id, s.ip AS session_ip, s.stage, s.csrf_token, s.last_seen_at
      FROM console_session s
      JOIN console_user u ON u.id = s.user_id
      LEFT JOIN console_role r ON r.id = u.role_id
      LEFT JOIN merchant m ON m.id = u.merchant_id
      WHERE s.id = $1 AND s.expires_at > now() AND s.last_seen_at > now() - make_interval(secs => $2) AND u.enabled
-       AND (u.merchant_id IS NULL OR m.state = 'enabled')`,
-    [id, idleSeconds],
+       AND s.created_at > now() - make_interval(secs => $3)
+       AND u.deleted_at IS NULL AND (u.merchant_id IS NULL OR (m.state = 'enabled' AND m.deleted_at IS NULL))`,
+    [id, idleSeconds, maxSeconds],
   );
   return rows[0] ?? null;
 }
@@ -384,11 +426,26 @@ export async function deleteUserSessions(q: Queryable, userId: bigint, exceptId?
   await q.query('DELETE FROM console_session WHERE user_id = $1 AND id <> $2', [userId, exceptId ?? '']);
 }
 
-export async function purgeExpiredSessions(q: Queryable, idleSeconds: number): Promise<void> {
+export async function purgeExpiredSessions(
+  q: Queryable,
+  idleSeconds: number,
+  maxSeconds: number,
+): Promise<void> {
   await q.query(
-    'DELETE FROM console_session WHERE expires_at < now() OR last_seen_at < now() - make_interval(secs => $1)',
-    [idleSeconds],
+    `DELETE FROM console_session WHERE expires_at < now() OR last_seen_at < now() - make_interval(secs => $1)
+       OR created_at < now() - make_interval(secs => $2)`,
+    [idleSeconds, maxSeconds],
   );
+}
+
+/** When the user's password was last set (its newest history row), else when the login was made. */
+export async function passwordSetAt(q: Queryable, userId: bigint): Promise<Date | null> {
+  const rows = await q.query<{ at: Date | null }>(
+    `SELECT COALESCE((SELECT max(created_at) FROM console_password_history WHERE user_id = $1),
+       (SELECT created_at FROM console_user WHERE id = $1)) AS at`,
+    [userId],
+  );
+  return rows[0]?.at ?? null;
 }
 
 export interface RoleRow {
@@ -477,4 +534,70 @@ export async function resealTotpSecret(q: Queryable, id: bigint, was: string, no
     [id, was, now],
   );
   return rows.length > 0;
+}
+
+// ---------- the recycle bin (recycle/) ----------
+
+export interface DeletedUser {
+  id: bigint;
+  key: string;
+  name: string;
+  /** The area, and the merchant's number for a merchant login. */
+  owner: string;
+  area: Area;
+  deleted_at: Date;
+  deleted_by: bigint | null;
+}
+
+/** Moves a login to the recycle bin and ends its sessions, in the caller's transaction. */
+export async function softDeleteUser(q: Queryable, id: bigint, by: bigint | null): Promise<boolean> {
+  const rows = await q.query(
+    'UPDATE console_user SET deleted_at = now(), deleted_by = $2 WHERE id = $1 AND deleted_at IS NULL RETURNING id',
+    [id, by],
+  );
+  if (rows.length === 0) return false;
+  await q.query('DELETE FROM console_session WHERE user_id = $1', [id]);
+  return true;
+}
+
+export async function restoreUser(q: Queryable, id: bigint): Promise<boolean> {
+  const rows = await q.query(
+    'UPDATE console_user SET deleted_at = NULL, deleted_by = NULL WHERE id = $1 AND deleted_at IS NOT NULL RETURNING id',
+    [id],
+  );
+  return rows.length > 0;
+}
+
+/** A login by id whatever its state (findUserById's shape, deleted ones included). */
+export async function findAnyUser(q: Queryable, id: bigint) {
+  return (await q.query<ConsoleUserWithRole>(`${USER_WITH_ROLE} WHERE u.id = $1`, [id]))[0] ?? null;
+}
+
+export function deletedUsers(q: Queryable, deletedBefore?: Date) {
+  return q.query<DeletedUser>(
+    `SELECT u.id, u.username AS key, u.display_name AS name, u.area,
+       CASE WHEN m.mch_no IS NULL THEN '' ELSE m.mch_no END AS owner, u.deleted_at, u.deleted_by
+     FROM console_user u LEFT JOIN merchant m ON m.id = u.merchant_id
+     WHERE u.deleted_at IS NOT NULL AND ($1::timestamptz IS NULL OR u.deleted_at < $1) ORDER BY u.deleted_at DESC`,
+    [deletedBefore ?? null],
+  );
+}
+
+/** Removes a deleted login for good with its sessions and password history; other references make the foreign keys refuse. */
+export async function purgeUser(q: Queryable, id: bigint): Promise<boolean> {
+  await q.query('DELETE FROM console_session WHERE user_id = $1', [id]);
+  await q.query('DELETE FROM console_password_history WHERE user_id = $1', [id]);
+  const rows = await q.query(
+    'DELETE FROM console_user WHERE id = $1 AND deleted_at IS NOT NULL RETURNING id',
+    [id],
+  );
+  return rows.length > 0;
+}
+
+/** Names of logins by id, for the recycle bin's "deleted by". */
+export function userNames(q: Queryable, ids: bigint[]) {
+  return q.query<{ id: bigint; username: string }>(
+    'SELECT id, username FROM console_user WHERE id = ANY($1::bigint[])',
+    [ids.map(String)],
+  );
 }

@@ -4,14 +4,8 @@ import { z } from 'zod';
 import type { Services } from '../app/services.ts';
 import { noteAudit } from '../audit/service.ts';
 import { AppError } from '../errors.ts';
-import {
-  type ConsoleSession,
-  IDLE_TIMEOUT_SECONDS,
-  LoginRefused,
-  SESSION_MAX_MS,
-  type SessionResult,
-  temporaryPassword,
-} from './console-users.ts';
+import type { SessionPolicy } from '../settings/platform.ts';
+import { type ConsoleSession, LoginRefused, type SessionResult, temporaryPassword } from './console-users.ts';
 import {
   CSRF_HEADER,
   consoleSession,
@@ -25,18 +19,18 @@ import { PERMISSIONS } from './permissions.ts';
 import type { ConsoleUserWithRole } from './queries.ts';
 import { assertMayManage, type RoleActor } from './roles.ts';
 
-const AreaSchema = z.enum(['operator', 'merchant', 'agent']);
+const AreaSchema = z.enum(['operator', 'merchant', 'agent', 'member']);
 const Username = z.string().min(1).max(64);
 const Password = z.string().min(1).max(256);
 const ALL_STAGES = ['totp', 'password_change', 'totp_enrol', 'active'] as const;
 
 /** The session as the consoles see it (docs/console-api.md). */
-export function sessionView(session: ConsoleSession) {
+export function sessionView(session: ConsoleSession, policy: SessionPolicy) {
   const u = session.user;
   return {
     stage: session.stage,
     csrfToken: session.csrfToken,
-    idleTimeoutSeconds: IDLE_TIMEOUT_SECONDS,
+    idleTimeoutSeconds: policy.idleMinutes * 60,
     user: {
       id: String(u.id),
       area: u.area,
@@ -66,17 +60,18 @@ export async function authRoutes(
   const ownOriginJson = requireOwnOriginJson(publicUrl);
   const guesses = services.consoleUsers.guessesPerIp;
 
-  const answer = (reply: FastifyReply, result: SessionResult) => {
+  const answer = async (reply: FastifyReply, result: SessionResult) => {
+    const policy = await services.consoleUsers.sessionPolicy();
     if (result.token) {
       reply.setCookie(SESSION_COOKIE, result.token, {
         path: '/',
         httpOnly: true,
         sameSite: 'strict',
         secure: secureCookies,
-        maxAge: SESSION_MAX_MS / 1000,
+        maxAge: policy.maxHours * 3_600,
       });
     }
-    return sessionView(result.session);
+    return sessionView(result.session, policy);
   };
   const anyStage =
     (stages: readonly string[] = ALL_STAGES) =>
@@ -199,7 +194,7 @@ export async function authRoutes(
       const result = await limitGuess(guesses, request, reply, () =>
         services.consoleUsers.confirmTotpEnrolment(sessionOf(request), request.body.code),
       );
-      return { recoveryCodes: result.recoveryCodes, session: answer(reply, result) };
+      return { recoveryCodes: result.recoveryCodes, session: await answer(reply, result) };
     },
   );
 
@@ -218,13 +213,14 @@ export async function authRoutes(
         await limitGuess(guesses, request, reply, () =>
           services.consoleUsers.disableTotp(sessionOf(request), request.body.password),
         ),
+        await services.consoleUsers.sessionPolicy(),
       ),
   );
 
   api.get(
     '/api/auth/me',
     { schema: { tags, summary: 'The current session' }, preValidation: anyStage() },
-    async (request) => sessionView(sessionOf(request)),
+    async (request) => sessionView(sessionOf(request), await services.consoleUsers.sessionPolicy()),
   );
 
   api.post(
@@ -419,6 +415,12 @@ export async function operatorAdminRoutes(app: FastifyInstance, { services }: { 
         body: z.object({
           displayName: z.string().max(64).optional(),
           email: z.string().email().max(128).optional().or(z.literal('')),
+          /** Mobile number for reset codes by SMS: 11 digits (mainland) or +country and digits; '' removes it. */
+          phone: z
+            .string()
+            .trim()
+            .regex(/^(1\d{10}|\+\d{6,15})?$/, 'must be a mobile number')
+            .optional(),
           roleId: z.coerce.bigint().positive().optional(),
           enabled: z.boolean().optional(),
         }),
@@ -574,6 +576,7 @@ export function operatorView(row: ConsoleUserWithRole) {
     username: row.username,
     displayName: row.display_name,
     email: row.email,
+    phone: row.phone,
     enabled: row.enabled,
     role: row.role_id === null ? null : { id: String(row.role_id), code: row.role_code, name: row.role_name },
     totpEnabled: row.totp_enabled,

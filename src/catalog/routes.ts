@@ -102,6 +102,8 @@ export async function catalogRoutes(app: FastifyInstance, { services }: { servic
           enabled: z.boolean().optional(),
           feeRefundMode: z.enum(FEE_REFUND_MODES).optional(),
           payWay: z.enum(PAY_WAYS).optional(),
+          /** Default order timeout in seconds (60 – 86 400); null: the platform's 30 minutes. */
+          expireSeconds: z.number().int().nullable().optional(),
         }),
       },
       config: write,
@@ -156,7 +158,45 @@ export async function catalogRoutes(app: FastifyInstance, { services }: { servic
       name: c.name,
       adapterCode: c.adapter_code,
       enabled: c.enabled,
+      remarks: c.remarks,
     })),
+  );
+
+  api.patch(
+    '/api/admin/channels/:code',
+    {
+      schema: {
+        tags,
+        summary:
+          "Edit a channel: name, remarks, enabled (a disabled channel's accounts take no orders and pay nothing out)",
+        params: z.object({ code: z.string() }),
+        body: z.object({
+          name: z.string().trim().min(1).max(64).optional(),
+          remarks: z.string().max(500).optional(),
+          enabled: z.boolean().optional(),
+        }),
+      },
+      config: write,
+    },
+    async (request) => {
+      const before = (await services.catalog.listChannels()).find((c) => c.code === request.params.code);
+      const c = await services.catalog.updateChannel(request.params.code, request.body);
+      const view = {
+        id: c.id.toString(),
+        code: c.code,
+        name: c.name,
+        adapterCode: c.adapter_code,
+        enabled: c.enabled,
+        remarks: c.remarks,
+      };
+      noteAudit(request, {
+        targetType: 'channel',
+        targetId: view.id,
+        before: before ? { name: before.name, enabled: before.enabled, remarks: before.remarks } : null,
+        after: { name: view.name, enabled: view.enabled, remarks: view.remarks },
+      });
+      return view;
+    },
   );
 
   api.post(
@@ -365,27 +405,7 @@ export async function catalogRoutes(app: FastifyInstance, { services }: { servic
       schema: { tags, summary: "A product's channel bindings", params: z.object({ code: z.string() }) },
       config: read,
     },
-    async (request) =>
-      (await services.catalog.listBindings(request.params.code)).map((b) => ({
-        channelAccountId: b.channel_account_id.toString(),
-        accountName: b.account_name,
-        adapterCode: b.adapter_code,
-        costRatePpm: b.cost_rate_ppm,
-        fixedCost: b.fixed_cost === null ? null : toJsonAmount(b.fixed_cost),
-        minimumCost: b.minimum_cost === null ? null : toJsonAmount(b.minimum_cost),
-        weight: b.weight,
-        priority: b.priority,
-        minAmount: b.min_amount === null ? null : toJsonAmount(b.min_amount),
-        maxAmount: b.max_amount === null ? null : toJsonAmount(b.max_amount),
-        dailyLimit: b.daily_limit === null ? null : toJsonAmount(b.daily_limit),
-        windowStart: b.window_start,
-        windowEnd: b.window_end,
-        enabled: b.enabled,
-        accountEnabled: b.account_enabled && b.channel_enabled,
-        testAccount: b.account_test,
-        testAccountAllowed: b.test_account_allowed,
-        allowedAtLoss: b.allowed_at_loss,
-      })),
+    async (request) => (await services.catalog.listBindings(request.params.code)).map(bindingView),
   );
 
   api.put(
@@ -459,6 +479,133 @@ export async function catalogRoutes(app: FastifyInstance, { services }: { servic
   );
 }
 
+/** A merchant's own bindings of its products (the merchant detail screen, routing's override). */
+export async function merchantBindingRoutes(app: FastifyInstance, { services }: { services: Services }) {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  api.addHook('preValidation', requireOperator(services));
+  const tags = ['operator: products and channels'];
+
+  api.get(
+    '/api/admin/merchants/:mchNo/bindings',
+    {
+      schema: {
+        tags,
+        summary:
+          "A merchant's own channel bindings, per product: routing uses them for this merchant instead of the product's",
+        params: z.object({ mchNo: z.string() }),
+      },
+      config: read,
+    },
+    async (request) => {
+      const merchant = await services.merchants.requireMerchant(request.params.mchNo);
+      return (await services.catalog.merchantBindings(merchant.id)).map(merchantBindingView);
+    },
+  );
+
+  api.put(
+    '/api/admin/merchants/:mchNo/bindings/:productCode',
+    {
+      schema: {
+        tags,
+        summary:
+          "Give a merchant its own binding list for a product (replaces the one it had; an empty list goes back to the product's bindings). Each account's cost must be within the merchant's rate",
+        params: z.object({ mchNo: z.string(), productCode: z.string() }),
+        body: z.object({
+          bindings: z
+            .array(
+              z.object({
+                channelAccountId: z.string().regex(/^\d{1,18}$/),
+                weight: z.number().int().min(0).max(10_000).default(100),
+                priority: z.number().int().min(-1000).max(1000).default(0),
+                minAmount: minor.nullable().default(null),
+                maxAmount: minor.nullable().default(null),
+                dailyLimit: minor.nullable().default(null),
+                windowStart: clock.nullable().default(null),
+                windowEnd: clock.nullable().default(null),
+                enabled: z.boolean().default(true),
+                allowTestAccount: z.boolean().optional(),
+                allowedAtLoss: z.boolean().optional(),
+              }),
+            )
+            .max(50),
+        }),
+      },
+      config: write,
+    },
+    async (request) => {
+      const merchant = await services.merchants.requireMerchant(request.params.mchNo);
+      const before = (await services.catalog.merchantBindings(merchant.id))
+        .filter((b) => b.product_code === request.params.productCode)
+        .map(merchantBindingView);
+      const saved = await services.catalog.setMerchantBindings(
+        merchant.id,
+        request.params.productCode,
+        request.body.bindings.map((b) => ({
+          ...b,
+          channelAccountId: BigInt(b.channelAccountId),
+          minAmount: toBig(b.minAmount),
+          maxAmount: toBig(b.maxAmount),
+          dailyLimit: toBig(b.dailyLimit),
+        })),
+      );
+      const after = saved.map(merchantBindingView);
+      noteAudit(request, {
+        targetType: 'merchant_product',
+        targetId: `${merchant.mch_no}/${request.params.productCode}`,
+        before: { bindings: before.map(auditBinding) },
+        after: { bindings: after.map(auditBinding) },
+      });
+      return after;
+    },
+  );
+}
+
+type BindingRow = Awaited<ReturnType<Services['catalog']['listBindings']>>[number];
+type MerchantBindingRow = Awaited<ReturnType<Services['catalog']['merchantBindings']>>[number];
+
+/** A binding as the console shows it: a product's, or one merchant's own. */
+function bindingView(b: Omit<BindingRow, 'id' | 'product_id'>) {
+  return {
+    channelAccountId: b.channel_account_id.toString(),
+    accountName: b.account_name,
+    adapterCode: b.adapter_code,
+    costRatePpm: b.cost_rate_ppm,
+    fixedCost: b.fixed_cost === null ? null : toJsonAmount(b.fixed_cost),
+    minimumCost: b.minimum_cost === null ? null : toJsonAmount(b.minimum_cost),
+    weight: b.weight,
+    priority: b.priority,
+    minAmount: b.min_amount === null ? null : toJsonAmount(b.min_amount),
+    maxAmount: b.max_amount === null ? null : toJsonAmount(b.max_amount),
+    dailyLimit: b.daily_limit === null ? null : toJsonAmount(b.daily_limit),
+    windowStart: b.window_start,
+    windowEnd: b.window_end,
+    enabled: b.enabled,
+    accountEnabled: b.account_enabled && b.channel_enabled,
+    testAccount: b.account_test,
+    testAccountAllowed: b.test_account_allowed,
+    allowedAtLoss: b.allowed_at_loss,
+  };
+}
+
+function merchantBindingView(b: MerchantBindingRow) {
+  return { productCode: b.product_code, ...bindingView(b) };
+}
+
+/** What the audit log keeps of a binding: the routing fields, by account. */
+function auditBinding(b: ReturnType<typeof merchantBindingView>) {
+  return {
+    channelAccountId: b.channelAccountId,
+    weight: b.weight,
+    priority: b.priority,
+    minAmount: b.minAmount,
+    maxAmount: b.maxAmount,
+    dailyLimit: b.dailyLimit,
+    windowStart: b.windowStart,
+    windowEnd: b.windowEnd,
+    enabled: b.enabled,
+  };
+}
+
 function productView(p: ProductRow) {
   return {
     code: p.code,
@@ -472,5 +619,7 @@ function productView(p: ProductRow) {
     enabled: p.enabled,
     feeRefundMode: p.fee_refund_mode,
     payWay: p.pay_way,
+    /** Seconds a new order stays payable when the merchant does not say; null: the platform's 30 minutes. */
+    expireSeconds: p.expire_seconds,
   };
 }

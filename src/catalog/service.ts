@@ -2,6 +2,7 @@ import type { SecretBox, SecretPlace } from '../auth/secret-box.ts';
 import { TtlCache } from '../cache.ts';
 import { getAdapter } from '../channels/registry.ts';
 import type { ChannelAdapter, PayWay } from '../channels/types.ts';
+import { type ConfigBus, forgetOn } from '../config-bus.ts';
 import type { Db, Queryable } from '../db/index.ts';
 import { AppError, isUniqueViolation } from '../errors.ts';
 import { describeComponent, exceedingComponent, type FeeComponent, type FeeTerms } from '../fees/fee.ts';
@@ -12,6 +13,11 @@ import * as queries from './queries.ts';
 
 /** Configuration read on every order is cached this long; edits on this node clear it at once. */
 const CACHE_TTL_MS = 2_000;
+/** A product's default order timeout: 1 minute to 24 hours (migration 037). */
+export const MIN_ORDER_TIMEOUT_SECONDS = 60;
+export const MAX_ORDER_TIMEOUT_SECONDS = 86_400;
+/** The bus topic of products, merchants' rates, channels, accounts and bindings. */
+export const CATALOG_TOPIC = 'catalog';
 
 export interface ChannelAccountRuntime {
   id: bigint;
@@ -95,9 +101,12 @@ export class CatalogService {
   private readonly products = new TtlCache<ProductRow | null>(CACHE_TTL_MS);
   private readonly merchantRates = new TtlCache<MerchantRateRow | null>(CACHE_TTL_MS);
   private readonly bindings = new TtlCache<RoutableBinding[]>(CACHE_TTL_MS);
+  /** Every merchant's own bindings, by `merchantId:productId` (few: read whole). */
+  private readonly merchantBindingsCache = new TtlCache<Map<string, RoutableBinding[]>>(CACHE_TTL_MS);
   private readonly accounts = new TtlCache<ChannelAccountRuntime | null>(CACHE_TTL_MS);
   private readonly testOnly = new TtlCache<boolean>(CACHE_TTL_MS);
   private agentRule: AgentRateRule | null = null;
+  private bus: ConfigBus | null = null;
 
   constructor(
     private readonly db: Db,
@@ -156,15 +165,34 @@ export class CatalogService {
       enabled?: boolean;
       feeRefundMode?: FeeRefundMode;
       payWay?: PayWay;
+      /** The product's default order timeout in seconds; null: the platform's. */
+      expireSeconds?: number | null;
     },
   ): Promise<ProductRow> {
     const product = await this.requireProduct(code);
+    const expire = patch.expireSeconds;
+    if (
+      expire !== undefined &&
+      expire !== null &&
+      (!Number.isInteger(expire) || expire < MIN_ORDER_TIMEOUT_SECONDS || expire > MAX_ORDER_TIMEOUT_SECONDS)
+    ) {
+      throw new AppError(
+        'INVALID_REQUEST',
+        `expireSeconds: ${MIN_ORDER_TIMEOUT_SECONDS}–${MAX_ORDER_TIMEOUT_SECONDS} seconds`,
+        {
+          field: 'expireSeconds',
+          reason: 'out_of_range',
+          min: MIN_ORDER_TIMEOUT_SECONDS,
+          max: MAX_ORDER_TIMEOUT_SECONDS,
+        },
+      );
+    }
     const min = patch.minAmount ?? product.min_amount;
     const max = patch.maxAmount ?? product.max_amount;
     if (max < min)
       throw new AppError('INVALID_REQUEST', 'maxAmount is below minAmount', { field: 'maxAmount' });
     const updated = (await queries.updateProduct(this.db, product.id, patch))!;
-    this.clearCaches();
+    this.changed();
     return updated;
   }
 
@@ -202,10 +230,14 @@ export class CatalogService {
       if (highestCost && component) {
         throw rateRuleViolation(component, product, terms, highestCost, 'merchant');
       }
+      // The merchant's own bindings cost within its rate too.
+      const ownCost = await queries.highestMerchantBoundCost(q, merchantId, product.id);
+      const ownComponent = ownCost && exceedingComponent(ownCost, terms);
+      if (ownCost && ownComponent) throw rateRuleViolation(ownComponent, product, terms, ownCost, 'merchant');
       await this.agentRule?.checkMerchantRate(q, merchantId, product, terms);
       await queries.upsertMerchantRate(q, merchantId, product.id, terms, enabled);
     });
-    this.clearCaches();
+    this.changed();
     return { productCode, ratePpm: terms.ratePpm, fixedFee: terms.fixed, minimumFee: terms.minimum, enabled };
   }
 
@@ -289,6 +321,18 @@ export class CatalogService {
     return queries.listChannels(this.db);
   }
 
+  /**
+   * Edits a channel (provider): its name, remarks, and whether it takes orders. A disabled channel's
+   * accounts are not routed to, do not pay out and are refused by the gateway, whatever their own switch.
+   */
+  async updateChannel(code: string, patch: { name?: string; remarks?: string; enabled?: boolean }) {
+    const channel = await queries.findChannelByCode(this.db, code);
+    if (!channel) throw new AppError('NOT_FOUND', `channel ${code} not found`);
+    const updated = await queries.updateChannel(this.db, channel.id, patch);
+    this.changed();
+    return updated!;
+  }
+
   async createChannelAccount(input: {
     channelCode: string;
     name: string;
@@ -319,7 +363,7 @@ export class CatalogService {
       for (const { product, cost } of rates) await saveCostRate(q, created.id, product, cost);
       return created;
     });
-    this.clearCaches();
+    this.changed();
     return account;
   }
 
@@ -361,7 +405,7 @@ export class CatalogService {
         : undefined,
       config: patch.config ? parseWith(adapter.configSchema, patch.config, 'config') : undefined,
     });
-    this.clearCaches();
+    this.changed();
     return updated!;
   }
 
@@ -410,7 +454,7 @@ export class CatalogService {
         await this.agentRule?.checkChannelCost(q, product, cost, accountId);
       await saveCostRate(q, accountId, product, cost);
     });
-    this.clearCaches();
+    this.changed();
   }
 
   /**
@@ -421,6 +465,11 @@ export class CatalogService {
     return (await queries.payoutChannelAccounts(this.db))
       .filter((a) => getAdapter(a.adapter_code)?.supportsPayout === true)
       .map((a) => ({ id: a.id, name: a.name, adapterCode: a.adapter_code, testAccount: a.test_account }));
+  }
+
+  /** Every channel account's name, channel and switches, without credentials, in id order. */
+  accountSummaries() {
+    return queries.listAccountSummaries(this.db);
   }
 
   /** Channel account names by id (for lists). */
@@ -471,7 +520,7 @@ export class CatalogService {
       if (await queries.resealChannelAccountCredentials(this.db, row.id, row.credentials_enc, now))
         resealed++;
     }
-    if (resealed > 0) this.clearCaches();
+    if (resealed > 0) this.changed();
     return resealed;
   }
 
@@ -533,7 +582,7 @@ export class CatalogService {
         allowed_at_loss: consent.allowedAtLoss === true,
       });
     });
-    this.clearCaches();
+    this.changed();
     return binding;
   }
 
@@ -542,7 +591,7 @@ export class CatalogService {
     if (!(await queries.deleteBinding(this.db, product.id, channelAccountId))) {
       throw new AppError('NOT_FOUND', 'binding not found');
     }
-    this.clearCaches();
+    this.changed();
   }
 
   async listBindings(productCode: string) {
@@ -550,25 +599,118 @@ export class CatalogService {
     return queries.listBindingsForRouting(this.db, product.id);
   }
 
-  /** Bindings that may take orders: account and channel enabled, a cost rate set. */
-  routableBindings(productId: bigint): Promise<RoutableBinding[]> {
-    return this.bindings.get(productId.toString(), async () => {
-      const rows = await queries.listBindingsForRouting(this.db, productId);
-      return (
-        rows
-          .filter((r) => r.account_enabled && r.channel_enabled && r.cost_rate_ppm !== null)
-          // An account whose adapter cannot serve the product's pay way never takes its orders.
-          .filter((r) => getAdapter(r.adapter_code)?.payWays.includes(r.pay_way) === true)
-          .map((r) => ({
-            ...toCandidate(r),
-            adapterCode: r.adapter_code,
-            costRatePpm: r.cost_rate_ppm!,
-            cost: { ratePpm: r.cost_rate_ppm!, fixed: r.fixed_cost ?? 0n, minimum: r.minimum_cost ?? 0n },
-            testAccount: r.account_test,
-            allowedAtLoss: r.allowed_at_loss,
-          }))
-      );
+  /**
+   * Bindings that may take orders: account and channel enabled, a cost rate set. For a merchant with
+   * its own bindings of the product, those instead of the product's.
+   */
+  async routableBindings(productId: bigint, merchantId?: bigint): Promise<RoutableBinding[]> {
+    if (merchantId !== undefined) {
+      const own = (await this.allMerchantBindings()).get(`${merchantId}:${productId}`);
+      if (own) return own;
+    }
+    return this.bindings.get(productId.toString(), async () =>
+      routable(await queries.listBindingsForRouting(this.db, productId)),
+    );
+  }
+
+  private allMerchantBindings(): Promise<Map<string, RoutableBinding[]>> {
+    return this.merchantBindingsCache.get('', async () => {
+      const byKey = new Map<string, typeof rows>();
+      const rows = await queries.listMerchantBindingsForRouting(this.db);
+      for (const row of rows) {
+        const key = `${row.merchant_id}:${row.product_id}`;
+        byKey.set(key, [...(byKey.get(key) ?? []), row]);
+      }
+      // A merchant whose own bindings are all unusable has none that routes: it does not fall back.
+      return new Map([...byKey].map(([key, list]) => [key, routable(list)]));
     });
+  }
+
+  /** A merchant's own bindings, every product's (the merchant detail screen). */
+  async merchantBindings(merchantId: bigint) {
+    return queries.listMerchantBindingsForRouting(this.db, merchantId);
+  }
+
+  /**
+   * Gives a merchant its own binding list for a product, which routing uses for that merchant
+   * instead of the product's; an empty list removes it (the product's apply again). Each binding
+   * is checked as a product's is (the account, its pay way and cost rate, test-account consent, the
+   * agents' part of the rate rule), and the rate rule against this merchant's own rate.
+   */
+  async setMerchantBindings(
+    merchantId: bigint,
+    productCode: string,
+    bindings: (BindingInput & {
+      channelAccountId: bigint;
+      allowTestAccount?: boolean;
+      allowedAtLoss?: boolean;
+    })[],
+  ) {
+    const product = await this.requireProduct(productCode);
+    const seen = new Set<string>();
+    for (const b of bindings) {
+      validateBinding(b);
+      if (seen.has(b.channelAccountId.toString()))
+        throw new AppError('INVALID_REQUEST', `channel account ${b.channelAccountId} is listed twice`, {
+          field: 'bindings',
+        });
+      seen.add(b.channelAccountId.toString());
+    }
+    await this.db.tx(async (q) => {
+      const rate = await queries.findMerchantRate(q, merchantId, product.id);
+      if (!rate && bindings.length > 0)
+        throw new AppError('PRODUCT_NOT_AVAILABLE', `product ${productCode} is not open for this merchant`);
+      const rows = [];
+      for (const b of bindings) {
+        const account = await queries.findChannelAccount(q, b.channelAccountId);
+        if (!account) throw new AppError('NOT_FOUND', `channel account ${b.channelAccountId} not found`);
+        if (account.test_account && this.options.testAccountsNeedConsent && b.allowTestAccount !== true) {
+          throw new AppError(
+            'TEST_ACCOUNT_BINDING',
+            `channel account ${b.channelAccountId} is a test account: its orders are test orders, never settled; bind it only with allowTestAccount: true`,
+          );
+        }
+        if (getAdapter(account.adapter_code)?.payWays.includes(product.pay_way) !== true) {
+          throw new AppError(
+            'INVALID_REQUEST',
+            `channel account ${b.channelAccountId} (${account.adapter_code}) cannot take ${product.pay_way} orders`,
+            { reason: 'pay_way_unsupported', payWay: product.pay_way, adapter: account.adapter_code },
+          );
+        }
+        const cost = await queries.findChannelAccountRate(q, b.channelAccountId, product.id);
+        if (cost === null) {
+          throw new AppError(
+            'RATE_RULE_VIOLATION',
+            `channel account ${b.channelAccountId} has no cost rate for ${productCode}; set one first`,
+            { reason: 'no_cost_rate', productCode, channelAccountId: b.channelAccountId.toString() },
+          );
+        }
+        // The rate rule: the account's cost within this merchant's rate, part by part.
+        const merchantTerms = merchantTermsOf(rate!);
+        const component = exceedingComponent(cost, merchantTerms);
+        if (component) throw rateRuleViolation(component, product, merchantTerms, cost, 'channel');
+        if (b.allowedAtLoss !== true)
+          await this.agentRule?.checkChannelCost(q, product, cost, b.channelAccountId);
+        rows.push({
+          channel_account_id: b.channelAccountId,
+          weight: b.weight,
+          priority: b.priority,
+          min_amount: b.minAmount,
+          max_amount: b.maxAmount,
+          daily_limit: b.dailyLimit,
+          window_start: b.windowStart,
+          window_end: b.windowEnd,
+          enabled: b.enabled,
+          test_account_allowed: account.test_account && b.allowTestAccount === true,
+          allowed_at_loss: b.allowedAtLoss === true,
+        });
+      }
+      await queries.replaceMerchantBindings(q, merchantId, product.id, rows);
+    });
+    this.changed();
+    return (await queries.listMerchantBindingsForRouting(this.db, merchantId)).filter(
+      (r) => r.product_id === product.id,
+    );
   }
 
   /**
@@ -579,12 +721,29 @@ export class CatalogService {
     return (await this.routableBindings(productId)).some((b) => b.enabled);
   }
 
+  /** Forgets this process's cached catalog; a change is announced to the others with {@link changed}. */
   clearCaches(): void {
     this.products.clear();
     this.merchantRates.clear();
     this.bindings.clear();
+    this.merchantBindingsCache.clear();
     this.accounts.clear();
     this.testOnly.clear();
+  }
+
+  /**
+   * Every process forgets its cached catalog when another changes it (`catalog` on the bus), or when
+   * the bus reconnects; without a bus, only the short TTL.
+   */
+  attachConfigBus(bus: ConfigBus): void {
+    this.bus = bus;
+    forgetOn(bus, CATALOG_TOPIC, () => this.clearCaches());
+  }
+
+  /** After a committed write: this process forgets at once, the others when the bus tells them. */
+  changed(): void {
+    this.clearCaches();
+    void this.bus?.publish(CATALOG_TOPIC);
   }
 }
 
@@ -653,7 +812,25 @@ function validateBinding(b: BindingInput) {
   }
 }
 
-function toCandidate(r: BindingRow): RouteCandidate {
+/** The bindings that may take orders, as routing reads them. */
+function routable(rows: Awaited<ReturnType<typeof queries.listBindingsForRouting>>): RoutableBinding[] {
+  return (
+    rows
+      .filter((r) => r.account_enabled && r.channel_enabled && r.cost_rate_ppm !== null)
+      // An account whose adapter cannot serve the product's pay way never takes its orders.
+      .filter((r) => getAdapter(r.adapter_code)?.payWays.includes(r.pay_way) === true)
+      .map((r) => ({
+        ...toCandidate(r),
+        adapterCode: r.adapter_code,
+        costRatePpm: r.cost_rate_ppm!,
+        cost: { ratePpm: r.cost_rate_ppm!, fixed: r.fixed_cost ?? 0n, minimum: r.minimum_cost ?? 0n },
+        testAccount: r.account_test,
+        allowedAtLoss: r.allowed_at_loss,
+      }))
+  );
+}
+
+function toCandidate(r: Omit<BindingRow, 'id'>): RouteCandidate {
   return {
     channelAccountId: r.channel_account_id,
     weight: r.weight,

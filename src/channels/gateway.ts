@@ -26,19 +26,62 @@ import type {
 } from './types.ts';
 
 /**
+ * What watches the creates (the health domain's circuit breakers, attached in services.ts): asked
+ * before a create whether the account may take it, told after how it went and how long it took.
+ */
+export interface ChannelCallObserver {
+  admit(accountId: bigint): Promise<boolean>;
+  /** `ok`: the channel answered (accepted, or the customer declined); not ok: refused, no answer, error. */
+  record(accountId: bigint, ok: boolean, latencyMs: number): void;
+}
+
+/** The code of a create the gateway refused itself: the account's circuit is open. */
+export const CIRCUIT_OPEN_CODE = 'CIRCUIT_OPEN';
+
+/**
  * The core's one door to the providers: resolves a channel account to its adapter and context
  * (credentials decrypted, notify URL), so orders never see a provider's wire format.
  */
 export class ChannelGateway {
+  private observer: ChannelCallObserver | null = null;
+
   constructor(
     private readonly catalog: CatalogService,
     private readonly publicUrl: () => string,
     private readonly timeoutMs: number,
   ) {}
 
+  /** The circuit breakers (services.ts); without them every create goes through. */
+  attachObserver(observer: ChannelCallObserver): void {
+    this.observer = observer;
+  }
+
+  /**
+   * Opens a payment. An account whose circuit is open is refused here (`CIRCUIT_OPEN`, so the
+   * order fails over to its next binding) without calling the channel; every call is timed and its
+   * outcome told to the observer.
+   */
   async createPayment(accountId: bigint, request: CreatePaymentRequest): Promise<CreatePaymentResult> {
     const { adapter, ctx } = await this.resolve(accountId);
-    return adapter.createPayment(ctx, request);
+    const observer = this.observer;
+    if (!observer) return adapter.createPayment(ctx, request);
+    if (!(await observer.admit(accountId))) {
+      return {
+        outcome: 'refused',
+        code: CIRCUIT_OPEN_CODE,
+        message: `channel account ${accountId} is resting: its circuit is open`,
+      };
+    }
+    const started = performance.now();
+    try {
+      const result = await adapter.createPayment(ctx, request);
+      const ok = result.outcome === 'accepted' || result.outcome === 'declined';
+      observer.record(accountId, ok, performance.now() - started);
+      return result;
+    } catch (error) {
+      observer.record(accountId, false, performance.now() - started);
+      throw error;
+    }
   }
 
   async queryPayment(accountId: bigint, ref: PaymentReference): Promise<PaymentStatusResult> {

@@ -141,8 +141,8 @@ function unavailable(request: FastifyRequest, reply: FastifyReply, error: unknow
   const reason = error.details?.reason as string | undefined;
   const kind: UnavailableKind =
     error.code === 'NOT_FOUND'
-      ? reason === 'disabled'
-        ? 'disabled'
+      ? reason === 'disabled' || reason === 'deleted'
+        ? reason
         : 'unknown'
       : error.code === 'MERCHANT_DISABLED' || error.code === 'APP_DISABLED'
         ? 'merchant'
@@ -170,7 +170,7 @@ interface Refusal {
 }
 
 /** Why a payer page cannot take a payment; `order`: a cashier link to no order (unknown, or a wrong token). */
-type UnavailableKind = 'unknown' | 'disabled' | 'merchant' | 'methods' | 'order' | 'other';
+type UnavailableKind = 'unknown' | 'disabled' | 'deleted' | 'merchant' | 'methods' | 'order' | 'other';
 
 const TEXT = {
   zh: {
@@ -204,6 +204,7 @@ const TEXT = {
     unavailable: {
       unknown: { title: '收款码不存在', message: '请核对二维码，或向商家确认收款方式' },
       disabled: { title: '收款码已停用', message: '该收款码已被商家停用，请向商家确认收款方式' },
+      deleted: { title: '收款码已删除', message: '该收款码已被删除，不能再付款，请向商家确认收款方式' },
       merchant: { title: '商家暂停收款', message: '该商家暂时无法收款，请向商家确认收款方式' },
       methods: { title: '暂无可用的支付方式', message: '该收款码暂时无法付款，请向商家确认收款方式' },
       order: { title: '付款链接无效', message: '订单不存在或链接已失效，请回到商家页面重新发起付款' },
@@ -243,6 +244,10 @@ const TEXT = {
       disabled: {
         title: 'QR code disabled',
         message: 'The merchant has disabled this QR code; ask how to pay',
+      },
+      deleted: {
+        title: 'QR code deleted',
+        message: 'This QR code was deleted and takes no payments; ask the merchant how to pay',
       },
       merchant: {
         title: 'Payments paused',

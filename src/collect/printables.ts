@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
 
 /**
@@ -93,6 +92,8 @@ export function walletOf(productCode: string): string | null {
 
 export async function posterPdf(input: PosterInput): Promise<Buffer> {
   const { regular, bold } = await loadFonts();
+  // Loaded at the first poster, like the fonts: pdfkit is ~20 MB resident that most processes never use.
+  const { default: PDFDocument } = await import('pdfkit');
   const doc = new PDFDocument({
     size: input.size,
     margin: 0,

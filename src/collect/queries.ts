@@ -13,6 +13,9 @@ export interface CollectCodeRow {
   created_by_user_id: bigint | null;
   created_at: Date;
   updated_at: Date;
+  /** In the recycle bin since then: the payer page says the code was deleted. */
+  deleted_at: Date | null;
+  deleted_by: bigint | null;
 }
 
 export interface NewCollectCode {
@@ -51,7 +54,7 @@ export async function findScoped(
 ): Promise<CollectCodeRow | null> {
   const rows = await q.query<CollectCodeRow>(
     `SELECT * FROM collect_code
-     WHERE id = $1 AND merchant_id = $2 AND ($3::bigint IS NULL OR cashier_user_id = $3)`,
+     WHERE id = $1 AND merchant_id = $2 AND ($3::bigint IS NULL OR cashier_user_id = $3) AND deleted_at IS NULL`,
     [id, scope.merchantId, scope.cashierUserId],
   );
   return rows[0] ?? null;
@@ -81,7 +84,7 @@ export function listCollectCodes(q: Queryable, f: CollectCodeFilter) {
   return q.query<CollectCodeRow & { total: bigint }>(
     `SELECT c.*, count(*) OVER ()::bigint AS total
      FROM collect_code c
-     WHERE c.merchant_id = $1
+     WHERE c.merchant_id = $1 AND c.deleted_at IS NULL
        AND ($2::bigint IS NULL OR c.cashier_user_id = $2)
        AND ($3::boolean IS NULL OR c.enabled = $3)
        AND ($4::text IS NULL OR c.code = $4 OR strpos(lower(c.name), lower($4)) > 0)
@@ -92,7 +95,7 @@ export function listCollectCodes(q: Queryable, f: CollectCodeFilter) {
 
 export async function countOfMerchant(q: Queryable, merchantId: bigint): Promise<number> {
   const rows = await q.query<{ n: bigint }>(
-    'SELECT count(*)::bigint AS n FROM collect_code WHERE merchant_id = $1',
+    'SELECT count(*)::bigint AS n FROM collect_code WHERE merchant_id = $1 AND deleted_at IS NULL',
     [merchantId],
   );
   return Number(rows[0]?.n ?? 0n);
@@ -136,4 +139,53 @@ export async function updateCollectCode(
     ],
   );
   return rows[0] ?? null;
+}
+
+// ---------- the recycle bin (recycle/) ----------
+
+export interface DeletedCollectCode {
+  id: bigint;
+  key: string;
+  name: string;
+  /** The merchant's number. */
+  owner: string;
+  deleted_at: Date;
+  deleted_by: bigint | null;
+}
+
+export async function findById(q: Queryable, id: bigint): Promise<CollectCodeRow | null> {
+  return (await q.query<CollectCodeRow>('SELECT * FROM collect_code WHERE id = $1', [id]))[0] ?? null;
+}
+
+export async function softDeleteCollectCode(q: Queryable, id: bigint, by: bigint | null) {
+  const rows = await q.query(
+    'UPDATE collect_code SET deleted_at = now(), deleted_by = $2 WHERE id = $1 AND deleted_at IS NULL RETURNING id',
+    [id, by],
+  );
+  return rows.length > 0;
+}
+
+export async function restoreCollectCode(q: Queryable, id: bigint) {
+  const rows = await q.query(
+    'UPDATE collect_code SET deleted_at = NULL, deleted_by = NULL WHERE id = $1 AND deleted_at IS NOT NULL RETURNING id',
+    [id],
+  );
+  return rows.length > 0;
+}
+
+export function deletedCollectCodes(q: Queryable, deletedBefore?: Date) {
+  return q.query<DeletedCollectCode>(
+    `SELECT c.id, c.id::text AS key, c.name, m.mch_no AS owner, c.deleted_at, c.deleted_by
+     FROM collect_code c JOIN merchant m ON m.id = c.merchant_id
+     WHERE c.deleted_at IS NOT NULL AND ($1::timestamptz IS NULL OR c.deleted_at < $1) ORDER BY c.deleted_at DESC`,
+    [deletedBefore ?? null],
+  );
+}
+
+export async function purgeCollectCode(q: Queryable, id: bigint): Promise<boolean> {
+  const rows = await q.query(
+    'DELETE FROM collect_code WHERE id = $1 AND deleted_at IS NOT NULL RETURNING id',
+    [id],
+  );
+  return rows.length > 0;
 }

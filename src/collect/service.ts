@@ -261,6 +261,8 @@ export class CollectService {
   async payerContext(codeText: string): Promise<PayerContext> {
     const code = CODE_PATTERN.test(codeText) ? await queries.findByCode(this.db, codeText) : null;
     if (!code) throw new AppError('NOT_FOUND', 'collect code not found', { reason: 'unknown' });
+    if (code.deleted_at)
+      throw new AppError('NOT_FOUND', 'this collect code was deleted', { reason: 'deleted' });
     if (!code.enabled)
       throw new AppError('NOT_FOUND', 'this collect code is disabled', { reason: 'disabled' });
     const app = await this.merchants.appKeys(code.app_id);

@@ -1,5 +1,9 @@
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 
@@ -23,6 +27,12 @@ export interface Db extends Queryable {
    */
   ping(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
+  /**
+   * PostgreSQL's connection string, for the one connection that cannot be pooled: the configuration
+   * bus's LISTEN (src/config-bus.ts). The pool's own unless told otherwise: behind pgbouncer in
+   * transaction pooling mode it must reach PostgreSQL directly (`DATABASE_LISTEN_URL`). Unset on PGlite.
+   */
+  readonly listenUrl?: string;
 }
 
 const INT8_OID = 20;
@@ -67,7 +77,17 @@ const POOL_OPTIONS = {
 /** The readiness probe's own connection: short connect and statement timeouts, never the request pool. */
 const PROBE_OPTIONS = { max: 1, idleTimeoutMillis: 30_000 } as const;
 
-export function openPostgres(connectionString: string, poolSize = 20): Db {
+/**
+ * Every statement works through pgbouncer in transaction pooling mode, where consecutive
+ * transactions may run on different server connections: nothing here leaves session state behind
+ * (no session-level SET, no session advisory locks, no named prepared statements, no settings in
+ * the startup packet, which pgbouncer refuses), and the one LISTEN goes to `listenUrl`.
+ */
+export function openPostgres(
+  connectionString: string,
+  poolSize = 20,
+  options: { listenUrl?: string } = {},
+): Db {
   const pool = new pg.Pool({ connectionString, max: poolSize, ...POOL_OPTIONS });
   pool.on('error', () => {
     // An idle client lost its connection; the pool replaces it on the next checkout.
@@ -79,6 +99,7 @@ export function openPostgres(connectionString: string, poolSize = 20): Db {
   };
   return {
     kind: 'postgres',
+    listenUrl: options.listenUrl ?? connectionString,
     query: (text, params) => run(pool, text, params),
     exec: async (script) => void (await pool.query(script)),
     async tx(work) {
@@ -128,7 +149,8 @@ function newProbePool(connectionString: string, timeoutMs: number): pg.Pool {
     connectionString,
     ...PROBE_OPTIONS,
     connectionTimeoutMillis: timeoutMs,
-    statement_timeout: timeoutMs,
+    // Bounded on the client only: a server-side statement_timeout would travel in the startup
+    // packet, which pgbouncer rejects ("unsupported startup parameter").
     query_timeout: timeoutMs,
   });
   probe.on('error', () => {
@@ -150,6 +172,46 @@ async function withTimeout<T>(work: Promise<T>, ms: number, message: string): Pr
   }
 }
 
+/**
+ * PGlite runs PostgreSQL inside this process's WebAssembly memory, which grows to the largest it has
+ * ever been and never shrinks, so every buffer PostgreSQL is allowed is RSS held until the process
+ * exits. PostgreSQL's server defaults (128 MB of shared buffers, 64 MB per maintenance operation)
+ * size a machine's database; the embedded one shares its process with the platform, and the files
+ * it reads stay in the operating system's page cache behind it, so a smaller buffer pool costs a
+ * system call per page rather than a disk read. `-c` overrides postgresql.conf, also on a cluster
+ * created before these settings.
+ */
+export const EMBEDDED_SETTINGS: Readonly<Record<string, string>> = {
+  shared_buffers: '16MB',
+  wal_buffers: '1MB',
+  work_mem: '4MB',
+  maintenance_work_mem: '16MB',
+  temp_buffers: '2MB',
+};
+
+const embeddedStartParams = [
+  ...PGlite.defaultStartParams,
+  ...Object.entries(EMBEDDED_SETTINGS).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
+];
+
+/**
+ * Creates a new cluster in `dataDir` in a short-lived child process. PGlite runs initdb in a second
+ * WebAssembly instance of its own, about half a gigabyte, which this process would only give back at
+ * some later full garbage collection: an idle platform does not run one, so its first start would
+ * hold that memory for good. The child's goes back to the system when it exits.
+ */
+async function createCluster(dataDir: string): Promise<void> {
+  const pglite = pathToFileURL(createRequire(import.meta.url).resolve('@electric-sql/pglite')).href;
+  const script = `const { PGlite } = await import(process.argv[1]);
+const db = await PGlite.create({ dataDir: process.argv[2], startParams: JSON.parse(process.argv[3]) });
+await db.close();`;
+  await promisify(execFile)(
+    process.execPath,
+    ['--input-type=module', '-e', script, pglite, dataDir, JSON.stringify(embeddedStartParams)],
+    { timeout: 300_000 },
+  );
+}
+
 const pgliteParsers = {
   [INT8_OID]: (v: string) => BigInt(v),
   [NUMERIC_OID]: (v: string) => (/^-?\d+$/.test(v) ? BigInt(v) : v),
@@ -167,8 +229,15 @@ export async function openPglite(
   const releaseLock = dataDir ? lockDataDir(dataDir) : () => {};
   let db: PGlite;
   try {
+    if (dataDir && !options.loadDataDir && !fs.existsSync(path.join(dataDir, 'PG_VERSION')))
+      await createCluster(dataDir);
     // `loadDataDir` starts from a dumped cluster instead of running initdb (seconds of WASM).
-    db = await PGlite.create({ ...(dataDir ? { dataDir } : {}), ...options, parsers: pgliteParsers });
+    db = await PGlite.create({
+      ...(dataDir ? { dataDir } : {}),
+      ...options,
+      parsers: pgliteParsers,
+      startParams: embeddedStartParams,
+    });
   } catch (error) {
     releaseLock();
     throw error;

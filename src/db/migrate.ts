@@ -9,9 +9,14 @@ const MIGRATION_LOCK_KEY = 7_120_001;
 
 /** Applies the migrations/NNN_name.sql files not yet applied, in order, each in its own transaction. */
 export async function migrate(db: Db): Promise<string[]> {
-  await db.query(
-    'CREATE TABLE IF NOT EXISTS schema_migration (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())',
-  );
+  // Under the lock too: two nodes starting on an empty database both pass IF NOT EXISTS, and one
+  // then fails on the table's type already existing.
+  await db.tx(async (q) => {
+    await q.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+    await q.query(
+      'CREATE TABLE IF NOT EXISTS schema_migration (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())',
+    );
+  });
   const files = fs
     .readdirSync(MIGRATIONS_DIR)
     .filter((f) => /^\d{3}_[a-z0-9_]+\.sql$/.test(f))

@@ -1,7 +1,6 @@
 import { once } from 'node:events';
 import { PassThrough, Readable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
-import ExcelJS from 'exceljs';
 import type { FastifyReply } from 'fastify';
 import { AppError } from '../errors.ts';
 import { formatMinor } from '../money/money.ts';
@@ -132,6 +131,8 @@ async function* csvChunks<Row>(spec: ExportSpec<Row>): AsyncGenerator<Buffer> {
 }
 
 async function writeWorkbook<Row>(spec: ExportSpec<Row>, out: PassThrough): Promise<void> {
+  // Loaded at the first Excel export: most processes never write one, and exceljs is ~20 MB resident.
+  const { default: ExcelJS } = await import('exceljs');
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
     stream: out,
     useStyles: true,

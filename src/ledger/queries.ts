@@ -283,6 +283,55 @@ export function entriesAfter(q: Queryable, f: EntryFilter, afterId: bigint, limi
   ]);
 }
 
+/**
+ * The matching entries before `beforeId` (all when null), newest first: a keyset page of a list
+ * that pages backwards through time, each entry with its account's balance after it.
+ */
+export function entriesBefore(q: Queryable, f: EntryFilter, beforeId: bigint | null, limit: number) {
+  return q.query<EntryRow>(
+    `${ENTRY_SELECT} AND ($7::bigint IS NULL OR x.id < $7) ORDER BY x.id DESC LIMIT $8`,
+    [...entryParams(f), beforeId, limit],
+  );
+}
+
+/** An owner's balances per account kind and currency (guarded: stored; others: the sum of entries). */
+export function ownerBalances(q: Queryable, ownerId: bigint, kinds: readonly string[]) {
+  return q.query<{ kind: string; currency: string; balance: bigint }>(
+    `SELECT a.kind, a.currency,
+            CASE WHEN a.guarded THEN a.balance
+                 ELSE COALESCE((SELECT sum(amount) FROM ledger_entry e WHERE e.account_id = a.id), 0) END::bigint AS balance
+     FROM ledger_account a WHERE a.owner_id = $1 AND a.kind = ANY($2::text[]) ORDER BY a.kind`,
+    [ownerId, [...kinds]],
+  );
+}
+
+/**
+ * An owner's end-of-day balances (期末余额) per day and account kind, for `days` whose ends are
+ * `ends` (the instant each next day begins): the daily-balances roll-up where it has filled the
+ * day, else the sum of the account's entries before the day's end.
+ */
+export function ownerDailyBalances(
+  q: Queryable,
+  ownerId: bigint,
+  kinds: readonly string[],
+  days: string[],
+  ends: Date[],
+) {
+  return q.query<{ day: string; kind: string; balance: bigint }>(
+    `WITH d AS (SELECT * FROM unnest($3::date[], $4::timestamptz[]) AS d(day, end_at)),
+          filled AS (SELECT max(day) AS until FROM ledger_daily_balance)
+     SELECT d.day::text AS day, a.kind,
+            sum(CASE WHEN d.day <= (SELECT until FROM filled)
+                     THEN COALESCE((SELECT b.balance FROM ledger_daily_balance b WHERE b.account_id = a.id AND b.day = d.day), 0)
+                     ELSE COALESCE((SELECT sum(e.amount) FROM ledger_entry e WHERE e.account_id = a.id AND e.created_at < d.end_at), 0)
+                END)::bigint AS balance
+     FROM d CROSS JOIN ledger_account a
+     WHERE a.owner_id = $1 AND a.kind = ANY($2::text[])
+     GROUP BY d.day, a.kind ORDER BY d.day DESC, a.kind`,
+    [ownerId, [...kinds], days, ends.map((e) => e.toISOString())],
+  );
+}
+
 /** The last day whose end-of-day balances were filled, or null. */
 export async function lastDailyBalanceDay(q: Queryable): Promise<string | null> {
   const rows = await q.query<{ day: string | null }>(
@@ -405,4 +454,16 @@ export function merchantMovementsByDay(
      GROUP BY 1, a.kind, a.currency, t.kind ORDER BY 1, a.kind, t.kind`,
     [merchantId, [...MERCHANT_BALANCE_KINDS], from.toISOString(), to.toISOString(), timeZone],
   );
+}
+
+/** Whether any of a merchant's ledger accounts has an entry (the recycle bin never purges such a merchant). */
+export async function merchantHasEntries(q: Queryable, merchantId: bigint): Promise<boolean> {
+  const rows = await q.query<{ found: boolean }>(
+    `SELECT EXISTS (
+       SELECT 1 FROM ledger_entry e JOIN ledger_account a ON a.id = e.account_id
+       WHERE a.owner_id = $1 AND a.kind LIKE 'merchant\\_%'
+     ) AS found`,
+    [merchantId],
+  );
+  return rows[0]!.found;
 }

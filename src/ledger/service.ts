@@ -23,6 +23,11 @@ export interface PaymentPosting {
   agentShares?: AgentAmount[];
   /** The merchant's settlement mode when paid (default platform). */
   mode?: SettlementMode;
+  /**
+   * Platform mode: where the net (amount − fee) goes instead of the merchant's pending — a
+   * marketplace order's escrow or its split (src/splits). The legs add up to the net.
+   */
+  netTo?: Leg[];
 }
 
 /** An agent's part of a posting, and which of its commission accounts it moves. */
@@ -53,6 +58,11 @@ export interface RefundPosting {
   debitedAvailable: bigint;
   /** A direct-mode order: the refund comes off what the channel owes the merchant (no balances). */
   direct?: boolean;
+  /**
+   * A marketplace order's part of the debit taken back from escrow and members (src/splits), besides
+   * the merchant's pending and available: with them the debits add up to amount − feeRefund.
+   */
+  splitDebits?: { account: AccountRef; amount: bigint }[];
 }
 
 export interface LedgerCheck {
@@ -210,7 +220,7 @@ export class LedgerService {
           ]
         : [
             { account: clearing, amount: -p.amount },
-            { account: ref('merchant_pending', p.merchantId), amount: p.amount - p.fee },
+            ...netLegs(p, ref('merchant_pending', p.merchantId)),
             { account: cost, amount: p.channelCost },
             { account: revenue, amount: p.platformProfit },
           ];
@@ -389,9 +399,12 @@ function refundLegs(p: RefundPosting, sign: bigint): Leg[] {
       { account: ref('platform_revenue', null), amount: -sign * (margin - commission) },
     ];
   }
-  if (p.debitedPending + p.debitedAvailable !== p.amount - p.feeRefund)
+  const splitDebits = p.splitDebits ?? [];
+  const splitTotal = splitDebits.reduce((sum, d) => sum + d.amount, 0n);
+  if (p.debitedPending + p.debitedAvailable + splitTotal !== p.amount - p.feeRefund)
     throw new Error('invariant: refund debit does not add up');
   return [
+    ...splitDebits.map((d) => ({ account: d.account, amount: -sign * d.amount })),
     { account: ref('channel_clearing', p.channelAccountId), amount: sign * p.amount },
     { account: ref('merchant_pending', p.merchantId), amount: -sign * p.debitedPending },
     { account: ref('merchant_available', p.merchantId), amount: -sign * p.debitedAvailable },
@@ -399,6 +412,15 @@ function refundLegs(p: RefundPosting, sign: bigint): Leg[] {
     { account: ref('platform_revenue', null), amount: -sign * (margin - commission) },
     ...agentLegs,
   ];
+}
+
+/** A payment's net: to the merchant's pending, or where a marketplace order's terms send it (adding up). */
+function netLegs(p: PaymentPosting, pending: AccountRef): Leg[] {
+  const net = p.amount - p.fee;
+  if (!p.netTo) return [{ account: pending, amount: net }];
+  if (p.netTo.reduce((sum, leg) => sum + leg.amount, 0n) !== net)
+    throw new Error(`invariant: the net of ${p.orderNo} is not split exactly`);
+  return p.netTo;
 }
 
 function mergeLegs(legs: Leg[]): Leg[] {

@@ -27,6 +27,20 @@ export const ACCOUNT_KINDS = {
    * the account row's lock instead.
    */
   agent_frozen: { guarded: false },
+  /**
+   * A marketplace member's 待结算户: its split shares and recharges until they settle on the
+   * merchant's cycle. Guarded: a refund of a split order never drives a member below zero.
+   */
+  member_pending: { guarded: true },
+  /** A member's 簿记账户: settled money it may transfer or withdraw. */
+  member_available: { guarded: true },
+  /** A member's money held by its open withdrawals. */
+  member_frozen: { guarded: true },
+  /**
+   * Escrow (担保) of a merchant's marketplace orders: the paid net waits here until the buyer
+   * confirms and it is split. Owner: the merchant.
+   */
+  merchant_escrow: { guarded: true },
   platform_revenue: { guarded: false },
   channel_clearing: { guarded: false },
   channel_cost: { guarded: false },
@@ -60,24 +74,26 @@ export function accountCode(ref: AccountRef): string {
   return `${ref.kind}:${ref.ownerId ?? '-'}:${ref.currency}`;
 }
 
-/** Who holds withdrawable funds: a merchant or an agent. */
+/** Who holds withdrawable funds: a merchant, an agent or a marketplace member. */
 export interface FundsOwner {
-  kind: 'merchant' | 'agent';
+  kind: 'merchant' | 'agent' | 'member';
   id: bigint;
 }
+
+const FUNDS_KINDS = {
+  merchant: { available: 'merchant_available', frozen: 'merchant_frozen' },
+  agent: { available: 'agent_available', frozen: 'agent_frozen' },
+  member: { available: 'member_available', frozen: 'member_frozen' },
+} as const satisfies Record<FundsOwner['kind'], { available: AccountKind; frozen: AccountKind }>;
 
 /** The owner's spendable and frozen accounts: a withdrawal or a payout moves between them. */
 export function fundsAccounts(
   owner: FundsOwner,
   currency: string,
 ): { available: AccountRef; frozen: AccountRef } {
-  return owner.kind === 'merchant'
-    ? {
-        available: { kind: 'merchant_available', ownerId: owner.id, currency },
-        frozen: { kind: 'merchant_frozen', ownerId: owner.id, currency },
-      }
-    : {
-        available: { kind: 'agent_available', ownerId: owner.id, currency },
-        frozen: { kind: 'agent_frozen', ownerId: owner.id, currency },
-      };
+  const kinds = FUNDS_KINDS[owner.kind];
+  return {
+    available: { kind: kinds.available, ownerId: owner.id, currency },
+    frozen: { kind: kinds.frozen, ownerId: owner.id, currency },
+  };
 }

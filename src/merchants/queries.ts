@@ -16,6 +16,9 @@ export interface MerchantRow {
   agent_id: bigint | null;
   created_at: Date;
   updated_at: Date;
+  /** In the recycle bin since then (by `deleted_by`); null while in use. */
+  deleted_at: Date | null;
+  deleted_by: bigint | null;
 }
 
 export const ACCEPTED_SIGN_TYPES = ['both', 'HMAC-SHA256', 'RSA-SHA256'] as const;
@@ -39,9 +42,23 @@ export interface AppRow {
   /** The secret the last rotation replaced, sealed like `secret_enc`; it still signs requests until its expiry. */
   previous_secret_enc: string | null;
   previous_secret_expires_at: Date | null;
+  /** The API the app speaks (migration 039): ours, or Jeepay's or epay's MD5-signed one. */
+  protocol: AppProtocol;
+  /** The MD5 key of a jeepay or epay app, sealed like `secret_enc`; null for a qingyun app. */
+  md5_key_enc: string | null;
+  /** The protocol's pay ways (Jeepay wayCodes, epay types) → our product codes. */
+  protocol_products: Record<string, string>;
+  /** The numeric merchant id (pid) an epay plugin sends; given when the app first speaks epay. */
+  epay_pid: bigint | null;
   created_at: Date;
   updated_at: Date;
+  /** In the recycle bin since then (by `deleted_by`); null while in use. */
+  deleted_at: Date | null;
+  deleted_by: bigint | null;
 }
+
+export const APP_PROTOCOLS = ['qingyun', 'jeepay', 'epay'] as const;
+export type AppProtocol = (typeof APP_PROTOCOLS)[number];
 
 export async function insertMerchant(
   q: Queryable,
@@ -101,7 +118,7 @@ export function listMerchants(
 ) {
   return q.query<MerchantRow & { total: bigint }>(
     `SELECT *, count(*) OVER ()::bigint AS total FROM merchant
-     WHERE ($1::text IS NULL OR mch_no ILIKE '%' || $1 || '%' OR name ILIKE '%' || $1 || '%')
+     WHERE deleted_at IS NULL AND ($1::text IS NULL OR mch_no ILIKE '%' || $1 || '%' OR name ILIKE '%' || $1 || '%')
        AND ($2::text IS NULL OR state = $2)
      ORDER BY id DESC LIMIT $3 OFFSET $4`,
     [filter.search ?? null, filter.state ?? null, filter.limit, filter.offset],
@@ -134,7 +151,17 @@ export async function insertApp(
   q: Queryable,
   a: Omit<
     AppRow,
-    'state' | 'created_at' | 'updated_at' | 'previous_secret_enc' | 'previous_secret_expires_at'
+    | 'state'
+    | 'created_at'
+    | 'updated_at'
+    | 'previous_secret_enc'
+    | 'previous_secret_expires_at'
+    | 'protocol'
+    | 'md5_key_enc'
+    | 'protocol_products'
+    | 'epay_pid'
+    | 'deleted_at'
+    | 'deleted_by'
   >,
 ): Promise<AppRow> {
   const rows = await q.query<AppRow>(
@@ -209,12 +236,42 @@ export async function rotateAppSecret(
   return rows[0] ?? null;
 }
 
+/** The app an epay plugin names by its pid. */
+export async function findAppIdByEpayPid(q: Queryable, pid: bigint): Promise<string | null> {
+  const rows = await q.query<{ app_id: string }>('SELECT app_id FROM merchant_app WHERE epay_pid = $1', [
+    pid,
+  ]);
+  return rows[0]?.app_id ?? null;
+}
+
+/**
+ * Sets the protocol an app speaks, its MD5 key (sealed; null for qingyun) and its pay-way mapping.
+ * An app speaking epay keeps the pid it was first given (10000 + its id, so pids never collide).
+ */
+export async function setAppProtocol(
+  q: Queryable,
+  id: bigint,
+  set: { protocol: AppProtocol; md5KeyEnc: string | null; products: Record<string, string> },
+): Promise<AppRow | null> {
+  const rows = await q.query<AppRow>(
+    `UPDATE merchant_app SET protocol = $2, md5_key_enc = $3, protocol_products = $4::jsonb,
+       epay_pid = CASE WHEN $2 = 'epay' THEN COALESCE(epay_pid, 10000 + id) ELSE epay_pid END,
+       updated_at = now()
+     WHERE id = $1 RETURNING *`,
+    [id, set.protocol, set.md5KeyEnc, JSON.stringify(set.products)],
+  );
+  return rows[0] ?? null;
+}
+
 export async function findAppByAppId(q: Queryable, appId: string) {
   return (await q.query<AppRow>('SELECT * FROM merchant_app WHERE app_id = $1', [appId]))[0] ?? null;
 }
 
 export function listAppsOfMerchant(q: Queryable, merchantId: bigint) {
-  return q.query<AppRow>('SELECT * FROM merchant_app WHERE merchant_id = $1 ORDER BY id', [merchantId]);
+  return q.query<AppRow>(
+    'SELECT * FROM merchant_app WHERE merchant_id = $1 AND deleted_at IS NULL ORDER BY id',
+    [merchantId],
+  );
 }
 
 export async function updateApp(
@@ -271,7 +328,7 @@ export function listMerchantsOfAgents(
   page: { limit: number; offset: number },
 ) {
   return q.query<MerchantRow & { total: bigint }>(
-    `SELECT *, count(*) OVER ()::bigint AS total FROM merchant WHERE agent_id = ANY($1::bigint[])
+    `SELECT *, count(*) OVER ()::bigint AS total FROM merchant WHERE agent_id = ANY($1::bigint[]) AND deleted_at IS NULL
      ORDER BY id DESC LIMIT $2 OFFSET $3`,
     [agentIds.map(String), page.limit, page.offset],
   );
@@ -289,4 +346,96 @@ export async function merchantIdsOfAgents(q: Queryable, agentIds: bigint[]): Pro
     agentIds.map(String),
   ]);
   return rows.map((r) => r.id);
+}
+
+// ---------- the recycle bin (recycle/) ----------
+
+/** A row of this domain in the recycle bin: what the bin lists. */
+export interface DeletedRow {
+  id: bigint;
+  /** The number people know it by (merchant number, app id). */
+  key: string;
+  name: string;
+  /** The merchant it belongs to (an app's), for the bin's list. */
+  owner: string;
+  deleted_at: Date;
+  deleted_by: bigint | null;
+}
+
+/** Moves a merchant to the recycle bin; null when there is none in use with that id. */
+export async function softDeleteMerchant(q: Queryable, id: bigint, by: bigint | null) {
+  const rows = await q.query<MerchantRow>(
+    'UPDATE merchant SET deleted_at = now(), deleted_by = $2 WHERE id = $1 AND deleted_at IS NULL RETURNING *',
+    [id, by],
+  );
+  return rows[0] ?? null;
+}
+
+export async function restoreMerchant(q: Queryable, id: bigint) {
+  const rows = await q.query<MerchantRow>(
+    'UPDATE merchant SET deleted_at = NULL, deleted_by = NULL WHERE id = $1 AND deleted_at IS NOT NULL RETURNING *',
+    [id],
+  );
+  return rows[0] ?? null;
+}
+
+export function deletedMerchants(q: Queryable, deletedBefore?: Date) {
+  return q.query<DeletedRow>(
+    `SELECT id, mch_no AS key, name, '' AS owner, deleted_at, deleted_by FROM merchant
+     WHERE deleted_at IS NOT NULL AND ($1::timestamptz IS NULL OR deleted_at < $1) ORDER BY deleted_at DESC`,
+    [deletedBefore ?? null],
+  );
+}
+
+/** Removes a deleted merchant and its deleted apps for good; the caller has checked that no money refers to them. */
+export async function purgeMerchant(q: Queryable, id: bigint): Promise<boolean> {
+  await q.query('DELETE FROM merchant_app WHERE merchant_id = $1', [id]);
+  return (
+    (await q.query('DELETE FROM merchant WHERE id = $1 AND deleted_at IS NOT NULL RETURNING id', [id]))
+      .length > 0
+  );
+}
+
+export async function findAppById(q: Queryable, id: bigint) {
+  return (await q.query<AppRow>('SELECT * FROM merchant_app WHERE id = $1', [id]))[0] ?? null;
+}
+
+export async function softDeleteApp(q: Queryable, id: bigint, by: bigint | null) {
+  const rows = await q.query<AppRow>(
+    'UPDATE merchant_app SET deleted_at = now(), deleted_by = $2 WHERE id = $1 AND deleted_at IS NULL RETURNING *',
+    [id, by],
+  );
+  return rows[0] ?? null;
+}
+
+export async function restoreApp(q: Queryable, id: bigint) {
+  const rows = await q.query<AppRow>(
+    'UPDATE merchant_app SET deleted_at = NULL, deleted_by = NULL WHERE id = $1 AND deleted_at IS NOT NULL RETURNING *',
+    [id],
+  );
+  return rows[0] ?? null;
+}
+
+export function deletedApps(q: Queryable, deletedBefore?: Date) {
+  return q.query<DeletedRow>(
+    `SELECT a.id, a.app_id AS key, a.name, m.mch_no AS owner, a.deleted_at, a.deleted_by
+     FROM merchant_app a JOIN merchant m ON m.id = a.merchant_id
+     WHERE a.deleted_at IS NOT NULL AND ($1::timestamptz IS NULL OR a.deleted_at < $1) ORDER BY a.deleted_at DESC`,
+    [deletedBefore ?? null],
+  );
+}
+
+export async function purgeApp(q: Queryable, id: bigint): Promise<boolean> {
+  return (
+    (await q.query('DELETE FROM merchant_app WHERE id = $1 AND deleted_at IS NOT NULL RETURNING id', [id]))
+      .length > 0
+  );
+}
+
+/** The app ids of a merchant, deleted or not (whether orders were placed on any of them). */
+export async function appIdsOfMerchant(q: Queryable, merchantId: bigint): Promise<string[]> {
+  const rows = await q.query<{ app_id: string }>('SELECT app_id FROM merchant_app WHERE merchant_id = $1', [
+    merchantId,
+  ]);
+  return rows.map((r) => r.app_id);
 }

@@ -10,7 +10,7 @@ import type { ConsoleUserWithRole } from '../auth/queries.ts';
 import { feeMinor } from '../catalog/routes.ts';
 import { AppError } from '../errors.ts';
 import { toJsonAmount } from '../money/money.ts';
-import { ACCEPTED_SIGN_TYPES, MERCHANT_STATES } from './queries.ts';
+import { ACCEPTED_SIGN_TYPES, APP_PROTOCOLS, MERCHANT_STATES } from './queries.ts';
 import { DEFAULT_SECRET_GRACE_SECONDS, MAX_SECRET_GRACE_SECONDS, merchantView } from './service.ts';
 
 const MchNoParams = z.object({ mchNo: z.string().min(1).max(32) });
@@ -488,6 +488,42 @@ export async function merchantAdminRoutes(app: FastifyInstance, { services }: { 
         after: { secretRotated: true, oldKeyExpiresAt: rotated.oldKeyExpiresAt },
       });
       return rotated;
+    },
+  );
+
+  api.put(
+    '/api/admin/apps/:appId/protocol',
+    {
+      schema: {
+        tags,
+        summary:
+          "Set the API an app speaks: qingyun (ours), or jeepay / epay for merchants moving from those (MD5 with the app's own key, generated on opting in and answered once as md5Key; rotateMd5Key issues a new one; back to qingyun destroys it), and which product each Jeepay wayCode or epay type takes",
+        params: AppIdParams,
+        body: z.object({
+          protocol: z.enum(APP_PROTOCOLS),
+          products: z.record(z.string().regex(/^[A-Za-z0-9_]{1,32}$/), z.string().min(1).max(64)).default({}),
+          rotateMd5Key: z.boolean().optional(),
+        }),
+      },
+      config: write,
+    },
+    async (request) => {
+      const before = await services.merchants.requireAppById(request.params.appId);
+      const { protocol, products, rotateMd5Key } = request.body;
+      const result = await services.merchants.setProtocol(request.params.appId, protocol, products, {
+        rotateMd5Key,
+      });
+      noteAudit(request, {
+        targetType: 'app',
+        targetId: result.app.appId,
+        before: { protocol: before.protocol, protocolProducts: before.protocolProducts },
+        after: {
+          protocol: result.app.protocol,
+          protocolProducts: result.app.protocolProducts,
+          md5KeyIssued: result.md5Key !== null,
+        },
+      });
+      return result;
     },
   );
 

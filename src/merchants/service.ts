@@ -9,9 +9,10 @@ import {
 import type { SignType } from '../../sdk/signing.ts';
 import { SecretBox, type SecretPlace } from '../auth/secret-box.ts';
 import { TtlCache } from '../cache.ts';
+import { type ConfigBus, forgetOn } from '../config-bus.ts';
 import type { Db, Queryable } from '../db/index.ts';
 import { AppError, isUniqueViolation } from '../errors.ts';
-import type { AcceptedSignType, AppRow, MerchantRow, MerchantState } from './queries.ts';
+import type { AcceptedSignType, AppProtocol, AppRow, MerchantRow, MerchantState } from './queries.ts';
 import * as queries from './queries.ts';
 
 /** How long an app's decrypted keys are reused before reading them again (a disable takes effect within it). */
@@ -23,11 +24,19 @@ const MAX_UNKNOWN_APPS_CACHED = 10_000;
 /** An app as the signed API and the notifier need it: keys decrypted, merchant state joined. */
 export interface AppKeys {
   appId: string;
+  /** The app's row id (merchant_app.id): what other tables (members) name the app by. */
+  appDbId: bigint;
   merchantId: bigint;
   mchNo: string;
   merchantName: string;
+  /** Enabled and not in the recycle bin. */
   merchantEnabled: boolean;
+  /** Enabled and not in the recycle bin. */
   appEnabled: boolean;
+  /** The app is in the recycle bin: its signed calls are refused with APP_DELETED. */
+  appDeleted: boolean;
+  /** The merchant is in the recycle bin: its apps' signed calls are refused with MERCHANT_DELETED. */
+  merchantDeleted: boolean;
   /** The current HMAC secret: requests may be signed with it, notifies are. */
   secret: string;
   /**
@@ -43,6 +52,14 @@ export interface AppKeys {
   acceptedSignType: AcceptedSignType;
   notifyUrl: string;
   ipAllowlist: string[];
+  /** The API the app speaks; `jeepay` and `epay` apps sign with MD5 and `md5Key`. */
+  protocol: AppProtocol;
+  /** The MD5 key of a jeepay or epay app; null for a qingyun app. */
+  md5Key: string | null;
+  /** The protocol's pay ways (Jeepay wayCodes, epay types) → our product codes. */
+  protocolProducts: Record<string, string>;
+  /** The pid an epay plugin sends; null until the app speaks epay. */
+  epayPid: string | null;
 }
 
 export interface MerchantView {
@@ -69,6 +86,12 @@ export interface AppView {
   platformPublicKey: string;
   /** When the secret replaced by the last rotation stops signing requests; null when none does any more. */
   oldKeyExpiresAt: string | null;
+  /** The API the app speaks: ours, or Jeepay's or epay's (MD5, opted in per app). */
+  protocol: AppProtocol;
+  /** The protocol's pay ways (Jeepay wayCodes, epay types) → our product codes. */
+  protocolProducts: Record<string, string>;
+  /** The numeric merchant id an epay plugin sends; null until the app speaks epay. */
+  epayPid: string | null;
   createdAt: string;
 }
 
@@ -81,7 +104,11 @@ export interface AppInput {
   acceptedSignType?: AcceptedSignType;
 }
 
-type AppSecretColumn = 'secret_enc' | 'previous_secret_enc' | 'platform_private_key_enc';
+type AppSecretColumn = 'secret_enc' | 'previous_secret_enc' | 'platform_private_key_enc' | 'md5_key_enc';
+
+/** Pay ways and product codes in a protocol mapping: Jeepay wayCodes, epay types, our codes. */
+const PROTOCOL_WAY = /^[A-Za-z0-9_]{1,32}$/;
+const MAX_PROTOCOL_WAYS = 32;
 
 /** The grace a rotation gives the replaced secret when none is asked for (as Stripe's dashboard offers). */
 export const DEFAULT_SECRET_GRACE_SECONDS = 24 * 3600;
@@ -93,10 +120,14 @@ function appSecretPlace(id: bigint, column: AppSecretColumn): SecretPlace {
   return { table: 'merchant_app', id, column };
 }
 
+/** The bus topic of merchants and their apps (keys, allowlists, notify URLs, states). */
+export const MERCHANTS_TOPIC = 'merchants';
+
 export class MerchantService {
   private readonly appCache = new TtlCache<AppKeys | null>(APP_CACHE_TTL_MS);
   /** App ids just looked up and not found, with when to look again. */
   private readonly unknownApps = new Map<string, number>();
+  private bus: ConfigBus | null = null;
 
   constructor(
     private readonly db: Db,
@@ -194,7 +225,7 @@ export class MerchantService {
       );
     }
     const updated = (await queries.updateMerchant(this.db, merchant.id, patch))!;
-    this.appCache.clear();
+    this.appsChanged();
     return updated;
   }
 
@@ -210,7 +241,7 @@ export class MerchantService {
     if (!reviewed) {
       throw new AppError('INVALID_REQUEST', `merchant ${mchNo} is ${merchant.state}, not pending review`);
     }
-    this.appCache.clear();
+    this.appsChanged();
     return reviewed;
   }
 
@@ -244,7 +275,7 @@ export class MerchantService {
       ip_allowlist: input.ipAllowlist ?? [],
       accepted_sign_type: acceptedSignType,
     });
-    this.unknownApps.delete(row.app_id);
+    this.appsChanged(row.app_id);
     return { app: appView(row, merchant.mch_no), secret };
   }
 
@@ -280,6 +311,13 @@ export class MerchantService {
     if (!app || app.merchant_id !== merchantId) throw new AppError('NOT_FOUND', `app ${appId} not found`);
     const merchant = (await queries.findMerchantById(this.db, merchantId))!;
     return appView(app, merchant.mch_no);
+  }
+
+  /** The row id of a merchant's app (members and other app-owned rows refer to it), or NOT_FOUND. */
+  async appRowIdOf(merchantId: bigint, appId: string): Promise<bigint> {
+    const app = await queries.findAppByAppId(this.db, appId);
+    if (!app || app.merchant_id !== merchantId) throw new AppError('NOT_FOUND', `app ${appId} not found`);
+    return app.id;
   }
 
   /**
@@ -324,7 +362,7 @@ export class MerchantService {
       merchantPublicKey: patch.merchantPublicKey ? normalisePublicKey(patch.merchantPublicKey) : undefined,
       clearMerchantPublicKey: patch.merchantPublicKey === null,
     });
-    this.appCache.delete(appId);
+    this.appsChanged(appId);
     const merchant = (await queries.findMerchantById(this.db, app.merchant_id))!;
     return appView(row!, merchant.mch_no);
   }
@@ -362,7 +400,7 @@ export class MerchantService {
       });
       // Another rotation replaced the secret between our read and our write: read it again.
       if (!row) continue;
-      this.appCache.delete(appId);
+      this.appsChanged(appId);
       return { appId, secret, oldKeyExpiresAt: previousExpiry(row) };
     }
     throw new Error(`could not rotate the secret of app ${appId}: it kept changing`);
@@ -388,8 +426,97 @@ export class MerchantService {
       };
       if (await queries.resealAppSecrets(this.db, app.id, was, now)) resealed++;
     }
-    if (resealed > 0) this.appCache.clear();
+    if (resealed > 0) this.appsChanged();
     return resealed;
+  }
+
+  /**
+   * Sets the API an app speaks and its pay-way mapping. Opting in to jeepay or epay from qingyun
+   * generates the MD5 key (answered once, kept only sealed); moving between jeepay and epay keeps
+   * it; `rotateMd5Key` issues a new one; back to qingyun destroys it, and MD5 is refused again.
+   */
+  async setProtocol(
+    appId: string,
+    protocol: AppProtocol,
+    products: Record<string, string>,
+    options: { rotateMd5Key?: boolean } = {},
+  ): Promise<{ app: AppView; md5Key: string | null }> {
+    const app = await this.requireApp(appId);
+    const entries = Object.entries(products);
+    if (entries.length > MAX_PROTOCOL_WAYS) {
+      throw new AppError('INVALID_REQUEST', `products: at most ${MAX_PROTOCOL_WAYS} pay ways`, {
+        field: 'products',
+      });
+    }
+    for (const [way, productCode] of entries) {
+      if (!PROTOCOL_WAY.test(way) || !/^[A-Za-z0-9_-]{1,64}$/.test(productCode)) {
+        throw new AppError(
+          'INVALID_REQUEST',
+          `products: ${way} → ${productCode} is not a pay way and a product code`,
+          {
+            field: 'products',
+          },
+        );
+      }
+    }
+    let md5Key: string | null = null;
+    let md5KeyEnc: string | null = null;
+    if (protocol !== 'qingyun') {
+      if (app.md5_key_enc && !options.rotateMd5Key) {
+        md5KeyEnc = app.md5_key_enc;
+      } else {
+        md5Key = newMd5Key();
+        md5KeyEnc = this.secrets.encrypt(md5Key, appSecretPlace(app.id, 'md5_key_enc'));
+      }
+    }
+    const row = await queries.setAppProtocol(this.db, app.id, {
+      protocol,
+      md5KeyEnc,
+      products: protocol === 'qingyun' ? {} : products,
+    });
+    this.appsChanged(appId);
+    const merchant = (await queries.findMerchantById(this.db, app.merchant_id))!;
+    return { app: appView(row!, merchant.mch_no), md5Key };
+  }
+
+  /** The keys of the app an epay plugin names by its pid; null when no app has that pid. */
+  async appKeysByEpayPid(pid: string): Promise<AppKeys | null> {
+    if (!/^\d{1,18}$/.test(pid)) return null;
+    const appId = await queries.findAppIdByEpayPid(this.db, BigInt(pid));
+    return appId === null ? null : this.appKeys(appId);
+  }
+
+  /**
+   * Every node forgets every app's cached keys: a merchant or app moved to the recycle bin (or back)
+   * is refused (or served) from the next request on, not after the cache's lifetime.
+   */
+  forgetCachedApps(): void {
+    this.appsChanged();
+  }
+
+  /**
+   * Every process forgets an app's cached keys when another changes the app or its merchant
+   * (`merchants` on the bus, with the app id when one app changed).
+   */
+  attachConfigBus(bus: ConfigBus): void {
+    this.bus = bus;
+    forgetOn(bus, MERCHANTS_TOPIC, (appId) => this.forgetApps(appId));
+  }
+
+  private forgetApps(appId: string | undefined): void {
+    if (appId === undefined) {
+      this.appCache.clear();
+      this.unknownApps.clear();
+    } else {
+      this.appCache.delete(appId);
+      this.unknownApps.delete(appId);
+    }
+  }
+
+  /** After a committed write: this process forgets at once, the others when the bus tells them. */
+  private appsChanged(appId?: string): void {
+    this.forgetApps(appId);
+    void this.bus?.publish(MERCHANTS_TOPIC, appId);
   }
 
   async platformPublicKey(appId: string): Promise<string> {
@@ -423,11 +550,14 @@ export class MerchantService {
     const merchant = (await queries.findMerchantById(this.db, app.merchant_id))!;
     return {
       appId: app.app_id,
+      appDbId: app.id,
       merchantId: merchant.id,
       mchNo: merchant.mch_no,
       merchantName: merchant.short_name || merchant.name,
-      merchantEnabled: merchant.state === 'enabled',
-      appEnabled: app.state === 'enabled',
+      merchantEnabled: merchant.state === 'enabled' && merchant.deleted_at === null,
+      appEnabled: app.state === 'enabled' && app.deleted_at === null,
+      appDeleted: app.deleted_at !== null,
+      merchantDeleted: merchant.deleted_at !== null,
       secret: this.secrets.decrypt(app.secret_enc, appSecretPlace(app.id, 'secret_enc')),
       previousSecret:
         // An expired one is not even opened (the request check compares with the clock again).
@@ -453,6 +583,12 @@ export class MerchantService {
       acceptedSignType: app.accepted_sign_type,
       notifyUrl: app.notify_url,
       ipAllowlist: app.ip_allowlist,
+      protocol: app.protocol,
+      md5Key: app.md5_key_enc
+        ? this.secrets.decrypt(app.md5_key_enc, appSecretPlace(app.id, 'md5_key_enc'))
+        : null,
+      protocolProducts: app.protocol_products,
+      epayPid: app.epay_pid?.toString() ?? null,
     };
   }
 
@@ -472,6 +608,14 @@ function requireKeyForRsaOnly(accepted: AcceptedSignType, hasMerchantPublicKey: 
       { field: 'merchantPublicKey' },
     );
   }
+}
+
+/** 32 letters and digits: what Jeepay and epay sites' key fields take (no symbols to quote). */
+function newMd5Key(): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  let key = '';
+  for (let i = 0; i < 32; i++) key += alphabet[randomInt(alphabet.length)];
+  return key;
 }
 
 function newAppSecret(): string {
@@ -515,6 +659,9 @@ function appView(a: AppRow, mchNo: string): AppView {
     hasMerchantPublicKey: a.merchant_public_key !== null,
     platformPublicKey: a.platform_public_key,
     oldKeyExpiresAt: previousExpiry(a),
+    protocol: a.protocol,
+    protocolProducts: a.protocol_products,
+    epayPid: a.epay_pid?.toString() ?? null,
     createdAt: a.created_at.toISOString(),
   };
 }

@@ -183,3 +183,36 @@ export function latestStateOfOrders(q: Queryable, orderIds: bigint[]) {
     [orderIds.map(String)],
   );
 }
+
+/**
+ * Per merchant, its notifies that failed or are being retried after a failure, changed since a
+ * moment (the alerts' failing-notifies detector).
+ */
+export function failingByMerchant(q: Queryable, since: Date) {
+  return q.query<{ merchant_id: bigint; failing: bigint; given_up: bigint; last_error: string | null }>(
+    `SELECT merchant_id, count(*)::bigint AS failing, count(*) FILTER (WHERE state = 'failed')::bigint AS given_up,
+       (array_agg(last_error ORDER BY updated_at DESC))[1] AS last_error
+     FROM notify_task
+     WHERE attempts > 0 AND state <> 'succeeded' AND updated_at >= $1 AND last_error IS NOT NULL
+     GROUP BY merchant_id ORDER BY merchant_id`,
+    [since],
+  );
+}
+
+/**
+ * Notifies of some merchants that failed for good (every attempt of the schedule used) in
+ * `[since, until)`, oldest first, at most `limit` (the bot's failed-notify messages).
+ */
+export function failedTasksOf(
+  q: Queryable,
+  f: { merchantIds: bigint[]; since: Date; until: Date; limit: number },
+) {
+  return q.query<
+    Pick<NotifyTaskRow, 'id' | 'merchant_id' | 'order_id' | 'event_type' | 'attempts' | 'updated_at'>
+  >(
+    `SELECT id, merchant_id, order_id, event_type, attempts, updated_at FROM notify_task
+      WHERE state = 'failed' AND merchant_id = ANY($1::bigint[]) AND updated_at >= $2 AND updated_at < $3
+      ORDER BY updated_at, id LIMIT $4`,
+    [f.merchantIds.map(String), f.since, f.until, f.limit],
+  );
+}

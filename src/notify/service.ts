@@ -4,7 +4,7 @@ import { Batcher } from '../db/batcher.ts';
 import type { Db, Queryable } from '../db/index.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import type { DeliveryFailureKind } from '../errors.ts';
-import type { MerchantService } from '../merchants/service.ts';
+import type { AppKeys, MerchantService } from '../merchants/service.ts';
 import { assertPublicLiteral, publicOnlyLookup } from './address-guard.ts';
 import { deliveryFailureKind, unacknowledgedKind } from './failure-kind.ts';
 import * as queries from './queries.ts';
@@ -41,6 +41,11 @@ const RESPONSE_KEEP_CHARS = 500;
 
 export interface NotifyOptions {
   scheduleSeconds: number[];
+  /**
+   * The schedule in force now (the operators' setting, cached), read for each new notify and each
+   * attempt's outcome; `scheduleSeconds` when not given.
+   */
+  currentSchedule?: (q?: Queryable) => Promise<number[]>;
   /** How long a merchant may take to answer one notify (default 10 s). */
   deliveryTimeoutMs?: number;
   /** Send notifies to loopback and private networks too (the embedded demo, tests); production says no. */
@@ -57,6 +62,23 @@ export interface NewNotify {
   url: string;
   body: Record<string, unknown>;
 }
+
+/** One notify as it goes on the wire. */
+export interface OutgoingNotify {
+  method: 'GET' | 'POST';
+  url: string;
+  headers: Record<string, string>;
+  body: string | undefined;
+  /** Whether the merchant's answer acknowledges the notify. */
+  acknowledged(status: number, body: string): boolean;
+}
+
+/**
+ * Writes an app's notifies in another protocol than ours (Jeepay, epay: src/compat/), from the
+ * stored task (its payload is our notify body). Answers null when the protocol has no notify for
+ * that event: the task is then not sent and ends failed, saying so.
+ */
+export type NotifyFormatter = (task: queries.NotifyTaskRow, keys: AppKeys) => Promise<OutgoingNotify | null>;
 
 /** The transactional outbox of merchant notifies and its delivery. */
 export class NotifyService {
@@ -89,6 +111,9 @@ export class NotifyService {
     { maxBatch: 500, maxInFlight: 2 },
   );
 
+  /** Formatters of the apps that speak another protocol than ours, by protocol. */
+  private readonly formatters = new Map<string, NotifyFormatter>();
+
   constructor(
     private readonly db: Db,
     private readonly merchants: MerchantService,
@@ -119,8 +144,19 @@ export class NotifyService {
         url: n.url,
         payload: JSON.stringify(n.body),
       }));
-    if (tasks.length > 0) await queries.insertTasks(q, tasks, this.options.scheduleSeconds[0]!);
+    if (tasks.length > 0) await queries.insertTasks(q, tasks, (await this.schedule(q))[0]!);
     return tasks.length;
+  }
+
+  /** Notifies of apps speaking `protocol` are written by `formatter` (the native path never asks). */
+  attachFormatter(protocol: string, formatter: NotifyFormatter): void {
+    this.formatters.set(protocol, formatter);
+  }
+
+  /** The waits before each attempt: the operators' schedule when they set one, else the environment's. */
+  private async schedule(q?: Queryable): Promise<number[]> {
+    // Inside a transaction the setting is read through it (the embedded database has one connection).
+    return (await this.options.currentSchedule?.(q)) ?? this.options.scheduleSeconds;
   }
 
   /** Tells the local worker that a notify was committed, so it goes out without waiting for the next tick. */
@@ -246,6 +282,11 @@ export class NotifyService {
       this.wake();
   }
 
+  /** Notifies of some merchants that failed for good in a window (the bot's failed-notify messages). */
+  failedBetween(f: Parameters<typeof queries.failedTasksOf>[1]) {
+    return queries.failedTasksOf(this.db, f);
+  }
+
   /** Sends the order's notifies again now (manual resend); returns how many were queued. */
   async resendForOrder(orderId: bigint): Promise<number> {
     const rows = await queries.requeueTasksOfOrder(this.db, orderId);
@@ -308,22 +349,22 @@ export class NotifyService {
     let errorKind: DeliveryFailureKind | null = null;
     // Without its key the notify cannot be signed, and a database that is away is our failure,
     // not the merchant's: it is not an attempt (the caller hands the notify back, see start()).
-    const headers = await this.signedHeaders(task).catch((e: unknown) => {
+    const outgoing = await this.outgoing(task).catch((e: unknown) => {
       if (isDatabaseUnavailable(e)) throw e;
       return e instanceof Error ? e : new Error(String(e));
     });
     try {
-      if (headers instanceof Error) {
+      if (outgoing instanceof Error) {
         errorKind = 'not_sent';
-        throw headers;
+        throw outgoing;
       }
-      if (!this.options.allowPrivateAddresses) assertPublicLiteral(task.url);
+      if (!this.options.allowPrivateAddresses) assertPublicLiteral(outgoing.url);
       const timeoutMs = this.options.deliveryTimeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS;
-      const response = await request(task.url, {
+      const response = await request(outgoing.url, {
         dispatcher: this.dispatcher,
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
-        body: task.payload,
+        method: outgoing.method,
+        headers: outgoing.headers,
+        body: outgoing.body,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
         // The two timeouts bound each wait; this bounds the whole attempt, a trickling body included.
@@ -331,7 +372,7 @@ export class NotifyService {
       });
       httpStatus = response.statusCode;
       responseBody = await readPrefix(response.body, RESPONSE_KEEP_CHARS);
-      if (!isAcknowledged(httpStatus, responseBody)) {
+      if (!outgoing.acknowledged(httpStatus, responseBody)) {
         error = `not acknowledged: HTTP ${httpStatus}`;
         errorKind = unacknowledgedKind(httpStatus);
       }
@@ -339,8 +380,11 @@ export class NotifyService {
       error = (e as Error).message || String(e);
       errorKind ??= deliveryFailureKind(e);
     }
-    const schedule = this.options.scheduleSeconds;
-    const outcome = error === null ? 'succeeded' : attempt >= schedule.length ? 'failed' : 'pending';
+    const schedule = await this.schedule();
+    // A notify the app's protocol has no form for is never sent: trying again would not change that.
+    const unsendable = outgoing instanceof UnsendableNotify;
+    const outcome =
+      error === null ? 'succeeded' : unsendable || attempt >= schedule.length ? 'failed' : 'pending';
     if (outcome === 'failed')
       this.options.log?.warn({ taskId: task.id.toString(), attempt }, 'merchant notify gave up');
     return {
@@ -356,9 +400,17 @@ export class NotifyService {
     };
   }
 
-  private async signedHeaders(task: queries.NotifyTaskRow): Promise<Record<string, string>> {
+  /** The notify as it goes out: ours (signed JSON), or in the app's protocol through its formatter. */
+  private async outgoing(task: queries.NotifyTaskRow): Promise<OutgoingNotify> {
     const keys = await this.merchants.appKeys(task.app_id);
     if (!keys) throw new Error(`app ${task.app_id} no longer exists`);
+    if (keys.protocol !== 'qingyun') {
+      const formatter = this.formatters.get(keys.protocol);
+      if (!formatter) throw new Error(`no notify formatter for the ${keys.protocol} protocol`);
+      const formatted = await formatter(task, keys);
+      if (!formatted) throw new UnsendableNotify(keys.protocol, task.event_type);
+      return formatted;
+    }
     const timestamp = String(Math.floor(Date.now() / 1000));
     const nonce = newNonce();
     const text = notifySigningString(timestamp, nonce, task.payload);
@@ -367,12 +419,31 @@ export class NotifyService {
         ? signString(text, { type: 'RSA-SHA256', privateKey: keys.platformPrivateKey })
         : signString(text, { type: 'HMAC-SHA256', secret: keys.secret });
     return {
-      [HEADER.app]: task.app_id,
-      [HEADER.timestamp]: timestamp,
-      [HEADER.nonce]: nonce,
-      [HEADER.signType]: keys.notifySignType,
-      [HEADER.signature]: signature,
+      method: 'POST',
+      url: task.url,
+      headers: {
+        'content-type': 'application/json',
+        [HEADER.app]: task.app_id,
+        [HEADER.timestamp]: timestamp,
+        [HEADER.nonce]: nonce,
+        [HEADER.signType]: keys.notifySignType,
+        [HEADER.signature]: signature,
+      },
+      body: task.payload,
+      acknowledged: isAcknowledged,
     };
+  }
+
+  /** Per merchant, its notifies failing or given up since a moment (the alerts' detector). */
+  failingByMerchant(since: Date) {
+    return queries.failingByMerchant(this.db, since);
+  }
+}
+
+/** A notify the app's protocol has no form for (epay has no refund notify): not sent, not retried. */
+class UnsendableNotify extends Error {
+  constructor(protocol: string, eventType: string) {
+    super(`the ${protocol} protocol has no notify for ${eventType}; not sent`);
   }
 }
 

@@ -7,6 +7,7 @@ import { sendUnknownOrderPage } from '../collect/payer-page.ts';
 import { AppError } from '../errors.ts';
 import { escapeHtml, LOCK_ICON, payerPageHead, scriptJson } from '../html.ts';
 import { type Currency, formatMinor, isCurrency } from '../money/money.ts';
+import { DEFAULT_SITE } from '../settings/platform.ts';
 import type { OrderRow } from './queries.ts';
 import { authCodeOf } from './service.ts';
 
@@ -75,6 +76,7 @@ export async function cashierRoutes(app: FastifyInstance, { services }: { servic
         qrSvg,
         nonce,
         lang,
+        siteName: (await services.platformSettings.site()).name,
       });
     },
   );
@@ -392,6 +394,7 @@ const TEXT = {
     paidStill: '已付款但仍显示等待？状态会自动更新，请勿重复付款',
     noscript: '请刷新页面查看最新支付状态',
     footer: '青云支付 提供支付服务',
+    footerBy: '{site} 提供支付服务',
   },
   en: {
     htmlLang: 'en',
@@ -432,6 +435,7 @@ const TEXT = {
     paidStill: 'Paid but still waiting? The status updates by itself; do not pay twice.',
     noscript: 'Reload the page to see the latest status.',
     footer: 'Payments by Qingyun Pay',
+    footerBy: 'Payments by {site}',
   },
 } as const;
 
@@ -443,9 +447,11 @@ interface PageInput {
   qrSvg: string;
   nonce: string;
   lang: CashierLanguage;
+  /** The site name the operators set (系统设置); the product's own words when it is the default. */
+  siteName: string;
 }
 
-function page({ order, links, merchantName, status, qrSvg, nonce, lang }: PageInput): string {
+function page({ order, links, merchantName, status, qrSvg, nonce, lang, siteName }: PageInput): string {
   const t = TEXT[lang];
   const currency: Currency = isCurrency(order.currency) ? order.currency : 'CNY';
   const symbol = currency === 'CNY' ? '¥' : `${currency} `;
@@ -506,7 +512,7 @@ ${wechat ? `<button class="btn primary" id="wx-pay" type="button">${escapeHtml(t
 <div><dt>${escapeHtml(t.orderNo)}</dt><dd>${escapeHtml(order.order_no)}</dd></div>
 </dl>
 </section>
-<footer class="foot">${escapeHtml(t.footer)}</footer>
+<footer class="foot">${escapeHtml(siteName === DEFAULT_SITE.name ? t.footer : t.footerBy.replace('{site}', siteName))}</footer>
 </main>
 <script id="cashier-data" type="application/json">${scriptJson(data)}</script>
 <script nonce="${nonce}">${SCRIPT}${wechat ? WECHAT_SCRIPT : ''}</script>

@@ -8,6 +8,7 @@ import {
 } from '../channels/types.ts';
 import { Batcher } from '../db/batcher.ts';
 import { AppError } from '../errors.ts';
+import type { Leg } from '../ledger/types.ts';
 import { MAX_TRANSITION_RETRIES, type OrderContext, type OrderSteps, requireByOrderNo } from './context.ts';
 import { CREATE_BATCH } from './create.ts';
 import { agentSharesOf } from './profit.ts';
@@ -175,6 +176,11 @@ export class ConfirmPayments {
       const found = await Promise.all(merchants.map((id) => modeOf(id)));
       for (const [i, id] of merchants.entries()) modes.set(id, found[i]!);
     }
+    // Marketplace orders' terms (one read per batch), their accounts opened before the transaction.
+    const marketplace = this.ctx.options.marketplace;
+    const splitTerms = marketplace
+      ? await marketplace.paymentTermsOf([...firsts.values()].map(({ order }) => order.id))
+      : new Map();
     const paid = await this.ctx.db.tx(async (q) => {
       const rows = await queries.markPaid(
         q,
@@ -189,6 +195,19 @@ export class ConfirmPayments {
           settleMode: modes.get(order.merchant_id) ?? 'platform',
         })),
       );
+      const netTo = new Map<bigint, Leg[]>();
+      for (const row of rows) {
+        const terms = splitTerms.get(row.id);
+        if (!terms) continue;
+        const legs = await marketplace!.paymentLegs(
+          q,
+          row,
+          terms,
+          row.settle_mode ?? 'platform',
+          row.paid_at!,
+        );
+        if (legs) netTo.set(row.id, legs);
+      }
       await this.ctx.ledger.postMany(
         q,
         rows.map((row) =>
@@ -203,6 +222,7 @@ export class ConfirmPayments {
             platformProfit: row.platform_profit,
             agentShares: agentSharesOf(row).map((a) => ({ agentId: a.agentId, amount: a.share })),
             mode: row.settle_mode ?? 'platform',
+            netTo: netTo.get(row.id),
           }),
         ),
       );

@@ -14,8 +14,8 @@ export interface OrderLabels {
   accounts: Map<string, string>;
   users: Map<string, string>;
   notifyStates: Map<string, string>;
-  /** Order id → kinds of alert on its timeline (late payment, …). */
-  alerts: Map<string, string[]>;
+  /** Order id → kinds of alert on its timeline (late payment, …) and those not acknowledged yet. */
+  alerts: Map<string, { kinds: string[]; unacknowledged: string[] }>;
   /** Static QR code id → its name (the store counter or cashier it stands for). */
   collectCodes: Map<string, string>;
 }
@@ -27,7 +27,7 @@ export async function labelsFor(services: Services, rows: OrderRow[]): Promise<O
   const [merchants, notifyStates, alerts, collectCodes, products, accounts, users] = await Promise.all([
     services.merchants.merchantsByIds(rows.map((r) => r.merchant_id)),
     services.notify.latestStateOfOrders(rows.map((r) => r.id)),
-    services.orders.alertKindsOf(rows.map((r) => r.id)),
+    services.orders.alertsOf(rows.map((r) => r.id)),
     services.collect.namesOf(distinct(rows.map((r) => r.collect_code_id))),
     Promise.all(
       productCodes.map(
@@ -84,7 +84,8 @@ export function operatorOrderView(order: OrderRow, labels: OrderLabels, cashierU
     channelCost: toJsonAmount(order.channel_cost),
     platformProfit: toJsonAmount(order.platform_profit),
     notifyState: labels.notifyStates.get(order.id.toString()) ?? 'none',
-    alerts: labels.alerts.get(order.id.toString()) ?? [],
+    alerts: labels.alerts.get(order.id.toString())?.kinds ?? [],
+    unacknowledgedAlerts: labels.alerts.get(order.id.toString())?.unacknowledged ?? [],
     notifyUrl: order.notify_url,
     manualCompletion: order.manual_completed_at
       ? {

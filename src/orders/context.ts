@@ -1,10 +1,13 @@
 import type { CatalogService } from '../catalog/service.ts';
 import type { ChannelGateway } from '../channels/gateway.ts';
 import type { CreatePaymentRequest, PayWay } from '../channels/types.ts';
-import type { Db } from '../db/index.ts';
+import type { Db, Queryable } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import type { LedgerService } from '../ledger/service.ts';
 import type { NotifyService } from '../notify/service.ts';
+import type { RouteHealth } from '../routing/route.ts';
+import type { OrderNumberRule } from '../settings/platform.ts';
+import type { OrderTerms } from '../splits/terms.ts';
 import type { CashierLinks } from './cashier-link.ts';
 import type { CloseAndSync } from './close-sync.ts';
 import type { ConfirmPayments } from './confirm.ts';
@@ -23,6 +26,8 @@ export interface OrderOptions {
   timeZone: string;
   /** Waits between scheduled queries of a paying order (PAY-7); the last one repeats until expiry. */
   queryScheduleSeconds: number[];
+  /** The order-number rule in force (支付配置, cached); today's P + yyMMddHHmmss + 8 digits when not given. */
+  orderNumberRule?: () => Promise<OrderNumberRule>;
   log: {
     info(obj: object, msg: string): void;
     warn(obj: object, msg: string): void;
@@ -32,7 +37,19 @@ export interface OrderOptions {
   settlementModeOf?: (merchantId: bigint) => Promise<'platform' | 'direct'>;
   /** The merchant's agent chain for a product, top agent first (agents.chainFor); none when not given. */
   agentChainOf?: (merchantId: bigint, product: { id: bigint; code: string }) => Promise<AgentChainLevel[]>;
+  /** Where the consoles' lists and their exports read: a streaming replica when there is one (src/db/read-replica.ts). */
+  reads?: Queryable;
+  /** The channel accounts' health (health domain, cached per node); every account healthy when not given. */
+  routeHealth?: () => Promise<ReadonlyMap<string, RouteHealth>>;
+  /** Marketplace terms of orders (payee, split rule, escrow, recharge: src/splits); refused when not given. */
+  marketplace?: MarketplaceHooks;
 }
+
+/** What orders ask the splits domain: check and keep an order's terms, and split its payment. */
+export type MarketplaceHooks = Pick<
+  OrderTerms,
+  'prepareTerms' | 'openTermsAccounts' | 'insertTerms' | 'paymentTermsOf' | 'paymentLegs'
+>;
 
 /** What every step of an order works with: the database, the other domains and the options. */
 export interface OrderContext {

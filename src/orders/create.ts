@@ -8,6 +8,7 @@ import { feeOf } from '../fees/fee.ts';
 import type { AppKeys } from '../merchants/service.ts';
 import { toJsonAmount } from '../money/money.ts';
 import { minuteOfDayIn, planRoute } from '../routing/route.ts';
+import type { PreparedTerms } from '../splits/service.ts';
 import {
   authCodeOf,
   type OrderContext,
@@ -34,6 +35,21 @@ export interface CreateOrderInput {
   clientIp?: string;
   expireSeconds?: number;
   extra?: Record<string, unknown>;
+  /** Marketplace terms (src/splits): the receiving member, a split rule, escrow, a recharge. */
+  payee?: { bizUserId: string };
+  splitRuleNo?: string;
+  escrow?: boolean;
+  purpose?: 'consumption' | 'recharge';
+}
+
+/** Whether an order carries marketplace terms (checked without a query: most orders do not). */
+export function hasMarketplaceTerms(input: CreateOrderInput): boolean {
+  return (
+    input.payee !== undefined ||
+    input.splitRuleNo !== undefined ||
+    input.escrow !== undefined ||
+    input.purpose !== undefined
+  );
 }
 
 /**
@@ -78,6 +94,8 @@ const orderKey = (appId: string, mchOrderNo: string) => `${appId}\n${mchOrderNo}
 interface OrderToInsert {
   order: queries.NewOrder;
   events: queries.NewOrderEvent[];
+  /** Marketplace terms, inserted in the orders' own transaction. */
+  terms?: PreparedTerms;
 }
 
 type Acceptance = Parameters<typeof queries.markPaying>[1][number];
@@ -158,8 +176,8 @@ export class CreateOrders {
     );
     const routed =
       origin.channelAccountId === undefined
-        ? await this.planFor(product.id, input.amount)
-        : await this.pinnedPlan(product.id, product.code, origin.channelAccountId);
+        ? await this.planFor(product.id, input.amount, app.merchantId)
+        : await this.pinnedPlan(product.id, product.code, origin.channelAccountId, app.merchantId);
     // A scanned pay code can only go to channels that take one; an agent's merchant's orders only to
     // accounts within the top agent's rate.
     const plan = withinTopAgent(
@@ -180,9 +198,14 @@ export class CreateOrders {
       throw new AppError('NO_CHANNEL_AVAILABLE', `no channel can take this ${what} order now`);
     }
 
+    const fee = feeOf(input.amount, merchantTermsOf(rate));
+    const terms = hasMarketplaceTerms(input) ? await this.marketplaceTerms(app, input, fee) : null;
+    if (terms) await this.ctx.options.marketplace!.openTermsAccounts(app.merchantId, currency, terms);
     const first = plan[0]!;
+    // The merchant's own timeout, else the product's (支付配置), else the platform's.
     const expireSeconds =
-      input.expireSeconds ?? (authCode ? AUTH_CODE_EXPIRE_SECONDS : DEFAULT_EXPIRE_SECONDS);
+      input.expireSeconds ??
+      (authCode ? AUTH_CODE_EXPIRE_SECONDS : (product.expire_seconds ?? DEFAULT_EXPIRE_SECONDS));
     const inserted = await this.inserts.submit({
       order: {
         merchantId: app.merchantId,
@@ -199,13 +222,7 @@ export class CreateOrders {
         body: input.body ?? null,
         merchantRatePpm: rate.rate_ppm,
         channelRatePpm: first.costRatePpm,
-        ...splitOrderFee(
-          input.amount,
-          feeOf(input.amount, merchantTermsOf(rate)),
-          chain,
-          first.cost,
-          first.allowedAtLoss,
-        ),
+        ...splitOrderFee(input.amount, fee, chain, first.cost, first.allowedAtLoss),
         notifyUrl: input.notifyUrl ?? app.notifyUrl,
         returnUrl: input.returnUrl ?? null,
         clientIp: input.clientIp ?? null,
@@ -217,6 +234,7 @@ export class CreateOrders {
         test: (origin.test ?? false) || first.testAccount,
         collectCodeId: origin.collectCodeId ?? null,
       },
+      ...(terms ? { terms } : {}),
       events: [
         {
           kind: 'created',
@@ -240,6 +258,22 @@ export class CreateOrders {
     return { order: await this.openAtChannel(inserted, plan, origin.test ?? false), created: true };
   }
 
+  private async marketplaceTerms(app: AppKeys, input: CreateOrderInput, fee: bigint) {
+    const marketplace = this.ctx.options.marketplace;
+    if (!marketplace) throw new AppError('INVALID_REQUEST', 'marketplace terms are not available here');
+    return marketplace.prepareTerms(
+      app,
+      {
+        payee: input.payee,
+        splitRuleNo: input.splitRuleNo,
+        escrow: input.escrow,
+        purpose: input.purpose,
+      },
+      input.amount,
+      fee,
+    );
+  }
+
   private async lookUpBatch(keys: OrderKey[]): Promise<(OrderRow | null)[]> {
     const rows = await queries.findByAppAndMchOrderNos(this.ctx.db, keys);
     const byKey = new Map(rows.map((row) => [orderKey(row.app_id, row.mch_order_no), row]));
@@ -253,7 +287,24 @@ export class CreateOrders {
       const key = orderKey(item.order.appId, item.order.mchOrderNo);
       if (!firsts.has(key)) firsts.set(key, item);
     }
-    const rows = await queries.insertOrders(this.ctx.db, [...firsts.values()]);
+    const rule = await this.ctx.options.orderNumberRule?.();
+    const toInsert = [...firsts.values()];
+    const withTerms = toInsert.filter((item) => item.terms !== undefined);
+    const rows =
+      withTerms.length === 0
+        ? await queries.insertOrders(this.ctx.db, toInsert, rule)
+        : await this.ctx.db.tx(async (q) => {
+            const inserted = await queries.insertOrders(q, toInsert, rule);
+            const byKey = new Map(inserted.map((row) => [orderKey(row.app_id, row.mch_order_no), row]));
+            await this.ctx.options.marketplace!.insertTerms(
+              q,
+              withTerms.flatMap((item) => {
+                const order = byKey.get(orderKey(item.order.appId, item.order.mchOrderNo));
+                return order ? [{ order, terms: item.terms! }] : [];
+              }),
+            );
+            return inserted;
+          });
     const byKey = new Map(rows.map((row) => [orderKey(row.app_id, row.mch_order_no), row]));
     return items.map((item) => {
       const key = orderKey(item.order.appId, item.order.mchOrderNo);
@@ -474,12 +525,17 @@ export class CreateOrders {
     );
   }
 
-  async planFor(productId: bigint, amount: bigint): Promise<RoutableBinding[]> {
-    const bindings = await this.ctx.catalog.routableBindings(productId);
+  /**
+   * The accounts to try for an order, in order: the merchant's own bindings for the product when it
+   * has some, else the product's; accounts resting behind an open circuit are left out.
+   */
+  async planFor(productId: bigint, amount: bigint, merchantId?: bigint): Promise<RoutableBinding[]> {
+    const bindings = await this.ctx.catalog.routableBindings(productId, merchantId);
     if (bindings.length === 0) return [];
     const usedToday = await this.paidToday(
       bindings.filter((b) => b.dailyLimit !== null).map((b) => b.channelAccountId),
     );
+    const health = await this.ctx.options.routeHealth?.();
     const byId = new Map(bindings.map((b) => [b.channelAccountId.toString(), b]));
     return planRoute({
       amount,
@@ -487,6 +543,7 @@ export class CreateOrders {
       candidates: bindings,
       usedToday,
       random: Math.random,
+      health,
     }).map((c) => byId.get(c.channelAccountId.toString())!);
   }
 
@@ -499,8 +556,9 @@ export class CreateOrders {
     productId: bigint,
     productCode: string,
     channelAccountId: bigint,
+    merchantId: bigint,
   ): Promise<RoutableBinding[]> {
-    const binding = (await this.ctx.catalog.routableBindings(productId)).find(
+    const binding = (await this.ctx.catalog.routableBindings(productId, merchantId)).find(
       (b) => b.channelAccountId === channelAccountId,
     );
     if (!binding?.enabled) {

@@ -14,7 +14,15 @@ import { pickLanguage } from './cashier.ts';
 import { labelsFor, portalEvents, portalOrderView } from './console-views.ts';
 import { sendOrderExport } from './exports.ts';
 import type { OrderRow } from './queries.ts';
-import { AUTH_CODE, amountSchema, blank, windowOf } from './routes.ts';
+import {
+  AUTH_CODE,
+  amountSchema,
+  blank,
+  orderCursorOf,
+  orderPageAnswer,
+  orderPageQuery,
+  windowOf,
+} from './routes.ts';
 import { consoleMchOrderNo } from './service.ts';
 import { ORDER_STATES } from './state.ts';
 
@@ -53,31 +61,33 @@ export async function orderPortalRoutes(app: FastifyInstance, { services }: { se
       schema: {
         tags,
         summary:
-          "The merchant's orders, newest first (a cashier's own only); q finds any of an order's numbers, or the last 4+ digits of its platform number",
+          "The merchant's orders, newest first, a page at a time from a cursor (after / before), the total counted up to 10 000 (totalCapped beyond; a cashier's own only); q finds any of an order's numbers, or the last 4+ digits of its platform number",
         querystring: z.object({
           ...portalOrderFilters,
-          limit: z.coerce.number().int().min(1).max(200).default(50),
-          offset: z.coerce.number().int().min(0).default(0),
+          ...orderPageQuery,
         }),
       },
     },
     async (request) => {
       const f = request.query;
       const scope = portalScope(request);
-      const rows = await services.orders.list({
+      const filter = {
         merchantId: scope.merchantId,
         createdByUserId: scope.createdByUserId ?? undefined,
         state: f.state,
         search: f.q,
         ...windowOf(f, services.orders.timeZone),
-        limit: f.limit,
-        offset: f.offset,
-      });
-      const labels = await labelsFor(services, rows);
-      return {
-        total: Number(rows[0]?.total ?? 0n),
-        items: rows.map((r) => portalOrderView(r, labels, services.orders.cashierUrl(r.order_no))),
       };
+      const [page, count] = await Promise.all([
+        services.orders.list({ ...filter, limit: f.limit }, orderCursorOf(f)),
+        services.orders.countListed(filter),
+      ]);
+      const labels = await labelsFor(services, page.rows);
+      return orderPageAnswer(
+        page,
+        count,
+        page.rows.map((r) => portalOrderView(r, labels, services.orders.cashierUrl(r.order_no))),
+      );
     },
   );
 

@@ -1,4 +1,7 @@
+import { randomInt } from 'node:crypto';
 import type { Queryable, SqlValue } from '../db/index.ts';
+import { DEFAULT_ORDER_NUMBER_RULE, ORDER_DATE_PARTS, type OrderNumberRule } from '../settings/platform.ts';
+import { divertedNetSql } from '../splits/queries.ts';
 import type { NumberSearch } from './number-search.ts';
 import type { OrderChainLevel } from './profit.ts';
 import type { OrderState } from './state.ts';
@@ -114,11 +117,16 @@ export interface NewOrderEvent {
 
 /**
  * Inserts orders and their first events in one statement (the group-commit path). The order
- * number is 'P' + yyMMddHHmmss (Beijing time) + 8 digits of a database sequence: time-ordered and
- * unique across nodes. An order whose (app, mchOrderNo) already exists is skipped: it is not in
- * the result.
+ * number follows the operators' rule (支付配置, settings/platform.ts): prefix + date part (Beijing
+ * time) + the database sequence zero-padded to its digits (never cut, so no two orders share it
+ * across nodes, whatever the rule) + random digits. An order whose (app, mchOrderNo) already exists
+ * is skipped: it is not in the result.
  */
-export function insertOrders(q: Queryable, orders: { order: NewOrder; events: NewOrderEvent[] }[]) {
+export function insertOrders(
+  q: Queryable,
+  orders: { order: NewOrder; events: NewOrderEvent[] }[],
+  rule: OrderNumberRule = DEFAULT_ORDER_NUMBER_RULE,
+) {
   const rows = orders.map(({ order: o, events }) => ({
     merchant_id: o.merchantId.toString(),
     app_id: o.appId,
@@ -148,6 +156,7 @@ export function insertOrders(q: Queryable, orders: { order: NewOrder; events: Ne
     created_by_user_id: o.createdByUserId?.toString() ?? null,
     test: o.test,
     collect_code_id: o.collectCodeId?.toString() ?? null,
+    rand: randomDigits(rule.randomDigits),
     events,
   }));
   return q.query<OrderRow>(
@@ -156,19 +165,20 @@ export function insertOrders(q: Queryable, orders: { order: NewOrder; events: Ne
          request_hash text, product_id bigint, product_code text, channel_account_id bigint, adapter_code text,
          amount bigint, currency text, subject text, body text, merchant_rate_ppm int, channel_rate_ppm int, fee bigint,
          channel_cost bigint, platform_profit bigint, agent_commission bigint, agent_chain jsonb, notify_url text, return_url text, client_ip text, extra jsonb,
-         expires_at timestamptz, source text, created_by_user_id bigint, test boolean, collect_code_id bigint, events jsonb)),
+         expires_at timestamptz, source text, created_by_user_id bigint, test boolean, collect_code_id bigint, rand text, events jsonb)),
+     n AS (SELECT v.app_id, v.mch_order_no, nextval('order_no_seq')::text AS seq FROM v),
      o AS (
        INSERT INTO pay_order (order_no, merchant_id, app_id, mch_order_no, request_hash, product_id, product_code,
          channel_account_id, adapter_code, amount, currency, subject, body, state, merchant_rate_ppm, channel_rate_ppm,
          fee, channel_cost, platform_profit, agent_commission, agent_chain, notify_url, return_url, client_ip, extra,
          expires_at, source, created_by_user_id, test, collect_code_id)
-       SELECT 'P' || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYMMDDHH24MISS')
-                  || lpad((nextval('order_no_seq') % 100000000)::text, 8, '0'),
-              merchant_id, app_id, mch_order_no, request_hash, product_id, product_code, channel_account_id, adapter_code,
+       SELECT $2::text || CASE WHEN $3::text = '' THEN '' ELSE to_char(now() AT TIME ZONE 'Asia/Shanghai', $3::text) END
+                  || CASE WHEN length(n.seq) >= $4::int THEN n.seq ELSE lpad(n.seq, $4::int, '0') END || v.rand,
+              v.merchant_id, v.app_id, v.mch_order_no, request_hash, product_id, product_code, channel_account_id, adapter_code,
               amount, currency, subject, body, 'created', merchant_rate_ppm, channel_rate_ppm, fee, channel_cost,
               platform_profit, agent_commission, agent_chain, notify_url, return_url, client_ip, extra, expires_at, source, created_by_user_id, test,
               collect_code_id
-       FROM v
+       FROM v JOIN n ON n.app_id = v.app_id AND n.mch_order_no = v.mch_order_no
        ON CONFLICT (app_id, mch_order_no) DO NOTHING
        RETURNING *),
      e AS (
@@ -177,8 +187,15 @@ export function insertOrders(q: Queryable, orders: { order: NewOrder; events: Ne
        FROM o JOIN v ON v.app_id = o.app_id AND v.mch_order_no = o.mch_order_no,
          jsonb_to_recordset(v.events) AS ev(kind text, detail jsonb))
      SELECT * FROM o`,
-    [JSON.stringify(rows)],
+    [JSON.stringify(rows), rule.prefix, ORDER_DATE_PARTS[rule.datePart], rule.sequenceDigits],
   );
+}
+
+/** `count` decimal digits from the CSPRNG ('' for none). */
+function randomDigits(count: number): string {
+  let digits = '';
+  while (digits.length < count) digits += randomInt(0, 1_000_000).toString().padStart(6, '0');
+  return digits.slice(0, count);
 }
 
 export function findByAppAndMchOrderNos(q: Queryable, keys: { appId: string; mchOrderNo: string }[]) {
@@ -479,10 +496,12 @@ export interface OrderFilter {
   from?: Date;
   /** Placed before. */
   to?: Date;
-  /** Only orders with an alert on their timeline (a late payment, a contradicting channel, …). */
-  alertsOnly?: boolean;
+  /**
+   * Only orders with an alert on their timeline (a late payment, a contradicting channel, …);
+   * `unacknowledged`: only those with an alert no operator has acknowledged yet.
+   */
+  alertsOnly?: boolean | 'unacknowledged';
   limit: number;
-  offset: number;
 }
 
 /** The consoles' order filters as one WHERE clause over `pay_order o` ($1 … $10, see orderFilterParams). */
@@ -496,9 +515,10 @@ const ORDER_WHERE = `
        AND ($6::bigint IS NULL OR o.created_by_user_id = $6)
        AND ($7::timestamptz IS NULL OR o.created_at >= $7)
        AND ($8::timestamptz IS NULL OR o.created_at < $8)
-       AND (NOT $9::boolean OR o.id IN (SELECT e.order_id FROM order_event e WHERE e.alert))`;
+       AND ($9::text IS NULL OR o.id IN (SELECT e.order_id FROM order_event e
+                                         WHERE e.alert AND ($9 = 'all' OR e.acknowledged_at IS NULL)))`;
 
-type OrderMatch = Omit<OrderFilter, 'limit' | 'offset'>;
+type OrderMatch = Omit<OrderFilter, 'limit'>;
 
 function orderFilterParams(f: OrderMatch) {
   return [
@@ -510,23 +530,60 @@ function orderFilterParams(f: OrderMatch) {
     f.createdByUserId ?? null,
     f.from ?? null,
     f.to ?? null,
-    f.alertsOnly ?? false,
+    f.alertsOnly === 'unacknowledged' ? 'unacknowledged' : f.alertsOnly ? 'all' : null,
     f.search?.reversedSuffix ?? null,
   ];
 }
 
 /**
- * One page of orders, newest first, with the number of matches. Every filter is in the WHERE
- * clause (tenant and cashier scoping included), so a page never holds a row it should not. A search
- * by the end of the number is a prefix match on `reverse(order_no)` (index of migration 014).
+ * Where a page of the order list starts: after (older than) or before (newer than) the order with
+ * this platform number. Its own (created_at, id) is read in the statement, so ties on created_at
+ * and its microseconds are kept exactly, which a timestamp carried through JavaScript would lose.
  */
-export function listOrders(q: Queryable, f: OrderFilter) {
-  return q.query<OrderRow & { total: bigint }>(
-    `SELECT o.*, count(*) OVER ()::bigint AS total
-     FROM pay_order o ${ORDER_WHERE}
-     ORDER BY o.created_at DESC, o.id DESC LIMIT $11 OFFSET $12`,
-    [...orderFilterParams(f), f.limit, f.offset],
+export type OrderPageCursor = { after: string } | { before: string };
+
+/**
+ * One page of orders, newest first (created_at, then id), and whether another page lies beyond it
+ * in the direction read (one row more is read to know). Keyset paging: the first page and every later
+ * one are a walk down the index from a row, never an OFFSET over what came before. A page before a
+ * cursor is read oldest first and handed back newest first. Every filter is in the WHERE clause
+ * (tenant and cashier scoping included), so a page never holds a row it should not. A search by the
+ * end of the number is a prefix match on `reverse(order_no)` (index of migration 014).
+ */
+export async function listOrders(
+  q: Queryable,
+  f: OrderFilter,
+  cursor?: OrderPageCursor,
+): Promise<{ rows: OrderRow[]; more: boolean }> {
+  const before = cursor !== undefined && 'before' in cursor;
+  const orderNo = cursor === undefined ? null : 'after' in cursor ? cursor.after : cursor.before;
+  const rows = await q.query<OrderRow>(
+    `SELECT o.* FROM pay_order o ${ORDER_WHERE}
+       AND ($12::text IS NULL OR (o.created_at, o.id) ${before ? '>' : '<'}
+            (SELECT c.created_at, c.id FROM pay_order c WHERE c.order_no = $12))
+     ORDER BY o.created_at ${before ? 'ASC' : 'DESC'}, o.id ${before ? 'ASC' : 'DESC'} LIMIT $11`,
+    [...orderFilterParams(f), f.limit + 1, orderNo],
   );
+  const page = rows.slice(0, f.limit);
+  return { rows: before ? page.reverse() : page, more: rows.length > f.limit };
+}
+
+/**
+ * How many orders match the list's filters, counted up to `bound`: a list shows "10 000+" beyond
+ * it rather than count millions of rows for a figure nobody pages through. `capped` says the real
+ * number is larger than `count`.
+ */
+export async function countOrdersUpTo(
+  q: Queryable,
+  f: OrderMatch,
+  bound: number,
+): Promise<{ count: number; capped: boolean }> {
+  const rows = await q.query<{ n: bigint }>(
+    `SELECT count(*)::bigint AS n FROM (SELECT 1 FROM pay_order o ${ORDER_WHERE} LIMIT $11) m`,
+    [...orderFilterParams(f), bound + 1],
+  );
+  const n = Number(rows[0]!.n);
+  return n > bound ? { count: bound, capped: true } : { count: n, capped: false };
 }
 
 /** How many orders match the list's filters (an export's size). */
@@ -546,10 +603,12 @@ export function ordersAfter(q: Queryable, f: OrderMatch, afterId: bigint, limit:
   );
 }
 
-/** The kinds of alert on each order's timeline, for orders that have any. */
+/** The kinds of alert on each order's timeline (and those not acknowledged yet), for orders that have any. */
 export function alertKindsOf(q: Queryable, orderIds: bigint[]) {
-  return q.query<{ order_id: bigint; kinds: string[] }>(
-    `SELECT order_id, array_agg(DISTINCT kind ORDER BY kind) AS kinds FROM order_event
+  return q.query<{ order_id: bigint; kinds: string[]; unacknowledged: string[] }>(
+    `SELECT order_id, array_agg(DISTINCT kind ORDER BY kind) AS kinds,
+       COALESCE(array_agg(DISTINCT kind ORDER BY kind) FILTER (WHERE acknowledged_at IS NULL), '{}') AS unacknowledged
+     FROM order_event
      WHERE order_id = ANY($1::bigint[]) AND alert GROUP BY order_id`,
     [orderIds.map(String)],
   );
@@ -642,13 +701,23 @@ export interface RefundableOrder {
   has_agents?: boolean;
 }
 
+/** The ids among these of orders that have settled. */
+export async function settledAmong(q: Queryable, ids: bigint[]): Promise<bigint[]> {
+  if (ids.length === 0) return [];
+  const rows = await q.query<{ id: bigint }>(
+    'SELECT id FROM pay_order WHERE id = ANY($1::bigint[]) AND settled_at IS NOT NULL',
+    [ids.map(String)],
+  );
+  return rows.map((r) => r.id);
+}
+
 /** Locks the order row (refunds of one order serialise on it) and reads what a refund needs. */
 export async function lockForRefund(q: Queryable, id: bigint): Promise<RefundableOrder | null> {
   const rows = await q.query<RefundableOrder>(
     `SELECT o.id, o.state, o.amount, o.fee, o.channel_cost, o.refunded_amount, o.refunded_fee,
             o.refunded_channel_cost, p.fee_refund_mode, o.settle_mode, o.settled_at,
             (o.agent_chain IS NOT NULL) AS has_agents,
-            (o.amount - o.fee - COALESCE(o.d0_settled_amount, 0) - COALESCE((
+            (o.amount - o.fee - ${divertedNetSql('o')} - COALESCE(o.d0_settled_amount, 0) - COALESCE((
                SELECT sum(r.debited_pending - r.pending_borrowed) FROM refund_order r
                WHERE r.order_id = o.id AND r.state <> 'failed'), 0))::bigint AS pending_left
      FROM pay_order o JOIN product p ON p.id = o.product_id WHERE o.id = $1 FOR UPDATE OF o`,
@@ -781,5 +850,111 @@ export function paidOrderDays(q: Queryable, merchantId: bigint, from: Date, to: 
      FROM pay_order o WHERE o.merchant_id = $1 AND o.paid_at >= $2 AND o.paid_at < $3
      GROUP BY 1 ORDER BY 1`,
     [merchantId, from.toISOString(), to.toISOString(), timeZone],
+  );
+}
+
+/**
+ * Orders with alerts of these kinds on their timeline that no operator has acknowledged, raised
+ * since a moment: per order and kind, how many and the latest one's detail (the alerts' detectors).
+ */
+export function unacknowledgedAlerts(q: Queryable, kinds: string[], since: Date) {
+  return q.query<{
+    order_id: bigint;
+    order_no: string;
+    merchant_id: bigint;
+    kind: string;
+    events: bigint;
+    first_at: Date;
+    detail: Record<string, unknown>;
+  }>(
+    `SELECT e.order_id, o.order_no, o.merchant_id, e.kind, count(*)::bigint AS events, min(e.created_at) AS first_at,
+       (array_agg(e.detail ORDER BY e.id DESC))[1] AS detail
+     FROM order_event e JOIN pay_order o ON o.id = e.order_id
+     WHERE e.alert AND e.acknowledged_at IS NULL AND e.kind = ANY($1::text[]) AND e.created_at >= $2
+     GROUP BY e.order_id, o.order_no, o.merchant_id, e.kind ORDER BY e.order_id, e.kind`,
+    [kinds, since],
+  );
+}
+
+/** Acknowledges an order's alerts not acknowledged yet (of these kinds, or all); returns their kinds. */
+export async function acknowledgeAlerts(
+  q: Queryable,
+  orderId: bigint,
+  kinds: string[] | null,
+  userId: bigint,
+  note: string,
+): Promise<string[]> {
+  const rows = await q.query<{ kind: string }>(
+    `UPDATE order_event SET acknowledged_at = now(), acknowledged_by = $3, acknowledge_note = $4
+     WHERE order_id = $1 AND alert AND acknowledged_at IS NULL AND ($2::text[] IS NULL OR kind = ANY($2::text[]))
+     RETURNING kind`,
+    [orderId, kinds, userId, note],
+  );
+  return [...new Set(rows.map((r) => r.kind))].sort();
+}
+
+/** Paying orders per channel account placed before a moment (and after another), the oldest's time (the alerts' detector). */
+export function payingByAccount(q: Queryable, placedBefore: Date, placedAfter: Date) {
+  return q.query<{ channel_account_id: bigint; paying: bigint; oldest_at: Date }>(
+    `SELECT channel_account_id, count(*)::bigint AS paying, min(created_at) AS oldest_at
+     FROM pay_order
+     WHERE state = 'paying' AND created_at < $1 AND created_at >= $2 AND channel_account_id IS NOT NULL
+     GROUP BY channel_account_id ORDER BY channel_account_id`,
+    [placedBefore, placedAfter],
+  );
+}
+
+/**
+ * Whether any order refers to one of these (the recycle bin: a merchant, app, product, channel
+ * account or collect code with orders is never purged). Each part is optional; all given are OR-ed.
+ */
+export async function ordersReferTo(
+  q: Queryable,
+  refs: {
+    merchantId?: bigint;
+    appIds?: string[];
+    productId?: bigint;
+    channelAccountIds?: bigint[];
+    collectCodeId?: bigint;
+  },
+): Promise<boolean> {
+  const rows = await q.query<{ found: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM pay_order WHERE merchant_id = $1)
+         OR EXISTS (SELECT 1 FROM pay_order WHERE app_id = ANY($2::text[]))
+         OR EXISTS (SELECT 1 FROM pay_order WHERE product_id = $3)
+         OR EXISTS (SELECT 1 FROM pay_order WHERE channel_account_id = ANY($4::bigint[]))
+         OR EXISTS (SELECT 1 FROM pay_order WHERE collect_code_id = $5) AS found`,
+    [
+      refs.merchantId ?? null,
+      refs.appIds ?? [],
+      refs.productId ?? null,
+      (refs.channelAccountIds ?? []).map(String),
+      refs.collectCodeId ?? null,
+    ],
+  );
+  return rows[0]!.found;
+}
+
+/**
+ * Orders of some merchants paid in `[since, until)` for at least `minAmount` (the bot's large-payment
+ * messages), oldest first, at most `limit`; read by migration 031's (merchant_id, paid_at) index.
+ */
+export function largePaymentsOf(
+  q: Queryable,
+  f: { merchantIds: bigint[]; minAmount: bigint; since: Date; until: Date; limit: number },
+) {
+  return q.query<Pick<OrderRow, 'id' | 'order_no' | 'mch_order_no' | 'merchant_id' | 'amount' | 'paid_at'>>(
+    `SELECT o.id, o.order_no, o.mch_order_no, o.merchant_id, o.amount, o.paid_at FROM pay_order o
+      WHERE o.merchant_id = ANY($1::bigint[]) AND o.paid_at >= $2 AND o.paid_at < $3 AND o.amount >= $4
+      ORDER BY o.paid_at, o.id LIMIT $5`,
+    [f.merchantIds.map(String), f.since, f.until, f.minAmount, f.limit],
+  );
+}
+
+/** The platform and merchant numbers of some orders (messages that name orders by id). */
+export function numbersOfOrders(q: Queryable, ids: bigint[]) {
+  return q.query<Pick<OrderRow, 'id' | 'order_no' | 'mch_order_no'>>(
+    'SELECT id, order_no, mch_order_no FROM pay_order WHERE id = ANY($1::bigint[])',
+    [ids.map(String)],
   );
 }

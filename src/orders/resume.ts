@@ -39,7 +39,7 @@ export interface CreatePathSteps {
     markedTest: boolean,
   ): Promise<OrderRow | null>;
   /** Today's routing plan for an amount of a product. */
-  planFor(productId: bigint, amount: bigint): Promise<RoutableBinding[]>;
+  planFor(productId: bigint, amount: bigint, merchantId?: bigint): Promise<RoutableBinding[]>;
   /** Asks the channel and applies a paid or failed answer; returns the channel's status. */
   syncWithChannel(order: OrderRow): Promise<string>;
   close(order: OrderRow, source: string): Promise<OrderRow>;
@@ -152,12 +152,12 @@ export class StrandedOrders {
     const markedTest = order.source === 'console_test' && order.test;
     const authCode = authCodeOf(order);
     const plan = withinTopAgent(
-      (await this.steps.planFor(order.product_id, order.amount)).filter(
+      (await this.steps.planFor(order.product_id, order.amount, order.merchant_id)).filter(
         (b) => !authCode || getAdapter(b.adapterCode)?.supportsAuthCode,
       ),
       topAgentTermsOf(order.agent_chain),
     );
-    const here = (await this.catalog.routableBindings(order.product_id)).find(
+    const here = (await this.catalog.routableBindings(order.product_id, order.merchant_id)).find(
       (b) => b.channelAccountId === order.channel_account_id && b.enabled,
     );
     if (here) {
@@ -198,7 +198,7 @@ export class StrandedOrders {
 
   /** The order's account as a routing binding (the accepted path needs only its id). */
   private async bindingOf(order: OrderRow): Promise<RoutableBinding> {
-    const bound = (await this.catalog.routableBindings(order.product_id)).find(
+    const bound = (await this.catalog.routableBindings(order.product_id, order.merchant_id)).find(
       (b) => b.channelAccountId === order.channel_account_id,
     );
     return (

@@ -11,10 +11,11 @@ import { isPrivateUrl } from '../public-url.ts';
 import { refundsOfOrderView } from '../refunds/console-views.ts';
 import { checkCompletionPassword } from '../settings/completion-password.ts';
 import { parseBound, TimeBound } from '../stats/time.ts';
+import { BATCH_ACTIONS, MAX_BATCH_ORDERS, runOrderBatch } from './batch.ts';
 import { labelsFor, operatorEvents, operatorOrderView } from './console-views.ts';
 import { sendOrderExport } from './exports.ts';
-import type { OrderRow } from './queries.ts';
-import { consoleMchOrderNo, DEFAULT_EXPIRE_SECONDS } from './service.ts';
+import type { OrderPageCursor, OrderRow } from './queries.ts';
+import { consoleMchOrderNo, DEFAULT_EXPIRE_SECONDS, type OrderPage } from './service.ts';
 import { ORDER_STATES } from './state.ts';
 import { orderView } from './views.ts';
 
@@ -60,6 +61,29 @@ const CreateOrderBody = z
     clientIp: z.string().max(64).optional(),
     expireSeconds: z.number().int().min(60).max(86_400).optional(),
     extra: extraSchema.optional(),
+    payee: z
+      .object({ bizUserId: z.string().min(1).max(64) })
+      .strict()
+      .optional()
+      .describe("The receiving member of a marketplace order: the merchant's own user id of the member"),
+    splitRuleNo: z
+      .string()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe(
+        "A split rule of this app: the order's net is split to its receiver and commission parties when paid",
+      ),
+    escrow: z
+      .boolean()
+      .optional()
+      .describe(
+        'Escrow (担保): the paid net is held until confirmed (POST /api/v1/escrow/{orderNo}/confirm)',
+      ),
+    purpose: z
+      .enum(['consumption', 'recharge'])
+      .optional()
+      .describe("recharge: the payee's pending account gets the net (payee required, no rule, no escrow)"),
   })
   .strict()
   .superRefine((body, ctx) => {
@@ -217,6 +241,39 @@ export async function channelNotifyRoutes(app: FastifyInstance, { services }: { 
 export const blank = <T extends z.ZodType>(schema: T) =>
   z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), schema.optional());
 
+/**
+ * The order lists' page: its size and a cursor, `after` (the older page) or `before` (the newer
+ * one), each the platform number of a row of the page it comes from (nextCursor, previousCursor).
+ */
+export const orderPageQuery = {
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  after: blank(z.string().min(1).max(64)),
+  before: blank(z.string().min(1).max(64)),
+};
+
+/** The cursor a list request asks from; both at once is a mistake. */
+export function orderCursorOf(query: { after?: string; before?: string }): OrderPageCursor | undefined {
+  if (query.after && query.before)
+    throw new AppError('INVALID_REQUEST', 'before: not together with after', { field: 'before' });
+  if (query.after) return { after: query.after };
+  if (query.before) return { before: query.before };
+  return undefined;
+}
+
+/**
+ * An order list's answer: the page, its cursors, and the matches counted up to the bound
+ * (`totalCapped`: more than `total`, which the consoles show as "10 000+").
+ */
+export function orderPageAnswer<T>(page: OrderPage, count: { count: number; capped: boolean }, items: T[]) {
+  return {
+    total: count.count,
+    totalCapped: count.capped,
+    nextCursor: page.nextCursor,
+    previousCursor: page.previousCursor,
+    items,
+  };
+}
+
 const ListOrdersQuery = z.object({
   q: blank(z.string().trim().max(64)),
   state: blank(z.enum(ORDER_STATES)),
@@ -225,10 +282,12 @@ const ListOrdersQuery = z.object({
   channelAccountId: blank(z.string().regex(/^\d{1,18}$/)),
   from: blank(TimeBound),
   to: blank(TimeBound),
-  /** true: only orders with an alert (late payment after close, contradicting channel, …). */
-  alert: blank(z.enum(['true', 'false'])),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
+  /**
+   * true: only orders with an alert (late payment after close, contradicting channel, …);
+   * unacknowledged: only those with an alert no operator has acknowledged yet.
+   */
+  alert: blank(z.enum(['true', 'false', 'unacknowledged'])),
+  ...orderPageQuery,
 });
 
 const CompletionPassword = z.string().min(1).max(256);
@@ -296,7 +355,7 @@ export async function orderAdminRoutes(app: FastifyInstance, { services }: { ser
       schema: {
         tags,
         summary:
-          'List orders, newest first; q finds an order by any of its numbers, or by the last 4+ digits of its platform number',
+          'List orders, newest first, a page at a time from a cursor (after / before); the total is counted up to 10 000 (totalCapped beyond); q finds an order by any of its numbers, or by the last 4+ digits of its platform number',
         querystring: ListOrdersQuery,
       },
       config: { permission: 'order.read' },
@@ -304,23 +363,27 @@ export async function orderAdminRoutes(app: FastifyInstance, { services }: { ser
     async (request) => {
       const f = request.query;
       const merchant = f.mchNo ? await services.merchants.findMerchantByNo(f.mchNo) : undefined;
-      if (merchant === null) return { items: [], total: 0 };
-      const rows = await services.orders.list({
+      if (merchant === null)
+        return { items: [], total: 0, totalCapped: false, nextCursor: null, previousCursor: null };
+      const filter = {
         merchantId: merchant?.id,
         state: f.state,
         productCode: f.productCode,
         channelAccountId: f.channelAccountId ? BigInt(f.channelAccountId) : undefined,
         search: f.q,
         ...windowOf(f, timeZone),
-        alertsOnly: f.alert === 'true',
-        limit: f.limit,
-        offset: f.offset,
-      });
-      const labels = await labelsFor(services, rows);
-      return {
-        total: Number(rows[0]?.total ?? 0n),
-        items: rows.map((r) => operatorOrderView(r, labels, cashierUrl(r))),
+        alertsOnly: f.alert === 'unacknowledged' ? ('unacknowledged' as const) : f.alert === 'true',
       };
+      const [page, count] = await Promise.all([
+        services.orders.list({ ...filter, limit: f.limit }, orderCursorOf(f)),
+        services.orders.countListed(filter),
+      ]);
+      const labels = await labelsFor(services, page.rows);
+      return orderPageAnswer(
+        page,
+        count,
+        page.rows.map((r) => operatorOrderView(r, labels, cashierUrl(r))),
+      );
     },
   );
 
@@ -331,7 +394,7 @@ export async function orderAdminRoutes(app: FastifyInstance, { services }: { ser
         tags,
         summary:
           'Export the orders the list’s filters match as CSV or XLSX, oldest first (at most the exports.maxRows setting; x-export-rows says how many)',
-        querystring: ListOrdersQuery.omit({ limit: true, offset: true }).extend(exportFormat),
+        querystring: ListOrdersQuery.omit({ limit: true, after: true, before: true }).extend(exportFormat),
       },
       config: { permission: 'order.read' },
     },
@@ -350,7 +413,7 @@ export async function orderAdminRoutes(app: FastifyInstance, { services }: { ser
           channelAccountId: f.channelAccountId ? BigInt(f.channelAccountId) : undefined,
           search: f.q,
           ...windowOf(f, timeZone),
-          alertsOnly: f.alert === 'true',
+          alertsOnly: f.alert === 'unacknowledged' ? 'unacknowledged' : f.alert === 'true',
         },
         f.format,
       );
@@ -437,6 +500,34 @@ export async function orderAdminRoutes(app: FastifyInstance, { services }: { ser
         after: auditOf(closed),
       });
       return rowOf(closed);
+    },
+  );
+
+  api.post(
+    '/api/admin/orders/batch',
+    {
+      schema: {
+        tags,
+        summary: `Close, sync or resend the notify of many orders (at most ${MAX_BATCH_ORDERS}); answers a result per order`,
+        body: z.object({
+          action: z.enum(BATCH_ACTIONS),
+          orderNos: z.array(z.string().min(1).max(64)).min(1).max(MAX_BATCH_ORDERS),
+        }),
+      },
+      config: { permission: 'order.operate' },
+    },
+    async (request) => {
+      const { user } = sessionOf(request);
+      const { action, orderNos } = request.body;
+      noteAudit(request, { targetType: 'order', targetId: orderNos.join(',').slice(0, 200) });
+      const results = await runOrderBatch(services, action, orderNos, {
+        userId: user.id,
+        username: user.username,
+        ip: request.ip,
+      });
+      const succeeded = results.filter((r) => r.outcome === 'succeeded').length;
+      noteAudit(request, { after: { action, succeeded, refused: results.length - succeeded } });
+      return { action, succeeded, refused: results.length - succeeded, results };
     },
   );
 

@@ -35,7 +35,22 @@ export {
 } from './create.ts';
 
 /** The consoles' order filters without the page: what an export matches. */
-export type OrderMatchFilter = Omit<queries.OrderFilter, 'search' | 'limit' | 'offset'> & { search?: string };
+export type OrderMatchFilter = Omit<queries.OrderFilter, 'search' | 'limit'> & { search?: string };
+
+/**
+ * How far the order list counts its matches before it says "10 000+": counting further is a
+ * walk over millions of rows on every page for a figure nobody pages through.
+ */
+export const ORDER_LIST_COUNT_BOUND = 10_000;
+
+/** One page of the consoles' order list, with the cursors of the pages either side (null: none). */
+export interface OrderPage {
+  rows: OrderRow[];
+  /** The older page: pass as `after`. */
+  nextCursor: string | null;
+  /** The newer page: pass as `before`. */
+  previousCursor: string | null;
+}
 
 /**
  * Orders: creation with routing and failover, the state machine, payment application, sweeps.
@@ -70,9 +85,24 @@ export class OrderService {
     this.commissions = new AgentCommissions(ctx);
   }
 
+  /** Lists and exports only: they may trail the primary by the replica's lag. Never a read that decides. */
+  private get reads(): Queryable {
+    return this.options.reads ?? this.db;
+  }
+
   /** The agents domain's chain look-up (services.ts): the agents domain is built after orders. */
   attachAgentChains(agentChainOf: NonNullable<OrderOptions['agentChainOf']>): void {
     this.options.agentChainOf = agentChainOf;
+  }
+
+  /** The channel accounts' health routing weighs (the health domain's circuits; services.ts). */
+  attachRouteHealth(routeHealth: NonNullable<OrderOptions['routeHealth']>): void {
+    this.options.routeHealth = routeHealth;
+  }
+
+  /** Marketplace orders' terms and split payments (src/splits), attached once both exist. */
+  attachMarketplace(marketplace: NonNullable<OrderOptions['marketplace']>): void {
+    this.options.marketplace = marketplace;
   }
 
   // ---------- create (create.ts) ----------
@@ -116,8 +146,8 @@ export class OrderService {
     return this.steps.create.reroute(order, binding, refusal, markedTest);
   }
 
-  planFor(productId: bigint, amount: bigint): Promise<RoutableBinding[]> {
-    return this.steps.create.planFor(productId, amount);
+  planFor(productId: bigint, amount: bigint, merchantId?: bigint): Promise<RoutableBinding[]> {
+    return this.steps.create.planFor(productId, amount, merchantId);
   }
 
   // ---------- read ----------
@@ -140,26 +170,61 @@ export class OrderService {
     return requireByOrderNo(this.db, orderNo);
   }
 
+  /** Orders of some merchants paid in a window for at least an amount (the bot's large-payment messages). */
+  largePayments(f: Parameters<typeof queries.largePaymentsOf>[1]) {
+    return queries.largePaymentsOf(this.db, f);
+  }
+
+  /** The platform and merchant numbers of some orders, by id. */
+  numbersOf(ids: bigint[]) {
+    return ids.length === 0 ? Promise.resolve([]) : queries.numbersOfOrders(this.db, ids);
+  }
+
   findByOrderNo(orderNo: string) {
     return queries.findByOrderNo(this.db, orderNo);
   }
 
   /**
-   * The consoles' order list. `search` is what was typed: a whole number of any kind, or at least
-   * the last 4 digits of the platform number (fewer is INVALID_REQUEST: see number-search.ts).
+   * One page of the consoles' order list, newest first, from a cursor (a row's platform number)
+   * or from the newest. `search` is what was typed: a whole number of any kind, or at least the
+   * last 4 digits of the platform number (fewer is INVALID_REQUEST: see number-search.ts).
    */
-  list(filter: Omit<queries.OrderFilter, 'search'> & { search?: string }) {
-    return queries.listOrders(this.db, { ...filter, search: numberSearch(filter.search) });
+  async list(
+    filter: Omit<queries.OrderFilter, 'search'> & { search?: string },
+    cursor?: queries.OrderPageCursor,
+  ): Promise<OrderPage> {
+    const { rows, more } = await queries.listOrders(
+      this.reads,
+      { ...filter, search: numberSearch(filter.search) },
+      cursor,
+    );
+    const first = rows[0]?.order_no ?? null;
+    const last = rows.at(-1)?.order_no ?? null;
+    // Read backwards, `more` is about newer rows; the page we came from is the older one, and back.
+    if (cursor !== undefined && 'before' in cursor)
+      return { rows, nextCursor: last, previousCursor: more ? first : null };
+    return { rows, nextCursor: more ? last : null, previousCursor: cursor === undefined ? null : first };
+  }
+
+  /** How many orders the list's filters match, counted up to `bound` (beyond it the list says "10 000+"). */
+  // async, so a refused search rejects like the page it is asked beside (Promise.all) instead of throwing.
+  async countListed(filter: OrderMatchFilter, bound = ORDER_LIST_COUNT_BOUND) {
+    return queries.countOrdersUpTo(this.reads, { ...filter, search: numberSearch(filter.search) }, bound);
   }
 
   /** How many orders the consoles' list filters match (an export's size). */
   countMatching(filter: OrderMatchFilter) {
-    return queries.countOrders(this.db, { ...filter, search: numberSearch(filter.search) });
+    return queries.countOrders(this.reads, { ...filter, search: numberSearch(filter.search) });
   }
 
   /** The orders the list filters match after `afterId`, in id order (an export's keyset page). */
   matchingAfter(filter: OrderMatchFilter, afterId: bigint, limit: number) {
-    return queries.ordersAfter(this.db, { ...filter, search: numberSearch(filter.search) }, afterId, limit);
+    return queries.ordersAfter(
+      this.reads,
+      { ...filter, search: numberSearch(filter.search) },
+      afterId,
+      limit,
+    );
   }
 
   /**
@@ -177,9 +242,36 @@ export class OrderService {
 
   /** Order id → the kinds of alert on its timeline, for the orders that have any. */
   async alertKindsOf(orderIds: bigint[]): Promise<Map<string, string[]>> {
+    return new Map([...(await this.alertsOf(orderIds))].map(([id, a]) => [id, a.kinds]));
+  }
+
+  /** Order id → the kinds of alert on its timeline and those not acknowledged yet, for the orders that have any. */
+  async alertsOf(orderIds: bigint[]): Promise<Map<string, { kinds: string[]; unacknowledged: string[] }>> {
     if (orderIds.length === 0) return new Map();
     const rows = await queries.alertKindsOf(this.db, orderIds);
-    return new Map(rows.map((r) => [r.order_id.toString(), r.kinds]));
+    return new Map(
+      rows.map((r) => [r.order_id.toString(), { kinds: r.kinds, unacknowledged: r.unacknowledged }]),
+    );
+  }
+
+  /** Acknowledges the order's alerts not acknowledged yet (of these kinds, or all), with a note; returns their kinds. */
+  acknowledgeAlerts(
+    orderId: bigint,
+    kinds: string[] | null,
+    userId: bigint,
+    note: string,
+  ): Promise<string[]> {
+    return queries.acknowledgeAlerts(this.db, orderId, kinds, userId, note);
+  }
+
+  /** Alerts of these kinds on orders' timelines not acknowledged yet, raised since a moment (the alerts' detectors). */
+  unacknowledgedAlerts(kinds: string[], since: Date) {
+    return queries.unacknowledgedAlerts(this.db, kinds, since);
+  }
+
+  /** Paying orders per channel account placed within a window (the alerts' detector of stuck payments). */
+  payingByAccount(placedBefore: Date, placedAfter: Date) {
+    return queries.payingByAccount(this.db, placedBefore, placedAfter);
   }
 
   eventsOf(orderId: bigint) {
@@ -327,6 +419,11 @@ export class OrderService {
   }
 
   /** Locks the order for a refund decision until the caller's transaction ends. */
+  /** Which of these orders have settled on their merchant's cycle. */
+  async settledOrderIds(orderIds: bigint[]): Promise<Set<bigint>> {
+    return new Set(await queries.settledAmong(this.db, orderIds));
+  }
+
   lockForRefund(q: Queryable, orderId: bigint) {
     return queries.lockForRefund(q, orderId);
   }

@@ -19,6 +19,11 @@ export function hashCreateRequest(input: CreateOrderInput): string {
     clientIp: input.clientIp ?? null,
     expireSeconds: input.expireSeconds ?? null,
     extra: input.extra ?? null,
+    // Marketplace terms only when given: an order without them hashes as it always did.
+    ...(input.payee === undefined ? {} : { payee: input.payee }),
+    ...(input.splitRuleNo === undefined ? {} : { splitRuleNo: input.splitRuleNo }),
+    ...(input.escrow === undefined ? {} : { escrow: input.escrow }),
+    ...(input.purpose === undefined ? {} : { purpose: input.purpose }),
   });
   return createHash('sha256').update(canonical).digest('hex');
 }

@@ -32,6 +32,11 @@ export interface PayoutOptions {
   timeZone: string;
   /** `settlement.settleTestOrders` when never set: on for the embedded database, off with DATABASE_URL. */
   settleTestOrdersDefault: boolean;
+  /**
+   * Where the consoles' lists and exports read (a streaming replica when one is configured and close
+   * behind, src/db/read-replica.ts); the primary when unset. Nothing that decides money reads it.
+   */
+  reads?: Queryable;
 }
 
 /** The other domains a payout works with. */

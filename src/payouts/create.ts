@@ -12,7 +12,7 @@ import * as queries from './queries.ts';
 
 /** What the withdrawals domain hands over: the funds are already frozen (debit). */
 export interface WithdrawalPayoutInput {
-  /** The withdrawal's owner: a merchant or an agent, paid to its own card. */
+  /** The withdrawal's owner: a merchant, an agent or a member, paid to its own card. */
   owner: FundsOwner;
   withdrawalId: bigint;
   withdrawNo: string;
@@ -71,6 +71,7 @@ export class CreatePayouts {
       kind: 'withdrawal',
       merchant_id: w.owner.kind === 'merchant' ? w.owner.id : null,
       agent_id: w.owner.kind === 'agent' ? w.owner.id : null,
+      member_id: w.owner.kind === 'member' ? w.owner.id : null,
       app_id: null,
       mch_payout_no: null,
       request_hash: null,
@@ -154,6 +155,7 @@ export class CreatePayouts {
           kind: 'payout',
           merchant_id: app.merchantId,
           agent_id: null,
+          member_id: null,
           app_id: app.appId,
           mch_payout_no: input.mchPayoutNo,
           request_hash: requestHash,

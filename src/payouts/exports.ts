@@ -1,6 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import type { Services } from '../app/services.ts';
 import { type ExportColumn, type ExportFormat, yuan } from '../exports/stream.ts';
+import { ownerName, ownerNumber, ownerViewOfNames } from '../withdrawals/owner.ts';
 import { WORDS, word } from '../words.ts';
 import type { PayoutMatch, PayoutOwnerNames, PayoutRow } from './queries.ts';
 import { maskAccountNo } from './views.ts';
@@ -10,14 +11,14 @@ type Row = PayoutRow & PayoutOwnerNames & { channelAccountName: string | null };
 /** A payout file: the list's columns; the operators' also whose payout and which channel account. */
 function columns(services: Services, area: 'operator' | 'merchant'): ExportColumn<Row>[] {
   const time = services.exports.time;
-  const isAgent = (r: Row) => r.agent_id !== null;
+  const owner = (r: Row) => ownerViewOfNames(r);
   const operator: ExportColumn<Row>[] = [
-    { key: 'ownerKind', header: '付款方', cell: (r) => word('ownerKind', isAgent(r) ? 'agent' : 'merchant') },
-    { key: 'ownerNo', header: '商户号/代理商编号', cell: (r) => (isAgent(r) ? r.agent_no : r.mch_no) },
+    { key: 'ownerKind', header: '付款方', cell: (r) => word('ownerKind', owner(r).ownerKind) },
+    { key: 'ownerNo', header: '商户号/代理商编号', cell: (r) => ownerNumber(owner(r)) },
     {
       key: 'ownerName',
       header: '商户/代理商名称',
-      cell: (r) => (isAgent(r) ? r.agent_name : r.merchant_name),
+      cell: (r) => ownerName(owner(r)),
     },
   ];
   return [

@@ -2,7 +2,8 @@ import { type AccountRef, type FundsOwner, fundsAccounts, type PostingInput } fr
 import type { PayoutRow } from './queries.ts';
 
 // The ledger side of a payout: the accounts it touches and its three postings. A withdrawal's
-// payout moves its owner's frozen funds: a merchant's (merchant_frozen) or an agent's (agent_frozen).
+// payout moves its owner's frozen funds: a merchant's (merchant_frozen), an agent's (agent_frozen)
+// or a member's (member_frozen).
 
 export function merchantAccounts(merchantId: bigint, currency: string): AccountRef[] {
   const { available, frozen } = fundsAccounts({ kind: 'merchant', id: merchantId }, currency);
@@ -10,10 +11,11 @@ export function merchantAccounts(merchantId: bigint, currency: string): AccountR
 }
 
 /** Whose funds the payout moves. */
-export function payoutOwner(p: Pick<PayoutRow, 'merchant_id' | 'agent_id'>): FundsOwner {
+export function payoutOwner(p: Pick<PayoutRow, 'merchant_id' | 'agent_id' | 'member_id'>): FundsOwner {
   if (p.merchant_id !== null) return { kind: 'merchant', id: p.merchant_id };
   if (p.agent_id !== null) return { kind: 'agent', id: p.agent_id };
-  throw new Error('invariant: a payout with neither a merchant nor an agent');
+  if (p.member_id !== null) return { kind: 'member', id: p.member_id };
+  throw new Error('invariant: a payout with no merchant, agent or member');
 }
 
 const ownerFunds = (p: PayoutRow) => fundsAccounts(payoutOwner(p), p.currency);

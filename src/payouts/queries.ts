@@ -10,9 +10,10 @@ export interface PayoutRow {
   id: bigint;
   payout_no: string;
   kind: PayoutKind;
-  /** One of merchant_id / agent_id: whose payout it is (an agent's only pays its withdrawal). */
+  /** One of merchant_id / agent_id / member_id: whose payout it is (an agent's or a member's only pays its withdrawal). */
   merchant_id: bigint | null;
   agent_id: bigint | null;
+  member_id: bigint | null;
   app_id: string | null;
   mch_payout_no: string | null;
   request_hash: string | null;
@@ -75,10 +76,10 @@ export async function insertPayout(q: Queryable, p: NewPayout): Promise<PayoutRo
   const rows = await q.query<PayoutRow>(
     `INSERT INTO payout_order (id, payout_no, kind, merchant_id, app_id, mch_payout_no, request_hash, withdrawal_id,
        withdraw_no, amount, fee, debit, currency, payee_name, payee_account_no_enc, payee_account_tail,
-       payee_bank_name, payee_bank_branch, payee_type, remark, notify_url, test, agent_id)
+       payee_bank_name, payee_bank_branch, payee_type, remark, notify_url, test, agent_id, member_id)
      VALUES ($1, 'P' || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYMMDDHH24MISS')
                  || lpad((nextval('payout_no_seq') % 100000000)::text, 8, '0'),
-             $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
+             $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
      ON CONFLICT (merchant_id, mch_payout_no) DO NOTHING RETURNING *`,
     [
       p.id,
@@ -103,6 +104,7 @@ export async function insertPayout(q: Queryable, p: NewPayout): Promise<PayoutRo
       p.notify_url,
       p.test,
       p.agent_id,
+      p.member_id,
     ],
   );
   return rows[0] ?? null;
@@ -284,19 +286,21 @@ export async function putRuleOverride(q: Queryable, merchantId: bigint, r: RuleO
   );
 }
 
-/** The owner's numbers and names beside a payout: a merchant's, or an agent's. */
+/** The owner's numbers and names beside a payout: a merchant's, an agent's or a member's. */
 export interface PayoutOwnerNames {
   mch_no: string | null;
   merchant_name: string | null;
   agent_no: string | null;
   agent_name: string | null;
+  member_no: string | null;
+  member_name: string | null;
 }
 
 export interface PayoutFilter {
   merchantId?: bigint;
   agentId?: bigint;
-  /** Only merchants' or only agents' (the operators' filter). */
-  ownerKind?: 'merchant' | 'agent';
+  /** Only merchants', agents' or members' (the operators' filter). */
+  ownerKind?: 'merchant' | 'agent' | 'member';
   state?: PayoutState;
   kind?: PayoutKind;
   /** A payout number, merchant payout number or withdrawal number (exact). */
@@ -319,7 +323,11 @@ function payoutWhere(f: PayoutMatch) {
   };
   if (f.merchantId !== undefined) add('p.merchant_id = ?', f.merchantId);
   if (f.agentId !== undefined) add('p.agent_id = ?', f.agentId);
-  if (f.ownerKind) add(`(?::text = 'agent') = (p.agent_id IS NOT NULL)`, f.ownerKind);
+  if (f.ownerKind)
+    add(
+      `?::text = CASE WHEN p.agent_id IS NOT NULL THEN 'agent' WHEN p.member_id IS NOT NULL THEN 'member' ELSE 'merchant' END`,
+      f.ownerKind,
+    );
   if (f.state) add('p.state = ?', f.state);
   if (f.kind) add('p.kind = ?', f.kind);
   if (f.search) add('(p.payout_no = ? OR p.mch_payout_no = ? OR p.withdraw_no = ?)', f.search);
@@ -328,8 +336,10 @@ function payoutWhere(f: PayoutMatch) {
   return { where, params };
 }
 
-const PAYOUT_WITH_OWNERS = `SELECT p.*, m.mch_no, m.name AS merchant_name, g.agent_no, g.name AS agent_name
-     FROM payout_order p LEFT JOIN merchant m ON m.id = p.merchant_id LEFT JOIN agent g ON g.id = p.agent_id`;
+const PAYOUT_WITH_OWNERS = `SELECT p.*, m.mch_no, m.name AS merchant_name, g.agent_no, g.name AS agent_name,
+       mb.member_no, mb.name AS member_name
+     FROM payout_order p LEFT JOIN merchant m ON m.id = p.merchant_id LEFT JOIN agent g ON g.id = p.agent_id
+       LEFT JOIN member mb ON mb.id = p.member_id`;
 
 export async function listPayouts(
   q: Queryable,
@@ -423,4 +433,17 @@ export function merchantPayoutDays(q: Queryable, merchantId: bigint, from: Date,
      GROUP BY 1 ORDER BY 1`,
     [merchantId, from.toISOString(), to.toISOString(), timeZone],
   );
+}
+
+/** Whether a payout was made for a merchant or through one of these channel accounts (the recycle bin never purges them). */
+export async function payoutsReferTo(
+  q: Queryable,
+  refs: { merchantId?: bigint; channelAccountIds?: bigint[] },
+): Promise<boolean> {
+  const rows = await q.query<{ found: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM payout_order WHERE merchant_id = $1)
+         OR EXISTS (SELECT 1 FROM payout_order WHERE channel_account_id = ANY($2::bigint[])) AS found`,
+    [refs.merchantId ?? null, (refs.channelAccountIds ?? []).map(String)],
+  );
+  return rows[0]!.found;
 }

@@ -38,12 +38,15 @@ export { maskAccountNo, payoutView } from './views.ts';
  */
 export class PayoutService {
   private readonly steps: PayoutSteps;
+  /** The consoles' payout lists and exports read here (a replica when configured). */
+  private readonly reads: Queryable;
 
   constructor(
     private readonly db: Db,
     private readonly deps: PayoutDeps,
     options: PayoutOptions,
   ) {
+    this.reads = options.reads ?? db;
     const ctx: PayoutContext = { db, deps, options };
     // Filled in here, before any step runs: the steps only reach one another when called.
     const steps = {} as PayoutSteps;
@@ -181,17 +184,17 @@ export class PayoutService {
   }
 
   list(filter: PayoutFilter) {
-    return queries.listPayouts(this.db, filter);
+    return queries.listPayouts(this.reads, filter);
   }
 
   /** How many payouts the consoles' list filters match (an export's size). */
   countMatching(filter: queries.PayoutMatch) {
-    return queries.countPayouts(this.db, filter);
+    return queries.countPayouts(this.reads, filter);
   }
 
   /** The payouts the list filters match after `afterId`, in id order (an export's keyset page). */
   matchingAfter(filter: queries.PayoutMatch, afterId: bigint, limit: number) {
-    return queries.payoutsAfter(this.db, filter, afterId, limit);
+    return queries.payoutsAfter(this.reads, filter, afterId, limit);
   }
 
   attemptsOf(payoutId: bigint) {

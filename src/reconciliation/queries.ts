@@ -360,3 +360,14 @@ export function itemsAfter(q: Queryable, f: ItemFilter, afterId: bigint, limit: 
     [f.batchId, f.class ?? null, f.resolution ?? null, afterId, limit],
   );
 }
+
+/** Per batch, its discrepancies still open that were found before a moment (the alerts' morning-after detector). */
+export function openItemsByBatch(q: Queryable, foundBefore: Date) {
+  return q.query<{ batch_id: bigint; channel_account_id: bigint; business_day: string; open_count: bigint }>(
+    `SELECT i.batch_id, i.channel_account_id, i.business_day::text AS business_day, count(*)::bigint AS open_count
+     FROM recon_item i
+     WHERE i.resolution = 'open' AND i.class <> 'carried' AND i.created_at < $1
+     GROUP BY i.batch_id, i.channel_account_id, i.business_day ORDER BY i.batch_id`,
+    [foundBefore],
+  );
+}

@@ -303,6 +303,11 @@ export class ReconciliationService {
     }
     return (await queries.findBatch(this.db, claim.id))!;
   }
+
+  /** Per batch, its discrepancies still open that were found before a moment (the alerts' detector). */
+  openItemsByBatch(foundBefore: Date) {
+    return queries.openItemsByBatch(this.db, foundBefore);
+  }
 }
 
 function itemStateInvalid(item: ItemRow, message: string): AppError {

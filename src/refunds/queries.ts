@@ -25,6 +25,8 @@ export interface RefundRow {
   direct: boolean;
   /** The part of debited_pending beyond the order's own unsettled net (a debt on pending). */
   pending_borrowed: bigint;
+  /** A marketplace order's part of the debit taken back from escrow and members (src/splits). */
+  split_debit: bigint;
   currency: string;
   reason: string | null;
   notify_url: string;
@@ -68,6 +70,8 @@ export interface NewRefund {
   direct?: boolean;
   pendingBorrowed?: bigint;
   agentRefunds?: AgentRefundPart[] | null;
+  /** A marketplace order's part of the debit taken back from escrow and members (src/splits). */
+  splitDebit?: bigint;
 }
 
 /**
@@ -79,11 +83,11 @@ export async function insertRefund(q: Queryable, r: NewRefund): Promise<RefundRo
     `INSERT INTO refund_order (refund_no, app_id, mch_refund_no, request_hash, order_id, order_no, mch_order_no,
        merchant_id, channel_account_id, amount, fee_refund, channel_cost_refund, debited_pending, debited_available,
        currency, reason, notify_url, source, created_by_user_id, direct, pending_borrowed, agent_refunds,
-       agent_commission_refund)
+       agent_commission_refund, split_debit)
      VALUES ('R' || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYMMDDHH24MISS')
                  || lpad((nextval('refund_no_seq') % 100000000)::text, 8, '0'),
              $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21::jsonb,
-             $22)
+             $22, $23)
      ON CONFLICT (app_id, mch_refund_no) DO NOTHING RETURNING *`,
     [
       r.appId,
@@ -108,6 +112,7 @@ export async function insertRefund(q: Queryable, r: NewRefund): Promise<RefundRo
       r.pendingBorrowed ?? 0n,
       r.agentRefunds?.length ? JSON.stringify(r.agentRefunds) : null,
       (r.agentRefunds ?? []).reduce((sum, a) => sum + BigInt(a.amount), 0n),
+      r.splitDebit ?? 0n,
     ],
   );
   return rows[0] ?? null;

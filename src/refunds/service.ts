@@ -15,6 +15,7 @@ import type { OrderRow, RefundableOrder } from '../orders/queries.ts';
 import type { OrderService } from '../orders/service.ts';
 import { isPaidState } from '../orders/state.ts';
 import * as settlementQueries from '../settlement/queries.ts';
+import type { SplitRefundSteps } from '../splits/refunds.ts';
 import type { RefundFilter, RefundRow, RefundSource } from './queries.ts';
 import * as queries from './queries.ts';
 
@@ -35,6 +36,8 @@ export interface RefundOrigin {
 }
 
 export interface RefundOptions {
+  /** Where the consoles' lists and their exports read: a streaming replica when there is one (src/db/read-replica.ts). */
+  reads?: Queryable;
   log: {
     info(obj: object, msg: string): void;
     warn(obj: object, msg: string): void;
@@ -44,6 +47,12 @@ export interface RefundOptions {
 /** A pending refund the channel has not settled is asked about after this long. */
 const STALE_PENDING_SECONDS = 30;
 const QUERY_BATCH = 50;
+
+/** What refunds ask the splits domain: take back (and give back) a marketplace order's shares. */
+export type SplitRefunds = Pick<
+  SplitRefundSteps,
+  'prepareRefund' | 'takeBackForRefund' | 'recordTakeBack' | 'giveBackForRefund'
+>;
 
 /** Thrown inside the create transaction when a concurrent request took the same mchRefundNo. */
 class MchRefundNoTaken extends Error {}
@@ -67,6 +76,18 @@ export class RefundService {
     private readonly notify: NotifyService,
     private readonly options: RefundOptions,
   ) {}
+
+  private splits: SplitRefunds | null = null;
+
+  /** Marketplace orders' refunds take back their split shares (src/splits). */
+  attachSplits(splits: SplitRefunds): void {
+    this.splits = splits;
+  }
+
+  /** Lists and exports only: they may trail the primary by the replica's lag. Never a read that decides. */
+  private get reads(): Queryable {
+    return this.options.reads ?? this.db;
+  }
 
   // ---------- create ----------
 
@@ -100,6 +121,7 @@ export class RefundService {
       agentIds: (order.agent_chain ?? []).map((level) => BigInt(level.agentId)),
     };
     await this.ledger.openAccounts(this.ledger.refundAccounts(accounts));
+    const split = this.splits ? await this.splits.prepareRefund(order.id) : null;
 
     let refund: RefundRow;
     try {
@@ -125,9 +147,12 @@ export class RefundService {
           await this.orders.addProfitRefunded(q, order.id, refundedByLevel(share, agentRefunds));
         const debit = input.amount - share.fee;
         const direct = locked.settle_mode === 'direct';
+        // A split order: escrow and members give back their part, the merchant the rest.
+        const takeBack =
+          split && !direct ? await this.splits!.takeBackForRefund(q, split, order.id, debit) : null;
         const { fromPending, fromAvailable, borrowed } = direct
           ? { fromPending: 0n, fromAvailable: 0n, borrowed: 0n }
-          : await this.splitRefundDebit(q, order, locked, debit);
+          : await this.splitRefundDebit(q, order, locked, takeBack ? takeBack.merchantDebit : debit);
         const inserted = await queries.insertRefund(q, {
           appId: app.appId,
           mchRefundNo: input.mchRefundNo,
@@ -150,11 +175,16 @@ export class RefundService {
           direct,
           pendingBorrowed: borrowed,
           agentRefunds,
+          splitDebit: takeBack ? sumOfDebits(takeBack.debits) : 0n,
         });
         if (!inserted) throw new MchRefundNoTaken();
         if (borrowed > 0n)
           await settlementQueries.addPendingDebt(q, order.merchant_id, order.currency, borrowed);
-        await this.ledger.post(q, this.ledger.refundPosting(postingOf(inserted)));
+        if (takeBack) await this.splits!.recordTakeBack(q, inserted.refund_no, order.id, takeBack);
+        await this.ledger.post(
+          q,
+          this.ledger.refundPosting({ ...postingOf(inserted), splitDebits: takeBack?.debits }),
+        );
         return inserted;
       });
     } catch (error) {
@@ -279,6 +309,8 @@ export class RefundService {
     failureCode?: string,
     failureMessage?: string,
   ): Promise<{ refund: RefundRow; applied: boolean }> {
+    // A failed refund of a split order gives back to its members: their accounts opened first.
+    if (to === 'failed' && this.splits) await this.splits.prepareRefund(refund.order_id);
     const settled = await this.db.tx(async (q) => {
       // The order first: concurrent settlements of its refunds serialise here and see each other.
       const order = await this.orders.lockForRefund(q, refund.order_id);
@@ -341,7 +373,11 @@ export class RefundService {
         await this.ledger.post(
           q,
           this.ledger.refundReversalPosting(
-            { ...postingOf(row), agentRefunds: agentAmountsOf(agentRefunds) },
+            {
+              ...postingOf(row),
+              agentRefunds: agentAmountsOf(agentRefunds),
+              splitDebits: this.splits ? await this.splits.giveBackForRefund(q, row.refund_no) : undefined,
+            },
             credit,
           ),
         );
@@ -519,17 +555,22 @@ export class RefundService {
    * typed: a whole number, or at least the last 4 digits of the refund's or the order's number.
    */
   list(filter: Omit<RefundFilter, 'search'> & { search?: string }) {
-    return queries.listRefunds(this.db, { ...filter, search: numberSearch(filter.search) });
+    return queries.listRefunds(this.reads, { ...filter, search: numberSearch(filter.search) });
   }
 
   /** How many refunds the consoles' list filters match (an export's size). */
   countMatching(filter: RefundMatchFilter) {
-    return queries.countRefunds(this.db, { ...filter, search: numberSearch(filter.search) });
+    return queries.countRefunds(this.reads, { ...filter, search: numberSearch(filter.search) });
   }
 
   /** The refunds the list filters match after `afterId`, in id order (an export's keyset page). */
   matchingAfter(filter: RefundMatchFilter, afterId: bigint, limit: number) {
-    return queries.refundsAfter(this.db, { ...filter, search: numberSearch(filter.search) }, afterId, limit);
+    return queries.refundsAfter(
+      this.reads,
+      { ...filter, search: numberSearch(filter.search) },
+      afterId,
+      limit,
+    );
   }
 }
 
@@ -619,6 +660,10 @@ function reversalCredit(
   const own = row.debited_pending - row.pending_borrowed;
   const ownToPending = order.settled_at ? 0n : own;
   return { pending: ownToPending, available: row.debited_pending + row.debited_available - ownToPending };
+}
+
+function sumOfDebits(debits: { amount: bigint }[]): bigint {
+  return debits.reduce((sum, d) => sum + d.amount, 0n);
 }
 
 function postingOf(row: RefundRow): RefundPosting {

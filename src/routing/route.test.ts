@@ -110,3 +110,30 @@ describe('time windows', () => {
     expect(minuteOfDayIn(new Date('2026-01-01T16:30:00Z'), 'Asia/Shanghai')).toBe(30); // 00:30 next day
   });
 });
+
+describe('planRoute with channel health', () => {
+  it('skips an account whose circuit is open, falling back to the next binding', () => {
+    const health = new Map([['1', { state: 'open' as const }]]);
+    const plan = planRoute(input([candidate(1, { priority: 1 }), candidate(2)], { health }));
+    expect(plan.map((c) => c.channelAccountId)).toEqual([2n]);
+  });
+
+  it('keeps a half-open account in its place (the gateway lets only its probes through)', () => {
+    const health = new Map([['1', { state: 'half_open' as const }]]);
+    const plan = planRoute(input([candidate(1, { priority: 1 }), candidate(2)], { health }));
+    expect(plan.map((c) => c.channelAccountId)).toEqual([1n, 2n]);
+  });
+
+  it('draws a degraded account with its share of the weight', () => {
+    const random = mulberry32(7);
+    const health = new Map([['1', { state: 'degraded' as const, weightPercent: 20 }]]);
+    let first = 0;
+    for (let i = 0; i < 10_000; i++) {
+      const plan = planRoute(input([candidate(1), candidate(2)], { health, random }));
+      if (plan[0]!.channelAccountId === 1n) first++;
+    }
+    // 100 × 20 % against 100: one draw in six.
+    expect(first / 10_000).toBeGreaterThan(0.14);
+    expect(first / 10_000).toBeLessThan(0.19);
+  });
+});

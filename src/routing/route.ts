@@ -6,6 +6,11 @@
  * plus this amount stays within its daily limit, and the local time is inside its window. Eligible
  * bindings are tried by priority (higher first); within one priority, by weighted random draw, each
  * draw taking one binding out of the pool, so the rest of the list is the failover order.
+ *
+ * Health (channel circuit breakers, health/): an account whose circuit is open is skipped, like a
+ * disabled one; a half-open one stays in the plan (the channel gateway lets only its probes
+ * through and refuses the rest, which fail over to the next binding); a degraded one is drawn with
+ * a share of its weight.
  */
 export interface RouteCandidate {
   channelAccountId: bigint;
@@ -30,9 +35,23 @@ export interface RouteInput {
   usedToday: ReadonlyMap<string, bigint>;
   /** Uniform in [0, 1). */
   random: () => number;
+  /** Health per channel account id (decimal string key); an account not named is healthy. */
+  health?: ReadonlyMap<string, RouteHealth>;
 }
 
-export type Exclusion = 'disabled' | 'amount_range' | 'daily_limit' | 'time_window' | 'zero_weight';
+/** An account's health as routing weighs it. */
+export type RouteHealth =
+  | { state: 'open' }
+  | { state: 'half_open' }
+  | { state: 'degraded' /** The share of its weight it keeps, 1–100. */; weightPercent: number };
+
+export type Exclusion =
+  | 'disabled'
+  | 'amount_range'
+  | 'daily_limit'
+  | 'time_window'
+  | 'zero_weight'
+  | 'circuit_open';
 
 export function exclusionOf(
   c: RouteCandidate,
@@ -47,7 +66,14 @@ export function exclusionOf(
     if (used + input.amount > c.dailyLimit) return 'daily_limit';
   }
   if (!inWindow(input.minuteOfDay, c.windowStart, c.windowEnd)) return 'time_window';
+  if (input.health?.get(c.channelAccountId.toString())?.state === 'open') return 'circuit_open';
   return null;
+}
+
+/** The weight an account is drawn with: its binding's, lowered while it is degraded. */
+export function effectiveWeight(c: RouteCandidate, health: RouteInput['health']): number {
+  const mark = health?.get(c.channelAccountId.toString());
+  return mark?.state === 'degraded' ? (c.weight * mark.weightPercent) / 100 : c.weight;
 }
 
 export function planRoute(input: RouteInput): RouteCandidate[] {
@@ -57,7 +83,7 @@ export function planRoute(input: RouteInput): RouteCandidate[] {
   for (const priority of priorities) {
     const pool = eligible.filter((c) => c.priority === priority);
     while (pool.length > 0) {
-      const index = weightedDraw(pool, input.random());
+      const index = weightedDraw(pool, input.random(), input.health);
       plan.push(pool[index]!);
       pool.splice(index, 1);
     }
@@ -65,11 +91,15 @@ export function planRoute(input: RouteInput): RouteCandidate[] {
   return plan;
 }
 
-function weightedDraw(pool: readonly RouteCandidate[], uniform: number): number {
-  const total = pool.reduce((sum, c) => sum + c.weight, 0);
+function weightedDraw(
+  pool: readonly RouteCandidate[],
+  uniform: number,
+  health: RouteInput['health'],
+): number {
+  const total = pool.reduce((sum, c) => sum + effectiveWeight(c, health), 0);
   let point = uniform * total;
   for (let i = 0; i < pool.length; i++) {
-    point -= pool[i]!.weight;
+    point -= effectiveWeight(pool[i]!, health);
     if (point < 0) return i;
   }
   return pool.length - 1;

@@ -12,3 +12,16 @@ export async function putSetting(q: Queryable, key: string, value: string): Prom
     [key, value],
   );
 }
+
+/** Several settings in one read: the keys stored, with their values. */
+export async function getSettings(q: Queryable, keys: string[]): Promise<Map<string, string>> {
+  const rows = await q.query<{ key: string; value: string }>(
+    'SELECT key, value FROM platform_setting WHERE key = ANY($1::text[])',
+    [keys],
+  );
+  return new Map(rows.map((r) => [r.key, r.value]));
+}
+
+export async function deleteSetting(q: Queryable, key: string): Promise<void> {
+  await q.query('DELETE FROM platform_setting WHERE key = $1', [key]);
+}

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/index.ts';
+import { divertedNetSql } from '../splits/queries.ts';
 import type { CalendarKind } from './calendar.ts';
 import type { SettlementTerms } from './terms.ts';
 
@@ -176,7 +177,7 @@ export function settleOrders(
               (o.paid_at < ${FULL_CUTOFF} OR t.d0_ppm = 1000000) AS completes,
               CASE WHEN COALESCE(o.settle_mode, 'platform') = 'direct'
                 THEN o.amount - o.channel_cost - COALESCE(r.direct_debit, 0)
-                ELSE o.amount - o.fee - COALESCE(r.own_debit, 0) END AS net,
+                ELSE o.amount - o.fee - ${divertedNetSql('o')} - COALESCE(r.own_debit, 0) END AS net,
               CASE WHEN COALESCE(o.settle_mode, 'platform') = 'direct' THEN COALESCE(r.direct_debit, 0)
                 ELSE COALESCE(r.own_debit, 0) END AS refunded
        FROM pay_order o JOIN t ON t.merchant_id = o.merchant_id
@@ -378,7 +379,7 @@ export function pendingDrift(q: Queryable, limit: number) {
   return q.query<{ merchant_id: bigint; currency: string; balance: bigint; expected: bigint }>(
     `WITH e AS (
        SELECT o.merchant_id, o.currency,
-              sum(o.amount - o.fee - COALESCE(o.d0_settled_amount, 0) - COALESCE(r.own, 0)) AS expected
+              sum(o.amount - o.fee - ${divertedNetSql('o')} - COALESCE(o.d0_settled_amount, 0) - COALESCE(r.own, 0)) AS expected
        FROM pay_order o LEFT JOIN LATERAL (
          SELECT sum(debited_pending - pending_borrowed) AS own FROM refund_order r
          WHERE r.order_id = o.id AND r.state <> 'failed') r ON TRUE

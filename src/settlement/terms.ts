@@ -1,4 +1,5 @@
 import { TtlCache } from '../cache.ts';
+import { type ConfigBus, forgetOn } from '../config-bus.ts';
 import type { Db, Queryable } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 
@@ -28,6 +29,8 @@ export const DEFAULT_TERMS: SettlementTerms = {
 
 /** Terms are read on the payment path (direct mode posts differently), so they are cached briefly. */
 const TERMS_CACHE_TTL_MS = 2_000;
+/** The bus topic of settlement terms (a merchant id, or none for the defaults). */
+export const SETTLEMENT_TOPIC = 'settlement';
 
 interface TermsRow {
   mode: SettlementMode;
@@ -41,6 +44,7 @@ interface TermsRow {
 /** Per-merchant settlement terms; merchants without their own have the defaults. */
 export class SettlementTermsBook {
   private readonly cache = new TtlCache<SettlementTerms>(TERMS_CACHE_TTL_MS);
+  private bus: ConfigBus | null = null;
 
   constructor(
     private readonly db: Db,
@@ -66,9 +70,18 @@ export class SettlementTermsBook {
     });
   }
 
-  /** Forgets every cached merchant's terms (the defaults changed). */
+  /** Forgets every cached merchant's terms (the defaults changed), here and in every other process. */
   forgetAll(): void {
     this.cache.clear();
+    void this.bus?.publish(SETTLEMENT_TOPIC);
+  }
+
+  /** Every process forgets cached terms when another changes them (`settlement` on the bus). */
+  attachConfigBus(bus: ConfigBus): void {
+    this.bus = bus;
+    forgetOn(bus, SETTLEMENT_TOPIC, (merchantId) =>
+      merchantId === undefined ? this.cache.clear() : this.cache.delete(merchantId),
+    );
   }
 
   /** Withdrawals and payouts exist only where the platform holds the funds. */
@@ -90,5 +103,7 @@ export class SettlementTermsBook {
       [merchantId, terms.mode, terms.cycle, terms.d0Ppm, terms.tnDays, terms.reservePpm, terms.reserveDays],
     );
     this.cache.delete(merchantId.toString());
+    // Through the writer's transaction: PostgreSQL delivers a NOTIFY when the transaction commits.
+    await this.bus?.publish(SETTLEMENT_TOPIC, merchantId.toString(), q);
   }
 }

@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { formatMinor, isCurrency } from '../money/money.ts';
 import { type WordGroup, word } from '../words.ts';
 import type { AccountDay, DayStatement, DaySummary, MonthStatement } from './service.ts';
@@ -402,6 +402,8 @@ async function writeWorkbook(fill: (workbook: ExcelJS.stream.xlsx.WorkbookWriter
     out.on('end', resolve);
     out.on('error', reject);
   });
+  // Loaded at the first workbook (see exports/stream.ts).
+  const { default: ExcelJS } = await import('exceljs');
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
     stream: out,
     useStyles: true,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
-import type { Db } from '../db/index.ts';
+import type { Db, Queryable } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import * as ledgerQueries from '../ledger/queries.ts';
 import type { MerchantRow } from '../merchants/queries.ts';
@@ -157,8 +157,19 @@ export class StatementService {
       merchantsByIds: (ids: bigint[]) => Promise<Map<bigint, MerchantRow>>;
       terms: SettlementTermsBook;
     },
-    private readonly options: { timeZone: string },
+    private readonly options: {
+      timeZone: string;
+      /**
+       * Where a statement's lines and balances are read: a streaming replica when there is one
+       * (src/db/read-replica.ts). Statements are of days that have ended, which a replica has replayed.
+       */
+      reads?: Queryable;
+    },
   ) {}
+
+  private get reads(): Queryable {
+    return this.options.reads ?? this.db;
+  }
 
   get timeZone(): string {
     return this.options.timeZone;
@@ -186,13 +197,18 @@ export class StatementService {
   }
 
   /** What a day's statement holds for one merchant (read, not stored). */
-  async day(merchantId: bigint, day: string): Promise<DayStatement> {
+  day(merchantId: bigint, day: string): Promise<DayStatement> {
+    return this.dayFrom(this.reads, merchantId, day);
+  }
+
+  private async dayFrom(source: Queryable, merchantId: bigint, day: string): Promise<DayStatement> {
     const merchant = await this.merchantOf(merchantId);
     const mode = (await this.deps.terms.termsOf(merchantId)).mode;
-    return this.dayOf(merchant, mode, day);
+    return this.dayOf(source, merchant, mode, day);
   }
 
   private async dayOf(
+    source: Queryable,
     merchant: DayStatement['merchant'],
     mode: 'platform' | 'direct',
     day: string,
@@ -202,13 +218,13 @@ export class StatementService {
     const to = startOfLocalDay(addDays(day, 1), tz);
     const id = merchant.id;
     const [opening, moves, orders, refunds, settlements, withdrawals, payouts] = await Promise.all([
-      ledgerQueries.merchantOpeningBalances(this.db, id, day, from),
-      ledgerQueries.merchantMovements(this.db, id, from, to),
-      orderQueries.paidOrdersBetween(this.db, id, from, to),
-      refundQueries.refundsBetween(this.db, id, from, to),
-      settlementQueries.recordsBetween(this.db, id, from, to),
-      withdrawalQueries.merchantWithdrawalsBetween(this.db, id, from, to),
-      payoutQueries.merchantPayoutsBetween(this.db, id, from, to),
+      ledgerQueries.merchantOpeningBalances(source, id, day, from),
+      ledgerQueries.merchantMovements(source, id, from, to),
+      orderQueries.paidOrdersBetween(source, id, from, to),
+      refundQueries.refundsBetween(source, id, from, to),
+      settlementQueries.recordsBetween(source, id, from, to),
+      withdrawalQueries.merchantWithdrawalsBetween(source, id, from, to),
+      payoutQueries.merchantPayoutsBetween(source, id, from, to),
     ]);
     const accounts = accountDays(opening, moves);
     const within = (at: Date | null) => at !== null && at >= from && at < to;
@@ -271,7 +287,11 @@ export class StatementService {
    * one grouped statement per domain for the whole month (never the month's lines), so a busy
    * merchant's month costs what a quiet one's does.
    */
-  async month(merchantId: bigint, month: string): Promise<MonthStatement> {
+  month(merchantId: bigint, month: string): Promise<MonthStatement> {
+    return this.monthFrom(this.reads, merchantId, month);
+  }
+
+  private async monthFrom(source: Queryable, merchantId: bigint, month: string): Promise<MonthStatement> {
     if (!MONTH.test(month)) throw new AppError('INVALID_REQUEST', 'month: YYYY-MM', { field: 'month' });
     const merchant = await this.merchantOf(merchantId);
     const mode = (await this.deps.terms.termsOf(merchantId)).mode;
@@ -282,13 +302,13 @@ export class StatementService {
     const from = startOfLocalDay(first, tz);
     const to = startOfLocalDay(addDays(dates[dates.length - 1]!, 1), tz);
     const [opening, moves, orders, refunds, settlements, withdrawals, payouts] = await Promise.all([
-      ledgerQueries.merchantOpeningBalances(this.db, merchantId, first, from),
-      ledgerQueries.merchantMovementsByDay(this.db, merchantId, from, to, tz),
-      orderQueries.paidOrderDays(this.db, merchantId, from, to, tz),
-      refundQueries.refundDays(this.db, merchantId, from, to, tz),
-      settlementQueries.recordDays(this.db, merchantId, from, to, tz),
-      withdrawalQueries.merchantWithdrawalDays(this.db, merchantId, from, to, tz),
-      payoutQueries.merchantPayoutDays(this.db, merchantId, from, to, tz),
+      ledgerQueries.merchantOpeningBalances(source, merchantId, first, from),
+      ledgerQueries.merchantMovementsByDay(source, merchantId, from, to, tz),
+      orderQueries.paidOrderDays(source, merchantId, from, to, tz),
+      refundQueries.refundDays(source, merchantId, from, to, tz),
+      settlementQueries.recordDays(source, merchantId, from, to, tz),
+      withdrawalQueries.merchantWithdrawalDays(source, merchantId, from, to, tz),
+      payoutQueries.merchantPayoutDays(source, merchantId, from, to, tz),
     ]);
     const byDay = <T extends { day: string }>(rows: T[]) => new Map(rows.map((r) => [r.day, r]));
     const o = byDay(orders);
@@ -362,7 +382,9 @@ export class StatementService {
 
   /** Generates a day's txt and XLSX files and stores them (replacing stored ones). */
   async generateDay(merchantId: bigint, day: string): Promise<DayStatement> {
-    const statement = await this.day(merchantId, day);
+    // A stored file is kept: read from the primary, so a posting of the day's last seconds that the
+    // replica has not replayed yet is never left out of it.
+    const statement = await this.dayFrom(this.db, merchantId, day);
     await this.storeDay(statement);
     return statement;
   }
@@ -386,7 +408,7 @@ export class StatementService {
 
   /** Generates a month's XLSX and stores it (replacing a stored one). */
   async generateMonth(merchantId: bigint, month: string): Promise<MonthStatement> {
-    const statement = await this.month(merchantId, month);
+    const statement = await this.monthFrom(this.db, merchantId, month);
     const xlsx = await renderMonthXlsx(statement);
     await this.store(merchantId, 'month', month, 'xlsx', xlsx, {
       orderCount: statement.totals.orderCount,

@@ -154,3 +154,14 @@ export function agentFigures(
     [f.from, f.to, f.timeZone, f.agentId ?? null, f.includeTest],
   );
 }
+
+/** Paid and unpaid orders per channel account placed since a moment, real orders only (the alerts' success-rate detector). */
+export function channelOutcomesSince(q: Queryable, since: Date) {
+  return q.query<{ channel_account_id: bigint; paid: bigint; unpaid: bigint }>(
+    `SELECT channel_account_id, sum(paid_count)::bigint AS paid, sum(unpaid_count)::bigint AS unpaid
+     FROM stats_channel_minute
+     WHERE minute >= date_trunc('minute', $1::timestamptz) AND NOT test
+     GROUP BY channel_account_id ORDER BY channel_account_id`,
+    [since],
+  );
+}

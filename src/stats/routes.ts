@@ -35,7 +35,14 @@ export async function statsRoutes(app: FastifyInstance, { services }: { services
       },
       config: { permission: 'stats.read' },
     },
-    async (request) => services.stats.operatorDashboard(request.query),
+    async (request) => {
+      const replica = services.reads.status();
+      const dashboard = await services.stats.operatorDashboard(request.query);
+      // Operators see how old the figures may be; only when there is a replica to be behind.
+      if (!replica.configured) return dashboard;
+      const { target, reason, lagMs, maxLagMs } = replica;
+      return { ...dashboard, readReplica: { target, reason, lagMs, maxLagMs } };
+    },
   );
 
   api.get(

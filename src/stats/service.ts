@@ -1,5 +1,5 @@
 import type { CatalogService } from '../catalog/service.ts';
-import type { Db } from '../db/index.ts';
+import type { Db, Queryable } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import type { MerchantService } from '../merchants/service.ts';
 import { toJsonAmount } from '../money/money.ts';
@@ -83,8 +83,17 @@ export class StatsService {
       agentsByIds?: (ids: bigint[]) => Promise<Map<bigint, { agent_no: string; name: string }>>;
       /** Succeeded withdrawals per local day of a merchant (withdrawals domain). */
       withdrawnByDay?: (merchantId: bigint, from: Date, to: Date) => Promise<Map<string, bigint>>;
+      /**
+       * Where the dashboards and the statistics screen read: a streaming replica when there is one
+       * (src/db/read-replica.ts). The breakers', alerts' and bot's figures read the primary.
+       */
+      reads?: Queryable;
     },
   ) {}
+
+  private get reads(): Queryable {
+    return this.options.reads ?? this.db;
+  }
 
   get timeZone(): string {
     return this.options.timeZone;
@@ -141,7 +150,7 @@ export class StatsService {
     const bucket = to.getTime() - from.getTime() <= HOURLY_UP_TO_MS ? 'hour' : 'day';
     const includeTest = q.includeTest === true;
     const [rows, testOrderCount, testDataOnly] = await Promise.all([
-      queries.orderFigures(this.db, {
+      queries.orderFigures(this.reads, {
         from,
         to,
         timeZone: this.timeZone,
@@ -149,7 +158,7 @@ export class StatsService {
         groupBy: q.groupBy,
         includeTest,
       }),
-      queries.testOrderCount(this.db, { from, to }),
+      queries.testOrderCount(this.reads, { from, to }),
       this.catalog.testDataOnly(),
     ]);
     const keyed = rows.filter((r) => r.level === 'key' && r.key !== null);
@@ -188,6 +197,23 @@ export class StatsService {
   }
 
   /**
+   * Orders placed per channel account since each of two moments, test orders included (the channel
+   * health domain's payment success rates, from the per-minute rollup).
+   */
+  async channelPaymentWindows(since: { short: Date; long: Date }) {
+    const rows = await queries.channelRates(this.db, { ...since, includeTest: true });
+    return rows.map((r) => ({
+      channelAccountId: r.channel_account_id,
+      shortOrders: r.short_orders,
+      shortPaid: r.short_paid,
+      shortUnpaid: r.short_unpaid,
+      longOrders: r.long_orders,
+      longPaid: r.long_paid,
+      longUnpaid: r.long_unpaid,
+    }));
+  }
+
+  /**
    * The operator's dashboard: today's live totals, today's top merchants, channel accounts and
    * agents, each channel account's success rate over the last 15 and 60 minutes (falling: the last
    * 15 minutes at least ten points under the hour's), and the daily trend (default 90 days).
@@ -205,17 +231,17 @@ export class StatsService {
       includeTest,
     };
     const [days, byMerchant, byChannel, agents, rates, testDataOnly] = await Promise.all([
-      queries.orderFigures(this.db, {
+      queries.orderFigures(this.reads, {
         ...trend,
         timeZone: this.timeZone,
         bucket: 'day',
         groupBy: null,
         includeTest,
       }),
-      queries.orderFigures(this.db, { ...today, groupBy: 'merchant' }),
-      queries.orderFigures(this.db, { ...today, groupBy: 'channel' }),
-      queries.agentFigures(this.db, today, 'agent'),
-      queries.channelRates(this.db, {
+      queries.orderFigures(this.reads, { ...today, groupBy: 'merchant' }),
+      queries.orderFigures(this.reads, { ...today, groupBy: 'channel' }),
+      queries.agentFigures(this.reads, today, 'agent'),
+      queries.channelRates(this.reads, {
         short: new Date(now.getTime() - 15 * 60_000),
         long: new Date(now.getTime() - 60 * 60_000),
         includeTest,
@@ -310,7 +336,7 @@ export class StatsService {
     const todayFrom = startOfLocalDay(trend.today, this.timeZone);
     const todayTo = startOfLocalDay(addDays(trend.today, 1), this.timeZone);
     const [days, hours, testOrderCount, testDataOnly, withdrawn] = await Promise.all([
-      queries.orderFigures(this.db, {
+      queries.orderFigures(this.reads, {
         from: trend.from,
         to: trend.to,
         timeZone: this.timeZone,
@@ -319,7 +345,7 @@ export class StatsService {
         ...own,
         includeTest,
       }),
-      queries.orderFigures(this.db, {
+      queries.orderFigures(this.reads, {
         from: todayFrom,
         to: todayTo,
         timeZone: this.timeZone,
@@ -328,7 +354,7 @@ export class StatsService {
         ...own,
         includeTest,
       }),
-      queries.testOrderCount(this.db, { from: todayFrom, to: todayTo, ...own }),
+      queries.testOrderCount(this.reads, { from: todayFrom, to: todayTo, ...own }),
       this.catalog.testDataOnly(),
       scope.createdByUserId === null
         ? (this.options.withdrawnByDay?.(scope.merchantId, trend.from, trend.to) ?? new Map<string, bigint>())
@@ -388,7 +414,7 @@ export class StatsService {
     const trend = this.trendDays(options, AGENT_TREND_DAYS, now);
     const includeTest = options.includeTest ?? (await this.catalog.testDataOnly());
     const rows = await queries.agentFigures(
-      this.db,
+      this.reads,
       { from: trend.from, to: trend.to, timeZone: this.timeZone, agentId, includeTest },
       'day',
     );
@@ -405,6 +431,51 @@ export class StatsService {
     };
     const { date: _date, ...today } = day(trend.today);
     return { date: trend.today, includesTest: includeTest, today, trend: trend.dates.map(day) };
+  }
+
+  /**
+   * Today's figures in the platform's time zone, of one merchant or of the whole platform (the bot's
+   * /today). Test orders count only with `includeTest`.
+   */
+  async todayFigures(merchantId: bigint | null, options: { includeTest?: boolean } = {}, now = new Date()) {
+    const today = localDate(now, this.timeZone);
+    const rows = await queries.orderFigures(this.db, {
+      from: startOfLocalDay(today, this.timeZone),
+      to: startOfLocalDay(addDays(today, 1), this.timeZone),
+      timeZone: this.timeZone,
+      bucket: 'day',
+      groupBy: null,
+      merchantId: merchantId ?? undefined,
+      includeTest: options.includeTest === true,
+    });
+    return { date: today, ...figuresOf(rows.find((r) => r.level === 'total')) };
+  }
+
+  /**
+   * Each channel account's live success rate over the last 15 and 60 minutes, with its name and
+   * whether it is falling (the operator dashboard's and the bot's /channels).
+   */
+  async liveChannelRates(options: { includeTest?: boolean } = {}, now = new Date()) {
+    const rates = await queries.channelRates(this.db, {
+      short: new Date(now.getTime() - 15 * 60_000),
+      long: new Date(now.getTime() - 60 * 60_000),
+      includeTest: options.includeTest === true,
+    });
+    const names = await this.labelsOf(
+      'channel',
+      rates.map((r) => r.channel_account_id.toString()),
+    );
+    return rates.map((r) => {
+      const last15 = liveRate(r.short_orders, r.short_paid, r.short_unpaid);
+      const last60 = liveRate(r.long_orders, r.long_paid, r.long_unpaid);
+      return {
+        channelAccountId: r.channel_account_id.toString(),
+        name: names.get(r.channel_account_id.toString())?.name ?? r.channel_account_id.toString(),
+        last15,
+        last60,
+        falling: last15.decided > 0 && last60.successRate - last15.successRate >= FALLING_BY,
+      };
+    });
   }
 
   /**
@@ -441,6 +512,11 @@ export class StatsService {
       }),
     );
     return new Map(entries);
+  }
+
+  /** Paid and unpaid real orders per channel account placed since a moment (the alerts' success-rate detector). */
+  channelOutcomesSince(since: Date) {
+    return queries.channelOutcomesSince(this.db, since);
   }
 }
 

@@ -2,7 +2,17 @@ import type { SecretBox, SecretPlace } from '../auth/secret-box.ts';
 import type { BankAccount } from '../channels/types.ts';
 import type { Db, Queryable } from '../db/index.ts';
 import { AppError } from '../errors.ts';
-import { asOwner, lockOwner, ownerColumn, ownerOf, type WithdrawalOwner } from './owner.ts';
+import {
+  asOwner,
+  lockOwner,
+  OWNER_NAME_COLUMNS,
+  type OwnerNames,
+  ownerColumn,
+  ownerColumns,
+  ownerNameJoins,
+  ownerOf,
+  type WithdrawalOwner,
+} from './owner.ts';
 
 export const CARD_TYPES = ['personal', 'corporate'] as const;
 export type CardType = (typeof CARD_TYPES)[number];
@@ -11,9 +21,10 @@ export type CardState = (typeof CARD_STATES)[number];
 
 export interface BankCardRow {
   id: bigint;
-  /** One of merchant_id / agent_id: whose card it is. */
+  /** One of merchant_id / agent_id / member_id: whose card it is. */
   merchant_id: bigint | null;
   agent_id: bigint | null;
+  member_id: bigint | null;
   holder_name: string;
   account_no_enc: string;
   account_first4: string;
@@ -49,13 +60,8 @@ export function maskAccountNo(first4: string, last4: string): string {
 
 export const ACCOUNT_NO = /^\d{12,30}$/;
 
-/** The owner's numbers and names beside an operator's list row: a merchant's or an agent's. */
-export interface CardOwnerNames {
-  mch_no: string | null;
-  merchant_name: string | null;
-  agent_no: string | null;
-  agent_name: string | null;
-}
+/** The owner's numbers and names beside an operator's list row: a merchant's, an agent's or a member's. */
+export type CardOwnerNames = OwnerNames;
 
 /** The card as the portal and the consoles see it: masked, never the number. */
 export function bankCardView(card: BankCardRow) {
@@ -76,7 +82,7 @@ export function bankCardView(card: BankCardRow) {
 type Owner = bigint | WithdrawalOwner;
 
 /**
- * Settlement bank cards of merchants (MP-4) and agents: each card is one owner's, and every read
+ * Settlement bank cards of merchants (MP-4), agents and marketplace members: each card is one owner's, and every read
  * and change names that owner (a bare id is a merchant's). The number is sealed to its row before the row is
  * written (the id is taken from the sequence first, like app secrets); only its ends stay readable.
  */
@@ -123,6 +129,7 @@ export class BankCardService {
     const sealed = this.secrets.encrypt(accountNo, cardSecretPlace(id));
     const state: CardState = opts.review ? 'pending_review' : 'active';
     const o = asOwner(owner);
+    const columns = ownerColumns(o);
     return this.db.tx(async (q) => {
       // The first usable card becomes the default.
       await lockOwner(q, o);
@@ -134,13 +141,14 @@ export class BankCardService {
           )
         ).length > 0;
       const rows = await q.query<BankCardRow>(
-        `INSERT INTO bank_card (id, merchant_id, agent_id, holder_name, account_no_enc, account_first4, account_last4,
-           bank_name, bank_branch, card_type, state, is_default, created_by_user_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING *`,
+        `INSERT INTO bank_card (id, merchant_id, agent_id, member_id, holder_name, account_no_enc, account_first4,
+           account_last4, bank_name, bank_branch, card_type, state, is_default, created_by_user_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING *`,
         [
           id,
-          o.kind === 'merchant' ? o.id : null,
-          o.kind === 'agent' ? o.id : null,
+          columns.merchant_id,
+          columns.agent_id,
+          columns.member_id,
           input.holderName,
           sealed,
           accountNo.slice(0, 4),
@@ -223,11 +231,11 @@ export class BankCardService {
 
   // ---------- operator review ----------
 
-  /** Every owner's cards: a merchant's with its number and name, an agent's with its own. */
+  /** Every owner's cards: a merchant's with its number and name, an agent's or a member's with its own. */
   async listForReview(f: { state?: CardState; limit: number; offset: number }) {
     const rows = await this.db.query<BankCardRow & CardOwnerNames & { total: bigint }>(
-      `SELECT c.*, m.mch_no, m.name AS merchant_name, g.agent_no, g.name AS agent_name, count(*) OVER () AS total
-       FROM bank_card c LEFT JOIN merchant m ON m.id = c.merchant_id LEFT JOIN agent g ON g.id = c.agent_id
+      `SELECT c.*, ${OWNER_NAME_COLUMNS}, count(*) OVER () AS total
+       FROM bank_card c ${ownerNameJoins('c')}
        WHERE c.deleted_at IS NULL AND ($1::text IS NULL OR c.state = $1)
        ORDER BY c.id DESC LIMIT $2 OFFSET $3`,
       [f.state ?? null, f.limit, f.offset],

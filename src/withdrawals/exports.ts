@@ -2,6 +2,7 @@ import type { FastifyReply } from 'fastify';
 import type { Services } from '../app/services.ts';
 import { type ExportColumn, type ExportFormat, yuan } from '../exports/stream.ts';
 import { word } from '../words.ts';
+import { ownerName, ownerNumber, ownerViewOfNames } from './owner.ts';
 import type { OwnerNames, WithdrawalMatch, WithdrawalRow } from './queries.ts';
 
 type Row = WithdrawalRow & OwnerNames;
@@ -9,7 +10,7 @@ type Row = WithdrawalRow & OwnerNames;
 /** A withdrawal file: the list's columns; the operators' also says whose withdrawal it is. */
 function columns(services: Services, area: 'operator' | 'owner'): ExportColumn<Row>[] {
   const time = services.exports.time;
-  const isAgent = (r: Row) => r.agent_id !== null;
+  const owner = (r: Row) => ownerViewOfNames(r);
   return [
     { key: 'withdrawNo', header: '提现单号', cell: (r) => r.withdraw_no },
     { key: 'mchWithdrawNo', header: '商户提现单号', cell: (r) => r.mch_withdraw_no },
@@ -18,17 +19,17 @@ function columns(services: Services, area: 'operator' | 'owner'): ExportColumn<R
           {
             key: 'ownerKind',
             header: '提现方',
-            cell: (r: Row) => word('ownerKind', isAgent(r) ? 'agent' : 'merchant'),
+            cell: (r: Row) => word('ownerKind', owner(r).ownerKind),
           },
           {
             key: 'ownerNo',
             header: '商户号/代理商编号',
-            cell: (r: Row) => (isAgent(r) ? r.agent_no : r.mch_no),
+            cell: (r: Row) => ownerNumber(owner(r)),
           },
           {
             key: 'ownerName',
             header: '商户/代理商名称',
-            cell: (r: Row) => (isAgent(r) ? r.agent_name : r.merchant_name),
+            cell: (r: Row) => ownerName(owner(r)),
           },
         ]
       : []),

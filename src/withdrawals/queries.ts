@@ -1,5 +1,13 @@
 import type { Queryable, SqlValue } from '../db/index.ts';
-import { ownerColumn, type WithdrawalOwner } from './owner.ts';
+import {
+  OWNER_NAME_COLUMNS,
+  type OwnerNames,
+  ownerColumn,
+  ownerNameJoins,
+  type WithdrawalOwner,
+} from './owner.ts';
+
+export type { OwnerNames } from './owner.ts';
 
 export const WITHDRAWAL_STATES = [
   'reviewing',
@@ -15,9 +23,10 @@ export type WithdrawalSource = 'api' | 'portal' | 'auto';
 export interface WithdrawalRow {
   id: bigint;
   withdraw_no: string;
-  /** One of merchant_id / agent_id: whose withdrawal it is. */
+  /** One of merchant_id / agent_id / member_id: whose withdrawal it is. */
   merchant_id: bigint | null;
   agent_id: bigint | null;
+  member_id: bigint | null;
   mch_withdraw_no: string;
   request_hash: string;
   source: WithdrawalSource;
@@ -49,7 +58,7 @@ export interface WithdrawalEventRow {
   at: Date;
 }
 
-const COLUMNS = `id, withdraw_no, merchant_id, agent_id, mch_withdraw_no, request_hash, source, app_id, created_by_user_id, card_id,
+const COLUMNS = `id, withdraw_no, merchant_id, agent_id, member_id, mch_withdraw_no, request_hash, source, app_id, created_by_user_id, card_id,
   bank_name, account_masked, amount, fee, currency, state, reason, notify_url, payout_no, local_day::text AS local_day,
   reviewed_by_user_id, created_at, reviewed_at, submitted_at, paid_at, failed_at`;
 
@@ -206,7 +215,7 @@ export function eventsOf(q: Queryable, withdrawalId: bigint) {
 export interface WithdrawalFilter {
   /** One owner's withdrawals (a portal); every owner's when not given (the operators). */
   owner?: WithdrawalOwner;
-  /** Only merchants' or only agents' (the operators' filter). */
+  /** Only merchants', agents' or members' (the operators' filter). */
   ownerKind?: WithdrawalOwner['kind'];
   state?: WithdrawalState;
   search?: string;
@@ -216,15 +225,10 @@ export interface WithdrawalFilter {
   offset: number;
 }
 
-/** The owner's numbers and names beside a row: a merchant's, or an agent's. */
-export interface OwnerNames {
-  mch_no: string | null;
-  merchant_name: string | null;
-  agent_no: string | null;
-  agent_name: string | null;
-}
-
 export type WithdrawalMatch = Omit<WithdrawalFilter, 'limit' | 'offset'>;
+
+const OWNER_KIND_OF_W =
+  "CASE WHEN w.agent_id IS NOT NULL THEN 'agent' WHEN w.member_id IS NOT NULL THEN 'member' ELSE 'merchant' END";
 
 /** The consoles' withdrawal filters as one WHERE clause over `withdrawal w` ($1 … $6). */
 function withdrawalWhere(f: WithdrawalMatch) {
@@ -234,7 +238,7 @@ function withdrawalWhere(f: WithdrawalMatch) {
        AND ($3::text IS NULL OR w.withdraw_no = $3 OR w.mch_withdraw_no = $3 OR w.withdraw_no LIKE '%' || $3)
        AND ($4::timestamptz IS NULL OR w.created_at >= $4)
        AND ($5::timestamptz IS NULL OR w.created_at < $5)
-       AND ($6::text IS NULL OR ($6::text = 'agent') = (w.agent_id IS NOT NULL))`,
+       AND ($6::text IS NULL OR $6::text = ${OWNER_KIND_OF_W})`,
     params: [
       f.owner?.id ?? null,
       f.state ?? null,
@@ -246,9 +250,8 @@ function withdrawalWhere(f: WithdrawalMatch) {
   };
 }
 
-const WITH_OWNER_NAMES = `SELECT ${W_COLUMNS}, m.mch_no, m.name AS merchant_name, g.agent_no, g.name AS agent_name`;
-const FROM_WITH_OWNERS =
-  'FROM withdrawal w LEFT JOIN merchant m ON m.id = w.merchant_id LEFT JOIN agent g ON g.id = w.agent_id';
+const WITH_OWNER_NAMES = `SELECT ${W_COLUMNS}, ${OWNER_NAME_COLUMNS}`;
+const FROM_WITH_OWNERS = `FROM withdrawal w ${ownerNameJoins('w')}`;
 
 export async function list(q: Queryable, f: WithdrawalFilter) {
   const { where, params } = withdrawalWhere(f);
@@ -282,7 +285,7 @@ export function matchingAfter(q: Queryable, f: WithdrawalMatch, afterId: bigint,
 
 /** Per owner and currency, what its withdrawals still hold frozen (not yet paid, failed or rejected). */
 export function sumOpenByOwner(q: Queryable, owner: WithdrawalOwner['kind']) {
-  const column = owner === 'merchant' ? 'merchant_id' : 'agent_id';
+  const column = ownerColumn({ kind: owner, id: 0n });
   return q.query<{ owner_id: bigint; currency: string; amount: bigint }>(
     `SELECT ${column} AS owner_id, currency, sum(amount)::bigint AS amount FROM withdrawal
      WHERE ${column} IS NOT NULL AND state IN ('reviewing', 'approved', 'submitted') GROUP BY ${column}, currency`,
@@ -341,4 +344,13 @@ export function merchantWithdrawalDays(
      GROUP BY 1 ORDER BY 1`,
     [merchantId, from.toISOString(), to.toISOString(), timeZone],
   );
+}
+
+/** Whether a merchant ever asked for a withdrawal (the recycle bin never purges such a merchant). */
+export async function merchantHasWithdrawals(q: Queryable, merchantId: bigint): Promise<boolean> {
+  const rows = await q.query<{ found: boolean }>(
+    'SELECT EXISTS (SELECT 1 FROM withdrawal WHERE merchant_id = $1) AS found',
+    [merchantId],
+  );
+  return rows[0]!.found;
 }

@@ -225,7 +225,10 @@ export class WithdrawalRuleBook {
     return mergeRules(await this.defaults(q), await this.overridesOf(merchantId, q));
   }
 
-  /** The rules in force for an owner: a merchant's (with its overrides), an agent's (the defaults: agents have none). */
+  /**
+   * The rules in force for an owner: a merchant's (with its overrides), an agent's or a member's (the
+   * platform defaults: they have no overrides).
+   */
   async forOwner(owner: WithdrawalOwner, q: Queryable = this.db): Promise<WithdrawalRules> {
     if (owner.kind === 'merchant') return this.effective(owner.id, q);
     const { cardChangeReview: _, ...rules } = await this.defaults(q);

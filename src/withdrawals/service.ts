@@ -72,22 +72,34 @@ export interface WithdrawalOptions {
   log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
   /** The clock, for tests of the window and auto-withdrawal. */
   now?: () => Date;
+  /**
+   * Where the consoles' lists and exports read (a streaming replica when one is configured and close
+   * behind, src/db/read-replica.ts); the primary when unset. Nothing that decides money reads it.
+   */
+  reads?: Queryable;
 }
 
 const CURRENCY = 'CNY';
+
+/**
+ * A check another domain makes of an owner of its kind inside the withdrawal's transaction, after
+ * the owner's row is locked (e.g. a frozen member may not withdraw): it throws to refuse.
+ */
+export type OwnerGate = (q: Queryable, ownerId: bigint) => Promise<void>;
 
 /** Thrown inside the create transaction when a concurrent request took the same mchWithdrawNo. */
 class MchWithdrawNoTaken extends Error {}
 
 /**
- * Withdrawals (MON-3): a merchant's available balance, or an agent's available commission, to the
- * owner's own bank card. Creating one checks the rules and freezes the amount in one transaction; an
+ * Withdrawals (MON-3): a merchant's available balance, an agent's available commission, or a
+ * marketplace member's available balance (簿记账户), to the owner's own bank card. Creating one checks the rules and freezes the amount in one transaction; an
  * operator reviews large ones; approved ones become a payout order (payouts domain), whose outcome
  * comes back through onOutcome in the payout's transaction. Rejection gives the frozen amount back;
  * a failed payout gives it back there. A bare id names a merchant (the API, the portal, the job).
  */
 export class WithdrawalService {
   private payouts: PayoutPort | null = null;
+  private readonly gates = new Map<WithdrawalOwner['kind'], OwnerGate>();
 
   constructor(
     private readonly db: Db,
@@ -114,6 +126,11 @@ export class WithdrawalService {
   attachPayouts(payouts: PayoutPort): void {
     this.payouts = payouts;
     payouts.onWithdrawalOutcome((q, e) => this.onOutcome(q, e));
+  }
+
+  /** Lets the domain of an owner kind refuse its owners' withdrawals (checked under the owner's lock). */
+  attachOwnerGate(kind: WithdrawalOwner['kind'], gate: OwnerGate): void {
+    this.gates.set(kind, gate);
   }
 
   private now(): Date {
@@ -154,6 +171,7 @@ export class WithdrawalService {
         // One withdrawal of an owner at a time past here: the day's count and amount are read
         // and extended under this lock, so parallel requests cannot pass the limits together.
         await lockOwner(q, owner);
+        await this.gates.get(owner.kind)?.(q, owner.id);
         const rules = await this.rules.forOwner(owner, q);
         const fee = checkAmount(input.amount, rules);
         const now = this.now();
@@ -417,18 +435,23 @@ export class WithdrawalService {
     return new Map(rows.map((r) => [`${r.owner_id}:${r.currency}`, r.amount]));
   }
 
+  /** Lists and exports only: they may trail the primary by the replica's lag. Never a read that decides. */
+  private get reads(): Queryable {
+    return this.options.reads ?? this.db;
+  }
+
   list(f: queries.WithdrawalFilter) {
-    return queries.list(this.db, f);
+    return queries.list(this.reads, f);
   }
 
   /** How many withdrawals the consoles' list filters match (an export's size). */
   countMatching(f: queries.WithdrawalMatch) {
-    return queries.countMatching(this.db, f);
+    return queries.countMatching(this.reads, f);
   }
 
   /** The withdrawals the list filters match after `afterId`, in id order (an export's keyset page). */
   matchingAfter(f: queries.WithdrawalMatch, afterId: bigint, limit: number) {
-    return queries.matchingAfter(this.db, f, afterId, limit);
+    return queries.matchingAfter(this.reads, f, afterId, limit);
   }
 
   /** Today's count and amount toward the limits. */

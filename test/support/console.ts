@@ -10,7 +10,7 @@ export interface ConsoleAnswer<T> {
   headers: Headers;
 }
 
-export type Area = 'operator' | 'merchant' | 'agent';
+export type Area = 'operator' | 'merchant' | 'agent' | 'member';
 
 interface SessionBody {
   stage: string;

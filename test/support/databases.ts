@@ -6,11 +6,18 @@ import { pgliteSnapshot, postgresTemplateName } from './database-templates.ts';
 /**
  * Every database test runs on PGlite, and on PostgreSQL too when TEST_DATABASE_URL is set.
  * Each suite gets a fresh database (a scratch PostgreSQL database is dropped afterwards).
+ *
+ * Through pgbouncer (`npm run test:pgbouncer`), TEST_DATABASE_URL is pgbouncer and
+ * TEST_DATABASE_ADMIN_URL the same server directly: CREATE / DROP DATABASE and each platform's
+ * LISTEN go there, everything else through pgbouncer. TEST_DATABASES=postgres leaves PGlite out.
  */
 export interface TestDatabase {
   kind: 'pglite' | 'postgres';
-  /** A fresh database; `url` is set for PostgreSQL, so a child process can open it too. */
-  open(): Promise<{ db: Db; url?: string; dispose(): Promise<void> }>;
+  /**
+   * A fresh database; `url` is set for PostgreSQL, so a child process can open it too, with
+   * `listenUrl` for its LISTEN (`DATABASE_LISTEN_URL`: the server directly when `url` is pgbouncer).
+   */
+  open(): Promise<{ db: Db; url?: string; listenUrl?: string; dispose(): Promise<void> }>;
 }
 
 const pglite: TestDatabase = {
@@ -23,7 +30,12 @@ const pglite: TestDatabase = {
   },
 };
 
-function postgres(adminUrl: string): TestDatabase {
+function postgres(poolUrl: string, adminUrl: string): TestDatabase {
+  const named = (base: string, name: string) => {
+    const url = new URL(base);
+    url.pathname = `/${name}`;
+    return url.toString();
+  };
   return {
     kind: 'postgres',
     async open() {
@@ -33,13 +45,14 @@ function postgres(adminUrl: string): TestDatabase {
       await runOnServer(adminUrl, `CREATE DATABASE ${name} TEMPLATE ${template}`).catch(() =>
         runOnServer(adminUrl, `CREATE DATABASE ${name}`),
       );
-      const url = new URL(adminUrl);
-      url.pathname = `/${name}`;
-      const db = openPostgres(url.toString(), 40);
+      const url = named(poolUrl, name);
+      const listenUrl = named(adminUrl, name);
+      const db = openPostgres(url, 40, { listenUrl });
       await migrate(db);
       return {
         db,
-        url: url.toString(),
+        url,
+        listenUrl,
         async dispose() {
           await db.close();
           await runOnServer(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
@@ -49,9 +62,14 @@ function postgres(adminUrl: string): TestDatabase {
   };
 }
 
+/** PostgreSQL directly, for what cannot go through pgbouncer: CREATE / DROP DATABASE and LISTEN. */
+export const testAdminUrl = process.env.TEST_DATABASE_ADMIN_URL ?? process.env.TEST_DATABASE_URL;
+
 export const testDatabases: TestDatabase[] = [
-  pglite,
-  ...(process.env.TEST_DATABASE_URL ? [postgres(process.env.TEST_DATABASE_URL)] : []),
+  ...(process.env.TEST_DATABASES === 'postgres' ? [] : [pglite]),
+  ...(process.env.TEST_DATABASE_URL && testAdminUrl
+    ? [postgres(process.env.TEST_DATABASE_URL, testAdminUrl)]
+    : []),
 ];
 
 export const postgresOnly: TestDatabase[] = testDatabases.filter((d) => d.kind === 'postgres');

@@ -8,5 +8,7 @@ import { preparePgliteSnapshot, preparePostgresTemplate } from './database-templ
 export default async function setup(): Promise<void> {
   ensureWebBuilt();
   await preparePgliteSnapshot();
-  if (process.env.TEST_DATABASE_URL) await preparePostgresTemplate(process.env.TEST_DATABASE_URL);
+  // The template is made on the server itself: CREATE DATABASE cannot go through pgbouncer.
+  const adminUrl = process.env.TEST_DATABASE_ADMIN_URL ?? process.env.TEST_DATABASE_URL;
+  if (adminUrl) await preparePostgresTemplate(adminUrl);
 }

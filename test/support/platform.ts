@@ -3,11 +3,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
-import { type Order, QingyunClient } from '../../sdk/index.ts';
+import { type Order, QingyunClient, signRequest } from '../../sdk/index.ts';
 import { type Config, DEFAULT_HTTP_TIMEOUTS } from '../../src/app/config.ts';
 import { DEMO_PRODUCT } from '../../src/app/demo.ts';
 import { createLogger } from '../../src/app/logger.ts';
-import { type Platform, startPlatform } from '../../src/app/platform.ts';
+import { type Platform, type StartOptions, startPlatform } from '../../src/app/platform.ts';
 import { signedNotifyForm } from '../../src/channels/sandbox/protocol.ts';
 import type { TestDatabase } from './databases.ts';
 
@@ -31,6 +31,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     demo: true,
     sandbox: true,
     logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
+    logFormat: 'json',
     trustProxy: false,
     httpTimeouts: DEFAULT_HTTP_TIMEOUTS,
     timeZone: 'Asia/Shanghai',
@@ -53,6 +54,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
 export async function startTestPlatform(
   database: TestDatabase,
   overrides: Partial<Config> = {},
+  options: Pick<StartOptions, 'notifier'> = {},
 ): Promise<TestPlatform> {
   const { db, dispose } = await database.open();
   const config = testConfig(overrides);
@@ -60,6 +62,7 @@ export async function startTestPlatform(
     db,
     log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
     sandboxRetryDelaysMs: [200, 400, 800],
+    ...options,
   });
   const demo = platform.demo!;
   const client = new QingyunClient({
@@ -98,27 +101,38 @@ export async function countSandboxAccountsAsReal(t: TestPlatform): Promise<void>
 }
 
 /**
- * Routes every demo order to the first sandbox account (the second's binding disabled), for suites
- * that read one account's statement and need all their payments on it.
+ * Binds the demo product to a sandbox account with no amount, daily or time limits (or disables
+ * that binding): the routing tests' way of choosing which account is tried first.
  */
-export async function routeDemoToFirstAccount(t: TestPlatform): Promise<void> {
-  const { services } = t.platform;
-  await services.catalog.upsertBinding(
+export async function bindDemoProduct(
+  t: TestPlatform,
+  channelAccountId: bigint,
+  route: { weight: number; priority: number; enabled?: boolean },
+): Promise<void> {
+  await t.platform.services.catalog.upsertBinding(
     DEMO_PRODUCT,
-    t.channelAccountIds[1]!,
+    channelAccountId,
     {
-      weight: 1,
-      priority: 0,
+      weight: route.weight,
+      priority: route.priority,
       minAmount: null,
       maxAmount: null,
       dailyLimit: null,
       windowStart: null,
       windowEnd: null,
-      enabled: false,
+      enabled: route.enabled ?? true,
     },
     { allowTestAccount: true },
   );
-  services.catalog.clearCaches();
+}
+
+/**
+ * Routes every demo order to the first sandbox account (the second's binding disabled), for suites
+ * that read one account's statement and need all their payments on it.
+ */
+export async function routeDemoToFirstAccount(t: TestPlatform): Promise<void> {
+  await bindDemoProduct(t, t.channelAccountIds[1]!, { weight: 1, priority: 0, enabled: false });
+  t.platform.services.catalog.clearCaches();
 }
 
 /** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. */
@@ -202,4 +216,38 @@ export async function postChannelNotify(notify: { url: string; body: string }): 
     body: notify.body,
   });
   return `${response.status} ${await response.text()}`;
+}
+
+/**
+ * One call of the signed merchant API as raw HTTP, signed with an app's HMAC secret (the demo app's
+ * by default): for routes and answers the SDK client does not model.
+ */
+export async function signedCall<T>(
+  t: TestPlatform,
+  method: 'GET' | 'POST' | 'DELETE',
+  pathWithQuery: string,
+  payload?: unknown,
+  as: { mchNo: string; appId: string; secret: string } = {
+    mchNo: t.demo.merchant.mchNo,
+    appId: t.demo.merchant.appId,
+    secret: t.demo.merchant.appSecret,
+  },
+): Promise<{ status: number; body: T }> {
+  const body = payload === undefined ? '' : JSON.stringify(payload);
+  const headers = signRequest({
+    method,
+    pathWithQuery,
+    body,
+    mchNo: as.mchNo,
+    appId: as.appId,
+    key: { type: 'HMAC-SHA256', secret: as.secret },
+  });
+  if (body) headers['content-type'] = 'application/json';
+  const response = await fetch(`${t.platform.url}${pathWithQuery}`, {
+    method,
+    headers,
+    body: body || undefined,
+  });
+  const text = await response.text();
+  return { status: response.status, body: (text ? JSON.parse(text) : {}) as T };
 }

@@ -13,9 +13,14 @@ export interface QingyunProcess {
 }
 
 /** `qingyun <args>` as a real process, its stdout and stderr collected together. */
-function spawnQingyun(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-    env,
+function spawnQingyun(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  nodeFlags: string[] = [],
+): { child: ChildProcess; output: () => string } {
+  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', CLI, ...args], {
+    // One API process unless a test asks for more: the suites share two cores with each other.
+    env: { QY_PROCESSES: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -29,8 +34,12 @@ function spawnQingyun(args: string[], env: NodeJS.ProcessEnv): { child: ChildPro
 }
 
 /** Runs `qingyun start`; resolves once it prints where it runs, fails if it exits or is silent for `timeoutMs`. */
-export function startQingyun(env: NodeJS.ProcessEnv, timeoutMs = 90_000): Promise<QingyunProcess> {
-  const { child, output } = spawnQingyun(['start'], env);
+export function startQingyun(
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 90_000,
+  nodeFlags: string[] = [],
+): Promise<QingyunProcess> {
+  const { child, output } = spawnQingyun(['start'], env, nodeFlags);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`platform did not start:\n${output()}`)), timeoutMs);
     child.on('exit', (code) => reject(new Error(`platform exited with ${code}:\n${output()}`)));

@@ -11,6 +11,7 @@ import { BrowserRouter, Route, Routes } from 'react-router';
 import { AGENT_SCREENS } from './agent/screens.ts';
 import { LoginPage } from './auth/LoginPage.tsx';
 import { addAreaStrings } from './i18n.ts';
+import { MEMBER_SCREENS } from './member/screens.ts';
 import { MERCHANT_SCREENS } from './merchant/screens.ts';
 import { OPERATOR_SCREENS } from './operator/screens.ts';
 import { prefetchOpenedScreen } from './shell/lazyScreen.tsx';
@@ -38,17 +39,24 @@ const loadAgent = () =>
     addAreaStrings('agent', strings.default);
     return { default: m.AgentApp };
   });
-const AREA_LOADERS = { operator: loadOperator, merchant: loadMerchant, agent: loadAgent };
+const loadMember = () =>
+  Promise.all([import('./member/MemberApp.tsx'), import('./member/locales.ts')]).then(([m, strings]) => {
+    addAreaStrings('member', strings.default);
+    return { default: m.MemberApp };
+  });
+const AREA_LOADERS = { operator: loadOperator, merchant: loadMerchant, agent: loadAgent, member: loadMember };
 const openedArea = window.location.pathname.split('/')[1] as keyof typeof AREA_LOADERS;
 const early = Object.hasOwn(AREA_LOADERS, openedArea) ? AREA_LOADERS[openedArea]() : null;
 if (openedArea === 'operator') prefetchOpenedScreen(OPERATOR_SCREENS);
 if (openedArea === 'merchant') prefetchOpenedScreen(MERCHANT_SCREENS);
 if (openedArea === 'agent') prefetchOpenedScreen(AGENT_SCREENS);
+if (openedArea === 'member') prefetchOpenedScreen(MEMBER_SCREENS);
 const areaApp = (area: keyof typeof AREA_LOADERS) =>
   lazy(() => (area === openedArea && early ? early : AREA_LOADERS[area]()));
 const OperatorApp = areaApp('operator');
 const MerchantApp = areaApp('merchant');
 const AgentApp = areaApp('agent');
+const MemberApp = areaApp('member');
 
 // antd's Result and its pictures load only when a page is not found.
 const NotFound = lazy(() => import('./shell/Results.tsx').then((m) => ({ default: m.NotFound })));
@@ -132,6 +140,14 @@ export function App() {
                   element={
                     <RequireArea area="agent">
                       <AgentApp />
+                    </RequireArea>
+                  }
+                />
+                <Route
+                  path="/member/*"
+                  element={
+                    <RequireArea area="member">
+                      <MemberApp />
                     </RequireArea>
                   }
                 />

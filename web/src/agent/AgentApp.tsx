@@ -16,10 +16,10 @@ import { useTranslation } from 'react-i18next';
 import { Link, Navigate, Route, Routes, useLocation, useNavigate } from 'react-router';
 import { AccountSecurity } from '../shell/AccountSecurity.tsx';
 import { HeaderActions } from '../shell/HeaderActions.tsx';
-import { Logo } from '../shell/Logo.tsx';
 import { lazyScreen, ScreenSuspense } from '../shell/lazyScreen.tsx';
 import { Page } from '../shell/Page.tsx';
 import { NotFound } from '../shell/Results.tsx';
+import { useSiteBrand } from '../shell/site.tsx';
 import { AGENT_SCREENS } from './screens.ts';
 
 const AGENT_HOME = '/agent/home';
@@ -56,10 +56,11 @@ export function AgentApp() {
     { path: '/agent/bank-cards', name: t('agent:menu.bankCards'), icon: <CreditCardOutlined /> },
     { path: '/agent/security', name: t('agent:menu.security'), icon: <SafetyOutlined /> },
   ];
+  const brand = useSiteBrand(28);
   return (
     <ProLayout
-      title={t('app.name')}
-      logo={<Logo size={28} />}
+      title={brand.title}
+      logo={brand.logo}
       layout="mix"
       fixSiderbar
       fixedHeader

@@ -2,7 +2,7 @@ import { Flex, Typography } from 'antd';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LanguageSwitch } from '../shell/LanguageSwitch.tsx';
-import { Logo } from '../shell/Logo.tsx';
+import { useSiteBrand } from '../shell/site.tsx';
 
 export interface AuthLayoutProps {
   /** The step's heading (an <h1>). */
@@ -15,6 +15,7 @@ export interface AuthLayoutProps {
 /** The frame of the login flows: brand, language switch, one card in the middle. */
 export function AuthLayout({ title, description, width = 440, children }: AuthLayoutProps) {
   const { t } = useTranslation();
+  const brand = useSiteBrand(44);
   return (
     <div
       style={{
@@ -30,8 +31,8 @@ export function AuthLayout({ title, description, width = 440, children }: AuthLa
       </Flex>
       <Flex vertical align="center" justify="center" style={{ flex: 1, padding: '0 16px 48px' }}>
         <Flex align="center" gap={12} style={{ marginBottom: 8 }}>
-          <Logo size={44} />
-          <span style={{ fontSize: 28, fontWeight: 600, color: 'rgba(0,0,0,0.88)' }}>{t('app.name')}</span>
+          {brand.logo}
+          <span style={{ fontSize: 28, fontWeight: 600, color: 'rgba(0,0,0,0.88)' }}>{brand.title}</span>
         </Flex>
         <Typography.Text type="secondary" style={{ marginBottom: 28 }}>
           {t('app.tagline')}

@@ -15,6 +15,9 @@ const LoginStep = lazy(() => import('./LoginSteps.tsx').then((m) => ({ default: 
 const ForgotPasswordPage = lazy(() =>
   import('./ForgotPasswordPage.tsx').then((m) => ({ default: m.ForgotPasswordPage })),
 );
+const MemberFirstLoginPage = lazy(() =>
+  import('../member/FirstLogin.tsx').then((m) => ({ default: m.MemberFirstLoginPage })),
+);
 
 /** Where to go after login: the `redirect` asked for when it is inside the person's area, else the area's home. */
 function destination(session: Session, redirect: string | null): string {
@@ -25,7 +28,8 @@ function destination(session: Session, redirect: string | null): string {
 
 /**
  * `/login` and `/login?area=merchant`: password login, then the stage steps until the session is active.
- * `/login?view=forgot&area=…` is the password reset (a query, so the server's `/login` entry serves it).
+ * `/login?view=forgot&area=…` is the password reset (a query, so the server's `/login` entry serves it);
+ * `/login?view=first&area=member` the member portal's first login by SMS code.
  */
 export function LoginPage() {
   const { session } = useSession();
@@ -34,6 +38,7 @@ export function LoginPage() {
     return <Navigate to={destination(session, params.get('redirect'))} replace />;
   if (session) return <LoginStep session={session} />;
   if (params.get('view') === 'forgot') return <ForgotPasswordPage />;
+  if (params.get('view') === 'first') return <MemberFirstLoginPage />;
   return <PasswordLogin />;
 }
 
@@ -98,6 +103,7 @@ function PasswordLogin() {
             name="username"
             label={t('auth.username')}
             rules={[{ required: true, whitespace: true, message: t('auth.usernameRequired') }]}
+            extra={area === 'member' ? t('auth.memberUsernameHint') : undefined}
           >
             <Input size="large" prefix={<UserOutlined />} autoComplete="username" autoFocus />
           </Form.Item>
@@ -112,7 +118,12 @@ function PasswordLogin() {
             {t('auth.login')}
           </Button>
         </Form>
-        <Flex justify="flex-end" style={{ marginTop: 12 }}>
+        <Flex justify={area === 'member' ? 'space-between' : 'flex-end'} style={{ marginTop: 12 }}>
+          {area === 'member' && (
+            <Link to="/login?view=first&area=member" data-testid="member-first-login-link">
+              {t('auth.firstLogin.link')}
+            </Link>
+          )}
           <Link to={`/login?view=forgot&area=${area}`}>{t('auth.forgot')}</Link>
         </Flex>
       </div>

@@ -30,6 +30,19 @@ const zh = {
     failed: '通知失败',
   },
   /** Where an order came from. Both kinds of code a payer scans are a 收款码. */
+  /** The API an app speaks: ours, or Jeepay's or 易支付's for merchants moving from them (MD5). */
+  appProtocol: {
+    label: '接口协议',
+    qingyun: '青云接口',
+    jeepay: 'Jeepay 兼容',
+    epay: '易支付兼容',
+    md5Key: 'MD5 密钥',
+    epayPid: '易支付商户 ID（pid）',
+    products: '支付方式与产品',
+    way: '支付方式',
+    product: '产品',
+    none: '未设置',
+  },
   orderSource: {
     api: '商户接口',
     portal: '门店收款',
@@ -111,6 +124,9 @@ const zh = {
     payout_freeze: '代付冻结',
     payout_paid: '出款成功',
     payout_returned: '出款失败退回',
+    member_transfer: '会员转账',
+    escrow_release: '担保确认收入',
+    member_settlement: '待结算转入簿记账户',
   },
   settlementMode: {
     platform: '平台结算',
@@ -230,6 +246,18 @@ const en: typeof zh = {
     succeeded: 'Delivered',
     failed: 'Failed',
   },
+  appProtocol: {
+    label: 'API protocol',
+    qingyun: 'Qingyun API',
+    jeepay: 'Jeepay compatible',
+    epay: 'Epay compatible',
+    md5Key: 'MD5 key',
+    epayPid: 'Epay merchant ID (pid)',
+    products: 'Pay ways and products',
+    way: 'Pay way',
+    product: 'Product',
+    none: 'Not set',
+  },
   orderSource: {
     api: 'Merchant API',
     portal: 'In store',
@@ -303,6 +331,9 @@ const en: typeof zh = {
     payout_freeze: 'Payout frozen',
     payout_paid: 'Paid out',
     payout_returned: 'Failed payout returned',
+    member_transfer: 'Member transfer',
+    escrow_release: 'Escrow release',
+    member_settlement: 'Settled to the book account',
   },
   settlementMode: {
     platform: 'Held by the platform',

@@ -13,6 +13,7 @@ import { IpAllowlistField, IpAllowlistTags, ipAllowlistOf } from '../shell/IpAll
 import { Page } from '../shell/Page.tsx';
 import { OldKeyNotice, RotateSecret } from '../shell/RotateSecret.tsx';
 import { useApi } from '../shell/useApi.ts';
+import { BotPanel } from './BotPanel.tsx';
 import { asList, type List, type MerchantAppInfo } from './types.ts';
 import { useSubtitle } from './useSubtitle.ts';
 
@@ -66,6 +67,7 @@ export function Apps() {
         {apps.map((app) => (
           <AppCard key={app.appId} app={app} onChanged={() => void reload()} />
         ))}
+        <BotPanel />
       </Space>
     </Page>
   );
@@ -141,6 +143,36 @@ function AppCard({ app, onChanged }: { app: MerchantAppInfo; onChanged: () => vo
           )}
         </Descriptions.Item>
         <Descriptions.Item label={t('merchant:apps.createdAt')}>{dateTime(app.createdAt)}</Descriptions.Item>
+        <Descriptions.Item label={t('glossary:appProtocol.label')}>
+          <Tag
+            color={(app.protocol ?? 'qingyun') === 'qingyun' ? 'default' : 'purple'}
+            data-testid="app-protocol"
+          >
+            {t(`glossary:appProtocol.${app.protocol ?? 'qingyun'}`)}
+          </Tag>
+        </Descriptions.Item>
+        {app.protocol === 'epay' && app.epayPid && (
+          <Descriptions.Item label={t('glossary:appProtocol.epayPid')}>
+            <Typography.Text copyable className="qy-mono">
+              {app.epayPid}
+            </Typography.Text>
+          </Descriptions.Item>
+        )}
+        {app.protocol && app.protocol !== 'qingyun' && (
+          <Descriptions.Item label={t('glossary:appProtocol.products')} span={screens.lg ? 2 : 1}>
+            {Object.keys(app.protocolProducts ?? {}).length === 0 ? (
+              <Typography.Text type="secondary">{t('glossary:appProtocol.none')}</Typography.Text>
+            ) : (
+              <Space wrap size={[4, 4]}>
+                {Object.entries(app.protocolProducts ?? {}).map(([way, product]) => (
+                  <Tag key={way} className="qy-mono">
+                    {way} → {product}
+                  </Tag>
+                ))}
+              </Space>
+            )}
+          </Descriptions.Item>
+        )}
       </Descriptions>
     </ProCard>
   );

@@ -1,6 +1,7 @@
 import {
   AccountBookOutlined,
   ApiOutlined,
+  ClusterOutlined,
   DashboardOutlined,
   QrcodeOutlined,
   RollbackOutlined,
@@ -16,10 +17,10 @@ import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, Navigate, Route, Routes, useLocation, useNavigate } from 'react-router';
 import { HeaderActions } from '../shell/HeaderActions.tsx';
-import { Logo } from '../shell/Logo.tsx';
 import { lazyScreen, ScreenSuspense } from '../shell/lazyScreen.tsx';
 import { Forbidden, NotFound } from '../shell/Results.tsx';
 import { useSession } from '../shell/session.tsx';
+import { useSiteBrand } from '../shell/site.tsx';
 import { MERCHANT_SCREENS } from './screens.ts';
 
 // Each screen is its own chunk, loaded when first opened (the charts only with the dashboard).
@@ -31,15 +32,20 @@ const Cashiers = lazyScreen(MERCHANT_SCREENS.Cashiers, 'Cashiers');
 const Collect = lazyScreen(MERCHANT_SCREENS.Collect, 'Collect');
 const CollectCodes = lazyScreen(MERCHANT_SCREENS.CollectCodes, 'CollectCodes');
 const Dashboard = lazyScreen(MERCHANT_SCREENS.Dashboard, 'Dashboard');
+const EnterpriseMembers = lazyScreen(MERCHANT_SCREENS.EnterpriseMembers, 'EnterpriseMembers');
+const Escrows = lazyScreen(MERCHANT_SCREENS.Escrows, 'Escrows');
 const Orders = lazyScreen(MERCHANT_SCREENS.Orders, 'Orders');
 const Payouts = lazyScreen(MERCHANT_SCREENS.Payouts, 'Payouts');
+const PersonalMembers = lazyScreen(MERCHANT_SCREENS.PersonalMembers, 'PersonalMembers');
 const Refunds = lazyScreen(MERCHANT_SCREENS.Refunds, 'Refunds');
 const Security = lazyScreen(MERCHANT_SCREENS.Security, 'Security');
 const Settlements = lazyScreen(MERCHANT_SCREENS.Settlements, 'Settlements');
+const SplitRecords = lazyScreen(MERCHANT_SCREENS.SplitRecords, 'SplitRecords');
+const SplitRules = lazyScreen(MERCHANT_SCREENS.SplitRules, 'SplitRules');
 const Statements = lazyScreen(MERCHANT_SCREENS.Statements, 'Statements');
 const Withdrawals = lazyScreen(MERCHANT_SCREENS.Withdrawals, 'Withdrawals');
 
-/** The money screens (managers only): path under /merchant → screen. */
+/** The money and marketplace screens (managers only): path under /merchant → screen. */
 const MONEY_ROUTES = [
   ['balance', Balance],
   ['account-entries', AccountEntries],
@@ -48,6 +54,12 @@ const MONEY_ROUTES = [
   ['withdrawals', Withdrawals],
   ['bank-cards', BankCards],
   ['payouts', Payouts],
+  // 会员与分账: the members of the merchant's apps, split rules and records, escrow payments.
+  ['members/enterprise', EnterpriseMembers],
+  ['members/personal', PersonalMembers],
+  ['split-rules', SplitRules],
+  ['split-records', SplitRecords],
+  ['escrows', Escrows],
 ] as const;
 
 export const MERCHANT_HOME = '/merchant/dashboard';
@@ -93,6 +105,18 @@ export function MerchantApp() {
               { path: '/merchant/payouts', name: t('glossary:payout') },
             ],
           },
+          {
+            path: '/merchant/marketplace',
+            name: t('merchant:marketplace.menu.group'),
+            icon: <ClusterOutlined />,
+            children: [
+              { path: '/merchant/members/enterprise', name: t('merchant:marketplace.menu.enterprise') },
+              { path: '/merchant/members/personal', name: t('merchant:marketplace.menu.personal') },
+              { path: '/merchant/split-rules', name: t('merchant:marketplace.menu.splitRules') },
+              { path: '/merchant/split-records', name: t('merchant:marketplace.menu.splitRecords') },
+              { path: '/merchant/escrows', name: t('merchant:marketplace.menu.escrows') },
+            ],
+          },
           { path: '/merchant/apps', name: t('merchant:menu.apps'), icon: <ApiOutlined /> },
           { path: '/merchant/cashiers', name: t('merchant:menu.cashiers'), icon: <TeamOutlined /> },
         ]
@@ -100,10 +124,11 @@ export function MerchantApp() {
     { path: '/merchant/security', name: t('merchant:menu.security'), icon: <SafetyOutlined /> },
   ];
 
+  const brand = useSiteBrand(28);
   return (
     <ProLayout
-      title={t('app.name')}
-      logo={<Logo size={28} />}
+      title={brand.title}
+      logo={brand.logo}
       layout="mix"
       fixSiderbar
       fixedHeader

@@ -4,6 +4,7 @@ import { App, Button, Flex, Grid, Space, Tag, Typography } from 'antd';
 import { useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate, useSearchParams } from 'react-router';
+import { useCursorPager } from '../shell/cursorPager.tsx';
 import { dateTime, yuan } from '../shell/format.ts';
 import {
   dayRangeSearch,
@@ -18,7 +19,7 @@ import { openableRow } from '../shell/rowClick.ts';
 import { type ExportParams, ServerExportButton } from '../shell/ServerExportButton.tsx';
 import { useSession } from '../shell/session.tsx';
 import { TwoLineCell } from '../shell/TwoLineCell.tsx';
-import { useTablePageLoader } from '../shell/tablePage.ts';
+import { useRequestError } from '../shell/useRequestError.ts';
 import { createdByName, OrderDrawer, sourceText } from './OrderDrawer.tsx';
 import { OrderStateTag } from './OrderStateTag.tsx';
 import { confirmClose, syncOrder } from './orderActions.ts';
@@ -30,8 +31,6 @@ interface OrderQuery {
   state?: string;
   from?: string;
   to?: string;
-  current?: number;
-  pageSize?: number;
 }
 
 /** 订单: search by any number, state and date; a cashier gets only its own (the server filters). */
@@ -40,13 +39,15 @@ export function Orders() {
   /** The list's current filters, which its export takes. */
   const filters = useRef<ExportParams>({});
   const app = App.useApp();
-  const loadPage = useTablePageLoader();
+  const onRequestError = useRequestError();
   const navigate = useNavigate();
   const { session } = useSession();
   const manager = session?.user.merchantRole === 'manager';
   const [params, setParams] = useSearchParams();
   const openOrderNo = params.get('order');
   const actionRef = useRef<ActionType>(null);
+  // Previous / next by cursor: at millions of orders an offset or an exact count is too slow.
+  const { load, pager } = useCursorPager(actionRef, [10, 20, 50, 100]);
   const screens = Grid.useBreakpoint();
   const compact = !screens.md;
   const numberRules = useNumberSearchRules();
@@ -211,9 +212,16 @@ export function Orders() {
           rowKey="orderNo"
           actionRef={actionRef}
           columns={columns}
-          request={(query) => {
+          request={async (query) => {
             filters.current = { q: query.q?.trim(), state: query.state, from: query.from, to: query.to };
-            return loadPage<MerchantOrder>('/api/merchant/orders', { ...filters.current }, query);
+            try {
+              return await load<MerchantOrder>('/api/merchant/orders', { ...filters.current });
+            } catch (e) {
+              // Shown like any table's failure (the shell handles a 401); the rows go, so none stand
+              // under filters they do not match.
+              onRequestError(e as Error);
+              return { data: [] as MerchantOrder[], total: 0, success: false };
+            }
           }}
           toolBarRender={() => [
             <ServerExportButton
@@ -223,7 +231,7 @@ export function Orders() {
               testId="orders-export"
             />,
           ]}
-          pagination={{ defaultPageSize: 20, showSizeChanger: true, pageSizeOptions: [10, 20, 50, 100] }}
+          pagination={false}
           search={{ labelWidth: 'auto', defaultCollapsed: compact }}
           // The number search's rule (the last 4+ digits) is checked in the form.
           form={{ syncToUrl: false, ignoreRules: false }}
@@ -234,6 +242,7 @@ export function Orders() {
           size="middle"
           onRow={(row) => openableRow(() => showOrder(row.orderNo))}
         />
+        {pager}
       </div>
       <OrderDrawer orderNo={openOrderNo} onClose={() => showOrder(null)} onChanged={reload} />
     </Page>

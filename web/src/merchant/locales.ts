@@ -1,9 +1,13 @@
 // Strings of this area, zh-CN first; keys nest by screen. Terms both consoles show come from the
 // glossary (web/src/locales/README.md).
+
+import botWords from '../locales/botWords.ts';
 import glossary from '../locales/glossary.ts';
 import withdrawalWords from '../locales/withdrawalWords.ts';
+import marketplaceWords from './marketplaceWords.ts';
 
 const zh = {
+  marketplace: marketplaceWords.zh,
   portal: '商户中心',
   role: {
     manager: '店长',
@@ -405,6 +409,7 @@ const zh = {
     note: '日期按平台时区计算；对账单中的期初、期末余额与资金流水一致：期初余额 + 当日变动 = 期末余额。测试订单在对账单中单独标注。',
   },
   withdrawals: withdrawalWords.zh.withdrawals,
+  bot: botWords.zh,
   bankCards: withdrawalWords.zh.bankCards,
   payouts: {
     subtitle: '通过商户接口发起、付款到第三方银行账户的代付',
@@ -429,6 +434,7 @@ const zh = {
 };
 
 const en: typeof zh = {
+  marketplace: marketplaceWords.en,
   portal: 'Merchant portal',
   role: {
     manager: 'Manager',
@@ -844,6 +850,7 @@ const en: typeof zh = {
     note: "Days follow the platform's time zone. The balances agree with the account entries: opening balance + the day's changes = closing balance. Test orders are marked as such in the files.",
   },
   withdrawals: withdrawalWords.en.withdrawals,
+  bot: botWords.en,
   bankCards: withdrawalWords.en.bankCards,
   payouts: {
     subtitle: "Payouts your systems requested through the merchant API, to third parties' bank accounts",

@@ -137,6 +137,12 @@ export interface MerchantAppInfo {
   platformPublicKey?: string | null;
   /** While the secret the last rotation replaced still signs requests: when it stops. */
   oldKeyExpiresAt?: string | null;
+  /** The API the app speaks: ours, or Jeepay's or epay's (MD5). */
+  protocol?: 'qingyun' | 'jeepay' | 'epay';
+  /** Jeepay wayCodes / epay types → product codes. */
+  protocolProducts?: Record<string, string>;
+  /** The pid an epay plugin sends, once the app has spoken epay. */
+  epayPid?: string | null;
   createdAt: string;
 }
 

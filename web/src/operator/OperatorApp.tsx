@@ -1,17 +1,23 @@
 import {
   AccountBookOutlined,
+  AlertOutlined,
   ApartmentOutlined,
   ApiOutlined,
   AppstoreOutlined,
   AuditOutlined,
   BankOutlined,
+  BellOutlined,
   BranchesOutlined,
   CalendarOutlined,
+  ControlOutlined,
   CreditCardOutlined,
   DashboardOutlined,
+  DeleteOutlined,
   DiffOutlined,
   ExperimentOutlined,
   FileDoneOutlined,
+  NotificationOutlined,
+  RobotOutlined,
   RollbackOutlined,
   SendOutlined,
   SettingOutlined,
@@ -27,10 +33,11 @@ import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, Navigate, Route, Routes, useLocation } from 'react-router';
 import { HeaderActions } from '../shell/HeaderActions.tsx';
-import { Logo } from '../shell/Logo.tsx';
 import { lazyScreen, ScreenSuspense } from '../shell/lazyScreen.tsx';
 import { Forbidden, NotFound } from '../shell/Results.tsx';
 import { useCan } from '../shell/session.tsx';
+import { useSiteBrand } from '../shell/site.tsx';
+import { AlertBadge } from './alerts/AlertBadge.tsx';
 import { OPERATOR_SCREENS } from './screens.ts';
 
 const BASE = '/operator';
@@ -60,6 +67,12 @@ const AuditPage = lazyScreen(OPERATOR_SCREENS.AuditPage, 'AuditPage');
 const OperatorsPage = lazyScreen(OPERATOR_SCREENS.OperatorsPage, 'OperatorsPage');
 const RolesPage = lazyScreen(OPERATOR_SCREENS.RolesPage, 'RolesPage');
 const SettingsPage = lazyScreen(OPERATOR_SCREENS.SettingsPage, 'SettingsPage');
+const AlertsPage = lazyScreen(OPERATOR_SCREENS.AlertsPage, 'AlertsPage');
+const AlertRoutesPage = lazyScreen(OPERATOR_SCREENS.AlertRoutesPage, 'AlertRoutesPage');
+const RecycleBinPage = lazyScreen(OPERATOR_SCREENS.RecycleBinPage, 'RecycleBinPage');
+const PaymentConfigPage = lazyScreen(OPERATOR_SCREENS.PaymentConfigPage, 'PaymentConfigPage');
+const BotPage = lazyScreen(OPERATOR_SCREENS.BotPage, 'BotPage');
+const NotificationsPage = lazyScreen(OPERATOR_SCREENS.NotificationsPage, 'NotificationsPage');
 
 /**
  * What opens a screen: every permission of a list, or (`{ any }`) one of several, for the settings
@@ -112,6 +125,12 @@ const SCREENS: Screen[] = [
   { path: 'system/roles', permission: 'operator.read', element: <RolesPage /> },
   { path: 'system/audit', permission: 'audit.read', element: <AuditPage /> },
   { path: 'system/settings', permission: SETTINGS_ACCESS, element: <SettingsPage /> },
+  { path: 'alerts', permission: 'alerts.read', element: <AlertsPage /> },
+  { path: 'alert-routes', permission: 'alerts.read', element: <AlertRoutesPage /> },
+  { path: 'system/recycle-bin', permission: 'recycle.read', element: <RecycleBinPage /> },
+  { path: 'payment-config', permission: 'catalog.read', element: <PaymentConfigPage /> },
+  { path: 'system/bot', permission: 'bot.manage', element: <BotPage /> },
+  { path: 'system/notifications', permission: 'settings.write', element: <NotificationsPage /> },
 ];
 
 /** The side menu, grouped; an item the role cannot open is left out, and so is an empty group. */
@@ -137,6 +156,7 @@ function useMenu(): MenuDataItem[] {
         item('products', <AppstoreOutlined />, 'catalog.read'),
         item('channels', <ApiOutlined />, 'catalog.read'),
         item('routing', <BranchesOutlined />, 'catalog.read'),
+        item('payment-config', <ControlOutlined />, 'catalog.read'),
       ],
     },
     {
@@ -160,12 +180,22 @@ function useMenu(): MenuDataItem[] {
       ],
     },
     {
+      key: 'monitor',
+      items: [
+        item('alerts', <AlertOutlined />, 'alerts.read'),
+        item('alert-routes', <NotificationOutlined />, 'alerts.read'),
+      ],
+    },
+    {
       key: 'system',
       items: [
         item('system/operators', <TeamOutlined />, 'operator.read'),
         item('system/roles', <UserSwitchOutlined />, 'operator.read'),
         item('system/audit', <AuditOutlined />, 'audit.read'),
         item('system/settings', <SettingOutlined />, SETTINGS_ACCESS),
+        item('system/recycle-bin', <DeleteOutlined />, 'recycle.read'),
+        item('system/bot', <RobotOutlined />, 'bot.manage'),
+        item('system/notifications', <BellOutlined />, 'settings.write'),
       ],
     },
   ];
@@ -206,10 +236,11 @@ export function OperatorApp() {
   const menu = useMenu();
   const home = useHome();
 
+  const brand = useSiteBrand(28);
   return (
     <ProLayout
-      title={t('common:app.name')}
-      logo={<Logo size={28} />}
+      title={brand.title}
+      logo={brand.logo}
       layout="mix"
       fixSiderbar
       fixedHeader
@@ -228,7 +259,7 @@ export function OperatorApp() {
           </span>
         </Link>
       )}
-      actionsRender={() => [<HeaderActions key="actions" />]}
+      actionsRender={() => [<AlertBadge key="alerts" />, <HeaderActions key="actions" />]}
       token={{
         header: { colorBgHeader: '#fff' },
         sider: { colorMenuBackground: '#fff' },

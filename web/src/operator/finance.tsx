@@ -27,29 +27,54 @@ export type SettlementCycle = 'D0' | 'D1' | 'T1' | 'TN';
 export const SETTLEMENT_CYCLES: SettlementCycle[] = ['D0', 'D1', 'T1', 'TN'];
 
 /**
- * Whose a withdrawal, payout or bank card is: a merchant's (its number and name) or an agent's
- * (its number and name). Rows from before agents withdrew have no `ownerKind`: a merchant's.
+ * Whose a withdrawal, payout or bank card is: a merchant's (its number and name), an agent's or a
+ * marketplace member's (each its number and name). Rows from before agents withdrew have no
+ * `ownerKind`: a merchant's.
  */
 export interface OwnerFields {
-  ownerKind?: 'merchant' | 'agent';
+  ownerKind?: 'merchant' | 'agent' | 'member';
   mchNo?: string | null;
   merchantName?: string | null;
   agentNo?: string | null;
   agentName?: string | null;
+  memberNo?: string | null;
+  memberName?: string | null;
+}
+
+/** A tagged owner (an agent or a member): its number, name, tag colour and the words of its number. */
+function taggedOwner(row: OwnerFields) {
+  if (row.ownerKind === 'agent')
+    return {
+      kind: 'agent',
+      no: row.agentNo,
+      name: row.agentName,
+      color: 'geekblue',
+      noWord: 'owner.agentNo',
+    } as const;
+  if (row.ownerKind === 'member')
+    return {
+      kind: 'member',
+      no: row.memberNo,
+      name: row.memberName,
+      color: 'cyan',
+      noWord: 'owner.memberNo',
+    } as const;
+  return null;
 }
 
 /** An owner in a list cell: a merchant's name over its number, or an agent's with the 代理商 tag. */
 export function OwnerCell({ row, maxWidth = 168 }: { row: OwnerFields; maxWidth?: number }) {
   const { t } = useTranslation('operator');
-  if (row.ownerKind === 'agent') {
+  const tagged = taggedOwner(row);
+  if (tagged) {
     return (
-      <TwoLineCell secondary={row.agentNo ?? ''} secondaryTip={t('owner.agentNo')}>
-        <Space size={4} data-owner="agent">
-          <Tag color="geekblue" style={{ marginInlineEnd: 0 }}>
-            {t('owner.kindWord.agent')}
+      <TwoLineCell secondary={tagged.no ?? ''} secondaryTip={t(tagged.noWord)}>
+        <Space size={4} data-owner={tagged.kind}>
+          <Tag color={tagged.color} style={{ marginInlineEnd: 0 }}>
+            {t(`owner.kindWord.${tagged.kind}`)}
           </Tag>
-          <Typography.Text ellipsis={{ tooltip: row.agentName }} style={{ maxWidth: maxWidth - 56 }}>
-            {row.agentName || row.agentNo}
+          <Typography.Text ellipsis={{ tooltip: tagged.name }} style={{ maxWidth: maxWidth - 56 }}>
+            {tagged.name || tagged.no}
           </Typography.Text>
         </Space>
       </TwoLineCell>
@@ -67,16 +92,16 @@ export function OwnerCell({ row, maxWidth = 168 }: { row: OwnerFields; maxWidth?
 /** An owner in a sentence or a description: `name (number)`, an agent's with the 代理商 tag. */
 export function OwnerText({ row }: { row: OwnerFields }) {
   const { t } = useTranslation('operator');
-  const agent = row.ownerKind === 'agent';
+  const tagged = taggedOwner(row);
   return (
-    <span data-owner={agent ? 'agent' : 'merchant'}>
-      {agent && (
-        <Tag color="geekblue" style={{ marginInlineEnd: 4 }}>
-          {t('owner.kindWord.agent')}
+    <span data-owner={tagged?.kind ?? 'merchant'}>
+      {tagged && (
+        <Tag color={tagged.color} style={{ marginInlineEnd: 4 }}>
+          {t(`owner.kindWord.${tagged.kind}`)}
         </Tag>
       )}
-      {agent ? row.agentName : row.merchantName}{' '}
-      <Typography.Text type="secondary">({agent ? row.agentNo : row.mchNo})</Typography.Text>
+      {tagged ? tagged.name : row.merchantName}{' '}
+      <Typography.Text type="secondary">({tagged ? tagged.no : row.mchNo})</Typography.Text>
     </span>
   );
 }

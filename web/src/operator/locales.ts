@@ -1,8 +1,15 @@
 // Strings of the operator console, zh-CN first; keys nest by screen. Terms both consoles show come
 // from the glossary (web/src/locales/README.md).
 import agentWords from '../locales/agentWords.ts';
+import botWords from '../locales/botWords.ts';
 import glossary from '../locales/glossary.ts';
+import alertWords from './alerts/locales.ts';
+import configWords from './configLocales.ts';
+import healthWords from './health/healthLocales.ts';
+import notificationWords from './notificationLocales.ts';
+import orderToolsWords from './orderToolsLocales.ts';
 import reconciliationWords from './reconciliationLocales.ts';
+import recycleWords from './recycleLocales.ts';
 
 const zh = {
   menuGroup: {
@@ -11,6 +18,7 @@ const zh = {
     catalog: '产品与通道',
     trade: '交易',
     finance: '结算管理',
+    monitor: '监控告警',
     system: '系统管理',
   },
   menu: {
@@ -31,11 +39,17 @@ const zh = {
     'bank-cards': '银行卡审核',
     reconciliation: '对账',
     onboarding: '进件审核',
+    alerts: '告警',
+    'alert-routes': '告警通知规则',
     blacklist: '黑名单',
     'system/operators': '操作员',
     'system/roles': '角色权限',
     'system/audit': '操作日志',
     'system/settings': '系统设置',
+    'system/recycle-bin': '回收站',
+    'payment-config': '支付配置',
+    'system/bot': '机器人管理',
+    'system/notifications': '通知设置',
   },
   agentWords: agentWords.zh,
   agents: {
@@ -66,6 +80,7 @@ const zh = {
     agents: '代理商',
     onboarding: '商户进件',
     reconciliation: '对账',
+    alerts: '告警',
     system: '系统',
   },
   permission: {
@@ -90,10 +105,16 @@ const zh = {
     'finance.configure': '结算周期、节假日与提现规则',
     'reconciliation.read': '查看对账批次与差异',
     'reconciliation.operate': '对账（重新对账、上传对账单、处理差异、对账补单）',
+    'alerts.read': '查看告警与通知规则',
+    'alerts.operate': '确认与解决告警',
+    'alerts.configure': '告警通知规则与阈值',
     'operator.read': '查看操作员与角色',
     'operator.write': '管理操作员与角色',
     'audit.read': '查看操作日志',
     'settings.write': '系统设置',
+    'recycle.read': '查看回收站',
+    'recycle.restore': '从回收站恢复',
+    'bot.manage': '机器人管理（令牌、绑定群、测试消息）',
   },
   stats: {
     title: '数据统计',
@@ -136,6 +157,11 @@ const zh = {
     feeOf: '手续费 {{amount}}',
     todayTitle: '今日实时',
     todayDate: '{{date}}，平台时区',
+    readReplica: {
+      replica: '数据来自只读副本，延迟 {{seconds}} 秒',
+      primary: '只读副本暂不可用，数据改从主库读取',
+      lagging: '只读副本延迟 {{seconds}} 秒，超过 {{limit}} 秒，数据改从主库读取',
+    },
     top: {
       merchants: '今日商户 Top 5',
       channels: '今日通道账户 Top 5',
@@ -286,6 +312,20 @@ const zh = {
     acceptRsaNeedsKey: '「仅 RSA-SHA256」需要商户 RSA 公钥',
     merchantKey: '商户 RSA 公钥',
     merchantKeyHint: '商户使用 RSA 签名调用接口时，平台用此公钥验签（PEM 格式）。',
+    protocolAction: '接口协议',
+    protocolTitle: '接口协议 · {{appId}}',
+    protocolHint:
+      '从 Jeepay 或易支付迁来的商户可保留原有对接代码：只需把接口地址改为本平台，并换成这里生成的 MD5 密钥。MD5 签名弱于 HMAC-SHA256 与 RSA，仅对选择兼容协议的应用开放。',
+    protocolProductsHint:
+      '每种支付方式（Jeepay 的 wayCode、易支付的 type）下单时使用的产品。未列出的支付方式会被拒绝。',
+    protocolAddWay: '添加支付方式',
+    protocolWayRequired: '请选择或填写支付方式',
+    protocolProductRequired: '请选择产品',
+    protocolWayRepeated: '每种支付方式只能出现一次',
+    rotateMd5Key: '重新生成 MD5 密钥（旧密钥立即失效）',
+    md5Issued: 'MD5 密钥已生成',
+    md5IssuedHint: '密钥只显示这一次，请立即交给商户填入其 Jeepay / 易支付插件。',
+    protocolSaved: '接口协议已保存',
     keyKeep: '已上传。留空则保持不变，粘贴新公钥即替换。',
     keyInvalid: '请粘贴 PEM 格式的公钥（-----BEGIN PUBLIC KEY-----）',
     removeKey: '删除已上传的商户公钥',
@@ -781,8 +821,9 @@ const zh = {
   owner: {
     column: '商户 / 代理商',
     kind: '提现方',
-    kindWord: { merchant: '商户', agent: '代理商' },
+    kindWord: { merchant: '商户', agent: '代理商', member: '会员' },
     agentNo: '代理商号',
+    memberNo: '会员编号',
   },
   withdrawals: {
     title: '提现审核',
@@ -1024,6 +1065,14 @@ const zh = {
     rulesSaved: '规则已保存',
   },
   reconciliation: reconciliationWords.zh,
+  alerts: alertWords.zh,
+  health: healthWords.zh,
+  recycle: recycleWords.zh,
+  orderTools: orderToolsWords.zh,
+  paymentConfig: configWords.zh.paymentConfig,
+  systemConfig: configWords.zh.systemConfig,
+  bot: botWords.zh,
+  notifications: notificationWords.zh,
 };
 
 const en: typeof zh = {
@@ -1033,6 +1082,7 @@ const en: typeof zh = {
     catalog: 'Products & channels',
     trade: 'Payments',
     finance: 'Settlement',
+    monitor: 'Monitoring',
     system: 'System',
   },
   menu: {
@@ -1052,12 +1102,18 @@ const en: typeof zh = {
     'settlement-calendar': 'Settlement calendar',
     reconciliation: 'Reconciliation',
     'bank-cards': 'Bank card review',
+    alerts: 'Alerts',
+    'alert-routes': 'Alert routing',
     onboarding: 'Onboarding review',
     blacklist: 'Blacklist',
     'system/operators': 'Operators',
     'system/roles': 'Roles',
     'system/audit': 'Audit log',
     'system/settings': 'Settings',
+    'system/recycle-bin': 'Recycle bin',
+    'payment-config': 'Payment configuration',
+    'system/bot': 'Telegram bot',
+    'system/notifications': 'Notifications',
   },
   agentWords: agentWords.en,
   agents: {
@@ -1089,6 +1145,7 @@ const en: typeof zh = {
     agents: 'Agents',
     onboarding: 'Merchant onboarding',
     reconciliation: 'Reconciliation',
+    alerts: 'Alerts',
     system: 'System',
   },
   permission: {
@@ -1114,10 +1171,16 @@ const en: typeof zh = {
     'reconciliation.read': 'View reconciliation batches and differences',
     'reconciliation.operate':
       'Reconcile (run again, upload a statement, resolve differences, complete orders from a statement)',
+    'alerts.read': 'View alerts and routing rules',
+    'alerts.operate': 'Acknowledge and resolve alerts',
+    'alerts.configure': 'Alert routing rules and thresholds',
     'operator.read': 'View operators and roles',
     'operator.write': 'Manage operators and roles',
     'audit.read': 'View the audit log',
     'settings.write': 'System settings',
+    'recycle.read': 'View the recycle bin',
+    'recycle.restore': 'Restore from the recycle bin',
+    'bot.manage': 'Telegram bot (token, bound groups, test messages)',
   },
   stats: {
     title: 'Statistics',
@@ -1162,6 +1225,11 @@ const en: typeof zh = {
     feeOf: 'Fees {{amount}}',
     todayTitle: 'Today, live',
     todayDate: '{{date}}, platform time zone',
+    readReplica: {
+      replica: 'Read from the replica, {{seconds}} s behind',
+      primary: 'The read replica is unavailable; read from the primary',
+      lagging: 'The read replica is {{seconds}} s behind, more than {{limit}} s; read from the primary',
+    },
     top: {
       merchants: 'Top 5 merchants today',
       channels: 'Top 5 channel accounts today',
@@ -1316,6 +1384,20 @@ const en: typeof zh = {
     acceptRsaNeedsKey: '"RSA-SHA256 only" needs the merchant RSA public key',
     merchantKey: 'Merchant RSA public key',
     merchantKeyHint: 'Verifies the requests the merchant signs with RSA (PEM).',
+    protocolAction: 'API protocol',
+    protocolTitle: 'API protocol · {{appId}}',
+    protocolHint:
+      'Merchants moving from Jeepay or Epay keep their integration: they change the base URL to this platform and use the MD5 key generated here. MD5 signatures are weaker than HMAC-SHA256 and RSA, so only apps that choose a compatible protocol accept them.',
+    protocolProductsHint:
+      'The product each pay way (a Jeepay wayCode, an Epay type) orders. Pay ways not listed are refused.',
+    protocolAddWay: 'Add a pay way',
+    protocolWayRequired: 'Choose or type a pay way',
+    protocolProductRequired: 'Choose a product',
+    protocolWayRepeated: 'Each pay way may appear once',
+    rotateMd5Key: 'Generate a new MD5 key (the old one stops at once)',
+    md5Issued: 'MD5 key generated',
+    md5IssuedHint: 'The key is shown this once: give it to the merchant now for its Jeepay or Epay plugin.',
+    protocolSaved: 'API protocol saved',
     keyKeep: 'Uploaded. Leave empty to keep it; paste a new key to replace it.',
     keyInvalid: 'Paste a PEM public key (-----BEGIN PUBLIC KEY-----)',
     removeKey: 'Remove the uploaded merchant key',
@@ -1835,8 +1917,9 @@ const en: typeof zh = {
   owner: {
     column: 'Merchant / agent',
     kind: 'Withdrawn by',
-    kindWord: { merchant: 'Merchant', agent: 'Agent' },
+    kindWord: { merchant: 'Merchant', agent: 'Agent', member: 'Member' },
     agentNo: 'Agent number',
+    memberNo: 'Member number',
   },
   withdrawals: {
     title: 'Withdrawal review',
@@ -2090,6 +2173,14 @@ const en: typeof zh = {
     rulesSaved: 'Rules saved',
   },
   reconciliation: reconciliationWords.en,
+  alerts: alertWords.en,
+  health: healthWords.en,
+  recycle: recycleWords.en,
+  orderTools: orderToolsWords.en,
+  paymentConfig: configWords.en.paymentConfig,
+  systemConfig: configWords.en.systemConfig,
+  bot: botWords.en,
+  notifications: notificationWords.en,
 };
 
 export default { zh, en };

@@ -37,4 +37,16 @@ export const OPERATOR_SCREENS = {
   OperatorsPage: { route: '/operator/system/operators', load: () => import('./system/Operators.tsx') },
   RolesPage: { route: '/operator/system/roles', load: () => import('./system/Roles.tsx') },
   SettingsPage: { route: '/operator/system/settings', load: () => import('./system/Settings.tsx') },
+  AlertsPage: { route: '/operator/alerts', load: () => import('./pages/Alerts.tsx') },
+  AlertRoutesPage: { route: '/operator/alert-routes', load: () => import('./pages/AlertRoutes.tsx') },
+  RecycleBinPage: { route: '/operator/system/recycle-bin', load: () => import('./system/RecycleBin.tsx') },
+  PaymentConfigPage: {
+    route: '/operator/payment-config',
+    load: () => import('./pages/PaymentConfig.tsx'),
+  },
+  BotPage: { route: '/operator/system/bot', load: () => import('./system/Bot.tsx') },
+  NotificationsPage: {
+    route: '/operator/system/notifications',
+    load: () => import('./system/Notifications.tsx'),
+  },
 };

@@ -42,8 +42,16 @@ export interface MerchantApp {
   platformPublicKey?: string;
   /** While the secret the last rotation replaced still signs requests: when it stops. */
   oldKeyExpiresAt?: string | null;
+  /** The API the app speaks: ours, or Jeepay's or epay's (MD5). */
+  protocol?: AppProtocol;
+  /** Jeepay wayCodes / epay types → product codes. */
+  protocolProducts?: Record<string, string>;
+  /** The pid an epay plugin sends, once the app has spoken epay. */
+  epayPid?: string | null;
   createdAt: string;
 }
+
+export type AppProtocol = 'qingyun' | 'jeepay' | 'epay';
 
 export interface MerchantProductRate {
   productCode: string;
@@ -140,6 +148,8 @@ export interface Channel {
   name: string;
   adapterCode: string;
   enabled?: boolean;
+  /** What operators note about the channel (contract, contacts …). */
+  remarks?: string;
 }
 
 export interface ChannelAccount {
@@ -240,6 +250,8 @@ export interface OrderRow {
   notifyState: 'none' | 'pending' | 'succeeded' | 'failed' | string;
   /** Kinds of alert on the order's timeline (late_payment, refund_outcome_conflict, …). */
   alerts?: string[];
+  /** Those of them no operator has acknowledged yet. */
+  unacknowledgedAlerts?: string[];
   notifyUrl?: string | null;
   manualCompletion?: ManualCompletion | null;
   source?: 'api' | 'portal' | 'console_test' | 'static_qr' | string;
@@ -418,6 +430,15 @@ export interface OperatorDashboard {
   channelRates: ChannelRate[];
   /** Every day of the asked range (default the last 90). */
   trend: DashboardDay[];
+  /** Where these figures were read, when the platform has a read replica (DATABASE_READ_URL). */
+  readReplica?: ReadReplicaState;
+}
+
+export interface ReadReplicaState {
+  target: 'replica' | 'primary';
+  reason: 'not_checked' | 'replica_down' | 'not_a_replica' | 'lag_too_high' | null;
+  lagMs: number | null;
+  maxLagMs: number;
 }
 
 export interface PermissionDef {
@@ -439,6 +460,8 @@ export interface Operator {
   username: string;
   displayName: string;
   email: string;
+  /** Mobile number for reset codes by SMS ('' = none). */
+  phone: string;
   enabled: boolean;
   role: { id: string; code: string; name: string } | null;
   totpEnabled: boolean;

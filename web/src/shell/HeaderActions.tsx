@@ -50,7 +50,7 @@ export function UserMenu({ onProfile, onSecurity, profileExtra }: UserMenuProps)
               {name.slice(0, 1).toUpperCase()}
             </Avatar>
             {/* On a phone only the avatar shows (the name would push the header past the screen's edge);
-                the name stays the button's accessible name. */}
+                the name stays in the button, visually hidden, as its accessible name. */}
             <span className="qy-user-name">{name}</span>
           </Space>
         </Button>

@@ -28,6 +28,7 @@ const MONEY_FIELDS = new Set([
   'fixedCost',
   'minimumCost',
   'fixedAmount',
+  'largePaymentThreshold',
 ]);
 
 /**

@@ -92,6 +92,9 @@ export function describeError(error: unknown): ErrorInfo {
       const word = typeof details.field === 'string' ? fieldWord(details.field) : undefined;
       if (word && reason === 'required')
         return info(i18n.t('errors:reason.INVALID_REQUEST.required', { field: word }));
+      if (word && reason === 'out_of_range')
+        return info(i18n.t('errors:reason.INVALID_REQUEST.out_of_range', { ...details, field: word }));
+      if (reasonKey && has(reasonKey)) return info(i18n.t(reasonKey, details));
       if (word) return info(i18n.t('errors:invalidField', { field: word }));
       break;
     }

@@ -203,6 +203,6 @@ export function confirmRule(field: string): Rule {
   });
 }
 
-export function passwordMinLength(area: 'operator' | 'merchant' | 'agent'): number {
+export function passwordMinLength(area: 'operator' | 'merchant' | 'agent' | 'member'): number {
   return area === 'operator' ? 12 : 8;
 }

@@ -1,6 +1,6 @@
 import { createContext, useContext } from 'react';
 
-export type Area = 'operator' | 'merchant' | 'agent';
+export type Area = 'operator' | 'merchant' | 'agent' | 'member';
 /** Where a login stands: it is usable only when `active`; the other stages allow one step each. */
 export type Stage = 'totp' | 'password_change' | 'totp_enrol' | 'active';
 

@@ -4,7 +4,7 @@ import type { WithdrawalEvent } from './withdrawalProgress.tsx';
 // /api/agent/…): money is integer fen, times ISO 8601 UTC strings; lists are `{ items, total }`.
 
 /** The portals whose owners withdraw to their own cards: each its namespace, API and routes. */
-export type WithdrawalArea = 'merchant' | 'agent';
+export type WithdrawalArea = 'merchant' | 'agent' | 'member';
 
 /** `page` / `pageSize` beside the shell loader's limit / offset: the money lists page by either. */
 export function pageParams(query: { current?: number; pageSize?: number }) {

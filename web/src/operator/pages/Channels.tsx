@@ -27,7 +27,11 @@ import { TwoLineCell } from '../../shell/TwoLineCell.tsx';
 import { useApi } from '../../shell/useApi.ts';
 import { useRequestError } from '../../shell/useRequestError.ts';
 import { EnabledBadge, EnabledSwitch } from '../components.tsx';
+import { DeleteToBin } from '../DeleteToBin.tsx';
 import { feePartPlain, feeTermsText } from '../feeParts.tsx';
+import { BreakerSettingsForm } from '../health/BreakerSettingsForm.tsx';
+import { ChannelEditForm } from '../health/ChannelEditForm.tsx';
+import { HealthBadge, useChannelHealth } from '../health/HealthBadge.tsx';
 import type { Adapter, Channel, ChannelAccount, Product } from '../types.ts';
 import {
   AdapterCapabilities,
@@ -96,7 +100,11 @@ function ChannelsTable(props: {
       dataIndex: 'code',
       render: (_, c) => <span className="qy-mono">{c.code}</span>,
     },
-    { title: t('channels.name'), dataIndex: 'name' },
+    {
+      title: t('channels.name'),
+      dataIndex: 'name',
+      render: (_, c) => (c.remarks ? <TwoLineCell secondary={c.remarks}>{c.name}</TwoLineCell> : c.name),
+    },
     {
       title: t('channels.adapter'),
       dataIndex: 'adapterCode',
@@ -119,6 +127,30 @@ function ChannelsTable(props: {
       title: t('channels.state'),
       dataIndex: 'enabled',
       render: (_, c) => <EnabledBadge enabled={c.enabled} />,
+    },
+    {
+      title: t('common:actions.more'),
+      key: 'actions',
+      valueType: 'option',
+      hideInTable: !can('catalog.write'),
+      render: (_, c) => (
+        <Space size={[8, 0]} wrap>
+          <ChannelEditForm
+            channel={c}
+            onSaved={props.onChanged}
+            trigger={
+              <Button type="link" size="small" style={{ padding: 0 }}>
+                {t('health.channelEdit')}
+              </Button>
+            }
+          />
+          <DeleteToBin
+            path={`/api/admin/channels/${encodeURIComponent(c.code)}`}
+            name={c.name}
+            onDone={props.onChanged}
+          />
+        </Space>
+      ),
     },
   ];
   return (
@@ -206,6 +238,7 @@ function AccountsTable({
   const reload = () => actionRef.current?.reload();
   const channelName = new Map(channels.map((c) => [c.code, c.name]));
   const productName = new Map(products.map((p) => [p.code, p.name]));
+  const health = useChannelHealth();
 
   const columns: ProColumns<ChannelAccount>[] = [
     {
@@ -216,6 +249,7 @@ function AccountsTable({
         <TwoLineCell secondary={`#${a.id}`}>
           <Space size={6} wrap>
             <span>{a.name}</span>
+            <HealthBadge health={health.byId.get(a.id)} />
             {a.testAccount && (
               <Tooltip title={t('accounts.testAccountHint')}>
                 <Tag color="orange">{t('accounts.testAccount')}</Tag>
@@ -300,7 +334,7 @@ function AccountsTable({
       width: 200,
       hideInTable: !writable,
       render: (_, a) => (
-        <Space size={8}>
+        <Space size={[8, 0]} wrap>
           <AccountForm
             account={a}
             channels={channels}
@@ -315,6 +349,23 @@ function AccountsTable({
           />
           <RatesForm account={a} products={products} onDone={reload} />
           <ConnectionButton account={a} />
+          <BreakerSettingsForm
+            accountId={a.id}
+            accountName={a.name}
+            health={health.byId.get(a.id)}
+            writable={writable}
+            onSaved={() => void health.reload()}
+            trigger={
+              <Button type="link" size="small" style={{ padding: 0 }}>
+                {t('health.breaker')}
+              </Button>
+            }
+          />
+          <DeleteToBin
+            path={`/api/admin/channel-accounts/${encodeURIComponent(a.id)}`}
+            name={a.name}
+            onDone={reload}
+          />
         </Space>
       ),
     },

@@ -1,5 +1,6 @@
 import { ReloadOutlined } from '@ant-design/icons';
 import { Button, Space, Switch, Tooltip, Typography } from 'antd';
+import type { TFunction } from 'i18next';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, qs } from '../../api.ts';
@@ -8,7 +9,7 @@ import { time } from '../../shell/format.ts';
 import { Page } from '../../shell/Page.tsx';
 import { TestDataHint, TestDataSwitch, TestDataTag, useTestData } from '../../shell/TestData.tsx';
 import { useInterval } from '../../shell/useApi.ts';
-import type { OperatorDashboard, Stats, StatsGroup } from '../types.ts';
+import type { OperatorDashboard, ReadReplicaState, Stats, StatsGroup } from '../types.ts';
 import { GroupSection } from './dashboardGroups.tsx';
 import { ChannelRates, TodayCards, TopLists } from './dashboardToday.tsx';
 import { type Range, TrendSection } from './dashboardTrend.tsx';
@@ -19,6 +20,17 @@ const REFRESH_MS = 10_000;
 function daysOf(range: Range | null): { from?: string; to?: string } {
   if (!range) return {};
   return { from: range[0].format('YYYY-MM-DD'), to: range[1].format('YYYY-MM-DD') };
+}
+
+const seconds = (ms: number) => (ms / 1000).toFixed(1);
+
+/** Where the figures came from: the replica and how far behind, or the primary and why. */
+function replicaLine(t: TFunction, state: ReadReplicaState): string {
+  if (state.target === 'replica')
+    return t('stats.readReplica.replica', { seconds: seconds(state.lagMs ?? 0) });
+  if (state.reason === 'lag_too_high' && state.lagMs !== null)
+    return t('stats.readReplica.lagging', { seconds: seconds(state.lagMs), limit: seconds(state.maxLagMs) });
+  return t('stats.readReplica.primary');
 }
 
 /**
@@ -115,6 +127,7 @@ export function DashboardPage() {
             ? t('common:common.refreshedAt', { time: time(refreshedAt) })
             : t('common:app.loading')}
           {dashboard && ` · ${t('stats.todayTitle')} ${t('stats.todayDate', { date: dashboard.date })}`}
+          {board.data?.readReplica && ` · ${replicaLine(t, board.data.readReplica)}`}
         </Typography.Text>
       }
     >

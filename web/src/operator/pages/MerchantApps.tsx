@@ -22,7 +22,9 @@ import { OldKeyNotice, RotateSecret } from '../../shell/RotateSecret.tsx';
 import { useSecretDialog } from '../../shell/SecretDialog.tsx';
 import { TwoLineCell } from '../../shell/TwoLineCell.tsx';
 import { EnabledBadge } from '../components.tsx';
+import { DeleteToBin } from '../DeleteToBin.tsx';
 import type { AcceptedSignType, MerchantApp, MerchantDetail, SignType } from '../types.ts';
+import { AppProtocolForm, ProtocolTag } from './AppProtocol.tsx';
 
 interface PanelProps {
   merchant: MerchantDetail;
@@ -39,7 +41,7 @@ const ACCEPTED_SIGN_TYPES: { value: AcceptedSignType; label: string }[] = [
 
 /** 应用: the merchant's apps, each with its keys, notify URL and IP allowlist. */
 export function MerchantAppsPanel({ merchant, writable, onChanged }: PanelProps) {
-  const { t } = useTranslation(['operator', 'common']);
+  const { t } = useTranslation(['operator', 'common', 'glossary']);
   const { message } = App.useApp();
   const setState = async (app: MerchantApp, state: 'enabled' | 'disabled') => {
     try {
@@ -120,6 +122,12 @@ export function MerchantAppsPanel({ merchant, writable, onChanged }: PanelProps)
       render: (_, a) => <Tag>{a.notifySignType}</Tag>,
     },
     {
+      title: t('glossary:appProtocol.label'),
+      dataIndex: 'protocol',
+      width: 130,
+      render: (_, a) => <ProtocolTag app={a} />,
+    },
+    {
       title: t('apps.merchantKey'),
       dataIndex: 'hasMerchantPublicKey',
       width: 110,
@@ -149,6 +157,7 @@ export function MerchantAppsPanel({ merchant, writable, onChanged }: PanelProps)
               }
             />
           )}
+          {writable && <AppProtocolForm merchant={merchant} app={a} onDone={onChanged} />}
           {writable && (
             <RotateSecret
               path={`/api/admin/apps/${encodeURIComponent(a.appId)}/rotate-secret`}
@@ -176,6 +185,13 @@ export function MerchantAppsPanel({ merchant, writable, onChanged }: PanelProps)
                 {a.state === 'enabled' ? t('common:actions.disable') : t('common:actions.enable')}
               </Button>
             </Popconfirm>
+          )}
+          {writable && (
+            <DeleteToBin
+              path={`/api/admin/apps/${encodeURIComponent(a.appId)}`}
+              name={a.name}
+              onDone={onChanged}
+            />
           )}
         </Space>
       ),

@@ -8,6 +8,7 @@ import { Page } from '../../shell/Page.tsx';
 import { useCan } from '../../shell/session.tsx';
 import { useApi } from '../../shell/useApi.ts';
 import { MerchantStateTag } from '../components.tsx';
+import { MerchantBindingsPanel } from '../health/MerchantBindingsPanel.tsx';
 import type { MerchantDetail } from '../types.ts';
 import { MerchantAppsPanel } from './MerchantApps.tsx';
 import { MerchantNextSteps } from './MerchantNextSteps.tsx';
@@ -118,7 +119,10 @@ export function MerchantDetailPage() {
       ) : tab === 'settlement' && can('finance.read') ? (
         <MerchantSettlementPanel mchNo={data.mchNo} />
       ) : tab === 'products' ? (
-        <MerchantProductsPanel merchant={data} writable={writable} onChanged={reload} />
+        <>
+          <MerchantProductsPanel merchant={data} writable={writable} onChanged={reload} />
+          {can('catalog.read') && <MerchantBindingsPanel merchant={data} writable={can('catalog.write')} />}
+        </>
       ) : (
         <MerchantUsersPanel merchant={data} writable={writable} onChanged={reload} />
       )}

@@ -20,6 +20,7 @@ import { useSecretDialog } from '../../shell/SecretDialog.tsx';
 import { TwoLineCell } from '../../shell/TwoLineCell.tsx';
 import { useApi } from '../../shell/useApi.ts';
 import { EnabledBadge } from '../components.tsx';
+import { DeleteToBin } from '../DeleteToBin.tsx';
 import { FeePartFields, feePartPlain, feeTermsText } from '../feeParts.tsx';
 import type { MerchantDetail, MerchantProductRate, MerchantUser, Product } from '../types.ts';
 
@@ -403,6 +404,7 @@ export function MerchantUsersPanel({ merchant, writable, onChanged }: PanelProps
                     {t('users.unlock')}
                   </Button>
                 )}
+                <DeleteToBin path={base(u)} name={u.username} onDone={onChanged} />
               </Space>
             ),
           } satisfies ProColumns<MerchantUser>,

@@ -22,6 +22,7 @@ import { TwoLineCell } from '../../shell/TwoLineCell.tsx';
 import { fetchTablePage } from '../../shell/tablePage.ts';
 import { useRequestError } from '../../shell/useRequestError.ts';
 import { MerchantStateTag } from '../components.tsx';
+import { DeleteToBin } from '../DeleteToBin.tsx';
 import type { Merchant } from '../types.ts';
 import {
   EditMerchantForm,
@@ -111,7 +112,7 @@ export function MerchantsPage() {
       valueType: 'option',
       width: 220,
       render: (_, m) => (
-        <Space size={12}>
+        <Space size={12} wrap>
           <Link to={`/operator/merchants/${m.mchNo}`}>{t('common:actions.detail')}</Link>
           {writable && m.state === 'pending' && (
             <ReviewMerchantForm
@@ -136,6 +137,13 @@ export function MerchantsPage() {
             />
           )}
           {writable && <MerchantStateButton merchant={m} onDone={reload} />}
+          {writable && (
+            <DeleteToBin
+              path={`/api/admin/merchants/${encodeURIComponent(m.mchNo)}`}
+              name={m.name}
+              onDone={reload}
+            />
+          )}
         </Space>
       ),
     },

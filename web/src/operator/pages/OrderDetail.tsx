@@ -37,6 +37,7 @@ import { useApi } from '../../shell/useApi.ts';
 import { CompletionDialog } from '../CompletionDialog.tsx';
 import { NotifyStateBadge, OrderStateTag, ProfitText } from '../components.tsx';
 import type { ChannelNotify, NotifyAttempt, OrderDetail } from '../types.ts';
+import { PrintReceiptButton } from './OrderReceipt.tsx';
 
 const COMPLETABLE_STATES = ['created', 'paying', 'closed', 'failed'];
 const PAID_STATES = ['paid', 'partially_refunded', 'refunded'];
@@ -120,6 +121,7 @@ function OrderActions({ order, onChanged }: { order: OrderDetail; onChanged: () 
   const operate = can('order.operate');
   return (
     <Space wrap>
+      <PrintReceiptButton order={order} />
       {operate && (
         <Button
           icon={<SyncOutlined />}

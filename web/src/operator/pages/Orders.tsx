@@ -5,14 +5,17 @@ import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
 import { api } from '../../api.ts';
+import { useCursorPager } from '../../shell/cursorPager.tsx';
 import { dateTime, percentFromPpm, time, yuan } from '../../shell/format.ts';
 import { FiguresCell, remembered, useNumberSearchRules, widthOf } from '../../shell/listTable.tsx';
 import { Page } from '../../shell/Page.tsx';
 import { openableRow } from '../../shell/rowClick.ts';
 import { type ExportParams, ServerExportButton } from '../../shell/ServerExportButton.tsx';
+import { useCan } from '../../shell/session.tsx';
 import { TwoLineCell } from '../../shell/TwoLineCell.tsx';
-import { fetchTablePage } from '../../shell/tablePage.ts';
 import { useRequestError } from '../../shell/useRequestError.ts';
+import { alertsChanged } from '../alerts/AlertBadge.tsx';
+import { NoteAction } from '../alerts/parts.tsx';
 import {
   NotifyStateBadge,
   OrderStateTag,
@@ -21,6 +24,7 @@ import {
   useOrderStateEnum,
 } from '../components.tsx';
 import type { ChannelAccount, OrderRow, Product } from '../types.ts';
+import { MAX_BATCH_SELECTION, OrderBatchBar } from './OrderBatch.tsx';
 import { OrderDetailDrawer } from './OrderDetail.tsx';
 
 const LIVE_MS = 5000;
@@ -38,8 +42,14 @@ export function OrdersPage() {
   const [products, setProducts] = useState<Product[]>([]);
   const [accounts, setAccounts] = useState<ChannelAccount[]>([]);
   const stateEnum = useOrderStateEnum();
+  const can = useCan();
   const numberRules = useNumberSearchRules();
   const openOrder = params.get('order');
+  /** The orders picked for a batch action; kept across pages, at most MAX_BATCH_SELECTION. */
+  const [selected, setSelected] = useState<string[]>([]);
+  const canOperate = useCan()('order.operate');
+  // Previous / next by cursor: at millions of orders an offset or an exact count is too slow.
+  const { load, pager } = useCursorPager(actionRef, [20, 50, 100, 200]);
 
   useEffect(() => {
     api.get<Product[]>('/api/admin/products').then(setProducts, () => undefined);
@@ -182,16 +192,43 @@ export function OrdersPage() {
       title: t('orders.flags'),
       dataIndex: 'alert',
       valueType: 'select',
-      valueEnum: { true: { text: t('orders.alertsOnly') } },
+      valueEnum: {
+        true: { text: t('orders.alertsOnly') },
+        unacknowledged: { text: t('alerts.orders.unacknowledgedOnly') },
+      },
       search: { transform: (value: string) => ({ alert: value }) },
       width: 110,
       render: (_, o) => (
         <Space size={[0, 4]} wrap data-testid={`order-flags-${o.orderNo}`}>
-          {(o.alerts ?? []).map((kind) => (
-            <Tag key={kind} color="red" data-testid="order-alert">
-              {t(`audit:events.${kind}`, { defaultValue: kind })}
-            </Tag>
-          ))}
+          {(o.alerts ?? []).map((kind) => {
+            const acknowledged = !(o.unacknowledgedAlerts ?? o.alerts ?? []).includes(kind);
+            return (
+              <Tooltip key={kind} title={acknowledged ? t('alerts.orders.acknowledgedTag') : undefined}>
+                <Tag
+                  color={acknowledged ? 'default' : 'red'}
+                  data-testid="order-alert"
+                  data-acknowledged={acknowledged}
+                >
+                  {t(`audit:events.${kind}`, { defaultValue: kind })}
+                </Tag>
+              </Tooltip>
+            );
+          })}
+          {can('order.operate') && (o.unacknowledgedAlerts?.length ?? 0) > 0 && (
+            <NoteAction
+              link
+              label={t('alerts.orders.acknowledge')}
+              title={t('alerts.orders.acknowledgeTitle', { orderNo: o.orderNo })}
+              hint={t('alerts.orders.acknowledgeHint')}
+              path={`/api/admin/orders/${encodeURIComponent(o.orderNo)}/alerts/acknowledge`}
+              done={t('alerts.orders.acknowledged')}
+              onDone={() => {
+                actionRef.current?.reload();
+                alertsChanged();
+              }}
+              testId={`order-alert-acknowledge-${o.orderNo}`}
+            />
+          )}
           {o.manualCompletion && (
             <Tooltip
               title={t('orders.completedBy', {
@@ -254,10 +291,34 @@ export function OrdersPage() {
             defaultCollapsed: false,
             span: { xs: 24, sm: 12, md: 8, lg: 8, xl: 6, xxl: 6 },
           }}
-          pagination={{ defaultPageSize: 20, showSizeChanger: true, pageSizeOptions: [20, 50, 100, 200] }}
+          pagination={false}
           polling={live ? LIVE_MS : undefined}
           options={{ density: true, setting: true, reload: true, fullScreen: true }}
           onRow={(o) => openableRow(() => setOpenOrder(o.orderNo))}
+          rowSelection={
+            canOperate
+              ? {
+                  selectedRowKeys: selected,
+                  preserveSelectedRowKeys: true,
+                  onChange: (keys) => setSelected(keys.map(String).slice(0, MAX_BATCH_SELECTION)),
+                  // No select-all box: antd copies the column titles into a hidden measuring row, and a
+                  // checkbox there is focusable content screen readers cannot see. Rows are picked one by one.
+                  hideSelectAll: true,
+                  getCheckboxProps: (o) => ({
+                    disabled: selected.length >= MAX_BATCH_SELECTION && !selected.includes(o.orderNo),
+                    'aria-label': t('orderTools.batch.selectOrder', { orderNo: o.orderNo }),
+                  }),
+                }
+              : undefined
+          }
+          tableAlertRender={() => t('orderTools.batch.selected', { count: selected.length })}
+          tableAlertOptionRender={() => (
+            <OrderBatchBar
+              orderNos={selected}
+              onClear={() => setSelected([])}
+              onDone={() => actionRef.current?.reload()}
+            />
+          )}
           onRequestError={onRequestError}
           request={async (p) => {
             filters.current = {
@@ -270,7 +331,7 @@ export function OrdersPage() {
               to: p.to,
               alert: p.alert,
             };
-            const page = await fetchTablePage<OrderRow>('/api/admin/orders', { ...filters.current }, p);
+            const page = await load<OrderRow>('/api/admin/orders', { ...filters.current });
             setRefreshedAt(new Date());
             return page;
           }}
@@ -298,6 +359,7 @@ export function OrdersPage() {
             </Space>
           }
         />
+        {pager}
       </div>
       <OrderDetailDrawer
         orderNo={openOrder}

@@ -118,7 +118,7 @@ export function PayoutsPage() {
             </Tag>
           }
         >
-          {p.ownerKind === 'agent' ? (
+          {p.ownerKind === 'agent' || p.ownerKind === 'member' ? (
             <OwnerText row={p} />
           ) : (
             <Typography.Text ellipsis={{ tooltip: p.mchNo }} style={{ maxWidth: 168 }}>

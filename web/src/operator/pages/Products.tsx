@@ -3,7 +3,6 @@ import {
   type ActionType,
   ModalForm,
   type ProColumns,
-  ProFormDependency,
   ProFormSelect,
   ProFormSwitch,
   ProFormText,
@@ -17,12 +16,14 @@ import { Link } from 'react-router';
 import { api } from '../../api.ts';
 import { errorText } from '../../shell/errors.ts';
 import { parseYuan, percentPlain, ppmFromPercent, yuan, yuanPlain } from '../../shell/format.ts';
-import { amountRule, feePartOf, percentRule } from '../../shell/forms.ts';
+import { feePartOf, percentRule } from '../../shell/forms.ts';
 import { remembered } from '../../shell/listTable.tsx';
 import { Page } from '../../shell/Page.tsx';
 import { useCan } from '../../shell/session.tsx';
 import { useRequestError } from '../../shell/useRequestError.ts';
+import { AmountRangeFields } from '../AmountRangeFields.tsx';
 import { EnabledSwitch } from '../components.tsx';
+import { DeleteToBin } from '../DeleteToBin.tsx';
 import { FeePartFields, feePartPlain, feeTermsText } from '../feeParts.tsx';
 import { PAY_WAYS, type PayWay, type Product } from '../types.ts';
 
@@ -114,7 +115,7 @@ export function ProductsPage() {
       valueType: 'option',
       width: 180,
       render: (_, p) => (
-        <Space size={12}>
+        <Space size={12} wrap>
           {writable && (
             <ProductForm
               product={p}
@@ -129,6 +130,13 @@ export function ProductsPage() {
           <Link to={`/operator/routing?product=${encodeURIComponent(p.code)}`}>
             <BranchesOutlined /> {t('products.routing')}
           </Link>
+          {writable && (
+            <DeleteToBin
+              path={`/api/admin/products/${encodeURIComponent(p.code)}`}
+              name={p.name}
+              onDone={reload}
+            />
+          )}
         </Space>
       ),
     },
@@ -272,32 +280,11 @@ function ProductForm({
         disabled={!!product}
         rules={[{ required: true, pattern: /^[A-Za-z]{3}$/, message: t('products.currencyRule') }]}
       />
-      <ProFormText
-        name="minAmount"
-        label={t('products.minAmount')}
-        fieldProps={{ prefix: '¥', inputMode: 'decimal' }}
-        rules={[amountRule(true)]}
+      <AmountRangeFields
+        minLabel={t('products.minAmount')}
+        maxLabel={t('products.maxAmount')}
+        maxBelowMin={t('products.maxBelowMin')}
       />
-      <ProFormDependency name={['minAmount']}>
-        {({ minAmount }) => (
-          <ProFormText
-            name="maxAmount"
-            label={t('products.maxAmount')}
-            fieldProps={{ prefix: '¥', inputMode: 'decimal' }}
-            dependencies={['minAmount']}
-            rules={[
-              amountRule(true),
-              {
-                validator: async (_r, v: string) => {
-                  const min = parseYuan(String(minAmount ?? ''));
-                  const max = parseYuan(String(v ?? ''));
-                  if (min !== null && max !== null && max < min) throw new Error(t('products.maxBelowMin'));
-                },
-              },
-            ]}
-          />
-        )}
-      </ProFormDependency>
       <ProFormText
         name="defaultRate"
         label={t('products.defaultRate')}

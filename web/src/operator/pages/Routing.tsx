@@ -53,6 +53,7 @@ import { widthOf } from '../../shell/listTable.tsx';
 import { Page } from '../../shell/Page.tsx';
 import { useCan } from '../../shell/session.tsx';
 import { useApi } from '../../shell/useApi.ts';
+import { type ChannelHealth, HealthBadge, useChannelHealth } from '../health/HealthBadge.tsx';
 import type { Adapter, Binding, BindingInput, ChannelAccount, Product } from '../types.ts';
 
 /** What routing does with a binding: its share of the traffic within its priority, or why it gets none. */
@@ -118,6 +119,7 @@ export function RoutingPage() {
   );
   const rows = bindings.data ?? [];
   const shares = useMemo(() => sharesOf(rows), [rows]);
+  const health = useChannelHealth();
   // Only accounts whose adapter serves the product's pay way can take its orders: the others are not offered.
   const servable = (accounts.data ?? []).filter(
     (a) =>
@@ -249,6 +251,7 @@ export function RoutingPage() {
           <BindingsTable
             rows={rows}
             shares={shares}
+            health={health.byId}
             product={product}
             loading={bindings.loading && !bindings.data}
             writable={writable}
@@ -280,6 +283,8 @@ export function RoutingPage() {
 function BindingsTable(props: {
   rows: Binding[];
   shares: Map<string, Share>;
+  /** Each account's live health (circuit breaker), by id. */
+  health: Map<string, ChannelHealth>;
   product: Product | undefined;
   loading: boolean;
   writable: boolean;
@@ -297,8 +302,9 @@ function BindingsTable(props: {
       width: 170,
       render: (_, b) => (
         <Space direction="vertical" size={0}>
-          <Space size={6}>
+          <Space size={6} wrap>
             <Typography.Text strong>{b.accountName}</Typography.Text>
+            <HealthBadge health={props.health.get(b.channelAccountId)} />
             {!b.accountEnabled && <Tag color="red">{t('routing.accountDisabled')}</Tag>}
             {b.testAccount && (
               <Tooltip title={t('routing.testAccountHint')}>

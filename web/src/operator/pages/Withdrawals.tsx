@@ -149,6 +149,7 @@ export function WithdrawalsPage() {
       valueEnum: {
         merchant: { text: t('owner.kindWord.merchant') },
         agent: { text: t('owner.kindWord.agent') },
+        member: { text: t('owner.kindWord.member') },
       },
     },
     {
