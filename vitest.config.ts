@@ -16,5 +16,9 @@ export default defineConfig({
     // Browser tests wait for screens with expect.poll; a loaded 2-core machine needs more than 1 s,
     // and with three suites side by side a cold screen can take well over ten.
     expect: { poll: { timeout: 25_000, interval: 100 } },
+    // A browser step that found no element within its 30 s (Playwright's "Timeout …ms exceeded") is
+    // run once more: on a CI machine loaded above 5 per core a screen has, rarely, taken longer. Every
+    // other failure, and the same timeout twice, fails the run.
+    retry: { count: 1, condition: /Timeout \d+ms exceeded/ },
   },
 });

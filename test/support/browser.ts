@@ -23,7 +23,7 @@ export async function launchBrowser(): Promise<Browser> {
       `${CHROMIUM} not found: apt-get install -y --no-install-recommends chromium (.ci/run does)`,
     );
   }
-  return chromium.launch({
+  const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: [
@@ -36,6 +36,13 @@ export async function launchBrowser(): Promise<Browser> {
       '--no-first-run',
     ],
   });
+  // Every profile asks for reduced motion, so the consoles turn antd's animations off (web/src/App.tsx)
+  // as for a user who asks for it: a click never lands beside a dialog or pop-up still zooming in.
+  const newContext = browser.newContext.bind(browser);
+  const newPage = browser.newPage.bind(browser);
+  browser.newContext = (options) => newContext({ reducedMotion: 'reduce', ...options });
+  browser.newPage = (options) => newPage({ reducedMotion: 'reduce', ...options });
+  return browser;
 }
 
 /** A fresh browser profile (its own cookies), desktop-sized unless told otherwise. */

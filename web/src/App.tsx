@@ -69,6 +69,8 @@ const NotFound = lazy(() => import('./shell/Results.tsx').then((m) => ({ default
  */
 const THEME: ThemeConfig = {
   token: {
+    // Someone who asks the system for less motion (an accessibility setting) gets no zooming and sliding.
+    motion: !window.matchMedia?.('(prefers-reduced-motion: reduce)').matches,
     colorPrimary: '#0958d9',
     colorInfo: '#0958d9',
     colorLink: '#0958d9',
