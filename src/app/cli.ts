@@ -27,6 +27,9 @@ const USAGE = `qingyun <command>
   sandbox [--port 8090]           run the sandbox payment channel on its own
   check-ledger                    prove the ledger's invariants; exits 1 on a breach
   create-operator <username>      create an operator (password from QY_OPERATOR_PASSWORD, or generated)
+  history list                    the history tables' month partitions, and which the retention archives next
+  history archive                 archive now the months past the retention (history.retentionMonths)
+  history restore <file>          put an archived month (<archive dir>/<table>/<table>_yYYYYmMM.jsonl.gz) back
 
 Configuration comes from the environment: PORT, QY_DATA_DIR, DATABASE_URL, QY_MASTER_KEY, QY_PUBLIC_URL (see README).`;
 
@@ -62,6 +65,8 @@ async function main(argv: string[]): Promise<number> {
       return checkLedger(loadConfig(env));
     case 'create-operator':
       return createOperator(loadConfig(env), rest[0]);
+    case 'history':
+      return history(loadConfig(env), rest);
     default:
       console.error(`unknown command: ${command}\n\n${USAGE}`);
       return 1;
@@ -273,6 +278,61 @@ async function createOperator(config: Config, username: string | undefined): Pro
   } finally {
     await db.close();
   }
+}
+
+async function history(config: Config, [action, file]: string[]): Promise<number> {
+  if (action !== 'list' && action !== 'archive' && !(action === 'restore' && file)) {
+    console.error('usage: qingyun history list | archive | restore <file>');
+    return 1;
+  }
+  const db = await openDatabase(config);
+  try {
+    await migrate(db);
+    const services = createServices(db, config, createLogger('silent'), () => config.publicUrl ?? '');
+    if (action === 'list') {
+      const { retentionMonths } = await services.history.settings();
+      console.log(`retention: ${retentionMonths === 0 ? 'keep every month' : `${retentionMonths} months`}`);
+      for (const m of await services.history.months()) {
+        const notes = [
+          m.due ? 'archived at the next run' : '',
+          m.restoredAt ? `restored ${m.restoredAt.toISOString()}` : '',
+        ];
+        console.log(`${m.table.padEnd(16)} ${m.month}  ${notes.filter(Boolean).join('; ')}`);
+      }
+    } else if (action === 'archive') {
+      const archived = await services.history.archiveDue(new Date(), (m) => progressLine(`${m.name}`));
+      for (const a of archived) console.log(`archived ${a.table} ${a.month}: ${a.rows} rows → ${a.file}`);
+      if (archived.length === 0) console.log('no month is past the retention');
+    } else {
+      const restored = await services.history.restore(
+        path.resolve(file!),
+        progressLine(path.basename(file!)),
+      );
+      console.log(`restored ${restored.table} ${restored.month}: ${restored.rows} rows`);
+    }
+    return 0;
+  } finally {
+    await db.close();
+  }
+}
+
+/** A progress line on stderr, redrawn in place on a terminal, every 10 % otherwise. */
+function progressLine(label: string): (done: number, total: number) => void {
+  let lastTenth = -1;
+  return (done, total) => {
+    const share = total === 0 ? 1 : done / total;
+    const text = `${label}: ${done} / ${total} rows (${Math.floor(share * 100)} %)`;
+    if (process.stderr.isTTY) {
+      const width = 24;
+      const filled = Math.round(share * width);
+      process.stderr.write(
+        `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${text}${done >= total ? '\n' : ''}`,
+      );
+    } else if (Math.floor(share * 10) > lastTenth) {
+      lastTenth = Math.floor(share * 10);
+      process.stderr.write(`${text}\n`);
+    }
+  };
 }
 
 main(process.argv.slice(2)).then(

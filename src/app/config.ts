@@ -21,6 +21,7 @@ const EnvSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   QY_DATA_DIR: z.string().default('./data'),
   QY_UPLOAD_DIR: z.string().optional(),
+  QY_ARCHIVE_DIR: z.string().optional(),
   DATABASE_URL: z.string().url().optional(),
   DATABASE_LISTEN_URL: z.string().url().optional(),
   DATABASE_READ_URL: z.string().url().optional(),
@@ -66,6 +67,8 @@ export interface Config {
   dataDir: string;
   /** Where onboarding documents are kept (sealed); default `<dataDir>/uploads/onboarding`. API nodes must share it. */
   uploadDir?: string;
+  /** Where the history's archived months go (src/db/partitions.ts); default `<dataDir>/archive`. Worker nodes must share it. */
+  archiveDir?: string;
   /** Unset: embedded PGlite under dataDir. */
   databaseUrl?: string;
   /**
@@ -146,6 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     dataDir,
     uploadDir: e.QY_UPLOAD_DIR ? path.resolve(e.QY_UPLOAD_DIR) : undefined,
+    archiveDir: e.QY_ARCHIVE_DIR ? path.resolve(e.QY_ARCHIVE_DIR) : undefined,
     databaseUrl: e.DATABASE_URL,
     databaseListenUrl: e.DATABASE_LISTEN_URL,
     databaseReadUrl: e.DATABASE_URL ? e.DATABASE_READ_URL : undefined,

@@ -34,6 +34,7 @@ import { databaseUnavailableReason } from '../db/unavailable.ts';
 import { AppError, fieldOfPath } from '../errors.ts';
 import { exportSettingsRoutes } from '../exports/routes.ts';
 import { healthRoutes } from '../health/routes.ts';
+import { historyRoutes } from '../history/routes.ts';
 import { merchantMemberPortalRoutes } from '../members/merchant-routes.ts';
 import { memberPortalRoutes } from '../members/portal-routes.ts';
 import { merchantMemberRoutes } from '../members/routes.ts';
@@ -284,6 +285,7 @@ export async function buildHttpApp({
   await app.register(payoutAdminRoutes, { services });
   await app.register(payoutPortalRoutes, { services });
   await app.register(recycleRoutes, { services });
+  await app.register(historyRoutes, { services });
   // The Telegram bot (机器人): operators' settings and groups, the portal's own groups, the webhook.
   await app.register(botAdminRoutes, { services });
   await app.register(botPortalRoutes, { services });

@@ -23,6 +23,7 @@ import {
 } from '../db/read-replica.ts';
 import { ExportService } from '../exports/service.ts';
 import { HealthService } from '../health/service.ts';
+import { HistoryService } from '../history/service.ts';
 import { LedgerService } from '../ledger/service.ts';
 import { MemberService } from '../members/service.ts';
 import { SandboxVerifier } from '../members/verifier.ts';
@@ -112,6 +113,8 @@ export interface Services {
   alerts: AlertService;
   /** The recycle bin (回收站): soft deletes, restore, purge after the retention. */
   recycle: RecycleService;
+  /** The history tables' months: prepared ahead, archived past the retention, restored on demand. */
+  history: HistoryService;
   /** The Telegram bot (机器人): groups bound to operators or merchants, commands, the telegram transport. */
   bot: BotService;
   /**
@@ -343,6 +346,9 @@ export function createServices(
     ),
     alerts,
     recycle: new RecycleService(db, { merchants, catalog, audit }),
+    history: new HistoryService(db, {
+      archiveDir: config.archiveDir ?? path.join(config.dataDir, 'archive'),
+    }),
     bot,
     notifications,
   };

@@ -115,6 +115,12 @@ export class Worker {
         everyMs: 3_600_000,
         run: () => this.services.recycle.purgeExpired(),
       },
+      // The history tables' months: the next ones created, those past the retention archived to files.
+      {
+        name: 'archive-history',
+        everyMs: 3_600_000,
+        run: () => this.services.history.archiveDue(),
+      },
       // The Telegram bot's updates by long polling (no-op without a token or in webhook mode): one
       // node at a time holds the lease through a poll of up to 25 s, then the next poll starts.
       {

@@ -90,6 +90,7 @@ export const AUDIT_ACTIONS: Readonly<Record<string, AuditAction>> = {
   'PUT /api/admin/settings/completion-password': a('setting.completion_password', 'setting'),
   'PUT /api/admin/settings/exports': a('setting.exports', 'setting'),
   'PUT /api/admin/settings/recycle-bin': a('setting.recycle', 'setting'),
+  'PUT /api/admin/settings/history': a('setting.history', 'setting'),
   'PUT /api/admin/settings/order-number': a('setting.order_number', 'setting'),
   'PUT /api/admin/settings/notify-schedule': a('setting.notify_schedule', 'setting'),
   'PUT /api/admin/settings/session-policy': a('setting.session_policy', 'setting'),

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Db } from './index.ts';
+import { prepareMonths } from './partitions.ts';
 
 const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 // Any fixed number: every node that starts takes this lock so only one applies migrations.
@@ -34,5 +35,7 @@ export async function migrate(db: Db): Promise<string[]> {
     });
     if (done) applied.push(file);
   }
+  // The history tables' months from now on (048): a node that starts has them before it writes.
+  await prepareMonths(db);
   return applied;
 }
