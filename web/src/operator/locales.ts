@@ -758,6 +758,11 @@ const zh = {
   settings: {
     title: '系统设置',
     subtitle: '平台级安全、结算与出款设置',
+    historyTitle: '历史数据保留',
+    historyLabel: '保留月数',
+    historyHelp:
+      '订单事件、通道通知、商户通知记录和操作日志在数据库中保留这么多个月，更早的按月归档为压缩文件后从数据库移除，可用 qingyun history restore 恢复。填 0 表示全部保留；否则为 12–120 个月（操作日志至少保留一年）。',
+    historySaved: '已保存历史数据保留月数',
     completionTitle: '补单密码',
     completionDesc:
       '人工补单时需输入的独立密码，与任何人的登录密码分开。请只告知有补单权限的财务人员，并定期更换。',
@@ -1853,6 +1858,11 @@ const en: typeof zh = {
   settings: {
     title: 'Settings',
     subtitle: 'Platform-wide security, settlement and payout settings',
+    historyTitle: 'History retention',
+    historyLabel: 'Months kept',
+    historyHelp:
+      'Order events, channel notifies, merchant notify attempts and the audit log stay in the database this many months; older months are archived by month to compressed files and removed from the database (qingyun history restore puts one back). 0 keeps everything; otherwise 12–120 months (the audit log is kept at least a year).',
+    historySaved: 'Saved how many months of history are kept',
     completionTitle: 'Completion password',
     completionDesc:
       "A separate password asked for at every manual completion, apart from everyone's login password. Share it only with the finance staff who complete orders, and change it regularly.",

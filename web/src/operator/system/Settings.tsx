@@ -10,6 +10,7 @@ import { Page } from '../../shell/Page.tsx';
 import { useCan } from '../../shell/session.tsx';
 import { useApi } from '../../shell/useApi.ts';
 import { RulesCard, SettlementDefaultsCard } from './FinanceSettings.tsx';
+import { HistorySettingsCard } from './HistorySettings.tsx';
 import { NumberSettingCard } from './NumberSettingCard.tsx';
 import { PlatformSettingsCards } from './PlatformSettings.tsx';
 import { RecycleSettingsCard } from './RecycleSettings.tsx';
@@ -34,6 +35,7 @@ export function SettingsPage() {
           <CompletionPasswordCard />
           <ExportSettingsCard />
           <RecycleSettingsCard />
+          <HistorySettingsCard />
           <PlatformSettingsCards />
         </>
       )}
