@@ -1,13 +1,7 @@
 import fs from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  adoptSession,
-  launchBrowser,
-  newPage,
-  readmeScreenshots,
-  WALKTHROUGH_TIMEOUT,
-} from './support/browser.ts';
+import { adoptSession, launchBrowser, newPage, WALKTHROUGH_TIMEOUT } from './support/browser.ts';
 import { ConsoleClient, merchantConsole } from './support/console.ts';
 import { presentationOnly } from './support/databases.ts';
 import {
@@ -47,7 +41,6 @@ describe.each(presentationOnly)('the dashboard’s marketplace section in the br
   let browser: Browser;
   let manager: ConsoleClient;
   const run = `MD${Date.now().toString(36)}`;
-  const screenshot = readmeScreenshots(database.kind);
 
   async function paidOrder(no: string, amount: number, terms: object) {
     const created = await signedCall<{ orderNo: string; payData: { value: string } }>(
@@ -150,7 +143,6 @@ describe.each(presentationOnly)('the dashboard’s marketplace section in the br
     // The lines finish drawing before the picture.
     await page.waitForTimeout(1_200);
     await section.screenshot({ path: `${SHOTS}/marketplace-desktop-zh.png` });
-    await screenshot(page, 'merchant-dashboard-marketplace');
     await context.close();
   });
 
