@@ -61,6 +61,7 @@ import { platformSettingsRoutes } from '../settings/routes.ts';
 import { settlementRoutes } from '../settlement/routes.ts';
 import { merchantEscrowRoutes, splitPortalRoutes } from '../splits/routes.ts';
 import { statementRoutes } from '../statements/routes.ts';
+import { marketplaceStatsRoutes } from '../stats/marketplace-routes.ts';
 import { statsRoutes } from '../stats/routes.ts';
 import { agentWithdrawalRoutes } from '../withdrawals/agent-routes.ts';
 import { consoleWithdrawalRoutes } from '../withdrawals/console-routes.ts';
@@ -258,6 +259,7 @@ export async function buildHttpApp({
   await app.register(statsRoutes, { services });
   await app.register(orderPortalRoutes, { services });
   await app.register(merchantPortalRoutes, { services });
+  await app.register(marketplaceStatsRoutes, { services });
   await app.register(splitPortalRoutes, { services });
   await app.register(consoleRefundRoutes, { services });
   await app.register(cashierRoutes, { services });

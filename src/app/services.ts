@@ -263,6 +263,12 @@ export function createServices(
   });
   orders.attachMarketplace(splits.terms);
   refunds.attachSplits(splits.refunds);
+  stats.marketplace.attach({
+    inflow: (s) => splits.inflowByDay(s),
+    refunds: (s) => refunds.marketplaceRefundsByDay(s),
+    transfers: (s) => members.transfersByDay(s),
+    withdrawals: (s) => withdrawals.memberWithdrawalsByDay(s),
+  });
   // Apps that speak Jeepay's or epay's protocol get their notifies in that protocol (src/compat/).
   notify.attachFormatter('jeepay', jeepayNotifyFormatter({ merchants, orders, refunds }));
   notify.attachFormatter('epay', epayNotifyFormatter({ merchants, orders, refunds }));

@@ -283,3 +283,23 @@ export async function membersReferTo(
   );
   return rows[0]!.found;
 }
+
+// ---------- statistics ----------
+
+/** The SQL of a merchant's members' ids, for the withdrawals' statistics; `merchant` is its parameter. */
+export function membersOfMerchantSql(merchant: string): string {
+  return `SELECT m.id FROM member m WHERE m.merchant_id = ${merchant}`;
+}
+
+/** A merchant's transfers between members made in [from, to), per local day. */
+export function transfersByDay(
+  q: Queryable,
+  f: { merchantId: bigint; from: Date; to: Date; timeZone: string },
+) {
+  return q.query<{ day: string; count: bigint; amount: bigint }>(
+    `SELECT to_char(created_at AT TIME ZONE $4, 'YYYY-MM-DD') AS day, count(*)::bigint AS count,
+       sum(amount)::bigint AS amount
+     FROM member_transfer WHERE merchant_id = $1 AND created_at >= $2 AND created_at < $3 GROUP BY 1`,
+    [f.merchantId, f.from, f.to, f.timeZone],
+  );
+}

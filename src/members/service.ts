@@ -94,6 +94,11 @@ export class MemberService {
     return this.deps.withdrawals.cards;
   }
 
+  /** A merchant's transfers between members per local day (the dashboard's marketplace figures). */
+  transfersByDay(f: { merchantId: bigint; from: Date; to: Date }) {
+    return queries.transfersByDay(this.db, { ...f, timeZone: this.timeZone });
+  }
+
   // ---------- look-ups ----------
 
   /** A member of the app by the merchant's own user id, or MEMBER_NOT_FOUND. */

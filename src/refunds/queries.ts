@@ -324,3 +324,23 @@ export function refundDays(q: Queryable, merchantId: bigint, from: Date, to: Dat
     [merchantId, from.toISOString(), to.toISOString(), timeZone],
   );
 }
+
+/**
+ * A merchant's refunds of marketplace orders asked for in [from, to) and not failed, per local day
+ * (`marketplaceOrder` is the splits' condition on `r.order_id`): count, amount and the fee given back.
+ */
+export function marketplaceRefundsByDay(
+  q: Queryable,
+  f: { merchantId: bigint; from: Date; to: Date; timeZone: string; includeTest: boolean },
+  marketplaceOrder: string,
+) {
+  return q.query<{ day: string; count: bigint; amount: bigint; fee: bigint }>(
+    `SELECT to_char(r.created_at AT TIME ZONE $4, 'YYYY-MM-DD') AS day, count(*)::bigint AS count,
+       sum(r.amount)::bigint AS amount, sum(r.fee_refund)::bigint AS fee
+     FROM refund_order r JOIN pay_order o ON o.id = r.order_id
+     WHERE r.merchant_id = $1 AND r.created_at >= $2 AND r.created_at < $3 AND r.state <> 'failed'
+       AND (NOT o.test OR $5::boolean) AND ${marketplaceOrder}
+     GROUP BY 1`,
+    [f.merchantId, f.from, f.to, f.timeZone, f.includeTest],
+  );
+}

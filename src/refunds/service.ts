@@ -15,6 +15,7 @@ import type { OrderRow, RefundableOrder } from '../orders/queries.ts';
 import type { OrderService } from '../orders/service.ts';
 import { isPaidState } from '../orders/state.ts';
 import * as settlementQueries from '../settlement/queries.ts';
+import { marketplaceOrderSql } from '../splits/queries.ts';
 import type { SplitRefundSteps } from '../splits/refunds.ts';
 import type { RefundFilter, RefundRow, RefundSource } from './queries.ts';
 import * as queries from './queries.ts';
@@ -78,6 +79,17 @@ export class RefundService {
   ) {}
 
   private splits: SplitRefunds | null = null;
+
+  /** A merchant's refunds of marketplace orders per local day (the dashboard's figures). */
+  marketplaceRefundsByDay(f: {
+    merchantId: bigint;
+    from: Date;
+    to: Date;
+    timeZone: string;
+    includeTest: boolean;
+  }) {
+    return queries.marketplaceRefundsByDay(this.db, f, marketplaceOrderSql('r.order_id'));
+  }
 
   /** Marketplace orders' refunds take back their split shares (src/splits). */
   attachSplits(splits: SplitRefunds): void {

@@ -503,3 +503,44 @@ export async function markSplitRefundReversed(q: Queryable, refundNo: string) {
     )
   )[0];
 }
+
+// ---------- statistics ----------
+
+/**
+ * The SQL condition, for the refunds' statistics, that an order carries marketplace terms. `orderId`
+ * is the expression of the order's id in the query that embeds it.
+ */
+export function marketplaceOrderSql(orderId: string): string {
+  return `EXISTS (SELECT 1 FROM order_split_terms ost WHERE ost.order_id = ${orderId})`;
+}
+
+/**
+ * A merchant's marketplace orders paid in [from, to), per local day and kind: recharge, escrow or
+ * consumption (a payee or rule without escrow). Amount and fee are the order's (pay_order, read by
+ * its key); commission is what the merchant's own commission records kept after refunds, counted on
+ * the order's day even when an escrow released it later.
+ */
+export function inflowByDay(
+  q: Queryable,
+  f: { merchantId: bigint; from: Date; to: Date; timeZone: string; includeTest: boolean },
+) {
+  return q.query<{
+    day: string;
+    kind: string;
+    count: bigint;
+    amount: bigint;
+    commission: bigint;
+    fee: bigint;
+  }>(
+    `SELECT to_char(t.paid_at AT TIME ZONE $4, 'YYYY-MM-DD') AS day,
+       CASE WHEN t.purpose = 'recharge' THEN 'recharge' WHEN t.escrow THEN 'escrow' ELSE 'consumption' END AS kind,
+       count(*)::bigint AS count, sum(o.amount)::bigint AS amount, sum(o.fee)::bigint AS fee,
+       COALESCE(sum((SELECT sum(r.amount - r.refunded) FROM split_record r
+                     WHERE r.order_id = t.order_id AND r.kind = 'commission' AND r.to_kind = 'merchant')), 0)::bigint
+         AS commission
+     FROM order_split_terms t JOIN pay_order o ON o.id = t.order_id
+     WHERE t.merchant_id = $1 AND t.paid_at >= $2 AND t.paid_at < $3 AND (NOT o.test OR $5::boolean)
+     GROUP BY 1, 2`,
+    [f.merchantId, f.from, f.to, f.timeZone, f.includeTest],
+  );
+}

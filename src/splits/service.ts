@@ -1,5 +1,6 @@
 import type { Db } from '../db/index.ts';
 import { Escrows } from './escrow.ts';
+import { inflowByDay } from './queries.ts';
 import { SplitRefundSteps } from './refunds.ts';
 import { SplitRules } from './rules.ts';
 import { MemberShares } from './shares.ts';
@@ -22,11 +23,19 @@ export class SplitService {
   /** What refunds ask: take back (and give back) an order's shares. */
   readonly refunds: SplitRefundSteps;
 
-  constructor(db: Db, deps: SplitDeps) {
+  constructor(
+    private readonly db: Db,
+    deps: SplitDeps,
+  ) {
     this.rules = new SplitRules(db, deps);
     this.terms = new OrderTerms(db, deps, this.rules);
     this.escrows = new Escrows(db, deps);
     this.shares = new MemberShares(db, deps);
     this.refunds = new SplitRefundSteps(db, deps);
+  }
+
+  /** A merchant's marketplace orders paid in [from, to) per local day and kind (the dashboard's figures). */
+  inflowByDay(f: { merchantId: bigint; from: Date; to: Date; timeZone: string; includeTest: boolean }) {
+    return inflowByDay(this.db, f);
   }
 }

@@ -3,6 +3,7 @@ import type { Db, Queryable } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import type { MerchantService } from '../merchants/service.ts';
 import { toJsonAmount } from '../money/money.ts';
+import { MarketplaceStats } from './marketplace.ts';
 import type { FigureKey, FigureRow } from './queries.ts';
 import * as queries from './queries.ts';
 import { addDays, datesBetween, hoursBetween, localDate, startOfLocalDay } from './time.ts';
@@ -73,6 +74,9 @@ export interface PlatformStats {
  * every bucket present.
  */
 export class StatsService {
+  /** The merchant dashboard's marketplace figures, read from the domains that own them. */
+  readonly marketplace: MarketplaceStats;
+
   constructor(
     private readonly db: Db,
     private readonly merchants: MerchantService,
@@ -89,7 +93,9 @@ export class StatsService {
        */
       reads?: Queryable;
     },
-  ) {}
+  ) {
+    this.marketplace = new MarketplaceStats(options.timeZone);
+  }
 
   private get reads(): Queryable {
     return this.options.reads ?? this.db;

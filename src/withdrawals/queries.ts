@@ -354,3 +354,23 @@ export async function merchantHasWithdrawals(q: Queryable, merchantId: bigint): 
   );
   return rows[0]!.found;
 }
+
+/**
+ * Withdrawals of a merchant's members asked for on the local days [firstDay, lastDay] and not failed
+ * or rejected, per day (`members` is the members' SQL of the merchant's member ids, on `$1`).
+ */
+export function memberWithdrawalsByDay(
+  q: Queryable,
+  f: { merchantId: bigint; firstDay: string; lastDay: string },
+  members: string,
+) {
+  return q.query<{ day: string; count: bigint; amount: bigint; fee: bigint }>(
+    `SELECT local_day::text AS day, count(*)::bigint AS count, sum(amount)::bigint AS amount,
+       sum(fee)::bigint AS fee
+     FROM withdrawal
+     WHERE member_id IN (${members}) AND local_day >= $2::date AND local_day <= $3::date
+       AND state NOT IN ('failed', 'rejected')
+     GROUP BY 1`,
+    [f.merchantId, f.firstDay, f.lastDay],
+  );
+}

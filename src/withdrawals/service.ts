@@ -4,6 +4,7 @@ import type { Db, Queryable } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import type { LedgerService } from '../ledger/service.ts';
 import { type AccountRef, fundsAccounts, type PostingInput } from '../ledger/types.ts';
+import { membersOfMerchantSql } from '../members/queries.ts';
 import type { MerchantService } from '../merchants/service.ts';
 import { toJsonAmount } from '../money/money.ts';
 import type { NotifyService } from '../notify/service.ts';
@@ -120,6 +121,11 @@ export class WithdrawalService {
   async withdrawnByDay(merchantId: bigint, from: Date, to: Date): Promise<Map<string, bigint>> {
     const rows = await queries.withdrawnByDay(this.db, merchantId, from, to, this.timeZone);
     return new Map(rows.map((r) => [r.day, r.amount]));
+  }
+
+  /** Withdrawals of a merchant's members per local day asked for (the dashboard's marketplace figures). */
+  memberWithdrawalsByDay(f: { merchantId: bigint; firstDay: string; lastDay: string }) {
+    return queries.memberWithdrawalsByDay(this.db, f, membersOfMerchantSql('$1'));
   }
 
   /** Connects the payout domain: approved withdrawals become payouts, whose outcomes come back here. */

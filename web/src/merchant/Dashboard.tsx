@@ -16,6 +16,7 @@ import { useSession } from '../shell/session.tsx';
 import { TestDataHint, TestDataSwitch, TestDataTag, useTestData } from '../shell/TestData.tsx';
 import type { ExportColumn } from '../shell/tableExport.ts';
 import { useApi, useInterval } from '../shell/useApi.ts';
+import { MarketplaceStats } from './MarketplaceStats.tsx';
 import type { Dashboard as DashboardData } from './types.ts';
 
 const REFRESH_MS = 30_000;
@@ -348,6 +349,8 @@ export function Dashboard() {
           ariaLabel={t('merchant:dashboard.hourlyTitle')}
         />
       </ProCard>
+      {/* The whole store's members and orders: the manager's, not a cashier's own figures. */}
+      {!cashier && <MarketplaceStats includeTest={testData.includeTest} live={auto} />}
     </Page>
   );
 }

@@ -4,10 +4,12 @@
 import botWords from '../locales/botWords.ts';
 import glossary from '../locales/glossary.ts';
 import withdrawalWords from '../locales/withdrawalWords.ts';
+import marketplaceStatsWords from './marketplaceStatsWords.ts';
 import marketplaceWords from './marketplaceWords.ts';
 
 const zh = {
   marketplace: marketplaceWords.zh,
+  marketplaceStats: marketplaceStatsWords.zh,
   portal: '商户中心',
   role: {
     manager: '店长',
@@ -435,6 +437,7 @@ const zh = {
 
 const en: typeof zh = {
   marketplace: marketplaceWords.en,
+  marketplaceStats: marketplaceStatsWords.en,
   portal: 'Merchant portal',
   role: {
     manager: 'Manager',
