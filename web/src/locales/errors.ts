@@ -415,7 +415,8 @@ const en: typeof zh = {
     MEMBER_LOGIN_CODE_EXPIRED: 'The SMS code has expired or is no longer valid; request a new one',
     MEMBER_LOGIN_EXISTS: 'This member already has a portal login; log in with it',
     ONBOARDING_LINK_NOT_FOUND: 'This signing link does not exist; check it or ask the merchant for a new one',
-    ONBOARDING_LINK_EXPIRED: 'This signing link has expired (it is valid for 7 days); ask the merchant for a new one',
+    ONBOARDING_LINK_EXPIRED:
+      'This signing link has expired (it is valid for 7 days); ask the merchant for a new one',
     ONBOARDING_LINK_REVOKED: 'The merchant revoked this signing link; ask the merchant for a new one',
     ONBOARDING_LINK_COMPLETED: 'This signing link has already been used to sign up',
     ONBOARDING_STEP_ORDER: 'Finish the earlier signing steps first',

@@ -5,9 +5,11 @@ import botWords from '../locales/botWords.ts';
 import glossary from '../locales/glossary.ts';
 import withdrawalWords from '../locales/withdrawalWords.ts';
 import marketplaceWords from './marketplaceWords.ts';
+import onboardingLinkWords from './onboardingLinkWords.ts';
 
 const zh = {
   marketplace: marketplaceWords.zh,
+  onboardingLinks: onboardingLinkWords.zh,
   portal: '商户中心',
   role: {
     manager: '店长',
@@ -435,6 +437,7 @@ const zh = {
 
 const en: typeof zh = {
   marketplace: marketplaceWords.en,
+  onboardingLinks: onboardingLinkWords.en,
   portal: 'Merchant portal',
   role: {
     manager: 'Manager',
