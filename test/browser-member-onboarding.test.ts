@@ -36,6 +36,7 @@ const PNG = Buffer.from(
 /** Data shown as it is in English too: the demo's merchant, the company and people typed in. */
 const DATA = [
   '演示商户 Demo Merchant',
+  '演示商户',
   '演示店长 Demo manager',
   '云杉家具有限公司',
   '陈云杉',

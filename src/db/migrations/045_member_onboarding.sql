@@ -65,12 +65,3 @@ CREATE TABLE member_onboarding_image (
   UNIQUE (link_id, kind)
 );
 
--- A member opened by the merchant on its behalf confirms by an SMS code (signed_via 'sms').
-CREATE TABLE member_confirm_code (
-  member_id     BIGINT PRIMARY KEY REFERENCES member(id),
-  code_hash     TEXT NOT NULL,
-  attempts      INTEGER NOT NULL DEFAULT 0,
-  expires_at    TIMESTAMPTZ NOT NULL,
-  sent_at       TIMESTAMPTZ NOT NULL DEFAULT now(),
-  confirmed_at  TIMESTAMPTZ
-);

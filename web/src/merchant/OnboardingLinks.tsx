@@ -114,7 +114,7 @@ export function OnboardingLinks() {
       dataIndex: 'linkNo',
       hideInSearch: true,
       hideInTable: compact,
-      width: 190,
+      width: 180,
       render: (_, row) => (
         <TwoLineCell
           secondary={row.appName ?? row.appId ?? '-'}
@@ -131,7 +131,7 @@ export function OnboardingLinks() {
       key: 'preset',
       hideInSearch: true,
       hideInTable: compact,
-      width: 190,
+      width: 170,
       render: (_, row) => {
         const name = row.name ?? row.preset.name;
         const type = row.type ?? row.preset.type;
@@ -152,7 +152,7 @@ export function OnboardingLinks() {
       key: 'progress',
       hideInSearch: true,
       hideInTable: compact,
-      width: 260,
+      width: 220,
       render: (_, row) => <Progress link={row} />,
     },
     {
@@ -160,14 +160,14 @@ export function OnboardingLinks() {
       key: 'validity',
       hideInSearch: true,
       hideInTable: compact,
-      width: 190,
+      width: 180,
       render: (_, row) => <Validity link={row} />,
     },
     {
       title: t('merchant:onboardingLinks.state'),
       dataIndex: 'state',
       hideInTable: compact,
-      width: 110,
+      width: 100,
       valueType: 'select',
       valueEnum: Object.fromEntries(
         LINK_STATES.map((s) => [s, { text: t(`merchant:onboardingLinks.states.${s}`) }]),
@@ -184,7 +184,7 @@ export function OnboardingLinks() {
       key: 'actions',
       valueType: 'option',
       hideInTable: compact,
-      width: 80,
+      width: 70,
       render: (_, row) => revokeAction(row),
     },
   ];

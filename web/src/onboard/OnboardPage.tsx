@@ -95,13 +95,17 @@ export function OnboardPage() {
   if (progress.state === 'completed') {
     return (
       <AuthLayout title={t('onboard:title')} width={560}>
-        <Result
-          status="success"
-          title={t('onboard:done.title')}
-          subTitle={t('onboard:done.body', { merchant: progress.merchantName, memberNo: progress.memberNo })}
-          extra={<Link to="/login?view=first&area=member">{t('onboard:done.portal')}</Link>}
-          data-testid="onboard-done"
-        />
+        <div data-testid="onboard-done">
+          <Result
+            status="success"
+            title={t('onboard:done.title')}
+            subTitle={t('onboard:done.body', {
+              merchant: progress.merchantName,
+              memberNo: progress.memberNo,
+            })}
+            extra={<Link to="/login?view=first&area=member">{t('onboard:done.portal')}</Link>}
+          />
+        </div>
       </AuthLayout>
     );
   }
@@ -131,11 +135,9 @@ export function OnboardPage() {
       }
     >
       <Steps
-        size="small"
+        // Inline steps fit five titles in a phone's width.
+        type="inline"
         current={current}
-        responsive={false}
-        labelPlacement="vertical"
-        progressDot
         items={steps.map((s) => ({ title: t(`onboard:step.${s}`) }))}
         style={{ marginBottom: 24 }}
         data-testid="onboard-steps"
