@@ -334,7 +334,13 @@ function CreatedLink({ link, onClose }: { link: (LinkView & { url: string }) | n
           <Typography.Paragraph type="secondary" style={{ marginBottom: 0 }}>
             {t('merchant:onboardingLinks.createdHint', { time: dateTime(link.expiresAt) })}
           </Typography.Paragraph>
-          <Input value={link.url} readOnly className="qy-mono" data-testid="onboarding-link-url" />
+          <Input
+            value={link.url}
+            readOnly
+            className="qy-mono"
+            aria-label={t('merchant:onboardingLinks.url')}
+            data-testid="onboarding-link-url"
+          />
           <Button
             type="primary"
             onClick={() =>

@@ -21,6 +21,7 @@ const zh = {
   phoneFormat: '请输入 11 位手机号',
   created: '签约链接已创建',
   createdHint: '链接只在此时显示一次，请复制或让会员扫码；链接有效期至 {{time}}。',
+  url: '签约链接地址',
   copy: '复制链接',
   copied: '链接已复制',
   linkNo: '链接编号',
@@ -70,6 +71,7 @@ const en: typeof zh = {
   created: 'Signing link created',
   createdHint:
     'The link is shown only now: copy it or let the member scan the code. It is valid until {{time}}.',
+  url: 'Signing link address',
   copy: 'Copy link',
   copied: 'Link copied',
   linkNo: 'Link no.',
