@@ -53,7 +53,7 @@ export const ERROR_STATUS = {
   MEMBER_EXISTS: 409,
   /** The real-name check (name and ID number) or the bank card's four elements did not pass. */
   MEMBER_VERIFY_FAILED: 422,
-  /** An SMS code (member portal first login, signing link, confirmation) is wrong (attempts are counted). */
+  /** An SMS code (member portal first login, signing link) is wrong (attempts are counted). */
   MEMBER_LOGIN_CODE_INVALID: 400,
   /** No live SMS code (expired, used up, never sent), or the first login's setup step expired. */
   MEMBER_LOGIN_CODE_EXPIRED: 400,
