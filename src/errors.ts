@@ -53,12 +53,22 @@ export const ERROR_STATUS = {
   MEMBER_EXISTS: 409,
   /** The real-name check (name and ID number) or the bank card's four elements did not pass. */
   MEMBER_VERIFY_FAILED: 422,
-  /** The member portal's first login: the SMS code is wrong (attempts are counted). */
+  /** An SMS code (member portal first login, signing link) is wrong (attempts are counted). */
   MEMBER_LOGIN_CODE_INVALID: 400,
-  /** The member portal's first login: no live code (expired, used up, never sent) or the setup step expired. */
+  /** No live SMS code (expired, used up, never sent), or the first login's setup step expired. */
   MEMBER_LOGIN_CODE_EXPIRED: 400,
   /** The member already has a portal login (one login per member). */
   MEMBER_LOGIN_EXISTS: 409,
+  /** No signing link with this token (or, in the portal, this number for the merchant). */
+  ONBOARDING_LINK_NOT_FOUND: 404,
+  /** The signing link is past its seven days: the merchant creates a new one. */
+  ONBOARDING_LINK_EXPIRED: 410,
+  /** The merchant revoked the signing link. */
+  ONBOARDING_LINK_REVOKED: 410,
+  /** The signing link was used: the member is open. */
+  ONBOARDING_LINK_COMPLETED: 409,
+  /** A step of the signing link before this one is not done yet (details.step names it). */
+  ONBOARDING_STEP_ORDER: 409,
   /** A split rule's number not found for this merchant (another merchant's rule included). */
   SPLIT_RULE_NOT_FOUND: 404,
   /** The split rule is disabled, or belongs to another app than the order's. */
@@ -247,6 +257,9 @@ export const INVALID_REQUEST_FIELDS = [
   'to',
   'holderName',
   'accountNo',
+  'idNo',
+  'legalPersonName',
+  'legalPersonIdNo',
   'bankName',
   'bankBranch',
   'cardType',

@@ -8,13 +8,14 @@ import errors from '../web/src/locales/errors.ts';
 import glossary from '../web/src/locales/glossary.ts';
 import member from '../web/src/member/locales.ts';
 import merchant from '../web/src/merchant/locales.ts';
+import onboard from '../web/src/onboard/locales.ts';
 import operator from '../web/src/operator/locales.ts';
 
 // Every key a console names with its namespace (`t('glossary:orderState.paid')`, or the fixed part of
 // `t(`errors:reason.${code}`)`) exists in both languages. A key removed from a locale module while a
 // screen still asks for it would otherwise show the key itself, or a silent defaultValue.
 
-const MODULES = { common, errors, audit, glossary, operator, merchant, agent, member } as const;
+const MODULES = { common, errors, audit, glossary, operator, merchant, agent, member, onboard } as const;
 type Namespace = keyof typeof MODULES;
 const WEB = path.resolve(import.meta.dirname, '../web/src');
 

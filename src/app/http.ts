@@ -36,6 +36,7 @@ import { exportSettingsRoutes } from '../exports/routes.ts';
 import { healthRoutes } from '../health/routes.ts';
 import { historyRoutes } from '../history/routes.ts';
 import { merchantMemberPortalRoutes } from '../members/merchant-routes.ts';
+import { memberOnboardingPublicRoutes, merchantOnboardingLinkRoutes } from '../members/onboarding-routes.ts';
 import { memberPortalRoutes } from '../members/portal-routes.ts';
 import { merchantMemberRoutes } from '../members/routes.ts';
 import { merchantPortalRoutes } from '../merchants/portal-routes.ts';
@@ -277,6 +278,9 @@ export async function buildHttpApp({
   await app.register(merchantWithdrawalRoutes, { services });
   await app.register(merchantMemberRoutes, { services });
   await app.register(merchantMemberPortalRoutes, { services });
+  // Members' signing links: the merchant portal's list, and the public signing page's API.
+  await app.register(merchantOnboardingLinkRoutes, { services });
+  await app.register(memberOnboardingPublicRoutes, { services, publicUrl: config.publicUrl });
   await app.register(consoleWithdrawalRoutes, { services });
   await app.register(agentWithdrawalRoutes, { services });
   // The member portal (会员门户): its first login by SMS code and the area member's API.

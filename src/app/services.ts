@@ -25,6 +25,7 @@ import { ExportService } from '../exports/service.ts';
 import { HealthService } from '../health/service.ts';
 import { HistoryService } from '../history/service.ts';
 import { LedgerService } from '../ledger/service.ts';
+import { MemberOnboarding } from '../members/onboarding.ts';
 import { MemberService } from '../members/service.ts';
 import { SandboxVerifier } from '../members/verifier.ts';
 import { MerchantService } from '../merchants/service.ts';
@@ -101,6 +102,8 @@ export interface Services {
   agents: AgentService;
   /** Marketplace members of merchants' apps (MON-9). */
   members: MemberService;
+  /** Members' self-service onboarding by signing link (签约链接). */
+  memberOnboarding: MemberOnboarding;
   /** Splits, escrow and commission of marketplace orders (MON-7, MON-8). */
   splits: SplitService;
   /** Merchant onboarding (进件): applications, their documents and review, the blacklist. */
@@ -342,6 +345,11 @@ export function createServices(
     withdrawals,
     agents,
     members,
+    memberOnboarding: new MemberOnboarding(
+      db,
+      { secrets, members, merchants, cards: withdrawals.cards, mailer },
+      { publicUrl },
+    ),
     splits,
     onboarding,
     reconciliation,

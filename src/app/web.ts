@@ -82,6 +82,7 @@ const SPA_PATHS = [
   '/agent/*',
   '/member',
   '/member/*',
+  '/onboard/*',
 ];
 
 /**

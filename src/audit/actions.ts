@@ -47,6 +47,7 @@ export const AUDIT_TARGET_TYPES = [
   'notification_template',
   'notification_blacklist',
   'member',
+  'member_onboarding_link',
   'split_rule',
   'escrow',
 ] as const;
@@ -183,6 +184,11 @@ export const AUDIT_ACTIONS: Readonly<Record<string, AuditAction>> = {
   'POST /api/merchant/withdrawals': a('withdrawal.create', 'withdrawal'),
   'POST /api/merchant/members': a('member.create', 'member'),
   'POST /api/merchant/members/:memberNo/state': a('member.state', 'member'),
+  'POST /api/merchant/members/onboarding-links': a('member.onboarding_link_create', 'member_onboarding_link'),
+  'POST /api/merchant/members/onboarding-links/:linkNo/revoke': a(
+    'member.onboarding_link_revoke',
+    'member_onboarding_link',
+  ),
   // Marketplace splits and escrow (the merchant portal).
   'POST /api/merchant/split-rules': a('split_rule.create', 'split_rule'),
   'PUT /api/merchant/split-rules/:ruleNo': a('split_rule.update', 'split_rule'),

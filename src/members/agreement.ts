@@ -19,6 +19,11 @@ const AGREEMENT_TEXT: Record<string, string> = {
   ].join('\n'),
 };
 
+/** The text of an agreement version, as the signing page shows it before the member signs. */
+export function agreementText(version = MEMBER_AGREEMENT_VERSION): string {
+  return AGREEMENT_TEXT[version] ?? '';
+}
+
 /** The signed agreement as a plain-text document: who signed which version, when and how, and its text. */
 export function agreementDocument(
   a: { version: string; signed_via: string; signed_at: Date },

@@ -320,6 +320,12 @@ export class MerchantService {
     return app.id;
   }
 
+  /** Apps by their row ids: their public id and name (the members' signing links name their app so). */
+  async appsByRowIds(ids: bigint[]): Promise<Map<bigint, { appId: string; name: string }>> {
+    const rows = await Promise.all([...new Set(ids)].map((id) => queries.findAppById(this.db, id)));
+    return new Map(rows.flatMap((a) => (a ? [[a.id, { appId: a.app_id, name: a.name }] as const] : [])));
+  }
+
   /**
    * The app a console order is placed for (operator test page, merchant portal collect): the given
    * one, which must be the merchant's, or the merchant's first enabled app. The merchant and the

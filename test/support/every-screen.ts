@@ -231,6 +231,7 @@ const SCREENS: Screen[] = [
   // 会员与分账: with the marketplace routes, an empty list each in the walk's fresh database.
   { name: 'merchant enterprise members', role: 'manager', path: at('/merchant/members/enterprise') },
   { name: 'merchant personal members', role: 'manager', path: at('/merchant/members/personal') },
+  { name: 'merchant signing links', role: 'manager', path: at('/merchant/members/links') },
   { name: 'merchant split rules', role: 'manager', path: at('/merchant/split-rules') },
   { name: 'merchant split records', role: 'manager', path: at('/merchant/split-records') },
   { name: 'merchant escrow payments', role: 'manager', path: at('/merchant/escrows') },

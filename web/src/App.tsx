@@ -58,6 +58,14 @@ const MerchantApp = areaApp('merchant');
 const AgentApp = areaApp('agent');
 const MemberApp = areaApp('member');
 
+// The member's signing page (/onboard/:token): its own chunk with its strings, no console code.
+const OnboardPage = lazy(() =>
+  Promise.all([import('./onboard/OnboardPage.tsx'), import('./onboard/locales.ts')]).then(([m, strings]) => {
+    addAreaStrings('onboard', strings.default);
+    return { default: m.OnboardPage };
+  }),
+);
+
 // antd's Result and its pictures load only when a page is not found.
 const NotFound = lazy(() => import('./shell/Results.tsx').then((m) => ({ default: m.NotFound })));
 
@@ -121,6 +129,7 @@ export function App() {
             <Suspense fallback={<FullPageSpin />}>
               <Routes>
                 <Route path="/login" element={<LoginPage />} />
+                <Route path="/onboard/:token" element={<OnboardPage />} />
                 <Route
                   path="/operator/*"
                   element={

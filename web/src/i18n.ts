@@ -35,7 +35,7 @@ function recordMissing(ns: string, key: string): void {
 i18n.use(initReactI18next).init({
   lng: initialLanguage(),
   fallbackLng: 'zh-CN',
-  ns: ['common', 'errors', 'audit', 'glossary', 'operator', 'merchant', 'agent', 'member'],
+  ns: ['common', 'errors', 'audit', 'glossary', 'operator', 'merchant', 'agent', 'member', 'onboard'],
   defaultNS: 'common',
   interpolation: { escapeValue: false },
   saveMissing: true,
@@ -58,7 +58,7 @@ i18n.use(initReactI18next).init({
 
 /** Adds an area's namespace (its `{ zh, en }` locale module) when the area's code has loaded. */
 export function addAreaStrings(
-  ns: 'operator' | 'merchant' | 'agent' | 'member',
+  ns: 'operator' | 'merchant' | 'agent' | 'member' | 'onboard',
   strings: { zh: object; en: object },
 ): void {
   if (i18n.hasResourceBundle('zh-CN', ns)) return;

@@ -37,6 +37,7 @@ const Escrows = lazyScreen(MERCHANT_SCREENS.Escrows, 'Escrows');
 const Orders = lazyScreen(MERCHANT_SCREENS.Orders, 'Orders');
 const Payouts = lazyScreen(MERCHANT_SCREENS.Payouts, 'Payouts');
 const PersonalMembers = lazyScreen(MERCHANT_SCREENS.PersonalMembers, 'PersonalMembers');
+const OnboardingLinks = lazyScreen(MERCHANT_SCREENS.OnboardingLinks, 'OnboardingLinks');
 const Refunds = lazyScreen(MERCHANT_SCREENS.Refunds, 'Refunds');
 const Security = lazyScreen(MERCHANT_SCREENS.Security, 'Security');
 const Settlements = lazyScreen(MERCHANT_SCREENS.Settlements, 'Settlements');
@@ -57,6 +58,7 @@ const MONEY_ROUTES = [
   // 会员与分账: the members of the merchant's apps, split rules and records, escrow payments.
   ['members/enterprise', EnterpriseMembers],
   ['members/personal', PersonalMembers],
+  ['members/links', OnboardingLinks],
   ['split-rules', SplitRules],
   ['split-records', SplitRecords],
   ['escrows', Escrows],
@@ -112,6 +114,7 @@ export function MerchantApp() {
             children: [
               { path: '/merchant/members/enterprise', name: t('merchant:marketplace.menu.enterprise') },
               { path: '/merchant/members/personal', name: t('merchant:marketplace.menu.personal') },
+              { path: '/merchant/members/links', name: t('merchant:onboardingLinks.menu') },
               { path: '/merchant/split-rules', name: t('merchant:marketplace.menu.splitRules') },
               { path: '/merchant/split-records', name: t('merchant:marketplace.menu.splitRecords') },
               { path: '/merchant/escrows', name: t('merchant:marketplace.menu.escrows') },

@@ -6,10 +6,12 @@ import glossary from '../locales/glossary.ts';
 import withdrawalWords from '../locales/withdrawalWords.ts';
 import marketplaceStatsWords from './marketplaceStatsWords.ts';
 import marketplaceWords from './marketplaceWords.ts';
+import onboardingLinkWords from './onboardingLinkWords.ts';
 
 const zh = {
   marketplace: marketplaceWords.zh,
   marketplaceStats: marketplaceStatsWords.zh,
+  onboardingLinks: onboardingLinkWords.zh,
   portal: '商户中心',
   role: {
     manager: '店长',
@@ -438,6 +440,7 @@ const zh = {
 const en: typeof zh = {
   marketplace: marketplaceWords.en,
   marketplaceStats: marketplaceStatsWords.en,
+  onboardingLinks: onboardingLinkWords.en,
   portal: 'Merchant portal',
   role: {
     manager: 'Manager',

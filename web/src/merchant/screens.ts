@@ -17,6 +17,7 @@ export const MERCHANT_SCREENS = {
   Orders: { route: '/merchant/orders', load: () => import('./Orders.tsx') },
   Payouts: { route: '/merchant/payouts', load: () => import('./Payouts.tsx') },
   PersonalMembers: { route: '/merchant/members/personal', load: () => import('./Members.tsx') },
+  OnboardingLinks: { route: '/merchant/members/links', load: () => import('./OnboardingLinks.tsx') },
   Refunds: { route: '/merchant/refunds', load: () => import('./Refunds.tsx') },
   Security: { route: '/merchant/security', load: () => import('./Security.tsx') },
   Settlements: { route: '/merchant/settlements', load: () => import('./Settlements.tsx') },
