@@ -34,6 +34,7 @@ import { databaseUnavailableReason } from '../db/unavailable.ts';
 import { AppError, fieldOfPath } from '../errors.ts';
 import { exportSettingsRoutes } from '../exports/routes.ts';
 import { healthRoutes } from '../health/routes.ts';
+import { adminMemberImportRoutes, merchantMemberImportRoutes } from '../members/import-routes.ts';
 import { merchantMemberPortalRoutes } from '../members/merchant-routes.ts';
 import { memberPortalRoutes } from '../members/portal-routes.ts';
 import { merchantMemberRoutes } from '../members/routes.ts';
@@ -274,6 +275,8 @@ export async function buildHttpApp({
   await app.register(merchantWithdrawalRoutes, { services });
   await app.register(merchantMemberRoutes, { services });
   await app.register(merchantMemberPortalRoutes, { services });
+  await app.register(merchantMemberImportRoutes, { services });
+  await app.register(adminMemberImportRoutes, { services });
   await app.register(consoleWithdrawalRoutes, { services });
   await app.register(agentWithdrawalRoutes, { services });
   // The member portal (会员门户): its first login by SMS code and the area member's API.

@@ -24,6 +24,7 @@ import {
 import { ExportService } from '../exports/service.ts';
 import { HealthService } from '../health/service.ts';
 import { LedgerService } from '../ledger/service.ts';
+import { MemberImportService } from '../members/import.ts';
 import { MemberService } from '../members/service.ts';
 import { SandboxVerifier } from '../members/verifier.ts';
 import { MerchantService } from '../merchants/service.ts';
@@ -100,6 +101,8 @@ export interface Services {
   agents: AgentService;
   /** Marketplace members of merchants' apps (MON-9). */
   members: MemberService;
+  /** Batch import of members and their cards, with its review (issue 17). */
+  memberImports: MemberImportService;
   /** Splits, escrow and commission of marketplace orders (MON-7, MON-8). */
   splits: SplitService;
   /** Merchant onboarding (进件): applications, their documents and review, the blacklist. */
@@ -333,6 +336,7 @@ export function createServices(
     withdrawals,
     agents,
     members,
+    memberImports: new MemberImportService(db, { secrets, members }),
     splits,
     onboarding,
     reconciliation,
