@@ -431,7 +431,7 @@ const en: typeof zh = {
     IMPORT_NOTHING_VALID: 'No row of this batch passed the checks, so it cannot be sent for review',
     IMPORT_FIELD_MISSING: 'A required cell is empty',
     IMPORT_BIZ_USER_ID_INVALID: 'The external member ID must be 1–64 letters, digits or _ - . @',
-    IMPORT_MEMBER_TYPE_INVALID: 'The member type must be 个人 (personal) or 企业 (enterprise)',
+    IMPORT_MEMBER_TYPE_INVALID: 'The member type must be personal or enterprise',
     IMPORT_NAME_INVALID: 'The name may be at most 100 characters',
     IMPORT_PHONE_INVALID: 'The phone is not a valid 11-digit mainland mobile number',
     IMPORT_ID_NO_INVALID:
