@@ -228,7 +228,10 @@ export function ImportRowsTable({
           <Tag color={OUTCOME_COLOR[row.outcome]}>{t(`memberImport:outcome.${row.outcome}`)}</Tag>
           {row.problems.map((p) => (
             <Typography.Text key={`${p.field}-${p.code}`} type="danger" style={{ fontSize: 12 }}>
-              {t(`memberImport:row.${p.field}`)}：{t(`errors:code.${p.code}`)}
+              {t('memberImport:row.problem', {
+                field: t(`memberImport:row.${p.field}`),
+                message: t(`errors:code.${p.code}`),
+              })}
             </Typography.Text>
           ))}
           {row.errorCode && (
