@@ -17,7 +17,7 @@ import {
 import type { ImportBatchRow, ImportBatchState, ImportRowRow } from './import-queries.ts';
 import * as q from './import-queries.ts';
 import type { MemberRow } from './queries.ts';
-import type { AppScope, MemberService } from './service.ts';
+import { type AppScope, type MemberService, maskPhone } from './service.ts';
 
 const rowPlace = (id: bigint, column: 'id_no_enc' | 'card_no_enc'): SecretPlace => ({
   table: 'member_import_row',
@@ -368,13 +368,13 @@ export function importRowView(r: ImportRowRow) {
     bizUserId: r.biz_user_id,
     type: r.member_type,
     name: r.name,
-    phone: r.phone,
+    phoneMasked: maskPhone(r.phone) ?? '',
     idNoMasked: maskTail(r.id_no_last4),
     legalPersonName: r.legal_person_name,
     cardNoMasked: maskTail(r.card_last4),
     bankName: r.bank_name,
     bankBranch: r.bank_branch,
-    cardPhone: r.card_phone,
+    cardPhoneMasked: maskPhone(r.card_phone) ?? '',
     problems: r.problems,
     outcome: r.outcome,
     memberNo: r.member_no,

@@ -204,25 +204,26 @@ export function MemberImports() {
                 {t('memberImport:upload.template')} CSV
               </Button>
             </Flex>
-            <Upload.Dragger
-              accept=".csv,.xlsx"
-              multiple={false}
-              showUploadList={false}
-              disabled={uploading}
-              beforeUpload={(file) => {
-                void upload(file);
-                return false;
-              }}
-              data-testid="import-upload"
-            >
-              <p className="ant-upload-drag-icon">
-                <InboxOutlined />
-              </p>
-              <p className="ant-upload-text">
-                {uploading ? t('memberImport:upload.uploading') : t('memberImport:upload.drag')}
-              </p>
-              <p className="ant-upload-hint">{t('memberImport:upload.hint', { max: MAX_ROWS })}</p>
-            </Upload.Dragger>
+            <div data-testid="import-upload">
+              <Upload.Dragger
+                accept=".csv,.xlsx"
+                multiple={false}
+                showUploadList={false}
+                disabled={uploading}
+                beforeUpload={(file) => {
+                  void upload(file);
+                  return false;
+                }}
+              >
+                <p className="ant-upload-drag-icon">
+                  <InboxOutlined />
+                </p>
+                <p className="ant-upload-text">
+                  {uploading ? t('memberImport:upload.uploading') : t('memberImport:upload.drag')}
+                </p>
+                <p className="ant-upload-hint">{t('memberImport:upload.hint', { max: MAX_ROWS })}</p>
+              </Upload.Dragger>
+            </div>
           </Flex>
         </Card>
         {uploaded && (
@@ -263,11 +264,10 @@ export function MemberImports() {
             <ImportRowsTable base={BASE} batchNo={uploaded.batchNo} />
           </Card>
         )}
-        <Card title={t('memberImport:batches.title')} size="small">
+        <Card title={t('memberImport:batches.title')} size="small" data-testid="import-batches">
           <Table<ImportBatch>
             rowKey="batchNo"
             size="small"
-            data-testid="import-batches"
             columns={columns}
             dataSource={items}
             loading={batches.loading && !batches.data}

@@ -37,13 +37,13 @@ export interface ImportRow {
   bizUserId: string;
   type: string;
   name: string;
-  phone: string;
+  phoneMasked: string;
   idNoMasked: string;
   legalPersonName: string;
   cardNoMasked: string;
   bankName: string;
   bankBranch: string;
-  cardPhone: string;
+  cardPhoneMasked: string;
   problems: { field: string; code: string }[];
   outcome: ImportRowOutcome;
   memberNo: string | null;
@@ -195,7 +195,7 @@ export function ImportRowsTable({
         <Space direction="vertical" size={0}>
           <span>{v || '-'}</span>
           <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-            {row.phone}
+            {row.phoneMasked}
           </Typography.Text>
         </Space>
       ),

@@ -151,7 +151,6 @@ export function MemberImportsPage() {
       <Table<ImportBatch>
         rowKey="batchNo"
         size="small"
-        data-testid="import-queue"
         columns={columns}
         dataSource={items}
         loading={list.loading}
