@@ -122,6 +122,7 @@ const SCREENS: Screen[] = [
     open: (page) => page.getByTestId('settlement-calendar').waitFor(),
   },
   { name: 'operator bank card review', role: 'operator', path: at('/operator/bank-cards') },
+  { name: 'operator member import review', role: 'operator', path: at('/operator/member-imports') },
   {
     name: 'operator onboarding review',
     role: 'operator',
@@ -231,6 +232,7 @@ const SCREENS: Screen[] = [
   // 会员与分账: with the marketplace routes, an empty list each in the walk's fresh database.
   { name: 'merchant enterprise members', role: 'manager', path: at('/merchant/members/enterprise') },
   { name: 'merchant personal members', role: 'manager', path: at('/merchant/members/personal') },
+  { name: 'merchant member import', role: 'manager', path: at('/merchant/member-imports') },
   { name: 'merchant split rules', role: 'manager', path: at('/merchant/split-rules') },
   { name: 'merchant split records', role: 'manager', path: at('/merchant/split-records') },
   { name: 'merchant escrow payments', role: 'manager', path: at('/merchant/escrows') },

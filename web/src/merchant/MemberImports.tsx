@@ -1,5 +1,5 @@
 import { DownloadOutlined, InboxOutlined } from '@ant-design/icons';
-import { Alert, App, Button, Card, Drawer, Flex, Grid, Space, Table, Typography, Upload } from 'antd';
+import { Alert, App, Button, Card, Drawer, Empty, Flex, Grid, Space, Table, Typography, Upload } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -196,6 +196,7 @@ export function MemberImports() {
                 options={appOptions}
                 loading={apps.loading}
                 data-testid="import-app"
+                aria-label={t('memberImport:upload.app')}
               />
               <Button icon={<DownloadOutlined />} onClick={() => void template('xlsx')}>
                 {t('memberImport:upload.template')} XLSX
@@ -272,7 +273,11 @@ export function MemberImports() {
             dataSource={items}
             loading={batches.loading && !batches.data}
             pagination={false}
-            locale={{ emptyText: t('memberImport:batches.empty') }}
+            locale={{
+              emptyText: (
+                <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('memberImport:batches.empty')} />
+              ),
+            }}
             scroll={compact ? undefined : { x: 980 }}
           />
         </Card>

@@ -3,6 +3,7 @@ import {
   Button,
   Descriptions,
   Drawer,
+  Empty,
   Flex,
   Form,
   Grid,
@@ -138,11 +139,13 @@ export function MemberImportsPage() {
             })),
           ]}
           data-testid="import-state-filter"
+          aria-label={t('memberImport:batches.state')}
         />
         <Input.Search
           style={{ width: 220 }}
           allowClear
           placeholder={t('memberImport:batches.mchNo')}
+          aria-label={t('memberImport:batches.mchNo')}
           value={mchNo}
           onChange={(e) => setMchNo(e.target.value)}
           onSearch={(v) => set('mchNo', v.trim() || null)}
@@ -155,7 +158,11 @@ export function MemberImportsPage() {
         dataSource={items}
         loading={list.loading}
         pagination={false}
-        locale={{ emptyText: t('memberImport:batches.empty') }}
+        locale={{
+          emptyText: (
+            <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('memberImport:batches.empty')} />
+          ),
+        }}
         scroll={compact ? undefined : { x: 1020 }}
       />
       <BatchDrawer batchNo={open} onClose={() => set('batch', null)} onChanged={() => void list.reload()} />
