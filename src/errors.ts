@@ -69,6 +69,38 @@ export const ERROR_STATUS = {
   ONBOARDING_LINK_COMPLETED: 409,
   /** A step of the signing link before this one is not done yet (details.step names it). */
   ONBOARDING_STEP_ORDER: 409,
+  /**
+   * A member import file cannot be read as a whole (details.reason: `unreadable` neither CSV nor
+   * XLSX; `no_rows` no data row; `missing_column` a required column's header is absent, details.column;
+   * `too_many_rows` more than details.maxRows data rows).
+   */
+  IMPORT_FILE_INVALID: 400,
+  /** A member import batch is not in the state this step needs (submit a draft, review a submitted batch). */
+  IMPORT_BATCH_STATE: 409,
+  /** A member import batch without one valid row cannot be submitted. */
+  IMPORT_NOTHING_VALID: 409,
+  // The findings on one row of a member import file (its validation report and result file);
+  // never an answer to a request on their own.
+  /** A required cell is empty (details.field). */
+  IMPORT_FIELD_MISSING: 422,
+  /** The external member ID is not 1–64 letters, digits, _ - . @. */
+  IMPORT_BIZ_USER_ID_INVALID: 422,
+  /** The member type is neither 个人 nor 企业. */
+  IMPORT_MEMBER_TYPE_INVALID: 422,
+  /** The name is longer than 100 characters. */
+  IMPORT_NAME_INVALID: 422,
+  /** A phone (mobile or the card's reserved phone) is not a mainland mobile number. */
+  IMPORT_PHONE_INVALID: 422,
+  /** The resident ID number's or the unified social credit code's check character is wrong. */
+  IMPORT_ID_NO_INVALID: 422,
+  /** A personal member has a legal person. */
+  IMPORT_LEGAL_PERSON_INVALID: 422,
+  /** The external member ID appears on an earlier row of the same file. */
+  IMPORT_DUPLICATE_IN_FILE: 422,
+  /** The app already has a member with this external member ID. */
+  IMPORT_MEMBER_EXISTS: 422,
+  /** The card number fails its check digit (Luhn) or its length. */
+  IMPORT_CARD_NO_INVALID: 422,
   /** A split rule's number not found for this merchant (another merchant's rule included). */
   SPLIT_RULE_NOT_FOUND: 404,
   /** The split rule is disabled, or belongs to another app than the order's. */
@@ -197,6 +229,8 @@ export const ERROR_REASONS = {
    * the group is gone or the bot was removed from it; `unreachable` no answer; `refused` another refusal.
    */
   BOT_API_ERROR: ['unauthorized', 'chat_unavailable', 'unreachable', 'refused'],
+  /** See ERROR_STATUS.IMPORT_FILE_INVALID. */
+  IMPORT_FILE_INVALID: ['unreadable', 'no_rows', 'missing_column', 'too_many_rows'],
 } as const satisfies Partial<Record<ErrorCode, readonly string[]>>;
 
 /**

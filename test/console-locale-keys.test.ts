@@ -6,6 +6,7 @@ import audit from '../web/src/locales/audit.ts';
 import common from '../web/src/locales/common.ts';
 import errors from '../web/src/locales/errors.ts';
 import glossary from '../web/src/locales/glossary.ts';
+import memberImport from '../web/src/locales/memberImport.ts';
 import member from '../web/src/member/locales.ts';
 import merchant from '../web/src/merchant/locales.ts';
 import onboard from '../web/src/onboard/locales.ts';
@@ -15,7 +16,18 @@ import operator from '../web/src/operator/locales.ts';
 // `t(`errors:reason.${code}`)`) exists in both languages. A key removed from a locale module while a
 // screen still asks for it would otherwise show the key itself, or a silent defaultValue.
 
-const MODULES = { common, errors, audit, glossary, operator, merchant, agent, member, onboard } as const;
+const MODULES = {
+  common,
+  errors,
+  audit,
+  glossary,
+  memberImport,
+  operator,
+  merchant,
+  agent,
+  member,
+  onboard,
+} as const;
 type Namespace = keyof typeof MODULES;
 const WEB = path.resolve(import.meta.dirname, '../web/src');
 

@@ -35,6 +35,7 @@ import { AppError, fieldOfPath } from '../errors.ts';
 import { exportSettingsRoutes } from '../exports/routes.ts';
 import { healthRoutes } from '../health/routes.ts';
 import { historyRoutes } from '../history/routes.ts';
+import { adminMemberImportRoutes, merchantMemberImportRoutes } from '../members/import-routes.ts';
 import { merchantMemberPortalRoutes } from '../members/merchant-routes.ts';
 import { memberOnboardingPublicRoutes, merchantOnboardingLinkRoutes } from '../members/onboarding-routes.ts';
 import { memberPortalRoutes } from '../members/portal-routes.ts';
@@ -281,6 +282,8 @@ export async function buildHttpApp({
   // Members' signing links: the merchant portal's list, and the public signing page's API.
   await app.register(merchantOnboardingLinkRoutes, { services });
   await app.register(memberOnboardingPublicRoutes, { services, publicUrl: config.publicUrl });
+  await app.register(merchantMemberImportRoutes, { services });
+  await app.register(adminMemberImportRoutes, { services });
   await app.register(consoleWithdrawalRoutes, { services });
   await app.register(agentWithdrawalRoutes, { services });
   // The member portal (会员门户): its first login by SMS code and the area member's API.

@@ -25,6 +25,7 @@ import { ExportService } from '../exports/service.ts';
 import { HealthService } from '../health/service.ts';
 import { HistoryService } from '../history/service.ts';
 import { LedgerService } from '../ledger/service.ts';
+import { MemberImportService } from '../members/import.ts';
 import { MemberOnboarding } from '../members/onboarding.ts';
 import { MemberService } from '../members/service.ts';
 import { SandboxVerifier } from '../members/verifier.ts';
@@ -104,6 +105,8 @@ export interface Services {
   members: MemberService;
   /** Members' self-service onboarding by signing link (签约链接). */
   memberOnboarding: MemberOnboarding;
+  /** Batch import of members and their cards, with its review (issue 17). */
+  memberImports: MemberImportService;
   /** Splits, escrow and commission of marketplace orders (MON-7, MON-8). */
   splits: SplitService;
   /** Merchant onboarding (进件): applications, their documents and review, the blacklist. */
@@ -350,6 +353,7 @@ export function createServices(
       { secrets, members, merchants, cards: withdrawals.cards, mailer },
       { publicUrl },
     ),
+    memberImports: new MemberImportService(db, { secrets, members }),
     splits,
     onboarding,
     reconciliation,

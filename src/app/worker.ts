@@ -83,6 +83,12 @@ export class Worker {
         everyMs: this.config.settlementEveryMs ?? this.config.workerTickMs * 20,
         run: () => this.services.splits.shares.settleMemberShares(),
       },
+      // Approved member import batches: open each pending row's member and bind its card.
+      {
+        name: 'import-member-batches',
+        everyMs: this.config.workerTickMs * 5,
+        run: () => this.services.memberImports.runDue(),
+      },
       // Escrow payments nobody confirmed within the auto-confirm days release themselves.
       {
         name: 'auto-confirm-escrows',

@@ -48,6 +48,7 @@ export const AUDIT_TARGET_TYPES = [
   'notification_blacklist',
   'member',
   'member_onboarding_link',
+  'member_import',
   'split_rule',
   'escrow',
 ] as const;
@@ -189,6 +190,10 @@ export const AUDIT_ACTIONS: Readonly<Record<string, AuditAction>> = {
     'member.onboarding_link_revoke',
     'member_onboarding_link',
   ),
+  'POST /api/merchant/member-imports': a('member_import.upload', 'member_import'),
+  'POST /api/merchant/member-imports/:batchNo/submit': a('member_import.submit', 'member_import'),
+  'POST /api/admin/member-imports/:batchNo/approve': a('member_import.approve', 'member_import'),
+  'POST /api/admin/member-imports/:batchNo/reject': a('member_import.reject', 'member_import'),
   // Marketplace splits and escrow (the merchant portal).
   'POST /api/merchant/split-rules': a('split_rule.create', 'split_rule'),
   'PUT /api/merchant/split-rules/:ruleNo': a('split_rule.update', 'split_rule'),

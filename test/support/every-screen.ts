@@ -122,6 +122,7 @@ const SCREENS: Screen[] = [
     open: (page) => page.getByTestId('settlement-calendar').waitFor(),
   },
   { name: 'operator bank card review', role: 'operator', path: at('/operator/bank-cards') },
+  { name: 'operator member import review', role: 'operator', path: at('/operator/member-imports') },
   {
     name: 'operator onboarding review',
     role: 'operator',
@@ -232,6 +233,7 @@ const SCREENS: Screen[] = [
   { name: 'merchant enterprise members', role: 'manager', path: at('/merchant/members/enterprise') },
   { name: 'merchant personal members', role: 'manager', path: at('/merchant/members/personal') },
   { name: 'merchant signing links', role: 'manager', path: at('/merchant/members/links') },
+  { name: 'merchant member import', role: 'manager', path: at('/merchant/member-imports') },
   { name: 'merchant split rules', role: 'manager', path: at('/merchant/split-rules') },
   { name: 'merchant split records', role: 'manager', path: at('/merchant/split-records') },
   { name: 'merchant escrow payments', role: 'manager', path: at('/merchant/escrows') },

@@ -4,6 +4,7 @@ import audit from './locales/audit.ts';
 import common from './locales/common.ts';
 import errors from './locales/errors.ts';
 import glossary from './locales/glossary.ts';
+import memberImport from './locales/memberImport.ts';
 
 export const LANGUAGES = ['zh-CN', 'en-US'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -35,7 +36,18 @@ function recordMissing(ns: string, key: string): void {
 i18n.use(initReactI18next).init({
   lng: initialLanguage(),
   fallbackLng: 'zh-CN',
-  ns: ['common', 'errors', 'audit', 'glossary', 'operator', 'merchant', 'agent', 'member', 'onboard'],
+  ns: [
+    'common',
+    'errors',
+    'audit',
+    'glossary',
+    'memberImport',
+    'operator',
+    'merchant',
+    'agent',
+    'member',
+    'onboard',
+  ],
   defaultNS: 'common',
   interpolation: { escapeValue: false },
   saveMissing: true,
@@ -46,12 +58,14 @@ i18n.use(initReactI18next).init({
       errors: errors.zh,
       audit: audit.zh,
       glossary: glossary.zh,
+      memberImport: memberImport.zh,
     },
     'en-US': {
       common: common.en,
       errors: errors.en,
       audit: audit.en,
       glossary: glossary.en,
+      memberImport: memberImport.en,
     },
   },
 });

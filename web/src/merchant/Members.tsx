@@ -1,9 +1,9 @@
-import { PlusOutlined } from '@ant-design/icons';
+import { PlusOutlined, UploadOutlined } from '@ant-design/icons';
 import { type ActionType, ModalForm, type ProColumns, ProTable } from '@ant-design/pro-components';
 import { App, Button, Flex, Form, Grid, Input, Space, Typography } from 'antd';
 import { useRef } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useSearchParams } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import { errorText } from '../shell/errors.ts';
 import { yuan } from '../shell/format.ts';
 import { FiguresCell, RowAction, remembered, widthOf } from '../shell/listTable.tsx';
@@ -197,7 +197,16 @@ function MembersScreen({ type }: { type: MemberType }) {
     <Page
       title={t(enterprise ? 'merchant:marketplace.menu.enterprise' : 'merchant:marketplace.menu.personal')}
       subTitle={subTitle}
-      extra={<NewMemberButton type={type} onCreated={() => actionRef.current?.reload()} />}
+      extra={
+        <Space wrap>
+          <Link to="/merchant/member-imports">
+            <Button icon={<UploadOutlined />} data-testid="member-import-open">
+              {t('memberImport:openImport')}
+            </Button>
+          </Link>
+          <NewMemberButton type={type} onCreated={() => actionRef.current?.reload()} />
+        </Space>
+      }
     >
       <div data-testid="member-table">
         <ProTable<MemberView, MemberQuery>

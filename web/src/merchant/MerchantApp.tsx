@@ -34,6 +34,7 @@ const CollectCodes = lazyScreen(MERCHANT_SCREENS.CollectCodes, 'CollectCodes');
 const Dashboard = lazyScreen(MERCHANT_SCREENS.Dashboard, 'Dashboard');
 const EnterpriseMembers = lazyScreen(MERCHANT_SCREENS.EnterpriseMembers, 'EnterpriseMembers');
 const Escrows = lazyScreen(MERCHANT_SCREENS.Escrows, 'Escrows');
+const MemberImports = lazyScreen(MERCHANT_SCREENS.MemberImports, 'MemberImports');
 const Orders = lazyScreen(MERCHANT_SCREENS.Orders, 'Orders');
 const Payouts = lazyScreen(MERCHANT_SCREENS.Payouts, 'Payouts');
 const PersonalMembers = lazyScreen(MERCHANT_SCREENS.PersonalMembers, 'PersonalMembers');
@@ -59,6 +60,7 @@ const MONEY_ROUTES = [
   ['members/enterprise', EnterpriseMembers],
   ['members/personal', PersonalMembers],
   ['members/links', OnboardingLinks],
+  ['member-imports', MemberImports],
   ['split-rules', SplitRules],
   ['split-records', SplitRecords],
   ['escrows', Escrows],
@@ -115,6 +117,7 @@ export function MerchantApp() {
               { path: '/merchant/members/enterprise', name: t('merchant:marketplace.menu.enterprise') },
               { path: '/merchant/members/personal', name: t('merchant:marketplace.menu.personal') },
               { path: '/merchant/members/links', name: t('merchant:onboardingLinks.menu') },
+              { path: '/merchant/member-imports', name: t('memberImport:menu') },
               { path: '/merchant/split-rules', name: t('merchant:marketplace.menu.splitRules') },
               { path: '/merchant/split-records', name: t('merchant:marketplace.menu.splitRecords') },
               { path: '/merchant/escrows', name: t('merchant:marketplace.menu.escrows') },

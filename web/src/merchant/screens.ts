@@ -14,6 +14,7 @@ export const MERCHANT_SCREENS = {
   Dashboard: { route: '/merchant/dashboard', load: () => import('./Dashboard.tsx') },
   EnterpriseMembers: { route: '/merchant/members/enterprise', load: () => import('./Members.tsx') },
   Escrows: { route: '/merchant/escrows', load: () => import('./Escrows.tsx') },
+  MemberImports: { route: '/merchant/member-imports', load: () => import('./MemberImports.tsx') },
   Orders: { route: '/merchant/orders', load: () => import('./Orders.tsx') },
   Payouts: { route: '/merchant/payouts', load: () => import('./Payouts.tsx') },
   PersonalMembers: { route: '/merchant/members/personal', load: () => import('./Members.tsx') },

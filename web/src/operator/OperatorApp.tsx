@@ -16,6 +16,7 @@ import {
   DiffOutlined,
   ExperimentOutlined,
   FileDoneOutlined,
+  ImportOutlined,
   NotificationOutlined,
   RobotOutlined,
   RollbackOutlined,
@@ -62,6 +63,7 @@ const SettlementCalendarPage = lazyScreen(OPERATOR_SCREENS.SettlementCalendarPag
 const ReconciliationPage = lazyScreen(OPERATOR_SCREENS.ReconciliationPage, 'ReconciliationPage');
 const BankCardsPage = lazyScreen(OPERATOR_SCREENS.BankCardsPage, 'BankCardsPage');
 const OnboardingPage = lazyScreen(OPERATOR_SCREENS.OnboardingPage, 'OnboardingPage');
+const MemberImportsPage = lazyScreen(OPERATOR_SCREENS.MemberImportsPage, 'MemberImportsPage');
 const BlacklistPage = lazyScreen(OPERATOR_SCREENS.BlacklistPage, 'BlacklistPage');
 const AuditPage = lazyScreen(OPERATOR_SCREENS.AuditPage, 'AuditPage');
 const OperatorsPage = lazyScreen(OPERATOR_SCREENS.OperatorsPage, 'OperatorsPage');
@@ -120,6 +122,7 @@ const SCREENS: Screen[] = [
   { path: 'reconciliation', permission: 'reconciliation.read', element: <ReconciliationPage /> },
   { path: 'bank-cards', permission: 'finance.read', element: <BankCardsPage /> },
   { path: 'onboarding', permission: 'onboarding.read', element: <OnboardingPage /> },
+  { path: 'member-imports', permission: 'merchant.read', element: <MemberImportsPage /> },
   { path: 'blacklist', permission: 'onboarding.read', element: <BlacklistPage /> },
   { path: 'system/operators', permission: 'operator.read', element: <OperatorsPage /> },
   { path: 'system/roles', permission: 'operator.read', element: <RolesPage /> },
@@ -147,6 +150,7 @@ function useMenu(): MenuDataItem[] {
         item('merchants', <ShopOutlined />, 'merchant.read'),
         item('agents', <ApartmentOutlined />, 'agents.read'),
         item('onboarding', <SolutionOutlined />, 'onboarding.read'),
+        item('member-imports', <ImportOutlined />, 'merchant.read'),
         item('blacklist', <StopOutlined />, 'onboarding.read'),
       ],
     },

@@ -32,6 +32,7 @@ export const OPERATOR_SCREENS = {
   },
   BankCardsPage: { route: '/operator/bank-cards', load: () => import('./pages/BankCards.tsx') },
   OnboardingPage: { route: '/operator/onboarding', load: () => import('./pages/Onboarding.tsx') },
+  MemberImportsPage: { route: '/operator/member-imports', load: () => import('./pages/MemberImports.tsx') },
   BlacklistPage: { route: '/operator/blacklist', load: () => import('./pages/Blacklist.tsx') },
   AuditPage: { route: '/operator/system/audit', load: () => import('./system/Audit.tsx') },
   OperatorsPage: { route: '/operator/system/operators', load: () => import('./system/Operators.tsx') },
