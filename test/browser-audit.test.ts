@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { launchBrowser, newPage, WALKTHROUGH_TIMEOUT } from './support/browser.ts';
+import { launchBrowser, newPage, WALKTHROUGH_TIMEOUT, wallClock } from './support/browser.ts';
 import { type ConsoleClient, merchantConsole, operatorConsole, uniqueName } from './support/console.ts';
 import { testDatabases } from './support/databases.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
@@ -76,11 +76,8 @@ describe.each(testDatabases)('the audit log in the browser on $kind', (database)
     return { page, context };
   }
 
-  /** The local wall-clock time a browser in this machine's time zone shows for `d`. */
-  const localTime = (d: Date) => {
-    const p = (n: number) => String(n).padStart(2, '0');
-    return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
-  };
+  /** The wall-clock time the browser (in the platform's time zone) shows for `d`. */
+  const localTime = (d: Date) => wallClock(d);
 
   it('shows the audit log in Chinese: business words, 成功/失败, yuan and % in the diff, no route or JSON', async () => {
     const { page, context } = await signedIn(admin, 'zh-CN');

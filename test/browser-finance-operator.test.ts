@@ -7,6 +7,7 @@ import {
   readmeScreenshots,
   STEP_TIMEOUT,
   WALKTHROUGH_TIMEOUT,
+  wallClock,
 } from './support/browser.ts';
 import { type ConsoleClient, operatorConsole, uniqueName } from './support/console.ts';
 import { testDatabases } from './support/databases.ts';
@@ -84,11 +85,11 @@ describe.each(testDatabases)('operator finance screens on $kind', (database) => 
     await page.goto(url('/operator/settlement-calendar'));
     await settle();
     // A weekday of this month that is not today (today's cell is selected already).
-    const today = new Date();
-    const day = new Date(today.getFullYear(), today.getMonth(), today.getDate() <= 14 ? 20 : 8);
-    while (day.getDay() === 0 || day.getDay() === 6) day.setDate(day.getDate() + 1);
-    const p = (n: number) => String(n).padStart(2, '0');
-    const date = `${day.getFullYear()}-${p(day.getMonth() + 1)}-${p(day.getDate())}`;
+    // Today in the browser's (the platform's) time zone, as a UTC calendar date to step through.
+    const [y, m, d] = wallClock(new Date()).slice(0, 10).split('-').map(Number) as [number, number, number];
+    const day = new Date(Date.UTC(y, m - 1, d <= 14 ? 20 : 8));
+    while (day.getUTCDay() === 0 || day.getUTCDay() === 6) day.setUTCDate(day.getUTCDate() + 1);
+    const date = day.toISOString().slice(0, 10);
     await page.locator(`[data-testid="settlement-calendar"] td[title="${date}"]`).click();
     const dialog = page.getByRole('dialog');
     await dialog.getByLabel('Name').fill('Company holiday');

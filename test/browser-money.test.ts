@@ -12,6 +12,7 @@ import {
   readmeScreenshots,
   STEP_TIMEOUT,
   WALKTHROUGH_TIMEOUT,
+  wallClock,
 } from './support/browser.ts';
 import { ConsoleClient, merchantConsole, operatorConsole, uniqueName } from './support/console.ts';
 import { testDatabases } from './support/databases.ts';
@@ -47,11 +48,7 @@ interface Balance {
 }
 
 /** The browser's own local time of an instant, as the consoles write it (shell/format.ts dateTime). */
-function localTime(iso: string): string {
-  const d = new Date(iso);
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
-}
+const localTime = (iso: string): string => wallClock(iso);
 
 const yuanText = (fen: number) =>
   `¥${Math.floor(fen / 100).toLocaleString('en-US')}.${String(fen % 100).padStart(2, '0')}`;

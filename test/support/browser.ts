@@ -16,6 +16,29 @@ export const WALKTHROUGH_TIMEOUT = 180_000;
  * that calls the channel for each withdrawal) took over 15 s on a CI machine loaded above 5 per core.
  */
 export const STEP_TIMEOUT = 30_000;
+/**
+ * The browsers' time zone: the test platform's own (testConfig's timeZone), as for the platform's
+ * users in China. The consoles write times and pick days in the browser's zone, and the server reads
+ * days in the platform's, so a browser in this machine's zone (UTC) would ask for yesterday's
+ * entries between 16:00 and 24:00 UTC.
+ */
+export const BROWSER_TIME_ZONE = 'Asia/Shanghai';
+
+/** The wall-clock time the consoles show for an instant (shell/format.ts dateTime) in BROWSER_TIME_ZONE. */
+export function wallClock(at: Date | string): string {
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone: BROWSER_TIME_ZONE,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(new Date(at));
+  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')}:${part('second')}`;
+}
 
 export async function launchBrowser(): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM)) {
@@ -37,11 +60,13 @@ export async function launchBrowser(): Promise<Browser> {
     ],
   });
   // Every profile asks for reduced motion, so the consoles turn antd's animations off (web/src/App.tsx)
-  // as for a user who asks for it: a click never lands beside a dialog or pop-up still zooming in.
+  // as for a user who asks for it: a click never lands beside a dialog or pop-up still zooming in. And
+  // every profile is in the platform's time zone.
+  const defaults = { reducedMotion: 'reduce', timezoneId: BROWSER_TIME_ZONE } as const;
   const newContext = browser.newContext.bind(browser);
   const newPage = browser.newPage.bind(browser);
-  browser.newContext = (options) => newContext({ reducedMotion: 'reduce', ...options });
-  browser.newPage = (options) => newPage({ reducedMotion: 'reduce', ...options });
+  browser.newContext = (options) => newContext({ ...defaults, ...options });
+  browser.newPage = (options) => newPage({ ...defaults, ...options });
   return browser;
 }
 
