@@ -63,6 +63,10 @@ export const ERROR_STATUS = {
   SPLIT_RULE_NOT_FOUND: 404,
   /** The split rule is disabled, or belongs to another app than the order's. */
   SPLIT_RULE_STATE: 409,
+  /** A member party of the order's split rule has not signed its commission agreement (details.memberNo). */
+  SPLIT_AGREEMENT_UNSIGNED: 409,
+  /** The commission agreement changed since the member read it, or it is no longer to be signed. */
+  SPLIT_AGREEMENT_CHANGED: 409,
   /** The commissions of a split leave less than nothing for the receiver. */
   SPLIT_EXCEEDS_AMOUNT: 400,
   /** A refund would take back a member's share that has already left the member's account. */

@@ -285,6 +285,7 @@ export const AUDIT_ACTIONS: Readonly<Record<string, AuditAction>> = {
   'DELETE /api/member/bank-cards/:id': a('bank_card.delete', 'bank_card'),
   'PUT /api/member/withdraw-setting': a('member.withdraw_setting', 'member'),
   'POST /api/member/withdrawals': a('withdrawal.create', 'withdrawal'),
+  'POST /api/member/split-agreements/:id/sign': a('split_rule.sign_agreement', 'split_rule'),
   'POST /api/agent/agents': a('agent.create', 'agent'),
   'PUT /api/agent/agents/:agentNo/rates/:productCode': a('agent_rate.update', 'agent_rate'),
   'POST /api/agent/merchants': a('merchant.create', 'merchant'),

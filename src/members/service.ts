@@ -12,6 +12,7 @@ import type { BankCardRow, BankCardService, CardType } from '../withdrawals/card
 import { memberOwner } from '../withdrawals/owner.ts';
 import type { WithdrawalService } from '../withdrawals/service.ts';
 import { MEMBER_AGREEMENT_KIND, MEMBER_AGREEMENT_VERSION, type SignedVia } from './agreement.ts';
+import { MemberAutoWithdrawals } from './auto-withdrawals.ts';
 import type { MemberRow, MemberState, MemberType, TransferRow } from './queries.ts';
 import * as queries from './queries.ts';
 import type { IdentityVerifier } from './verifier.ts';
@@ -49,6 +50,12 @@ export interface Balances {
 
 export interface MemberServiceOptions {
   timeZone: string;
+  /**
+   * The embedded demo has no SMS provider: a message to a member is written here instead, as the
+   * first-login codes are (src/members/portal-auth.ts).
+   */
+  logsInstead?: (message: string) => void;
+  log?: { warn(obj: object, msg: string): void };
 }
 
 /** The states a merchant may ask for, and the states each is reached from. */
@@ -67,6 +74,9 @@ const idNoPlace = (id: bigint): SecretPlace => ({ table: 'member', id, column: '
  * portal) find members only through this service.
  */
 export class MemberService {
+  /** The daily automatic withdrawals of members who chose them (the worker's job). */
+  readonly autoWithdrawals: MemberAutoWithdrawals;
+
   constructor(
     private readonly db: Db,
     private readonly deps: {
@@ -80,6 +90,7 @@ export class MemberService {
   ) {
     // A member that is not active withdraws nothing; checked under the member's row lock.
     deps.withdrawals.attachOwnerGate('member', (q, id) => this.requireActive(q, id));
+    this.autoWithdrawals = new MemberAutoWithdrawals(db, deps, options);
   }
 
   get timeZone(): string {
@@ -213,6 +224,29 @@ export class MemberService {
       recipient: { channel: 'sms', address: member.phone, locale: 'zh' },
       vars: { merchant: merchantName, member: member.name, memberNo: member.member_no },
     });
+  }
+
+  /**
+   * Asks a member by SMS to its bound phone to sign a split-and-commission agreement in the member
+   * portal (the embedded demo logs it). A member without a phone finds it in the portal only.
+   */
+  async tellSplitAgreement(
+    member: MemberRow,
+    vars: { merchant: string; rule: string; commission: string },
+  ): Promise<void> {
+    if (!member.phone) return;
+    const all = { ...vars, member: member.name, memberNo: member.member_no };
+    if (await this.deps.notifications.canSend('sms')) {
+      await this.deps.notifications.send({
+        event: 'member.split_agreement',
+        recipient: { channel: 'sms', address: member.phone, locale: 'zh' },
+        vars: all,
+      });
+      return;
+    }
+    this.options.logsInstead?.(
+      `split agreement to sign: member ${member.member_no} (${member.phone}), ${all.merchant} rule "${all.rule}" ${all.commission}`,
+    );
   }
 
   // ---------- state ----------

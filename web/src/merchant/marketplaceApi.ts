@@ -114,6 +114,8 @@ export interface SplitPartyView {
   cap: number | null;
   agreementState: 'pending' | 'signed' | null;
   agreementSentAt: string | null;
+  agreementSignedAt: string | null;
+  agreementSignedVia: 'member_portal' | null;
 }
 
 export interface SplitRuleView {
@@ -223,6 +225,8 @@ export const marketplaceApi = {
     api.put<SplitRuleView>(rule(ruleNo), body),
   setSplitRuleEnabled: (ruleNo: string, enabled: boolean) =>
     api.post<SplitRuleView>(`${rule(ruleNo)}/${enabled ? 'enable' : 'disable'}`),
+  splitAgreementDocumentPath: (ruleNo: string, partyId: string) =>
+    `${rule(ruleNo)}/parties/${encodeURIComponent(partyId)}/agreement-document`,
   resendAgreement: (ruleNo: string, partyId: string) =>
     api.post<unknown>(`${rule(ruleNo)}/parties/${encodeURIComponent(partyId)}/resend-agreement`),
 
