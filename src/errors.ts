@@ -59,6 +59,8 @@ export const ERROR_STATUS = {
   MEMBER_LOGIN_CODE_EXPIRED: 400,
   /** The member already has a portal login (one login per member). */
   MEMBER_LOGIN_EXISTS: 409,
+  /** The marketplace makes this member's withdrawals (withdraw mode platform): not the member in its portal. */
+  MEMBER_WITHDRAW_BY_PLATFORM: 403,
   /** A split rule's number not found for this merchant (another merchant's rule included). */
   SPLIT_RULE_NOT_FOUND: 404,
   /** The split rule is disabled, or belongs to another app than the order's. */

@@ -284,6 +284,7 @@ export const AUDIT_ACTIONS: Readonly<Record<string, AuditAction>> = {
   'POST /api/member/bank-cards/:id/default': a('bank_card.set_default', 'bank_card'),
   'DELETE /api/member/bank-cards/:id': a('bank_card.delete', 'bank_card'),
   'PUT /api/member/withdraw-setting': a('member.withdraw_setting', 'member'),
+  'PUT /api/merchant/members/:memberNo/withdraw-setting': a('member.withdraw_setting', 'member'),
   'POST /api/member/withdrawals': a('withdrawal.create', 'withdrawal'),
   'POST /api/member/split-agreements/:id/sign': a('split_rule.sign_agreement', 'split_rule'),
   'POST /api/agent/agents': a('agent.create', 'agent'),

@@ -7,6 +7,7 @@ import { memberOwner } from '../withdrawals/owner.ts';
 import { inWithdrawalWindow } from '../withdrawals/rules.ts';
 import type { WithdrawalService } from '../withdrawals/service.ts';
 import * as runs from './auto-withdrawal-queries.ts';
+import { setWithdrawSetting } from './portal-queries.ts';
 import type { MemberRow } from './queries.ts';
 
 /** Members withdrawn for per run of the job at most; the rest wait for the next run (a minute). */
@@ -50,6 +51,27 @@ export class MemberAutoWithdrawals {
       else result.skipped.push({ memberNo: member.member_no, reason: outcome.reason! });
     }
     return result;
+  }
+
+  /**
+   * The merchant sets how a member withdraws (seed 001 §2.3: the app side may set automatic
+   * withdrawal, or make the withdrawals itself through the API — 'platform', where the member can
+   * neither withdraw nor change the setting in its portal). Automatic needs a time and an active
+   * default card (NO_BANK_CARD).
+   */
+  async setByMerchant(member: MemberRow, mode: 'manual' | 'auto' | 'platform', autoTime: string | null) {
+    if (mode === 'auto') {
+      if (!autoTime) {
+        throw new AppError('INVALID_REQUEST', 'autoTime: required for automatic withdrawal', {
+          field: 'autoTime',
+        });
+      }
+      const cards = await this.deps.withdrawals.cards.list(memberOwner(member.id));
+      if (!cards.some((c) => c.is_default && c.state === 'active')) {
+        throw new AppError('NO_BANK_CARD', 'the member has no active default bank card');
+      }
+    }
+    await setWithdrawSetting(this.db, member.id, mode, mode === 'auto' ? autoTime : null);
   }
 
   /** A member's latest days of automatic withdrawal (the portals show the last). */

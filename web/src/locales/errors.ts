@@ -67,6 +67,7 @@ const zh = {
     MEMBER_LOGIN_EXISTS: '该会员已设置过门户登录账号，请直接登录',
     SPLIT_RULE_NOT_FOUND: '找不到该分账规则',
     SPLIT_RULE_STATE: '该分账规则已停用，或不属于这个应用',
+    MEMBER_WITHDRAW_BY_PLATFORM: '您的提现由应用方发起，不能在会员门户提现',
     SPLIT_AGREEMENT_UNSIGNED: '该分账规则还有会员未签署分账抽佣协议，签署之前不能用于新订单',
     SPLIT_AGREEMENT_CHANGED: '协议内容在您阅读后已变更，或已无需签署，请刷新后重新阅读',
     SPLIT_EXCEEDS_AMOUNT: '抽佣合计超过了订单可分金额，收款会员分不到钱',
@@ -410,6 +411,8 @@ const en: typeof zh = {
     MEMBER_LOGIN_EXISTS: 'This member already has a portal login; log in with it',
     SPLIT_RULE_NOT_FOUND: 'No such split rule',
     SPLIT_RULE_STATE: 'This split rule is disabled or belongs to another app',
+    MEMBER_WITHDRAW_BY_PLATFORM:
+      'The marketplace makes your withdrawals: you cannot withdraw in the member portal',
     SPLIT_AGREEMENT_UNSIGNED:
       'A member of this split rule has not signed its commission agreement: the rule cannot take new orders until it does',
     SPLIT_AGREEMENT_CHANGED:

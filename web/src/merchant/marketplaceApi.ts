@@ -55,11 +55,25 @@ export interface MemberAgreement {
   signedAt: string;
 }
 
+/** How a member withdraws, and its last day of automatic withdrawal (money in fen). */
+export interface MemberWithdrawSetting {
+  mode: 'manual' | 'auto' | 'platform';
+  autoTime: string | null;
+  lastAutoRun: {
+    day: string;
+    outcome: 'withdrawn' | 'skipped';
+    reason: string | null;
+    withdrawNo: string | null;
+    amount: number | null;
+  } | null;
+}
+
 export interface MemberDetail {
   member: MemberView;
   balances: MemberBalances;
   cards: MemberCard[];
   agreements: MemberAgreement[];
+  withdrawSetting: MemberWithdrawSetting;
 }
 
 export type MemberAccount = 'pending' | 'available' | 'frozen';
