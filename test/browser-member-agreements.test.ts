@@ -13,7 +13,8 @@ vi.setConfig({ testTimeout: WALKTHROUGH_TIMEOUT });
 /**
  * 待签协议 in a real browser: the demo member seller-1 finds the commission agreement a new rule
  * asks of it, reads it in the drawer, ticks that it agrees and signs, then downloads the signed
- * document; the merchant's 分账规则 shows the party 已签约 with the document; the screen in English
+ * document; the merchant's 分账规则 shows the party 已签约 with the document; the merchant hands the
+ * member's withdrawals to the marketplace and the member's 提现 says so; the screen in English
  * and on a 390×844 phone, nothing scrolling sideways. Screenshots go to the temp folder
  * (browser-member-agreements-<database>).
  */
@@ -114,7 +115,30 @@ describe.each(testDatabases)('member agreements in the browser on $kind', (datab
       new RegExp(`/api/merchant/split-rules/${ruleNo}/parties/\\d+/agreement-document$`),
     );
     await shoot(merchantPage.page, '4-merchant-split-rule-signed');
+
+    // The member's drawer: its withdrawal setting, handed to the marketplace (应用方通过接口发起).
+    const memberNo = t.demo.member!.memberNo;
+    await merchantPage.page.goto(url(`/merchant/members/enterprise?member=${memberNo}`));
+    const setting = merchantPage.page.getByTestId('member-withdraw-setting');
+    await expect.poll(() => setting.innerText()).toContain('会员手动提现');
+    await setting.getByTestId('edit-member-withdraw-setting').click();
+    const dialog = merchantPage.page.getByRole('dialog').filter({ hasText: '修改提现设置' });
+    await dialog.getByText('应用方通过接口发起').click();
+    await dialog.getByRole('button', { name: /确\s*定/ }).click();
+    await expect.poll(() => setting.innerText()).toContain('应用方通过接口发起');
+    await shoot(merchantPage.page, '5-merchant-member-withdraw-setting');
     await merchantPage.context.close();
+
+    // The member's 提现 says the marketplace withdraws for it, with no 新建提现.
+    const memberPage = await newPage(browser, { locale: 'zh-CN' });
+    await memberPage.page.setViewportSize({ width: 1280, height: 720 });
+    await adoptSession(memberPage.context, t.platform.url, member);
+    await memberPage.page.goto(url('/member/withdrawals'));
+    await expect
+      .poll(() => memberPage.page.getByTestId('withdraw-by-platform').innerText())
+      .toContain('提现由应用方发起');
+    expect(await memberPage.page.getByRole('button', { name: '新建提现' }).count()).toBe(0);
+    await memberPage.context.close();
   });
 
   it('shows the agreements in English and on a phone', async () => {
@@ -137,7 +161,7 @@ describe.each(testDatabases)('member agreements in the browser on $kind', (datab
           .toContain('8% of the order amount, at least 2.00 yuan, at most 30.00 yuan');
       }
       expect(await noSidewaysScroll(page)).toBeLessThanOrEqual(0);
-      await shoot(page, mobile ? '5-phone-agreements' : '5-agreements-english');
+      await shoot(page, mobile ? '6-phone-agreements' : '6-agreements-english');
       await context.close();
     }
   });
