@@ -13,6 +13,7 @@ import { memberOwner } from '../withdrawals/owner.ts';
 import type { WithdrawalService } from '../withdrawals/service.ts';
 import { MEMBER_AGREEMENT_KIND, MEMBER_AGREEMENT_VERSION, type SignedVia } from './agreement.ts';
 import { MemberAutoWithdrawals } from './auto-withdrawals.ts';
+import { MemberNotices } from './notices.ts';
 import type { MemberRow, MemberState, MemberType, TransferRow } from './queries.ts';
 import * as queries from './queries.ts';
 import type { IdentityVerifier } from './verifier.ts';
@@ -76,6 +77,8 @@ const idNoPlace = (id: bigint): SecretPlace => ({ table: 'member', id, column: '
 export class MemberService {
   /** The daily automatic withdrawals of members who chose them (the worker's job). */
   readonly autoWithdrawals: MemberAutoWithdrawals;
+  /** Messages to members that other domains ask for (a split agreement to sign). */
+  readonly notices: MemberNotices;
 
   constructor(
     private readonly db: Db,
@@ -91,6 +94,7 @@ export class MemberService {
     // A member that is not active withdraws nothing; checked under the member's row lock.
     deps.withdrawals.attachOwnerGate('member', (q, id) => this.requireActive(q, id));
     this.autoWithdrawals = new MemberAutoWithdrawals(db, deps, options);
+    this.notices = new MemberNotices(deps.notifications, options);
   }
 
   get timeZone(): string {
@@ -224,29 +228,6 @@ export class MemberService {
       recipient: { channel: 'sms', address: member.phone, locale: 'zh' },
       vars: { merchant: merchantName, member: member.name, memberNo: member.member_no },
     });
-  }
-
-  /**
-   * Asks a member by SMS to its bound phone to sign a split-and-commission agreement in the member
-   * portal (the embedded demo logs it). A member without a phone finds it in the portal only.
-   */
-  async tellSplitAgreement(
-    member: MemberRow,
-    vars: { merchant: string; rule: string; commission: string },
-  ): Promise<void> {
-    if (!member.phone) return;
-    const all = { ...vars, member: member.name, memberNo: member.member_no };
-    if (await this.deps.notifications.canSend('sms')) {
-      await this.deps.notifications.send({
-        event: 'member.split_agreement',
-        recipient: { channel: 'sms', address: member.phone, locale: 'zh' },
-        vars: all,
-      });
-      return;
-    }
-    this.options.logsInstead?.(
-      `split agreement to sign: member ${member.member_no} (${member.phone}), ${all.merchant} rule "${all.rule}" ${all.commission}`,
-    );
   }
 
   // ---------- state ----------

@@ -45,7 +45,7 @@ export class SplitAgreements {
     for (const p of parties) {
       const member = members.get(p.member_id!);
       if (!member || member.state === 'closed') continue;
-      await this.deps.members.tellSplitAgreement(member, {
+      await this.deps.members.notices.tellSplitAgreement(member, {
         merchant: await this.deps.merchantNameOf(p.merchant_id),
         rule: p.rule_name,
         commission: commissionWords(p, 'zh'),
