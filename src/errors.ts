@@ -101,10 +101,16 @@ export const ERROR_STATUS = {
   IMPORT_MEMBER_EXISTS: 422,
   /** The card number fails its check digit (Luhn) or its length. */
   IMPORT_CARD_NO_INVALID: 422,
+  /** The marketplace makes this member's withdrawals (withdraw mode platform): not the member in its portal. */
+  MEMBER_WITHDRAW_BY_PLATFORM: 403,
   /** A split rule's number not found for this merchant (another merchant's rule included). */
   SPLIT_RULE_NOT_FOUND: 404,
   /** The split rule is disabled, or belongs to another app than the order's. */
   SPLIT_RULE_STATE: 409,
+  /** A member party of the order's split rule has not signed its commission agreement (details.memberNo). */
+  SPLIT_AGREEMENT_UNSIGNED: 409,
+  /** The commission agreement changed since the member read it, or it is no longer to be signed. */
+  SPLIT_AGREEMENT_CHANGED: 409,
   /** The commissions of a split leave less than nothing for the receiver. */
   SPLIT_EXCEEDS_AMOUNT: 400,
   /** A refund would take back a member's share that has already left the member's account. */

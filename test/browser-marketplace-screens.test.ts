@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { adoptSession, exported, launchBrowser, newPage, WALKTHROUGH_TIMEOUT } from './support/browser.ts';
 import { ConsoleClient } from './support/console.ts';
 import { presentationOnly } from './support/databases.ts';
+import { signRuleAgreements } from './support/members.ts';
 import {
   eventually,
   payOnSandbox,
@@ -50,6 +51,7 @@ const DATA = [
   '王云杉',
   '平台抽佣 5%',
   '跨店佣金',
+  '已签佣金',
   '固定收款',
   '沙箱银行 Sandbox Bank',
   '王五',
@@ -126,7 +128,25 @@ describe.each(presentationOnly)('marketplace screens in the browser on $kind', (
         { party: { kind: 'merchant' }, basis: 'fixed', value: 250 },
       ],
     });
-    splitOrderNo = (await paidOrder('S', 20_000, { splitRuleNo: rule.ruleNo })).order_no;
+    // The order is split by the same terms in a rule seller-2 signed (a pending one takes no orders).
+    const signedBody = {
+      name: '已签佣金',
+      appId,
+      receiver: { kind: 'payee' },
+      parties: [
+        {
+          party: { kind: 'member', memberNo: seller2No },
+          basis: 'ppm',
+          value: 100_000,
+          floor: 100,
+          cap: 5_000,
+        },
+        { party: { kind: 'merchant' }, basis: 'fixed', value: 250 },
+      ],
+    };
+    const signedRule = await manager.ok<RuleView>('POST', '/api/merchant/split-rules', signedBody);
+    await signRuleAgreements(s, signedRule.ruleNo);
+    splitOrderNo = (await paidOrder('S', 20_000, { splitRuleNo: signedRule.ruleNo })).order_no;
     const demoRule = (await manager.ok<{ items: RuleView[] }>('GET', '/api/merchant/split-rules')).items.find(
       (r) => r.name === '平台抽佣 5%',
     )!;

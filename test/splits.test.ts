@@ -9,7 +9,7 @@ import type { OrderRow } from '../src/orders/queries.ts';
 import { DEFAULT_TERMS } from '../src/settlement/terms.ts';
 import { ConsoleClient } from './support/console.ts';
 import { testDatabases } from './support/databases.ts';
-import { createTestMember, type TestMember } from './support/members.ts';
+import { createTestMember, signRuleAgreements, type TestMember } from './support/members.ts';
 import { eventually, payOnSandbox, startTestPlatform, type TestPlatform } from './support/platform.ts';
 
 /**
@@ -134,8 +134,13 @@ for (const database of testDatabases) {
         records: await n('SELECT sum(refunded) AS n FROM split_record'),
       };
     }
-    async function createRule(body: object): Promise<RuleView> {
-      return portal.ok<RuleView>('POST', '/api/merchant/split-rules', body);
+    /** A rule made in the portal; its members sign their agreements unless `sign` is false. */
+    async function createRule(body: object, { sign = true } = {}): Promise<RuleView> {
+      const rule = await portal.ok<RuleView>('POST', '/api/merchant/split-rules', body);
+      if (!sign) return rule;
+      await signRuleAgreements(services(), rule.ruleNo);
+      const { items } = await portal.ok<{ items: RuleView[] }>('GET', '/api/merchant/split-rules');
+      return items.find((r) => r.ruleNo === rule.ruleNo)!;
     }
 
     beforeAll(async () => {
@@ -163,15 +168,18 @@ for (const database of testDatabases) {
     });
 
     it('keeps split rules in the merchant portal: create, list, change the parties, disable, resend an agreement', async () => {
-      const rule = await createRule({
-        name: 'Marketplace 1%',
-        appId: app.appId,
-        receiver: { kind: 'payee' },
-        parties: [
-          { party: { kind: 'merchant' }, basis: 'ppm', value: 10_000, floor: 5 },
-          { party: { kind: 'member', memberNo: partner.memberNo }, basis: 'fixed', value: 30 },
-        ],
-      });
+      const rule = await createRule(
+        {
+          name: 'Marketplace 1%',
+          appId: app.appId,
+          receiver: { kind: 'payee' },
+          parties: [
+            { party: { kind: 'merchant' }, basis: 'ppm', value: 10_000, floor: 5 },
+            { party: { kind: 'member', memberNo: partner.memberNo }, basis: 'fixed', value: 30 },
+          ],
+        },
+        { sign: false },
+      );
       expect(rule).toMatchObject({
         name: 'Marketplace 1%',
         appId: app.appId,

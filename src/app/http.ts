@@ -61,6 +61,7 @@ import { consoleRefundRoutes } from '../refunds/console-routes.ts';
 import { channelRefundNotifyRoutes, merchantRefundRoutes } from '../refunds/routes.ts';
 import { platformSettingsRoutes } from '../settings/routes.ts';
 import { settlementRoutes } from '../settlement/routes.ts';
+import { memberSplitAgreementRoutes } from '../splits/member-routes.ts';
 import { merchantEscrowRoutes, splitPortalRoutes } from '../splits/routes.ts';
 import { statementRoutes } from '../statements/routes.ts';
 import { marketplaceStatsRoutes } from '../stats/marketplace-routes.ts';
@@ -288,6 +289,7 @@ export async function buildHttpApp({
   await app.register(agentWithdrawalRoutes, { services });
   // The member portal (会员门户): its first login by SMS code and the area member's API.
   await app.register(memberPortalRoutes, { services, publicUrl: config.publicUrl });
+  await app.register(memberSplitAgreementRoutes, { services });
   // Payouts (代付): the merchant API, the channel's payout notify, the operator console and the portal.
   await app.register(merchantPayoutRoutes, { services });
   await app.register(channelPayoutNotifyRoutes, { services });

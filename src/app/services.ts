@@ -212,7 +212,11 @@ export function createServices(
   const members = new MemberService(
     db,
     { secrets, ledger, withdrawals, verifier: new SandboxVerifier(), notifications },
-    { timeZone: config.timeZone },
+    {
+      timeZone: config.timeZone,
+      log,
+      ...(config.databaseUrl ? {} : { logsInstead: (message: string) => log.warn({}, message) }),
+    },
   );
   const agents = new AgentService(db, catalog, merchants, consoleUsers, {
     maxDepth: async () => parseMaxDepth(await getSetting(db, MAX_DEPTH_SETTING)),
@@ -266,6 +270,8 @@ export function createServices(
       return order ? { settled: order.settled_at != null } : null;
     },
     settledOrders: (orderIds) => orders.settledOrderIds(orderIds),
+    merchantNameOf: async (merchantId) =>
+      (await merchants.merchantsByIds([merchantId])).get(merchantId)?.name ?? '',
   });
   orders.attachMarketplace(splits.terms);
   refunds.attachSplits(splits.refunds);

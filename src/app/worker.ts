@@ -115,6 +115,12 @@ export class Worker {
         everyMs: 60_000,
         run: () => this.services.withdrawals.runAutoWithdrawals(),
       },
+      // Members who chose automatic withdrawal: their available balance to their card, once a local day.
+      {
+        name: 'auto-withdraw-member-balances',
+        everyMs: 60_000,
+        run: () => this.services.members.autoWithdrawals.run(),
+      },
       // The recycle bin: rows deleted longer ago than the retention setting, unless money refers to them.
       {
         name: 'recycle-purge',

@@ -8,10 +8,13 @@ import { AppError } from '../errors.ts';
 import { exportFormat } from '../exports/routes.ts';
 import { assertWithinLimit, type ExportColumn, yuan } from '../exports/stream.ts';
 import * as ledgerQueries from '../ledger/queries.ts';
+import { toJsonAmount } from '../money/money.ts';
 import { portalScope } from '../orders/portal-routes.ts';
 import { bankCardView } from '../withdrawals/cards.ts';
 import { word } from '../words.ts';
 import { agreementDocument } from './agreement.ts';
+import type { AutoWithdrawalRunRow } from './auto-withdrawal-queries.ts';
+import type { MemberRow } from './queries.ts';
 import { CreateMemberBody, Cursor, Day, DayRange, ListQuery, MemberNo, StateBody } from './schemas.ts';
 import { balancesView, MAX_EXPORT_ROWS, memberEntryView, memberView, transferView } from './service.ts';
 
@@ -90,10 +93,11 @@ export async function merchantMemberPortalRoutes(app: FastifyInstance, { service
     },
     async (request) => {
       const member = await memberOf(request, request.params.memberNo);
-      const [balances, cards, agreements] = await Promise.all([
+      const [balances, cards, agreements, runs] = await Promise.all([
         members.balances(member.id),
         members.cardsOf(member),
         members.agreements(member),
+        members.autoWithdrawals.runsOf(member.id, 1),
       ]);
       return {
         member: memberView(member),
@@ -106,7 +110,42 @@ export async function merchantMemberPortalRoutes(app: FastifyInstance, { service
           signedVia: a.signed_via,
           signedAt: a.signed_at.toISOString(),
         })),
+        withdrawSetting: withdrawSettingView(member, runs[0]),
       };
+    },
+  );
+
+  api.put(
+    '/api/merchant/members/:memberNo/withdraw-setting',
+    {
+      schema: {
+        tags,
+        summary:
+          "Set how a member withdraws (store manager): by hand, automatically each day at a time to its default card, or by the marketplace through the API ('platform': not in the member's portal)",
+        params: MemberParams,
+        body: z
+          .object({
+            mode: z.enum(['manual', 'auto', 'platform']),
+            autoTime: z
+              .string()
+              .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM')
+              .optional(),
+          })
+          .strict(),
+      },
+      config: manager,
+    },
+    async (request) => {
+      const before = await memberOf(request, request.params.memberNo);
+      const b = request.body;
+      noteAudit(request, {
+        targetId: before.member_no,
+        before: { mode: before.withdraw_mode, autoTime: before.withdraw_auto_time },
+      });
+      await members.autoWithdrawals.setByMerchant(before, b.mode, b.autoTime ?? null);
+      const after = await memberOf(request, request.params.memberNo);
+      noteAudit(request, { after: { mode: after.withdraw_mode, autoTime: after.withdraw_auto_time } });
+      return withdrawSettingView(after, (await members.autoWithdrawals.runsOf(after.id, 1))[0]);
     },
   );
 
@@ -260,4 +299,21 @@ function memberEntryColumns(
     { key: 'balanceAfter', header: '变动后余额', money: true, cell: (e) => yuan(e.balance_after) },
     { key: 'id', header: '流水号', cell: (e) => e.id.toString() },
   ];
+}
+
+/** How the member withdraws, with the last day of its automatic withdrawal (withdrawn or why not). */
+function withdrawSettingView(member: MemberRow, last: AutoWithdrawalRunRow | undefined) {
+  return {
+    mode: member.withdraw_mode,
+    autoTime: member.withdraw_auto_time,
+    lastAutoRun: last
+      ? {
+          day: last.local_day,
+          outcome: last.outcome,
+          reason: last.reason,
+          withdrawNo: last.withdraw_no,
+          amount: last.amount === null ? null : toJsonAmount(last.amount),
+        }
+      : null,
+  };
 }

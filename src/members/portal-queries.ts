@@ -114,3 +114,16 @@ export async function updateWithdrawSetting(
     [memberId, mode, autoTime],
   );
 }
+
+/** The merchant sets a member's withdrawal: any mode, 'platform' included (the member's own stops there). */
+export async function setWithdrawSetting(
+  q: Queryable,
+  memberId: bigint,
+  mode: 'manual' | 'auto' | 'platform',
+  autoTime: string | null,
+): Promise<void> {
+  await q.query(
+    'UPDATE member SET withdraw_mode = $2, withdraw_auto_time = $3, updated_at = now() WHERE id = $1',
+    [memberId, mode, autoTime],
+  );
+}

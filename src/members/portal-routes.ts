@@ -159,6 +159,13 @@ async function memberAreaRoutes(app: FastifyInstance, { services }: { services: 
     return member;
   };
   const ownerOf = (request: FastifyRequest) => memberOwner(sessionOf(request).user.memberId!);
+  // 'platform': the marketplace makes this member's withdrawals through the API, never the member here.
+  api.addHook('preHandler', async (request) => {
+    if (request.method !== 'POST' || request.routeOptions.url !== '/api/member/withdrawals') return;
+    if ((await memberOf(request)).withdraw_mode === 'platform') {
+      throw new AppError('MEMBER_WITHDRAW_BY_PLATFORM', 'the marketplace makes this member’s withdrawals');
+    }
+  });
   const filterOf = (request: FastifyRequest, q: { from?: string; to?: string }) => ({
     merchantId: sessionOf(request).user.memberId!,
     kinds: MEMBER_ACCOUNT_KINDS,

@@ -12,6 +12,8 @@ import type { BankCardRow, BankCardService, CardType } from '../withdrawals/card
 import { memberOwner } from '../withdrawals/owner.ts';
 import type { WithdrawalService } from '../withdrawals/service.ts';
 import { MEMBER_AGREEMENT_KIND, MEMBER_AGREEMENT_VERSION, type SignedVia } from './agreement.ts';
+import { MemberAutoWithdrawals } from './auto-withdrawals.ts';
+import { MemberNotices } from './notices.ts';
 import type { MemberRow, MemberState, MemberType, TransferRow } from './queries.ts';
 import * as queries from './queries.ts';
 import type { IdentityVerifier } from './verifier.ts';
@@ -49,6 +51,12 @@ export interface Balances {
 
 export interface MemberServiceOptions {
   timeZone: string;
+  /**
+   * The embedded demo has no SMS provider: a message to a member is written here instead, as the
+   * first-login codes are (src/members/portal-auth.ts).
+   */
+  logsInstead?: (message: string) => void;
+  log?: { warn(obj: object, msg: string): void };
 }
 
 /** The states a merchant may ask for, and the states each is reached from. */
@@ -67,6 +75,11 @@ const idNoPlace = (id: bigint): SecretPlace => ({ table: 'member', id, column: '
  * portal) find members only through this service.
  */
 export class MemberService {
+  /** The daily automatic withdrawals of members who chose them (the worker's job). */
+  readonly autoWithdrawals: MemberAutoWithdrawals;
+  /** Messages to members that other domains ask for (a split agreement to sign). */
+  readonly notices: MemberNotices;
+
   constructor(
     private readonly db: Db,
     private readonly deps: {
@@ -80,6 +93,8 @@ export class MemberService {
   ) {
     // A member that is not active withdraws nothing; checked under the member's row lock.
     deps.withdrawals.attachOwnerGate('member', (q, id) => this.requireActive(q, id));
+    this.autoWithdrawals = new MemberAutoWithdrawals(db, deps, options);
+    this.notices = new MemberNotices(deps.notifications, options);
   }
 
   get timeZone(): string {

@@ -11,6 +11,7 @@ export const NOTIFICATION_EVENTS = [
   'merchant.notify_failing',
   'order.large_payment',
   'member.opened',
+  'member.split_agreement',
   'test.message',
 ] as const satisfies readonly NotificationEvent[];
 
@@ -26,6 +27,7 @@ export const EVENT_VARIABLES: Record<NotificationEvent, readonly string[]> = {
   'merchant.notify_failing': ['merchant', 'orderNo', 'attempts', 'time'],
   'order.large_payment': ['merchant', 'amount', 'orderNo', 'time'],
   'member.opened': ['merchant', 'member', 'memberNo'],
+  'member.split_agreement': ['merchant', 'member', 'memberNo', 'rule', 'commission'],
   'test.message': ['time'],
 };
 
@@ -113,6 +115,16 @@ export const DEFAULT_TEMPLATES: Record<NotificationEvent, Record<NotificationLoc
     en: {
       subject: 'Member of {merchant}',
       body: 'Qingyun Pay: {member}, you are now a member of {merchant} (member {memberNo}) and signed the member service agreement. If this was not you, contact the merchant.',
+    },
+  },
+  'member.split_agreement': {
+    zh: {
+      subject: '{merchant} 分账抽佣协议待签署',
+      body: '【青云支付】{member},{merchant} 请您签署分账抽佣协议“{rule}”({commission})。请登录会员门户,在“待签协议”中阅读并签署。',
+    },
+    en: {
+      subject: '{merchant}: a commission agreement to sign',
+      body: 'Qingyun Pay: {member}, {merchant} asks you to sign the commission agreement "{rule}" ({commission}). Log in to the member portal and read and sign it under Agreements to sign.',
     },
   },
   'test.message': {

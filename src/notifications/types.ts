@@ -22,6 +22,7 @@ export type NotificationEvent =
   | 'merchant.notify_failing'
   | 'order.large_payment'
   | 'member.opened'
+  | 'member.split_agreement'
   | 'test.message';
 
 export interface Recipient {

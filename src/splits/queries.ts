@@ -25,6 +25,9 @@ export interface SplitRulePartyRow {
   cap_amount: bigint | null;
   agreement_state: 'pending' | 'signed' | null;
   agreement_sent_at: Date | null;
+  agreement_signed_at: Date | null;
+  agreement_signed_via: 'member_portal' | null;
+  agreement_document: string | null;
 }
 
 export interface NewParty {
@@ -161,26 +164,44 @@ export async function insertRule(
   return rows[0]!;
 }
 
-export async function replaceParties(q: Queryable, ruleId: bigint, parties: NewParty[]): Promise<void> {
+/**
+ * Writes a rule's parties; answers the member parties whose agreement is (again) to be signed: new
+ * ones, and signed ones whose terms changed (a signature covers the terms it was given for).
+ */
+export async function replaceParties(q: Queryable, ruleId: bigint, parties: NewParty[]): Promise<bigint[]> {
   // Parties keep their agreement (and its id) when the same member stays at the same place.
   const old = await q.query<SplitRulePartyRow>('SELECT * FROM split_rule_party WHERE rule_id = $1', [ruleId]);
   const kept = new Set<bigint>();
+  const toSign: bigint[] = [];
   for (const [position, p] of parties.entries()) {
     const same = old.find(
       (o) => o.position === position && o.party_kind === p.partyKind && o.member_id === p.memberId,
     );
     if (same) {
       kept.add(same.id);
+      const changed =
+        same.basis !== p.basis ||
+        same.value !== p.value ||
+        same.floor_amount !== p.floor ||
+        same.cap_amount !== p.cap;
+      const unsign = changed && same.agreement_state === 'signed';
       await q.query(
-        `UPDATE split_rule_party SET basis = $2, value = $3, floor_amount = $4, cap_amount = $5 WHERE id = $1`,
-        [same.id, p.basis, p.value, p.floor, p.cap],
+        `UPDATE split_rule_party SET basis = $2, value = $3, floor_amount = $4, cap_amount = $5,
+           agreement_state = CASE WHEN $6::boolean THEN 'pending' ELSE agreement_state END,
+           agreement_sent_at = CASE WHEN $6::boolean THEN now() ELSE agreement_sent_at END,
+           agreement_signed_at = CASE WHEN $6::boolean THEN NULL ELSE agreement_signed_at END,
+           agreement_signed_via = CASE WHEN $6::boolean THEN NULL ELSE agreement_signed_via END,
+           agreement_document = CASE WHEN $6::boolean THEN NULL ELSE agreement_document END
+         WHERE id = $1`,
+        [same.id, p.basis, p.value, p.floor, p.cap, unsign],
       );
+      if (unsign) toSign.push(same.id);
       continue;
     }
-    await q.query(
+    const inserted = await q.query<{ id: bigint }>(
       `INSERT INTO split_rule_party (rule_id, position, party_kind, member_id, basis, value, floor_amount,
          cap_amount, agreement_state, agreement_sent_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $3 = 'member' THEN now() END)`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $3 = 'member' THEN now() END) RETURNING id`,
       [
         ruleId,
         position,
@@ -193,9 +214,11 @@ export async function replaceParties(q: Queryable, ruleId: bigint, parties: NewP
         p.partyKind === 'member' ? 'pending' : null,
       ],
     );
+    if (p.partyKind === 'member') toSign.push(inserted[0]!.id);
   }
   const gone = old.filter((o) => !kept.has(o.id)).map((o) => o.id.toString());
   if (gone.length > 0) await q.query('DELETE FROM split_rule_party WHERE id = ANY($1::bigint[])', [gone]);
+  return toSign;
 }
 
 export async function updateRuleName(q: Queryable, id: bigint, name: string): Promise<void> {

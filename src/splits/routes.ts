@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Services } from '../app/services.ts';
@@ -237,6 +237,25 @@ export async function splitPortalRoutes(app: FastifyInstance, { services }: { se
   );
 
   api.get(
+    '/api/merchant/split-rules/:ruleNo/parties/:partyId/agreement-document',
+    {
+      schema: {
+        tags,
+        summary: "A member party's signed commission agreement as a text document (404 until signed)",
+        params: RuleNoParams.extend({ partyId: z.string().regex(/^\d{1,18}$/) }),
+      },
+    },
+    async (request, reply) => {
+      const doc = await services.splits.rules.agreementDocument(
+        merchantIdOf(request),
+        request.params.ruleNo,
+        BigInt(request.params.partyId),
+      );
+      return sendAgreementDocument(reply, doc);
+    },
+  );
+
+  api.get(
     '/api/merchant/split-records',
     {
       schema: {
@@ -315,4 +334,12 @@ export async function splitPortalRoutes(app: FastifyInstance, { services }: { se
       return after;
     },
   );
+}
+
+/** A signed agreement as a plain-text download (the member's and the merchant's the same). */
+export function sendAgreementDocument(reply: FastifyReply, doc: { text: string; fileName: string }) {
+  return reply
+    .header('content-type', 'text/plain; charset=utf-8')
+    .header('content-disposition', `attachment; filename="${doc.fileName}"`)
+    .send(doc.text);
 }

@@ -3,6 +3,7 @@ import type { Db } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import type { MemberRow } from '../members/queries.ts';
 import { toJsonAmount } from '../money/money.ts';
+import type { SplitAgreements } from './agreements.ts';
 import { MAX_PARTIES } from './compute.ts';
 import * as queries from './queries.ts';
 import { type PartyInput, RULES_LIMIT, type RuleInput, type SplitDeps } from './types.ts';
@@ -15,6 +16,7 @@ export class SplitRules {
   constructor(
     private readonly db: Db,
     private readonly deps: SplitDeps,
+    private readonly agreements: SplitAgreements,
   ) {}
 
   // ---------- rules ----------
@@ -41,7 +43,7 @@ export class SplitRules {
         ? await this.memberOfApp(merchantId, appRowId, input.receiver.memberNo)
         : null;
     const parties = await this.resolveParties(merchantId, appRowId, input.parties);
-    const rule = await this.db.tx(async (q) => {
+    const { rule, toSign } = await this.db.tx(async (q) => {
       const row = await queries.insertRule(q, {
         ruleNo: `R${Date.now()}${randomInt(1000, 10000)}`,
         merchantId,
@@ -50,9 +52,10 @@ export class SplitRules {
         receiverKind: input.receiver.kind,
         receiverMemberId: receiver?.id ?? null,
       });
-      await queries.replaceParties(q, row.id, parties);
-      return row;
+      return { rule: row, toSign: await queries.replaceParties(q, row.id, parties) };
     });
+    // A new rule asks its member parties to sign at once (seed 001 §1.8.1: 新增成功后自动触发协议签约).
+    await this.agreements.askToSign(toSign);
     return this.ruleView(merchantId, rule.rule_no);
   }
 
@@ -64,10 +67,11 @@ export class SplitRules {
     }
     const appRowId = await this.deps.appRowIdOf(merchantId, rule.app_id);
     const parties = await this.resolveParties(merchantId, appRowId, input.parties);
-    await this.db.tx(async (q) => {
+    const toSign = await this.db.tx(async (q) => {
       await queries.updateRuleName(q, rule.id, input.name);
-      await queries.replaceParties(q, rule.id, parties);
+      return queries.replaceParties(q, rule.id, parties);
     });
+    await this.agreements.askToSign(toSign);
     return this.ruleView(merchantId, ruleNo);
   }
 
@@ -77,12 +81,19 @@ export class SplitRules {
     return this.ruleView(merchantId, ruleNo);
   }
 
-  /** Sends a member party its commission agreement again: the time is recorded. */
+  /** Sends a member party its commission agreement again (SMS to its phone); the time is recorded. */
   async resendAgreement(merchantId: bigint, ruleNo: string, partyId: bigint) {
     const rule = await this.requireRule(merchantId, ruleNo);
     const party = await queries.markAgreementSent(this.db, rule.id, partyId);
     if (!party) throw new AppError('NOT_FOUND', `member party ${partyId} not found in rule ${ruleNo}`);
+    if (party.agreement_state === 'pending') await this.agreements.askToSign([party.id]);
     return this.ruleView(merchantId, ruleNo);
+  }
+
+  /** The signed agreement document of a member party of the merchant's rule. */
+  async agreementDocument(merchantId: bigint, ruleNo: string, partyId: bigint) {
+    const rule = await this.requireRule(merchantId, ruleNo);
+    return this.agreements.documentForRule(rule.id, partyId);
   }
 
   private async memberOfApp(merchantId: bigint, appRowId: bigint, memberNo: string): Promise<MemberRow> {
@@ -153,6 +164,8 @@ export class SplitRules {
           cap: p.cap_amount === null ? null : toJsonAmount(p.cap_amount),
           agreementState: p.agreement_state,
           agreementSentAt: p.agreement_sent_at?.toISOString() ?? null,
+          agreementSignedAt: p.agreement_signed_at?.toISOString() ?? null,
+          agreementSignedVia: p.agreement_signed_via,
         })),
       state: r.state,
       createdAt: r.created_at.toISOString(),

@@ -1,4 +1,5 @@
 import type { Db } from '../db/index.ts';
+import { SplitAgreements } from './agreements.ts';
 import { Escrows } from './escrow.ts';
 import { inflowByDay } from './queries.ts';
 import { SplitRefundSteps } from './refunds.ts';
@@ -16,6 +17,8 @@ export * from './types.ts';
  */
 export class SplitService {
   readonly rules: SplitRules;
+  /** Members' commission agreements: asked for, read and signed in the member portal, downloaded. */
+  readonly agreements: SplitAgreements;
   /** What orders ask: an order's terms at create, the legs of its payment. */
   readonly terms: OrderTerms;
   readonly escrows: Escrows;
@@ -27,7 +30,8 @@ export class SplitService {
     private readonly db: Db,
     deps: SplitDeps,
   ) {
-    this.rules = new SplitRules(db, deps);
+    this.agreements = new SplitAgreements(db, deps);
+    this.rules = new SplitRules(db, deps, this.agreements);
     this.terms = new OrderTerms(db, deps, this.rules);
     this.escrows = new Escrows(db, deps);
     this.shares = new MemberShares(db, deps);

@@ -85,7 +85,9 @@ export class OrderTerms {
     }
     const parties: StoredParty[] = [];
     if (rule) {
-      for (const p of await queries.partiesOf(this.db, [rule.id])) {
+      const ruleParties = await queries.partiesOf(this.db, [rule.id]);
+      await this.requireSigned(rule.rule_no, ruleParties);
+      for (const p of ruleParties) {
         const terms: CommissionTerms = {
           basis: p.basis,
           value: p.value,
@@ -107,7 +109,21 @@ export class OrderTerms {
     return { purpose, escrow, ruleId: rule?.id ?? null, receiverMemberId: receiverId, parties };
   }
 
-  /** Keeps an order's checked terms beside it. */
+  /**
+   * A member takes a commission only under an agreement it signed (the 通联 rule): a rule with a
+   * member party still pending takes no new orders. Orders created before keep their terms.
+   */
+  private async requireSigned(ruleNo: string, parties: queries.SplitRulePartyRow[]): Promise<void> {
+    const unsigned = parties.find((p) => p.party_kind === 'member' && p.agreement_state !== 'signed');
+    if (!unsigned) return;
+    const member = (await this.deps.members.byIds([unsigned.member_id!])).get(unsigned.member_id!);
+    throw new AppError(
+      'SPLIT_AGREEMENT_UNSIGNED',
+      `member ${member?.member_no ?? unsigned.member_id} has not signed the agreement of split rule ${ruleNo}`,
+      { field: 'splitRuleNo', memberNo: member?.member_no ?? null },
+    );
+  }
+
   /** Opens the ledger accounts an order's terms will touch: before the order is inserted. */
   async openTermsAccounts(merchantId: bigint, currency: string, terms: PreparedTerms): Promise<void> {
     await this.deps.ledger.openAccounts(termsAccounts(merchantId, currency, terms));

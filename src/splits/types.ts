@@ -74,6 +74,7 @@ export interface SplitDeps {
   settlementModeOf: (merchantId: bigint) => Promise<'platform' | 'direct'>;
   /** Locks the order row (as refunds and settlement do) and tells whether it settled. */
   lockOrder: (q: Queryable, orderId: bigint) => Promise<{ settled: boolean } | null>;
+  merchantNameOf: (merchantId: bigint) => Promise<string>;
   /** Which of these orders have settled (their merchant's cycle came). */
   settledOrders: (orderIds: bigint[]) => Promise<Set<bigint>>;
 }

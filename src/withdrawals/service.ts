@@ -420,6 +420,11 @@ export class WithdrawalService {
     return row;
   }
 
+  /** The owner's withdrawal of this client number, or null. */
+  findByMchNo(owner: WithdrawalOwner, mchWithdrawNo: string): Promise<WithdrawalRow | null> {
+    return queries.findByMchNo(this.db, owner, mchWithdrawNo);
+  }
+
   async getByMchNo(merchantId: bigint, mchWithdrawNo: string): Promise<WithdrawalRow> {
     const row = await queries.findByMchNo(this.db, asOwner(merchantId), mchWithdrawNo);
     if (!row) throw new AppError('NOT_FOUND', `withdrawal ${mchWithdrawNo} not found`);

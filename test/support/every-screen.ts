@@ -294,6 +294,7 @@ const SCREENS: Screen[] = [
     path: at('/member/entries'),
     open: (page) => page.getByTestId('entries-table').locator('.ant-table-row').first().waitFor(),
   },
+  { name: 'member agreements to sign', role: 'member', path: at('/member/agreements') },
   { name: 'member withdrawals', role: 'member', path: at('/member/withdrawals') },
   {
     name: 'member new withdrawal',

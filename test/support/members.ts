@@ -1,4 +1,6 @@
 import type { Services } from '../../src/app/services.ts';
+import { termsDigest } from '../../src/splits/agreements.ts';
+import type { SplitRulePartyRow } from '../../src/splits/queries.ts';
 
 export interface TestMember {
   id: bigint;
@@ -24,4 +26,17 @@ export async function createTestMember(
   const verified = member.state === 'created' ? await services.members.verify(member) : member;
   const active = verified.state === 'active' ? verified : await services.members.setState(verified, 'active');
   return { id: active.id, memberNo: active.member_no, bizUserId: active.biz_user_id };
+}
+
+/**
+ * Has every member party of a split rule sign its commission agreement, as each member would in
+ * its portal (a rule with a party still pending takes no orders).
+ */
+export async function signRuleAgreements(services: Services, ruleNo: string): Promise<void> {
+  const parties = await services.db.query<SplitRulePartyRow>(
+    `SELECT p.* FROM split_rule_party p JOIN split_rule r ON r.id = p.rule_id
+     WHERE r.rule_no = $1 AND p.party_kind = 'member' AND p.agreement_state = 'pending'`,
+    [ruleNo],
+  );
+  for (const p of parties) await services.splits.agreements.sign(p.member_id!, p.id, termsDigest(p));
 }

@@ -85,6 +85,9 @@ const zh = {
     IMPORT_CARD_NO_INVALID: '银行卡号有误：位数不对或校验位不对',
     SPLIT_RULE_NOT_FOUND: '找不到该分账规则',
     SPLIT_RULE_STATE: '该分账规则已停用，或不属于这个应用',
+    MEMBER_WITHDRAW_BY_PLATFORM: '您的提现由应用方发起，不能在会员门户提现',
+    SPLIT_AGREEMENT_UNSIGNED: '该分账规则还有会员未签署分账抽佣协议，签署之前不能用于新订单',
+    SPLIT_AGREEMENT_CHANGED: '协议内容在您阅读后已变更，或已无需签署，请刷新后重新阅读',
     SPLIT_EXCEEDS_AMOUNT: '抽佣合计超过了订单可分金额，收款会员分不到钱',
     SPLIT_REFUND_INSUFFICIENT: '收款会员的分账资金已转出，余额不足以退回，无法退款',
     ESCROW_STATE: '该订单不是担保支付，或担保金额不足以完成此次确认',
@@ -456,6 +459,12 @@ const en: typeof zh = {
     IMPORT_CARD_NO_INVALID: 'The card number is wrong: its length or check digit does not match',
     SPLIT_RULE_NOT_FOUND: 'No such split rule',
     SPLIT_RULE_STATE: 'This split rule is disabled or belongs to another app',
+    MEMBER_WITHDRAW_BY_PLATFORM:
+      'The marketplace makes your withdrawals: you cannot withdraw in the member portal',
+    SPLIT_AGREEMENT_UNSIGNED:
+      'A member of this split rule has not signed its commission agreement: the rule cannot take new orders until it does',
+    SPLIT_AGREEMENT_CHANGED:
+      'The agreement changed after you read it, or no longer awaits your signature: reload it and read it again',
     SPLIT_EXCEEDS_AMOUNT:
       'The commissions exceed what the order leaves to split: the receiver would get nothing',
     SPLIT_REFUND_INSUFFICIENT:

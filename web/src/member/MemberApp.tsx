@@ -1,6 +1,7 @@
 import {
   BankOutlined,
   CreditCardOutlined,
+  FileProtectOutlined,
   IdcardOutlined,
   ProfileOutlined,
   SafetyOutlined,
@@ -21,12 +22,13 @@ const MEMBER_HOME = '/member/me';
 
 const MePage = lazyScreen(MEMBER_SCREENS.Me, 'MemberMePage');
 const EntriesPage = lazyScreen(MEMBER_SCREENS.Entries, 'MemberEntriesPage');
+const AgreementsPage = lazyScreen(MEMBER_SCREENS.Agreements, 'MemberAgreementsPage');
 const WithdrawalsPage = lazyScreen(MEMBER_SCREENS.Withdrawals, 'MemberWithdrawalsPage');
 const BankCardsPage = lazyScreen(MEMBER_SCREENS.BankCards, 'MemberBankCardsPage');
 
 /**
- * The member portal (会员门户, seed 001 §2): my information, account entries, withdrawals, bank
- * cards and account security, for the one member this login acts for.
+ * The member portal (会员门户, seed 001 §2): my information, account entries, agreements to sign,
+ * withdrawals, bank cards and account security, for the one member this login acts for.
  */
 export function MemberApp() {
   const { t } = useTranslation();
@@ -36,6 +38,7 @@ export function MemberApp() {
   const menu: MenuDataItem[] = [
     { path: MEMBER_HOME, name: t('member:menu.me'), icon: <IdcardOutlined /> },
     { path: '/member/entries', name: t('member:menu.entries'), icon: <ProfileOutlined /> },
+    { path: '/member/agreements', name: t('member:menu.agreements'), icon: <FileProtectOutlined /> },
     { path: '/member/withdrawals', name: t('member:menu.withdrawals'), icon: <BankOutlined /> },
     { path: '/member/bank-cards', name: t('member:menu.bankCards'), icon: <CreditCardOutlined /> },
     { path: '/member/security', name: t('member:menu.security'), icon: <SafetyOutlined /> },
@@ -77,6 +80,7 @@ export function MemberApp() {
           <Route index element={<Navigate to={MEMBER_HOME} replace />} />
           <Route path="me" element={<MePage />} />
           <Route path="entries" element={<EntriesPage />} />
+          <Route path="agreements" element={<AgreementsPage />} />
           <Route path="withdrawals" element={<WithdrawalsPage />} />
           <Route path="bank-cards" element={<BankCardsPage />} />
           <Route path="security" element={<MemberSecurity />} />

@@ -5,6 +5,7 @@
 export const MEMBER_SCREENS = {
   Me: { route: '/member/me', load: () => import('./Me.tsx') },
   Entries: { route: '/member/entries', load: () => import('./Entries.tsx') },
+  Agreements: { route: '/member/agreements', load: () => import('./Agreements.tsx') },
   Withdrawals: { route: '/member/withdrawals', load: () => import('./Withdrawals.tsx') },
   BankCards: { route: '/member/bank-cards', load: () => import('./Withdrawals.tsx') },
 };

@@ -29,6 +29,7 @@ import { signedTone, signedYuan } from '../shell/financeFormat.ts';
 import { dateTime, yuan } from '../shell/format.ts';
 import { ServerExportButton } from '../shell/ServerExportButton.tsx';
 import { useApi } from '../shell/useApi.ts';
+import { MemberWithdrawSetting } from './MemberWithdrawSetting.tsx';
 import {
   type MemberDetail,
   type MemberEntry,
@@ -40,7 +41,7 @@ import { entryWord, MemberStateTag, marketWord } from './marketplaceTags.tsx';
 
 /**
  * A member's detail (会员详情), by its number: balances of its three accounts, its details, bank
- * cards and signed agreements (each downloadable), its account entries between two dates with
+ * cards and signed agreements (each downloadable), its withdrawal setting, its account entries between two dates with
  * their export, and the manager's freeze / unfreeze / close, each confirmed first.
  */
 export function MemberDrawer({
@@ -83,7 +84,7 @@ export function MemberDrawer({
                 {
                   key: 'overview',
                   label: t('merchant:marketplace.memberDrawer.basics'),
-                  children: <Overview detail={detail} />,
+                  children: <Overview detail={detail} onChanged={() => void reload()} />,
                 },
                 {
                   key: 'entries',
@@ -157,7 +158,7 @@ function MemberHeader({ member, onChanged }: { member: MemberView; onChanged: ()
   );
 }
 
-function Overview({ detail }: { detail: MemberDetail }) {
+function Overview({ detail, onChanged }: { detail: MemberDetail; onChanged: () => void }) {
   const { t } = useTranslation();
   const m = detail.member;
   const enterprise = m.type === 'enterprise';
@@ -292,6 +293,7 @@ function Overview({ detail }: { detail: MemberDetail }) {
           />
         )}
       </Card>
+      <MemberWithdrawSetting memberNo={m.memberNo} setting={detail.withdrawSetting} onSaved={onChanged} />
     </Space>
   );
 }

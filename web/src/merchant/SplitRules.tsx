@@ -34,8 +34,9 @@ import { useSubtitle } from './useSubtitle.ts';
 /**
  * 分账规则 (the seed's 分账抽佣规则管理): who receives an order's amount (its payee, or a member), and
  * the parties that take a share of it: members, and the merchant's own commission, each by rate or
- * fixed amount with an optional floor and cap. A member party signs an agreement first; its state
- * shows on the rule and the link can be sent again. Rules are enabled and disabled, never deleted.
+ * fixed amount with an optional floor and cap. A member party signs an agreement in its portal before
+ * the rule takes orders; its state shows on the rule, the link can be sent again, and the signed
+ * document downloads. Rules are enabled and disabled, never deleted.
  */
 export function SplitRules() {
   const { t } = useTranslation();
@@ -352,13 +353,26 @@ function AgreementState({
         color={signed ? 'success' : 'warning'}
         style={{ marginInlineEnd: 0 }}
         title={
-          party.agreementSentAt
-            ? t('merchant:marketplace.splitRules.agreementSentAt', { at: dateTime(party.agreementSentAt) })
-            : undefined
+          signed && party.agreementSignedAt
+            ? t('merchant:marketplace.splitRules.agreementSignedAt', {
+                at: dateTime(party.agreementSignedAt),
+              })
+            : party.agreementSentAt
+              ? t('merchant:marketplace.splitRules.agreementSentAt', { at: dateTime(party.agreementSentAt) })
+              : undefined
         }
       >
         {t(`merchant:marketplace.splitRules.agreementState.${party.agreementState}`)}
       </Tag>
+      {signed && (
+        <Typography.Link
+          href={marketplaceApi.splitAgreementDocumentPath(rule.ruleNo, party.id)}
+          download
+          data-testid="split-agreement-document"
+        >
+          {t('merchant:marketplace.splitRules.agreementDocument')}
+        </Typography.Link>
+      )}
       {!signed && (
         <RowAction onClick={() => onResend(rule, party)}>
           {t('merchant:marketplace.splitRules.resend')}

@@ -55,11 +55,25 @@ export interface MemberAgreement {
   signedAt: string;
 }
 
+/** How a member withdraws, and its last day of automatic withdrawal (money in fen). */
+export interface MemberWithdrawSetting {
+  mode: 'manual' | 'auto' | 'platform';
+  autoTime: string | null;
+  lastAutoRun: {
+    day: string;
+    outcome: 'withdrawn' | 'skipped';
+    reason: string | null;
+    withdrawNo: string | null;
+    amount: number | null;
+  } | null;
+}
+
 export interface MemberDetail {
   member: MemberView;
   balances: MemberBalances;
   cards: MemberCard[];
   agreements: MemberAgreement[];
+  withdrawSetting: MemberWithdrawSetting;
 }
 
 export type MemberAccount = 'pending' | 'available' | 'frozen';
@@ -114,6 +128,8 @@ export interface SplitPartyView {
   cap: number | null;
   agreementState: 'pending' | 'signed' | null;
   agreementSentAt: string | null;
+  agreementSignedAt: string | null;
+  agreementSignedVia: 'member_portal' | null;
 }
 
 export interface SplitRuleView {
@@ -223,6 +239,8 @@ export const marketplaceApi = {
     api.put<SplitRuleView>(rule(ruleNo), body),
   setSplitRuleEnabled: (ruleNo: string, enabled: boolean) =>
     api.post<SplitRuleView>(`${rule(ruleNo)}/${enabled ? 'enable' : 'disable'}`),
+  splitAgreementDocumentPath: (ruleNo: string, partyId: string) =>
+    `${rule(ruleNo)}/parties/${encodeURIComponent(partyId)}/agreement-document`,
   resendAgreement: (ruleNo: string, partyId: string) =>
     api.post<unknown>(`${rule(ruleNo)}/parties/${encodeURIComponent(partyId)}/resend-agreement`),
 

@@ -53,6 +53,7 @@ const EVENTS = [
   'merchant.notify_failing',
   'order.large_payment',
   'member.opened',
+  'member.split_agreement',
   'test.message',
 ] as const;
 type NotificationEvent = (typeof EVENTS)[number];
