@@ -1,11 +1,11 @@
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { adoptSession, exported, launchBrowser, newPage, WALKTHROUGH_TIMEOUT } from './support/browser.ts';
 import { ConsoleClient } from './support/console.ts';
 import { presentationOnly } from './support/databases.ts';
 import { signRuleAgreements } from './support/members.ts';
+import { axeFindings, chineseOutside } from './support/page-checks.ts';
 import {
   eventually,
   payOnSandbox,
@@ -31,7 +31,6 @@ vi.setConfig({ testTimeout: WALKTHROUGH_TIMEOUT });
 
 const DESKTOP = { width: 1280, height: 720 };
 const SHOTS = '/tmp/marketplace-screens';
-const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 const SCREENS = [
   ['enterprise members', '/merchant/members/enterprise', 'member-table'],
@@ -515,50 +514,3 @@ describe.each(presentationOnly)('marketplace screens in the browser on $kind', (
     expect(await axeFindings(page), name).toEqual([]);
   }
 });
-
-/** Visible Chinese text left once the data's strings are taken out (as test/support/every-screen.ts). */
-async function chineseOutside(page: Page, data: string[]): Promise<string[]> {
-  return page.evaluate((strings) => {
-    const found: string[] = [];
-    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      let text = node.textContent ?? '';
-      for (const d of strings) text = text.split(d).join('');
-      if (!/[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]/.test(text)) continue;
-      const parent = node.parentElement;
-      // The language switch names Chinese in Chinese (lang="zh-CN").
-      if (
-        !parent ||
-        parent.closest('input, textarea, [lang="zh-CN"], [aria-hidden="true"], .ant-dropdown-hidden')
-      )
-        continue;
-      const box = parent.getBoundingClientRect();
-      if (box.width === 0 || box.height === 0 || getComputedStyle(parent).visibility === 'hidden') continue;
-      found.push(text.trim().slice(0, 60));
-    }
-    return found;
-  }, data);
-}
-
-/** axe-core's serious and critical findings on the page as it is. */
-async function axeFindings(page: Page): Promise<string[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
-  return page.evaluate(async () => {
-    type Result = {
-      violations: {
-        id: string;
-        impact: string | null;
-        nodes: { target: string[]; html: string; failureSummary?: string }[];
-      }[];
-    };
-    const axe = (window as unknown as { axe: { run: (d: Document, o: object) => Promise<Result> } }).axe;
-    const result = await axe.run(document, { resultTypes: ['violations'] });
-    return result.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .flatMap((v) =>
-        v.nodes
-          .slice(0, 3)
-          .map((n) => `${v.id}: ${n.html.slice(0, 160)} — ${(n.failureSummary ?? '').replace(/\s+/g, ' ')}`),
-      );
-  });
-}

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { adoptSession, exported, launchBrowser, newPage, WALKTHROUGH_TIMEOUT } from './support/browser.ts';
 import { type ConsoleClient, merchantConsole, operatorConsole } from './support/console.ts';
 import { presentationOnly } from './support/databases.ts';
+import { chineseOutside } from './support/page-checks.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
 
 vi.setConfig({ testTimeout: WALKTHROUGH_TIMEOUT });
@@ -192,25 +193,7 @@ describe.each(presentationOnly)('member import in the browser on $kind', (databa
     expect(await page.evaluate(() => window.__qyMissingKeys ?? []), name).toEqual([]);
     const widths = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
     expect(widths[0], `${name} scrolls sideways`).toBeLessThanOrEqual(widths[1]!);
-    const chinese = await page.evaluate((strings) => {
-      const found: string[] = [];
-      const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-        let text = node.textContent ?? '';
-        for (const d of strings) text = text.split(d).join('');
-        if (!/[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]/.test(text)) continue;
-        const parent = node.parentElement;
-        if (
-          !parent ||
-          parent.closest('input, textarea, [lang="zh-CN"], [aria-hidden="true"], .ant-dropdown-hidden')
-        )
-          continue;
-        const box = parent.getBoundingClientRect();
-        if (box.width === 0 || box.height === 0 || getComputedStyle(parent).visibility === 'hidden') continue;
-        found.push(text.trim().slice(0, 60));
-      }
-      return found;
-    }, DATA);
+    const chinese = await chineseOutside(page, DATA);
     expect(chinese, name).toEqual([]);
   }
 });

@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
@@ -12,6 +11,7 @@ import {
 } from './support/browser.ts';
 import { ConsoleClient } from './support/console.ts';
 import { presentationOnly } from './support/databases.ts';
+import { axeFindings, chineseOutside } from './support/page-checks.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
 
 vi.setConfig({ testTimeout: WALKTHROUGH_TIMEOUT });
@@ -28,7 +28,6 @@ vi.setConfig({ testTimeout: WALKTHROUGH_TIMEOUT });
 
 const DESKTOP = { width: 1280, height: 720 };
 const SHOTS = '/tmp/member-onboarding';
-const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const PNG = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
   'base64',
@@ -246,49 +245,7 @@ describe.each(presentationOnly)('member onboarding in the browser on $kind', (da
     expect(await page.evaluate(() => window.__qyMissingKeys ?? []), name).toEqual([]);
     const widths = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
     expect(widths[0], `${name} scrolls sideways`).toBeLessThanOrEqual(widths[1]!);
-    expect(await chineseOutside(page), name).toEqual([]);
+    expect(await chineseOutside(page, DATA), name).toEqual([]);
     expect(await axeFindings(page), name).toEqual([]);
   }
 });
-
-/** Visible Chinese text left once the data's strings are taken out (as test/support/every-screen.ts). */
-async function chineseOutside(page: Page): Promise<string[]> {
-  return page.evaluate((strings) => {
-    const found: string[] = [];
-    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      let text = node.textContent ?? '';
-      for (const d of strings) text = text.split(d).join('');
-      if (!/[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]/.test(text)) continue;
-      const parent = node.parentElement;
-      if (
-        !parent ||
-        parent.closest('input, textarea, [lang="zh-CN"], [aria-hidden="true"], .ant-dropdown-hidden')
-      )
-        continue;
-      const box = parent.getBoundingClientRect();
-      if (box.width === 0 || box.height === 0 || getComputedStyle(parent).visibility === 'hidden') continue;
-      found.push(text.trim().slice(0, 60));
-    }
-    return found;
-  }, DATA);
-}
-
-/** axe-core's serious and critical findings on the page as it is. */
-async function axeFindings(page: Page): Promise<string[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
-  return page.evaluate(async () => {
-    type Result = {
-      violations: { id: string; impact: string | null; nodes: { html: string; failureSummary?: string }[] }[];
-    };
-    const axe = (window as unknown as { axe: { run: (d: Document, o: object) => Promise<Result> } }).axe;
-    const result = await axe.run(document, { resultTypes: ['violations'] });
-    return result.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .flatMap((v) =>
-        v.nodes
-          .slice(0, 3)
-          .map((n) => `${v.id}: ${n.html.slice(0, 160)} — ${(n.failureSummary ?? '').replace(/\s+/g, ' ')}`),
-      );
-  });
-}
