@@ -84,7 +84,7 @@ describe.each(presentationOnly)('member onboarding in the browser on $kind', (da
     // One link to revoke in the screen.
     const spare = await manager.ok<{ linkNo: string; url: string }>(
       'POST',
-      '/api/merchant/members/onboarding-links',
+      '/api/merchant/member-onboarding-links',
       {
         name: '周小舟',
         type: 'personal',
@@ -212,7 +212,7 @@ describe.each(presentationOnly)('member onboarding in the browser on $kind', (da
   });
 
   it('shows the signing page and the links screen in English on a phone and at 1280×720', async () => {
-    const fresh = await manager.ok<{ url: string }>('POST', '/api/merchant/members/onboarding-links', {});
+    const fresh = await manager.ok<{ url: string }>('POST', '/api/merchant/member-onboarding-links', {});
     for (const mobile of [true, false]) {
       const { page, context } = await newPage(browser, { mobile, locale: 'en-US' });
       if (!mobile) await page.setViewportSize(DESKTOP);

@@ -70,7 +70,7 @@ for (const database of testDatabases) {
     const step = (token: string, path: string, body: unknown = {}) =>
       publicCall<PageView & Refusal>('POST', `/api/onboarding/${token}/${path}`, body);
     async function newLink(body: Record<string, unknown> = {}): Promise<LinkView> {
-      const answer = await manager.send<LinkView>('POST', '/api/merchant/members/onboarding-links', body);
+      const answer = await manager.send<LinkView>('POST', '/api/merchant/member-onboarding-links', body);
       expect(answer.status).toBe(201);
       return answer.body;
     }
@@ -106,7 +106,7 @@ for (const database of testDatabases) {
     });
 
     it('creates a link valid 7 days (managers only) and lists it with its validity', async () => {
-      const refused = await cashier.send<Refusal>('POST', '/api/merchant/members/onboarding-links', {});
+      const refused = await cashier.send<Refusal>('POST', '/api/merchant/member-onboarding-links', {});
       expect(refused.status).toBe(403);
       const link = await newLink({ bizUserId: `ob-${suffix}`, type: 'personal', name: '周小舟' });
       expect(link.linkNo).toMatch(/^OL\d+$/);
@@ -122,7 +122,7 @@ for (const database of testDatabases) {
       expect(rows[0]!.token_hash).not.toContain(tokenOf(link.url));
       const list = await manager.ok<{ items: (LinkView & { url?: string })[] }>(
         'GET',
-        '/api/merchant/members/onboarding-links',
+        '/api/merchant/member-onboarding-links',
       );
       const listed = list.items.find((l) => l.linkNo === link.linkNo)!;
       expect(listed.state).toBe('open');
@@ -136,7 +136,7 @@ for (const database of testDatabases) {
         { bizUserId: `taken-${suffix}`, type: 'personal', name: '已开立' },
         { source: 'api', via: 'api' },
       );
-      const taken = await manager.send<Refusal>('POST', '/api/merchant/members/onboarding-links', {
+      const taken = await manager.send<Refusal>('POST', '/api/merchant/member-onboarding-links', {
         bizUserId: member.biz_user_id,
       });
       expect(taken.status).toBe(409);
@@ -265,7 +265,7 @@ for (const database of testDatabases) {
       expect(reuse.body.code).toBe('ONBOARDING_LINK_COMPLETED');
       const list = await manager.ok<{ items: LinkView[] }>(
         'GET',
-        '/api/merchant/members/onboarding-links?state=completed',
+        '/api/merchant/member-onboarding-links?state=completed',
       );
       const listed = list.items.find((l) => l.linkNo === link.linkNo)!;
       expect(listed).toMatchObject({ state: 'completed', memberNo: signed.body.memberNo });
@@ -273,13 +273,13 @@ for (const database of testDatabases) {
       // Only the merchant reads the licence back.
       const image = await manager.call<string>(
         'GET',
-        `/api/merchant/members/onboarding-links/${link.linkNo}/images/licence`,
+        `/api/merchant/member-onboarding-links/${link.linkNo}/images/licence`,
       );
       expect(image.status).toBe(200);
       expect(image.headers.get('content-type')).toBe('image/png');
       const stranger = await otherManager.call<Refusal>(
         'GET',
-        `/api/merchant/members/onboarding-links/${link.linkNo}/images/licence`,
+        `/api/merchant/member-onboarding-links/${link.linkNo}/images/licence`,
       );
       expect(stranger.status).toBe(404);
     });
@@ -356,7 +356,7 @@ for (const database of testDatabases) {
       expect(after).toEqual(before);
       const list = await manager.ok<{ items: LinkView[] }>(
         'GET',
-        '/api/merchant/members/onboarding-links?state=expired',
+        '/api/merchant/member-onboarding-links?state=expired',
       );
       expect(list.items.find((l) => l.linkNo === link.linkNo)).toMatchObject({
         state: 'expired',
@@ -369,12 +369,12 @@ for (const database of testDatabases) {
       const token = tokenOf(link.url);
       const theirs = await otherManager.ok<{ items: LinkView[] }>(
         'GET',
-        '/api/merchant/members/onboarding-links',
+        '/api/merchant/member-onboarding-links',
       );
       expect(theirs.items.some((l) => l.linkNo === link.linkNo)).toBe(false);
       const notTheirs = await otherManager.send<Refusal>(
         'POST',
-        `/api/merchant/members/onboarding-links/${link.linkNo}/revoke`,
+        `/api/merchant/member-onboarding-links/${link.linkNo}/revoke`,
       );
       expect(notTheirs.status).toBe(404);
       expect(notTheirs.body.code).toBe('ONBOARDING_LINK_NOT_FOUND');
@@ -382,13 +382,13 @@ for (const database of testDatabases) {
 
       const revoked = await manager.send<LinkView>(
         'POST',
-        `/api/merchant/members/onboarding-links/${link.linkNo}/revoke`,
+        `/api/merchant/member-onboarding-links/${link.linkNo}/revoke`,
       );
       expect(revoked.status).toBe(200);
       expect(revoked.body.state).toBe('revoked');
       const again = await manager.send<Refusal>(
         'POST',
-        `/api/merchant/members/onboarding-links/${link.linkNo}/revoke`,
+        `/api/merchant/member-onboarding-links/${link.linkNo}/revoke`,
       );
       expect(again.body.code).toBe('ONBOARDING_LINK_REVOKED');
       const refused = await step(token, 'identity', {

@@ -185,8 +185,8 @@ export const AUDIT_ACTIONS: Readonly<Record<string, AuditAction>> = {
   'POST /api/merchant/withdrawals': a('withdrawal.create', 'withdrawal'),
   'POST /api/merchant/members': a('member.create', 'member'),
   'POST /api/merchant/members/:memberNo/state': a('member.state', 'member'),
-  'POST /api/merchant/members/onboarding-links': a('member.onboarding_link_create', 'member_onboarding_link'),
-  'POST /api/merchant/members/onboarding-links/:linkNo/revoke': a(
+  'POST /api/merchant/member-onboarding-links': a('member.onboarding_link_create', 'member_onboarding_link'),
+  'POST /api/merchant/member-onboarding-links/:linkNo/revoke': a(
     'member.onboarding_link_revoke',
     'member_onboarding_link',
   ),

@@ -247,7 +247,7 @@ export async function merchantOnboardingLinkRoutes(
   const onboarding = services.memberOnboarding;
   const tags = ['merchant portal: members'];
   const manager = { merchantRole: 'manager' } as const;
-  const base = '/api/merchant/members/onboarding-links';
+  const base = '/api/merchant/member-onboarding-links';
 
   const views = async (rows: LinkRow[]) => {
     const memberIds = rows.flatMap((l) => (l.member_id ? [l.member_id] : []));

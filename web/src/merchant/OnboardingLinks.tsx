@@ -29,7 +29,7 @@ import { FieldSelect, marketWord } from './marketplaceTags.tsx';
 import { asList, type List, type MerchantAppInfo } from './types.ts';
 import { useSubtitle } from './useSubtitle.ts';
 
-const BASE = '/api/merchant/members/onboarding-links';
+const BASE = '/api/merchant/member-onboarding-links';
 const LINK_STATES = ['open', 'completed', 'revoked', 'expired'] as const;
 type LinkState = (typeof LINK_STATES)[number];
 const STATE_COLOR: Record<LinkState, string> = {
