@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { merchantTermsOf, type RoutableBinding } from '../catalog/service.ts';
+import { CIRCUIT_OPEN_CODE } from '../channels/gateway.ts';
 import { getAdapter } from '../channels/registry.ts';
 import type { CreatePaymentResult, PayWay } from '../channels/types.ts';
 import { Batcher } from '../db/batcher.ts';
@@ -356,7 +357,9 @@ export class CreateOrders {
         'channel did not open the payment',
       );
     }
-    const last = refusals.at(-1)!;
+    // The order fails with what a channel said: an account skipped for its open circuit tells the
+    // payer nothing when another one was asked and refused.
+    const last = [...refusals].reverse().find((r) => r.code !== CIRCUIT_OPEN_CODE) ?? refusals.at(-1)!;
     const failed = await queries.transition(
       this.ctx.db,
       current.id,
