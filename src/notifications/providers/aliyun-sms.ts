@@ -1,7 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { request } from 'undici';
 import type { RenderedMessage } from '../types.ts';
-import { DeliveryError, type ProviderTransport, phoneForChina } from './errors.ts';
+import { DeliveryError, type ProviderTransport, phoneForChina, postForJson } from './errors.ts';
 
 /** Aliyun Short Message Service (dysmsapi 2017-05-25), `SendSms` over the RPC API. */
 export interface AliyunSmsConfig {
@@ -72,25 +71,16 @@ export function aliyunSmsTransport(config: AliyunSmsConfig): ProviderTransport {
       const body = Object.entries(params)
         .map(([k, v]) => `${aliyunPercentEncode(k)}=${aliyunPercentEncode(v)}`)
         .join('&');
-      let answer: { Code?: string; Message?: string; BizId?: string; RequestId?: string };
-      try {
-        const res = await request(new URL('/', config.endpoint), {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
-          body,
-          headersTimeout: config.timeoutMs,
-          bodyTimeout: config.timeoutMs,
-        });
-        const text = await res.body.text();
-        try {
-          answer = JSON.parse(text);
-        } catch {
-          throw new DeliveryError(`HTTP ${res.statusCode}: not JSON`);
-        }
-      } catch (error) {
-        if (error instanceof DeliveryError) throw error;
-        throw new DeliveryError(`unreachable: ${(error as Error).message}`);
-      }
+      const answer = await postForJson<{
+        Code?: string;
+        Message?: string;
+        BizId?: string;
+        RequestId?: string;
+      }>(
+        new URL('/', config.endpoint),
+        { headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body },
+        config.timeoutMs,
+      );
       if (answer.Code !== 'OK')
         throw new DeliveryError(`${answer.Code ?? 'no Code'}: ${answer.Message ?? ''}`.trim());
       return `OK BizId ${answer.BizId ?? ''}`.trim();

@@ -1,3 +1,4 @@
+import { request } from 'undici';
 import type { MessageTransport, RenderedMessage } from '../types.ts';
 
 /** A built-in transport: it answers the provider's words for the delivery log (a message id). */
@@ -33,4 +34,33 @@ export function phoneE164(address: string): string {
   if (/^1\d{10}$/.test(digits)) return `+86${digits}`;
   if (/^\+\d{6,15}$/.test(digits)) return digits;
   throw new DeliveryError('not a phone number', false);
+}
+
+/**
+ * POSTs to a provider's API and reads its JSON answer; an unreachable provider or an answer that is
+ * not JSON is a DeliveryError (retryable), the provider's own refusal is the caller's to read.
+ */
+export async function postForJson<T>(
+  url: URL,
+  init: { headers: Record<string, string>; body: string },
+  timeoutMs: number,
+): Promise<T> {
+  try {
+    const res = await request(url, {
+      method: 'POST',
+      headers: init.headers,
+      body: init.body,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
+    const text = await res.body.text();
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new DeliveryError(`HTTP ${res.statusCode}: not JSON`);
+    }
+  } catch (error) {
+    if (error instanceof DeliveryError) throw error;
+    throw new DeliveryError(`unreachable: ${(error as Error).message}`);
+  }
 }

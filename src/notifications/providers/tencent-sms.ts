@@ -1,7 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
-import { request } from 'undici';
 import type { RenderedMessage } from '../types.ts';
-import { DeliveryError, type ProviderTransport, phoneE164 } from './errors.ts';
+import { DeliveryError, type ProviderTransport, phoneE164, postForJson } from './errors.ts';
 
 /** Tencent Cloud SMS, `SendSms` of API version 2021-01-11, signed with TC3-HMAC-SHA256. */
 export interface TencentSmsConfig {
@@ -87,10 +86,9 @@ export function tencentSmsTransport(config: TencentSmsConfig): ProviderTransport
         timestamp,
         payload,
       });
-      let answer: SendSmsAnswer;
-      try {
-        const res = await request(url, {
-          method: 'POST',
+      const answer = await postForJson<SendSmsAnswer>(
+        url,
+        {
           headers: {
             authorization: `TC3-HMAC-SHA256 Credential=${config.secretId}/${credentialScope}, SignedHeaders=content-type;host, Signature=${signature}`,
             'content-type': TC3_CONTENT_TYPE,
@@ -101,19 +99,9 @@ export function tencentSmsTransport(config: TencentSmsConfig): ProviderTransport
             'x-tc-region': config.region,
           },
           body: payload,
-          headersTimeout: config.timeoutMs,
-          bodyTimeout: config.timeoutMs,
-        });
-        const text = await res.body.text();
-        try {
-          answer = JSON.parse(text);
-        } catch {
-          throw new DeliveryError(`HTTP ${res.statusCode}: not JSON`);
-        }
-      } catch (error) {
-        if (error instanceof DeliveryError) throw error;
-        throw new DeliveryError(`unreachable: ${(error as Error).message}`);
-      }
+        },
+        config.timeoutMs,
+      );
       const response = answer.Response;
       if (response?.Error) throw new DeliveryError(`${response.Error.Code}: ${response.Error.Message}`);
       const status = response?.SendStatusSet?.[0];
