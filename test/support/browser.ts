@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { localDateTime } from '../../src/stats/time.ts';
 
 /** Debian's chromium (`apt-get install chromium`); playwright cannot download its own browser here. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -26,18 +27,7 @@ export const BROWSER_TIME_ZONE = 'Asia/Shanghai';
 
 /** The wall-clock time the consoles show for an instant (shell/format.ts dateTime) in BROWSER_TIME_ZONE. */
 export function wallClock(at: Date | string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone: BROWSER_TIME_ZONE,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(new Date(at));
-  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
-  return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')}:${part('second')}`;
+  return localDateTime(new Date(at), BROWSER_TIME_ZONE);
 }
 
 export async function launchBrowser(): Promise<Browser> {
