@@ -53,6 +53,7 @@ describe('the embedded mode', () => {
     }
     readings.sort((a, b) => a - b);
     const idle = readings[Math.floor(READINGS / 2)]!;
+    console.info(`embedded idle resident memory: ${Math.round(idle)} MB (limit ${IDLE_RSS_LIMIT_MB} MB)`);
     expect(idle, `resident MB, a second apart: ${readings.map(Math.round).join(', ')}`).toBeLessThanOrEqual(
       IDLE_RSS_LIMIT_MB,
     );
