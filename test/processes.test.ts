@@ -75,6 +75,8 @@ describe.each(postgresOnly)('qingyun start --processes 2, on $kind', (database) 
     running = await startQingyun({
       ...process.env,
       DATABASE_URL: opened.url,
+      // Through pgbouncer the LISTEN must reach PostgreSQL directly, as docs/deployment.md says.
+      DATABASE_LISTEN_URL: opened.listenUrl,
       QY_MASTER_KEY: masterKey.toString('hex'),
       QY_DATA_DIR: dataDir,
       QY_PROCESSES: '2',

@@ -7,7 +7,7 @@ import { pgliteSnapshot, postgresTemplateName } from './database-templates.ts';
  * Every database test runs on PGlite, and on PostgreSQL too when TEST_DATABASE_URL is set.
  * Each suite gets a fresh database (a scratch PostgreSQL database is dropped afterwards).
  *
- * Through pgbouncer (`npm run test:pgbouncer`), TEST_DATABASE_URL is pgbouncer and
+ * Through pgbouncer (CI, `npm run test:pgbouncer`), TEST_DATABASE_URL is pgbouncer and
  * TEST_DATABASE_ADMIN_URL the same server directly: CREATE / DROP DATABASE and each platform's
  * LISTEN go there, everything else through pgbouncer. TEST_DATABASES=postgres leaves PGlite out.
  */
