@@ -7,6 +7,7 @@ import {
   HISTORY_TABLES,
   MONTHS_AHEAD,
   monthLabel,
+  monthPartitions,
   monthStart,
   prepareMonths,
 } from '../src/db/partitions.ts';
@@ -72,6 +73,47 @@ describe.each(testDatabases)('partitioned history on $kind', (database) => {
     await expect
       .poll(async () => partitionOf('channel_notify', 'order_id = $1', [orderId]))
       .toContain(`channel_notify${suffix}`);
+  });
+
+  it('keeps the ledger entries in month partitions that the retention never archives', async () => {
+    const now = monthStart(new Date());
+    const suffix = (month: Date) => `_y${monthLabel(month).replace('-', 'm')}`;
+    const months = (await monthPartitions(db, 'ledger_entry')).map((p) => p.month);
+    for (let i = 0; i <= MONTHS_AHEAD; i++) expect(months).toContain(monthLabel(addMonths(now, i)));
+
+    const order = await paidSandboxOrder(t.client, {
+      mchOrderNo: `hist-ledger-${Date.now()}`,
+      amount: 2345,
+      subject: 'ledger partitions',
+    });
+    const [txn] = await db.query<{ id: string }>(
+      'SELECT id::text AS id FROM ledger_txn WHERE idempotency_key = $1',
+      [`payment:${order.orderNo}`],
+    );
+    expect(txn).toBeDefined();
+    expect(new Set(await partitionOf('ledger_entry', 'txn_id = $1', [txn!.id]))).toEqual(
+      new Set([`ledger_entry${suffix(now)}`]),
+    );
+
+    // Entries dated in an old month without a partition (an import, a clock put right) go to the
+    // default and then into their month; the retention, even at its shortest, never lists them.
+    const old = addMonths(now, -20);
+    await db.query(
+      `INSERT INTO ledger_entry (txn_id, account_id, amount, currency, created_at)
+       SELECT txn_id, account_id, amount, currency, $2 FROM ledger_entry WHERE txn_id = $1`,
+      [txn!.id, new Date(old.getTime() + 3_600_000)],
+    );
+    await prepareMonths(db);
+    expect(
+      new Set(await partitionOf('ledger_entry', 'txn_id = $1 AND created_at < $2', [txn!.id, now])),
+    ).toEqual(new Set([`ledger_entry${suffix(old)}`]));
+    await admin.ok('PUT', '/api/admin/settings/history', { retentionMonths: 12 });
+    expect((await history.months()).some((m) => (m.table as string) === 'ledger_entry')).toBe(false);
+    expect((await history.archiveDue()).some((a) => (a.table as string) === 'ledger_entry')).toBe(false);
+    expect((await monthPartitions(db, 'ledger_entry')).map((p) => p.month)).toContain(monthLabel(old));
+    await admin.ok('PUT', '/api/admin/settings/history', { retentionMonths: 0 });
+    await db.query('DELETE FROM ledger_entry WHERE txn_id = $1 AND created_at < $2', [txn!.id, now]);
+    expect((await t.platform.services.ledger.check()).ok).toBe(true);
   });
 
   it('keeps a row of a month without a partition in the default, then moves it into the month created for it', async () => {

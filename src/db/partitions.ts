@@ -6,14 +6,21 @@ import zlib from 'node:zlib';
 import type { Db, Queryable } from './index.ts';
 
 /**
- * The month partitions of the history tables (migration 048): created ahead of time, archived to a
- * file and dropped once older than the retention, restored from that file on demand. Months are UTC
- * months of created_at. A row whose month has no partition yet lands in the table's DEFAULT
- * partition and is moved into the month's partition when that is created, so an insert never fails
- * for want of a partition (a stopped worker, a clock far ahead) and nothing is lost.
+ * The month partitions of the history tables (migration 048) and of the ledger's entries (050):
+ * created ahead of time; for the history, archived to a file and dropped once older than the
+ * retention and restored from that file on demand. Months are UTC months of created_at. A row whose
+ * month has no partition yet lands in the table's DEFAULT partition and is moved into the month's
+ * partition when that is created, so an insert never fails for want of a partition (a stopped
+ * worker, a clock far ahead) and nothing is lost.
  */
 export const HISTORY_TABLES = ['order_event', 'channel_notify', 'notify_attempt', 'audit_log'] as const;
 export type HistoryTable = (typeof HISTORY_TABLES)[number];
+/**
+ * Every table partitioned by month. Ledger entries are never archived: every balance is their sum
+ * (`qingyun check-ledger`), and the books are kept.
+ */
+export const MONTHLY_TABLES = [...HISTORY_TABLES, 'ledger_entry'] as const;
+export type MonthlyTable = (typeof MONTHLY_TABLES)[number];
 
 /** How many months after the current one always have their partition. */
 export const MONTHS_AHEAD = 2;
@@ -21,8 +28,8 @@ export const MONTHS_AHEAD = 2;
 const BATCH_ROWS = 2_000;
 const MONTH_SUFFIX = /_y(\d{4})m(\d{2})$/;
 
-export interface MonthPartition {
-  table: HistoryTable;
+export interface MonthPartition<Table extends MonthlyTable = HistoryTable> {
+  table: Table;
   name: string;
   /** `YYYY-MM`. */
   month: string;
@@ -45,7 +52,7 @@ export function monthLabel(month: Date): string {
   return month.toISOString().slice(0, 7);
 }
 
-function partitionName(table: HistoryTable, month: Date): string {
+function partitionName(table: MonthlyTable, month: Date): string {
   const [y, m] = monthLabel(month).split('-');
   return `${table}_y${y}m${m}`;
 }
@@ -60,7 +67,10 @@ function boundLiteral(month: Date): string {
 }
 
 /** A table's month partitions, oldest first. */
-export async function monthPartitions(q: Queryable, table: HistoryTable): Promise<MonthPartition[]> {
+export async function monthPartitions<Table extends MonthlyTable>(
+  q: Queryable,
+  table: Table,
+): Promise<MonthPartition<Table>[]> {
   const rows = await q.query<{ name: string; comment: string | null }>(
     `SELECT c.relname AS name, obj_description(c.oid, 'pg_class') AS comment
        FROM pg_inherits i
@@ -81,13 +91,13 @@ export async function monthPartitions(q: Queryable, table: HistoryTable): Promis
 }
 
 /**
- * Gives every history table its month partitions from the oldest month its default partition holds
+ * Gives every monthly table its month partitions from the oldest month its default partition holds
  * (or the current month) through MONTHS_AHEAD months ahead. Idempotent; safe on several nodes at
  * once (a month another node just created is skipped). Returns the partitions it created.
  */
 export async function prepareMonths(db: Db, now = new Date()): Promise<string[]> {
   const created: string[] = [];
-  for (const table of HISTORY_TABLES) {
+  for (const table of MONTHLY_TABLES) {
     const [oldest] = await db.query<{ at: Date | null }>(
       `SELECT min(created_at) AS at FROM ${table}_default`,
     );
@@ -109,7 +119,7 @@ export async function prepareMonths(db: Db, now = new Date()): Promise<string[]>
  * in one transaction. The default is locked first, so no row of the month can land there between
  * the move and the attach (which checks the default holds none). False when it already existed.
  */
-async function createMonth(db: Db, table: HistoryTable, month: Date): Promise<boolean> {
+async function createMonth(db: Db, table: MonthlyTable, month: Date): Promise<boolean> {
   const name = partitionName(table, month);
   const next = addMonths(month, 1);
   return db.tx(async (q) => {
