@@ -3,7 +3,7 @@
  * paths against them, prints a table, writes bench/results/latest.json and appends a dated
  * summary to bench/RESULTS.md. PostgreSQL when BENCH_DATABASE_URL is set, PGlite otherwise.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -1109,5 +1109,28 @@ function log(message: string) {
   console.log(message);
 }
 
+/**
+ * On the embedded database the platform runs in this process, so it gets the Node flags `npm start`
+ * gives it (package.json: the young generation's size, V8's background threads): the workloads'
+ * peak memory is then the embedded mode's as its users run it. The bench starts itself again with
+ * them once; on PostgreSQL it runs as it was started.
+ */
+function rerunWithStartFlags(): number | null {
+  if (databaseUrl || process.env.QY_BENCH_START_FLAGS === '1') return null;
+  const command = npmStartCommand();
+  const nodeFlags = command.slice(1, command.indexOf('src/app/cli.ts'));
+  const child = spawnSync(
+    process.execPath,
+    [...nodeFlags, fileURLToPath(import.meta.url), ...process.argv.slice(2)],
+    {
+      stdio: 'inherit',
+      env: { ...process.env, QY_BENCH_START_FLAGS: '1' },
+    },
+  );
+  return child.status ?? 1;
+}
+
+const rerun = rerunWithStartFlags();
+if (rerun !== null) process.exit(rerun);
 await main();
 process.exit(0);
