@@ -127,7 +127,7 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
       demo,
       async stop() {
         if (controlPath) fs.rmSync(controlPath, { force: true });
-        await http?.close();
+        if (http) await closeHttp(http, log);
         await worker?.stop();
         await running.health.close();
         await running.notify.close();
@@ -144,6 +144,33 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
     await services?.reads.close().catch(() => {});
     if (ownsDb) await db.close().catch(() => {});
     throw error;
+  }
+}
+
+/** How long a stopping server waits for requests in flight before it cuts their connections. */
+export const SHUTDOWN_DRAIN_MS = 10_000;
+
+/**
+ * Stops taking connections and lets the requests in flight finish. Fastify closes the connections
+ * idle when it starts closing, but one whose request finishes after that would idle on through its
+ * keep-alive (72 s) and hold the stop as long: idle connections are closed as they become idle, and
+ * whatever is still open after SHUTDOWN_DRAIN_MS is cut.
+ */
+async function closeHttp(http: FastifyInstance, log: Logger): Promise<void> {
+  const closing = http.close();
+  const sweep = setInterval(() => http.server.closeIdleConnections(), 50);
+  const cut = setTimeout(() => {
+    log.warn(
+      { drainMs: SHUTDOWN_DRAIN_MS },
+      'requests still running when the drain ended: their connections are cut',
+    );
+    http.server.closeAllConnections();
+  }, SHUTDOWN_DRAIN_MS);
+  try {
+    await closing;
+  } finally {
+    clearInterval(sweep);
+    clearTimeout(cut);
   }
 }
 
