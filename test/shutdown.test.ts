@@ -42,7 +42,7 @@ describe.each(testDatabases)('stopping the platform on $kind', (database) => {
       await new Promise((resolve) => setTimeout(resolve, 300));
       finishBody();
       const response = await answer;
-      // The login was refused as a login, not cut off: the request finished.
+      // Answered by the platform (a refusal of this made-up login), not cut off: the request finished.
       expect(response.statusCode).toBeGreaterThanOrEqual(400);
       expect(response.statusCode).toBeLessThan(500);
       await response.body.dump();
