@@ -7,8 +7,9 @@ import { migrate } from './migrate.ts';
 
 /**
  * What a PostgreSQL deployment does outside a request's transaction: migrations on an empty
- * database, the readiness probe and the configuration bus. `npm run test:pgbouncer` (and CI's `npm test`) runs it through
- * pgbouncer in transaction pooling mode, where each of these once depended on session state.
+ * database, the readiness probe and the configuration bus. CI's `npm test` and `npm run
+ * test:pgbouncer` run it through pgbouncer in transaction pooling mode, where each of these once
+ * depended on session state.
  */
 const poolUrl = process.env.TEST_DATABASE_URL;
 
