@@ -63,7 +63,7 @@ async function fillOrders(services: BenchServices, target: number, log: (m: stri
   for (let from = existing + 1; from <= target; from += FILL_CHUNK) {
     const to = Math.min(target, from + FILL_CHUNK - 1);
     await db.query(
-      `WITH o AS (INSERT INTO pay_order (order_no, merchant_id, app_id, mch_order_no, request_hash, product_id, product_code,
+      `INSERT INTO pay_order (order_no, merchant_id, app_id, mch_order_no, request_hash, product_id, product_code,
          channel_account_id, adapter_code, amount, currency, subject, state, merchant_rate_ppm, channel_rate_ppm, fee,
          channel_cost, platform_profit, expires_at, created_at, paid_at, closed_at, channel_order_no, refunded_amount, test)
        SELECT 'G' || i, ($1::bigint[])[1 + floor(cardinality($1::bigint[]) * r.m ^ 3)::int], 'bench-growth',
@@ -80,9 +80,7 @@ async function fillOrders(services: BenchServices, target: number, log: (m: stri
             LATERAL (SELECT now() - interval '1 minute'
                             - (($6::bigint - i) + r.t) / $6::float8 * interval '180 days' AS at) c,
             LATERAL (SELECT CASE WHEN r.s < 0.65 THEN 'paid' WHEN r.s < 0.90 THEN 'closed'
-                                 WHEN r.s < 0.97 THEN 'failed' ELSE 'refunded' END AS state) s
-         RETURNING id, order_no, app_id, mch_order_no)
-       INSERT INTO pay_order_key (id, order_no, app_id, mch_order_no) SELECT * FROM o`,
+                                 WHEN r.s < 0.97 THEN 'failed' ELSE 'refunded' END AS state) s`,
       [merchants, product.id, product.code, accounts, from, target, to],
     );
     log(`  growth: ${to.toLocaleString('en')} orders`);

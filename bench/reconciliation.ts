@@ -39,16 +39,14 @@ export async function prepareReconciliation(
   // The day's orders in one statement (the rollup triggers fold it), each with the 3 fen channel cost
   // the statement's fee agrees with unless a fault says otherwise.
   await services.db.query(
-    `WITH o AS (INSERT INTO pay_order (order_no, merchant_id, app_id, mch_order_no, request_hash, product_id, product_code,
+    `INSERT INTO pay_order (order_no, merchant_id, app_id, mch_order_no, request_hash, product_id, product_code,
        channel_account_id, adapter_code, amount, currency, subject, state, merchant_rate_ppm, channel_rate_ppm, fee,
        channel_cost, platform_profit, expires_at, created_at, paid_at, channel_order_no, test)
      SELECT 'R' || i, $1, 'bench-recon', 'bench-recon-' || i, '', $2, $3, $4, 'sandbox', 1000 + i % 5000, 'CNY',
             'recon', 'paid', 6000, 3000, 6, 3, 3, $5::timestamptz,
             $5::timestamptz + (i * $6::float8) * interval '1 millisecond',
             $5::timestamptz + (i * $6::float8) * interval '1 millisecond', 'SBR' || i, false
-     FROM generate_series(1, $7::int) AS i
-     RETURNING id, order_no, app_id, mch_order_no)
-     INSERT INTO pay_order_key (id, order_no, app_id, mch_order_no) SELECT * FROM o`,
+     FROM generate_series(1, $7::int) AS i`,
     [merchant.id, product.id, product.code, account.id, from.toISOString(), spacingMs, lines],
   );
   await services.db.query('ANALYZE pay_order');

@@ -767,15 +767,13 @@ async function seedPaidOrders(services: BenchServices, mchNo: string, count: num
   const product = (await services.catalog.productByCode(DEMO_PRODUCT))!;
   const accounts = (await services.catalog.listChannelAccounts()).map((a) => a.id.toString());
   await services.db.query(
-    `WITH o AS (INSERT INTO pay_order (order_no, merchant_id, app_id, mch_order_no, request_hash, product_id, product_code,
+    `INSERT INTO pay_order (order_no, merchant_id, app_id, mch_order_no, request_hash, product_id, product_code,
        channel_account_id, adapter_code, amount, currency, subject, state, merchant_rate_ppm, channel_rate_ppm, fee,
        channel_cost, platform_profit, expires_at, created_at, paid_at, test)
      SELECT 'B' || i, $1, 'bench-seed', 'bench-seed-' || i, '', $2, $3, ($4::bigint[])[1 + i % cardinality($4::bigint[])],
             'sandbox', 1000 + i % 5000, 'CNY', 'seed', 'paid', 6000, 3000, 6, 3, 3, now(),
             now() - (i % 129600) * interval '1 minute', now() - (i % 129600) * interval '1 minute', false
-     FROM generate_series(1, $5::int) AS i
-     RETURNING id, order_no, app_id, mch_order_no)
-     INSERT INTO pay_order_key (id, order_no, app_id, mch_order_no) SELECT * FROM o`,
+     FROM generate_series(1, $5::int) AS i`,
     [merchant.id, product.id, product.code, accounts, count],
   );
   // A running database's autovacuum would have analysed the rollups after such a load; without

@@ -17,9 +17,9 @@ import { testDatabases } from './support/databases.ts';
 import { paidSandboxOrder, startTestPlatform, type TestPlatform } from './support/platform.ts';
 
 /**
- * The history tables partitioned by month (migration 048; the ledger entries 050, the orders 051):
- * months prepared ahead, rows of a month without its partition kept in the default and moved later,
- * months past the retention archived to a file and dropped, and an archive restored exactly.
+ * The history tables partitioned by month (migration 048): months prepared ahead, rows of a month
+ * without its partition kept in the default and moved later, months past the retention archived
+ * to a file and dropped, and an archive restored exactly.
  */
 describe.each(testDatabases)('partitioned history on $kind', (database) => {
   let t: TestPlatform;
@@ -113,69 +113,6 @@ describe.each(testDatabases)('partitioned history on $kind', (database) => {
     expect((await monthPartitions(db, 'ledger_entry')).map((p) => p.month)).toContain(monthLabel(old));
     await admin.ok('PUT', '/api/admin/settings/history', { retentionMonths: 0 });
     await db.query('DELETE FROM ledger_entry WHERE txn_id = $1 AND created_at < $2', [txn!.id, now]);
-    expect((await t.platform.services.ledger.check()).ok).toBe(true);
-  });
-
-  it('keeps orders in month partitions, their numbers unique across every month, and never archives them', async () => {
-    const now = monthStart(new Date());
-    const suffix = (month: Date) => `_y${monthLabel(month).replace('-', 'm')}`;
-    const months = (await monthPartitions(db, 'pay_order')).map((p) => p.month);
-    for (let i = 0; i <= MONTHS_AHEAD; i++) expect(months).toContain(monthLabel(addMonths(now, i)));
-
-    const input = { mchOrderNo: `hist-order-${Date.now()}`, amount: 3456, subject: 'order partitions' };
-    const order = await paidSandboxOrder(t.client, input);
-    expect(await partitionOf('pay_order', 'order_no = $1', [order.orderNo])).toEqual([
-      `pay_order${suffix(now)}`,
-    ]);
-
-    // An order dated in an old month without a partition (an import) waits in the default, then
-    // goes into its month; it stays the same order to the API, to refunds and to a retried create.
-    const old = addMonths(now, -20);
-    await db.query('UPDATE pay_order SET created_at = $2 WHERE order_no = $1', [
-      order.orderNo,
-      new Date(old.getTime() + 3_600_000),
-    ]);
-    expect(await partitionOf('pay_order', 'order_no = $1', [order.orderNo])).toEqual(['pay_order_default']);
-    await prepareMonths(db);
-    expect(await partitionOf('pay_order', 'order_no = $1', [order.orderNo])).toEqual([
-      `pay_order${suffix(old)}`,
-    ]);
-    expect((await t.client.getOrder(order.orderNo)).state).toBe('paid');
-    const retried = await t.client.createOrder({ productCode: 'sandbox_qr', ...input });
-    expect(retried.orderNo).toBe(order.orderNo);
-    const [copies] = await db.query<{ n: number }>(
-      'SELECT count(*)::int AS n FROM pay_order WHERE app_id = $1 AND mch_order_no = $2',
-      [t.demo.merchant.appId, input.mchOrderNo],
-    );
-    expect(copies?.n).toBe(1);
-    const refund = await t.client.createRefund({
-      orderNo: order.orderNo,
-      mchRefundNo: `${input.mchOrderNo}-r`,
-      amount: 1000,
-    });
-    expect(refund.orderNo).toBe(order.orderNo);
-
-    // The numbers are unique whatever month holds the order, for the platform's and the merchant's.
-    await expect(
-      db.query(
-        `INSERT INTO pay_order_key (id, order_no, app_id, mch_order_no)
-         VALUES (nextval('pay_order_id_seq'), $1, 'another-app', 'another-number')`,
-        [order.orderNo],
-      ),
-    ).rejects.toThrow(/duplicate key|unique/);
-    await expect(
-      db.query(
-        `INSERT INTO pay_order_key (id, order_no, app_id, mch_order_no)
-         VALUES (nextval('pay_order_id_seq'), 'ANOTHER-NUMBER', $1, $2)`,
-        [t.demo.merchant.appId, input.mchOrderNo],
-      ),
-    ).rejects.toThrow(/duplicate key|unique/);
-
-    // The retention, even at its shortest, never lists the orders' months.
-    await admin.ok('PUT', '/api/admin/settings/history', { retentionMonths: 12 });
-    expect((await history.months()).some((m) => (m.table as string) === 'pay_order')).toBe(false);
-    expect((await history.archiveDue()).some((a) => (a.table as string) === 'pay_order')).toBe(false);
-    await admin.ok('PUT', '/api/admin/settings/history', { retentionMonths: 0 });
     expect((await t.platform.services.ledger.check()).ok).toBe(true);
   });
 

@@ -16,11 +16,10 @@ import type { Db, Queryable } from './index.ts';
 export const HISTORY_TABLES = ['order_event', 'channel_notify', 'notify_attempt', 'audit_log'] as const;
 export type HistoryTable = (typeof HISTORY_TABLES)[number];
 /**
- * Every table partitioned by month. Ledger entries and orders are never archived: every balance is
- * the entries' sum (`qingyun check-ledger`), refunds, settlement and statements read the orders, and
- * the books are kept.
+ * Every table partitioned by month. Ledger entries are never archived: every balance is their sum
+ * (`qingyun check-ledger`), and the books are kept.
  */
-export const MONTHLY_TABLES = [...HISTORY_TABLES, 'ledger_entry', 'pay_order'] as const;
+export const MONTHLY_TABLES = [...HISTORY_TABLES, 'ledger_entry'] as const;
 export type MonthlyTable = (typeof MONTHLY_TABLES)[number];
 
 /** How many months after the current one always have their partition. */

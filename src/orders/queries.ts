@@ -119,10 +119,8 @@ export interface NewOrderEvent {
  * Inserts orders and their first events in one statement (the group-commit path). The order
  * number follows the operators' rule (支付配置, settings/platform.ts): prefix + date part (Beijing
  * time) + the database sequence zero-padded to its digits (never cut, so no two orders share it
- * across nodes, whatever the rule) + random digits. Each order's identity goes into pay_order_key
- * first (its unique numbers, migration 051): an order whose (app, mchOrderNo) already exists is
- * skipped there, and is not in the result. Each (app, mchOrderNo) comes once per call (create.ts's
- * insertBatch keeps the first).
+ * across nodes, whatever the rule) + random digits. An order whose (app, mchOrderNo) already exists
+ * is skipped: it is not in the result.
  */
 export function insertOrders(
   q: Queryable,
@@ -168,26 +166,20 @@ export function insertOrders(
          amount bigint, currency text, subject text, body text, merchant_rate_ppm int, channel_rate_ppm int, fee bigint,
          channel_cost bigint, platform_profit bigint, agent_commission bigint, agent_chain jsonb, notify_url text, return_url text, client_ip text, extra jsonb,
          expires_at timestamptz, source text, created_by_user_id bigint, test boolean, collect_code_id bigint, rand text, events jsonb)),
-     n AS (SELECT v.app_id, v.mch_order_no, v.rand, nextval('order_no_seq')::text AS seq FROM v),
-     k AS (
-       INSERT INTO pay_order_key (id, order_no, app_id, mch_order_no)
-       SELECT nextval('pay_order_id_seq'),
-              $2::text || CASE WHEN $3::text = '' THEN '' ELSE to_char(now() AT TIME ZONE 'Asia/Shanghai', $3::text) END
-                  || CASE WHEN length(n.seq) >= $4::int THEN n.seq ELSE lpad(n.seq, $4::int, '0') END || n.rand,
-              n.app_id, n.mch_order_no
-       FROM n
-       ON CONFLICT (app_id, mch_order_no) DO NOTHING
-       RETURNING *),
+     n AS (SELECT v.app_id, v.mch_order_no, nextval('order_no_seq')::text AS seq FROM v),
      o AS (
-       INSERT INTO pay_order (id, order_no, merchant_id, app_id, mch_order_no, request_hash, product_id, product_code,
+       INSERT INTO pay_order (order_no, merchant_id, app_id, mch_order_no, request_hash, product_id, product_code,
          channel_account_id, adapter_code, amount, currency, subject, body, state, merchant_rate_ppm, channel_rate_ppm,
          fee, channel_cost, platform_profit, agent_commission, agent_chain, notify_url, return_url, client_ip, extra,
          expires_at, source, created_by_user_id, test, collect_code_id)
-       SELECT k.id, k.order_no, v.merchant_id, v.app_id, v.mch_order_no, request_hash, product_id, product_code,
-              channel_account_id, adapter_code, amount, currency, subject, body, 'created', merchant_rate_ppm,
-              channel_rate_ppm, fee, channel_cost, platform_profit, agent_commission, agent_chain, notify_url, return_url,
-              client_ip, extra, expires_at, source, created_by_user_id, test, collect_code_id
-       FROM v JOIN k ON k.app_id = v.app_id AND k.mch_order_no = v.mch_order_no
+       SELECT $2::text || CASE WHEN $3::text = '' THEN '' ELSE to_char(now() AT TIME ZONE 'Asia/Shanghai', $3::text) END
+                  || CASE WHEN length(n.seq) >= $4::int THEN n.seq ELSE lpad(n.seq, $4::int, '0') END || v.rand,
+              v.merchant_id, v.app_id, v.mch_order_no, request_hash, product_id, product_code, channel_account_id, adapter_code,
+              amount, currency, subject, body, 'created', merchant_rate_ppm, channel_rate_ppm, fee, channel_cost,
+              platform_profit, agent_commission, agent_chain, notify_url, return_url, client_ip, extra, expires_at, source, created_by_user_id, test,
+              collect_code_id
+       FROM v JOIN n ON n.app_id = v.app_id AND n.mch_order_no = v.mch_order_no
+       ON CONFLICT (app_id, mch_order_no) DO NOTHING
        RETURNING *),
      e AS (
        INSERT INTO order_event (order_id, kind, detail)
