@@ -29,6 +29,12 @@ export interface ConfigBus {
   start(): void;
   /** Whether changes made by other processes arrive now (always true on the embedded database). */
   readonly listening: boolean;
+  /**
+   * Whether the listener's connection took a LISTEN but its own test notification never came back on
+   * it: a connection through pgbouncer in transaction pooling mode does that, silently. Other
+   * processes' changes are then seen only when the caches' TTL runs out (set DATABASE_LISTEN_URL).
+   */
+  readonly notReceiving: boolean;
   close(): Promise<void>;
 }
 
@@ -37,6 +43,8 @@ export const CONFIG_CHANNEL = 'qy_config';
 
 /** Longest wait between attempts to reconnect the listener. */
 const MAX_RECONNECT_DELAY_MS = 10_000;
+/** How long a listener waits for its own test notification before it judges its connection deaf. */
+export const LISTEN_PROBE_TIMEOUT_MS = 5_000;
 
 class Subscribers {
   private readonly byTopic = new Map<string, Set<(key: string | undefined) => void>>();
@@ -64,6 +72,7 @@ export function localConfigBus(): ConfigBus {
   const subscribers = new Subscribers();
   return {
     listening: true,
+    notReceiving: false,
     start() {},
     async publish(topic, key) {
       subscribers.deliver(topic, key);
@@ -76,7 +85,9 @@ export function localConfigBus(): ConfigBus {
 export interface PostgresBusOptions {
   /** Sends the NOTIFY (any pooled connection will do: only the LISTEN needs its own). */
   db: Queryable;
-  log?: { warn(obj: object, msg: string): void };
+  log?: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+  /** For tests; {@link LISTEN_PROBE_TIMEOUT_MS} otherwise. */
+  probeTimeoutMs?: number;
 }
 
 /** PostgreSQL's bus: NOTIFY through the pool, LISTEN on a connection of its own that reconnects. */
@@ -86,6 +97,9 @@ export function postgresConfigBus(connectionString: string, options: PostgresBus
   const node = randomUUID();
   let client: pg.Client | null = null;
   let listening = false;
+  let notReceiving = false;
+  // The test notification the listener waits for after each LISTEN, and what to call when it arrives.
+  let probe: { id: string; arrived: () => void } | null = null;
   let closed = false;
   let delay = 250;
   let timer: NodeJS.Timeout | null = null;
@@ -98,6 +112,7 @@ export function postgresConfigBus(connectionString: string, options: PostgresBus
     } catch {
       return;
     }
+    if (parsed.n === node && probe && (parsed as { p?: string }).p === probe.id) probe.arrived();
     if (parsed.n === node || typeof parsed.t !== 'string') return;
     subscribers.deliver(parsed.t, typeof parsed.k === 'string' ? parsed.k : undefined);
   };
@@ -130,16 +145,58 @@ export function postgresConfigBus(connectionString: string, options: PostgresBus
     try {
       await next.connect();
       await next.query(`LISTEN ${CONFIG_CHANNEL}`);
+      const heard = await hearsItself();
       if (closed) {
         await next.end();
         return;
       }
+      if (heard === 'failed') throw new Error('test notification not sent');
+      if (heard === 'silent') {
+        if (!notReceiving) {
+          options.log?.error(
+            {},
+            'configuration listener receives no notifications (behind pgbouncer in transaction pooling mode? ' +
+              'set DATABASE_LISTEN_URL to PostgreSQL itself); changes made by other processes are seen ' +
+              'only when the caches expire',
+          );
+        }
+        notReceiving = true;
+        if (client === next) lost('no notification received');
+        return;
+      }
+      notReceiving = false;
       listening = true;
       delay = 250;
       // Whatever changed while nobody listened is forgotten too: every topic, every key.
       subscribers.deliver('*', undefined);
     } catch (error) {
       if (client === next) lost(error);
+    }
+  };
+  /**
+   * Sends a notification through the pool, as a change would be announced, and waits for it on the
+   * listener: a LISTEN that "succeeded" through a transaction pooler never hears anything.
+   */
+  const hearsItself = async (): Promise<'heard' | 'silent' | 'failed'> => {
+    const id = randomUUID();
+    let timeout: NodeJS.Timeout | undefined;
+    const heard = new Promise<'heard' | 'silent'>((resolve) => {
+      probe = { id, arrived: () => resolve('heard') };
+      timeout = setTimeout(() => resolve('silent'), options.probeTimeoutMs ?? LISTEN_PROBE_TIMEOUT_MS);
+      timeout.unref();
+    });
+    try {
+      await options.db.query('SELECT pg_notify($1, $2)', [
+        CONFIG_CHANNEL,
+        JSON.stringify({ n: node, p: id }),
+      ]);
+      return await heard;
+    } catch {
+      // The database, not the listener: reconnect as for any other loss.
+      return 'failed';
+    } finally {
+      clearTimeout(timeout);
+      probe = null;
     }
   };
   let started = false;
@@ -152,6 +209,9 @@ export function postgresConfigBus(connectionString: string, options: PostgresBus
     },
     get listening() {
       return listening;
+    },
+    get notReceiving() {
+      return notReceiving;
     },
     async publish(topic, key, via) {
       subscribers.deliver(topic, key);

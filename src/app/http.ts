@@ -224,7 +224,14 @@ export async function buildHttpApp({
       await services.db.ping(READY_PROBE_TIMEOUT_MS);
       const replica = services.reads.status();
       // Which process answered: with several API processes on one port, a probe or a person can tell.
-      const ready = { status: 'ready', database: services.db.kind, pid: process.pid };
+      const ready = {
+        status: 'ready',
+        database: services.db.kind,
+        pid: process.pid,
+        // Still ready, but deaf to other processes' configuration changes until DATABASE_LISTEN_URL is
+        // fixed: they reach this one only when its caches expire.
+        ...(services.configBus.notReceiving ? { configChanges: 'not_received' } : {}),
+      };
       // A replica that is down or behind leaves the node ready: its reads go to the primary meanwhile.
       if (!replica.configured) return ready;
       const { target, reason, lagMs, lagBytes, maxLagMs, checkedAt } = replica;

@@ -57,9 +57,36 @@ describe.runIf(poolUrl && testAdminUrl)('PostgreSQL outside a request, through T
       // Published inside a transaction: PostgreSQL sends it at commit, whichever server connection ran it.
       await dbA.tx((q) => busA.publish('catalog', 'sandbox_qr', q));
       await expect.poll(() => heard, { timeout: 5_000 }).toEqual(['sandbox_qr']);
+      expect(busB.notReceiving).toBe(false);
     } finally {
       await busA.close();
       await busB.close();
     }
   });
+
+  // Only where TEST_DATABASE_URL is a transaction pooler in front of the server (CI: pgbouncer).
+  it.runIf(poolUrl !== testAdminUrl)(
+    'says so when its LISTEN goes through the transaction pooler and hears nothing',
+    async () => {
+      const db = open(2);
+      const errors: string[] = [];
+      const log = { warn() {}, error: (_: object, msg: string) => errors.push(msg) };
+      // The misconfiguration: DATABASE_LISTEN_URL left out, so the listener goes where the pool does.
+      const deaf = postgresConfigBus(at(poolUrl!), { db, log, probeTimeoutMs: 1_000 });
+      const heard: (string | undefined)[] = [];
+      deaf.subscribe('catalog', (key) => heard.push(key));
+      deaf.start();
+      try {
+        await expect.poll(() => deaf.notReceiving, { timeout: 10_000 }).toBe(true);
+        expect(deaf.listening).toBe(false);
+        expect(errors).toEqual([expect.stringContaining('DATABASE_LISTEN_URL')]);
+        // Its reconnects keep trying, and keep quiet about what they already said.
+        await new Promise((resolve) => setTimeout(resolve, 2_500));
+        expect(errors).toHaveLength(1);
+        expect(heard).toEqual([]);
+      } finally {
+        await deaf.close();
+      }
+    },
+  );
 });
