@@ -80,6 +80,7 @@ describe.each(testDatabases)('a start on $kind', (database) => {
       const scratch = await database.open();
       cleanups.push(() => scratch.dispose());
       env.DATABASE_URL = scratch.url;
+      env.DATABASE_LISTEN_URL = scratch.listenUrl;
       env.QY_MASTER_KEY = randomBytes(32).toString('hex');
     } else {
       fs.writeFileSync(path.join(dataDir, 'master.key'), randomBytes(32).toString('hex'), { mode: 0o644 });

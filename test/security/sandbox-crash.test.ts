@@ -101,6 +101,7 @@ describe.each(testDatabases)('a platform crash with the embedded sandbox on $kin
       const scratch = await database.open();
       await scratch.db.close();
       env.DATABASE_URL = scratch.url;
+      env.DATABASE_LISTEN_URL = scratch.listenUrl;
       cleanups.push(() => scratch.dispose().catch(() => {}));
     }
     const sandboxMerchants = await seed(env);
