@@ -38,6 +38,7 @@ for (const database of testDatabases) {
     let client: QingyunClient;
     const product = uniqueName('cm_p');
     let mchNo: string;
+    let merchantId: bigint;
     let topNo: string;
     let subNo: string;
     let topId: bigint;
@@ -141,6 +142,7 @@ for (const database of testDatabases) {
 
       const merchant = await s.merchants.createMerchant({ name: 'Commission merchant' });
       mchNo = merchant.mch_no;
+      merchantId = merchant.id;
       await s.catalog.setMerchantRate(merchant.id, product, 6000);
       await admin.ok('POST', `/api/admin/merchants/${mchNo}/move`, { agentNo: subNo });
       const { app, secret } = await s.merchants.createApp(mchNo, { name: 'commission app' });
@@ -247,6 +249,101 @@ for (const database of testDatabases) {
       expect(await balance('agent_available', topId)).toBe(availableTop + pendingTop);
       expect(await services().orders.settleAgentCommissions(true)).toBe(0);
       await expectLedgerOk();
+    });
+
+    it('direct mode: the channel pays the merchant, the margin with both agents’ commission is owed by the merchant, and the books stay exact through a refund and settlement', async () => {
+      const platformAccount = (kind: AccountKind) =>
+        services().ledger.balanceOf({ kind, ownerId: null, currency: 'CNY' });
+      const merchantAccount = (kind: AccountKind) =>
+        services().ledger.balanceOf({ kind, ownerId: merchantId, currency: 'CNY' });
+      const snapshot = async () => ({
+        top: await balance('agent_pending', topId),
+        sub: await balance('agent_pending', subId),
+        topAvailable: await balance('agent_available', topId),
+        byChannel: await merchantAccount('merchant_settled_by_channel'),
+        pending: await merchantAccount('merchant_pending'),
+        receivable: await platformAccount('platform_receivable'),
+        revenue: await platformAccount('platform_revenue'),
+      });
+      // Settled by the channel straight to the merchant (no licence to hold its funds), next day.
+      await services().settlementTerms.setTerms(services().db, merchantId, {
+        mode: 'direct',
+        cycle: 'D1',
+        d0Ppm: 1_000_000,
+        tnDays: 1,
+        reservePpm: 0,
+        reserveDays: 0,
+      });
+      try {
+        const before = await snapshot();
+        const order = await pay(20_000); // fee 120: cost 60, top 20, sub 20, platform 20
+        const row = await services().orders.requireByOrderNo(order.orderNo);
+        expect([row.settle_mode, row.fee, row.channel_cost, row.agent_commission]).toEqual([
+          'direct',
+          120n,
+          60n,
+          40n,
+        ]);
+        const paid = await snapshot();
+        expect({
+          top: paid.top - before.top,
+          sub: paid.sub - before.sub,
+          byChannel: paid.byChannel - before.byChannel,
+          pending: paid.pending - before.pending,
+          receivable: paid.receivable - before.receivable,
+          revenue: paid.revenue - before.revenue,
+        }).toEqual({
+          top: 20n,
+          sub: 20n,
+          // The channel owes the merchant the amount less its cost; none of it passes through us.
+          byChannel: 19_940n,
+          pending: 0n,
+          // The merchant owes the platform its margin: its own 20 and the agents' 40.
+          receivable: -60n,
+          revenue: 20n,
+        });
+        await expectLedgerOk();
+
+        const refund = await client.createRefund({
+          orderNo: order.orderNo,
+          mchRefundNo: `CMD-${++sequence}`,
+          amount: 5_000,
+        });
+        expect((await refundSettled(refund.refundNo)).state).toBe('succeeded');
+        // A quarter of each part back: fee 30, cost 15, top 5, sub 5, platform 5.
+        expect((await profitRows(order.orderNo)).map((r) => r.refunded_amount)).toEqual([5n, 5n, 5n]);
+        const refunded = await snapshot();
+        expect({
+          top: refunded.top - before.top,
+          sub: refunded.sub - before.sub,
+          byChannel: refunded.byChannel - before.byChannel,
+          receivable: refunded.receivable - before.receivable,
+          revenue: refunded.revenue - before.revenue,
+        }).toEqual({ top: 15n, sub: 15n, byChannel: 14_955n, receivable: -45n, revenue: 15n });
+        await expectLedgerOk();
+
+        // The day after: what the channel paid the merchant is recorded, and the commission settles.
+        await services().settlement.run(new Date(Date.now() + 20 * 86_400_000));
+        expect((await services().orders.requireByOrderNo(order.orderNo)).settled_at).not.toBeNull();
+        await services().orders.settleAgentCommissions(true);
+        const settled = await snapshot();
+        expect(settled.byChannel).toBe(before.byChannel);
+        expect(settled.pending).toBe(before.pending);
+        expect(settled.top).toBe(0n);
+        expect(settled.topAvailable - before.topAvailable).toBe(before.top + 15n);
+        // What the merchant owes the platform stays owed: settlement moved none of our money.
+        expect(settled.receivable - before.receivable).toBe(-45n);
+        await expectLedgerOk();
+      } finally {
+        await services().settlementTerms.setTerms(services().db, merchantId, {
+          mode: 'platform',
+          cycle: 'D1',
+          d0Ppm: 1_000_000,
+          tnDays: 1,
+          reservePpm: 0,
+          reserveDays: 0,
+        });
+      }
     });
 
     it('shows each agent its own commission, and operators any agent’s', async () => {
