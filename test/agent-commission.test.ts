@@ -4,6 +4,7 @@ import { QingyunClient } from '../sdk/index.ts';
 import { EVERY_AGENT } from '../src/agents/service.ts';
 import { ledgerReport } from '../src/app/platform.ts';
 import type { AccountKind } from '../src/ledger/types.ts';
+import { DEFAULT_TERMS } from '../src/settlement/terms.ts';
 import { ConsoleClient, operatorConsole, uniqueName } from './support/console.ts';
 import { testDatabases } from './support/databases.ts';
 import {
@@ -267,12 +268,9 @@ for (const database of testDatabases) {
       });
       // Settled by the channel straight to the merchant (no licence to hold its funds), next day.
       await services().settlementTerms.setTerms(services().db, merchantId, {
+        ...DEFAULT_TERMS,
         mode: 'direct',
         cycle: 'D1',
-        d0Ppm: 1_000_000,
-        tnDays: 1,
-        reservePpm: 0,
-        reserveDays: 0,
       });
       try {
         const before = await snapshot();
@@ -335,14 +333,7 @@ for (const database of testDatabases) {
         expect(settled.receivable - before.receivable).toBe(-45n);
         await expectLedgerOk();
       } finally {
-        await services().settlementTerms.setTerms(services().db, merchantId, {
-          mode: 'platform',
-          cycle: 'D1',
-          d0Ppm: 1_000_000,
-          tnDays: 1,
-          reservePpm: 0,
-          reserveDays: 0,
-        });
+        await services().settlementTerms.setTerms(services().db, merchantId, DEFAULT_TERMS);
       }
     });
 
