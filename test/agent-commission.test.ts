@@ -263,7 +263,8 @@ for (const database of testDatabases) {
         topAvailable: await balance('agent_available', topId),
         byChannel: await merchantAccount('merchant_settled_by_channel'),
         pending: await merchantAccount('merchant_pending'),
-        receivable: await platformAccount('platform_receivable'),
+        receivable: await merchantAccount('platform_receivable'),
+        unattributed: await platformAccount('platform_receivable'),
         revenue: await platformAccount('platform_revenue'),
       });
       // Settled by the channel straight to the merchant (no licence to hold its funds), next day.
@@ -289,6 +290,7 @@ for (const database of testDatabases) {
           byChannel: paid.byChannel - before.byChannel,
           pending: paid.pending - before.pending,
           receivable: paid.receivable - before.receivable,
+          unattributed: paid.unattributed - before.unattributed,
           revenue: paid.revenue - before.revenue,
         }).toEqual({
           top: 20n,
@@ -296,8 +298,9 @@ for (const database of testDatabases) {
           // The channel owes the merchant the amount less its cost; none of it passes through us.
           byChannel: 19_940n,
           pending: 0n,
-          // The merchant owes the platform its margin: its own 20 and the agents' 40.
+          // This merchant owes the platform its margin: its own 20 and the agents' 40.
           receivable: -60n,
+          unattributed: 0n,
           revenue: 20n,
         });
         await expectLedgerOk();

@@ -170,7 +170,7 @@ export class LedgerService {
     return [
       ...common,
       { kind: 'merchant_settled_by_channel', ownerId: p.merchantId, currency: p.currency },
-      { kind: 'platform_receivable', ownerId: null, currency: p.currency },
+      { kind: 'platform_receivable', ownerId: p.merchantId, currency: p.currency },
     ];
   }
 
@@ -215,7 +215,7 @@ export class LedgerService {
             { account: clearing, amount: -p.amount },
             { account: ref('merchant_settled_by_channel', p.merchantId), amount: p.amount - p.channelCost },
             { account: cost, amount: p.channelCost },
-            { account: ref('platform_receivable', null), amount: -(p.fee - p.channelCost) },
+            { account: ref('platform_receivable', p.merchantId), amount: -(p.fee - p.channelCost) },
             { account: revenue, amount: p.platformProfit },
           ]
         : [
@@ -395,7 +395,7 @@ function refundLegs(p: RefundPosting, sign: bigint): Leg[] {
         amount: -sign * (p.amount - p.channelCostRefund),
       },
       { account: ref('channel_cost', p.channelAccountId), amount: -sign * p.channelCostRefund },
-      { account: ref('platform_receivable', null), amount: sign * margin },
+      { account: ref('platform_receivable', p.merchantId), amount: sign * margin },
       { account: ref('platform_revenue', null), amount: -sign * (margin - commission) },
     ];
   }

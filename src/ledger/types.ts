@@ -12,7 +12,11 @@ export const ACCOUNT_KINDS = {
   merchant_settled_by_channel: { guarded: false },
   /** Test orders' net once their settle date passes, while test money is not settled (production): never spendable. */
   merchant_test_settled: { guarded: false },
-  /** `direct` mode: the platform's margin the merchant owes it (an asset: negative balance). */
+  /**
+   * `direct` mode: the platform's margin (the agents' commission in it) that a merchant owes it, an
+   * asset (negative balance). Owner: the merchant, so the books say who owes what; entries posted
+   * before it had one stay on the platform-wide account (owner none).
+   */
   platform_receivable: { guarded: false },
   /**
    * An agent's commission (分润) from orders not yet settled; settles to agent_available with the
