@@ -106,13 +106,13 @@ export function postgresConfigBus(connectionString: string, options: PostgresBus
 
   const onNotification = (message: pg.Notification) => {
     if (message.channel !== CONFIG_CHANNEL || !message.payload) return;
-    let parsed: { n?: string; t?: string; k?: string };
+    let parsed: { n?: string; t?: string; k?: string; p?: string };
     try {
       parsed = JSON.parse(message.payload);
     } catch {
       return;
     }
-    if (parsed.n === node && probe && (parsed as { p?: string }).p === probe.id) probe.arrived();
+    if (parsed.n === node && probe && parsed.p === probe.id) probe.arrived();
     if (parsed.n === node || typeof parsed.t !== 'string') return;
     subscribers.deliver(parsed.t, typeof parsed.k === 'string' ? parsed.k : undefined);
   };

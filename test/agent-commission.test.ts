@@ -76,11 +76,14 @@ for (const database of testDatabases) {
       expect(await payOnSandbox(created.payData!.value)).toBe(200);
       return untilPaid(client, created.orderNo);
     }
-    const refundSettled = (refundNo: string) =>
-      eventually(async () => {
+    /** Refunds part of an order; resolves with the refund once the channel has answered it. */
+    async function refundAnswered(orderNo: string, amount: number) {
+      const { refundNo } = await client.createRefund({ orderNo, mchRefundNo: `CMR-${++sequence}`, amount });
+      return eventually(async () => {
         const refund = await client.getRefund(refundNo);
         return refund.state === 'pending' ? undefined : refund;
       });
+    }
     async function setFaults(faults: Record<string, unknown>) {
       for (const id of t.channelAccountIds)
         await services().catalog.updateChannelAccount(id, { config: { faults } });
@@ -185,12 +188,7 @@ for (const database of testDatabases) {
         top: await balance('agent_pending', topId),
         sub: await balance('agent_pending', subId),
       };
-      const refund = await client.createRefund({
-        orderNo: order.orderNo,
-        mchRefundNo: `CMR-${++sequence}`,
-        amount: 5_000,
-      });
-      expect((await refundSettled(refund.refundNo)).state).toBe('succeeded');
+      expect((await refundAnswered(order.orderNo, 5_000)).state).toBe('succeeded');
       // A quarter of each part: fee 30, cost 15, top 5, sub 5, platform 5.
       expect((await profitRows(order.orderNo)).map((r) => r.refunded_amount)).toEqual([5n, 5n, 5n]);
       expect(await balance('agent_pending', topId)).toBe(before.top - 5n);
@@ -200,12 +198,7 @@ for (const database of testDatabases) {
       // The rest, turned down by the channel: the commission it took comes back.
       await setFaults({ refundFail: true });
       try {
-        const second = await client.createRefund({
-          orderNo: order.orderNo,
-          mchRefundNo: `CMR-${++sequence}`,
-          amount: 15_000,
-        });
-        expect((await refundSettled(second.refundNo)).state).toBe('failed');
+        expect((await refundAnswered(order.orderNo, 15_000)).state).toBe('failed');
       } finally {
         await setFaults({});
       }
@@ -305,12 +298,7 @@ for (const database of testDatabases) {
         });
         await expectLedgerOk();
 
-        const refund = await client.createRefund({
-          orderNo: order.orderNo,
-          mchRefundNo: `CMD-${++sequence}`,
-          amount: 5_000,
-        });
-        expect((await refundSettled(refund.refundNo)).state).toBe('succeeded');
+        expect((await refundAnswered(order.orderNo, 5_000)).state).toBe('succeeded');
         // A quarter of each part back: fee 30, cost 15, top 5, sub 5, platform 5.
         expect((await profitRows(order.orderNo)).map((r) => r.refunded_amount)).toEqual([5n, 5n, 5n]);
         const refunded = await snapshot();
