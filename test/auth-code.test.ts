@@ -36,7 +36,7 @@ describe.each(testDatabases)('auth-code payments on $kind', (database) => {
 
   const events = async (orderNo: string) => {
     const row = await t.platform.services.orders.requireByOrderNo(orderNo);
-    return (await t.platform.services.orders.eventsOf(row.id)).map((e) => e.kind);
+    return (await t.platform.services.orders.eventsOf(row)).map((e) => e.kind);
   };
 
   const expectLedgerOk = async () => expect((await ledgerReport(t.platform.services)).ok).toBe(true);
@@ -60,9 +60,9 @@ describe.each(testDatabases)('auth-code payments on $kind', (database) => {
     // answer lands first records it; the other finds it paid: one payment, one posting.
     const row = await eventually(async () => {
       const r = await t.platform.services.orders.requireByOrderNo(order.orderNo);
-      return (await t.platform.services.orders.channelNotifiesOf(r.id)).length > 0 ? r : undefined;
+      return (await t.platform.services.orders.channelNotifiesOf(r)).length > 0 ? r : undefined;
     });
-    const outcomes = (await t.platform.services.orders.channelNotifiesOf(row.id)).map((n) => n.outcome);
+    const outcomes = (await t.platform.services.orders.channelNotifiesOf(row)).map((n) => n.outcome);
     expect(outcomes).toHaveLength(1);
     expect(['applied', 'duplicate']).toContain(outcomes[0]);
     const postings = await t.platform.services.db.query<{ n: bigint }>(

@@ -156,9 +156,9 @@ describe.each(testDatabases)('faults on $kind', (database) => {
       const paid = await paidOrder(order.orderNo);
       expect(paid.paidAt).not.toBeNull();
       const row = await t.platform.services.orders.requireByOrderNo(order.orderNo);
-      const events = await t.platform.services.orders.eventsOf(row.id);
+      const events = await t.platform.services.orders.eventsOf(row);
       expect(events.find((e) => e.kind === 'paid')?.detail).toMatchObject({ source: 'query' });
-      expect(await t.platform.services.orders.channelNotifiesOf(row.id)).toHaveLength(0);
+      expect(await t.platform.services.orders.channelNotifiesOf(row)).toHaveLength(0);
       await eventually(() => receiver.forOrder(order.orderNo)[0], 10_000, 'merchant notify');
     } finally {
       await setFaults({});
@@ -192,7 +192,7 @@ describe.each(testDatabases)('faults on $kind', (database) => {
       expect(synced.state).toBe('paid');
       expect(synced.paidAt).not.toBeNull();
       const row = await services.orders.requireByOrderNo(order.orderNo);
-      const events = await services.orders.eventsOf(row.id);
+      const events = await services.orders.eventsOf(row);
       expect(events.filter((e) => e.kind === 'synced').map((e) => e.detail.channelStatus)).toEqual([
         'pending',
         'paid',
@@ -218,7 +218,7 @@ describe.each(testDatabases)('faults on $kind', (database) => {
       await paidOrder(order.orderNo);
       const row = await t.platform.services.orders.requireByOrderNo(order.orderNo);
       const notifies = await eventually(async () => {
-        const n = await t.platform.services.orders.channelNotifiesOf(row.id);
+        const n = await t.platform.services.orders.channelNotifiesOf(row);
         return n.length === 3 ? n : undefined;
       });
       expect(notifies.filter((n) => n.outcome === 'applied')).toHaveLength(1);
@@ -242,7 +242,7 @@ describe.each(testDatabases)('faults on $kind', (database) => {
       const paid = await paidOrder(order.orderNo);
       expect(paid.amount).toBe(1_000);
       const row = await t.platform.services.orders.requireByOrderNo(order.orderNo);
-      const refused = (await t.platform.services.orders.channelNotifiesOf(row.id)).filter(
+      const refused = (await t.platform.services.orders.channelNotifiesOf(row)).filter(
         (n) => n.outcome === 'refused',
       );
       expect(refused[0]?.error_code).toBe('NOTIFY_AMOUNT_MISMATCH');
@@ -307,7 +307,7 @@ describe.each(testDatabases)('faults on $kind', (database) => {
         const o = await services.orders.requireByOrderNo(old.orderNo);
         return o.state === 'closed' ? o : undefined;
       });
-      const events = await services.orders.eventsOf(closed.id);
+      const events = await services.orders.eventsOf(closed);
       expect(events.find((e) => e.kind === 'closed_unconfirmed')).toMatchObject({
         alert: true,
         detail: { channelConfirmed: false },

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../src/db/index.ts';
+import type { Db, Queryable, SqlValue } from '../src/db/index.ts';
 import {
   addMonths,
   HISTORY_TABLES,
@@ -12,6 +12,8 @@ import {
   prepareMonths,
 } from '../src/db/partitions.ts';
 import type { HistoryService } from '../src/history/service.ts';
+import * as notifyQueries from '../src/notify/queries.ts';
+import * as orderQueries from '../src/orders/queries.ts';
 import { type ConsoleClient, operatorConsole } from './support/console.ts';
 import { testDatabases } from './support/databases.ts';
 import { paidSandboxOrder, startTestPlatform, type TestPlatform } from './support/platform.ts';
@@ -209,4 +211,88 @@ describe.each(testDatabases)('partitioned history on $kind', (database) => {
       /not a history archive/,
     );
   });
+
+  it("looks an order's history up in the months since the order was placed, not in every month kept", async () => {
+    // Two years of months, as a platform that has run that long keeps them.
+    const now = monthStart(new Date());
+    const old = addMonths(now, -24);
+    const order = await paidSandboxOrder(t.client, {
+      mchOrderNo: `hist-prune-${Date.now()}`,
+      amount: 3456,
+      subject: 'pruned lookups',
+    });
+    const row = await t.platform.services.orders.requireByOrderNo(order.orderNo);
+    const [task] = await db.query<{ id: string }>(
+      `INSERT INTO notify_task (merchant_id, app_id, order_id, event_type, idempotency_key, url, payload, state)
+       VALUES ($1, $2, $3, 'order.paid', $4, 'https://merchant.example/notify', '{}', 'failed')
+       RETURNING id::text AS id`,
+      [row.merchant_id, row.app_id, row.id, `prune-test-${row.id}`],
+    );
+    await db.query(
+      "INSERT INTO order_event (order_id, kind, detail, created_at) VALUES ($1, 'prune-test', '{}', $2)",
+      [row.id, old],
+    );
+    await db.query(
+      "INSERT INTO channel_notify (raw_body, headers, outcome, created_at) VALUES ('prune-test', '{}', 'refused', $1)",
+      [old],
+    );
+    await db.query(
+      'INSERT INTO notify_attempt (task_id, attempt, duration_ms, created_at) VALUES ($1, 1, 1, $2)',
+      [task!.id, old],
+    );
+    await prepareMonths(db);
+    for (const table of ['order_event', 'channel_notify', 'notify_attempt'] as const) {
+      expect((await monthPartitions(db, table)).length).toBeGreaterThanOrEqual(24 + MONTHS_AHEAD);
+    }
+
+    // Every lookup by the order (or its notify tasks) goes through a recorder that plans it as run.
+    const planned: string[][] = [];
+    const recorder: Queryable = {
+      async query<Row>(text: string, params?: SqlValue[]) {
+        planned.push(await monthsPlanned(text, params));
+        return db.query<Row>(text, params);
+      },
+      exec: (script) => db.exec(script),
+    };
+    const events = await orderQueries.eventsOf(recorder, row);
+    expect(events.map((e) => e.kind)).toContain('paid');
+    await orderQueries.channelNotifiesOf(recorder, row);
+    await orderQueries.alertKindsOf(recorder, [row]);
+    await orderQueries.acknowledgeAlerts(recorder, row, null, 1n, 'prune test');
+    await notifyQueries.attemptsOfTasks(recorder, [{ id: BigInt(task!.id), created_at: row.created_at }]);
+    expect(planned).toHaveLength(5);
+    // Each plans only the months from the order's (or the day before it) on: none of the 24 before.
+    const first = monthLabel(monthStart(new Date(row.created_at.getTime() - 86_400_000)));
+    for (const months of planned) {
+      expect(months.length).toBeGreaterThan(0);
+      expect(months.filter((m) => m < first)).toEqual([]);
+    }
+
+    // The months stay (empty) for the rest of the file: only the rows go.
+    await db.query("DELETE FROM order_event WHERE kind = 'prune-test'");
+    await db.query("DELETE FROM channel_notify WHERE raw_body = 'prune-test'");
+    await db.query('DELETE FROM notify_attempt WHERE task_id = $1', [task!.id]);
+    await db.query('DELETE FROM notify_task WHERE id = $1', [task!.id]);
+  });
+
+  /** The month partitions a statement's plan reads, as `YYYY-MM` (those pruned at planning are absent). */
+  const monthsPlanned = async (text: string, params?: SqlValue[]): Promise<string[]> => {
+    const [plan] = await db.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${text}`, params);
+    const json = plan!['QUERY PLAN'];
+    const months: string[] = [];
+    const walk = (node: unknown): void => {
+      if (Array.isArray(node)) {
+        for (const item of node) walk(item);
+        return;
+      }
+      if (node === null || typeof node !== 'object') return;
+      for (const [key, value] of Object.entries(node)) {
+        const month = key === 'Relation Name' && /_y(\d{4})m(\d{2})$/.exec(String(value));
+        if (month) months.push(`${month[1]}-${month[2]}`);
+        else walk(value);
+      }
+    };
+    walk(typeof json === 'string' ? JSON.parse(json) : json);
+    return [...new Set(months)];
+  };
 });

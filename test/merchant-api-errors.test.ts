@@ -492,7 +492,7 @@ describe.each(testDatabases)('merchant API refusals on $kind', (database) => {
       mchId: string;
       key: string;
     }
-    let order: { id: bigint; orderNo: string; channelOrderNo: string };
+    let order: { id: bigint; created_at: Date; orderNo: string; channelOrderNo: string };
     let own: Account;
     let other: Account;
 
@@ -566,7 +566,12 @@ describe.each(testDatabases)('merchant API refusals on $kind', (database) => {
       );
       const row = await t.platform.services.orders.requireByOrderNo(created.orderNo);
       expect(row.state).toBe('paying');
-      order = { id: row.id, orderNo: row.order_no, channelOrderNo: row.channel_order_no! };
+      order = {
+        id: row.id,
+        created_at: row.created_at,
+        orderNo: row.order_no,
+        channelOrderNo: row.channel_order_no!,
+      };
       const [a, b] = t.channelAccountIds as [bigint, bigint];
       own = await account(row.channel_account_id!);
       other = await account(row.channel_account_id === a ? b : a);
@@ -589,7 +594,7 @@ describe.each(testDatabases)('merchant API refusals on $kind', (database) => {
         'NOTIFY_AMOUNT_MISMATCH',
       );
       expect(kept.order_id).toBe(order.id);
-      const events = await t.platform.services.orders.eventsOf(order.id);
+      const events = await t.platform.services.orders.eventsOf(order);
       const alert = events.find((e) => e.kind === 'notify_refused');
       expect(alert).toMatchObject({
         alert: true,

@@ -163,7 +163,7 @@ describe.each(testDatabases)('one payment end to end on $kind', (database) => {
       return o.state === 'paid' ? o : undefined;
     });
     expect(paid.state).toBe('paid');
-    const events = await services.orders.eventsOf(row.id);
+    const events = await services.orders.eventsOf(row);
     expect(events.find((e) => e.kind === 'late_payment')?.alert).toBe(true);
     await eventually(() => receiver.forOrder(order.orderNo)[0], 10_000, 'late notify');
     expect((await ledgerReport(services)).ok).toBe(true);

@@ -117,7 +117,7 @@ describe.each(testDatabases)('races on $kind', (database) => {
     ).toBe(1);
     // The channel was asked to open the payment once, for one order.
     const order = await t.platform.services.orders.requireByOrderNo(results[0]!);
-    const events = await t.platform.services.orders.eventsOf(order.id);
+    const events = await t.platform.services.orders.eventsOf(order);
     expect(events.filter((e) => e.kind === 'created')).toHaveLength(1);
     expect(events.filter((e) => e.kind === 'channel_accepted')).toHaveLength(1);
   });

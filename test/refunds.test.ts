@@ -163,7 +163,7 @@ describe.each(testDatabases)('refunds on $kind', (database) => {
       });
     }
     const events = (
-      await services().orders.eventsOf(BigInt((await services().orders.requireByOrderNo(order.orderNo)).id))
+      await services().orders.eventsOf(await services().orders.requireByOrderNo(order.orderNo))
     ).map((e) => e.kind);
     expect(events.filter((k) => k === 'refund_requested')).toHaveLength(2);
     expect(events.filter((k) => k === 'refund_succeeded')).toHaveLength(2);
@@ -492,7 +492,7 @@ describe.each(testDatabases)('refunds on $kind', (database) => {
     expect(await postChannelNotify(await sandboxRefundNotify(refund.refundNo, 'FAILED'))).toBe('200 SUCCESS');
     expect(await rowCounts()).toEqual({ ...before, events: before.events + 1 });
     const orderRow = await services().orders.requireByOrderNo(order.orderNo);
-    const alert = (await services().orders.eventsOf(orderRow.id)).at(-1)!;
+    const alert = (await services().orders.eventsOf(orderRow)).at(-1)!;
     expect(alert).toMatchObject({
       kind: 'refund_outcome_conflict',
       alert: true,

@@ -40,6 +40,20 @@ export interface MonthPartition<Table extends MonthlyTable = HistoryTable> {
 /** Reports rows done out of a total, for a progress bar. */
 export type Progress = (done: number, total: number) => void;
 
+/** A day: the margin `rowsSince` leaves for a transaction that began before the row it writes about. */
+const DAY_MS = 86_400_000;
+
+/**
+ * The earliest `created_at` of the partitioned rows about things created at `createdAt` (orders'
+ * events and channel notifies, notify tasks' attempts), for lookups by their ids. Passed as a
+ * parameter, it is a constant the planner prunes the older months with, so such a lookup plans and
+ * probes the months since then instead of every month kept. The day's margin covers a transaction
+ * that began before the thing was created and wrote about it after (its `now()` is its start).
+ */
+export function rowsSince(...createdAt: Date[]): Date {
+  return new Date(Math.min(...createdAt.map((at) => at.getTime())) - DAY_MS);
+}
+
 export function monthStart(at: Date): Date {
   return new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), 1));
 }

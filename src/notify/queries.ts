@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/index.ts';
+import { rowsSince } from '../db/partitions.ts';
 
 export interface NotifyTaskRow {
   id: bigint;
@@ -168,10 +169,10 @@ export function tasksOfOrder(q: Queryable, orderId: bigint) {
   return q.query<NotifyTaskRow>('SELECT * FROM notify_task WHERE order_id = $1 ORDER BY id', [orderId]);
 }
 
-export function attemptsOfTasks(q: Queryable, taskIds: bigint[]) {
+export function attemptsOfTasks(q: Queryable, tasks: Pick<NotifyTaskRow, 'id' | 'created_at'>[]) {
   return q.query<NotifyAttemptRow>(
-    'SELECT * FROM notify_attempt WHERE task_id = ANY($1::bigint[]) ORDER BY id',
-    [taskIds.map(String)],
+    'SELECT * FROM notify_attempt WHERE task_id = ANY($1::bigint[]) AND created_at >= $2 ORDER BY id',
+    [tasks.map((t) => t.id.toString()), rowsSince(...tasks.map((t) => t.created_at))],
   );
 }
 

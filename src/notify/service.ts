@@ -300,12 +300,7 @@ export class NotifyService {
     const { tasks, attempts } = await this.db.tx(async (q) => {
       await q.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
       const tasks = await queries.tasksOfOrder(q, orderId);
-      const attempts = tasks.length
-        ? await queries.attemptsOfTasks(
-            q,
-            tasks.map((t) => t.id),
-          )
-        : [];
+      const attempts = tasks.length ? await queries.attemptsOfTasks(q, tasks) : [];
       return { tasks, attempts };
     });
     return tasks.map((t) => ({

@@ -27,7 +27,7 @@ export async function labelsFor(services: Services, rows: OrderRow[]): Promise<O
   const [merchants, notifyStates, alerts, collectCodes, products, accounts, users] = await Promise.all([
     services.merchants.merchantsByIds(rows.map((r) => r.merchant_id)),
     services.notify.latestStateOfOrders(rows.map((r) => r.id)),
-    services.orders.alertsOf(rows.map((r) => r.id)),
+    services.orders.alertsOf(rows),
     services.collect.namesOf(distinct(rows.map((r) => r.collect_code_id))),
     Promise.all(
       productCodes.map(

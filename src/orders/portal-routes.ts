@@ -127,7 +127,7 @@ export async function orderPortalRoutes(app: FastifyInstance, { services }: { se
       const order = await services.orders.getScoped(portalScope(request), request.params.orderNo);
       const [row, events, refunds] = await Promise.all([
         rowOf(order),
-        services.orders.eventsOf(order.id),
+        services.orders.eventsOf(order),
         refundsOfOrderView(services, order.id),
       ]);
       return {

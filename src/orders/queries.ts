@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { Queryable, SqlValue } from '../db/index.ts';
+import { rowsSince } from '../db/partitions.ts';
 import { DEFAULT_ORDER_NUMBER_RULE, ORDER_DATE_PARTS, type OrderNumberRule } from '../settings/platform.ts';
 import { divertedNetSql } from '../splits/queries.ts';
 import type { NumberSearch } from './number-search.ts';
@@ -422,16 +423,20 @@ export async function scheduleQuery(q: Queryable, id: bigint, nextQueryAt: Date 
   ]);
 }
 
-export function eventsOf(q: Queryable, orderId: bigint) {
+/** An order as the lookups of its history take it: the id, and when it was created to prune the months. */
+export type OrderRef = Pick<OrderRow, 'id' | 'created_at'>;
+
+export function eventsOf(q: Queryable, order: OrderRef) {
   return q.query<{
     id: bigint;
     kind: string;
     detail: Record<string, unknown>;
     alert: boolean;
     created_at: Date;
-  }>('SELECT id, kind, detail, alert, created_at FROM order_event WHERE order_id = $1 ORDER BY id', [
-    orderId,
-  ]);
+  }>(
+    'SELECT id, kind, detail, alert, created_at FROM order_event WHERE order_id = $1 AND created_at >= $2 ORDER BY id',
+    [order.id, rowsSince(order.created_at)],
+  );
 }
 
 export function dueForExpiry(q: Queryable, limit: number) {
@@ -604,13 +609,13 @@ export function ordersAfter(q: Queryable, f: OrderMatch, afterId: bigint, limit:
 }
 
 /** The kinds of alert on each order's timeline (and those not acknowledged yet), for orders that have any. */
-export function alertKindsOf(q: Queryable, orderIds: bigint[]) {
+export function alertKindsOf(q: Queryable, orders: OrderRef[]) {
   return q.query<{ order_id: bigint; kinds: string[]; unacknowledged: string[] }>(
     `SELECT order_id, array_agg(DISTINCT kind ORDER BY kind) AS kinds,
        COALESCE(array_agg(DISTINCT kind ORDER BY kind) FILTER (WHERE acknowledged_at IS NULL), '{}') AS unacknowledged
      FROM order_event
-     WHERE order_id = ANY($1::bigint[]) AND alert GROUP BY order_id`,
-    [orderIds.map(String)],
+     WHERE order_id = ANY($1::bigint[]) AND created_at >= $2 AND alert GROUP BY order_id`,
+    [orders.map((o) => o.id.toString()), rowsSince(...orders.map((o) => o.created_at))],
   );
 }
 
@@ -660,7 +665,7 @@ export async function insertChannelNotifies(q: Queryable, notifies: ChannelNotif
   );
 }
 
-export function channelNotifiesOf(q: Queryable, orderId: bigint) {
+export function channelNotifiesOf(q: Queryable, order: OrderRef) {
   return q.query<{
     id: bigint;
     outcome: string;
@@ -668,8 +673,9 @@ export function channelNotifiesOf(q: Queryable, orderId: bigint) {
     raw_body: string;
     created_at: Date;
   }>(
-    'SELECT id, outcome, error_code, raw_body, created_at FROM channel_notify WHERE order_id = $1 ORDER BY id',
-    [orderId],
+    `SELECT id, outcome, error_code, raw_body, created_at FROM channel_notify
+     WHERE order_id = $1 AND created_at >= $2 ORDER BY id`,
+    [order.id, rowsSince(order.created_at)],
   );
 }
 
@@ -879,16 +885,17 @@ export function unacknowledgedAlerts(q: Queryable, kinds: string[], since: Date)
 /** Acknowledges an order's alerts not acknowledged yet (of these kinds, or all); returns their kinds. */
 export async function acknowledgeAlerts(
   q: Queryable,
-  orderId: bigint,
+  order: OrderRef,
   kinds: string[] | null,
   userId: bigint,
   note: string,
 ): Promise<string[]> {
   const rows = await q.query<{ kind: string }>(
     `UPDATE order_event SET acknowledged_at = now(), acknowledged_by = $3, acknowledge_note = $4
-     WHERE order_id = $1 AND alert AND acknowledged_at IS NULL AND ($2::text[] IS NULL OR kind = ANY($2::text[]))
+     WHERE order_id = $1 AND created_at >= $5 AND alert AND acknowledged_at IS NULL
+       AND ($2::text[] IS NULL OR kind = ANY($2::text[]))
      RETURNING kind`,
-    [orderId, kinds, userId, note],
+    [order.id, kinds, userId, note, rowsSince(order.created_at)],
   );
   return [...new Set(rows.map((r) => r.kind))].sort();
 }

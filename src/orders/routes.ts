@@ -430,9 +430,9 @@ export async function orderAdminRoutes(app: FastifyInstance, { services }: { ser
       const order = await services.orders.requireByOrderNo(request.params.orderNo);
       const [row, events, notifies, channelNotifies, refunds] = await Promise.all([
         rowOf(order),
-        services.orders.eventsOf(order.id),
+        services.orders.eventsOf(order),
         services.notify.historyOfOrder(order.id),
-        services.orders.channelNotifiesOf(order.id),
+        services.orders.channelNotifiesOf(order),
         refundsOfOrderView(services, order.id),
       ]);
       return {

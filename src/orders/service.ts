@@ -240,28 +240,26 @@ export class OrderService {
     return order;
   }
 
-  /** Order id → the kinds of alert on its timeline, for the orders that have any. */
-  async alertKindsOf(orderIds: bigint[]): Promise<Map<string, string[]>> {
-    return new Map([...(await this.alertsOf(orderIds))].map(([id, a]) => [id, a.kinds]));
-  }
-
   /** Order id → the kinds of alert on its timeline and those not acknowledged yet, for the orders that have any. */
-  async alertsOf(orderIds: bigint[]): Promise<Map<string, { kinds: string[]; unacknowledged: string[] }>> {
-    if (orderIds.length === 0) return new Map();
-    const rows = await queries.alertKindsOf(this.db, orderIds);
+  async alertsOf(
+    orders: queries.OrderRef[],
+  ): Promise<Map<string, { kinds: string[]; unacknowledged: string[] }>> {
+    if (orders.length === 0) return new Map();
+    const rows = await queries.alertKindsOf(this.db, orders);
     return new Map(
       rows.map((r) => [r.order_id.toString(), { kinds: r.kinds, unacknowledged: r.unacknowledged }]),
     );
   }
 
   /** Acknowledges the order's alerts not acknowledged yet (of these kinds, or all), with a note; returns their kinds. */
-  acknowledgeAlerts(
+  async acknowledgeAlerts(
     orderId: bigint,
     kinds: string[] | null,
     userId: bigint,
     note: string,
   ): Promise<string[]> {
-    return queries.acknowledgeAlerts(this.db, orderId, kinds, userId, note);
+    const order = await queries.findById(this.db, orderId);
+    return order ? queries.acknowledgeAlerts(this.db, order, kinds, userId, note) : [];
   }
 
   /** Alerts of these kinds on orders' timelines not acknowledged yet, raised since a moment (the alerts' detectors). */
@@ -274,12 +272,12 @@ export class OrderService {
     return queries.payingByAccount(this.db, placedBefore, placedAfter);
   }
 
-  eventsOf(orderId: bigint) {
-    return queries.eventsOf(this.db, orderId);
+  eventsOf(order: queries.OrderRef) {
+    return queries.eventsOf(this.db, order);
   }
 
-  channelNotifiesOf(orderId: bigint) {
-    return queries.channelNotifiesOf(this.db, orderId);
+  channelNotifiesOf(order: queries.OrderRef) {
+    return queries.channelNotifiesOf(this.db, order);
   }
 
   countPaid() {

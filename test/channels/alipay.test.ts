@@ -146,7 +146,7 @@ describe.each(testDatabases)('Alipay channel on $kind', (database) => {
     const sent = fake.notifies.find((n) => n.orderNo === order.orderNo)!;
     await eventually(() => (sent.answers.includes('success') ? true : undefined));
     const row = await t.platform.services.orders.requireByOrderNo(order.orderNo);
-    expect((await t.platform.services.orders.channelNotifiesOf(row.id)).map((n) => n.outcome)).toEqual([
+    expect((await t.platform.services.orders.channelNotifiesOf(row)).map((n) => n.outcome)).toEqual([
       'applied',
     ]);
     await expectLedgerOk();

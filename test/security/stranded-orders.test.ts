@@ -78,7 +78,7 @@ describe.each(testDatabases)('orders stranded in created, on $kind', (database) 
 
     expect(await payOnSandbox(retried.payData!.value)).toBe(200);
     await stateOf(row.order_no, 'paid');
-    const kinds = (await services().orders.eventsOf(row.id)).map((e) => e.kind);
+    const kinds = (await services().orders.eventsOf(row)).map((e) => e.kind);
     expect(kinds.filter((k) => k === 'channel_accepted')).toHaveLength(1);
     expect(kinds.filter((k) => k === 'paid')).toHaveLength(1);
   });
@@ -137,7 +137,7 @@ describe.each(testDatabases)('orders stranded in created, on $kind', (database) 
       );
 
       await stateOf(paid.row.order_no, 'paid');
-      const events = await services().orders.eventsOf(paid.row.id);
+      const events = await services().orders.eventsOf(paid.row);
       expect(events.find((e) => e.kind === 'paid')?.detail).toMatchObject({ source: 'query' });
 
       await stateOf(open.row.order_no, 'closed');
