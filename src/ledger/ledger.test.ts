@@ -1,6 +1,9 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabases } from '../../test/support/databases.ts';
 import type { Db } from '../db/index.ts';
+import * as queries from './queries.ts';
 import { LedgerService } from './service.ts';
 import type { AccountRef } from './types.ts';
 
@@ -110,6 +113,115 @@ describe.each(testDatabases)('ledger on $kind', (database) => {
         }),
       ),
     ).rejects.toThrow(/not opened/);
+  });
+
+  it("writes each kept account's balance after every entry, a batch's repeats in order, and lists a page of them", async () => {
+    const pending: AccountRef = { kind: 'merchant_pending', ownerId: 8n, currency: 'CNY' };
+    const direct: AccountRef = { kind: 'merchant_settled_by_channel', ownerId: 8n, currency: 'CNY' };
+    const revenue: AccountRef = { kind: 'platform_revenue', ownerId: null, currency: 'CNY' };
+    await ledger.openAccounts([pending, direct, revenue]);
+    const move = (key: string, account: AccountRef, amount: bigint) => ({
+      kind: 'adjustment',
+      reference: key,
+      idempotencyKey: `kept-${key}`,
+      legs: [
+        { account, amount },
+        { account: revenue, amount: -amount },
+      ],
+    });
+    // One batch moves each account twice; a kept unguarded account may go below zero.
+    await db.tx((q) =>
+      ledger.postMany(q, [
+        move('a', pending, 500n),
+        move('b', direct, -300n),
+        move('c', pending, 250n),
+        move('d', direct, 100n),
+      ]),
+    );
+    await db.tx((q) => ledger.post(q, move('e', pending, -150n)));
+    expect(await ledger.balanceOf(pending)).toBe(600n);
+    expect(await ledger.balanceOf(direct)).toBe(-200n);
+
+    const page = await queries.entriesBefore(db, { merchantId: 8n }, null, 3);
+    expect(page.map((e) => [e.account, e.amount, e.balance_after])).toEqual([
+      ['merchant_pending', -150n, 600n],
+      ['merchant_settled_by_channel', 100n, -200n],
+      ['merchant_pending', 250n, 750n],
+    ]);
+    const rest = await queries.entriesBefore(db, { merchantId: 8n }, page.at(-1)!.id, 10);
+    expect(rest.map((e) => e.balance_after)).toEqual([-300n, 500n]);
+    const oldestFirst = await queries.entriesAfter(
+      db,
+      { merchantId: 8n, account: 'merchant_pending' },
+      0n,
+      10,
+    );
+    expect(oldestFirst.map((e) => e.balance_after)).toEqual([500n, 750n, 600n]);
+    const listed = await queries.listEntries(db, { merchantId: 8n, limit: 2, offset: 1 });
+    expect(listed.map((e) => [e.balance_after, e.total])).toEqual([
+      [-200n, 5n],
+      [750n, 5n],
+    ]);
+    expect(
+      await queries.countEntries(db, { merchantId: 8n, type: 'adjustment', account: 'merchant_pending' }),
+    ).toBe(3);
+    expect((await ledger.check()).ok).toBe(true);
+  });
+
+  it("lists an unkept account's entries (an agent's) with the running sums of its entries", async () => {
+    const agent: AccountRef = { kind: 'agent_pending', ownerId: 9n, currency: 'CNY' };
+    const revenue: AccountRef = { kind: 'platform_revenue', ownerId: null, currency: 'CNY' };
+    await ledger.openAccounts([agent, revenue]);
+    for (const [key, amount] of [
+      ['x', 40n],
+      ['y', -15n],
+      ['z', 5n],
+    ] as const) {
+      await db.tx((q) =>
+        ledger.post(q, {
+          kind: 'commission',
+          reference: key,
+          idempotencyKey: `agent-${key}`,
+          legs: [
+            { account: agent, amount },
+            { account: revenue, amount: -amount },
+          ],
+        }),
+      );
+    }
+    const [row] = await db.query<{ balance: bigint; kept: boolean }>(
+      "SELECT balance, kept FROM ledger_account WHERE code = 'agent_pending:9:CNY'",
+    );
+    expect(row).toEqual({ balance: 0n, kept: false });
+    const entries = await queries.entriesBefore(db, { merchantId: 9n, kinds: ['agent_pending'] }, null, 2);
+    expect(entries.map((e) => [e.amount, e.balance_after])).toEqual([
+      [5n, 30n],
+      [-15n, 25n],
+    ]);
+    expect(await ledger.balanceOf(agent)).toBe(30n);
+  });
+
+  it('finds a wrong balance after an entry, and migration 052 writes the balances of the entries before it', async () => {
+    const sql = fs.readFileSync(
+      path.join(import.meta.dirname, '../db/migrations/052_entry_balance_after.sql'),
+      'utf8',
+    );
+    const backfills = sql.match(/^UPDATE [\s\S]*?;$/gm) ?? [];
+    expect(backfills).toHaveLength(3);
+    // The books as they stood before the migration: no balances after, kept unguarded balances zero.
+    await db.query('UPDATE ledger_entry SET balance_after = NULL');
+    await db.query("UPDATE ledger_account SET balance = 0 WHERE kind = 'merchant_settled_by_channel'");
+    const broken = await ledger.check();
+    expect(broken.ok).toBe(false);
+    expect(broken.problems.join('\n')).toMatch(
+      /merchant_settled_by_channel:8:CNY stores 0 but its entries sum to -200/,
+    );
+    expect(broken.problems.join('\n')).toMatch(
+      /of account merchant_pending:8:CNY stores a balance after it of none/,
+    );
+    for (const statement of backfills) await db.query(statement);
+    expect((await ledger.check()).ok).toBe(true);
+    expect((await queries.entriesBefore(db, { merchantId: 8n }, null, 1))[0]?.balance_after).toBe(600n);
   });
 
   it('finds a stored balance that drifted from its entries', async () => {

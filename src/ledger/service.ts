@@ -102,8 +102,9 @@ export class LedgerService {
 
   /**
    * Posts many balanced transactions with one statement per table, inside the caller's
-   * transaction: the group-commit path. Guarded balances get one update per account with the
-   * batch's net movement, in id order. Returns each posting's transaction id, or null where its
+   * transaction: the group-commit path. The kept accounts the batch touches are locked first, in id
+   * order, and read: each of their entries carries its account's balance after it, and each balance
+   * moves once by the batch's net. Returns each posting's transaction id, or null where its
    * idempotency key was already posted. A guarded balance that would go negative fails them all.
    */
   async postMany(q: Queryable, inputs: PostingInput[]): Promise<(bigint | null)[]> {
@@ -115,29 +116,45 @@ export class LedgerService {
     });
     const inserted = await queries.insertTxns(q, inputs);
     const txnIds = new Map(inserted.map((row) => [row.idempotency_key, row.id]));
-    const entries: { txnId: bigint; accountId: bigint; amount: bigint; currency: string }[] = [];
-    const guardedNet = new Map<bigint, bigint>();
+    const entries: (queries.EntryRecord & { kept: boolean })[] = [];
     for (const { input, legs } of postings) {
       const txnId = txnIds.get(input.idempotencyKey);
       if (txnId === undefined) continue;
       // The same key twice in one batch posts once.
       txnIds.delete(input.idempotencyKey);
       for (const leg of legs) {
-        const accountId = this.idOf(leg.account);
-        entries.push({ txnId, accountId, amount: leg.amount, currency: leg.account.currency });
-        if (ACCOUNT_KINDS[leg.account.kind].guarded) {
-          guardedNet.set(accountId, (guardedNet.get(accountId) ?? 0n) + leg.amount);
-        }
+        entries.push({
+          txnId,
+          accountId: this.idOf(leg.account),
+          amount: leg.amount,
+          currency: leg.account.currency,
+          balanceAfter: null,
+          kept: ACCOUNT_KINDS[leg.account.kind].kept,
+        });
       }
     }
     if (entries.length === 0) return inputs.map(() => null);
-    await queries.insertEntries(q, entries);
+    const keptIds = [...new Set(entries.filter((e) => e.kept).map((e) => e.accountId))];
+    const balances = new Map(
+      keptIds.length ? (await queries.lockKeptBalances(q, keptIds)).map((r) => [r.id, r.balance]) : [],
+    );
+    const opening = new Map(balances);
+    for (const entry of entries) {
+      if (!entry.kept) continue;
+      const after = (balances.get(entry.accountId) ?? 0n) + entry.amount;
+      balances.set(entry.accountId, after);
+      entry.balanceAfter = after;
+    }
     try {
-      await queries.addToGuardedBalances(
+      await queries.insertEntries(
         q,
-        [...guardedNet]
-          .filter(([, amount]) => amount !== 0n)
-          .map(([accountId, amount]) => ({ accountId, amount })),
+        entries,
+        keptIds
+          .map((accountId) => ({
+            accountId,
+            amount: balances.get(accountId)! - (opening.get(accountId) ?? 0n),
+          }))
+          .filter((d) => d.amount !== 0n),
       );
     } catch (error) {
       if ((error as { code?: string }).code === '23514') {
@@ -264,10 +281,10 @@ export class LedgerService {
     };
   }
 
-  /** Locks guarded accounts (in id order) and reads their stored balances; the accounts must be open. */
+  /** Locks kept accounts (in id order) and reads their stored balances; the accounts must be open. */
   async lockBalances(q: Queryable, refs: AccountRef[]): Promise<Map<string, bigint>> {
     const ids = refs.map((r) => this.idOf(r));
-    const rows = await queries.lockGuardedBalances(q, ids);
+    const rows = await queries.lockKeptBalances(q, ids);
     const byId = new Map(rows.map((r) => [r.id, r.balance]));
     return new Map(refs.map((r, i) => [accountCode(r), byId.get(ids[i]!) ?? 0n]));
   }
@@ -289,11 +306,9 @@ export class LedgerService {
     return new Map(rows.map((r) => [`${r.owner_id}:${r.currency}`, r.balance]));
   }
 
-  /** Balance of one account: the stored one for guarded accounts, the sum of entries for hot ones. */
+  /** Balance of one account: the kept one, or the sum of its entries. */
   async balanceOf(ref: AccountRef): Promise<bigint> {
-    const row = (await queries.selectBalance(this.db, accountCode(ref)))[0];
-    if (!row) return 0n;
-    return row.guarded ? row.balance : row.derived;
+    return (await queries.selectBalance(this.db, accountCode(ref)))[0]?.balance ?? 0n;
   }
 
   /** Every guarded account of a kind with its balance, keyed `owner:currency`. */
@@ -328,9 +343,14 @@ export class LedgerService {
     }
     for (const r of await queries.selectDriftedBalances(this.db, CHECK_SAMPLE)) {
       problems.push(
-        r.balance < 0n
-          ? `account ${r.code} is negative: ${r.balance}`
-          : `account ${r.code} stores ${r.balance} but its entries sum to ${r.derived}`,
+        r.balance !== r.derived
+          ? `account ${r.code} stores ${r.balance} but its entries sum to ${r.derived}`
+          : `account ${r.code} is negative: ${r.balance}`,
+      );
+    }
+    for (const r of await queries.selectWrongBalancesAfter(this.db, CHECK_SAMPLE)) {
+      problems.push(
+        `entry ${r.id} of account ${r.code} stores a balance after it of ${r.balance_after ?? 'none'} but its account's entries up to it sum to ${r.running}`,
       );
     }
     for (const r of await queries.selectCurrencyMismatches(this.db, CHECK_SAMPLE)) {
