@@ -138,10 +138,11 @@ export class LedgerService {
     const balances = new Map(
       keptIds.length ? (await queries.lockKeptBalances(q, keptIds)).map((r) => [r.id, r.balance]) : [],
     );
+    // The accounts' rows say which are kept (the kinds' flag opened them so).
     const opening = new Map(balances);
     for (const entry of entries) {
-      if (!entry.kept) continue;
-      const after = (balances.get(entry.accountId) ?? 0n) + entry.amount;
+      if (!balances.has(entry.accountId)) continue;
+      const after = balances.get(entry.accountId)! + entry.amount;
       balances.set(entry.accountId, after);
       entry.balanceAfter = after;
     }
@@ -149,11 +150,8 @@ export class LedgerService {
       await queries.insertEntries(
         q,
         entries,
-        keptIds
-          .map((accountId) => ({
-            accountId,
-            amount: balances.get(accountId)! - (opening.get(accountId) ?? 0n),
-          }))
+        [...opening.keys()]
+          .map((accountId) => ({ accountId, amount: balances.get(accountId)! - opening.get(accountId)! }))
           .filter((d) => d.amount !== 0n),
       );
     } catch (error) {

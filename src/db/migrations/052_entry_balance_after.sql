@@ -9,6 +9,7 @@
 --
 -- Existing entries get their running balance in id order, as the list computed it, and the kept
 -- unguarded accounts the sum of their entries. `qingyun check-ledger` checks both from now on.
+-- A node of an older version must not post after this migration (docs/deployment.md § Upgrades).
 
 ALTER TABLE ledger_account ADD COLUMN kept BOOLEAN NOT NULL DEFAULT false;
 UPDATE ledger_account SET kept = true
