@@ -486,9 +486,10 @@ for (const database of testDatabases) {
           (
             await q.query<{ id: bigint }>('SELECT id FROM ledger_account WHERE code = $1', [accountCode(ref)])
           )[0]!.id;
+        // Each of the member's (kept) entries with its balance after, as a posting writes it.
         await q.query(
-          `INSERT INTO ledger_entry (txn_id, account_id, amount, currency)
-           SELECT $1, $2, 1, 'CNY' FROM generate_series(1, 9999)`,
+          `INSERT INTO ledger_entry (txn_id, account_id, amount, currency, balance_after)
+           SELECT $1, $2, 1, 'CNY', (SELECT balance FROM ledger_account WHERE id = $2) + g FROM generate_series(1, 9999) g`,
           [txn, await ids(account)],
         );
         await q.query(

@@ -73,9 +73,11 @@ for (const database of testDatabases) {
           )
         )[0]!.id;
         await q.query(
-          `INSERT INTO ledger_entry (txn_id, account_id, amount, currency)
-           SELECT $1::bigint, $2::bigint, 1::bigint, 'CNY' FROM generate_series(1, $4::int)
-           UNION ALL SELECT $1::bigint, $3::bigint, -$4::bigint, 'CNY'`,
+          // Each of the member's (kept) entries with its balance after, as a posting writes it.
+          `INSERT INTO ledger_entry (txn_id, account_id, amount, currency, balance_after)
+           SELECT $1::bigint, $2::bigint, 1::bigint, 'CNY', (SELECT balance FROM ledger_account WHERE id = $2) + g
+           FROM generate_series(1, $4::int) g
+           UNION ALL SELECT $1::bigint, $3::bigint, -$4::bigint, 'CNY', NULL`,
           [txn, memberAccount, revenueAccount, count],
         );
         await q.query('UPDATE ledger_account SET balance = balance + $2 WHERE id = $1', [
