@@ -39,40 +39,41 @@ export function insertTxns(
   );
 }
 
-/** An entry to write; `balanceAfter` for an entry of a kept account (null for the others). */
-export interface EntryRecord {
-  txnId: bigint;
-  accountId: bigint;
-  amount: bigint;
-  currency: string;
-  balanceAfter: bigint | null;
-}
-
 /**
- * Writes entries and moves the kept balances by their net, in one statement. The kept accounts must
- * be locked first (lockKeptBalances), so the balances after that the entries carry were computed from
- * balances nobody else can move before commit. A guarded balance going below zero fails it (23514).
+ * Writes entries and moves the kept balances, in one statement: the kept accounts among `keptIds`
+ * are locked in id order (so concurrent postings that touch the same accounts wait for each other
+ * instead of deadlocking; NO KEY UPDATE, because the entries' foreign-key checks hold KEY SHARE on
+ * the same rows) and read, each of their entries is written with its account's balance after it (a
+ * batch's entries of one account in their order), and each balance moves once by the batch's net.
+ * In READ COMMITTED the lock returns a row's latest version, so the balances read are the current
+ * ones. A guarded balance going below zero fails it (23514).
  */
 export async function insertEntries(
   q: Queryable,
-  entries: EntryRecord[],
-  keptNet: { accountId: bigint; amount: bigint }[],
+  entries: { txnId: bigint; accountId: bigint; amount: bigint; currency: string }[],
+  keptIds: bigint[],
 ): Promise<void> {
   await q.query(
-    `WITH entries AS (
+    `WITH locked AS (
+       SELECT id, balance FROM ledger_account WHERE id = ANY($5::bigint[]) AND kept ORDER BY id FOR NO KEY UPDATE),
+     e AS (
+       SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[]) WITH ORDINALITY
+         AS e(txn_id, account_id, amount, currency, ord)),
+     entries AS (
        INSERT INTO ledger_entry (txn_id, account_id, amount, currency, balance_after)
-       SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::bigint[]))
+       SELECT e.txn_id, e.account_id, e.amount, e.currency,
+              l.balance + sum(e.amount) OVER (PARTITION BY e.account_id ORDER BY e.ord)
+       FROM e LEFT JOIN locked l ON l.id = e.account_id
+       ORDER BY e.ord)
      UPDATE ledger_account a SET balance = a.balance + d.amount
-     FROM unnest($6::bigint[], $7::bigint[]) AS d(id, amount)
-     WHERE a.id = d.id AND a.kept`,
+     FROM (SELECT account_id, sum(amount) AS amount FROM e GROUP BY account_id) d
+     WHERE a.id = d.account_id AND d.amount <> 0 AND a.id IN (SELECT id FROM locked)`,
     [
       entries.map((e) => e.txnId.toString()),
       entries.map((e) => e.accountId.toString()),
       entries.map((e) => e.amount.toString()),
       entries.map((e) => e.currency),
-      entries.map((e) => e.balanceAfter?.toString() ?? null) as string[],
-      keptNet.map((d) => d.accountId.toString()),
-      keptNet.map((d) => d.amount.toString()),
+      keptIds.map((id) => id.toString()),
     ],
   );
 }

@@ -102,10 +102,11 @@ export class LedgerService {
 
   /**
    * Posts many balanced transactions with one statement per table, inside the caller's
-   * transaction: the group-commit path. The kept accounts the batch touches are locked first, in id
-   * order, and read: each of their entries carries its account's balance after it, and each balance
-   * moves once by the batch's net. Returns each posting's transaction id, or null where its
-   * idempotency key was already posted. A guarded balance that would go negative fails them all.
+   * transaction: the group-commit path. The kept accounts the batch touches are locked in id order
+   * and read in the entries' statement: each of their entries carries its account's balance after
+   * it, and each balance moves once by the batch's net. Returns each posting's transaction id, or
+   * null where its idempotency key was already posted. A guarded balance that would go negative fails
+   * them all.
    */
   async postMany(q: Queryable, inputs: PostingInput[]): Promise<(bigint | null)[]> {
     if (inputs.length === 0) return [];
@@ -116,44 +117,22 @@ export class LedgerService {
     });
     const inserted = await queries.insertTxns(q, inputs);
     const txnIds = new Map(inserted.map((row) => [row.idempotency_key, row.id]));
-    const entries: (queries.EntryRecord & { kept: boolean })[] = [];
+    const entries: { txnId: bigint; accountId: bigint; amount: bigint; currency: string }[] = [];
+    const keptIds = new Set<bigint>();
     for (const { input, legs } of postings) {
       const txnId = txnIds.get(input.idempotencyKey);
       if (txnId === undefined) continue;
       // The same key twice in one batch posts once.
       txnIds.delete(input.idempotencyKey);
       for (const leg of legs) {
-        entries.push({
-          txnId,
-          accountId: this.idOf(leg.account),
-          amount: leg.amount,
-          currency: leg.account.currency,
-          balanceAfter: null,
-          kept: ACCOUNT_KINDS[leg.account.kind].kept,
-        });
+        const accountId = this.idOf(leg.account);
+        entries.push({ txnId, accountId, amount: leg.amount, currency: leg.account.currency });
+        if (ACCOUNT_KINDS[leg.account.kind].kept) keptIds.add(accountId);
       }
     }
     if (entries.length === 0) return inputs.map(() => null);
-    const keptIds = [...new Set(entries.filter((e) => e.kept).map((e) => e.accountId))];
-    const balances = new Map(
-      keptIds.length ? (await queries.lockKeptBalances(q, keptIds)).map((r) => [r.id, r.balance]) : [],
-    );
-    // The accounts' rows say which are kept (the kinds' flag opened them so).
-    const opening = new Map(balances);
-    for (const entry of entries) {
-      if (!balances.has(entry.accountId)) continue;
-      const after = balances.get(entry.accountId)! + entry.amount;
-      balances.set(entry.accountId, after);
-      entry.balanceAfter = after;
-    }
     try {
-      await queries.insertEntries(
-        q,
-        entries,
-        [...opening.keys()]
-          .map((accountId) => ({ accountId, amount: balances.get(accountId)! - opening.get(accountId)! }))
-          .filter((d) => d.amount !== 0n),
-      );
+      await queries.insertEntries(q, entries, [...keptIds]);
     } catch (error) {
       if ((error as { code?: string }).code === '23514') {
         throw new AppError('INSUFFICIENT_BALANCE', 'the balance is not enough for this posting');
