@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QingyunApiError, QingyunClient } from '../sdk/index.ts';
 import { ledgerReport } from '../src/app/platform.ts';
 import type { AccountKind } from '../src/ledger/types.ts';
+import { DAILY_BALANCE_MARGIN_MS } from '../src/settlement/service.ts';
 import type { SettlementTerms } from '../src/settlement/terms.ts';
+import { addDays, startOfLocalDay } from '../src/stats/time.ts';
 import { type ConsoleClient, merchantConsole, operatorConsole } from './support/console.ts';
 import { testDatabases } from './support/databases.ts';
 import { eventually, paidSandboxOrder, startTestPlatform, type TestPlatform } from './support/platform.ts';
@@ -464,10 +466,21 @@ describe.each(testDatabases)('settlement on $kind', (database) => {
     expect(terms.status).toBe(200);
     expect((await services().settlementTerms.termsOf(merchantId)).cycle).toBe('T1');
 
-    const tomorrow = new Date(Date.now() + 86_400_000);
-    const filled = await services().settlement.fillDailyBalances(tomorrow);
-    expect(filled.days).toBeGreaterThan(0);
     const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
+    // Just after today ends, a posting that began before midnight may still commit into it: today
+    // waits for the margin, then is filled.
+    const todayEnds = startOfLocalDay(addDays(today, 1), 'Asia/Shanghai');
+    await services().settlement.fillDailyBalances(
+      new Date(todayEnds.getTime() + DAILY_BALANCE_MARGIN_MS / 2),
+    );
+    const early = await manager.get<{ items: unknown[] }>(
+      `/api/merchant/daily-balances?from=${today}&to=${today}`,
+    );
+    expect(early.body.items).toEqual([]);
+    const filled = await services().settlement.fillDailyBalances(
+      new Date(todayEnds.getTime() + DAILY_BALANCE_MARGIN_MS),
+    );
+    expect(filled.days).toBeGreaterThan(0);
     const daily = await manager.get<{ items: { date: string; available: number; pending: number }[] }>(
       `/api/merchant/daily-balances?from=${today}&to=${today}`,
     );

@@ -24,6 +24,13 @@ const ORDER_BATCH = 5_000;
 const RESERVE_BATCH = 5_000;
 /** The daily-balances job fills at most this many days per run. */
 const DAILY_BALANCE_DAYS = 31;
+/**
+ * How long after a day ends its end-of-day balances are filled. An entry carries its transaction's
+ * start (now()), so a posting that began before midnight and commits after it adds to the day that
+ * ended; filled at once, that day would miss it, and so would every later day (each is the day
+ * before plus its entries). Postings last milliseconds to seconds.
+ */
+export const DAILY_BALANCE_MARGIN_MS = 10 * 60_000;
 const MAX_TN_DAYS = 30;
 
 export interface SettlementOptions {
@@ -413,10 +420,13 @@ export class SettlementService {
 
   // ---------- daily balances ----------
 
-  /** Fills the end-of-day balances of every finished local day not filled yet (set-based, ≤ 31 days a run). */
+  /**
+   * Fills the end-of-day balances of every local day that ended DAILY_BALANCE_MARGIN_MS ago or more
+   * and is not filled yet (set-based, ≤ 31 days a run).
+   */
   async fillDailyBalances(asOf: Date = new Date()): Promise<{ days: number; rows: number }> {
     const tz = this.options.timeZone;
-    const yesterday = addDays(localDate(asOf, tz), -1);
+    const yesterday = addDays(localDate(new Date(asOf.getTime() - DAILY_BALANCE_MARGIN_MS), tz), -1);
     const last = await ledgerQueries.lastDailyBalanceDay(this.db);
     let from: string;
     if (last) from = addDays(last, 1);
