@@ -61,7 +61,7 @@ export class AlertService {
     private readonly db: Db,
     private readonly deps: {
       notifier: Notifier;
-      orders: Pick<OrderService, 'acknowledgeAlerts' | 'requireByOrderNo'>;
+      orders: Pick<OrderService, 'acknowledgeAlerts' | 'requireByOrderNo' | 'findById'>;
     },
     private readonly options: AlertOptions,
   ) {}
@@ -314,7 +314,7 @@ export class AlertService {
     note: string,
   ): Promise<{ kinds: string[]; alerts: bigint[] }> {
     const order = await this.deps.orders.requireByOrderNo(orderNo);
-    const kinds = await this.deps.orders.acknowledgeAlerts(order.id, null, userId, note);
+    const kinds = await this.deps.orders.acknowledgeAlerts(order, null, userId, note);
     const alerts: bigint[] = [];
     for (const [kind, eventKind] of Object.entries(ORDER_EVENT_KIND)) {
       if (!kinds.includes(eventKind)) continue;
@@ -338,7 +338,8 @@ export class AlertService {
   private async acknowledgeOnOrder(alert: AlertRow, userId: bigint, note: string): Promise<void> {
     const eventKind = ORDER_EVENT_KIND[alert.kind];
     if (alert.subject_type !== 'order' || !eventKind) return;
-    await this.deps.orders.acknowledgeAlerts(BigInt(alert.subject_id), [eventKind], userId, note);
+    const order = await this.deps.orders.findById(BigInt(alert.subject_id));
+    if (order) await this.deps.orders.acknowledgeAlerts(order, [eventKind], userId, note);
   }
 
   routes() {

@@ -252,14 +252,18 @@ export class OrderService {
   }
 
   /** Acknowledges the order's alerts not acknowledged yet (of these kinds, or all), with a note; returns their kinds. */
-  async acknowledgeAlerts(
-    orderId: bigint,
+  acknowledgeAlerts(
+    order: queries.OrderRef,
     kinds: string[] | null,
     userId: bigint,
     note: string,
   ): Promise<string[]> {
-    const order = await queries.findById(this.db, orderId);
-    return order ? queries.acknowledgeAlerts(this.db, order, kinds, userId, note) : [];
+    return queries.acknowledgeAlerts(this.db, order, kinds, userId, note);
+  }
+
+  /** The order with this id, or null (an alert names its order by id). */
+  findById(id: bigint): Promise<OrderRow | null> {
+    return queries.findById(this.db, id);
   }
 
   /** Alerts of these kinds on orders' timelines not acknowledged yet, raised since a moment (the alerts' detectors). */
