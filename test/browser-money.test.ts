@@ -211,6 +211,8 @@ describe.each(testDatabases)('the merchant portal money screens on $kind', (data
       const entries = page.getByTestId('account-entry-table');
       await expect.poll(() => entries.innerText()).toContain('提现冻结');
       expect(await entries.innerText()).toContain('\u2212¥200.00');
+      // Paged by cursor like the order lists, with the matches counted.
+      expect(await entries.getByTestId('cursor-pager-total').innerText()).toMatch(/^共 \d+ 条$/);
       const download = page.waitForEvent('download');
       await page.getByTestId('entries-export').click();
       await page.getByRole('menuitem', { name: '导出 CSV' }).click();

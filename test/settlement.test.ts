@@ -406,7 +406,7 @@ describe.each(testDatabases)('settlement on $kind', (database) => {
     const list = await manager.get<{
       items: { account: string; type: string; amount: number; balanceAfter: number }[];
       total: number;
-    }>('/api/merchant/account-entries?account=available&pageSize=100');
+    }>('/api/merchant/account-entries?account=available&limit=100');
     expect(list.status).toBe(200);
     expect(list.body.items[0]!.balanceAfter).toBe(Number(await balance('merchant_available')));
     expect(list.body.items.every((e) => e.account === 'available')).toBe(true);
@@ -439,6 +439,42 @@ describe.each(testDatabases)('settlement on $kind', (database) => {
     expect(sheet.getRow(1).getCell(6).value).toBe('变动后余额');
     expect(sheet.rowCount - 1).toBe(total);
     expect(Number(sheet.getRow(sheet.rowCount).getCell(6).value).toFixed(2)).toBe(yuanNow);
+  });
+
+  it('pages the account entries by cursor, older then newer, with the total counted', async () => {
+    type EntryPage = {
+      items: { id: string }[];
+      total: number;
+      totalCapped: boolean;
+      nextCursor: string | null;
+      previousCursor: string | null;
+    };
+    const all = (await manager.get<EntryPage>('/api/merchant/account-entries?limit=100')).body;
+    expect(all.total).toBe(all.items.length);
+    expect(all.totalCapped).toBe(false);
+    expect(all.total).toBeGreaterThanOrEqual(3);
+    const ids = all.items.map((e) => e.id);
+
+    const first = (await manager.get<EntryPage>('/api/merchant/account-entries?limit=2')).body;
+    expect(first.items.map((e) => e.id)).toEqual(ids.slice(0, 2));
+    expect(first).toMatchObject({ total: all.total, previousCursor: null });
+    const second = (
+      await manager.get<EntryPage>(`/api/merchant/account-entries?limit=2&after=${first.nextCursor}`)
+    ).body;
+    expect(second.items.map((e) => e.id)).toEqual(ids.slice(2, 4));
+    const back = (
+      await manager.get<EntryPage>(`/api/merchant/account-entries?limit=2&before=${second.previousCursor}`)
+    ).body;
+    expect(back.items.map((e) => e.id)).toEqual(ids.slice(0, 2));
+    expect(back.previousCursor).toBeNull();
+
+    const both = await manager.get<{ code: string }>(
+      `/api/merchant/account-entries?after=${ids[1]}&before=${ids[0]}`,
+    );
+    expect(both.status).toBe(400);
+    expect(both.body.code).toBe('INVALID_REQUEST');
+    const notAnId = await manager.get<{ code: string }>('/api/merchant/account-entries?after=abc');
+    expect(notAnId.status).toBe(400);
   });
 
   it('operators run the job, list records and balances; end-of-day balances are filled', async () => {

@@ -165,6 +165,47 @@ describe.each(testDatabases)('ledger on $kind', (database) => {
     expect(
       await queries.countEntries(db, { merchantId: 8n, type: 'adjustment', account: 'merchant_pending' }),
     ).toBe(3);
+    const byType = { merchantId: 8n, type: 'adjustment' };
+    expect(await queries.countEntriesUpTo(db, byType, 4)).toEqual({ count: 4, capped: true });
+    expect(await queries.countEntriesUpTo(db, byType, 5)).toEqual({ count: 5, capped: false });
+    expect(await queries.countEntriesUpTo(db, { merchantId: 8n }, 100)).toEqual({ count: 5, capped: false });
+
+    // The fund flow's cursor pages: older pages down to the first entry, then newer ones back up.
+    const balancesOf = (p: { rows: queries.EntryRow[] }) => p.rows.map((e) => e.balance_after);
+    const first = await queries.entryListPage(db, { merchantId: 8n }, undefined, 2);
+    expect(balancesOf(first)).toEqual([600n, -200n]);
+    expect(first.previousCursor).toBeNull();
+    const second = await queries.entryListPage(
+      db,
+      { merchantId: 8n },
+      { after: BigInt(first.nextCursor!) },
+      2,
+    );
+    expect(balancesOf(second)).toEqual([750n, -300n]);
+    const third = await queries.entryListPage(
+      db,
+      { merchantId: 8n },
+      { after: BigInt(second.nextCursor!) },
+      2,
+    );
+    expect(balancesOf(third)).toEqual([500n]);
+    expect(third.nextCursor).toBeNull();
+    const back = await queries.entryListPage(
+      db,
+      { merchantId: 8n },
+      { before: BigInt(third.previousCursor!) },
+      2,
+    );
+    expect(back).toEqual(second);
+    const top = await queries.entryListPage(
+      db,
+      { merchantId: 8n },
+      { before: BigInt(back.previousCursor!) },
+      2,
+    );
+    expect(balancesOf(top)).toEqual([600n, -200n]);
+    expect(top.previousCursor).toBeNull();
+    expect(top.nextCursor).toBe(first.nextCursor);
     expect((await ledger.check()).ok).toBe(true);
   });
 

@@ -332,10 +332,27 @@ export async function listEntries(q: Queryable, f: EntryFilter & { limit: number
 }
 
 /**
- * How many entries match the filter. Without a transaction kind it reads only the accounts' index
- * (a million entries in about 0.1 s), not the transactions.
+ * How many entries match the filter (an export's size). Without a transaction kind it reads only
+ * the accounts' index (a million entries in about 0.1 s), not the transactions.
  */
 export async function countEntries(q: Queryable, f: EntryFilter): Promise<number> {
+  return Number((await q.query<{ n: bigint }>(...countStatement(f, null)))[0]!.n);
+}
+
+/**
+ * How many entries match, counted up to `bound`: a fund flow shows "10 000+" beyond it rather than
+ * count an account's whole history on every page. `capped` says the real number is larger.
+ */
+export async function countEntriesUpTo(
+  q: Queryable,
+  f: EntryFilter,
+  bound: number,
+): Promise<{ count: number; capped: boolean }> {
+  const n = Number((await q.query<{ n: bigint }>(...countStatement(f, bound + 1)))[0]!.n);
+  return n > bound ? { count: bound, capped: true } : { count: n, capped: false };
+}
+
+function countStatement(f: EntryFilter, limit: number | null): [string, SqlValue[]] {
   const kinds = [...(f.kinds ?? MERCHANT_BALANCE_KINDS)];
   const params: SqlValue[] = [f.merchantId, kinds, f.from ?? null, f.to ?? null, f.account ?? null];
   let byType = '';
@@ -343,14 +360,46 @@ export async function countEntries(q: Queryable, f: EntryFilter): Promise<number
     params.push(f.type);
     byType = `JOIN ledger_txn t ON t.id = e.txn_id AND t.kind = $${params.length}`;
   }
-  const rows = await q.query<{ n: bigint }>(
-    `SELECT count(*)::bigint AS n
-     FROM ledger_account a JOIN ledger_entry e ON e.account_id = a.id ${byType}
-     WHERE a.owner_id = $1 AND a.kind = ANY($2::text[]) AND ($5::text IS NULL OR a.kind = $5)
-       AND ($3::timestamptz IS NULL OR e.created_at >= $3) AND ($4::timestamptz IS NULL OR e.created_at < $4)`,
+  let bounded = '';
+  if (limit !== null) {
+    params.push(limit);
+    bounded = `LIMIT $${params.length}`;
+  }
+  return [
+    `SELECT count(*)::bigint AS n FROM (
+       SELECT 1 FROM ledger_account a JOIN ledger_entry e ON e.account_id = a.id ${byType}
+       WHERE a.owner_id = $1 AND a.kind = ANY($2::text[]) AND ($5::text IS NULL OR a.kind = $5)
+         AND ($3::timestamptz IS NULL OR e.created_at >= $3) AND ($4::timestamptz IS NULL OR e.created_at < $4)
+       ${bounded}) m`,
     params,
-  );
-  return Number(rows[0]!.n);
+  ];
+}
+
+/** Where a fund flow's page starts: after (older than) or before (newer than) the entry with this id. */
+export type EntryPageCursor = { after: bigint } | { before: bigint };
+
+/**
+ * One page of a fund flow, newest first, from a cursor or from the newest, with the cursors of the
+ * pages beside it (entry ids; null where there is none). Keyset paging: any page reads a page, not
+ * what came before it. A page before a cursor is read oldest first (one row more, to know whether
+ * newer ones remain) and handed back newest first.
+ */
+export async function entryListPage(
+  q: Queryable,
+  f: EntryFilter,
+  cursor: EntryPageCursor | undefined,
+  limit: number,
+): Promise<{ rows: EntryRow[]; nextCursor: string | null; previousCursor: string | null }> {
+  const newer = cursor !== undefined && 'before' in cursor;
+  const from = cursor === undefined ? null : 'after' in cursor ? cursor.after : cursor.before;
+  const read = await entryPage(q, f, newer ? 'ASC' : 'DESC', from, limit + 1);
+  const more = read.length > limit;
+  const rows = newer ? read.slice(0, limit).reverse() : read.slice(0, limit);
+  const first = rows[0]?.id.toString() ?? null;
+  const last = rows.at(-1)?.id.toString() ?? null;
+  // Read backwards, `more` is about newer rows; the page we came from is the older one.
+  if (newer) return { rows, nextCursor: last, previousCursor: more ? first : null };
+  return { rows, nextCursor: more ? last : null, previousCursor: cursor === undefined ? null : first };
 }
 
 /** The matching entries after `afterId`, oldest first (an export's keyset page), each with its balance after it. */

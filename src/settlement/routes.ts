@@ -52,6 +52,27 @@ const entriesQuery = {
   account: blank(z.enum(ACCOUNTS)),
 };
 
+/** A fund flow's page: its size and a cursor, `after` (the older page) or `before` (the newer one), an entry's id. */
+const entryPageQuery = {
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  after: blank(z.string().regex(/^\d{1,18}$/, 'must be an entry id')),
+  before: blank(z.string().regex(/^\d{1,18}$/, 'must be an entry id')),
+};
+
+/** A fund flow counts its matches up to this; beyond it the portal shows "10 000+". */
+const ENTRY_LIST_COUNT_BOUND = 10_000;
+
+function entryCursorOf(query: {
+  after?: string;
+  before?: string;
+}): ledgerQueries.EntryPageCursor | undefined {
+  if (query.after && query.before)
+    throw new AppError('INVALID_REQUEST', 'before: not together with after', { field: 'before' });
+  if (query.after) return { after: BigInt(query.after) };
+  if (query.before) return { before: BigInt(query.before) };
+  return undefined;
+}
+
 function balanceView(b: Awaited<ReturnType<Services['settlement']['balanceOf']>>) {
   return {
     currency: b.currency,
@@ -156,19 +177,26 @@ async function portalSettlementRoutes(app: FastifyInstance, { services }: { serv
     {
       schema: {
         tags,
-        summary: 'Account entries, newest first, each with its account balance after it (store manager)',
-        querystring: z.object({ ...entriesQuery, ...page }),
+        summary:
+          'Account entries, newest first, each with its account balance after it, a page at a time from a cursor (after / before: an entry id); the total is counted up to 10 000 (totalCapped beyond) (store manager)',
+        querystring: z.object({ ...entriesQuery, ...entryPageQuery }),
       },
       config: manager,
     },
     async (request) => {
       const q = request.query;
-      const rows = await ledgerQueries.listEntries(services.db, {
-        ...filterOf(portalScope(request).merchantId, q),
-        limit: q.pageSize,
-        offset: (q.page - 1) * q.pageSize,
-      });
-      return { items: rows.map(entryView), total: Number(rows[0]?.total ?? 0n) };
+      const filter = filterOf(portalScope(request).merchantId, q);
+      const [page, count] = await Promise.all([
+        ledgerQueries.entryListPage(services.db, filter, entryCursorOf(q), q.limit),
+        ledgerQueries.countEntriesUpTo(services.db, filter, ENTRY_LIST_COUNT_BOUND),
+      ]);
+      return {
+        items: page.rows.map(entryView),
+        total: count.count,
+        totalCapped: count.capped,
+        nextCursor: page.nextCursor,
+        previousCursor: page.previousCursor,
+      };
     },
   );
 

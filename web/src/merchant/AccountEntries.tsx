@@ -1,15 +1,16 @@
-import { type ProColumns, ProTable } from '@ant-design/pro-components';
+import { type ActionType, type ProColumns, ProTable } from '@ant-design/pro-components';
 import { Flex, Grid, Typography } from 'antd';
 import { useRef } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useCursorPager } from '../shell/cursorPager.tsx';
 import { ENTRY_ACCOUNTS, ENTRY_TYPES, glossaryWord, signedTone, signedYuan } from '../shell/financeFormat.ts';
 import { yuan } from '../shell/format.ts';
 import { dayRangeSearch, FiguresCell, remembered, widthOf } from '../shell/listTable.tsx';
 import { Page } from '../shell/Page.tsx';
 import { ServerExportButton } from '../shell/ServerExportButton.tsx';
 import { TwoLineCell } from '../shell/TwoLineCell.tsx';
-import { useTablePageLoader } from '../shell/tablePage.ts';
-import { type AccountEntry, PORTAL_API, pageParams } from './financeTypes.ts';
+import { useRequestError } from '../shell/useRequestError.ts';
+import { type AccountEntry, PORTAL_API } from './financeTypes.ts';
 import { useSubtitle } from './useSubtitle.ts';
 
 interface EntryQuery {
@@ -17,8 +18,6 @@ interface EntryQuery {
   to?: string;
   type?: string;
   account?: string;
-  current?: number;
-  pageSize?: number;
 }
 
 type Filters = Pick<EntryQuery, 'from' | 'to' | 'type' | 'account'>;
@@ -26,11 +25,14 @@ type Filters = Pick<EntryQuery, 'from' | 'to' | 'type' | 'account'>;
 /**
  * 资金流水 (managers): every posting on the merchant's balances, newest first, with the balance after
  * it; filters by date, account and type, and the same filters export as CSV or Excel (the server
- * refuses more rows than the platform's export limit: its sentence says so).
+ * refuses more rows than the platform's export limit: its sentence says so). Pages by cursor, like the
+ * order lists: an account's history grows to millions of entries, counted up to "10 000+".
  */
 export function AccountEntries() {
   const { t } = useTranslation();
-  const loadPage = useTablePageLoader();
+  const onRequestError = useRequestError();
+  const actionRef = useRef<ActionType>(null);
+  const { load, pager } = useCursorPager(actionRef, [10, 20, 50, 100]);
   const screens = Grid.useBreakpoint();
   const compact = !screens.md;
   const filters = useRef<Filters>({});
@@ -113,16 +115,19 @@ export function AccountEntries() {
       <div data-testid="account-entry-table">
         <ProTable<AccountEntry, EntryQuery>
           rowKey="id"
+          actionRef={actionRef}
           columns={columns}
-          request={(query) => {
+          request={async (query) => {
             filters.current = { from: query.from, to: query.to, type: query.type, account: query.account };
-            return loadPage<AccountEntry>(
-              `${PORTAL_API}/account-entries`,
-              { ...filters.current, ...pageParams(query) },
-              query,
-            );
+            try {
+              return await load<AccountEntry>(`${PORTAL_API}/account-entries`, { ...filters.current });
+            } catch (e) {
+              // Shown like any table's failure; the rows go, so none stand under filters they do not match.
+              onRequestError(e as Error);
+              return { data: [] as AccountEntry[], total: 0, success: false };
+            }
           }}
-          pagination={{ defaultPageSize: 20, showSizeChanger: true, pageSizeOptions: [10, 20, 50, 100] }}
+          pagination={false}
           search={{ labelWidth: 'auto', defaultCollapsed: compact }}
           form={{ syncToUrl: false }}
           dateFormatter="string"
@@ -131,6 +136,7 @@ export function AccountEntries() {
           columnsState={remembered('merchant.accountEntries')}
           size="middle"
         />
+        {pager}
       </div>
     </Page>
   );
