@@ -322,7 +322,7 @@ async function entryPage(
   );
 }
 
-/** A merchant's account entries, newest first, each with its account's balance after it, and how many match. */
+/** An owner's entries by page number, newest first, each with its account's balance after it, and how many match (an agent's commission entries). */
 export async function listEntries(q: Queryable, f: EntryFilter & { limit: number; offset: number }) {
   const [rows, total] = await Promise.all([
     entryPage(q, f, 'DESC', null, f.limit, f.offset),
