@@ -175,34 +175,14 @@ describe.each(testDatabases)('ledger on $kind', (database) => {
     const first = await queries.entryListPage(db, { merchantId: 8n }, undefined, 2);
     expect(balancesOf(first)).toEqual([600n, -200n]);
     expect(first.previousCursor).toBeNull();
-    const second = await queries.entryListPage(
-      db,
-      { merchantId: 8n },
-      { after: BigInt(first.nextCursor!) },
-      2,
-    );
+    const second = await queries.entryListPage(db, { merchantId: 8n }, { after: first.nextCursor! }, 2);
     expect(balancesOf(second)).toEqual([750n, -300n]);
-    const third = await queries.entryListPage(
-      db,
-      { merchantId: 8n },
-      { after: BigInt(second.nextCursor!) },
-      2,
-    );
+    const third = await queries.entryListPage(db, { merchantId: 8n }, { after: second.nextCursor! }, 2);
     expect(balancesOf(third)).toEqual([500n]);
     expect(third.nextCursor).toBeNull();
-    const back = await queries.entryListPage(
-      db,
-      { merchantId: 8n },
-      { before: BigInt(third.previousCursor!) },
-      2,
-    );
+    const back = await queries.entryListPage(db, { merchantId: 8n }, { before: third.previousCursor! }, 2);
     expect(back).toEqual(second);
-    const top = await queries.entryListPage(
-      db,
-      { merchantId: 8n },
-      { before: BigInt(back.previousCursor!) },
-      2,
-    );
+    const top = await queries.entryListPage(db, { merchantId: 8n }, { before: back.previousCursor! }, 2);
     expect(balancesOf(top)).toEqual([600n, -200n]);
     expect(top.previousCursor).toBeNull();
     expect(top.nextCursor).toBe(first.nextCursor);

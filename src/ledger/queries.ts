@@ -1,4 +1,5 @@
 import type { Queryable, SqlValue } from '../db/index.ts';
+import { type KeysetPage, keysetPage, type PageCursor } from '../db/keyset.ts';
 import type { AccountRef } from './types.ts';
 import { ACCOUNT_KINDS, accountCode } from './types.ts';
 
@@ -375,31 +376,20 @@ function countStatement(f: EntryFilter, limit: number | null): [string, SqlValue
   ];
 }
 
-/** Where a fund flow's page starts: after (older than) or before (newer than) the entry with this id. */
-export type EntryPageCursor = { after: bigint } | { before: bigint };
-
 /**
- * One page of a fund flow, newest first, from a cursor or from the newest, with the cursors of the
- * pages beside it (entry ids; null where there is none). Keyset paging: any page reads a page, not
- * what came before it. A page before a cursor is read oldest first (one row more, to know whether
- * newer ones remain) and handed back newest first.
+ * One page of a fund flow, newest first, from a cursor (an entry id) or from the newest, with the
+ * cursors of the pages either side. Keyset paging: any page reads a page, not what came before it.
  */
 export async function entryListPage(
   q: Queryable,
   f: EntryFilter,
-  cursor: EntryPageCursor | undefined,
+  cursor: PageCursor | undefined,
   limit: number,
-): Promise<{ rows: EntryRow[]; nextCursor: string | null; previousCursor: string | null }> {
+): Promise<KeysetPage<EntryRow>> {
   const newer = cursor !== undefined && 'before' in cursor;
-  const from = cursor === undefined ? null : 'after' in cursor ? cursor.after : cursor.before;
+  const from = cursor === undefined ? null : BigInt('after' in cursor ? cursor.after : cursor.before);
   const read = await entryPage(q, f, newer ? 'ASC' : 'DESC', from, limit + 1);
-  const more = read.length > limit;
-  const rows = newer ? read.slice(0, limit).reverse() : read.slice(0, limit);
-  const first = rows[0]?.id.toString() ?? null;
-  const last = rows.at(-1)?.id.toString() ?? null;
-  // Read backwards, `more` is about newer rows; the page we came from is the older one.
-  if (newer) return { rows, nextCursor: last, previousCursor: more ? first : null };
-  return { rows, nextCursor: more ? last : null, previousCursor: cursor === undefined ? null : first };
+  return keysetPage(read, limit, cursor, (e) => e.id.toString());
 }
 
 /** The matching entries after `afterId`, oldest first (an export's keyset page), each with its balance after it. */

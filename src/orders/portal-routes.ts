@@ -18,9 +18,9 @@ import {
   AUTH_CODE,
   amountSchema,
   blank,
-  orderCursorOf,
   orderPageAnswer,
   orderPageQuery,
+  pageCursorOf,
   windowOf,
 } from './routes.ts';
 import { consoleMchOrderNo } from './service.ts';
@@ -79,7 +79,7 @@ export async function orderPortalRoutes(app: FastifyInstance, { services }: { se
         ...windowOf(f, services.orders.timeZone),
       };
       const [page, count] = await Promise.all([
-        services.orders.list({ ...filter, limit: f.limit }, orderCursorOf(f)),
+        services.orders.list({ ...filter, limit: f.limit }, pageCursorOf(f)),
         services.orders.countListed(filter),
       ]);
       const labels = await labelsFor(services, page.rows);

@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { Queryable, SqlValue } from '../db/index.ts';
+import { type KeysetPage, keysetPage, type PageCursor } from '../db/keyset.ts';
 import { rowsSince } from '../db/partitions.ts';
 import { DEFAULT_ORDER_NUMBER_RULE, ORDER_DATE_PARTS, type OrderNumberRule } from '../settings/platform.ts';
 import { divertedNetSql } from '../splits/queries.ts';
@@ -545,11 +546,11 @@ function orderFilterParams(f: OrderMatch) {
  * this platform number. Its own (created_at, id) is read in the statement, so ties on created_at
  * and its microseconds are kept exactly, which a timestamp carried through JavaScript would lose.
  */
-export type OrderPageCursor = { after: string } | { before: string };
+export type OrderPageCursor = PageCursor;
 
 /**
- * One page of orders, newest first (created_at, then id), and whether another page lies beyond it
- * in the direction read (one row more is read to know). Keyset paging: the first page and every later
+ * One page of orders, newest first (created_at, then id), with the cursors of the pages either side
+ * (platform numbers; one row more is read to know whether more lie beyond). Keyset paging: the first page and every later
  * one are a walk down the index from a row, never an OFFSET over what came before. A page before a
  * cursor is read oldest first and handed back newest first. Every filter is in the WHERE clause
  * (tenant and cashier scoping included), so a page never holds a row it should not. A search by the
@@ -559,7 +560,7 @@ export async function listOrders(
   q: Queryable,
   f: OrderFilter,
   cursor?: OrderPageCursor,
-): Promise<{ rows: OrderRow[]; more: boolean }> {
+): Promise<KeysetPage<OrderRow>> {
   const before = cursor !== undefined && 'before' in cursor;
   const orderNo = cursor === undefined ? null : 'after' in cursor ? cursor.after : cursor.before;
   const rows = await q.query<OrderRow>(
@@ -569,8 +570,7 @@ export async function listOrders(
      ORDER BY o.created_at ${before ? 'ASC' : 'DESC'}, o.id ${before ? 'ASC' : 'DESC'} LIMIT $11`,
     [...orderFilterParams(f), f.limit + 1, orderNo],
   );
-  const page = rows.slice(0, f.limit);
-  return { rows: before ? page.reverse() : page, more: rows.length > f.limit };
+  return keysetPage(rows, f.limit, cursor, (o) => o.order_no);
 }
 
 /**

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Services } from '../app/services.ts';
 import { noteAudit } from '../audit/service.ts';
 import { requireOperator, sessionOf } from '../auth/guards.ts';
+import type { PageCursor } from '../db/keyset.ts';
 import { AppError } from '../errors.ts';
 import { exportFormat } from '../exports/routes.ts';
 import { toJsonAmount } from '../money/money.ts';
@@ -14,7 +15,7 @@ import { parseBound, TimeBound } from '../stats/time.ts';
 import { BATCH_ACTIONS, MAX_BATCH_ORDERS, runOrderBatch } from './batch.ts';
 import { labelsFor, operatorEvents, operatorOrderView } from './console-views.ts';
 import { sendOrderExport } from './exports.ts';
-import type { OrderPageCursor, OrderRow } from './queries.ts';
+import type { OrderRow } from './queries.ts';
 import { consoleMchOrderNo, DEFAULT_EXPIRE_SECONDS, type OrderPage } from './service.ts';
 import { ORDER_STATES } from './state.ts';
 import { orderView } from './views.ts';
@@ -251,8 +252,8 @@ export const orderPageQuery = {
   before: blank(z.string().min(1).max(64)),
 };
 
-/** The cursor a list request asks from; both at once is a mistake. */
-export function orderCursorOf(query: { after?: string; before?: string }): OrderPageCursor | undefined {
+/** The cursor a cursor-paged list request asks from (the order lists, the fund flow); both at once is a mistake. */
+export function pageCursorOf(query: { after?: string; before?: string }): PageCursor | undefined {
   if (query.after && query.before)
     throw new AppError('INVALID_REQUEST', 'before: not together with after', { field: 'before' });
   if (query.after) return { after: query.after };
@@ -375,7 +376,7 @@ export async function orderAdminRoutes(app: FastifyInstance, { services }: { ser
         alertsOnly: f.alert === 'unacknowledged' ? ('unacknowledged' as const) : f.alert === 'true',
       };
       const [page, count] = await Promise.all([
-        services.orders.list({ ...filter, limit: f.limit }, orderCursorOf(f)),
+        services.orders.list({ ...filter, limit: f.limit }, pageCursorOf(f)),
         services.orders.countListed(filter),
       ]);
       const labels = await labelsFor(services, page.rows);

@@ -2,6 +2,7 @@ import type { CatalogService, RoutableBinding } from '../catalog/service.ts';
 import type { ChannelGateway } from '../channels/gateway.ts';
 import type { CreatePaymentResult, InboundNotify, ParsedAnyNotify } from '../channels/types.ts';
 import type { Db, Queryable } from '../db/index.ts';
+import type { KeysetPage } from '../db/keyset.ts';
 import { AppError } from '../errors.ts';
 import type { LedgerService } from '../ledger/service.ts';
 import type { AppKeys } from '../merchants/service.ts';
@@ -44,13 +45,7 @@ export type OrderMatchFilter = Omit<queries.OrderFilter, 'search' | 'limit'> & {
 export const ORDER_LIST_COUNT_BOUND = 10_000;
 
 /** One page of the consoles' order list, with the cursors of the pages either side (null: none). */
-export interface OrderPage {
-  rows: OrderRow[];
-  /** The older page: pass as `after`. */
-  nextCursor: string | null;
-  /** The newer page: pass as `before`. */
-  previousCursor: string | null;
-}
+export type OrderPage = KeysetPage<OrderRow>;
 
 /**
  * Orders: creation with routing and failover, the state machine, payment application, sweeps.
@@ -193,17 +188,7 @@ export class OrderService {
     filter: Omit<queries.OrderFilter, 'search'> & { search?: string },
     cursor?: queries.OrderPageCursor,
   ): Promise<OrderPage> {
-    const { rows, more } = await queries.listOrders(
-      this.reads,
-      { ...filter, search: numberSearch(filter.search) },
-      cursor,
-    );
-    const first = rows[0]?.order_no ?? null;
-    const last = rows.at(-1)?.order_no ?? null;
-    // Read backwards, `more` is about newer rows; the page we came from is the older one, and back.
-    if (cursor !== undefined && 'before' in cursor)
-      return { rows, nextCursor: last, previousCursor: more ? first : null };
-    return { rows, nextCursor: more ? last : null, previousCursor: cursor === undefined ? null : first };
+    return queries.listOrders(this.reads, { ...filter, search: numberSearch(filter.search) }, cursor);
   }
 
   /** How many orders the list's filters match, counted up to `bound` (beyond it the list says "10 000+"). */

@@ -10,7 +10,7 @@ import { type ExportColumn, yuan } from '../exports/stream.ts';
 import * as ledgerQueries from '../ledger/queries.ts';
 import { toJsonAmount } from '../money/money.ts';
 import { portalScope } from '../orders/portal-routes.ts';
-import { blank, merchantSignatureGuard, windowOf } from '../orders/routes.ts';
+import { blank, merchantSignatureGuard, pageCursorOf, windowOf } from '../orders/routes.ts';
 import { addDays, localDate, TimeBound } from '../stats/time.ts';
 import { word } from '../words.ts';
 import type { RecordDay } from './queries.ts';
@@ -61,17 +61,6 @@ const entryPageQuery = {
 
 /** A fund flow counts its matches up to this; beyond it the portal shows "10 000+". */
 const ENTRY_LIST_COUNT_BOUND = 10_000;
-
-function entryCursorOf(query: {
-  after?: string;
-  before?: string;
-}): ledgerQueries.EntryPageCursor | undefined {
-  if (query.after && query.before)
-    throw new AppError('INVALID_REQUEST', 'before: not together with after', { field: 'before' });
-  if (query.after) return { after: BigInt(query.after) };
-  if (query.before) return { before: BigInt(query.before) };
-  return undefined;
-}
 
 function balanceView(b: Awaited<ReturnType<Services['settlement']['balanceOf']>>) {
   return {
@@ -187,7 +176,7 @@ async function portalSettlementRoutes(app: FastifyInstance, { services }: { serv
       const q = request.query;
       const filter = filterOf(portalScope(request).merchantId, q);
       const [page, count] = await Promise.all([
-        ledgerQueries.entryListPage(services.db, filter, entryCursorOf(q), q.limit),
+        ledgerQueries.entryListPage(services.db, filter, pageCursorOf(q), q.limit),
         ledgerQueries.countEntriesUpTo(services.db, filter, ENTRY_LIST_COUNT_BOUND),
       ]);
       return {
